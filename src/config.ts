@@ -1,0 +1,80 @@
+// The only module that reads the environment. Everything else receives a Config.
+import { existsSync } from 'node:fs';
+import { IANAZone } from 'luxon';
+import { z } from 'zod';
+import { LOCALES, ROLES } from '../db/schema.js';
+
+const optional = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const zone = z
+  .string()
+  .trim()
+  .refine((v) => IANAZone.isValidZone(v), 'an IANA time zone such as Asia/Shanghai or Europe/Berlin');
+
+const schema = z.object({
+  STEWARD_DB: z.string().trim().min(1, 'a file path').default('./data/steward.db'),
+  STEWARD_DEMO_DB: z.string().trim().min(1, 'a file path').default('./data/demo.db'),
+  STEWARD_LOCALE: z.enum(LOCALES, 'en or zh-CN').default('en'),
+  STEWARD_TIMEZONE: zone.default('UTC'),
+  STEWARD_SHELL_USER: optional,
+  STEWARD_SHELL_ROLE: z.enum(ROLES, `one of ${ROLES.join(', ')}`).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'a pino level (error, warn, info, debug)').default('info'),
+  PORT: z.coerce.number('a TCP port number').int('a TCP port number').min(1, 'a TCP port number').max(65535, 'a TCP port number').default(3000),
+  REDIS_URL: optional.pipe(z.url({ protocol: /^rediss?$/, error: 'a redis:// or rediss:// URL' }).optional()),
+  SLACK_BOT_TOKEN: optional.pipe(z.string().startsWith('xoxb-', 'a bot token starting with xoxb-').optional()),
+  SLACK_SIGNING_SECRET: optional,
+  SLACK_APP_TOKEN: optional.pipe(z.string().startsWith('xapp-', 'an app-level token starting with xapp-').optional()),
+  SLACK_API_URL: optional.pipe(z.url('an http(s) URL').optional()),
+  LARK_APP_ID: optional,
+  LARK_APP_SECRET: optional,
+  LARK_ENCRYPT_KEY: optional,
+  LARK_VERIFICATION_TOKEN: optional,
+  LARK_MODE: z.enum(['ws', 'http'], 'ws or http').default('ws'),
+  LARK_DOMAIN: z
+    .string()
+    .trim()
+    .refine((v) => v === 'feishu' || v === 'lark' || /^https?:\/\/\S+$/.test(v), 'feishu, lark or a base URL')
+    .default('feishu'),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export interface Config extends Env {
+  /** Which chat platform `npm start` serves, from the credentials present. */
+  mode: 'shell' | 'slack' | 'lark';
+}
+
+/** Loads `.env` from the working directory into the environment, when there is one. */
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Validates the environment; throws a ConfigError whose message is one line naming the variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // `NAME=` in a .env file means "not set", as it does for the defaults.
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = schema.safeParse(given);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    const got = env[variable];
+    throw new ConfigError(`${variable}: expected ${issue.message}${got === undefined ? '' : `, got ${JSON.stringify(got)}`}`);
+  }
+  const e = parsed.data;
+  if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+    throw new ConfigError('SLACK_SIGNING_SECRET: expected the signing secret from the Slack app page (needed in HTTP mode, or set SLACK_APP_TOKEN for Socket Mode)');
+  }
+  if (e.LARK_APP_ID && !e.LARK_APP_SECRET) {
+    throw new ConfigError('LARK_APP_SECRET: expected the app secret from the Lark developer console, since LARK_APP_ID is set');
+  }
+  const mode = e.SLACK_BOT_TOKEN ? 'slack' : e.LARK_APP_ID ? 'lark' : 'shell';
+  return { ...e, mode };
+}
