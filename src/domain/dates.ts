@@ -1,0 +1,56 @@
+// Reading the dates people type, in their own time zone and language, with
+// chrono-node (English and Simplified Chinese). Only the `+7d` shorthand is
+// rewritten into words chrono knows.
+import * as chrono from 'chrono-node';
+import { DateTime } from 'luxon';
+import type { ParsedDate } from '../engine/spec.js';
+
+const SHORTHAND = /^([+-])(\d{1,4})([dwm])$/i;
+const UNITS: Record<string, string> = { d: 'days', w: 'weeks', m: 'months' };
+const ISO_LIKE = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/;
+
+export type DateResult = { ok: true; value: ParsedDate } | { ok: false; reason: 'malformed' | 'impossible' };
+
+/**
+ * Parses `input` as a calendar day (optionally with a time) seen from `now` in `zone`.
+ * `direction` decides where a bare weekday points: past for when something happened, future for a due date.
+ */
+export function parseDate(input: string, now: Date, zone: string, direction: 'past' | 'future'): DateResult {
+  const text = input.trim();
+  const iso = ISO_LIKE.exec(text);
+  if (iso) {
+    const d = DateTime.fromObject({ year: +iso[1]!, month: +iso[2]!, day: +iso[3]! }, { zone });
+    if (!d.isValid) return { ok: false, reason: 'impossible' };
+    return { ok: true, value: atDay(d, now, zone) };
+  }
+  const short = SHORTHAND.exec(text);
+  const phrase = short ? (short[1] === '+' ? `in ${short[2]} ${UNITS[short[3]!.toLowerCase()]}` : `${short[2]} ${UNITS[short[3]!.toLowerCase()]} ago`) : text;
+
+  // chrono reads wall-clock fields from a Date in the process's zone; hand it the
+  // actor's wall clock so "today" is their today, then rebuild the result in their zone.
+  const wall = DateTime.fromJSDate(now, { zone });
+  const ref = new Date(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
+  const options = { forwardDate: direction === 'future' };
+  const results = [...chrono.parse(phrase, ref, options), ...chrono.zh.hans.parse(phrase, ref, options)];
+  const whole = results.find((r) => r.index === 0 && r.text.length === phrase.length);
+  if (!whole) return { ok: false, reason: 'malformed' };
+  const c = whole.start;
+  const day = DateTime.fromObject({ year: c.get('year')!, month: c.get('month')!, day: c.get('day')! }, { zone });
+  if (!day.isValid) return { ok: false, reason: 'impossible' };
+  if (c.isCertain('hour')) {
+    const at = day.set({ hour: c.get('hour')!, minute: c.get('minute') ?? 0 });
+    return { ok: true, value: { day: day.toISODate()!, at } };
+  }
+  return { ok: true, value: atDay(day, now, zone) };
+}
+
+function atDay(day: DateTime, now: Date, zone: string): ParsedDate {
+  const today = DateTime.fromJSDate(now, { zone }).startOf('day');
+  const at = day.hasSame(today, 'day') ? DateTime.fromJSDate(now, { zone }) : day.set({ hour: 12, minute: 0, second: 0, millisecond: 0 });
+  return { day: day.toISODate()!, at };
+}
+
+/** Today's `YYYY-MM-DD` in `zone`. */
+export function dayIn(now: Date, zone: string): string {
+  return DateTime.fromJSDate(now, { zone }).toISODate()!;
+}

@@ -1,0 +1,94 @@
+// Finding the account (or contact) a person meant from what they typed:
+// exact name or alias first, then a unique prefix, then a unique substring,
+// all case-insensitive and Chinese included. Unknown names get suggestions.
+import { distance } from 'fastest-levenshtein';
+import { and, eq, sql } from 'drizzle-orm';
+import type { Tx } from '../../db/index.js';
+import { accounts } from '../../db/schema.js';
+import { normalize } from './text.js';
+import type { Account } from './types.js';
+
+export type Match<T> = { kind: 'found'; item: T } | { kind: 'ambiguous'; candidates: T[] } | { kind: 'none'; suggestions: string[] };
+
+const MAX_CANDIDATES = 8;
+
+/** Exact, by name or alias; used to bind unquoted multi-word names. */
+export function accountByExactName(db: Tx, tenantId: number, typed: string): Account | undefined {
+  const key = normalize(typed);
+  if (!key) return undefined;
+  return (
+    db.select().from(accounts).where(and(eq(accounts.tenantId, tenantId), eq(accounts.nameKey, key))).get() ??
+    db
+      .select()
+      .from(accounts)
+      .where(and(eq(accounts.tenantId, tenantId), sql`exists (select 1 from json_each(${accounts.aliases}) where lower(value) = ${key})`))
+      .get()
+  );
+}
+
+export function matchAccount(db: Tx, tenantId: number, typed: string): Match<Account> {
+  const key = normalize(typed);
+  if (!key) return { kind: 'none', suggestions: [] };
+  const exact = accountByExactName(db, tenantId, typed);
+  if (exact) return { kind: 'found', item: exact };
+
+  // Prefix on the indexed key first: a range scan, cheap on a large book.
+  const byPrefix = db
+    .select()
+    .from(accounts)
+    .where(and(eq(accounts.tenantId, tenantId), sql`${accounts.nameKey} >= ${key} and ${accounts.nameKey} < ${key + '\u{10FFFF}'}`))
+    .limit(MAX_CANDIDATES + 1)
+    .all();
+  const decided = decide(byPrefix);
+  if (decided) return decided;
+
+  const like = `%${key.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+  const bySubstring = db
+    .select()
+    .from(accounts)
+    .where(
+      and(
+        eq(accounts.tenantId, tenantId),
+        sql`(${accounts.nameKey} like ${like} escape '\\' or exists (select 1 from json_each(${accounts.aliases}) where lower(value) like ${like} escape '\\'))`,
+      ),
+    )
+    .limit(MAX_CANDIDATES + 1)
+    .all();
+  return decide(bySubstring) ?? { kind: 'none', suggestions: suggest(db, tenantId, key) };
+}
+
+function decide(found: Account[]): Match<Account> | undefined {
+  if (found.length === 1) return { kind: 'found', item: found[0]! };
+  if (found.length > 1) return { kind: 'ambiguous', candidates: found.slice(0, MAX_CANDIDATES) };
+  return undefined;
+}
+
+/** The closest names by edit distance, for "did you mean". */
+function suggest(db: Tx, tenantId: number, key: string): string[] {
+  const rows = db.select({ name: accounts.name, key: accounts.nameKey }).from(accounts).where(eq(accounts.tenantId, tenantId)).all();
+  return closestNames(key, rows.map((r) => ({ name: r.name, key: r.key })));
+}
+
+export function closestNames(key: string, items: { name: string; key: string }[], max = 3): string[] {
+  const limit = Math.max(2, Math.ceil(key.length / 2));
+  return items
+    .map((i) => ({ name: i.name, d: distance(key, i.key.slice(0, Math.max(key.length, 1) + 2)) }))
+    .filter((i) => i.d <= limit)
+    .sort((a, b) => a.d - b.d || a.name.localeCompare(b.name))
+    .slice(0, max)
+    .map((i) => i.name);
+}
+
+/** Matching among a small in-memory list (contacts of one account, command names); `namesOf` gives display names. */
+export function matchIn<T>(items: T[], typed: string, namesOf: (t: T) => readonly string[]): Match<T> {
+  const key = normalize(typed);
+  const keyed = items.map((item) => ({ item, names: namesOf(item), keys: namesOf(item).map(normalize) }));
+  const stages: ((k: string) => boolean)[] = [(k) => k === key, (k) => k.startsWith(key), (k) => k.includes(key)];
+  for (const test of key ? stages : []) {
+    const found = keyed.filter((i) => i.keys.some(test)).map((i) => i.item);
+    if (found.length === 1) return { kind: 'found', item: found[0]! };
+    if (found.length > 1) return { kind: 'ambiguous', candidates: found.slice(0, MAX_CANDIDATES) };
+  }
+  const all = keyed.flatMap((i) => i.names.map((name, n) => ({ name, key: i.keys[n]! })));
+  return { kind: 'none', suggestions: key ? [...new Set(closestNames(key, all))] : [] };
+}

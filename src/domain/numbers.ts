@@ -1,0 +1,17 @@
+import { count, eq, max, type SQL } from 'drizzle-orm';
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { Tx } from '../../db/index.js';
+
+/**
+ * The next per-tenant number (C-<n>, P-<n>, R-<n>). Commands run in an
+ * immediate transaction, so two writers never read the same maximum.
+ */
+export function nextNumber(db: Tx, table: SQLiteTable & { tenantId: SQLiteColumn; number: SQLiteColumn }, tenantId: number): number {
+  const row = db.select({ n: max(table.number) }).from(table).where(eq(table.tenantId, tenantId)).get();
+  return Number(row?.n ?? 0) + 1;
+}
+
+/** `select count(*)` that runs now (drizzle's `$count` is a builder in sync mode). */
+export function countWhere(db: Tx, table: SQLiteTable, where: SQL | undefined): number {
+  return db.select({ n: count() }).from(table).where(where).get()!.n;
+}

@@ -1,0 +1,210 @@
+// Turns tokens into a form's arguments, options, flags and free text, resolving
+// accounts, refs, mentions and dates against the database and the actor's zone.
+import { parseAmount, parseDays, parseSpanHours } from '../domain/amounts.js';
+import { parseDate } from '../domain/dates.js';
+import { accountByExactName, matchAccount, type Match } from '../domain/match.js';
+import { MAX_NOTE } from '../domain/text.js';
+import { IANAZone } from 'luxon';
+import { LOCALES } from '../../db/schema.js';
+import type { Account, Member } from '../domain/types.js';
+import { UserError } from './errors.js';
+import type { Rich } from './reply.js';
+import { Input, type ArgSpec, type CommandSpec, type Ctx, type FormSpec, type OptionSpec, type Value } from './spec.js';
+import type { Token } from './tokenize.js';
+
+/** How many words an unquoted account name may span (`/touch Acme Logistics visit`). */
+const MAX_NAME_WORDS = 6;
+
+const names = (n: { name: string; aliases?: readonly string[] }) => [n.name, ...(n.aliases ?? [])];
+const lower = (s: string) => s.normalize('NFKC').toLowerCase();
+
+/**
+ * Picks the form a command's tokens ask for. A subcommand word may stand first
+ * or, as in `/contact Acme add ...`, right after the account.
+ */
+export function selectForm(spec: CommandSpec, tokens: Token[]): { form: FormSpec; rest: Token[] } {
+  const isSub = (tok: Token | undefined, f: FormSpec) =>
+    tok !== undefined && tok.kind === 'word' && f.sub !== undefined && [f.sub, ...(f.subAliases ?? [])].some((n) => lower(n) === lower(tok.value));
+  for (const f of spec.forms) if (isSub(tokens[0], f)) return { form: f, rest: tokens.slice(1) };
+  // After an account name of one or more words: `/contact Acme Logistics add ...`.
+  for (let at = 1; at <= MAX_NAME_WORDS && at < tokens.length; at++) {
+    if (tokens[at - 1]!.kind !== 'word' && at > 1) break;
+    for (const f of spec.forms) {
+      if (isSub(tokens[at], f) && f.args?.[0]?.type === 'account') return { form: f, rest: [...tokens.slice(0, at), ...tokens.slice(at + 1)] };
+    }
+  }
+  const fallback = spec.forms.find((f) => f.sub === undefined) ?? spec.forms[0]!;
+  return { form: fallback, rest: tokens };
+}
+
+export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: ReadonlyMap<string, Member>): Input {
+  const t = ctx.t;
+  const values = new Map<string, Value>();
+  const rest = [...tokens];
+  const optionByName = new Map<string, OptionSpec>();
+  for (const o of form.options ?? []) for (const n of names(o)) optionByName.set(lower(n), o);
+
+  // Options first: they may stand anywhere, so the positional walk below sees only the rest.
+  const positional: Token[] = [];
+  let textStarted = false;
+  for (const tok of rest) {
+    if (tok.kind === 'option') {
+      const spec = optionByName.get(tok.key);
+      if (spec) {
+        const v = optionValue(ctx, spec, tok.value, members);
+        if (spec.repeat) values.set(spec.name, [...(values.get(spec.name) as Member[] | undefined ?? []), v as Member]);
+        else values.set(spec.name, v);
+        continue;
+      }
+      // Before the free text starts an unknown key is a typo; inside the text it is just words (`ETA:friday`).
+      if (!textStarted || !form.text) throw new UserError(t.errors.unknownOption(tok.key, Boolean(form.text)), optionHints(form));
+    }
+    positional.push(tok);
+    if (positional.length > (form.args?.length ?? 0)) textStarted = true;
+  }
+
+  // Flags (`mine`, `all`) belong to list forms, which take no free text, so they may stand anywhere.
+  for (const flag of form.flags ?? []) {
+    const at = positional.findIndex((tok) => tok.kind === 'word' && names(flag).some((f) => lower(f) === lower(tok.value)));
+    if (at >= 0) {
+      values.set(flag.name, true);
+      positional.splice(at, 1);
+    }
+  }
+
+  let i = 0;
+  for (const arg of form.args ?? []) {
+    const tok = positional[i];
+    if (!tok || (arg.optional && !fits(arg, tok))) {
+      if (arg.optional) continue;
+      throw new UserError(t.errors.missingArg(t.placeholders[arg.name as keyof typeof t.placeholders] ?? arg.name));
+    }
+    if (arg.type === 'account') {
+      const { account, used } = bindAccount(ctx, positional.slice(i));
+      values.set(arg.name, account);
+      i += used;
+      continue;
+    }
+    values.set(arg.name, argValue(ctx, arg, tok, members));
+    i++;
+  }
+
+  const textTokens = positional.slice(i);
+  const text = joinText(textTokens);
+  if (form.text) {
+    if (form.text.required && !text) throw new UserError(t.errors.missingText(t.placeholders[form.text.name as keyof typeof t.placeholders] ?? form.text.name));
+    const max = form.text.max ?? MAX_NOTE;
+    if ([...text].length > max) throw new UserError(t.errors.tooLong([...text].length, max));
+  } else if (text) {
+    throw new UserError(t.errors.unexpected(text.length > 60 ? text.slice(0, 60) + '…' : text));
+  }
+  for (const o of form.options ?? []) {
+    if (o.required && !values.has(o.name)) throw new UserError(t.errors.missingOption(o.name));
+  }
+  return new Input(values, text);
+}
+
+/** Free text, as typed (quotes inside a note stay). */
+function joinText(tokens: Token[]): string {
+  if (tokens.length === 0) return '';
+  // A quoted name (`add "Li Wei"`) is the name, not the quotes.
+  if (tokens.length === 1 && tokens[0]!.kind === 'quoted') return tokens[0]!.value.trim();
+  return tokens
+    .map((tok) => tok.raw)
+    .join(' ')
+    .trim();
+}
+
+function fits(arg: ArgSpec, tok: Token): boolean {
+  if (arg.type === 'mention') return tok.kind === 'mention';
+  if (arg.type === 'ref') return new RegExp(`^${arg.prefix}-?\\d+$`, 'i').test(tok.value);
+  if (arg.type === 'enum') return enumValue(arg, tok.value) !== undefined;
+  return true;
+}
+
+function bindAccount(ctx: Ctx, tokens: Token[]): { account: Account; used: number } {
+  const first = tokens[0]!;
+  if (first.kind === 'word') {
+    // Longest run of plain words that is exactly an account's name or alias.
+    let n = 1;
+    while (n < Math.min(tokens.length, MAX_NAME_WORDS) && tokens[n]!.kind === 'word') n++;
+    for (; n > 1; n--) {
+      const exact = accountByExactName(ctx.db, ctx.tenant.id, tokens.slice(0, n).map((x) => x.value).join(' '));
+      if (exact) return { account: exact, used: n };
+    }
+  }
+  if (first.kind !== 'word' && first.kind !== 'quoted') throw new UserError(ctx.t.errors.missingArg(ctx.t.placeholders.account));
+  return { account: resolved(ctx, matchAccount(ctx.db, ctx.tenant.id, first.value), first.value), used: 1 };
+}
+
+function resolved(ctx: Ctx, m: Match<Account>, typed: string): Account {
+  if (m.kind === 'found') return m.item;
+  if (m.kind === 'ambiguous') throw new UserError(ctx.t.errors.ambiguousAccount(typed), m.candidates.map((a) => a.name), false);
+  throw new UserError(ctx.t.errors.unknownAccount(typed, m.suggestions), [], false);
+}
+
+function enumValue(spec: { values?: readonly string[]; valueAliases?: Readonly<Record<string, string>> }, raw: string): string | undefined {
+  const v = lower(raw);
+  return spec.values?.find((x) => x === v) ?? (spec.valueAliases ? Object.entries(spec.valueAliases).find(([k]) => lower(k) === v)?.[1] : undefined);
+}
+
+function argValue(ctx: Ctx, arg: ArgSpec, tok: Token, members: ReadonlyMap<string, Member>): Value {
+  const t = ctx.t;
+  switch (arg.type) {
+    case 'enum': {
+      const v = enumValue(arg, tok.value);
+      if (v === undefined) throw new UserError(t.errors.badEnum(arg.name, tok.value, arg.values ?? []));
+      return v;
+    }
+    case 'ref': {
+      const m = new RegExp(`^${arg.prefix}-?(\\d{1,9})$`, 'i').exec(tok.value);
+      if (!m) throw new UserError(t.errors.badRef(arg.prefix!, tok.value));
+      return Number(m[1]);
+    }
+    case 'mention':
+      return mentioned(ctx, tok, members);
+    case 'account':
+      throw new Error('accounts bind in bindAccount');
+  }
+}
+
+function mentioned(ctx: Ctx, tok: { kind: string; value: string }, members: ReadonlyMap<string, Member>): Member {
+  const m = tok.kind === 'mention' ? members.get(tok.value) : undefined;
+  if (!m) throw new UserError(ctx.t.errors.badMention(tok.value));
+  return m;
+}
+
+function optionValue(ctx: Ctx, spec: OptionSpec, raw: string, members: ReadonlyMap<string, Member>): Value {
+  const t = ctx.t;
+  const bad = (expected: string): never => {
+    throw new UserError(t.errors.badOption(spec.name, raw, expected));
+  };
+  switch (spec.type) {
+    case 'text':
+      return raw.trim() || bad(t.expect.text);
+    case 'enum':
+      return enumValue(spec, raw) ?? bad((spec.values ?? []).join(', '));
+    case 'mention':
+      return mentioned(ctx, { kind: raw.startsWith('@') || raw.startsWith('<@') ? 'mention' : 'word', value: raw }, members);
+    case 'amount':
+      return parseAmount(raw) ?? bad(t.expect.amount);
+    case 'days':
+      return parseDays(raw) ?? bad(t.expect.days);
+    case 'hours':
+      return parseSpanHours(raw, 'h') ?? bad(t.expect.hours);
+    case 'zone':
+      return IANAZone.isValidZone(raw) ? raw : bad(t.expect.zone);
+    case 'locale':
+      return LOCALES.find((l) => lower(l) === lower(raw)) ?? bad(LOCALES.join(', '));
+    case 'date': {
+      const r = parseDate(raw, ctx.now, ctx.zone, spec.direction ?? 'past');
+      if (r.ok) return r.value;
+      throw new UserError(r.reason === 'impossible' ? t.errors.impossibleDate(raw) : t.errors.badDate(raw));
+    }
+  }
+}
+
+function optionHints(form: FormSpec): Rich[] {
+  const known = (form.options ?? []).map((o) => `${o.name}:`);
+  return known.length ? [known.join('  ')] : [];
+}

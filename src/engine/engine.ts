@@ -1,0 +1,246 @@
+// One command in, one Reply out: tokenize, find the command and form, resolve
+// who is speaking and whom they mention, then bind and run the handler inside a
+// single transaction. A user's mistake rolls everything back and answers with
+// the usage; an internal failure is logged once here and answered politely.
+import { and, count, eq } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Db, Tx } from '../../db/index.js';
+import { auditLog, members, tenants, type Locale, type Platform, type Role } from '../../db/schema.js';
+import { catalog, type Catalog } from '../../prompts/index.js';
+import { matchIn } from '../domain/match.js';
+import { normalize } from '../domain/text.js';
+import type { Member, Tenant } from '../domain/types.js';
+import { bind, selectForm } from './bind.js';
+import { UserError } from './errors.js';
+import { Registry, usageLine } from './registry.js';
+import { reply, text, type MentionRef, type Reply, type Section } from './reply.js';
+import type { CommandSpec, Ctx, FormSpec, Notice } from './spec.js';
+import { tokenize, type Token } from './tokenize.js';
+
+/** Who someone is on their platform, as the adapter learned it. */
+export interface UserRef {
+  platformUserId: string;
+  name: string;
+  timezone?: string;
+  locale?: Locale;
+}
+
+export interface Incoming {
+  platform: Platform;
+  workspaceId: string;
+  user: UserRef;
+  text: string;
+  /** A link back to the chat message, when there is one. */
+  sourceRef?: string;
+  /** Trusted local setting: the shell's configured role for its user. */
+  assumeRole?: Role;
+  /** Locale for a tenant seen for the first time (zh-CN for Lark). */
+  tenantLocale?: Locale;
+}
+
+export interface Outcome {
+  reply: Reply;
+  notices: Notice[];
+  /** False when the command was refused or failed and nothing was written. */
+  ok: boolean;
+  /** The reader's locale, for whatever the adapter adds around the reply. */
+  locale: Locale;
+}
+
+export interface EngineOptions {
+  db: Db;
+  commands: readonly CommandSpec[];
+  defaults: { locale: Locale; timezone: string };
+  clock?: () => Date;
+  logger?: Logger;
+}
+
+export type MentionResolver = (raw: string) => Promise<UserRef | undefined>;
+
+const STEWARD = 'steward';
+
+class Rollback extends Error {
+  constructor(readonly outcome: Outcome) {
+    super('rollback');
+  }
+}
+
+export class Engine {
+  readonly registry: Registry;
+  private readonly clock: () => Date;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.registry = new Registry(opts.commands);
+    this.clock = opts.clock ?? (() => new Date());
+  }
+
+  async handle(incoming: Incoming, resolveMention?: MentionResolver): Promise<Outcome> {
+    const tokenized = tokenize(incoming.text.normalize('NFC'));
+    const tokens = tokenized.ok ? tokenized.tokens : [];
+    // Mentions are resolved before the transaction: a platform lookup may take a network round trip.
+    const refs = new Map<string, UserRef>();
+    for (const raw of new Set(tokens.flatMap(mentionsIn))) {
+      const ref = resolveMention ? await resolveMention(raw) : undefined;
+      if (ref) refs.set(raw, ref);
+    }
+    let ctx: Ctx | undefined;
+    try {
+      return this.opts.db.transaction(
+        (tx) => {
+          ctx = this.context(tx, incoming);
+          try {
+            if (!tokenized.ok) throw new UserError(ctx.t.errors.unclosedQuote(tokenized.quote));
+            const outcome = this.run(ctx, tokens, refs);
+            if (!outcome.ok) throw new Rollback(outcome);
+            return outcome;
+          } catch (e) {
+            if (e instanceof UserError) throw new Rollback({ ok: false, notices: [], locale: ctx.locale, reply: errorReply(ctx, e, this.current) });
+            throw e;
+          }
+        },
+        { behavior: 'immediate' },
+      );
+    } catch (e) {
+      if (e instanceof Rollback) return e.outcome;
+      const ref = Math.random().toString(36).slice(2, 8);
+      this.opts.logger?.error({ err: e, ref, text: incoming.text.slice(0, 200) }, 'command failed');
+      const locale = ctx?.locale ?? incoming.user.locale ?? this.opts.defaults.locale;
+      return { ok: false, notices: [], locale, reply: reply('error', catalog(locale).errors.internal(ref)) };
+    } finally {
+      this.current = undefined;
+    }
+  }
+
+  /** The command and form being run, so an error can show the right usage. */
+  private current: { spec: CommandSpec; form?: FormSpec } | undefined;
+
+  private run(ctx: Ctx, tokens: Token[], refs: Map<string, UserRef>): Outcome {
+    const t = ctx.t;
+    let words = [...tokens];
+    const first = words[0];
+    if (!first) return this.run(ctx, [{ kind: 'word', value: `/${STEWARD}`, raw: `/${STEWARD}`, start: 0, end: 0 }], refs);
+    let spec = first.kind === 'word' ? this.registry.get(first.value) : undefined;
+    words = words.slice(1);
+    // `/steward touch ...` is `/touch ...`, unless the word is one of /steward's own subcommands.
+    if (spec?.name === STEWARD && words[0]?.kind === 'word') {
+      const inner = this.registry.get(words[0].value);
+      const own = spec.forms.some((f) => f.sub && [f.sub, ...(f.subAliases ?? [])].some((n) => normalize(n) === normalize(words[0]!.value)));
+      if (inner && !own) {
+        spec = inner;
+        words = words.slice(1);
+      }
+    }
+    if (!spec) {
+      const typed = first.kind === 'word' ? first.value.replace(/^\//, '') : first.raw;
+      const near = matchIn(this.registry.commands as CommandSpec[], typed, (c) => [c.name, ...(c.aliases ?? [])]);
+      const suggestions = near.kind === 'none' ? near.suggestions : near.kind === 'found' ? [near.item.name] : near.candidates.map((c) => c.name);
+      throw new UserError(t.errors.unknownCommand(typed, suggestions.map((s) => `/${s}`)), [], false);
+    }
+    this.current = { spec };
+    const { form, rest } = selectForm(spec, words);
+    this.current = { spec, form };
+    const mentioned = new Map<string, Member>();
+    for (const [raw, ref] of refs) mentioned.set(raw, ensureMember(ctx.db, ctx.tenant, ref, 'rep'));
+    const input = bind(ctx, form, rest, mentioned);
+    const out = form.run(ctx, input);
+    return { ok: out.tone !== 'error', reply: out, notices: ctx.notices, locale: ctx.locale };
+  }
+
+  private context(tx: Tx, incoming: Incoming): Ctx {
+    const now = this.clock();
+    const tenant = ensureTenant(tx, incoming, this.opts.defaults);
+    const actor = ensureMember(tx, tenant, incoming.user, 'rep', incoming.assumeRole);
+    const locale = actor.locale ?? tenant.locale;
+    return {
+      db: tx,
+      tenant,
+      actor,
+      locale,
+      zone: actor.timezone ?? tenant.timezone,
+      t: catalog(locale),
+      now,
+      platform: incoming.platform,
+      sourceRef: incoming.sourceRef,
+      notices: [],
+      commands: this.opts.commands,
+      mention: (m: Member): MentionRef => ({ platformUserId: m.platformUserId, name: m.name }),
+      audit: (action, entity, entityId, detail) => {
+        tx.insert(auditLog).values({ tenantId: tenant.id, actorId: actor.id, action, entity, entityId, detail, at: now }).run();
+      },
+    };
+  }
+}
+
+function mentionsIn(tok: Token): string[] {
+  if (tok.kind === 'mention') return [tok.value];
+  if (tok.kind === 'option' && (tok.value.startsWith('@') || tok.value.startsWith('<@'))) return [tok.value];
+  return [];
+}
+
+function ensureTenant(tx: Tx, incoming: Incoming, defaults: EngineOptions['defaults']): Tenant {
+  const where = and(eq(tenants.platform, incoming.platform), eq(tenants.workspaceId, incoming.workspaceId));
+  const found = tx.select().from(tenants).where(where).get();
+  if (found) return found;
+  return tx
+    .insert(tenants)
+    .values({
+      platform: incoming.platform,
+      workspaceId: incoming.workspaceId,
+      locale: incoming.tenantLocale ?? defaults.locale,
+      timezone: defaults.timezone,
+    })
+    .returning()
+    .get();
+}
+
+/** Finds or creates a member; the first member of a tenant becomes its admin. */
+export function ensureMember(tx: Tx, tenant: Tenant, ref: UserRef, role: Role, assumeRole?: Role): Member {
+  const found = tx
+    .select()
+    .from(members)
+    .where(and(eq(members.tenantId, tenant.id), eq(members.platformUserId, ref.platformUserId)))
+    .get();
+  if (found) {
+    const patch: Partial<Member> = {};
+    if (ref.name && ref.name !== found.name) patch.name = ref.name;
+    if (assumeRole && assumeRole !== found.role) patch.role = assumeRole;
+    if (!found.active) Object.assign(patch, { active: true, leftAt: null });
+    if (Object.keys(patch).length === 0) return found;
+    return tx.update(members).set(patch).where(eq(members.id, found.id)).returning().get();
+  }
+  const existing = tx.select({ n: count() }).from(members).where(eq(members.tenantId, tenant.id)).get()!.n;
+  return tx
+    .insert(members)
+    .values({
+      tenantId: tenant.id,
+      platformUserId: ref.platformUserId,
+      name: ref.name,
+      role: assumeRole ?? (existing === 0 ? 'admin' : role),
+      timezone: ref.timezone,
+      locale: ref.locale,
+      function: (assumeRole ?? role) === 'exec' ? 'executive' : 'sales',
+    })
+    .returning()
+    .get();
+}
+
+function errorReply(ctx: Ctx, e: UserError, current: { spec: CommandSpec; form?: FormSpec } | undefined): Reply {
+  const t: Catalog = ctx.t;
+  const sections: Section[] = [];
+  if (e.items.length) sections.push({ type: 'list', items: e.items });
+  if (e.showUsage && current) {
+    const forms = current.form ? [current.form] : current.spec.forms;
+    sections.push({ type: 'usage', heading: t.help.usage, lines: forms.map((f) => localizeUsage(t, usageLine(current.spec, f))) });
+    sections.push(text(t.help.more(`/steward help ${current.spec.name}`)));
+  }
+  return { ...reply('error', e.detail, ...sections) };
+}
+
+/** Replaces `<account>` and the like with the reader's words for them. */
+export function localizeUsage(t: Catalog, line: string): string {
+  return line.replace(/<([a-z-]+)>/g, (whole, name: string) => {
+    const word = (t.placeholders as Record<string, string>)[name];
+    return word ? `<${word}>` : whole;
+  });
+}
+

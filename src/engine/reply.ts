@@ -1,0 +1,55 @@
+// The platform-neutral answer a handler returns. It is data; one renderer per
+// platform turns it into Block Kit, a Lark card or plain text. Strings here are
+// plain user-visible text, never markup: renderers escape them.
+
+/** A member named in a reply, so a platform can render a real mention. */
+export interface MentionRef {
+  platformUserId: string;
+  name: string;
+}
+
+export type Inline = string | { mention: MentionRef } | { strong: string } | { code: string };
+/** Text that may carry mentions, emphasis or code (a command, an id). */
+export type Rich = string | Inline[];
+
+export type Section =
+  | { type: 'text'; text: Rich }
+  | { type: 'fields'; fields: { label: string; value: Rich }[] }
+  | { type: 'list'; heading?: string; items: Rich[]; empty?: string; more?: number }
+  | { type: 'usage'; heading: string; lines: string[] };
+
+export interface Button {
+  label: string;
+  /** Command text the button runs, through the same engine and checks as typing it. */
+  command: string;
+  style?: 'primary' | 'danger';
+}
+
+export interface Reply {
+  tone: 'success' | 'info' | 'warning' | 'error';
+  title?: Rich;
+  sections: Section[];
+  buttons: Button[];
+  /** `ephemeral`: only the actor sees it (confirmations, errors); `public`: the whole channel. */
+  visibility: 'ephemeral' | 'public';
+}
+
+export function reply(tone: Reply['tone'], title: Rich | undefined, ...sections: Section[]): Reply {
+  return { tone, title, sections, buttons: [], visibility: 'ephemeral' };
+}
+
+export const text = (t: Rich): Section => ({ type: 'text', text: t });
+export const fields = (f: { label: string; value: Rich }[]): Section => ({ type: 'fields', fields: f });
+export const list = (items: Rich[], opts: { heading?: string; empty?: string; more?: number } = {}): Section => ({
+  type: 'list',
+  items,
+  ...opts,
+});
+
+/** Flattens rich text to plain text (mentions as @name). */
+export function plain(r: Rich): string {
+  if (typeof r === 'string') return r;
+  return r
+    .map((p) => (typeof p === 'string' ? p : 'mention' in p ? `@${p.mention.name}` : 'strong' in p ? p.strong : p.code))
+    .join('');
+}
