@@ -1,0 +1,255 @@
+import { countWhere } from '../src/domain/numbers.js';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { accounts, complaints, contacts, CONTACT_LEVELS, members, promises, touchpoints, churnSignals, ACCOUNT_STATUSES } from '../db/schema.js';
+import { cadenceFor } from '../src/domain/settings.js';
+import { daysUntil, fmtDateTime, fmtDay, fmtMoney, fmtPercent, fmtRelative, ref } from '../src/domain/format.js';
+import { accountByExactName } from '../src/domain/match.js';
+import { memberById, requireOwnerOrManager } from '../src/domain/permissions.js';
+import { MAX_NAME, normalize } from '../src/domain/text.js';
+import type { Account } from '../src/domain/types.js';
+import { UserError } from '../src/engine/errors.js';
+import { fields, list, reply, text, type Reply, type Rich } from '../src/engine/reply.js';
+import type { CommandSpec, Ctx, Input, OptionSpec } from '../src/engine/spec.js';
+import { accountArg, mineFlag, ownerOption, tierOption } from './options.js';
+import { DateTime } from 'luxon';
+
+const LIST_LIMIT = 30;
+const SIGNAL_WINDOW_DAYS = 90;
+
+const profileOptions: OptionSpec[] = [
+  tierOption,
+  ownerOption,
+  { name: 'region', aliases: ['区域', '大区'], type: 'text' },
+  { name: 'industry', aliases: ['行业'], type: 'text' },
+  { name: 'revenue', aliases: ['营收', '收入'], type: 'amount' },
+  { name: 'spend', aliases: ['总支出', '品类支出'], type: 'amount' },
+  { name: 'cadence', aliases: ['回访周期'], type: 'days' },
+  { name: 'aliases', aliases: ['别名'], type: 'text' },
+];
+
+function parseAliases(ctx: Ctx, raw: string | undefined, self?: Account): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const aliases = [...new Set(raw.split(/[,，、;；]/u).map((a) => a.trim()).filter(Boolean))];
+  for (const alias of aliases) {
+    if (alias.length > MAX_NAME) throw new UserError(ctx.t.errors.tooLong(alias.length, MAX_NAME));
+    const clash = accountByExactName(ctx.db, ctx.tenant.id, alias);
+    if (clash && clash.id !== self?.id) throw new UserError(ctx.t.account.nameTaken(alias, clash.name), [], false);
+  }
+  return aliases;
+}
+
+function profileValues(ctx: Ctx, input: Input, self?: Account) {
+  return {
+    tier: input.str('tier') as Account['tier'] | undefined,
+    ownerId: input.member('owner')?.id,
+    region: input.str('region'),
+    industry: input.str('industry'),
+    annualRevenue: input.num('revenue'),
+    categorySpend: input.num('spend'),
+    cadenceDays: input.num('cadence'),
+    aliases: parseAliases(ctx, input.str('aliases'), self),
+  };
+}
+
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function add(ctx: Ctx, input: Input): Reply {
+  const { t } = ctx;
+  const name = input.text.replace(/\s+/g, ' ');
+  if ([...name].length > MAX_NAME) throw new UserError(t.errors.tooLong([...name].length, MAX_NAME));
+  const clash = accountByExactName(ctx.db, ctx.tenant.id, name);
+  if (clash) throw new UserError(t.account.nameTaken(name, clash.name), [], false);
+  const values = profileValues(ctx, input);
+  const account = ctx.db
+    .insert(accounts)
+    .values({
+      ...defined(values),
+      tenantId: ctx.tenant.id,
+      name,
+      nameKey: normalize(name),
+      ownerId: values.ownerId ?? ctx.actor.id,
+      updatedAt: ctx.now,
+    })
+    .returning()
+    .get();
+  ctx.audit('account.add', 'account', account.id, { name });
+  const owner = memberById(ctx, account.ownerId)!;
+  return {
+    ...reply('success', t.account.added(account.name, t.enums.tier[account.tier], owner.name), text(t.account.addedNext(account.name))),
+    buttons: [{ label: t.buttons.show, command: `/account show "${account.name}"` }],
+  };
+}
+
+function set(ctx: Ctx, input: Input): Reply {
+  const { t } = ctx;
+  const account = input.account();
+  const name = input.str('name')?.replace(/\s+/g, ' ');
+  const values = defined({ ...profileValues(ctx, input, account), name, nameKey: name === undefined ? undefined : normalize(name) });
+  if (Object.keys(values).length === 0) throw new UserError(t.account.nothingToSet);
+  requireOwnerOrManager(ctx, account.ownerId, t.perm.what.editAccount(account.name));
+  if (name !== undefined) {
+    if ([...name].length > MAX_NAME) throw new UserError(t.errors.tooLong([...name].length, MAX_NAME));
+    const clash = accountByExactName(ctx.db, ctx.tenant.id, name);
+    if (clash && clash.id !== account.id) throw new UserError(t.account.nameTaken(name, clash.name), [], false);
+  }
+  const updated = ctx.db.update(accounts).set({ ...values, updatedAt: ctx.now }).where(eq(accounts.id, account.id)).returning().get();
+  if (values.ownerId !== undefined && values.ownerId !== account.ownerId) ctx.db.update(accounts).set({ ownerGoneAt: null }).where(eq(accounts.id, account.id)).run();
+  ctx.audit('account.set', 'account', account.id, values);
+  const changed = Object.keys(values).filter((k) => k !== 'nameKey');
+  return {
+    ...reply('success', t.account.updated(updated.name, changed.map((k) => t.account.fieldNames[k as keyof typeof t.account.fieldNames] ?? k).join(', '))),
+    buttons: [{ label: t.buttons.show, command: `/account show "${updated.name}"` }],
+  };
+}
+
+export function walletShare(a: Pick<Account, 'annualRevenue' | 'categorySpend'>): number | undefined {
+  return a.annualRevenue != null && a.categorySpend ? a.annualRevenue / a.categorySpend : undefined;
+}
+
+function show(ctx: Ctx, input: Input): Reply {
+  const { t, db } = ctx;
+  const a = input.account();
+  const owner = memberById(ctx, a.ownerId);
+  const cadence = cadenceFor(ctx.tenant, a);
+  const last = db
+    .select({ at: touchpoints.occurredAt, kind: touchpoints.kind, by: members.name, contact: contacts.name })
+    .from(touchpoints)
+    .innerJoin(members, eq(members.id, touchpoints.memberId))
+    .leftJoin(contacts, eq(contacts.id, touchpoints.contactId))
+    .where(eq(touchpoints.accountId, a.id))
+    .orderBy(desc(touchpoints.occurredAt))
+    .limit(1)
+    .get();
+  // Any visit, meeting or review by anyone on our side resets the revisit clock.
+  const lastVisit = db
+    .select({ at: sql<number>`max(${touchpoints.occurredAt})` })
+    .from(touchpoints)
+    .where(and(eq(touchpoints.accountId, a.id), inArray(touchpoints.kind, ['visit', 'meeting', 'review'])))
+    .get()?.at;
+  const share = walletShare(a);
+
+  const profile: { label: string; value: Rich }[] = [
+    { label: t.account.fields.tier, value: t.enums.tier[a.tier] },
+    { label: t.account.fields.owner, value: owner ? [{ mention: ctx.mention(owner) }, owner.active ? '' : ` (${t.account.ownerGone})`] : t.common.nobody },
+    { label: t.account.fields.status, value: t.enums.accountStatus[a.status] },
+    {
+      label: t.account.fields.walletShare,
+      value: share === undefined ? t.account.walletUnknown : t.account.wallet(fmtPercent(ctx, share), fmtMoney(ctx, a.annualRevenue!), fmtMoney(ctx, a.categorySpend!)),
+    },
+  ];
+  if (a.region) profile.push({ label: t.account.fields.region, value: a.region });
+  if (a.industry) profile.push({ label: t.account.fields.industry, value: a.industry });
+  if (a.aliases.length) profile.push({ label: t.account.fields.aliases, value: a.aliases.join(', ') });
+  profile.push({
+    label: t.account.fields.lastTouch,
+    value: last ? t.account.lastTouch(t.enums.touchKind[last.kind], fmtDay(ctx, last.at), fmtRelative(ctx, last.at), last.by, last.contact ?? undefined) : t.account.neverTouched,
+  });
+  const due = DateTime.fromMillis(lastVisit ?? a.createdAt.getTime(), { zone: ctx.zone }).plus({ days: cadence });
+  const dueIn = daysUntil(ctx, due.toISODate()!);
+  profile.push({ label: t.account.fields.nextRevisit, value: t.account.nextRevisit(fmtDay(ctx, due), cadence, dueIn) });
+
+  const people = db.select().from(contacts).where(and(eq(contacts.accountId, a.id), eq(contacts.active, true))).orderBy(asc(contacts.name)).all();
+  const byLevel: Rich[] = CONTACT_LEVELS.map((level) => {
+    const here = people.filter((c) => c.level === level).map((c) => (c.title ? `${c.name} (${c.title})` : c.name));
+    return `${t.enums.level[level]}: ${here.length ? here.join(', ') : t.account.gap}`;
+  });
+
+  const open = db
+    .select()
+    .from(complaints)
+    .where(and(eq(complaints.accountId, a.id), eq(complaints.status, 'open')))
+    .orderBy(asc(complaints.deadlineAt))
+    .all();
+  const openPromises = db
+    .select()
+    .from(promises)
+    .where(and(eq(promises.accountId, a.id), eq(promises.status, 'open')))
+    .orderBy(asc(promises.dueOn))
+    .all();
+  const since = new Date(ctx.now.getTime() - SIGNAL_WINDOW_DAYS * 86_400_000);
+  const signals = db
+    .select()
+    .from(churnSignals)
+    .where(and(eq(churnSignals.accountId, a.id), sql`${churnSignals.occurredAt} >= ${since.getTime()}`))
+    .orderBy(desc(churnSignals.occurredAt))
+    .limit(5)
+    .all();
+
+  const out = reply(
+    a.status === 'lost' ? 'warning' : 'info',
+    t.account.profileTitle(a.name),
+    fields(profile),
+    list(byLevel, { heading: t.account.contactsHeading(people.length) }),
+    list(
+      open.map((c) => t.account.complaintLine(ref('C', c.number), t.enums.severity[c.severity], c.summary, c.deadlineAt < ctx.now)),
+      { heading: t.account.complaintsHeading(open.length), empty: t.common.none },
+    ),
+    list(
+      openPromises.map((p) => t.account.promiseLine(ref('P', p.number), p.text, fmtDay(ctx, p.dueOn), daysUntil(ctx, p.dueOn) < 0)),
+      { heading: t.account.promisesHeading(openPromises.length), empty: t.common.none },
+    ),
+  );
+  if (signals.length) {
+    out.sections.push(list(signals.map((s) => `${fmtDay(ctx, s.occurredAt)} · ${t.enums.signal[s.kind]}${s.detail ? ` — ${s.detail}` : ''}`), { heading: t.account.signalsHeading }));
+  }
+  out.buttons = [
+    { label: t.buttons.logTouch, command: `/touch "${a.name}"`, style: 'primary' },
+    { label: t.buttons.logComplaint, command: `/complaint "${a.name}"` },
+  ];
+  return out;
+}
+
+function listAccounts(ctx: Ctx, input: Input): Reply {
+  const { t, db } = ctx;
+  const owner = input.flag('mine') ? ctx.actor : input.member('owner');
+  const tier = input.str('tier') as Account['tier'] | undefined;
+  const status = (input.str('status') as Account['status'] | undefined) ?? 'active';
+  const where = and(
+    eq(accounts.tenantId, ctx.tenant.id),
+    eq(accounts.status, status),
+    owner ? eq(accounts.ownerId, owner.id) : undefined,
+    tier ? eq(accounts.tier, tier) : undefined,
+  );
+  const lastTouch = sql<number | null>`(select max(${touchpoints.occurredAt}) from ${touchpoints} where ${touchpoints.accountId} = ${accounts.id})`;
+  const tierOrder = sql`case ${accounts.tier} when 'strategic' then 0 when 'key' then 1 else 2 end`;
+  const rows = db
+    .select({ name: accounts.name, tier: accounts.tier, owner: members.name, last: lastTouch })
+    .from(accounts)
+    .leftJoin(members, eq(members.id, accounts.ownerId))
+    .where(where)
+    .orderBy(tierOrder, asc(accounts.nameKey))
+    .limit(LIST_LIMIT + 1)
+    .all();
+  const total = rows.length > LIST_LIMIT ? countWhere(ctx.db, accounts, where) : rows.length;
+  const items = rows.slice(0, LIST_LIMIT).map((r) =>
+    t.account.listLine(r.name, t.enums.tier[r.tier], r.owner ?? t.common.nobody, r.last ? fmtRelative(ctx, new Date(r.last)) : t.account.neverTouched),
+  );
+  return reply('info', t.account.listTitle(total), list(items, { empty: t.account.noneYet, more: total - items.length }));
+}
+
+export const account: CommandSpec = {
+  name: 'account',
+  aliases: ['accounts', '客户'],
+  summary: 'account',
+  forms: [
+    { sub: 'add', subAliases: ['new', '添加', '新增'], usage: '<name> [tier:strategic|key|standard] [owner:@someone] [region:..] [industry:..] [revenue:..] [spend:..] [cadence:<days>] [aliases:a,b]', options: profileOptions, text: { name: 'name', required: true, max: MAX_NAME }, run: add },
+    { sub: 'show', subAliases: ['查看'], usage: '<account>', args: [accountArg], run: show },
+    {
+      sub: 'list',
+      subAliases: ['ls', '列表'],
+      usage: '[mine] [tier:..] [owner:@someone] [status:active|lost]',
+      flags: [mineFlag],
+      options: [tierOption, ownerOption, { name: 'status', aliases: ['状态'], type: 'enum', values: ACCOUNT_STATUSES, valueAliases: { 活跃: 'active', 流失: 'lost' } }],
+      run: listAccounts,
+    },
+    { sub: 'set', subAliases: ['edit', '修改'], usage: '<account> [name:..] [tier:..] [owner:@someone] [region:..] [industry:..] [revenue:..] [spend:..] [cadence:<days>] [aliases:a,b]', args: [accountArg], options: [...profileOptions, { name: 'name', aliases: ['名称'], type: 'text' }], run: set },
+    { usage: '<account>', args: [accountArg], run: show },
+  ],
+  examples: {
+    en: ['/account add "Acme Logistics" tier:strategic region:East revenue:1.2m spend:4m', '/account Acme', '/account list mine', '/account set Acme tier:key owner:@li'],
+    'zh-CN': ['/客户 添加 华东物流 级别:战略 区域:华东 营收:120万 总支出:500万', '/客户 华东', '/客户 列表 我的', '/客户 修改 华东 负责人:@王磊'],
+  },
+};
+

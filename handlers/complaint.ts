@@ -1,0 +1,183 @@
+import { countWhere } from '../src/domain/numbers.js';
+import { and, asc, desc, eq } from 'drizzle-orm';
+import { accounts, complaints, COMPLAINT_STATUSES, members } from '../db/schema.js';
+import { fmtDateTime, fmtRelative, ref } from '../src/domain/format.js';
+import { nextNumber } from '../src/domain/numbers.js';
+import { memberById, requireOwnerOrManager } from '../src/domain/permissions.js';
+import { effectiveSettings } from '../src/domain/settings.js';
+import type { Account, Complaint } from '../src/domain/types.js';
+import { UserError } from '../src/engine/errors.js';
+import { fields, list, reply, text, type Reply, type Rich } from '../src/engine/reply.js';
+import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
+import { accountArg, allFlag, categoryOption, mineFlag, optionalAccountArg, severityOption } from './options.js';
+
+const LIST_LIMIT = 30;
+
+export function complaintByNumber(ctx: Ctx, n: number): Complaint {
+  const c = ctx.db
+    .select()
+    .from(complaints)
+    .where(and(eq(complaints.tenantId, ctx.tenant.id), eq(complaints.number, n)))
+    .get();
+  if (!c) throw new UserError(ctx.t.complaint.unknown(ref('C', n)), [], false);
+  return c;
+}
+
+function accountOf(ctx: Ctx, c: Complaint): Account {
+  return ctx.db.select().from(accounts).where(eq(accounts.id, c.accountId)).get()!;
+}
+
+/** The buttons every open complaint carries, wherever it is shown. */
+export function complaintButtons(ctx: Ctx, c: Complaint): Reply['buttons'] {
+  if (c.status !== 'open') return [];
+  return [
+    { label: ctx.t.buttons.resolve, command: `/resolve ${ref('C', c.number)}`, style: 'primary' },
+    { label: ctx.t.buttons.takeOwnership, command: `/complaint assign ${ref('C', c.number)} me` },
+  ];
+}
+
+/** The complaint as a card: used for the actor's confirmation and the escalation channel alike. */
+export function complaintCard(ctx: Ctx, c: Complaint, account: Account): Reply {
+  const { t } = ctx;
+  const owner = memberById(ctx, c.ownerId);
+  const overdue = c.status === 'open' && c.deadlineAt < ctx.now;
+  const rows: { label: string; value: Rich }[] = [
+    { label: t.complaint.fields.account, value: `${account.name} (${t.enums.tier[account.tier]})` },
+    { label: t.complaint.fields.severity, value: t.enums.severity[c.severity] },
+    { label: t.complaint.fields.category, value: t.enums.category[c.category] },
+    { label: t.complaint.fields.owner, value: owner ? [{ mention: ctx.mention(owner) }] : t.common.nobody },
+    { label: t.complaint.fields.opened, value: `${fmtDateTime(ctx, c.openedAt)} (${fmtRelative(ctx, c.openedAt)})` },
+  ];
+  if (c.status === 'open') rows.push({ label: t.complaint.fields.deadline, value: `${fmtDateTime(ctx, c.deadlineAt)}${overdue ? ` — ${t.common.overdue}` : ` (${fmtRelative(ctx, c.deadlineAt)})`}` });
+  else rows.push({ label: t.complaint.fields.resolution, value: `${c.resolution ?? ''} (${fmtDateTime(ctx, c.resolvedAt ?? ctx.now)})` });
+  if (c.escalationLevel > 0) rows.push({ label: t.complaint.fields.escalation, value: t.complaint.escalationLevel(c.escalationLevel) });
+  const out = reply(overdue ? 'warning' : 'info', t.complaint.title(ref('C', c.number), account.name), text(c.summary), fields(rows));
+  out.buttons = complaintButtons(ctx, c);
+  return out;
+}
+
+function open(ctx: Ctx, input: Input): Reply {
+  const { t } = ctx;
+  const account = input.account();
+  const severity = (input.str('severity') as Complaint['severity'] | undefined) ?? 'medium';
+  const category = (input.str('category') as Complaint['category'] | undefined) ?? 'other';
+  const hours = effectiveSettings(ctx.tenant.settings).complaintDeadlineHours[severity];
+  const owner = memberById(ctx, account.ownerId);
+  const c = ctx.db
+    .insert(complaints)
+    .values({
+      tenantId: ctx.tenant.id,
+      number: nextNumber(ctx.db, complaints, ctx.tenant.id),
+      accountId: account.id,
+      severity,
+      category,
+      summary: input.text,
+      ownerId: owner?.active ? owner.id : ctx.actor.id,
+      reporterId: ctx.actor.id,
+      openedAt: ctx.now,
+      deadlineAt: new Date(ctx.now.getTime() + hours * 3_600_000),
+    })
+    .returning()
+    .get();
+  ctx.audit('complaint.open', 'complaint', c.id, { account: account.name, severity, category });
+  const card = complaintCard(ctx, c, account);
+  const channel = effectiveSettings(ctx.tenant.settings).escalationChannel;
+  // Complaints are handled in the open: the channel's message becomes the complaint's thread.
+  if (channel) ctx.notices.push({ to: { channel }, reply: { ...card, visibility: 'public' }, complaintId: c.id });
+  return { ...card, tone: 'success', title: t.complaint.opened(ref('C', c.number), account.name, t.enums.severity[severity], fmtDateTime(ctx, c.deadlineAt)) };
+}
+
+function show(ctx: Ctx, input: Input): Reply {
+  const c = complaintByNumber(ctx, input.num('complaint')!);
+  return complaintCard(ctx, c, accountOf(ctx, c));
+}
+
+function assign(ctx: Ctx, input: Input): Reply {
+  const { t } = ctx;
+  const c = complaintByNumber(ctx, input.num('complaint')!);
+  const to = input.flag('me') ? ctx.actor : input.member('to');
+  if (!to) throw new UserError(t.errors.missingArg(t.placeholders.someone));
+  if (c.status !== 'open') throw new UserError(t.complaint.alreadyResolved(ref('C', c.number)), [], false);
+  // Taking ownership of an unowned complaint is always welcome.
+  if (!(input.flag('me') && c.ownerId === null)) requireOwnerOrManager(ctx, c.ownerId, t.perm.what.reassign(ref('C', c.number)));
+  if (!to.active) throw new UserError(t.complaint.inactiveMember(to.name), [], false);
+  ctx.db.update(complaints).set({ ownerId: to.id }).where(eq(complaints.id, c.id)).run();
+  ctx.audit('complaint.assign', 'complaint', c.id, { from: c.ownerId, to: to.id });
+  if (to.id !== ctx.actor.id) {
+    const card = complaintCard(ctx, { ...c, ownerId: to.id }, accountOf(ctx, c));
+    ctx.notices.push({ to: { member: to }, reply: { ...card, title: t.complaint.assignedToYou(ref('C', c.number), ctx.actor.name) } });
+  }
+  return reply('success', [t.complaint.assigned(ref('C', c.number)), { mention: ctx.mention(to) }]);
+}
+
+function listComplaints(ctx: Ctx, input: Input): Reply {
+  const { t, db } = ctx;
+  const account = input.optionalAccount();
+  const status = input.flag('all') ? undefined : ((input.str('status') as Complaint['status'] | undefined) ?? 'open');
+  const where = and(
+    eq(complaints.tenantId, ctx.tenant.id),
+    status ? eq(complaints.status, status) : undefined,
+    account ? eq(complaints.accountId, account.id) : undefined,
+    input.flag('mine') ? eq(complaints.ownerId, ctx.actor.id) : undefined,
+  );
+  const rows = db
+    .select({ c: complaints, account: accounts.name, owner: members.name })
+    .from(complaints)
+    .innerJoin(accounts, eq(accounts.id, complaints.accountId))
+    .leftJoin(members, eq(members.id, complaints.ownerId))
+    .where(where)
+    .orderBy(status === 'open' ? asc(complaints.deadlineAt) : desc(complaints.openedAt))
+    .limit(LIST_LIMIT + 1)
+    .all();
+  const total = rows.length > LIST_LIMIT ? countWhere(ctx.db, complaints, where) : rows.length;
+  const items = rows.slice(0, LIST_LIMIT).map(({ c, account: name, owner }) =>
+    t.complaint.listLine(
+      ref('C', c.number),
+      name,
+      t.enums.severity[c.severity],
+      c.summary,
+      owner ?? t.common.nobody,
+      c.status === 'resolved' ? t.enums.complaintStatus.resolved : c.deadlineAt < ctx.now ? t.common.overdue : t.complaint.dueIn(fmtRelative(ctx, c.deadlineAt)),
+    ),
+  );
+  return reply('info', t.complaint.listTitle(total, status ? t.enums.complaintStatus[status] : undefined), list(items, { empty: t.complaint.noneOpen, more: total - items.length }));
+}
+
+const complaintRef = { name: 'complaint', type: 'ref', prefix: 'C' } as const;
+
+export const complaint: CommandSpec = {
+  name: 'complaint',
+  aliases: ['complaints', '投诉'],
+  summary: 'complaint',
+  forms: [
+    {
+      sub: 'list',
+      subAliases: ['ls', '列表'],
+      usage: '[account] [mine] [all] [status:open|resolved]',
+      args: [optionalAccountArg],
+      flags: [mineFlag, allFlag],
+      options: [{ name: 'status', aliases: ['状态'], type: 'enum', values: COMPLAINT_STATUSES, valueAliases: { 未解决: 'open', 已解决: 'resolved' } }],
+      run: listComplaints,
+    },
+    {
+      sub: 'assign',
+      subAliases: ['reassign', 'take', '指派', '转交', '认领'],
+      usage: 'C-<n> @someone|me',
+      args: [complaintRef, { name: 'to', type: 'mention', optional: true }],
+      flags: [{ name: 'me', aliases: ['我'] }],
+      run: assign,
+    },
+    { sub: 'show', subAliases: ['查看'], usage: 'C-<n>', args: [complaintRef], run: show },
+    {
+      usage: '<account> [severity:critical|high|medium|low] [category:damage|delay|billing|service|quality|other] <summary>',
+      args: [accountArg],
+      options: [severityOption, categoryOption],
+      text: { name: 'summary', required: true },
+      run: open,
+    },
+  ],
+  examples: {
+    en: ['/complaint Acme severity:high category:damage 3 pallets crushed on the Shanghai-Chengdu lane', '/complaint list mine', '/complaint assign C-12 @li'],
+    'zh-CN': ['/投诉 华东 严重度:高 类别:货损 沪蓉线三托货物压坏', '/投诉 列表 我的', '/投诉 指派 C-12 @李娜'],
+  },
+};

@@ -1,0 +1,12 @@
+// Every command Steward answers to, in the order help lists them.
+import type { CommandSpec } from '../src/engine/spec.js';
+import { account } from './account.js';
+import { complaint } from './complaint.js';
+import { contact } from './contact.js';
+import { promise } from './promise.js';
+import { resolveCommand } from './resolve.js';
+import { signal } from './signal.js';
+import { steward } from './steward.js';
+import { touch } from './touch.js';
+
+export const commands: readonly CommandSpec[] = [touch, complaint, resolveCommand, promise, signal, account, contact, steward];

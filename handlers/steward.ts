@@ -1,0 +1,227 @@
+import { countWhere } from '../src/domain/numbers.js';
+import { and, asc, eq, ne } from 'drizzle-orm';
+import { members, tenants, type TenantSettings } from '../db/schema.js';
+import { localizeUsage } from '../src/engine/engine.js';
+import { memberById, requireAdmin } from '../src/domain/permissions.js';
+import { effectiveSettings } from '../src/domain/settings.js';
+import type { Member } from '../src/domain/types.js';
+import { UserError } from '../src/engine/errors.js';
+import { matchIn } from '../src/domain/match.js';
+import { usageLine } from '../src/engine/registry.js';
+import { fields, list, reply, text, type Reply } from '../src/engine/reply.js';
+import type { CommandSpec, Ctx, Input, OptionSpec } from '../src/engine/spec.js';
+import { functionOption, roleArg } from './options.js';
+
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+const MONTH_DAY = /^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const HOURS_RANGE = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/;
+const CLOCK = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+function help(ctx: Ctx, input: Input): Reply {
+  const { t, locale } = ctx;
+  if (input.text) {
+    const m = matchIn([...ctx.commands], input.text.replace(/^\//, ''), (c) => [c.name, ...(c.aliases ?? [])]);
+    if (m.kind !== 'found') {
+      const names = m.kind === 'ambiguous' ? m.candidates.map((c) => `/${c.name}`) : m.suggestions.map((s) => `/${s}`);
+      throw new UserError(t.errors.unknownCommand(input.text, names), [], false);
+    }
+    const spec = m.item;
+    const out = reply(
+      'info',
+      `/${spec.name} — ${t.summaries[spec.summary]}`,
+      { type: 'usage', heading: t.help.usage, lines: spec.forms.map((f) => localizeUsage(t, usageLine(spec, f))) },
+      list([...spec.examples[locale]], { heading: t.help.examples }),
+    );
+    if (spec.aliases?.length) out.sections.push(text(t.help.aliases(spec.aliases.map((a) => `/${a}`).join(' '))));
+    return out;
+  }
+  return reply(
+    'info',
+    t.help.title,
+    text(t.help.intro),
+    list(ctx.commands.map((c) => `/${c.name} — ${t.summaries[c.summary]}${c.aliases?.length ? ` (${c.aliases.map((a) => `/${a}`).join(' ')})` : ''}`)),
+    text(t.help.footer),
+  );
+}
+
+function whoami(ctx: Ctx): Reply {
+  const { t, actor } = ctx;
+  const manager = memberById(ctx, actor.managerId);
+  const reports = countWhere(ctx.db, members, and(eq(members.managerId, actor.id), eq(members.active, true)));
+  return reply(
+    'info',
+    actor.name,
+    fields([
+      { label: t.steward.fields.role, value: t.enums.role[actor.role] },
+      { label: t.steward.fields.function, value: t.enums.fn[actor.function] },
+      { label: t.steward.fields.manager, value: manager?.name ?? t.common.nobody },
+      { label: t.steward.fields.reports, value: String(reports) },
+      { label: t.steward.fields.timezone, value: ctx.zone },
+      { label: t.steward.fields.locale, value: ctx.locale },
+      { label: t.steward.fields.workspace, value: `${ctx.tenant.platform}:${ctx.tenant.workspaceId}` },
+    ]),
+  );
+}
+
+function me(ctx: Ctx, input: Input): Reply {
+  const { t } = ctx;
+  const patch = Object.fromEntries(
+    Object.entries({ locale: input.str('locale'), timezone: input.str('timezone'), function: input.str('function') }).filter(([, v]) => v !== undefined),
+  ) as Partial<Member>;
+  if (Object.keys(patch).length === 0) return whoami(ctx);
+  ctx.db.update(members).set(patch).where(eq(members.id, ctx.actor.id)).run();
+  ctx.audit('member.me', 'member', ctx.actor.id, patch);
+  return reply('success', t.steward.meUpdated(Object.entries(patch).map(([k, v]) => `${k}: ${v}`).join(', ')));
+}
+
+function role(ctx: Ctx, input: Input): Reply {
+  const { t } = ctx;
+  requireAdmin(ctx, t.perm.what.roles);
+  const who = input.member('member')!;
+  const newRole = input.str('role') as Member['role'];
+  if (who.role === 'admin' && newRole !== 'admin') {
+    const admins = countWhere(ctx.db, members, and(eq(members.tenantId, ctx.tenant.id), eq(members.role, 'admin'), eq(members.active, true), ne(members.id, who.id)));
+    if (admins === 0) throw new UserError(t.steward.lastAdmin(who.name), [], false);
+  }
+  const fn = newRole === 'exec' ? 'executive' : who.function === 'executive' ? 'sales' : who.function;
+  ctx.db.update(members).set({ role: newRole, function: fn }).where(eq(members.id, who.id)).run();
+  ctx.audit('member.role', 'member', who.id, { from: who.role, to: newRole });
+  return reply('success', [{ mention: ctx.mention(who) }, t.steward.roleSet(t.enums.role[newRole])]);
+}
+
+function team(ctx: Ctx, input: Input): Reply {
+  const { t, db } = ctx;
+  const rep = input.member('member');
+  const manager = input.member('manager');
+  if (!rep) {
+    const all = db.select().from(members).where(and(eq(members.tenantId, ctx.tenant.id), eq(members.active, true))).orderBy(asc(members.name)).all();
+    const byId = new Map(all.map((m) => [m.id, m]));
+    const lines = all.map((m) => t.steward.teamLine(m.name, t.enums.role[m.role], m.managerId ? byId.get(m.managerId)?.name : undefined));
+    return reply('info', t.steward.teamTitle(all.length), list(lines));
+  }
+  requireAdmin(ctx, t.perm.what.team);
+  if (!manager) throw new UserError(t.errors.missingOption('manager'));
+  if (manager.id === rep.id) throw new UserError(t.steward.selfManager, [], false);
+  // Walk up from the new manager: the rep must not already be above them.
+  for (let m: Member | undefined = manager, hops = 0; m && hops < 50; m = memberById(ctx, m.managerId), hops++) {
+    if (m.managerId === rep.id) throw new UserError(t.steward.cycle(rep.name, manager.name), [], false);
+  }
+  db.update(members).set({ managerId: manager.id }).where(eq(members.id, rep.id)).run();
+  const promoted = manager.role === 'rep';
+  if (promoted) db.update(members).set({ role: 'manager' }).where(eq(members.id, manager.id)).run();
+  ctx.audit('member.team', 'member', rep.id, { manager: manager.id });
+  const out = reply('success', t.steward.teamSet(rep.name, manager.name));
+  if (promoted) out.sections.push(text(t.steward.promoted(manager.name)));
+  return out;
+}
+
+const settingOptions: OptionSpec[] = [
+  { name: 'escalation-channel', aliases: ['升级群', '升级频道'], type: 'text' },
+  { name: 'locale', aliases: ['语言'], type: 'locale' },
+  { name: 'timezone', aliases: ['tz', '时区'], type: 'zone' },
+  { name: 'review-start', aliases: ['复盘开始'], type: 'text' },
+  { name: 'review-deadline', aliases: ['复盘截止'], type: 'text' },
+  { name: 'working-hours', aliases: ['工作时间'], type: 'text' },
+  { name: 'digest-day', aliases: ['周报日'], type: 'enum', values: WEEKDAYS, valueAliases: { 周一: 'mon', 周二: 'tue', 周三: 'wed', 周四: 'thu', 周五: 'fri', 周六: 'sat', 周日: 'sun' } },
+  { name: 'digest-time', aliases: ['周报时间'], type: 'text' },
+  ...(['critical', 'high', 'medium', 'low'] as const).map((s): OptionSpec => ({ name: `deadline-${s}`, type: 'hours' })),
+  ...(['strategic', 'key', 'standard'] as const).map((s): OptionSpec => ({ name: `cadence-${s}`, type: 'days' })),
+];
+
+function settings(ctx: Ctx, input: Input): Reply {
+  const { t } = ctx;
+  const given = settingOptions.filter((o) => input.has(o.name));
+  if (given.length > 0) {
+    requireAdmin(ctx, t.perm.what.settings);
+    const next: TenantSettings = structuredClone(ctx.tenant.settings);
+    const patch: Partial<typeof tenants.$inferInsert> = {};
+    const check = (ok: boolean, name: string, expected: string) => {
+      if (!ok) throw new UserError(t.errors.badOption(name, input.str(name) ?? '', expected));
+    };
+    for (const o of given) {
+      const v = input.str(o.name);
+      const n = input.num(o.name);
+      if (o.name === 'escalation-channel') next.escalationChannel = v!.replace(/^#/, '');
+      else if (o.name === 'locale') patch.locale = v as typeof patch.locale;
+      else if (o.name === 'timezone') patch.timezone = v;
+      else if (o.name === 'review-start' || o.name === 'review-deadline') {
+        check(MONTH_DAY.test(v!), o.name, 'MM-DD');
+        next[o.name === 'review-start' ? 'reviewSeasonStart' : 'reviewSeasonDeadline'] = v;
+      } else if (o.name === 'working-hours') {
+        check(HOURS_RANGE.test(v!) && v!.slice(0, 5) < v!.slice(6), o.name, '09:00-18:00');
+        next.workingHours = v;
+      } else if (o.name === 'digest-day') next.digestDay = WEEKDAYS.indexOf(v as (typeof WEEKDAYS)[number]) + 1;
+      else if (o.name === 'digest-time') {
+        check(CLOCK.test(v!), o.name, 'HH:MM');
+        next.digestTime = v;
+      } else if (o.name.startsWith('deadline-')) next.complaintDeadlineHours = { ...next.complaintDeadlineHours, [o.name.slice(9)]: n };
+      else if (o.name.startsWith('cadence-')) next.cadenceDays = { ...next.cadenceDays, [o.name.slice(8)]: n };
+    }
+    const start = next.reviewSeasonStart ?? effectiveSettings(next).reviewSeasonStart;
+    const deadline = next.reviewSeasonDeadline ?? effectiveSettings(next).reviewSeasonDeadline;
+    if (start >= deadline) throw new UserError(t.steward.seasonOrder(start, deadline), [], false);
+    ctx.db.update(tenants).set({ ...patch, settings: next }).where(eq(tenants.id, ctx.tenant.id)).run();
+    ctx.audit('tenant.settings', 'tenant', ctx.tenant.id, { changed: given.map((o) => o.name) });
+    Object.assign(ctx.tenant, patch, { settings: next });
+  }
+  const s = effectiveSettings(ctx.tenant.settings);
+  const out = reply(
+    given.length ? 'success' : 'info',
+    given.length ? t.steward.settingsUpdated(given.map((o) => o.name).join(', ')) : t.steward.settingsTitle,
+    fields([
+      { label: 'escalation-channel', value: s.escalationChannel ? `#${s.escalationChannel}` : t.common.none },
+      { label: 'locale', value: ctx.tenant.locale },
+      { label: 'timezone', value: ctx.tenant.timezone },
+      { label: 'review-start / review-deadline', value: `${s.reviewSeasonStart} → ${s.reviewSeasonDeadline}` },
+      { label: 'working-hours', value: `${s.workingHours} (${s.workingDays.map((d) => WEEKDAYS[d - 1]).join(' ')})` },
+      { label: 'digest-day / digest-time', value: `${WEEKDAYS[s.digestDay - 1]} ${s.digestTime}` },
+      { label: 'deadline-*', value: Object.entries(s.complaintDeadlineHours).map(([k, h]) => `${k} ${h}h`).join(', ') },
+      { label: 'cadence-*', value: Object.entries(s.cadenceDays).map(([k, d]) => `${k} ${d}d`).join(', ') },
+    ]),
+  );
+  return out;
+}
+
+const memberArg = { name: 'member', type: 'mention' } as const;
+
+export const steward: CommandSpec = {
+  name: 'steward',
+  aliases: ['助手'],
+  summary: 'steward',
+  forms: [
+    { sub: 'help', subAliases: ['帮助', '?'], usage: '[command]', text: { name: 'command', required: false, max: 50 }, run: help },
+    { sub: 'whoami', subAliases: ['我是谁'], usage: '', run: whoami },
+    {
+      sub: 'me',
+      subAliases: ['我的设置'],
+      usage: '[locale:en|zh-CN] [timezone:Asia/Shanghai] [function:sales|operations|finance|technical|executive]',
+      options: [
+        { name: 'locale', aliases: ['语言'], type: 'locale' },
+        { name: 'timezone', aliases: ['tz', '时区'], type: 'zone' },
+        functionOption,
+      ],
+      run: me,
+    },
+    { sub: 'role', subAliases: ['角色'], usage: '@someone rep|manager|exec|admin', args: [memberArg, roleArg], run: role },
+    {
+      sub: 'team',
+      subAliases: ['团队'],
+      usage: '[@rep manager:@manager]',
+      args: [{ ...memberArg, optional: true }],
+      options: [{ name: 'manager', aliases: ['经理', '上级'], type: 'mention' }],
+      run: team,
+    },
+    {
+      sub: 'settings',
+      subAliases: ['设置'],
+      usage: '[escalation-channel:#name] [locale:..] [timezone:..] [review-start:MM-DD] [review-deadline:MM-DD] [deadline-critical:4h] [cadence-strategic:14d] [working-hours:09:00-18:00] [digest-day:mon] [digest-time:08:30]',
+      options: settingOptions,
+      run: settings,
+    },
+    { usage: '[command]', text: { name: 'command', required: false, max: 50 }, run: help },
+  ],
+  examples: {
+    en: ['/steward help touch', '/steward role @li manager', '/steward team @zhang manager:@li', '/steward settings escalation-channel:#key-accounts deadline-high:12h'],
+    'zh-CN': ['/助手 帮助 拜访', '/助手 角色 @李娜 manager', '/助手 团队 @张敏 经理:@李娜', '/助手 设置 升级群:#大客户 deadline-high:12h'],
+  },
+};

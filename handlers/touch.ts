@@ -1,0 +1,84 @@
+import { countWhere } from '../src/domain/numbers.js';
+import { and, eq } from 'drizzle-orm';
+import { DateTime } from 'luxon';
+import { complaints, touchpointParticipants, touchpoints } from '../db/schema.js';
+import { fmtDay } from '../src/domain/format.js';
+import { cadenceFor } from '../src/domain/settings.js';
+import { UserError } from '../src/engine/errors.js';
+import { reply, text, type Reply } from '../src/engine/reply.js';
+import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
+import { findContact } from './contact.js';
+import { accountArg, kindArg } from './options.js';
+
+/** Kinds that count as a revisit and reset the account's cadence clock. */
+export const REVISIT_KINDS = ['visit', 'meeting', 'review'] as const;
+
+function log(ctx: Ctx, input: Input): Reply {
+  const { t } = ctx;
+  const account = input.account();
+  const kind = input.str('kind') as (typeof touchpoints.$inferInsert)['kind'];
+  const when = input.date('on');
+  if (when && when.at.toMillis() > ctx.now.getTime() + 60_000) throw new UserError(t.touch.future(fmtDay(ctx, when.at)));
+  const contact = input.str('to') === undefined ? undefined : findContact(ctx, account, input.str('to')!, false);
+  const colleagues = input.members('with').filter((m) => m.id !== ctx.actor.id);
+  const occurredAt = when ? when.at.toJSDate() : ctx.now;
+
+  const touch = ctx.db
+    .insert(touchpoints)
+    .values({
+      tenantId: ctx.tenant.id,
+      accountId: account.id,
+      memberId: ctx.actor.id,
+      ourLevel: ctx.actor.function,
+      contactId: contact?.id,
+      kind,
+      occurredAt,
+      note: input.text,
+      sourcePlatform: ctx.platform,
+      sourceRef: ctx.sourceRef,
+    })
+    .returning()
+    .get();
+  for (const m of new Map(colleagues.map((c) => [c.id, c])).values()) {
+    ctx.db.insert(touchpointParticipants).values({ touchpointId: touch.id, memberId: m.id, ourLevel: m.function }).run();
+  }
+  ctx.audit('touch.log', 'touchpoint', touch.id, { account: account.name, kind });
+
+  const who = contact ? t.touch.withContact(contact.name, t.enums.level[contact.level]) : '';
+  const out = reply(
+    'success',
+    t.touch.logged(t.enums.touchKind[kind], account.name, who, fmtDay(ctx, occurredAt), colleagues.map((c) => c.name)),
+  );
+  if ((REVISIT_KINDS as readonly string[]).includes(kind)) {
+    const cadence = cadenceFor(ctx.tenant, account);
+    const next = DateTime.fromJSDate(occurredAt, { zone: ctx.zone }).plus({ days: cadence });
+    out.sections.push(text(t.touch.nextRevisit(fmtDay(ctx, next), t.enums.tier[account.tier], cadence)));
+  }
+  if (contact && !contact.active) out.sections.push(text(t.touch.contactLeft(contact.name)));
+  const open = countWhere(ctx.db, complaints, and(eq(complaints.accountId, account.id), eq(complaints.status, 'open')));
+  if (open > 0) out.sections.push(text(t.touch.openComplaints(account.name, open)));
+  return out;
+}
+
+export const touch: CommandSpec = {
+  name: 'touch',
+  aliases: ['touchpoint', 'log', '拜访', '触点'],
+  summary: 'touch',
+  forms: [
+    {
+      usage: '<account> <kind> [to:<contact>] [with:@colleague] [on:<date>] <note>',
+      args: [accountArg, kindArg],
+      options: [
+        { name: 'to', aliases: ['对方', '联系人'], type: 'text' },
+        { name: 'with', aliases: ['同行', '陪同'], type: 'mention', repeat: true },
+        { name: 'on', aliases: ['date', '日期', '时间'], type: 'date', direction: 'past' },
+      ],
+      text: { name: 'note', required: true },
+      run: log,
+    },
+  ],
+  examples: {
+    en: ['/touch Acme visit to:"Li Wei" on:yesterday Walked the new warehouse; they want cold-chain quotes', '/touch Acme call with:@zhang Confirmed Q1 volumes'],
+    'zh-CN': ['/拜访 华东 visit 对方:李伟 日期:昨天 参观了新仓库，对方想要冷链报价', '/拜访 华东 电话 同行:@张敏 确认了一季度货量'],
+  },
+};
