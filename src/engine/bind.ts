@@ -57,7 +57,9 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: Readonl
         continue;
       }
       // Before the free text starts an unknown key is a typo; inside the text it is just words (`ETA:friday`).
-      if (!textStarted || !form.text) throw new UserError(t.errors.unknownOption(tok.key, Boolean(form.text)), optionHints(form));
+      // Chinese writes a full-width colon in ordinary sentences (`客户说：明天到货`), so only ASCII keys count there.
+      const asciiKey = /^[a-z]/.test(tok.key);
+      if (!form.text || (!textStarted && asciiKey)) throw new UserError(t.errors.unknownOption(tok.key, Boolean(form.text)), optionHints(form));
     }
     positional.push(tok);
     if (positional.length > (form.args?.length ?? 0)) textStarted = true;

@@ -1,0 +1,87 @@
+// The shell adapter: the same commands a rep types in Slack or Lark, typed in a
+// terminal (with history) or piped in by a script. Replies go to stdout; what
+// Steward would post elsewhere (a channel, someone's DM) is printed with an arrow.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { Role } from '../../../db/schema.js';
+import { catalog } from '../../../prompts/index.js';
+import { normalize } from '../../domain/text.js';
+import type { Engine, Outcome, UserRef } from '../../engine/engine.js';
+import { renderText } from '../../engine/render-text.js';
+
+export const SHELL_WORKSPACE = 'local';
+const HISTORY_SIZE = 500;
+
+export interface ShellOptions {
+  engine: Engine;
+  user: string;
+  role?: Role;
+  input: Readable;
+  output: Writable;
+  /** Interactive: a prompt and line history. Piped: replies only, exit at end of input. */
+  interactive: boolean;
+  historyFile?: string;
+}
+
+/** `@li` in the shell is the shell user named li; they are created on first mention. */
+export function shellUser(name: string): UserRef {
+  const clean = name.replace(/^@/, '').trim();
+  return { platformUserId: normalize(clean), name: clean };
+}
+
+export function renderOutcome(outcome: Outcome): string {
+  const t = catalog(outcome.locale);
+  const lines = [renderText(outcome.reply, t.common.andMore)];
+  for (const n of outcome.notices) {
+    const to = 'channel' in n.to ? `#${n.to.channel}` : `@${n.to.member.name}`;
+    lines.push(`→ ${to}\n${renderText(n.reply, t.common.andMore).replace(/^/gm, '  ')}`);
+  }
+  return lines.join('\n');
+}
+
+export async function runShell(opts: ShellOptions): Promise<void> {
+  let user = shellUser(opts.user);
+  const history = opts.historyFile && existsSync(opts.historyFile) ? readFileSync(opts.historyFile, 'utf8').split('\n').filter(Boolean).reverse() : [];
+  const rl = createInterface({
+    input: opts.input,
+    output: opts.interactive ? opts.output : undefined,
+    terminal: opts.interactive,
+    history,
+    historySize: HISTORY_SIZE,
+    prompt: `${user.name}> `,
+  });
+  const write = (s: string) => opts.output.write(s.endsWith('\n') ? s : s + '\n');
+  if (opts.interactive) {
+    write(`Steward shell: you are ${user.name}. Type /steward help, or .as <name> to act as someone else, .exit to leave.`);
+    rl.prompt();
+  }
+  // Lines are handled strictly in order, even when a script pipes them faster than commands finish.
+  for await (const raw of rl) {
+    const line = raw.trim();
+    if (line === '.exit' || line === '.quit') break;
+    if (line.startsWith('.as ')) {
+      user = shellUser(line.slice(4));
+      rl.setPrompt(`${user.name}> `);
+      write(`You are now ${user.name}.`);
+    } else if (line !== '' && !line.startsWith('#')) {
+      const outcome = await opts.engine.handle(
+        {
+          platform: 'shell',
+          workspaceId: SHELL_WORKSPACE,
+          user,
+          text: line,
+          assumeRole: normalize(user.name) === normalize(opts.user) ? opts.role : undefined,
+        },
+        async (mention) => shellUser(mention),
+      );
+      write(renderOutcome(outcome) + '\n');
+    }
+    if (opts.interactive) rl.prompt();
+  }
+  rl.close();
+  if (opts.historyFile && opts.interactive) {
+    const lines = (rl as unknown as { history: string[] }).history.slice(0, HISTORY_SIZE).reverse();
+    writeFileSync(opts.historyFile, lines.join('\n') + '\n');
+  }
+}

@@ -1,0 +1,73 @@
+// `npm start`: validate the environment, open the database, and serve the
+// platform whose credentials are present, or the shell when there are none.
+import { userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { closeDb, openDb } from '../db/index.js';
+import { ROLES, type Role } from '../db/schema.js';
+import { commands } from '../handlers/index.js';
+import { runShell } from './chat/shell/shell.js';
+import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { loadDemo } from './demo.js';
+import { Engine } from './engine/engine.js';
+import { createLogger } from './log.js';
+
+function fail(message: string): never {
+  process.stderr.write(`steward: ${message}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const { values: args } = parseArgs({
+    options: { demo: { type: 'boolean', default: false }, user: { type: 'string' }, role: { type: 'string' } },
+    strict: true,
+  });
+  let config;
+  try {
+    loadDotEnv();
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+  const role = args.role ?? config.STEWARD_SHELL_ROLE;
+  if (role !== undefined && !(ROLES as readonly string[]).includes(role)) fail(`--role: expected one of ${ROLES.join(', ')}, got ${JSON.stringify(role)}`);
+
+  const logger = createLogger(config.LOG_LEVEL);
+  if (config.mode !== 'shell') {
+    fail(`${config.mode === 'slack' ? 'SLACK_BOT_TOKEN' : 'LARK_APP_ID'} is set, but this build serves the shell only; unset it to use the shell (the ${config.mode} adapter is tracked in its own issue).`);
+  }
+
+  const file = args.demo ? config.STEWARD_DEMO_DB : config.STEWARD_DB;
+  const db = openDb(file);
+  const engine = new Engine({ db, commands, defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE }, logger });
+  const user = args.user ?? config.STEWARD_SHELL_USER ?? userInfo().username;
+  if (args.demo) {
+    const loaded = await loadDemo(engine, db, user);
+    if (loaded) process.stderr.write(`steward: loaded the demo book into ${file}\n`);
+  }
+  logger.debug({ db: file, mode: config.mode }, 'started');
+  const stop = () => {
+    closeDb(db);
+    process.exit(0);
+  };
+  process.once('SIGTERM', stop);
+  try {
+    await runShell({
+      engine,
+      user,
+      role: role as Role | undefined,
+      input: process.stdin,
+      output: process.stdout,
+      interactive: Boolean(process.stdin.isTTY),
+      historyFile: join(dirname(file), 'shell_history'),
+    });
+  } finally {
+    closeDb(db);
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`steward: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
