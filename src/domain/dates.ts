@@ -8,6 +8,10 @@ import type { ParsedDate } from '../engine/spec.js';
 const SHORTHAND = /^([+-])(\d{1,4})([dwm])$/i;
 const UNITS: Record<string, string> = { d: 'days', w: 'weeks', m: 'months' };
 const ISO_LIKE = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/;
+const MONTH_DAY = /^(\d{1,2})月(\d{1,2})[日号]?$/u;
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const EN_MONTH_DAY = new RegExp(`^(${MONTHS.join('|')})[a-z]*\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?$`, 'i');
+const BARE_WEEKDAY = /^(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?|(?:周|星期|礼拜)[一二三四五六日天])$/iu;
 
 export type DateResult = { ok: true; value: ParsedDate } | { ok: false; reason: 'malformed' | 'impossible' };
 
@@ -23,20 +27,38 @@ export function parseDate(input: string, now: Date, zone: string, direction: 'pa
     if (!d.isValid) return { ok: false, reason: 'impossible' };
     return { ok: true, value: atDay(d, now, zone) };
   }
+  // A month and day that no year has (2月30日, feb 30) is impossible, not unreadable.
+  const zh = MONTH_DAY.exec(text);
+  const enMd = EN_MONTH_DAY.exec(text);
+  const md = zh ? [+zh[1]!, +zh[2]!] : enMd ? [MONTHS.indexOf(enMd[1]!.slice(0, 3).toLowerCase()) + 1, +enMd[2]!] : undefined;
+  if (md && !DateTime.fromObject({ year: 2024, month: md[0], day: md[1] }).isValid) return { ok: false, reason: 'impossible' };
   const short = SHORTHAND.exec(text);
-  const phrase = short ? (short[1] === '+' ? `in ${short[2]} ${UNITS[short[3]!.toLowerCase()]}` : `${short[2]} ${UNITS[short[3]!.toLowerCase()]} ago`) : text;
+  const phrase = short
+    ? short[1] === '+'
+      ? `in ${short[2]} ${UNITS[short[3]!.toLowerCase()]}`
+      : `${short[2]} ${UNITS[short[3]!.toLowerCase()]} ago`
+    : text.replace(/^本(周|星期|礼拜)/u, '这$1');
 
   // chrono reads wall-clock fields from a Date in the process's zone; hand it the
   // actor's wall clock so "today" is their today, then rebuild the result in their zone.
   const wall = DateTime.fromJSDate(now, { zone });
   const ref = new Date(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
-  const options = { forwardDate: direction === 'future' };
-  const results = [...chrono.parse(phrase, ref, options), ...chrono.zh.hans.parse(phrase, ref, options)];
+  const results = [...chrono.parse(phrase, ref), ...chrono.zh.hans.parse(phrase, ref)];
   const whole = results.find((r) => r.index === 0 && r.text.length === phrase.length);
   if (!whole) return { ok: false, reason: 'malformed' };
   const c = whole.start;
-  const day = DateTime.fromObject({ year: c.get('year')!, month: c.get('month')!, day: c.get('day')! }, { zone });
+  let day = DateTime.fromObject({ year: c.get('year')!, month: c.get('month')!, day: c.get('day')! }, { zone });
   if (!day.isValid) return { ok: false, reason: 'impossible' };
+  // A bare weekday means the last one for when something happened, the next one for a due date.
+  if (BARE_WEEKDAY.test(phrase)) {
+    const today = wall.startOf('day');
+    if (direction === 'past' && day > today) day = day.minus({ weeks: 1 });
+    if (direction === 'future' && day < today) day = day.plus({ weeks: 1 });
+  }
+  // A month and day without a year (11月20日, nov 20) due "later" means next year once this year's has passed.
+  if (direction === 'future' && c.isCertain('month') && c.isCertain('day') && !c.isCertain('year') && day < wall.startOf('day')) {
+    day = day.plus({ years: 1 });
+  }
   if (c.isCertain('hour')) {
     const at = day.set({ hour: c.get('hour')!, minute: c.get('minute') ?? 0 });
     return { ok: true, value: { day: day.toISODate()!, at } };
