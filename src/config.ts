@@ -23,12 +23,17 @@ const schema = z.object({
   STEWARD_SHELL_USER: optional,
   STEWARD_SHELL_ROLE: z.enum(ROLES, `one of ${ROLES.join(', ')}`).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'a pino level (error, warn, info, debug)').default('info'),
-  PORT: z.coerce.number('a TCP port number').int('a TCP port number').min(1, 'a TCP port number').max(65535, 'a TCP port number').default(3000),
+  PORT: z
+    .string()
+    .regex(/^\d{1,5}$/, 'a TCP port number')
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 65535, 'a TCP port number')
+    .default(3000),
   REDIS_URL: optional.pipe(z.url({ protocol: /^rediss?$/, error: 'a redis:// or rediss:// URL' }).optional()),
   SLACK_BOT_TOKEN: optional.pipe(z.string().startsWith('xoxb-', 'a bot token starting with xoxb-').optional()),
   SLACK_SIGNING_SECRET: optional,
   SLACK_APP_TOKEN: optional.pipe(z.string().startsWith('xapp-', 'an app-level token starting with xapp-').optional()),
-  SLACK_API_URL: optional.pipe(z.url('an http(s) URL').optional()),
+  SLACK_API_URL: optional.pipe(z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional()),
   LARK_APP_ID: optional,
   LARK_APP_SECRET: optional,
   LARK_ENCRYPT_KEY: optional,
