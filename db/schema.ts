@@ -159,6 +159,19 @@ export const accounts = sqliteTable(
   ],
 );
 
+/** Each alias of an account, normalised like `nameKey`, so matching by alias is an index lookup. */
+export const accountAliases = sqliteTable(
+  'account_aliases',
+  {
+    tenantId: tenantId(),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+  },
+  (t) => [uniqueIndex('account_aliases_tenant_key').on(t.tenantId, t.key), index('account_aliases_account').on(t.accountId)],
+);
+
 export const contacts = sqliteTable(
   'contacts',
   {
@@ -427,6 +440,15 @@ export const nudges = sqliteTable(
     subjectId: integer('subject_id').notNull(),
     recipientId: integer('recipient_id').references(() => members.id, { onDelete: 'set null' }),
     period: text('period').notNull(),
+    /** A channel to post in instead of a person's DM (escalation threads). */
+    channel: text('channel'),
+    /** The message, composed in the recipient's language when the nudge was decided. */
+    payload: text('payload', { mode: 'json' }).$type<unknown>(),
+    /** Not to be delivered before this instant (the recipient's working hours). */
+    notBefore: integer('not_before', { mode: 'timestamp_ms' }),
+    /** Where it was posted, once it was. */
+    postedChannel: text('posted_channel'),
+    postedTs: text('posted_ts'),
     status: text('status', { enum: NUDGE_STATUSES }).notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),

@@ -1,6 +1,6 @@
 import { countWhere } from '../src/domain/numbers.js';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
-import { accounts, complaints, contacts, CONTACT_LEVELS, members, promises, touchpoints, churnSignals, ACCOUNT_STATUSES } from '../db/schema.js';
+import { accountAliases, accounts, complaints, contacts, CONTACT_LEVELS, members, promises, touchpoints, churnSignals, ACCOUNT_STATUSES } from '../db/schema.js';
 import { cadenceFor } from '../src/domain/settings.js';
 import { daysUntil, fmtDateTime, fmtDay, fmtMoney, fmtPercent, fmtRelative, ref } from '../src/domain/format.js';
 import { accountByExactName } from '../src/domain/match.js';
@@ -38,7 +38,14 @@ function parseAliases(ctx: Ctx, raw: string | undefined, self?: Account): string
   return aliases;
 }
 
+function saveAliases(ctx: Ctx, accountId: number, aliases: string[]): void {
+  ctx.db.delete(accountAliases).where(eq(accountAliases.accountId, accountId)).run();
+  const keys = [...new Set(aliases.map(normalize))];
+  if (keys.length) ctx.db.insert(accountAliases).values(keys.map((key) => ({ tenantId: ctx.tenant.id, accountId, key }))).run();
+}
+
 function profileValues(ctx: Ctx, input: Input, self?: Account) {
+  const aliases = parseAliases(ctx, input.str('aliases'), self);
   return {
     tier: input.str('tier') as Account['tier'] | undefined,
     ownerId: input.member('owner')?.id,
@@ -47,7 +54,7 @@ function profileValues(ctx: Ctx, input: Input, self?: Account) {
     annualRevenue: input.num('revenue'),
     categorySpend: input.num('spend'),
     cadenceDays: input.num('cadence'),
-    aliases: parseAliases(ctx, input.str('aliases'), self),
+    aliases,
   };
 }
 
@@ -74,6 +81,7 @@ function add(ctx: Ctx, input: Input): Reply {
     })
     .returning()
     .get();
+  saveAliases(ctx, account.id, account.aliases);
   ctx.audit('account.add', 'account', account.id, { name });
   const owner = memberById(ctx, account.ownerId)!;
   return {
@@ -98,6 +106,7 @@ function set(ctx: Ctx, input: Input): Reply {
   if (values.ownerId !== undefined && values.ownerId !== account.ownerId) ctx.db.update(accounts).set({ ownerGoneAt: null }).where(eq(accounts.id, account.id)).run();
   ctx.audit('account.set', 'account', account.id, values);
   const changed = Object.keys(values).filter((k) => k !== 'nameKey');
+  if (values.aliases) saveAliases(ctx, account.id, values.aliases);
   return {
     ...reply('success', t.account.updated(updated.name, changed.map((k) => t.account.fieldNames[k as keyof typeof t.account.fieldNames] ?? k).join(', '))),
     buttons: [{ label: t.buttons.show, command: `/account show "${updated.name}"` }],

@@ -4,7 +4,7 @@
 import { distance } from 'fastest-levenshtein';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/index.js';
-import { accounts } from '../../db/schema.js';
+import { accountAliases, accounts } from '../../db/schema.js';
 import { normalize } from './text.js';
 import type { Account } from './types.js';
 
@@ -21,8 +21,9 @@ export function accountByExactName(db: Tx, tenantId: number, typed: string): Acc
     db
       .select()
       .from(accounts)
-      .where(and(eq(accounts.tenantId, tenantId), sql`exists (select 1 from json_each(${accounts.aliases}) where lower(value) = ${key})`))
-      .get()
+      .innerJoin(accountAliases, eq(accountAliases.accountId, accounts.id))
+      .where(and(eq(accountAliases.tenantId, tenantId), eq(accountAliases.key, key)))
+      .get()?.accounts
   );
 }
 
@@ -49,7 +50,7 @@ export function matchAccount(db: Tx, tenantId: number, typed: string): Match<Acc
     .where(
       and(
         eq(accounts.tenantId, tenantId),
-        sql`(${accounts.nameKey} like ${like} escape '\\' or exists (select 1 from json_each(${accounts.aliases}) where lower(value) like ${like} escape '\\'))`,
+        sql`(${accounts.nameKey} like ${like} escape '\\' or exists (select 1 from ${accountAliases} where ${accountAliases.accountId} = ${accounts.id} and ${accountAliases.key} like ${like} escape '\\'))`,
       ),
     )
     .limit(MAX_CANDIDATES + 1)
