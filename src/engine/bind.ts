@@ -3,7 +3,8 @@
 import { parseAmount, parseDays, parseSpanHours } from '../domain/amounts.js';
 import { parseDate } from '../domain/dates.js';
 import { accountByExactName, matchAccount, type Match } from '../domain/match.js';
-import { MAX_NOTE } from '../domain/text.js';
+import { MAX_NOTE, normalize } from '../domain/text.js';
+import { distance } from 'fastest-levenshtein';
 import { IANAZone } from 'luxon';
 import { LOCALES } from '../../db/schema.js';
 import type { Account, Member } from '../domain/types.js';
@@ -37,32 +38,24 @@ export function selectForm(spec: CommandSpec, tokens: Token[]): { form: FormSpec
   return { form: fallback, rest: tokens };
 }
 
-export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: ReadonlyMap<string, Member>): Input {
+export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: ReadonlyMap<string, Member>, source = ''): Input {
   const t = ctx.t;
   const values = new Map<string, Value>();
-  const rest = [...tokens];
   const optionByName = new Map<string, OptionSpec>();
   for (const o of form.options ?? []) for (const n of names(o)) optionByName.set(lower(n), o);
+  const unknownOption = (tok: Token & { kind: 'option' }) => new UserError(t.errors.unknownOption(tok.key, Boolean(form.text)), optionHints(form));
 
-  // Options first: they may stand anywhere, so the positional walk below sees only the rest.
+  // Known options may stand anywhere; the positional walk below sees only the rest.
   const positional: Token[] = [];
-  let textStarted = false;
-  for (const tok of rest) {
-    if (tok.kind === 'option') {
-      const spec = optionByName.get(tok.key);
-      if (spec) {
-        const v = optionValue(ctx, spec, tok.value, members);
-        if (spec.repeat) values.set(spec.name, [...(values.get(spec.name) as Member[] | undefined ?? []), v as Member]);
-        else values.set(spec.name, v);
-        continue;
-      }
-      // Before the free text starts an unknown key is a typo; inside the text it is just words (`ETA:friday`).
-      // Chinese writes a full-width colon in ordinary sentences (`客户说：明天到货`), so only ASCII keys count there.
-      const asciiKey = /^[a-z]/.test(tok.key);
-      if (!form.text || (!textStarted && asciiKey)) throw new UserError(t.errors.unknownOption(tok.key, Boolean(form.text)), optionHints(form));
+  for (const tok of tokens) {
+    const spec = tok.kind === 'option' ? optionByName.get(tok.key) : undefined;
+    if (tok.kind !== 'option' || !spec) {
+      positional.push(tok);
+      continue;
     }
-    positional.push(tok);
-    if (positional.length > (form.args?.length ?? 0)) textStarted = true;
+    const v = optionValue(ctx, spec, tok.value, members);
+    if (spec.repeat) values.set(spec.name, [...((values.get(spec.name) as Member[] | undefined) ?? []), v as Member]);
+    else values.set(spec.name, v);
   }
 
   // Flags (`mine`, `all`) belong to list forms, which take no free text, so they may stand anywhere.
@@ -77,6 +70,7 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: Readonl
   let i = 0;
   for (const arg of form.args ?? []) {
     const tok = positional[i];
+    if (tok?.kind === 'option') throw unknownOption(tok);
     if (!tok || (arg.optional && !fits(arg, tok))) {
       if (arg.optional) continue;
       throw new UserError(t.errors.missingArg(t.placeholders[arg.name as keyof typeof t.placeholders] ?? arg.name));
@@ -87,12 +81,24 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: Readonl
       i += used;
       continue;
     }
-    values.set(arg.name, argValue(ctx, arg, tok, members));
+    try {
+      values.set(arg.name, argValue(ctx, arg, tok, members));
+    } catch (e) {
+      // `/touch Acme Logistcs visit`: the misspelt second word of a name is no kind; say which account was meant.
+      const prev = positional.slice(0, i + 1).filter((x) => x.kind === 'word');
+      const near = prev.length >= 2 && prev.length === i + 1 ? nearAccount(ctx, prev.map((x) => x.value).join(' ')) : undefined;
+      if (near) throw new UserError(t.errors.unknownAccount(prev.map((x) => x.value).join(' '), [near]), [], false);
+      throw e;
+    }
     i++;
   }
 
   const textTokens = positional.slice(i);
-  const text = joinText(textTokens);
+  // Where the free text starts an unknown key is a typo; inside the text it is just words (`ETA:friday`).
+  // Chinese writes a full-width colon in ordinary sentences (`客户说：明天到货`), so only ASCII keys count there.
+  const head = textTokens[0];
+  if (head?.kind === 'option' && (!form.text || /^[a-z]/.test(head.key))) throw unknownOption(head);
+  const text = joinText(textTokens, source);
   if (form.text) {
     if (form.text.required && !text) throw new UserError(t.errors.missingText(t.placeholders[form.text.name as keyof typeof t.placeholders] ?? form.text.name));
     const max = form.text.max ?? MAX_NOTE;
@@ -106,15 +112,21 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: Readonl
   return new Input(values, text);
 }
 
-/** Free text, as typed (quotes inside a note stay). */
-function joinText(tokens: Token[]): string {
+/**
+ * Free text as typed: quotes inside a note stay, and so do line breaks between
+ * words that were next to each other; an option taken out of the middle leaves one space.
+ */
+function joinText(tokens: Token[], source: string): string {
   if (tokens.length === 0) return '';
   // A quoted name (`add "Li Wei"`) is the name, not the quotes.
   if (tokens.length === 1 && tokens[0]!.kind === 'quoted') return tokens[0]!.value.trim();
-  return tokens
-    .map((tok) => tok.raw)
-    .join(' ')
-    .trim();
+  let out = tokens[0]!.raw;
+  for (let k = 1; k < tokens.length; k++) {
+    const gap = source.slice(tokens[k - 1]!.end, tokens[k]!.start);
+    out += /^\s+$/u.test(gap) ? gap : ' ';
+    out += tokens[k]!.raw;
+  }
+  return out.trim();
 }
 
 function fits(arg: ArgSpec, tok: Token): boolean {
@@ -135,7 +147,7 @@ function bindAccount(ctx: Ctx, tokens: Token[]): { account: Account; used: numbe
       if (exact) return { account: exact, used: n };
     }
   }
-  if (first.kind !== 'word' && first.kind !== 'quoted') throw new UserError(ctx.t.errors.missingArg(ctx.t.placeholders.account));
+  if ((first.kind !== 'word' && first.kind !== 'quoted') || !first.value.trim()) throw new UserError(ctx.t.errors.missingArg(ctx.t.placeholders.account));
   return { account: resolved(ctx, matchAccount(ctx.db, ctx.tenant.id, first.value), first.value), used: 1 };
 }
 
@@ -148,6 +160,13 @@ function resolved(ctx: Ctx, m: Match<Account>, typed: string): Account {
 function enumValue(spec: { values?: readonly string[]; valueAliases?: Readonly<Record<string, string>> }, raw: string): string | undefined {
   const v = lower(raw);
   return spec.values?.find((x) => x === v) ?? (spec.valueAliases ? Object.entries(spec.valueAliases).find(([k]) => lower(k) === v)?.[1] : undefined);
+}
+
+/** An account whose whole name is within two edits of what was typed. */
+function nearAccount(ctx: Ctx, typed: string): string | undefined {
+  const m = matchAccount(ctx.db, ctx.tenant.id, typed);
+  const key = normalize(typed);
+  return m.kind === 'none' ? m.suggestions.find((name) => distance(normalize(name), key) <= 2) : undefined;
 }
 
 function argValue(ctx: Ctx, arg: ArgSpec, tok: Token, members: ReadonlyMap<string, Member>): Value {

@@ -75,8 +75,10 @@ export class Engine {
   }
 
   async handle(incoming: Incoming, resolveMention?: MentionResolver): Promise<Outcome> {
-    const tokenized = tokenize(incoming.text.normalize('NFC'));
-    const tokens = tokenized.ok ? tokenized.tokens : [];
+    const text = incoming.text.normalize('NFC');
+    const tokenized = tokenize(text);
+    // With a quote left open, the words before it still say which command's usage to show.
+    const tokens = tokenized.ok ? tokenized.tokens : (tokenize(text.slice(0, tokenized.at)) as { tokens: Token[] }).tokens;
     // Mentions are resolved before the transaction: a platform lookup may take a network round trip.
     const refs = new Map<string, UserRef>();
     for (const raw of new Set(tokens.flatMap(mentionsIn))) {
@@ -89,8 +91,7 @@ export class Engine {
         (tx) => {
           ctx = this.context(tx, incoming);
           try {
-            if (!tokenized.ok) throw new UserError(ctx.t.errors.unclosedQuote(tokenized.quote));
-            const outcome = this.run(ctx, tokens, refs);
+            const outcome = this.run(ctx, tokens, refs, text, tokenized.ok ? undefined : tokenized.quote);
             if (!outcome.ok) throw new Rollback(outcome);
             return outcome;
           } catch (e) {
@@ -114,11 +115,11 @@ export class Engine {
   /** The command and form being run, so an error can show the right usage. */
   private current: { spec: CommandSpec; form?: FormSpec } | undefined;
 
-  private run(ctx: Ctx, tokens: Token[], refs: Map<string, UserRef>): Outcome {
+  private run(ctx: Ctx, tokens: Token[], refs: Map<string, UserRef>, source: string, unclosedQuote?: string): Outcome {
     const t = ctx.t;
     let words = [...tokens];
     const first = words[0];
-    if (!first) return this.run(ctx, [{ kind: 'word', value: `/${STEWARD}`, raw: `/${STEWARD}`, start: 0, end: 0 }], refs);
+    if (!first) return this.run(ctx, [{ kind: 'word', value: `/${STEWARD}`, raw: `/${STEWARD}`, start: 0, end: 0 }], refs, source);
     let spec = first.kind === 'word' ? this.registry.get(first.value) : undefined;
     words = words.slice(1);
     // `/steward touch ...` is `/touch ...`, unless the word is one of /steward's own subcommands.
@@ -139,9 +140,10 @@ export class Engine {
     this.current = { spec };
     const { form, rest } = selectForm(spec, words);
     this.current = { spec, form };
+    if (unclosedQuote) throw new UserError(t.errors.unclosedQuote(unclosedQuote));
     const mentioned = new Map<string, Member>();
     for (const [raw, ref] of refs) mentioned.set(raw, ensureMember(ctx.db, ctx.tenant, ref, 'rep'));
-    const input = bind(ctx, form, rest, mentioned);
+    const input = bind(ctx, form, rest, mentioned, source);
     const out = form.run(ctx, input);
     return { ok: out.tone !== 'error', reply: out, notices: ctx.notices, locale: ctx.locale };
   }
@@ -171,10 +173,10 @@ export class Engine {
   }
 }
 
+const MENTION = /^(?:@\S+|<@[^>]+>)$/u;
+
 function mentionsIn(tok: Token): string[] {
-  if (tok.kind === 'mention') return [tok.value];
-  if (tok.kind === 'option' && (tok.value.startsWith('@') || tok.value.startsWith('<@'))) return [tok.value];
-  return [];
+  return (tok.kind === 'mention' || tok.kind === 'option') && MENTION.test(tok.value) ? [tok.value] : [];
 }
 
 function ensureTenant(tx: Tx, incoming: Incoming, defaults: EngineOptions['defaults']): Tenant {

@@ -7,7 +7,7 @@ export type Token =
   | { kind: 'mention'; value: string; raw: string; start: number; end: number }
   | { kind: 'option'; key: string; value: string; raw: string; start: number; end: number };
 
-export type TokenizeResult = { ok: true; tokens: Token[] } | { ok: false; error: 'unclosed-quote'; quote: string };
+export type TokenizeResult = { ok: true; tokens: Token[] } | { ok: false; error: 'unclosed-quote'; quote: string; at: number };
 
 const QUOTES: Record<string, string> = {
   '"': '"',
@@ -65,7 +65,7 @@ export function tokenize(input: string): TokenizeResult {
       const q = s[valueStart];
       if (q !== undefined && q in QUOTES) {
         const close = s.indexOf(QUOTES[q]!, valueStart + 1);
-        if (close < 0) return { ok: false, error: 'unclosed-quote', quote: q };
+        if (close < 0) return { ok: false, error: 'unclosed-quote', quote: q, at: start };
         tokens.push({ kind: 'option', key: key.toLowerCase(), value: s.slice(valueStart + 1, close), raw: s.slice(start, close + 1), start, end: close + 1 });
         i = close + 1;
         continue;
