@@ -5,6 +5,7 @@ import { count } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
 import { accounts } from '../db/schema.js';
 import { shellUser, SHELL_WORKSPACE } from './chat/shell/shell.js';
+import { normalize } from './domain/text.js';
 import { plain } from './engine/reply.js';
 import type { Engine } from './engine/engine.js';
 
@@ -50,8 +51,11 @@ const SCRIPT: [string, string][] = [
 /** Loads the sample book unless the demo database already has accounts. Returns whether it loaded. */
 export async function loadDemo(engine: Engine, db: Db, me: string): Promise<boolean> {
   if (db.select({ n: count() }).from(accounts).get()!.n > 0) return false;
-  for (const [who, text] of SCRIPT) {
-    const user = who === 'me' ? me : who;
+  // Whoever runs the demo is its admin; a colleague in the script who shares their name gets another.
+  const persona = (name: string) => (normalize(name) === normalize(me) ? `${name}2` : name);
+  for (const [who, line] of SCRIPT) {
+    const user = who === 'me' ? me : persona(who);
+    const text = line.replace(/@([a-z]+)/g, (_, name: string) => `@${persona(name)}`);
     const out = await engine.handle({ platform: 'shell', workspaceId: SHELL_WORKSPACE, user: shellUser(user), text }, async (m) => shellUser(m));
     if (!out.ok) throw new Error(`demo script failed at "${text}": ${plain(out.reply.title ?? '')}`);
   }

@@ -43,8 +43,12 @@ async function main(): Promise<void> {
   const engine = new Engine({ db, commands, defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE }, logger });
   const user = args.user ?? config.STEWARD_SHELL_USER ?? userInfo().username;
   if (args.demo) {
-    const loaded = await loadDemo(engine, db, user);
-    if (loaded) process.stderr.write(`steward: loaded the demo book into ${file}\n`);
+    try {
+      if (await loadDemo(engine, db, user)) process.stderr.write(`steward: loaded the demo book into ${file}\n`);
+    } catch (e) {
+      closeDb(db);
+      fail(`could not load the demo book into ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
   logger.debug({ db: file, mode: config.mode }, 'started');
   const stop = () => {

@@ -51,13 +51,23 @@ export async function runShell(opts: ShellOptions): Promise<void> {
     historySize: HISTORY_SIZE,
     prompt: `${user.name}> `,
   });
-  const write = (s: string) => opts.output.write(s.endsWith('\n') ? s : s + '\n');
+  // A reader that goes away (`npm start < script | head`) ends the session quietly; every command has committed.
+  let closed = false;
+  opts.output.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    closed = true;
+    rl.close();
+  });
+  const write = (s: string) => {
+    if (!closed) opts.output.write(s.endsWith('\n') ? s : s + '\n');
+  };
   if (opts.interactive) {
     write(`Steward shell: you are ${user.name}. Type /steward help, or .as <name> to act as someone else, .exit to leave.`);
     rl.prompt();
   }
   // Lines are handled strictly in order, even when a script pipes them faster than commands finish.
   for await (const raw of rl) {
+    if (closed) break;
     const line = raw.trim();
     if (line === '.exit' || line === '.quit') break;
     if (line.startsWith('.as ')) {
