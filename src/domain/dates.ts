@@ -43,7 +43,7 @@ export function parseDate(input: string, now: Date, zone: string, direction: 'pa
   // actor's wall clock so "today" is their today, then rebuild the result in their zone.
   const wall = DateTime.fromJSDate(now, { zone });
   const ref = new Date(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
-  const results = [...chrono.parse(phrase, ref), ...chrono.zh.hans.parse(phrase, ref)];
+  const results = /\p{Script=Han}/u.test(phrase) ? chrono.zh.hans.parse(phrase, ref) : chrono.parse(phrase, ref);
   const whole = results.find((r) => r.index === 0 && r.text.length === phrase.length);
   if (!whole) return { ok: false, reason: 'malformed' };
   const c = whole.start;

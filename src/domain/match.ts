@@ -2,7 +2,7 @@
 // exact name or alias first, then a unique prefix, then a unique substring,
 // all case-insensitive and Chinese included. Unknown names get suggestions.
 import { distance } from 'fastest-levenshtein';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/index.js';
 import { accountAliases, accounts } from '../../db/schema.js';
 import { normalize } from './text.js';
@@ -14,17 +14,29 @@ const MAX_CANDIDATES = 8;
 
 /** Exact, by name or alias; used to bind unquoted multi-word names. */
 export function accountByExactName(db: Tx, tenantId: number, typed: string): Account | undefined {
-  const key = normalize(typed);
-  if (!key) return undefined;
-  return (
-    db.select().from(accounts).where(and(eq(accounts.tenantId, tenantId), eq(accounts.nameKey, key))).get() ??
-    db
-      .select()
-      .from(accounts)
-      .innerJoin(accountAliases, eq(accountAliases.accountId, accounts.id))
-      .where(and(eq(accountAliases.tenantId, tenantId), eq(accountAliases.key, key)))
-      .get()?.accounts
-  );
+  return longestExact(db, tenantId, [typed])?.account;
+}
+
+/**
+ * Of several ways to read the typed words as a name (longest first), the first
+ * that is exactly an account's name or alias: two indexed queries in all.
+ */
+export function longestExact(db: Tx, tenantId: number, candidates: string[]): { account: Account; index: number } | undefined {
+  const keys = candidates.map(normalize);
+  const wanted = keys.filter(Boolean);
+  if (wanted.length === 0) return undefined;
+  const byName = db.select().from(accounts).where(and(eq(accounts.tenantId, tenantId), inArray(accounts.nameKey, wanted))).all();
+  const byAlias = db
+    .select({ account: accounts, key: accountAliases.key })
+    .from(accountAliases)
+    .innerJoin(accounts, eq(accounts.id, accountAliases.accountId))
+    .where(and(eq(accountAliases.tenantId, tenantId), inArray(accountAliases.key, wanted)))
+    .all();
+  for (const [index, key] of keys.entries()) {
+    const account = byName.find((a) => a.nameKey === key) ?? byAlias.find((a) => a.key === key)?.account;
+    if (account) return { account, index };
+  }
+  return undefined;
 }
 
 export function matchAccount(db: Tx, tenantId: number, typed: string): Match<Account> {

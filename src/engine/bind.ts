@@ -2,7 +2,7 @@
 // accounts, refs, mentions and dates against the database and the actor's zone.
 import { parseAmount, parseDays, parseSpanHours } from '../domain/amounts.js';
 import { parseDate } from '../domain/dates.js';
-import { accountByExactName, matchAccount, type Match } from '../domain/match.js';
+import { longestExact, matchAccount, type Match } from '../domain/match.js';
 import { MAX_NOTE, normalize } from '../domain/text.js';
 import { distance } from 'fastest-levenshtein';
 import { IANAZone } from 'luxon';
@@ -12,6 +12,9 @@ import { UserError } from './errors.js';
 import type { Rich } from './reply.js';
 import { Input, type ArgSpec, type CommandSpec, type Ctx, type FormSpec, type OptionSpec, type Value } from './spec.js';
 import type { Token } from './tokenize.js';
+
+/** The member a mention names, created on first use. */
+export type MemberLookup = (raw: string) => Member | undefined;
 
 /** How many words an unquoted account name may span (`/touch Acme Logistics visit`). */
 const MAX_NAME_WORDS = 6;
@@ -38,7 +41,7 @@ export function selectForm(spec: CommandSpec, tokens: Token[]): { form: FormSpec
   return { form: fallback, rest: tokens };
 }
 
-export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: ReadonlyMap<string, Member>, source = ''): Input {
+export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberLookup, source = ''): Input {
   const t = ctx.t;
   const values = new Map<string, Value>();
   const optionByName = new Map<string, OptionSpec>();
@@ -142,10 +145,9 @@ function bindAccount(ctx: Ctx, tokens: Token[]): { account: Account; used: numbe
     // Longest run of plain words that is exactly an account's name or alias.
     let n = 1;
     while (n < Math.min(tokens.length, MAX_NAME_WORDS) && tokens[n]!.kind === 'word') n++;
-    for (; n > 1; n--) {
-      const exact = accountByExactName(ctx.db, ctx.tenant.id, tokens.slice(0, n).map((x) => x.value).join(' '));
-      if (exact) return { account: exact, used: n };
-    }
+    const runs = Array.from({ length: n - 1 }, (_, k) => tokens.slice(0, n - k).map((x) => x.value).join(' '));
+    const exact = runs.length ? longestExact(ctx.db, ctx.tenant.id, runs) : undefined;
+    if (exact) return { account: exact.account, used: n - exact.index };
   }
   if ((first.kind !== 'word' && first.kind !== 'quoted') || !first.value.trim()) throw new UserError(ctx.t.errors.missingArg(ctx.t.placeholders.account));
   return { account: resolved(ctx, matchAccount(ctx.db, ctx.tenant.id, first.value), first.value), used: 1 };
@@ -169,7 +171,7 @@ function nearAccount(ctx: Ctx, typed: string): string | undefined {
   return m.kind === 'none' ? m.suggestions.find((name) => distance(normalize(name), key) <= 2) : undefined;
 }
 
-function argValue(ctx: Ctx, arg: ArgSpec, tok: Token, members: ReadonlyMap<string, Member>): Value {
+function argValue(ctx: Ctx, arg: ArgSpec, tok: Token, members: MemberLookup): Value {
   const t = ctx.t;
   switch (arg.type) {
     case 'enum': {
@@ -189,13 +191,13 @@ function argValue(ctx: Ctx, arg: ArgSpec, tok: Token, members: ReadonlyMap<strin
   }
 }
 
-function mentioned(ctx: Ctx, tok: { kind: string; value: string }, members: ReadonlyMap<string, Member>): Member {
-  const m = tok.kind === 'mention' ? members.get(tok.value) : undefined;
+function mentioned(ctx: Ctx, tok: { kind: string; value: string }, members: MemberLookup): Member {
+  const m = tok.kind === 'mention' ? members(tok.value) : undefined;
   if (!m) throw new UserError(ctx.t.errors.badMention(tok.value));
   return m;
 }
 
-function optionValue(ctx: Ctx, spec: OptionSpec, raw: string, members: ReadonlyMap<string, Member>): Value {
+function optionValue(ctx: Ctx, spec: OptionSpec, raw: string, members: MemberLookup): Value {
   const t = ctx.t;
   const bad = (expected: string): never => {
     throw new UserError(t.errors.badOption(spec.name, raw, expected));
