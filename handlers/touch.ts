@@ -10,6 +10,9 @@ import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { findContact } from './contact.js';
 import { accountArg, kindArg } from './options.js';
 
+/** A touchpoint dated further back is a typo, not history worth logging. */
+const MAX_AGE_YEARS = 5;
+
 /** Kinds that count as a revisit and reset the account's cadence clock. */
 export const REVISIT_KINDS = ['visit', 'meeting', 'review'] as const;
 
@@ -19,6 +22,7 @@ function log(ctx: Ctx, input: Input): Reply {
   const kind = input.str('kind') as (typeof touchpoints.$inferInsert)['kind'];
   const when = input.date('on');
   if (when && when.at.toMillis() > ctx.now.getTime() + 60_000) throw new UserError(t.touch.future(fmtDay(ctx, when.at)));
+  if (when && when.at < DateTime.fromJSDate(ctx.now).minus({ years: MAX_AGE_YEARS })) throw new UserError(t.touch.tooOld(fmtDay(ctx, when.at)));
   const contact = input.str('to') === undefined ? undefined : findContact(ctx, account, input.str('to')!, false);
   const colleagues = input.members('with').filter((m) => m.id !== ctx.actor.id);
   const occurredAt = when ? when.at.toJSDate() : ctx.now;

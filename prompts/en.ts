@@ -2,6 +2,8 @@
 // shape (it is typed as `Catalog`), so no key can go missing in either.
 
 const list = (items: string[]) => items.join(', ');
+/** "a, b or c" */
+const either = (items: string[]) => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 export const en = {
@@ -85,9 +87,9 @@ export const en = {
   errors: {
     internal: (ref: string) => `Something went wrong on our side and nothing was saved. Please try again; if it keeps happening, tell your admin (ref ${ref}).`,
     unknownCommand: (typed: string, suggestions: string[]) =>
-      `I don't know the command "${typed}".${suggestions.length ? ` Did you mean ${list(suggestions)}?` : ''} Type /steward help to see them all.`,
+      `I don't know the command "${typed}".${suggestions.length ? ` Did you mean ${either(suggestions)}?` : ''} Type /steward help to see them all.`,
     unknownAccount: (typed: string, suggestions: string[]) =>
-      `No account matches "${typed}".${suggestions.length ? ` Did you mean ${list(suggestions)}?` : ''} Add it with /account add ${typed}`,
+      `No account matches "${typed}".${suggestions.length ? ` Did you mean ${either(suggestions)}?` : ''} Add it with /account add ${typed}`,
     ambiguousAccount: (typed: string) => `"${typed}" matches more than one account. Which one? (Quote the full name.)`,
     missingArg: (what: string) => `Missing ${what}.`,
     missingText: (what: string) => `Missing the ${what}.`,
@@ -117,7 +119,7 @@ export const en = {
     owner: (name: string) => `its owner ${name}`,
     theOwner: 'its owner',
     manager: (name: string) => `their manager ${name}`,
-    refused: (what: string, who: string[]) => `Only ${list([...who, 'an admin'])} can ${what}.`,
+    refused: (what: string, who: string[]) => `Only ${either([...who, 'an admin'])} can ${what}.`,
     adminOnly: (what: string) => `Only an admin can ${what}. Ask an admin, or see who is one with /steward team.`,
     what: {
       resolve: (id: string) => `resolve ${id}`,
@@ -180,7 +182,7 @@ export const en = {
     added: (name: string, account: string, level: string, title?: string) => `Added ${name}${title ? `, ${title}` : ''} (${level}) at ${account}.`,
     exists: (name: string, account: string) => `${name} is already a contact at ${account}.`,
     unknown: (typed: string, account: string, suggestions: string[]) =>
-      `${account} has no contact "${typed}".${suggestions.length ? ` Did you mean ${list(suggestions)}?` : ''}`,
+      `${account} has no contact "${typed}".${suggestions.length ? ` Did you mean ${either(suggestions)}?` : ''}`,
     ambiguous: (typed: string, account: string) => `"${typed}" matches several contacts at ${account}. Which one?`,
     addHint: (account: string, typed: string) => `Add them first: /contact "${account}" add ${typed} level:manager`,
     leftRecorded: (name: string, account: string, replacement?: string) =>
@@ -197,6 +199,7 @@ export const en = {
     logged: (kind: string, account: string, who: string, day: string, colleagues: string[]) =>
       `Logged a ${kind} with ${account}${who}${colleagues.length ? `, together with ${list(colleagues)}` : ''}, on ${day}.`,
     withContact: (name: string, level: string) => ` (${name}, ${level})`,
+    tooOld: (day: string) => `${day} is more than five years ago; check the date.`,
     future: (day: string) => `${day} is in the future. Log a touchpoint once it has happened; for a plan, use /promise.`,
     nextRevisit: (day: string, tier: string, cadence: number) => `Next revisit due ${day} (${tier}: every ${plural(cadence, 'day')}).`,
     contactLeft: (name: string) => `Note: ${name} is recorded as having left.`,

@@ -210,6 +210,7 @@ export const zhCN: Catalog = {
     logged: (kind: string, account: string, who: string, day: string, colleagues: string[]) =>
       `已记录${day}与${account}${who}的${kind}${colleagues.length ? `，同行：${list(colleagues)}` : ''}。`,
     withContact: (name: string, level: string) => `（${name}，${level}）`,
+    tooOld: (day: string) => `${day}距今已超过五年，请检查日期。`,
     future: (day: string) => `${day}还没到。触点请在发生之后再记录；计划要做的事请用 /承诺 记下来。`,
     nextRevisit: (day: string, tier: string, cadence: number) => `下次回访：${day}（${tier}每${cadence}天回访一次）。`,
     contactLeft: (name: string) => `注意：${name}已记录为离职。`,

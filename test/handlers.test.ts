@@ -976,3 +976,26 @@ describe('audit log', () => {
     expect(row.detail).toMatchObject({ account: 'Acme', severity: 'high' });
   });
 });
+
+describe('/touch dates far back', () => {
+  let h: ReturnType<typeof harness>;
+  beforeEach(async () => {
+    h = harness();
+    await h.run('/account add Acme Logistics');
+  });
+  afterEach(() => h.close());
+
+  it('refuses a touchpoint dated more than five years ago and writes nothing', async () => {
+    const before = h.snapshot();
+    const out = await h.run('/touch Acme visit on:0001-01-01 Ancient history');
+    expect(out.ok).toBe(false);
+    expect(out.text).toContain('more than five years ago');
+    expect(h.snapshot()).toBe(before);
+  });
+
+  it('a mention inside a note creates nobody', async () => {
+    const out = await h.run('/touch Acme call Told @nobody-in-particular about <@U999>');
+    expect(out.ok).toBe(true);
+    expect(h.db.$client.prepare('select name from members').all()).toEqual([{ name: 'alice' }]);
+  });
+});

@@ -134,15 +134,20 @@ export class Engine {
     if (!spec) {
       const typed = first.kind === 'word' ? first.value.replace(/^\//, '') : first.raw;
       const near = matchIn(this.registry.commands as CommandSpec[], typed, (c) => [c.name, ...(c.aliases ?? [])]);
-      const suggestions = near.kind === 'none' ? near.suggestions : near.kind === 'found' ? [near.item.name] : near.candidates.map((c) => c.name);
-      throw new UserError(t.errors.unknownCommand(typed, suggestions.map((s) => `/${s}`)), [], false);
+      const names = near.kind === 'none' ? near.suggestions : near.kind === 'found' ? [near.item.name] : near.candidates.map((c) => c.name);
+      // One suggestion per command, by its main name, even when several of its aliases are close.
+      const suggestions = [...new Set(names.map((n) => `/${this.registry.get(n)?.name ?? n}`))];
+      throw new UserError(t.errors.unknownCommand(typed, suggestions), [], false);
     }
     this.current = { spec };
     const { form, rest } = selectForm(spec, words);
     this.current = { spec, form };
     if (unclosedQuote) throw new UserError(t.errors.unclosedQuote(unclosedQuote));
-    const mentioned = new Map<string, Member>();
-    for (const [raw, ref] of refs) mentioned.set(raw, ensureMember(ctx.db, ctx.tenant, ref, 'rep'));
+    // Someone is created on first mention only when the command uses them, not for an @ inside a note.
+    const mentioned = (raw: string): Member | undefined => {
+      const ref = refs.get(raw);
+      return ref && ensureMember(ctx.db, ctx.tenant, ref, 'rep');
+    };
     const input = bind(ctx, form, rest, mentioned, source);
     const out = form.run(ctx, input);
     return { ok: out.tone !== 'error', reply: out, notices: ctx.notices, locale: ctx.locale };
