@@ -47,7 +47,7 @@ export const LOST_REASONS = [
   'natural-attrition',
 ] as const;
 export const TASK_KINDS = ['handover', 'last-conversation', 'review-prep', 'other'] as const;
-export const NUDGE_STATUSES = ['pending', 'sent', 'failed', 'skipped'] as const;
+export const NUDGE_STATUSES = ['pending', 'sending', 'sent', 'failed', 'skipped'] as const;
 
 export type Platform = (typeof PLATFORMS)[number];
 export type Locale = (typeof LOCALES)[number];

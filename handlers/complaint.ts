@@ -6,6 +6,7 @@ import { nextNumber } from '../src/domain/numbers.js';
 import { memberById, requireOwnerOrManager } from '../src/domain/permissions.js';
 import { effectiveSettings } from '../src/domain/settings.js';
 import type { Account, Complaint } from '../src/domain/types.js';
+import { viewFor, type View } from '../src/domain/view.js';
 import { UserError } from '../src/engine/errors.js';
 import { fields, list, reply, text, type Reply, type Rich } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
@@ -28,7 +29,7 @@ function accountOf(ctx: Ctx, c: Complaint): Account {
 }
 
 /** The buttons every open complaint carries, wherever it is shown. */
-export function complaintButtons(ctx: Ctx, c: Complaint): Reply['buttons'] {
+export function complaintButtons(ctx: View, c: Complaint): Reply['buttons'] {
   if (c.status !== 'open') return [];
   return [
     { label: ctx.t.buttons.resolve, command: `/resolve ${ref('C', c.number)}`, style: 'primary' },
@@ -37,22 +38,22 @@ export function complaintButtons(ctx: Ctx, c: Complaint): Reply['buttons'] {
 }
 
 /** The complaint as a card: used for the actor's confirmation and the escalation channel alike. */
-export function complaintCard(ctx: Ctx, c: Complaint, account: Account): Reply {
-  const { t } = ctx;
+export function complaintCard(ctx: Ctx, c: Complaint, account: Account, view: View = ctx): Reply {
+  const { t } = view;
   const owner = memberById(ctx, c.ownerId);
-  const overdue = c.status === 'open' && c.deadlineAt < ctx.now;
+  const overdue = c.status === 'open' && c.deadlineAt < view.now;
   const rows: { label: string; value: Rich }[] = [
     { label: t.complaint.fields.account, value: `${account.name} (${t.enums.tier[account.tier]})` },
     { label: t.complaint.fields.severity, value: t.enums.severity[c.severity] },
     { label: t.complaint.fields.category, value: t.enums.category[c.category] },
     { label: t.complaint.fields.owner, value: owner ? [{ mention: ctx.mention(owner) }] : t.common.nobody },
-    { label: t.complaint.fields.opened, value: `${fmtDateTime(ctx, c.openedAt)} (${fmtRelative(ctx, c.openedAt)})` },
+    { label: t.complaint.fields.opened, value: `${fmtDateTime(view, c.openedAt)} (${fmtRelative(view, c.openedAt)})` },
   ];
-  if (c.status === 'open') rows.push({ label: t.complaint.fields.deadline, value: `${fmtDateTime(ctx, c.deadlineAt)}${overdue ? ` — ${t.common.overdue}` : ` (${fmtRelative(ctx, c.deadlineAt)})`}` });
-  else rows.push({ label: t.complaint.fields.resolution, value: `${c.resolution ?? ''} (${fmtDateTime(ctx, c.resolvedAt ?? ctx.now)})` });
+  if (c.status === 'open') rows.push({ label: t.complaint.fields.deadline, value: `${fmtDateTime(view, c.deadlineAt)}${overdue ? ` — ${t.common.overdue}` : ` (${fmtRelative(view, c.deadlineAt)})`}` });
+  else rows.push({ label: t.complaint.fields.resolution, value: `${c.resolution ?? ''} (${fmtDateTime(view, c.resolvedAt ?? ctx.now)})` });
   if (c.escalationLevel > 0) rows.push({ label: t.complaint.fields.escalation, value: t.complaint.escalationLevel(c.escalationLevel) });
   const out = reply(overdue ? 'warning' : 'info', t.complaint.title(ref('C', c.number), account.name), text(c.summary), fields(rows));
-  out.buttons = complaintButtons(ctx, c);
+  out.buttons = complaintButtons(view, c);
   return out;
 }
 
@@ -104,8 +105,9 @@ function assign(ctx: Ctx, input: Input): Reply {
   ctx.db.update(complaints).set({ ownerId: to.id }).where(eq(complaints.id, c.id)).run();
   ctx.audit('complaint.assign', 'complaint', c.id, { from: c.ownerId, to: to.id });
   if (to.id !== ctx.actor.id) {
-    const card = complaintCard(ctx, { ...c, ownerId: to.id }, accountOf(ctx, c));
-    ctx.notices.push({ to: { member: to }, reply: { ...card, title: t.complaint.assignedToYou(ref('C', c.number), ctx.actor.name) } });
+    const view = viewFor(ctx.tenant, to, ctx.now);
+    const card = complaintCard(ctx, { ...c, ownerId: to.id }, accountOf(ctx, c), view);
+    ctx.notices.push({ to: { member: to }, reply: { ...card, title: view.t.complaint.assignedToYou(ref('C', c.number), ctx.actor.name) } });
   }
   return reply('success', [t.complaint.assigned(ref('C', c.number)), { mention: ctx.mention(to) }]);
 }

@@ -3,10 +3,14 @@ import type { CommandSpec } from '../src/engine/spec.js';
 import { account } from './account.js';
 import { complaint } from './complaint.js';
 import { contact } from './contact.js';
+import { digestCommand } from './digest.js';
+import { pairCommand, unpairCommand } from './pair.js';
+import { review } from './review.js';
+import { snoozeCommand } from './snooze.js';
 import { promise } from './promise.js';
 import { resolveCommand } from './resolve.js';
 import { signal } from './signal.js';
 import { steward } from './steward.js';
 import { touch } from './touch.js';
 
-export const commands: readonly CommandSpec[] = [touch, complaint, resolveCommand, promise, signal, account, contact, steward];
+export const commands: readonly CommandSpec[] = [touch, complaint, resolveCommand, promise, signal, account, contact, digestCommand, pairCommand, unpairCommand, review, snoozeCommand, steward];

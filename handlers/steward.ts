@@ -11,6 +11,9 @@ import { usageLine } from '../src/engine/registry.js';
 import { fields, list, reply, text, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input, OptionSpec } from '../src/engine/spec.js';
 import { functionOption, roleArg } from './options.js';
+import { fmtDateTime } from '../src/domain/format.js';
+import { digestAll } from '../src/scheduler/digest.js';
+import { sweepTenant } from '../src/scheduler/sweep.js';
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const MONTH_DAY = /^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
@@ -182,6 +185,20 @@ function settings(ctx: Ctx, input: Input): Reply {
   return out;
 }
 
+function runJob(ctx: Ctx, input: Input): Reply {
+  const { t } = ctx;
+  requireAdmin(ctx, t.perm.what.run);
+  const at = input.date('at')?.at.toJSDate() ?? ctx.now;
+  const job = input.str('job')!;
+  if (job === 'digest') {
+    const n = digestAll(ctx.db, ctx.tenant, at);
+    return reply('success', t.steward.ranDigest(n, fmtDateTime(ctx, at)));
+  }
+  const counts = sweepTenant(ctx.db, ctx.tenant, at);
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  return reply('success', t.steward.ranSweep(total, fmtDateTime(ctx, at)), text(Object.entries(counts).map(([k, n]) => `${k}: ${n}`).join(' · ')));
+}
+
 const memberArg = { name: 'member', type: 'mention' } as const;
 
 export const steward: CommandSpec = {
@@ -217,6 +234,14 @@ export const steward: CommandSpec = {
       usage: '[escalation-channel:#name] [locale:..] [timezone:..] [review-start:MM-DD] [review-deadline:MM-DD] [deadline-critical:4h] [cadence-strategic:14d] [working-hours:09:00-18:00] [digest-day:mon] [digest-time:08:30]',
       options: settingOptions,
       run: settings,
+    },
+    {
+      sub: 'run',
+      subAliases: ['运行'],
+      usage: 'sweep|digest [at:<date and time>]',
+      args: [{ name: 'job', type: 'enum', values: ['sweep', 'digest'], valueAliases: { 巡检: 'sweep', 周报: 'digest' } }],
+      options: [{ name: 'at', aliases: ['时间'], type: 'date', direction: 'past' }],
+      run: runJob,
     },
     { usage: '[command]', text: { name: 'command', required: false, max: 50 }, run: help },
   ],

@@ -1,9 +1,9 @@
 // A realistic sample book for `npm start -- --demo`: we are a logistics
 // provider; our customers are manufacturers and retailers. It is loaded through
 // the same commands a rep would type, so it exercises the real paths.
-import { count } from 'drizzle-orm';
+import { count, eq } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
-import { accounts } from '../db/schema.js';
+import { accounts, nudges } from '../db/schema.js';
 import { shellUser, SHELL_WORKSPACE } from './chat/shell/shell.js';
 import { normalize } from './domain/text.js';
 import { plain } from './engine/reply.js';
@@ -59,5 +59,7 @@ export async function loadDemo(engine: Engine, db: Db, me: string): Promise<bool
     const out = await engine.handle({ platform: 'shell', workspaceId: SHELL_WORKSPACE, user: shellUser(user), text }, async (m) => shellUser(m));
     if (!out.ok) throw new Error(`demo script failed at "${text}": ${plain(out.reply.title ?? '')}`);
   }
+  // The sample book's history is the past: what it would have told people then is not news now.
+  db.update(nudges).set({ status: 'skipped' }).where(eq(nudges.status, 'pending')).run();
   return true;
 }

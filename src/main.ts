@@ -3,11 +3,16 @@
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { closeDb, openDb } from '../db/index.js';
+import { closeDb, openDb, type Db } from '../db/index.js';
 import { ROLES, type Role } from '../db/schema.js';
 import { commands } from '../handlers/index.js';
 import { runShell } from './chat/shell/shell.js';
-import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
+import { ShellPort } from './chat/shell/port.js';
+import { deliverDue, releaseStale } from './scheduler/outbox.js';
+import { fromUrl, hasRedisServer, startOwnRedis, type RedisHandle } from './scheduler/redis.js';
+import { Scheduler } from './scheduler/scheduler.js';
+import type { Logger } from 'pino';
 import { loadDemo } from './demo.js';
 import { Engine } from './engine/engine.js';
 import { createLogger } from './log.js';
@@ -51,11 +56,20 @@ async function main(): Promise<void> {
     }
   }
   logger.debug({ db: file, mode: config.mode }, 'started');
-  const stop = () => {
+
+  const interactive = Boolean(process.stdin.isTTY);
+  const port = new ShellPort(process.stdout);
+  // Piped input runs the commands and exits; the clock (nudges, escalations, digests) runs in the interactive shell.
+  const clock = interactive ? await startClock(config, db, port, dirname(file), logger) : undefined;
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    await clock?.scheduler.close();
+    await clock?.redis.stop();
     closeDb(db);
-    process.exit(0);
   };
-  process.once('SIGTERM', stop);
+  process.once('SIGTERM', () => void shutdown().then(() => process.exit(0)));
   try {
     await runShell({
       engine,
@@ -63,12 +77,32 @@ async function main(): Promise<void> {
       role: role as Role | undefined,
       input: process.stdin,
       output: process.stdout,
-      interactive: Boolean(process.stdin.isTTY),
+      interactive,
       historyFile: join(dirname(file), 'shell_history'),
+      afterCommand: async () => {
+        await deliverDue(db, port, new Date());
+        await clock?.scheduler.kick();
+      },
     });
   } finally {
-    closeDb(db);
+    await shutdown();
   }
+}
+
+/** Redis from REDIS_URL, or our own redis-server; without either, the shell runs with schedules off. */
+async function startClock(config: Config, db: Db, port: ShellPort, dataDir: string, logger: Logger): Promise<{ scheduler: Scheduler; redis: RedisHandle } | undefined> {
+  let redis: RedisHandle;
+  if (config.REDIS_URL) redis = fromUrl(config.REDIS_URL);
+  else if (hasRedisServer()) redis = await startOwnRedis(join(dataDir, 'redis'), logger);
+  else {
+    process.stderr.write('steward: automatic schedules are off until Redis is available (set REDIS_URL, or install redis-server); commands, /digest and /steward run work as usual.\n');
+    return undefined;
+  }
+  releaseStale(db);
+  const scheduler = new Scheduler({ db, port, redis: redis.options, logger });
+  await scheduler.start();
+  logger.info({ redis: redis.where }, 'schedules on');
+  return { scheduler, redis };
 }
 
 main().catch((e: unknown) => {

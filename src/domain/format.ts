@@ -1,21 +1,21 @@
 // Dates, money and people as a reader expects them in their locale and zone.
 import { DateTime } from 'luxon';
-import type { Ctx } from '../engine/spec.js';
+import type { View } from './view.js';
 
-const luxonLocale = (ctx: Ctx) => (ctx.locale === 'zh-CN' ? 'zh-CN' : 'en-GB');
+const luxonLocale = (ctx: View) => (ctx.locale === 'zh-CN' ? 'zh-CN' : 'en-GB');
 
-export function fmtDay(ctx: Ctx, day: string | Date | DateTime): string {
+export function fmtDay(ctx: View, day: string | Date | DateTime): string {
   const d = typeof day === 'string' ? DateTime.fromISO(day, { zone: ctx.zone }) : day instanceof Date ? DateTime.fromJSDate(day, { zone: ctx.zone }) : day.setZone(ctx.zone);
   return d.setLocale(luxonLocale(ctx)).toFormat(ctx.t.formats.day);
 }
 
-export function fmtDateTime(ctx: Ctx, at: Date | DateTime): string {
+export function fmtDateTime(ctx: View, at: Date | DateTime): string {
   const d = at instanceof Date ? DateTime.fromJSDate(at, { zone: ctx.zone }) : at.setZone(ctx.zone);
   return d.setLocale(luxonLocale(ctx)).toFormat(ctx.t.formats.dateTime);
 }
 
 /** "3 days ago", "in 2 hours", "just now", in the reader's language. */
-export function fmtRelative(ctx: Ctx, at: Date | string): string {
+export function fmtRelative(ctx: View, at: Date | string): string {
   const d = typeof at === 'string' ? DateTime.fromISO(at, { zone: ctx.zone }) : DateTime.fromJSDate(at, { zone: ctx.zone });
   const base = DateTime.fromJSDate(ctx.now, { zone: ctx.zone });
   const minutes = Math.abs(d.diff(base, 'minutes').minutes);
@@ -25,22 +25,22 @@ export function fmtRelative(ctx: Ctx, at: Date | string): string {
 }
 
 /** How long ago something started, as a span: "3 days", "5 hours". */
-export function fmtAge(ctx: Ctx, since: Date): string {
+export function fmtAge(ctx: View, since: Date): string {
   const minutes = Math.max(0, (ctx.now.getTime() - since.getTime()) / 60_000);
   const [value, unit] = minutes >= 2 * 24 * 60 ? [Math.floor(minutes / 1440), 'day'] : minutes >= 60 ? [Math.floor(minutes / 60), 'hour'] : [Math.max(1, Math.floor(minutes)), 'minute'];
   return new Intl.NumberFormat(ctx.locale, { style: 'unit', unit, unitDisplay: 'long' }).format(value);
 }
 
-export function fmtMoney(ctx: Ctx, n: number): string {
+export function fmtMoney(ctx: View, n: number): string {
   return new Intl.NumberFormat(ctx.locale, { notation: 'compact', maximumFractionDigits: 1 }).format(n);
 }
 
-export function fmtPercent(ctx: Ctx, ratio: number): string {
+export function fmtPercent(ctx: View, ratio: number): string {
   return new Intl.NumberFormat(ctx.locale, { style: 'percent', maximumFractionDigits: 0 }).format(ratio);
 }
 
 /** Days from today (in the reader's zone) to `day`; negative when it is past. */
-export function daysUntil(ctx: Ctx, day: string): number {
+export function daysUntil(ctx: View, day: string): number {
   const today = DateTime.fromJSDate(ctx.now, { zone: ctx.zone }).startOf('day');
   return Math.round(DateTime.fromISO(day, { zone: ctx.zone }).diff(today, 'days').days);
 }

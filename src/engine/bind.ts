@@ -186,6 +186,8 @@ function argValue(ctx: Ctx, arg: ArgSpec, tok: Token, members: MemberLookup): Va
     }
     case 'mention':
       return mentioned(ctx, tok, members);
+    case 'word':
+      return tok.value;
     case 'account':
       throw new Error('accounts bind in bindAccount');
   }

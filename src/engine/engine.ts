@@ -3,11 +3,13 @@
 // single transaction. A user's mistake rolls everything back and answers with
 // the usage; an internal failure is logged once here and answered politely.
 import { and, count, eq } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db, Tx } from '../../db/index.js';
 import { auditLog, members, tenants, type Locale, type Platform, type Role } from '../../db/schema.js';
 import { catalog, type Catalog } from '../../prompts/index.js';
 import { matchIn } from '../domain/match.js';
+import { recordNudge } from '../scheduler/outbox.js';
 import { normalize } from '../domain/text.js';
 import type { Member, Tenant } from '../domain/types.js';
 import { bind, selectForm } from './bind.js';
@@ -150,6 +152,21 @@ export class Engine {
     };
     const input = bind(ctx, form, rest, mentioned, source);
     const out = form.run(ctx, input);
+    // What a command tells other people goes through the outbox, in the same transaction.
+    for (const n of ctx.notices) {
+      recordNudge(ctx.db, {
+        tenantId: ctx.tenant.id,
+        dedupeKey: `notice:${randomUUID()}`,
+        kind: 'notice',
+        subjectType: n.complaintId ? 'complaint' : 'none',
+        subjectId: n.complaintId ?? 0,
+        recipientId: 'member' in n.to ? n.to.member.id : null,
+        channel: 'channel' in n.to ? n.to.channel : null,
+        period: ctx.now.toISOString(),
+        payload: n.reply,
+        notBefore: ctx.now,
+      });
+    }
     return { ok: out.tone !== 'error', reply: out, notices: ctx.notices, locale: ctx.locale };
   }
 

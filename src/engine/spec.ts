@@ -28,7 +28,7 @@ export interface OptionSpec extends Named {
 }
 
 export interface ArgSpec extends Named {
-  type: 'account' | 'enum' | 'ref' | 'mention';
+  type: 'account' | 'enum' | 'ref' | 'mention' | 'word';
   values?: readonly string[];
   valueAliases?: Readonly<Record<string, string>>;
   /** For refs: the letter before the number (`C` in C-12). */

@@ -22,6 +22,8 @@ export interface ShellOptions {
   /** Interactive: a prompt and line history. Piped: replies only, exit at end of input. */
   interactive: boolean;
   historyFile?: string;
+  /** Runs after each command: delivers or queues what it asked Steward to tell others. */
+  afterCommand?: () => Promise<void>;
 }
 
 /** `@li` in the shell is the shell user named li; they are created on first mention. */
@@ -31,13 +33,7 @@ export function shellUser(name: string): UserRef {
 }
 
 export function renderOutcome(outcome: Outcome): string {
-  const t = catalog(outcome.locale);
-  const lines = [renderText(outcome.reply, t.common.andMore)];
-  for (const n of outcome.notices) {
-    const to = 'channel' in n.to ? `#${n.to.channel}` : `@${n.to.member.name}`;
-    lines.push(`→ ${to}\n${renderText(n.reply, t.common.andMore).replace(/^/gm, '  ')}`);
-  }
-  return lines.join('\n');
+  return renderText(outcome.reply, catalog(outcome.locale).common.andMore);
 }
 
 export async function runShell(opts: ShellOptions): Promise<void> {
@@ -85,7 +81,9 @@ export async function runShell(opts: ShellOptions): Promise<void> {
         },
         async (mention) => shellUser(mention),
       );
-      write(renderOutcome(outcome) + '\n');
+      write(renderOutcome(outcome));
+      await opts.afterCommand?.();
+      write('');
     }
     if (opts.interactive) rl.prompt();
   }

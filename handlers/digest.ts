@@ -1,0 +1,21 @@
+import { UserError } from '../src/engine/errors.js';
+import type { Reply } from '../src/engine/reply.js';
+import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
+import { digestFor, teamOf } from '../src/scheduler/digest.js';
+
+function digest(ctx: Ctx, input: Input): Reply {
+  const who = input.member('member') ?? ctx.actor;
+  // Someone else's week is for the people they report to, and admins.
+  if (who.id !== ctx.actor.id && ctx.actor.role !== 'admin' && !teamOf(ctx.db, ctx.tenant.id, ctx.actor).some((m) => m.id === who.id)) {
+    throw new UserError(ctx.t.digest.notYours(who.name), [], false);
+  }
+  return digestFor(ctx.db, ctx.tenant, who, ctx.now);
+}
+
+export const digestCommand: CommandSpec = {
+  name: 'digest',
+  aliases: ['周报', '摘要'],
+  summary: 'digest',
+  forms: [{ usage: '[@someone]', args: [{ name: 'member', type: 'mention', optional: true }], run: digest }],
+  examples: { en: ['/digest', '/digest @zhang'], 'zh-CN': ['/周报', '/周报 @张敏'] },
+};

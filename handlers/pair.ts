@@ -1,0 +1,108 @@
+import { and, asc, eq } from 'drizzle-orm';
+import { accounts, members, pairings } from '../db/schema.js';
+import { fmtDay } from '../src/domain/format.js';
+import { DEFAULT_PAIRING_DAYS } from '../src/domain/settings.js';
+import { requireOwnerOrManager } from '../src/domain/permissions.js';
+import { UserError } from '../src/engine/errors.js';
+import { list, reply, type Reply } from '../src/engine/reply.js';
+import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
+import { lastTouchBySql } from '../src/scheduler/sweep.js';
+import { accountArg, optionalAccountArg } from './options.js';
+
+const DAY = 86_400_000;
+
+function pair(ctx: Ctx, input: Input): Reply {
+  const { t } = ctx;
+  const account = input.account();
+  const exec = input.member('exec')!;
+  const every = input.num('every') ?? DEFAULT_PAIRING_DAYS;
+  if (ctx.actor.role !== 'admin' && ctx.actor.role !== 'manager' && ctx.actor.role !== 'exec') {
+    requireOwnerOrManager(ctx, account.ownerId, t.perm.what.pair(account.name));
+  }
+  if (!exec.active) throw new UserError(t.complaint.inactiveMember(exec.name), [], false);
+  if (exec.role !== 'exec' && exec.role !== 'admin') throw new UserError(t.pair.notExec(exec.name, t.enums.role[exec.role], exec.platformUserId), [], false);
+  // Leadership pairing is for strategic accounts; another tier is allowed once the actor confirms.
+  if (account.tier !== 'strategic' && !input.flag('confirm')) {
+    const out = reply('warning', t.pair.confirmTier(account.name, t.enums.tier[account.tier]));
+    out.buttons = [{ label: t.buttons.confirm, command: `/pair "${account.name}" @${exec.platformUserId} every:${every}d confirm`, style: 'primary' }];
+    return out;
+  }
+  const existing = ctx.db
+    .select()
+    .from(pairings)
+    .where(and(eq(pairings.accountId, account.id), eq(pairings.execId, exec.id), eq(pairings.active, true)))
+    .get();
+  if (existing) {
+    ctx.db.update(pairings).set({ cadenceDays: every }).where(eq(pairings.id, existing.id)).run();
+    ctx.audit('pairing.update', 'pairing', existing.id, { every });
+    return reply('success', t.pair.updated(exec.name, account.name, every));
+  }
+  const p = ctx.db.insert(pairings).values({ tenantId: ctx.tenant.id, accountId: account.id, execId: exec.id, cadenceDays: every }).returning().get();
+  ctx.audit('pairing.add', 'pairing', p.id, { account: account.name, exec: exec.name, every });
+  return reply('success', t.pair.paired(exec.name, account.name, every));
+}
+
+function unpair(ctx: Ctx, input: Input): Reply {
+  const { t } = ctx;
+  const account = input.account();
+  const exec = input.member('exec');
+  const active = ctx.db
+    .select()
+    .from(pairings)
+    .where(and(eq(pairings.accountId, account.id), eq(pairings.active, true), exec ? eq(pairings.execId, exec.id) : undefined))
+    .all();
+  if (active.length === 0) throw new UserError(t.pair.none(account.name), [], false);
+  if (ctx.actor.role !== 'admin' && ctx.actor.role !== 'manager' && !active.every((p) => p.execId === ctx.actor.id)) {
+    requireOwnerOrManager(ctx, account.ownerId, t.perm.what.pair(account.name));
+  }
+  for (const p of active) {
+    ctx.db.update(pairings).set({ active: false, endedAt: ctx.now }).where(eq(pairings.id, p.id)).run();
+    ctx.audit('pairing.end', 'pairing', p.id, {});
+  }
+  return reply('success', t.pair.ended(account.name, active.length));
+}
+
+function listPairs(ctx: Ctx, input: Input): Reply {
+  const { t } = ctx;
+  const account = input.optionalAccount();
+  const rows = ctx.db
+    .select({ p: pairings, account: accounts.name, exec: members.name, last: lastTouchBySql(pairings.execId, pairings.accountId) })
+    .from(pairings)
+    .innerJoin(accounts, eq(accounts.id, pairings.accountId))
+    .innerJoin(members, eq(members.id, pairings.execId))
+    .where(and(eq(pairings.tenantId, ctx.tenant.id), eq(pairings.active, true), account ? eq(pairings.accountId, account.id) : undefined))
+    .orderBy(asc(accounts.nameKey))
+    .all();
+  const items = rows.map(({ p, account: name, exec, last }) => {
+    const due = (last ?? p.createdAt.getTime()) + p.cadenceDays * DAY;
+    return t.pair.line(name, exec, p.cadenceDays, last ? fmtDay(ctx, new Date(last)) : undefined, fmtDay(ctx, new Date(due)), due < ctx.now.getTime());
+  });
+  return reply('info', t.pair.listTitle(rows.length), list(items, { empty: t.pair.noneAtAll }));
+}
+
+const execArg = { name: 'exec', type: 'mention' } as const;
+
+export const pairCommand: CommandSpec = {
+  name: 'pair',
+  aliases: ['结对', '高层结对'],
+  summary: 'pair',
+  forms: [
+    { sub: 'list', subAliases: ['ls', '列表'], usage: '[account]', args: [optionalAccountArg], run: listPairs },
+    {
+      usage: '<account> @executive [every:<days>]',
+      args: [accountArg, execArg],
+      options: [{ name: 'every', aliases: ['周期', '每'], type: 'days' }],
+      flags: [{ name: 'confirm', aliases: ['确认'] }],
+      run: pair,
+    },
+  ],
+  examples: { en: ['/pair Acme @chen every:90d', '/pair list'], 'zh-CN': ['/结对 华东 @陈总 周期:90d', '/结对 列表'] },
+};
+
+export const unpairCommand: CommandSpec = {
+  name: 'unpair',
+  aliases: ['解除结对'],
+  summary: 'unpair',
+  forms: [{ usage: '<account> [@executive]', args: [accountArg, { ...execArg, optional: true }], run: unpair }],
+  examples: { en: ['/unpair Acme @chen'], 'zh-CN': ['/解除结对 华东 @陈总'] },
+};

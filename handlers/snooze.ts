@@ -1,0 +1,43 @@
+import { nudgeSnoozes } from '../db/schema.js';
+import { parseDays } from '../src/domain/amounts.js';
+import { fmtDay } from '../src/domain/format.js';
+import { UserError } from '../src/engine/errors.js';
+import { reply, type Reply } from '../src/engine/reply.js';
+import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
+import { accountArg } from './options.js';
+
+const DAY = 86_400_000;
+/** "Not needed" quiets the revisit nudge for one cycle of the account's cadence. */
+const NOT_NEEDED = ['not-needed', 'no', '不需要', '无需'];
+
+function snooze(ctx: Ctx, input: Input): Reply {
+  const { t } = ctx;
+  const account = input.account();
+  const span = input.str('span')!;
+  const notNeeded = NOT_NEEDED.includes(span.toLowerCase());
+  const days = notNeeded ? undefined : parseDays(span);
+  if (!notNeeded && days === undefined) throw new UserError(t.errors.badOption('span', span, t.expect.snooze));
+  if (notNeeded && !input.text) throw new UserError(t.snooze.why(account.name));
+  const until = new Date(ctx.now.getTime() + (days ?? 30) * DAY);
+  ctx.db
+    .insert(nudgeSnoozes)
+    .values({ tenantId: ctx.tenant.id, kind: 'revisit', subjectId: account.id, memberId: ctx.actor.id, until, reason: input.text || null })
+    .run();
+  ctx.audit(notNeeded ? 'revisit.not-needed' : 'revisit.snooze', 'account', account.id, { until: until.toISOString(), reason: input.text });
+  return reply('success', notNeeded ? t.snooze.notNeeded(account.name, fmtDay(ctx, until)) : t.snooze.done(account.name, fmtDay(ctx, until)));
+}
+
+export const snoozeCommand: CommandSpec = {
+  name: 'snooze',
+  aliases: ['稍后', '推迟'],
+  summary: 'snooze',
+  forms: [
+    {
+      usage: '<account> <3d|1w|not-needed> [reason]',
+      args: [accountArg, { name: 'span', type: 'word' }],
+      text: { name: 'note', required: false },
+      run: snooze,
+    },
+  ],
+  examples: { en: ['/snooze Acme 3d', '/snooze Acme not-needed They paused all orders until March'], 'zh-CN': ['/稍后 华东 3d', '/稍后 华东 不需要 对方三月前暂停下单'] },
+};

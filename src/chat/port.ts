@@ -1,0 +1,32 @@
+// What Steward needs from a chat platform to reach people on its own: post to a
+// channel, DM a member, reply in a thread, update a message. Slack, Lark and the
+// shell each implement it; the scheduler and the outbox use only this.
+import type { Reply } from '../engine/reply.js';
+
+export type Destination = { dm: { platformUserId: string; name: string } } | { channel: string };
+
+export interface PostedRef {
+  channel: string;
+  ts: string;
+}
+
+export interface ChatPort {
+  post(to: Destination, reply: Reply, thread?: PostedRef): Promise<PostedRef>;
+  update(ref: PostedRef, reply: Reply): Promise<void>;
+}
+
+/**
+ * A platform's refusal, typed so that delivery retries only what retrying can fix:
+ * `rate-limited` waits for `retryAfterMs`; `permanent` (unknown channel, user gone,
+ * missing permission) never retries; `transient` backs off and tries again.
+ */
+export class DeliveryError extends Error {
+  override name = 'DeliveryError';
+  constructor(
+    readonly kind: 'rate-limited' | 'permanent' | 'transient',
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}

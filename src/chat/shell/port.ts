@@ -1,0 +1,26 @@
+import type { Writable } from 'node:stream';
+import { catalog } from '../../../prompts/index.js';
+import { renderText } from '../../engine/render-text.js';
+import type { Reply } from '../../engine/reply.js';
+import type { ChatPort, Destination, PostedRef } from '../port.js';
+
+/** In the shell, what Steward posts elsewhere is printed, marked with where it would go. */
+export class ShellPort implements ChatPort {
+  private seq = 0;
+  constructor(private readonly out: Writable) {}
+
+  async post(to: Destination, reply: Reply, thread?: PostedRef): Promise<PostedRef> {
+    const where = 'channel' in to ? `#${to.channel}` : `@${to.dm.name}`;
+    const ts = String(++this.seq);
+    this.out.write(`→ ${where}${thread ? ` (thread ${thread.ts})` : ''}\n${this.render(reply)}\n`);
+    return { channel: 'channel' in to ? to.channel : `@${to.dm.platformUserId}`, ts: thread ? thread.ts : ts };
+  }
+
+  async update(ref: PostedRef, reply: Reply): Promise<void> {
+    this.out.write(`→ (updated ${ref.channel} ${ref.ts})\n${this.render(reply)}\n`);
+  }
+
+  private render(reply: Reply): string {
+    return renderText(reply, catalog('en').common.andMore).replace(/^/gm, '  ');
+  }
+}

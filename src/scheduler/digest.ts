@@ -1,0 +1,165 @@
+// The weekly digest: for a manager, their team's week; for a rep, their own.
+// `/digest` shows it now; the weekly job records one per person as a nudge.
+import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import type { Tx } from '../../db/index.js';
+import { accounts, churnSignals, complaints, members, pairings, promises, reviewItems, touchpoints } from '../../db/schema.js';
+import { dayIn } from '../domain/dates.js';
+import { daysUntil, fmtAge, fmtDay, ref } from '../domain/format.js';
+import type { Member, Tenant } from '../domain/types.js';
+import { viewFor } from '../domain/view.js';
+import { list, reply, text, type Reply, type Rich } from '../engine/reply.js';
+import { isoWeek, nextWorkingInstant } from './hours.js';
+import { recordNudge } from './outbox.js';
+import { lastTouchBySql, lastVisitSql, reviewSeason, revisitDue } from './sweep.js';
+
+const DAY = 86_400_000;
+const LIMIT = 10;
+
+/** The member and everyone who reports to them, directly or not. */
+export function teamOf(tx: Tx, tenantId: number, lead: Member): Member[] {
+  const all = tx.select().from(members).where(and(eq(members.tenantId, tenantId), eq(members.active, true))).all();
+  const team = [lead];
+  for (let i = 0; i < team.length && team.length <= all.length; i++) {
+    for (const m of all) if (m.managerId === team[i]!.id && !team.some((x) => x.id === m.id)) team.push(m);
+  }
+  return team;
+}
+
+function cap<T>(items: T[]): { items: T[]; more: number } {
+  return { items: items.slice(0, LIMIT), more: Math.max(0, items.length - LIMIT) };
+}
+
+export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Reply {
+  const v = viewFor(tenant, member, now);
+  const t = v.t;
+  const team = teamOf(tx, tenant.id, member);
+  const ids = team.map((m) => m.id);
+  const isTeam = team.length > 1;
+  const weekAgo = new Date(now.getTime() - 7 * DAY);
+  const twoWeeksAgo = new Date(now.getTime() - 14 * DAY);
+
+  const touches = (from: Date, to: Date) =>
+    tx
+      .select({ n: sql<number>`count(*)` })
+      .from(touchpoints)
+      .where(and(eq(touchpoints.tenantId, tenant.id), inArray(touchpoints.memberId, ids), gte(touchpoints.occurredAt, from), lt(touchpoints.occurredAt, to)))
+      .get()!.n;
+  const thisWeek = touches(weekAgo, now);
+  const lastWeek = touches(twoWeeksAgo, weekAgo);
+
+  const book = tx
+    .select({ a: accounts, last: lastVisitSql, owner: members.name })
+    .from(accounts)
+    .innerJoin(members, eq(members.id, accounts.ownerId))
+    .where(and(eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active'), inArray(accounts.ownerId, ids)))
+    .all();
+  const overdue = book
+    .map(({ a, last, owner }) => ({ a, owner, days: Math.floor((now.getTime() - revisitDue(tenant, a, last)) / DAY) }))
+    .filter((x) => x.days >= 0)
+    .sort((x, y) => y.days - x.days);
+  const accountIds = book.map((b) => b.a.id);
+
+  const open = accountIds.length
+    ? tx
+        .select({ c: complaints, account: accounts.name })
+        .from(complaints)
+        .innerJoin(accounts, eq(accounts.id, complaints.accountId))
+        .where(and(eq(complaints.status, 'open'), inArray(complaints.accountId, accountIds)))
+        .orderBy(complaints.openedAt)
+        .all()
+    : [];
+  const today = dayIn(now, v.zone);
+  const late = tx
+    .select({ p: promises, account: accounts.name })
+    .from(promises)
+    .innerJoin(accounts, eq(accounts.id, promises.accountId))
+    .where(and(eq(promises.tenantId, tenant.id), eq(promises.status, 'open'), inArray(promises.ownerId, ids), lt(promises.dueOn, today)))
+    .orderBy(promises.dueOn)
+    .all();
+  const lapsed = accountIds.length
+    ? tx
+        .select({ p: pairings, account: accounts.name, exec: members.name, last: lastTouchBySql(pairings.execId, pairings.accountId) })
+        .from(pairings)
+        .innerJoin(accounts, eq(accounts.id, pairings.accountId))
+        .innerJoin(members, eq(members.id, pairings.execId))
+        .where(and(eq(pairings.active, true), inArray(pairings.accountId, accountIds)))
+        .all()
+        .filter((r) => (r.last ?? r.p.createdAt.getTime()) + r.p.cadenceDays * DAY < now.getTime())
+    : [];
+  const season = reviewSeason(tenant, now);
+  const items = accountIds.length
+    ? tx
+        .select({ status: reviewItems.status })
+        .from(reviewItems)
+        .where(and(eq(reviewItems.season, season.year), inArray(reviewItems.accountId, accountIds)))
+        .all()
+    : [];
+  const signals = accountIds.length
+    ? tx
+        .select({ s: churnSignals, account: accounts.name })
+        .from(churnSignals)
+        .innerJoin(accounts, eq(accounts.id, churnSignals.accountId))
+        .where(and(inArray(churnSignals.accountId, accountIds), gte(churnSignals.occurredAt, weekAgo)))
+        .orderBy(desc(churnSignals.occurredAt))
+        .all()
+    : [];
+
+  const o = cap(overdue);
+  const c = cap(open);
+  const p = cap(late);
+  const l = cap(lapsed);
+  const g = cap(signals);
+  const out = reply(
+    'info',
+    isTeam ? t.digest.teamTitle(member.name, team.length) : t.digest.ownTitle(member.name),
+    text(t.digest.touches(thisWeek, lastWeek)),
+    list(o.items.map((x) => t.digest.overdueLine(x.a.name, t.enums.tier[x.a.tier], x.owner, x.days)), { heading: t.digest.overdueHeading(overdue.length), empty: t.digest.allCurrent, more: o.more }),
+    list(
+      c.items.map(({ c: k, account }) =>
+        t.digest.complaintLine(ref('C', k.number), account, t.enums.severity[k.severity], fmtAge(v, k.openedAt), k.escalationLevel),
+      ),
+      { heading: t.digest.complaintsHeading(open.length, open.filter((x) => x.c.escalationLevel > 0).length), empty: t.common.none, more: c.more },
+    ),
+    list(p.items.map(({ p: k, account }) => t.digest.promiseLine(ref('P', k.number), account, k.text, fmtDay(v, k.dueOn), -daysUntil(v, k.dueOn))), { heading: t.digest.promisesHeading(late.length), empty: t.common.none, more: p.more }),
+    list(l.items.map((r) => t.digest.pairingLine(r.account, r.exec, r.last ? fmtDay(v, new Date(r.last)) : undefined)), { heading: t.digest.pairingsHeading(lapsed.length), empty: t.common.none, more: l.more }),
+  );
+  if (season.today >= season.start && items.length) {
+    const held = items.filter((i) => i.status === 'held').length;
+    const prepared = items.filter((i) => i.status === 'prepared').length;
+    out.sections.push(text(t.digest.reviews(held, prepared, items.length, fmtDay(v, season.deadline))));
+  }
+  out.sections.push(list(g.items.map(({ s, account }): Rich => `${fmtDay(v, s.occurredAt)} · ${account} · ${t.enums.signal[s.kind]}${s.detail ? ` — ${s.detail}` : ''}`), { heading: t.digest.signalsHeading(signals.length), empty: t.common.none, more: g.more }));
+  return out;
+}
+
+/** Records this week's digest for everyone who owns accounts or leads a team; returns how many are new. */
+export function digestAll(tx: Tx, tenant: Tenant, now: Date): number {
+  const people = tx
+    .select()
+    .from(members)
+    .where(
+      and(
+        eq(members.tenantId, tenant.id),
+        eq(members.active, true),
+        sql`(exists (select 1 from accounts a where a.owner_id = ${members.id} and a.status = 'active') or exists (select 1 from members r where r.manager_id = ${members.id} and r.active = 1))`,
+      ),
+    )
+    .all();
+  let n = 0;
+  for (const m of people) {
+    const zone = m.timezone ?? tenant.timezone;
+    const id = recordNudge(tx, {
+      tenantId: tenant.id,
+      dedupeKey: `digest:${m.id}:${isoWeek(now, zone)}`,
+      kind: 'digest',
+      subjectType: 'member',
+      subjectId: m.id,
+      recipientId: m.id,
+      period: isoWeek(now, zone),
+      payload: digestFor(tx, tenant, m, now),
+      notBefore: nextWorkingInstant(now, zone, tenant.settings),
+    });
+    if (id !== undefined) n++;
+  }
+  return n;
+}

@@ -1,0 +1,113 @@
+// Every message Steward sends on its own is first a row in `nudges`, written in
+// the transaction that decided to send it, under a unique dedupe key. Delivery
+// reads the row, posts it through the chat port and marks it sent, so a crash,
+// a restart or a second process neither loses a message nor decides it twice.
+import { and, asc, eq, isNull, lte, or } from 'drizzle-orm';
+import type { Db, Tx } from '../../db/index.js';
+import { complaints, members, nudges } from '../../db/schema.js';
+import type { ChatPort, Destination, PostedRef } from '../chat/port.js';
+import { DeliveryError } from '../chat/port.js';
+import type { Reply } from '../engine/reply.js';
+
+export interface NewNudge {
+  tenantId: number;
+  /** Unique per tenant: kind, subject and period, e.g. `revisit:12:2026-11-20:1`. */
+  dedupeKey: string;
+  kind: string;
+  subjectType: string;
+  subjectId: number;
+  recipientId?: number | null;
+  channel?: string | null;
+  period: string;
+  payload: Reply;
+  notBefore: Date;
+}
+
+/** Records a nudge unless its dedupe key is already taken; returns its id when it is new. */
+export function recordNudge(db: Tx, n: NewNudge): number | undefined {
+  const row = db
+    .insert(nudges)
+    .values({ ...n, recipientId: n.recipientId ?? null, channel: n.channel ?? null })
+    .onConflictDoNothing({ target: [nudges.tenantId, nudges.dedupeKey] })
+    .returning({ id: nudges.id })
+    .get();
+  return row?.id;
+}
+
+/** Pending nudges whose time has come, oldest first. */
+export function dueNudges(db: Db, now: Date, limit = 500): { id: number; notBefore: Date | null }[] {
+  return db
+    .select({ id: nudges.id, notBefore: nudges.notBefore })
+    .from(nudges)
+    .where(and(eq(nudges.status, 'pending'), or(isNull(nudges.notBefore), lte(nudges.notBefore, now))))
+    .orderBy(asc(nudges.id))
+    .limit(limit)
+    .all();
+}
+
+export function pendingNudges(db: Db): { id: number; notBefore: Date | null }[] {
+  return db.select({ id: nudges.id, notBefore: nudges.notBefore }).from(nudges).where(eq(nudges.status, 'pending')).orderBy(asc(nudges.id)).all();
+}
+
+export type DeliveryResult = 'sent' | 'skipped' | 'failed';
+
+/**
+ * Posts one pending nudge. A message about a complaint posted in a channel goes
+ * into the complaint's thread, and the first one becomes that thread.
+ */
+export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date): Promise<DeliveryResult> {
+  // Claim it first, so two workers (or a worker and the shell) never post the same nudge.
+  const claimed = db.update(nudges).set({ status: 'sending' }).where(and(eq(nudges.id, id), eq(nudges.status, 'pending'))).returning().get();
+  if (!claimed) return 'skipped';
+  const n = claimed;
+  const recipient = n.recipientId == null ? undefined : db.select().from(members).where(eq(members.id, n.recipientId)).get();
+  let to: Destination;
+  if (n.channel) to = { channel: n.channel };
+  else if (recipient?.active) to = { dm: { platformUserId: recipient.platformUserId, name: recipient.name } };
+  else {
+    db.update(nudges).set({ status: 'skipped', lastError: 'recipient gone' }).where(eq(nudges.id, id)).run();
+    return 'skipped';
+  }
+  const complaint = n.subjectType === 'complaint' && n.channel ? db.select().from(complaints).where(eq(complaints.id, n.subjectId)).get() : undefined;
+  const thread: PostedRef | undefined =
+    complaint?.threadTs && complaint.threadChannel && complaint.threadChannel === n.channel ? { channel: complaint.threadChannel, ts: complaint.threadTs } : undefined;
+  let posted: PostedRef;
+  try {
+    posted = await port.post(to, n.payload as Reply, thread);
+  } catch (e) {
+    const permanent = e instanceof DeliveryError && e.kind === 'permanent';
+    db.update(nudges)
+      .set({ attempts: n.attempts + 1, lastError: e instanceof Error ? e.message : String(e), status: permanent ? 'failed' : 'pending' })
+      .where(eq(nudges.id, id))
+      .run();
+    throw e;
+  }
+  db.transaction((tx) => {
+    tx.update(nudges).set({ status: 'sent', sentAt: now, attempts: n.attempts + 1, postedChannel: posted.channel, postedTs: posted.ts }).where(eq(nudges.id, id)).run();
+    if (complaint && !thread) {
+      tx.update(complaints).set({ threadPlatform: null, threadChannel: n.channel, threadTs: posted.ts }).where(and(eq(complaints.id, complaint.id), isNull(complaints.threadTs))).run();
+    }
+  });
+  return 'sent';
+}
+
+/**
+ * A nudge left `sending` by a process that died mid-post goes back to pending.
+ * The platform may or may not have shown it; Steward prefers a rare repeat to a lost message.
+ */
+export function releaseStale(db: Db): number {
+  return db.update(nudges).set({ status: 'pending' }).where(eq(nudges.status, 'sending')).run().changes;
+}
+
+/** Delivers every due nudge now, in order; used where there is no queue (shell without Redis, tests). */
+export async function deliverDue(db: Db, port: ChatPort, now: Date): Promise<Record<DeliveryResult, number>> {
+  const counts: Record<DeliveryResult, number> = { sent: 0, skipped: 0, failed: 0 };
+  for (const { id } of dueNudges(db, now)) {
+    try {
+      counts[await deliverNudge(db, port, id, now)]++;
+    } catch {
+      counts.failed++;
+    }
+  }
+  return counts;
+}

@@ -1,0 +1,349 @@
+// The clock's decisions: which revisits, leadership visits, promises, supplier
+// reviews and escalations are due as of `now`. Each decision is a nudge row with
+// a dedupe key (kind, subject, period) written in the sweep's transaction, so
+// running a sweep twice, or in two processes, decides every nudge once.
+import { and, eq, gt, inArray, isNotNull, lte, sql } from 'drizzle-orm';
+import { DateTime } from 'luxon';
+import type { Tx } from '../../db/index.js';
+import { accounts, complaints, members, nudgeSnoozes, pairings, promises, reviewItems } from '../../db/schema.js';
+import { daysUntil, fmtAge, fmtDay, fmtDateTime, ref } from '../domain/format.js';
+import { nextNumber } from '../domain/numbers.js';
+import { cadenceFor, effectiveSettings } from '../domain/settings.js';
+import type { Account, Complaint, Member, Tenant } from '../domain/types.js';
+import { viewFor, type View } from '../domain/view.js';
+import { fields, list, reply, text, type Reply, type Rich } from '../engine/reply.js';
+import { isoWeek, nextWorkingInstant } from './hours.js';
+import { recordNudge } from './outbox.js';
+
+const DAY = 86_400_000;
+/** After the first revisit nudge, the owner is reminded once more, then their manager is told. */
+export const REVISIT_REMIND_DAYS = 7;
+export const REVISIT_MANAGER_DAYS = 14;
+export const REVIEW_CHECKLIST = ['complaints', 'promises', 'wallet', 'risks', 'competitors'] as const;
+const REVISIT_KINDS = ['visit', 'meeting', 'review'] as const;
+
+export type SweepCounts = Record<'revisit' | 'pairing' | 'promise' | 'review' | 'escalation', number>;
+
+interface Sweeper {
+  tx: Tx;
+  tenant: Tenant;
+  now: Date;
+  members: Map<number, Member>;
+  counts: SweepCounts;
+}
+
+/** Runs every decision for one tenant; call inside one transaction. */
+export function sweepTenant(tx: Tx, tenant: Tenant, now: Date, only?: { complaintId: number }): SweepCounts {
+  const all = tx.select().from(members).where(eq(members.tenantId, tenant.id)).all();
+  const s: Sweeper = { tx, tenant, now, members: new Map(all.map((m) => [m.id, m])), counts: { revisit: 0, pairing: 0, promise: 0, review: 0, escalation: 0 } };
+  if (only) {
+    escalations(s, only.complaintId);
+    return s.counts;
+  }
+  revisits(s);
+  leadership(s);
+  promiseReminders(s);
+  reviews(s);
+  escalations(s);
+  return s.counts;
+}
+
+function viewOf(s: Sweeper, m: Member): View {
+  return viewFor(s.tenant, m, s.now);
+}
+
+/** When a nudge to `m` may be delivered: now if urgent, else their next working moment. */
+function deliverAt(s: Sweeper, m: Member | undefined, urgent = false): Date {
+  return urgent ? s.now : nextWorkingInstant(s.now, m?.timezone ?? s.tenant.timezone, s.tenant.settings);
+}
+
+function nudge(s: Sweeper, kind: keyof SweepCounts, key: string, subject: { type: string; id: number }, to: { member?: Member; channel?: string }, payload: Reply, urgent = false): void {
+  const id = recordNudge(s.tx, {
+    tenantId: s.tenant.id,
+    dedupeKey: key,
+    kind,
+    subjectType: subject.type,
+    subjectId: subject.id,
+    recipientId: to.member?.id ?? null,
+    channel: to.channel ?? null,
+    period: key.split(':').slice(2).join(':'),
+    payload,
+    notBefore: deliverAt(s, to.member, urgent),
+  });
+  if (id !== undefined) s.counts[kind]++;
+}
+
+function snoozed(s: Sweeper, kind: string): Set<number> {
+  return new Set(
+    s.tx
+      .select({ id: nudgeSnoozes.subjectId })
+      .from(nudgeSnoozes)
+      .where(and(eq(nudgeSnoozes.tenantId, s.tenant.id), eq(nudgeSnoozes.kind, kind), gt(nudgeSnoozes.until, s.now)))
+      .all()
+      .map((r) => r.id),
+  );
+}
+
+const day = (at: number, zone: string) => DateTime.fromMillis(at, { zone }).toISODate()!;
+
+/** When the account is next due for a revisit, from the last visit, meeting or review by anyone of ours. */
+export function revisitDue(tenant: Tenant, a: Pick<Account, 'tier' | 'cadenceDays' | 'createdAt'>, lastVisit: number | null): number {
+  return (lastVisit ?? a.createdAt.getTime()) + cadenceFor(tenant, a) * DAY;
+}
+
+export const lastVisitSql = sql<number | null>`(select max(t.occurred_at) from touchpoints t where t.account_id = ${accounts.id} and t.kind in ('visit', 'meeting', 'review'))`;
+
+function revisits(s: Sweeper): void {
+  const skip = snoozed(s, 'revisit');
+  const rows = s.tx
+    .select({ a: accounts, last: lastVisitSql })
+    .from(accounts)
+    .where(and(eq(accounts.tenantId, s.tenant.id), eq(accounts.status, 'active'), isNotNull(accounts.ownerId)))
+    .all();
+  for (const { a, last } of rows) {
+    const due = revisitDue(s.tenant, a, last);
+    if (due > s.now.getTime() || skip.has(a.id)) continue;
+    const owner = s.members.get(a.ownerId!);
+    if (!owner?.active) continue;
+    const v = viewOf(s, owner);
+    const period = day(due, v.zone);
+    const overdueDays = Math.floor((s.now.getTime() - due) / DAY);
+    const cadence = cadenceFor(s.tenant, a);
+    const buttons = revisitButtons(v, a);
+    const base = `revisit:${a.id}:${period}`;
+    nudge(s, 'revisit', `${base}:1`, { type: 'account', id: a.id }, { member: owner }, withButtons(reply('warning', v.t.nudge.revisitDue(a.name, v.t.enums.tier[a.tier]), text(v.t.nudge.revisitWhy(last ? fmtDay(v, new Date(last)) : undefined, v.t.enums.tier[a.tier], cadence))), buttons));
+    if (overdueDays >= REVISIT_REMIND_DAYS) {
+      nudge(s, 'revisit', `${base}:2`, { type: 'account', id: a.id }, { member: owner }, withButtons(reply('warning', v.t.nudge.revisitAgain(a.name, overdueDays)), buttons));
+    }
+    const manager = owner.managerId ? s.members.get(owner.managerId) : undefined;
+    if (overdueDays >= REVISIT_MANAGER_DAYS && manager?.active) {
+      const mv = viewOf(s, manager);
+      nudge(s, 'revisit', `${base}:manager`, { type: 'account', id: a.id }, { member: manager }, reply('warning', mv.t.nudge.revisitManager(a.name, mv.t.enums.tier[a.tier], owner.name, overdueDays)));
+    }
+  }
+}
+
+function revisitButtons(v: View, a: Account): Reply['buttons'] {
+  const name = `"${a.name}"`;
+  return [
+    { label: v.t.buttons.logVisit, command: `/touch ${name} visit`, style: 'primary' },
+    { label: v.t.buttons.snooze3, command: `/snooze ${name} 3d` },
+    { label: v.t.buttons.snoozeWeek, command: `/snooze ${name} 1w` },
+    { label: v.t.buttons.notNeeded, command: `/snooze ${name} not-needed` },
+  ];
+}
+
+function withButtons(r: Reply, buttons: Reply['buttons']): Reply {
+  return { ...r, buttons };
+}
+
+/** Last touch on the account by `memberId`, as the one who logged it or as a colleague along. */
+export const lastTouchBySql = (memberId: unknown, accountId: unknown) =>
+  sql<number | null>`(select max(t.occurred_at) from touchpoints t where t.account_id = ${accountId} and (t.member_id = ${memberId} or exists (select 1 from touchpoint_participants p where p.touchpoint_id = t.id and p.member_id = ${memberId})))`;
+
+function leadership(s: Sweeper): void {
+  const rows = s.tx
+    .select({ p: pairings, a: accounts, last: lastTouchBySql(pairings.execId, pairings.accountId) })
+    .from(pairings)
+    .innerJoin(accounts, eq(accounts.id, pairings.accountId))
+    .where(and(eq(pairings.tenantId, s.tenant.id), eq(pairings.active, true), eq(accounts.status, 'active')))
+    .all();
+  for (const { p, a, last } of rows) {
+    const due = (last ?? p.createdAt.getTime()) + p.cadenceDays * DAY;
+    const exec = s.members.get(p.execId);
+    if (due > s.now.getTime() || !exec?.active) continue;
+    const v = viewOf(s, exec);
+    nudge(
+      s,
+      'pairing',
+      `pairing:${p.id}:${day(due, v.zone)}`,
+      { type: 'pairing', id: p.id },
+      { member: exec },
+      withButtons(reply('warning', v.t.nudge.pairingDue(a.name), text(v.t.nudge.pairingWhy(last ? fmtDay(v, new Date(last)) : undefined, p.cadenceDays))), [
+        { label: v.t.buttons.logVisit, command: `/touch "${a.name}" visit`, style: 'primary' },
+      ]),
+    );
+  }
+}
+
+function promiseReminders(s: Sweeper): void {
+  // Only promises due within a day of today anywhere on Earth can need a reminder now.
+  const horizon = DateTime.fromJSDate(s.now, { zone: 'UTC' }).plus({ days: 2 }).toISODate()!;
+  const rows = s.tx
+    .select({ p: promises, account: accounts.name })
+    .from(promises)
+    .innerJoin(accounts, eq(accounts.id, promises.accountId))
+    .where(and(eq(promises.tenantId, s.tenant.id), eq(promises.status, 'open'), lte(promises.dueOn, horizon)))
+    .all();
+  for (const { p, account } of rows) {
+    const owner = p.ownerId ? s.members.get(p.ownerId) : undefined;
+    if (!owner?.active) continue;
+    const v = viewOf(s, owner);
+    const left = daysUntil(v, p.dueOn);
+    const step = left === 1 ? 'eve' : left === 0 ? 'due' : undefined;
+    if (!step) continue;
+    const id = ref('P', p.number);
+    nudge(
+      s,
+      'promise',
+      `promise:${p.id}:${step}`,
+      { type: 'promise', id: p.id },
+      { member: owner },
+      withButtons(reply('warning', step === 'eve' ? v.t.nudge.promiseEve(id, account) : v.t.nudge.promiseDue(id, account), text(p.text)), [
+        { label: v.t.buttons.kept, command: `/promise kept ${id}`, style: 'primary' },
+      ]),
+    );
+  }
+}
+
+/** The review season of the year `now` falls in, as days in the tenant's zone. */
+export function reviewSeason(tenant: Tenant, now: Date): { year: number; start: string; deadline: string; today: string } {
+  const s = effectiveSettings(tenant.settings);
+  const today = DateTime.fromJSDate(now, { zone: tenant.timezone });
+  return { year: today.year, start: `${today.year}-${s.reviewSeasonStart}`, deadline: `${today.year}-${s.reviewSeasonDeadline}`, today: today.toISODate()! };
+}
+
+function reviews(s: Sweeper): void {
+  const season = reviewSeason(s.tenant, s.now);
+  if (season.today < season.start) return;
+  // On the season's start every strategic and key account gets its item, once.
+  const missing = s.tx
+    .select()
+    .from(accounts)
+    .where(
+      and(
+        eq(accounts.tenantId, s.tenant.id),
+        eq(accounts.status, 'active'),
+        inArray(accounts.tier, ['strategic', 'key']),
+        sql`not exists (select 1 from review_items r where r.account_id = ${accounts.id} and r.season = ${season.year})`,
+      ),
+    )
+    .all();
+  for (const a of missing) {
+    s.tx
+      .insert(reviewItems)
+      .values({
+        tenantId: s.tenant.id,
+        number: nextNumber(s.tx, reviewItems, s.tenant.id),
+        accountId: a.id,
+        ownerId: a.ownerId,
+        season: season.year,
+        dueOn: season.deadline,
+        checklist: REVIEW_CHECKLIST.map((key) => ({ key, done: false })),
+      })
+      .run();
+  }
+  const open = s.tx
+    .select({ r: reviewItems, a: accounts })
+    .from(reviewItems)
+    .innerJoin(accounts, eq(accounts.id, reviewItems.accountId))
+    .where(and(eq(reviewItems.tenantId, s.tenant.id), eq(reviewItems.season, season.year), inArray(reviewItems.status, ['open', 'prepared'])))
+    .all();
+  for (const { r, a } of open) {
+    const owner = r.ownerId ? s.members.get(r.ownerId) : undefined;
+    if (!owner?.active) continue;
+    const v = viewOf(s, owner);
+    nudge(s, 'review', `review:${r.id}:${isoWeek(s.now, v.zone)}`, { type: 'review', id: r.id }, { member: owner }, reviewCard(v, r, a));
+  }
+}
+
+export function reviewCard(v: View, r: typeof reviewItems.$inferSelect, a: Account): Reply {
+  const id = ref('R', r.number);
+  const out = reply(
+    r.status === 'held' ? 'success' : 'warning',
+    v.t.review.cardTitle(id, a.name, fmtDay(v, r.dueOn), daysUntil(v, r.dueOn)),
+    text(v.t.review.status[r.status]),
+    list(r.checklist.map((c) => `${c.done ? '☑' : '☐'} ${v.t.review.checklist[c.key as (typeof REVIEW_CHECKLIST)[number]] ?? c.key}`), { heading: v.t.review.checklistHeading }),
+  );
+  out.buttons = [
+    { label: v.t.buttons.reviewPrepared, command: `/review "${a.name}" prepared` },
+    { label: v.t.buttons.reviewHeld, command: `/review "${a.name}" held`, style: 'primary' },
+  ];
+  return out;
+}
+
+/** How far up the ladder a complaint should be by `now`: 1 owner, 2 manager, 3 executive. */
+export function ladderLevel(tenant: Tenant, c: Pick<Complaint, 'deadlineAt' | 'severity'>, now: Date): number {
+  if (now < c.deadlineAt) return 0;
+  const period = effectiveSettings(tenant.settings).complaintDeadlineHours[c.severity] * 3_600_000;
+  return Math.min(3, 1 + Math.floor((now.getTime() - c.deadlineAt.getTime()) / period));
+}
+
+/** When the next rung is due, for the complaint's timer. */
+export function nextRungAt(tenant: Tenant, c: Pick<Complaint, 'deadlineAt' | 'severity' | 'escalationLevel'>): Date | undefined {
+  if (c.escalationLevel >= 3) return undefined;
+  const period = effectiveSettings(tenant.settings).complaintDeadlineHours[c.severity] * 3_600_000;
+  return new Date(c.deadlineAt.getTime() + c.escalationLevel * period);
+}
+
+function escalations(s: Sweeper, complaintId?: number): void {
+  const rows = s.tx
+    .select({ c: complaints, a: accounts })
+    .from(complaints)
+    .innerJoin(accounts, eq(accounts.id, complaints.accountId))
+    .where(
+      and(
+        eq(complaints.tenantId, s.tenant.id),
+        eq(complaints.status, 'open'),
+        lte(complaints.deadlineAt, s.now),
+        sql`${complaints.escalationLevel} < 3`,
+        complaintId === undefined ? undefined : eq(complaints.id, complaintId),
+      ),
+    )
+    .all();
+  const channel = effectiveSettings(s.tenant.settings).escalationChannel;
+  for (const { c, a } of rows) {
+    const level = ladderLevel(s.tenant, c, s.now);
+    const owner = c.ownerId ? s.members.get(c.ownerId) : undefined;
+    // Every rung not yet taken is taken in order: a restart neither skips nor repeats one.
+    for (let rung = c.escalationLevel + 1; rung <= level; rung++) {
+      const target = rungTarget(s, rung, owner, a);
+      const v = channel ? viewFor(s.tenant, undefined, s.now) : target ? viewOf(s, target) : viewFor(s.tenant, undefined, s.now);
+      const payload = escalationMessage(v, rung, c, a, owner, target);
+      nudge(s, 'escalation', `escalation:${c.id}:${rung}`, { type: 'complaint', id: c.id }, channel ? { channel } : { member: target }, payload, c.severity === 'critical');
+    }
+    if (level > c.escalationLevel) s.tx.update(complaints).set({ escalationLevel: level, escalatedAt: s.now }).where(eq(complaints.id, c.id)).run();
+  }
+}
+
+/** Rung 1 the owner, rung 2 their manager, rung 3 the paired executive or else an admin. */
+function rungTarget(s: Sweeper, rung: number, owner: Member | undefined, a: Account): Member | undefined {
+  if (rung === 1) return owner;
+  if (rung === 2) return owner?.managerId ? s.members.get(owner.managerId) : adminOf(s);
+  const pairing = s.tx
+    .select()
+    .from(pairings)
+    .where(and(eq(pairings.accountId, a.id), eq(pairings.active, true)))
+    .get();
+  return (pairing && s.members.get(pairing.execId)) || adminOf(s);
+}
+
+function adminOf(s: Sweeper): Member | undefined {
+  return [...s.members.values()].find((m) => m.role === 'admin' && m.active);
+}
+
+function escalationMessage(v: View, rung: number, c: Complaint, a: Account, owner: Member | undefined, target: Member | undefined): Reply {
+  const id = ref('C', c.number);
+  const who: Rich = target ? [{ mention: { platformUserId: target.platformUserId, name: target.name } }] : v.t.common.nobody;
+  const age = fmtAge(v, c.openedAt);
+  const title = rung === 1 ? v.t.nudge.escalation1(id, a.name, v.t.enums.tier[a.tier]) : rung === 2 ? v.t.nudge.escalation2(id, age) : v.t.nudge.escalation3(id, age);
+  const out = reply(
+    'error',
+    title,
+    text(typeof who === 'string' ? who : [...who, v.t.nudge.escalationAsk[rung === 1 ? 'owner' : rung === 2 ? 'manager' : 'exec']]),
+    fields([
+      { label: v.t.complaint.fields.account, value: `${a.name} (${v.t.enums.tier[a.tier]})` },
+      { label: v.t.complaint.fields.severity, value: v.t.enums.severity[c.severity] },
+      { label: v.t.nudge.age, value: age },
+      { label: v.t.complaint.fields.owner, value: owner ? [{ mention: { platformUserId: owner.platformUserId, name: owner.name } }] : v.t.common.nobody },
+      { label: v.t.complaint.fields.deadline, value: fmtDateTime(v, c.deadlineAt) },
+    ]),
+    text(c.summary),
+  );
+  out.visibility = 'public';
+  out.buttons = [
+    { label: v.t.buttons.resolve, command: `/resolve ${id}`, style: 'primary' },
+    { label: v.t.buttons.takeOwnership, command: `/complaint assign ${id} me` },
+  ];
+  return out;
+}
