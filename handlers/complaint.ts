@@ -1,5 +1,6 @@
 import { countWhere } from '../src/domain/numbers.js';
-import { and, asc, desc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq, gte } from 'drizzle-orm';
+import { alertOwnerAndExecs } from '../src/domain/alerts.js';
 import { accounts, complaints, COMPLAINT_STATUSES, members } from '../db/schema.js';
 import { fmtDateTime, fmtRelative, ref } from '../src/domain/format.js';
 import { nextNumber } from '../src/domain/numbers.js';
@@ -13,6 +14,8 @@ import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg, allFlag, categoryOption, mineFlag, optionalAccountArg, severityOption } from './options.js';
 
 const LIST_LIMIT = 30;
+/** A second complaint on a strategic account within this many days alerts at once. */
+const REPEAT_WINDOW_DAYS = 30;
 
 export function complaintByNumber(ctx: Ctx, n: number): Complaint {
   const c = ctx.db
@@ -82,6 +85,14 @@ function open(ctx: Ctx, input: Input): Reply {
     .get();
   ctx.audit('complaint.open', 'complaint', c.id, { account: account.name, severity, category });
   const card = complaintCard(ctx, c, account);
+  const recent = countWhere(ctx.db, complaints, and(eq(complaints.accountId, account.id), gte(complaints.openedAt, new Date(ctx.now.getTime() - REPEAT_WINDOW_DAYS * 86_400_000))));
+  if (severity === 'critical' || (account.tier === 'strategic' && recent >= 2)) {
+    alertOwnerAndExecs(ctx, account, (v) => ({
+      ...complaintCard(ctx, c, account, v),
+      tone: 'error',
+      title: severity === 'critical' ? v.t.nudge.alertCritical(ref('C', c.number), account.name) : v.t.nudge.alertRepeat(account.name, recent),
+    }));
+  }
   const channel = effectiveSettings(ctx.tenant.settings).escalationChannel;
   // Complaints are handled in the open: the channel's message becomes the complaint's thread.
   if (channel) ctx.notices.push({ to: { channel }, reply: { ...card, visibility: 'public' }, complaintId: c.id });

@@ -1,5 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { churnSignals, contacts, CONTACT_LEVELS } from '../db/schema.js';
+import { alertOwnerAndExecs } from '../src/domain/alerts.js';
 import { fmtDay } from '../src/domain/format.js';
 import { matchIn } from '../src/domain/match.js';
 import { MAX_NAME, normalize } from '../src/domain/text.js';
@@ -79,6 +80,7 @@ function left(ctx: Ctx, input: Input): Reply {
       .run();
     out.tone = 'warning';
     out.sections.push(text(t.contact.signalRecorded(account.name)));
+    alertOwnerAndExecs(ctx, account, (v) => reply('warning', v.t.nudge.alertDecisionMaker(account.name), text(detail), text(v.t.signal.advice['decision-maker-change'])));
     if (replacement) out.buttons.push({ label: t.buttons.logTouch, command: `/touch "${account.name}" meeting to:"${replacement.name}"`, style: 'primary' });
   }
   return out;

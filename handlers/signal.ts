@@ -1,5 +1,6 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { accounts, churnSignals } from '../db/schema.js';
+import { alertOwnerAndExecs } from '../src/domain/alerts.js';
 import { fmtDay } from '../src/domain/format.js';
 import { list, reply, text, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
@@ -18,6 +19,9 @@ function record(ctx: Ctx, input: Input): Reply {
     .returning()
     .get();
   ctx.audit('signal.record', 'signal', s.id, { account: account.name, kind });
+  if (kind === 'decision-maker-change') {
+    alertOwnerAndExecs(ctx, account, (v) => reply('warning', v.t.nudge.alertDecisionMaker(account.name), text(input.text), text(v.t.signal.advice[kind])));
+  }
   return reply('warning', t.signal.recorded(t.enums.signal[kind], account.name), text(t.signal.advice[kind]));
 }
 

@@ -1,6 +1,6 @@
 import { countWhere } from '../src/domain/numbers.js';
-import { and, asc, eq, ne } from 'drizzle-orm';
-import { members, tenants, type TenantSettings } from '../db/schema.js';
+import { and, asc, eq, gt, inArray, lte, ne } from 'drizzle-orm';
+import { members, nudges, tenants, type TenantSettings } from '../db/schema.js';
 import { localizeUsage } from '../src/engine/engine.js';
 import { memberById, requireAdmin } from '../src/domain/permissions.js';
 import { effectiveSettings } from '../src/domain/settings.js';
@@ -185,18 +185,28 @@ function settings(ctx: Ctx, input: Input): Reply {
   return out;
 }
 
+/**
+ * A job run "as of" another time delivers now what would have been due then;
+ * what would still wait for working hours keeps waiting. Returns how many wait.
+ */
+function releaseAsOf(ctx: Ctx, ids: number[], at: Date): number {
+  if (ids.length === 0) return 0;
+  ctx.db.update(nudges).set({ notBefore: ctx.now }).where(and(inArray(nudges.id, ids), lte(nudges.notBefore, at))).run();
+  return countWhere(ctx.db, nudges, and(inArray(nudges.id, ids), gt(nudges.notBefore, ctx.now)));
+}
+
 function runJob(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   requireAdmin(ctx, t.perm.what.run);
   const at = input.date('at')?.at.toJSDate() ?? ctx.now;
   const job = input.str('job')!;
   if (job === 'digest') {
-    const n = digestAll(ctx.db, ctx.tenant, at);
-    return reply('success', t.steward.ranDigest(n, fmtDateTime(ctx, at)));
+    const ids = digestAll(ctx.db, ctx.tenant, at);
+    return reply('success', t.steward.ranDigest(ids.length, fmtDateTime(ctx, at), releaseAsOf(ctx, ids, at)));
   }
-  const counts = sweepTenant(ctx.db, ctx.tenant, at);
-  const total = Object.values(counts).reduce((a, b) => a + b, 0);
-  return reply('success', t.steward.ranSweep(total, fmtDateTime(ctx, at)), text(Object.entries(counts).map(([k, n]) => `${k}: ${n}`).join(' · ')));
+  const { counts, ids } = sweepTenant(ctx.db, ctx.tenant, at);
+  const waiting = releaseAsOf(ctx, ids, at);
+  return reply('success', t.steward.ranSweep(ids.length, fmtDateTime(ctx, at), waiting), text(Object.entries(counts).map(([k, n]) => `${k}: ${n}`).join(' · ')));
 }
 
 const memberArg = { name: 'member', type: 'mention' } as const;

@@ -300,8 +300,10 @@ export const en = {
     cycle: (rep: string, manager: string) => `${manager} already reports (directly or not) to ${rep}; that would make a loop.`,
     settingsTitle: 'Settings',
     settingsUpdated: (what: string) => `Settings updated: ${what}.`,
-    ranSweep: (n: number, at: string) => `Sweep as of ${at}: ${plural(n, 'new nudge')} decided.`,
-    ranDigest: (n: number, at: string) => `Weekly digest as of ${at}: ${plural(n, 'new digest')} recorded.`,
+    ranSweep: (n: number, at: string, waiting: number) =>
+      `Sweep as of ${at}: ${plural(n, 'new nudge')} decided${waiting ? `, ${waiting} waiting for their recipients' working hours` : ''}.`,
+    ranDigest: (n: number, at: string, waiting: number) =>
+      `Weekly digest as of ${at}: ${plural(n, 'new digest')} recorded${waiting ? `, ${waiting} waiting for their recipients' working hours` : ''}.`,
     seasonOrder: (start: string, deadline: string) => `The review season must start (${start}) before its deadline (${deadline}).`,
   },
   nudge: {

@@ -312,8 +312,8 @@ export const zhCN: Catalog = {
     cycle: (rep: string, manager: string) => `${manager}已经（直接或间接）向${rep}汇报，这样会形成循环。`,
     settingsTitle: '设置',
     settingsUpdated: (what: string) => `设置已更新：${what}。`,
-    ranSweep: (n: number, at: string) => `按${at}巡检：新生成${n}条提醒。`,
-    ranDigest: (n: number, at: string) => `按${at}生成周报：新记录${n}份。`,
+    ranSweep: (n: number, at: string, waiting: number) => `按${at}巡检：新生成${n}条提醒${waiting ? `，其中${waiting}条等收件人上班时间再发送` : ''}。`,
+    ranDigest: (n: number, at: string, waiting: number) => `按${at}生成周报：新记录${n}份${waiting ? `，其中${waiting}份等收件人上班时间再发送` : ''}。`,
     seasonOrder: (start: string, deadline: string) => `供应商复盘季的开始日期（${start}）必须早于截止日期（${deadline}）。`,
   },
   nudge: {

@@ -132,8 +132,8 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
   return out;
 }
 
-/** Records this week's digest for everyone who owns accounts or leads a team; returns how many are new. */
-export function digestAll(tx: Tx, tenant: Tenant, now: Date): number {
+/** Records this week's digest for everyone who owns accounts or leads a team; returns the new nudges. */
+export function digestAll(tx: Tx, tenant: Tenant, now: Date): number[] {
   const people = tx
     .select()
     .from(members)
@@ -145,7 +145,7 @@ export function digestAll(tx: Tx, tenant: Tenant, now: Date): number {
       ),
     )
     .all();
-  let n = 0;
+  const ids: number[] = [];
   for (const m of people) {
     const zone = m.timezone ?? tenant.timezone;
     const id = recordNudge(tx, {
@@ -159,7 +159,7 @@ export function digestAll(tx: Tx, tenant: Tenant, now: Date): number {
       payload: digestFor(tx, tenant, m, now),
       notBefore: nextWorkingInstant(now, zone, tenant.settings),
     });
-    if (id !== undefined) n++;
+    if (id !== undefined) ids.push(id);
   }
-  return n;
+  return ids;
 }

@@ -23,6 +23,11 @@ export const REVIEW_CHECKLIST = ['complaints', 'promises', 'wallet', 'risks', 'c
 const REVISIT_KINDS = ['visit', 'meeting', 'review'] as const;
 
 export type SweepCounts = Record<'revisit' | 'pairing' | 'promise' | 'review' | 'escalation', number>;
+export interface SweepResult {
+  counts: SweepCounts;
+  /** The nudges this sweep decided. */
+  ids: number[];
+}
 
 interface Sweeper {
   tx: Tx;
@@ -30,22 +35,23 @@ interface Sweeper {
   now: Date;
   members: Map<number, Member>;
   counts: SweepCounts;
+  ids: number[];
 }
 
 /** Runs every decision for one tenant; call inside one transaction. */
-export function sweepTenant(tx: Tx, tenant: Tenant, now: Date, only?: { complaintId: number }): SweepCounts {
+export function sweepTenant(tx: Tx, tenant: Tenant, now: Date, only?: { complaintId: number }): SweepResult {
   const all = tx.select().from(members).where(eq(members.tenantId, tenant.id)).all();
-  const s: Sweeper = { tx, tenant, now, members: new Map(all.map((m) => [m.id, m])), counts: { revisit: 0, pairing: 0, promise: 0, review: 0, escalation: 0 } };
+  const s: Sweeper = { tx, tenant, now, members: new Map(all.map((m) => [m.id, m])), counts: { revisit: 0, pairing: 0, promise: 0, review: 0, escalation: 0 }, ids: [] };
   if (only) {
     escalations(s, only.complaintId);
-    return s.counts;
+    return { counts: s.counts, ids: s.ids };
   }
   revisits(s);
   leadership(s);
   promiseReminders(s);
   reviews(s);
   escalations(s);
-  return s.counts;
+  return { counts: s.counts, ids: s.ids };
 }
 
 function viewOf(s: Sweeper, m: Member): View {
@@ -70,7 +76,10 @@ function nudge(s: Sweeper, kind: keyof SweepCounts, key: string, subject: { type
     payload,
     notBefore: deliverAt(s, to.member, urgent),
   });
-  if (id !== undefined) s.counts[kind]++;
+  if (id !== undefined) {
+    s.counts[kind]++;
+    s.ids.push(id);
+  }
 }
 
 function snoozed(s: Sweeper, kind: string): Set<number> {
@@ -206,8 +215,8 @@ export function reviewSeason(tenant: Tenant, now: Date): { year: number; start: 
 function reviews(s: Sweeper): void {
   const season = reviewSeason(s.tenant, s.now);
   if (season.today < season.start) return;
-  // On the season's start every strategic and key account gets its item, once.
-  const missing = s.tx
+  // From the season's start to its deadline every strategic and key account gets its item, once.
+  const missing = season.today > season.deadline ? [] : s.tx
     .select()
     .from(accounts)
     .where(

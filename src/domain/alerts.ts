@@ -1,0 +1,26 @@
+// Alerts that cannot wait for the next sweep or for working hours: a
+// decision-maker change, a critical complaint, a second complaint on a strategic
+// account within 30 days. They go at once to the owner and the paired executives.
+import { and, eq } from 'drizzle-orm';
+import { members, pairings } from '../../db/schema.js';
+import type { Reply } from '../engine/reply.js';
+import type { Ctx } from '../engine/spec.js';
+import type { Account, Member } from './types.js';
+import { viewFor, type View } from './view.js';
+
+export function alertOwnerAndExecs(ctx: Ctx, account: Account, compose: (view: View) => Reply): void {
+  const execs = ctx.db
+    .select({ m: members })
+    .from(pairings)
+    .innerJoin(members, eq(members.id, pairings.execId))
+    .where(and(eq(pairings.accountId, account.id), eq(pairings.active, true)))
+    .all()
+    .map((r) => r.m);
+  const owner = account.ownerId == null ? undefined : ctx.db.select().from(members).where(eq(members.id, account.ownerId)).get();
+  const seen = new Set<number>([ctx.actor.id]);
+  for (const m of [owner, ...execs].filter((x): x is Member => x !== undefined && x.active)) {
+    if (seen.has(m.id)) continue;
+    seen.add(m.id);
+    ctx.notices.push({ to: { member: m }, reply: compose(viewFor(ctx.tenant, m, ctx.now)) });
+  }
+}
