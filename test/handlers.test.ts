@@ -553,8 +553,9 @@ describe('/complaint', () => {
     await ok('/steward settings escalation-channel:#esc');
     expect(h.db.select().from(tenants).get()!.settings.escalationChannel).toBe('esc');
     const out = await ok('/complaint Acme severity:critical Truck overturned');
-    expect(out.notices).toHaveLength(1);
-    const n = out.notices[0]!;
+    // The channel post, beside the critical-complaint alert to the owner (bob).
+    expect(out.notices.map((x) => ('channel' in x.to ? `#${x.to.channel}` : `@${x.to.member.name}`))).toEqual(['@bob', '#esc']);
+    const n = out.notices.find((x) => 'channel' in x.to)!;
     expect(n.to).toEqual({ channel: 'esc' });
     expect(n.complaintId).toBe(complaintRow(1)!.id);
     expect(n.reply.visibility).toBe('public');
