@@ -88,6 +88,7 @@ export const en = {
     confirm: 'Pair anyway',
     reviewPrepared: 'Prepared',
     reviewHeld: 'Review held',
+    digest: 'My digest',
   },
   expect: {
     text: 'some text',
@@ -387,6 +388,14 @@ export const en = {
     done: (account: string, until: string) => `Revisit nudges for ${account} are quiet until ${until}.`,
     notNeeded: (account: string, until: string) => `Noted: no revisit needed at ${account} for now. Nudges resume ${until}.`,
     why: (account: string) => `Say why no visit is needed at ${account}, for example: /snooze "${account}" not-needed They paused orders until March`,
+  },
+  home: {
+    title: (name: string) => `${name}'s book`,
+    summary: (accounts: number, complaints: number, promises: number) =>
+      `${plural(accounts, 'account')} · ${plural(complaints, 'open complaint')} · ${plural(promises, 'open promise')}`,
+    accountsHeading: 'Accounts, next revisit first',
+    accountLine: (name: string, tier: string, last: string, due: string, overdue: boolean) =>
+      `${name} · ${tier} · last touch ${last} · revisit ${overdue ? `OVERDUE since ${due}` : `by ${due}`}`,
   },
 };
 

@@ -96,6 +96,7 @@ export const zhCN: Catalog = {
     confirm: '仍然结对',
     reviewPrepared: '已准备',
     reviewHeld: '复盘已召开',
+    digest: '我的周报',
   },
   expect: {
     text: '一段文字',
@@ -394,5 +395,12 @@ export const zhCN: Catalog = {
     done: (account: string, until: string) => `${account}的回访提醒暂停到${until}。`,
     notNeeded: (account: string, until: string) => `已记录：${account}暂时无需回访，${until}起恢复提醒。`,
     why: (account: string) => `请说明为什么${account}无需拜访，例如：/稍后 “${account}” 不需要 对方三月前暂停下单`,
+  },
+  home: {
+    title: (name: string) => `${name}的客户`,
+    summary: (accounts: number, complaints: number, promises: number) => `${accounts}个客户 · ${complaints}起未解决投诉 · ${promises}项待兑现承诺`,
+    accountsHeading: '客户（按下次回访排序）',
+    accountLine: (name: string, tier: string, last: string, due: string, overdue: boolean) =>
+      `${name} · ${tier} · 最近触点${last} · ${overdue ? `回访已逾期（应于${due}）` : `${due}前回访`}`,
   },
 };

@@ -8,7 +8,7 @@ import { distance } from 'fastest-levenshtein';
 import { IANAZone } from 'luxon';
 import { LOCALES } from '../../db/schema.js';
 import type { Account, Member } from '../domain/types.js';
-import { UserError } from './errors.js';
+import { about, UserError } from './errors.js';
 import type { Rich } from './reply.js';
 import { Input, type ArgSpec, type CommandSpec, type Ctx, type FormSpec, type OptionSpec, type Value } from './spec.js';
 import type { Token } from './tokenize.js';
@@ -56,7 +56,7 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberL
       positional.push(tok);
       continue;
     }
-    const v = optionValue(ctx, spec, tok.value, members);
+    const v = about(spec.name, () => optionValue(ctx, spec, tok.value, members));
     if (spec.repeat) values.set(spec.name, [...((values.get(spec.name) as Member[] | undefined) ?? []), v as Member]);
     else values.set(spec.name, v);
   }
@@ -76,21 +76,21 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberL
     if (tok?.kind === 'option') throw unknownOption(tok);
     if (!tok || (arg.optional && !fits(arg, tok))) {
       if (arg.optional) continue;
-      throw new UserError(t.errors.missingArg(t.placeholders[arg.name as keyof typeof t.placeholders] ?? arg.name));
+      throw about(arg.name, () => new UserError(t.errors.missingArg(t.placeholders[arg.name as keyof typeof t.placeholders] ?? arg.name)));
     }
     if (arg.type === 'account') {
-      const { account, used } = bindAccount(ctx, positional.slice(i));
+      const { account, used } = about(arg.name, () => bindAccount(ctx, positional.slice(i)));
       values.set(arg.name, account);
       i += used;
       continue;
     }
     try {
-      values.set(arg.name, argValue(ctx, arg, tok, members));
+      values.set(arg.name, about(arg.name, () => argValue(ctx, arg, tok, members)));
     } catch (e) {
       // `/touch Acme Logistcs visit`: the misspelt second word of a name is no kind; say which account was meant.
       const prev = positional.slice(0, i + 1).filter((x) => x.kind === 'word');
       const near = prev.length >= 2 && prev.length === i + 1 ? nearAccount(ctx, prev.map((x) => x.value).join(' ')) : undefined;
-      if (near) throw new UserError(t.errors.unknownAccount(prev.map((x) => x.value).join(' '), [near]), [], false);
+      if (near) throw about('account', () => new UserError(t.errors.unknownAccount(prev.map((x) => x.value).join(' '), [near]), [], false));
       throw e;
     }
     i++;
@@ -102,17 +102,25 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberL
   const head = textTokens[0];
   if (head?.kind === 'option' && (!form.text || /^[a-z]/.test(head.key))) throw unknownOption(head);
   const text = joinText(textTokens, source);
+  about('text', () => checkText(ctx, form, text));
+  for (const o of form.options ?? []) {
+    if (o.required && !values.has(o.name)) throw about(o.name, () => new UserError(t.errors.missingOption(o.name)));
+  }
+  return new Input(values, text);
+}
+
+function checkText(ctx: Ctx, form: FormSpec, text: string): void {
+  const t = ctx.t;
   if (form.text) {
-    if (form.text.required && !text) throw new UserError(t.errors.missingText(t.placeholders[form.text.name as keyof typeof t.placeholders] ?? form.text.name));
+    if (form.text.required && !text) {
+      const what = t.placeholders[form.text.name as keyof typeof t.placeholders] ?? form.text.name;
+      throw new UserError(t.errors.missingText(what), [], true, what);
+    }
     const max = form.text.max ?? MAX_NOTE;
     if ([...text].length > max) throw new UserError(t.errors.tooLong([...text].length, max));
   } else if (text) {
     throw new UserError(t.errors.unexpected(text.length > 60 ? text.slice(0, 60) + '…' : text));
   }
-  for (const o of form.options ?? []) {
-    if (o.required && !values.has(o.name)) throw new UserError(t.errors.missingOption(o.name));
-  }
-  return new Input(values, text);
 }
 
 /**

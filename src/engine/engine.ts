@@ -2,11 +2,11 @@
 // who is speaking and whom they mention, then bind and run the handler inside a
 // single transaction. A user's mistake rolls everything back and answers with
 // the usage; an internal failure is logged once here and answered politely.
-import { and, count, eq } from 'drizzle-orm';
+import { and, count, eq, lt } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db, Tx } from '../../db/index.js';
-import { auditLog, members, tenants, type Locale, type Platform, type Role } from '../../db/schema.js';
+import { auditLog, inboundEvents, members, tenants, type Locale, type Platform, type Role } from '../../db/schema.js';
 import { catalog, type Catalog } from '../../prompts/index.js';
 import { matchIn } from '../domain/match.js';
 import { recordNudge } from '../scheduler/outbox.js';
@@ -47,6 +47,10 @@ export interface Outcome {
   ok: boolean;
   /** The reader's locale, for whatever the adapter adds around the reply. */
   locale: Locale;
+  /** Only the free text was missing (a button like Resolve): what to ask the user for. */
+  needsText?: string;
+  /** The argument, option or `text` the refusal is about, for forms that show errors on fields. */
+  field?: string;
 }
 
 export interface EngineOptions {
@@ -97,7 +101,9 @@ export class Engine {
             if (!outcome.ok) throw new Rollback(outcome);
             return outcome;
           } catch (e) {
-            if (e instanceof UserError) throw new Rollback({ ok: false, notices: [], locale: ctx.locale, reply: errorReply(ctx, e, this.current) });
+            if (e instanceof UserError) {
+              throw new Rollback({ ok: false, notices: [], locale: ctx.locale, reply: errorReply(ctx, e, this.current), needsText: e.missingText, field: e.field });
+            }
             throw e;
           }
         },
@@ -112,6 +118,26 @@ export class Engine {
     } finally {
       this.current = undefined;
     }
+  }
+
+  /**
+   * Runs `fn` with a command context for `who` in one transaction, for what an
+   * adapter shows without a command (App Home, type-ahead).
+   */
+  async view<T>(who: Pick<Incoming, 'platform' | 'workspaceId' | 'user' | 'tenantLocale'>, fn: (ctx: Ctx) => T): Promise<T> {
+    return this.opts.db.transaction((tx) => fn(this.context(tx, { ...who, text: '' })), { behavior: 'immediate' });
+  }
+
+  /**
+   * Records an inbound event id; false when it was already seen (a platform
+   * retry or redelivery), so each event is processed once, across restarts.
+   */
+  firstSight(platform: Platform, eventId: string, windowMs = 7 * 86_400_000): boolean {
+    const now = this.clock();
+    return this.opts.db.transaction((tx) => {
+      tx.delete(inboundEvents).where(lt(inboundEvents.receivedAt, new Date(now.getTime() - windowMs))).run();
+      return tx.insert(inboundEvents).values({ platform, eventId, receivedAt: now }).onConflictDoNothing().run().changes === 1;
+    });
   }
 
   /** The command and form being run, so an error can show the right usage. */

@@ -6,13 +6,27 @@ import type { Rich } from './reply.js';
  */
 export class UserError extends Error {
   override name = 'UserError';
+  /** Which argument, option or `text` was wrong, so a form can show the error on its field. */
+  field?: string;
   constructor(
     readonly detail: Rich,
     /** Extra lines (candidates, suggestions) shown under the message. */
     readonly items: Rich[] = [],
     /** Whether to show the usage of the form; off for refusals, where usage would not help. */
     readonly showUsage = true,
+    /** Set when only the free text was missing, so a platform can ask for it (a modal, a card form). */
+    readonly missingText?: string,
   ) {
     super(typeof detail === 'string' ? detail : 'user error');
+  }
+}
+
+/** Runs `fn`, marking a UserError it throws as being about `field`. */
+export function about<T>(field: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof UserError && e.field === undefined) e.field = field;
+    throw e;
   }
 }

@@ -1,0 +1,59 @@
+// The viewer's book at a glance, for a platform's home screen (Slack's App Home).
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { accounts, complaints, promises, touchpoints } from '../db/schema.js';
+import { daysUntil, fmtDay, fmtRelative, ref } from '../src/domain/format.js';
+import { list, reply, text, type Reply } from '../src/engine/reply.js';
+import type { Ctx } from '../src/engine/spec.js';
+import { lastVisitSql, revisitDue } from '../src/scheduler/sweep.js';
+
+const HOME_LIMIT = 40;
+
+export function homeReply(ctx: Ctx): Reply {
+  const { t, db } = ctx;
+  const lastTouch = sql<number | null>`(select max(${touchpoints.occurredAt}) from ${touchpoints} where ${touchpoints.accountId} = ${accounts.id})`;
+  const book = db
+    .select({ a: accounts, last: lastTouch, lastVisit: lastVisitSql })
+    .from(accounts)
+    .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.ownerId, ctx.actor.id), eq(accounts.status, 'active')))
+    .all()
+    .map((r) => ({ ...r, due: revisitDue(ctx.tenant, r.a, r.lastVisit) }))
+    .sort((x, y) => x.due - y.due);
+  const ids = book.map((b) => b.a.id);
+  const open = ids.length
+    ? db.select().from(complaints).where(and(eq(complaints.status, 'open'), inArray(complaints.accountId, ids))).orderBy(asc(complaints.deadlineAt)).all()
+    : [];
+  const mine = db
+    .select({ p: promises, account: accounts.name })
+    .from(promises)
+    .innerJoin(accounts, eq(accounts.id, promises.accountId))
+    .where(and(eq(promises.tenantId, ctx.tenant.id), eq(promises.ownerId, ctx.actor.id), eq(promises.status, 'open')))
+    .orderBy(asc(promises.dueOn))
+    .all();
+  const names = new Map(book.map((b) => [b.a.id, b.a.name]));
+  const shown = book.slice(0, HOME_LIMIT);
+  const out = reply(
+    'info',
+    t.home.title(ctx.actor.name),
+    text(t.home.summary(book.length, open.length, mine.length)),
+    list(
+      shown.map(({ a, last, due }) =>
+        t.home.accountLine(a.name, t.enums.tier[a.tier], last ? fmtRelative(ctx, new Date(last)) : t.account.neverTouched, fmtDay(ctx, new Date(due)), due < ctx.now.getTime()),
+      ),
+      { heading: t.home.accountsHeading, empty: t.account.noneYet, more: book.length - shown.length },
+    ),
+    list(
+      open.map((c) => t.account.complaintLine(ref('C', c.number), t.enums.severity[c.severity], `${names.get(c.accountId) ?? ''}: ${c.summary}`, c.deadlineAt < ctx.now)),
+      { heading: t.account.complaintsHeading(open.length), empty: t.common.none },
+    ),
+    list(
+      mine.map(({ p, account }) => t.account.promiseLine(ref('P', p.number), `${account}: ${p.text}`, fmtDay(ctx, p.dueOn), daysUntil(ctx, p.dueOn) < 0)),
+      { heading: t.account.promisesHeading(mine.length), empty: t.common.none },
+    ),
+  );
+  out.buttons = [
+    { label: t.buttons.logTouch, command: '/touch', style: 'primary' },
+    { label: t.buttons.logComplaint, command: '/complaint' },
+    { label: t.buttons.digest, command: '/digest' },
+  ];
+  return out;
+}
