@@ -2,6 +2,7 @@ import { countWhere } from '../src/domain/numbers.js';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { accountAliases, accounts, complaints, contacts, CONTACT_LEVELS, members, promises, touchpoints, churnSignals, ACCOUNT_STATUSES } from '../db/schema.js';
 import { cadenceFor } from '../src/domain/settings.js';
+import { OUTER_ACCOUNT_ID } from '../src/scheduler/sweep.js';
 import { daysUntil, fmtDateTime, fmtDay, fmtMoney, fmtPercent, fmtRelative, ref } from '../src/domain/format.js';
 import { accountByExactName } from '../src/domain/match.js';
 import { memberById, requireOwnerOrManager } from '../src/domain/permissions.js';
@@ -77,6 +78,7 @@ function add(ctx: Ctx, input: Input): Reply {
       name,
       nameKey: normalize(name),
       ownerId: values.ownerId ?? ctx.actor.id,
+      createdAt: ctx.now,
       updatedAt: ctx.now,
     })
     .returning()
@@ -221,7 +223,7 @@ function listAccounts(ctx: Ctx, input: Input): Reply {
     owner ? eq(accounts.ownerId, owner.id) : undefined,
     tier ? eq(accounts.tier, tier) : undefined,
   );
-  const lastTouch = sql<number | null>`(select max(${touchpoints.occurredAt}) from ${touchpoints} where ${touchpoints.accountId} = ${accounts.id})`;
+  const lastTouch = sql<number | null>`(select max(t.occurred_at) from touchpoints t where t.account_id = ${OUTER_ACCOUNT_ID})`;
   const tierOrder = sql`case ${accounts.tier} when 'strategic' then 0 when 'key' then 1 else 2 end`;
   const rows = db
     .select({ name: accounts.name, tier: accounts.tier, owner: members.name, last: lastTouch })

@@ -4,7 +4,7 @@ import { alertOwnerAndExecs } from '../src/domain/alerts.js';
 import { accounts, complaints, COMPLAINT_STATUSES, members } from '../db/schema.js';
 import { fmtDateTime, fmtRelative, ref } from '../src/domain/format.js';
 import { nextNumber } from '../src/domain/numbers.js';
-import { memberById, requireOwnerOrManager } from '../src/domain/permissions.js';
+import { memberById, pairedExecIds, requireOwnerOrManager } from '../src/domain/permissions.js';
 import { effectiveSettings } from '../src/domain/settings.js';
 import type { Account, Complaint } from '../src/domain/types.js';
 import { viewFor, type View } from '../src/domain/view.js';
@@ -111,7 +111,7 @@ function assign(ctx: Ctx, input: Input): Reply {
   if (!to) throw new UserError(t.errors.missingArg(t.placeholders.someone));
   if (c.status !== 'open') throw new UserError(t.complaint.alreadyResolved(ref('C', c.number)), [], false);
   // Taking ownership of an unowned complaint is always welcome.
-  if (!(input.flag('me') && c.ownerId === null)) requireOwnerOrManager(ctx, c.ownerId, t.perm.what.reassign(ref('C', c.number)));
+  if (!(input.flag('me') && c.ownerId === null)) requireOwnerOrManager(ctx, c.ownerId, t.perm.what.reassign(ref('C', c.number)), pairedExecIds(ctx, c.accountId));
   if (!to.active) throw new UserError(t.complaint.inactiveMember(to.name), [], false);
   ctx.db.update(complaints).set({ ownerId: to.id }).where(eq(complaints.id, c.id)).run();
   ctx.audit('complaint.assign', 'complaint', c.id, { from: c.ownerId, to: to.id });

@@ -45,7 +45,7 @@ function add(ctx: Ctx, input: Input): Reply {
   const level = (input.str('level') as Contact['level'] | undefined) ?? 'manager';
   const contact = ctx.db
     .insert(contacts)
-    .values({ tenantId: ctx.tenant.id, accountId: account.id, name, nameKey: normalize(name), title: input.str('title'), level, function: input.str('function') })
+    .values({ tenantId: ctx.tenant.id, accountId: account.id, name, nameKey: normalize(name), title: input.str('title'), level, function: input.str('function'), createdAt: ctx.now })
     .returning()
     .get();
   ctx.audit('contact.add', 'contact', contact.id, { account: account.name, name, level });
@@ -65,7 +65,7 @@ function left(ctx: Ctx, input: Input): Reply {
       // A successor we have not met yet takes the seat, level and title of the one who left.
       ctx.db
         .insert(contacts)
-        .values({ tenantId: ctx.tenant.id, accountId: account.id, name, nameKey: normalize(name), title: gone.title, level: gone.level, function: gone.function })
+        .values({ tenantId: ctx.tenant.id, accountId: account.id, name, nameKey: normalize(name), title: gone.title, level: gone.level, function: gone.function, createdAt: ctx.now })
         .returning()
         .get();
   }

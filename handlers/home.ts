@@ -1,16 +1,16 @@
 // The viewer's book at a glance, for a platform's home screen (Slack's App Home).
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import { accounts, complaints, promises, touchpoints } from '../db/schema.js';
+import { accounts, complaints, promises } from '../db/schema.js';
 import { daysUntil, fmtDay, fmtRelative, ref } from '../src/domain/format.js';
 import { list, reply, text, type Reply } from '../src/engine/reply.js';
 import type { Ctx } from '../src/engine/spec.js';
-import { lastVisitSql, revisitDue } from '../src/scheduler/sweep.js';
+import { lastVisitSql, OUTER_ACCOUNT_ID, revisitDue } from '../src/scheduler/sweep.js';
 
 const HOME_LIMIT = 40;
 
 export function homeReply(ctx: Ctx): Reply {
   const { t, db } = ctx;
-  const lastTouch = sql<number | null>`(select max(${touchpoints.occurredAt}) from ${touchpoints} where ${touchpoints.accountId} = ${accounts.id})`;
+  const lastTouch = sql<number | null>`(select max(t.occurred_at) from touchpoints t where t.account_id = ${OUTER_ACCOUNT_ID})`;
   const book = db
     .select({ a: accounts, last: lastTouch, lastVisit: lastVisitSql })
     .from(accounts)

@@ -37,7 +37,7 @@ function pair(ctx: Ctx, input: Input): Reply {
     ctx.audit('pairing.update', 'pairing', existing.id, { every });
     return reply('success', t.pair.updated(exec.name, account.name, every));
   }
-  const p = ctx.db.insert(pairings).values({ tenantId: ctx.tenant.id, accountId: account.id, execId: exec.id, cadenceDays: every }).returning().get();
+  const p = ctx.db.insert(pairings).values({ tenantId: ctx.tenant.id, accountId: account.id, execId: exec.id, cadenceDays: every, createdAt: ctx.now }).returning().get();
   ctx.audit('pairing.add', 'pairing', p.id, { account: account.name, exec: exec.name, every });
   return reply('success', t.pair.paired(exec.name, account.name, every));
 }

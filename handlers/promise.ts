@@ -20,7 +20,7 @@ function make(ctx: Ctx, input: Input): Reply {
   const owner = input.member('owner') ?? ctx.actor;
   const p = ctx.db
     .insert(promises)
-    .values({ tenantId: ctx.tenant.id, number: nextNumber(ctx.db, promises, ctx.tenant.id), accountId: account.id, ownerId: owner.id, text: input.text, dueOn: due.day })
+    .values({ tenantId: ctx.tenant.id, number: nextNumber(ctx.db, promises, ctx.tenant.id), accountId: account.id, ownerId: owner.id, text: input.text, dueOn: due.day, createdAt: ctx.now })
     .returning()
     .get();
   ctx.audit('promise.make', 'promise', p.id, { account: account.name, due: due.day });

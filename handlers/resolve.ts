@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { complaints } from '../db/schema.js';
 import { fmtAge, fmtDateTime, ref } from '../src/domain/format.js';
-import { memberById, requireOwnerOrManager } from '../src/domain/permissions.js';
+import { memberById, pairedExecIds, requireOwnerOrManager } from '../src/domain/permissions.js';
 import { UserError } from '../src/engine/errors.js';
 import { reply, text, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
@@ -15,7 +15,7 @@ function resolve(ctx: Ctx, input: Input): Reply {
     const by = memberById(ctx, c.resolvedById);
     throw new UserError(t.resolve.already(id, fmtDateTime(ctx, c.resolvedAt ?? ctx.now), by?.name ?? t.common.nobody), [], false);
   }
-  requireOwnerOrManager(ctx, c.ownerId, t.perm.what.resolve(id));
+  requireOwnerOrManager(ctx, c.ownerId, t.perm.what.resolve(id), pairedExecIds(ctx, c.accountId));
   ctx.db.update(complaints).set({ status: 'resolved', resolution: input.text, resolvedAt: ctx.now, resolvedById: ctx.actor.id }).where(eq(complaints.id, c.id)).run();
   ctx.audit('complaint.resolve', 'complaint', c.id, {});
   const late = ctx.now > c.deadlineAt;

@@ -19,7 +19,7 @@ function mark(ctx: Ctx, input: Input): Reply {
     .where(and(eq(reviewItems.accountId, account.id), eq(reviewItems.season, season.year)))
     .get();
   if (!item) throw new UserError(t.review.noItem(account.name, season.year, season.start), [], false);
-  requireOwnerOrManager(ctx, item.ownerId, t.perm.what.review(ref('R', item.number)));
+  requireOwnerOrManager(ctx, account.ownerId ?? item.ownerId, t.perm.what.review(ref('R', item.number)));
   if (item.status === 'held') throw new UserError(t.review.alreadyHeld(ref('R', item.number)), [], false);
   const patch =
     status === 'held'
@@ -27,7 +27,7 @@ function mark(ctx: Ctx, input: Input): Reply {
       : { status, preparedAt: ctx.now, checklist: item.checklist.map((c) => ({ ...c, done: true })) };
   const updated = ctx.db
     .update(reviewItems)
-    .set({ ...patch, note: input.text || item.note })
+    .set({ ...patch, ownerId: account.ownerId ?? item.ownerId, note: input.text || item.note })
     .where(eq(reviewItems.id, item.id))
     .returning()
     .get();

@@ -1,6 +1,7 @@
 import { nudgeSnoozes } from '../db/schema.js';
 import { parseDays } from '../src/domain/amounts.js';
 import { fmtDay } from '../src/domain/format.js';
+import { cadenceFor } from '../src/domain/settings.js';
 import { UserError } from '../src/engine/errors.js';
 import { reply, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
@@ -18,10 +19,10 @@ function snooze(ctx: Ctx, input: Input): Reply {
   const days = notNeeded ? undefined : parseDays(span);
   if (!notNeeded && days === undefined) throw new UserError(t.errors.badOption('span', span, t.expect.snooze));
   if (notNeeded && !input.text) throw new UserError(t.snooze.why(account.name));
-  const until = new Date(ctx.now.getTime() + (days ?? 30) * DAY);
+  const until = new Date(ctx.now.getTime() + (days ?? cadenceFor(ctx.tenant, account)) * DAY);
   ctx.db
     .insert(nudgeSnoozes)
-    .values({ tenantId: ctx.tenant.id, kind: 'revisit', subjectId: account.id, memberId: ctx.actor.id, until, reason: input.text || null })
+    .values({ tenantId: ctx.tenant.id, kind: 'revisit', subjectId: account.id, memberId: ctx.actor.id, until, reason: input.text || null, createdAt: ctx.now })
     .run();
   ctx.audit(notNeeded ? 'revisit.not-needed' : 'revisit.snooze', 'account', account.id, { until: until.toISOString(), reason: input.text });
   return reply('success', notNeeded ? t.snooze.notNeeded(account.name, fmtDay(ctx, until)) : t.snooze.done(account.name, fmtDay(ctx, until)));

@@ -144,7 +144,8 @@ function settings(ctx: Ctx, input: Input): Reply {
     for (const o of given) {
       const v = input.str(o.name);
       const n = input.num(o.name);
-      if (o.name === 'escalation-channel') next.escalationChannel = v!.replace(/^#/, '');
+      // Slack escapes a picked channel as <#C123|name>; its id is what posting needs.
+      if (o.name === 'escalation-channel') next.escalationChannel = /^<#([A-Z0-9]+)(?:\|[^>]*)?>$/.exec(v!)?.[1] ?? v!.replace(/^#/, '');
       else if (o.name === 'locale') patch.locale = v as typeof patch.locale;
       else if (o.name === 'timezone') patch.timezone = v;
       else if (o.name === 'review-start' || o.name === 'review-deadline') {

@@ -4,7 +4,7 @@ import { DateTime } from 'luxon';
 import { complaints, touchpointParticipants, touchpoints } from '../db/schema.js';
 import { fmtDay } from '../src/domain/format.js';
 import { cadenceFor } from '../src/domain/settings.js';
-import { UserError } from '../src/engine/errors.js';
+import { about, UserError } from '../src/engine/errors.js';
 import { reply, text, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { findContact } from './contact.js';
@@ -21,9 +21,12 @@ function log(ctx: Ctx, input: Input): Reply {
   const account = input.account();
   const kind = input.str('kind') as (typeof touchpoints.$inferInsert)['kind'];
   const when = input.date('on');
-  if (when && when.at.toMillis() > ctx.now.getTime() + 60_000) throw new UserError(t.touch.future(fmtDay(ctx, when.at)));
-  if (when && when.at < DateTime.fromJSDate(ctx.now).minus({ years: MAX_AGE_YEARS })) throw new UserError(t.touch.tooOld(fmtDay(ctx, when.at)));
-  const contact = input.str('to') === undefined ? undefined : findContact(ctx, account, input.str('to')!, false);
+  about('on', () => {
+    if (when && when.at.toMillis() > ctx.now.getTime() + 60_000) throw new UserError(t.touch.future(fmtDay(ctx, when.at)));
+    if (when && when.at < DateTime.fromJSDate(ctx.now).minus({ years: MAX_AGE_YEARS })) throw new UserError(t.touch.tooOld(fmtDay(ctx, when.at)));
+  });
+  const to = input.str('to');
+  const contact = to === undefined ? undefined : about('to', () => findContact(ctx, account, to, false));
   const colleagues = input.members('with').filter((m) => m.id !== ctx.actor.id);
   const occurredAt = when ? when.at.toJSDate() : ctx.now;
 

@@ -62,7 +62,7 @@ export function matchAccount(db: Tx, tenantId: number, typed: string): Match<Acc
     .where(
       and(
         eq(accounts.tenantId, tenantId),
-        sql`(${accounts.nameKey} like ${like} escape '\\' or exists (select 1 from ${accountAliases} where ${accountAliases.accountId} = ${accounts.id} and ${accountAliases.key} like ${like} escape '\\'))`,
+        sql`(${accounts.nameKey} like ${like} escape '\\' or exists (select 1 from account_aliases x where x.account_id = ${sql.raw('"accounts"."id"')} and x.key like ${like} escape '\\'))`,
       ),
     )
     .limit(MAX_CANDIDATES + 1)

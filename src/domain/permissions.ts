@@ -1,7 +1,7 @@
 // Who may do what. Anyone logs touchpoints, complaints and signals (every
 // function is in sales); changing someone's work needs them, their manager or an admin.
-import { eq } from 'drizzle-orm';
-import { members } from '../../db/schema.js';
+import { and, eq } from 'drizzle-orm';
+import { members, pairings } from '../../db/schema.js';
 import { UserError } from '../engine/errors.js';
 import type { Rich } from '../engine/reply.js';
 import type { Ctx } from '../engine/spec.js';
@@ -12,9 +12,9 @@ export function memberById(ctx: Ctx, id: number | null | undefined): Member | un
 }
 
 /** The owner, the owner's manager, or an admin; otherwise a refusal that names who may. */
-export function requireOwnerOrManager(ctx: Ctx, ownerId: number | null, what: string): void {
+export function requireOwnerOrManager(ctx: Ctx, ownerId: number | null, what: string, also: readonly number[] = []): void {
   const { actor, t } = ctx;
-  if (actor.role === 'admin' || ownerId === null || ownerId === actor.id) return;
+  if (actor.role === 'admin' || ownerId === null || ownerId === actor.id || also.includes(actor.id)) return;
   const owner = memberById(ctx, ownerId);
   if (owner?.managerId === actor.id) return;
   const manager = memberById(ctx, owner?.managerId);
@@ -25,4 +25,14 @@ export function requireOwnerOrManager(ctx: Ctx, ownerId: number | null, what: st
 
 export function requireAdmin(ctx: Ctx, what: string): void {
   if (ctx.actor.role !== 'admin') throw new UserError(ctx.t.perm.adminOnly(what), [], false);
+}
+
+/** The executives paired with an account: the escalation ladder calls on them, so they may act on its complaints. */
+export function pairedExecIds(ctx: Ctx, accountId: number): number[] {
+  return ctx.db
+    .select({ id: pairings.execId })
+    .from(pairings)
+    .where(and(eq(pairings.accountId, accountId), eq(pairings.active, true)))
+    .all()
+    .map((r) => r.id);
 }

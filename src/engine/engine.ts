@@ -191,6 +191,7 @@ export class Engine {
         period: ctx.now.toISOString(),
         payload: n.reply,
         notBefore: ctx.now,
+        createdAt: ctx.now,
       });
     }
     return { ok: out.tone !== 'error', reply: out, notices: ctx.notices, locale: ctx.locale };

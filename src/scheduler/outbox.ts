@@ -2,14 +2,16 @@
 // the transaction that decided to send it, under a unique dedupe key. Delivery
 // reads the row, posts it through the chat port and marks it sent, so a crash,
 // a restart or a second process neither loses a message nor decides it twice.
-import { and, asc, eq, isNull, lte, or } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/index.js';
-import { complaints, members, nudges } from '../../db/schema.js';
+import { complaints, members, nudges, promises, reviewItems, touchpoints } from '../../db/schema.js';
 import type { ChatPort, Destination, PostedRef } from '../chat/port.js';
 import { DeliveryError } from '../chat/port.js';
 import type { Reply } from '../engine/reply.js';
 
 export interface NewNudge {
+  /** When it was decided (the sweep's or command's clock). */
+  createdAt?: Date;
   tenantId: number;
   /** Unique per tenant: kind, subject and period, e.g. `revisit:12:2026-11-20:1`. */
   dedupeKey: string;
@@ -27,7 +29,7 @@ export interface NewNudge {
 export function recordNudge(db: Tx, n: NewNudge): number | undefined {
   const row = db
     .insert(nudges)
-    .values({ ...n, recipientId: n.recipientId ?? null, channel: n.channel ?? null })
+    .values({ ...n, createdAt: n.createdAt ?? n.notBefore, recipientId: n.recipientId ?? null, channel: n.channel ?? null })
     .onConflictDoNothing({ target: [nudges.tenantId, nudges.dedupeKey] })
     .returning({ id: nudges.id })
     .get();
@@ -60,6 +62,10 @@ export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date
   const claimed = db.update(nudges).set({ status: 'sending' }).where(and(eq(nudges.id, id), eq(nudges.status, 'pending'))).returning().get();
   if (!claimed) return 'skipped';
   const n = claimed;
+  if (!stillNeeded(db, n)) {
+    db.update(nudges).set({ status: 'skipped', lastError: 'no longer needed' }).where(eq(nudges.id, id)).run();
+    return 'skipped';
+  }
   const recipient = n.recipientId == null ? undefined : db.select().from(members).where(eq(members.id, n.recipientId)).get();
   let to: Destination;
   if (n.channel) to = { channel: n.channel };
@@ -99,14 +105,38 @@ export function releaseStale(db: Db): number {
   return db.update(nudges).set({ status: 'pending' }).where(eq(nudges.status, 'sending')).run().changes;
 }
 
+/**
+ * A nudge that waited (for working hours, a retry) may have been overtaken: the
+ * complaint resolved, the promise closed, the review held, the account visited.
+ */
+function stillNeeded(db: Db, n: typeof nudges.$inferSelect): boolean {
+  switch (n.kind) {
+    case 'escalation':
+      return db.select({ s: complaints.status }).from(complaints).where(eq(complaints.id, n.subjectId)).get()?.s === 'open';
+    case 'promise':
+      return db.select({ s: promises.status }).from(promises).where(eq(promises.id, n.subjectId)).get()?.s === 'open';
+    case 'review':
+      return db.select({ s: reviewItems.status }).from(reviewItems).where(eq(reviewItems.id, n.subjectId)).get()?.s !== 'held';
+    case 'revisit':
+      return !db
+        .select({ id: touchpoints.id })
+        .from(touchpoints)
+        .where(and(eq(touchpoints.accountId, n.subjectId), inArray(touchpoints.kind, ['visit', 'meeting', 'review']), gt(touchpoints.occurredAt, n.createdAt)))
+        .get();
+    default:
+      return true;
+  }
+}
+
 /** Delivers every due nudge now, in order; used where there is no queue (shell without Redis, tests). */
 export async function deliverDue(db: Db, port: ChatPort, now: Date): Promise<Record<DeliveryResult, number>> {
   const counts: Record<DeliveryResult, number> = { sent: 0, skipped: 0, failed: 0 };
   for (const { id } of dueNudges(db, now)) {
     try {
       counts[await deliverNudge(db, port, id, now)]++;
-    } catch {
-      counts.failed++;
+    } catch (e) {
+      // Only a permanent refusal fails a nudge; anything else stays pending for the next try.
+      if (e instanceof DeliveryError && e.kind === 'permanent') counts.failed++;
     }
   }
   return counts;

@@ -2,10 +2,10 @@
 // reviews and escalations are due as of `now`. Each decision is a nudge row with
 // a dedupe key (kind, subject, period) written in the sweep's transaction, so
 // running a sweep twice, or in two processes, decides every nudge once.
-import { and, eq, gt, inArray, isNotNull, lte, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Tx } from '../../db/index.js';
-import { accounts, complaints, members, nudgeSnoozes, pairings, promises, reviewItems } from '../../db/schema.js';
+import { accounts, complaints, members, nudges, nudgeSnoozes, pairings, promises, reviewItems } from '../../db/schema.js';
 import { daysUntil, fmtAge, fmtDay, fmtDateTime, ref } from '../domain/format.js';
 import { nextNumber } from '../domain/numbers.js';
 import { cadenceFor, effectiveSettings } from '../domain/settings.js';
@@ -16,7 +16,7 @@ import { isoWeek, nextWorkingInstant } from './hours.js';
 import { recordNudge } from './outbox.js';
 
 const DAY = 86_400_000;
-/** After the first revisit nudge, the owner is reminded once more, then their manager is told. */
+/** A week after the first revisit nudge the owner is reminded; a week after that their manager is told. */
 export const REVISIT_REMIND_DAYS = 7;
 export const REVISIT_MANAGER_DAYS = 14;
 export const REVIEW_CHECKLIST = ['complaints', 'promises', 'wallet', 'risks', 'competitors'] as const;
@@ -74,6 +74,7 @@ function nudge(s: Sweeper, kind: keyof SweepCounts, key: string, subject: { type
     channel: to.channel ?? null,
     period: key.split(':').slice(2).join(':'),
     payload,
+    createdAt: s.now,
     notBefore: deliverAt(s, to.member, urgent),
   });
   if (id !== undefined) {
@@ -82,15 +83,15 @@ function nudge(s: Sweeper, kind: keyof SweepCounts, key: string, subject: { type
   }
 }
 
-function snoozed(s: Sweeper, kind: string): Set<number> {
-  return new Set(
-    s.tx
-      .select({ id: nudgeSnoozes.subjectId })
-      .from(nudgeSnoozes)
-      .where(and(eq(nudgeSnoozes.tenantId, s.tenant.id), eq(nudgeSnoozes.kind, kind), gt(nudgeSnoozes.until, s.now)))
-      .all()
-      .map((r) => r.id),
-  );
+/** The latest snooze end per subject, past or future. */
+function snoozes(s: Sweeper, kind: string): Map<number, number> {
+  const rows = s.tx
+    .select({ id: nudgeSnoozes.subjectId, until: sql<number>`max(${nudgeSnoozes.until})` })
+    .from(nudgeSnoozes)
+    .where(and(eq(nudgeSnoozes.tenantId, s.tenant.id), eq(nudgeSnoozes.kind, kind)))
+    .groupBy(nudgeSnoozes.subjectId)
+    .all();
+  return new Map(rows.map((r) => [r.id, r.until]));
 }
 
 const day = (at: number, zone: string) => DateTime.fromMillis(at, { zone }).toISODate()!;
@@ -100,18 +101,26 @@ export function revisitDue(tenant: Tenant, a: Pick<Account, 'tier' | 'cadenceDay
   return (lastVisit ?? a.createdAt.getTime()) + cadenceFor(tenant, a) * DAY;
 }
 
-export const lastVisitSql = sql<number | null>`(select max(t.occurred_at) from touchpoints t where t.account_id = ${accounts.id} and t.kind in ('visit', 'meeting', 'review'))`;
+/**
+ * The outer query's account id, always qualified: drizzle leaves columns bare in
+ * a single-table select, and a bare "id" inside a subquery means the subquery's own table.
+ */
+export const OUTER_ACCOUNT_ID = sql.raw('"accounts"."id"');
+
+export const lastVisitSql = sql<number | null>`(select max(t.occurred_at) from touchpoints t where t.account_id = ${OUTER_ACCOUNT_ID} and t.kind in ('visit', 'meeting', 'review'))`;
 
 function revisits(s: Sweeper): void {
-  const skip = snoozed(s, 'revisit');
+  const snoozedUntil = snoozes(s, 'revisit');
+  const sent = sentSteps(s);
   const rows = s.tx
     .select({ a: accounts, last: lastVisitSql })
     .from(accounts)
     .where(and(eq(accounts.tenantId, s.tenant.id), eq(accounts.status, 'active'), isNotNull(accounts.ownerId)))
     .all();
   for (const { a, last } of rows) {
-    const due = revisitDue(s.tenant, a, last);
-    if (due > s.now.getTime() || skip.has(a.id)) continue;
+    // A snooze that ends after the account fell due starts a fresh round of nudges when it ends.
+    const due = Math.max(revisitDue(s.tenant, a, last), snoozedUntil.get(a.id) ?? 0);
+    if (due > s.now.getTime()) continue;
     const owner = s.members.get(a.ownerId!);
     if (!owner?.active) continue;
     const v = viewOf(s, owner);
@@ -120,16 +129,33 @@ function revisits(s: Sweeper): void {
     const cadence = cadenceFor(s.tenant, a);
     const buttons = revisitButtons(v, a);
     const base = `revisit:${a.id}:${period}`;
-    nudge(s, 'revisit', `${base}:1`, { type: 'account', id: a.id }, { member: owner }, withButtons(reply('warning', v.t.nudge.revisitDue(a.name, v.t.enums.tier[a.tier]), text(v.t.nudge.revisitWhy(last ? fmtDay(v, new Date(last)) : undefined, v.t.enums.tier[a.tier], cadence))), buttons));
-    if (overdueDays >= REVISIT_REMIND_DAYS) {
-      nudge(s, 'revisit', `${base}:2`, { type: 'account', id: a.id }, { member: owner }, withButtons(reply('warning', v.t.nudge.revisitAgain(a.name, overdueDays)), buttons));
-    }
-    const manager = owner.managerId ? s.members.get(owner.managerId) : undefined;
-    if (overdueDays >= REVISIT_MANAGER_DAYS && manager?.active) {
-      const mv = viewOf(s, manager);
-      nudge(s, 'revisit', `${base}:manager`, { type: 'account', id: a.id }, { member: manager }, reply('warning', mv.t.nudge.revisitManager(a.name, mv.t.enums.tier[a.tier], owner.name, overdueDays)));
+    // One step at a time, a week apart: a sweep after a long pause sends the next step, not all of them.
+    const first = sent.get(`${base}:1`);
+    const second = sent.get(`${base}:2`);
+    if (first === undefined) {
+      nudge(s, 'revisit', `${base}:1`, { type: 'account', id: a.id }, { member: owner }, withButtons(reply('warning', v.t.nudge.revisitDue(a.name, v.t.enums.tier[a.tier]), text(v.t.nudge.revisitWhy(last ? fmtDay(v, new Date(last)) : undefined, v.t.enums.tier[a.tier], cadence))), buttons));
+    } else if (second === undefined) {
+      if (s.now.getTime() - first >= REVISIT_REMIND_DAYS * DAY) {
+        nudge(s, 'revisit', `${base}:2`, { type: 'account', id: a.id }, { member: owner }, withButtons(reply('warning', v.t.nudge.revisitAgain(a.name, overdueDays)), buttons));
+      }
+    } else if (s.now.getTime() - second >= REVISIT_MANAGER_DAYS * DAY - REVISIT_REMIND_DAYS * DAY) {
+      const manager = owner.managerId ? s.members.get(owner.managerId) : undefined;
+      if (manager?.active) {
+        const mv = viewOf(s, manager);
+        nudge(s, 'revisit', `${base}:manager`, { type: 'account', id: a.id }, { member: manager }, reply('warning', mv.t.nudge.revisitManager(a.name, mv.t.enums.tier[a.tier], owner.name, overdueDays)));
+      }
     }
   }
+}
+
+/** When each revisit step was decided, for the last year. */
+function sentSteps(s: Sweeper): Map<string, number> {
+  const rows = s.tx
+    .select({ key: nudges.dedupeKey, at: nudges.createdAt })
+    .from(nudges)
+    .where(and(eq(nudges.tenantId, s.tenant.id), eq(nudges.kind, 'revisit'), gte(nudges.createdAt, new Date(s.now.getTime() - 365 * DAY))))
+    .all();
+  return new Map(rows.map((r) => [r.key, r.at.getTime()]));
 }
 
 function revisitButtons(v: View, a: Account): Reply['buttons'] {
@@ -224,7 +250,7 @@ function reviews(s: Sweeper): void {
         eq(accounts.tenantId, s.tenant.id),
         eq(accounts.status, 'active'),
         inArray(accounts.tier, ['strategic', 'key']),
-        sql`not exists (select 1 from review_items r where r.account_id = ${accounts.id} and r.season = ${season.year})`,
+        sql`not exists (select 1 from review_items r where r.account_id = ${OUTER_ACCOUNT_ID} and r.season = ${season.year})`,
       ),
     )
     .all();
@@ -239,6 +265,7 @@ function reviews(s: Sweeper): void {
         season: season.year,
         dueOn: season.deadline,
         checklist: REVIEW_CHECKLIST.map((key) => ({ key, done: false })),
+        createdAt: s.now,
       })
       .run();
   }
@@ -249,7 +276,8 @@ function reviews(s: Sweeper): void {
     .where(and(eq(reviewItems.tenantId, s.tenant.id), eq(reviewItems.season, season.year), inArray(reviewItems.status, ['open', 'prepared'])))
     .all();
   for (const { r, a } of open) {
-    const owner = r.ownerId ? s.members.get(r.ownerId) : undefined;
+    // The account's owner today, who may not be the one who had it when the season opened.
+    const owner = a.ownerId ? s.members.get(a.ownerId) : undefined;
     if (!owner?.active) continue;
     const v = viewOf(s, owner);
     nudge(s, 'review', `review:${r.id}:${isoWeek(s.now, v.zone)}`, { type: 'review', id: r.id }, { member: owner }, reviewCard(v, r, a));

@@ -1,0 +1,267 @@
+// The weekly digest (src/scheduler/digest.ts, handlers/digest.ts): what a
+// manager and a rep read, who may read whose, and one recorded digest per
+// person per ISO week, delivered through a recording ChatPort.
+import { asc, eq } from 'drizzle-orm';
+import { DateTime } from 'luxon';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { members, nudges, pairings, tenants } from '../db/schema.js';
+import type { ChatPort, Destination, PostedRef } from '../src/chat/port.js';
+import { renderText } from '../src/engine/render-text.js';
+import type { Reply } from '../src/engine/reply.js';
+import { digestAll, digestFor } from '../src/scheduler/digest.js';
+import { deliverDue } from '../src/scheduler/outbox.js';
+import { sweepTenant } from '../src/scheduler/sweep.js';
+import { harness, type Harness } from './harness.js';
+
+const DAY = 86_400_000;
+/** A wall-clock time in Asia/Shanghai, the harness tenant's zone. */
+const cst = (local: string) => DateTime.fromISO(local, { zone: 'Asia/Shanghai' }).toJSDate();
+const plus = (d: Date, ms: number) => new Date(d.getTime() + ms);
+
+/** Monday 12 October 2026, 10:00: the digest is read as of now. */
+const D = cst('2026-10-12T10:00');
+
+let h: Harness;
+afterEach(() => h?.close());
+
+async function ok(text: string, user = 'alice') {
+  const out = await h.run(text, user);
+  expect(out.ok, `${text}\n${out.text}`).toBe(true);
+  return out;
+}
+
+async function refused(text: string, user = 'alice') {
+  const before = h.snapshot();
+  const out = await h.run(text, user);
+  expect(out.ok, `${text}\n${out.text}`).toBe(false);
+  expect(h.snapshot()).toBe(before);
+  return out;
+}
+
+async function at(local: string, ...commands: [string, string][]) {
+  h.now = cst(local);
+  for (const [text, user] of commands) await ok(text, user);
+}
+
+const tenant = () => h.db.select().from(tenants).get()!;
+const member = (name: string) => h.db.select().from(members).where(eq(members.name, name)).get()!;
+const sweep = (when: Date) => h.db.transaction((tx) => sweepTenant(tx, tenant(), when));
+const digestText = (name: string, when = D) => renderText(h.db.transaction((tx) => digestFor(tx, tenant(), member(name), when)));
+const digests = () => h.db.select().from(nudges).where(eq(nudges.kind, 'digest')).orderBy(asc(nudges.id)).all();
+const nameOf = (id: number | null) => h.db.select().from(members).where(eq(members.id, id!)).get()!.name;
+
+class RecordingPort implements ChatPort {
+  posts: { to: string; text: string }[] = [];
+  async post(to: Destination, reply: Reply, _thread?: PostedRef): Promise<PostedRef> {
+    this.posts.push({ to: 'channel' in to ? `#${to.channel}` : `@${to.dm.name}`, text: renderText(reply) });
+    return { channel: 'channel' in to ? to.channel : 'D', ts: `1760000000.${String(this.posts.length).padStart(6, '0')}` };
+  }
+  async update(): Promise<void> {}
+}
+
+/**
+ * li manages zhang and wang; sun is a rep on no one's team; chen is an
+ * executive paired with Acme. Six weeks of work, from Tuesday 1 September
+ * (the review season's start) to Monday 12 October.
+ */
+async function sixWeeks() {
+  h = harness({ now: cst('2026-09-01T10:00') });
+  await ok('/steward team @zhang manager:@li');
+  await ok('/steward team @wang manager:@li');
+  await ok('/steward role @chen exec');
+  await ok('/account add Acme tier:strategic owner:@zhang');
+  await ok('/account add Beta tier:key owner:@wang');
+  await ok('/account add Gamma tier:standard owner:@zhang');
+  await ok('/account add Omega tier:strategic owner:@sun');
+  // Logged in an order where no touchpoint's id equals its account's id.
+  await ok('/touch Gamma visit Site walk', 'zhang');
+  await ok('/touch Omega visit Site walk', 'sun');
+  await ok('/touch Beta visit Site walk', 'wang');
+  await ok('/pair Acme @chen every:30d');
+  h.db.update(pairings).set({ createdAt: h.now }).run(); // created_at is the wall clock otherwise
+  sweep(h.now); // the season starts: R-1 Acme, R-2 Beta, R-3 Omega
+
+  await at('2026-09-20T10:00', ['/signal Acme volume-drop Orders down 30% since July', 'zhang']);
+  await at('2026-09-22T10:00', ['/touch Acme visit Met the new logistics director', 'zhang']);
+  await at('2026-09-30T10:00', ['/touch Acme call Confirmed Q4 volumes', 'zhang']);
+  await at(
+    '2026-10-05T10:00',
+    ['/promise Acme due:2026-10-10 Send the cold-chain quote', 'zhang'],
+    ['/promise Beta due:2026-10-20 Send revised rates', 'wang'],
+    ['/promise Omega due:2026-10-07 Call back about the claim', 'sun'],
+    ['/review Acme prepared Deck ready', 'zhang'],
+  );
+  await at('2026-10-08T10:00', ['/touch Acme call Chased the quote', 'zhang']);
+  await at(
+    '2026-10-09T10:00',
+    ['/touch Beta message Sent the rate card', 'wang'],
+    ['/complaint Acme severity:high category:damage 3 pallets crushed', 'zhang'],
+    ['/touch Omega call Claim follow-up', 'sun'],
+  );
+  await at('2026-10-10T10:00', ['/touch Gamma meeting Quarterly review', 'zhang'], ['/signal Beta price-pressure Asked for 8% off', 'wang']);
+  await at(
+    '2026-10-11T22:00',
+    ['/complaint Beta severity:low category:billing Invoice typo', 'wang'],
+    ['/complaint Omega severity:medium Late pickup', 'sun'],
+  );
+  h.now = D;
+  sweep(D); // C-1 has climbed the whole ladder by now
+}
+
+const LI = [
+  "• Weekly digest for li's team (3 people)",
+  'Touchpoints: 3 in the last 7 days (1 the 7 days before).',
+  'Overdue for a revisit (2)',
+  '  • Beta · key · wang · 11 days overdue',
+  '  • Acme · strategic · zhang · 6 days overdue',
+  'Open complaints (2, 1 escalated)',
+  '  • C-1 · Acme · high · open 3 days · escalated (3)',
+  '  • C-2 · Beta · low · open 12 hours',
+  'Overdue promises (1)',
+  '  • P-1 · Acme · due Sat 10 Oct 2026 (2 days late) · Send the cold-chain quote',
+  'Lapsed leadership pairings (1)',
+  '  • Acme · chen · never touched',
+  'Supplier reviews: 0 held, 1 prepared, 1 not started, of 2; deadline Sat 31 Oct 2026.',
+  'New warning signs this week (1)',
+  '  • Sat 10 Oct 2026 · Beta · price pressure — Asked for 8% off',
+].join('\n');
+
+const ZHANG = [
+  '• Weekly digest for zhang',
+  'Touchpoints: 2 in the last 7 days (1 the 7 days before).',
+  'Overdue for a revisit (1)',
+  '  • Acme · strategic · zhang · 6 days overdue',
+  'Open complaints (1, 1 escalated)',
+  '  • C-1 · Acme · high · open 3 days · escalated (3)',
+  'Overdue promises (1)',
+  '  • P-1 · Acme · due Sat 10 Oct 2026 (2 days late) · Send the cold-chain quote',
+  'Lapsed leadership pairings (1)',
+  '  • Acme · chen · never touched',
+  'Supplier reviews: 0 held, 1 prepared, 0 not started, of 1; deadline Sat 31 Oct 2026.',
+  'New warning signs this week (0)',
+  '  none',
+].join('\n');
+
+describe('what the digest says', () => {
+  beforeEach(sixWeeks);
+
+  it("a manager reads their team's week", async () => {
+    expect((await ok('/digest', 'li')).text).toBe(LI);
+  });
+
+  it('a rep reads only their own book', async () => {
+    expect((await ok('/digest', 'zhang')).text).toBe(ZHANG);
+    expect((await ok('/digest', 'sun')).text).toBe(
+      [
+        '• Weekly digest for sun',
+        'Touchpoints: 1 in the last 7 days (0 the 7 days before).',
+        'Overdue for a revisit (1)',
+        '  • Omega · strategic · sun · 27 days overdue',
+        'Open complaints (1, 0 escalated)',
+        '  • C-3 · Omega · medium · open 12 hours',
+        'Overdue promises (1)',
+        '  • P-3 · Omega · due Wed 7 Oct 2026 (5 days late) · Call back about the claim',
+        'Lapsed leadership pairings (0)',
+        '  none',
+        'Supplier reviews: 0 held, 0 prepared, 1 not started, of 1; deadline Sat 31 Oct 2026.',
+        'New warning signs this week (0)',
+        '  none',
+      ].join('\n'),
+    );
+  });
+
+  it('moves with the week: a kept promise, a resolved complaint, a touch by the executive and a held review', async () => {
+    h.now = plus(D, 2 * 3_600_000);
+    await ok('/promise kept P-1 Sent this morning', 'zhang');
+    await ok('/resolve C-1 Claim paid in full', 'zhang');
+    await ok('/touch Acme visit Dinner with their CEO', 'chen');
+    await ok('/review Acme held', 'zhang');
+    const text = (await ok('/digest', 'zhang')).text;
+    expect(text).toContain('Overdue for a revisit (0)\n  Every account is visited on time.');
+    expect(text).toContain('Open complaints (0, 0 escalated)\n  none');
+    expect(text).toContain('Overdue promises (0)\n  none');
+    expect(text).toContain('Lapsed leadership pairings (0)\n  none');
+    expect(text).toContain('Supplier reviews: 1 held, 0 prepared, 0 not started, of 1; deadline Sat 31 Oct 2026.');
+  });
+
+  it('the touchpoint count compares the last 7 days with the 7 before', async () => {
+    expect(digestText('li', plus(D, 7 * DAY)).split('\n')[1]).toBe('Touchpoints: 0 in the last 7 days (3 the 7 days before).');
+  });
+});
+
+describe('review progress only in the season', () => {
+  it('before the season starts the digest has no review line', async () => {
+    h = harness({ now: cst('2026-08-20T10:00') });
+    await ok('/account add Acme tier:strategic owner:@zhang');
+    sweep(h.now);
+    expect((await ok('/digest', 'zhang')).text).not.toContain('Supplier reviews');
+  });
+});
+
+describe('/digest @someone', () => {
+  beforeEach(sixWeeks);
+
+  it("a manager may read a report's digest; an admin anyone's", async () => {
+    expect((await ok('/digest @zhang', 'li')).text).toBe(ZHANG);
+    expect((await ok('/digest @zhang')).text).toBe(ZHANG);
+    expect((await ok('/digest @li')).text).toBe(LI);
+  });
+
+  it("so may the manager's manager", async () => {
+    await ok('/steward team @li manager:@boss');
+    expect((await ok('/digest @zhang', 'boss')).text).toBe(ZHANG);
+  });
+
+  it('a peer, a report or someone outside the team is refused, and nothing changes', async () => {
+    expect((await refused('/digest @zhang', 'wang')).text).toBe("✘ Only zhang, the people they report to, and admins can see zhang's digest.");
+    expect((await refused('/digest @li', 'zhang')).text).toBe("✘ Only li, the people they report to, and admins can see li's digest.");
+    expect((await refused('/digest @sun', 'li')).text).toBe("✘ Only sun, the people they report to, and admins can see sun's digest.");
+    expect((await refused('/digest @zhang', 'chen')).text).toBe("✘ Only zhang, the people they report to, and admins can see zhang's digest.");
+  });
+});
+
+describe('digestAll: one digest per person per ISO week', () => {
+  beforeEach(sixWeeks);
+  const record = (when: Date) => h.db.transaction((tx) => digestAll(tx, tenant(), when));
+
+  it('records one for everyone who owns accounts or leads a team, once a week', async () => {
+    const ids = record(D);
+    expect(ids).toHaveLength(4);
+    expect(digests().map((n) => [nameOf(n.recipientId), n.dedupeKey === `digest:${n.recipientId}:2026-W42`, n.period]).sort()).toEqual([
+      ['li', true, '2026-W42'],
+      ['sun', true, '2026-W42'],
+      ['wang', true, '2026-W42'],
+      ['zhang', true, '2026-W42'],
+    ]);
+    expect(renderText(digests().find((n) => nameOf(n.recipientId) === 'li')!.payload as Reply)).toBe(LI);
+    expect(record(D)).toEqual([]);
+    expect(record(plus(D, 3 * DAY))).toEqual([]);
+    expect(record(plus(D, 6 * DAY + 13 * 3_600_000))).toEqual([]); // Sunday 23:00
+    expect(record(plus(D, 7 * DAY))).toHaveLength(4);
+    expect(digests().map((n) => n.period)).toEqual([...Array(4).fill('2026-W42'), ...Array(4).fill('2026-W43')]);
+  });
+
+  it("the Monday 08:30 digest waits for 09:00 in each reader's own zone", async () => {
+    await ok('/steward me timezone:Europe/Berlin', 'wang');
+    const monday = cst('2026-10-19T08:30'); // 02:30 in Berlin
+    record(monday);
+    expect(Object.fromEntries(digests().map((n) => [nameOf(n.recipientId), n.notBefore?.toISOString()]))).toEqual({
+      li: cst('2026-10-19T09:00').toISOString(),
+      zhang: cst('2026-10-19T09:00').toISOString(),
+      wang: '2026-10-19T07:00:00.000Z',
+      sun: cst('2026-10-19T09:00').toISOString(),
+    });
+  });
+
+  it('each digest reaches its reader once, as a direct message', async () => {
+    record(D);
+    const port = new RecordingPort();
+    // The sweep of D decided nudges too; only the digests are looked at here.
+    await deliverDue(h.db, port, D);
+    await deliverDue(h.db, port, plus(D, 60_000));
+    const received = port.posts.filter((p) => p.text.startsWith('• Weekly digest'));
+    expect(received.map((p) => p.to).sort()).toEqual(['@li', '@sun', '@wang', '@zhang']);
+    expect(received.find((p) => p.to === '@li')!.text).toBe(LI);
+    expect(digests().every((n) => n.status === 'sent')).toBe(true);
+  });
+});
