@@ -397,6 +397,22 @@ export const en = {
     accountLine: (name: string, tier: string, last: string, due: string, overdue: boolean) =>
       `${name} · ${tier} · last touch ${last} · revisit ${overdue ? `OVERDUE since ${due}` : `by ${due}`}`,
   },
+  slack: {
+    unknownWorkspace: 'Steward is not installed for this workspace. Ask your Slack admin to install the app here.',
+    account: 'Account',
+    accountPlaceholder: 'Type to search',
+    touchTitle: 'Log a touchpoint',
+    complaintTitle: 'Log a complaint',
+    save: 'Save',
+    cancel: 'Cancel',
+    kind: 'Kind',
+    date: 'When (default: today)',
+    contact: 'Their contact',
+    note: 'Note',
+    severity: 'Severity',
+    category: 'Category',
+    summary: 'What happened',
+  },
 };
 
 export type Catalog = typeof en;

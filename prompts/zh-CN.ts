@@ -403,4 +403,20 @@ export const zhCN: Catalog = {
     accountLine: (name: string, tier: string, last: string, due: string, overdue: boolean) =>
       `${name} · ${tier} · 最近触点${last} · ${overdue ? `回访已逾期（应于${due}）` : `${due}前回访`}`,
   },
+  slack: {
+    unknownWorkspace: '此工作区尚未安装 Steward，请联系 Slack 管理员在这里安装应用。',
+    account: '客户',
+    accountPlaceholder: '输入以搜索',
+    touchTitle: '记录触点',
+    complaintTitle: '登记投诉',
+    save: '保存',
+    cancel: '取消',
+    kind: '方式',
+    date: '日期（默认今天）',
+    contact: '对方联系人',
+    note: '备注',
+    severity: '严重度',
+    category: '类别',
+    summary: '发生了什么',
+  },
 };

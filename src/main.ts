@@ -39,9 +39,8 @@ async function main(): Promise<void> {
   if (role !== undefined && !(ROLES as readonly string[]).includes(role)) fail(`--role: expected one of ${ROLES.join(', ')}, got ${JSON.stringify(role)}`);
 
   const logger = createLogger(config.LOG_LEVEL);
-  if (config.mode !== 'shell') {
-    fail(`${config.mode === 'slack' ? 'SLACK_BOT_TOKEN' : 'LARK_APP_ID'} is set, but this build serves the shell only; unset it to use the shell (the ${config.mode} adapter is tracked in its own issue).`);
-  }
+  if (config.mode === 'lark') fail('LARK_APP_ID is set, but this build serves the shell and Slack only; unset it (the Lark adapter is tracked in its own issue).');
+  if (config.mode === 'slack') return serveSlack(config, logger);
 
   const file = args.demo ? config.STEWARD_DEMO_DB : config.STEWARD_DB;
   const db = openDb(file);
@@ -89,12 +88,48 @@ async function main(): Promise<void> {
   }
 }
 
+/** Slack mode: Bolt over HTTP or Socket Mode, the scheduler delivering through Slack. */
+async function serveSlack(config: Config, logger: Logger): Promise<void> {
+  const redis = await redisFor(config, dirname(config.STEWARD_DB), logger);
+  if (!redis) fail(NO_REDIS);
+  const db = openDb(config.STEWARD_DB);
+  const engine = new Engine({ db, commands, defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE }, logger });
+  let scheduler: Scheduler | undefined;
+  // Loaded only here, so the shell starts without Bolt.
+  const { createSlackApp } = await import('./chat/slack/app.js');
+  const slack = createSlackApp({ config, engine, logger, afterCommand: async () => scheduler?.kick() });
+  releaseStale(db);
+  scheduler = new Scheduler({ db, port: slack.port, redis: redis.options, logger });
+  await scheduler.start();
+  await slack.start();
+  // Stop taking requests first, then let the workers finish what they hold, then close.
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await slack.stop().catch((err: unknown) => logger.warn({ err }, 'stopping Bolt'));
+    await scheduler?.close();
+    await redis.stop();
+    closeDb(db);
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+const NO_REDIS = 'Slack mode needs Redis for its schedules: set REDIS_URL, or install redis-server (e.g. apt-get install redis-server).';
+
+async function redisFor(config: Config, dataDir: string, logger: Logger): Promise<RedisHandle | undefined> {
+  if (config.REDIS_URL) return fromUrl(config.REDIS_URL);
+  if (hasRedisServer()) return startOwnRedis(join(dataDir, 'redis'), logger);
+  return undefined;
+}
+
 /** Redis from REDIS_URL, or our own redis-server; without either, the shell runs with schedules off. */
 async function startClock(config: Config, db: Db, port: ShellPort, dataDir: string, logger: Logger): Promise<{ scheduler: Scheduler; redis: RedisHandle } | undefined> {
-  let redis: RedisHandle;
-  if (config.REDIS_URL) redis = fromUrl(config.REDIS_URL);
-  else if (hasRedisServer()) redis = await startOwnRedis(join(dataDir, 'redis'), logger);
-  else {
+  const redis = await redisFor(config, dataDir, logger);
+  if (!redis) {
     process.stderr.write('steward: automatic schedules are off until Redis is available (set REDIS_URL, or install redis-server); commands, /digest and /steward run work as usual.\n');
     return undefined;
   }

@@ -1,0 +1,154 @@
+// Slack modals for `/touch` and `/complaint` without arguments, and for a
+// button whose command still needs its text (Resolve asks for the resolution).
+// A submission becomes the same command text a rep would type, so the engine
+// applies the same checks and writes the same rows.
+import type { ViewStateValue } from '@slack/bolt';
+import type { ModalView } from '@slack/types';
+import type { Catalog } from '../../../prompts/index.js';
+import { COMPLAINT_CATEGORIES, SEVERITIES, TOUCH_KINDS } from '../../../db/schema.js';
+
+export const ACCOUNT_ACTION = 'steward:account';
+export const FORM_CALLBACK = { touch: 'steward:form:touch', complaint: 'steward:form:complaint', text: 'steward:form:text' } as const;
+
+/** Which block shows an error about which argument or option. */
+export const FIELD_BLOCKS: Record<string, string> = {
+  account: 'account',
+  kind: 'kind',
+  on: 'date',
+  to: 'contact',
+  severity: 'severity',
+  category: 'category',
+  text: 'note',
+};
+
+export interface Prefill {
+  note?: string;
+  account?: string;
+  /** Link back to the Slack message a shortcut was used on. */
+  sourceRef?: string;
+}
+
+const plain = (text: string) => ({ type: 'plain_text' as const, text: text.slice(0, 150) });
+const options = (values: readonly string[], label: (v: string) => string) => values.map((v) => ({ text: plain(label(v)), value: v }));
+
+function accountBlock(t: Catalog, account?: string) {
+  return {
+    type: 'input' as const,
+    block_id: 'account',
+    label: plain(t.slack.account),
+    element: {
+      type: 'external_select' as const,
+      action_id: ACCOUNT_ACTION,
+      min_query_length: 0,
+      placeholder: plain(t.slack.accountPlaceholder),
+      ...(account ? { initial_option: { text: plain(account), value: account } } : {}),
+    },
+  };
+}
+
+function noteBlock(label: string, initial?: string) {
+  return {
+    type: 'input' as const,
+    block_id: 'note',
+    label: plain(label),
+    element: { type: 'plain_text_input' as const, action_id: 'value', multiline: true, max_length: 3000, ...(initial ? { initial_value: initial.slice(0, 3000) } : {}) },
+  };
+}
+
+export function touchModal(t: Catalog, prefill: Prefill = {}): ModalView {
+  return {
+    type: 'modal',
+    callback_id: FORM_CALLBACK.touch,
+    private_metadata: JSON.stringify({ sourceRef: prefill.sourceRef }),
+    title: plain(t.slack.touchTitle),
+    submit: plain(t.slack.save),
+    close: plain(t.slack.cancel),
+    blocks: [
+      accountBlock(t, prefill.account),
+      {
+        type: 'input',
+        block_id: 'kind',
+        label: plain(t.slack.kind),
+        element: { type: 'static_select', action_id: 'value', options: options(TOUCH_KINDS, (k) => t.enums.touchKind[k as keyof typeof t.enums.touchKind]), initial_option: { text: plain(t.enums.touchKind.visit), value: 'visit' } },
+      },
+      { type: 'input', block_id: 'date', optional: true, label: plain(t.slack.date), element: { type: 'datepicker', action_id: 'value' } },
+      { type: 'input', block_id: 'contact', optional: true, label: plain(t.slack.contact), element: { type: 'plain_text_input', action_id: 'value', max_length: 200 } },
+      noteBlock(t.slack.note, prefill.note),
+    ],
+  };
+}
+
+export function complaintModal(t: Catalog, prefill: Prefill = {}): ModalView {
+  return {
+    type: 'modal',
+    callback_id: FORM_CALLBACK.complaint,
+    private_metadata: JSON.stringify({ sourceRef: prefill.sourceRef }),
+    title: plain(t.slack.complaintTitle),
+    submit: plain(t.slack.save),
+    close: plain(t.slack.cancel),
+    blocks: [
+      accountBlock(t, prefill.account),
+      {
+        type: 'input',
+        block_id: 'severity',
+        label: plain(t.slack.severity),
+        element: { type: 'static_select', action_id: 'value', options: options(SEVERITIES, (k) => t.enums.severity[k as keyof typeof t.enums.severity]), initial_option: { text: plain(t.enums.severity.medium), value: 'medium' } },
+      },
+      {
+        type: 'input',
+        block_id: 'category',
+        label: plain(t.slack.category),
+        element: { type: 'static_select', action_id: 'value', options: options(COMPLAINT_CATEGORIES, (k) => t.enums.category[k as keyof typeof t.enums.category]), initial_option: { text: plain(t.enums.category.other), value: 'other' } },
+      },
+      noteBlock(t.slack.summary, prefill.note),
+    ],
+  };
+}
+
+/** Asks for the text a button's command still needs, then runs `command <text>`. */
+export function textModal(t: Catalog, command: string, what: string): ModalView {
+  return {
+    type: 'modal',
+    callback_id: FORM_CALLBACK.text,
+    private_metadata: JSON.stringify({ command }),
+    title: plain(command.split(' ')[0]!.slice(0, 24)),
+    submit: plain(t.slack.save),
+    close: plain(t.slack.cancel),
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `\`${command.replace(/[`<>&]/g, '')}\`` } }, noteBlock(what)],
+  };
+}
+
+type State = Record<string, Record<string, ViewStateValue>>;
+
+function value(state: State, block: string): string | undefined {
+  const v = Object.values(state[block] ?? {})[0];
+  const raw = v?.selected_option?.value ?? v?.selected_date ?? v?.value ?? undefined;
+  return raw == null || raw.trim() === '' ? undefined : raw.trim();
+}
+
+/** Wraps a value in a quote pair it does not contain, so any text survives the tokenizer. */
+export function quote(v: string): string {
+  const pair = [['"', '"'], ['“', '”'], ['「', '」'], ['『', '』'], ['«', '»']].find(([o, c]) => !v.includes(o!) && !v.includes(c!));
+  return pair ? `${pair[0]}${v}${pair[1]}` : v;
+}
+
+/** The command text a submitted form stands for. */
+export function formCommand(callbackId: string, state: State, metadata: string): string | undefined {
+  const meta = (metadata ? JSON.parse(metadata) : {}) as { command?: string };
+  const note = value(state, 'note');
+  if (callbackId === FORM_CALLBACK.text) return meta.command && `${meta.command} ${note ? quote(note) : ''}`.trim();
+  const account = value(state, 'account');
+  const parts = callbackId === FORM_CALLBACK.touch ? ['/touch'] : ['/complaint'];
+  parts.push(account ? quote(account) : '""');
+  if (callbackId === FORM_CALLBACK.touch) {
+    parts.push(value(state, 'kind') ?? 'visit');
+    const contact = value(state, 'contact');
+    if (contact) parts.push(`to:${quote(contact)}`);
+    const date = value(state, 'date');
+    if (date) parts.push(`on:${date}`);
+  } else if (callbackId === FORM_CALLBACK.complaint) {
+    parts.push(`severity:${value(state, 'severity') ?? 'medium'}`, `category:${value(state, 'category') ?? 'other'}`);
+  } else return undefined;
+  if (note) parts.push(quote(note));
+  return parts.join(' ');
+}

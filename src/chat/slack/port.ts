@@ -1,0 +1,31 @@
+// The chat port for Slack: post to a channel, DM a member, reply in a thread, update a message.
+import type { WebClient } from '@slack/web-api';
+import type { Reply } from '../../engine/reply.js';
+import type { ChatPort, Destination, PostedRef } from '../port.js';
+import { renderBlocks } from './blocks.js';
+import { toDeliveryError } from './errors.js';
+
+export class SlackPort implements ChatPort {
+  constructor(private readonly client: WebClient) {}
+
+  async post(to: Destination, reply: Reply, thread?: PostedRef): Promise<PostedRef> {
+    const { blocks, text } = renderBlocks(reply);
+    // A DM goes to the user's id: Slack opens (or reuses) the app's conversation with them.
+    const channel = 'channel' in to ? to.channel : to.dm.platformUserId;
+    try {
+      const res = await this.client.chat.postMessage({ channel, blocks, text, thread_ts: thread?.ts, unfurl_links: false });
+      return { channel: res.channel ?? channel, ts: thread?.ts ?? res.ts! };
+    } catch (e) {
+      throw toDeliveryError(e);
+    }
+  }
+
+  async update(ref: PostedRef, reply: Reply): Promise<void> {
+    const { blocks, text } = renderBlocks(reply);
+    try {
+      await this.client.chat.update({ channel: ref.channel, ts: ref.ts, blocks, text });
+    } catch (e) {
+      throw toDeliveryError(e);
+    }
+  }
+}
