@@ -450,6 +450,8 @@ export const nudges = sqliteTable(
     postedChannel: text('posted_channel'),
     postedTs: text('posted_ts'),
     status: text('status', { enum: NUDGE_STATUSES }).notNull().default('pending'),
+    /** When a delivery claimed it (status `sending`): a claim older than the lease was lost with its process. */
+    claimedAt: integer('claimed_at', { mode: 'timestamp_ms' }),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
     createdAt: createdAt(),

@@ -2,7 +2,7 @@
 // the transaction that decided to send it, under a unique dedupe key. Delivery
 // reads the row, posts it through the chat port and marks it sent, so a crash,
 // a restart or a second process neither loses a message nor decides it twice.
-import { and, asc, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lt, lte, or } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/index.js';
 import { complaints, members, nudges, promises, reviewItems, touchpoints } from '../../db/schema.js';
 import type { ChatPort, Destination, PostedRef } from '../chat/port.js';
@@ -58,9 +58,20 @@ export type DeliveryResult = 'sent' | 'skipped' | 'failed';
  * into the complaint's thread, and the first one becomes that thread.
  */
 export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date): Promise<DeliveryResult> {
-  // Claim it first, so two workers (or a worker and the shell) never post the same nudge.
-  const claimed = db.update(nudges).set({ status: 'sending' }).where(and(eq(nudges.id, id), eq(nudges.status, 'pending'))).returning().get();
-  if (!claimed) return 'skipped';
+  // Claim it first, so two workers (or a worker and the shell) never post the same nudge;
+  // a claim whose lease ran out was lost with its process and may be taken over.
+  const claimedAt = new Date();
+  const claimed = db
+    .update(nudges)
+    .set({ status: 'sending', claimedAt })
+    .where(and(eq(nudges.id, id), or(eq(nudges.status, 'pending'), and(eq(nudges.status, 'sending'), lt(nudges.claimedAt, new Date(claimedAt.getTime() - CLAIM_LEASE_MS))))))
+    .returning()
+    .get();
+  if (!claimed) {
+    // Someone else is posting it right now: try again later, when it is either sent or its lease has run out.
+    if (db.select({ s: nudges.status }).from(nudges).where(eq(nudges.id, id)).get()?.s === 'sending') throw new DeliveryError('transient', 'being delivered by another process');
+    return 'skipped';
+  }
   const n = claimed;
   if (!stillNeeded(db, n)) {
     db.update(nudges).set({ status: 'skipped', lastError: 'no longer needed' }).where(eq(nudges.id, id)).run();
@@ -97,12 +108,20 @@ export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date
   return 'sent';
 }
 
+/** Longer than any post takes (the chat clients time out at 10 s), so an older claim was lost with its process. */
+export const CLAIM_LEASE_MS = 30_000;
+
 /**
- * A nudge left `sending` by a process that died mid-post goes back to pending.
+ * A nudge left `sending` by a process that died mid-post goes back to pending
+ * once its lease has run out; a claim another live process holds is left alone.
  * The platform may or may not have shown it; Steward prefers a rare repeat to a lost message.
  */
-export function releaseStale(db: Db): number {
-  return db.update(nudges).set({ status: 'pending' }).where(eq(nudges.status, 'sending')).run().changes;
+export function releaseStale(db: Db, now = new Date()): number {
+  return db
+    .update(nudges)
+    .set({ status: 'pending', claimedAt: null })
+    .where(and(eq(nudges.status, 'sending'), or(isNull(nudges.claimedAt), lt(nudges.claimedAt, new Date(now.getTime() - CLAIM_LEASE_MS)))))
+    .run().changes;
 }
 
 /**

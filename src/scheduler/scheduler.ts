@@ -12,7 +12,7 @@ import { DeliveryError, type ChatPort } from '../chat/port.js';
 import { effectiveSettings } from '../domain/settings.js';
 import type { Tenant } from '../domain/types.js';
 import { digestAll } from './digest.js';
-import { deliverNudge, pendingNudges } from './outbox.js';
+import { deliverNudge, pendingNudges, releaseStale } from './outbox.js';
 import { nextRungAt, sweepTenant } from './sweep.js';
 
 export const SWEEP_EVERY_MS = 15 * 60_000;
@@ -53,7 +53,8 @@ export class Scheduler {
     const base = this.base();
     this.workers = [
       new Worker('jobs', (job: Job<JobData>) => this.runJob(job), { ...base, concurrency: 1 }),
-      new Worker('delivery', (job: Job<JobData>, token?: string) => this.deliver(job, token), { ...base, concurrency: 4 }),
+      // A post takes about a second; a short lock lets another process take over a crashed one's jobs quickly.
+      new Worker('delivery', (job: Job<JobData>, token?: string) => this.deliver(job, token), { ...base, concurrency: 4, lockDuration: 15_000, stalledInterval: 5_000 }),
     ];
     for (const w of this.workers) w.on('failed', (job, err) => this.opts.logger?.warn({ job: job?.name, id: job?.id, err: err.message }, 'job failed'));
     await this.reconcile();
@@ -104,7 +105,9 @@ export class Scheduler {
           attempts: DELIVERY_ATTEMPTS,
           backoff: { type: 'exponential', delay: DELIVERY_BACKOFF_MS },
           removeOnComplete: true,
-          removeOnFail: 1000,
+          // A job that spent its attempts is dropped from Redis; its nudge stays pending in
+          // SQLite, so the next kick (after a command, after each sweep) queues it again.
+          removeOnFail: true,
         },
       );
     }
@@ -129,6 +132,7 @@ export class Scheduler {
       }
     }
     await this.kick();
+    releaseStale(db);
   }
 
   private async deliver(job: Job<JobData>, token?: string): Promise<void> {

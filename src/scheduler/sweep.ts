@@ -36,12 +36,13 @@ interface Sweeper {
   members: Map<number, Member>;
   counts: SweepCounts;
   ids: number[];
+  workingFrom: Map<string, Date>;
 }
 
 /** Runs every decision for one tenant; call inside one transaction. */
 export function sweepTenant(tx: Tx, tenant: Tenant, now: Date, only?: { complaintId: number }): SweepResult {
   const all = tx.select().from(members).where(eq(members.tenantId, tenant.id)).all();
-  const s: Sweeper = { tx, tenant, now, members: new Map(all.map((m) => [m.id, m])), counts: { revisit: 0, pairing: 0, promise: 0, review: 0, escalation: 0 }, ids: [] };
+  const s: Sweeper = { tx, tenant, now, members: new Map(all.map((m) => [m.id, m])), counts: { revisit: 0, pairing: 0, promise: 0, review: 0, escalation: 0 }, ids: [], workingFrom: new Map() };
   if (only) {
     escalations(s, only.complaintId);
     return { counts: s.counts, ids: s.ids };
@@ -60,7 +61,12 @@ function viewOf(s: Sweeper, m: Member): View {
 
 /** When a nudge to `m` may be delivered: now if urgent, else their next working moment. */
 function deliverAt(s: Sweeper, m: Member | undefined, urgent = false): Date {
-  return urgent ? s.now : nextWorkingInstant(s.now, m?.timezone ?? s.tenant.timezone, s.tenant.settings);
+  if (urgent) return s.now;
+  // Everyone in one zone gets the same answer in one sweep.
+  const zone = m?.timezone ?? s.tenant.timezone;
+  let at = s.workingFrom.get(zone);
+  if (!at) s.workingFrom.set(zone, (at = nextWorkingInstant(s.now, zone, s.tenant.settings)));
+  return at;
 }
 
 function nudge(s: Sweeper, kind: keyof SweepCounts, key: string, subject: { type: string; id: number }, to: { member?: Member; channel?: string }, payload: Reply, urgent = false): void {

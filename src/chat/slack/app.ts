@@ -44,6 +44,8 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     // Delivery has its own queue that honours Retry-After; the client should report, not wait.
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 0 },
+    // Below the outbox's claim lease, so a hung post never outlives its claim.
+    timeout: 10_000,
   };
   const health = { path: '/healthz', method: ['GET'], handler: (_req: unknown, res: import('node:http').ServerResponse) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok') };
   const bolt = { logLevel: LogLevel.WARN };
@@ -64,6 +66,17 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
         receiver: new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET!, endpoints: SLACK_EVENTS_PATH, customRoutes: [health], logLevel: LogLevel.WARN }),
       });
   const client = app.client;
+  // Work still running after its ack: stop() waits for it, so a shutdown loses no command.
+  const inFlight = new Set<Promise<unknown>>();
+  app.use(async ({ next }) => {
+    const work = next();
+    inFlight.add(work);
+    try {
+      await work;
+    } finally {
+      inFlight.delete(work);
+    }
+  });
   const identity = new SlackIdentity(client);
   const port = new SlackPort(client);
   let ownTeam: string | undefined;
@@ -215,6 +228,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     },
     async stop() {
       await app.stop();
+      await Promise.allSettled([...inFlight]);
     },
   };
 }

@@ -8,18 +8,24 @@ const TTL_MS = 10 * 60_000;
 const MENTION = /^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$/;
 
 export class SlackIdentity {
-  private readonly cache = new Map<string, { ref: UserRef; at: number }>();
+  private readonly cache = new Map<string, { ref: Promise<UserRef>; at: number }>();
   constructor(private readonly client: WebClient) {}
 
-  async user(id: string, fallbackName?: string): Promise<UserRef> {
+  /** Concurrent first messages from one person share a single users.info call. */
+  user(id: string, fallbackName?: string): Promise<UserRef> {
     const hit = this.cache.get(id);
     if (hit && Date.now() - hit.at < TTL_MS) return hit.ref;
-    let ref: UserRef = { platformUserId: id, name: fallbackName || id };
+    const ref = this.lookup(id, fallbackName);
+    this.cache.set(id, { ref, at: Date.now() });
+    return ref;
+  }
+
+  private async lookup(id: string, fallbackName?: string): Promise<UserRef> {
     try {
       const res = await this.client.users.info({ user: id, include_locale: true });
       const u = res.user;
       if (u) {
-        ref = {
+        return {
           platformUserId: id,
           name: u.profile?.display_name || u.real_name || u.name || fallbackName || id,
           timezone: u.tz || undefined,
@@ -29,8 +35,7 @@ export class SlackIdentity {
     } catch {
       // Without users.info (missing scope, Slack down) the mention's own label still names them.
     }
-    this.cache.set(id, { ref, at: Date.now() });
-    return ref;
+    return { platformUserId: id, name: fallbackName || id };
   }
 
   /** `<@U123>` or `<@U123|name>` in command text. */

@@ -1,0 +1,269 @@
+// `npm run bench` (after bench/run.ts): the clock's two heavy reads.
+//
+//   1. The sweep over a large book where every account is due for a revisit:
+//      sweepTenant in one IMMEDIATE transaction, deciding and recording every due
+//      nudge (first nudge, reminder, manager) beside a plain SQL scan of the same
+//      rows with the same last-visit subquery and no decisions.
+//   2. The weekly digest for a manager whose team owns 1 000 accounts (digestFor).
+//
+// Figures only; no thresholds. Redis is not involved: enqueueing is bullmq's
+// business and is not measured here.
+//
+//   BENCH_SCHED_ACCOUNTS=100000  accounts (every one due, every one owned)
+//   BENCH_SCHED_TEAM=1000        accounts in each manager's team (reps own 100 each)
+//   BENCH_DIGEST_RUNS=20         measured digests (after 3 warm-up ones)
+//   BENCH_KEEP=1                 keep the temp SQLite file (its path is printed)
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { eq } from 'drizzle-orm';
+import { closeDb, openDb, type Db } from '../db/index.js';
+import { members, tenants } from '../db/schema.js';
+import { plain } from '../src/engine/reply.js';
+import { digestFor } from '../src/scheduler/digest.js';
+import { sweepTenant, type SweepResult } from '../src/scheduler/sweep.js';
+
+const int = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  const n = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}: expected a positive whole number, got ${JSON.stringify(raw)}`);
+  return n;
+};
+
+const ACCOUNTS = int('BENCH_SCHED_ACCOUNTS', 100_000);
+const TEAM = int('BENCH_SCHED_TEAM', 1_000);
+const DIGEST_RUNS = int('BENCH_DIGEST_RUNS', 20);
+const SCAN_RUNS = 3;
+const PER_REP = Math.min(100, TEAM);
+const KEEP = process.env.BENCH_KEEP === '1';
+
+// Fixed clock (Monday 10:00 in Shanghai: working hours, so nothing waits) and seeded randomness.
+const NOW = new Date('2026-11-23T02:00:00Z');
+const TIMEZONE = 'Asia/Shanghai';
+const DAY = 86_400_000;
+const CADENCE = { strategic: 14, key: 30, standard: 90 } as const;
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0; // mulberry32
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+const random = rng(7);
+
+interface Seeded {
+  tenantId: number;
+  /** A manager whose team owns TEAM accounts, and one of their reps. */
+  managerId: number;
+  repId: number;
+  touchpoints: number;
+  complaints: number;
+  promises: number;
+  pairings: number;
+}
+
+/**
+ * Reps own PER_REP accounts each; every TEAM / PER_REP reps report to a manager.
+ * Each account's last visit is one cadence plus 0-40 days ago, so every account is
+ * due, and some are overdue enough for a reminder or for their manager to be told.
+ */
+function seed(db: Db): Seeded {
+  const c = db.$client;
+  const tenantId = Number(c.prepare("insert into tenants (platform, workspace_id, name, locale, timezone) values ('shell', 'bench-schedule', 'Bench Logistics', 'en', ?)").run(TIMEZONE).lastInsertRowid);
+  const insMember = c.prepare('insert into members (tenant_id, platform_user_id, name, role, function, manager_id) values (?, ?, ?, ?, ?, ?)');
+  const insAccount = c.prepare('insert into accounts (tenant_id, name, name_key, tier, owner_id, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)');
+  const insTouch = c.prepare("insert into touchpoints (tenant_id, account_id, member_id, our_level, kind, occurred_at, note, source_platform, created_at) values (?, ?, ?, 'sales', ?, ?, '', 'shell', ?)");
+  const insComplaint = c.prepare(
+    "insert into complaints (tenant_id, number, account_id, severity, category, summary, owner_id, reporter_id, status, opened_at, deadline_at) values (?, ?, ?, ?, 'delay', 'Late delivery', ?, ?, 'open', ?, ?)",
+  );
+  const insPromise = c.prepare("insert into promises (tenant_id, number, account_id, owner_id, text, due_on, status, created_at) values (?, ?, ?, ?, 'Send the quote', ?, 'open', ?)");
+  const insPairing = c.prepare('insert into pairings (tenant_id, account_id, exec_id, cadence_days, active, created_at) values (?, ?, ?, 90, 1, ?)');
+  const out: Seeded = { tenantId, managerId: 0, repId: 0, touchpoints: 0, complaints: 0, promises: 0, pairings: 0 };
+  c.transaction(() => {
+    insMember.run(tenantId, 'admin', 'admin', 'admin', 'sales', null);
+    const execId = Number(insMember.run(tenantId, 'chen', 'chen', 'exec', 'executive', null).lastInsertRowid);
+    const reps: number[] = [];
+    const repsPerTeam = Math.max(1, Math.round(TEAM / PER_REP));
+    const repCount = Math.ceil(ACCOUNTS / PER_REP);
+    let manager = 0;
+    for (let r = 0; r < repCount; r++) {
+      if (r % repsPerTeam === 0) {
+        const m = r / repsPerTeam;
+        manager = Number(insMember.run(tenantId, `mgr${m}`, `mgr${m}`, 'manager', 'sales', null).lastInsertRowid);
+        if (m === 0) out.managerId = manager;
+      }
+      reps.push(Number(insMember.run(tenantId, `rep${r}`, `rep${r}`, 'rep', 'sales', manager).lastInsertRowid));
+    }
+    out.repId = reps[0]!;
+    const created = NOW.getTime() - 800 * DAY;
+    let complaintNo = 0;
+    let promiseNo = 0;
+    for (let i = 0; i < ACCOUNTS; i++) {
+      const tier = i % 20 === 0 ? 'strategic' : i % 5 === 0 ? 'key' : 'standard';
+      const owner = reps[Math.floor(i / PER_REP)]!;
+      const name = `Account ${String(i + 1).padStart(6, '0')}`;
+      const id = Number(insAccount.run(tenantId, name, name.toLowerCase(), tier, owner, created, created).lastInsertRowid);
+      const lastVisit = NOW.getTime() - CADENCE[tier] * DAY - Math.floor(random() * 40 * DAY) - 3_600_000;
+      insTouch.run(tenantId, id, owner, 'visit', lastVisit, lastVisit);
+      // A call since then: a touch, but not one that resets the revisit clock.
+      const call = lastVisit + Math.floor(random() * (NOW.getTime() - lastVisit));
+      insTouch.run(tenantId, id, owner, 'call', call, call);
+      out.touchpoints += 2;
+      if (i % 50 === 0) {
+        const opened = NOW.getTime() - Math.floor(random() * 10 * DAY);
+        insComplaint.run(tenantId, ++complaintNo, id, 'high', owner, owner, opened, opened + 24 * 3_600_000);
+        out.complaints++;
+      }
+      if (i % 33 === 0) {
+        const due = new Date(NOW.getTime() + Math.floor((random() * 14 - 10) * DAY)).toISOString().slice(0, 10);
+        insPromise.run(tenantId, ++promiseNo, id, owner, due, created);
+        out.promises++;
+      }
+      if (tier === 'strategic' && i % 200 === 0) {
+        insPairing.run(tenantId, id, execId, created);
+        out.pairings++;
+      }
+    }
+  })();
+  c.pragma('optimize');
+  return out;
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+};
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+function main(): void {
+  const dir = mkdtempSync(join(tmpdir(), 'steward-bench-schedule-'));
+  const file = join(dir, 'bench.db');
+  const db = openDb(file);
+  try {
+    let t0 = performance.now();
+    const s = seed(db);
+    const seedMs = performance.now() - t0;
+    const tenant = db.select().from(tenants).where(eq(tenants.id, s.tenantId)).get()!;
+    const manager = db.select().from(members).where(eq(members.id, s.managerId)).get()!;
+    const rep = db.select().from(members).where(eq(members.id, s.repId)).get()!;
+    const memberCount = db.$client.prepare('select count(*) as n from members').get() as { n: number };
+    console.log(
+      `\nsteward schedule bench: ${fmt(ACCOUNTS)} accounts (all due, all owned), ${fmt(memberCount.n)} members, ${fmt(s.touchpoints)} touchpoints, ${fmt(s.complaints)} open complaints, ${fmt(s.promises)} open promises, ${fmt(s.pairings)} pairings, seeded in ${fmt(seedMs / 1000, 1)} s (${file})`,
+    );
+
+    // (1a) The plain scan: the sweep's revisit query, as raw SQL, with nothing decided.
+    const scan = db.$client.prepare(
+      `select a.*, (select max(t.occurred_at) from touchpoints t where t.account_id = a.id and t.kind in ('visit', 'meeting', 'review')) as last
+         from accounts a where a.tenant_id = ? and a.status = 'active' and a.owner_id is not null`,
+    );
+    let scanned = 0;
+    const scanOnce = () => {
+      const start = performance.now();
+      scanned = (scan.all(s.tenantId) as unknown[]).length;
+      return performance.now() - start;
+    };
+    scanOnce(); // warm-up: page cache and statement
+    const scanMs = median(Array.from({ length: SCAN_RUNS }, scanOnce));
+
+    // (1b) The sweep, once, as the clock runs it: one IMMEDIATE transaction that decides and records everything due.
+    t0 = performance.now();
+    const result: SweepResult = db.transaction((tx) => sweepTenant(tx, tenant, NOW), { behavior: 'immediate' });
+    const sweepMs = performance.now() - t0;
+    const recorded = (db.$client.prepare('select count(*) as n from nudges').get() as { n: number }).n;
+    if (recorded !== result.ids.length) throw new Error(`the sweep reported ${result.ids.length} new nudges but ${recorded} are in the database`);
+    if (result.counts.revisit < ACCOUNTS) throw new Error(`expected every account to be due, got ${result.counts.revisit} revisit nudges for ${ACCOUNTS} accounts`);
+
+    // (1c) The next sweep a quarter of an hour later: everything is decided already; the dedupe keys turn every insert away.
+    t0 = performance.now();
+    const again = db.transaction((tx) => sweepTenant(tx, tenant, new Date(NOW.getTime() + 15 * 60_000)), { behavior: 'immediate' });
+    const resweepMs = performance.now() - t0;
+
+    // (2) The digest for a manager whose team owns TEAM accounts, and for one of their reps.
+    const teamAccounts = (
+      db.$client
+        .prepare('select count(*) as n from accounts a join members m on m.id = a.owner_id where m.manager_id = ? or m.id = ?')
+        .get(manager.id, manager.id) as { n: number }
+    ).n;
+    const digestRuns = (who: typeof manager) => {
+      const times: number[] = [];
+      let title = '';
+      for (let i = 0; i < 3 + DIGEST_RUNS; i++) {
+        const start = performance.now();
+        const r = db.transaction((tx) => digestFor(tx, tenant, who, NOW));
+        const ms = performance.now() - start;
+        if (i >= 3) times.push(ms);
+        title = plain(r.title ?? '');
+      }
+      return { times, title };
+    };
+    const mgr = digestRuns(manager);
+    const own = digestRuns(rep);
+
+    const nudgesPerSec = (result.ids.length / sweepMs) * 1000;
+    console.log(`\n(1) sweep over ${fmt(ACCOUNTS)} due accounts, fixed clock, one SQLite file in WAL mode (synchronous=NORMAL)\n`);
+    console.log(
+      table([
+        ['path', 'rows', 'nudges', 'ms', 'ratio'],
+        [`plain SQL scan, same rows and last-visit subquery (median of ${SCAN_RUNS})`, fmt(scanned), '—', fmt(scanMs, 1), '1.00'],
+        ['sweepTenant, one transaction: decide and record', fmt(ACCOUNTS), fmt(result.ids.length), fmt(sweepMs, 1), fmt(sweepMs / scanMs, 2)],
+        ['sweepTenant again 15 min later (all decided, all deduped)', fmt(ACCOUNTS), fmt(again.ids.length), fmt(resweepMs, 1), fmt(resweepMs / scanMs, 2)],
+      ]),
+    );
+    console.log(
+      `\nnudges decided: ${Object.entries(result.counts)
+        .map(([k, n]) => `${k} ${fmt(n)}`)
+        .join(', ')}; ${fmt(nudgesPerSec)} nudges/s recorded`,
+    );
+    console.log(`\n(2) weekly digest, ${fmt(DIGEST_RUNS)} runs after 3 warm-up (ms)\n`);
+    console.log(
+      table([
+        ['digest', 'accounts', 'p50', 'p95', 'max'],
+        [`manager, team of ${fmt(teamAccounts)} accounts`, fmt(teamAccounts), fmt(median(mgr.times), 2), fmt(pct(mgr.times, 95), 2), fmt(Math.max(...mgr.times), 2)],
+        [`rep, own ${fmt(PER_REP)} accounts`, fmt(PER_REP), fmt(median(own.times), 2), fmt(pct(own.times, 95), 2), fmt(Math.max(...own.times), 2)],
+      ]),
+    );
+    console.log(`\n  "${mgr.title}"`);
+    console.log(`\ndatabase file after the run: ${fmt(statSync(file).size / 1_048_576, 1)} MiB; nudges table ${fmt((db.$client.prepare('select count(*) as n from nudges').get() as { n: number }).n)} rows\n`);
+    console.log(
+      JSON.stringify({
+        bench: 'steward-schedule',
+        accounts: ACCOUNTS,
+        members: memberCount.n,
+        touchpoints: s.touchpoints,
+        seedSeconds: +(seedMs / 1000).toFixed(2),
+        scanMs: +scanMs.toFixed(2),
+        scanRows: scanned,
+        sweepMs: +sweepMs.toFixed(2),
+        sweepNudges: result.ids.length,
+        sweepCounts: result.counts,
+        sweepToScanRatio: +(sweepMs / scanMs).toFixed(3),
+        sweepNudgesPerSec: +nudgesPerSec.toFixed(1),
+        resweepMs: +resweepMs.toFixed(2),
+        resweepNudges: again.ids.length,
+        resweepToScanRatio: +(resweepMs / scanMs).toFixed(3),
+        digest: {
+          manager: { teamAccounts, runs: DIGEST_RUNS, p50: +median(mgr.times).toFixed(3), p95: +pct(mgr.times, 95).toFixed(3), max: +Math.max(...mgr.times).toFixed(3) },
+          rep: { accounts: PER_REP, runs: DIGEST_RUNS, p50: +median(own.times).toFixed(3), p95: +pct(own.times, 95).toFixed(3), max: +Math.max(...own.times).toFixed(3) },
+        },
+        node: process.version,
+      }),
+    );
+  } finally {
+    closeDb(db);
+    if (!KEEP) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main();

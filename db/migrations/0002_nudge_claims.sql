@@ -1,0 +1,1 @@
+ALTER TABLE `nudges` ADD `claimed_at` integer;
