@@ -830,8 +830,15 @@ describe('delivery', () => {
   it('two workers delivering the same nudge at once post it once', async () => {
     const { due, id } = await setup();
     const port = new RecordingPort();
-    const results = await Promise.all([deliverNudge(h.db, port, id, due), deliverNudge(h.db, port, id, due)]);
-    expect(results.sort()).toEqual(['sent', 'skipped']);
+    const results = await Promise.allSettled([deliverNudge(h.db, port, id, due), deliverNudge(h.db, port, id, due)]);
+    // One posts; the other finds it claimed and asks to be tried again later (a queue retries it).
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : `${(r.reason as DeliveryError).kind}: ${(r.reason as Error).message}`)).sort()).toEqual([
+      'sent',
+      'transient: being delivered by another process',
+    ]);
+    expect(port.posts).toHaveLength(1);
+    // Tried again once the first is done: nothing more to post.
+    expect(await deliverNudge(h.db, port, id, due)).toBe('skipped');
     expect(port.posts).toHaveLength(1);
   });
 
