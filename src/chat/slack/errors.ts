@@ -19,6 +19,7 @@ const PERMANENT = new Set([
   'restricted_action',
   'invalid_blocks',
   'msg_too_long',
+  'msg_blocks_too_long',
 ]);
 
 export function toDeliveryError(e: unknown): DeliveryError {
