@@ -60,6 +60,7 @@ async function main(): Promise<void> {
   const port = new ShellPort(process.stdout);
   // Piped input runs the commands and exits; the clock (nudges, escalations, digests) runs in the interactive shell.
   const clock = interactive ? await startClock(config, db, port, dirname(file), logger) : undefined;
+  if (!interactive && !config.REDIS_URL && !hasRedisServer()) process.stderr.write(`steward: ${SCHEDULES_OFF}\n`);
   let stopping = false;
   const shutdown = async () => {
     if (stopping) return;
@@ -118,6 +119,7 @@ async function serveSlack(config: Config, logger: Logger): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
 }
 
+const SCHEDULES_OFF = 'automatic schedules are off until Redis is available (set REDIS_URL, or install redis-server); commands, /digest and /steward run work as usual.';
 const NO_REDIS = 'Slack mode needs Redis for its schedules: set REDIS_URL, or install redis-server (e.g. apt-get install redis-server).';
 
 async function redisFor(config: Config, dataDir: string, logger: Logger): Promise<RedisHandle | undefined> {
@@ -130,7 +132,7 @@ async function redisFor(config: Config, dataDir: string, logger: Logger): Promis
 async function startClock(config: Config, db: Db, port: ShellPort, dataDir: string, logger: Logger): Promise<{ scheduler: Scheduler; redis: RedisHandle } | undefined> {
   const redis = await redisFor(config, dataDir, logger);
   if (!redis) {
-    process.stderr.write('steward: automatic schedules are off until Redis is available (set REDIS_URL, or install redis-server); commands, /digest and /steward run work as usual.\n');
+    process.stderr.write(`steward: ${SCHEDULES_OFF}\n`);
     return undefined;
   }
   releaseStale(db);
