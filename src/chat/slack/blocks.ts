@@ -673,7 +673,9 @@ export function renderBlocks(reply: Reply, opts: RenderOptions = {}): RenderedBl
     if (!visibleCut && body.length < room.blocks && chars(body) + more.length <= room.chars) body.push(contextOf(more));
   }
 
-  const blocks = [...(title ? [title.block] : []), ...body.map((e) => e.block), ...actions.map((e) => e.block)];
+  // A section of nothing but white space (an empty heading, a blank line) is refused by Slack: leave it out.
+  const shown = body.filter((e) => !(e.block.type === 'section' && !e.block.fields?.length && blank(e.block.text?.text ?? '')));
+  const blocks = [...(title ? [title.block] : []), ...shown.map((e) => e.block), ...actions.map((e) => e.block)];
 
   const fallback = cutPlain(renderText(reply, andMore), MESSAGE_TEXT_MAX, escapeMrkdwn);
   if (fallback.cut) ctx.warn(`fallback text cut to ${fallback.text.length} characters`);
