@@ -1,63 +1,28 @@
 // The weekly digest (src/scheduler/digest.ts, handlers/digest.ts): what a
 // manager and a rep read, who may read whose, and one recorded digest per
 // person per ISO week, delivered through a recording ChatPort.
-import { asc, eq } from 'drizzle-orm';
-import { DateTime } from 'luxon';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { members, nudges, pairings, tenants } from '../db/schema.js';
-import type { ChatPort, Destination, PostedRef } from '../src/chat/port.js';
+import { pairings } from '../db/schema.js';
 import { renderText } from '../src/engine/render-text.js';
-import type { Reply } from '../src/engine/reply.js';
 import { digestAll, digestFor } from '../src/scheduler/digest.js';
 import { deliverDue } from '../src/scheduler/outbox.js';
-import { sweepTenant } from '../src/scheduler/sweep.js';
 import { harness, type Harness } from './harness.js';
-
-const DAY = 86_400_000;
-/** A wall-clock time in Asia/Shanghai, the harness tenant's zone. */
-const cst = (local: string) => DateTime.fromISO(local, { zone: 'Asia/Shanghai' }).toJSDate();
-const plus = (d: Date, ms: number) => new Date(d.getTime() + ms);
+import { cst, DAY, kit, nudgeText, plus, RecordingPort } from './kit.js';
 
 /** Monday 12 October 2026, 10:00: the digest is read as of now. */
 const D = cst('2026-10-12T10:00');
 
 let h: Harness;
 afterEach(() => h?.close());
-
-async function ok(text: string, user = 'alice') {
-  const out = await h.run(text, user);
-  expect(out.ok, `${text}\n${out.text}`).toBe(true);
-  return out;
-}
-
-async function refused(text: string, user = 'alice') {
-  const before = h.snapshot();
-  const out = await h.run(text, user);
-  expect(out.ok, `${text}\n${out.text}`).toBe(false);
-  expect(h.snapshot()).toBe(before);
-  return out;
-}
+const { ok, refused, tenant, member, nameOf, sweep, allNudges, pinCreatedAt } = kit(() => h);
 
 async function at(local: string, ...commands: [string, string][]) {
   h.now = cst(local);
   for (const [text, user] of commands) await ok(text, user);
 }
 
-const tenant = () => h.db.select().from(tenants).get()!;
-const member = (name: string) => h.db.select().from(members).where(eq(members.name, name)).get()!;
-const sweep = (when: Date) => h.db.transaction((tx) => sweepTenant(tx, tenant(), when));
 const digestText = (name: string, when = D) => renderText(h.db.transaction((tx) => digestFor(tx, tenant(), member(name), when)));
-const digests = () => h.db.select().from(nudges).where(eq(nudges.kind, 'digest')).orderBy(asc(nudges.id)).all();
-const nameOf = (id: number | null) => h.db.select().from(members).where(eq(members.id, id!)).get()!.name;
-
-class RecordingPort implements ChatPort {
-  posts: { to: string; text: string }[] = [];
-  async post(to: Destination, reply: Reply, _thread?: PostedRef): Promise<PostedRef> {
-    this.posts.push({ to: 'channel' in to ? `#${to.channel}` : `@${to.dm.name}`, text: renderText(reply) });
-    return { channel: 'channel' in to ? to.channel : 'D', ts: `1760000000.${String(this.posts.length).padStart(6, '0')}` };
-  }
-  async update(): Promise<void> {}
-}
+const digests = () => allNudges('digest');
 
 /**
  * li manages zhang and wang; sun is a rep on no one's team; chen is an
@@ -78,7 +43,7 @@ async function sixWeeks() {
   await ok('/touch Omega visit Site walk', 'sun');
   await ok('/touch Beta visit Site walk', 'wang');
   await ok('/pair Acme @chen every:30d');
-  h.db.update(pairings).set({ createdAt: h.now }).run(); // created_at is the wall clock otherwise
+  pinCreatedAt(pairings, h.now); // created_at is the wall clock otherwise
   sweep(h.now); // the season starts: R-1 Acme, R-2 Beta, R-3 Omega
 
   await at('2026-09-20T10:00', ['/signal Acme volume-drop Orders down 30% since July', 'zhang']);
@@ -233,7 +198,7 @@ describe('digestAll: one digest per person per ISO week', () => {
       ['wang', true, '2026-W42'],
       ['zhang', true, '2026-W42'],
     ]);
-    expect(renderText(digests().find((n) => nameOf(n.recipientId) === 'li')!.payload as Reply)).toBe(LI);
+    expect(nudgeText(digests().find((n) => nameOf(n.recipientId) === 'li')!)).toBe(LI);
     expect(record(D)).toEqual([]);
     expect(record(plus(D, 3 * DAY))).toEqual([]);
     expect(record(plus(D, 6 * DAY + 13 * 3_600_000))).toEqual([]); // Sunday 23:00

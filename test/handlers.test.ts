@@ -4,8 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { accounts, auditLog, churnSignals, complaints, contacts, members, promises, tenants, touchpointParticipants, touchpoints } from '../db/schema.js';
 import { renderText } from '../src/engine/render-text.js';
 import { harness, TEST_NOW, type Harness } from './harness.js';
+import { HOUR, kit } from './kit.js';
 
-const HOUR = 3_600_000;
 const HAN = /\p{Script=Han}/u;
 
 let h: Harness;
@@ -14,22 +14,8 @@ beforeEach(() => {
 });
 afterEach(() => h.close());
 
-/** Runs a command that must succeed; on failure the assertion message is the reply the user saw. */
-async function ok(text: string, user = 'alice') {
-  const out = await h.run(text, user);
-  expect(out.ok, `${text}\n${out.text}`).toBe(true);
-  return out;
-}
-
-/** Runs a command that must be refused, and checks it changed nothing. */
-async function refused(text: string, user = 'alice') {
-  const before = h.snapshot();
-  const out = await h.run(text, user);
-  expect(out.ok, `${text}\n${out.text}`).toBe(false);
-  expect(out.reply.tone).toBe('error');
-  expect(h.snapshot()).toBe(before);
-  return out;
-}
+// A refused command must also be worded as an error.
+const { ok, refused } = kit(() => h, { errorTone: true });
 
 const accountRow = (name: string) => h.db.select().from(accounts).where(eq(accounts.name, name)).get();
 const memberRow = (name: string) => h.db.select().from(members).where(eq(members.name, name)).get();

@@ -2,51 +2,16 @@
 // /unpair, /snooze, /review, the review season settings, and /steward run
 // sweep|digest. What the user reads, and what the database then holds.
 import { asc, eq } from 'drizzle-orm';
-import { DateTime } from 'luxon';
 import { afterEach, describe, expect, it } from 'vitest';
-import { accounts, members, nudgeSnoozes, nudges, pairings, reviewItems, tenants } from '../db/schema.js';
-import { renderText } from '../src/engine/render-text.js';
+import { accounts, members, nudgeSnoozes, pairings, reviewItems } from '../db/schema.js';
 import type { Reply } from '../src/engine/reply.js';
-import { sweepTenant } from '../src/scheduler/sweep.js';
 import { harness, type Harness } from './harness.js';
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-
-/** A wall-clock time in Asia/Shanghai, the harness tenant's zone. */
-const cst = (local: string) => DateTime.fromISO(local, { zone: 'Asia/Shanghai' }).toJSDate();
-const plus = (d: Date, ms: number) => new Date(d.getTime() + ms);
-/** Monday 5 January 2026, 10:00 in Shanghai. */
-const T0 = cst('2026-01-05T10:00');
+import { cst, DAY, HOUR, kit, nudgeText, plus, T0 } from './kit.js';
 
 let h: Harness;
 afterEach(() => h?.close());
-
-async function ok(text: string, user = 'alice') {
-  const out = await h.run(text, user);
-  expect(out.ok, `${text}\n${out.text}`).toBe(true);
-  return out;
-}
-
-/** A command that must be refused and change nothing. */
-async function refused(text: string, user = 'alice') {
-  const before = h.snapshot();
-  const out = await h.run(text, user);
-  expect(out.ok, `${text}\n${out.text}`).toBe(false);
-  expect(out.reply.tone).toBe('error');
-  expect(h.snapshot()).toBe(before);
-  return out;
-}
-
-const memberId = (name: string) => h.db.select().from(members).where(eq(members.name, name)).get()!.id;
-const accountId = (name: string) => h.db.select().from(accounts).where(eq(accounts.name, name)).get()!.id;
-const tenant = () => h.db.select().from(tenants).get()!;
-const sweep = (at: Date) => h.db.transaction((tx) => sweepTenant(tx, tenant(), at));
-const allNudges = () => h.db.select().from(nudges).orderBy(asc(nudges.id)).all();
-
-/** Handlers let SQLite stamp created_at with the wall clock; pin it to the test clock. */
-const pinPairings = (at: Date) => h.db.update(pairings).set({ createdAt: at }).run();
+// A refused command must also be worded as an error.
+const { ok, refused, tenant, memberId, accountId, sweep, allNudges, pinCreatedAt } = kit(() => h, { errorTone: true });
 
 describe('/pair, /pair list, /unpair', () => {
   async function setup() {
@@ -106,7 +71,7 @@ describe('/pair, /pair list, /unpair', () => {
     expect((await ok('/pair list')).text).toBe('• Leadership pairings (0)\n  No leadership pairings yet. Pair an executive with /pair <account> @executive');
     await ok('/pair Acme @chen every:30d');
     await ok('/pair Beta @chen confirm');
-    pinPairings(T0);
+    pinCreatedAt(pairings, T0);
     expect((await ok('/pair list', 'wang')).text).toBe(
       [
         '• Leadership pairings (2)',
@@ -361,6 +326,6 @@ describe('/steward run sweep|digest', () => {
     await setup();
     h.now = cst('2026-01-20T11:00');
     await ok('/steward run sweep');
-    expect(renderText(allNudges()[0]!.payload as Reply).split('\n')[0]).toBe('! Acme (strategic) is due for a revisit');
+    expect(nudgeText(allNudges()[0]!).split('\n')[0]).toBe('! Acme (strategic) is due for a revisit');
   });
 });

@@ -23,13 +23,12 @@ import { Scheduler, SWEEP_EVERY_MS } from '../src/scheduler/scheduler.js';
 import { sweepTenant } from '../src/scheduler/sweep.js';
 import { postKey } from './fixtures/post-key.js';
 import { harness, TEST_NOW, type Harness } from './harness.js';
+import { DAY, HOUR } from './kit.js';
 import { freshPrefix, startTestRedis, type TestRedis } from './redis.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const PROC = join(ROOT, 'test', 'fixtures', 'scheduler-proc.ts');
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 /** Bounds on waits, only so a hang fails instead of blocking; generous on purpose. */
 const WAIT_MS = 25_000;
 /**

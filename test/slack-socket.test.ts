@@ -23,6 +23,7 @@ import { commands } from '../handlers/index.js';
 import { createSlackApp, type SlackApp } from '../src/chat/slack/app.js';
 import { loadConfig } from '../src/config.js';
 import { Engine } from '../src/engine/engine.js';
+import { freePort } from './kit.js';
 
 const TEAM = 'T0STEWARD';
 const BOT_USER = 'U0BOT';
@@ -279,16 +280,6 @@ async function startFakeSlack(): Promise<FakeSlack> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/** A port nobody is listening on, for the health-check server Bolt starts beside the socket. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
 }
 
 const isAck = (id: string) => (m: unknown) => typeof m === 'object' && m !== null && (m as { envelope_id?: unknown }).envelope_id === id;

@@ -4,7 +4,6 @@
 // what a user would see (response_url bodies, posted messages, opened modals)
 // and what the SQLite file holds.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { and, eq, like } from 'drizzle-orm';
@@ -39,6 +38,7 @@ import {
   type SlackRequest,
   type StateValues,
 } from './fake-slack.js';
+import { freePort } from './kit.js';
 
 const SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
 
@@ -49,14 +49,6 @@ let slack: SlackApp;
 let base: string;
 let stopped = false;
 const logs: string[] = [];
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 /** POSTs to Steward's one endpoint, signed with the app's secret unless told otherwise. */
 function send(req: SlackRequest, opts: Partial<SendOptions> = {}) {
@@ -118,6 +110,13 @@ function opened(call: RecordedCall): OpenView {
 }
 
 const since = (n: number, method?: string) => fake.calls.slice(n).filter((c) => !method || c.method === method);
+
+/** Types `cmd` with no text as `user`, which opens its modal, and returns the modal. */
+async function openModal(user: string, cmd: string): Promise<OpenView> {
+  const before = fake.calls.length;
+  await command(user, cmd, '');
+  return opened(await fake.until(() => since(before, 'views.open')[0], 'views.open'));
+}
 
 beforeAll(async () => {
   fake = new FakeSlack();
@@ -250,9 +249,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
     });
 
     it('submitting the touch modal records exactly what the typed command records', async () => {
-      const before = fake.calls.length;
-      await command('U1', '/touch', '');
-      const view = opened(await fake.until(() => since(before, 'views.open')[0], 'views.open'));
+      const view = await openModal('U1', '/touch');
       const day = DateTime.now().setZone('Asia/Shanghai').minus({ days: 3 }).toISODate()!;
       const note = 'Walked the new warehouse; they want cold-chain quotes';
       const values: StateValues = {
@@ -283,9 +280,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
     });
 
     it('a submission naming an unknown account is refused on the account field and records nothing', async () => {
-      const before = fake.calls.length;
-      await command('U1', '/touch', '');
-      const view = opened(await fake.until(() => since(before, 'views.open')[0], 'views.open'));
+      const view = await openModal('U1', '/touch');
       const count = db.select().from(touchpoints).all().length;
       const res = await send(
         viewSubmission({
@@ -320,9 +315,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
     });
 
     it('/complaint with no text opens the complaint modal; its submission records what the typed command records', async () => {
-      const before = fake.calls.length;
-      await command('U1', '/complaint', '');
-      const view = opened(await fake.until(() => since(before, 'views.open')[0], 'views.open'));
+      const view = await openModal('U1', '/complaint');
       expect(view.callback_id).toBe('steward:form:complaint');
       expect(view.blocks.map((b) => b.block_id)).toEqual(['account', 'severity', 'category', 'note']);
       const summary = 'Customs papers missing on two "urgent" shipments';
@@ -617,9 +610,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
 
     // BUG: handlers/touch.ts throws the future-date refusal without a field, so the modal shows it on the note.
     it('a touch modal dated in the future is refused on the date field', async () => {
-      const before = fake.calls.length;
-      await command('U1', '/touch', '');
-      const view = opened(await fake.until(() => since(before, 'views.open')[0], 'views.open'));
+      const view = await openModal('U1', '/touch');
       const tomorrow = DateTime.now().setZone('Asia/Shanghai').plus({ days: 2 }).toISODate()!;
       const res = await send(
         viewSubmission({
@@ -640,9 +631,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
 
     // BUG: handlers/contact.ts findContact throws without a field, so the modal shows it on the note.
     it('a touch modal naming a contact the account does not have is refused on the contact field', async () => {
-      const before = fake.calls.length;
-      await command('U1', '/touch', '');
-      const view = opened(await fake.until(() => since(before, 'views.open')[0], 'views.open'));
+      const view = await openModal('U1', '/touch');
       const res = await send(
         viewSubmission({
           user: 'U1',
@@ -673,9 +662,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
     // BUG: src/chat/slack/app.ts view handler awaits run(), and run() awaits afterCommand() (delivery to Slack) before ack().
     it('a form submission is acked without waiting for Slack to take the escalation post', async () => {
       expect((await run('U1', '/steward settings escalation-channel:<#C123|esc>')).text).toMatch(/^✔/);
-      const before = fake.calls.length;
-      await command('U1', '/complaint', '');
-      const view = opened(await fake.until(() => since(before, 'views.open')[0], 'views.open'));
+      const view = await openModal('U1', '/complaint');
       const summary = 'Forklift damage at the Ningbo dock';
       const release = fake.hold('chat.postMessage');
       let res;

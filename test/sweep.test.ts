@@ -3,58 +3,24 @@
 // `at` to the sweep, or by setting the harness clock before a command.
 // Only the remote chat platform is replaced, by a recording ChatPort.
 import { asc, eq, inArray } from 'drizzle-orm';
-import { DateTime } from 'luxon';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeDb, openDb } from '../db/index.js';
 import { accounts, complaints, members, nudges, nudgeSnoozes, pairings, reviewItems, tenants } from '../db/schema.js';
-import { DeliveryError, type ChatPort, type Destination, type PostedRef } from '../src/chat/port.js';
-import { renderText } from '../src/engine/render-text.js';
+import { DeliveryError } from '../src/chat/port.js';
 import type { Reply } from '../src/engine/reply.js';
 import { deliverDue, deliverNudge } from '../src/scheduler/outbox.js';
 import { sweepTenant, type SweepResult } from '../src/scheduler/sweep.js';
 import { harness, type Harness } from './harness.js';
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-
-/** A wall-clock time in Asia/Shanghai, the harness tenant's zone. */
-const cst = (local: string) => DateTime.fromISO(local, { zone: 'Asia/Shanghai' }).toJSDate();
-const plus = (d: Date, ms: number) => new Date(d.getTime() + ms);
-
-/** Monday 5 January 2026, 10:00 in Shanghai. */
-const T0 = cst('2026-01-05T10:00');
+import { cst, DAY, HOUR, kit, MINUTE, nudgeText as text, plus, RecordingPort, T0 } from './kit.js';
 
 let h: Harness;
 afterEach(() => h?.close());
+const { ok, refused, memberId, accountId, nameOf, sweep, allNudges, pinCreatedAt } = kit(() => h);
 
-async function ok(text: string, user = 'alice') {
-  const out = await h.run(text, user);
-  expect(out.ok, `${text}\n${out.text}`).toBe(true);
-  return out;
-}
-
-async function refused(text: string, user = 'alice') {
-  const before = h.snapshot();
-  const out = await h.run(text, user);
-  expect(out.ok, `${text}\n${out.text}`).toBe(false);
-  expect(h.snapshot()).toBe(before);
-  return out;
-}
-
-const tenant = () => h.db.select().from(tenants).get()!;
-const memberId = (name: string) => h.db.select().from(members).where(eq(members.name, name)).get()!.id;
-const accountId = (name: string) => h.db.select().from(accounts).where(eq(accounts.name, name)).get()!.id;
 const complaint = (n: number) => h.db.select().from(complaints).where(eq(complaints.number, n)).get()!;
 
-/** One sweep of the tenant as of `at`, in its own transaction, as the scheduler runs it. */
-function sweep(at: Date): SweepResult {
-  return h.db.transaction((tx) => sweepTenant(tx, tenant(), at), { behavior: 'immediate' });
-}
-
 type NudgeRow = typeof nudges.$inferSelect;
-const text = (n: NudgeRow) => renderText(n.payload as Reply);
-const who = (n: NudgeRow) => (n.channel ? `#${n.channel}` : h.db.select().from(members).where(eq(members.id, n.recipientId!)).get()!.name);
+const who = (n: NudgeRow) => (n.channel ? `#${n.channel}` : nameOf(n.recipientId));
 const rows = (ids: number[]) => (ids.length ? h.db.select().from(nudges).where(inArray(nudges.id, ids)).orderBy(asc(nudges.id)).all() : []);
 const row = (id: number) => h.db.select().from(nudges).where(eq(nudges.id, id)).get()!;
 
@@ -63,40 +29,6 @@ function said(r: SweepResult, kind?: string): string[] {
   return rows(r.ids)
     .filter((n) => kind === undefined || n.kind === kind)
     .map((n) => `${who(n)}: ${text(n).split('\n')[0]}`);
-}
-
-function allNudges(kind: string): NudgeRow[] {
-  return h.db.select().from(nudges).where(eq(nudges.kind, kind)).orderBy(asc(nudges.id)).all();
-}
-
-/**
- * Handlers let SQLite stamp `created_at` with the wall clock rather than the
- * engine's clock; a never-visited account or an untouched pairing is due from
- * that moment, so the tests pin it to the test clock.
- */
-function pinCreatedAt(table: typeof accounts | typeof pairings, at: Date) {
-  h.db.update(table).set({ createdAt: at }).run();
-}
-
-/** The remote chat platform: records every post, can be told to refuse the next ones. */
-class RecordingPort implements ChatPort {
-  posts: { to: string; text: string; thread?: string; ts: string; reply: Reply }[] = [];
-  attempts = 0;
-  private refusals: DeliveryError[] = [];
-  private seq = 0;
-  refuseNext(...errors: DeliveryError[]) {
-    this.refusals.push(...errors);
-  }
-  async post(to: Destination, reply: Reply, thread?: PostedRef): Promise<PostedRef> {
-    this.attempts++;
-    const refusal = this.refusals.shift();
-    if (refusal) throw refusal;
-    const channel = 'channel' in to ? to.channel : `D-${to.dm.platformUserId}`;
-    const ts = `1767600000.${String(++this.seq).padStart(6, '0')}`;
-    this.posts.push({ to: 'channel' in to ? `#${to.channel}` : `@${to.dm.name}`, text: renderText(reply), thread: thread?.ts, ts, reply });
-    return { channel: thread?.channel ?? channel, ts };
-  }
-  async update(): Promise<void> {}
 }
 
 const REVISIT_BUTTONS = [
