@@ -5,51 +5,25 @@
 //   BENCH_COMMANDS=3000  measured commands (after BENCH_WARMUP=300 warm-up ones)
 //   BENCH_ACCOUNTS=10000 BENCH_TOUCHPOINTS=200000  size of the seeded book
 //   BENCH_KEEP=1         keep the temp SQLite file (its path is printed)
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { closeDb, openDb, type Db } from '../db/index.js';
+import type { Db } from '../db/index.js';
 import { commands } from '../handlers/index.js';
 import { shellUser, SHELL_WORKSPACE } from '../src/chat/shell/shell.js';
 import { normalize } from '../src/domain/text.js';
 import { Engine } from '../src/engine/engine.js';
 import { plain } from '../src/engine/reply.js';
-
-const int = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  const n = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name}: expected a whole number, got ${JSON.stringify(raw)}`);
-  return n;
-};
+import { accountName, DAY, fmt, INDUSTRIES, int, latency as lat, NOTES, NOW, percentile, picker, rng, table, tierOf, TIMEZONE, TOUCH_KINDS, withTempDb } from './lib.js';
 
 const ACCOUNTS = int('BENCH_ACCOUNTS', 10_000);
 const TOUCHPOINTS = int('BENCH_TOUCHPOINTS', 200_000);
 const COMMANDS = int('BENCH_COMMANDS', 3_000);
 const WARMUP = int('BENCH_WARMUP', 300);
-const KEEP = process.env.BENCH_KEEP === '1';
 
-// Fixed clock and seeded randomness: two runs do the same work.
-const NOW = new Date('2026-11-23T02:00:00Z');
-const TIMEZONE = 'Asia/Shanghai';
-const DAY = 86_400_000;
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    // mulberry32
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+// Fixed clock (NOW) and seeded randomness: two runs do the same work.
 const random = rng(42);
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+const pick = picker(random);
 
-const CITIES = ['Shanghai', 'Suzhou', 'Kunshan', 'Ningbo', 'Hangzhou', 'Wuxi', 'Nanjing', 'Qingdao', 'Tianjin', 'Shenzhen', 'Dongguan', 'Foshan', 'Xiamen', 'Chengdu', 'Chongqing', 'Wuhan', 'Zhengzhou', 'Xian', 'Hefei', 'Changsha'];
-const INDUSTRIES = ['Logistics', 'Electronics', 'Auto Parts', 'Retail', 'Pharma', 'Foods', 'Machinery', 'Textiles', 'Furniture', 'Cosmetics', 'Chemicals', 'Packaging'];
 const REGIONS = ['East', 'North', 'South', 'West', 'Central'];
 const SURNAMES = ['Li', 'Wang', 'Zhang', 'Liu', 'Chen', 'Yang', 'Zhao', 'Huang', 'Zhou', 'Wu', 'Xu', 'Sun', 'Ma', 'Zhu', 'Hu', 'Guo', 'He', 'Gao', 'Lin', 'Luo'];
 const GIVEN = ['Wei', 'Fang', 'Min', 'Jing', 'Lei', 'Yan', 'Jun', 'Hao', 'Lan', 'Ting', 'Feng', 'Yu', 'Qiang', 'Na', 'Bo', 'Xin'];
@@ -60,15 +34,6 @@ const CONTACT_SEATS = [
   { level: 'operator', title: 'Warehouse Supervisor', fn: 'warehouse' },
 ] as const;
 const REPS = ['zhang', 'wang', 'li', 'zhao', 'sun', 'zhou', 'wu', 'qian'];
-const TOUCH_KINDS = ['visit', 'call', 'meeting', 'message', 'review'] as const;
-const NOTES = [
-  'Walked the new warehouse; they want cold-chain quotes for Q1',
-  'Confirmed December peak volumes (+15%)',
-  'Quarterly review of damage rates on the Shanghai-Chengdu lane',
-  'Discussed moving two DCs to us next year',
-  'GDP audit scheduled for January',
-  'Sent updated reefer tariffs and the new SLA draft',
-];
 const COMPLAINTS = [
   ['high', 'damage', '3 pallets crushed on the Shanghai-Chengdu lane'],
   ['medium', 'delay', 'Two containers held at Ningbo port for four days'],
@@ -104,8 +69,8 @@ function seed(db: Db): Book {
     const accountIds: number[] = [];
     const contactIds: number[][] = [];
     for (let i = 0; i < ACCOUNTS; i++) {
-      const name = `${CITIES[i % CITIES.length]} ${INDUSTRIES[Math.floor(i / CITIES.length) % INDUSTRIES.length]} ${String(i + 1).padStart(5, '0')}`;
-      const tier = i % 20 === 0 ? 'strategic' : i % 5 === 0 ? 'key' : 'standard';
+      const name = accountName(i);
+      const tier = tierOf(i);
       const revenue = Math.round(50_000 + random() * 2_000_000);
       const created = NOW.getTime() - 800 * DAY;
       const id = Number(
@@ -172,25 +137,8 @@ function makeMix(book: Book, n: number): Cmd[] {
   return out;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[idx]!;
-}
-
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
-  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
-}
-
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'steward-bench-'));
-  const file = join(dir, 'bench.db');
-  const db = openDb(file);
-  try {
+  await withTempDb('steward-bench-', async (db, file) => {
     let t0 = performance.now();
     const book = seed(db);
     const seedMs = performance.now() - t0;
@@ -267,10 +215,6 @@ async function main(): Promise<void> {
 
     const kinds: Kind[] = ['touch', 'show', 'complaint', 'promise'];
     const all = kinds.flatMap((k) => latencies[k]).sort((a, b) => a - b);
-    const lat = (xs: number[]) => {
-      const s = [...xs].sort((a, b) => a - b);
-      return { n: s.length, p50: percentile(s, 50), p99: percentile(s, 99) };
-    };
 
     console.log(`\n${fmt(COMMANDS)} commands after ${fmt(WARMUP)} warm-up, one SQLite file in WAL mode (synchronous=NORMAL), fixed clock\n`);
     console.log(
@@ -324,10 +268,7 @@ async function main(): Promise<void> {
         node: process.version,
       }),
     );
-  } finally {
-    closeDb(db);
-    if (!KEEP) rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();

@@ -13,47 +13,24 @@
 //   BENCH_SCHED_TEAM=1000        accounts in each manager's team (reps own 100 each)
 //   BENCH_DIGEST_RUNS=20         measured digests (after 3 warm-up ones)
 //   BENCH_KEEP=1                 keep the temp SQLite file (its path is printed)
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { eq } from 'drizzle-orm';
-import { closeDb, openDb, type Db } from '../db/index.js';
+import type { Db } from '../db/index.js';
 import { members, tenants } from '../db/schema.js';
 import { plain } from '../src/engine/reply.js';
 import { digestFor } from '../src/scheduler/digest.js';
 import { sweepTenant, type SweepResult } from '../src/scheduler/sweep.js';
+import { ascending, DAY, fmt, int, median, NOW, percentile, rng, table, tierOf, TIMEZONE, withTempDb } from './lib.js';
 
-const int = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  const n = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}: expected a positive whole number, got ${JSON.stringify(raw)}`);
-  return n;
-};
-
-const ACCOUNTS = int('BENCH_SCHED_ACCOUNTS', 100_000);
-const TEAM = int('BENCH_SCHED_TEAM', 1_000);
-const DIGEST_RUNS = int('BENCH_DIGEST_RUNS', 20);
+const ACCOUNTS = int('BENCH_SCHED_ACCOUNTS', 100_000, 1);
+const TEAM = int('BENCH_SCHED_TEAM', 1_000, 1);
+const DIGEST_RUNS = int('BENCH_DIGEST_RUNS', 20, 1);
 const SCAN_RUNS = 3;
 const PER_REP = Math.min(100, TEAM);
-const KEEP = process.env.BENCH_KEEP === '1';
 
-// Fixed clock (Monday 10:00 in Shanghai: working hours, so nothing waits) and seeded randomness.
-const NOW = new Date('2026-11-23T02:00:00Z');
-const TIMEZONE = 'Asia/Shanghai';
-const DAY = 86_400_000;
+// Fixed clock (NOW: Monday 10:00 in Shanghai, working hours, so nothing waits) and seeded randomness.
 const CADENCE = { strategic: 14, key: 30, standard: 90 } as const;
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0; // mulberry32
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 const random = rng(7);
 
 interface Seeded {
@@ -104,7 +81,7 @@ function seed(db: Db): Seeded {
     let complaintNo = 0;
     let promiseNo = 0;
     for (let i = 0; i < ACCOUNTS; i++) {
-      const tier = i % 20 === 0 ? 'strategic' : i % 5 === 0 ? 'key' : 'standard';
+      const tier = tierOf(i);
       const owner = reps[Math.floor(i / PER_REP)]!;
       const name = `Account ${String(i + 1).padStart(6, '0')}`;
       const id = Number(insAccount.run(tenantId, name, name.toLowerCase(), tier, owner, created, created).lastInsertRowid);
@@ -134,24 +111,10 @@ function seed(db: Db): Seeded {
   return out;
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
-};
+const pct = (xs: number[], p: number) => percentile(ascending(xs), p);
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
-  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
-}
-
-function main(): void {
-  const dir = mkdtempSync(join(tmpdir(), 'steward-bench-schedule-'));
-  const file = join(dir, 'bench.db');
-  const db = openDb(file);
-  try {
+async function main(): Promise<void> {
+  await withTempDb('steward-bench-schedule-', (db, file) => {
     let t0 = performance.now();
     const s = seed(db);
     const seedMs = performance.now() - t0;
@@ -260,10 +223,7 @@ function main(): void {
         node: process.version,
       }),
     );
-  } finally {
-    closeDb(db);
-    if (!KEEP) rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
-main();
+await main();

@@ -28,13 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closeDb, openDb, type Db } from '../db/index.js';
 import { normalize } from '../src/domain/text.js';
-
-const int = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  const n = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name}: expected a whole number, got ${JSON.stringify(raw)}`);
-  return n;
-};
+import { accountName, DAY, fmt as num, int, latency, NOTES, percentile, picker, rng, table, tierOf, TIMEZONE, TOUCH_KINDS } from './lib.js';
 
 const REQUESTS = int('BENCH_SLACK_REQUESTS', 2_000);
 const WARMUP = int('BENCH_SLACK_WARMUP', 300);
@@ -46,9 +40,7 @@ const TOUCHPOINTS = int('BENCH_SLACK_TOUCHPOINTS', 50_000);
 const SIGNING_SECRET = 'bench-signing-secret';
 const BOT_TOKEN = 'xoxb-bench-token';
 const TEAM = 'T0BENCH';
-const TIMEZONE = 'Asia/Shanghai';
 const EVENTS_PATH = '/slack/events';
-const DAY = 86_400_000;
 
 type Target = 'empty' | 'steward';
 
@@ -95,31 +87,9 @@ async function serve(target: Target, db: string, api: string, port: number): Pro
 
 // ---------------------------------------------------------------- parent: the book
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    // mulberry32
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 const random = rng(7);
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+const pick = picker(random);
 
-const CITIES = ['Shanghai', 'Suzhou', 'Kunshan', 'Ningbo', 'Hangzhou', 'Wuxi', 'Nanjing', 'Qingdao', 'Tianjin', 'Shenzhen', 'Dongguan', 'Foshan', 'Xiamen', 'Chengdu', 'Chongqing', 'Wuhan', 'Zhengzhou', 'Xian', 'Hefei', 'Changsha'];
-const INDUSTRIES = ['Logistics', 'Electronics', 'Auto Parts', 'Retail', 'Pharma', 'Foods', 'Machinery', 'Textiles', 'Furniture', 'Cosmetics', 'Chemicals', 'Packaging'];
-const TOUCH_KINDS = ['visit', 'call', 'meeting', 'message', 'review'] as const;
-const NOTES = [
-  'Walked the new warehouse; they want cold-chain quotes for Q1',
-  'Confirmed December peak volumes (+15%)',
-  'Quarterly review of damage rates on the Shanghai-Chengdu lane',
-  'Discussed moving two DCs to us next year',
-  'GDP audit scheduled for January',
-  'Sent updated reefer tariffs and the new SLA draft',
-];
 /** Slack users of the workspace: id and the display name users.info gives. */
 const REPS = ['Zhang Wei', 'Wang Fang', 'Li Min', 'Zhao Jing', 'Sun Lei', 'Zhou Yan', 'Wu Jun', 'Qian Hao'].map((name, i) => ({ id: `U0REP${String(i + 1).padStart(3, '0')}`, name }));
 
@@ -136,8 +106,8 @@ function seed(db: Db): string[] {
     const memberIds = REPS.map((r, i) => Number(insMember.run(tenantId, r.id, r.name, i === 0 ? 'admin' : 'rep', 'sales', TIMEZONE, 'en').lastInsertRowid));
     const accountIds: number[] = [];
     for (let i = 0; i < ACCOUNTS; i++) {
-      const name = `${CITIES[i % CITIES.length]} ${INDUSTRIES[Math.floor(i / CITIES.length) % INDUSTRIES.length]} ${String(i + 1).padStart(5, '0')}`;
-      const tier = i % 20 === 0 ? 'strategic' : i % 5 === 0 ? 'key' : 'standard';
+      const name = accountName(i);
+      const tier = tierOf(i);
       const created = now - 800 * DAY;
       accountIds.push(Number(insAccount.run(tenantId, name, normalize(name), tier, memberIds[i % memberIds.length]!, created, created).lastInsertRowid));
       names.push(name);
@@ -388,18 +358,8 @@ async function measureBoth(dbFile: string, names: string[], sink: Sink): Promise
 
 // ---------------------------------------------------------------- report
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[idx]!;
-}
-const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '-');
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
-  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
-}
+/** As lib's fmt, with '-' for a figure there is none of (NaN). */
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? num(n, digits) : '-');
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'steward-bench-slack-'));
@@ -434,12 +394,8 @@ async function main(): Promise<void> {
     const written = (after.$client.prepare('select count(*) as n from touchpoints').get() as { n: number }).n - before;
     closeDb(after);
 
-    const lat = (xs: number[]) => {
-      const s = [...xs].sort((a, b) => a - b);
-      return { p50: percentile(s, 50), p99: percentile(s, 99) };
-    };
-    const e = lat(empty.ackMs);
-    const s = lat(steward.ackMs);
+    const e = latency(empty.ackMs);
+    const s = latency(steward.ackMs);
     const ratio = steward.rps / empty.rps;
     const codes = (r: Run) => [...r.statuses].map(([c, n]) => `${c}×${n}`).join(' ');
 
