@@ -1,4 +1,4 @@
-import { countWhere } from '../src/domain/numbers.js';
+import { countWhere, firstPage, LIST_LIMIT } from '../src/domain/numbers.js';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { accountAliases, accounts, complaints, contacts, CONTACT_LEVELS, members, promises, touchpoints, churnSignals, ACCOUNT_STATUSES } from '../db/schema.js';
 import { cadenceFor } from '../src/domain/settings.js';
@@ -14,7 +14,6 @@ import type { CommandSpec, Ctx, Input, OptionSpec } from '../src/engine/spec.js'
 import { accountArg, mineFlag, ownerOption, tierOption } from './options.js';
 import { DateTime } from 'luxon';
 
-const LIST_LIMIT = 30;
 const SIGNAL_WINDOW_DAYS = 90;
 
 const profileOptions: OptionSpec[] = [
@@ -233,8 +232,8 @@ function listAccounts(ctx: Ctx, input: Input): Reply {
     .orderBy(tierOrder, asc(accounts.nameKey))
     .limit(LIST_LIMIT + 1)
     .all();
-  const total = rows.length > LIST_LIMIT ? countWhere(ctx.db, accounts, where) : rows.length;
-  const items = rows.slice(0, LIST_LIMIT).map((r) =>
+  const { shown, total } = firstPage(rows, () => countWhere(ctx.db, accounts, where));
+  const items = shown.map((r) =>
     t.account.listLine(r.name, t.enums.tier[r.tier], r.owner ?? t.common.nobody, r.last ? fmtRelative(ctx, new Date(r.last)) : t.account.neverTouched),
   );
   return reply('info', t.account.listTitle(total), list(items, { empty: t.account.noneYet, more: total - items.length }));

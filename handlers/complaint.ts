@@ -1,9 +1,8 @@
-import { countWhere } from '../src/domain/numbers.js';
 import { and, asc, desc, eq, gte } from 'drizzle-orm';
 import { alertOwnerAndExecs } from '../src/domain/alerts.js';
 import { accounts, complaints, COMPLAINT_STATUSES, members } from '../db/schema.js';
 import { fmtDateTime, fmtRelative, ref } from '../src/domain/format.js';
-import { nextNumber } from '../src/domain/numbers.js';
+import { countWhere, firstPage, LIST_LIMIT, nextNumber } from '../src/domain/numbers.js';
 import { memberById, pairedExecIds, requireOwnerOrManager } from '../src/domain/permissions.js';
 import { effectiveSettings } from '../src/domain/settings.js';
 import type { Account, Complaint } from '../src/domain/types.js';
@@ -13,7 +12,6 @@ import { fields, list, reply, text, type Reply, type Rich } from '../src/engine/
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg, allFlag, categoryOption, mineFlag, optionalAccountArg, severityOption } from './options.js';
 
-const LIST_LIMIT = 30;
 /** A second complaint on a strategic account within this many days alerts at once. */
 const REPEAT_WINDOW_DAYS = 30;
 
@@ -142,8 +140,8 @@ function listComplaints(ctx: Ctx, input: Input): Reply {
     .orderBy(status === 'open' ? asc(complaints.deadlineAt) : desc(complaints.openedAt))
     .limit(LIST_LIMIT + 1)
     .all();
-  const total = rows.length > LIST_LIMIT ? countWhere(ctx.db, complaints, where) : rows.length;
-  const items = rows.slice(0, LIST_LIMIT).map(({ c, account: name, owner }) =>
+  const { shown, total } = firstPage(rows, () => countWhere(ctx.db, complaints, where));
+  const items = shown.map(({ c, account: name, owner }) =>
     t.complaint.listLine(
       ref('C', c.number),
       name,

@@ -1,8 +1,7 @@
-import { countWhere } from '../src/domain/numbers.js';
 import { and, asc, desc, eq } from 'drizzle-orm';
 import { accounts, members, promises, PROMISE_STATUSES } from '../db/schema.js';
 import { daysUntil, fmtDay, ref } from '../src/domain/format.js';
-import { nextNumber } from '../src/domain/numbers.js';
+import { countWhere, firstPage, LIST_LIMIT, nextNumber } from '../src/domain/numbers.js';
 import { requireOwnerOrManager } from '../src/domain/permissions.js';
 import type { Promise_ } from '../src/domain/types.js';
 import { UserError } from '../src/engine/errors.js';
@@ -10,7 +9,6 @@ import { list, reply, text, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg, allFlag, mineFlag, optionalAccountArg, ownerOption } from './options.js';
 
-const LIST_LIMIT = 30;
 
 function make(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
@@ -67,8 +65,8 @@ function listPromises(ctx: Ctx, input: Input): Reply {
     .orderBy(status === 'open' ? asc(promises.dueOn) : desc(promises.dueOn))
     .limit(LIST_LIMIT + 1)
     .all();
-  const total = rows.length > LIST_LIMIT ? countWhere(ctx.db, promises, where) : rows.length;
-  const items = rows.slice(0, LIST_LIMIT).map(({ p, account: name, owner }) =>
+  const { shown, total } = firstPage(rows, () => countWhere(ctx.db, promises, where));
+  const items = shown.map(({ p, account: name, owner }) =>
     t.promise.listLine(
       ref('P', p.number),
       name,

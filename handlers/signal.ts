@@ -2,12 +2,12 @@ import { and, desc, eq } from 'drizzle-orm';
 import { accounts, churnSignals } from '../db/schema.js';
 import { alertOwnerAndExecs } from '../src/domain/alerts.js';
 import { fmtDay } from '../src/domain/format.js';
+import { LIST_LIMIT } from '../src/domain/numbers.js';
 import { list, reply, text, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import type { SignalKind } from '../db/schema.js';
 import { accountArg, optionalAccountArg, signalKindArg } from './options.js';
 
-const LIST_LIMIT = 30;
 
 function record(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;

@@ -15,3 +15,14 @@ export function nextNumber(db: Tx, table: SQLiteTable & { tenantId: SQLiteColumn
 export function countWhere(db: Tx, table: SQLiteTable, where: SQL | undefined): number {
   return db.select({ n: count() }).from(table).where(where).get()!.n;
 }
+
+/** How many rows a list reply shows before "…and N more". */
+export const LIST_LIMIT = 30;
+
+/**
+ * The rows a list shows, and how many there are in all. Queries fetch one row
+ * past the limit, so the count runs only when there really are more.
+ */
+export function firstPage<T>(rows: T[], countAll: () => number): { shown: T[]; total: number } {
+  return { shown: rows.slice(0, LIST_LIMIT), total: rows.length > LIST_LIMIT ? countAll() : rows.length };
+}
