@@ -986,3 +986,28 @@ describe('/touch dates far back', () => {
     expect(h.db.$client.prepare('select name from members').all()).toEqual([{ name: 'alice' }]);
   });
 });
+
+describe('long lists', () => {
+  let h: ReturnType<typeof harness>;
+  beforeEach(() => {
+    h = harness();
+  });
+  afterEach(() => h.close());
+
+  it('show the first 30 and say how many more there are', async () => {
+    for (let i = 1; i <= 35; i++) await h.run(`/account add Account ${String(i).padStart(2, '0')}`);
+    const out = await h.run('/account list');
+    const lines = out.text.split('\n');
+    expect(lines[0]).toBe('• Accounts (35)');
+    expect(lines.filter((l) => l.startsWith('  • Account '))).toHaveLength(30);
+    expect(lines.at(-1)).toBe('  …+5');
+  });
+
+  it('a list that fits shows everything and no "more" line', async () => {
+    for (let i = 1; i <= 30; i++) await h.run(`/account add Account ${String(i).padStart(2, '0')}`);
+    const lines = (await h.run('/account list')).text.split('\n');
+    expect(lines[0]).toBe('• Accounts (30)');
+    expect(lines.filter((l) => l.startsWith('  • Account '))).toHaveLength(30);
+    expect(lines.some((l) => l.includes('…+'))).toBe(false);
+  });
+});
