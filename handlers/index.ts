@@ -3,6 +3,7 @@ import type { CommandSpec } from '../src/engine/spec.js';
 import { account } from './account.js';
 import { complaint } from './complaint.js';
 import { contact } from './contact.js';
+import { coverageCommand } from './coverage.js';
 import { digestCommand } from './digest.js';
 import { pairCommand, unpairCommand } from './pair.js';
 import { review } from './review.js';
@@ -13,4 +14,4 @@ import { signal } from './signal.js';
 import { steward } from './steward.js';
 import { touch } from './touch.js';
 
-export const commands: readonly CommandSpec[] = [touch, complaint, resolveCommand, promise, signal, account, contact, digestCommand, pairCommand, unpairCommand, review, snoozeCommand, steward];
+export const commands: readonly CommandSpec[] = [touch, complaint, resolveCommand, promise, signal, account, contact, coverageCommand, digestCommand, pairCommand, unpairCommand, review, snoozeCommand, steward];

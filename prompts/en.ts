@@ -62,6 +62,7 @@ export const en = {
     contact: "Keep track of the customer's people and who has left",
     digest: "Your week, or your team's: touches, overdue revisits, complaints, promises, pairings, reviews, warning signs",
     pair: 'Pair an executive with a strategic account, and list the pairings',
+    coverage: "Who of ours has met whom of theirs, level by level, and the gaps",
     unpair: 'End a leadership pairing',
     review: 'Pre-Q4 supplier reviews (R-<n>): mark them prepared or held',
     snooze: 'Quiet a revisit nudge for a while, or say why no visit is needed',
@@ -412,6 +413,13 @@ export const en = {
     severity: 'Severity',
     category: 'Category',
     summary: 'What happened',
+  },
+  coverage: {
+    title: (account: string, cells: number, all: number) => `Coverage at ${account}: ${cells} of ${all} pairings of levels touched`,
+    row: (ours: string, cells: string[]) => `${ours}: ${cells.join(' · ')}`,
+    gap: '— gap',
+    untouched: (levels: string[]) => `Nobody of ours has touched their ${either(levels)} level yet: an account known by one thread is at risk.`,
+    allLevels: 'Every level of theirs has been touched by someone of ours.',
   },
 };
 

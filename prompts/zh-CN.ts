@@ -70,6 +70,7 @@ export const zhCN: Catalog = {
     contact: '管理客户方的对接人，记录谁已离职',
     digest: '本人或团队的一周：触点、逾期回访、投诉、承诺、高层结对、复盘、流失信号',
     pair: '为战略客户安排高层结对，查看结对列表',
+    coverage: '我方各层级与客户各层级的对接情况及空白',
     unpair: '解除高层结对',
     review: 'Q4 前的供应商复盘（R-<n>）：标记已准备或已召开',
     snooze: '暂缓回访提醒，或说明为何无需拜访',
@@ -418,5 +419,12 @@ export const zhCN: Catalog = {
     severity: '严重度',
     category: '类别',
     summary: '发生了什么',
+  },
+  coverage: {
+    title: (account: string, cells: number, all: number) => `${account}的立体式对接：${all}个层级组合中已有${cells}个有接触`,
+    row: (ours: string, cells: string[]) => `${ours}：${cells.join(' · ')}`,
+    gap: '— 空白',
+    untouched: (levels: string[]) => `我方还没有人接触过对方的${levels.join('、')}层级：单点对接的客户风险很高。`,
+    allLevels: '对方每个层级都有我方人员接触过。',
   },
 };
