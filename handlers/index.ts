@@ -4,6 +4,7 @@ import { account } from './account.js';
 import { complaint } from './complaint.js';
 import { contact } from './contact.js';
 import { coverageCommand } from './coverage.js';
+import { churnCommand, lostCommand } from './lost.js';
 import { digestCommand } from './digest.js';
 import { pairCommand, unpairCommand } from './pair.js';
 import { review } from './review.js';
@@ -14,4 +15,4 @@ import { signal } from './signal.js';
 import { steward } from './steward.js';
 import { touch } from './touch.js';
 
-export const commands: readonly CommandSpec[] = [touch, complaint, resolveCommand, promise, signal, account, contact, coverageCommand, digestCommand, pairCommand, unpairCommand, review, snoozeCommand, steward];
+export const commands: readonly CommandSpec[] = [touch, complaint, resolveCommand, promise, signal, account, contact, coverageCommand, lostCommand, churnCommand, digestCommand, pairCommand, unpairCommand, review, snoozeCommand, steward];

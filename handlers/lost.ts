@@ -1,0 +1,121 @@
+// Lost accounts: why, to whom, the lesson, and the last conversation's
+// checklist; churn by count and by revenue against what good teams reach.
+import { and, desc, eq, gt, gte, isNull, lte, or, sql } from 'drizzle-orm';
+import { DateTime } from 'luxon';
+import { accountLosses, accounts, LOST_REASONS, tasks, type LostReason } from '../db/schema.js';
+import { fmtMoney, fmtPercent } from '../src/domain/format.js';
+import { requireOwnerOrManager } from '../src/domain/permissions.js';
+import { UserError } from '../src/engine/errors.js';
+import { list, reply, text, type Reply } from '../src/engine/reply.js';
+import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
+import { accountArg } from './options.js';
+
+/** The six things to do when a customer has decided to leave (DOMAIN.md). */
+export const LAST_CONVERSATION = ['final-attempt', 'feedback', 'settle', 'claims', 'tell-customers', 'lesson'] as const;
+const CHECKLIST_DAYS = 14;
+
+function lost(ctx: Ctx, input: Input): Reply {
+  const { t } = ctx;
+  const account = input.account();
+  if (account.status === 'lost') throw new UserError(t.lost.already(account.name), [], false);
+  requireOwnerOrManager(ctx, account.ownerId, t.perm.what.lose(account.name));
+  const reason = input.str('reason') as LostReason;
+  ctx.db.update(accounts).set({ status: 'lost', updatedAt: ctx.now }).where(eq(accounts.id, account.id)).run();
+  const loss = ctx.db
+    .insert(accountLosses)
+    .values({ tenantId: ctx.tenant.id, accountId: account.id, reason, competitor: input.str('competitor'), lesson: input.text, revenue: account.annualRevenue, lostAt: ctx.now, recordedById: ctx.actor.id })
+    .returning()
+    .get();
+  const due = DateTime.fromJSDate(ctx.now, { zone: ctx.zone }).plus({ days: CHECKLIST_DAYS }).toISODate()!;
+  for (const itemKey of LAST_CONVERSATION) {
+    ctx.db.insert(tasks).values({ tenantId: ctx.tenant.id, kind: 'last-conversation', accountId: account.id, ownerId: account.ownerId ?? ctx.actor.id, itemKey, dueOn: due, createdAt: ctx.now }).run();
+  }
+  ctx.audit('account.lost', 'account', account.id, { loss: loss.id, reason });
+  return reply(
+    'warning',
+    t.lost.recorded(account.name, t.lost.reasons[reason], input.str('competitor')),
+    text(t.lost.lesson(input.text)),
+    list(LAST_CONVERSATION.map((k) => `☐ ${t.lost.checklist[k]}`), { heading: t.lost.checklistHeading(CHECKLIST_DAYS) }),
+  );
+}
+
+function wonBack(ctx: Ctx, input: Input): Reply {
+  const { t } = ctx;
+  const account = input.account();
+  if (account.status !== 'lost') throw new UserError(t.lost.notLost(account.name), [], false);
+  requireOwnerOrManager(ctx, account.ownerId, t.perm.what.lose(account.name));
+  ctx.db.update(accounts).set({ status: 'active', updatedAt: ctx.now }).where(eq(accounts.id, account.id)).run();
+  ctx.db.update(accountLosses).set({ wonBackAt: ctx.now }).where(and(eq(accountLosses.accountId, account.id), isNull(accountLosses.wonBackAt))).run();
+  ctx.audit('account.won-back', 'account', account.id, {});
+  return reply('success', t.lost.wonBack(account.name));
+}
+
+function churn(ctx: Ctx, input: Input): Reply {
+  const { t } = ctx;
+  const span = (input.str('period') ?? 'year') as 'quarter' | 'year';
+  const end = ctx.now;
+  const start = DateTime.fromJSDate(end).minus(span === 'year' ? { years: 1 } : { months: 3 }).toJSDate();
+  // The book at the period's start: accounts that existed and had not been lost (or had been won back) by then.
+  const lostBefore = sql`exists (select 1 from account_losses l where l.account_id = ${sql.raw('"accounts"."id"')} and l.lost_at < ${start.getTime()} and (l.won_back_at is null or l.won_back_at >= ${start.getTime()}))`;
+  const book = ctx.db
+    .select({ n: sql<number>`count(*)`, revenue: sql<number>`coalesce(sum(${accounts.annualRevenue}), 0)` })
+    .from(accounts)
+    .where(and(eq(accounts.tenantId, ctx.tenant.id), lte(accounts.createdAt, start), sql`not ${lostBefore}`))
+    .get()!;
+  const losses = ctx.db
+    .select()
+    .from(accountLosses)
+    .where(and(eq(accountLosses.tenantId, ctx.tenant.id), gte(accountLosses.lostAt, start), lte(accountLosses.lostAt, end), or(isNull(accountLosses.wonBackAt), gt(accountLosses.wonBackAt, end))))
+    .orderBy(desc(accountLosses.lostAt))
+    .all();
+  const lostRevenue = losses.reduce((s, l) => s + (l.revenue ?? 0), 0);
+  const byCount = book.n ? losses.length / book.n : 0;
+  const byRevenue = book.revenue ? lostRevenue / book.revenue : 0;
+  const reasons = LOST_REASONS.map((r) => ({ r, n: losses.filter((l) => l.reason === r).length })).filter((x) => x.n > 0).sort((a, b) => b.n - a.n);
+  return reply(
+    'info',
+    t.lost.churnTitle(span === 'year' ? t.lost.year : t.lost.quarter),
+    text(t.lost.byCount(losses.length, book.n, fmtPercent(ctx, byCount))),
+    text(t.lost.byRevenue(fmtMoney(ctx, lostRevenue), fmtMoney(ctx, book.revenue), fmtPercent(ctx, byRevenue))),
+    list(reasons.map(({ r, n }) => `${t.lost.reasons[r]}: ${n}`), { heading: t.lost.reasonsHeading, empty: t.common.none }),
+    text(t.lost.benchmark(span === 'year')),
+  );
+}
+
+export const lostCommand: CommandSpec = {
+  name: 'lost',
+  aliases: ['流失'],
+  summary: 'lost',
+  forms: [
+    { sub: 'won-back', subAliases: ['winback', 'won', '赢回'], usage: '<account>', args: [accountArg], run: wonBack },
+    {
+      usage: '<account> reason:<category> [competitor:<name>] <lesson>',
+      args: [accountArg],
+      options: [
+        {
+          name: 'reason',
+          aliases: ['原因'],
+          type: 'enum',
+          required: true,
+          values: LOST_REASONS,
+          valueAliases: { turnover: 'staff-turnover', price: 'price-market', details: 'neglected-details', promise: 'broken-promise', 人员流动: 'staff-turnover', 竞争对手: 'competitor', 价格: 'price-market', 市场波动: 'price-market', 细节疏忽: 'neglected-details', 诚信问题: 'broken-promise', 店大欺客: 'arrogance', 忽视中小客户: 'neglect-small-customers', 自然流失: 'natural-attrition' },
+        },
+        { name: 'competitor', aliases: ['竞品', '对手'], type: 'text' },
+      ],
+      text: { name: 'lesson', required: true },
+      run: lost,
+    },
+  ],
+  examples: {
+    en: ['/lost Acme reason:competitor competitor:"SF Express" Six months of unanswered damage claims', '/lost won-back Acme'],
+    'zh-CN': ['/流失 华东 原因:竞争对手 竞品:顺丰 货损索赔半年没人处理', '/流失 赢回 华东'],
+  },
+};
+
+export const churnCommand: CommandSpec = {
+  name: 'churn',
+  aliases: ['流失率'],
+  summary: 'churn',
+  forms: [{ usage: '[quarter|year]', args: [{ name: 'period', type: 'enum', values: ['quarter', 'year'], valueAliases: { 季度: 'quarter', 年: 'year', 年度: 'year' }, optional: true }], run: churn }],
+  examples: { en: ['/churn', '/churn quarter'], 'zh-CN': ['/流失率', '/流失率 季度'] },
+};

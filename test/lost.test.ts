@@ -1,0 +1,75 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { accountLosses, accounts, tasks } from '../db/schema.js';
+import { harness, type Harness } from './harness.js';
+
+const DAY = 86_400_000;
+
+describe('/lost and /churn', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = harness({ now: new Date('2025-01-10T02:00:00Z') });
+    await h.run('/account add Acme tier:strategic owner:@zhang revenue:2m', 'admin');
+    await h.run('/account add Beta tier:key owner:@zhang revenue:1m', 'admin');
+    await h.run('/account add Gamma tier:standard owner:@wang revenue:500k', 'admin');
+    await h.run('/account add Delta tier:standard owner:@wang revenue:500k', 'admin');
+    h.now = new Date('2026-11-23T02:00:00Z');
+  });
+  afterEach(() => h.close());
+
+  it('records the loss, the reason, the competitor, the lesson and a last-conversation checklist', async () => {
+    const out = await h.run('/lost Acme reason:competitor competitor:"SF Express" Six months of unanswered damage claims', 'zhang');
+    expect(out.ok).toBe(true);
+    expect(out.text.split('\n')).toEqual([
+      '! Acme recorded as lost: competitor (to SF Express).',
+      'Lesson: Six months of unanswered damage claims',
+      'The last conversation, within 14 days:',
+      '  • ☐ Hold a last conversation: one final attempt to keep them',
+      '  • ☐ Ask for their honest feedback',
+      '  • ☐ Settle open payments and stock',
+      '  • ☐ Close any claims, to limit the loss',
+      '  • ☐ Tell other customers the facts before rumours do',
+      '  • ☐ Share the lesson with the team and fix the cause',
+    ]);
+    expect(h.db.select().from(accounts).all().find((a) => a.name === 'Acme')!.status).toBe('lost');
+    expect(h.db.select().from(accountLosses).all()).toMatchObject([{ reason: 'competitor', competitor: 'SF Express', revenue: 2_000_000, lesson: 'Six months of unanswered damage claims' }]);
+    expect(h.db.select().from(tasks).all().map((t) => [t.kind, t.itemKey, t.dueOn])).toEqual(
+      ['final-attempt', 'feedback', 'settle', 'claims', 'tell-customers', 'lesson'].map((k) => ['last-conversation', k, '2026-12-07']),
+    );
+  });
+
+  it('refuses without a reason or a lesson, a second time, or from someone who may not', async () => {
+    for (const [cmd, user, says] of [
+      ['/lost Acme Price', 'zhang', 'Missing reason:'],
+      ['/lost Acme reason:price', 'zhang', 'Missing the lesson'],
+      ['/lost Acme reason:weather They left', 'zhang', 'doesn\'t work for reason:'],
+      ['/lost Acme reason:price They left', 'wang', 'Only its owner zhang or an admin'],
+    ] as const) {
+      const before = h.snapshot();
+      const out = await h.run(cmd, user);
+      expect(out.ok, cmd).toBe(false);
+      expect(out.text).toContain(says);
+      expect(h.snapshot()).toBe(before);
+    }
+    await h.run('/lost Acme reason:price They left', 'zhang');
+    expect((await h.run('/lost Acme reason:price Again', 'zhang')).text).toContain('already recorded as lost');
+  });
+
+  it('churn by count and by revenue, with the reasons, against 5-10% a year; a won-back account no longer counts', async () => {
+    await h.run('/lost Acme reason:competitor Claims unanswered', 'zhang');
+    h.now = new Date(h.now.getTime() + DAY);
+    await h.run('/流失 Gamma 原因:自然流失 客户被并购', 'wang');
+    const out = await h.run('/churn', 'admin');
+    expect(out.text.split('\n')).toEqual([
+      '• Churn, last 12 months',
+      'By count: 2 of 4 accounts lost (50%).',
+      'By revenue: 2.5M of 4M a year (63%).',
+      'Why',
+      '  • competitor: 1',
+      '  • natural attrition: 1',
+      'Good teams lose 5-10% of their accounts a year.',
+    ]);
+    expect((await h.run('/lost won-back Gamma', 'wang')).text).toBe('✔ Gamma is won back and active again. Welcome back!');
+    expect((await h.run('/churn year', 'admin')).text).toContain('By count: 1 of 4 accounts lost (25%).');
+    expect((await h.run('/churn quarter', 'admin')).text).toContain('about 1-2.5% a quarter');
+  });
+});
