@@ -5,6 +5,7 @@ import { complaint } from './complaint.js';
 import { contact } from './contact.js';
 import { coverageCommand } from './coverage.js';
 import { churnCommand, lostCommand } from './lost.js';
+import { handoverCommand, leaveCommand } from './handover.js';
 import { digestCommand } from './digest.js';
 import { pairCommand, unpairCommand } from './pair.js';
 import { review } from './review.js';
@@ -15,4 +16,4 @@ import { signal } from './signal.js';
 import { steward } from './steward.js';
 import { touch } from './touch.js';
 
-export const commands: readonly CommandSpec[] = [touch, complaint, resolveCommand, promise, signal, account, contact, coverageCommand, lostCommand, churnCommand, digestCommand, pairCommand, unpairCommand, review, snoozeCommand, steward];
+export const commands: readonly CommandSpec[] = [touch, complaint, resolveCommand, promise, signal, account, contact, coverageCommand, lostCommand, churnCommand, handoverCommand, leaveCommand, digestCommand, pairCommand, unpairCommand, review, snoozeCommand, steward];
