@@ -75,6 +75,9 @@ async function sixWeeks() {
 
 const LI = [
   "• Weekly digest for li's team (3 people)",
+  // The digest leads with the accounts whose health band got worse in four weeks.
+  'Health got worse (1)',
+  '  • Acme: healthy → at risk (48) · 1 open complaint(s) (C-1), 1 past deadline, oldest 3 days (−24)',
   'Touchpoints: 3 in the last 7 days (1 the 7 days before).',
   'Overdue for a revisit (2)',
   '  • Beta · key · wang · 11 days overdue',
@@ -93,6 +96,8 @@ const LI = [
 
 const ZHANG = [
   '• Weekly digest for zhang',
+  'Health got worse (1)',
+  '  • Acme: healthy → at risk (48) · 1 open complaint(s) (C-1), 1 past deadline, oldest 3 days (−24)',
   'Touchpoints: 2 in the last 7 days (1 the 7 days before).',
   'Overdue for a revisit (1)',
   '  • Acme · strategic · zhang · 6 days overdue',
@@ -119,6 +124,8 @@ describe('what the digest says', () => {
     expect((await ok('/digest', 'sun')).text).toBe(
       [
         '• Weekly digest for sun',
+        'Health got worse (1)',
+        '  • Omega: healthy → watch (70) · revisit 27 days overdue (every 14 days) (−20)',
         'Touchpoints: 1 in the last 7 days (0 the 7 days before).',
         'Overdue for a revisit (1)',
         '  • Omega · strategic · sun · 27 days overdue',
@@ -150,7 +157,7 @@ describe('what the digest says', () => {
   });
 
   it('the touchpoint count compares the last 7 days with the 7 before', async () => {
-    expect(digestText('li', plus(D, 7 * DAY)).split('\n')[1]).toBe('Touchpoints: 0 in the last 7 days (3 the 7 days before).');
+    expect(digestText('li', plus(D, 7 * DAY)).split('\n').find((l) => l.startsWith('Touchpoints:'))).toBe('Touchpoints: 0 in the last 7 days (3 the 7 days before).');
   });
 });
 

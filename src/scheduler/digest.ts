@@ -7,6 +7,7 @@ import { dayIn } from '../domain/dates.js';
 import { daysUntil, fmtAge, fmtDay, ref } from '../domain/format.js';
 import type { Member, Tenant } from '../domain/types.js';
 import { viewFor } from '../domain/view.js';
+import { healthOf, reasonText } from '../domain/health.js';
 import { list, reply, text, type Reply, type Rich } from '../engine/reply.js';
 import { isoWeek, nextWorkingInstant } from './hours.js';
 import { recordNudge } from './outbox.js';
@@ -104,6 +105,13 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
         .all()
     : [];
 
+  // The digest leads with the accounts whose health band got worse in four weeks.
+  const order = { healthy: 0, watch: 1, 'at-risk': 2 } as const;
+  const scores = healthOf(tx, tenant, accountIds, now);
+  const worse = book
+    .map(({ a }) => ({ a, h: scores.get(a.id)! }))
+    .filter(({ h }) => order[h.now.band] > order[h.before.band])
+    .sort((x, y) => x.h.now.score - y.h.now.score);
   const o = cap(overdue);
   const c = cap(open);
   const p = cap(late);
@@ -112,6 +120,10 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
   const out = reply(
     'info',
     isTeam ? t.digest.teamTitle(member.name, team.length) : t.digest.ownTitle(member.name),
+    list(
+      cap(worse).items.map(({ a, h }) => t.health.worsenedLine(a.name, t.health.bands[h.before.band], t.health.bands[h.now.band], h.now.score, h.now.reasons[0] ? reasonText(v, h.now.reasons[0]) : '')),
+      { heading: t.health.worsenedHeading(worse.length), empty: t.common.none, more: cap(worse).more },
+    ),
     text(t.digest.touches(thisWeek, lastWeek)),
     list(o.items.map((x) => t.digest.overdueLine(x.a.name, t.enums.tier[x.a.tier], x.owner, x.days)), { heading: t.digest.overdueHeading(overdue.length), empty: t.digest.allCurrent, more: o.more }),
     list(
