@@ -188,3 +188,20 @@ describe('/leave', () => {
     expect(member(h, 'zhang').active).toBe(false);
   });
 });
+
+describe('after /leave', () => {
+  it("handing over a departed rep's accounts leaves them departed", async () => {
+    const h = harness();
+    try {
+      await h.run('/steward team @zhang manager:@li', 'admin');
+      await h.run('/account add Acme tier:key owner:@zhang', 'admin');
+      expect((await h.run('/leave @zhang', 'admin')).ok).toBe(true);
+      expect((await h.run('/handover @zhang @wang', 'admin')).ok).toBe(true);
+      const zhang = h.db.$client.prepare("select active, left_at from members where name = 'zhang'").get() as { active: number; left_at: number | null };
+      expect(zhang.active).toBe(0);
+      expect(zhang.left_at).not.toBeNull();
+    } finally {
+      h.close();
+    }
+  });
+});

@@ -174,7 +174,7 @@ export class Engine {
     // Someone is created on first mention only when the command uses them, not for an @ inside a note.
     const mentioned = (raw: string): Member | undefined => {
       const ref = refs.get(raw);
-      return ref && ensureMember(ctx.db, ctx.tenant, ref, 'rep');
+      return ref && ensureMember(ctx.db, ctx.tenant, ref, 'rep', undefined, false);
     };
     const input = bind(ctx, form, rest, mentioned, source);
     const out = form.run(ctx, input);
@@ -245,7 +245,7 @@ function ensureTenant(tx: Tx, incoming: Incoming, defaults: EngineOptions['defau
 }
 
 /** Finds or creates a member; the first member of a tenant becomes its admin. */
-export function ensureMember(tx: Tx, tenant: Tenant, ref: UserRef, role: Role, assumeRole?: Role): Member {
+export function ensureMember(tx: Tx, tenant: Tenant, ref: UserRef, role: Role, assumeRole?: Role, speaking = true): Member {
   const found = tx
     .select()
     .from(members)
@@ -255,7 +255,8 @@ export function ensureMember(tx: Tx, tenant: Tenant, ref: UserRef, role: Role, a
     const patch: Partial<Member> = {};
     if (ref.name && ref.name !== found.name) patch.name = ref.name;
     if (assumeRole && assumeRole !== found.role) patch.role = assumeRole;
-    if (!found.active) Object.assign(patch, { active: true, leftAt: null });
+    // Someone who left and speaks again is back; being mentioned (`/handover @left @new`) brings nobody back.
+    if (!found.active && speaking) Object.assign(patch, { active: true, leftAt: null });
     if (Object.keys(patch).length === 0) return found;
     return tx.update(members).set(patch).where(eq(members.id, found.id)).returning().get();
   }
