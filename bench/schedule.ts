@@ -19,6 +19,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
 import { members, tenants } from '../db/schema.js';
 import { plain } from '../src/engine/reply.js';
+import { healthOf } from '../src/domain/health.js';
 import { digestFor } from '../src/scheduler/digest.js';
 import { sweepTenant, type SweepResult } from '../src/scheduler/sweep.js';
 import { ascending, DAY, fmt, int, median, NOW, percentile, rng, table, tierOf, TIMEZONE, withTempDb } from './lib.js';
@@ -174,6 +175,13 @@ async function main(): Promise<void> {
     const mgr = digestRuns(manager);
     const own = digestRuns(rep);
 
+    // (3) Account health for every account: now and four weeks ago, with reasons, beside the same plain scan.
+    t0 = performance.now();
+    const scores = db.transaction((tx) => healthOf(tx, tenant, 'all', NOW));
+    const healthMs = performance.now() - t0;
+    const bands = { healthy: 0, watch: 0, 'at-risk': 0 };
+    for (const h of scores.values()) bands[h.now.band]++;
+
     const nudgesPerSec = (result.ids.length / sweepMs) * 1000;
     console.log(`\n(1) sweep over ${fmt(ACCOUNTS)} due accounts, fixed clock, one SQLite file in WAL mode (synchronous=NORMAL)\n`);
     console.log(
@@ -198,6 +206,15 @@ async function main(): Promise<void> {
       ]),
     );
     console.log(`\n  "${mgr.title}"`);
+    console.log(`\n(3) account health, now and four weeks ago, with reasons\n`);
+    console.log(
+      table([
+        ['path', 'accounts', 'ms', 'ratio'],
+        [`plain SQL scan (as in 1)`, fmt(scanned), fmt(scanMs, 1), '1.00'],
+        ['healthOf, every account', fmt(scores.size), fmt(healthMs, 1), fmt(healthMs / scanMs, 2)],
+      ]),
+    );
+    console.log(`\nbands: healthy ${fmt(bands.healthy)}, watch ${fmt(bands.watch)}, at risk ${fmt(bands['at-risk'])}`);
     console.log(`\ndatabase file after the run: ${fmt(statSync(file).size / 1_048_576, 1)} MiB; nudges table ${fmt((db.$client.prepare('select count(*) as n from nudges').get() as { n: number }).n)} rows\n`);
     console.log(
       JSON.stringify({
@@ -220,6 +237,7 @@ async function main(): Promise<void> {
           manager: { teamAccounts, runs: DIGEST_RUNS, p50: +median(mgr.times).toFixed(3), p95: +pct(mgr.times, 95).toFixed(3), max: +Math.max(...mgr.times).toFixed(3) },
           rep: { accounts: PER_REP, runs: DIGEST_RUNS, p50: +median(own.times).toFixed(3), p95: +pct(own.times, 95).toFixed(3), max: +Math.max(...own.times).toFixed(3) },
         },
+        health: { accounts: scores.size, ms: +healthMs.toFixed(2), toScanRatio: +(healthMs / scanMs).toFixed(3), bands },
         node: process.version,
       }),
     );

@@ -1011,3 +1011,22 @@ describe('long lists', () => {
     expect(lines.some((l) => l.includes('…+'))).toBe(false);
   });
 });
+
+describe('the first admin', () => {
+  it('is the first person to speak, even when an import created people before', async () => {
+    const h = harness();
+    try {
+      // What an import leaves behind: a workspace and reps, nobody has spoken yet.
+      h.db.$client.exec(`insert into tenants (platform, workspace_id, locale, timezone) values ('shell', 'local', 'en', 'UTC');
+        insert into members (tenant_id, platform_user_id, name, role) values (1, 'zhang', 'zhang', 'rep'), (1, 'wang', 'wang', 'rep');`);
+      expect((await h.run('/steward role @wang manager', 'zhang')).ok).toBe(true);
+      expect((await h.run('/steward role @wang admin', 'li')).text).toContain('Only an admin can change roles');
+      expect(h.db.$client.prepare('select name, role from members order by id').all()).toEqual([
+        { name: 'zhang', role: 'admin' },
+        { name: 'wang', role: 'manager' },
+      ]); // li's refused command wrote nothing, li included
+    } finally {
+      h.close();
+    }
+  });
+});

@@ -244,30 +244,35 @@ function ensureTenant(tx: Tx, incoming: Incoming, defaults: EngineOptions['defau
     .get();
 }
 
-/** Finds or creates a member; the first member of a tenant becomes its admin. */
+/**
+ * Finds or creates a member. The first person to speak in a workspace that has
+ * never had an admin becomes its admin (people an import or a mention created
+ * before anyone spoke do not count).
+ */
 export function ensureMember(tx: Tx, tenant: Tenant, ref: UserRef, role: Role, assumeRole?: Role, speaking = true): Member {
   const found = tx
     .select()
     .from(members)
     .where(and(eq(members.tenantId, tenant.id), eq(members.platformUserId, ref.platformUserId)))
     .get();
+  const firstAdmin = () => speaking && !assumeRole && tx.select({ n: count() }).from(members).where(and(eq(members.tenantId, tenant.id), eq(members.role, 'admin'))).get()!.n === 0;
   if (found) {
     const patch: Partial<Member> = {};
     if (ref.name && ref.name !== found.name) patch.name = ref.name;
     if (assumeRole && assumeRole !== found.role) patch.role = assumeRole;
+    else if (found.role !== 'admin' && firstAdmin()) patch.role = 'admin';
     // Someone who left and speaks again is back; being mentioned (`/handover @left @new`) brings nobody back.
     if (!found.active && speaking) Object.assign(patch, { active: true, leftAt: null });
     if (Object.keys(patch).length === 0) return found;
     return tx.update(members).set(patch).where(eq(members.id, found.id)).returning().get();
   }
-  const existing = tx.select({ n: count() }).from(members).where(eq(members.tenantId, tenant.id)).get()!.n;
   return tx
     .insert(members)
     .values({
       tenantId: tenant.id,
       platformUserId: ref.platformUserId,
       name: ref.name,
-      role: assumeRole ?? (existing === 0 ? 'admin' : role),
+      role: assumeRole ?? (firstAdmin() ? 'admin' : role),
       timezone: ref.timezone,
       locale: ref.locale,
       function: (assumeRole ?? role) === 'exec' ? 'executive' : 'sales',
