@@ -94,6 +94,18 @@ const COMMANDS: [prefix: string, valid: string[]][] = [
   ['/steward settings', ['', 'deadline-high:12h', 'escalation-channel:#esc']],
   ['/steward touch', ['Beta call hi']],
   ['/助手', ['帮助']],
+  ['/steward run', ['sweep', 'digest', 'sweep at:"2026-11-30 09:00"']],
+  ['/digest', ['', '@bob']],
+  ['/pair', ['Beta @bob', 'list', 'Beta @bob confirm']],
+  ['/unpair', ['Beta', 'Beta @bob']],
+  ['/review', ['Beta', 'Beta prepared ready', 'list']],
+  ['/snooze', ['Beta 3d', 'Beta not-needed paused']],
+  ['/coverage', ['Beta', '华东']],
+  ['/risk', ['', 'mine']],
+  ['/lost', ['Beta reason:competitor lesson', 'won-back Beta']],
+  ['/churn', ['', 'quarter', 'year']],
+  ['/handover', ['@bob @carol', '@bob @carol Beta']],
+  ['/leave', ['@carol']],
   ['', ['/touch Beta call hi', '/steward help']],
 ];
 
