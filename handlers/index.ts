@@ -4,6 +4,7 @@ import { account } from './account.js';
 import { complaint } from './complaint.js';
 import { contact } from './contact.js';
 import { coverageCommand } from './coverage.js';
+import { checklistCommand } from './checklist.js';
 import { riskCommand } from './risk.js';
 import { churnCommand, lostCommand } from './lost.js';
 import { handoverCommand, leaveCommand } from './handover.js';
@@ -17,4 +18,4 @@ import { signal } from './signal.js';
 import { steward } from './steward.js';
 import { touch } from './touch.js';
 
-export const commands: readonly CommandSpec[] = [touch, complaint, resolveCommand, promise, signal, account, riskCommand, contact, coverageCommand, lostCommand, churnCommand, handoverCommand, leaveCommand, digestCommand, pairCommand, unpairCommand, review, snoozeCommand, steward];
+export const commands: readonly CommandSpec[] = [touch, complaint, resolveCommand, promise, signal, account, riskCommand, contact, coverageCommand, lostCommand, churnCommand, handoverCommand, leaveCommand, checklistCommand, digestCommand, pairCommand, unpairCommand, review, snoozeCommand, steward];

@@ -9,9 +9,8 @@ import { UserError } from '../src/engine/errors.js';
 import { list, reply, text, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg } from './options.js';
+import { LAST_CONVERSATION } from '../src/domain/tasks.js';
 
-/** The six things to do when a customer has decided to leave (DOMAIN.md). */
-export const LAST_CONVERSATION = ['final-attempt', 'feedback', 'settle', 'claims', 'tell-customers', 'lesson'] as const;
 const CHECKLIST_DAYS = 14;
 
 function lost(ctx: Ctx, input: Input): Reply {

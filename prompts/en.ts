@@ -64,6 +64,7 @@ export const en = {
     pair: 'Pair an executive with a strategic account, and list the pairings',
     coverage: "Who of ours has met whom of theirs, level by level, and the gaps",
     risk: 'The at-risk accounts in your book or your team, worst first, and why',
+    checklist: 'Your open checklist items (handover meetings, last conversations), and ticking them off',
     lost: 'Record a lost account, why and the lesson; or a win-back',
     churn: 'Churn by count and by revenue, and why, against what good teams reach',
     handover: "Hand a rep's accounts, with their open complaints, promises, pairings and review items, over to someone else",
@@ -518,6 +519,17 @@ export const en = {
     runCommand: (command: string) => `Hand them over with ${command}`,
     askedManager: (name: string) => `Asked their manager ${name} to hand them over.`,
     handThemYourself: 'They have no other manager to ask: hand them over yourself.',
+  },
+  checklist: {
+    title: (n: number) => `Open checklist items: ${n}`,
+    none: 'Nothing open on your checklist.',
+    meet: (contact: string) => `Meet ${contact}`,
+    due: (day: string, overdue: boolean) => `by ${day}${overdue ? ' (OVERDUE)' : ''}`,
+    unknown: (id: string) => `There is no open checklist item ${id}. See yours with /checklist`,
+    what: (id: string) => `tick off ${id}`,
+    ticked: (id: string, left: number) => `${id} done. ${left ? `${left} still open.` : 'Your checklist is clear.'}`,
+    nudgeTitle: (n: number) => `Your checklist: ${n} open item(s) due within a week or overdue`,
+    nudgeHint: 'Tick each off with /checklist done T-<n> when it is done.',
   },
 };
 

@@ -106,6 +106,7 @@ const COMMANDS: [prefix: string, valid: string[]][] = [
   ['/churn', ['', 'quarter', 'year']],
   ['/handover', ['@bob @carol', '@bob @carol Beta']],
   ['/leave', ['@carol']],
+  ['/checklist', ['', 'Beta', 'mine', 'done T-1', 'done T-1 met them']],
   ['', ['/touch Beta call hi', '/steward help']],
 ];
 

@@ -238,7 +238,7 @@ describe('/steward settings for the review season', () => {
     expect((await refused('/steward settings review-start:10-01 review-deadline:09-01')).text).toBe('✘ The review season must start (10-01) before its deadline (09-01).');
     expect((await refused('/steward settings review-start:9/1')).text.split('\n')[0]).toBe('✘ "9/1" doesn\'t work for review-start: — expected MM-DD.');
 
-    expect((await ok('/steward run sweep')).text.split('\n')[1]).toBe('revisit: 0 · pairing: 0 · promise: 0 · review: 1 · escalation: 0');
+    expect((await ok('/steward run sweep')).text.split('\n')[1]).toBe('revisit: 0 · pairing: 0 · promise: 0 · review: 1 · escalation: 0 · checklist: 0');
     expect((await ok('/review Acme', 'zhang')).text.split('\n')[0]).toBe('! Supplier review R-1 · Acme · before Wed 30 Sept 2026');
   });
 });
@@ -256,7 +256,7 @@ describe('/steward run sweep|digest', () => {
     await setup();
     h.now = cst('2026-01-20T11:00');
     expect((await ok('/steward run sweep')).text).toBe(
-      ['✔ Sweep as of Tue 20 Jan 2026 11:00: 1 new nudge decided.', 'revisit: 1 · pairing: 0 · promise: 0 · review: 0 · escalation: 0'].join('\n'),
+      ['✔ Sweep as of Tue 20 Jan 2026 11:00: 1 new nudge decided.', 'revisit: 1 · pairing: 0 · promise: 0 · review: 0 · escalation: 0 · checklist: 0'].join('\n'),
     );
     expect(allNudges().map((n) => [n.kind, n.recipientId, n.notBefore?.toISOString()])).toEqual([['revisit', memberId('zhang'), h.now.toISOString()]]);
     expect((await ok('/steward run sweep')).text.split('\n')[0]).toBe('✔ Sweep as of Tue 20 Jan 2026 11:00: 0 new nudges decided.');
@@ -276,7 +276,7 @@ describe('/steward run sweep|digest', () => {
     await setup();
     h.now = cst('2026-01-26T10:00');
     const out = await ok('/steward run sweep at:"2026-01-20 11:00"');
-    expect(out.text).toBe(['✔ Sweep as of Tue 20 Jan 2026 11:00: 1 new nudge decided.', 'revisit: 1 · pairing: 0 · promise: 0 · review: 0 · escalation: 0'].join('\n'));
+    expect(out.text).toBe(['✔ Sweep as of Tue 20 Jan 2026 11:00: 1 new nudge decided.', 'revisit: 1 · pairing: 0 · promise: 0 · review: 0 · escalation: 0 · checklist: 0'].join('\n'));
     expect(allNudges().map((n) => [n.dedupeKey.split(':').slice(2).join(':'), n.notBefore?.toISOString()])).toEqual([['2026-01-19:1', h.now.toISOString()]]);
     // Today's run decides nothing twice; the reminder comes a week after the first nudge.
     expect((await ok('/steward run sweep')).text.split('\n')[0]).toBe('✔ Sweep as of Mon 26 Jan 2026 10:00: 0 new nudges decided.');
@@ -297,7 +297,7 @@ describe('/steward run sweep|digest', () => {
     await ok('/complaint Acme severity:high Crushed pallets', 'zhang');
     h.now = cst('2026-01-08T10:30');
     expect((await ok('/steward run sweep')).text).toBe(
-      ['✔ Sweep as of Thu 8 Jan 2026 10:30: 3 new nudges decided.', 'revisit: 0 · pairing: 0 · promise: 0 · review: 0 · escalation: 3'].join('\n'),
+      ['✔ Sweep as of Thu 8 Jan 2026 10:30: 3 new nudges decided.', 'revisit: 0 · pairing: 0 · promise: 0 · review: 0 · escalation: 3 · checklist: 0'].join('\n'),
     );
   });
 

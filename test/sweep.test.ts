@@ -64,7 +64,7 @@ describe('revisit nudges', () => {
     const due = plus(T0, days * DAY);
     expect(said(sweep(plus(due, -MINUTE)))).toEqual([]);
     const r = sweep(due);
-    expect(r.counts).toEqual({ revisit: 1, pairing: 0, promise: 0, review: 0, escalation: 0 });
+    expect(r.counts).toEqual({ revisit: 1, pairing: 0, promise: 0, review: 0, escalation: 0, checklist: 0 });
     expect(said(r)).toEqual([`zhang: ! Acme (${tier}) is due for a revisit`]);
     expect(text(row(r.ids[0]!))).toContain(`${tier} accounts are visited every ${days} days.`);
   });
@@ -232,7 +232,7 @@ describe('revisit nudges', () => {
     const due = await visitedAcme();
     expect(sweep(due).counts.revisit).toBe(1);
     const again = sweep(due);
-    expect(again).toEqual({ counts: { revisit: 0, pairing: 0, promise: 0, review: 0, escalation: 0 }, ids: [] });
+    expect(again).toEqual({ counts: { revisit: 0, pairing: 0, promise: 0, review: 0, escalation: 0, checklist: 0 }, ids: [] });
     // The steps come one sweep at a time, a week apart, each decided once.
     expect(said(sweep(plus(due, 7 * DAY)))).toEqual(['zhang: ! Reminder: Acme is 7 days overdue for a revisit']);
     expect(sweep(plus(due, 7 * DAY)).ids).toEqual([]);

@@ -32,7 +32,7 @@ export interface ArgSpec extends Named {
   values?: readonly string[];
   valueAliases?: Readonly<Record<string, string>>;
   /** For refs: the letter before the number (`C` in C-12). */
-  prefix?: 'C' | 'P' | 'R';
+  prefix?: 'C' | 'P' | 'R' | 'T';
   optional?: boolean;
 }
 

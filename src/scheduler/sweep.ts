@@ -11,6 +11,7 @@ import { nextNumber } from '../domain/numbers.js';
 import { cadenceFor, effectiveSettings } from '../domain/settings.js';
 import type { Account, Complaint, Member, Tenant } from '../domain/types.js';
 import { viewFor, type View } from '../domain/view.js';
+import { openTasks, taskLine, type OpenTask } from '../domain/tasks.js';
 import { fields, list, reply, text, type Reply, type Rich } from '../engine/reply.js';
 import { isoWeek, nextWorkingInstant } from './hours.js';
 import { recordNudge } from './outbox.js';
@@ -22,7 +23,7 @@ export const REVISIT_MANAGER_DAYS = 14;
 export const REVIEW_CHECKLIST = ['complaints', 'promises', 'wallet', 'risks', 'competitors'] as const;
 const REVISIT_KINDS = ['visit', 'meeting', 'review'] as const;
 
-export type SweepCounts = Record<'revisit' | 'pairing' | 'promise' | 'review' | 'escalation', number>;
+export type SweepCounts = Record<'revisit' | 'pairing' | 'promise' | 'review' | 'escalation' | 'checklist', number>;
 export interface SweepResult {
   counts: SweepCounts;
   /** The nudges this sweep decided. */
@@ -42,7 +43,7 @@ interface Sweeper {
 /** Runs every decision for one tenant; call inside one transaction. */
 export function sweepTenant(tx: Tx, tenant: Tenant, now: Date, only?: { complaintId: number }): SweepResult {
   const all = tx.select().from(members).where(eq(members.tenantId, tenant.id)).all();
-  const s: Sweeper = { tx, tenant, now, members: new Map(all.map((m) => [m.id, m])), counts: { revisit: 0, pairing: 0, promise: 0, review: 0, escalation: 0 }, ids: [], workingFrom: new Map() };
+  const s: Sweeper = { tx, tenant, now, members: new Map(all.map((m) => [m.id, m])), counts: { revisit: 0, pairing: 0, promise: 0, review: 0, escalation: 0, checklist: 0 }, ids: [], workingFrom: new Map() };
   if (only) {
     escalations(s, only.complaintId);
     return { counts: s.counts, ids: s.ids };
@@ -51,6 +52,7 @@ export function sweepTenant(tx: Tx, tenant: Tenant, now: Date, only?: { complain
   leadership(s);
   promiseReminders(s);
   reviews(s);
+  checklists(s);
   escalations(s);
   return { counts: s.counts, ids: s.ids };
 }
@@ -303,6 +305,23 @@ export function reviewCard(v: View, r: typeof reviewItems.$inferSelect, a: Accou
     { label: v.t.buttons.reviewHeld, command: `/review "${a.name}" held`, style: 'primary' },
   ];
   return out;
+}
+
+/** Once a week, each owner hears of their checklist items due within a week or overdue. */
+function checklists(s: Sweeper): void {
+  const byOwner = new Map<number, OpenTask[]>();
+  for (const task of openTasks(s.tx, s.tenant.id)) {
+    if (task.ownerId !== null) byOwner.set(task.ownerId, [...(byOwner.get(task.ownerId) ?? []), task]);
+  }
+  for (const [ownerId, items] of byOwner) {
+    const owner = s.members.get(ownerId);
+    if (!owner?.active) continue;
+    const v = viewOf(s, owner);
+    const soon = items.filter((x) => x.dueOn === null || daysUntil(v, x.dueOn) <= 7);
+    if (soon.length === 0) continue;
+    const payload = reply('warning', v.t.checklist.nudgeTitle(soon.length), list(soon.map((x) => taskLine(v, x))), text(v.t.checklist.nudgeHint));
+    nudge(s, 'checklist', `checklist:${ownerId}:${isoWeek(s.now, v.zone)}`, { type: 'member', id: ownerId }, { member: owner }, payload);
+  }
 }
 
 /** How far up the ladder a complaint should be by `now`: 1 owner, 2 manager, 3 executive. */
