@@ -206,7 +206,7 @@ function handover(ctx: Ctx, input: Input): Reply {
 }
 
 function leave(ctx: Ctx, input: Input): Reply {
-  const { t, db } = ctx;
+  const { t } = ctx;
   const rep = input.member('member')!;
   const manager = memberById(ctx, rep.managerId);
   if (ctx.actor.role !== 'admin' && (!manager || manager.id !== ctx.actor.id)) {
@@ -214,7 +214,16 @@ function leave(ctx: Ctx, input: Input): Reply {
   }
   if (rep.id === ctx.actor.id) throw new UserError(t.handover.selfLeave, [], false);
   if (!rep.active) throw new UserError(t.handover.alreadyLeft(rep.name), [], false);
+  return recordLeave(ctx, rep, manager, ctx.actor.name);
+}
 
+/**
+ * A member has left: deactivate them, flag their accounts "owner gone", and ask
+ * their manager (or, without one, an admin) to hand the accounts over. `by` names
+ * who reported it: a person, or the platform that reported the user deactivated.
+ */
+export function recordLeave(ctx: Ctx, rep: Member, manager: Member | undefined, by: string): Reply {
+  const { t, db } = ctx;
   db.update(members).set({ active: false, leftAt: ctx.now }).where(eq(members.id, rep.id)).run();
   const book = db
     .select()
@@ -230,10 +239,12 @@ function leave(ctx: Ctx, input: Input): Reply {
     list(book.map((a) => a.name), { heading: view.t.handover.accountsHeading, empty: view.t.common.none }),
     text(view.t.handover.runCommand(command)),
   ];
-  const askManager = manager && manager.active && manager.id !== ctx.actor.id ? manager : undefined;
+  const admin = () => db.select().from(members).where(and(eq(members.tenantId, ctx.tenant.id), eq(members.role, 'admin'), eq(members.active, true))).get();
+  const lead = manager?.active ? manager : ctx.actor.id === rep.id ? admin() : undefined;
+  const askManager = lead && lead.id !== ctx.actor.id ? lead : undefined;
   if (askManager) {
     const view = viewFor(ctx.tenant, askManager, ctx.now);
-    ctx.notices.push({ to: { member: askManager }, reply: reply('warning', view.t.handover.leftAsk(rep.name, book.length, ctx.actor.name), ...ask(view)) });
+    ctx.notices.push({ to: { member: askManager }, reply: reply('warning', view.t.handover.leftAsk(rep.name, book.length, by), ...ask(view)) });
   }
   const out = reply('success', t.handover.left(rep.name, book.length), ...ask(ctx));
   out.sections.push(text(askManager ? t.handover.askedManager(askManager.name) : t.handover.handThemYourself));

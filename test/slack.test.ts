@@ -11,7 +11,7 @@ import { DateTime } from 'luxon';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDb, openDb, type Db } from '../db/index.js';
-import { complaints, members, nudges, tenants, touchpoints } from '../db/schema.js';
+import { accounts, complaints, members, nudges, tenants, touchpoints } from '../db/schema.js';
 import { commands } from '../handlers/index.js';
 import { createSlackApp, type SlackApp } from '../src/chat/slack/app.js';
 import { DeliveryError } from '../src/chat/port.js';
@@ -24,6 +24,7 @@ import {
   appMention,
   blockActions,
   blockSuggestion,
+  eventCallback,
   FakeSlack,
   homeBlockActions,
   imMessage,
@@ -706,6 +707,21 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(publish).not.toBe('failed');
       expect(shown((publish as RecordedCall).body.view.blocks)).toContain('not installed');
     });
+  });
+
+  it('Slack reporting a user deactivated: they leave, their accounts are flagged owner-gone, an admin is asked to hand them over', async () => {
+    const before = fake.calls.length;
+    const res = await send(eventCallback({ type: 'user_change', user: { id: 'U3', name: 'carol', deleted: true } }));
+    expect(res.status).toBe(200);
+    const dm = await fake.until(() => since(before, 'chat.postMessage').find((c) => c.body.channel === 'U1' && JSON.stringify(c.body).includes('left')), 'the DM to the admin');
+    expect(JSON.stringify(dm.body)).toContain('Zeta Corp');
+    expect(member('U3')).toMatchObject({ active: false });
+    expect(db.select().from(accounts).where(eq(accounts.name, 'Zeta Corp')).get()!.ownerGoneAt).not.toBeNull();
+    // Redelivered: processed once.
+    const again = fake.calls.length;
+    await send(eventCallback({ type: 'user_change', user: { id: 'U3', name: 'carol', deleted: true } }, { eventId: 'Ev-user-change-repeat' }));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(since(again, 'chat.postMessage')).toHaveLength(0);
   });
 
   it('stop() closes the HTTP server', async () => {

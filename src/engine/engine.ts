@@ -129,6 +129,27 @@ export class Engine {
   }
 
   /**
+   * Something the platform reports about a person (deactivated, say), handled by
+   * `fn` in one transaction with that person as the subject; they do not speak,
+   * so nothing about them is revived. Returns the notices to deliver, or none
+   * when Steward has never seen the workspace or the person.
+   */
+  async aboutMember(platform: Platform, workspaceId: string, platformUserId: string, fn: (ctx: Ctx, member: Member) => void): Promise<Notice[]> {
+    return this.opts.db.transaction(
+      (tx) => {
+        const tenant = tx.select().from(tenants).where(and(eq(tenants.platform, platform), eq(tenants.workspaceId, workspaceId))).get();
+        const member = tenant && tx.select().from(members).where(and(eq(members.tenantId, tenant.id), eq(members.platformUserId, platformUserId))).get();
+        if (!tenant || !member) return [];
+        const ctx = this.context(tx, { platform, workspaceId, user: { platformUserId, name: member.name }, text: '' }, false);
+        fn(ctx, member);
+        this.recordNotices(ctx);
+        return ctx.notices;
+      },
+      { behavior: 'immediate' },
+    );
+  }
+
+  /**
    * Records an inbound event id; false when it was already seen (a platform
    * retry or redelivery), so each event is processed once, across restarts.
    */
@@ -178,7 +199,12 @@ export class Engine {
     };
     const input = bind(ctx, form, rest, mentioned, source);
     const out = form.run(ctx, input);
-    // What a command tells other people goes through the outbox, in the same transaction.
+    this.recordNotices(ctx);
+    return { ok: out.tone !== 'error', reply: out, notices: ctx.notices, locale: ctx.locale };
+  }
+
+  /** What a command tells other people goes through the outbox, in the same transaction. */
+  private recordNotices(ctx: Ctx): void {
     for (const n of ctx.notices) {
       recordNudge(ctx.db, {
         tenantId: ctx.tenant.id,
@@ -194,13 +220,12 @@ export class Engine {
         createdAt: ctx.now,
       });
     }
-    return { ok: out.tone !== 'error', reply: out, notices: ctx.notices, locale: ctx.locale };
   }
 
-  private context(tx: Tx, incoming: Incoming): Ctx {
+  private context(tx: Tx, incoming: Incoming, speaking = true): Ctx {
     const now = this.clock();
     const tenant = ensureTenant(tx, incoming, this.opts.defaults);
-    const actor = ensureMember(tx, tenant, incoming.user, 'rep', incoming.assumeRole);
+    const actor = ensureMember(tx, tenant, incoming.user, 'rep', incoming.assumeRole, speaking);
     const locale = actor.locale ?? tenant.locale;
     return {
       db: tx,

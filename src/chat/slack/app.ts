@@ -6,6 +6,8 @@ import { App, HTTPReceiver, LogLevel, type BlockAction, type ButtonAction } from
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { homeReply } from '../../../handlers/home.js';
+import { recordLeave } from '../../../handlers/handover.js';
+import { memberById } from '../../domain/permissions.js';
 import { accountChoices } from '../../../handlers/typeahead.js';
 import { catalog } from '../../../prompts/index.js';
 import type { Config } from '../../config.js';
@@ -200,6 +202,16 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   app.message(async ({ message, body }) => {
     if (message.channel_type !== 'im' || message.subtype !== undefined || !('user' in message) || !message.text) return;
     await conversational(body.team_id, message.user, message.text, message.channel, message.ts, body.event_id);
+  });
+
+  // Slack reporting someone deactivated is their leaving: accounts flagged, their manager asked to hand them over.
+  app.event('user_change', async ({ event, body }) => {
+    const user = event.user as { id: string; deleted?: boolean };
+    if (!user.deleted || !installed(body.team_id) || (body.event_id && !engine.firstSight('slack', body.event_id))) return;
+    const notices = await engine.aboutMember('slack', body.team_id, user.id, (ctx, member) => {
+      if (member.active) recordLeave(ctx, member, memberById(ctx, member.managerId), 'Slack');
+    });
+    if (notices.length) await opts.afterCommand().catch((err: unknown) => logger.error({ err }, 'delivery after a departure failed'));
   });
 
   app.event('app_home_opened', async ({ event, body }) => {
