@@ -2,7 +2,8 @@ import { countWhere, firstPage, LIST_LIMIT } from '../src/domain/numbers.js';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { accountAliases, accounts, complaints, contacts, CONTACT_LEVELS, members, promises, touchpoints, churnSignals, ACCOUNT_STATUSES } from '../db/schema.js';
 import { cadenceFor } from '../src/domain/settings.js';
-import { OUTER_ACCOUNT_ID } from '../src/scheduler/sweep.js';
+import { DAY_MS } from '../src/domain/dates.js';
+import { lastTouchSql } from '../src/scheduler/sweep.js';
 import { daysUntil, fmtDateTime, fmtDay, fmtMoney, fmtPercent, fmtRelative, ref } from '../src/domain/format.js';
 import { accountByExactName } from '../src/domain/match.js';
 import { memberById, requireOwnerOrManager } from '../src/domain/permissions.js';
@@ -181,7 +182,7 @@ function show(ctx: Ctx, input: Input): Reply {
     .where(and(eq(promises.accountId, a.id), eq(promises.status, 'open')))
     .orderBy(asc(promises.dueOn))
     .all();
-  const since = new Date(ctx.now.getTime() - SIGNAL_WINDOW_DAYS * 86_400_000);
+  const since = new Date(ctx.now.getTime() - SIGNAL_WINDOW_DAYS * DAY_MS);
   const signals = db
     .select()
     .from(churnSignals)
@@ -226,10 +227,9 @@ function listAccounts(ctx: Ctx, input: Input): Reply {
     owner ? eq(accounts.ownerId, owner.id) : undefined,
     tier ? eq(accounts.tier, tier) : undefined,
   );
-  const lastTouch = sql<number | null>`(select max(t.occurred_at) from touchpoints t where t.account_id = ${OUTER_ACCOUNT_ID})`;
   const tierOrder = sql`case ${accounts.tier} when 'strategic' then 0 when 'key' then 1 else 2 end`;
   const rows = db
-    .select({ name: accounts.name, tier: accounts.tier, owner: members.name, last: lastTouch })
+    .select({ name: accounts.name, tier: accounts.tier, owner: members.name, last: lastTouchSql })
     .from(accounts)
     .leftJoin(members, eq(members.id, accounts.ownerId))
     .where(where)

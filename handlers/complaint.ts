@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gte } from 'drizzle-orm';
 import { alertOwnerAndExecs } from '../src/domain/alerts.js';
+import { DAY_MS } from '../src/domain/dates.js';
 import { accounts, complaints, COMPLAINT_STATUSES, members } from '../db/schema.js';
 import { fmtDateTime, fmtRelative, ref } from '../src/domain/format.js';
 import { countWhere, firstPage, LIST_LIMIT, nextNumber } from '../src/domain/numbers.js';
@@ -83,7 +84,7 @@ function open(ctx: Ctx, input: Input): Reply {
     .get();
   ctx.audit('complaint.open', 'complaint', c.id, { account: account.name, severity, category });
   const card = complaintCard(ctx, c, account);
-  const recent = countWhere(ctx.db, complaints, and(eq(complaints.accountId, account.id), gte(complaints.openedAt, new Date(ctx.now.getTime() - REPEAT_WINDOW_DAYS * 86_400_000))));
+  const recent = countWhere(ctx.db, complaints, and(eq(complaints.accountId, account.id), gte(complaints.openedAt, new Date(ctx.now.getTime() - REPEAT_WINDOW_DAYS * DAY_MS))));
   if (severity === 'critical' || (account.tier === 'strategic' && recent >= 2)) {
     alertOwnerAndExecs(ctx, account, (v) => ({
       ...complaintCard(ctx, c, account, v),

@@ -1,18 +1,17 @@
 // The viewer's book at a glance, for a platform's home screen (Slack's App Home).
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import { accounts, complaints, promises } from '../db/schema.js';
 import { daysUntil, fmtDay, fmtRelative, ref } from '../src/domain/format.js';
 import { list, reply, text, type Reply } from '../src/engine/reply.js';
 import type { Ctx } from '../src/engine/spec.js';
-import { lastVisitSql, OUTER_ACCOUNT_ID, revisitDue } from '../src/scheduler/sweep.js';
+import { lastVisitSql, lastTouchSql, revisitDue } from '../src/scheduler/sweep.js';
 
 const HOME_LIMIT = 40;
 
 export function homeReply(ctx: Ctx): Reply {
   const { t, db } = ctx;
-  const lastTouch = sql<number | null>`(select max(t.occurred_at) from touchpoints t where t.account_id = ${OUTER_ACCOUNT_ID})`;
   const book = db
-    .select({ a: accounts, last: lastTouch, lastVisit: lastVisitSql })
+    .select({ a: accounts, last: lastTouchSql, lastVisit: lastVisitSql })
     .from(accounts)
     .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.ownerId, ctx.actor.id), eq(accounts.status, 'active')))
     .all()

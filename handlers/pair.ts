@@ -1,3 +1,4 @@
+import { DAY_MS } from '../src/domain/dates.js';
 import { and, asc, eq } from 'drizzle-orm';
 import { accounts, members, pairings } from '../db/schema.js';
 import { fmtDay } from '../src/domain/format.js';
@@ -9,7 +10,7 @@ import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { lastTouchBySql } from '../src/scheduler/sweep.js';
 import { accountArg, optionalAccountArg } from './options.js';
 
-const DAY = 86_400_000;
+const DAY = DAY_MS;
 
 function pair(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;

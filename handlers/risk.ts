@@ -5,6 +5,7 @@ import { healthLine, healthOf, reasonText } from '../src/domain/health.js';
 import { list, reply, type Reply, type Rich } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { teamOf } from '../src/scheduler/digest.js';
+import { mineFlag } from './options.js';
 
 const RISK_LIMIT = 30;
 
@@ -32,6 +33,6 @@ export const riskCommand: CommandSpec = {
   name: 'risk',
   aliases: ['风险'],
   summary: 'risk',
-  forms: [{ usage: '[mine]', flags: [{ name: 'mine', aliases: ['me', '我的'] }], run: risk }],
+  forms: [{ usage: '[mine]', flags: [mineFlag], run: risk }],
   examples: { en: ['/risk', '/risk mine'], 'zh-CN': ['/风险', '/风险 我的'] },
 };

@@ -1,3 +1,4 @@
+import { DAY_MS } from '../src/domain/dates.js';
 import { nudgeSnoozes } from '../db/schema.js';
 import { parseDays } from '../src/domain/amounts.js';
 import { fmtDay } from '../src/domain/format.js';
@@ -7,7 +8,7 @@ import { reply, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg } from './options.js';
 
-const DAY = 86_400_000;
+const DAY = DAY_MS;
 /** "Not needed" quiets the revisit nudge for one cycle of the account's cadence. */
 const NOT_NEEDED = ['not-needed', 'no', '不需要', '无需'];
 

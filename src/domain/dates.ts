@@ -5,6 +5,9 @@ import * as chrono from 'chrono-node';
 import { DateTime } from 'luxon';
 import type { ParsedDate } from '../engine/spec.js';
 
+/** Milliseconds in a day, for spans measured in whole days of 24 hours. */
+export const DAY_MS = 86_400_000;
+
 const SHORTHAND = /^([+-])(\d{1,4})([dwm])$/i;
 const UNITS: Record<string, string> = { d: 'days', w: 'weeks', m: 'months' };
 const ISO_LIKE = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/;

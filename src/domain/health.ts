@@ -1,6 +1,7 @@
 // Account health: 100 minus the weight of every warning sign, each with its
 // evidence, so a rep sees why an account is at risk, not just that it is.
 // The weights live here and only here (README "Account health" documents them).
+import { DAY_MS } from './dates.js';
 import { and, eq, gte, inArray, isNotNull, or, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Tx } from '../../db/index.js';
@@ -9,7 +10,7 @@ import { cadenceFor } from './settings.js';
 import type { Account, Tenant } from './types.js';
 import type { View } from './view.js';
 
-const DAY = 86_400_000;
+const DAY = DAY_MS;
 
 /** Points each sign takes off 100. */
 export const HEALTH_WEIGHTS = {

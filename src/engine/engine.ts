@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Db, Tx } from '../../db/index.js';
 import { auditLog, inboundEvents, members, tenants, type Locale, type Platform, type Role } from '../../db/schema.js';
 import { catalog, type Catalog } from '../../prompts/index.js';
+import { DAY_MS } from '../domain/dates.js';
 import { matchIn } from '../domain/match.js';
 import { recordNudge } from '../scheduler/outbox.js';
 import { normalize } from '../domain/text.js';
@@ -153,7 +154,7 @@ export class Engine {
    * Records an inbound event id; false when it was already seen (a platform
    * retry or redelivery), so each event is processed once, across restarts.
    */
-  firstSight(platform: Platform, eventId: string, windowMs = 7 * 86_400_000): boolean {
+  firstSight(platform: Platform, eventId: string, windowMs = 7 * DAY_MS): boolean {
     const now = this.clock();
     return this.opts.db.transaction((tx) => {
       tx.delete(inboundEvents).where(lt(inboundEvents.receivedAt, new Date(now.getTime() - windowMs))).run();

@@ -1,5 +1,6 @@
 // The weekly digest: for a manager, their team's week; for a rep, their own.
 // `/digest` shows it now; the weekly job records one per person as a nudge.
+import { DAY_MS } from '../domain/dates.js';
 import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/index.js';
 import { accounts, churnSignals, complaints, members, pairings, promises, reviewItems, touchpoints } from '../../db/schema.js';
@@ -13,7 +14,7 @@ import { isoWeek, nextWorkingInstant } from './hours.js';
 import { recordNudge } from './outbox.js';
 import { lastTouchBySql, lastVisitSql, reviewSeason, revisitDue } from './sweep.js';
 
-const DAY = 86_400_000;
+const DAY = DAY_MS;
 const LIMIT = 10;
 
 /** The member and everyone who reports to them, directly or not. */

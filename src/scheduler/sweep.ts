@@ -2,6 +2,7 @@
 // reviews and escalations are due as of `now`. Each decision is a nudge row with
 // a dedupe key (kind, subject, period) written in the sweep's transaction, so
 // running a sweep twice, or in two processes, decides every nudge once.
+import { DAY_MS } from '../domain/dates.js';
 import { and, eq, gte, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Tx } from '../../db/index.js';
@@ -16,7 +17,7 @@ import { fields, list, reply, text, type Reply, type Rich } from '../engine/repl
 import { isoWeek, nextWorkingInstant } from './hours.js';
 import { recordNudge } from './outbox.js';
 
-const DAY = 86_400_000;
+const DAY = DAY_MS;
 /** A week after the first revisit nudge the owner is reminded; a week after that their manager is told. */
 export const REVISIT_REMIND_DAYS = 7;
 export const REVISIT_MANAGER_DAYS = 14;
@@ -114,6 +115,9 @@ export function revisitDue(tenant: Tenant, a: Pick<Account, 'tier' | 'cadenceDay
  * a single-table select, and a bare "id" inside a subquery means the subquery's own table.
  */
 export const OUTER_ACCOUNT_ID = sql.raw('"accounts"."id"');
+
+/** The last touch of any kind on the outer query's account. */
+export const lastTouchSql = sql<number | null>`(select max(t.occurred_at) from touchpoints t where t.account_id = ${OUTER_ACCOUNT_ID})`;
 
 export const lastVisitSql = sql<number | null>`(select max(t.occurred_at) from touchpoints t where t.account_id = ${OUTER_ACCOUNT_ID} and t.kind in ('visit', 'meeting', 'review'))`;
 
