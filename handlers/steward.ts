@@ -131,6 +131,21 @@ const settingOptions: OptionSpec[] = [
   ...(['strategic', 'key', 'standard'] as const).map((s): OptionSpec => ({ name: `cadence-${s}`, type: 'days' })),
 ];
 
+/** Words for "the conversation I am typing in", where a Lark group has no #name to type. */
+const HERE = new Set(['here', 'this', '本群', '这里', '此群']);
+
+/**
+ * Slack escapes a picked channel as <#C123|name>, and its id is what posting needs;
+ * `here` is the current conversation (a Lark group's oc_… id); anything else is a #name or an id as typed.
+ */
+function channelFrom(ctx: Ctx, v: string): string {
+  if (HERE.has(v.toLowerCase())) {
+    if (!ctx.chatId) throw new UserError(ctx.t.steward.noChatHere);
+    return ctx.chatId;
+  }
+  return /^<#([A-Z0-9]+)(?:\|[^>]*)?>$/.exec(v)?.[1] ?? v.replace(/^#/, '');
+}
+
 function settings(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const given = settingOptions.filter((o) => input.has(o.name));
@@ -145,7 +160,7 @@ function settings(ctx: Ctx, input: Input): Reply {
       const v = input.str(o.name);
       const n = input.num(o.name);
       // Slack escapes a picked channel as <#C123|name>; its id is what posting needs.
-      if (o.name === 'escalation-channel') next.escalationChannel = /^<#([A-Z0-9]+)(?:\|[^>]*)?>$/.exec(v!)?.[1] ?? v!.replace(/^#/, '');
+      if (o.name === 'escalation-channel') next.escalationChannel = channelFrom(ctx, v!);
       else if (o.name === 'locale') patch.locale = v as typeof patch.locale;
       else if (o.name === 'timezone') patch.timezone = v;
       else if (o.name === 'review-start' || o.name === 'review-deadline') {
@@ -242,7 +257,7 @@ export const steward: CommandSpec = {
     {
       sub: 'settings',
       subAliases: ['设置'],
-      usage: '[escalation-channel:#name] [locale:..] [timezone:..] [review-start:MM-DD] [review-deadline:MM-DD] [deadline-critical:4h] [cadence-strategic:14d] [working-hours:09:00-18:00] [digest-day:mon] [digest-time:08:30]',
+      usage: '[escalation-channel:#name|here] [locale:..] [timezone:..] [review-start:MM-DD] [review-deadline:MM-DD] [deadline-critical:4h] [cadence-strategic:14d] [working-hours:09:00-18:00] [digest-day:mon] [digest-time:08:30]',
       options: settingOptions,
       run: settings,
     },

@@ -289,6 +289,7 @@ export const en = {
     none: 'No warning signs recorded.',
   },
   steward: {
+    noChatHere: '`here` means the conversation you are typing in, and this one has none Steward can post to: name the channel instead (escalation-channel:#key-accounts).',
     fields: {
       role: 'Role',
       function: 'Function',

@@ -301,6 +301,7 @@ export const zhCN: Catalog = {
     none: '暂无流失信号记录。',
   },
   steward: {
+    noChatHere: '“本群”指你正在输入的群聊，而这里没有 Steward 能发消息的群：请直接写出群名或群 ID（升级群:#key-accounts）。',
     fields: {
       role: '角色',
       function: '职能',

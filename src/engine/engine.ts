@@ -35,6 +35,8 @@ export interface Incoming {
   text: string;
   /** A link back to the chat message, when there is one. */
   sourceRef?: string;
+  /** The conversation the command was typed in (a channel or group chat id), when there is one. */
+  chatId?: string;
   /** Trusted local setting: the shell's configured role for its user. */
   assumeRole?: Role;
   /** Locale for a tenant seen for the first time (zh-CN for Lark). */
@@ -172,10 +174,16 @@ export class Engine {
     if (!first) return this.run(ctx, [{ kind: 'word', value: `/${STEWARD}`, raw: `/${STEWARD}`, start: 0, end: 0 }], refs, source);
     let spec = first.kind === 'word' ? this.registry.get(first.value) : undefined;
     words = words.slice(1);
+    // A /steward subcommand on its own (`help`, `帮助`, `whoami`) is that subcommand: on Lark there is no slash menu to find /steward.
+    const steward = this.registry.get(STEWARD)!;
+    if (!spec && first.kind === 'word' && isSub(steward, first.value)) {
+      spec = steward;
+      words = [{ ...first, value: first.value.replace(/^\//, '') }, ...words];
+    }
     // `/steward touch ...` is `/touch ...`, unless the word is one of /steward's own subcommands.
     if (spec?.name === STEWARD && words[0]?.kind === 'word') {
       const inner = this.registry.get(words[0].value);
-      const own = spec.forms.some((f) => f.sub && [f.sub, ...(f.subAliases ?? [])].some((n) => normalize(n) === normalize(words[0]!.value)));
+      const own = isSub(spec, words[0].value);
       if (inner && !own) {
         spec = inner;
         words = words.slice(1);
@@ -238,6 +246,7 @@ export class Engine {
       now,
       platform: incoming.platform,
       sourceRef: incoming.sourceRef,
+      chatId: incoming.chatId,
       notices: [],
       commands: this.opts.commands,
       mention: (m: Member): MentionRef => ({ platformUserId: m.platformUserId, name: m.name }),
@@ -249,6 +258,12 @@ export class Engine {
 }
 
 const MENTION = /^(?:@\S+|<@[^>]+>)$/u;
+
+/** Whether `word` names one of `spec`'s subcommands. */
+function isSub(spec: CommandSpec, word: string): boolean {
+  const w = normalize(word.replace(/^\//, ''));
+  return spec.forms.some((f) => f.sub && [f.sub, ...(f.subAliases ?? [])].some((n) => normalize(n) === w));
+}
 
 function mentionsIn(tok: Token): string[] {
   return (tok.kind === 'mention' || tok.kind === 'option') && MENTION.test(tok.value) ? [tok.value] : [];

@@ -132,6 +132,8 @@ export interface Ctx {
   now: Date;
   platform: Platform;
   sourceRef?: string;
+  /** The conversation the command was typed in, when the platform has one. */
+  chatId?: string;
   notices: Notice[];
   /** Every command, for help. */
   commands: readonly CommandSpec[];
