@@ -406,6 +406,13 @@ export const en = {
     accountLine: (name: string, tier: string, last: string, due: string, overdue: boolean) =>
       `${name} · ${tier} · last touch ${last} · revisit ${overdue ? `OVERDUE since ${due}` : `by ${due}`}`,
   },
+  lark: {
+    pickAccount: 'Pick an account',
+    typeAccount: 'Type the account name',
+    today: 'Today if left empty',
+    textOnly: 'Steward reads text messages: type a command such as "touch Acme visit met the buyer", or "help".',
+    unknownAction: 'This button no longer does anything; type the command instead.',
+  },
   slack: {
     unknownWorkspace: 'Steward is not installed for this workspace. Ask your Slack admin to install the app here.',
     account: 'Account',

@@ -412,6 +412,13 @@ export const zhCN: Catalog = {
     accountLine: (name: string, tier: string, last: string, due: string, overdue: boolean) =>
       `${name} · ${tier} · 最近触点${last} · ${overdue ? `回访已逾期（应于${due}）` : `${due}前回访`}`,
   },
+  lark: {
+    pickAccount: '选择客户',
+    typeAccount: '输入客户名称',
+    today: '不填即今天',
+    textOnly: 'Steward 只读文字消息：请输入命令，例如“拜访 华东物流 visit 见了采购”，或发送“帮助”。',
+    unknownAction: '这个按钮已失效，请直接输入命令。',
+  },
   slack: {
     unknownWorkspace: '此工作区尚未安装 Steward，请联系 Slack 管理员在这里安装应用。',
     account: '客户',

@@ -8,6 +8,7 @@ import { ROLES, type Role } from '../db/schema.js';
 import { commands } from '../handlers/index.js';
 import { runShell } from './chat/shell/shell.js';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
+import type { ChatPort } from './chat/port.js';
 import { ShellPort } from './chat/shell/port.js';
 import { deliverDue, releaseStale } from './scheduler/outbox.js';
 import { fromUrl, hasRedisServer, startOwnRedis, type RedisHandle } from './scheduler/redis.js';
@@ -39,8 +40,7 @@ async function main(): Promise<void> {
   if (role !== undefined && !(ROLES as readonly string[]).includes(role)) fail(`--role: expected one of ${ROLES.join(', ')}, got ${JSON.stringify(role)}`);
 
   const logger = createLogger(config.LOG_LEVEL);
-  if (config.mode === 'lark') fail('LARK_APP_ID is set, but this build serves the shell and Slack only; unset it (the Lark adapter is tracked in its own issue).');
-  if (config.mode === 'slack') return serveSlack(config, logger);
+  if (config.mode !== 'shell') return serveChat(config, logger);
 
   const file = args.demo ? config.STEWARD_DEMO_DB : config.STEWARD_DB;
   const db = openDb(file);
@@ -89,27 +89,40 @@ async function main(): Promise<void> {
   }
 }
 
-/** Slack mode: Bolt over HTTP or Socket Mode, the scheduler delivering through Slack. */
-async function serveSlack(config: Config, logger: Logger): Promise<void> {
+/** A chat platform's adapter, as main needs it: where to deliver, and its lifecycle. */
+interface ChatAdapter {
+  port: ChatPort;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Slack or Lark mode: the adapter for the platform whose credentials are set,
+ * the scheduler delivering through it. Each adapter is loaded only here, so the
+ * shell starts without either SDK.
+ */
+async function serveChat(config: Config, logger: Logger): Promise<void> {
   const redis = await redisFor(config, dirname(config.STEWARD_DB), logger);
-  if (!redis) fail(NO_REDIS);
+  if (!redis) fail(NO_REDIS(config.mode));
   const db = openDb(config.STEWARD_DB);
   const engine = new Engine({ db, commands, defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE }, logger });
   let scheduler: Scheduler | undefined;
-  // Loaded only here, so the shell starts without Bolt.
-  const { createSlackApp } = await import('./chat/slack/app.js');
-  const slack = createSlackApp({ config, engine, logger, afterCommand: async () => scheduler?.kick() });
+  const afterCommand = async () => scheduler?.kick();
+  const adapter: ChatAdapter =
+    config.mode === 'slack'
+      ? (await import('./chat/slack/app.js')).createSlackApp({ config, engine, logger, afterCommand })
+      : (await import('./chat/lark/app.js')).createLarkApp({ config, engine, logger, afterCommand });
   releaseStale(db);
-  scheduler = new Scheduler({ db, port: slack.port, redis: redis.options, logger });
+  scheduler = new Scheduler({ db, port: adapter.port, redis: redis.options, logger });
   await scheduler.start();
-  await slack.start();
+  await adapter.start();
   // Stop taking requests first, then let the workers finish what they hold, then close.
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    await slack.stop().catch((err: unknown) => logger.warn({ err }, 'stopping Bolt'));
+    await adapter.stop().catch((err: unknown) => logger.warn({ err }, `stopping the ${config.mode} adapter`));
     await scheduler?.close();
     await redis.stop();
     closeDb(db);
@@ -120,7 +133,7 @@ async function serveSlack(config: Config, logger: Logger): Promise<void> {
 }
 
 const SCHEDULES_OFF = 'automatic schedules are off until Redis is available (set REDIS_URL, or install redis-server); commands, /digest and /steward run work as usual.';
-const NO_REDIS = 'Slack mode needs Redis for its schedules: set REDIS_URL, or install redis-server (e.g. apt-get install redis-server).';
+const NO_REDIS = (mode: string) => `${mode === 'slack' ? 'Slack' : 'Lark'} mode needs Redis for its schedules: set REDIS_URL, or install redis-server (e.g. apt-get install redis-server).`;
 
 async function redisFor(config: Config, dataDir: string, logger: Logger): Promise<RedisHandle | undefined> {
   if (config.REDIS_URL) return fromUrl(config.REDIS_URL);

@@ -6,20 +6,13 @@ import type { ViewStateValue } from '@slack/bolt';
 import type { ModalView } from '@slack/types';
 import type { Catalog } from '../../../prompts/index.js';
 import { COMPLAINT_CATEGORIES, SEVERITIES, TOUCH_KINDS } from '../../../db/schema.js';
+import { FIELD_OF, formCommandText, withText } from '../forms.js';
 
 export const ACCOUNT_ACTION = 'steward:account';
 export const FORM_CALLBACK = { touch: 'steward:form:touch', complaint: 'steward:form:complaint', text: 'steward:form:text' } as const;
 
-/** Which block shows an error about which argument or option. */
-export const FIELD_BLOCKS: Record<string, string> = {
-  account: 'account',
-  kind: 'kind',
-  on: 'date',
-  to: 'contact',
-  severity: 'severity',
-  category: 'category',
-  text: 'note',
-};
+/** Which block shows an error about which argument or option: the form field's own name. */
+export const FIELD_BLOCKS: Readonly<Record<string, string>> = FIELD_OF;
 
 export interface Prefill {
   note?: string;
@@ -122,33 +115,15 @@ type State = Record<string, Record<string, ViewStateValue>>;
 
 function value(state: State, block: string): string | undefined {
   const v = Object.values(state[block] ?? {})[0];
-  const raw = v?.selected_option?.value ?? v?.selected_date ?? v?.value ?? undefined;
-  return raw == null || raw.trim() === '' ? undefined : raw.trim();
-}
-
-/** Wraps a value in a quote pair it does not contain, so any text survives the tokenizer. */
-export function quote(v: string): string {
-  const pair = [['"', '"'], ['“', '”'], ['「', '」'], ['『', '』'], ['«', '»']].find(([o, c]) => !v.includes(o!) && !v.includes(c!));
-  return pair ? `${pair[0]}${v}${pair[1]}` : v;
+  return v?.selected_option?.value ?? v?.selected_date ?? v?.value ?? undefined;
 }
 
 /** The command text a submitted form stands for. */
 export function formCommand(callbackId: string, state: State, metadata: string): string | undefined {
   const meta = (metadata ? JSON.parse(metadata) : {}) as { command?: string };
-  const note = value(state, 'note');
-  if (callbackId === FORM_CALLBACK.text) return meta.command && `${meta.command} ${note ? quote(note) : ''}`.trim();
-  const account = value(state, 'account');
-  const parts = callbackId === FORM_CALLBACK.touch ? ['/touch'] : ['/complaint'];
-  parts.push(account ? quote(account) : '""');
-  if (callbackId === FORM_CALLBACK.touch) {
-    parts.push(value(state, 'kind') ?? 'visit');
-    const contact = value(state, 'contact');
-    if (contact) parts.push(`to:${quote(contact)}`);
-    const date = value(state, 'date');
-    if (date) parts.push(`on:${date}`);
-  } else if (callbackId === FORM_CALLBACK.complaint) {
-    parts.push(`severity:${value(state, 'severity') ?? 'medium'}`, `category:${value(state, 'category') ?? 'other'}`);
-  } else return undefined;
-  if (note) parts.push(quote(note));
-  return parts.join(' ');
+  if (callbackId === FORM_CALLBACK.text) return meta.command && withText(meta.command, value(state, 'note'));
+  const kind = callbackId === FORM_CALLBACK.touch ? 'touch' : callbackId === FORM_CALLBACK.complaint ? 'complaint' : undefined;
+  if (!kind) return undefined;
+  const blocks = Object.entries(FIELD_BLOCKS).map(([field, block]) => [FIELD_OF[field]!, value(state, block)] as const);
+  return formCommandText(kind, Object.fromEntries(blocks));
 }

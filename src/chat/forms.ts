@@ -1,0 +1,57 @@
+// What a form (a Slack modal, a Lark card form) stands for, platform-neutral:
+// the fields of /touch and /complaint, and the command text a submission
+// becomes. A submission is run as that text, so the engine applies the same
+// checks and writes the same rows as a rep typing it.
+
+/** Commands that answer with a form when typed with nothing after them. */
+export const FORM_COMMANDS = ['touch', 'complaint'] as const;
+export type FormCommand = (typeof FORM_COMMANDS)[number];
+
+export const isFormCommand = (name: string | undefined): name is FormCommand => (FORM_COMMANDS as readonly string[]).includes(name ?? '');
+
+export type FormField = 'account' | 'kind' | 'date' | 'contact' | 'severity' | 'category' | 'note';
+export type FormValues = Partial<Record<FormField, string>>;
+
+/** Which form field shows a refusal about which argument or option (`Outcome.field`). */
+export const FIELD_OF: Readonly<Record<string, FormField>> = {
+  account: 'account',
+  kind: 'kind',
+  on: 'date',
+  to: 'contact',
+  severity: 'severity',
+  category: 'category',
+  text: 'note',
+};
+
+/** Wraps a value in a quote pair it does not contain, so any text survives the tokenizer. */
+export function quote(v: string): string {
+  const pair = [['"', '"'], ['“', '”'], ['「', '」'], ['『', '』'], ['«', '»']].find(([o, c]) => !v.includes(o!) && !v.includes(c!));
+  return pair ? `${pair[0]}${v}${pair[1]}` : v;
+}
+
+const given = (v: string | undefined): string | undefined => (v == null || v.trim() === '' ? undefined : v.trim());
+
+/** The command text a submitted /touch or /complaint form stands for. */
+export function formCommandText(kind: FormCommand, values: FormValues): string {
+  const v = (f: FormField) => given(values[f]);
+  const account = v('account');
+  const parts = [`/${kind}`, account ? quote(account) : '""'];
+  if (kind === 'touch') {
+    parts.push(v('kind') ?? 'visit');
+    const contact = v('contact');
+    if (contact) parts.push(`to:${quote(contact)}`);
+    const date = v('date');
+    if (date) parts.push(`on:${date}`);
+  } else {
+    parts.push(`severity:${v('severity') ?? 'medium'}`, `category:${v('category') ?? 'other'}`);
+  }
+  const note = v('note');
+  if (note) parts.push(quote(note));
+  return parts.join(' ');
+}
+
+/** A button's command that still needs its free text (Resolve asks what was done), with the text given. */
+export function withText(command: string, text: string | undefined): string {
+  const note = given(text);
+  return `${command} ${note ? quote(note) : ''}`.trim();
+}

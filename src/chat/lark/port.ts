@@ -1,0 +1,86 @@
+// The chat port for Lark: post to a chat, DM a member, reply in a thread, update a card.
+// A channel is a chat_id (oc_…); a DM goes to the member's open_id; a thread is
+// Lark's reply_in_thread under the first message, whose id is the thread's ref.
+import type { Client } from '@larksuiteoapi/node-sdk';
+import type { Logger } from 'pino';
+import type { Locale } from '../../../db/schema.js';
+import type { Reply } from '../../engine/reply.js';
+import { DeliveryError, type ChatPort, type Destination, type PostedRef } from '../port.js';
+import { renderCard, type LarkCard } from './cards.js';
+import { checkBody, toDeliveryError } from './errors.js';
+
+export type ReceiveIdType = 'open_id' | 'chat_id';
+
+/** Lark's "the card content is invalid": the text fallback is sent instead. */
+const CARD_REFUSED = 230099;
+
+export class LarkPort implements ChatPort {
+  constructor(
+    private readonly client: Client,
+    private readonly opts: { locale: Locale; logger?: Logger },
+  ) {}
+
+  private render(reply: Reply) {
+    const out = renderCard(reply, { locale: (reply as Reply & { locale?: Locale }).locale ?? this.opts.locale });
+    if (out.warnings.length) this.opts.logger?.warn({ warnings: out.warnings }, 'Lark card cut to fit');
+    return out;
+  }
+
+  async post(to: Destination, reply: Reply, thread?: PostedRef): Promise<PostedRef> {
+    const { card, text } = this.render(reply);
+    if (thread) {
+      await this.reply(thread.ts, card, text, true);
+      return thread;
+    }
+    const [type, id] = 'channel' in to ? (['chat_id', to.channel] as const) : (['open_id', to.dm.platformUserId] as const);
+    return this.send(type, id, card, text);
+  }
+
+  /** Sends a card; if Lark refuses the card itself, the same words as plain text. */
+  async send(type: ReceiveIdType, id: string, card: LarkCard, text: string): Promise<PostedRef> {
+    const create = (msg_type: 'interactive' | 'text', content: string) =>
+      this.client.im.message.create({ params: { receive_id_type: type }, data: { receive_id: id, msg_type, content } }).then(checkBody);
+    const res = await this.withFallback(
+      () => create('interactive', JSON.stringify(card)),
+      () => create('text', JSON.stringify({ text })),
+    );
+    return { channel: res.data?.chat_id ?? id, ts: res.data!.message_id! };
+  }
+
+  /** Answers a message: in its thread when `inThread`, otherwise as a quoted reply in the chat. */
+  async reply(messageId: string, card: LarkCard, text: string, inThread: boolean): Promise<PostedRef> {
+    const send = (msg_type: 'interactive' | 'text', content: string) =>
+      this.client.im.message.reply({ path: { message_id: messageId }, data: { msg_type, content, reply_in_thread: inThread } }).then(checkBody);
+    const res = await this.withFallback(
+      () => send('interactive', JSON.stringify(card)),
+      () => send('text', JSON.stringify({ text })),
+    );
+    return { channel: res.data?.chat_id ?? '', ts: res.data!.message_id! };
+  }
+
+  async update(ref: PostedRef, reply: Reply): Promise<void> {
+    const { card } = this.render(reply);
+    try {
+      checkBody(await this.client.im.message.patch({ path: { message_id: ref.ts }, data: { content: JSON.stringify(card) } }));
+    } catch (e) {
+      throw toDeliveryError(e);
+    }
+  }
+
+  private async withFallback<T>(card: () => Promise<T>, text: () => Promise<T>): Promise<T> {
+    try {
+      return await card();
+    } catch (e) {
+      const err = toDeliveryError(e);
+      if (!err.message.startsWith(`Lark: ${CARD_REFUSED}`)) throw err;
+      this.opts.logger?.warn({ err }, 'Lark refused a card; sending its text instead');
+      try {
+        return await text();
+      } catch (e2) {
+        throw toDeliveryError(e2);
+      }
+    }
+  }
+}
+
+export { DeliveryError };
