@@ -65,7 +65,8 @@ export function larkDomain(d: string): lark.Domain | string {
 function sdkLogger(logger: Logger) {
   const line = (m: unknown[]) => m.map((x) => (x instanceof Error ? x.message : typeof x === 'string' ? x : JSON.stringify(x))).join(' ');
   return {
-    error: (...m: unknown[]) => logger.error({ sdk: 'lark' }, line(m)),
+    // The SDK logs every failed request at error before throwing it; Steward handles (and logs) those itself.
+    error: (...m: unknown[]) => logger.warn({ sdk: 'lark' }, line(m)),
     warn: (...m: unknown[]) => logger.warn({ sdk: 'lark' }, line(m)),
     info: (...m: unknown[]) => logger.debug({ sdk: 'lark' }, line(m)),
     debug: (...m: unknown[]) => logger.trace({ sdk: 'lark' }, line(m)),

@@ -192,11 +192,16 @@ function buttonRow(buttons: Button[]): CardElement {
   };
 }
 
+/** A title naming someone: a header shows plain text only, so it leads the body, where the mention is real. */
+const mentionsSomeone = (r: Rich | undefined): boolean => Array.isArray(r) && r.some((p) => typeof p === 'object' && 'mention' in p && OPEN_ID.test(p.mention.platformUserId));
+
 function shell(reply: Pick<Reply, 'tone' | 'title'>, summary: string, elements: CardElement[]): LarkCard {
+  const config = { update_multi: true as const, summary: { content: cut(summary.split('\n')[0] ?? '', 100) } };
+  if (mentionsSomeone(reply.title)) return { schema: '2.0', config, body: { elements: [markdown(`**${fitText(richMarkdown(reply.title!), [], 'title')}**`), ...elements] } };
   const title = reply.title === undefined ? undefined : cut(plainOf(reply.title).replace(/\s+/g, ' ').trim(), TITLE_MAX);
   return {
     schema: '2.0',
-    config: { update_multi: true, summary: { content: cut(summary.split('\n')[0] ?? '', 100) } },
+    config,
     ...(title ? { header: { title: plainText(title), template: TONE_TEMPLATE[reply.tone] } } : {}),
     body: { elements },
   };
