@@ -12,6 +12,8 @@ function make(r: Partial<Reply> & Pick<Reply, 'sections'>): Reply {
   return { tone: 'info', buttons: [], visibility: 'ephemeral', ...r };
 }
 
+const contentOf = (e: CardElement | undefined): string => String(e?.content);
+
 /** Every component in the card, nested ones included. */
 function all(els: CardElement[]): CardElement[] {
   return els.flatMap((e) => [
@@ -62,12 +64,12 @@ describe('renderCard', () => {
   it('words the cut marker in the reader’s language', () => {
     const out = renderCard(make({ sections: [{ type: 'list', items: ['a'], more: 2 }] }), { locale: 'zh-CN' });
     expect(JSON.stringify(out.card)).not.toContain('more');
-    expect((out.card.body.elements[0] as { content: string }).content).toMatch(/2/);
+    expect(contentOf(out.card.body.elements[0])).toMatch(/2/);
   });
 
   it('pings nobody and links nothing from user text', () => {
     const note = '<at id=all></at> **bold** [x](https://evil.example) `code` <font color=red>hi</font> & ~~gone~~';
-    const md = (renderCard(make({ sections: [{ type: 'text', text: note }] })).card.body.elements[0] as { content: string }).content;
+    const md = contentOf(renderCard(make({ sections: [{ type: 'text', text: note }] })).card.body.elements[0]);
     expect(md).not.toMatch(/<at|<font|\*\*|\]\(|`|~~/);
     expect(md).toContain('&lt;at id=all&gt;');
     expect(md).toContain('&amp;');
@@ -82,7 +84,7 @@ describe('renderCard', () => {
 
   it('cuts a long text at MARKDOWN_MAX with an ellipsis and a warning', () => {
     const out = renderCard(make({ sections: [{ type: 'text', text: '拜'.repeat(MARKDOWN_MAX * 2) }] }));
-    const content = (out.card.body.elements[0] as { content: string }).content;
+    const content = contentOf(out.card.body.elements[0]);
     expect([...content].length).toBeLessThanOrEqual(MARKDOWN_MAX);
     expect(content.endsWith('…')).toBe(true);
     expect(out.warnings.length).toBe(1);

@@ -199,13 +199,21 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     // The bot's own mention is how the message reached it, not part of the command; other mentions are members.
     const mentions = new Map<string, UserRef>();
     let text = raw;
+    let addressed = !group;
     for (const mention of m.mentions ?? []) {
       const mentionOpenId = mention.id.open_id;
-      if (mentionOpenId && mentionOpenId === botOpenId) text = text.split(mention.key).join(' ');
-      else if (mentionOpenId) mentions.set(mention.key, { platformUserId: mentionOpenId, name: mention.name });
+      if (mentionOpenId && mentionOpenId === botOpenId) {
+        text = text.split(mention.key).join(' ');
+        addressed = true;
+      } else if (mentionOpenId) mentions.set(mention.key, { platformUserId: mentionOpenId, name: mention.name });
     }
     // Without the bot's id (bot info unavailable), a group message's leading mention is taken to be the bot.
-    if (!botOpenId && group) text = text.replace(/^\s*@_user_\d+/, ' ');
+    if (!botOpenId && group && /^\s*@_user_\d+/.test(text)) {
+      text = text.replace(/^\s*@_user_\d+/, ' ');
+      addressed = true;
+    }
+    // An app allowed to read every group message still answers only what is said to it.
+    if (!addressed) return;
     text = text.trim() || 'help';
     const kind = bareForm(text);
     if (kind) {

@@ -1,0 +1,463 @@
+// Steward on Lark, end to end: the real @larksuiteoapi/node-sdk (Client,
+// EventDispatcher, WSClient) talking to a local server that plays Lark's Open
+// API and long-connection gateway (test/fake-lark.ts). Events arrive in Lark's
+// own shapes, over signed and encrypted HTTP and over the long connection.
+// Assertions are on what a user would see (the cards the bot sent or answered
+// with) and what the SQLite file holds.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { count, eq } from 'drizzle-orm';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDb, openDb, type Db } from '../db/index.js';
+import { accounts, complaints, members, tenants, touchpoints } from '../db/schema.js';
+import { commands } from '../handlers/index.js';
+import { createLarkApp, type LarkApp } from '../src/chat/lark/app.js';
+import { DeliveryError } from '../src/chat/port.js';
+import { loadConfig } from '../src/config.js';
+import { Engine } from '../src/engine/engine.js';
+import { reply } from '../src/engine/reply.js';
+import { deliverDue } from '../src/scheduler/outbox.js';
+import {
+  botMenuEvent,
+  cardActionEvent,
+  encrypt,
+  FAKE_APP,
+  FAKE_BOT,
+  FAKE_TENANT,
+  FakeLark,
+  messageEvent,
+  p2pChatId,
+  postToApp,
+  urlVerification,
+  userDeletedEvent,
+  type FakeMessage,
+} from './fake-lark.js';
+import { freePort } from './kit.js';
+
+const ENCRYPT_KEY = 'steward-encrypt-key';
+const TOKEN = 'v-token';
+const ALICE = 'ou_alice';
+const BOB = 'ou_bob';
+const CAROL = 'ou_carol';
+
+let fake: FakeLark;
+let dir: string;
+const logs: string[] = [];
+const logger = pino({ level: 'warn' }, { write: (line: string) => void logs.push(line) });
+
+interface Running {
+  db: Db;
+  lark: LarkApp;
+  base: string;
+}
+
+/** Steward's Lark app on its own port and database file, delivering what it queues at once. */
+async function startApp(mode: 'http' | 'ws', file: string, opts: { encrypted?: boolean } = {}): Promise<Running> {
+  const port = await freePort();
+  const config = loadConfig({
+    LARK_APP_ID: FAKE_APP.appId,
+    LARK_APP_SECRET: FAKE_APP.appSecret,
+    LARK_ENCRYPT_KEY: mode === 'http' && opts.encrypted !== false ? ENCRYPT_KEY : undefined,
+    LARK_VERIFICATION_TOKEN: TOKEN,
+    LARK_MODE: mode,
+    LARK_DOMAIN: fake.url,
+    PORT: String(port),
+    STEWARD_DB: file,
+    STEWARD_TIMEZONE: 'Asia/Shanghai',
+  });
+  const db = openDb(config.STEWARD_DB);
+  const engine = new Engine({ db, commands, defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE }, logger });
+  const running: Running = { db, base: `http://127.0.0.1:${port}`, lark: undefined as unknown as LarkApp };
+  running.lark = createLarkApp({ config, engine, logger, afterCommand: async () => void (await deliverDue(db, running.lark.port, new Date())) });
+  await running.lark.start();
+  return running;
+}
+
+async function stopApp(r: Running | undefined) {
+  if (!r) return;
+  await r.lark.stop();
+  closeDb(r.db);
+}
+
+/** Every string a card shows (markdown, plain text, option labels). */
+function shown(v: unknown): string {
+  const out: string[] = [];
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) x.forEach(walk);
+    else if (x && typeof x === 'object') for (const [k, y] of Object.entries(x)) (k === 'content' && typeof y === 'string' ? out.push(y) : walk(y));
+  };
+  walk(v);
+  return out.join('\n');
+}
+
+const sentAfter = (n: number) => [...fake.messages.values()].slice(n);
+/** The next message the bot sends after `n` messages, matching `pred`. */
+const nextSent = (n: number, pred: (m: FakeMessage) => boolean = () => true, what = 'a message from the bot') =>
+  fake.waitFor(() => sentAfter(n).find(pred)).catch(() => {
+    throw new Error(`${what} never came; sent: ${JSON.stringify(sentAfter(n).map((m) => shown(m.content)))}`);
+  });
+
+describe('Lark over signed, encrypted HTTP', () => {
+  let app: Running;
+  let events: string;
+  let cards: string;
+  const post = (body: object, opts: Parameters<typeof postToApp>[2] = {}) => postToApp(events, body, { encryptKey: ENCRYPT_KEY, ...opts });
+  const db = () => app.db;
+  const touches = () => db().select({ n: count() }).from(touchpoints).get()!.n;
+  const member = (openId: string) => db().select().from(members).where(eq(members.platformUserId, openId)).get();
+
+  /** Alice (or `from`) types `text` to the bot in a DM; resolves with the card the bot answered with. */
+  async function dm(text: string, from = ALICE) {
+    const before = fake.messages.size;
+    const res = await post(messageEvent({ text, from, chatType: 'p2p' }));
+    expect(res.status).toBe(200);
+    return nextSent(before, (m) => m.chat_id === p2pChatId(from), `the answer to "${text}"`);
+  }
+
+  beforeAll(async () => {
+    fake = new FakeLark();
+    fake
+      .addUser({ open_id: ALICE, name: '王芳', en_name: 'Alice Wang', time_zone: 'Asia/Shanghai' })
+      .addUser({ open_id: BOB, name: '李伟', time_zone: 'Asia/Shanghai' })
+      .addUser({ open_id: CAROL, name: 'Carol Diaz', time_zone: 'America/New_York' });
+    await fake.start();
+    dir = mkdtempSync(join(tmpdir(), 'steward-lark-'));
+    app = await startApp('http', join(dir, 'http.db'));
+    events = `${app.base}/lark/events`;
+    cards = `${app.base}/lark/cards`;
+  });
+
+  afterAll(async () => {
+    await stopApp(app);
+  });
+
+  it('answers Lark’s URL check with the challenge, and refuses one with the wrong token', async () => {
+    const ok = await post(urlVerification(TOKEN, 'ch-123'), { omitSignature: true });
+    expect(ok).toMatchObject({ status: 200, json: { challenge: 'ch-123' } });
+    const bad = await post(urlVerification('not-the-token', 'ch-456'), { omitSignature: true });
+    expect(bad.status).toBe(401);
+  });
+
+  it('a DM is a command: the first speaker is the tenant’s admin, the tenant speaks Chinese, and the answer is a card in the same chat', async () => {
+    const answer = await dm('/account add Acme tier:strategic');
+    expect(answer.msg_type).toBe('interactive');
+    expect(answer.receive_id_type).toBe('chat_id');
+    expect(answer.content.schema).toBe('2.0');
+    expect(shown(answer.content)).toMatch(/Acme/);
+    expect(shown(answer.content)).toMatch(/\p{Script=Han}/u);
+    expect(db().select().from(tenants).get()).toMatchObject({ platform: 'lark', workspaceId: FAKE_TENANT, locale: 'zh-CN' });
+    expect(member(ALICE)).toMatchObject({ name: '王芳', role: 'admin', timezone: 'Asia/Shanghai' });
+    // Who Alice is came from the contact API, with the tenant token the SDK fetched.
+    const lookup = fake.callsTo('user').find((c) => c.path.endsWith(ALICE))!;
+    expect(lookup.query.user_id_type).toBe('open_id');
+    expect(lookup.headers.authorization).toMatch(/^Bearer t-/);
+  });
+
+  it('Chinese command words and commands without the slash work: 拜访 is /touch, 帮助 is help', async () => {
+    const before = touches();
+    const answer = await dm('拜访 Acme visit 见了新采购经理，确认一季度运量');
+    expect(shown(answer.content)).toMatch(/Acme/);
+    expect(touches()).toBe(before + 1);
+    const touch = db().select().from(touchpoints).where(eq(touchpoints.note, '见了新采购经理，确认一季度运量')).get();
+    expect(touch).toMatchObject({ kind: 'visit' });
+    expect(shown((await dm('帮助')).content)).toMatch(/\/touch/);
+    expect(shown((await dm('help')).content)).toMatch(/\/complaint/);
+    expect(touches()).toBe(before + 1);
+  });
+
+  it('in a group the bot’s @mention is stripped, other mentions are members, and the answer is a reply to the message', async () => {
+    const before = fake.messages.size;
+    const event = messageEvent({
+      text: '@_user_1 /steward role @_user_2 manager',
+      from: ALICE,
+      chatType: 'group',
+      chatId: 'oc_sales',
+      mentions: [
+        { key: '@_user_1', openId: FAKE_BOT.openId, name: FAKE_BOT.name },
+        { key: '@_user_2', openId: BOB, name: '李伟' },
+      ],
+    });
+    expect((await post(event)).status).toBe(200);
+    const answer = await nextSent(before, (m) => m.parent_id === event.event.message.message_id, 'the reply in the group');
+    expect(answer.chat_id).toBe('oc_sales');
+    expect(member(BOB)).toMatchObject({ role: 'manager', name: '李伟' });
+    // The reply names Bob with a real Lark mention.
+    expect(shown(answer.content)).toContain(`<at id=${BOB}></at>`);
+  });
+
+  it('a group message that does not mention the bot is not a command', async () => {
+    const before = touches();
+    const sent = fake.messages.size;
+    const event = messageEvent({ text: '/touch Acme call Overheard in the group', from: ALICE, chatType: 'group', chatId: 'oc_sales', mentions: [] });
+    expect((await post(event)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(touches()).toBe(before);
+    expect(sentAfter(sent)).toHaveLength(0);
+  });
+
+  it('refuses a forged, unsigned, undecryptable or wrong-token event and records nothing', async () => {
+    const before = touches();
+    const event = () => messageEvent({ text: '/touch Acme call forged', from: ALICE, chatType: 'p2p' });
+    expect((await post(event(), { badSignature: true })).status).toBe(401);
+    expect((await post(event(), { omitSignature: true })).status).toBe(401);
+    expect((await post(event(), { raw: JSON.stringify({ encrypt: encrypt('some other key', JSON.stringify(event())) }) })).status).toBe(400);
+    expect((await post(event(), { raw: JSON.stringify(event()) })).status).toBe(400);
+    expect((await post(messageEvent({ text: '/touch Acme call forged', from: ALICE, chatType: 'p2p', token: 'stolen' }))).status).toBe(401);
+    expect((await post(event(), { raw: '{not json' })).status).toBe(400);
+    expect(touches()).toBe(before);
+  });
+
+  it('an event Lark redelivers is processed once', async () => {
+    const before = touches();
+    const event = messageEvent({ text: '/touch Acme call Redelivered call note', from: ALICE, chatType: 'p2p' });
+    const sent = fake.messages.size;
+    for (let i = 0; i < 3; i++) expect((await post(event)).status).toBe(200);
+    await nextSent(sent);
+    expect(touches()).toBe(before + 1);
+  });
+
+  it('a message that is not text gets a hint, and nothing is recorded', async () => {
+    const before = touches();
+    const event = messageEvent({ text: 'x', from: ALICE, chatType: 'p2p' });
+    const image = { ...event, event: { ...event.event, message: { ...event.event.message, message_type: 'image', content: JSON.stringify({ image_key: 'img_v2_1' }) } } };
+    const sent = fake.messages.size;
+    expect((await post(image)).status).toBe(200);
+    expect(shown((await nextSent(sent)).content)).toMatch(/帮助/);
+    expect(touches()).toBe(before);
+  });
+
+  it('markup in a note pings nobody; a note over the limit is refused in Chinese with nothing recorded', async () => {
+    const note = `<at id=all></at> **urgent** [click](https://evil.example) ${'长'.repeat(3_900)}`;
+    const answer = await dm(`/touch Acme message ${note}`);
+    expect(JSON.stringify(answer.content)).not.toContain('<at id=all>');
+    expect(db().select().from(touchpoints).where(eq(touchpoints.note, note)).get()).toBeDefined();
+    const before = touches();
+    const tooLong = await dm(`/touch Acme message ${'长'.repeat(10_000)}`);
+    expect(shown(tooLong.content)).toMatch(/10000|10 000|10,000/);
+    expect(shown(tooLong.content)).toMatch(/\p{Script=Han}/u);
+    expect(touches()).toBe(before);
+    const unknown = await dm('/touch Nowhere visit hi');
+    expect(shown(unknown.content)).toMatch(/Nowhere/);
+    expect(touches()).toBe(before);
+  });
+
+  it('a bare `touch` answers with a card form whose submission records exactly what the text form would', async () => {
+    await dm('/contact add Acme "Li Wei" level:decision-maker');
+    const form = await dm('touch');
+    const body = form.content.body.elements[0];
+    expect(body.tag).toBe('form');
+    expect(body.elements.find((e: { name?: string }) => e.name === 'account').options.map((o: { value: string }) => o.value)).toContain('Acme');
+    const submit = body.elements.find((e: { name?: string }) => e.name === 'submit');
+    const before = touches();
+    const res = await postToApp(
+      cards,
+      cardActionEvent({
+        from: ALICE,
+        value: submit.behaviors[0].value,
+        formValue: { account: 'Acme', kind: 'call', date: '2026-11-20 +0800', contact: 'Li Wei', note: '电话确认了理赔进度' },
+        name: 'submit',
+        messageId: form.message_id,
+        chatId: form.chat_id,
+      }),
+      { encryptKey: ENCRYPT_KEY },
+    );
+    expect(res.status).toBe(200);
+    expect(res.json.toast, JSON.stringify(res.json)).toMatchObject({ type: 'success' });
+    expect(res.json.card.type).toBe('raw');
+    expect(shown(res.json.card.data)).toMatch(/Acme/);
+    expect(touches()).toBe(before + 1);
+    const row = db().select().from(touchpoints).where(eq(touchpoints.note, '电话确认了理赔进度')).get()!;
+    expect(row.kind).toBe('call');
+    // The same words typed give the same row.
+    await dm('/touch Acme call to:"Li Wei" on:2026-11-20 电话确认了理赔进度（打字）');
+    const typed = db().select().from(touchpoints).where(eq(touchpoints.note, '电话确认了理赔进度（打字）')).get()!;
+    expect({ ...typed, id: 0, note: '', createdAt: null }).toEqual({ ...row, id: 0, note: '', createdAt: null });
+  });
+
+  it('a form submission that names no account is refused on a toast, and records nothing', async () => {
+    const before = touches();
+    const res = await postToApp(cards, cardActionEvent({ from: ALICE, value: { form: 'touch' }, formValue: { account: 'Nowhere Ltd', kind: 'visit' }, messageId: 'om_x', chatId: 'oc_x' }), { encryptKey: ENCRYPT_KEY });
+    expect(res.json.toast.type).toBe('error');
+    expect(res.json.card).toBeUndefined();
+    expect(touches()).toBe(before);
+  });
+
+  describe('complaints in the open', () => {
+    let number: number;
+    it('`escalation-channel:here` in a group makes it the escalation chat; a new complaint is posted there and becomes its thread', async () => {
+      const before = fake.messages.size;
+      const set = messageEvent({ text: '/steward settings escalation-channel:here', from: ALICE, chatType: 'group', chatId: 'oc_escalation' });
+      await post(set);
+      await nextSent(before, (m) => m.parent_id === set.event.message.message_id);
+      const sent = fake.messages.size;
+      await dm('/complaint Acme severity:high category:damage 成都线三托货物压坏');
+      const row = db().select().from(complaints).where(eq(complaints.summary, '成都线三托货物压坏')).get()!;
+      number = row.number;
+      const posted = await nextSent(sent, (m) => m.chat_id === 'oc_escalation', 'the escalation post');
+      expect(posted.receive_id_type).toBe('chat_id');
+      expect(shown(posted.content)).toContain(`C-${number}`);
+      expect(shown(posted.content)).toMatch(/Acme/);
+      await fake.waitFor(() => db().select().from(complaints).where(eq(complaints.id, row.id)).get()!.threadTs === posted.message_id);
+    });
+
+    it('the Resolve button asks for what was done under the card; a rep without the right is refused; the admin’s answer resolves it in the thread', async () => {
+      const row = () => db().select().from(complaints).where(eq(complaints.number, number)).get()!;
+      const click = (from: string) => postToApp(cards, cardActionEvent({ from, value: { cmd: `/resolve C-${number}` }, messageId: row().threadTs!, chatId: 'oc_escalation' }), { encryptKey: ENCRYPT_KEY });
+      const before = fake.messages.size;
+      const res = await click(ALICE);
+      expect(res.json.toast.type).toBe('info');
+      const ask = await nextSent(before, (m) => m.parent_id === row().threadTs, 'the question under the card');
+      const submit = ask.content.body.elements[1].elements.find((e: { name?: string }) => e.name === 'submit');
+      expect(submit.behaviors[0].value).toEqual({ ask: `/resolve C-${number}` });
+
+      // Carol is a rep who neither owns the complaint nor manages its owner.
+      const refused = await postToApp(cards, cardActionEvent({ from: CAROL, value: submit.behaviors[0].value, formValue: { note: '已赔付' }, messageId: ask.message_id, chatId: 'oc_escalation' }), { encryptKey: ENCRYPT_KEY });
+      expect(refused.json.toast.type).toBe('error');
+      expect(row().status).toBe('open');
+
+      const sent = fake.messages.size;
+      const ok = await postToApp(cards, cardActionEvent({ from: ALICE, value: submit.behaviors[0].value, formValue: { note: '已全额赔付，该线路加护角' }, messageId: ask.message_id, chatId: 'oc_escalation' }), { encryptKey: ENCRYPT_KEY });
+      expect(ok.json.toast.type).toBe('success');
+      expect(row()).toMatchObject({ status: 'resolved', resolution: '已全额赔付，该线路加护角' });
+      // The complaint's thread hears that it is closed.
+      const note = await nextSent(sent, (m) => m.root_id === row().threadTs && m.thread_id !== undefined, 'the thread reply');
+      expect(shown(note.content)).toContain(`C-${number}`);
+    });
+  });
+
+  it('the bot menu’s “my accounts” answers in the user’s DM', async () => {
+    const before = fake.messages.size;
+    expect((await post(botMenuEvent({ from: ALICE, eventKey: 'my_accounts' }))).status).toBe(200);
+    const answer = await nextSent(before, (m) => m.receive_id === ALICE);
+    expect(answer.receive_id_type).toBe('open_id');
+    expect(shown(answer.content)).toMatch(/Acme/);
+  });
+
+  it('Lark reporting a user deleted is their leaving: their accounts are flagged, the admin is asked to hand them over, once', async () => {
+    await dm('/account add "Zeta Corp" tier:standard', CAROL);
+    const event = userDeletedEvent({ openId: CAROL });
+    const before = fake.messages.size;
+    expect((await post(event)).status).toBe(200);
+    const notice = await nextSent(before, (m) => m.receive_id === ALICE && shown(m.content).includes('Zeta Corp'), 'the DM to the admin');
+    expect(notice.receive_id_type).toBe('open_id');
+    expect(member(CAROL)).toMatchObject({ active: false });
+    expect(db().select().from(accounts).where(eq(accounts.name, 'Zeta Corp')).get()!.ownerGoneAt).not.toBeNull();
+    // Redelivered: processed once.
+    const again = fake.messages.size;
+    expect((await post(event)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sentAfter(again)).toHaveLength(0);
+  });
+
+  describe('delivery errors become typed errors', () => {
+    it('429 with x-ogw-ratelimit-reset is rate-limited for that long', async () => {
+      fake.fail('create', { status: 429, reset: 3 });
+      const err = await app.lark.port.post({ channel: 'oc_escalation' }, reply('info', 'hi')).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DeliveryError);
+      expect(err).toMatchObject({ kind: 'rate-limited', retryAfterMs: 3000 });
+    });
+    it('the bot not being in the chat is permanent; a Lark 5xx is transient', async () => {
+      fake.fail('create', { code: 230002, msg: 'Bot/User can NOT be out of the chat.' });
+      expect(await app.lark.port.post({ channel: 'oc_gone' }, reply('info', 'hi')).catch((e: unknown) => e)).toMatchObject({ kind: 'permanent' });
+      fake.fail('create', { status: 500, code: 1000, msg: 'internal error' });
+      expect(await app.lark.port.post({ channel: 'oc_escalation' }, reply('info', 'hi')).catch((e: unknown) => e)).toMatchObject({ kind: 'transient' });
+    });
+    it('a chat-level send limit is rate-limited too', async () => {
+      fake.fail('create', { status: 200, code: 230020, msg: 'This chat is receiving messages too frequently' });
+      expect(await app.lark.port.post({ channel: 'oc_escalation' }, reply('info', 'hi')).catch((e: unknown) => e)).toMatchObject({ kind: 'rate-limited' });
+    });
+    it('update() patches the card in place', async () => {
+      const ref = await app.lark.port.post({ channel: 'oc_escalation' }, reply('info', 'C-9 open'));
+      await app.lark.port.update(ref, reply('success', 'C-9 resolved'));
+      const m = fake.messages.get(ref.ts)!;
+      expect(m.updates).toHaveLength(1);
+      expect(shown(m.updates[0])).toContain('C-9 resolved');
+    });
+    it('a card Lark refuses is sent as its text instead', async () => {
+      fake.fail('create', { code: 230099, msg: 'Failed to create card content' });
+      const before = fake.messages.size;
+      await app.lark.port.post({ dm: { platformUserId: ALICE, name: 'Alice' } }, reply('info', 'Weekly digest ready'));
+      const sent = await nextSent(before);
+      expect(sent.msg_type).toBe('text');
+      expect(sent.content.text).toContain('Weekly digest ready');
+    });
+  });
+
+  it('answers GET /healthz', async () => {
+    expect((await fetch(`${app.base}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('Lark over plain HTTP (verification token, no encryption)', () => {
+  let app: Running | undefined;
+  afterAll(async () => stopApp(app));
+
+  it('runs a command whose token matches, refuses one whose token does not, and answers the card callback route', async () => {
+    app = await startApp('http', join(dir, 'plain.db'), { encrypted: false });
+    const events = `${app.base}/lark/events`;
+    const before = fake.messages.size;
+    expect((await postToApp(events, messageEvent({ text: '/account add "Plain Freight"', from: BOB, chatType: 'p2p' }))).status).toBe(200);
+    expect(shown((await nextSent(before, (m) => m.chat_id === p2pChatId(BOB))).content)).toMatch(/Plain Freight/);
+    const forged = await postToApp(events, messageEvent({ text: '/account add "Forged Freight"', from: BOB, chatType: 'p2p', token: 'guessed' }));
+    expect(forged.status).toBe(401);
+    const encrypted = await postToApp(events, messageEvent({ text: '/account add "Sealed Freight"', from: BOB, chatType: 'p2p' }), { encryptKey: ENCRYPT_KEY });
+    expect(encrypted.status).toBe(400);
+    const click = await postToApp(`${app.base}/lark/cards`, cardActionEvent({ from: BOB, value: { cmd: '/account show "Plain Freight"' }, messageId: 'om_plain', chatId: p2pChatId(BOB) }));
+    expect(click.json.toast.type).toBe('success');
+    expect(shown(click.json.card.data)).toMatch(/Plain Freight/);
+    const names = app.db.select({ name: accounts.name }).from(accounts).all().map((a) => a.name);
+    expect(names).toEqual(['Plain Freight']);
+  });
+});
+
+describe('Lark over the long connection', () => {
+  let app: Running | undefined;
+  const file = () => join(dir, 'ws.db');
+
+  afterAll(async () => {
+    await stopApp(app);
+    await fake?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    expect(logs.filter((l) => /"level":50/.test(l))).toEqual([]);
+  });
+
+  it('connects through the endpoint call, runs a DM command, and acks the frame', async () => {
+    app = await startApp('ws', file());
+    await fake.connected();
+    expect(fake.callsTo('endpoint')[0]!.body).toMatchObject({ AppID: FAKE_APP.appId });
+    const before = fake.messages.size;
+    const ack = await fake.pushEvent(messageEvent({ text: '/account add "Long Link Logistics" tier:key', from: BOB, chatType: 'p2p', eventId: 'ev-ws-1' }));
+    expect(ack.code).toBe(200);
+    expect(shown((await nextSent(before, (m) => m.chat_id === p2pChatId(BOB))).content)).toMatch(/Long Link Logistics/);
+    expect((await fetch(`${app.base}/healthz`)).status).toBe(200);
+  });
+
+  it('a card button over the long connection answers with the updated card', async () => {
+    const ack = await fake.pushEvent(cardActionEvent({ from: BOB, value: { cmd: '/account show "Long Link Logistics"' }, messageId: 'om_card', chatId: p2pChatId(BOB) }));
+    expect(ack.code).toBe(200);
+    const data = ack.data as { toast: { type: string }; card: { data: unknown } };
+    expect(data.toast.type).toBe('success');
+    expect(shown(data.card.data)).toMatch(/Long Link Logistics/);
+  });
+
+  /** Stops Steward, waits until the gateway has seen it go, and starts it again on the same database. */
+  async function restart() {
+    await stopApp(app);
+    await fake.disconnected();
+    app = await startApp('ws', file());
+    await fake.connected();
+  }
+
+  it('an event redelivered after a restart is not processed again', async () => {
+    await restart();
+    const db = app!.db;
+    const before = db.select({ n: count() }).from(touchpoints).get()!.n;
+    const event = messageEvent({ text: '/touch "Long Link Logistics" call Before the restart', from: BOB, chatType: 'p2p', eventId: 'ev-ws-restart' });
+    await fake.pushEvent(event);
+    await restart();
+    await fake.pushEvent(event);
+    expect(app!.db.select({ n: count() }).from(touchpoints).get()!.n).toBe(before + 1);
+  });
+});
