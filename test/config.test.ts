@@ -105,6 +105,14 @@ describe('loadConfig: one line naming the variable and what it expects', () => {
     expect(failure({ LARK_DOMAIN: 'bogus' })).toBe('LARK_DOMAIN: expected feishu, lark or a base URL, got "bogus"');
   });
 
+  it('Lark over HTTP needs a verification token or an encrypt key, so nobody else can post events', () => {
+    const lark = { LARK_APP_ID: 'cli_a1b2c3d4e5f60718', LARK_APP_SECRET: 's', LARK_MODE: 'http' };
+    expect(failure(lark)).toMatch(/^LARK_VERIFICATION_TOKEN: expected/);
+    expect(loadConfig({ ...lark, LARK_VERIFICATION_TOKEN: 't' }).mode).toBe('lark');
+    expect(loadConfig({ ...lark, LARK_ENCRYPT_KEY: 'k' }).mode).toBe('lark');
+    expect(loadConfig({ ...lark, LARK_MODE: 'ws' }).mode).toBe('lark');
+  });
+
   it('LARK_MODE and LOG_LEVEL name their allowed values', () => {
     expect(failure({ LARK_MODE: 'poll' })).toBe('LARK_MODE: expected ws or http, got "poll"');
     expect(failure({ LOG_LEVEL: 'loud' })).toMatch(/^LOG_LEVEL: expected a pino level/);
