@@ -165,9 +165,14 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     return isFormCommand(name) ? name : undefined;
   };
 
-  const formFor = async (incoming: Incoming, kind: FormCommand, sourceRef?: string): Promise<LarkCard> => {
+  const formFor = async (incoming: Incoming, kind: FormCommand): Promise<LarkCard> => {
     const { locale, accounts } = await engine.view(incoming, (ctx) => ({ locale: ctx.locale, accounts: accountChoices(ctx, '', PICKER_MAX_OPTIONS + 1) }));
-    return formCard(kind, locale, accounts, { sourceRef });
+    return formCard(kind, locale, accounts);
+  };
+  /** The form as a new card in the person's DM (from a button or the bot menu, which have no message to answer). */
+  const sendForm = async (incoming: Incoming, kind: FormCommand) => {
+    const card = await formFor(incoming, kind);
+    later('could not send a Lark form', () => port.send('open_id', incoming.user.platformUserId, card, kind));
   };
 
   const run = async (incoming: Incoming, text: string, resolve?: MentionResolver): Promise<Outcome> => {
@@ -251,8 +256,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     const kind = submitted ? undefined : bareForm(command);
     if (kind) {
       // A "Log touchpoint" button with nothing to go on: the form comes as a new card, the clicked one stays.
-      const card = await formFor(incoming, kind);
-      later('could not send a Lark form', () => port.send('open_id', e.operator.open_id, card, kind));
+      await sendForm(incoming, kind);
       return {};
     }
     const out = await run(incoming, command, async () => undefined);
@@ -274,8 +278,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     const incoming = await who(e.tenant_key, openId, e.operator.operator_name);
     const kind = bareForm(command);
     if (kind) {
-      const card = await formFor(incoming, kind);
-      return void later('could not send a Lark form', () => port.send('open_id', openId, card, kind));
+      return sendForm(incoming, kind);
     }
     const { card, text } = rendered(await run(incoming, command));
     later('could not answer a bot menu click', () => port.send('open_id', openId, card, text));

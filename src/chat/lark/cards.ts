@@ -49,7 +49,7 @@ export interface LarkCard {
 export type CardElement = Record<string, unknown> & { tag: string };
 
 /** What a card button or form sends back in `action.value`. */
-export type ActionValue = { cmd: string } | { form: FormCommand; sourceRef?: string } | { ask: string };
+export type ActionValue = { cmd: string } | { form: FormCommand } | { ask: string };
 
 export interface RenderedCard {
   card: LarkCard;
@@ -264,50 +264,43 @@ export function renderCard(reply: Reply, opts: CardOptions = {}): RenderedCard {
 
 const option = (value: string, label: string) => ({ text: plainText(cut(label, 60)), value });
 
-function accountField(t: Catalog, accounts: readonly string[], initial?: string): CardElement {
+function accountField(t: Catalog, accounts: readonly string[]): CardElement {
   if (accounts.length > 0 && accounts.length <= PICKER_MAX_OPTIONS) {
-    return { tag: 'select_static', name: 'account', required: true, placeholder: plainText(t.lark.pickAccount), options: accounts.map((a) => option(a, a)), ...(initial && accounts.includes(initial) ? { initial_option: initial } : {}) };
+    return { tag: 'select_static', name: 'account', required: true, placeholder: plainText(t.lark.pickAccount), options: accounts.map((a) => option(a, a)) };
   }
-  return { tag: 'input', name: 'account', required: true, max_length: 200, placeholder: plainText(t.lark.typeAccount), ...(initial ? { default_value: initial } : {}) };
+  return { tag: 'input', name: 'account', required: true, max_length: 200, placeholder: plainText(t.lark.typeAccount) };
 }
 
 const labelled = (label: string, field: CardElement): CardElement[] => [markdown(`**${escapeMarkdown(label)}**`), field];
 
-const noteField = (placeholder: string, initial?: string): CardElement => ({
+const noteField = (placeholder: string): CardElement => ({
   tag: 'input',
   name: 'note',
   input_type: 'multiline_text',
   rows: 3,
   max_length: INPUT_MAX_LENGTH,
   placeholder: plainText(cut(placeholder, 100)),
-  ...(initial ? { default_value: cut(initial, INPUT_MAX_LENGTH) } : {}),
 });
 
-export interface FormPrefill {
-  account?: string;
-  note?: string;
-  sourceRef?: string;
-}
-
 /** A card form whose submission becomes the same command text a rep would type. */
-export function formCard(kind: FormCommand, locale: Locale, accounts: readonly string[], prefill: FormPrefill = {}): LarkCard {
+export function formCard(kind: FormCommand, locale: Locale, accounts: readonly string[]): LarkCard {
   const t = catalog(locale);
   const fields: CardElement[] =
     kind === 'touch'
       ? [
-          ...labelled(t.slack.account, accountField(t, accounts, prefill.account)),
+          ...labelled(t.slack.account, accountField(t, accounts)),
           ...labelled(t.slack.kind, { tag: 'select_static', name: 'kind', initial_option: 'visit', options: TOUCH_KINDS.map((k) => option(k, t.enums.touchKind[k])) }),
           ...labelled(t.slack.date, { tag: 'date_picker', name: 'date', placeholder: plainText(t.lark.today) }),
           ...labelled(t.slack.contact, { tag: 'input', name: 'contact', max_length: 200 }),
-          ...labelled(t.slack.note, noteField(t.slack.note, prefill.note)),
+          ...labelled(t.slack.note, noteField(t.slack.note)),
         ]
       : [
-          ...labelled(t.slack.account, accountField(t, accounts, prefill.account)),
+          ...labelled(t.slack.account, accountField(t, accounts)),
           ...labelled(t.slack.severity, { tag: 'select_static', name: 'severity', initial_option: 'medium', options: SEVERITIES.map((k) => option(k, t.enums.severity[k])) }),
           ...labelled(t.slack.category, { tag: 'select_static', name: 'category', initial_option: 'other', options: COMPLAINT_CATEGORIES.map((k) => option(k, t.enums.category[k])) }),
-          ...labelled(t.slack.summary, noteField(t.slack.summary, prefill.note)),
+          ...labelled(t.slack.summary, noteField(t.slack.summary)),
         ];
-  const submit = buttonElement({ label: t.slack.save, style: 'primary' }, { form: kind, ...(prefill.sourceRef ? { sourceRef: prefill.sourceRef } : {}) }, { name: 'submit', form_action_type: 'submit' });
+  const submit = buttonElement({ label: t.slack.save, style: 'primary' }, { form: kind }, { name: 'submit', form_action_type: 'submit' });
   const title = kind === 'touch' ? t.slack.touchTitle : t.slack.complaintTitle;
   return shell({ tone: 'info', title }, title, [{ tag: 'form', name: `steward_${kind}`, elements: [...fields, submit] }]);
 }
