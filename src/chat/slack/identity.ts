@@ -1,23 +1,18 @@
 // Slack user -> who they are for Steward (name, time zone, locale), from
-// users.info, cached so a busy channel doesn't ask Slack for every message.
+// users.info, cached (src/chat/user-cache.ts).
 import type { WebClient } from '@slack/web-api';
 import type { Locale } from '../../../db/schema.js';
 import type { UserRef } from '../../engine/engine.js';
+import { UserCache } from '../user-cache.js';
 
-const TTL_MS = 10 * 60_000;
 const MENTION = /^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$/;
 
 export class SlackIdentity {
-  private readonly cache = new Map<string, { ref: Promise<UserRef>; at: number }>();
+  private readonly cache = new UserCache((id, fallbackName) => this.lookup(id, fallbackName));
   constructor(private readonly client: WebClient) {}
 
-  /** Concurrent first messages from one person share a single users.info call. */
   user(id: string, fallbackName?: string): Promise<UserRef> {
-    const hit = this.cache.get(id);
-    if (hit && Date.now() - hit.at < TTL_MS) return hit.ref;
-    const ref = this.lookup(id, fallbackName);
-    this.cache.set(id, { ref, at: Date.now() });
-    return ref;
+    return this.cache.get(id, fallbackName);
   }
 
   private async lookup(id: string, fallbackName?: string): Promise<UserRef> {
