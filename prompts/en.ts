@@ -413,8 +413,8 @@ export const en = {
     textOnly: 'Steward reads text messages: type a command such as "touch Acme visit met the buyer", or "help".',
     unknownAction: 'This button no longer does anything; type the command instead.',
   },
-  slack: {
-    unknownWorkspace: 'Steward is not installed for this workspace. Ask your Slack admin to install the app here.',
+  /** Form words shared by Slack modals and Lark card forms. */
+  forms: {
     account: 'Account',
     accountPlaceholder: 'Type to search',
     touchTitle: 'Log a touchpoint',
@@ -428,6 +428,9 @@ export const en = {
     severity: 'Severity',
     category: 'Category',
     summary: 'What happened',
+  },
+  slack: {
+    unknownWorkspace: 'Steward is not installed for this workspace. Ask your Slack admin to install the app here.',
   },
   coverage: {
     title: (account: string, cells: number, all: number) => `Coverage at ${account}: ${cells} of ${all} pairings of levels touched`,

@@ -419,8 +419,8 @@ export const zhCN: Catalog = {
     textOnly: 'Steward 只读文字消息：请输入命令，例如“拜访 华东物流 visit 见了采购”，或发送“帮助”。',
     unknownAction: '这个按钮已失效，请直接输入命令。',
   },
-  slack: {
-    unknownWorkspace: '此工作区尚未安装 Steward，请联系 Slack 管理员在这里安装应用。',
+  /** Form words shared by Slack modals and Lark card forms. */
+  forms: {
     account: '客户',
     accountPlaceholder: '输入以搜索',
     touchTitle: '记录触点',
@@ -434,6 +434,9 @@ export const zhCN: Catalog = {
     severity: '严重度',
     category: '类别',
     summary: '发生了什么',
+  },
+  slack: {
+    unknownWorkspace: '此工作区尚未安装 Steward，请联系 Slack 管理员在这里安装应用。',
   },
   coverage: {
     title: (account: string, cells: number, all: number) => `${account}的立体式对接：${all}个层级组合中已有${cells}个有接触`,

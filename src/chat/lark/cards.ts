@@ -288,27 +288,27 @@ export function formCard(kind: FormCommand, locale: Locale, accounts: readonly s
   const fields: CardElement[] =
     kind === 'touch'
       ? [
-          ...labelled(t.slack.account, accountField(t, accounts)),
-          ...labelled(t.slack.kind, { tag: 'select_static', name: 'kind', initial_option: 'visit', options: TOUCH_KINDS.map((k) => option(k, t.enums.touchKind[k])) }),
-          ...labelled(t.slack.date, { tag: 'date_picker', name: 'date', placeholder: plainText(t.lark.today) }),
-          ...labelled(t.slack.contact, { tag: 'input', name: 'contact', max_length: 200 }),
-          ...labelled(t.slack.note, noteField(t.slack.note)),
+          ...labelled(t.forms.account, accountField(t, accounts)),
+          ...labelled(t.forms.kind, { tag: 'select_static', name: 'kind', initial_option: 'visit', options: TOUCH_KINDS.map((k) => option(k, t.enums.touchKind[k])) }),
+          ...labelled(t.forms.date, { tag: 'date_picker', name: 'date', placeholder: plainText(t.lark.today) }),
+          ...labelled(t.forms.contact, { tag: 'input', name: 'contact', max_length: 200 }),
+          ...labelled(t.forms.note, noteField(t.forms.note)),
         ]
       : [
-          ...labelled(t.slack.account, accountField(t, accounts)),
-          ...labelled(t.slack.severity, { tag: 'select_static', name: 'severity', initial_option: 'medium', options: SEVERITIES.map((k) => option(k, t.enums.severity[k])) }),
-          ...labelled(t.slack.category, { tag: 'select_static', name: 'category', initial_option: 'other', options: COMPLAINT_CATEGORIES.map((k) => option(k, t.enums.category[k])) }),
-          ...labelled(t.slack.summary, noteField(t.slack.summary)),
+          ...labelled(t.forms.account, accountField(t, accounts)),
+          ...labelled(t.forms.severity, { tag: 'select_static', name: 'severity', initial_option: 'medium', options: SEVERITIES.map((k) => option(k, t.enums.severity[k])) }),
+          ...labelled(t.forms.category, { tag: 'select_static', name: 'category', initial_option: 'other', options: COMPLAINT_CATEGORIES.map((k) => option(k, t.enums.category[k])) }),
+          ...labelled(t.forms.summary, noteField(t.forms.summary)),
         ];
-  const submit = buttonElement({ label: t.slack.save, style: 'primary' }, { form: kind }, { name: 'submit', form_action_type: 'submit' });
-  const title = kind === 'touch' ? t.slack.touchTitle : t.slack.complaintTitle;
+  const submit = buttonElement({ label: t.forms.save, style: 'primary' }, { form: kind }, { name: 'submit', form_action_type: 'submit' });
+  const title = kind === 'touch' ? t.forms.touchTitle : t.forms.complaintTitle;
   return shell({ tone: 'info', title }, title, [{ tag: 'form', name: `steward_${kind}`, elements: [...fields, submit] }]);
 }
 
 /** Asks for the text `command` still needs, then runs `command <text>`. */
 export function askCard(command: string, what: string, locale: Locale): LarkCard {
   const t = catalog(locale);
-  const submit = buttonElement({ label: t.slack.save, style: 'primary' }, { ask: command }, { name: 'submit', form_action_type: 'submit' });
+  const submit = buttonElement({ label: t.forms.save, style: 'primary' }, { ask: command }, { name: 'submit', form_action_type: 'submit' });
   return shell({ tone: 'info', title: command.split(' ')[0] }, what, [
     markdown(`\`${clean(command).replace(/`/g, 'ˋ')}\``),
     { tag: 'form', name: 'steward_ask', elements: [...labelled(what, noteField(what)), submit] },

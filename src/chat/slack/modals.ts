@@ -28,12 +28,12 @@ function accountBlock(t: Catalog, account?: string) {
   return {
     type: 'input' as const,
     block_id: 'account',
-    label: plain(t.slack.account),
+    label: plain(t.forms.account),
     element: {
       type: 'external_select' as const,
       action_id: ACCOUNT_ACTION,
       min_query_length: 0,
-      placeholder: plain(t.slack.accountPlaceholder),
+      placeholder: plain(t.forms.accountPlaceholder),
       ...(account ? { initial_option: { text: plain(account), value: account } } : {}),
     },
   };
@@ -53,20 +53,20 @@ export function touchModal(t: Catalog, prefill: Prefill = {}): ModalView {
     type: 'modal',
     callback_id: FORM_CALLBACK.touch,
     private_metadata: JSON.stringify({ sourceRef: prefill.sourceRef }),
-    title: plain(t.slack.touchTitle),
-    submit: plain(t.slack.save),
-    close: plain(t.slack.cancel),
+    title: plain(t.forms.touchTitle),
+    submit: plain(t.forms.save),
+    close: plain(t.forms.cancel),
     blocks: [
       accountBlock(t, prefill.account),
       {
         type: 'input',
         block_id: 'kind',
-        label: plain(t.slack.kind),
+        label: plain(t.forms.kind),
         element: { type: 'static_select', action_id: 'value', options: options(TOUCH_KINDS, (k) => t.enums.touchKind[k as keyof typeof t.enums.touchKind]), initial_option: { text: plain(t.enums.touchKind.visit), value: 'visit' } },
       },
-      { type: 'input', block_id: 'date', optional: true, label: plain(t.slack.date), element: { type: 'datepicker', action_id: 'value' } },
-      { type: 'input', block_id: 'contact', optional: true, label: plain(t.slack.contact), element: { type: 'plain_text_input', action_id: 'value', max_length: 200 } },
-      noteBlock(t.slack.note, prefill.note),
+      { type: 'input', block_id: 'date', optional: true, label: plain(t.forms.date), element: { type: 'datepicker', action_id: 'value' } },
+      { type: 'input', block_id: 'contact', optional: true, label: plain(t.forms.contact), element: { type: 'plain_text_input', action_id: 'value', max_length: 200 } },
+      noteBlock(t.forms.note, prefill.note),
     ],
   };
 }
@@ -76,24 +76,24 @@ export function complaintModal(t: Catalog, prefill: Prefill = {}): ModalView {
     type: 'modal',
     callback_id: FORM_CALLBACK.complaint,
     private_metadata: JSON.stringify({ sourceRef: prefill.sourceRef }),
-    title: plain(t.slack.complaintTitle),
-    submit: plain(t.slack.save),
-    close: plain(t.slack.cancel),
+    title: plain(t.forms.complaintTitle),
+    submit: plain(t.forms.save),
+    close: plain(t.forms.cancel),
     blocks: [
       accountBlock(t, prefill.account),
       {
         type: 'input',
         block_id: 'severity',
-        label: plain(t.slack.severity),
+        label: plain(t.forms.severity),
         element: { type: 'static_select', action_id: 'value', options: options(SEVERITIES, (k) => t.enums.severity[k as keyof typeof t.enums.severity]), initial_option: { text: plain(t.enums.severity.medium), value: 'medium' } },
       },
       {
         type: 'input',
         block_id: 'category',
-        label: plain(t.slack.category),
+        label: plain(t.forms.category),
         element: { type: 'static_select', action_id: 'value', options: options(COMPLAINT_CATEGORIES, (k) => t.enums.category[k as keyof typeof t.enums.category]), initial_option: { text: plain(t.enums.category.other), value: 'other' } },
       },
-      noteBlock(t.slack.summary, prefill.note),
+      noteBlock(t.forms.summary, prefill.note),
     ],
   };
 }
@@ -105,8 +105,8 @@ export function textModal(t: Catalog, command: string, what: string): ModalView 
     callback_id: FORM_CALLBACK.text,
     private_metadata: JSON.stringify({ command }),
     title: plain(command.split(' ')[0]!.slice(0, 24)),
-    submit: plain(t.slack.save),
-    close: plain(t.slack.cancel),
+    submit: plain(t.forms.save),
+    close: plain(t.forms.cancel),
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `\`${command.replace(/[`<>&]/g, '')}\`` } }, noteBlock(what)],
   };
 }
