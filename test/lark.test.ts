@@ -327,6 +327,18 @@ describe('Lark over signed, encrypted HTTP', () => {
     });
   });
 
+  it('added to a group, Steward says in Chinese what it does there', async () => {
+    const base = botMenuEvent({ from: ALICE, eventKey: 'x' });
+    const added = { ...base, header: { ...base.header, event_type: 'im.chat.member.bot.added_v1' }, event: { chat_id: 'oc_new', operator_id: { open_id: ALICE }, name: '华东大客户群', external: false, operator_tenant_key: FAKE_TENANT } };
+    const before = fake.messages.size;
+    expect((await post(added)).status).toBe(200);
+    const hello = await nextSent(before, (m) => m.chat_id === 'oc_new');
+    expect(shown(hello.content)).toMatch(/升级群:本群/);
+    expect((await post(added)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sentAfter(before)).toHaveLength(1);
+  });
+
   it('the bot menu’s “my accounts” answers in the user’s DM', async () => {
     const before = fake.messages.size;
     expect((await post(botMenuEvent({ from: ALICE, eventKey: 'my_accounts' }))).status).toBe(200);

@@ -105,6 +105,13 @@ interface UserEvent {
   object: { open_id: string; status?: { is_resigned?: boolean } };
 }
 
+interface ChatEvent {
+  event_id?: string;
+  tenant_key?: string;
+  chat_id: string;
+  operator_id?: { open_id?: string };
+}
+
 type CardResponse = { toast?: { type: 'success' | 'error' | 'info' | 'warning'; content: string }; card?: { type: 'raw'; data: LarkCard } };
 
 /** Text a message carries: a text message's text, or a rich-text post's words and mentions. */
@@ -293,6 +300,16 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     if (notices.length) deliver();
   }
 
+  // Added to a group: say what Steward does there, in the tenant's language.
+  async function onAddedToChat(e: ChatEvent): Promise<void> {
+    const openId = e.operator_id?.open_id;
+    if (!e.tenant_key || !openId || (e.event_id && !engine.firstSight('lark', e.event_id))) return;
+    const locale = await engine.view(await who(e.tenant_key, openId), (ctx) => ctx.tenant.locale);
+    const t = catalog(locale);
+    const { card, text } = renderCard({ tone: 'info', title: t.lark.hello, sections: [{ type: 'text', text: t.lark.helloText }], buttons: [], visibility: 'public' }, { locale });
+    later('could not greet a Lark group', () => port.send('chat_id', e.chat_id, card, text));
+  }
+
   const guarded =
     <E, R>(what: string, fn: (e: E) => Promise<R>, fallback: R) =>
     async (e: E): Promise<R> => {
@@ -307,6 +324,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     'im.message.receive_v1': guarded('Lark message failed', (e) => onMessage(e as unknown as MessageEvent), undefined),
     'card.action.trigger': guarded('Lark card action failed', (e) => onCardAction(e as unknown as CardActionEvent), {} as CardResponse),
     'application.bot.menu_v6': guarded('Lark bot menu failed', (e) => onMenu(e as unknown as MenuEvent), undefined),
+    'im.chat.member.bot.added_v1': guarded('Lark bot-added event failed', (e) => onAddedToChat(e as unknown as ChatEvent), undefined),
     'contact.user.deleted_v3': guarded('Lark user deletion failed', (e) => onUserGone(e as unknown as UserEvent), undefined),
     'contact.user.updated_v3': guarded('Lark user update failed', (e) => ((e as unknown as UserEvent).object?.status?.is_resigned ? onUserGone(e as unknown as UserEvent) : Promise.resolve()), undefined),
   } as Record<string, (data: unknown) => Promise<unknown>>);
