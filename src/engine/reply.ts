@@ -1,6 +1,7 @@
 // The platform-neutral answer a handler returns. It is data; one renderer per
 // platform turns it into Block Kit, a Lark card or plain text. Strings here are
 // plain user-visible text, never markup: renderers escape them.
+import type { Locale } from '../../db/schema.js';
 
 /** A member named in a reply, so a platform can render a real mention. */
 export interface MentionRef {
@@ -32,6 +33,18 @@ export interface Reply {
   buttons: Button[];
   /** `ephemeral`: only the actor sees it (confirmations, errors); `public`: the whole channel. */
   visibility: 'ephemeral' | 'public';
+  /**
+   * The language it is written in, so a renderer words what it adds itself
+   * ("…and N more" where content is cut) in the same one. The engine sets it on
+   * every command's reply and notice, the outbox on everything it delivers;
+   * unset, a renderer uses its own default.
+   */
+  locale?: Locale;
+}
+
+/** `r` marked as written in `locale`, unless it already says which language it is in. */
+export function inLocale(r: Reply, locale: Locale): Reply {
+  return r.locale ? r : { ...r, locale };
 }
 
 export function reply(tone: Reply['tone'], title: Rich | undefined, ...sections: Section[]): Reply {

@@ -142,6 +142,8 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
     out.sections.push(text(t.digest.reviews(held, prepared, items.length, fmtDay(v, season.deadline))));
   }
   out.sections.push(list(g.items.map(({ s, account }): Rich => `${fmtDay(v, s.occurredAt)} · ${account} · ${t.enums.signal[s.kind]}${s.detail ? ` — ${s.detail}` : ''}`), { heading: t.digest.signalsHeading(signals.length), empty: t.common.none, more: g.more }));
+  // Written in the member's language: a renderer words the "…and N more" of its lists alike.
+  out.locale = v.locale;
   return out;
 }
 

@@ -4,10 +4,10 @@
 // a restart or a second process neither loses a message nor decides it twice.
 import { and, asc, eq, gt, inArray, isNull, lt, lte, or } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/index.js';
-import { complaints, members, nudges, promises, reviewItems, touchpoints } from '../../db/schema.js';
+import { complaints, members, nudges, promises, reviewItems, tenants, touchpoints } from '../../db/schema.js';
 import type { ChatPort, Destination, PostedRef } from '../chat/port.js';
 import { DeliveryError } from '../chat/port.js';
-import type { Reply } from '../engine/reply.js';
+import { inLocale, type Reply } from '../engine/reply.js';
 
 export interface NewNudge {
   /** When it was decided (the sweep's or command's clock). */
@@ -90,7 +90,7 @@ export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date
     complaint?.threadTs && complaint.threadChannel && complaint.threadChannel === n.channel ? { channel: complaint.threadChannel, ts: complaint.threadTs } : undefined;
   let posted: PostedRef;
   try {
-    posted = await port.post(to, n.payload as Reply, thread);
+    posted = await port.post(to, readerLocale(db, n.payload as Reply, n.tenantId, n.channel ? undefined : recipient), thread);
   } catch (e) {
     const permanent = e instanceof DeliveryError && e.kind === 'permanent';
     db.update(nudges)
@@ -106,6 +106,18 @@ export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date
     }
   });
   return 'sent';
+}
+
+/**
+ * What is delivered says which language it is in, so the platform's renderer
+ * words its own cut markers alike. Nudges, digests and notices written since
+ * replies carry a locale keep theirs; an older one is in its recipient's
+ * language, or the workspace's for a channel (as viewFor decided when it was written).
+ */
+function readerLocale(db: Db, payload: Reply, tenantId: number, recipient: typeof members.$inferSelect | undefined): Reply {
+  if (payload.locale) return payload;
+  const locale = recipient?.locale ?? db.select({ locale: tenants.locale }).from(tenants).where(eq(tenants.id, tenantId)).get()?.locale;
+  return locale ? inLocale(payload, locale) : payload;
 }
 
 /** Longer than any post takes (the chat clients time out at 10 s), so an older claim was lost with its process. */

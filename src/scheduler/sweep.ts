@@ -13,7 +13,7 @@ import { cadenceFor, effectiveSettings } from '../domain/settings.js';
 import type { Account, Complaint, Member, Tenant } from '../domain/types.js';
 import { viewFor, type View } from '../domain/view.js';
 import { openTasks, taskLine, type OpenTask } from '../domain/tasks.js';
-import { fields, list, reply, text, type Reply, type Rich } from '../engine/reply.js';
+import { fields, inLocale, list, reply, text, type Reply, type Rich } from '../engine/reply.js';
 import { isoWeek, nextWorkingInstant } from './hours.js';
 import { recordNudge } from './outbox.js';
 
@@ -82,7 +82,8 @@ function nudge(s: Sweeper, kind: keyof SweepCounts, key: string, subject: { type
     recipientId: to.member?.id ?? null,
     channel: to.channel ?? null,
     period: key.split(':').slice(2).join(':'),
-    payload,
+    // In the recipient's language, or the workspace's for a channel: the view each nudge was written with.
+    payload: inLocale(payload, viewFor(s.tenant, to.channel ? undefined : to.member, s.now).locale),
     createdAt: s.now,
     notBefore: deliverAt(s, to.member, urgent),
   });

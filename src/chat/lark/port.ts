@@ -21,7 +21,7 @@ export class LarkPort implements ChatPort {
   ) {}
 
   private render(reply: Reply) {
-    const out = renderCard(reply, { locale: (reply as Reply & { locale?: Locale }).locale ?? this.opts.locale });
+    const out = renderCard(reply, { locale: reply.locale ?? this.opts.locale });
     if (out.warnings.length) this.opts.logger?.warn({ warnings: out.warnings }, 'Lark card cut to fit');
     return out;
   }

@@ -21,6 +21,6 @@ export class ShellPort implements ChatPort {
   }
 
   private render(reply: Reply): string {
-    return renderText(reply, catalog('en').common.andMore).replace(/^/gm, '  ');
+    return renderText(reply, catalog(reply.locale ?? 'en').common.andMore).replace(/^/gm, '  ');
   }
 }
