@@ -49,6 +49,28 @@ function cachePrepared(client: Database.Database, max = 512): void {
   }) as typeof client.prepare;
 }
 
+/** Per database: a drizzle transaction object and one better-sqlite3 transaction function that runs any callback with it. */
+const immediateRunners = new WeakMap<Db, { tx: Tx; run: Database.Transaction<(fn: (tx: Tx) => unknown, tx: Tx) => unknown> }>();
+
+/**
+ * `db.transaction(fn, { behavior: 'immediate' })`, without building a new drizzle
+ * transaction object and better-sqlite3 transaction function on every call (a
+ * fair share of a small command's time). drizzle's transaction object holds no
+ * state of its own transaction, so one serves them all; better-sqlite3 still
+ * begins, commits, rolls back on a throw, and nests with a savepoint exactly as
+ * it does for drizzle.
+ */
+export function immediate<T>(db: Db, fn: (tx: Tx) => T): T {
+  let runner = immediateRunners.get(db);
+  if (!runner) {
+    // An empty deferred transaction touches nothing; it only hands out drizzle's transaction object.
+    const tx = db.transaction((t) => t);
+    runner = { tx, run: db.$client.transaction((f: (tx: Tx) => unknown, t: Tx) => f(t)) };
+    immediateRunners.set(db, runner);
+  }
+  return runner.run.immediate(fn, runner.tx) as T;
+}
+
 export function closeDb(db: Db): void {
   if (db.$client.open) db.$client.close();
 }

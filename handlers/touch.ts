@@ -1,6 +1,7 @@
-import { countWhere } from '../src/domain/numbers.js';
-import { and, eq } from 'drizzle-orm';
+import { and, count, eq, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
+import type { Tx } from '../db/index.js';
+import { prepared } from '../db/prepared.js';
 import { complaints, touchpointParticipants, touchpoints } from '../db/schema.js';
 import { fmtDay } from '../src/domain/format.js';
 import { cadenceFor } from '../src/domain/settings.js';
@@ -16,6 +17,36 @@ const MAX_AGE_YEARS = 5;
 /** Kinds that count as a revisit and reset the account's cadence clock. */
 export const REVISIT_KINDS = ['visit', 'meeting', 'review'] as const;
 
+// Every /touch runs these two: prepared once per connection (see db/prepared.ts).
+const ph = sql.placeholder;
+const insertTouch = (db: Tx) =>
+  prepared(db, 'touch.insert', (q) =>
+    q
+      .insert(touchpoints)
+      .values({
+        tenantId: ph('tenantId'),
+        accountId: ph('accountId'),
+        memberId: ph('memberId'),
+        ourLevel: ph('ourLevel'),
+        contactId: ph('contactId'),
+        kind: ph('kind'),
+        occurredAt: ph('occurredAt'),
+        note: ph('note'),
+        sourcePlatform: ph('sourcePlatform'),
+        sourceRef: ph('sourceRef'),
+      })
+      .returning()
+      .prepare(),
+  );
+const openComplaints = (db: Tx) =>
+  prepared(db, 'touch.openComplaints', (q) =>
+    q
+      .select({ n: count() })
+      .from(complaints)
+      .where(and(eq(complaints.accountId, ph('accountId')), eq(complaints.status, 'open')))
+      .prepare(),
+  );
+
 function log(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const account = input.account();
@@ -30,39 +61,36 @@ function log(ctx: Ctx, input: Input): Reply {
   const colleagues = input.members('with').filter((m) => m.id !== ctx.actor.id);
   const occurredAt = when ? when.at.toJSDate() : ctx.now;
 
-  const touch = ctx.db
-    .insert(touchpoints)
-    .values({
-      tenantId: ctx.tenant.id,
-      accountId: account.id,
-      memberId: ctx.actor.id,
-      ourLevel: ctx.actor.function,
-      contactId: contact?.id,
-      kind,
-      occurredAt,
-      note: input.text,
-      sourcePlatform: ctx.platform,
-      sourceRef: ctx.sourceRef,
-    })
-    .returning()
-    .get();
+  const touch = insertTouch(ctx.db).get({
+    tenantId: ctx.tenant.id,
+    accountId: account.id,
+    memberId: ctx.actor.id,
+    ourLevel: ctx.actor.function,
+    contactId: contact?.id ?? null,
+    kind,
+    occurredAt,
+    note: input.text,
+    sourcePlatform: ctx.platform,
+    sourceRef: ctx.sourceRef ?? null,
+  })!;
   for (const m of new Map(colleagues.map((c) => [c.id, c])).values()) {
     ctx.db.insert(touchpointParticipants).values({ touchpointId: touch.id, memberId: m.id, ourLevel: m.function }).run();
   }
   ctx.audit('touch.log', 'touchpoint', touch.id, { account: account.name, kind });
 
+  const occurred = DateTime.fromJSDate(occurredAt, { zone: ctx.zone });
   const who = contact ? t.touch.withContact(contact.name, t.enums.level[contact.level]) : '';
   const out = reply(
     'success',
-    t.touch.logged(t.enums.touchKind[kind], account.name, who, fmtDay(ctx, occurredAt), colleagues.map((c) => c.name)),
+    t.touch.logged(t.enums.touchKind[kind], account.name, who, fmtDay(ctx, occurred), colleagues.map((c) => c.name)),
   );
   if ((REVISIT_KINDS as readonly string[]).includes(kind)) {
     const cadence = cadenceFor(ctx.tenant, account);
-    const next = DateTime.fromJSDate(occurredAt, { zone: ctx.zone }).plus({ days: cadence });
+    const next = occurred.plus({ days: cadence });
     out.sections.push(text(t.touch.nextRevisit(fmtDay(ctx, next), t.enums.tier[account.tier], cadence)));
   }
   if (contact && !contact.active) out.sections.push(text(t.touch.contactLeft(contact.name)));
-  const open = countWhere(ctx.db, complaints, and(eq(complaints.accountId, account.id), eq(complaints.status, 'open')));
+  const open = openComplaints(ctx.db).get({ accountId: account.id })!.n;
   if (open > 0) out.sections.push(text(t.touch.openComplaints(account.name, open)));
   return out;
 }

@@ -6,8 +6,22 @@ const luxonLocale = (ctx: View) => (ctx.locale === 'zh-CN' ? 'zh-CN' : 'en-GB');
 
 export function fmtDay(ctx: View, day: string | Date | DateTime): string {
   const d = typeof day === 'string' ? DateTime.fromISO(day, { zone: ctx.zone }) : day instanceof Date ? DateTime.fromJSDate(day, { zone: ctx.zone }) : day.setZone(ctx.zone);
-  return d.setLocale(luxonLocale(ctx)).toFormat(ctx.t.formats.day);
+  const format = ctx.t.formats.day;
+  // A format of nothing but date tokens words a day the same whatever the time: format each day once.
+  if (!d.isValid || !DATE_ONLY.test(format)) return d.setLocale(luxonLocale(ctx)).toFormat(format);
+  const key = `${ctx.locale}\u0000${format}\u0000${d.year}-${d.month}-${d.day}`;
+  let out = dayCache.get(key);
+  if (out === undefined) {
+    if (dayCache.size >= DAY_CACHE_MAX) dayCache.clear();
+    dayCache.set(key, (out = d.setLocale(luxonLocale(ctx)).toFormat(format)));
+  }
+  return out;
 }
+
+/** Luxon formats whose only tokens (unquoted letters) are year, month, day and weekday ones. */
+const DATE_ONLY = /^(?:'[^']*'|[yMLdcE]|[^a-zA-Z'])*$/;
+const DAY_CACHE_MAX = 4096;
+const dayCache = new Map<string, string>();
 
 export function fmtDateTime(ctx: View, at: Date | DateTime): string {
   const d = at instanceof Date ? DateTime.fromJSDate(at, { zone: ctx.zone }) : at.setZone(ctx.zone);

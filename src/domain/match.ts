@@ -4,6 +4,7 @@
 import { distance } from 'fastest-levenshtein';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/index.js';
+import { prepared } from '../../db/prepared.js';
 import { accountAliases, accounts } from '../../db/schema.js';
 import { normalize } from './text.js';
 import type { Account } from './types.js';
@@ -25,18 +26,33 @@ export function longestExact(db: Tx, tenantId: number, candidates: string[]): { 
   const keys = candidates.map(normalize);
   const wanted = keys.filter(Boolean);
   if (wanted.length === 0) return undefined;
-  const byName = db.select().from(accounts).where(and(eq(accounts.tenantId, tenantId), inArray(accounts.nameKey, wanted))).all();
-  const byAlias = db
-    .select({ account: accounts, key: accountAliases.key })
-    .from(accountAliases)
-    .innerJoin(accounts, eq(accounts.id, accountAliases.accountId))
-    .where(and(eq(accountAliases.tenantId, tenantId), inArray(accountAliases.key, wanted)))
-    .all();
+  const { byName, byAlias } = exactQueries(db, wanted.length);
+  const values: Record<string, unknown> = { tenantId };
+  wanted.forEach((k, i) => (values[`k${i}`] = k));
+  const named = byName.all(values);
+  const aliased = byAlias.all(values);
   for (const [index, key] of keys.entries()) {
-    const account = byName.find((a) => a.nameKey === key) ?? byAlias.find((a) => a.key === key)?.account;
+    const account = named.find((a) => a.nameKey === key) ?? aliased.find((a) => a.key === key)?.account;
     if (account) return { account, index };
   }
   return undefined;
+}
+
+/** The two queries of longestExact for `n` keys, prepared once per connection and count (every command that names an account runs them). */
+function exactQueries(db: Tx, n: number) {
+  return prepared(db, `match.exact.${n}`, (q) => {
+    const tenantId = sql.placeholder('tenantId');
+    const keys = Array.from({ length: n }, (_, i) => sql.placeholder(`k${i}`));
+    return {
+      byName: q.select().from(accounts).where(and(eq(accounts.tenantId, tenantId), inArray(accounts.nameKey, keys))).prepare(),
+      byAlias: q
+        .select({ account: accounts, key: accountAliases.key })
+        .from(accountAliases)
+        .innerJoin(accounts, eq(accounts.id, accountAliases.accountId))
+        .where(and(eq(accountAliases.tenantId, tenantId), inArray(accountAliases.key, keys)))
+        .prepare(),
+    };
+  });
 }
 
 export function matchAccount(db: Tx, tenantId: number, typed: string): Match<Account> {

@@ -2,10 +2,11 @@
 // who is speaking and whom they mention, then bind and run the handler inside a
 // single transaction. A user's mistake rolls everything back and answers with
 // the usage; an internal failure is logged once here and answered politely.
-import { and, count, eq, lt } from 'drizzle-orm';
+import { and, count, eq, lt, sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Db, Tx } from '../../db/index.js';
+import { immediate, type Db, type Tx } from '../../db/index.js';
+import { prepared } from '../../db/prepared.js';
 import { auditLog, inboundEvents, members, tenants, type Locale, type Platform, type Role } from '../../db/schema.js';
 import { catalog, type Catalog } from '../../prompts/index.js';
 import { DAY_MS } from '../domain/dates.js';
@@ -16,7 +17,7 @@ import type { Member, Tenant } from '../domain/types.js';
 import { bind, selectForm } from './bind.js';
 import { UserError } from './errors.js';
 import { Registry, usageLine } from './registry.js';
-import { reply, text, type MentionRef, type Reply, type Section } from './reply.js';
+import { inLocale, reply, text, type MentionRef, type Reply, type Section } from './reply.js';
 import type { CommandSpec, Ctx, FormSpec, Notice } from './spec.js';
 import { tokenize, type Token } from './tokenize.js';
 
@@ -84,34 +85,34 @@ export class Engine {
   }
 
   async handle(incoming: Incoming, resolveMention?: MentionResolver): Promise<Outcome> {
-    const text = incoming.text.normalize('NFC');
-    const tokenized = tokenize(text);
-    // With a quote left open, the words before it still say which command's usage to show.
-    const tokens = tokenized.ok ? tokenized.tokens : (tokenize(text.slice(0, tokenized.at)) as { tokens: Token[] }).tokens;
+    const out = await this.outcome(incoming, resolveMention);
+    // The reply says which language it is in, so a renderer words its own additions (cut markers) alike.
+    return { ...out, reply: inLocale(out.reply, out.locale) };
+  }
+
+  private async outcome(incoming: Incoming, resolveMention?: MentionResolver): Promise<Outcome> {
+    const { text, tokenized, tokens } = read(incoming.text);
     // Mentions are resolved before the transaction: a platform lookup may take a network round trip.
     const refs = new Map<string, UserRef>();
-    for (const raw of new Set(tokens.flatMap(mentionsIn))) {
+    for (const raw of mentionsOf(tokens)) {
       const ref = resolveMention ? await resolveMention(raw) : undefined;
       if (ref) refs.set(raw, ref);
     }
     let ctx: Ctx | undefined;
     try {
-      return this.opts.db.transaction(
-        (tx) => {
-          ctx = this.context(tx, incoming);
-          try {
-            const outcome = this.run(ctx, tokens, refs, text, tokenized.ok ? undefined : tokenized.quote);
-            if (!outcome.ok) throw new Rollback(outcome);
-            return outcome;
-          } catch (e) {
-            if (e instanceof UserError) {
-              throw new Rollback({ ok: false, notices: [], locale: ctx.locale, reply: errorReply(ctx, e, this.current), needsText: e.missingText, field: e.field });
-            }
-            throw e;
+      return immediate(this.opts.db, (tx) => {
+        ctx = this.context(tx, incoming);
+        try {
+          const outcome = this.run(ctx, tokens, refs, text, tokenized.ok ? undefined : tokenized.quote);
+          if (!outcome.ok) throw new Rollback(outcome);
+          return outcome;
+        } catch (e) {
+          if (e instanceof UserError) {
+            throw new Rollback({ ok: false, notices: [], locale: ctx.locale, reply: errorReply(ctx, e, this.current), needsText: e.missingText, field: e.field });
           }
-        },
-        { behavior: 'immediate' },
-      );
+          throw e;
+        }
+      });
     } catch (e) {
       if (e instanceof Rollback) return e.outcome;
       const ref = Math.random().toString(36).slice(2, 8);
@@ -128,7 +129,7 @@ export class Engine {
    * adapter shows without a command (App Home, type-ahead).
    */
   async view<T>(who: Pick<Incoming, 'platform' | 'workspaceId' | 'user' | 'tenantLocale'>, fn: (ctx: Ctx) => T): Promise<T> {
-    return this.opts.db.transaction((tx) => fn(this.context(tx, { ...who, text: '' })), { behavior: 'immediate' });
+    return immediate(this.opts.db, (tx) => fn(this.context(tx, { ...who, text: '' })));
   }
 
   /**
@@ -224,7 +225,8 @@ export class Engine {
         recipientId: 'member' in n.to ? n.to.member.id : null,
         channel: 'channel' in n.to ? n.to.channel : null,
         period: ctx.now.toISOString(),
-        payload: n.reply,
+        // A notice to someone is written in their language (viewFor); one to a channel in the actor's.
+        payload: inLocale(n.reply, 'member' in n.to ? (n.to.member.locale ?? ctx.tenant.locale) : ctx.locale),
         notBefore: ctx.now,
         createdAt: ctx.now,
       });
@@ -251,7 +253,9 @@ export class Engine {
       commands: this.opts.commands,
       mention: (m: Member): MentionRef => ({ platformUserId: m.platformUserId, name: m.name }),
       audit: (action, entity, entityId, detail) => {
-        tx.insert(auditLog).values({ tenantId: tenant.id, actorId: actor.id, action, entity, entityId, detail, at: now }).run();
+        const row = { tenantId: tenant.id, actorId: actor.id, action, entity, entityId: entityId ?? null, at: now };
+        if (detail === undefined) auditWithoutDetail(tx).run(row);
+        else auditWithDetail(tx).run({ ...row, detail });
       },
     };
   }
@@ -269,9 +273,57 @@ function mentionsIn(tok: Token): string[] {
   return (tok.kind === 'mention' || tok.kind === 'option') && MENTION.test(tok.value) ? [tok.value] : [];
 }
 
+/** Command text as the engine reads it: NFC, then tokens (up to an unclosed quote, whose words still say which usage to show). */
+function read(raw: string) {
+  const text = raw.normalize('NFC');
+  const tokenized = tokenize(text);
+  const tokens = tokenized.ok ? tokenized.tokens : (tokenize(text.slice(0, tokenized.at)) as { tokens: Token[] }).tokens;
+  return { text, tokenized, tokens };
+}
+
+const mentionsOf = (tokens: Token[]): string[] => [...new Set(tokens.flatMap(mentionsIn))];
+
+/**
+ * The mentions `handle` will ask its MentionResolver about for this text, in
+ * that order: an adapter that runs the engine elsewhere resolves them first.
+ */
+export function mentionsInText(raw: string): string[] {
+  return mentionsOf(read(raw).tokens);
+}
+
+// The queries every command runs, prepared once per connection (see db/prepared.ts).
+const ph = sql.placeholder;
+const tenantByWorkspace = (tx: Tx) =>
+  prepared(tx, 'engine.tenant', (db) =>
+    db
+      .select()
+      .from(tenants)
+      .where(and(eq(tenants.platform, ph('platform')), eq(tenants.workspaceId, ph('workspaceId'))))
+      .prepare(),
+  );
+const memberByUser = (tx: Tx) =>
+  prepared(tx, 'engine.member', (db) =>
+    db
+      .select()
+      .from(members)
+      .where(and(eq(members.tenantId, ph('tenantId')), eq(members.platformUserId, ph('platformUserId'))))
+      .prepare(),
+  );
+const adminCount = (tx: Tx) =>
+  prepared(tx, 'engine.admins', (db) =>
+    db
+      .select({ n: count() })
+      .from(members)
+      .where(and(eq(members.tenantId, ph('tenantId')), eq(members.role, 'admin')))
+      .prepare(),
+  );
+const auditRow = { tenantId: ph('tenantId'), actorId: ph('actorId'), action: ph('action'), entity: ph('entity'), entityId: ph('entityId'), at: ph('at') };
+// Without detail the column is NULL, as drizzle writes an undefined value (a placeholder would encode it as the JSON text `null`).
+const auditWithoutDetail = (tx: Tx) => prepared(tx, 'engine.audit', (db) => db.insert(auditLog).values(auditRow).prepare());
+const auditWithDetail = (tx: Tx) => prepared(tx, 'engine.audit.detail', (db) => db.insert(auditLog).values({ ...auditRow, detail: ph('detail') }).prepare());
+
 function ensureTenant(tx: Tx, incoming: Incoming, defaults: EngineOptions['defaults']): Tenant {
-  const where = and(eq(tenants.platform, incoming.platform), eq(tenants.workspaceId, incoming.workspaceId));
-  const found = tx.select().from(tenants).where(where).get();
+  const found = tenantByWorkspace(tx).get({ platform: incoming.platform, workspaceId: incoming.workspaceId });
   if (found) return found;
   return tx
     .insert(tenants)
@@ -291,12 +343,8 @@ function ensureTenant(tx: Tx, incoming: Incoming, defaults: EngineOptions['defau
  * before anyone spoke do not count).
  */
 export function ensureMember(tx: Tx, tenant: Tenant, ref: UserRef, role: Role, assumeRole?: Role, speaking = true): Member {
-  const found = tx
-    .select()
-    .from(members)
-    .where(and(eq(members.tenantId, tenant.id), eq(members.platformUserId, ref.platformUserId)))
-    .get();
-  const firstAdmin = () => speaking && !assumeRole && tx.select({ n: count() }).from(members).where(and(eq(members.tenantId, tenant.id), eq(members.role, 'admin'))).get()!.n === 0;
+  const found = memberByUser(tx).get({ tenantId: tenant.id, platformUserId: ref.platformUserId });
+  const firstAdmin = () => speaking && !assumeRole && adminCount(tx).get({ tenantId: tenant.id })!.n === 0;
   if (found) {
     const patch: Partial<Member> = {};
     if (ref.name && ref.name !== found.name) patch.name = ref.name;

@@ -200,7 +200,9 @@ function defuse(s: string): string {
   );
 }
 
-const toAtoms = (s: string, style: Style): Atom[] => graphemes(s).map((g) => ({ s: escapeMrkdwn(g), style }));
+/** One grapheme cluster escaped: most are a single character that needs no escaping. */
+const escapeOne = (g: string): string => (g.length === 1 && g !== '&' && g !== '<' && g !== '>' ? g : escapeMrkdwn(g));
+const toAtoms = (s: string, style: Style): Atom[] => graphemes(s).map((g) => ({ s: escapeOne(g), style }));
 const textAtoms = (s: string, style: Style): Atom[] => toAtoms(defuse(clean(s)), style);
 /** Inline code or a line of a code block: Slack formats nothing inside, only a backtick would end it. */
 const codeAtoms = (s: string, style: Style): Atom[] => toAtoms(clean(s).replace(/[`｀]/g, 'ˋ'), style);
@@ -355,7 +357,8 @@ const blank = (s: string): boolean => s.replace(/[\s\u200b]/g, '') === '';
 
 function textSection(rich: Rich, room: Room, ctx: Ctx, label: string): SectionOut {
   const atoms = richAtoms(rich, 'plain');
-  if (blank(render(atoms))) return { emitted: [], outcome: 'whole' };
+  const whole = render(atoms);
+  if (blank(whole)) return { emitted: [], outcome: 'whole' };
   const emitted: Emitted[] = [];
   const push = (text: string): void => {
     emitted.push(sectionOf(text));
@@ -370,13 +373,13 @@ function textSection(rich: Rich, room: Room, ctx: Ctx, label: string): SectionOu
     const last = r.blocks === 1 || r.chars < SECTION_TEXT_MAX + MIN_TAIL;
     const end = fit(atoms, i, cap);
     if (end === atoms.length) {
-      push(render(atoms.slice(i)));
+      push(i === 0 ? whole : render(atoms.slice(i)));
       i = end;
       break;
     }
     if (last || end === i) {
       push(withEllipsis(atoms, i, fit(atoms, i, cap - ELLIPSIS.s.length)));
-      const total = render(atoms).length;
+      const total = whole.length;
       ctx.warn(`${label}: cut to ${chars(emitted)} of ${total} characters`);
       return { emitted, outcome: 'cut' };
     }
