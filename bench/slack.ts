@@ -5,11 +5,25 @@
 // the HTTP ack for both, Steward's ratio to the empty app, and how long until
 // Steward's answer reaches the response_url. Figures only; no thresholds.
 //
+// Acking is not finishing: Steward runs slash commands on its engine thread
+// (as `npm start` does), so an ack can come back while the command is still
+// queued (Steward holds an ack back while its thread holds 32 commands, so the
+// queue cannot grow without bound). The bench therefore also reports commands
+// *completed* per second (answers received at the response_url, from a chunk's
+// first request to its last answer), the send -> answer latency, how many
+// answers were still outstanding when a chunk's last ack came back, and the
+// completion rate's ratio to the empty app. CPU per request is reported for
+// each process and, on Linux, for each app's main thread, its busiest other
+// thread (Steward's engine thread) and the rest (V8's compiler and GC threads),
+// with the main loop's utilisation: what the two apps cost the machine, not
+// only how fast they answer.
+//
 // Each app runs in a child process of its own (this file with --serve), so the
 // load generator and the fake Slack Web API in this process do not share its
 // event loop. The fake Web API answers auth.test and users.info and is the
 // response_url sink.
 //
+//   BENCH_SLACK_THREAD=0        Steward runs commands on its main event loop (no engine thread)
 //   BENCH_SLACK_REQUESTS=2000   measured requests per app (after BENCH_SLACK_WARMUP=300)
 //   BENCH_SLACK_CONCURRENCY=8   requests in flight
 //   BENCH_SLACK_ROUNDS=4        measured requests alternate between the apps in this many chunks
@@ -17,7 +31,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -36,6 +50,7 @@ const CONCURRENCY = Math.max(1, int('BENCH_SLACK_CONCURRENCY', 8));
 const ROUNDS = Math.max(1, int('BENCH_SLACK_ROUNDS', 4));
 const ACCOUNTS = Math.max(1, int('BENCH_SLACK_ACCOUNTS', 10_000));
 const TOUCHPOINTS = int('BENCH_SLACK_TOUCHPOINTS', 50_000);
+const THREAD = int('BENCH_SLACK_THREAD', 1) === 1;
 
 const SIGNING_SECRET = 'bench-signing-secret';
 const BOT_TOKEN = 'xoxb-bench-token';
@@ -59,7 +74,7 @@ async function serve(target: Target, db: string, api: string, port: number): Pro
     const handle = openDb(config.STEWARD_DB);
     const engine = new Engine({ db: handle, commands, defaults: { locale: 'en', timezone: TIMEZONE }, logger });
     // No scheduler here: a /touch notifies nobody, so there is nothing to deliver after it.
-    const slack = createSlackApp({ config, engine, logger, afterCommand: async () => undefined });
+    const slack = createSlackApp({ config, engine, logger, afterCommand: async () => undefined, commandThread: THREAD });
     await slack.start();
     stop = async () => {
       await slack.stop();
@@ -80,9 +95,52 @@ async function serve(target: Target, db: string, api: string, port: number): Pro
     stop = () => app.stop().then(() => undefined);
   }
   process.stdout.write('ready\n');
+  // `stats` on stdin: this process's CPU time so far, its main thread's, and its main loop's utilisation.
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    if (line.trim() === 'stats') process.stdout.write(`stats ${JSON.stringify(usage())}\n`);
+  });
   process.once('SIGTERM', () => {
     void stop().finally(() => process.exit(0));
   });
+}
+
+interface Usage {
+  /** CPU time of the whole process (every thread), ms. */
+  cpuMs: number;
+  /** CPU time of the main thread alone (Linux), ms; NaN elsewhere. */
+  mainCpuMs: number;
+  /** CPU time of each thread by its id (Linux), ms. */
+  threadMs: Record<string, number>;
+  /** The main event loop's active and idle time, ms. */
+  loopActiveMs: number;
+  loopIdleMs: number;
+}
+
+/** /proc counts utime and stime in clock ticks of 10 ms (USER_HZ 100). */
+const TICK_MS = 10;
+
+function usage(): Usage {
+  const cpu = process.cpuUsage();
+  const threadMs: Record<string, number> = {};
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      // After the command name (in parentheses) and the state, utime and stime are the 12th and 13th fields.
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      threadMs[tid] = (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+    }
+  } catch {
+    // not Linux
+  }
+  const elu = performance.eventLoopUtilization();
+  return { cpuMs: (cpu.user + cpu.system) / 1000, mainCpuMs: threadMs[String(process.pid)] ?? NaN, threadMs, loopActiveMs: elu.active, loopIdleMs: elu.idle };
+}
+
+/** The thread (other than the main one) that used the most CPU between two readings: Steward's engine thread. */
+function busiestOther(before: Usage, after: Usage, pid: number): number {
+  let most = 0;
+  for (const [tid, ms] of Object.entries(after.threadMs)) if (tid !== String(pid)) most = Math.max(most, ms - (before.threadMs[tid] ?? 0));
+  return most;
 }
 
 // ---------------------------------------------------------------- parent: the book
@@ -194,22 +252,35 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startChild(target: Target, db: string, api: string): Promise<{ child: ChildProcess; port: number }> {
+interface Child {
+  child: ChildProcess;
+  port: number;
+  stats(): Promise<Usage>;
+}
+
+async function startChild(target: Target, db: string, api: string): Promise<Child> {
   const port = await freePort();
   const script = fileURLToPath(import.meta.url);
   // process.execArgv carries tsx's loader, so the child runs this TypeScript file too.
   const child = spawn(process.execPath, [...process.execArgv, script, '--serve', target, '--db', db, '--api', `${api}/api/`, '--port', String(port)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });
+  let statsWaiter: ((u: Usage) => void) | undefined;
   await new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the ${target} app exited (code ${code}) before it was ready`)));
     lines.on('line', (line) => {
       if (line.trim() === 'ready') resolve();
+      else if (line.startsWith('stats ')) statsWaiter?.(JSON.parse(line.slice(6)) as Usage);
     });
   });
   child.removeAllListeners('exit');
-  return { child, port };
+  const stats = () =>
+    new Promise<Usage>((resolve) => {
+      statsWaiter = resolve;
+      child.stdin!.write('stats\n');
+    });
+  return { child, port, stats };
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -289,9 +360,23 @@ interface Run {
   sentAt: Map<string, number>;
   /** Seconds from each chunk's first request to its last response_url POST, summed (Steward only). */
   completedSeconds?: number;
+  /** Per chunk: answers not yet received when its last ack came back, and ms from that ack to its last answer (Steward only). */
+  backlog: number[];
+  drainMs: number[];
+  /** CPU ms spent during the measured chunks: the app's process, its main thread, and this (load and fake Slack) process. */
+  cpuMs: number;
+  mainCpuMs: number;
+  /** CPU ms of the busiest thread besides the main one (Steward: its engine thread). */
+  busiestOtherMs: number;
+  loadCpuMs: number;
+  /** The app's main loop during the measured chunks, ms active and idle. */
+  loopActiveMs: number;
+  loopIdleMs: number;
 }
 
-async function drive(port: number, requests: Slash[], agent: Agent): Promise<Omit<Run, 'target' | 'completedSeconds'>> {
+type Driven = Pick<Run, 'seconds' | 'rps' | 'ackMs' | 'statuses' | 'sentAt'>;
+
+async function drive(port: number, requests: Slash[], agent: Agent): Promise<Driven> {
   const ackMs: number[] = new Array(requests.length);
   const statuses = new Map<number, number>();
   const sentAt = new Map<string, number>();
@@ -315,12 +400,15 @@ async function drive(port: number, requests: Slash[], agent: Agent): Promise<Omi
 
 /** Measured requests go in ROUNDS alternating chunks, empty then Steward, so background load on the machine falls on both alike. */
 async function measureBoth(dbFile: string, names: string[], sink: Sink): Promise<{ empty: Run; steward: Run }> {
-  const apps = { empty: await startChild('empty', dbFile, sink.url), steward: await startChild('steward', dbFile, sink.url) };
+  const empty = await startChild('empty', dbFile, sink.url);
+  const steward = await startChild('steward', dbFile, sink.url).catch(async (e: unknown) => {
+    await stopChild(empty.child);
+    throw e;
+  });
+  const apps = { empty, steward };
   const agents = { empty: new Agent({ keepAlive: true, maxSockets: CONCURRENCY }), steward: new Agent({ keepAlive: true, maxSockets: CONCURRENCY }) };
-  const runs: { empty: Run; steward: Run } = {
-    empty: { target: 'empty', seconds: 0, rps: 0, ackMs: [], statuses: new Map(), sentAt: new Map() },
-    steward: { target: 'steward', seconds: 0, rps: 0, ackMs: [], statuses: new Map(), sentAt: new Map(), completedSeconds: 0 },
-  };
+  const blank = (target: Target): Run => ({ target, seconds: 0, rps: 0, ackMs: [], statuses: new Map(), sentAt: new Map(), backlog: [], drainMs: [], cpuMs: 0, mainCpuMs: 0, busiestOtherMs: 0, loadCpuMs: 0, loopActiveMs: 0, loopIdleMs: 0 });
+  const runs: { empty: Run; steward: Run } = { empty: blank('empty'), steward: { ...blank('steward'), completedSeconds: 0 } };
   try {
     let seq = 0;
     for (const target of ['empty', 'steward'] as const) {
@@ -332,8 +420,11 @@ async function measureBoth(dbFile: string, names: string[], sink: Sink): Promise
       const size = Math.floor(REQUESTS / ROUNDS) + (round < REQUESTS % ROUNDS ? 1 : 0);
       for (const target of ['empty', 'steward'] as const) {
         const chunk = Array.from({ length: size }, () => slash(target, seq++, names, sink.url));
+        const before = await apps[target].stats();
+        const load0 = process.cpuUsage();
         const t0 = performance.now();
         const r = await drive(apps[target].port, chunk, agents[target]);
+        const acked = performance.now();
         const run = runs[target];
         run.seconds += r.seconds;
         run.ackMs.push(...r.ackMs);
@@ -343,8 +434,19 @@ async function measureBoth(dbFile: string, names: string[], sink: Sink): Promise
           // Let Steward finish what it does after the acks before the empty app's next chunk.
           await sink.waitFor(chunk.map((c) => c.responsePath), 60_000);
           const arrived = chunk.map((c) => sink.arrivals.get(c.responsePath)?.at).filter((x): x is number => x !== undefined);
-          run.completedSeconds! += ((arrived.length ? Math.max(...arrived) : performance.now()) - t0) / 1000;
+          const last = arrived.length ? Math.max(...arrived) : performance.now();
+          run.completedSeconds! += (last - t0) / 1000;
+          run.backlog.push(chunk.length - arrived.filter((at) => at <= acked).length);
+          run.drainMs.push(Math.max(0, last - acked));
         }
+        const after = await apps[target].stats();
+        const load = process.cpuUsage(load0);
+        run.cpuMs += after.cpuMs - before.cpuMs;
+        run.mainCpuMs += after.mainCpuMs - before.mainCpuMs;
+        run.busiestOtherMs += busiestOther(before, after, apps[target].child.pid!);
+        run.loadCpuMs += (load.user + load.system) / 1000;
+        run.loopActiveMs += after.loopActiveMs - before.loopActiveMs;
+        run.loopIdleMs += after.loopIdleMs - before.loopIdleMs;
       }
     }
     for (const run of [runs.empty, runs.steward]) run.rps = run.ackMs.length / run.seconds;
@@ -397,9 +499,14 @@ async function main(): Promise<void> {
     const e = latency(empty.ackMs);
     const s = latency(steward.ackMs);
     const ratio = steward.rps / empty.rps;
+    const completedPerSec = steward.completedSeconds ? arrived.length / steward.completedSeconds : NaN;
+    const completionRatio = completedPerSec / empty.rps;
     const codes = (r: Run) => [...r.statuses].map(([c, n]) => `${c}×${n}`).join(' ');
+    const perRequest = (ms: number) => ms / REQUESTS;
+    const busy = (r: Run) => r.loopActiveMs / (r.loopActiveMs + r.loopIdleMs);
 
-    console.log(`${fmt(REQUESTS)} signed /touch slash commands per app after ${fmt(WARMUP)} warm-up, ${CONCURRENCY} in flight, HTTP keep-alive, each app in its own process, alternating in ${ROUNDS} rounds\n`);
+    const mode = THREAD ? 'slash commands on its engine thread' : 'slash commands on its main event loop (BENCH_SLACK_THREAD=0)';
+    console.log(`${fmt(REQUESTS)} signed /touch slash commands per app after ${fmt(WARMUP)} warm-up, ${CONCURRENCY} in flight, HTTP keep-alive, each app in its own process, alternating in ${ROUNDS} rounds; Steward runs ${mode}\n`);
     console.log(
       table([
         ['app', 'requests', 'seconds', 'req/s', 'ack p50 ms', 'ack p99 ms', 'vs empty', 'HTTP status'],
@@ -414,13 +521,31 @@ async function main(): Promise<void> {
         ['response_url POSTs arrived', `${fmt(arrived.length)} of ${fmt(REQUESTS)}`],
         ['send -> response_url p50 ms', fmt(percentile(arrived, 50), 2)],
         ['send -> response_url p99 ms', fmt(percentile(arrived, 99), 2)],
-        ['commands completed per second', fmt(steward.completedSeconds ? arrived.length / steward.completedSeconds : NaN)],
+        ['commands completed per second', fmt(completedPerSec)],
+        ['completed per second vs empty req/s', fmt(completionRatio, 3)],
+        ['answers outstanding at a chunk\'s last ack, max', `${fmt(Math.max(...steward.backlog))} of ${fmt(Math.ceil(REQUESTS / ROUNDS))}`],
+        ['last answer after a chunk\'s last ack, max ms', fmt(Math.max(...steward.drainMs), 1)],
         ['answers "Logged a visit", ephemeral', fmt(logged)],
         ['touchpoints written (incl. warm-up)', `${fmt(written)} of ${fmt(REQUESTS + WARMUP)}`],
         ['users.info calls', fmt(sink.calls.get('users.info') ?? 0)],
       ]),
     );
     if (other) console.log(`\nan answer that was not "Logged a visit": ${other.slice(0, 300)}`);
+    console.log('\nCPU ms per measured request, by process and (from /proc, on Linux) by thread; the busiest other thread is Steward\'s engine thread, the rest are V8\'s GC and compiler threads; and the main loop\'s busy share\n');
+    console.log(
+      table([
+        ['process', 'CPU ms/request', 'main thread', 'busiest other thread', 'all other threads', 'main loop busy', 'load generator + fake Slack'],
+        ...[empty, steward].map((r) => [
+          r.target === 'empty' ? 'empty Bolt app' : 'Steward',
+          fmt(perRequest(r.cpuMs), 3),
+          fmt(perRequest(r.mainCpuMs), 3),
+          fmt(perRequest(r.busiestOtherMs), 3),
+          fmt(perRequest(r.cpuMs - r.mainCpuMs), 3),
+          `${fmt(100 * busy(r), 0)}%`,
+          fmt(perRequest(r.loadCpuMs), 3),
+        ]),
+      ]),
+    );
     console.log(`\n(both apps measured in ${fmt(totalSeconds, 1)} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})\n`);
     console.log(
       JSON.stringify({
@@ -440,11 +565,18 @@ async function main(): Promise<void> {
           responseUrlP50Ms: +percentile(arrived, 50).toFixed(3),
           responseUrlP99Ms: +percentile(arrived, 99).toFixed(3),
           responded: arrived.length,
-          completedPerSec: steward.completedSeconds ? +(arrived.length / steward.completedSeconds).toFixed(1) : null,
+          completedPerSec: Number.isFinite(completedPerSec) ? +completedPerSec.toFixed(1) : null,
+          backlogAtLastAckMax: Math.max(...steward.backlog),
+          drainAfterLastAckMaxMs: +Math.max(...steward.drainMs).toFixed(1),
           logged,
           touchpointsWritten: written,
+          engineThread: THREAD,
         },
+        cpuMsPerRequest: Object.fromEntries(
+          [empty, steward].map((r) => [r.target, { process: +perRequest(r.cpuMs).toFixed(3), mainThread: +perRequest(r.mainCpuMs).toFixed(3), busiestOtherThread: +perRequest(r.busiestOtherMs).toFixed(3), mainLoopBusy: +busy(r).toFixed(3), loadGenerator: +perRequest(r.loadCpuMs).toFixed(3) }]),
+        ),
         ratio: +ratio.toFixed(4),
+        completionRatio: Number.isFinite(completionRatio) ? +completionRatio.toFixed(4) : null,
         loadavg1: +loadavg()[0]!.toFixed(2),
         node: process.version,
       }),

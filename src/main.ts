@@ -110,7 +110,7 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
   const afterCommand = async () => scheduler?.kick();
   const adapter: ChatAdapter =
     config.mode === 'slack'
-      ? (await import('./chat/slack/app.js')).createSlackApp({ config, engine, logger, afterCommand })
+      ? (await import('./chat/slack/app.js')).createSlackApp({ config, engine, logger, afterCommand, commandThread: true })
       : (await import('./chat/lark/app.js')).createLarkApp({ config, engine, logger, afterCommand });
   releaseStale(db);
   scheduler = new Scheduler({ db, port: adapter.port, redis: redis.options, logger });

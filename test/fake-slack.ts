@@ -10,7 +10,10 @@
 // - Builders for the payloads Slack sends: slash command form bodies,
 //   `block_actions`, `view_submission`, `block_suggestion`, message shortcuts,
 //   and `event_callback` envelopes (`app_mention`, `message` in a DM,
-//   `app_home_opened`).
+//   `app_home_opened`). On Enterprise Grid (`enterprise` in `Who`) they carry
+//   the organisation as Slack sends it: `enterprise_id` on commands and
+//   events, `enterprise` and `team.enterprise_id` on interactivity, and
+//   `is_enterprise_install` / `authorizations` for an org-wide install.
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -50,6 +53,18 @@ export interface FakeUser {
 export type Failure = { error: string; needed?: string } | { status: 429; retryAfter: number };
 
 export const FAKE_TEAM = { id: 'T1', name: 'Acme Freight', domain: 'acme-freight' };
+
+/**
+ * Whom the bot token belongs to, as auth.test answers: a workspace (the
+ * default), a workspace of an Enterprise Grid organisation, or the whole
+ * organisation (an org-wide install, whose token has no single workspace).
+ */
+export interface FakeInstall {
+  teamId: string | null;
+  teamName: string;
+  enterpriseId?: string;
+  orgWide?: boolean;
+}
 export const FAKE_BOT = { userId: 'UBOT', botId: 'B1', appId: 'A1' };
 
 /** Form fields that Slack's clients send as JSON text. */
@@ -61,6 +76,8 @@ export class FakeSlack {
   readonly users = new Map<string, FakeUser>();
   /** The token a request must carry (Authorization: Bearer, or a `token` field). */
   token = 'xoxb-test';
+  /** What auth.test says the token belongs to. */
+  install: FakeInstall = { teamId: FAKE_TEAM.id, teamName: FAKE_TEAM.name };
   private server: Server | undefined;
   private port = 0;
   private nextTs = 0;
@@ -238,17 +255,20 @@ export class FakeSlack {
     switch (method) {
       case 'api.test':
         return { ok: true, args: body };
-      case 'auth.test':
+      case 'auth.test': {
+        const { teamId, teamName, enterpriseId, orgWide } = this.install;
         return {
           ok: true,
-          url: `https://${FAKE_TEAM.domain}.slack.com/`,
-          team: FAKE_TEAM.name,
+          url: orgWide ? `https://${teamName.toLowerCase().replace(/\W+/g, '-')}.enterprise.slack.com/` : `https://${FAKE_TEAM.domain}.slack.com/`,
+          team: teamName,
           user: 'steward',
-          team_id: FAKE_TEAM.id,
+          team_id: teamId,
           user_id: FAKE_BOT.userId,
           bot_id: FAKE_BOT.botId,
-          is_enterprise_install: false,
+          ...(enterpriseId ? { enterprise_id: enterpriseId } : {}),
+          is_enterprise_install: Boolean(orgWide),
         };
+      }
       case 'users.info': {
         const u = this.users.get(String(body.user ?? ''));
         if (!u) return { ok: false, error: 'user_not_found' };
@@ -407,7 +427,14 @@ export interface Who {
   user: string;
   userName?: string;
   team?: string;
+  /** The Enterprise Grid organisation the team belongs to. */
+  enterprise?: string;
+  /** The app is installed org-wide on that organisation (`is_enterprise_install`). */
+  orgWide?: boolean;
 }
+
+const GRID_NAME = 'Acme Grid';
+const enterpriseOf = (o: Who) => (o.enterprise ? { id: o.enterprise, name: GRID_NAME } : null);
 
 let seq = 0;
 const next = () => ++seq;
@@ -425,13 +452,13 @@ export function interactive(payload: Record<string, unknown>): SlackRequest {
   return form({ payload: JSON.stringify(payload) });
 }
 
-export function slashCommand(o: Who & { command: string; text: string; responseUrl: string; channel?: string; triggerId?: string; enterprise?: string }): SlackRequest {
+export function slashCommand(o: Who & { command: string; text: string; responseUrl: string; channel?: string; triggerId?: string }): SlackRequest {
   const team = o.team ?? FAKE_TEAM.id;
   return form({
     token: 'verification-token-unused',
     team_id: team,
     team_domain: team === FAKE_TEAM.id ? FAKE_TEAM.domain : `team-${team.toLowerCase()}`,
-    ...(o.enterprise ? { enterprise_id: o.enterprise, enterprise_name: 'Grid' } : {}),
+    ...(o.enterprise ? { enterprise_id: o.enterprise, enterprise_name: GRID_NAME } : {}),
     channel_id: o.channel ?? 'C0SALES',
     channel_name: 'key-accounts',
     user_id: o.user,
@@ -439,7 +466,7 @@ export function slashCommand(o: Who & { command: string; text: string; responseU
     command: o.command,
     text: o.text,
     api_app_id: FAKE_BOT.appId,
-    is_enterprise_install: 'false',
+    is_enterprise_install: o.orgWide ? 'true' : 'false',
     response_url: o.responseUrl,
     trigger_id: o.triggerId ?? triggerId(),
   });
@@ -452,7 +479,11 @@ function userOf(o: Who) {
 
 function teamOf(o: Who) {
   const team = o.team ?? FAKE_TEAM.id;
-  return { id: team, domain: team === FAKE_TEAM.id ? FAKE_TEAM.domain : `team-${team.toLowerCase()}` };
+  return {
+    id: team,
+    domain: team === FAKE_TEAM.id ? FAKE_TEAM.domain : `team-${team.toLowerCase()}`,
+    ...(o.enterprise ? { enterprise_id: o.enterprise, enterprise_name: GRID_NAME } : {}),
+  };
 }
 
 interface ButtonClick extends Who {
@@ -488,8 +519,8 @@ export function blockActions(o: ButtonClick & { responseUrl: string; channel?: s
     container: { type: 'message', message_ts: messageTs, channel_id: channel, is_ephemeral: o.ephemeral ?? true },
     trigger_id: o.triggerId ?? triggerId(),
     team: teamOf(o),
-    enterprise: null,
-    is_enterprise_install: false,
+    enterprise: enterpriseOf(o),
+    is_enterprise_install: Boolean(o.orgWide),
     channel: { id: channel, name: 'key-accounts' },
     state: { values: {} },
     response_url: o.responseUrl,
@@ -508,8 +539,8 @@ export function homeBlockActions(o: ButtonClick & { viewId?: string }): SlackReq
     container: { type: 'view', view_id: viewId },
     trigger_id: o.triggerId ?? triggerId(),
     team: teamOf(o),
-    enterprise: null,
-    is_enterprise_install: false,
+    enterprise: enterpriseOf(o),
+    is_enterprise_install: Boolean(o.orgWide),
     view: {
       id: viewId,
       team_id: o.team ?? FAKE_TEAM.id,
@@ -564,8 +595,8 @@ export function viewSubmission(o: Who & { view: OpenView; values: StateValues; v
       bot_id: FAKE_BOT.botId,
     },
     response_urls: [],
-    is_enterprise_install: false,
-    enterprise: null,
+    is_enterprise_install: Boolean(o.orgWide),
+    enterprise: enterpriseOf(o),
   });
 }
 
@@ -590,8 +621,8 @@ export function blockSuggestion(o: Who & { actionId: string; blockId: string; va
     block_id: o.blockId,
     value: o.value,
     team: teamOf(o),
-    enterprise: null,
-    is_enterprise_install: false,
+    enterprise: enterpriseOf(o),
+    is_enterprise_install: Boolean(o.orgWide),
     view: { id: o.viewId ?? 'V0001', type: 'modal', state: { values: {} } },
   });
 }
@@ -605,8 +636,8 @@ export function messageShortcut(o: Who & { callbackId: string; channel: string; 
     team: teamOf(o),
     user: userOf(o),
     channel: { id: o.channel, name: 'acme-shared' },
-    is_enterprise_install: false,
-    enterprise: null,
+    is_enterprise_install: Boolean(o.orgWide),
+    enterprise: enterpriseOf(o),
     callback_id: o.callbackId,
     trigger_id: triggerId(),
     response_url: o.responseUrl,
@@ -616,20 +647,23 @@ export function messageShortcut(o: Who & { callbackId: string; channel: string; 
 }
 
 /** The Events API envelope Slack posts for every event. */
-export function eventCallback(event: Record<string, unknown>, o: { team?: string; eventId?: string } = {}): SlackRequest & { eventId: string } {
+export function eventCallback(event: Record<string, unknown>, o: { team?: string; eventId?: string; enterprise?: string; orgWide?: boolean } = {}): SlackRequest & { eventId: string } {
   const team = o.team ?? FAKE_TEAM.id;
   const eventId = o.eventId ?? `Ev${String(next()).padStart(8, '0')}`;
+  const enterprise = o.enterprise ?? null;
   const body = JSON.stringify({
     token: 'verification-token-unused',
     team_id: team,
+    ...(enterprise ? { enterprise_id: enterprise } : {}),
     context_team_id: team,
-    context_enterprise_id: null,
+    context_enterprise_id: enterprise,
     api_app_id: FAKE_BOT.appId,
     event,
     type: 'event_callback',
     event_id: eventId,
     event_time: Math.floor(Date.now() / 1000),
-    authorizations: [{ enterprise_id: null, team_id: team, user_id: FAKE_BOT.userId, is_bot: true, is_enterprise_install: false }],
+    // An org-wide installation is the organisation's, not one workspace's.
+    authorizations: [{ enterprise_id: enterprise, team_id: o.orgWide ? null : team, user_id: FAKE_BOT.userId, is_bot: true, is_enterprise_install: Boolean(o.orgWide) }],
     is_ext_shared_channel: false,
     event_context: `4-${randomUUID()}`,
   });
@@ -652,7 +686,7 @@ export function appMention(o: Who & { channel: string; text: string; ts?: string
       event_ts: ts,
       blocks: [],
     },
-    { team: o.team, eventId: o.eventId },
+    { team: o.team, eventId: o.eventId, enterprise: o.enterprise, orgWide: o.orgWide },
   );
 }
 
@@ -660,11 +694,14 @@ export function imMessage(o: Who & { channel: string; text: string; ts?: string;
   const ts = o.ts ?? messageTs();
   return eventCallback(
     { type: 'message', user: o.user, text: o.text, ts, team: o.team ?? FAKE_TEAM.id, channel: o.channel, event_ts: ts, channel_type: 'im', blocks: [] },
-    { team: o.team, eventId: o.eventId },
+    { team: o.team, eventId: o.eventId, enterprise: o.enterprise, orgWide: o.orgWide },
   );
 }
 
 export function appHomeOpened(o: Who & { channel?: string; eventId?: string }) {
   const ts = messageTs();
-  return eventCallback({ type: 'app_home_opened', user: o.user, channel: o.channel ?? `D${o.user.slice(1)}`, tab: 'home', event_ts: ts }, { team: o.team, eventId: o.eventId });
+  return eventCallback(
+    { type: 'app_home_opened', user: o.user, channel: o.channel ?? `D${o.user.slice(1)}`, tab: 'home', event_ts: ts },
+    { team: o.team, eventId: o.eventId, enterprise: o.enterprise, orgWide: o.orgWide },
+  );
 }

@@ -17,8 +17,9 @@ import { createSlackApp, type SlackApp } from '../src/chat/slack/app.js';
 import { DeliveryError } from '../src/chat/port.js';
 import { loadConfig } from '../src/config.js';
 import { Engine } from '../src/engine/engine.js';
-import { reply } from '../src/engine/reply.js';
-import { deliverDue } from '../src/scheduler/outbox.js';
+import { list, reply, text as textSection, type Reply } from '../src/engine/reply.js';
+import { normalize } from '../src/domain/text.js';
+import { deliverDue, recordNudge } from '../src/scheduler/outbox.js';
 import {
   appHomeOpened,
   appMention,
@@ -33,11 +34,14 @@ import {
   sendToApp,
   slashCommand,
   viewSubmission,
+  type FakeInstall,
+  type FakeUser,
   type OpenView,
   type RecordedCall,
   type SendOptions,
   type SlackRequest,
   type StateValues,
+  type Who,
 } from './fake-slack.js';
 import { freePort } from './kit.js';
 
@@ -393,7 +397,8 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(text).toContain('strategic');
       expect(post.body.text).toContain(`C-${n}`);
       expect(post.body.thread_ts).toBeUndefined();
-      const row = complaintNo(n);
+      // Delivery runs beside the answer; the thread is recorded once Slack has answered the post.
+      const row = await fake.until(() => (complaintNo(n).threadTs ? complaintNo(n) : undefined), 'the complaint thread recorded');
       expect(row.threadChannel).toBe('C123');
       expect(row.threadTs).toBe(post.answer!.ts);
     });
@@ -594,6 +599,67 @@ describe('Slack over HTTP with the real Bolt app', () => {
     });
   });
 
+  describe('cut content in the reader\'s language', () => {
+    /** Accounts enough that /account list shows 30 and says how many more. */
+    const seedBook = () => {
+      const tenant = db.select().from(tenants).where(eq(tenants.workspaceId, 'T1')).get()!;
+      const alice = member('U1')!;
+      const now = new Date();
+      for (let i = 1; i <= 35; i++) {
+        const name = `Lane Partner ${String(i).padStart(2, '0')}`;
+        if (db.select().from(accounts).where(eq(accounts.name, name)).get()) continue;
+        db.insert(accounts).values({ tenantId: tenant.id, name, nameKey: normalize(name), tier: 'standard', ownerId: alice.id, createdAt: now, updatedAt: now }).run();
+      }
+    };
+
+    it('a zh-CN reader\'s long list ends in the Chinese "and N more", an English reader\'s in English', async () => {
+      seedBook();
+      const zh = await run('U2', '/account list');
+      expect(member('U2')!.locale).toBe('zh-CN');
+      const zhShown = shown(zh.blocks);
+      expect(zhShown).toMatch(/……另有\d+条/);
+      expect(zhShown).not.toContain('…and');
+      // The fallback text words it the same way.
+      expect(zh.text).toMatch(/……另有\d+条/);
+      const en = await run('U1', '/account list');
+      expect(shown(en.blocks)).toMatch(/…and \d+ more/);
+      expect(shown(en.blocks)).not.toContain('另有');
+    });
+
+    it('SlackPort words the marker in the reply\'s language, and in the workspace default when the reply does not say', async () => {
+      const long: Reply = reply('info', 'Lanes', list(['a', 'b'], { more: 7 }));
+      const before = fake.calls.length;
+      await slack.port.post({ channel: 'C0LANES' }, { ...long, locale: 'zh-CN' });
+      await slack.port.post({ channel: 'C0LANES' }, long);
+      const [zh, en] = since(before, 'chat.postMessage');
+      expect(shown(zh!.body.blocks)).toContain('……另有7条');
+      expect(shown(en!.body.blocks)).toContain('…and 7 more');
+    });
+
+    it('a nudge recorded without a language is delivered in its recipient\'s', async () => {
+      const tenant = db.select().from(tenants).where(eq(tenants.workspaceId, 'T1')).get()!;
+      const bob = member('U2')!;
+      const payload = reply('warning', '待跟进的客户', list(['Lane Partner 01'], { more: 12 }));
+      db.transaction((tx) =>
+        recordNudge(tx, { tenantId: tenant.id, dedupeKey: `test:locale:${Date.now()}`, kind: 'notice', subjectType: 'none', subjectId: 0, recipientId: bob.id, period: 'test', payload, notBefore: new Date(0) }),
+      );
+      const before = fake.calls.length;
+      await deliverDue(db, slack.port, new Date());
+      const dm = since(before, 'chat.postMessage').find((c) => c.body.channel === 'U2');
+      expect(dm, 'the DM to Bob').toBeDefined();
+      expect(shown(dm!.body.blocks)).toContain('……另有12条');
+    });
+
+    it('what Block Kit\'s limits cut is logged at warn level', async () => {
+      const logged = logs.length;
+      const many = reply('info', 'Too much', ...Array.from({ length: 60 }, (_, i) => textSection(`Paragraph ${i + 1}`)));
+      await slack.port.post({ channel: 'C0LANES' }, many);
+      const warn = logs.slice(logged).map((l) => JSON.parse(l) as { level: number; msg: string; warnings?: string[] }).find((l) => l.level === 40);
+      expect(warn?.msg).toContain('cut to fit');
+      expect(warn?.warnings?.join('\n')).toMatch(/not shown/);
+    });
+  });
+
   it('GET /healthz answers 200', async () => {
     const res = await fetch(`${base}/healthz`);
     expect(res.status).toBe(200);
@@ -728,5 +794,240 @@ describe('Slack over HTTP with the real Bolt app', () => {
     await slack.stop();
     stopped = true;
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Apps of their own: an Enterprise Grid installation, and slash commands on the engine thread.
+
+interface Rig {
+  fake: FakeSlack;
+  db: Db;
+  slack: SlackApp;
+  logs: string[];
+  /** Set once the test itself has stopped the app. */
+  stopped: boolean;
+  send(req: SlackRequest): ReturnType<typeof sendToApp>;
+  /** Types a slash command as `who` and waits for its answer at the response_url. */
+  type(who: Who, text: string): Promise<{ blocks: any[]; text: string; response_type?: string }>;
+  close(): Promise<void>;
+}
+
+async function rig(opts: { install?: FakeInstall; commandThread?: boolean; users: FakeUser[] }): Promise<Rig> {
+  const fake = new FakeSlack();
+  if (opts.install) fake.install = opts.install;
+  for (const u of opts.users) fake.addUser(u);
+  await fake.start();
+  const dir = mkdtempSync(join(tmpdir(), 'steward-slack-rig-'));
+  const port = await freePort();
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: fake.apiUrl,
+    PORT: String(port),
+    STEWARD_DB: join(dir, 'steward.db'),
+    STEWARD_TIMEZONE: 'Asia/Shanghai',
+  });
+  const logs: string[] = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => void logs.push(line) });
+  const db = openDb(config.STEWARD_DB);
+  const engine = new Engine({ db, commands, defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE }, logger });
+  const slack: SlackApp = createSlackApp({ config, engine, logger, commandThread: opts.commandThread, afterCommand: async () => void (await deliverDue(db, slack.port, new Date())) });
+  await slack.start();
+  const send = (req: SlackRequest) => sendToApp(`http://127.0.0.1:${port}/slack/events`, req, { secret: SECRET });
+  const r: Rig = {
+    fake,
+    db,
+    slack,
+    logs,
+    stopped: false,
+    send,
+    async type(who, text) {
+      const [cmd, ...rest] = text.split(' ');
+      const responseUrl = fake.responseUrl();
+      const res = await send(slashCommand({ ...who, command: cmd!, text: rest.join(' '), responseUrl }));
+      expect(res.status).toBe(200);
+      return (await fake.until(() => fake.responsesTo(responseUrl)[0], `a reply at ${responseUrl}`)).body as any;
+    },
+    async close() {
+      if (!this.stopped) await slack.stop();
+      await fake.close();
+      closeDb(db);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return r;
+}
+
+describe('Enterprise Grid, installed org-wide', () => {
+  // auth.test for an org-wide token: the organisation, no single workspace.
+  const GRID = 'E0GRID';
+  const sales: Who = { user: 'W0ANNA', team: 'T0SALES', enterprise: GRID, orgWide: true };
+  const ops: Who = { user: 'W0OMAR', team: 'T0OPS', enterprise: GRID, orgWide: true };
+  let g: Rig;
+
+  beforeAll(async () => {
+    g = await rig({
+      install: { teamId: null, teamName: 'Acme Grid', enterpriseId: GRID, orgWide: true },
+      users: [
+        { id: 'W0ANNA', name: 'anna', real_name: 'Anna Berg', team_id: 'T0SALES', locale: 'en-US' },
+        { id: 'W0OMAR', name: 'omar', real_name: 'Omar Haddad', team_id: 'T0OPS', locale: 'en-US' },
+        { id: 'W0ZED', name: 'zed', real_name: 'Zed Outsider', team_id: 'T0ELSE', locale: 'en-US' },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await g?.close();
+  });
+
+  const slackTenants = () => g.db.select().from(tenants).where(eq(tenants.platform, 'slack')).all();
+
+  it('commands from two workspaces of the organisation share one tenant, keyed by the enterprise id', async () => {
+    expect((await g.type(sales, '/account add Northwind tier:key')).text).toMatch(/^✔/);
+    const touched = await g.type(ops, '/touch Northwind visit Walked the cross-dock with their ops lead');
+    expect(touched.text).toMatch(/^✔/);
+    expect(slackTenants().map((t) => t.workspaceId)).toEqual([GRID]);
+    const tenantId = slackTenants()[0]!.id;
+    const people = g.db.select().from(members).where(eq(members.tenantId, tenantId)).all();
+    expect(people.map((p) => p.platformUserId).sort()).toEqual(['W0ANNA', 'W0OMAR']);
+    const touch = g.db.select().from(touchpoints).where(eq(touchpoints.note, 'Walked the cross-dock with their ops lead')).get();
+    expect(touch?.tenantId).toBe(tenantId);
+  });
+
+  it('a button clicked in another workspace of the organisation runs in the same tenant', async () => {
+    const responseUrl = g.fake.responseUrl();
+    const res = await g.send(blockActions({ ...ops, actionId: 'steward:cmd:0', value: '/touch Northwind call Confirmed the Q3 lanes', responseUrl }));
+    expect(res.status).toBe(200);
+    const answer = (await g.fake.until(() => g.fake.responsesTo(responseUrl)[0], 'the button answer')).body;
+    expect(answer.text).toMatch(/^✔/);
+    expect(g.db.select().from(touchpoints).where(eq(touchpoints.note, 'Confirmed the Q3 lanes')).get()?.tenantId).toBe(slackTenants()[0]!.id);
+  });
+
+  it('type-ahead and an @mention from any workspace of the organisation reach the same book', async () => {
+    const res = await g.send(blockSuggestion({ ...ops, actionId: 'steward:account', blockId: 'account', value: 'north' }));
+    expect(res.json.options.map((o: { value: string }) => o.value)).toEqual(['Northwind']);
+    const before = g.fake.calls.length;
+    await g.send(appMention({ ...sales, channel: 'C0GRID', text: '<@UBOT> /account show Northwind' }));
+    const post = await g.fake.until(() => g.fake.calls.slice(before).find((c) => c.method === 'chat.postMessage'), 'the answer in the thread');
+    expect(shown(post.body.blocks)).toContain('Northwind');
+    expect(slackTenants()).toHaveLength(1);
+  });
+
+  it('a workspace of another organisation, or outside any, is not installed: a clear answer, and no tenant', async () => {
+    const elsewhere = await g.type({ user: 'W0ZED', team: 'T0ELSE', enterprise: 'E0OTHER' }, '/touch Northwind call Should not land');
+    expect(elsewhere.text).toContain('not installed');
+    const plain = await g.type({ user: 'W0ZED', team: 'T0PLAIN' }, '/touch Northwind call Should not land either');
+    expect(plain.text).toContain('not installed');
+    expect(slackTenants().map((t) => t.workspaceId)).toEqual([GRID]);
+    expect(g.db.select().from(touchpoints).where(like(touchpoints.note, 'Should not land%')).all()).toHaveLength(0);
+  });
+});
+
+describe('Enterprise Grid, installed in one workspace of the organisation', () => {
+  let g: Rig;
+  beforeAll(async () => {
+    g = await rig({
+      install: { teamId: 'T0SALES', teamName: 'Acme Sales', enterpriseId: 'E0GRID', orgWide: false },
+      users: [
+        { id: 'W0ANNA', name: 'anna', real_name: 'Anna Berg', team_id: 'T0SALES' },
+        { id: 'W0OMAR', name: 'omar', real_name: 'Omar Haddad', team_id: 'T0OPS' },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await g?.close();
+  });
+
+  it('the tenant is the workspace, as without Grid; another workspace of the organisation is not installed', async () => {
+    expect((await g.type({ user: 'W0ANNA', team: 'T0SALES', enterprise: 'E0GRID' }, '/account add Northwind')).text).toMatch(/^✔/);
+    const other = await g.type({ user: 'W0OMAR', team: 'T0OPS', enterprise: 'E0GRID' }, '/touch Northwind call From the ops workspace');
+    expect(other.text).toContain('not installed');
+    expect(g.db.select().from(tenants).all().map((t) => t.workspaceId)).toEqual(['T0SALES']);
+    expect(g.db.select().from(touchpoints).where(eq(touchpoints.note, 'From the ops workspace')).all()).toHaveLength(0);
+  });
+});
+
+describe('slash commands on the engine thread', () => {
+  let th: Rig;
+  const alice: Who = { user: 'U1' };
+  const bob: Who = { user: 'U2' };
+  beforeAll(async () => {
+    th = await rig({
+      commandThread: true,
+      users: [
+        { id: 'U1', name: 'alice', real_name: 'Alice Wong', tz: 'Asia/Shanghai', locale: 'en-US' },
+        { id: 'U2', name: 'bob', real_name: 'Bob Chen', tz: 'Europe/Berlin', locale: 'zh-CN' },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await th?.close();
+  });
+
+  it('a /touch is recorded once and answered at its response_url as the in-process path answers it', async () => {
+    expect((await th.type(alice, '/account add Acme tier:strategic')).text).toMatch(/^✔/);
+    const answer = await th.type(alice, '/touch Acme visit Walked the new warehouse');
+    expect(answer.response_type).toBe('ephemeral');
+    expect(answer.text).toMatch(/^✔ Logged a visit/);
+    expect(shown(answer.blocks)).toContain('Acme');
+    const rows = th.db.select().from(touchpoints).where(eq(touchpoints.note, 'Walked the new warehouse')).all();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ kind: 'visit', sourcePlatform: 'slack' });
+    // The same reply the Bolt listener renders in process: same blocks, text and visibility.
+    const inProcess = await new Engine({ db: th.db, commands, defaults: { locale: 'en', timezone: 'Asia/Shanghai' } }).handle({
+      platform: 'slack',
+      workspaceId: 'T1',
+      user: { platformUserId: 'U1', name: 'Alice Wong', timezone: 'Asia/Shanghai', locale: 'en' },
+      text: '/touch Acme visit Walked the new warehouse',
+    });
+    const { commandPayload } = await import('../src/chat/slack/respond.js');
+    expect(answer).toEqual(JSON.parse(JSON.stringify(commandPayload(inProcess, undefined))));
+  });
+
+  it('a refusal writes nothing and shows the usage; a mention is resolved through users.info first', async () => {
+    const before = th.db.select().from(touchpoints).all().length;
+    const refused = await th.type(alice, '/touch Nowhere visit Ghost visit');
+    expect(refused.text).toMatch(/^✘/);
+    expect(th.db.select().from(touchpoints).all()).toHaveLength(before);
+    const calls = th.fake.calls.length;
+    const withBob = await th.type(alice, '/touch Acme meeting with:<@U2|bob> Quarterly review prep');
+    expect(withBob.text).toMatch(/^✔/);
+    expect(th.fake.calls.slice(calls).some((c) => c.method === 'users.info' && c.body.user === 'U2')).toBe(true);
+    expect(th.db.select().from(members).where(eq(members.platformUserId, 'U2')).get()).toMatchObject({ name: 'Bob Chen', locale: 'zh-CN' });
+  });
+
+  it('what a command tells others is delivered once its transaction is over', async () => {
+    expect((await th.type(alice, '/steward settings escalation-channel:<#C0ESC|esc>')).text).toMatch(/^✔/);
+    const before = th.fake.calls.length;
+    expect((await th.type(alice, '/complaint Acme severity:high category:damage Pallets crushed at the gate')).text).toMatch(/^✔/);
+    const post = await th.fake.until(() => th.fake.calls.slice(before).find((c) => c.method === 'chat.postMessage' && c.body.channel === 'C0ESC'), 'the escalation post');
+    expect(shown(post.body.blocks)).toContain('Pallets crushed at the gate');
+  });
+
+  it('a zh-CN reader gets the Chinese "and N more" from the thread too', async () => {
+    const tenant = th.db.select().from(tenants).get()!;
+    const owner = th.db.select().from(members).where(eq(members.platformUserId, 'U1')).get()!;
+    const now = new Date();
+    for (let i = 1; i <= 33; i++) {
+      const name = `Depot ${String(i).padStart(2, '0')}`;
+      th.db.insert(accounts).values({ tenantId: tenant.id, name, nameKey: normalize(name), tier: 'standard', ownerId: owner.id, createdAt: now, updatedAt: now }).run();
+    }
+    const zh = await th.type(bob, '/account list');
+    expect(shown(zh.blocks)).toMatch(/……另有\d+条/);
+    expect(shown(zh.blocks)).not.toContain('…and');
+  });
+
+  it('nothing on the thread was logged as a failure', () => {
+    expect(th.logs.filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
+  });
+
+  it('stop() resolves only after a command acked before it has been run and answered', async () => {
+    const responseUrl = th.fake.responseUrl();
+    const res = await th.send(slashCommand({ ...alice, command: '/touch', text: 'Acme call Signed the renewal', responseUrl }));
+    expect(res.status).toBe(200);
+    await th.slack.stop();
+    th.stopped = true;
+    expect(th.db.select().from(touchpoints).where(eq(touchpoints.note, 'Signed the renewal')).all()).toHaveLength(1);
+    expect(th.fake.responsesTo(responseUrl)).toHaveLength(1);
   });
 });

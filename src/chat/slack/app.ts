@@ -1,7 +1,9 @@
 // Steward on Slack, on Bolt: one set of listeners behind either transport (HTTP
 // at POST /slack/events, or Socket Mode with SLACK_APP_TOKEN). Every listener
 // acks at once, then turns what arrived into command text for the engine and
-// the engine's Reply into Block Kit.
+// the engine's Reply into Block Kit. With `commandThread`, slash commands run on
+// the engine thread (src/engine/thread.ts), which also answers their
+// response_url, so this event loop only acks.
 import { App, HTTPReceiver, LogLevel, type BlockAction, type ButtonAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
@@ -11,17 +13,25 @@ import { memberById } from '../../domain/permissions.js';
 import { accountChoices } from '../../../handlers/typeahead.js';
 import { catalog } from '../../../prompts/index.js';
 import type { Config } from '../../config.js';
-import type { Engine, Incoming, Outcome, UserRef } from '../../engine/engine.js';
-import { reply } from '../../engine/reply.js';
-import { renderBlocks, VIEW_MAX_BLOCKS } from './blocks.js';
+import { mentionsInText, type Engine, type Incoming, type Outcome, type UserRef } from '../../engine/engine.js';
+import { inLocale, reply } from '../../engine/reply.js';
+import { EngineThread, EngineThreadGone, type ThreadJob } from '../../engine/thread.js';
+import { VIEW_MAX_BLOCKS } from './blocks.js';
 import { SlackIdentity } from './identity.js';
 import { ACCOUNT_ACTION, complaintModal, FIELD_BLOCKS, FORM_CALLBACK, formCommand, textModal, touchModal, type Prefill } from './modals.js';
 import { SlackPort } from './port.js';
+import { commandPayload, renderFor, ResponseUrlClient, type SlashAnswer } from './respond.js';
+import { installationOf, tenantOf, type Installation, type Origin } from './workspace.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 /** Commands that open a form when typed with nothing after them. */
 const FORMS = { touch: touchModal, complaint: complaintModal } as const;
 const TYPEAHEAD_LIMIT = 50;
+/**
+ * The longest a slash command's ack waits for room on a busy engine thread:
+ * well inside the 3 seconds Slack gives an ack, however slow the thread is.
+ */
+const ROOM_WAIT_MS = 1000;
 
 export interface SlackOptions {
   config: Config;
@@ -29,6 +39,13 @@ export interface SlackOptions {
   logger: Logger;
   /** Delivers (or queues) what a command asked Steward to tell others. */
   afterCommand: () => Promise<void>;
+  /**
+   * Run slash commands on the engine thread, on its own connection to
+   * config.STEWARD_DB with the config's locale and time zone (and the wall
+   * clock), instead of on `engine` in this event loop. Buttons, forms and events
+   * still run on `engine`.
+   */
+  commandThread?: boolean;
 }
 
 export interface SlackApp {
@@ -50,7 +67,9 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     timeout: 10_000,
   };
   const health = { path: '/healthz', method: ['GET'], handler: (_req: unknown, res: import('node:http').ServerResponse) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok') };
-  const bolt = { logLevel: LogLevel.WARN };
+  // No conversation store: Steward keeps no per-conversation state in Bolt, and the default
+  // in-memory one builds (and throws away) an Error for every request it has nothing for.
+  const bolt = { logLevel: LogLevel.WARN, convoStore: false as const };
   const app = config.SLACK_APP_TOKEN
     ? new App({
         ...bolt,
@@ -80,36 +99,69 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     }
   });
   const identity = new SlackIdentity(client);
-  const port = new SlackPort(client);
-  let ownTeam: string | undefined;
+  const port = new SlackPort(client, logger, config.STEWARD_LOCALE);
+  let installation: Installation | undefined;
   let botUserId: string | undefined;
-  /** Only the workspace Steward is installed in; anything else gets a clear answer, and nothing is recorded. */
-  const installed = (teamId: string | undefined): teamId is string => Boolean(teamId) && (!ownTeam || teamId === ownTeam);
+  let thread: EngineThread<SlashAnswer> | undefined;
+  // Answers at response_urls go through a bounded pool of keep-alive connections (Bolt's respond() opens a fetch per answer).
+  const responses = new ResponseUrlClient();
+  /**
+   * The tenant a request belongs to: its workspace, or on an org-wide Grid
+   * install its organisation. Undefined where Steward is not installed: that gets
+   * a clear answer, and nothing is recorded.
+   */
+  const tenant = (from: Origin): string | undefined => tenantOf(installation, from);
+  /** Block Kit in the reply's language (`fallback` when it has none), cuts logged. */
+  const render = (r: Parameters<typeof renderFor>[0], fallback: Outcome['locale'], opts?: Parameters<typeof renderFor>[3]) => renderFor(r, logger, fallback, opts);
 
-  const incoming = async (teamId: string, userId: string, text: string, sourceRef?: string): Promise<Incoming> => ({
+  const incoming = async (workspaceId: string, userId: string, text: string, sourceRef?: string): Promise<Incoming> => ({
     platform: 'slack',
-    workspaceId: teamId,
+    workspaceId,
     user: await identity.user(userId),
     text,
     sourceRef,
   });
 
+  // Deliveries (a complaint to the escalation channel) must not hold the ack Slack waits 3 seconds for.
+  const deliverAfter = () => void opts.afterCommand().catch((err: unknown) => logger.error({ err }, 'delivery after a command failed'));
+
+  const unknownWorkspace = async (userId: string): Promise<Outcome> => {
+    const user = await identity.user(userId);
+    const locale = user.locale ?? config.STEWARD_LOCALE;
+    return { ok: false, notices: [], locale, reply: inLocale(reply('error', catalog(locale).slack.unknownWorkspace), locale) };
+  };
+
   /** Runs command text as a Slack user; a workspace we are not installed in gets a clear answer. */
-  const run = async (teamId: string | undefined, userId: string, text: string, sourceRef?: string): Promise<Outcome> => {
-    if (!installed(teamId)) {
-      const user = await identity.user(userId);
-      const locale = user.locale ?? config.STEWARD_LOCALE;
-      return { ok: false, notices: [], locale, reply: reply('error', catalog(locale).slack.unknownWorkspace) };
-    }
-    const out = await engine.handle(await incoming(teamId, userId, text, sourceRef), (raw) => identity.mention(raw));
-    // Deliveries (a complaint to the escalation channel) must not hold the ack Slack waits 3 seconds for.
-    if (out.ok) void opts.afterCommand().catch((err: unknown) => logger.error({ err }, 'delivery after a command failed'));
+  const run = async (from: Origin, userId: string, text: string, sourceRef?: string): Promise<Outcome> => {
+    const workspaceId = tenant(from);
+    if (!workspaceId) return unknownWorkspace(userId);
+    const out = await engine.handle(await incoming(workspaceId, userId, text, sourceRef), (raw) => identity.mention(raw));
+    if (out.ok) deliverAfter();
     return out;
   };
 
-  const payload = (out: Outcome) => {
-    const { blocks, text } = renderBlocks(out.reply);
-    return { blocks, text, response_type: out.reply.visibility === 'public' ? ('in_channel' as const) : ('ephemeral' as const) };
+  /**
+   * A slash command on the engine thread, which answers its response_url itself.
+   * False when there is no thread (any more) and the command has not run: the caller runs it here.
+   */
+  const onThread = async (workspaceId: string, userId: string, text: string, responseUrl: string): Promise<boolean> => {
+    if (!thread?.alive) return false;
+    const mentions: ThreadJob<SlashAnswer>['mentions'] = {};
+    // The same lookups engine.handle would make, made here, where the Slack client is.
+    if (text.includes('@')) {
+      for (const raw of mentionsInText(text)) {
+        const ref = await identity.mention(raw);
+        if (ref) mentions[raw] = ref;
+      }
+    }
+    try {
+      await thread.run({ incoming: await incoming(workspaceId, userId, text), mentions, answer: { responseUrl } }, (c) => c.ok && deliverAfter());
+    } catch (e) {
+      // The thread stopped before running it: nothing was written, so it runs here.
+      if (e instanceof EngineThreadGone && !e.committed) return false;
+      throw e;
+    }
+    return true;
   };
 
   const openForm = async (kind: keyof typeof FORMS, triggerId: string, userId: string, prefill?: Prefill) => {
@@ -119,19 +171,26 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   };
 
   // Every slash command in the manifest, and any added later: `/touch acme visit ...`.
-  app.command(/.*/, async ({ command, ack, respond }) => {
-    await ack();
+  app.command(/.*/, async ({ command, ack, context }) => {
     const name = command.command.replace(/^\//, '');
-    if (!command.text.trim() && name in FORMS) {
+    const form = !command.text.trim() && name in FORMS;
+    const from = { teamId: command.team_id, enterpriseId: command.enterprise_id ?? context.enterpriseId };
+    const workspaceId = tenant(from);
+    // A command for the engine thread is acked once the thread has room for it (see EngineThread.room).
+    if (!form && workspaceId && thread?.alive) await thread.room(ROOM_WAIT_MS);
+    await ack();
+    if (form) {
       await openForm(name as keyof typeof FORMS, command.trigger_id, command.user_id);
       return;
     }
-    const out = await run(command.team_id, command.user_id, `${command.command} ${command.text}`);
-    await respond(payload(out));
+    const text = `${command.command} ${command.text}`;
+    if (workspaceId && (await onThread(workspaceId, command.user_id, text, command.response_url))) return;
+    const out = await run(from, command.user_id, text);
+    await responses.post(command.response_url, commandPayload(out, logger));
   });
 
   // Buttons carry the command they stand for; a click runs it as if the clicker typed it.
-  app.action<BlockAction<ButtonAction>>(/^steward:cmd:/, async ({ ack, body, action, respond }) => {
+  app.action<BlockAction<ButtonAction>>(/^steward:cmd:/, async ({ ack, body, action, context }) => {
     await ack();
     const command = action.value ?? '';
     const name = command.trim().replace(/^\//, '');
@@ -139,34 +198,34 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
       await openForm(name as keyof typeof FORMS, body.trigger_id, body.user.id);
       return;
     }
-    const out = await run(body.team?.id ?? body.user.team_id, body.user.id, command);
+    const out = await run({ teamId: body.team?.id ?? body.user.team_id, enterpriseId: context.enterpriseId }, body.user.id, command);
     if (out.needsText) {
       await client.views.open({ trigger_id: body.trigger_id, view: textModal(catalog(out.locale), command, out.needsText) });
       return;
     }
     // A click in the App Home has no response_url: the answer goes to the user's conversation with Steward.
-    if (body.response_url) await respond({ ...payload(out), response_type: 'ephemeral', replace_original: false });
+    if (body.response_url) await responses.post(body.response_url, { ...commandPayload(out, logger), response_type: 'ephemeral', replace_original: false });
     else await port.post({ dm: { platformUserId: body.user.id, name: body.user.name ?? body.user.id } }, out.reply);
   });
 
   // Type-ahead over the workspace's accounts in the form's account picker.
-  app.options(ACCOUNT_ACTION, async ({ ack, body }) => {
-    const teamId = body.team?.id ?? body.user.team_id;
-    if (!installed(teamId)) return ack({ options: [] });
-    const names = await engine.view(await incoming(teamId, body.user.id, ''), (ctx) => accountChoices(ctx, body.value, TYPEAHEAD_LIMIT));
+  app.options(ACCOUNT_ACTION, async ({ ack, body, context }) => {
+    const workspaceId = tenant({ teamId: body.team?.id ?? body.user.team_id, enterpriseId: context.enterpriseId });
+    if (!workspaceId) return ack({ options: [] });
+    const names = await engine.view(await incoming(workspaceId, body.user.id, ''), (ctx) => accountChoices(ctx, body.value, TYPEAHEAD_LIMIT));
     await ack({ options: names.slice(0, TYPEAHEAD_LIMIT).map((n) => ({ text: { type: 'plain_text', text: n.slice(0, 75) }, value: n.slice(0, 150) })) });
   });
 
   // A submitted form is the command it stands for; a refusal shows on its field.
-  app.view(/^steward:form:/, async ({ ack, body, view }) => {
+  app.view(/^steward:form:/, async ({ ack, body, view, context }) => {
     const command = formCommand(view.callback_id, view.state.values, view.private_metadata);
     const meta = (view.private_metadata ? JSON.parse(view.private_metadata) : {}) as { sourceRef?: string };
     if (!command) return ack();
-    const out = await run(body.team?.id ?? body.user.team_id, body.user.id, command, meta.sourceRef);
+    const out = await run({ teamId: body.team?.id ?? body.user.team_id, enterpriseId: context.enterpriseId }, body.user.id, command, meta.sourceRef);
     if (!out.ok) {
       const block = FIELD_BLOCKS[out.field ?? 'text'] ?? 'note';
       const present = view.blocks.some((b) => b.block_id === block) ? block : 'note';
-      const { text } = renderBlocks(out.reply);
+      const { text } = render(out.reply, out.locale);
       return ack({ response_action: 'errors', errors: { [present]: text.split('\n')[0]!.replace(/^\S+\s/, '').slice(0, 300) } });
     }
     await ack();
@@ -189,38 +248,41 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   });
 
   // @Steward in a channel, or a DM to it: the text is a command; the answer goes in a thread.
-  const conversational = async (teamId: string | undefined, userId: string | undefined, text: string, channel: string, ts: string, eventId: string | undefined) => {
+  const conversational = async (from: Origin, userId: string | undefined, text: string, channel: string, ts: string, eventId: string | undefined) => {
     if (!userId || (eventId && !engine.firstSight('slack', eventId))) return;
     const own = botUserId ? new RegExp(`<@${botUserId}(?:\\|[^>]*)?>`, 'g') : /^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>/;
-    const out = await run(teamId, userId, text.replace(own, '').trim() || '/steward help');
-    const { blocks, text: fallback } = renderBlocks(out.reply);
+    const out = await run(from, userId, text.replace(own, '').trim() || '/steward help');
+    const { blocks, text: fallback } = render(out.reply, out.locale);
     await client.chat.postMessage({ channel, thread_ts: ts, blocks, text: fallback, unfurl_links: false });
   };
-  app.event('app_mention', async ({ event, body }) => {
-    await conversational(body.team_id, event.user, event.text, event.channel, event.thread_ts ?? event.ts, body.event_id);
+  app.event('app_mention', async ({ event, body, context }) => {
+    await conversational({ teamId: body.team_id, enterpriseId: context.enterpriseId }, event.user, event.text, event.channel, event.thread_ts ?? event.ts, body.event_id);
   });
-  app.message(async ({ message, body }) => {
+  app.message(async ({ message, body, context }) => {
     if (message.channel_type !== 'im' || message.subtype !== undefined || !('user' in message) || !message.text) return;
-    await conversational(body.team_id, message.user, message.text, message.channel, message.ts, body.event_id);
+    await conversational({ teamId: body.team_id, enterpriseId: context.enterpriseId }, message.user, message.text, message.channel, message.ts, body.event_id);
   });
 
   // Slack reporting someone deactivated is their leaving: accounts flagged, their manager asked to hand them over.
-  app.event('user_change', async ({ event, body }) => {
+  app.event('user_change', async ({ event, body, context }) => {
     const user = event.user as { id: string; deleted?: boolean };
-    if (!user.deleted || !installed(body.team_id) || (body.event_id && !engine.firstSight('slack', body.event_id))) return;
-    const notices = await engine.aboutMember('slack', body.team_id, user.id, (ctx, member) => {
+    const workspaceId = tenant({ teamId: body.team_id, enterpriseId: context.enterpriseId });
+    if (!user.deleted || !workspaceId || (body.event_id && !engine.firstSight('slack', body.event_id))) return;
+    const notices = await engine.aboutMember('slack', workspaceId, user.id, (ctx, member) => {
       if (member.active) recordLeave(ctx, member, memberById(ctx, member.managerId), 'Slack');
     });
     if (notices.length) await opts.afterCommand().catch((err: unknown) => logger.error({ err }, 'delivery after a departure failed'));
   });
 
-  app.event('app_home_opened', async ({ event, body }) => {
+  app.event('app_home_opened', async ({ event, body, context }) => {
     if (event.tab !== 'home' || (body.event_id && !engine.firstSight('slack', body.event_id))) return;
     const user = await identity.user(event.user);
-    const home = installed(body.team_id)
-      ? await engine.view({ platform: 'slack', workspaceId: body.team_id, user }, (ctx) => homeReply(ctx))
-      : reply('error', catalog(user.locale ?? config.STEWARD_LOCALE).slack.unknownWorkspace);
-    await client.views.publish({ user_id: event.user, view: { type: 'home', blocks: renderBlocks(home, { maxBlocks: VIEW_MAX_BLOCKS }).blocks } });
+    const workspaceId = tenant({ teamId: body.team_id, enterpriseId: context.enterpriseId });
+    const locale = user.locale ?? config.STEWARD_LOCALE;
+    const home = workspaceId
+      ? await engine.view({ platform: 'slack', workspaceId, user }, (ctx) => inLocale(homeReply(ctx), ctx.locale))
+      : reply('error', catalog(locale).slack.unknownWorkspace);
+    await client.views.publish({ user_id: event.user, view: { type: 'home', blocks: render(home, locale, { maxBlocks: VIEW_MAX_BLOCKS }).blocks } });
   });
 
   app.error(async (err) => {
@@ -233,14 +295,27 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     port,
     async start() {
       const auth = await client.auth.test();
-      ownTeam = auth.team_id;
+      installation = installationOf(auth);
       botUserId = auth.user_id;
+      if (opts.commandThread) {
+        thread = await EngineThread.start<SlashAnswer>({
+          db: config.STEWARD_DB,
+          defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE },
+          finisher: new URL(`./respond.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
+          logger,
+        });
+      }
       await app.start(config.PORT);
-      logger.info({ team: auth.team_id, mode: config.SLACK_APP_TOKEN ? 'socket' : 'http', port: config.PORT }, 'Slack adapter started');
+      logger.info(
+        { team: auth.team_id, enterprise: auth.enterprise_id, orgWide: installation.orgWide, mode: config.SLACK_APP_TOKEN ? 'socket' : 'http', port: config.PORT, commandThread: Boolean(thread) },
+        'Slack adapter started',
+      );
     },
     async stop() {
       await app.stop();
       await Promise.allSettled([...inFlight]);
+      await thread?.close();
+      responses.close();
     },
   };
 }

@@ -1,15 +1,25 @@
 // The chat port for Slack: post to a channel, DM a member, reply in a thread, update a message.
 import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { Locale } from '../../../db/schema.js';
 import type { Reply } from '../../engine/reply.js';
 import type { ChatPort, Destination, PostedRef } from '../port.js';
-import { renderBlocks } from './blocks.js';
 import { toDeliveryError } from './errors.js';
+import { renderFor } from './respond.js';
 
 export class SlackPort implements ChatPort {
-  constructor(private readonly client: WebClient) {}
+  /**
+   * `logger` hears what had to be cut to fit Block Kit's limits; `locale` words
+   * the "…and N more" of a reply that does not say which language it is in.
+   */
+  constructor(
+    private readonly client: WebClient,
+    private readonly logger?: Pick<Logger, 'warn'>,
+    private readonly locale: Locale = 'en',
+  ) {}
 
   async post(to: Destination, reply: Reply, thread?: PostedRef): Promise<PostedRef> {
-    const { blocks, text } = renderBlocks(reply);
+    const { blocks, text } = renderFor(reply, this.logger, this.locale);
     // A DM goes to the user's id: Slack opens (or reuses) the app's conversation with them.
     const channel = 'channel' in to ? to.channel : to.dm.platformUserId;
     try {
@@ -21,7 +31,7 @@ export class SlackPort implements ChatPort {
   }
 
   async update(ref: PostedRef, reply: Reply): Promise<void> {
-    const { blocks, text } = renderBlocks(reply);
+    const { blocks, text } = renderFor(reply, this.logger, this.locale);
     try {
       await this.client.chat.update({ channel: ref.channel, ts: ref.ts, blocks, text });
     } catch (e) {

@@ -1,0 +1,242 @@
+// The engine on a worker thread of its own, with its own SQLite connection
+// (WAL lets it write while the main connection reads), so the event loop that
+// acknowledges a platform's requests is not the one that runs commands. The
+// adapter resolves who is speaking and whom they mention first (that needs its
+// platform client); the thread runs the command in one immediate transaction,
+// exactly as Engine.handle does in process, and then hands the outcome to a
+// "finisher" module the adapter names, which answers the platform (renders and
+// POSTs) from that thread too.
+//
+// Protocol, main -> thread: { type: 'job', id, incoming, mentions, answer } and
+// { type: 'close' }. Thread -> main: { type: 'ready' }, { type: 'committed', id,
+// ok, locale, notices } once the transaction is over, { type: 'done', id, error? }
+// once the finisher has answered, { type: 'log', line } for every log line
+// (re-logged here, so one logger sees everything).
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { Locale } from '../../db/schema.js';
+import type { Incoming, UserRef } from './engine.js';
+
+export interface EngineThreadOptions {
+  /** The SQLite file (already migrated); the thread opens its own connection to it. */
+  db: string;
+  defaults: { locale: Locale; timezone: string };
+  /**
+   * The module that answers each outcome on the thread: it exports
+   * `finish(outcome: Outcome, answer, logger): Promise<void>` and may export `close()`.
+   */
+  finisher: URL;
+  logger: Logger;
+  /** Commands the thread may hold (running, queued or being answered) before `room()` makes callers wait; 32 by default. */
+  maxQueued?: number;
+}
+
+export interface ThreadJob<A> {
+  incoming: Incoming;
+  /** Every mention in the text (see mentionsInText), resolved by the adapter; one it could not resolve is left out. */
+  mentions: Record<string, UserRef>;
+  /** What the finisher needs to answer (a response_url). */
+  answer: A;
+}
+
+/** How a command went, as soon as its transaction is over. */
+export interface Committed {
+  ok: boolean;
+  locale: Locale;
+  /** Notices it recorded in the outbox. */
+  notices: number;
+}
+
+/** The thread stopped before a job was done. `committed`: whether its transaction had finished (and so must not run again). */
+export class EngineThreadGone extends Error {
+  override name = 'EngineThreadGone';
+  constructor(readonly committed: boolean) {
+    super(committed ? 'the engine thread stopped before answering a command it had run' : 'the engine thread stopped before running a command');
+  }
+}
+
+interface Pending {
+  committed?: Committed;
+  onCommitted: (c: Committed) => void;
+  resolve: (c: Committed) => void;
+  reject: (e: Error) => void;
+}
+
+type FromThread =
+  | { type: 'ready' }
+  | { type: 'log'; line: string }
+  | ({ type: 'committed'; id: number } & Committed)
+  | { type: 'done'; id: number; error?: { name?: string; message: string; stack?: string } };
+
+/**
+ * The worker entry beside this file, in whichever form (TypeScript or
+ * JavaScript) this one runs. Node 20 does not apply tsx's loader (given with
+ * --import) to a worker's entry, so TypeScript is loaded through a small
+ * bootstrap that registers tsx in the worker first.
+ */
+function workerEntry(): { entry: string | URL; evaluate: boolean } {
+  if (!import.meta.url.endsWith('.ts')) return { entry: new URL('./thread-worker.js', import.meta.url), evaluate: false };
+  const entry = new URL('./thread-worker.ts', import.meta.url).href;
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs');
+  return { entry: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, evaluate: true };
+}
+
+export class EngineThread<A = unknown> {
+  private readonly pending = new Map<number, Pending>();
+  private readonly inFlight = new Set<Promise<Committed>>();
+  /** Callers waiting in room() for the thread to hold fewer than maxQueued commands. */
+  private readonly waiting: (() => void)[] = [];
+  private seq = 0;
+  private gone = false;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly logger: Logger,
+    private readonly maxQueued: number,
+  ) {
+    worker.on('message', (m: FromThread) => this.receive(m));
+    worker.on('error', (err) => this.logger.error({ err }, 'the engine thread failed'));
+    worker.once('exit', (code) => {
+      this.gone = true;
+      if (!this.closing) this.logger.error({ code, pending: this.pending.size }, 'the engine thread exited; commands run on the main thread from now on');
+      for (const p of this.pending.values()) p.reject(new EngineThreadGone(p.committed !== undefined));
+      this.pending.clear();
+      for (const wake of this.waiting.splice(0)) wake();
+    });
+  }
+
+  /** Starts the thread and resolves once it has opened the database and loaded the commands and the finisher. */
+  static async start<A>(opts: EngineThreadOptions): Promise<EngineThread<A>> {
+    const { entry, evaluate } = workerEntry();
+    const worker = new Worker(entry, {
+      eval: evaluate,
+      workerData: { db: opts.db, defaults: opts.defaults, finisher: opts.finisher.href, logLevel: opts.logger.level },
+    });
+    const ready = new Promise<void>((resolve, reject) => {
+      const onMessage = (m: FromThread) => {
+        if (m.type !== 'ready') return;
+        worker.off('message', onMessage);
+        worker.off('exit', onExit);
+        resolve();
+      };
+      const onExit = (code: number) => reject(new Error(`the engine thread exited (code ${code}) before it was ready`));
+      worker.on('message', onMessage);
+      worker.once('exit', onExit);
+    });
+    const thread = new EngineThread<A>(worker, opts.logger, opts.maxQueued ?? 32);
+    await ready;
+    return thread;
+  }
+
+  /** False once the thread has stopped (or is stopping): run commands in process instead. */
+  get alive(): boolean {
+    return !this.gone && !this.closing;
+  }
+
+  /**
+   * Resolves once the thread holds fewer than maxQueued commands, or after
+   * `maxWaitMs` at the latest. An adapter waits here before it acknowledges a
+   * command it will hand to the thread: acknowledging faster than the thread
+   * completes commands would only grow a queue of commands nobody has had an
+   * answer to, so the platform is slowed down instead (within its deadline).
+   */
+  room(maxWaitMs: number): Promise<void> {
+    if (this.gone || this.pending.size < this.maxQueued) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        const i = this.waiting.indexOf(wake);
+        if (i >= 0) this.waiting.splice(i, 1);
+        resolve();
+      }, maxWaitMs);
+      this.waiting.push(wake);
+    });
+  }
+
+  /** Commands the thread holds now: running, queued, or being answered. */
+  get queued(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Runs a command on the thread. `onCommitted` is called as soon as its
+   * transaction is over; the promise resolves once the finisher has answered,
+   * and rejects with the finisher's error, or with EngineThreadGone.
+   */
+  run(job: ThreadJob<A>, onCommitted: (c: Committed) => void = () => {}): Promise<Committed> {
+    if (this.gone) return Promise.reject(new EngineThreadGone(false));
+    const id = ++this.seq;
+    const work = new Promise<Committed>((resolve, reject) => {
+      this.pending.set(id, { onCommitted, resolve, reject });
+      this.worker.postMessage({ type: 'job', id, ...job });
+    });
+    this.inFlight.add(work);
+    const settled = () => void this.inFlight.delete(work);
+    work.then(settled, settled);
+    return work;
+  }
+
+  /** Waits for the commands it holds, then closes the thread's connection and stops it. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.inFlight]);
+      if (this.gone) return;
+      const exited = once(this.worker, 'exit');
+      this.worker.postMessage({ type: 'close' });
+      await exited;
+    })();
+    return this.closing;
+  }
+
+  private receive(m: FromThread): void {
+    switch (m.type) {
+      case 'log':
+        return this.relog(m.line);
+      case 'committed': {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        p.committed = { ok: m.ok, locale: m.locale, notices: m.notices };
+        try {
+          p.onCommitted(p.committed);
+        } catch (err) {
+          this.logger.error({ err }, 'after a command on the engine thread');
+        }
+        return;
+      }
+      case 'done': {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        if (this.pending.size < this.maxQueued) this.waiting.shift()?.();
+        if (!m.error) return p.resolve(p.committed!);
+        const err = new Error(m.error.message);
+        err.name = m.error.name ?? 'Error';
+        if (m.error.stack) err.stack = m.error.stack;
+        return p.reject(err);
+      }
+      default:
+        return;
+    }
+  }
+
+  /** A JSON log line from the thread, logged again through this logger at its level. */
+  private relog(line: string): void {
+    let entry: Record<string, unknown>;
+    try {
+      entry = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      this.logger.warn({ line }, 'unreadable log line from the engine thread');
+      return;
+    }
+    const { level, msg, time: _time, pid: _pid, hostname: _host, ...rest } = entry;
+    const label = this.logger.levels.labels[Number(level)] as 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | undefined;
+    this.logger[label ?? 'info']({ ...rest, thread: 'engine' }, typeof msg === 'string' ? msg : '');
+  }
+}

@@ -1,0 +1,90 @@
+// `npm start` in Slack mode, as a real process: with SLACK_* set it serves
+// HTTP at POST /slack/events (against the local Slack in test/fake-slack.ts),
+// starts its own redis-server for the schedules, runs slash commands on its
+// engine thread (which answers their response_url), serves GET /healthz, and on
+// SIGTERM finishes what it holds and exits 0.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { FakeSlack, sendToApp, slashCommand } from './fake-slack.js';
+import { freePort } from './kit.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+const SECRET = 'process-test-signing-secret';
+
+let fake: FakeSlack;
+let dir: string;
+let child: ChildProcess | undefined;
+let stderr = '';
+
+beforeAll(async () => {
+  fake = new FakeSlack().addUser({ id: 'U1', name: 'alice', real_name: 'Alice Wong', tz: 'Asia/Shanghai', locale: 'en-US' });
+  await fake.start();
+  dir = mkdtempSync(join(tmpdir(), 'steward-slack-process-'));
+});
+
+afterAll(async () => {
+  child?.kill('SIGKILL');
+  await fake?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('answers slash commands from its engine thread and shuts down cleanly on SIGTERM', { timeout: 60_000 }, async () => {
+  const port = await freePort();
+  const db = join(dir, 'steward.db');
+  child = spawn(TSX, ['src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      PORT: String(port),
+      STEWARD_DB: db,
+      STEWARD_TIMEZONE: 'Asia/Shanghai',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr!.on('data', (d: Buffer) => void (stderr += d.toString()));
+  const base = `http://127.0.0.1:${port}`;
+  // Up once /healthz answers (Bolt starts listening after auth.test and the engine thread are ready).
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`Steward exited (code ${child.exitCode}); stderr:\n${stderr}`);
+    const up = await fetch(`${base}/healthz`).then((r) => r.status === 200, () => false);
+    if (up) break;
+    if (i > 600) throw new Error(`Steward never answered /healthz; stderr:\n${stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+
+  const type = async (text: string) => {
+    const [command, ...rest] = text.split(' ');
+    const responseUrl = fake.responseUrl();
+    const res = await sendToApp(`${base}/slack/events`, slashCommand({ user: 'U1', command: command!, text: rest.join(' '), responseUrl }), { secret: SECRET });
+    expect(res.status).toBe(200);
+    return (await fake.until(() => fake.responsesTo(responseUrl)[0], `the answer to ${text}`, 30_000)).body as { text: string; response_type: string };
+  };
+  expect((await type('/account add Acme tier:strategic')).text).toMatch(/^✔/);
+  const touched = await type('/touch Acme visit Walked the new warehouse');
+  expect(touched.text).toMatch(/^✔ Logged a visit/);
+  expect(touched.response_type).toBe('ephemeral');
+
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const [code] = (await exited) as [number | null];
+  expect(code, stderr).toBe(0);
+  expect(stderr).not.toMatch(/"level":(50|60)/);
+
+  const file = new Database(db, { readonly: true });
+  try {
+    expect(file.prepare("select count(*) as n from touchpoints where note = 'Walked the new warehouse'").get()).toEqual({ n: 1 });
+  } finally {
+    file.close();
+  }
+});
