@@ -1,3 +1,5 @@
+import type { Registry } from '../engine/registry.js';
+
 // What a form (a Slack modal, a Lark card form) stands for, platform-neutral:
 // the fields of /touch and /complaint, and the command text a submission
 // becomes. A submission is run as that text, so the engine applies the same
@@ -8,6 +10,16 @@ export const FORM_COMMANDS = ['touch', 'complaint'] as const;
 export type FormCommand = (typeof FORM_COMMANDS)[number];
 
 export const isFormCommand = (name: string | undefined): name is FormCommand => (FORM_COMMANDS as readonly string[]).includes(name ?? '');
+
+/**
+ * The form that command text stands for when it is only a form command's name
+ * (`/touch`, `touch`, `拜访`, a button's `/complaint`), by any of its aliases.
+ */
+export function bareForm(registry: Registry, text: string): FormCommand | undefined {
+  const words = text.trim().split(/\s+/);
+  const name = words.length === 1 ? registry.get(words[0]!)?.name : undefined;
+  return isFormCommand(name) ? name : undefined;
+}
 
 export type FormField = 'account' | 'kind' | 'date' | 'contact' | 'severity' | 'category' | 'note';
 export type FormValues = Partial<Record<FormField, string>>;

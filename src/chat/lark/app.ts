@@ -18,7 +18,7 @@ import type { Config } from '../../config.js';
 import { memberById } from '../../domain/permissions.js';
 import type { Engine, Incoming, MentionResolver, Outcome, UserRef } from '../../engine/engine.js';
 import { renderText } from '../../engine/render-text.js';
-import { formCommandText, isFormCommand, withText, type FormCommand, type FormValues } from '../forms.js';
+import { bareForm, formCommandText, withText, type FormCommand, type FormValues } from '../forms.js';
 import { askCard, formCard, PICKER_MAX_OPTIONS, renderCard, type ActionValue, type LarkCard } from './cards.js';
 import { LarkIdentity } from './identity.js';
 import { LarkPort } from './port.js';
@@ -165,12 +165,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     tenantLocale: 'zh-CN',
   });
 
-  /** The form a bare `touch` / `complaint` (or 拜访 / 投诉) stands for, if the text is only that. */
-  const bareForm = (text: string): FormCommand | undefined => {
-    const words = text.trim().split(/\s+/);
-    const name = words.length === 1 ? engine.registry.get(words[0]!)?.name : undefined;
-    return isFormCommand(name) ? name : undefined;
-  };
+  const formOf = (text: string) => bareForm(engine.registry, text);
 
   const formFor = async (incoming: Incoming, kind: FormCommand): Promise<LarkCard> => {
     const { locale, accounts } = await engine.view(incoming, (ctx) => ({ locale: ctx.locale, accounts: accountChoices(ctx, '', PICKER_MAX_OPTIONS + 1) }));
@@ -227,7 +222,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     // An app allowed to read every group message still answers only what is said to it.
     if (!addressed) return;
     text = text.trim() || 'help';
-    const kind = bareForm(text);
+    const kind = formOf(text);
     if (kind) {
       const card = await formFor(incoming, kind);
       return answer(card, kind);
@@ -260,7 +255,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       const locale = await engine.view(incoming, (ctx) => ctx.locale);
       return { toast: { type: 'warning', content: catalog(locale).lark.unknownAction } };
     }
-    const kind = submitted ? undefined : bareForm(command);
+    const kind = submitted ? undefined : formOf(command);
     if (kind) {
       // A "Log touchpoint" button with nothing to go on: the form comes as a new card, the clicked one stays.
       await sendForm(incoming, kind);
@@ -283,7 +278,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     const command = MENU[e.event_key];
     if (!e.tenant_key || !command || (e.event_id && !engine.firstSight('lark', e.event_id))) return;
     const incoming = await who(e.tenant_key, openId, e.operator.operator_name);
-    const kind = bareForm(command);
+    const kind = formOf(command);
     if (kind) {
       return sendForm(incoming, kind);
     }

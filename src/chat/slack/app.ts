@@ -16,6 +16,7 @@ import type { Config } from '../../config.js';
 import { mentionsInText, type Engine, type Incoming, type Outcome, type UserRef } from '../../engine/engine.js';
 import { inLocale, reply } from '../../engine/reply.js';
 import { EngineThread, EngineThreadGone, type ThreadJob } from '../../engine/thread.js';
+import { bareForm, type FormCommand } from '../forms.js';
 import { VIEW_MAX_BLOCKS } from './blocks.js';
 import { SlackIdentity } from './identity.js';
 import { ACCOUNT_ACTION, complaintModal, FIELD_BLOCKS, FORM_CALLBACK, formCommand, textModal, touchModal, type Prefill } from './modals.js';
@@ -25,7 +26,7 @@ import { installationOf, tenantOf, type Installation, type Origin } from './work
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 /** Commands that open a form when typed with nothing after them. */
-const FORMS = { touch: touchModal, complaint: complaintModal } as const;
+const FORMS: Record<FormCommand, typeof touchModal> = { touch: touchModal, complaint: complaintModal };
 const TYPEAHEAD_LIMIT = 50;
 /**
  * The longest a slash command's ack waits for room on a busy engine thread:
@@ -164,7 +165,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     return true;
   };
 
-  const openForm = async (kind: keyof typeof FORMS, triggerId: string, userId: string, prefill?: Prefill) => {
+  const openForm = async (kind: FormCommand, triggerId: string, userId: string, prefill?: Prefill) => {
     const user: UserRef = await identity.user(userId);
     const t = catalog(user.locale ?? config.STEWARD_LOCALE);
     await client.views.open({ trigger_id: triggerId, view: FORMS[kind](t, prefill) });
@@ -172,15 +173,14 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
 
   // Every slash command in the manifest, and any added later: `/touch acme visit ...`.
   app.command(/.*/, async ({ command, ack, context }) => {
-    const name = command.command.replace(/^\//, '');
-    const form = !command.text.trim() && name in FORMS;
+    const form = command.text.trim() ? undefined : bareForm(engine.registry, command.command);
     const from = { teamId: command.team_id, enterpriseId: command.enterprise_id ?? context.enterpriseId };
     const workspaceId = tenant(from);
     // A command for the engine thread is acked once the thread has room for it (see EngineThread.room).
     if (!form && workspaceId && thread?.alive) await thread.room(ROOM_WAIT_MS);
     await ack();
     if (form) {
-      await openForm(name as keyof typeof FORMS, command.trigger_id, command.user_id);
+      await openForm(form, command.trigger_id, command.user_id);
       return;
     }
     const text = `${command.command} ${command.text}`;
@@ -193,9 +193,9 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   app.action<BlockAction<ButtonAction>>(/^steward:cmd:/, async ({ ack, body, action, context }) => {
     await ack();
     const command = action.value ?? '';
-    const name = command.trim().replace(/^\//, '');
-    if (name in FORMS) {
-      await openForm(name as keyof typeof FORMS, body.trigger_id, body.user.id);
+    const form = bareForm(engine.registry, command);
+    if (form) {
+      await openForm(form, body.trigger_id, body.user.id);
       return;
     }
     const out = await run({ teamId: body.team?.id ?? body.user.team_id, enterpriseId: context.enterpriseId }, body.user.id, command);
