@@ -42,6 +42,11 @@ function section(s: Section, andMore: (n: number) => string): string[] {
   }
 }
 
+/** The reply in one line, without its tone mark: the title, or the first line when there is none (a toast, a form field's error). */
+export function headline(r: Reply): string {
+  return (r.title !== undefined ? richText(r.title) : renderText(r)).split('\n')[0]!;
+}
+
 /** Renders a reply as lines of plain text; `andMore` words the "…and N more" line. */
 export function renderText(r: Reply, andMore: (n: number) => string = (n) => `…+${n}`): string {
   const out: string[] = [];

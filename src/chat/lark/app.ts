@@ -17,7 +17,7 @@ import { catalog } from '../../../prompts/index.js';
 import type { Config } from '../../config.js';
 import { memberById } from '../../domain/permissions.js';
 import type { Engine, Incoming, MentionResolver, Outcome, UserRef } from '../../engine/engine.js';
-import { renderText } from '../../engine/render-text.js';
+import { headline } from '../../engine/render-text.js';
 import { bareForm, formCommandText, withText, type FormCommand, type FormValues } from '../forms.js';
 import { askCard, formCard, PICKER_MAX_OPTIONS, renderCard, type ActionValue, type LarkCard } from './cards.js';
 import { LarkIdentity } from './identity.js';
@@ -131,10 +131,7 @@ export function messageText(type: string, content: string): string | undefined {
   return lines.map((l) => l.map((el) => (el.tag === 'text' || el.tag === 'a' ? (el.text ?? '') : el.tag === 'at' ? ` ${el.user_id ?? ''} ` : '')).join('')).join('\n');
 }
 
-const toast = (type: NonNullable<CardResponse['toast']>['type'], reply: Outcome['reply'], locale: Outcome['locale']) => ({
-  type,
-  content: renderText(reply, catalog(locale).common.andMore).split('\n')[0]!.replace(/^\S+\s/, '').slice(0, 200),
-});
+const toast = (type: NonNullable<CardResponse['toast']>['type'], reply: Outcome['reply']) => ({ type, content: headline(reply).slice(0, 200) });
 
 export function createLarkApp(opts: LarkOptions): LarkApp {
   const { config, engine, logger } = opts;
@@ -269,8 +266,8 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       later('could not ask for the missing text', () => (messageId ? port.reply(messageId, card, out.needsText!, true) : port.send('open_id', e.operator.open_id, card, out.needsText!)));
       return { toast: { type: 'info', content: out.needsText.slice(0, 200) } };
     }
-    if (!out.ok) return { toast: toast('error', out.reply, out.locale) };
-    return { toast: toast('success', out.reply, out.locale), card: { type: 'raw', data: rendered(out).card } };
+    if (!out.ok) return { toast: toast('error', out.reply) };
+    return { toast: toast('success', out.reply), card: { type: 'raw', data: rendered(out).card } };
   }
 
   async function onMenu(e: MenuEvent): Promise<void> {

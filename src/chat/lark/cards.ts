@@ -15,7 +15,7 @@
 // comes back as `card.action.trigger` and runs that text through the engine.
 import { COMPLAINT_CATEGORIES, SEVERITIES, TOUCH_KINDS, type Locale } from '../../../db/schema.js';
 import { catalog, type Catalog } from '../../../prompts/index.js';
-import { clean, renderText } from '../../engine/render-text.js';
+import { clean, renderText, richText } from '../../engine/render-text.js';
 import type { Button, MentionRef, Reply, Rich, Section } from '../../engine/reply.js';
 import type { FormCommand } from '../forms.js';
 
@@ -105,7 +105,6 @@ export function richMarkdown(r: Rich): string {
     .join('');
 }
 
-const plainOf = (r: Rich): string => (typeof r === 'string' ? clean(r) : r.map((p) => (typeof p === 'string' ? clean(p) : 'mention' in p ? `@${clean(p.mention.name)}` : 'strong' in p ? clean(p.strong) : clean(p.code))).join(''));
 const plainText = (content: string) => ({ tag: 'plain_text' as const, content });
 const cut = (s: string, max: number): string => {
   const g = [...s];
@@ -198,7 +197,7 @@ const mentionsSomeone = (r: Rich | undefined): boolean => Array.isArray(r) && r.
 function shell(reply: Pick<Reply, 'tone' | 'title'>, summary: string, elements: CardElement[]): LarkCard {
   const config = { update_multi: true as const, summary: { content: cut(summary.split('\n')[0] ?? '', 100) } };
   if (mentionsSomeone(reply.title)) return { schema: '2.0', config, body: { elements: [markdown(`**${fitText(richMarkdown(reply.title!), [], 'title')}**`), ...elements] } };
-  const title = reply.title === undefined ? undefined : cut(plainOf(reply.title).replace(/\s+/g, ' ').trim(), TITLE_MAX);
+  const title = reply.title === undefined ? undefined : cut(richText(reply.title).replace(/\s+/g, ' ').trim(), TITLE_MAX);
   return {
     schema: '2.0',
     config,
@@ -212,7 +211,7 @@ const countElements = (els: CardElement[]): number =>
 
 /** A section with nothing to show: no component at all (Lark refuses an empty markdown). */
 function blank(s: Section): boolean {
-  const empty = (r: Rich | undefined) => r === undefined || plainOf(r).trim() === '';
+  const empty = (r: Rich | undefined) => r === undefined || richText(r).trim() === '';
   switch (s.type) {
     case 'text':
       return empty(s.text);

@@ -16,6 +16,7 @@ import type { Config } from '../../config.js';
 import { mentionsInText, type Engine, type Incoming, type Outcome, type UserRef } from '../../engine/engine.js';
 import { inLocale, reply } from '../../engine/reply.js';
 import { EngineThread, EngineThreadGone, type ThreadJob } from '../../engine/thread.js';
+import { headline } from '../../engine/render-text.js';
 import { bareForm, type FormCommand } from '../forms.js';
 import { VIEW_MAX_BLOCKS } from './blocks.js';
 import { SlackIdentity } from './identity.js';
@@ -225,8 +226,8 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     if (!out.ok) {
       const block = FIELD_BLOCKS[out.field ?? 'text'] ?? 'note';
       const present = view.blocks.some((b) => b.block_id === block) ? block : 'note';
-      const { text } = render(out.reply, out.locale);
-      return ack({ response_action: 'errors', errors: { [present]: text.split('\n')[0]!.replace(/^\S+\s/, '').slice(0, 300) } });
+      // View errors are plain text: the headline as the rep would read it, unescaped.
+      return ack({ response_action: 'errors', errors: { [present]: headline(out.reply).slice(0, 300) } });
     }
     await ack();
     // The confirmation goes to the rep's conversation with Steward.
