@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import type { Tx } from '../db/index.js';
 import { prepared } from '../db/prepared.js';
 import { complaints, touchpointParticipants, touchpoints } from '../db/schema.js';
+import { addDays, dayIn } from '../src/domain/dates.js';
 import { fmtDay } from '../src/domain/format.js';
 import { cadenceFor } from '../src/domain/settings.js';
 import { about, UserError } from '../src/engine/errors.js';
@@ -78,7 +79,7 @@ function log(ctx: Ctx, input: Input): Reply {
   }
   ctx.audit('touch.log', 'touchpoint', touch.id, { account: account.name, kind });
 
-  const occurred = DateTime.fromJSDate(occurredAt, { zone: ctx.zone });
+  const occurred = dayIn(occurredAt, ctx.zone);
   const who = contact ? t.touch.withContact(contact.name, t.enums.level[contact.level]) : '';
   const out = reply(
     'success',
@@ -86,7 +87,7 @@ function log(ctx: Ctx, input: Input): Reply {
   );
   if ((REVISIT_KINDS as readonly string[]).includes(kind)) {
     const cadence = cadenceFor(ctx.tenant, account);
-    const next = occurred.plus({ days: cadence });
+    const next = addDays(occurred, cadence);
     out.sections.push(text(t.touch.nextRevisit(fmtDay(ctx, next), t.enums.tier[account.tier], cadence)));
   }
   if (contact && !contact.active) out.sections.push(text(t.touch.contactLeft(contact.name)));

@@ -1,7 +1,9 @@
 // Reading the dates people type, seen from their own time zone.
 // NOW is Monday 2026-11-23 10:00 in Asia/Shanghai, Sunday 2026-11-22 18:00 in Los Angeles.
+import fc from 'fast-check';
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { parseDate, dayIn } from '../src/domain/dates.js';
+import { addDays, dayIn, offsetAt, parseDate } from '../src/domain/dates.js';
 import { harness } from './harness.js';
 
 const NOW = new Date('2026-11-23T02:00:00Z');
@@ -195,5 +197,43 @@ describe('parseDate: known bugs (see report)', () => {
     } finally {
       h.close();
     }
+  });
+});
+
+describe('days in a zone without asking Intl each time', () => {
+  // Zones with DST both ways, half- and quarter-hour offsets, a date-line jump (Samoa, 2011-12-30 skipped) and old local mean times.
+  const ZONES = ['Asia/Shanghai', 'America/Los_Angeles', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Asia/Kolkata', 'Pacific/Apia', 'America/St_Johns', 'UTC'];
+  const instant = fc.integer({ min: Date.UTC(1890, 0, 1), max: Date.UTC(2060, 0, 1) });
+
+  it('the remembered offset and day agree with luxon at any instant, in any zone, in any order of asking', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...ZONES), fc.array(instant, { minLength: 1, maxLength: 20 }), (zone, instants) => {
+        for (const ms of instants) {
+          expect(offsetAt(zone, ms)).toBe(DateTime.fromMillis(ms, { zone }).offset);
+          expect(dayIn(new Date(ms), zone)).toBe(DateTime.fromMillis(ms, { zone }).toISODate());
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('around a transition, to the millisecond', () => {
+    // Los Angeles springs forward at 2026-03-08 10:00Z and falls back at 2026-11-01 09:00Z; Lord Howe moves by half an hour.
+    for (const [zone, iso] of [[LA, '2026-03-08T10:00:00Z'], [LA, '2026-11-01T09:00:00Z'], ['Australia/Lord_Howe', '2026-04-04T15:00:00Z']] as const) {
+      const t = Date.parse(iso);
+      for (const ms of [t - 1, t, t + 1, t - 60_000, t + 15 * 60_000 - 1]) expect(offsetAt(zone, ms), `${zone} ${ms - t}`).toBe(DateTime.fromMillis(ms, { zone }).offset);
+    }
+  });
+
+  it('adds calendar days across months, leap days and years, as luxon does in the zone', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...ZONES), instant, fc.integer({ min: -800, max: 800 }), (zone, ms, n) => {
+        const day = dayIn(new Date(ms), zone);
+        expect(addDays(day, n)).toBe(DateTime.fromISO(day, { zone }).plus({ days: n }).toISODate());
+      }),
+      { numRuns: 300 },
+    );
+    expect(addDays('2028-02-28', 1)).toBe('2028-02-29');
+    expect(addDays('2026-12-31', 1)).toBe('2027-01-01');
   });
 });

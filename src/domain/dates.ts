@@ -2,7 +2,7 @@
 // chrono-node (English and Simplified Chinese). Only the `+7d` shorthand is
 // rewritten into words chrono knows.
 import * as chrono from 'chrono-node';
-import { DateTime } from 'luxon';
+import { DateTime, type Zone } from 'luxon';
 import type { ParsedDate } from '../engine/spec.js';
 
 /** Milliseconds in a day, for spans measured in whole days of 24 hours. */
@@ -75,7 +75,42 @@ function atDay(day: DateTime, now: Date, zone: string): ParsedDate {
   return { day: day.toISODate()!, at };
 }
 
-/** Today's `YYYY-MM-DD` in `zone`. */
-export function dayIn(now: Date, zone: string): string {
-  return DateTime.fromJSDate(now, { zone }).toISODate()!;
+/** The calendar day (`YYYY-MM-DD`) it is at `at` in `zone`. */
+export function dayIn(at: Date, zone: string): string {
+  const ms = at.getTime();
+  const offset = offsetAt(zone, ms);
+  // An invalid zone or date: luxon says what it says (null for an invalid one), as before.
+  if (!Number.isFinite(offset) || !Number.isFinite(ms)) return DateTime.fromMillis(ms, { zone }).toISODate()!;
+  return new Date(ms + offset * 60_000).toISOString().slice(0, 10);
+}
+
+/** `day` (`YYYY-MM-DD`) plus `n` calendar days (n may be negative). */
+export function addDays(day: string, n: number): string {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
+}
+
+/**
+ * Zone offsets change only at quarter-hour instants (every transition in the
+ * tz database since standard time, to the second), so a quarter hour without
+ * a change in it has one offset, remembered here: luxon asks Intl for every
+ * offset, which is most of what dating a record costs.
+ */
+const QUARTER_MS = 15 * 60_000;
+const OFFSETS_MAX = 8192;
+const zones = new Map<string, { zone: Zone; offsets: Map<number, number> }>();
+
+/** `zone`'s offset from UTC in minutes at `ms` (NaN for a zone luxon does not know). */
+export function offsetAt(zone: string, ms: number): number {
+  let z = zones.get(zone);
+  if (!z) zones.set(zone, (z = { zone: DateTime.fromMillis(0, { zone }).zone, offsets: new Map() }));
+  const quarter = Math.floor(ms / QUARTER_MS);
+  const known = z.offsets.get(quarter);
+  if (known !== undefined) return known;
+  const start = z.zone.offset(quarter * QUARTER_MS);
+  // A change inside this quarter hour (a zone's first, local-mean-time offset, say): ask for this instant alone.
+  if (start !== z.zone.offset(quarter * QUARTER_MS + QUARTER_MS - 1)) return z.zone.offset(ms);
+  if (z.offsets.size >= OFFSETS_MAX) z.offsets.clear();
+  z.offsets.set(quarter, start);
+  return start;
 }

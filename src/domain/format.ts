@@ -1,22 +1,47 @@
 // Dates, money and people as a reader expects them in their locale and zone.
 import { DateTime } from 'luxon';
+import { dayIn } from './dates.js';
 import type { View } from './view.js';
 
 const luxonLocale = (ctx: View) => (ctx.locale === 'zh-CN' ? 'zh-CN' : 'en-GB');
 
 export function fmtDay(ctx: View, day: string | Date | DateTime): string {
-  const d = typeof day === 'string' ? DateTime.fromISO(day, { zone: ctx.zone }) : day instanceof Date ? DateTime.fromJSDate(day, { zone: ctx.zone }) : day.setZone(ctx.zone);
   const format = ctx.t.formats.day;
   // A format of nothing but date tokens words a day the same whatever the time: format each day once.
-  if (!d.isValid || !DATE_ONLY.test(format)) return d.setLocale(luxonLocale(ctx)).toFormat(format);
-  const key = `${ctx.locale}\u0000${format}\u0000${d.year}-${d.month}-${d.day}`;
-  let out = dayCache.get(key);
-  if (out === undefined) {
-    if (dayCache.size >= DAY_CACHE_MAX) dayCache.clear();
-    dayCache.set(key, (out = d.setLocale(luxonLocale(ctx)).toFormat(format)));
+  const iso = dateOnly(format) ? isoDay(ctx, day) : undefined;
+  if (iso !== undefined) {
+    const key = `${ctx.locale}\u0000${format}\u0000${iso}`;
+    const known = dayCache.get(key);
+    if (known !== undefined) return known;
+    const d = DateTime.fromISO(iso, { zone: ctx.zone });
+    if (d.isValid) {
+      if (dayCache.size >= DAY_CACHE_MAX) dayCache.clear();
+      const out = d.setLocale(luxonLocale(ctx)).toFormat(format);
+      dayCache.set(key, out);
+      return out;
+    }
   }
-  return out;
+  return inZone(ctx, day).setLocale(luxonLocale(ctx)).toFormat(format);
 }
+
+const inZone = (ctx: View, day: string | Date | DateTime) =>
+  typeof day === 'string' ? DateTime.fromISO(day, { zone: ctx.zone }) : day instanceof Date ? DateTime.fromJSDate(day, { zone: ctx.zone }) : day.setZone(ctx.zone);
+
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The `YYYY-MM-DD` `day` falls on in the reader's zone; undefined when it cannot tell. */
+function isoDay(ctx: View, day: string | Date | DateTime): string | undefined {
+  if (typeof day === 'string') return ISO_DAY.test(day) ? day : undefined;
+  if (day instanceof Date) return Number.isFinite(day.getTime()) ? (dayIn(day, ctx.zone) ?? undefined) : undefined;
+  return day.isValid ? (day.setZone(ctx.zone).toISODate() ?? undefined) : undefined;
+}
+
+const dateOnlyFormats = new Map<string, boolean>();
+const dateOnly = (format: string) => {
+  let yes = dateOnlyFormats.get(format);
+  if (yes === undefined) dateOnlyFormats.set(format, (yes = DATE_ONLY.test(format)));
+  return yes;
+};
 
 /** Luxon formats whose only tokens (unquoted letters) are year, month, day and weekday ones. */
 const DATE_ONLY = /^(?:'[^']*'|[yMLdcE]|[^a-zA-Z'])*$/;
