@@ -144,6 +144,16 @@ export class FakeSlack {
   }
 
   /** Resolves when `check` holds, re-checking whenever a call or response is recorded (and every 20 ms). */
+  /**
+   * What Slack shows for a slash command Steward answered with `res`: the
+   * answer its ack carried (JSON), or, when the ack was empty (a command slower
+   * than the ack budget), the first answer POSTed to its response_url.
+   */
+  async slashAnswer(res: AppResponse, responseUrl: string, limitMs?: number): Promise<any> {
+    if (res.json?.text !== undefined) return res.json;
+    return (await this.until(() => this.responsesTo(responseUrl)[0], `an answer at ${responseUrl}`, limitMs)).body;
+  }
+
   async until<T>(check: () => T | undefined | false, what = 'a call to the fake Slack', limitMs = 10_000): Promise<T> {
     const first = check();
     if (first) return first;

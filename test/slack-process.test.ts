@@ -1,7 +1,7 @@
 // `npm start` in Slack mode, as a real process: with SLACK_* set it serves
 // HTTP at POST /slack/events (against the local Slack in test/fake-slack.ts),
 // starts its own redis-server for the schedules, runs slash commands on its
-// engine thread (which answers their response_url), serves GET /healthz, and on
+// engine thread (answered in the ack, or at the response_url), serves GET /healthz, and on
 // SIGTERM finishes what it holds and exits 0.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -68,7 +68,7 @@ it('answers slash commands from its engine thread and shuts down cleanly on SIGT
     const responseUrl = fake.responseUrl();
     const res = await sendToApp(`${base}/slack/events`, slashCommand({ user: 'U1', command: command!, text: rest.join(' '), responseUrl }), { secret: SECRET });
     expect(res.status).toBe(200);
-    return (await fake.until(() => fake.responsesTo(responseUrl)[0], `the answer to ${text}`, 30_000)).body as { text: string; response_type: string };
+    return (await fake.slashAnswer(res, responseUrl, 30_000)) as { text: string; response_type: string };
   };
   expect((await type('/account add Acme tier:strategic')).text).toMatch(/^✔/);
   const touched = await type('/touch Acme visit Walked the new warehouse');

@@ -37,6 +37,7 @@ import {
   type FakeInstall,
   type FakeUser,
   type OpenView,
+  type AppResponse,
   type RecordedCall,
   type SendOptions,
   type SlackRequest,
@@ -67,7 +68,10 @@ async function command(user: string, cmd: string, text: string, extra: { team?: 
   return { res, responseUrl };
 }
 
-/** What Steward answered through a response_url. */
+/** What Slack shows for a slash command Steward answered with `res`. */
+const answerTo = (res: AppResponse, responseUrl: string): Promise<{ blocks: any[]; text: string; response_type?: string }> => fake.slashAnswer(res, responseUrl);
+
+/** What Steward answered through a response_url (a button's answer, or a slow command's). */
 async function answerAt(responseUrl: string): Promise<{ blocks: any[]; text: string; response_type?: string; replace_original?: boolean }> {
   const r = await fake.until(() => fake.responsesTo(responseUrl)[0], `a reply at ${responseUrl}`);
   return r.body as any;
@@ -78,7 +82,7 @@ async function run(user: string, text: string) {
   const [cmd, ...rest] = text.split(' ');
   const { res, responseUrl } = await command(user, cmd!, rest.join(' '));
   expect(res.status).toBe(200);
-  return answerAt(responseUrl);
+  return answerTo(res, responseUrl);
 }
 
 /** Every string Slack would show from a list of blocks. */
@@ -180,13 +184,12 @@ describe('Slack over HTTP with the real Bolt app', () => {
     expect(auth[0]!.headers.authorization).toBe('Bearer xoxb-test');
   });
 
-  it('a signed /touch is acked with 200, recorded, and answered at response_url as ephemeral blocks with fallback text', async () => {
+  it('a signed /touch is recorded and answered in its ack: ephemeral blocks with fallback text, nothing at the response_url', async () => {
     const { res, responseUrl } = await command('U1', '/touch', 'Acme call Confirmed Q1 volumes');
-    // The ack itself: an empty 200, as Slack expects for a deferred answer.
+    // The ack carries the answer, as JSON (Slack shows a message in a slash command's 200 response).
     expect(res.status).toBe(200);
-    expect(res.text).toBe('');
-
-    const answer = await answerAt(responseUrl);
+    expect(res.json).toBeDefined();
+    const answer = res.json;
     expect(answer.response_type).toBe('ephemeral');
     expect(Array.isArray(answer.blocks)).toBe(true);
     expect(answer.blocks.length).toBeGreaterThan(0);
@@ -199,6 +202,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
     // The Slack user became a member with what users.info said about them.
     expect(member('U1')).toMatchObject({ name: 'Alice Wong', timezone: 'Asia/Shanghai', locale: 'en', role: 'admin' });
     expect(fake.callsTo('users.info').some((c) => c.body.user === 'U1')).toBe(true);
+    expect(fake.responsesTo(responseUrl)).toHaveLength(0);
   });
 
   describe('signatures', () => {
@@ -229,7 +233,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
         timestamp: Math.floor(Date.now() / 1000) - 4 * 60,
       });
       expect(res.status).toBe(200);
-      await answerAt(responseUrl);
+      expect((await answerTo(res, responseUrl)).text).toMatch(/^✔/);
       expect(touchesNoted('Sent the deck')).toHaveLength(1);
     });
   });
@@ -423,8 +427,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
       const before = fake.calls.length;
       const summary = '<!channel> pallets crushed again, ask <@U999> and <!here>';
       const responseUrl = fake.responseUrl();
-      await send(slashCommand({ user: 'U1', command: '/complaint', text: `Acme ${summary}`, responseUrl }));
-      const answer = await answerAt(responseUrl);
+      const answer = await answerTo(await send(slashCommand({ user: 'U1', command: '/complaint', text: `Acme ${summary}`, responseUrl })), responseUrl);
       const post = await fake.until(() => since(before, 'chat.postMessage').find((c) => c.body.channel === 'C123'), 'the escalation post');
       for (const [where, blocks, text] of [
         ['reply', answer.blocks, answer.text],
@@ -548,7 +551,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
     const responseUrl = fake.responseUrl();
     const res = await send(slashCommand({ user: 'U7', team: 'T2', command: '/touch', text: 'Acme call from another workspace', responseUrl }));
     expect(res.status).toBe(200);
-    const answer = await answerAt(responseUrl);
+    const answer = await answerTo(res, responseUrl);
     expect(answer.text).toContain('not installed');
     expect(answer.response_type).toBe('ephemeral');
     expect(db.select().from(tenants).all()).toHaveLength(tenantsBefore);
@@ -808,12 +811,12 @@ interface Rig {
   /** Set once the test itself has stopped the app. */
   stopped: boolean;
   send(req: SlackRequest): ReturnType<typeof sendToApp>;
-  /** Types a slash command as `who` and waits for its answer at the response_url. */
+  /** Types a slash command as `who` and returns its answer (in the ack, or at the response_url). */
   type(who: Who, text: string): Promise<{ blocks: any[]; text: string; response_type?: string }>;
   close(): Promise<void>;
 }
 
-async function rig(opts: { install?: FakeInstall; commandThread?: boolean; users: FakeUser[] }): Promise<Rig> {
+async function rig(opts: { install?: FakeInstall; commandThread?: boolean; ackBudgetMs?: number; users: FakeUser[] }): Promise<Rig> {
   const fake = new FakeSlack();
   if (opts.install) fake.install = opts.install;
   for (const u of opts.users) fake.addUser(u);
@@ -832,7 +835,7 @@ async function rig(opts: { install?: FakeInstall; commandThread?: boolean; users
   const logger = pino({ level: 'warn' }, { write: (line: string) => void logs.push(line) });
   const db = openDb(config.STEWARD_DB);
   const engine = new Engine({ db, commands, defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE }, logger });
-  const slack: SlackApp = createSlackApp({ config, engine, logger, commandThread: opts.commandThread, afterCommand: async () => void (await deliverDue(db, slack.port, new Date())) });
+  const slack: SlackApp = createSlackApp({ config, engine, logger, commandThread: opts.commandThread, ackBudgetMs: opts.ackBudgetMs, afterCommand: async () => void (await deliverDue(db, slack.port, new Date())) });
   await slack.start();
   const send = (req: SlackRequest) => sendToApp(`http://127.0.0.1:${port}/slack/events`, req, { secret: SECRET });
   const r: Rig = {
@@ -847,7 +850,7 @@ async function rig(opts: { install?: FakeInstall; commandThread?: boolean; users
       const responseUrl = fake.responseUrl();
       const res = await send(slashCommand({ ...who, command: cmd!, text: rest.join(' '), responseUrl }));
       expect(res.status).toBe(200);
-      return (await fake.until(() => fake.responsesTo(responseUrl)[0], `a reply at ${responseUrl}`)).body as any;
+      return fake.slashAnswer(res, responseUrl);
     },
     async close() {
       if (!this.stopped) await slack.stop();
@@ -954,9 +957,13 @@ describe('slash commands on the engine thread', () => {
   beforeAll(async () => {
     th = await rig({
       commandThread: true,
+      // Short, so a test can hold a command past it; every answer is read wherever it comes.
+      ackBudgetMs: 300,
       users: [
         { id: 'U1', name: 'alice', real_name: 'Alice Wong', tz: 'Asia/Shanghai', locale: 'en-US' },
         { id: 'U2', name: 'bob', real_name: 'Bob Chen', tz: 'Europe/Berlin', locale: 'zh-CN' },
+        { id: 'U3', name: 'carol', real_name: 'Carol Xu', tz: 'Asia/Shanghai', locale: 'en-US' },
+        { id: 'U4', name: 'dan', real_name: 'Dan Wu', tz: 'Asia/Shanghai', locale: 'en-US' },
       ],
     });
   });
@@ -964,7 +971,7 @@ describe('slash commands on the engine thread', () => {
     await th?.close();
   });
 
-  it('a /touch is recorded once and answered at its response_url as the in-process path answers it', async () => {
+  it('a /touch is recorded once and answered in its ack as the in-process path answers it', async () => {
     expect((await th.type(alice, '/account add Acme tier:strategic')).text).toMatch(/^✔/);
     const answer = await th.type(alice, '/touch Acme visit Walked the new warehouse');
     expect(answer.response_type).toBe('ephemeral');
@@ -1021,12 +1028,30 @@ describe('slash commands on the engine thread', () => {
     expect(th.logs.filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
   });
 
-  it('stop() resolves only after a command acked before it has been run and answered', async () => {
+  it('a command slower than the ack budget is acked empty, then answered at its response_url', async () => {
+    // Slack slow to say who U3 is: the command cannot finish within the budget.
+    const release = th.fake.hold('users.info');
     const responseUrl = th.fake.responseUrl();
-    const res = await th.send(slashCommand({ ...alice, command: '/touch', text: 'Acme call Signed the renewal', responseUrl }));
+    const res = await th.send(slashCommand({ user: 'U3', command: '/touch', text: 'Acme visit Slow but sure', responseUrl }));
     expect(res.status).toBe(200);
-    await th.slack.stop();
+    expect(res.text).toBe('');
+    expect(th.fake.responsesTo(responseUrl)).toHaveLength(0);
+    release();
+    const answer = (await th.fake.until(() => th.fake.responsesTo(responseUrl)[0], 'the late answer')).body;
+    expect(answer).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/^✔ Logged a visit/) });
+    expect(th.db.select().from(touchpoints).where(eq(touchpoints.note, 'Slow but sure')).all()).toHaveLength(1);
+  });
+
+  it('stop() resolves only after a command acked before it has been run and answered', async () => {
+    const release = th.fake.hold('users.info');
+    const responseUrl = th.fake.responseUrl();
+    const res = await th.send(slashCommand({ user: 'U4', command: '/touch', text: 'Acme call Signed the renewal', responseUrl }));
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('');
+    const stopped = th.slack.stop();
     th.stopped = true;
+    release();
+    await stopped;
     expect(th.db.select().from(touchpoints).where(eq(touchpoints.note, 'Signed the renewal')).all()).toHaveLength(1);
     expect(th.fake.responsesTo(responseUrl)).toHaveLength(1);
   });

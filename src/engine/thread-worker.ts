@@ -16,11 +16,10 @@ interface Data {
 }
 
 interface Finisher {
-  finish(out: Outcome, answer: unknown, logger: pino.Logger): Promise<void>;
-  close?(): void;
+  finish(out: Outcome, logger: pino.Logger): unknown;
 }
 
-type Job = { type: 'job'; id: number; incoming: Incoming; mentions: Record<string, UserRef>; answer: unknown };
+type Job = { type: 'job'; id: number; incoming: Incoming; mentions: Record<string, UserRef> };
 
 const port = parentPort!;
 const data = workerData as Data;
@@ -34,8 +33,7 @@ async function run(job: Job): Promise<void> {
   const out = await engine.handle(job.incoming, async (raw) => job.mentions[raw]);
   port.postMessage({ type: 'committed', id: job.id, ok: out.ok, locale: out.locale, notices: out.notices.length });
   try {
-    await finisher.finish(out, job.answer, logger);
-    port.postMessage({ type: 'done', id: job.id });
+    port.postMessage({ type: 'done', id: job.id, answer: await finisher.finish(out, logger) });
   } catch (e) {
     const err = e instanceof Error ? { name: e.name, message: e.message, stack: e.stack } : { message: String(e) };
     port.postMessage({ type: 'done', id: job.id, error: err });
@@ -48,7 +46,6 @@ port.on('message', (m: Job | { type: 'close' }) => {
     return;
   }
   if (m.type === 'close') {
-    finisher.close?.();
     closeDb(db);
     process.exit(0);
   }

@@ -4,14 +4,14 @@
 // adapter resolves who is speaking and whom they mention first (that needs its
 // platform client); the thread runs the command in one immediate transaction,
 // exactly as Engine.handle does in process, and then hands the outcome to a
-// "finisher" module the adapter names, which answers the platform (renders and
-// POSTs) from that thread too.
+// "finisher" module the adapter names, which turns it into the platform's
+// answer (renders Block Kit) on that thread too; the adapter sends it.
 //
-// Protocol, main -> thread: { type: 'job', id, incoming, mentions, answer } and
+// Protocol, main -> thread: { type: 'job', id, incoming, mentions } and
 // { type: 'close' }. Thread -> main: { type: 'ready' }, { type: 'committed', id,
-// ok, locale, notices } once the transaction is over, { type: 'done', id, error? }
-// once the finisher has answered, { type: 'log', line } for every log line
-// (re-logged here, so one logger sees everything).
+// ok, locale, notices } once the transaction is over, { type: 'done', id,
+// answer?, error? } once the finisher has answered, { type: 'log', line } for
+// every log line (re-logged here, so one logger sees everything).
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -25,21 +25,18 @@ export interface EngineThreadOptions {
   db: string;
   defaults: { locale: Locale; timezone: string };
   /**
-   * The module that answers each outcome on the thread: it exports
-   * `finish(outcome: Outcome, answer, logger): Promise<void>` and may export `close()`.
+   * The module that turns each outcome into the adapter's answer on the thread
+   * (Block Kit, say): it exports `finish(outcome: Outcome, logger): R`, whose
+   * result `run()` resolves with.
    */
   finisher: URL;
   logger: Logger;
-  /** Commands the thread may hold (running, queued or being answered) before `room()` makes callers wait; 32 by default. */
-  maxQueued?: number;
 }
 
-export interface ThreadJob<A> {
+export interface ThreadJob {
   incoming: Incoming;
   /** Every mention in the text (see mentionsInText), resolved by the adapter; one it could not resolve is left out. */
   mentions: Record<string, UserRef>;
-  /** What the finisher needs to answer (a response_url). */
-  answer: A;
 }
 
 /** How a command went, as soon as its transaction is over. */
@@ -58,18 +55,23 @@ export class EngineThreadGone extends Error {
   }
 }
 
-interface Pending {
+interface Pending<R> {
   committed?: Committed;
   onCommitted: (c: Committed) => void;
-  resolve: (c: Committed) => void;
+  resolve: (done: Done<R>) => void;
   reject: (e: Error) => void;
+}
+
+/** A command the thread has run and answered: how it went, and the finisher's answer. */
+export interface Done<R> extends Committed {
+  answer: R;
 }
 
 type FromThread =
   | { type: 'ready' }
   | { type: 'log'; line: string }
   | ({ type: 'committed'; id: number } & Committed)
-  | { type: 'done'; id: number; error?: { name?: string; message: string; stack?: string } };
+  | { type: 'done'; id: number; answer?: unknown; error?: { name?: string; message: string; stack?: string } };
 
 /**
  * The worker entry beside this file, in whichever form (TypeScript or
@@ -84,11 +86,9 @@ function workerEntry(): { entry: string | URL; evaluate: boolean } {
   return { entry: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, evaluate: true };
 }
 
-export class EngineThread<A = unknown> {
-  private readonly pending = new Map<number, Pending>();
-  private readonly inFlight = new Set<Promise<Committed>>();
-  /** Callers waiting in room() for the thread to hold fewer than maxQueued commands. */
-  private readonly waiting: (() => void)[] = [];
+export class EngineThread<R = unknown> {
+  private readonly pending = new Map<number, Pending<R>>();
+  private readonly inFlight = new Set<Promise<Done<R>>>();
   private seq = 0;
   private gone = false;
   private closing: Promise<void> | undefined;
@@ -96,7 +96,6 @@ export class EngineThread<A = unknown> {
   private constructor(
     private readonly worker: Worker,
     private readonly logger: Logger,
-    private readonly maxQueued: number,
   ) {
     worker.on('message', (m: FromThread) => this.receive(m));
     worker.on('error', (err) => this.logger.error({ err }, 'the engine thread failed'));
@@ -105,12 +104,11 @@ export class EngineThread<A = unknown> {
       if (!this.closing) this.logger.error({ code, pending: this.pending.size }, 'the engine thread exited; commands run on the main thread from now on');
       for (const p of this.pending.values()) p.reject(new EngineThreadGone(p.committed !== undefined));
       this.pending.clear();
-      for (const wake of this.waiting.splice(0)) wake();
     });
   }
 
   /** Starts the thread and resolves once it has opened the database and loaded the commands and the finisher. */
-  static async start<A>(opts: EngineThreadOptions): Promise<EngineThread<A>> {
+  static async start<R>(opts: EngineThreadOptions): Promise<EngineThread<R>> {
     const { entry, evaluate } = workerEntry();
     const worker = new Worker(entry, {
       eval: evaluate,
@@ -127,7 +125,7 @@ export class EngineThread<A = unknown> {
       worker.on('message', onMessage);
       worker.once('exit', onExit);
     });
-    const thread = new EngineThread<A>(worker, opts.logger, opts.maxQueued ?? 32);
+    const thread = new EngineThread<R>(worker, opts.logger);
     await ready;
     return thread;
   }
@@ -137,29 +135,6 @@ export class EngineThread<A = unknown> {
     return !this.gone && !this.closing;
   }
 
-  /**
-   * Resolves once the thread holds fewer than maxQueued commands, or after
-   * `maxWaitMs` at the latest. An adapter waits here before it acknowledges a
-   * command it will hand to the thread: acknowledging faster than the thread
-   * completes commands would only grow a queue of commands nobody has had an
-   * answer to, so the platform is slowed down instead (within its deadline).
-   */
-  room(maxWaitMs: number): Promise<void> {
-    if (this.gone || this.pending.size < this.maxQueued) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        const i = this.waiting.indexOf(wake);
-        if (i >= 0) this.waiting.splice(i, 1);
-        resolve();
-      }, maxWaitMs);
-      this.waiting.push(wake);
-    });
-  }
-
   /** Commands the thread holds now: running, queued, or being answered. */
   get queued(): number {
     return this.pending.size;
@@ -167,13 +142,13 @@ export class EngineThread<A = unknown> {
 
   /**
    * Runs a command on the thread. `onCommitted` is called as soon as its
-   * transaction is over; the promise resolves once the finisher has answered,
-   * and rejects with the finisher's error, or with EngineThreadGone.
+   * transaction is over; the promise resolves with the finisher's answer, and
+   * rejects with the finisher's error, or with EngineThreadGone.
    */
-  run(job: ThreadJob<A>, onCommitted: (c: Committed) => void = () => {}): Promise<Committed> {
+  run(job: ThreadJob, onCommitted: (c: Committed) => void = () => {}): Promise<Done<R>> {
     if (this.gone) return Promise.reject(new EngineThreadGone(false));
     const id = ++this.seq;
-    const work = new Promise<Committed>((resolve, reject) => {
+    const work = new Promise<Done<R>>((resolve, reject) => {
       this.pending.set(id, { onCommitted, resolve, reject });
       this.worker.postMessage({ type: 'job', id, ...job });
     });
@@ -214,8 +189,7 @@ export class EngineThread<A = unknown> {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
-        if (this.pending.size < this.maxQueued) this.waiting.shift()?.();
-        if (!m.error) return p.resolve(p.committed!);
+        if (!m.error) return p.resolve({ ...p.committed!, answer: m.answer as R });
         const err = new Error(m.error.message);
         err.name = m.error.name ?? 'Error';
         if (m.error.stack) err.stack = m.error.stack;

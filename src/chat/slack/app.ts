@@ -1,9 +1,11 @@
 // Steward on Slack, on Bolt: one set of listeners behind either transport (HTTP
-// at POST /slack/events, or Socket Mode with SLACK_APP_TOKEN). Every listener
-// acks at once, then turns what arrived into command text for the engine and
-// the engine's Reply into Block Kit. With `commandThread`, slash commands run on
-// the engine thread (src/engine/thread.ts), which also answers their
-// response_url, so this event loop only acks.
+// at POST /slack/events, or Socket Mode with SLACK_APP_TOKEN). Listeners turn
+// what arrived into command text for the engine and the engine's Reply into
+// Block Kit. A slash command is answered in its ack when the answer is ready in
+// time (at its response_url otherwise); everything else acks at once. With
+// `commandThread`, slash commands run on the engine thread
+// (src/engine/thread.ts), which renders their answer too, so this event loop
+// mostly parses and acks.
 import { App, HTTPReceiver, LogLevel, type BlockAction, type ButtonAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
@@ -22,7 +24,7 @@ import { VIEW_MAX_BLOCKS } from './blocks.js';
 import { SlackIdentity } from './identity.js';
 import { ACCOUNT_ACTION, complaintModal, FIELD_BLOCKS, FORM_CALLBACK, formCommand, textModal, touchModal, type Prefill } from './modals.js';
 import { SlackPort } from './port.js';
-import { commandPayload, renderFor, ResponseUrlClient, type SlashAnswer } from './respond.js';
+import { commandPayload, renderFor, ResponseUrlClient, type CommandPayload } from './respond.js';
 import { installationOf, tenantOf, type Installation, type Origin } from './workspace.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -30,10 +32,17 @@ export const SLACK_EVENTS_PATH = '/slack/events';
 const FORMS: Record<FormCommand, typeof touchModal> = { touch: touchModal, complaint: complaintModal };
 const TYPEAHEAD_LIMIT = 50;
 /**
- * The longest a slash command's ack waits for room on a busy engine thread:
- * well inside the 3 seconds Slack gives an ack, however slow the thread is.
+ * How long a slash command's ack waits for its answer, to carry it: well inside
+ * the 3 seconds Slack gives an ack, network included.
  */
-const ROOM_WAIT_MS = 1000;
+const ACK_BUDGET_MS = 2000;
+
+/** What `work` resolves with if it does so within `ms`; undefined after that (or if it fails: the caller awaits it again). */
+function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  return Promise.race([work.catch(() => undefined), late]).finally(() => clearTimeout(timer));
+}
 
 export interface SlackOptions {
   config: Config;
@@ -48,6 +57,8 @@ export interface SlackOptions {
    * still run on `engine`.
    */
   commandThread?: boolean;
+  /** How long a slash command's ack waits to carry its answer; ACK_BUDGET_MS unless a test says otherwise. */
+  ackBudgetMs?: number;
 }
 
 export interface SlackApp {
@@ -104,7 +115,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   const port = new SlackPort(client, logger, config.STEWARD_LOCALE);
   let installation: Installation | undefined;
   let botUserId: string | undefined;
-  let thread: EngineThread<SlashAnswer> | undefined;
+  let thread: EngineThread<CommandPayload> | undefined;
   // Answers at response_urls go through a bounded pool of keep-alive connections (Bolt's respond() opens a fetch per answer).
   const responses = new ResponseUrlClient();
   /**
@@ -143,27 +154,29 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   };
 
   /**
-   * A slash command on the engine thread, which answers its response_url itself.
-   * False when there is no thread (any more) and the command has not run: the caller runs it here.
+   * A slash command's answer: run on the engine thread, which renders it too,
+   * or here when there is no thread (any more), or the thread stopped before
+   * running it.
    */
-  const onThread = async (workspaceId: string, userId: string, text: string, responseUrl: string): Promise<boolean> => {
-    if (!thread?.alive) return false;
-    const mentions: ThreadJob<SlashAnswer>['mentions'] = {};
-    // The same lookups engine.handle would make, made here, where the Slack client is.
-    if (text.includes('@')) {
-      for (const raw of mentionsInText(text)) {
-        const ref = await identity.mention(raw);
-        if (ref) mentions[raw] = ref;
+  const slash = async (from: Origin, userId: string, text: string): Promise<CommandPayload> => {
+    const workspaceId = tenant(from);
+    if (workspaceId && thread?.alive) {
+      const mentions: ThreadJob['mentions'] = {};
+      // The same lookups engine.handle would make, made here, where the Slack client is.
+      if (text.includes('@')) {
+        for (const raw of mentionsInText(text)) {
+          const ref = await identity.mention(raw);
+          if (ref) mentions[raw] = ref;
+        }
+      }
+      try {
+        return (await thread.run({ incoming: await incoming(workspaceId, userId, text), mentions }, (c) => c.ok && deliverAfter())).answer;
+      } catch (e) {
+        // The thread stopped before running it: nothing was written, so it runs here.
+        if (!(e instanceof EngineThreadGone) || e.committed) throw e;
       }
     }
-    try {
-      await thread.run({ incoming: await incoming(workspaceId, userId, text), mentions, answer: { responseUrl } }, (c) => c.ok && deliverAfter());
-    } catch (e) {
-      // The thread stopped before running it: nothing was written, so it runs here.
-      if (e instanceof EngineThreadGone && !e.committed) return false;
-      throw e;
-    }
-    return true;
+    return commandPayload(await run(from, userId, text), logger);
   };
 
   const openForm = async (kind: FormCommand, triggerId: string, userId: string, prefill?: Prefill) => {
@@ -173,21 +186,22 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   };
 
   // Every slash command in the manifest, and any added later: `/touch acme visit ...`.
+  // The answer goes in the ack itself when it is ready within ACK_BUDGET_MS (as
+  // Slack recommends: no second request, and the rep sees it at once); a slower
+  // one is acked empty and answered at the response_url when done.
   app.command(/.*/, async ({ command, ack, context }) => {
     const form = command.text.trim() ? undefined : bareForm(engine.registry, command.command);
-    const from = { teamId: command.team_id, enterpriseId: command.enterprise_id ?? context.enterpriseId };
-    const workspaceId = tenant(from);
-    // A command for the engine thread is acked once the thread has room for it (see EngineThread.room).
-    if (!form && workspaceId && thread?.alive) await thread.room(ROOM_WAIT_MS);
-    await ack();
     if (form) {
+      await ack();
       await openForm(form, command.trigger_id, command.user_id);
       return;
     }
-    const text = `${command.command} ${command.text}`;
-    if (workspaceId && (await onThread(workspaceId, command.user_id, text, command.response_url))) return;
-    const out = await run(from, command.user_id, text);
-    await responses.post(command.response_url, commandPayload(out, logger));
+    const from = { teamId: command.team_id, enterpriseId: command.enterprise_id ?? context.enterpriseId };
+    const answer = slash(from, command.user_id, `${command.command} ${command.text}`);
+    const ready = await within(answer, opts.ackBudgetMs ?? ACK_BUDGET_MS);
+    if (ready) return ack(ready);
+    await ack();
+    await responses.post(command.response_url, await answer);
   });
 
   // Buttons carry the command they stand for; a click runs it as if the clicker typed it.
@@ -299,7 +313,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
       installation = installationOf(auth);
       botUserId = auth.user_id;
       if (opts.commandThread) {
-        thread = await EngineThread.start<SlashAnswer>({
+        thread = await EngineThread.start<CommandPayload>({
           db: config.STEWARD_DB,
           defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE },
           finisher: new URL(`./respond.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),

@@ -1,7 +1,7 @@
-// A Reply as Slack shows it, and the answer to a slash command at its
-// response_url. Shared by the Bolt app, SlackPort and the engine thread (which
-// answers slash commands off the loop that acks them), so all three send the
-// same payload. Nothing here imports Bolt or touches the database.
+// A Reply as Slack shows it, and the answer to a slash command (in its ack, or
+// at its response_url). Shared by the Bolt app, SlackPort and the engine thread
+// (which renders slash commands' answers off the loop that acks them), so all
+// three send the same payload. Nothing here imports Bolt or touches the database.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Logger } from 'pino';
@@ -28,7 +28,7 @@ export interface CommandPayload {
   response_type: 'in_channel' | 'ephemeral';
 }
 
-/** What a slash command's response_url receives for an outcome. */
+/** A slash command's answer for an outcome: the body of its ack, or what its response_url receives. */
 export function commandPayload(out: Outcome, logger: Pick<Logger, 'warn'> | undefined): CommandPayload {
   const { blocks, text } = renderFor(out.reply, logger, out.locale);
   return { blocks, text, response_type: out.reply.visibility === 'public' ? 'in_channel' : 'ephemeral' };
@@ -112,19 +112,7 @@ function parseUrl(url: string): { protocol: string; hostname: string; port?: num
 // ---------------------------------------------------------------------------
 // The engine thread's finisher for Slack slash commands (see src/engine/thread.ts).
 
-/** What the engine thread needs to answer one slash command. */
-export interface SlashAnswer {
-  responseUrl: string;
-}
-
-/** The engine thread's pool (made on first use: the main thread imports this module too, and has its own). */
-let client: ResponseUrlClient | undefined;
-
-/** Answers a slash command run on the engine thread at its response_url, as the Bolt listener would. */
-export async function finish(out: Outcome, answer: SlashAnswer, logger: Logger): Promise<void> {
-  await (client ??= new ResponseUrlClient()).post(answer.responseUrl, commandPayload(out, logger));
-}
-
-export function close(): void {
-  client?.close();
+/** A slash command's answer, rendered on the engine thread; the listener acks with it (or POSTs it to the response_url). */
+export function finish(out: Outcome, logger: Logger): CommandPayload {
+  return commandPayload(out, logger);
 }
