@@ -85,19 +85,60 @@ export class Engine {
   }
 
   async handle(incoming: Incoming, resolveMention?: MentionResolver): Promise<Outcome> {
-    const out = await this.outcome(incoming, resolveMention);
-    // The reply says which language it is in, so a renderer words its own additions (cut markers) alike.
+    return this.localized(await this.outcome(incoming, resolveMention));
+  }
+
+  /**
+   * Commands whose mentions the adapter has already resolved (`mentions`, by
+   * their raw text; one missing is unknown), run in one immediate transaction,
+   * each in a savepoint of its own: what one refuses or fails to do is undone
+   * alone, and one commit stands for all of them (committing is a large share
+   * of a small command's cost). If that commit fails, nothing was saved, and
+   * every outcome says so.
+   */
+  handleAll(items: readonly { incoming: Incoming; mentions: Readonly<Record<string, UserRef>> }[]): Outcome[] {
+    // One command alone needs no savepoint: its own transaction is the group's.
+    if (items.length === 1) {
+      const [{ incoming, mentions }] = items as [(typeof items)[number]];
+      const parsed = read(incoming.text);
+      return [this.localized(this.decide(incoming, parsed, refsFrom(parsed.tokens, mentions)))];
+    }
+    try {
+      return immediate(this.opts.db, () =>
+        items.map(({ incoming, mentions }) => {
+          const parsed = read(incoming.text);
+          return this.localized(this.decide(incoming, parsed, refsFrom(parsed.tokens, mentions)));
+        }),
+      );
+    } catch (e) {
+      const ref = Math.random().toString(36).slice(2, 8);
+      this.opts.logger?.error({ err: e, ref, commands: items.length }, 'commit of a group of commands failed');
+      return items.map(({ incoming }) => this.localized(this.internalError(incoming.user.locale ?? this.opts.defaults.locale, ref)));
+    }
+  }
+
+  /** The reply says which language it is in, so a renderer words its own additions (cut markers) alike. */
+  private localized(out: Outcome): Outcome {
     return { ...out, reply: inLocale(out.reply, out.locale) };
   }
 
+  private internalError(locale: Locale, ref: string): Outcome {
+    return { ok: false, notices: [], locale, reply: reply('error', catalog(locale).errors.internal(ref)) };
+  }
+
   private async outcome(incoming: Incoming, resolveMention?: MentionResolver): Promise<Outcome> {
-    const { text, tokenized, tokens } = read(incoming.text);
+    const parsed = read(incoming.text);
     // Mentions are resolved before the transaction: a platform lookup may take a network round trip.
     const refs = new Map<string, UserRef>();
-    for (const raw of mentionsOf(tokens)) {
+    for (const raw of mentionsOf(parsed.tokens)) {
       const ref = resolveMention ? await resolveMention(raw) : undefined;
       if (ref) refs.set(raw, ref);
     }
+    return this.decide(incoming, parsed, refs);
+  }
+
+  /** Runs a command in one immediate transaction (a savepoint inside handleAll's), rolled back unless it succeeds. */
+  private decide(incoming: Incoming, { text, tokenized, tokens }: ReturnType<typeof read>, refs: Map<string, UserRef>): Outcome {
     let ctx: Ctx | undefined;
     try {
       return immediate(this.opts.db, (tx) => {
@@ -117,8 +158,7 @@ export class Engine {
       if (e instanceof Rollback) return e.outcome;
       const ref = Math.random().toString(36).slice(2, 8);
       this.opts.logger?.error({ err: e, ref, text: incoming.text.slice(0, 200) }, 'command failed');
-      const locale = ctx?.locale ?? incoming.user.locale ?? this.opts.defaults.locale;
-      return { ok: false, notices: [], locale, reply: reply('error', catalog(locale).errors.internal(ref)) };
+      return this.internalError(ctx?.locale ?? incoming.user.locale ?? this.opts.defaults.locale, ref);
     } finally {
       this.current = undefined;
     }
@@ -282,6 +322,13 @@ function read(raw: string) {
 }
 
 const mentionsOf = (tokens: Token[]): string[] => [...new Set(tokens.flatMap(mentionsIn))];
+
+/** The mentions in `tokens` that `resolved` knows. */
+function refsFrom(tokens: Token[], resolved: Readonly<Record<string, UserRef>>): Map<string, UserRef> {
+  const refs = new Map<string, UserRef>();
+  for (const raw of mentionsOf(tokens)) if (resolved[raw]) refs.set(raw, resolved[raw]);
+  return refs;
+}
 
 /**
  * The mentions `handle` will ask its MentionResolver about for this text, in

@@ -1,6 +1,7 @@
 // The engine thread's side (see thread.ts): its own connection to the SQLite
 // file, the same commands and defaults as the main thread's engine, and the
-// adapter's finisher, which answers each outcome from here.
+// adapter's finisher, which turns each outcome into its answer here. Commands
+// that arrive together run as a group in one transaction (Engine.handleAll).
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import { closeDb, openDb } from '../../db/index.js';
@@ -16,10 +17,18 @@ interface Data {
 }
 
 interface Finisher {
+  /** The answer to send for an outcome; it must survive structured cloning. */
   finish(out: Outcome, logger: pino.Logger): unknown;
 }
 
 type Job = { type: 'job'; id: number; incoming: Incoming; mentions: Record<string, UserRef> };
+
+/**
+ * The most commands one transaction takes: enough to share a commit among
+ * everything that arrived together, few enough that a write on the main thread
+ * (a button, an event) waits for little.
+ */
+const MAX_GROUP = 16;
 
 const port = parentPort!;
 const data = workerData as Data;
@@ -29,20 +38,37 @@ const db = openDb(data.db);
 const engine = new Engine({ db, commands, defaults: data.defaults, logger });
 const finisher = (await import(data.finisher)) as Finisher;
 
-async function run(job: Job): Promise<void> {
-  const out = await engine.handle(job.incoming, async (raw) => job.mentions[raw]);
-  port.postMessage({ type: 'committed', id: job.id, ok: out.ok, locale: out.locale, notices: out.notices.length });
-  try {
-    port.postMessage({ type: 'done', id: job.id, answer: await finisher.finish(out, logger) });
-  } catch (e) {
-    const err = e instanceof Error ? { name: e.name, message: e.message, stack: e.stack } : { message: String(e) };
-    port.postMessage({ type: 'done', id: job.id, error: err });
-  }
+const queue: Job[] = [];
+let scheduled = false;
+
+/** Runs the commands that have arrived, a group at a time, and answers them. */
+function drain(): void {
+  scheduled = false;
+  const jobs = queue.splice(0, MAX_GROUP);
+  const outs = engine.handleAll(jobs);
+  port.postMessage({ type: 'committed', results: jobs.map((job, i) => ({ id: job.id, ok: outs[i]!.ok, locale: outs[i]!.locale, notices: outs[i]!.notices.length })) });
+  const results = jobs.map((job, i) => {
+    try {
+      return { id: job.id, answer: finisher.finish(outs[i]!, logger) };
+    } catch (e) {
+      return { id: job.id, error: e instanceof Error ? { name: e.name, message: e.message, stack: e.stack } : { message: String(e) } };
+    }
+  });
+  port.postMessage({ type: 'done', results });
+  if (queue.length) schedule();
 }
+
+// After the poll phase, so every message that arrived meanwhile joins the group.
+const schedule = () => {
+  if (scheduled) return;
+  scheduled = true;
+  setImmediate(drain);
+};
 
 port.on('message', (m: Job | { type: 'close' }) => {
   if (m.type === 'job') {
-    void run(m);
+    queue.push(m);
+    schedule();
     return;
   }
   if (m.type === 'close') {

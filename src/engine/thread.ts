@@ -3,15 +3,17 @@
 // acknowledges a platform's requests is not the one that runs commands. The
 // adapter resolves who is speaking and whom they mention first (that needs its
 // platform client); the thread runs the command in one immediate transaction,
-// exactly as Engine.handle does in process, and then hands the outcome to a
+// as Engine.handle does in process (commands that arrive together share one
+// transaction, each in its own savepoint), and then hands each outcome to a
 // "finisher" module the adapter names, which turns it into the platform's
 // answer (renders Block Kit) on that thread too; the adapter sends it.
 //
 // Protocol, main -> thread: { type: 'job', id, incoming, mentions } and
-// { type: 'close' }. Thread -> main: { type: 'ready' }, { type: 'committed', id,
-// ok, locale, notices } once the transaction is over, { type: 'done', id,
-// answer?, error? } once the finisher has answered, { type: 'log', line } for
-// every log line (re-logged here, so one logger sees everything).
+// { type: 'close' }. Thread -> main: { type: 'ready' }; { type: 'committed',
+// results: [{ id, ok, locale, notices }] } once a group's transaction is over;
+// { type: 'done', results: [{ id, answer?, error? }] } once the finisher has
+// answered them; { type: 'log', line } for every log line (re-logged here, so
+// one logger sees everything).
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -70,8 +72,8 @@ export interface Done<R> extends Committed {
 type FromThread =
   | { type: 'ready' }
   | { type: 'log'; line: string }
-  | ({ type: 'committed'; id: number } & Committed)
-  | { type: 'done'; id: number; answer?: unknown; error?: { name?: string; message: string; stack?: string } };
+  | { type: 'committed'; results: ({ id: number } & Committed)[] }
+  | { type: 'done'; results: { id: number; answer?: unknown; error?: { name?: string; message: string; stack?: string } }[] };
 
 /**
  * The worker entry beside this file, in whichever form (TypeScript or
@@ -174,27 +176,33 @@ export class EngineThread<R = unknown> {
     switch (m.type) {
       case 'log':
         return this.relog(m.line);
-      case 'committed': {
-        const p = this.pending.get(m.id);
-        if (!p) return;
-        p.committed = { ok: m.ok, locale: m.locale, notices: m.notices };
-        try {
-          p.onCommitted(p.committed);
-        } catch (err) {
-          this.logger.error({ err }, 'after a command on the engine thread');
+      case 'committed':
+        for (const { id, ok, locale, notices } of m.results) {
+          const p = this.pending.get(id);
+          if (!p) continue;
+          p.committed = { ok, locale, notices };
+          try {
+            p.onCommitted(p.committed);
+          } catch (err) {
+            this.logger.error({ err }, 'after a command on the engine thread');
+          }
         }
         return;
-      }
-      case 'done': {
-        const p = this.pending.get(m.id);
-        if (!p) return;
-        this.pending.delete(m.id);
-        if (!m.error) return p.resolve({ ...p.committed!, answer: m.answer as R });
-        const err = new Error(m.error.message);
-        err.name = m.error.name ?? 'Error';
-        if (m.error.stack) err.stack = m.error.stack;
-        return p.reject(err);
-      }
+      case 'done':
+        for (const { id, answer, error } of m.results) {
+          const p = this.pending.get(id);
+          if (!p) continue;
+          this.pending.delete(id);
+          if (!error) {
+            p.resolve({ ...p.committed!, answer: answer as R });
+            continue;
+          }
+          const err = new Error(error.message);
+          err.name = error.name ?? 'Error';
+          if (error.stack) err.stack = error.stack;
+          p.reject(err);
+        }
+        return;
       default:
         return;
     }
