@@ -107,6 +107,7 @@ export const en = {
   },
   errors: {
     internal: (ref: string) => `Something went wrong on our side and nothing was saved. Please try again; if it keeps happening, tell your admin (ref ${ref}).`,
+    unanswered: (ref: string) => `It was saved, but something went wrong on our side before I could show you the answer. Check before you try again (ref ${ref}).`,
     unknownCommand: (typed: string, suggestions: string[]) =>
       `I don't know the command "${typed}".${suggestions.length ? ` Did you mean ${either(suggestions)}?` : ''} Type /steward help to see them all.`,
     unknownAccount: (typed: string, suggestions: string[]) =>

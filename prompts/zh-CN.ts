@@ -115,6 +115,7 @@ export const zhCN: Catalog = {
   },
   errors: {
     internal: (ref: string) => `系统出了点问题，本次没有保存任何内容。请重试；如果一直出现，请联系管理员（编号 ${ref}）。`,
+    unanswered: (ref: string) => `已经保存，但系统在显示结果前出了问题。重试前请先查看一下（编号 ${ref}）。`,
     unknownCommand: (typed: string, suggestions: string[]) =>
       `没有“${typed}”这个命令。${suggestions.length ? `你是不是要用 ${either(suggestions)}？` : ''}输入 /助手 帮助 查看全部命令。`,
     unknownAccount: (typed: string, suggestions: string[]) =>

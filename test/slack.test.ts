@@ -1028,6 +1028,17 @@ describe('slash commands on the engine thread', () => {
     expect(th.logs.filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
   });
 
+  it('commands that arrive together are each recorded once and each answered with their own answer', async () => {
+    const names = Array.from({ length: 8 }, (_, i) => `Batch Freight ${i}`);
+    for (const n of names) expect((await th.type(alice, `/account add "${n}"`)).text).toMatch(/^✔/);
+    const answers = await Promise.all(names.map((n, i) => th.type(alice, `/touch "${n}" call Together ${i}`)));
+    answers.forEach((a, i) => expect(a.text).toMatch(new RegExp(`^✔ Logged a call with Batch Freight ${i}\\b`)));
+    for (const [i, n] of names.entries()) {
+      const rows = th.db.select().from(touchpoints).where(eq(touchpoints.note, `Together ${i}`)).all();
+      expect(rows, n).toHaveLength(1);
+    }
+  });
+
   it('a command slower than the ack budget is acked empty, then answered at its response_url', async () => {
     // Slack slow to say who U3 is: the command cannot finish within the budget.
     const release = th.fake.hold('users.info');

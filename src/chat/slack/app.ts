@@ -197,7 +197,14 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
       return;
     }
     const from = { teamId: command.team_id, enterpriseId: command.enterprise_id ?? context.enterpriseId };
-    const answer = slash(from, command.user_id, `${command.command} ${command.text}`);
+    const answer = slash(from, command.user_id, `${command.command} ${command.text}`).catch((err: unknown) => {
+      // Never a silent timeout: the rep hears that something failed, and whether it was saved.
+      const ref = Math.random().toString(36).slice(2, 8);
+      logger.error({ err, ref, command: command.command }, 'a slash command failed');
+      const saved = err instanceof EngineThreadGone && err.committed;
+      const t = catalog(config.STEWARD_LOCALE);
+      return commandPayload({ ok: false, notices: [], locale: config.STEWARD_LOCALE, reply: reply('error', saved ? t.errors.unanswered(ref) : t.errors.internal(ref)) }, logger);
+    });
     const ready = await within(answer, opts.ackBudgetMs ?? ACK_BUDGET_MS);
     if (ready) return ack(ready);
     await ack();
@@ -270,34 +277,48 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     const { blocks, text: fallback } = render(out.reply, out.locale);
     await client.chat.postMessage({ channel, thread_ts: ts, blocks, text: fallback, unfurl_links: false });
   };
-  app.event('app_mention', async ({ event, body, context }) => {
-    await conversational({ teamId: body.team_id, enterpriseId: context.enterpriseId }, event.user, event.text, event.channel, event.thread_ts ?? event.ts, body.event_id);
-  });
-  app.message(async ({ message, body, context }) => {
+  const directMessage = async (from: Origin, message: import('@slack/bolt').KnownEventFromType<'message'>, eventId: string | undefined) => {
     if (message.channel_type !== 'im' || message.subtype !== undefined || !('user' in message) || !message.text) return;
-    await conversational({ teamId: body.team_id, enterpriseId: context.enterpriseId }, message.user, message.text, message.channel, message.ts, body.event_id);
-  });
+    await conversational(from, message.user, message.text, message.channel, message.ts, eventId);
+  };
 
   // Slack reporting someone deactivated is their leaving: accounts flagged, their manager asked to hand them over.
-  app.event('user_change', async ({ event, body, context }) => {
-    const user = event.user as { id: string; deleted?: boolean };
-    const workspaceId = tenant({ teamId: body.team_id, enterpriseId: context.enterpriseId });
-    if (!user.deleted || !workspaceId || (body.event_id && !engine.firstSight('slack', body.event_id))) return;
+  const userChanged = async (from: Origin, user: { id: string; deleted?: boolean }, eventId: string | undefined) => {
+    const workspaceId = tenant(from);
+    if (!user.deleted || !workspaceId || (eventId && !engine.firstSight('slack', eventId))) return;
     const notices = await engine.aboutMember('slack', workspaceId, user.id, (ctx, member) => {
       if (member.active) recordLeave(ctx, member, memberById(ctx, member.managerId), 'Slack');
     });
     if (notices.length) await opts.afterCommand().catch((err: unknown) => logger.error({ err }, 'delivery after a departure failed'));
-  });
+  };
 
-  app.event('app_home_opened', async ({ event, body, context }) => {
-    if (event.tab !== 'home' || (body.event_id && !engine.firstSight('slack', body.event_id))) return;
-    const user = await identity.user(event.user);
-    const workspaceId = tenant({ teamId: body.team_id, enterpriseId: context.enterpriseId });
+  const homeOpened = async (from: Origin, userId: string, tab: string | undefined, eventId: string | undefined) => {
+    if (tab !== 'home' || (eventId && !engine.firstSight('slack', eventId))) return;
+    const user = await identity.user(userId);
+    const workspaceId = tenant(from);
     const locale = user.locale ?? config.STEWARD_LOCALE;
     const home = workspaceId
       ? await engine.view({ platform: 'slack', workspaceId, user }, (ctx) => inLocale(homeReply(ctx), ctx.locale))
       : reply('error', catalog(locale).slack.unknownWorkspace);
-    await client.views.publish({ user_id: event.user, view: { type: 'home', blocks: render(home, locale, { maxBlocks: VIEW_MAX_BLOCKS }).blocks } });
+    await client.views.publish({ user_id: userId, view: { type: 'home', blocks: render(home, locale, { maxBlocks: VIEW_MAX_BLOCKS }).blocks } });
+  };
+
+  // Every event Steward subscribes to, through one listener: Bolt starts every
+  // listener's filters on every request, slash commands included.
+  app.event(/^(?:app_mention|message|user_change|app_home_opened)$/, async ({ event, body, context }) => {
+    const from = { teamId: body.team_id, enterpriseId: context.enterpriseId };
+    switch (event.type) {
+      case 'app_mention':
+        return conversational(from, event.user, event.text, event.channel, event.thread_ts ?? event.ts, body.event_id);
+      case 'message':
+        return directMessage(from, event, body.event_id);
+      case 'user_change':
+        return userChanged(from, event.user as { id: string; deleted?: boolean }, body.event_id);
+      case 'app_home_opened':
+        return homeOpened(from, event.user, event.tab, body.event_id);
+      default:
+        return;
+    }
   });
 
   app.error(async (err) => {
