@@ -28,6 +28,7 @@
 //   BENCH_SLACK_CONCURRENCY=8   requests in flight
 //   BENCH_SLACK_ROUNDS=4        measured requests alternate between the apps in this many chunks
 //   BENCH_SLACK_ACCOUNTS=10000 BENCH_SLACK_TOUCHPOINTS=50000  size of the seeded book
+//   BENCH_SLACK_PROFILE=<dir>   Steward's process writes a V8 CPU profile per thread there (--cpu-prof)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
@@ -51,6 +52,7 @@ const ROUNDS = Math.max(1, int('BENCH_SLACK_ROUNDS', 4));
 const ACCOUNTS = Math.max(1, int('BENCH_SLACK_ACCOUNTS', 10_000));
 const TOUCHPOINTS = int('BENCH_SLACK_TOUCHPOINTS', 50_000);
 const THREAD = int('BENCH_SLACK_THREAD', 1) === 1;
+const PROFILE = process.env.BENCH_SLACK_PROFILE;
 
 const SIGNING_SECRET = 'bench-signing-secret';
 const BOT_TOKEN = 'xoxb-bench-token';
@@ -262,7 +264,7 @@ async function startChild(target: Target, db: string, api: string): Promise<Chil
   const port = await freePort();
   const script = fileURLToPath(import.meta.url);
   // process.execArgv carries tsx's loader, so the child runs this TypeScript file too.
-  const child = spawn(process.execPath, [...process.execArgv, ...(process.env.PROF && target === "steward" ? ["--cpu-prof", `--cpu-prof-dir=${process.env.PROF}`] : []), script, '--serve', target, '--db', db, '--api', `${api}/api/`, '--port', String(port)], {
+  const child = spawn(process.execPath, [...process.execArgv, ...(PROFILE && target === 'steward' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []), script, '--serve', target, '--db', db, '--api', `${api}/api/`, '--port', String(port)], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });
