@@ -218,9 +218,11 @@ function runJob(ctx: Ctx, input: Input): Reply {
   const job = input.str('job')!;
   if (job === 'digest') {
     const ids = digestAll(ctx.db, ctx.tenant, at);
+    ctx.queued = ids.length > 0;
     return reply('success', t.steward.ranDigest(ids.length, fmtDateTime(ctx, at), releaseAsOf(ctx, ids, at)));
   }
   const { counts, ids } = sweepTenant(ctx.db, ctx.tenant, at);
+  ctx.queued = ids.length > 0;
   const waiting = releaseAsOf(ctx, ids, at);
   return reply('success', t.steward.ranSweep(ids.length, fmtDateTime(ctx, at), waiting), text(Object.entries(counts).map(([k, n]) => `${k}: ${n}`).join(' · ')));
 }

@@ -3,7 +3,7 @@
 // sweep|digest. What the user reads, and what the database then holds.
 import { asc, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { accounts, members, nudgeSnoozes, pairings, reviewItems } from '../db/schema.js';
+import { accounts, members, nudges, nudgeSnoozes, pairings, reviewItems } from '../db/schema.js';
 import type { Reply } from '../src/engine/reply.js';
 import { harness, type Harness } from './harness.js';
 import { cst, DAY, HOUR, kit, nudgeText, plus, T0 } from './kit.js';
@@ -259,6 +259,10 @@ describe('/steward run sweep|digest', () => {
       ['✔ Sweep as of Tue 20 Jan 2026 11:00: 1 new nudge decided.', 'revisit: 1 · pairing: 0 · promise: 0 · review: 0 · escalation: 0 · checklist: 0'].join('\n'),
     );
     expect(allNudges().map((n) => [n.kind, n.recipientId, n.notBefore?.toISOString()])).toEqual([['revisit', memberId('zhang'), h.now.toISOString()]]);
+    // What it recorded is for the adapter to deliver at once; a second run records nothing more.
+    expect((await h.run('/steward run sweep')).deliver).toBe(false);
+    h.db.delete(nudges).run();
+    expect((await h.run('/steward run sweep')).deliver).toBe(true);
     expect((await ok('/steward run sweep')).text.split('\n')[0]).toBe('✔ Sweep as of Tue 20 Jan 2026 11:00: 0 new nudges decided.');
     expect(allNudges()).toHaveLength(1);
   });

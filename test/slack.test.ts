@@ -54,6 +54,8 @@ let db: Db;
 let slack: SlackApp;
 let base: string;
 let stopped = false;
+/** How often Steward asked for a delivery pass after a command. */
+let deliveryPasses = 0;
 const logs: string[] = [];
 
 /** POSTs to Steward's one endpoint, signed with the app's secret unless told otherwise. */
@@ -153,6 +155,7 @@ beforeAll(async () => {
     engine,
     logger,
     afterCommand: async () => {
+      deliveryPasses++;
       await deliverDue(db, slack.port, new Date());
     },
   });
@@ -544,6 +547,16 @@ describe('Slack over HTTP with the real Bolt app', () => {
       // Carol's account is hers, not Alice's.
       expect(text).not.toContain('Zeta Corp');
     });
+  });
+
+  it('only a command that left something to tell others asks for a delivery pass', async () => {
+    const passes = deliveryPasses;
+    expect((await run('U1', '/touch Acme call Nothing to tell anyone')).text).toMatch(/^✔/);
+    expect((await run('U1', '/touch Nowhere call Refused')).text).toMatch(/^✘/);
+    expect(deliveryPasses).toBe(passes);
+    // A critical complaint on a strategic account alerts its owner: something to deliver.
+    expect((await run('U1', '/complaint Acme severity:critical category:damage Pallets crushed on arrival')).text).toMatch(/^✔/);
+    expect(deliveryPasses).toBe(passes + 1);
   });
 
   it('a command from a workspace Steward is not installed in gets a clear answer and writes nothing', async () => {

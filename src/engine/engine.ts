@@ -51,6 +51,8 @@ export interface Outcome {
   ok: boolean;
   /** The reader's locale, for whatever the adapter adds around the reply. */
   locale: Locale;
+  /** It left messages in the outbox to deliver (its notices, or what a sweep or digest it ran recorded). */
+  deliver?: boolean;
   /** Only the free text was missing (a button like Resolve): what to ask the user for. */
   needsText?: string;
   /** The argument, option or `text` the refusal is about, for forms that show errors on fields. */
@@ -250,7 +252,7 @@ export class Engine {
     const input = bind(ctx, form, rest, mentioned, source);
     const out = form.run(ctx, input);
     this.recordNotices(ctx);
-    return { ok: out.tone !== 'error', reply: out, notices: ctx.notices, locale: ctx.locale };
+    return { ok: out.tone !== 'error', reply: out, notices: ctx.notices, locale: ctx.locale, deliver: ctx.notices.length > 0 || ctx.queued };
   }
 
   /** What a command tells other people goes through the outbox, in the same transaction. */
@@ -290,6 +292,7 @@ export class Engine {
       sourceRef: incoming.sourceRef,
       chatId: incoming.chatId,
       notices: [],
+      queued: false,
       commands: this.opts.commands,
       mention: (m: Member): MentionRef => ({ platformUserId: m.platformUserId, name: m.name }),
       audit: (action, entity, entityId, detail) => {

@@ -135,6 +135,8 @@ export interface Ctx {
   /** The conversation the command was typed in, when the platform has one. */
   chatId?: string;
   notices: Notice[];
+  /** Set when the command put messages in the outbox itself (a run of the sweep or the digest), besides its notices. */
+  queued: boolean;
   /** Every command, for help. */
   commands: readonly CommandSpec[];
   mention(member: Member): MentionRef;

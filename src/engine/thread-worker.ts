@@ -46,7 +46,7 @@ function drain(): void {
   scheduled = false;
   const jobs = queue.splice(0, MAX_GROUP);
   const outs = engine.handleAll(jobs);
-  port.postMessage({ type: 'committed', results: jobs.map((job, i) => ({ id: job.id, ok: outs[i]!.ok, locale: outs[i]!.locale, notices: outs[i]!.notices.length })) });
+  port.postMessage({ type: 'committed', results: jobs.map((job, i) => ({ id: job.id, ok: outs[i]!.ok, locale: outs[i]!.locale, deliver: Boolean(outs[i]!.deliver) })) });
   const results = jobs.map((job, i) => {
     try {
       return { id: job.id, answer: finisher.finish(outs[i]!, logger) };

@@ -10,7 +10,7 @@
 //
 // Protocol, main -> thread: { type: 'job', id, incoming, mentions } and
 // { type: 'close' }. Thread -> main: { type: 'ready' }; { type: 'committed',
-// results: [{ id, ok, locale, notices }] } once a group's transaction is over;
+// results: [{ id, ok, locale, deliver }] } once a group's transaction is over;
 // { type: 'done', results: [{ id, answer?, error? }] } once the finisher has
 // answered them; { type: 'log', line } for every log line (re-logged here, so
 // one logger sees everything).
@@ -45,8 +45,8 @@ export interface ThreadJob {
 export interface Committed {
   ok: boolean;
   locale: Locale;
-  /** Notices it recorded in the outbox. */
-  notices: number;
+  /** It left messages in the outbox to deliver. */
+  deliver: boolean;
 }
 
 /** The thread stopped before a job was done. `committed`: whether its transaction had finished (and so must not run again). */
@@ -177,10 +177,10 @@ export class EngineThread<R = unknown> {
       case 'log':
         return this.relog(m.line);
       case 'committed':
-        for (const { id, ok, locale, notices } of m.results) {
+        for (const { id, ok, locale, deliver } of m.results) {
           const p = this.pending.get(id);
           if (!p) continue;
-          p.committed = { ok, locale, notices };
+          p.committed = { ok, locale, deliver };
           try {
             p.onCommitted(p.committed);
           } catch (err) {

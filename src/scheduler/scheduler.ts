@@ -106,7 +106,7 @@ export class Scheduler {
           backoff: { type: 'exponential', delay: DELIVERY_BACKOFF_MS },
           removeOnComplete: true,
           // A job that spent its attempts is dropped from Redis; its nudge stays pending in
-          // SQLite, so the next kick (after a command, after each sweep) queues it again.
+          // SQLite, so the next kick (after a command with something to tell, after each sweep) queues it again.
           removeOnFail: true,
         },
       );

@@ -176,7 +176,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
 
   const run = async (incoming: Incoming, text: string, resolve?: MentionResolver): Promise<Outcome> => {
     const out = await engine.handle({ ...incoming, text }, resolve);
-    if (out.ok) deliver();
+    if (out.ok && out.deliver) deliver();
     return out;
   };
 

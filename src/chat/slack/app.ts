@@ -135,7 +135,8 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     sourceRef,
   });
 
-  // Deliveries (a complaint to the escalation channel) must not hold the ack Slack waits 3 seconds for.
+  // What a command recorded to tell others (a complaint for the escalation channel) is delivered
+  // without holding the ack Slack waits 3 seconds for; a command that recorded nothing to tell costs nothing here.
   const deliverAfter = () => void opts.afterCommand().catch((err: unknown) => logger.error({ err }, 'delivery after a command failed'));
 
   const unknownWorkspace = async (userId: string): Promise<Outcome> => {
@@ -149,7 +150,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     const workspaceId = tenant(from);
     if (!workspaceId) return unknownWorkspace(userId);
     const out = await engine.handle(await incoming(workspaceId, userId, text, sourceRef), (raw) => identity.mention(raw));
-    if (out.ok) deliverAfter();
+    if (out.ok && out.deliver) deliverAfter();
     return out;
   };
 
@@ -170,7 +171,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
         }
       }
       try {
-        return (await thread.run({ incoming: await incoming(workspaceId, userId, text), mentions }, (c) => c.ok && deliverAfter())).answer;
+        return (await thread.run({ incoming: await incoming(workspaceId, userId, text), mentions }, (c) => c.ok && c.deliver && deliverAfter())).answer;
       } catch (e) {
         // The thread stopped before running it: nothing was written, so it runs here.
         if (!(e instanceof EngineThreadGone) || e.committed) throw e;
