@@ -8,7 +8,7 @@ const luxonLocale = (ctx: View) => (ctx.locale === 'zh-CN' ? 'zh-CN' : 'en-GB');
 export function fmtDay(ctx: View, day: string | Date | DateTime): string {
   const format = ctx.t.formats.day;
   // A format of nothing but date tokens words a day the same whatever the time: format each day once.
-  const iso = dateOnly(format) ? isoDay(ctx, day) : undefined;
+  const iso = DATE_ONLY.test(format) ? isoDay(ctx, day) : undefined;
   if (iso !== undefined) {
     const key = `${ctx.locale}\u0000${format}\u0000${iso}`;
     const known = dayCache.get(key);
@@ -32,16 +32,9 @@ const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 /** The `YYYY-MM-DD` `day` falls on in the reader's zone; undefined when it cannot tell. */
 function isoDay(ctx: View, day: string | Date | DateTime): string | undefined {
   if (typeof day === 'string') return ISO_DAY.test(day) ? day : undefined;
-  if (day instanceof Date) return Number.isFinite(day.getTime()) ? (dayIn(day, ctx.zone) ?? undefined) : undefined;
+  if (day instanceof Date) return dayIn(day, ctx.zone) ?? undefined;
   return day.isValid ? (day.setZone(ctx.zone).toISODate() ?? undefined) : undefined;
 }
-
-const dateOnlyFormats = new Map<string, boolean>();
-const dateOnly = (format: string) => {
-  let yes = dateOnlyFormats.get(format);
-  if (yes === undefined) dateOnlyFormats.set(format, (yes = DATE_ONLY.test(format)));
-  return yes;
-};
 
 /** Luxon formats whose only tokens (unquoted letters) are year, month, day and weekday ones. */
 const DATE_ONLY = /^(?:'[^']*'|[yMLdcE]|[^a-zA-Z'])*$/;

@@ -99,33 +99,24 @@ export class Engine {
    * every outcome says so.
    */
   handleAll(items: readonly { incoming: Incoming; mentions: Readonly<Record<string, UserRef>> }[]): Outcome[] {
-    // One command alone needs no savepoint: its own transaction is the group's.
-    if (items.length === 1) {
-      const [{ incoming, mentions }] = items as [(typeof items)[number]];
+    const one = ({ incoming, mentions }: (typeof items)[number]) => {
       const parsed = read(incoming.text);
-      return [this.localized(this.decide(incoming, parsed, refsFrom(parsed.tokens, mentions)))];
-    }
+      return this.localized(this.decide(incoming, parsed, refsFrom(parsed.tokens, mentions)));
+    };
+    // One command alone needs no savepoint: its own transaction is the group's.
+    if (items.length === 1) return [one(items[0]!)];
     try {
-      return immediate(this.opts.db, () =>
-        items.map(({ incoming, mentions }) => {
-          const parsed = read(incoming.text);
-          return this.localized(this.decide(incoming, parsed, refsFrom(parsed.tokens, mentions)));
-        }),
-      );
+      return immediate(this.opts.db, () => items.map(one));
     } catch (e) {
-      const ref = Math.random().toString(36).slice(2, 8);
+      const ref = errorRef();
       this.opts.logger?.error({ err: e, ref, commands: items.length }, 'commit of a group of commands failed');
-      return items.map(({ incoming }) => this.localized(this.internalError(incoming.user.locale ?? this.opts.defaults.locale, ref)));
+      return items.map(({ incoming }) => this.localized(failed(incoming.user.locale ?? this.opts.defaults.locale, ref)));
     }
   }
 
   /** The reply says which language it is in, so a renderer words its own additions (cut markers) alike. */
   private localized(out: Outcome): Outcome {
     return { ...out, reply: inLocale(out.reply, out.locale) };
-  }
-
-  private internalError(locale: Locale, ref: string): Outcome {
-    return { ok: false, notices: [], locale, reply: reply('error', catalog(locale).errors.internal(ref)) };
   }
 
   private async outcome(incoming: Incoming, resolveMention?: MentionResolver): Promise<Outcome> {
@@ -158,9 +149,9 @@ export class Engine {
       });
     } catch (e) {
       if (e instanceof Rollback) return e.outcome;
-      const ref = Math.random().toString(36).slice(2, 8);
+      const ref = errorRef();
       this.opts.logger?.error({ err: e, ref, text: incoming.text.slice(0, 200) }, 'command failed');
-      return this.internalError(ctx?.locale ?? incoming.user.locale ?? this.opts.defaults.locale, ref);
+      return failed(ctx?.locale ?? incoming.user.locale ?? this.opts.defaults.locale, ref);
     } finally {
       this.current = undefined;
     }
@@ -325,6 +316,15 @@ function read(raw: string) {
 }
 
 const mentionsOf = (tokens: Token[]): string[] => [...new Set(tokens.flatMap(mentionsIn))];
+
+/** A short reference that ties what a user is told about a failure to its log line. */
+export const errorRef = (): string => Math.random().toString(36).slice(2, 8);
+
+/** A command that failed on Steward's side: nothing was saved, or, with `saved`, it was but the answer was lost. */
+export function failed(locale: Locale, ref: string, saved = false): Outcome {
+  const t = catalog(locale).errors;
+  return { ok: false, notices: [], locale, reply: reply('error', saved ? t.unanswered(ref) : t.internal(ref)) };
+}
 
 /** The mentions in `tokens` that `resolved` knows. */
 function refsFrom(tokens: Token[], resolved: Readonly<Record<string, UserRef>>): Map<string, UserRef> {

@@ -137,11 +137,6 @@ export class EngineThread<R = unknown> {
     return !this.gone && !this.closing;
   }
 
-  /** Commands the thread holds now: running, queued, or being answered. */
-  get queued(): number {
-    return this.pending.size;
-  }
-
   /**
    * Runs a command on the thread. `onCommitted` is called as soon as its
    * transaction is over; the promise resolves with the finisher's answer, and

@@ -15,7 +15,7 @@ import { memberById } from '../../domain/permissions.js';
 import { accountChoices } from '../../../handlers/typeahead.js';
 import { catalog } from '../../../prompts/index.js';
 import type { Config } from '../../config.js';
-import { mentionsInText, type Engine, type Incoming, type Outcome, type UserRef } from '../../engine/engine.js';
+import { errorRef, failed, mentionsInText, type Engine, type Incoming, type Outcome, type UserRef } from '../../engine/engine.js';
 import { inLocale, reply } from '../../engine/reply.js';
 import { EngineThread, EngineThreadGone, type ThreadJob } from '../../engine/thread.js';
 import { headline } from '../../engine/render-text.js';
@@ -200,11 +200,9 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     const from = { teamId: command.team_id, enterpriseId: command.enterprise_id ?? context.enterpriseId };
     const answer = slash(from, command.user_id, `${command.command} ${command.text}`).catch((err: unknown) => {
       // Never a silent timeout: the rep hears that something failed, and whether it was saved.
-      const ref = Math.random().toString(36).slice(2, 8);
+      const ref = errorRef();
       logger.error({ err, ref, command: command.command }, 'a slash command failed');
-      const saved = err instanceof EngineThreadGone && err.committed;
-      const t = catalog(config.STEWARD_LOCALE);
-      return commandPayload({ ok: false, notices: [], locale: config.STEWARD_LOCALE, reply: reply('error', saved ? t.errors.unanswered(ref) : t.errors.internal(ref)) }, logger);
+      return commandPayload(failed(config.STEWARD_LOCALE, ref, err instanceof EngineThreadGone && err.committed), logger);
     });
     const ready = await within(answer, opts.ackBudgetMs ?? ACK_BUDGET_MS);
     if (ready) return ack(ready);
