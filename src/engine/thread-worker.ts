@@ -46,17 +46,27 @@ function drain(): void {
   scheduled = false;
   const jobs = queue.splice(0, MAX_GROUP);
   const outs = engine.handleAll(jobs);
-  port.postMessage({ type: 'committed', results: jobs.map((job, i) => ({ id: job.id, ok: outs[i]!.ok, locale: outs[i]!.locale, deliver: Boolean(outs[i]!.deliver) })) });
-  const results = jobs.map((job, i) => {
-    try {
-      return { id: job.id, answer: finisher.finish(outs[i]!, logger) };
-    } catch (e) {
-      return { id: job.id, error: e instanceof Error ? { name: e.name, message: e.message, stack: e.stack } : { message: String(e) } };
-    }
-  });
-  port.postMessage({ type: 'done', results });
+  // One message per group, right after its commit: how each command went and its answer.
+  const results = jobs.map((job, i) => answer(job.id, outs[i]!));
+  try {
+    port.postMessage({ type: 'done', results });
+  } catch (e) {
+    // An answer that cannot be cloned: the commands still report how they went.
+    port.postMessage({ type: 'done', results: results.map(({ id, ok, locale, deliver }) => ({ id, ok, locale, deliver, error: serialized(e) })) });
+  }
   if (queue.length) schedule();
 }
+
+function answer(id: number, out: Outcome) {
+  const how = { id, ok: out.ok, locale: out.locale, deliver: Boolean(out.deliver) };
+  try {
+    return { ...how, answer: finisher.finish(out, logger) };
+  } catch (e) {
+    return { ...how, error: serialized(e) };
+  }
+}
+
+const serialized = (e: unknown) => (e instanceof Error ? { name: e.name, message: e.message, stack: e.stack } : { message: String(e) });
 
 // After the poll phase, so every message that arrived meanwhile joins the group.
 const schedule = () => {

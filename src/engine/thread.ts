@@ -9,11 +9,14 @@
 // answer (renders Block Kit) on that thread too; the adapter sends it.
 //
 // Protocol, main -> thread: { type: 'job', id, incoming, mentions } and
-// { type: 'close' }. Thread -> main: { type: 'ready' }; { type: 'committed',
-// results: [{ id, ok, locale, deliver }] } once a group's transaction is over;
-// { type: 'done', results: [{ id, answer?, error? }] } once the finisher has
-// answered them; { type: 'log', line } for every log line (re-logged here, so
-// one logger sees everything).
+// { type: 'close' }. Thread -> main: { type: 'ready' }; { type: 'done',
+// results: [{ id, ok, locale, deliver, answer?, error? }] } once a group's
+// transaction is over and the finisher has answered it (one message per group:
+// waking the other thread is a large share of a small command's cost); { type:
+// 'log', line } for every log line (re-logged here, so one logger sees
+// everything). The thread posts a group's results as soon as it has committed
+// and rendered them, so a thread that stops holding a job has not committed it
+// (short of a crash in the instant between the two).
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -49,16 +52,27 @@ export interface Committed {
   deliver: boolean;
 }
 
-/** The thread stopped before a job was done. `committed`: whether its transaction had finished (and so must not run again). */
+/** The thread stopped before it had run a job: nothing of it was saved, so it may run elsewhere. */
 export class EngineThreadGone extends Error {
   override name = 'EngineThreadGone';
-  constructor(readonly committed: boolean) {
-    super(committed ? 'the engine thread stopped before answering a command it had run' : 'the engine thread stopped before running a command');
+  constructor() {
+    super('the engine thread stopped before running a command');
+  }
+}
+
+/** The finisher failed on a command's outcome (the finisher's error, as the thread reported it). `saved`: the command itself went through. */
+export class AnswerFailed extends Error {
+  override name = 'AnswerFailed';
+  constructor(
+    error: { name?: string; message: string; stack?: string },
+    readonly saved: boolean,
+  ) {
+    super(`${error.name ?? 'Error'}: ${error.message}`);
+    if (error.stack) this.stack = error.stack;
   }
 }
 
 interface Pending<R> {
-  committed?: Committed;
   onCommitted: (c: Committed) => void;
   resolve: (done: Done<R>) => void;
   reject: (e: Error) => void;
@@ -72,8 +86,7 @@ export interface Done<R> extends Committed {
 type FromThread =
   | { type: 'ready' }
   | { type: 'log'; line: string }
-  | { type: 'committed'; results: ({ id: number } & Committed)[] }
-  | { type: 'done'; results: { id: number; answer?: unknown; error?: { name?: string; message: string; stack?: string } }[] };
+  | { type: 'done'; results: ({ id: number; answer?: unknown; error?: { name?: string; message: string; stack?: string } } & Committed)[] };
 
 /**
  * The worker entry beside this file, in whichever form (TypeScript or
@@ -104,7 +117,7 @@ export class EngineThread<R = unknown> {
     worker.once('exit', (code) => {
       this.gone = true;
       if (!this.closing) this.logger.error({ code, pending: this.pending.size }, 'the engine thread exited; commands run on the main thread from now on');
-      for (const p of this.pending.values()) p.reject(new EngineThreadGone(p.committed !== undefined));
+      for (const p of this.pending.values()) p.reject(new EngineThreadGone());
       this.pending.clear();
     });
   }
@@ -138,12 +151,13 @@ export class EngineThread<R = unknown> {
   }
 
   /**
-   * Runs a command on the thread. `onCommitted` is called as soon as its
-   * transaction is over; the promise resolves with the finisher's answer, and
-   * rejects with the finisher's error, or with EngineThreadGone.
+   * Runs a command on the thread. `onCommitted` is called once its
+   * transaction is over (even if the finisher then failed); the promise
+   * resolves with the finisher's answer, and rejects with AnswerFailed, or with
+   * EngineThreadGone.
    */
   run(job: ThreadJob, onCommitted: (c: Committed) => void = () => {}): Promise<Done<R>> {
-    if (this.gone) return Promise.reject(new EngineThreadGone(false));
+    if (this.gone) return Promise.reject(new EngineThreadGone());
     const id = ++this.seq;
     const work = new Promise<Done<R>>((resolve, reject) => {
       this.pending.set(id, { onCommitted, resolve, reject });
@@ -171,31 +185,19 @@ export class EngineThread<R = unknown> {
     switch (m.type) {
       case 'log':
         return this.relog(m.line);
-      case 'committed':
-        for (const { id, ok, locale, deliver } of m.results) {
-          const p = this.pending.get(id);
-          if (!p) continue;
-          p.committed = { ok, locale, deliver };
-          try {
-            p.onCommitted(p.committed);
-          } catch (err) {
-            this.logger.error({ err }, 'after a command on the engine thread');
-          }
-        }
-        return;
       case 'done':
-        for (const { id, answer, error } of m.results) {
+        for (const { id, ok, locale, deliver, answer, error } of m.results) {
           const p = this.pending.get(id);
           if (!p) continue;
           this.pending.delete(id);
-          if (!error) {
-            p.resolve({ ...p.committed!, answer: answer as R });
-            continue;
+          const committed = { ok, locale, deliver };
+          try {
+            p.onCommitted(committed);
+          } catch (err) {
+            this.logger.error({ err }, 'after a command on the engine thread');
           }
-          const err = new Error(error.message);
-          err.name = error.name ?? 'Error';
-          if (error.stack) err.stack = error.stack;
-          p.reject(err);
+          if (error) p.reject(new AnswerFailed(error, ok));
+          else p.resolve({ ...committed, answer: answer as R });
         }
         return;
       default:

@@ -17,7 +17,7 @@ import { catalog } from '../../../prompts/index.js';
 import type { Config } from '../../config.js';
 import { errorRef, failed, mentionsInText, type Engine, type Incoming, type Outcome, type UserRef } from '../../engine/engine.js';
 import { inLocale, reply } from '../../engine/reply.js';
-import { EngineThread, EngineThreadGone, type ThreadJob } from '../../engine/thread.js';
+import { AnswerFailed, EngineThread, EngineThreadGone, type ThreadJob } from '../../engine/thread.js';
 import { headline } from '../../engine/render-text.js';
 import { bareForm, type FormCommand } from '../forms.js';
 import { VIEW_MAX_BLOCKS } from './blocks.js';
@@ -174,7 +174,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
         return (await thread.run({ incoming: await incoming(workspaceId, userId, text), mentions }, (c) => c.ok && c.deliver && deliverAfter())).answer;
       } catch (e) {
         // The thread stopped before running it: nothing was written, so it runs here.
-        if (!(e instanceof EngineThreadGone) || e.committed) throw e;
+        if (!(e instanceof EngineThreadGone)) throw e;
       }
     }
     return commandPayload(await run(from, userId, text), logger);
@@ -202,7 +202,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
       // Never a silent timeout: the rep hears that something failed, and whether it was saved.
       const ref = errorRef();
       logger.error({ err, ref, command: command.command }, 'a slash command failed');
-      return commandPayload(failed(config.STEWARD_LOCALE, ref, err instanceof EngineThreadGone && err.committed), logger);
+      return commandPayload(failed(config.STEWARD_LOCALE, ref, err instanceof AnswerFailed && err.saved), logger);
     });
     const ready = await within(answer, opts.ackBudgetMs ?? ACK_BUDGET_MS);
     if (ready) return ack(ready);
