@@ -20,45 +20,50 @@ export function accountByExactName(db: Tx, tenantId: number, typed: string): Acc
 
 /**
  * Of several ways to read the typed words as a name (longest first), the first
- * that is exactly an account's name or alias: two indexed queries in all.
+ * that is exactly an account's name or alias: one indexed query in all.
  */
 export function longestExact(db: Tx, tenantId: number, candidates: string[]): { account: Account; index: number } | undefined {
   const keys = candidates.map(normalize);
   const wanted = keys.filter(Boolean);
   if (wanted.length === 0) return undefined;
-  const { byName, byAlias } = exactQueries(db, wanted.length);
   const values: Record<string, unknown> = { tenantId };
   wanted.forEach((k, i) => (values[`k${i}`] = k));
-  const named = byName.all(values);
-  const aliased = byAlias.all(values);
+  const found = exactQuery(db, wanted.length).all(values);
   for (const [index, key] of keys.entries()) {
-    const account = named.find((a) => a.nameKey === key) ?? aliased.find((a) => a.key === key)?.account;
-    if (account) return { account, index };
+    // A name before an alias: a name is unique in its book, an alias only among aliases.
+    const hit = found.find((f) => f.key === key && f.byName) ?? found.find((f) => f.key === key);
+    if (hit) return { account: hit.account, index };
   }
   return undefined;
 }
 
-/** The two queries of longestExact for `n` keys, prepared once per connection and count (every command that names an account runs them). */
-function exactQueries(db: Tx, n: number) {
+/**
+ * The accounts whose name or alias is one of `n` keys, with the key each
+ * matched by: prepared once per connection and count (every command that names
+ * an account runs it).
+ */
+function exactQuery(db: Tx, n: number) {
   return prepared(db, `match.exact.${n}`, (q) => {
     const tenantId = sql.placeholder('tenantId');
     const keys = Array.from({ length: n }, (_, i) => sql.placeholder(`k${i}`));
-    return {
-      byName: q.select().from(accounts).where(and(eq(accounts.tenantId, tenantId), inArray(accounts.nameKey, keys))).prepare(),
-      byAlias: q
-        .select({ account: accounts, key: accountAliases.key })
-        .from(accountAliases)
-        .innerJoin(accounts, eq(accounts.id, accountAliases.accountId))
-        .where(and(eq(accountAliases.tenantId, tenantId), inArray(accountAliases.key, keys)))
-        .prepare(),
-    };
+    const byName = q
+      .select({ account: accounts, key: accounts.nameKey, byName: sql<number>`1`.as('by_name') })
+      .from(accounts)
+      .where(and(eq(accounts.tenantId, tenantId), inArray(accounts.nameKey, keys)));
+    const byAlias = q
+      .select({ account: accounts, key: accountAliases.key, byName: sql<number>`0`.as('by_name') })
+      .from(accountAliases)
+      .innerJoin(accounts, eq(accounts.id, accountAliases.accountId))
+      .where(and(eq(accountAliases.tenantId, tenantId), inArray(accountAliases.key, keys)));
+    return byName.unionAll(byAlias).prepare();
   });
 }
 
-export function matchAccount(db: Tx, tenantId: number, typed: string): Match<Account> {
+/** `exactTried`: the caller has already looked for `typed` as an exact name or alias (with longestExact), so that step is skipped. */
+export function matchAccount(db: Tx, tenantId: number, typed: string, exactTried = false): Match<Account> {
   const key = normalize(typed);
   if (!key) return { kind: 'none', suggestions: [] };
-  const exact = accountByExactName(db, tenantId, typed);
+  const exact = exactTried ? undefined : accountByExactName(db, tenantId, typed);
   if (exact) return { kind: 'found', item: exact };
 
   // Prefix on the indexed key first: a range scan, cheap on a large book.

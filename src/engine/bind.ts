@@ -150,15 +150,15 @@ function fits(arg: ArgSpec, tok: Token): boolean {
 function bindAccount(ctx: Ctx, tokens: Token[]): { account: Account; used: number } {
   const first = tokens[0]!;
   if (first.kind === 'word') {
-    // Longest run of plain words that is exactly an account's name or alias.
+    // Longest run of plain words (down to the first word alone) that is exactly an account's name or alias.
     let n = 1;
     while (n < Math.min(tokens.length, MAX_NAME_WORDS) && tokens[n]!.kind === 'word') n++;
-    const runs = Array.from({ length: n - 1 }, (_, k) => tokens.slice(0, n - k).map((x) => x.value).join(' '));
-    const exact = runs.length ? longestExact(ctx.db, ctx.tenant.id, runs) : undefined;
+    const runs = Array.from({ length: n }, (_, k) => tokens.slice(0, n - k).map((x) => x.value).join(' '));
+    const exact = longestExact(ctx.db, ctx.tenant.id, runs);
     if (exact) return { account: exact.account, used: n - exact.index };
   }
   if ((first.kind !== 'word' && first.kind !== 'quoted') || !first.value.trim()) throw new UserError(ctx.t.errors.missingArg(ctx.t.placeholders.account));
-  return { account: resolved(ctx, matchAccount(ctx.db, ctx.tenant.id, first.value), first.value), used: 1 };
+  return { account: resolved(ctx, matchAccount(ctx.db, ctx.tenant.id, first.value, first.kind === 'word'), first.value), used: 1 };
 }
 
 function resolved(ctx: Ctx, m: Match<Account>, typed: string): Account {
