@@ -1,9 +1,20 @@
 // `npm run bench`, Slack part: signed `/touch <account> visit <note>` slash
 // commands over HTTP (POST /slack/events, form bodies as Slack sends them) to
-// Steward's Bolt app, and in the same run to an empty Bolt app with the same
-// receiver that only acks. Reports requests per second and p50/p99 latency of
-// the HTTP ack for both, Steward's ratio to the empty app, and how long until
-// Steward's answer reaches the rep. Figures only; no thresholds.
+// Steward's Bolt app, and in the same run to two others with the same receiver:
+// an empty Bolt app that only acks, and the "floor", the least a Bolt app must
+// do to record a /touch durably and answer it. Reports requests per second and
+// p50/p99 latency of the HTTP ack for all three, Steward's ratio to the empty
+// app and to the floor, and how long until Steward's answer reaches the rep.
+// Figures only; no thresholds.
+//
+// The aim is Steward at 0.70 or more of the empty app's throughput; the floor
+// shows what any app that records a touch durably pays on the same machine,
+// and so how much of the gap is inherent and how much is Steward's own. It
+// splits the text at " visit " and, on a worker thread of its own (as Steward
+// has its engine thread) with a raw better-sqlite3 connection and statements
+// prepared once, looks up the account and inserts the touchpoint and an
+// audit_log row, running the jobs that arrive together in one transaction as
+// Steward does; then it acks with an answer of the shape Steward sends.
 //
 // Acking is not always finishing: Steward runs slash commands on its engine
 // thread (as `npm start` does) and acks with the answer when it is ready within
@@ -14,9 +25,9 @@
 // send -> answer latency, how many answers were still outstanding when a
 // chunk's last ack came back, and the completion rate's ratio to the empty app. CPU per request is reported for
 // each process and, on Linux, for each app's main thread, its busiest other
-// thread (Steward's engine thread) and the rest (V8's compiler and GC threads),
-// with the main loop's utilisation: what the two apps cost the machine, not
-// only how fast they answer.
+// thread (Steward's engine thread, the floor's worker) and the rest (V8's
+// compiler and GC threads), with the main loop's utilisation: what the apps
+// cost the machine, not only how fast they answer.
 //
 // Each app runs in a child process of its own (this file with --serve), so the
 // load generator and the fake Slack Web API in this process do not share its
@@ -28,12 +39,13 @@
 //   BENCH_SLACK_CONCURRENCY=8   requests in flight
 //   BENCH_SLACK_ROUNDS=4        measured requests alternate between the apps in this many chunks
 //   BENCH_SLACK_ACCOUNTS=10000 BENCH_SLACK_TOUCHPOINTS=50000  size of the seeded book
-//   BENCH_SLACK_PROFILE=<dir>   Steward's process writes a V8 CPU profile per thread there (--cpu-prof)
+//   BENCH_SLACK_PROFILE=<dir>   each app's process writes a V8 CPU profile per thread to <dir>/<app> (--cpu-prof)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +53,9 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { closeDb, openDb, type Db } from '../db/index.js';
+import { DEFAULT_CADENCE_DAYS } from '../src/domain/settings.js';
 import { normalize } from '../src/domain/text.js';
 import { accountName, DAY, fmt as num, int, latency, NOTES, percentile, picker, rng, table, tierOf, TIMEZONE, TOUCH_KINDS } from './lib.js';
 
@@ -59,9 +73,81 @@ const BOT_TOKEN = 'xoxb-bench-token';
 const TEAM = 'T0BENCH';
 const EVENTS_PATH = '/slack/events';
 
-type Target = 'empty' | 'steward';
+const TARGETS = ['empty', 'floor', 'steward'] as const;
+type Target = (typeof TARGETS)[number];
 
 // ---------------------------------------------------------------- child: one app
+
+/** A /touch for the floor's worker: the account's name key (as `normalize` gives it), the rep's Slack id, the note, when. */
+interface FloorJob {
+  id: number;
+  key: string;
+  user: string;
+  note: string;
+  at: number;
+}
+interface FloorResult {
+  id: number;
+  account?: { name: string; tier: keyof typeof DEFAULT_CADENCE_DAYS; cadenceDays: number | null };
+  error?: string;
+}
+
+/**
+ * The floor's worker thread (CommonJS): one raw better-sqlite3 connection,
+ * statements prepared once; the jobs that arrive together run in one
+ * transaction of up to 16, and their results go back in one message.
+ */
+const FLOOR_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.sqlite);
+const db = new Database(workerData.db);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+db.pragma('foreign_keys = ON');
+db.pragma('busy_timeout = 5000');
+const tenant = db.prepare("select id from tenants where platform = 'slack' and workspace_id = ?").get(workerData.team).id;
+const members = new Map(db.prepare('select id, platform_user_id, function from members where tenant_id = ?').all(tenant).map((m) => [m.platform_user_id, m]));
+const findAccount = db.prepare('select id, name, tier, cadence_days from accounts where tenant_id = ? and name_key = ?');
+const insertTouch = db.prepare("insert into touchpoints (tenant_id, account_id, member_id, our_level, kind, occurred_at, note, source_platform) values (?, ?, ?, ?, 'visit', ?, ?, 'slack') returning id");
+const insertAudit = db.prepare("insert into audit_log (tenant_id, actor_id, action, entity, entity_id, at) values (?, ?, 'touch.log', 'touchpoint', ?, ?)");
+const record = db.transaction((jobs) =>
+  jobs.map(({ id, key, user, note, at }) => {
+    const member = members.get(user);
+    if (!member) return { id, error: 'You are not a member of this workspace.' };
+    const account = findAccount.get(tenant, key);
+    if (!account) return { id };
+    const touch = insertTouch.get(tenant, account.id, member.id, member.function, at, note);
+    insertAudit.run(tenant, member.id, touch.id, at);
+    return { id, account: { name: account.name, tier: account.tier, cadenceDays: account.cadence_days } };
+  }),
+);
+const queue = [];
+let draining = false;
+function drain() {
+  const jobs = queue.splice(0, 16);
+  let results;
+  try {
+    results = record.immediate(jobs);
+  } catch (e) {
+    results = jobs.map(({ id }) => ({ id, error: String(e) }));
+  }
+  parentPort.postMessage(results);
+  if (queue.length > 0) setImmediate(drain);
+  else draining = false;
+}
+parentPort.on('message', (job) => {
+  if (job === null) {
+    db.close();
+    parentPort.close();
+    return;
+  }
+  queue.push(job);
+  if (!draining) {
+    draining = true;
+    setImmediate(drain);
+  }
+});
+`;
 
 async function serve(target: Target, db: string, api: string, port: number): Promise<void> {
   let stop: () => Promise<void>;
@@ -81,6 +167,63 @@ async function serve(target: Target, db: string, api: string, port: number): Pro
     stop = async () => {
       await slack.stop();
       closeDb(handle);
+    };
+  } else if (target === 'floor') {
+    const { App, HTTPReceiver, LogLevel } = await import('@slack/bolt');
+    const worker = new Worker(FLOOR_WORKER, { eval: true, workerData: { sqlite: createRequire(import.meta.url).resolve('better-sqlite3'), db, team: TEAM } });
+    worker.on('error', (e) => {
+      console.error('the floor worker failed:', e);
+      process.exit(1);
+    });
+    const pending = new Map<number, (r: FloorResult) => void>();
+    worker.on('message', (results: FloorResult[]) => {
+      for (const r of results) {
+        pending.get(r.id)?.(r);
+        pending.delete(r.id);
+      }
+    });
+    let nextId = 0;
+    const record = (job: Omit<FloorJob, 'id'>) =>
+      new Promise<FloorResult>((resolve) => {
+        const id = nextId++;
+        pending.set(id, resolve);
+        worker.postMessage({ id, ...job } satisfies FloorJob);
+      });
+    const app = new App({
+      token: BOT_TOKEN,
+      logLevel: LogLevel.WARN,
+      clientOptions: { slackApiUrl: api },
+      receiver: new HTTPReceiver({ signingSecret: SIGNING_SECRET, endpoints: EVENTS_PATH, logLevel: LogLevel.WARN }),
+    });
+    app.command(/.*/, async ({ command, ack }) => {
+      // `<account> visit <note>`: the bench's account names are three or four words ("Wuxi Auto Parts 00042"), none of them "visit".
+      const m = /^(.+?) visit (.+)$/s.exec(command.text.trim());
+      if (!m) return ack({ response_type: 'ephemeral', text: 'Usage: /touch <account> visit <note>' });
+      const [, name, note] = m as unknown as [string, string, string];
+      const at = Date.now();
+      const r = await record({ key: normalize(name), user: command.user_id, note, at });
+      if (!r.account) return ack({ response_type: 'ephemeral', text: r.error ?? `There is no account called ${name}.` });
+      const { account } = r;
+      // The bench's tenant sets no cadences of its own, so an account's tier gives the default.
+      const cadence = account.cadenceDays ?? DEFAULT_CADENCE_DAYS[account.tier];
+      const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+      const logged = `Logged a visit with ${account.name}, on ${day(at)}.`;
+      const next = `Next revisit due ${day(at + cadence * DAY)} (${account.tier}: every ${cadence} days).`;
+      // As Steward's answer: a header with the headline and a section with the next revisit.
+      await ack({
+        response_type: 'ephemeral',
+        text: `✔ ${logged}\n${next}`,
+        blocks: [
+          { type: 'header', text: { type: 'plain_text', text: `✅ ${logged}` } },
+          { type: 'section', text: { type: 'mrkdwn', text: next, verbatim: true } },
+        ],
+      });
+    });
+    await app.start(port);
+    stop = async () => {
+      await app.stop();
+      worker.postMessage(null);
+      await once(worker, 'exit');
     };
   } else {
     const { App, HTTPReceiver, LogLevel } = await import('@slack/bolt');
@@ -264,7 +407,7 @@ async function startChild(target: Target, db: string, api: string): Promise<Chil
   const port = await freePort();
   const script = fileURLToPath(import.meta.url);
   // process.execArgv carries tsx's loader, so the child runs this TypeScript file too.
-  const child = spawn(process.execPath, [...process.execArgv, ...(PROFILE && target === 'steward' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []), script, '--serve', target, '--db', db, '--api', `${api}/api/`, '--port', String(port)], {
+  const child = spawn(process.execPath, [...process.execArgv, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE, target)}`] : []), script, '--serve', target, '--db', db, '--api', `${api}/api/`, '--port', String(port)], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });
@@ -362,20 +505,22 @@ interface Run {
   statuses: Map<number, number>;
   /** Per measured request: when it was sent. */
   sentAt: Map<string, number>;
-  /** Seconds from each chunk's first request to its last answer, summed (Steward only). */
+  /** Seconds from each chunk's first request to its last answer, summed (apps that answer: the floor and Steward). */
   completedSeconds?: number;
-  /** Per chunk: answers not yet received when its last ack came back, and ms from that ack to its last answer (Steward only). */
+  /** Per chunk: answers not yet received when its last ack came back, and ms from that ack to its last answer (apps that answer). */
   backlog: number[];
   drainMs: number[];
   /** CPU ms spent during the measured chunks: the app's process, its main thread, and this (load and fake Slack) process. */
   cpuMs: number;
   mainCpuMs: number;
-  /** CPU ms of the busiest thread besides the main one (Steward: its engine thread). */
+  /** CPU ms of the busiest thread besides the main one (Steward: its engine thread; the floor: its worker). */
   busiestOtherMs: number;
   loadCpuMs: number;
   /** The app's main loop during the measured chunks, ms active and idle. */
   loopActiveMs: number;
   loopIdleMs: number;
+  /** Touchpoints in the database after the app's chunks (warm-up included) less those before. */
+  written: number;
 }
 
 type Driven = Pick<Run, 'seconds' | 'rps' | 'ackMs' | 'statuses' | 'sentAt'>;
@@ -405,28 +550,38 @@ async function drive(port: number, requests: Slash[], agent: Agent, answers: Pic
   return { seconds, rps: requests.length / seconds, ackMs, statuses, sentAt };
 }
 
-/** Measured requests go in ROUNDS alternating chunks, empty then Steward, so background load on the machine falls on both alike. */
-async function measureBoth(dbFile: string, names: string[], sink: Sink): Promise<{ empty: Run; steward: Run }> {
-  const empty = await startChild('empty', dbFile, sink.url);
-  const steward = await startChild('steward', dbFile, sink.url).catch(async (e: unknown) => {
-    await stopChild(empty.child);
-    throw e;
-  });
-  const apps = { empty, steward };
-  const agents = { empty: new Agent({ keepAlive: true, maxSockets: CONCURRENCY }), steward: new Agent({ keepAlive: true, maxSockets: CONCURRENCY }) };
-  const blank = (target: Target): Run => ({ target, seconds: 0, rps: 0, ackMs: [], statuses: new Map(), sentAt: new Map(), backlog: [], drainMs: [], cpuMs: 0, mainCpuMs: 0, busiestOtherMs: 0, loadCpuMs: 0, loopActiveMs: 0, loopIdleMs: 0 });
-  const runs: { empty: Run; steward: Run } = { empty: blank('empty'), steward: { ...blank('steward'), completedSeconds: 0 } };
+/**
+ * Measured requests go in ROUNDS chunks that alternate between the targets in
+ * turn, so background load on the machine falls on all alike. Each app gets
+ * WARMUP requests first.
+ */
+async function measureAll<T extends Target>(targets: readonly T[], dbFile: string, names: string[], sink: Sink): Promise<Record<T, Run>> {
+  const apps = {} as Record<T, Child>;
+  const agents = {} as Record<T, Agent>;
+  const runs = {} as Record<T, Run>;
+  // Counts what each app wrote, between its chunks (the apps take turns, so the difference is that app's).
+  const counter = openDb(dbFile);
+  const touchpoints = () => (counter.$client.prepare('select count(*) as n from touchpoints').get() as { n: number }).n;
   try {
+    for (const target of targets) {
+      apps[target] = await startChild(target, dbFile, sink.url);
+      agents[target] = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+      runs[target] = { target, seconds: 0, rps: 0, ackMs: [], statuses: new Map(), sentAt: new Map(), backlog: [], drainMs: [], cpuMs: 0, mainCpuMs: 0, busiestOtherMs: 0, loadCpuMs: 0, loopActiveMs: 0, loopIdleMs: 0, written: 0 };
+      if (target !== 'empty') runs[target].completedSeconds = 0;
+    }
     let seq = 0;
-    for (const target of ['empty', 'steward'] as const) {
+    for (const target of targets) {
       const warm = Array.from({ length: WARMUP }, () => slash(target, seq++, names, sink.url));
+      const count0 = touchpoints();
       await drive(apps[target].port, warm, agents[target], sink);
-      if (target === 'steward') await sink.waitFor(warm.map((r) => r.responsePath), 60_000);
+      if (target !== 'empty') await sink.waitFor(warm.map((r) => r.responsePath), 60_000);
+      runs[target].written += touchpoints() - count0;
     }
     for (let round = 0; round < ROUNDS; round++) {
       const size = Math.floor(REQUESTS / ROUNDS) + (round < REQUESTS % ROUNDS ? 1 : 0);
-      for (const target of ['empty', 'steward'] as const) {
+      for (const target of targets) {
         const chunk = Array.from({ length: size }, () => slash(target, seq++, names, sink.url));
+        const count0 = touchpoints();
         const before = await apps[target].stats();
         const load0 = process.cpuUsage();
         const t0 = performance.now();
@@ -437,8 +592,8 @@ async function measureBoth(dbFile: string, names: string[], sink: Sink): Promise
         run.ackMs.push(...r.ackMs);
         for (const [code, n] of r.statuses) run.statuses.set(code, (run.statuses.get(code) ?? 0) + n);
         for (const [path, at] of r.sentAt) run.sentAt.set(path, at);
-        if (target === 'steward') {
-          // Let Steward finish what it does after the acks before the empty app's next chunk.
+        if (target !== 'empty') {
+          // Let the app finish what it does after the acks (Steward may answer at the response_url) before the next chunk.
           await sink.waitFor(chunk.map((c) => c.responsePath), 60_000);
           const arrived = chunk.map((c) => sink.arrivals.get(c.responsePath)?.at).filter((x): x is number => x !== undefined);
           const last = arrived.length ? Math.max(...arrived) : performance.now();
@@ -454,14 +609,15 @@ async function measureBoth(dbFile: string, names: string[], sink: Sink): Promise
         run.loadCpuMs += (load.user + load.system) / 1000;
         run.loopActiveMs += after.loopActiveMs - before.loopActiveMs;
         run.loopIdleMs += after.loopIdleMs - before.loopIdleMs;
+        run.written += touchpoints() - count0;
       }
     }
-    for (const run of [runs.empty, runs.steward]) run.rps = run.ackMs.length / run.seconds;
+    for (const target of targets) runs[target].rps = runs[target].ackMs.length / runs[target].seconds;
     return runs;
   } finally {
-    agents.empty.destroy();
-    agents.steward.destroy();
-    await Promise.all([stopChild(apps.empty.child), stopChild(apps.steward.child)]);
+    closeDb(counter);
+    for (const agent of Object.values<Agent>(agents)) agent.destroy();
+    await Promise.all(Object.values<Child>(apps).map((app) => stopChild(app.child)));
   }
 }
 
@@ -478,55 +634,65 @@ async function main(): Promise<void> {
     let t0 = performance.now();
     const db = openDb(dbFile);
     const names = seed(db);
-    const before = (db.$client.prepare('select count(*) as n from touchpoints').get() as { n: number }).n;
     closeDb(db);
     console.log(`\nsteward slack bench: ${fmt(ACCOUNTS)} accounts, ${fmt(TOUCHPOINTS)} touchpoints seeded in ${fmt((performance.now() - t0) / 1000, 1)} s`);
 
     t0 = performance.now();
-    const { empty, steward } = await measureBoth(dbFile, names, sink);
+    const { empty, floor, steward } = await measureAll(TARGETS, dbFile, names, sink);
     const totalSeconds = (performance.now() - t0) / 1000;
 
-    // What Steward answered to each measured command (in the ack or at the response_url), and what it wrote.
-    const paths = [...steward.sentAt.keys()];
-    const toRespond = paths.map((p) => {
-      const a = sink.arrivals.get(p);
-      return a ? a.at - steward.sentAt.get(p)! : NaN;
-    });
-    const arrived = toRespond.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-    const answers = paths.map((p) => sink.arrivals.get(p)?.body).filter((b): b is string => b !== undefined);
-    const inAck = paths.filter((p) => sink.arrivals.get(p)?.inAck).length;
-    const logged = answers.filter((b) => {
-      const m = JSON.parse(b) as { text?: string; response_type?: string };
-      return m.response_type === 'ephemeral' && (m.text ?? '').includes('Logged a visit');
-    }).length;
-    const other = answers.find((b) => !(JSON.parse(b) as { text?: string }).text?.includes('Logged a visit'));
-    const after = openDb(dbFile);
-    const written = (after.$client.prepare('select count(*) as n from touchpoints').get() as { n: number }).n - before;
-    closeDb(after);
+    // What an app answered to each measured command (in the ack or at the response_url).
+    const answersOf = (run: Run) => {
+      const paths = [...run.sentAt.keys()];
+      const bodies = paths.map((p) => sink.arrivals.get(p)?.body).filter((b): b is string => b !== undefined);
+      const isLogged = (b: string) => {
+        const m = JSON.parse(b) as { text?: string; response_type?: string };
+        return m.response_type === 'ephemeral' && (m.text ?? '').includes('Logged a visit');
+      };
+      return {
+        toRespond: paths.map((p) => {
+          const a = sink.arrivals.get(p);
+          return a ? a.at - run.sentAt.get(p)! : NaN;
+        }),
+        inAck: paths.filter((p) => sink.arrivals.get(p)?.inAck).length,
+        logged: bodies.filter(isLogged).length,
+        other: bodies.find((b) => !isLogged(b)),
+      };
+    };
+    const sa = answersOf(steward);
+    const fa = answersOf(floor);
+    const arrived = sa.toRespond.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+    const floorArrived = fa.toRespond.filter((x) => !Number.isNaN(x)).length;
+    const { inAck, logged } = sa;
 
     const e = latency(empty.ackMs);
+    const f = latency(floor.ackMs);
     const s = latency(steward.ackMs);
     const ratio = steward.rps / empty.rps;
+    const floorRatio = floor.rps / empty.rps;
+    const stewardVsFloor = steward.rps / floor.rps;
     const completedPerSec = steward.completedSeconds ? arrived.length / steward.completedSeconds : NaN;
     const completionRatio = completedPerSec / empty.rps;
     const codes = (r: Run) => [...r.statuses].map(([c, n]) => `${c}×${n}`).join(' ');
     const perRequest = (ms: number) => ms / REQUESTS;
     const busy = (r: Run) => r.loopActiveMs / (r.loopActiveMs + r.loopIdleMs);
+    const label: Record<Target, string> = { empty: 'empty Bolt app', floor: 'floor', steward: 'Steward' };
 
     const mode = THREAD ? 'slash commands on its engine thread' : 'slash commands on its main event loop (BENCH_SLACK_THREAD=0)';
     console.log(`${fmt(REQUESTS)} signed /touch slash commands per app after ${fmt(WARMUP)} warm-up, ${CONCURRENCY} in flight, HTTP keep-alive, each app in its own process, alternating in ${ROUNDS} rounds; Steward runs ${mode}\n`);
     console.log(
       table([
-        ['app', 'requests', 'seconds', 'req/s', 'ack p50 ms', 'ack p99 ms', 'vs empty', 'HTTP status'],
-        ['empty Bolt app (ack only)', fmt(REQUESTS), fmt(empty.seconds, 2), fmt(empty.rps), fmt(e.p50, 2), fmt(e.p99, 2), '1.000', codes(empty)],
-        ['Steward', fmt(REQUESTS), fmt(steward.seconds, 2), fmt(steward.rps), fmt(s.p50, 2), fmt(s.p99, 2), fmt(ratio, 3), codes(steward)],
+        ['app', 'requests', 'seconds', 'req/s', 'ack p50 ms', 'ack p99 ms', 'vs empty', 'vs floor', 'HTTP status'],
+        ['empty Bolt app (ack only)', fmt(REQUESTS), fmt(empty.seconds, 2), fmt(empty.rps), fmt(e.p50, 2), fmt(e.p99, 2), '1.000', fmt(empty.rps / floor.rps, 3), codes(empty)],
+        ['floor: Bolt + one SQLite transaction (raw SQL, worker thread)', fmt(REQUESTS), fmt(floor.seconds, 2), fmt(floor.rps), fmt(f.p50, 2), fmt(f.p99, 2), fmt(floorRatio, 3), '1.000', codes(floor)],
+        ['Steward', fmt(REQUESTS), fmt(steward.seconds, 2), fmt(steward.rps), fmt(s.p50, 2), fmt(s.p99, 2), fmt(ratio, 3), fmt(stewardVsFloor, 3), codes(steward)],
       ]),
     );
-    console.log('\nSteward\'s answers\n');
+    console.log('\nAnswers\n');
     console.log(
       table([
         ['measure', 'value'],
-        ['answers received', `${fmt(arrived.length)} of ${fmt(REQUESTS)}`],
+        ['Steward: answers received', `${fmt(arrived.length)} of ${fmt(REQUESTS)}`],
         ['... in the ack / at the response_url', `${fmt(inAck)} / ${fmt(arrived.length - inAck)}`],
         ['send -> answer p50 ms', fmt(percentile(arrived, 50), 2)],
         ['send -> answer p99 ms', fmt(percentile(arrived, 99), 2)],
@@ -535,17 +701,22 @@ async function main(): Promise<void> {
         ['answers outstanding at a chunk\'s last ack, max', `${fmt(Math.max(...steward.backlog))} of ${fmt(Math.ceil(REQUESTS / ROUNDS))}`],
         ['last answer after a chunk\'s last ack, max ms', fmt(Math.max(...steward.drainMs), 1)],
         ['answers "Logged a visit", ephemeral', fmt(logged)],
-        ['touchpoints written (incl. warm-up)', `${fmt(written)} of ${fmt(REQUESTS + WARMUP)}`],
+        ['touchpoints written (incl. warm-up)', `${fmt(steward.written)} of ${fmt(REQUESTS + WARMUP)}`],
         ['users.info calls', fmt(sink.calls.get('users.info') ?? 0)],
+        ['floor: answers received (all in the ack)', `${fmt(floorArrived)} of ${fmt(REQUESTS)} (${fmt(fa.inAck)} in the ack)`],
+        ['answers "Logged a visit", ephemeral', fmt(fa.logged)],
+        ['touchpoints written (incl. warm-up)', `${fmt(floor.written)} of ${fmt(REQUESTS + WARMUP)}`],
+        ['empty app: touchpoints written', fmt(empty.written)],
       ]),
     );
-    if (other) console.log(`\nan answer that was not "Logged a visit": ${other.slice(0, 300)}`);
-    console.log('\nCPU ms per measured request, by process and (from /proc, on Linux) by thread; the busiest other thread is Steward\'s engine thread, the rest are V8\'s GC and compiler threads; and the main loop\'s busy share\n');
+    if (sa.other) console.log(`\nan answer of Steward's that was not "Logged a visit": ${sa.other.slice(0, 300)}`);
+    if (fa.other) console.log(`\nan answer of the floor's that was not "Logged a visit": ${fa.other.slice(0, 300)}`);
+    console.log('\nCPU ms per measured request, by process and (from /proc, on Linux) by thread; the busiest other thread is Steward\'s engine thread and the floor\'s worker, the rest are V8\'s GC and compiler threads; and the main loop\'s busy share\n');
     console.log(
       table([
         ['process', 'CPU ms/request', 'main thread', 'busiest other thread', 'all other threads', 'main loop busy', 'load generator + fake Slack'],
-        ...[empty, steward].map((r) => [
-          r.target === 'empty' ? 'empty Bolt app' : 'Steward',
+        ...[empty, floor, steward].map((r) => [
+          label[r.target],
           fmt(perRequest(r.cpuMs), 3),
           fmt(perRequest(r.mainCpuMs), 3),
           fmt(perRequest(r.busiestOtherMs), 3),
@@ -555,7 +726,7 @@ async function main(): Promise<void> {
         ]),
       ]),
     );
-    console.log(`\n(both apps measured in ${fmt(totalSeconds, 1)} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})\n`);
+    console.log(`\n(all three apps measured in ${fmt(totalSeconds, 1)} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})\n`);
     console.log(
       JSON.stringify({
         bench: 'steward-slack-http',
@@ -566,6 +737,7 @@ async function main(): Promise<void> {
         accounts: ACCOUNTS,
         touchpoints: TOUCHPOINTS,
         empty: { rps: +empty.rps.toFixed(1), ackP50Ms: +e.p50.toFixed(3), ackP99Ms: +e.p99.toFixed(3), statuses: Object.fromEntries(empty.statuses) },
+        floor: { rps: +floor.rps.toFixed(1), ackP50Ms: +f.p50.toFixed(3), ackP99Ms: +f.p99.toFixed(3), statuses: Object.fromEntries(floor.statuses), logged: fa.logged, touchpointsWritten: floor.written },
         steward: {
           rps: +steward.rps.toFixed(1),
           ackP50Ms: +s.p50.toFixed(3),
@@ -579,13 +751,15 @@ async function main(): Promise<void> {
           backlogAtLastAckMax: Math.max(...steward.backlog),
           drainAfterLastAckMaxMs: +Math.max(...steward.drainMs).toFixed(1),
           logged,
-          touchpointsWritten: written,
+          touchpointsWritten: steward.written,
           engineThread: THREAD,
         },
         cpuMsPerRequest: Object.fromEntries(
-          [empty, steward].map((r) => [r.target, { process: +perRequest(r.cpuMs).toFixed(3), mainThread: +perRequest(r.mainCpuMs).toFixed(3), busiestOtherThread: +perRequest(r.busiestOtherMs).toFixed(3), mainLoopBusy: +busy(r).toFixed(3), loadGenerator: +perRequest(r.loadCpuMs).toFixed(3) }]),
+          [empty, floor, steward].map((r) => [r.target, { process: +perRequest(r.cpuMs).toFixed(3), mainThread: +perRequest(r.mainCpuMs).toFixed(3), busiestOtherThread: +perRequest(r.busiestOtherMs).toFixed(3), mainLoopBusy: +busy(r).toFixed(3), loadGenerator: +perRequest(r.loadCpuMs).toFixed(3) }]),
         ),
         ratio: +ratio.toFixed(4),
+        floorRatio: +floorRatio.toFixed(4),
+        stewardVsFloor: +stewardVsFloor.toFixed(4),
         completionRatio: Number.isFinite(completionRatio) ? +completionRatio.toFixed(4) : null,
         loadavg1: +loadavg()[0]!.toFixed(2),
         node: process.version,
@@ -599,8 +773,9 @@ async function main(): Promise<void> {
 
 const { values: args } = parseArgs({ options: { serve: { type: 'string' }, db: { type: 'string' }, api: { type: 'string' }, port: { type: 'string' } }, strict: true });
 if (args.serve) {
-  if (args.serve !== 'empty' && args.serve !== 'steward') throw new Error(`--serve: expected empty or steward, got ${JSON.stringify(args.serve)}`);
-  await serve(args.serve, args.db!, args.api!, Number(args.port));
+  const target = TARGETS.find((t) => t === args.serve);
+  if (!target) throw new Error(`--serve: expected ${TARGETS.join(', ')}, got ${JSON.stringify(args.serve)}`);
+  await serve(target, args.db!, args.api!, Number(args.port));
 } else {
   await main();
 }
