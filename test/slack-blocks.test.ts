@@ -23,6 +23,7 @@ import {
   escapeMrkdwn,
   graphemes,
   renderBlocks,
+  renderRich,
   slackLength,
   type RenderedBlocks,
 } from '../src/chat/slack/blocks.js';
@@ -627,6 +628,28 @@ describe('grapheme clusters, found fast', () => {
     for (const long of ['👨‍👩‍👧‍👦'.repeat(400), `${'e\u0301'.repeat(1500)}x`, `a${'\u0301'.repeat(3000)}b`, `${'🇨🇳'.repeat(700)}🇺`]) {
       expect(graphemes(long)).toEqual(reference(long));
     }
+  });
+});
+
+describe('text that fits is rendered from words', () => {
+  it('word atoms render and cost exactly what grapheme atoms do, whatever the text and its styles', () => {
+    // Spaces, tabs and line breaks at the edges of bold and code runs, escapes, look-alikes, letters against markers,
+    // a space that a combining mark joins, CRLF, emoji sequences, Chinese, and mentions real and not.
+    const bits = ['a', 'Acme', '客户', '3', ' ', '  ', '\t', '\n', '\r\n', ' \u0301', 'e\u0301', '👨‍👩‍👧', '🇨🇳', '&', '<', '>', '*', '_', '~', '`', '｀', '＊', 'x_y', '\u202e', '\u200b', '。'];
+    const str = fc.array(fc.oneof(fc.constantFrom(...bits), fc.string({ unit: 'grapheme', maxLength: 4 })), { maxLength: 12 }).map((a) => a.join(''));
+    const inline = fc.oneof(
+      str,
+      str.map((s) => ({ strong: s })),
+      str.map((s) => ({ code: s })),
+      fc.record({ platformUserId: fc.constantFrom('U02LI', 'W9', 'bob', ''), name: str }).map((m) => ({ mention: m })),
+    );
+    const rich: fc.Arbitrary<Rich> = fc.oneof(str, fc.array(inline, { maxLength: 8 }));
+    fc.assert(
+      fc.property(rich, (r) => {
+        expect(renderRich(r, 'word')).toEqual(renderRich(r, 'grapheme'));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 

@@ -98,8 +98,10 @@ export function slackLength(s: string): number {
   return s.length;
 }
 
+const MRKDWN_SPECIAL = /[&<>]/;
+
 export function escapeMrkdwn(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return MRKDWN_SPECIAL.test(s) ? s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;') : s;
 }
 
 // ---------------------------------------------------------------------------
@@ -202,21 +204,48 @@ function defuse(s: string): string {
 
 /** One grapheme cluster escaped: most are a single character that needs no escaping. */
 const escapeOne = (g: string): string => (g.length === 1 && g !== '&' && g !== '<' && g !== '>' ? g : escapeMrkdwn(g));
-const toAtoms = (s: string, style: Style): Atom[] => graphemes(s).map((g) => ({ s: escapeOne(g), style }));
-const textAtoms = (s: string, style: Style): Atom[] => toAtoms(defuse(clean(s)), style);
+
+/**
+ * How fine atoms are: 'grapheme' where a cut may fall anywhere; 'word' for
+ * text known to fit, where only what render() sees matters. It emits plain
+ * text as it comes, and sees only the spaces and line breaks at the edges of a
+ * bold or code run: so plain text can be one atom, and styled text of simple
+ * characters one atom a word (a space, tab or line break each an atom of its
+ * own). Either renders as its characters would and costs what they would (see
+ * fit), with a few objects instead of one per character.
+ */
+export type Grain = 'grapheme' | 'word';
+const ALL_SIMPLE = new RegExp(`^[${SIMPLE}]*$`);
+const WORDS = /[ \t\n]|[^ \t\n]+/g;
+
+function toAtoms(s: string, style: Style, grain: Grain = 'grapheme'): Atom[] {
+  if (grain === 'word' && style === 'plain') return s ? [{ s: escapeMrkdwn(s), style }] : [];
+  if (grain === 'word' && ALL_SIMPLE.test(s)) return (s.match(WORDS) ?? []).map((w) => ({ s: escapeMrkdwn(w), style }));
+  return graphemes(s).map((g) => ({ s: escapeOne(g), style }));
+}
+const textAtoms = (s: string, style: Style, grain?: Grain): Atom[] => toAtoms(defuse(clean(s)), style, grain);
 /** Inline code or a line of a code block: Slack formats nothing inside, only a backtick would end it. */
-const codeAtoms = (s: string, style: Style): Atom[] => toAtoms(clean(s).replace(/[`｀]/g, 'ˋ'), style);
+const codeAtoms = (s: string, style: Style, grain?: Grain): Atom[] => toAtoms(clean(s).replace(/[`｀]/g, 'ˋ'), style, grain);
 
 const SLACK_USER_ID = /^[UW][A-Z0-9]+$/;
 const isRealMention = (m: MentionRef): boolean => SLACK_USER_ID.test(m.platformUserId);
 
-function richAtoms(r: Rich, base: 'plain' | 'strong'): Atom[] {
+function richAtoms(r: Rich, base: 'plain' | 'strong', grain?: Grain): Atom[] {
   return (typeof r === 'string' ? [r] : r).flatMap((p): Atom[] => {
-    if (typeof p === 'string') return textAtoms(p, base);
-    if ('mention' in p) return isRealMention(p.mention) ? [{ s: `<@${p.mention.platformUserId}>`, style: base }] : textAtoms(`@${p.mention.name}`, base);
-    if ('strong' in p) return textAtoms(p.strong, 'strong');
-    return codeAtoms(p.code, 'code');
+    if (typeof p === 'string') return textAtoms(p, base, grain);
+    if ('mention' in p) return isRealMention(p.mention) ? [{ s: `<@${p.mention.platformUserId}>`, style: base }] : textAtoms(`@${p.mention.name}`, base, grain);
+    if ('strong' in p) return textAtoms(p.strong, 'strong', grain);
+    return codeAtoms(p.code, 'code', grain);
   });
+}
+
+/**
+ * Rich text rendered whole from atoms of one grain, with what fit() counts for
+ * it: word atoms must give the same as grapheme atoms (a test checks that).
+ */
+export function renderRich(r: Rich, grain: Grain): { text: string; cost: number } {
+  const atoms = richAtoms(r, 'plain', grain);
+  return { text: render(atoms), cost: atoms.reduce((n, _, k) => n + cost(atoms, k, 0), 0) };
 }
 
 const ZWSP = '\u200b';
@@ -356,9 +385,12 @@ const MIN_TAIL = 200;
 const blank = (s: string): boolean => s.replace(/[\s\u200b]/g, '') === '';
 
 function textSection(rich: Rich, room: Room, ctx: Ctx, label: string): SectionOut {
-  const atoms = richAtoms(rich, 'plain');
-  const whole = render(atoms);
+  // Most text fits in one block: then word atoms render it, and no cut needs finer ones.
+  const words = richAtoms(rich, 'plain', 'word');
+  const whole = render(words);
   if (blank(whole)) return { emitted: [], outcome: 'whole' };
+  if (room.blocks >= 1 && room.chars >= 2 && fit(words, 0, Math.min(SECTION_TEXT_MAX, room.chars)) === words.length) return { emitted: [sectionOf(whole)], outcome: 'whole' };
+  const atoms = richAtoms(rich, 'plain');
   const emitted: Emitted[] = [];
   const push = (text: string): void => {
     emitted.push(sectionOf(text));
