@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { accounts } from '../db/schema.js';
+import { normalize } from '../src/domain/text.js';
 import { tokenize } from '../src/engine/tokenize.js';
 import { harness, type Harness } from './harness.js';
 
@@ -169,6 +170,20 @@ describe('tokenizer', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('name keys', () => {
+  it('normalize gives what NFKC, lower case and single spaces give, ASCII or not', () => {
+    const full = (s: string) => s.normalize('NFKC').toLowerCase().replace(/\s+/gu, ' ').trim();
+    const ascii = fc.string({ unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)) });
+    fc.assert(
+      fc.property(fc.oneof(ascii, randomText, fc.string({ unit: 'grapheme' })), (s) => {
+        expect(normalize(s)).toBe(full(s));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(normalize('  ＡＣＭＥ\u3000Foods ')).toBe('acme foods');
   });
 });
 
