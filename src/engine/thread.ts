@@ -14,9 +14,11 @@
 // transaction is over and the finisher has answered it (one message per group:
 // waking the other thread is a large share of a small command's cost); { type:
 // 'log', line } for every log line (re-logged here, so one logger sees
-// everything). The thread posts a group's results as soon as it has committed
-// and rendered them, so a thread that stops holding a job has not committed it
-// (short of a crash in the instant between the two).
+// everything). The thread posts a group's results once it has committed and
+// rendered them; what could fail in between (a finisher, an answer that cannot
+// be cloned) is caught and reported in the results, so a thread that stops
+// holding a job has not committed it (short of a fault that takes the thread
+// down without an exception).
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
