@@ -36,7 +36,7 @@ const insertTouch = (db: Tx) =>
         sourcePlatform: ph('sourcePlatform'),
         sourceRef: ph('sourceRef'),
       })
-      .returning()
+      .returning({ id: touchpoints.id })
       .prepare(),
   );
 const openComplaints = (db: Tx) =>
