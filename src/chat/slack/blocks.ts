@@ -202,9 +202,6 @@ function defuse(s: string): string {
   );
 }
 
-/** One grapheme cluster escaped: most are a single character that needs no escaping. */
-const escapeOne = (g: string): string => (g.length === 1 && g !== '&' && g !== '<' && g !== '>' ? g : escapeMrkdwn(g));
-
 /**
  * How fine atoms are: 'grapheme' where a cut may fall anywhere; 'word' for
  * text known to fit, where only what render() sees matters. It emits plain
@@ -221,7 +218,7 @@ const WORDS = /[ \t\n]|[^ \t\n]+/g;
 function toAtoms(s: string, style: Style, grain: Grain = 'grapheme'): Atom[] {
   if (grain === 'word' && style === 'plain') return s ? [{ s: escapeMrkdwn(s), style }] : [];
   if (grain === 'word' && ALL_SIMPLE.test(s)) return (s.match(WORDS) ?? []).map((w) => ({ s: escapeMrkdwn(w), style }));
-  return graphemes(s).map((g) => ({ s: escapeOne(g), style }));
+  return graphemes(s).map((g) => ({ s: escapeMrkdwn(g), style }));
 }
 const textAtoms = (s: string, style: Style, grain?: Grain): Atom[] => toAtoms(defuse(clean(s)), style, grain);
 /** Inline code or a line of a code block: Slack formats nothing inside, only a backtick would end it. */
