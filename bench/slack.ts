@@ -93,7 +93,7 @@ interface FloorResult {
 }
 
 /**
- * The floor's worker thread (CommonJS): one raw better-sqlite3 connection,
+ * The floor's worker thread (CommonJS): one raw better-sqlite3 connection (with openDb's settings),
  * statements prepared once; the jobs that arrive together run in one
  * transaction of up to 16, and their results go back in one message.
  */
@@ -103,6 +103,7 @@ const Database = require(workerData.sqlite);
 const db = new Database(workerData.db);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
+db.pragma('wal_autocheckpoint = 4000');
 db.pragma('foreign_keys = ON');
 db.pragma('busy_timeout = 5000');
 const tenant = db.prepare("select id from tenants where platform = 'slack' and workspace_id = ?").get(workerData.team).id;
