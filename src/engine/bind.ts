@@ -44,8 +44,7 @@ export function selectForm(spec: CommandSpec, tokens: Token[]): { form: FormSpec
 export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberLookup, source = ''): Input {
   const t = ctx.t;
   const values = new Map<string, Value>();
-  const optionByName = new Map<string, OptionSpec>();
-  for (const o of form.options ?? []) for (const n of names(o)) optionByName.set(lower(n), o);
+  const optionByName = optionsOf(form);
   const unknownOption = (tok: Token & { kind: 'option' }) => new UserError(t.errors.unknownOption(tok.key, Boolean(form.text)), optionHints(form));
 
   // Known options may stand anywhere; the positional walk below sees only the rest.
@@ -117,7 +116,9 @@ function checkText(ctx: Ctx, form: FormSpec, text: string): void {
       throw new UserError(t.errors.missingText(what), [], true, what);
     }
     const max = form.text.max ?? MAX_NOTE;
-    if ([...text].length > max) throw new UserError(t.errors.tooLong([...text].length, max));
+    // A character is one or two UTF-16 units: text no longer than `max` units needs no counting.
+    const length = text.length > max ? [...text].length : 0;
+    if (length > max) throw new UserError(t.errors.tooLong(length, max));
   } else if (text) {
     throw new UserError(t.errors.unexpected(text.length > 60 ? text.slice(0, 60) + '…' : text));
   }
@@ -167,9 +168,32 @@ function resolved(ctx: Ctx, m: Match<Account>, typed: string): Account {
   throw new UserError(ctx.t.errors.unknownAccount(typed, m.suggestions), [], false);
 }
 
-function enumValue(spec: { values?: readonly string[]; valueAliases?: Readonly<Record<string, string>> }, raw: string): string | undefined {
-  const v = lower(raw);
-  return spec.values?.find((x) => x === v) ?? (spec.valueAliases ? Object.entries(spec.valueAliases).find(([k]) => lower(k) === v)?.[1] : undefined);
+type EnumSpec = { values?: readonly string[]; valueAliases?: Readonly<Record<string, string>> };
+
+// What each form's option names and each enum's words map to, worked out once per spec (specs do not change).
+const formOptions = new WeakMap<FormSpec, Map<string, OptionSpec>>();
+const enumWords = new WeakMap<EnumSpec, Map<string, string>>();
+
+/** A form's options by each of their names, as `lower` gives them. */
+function optionsOf(form: FormSpec): Map<string, OptionSpec> {
+  let byName = formOptions.get(form);
+  if (!byName) {
+    byName = new Map();
+    for (const o of form.options ?? []) for (const n of names(o)) byName.set(lower(n), o);
+    formOptions.set(form, byName);
+  }
+  return byName;
+}
+
+/** The value an enum word stands for: a value itself, or one of its aliases (in any case or width). */
+function enumValue(spec: EnumSpec, raw: string): string | undefined {
+  let words = enumWords.get(spec);
+  if (!words) {
+    words = new Map((spec.values ?? []).map((x) => [x, x]));
+    for (const [k, v] of Object.entries(spec.valueAliases ?? {})) if (!words.has(lower(k))) words.set(lower(k), v);
+    enumWords.set(spec, words);
+  }
+  return words.get(lower(raw));
 }
 
 /** An account whose whole name is within two edits of what was typed. */
