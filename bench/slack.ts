@@ -4,7 +4,8 @@
 // an empty Bolt app that only acks, and the "floor", the least a Bolt app must
 // do to record a /touch durably and answer it. Reports requests per second and
 // p50/p99 latency of the HTTP ack for all three, Steward's ratio to the empty
-// app and to the floor, and how long until Steward's answer reaches the rep.
+// app and to the floor, and how long until Steward's answer reaches the rep,
+// at each level of requests in flight (8 and 32 unless told otherwise).
 // Figures only; no thresholds.
 //
 // The aim is Steward at 0.70 or more of the empty app's throughput; the floor
@@ -36,7 +37,9 @@
 //
 //   BENCH_SLACK_THREAD=0        Steward runs commands on its main event loop (no engine thread)
 //   BENCH_SLACK_REQUESTS=2000   measured requests per app (after BENCH_SLACK_WARMUP=300)
-//   BENCH_SLACK_CONCURRENCY=8   requests in flight
+//   BENCH_SLACK_CONCURRENCY=8,32  requests in flight: each level is measured in every round, with the
+//                               same requests per app (8 is latency-bound for an app that answers from
+//                               another thread; 32 keeps every app's main loop busy, its capacity)
 //   BENCH_SLACK_ROUNDS=4        measured requests alternate between the apps in this many chunks
 //   BENCH_SLACK_ACCOUNTS=10000 BENCH_SLACK_TOUCHPOINTS=50000  size of the seeded book
 //   BENCH_SLACK_PROFILE=<dir>   each app's process writes a V8 CPU profile per thread to <dir>/<app> (--cpu-prof)
@@ -61,12 +64,21 @@ import { accountName, DAY, fmt as num, int, latency, NOTES, percentile, picker, 
 
 const REQUESTS = int('BENCH_SLACK_REQUESTS', 2_000);
 const WARMUP = int('BENCH_SLACK_WARMUP', 300);
-const CONCURRENCY = Math.max(1, int('BENCH_SLACK_CONCURRENCY', 8));
+const LEVELS = levels('BENCH_SLACK_CONCURRENCY', [8, 32]);
 const ROUNDS = Math.max(1, int('BENCH_SLACK_ROUNDS', 4));
 const ACCOUNTS = Math.max(1, int('BENCH_SLACK_ACCOUNTS', 10_000));
 const TOUCHPOINTS = int('BENCH_SLACK_TOUCHPOINTS', 50_000);
 const THREAD = int('BENCH_SLACK_THREAD', 1) === 1;
 const PROFILE = process.env.BENCH_SLACK_PROFILE;
+
+/** Requests in flight, one level or several (`8,32`) from the environment variable `name`. */
+function levels(name: string, fallback: number[]): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const list = raw.split(',').map((x) => Number(x.trim()));
+  if (!list.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`${name}: expected whole numbers above 0, separated by commas, got ${JSON.stringify(raw)}`);
+  return [...new Set(list)];
+}
 
 const SIGNING_SECRET = 'bench-signing-secret';
 const BOT_TOKEN = 'xoxb-bench-token';
@@ -500,6 +512,8 @@ function post(agent: Agent, port: number, body: string): Promise<{ status: numbe
 
 interface Run {
   target: Target;
+  /** Requests in flight. */
+  concurrency: number;
   seconds: number;
   rps: number;
   ackMs: number[];
@@ -526,7 +540,7 @@ interface Run {
 
 type Driven = Pick<Run, 'seconds' | 'rps' | 'ackMs' | 'statuses' | 'sentAt'>;
 
-async function drive(port: number, requests: Slash[], agent: Agent, answers: Pick<Sink, 'arrivals'>): Promise<Driven> {
+async function drive(port: number, requests: Slash[], agent: Agent, answers: Pick<Sink, 'arrivals'>, concurrency: number): Promise<Driven> {
   const ackMs: number[] = new Array(requests.length);
   const statuses = new Map<number, number>();
   const sentAt = new Map<string, number>();
@@ -546,49 +560,68 @@ async function drive(port: number, requests: Slash[], agent: Agent, answers: Pic
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
     }
   };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - t0) / 1000;
   return { seconds, rps: requests.length / seconds, ackMs, statuses, sentAt };
 }
 
 /**
  * Measured requests go in ROUNDS chunks that alternate between the targets in
- * turn, so background load on the machine falls on all alike. Each app gets
- * WARMUP requests first.
+ * turn, so background load on the machine falls on all alike; each target's
+ * turn has a chunk at every level of concurrency (in alternating order from
+ * round to round). Each app gets WARMUP requests first. Returns each target's
+ * runs in the order of LEVELS; warm-up writes count in the first.
  */
-async function measureAll<T extends Target>(targets: readonly T[], dbFile: string, names: string[], sink: Sink): Promise<Record<T, Run>> {
+async function measureAll<T extends Target>(targets: readonly T[], dbFile: string, names: string[], sink: Sink): Promise<Record<T, Run[]>> {
   const apps = {} as Record<T, Child>;
   const agents = {} as Record<T, Agent>;
-  const runs = {} as Record<T, Run>;
+  const runs = {} as Record<T, Run[]>;
   // Counts what each app wrote, between its chunks (the apps take turns, so the difference is that app's).
   const counter = openDb(dbFile);
   const touchpoints = () => (counter.$client.prepare('select count(*) as n from touchpoints').get() as { n: number }).n;
   try {
     for (const target of targets) {
       apps[target] = await startChild(target, dbFile, sink.url);
-      agents[target] = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-      runs[target] = { target, seconds: 0, rps: 0, ackMs: [], statuses: new Map(), sentAt: new Map(), backlog: [], drainMs: [], cpuMs: 0, mainCpuMs: 0, busiestOtherMs: 0, loadCpuMs: 0, loopActiveMs: 0, loopIdleMs: 0, written: 0 };
-      if (target !== 'empty') runs[target].completedSeconds = 0;
+      agents[target] = new Agent({ keepAlive: true, maxSockets: Math.max(...LEVELS) });
+      runs[target] = LEVELS.map((concurrency) => ({
+        target,
+        concurrency,
+        seconds: 0,
+        rps: 0,
+        ackMs: [],
+        statuses: new Map(),
+        sentAt: new Map(),
+        backlog: [],
+        drainMs: [],
+        cpuMs: 0,
+        mainCpuMs: 0,
+        busiestOtherMs: 0,
+        loadCpuMs: 0,
+        loopActiveMs: 0,
+        loopIdleMs: 0,
+        written: 0,
+        ...(target === 'empty' ? {} : { completedSeconds: 0 }),
+      }));
     }
     let seq = 0;
     for (const target of targets) {
       const warm = Array.from({ length: WARMUP }, () => slash(target, seq++, names, sink.url));
       const count0 = touchpoints();
-      await drive(apps[target].port, warm, agents[target], sink);
+      await drive(apps[target].port, warm, agents[target], sink, LEVELS[0]!);
       if (target !== 'empty') await sink.waitFor(warm.map((r) => r.responsePath), 60_000);
-      runs[target].written += touchpoints() - count0;
+      runs[target][0]!.written += touchpoints() - count0;
     }
     for (let round = 0; round < ROUNDS; round++) {
       const size = Math.floor(REQUESTS / ROUNDS) + (round < REQUESTS % ROUNDS ? 1 : 0);
-      for (const target of targets) {
+      for (const run of runsInOrder(targets, runs, round % 2 === 1)) {
+        const target = run.target as T;
         const chunk = Array.from({ length: size }, () => slash(target, seq++, names, sink.url));
         const count0 = touchpoints();
         const before = await apps[target].stats();
         const load0 = process.cpuUsage();
         const t0 = performance.now();
-        const r = await drive(apps[target].port, chunk, agents[target], sink);
+        const r = await drive(apps[target].port, chunk, agents[target], sink, run.concurrency);
         const acked = performance.now();
-        const run = runs[target];
         run.seconds += r.seconds;
         run.ackMs.push(...r.ackMs);
         for (const [code, n] of r.statuses) run.statuses.set(code, (run.statuses.get(code) ?? 0) + n);
@@ -613,13 +646,18 @@ async function measureAll<T extends Target>(targets: readonly T[], dbFile: strin
         run.written += touchpoints() - count0;
       }
     }
-    for (const target of targets) runs[target].rps = runs[target].ackMs.length / runs[target].seconds;
+    for (const run of Object.values<Run[]>(runs).flat()) run.rps = run.ackMs.length / run.seconds;
     return runs;
   } finally {
     closeDb(counter);
     for (const agent of Object.values<Agent>(agents)) agent.destroy();
     await Promise.all(Object.values<Child>(apps).map((app) => stopChild(app.child)));
   }
+}
+
+/** Every target's runs, a target's levels together: in LEVELS order, or the other way round. */
+function runsInOrder<T extends Target>(targets: readonly T[], runs: Record<T, Run[]>, reversed = false): Run[] {
+  return targets.flatMap((target) => (reversed ? [...runs[target]].reverse() : runs[target]));
 }
 
 // ---------------------------------------------------------------- report
@@ -639,129 +677,158 @@ async function main(): Promise<void> {
     console.log(`\nsteward slack bench: ${fmt(ACCOUNTS)} accounts, ${fmt(TOUCHPOINTS)} touchpoints seeded in ${fmt((performance.now() - t0) / 1000, 1)} s`);
 
     t0 = performance.now();
-    const { empty, floor, steward } = await measureAll(TARGETS, dbFile, names, sink);
+    const runs = await measureAll(TARGETS, dbFile, names, sink);
     const totalSeconds = (performance.now() - t0) / 1000;
 
     // What an app answered to each measured command (in the ack or at the response_url).
+    const isLogged = (b: string) => {
+      const m = JSON.parse(b) as { text?: string; response_type?: string };
+      return m.response_type === 'ephemeral' && (m.text ?? '').includes('Logged a visit');
+    };
     const answersOf = (run: Run) => {
       const paths = [...run.sentAt.keys()];
       const bodies = paths.map((p) => sink.arrivals.get(p)?.body).filter((b): b is string => b !== undefined);
-      const isLogged = (b: string) => {
-        const m = JSON.parse(b) as { text?: string; response_type?: string };
-        return m.response_type === 'ephemeral' && (m.text ?? '').includes('Logged a visit');
-      };
+      const toRespond = paths.map((p) => (sink.arrivals.get(p)?.at ?? NaN) - run.sentAt.get(p)!);
       return {
-        toRespond: paths.map((p) => {
-          const a = sink.arrivals.get(p);
-          return a ? a.at - run.sentAt.get(p)! : NaN;
-        }),
+        arrived: toRespond.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b),
         inAck: paths.filter((p) => sink.arrivals.get(p)?.inAck).length,
         logged: bodies.filter(isLogged).length,
         other: bodies.find((b) => !isLogged(b)),
       };
     };
-    const sa = answersOf(steward);
-    const fa = answersOf(floor);
-    const arrived = sa.toRespond.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-    const floorArrived = fa.toRespond.filter((x) => !Number.isNaN(x)).length;
-    const { inAck, logged } = sa;
-
-    const e = latency(empty.ackMs);
-    const f = latency(floor.ackMs);
-    const s = latency(steward.ackMs);
-    const ratio = steward.rps / empty.rps;
-    const floorRatio = floor.rps / empty.rps;
-    const stewardVsFloor = steward.rps / floor.rps;
-    const completedPerSec = steward.completedSeconds ? arrived.length / steward.completedSeconds : NaN;
-    const completionRatio = completedPerSec / empty.rps;
     const codes = (r: Run) => [...r.statuses].map(([c, n]) => `${c}×${n}`).join(' ');
     const perRequest = (ms: number) => ms / REQUESTS;
     const busy = (r: Run) => r.loopActiveMs / (r.loopActiveMs + r.loopIdleMs);
-    const label: Record<Target, string> = { empty: 'empty Bolt app', floor: 'floor', steward: 'Steward' };
+    const label: Record<Target, string> = { empty: 'empty Bolt app (ack only)', floor: 'floor: Bolt + one SQLite transaction (raw SQL, worker thread)', steward: 'Steward' };
+
+    // One level of concurrency: each app's run, its latencies and answers, and the ratios.
+    const levels = LEVELS.map((concurrency, i) => {
+      const [empty, floor, steward] = TARGETS.map((t) => runs[t][i]!) as [Run, Run, Run];
+      const sa = answersOf(steward);
+      const fa = answersOf(floor);
+      const completedPerSec = steward.completedSeconds ? sa.arrived.length / steward.completedSeconds : NaN;
+      return {
+        concurrency,
+        empty,
+        floor,
+        steward,
+        sa,
+        fa,
+        latency: { empty: latency(empty.ackMs), floor: latency(floor.ackMs), steward: latency(steward.ackMs) },
+        ratio: steward.rps / empty.rps,
+        floorRatio: floor.rps / empty.rps,
+        stewardVsFloor: steward.rps / floor.rps,
+        completedPerSec,
+        completionRatio: completedPerSec / empty.rps,
+      };
+    });
+    const written = (t: Target) => runs[t].reduce((n, r) => n + r.written, 0);
+    const measured = REQUESTS * LEVELS.length;
+    const inFlight = LEVELS.join(' and ');
 
     const mode = THREAD ? 'slash commands on its engine thread' : 'slash commands on its main event loop (BENCH_SLACK_THREAD=0)';
-    console.log(`${fmt(REQUESTS)} signed /touch slash commands per app after ${fmt(WARMUP)} warm-up, ${CONCURRENCY} in flight, HTTP keep-alive, each app in its own process, alternating in ${ROUNDS} rounds; Steward runs ${mode}\n`);
+    console.log(`${fmt(REQUESTS)} signed /touch slash commands per app at each of ${inFlight} in flight, after ${fmt(WARMUP)} warm-up; HTTP keep-alive, each app in its own process, alternating in ${ROUNDS} rounds; Steward runs ${mode}\n`);
     console.log(
       table([
-        ['app', 'requests', 'seconds', 'req/s', 'ack p50 ms', 'ack p99 ms', 'vs empty', 'vs floor', 'HTTP status'],
-        ['empty Bolt app (ack only)', fmt(REQUESTS), fmt(empty.seconds, 2), fmt(empty.rps), fmt(e.p50, 2), fmt(e.p99, 2), '1.000', fmt(empty.rps / floor.rps, 3), codes(empty)],
-        ['floor: Bolt + one SQLite transaction (raw SQL, worker thread)', fmt(REQUESTS), fmt(floor.seconds, 2), fmt(floor.rps), fmt(f.p50, 2), fmt(f.p99, 2), fmt(floorRatio, 3), '1.000', codes(floor)],
-        ['Steward', fmt(REQUESTS), fmt(steward.seconds, 2), fmt(steward.rps), fmt(s.p50, 2), fmt(s.p99, 2), fmt(ratio, 3), fmt(stewardVsFloor, 3), codes(steward)],
+        ['in flight', 'app', 'requests', 'seconds', 'req/s', 'ack p50 ms', 'ack p99 ms', 'vs empty', 'vs floor', 'HTTP status'],
+        ...levels.flatMap((l) =>
+          [l.empty, l.floor, l.steward].map((r) => [
+            String(l.concurrency),
+            label[r.target],
+            fmt(REQUESTS),
+            fmt(r.seconds, 2),
+            fmt(r.rps),
+            fmt(l.latency[r.target].p50, 2),
+            fmt(l.latency[r.target].p99, 2),
+            fmt(r.rps / l.empty.rps, 3),
+            fmt(r.rps / l.floor.rps, 3),
+            codes(r),
+          ]),
+        ),
       ]),
     );
     console.log('\nAnswers\n');
     console.log(
       table([
         ['measure', 'value'],
-        ['Steward: answers received', `${fmt(arrived.length)} of ${fmt(REQUESTS)}`],
-        ['... in the ack / at the response_url', `${fmt(inAck)} / ${fmt(arrived.length - inAck)}`],
-        ['send -> answer p50 ms', fmt(percentile(arrived, 50), 2)],
-        ['send -> answer p99 ms', fmt(percentile(arrived, 99), 2)],
-        ['commands completed per second', fmt(completedPerSec)],
-        ['completed per second vs empty req/s', fmt(completionRatio, 3)],
-        ['answers outstanding at a chunk\'s last ack, max', `${fmt(Math.max(...steward.backlog))} of ${fmt(Math.ceil(REQUESTS / ROUNDS))}`],
-        ['last answer after a chunk\'s last ack, max ms', fmt(Math.max(...steward.drainMs), 1)],
-        ['answers "Logged a visit", ephemeral', fmt(logged)],
-        ['touchpoints written (incl. warm-up)', `${fmt(steward.written)} of ${fmt(REQUESTS + WARMUP)}`],
+        ...levels.flatMap((l) => [
+          [`${l.concurrency} in flight: Steward's answers received`, `${fmt(l.sa.arrived.length)} of ${fmt(REQUESTS)}`],
+          ['... in the ack / at the response_url', `${fmt(l.sa.inAck)} / ${fmt(l.sa.arrived.length - l.sa.inAck)}`],
+          ['send -> answer p50 / p99 ms', `${fmt(percentile(l.sa.arrived, 50), 2)} / ${fmt(percentile(l.sa.arrived, 99), 2)}`],
+          ['commands completed per second (vs empty req/s)', `${fmt(l.completedPerSec)} (${fmt(l.completionRatio, 3)})`],
+          ["answers outstanding at a chunk's last ack, max", `${fmt(Math.max(...l.steward.backlog))} of ${fmt(Math.ceil(REQUESTS / ROUNDS))}`],
+          ["last answer after a chunk's last ack, max ms", fmt(Math.max(...l.steward.drainMs), 1)],
+          ['answers "Logged a visit", ephemeral: Steward / floor', `${fmt(l.sa.logged)} / ${fmt(l.fa.logged)} (floor: ${fmt(l.fa.inAck)} in the ack)`],
+        ]),
+        ['touchpoints written, Steward / floor / empty app (incl. warm-up)', `${fmt(written('steward'))} / ${fmt(written('floor'))} / ${fmt(written('empty'))} of ${fmt(measured + WARMUP)}`],
         ['users.info calls', fmt(sink.calls.get('users.info') ?? 0)],
-        ['floor: answers received (all in the ack)', `${fmt(floorArrived)} of ${fmt(REQUESTS)} (${fmt(fa.inAck)} in the ack)`],
-        ['answers "Logged a visit", ephemeral', fmt(fa.logged)],
-        ['touchpoints written (incl. warm-up)', `${fmt(floor.written)} of ${fmt(REQUESTS + WARMUP)}`],
-        ['empty app: touchpoints written', fmt(empty.written)],
       ]),
     );
-    if (sa.other) console.log(`\nan answer of Steward's that was not "Logged a visit": ${sa.other.slice(0, 300)}`);
-    if (fa.other) console.log(`\nan answer of the floor's that was not "Logged a visit": ${fa.other.slice(0, 300)}`);
-    console.log('\nCPU ms per measured request, by process and (from /proc, on Linux) by thread; the busiest other thread is Steward\'s engine thread and the floor\'s worker, the rest are V8\'s GC and compiler threads; and the main loop\'s busy share\n');
+    const other = (who: string, body: string | undefined) => body && console.log(`\nan answer of ${who} that was not "Logged a visit": ${body.slice(0, 300)}`);
+    for (const l of levels) {
+      other("Steward's", l.sa.other);
+      other("the floor's", l.fa.other);
+    }
+    console.log("\nCPU ms per measured request, by process and (from /proc, on Linux) by thread; the busiest other thread is Steward's engine thread and the floor's worker, the rest are V8's GC and compiler threads; and the main loop's busy share\n");
     console.log(
       table([
-        ['process', 'CPU ms/request', 'main thread', 'busiest other thread', 'all other threads', 'main loop busy', 'load generator + fake Slack'],
-        ...[empty, floor, steward].map((r) => [
-          label[r.target],
-          fmt(perRequest(r.cpuMs), 3),
-          fmt(perRequest(r.mainCpuMs), 3),
-          fmt(perRequest(r.busiestOtherMs), 3),
-          fmt(perRequest(r.cpuMs - r.mainCpuMs), 3),
-          `${fmt(100 * busy(r), 0)}%`,
-          fmt(perRequest(r.loadCpuMs), 3),
-        ]),
+        ['in flight', 'process', 'CPU ms/request', 'main thread', 'busiest other thread', 'all other threads', 'main loop busy', 'load generator + fake Slack'],
+        ...levels.flatMap((l) =>
+          [l.empty, l.floor, l.steward].map((r) => [
+            String(l.concurrency),
+            label[r.target],
+            fmt(perRequest(r.cpuMs), 3),
+            fmt(perRequest(r.mainCpuMs), 3),
+            fmt(perRequest(r.busiestOtherMs), 3),
+            fmt(perRequest(r.cpuMs - r.mainCpuMs), 3),
+            `${fmt(100 * busy(r), 0)}%`,
+            fmt(perRequest(r.loadCpuMs), 3),
+          ]),
+        ),
       ]),
     );
     console.log(`\n(all three apps measured in ${fmt(totalSeconds, 1)} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})\n`);
+    const ms = (x: number) => +x.toFixed(3);
+    const orNull = (x: number, digits: number) => (Number.isFinite(x) ? +x.toFixed(digits) : null);
     console.log(
       JSON.stringify({
         bench: 'steward-slack-http',
         requests: REQUESTS,
         warmup: WARMUP,
-        concurrency: CONCURRENCY,
+        concurrency: LEVELS,
         rounds: ROUNDS,
         accounts: ACCOUNTS,
         touchpoints: TOUCHPOINTS,
-        empty: { rps: +empty.rps.toFixed(1), ackP50Ms: +e.p50.toFixed(3), ackP99Ms: +e.p99.toFixed(3), statuses: Object.fromEntries(empty.statuses) },
-        floor: { rps: +floor.rps.toFixed(1), ackP50Ms: +f.p50.toFixed(3), ackP99Ms: +f.p99.toFixed(3), statuses: Object.fromEntries(floor.statuses), logged: fa.logged, touchpointsWritten: floor.written },
-        steward: {
-          rps: +steward.rps.toFixed(1),
-          ackP50Ms: +s.p50.toFixed(3),
-          ackP99Ms: +s.p99.toFixed(3),
-          statuses: Object.fromEntries(steward.statuses),
-          answerP50Ms: +percentile(arrived, 50).toFixed(3),
-          answerP99Ms: +percentile(arrived, 99).toFixed(3),
-          answered: arrived.length,
-          answeredInAck: inAck,
-          completedPerSec: Number.isFinite(completedPerSec) ? +completedPerSec.toFixed(1) : null,
-          backlogAtLastAckMax: Math.max(...steward.backlog),
-          drainAfterLastAckMaxMs: +Math.max(...steward.drainMs).toFixed(1),
-          logged,
-          touchpointsWritten: steward.written,
-          engineThread: THREAD,
-        },
-        cpuMsPerRequest: Object.fromEntries(
-          [empty, floor, steward].map((r) => [r.target, { process: +perRequest(r.cpuMs).toFixed(3), mainThread: +perRequest(r.mainCpuMs).toFixed(3), busiestOtherThread: +perRequest(r.busiestOtherMs).toFixed(3), mainLoopBusy: +busy(r).toFixed(3), loadGenerator: +perRequest(r.loadCpuMs).toFixed(3) }]),
-        ),
-        ratio: +ratio.toFixed(4),
-        floorRatio: +floorRatio.toFixed(4),
-        stewardVsFloor: +stewardVsFloor.toFixed(4),
-        completionRatio: Number.isFinite(completionRatio) ? +completionRatio.toFixed(4) : null,
+        engineThread: THREAD,
+        // Steward / empty app, by requests in flight: the figure the aim is about.
+        ratio: Object.fromEntries(levels.map((l) => [l.concurrency, +l.ratio.toFixed(4)])),
+        written: Object.fromEntries(TARGETS.map((t) => [t, written(t)])),
+        levels: levels.map((l) => ({
+          concurrency: l.concurrency,
+          empty: { rps: +l.empty.rps.toFixed(1), ackP50Ms: ms(l.latency.empty.p50), ackP99Ms: ms(l.latency.empty.p99), statuses: Object.fromEntries(l.empty.statuses) },
+          floor: { rps: +l.floor.rps.toFixed(1), ackP50Ms: ms(l.latency.floor.p50), ackP99Ms: ms(l.latency.floor.p99), statuses: Object.fromEntries(l.floor.statuses), logged: l.fa.logged },
+          steward: {
+            rps: +l.steward.rps.toFixed(1),
+            ackP50Ms: ms(l.latency.steward.p50),
+            ackP99Ms: ms(l.latency.steward.p99),
+            statuses: Object.fromEntries(l.steward.statuses),
+            answerP50Ms: ms(percentile(l.sa.arrived, 50)),
+            answerP99Ms: ms(percentile(l.sa.arrived, 99)),
+            answered: l.sa.arrived.length,
+            answeredInAck: l.sa.inAck,
+            completedPerSec: orNull(l.completedPerSec, 1),
+            backlogAtLastAckMax: Math.max(...l.steward.backlog),
+            drainAfterLastAckMaxMs: +Math.max(...l.steward.drainMs).toFixed(1),
+            logged: l.sa.logged,
+          },
+          cpuMsPerRequest: Object.fromEntries(
+            [l.empty, l.floor, l.steward].map((r) => [r.target, { process: ms(perRequest(r.cpuMs)), mainThread: ms(perRequest(r.mainCpuMs)), busiestOtherThread: ms(perRequest(r.busiestOtherMs)), mainLoopBusy: ms(busy(r)), loadGenerator: ms(perRequest(r.loadCpuMs)) }]),
+          ),
+          ratio: +l.ratio.toFixed(4),
+          floorRatio: +l.floorRatio.toFixed(4),
+          stewardVsFloor: +l.stewardVsFloor.toFixed(4),
+          completionRatio: orNull(l.completionRatio, 4),
+        })),
         loadavg1: +loadavg()[0]!.toFixed(2),
         node: process.version,
       }),
