@@ -91,6 +91,20 @@ describe('account matching through /touch', () => {
     expect(await touched('/steward touch "Acme Foods" call x')).toBe('Acme Foods');
   });
 
+  it('takes the longest reading that is a name or an alias, and a name before an alias of the same words', async () => {
+    expect((await h.run('/account add Acme')).ok).toBe(true);
+    expect(await touched('/touch acme logistics visit x')).toBe('Acme Logistics');
+    expect(await touched('/touch acme visit logistics x')).toBe('Acme');
+    // A longer reading by alias beats a shorter one by name.
+    expect((await h.run('/account set Initech aliases:"Acme Logistics East"')).ok).toBe(true);
+    expect(await touched('/touch Acme Logistics East call x')).toBe('Initech');
+    // The same words as a name and as another account's alias (the commands refuse that; an import could leave it): the name.
+    const c = h.db.$client;
+    const initech = c.prepare("select id, tenant_id from accounts where name = 'Initech'").get() as { id: number; tenant_id: number };
+    c.prepare("insert into account_aliases (tenant_id, account_id, key) values (?, ?, 'acme foods')").run(initech.tenant_id, initech.id);
+    expect(await touched('/touch acme foods call x')).toBe('Acme Foods');
+  });
+
   it('lists the candidates for an ambiguous prefix and writes nothing', async () => {
     const before = h.snapshot();
     const out = await h.run('/touch Acme visit Walked the warehouse');
