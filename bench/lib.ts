@@ -14,6 +14,15 @@ export function int(name: string, fallback: number, min: 0 | 1 = 0): number {
   return n;
 }
 
+/** Positive whole numbers, separated by commas (`8,32`), from the environment variable `name`, each once; `fallback` when unset or empty. */
+export function ints(name: string, fallback: number[]): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const list = raw.split(',').map((x) => Number(x.trim()));
+  if (!list.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`${name}: expected positive whole numbers separated by commas, got ${JSON.stringify(raw)}`);
+  return [...new Set(list)];
+}
+
 /** BENCH_KEEP=1: keep the temp SQLite file (its path is printed). */
 export const KEEP = process.env.BENCH_KEEP === '1';
 

@@ -60,25 +60,16 @@ import { Worker } from 'node:worker_threads';
 import { closeDb, openDb, type Db } from '../db/index.js';
 import { DEFAULT_CADENCE_DAYS } from '../src/domain/settings.js';
 import { normalize } from '../src/domain/text.js';
-import { accountName, DAY, fmt as num, int, latency, NOTES, percentile, picker, rng, table, tierOf, TIMEZONE, TOUCH_KINDS } from './lib.js';
+import { accountName, DAY, fmt as num, int, ints, latency, NOTES, percentile, picker, rng, table, tierOf, TIMEZONE, TOUCH_KINDS } from './lib.js';
 
 const REQUESTS = int('BENCH_SLACK_REQUESTS', 2_000);
 const WARMUP = int('BENCH_SLACK_WARMUP', 300);
-const LEVELS = levels('BENCH_SLACK_CONCURRENCY', [8, 32]);
+const LEVELS = ints('BENCH_SLACK_CONCURRENCY', [8, 32]);
 const ROUNDS = Math.max(1, int('BENCH_SLACK_ROUNDS', 4));
 const ACCOUNTS = Math.max(1, int('BENCH_SLACK_ACCOUNTS', 10_000));
 const TOUCHPOINTS = int('BENCH_SLACK_TOUCHPOINTS', 50_000);
 const THREAD = int('BENCH_SLACK_THREAD', 1) === 1;
 const PROFILE = process.env.BENCH_SLACK_PROFILE;
-
-/** Requests in flight, one level or several (`8,32`) from the environment variable `name`. */
-function levels(name: string, fallback: number[]): number[] {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const list = raw.split(',').map((x) => Number(x.trim()));
-  if (!list.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`${name}: expected whole numbers above 0, separated by commas, got ${JSON.stringify(raw)}`);
-  return [...new Set(list)];
-}
 
 const SIGNING_SECRET = 'bench-signing-secret';
 const BOT_TOKEN = 'xoxb-bench-token';
