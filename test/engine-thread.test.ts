@@ -49,6 +49,15 @@ describe('EngineThread', () => {
     expect([notes('One'), notes('Two'), notes('Three')]).toEqual([1, 0, 1]);
   });
 
+  it('a command that cannot be sent to the thread is refused alone; those sent with it still run', async () => {
+    const unsendable = { ...job('/touch Acme call Unsendable'), mentions: { '@x': { platformUserId: 'U1', name: 'x', toJSON: () => 'x' } as never } };
+    const [one, bad, two] = await Promise.allSettled([thread.run(job('/touch Acme call Beside 1')), thread.run(unsendable), thread.run(job('/touch Acme call Beside 2'))]);
+    expect(one).toMatchObject({ status: 'fulfilled', value: { ok: true } });
+    expect(two).toMatchObject({ status: 'fulfilled', value: { ok: true } });
+    expect(bad).toMatchObject({ status: 'rejected', reason: { name: 'DataCloneError' } });
+    expect([notes('Beside 1'), notes('Unsendable'), notes('Beside 2')]).toEqual([1, 0, 1]);
+  });
+
   it('a finisher that fails on a saved command: rejected as AnswerFailed, saved, reported committed, and not run again', async () => {
     const seen: Committed[] = [];
     const err = await thread.run(job('/touch Unshowable Ltd visit Saved anyway'), (c) => seen.push(c)).catch((e: unknown) => e);

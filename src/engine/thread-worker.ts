@@ -21,7 +21,7 @@ interface Finisher {
   finish(out: Outcome, logger: pino.Logger): unknown;
 }
 
-type Job = { type: 'job'; id: number; incoming: Incoming; mentions: Record<string, UserRef> };
+type Job = { id: number; incoming: Incoming; mentions: Record<string, UserRef> };
 
 /**
  * The most commands one transaction takes: enough to share a commit among
@@ -75,9 +75,9 @@ const schedule = () => {
   setImmediate(drain);
 };
 
-port.on('message', (m: Job | { type: 'close' }) => {
-  if (m.type === 'job') {
-    queue.push(m);
+port.on('message', (m: { type: 'jobs'; jobs: Job[] } | { type: 'close' }) => {
+  if (m.type === 'jobs') {
+    queue.push(...m.jobs);
     schedule();
     return;
   }

@@ -8,7 +8,8 @@
 // "finisher" module the adapter names, which turns it into the platform's
 // answer (renders Block Kit) on that thread too; the adapter sends it.
 //
-// Protocol, main -> thread: { type: 'job', id, incoming, mentions } and
+// Protocol, main -> thread: { type: 'jobs', jobs: [{ id, incoming, mentions }] }
+// (the jobs asked for in one turn of the event loop, in one message) and
 // { type: 'close' }. Thread -> main: { type: 'ready' }; { type: 'done',
 // results: [{ id, ok, locale, deliver, answer?, error? }] } once a group's
 // transaction is over and the finisher has answered it (one message per group:
@@ -85,6 +86,8 @@ export interface Done<R> extends Committed {
   answer: R;
 }
 
+type ToThreadJob = { id: number } & ThreadJob;
+
 type FromThread =
   | { type: 'ready' }
   | { type: 'log'; line: string }
@@ -107,6 +110,8 @@ export class EngineThread<R = unknown> {
   private readonly pending = new Map<number, Pending<R>>();
   private readonly inFlight = new Set<Promise<Done<R>>>();
   private seq = 0;
+  /** Jobs asked for in this turn of the event loop, posted together once it has read everything that arrived (see send). */
+  private outbox: ToThreadJob[] = [];
   private gone = false;
   private closing: Promise<void> | undefined;
 
@@ -163,12 +168,41 @@ export class EngineThread<R = unknown> {
     const id = ++this.seq;
     const work = new Promise<Done<R>>((resolve, reject) => {
       this.pending.set(id, { onCommitted, resolve, reject });
-      this.worker.postMessage({ type: 'job', id, ...job });
+      this.send({ id, ...job });
     });
     this.inFlight.add(work);
     const settled = () => void this.inFlight.delete(work);
     work.then(settled, settled);
     return work;
+  }
+
+  /**
+   * Queues a job for the thread. The first of a turn schedules one message
+   * for all of them after the poll phase, so requests read together cost the
+   * thread one wake-up and both sides one message, not one each.
+   */
+  private send(job: ToThreadJob): void {
+    this.outbox.push(job);
+    if (this.outbox.length > 1) return;
+    setImmediate(() => {
+      const jobs = this.outbox;
+      this.outbox = [];
+      if (!this.post(jobs)) for (const one of jobs) this.post([one]);
+    });
+  }
+
+  /** Posts jobs in one message; if they cannot be cloned, none was sent, and a lone job is rejected with the reason. */
+  private post(jobs: ToThreadJob[]): boolean {
+    try {
+      this.worker.postMessage({ type: 'jobs', jobs });
+      return true;
+    } catch (e) {
+      if (jobs.length === 1) {
+        this.pending.get(jobs[0]!.id)?.reject(e instanceof Error ? e : new Error(String(e)));
+        this.pending.delete(jobs[0]!.id);
+      }
+      return false;
+    }
   }
 
   /** Waits for the commands it holds, then closes the thread's connection and stops it. */
