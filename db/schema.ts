@@ -125,6 +125,8 @@ export const members = sqliteTable(
   (t) => [
     uniqueIndex('members_tenant_user').on(t.tenantId, t.platformUserId),
     index('members_manager').on(t.managerId),
+    // "Has this workspace an admin?" is asked on every command a non-admin types: without it, a scan of every member.
+    index('members_tenant_role').on(t.tenantId, t.role),
   ],
 );
 

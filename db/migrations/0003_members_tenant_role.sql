@@ -1,0 +1,1 @@
+CREATE INDEX `members_tenant_role` ON `members` (`tenant_id`,`role`);

@@ -1,0 +1,52 @@
+// What a typed command costs must not grow with the size of the team or the
+// book: every statement the everyday commands run, from the speaker's member
+// row to the account by its name, is an index search, never a scan of a
+// tenant's members, accounts, touchpoints or complaints. Checked on the
+// statements themselves (EXPLAIN QUERY PLAN), as SQLite would run them.
+import { describe, expect, it } from 'vitest';
+import { harness } from './harness.js';
+
+const TENANT_WIDE = '(members|accounts|account_aliases|touchpoints|complaints|promises)';
+/** A read of every row a tenant has in a table: a scan, or an index search narrowed by the tenant alone. */
+const WHOLE = new RegExp(`^(SCAN ${TENANT_WIDE}\\b(?!.*USING (COVERING )?INDEX)|SEARCH ${TENANT_WIDE} USING (COVERING )?INDEX \\w+ \\(tenant_id=\\?\\)$)`);
+
+describe('the statements of everyday commands', () => {
+  it('an admin adding an account and naming a rep, the rep logging a touchpoint, a complaint and a promise, looking the account up: index searches only', async () => {
+    const h = harness();
+    // Every statement the commands below prepare, from the first on.
+    const prepared = new Set<string>();
+    const client = h.db.$client;
+    const prepare = client.prepare.bind(client);
+    client.prepare = ((source: string) => {
+      prepared.add(source);
+      return prepare(source);
+    }) as typeof client.prepare;
+    try {
+      for (const [text, user] of [
+        ['/account add "Acme Logistics" tier:key', 'alice'],
+        ['/steward role @bob rep', 'alice'],
+        ['/touch Acme Logistics visit Walked the warehouse', 'bob'],
+        ['/complaint Acme Logistics high Late deliveries on the Chengdu lane', 'bob'],
+        ['/promise Acme Logistics due:friday Send the cold-chain quote', 'bob'],
+        ['/account show Acme Logistics', 'bob'],
+      ] as const) {
+        expect((await h.run(text, user)).ok, text).toBe(true);
+      }
+      // Each select that reads a tenant's whole table, with SQLite's plan for it.
+      const whole: string[] = [];
+      for (const source of prepared) {
+        if (!/^\s*(select|with)\b/i.test(source)) continue;
+        // The largest (or smallest) value of an index's next column is one row away, however many there are.
+        if (/^select (max|min)\("\w+"\) from "\w+" where "\w+"\."tenant_id" = \?$/.test(source)) continue;
+        // drizzle binds every value as `?`; a plan does not depend on them.
+        const params = Array.from(source.matchAll(/\?/g), () => null);
+        const plan = (prepare(`explain query plan ${source}`).all(...params) as { detail: string }[]).map((r) => r.detail);
+        if (plan.some((d) => WHOLE.test(d))) whole.push(`${source}\n  ${plan.join('\n  ')}`);
+      }
+      expect(prepared.size).toBeGreaterThan(10);
+      expect(whole).toEqual([]);
+    } finally {
+      h.close();
+    }
+  });
+});
