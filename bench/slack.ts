@@ -36,7 +36,11 @@
 // response_url sink.
 //
 //   BENCH_SLACK_THREAD=0        Steward runs commands on its main event loop (no engine thread)
-//   BENCH_SLACK_REQUESTS=2000   measured requests per app (after BENCH_SLACK_WARMUP=300)
+//   BENCH_SLACK_REQUESTS=2000   measured requests per app (after BENCH_SLACK_WARMUP=5000: a server's
+//                               throughput is what it sustains once V8 has compiled its hot paths; in
+//                               chunks of 1000, every app's rate climbs over its first 4000 to 6000
+//                               requests, Steward's about twofold and the empty app's threefold, so
+//                               figures taken sooner flatter Steward)
 //   BENCH_SLACK_CONCURRENCY=8,32  requests in flight: each level is measured in every round, with the
 //                               same requests per app (8 is latency-bound for an app that answers from
 //                               another thread; 32 keeps every app's main loop busy, its capacity)
@@ -63,7 +67,7 @@ import { normalize } from '../src/domain/text.js';
 import { accountName, DAY, fmt as num, int, ints, latency, NOTES, percentile, picker, rng, table, tierOf, TIMEZONE, TOUCH_KINDS } from './lib.js';
 
 const REQUESTS = int('BENCH_SLACK_REQUESTS', 2_000);
-const WARMUP = int('BENCH_SLACK_WARMUP', 300);
+const WARMUP = int('BENCH_SLACK_WARMUP', 5_000);
 const LEVELS = ints('BENCH_SLACK_CONCURRENCY', [8, 32]);
 const ROUNDS = Math.max(1, int('BENCH_SLACK_ROUNDS', 4));
 const ACCOUNTS = Math.max(1, int('BENCH_SLACK_ACCOUNTS', 10_000));
