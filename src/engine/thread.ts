@@ -9,7 +9,8 @@
 // answer (renders Block Kit) on that thread too; the adapter sends it.
 //
 // Protocol, main -> thread: { type: 'jobs', jobs: [{ id, incoming, mentions }] }
-// (the jobs asked for in one turn of the event loop, in one message) and
+// (a job, or those asked for in one turn of the event loop while the thread
+// was busy) and
 // { type: 'close' }. Thread -> main: { type: 'ready' }; { type: 'done',
 // results: [{ id, ok, locale, deliver, answer?, error? }] } once a group's
 // transaction is over and the finisher has answered it (one message per group:
@@ -110,7 +111,9 @@ export class EngineThread<R = unknown> {
   private readonly pending = new Map<number, Pending<R>>();
   private readonly inFlight = new Set<Promise<Done<R>>>();
   private seq = 0;
-  /** Jobs asked for in this turn of the event loop, posted together once it has read everything that arrived (see send). */
+  /** Jobs posted to the thread whose results have not come back. */
+  private atThread = 0;
+  /** Jobs asked for while the thread is busy, posted together once this turn of the event loop has read everything that arrived (see send). */
   private outbox: ToThreadJob[] = [];
   private gone = false;
   private closing: Promise<void> | undefined;
@@ -177,11 +180,17 @@ export class EngineThread<R = unknown> {
   }
 
   /**
-   * Queues a job for the thread. The first of a turn schedules one message
-   * for all of them after the poll phase, so requests read together cost the
+   * Sends a job to the thread: at once if it is idle, so it starts while this
+   * loop reads what else arrived; while it is busy (it would only take them
+   * after its current group anyway), with the others asked for in this turn,
+   * in one message after the poll phase, so requests read together cost the
    * thread one wake-up and both sides one message, not one each.
    */
   private send(job: ToThreadJob): void {
+    if (this.atThread === 0 && this.outbox.length === 0) {
+      this.post([job]);
+      return;
+    }
     this.outbox.push(job);
     if (this.outbox.length > 1) return;
     setImmediate(() => {
@@ -195,6 +204,7 @@ export class EngineThread<R = unknown> {
   private post(jobs: ToThreadJob[]): boolean {
     try {
       this.worker.postMessage({ type: 'jobs', jobs });
+      this.atThread += jobs.length;
       return true;
     } catch (e) {
       if (jobs.length === 1) {
@@ -222,6 +232,7 @@ export class EngineThread<R = unknown> {
       case 'log':
         return this.relog(m.line);
       case 'done':
+        this.atThread -= m.results.length;
         for (const { id, ok, locale, deliver, answer, error } of m.results) {
           const p = this.pending.get(id);
           if (!p) continue;
