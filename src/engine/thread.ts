@@ -10,12 +10,11 @@
 //
 // Protocol, main -> thread: { type: 'jobs', jobs: [{ id, incoming, mentions }] }
 // (a job, or those asked for in one turn of the event loop while the thread
-// was busy) and
-// { type: 'close' }. Thread -> main: { type: 'ready' }; { type: 'done',
-// results: [{ id, ok, locale, deliver, answer?, error? }] } once a group's
-// transaction is over and the finisher has answered it (one message per group:
-// waking the other thread is a large share of a small command's cost); { type:
-// 'log', line } for every log line (re-logged here, so one logger sees
+// was busy) and { type: 'close' }. Thread -> main: { type: 'ready' };
+// { type: 'done', results: [{ id, ok, locale, deliver, answer?, error? }] }
+// once a group's transaction is over and the finisher has answered it (one
+// message per group: waking the other thread is a large share of a small
+// command's cost); { type: 'log', line } for every log line (re-logged here, so one logger sees
 // everything). The thread posts a group's results once it has committed and
 // rendered them; what could fail in between (a finisher, an answer that cannot
 // be cloned) is caught and reported in the results, so a thread that stops
