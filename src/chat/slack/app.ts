@@ -47,10 +47,9 @@ export const SLACK_EVENTS_PATH = '/slack/events';
 /** Commands that open a form when typed with nothing after them. */
 const FORMS: Record<FormCommand, typeof touchModal> = { touch: touchModal, complaint: complaintModal };
 const TYPEAHEAD_LIMIT = 50;
-/** Steward's forms, its message shortcuts (callback ids in the manifest), and the events it subscribes to. */
+/** Steward's forms, and its message shortcuts (callback ids in the manifest). */
 const FORMS_SUBMITTED = new Set<string>(Object.values(FORM_CALLBACK));
 const LOG_SHORTCUT = /^steward:log_(touch|complaint)$/;
-const EVENTS = /^(?:app_mention|message|user_change|app_home_opened)$/;
 /**
  * How long a slash command's ack waits for its answer, to carry it: well inside
  * the 3 seconds Slack gives an ack, network included.
@@ -339,7 +338,8 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     if ('options' in args && body.type === 'block_suggestion' && args.options.action_id === ACCOUNT_ACTION) return onSuggestion(args as Parameters<typeof onSuggestion>[0]);
     if ('view' in args && body.type === 'view_submission' && FORMS_SUBMITTED.has(args.view.callback_id)) return onSubmit(args as Parameters<typeof onSubmit>[0]);
     if ('shortcut' in args && args.shortcut.type === 'message_action' && LOG_SHORTCUT.test(args.shortcut.callback_id)) return onShortcut(args as Parameters<typeof onShortcut>[0]);
-    if ('event' in args && EVENTS.test(args.event.type)) return onEvent(args);
+    // Events are acked already; onEvent takes the ones Steward subscribes to and ignores the rest.
+    if ('event' in args) return onEvent(args);
     return args.next();
   };
   // One global middleware routes every request, and slash commands are Bolt's only listener.
