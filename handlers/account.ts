@@ -1,5 +1,6 @@
 import { countWhere, firstPage, LIST_LIMIT } from '../src/domain/numbers.js';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { literalLimit } from '../db/index.js';
 import { accountAliases, accounts, complaints, contacts, CONTACT_LEVELS, members, promises, touchpoints, churnSignals, ACCOUNT_STATUSES } from '../db/schema.js';
 import { cadenceFor } from '../src/domain/settings.js';
 import { DAY_MS } from '../src/domain/dates.js';
@@ -132,7 +133,7 @@ function show(ctx: Ctx, input: Input): Reply {
     .leftJoin(contacts, eq(contacts.id, touchpoints.contactId))
     .where(eq(touchpoints.accountId, a.id))
     .orderBy(desc(touchpoints.occurredAt))
-    .limit(1)
+    .limit(literalLimit(1))
     .get();
   // Any visit, meeting or review by anyone on our side resets the revisit clock.
   const lastVisit = db
@@ -188,7 +189,7 @@ function show(ctx: Ctx, input: Input): Reply {
     .from(churnSignals)
     .where(and(eq(churnSignals.accountId, a.id), sql`${churnSignals.occurredAt} >= ${since.getTime()}`))
     .orderBy(desc(churnSignals.occurredAt))
-    .limit(5)
+    .limit(literalLimit(5))
     .all();
 
   const out = reply(
@@ -234,7 +235,7 @@ function listAccounts(ctx: Ctx, input: Input): Reply {
     .leftJoin(members, eq(members.id, accounts.ownerId))
     .where(where)
     .orderBy(tierOrder, asc(accounts.nameKey))
-    .limit(LIST_LIMIT + 1)
+    .limit(literalLimit(LIST_LIMIT + 1))
     .all();
   const { shown, total } = firstPage(rows, () => countWhere(ctx.db, accounts, where));
   const items = shown.map((r) =>

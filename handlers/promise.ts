@@ -1,4 +1,5 @@
 import { and, asc, desc, eq } from 'drizzle-orm';
+import { literalLimit } from '../db/index.js';
 import { accounts, members, promises, PROMISE_STATUSES } from '../db/schema.js';
 import { daysUntil, fmtDay, ref } from '../src/domain/format.js';
 import { countWhere, firstPage, LIST_LIMIT, nextNumber } from '../src/domain/numbers.js';
@@ -63,7 +64,7 @@ function listPromises(ctx: Ctx, input: Input): Reply {
     .leftJoin(members, eq(members.id, promises.ownerId))
     .where(where)
     .orderBy(status === 'open' ? asc(promises.dueOn) : desc(promises.dueOn))
-    .limit(LIST_LIMIT + 1)
+    .limit(literalLimit(LIST_LIMIT + 1))
     .all();
   const { shown, total } = firstPage(rows, () => countWhere(ctx.db, promises, where));
   const items = shown.map(({ p, account: name, owner }) =>

@@ -3,7 +3,7 @@
 // reads the row, posts it through the chat port and marks it sent, so a crash,
 // a restart or a second process neither loses a message nor decides it twice.
 import { and, asc, eq, gt, inArray, isNull, lt, lte, or } from 'drizzle-orm';
-import type { Db, Tx } from '../../db/index.js';
+import { literalLimit, type Db, type Tx } from '../../db/index.js';
 import { complaints, members, nudges, promises, reviewItems, tenants, touchpoints } from '../../db/schema.js';
 import type { ChatPort, Destination, PostedRef } from '../chat/port.js';
 import { DeliveryError } from '../chat/port.js';
@@ -43,7 +43,7 @@ export function dueNudges(db: Db, now: Date, limit = 500): { id: number; notBefo
     .from(nudges)
     .where(and(eq(nudges.status, 'pending'), or(isNull(nudges.notBefore), lte(nudges.notBefore, now))))
     .orderBy(asc(nudges.id))
-    .limit(limit)
+    .limit(literalLimit(limit))
     .all();
 }
 
