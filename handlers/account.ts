@@ -16,6 +16,7 @@ import type { CommandSpec, Ctx, Input, OptionSpec } from '../src/engine/spec.js'
 import { accountArg, mineFlag, ownerOption, tierOption } from './options.js';
 import { healthLine, healthOf, reasonText } from '../src/domain/health.js';
 import { DateTime } from 'luxon';
+import { quote } from '../src/engine/tokenize.js';
 
 const SIGNAL_WINDOW_DAYS = 90;
 
@@ -90,7 +91,7 @@ function add(ctx: Ctx, input: Input): Reply {
   const owner = memberById(ctx, account.ownerId)!;
   return {
     ...reply('success', t.account.added(account.name, t.enums.tier[account.tier], owner.name), text(t.account.addedNext(account.name))),
-    buttons: [{ label: t.buttons.show, command: `/account show "${account.name}"` }],
+    buttons: [{ label: t.buttons.show, command: `/account show ${quote(account.name)}` }],
   };
 }
 
@@ -113,7 +114,7 @@ function set(ctx: Ctx, input: Input): Reply {
   if (values.aliases) saveAliases(ctx, account.id, values.aliases);
   return {
     ...reply('success', t.account.updated(updated.name, changed.map((k) => t.account.fieldNames[k as keyof typeof t.account.fieldNames] ?? k).join(', '))),
-    buttons: [{ label: t.buttons.show, command: `/account show "${updated.name}"` }],
+    buttons: [{ label: t.buttons.show, command: `/account show ${quote(updated.name)}` }],
   };
 }
 
@@ -211,8 +212,8 @@ function show(ctx: Ctx, input: Input): Reply {
     out.sections.push(list(signals.map((s) => `${fmtDay(ctx, s.occurredAt)} · ${t.enums.signal[s.kind]}${s.detail ? ` — ${s.detail}` : ''}`), { heading: t.account.signalsHeading }));
   }
   out.buttons = [
-    { label: t.buttons.logTouch, command: `/touch "${a.name}"`, style: 'primary' },
-    { label: t.buttons.logComplaint, command: `/complaint "${a.name}"` },
+    { label: t.buttons.logTouch, command: `/touch ${quote(a.name)}`, style: 'primary' },
+    { label: t.buttons.logComplaint, command: `/complaint ${quote(a.name)}` },
   ];
   return out;
 }

@@ -9,6 +9,7 @@ import { UserError } from '../src/engine/errors.js';
 import { list, reply, text, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg, functionOption, levelOption } from './options.js';
+import { quote } from '../src/engine/tokenize.js';
 
 /** Leaving at these levels is a churn signal: the seat that gave us the business can take it away. */
 const DECISION_LEVELS: readonly Contact['level'][] = ['executive', 'decision-maker'];
@@ -81,7 +82,7 @@ function left(ctx: Ctx, input: Input): Reply {
     out.tone = 'warning';
     out.sections.push(text(t.contact.signalRecorded(account.name)));
     alertOwnerAndExecs(ctx, account, (v) => reply('warning', v.t.nudge.alertDecisionMaker(account.name), text(detail), text(v.t.signal.advice['decision-maker-change'])));
-    if (replacement) out.buttons.push({ label: t.buttons.logTouch, command: `/touch "${account.name}" meeting to:"${replacement.name}"`, style: 'primary' });
+    if (replacement) out.buttons.push({ label: t.buttons.logTouch, command: `/touch ${quote(account.name)} meeting to:${quote(replacement.name)}`, style: 'primary' });
   }
   return out;
 }

@@ -6,6 +6,7 @@ import { fmtDay } from '../src/domain/format.js';
 import { list, reply, text, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg } from './options.js';
+import { quote } from '../src/engine/tokenize.js';
 
 /** The last touch in each cell: our side × their level, counting colleagues who came along. */
 export function coverageCells(ctx: Ctx, accountId: number): Map<string, number> {
@@ -51,7 +52,7 @@ function coverage(ctx: Ctx, input: Input): Reply {
   const missing = CONTACT_LEVELS.filter((l) => !covered.has(l)).map((l) => t.enums.level[l]);
   const out = reply(cells.size ? 'info' : 'warning', t.coverage.title(account.name, cells.size, FUNCTIONS.length * CONTACT_LEVELS.length), list(rows));
   out.sections.push(text(missing.length ? t.coverage.untouched(missing) : t.coverage.allLevels));
-  out.buttons = [{ label: t.buttons.logTouch, command: `/touch "${account.name}"`, style: 'primary' }];
+  out.buttons = [{ label: t.buttons.logTouch, command: `/touch ${quote(account.name)}`, style: 'primary' }];
   return out;
 }
 

@@ -9,6 +9,7 @@ import { list, reply, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { lastTouchBySql } from '../src/scheduler/sweep.js';
 import { accountArg, optionalAccountArg } from './options.js';
+import { quote } from '../src/engine/tokenize.js';
 
 const DAY = DAY_MS;
 
@@ -25,7 +26,7 @@ function pair(ctx: Ctx, input: Input): Reply {
   // Leadership pairing is for strategic accounts; another tier is allowed once the actor confirms.
   if (account.tier !== 'strategic' && !input.flag('confirm')) {
     const out = reply('warning', t.pair.confirmTier(account.name, t.enums.tier[account.tier]));
-    out.buttons = [{ label: t.buttons.confirm, command: `/pair "${account.name}" @${exec.platformUserId} every:${every}d confirm`, style: 'primary' }];
+    out.buttons = [{ label: t.buttons.confirm, command: `/pair ${quote(account.name)} @${exec.platformUserId} every:${every}d confirm`, style: 'primary' }];
     return out;
   }
   const existing = ctx.db

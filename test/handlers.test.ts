@@ -94,6 +94,24 @@ describe('/account', () => {
     expect((await ok('/account Acme')).text).toBe(t);
   });
 
+  it("show's buttons name an account whose name holds quote marks, never another account", async () => {
+    await ok('/account add Beta');
+    const name = 'Beta" severity:critical category:billing x';
+    await ok(`/account add 「${name}」`);
+    const shown = await ok(`/account show 「${name}」`);
+    const [logTouch, logComplaint] = shown.reply.buttons.map((b) => b.command);
+    // Show, as on the confirmation of add and set, comes back to this account.
+    expect((await ok(`/account set 「${name}」 tier:key`)).reply.buttons.map((b) => b.command)).toEqual([`/account show “${name}”`]);
+    expect((await ok(`/account show “${name}”`)).text).toContain(name);
+    await ok(`${logTouch} visit Walked the warehouse`);
+    await ok(`${logComplaint} severity:high Late deliveries`);
+    const beta = accountRow('Beta')!;
+    const quoted = accountRow(name)!;
+    expect(h.db.select().from(touchpoints).where(eq(touchpoints.accountId, quoted.id)).all()).toHaveLength(1);
+    expect(h.db.select().from(complaints).where(eq(complaints.accountId, quoted.id)).get()).toMatchObject({ severity: 'high', summary: 'Late deliveries' });
+    expect(h.db.select().from(complaints).where(eq(complaints.accountId, beta.id)).all()).toEqual([]);
+  });
+
   it('show says when the wallet share and last touch are unknown', async () => {
     await ok('/account add Beta');
     const t = (await ok('/account Beta')).text;

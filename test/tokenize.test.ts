@@ -1,7 +1,8 @@
 // The tokenizer: how the words a person types become words, quoted values,
 // key:value options and mentions, in English and Chinese typing habits.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { tokenize, type Token } from '../src/engine/tokenize.js';
+import { quote, tokenize, type Token } from '../src/engine/tokenize.js';
 import { harness } from './harness.js';
 
 function tokens(input: string): Token[] {
@@ -56,6 +57,28 @@ describe('tokenize: words and quotes', () => {
 
   it('separates tokens on the full-width space U+3000', () => {
     expect(shape('华东\u3000拜访\u3000参观')).toEqual(['word 华东', 'word 拜访', 'word 参观']);
+  });
+});
+
+describe('tokenize: quote marks inside quotes', () => {
+  it('reads a doubled quote inside straight quotes as one quote mark', () => {
+    expect(shape('/account show "OOO ""Romashka""" now')).toEqual(['word /account', 'word show', 'quoted OOO "Romashka"', 'word now']);
+    expect(shape('to:"Li ""the boss"" Wei" x')).toEqual(['option to=Li "the boss" Wei', 'word x']);
+    expect(shape('"" x')).toEqual(['quoted ', 'word x']);
+  });
+
+  it('quote() makes any text one quoted value, whatever quote marks it holds', () => {
+    expect(quote('Acme')).toBe('"Acme"');
+    expect(quote('OOO "Romashka"')).toBe('“OOO "Romashka"”');
+    const marks = fc.constantFrom('"', '“', '”', '「', '」', '『', '』', '«', '»', '‘', '’', ' ', 'a', ':', '@', '<@U1>', 'on:', '华');
+    const text = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 30 }), fc.array(marks, { maxLength: 30 }).map((a) => a.join('')));
+    fc.assert(
+      fc.property(text, (v) => {
+        expect(shape(quote(v))).toEqual([`quoted ${v}`]);
+        expect(shape(`/touch ${quote(v)} visit to:${quote(v)} done`)).toEqual(['word /touch', `quoted ${v}`, 'word visit', `option to=${v}`, 'word done']);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 

@@ -1,4 +1,5 @@
 import type { Registry } from '../engine/registry.js';
+import { quote } from '../engine/tokenize.js';
 
 // What a form (a Slack modal, a Lark card form) stands for, platform-neutral:
 // the fields of /touch and /complaint, and the command text a submission
@@ -34,12 +35,6 @@ export const FIELD_OF: Readonly<Record<string, FormField>> = {
   category: 'category',
   text: 'note',
 };
-
-/** Wraps a value in a quote pair it does not contain, so any text survives the tokenizer. */
-export function quote(v: string): string {
-  const pair = [['"', '"'], ['“', '”'], ['「', '」'], ['『', '』'], ['«', '»']].find(([o, c]) => !v.includes(o!) && !v.includes(c!));
-  return pair ? `${pair[0]}${v}${pair[1]}` : v;
-}
 
 const given = (v: string | undefined): string | undefined => (v == null || v.trim() === '' ? undefined : v.trim());
 

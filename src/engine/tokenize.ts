@@ -1,5 +1,6 @@
 // Splits command text into words, quoted values, key:value options and mentions.
-// Straight and CJK quotes group words; a full-width colon works like `:`.
+// Straight and CJK quotes group words; a full-width colon works like `:`. Inside
+// straight quotes a doubled quote is one quote mark (`"OOO ""Romashka"""`).
 
 export type Token =
   | { kind: 'word'; value: string; raw: string; start: number; end: number }
@@ -21,6 +22,43 @@ const QUOTES: Record<string, string> = {
 
 const isSpace = (ch: string) => /\s/u.test(ch);
 
+/** Where the quote opened at `at` closes, and the value between; undefined when it never closes. */
+function quoted(s: string, at: number): { value: string; end: number } | undefined {
+  const open = s[at]!;
+  const close = QUOTES[open]!;
+  let from = at + 1;
+  for (;;) {
+    const i = s.indexOf(close, from);
+    if (i < 0) return undefined;
+    // `""` inside straight quotes is a quote mark, not the end.
+    if (open === '"' && s[i + 1] === '"') {
+      from = i + 2;
+      continue;
+    }
+    const value = s.slice(at + 1, i);
+    return { value: open === '"' ? value.replaceAll('""', '"') : value, end: i + 1 };
+  }
+}
+
+const PAIRS: readonly (readonly [string, string])[] = [
+  ['"', '"'],
+  ['“', '”'],
+  ['「', '」'],
+  ['『', '』'],
+  ['«', '»'],
+  ['‘', '’'],
+];
+
+/**
+ * `v` as one quoted value, whatever it holds: in a pair of quotes it does not
+ * contain, or else in straight quotes with its own doubled. For command text
+ * built from names and notes (a button's command, a form's submission).
+ */
+export function quote(v: string): string {
+  const pair = PAIRS.find(([o, c]) => !v.includes(o) && !v.includes(c));
+  return pair ? `${pair[0]}${v}${pair[1]}` : `"${v.replaceAll('"', '""')}"`;
+}
+
 // An option key: ASCII words with dashes, or Chinese characters (`截止：下周五`).
 const OPTION_KEY = /^(?:[A-Za-z][A-Za-z0-9_-]*|\p{Script=Han}{1,8})$/u;
 
@@ -36,11 +74,11 @@ export function tokenize(input: string): TokenizeResult {
     const start = i;
     const open = s[i]!;
     if (open in QUOTES) {
-      const close = s.indexOf(QUOTES[open]!, i + 1);
+      const q = quoted(s, i);
       // A lone quote mark in free text (`5" pipes`) is just a character.
-      if (close >= 0) {
-        tokens.push({ kind: 'quoted', value: s.slice(i + 1, close), raw: s.slice(start, close + 1), start, end: close + 1 });
-        i = close + 1;
+      if (q) {
+        tokens.push({ kind: 'quoted', value: q.value, raw: s.slice(start, q.end), start, end: q.end });
+        i = q.end;
         continue;
       }
     }
@@ -64,10 +102,10 @@ export function tokenize(input: string): TokenizeResult {
       const valueStart = i + colon + 1;
       const q = s[valueStart];
       if (q !== undefined && q in QUOTES) {
-        const close = s.indexOf(QUOTES[q]!, valueStart + 1);
-        if (close < 0) return { ok: false, error: 'unclosed-quote', quote: q, at: start };
-        tokens.push({ kind: 'option', key: key.toLowerCase(), value: s.slice(valueStart + 1, close), raw: s.slice(start, close + 1), start, end: close + 1 });
-        i = close + 1;
+        const v = quoted(s, valueStart);
+        if (!v) return { ok: false, error: 'unclosed-quote', quote: q, at: start };
+        tokens.push({ kind: 'option', key: key.toLowerCase(), value: v.value, raw: s.slice(start, v.end), start, end: v.end });
+        i = v.end;
         continue;
       }
       const value = word.slice(colon + 1);

@@ -16,6 +16,7 @@ import { openTasks, taskLine, type OpenTask } from '../domain/tasks.js';
 import { fields, inLocale, list, reply, text, type Reply, type Rich } from '../engine/reply.js';
 import { isoWeek, nextWorkingInstant } from './hours.js';
 import { recordNudge } from './outbox.js';
+import { quote } from '../engine/tokenize.js';
 
 const DAY = DAY_MS;
 /** A week after the first revisit nudge the owner is reminded; a week after that their manager is told. */
@@ -172,7 +173,7 @@ function sentSteps(s: Sweeper): Map<string, number> {
 }
 
 function revisitButtons(v: View, a: Account): Reply['buttons'] {
-  const name = `"${a.name}"`;
+  const name = quote(a.name);
   return [
     { label: v.t.buttons.logVisit, command: `/touch ${name} visit`, style: 'primary' },
     { label: v.t.buttons.snooze3, command: `/snooze ${name} 3d` },
@@ -208,7 +209,7 @@ function leadership(s: Sweeper): void {
       { type: 'pairing', id: p.id },
       { member: exec },
       withButtons(reply('warning', v.t.nudge.pairingDue(a.name), text(v.t.nudge.pairingWhy(last ? fmtDay(v, new Date(last)) : undefined, p.cadenceDays))), [
-        { label: v.t.buttons.logVisit, command: `/touch "${a.name}" visit`, style: 'primary' },
+        { label: v.t.buttons.logVisit, command: `/touch ${quote(a.name)} visit`, style: 'primary' },
       ]),
     );
   }
@@ -306,8 +307,8 @@ export function reviewCard(v: View, r: typeof reviewItems.$inferSelect, a: Accou
     list(r.checklist.map((c) => `${c.done ? '☑' : '☐'} ${v.t.review.checklist[c.key as (typeof REVIEW_CHECKLIST)[number]] ?? c.key}`), { heading: v.t.review.checklistHeading }),
   );
   out.buttons = [
-    { label: v.t.buttons.reviewPrepared, command: `/review "${a.name}" prepared` },
-    { label: v.t.buttons.reviewHeld, command: `/review "${a.name}" held`, style: 'primary' },
+    { label: v.t.buttons.reviewPrepared, command: `/review ${quote(a.name)} prepared` },
+    { label: v.t.buttons.reviewHeld, command: `/review ${quote(a.name)} held`, style: 'primary' },
   ];
   return out;
 }
