@@ -134,7 +134,9 @@ beforeAll(async () => {
   fake
     .addUser({ id: 'U1', name: 'alice', real_name: 'Alice Wong', tz: 'Asia/Shanghai', locale: 'en-US' })
     .addUser({ id: 'U2', name: 'bob', real_name: 'Bob Chen', tz: 'Europe/Berlin', locale: 'zh-CN' })
-    .addUser({ id: 'U3', name: 'carol', real_name: 'Carol Diaz', tz: 'America/New_York', locale: 'en-US' });
+    .addUser({ id: 'U3', name: 'carol', real_name: 'Carol Diaz', tz: 'America/New_York', locale: 'en-US' })
+    // Named in a customer's message only.
+    .addUser({ id: 'U4', name: 'dmitri', real_name: 'Dmitri Volkov', tz: 'Europe/Moscow', locale: 'en-US' });
   await fake.start();
   dir = mkdtempSync(join(tmpdir(), 'steward-slack-'));
   const port = await freePort();
@@ -389,6 +391,27 @@ describe('Slack over HTTP with the real Bolt app', () => {
       const row = db.select().from(touchpoints).where(like(touchpoints.note, `${said}%`)).get();
       expect(row).toMatchObject({ kind: 'message', sourceRef: link });
     });
+
+    it("a shortcut's note is the message as people read it: Slack's markup read back, people by name; a long one is cut to keep the link back", async () => {
+      const before = fake.calls.length;
+      const said = 'Tom &amp; Jerry asked <@U4> about <https://forms.example/q?b=1&amp;c=2|the form> in <#C123|ops>: is 5 &lt; 6? <!here> <mailto:li@example.com|li@example.com>';
+      await send(messageShortcut({ user: 'U1', callbackId: 'steward:log_touch', channel: 'C0SHARED', messageTs: '1780000100.000300', text: said, responseUrl: fake.responseUrl() }));
+      const view = opened(await fake.until(() => since(before, 'views.open')[0], 'views.open'));
+      const link = since(before, 'chat.getPermalink')[0]!.answer!.permalink as string;
+      const note = (view.blocks.find((b) => b.block_id === 'note') as { element: { initial_value?: string } }).element.initial_value;
+      expect(note).toBe(`Tom & Jerry asked @Dmitri Volkov about the form (https://forms.example/q?b=1&c=2) in #ops: is 5 < 6? @here li@example.com\n(${link})`);
+
+      const long = `x${'👍'.repeat(2600)}`;
+      const mid = fake.calls.length;
+      await send(messageShortcut({ user: 'U1', callbackId: 'steward:log_complaint', channel: 'C0SHARED', messageTs: '1780000100.000400', text: long, responseUrl: fake.responseUrl() }));
+      const view2 = opened(await fake.until(() => since(mid, 'views.open')[0], 'views.open'));
+      const link2 = since(mid, 'chat.getPermalink')[0]!.answer!.permalink as string;
+      const note2 = (view2.blocks.find((b) => b.block_id === 'note') as { element: { initial_value?: string } }).element.initial_value!;
+      expect(note2.length).toBeLessThanOrEqual(3000);
+      expect(note2.endsWith(`…\n(${link2})`)).toBe(true);
+      // Cut between characters, never inside one.
+      expect(note2).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+    });
   });
 
   describe('complaints', () => {
@@ -508,6 +531,15 @@ describe('Slack over HTTP with the real Bolt app', () => {
   });
 
   describe('events', () => {
+    it('command text arrives as Slack escapes it (&amp; &lt; &gt;, links in <…>) and is recorded as the rep typed it, in a slash command and in a mention', async () => {
+      await run('U1', '/touch Acme visit R&amp;D review: lead time &lt; 3 days &gt; promised, see <https://docs.example/a?x=1&amp;y=2|the plan>');
+      expect(touchesNoted('R&D review: lead time < 3 days > promised, see the plan (https://docs.example/a?x=1&y=2)')).toHaveLength(1);
+      const before = fake.calls.length;
+      await send(appMention({ user: 'U1', channel: 'C201', ts: '1780000210.000100', text: '<@UBOT> /touch Acme call Q&amp;A on tariffs &lt;draft&gt;' }));
+      await fake.until(() => since(before, 'chat.postMessage').find((c) => c.body.channel === 'C201'), 'the threaded answer');
+      expect(touchesNoted('Q&A on tariffs <draft>')).toHaveLength(1);
+    });
+
     it('an app_mention runs the command and answers in its thread; a retry of the same event is processed once', async () => {
       const before = fake.calls.length;
       const note = 'Quick sync on Q1 volumes';

@@ -36,8 +36,9 @@ import { inLocale, reply } from '../../engine/reply.js';
 import { AnswerFailed, EngineThread, EngineThreadGone, type ThreadJob } from '../../engine/thread.js';
 import { headline } from '../../engine/render-text.js';
 import { bareForm, type FormCommand } from '../forms.js';
-import { ACTION_ID_PREFIX, VIEW_MAX_BLOCKS } from './blocks.js';
+import { ACTION_ID_PREFIX, cutPlain, INPUT_TEXT_MAX, OPTION_TEXT_MAX, optionValue, VIEW_MAX_BLOCKS } from './blocks.js';
 import { SlackIdentity } from './identity.js';
+import { commandText, mentionedIds, messageText } from './markup.js';
 import { ACCOUNT_ACTION, complaintModal, FIELD_BLOCKS, FORM_CALLBACK, formCommand, textModal, touchModal, type Prefill } from './modals.js';
 import { SlackPort } from './port.js';
 import { commandPayload, renderFor, ResponseUrlClient, type CommandPayload } from './respond.js';
@@ -206,7 +207,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
       return;
     }
     const from = { teamId: command.team_id, enterpriseId: command.enterprise_id ?? context.enterpriseId };
-    const answer = slash(from, command.user_id, `${command.command} ${command.text}`).catch((err: unknown) => {
+    const answer = slash(from, command.user_id, `${command.command} ${commandText(command.text)}`).catch((err: unknown) => {
       // Never a silent timeout: the rep hears that something failed, and whether it was saved.
       const ref = errorRef();
       logger.error({ err, ref, command: command.command }, 'a slash command failed');
@@ -242,7 +243,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     const workspaceId = tenant({ teamId: body.team?.id ?? body.user.team_id, enterpriseId: context.enterpriseId });
     if (!workspaceId) return ack({ options: [] });
     const names = await engine.view(await incoming(workspaceId, body.user.id, ''), (ctx) => accountChoices(ctx, body.value, TYPEAHEAD_LIMIT));
-    await ack({ options: names.slice(0, TYPEAHEAD_LIMIT).map((n) => ({ text: { type: 'plain_text', text: n.slice(0, 75) }, value: n.slice(0, 150) })) });
+    await ack({ options: names.slice(0, TYPEAHEAD_LIMIT).map((n) => ({ text: { type: 'plain_text', text: cutPlain(n, OPTION_TEXT_MAX).text }, value: optionValue(n) })) });
   };
 
   // A submitted form is the command it stands for; a refusal shows on its field.
@@ -255,7 +256,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
       const block = FIELD_BLOCKS[out.field ?? 'text'] ?? 'note';
       const present = view.blocks.some((b) => b.block_id === block) ? block : 'note';
       // View errors are plain text: the headline as the rep would read it, unescaped.
-      return ack({ response_action: 'errors', errors: { [present]: headline(out.reply).slice(0, 300) } });
+      return ack({ response_action: 'errors', errors: { [present]: cutPlain(headline(out.reply), 300).text } });
     }
     await ack();
     // The confirmation goes to the rep's conversation with Steward.
@@ -272,7 +273,13 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     } catch {
       link = undefined;
     }
-    const note = [shortcut.message.text ?? '', link ? `(${link})` : ''].filter(Boolean).join('\n');
+    // What the customer said, as they said it: Slack's markup read back, people by name.
+    const said = shortcut.message.text ?? '';
+    const names = new Map(await Promise.all(mentionedIds(said).map(async (id) => [id, (await identity.user(id)).name] as const)));
+    const text = messageText(said, (id, label) => names.get(id) ?? label ?? id);
+    // The link back always fits: a long message is cut to make room for it.
+    const tail = link ? `\n(${link})` : '';
+    const note = `${cutPlain(text, INPUT_TEXT_MAX - tail.length).text}${tail}`.trim();
     await openForm(kind, shortcut.trigger_id, shortcut.user.id, { note, sourceRef: link });
   };
 
@@ -280,7 +287,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   const conversational = async (from: Origin, userId: string | undefined, text: string, channel: string, ts: string, eventId: string | undefined) => {
     if (!userId || (eventId && !engine.firstSight('slack', eventId))) return;
     const own = botUserId ? new RegExp(`<@${botUserId}(?:\\|[^>]*)?>`, 'g') : /^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>/;
-    const out = await run(from, userId, text.replace(own, '').trim() || '/steward help');
+    const out = await run(from, userId, commandText(text.replace(own, '')).trim() || '/steward help');
     const { blocks, text: fallback } = render(out.reply, out.locale);
     await client.chat.postMessage({ channel, thread_ts: ts, blocks, text: fallback, unfurl_links: false });
   };

@@ -54,6 +54,14 @@ export const BUTTON_TEXT_MAX = 75;
 export const BUTTON_VALUE_MAX = 2000;
 /** An `action_id`. */
 export const ACTION_ID_MAX = 255;
+/** A select menu option's text, and its `value`. */
+export const OPTION_TEXT_MAX = 75;
+export const OPTION_VALUE_MAX = 150;
+/** A plain-text input's `initial_value` and `max_length`; a modal's title, submit and close. */
+export const INPUT_TEXT_MAX = 3000;
+export const VIEW_TITLE_MAX = 24;
+/** A placeholder, and the label of an input block as Steward keeps it. */
+export const PLACEHOLDER_MAX = 150;
 /** The top-level `text`; Slack truncates beyond it (changelog 2018-04, "Truncating really long messages"). */
 export const MESSAGE_TEXT_MAX = 40_000;
 /**
@@ -325,8 +333,8 @@ function renderWithin(atoms: Atom[], max: number): { text: string; cut: boolean 
   return { text: withEllipsis(atoms, 0, fit(atoms, 0, max - ELLIPSIS.s.length)), cut: true };
 }
 
-/** Plain text (header, button label, fallback) cut between grapheme clusters to `max` with "…". */
-function cutPlain(s: string, max: number, map: (g: string) => string = (g) => g): { text: string; cut: boolean } {
+/** Plain text (header, button label, fallback, an option or a form's text) cut between grapheme clusters to `max` with "…". */
+export function cutPlain(s: string, max: number, map: (g: string) => string = (g) => g): { text: string; cut: boolean } {
   const mapped = map(s);
   if (mapped.length <= max) return { text: mapped, cut: false };
   let out = '';
@@ -337,6 +345,13 @@ function cutPlain(s: string, max: number, map: (g: string) => string = (g) => g)
     out += m;
   }
   return { text: `${out.trimEnd()}…`, cut: true };
+}
+
+/** A select option's value: `s` itself when it fits, else its start, never ending in half a character (no "…": a value is matched, not read). */
+export function optionValue(s: string): string {
+  if (s.length <= OPTION_VALUE_MAX) return s;
+  const cut = s.slice(0, OPTION_VALUE_MAX);
+  return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
 }
 
 // ---------------------------------------------------------------------------

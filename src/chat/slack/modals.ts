@@ -7,6 +7,7 @@ import type { ModalView } from '@slack/types';
 import type { Catalog } from '../../../prompts/index.js';
 import { COMPLAINT_CATEGORIES, SEVERITIES, TOUCH_KINDS } from '../../../db/schema.js';
 import { FIELD_OF, formCommandText, withText } from '../forms.js';
+import { cutPlain, INPUT_TEXT_MAX, OPTION_TEXT_MAX, optionValue, PLACEHOLDER_MAX, VIEW_TITLE_MAX } from './blocks.js';
 
 export const ACCOUNT_ACTION = 'steward:account';
 export const FORM_CALLBACK = { touch: 'steward:form:touch', complaint: 'steward:form:complaint', text: 'steward:form:text' } as const;
@@ -21,7 +22,7 @@ export interface Prefill {
   sourceRef?: string;
 }
 
-const plain = (text: string) => ({ type: 'plain_text' as const, text: text.slice(0, 150) });
+const plain = (text: string, max = PLACEHOLDER_MAX) => ({ type: 'plain_text' as const, text: cutPlain(text, max).text });
 const options = (values: readonly string[], label: (v: string) => string) => values.map((v) => ({ text: plain(label(v)), value: v }));
 
 function accountBlock(t: Catalog, account?: string) {
@@ -34,7 +35,7 @@ function accountBlock(t: Catalog, account?: string) {
       action_id: ACCOUNT_ACTION,
       min_query_length: 0,
       placeholder: plain(t.forms.accountPlaceholder),
-      ...(account ? { initial_option: { text: plain(account), value: account } } : {}),
+      ...(account ? { initial_option: { text: plain(account, OPTION_TEXT_MAX), value: optionValue(account) } } : {}),
     },
   };
 }
@@ -44,7 +45,7 @@ function noteBlock(label: string, initial?: string) {
     type: 'input' as const,
     block_id: 'note',
     label: plain(label),
-    element: { type: 'plain_text_input' as const, action_id: 'value', multiline: true, max_length: 3000, ...(initial ? { initial_value: initial.slice(0, 3000) } : {}) },
+    element: { type: 'plain_text_input' as const, action_id: 'value', multiline: true, max_length: INPUT_TEXT_MAX, ...(initial ? { initial_value: cutPlain(initial, INPUT_TEXT_MAX).text } : {}) },
   };
 }
 
@@ -53,9 +54,9 @@ export function touchModal(t: Catalog, prefill: Prefill = {}): ModalView {
     type: 'modal',
     callback_id: FORM_CALLBACK.touch,
     private_metadata: JSON.stringify({ sourceRef: prefill.sourceRef }),
-    title: plain(t.forms.touchTitle),
-    submit: plain(t.forms.save),
-    close: plain(t.forms.cancel),
+    title: plain(t.forms.touchTitle, VIEW_TITLE_MAX),
+    submit: plain(t.forms.save, VIEW_TITLE_MAX),
+    close: plain(t.forms.cancel, VIEW_TITLE_MAX),
     blocks: [
       accountBlock(t, prefill.account),
       {
@@ -76,9 +77,9 @@ export function complaintModal(t: Catalog, prefill: Prefill = {}): ModalView {
     type: 'modal',
     callback_id: FORM_CALLBACK.complaint,
     private_metadata: JSON.stringify({ sourceRef: prefill.sourceRef }),
-    title: plain(t.forms.complaintTitle),
-    submit: plain(t.forms.save),
-    close: plain(t.forms.cancel),
+    title: plain(t.forms.complaintTitle, VIEW_TITLE_MAX),
+    submit: plain(t.forms.save, VIEW_TITLE_MAX),
+    close: plain(t.forms.cancel, VIEW_TITLE_MAX),
     blocks: [
       accountBlock(t, prefill.account),
       {
@@ -104,9 +105,9 @@ export function textModal(t: Catalog, command: string, what: string): ModalView 
     type: 'modal',
     callback_id: FORM_CALLBACK.text,
     private_metadata: JSON.stringify({ command }),
-    title: plain(command.split(' ')[0]!.slice(0, 24)),
-    submit: plain(t.forms.save),
-    close: plain(t.forms.cancel),
+    title: plain(command.trim().split(/\s+/)[0] || '/steward', VIEW_TITLE_MAX),
+    submit: plain(t.forms.save, VIEW_TITLE_MAX),
+    close: plain(t.forms.cancel, VIEW_TITLE_MAX),
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `\`${command.replace(/[`<>&]/g, '')}\`` } }, noteBlock(what)],
   };
 }
