@@ -276,6 +276,15 @@ describe('Lark over signed, encrypted HTTP', () => {
     expect({ ...typed, id: 0, note: '', createdAt: null }).toEqual({ ...row, id: 0, note: '', createdAt: null });
   });
 
+  it("an account card's Log touchpoint button sends the touch form with that account already chosen", async () => {
+    const before = fake.messages.size;
+    const res = await postToApp(cards, cardActionEvent({ from: ALICE, value: { cmd: '/touch "Acme"' }, messageId: 'om_account', chatId: 'oc_x' }), { encryptKey: ENCRYPT_KEY });
+    expect(res.status).toBe(200);
+    const form = await nextSent(before, () => true, 'the form card');
+    const account = form.content.body.elements[0].elements.find((e: { name?: string }) => e.name === 'account');
+    expect(account.initial_option ?? account.default_value).toBe('Acme');
+  });
+
   it('a form submission that names no account is refused on a toast, and records nothing', async () => {
     const before = touches();
     const res = await postToApp(cards, cardActionEvent({ from: ALICE, value: { form: 'touch' }, formValue: { account: 'Nowhere Ltd', kind: 'visit' }, messageId: 'om_x', chatId: 'oc_x' }), { encryptKey: ENCRYPT_KEY });

@@ -505,6 +505,24 @@ describe('Slack over HTTP with the real Bolt app', () => {
       await fake.until(() => since(again, 'chat.postMessage').find((c) => c.body.channel === 'C123' && c.body.thread_ts === row.threadTs), 'the thread reply');
     });
 
+    it("an account card's Log touchpoint button opens the touch modal with that account chosen, and saving it logs the touch there", async () => {
+      const shownAcme = await run('U1', '/account show Acme');
+      const logTouch = shownAcme.blocks.flatMap((b: any) => (b.type === 'actions' ? b.elements : [])).find((e: any) => /^\/touch /.test(e.value));
+      expect(logTouch).toBeDefined();
+      const before = fake.calls.length;
+      await send(blockActions({ user: 'U1', actionId: logTouch.action_id, value: logTouch.value, label: logTouch.text.text, responseUrl: fake.responseUrl() }));
+      const view = opened(await fake.until(() => since(before, 'views.open')[0], 'views.open'));
+      expect(view.callback_id).toBe('steward:form:touch');
+      const picker = view.blocks.find((b) => b.block_id === 'account') as { element: { initial_option?: { value: string } } };
+      const account = picker.element.initial_option!.value;
+      expect(account).toBe(db.select().from(accounts).where(eq(accounts.nameKey, 'acme')).get()!.name);
+      // Slack sends the chosen option back with the other fields.
+      const note = 'Walked the new cross-dock with their ops lead';
+      const res = await send(viewSubmission({ user: 'U1', view, values: { account: input.select('steward:account', account, 'external_select'), kind: input.select('value', 'visit'), date: input.date(null), contact: input.text(null), note: input.text(note) } }));
+      expect(res.text).toBe('');
+      expect(touchesNoted(note)).toHaveLength(1);
+    });
+
     it('a button whose command needs nothing more runs at once and answers ephemerally at response_url', async () => {
       const responseUrl = fake.responseUrl();
       const res = await send(blockActions({ user: 'U1', actionId: 'steward:cmd:0', value: '/account show Acme', label: 'Show', responseUrl }));

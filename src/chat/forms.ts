@@ -1,5 +1,5 @@
 import type { Registry } from '../engine/registry.js';
-import { quote } from '../engine/tokenize.js';
+import { quote, tokenize } from '../engine/tokenize.js';
 
 // What a form (a Slack modal, a Lark card form) stands for, platform-neutral:
 // the fields of /touch and /complaint, and the command text a submission
@@ -20,6 +20,21 @@ export function bareForm(registry: Registry, text: string): FormCommand | undefi
   const words = text.trim().split(/\s+/);
   const name = words.length === 1 ? registry.get(words[0]!)?.name : undefined;
   return isFormCommand(name) ? name : undefined;
+}
+
+/**
+ * The form a button's command opens: a form command alone, or with only the
+ * account it is about (`/touch "Acme Logistics"` on an account's card), which
+ * the form then shows already chosen.
+ */
+export function buttonForm(registry: Registry, command: string): { kind: FormCommand; account?: string } | undefined {
+  const read = tokenize(command.trim());
+  if (!read.ok) return undefined;
+  const [first, account, ...rest] = read.tokens;
+  const kind = first?.kind === 'word' ? registry.get(first.value)?.name : undefined;
+  if (!isFormCommand(kind) || rest.length > 0) return undefined;
+  if (!account) return { kind };
+  return account.kind === 'quoted' && account.value.trim() ? { kind, account: account.value } : undefined;
 }
 
 export type FormField = 'account' | 'kind' | 'date' | 'contact' | 'severity' | 'category' | 'note';

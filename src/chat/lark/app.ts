@@ -18,7 +18,7 @@ import type { Config } from '../../config.js';
 import { memberById } from '../../domain/permissions.js';
 import type { Engine, Incoming, MentionResolver, Outcome, UserRef } from '../../engine/engine.js';
 import { headline } from '../../engine/render-text.js';
-import { bareForm, formCommandText, withText, type FormCommand, type FormValues } from '../forms.js';
+import { bareForm, buttonForm, formCommandText, withText, type FormCommand, type FormValues } from '../forms.js';
 import { askCard, formCard, PICKER_MAX_OPTIONS, renderCard, type ActionValue, type LarkCard } from './cards.js';
 import { LarkIdentity } from './identity.js';
 import { LarkPort } from './port.js';
@@ -164,13 +164,13 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
 
   const formOf = (text: string) => bareForm(engine.registry, text);
 
-  const formFor = async (incoming: Incoming, kind: FormCommand): Promise<LarkCard> => {
+  const formFor = async (incoming: Incoming, kind: FormCommand, account?: string): Promise<LarkCard> => {
     const { locale, accounts } = await engine.view(incoming, (ctx) => ({ locale: ctx.locale, accounts: accountChoices(ctx, '', PICKER_MAX_OPTIONS + 1) }));
-    return formCard(kind, locale, accounts);
+    return formCard(kind, locale, accounts, account);
   };
   /** The form as a new card in the person's DM (from a button or the bot menu, which have no message to answer). */
-  const sendForm = async (incoming: Incoming, kind: FormCommand) => {
-    const card = await formFor(incoming, kind);
+  const sendForm = async (incoming: Incoming, kind: FormCommand, account?: string) => {
+    const card = await formFor(incoming, kind, account);
     later('could not send a Lark form', () => port.send('open_id', incoming.user.platformUserId, card, kind));
   };
 
@@ -252,10 +252,10 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       const locale = await engine.view(incoming, (ctx) => ctx.locale);
       return { toast: { type: 'warning', content: catalog(locale).lark.unknownAction } };
     }
-    const kind = submitted ? undefined : formOf(command);
-    if (kind) {
-      // A "Log touchpoint" button with nothing to go on: the form comes as a new card, the clicked one stays.
-      await sendForm(incoming, kind);
+    const opens = submitted ? undefined : buttonForm(engine.registry, command);
+    if (opens) {
+      // A "Log touchpoint" button (on an account's card, with that account chosen): the form comes as a new card, the clicked one stays.
+      await sendForm(incoming, opens.kind, opens.account);
       return {};
     }
     const out = await run(incoming, command, async () => undefined);

@@ -263,11 +263,12 @@ export function renderCard(reply: Reply, opts: CardOptions = {}): RenderedCard {
 
 const option = (value: string, label: string) => ({ text: plainText(cut(label, 60)), value });
 
-function accountField(t: Catalog, accounts: readonly string[]): CardElement {
-  if (accounts.length > 0 && accounts.length <= PICKER_MAX_OPTIONS) {
-    return { tag: 'select_static', name: 'account', required: true, placeholder: plainText(t.lark.pickAccount), options: accounts.map((a) => option(a, a)) };
+/** The account picker (a menu when the book is small, else a box to type in), with `chosen` already chosen. */
+function accountField(t: Catalog, accounts: readonly string[], chosen?: string): CardElement {
+  if (accounts.length > 0 && accounts.length <= PICKER_MAX_OPTIONS && (!chosen || accounts.includes(chosen))) {
+    return { tag: 'select_static', name: 'account', required: true, placeholder: plainText(t.lark.pickAccount), options: accounts.map((a) => option(a, a)), ...(chosen ? { initial_option: chosen } : {}) };
   }
-  return { tag: 'input', name: 'account', required: true, max_length: 200, placeholder: plainText(t.lark.typeAccount) };
+  return { tag: 'input', name: 'account', required: true, max_length: 200, placeholder: plainText(t.lark.typeAccount), ...(chosen ? { default_value: chosen } : {}) };
 }
 
 const labelled = (label: string, field: CardElement): CardElement[] => [markdown(`**${escapeMarkdown(label)}**`), field];
@@ -281,20 +282,20 @@ const noteField = (placeholder: string): CardElement => ({
   placeholder: plainText(cut(placeholder, 100)),
 });
 
-/** A card form whose submission becomes the same command text a rep would type. */
-export function formCard(kind: FormCommand, locale: Locale, accounts: readonly string[]): LarkCard {
+/** A card form whose submission becomes the same command text a rep would type; `account` comes already chosen. */
+export function formCard(kind: FormCommand, locale: Locale, accounts: readonly string[], account?: string): LarkCard {
   const t = catalog(locale);
   const fields: CardElement[] =
     kind === 'touch'
       ? [
-          ...labelled(t.forms.account, accountField(t, accounts)),
+          ...labelled(t.forms.account, accountField(t, accounts, account)),
           ...labelled(t.forms.kind, { tag: 'select_static', name: 'kind', initial_option: 'visit', options: TOUCH_KINDS.map((k) => option(k, t.enums.touchKind[k])) }),
           ...labelled(t.forms.date, { tag: 'date_picker', name: 'date', placeholder: plainText(t.lark.today) }),
           ...labelled(t.forms.contact, { tag: 'input', name: 'contact', max_length: 200 }),
           ...labelled(t.forms.note, noteField(t.forms.note)),
         ]
       : [
-          ...labelled(t.forms.account, accountField(t, accounts)),
+          ...labelled(t.forms.account, accountField(t, accounts, account)),
           ...labelled(t.forms.severity, { tag: 'select_static', name: 'severity', initial_option: 'medium', options: SEVERITIES.map((k) => option(k, t.enums.severity[k])) }),
           ...labelled(t.forms.category, { tag: 'select_static', name: 'category', initial_option: 'other', options: COMPLAINT_CATEGORIES.map((k) => option(k, t.enums.category[k])) }),
           ...labelled(t.forms.summary, noteField(t.forms.summary)),

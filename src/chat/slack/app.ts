@@ -35,7 +35,7 @@ import { errorRef, failed, mentionsInText, type Engine, type Incoming, type Outc
 import { inLocale, reply } from '../../engine/reply.js';
 import { AnswerFailed, EngineThread, EngineThreadGone, type ThreadJob } from '../../engine/thread.js';
 import { headline } from '../../engine/render-text.js';
-import { bareForm, type FormCommand } from '../forms.js';
+import { bareForm, buttonForm, type FormCommand } from '../forms.js';
 import { ACTION_ID_PREFIX, cutPlain, INPUT_TEXT_MAX, OPTION_TEXT_MAX, optionValue, VIEW_MAX_BLOCKS } from './blocks.js';
 import { SlackIdentity } from './identity.js';
 import { commandText, mentionedIds, messageText } from './markup.js';
@@ -223,9 +223,9 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   const onButton = async ({ ack, body, action, context }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs) => {
     await ack();
     const command = action.value ?? '';
-    const form = bareForm(engine.registry, command);
+    const form = buttonForm(engine.registry, command);
     if (form) {
-      await openForm(form, body.trigger_id, body.user.id);
+      await openForm(form.kind, body.trigger_id, body.user.id, { account: form.account });
       return;
     }
     const out = await run({ teamId: body.team?.id ?? body.user.team_id, enterpriseId: context.enterpriseId }, body.user.id, command);
