@@ -3,6 +3,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { accounts, auditLog, churnSignals, complaints, contacts, members, promises, tenants, touchpointParticipants, touchpoints } from '../db/schema.js';
 import { renderText } from '../src/engine/render-text.js';
+import { shellUser, SHELL_WORKSPACE } from '../src/chat/shell/shell.js';
 import { harness, TEST_NOW, type Harness } from './harness.js';
 import { HOUR, kit } from './kit.js';
 
@@ -307,6 +308,15 @@ describe('/contact', () => {
 });
 
 describe('/touch', () => {
+  it('tried (Engine.trial), it answers as it would run and leaves no trace: no row, no notice', async () => {
+    await ok('/account add Acme');
+    const before = h.snapshot();
+    const out = await h.engine.trial({ platform: 'shell', workspaceId: SHELL_WORKSPACE, user: shellUser('alice'), text: '/touch Acme visit Walked the warehouse' });
+    expect(out.ok).toBe(true);
+    expect(renderText(out.reply)).toMatch(/Logged a visit/);
+    expect(h.snapshot()).toBe(before);
+  });
+
   beforeEach(async () => {
     await ok('/account add Acme Logistics tier:strategic');
     await ok('/contact Acme add "Li Wei" level:decision-maker');

@@ -321,7 +321,13 @@ describe('Lark over signed, encrypted HTTP', () => {
       const submit = ask.content.body.elements[1].elements.find((e: { name?: string }) => e.name === 'submit');
       expect(submit.behaviors[0].value).toEqual({ ask: `/resolve C-${number}` });
 
-      // Carol is a rep who neither owns the complaint nor manages its owner.
+      // Carol is a rep who neither owns the complaint nor manages its owner: her click is refused at once, with nothing asked.
+      const questions = () => [...fake.messages.values()].filter((m) => JSON.stringify(m.content).includes(`"ask":"/resolve C-${number}"`)).length;
+      const asked = questions();
+      const refusedClick = await click(CAROL);
+      expect(refusedClick.json.toast.type).toBe('error');
+      expect(questions()).toBe(asked);
+      // A form already open when she clicks Save is checked again.
       const refused = await postToApp(cards, cardActionEvent({ from: CAROL, value: submit.behaviors[0].value, formValue: { note: '已赔付' }, messageId: ask.message_id, chatId: 'oc_escalation' }), { encryptKey: ENCRYPT_KEY });
       expect(refused.json.toast.type).toBe('error');
       expect(row().status).toBe('open');
@@ -333,6 +339,12 @@ describe('Lark over signed, encrypted HTTP', () => {
       // The complaint's thread hears that it is closed.
       const note = await nextSent(sent, (m) => m.root_id === row().threadTs && m.thread_id !== undefined, 'the thread reply');
       expect(shown(note.content)).toContain(`C-${number}`);
+      // The button again, on the closed complaint: said so at once, nothing asked.
+      const questionsBefore = questions();
+      const stale = await click(ALICE);
+      expect(stale.json.toast.type).toBe('error');
+      expect(stale.json.toast.content).toContain(`C-${number}`);
+      expect(questions()).toBe(questionsBefore);
     });
   });
 

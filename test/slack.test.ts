@@ -475,27 +475,27 @@ describe('Slack over HTTP with the real Bolt app', () => {
       const n = await openComplaint('Pallets left in the rain at Chengdu');
       const button = { actionId: 'steward:cmd:0', value: `/resolve C-${n}`, label: 'Resolve' };
 
-      // Carol is a rep who neither owns this complaint nor manages its owner.
+      // Carol is a rep who neither owns this complaint nor manages its owner: told at once, not after typing a resolution.
       const before = fake.calls.length;
       const clickUrl = fake.responseUrl();
       const click = await send(blockActions({ user: 'U3', ...button, responseUrl: clickUrl }));
       expect(click.status).toBe(200);
-      const open = await fake.until(() => since(before, 'views.open')[0], 'views.open');
-      const view = opened(open);
-      expect(view.callback_id).toBe('steward:form:text');
-      expect(JSON.parse(view.private_metadata!)).toEqual({ command: `/resolve C-${n}` });
-      expect(view.blocks.some((b) => b.block_id === 'note')).toBe(true);
-
-      const refused = await send(viewSubmission({ user: 'U3', view, values: { note: input.text('Paid the claim') } }));
-      expect(refused.status).toBe(200);
-      expect(refused.json.response_action).toBe('errors');
-      expect(refused.json.errors.note).toMatch(/Only .*can resolve C-/);
+      expect(shown((await answerAt(clickUrl)).blocks)).toMatch(/Only .*can resolve C-/);
+      expect(since(before, 'views.open')).toEqual([]);
       expect(complaintNo(n).status).toBe('open');
 
       // Alice is the admin.
       const again = fake.calls.length;
       await send(blockActions({ user: 'U1', ...button, responseUrl: fake.responseUrl() }));
       const view2 = opened(await fake.until(() => since(again, 'views.open')[0], 'views.open'));
+      expect(view2.callback_id).toBe('steward:form:text');
+      expect(JSON.parse(view2.private_metadata!)).toEqual({ command: `/resolve C-${n}` });
+      expect(view2.blocks.some((b) => b.block_id === 'note')).toBe(true);
+      // Someone's permission can change while the modal is open: the submission is checked again.
+      const refused = await send(viewSubmission({ user: 'U3', view: view2, values: { note: input.text('Paid the claim') } }));
+      expect(refused.json.response_action).toBe('errors');
+      expect(refused.json.errors.note).toMatch(/Only .*can resolve C-/);
+      expect(complaintNo(n).status).toBe('open');
       const ok = await send(viewSubmission({ user: 'U1', view: view2, values: { note: input.text('Claim paid in full; corner boards on that lane') } }));
       expect(ok.status).toBe(200);
       expect(ok.text).toBe('');
@@ -503,6 +503,15 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(row).toMatchObject({ status: 'resolved', resolution: 'Claim paid in full; corner boards on that lane', resolvedById: member('U1')!.id });
       // The complaint's thread in the escalation channel hears that it is closed.
       await fake.until(() => since(again, 'chat.postMessage').find((c) => c.body.channel === 'C123' && c.body.thread_ts === row.threadTs), 'the thread reply');
+
+      // The same button later, on a closed complaint, says so rather than asking what was done; nothing is written.
+      const stale = fake.calls.length;
+      const staleUrl = fake.responseUrl();
+      const rows = JSON.stringify(complaintNo(n));
+      await send(blockActions({ user: 'U1', ...button, responseUrl: staleUrl }));
+      expect(shown((await answerAt(staleUrl)).blocks)).toContain(`C-${n}`);
+      expect(since(stale, 'views.open')).toEqual([]);
+      expect(JSON.stringify(complaintNo(n))).toBe(rows);
     });
 
     it("an account card's Log touchpoint button opens the touch modal with that account chosen, and saving it logs the touch there", async () => {

@@ -72,6 +72,9 @@ export function formCommandText(kind: FormCommand, values: FormValues): string {
   return parts.join(' ');
 }
 
+/** The text a button's command that still needs one is tried with (Engine.trial), before the rep is asked for theirs. */
+export const TEXT_PROBE = 'Steward checks this button before asking for the text';
+
 /** A button's command that still needs its free text (Resolve asks what was done), with the text given. */
 export function withText(command: string, text: string | undefined): string {
   const note = given(text);

@@ -91,6 +91,15 @@ export class Engine {
   }
 
   /**
+   * What `incoming` would answer, run and then undone whatever it answers:
+   * nothing is written and nobody is told. For a button whose command still
+   * needs its text, to ask for the text only when the rest would pass.
+   */
+  async trial(incoming: Incoming, resolveMention?: MentionResolver): Promise<Outcome> {
+    return this.localized(await this.outcome(incoming, resolveMention, false));
+  }
+
+  /**
    * Commands whose mentions the adapter has already resolved (`mentions`, by
    * their raw text; one missing is unknown), run in one immediate transaction,
    * each in a savepoint of its own: what one refuses or fails to do is undone
@@ -119,7 +128,7 @@ export class Engine {
     return { ...out, reply: inLocale(out.reply, out.locale) };
   }
 
-  private async outcome(incoming: Incoming, resolveMention?: MentionResolver): Promise<Outcome> {
+  private async outcome(incoming: Incoming, resolveMention?: MentionResolver, keep = true): Promise<Outcome> {
     const parsed = read(incoming.text);
     // Mentions are resolved before the transaction: a platform lookup may take a network round trip.
     const refs = new Map<string, UserRef>();
@@ -127,18 +136,18 @@ export class Engine {
       const ref = resolveMention ? await resolveMention(raw) : undefined;
       if (ref) refs.set(raw, ref);
     }
-    return this.decide(incoming, parsed, refs);
+    return this.decide(incoming, parsed, refs, keep);
   }
 
-  /** Runs a command in one immediate transaction (a savepoint inside handleAll's), rolled back unless it succeeds. */
-  private decide(incoming: Incoming, { text, tokenized, tokens }: ReturnType<typeof read>, refs: Map<string, UserRef>): Outcome {
+  /** Runs a command in one immediate transaction (a savepoint inside handleAll's), rolled back unless it succeeds and is to be kept. */
+  private decide(incoming: Incoming, { text, tokenized, tokens }: ReturnType<typeof read>, refs: Map<string, UserRef>, keep = true): Outcome {
     let ctx: Ctx | undefined;
     try {
       return immediate(this.opts.db, (tx) => {
         ctx = this.context(tx, incoming);
         try {
           const outcome = this.run(ctx, tokens, refs, text, tokenized.ok ? undefined : tokenized.quote);
-          if (!outcome.ok) throw new Rollback(outcome);
+          if (!outcome.ok || !keep) throw new Rollback(outcome);
           return outcome;
         } catch (e) {
           if (e instanceof UserError) {

@@ -18,7 +18,7 @@ import type { Config } from '../../config.js';
 import { memberById } from '../../domain/permissions.js';
 import type { Engine, Incoming, MentionResolver, Outcome, UserRef } from '../../engine/engine.js';
 import { headline } from '../../engine/render-text.js';
-import { bareForm, buttonForm, formCommandText, withText, type FormCommand, type FormValues } from '../forms.js';
+import { bareForm, buttonForm, formCommandText, TEXT_PROBE, withText, type FormCommand, type FormValues } from '../forms.js';
 import { askCard, formCard, PICKER_MAX_OPTIONS, renderCard, type ActionValue, type LarkCard } from './cards.js';
 import { LarkIdentity } from './identity.js';
 import { LarkPort } from './port.js';
@@ -260,6 +260,9 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     }
     const out = await run(incoming, command, async () => undefined);
     if (out.needsText) {
+      // Asked for only when the rest would pass: a Resolve on a closed complaint, or by someone who may not, says so at once.
+      const would = await engine.trial({ ...incoming, text: withText(command, TEXT_PROBE) }, async () => undefined);
+      if (!would.ok && would.field !== 'text') return { toast: toast('error', would.reply) };
       // Resolve asks what was done: a form under the card, which stays as it is for everyone else.
       const card = askCard(command, out.needsText, out.locale);
       const messageId = e.context?.open_message_id;

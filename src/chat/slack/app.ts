@@ -35,7 +35,7 @@ import { errorRef, failed, mentionsInText, type Engine, type Incoming, type Outc
 import { inLocale, reply } from '../../engine/reply.js';
 import { AnswerFailed, EngineThread, EngineThreadGone, type ThreadJob } from '../../engine/thread.js';
 import { headline } from '../../engine/render-text.js';
-import { bareForm, buttonForm, type FormCommand } from '../forms.js';
+import { bareForm, buttonForm, TEXT_PROBE, withText, type FormCommand } from '../forms.js';
 import { ACTION_ID_PREFIX, cutPlain, INPUT_TEXT_MAX, OPTION_TEXT_MAX, optionValue, VIEW_MAX_BLOCKS } from './blocks.js';
 import { SlackIdentity } from './identity.js';
 import { commandText, mentionedIds, messageText } from './markup.js';
@@ -154,11 +154,13 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     return { ok: false, notices: [], locale, reply: inLocale(reply('error', catalog(locale).slack.unknownWorkspace), locale) };
   };
 
-  /** Runs command text as a Slack user; a workspace we are not installed in gets a clear answer. */
-  const run = async (from: Origin, userId: string, text: string, sourceRef?: string): Promise<Outcome> => {
+  /** Runs command text as a Slack user (only tried, then undone, with `trial`); a workspace we are not installed in gets a clear answer. */
+  const run = async (from: Origin, userId: string, text: string, sourceRef?: string, trial = false): Promise<Outcome> => {
     const workspaceId = tenant(from);
     if (!workspaceId) return unknownWorkspace(userId);
-    const out = await engine.handle(await incoming(workspaceId, userId, text, sourceRef), (raw) => identity.mention(raw));
+    const job = await incoming(workspaceId, userId, text, sourceRef);
+    if (trial) return engine.trial(job, (raw) => identity.mention(raw));
+    const out = await engine.handle(job, (raw) => identity.mention(raw));
     if (out.ok && out.deliver) deliverAfter();
     return out;
   };
@@ -228,10 +230,16 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
       await openForm(form.kind, body.trigger_id, body.user.id, { account: form.account });
       return;
     }
-    const out = await run({ teamId: body.team?.id ?? body.user.team_id, enterpriseId: context.enterpriseId }, body.user.id, command);
+    const from = { teamId: body.team?.id ?? body.user.team_id, enterpriseId: context.enterpriseId };
+    let out = await run(from, body.user.id, command);
     if (out.needsText) {
-      await client.views.open({ trigger_id: body.trigger_id, view: textModal(catalog(out.locale), command, out.needsText) });
-      return;
+      // Asked for only when the rest would pass: a Resolve on a closed complaint, or by someone who may not, says so at once.
+      const would = await run(from, body.user.id, withText(command, TEXT_PROBE), undefined, true);
+      if (would.ok || would.field === 'text') {
+        await client.views.open({ trigger_id: body.trigger_id, view: textModal(catalog(out.locale), command, out.needsText) });
+        return;
+      }
+      out = would;
     }
     // A click in the App Home has no response_url: the answer goes to the user's conversation with Steward.
     if (body.response_url) await responses.post(body.response_url, { ...commandPayload(out, logger), response_type: 'ephemeral', replace_original: false });
