@@ -631,6 +631,21 @@ describe('Slack over HTTP with the real Bolt app', () => {
     expect(touchesNoted('from another workspace')).toHaveLength(0);
   });
 
+  it('from a workspace Steward is not installed in, a bare /touch, a form button and a message shortcut say so at once instead of opening a form', async () => {
+    const before = fake.calls.length;
+    const slashUrl = fake.responseUrl();
+    const bare = await send(slashCommand({ user: 'U7', team: 'T2', command: '/touch', text: '', responseUrl: slashUrl }));
+    expect((await answerTo(bare, slashUrl)).text).toContain('not installed');
+    const buttonUrl = fake.responseUrl();
+    await send(blockActions({ user: 'U7', team: 'T2', actionId: 'steward:cmd:0', value: '/complaint "Acme"', label: 'Log complaint', responseUrl: buttonUrl }));
+    expect((await answerAt(buttonUrl)).text).toContain('not installed');
+    const shortcutUrl = fake.responseUrl();
+    await send(messageShortcut({ user: 'U7', team: 'T2', callbackId: 'steward:log_touch', channel: 'C0ELSE', messageTs: '1780000100.000900', text: 'hello', responseUrl: shortcutUrl }));
+    expect((await answerAt(shortcutUrl)).text).toContain('not installed');
+    expect(since(before, 'views.open')).toEqual([]);
+    expect(db.select().from(tenants).where(eq(tenants.workspaceId, 'T2')).get()).toBeUndefined();
+  });
+
   describe('delivery through SlackPort', () => {
     it('chat.postMessage answering channel_not_found is a permanent DeliveryError', async () => {
       fake.fail('chat.postMessage', { error: 'channel_not_found' });

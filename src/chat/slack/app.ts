@@ -202,13 +202,14 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   // Slack recommends: no second request, and the rep sees it at once); a slower
   // one is acked empty and answered at the response_url when done.
   app.command(/.*/, async ({ command, ack, context }) => {
-    const form = command.text.trim() ? undefined : bareForm(engine.registry, command.command);
+    const from = { teamId: command.team_id, enterpriseId: command.enterprise_id ?? context.enterpriseId };
+    // A form only where Steward is installed; elsewhere the command says so, as any other does.
+    const form = command.text.trim() || !tenant(from) ? undefined : bareForm(engine.registry, command.command);
     if (form) {
       await ack();
       await openForm(form, command.trigger_id, command.user_id);
       return;
     }
-    const from = { teamId: command.team_id, enterpriseId: command.enterprise_id ?? context.enterpriseId };
     const answer = slash(from, command.user_id, `${command.command} ${commandText(command.text)}`).catch((err: unknown) => {
       // Never a silent timeout: the rep hears that something failed, and whether it was saved.
       const ref = errorRef();
@@ -225,12 +226,12 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   const onButton = async ({ ack, body, action, context }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs) => {
     await ack();
     const command = action.value ?? '';
-    const form = buttonForm(engine.registry, command);
+    const from = { teamId: body.team?.id ?? body.user.team_id, enterpriseId: context.enterpriseId };
+    const form = tenant(from) ? buttonForm(engine.registry, command) : undefined;
     if (form) {
       await openForm(form.kind, body.trigger_id, body.user.id, { account: form.account });
       return;
     }
-    const from = { teamId: body.team?.id ?? body.user.team_id, enterpriseId: context.enterpriseId };
     let out = await run(from, body.user.id, command);
     if (out.needsText) {
       // Asked for only when the rest would pass: a Resolve on a closed complaint, or by someone who may not, says so at once.
@@ -272,8 +273,12 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   };
 
   // Message shortcuts: what a customer said in a channel becomes a record in two clicks.
-  const onShortcut = async ({ ack, shortcut, client: c }: SlackShortcutMiddlewareArgs<MessageShortcut> & AllMiddlewareArgs) => {
+  const onShortcut = async ({ ack, shortcut, client: c, context }: SlackShortcutMiddlewareArgs<MessageShortcut> & AllMiddlewareArgs) => {
     await ack();
+    if (!tenant({ teamId: shortcut.team?.id ?? shortcut.user.team_id, enterpriseId: context.enterpriseId })) {
+      await responses.post(shortcut.response_url, { ...commandPayload(await unknownWorkspace(shortcut.user.id), logger), response_type: 'ephemeral' });
+      return;
+    }
     const kind = shortcut.callback_id.endsWith('complaint') ? 'complaint' : 'touch';
     let link: string | undefined;
     try {
