@@ -80,6 +80,7 @@ export const en = {
     justNow: 'just now',
     overdue: 'OVERDUE',
     andMore: (n: number) => `…and ${n} more`,
+    notShown: (what: string[]) => `Not shown: ${what.join(', ')}`,
   },
   buttons: {
     show: 'Show account',

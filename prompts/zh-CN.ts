@@ -88,6 +88,7 @@ export const zhCN: Catalog = {
     justNow: '刚刚',
     overdue: '已逾期',
     andMore: (n: number) => `……另有${n}条`,
+    notShown: (what: string[]) => `未显示：${what.join('、')}`,
   },
   buttons: {
     show: '查看客户',

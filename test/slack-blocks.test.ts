@@ -541,6 +541,19 @@ describe('limits: cut visibly, with a warning', () => {
     expect(out.warnings).toEqual([`title: ${3 + 200} characters cut to 150 (header limit 150)`]);
   });
 
+  it('a list cut with its own "…and N more" is followed by the names of the sections left out whole, in the reader\'s language', () => {
+    const complaints: Section = { type: 'list', heading: 'Open complaints', items: Array.from({ length: 60 }, (_, i) => `C-${i + 1} · ${words(240)}`) };
+    const promises: Section = { type: 'list', heading: 'Open promises', items: Array.from({ length: 10 }, (_, i) => `P-${i + 1} · quote`) };
+    const tasks: Section = { type: 'list', heading: 'Checklist', items: ['T-1 · meet Li Wei'] };
+    const out = renderBlocks(make({ title: 'Your book', sections: [complaints, promises, tasks] }));
+    expectWithinLimits(out);
+    const texts = out.blocks.slice(1).map((b) => (b.type === 'context' ? (b.elements[0] as { text: string }).text : sectionText(b)));
+    expect(texts.at(-2)).toMatch(/…and \d+ more$/);
+    expect(texts.at(-1)).toBe('Not shown: Open promises (10), Checklist (1)');
+    const zh = renderBlocks(make({ title: '客户', sections: [complaints, promises] }), { andMore: catalog('zh-CN').common.andMore, notShown: catalog('zh-CN').common.notShown });
+    expect((zh.blocks.at(-1) as ContextBlock).elements[0]).toEqual({ type: 'plain_text', text: '未显示：Open promises (10)' });
+  });
+
   it('60 sections: 48 shown, the 50th block says how many more, the buttons stay', () => {
     const sections: Section[] = Array.from({ length: 60 }, (_, i) => ({ type: 'text', text: `Line ${i + 1}` }));
     const out = renderBlocks(make({ title: 'Many', sections, buttons: [{ label: 'Digest', command: '/digest' }] }));

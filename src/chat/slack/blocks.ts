@@ -85,6 +85,8 @@ export const TONE_EMOJI: Record<Reply['tone'], string> = { success: '✅', info:
 export interface RenderOptions {
   /** Words the "…and N more" line in the reader's language; English by default. */
   andMore?: (n: number) => string;
+  /** Words the line naming sections left out whole ("Not shown: Open promises (12)"); English by default. */
+  notShown?: (what: string[]) => string;
   /** The surface's block limit: MESSAGE_MAX_BLOCKS (default), or VIEW_MAX_BLOCKS for a modal or the Home tab. */
   maxBlocks?: number;
   /** Characters of text across all blocks; BLOCKS_TEXT_BUDGET by default. */
@@ -676,11 +678,12 @@ function actionBlocks(buttons: Button[], ctx: Ctx): Emitted[] {
   return out;
 }
 
-/** Characters kept back, while later sections wait, for a closing "…and N more" should they find no room. */
-const END_MARKER_RESERVE = 40;
+/** Characters kept back, while later sections wait, for the closing line ("…and N more", "Not shown: …") should they find no room. */
+const END_MARKER_RESERVE = 80;
 
 export function renderBlocks(reply: Reply, opts: RenderOptions = {}): RenderedBlocks {
   const andMore = opts.andMore ?? catalog('en').common.andMore;
+  const notShown = opts.notShown ?? catalog('en').common.notShown;
   const maxBlocks = opts.maxBlocks ?? MESSAGE_MAX_BLOCKS;
   const budget = opts.textBudget ?? BLOCKS_TEXT_BUDGET;
   const warnings: string[] = [];
@@ -716,8 +719,12 @@ export function renderBlocks(reply: Reply, opts: RenderOptions = {}): RenderedBl
   if (stoppedAt < sections.length) {
     const left = sections.slice(stoppedAt);
     ctx.warn(`sections ${stoppedAt + 1}-${sections.length} not shown: no room left within ${maxBlocks} blocks and ${budget} characters`);
-    const more = andMore(left.reduce((n, s) => n + units(s), 0));
-    if (!visibleCut && body.length < room.blocks && chars(body) + more.length <= room.chars) body.push(contextOf(more));
+    // Sections with headings are named ("Not shown: Open promises (12)"): after a list cut with its own
+    // "…and N more", a count alone would read as more of that list.
+    const headings = left.map((s) => (s.type === 'list' ? s.heading?.trim() : undefined));
+    const named = headings.every(Boolean) ? notShown(left.map((s, i) => `${headings[i]} (${units(s)})`)) : undefined;
+    const line = [named, visibleCut ? undefined : andMore(left.reduce((n, s) => n + units(s), 0))].find((l) => l !== undefined && chars(body) + l.length <= room.chars);
+    if (line && body.length < room.blocks) body.push(contextOf(line));
   }
 
   // A section of nothing but white space (an empty heading, a blank line) is refused by Slack: leave it out.

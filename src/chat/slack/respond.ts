@@ -12,12 +12,13 @@ import type { Reply } from '../../engine/reply.js';
 import { renderBlocks, type RenderedBlocks, type RenderOptions } from './blocks.js';
 
 /**
- * Block Kit for `reply`, with the "…and N more" of cut content in the reply's
- * own language (`fallback` when it does not say); what had to be cut to fit
+ * Block Kit for `reply`, with the "…and N more" of cut content (and the names
+ * of sections left out) in the reply's own language (`fallback` when it does not say); what had to be cut to fit
  * Slack's limits is logged at warn level.
  */
 export function renderFor(reply: Reply, logger: Pick<Logger, 'warn'> | undefined, fallback: Locale = 'en', opts: Omit<RenderOptions, 'andMore'> = {}): RenderedBlocks {
-  const out = renderBlocks(reply, { ...opts, andMore: catalog(reply.locale ?? fallback).common.andMore });
+  const { andMore, notShown } = catalog(reply.locale ?? fallback).common;
+  const out = renderBlocks(reply, { ...opts, andMore, notShown });
   if (out.warnings.length) logger?.warn({ warnings: out.warnings }, 'Slack reply cut to fit Block Kit limits');
   return out;
 }
