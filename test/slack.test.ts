@@ -262,6 +262,15 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(fake.responsesTo(responseUrl)).toHaveLength(0);
     });
 
+    it('`/steward touch` and `/steward 投诉` with nothing after open the same forms as /touch and /complaint', async () => {
+      for (const [text, callback] of [['touch', 'steward:form:touch'], ['投诉', 'steward:form:complaint']] as const) {
+        const before = fake.calls.length;
+        const { res } = await command('U1', '/steward', text);
+        expect(res.status).toBe(200);
+        expect(opened(await fake.until(() => since(before, 'views.open')[0], 'views.open')).callback_id).toBe(callback);
+      }
+    });
+
     it('submitting the touch modal records exactly what the typed command records', async () => {
       const view = await openModal('U1', '/touch');
       const day = DateTime.now().setZone('Asia/Shanghai').minus({ days: 3 }).toISODate()!;

@@ -14,11 +14,13 @@ export const isFormCommand = (name: string | undefined): name is FormCommand => 
 
 /**
  * The form that command text stands for when it is only a form command's name
- * (`/touch`, `touch`, `拜访`, a button's `/complaint`), by any of its aliases.
+ * (`/touch`, `touch`, `拜访`, a button's `/complaint`), by any of its aliases,
+ * or that name after `/steward` (`/steward touch`).
  */
 export function bareForm(registry: Registry, text: string): FormCommand | undefined {
   const words = text.trim().split(/\s+/);
-  const name = words.length === 1 ? registry.get(words[0]!)?.name : undefined;
+  const named = words.length === 2 && registry.get(words[0]!)?.name === 'steward' ? words[1]! : words.length === 1 ? words[0]! : undefined;
+  const name = named === undefined ? undefined : registry.get(named)?.name;
   return isFormCommand(name) ? name : undefined;
 }
 

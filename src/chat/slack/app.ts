@@ -204,7 +204,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   app.command(/.*/, async ({ command, ack, context }) => {
     const from = { teamId: command.team_id, enterpriseId: command.enterprise_id ?? context.enterpriseId };
     // A form only where Steward is installed; elsewhere the command says so, as any other does.
-    const form = command.text.trim() || !tenant(from) ? undefined : bareForm(engine.registry, command.command);
+    const form = tenant(from) ? bareForm(engine.registry, `${command.command} ${command.text}`) : undefined;
     if (form) {
       await ack();
       await openForm(form, command.trigger_id, command.user_id);
