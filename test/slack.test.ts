@@ -682,6 +682,22 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect((upd as DeliveryError).kind).toBe('transient');
     });
 
+    it('only Slack-side trouble is transient: an expired token, a closed Messages tab or a code Slack adds later fails for good; Retry-After: 0 still waits a second', async () => {
+      for (const error of ['token_expired', 'messages_tab_disabled', 'channel_is_archived', 'some_code_added_later']) {
+        fake.fail('chat.postMessage', { error });
+        const err = await slack.port.post({ channel: 'C123' }, reply('info', 'Hello')).catch((e: unknown) => e);
+        expect((err as DeliveryError).kind, error).toBe('permanent');
+      }
+      for (const error of ['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']) {
+        fake.fail('chat.postMessage', { error });
+        const err = await slack.port.post({ channel: 'C123' }, reply('info', 'Hello')).catch((e: unknown) => e);
+        expect((err as DeliveryError).kind, error).toBe('transient');
+      }
+      fake.fail('chat.postMessage', { status: 429, retryAfter: 0 });
+      const limited = await slack.port.post({ channel: 'C123' }, reply('info', 'Hello')).catch((e: unknown) => e);
+      expect(limited).toMatchObject({ kind: 'rate-limited', retryAfterMs: 1000 });
+    });
+
     it('a deleted escalation channel fails the notice for good; the rep still gets the confirmation', async () => {
       fake.fail('chat.postMessage', { error: 'channel_not_found' });
       const summary = 'Driver was rude at the gate';
