@@ -159,6 +159,8 @@ interface FakeSlack {
   responded(n: number): Promise<void>;
   /** Resolves once `method` has been called `n` times. */
   called(method: string, n?: number): Promise<ApiCall>;
+  /** How many of the next apps.connections.open calls answer HTTP 500, as Slack does when it has a bad moment. */
+  failOpen: number;
   close(): Promise<void>;
 }
 
@@ -233,7 +235,10 @@ async function startFakeSlack(): Promise<FakeSlack> {
         const args = parseArgs(req, raw);
         calls.push({ method, args, auth: req.headers.authorization });
         if (method === 'users.info' && args.user === SLOW_REP) await new Promise((r) => setTimeout(r, SLOW_MS));
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer(method, args)));
+        if (method === 'apps.connections.open' && fake.failOpen > 0) {
+          fake.failOpen--;
+          res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error');
+        } else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer(method, args)));
       } else if (req.method === 'POST' && path.startsWith('/respond/')) {
         responses.push({ path, body: JSON.parse(raw) as Record<string, unknown> });
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
@@ -265,7 +270,7 @@ async function startFakeSlack(): Promise<FakeSlack> {
   await once(server, 'listening');
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  return {
+  const fake: FakeSlack = {
     server,
     url: base,
     calls,
@@ -274,12 +279,14 @@ async function startFakeSlack(): Promise<FakeSlack> {
     nextPeer: () => new Promise((resolve) => peerWaiters.push(resolve)),
     responded: (n) => until(() => (responses.length >= n ? true : undefined)).then(() => undefined),
     called: (method, n = 1) => until(() => calls.filter((c) => c.method === method)[n - 1]),
+    failOpen: 0,
     async close() {
       for (const p of peers) p.socket.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  return fake;
 }
 
 const isAck = (id: string) => (m: unknown) => typeof m === 'object' && m !== null && (m as { envelope_id?: unknown }).envelope_id === id;
@@ -549,5 +556,43 @@ describe('Socket Mode shutdown', () => {
     b.stopped = true;
     expect(b.touchpoints()).toHaveLength(before + 1);
     expect(b.fake.responses.map((r) => r.path)).toContain('/respond/slow-1');
+  });
+});
+
+describe('Socket Mode when Slack has a bad moment', () => {
+  it('a refresh whose first apps.connections.open answers 500 is retried: the app reconnects, answers, and leaves nothing unhandled', async () => {
+    const b = await boot();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => void unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      b.fake.failOpen = 1;
+      const reconnected = b.fake.nextPeer();
+      b.peer.sendJson({ type: 'disconnect', reason: 'refresh_requested', debug_info: { host: 'applink-test' } });
+      const peer = await reconnected;
+      expect(b.fake.calls.filter((c) => c.method === 'apps.connections.open')).toHaveLength(3);
+      peer.sendJson(slashEnvelope('e10-after', REP, '/touch', 'Acme call After the refresh', `${b.fake.url}/respond/after-1`));
+      expect(((await peer.next(isAck('e10-after'))) as { payload: { text: string } }).payload.text).toContain('Logged a call');
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await b.close();
+    }
+  });
+
+  it('stop() while a command is still being run, before its ack: the ack still carries the answer, and the touchpoint is recorded', async () => {
+    const b = await boot();
+    try {
+      const before = b.touchpoints().length;
+      b.peer.sendJson(slashEnvelope('e11-late', SLOW_REP, '/touch', 'Acme visit Stopped mid-command', `${b.fake.url}/respond/late-1`));
+      await b.fake.called('users.info');
+      await b.slack.stop();
+      b.stopped = true;
+      const ack = (await b.peer.next(isAck('e11-late'))) as { payload: { text: string } };
+      expect(ack.payload.text).toContain('Logged a visit');
+      expect(b.touchpoints()).toHaveLength(before + 1);
+    } finally {
+      await b.close();
+    }
   });
 });

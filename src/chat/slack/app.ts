@@ -91,8 +91,9 @@ export interface SlackApp {
 
 export function createSlackApp(opts: SlackOptions): SlackApp {
   const { config, engine, logger } = opts;
+  const api = config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL.replace(/\/?$/, '/') } : {};
   const clientOptions = {
-    ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL.replace(/\/?$/, '/') } : {}),
+    ...api,
     // Delivery has its own queue that honours Retry-After; the client should report, not wait.
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 0 },
@@ -111,7 +112,9 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
         socketMode: true,
         clientOptions,
         customRoutes: [health],
-        installerOptions: { clientOptions, port: config.PORT },
+        // The Socket Mode client keeps its own retries for apps.connections.open: a reconnect
+        // that meets one 500 or a dropped connection must try again, not fail (and take the process down).
+        installerOptions: { clientOptions: api, port: config.PORT },
       })
     : new App({
         ...bolt,
@@ -217,8 +220,13 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
       return commandPayload(failed(config.STEWARD_LOCALE, ref, err instanceof AnswerFailed && err.saved), logger);
     });
     const ready = await within(answer, opts.ackBudgetMs ?? ACK_BUDGET_MS);
-    if (ready) return ack(ready);
-    await ack();
+    try {
+      await ack(ready);
+      if (ready) return;
+    } catch (err) {
+      // The ack could not be sent (a Socket Mode connection going away): the answer still reaches the rep.
+      logger.warn({ err, command: command.command }, 'could not ack a slash command; answering at its response_url');
+    }
     await responses.post(command.response_url, await answer);
   });
 
@@ -405,6 +413,9 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
       );
     },
     async stop() {
+      // Over HTTP, closing the server stops new requests while those open finish on their sockets. A Socket
+      // Mode connection carries the acks too: it stays open until the work it brought is done.
+      if (config.SLACK_APP_TOKEN) while (inFlight.size) await Promise.allSettled([...inFlight]);
       await app.stop();
       await Promise.allSettled([...inFlight]);
       await thread?.close();
