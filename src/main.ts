@@ -116,20 +116,40 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
   scheduler = new Scheduler({ db, port: adapter.port, redis: redis.options, logger });
   await scheduler.start();
   await adapter.start();
-  // Stop taking requests first, then let the workers finish what they hold, then close.
+  // A stray rejection inside an SDK (a reconnect, a timer) is logged, not the end of the bot.
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+  // Stop taking requests first, then let the workers finish what they hold, then close. A second
+  // signal (Ctrl-C reaches both the process group and tsx's relay) does not cut that short.
   let stopping = false;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) return logger.info({ signal }, 'already shutting down');
     stopping = true;
     logger.info({ signal }, 'shutting down');
     await adapter.stop().catch((err: unknown) => logger.warn({ err }, `stopping the ${config.mode} adapter`));
-    await scheduler?.close();
-    await redis.stop();
+    // The queues and Redis get a bounded time: a Redis that went away with the signal must not hold the exit.
+    await bounded(scheduler?.close(), 'closing the schedules', logger);
+    await bounded(redis.stop(), 'stopping redis-server', logger);
     closeDb(db);
     process.exit(0);
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** How long shutdown waits for the queues and Redis once every command is done. */
+const CLOSE_MS = 5_000;
+
+/** Waits for `work`, at most CLOSE_MS; a failure or a timeout is logged and shutdown goes on. */
+async function bounded(work: Promise<unknown> | undefined, what: string, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), CLOSE_MS)));
+  try {
+    if ((await Promise.race([work, late])) === 'late') logger.warn({ ms: CLOSE_MS }, `${what} took too long; exiting anyway`);
+  } catch (err) {
+    logger.warn({ err }, what);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const SCHEDULES_OFF = 'automatic schedules are off until Redis is available (set REDIS_URL, or install redis-server); commands, /digest and /steward run work as usual.';

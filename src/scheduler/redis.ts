@@ -72,7 +72,8 @@ export async function startOwnRedis(dir: string, logger?: Logger): Promise<Redis
   const child: ChildProcess = spawn(
     'redis-server',
     ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--dir', folder, '--appendonly', 'yes', '--save', '', '--daemonize', 'no', '--loglevel', 'warning'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // Its own process group: a Ctrl-C in the terminal reaches Steward, which drains its queues before it stops this.
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
   let exited = false;
   child.once('exit', () => (exited = true));
