@@ -10,7 +10,7 @@ import { DeliveryError } from '../port.js';
  */
 const TRANSIENT = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'team_added_to_org']);
 
-/** The shortest wait a rate limit is given, when Slack names none (or none at all). */
+/** The shortest wait after a rate limit: when Slack names a shorter one (Retry-After: 0), or none. */
 const MIN_RATE_WAIT_MS = 1000;
 
 export function toDeliveryError(e: unknown): DeliveryError {
