@@ -669,12 +669,32 @@ describe('escalation ladder', () => {
   });
 
   describe('in the escalation channel', () => {
+    it("a channel that refuses for good (the bot removed from it) does not swallow a rung: its person hears it directly", async () => {
+      const deadline = await setup();
+      await ok('/steward settings escalation-channel:#esc');
+      const port = new RecordingPort();
+      const [id] = sweep(deadline).ids;
+      port.refuseNext(new DeliveryError('permanent', 'Slack: not_in_channel'));
+      expect(await deliverDue(h.db, port, deadline)).toEqual({ sent: 1, skipped: 0, failed: 0 });
+      expect(port.posts.map((p) => p.to)).toEqual(['@zhang']);
+      expect(port.posts[0]!.text).toContain('C-1');
+      expect(row(id!)).toMatchObject({ status: 'sent', lastError: '#esc: Slack: not_in_channel; sent to zhang directly' });
+      // The channel never became the complaint's thread.
+      expect(complaint(1).threadTs).toBeNull();
+      // Refused there too: failed for good, with both reasons.
+      const [next] = sweep(plus(deadline, DAY)).ids;
+      port.refuseNext(new DeliveryError('permanent', 'Slack: not_in_channel'), new DeliveryError('permanent', 'Slack: user_disabled'));
+      expect(await deliverDue(h.db, port, plus(deadline, DAY))).toEqual({ sent: 0, skipped: 0, failed: 1 });
+      expect(row(next!)).toMatchObject({ status: 'failed', lastError: 'Slack: not_in_channel; directly: Slack: user_disabled' });
+    });
+
     it('rung 1 opens the thread in #esc, later rungs and the resolution reply in it', async () => {
       const deadline = await setup();
       await ok('/steward settings escalation-channel:#esc');
       const port = new RecordingPort();
       const one = sweep(deadline);
-      expect(rows(one.ids).map((n) => [n.channel, n.recipientId])).toEqual([['esc', null]]);
+      // Posted in the channel, on zhang's behalf: zhang hears it directly should the channel refuse it.
+      expect(rows(one.ids).map((n) => [n.channel, n.recipientId])).toEqual([['esc', memberId('zhang')]]);
       expect(await deliverDue(h.db, port, deadline)).toEqual({ sent: 1, skipped: 0, failed: 0 });
       const [opening] = port.posts;
       expect(opening).toMatchObject({ to: '#esc', thread: undefined });

@@ -88,20 +88,33 @@ export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date
   const complaint = n.subjectType === 'complaint' && n.channel ? db.select().from(complaints).where(eq(complaints.id, n.subjectId)).get() : undefined;
   const thread: PostedRef | undefined =
     complaint?.threadTs && complaint.threadChannel && complaint.threadChannel === n.channel ? { channel: complaint.threadChannel, ts: complaint.threadTs } : undefined;
+  const payload = readerLocale(db, n.payload as Reply, n.tenantId, n.channel ? undefined : recipient);
   let posted: PostedRef;
+  let detour: string | null = null;
   try {
-    posted = await port.post(to, readerLocale(db, n.payload as Reply, n.tenantId, n.channel ? undefined : recipient), thread);
+    posted = await port.post(to, payload, thread);
   } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
     const permanent = e instanceof DeliveryError && e.kind === 'permanent';
-    db.update(nudges)
-      .set({ attempts: n.attempts + 1, lastError: e instanceof Error ? e.message : String(e), status: permanent ? 'failed' : 'pending' })
-      .where(eq(nudges.id, id))
-      .run();
-    throw e;
+    // A channel that refuses for good (the bot removed from it, the channel archived) must not swallow a
+    // message meant for someone: an escalation rung reaches its member directly.
+    const direct = permanent && n.channel && recipient?.active ? { dm: { platformUserId: recipient.platformUserId, name: recipient.name } } : undefined;
+    try {
+      if (!direct) throw e;
+      posted = await port.post(direct, payload);
+      detour = `#${n.channel}: ${message}; sent to ${recipient!.name} directly`;
+    } catch (last) {
+      const final = last === e ? permanent : last instanceof DeliveryError && last.kind === 'permanent';
+      db.update(nudges)
+        .set({ attempts: n.attempts + 1, lastError: last === e ? message : `${message}; directly: ${last instanceof Error ? last.message : String(last)}`, status: final ? 'failed' : 'pending' })
+        .where(eq(nudges.id, id))
+        .run();
+      throw last;
+    }
   }
   db.transaction((tx) => {
-    tx.update(nudges).set({ status: 'sent', sentAt: now, attempts: n.attempts + 1, postedChannel: posted.channel, postedTs: posted.ts }).where(eq(nudges.id, id)).run();
-    if (complaint && !thread) {
+    tx.update(nudges).set({ status: 'sent', sentAt: now, attempts: n.attempts + 1, postedChannel: posted.channel, postedTs: posted.ts, ...(detour ? { lastError: detour } : {}) }).where(eq(nudges.id, id)).run();
+    if (complaint && !thread && !detour) {
       tx.update(complaints).set({ threadPlatform: null, threadChannel: n.channel, threadTs: posted.ts }).where(and(eq(complaints.id, complaint.id), isNull(complaints.threadTs))).run();
     }
   });

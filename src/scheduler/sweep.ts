@@ -73,7 +73,13 @@ function deliverAt(s: Sweeper, m: Member | undefined, urgent = false): Date {
   return at;
 }
 
+/**
+ * Records a nudge for `to`: a member, a channel, or a channel on a member's
+ * behalf (an escalation rung, which reaches its member directly should the
+ * channel refuse it; see deliverNudge). A channel's nudge is worded and timed for the workspace.
+ */
 function nudge(s: Sweeper, kind: keyof SweepCounts, key: string, subject: { type: string; id: number }, to: { member?: Member; channel?: string }, payload: Reply, urgent = false): void {
+  const reader = to.channel ? undefined : to.member;
   const id = recordNudge(s.tx, {
     tenantId: s.tenant.id,
     dedupeKey: key,
@@ -84,9 +90,9 @@ function nudge(s: Sweeper, kind: keyof SweepCounts, key: string, subject: { type
     channel: to.channel ?? null,
     period: key.split(':').slice(2).join(':'),
     // In the recipient's language, or the workspace's for a channel: the view each nudge was written with.
-    payload: inLocale(payload, viewFor(s.tenant, to.channel ? undefined : to.member, s.now).locale),
+    payload: inLocale(payload, viewFor(s.tenant, reader, s.now).locale),
     createdAt: s.now,
-    notBefore: deliverAt(s, to.member, urgent),
+    notBefore: deliverAt(s, reader, urgent),
   });
   if (id !== undefined) {
     s.counts[kind]++;
@@ -368,7 +374,7 @@ function escalations(s: Sweeper, complaintId?: number): void {
       const target = rungTarget(s, rung, owner, a);
       const v = channel ? viewFor(s.tenant, undefined, s.now) : target ? viewOf(s, target) : viewFor(s.tenant, undefined, s.now);
       const payload = escalationMessage(v, rung, c, a, owner, target);
-      nudge(s, 'escalation', `escalation:${c.id}:${rung}`, { type: 'complaint', id: c.id }, channel ? { channel } : { member: target }, payload, c.severity === 'critical');
+      nudge(s, 'escalation', `escalation:${c.id}:${rung}`, { type: 'complaint', id: c.id }, { channel, member: target }, payload, c.severity === 'critical');
     }
     if (level > c.escalationLevel) s.tx.update(complaints).set({ escalationLevel: level, escalatedAt: s.now }).where(eq(complaints.id, c.id)).run();
   }
