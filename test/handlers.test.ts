@@ -308,6 +308,15 @@ describe('/contact', () => {
 });
 
 describe('/touch', () => {
+  it('a name that is only the person\'s id (their platform could not say) renames nobody; a real new name does', async () => {
+    const as = (name: string) => h.engine.handle({ platform: 'shell', workspaceId: SHELL_WORKSPACE, user: { platformUserId: 'U77', name }, text: '/steward whoami' });
+    await as('Zed Park');
+    await as('U77');
+    expect(memberRow('Zed Park')).toBeDefined();
+    await as('Zed P.');
+    expect(memberRow('Zed P.')?.platformUserId).toBe('U77');
+  });
+
   it('tried (Engine.trial), it answers as it would run and leaves no trace: no row, no notice', async () => {
     await ok('/account add Acme');
     const before = h.snapshot();

@@ -136,7 +136,8 @@ beforeAll(async () => {
     .addUser({ id: 'U2', name: 'bob', real_name: 'Bob Chen', tz: 'Europe/Berlin', locale: 'zh-CN' })
     .addUser({ id: 'U3', name: 'carol', real_name: 'Carol Diaz', tz: 'America/New_York', locale: 'en-US' })
     // Named in a customer's message only.
-    .addUser({ id: 'U4', name: 'dmitri', real_name: 'Dmitri Volkov', tz: 'Europe/Moscow', locale: 'en-US' });
+    .addUser({ id: 'U4', name: 'dmitri', real_name: 'Dmitri Volkov', tz: 'Europe/Moscow', locale: 'en-US' })
+    .addUser({ id: 'U5', name: 'erin', real_name: 'Erin Park', tz: 'Asia/Shanghai', locale: 'en-US' });
   await fake.start();
   dir = mkdtempSync(join(tmpdir(), 'steward-slack-'));
   const port = await freePort();
@@ -653,6 +654,17 @@ describe('Slack over HTTP with the real Bolt app', () => {
     expect((await answerAt(shortcutUrl)).text).toContain('not installed');
     expect(since(before, 'views.open')).toEqual([]);
     expect(db.select().from(tenants).where(eq(tenants.workspaceId, 'T2')).get()).toBeUndefined();
+  });
+
+  it('when users.info fails, the next command asks users.info again, and the member gets their name then', async () => {
+    fake.fail('users.info', { error: 'internal_error' });
+    const before = fake.callsTo('users.info').length;
+    await run('U5', '/account list');
+    // Created under the only name there was; asked again at once, not after the cache's ten minutes.
+    expect(member('U5')!.name).toBe('U5');
+    await run('U5', '/account list');
+    expect(fake.callsTo('users.info').length).toBe(before + 2);
+    expect(member('U5')!.name).toBe('Erin Park');
   });
 
   describe('delivery through SlackPort', () => {

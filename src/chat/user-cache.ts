@@ -4,6 +4,8 @@
 import type { UserRef } from '../engine/engine.js';
 
 const TTL_MS = 10 * 60_000;
+/** People remembered at most; the longest-remembered are dropped first. */
+const MAX_ENTRIES = 10_000;
 
 export class UserCache {
   private readonly cache = new Map<string, { ref: Promise<UserRef>; at: number }>();
@@ -13,6 +15,8 @@ export class UserCache {
     const hit = this.cache.get(id);
     if (hit && Date.now() - hit.at < TTL_MS) return hit.ref;
     const ref = this.lookup(id, fallbackName);
+    this.cache.delete(id);
+    if (this.cache.size >= MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(id, { ref, at: Date.now() });
     return ref;
   }

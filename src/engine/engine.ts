@@ -406,7 +406,8 @@ export function ensureMember(tx: Tx, tenant: Tenant, ref: UserRef, role: Role, a
   const firstAdmin = () => speaking && !assumeRole && adminCount(tx).get({ tenantId: tenant.id })!.n === 0;
   if (found) {
     const patch: Partial<Member> = {};
-    if (ref.name && ref.name !== found.name) patch.name = ref.name;
+    // A name that is only their id (the platform could not say who they are) renames nobody.
+    if (ref.name && ref.name !== found.name && ref.name !== ref.platformUserId) patch.name = ref.name;
     if (assumeRole && assumeRole !== found.role) patch.role = assumeRole;
     else if (found.role !== 'admin' && firstAdmin()) patch.role = 'admin';
     // Someone who left and speaks again is back; being mentioned (`/handover @left @new`) brings nobody back.

@@ -28,7 +28,9 @@ export class SlackIdentity {
         };
       }
     } catch {
-      // Without users.info (missing scope, Slack down) the mention's own label still names them.
+      // Without users.info (missing scope, Slack down) the mention's own label still names them;
+      // the next command asks again.
+      this.cache.forget(id);
     }
     return { platformUserId: id, name: fallbackName || id };
   }
