@@ -1,26 +1,32 @@
 // The viewer's book at a glance, for a platform's home screen (Slack's App Home).
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, or } from 'drizzle-orm';
 import { accounts, complaints, promises } from '../db/schema.js';
 import { daysUntil, fmtDay, fmtRelative, ref } from '../src/domain/format.js';
 import { list, reply, text, type Reply } from '../src/engine/reply.js';
 import type { Ctx } from '../src/engine/spec.js';
-import { lastVisitSql, lastTouchSql, revisitDue } from '../src/scheduler/sweep.js';
+import { lastVisitSql, lastTouchSql, revisitDue, snoozeEnds } from '../src/scheduler/sweep.js';
 
 const HOME_LIMIT = 40;
 
 export function homeReply(ctx: Ctx): Reply {
   const { t, db } = ctx;
-  const book = db
+  const rows = db
     .select({ a: accounts, last: lastTouchSql, lastVisit: lastVisitSql })
     .from(accounts)
     .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.ownerId, ctx.actor.id), eq(accounts.status, 'active')))
-    .all()
-    .map((r) => ({ ...r, due: revisitDue(ctx.tenant, r.a, r.lastVisit) }))
-    .sort((x, y) => x.due - y.due);
-  const ids = book.map((b) => b.a.id);
-  const open = ids.length
-    ? db.select().from(complaints).where(and(eq(complaints.status, 'open'), inArray(complaints.accountId, ids))).orderBy(asc(complaints.deadlineAt)).all()
-    : [];
+    .all();
+  const ids = rows.map((r) => r.a.id);
+  // A snoozed revisit is due when its snooze ends, as the sweep nudges it.
+  const snoozed = ids.length ? snoozeEnds(db, ctx.tenant.id, 'revisit', ids) : new Map<number, number>();
+  const book = rows.map((r) => ({ ...r, due: Math.max(revisitDue(ctx.tenant, r.a, r.lastVisit), snoozed.get(r.a.id) ?? 0) })).sort((x, y) => x.due - y.due);
+  // Open complaints on the viewer's accounts, and those the viewer owns on anyone's.
+  const open = db
+    .select({ c: complaints, account: accounts.name })
+    .from(complaints)
+    .innerJoin(accounts, eq(accounts.id, complaints.accountId))
+    .where(and(eq(complaints.tenantId, ctx.tenant.id), eq(complaints.status, 'open'), or(eq(complaints.ownerId, ctx.actor.id), ids.length ? inArray(complaints.accountId, ids) : undefined)))
+    .orderBy(asc(complaints.deadlineAt))
+    .all();
   const mine = db
     .select({ p: promises, account: accounts.name })
     .from(promises)
@@ -28,7 +34,6 @@ export function homeReply(ctx: Ctx): Reply {
     .where(and(eq(promises.tenantId, ctx.tenant.id), eq(promises.ownerId, ctx.actor.id), eq(promises.status, 'open')))
     .orderBy(asc(promises.dueOn))
     .all();
-  const names = new Map(book.map((b) => [b.a.id, b.a.name]));
   const shown = book.slice(0, HOME_LIMIT);
   const out = reply(
     'info',
@@ -41,7 +46,7 @@ export function homeReply(ctx: Ctx): Reply {
       { heading: t.home.accountsHeading, empty: t.account.noneYet, more: book.length - shown.length },
     ),
     list(
-      open.map((c) => t.account.complaintLine(ref('C', c.number), t.enums.severity[c.severity], `${names.get(c.accountId) ?? ''}: ${c.summary}`, c.deadlineAt < ctx.now)),
+      open.map(({ c, account }) => t.account.complaintLine(ref('C', c.number), t.enums.severity[c.severity], `${account}: ${c.summary}`, c.deadlineAt < ctx.now)),
       { heading: t.account.complaintsHeading(open.length), empty: t.common.none },
     ),
     list(

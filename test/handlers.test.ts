@@ -4,8 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { accounts, auditLog, churnSignals, complaints, contacts, members, promises, tenants, touchpointParticipants, touchpoints } from '../db/schema.js';
 import { renderText } from '../src/engine/render-text.js';
 import { shellUser, SHELL_WORKSPACE } from '../src/chat/shell/shell.js';
+import { homeReply } from '../handlers/home.js';
 import { harness, TEST_NOW, type Harness } from './harness.js';
-import { HOUR, kit } from './kit.js';
+import { DAY, HOUR, kit } from './kit.js';
 
 const HAN = /\p{Script=Han}/u;
 
@@ -1065,5 +1066,31 @@ describe('the first admin', () => {
     } finally {
       h.close();
     }
+  });
+});
+
+describe('the App Home book (homeReply)', () => {
+  const home = async (user: string) => renderText(await h.engine.view({ platform: 'shell', workspaceId: SHELL_WORKSPACE, user: shellUser(user) }, (ctx) => homeReply(ctx)));
+
+  it('a snoozed revisit is due when its snooze ends, as the sweep nudges it, not OVERDUE', async () => {
+    await ok('/account add Acme tier:strategic owner:@bob');
+    await ok('/touch Acme visit Walked the warehouse', 'bob');
+    h.now = new Date(TEST_NOW.getTime() + 20 * DAY);
+    expect(await home('bob')).toMatch(/Acme.*OVERDUE/);
+    await ok('/snooze Acme 1w', 'bob');
+    const after = await home('bob');
+    expect(after).toMatch(/Acme/);
+    expect(after).not.toMatch(/OVERDUE/);
+  });
+
+  it("lists the complaints the viewer owns on someone else's account, beside those on their own", async () => {
+    await ok('/account add Acme owner:@bob');
+    await ok('/account add Zeta owner:@carol');
+    await ok('/complaint Zeta severity:high Crushed pallets');
+    await ok('/complaint Acme severity:low Invoice typo');
+    await ok('/complaint assign C-1 @bob');
+    const text = await home('bob');
+    expect(text).toMatch(/C-1 .*Zeta: Crushed pallets/);
+    expect(text).toMatch(/C-2 .*Acme: Invoice typo/);
   });
 });

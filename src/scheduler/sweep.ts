@@ -102,10 +102,15 @@ function nudge(s: Sweeper, kind: keyof SweepCounts, key: string, subject: { type
 
 /** The latest snooze end per subject, past or future. */
 function snoozes(s: Sweeper, kind: string): Map<number, number> {
-  const rows = s.tx
+  return snoozeEnds(s.tx, s.tenant.id, kind);
+}
+
+/** The latest snooze end per subject of `kind` in a tenant (of `subjects` only, when given), past or future. */
+export function snoozeEnds(tx: Tx, tenantId: number, kind: string, subjects?: number[]): Map<number, number> {
+  const rows = tx
     .select({ id: nudgeSnoozes.subjectId, until: sql<number>`max(${nudgeSnoozes.until})` })
     .from(nudgeSnoozes)
-    .where(and(eq(nudgeSnoozes.tenantId, s.tenant.id), eq(nudgeSnoozes.kind, kind)))
+    .where(and(eq(nudgeSnoozes.tenantId, tenantId), eq(nudgeSnoozes.kind, kind), subjects ? inArray(nudgeSnoozes.subjectId, subjects) : undefined))
     .groupBy(nudgeSnoozes.subjectId)
     .all();
   return new Map(rows.map((r) => [r.id, r.until]));
