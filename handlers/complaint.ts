@@ -94,8 +94,9 @@ function open(ctx: Ctx, input: Input): Reply {
     }));
   }
   const channel = effectiveSettings(ctx.tenant.settings).escalationChannel;
-  // Complaints are handled in the open: the channel's message becomes the complaint's thread.
-  if (channel) ctx.notices.push({ to: { channel }, reply: { ...card, visibility: 'public' }, complaintId: c.id });
+  // Complaints are handled in the open: the channel's message becomes the complaint's thread. It is
+  // the workspace's channel: in its language and time zone, as the escalations that follow in the thread.
+  if (channel) ctx.notices.push({ to: { channel }, reply: { ...complaintCard(ctx, c, account, viewFor(ctx.tenant, undefined, ctx.now)), visibility: 'public' }, complaintId: c.id });
   return { ...card, tone: 'success', title: t.complaint.opened(ref('C', c.number), account.name, t.enums.severity[severity], fmtDateTime(ctx, c.deadlineAt)) };
 }
 

@@ -6,6 +6,7 @@ import { UserError } from '../src/engine/errors.js';
 import { reply, text, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { complaintByNumber } from './complaint.js';
+import { viewFor } from '../src/domain/view.js';
 
 function resolve(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
@@ -22,8 +23,10 @@ function resolve(ctx: Ctx, input: Input): Reply {
   const out = reply('success', t.resolve.done(id, fmtAge(ctx, c.openedAt)), text(t.resolve.resolution(input.text)));
   if (late) out.sections.push(text(t.resolve.late(fmtDateTime(ctx, c.deadlineAt))));
   // The complaint's thread, where it has one, hears that it is closed.
+  // It is the workspace's channel: written in the workspace's language, as the rest of the thread.
   if (c.threadChannel) {
-    ctx.notices.push({ to: { channel: c.threadChannel }, complaintId: c.id, reply: { ...reply('success', t.resolve.threadClosed(id, ctx.actor.name), text(t.resolve.resolution(input.text))), visibility: 'public' } });
+    const { t: w } = viewFor(ctx.tenant, undefined, ctx.now);
+    ctx.notices.push({ to: { channel: c.threadChannel }, complaintId: c.id, reply: { ...reply('success', w.resolve.threadClosed(id, ctx.actor.name), text(w.resolve.resolution(input.text))), visibility: 'public' } });
   }
   return out;
 }

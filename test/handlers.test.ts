@@ -1,12 +1,14 @@
 // Every command against a real SQLite file: what the user reads, and what the database then holds.
 import { and, asc, eq } from 'drizzle-orm';
+import { DateTime } from 'luxon';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { accounts, auditLog, churnSignals, complaints, contacts, members, promises, tenants, touchpointParticipants, touchpoints } from '../db/schema.js';
 import { renderText } from '../src/engine/render-text.js';
+import { deliverDue } from '../src/scheduler/outbox.js';
 import { shellUser, SHELL_WORKSPACE } from '../src/chat/shell/shell.js';
 import { homeReply } from '../handlers/home.js';
 import { harness, TEST_NOW, type Harness } from './harness.js';
-import { DAY, HOUR, kit } from './kit.js';
+import { DAY, HOUR, kit, RecordingPort } from './kit.js';
 
 const HAN = /\p{Script=Han}/u;
 
@@ -1092,5 +1094,30 @@ describe('the App Home book (homeReply)', () => {
     const text = await home('bob');
     expect(text).toMatch(/C-1 .*Zeta: Crushed pallets/);
     expect(text).toMatch(/C-2 .*Acme: Invoice typo/);
+  });
+});
+
+describe('the escalation channel', () => {
+  it("hears about a complaint in the workspace's language and time zone, whoever opens or resolves it", async () => {
+    await ok('/account add Acme tier:key owner:@bob');
+    await ok('/steward settings escalation-channel:#esc');
+    await ok('/steward whoami', 'bob');
+    h.db.update(members).set({ locale: 'zh-CN', timezone: 'Europe/Berlin' }).where(eq(members.name, 'bob')).run();
+    const opened = await ok('/complaint Acme severity:high Crushed pallets', 'bob');
+    // Bob reads his own answer in Chinese.
+    expect(opened.text).toMatch(HAN);
+    const port = new RecordingPort();
+    await deliverDue(h.db, port, h.now);
+    await ok('/resolve C-1 Claim paid in full', 'bob');
+    await deliverDue(h.db, port, h.now);
+    const posts = port.posts.filter((p) => p.to === '#esc');
+    expect(posts).toHaveLength(2);
+    for (const p of posts) {
+      expect(p.text).not.toMatch(HAN);
+      expect(p.reply.locale).toBe('en');
+    }
+    // The deadline as Shanghai reads it (the workspace's zone), not Berlin.
+    const deadline = complaintRow(1)!.deadlineAt;
+    expect(posts[0]!.text).toContain(DateTime.fromJSDate(deadline, { zone: 'Asia/Shanghai' }).toFormat('HH:mm'));
   });
 });

@@ -267,8 +267,8 @@ export class Engine {
         recipientId: 'member' in n.to ? n.to.member.id : null,
         channel: 'channel' in n.to ? n.to.channel : null,
         period: ctx.now.toISOString(),
-        // A notice to someone is written in their language (viewFor); one to a channel in the actor's.
-        payload: inLocale(n.reply, 'member' in n.to ? (n.to.member.locale ?? ctx.tenant.locale) : ctx.locale),
+        // A notice to someone is written in their language (viewFor); one to a channel in the workspace's.
+        payload: inLocale(n.reply, 'member' in n.to ? (n.to.member.locale ?? ctx.tenant.locale) : ctx.tenant.locale),
         notBefore: ctx.now,
         createdAt: ctx.now,
       });
