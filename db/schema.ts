@@ -118,6 +118,9 @@ export const members = sqliteTable(
     /** Null means: use the tenant's. */
     timezone: text('timezone'),
     locale: text('locale', { enum: LOCALES }),
+    /** Set by the member themselves (`/steward me`): what their platform says no longer replaces it. */
+    ownTimezone: integer('own_timezone', { mode: 'boolean' }).notNull().default(false),
+    ownLocale: integer('own_locale', { mode: 'boolean' }).notNull().default(false),
     active: integer('active', { mode: 'boolean' }).notNull().default(true),
     leftAt: integer('left_at', { mode: 'timestamp_ms' }),
     createdAt: createdAt(),

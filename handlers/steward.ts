@@ -72,7 +72,12 @@ function me(ctx: Ctx, input: Input): Reply {
     Object.entries({ locale: input.str('locale'), timezone: input.str('timezone'), function: input.str('function') }).filter(([, v]) => v !== undefined),
   ) as Partial<Member>;
   if (Object.keys(patch).length === 0) return whoami(ctx);
-  ctx.db.update(members).set(patch).where(eq(members.id, ctx.actor.id)).run();
+  // Chosen here, they are the member's own: what Slack or Lark says of them later no longer replaces them.
+  ctx.db
+    .update(members)
+    .set({ ...patch, ...(patch.timezone ? { ownTimezone: true } : {}), ...(patch.locale ? { ownLocale: true } : {}) })
+    .where(eq(members.id, ctx.actor.id))
+    .run();
   ctx.audit('member.me', 'member', ctx.actor.id, patch);
   return reply('success', t.steward.meUpdated(Object.entries(patch).map(([k, v]) => `${k}: ${v}`).join(', ')));
 }

@@ -1121,3 +1121,20 @@ describe('the escalation channel', () => {
     expect(posts[0]!.text).toContain(DateTime.fromJSDate(deadline, { zone: 'Asia/Shanghai' }).toFormat('HH:mm'));
   });
 });
+
+describe("a member's time zone and language", () => {
+  const as = (timezone: string, locale: 'en' | 'zh-CN', text = '/steward whoami') => h.engine.handle({ platform: 'slack', workspaceId: 'T1', user: { platformUserId: 'U6', name: 'Kenji Sato', timezone, locale }, text });
+  const kenji = () => h.db.select().from(members).where(eq(members.platformUserId, 'U6')).get()!;
+
+  it("follow what their platform says of them, until they choose their own with /steward me", async () => {
+    await as('Asia/Tokyo', 'en');
+    expect(kenji()).toMatchObject({ timezone: 'Asia/Tokyo', locale: 'en', ownTimezone: false, ownLocale: false });
+    // Moved, and switched Slack to Chinese.
+    await as('America/Los_Angeles', 'zh-CN');
+    expect(kenji()).toMatchObject({ timezone: 'America/Los_Angeles', locale: 'zh-CN' });
+    // Their own choice of zone stands; the language, not chosen, still follows Slack.
+    await as('America/Los_Angeles', 'zh-CN', '/steward me timezone:Europe/Paris');
+    await as('America/New_York', 'en');
+    expect(kenji()).toMatchObject({ timezone: 'Europe/Paris', ownTimezone: true, locale: 'en', ownLocale: false });
+  });
+});

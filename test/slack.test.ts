@@ -902,6 +902,18 @@ describe('Slack over HTTP with the real Bolt app', () => {
     });
   });
 
+  it('Slack reporting a changed profile: the next command asks users.info again, and the member follows their new time zone and language', async () => {
+    await run('U5', '/account list');
+    expect(member('U5')).toMatchObject({ timezone: 'Asia/Shanghai', locale: 'en' });
+    fake.addUser({ id: 'U5', name: 'erin', real_name: 'Erin Park', tz: 'America/Los_Angeles', locale: 'zh-CN' });
+    const res = await send(eventCallback({ type: 'user_change', user: { id: 'U5', name: 'erin', tz: 'America/Los_Angeles' } }));
+    expect(res.status).toBe(200);
+    const before = fake.callsTo('users.info').length;
+    await run('U5', '/account list');
+    expect(fake.callsTo('users.info').length).toBe(before + 1);
+    expect(member('U5')).toMatchObject({ timezone: 'America/Los_Angeles', locale: 'zh-CN', active: true });
+  });
+
   it('Slack reporting a user deactivated: they leave, their accounts are flagged owner-gone, an admin is asked to hand them over', async () => {
     const before = fake.calls.length;
     const res = await send(eventCallback({ type: 'user_change', user: { id: 'U3', name: 'carol', deleted: true } }));

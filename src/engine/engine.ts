@@ -408,6 +408,9 @@ export function ensureMember(tx: Tx, tenant: Tenant, ref: UserRef, role: Role, a
     const patch: Partial<Member> = {};
     // A name that is only their id (the platform could not say who they are) renames nobody.
     if (ref.name && ref.name !== found.name && ref.name !== ref.platformUserId) patch.name = ref.name;
+    // Their platform's time zone and language follow them (a move, a new setting), unless they chose their own.
+    if (ref.timezone && ref.timezone !== found.timezone && !found.ownTimezone) patch.timezone = ref.timezone;
+    if (ref.locale && ref.locale !== found.locale && !found.ownLocale) patch.locale = ref.locale;
     if (assumeRole && assumeRole !== found.role) patch.role = assumeRole;
     else if (found.role !== 'admin' && firstAdmin()) patch.role = 'admin';
     // Someone who left and speaks again is back; being mentioned (`/handover @left @new`) brings nobody back.

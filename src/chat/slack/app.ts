@@ -319,6 +319,8 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
 
   // Slack reporting someone deactivated is their leaving: accounts flagged, their manager asked to hand them over.
   const userChanged = async (from: Origin, user: { id: string; deleted?: boolean }, eventId: string | undefined) => {
+    // A new name, time zone or language: the next thing they do asks users.info again, and their member follows.
+    identity.forget(user.id);
     const workspaceId = tenant(from);
     if (!user.deleted || !workspaceId || (eventId && !engine.firstSight('slack', eventId))) return;
     const notices = await engine.aboutMember('slack', workspaceId, user.id, (ctx, member) => {

@@ -35,6 +35,11 @@ export class SlackIdentity {
     return { platformUserId: id, name: fallbackName || id };
   }
 
+  /** Asks users.info again next time (Slack reported a change to them). */
+  forget(id: string): void {
+    this.cache.forget(id);
+  }
+
   /** `<@U123>` or `<@U123|name>` in command text. */
   async mention(raw: string): Promise<UserRef | undefined> {
     const m = MENTION.exec(raw);
