@@ -50,9 +50,12 @@ function saveAliases(ctx: Ctx, accountId: number, aliases: string[]): void {
 
 function profileValues(ctx: Ctx, input: Input, self?: Account) {
   const aliases = parseAliases(ctx, input.str('aliases'), self);
+  const owner = input.member('owner');
+  // Someone who has left owns nothing new.
+  if (owner && !owner.active) throw new UserError(ctx.t.complaint.inactiveMember(owner.name), [], false);
   return {
     tier: input.str('tier') as Account['tier'] | undefined,
-    ownerId: input.member('owner')?.id,
+    ownerId: owner?.id,
     region: input.str('region'),
     industry: input.str('industry'),
     annualRevenue: input.num('revenue'),

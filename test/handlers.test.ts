@@ -1138,3 +1138,23 @@ describe("a member's time zone and language", () => {
     expect(kenji()).toMatchObject({ timezone: 'Europe/Paris', ownTimezone: true, locale: 'en', ownLocale: false });
   });
 });
+
+describe('someone who has left', () => {
+  it('is refused as the owner of an account, added or changed, and nothing is written', async () => {
+    await ok('/account add Acme owner:@carol');
+    h.db.update(members).set({ active: false, leftAt: h.now }).where(eq(members.name, 'carol')).run();
+    const before = h.snapshot();
+    expect((await refused('/account add Beta owner:@carol')).text).toMatch(/carol has left/);
+    expect((await refused('/account set Acme tier:key owner:@carol')).text).toMatch(/carol has left/);
+    expect(h.snapshot()).toBe(before);
+  });
+
+  it('seen first as a mention of someone their platform deactivated, is a member who has left', async () => {
+    await ok('/account add Acme');
+    await ok('/complaint Acme Late pallets');
+    const out = await h.engine.handle({ platform: 'shell', workspaceId: SHELL_WORKSPACE, user: shellUser('alice'), text: '/complaint assign C-1 @eve' }, async () => ({ platformUserId: 'U8', name: 'Eve', gone: true }));
+    expect(out.ok).toBe(false);
+    expect(renderText(out.reply)).toMatch(/Eve has left/);
+    expect(complaintRow(1)!.ownerId).toBe(memberRow('alice')!.id);
+  });
+});

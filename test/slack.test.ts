@@ -137,7 +137,8 @@ beforeAll(async () => {
     .addUser({ id: 'U3', name: 'carol', real_name: 'Carol Diaz', tz: 'America/New_York', locale: 'en-US' })
     // Named in a customer's message only.
     .addUser({ id: 'U4', name: 'dmitri', real_name: 'Dmitri Volkov', tz: 'Europe/Moscow', locale: 'en-US' })
-    .addUser({ id: 'U5', name: 'erin', real_name: 'Erin Park', tz: 'Asia/Shanghai', locale: 'en-US' });
+    .addUser({ id: 'U5', name: 'erin', real_name: 'Erin Park', tz: 'Asia/Shanghai', locale: 'en-US' })
+    .addUser({ id: 'U8', name: 'eve', real_name: 'Eve Stone', tz: 'Asia/Shanghai', locale: 'en-US', deleted: true });
   await fake.start();
   dir = mkdtempSync(join(tmpdir(), 'steward-slack-'));
   const port = await freePort();
@@ -457,6 +458,14 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(shown(out.blocks)).toContain('<@U2>');
       const dm = await fake.until(() => since(before, 'chat.postMessage').find((c) => c.body.channel === 'U2'), 'the DM to Bob');
       expect(dm.body.text).toMatch(/\p{Script=Han}/u);
+    });
+
+    it('`/complaint assign C-n <@U8>` naming someone Slack has deactivated is refused: they have left', async () => {
+      const n = await openComplaint('Seal broken on arrival');
+      const owner = complaintNo(n).ownerId;
+      const out = await run('U1', `/complaint assign C-${n} <@U8|eve>`);
+      expect(out.text).toMatch(/Eve Stone has left/);
+      expect(complaintNo(n).ownerId).toBe(owner);
     });
 
     it('a summary holding <!channel>, <!here> and <@U999> is echoed escaped: no live mention anywhere it is posted', async () => {

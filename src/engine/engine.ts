@@ -27,6 +27,8 @@ export interface UserRef {
   name: string;
   timezone?: string;
   locale?: Locale;
+  /** The platform says they were deactivated: seen for the first time, they are a member who has left. */
+  gone?: boolean;
 }
 
 export interface Incoming {
@@ -428,6 +430,7 @@ export function ensureMember(tx: Tx, tenant: Tenant, ref: UserRef, role: Role, a
       timezone: ref.timezone,
       locale: ref.locale,
       function: (assumeRole ?? role) === 'exec' ? 'executive' : 'sales',
+      ...(ref.gone ? { active: false, leftAt: new Date() } : {}),
     })
     .returning()
     .get();

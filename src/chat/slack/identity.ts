@@ -25,6 +25,7 @@ export class SlackIdentity {
           name: u.profile?.display_name || u.real_name || u.name || fallbackName || id,
           timezone: u.tz || undefined,
           locale: toLocale(u.locale),
+          ...(u.deleted ? { gone: true } : {}),
         };
       }
     } catch {
