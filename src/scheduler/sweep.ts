@@ -100,11 +100,6 @@ function nudge(s: Sweeper, kind: keyof SweepCounts, key: string, subject: { type
   }
 }
 
-/** The latest snooze end per subject, past or future. */
-function snoozes(s: Sweeper, kind: string): Map<number, number> {
-  return snoozeEnds(s.tx, s.tenant.id, kind);
-}
-
 /** The latest snooze end per subject of `kind` in a tenant (of `subjects` only, when given), past or future. */
 export function snoozeEnds(tx: Tx, tenantId: number, kind: string, subjects?: number[]): Map<number, number> {
   const rows = tx
@@ -135,7 +130,7 @@ export const lastTouchSql = sql<number | null>`(select max(t.occurred_at) from t
 export const lastVisitSql = sql<number | null>`(select max(t.occurred_at) from touchpoints t where t.account_id = ${OUTER_ACCOUNT_ID} and t.kind in ('visit', 'meeting', 'review'))`;
 
 function revisits(s: Sweeper): void {
-  const snoozedUntil = snoozes(s, 'revisit');
+  const snoozedUntil = snoozeEnds(s.tx, s.tenant.id, 'revisit');
   const sent = sentSteps(s);
   const rows = s.tx
     .select({ a: accounts, last: lastVisitSql })
