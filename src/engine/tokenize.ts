@@ -10,14 +10,16 @@ export type Token =
 
 export type TokenizeResult = { ok: true; tokens: Token[] } | { ok: false; error: 'unclosed-quote'; quote: string; at: number };
 
+/** Each quote mark that opens a value, and the one that closes it; `quote` prefers them in this order. */
 const QUOTES: Record<string, string> = {
   '"': '"',
   '“': '”',
+  // A closing curly quote typed first (some keyboards) opens as well.
   '”': '”',
   '「': '」',
   '『': '』',
-  '‘': '’',
   '«': '»',
+  '‘': '’',
 };
 
 const isSpace = (ch: string) => /\s/u.test(ch);
@@ -40,14 +42,8 @@ function quoted(s: string, at: number): { value: string; end: number } | undefin
   }
 }
 
-const PAIRS: readonly (readonly [string, string])[] = [
-  ['"', '"'],
-  ['“', '”'],
-  ['「', '」'],
-  ['『', '』'],
-  ['«', '»'],
-  ['‘', '’'],
-];
+/** The pairs `quote` may wrap a value in: every opening mark but a closing one typed first. */
+const PAIRS = Object.entries(QUOTES).filter(([open, close]) => open === '"' || open !== close);
 
 /**
  * `v` as one quoted value, whatever it holds: in a pair of quotes it does not
