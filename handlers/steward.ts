@@ -4,6 +4,7 @@ import { members, nudges, tenants, type TenantSettings } from '../db/schema.js';
 import { localizeUsage } from '../src/engine/engine.js';
 import { memberById, requireAdmin } from '../src/domain/permissions.js';
 import { effectiveSettings } from '../src/domain/settings.js';
+import { viewFor } from '../src/domain/view.js';
 import type { Member } from '../src/domain/types.js';
 import { UserError } from '../src/engine/errors.js';
 import { matchIn } from '../src/domain/match.js';
@@ -138,12 +139,15 @@ const settingOptions: OptionSpec[] = [
 
 /** Words for "the conversation I am typing in", where a Lark group has no #name to type. */
 const HERE = new Set(['here', 'this', '本群', '这里', '此群']);
+/** Words for "no escalation channel": complaints are then not posted in the open. */
+const NO_CHANNEL = new Set(['none', 'off', '-', '无', '关闭', '不用']);
 
 /**
  * Slack escapes a picked channel as <#C123|name>, and its id is what posting needs;
  * `here` is the current conversation (a Lark group's oc_… id); anything else is a #name or an id as typed.
  */
-function channelFrom(ctx: Ctx, v: string): string {
+function channelFrom(ctx: Ctx, v: string): string | undefined {
+  if (NO_CHANNEL.has(v.toLowerCase())) return undefined;
   if (HERE.has(v.toLowerCase())) {
     if (!ctx.chatId) throw new UserError(ctx.t.steward.noChatHere);
     return ctx.chatId;
@@ -164,9 +168,11 @@ function settings(ctx: Ctx, input: Input): Reply {
     for (const o of given) {
       const v = input.str(o.name);
       const n = input.num(o.name);
-      // Slack escapes a picked channel as <#C123|name>; its id is what posting needs.
-      if (o.name === 'escalation-channel') next.escalationChannel = channelFrom(ctx, v!);
-      else if (o.name === 'locale') patch.locale = v as typeof patch.locale;
+      if (o.name === 'escalation-channel') {
+        const channel = channelFrom(ctx, v!);
+        if (channel) next.escalationChannel = channel;
+        else delete next.escalationChannel;
+      }      else if (o.name === 'locale') patch.locale = v as typeof patch.locale;
       else if (o.name === 'timezone') patch.timezone = v;
       else if (o.name === 'review-start' || o.name === 'review-deadline') {
         check(MONTH_DAY.test(v!), o.name, 'MM-DD');
@@ -186,12 +192,20 @@ function settings(ctx: Ctx, input: Input): Reply {
     if (start >= deadline) throw new UserError(t.steward.seasonOrder(start, deadline), [], false);
     ctx.db.update(tenants).set({ ...patch, settings: next }).where(eq(tenants.id, ctx.tenant.id)).run();
     ctx.audit('tenant.settings', 'tenant', ctx.tenant.id, { changed: given.map((o) => o.name) });
+    const before = ctx.tenant.settings.escalationChannel;
     Object.assign(ctx.tenant, patch, { settings: next });
+    // A new escalation channel hears what it is for, in the workspace's language; if it refuses, the admins hear that (outbox).
+    if (next.escalationChannel && next.escalationChannel !== before) {
+      const { t: theirs } = viewFor(ctx.tenant, undefined, ctx.now);
+      ctx.notices.push({ to: { channel: next.escalationChannel }, reply: { ...reply('info', theirs.steward.channelWelcome(ctx.actor.name)), visibility: 'public' } });
+    }
   }
   const s = effectiveSettings(ctx.tenant.settings);
+  const checking = ctx.notices.some((n) => 'channel' in n.to);
   const out = reply(
     given.length ? 'success' : 'info',
     given.length ? t.steward.settingsUpdated(given.map((o) => o.name).join(', ')) : t.steward.settingsTitle,
+    ...(checking ? [text(t.steward.channelCheck(s.escalationChannel!))] : []),
     fields([
       { label: 'escalation-channel', value: s.escalationChannel ? `#${s.escalationChannel}` : t.common.none },
       { label: 'locale', value: ctx.tenant.locale },
@@ -264,7 +278,7 @@ export const steward: CommandSpec = {
     {
       sub: 'settings',
       subAliases: ['设置'],
-      usage: '[escalation-channel:#name|here] [locale:..] [timezone:..] [review-start:MM-DD] [review-deadline:MM-DD] [deadline-critical:4h] [cadence-strategic:14d] [working-hours:09:00-18:00] [digest-day:mon] [digest-time:08:30]',
+      usage: '[escalation-channel:#name|here|none] [locale:..] [timezone:..] [review-start:MM-DD] [review-deadline:MM-DD] [deadline-critical:4h] [cadence-strategic:14d] [working-hours:09:00-18:00] [digest-day:mon] [digest-time:08:30]',
       options: settingOptions,
       run: settings,
     },

@@ -312,6 +312,8 @@ export const en = {
     cycle: (rep: string, manager: string) => `${manager} already reports (directly or not) to ${rep}; that would make a loop.`,
     settingsTitle: 'Settings',
     settingsUpdated: (what: string) => `Settings updated: ${what}.`,
+    channelWelcome: (who: string) => `Steward will post new complaints in this channel, each in a thread of its own where its escalations and its resolution follow. Set by ${who}.`,
+    channelCheck: (channel: string) => `Steward is posting a first message in #${channel}; if it cannot, you will be told.`,
     ranSweep: (n: number, at: string, waiting: number) =>
       `Sweep as of ${at}: ${plural(n, 'new nudge')} decided${waiting ? `, ${waiting} waiting for their recipients' working hours` : ''}.`,
     ranDigest: (n: number, at: string, waiting: number) =>
@@ -342,6 +344,12 @@ export const en = {
     alertDecisionMaker: (account: string) => `Decision-maker change at ${account}`,
     alertCritical: (id: string, account: string) => `Critical complaint ${id} at ${account}`,
     alertRepeat: (account: string, n: number) => `${account} (strategic) has had ${plural(n, 'complaint')} in 30 days`,
+    channelRefused: (channel: string) => `Steward cannot post in #${channel}`,
+    channelRefusedWhy: (reason: string) => `The platform refused it: ${reason}.`,
+    channelRefusedCard: (id: string, account: string) => `${id} at ${account} was not shared there; its escalations will reach their people directly.`,
+    channelRefusedDetour: (name: string) => `What was meant for the channel went to ${name} directly.`,
+    channelRefusedFix: 'Add Steward to the channel (in Slack: /invite @Steward), or choose another one:',
+    channelRefusedCommand: '/steward settings escalation-channel:#name',
   },
   digest: {
     teamTitle: (name: string, size: number) => `Weekly digest for ${name}'s team (${plural(size, 'person', 'people')})`,

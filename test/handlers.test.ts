@@ -1111,14 +1111,15 @@ describe('the escalation channel', () => {
     await ok('/resolve C-1 Claim paid in full', 'bob');
     await deliverDue(h.db, port, h.now);
     const posts = port.posts.filter((p) => p.to === '#esc');
-    expect(posts).toHaveLength(2);
+    // What the channel is for (once set), the complaint's card, its resolution.
+    expect(posts).toHaveLength(3);
     for (const p of posts) {
       expect(p.text).not.toMatch(HAN);
       expect(p.reply.locale).toBe('en');
     }
     // The deadline as Shanghai reads it (the workspace's zone), not Berlin.
     const deadline = complaintRow(1)!.deadlineAt;
-    expect(posts[0]!.text).toContain(DateTime.fromJSDate(deadline, { zone: 'Asia/Shanghai' }).toFormat('HH:mm'));
+    expect(posts[1]!.text).toContain(DateTime.fromJSDate(deadline, { zone: 'Asia/Shanghai' }).toFormat('HH:mm'));
   });
 });
 

@@ -11,6 +11,7 @@ import { accounts, members, nudges, pairings, tenants } from '../db/schema.js';
 import type { ChatPort, DeliveryError, Destination, PostedRef } from '../src/chat/port.js';
 import { renderText } from '../src/engine/render-text.js';
 import type { Reply } from '../src/engine/reply.js';
+import { deliverDue } from '../src/scheduler/outbox.js';
 import { sweepTenant, type SweepResult } from '../src/scheduler/sweep.js';
 import type { Harness } from './harness.js';
 
@@ -55,6 +56,15 @@ export function kit(current: () => Harness, opts: { errorTone?: boolean } = {}) 
     return out;
   }
 
+  /**
+   * Sets the escalation channel (as alice, the admin) and delivers the note it
+   * posts there on being set, to a port of its own, so a test's port hears only what follows.
+   */
+  async function escalationChannel(channel: string) {
+    await ok(`/steward settings escalation-channel:${channel}`);
+    await deliverDue(db(), new RecordingPort(), current().now);
+  }
+
   const tenant = () => db().select().from(tenants).get()!;
   const member = (name: string) => db().select().from(members).where(eq(members.name, name)).get()!;
   const memberId = (name: string) => member(name).id;
@@ -80,7 +90,7 @@ export function kit(current: () => Harness, opts: { errorTone?: boolean } = {}) 
    */
   const pinCreatedAt = (table: typeof accounts | typeof pairings, at: Date) => db().update(table).set({ createdAt: at }).run();
 
-  return { ok, refused, tenant, member, memberId, accountId, nameOf, sweep, allNudges, pinCreatedAt };
+  return { ok, refused, escalationChannel, tenant, member, memberId, accountId, nameOf, sweep, allNudges, pinCreatedAt };
 }
 
 /** The remote chat platform: records every post, can be told to refuse the next ones. */

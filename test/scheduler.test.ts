@@ -468,6 +468,22 @@ describe.concurrent('scheduler on a real Redis', () => {
       expect(env.nudge(n.id)).toMatchObject({ status: 'failed', attempts: 1, lastError: 'channel_not_found' });
     });
 
+    it('a channel that refuses for good: the admin hears of it at once, not at the next sweep', async ({ env }) => {
+      await env.ok('/steward settings escalation-channel:#esc');
+      const port = new RecordingPort().failNext(new DeliveryError('permanent', 'Slack: not_in_channel'));
+      const s = env.scheduler(port);
+      await s.start();
+      await until('the admin to hear of it', () => port.posts.length === 1);
+      await env.settled();
+      const [post] = port.posts;
+      expect(post!.to).toEqual({ dm: { platformUserId: env.member('alice').platformUserId, name: 'alice' } });
+      expect(post!.reply.title).toBe('Steward cannot post in #esc');
+      expect(env.allNudges().map((n) => [n.kind, n.status])).toEqual([
+        ['notice', 'failed'],
+        ['channel-refused', 'sent'],
+      ]);
+    });
+
     it('a transient error is retried with backoff and the nudge is then sent once', async ({ env }) => {
       const port = new RecordingPort().failNext(new DeliveryError('transient', 'socket hang up'));
       const { n } = await oneDueNudge(env, port);

@@ -429,6 +429,9 @@ describe('Slack over HTTP with the real Bolt app', () => {
     it('with an escalation channel set, a new complaint is posted there and its message becomes the thread', async () => {
       const set = await run('U1', '/steward settings escalation-channel:<#C123|esc>');
       expect(set.text).toMatch(/^✔/);
+      // The channel first hears what it is for.
+      const welcome = await fake.until(() => fake.calls.find((c) => c.method === 'chat.postMessage' && c.body.channel === 'C123'), 'the note to the new channel');
+      expect(shown(welcome.body.blocks)).toContain('Steward will post new complaints in this channel');
       const before = fake.calls.length;
       const n = await openComplaint('3 pallets crushed on the Shanghai-Chengdu lane');
       const post = await fake.until(() => since(before, 'chat.postMessage').find((c) => c.body.channel === 'C123'), 'the escalation post');
@@ -1150,6 +1153,7 @@ describe('slash commands on the engine thread', () => {
 
   it('what a command tells others is delivered once its transaction is over', async () => {
     expect((await th.type(alice, '/steward settings escalation-channel:<#C0ESC|esc>')).text).toMatch(/^✔/);
+    await th.fake.until(() => th.fake.calls.find((c) => c.method === 'chat.postMessage' && c.body.channel === 'C0ESC'), 'the note to the new channel');
     const before = th.fake.calls.length;
     expect((await th.type(alice, '/complaint Acme severity:high category:damage Pallets crushed at the gate')).text).toMatch(/^✔/);
     const post = await th.fake.until(() => th.fake.calls.slice(before).find((c) => c.method === 'chat.postMessage' && c.body.channel === 'C0ESC'), 'the escalation post');

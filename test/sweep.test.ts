@@ -15,7 +15,7 @@ import { cst, DAY, HOUR, kit, MINUTE, nudgeText as text, plus, RecordingPort, T0
 
 let h: Harness;
 afterEach(() => h?.close());
-const { ok, refused, memberId, accountId, nameOf, sweep, allNudges, pinCreatedAt } = kit(() => h);
+const { ok, refused, escalationChannel, memberId, accountId, nameOf, sweep, allNudges, pinCreatedAt } = kit(() => h);
 
 const complaint = (n: number) => h.db.select().from(complaints).where(eq(complaints.number, n)).get()!;
 
@@ -559,7 +559,7 @@ describe('escalation ladder', () => {
     await ok('/steward role @chen exec');
     await ok('/account add Acme tier:strategic owner:@zhang');
     if (opts.pair !== false) await ok('/pair Acme @chen');
-    if (opts.channelFirst) await ok('/steward settings escalation-channel:#esc');
+    if (opts.channelFirst) await escalationChannel('#esc');
     await ok('/complaint Acme severity:high category:damage 3 pallets crushed on the Shanghai-Chengdu lane', 'zhang');
     return plus(T0, DAY);
   }
@@ -671,26 +671,83 @@ describe('escalation ladder', () => {
   describe('in the escalation channel', () => {
     it("a channel that refuses for good (the bot removed from it) does not swallow a rung: its person hears it directly", async () => {
       const deadline = await setup();
-      await ok('/steward settings escalation-channel:#esc');
+      await escalationChannel('#esc');
       const port = new RecordingPort();
       const [id] = sweep(deadline).ids;
       port.refuseNext(new DeliveryError('permanent', 'Slack: not_in_channel'));
-      expect(await deliverDue(h.db, port, deadline)).toEqual({ sent: 1, skipped: 0, failed: 0 });
-      expect(port.posts.map((p) => p.to)).toEqual(['@zhang']);
+      // The rung, and in the same call the admin (alice) hears that the channel refuses.
+      expect(await deliverDue(h.db, port, deadline)).toEqual({ sent: 2, skipped: 0, failed: 0 });
+      expect(port.posts.map((p) => p.to)).toEqual(['@zhang', '@alice']);
       expect(port.posts[0]!.text).toContain('C-1');
       expect(row(id!)).toMatchObject({ status: 'sent', lastError: '#esc: Slack: not_in_channel; sent to zhang directly' });
+      expect(port.posts[1]!.text).toBe(
+        [
+          '! Steward cannot post in #esc',
+          'The platform refused it: Slack: not_in_channel.',
+          'What was meant for the channel went to zhang directly.',
+          'Add Steward to the channel (in Slack: /invite @Steward), or choose another one: /steward settings escalation-channel:#name',
+        ].join('\n'),
+      );
       // The channel never became the complaint's thread.
       expect(complaint(1).threadTs).toBeNull();
-      // Refused there too: failed for good, with both reasons.
+      // Refused there too: failed for good, with both reasons. The admin hears of the channel once a day.
       const [next] = sweep(plus(deadline, DAY)).ids;
       port.refuseNext(new DeliveryError('permanent', 'Slack: not_in_channel'), new DeliveryError('permanent', 'Slack: user_disabled'));
-      expect(await deliverDue(h.db, port, plus(deadline, DAY))).toEqual({ sent: 0, skipped: 0, failed: 1 });
+      expect(await deliverDue(h.db, port, plus(deadline, DAY))).toEqual({ sent: 1, skipped: 0, failed: 1 });
       expect(row(next!)).toMatchObject({ status: 'failed', lastError: 'Slack: not_in_channel; directly: Slack: user_disabled' });
+      expect(port.posts.map((p) => p.to)).toEqual(['@zhang', '@alice', '@alice']);
+      expect(allNudges('channel-refused').map((n) => nameOf(n.recipientId))).toEqual(['alice', 'alice']);
+    });
+
+    it('the opener and the admin hear when the channel refuses a new complaint; the admin once a day', async () => {
+      const deadline = await setup({ channelFirst: true });
+      const port = new RecordingPort();
+      port.refuseNext(new DeliveryError('permanent', 'Slack: channel_not_found'));
+      expect(await deliverDue(h.db, port, T0)).toEqual({ sent: 2, skipped: 0, failed: 1 });
+      expect(port.posts.map((p) => p.to)).toEqual(['@alice', '@zhang']);
+      const [admin, opener] = port.posts.map((p) => p.text.split('\n'));
+      expect(opener).toEqual([
+        '! Steward cannot post in #esc',
+        'The platform refused it: Slack: channel_not_found.',
+        'C-1 at Acme was not shared there; its escalations will reach their people directly.',
+        'Add Steward to the channel (in Slack: /invite @Steward), or choose another one: /steward settings escalation-channel:#name',
+      ]);
+      expect(admin).toEqual(opener);
+      // A second complaint the same day: its opener hears again, the admin does not.
+      await ok('/account add Beta owner:@li');
+      await ok('/complaint Beta severity:low Late pickup', 'li');
+      port.refuseNext(new DeliveryError('permanent', 'Slack: channel_not_found'));
+      expect(await deliverDue(h.db, port, T0)).toEqual({ sent: 1, skipped: 0, failed: 1 });
+      expect(port.posts.map((p) => p.to)).toEqual(['@alice', '@zhang', '@li']);
+      // A channel that only failed for now (Slack's trouble) is no news.
+      sweep(deadline);
+      port.refuseNext(new DeliveryError('transient', 'Slack: internal_error'));
+      await deliverDue(h.db, port, deadline);
+      expect(allNudges('channel-refused')).toHaveLength(3);
+    });
+
+    it('a new escalation channel hears what it is for; none turns it off', async () => {
+      h = harness({ now: T0 });
+      const set = await ok('/steward settings escalation-channel:#esc');
+      expect(set.text).toContain('Steward is posting a first message in #esc; if it cannot, you will be told.');
+      const port = new RecordingPort();
+      await deliverDue(h.db, port, T0);
+      expect(port.posts.map((p) => [p.to, p.text, p.reply.visibility])).toEqual([
+        ['#esc', '• Steward will post new complaints in this channel, each in a thread of its own where its escalations and its resolution follow. Set by alice.', 'public'],
+      ]);
+      // Set again to the same channel: nothing new is posted.
+      expect((await ok('/steward settings escalation-channel:#esc deadline-high:12h')).text).not.toContain('first message');
+      await ok('/steward settings escalation-channel:none');
+      expect(h.db.select().from(tenants).get()!.settings.escalationChannel).toBeUndefined();
+      await ok('/account add Acme owner:@zhang');
+      await ok('/complaint Acme severity:high Crushed pallets', 'zhang');
+      await deliverDue(h.db, port, T0);
+      expect(port.posts).toHaveLength(1);
     });
 
     it('rung 1 opens the thread in #esc, later rungs and the resolution reply in it', async () => {
       const deadline = await setup();
-      await ok('/steward settings escalation-channel:#esc');
+      await escalationChannel('#esc');
       const port = new RecordingPort();
       const one = sweep(deadline);
       // Posted in the channel, on zhang's behalf: zhang hears it directly should the channel refuse it.
@@ -744,7 +801,7 @@ describe('escalation ladder', () => {
   it('a rung still waiting for working hours is not posted once the complaint is resolved', async () => {
     h = harness({ now: cst('2026-01-09T17:00') }); // Friday
     await ok('/account add Acme tier:strategic owner:@zhang');
-    await ok('/steward settings escalation-channel:#esc');
+    await escalationChannel('#esc');
     await ok('/complaint Acme severity:high Crushed pallets', 'zhang');
     const port = new RecordingPort();
     await deliverDue(h.db, port, h.now); // the complaint's card opens the thread

@@ -4,10 +4,15 @@
 // a restart or a second process neither loses a message nor decides it twice.
 import { and, asc, eq, gt, inArray, isNull, lt, lte, or } from 'drizzle-orm';
 import { literalLimit, type Db, type Tx } from '../../db/index.js';
-import { complaints, members, nudges, promises, reviewItems, tenants, touchpoints } from '../../db/schema.js';
+import { accounts, complaints, members, nudges, promises, reviewItems, tenants, touchpoints } from '../../db/schema.js';
 import type { ChatPort, Destination, PostedRef } from '../chat/port.js';
 import { DeliveryError } from '../chat/port.js';
-import { inLocale, type Reply } from '../engine/reply.js';
+import { ref } from '../domain/format.js';
+import type { Member } from '../domain/types.js';
+import { viewFor } from '../domain/view.js';
+import { inLocale, reply, text, type Reply } from '../engine/reply.js';
+
+type Nudge = typeof nudges.$inferSelect;
 
 export interface NewNudge {
   /** When it was decided (the sweep's or command's clock). */
@@ -57,7 +62,7 @@ export type DeliveryResult = 'sent' | 'skipped' | 'failed';
  * Posts one pending nudge. A message about a complaint posted in a channel goes
  * into the complaint's thread, and the first one becomes that thread.
  */
-export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date): Promise<DeliveryResult> {
+export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date, onQueued: () => void = () => {}): Promise<DeliveryResult> {
   // Claim it first, so two workers (or a worker and the shell) never post the same nudge;
   // a claim whose lease ran out was lost with its process and may be taken over.
   const claimedAt = new Date();
@@ -91,24 +96,30 @@ export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date
   const payload = readerLocale(db, n.payload as Reply, n.tenantId, n.channel ? undefined : recipient);
   let posted: PostedRef;
   let detour: string | null = null;
+  /** Why a channel refused this for good. */
+  let refused: string | undefined;
   try {
     posted = await port.post(to, payload, thread);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     const permanent = e instanceof DeliveryError && e.kind === 'permanent';
+    if (permanent && n.channel) refused = message;
     // A channel that refuses for good (the bot removed from it, the channel archived) must not swallow a
     // message meant for someone: an escalation rung reaches its member directly.
-    const direct = permanent && n.channel && recipient?.active ? { dm: { platformUserId: recipient.platformUserId, name: recipient.name } } : undefined;
+    const direct = refused && recipient?.active ? { dm: { platformUserId: recipient.platformUserId, name: recipient.name } } : undefined;
     try {
       if (!direct) throw e;
       posted = await port.post(direct, payload);
       detour = `#${n.channel}: ${message}; sent to ${recipient!.name} directly`;
     } catch (last) {
       const final = last === e ? permanent : last instanceof DeliveryError && last.kind === 'permanent';
-      db.update(nudges)
-        .set({ attempts: n.attempts + 1, lastError: last === e ? message : `${message}; directly: ${last instanceof Error ? last.message : String(last)}`, status: final ? 'failed' : 'pending' })
-        .where(eq(nudges.id, id))
-        .run();
+      db.transaction((tx) => {
+        tx.update(nudges)
+          .set({ attempts: n.attempts + 1, lastError: last === e ? message : `${message}; directly: ${last instanceof Error ? last.message : String(last)}`, status: final ? 'failed' : 'pending' })
+          .where(eq(nudges.id, id))
+          .run();
+        if (refused && tellChannelRefused(tx, n, refused, now)) onQueued();
+      });
       throw last;
     }
   }
@@ -117,8 +128,43 @@ export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date
     if (complaint && !thread && !detour) {
       tx.update(complaints).set({ threadPlatform: null, threadChannel: n.channel, threadTs: posted.ts }).where(and(eq(complaints.id, complaint.id), isNull(complaints.threadTs))).run();
     }
+    if (refused && tellChannelRefused(tx, n, refused, now, recipient)) onQueued();
   });
   return 'sent';
+}
+
+/**
+ * A channel that refuses Steward for good (the bot not in it, the channel
+ * archived or gone) must not fail in silence: the workspace's admins hear of
+ * it, once a day per channel, and whoever opened a complaint whose card it
+ * refused hears that the complaint was not shared. `detouredTo`: the member
+ * the refused message reached directly instead. Returns whether it recorded anything.
+ */
+function tellChannelRefused(tx: Tx, n: Nudge, reason: string, now: Date, detouredTo?: Member): boolean {
+  const tenant = tx.select().from(tenants).where(eq(tenants.id, n.tenantId)).get();
+  if (!tenant || !n.channel) return false;
+  const day = now.toISOString().slice(0, 10);
+  const told = new Map<number, { member: Member; key: string }>();
+  for (const admin of tx.select().from(members).where(and(eq(members.tenantId, tenant.id), eq(members.role, 'admin'), eq(members.active, true))).all()) {
+    told.set(admin.id, { member: admin, key: `channel-refused:${n.channel}:${day}:${admin.id}` });
+  }
+  // The card that opens a complaint's thread (a notice to the channel for nobody in particular).
+  const card = n.kind === 'notice' && n.subjectType === 'complaint' && n.recipientId == null ? tx.select().from(complaints).where(eq(complaints.id, n.subjectId)).get() : undefined;
+  const account = card && tx.select({ name: accounts.name }).from(accounts).where(eq(accounts.id, card.accountId)).get();
+  const opener = card?.reporterId == null ? undefined : tx.select().from(members).where(eq(members.id, card.reporterId)).get();
+  if (opener?.active) told.set(opener.id, { member: opener, key: `channel-refused:${n.channel}:${card!.id}:${opener.id}` });
+  let recorded = false;
+  for (const { member, key } of told.values()) {
+    const { t, locale } = viewFor(tenant, member, now);
+    const sections = [text(t.nudge.channelRefusedWhy(reason))];
+    if (card && account) sections.push(text(t.nudge.channelRefusedCard(ref('C', card.number), account.name)));
+    if (detouredTo) sections.push(text(t.nudge.channelRefusedDetour(detouredTo.name)));
+    sections.push(text([`${t.nudge.channelRefusedFix} `, { code: t.nudge.channelRefusedCommand }]));
+    const payload = inLocale(reply('warning', t.nudge.channelRefused(n.channel), ...sections), locale);
+    const id = recordNudge(tx, { tenantId: tenant.id, dedupeKey: key, kind: 'channel-refused', subjectType: card ? 'complaint' : 'none', subjectId: card?.id ?? 0, recipientId: member.id, period: day, payload, notBefore: now, createdAt: now });
+    recorded ||= id !== undefined;
+  }
+  return recorded;
 }
 
 /**
@@ -175,13 +221,18 @@ function stillNeeded(db: Db, n: typeof nudges.$inferSelect): boolean {
 /** Delivers every due nudge now, in order; used where there is no queue (shell without Redis, tests). */
 export async function deliverDue(db: Db, port: ChatPort, now: Date): Promise<Record<DeliveryResult, number>> {
   const counts: Record<DeliveryResult, number> = { sent: 0, skipped: 0, failed: 0 };
-  for (const { id } of dueNudges(db, now)) {
-    try {
-      counts[await deliverNudge(db, port, id, now)]++;
-    } catch (e) {
-      // Only a permanent refusal fails a nudge; anything else stays pending for the next try.
-      if (e instanceof DeliveryError && e.kind === 'permanent') counts.failed++;
+  // What delivering records (a channel's refusal, told to people) is delivered in the same call: a pass takes only newer nudges than the last.
+  for (let after = 0; ; ) {
+    const due = dueNudges(db, now).filter((n) => n.id > after);
+    if (due.length === 0) return counts;
+    for (const { id } of due) {
+      after = id;
+      try {
+        counts[await deliverNudge(db, port, id, now)]++;
+      } catch (e) {
+        // Only a permanent refusal fails a nudge; anything else stays pending for the next try.
+        if (e instanceof DeliveryError && e.kind === 'permanent') counts.failed++;
+      }
     }
   }
-  return counts;
 }

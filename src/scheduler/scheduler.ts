@@ -136,8 +136,9 @@ export class Scheduler {
   }
 
   private async deliver(job: Job<JobData>, token?: string): Promise<void> {
+    let queued = false;
     try {
-      await deliverNudge(this.opts.db, this.opts.port, job.data.nudgeId!, this.clock());
+      await deliverNudge(this.opts.db, this.opts.port, job.data.nudgeId!, this.clock(), () => (queued = true));
     } catch (e) {
       if (!(e instanceof DeliveryError)) throw e;
       if (e.kind === 'permanent') throw new UnrecoverableError(e.message);
@@ -147,6 +148,9 @@ export class Scheduler {
         throw new DelayedError();
       }
       throw e;
+    } finally {
+      // A channel's refusal, told to people: their messages go out now, not at the next sweep.
+      if (queued) await this.kick();
     }
   }
 
