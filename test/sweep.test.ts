@@ -668,6 +668,22 @@ describe('escalation ladder', () => {
     expect(complaint(1).ownerId).toBe(memberId('chen'));
   });
 
+  it('a rung meant for someone who has left reaches the nearest manager above them who has not, or an admin', async () => {
+    const deadline = await setup();
+    await ok('/steward team @li manager:@wang');
+    await ok('/leave @zhang');
+    await ok('/leave @li');
+    await ok('/leave @chen');
+    // Rung 1: zhang (owner) and li (his manager) have left: wang, li's manager.
+    // Rung 2: li has left: wang. Rung 3: chen (paired) has left: alice, the admin.
+    const r = sweep(plus(deadline, 2 * DAY));
+    expect(rows(r.ids).map(who)).toEqual(['wang', 'wang', 'alice']);
+    const port = new RecordingPort();
+    await deliverDue(h.db, port, plus(deadline, 2 * DAY));
+    expect(rows(r.ids).map((n) => n.status)).toEqual(['sent', 'sent', 'sent']);
+    expect(port.posts.filter((p) => p.text.includes('C-1')).map((p) => p.to)).toEqual(['@wang', '@wang', '@alice']);
+  });
+
   describe('in the escalation channel', () => {
     it("a channel that refuses for good (the bot removed from it) does not swallow a rung: its person hears it directly", async () => {
       const deadline = await setup();

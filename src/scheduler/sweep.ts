@@ -380,16 +380,32 @@ function escalations(s: Sweeper, complaintId?: number): void {
   }
 }
 
-/** Rung 1 the owner, rung 2 their manager, rung 3 the paired executive or else an admin. */
+/**
+ * Rung 1 the owner, rung 2 their manager, rung 3 the paired executive or else
+ * an admin. A rung meant for someone who has left goes to the nearest manager
+ * above them who has not (else an admin): a message to someone gone is never
+ * delivered, and the complaint would climb with nobody told.
+ */
 function rungTarget(s: Sweeper, rung: number, owner: Member | undefined, a: Account): Member | undefined {
-  if (rung === 1) return owner;
-  if (rung === 2) return owner?.managerId ? s.members.get(owner.managerId) : adminOf(s);
-  const pairing = s.tx
-    .select()
+  if (rung === 1) return owner && stillHere(s, owner);
+  if (rung === 2) return owner?.managerId ? stillHere(s, s.members.get(owner.managerId)) : adminOf(s);
+  const execs = s.tx
+    .select({ id: pairings.execId })
     .from(pairings)
     .where(and(eq(pairings.accountId, a.id), eq(pairings.active, true)))
-    .get();
-  return (pairing && s.members.get(pairing.execId)) || adminOf(s);
+    .all()
+    .map((p) => s.members.get(p.id));
+  return execs.find((m) => m?.active) ?? adminOf(s);
+}
+
+/** `m`, or if they have left, the nearest manager above them who has not, or else an admin. */
+function stillHere(s: Sweeper, m: Member | undefined): Member | undefined {
+  const seen = new Set<number>();
+  while (m && !m.active && m.managerId !== null && !seen.has(m.id)) {
+    seen.add(m.id);
+    m = s.members.get(m.managerId);
+  }
+  return m?.active ? m : adminOf(s);
 }
 
 function adminOf(s: Sweeper): Member | undefined {
