@@ -1,5 +1,5 @@
 // Account health in replies: the score line, the reasons, and /risk.
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, isNull, or } from 'drizzle-orm';
 import { accounts, members } from '../db/schema.js';
 import { healthLine, healthOf, reasonText } from '../src/domain/health.js';
 import { list, reply, type Reply, type Rich } from '../src/engine/reply.js';
@@ -13,18 +13,20 @@ function risk(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const team = input.flag('mine') ? [ctx.actor] : teamOf(ctx.db, ctx.tenant.id, ctx.actor);
   const ids = team.map((m) => m.id);
+  // Accounts nobody owns are in no one's team: an admin's list has them too.
+  const ownerless = ctx.actor.role === 'admin' && !input.flag('mine') ? isNull(accounts.ownerId) : undefined;
   const book = ctx.db
     .select({ id: accounts.id, name: accounts.name, owner: members.name })
     .from(accounts)
-    .innerJoin(members, eq(members.id, accounts.ownerId))
-    .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.status, 'active'), inArray(accounts.ownerId, ids)))
+    .leftJoin(members, eq(members.id, accounts.ownerId))
+    .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.status, 'active'), or(inArray(accounts.ownerId, ids), ownerless)))
     .all();
   const scores = healthOf(ctx.db, ctx.tenant, book.map((b) => b.id), ctx.now);
   const atRisk = book
     .map((b) => ({ ...b, h: scores.get(b.id)! }))
     .filter((b) => b.h.now.band === 'at-risk')
     .sort((a, b) => a.h.now.score - b.h.now.score);
-  const items: Rich[] = atRisk.slice(0, RISK_LIMIT).map((b) => t.health.riskLine(b.name, b.owner, healthLine(ctx, b.h.now, b.h.before), b.h.now.reasons[0] ? reasonText(ctx, b.h.now.reasons[0]) : ''));
+  const items: Rich[] = atRisk.slice(0, RISK_LIMIT).map((b) => t.health.riskLine(b.name, b.owner ?? t.common.nobody, healthLine(ctx, b.h.now, b.h.before), b.h.now.reasons[0] ? reasonText(ctx, b.h.now.reasons[0]) : ''));
   const scope = team.length > 1 ? t.health.scopeTeam : t.health.scopeMine;
   return reply(atRisk.length ? 'warning' : 'success', t.health.riskTitle(scope, atRisk.length), list(items, { empty: t.health.noRisk, more: atRisk.length - items.length }));
 }

@@ -2,7 +2,8 @@
 // manager and a rep read, who may read whose, and one recorded digest per
 // person per ISO week, delivered through a recording ChatPort.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pairings } from '../db/schema.js';
+import { eq } from 'drizzle-orm';
+import { accounts, pairings } from '../db/schema.js';
 import { renderText } from '../src/engine/render-text.js';
 import { digestAll, digestFor } from '../src/scheduler/digest.js';
 import { deliverDue } from '../src/scheduler/outbox.js';
@@ -167,6 +168,37 @@ describe('review progress only in the season', () => {
     await ok('/account add Acme tier:strategic owner:@zhang');
     sweep(h.now);
     expect((await ok('/digest', 'zhang')).text).not.toContain('Supplier reviews');
+  });
+});
+
+describe('people who have left', () => {
+  beforeEach(sixWeeks);
+
+  it("a rep who left: their book stays in their manager's digest and /risk until it is handed over", async () => {
+    await ok('/leave @zhang');
+    const li = digestText('li');
+    // The team is li and wang now; zhang's accounts, complaint and promise are still li's to see.
+    expect(li.split('\n')[0]).toBe("• Weekly digest for li's team (2 people)");
+    expect(li).toContain('  • Acme · strategic · zhang · 6 days overdue');
+    expect(li).toContain('  • C-1 · Acme · high · open 3 days · escalated (3)');
+    expect(li).toContain('  • P-1 · Acme · due Sat 10 Oct 2026 (2 days late) · Send the cold-chain quote');
+    expect((await ok('/risk', 'li')).text).toMatch(/^! At-risk accounts in your team: 1\n {2}• Acme · zhang · /);
+  });
+
+  it("a manager who left: their reports' work reaches the manager above them, who still gets a digest", async () => {
+    await ok('/steward team @li manager:@boss');
+    await ok('/leave @li');
+    const boss = digestText('boss');
+    expect(boss.split('\n')[0]).toBe("• Weekly digest for boss's team (3 people)");
+    expect(boss).toContain('  • C-1 · Acme · high · open 3 days · escalated (3)');
+    const ids = h.db.transaction((tx) => digestAll(tx, tenant(), D));
+    expect(ids.map((id) => nameOf(allNudges('digest').find((n) => n.id === id)!.recipientId)).sort()).toEqual(['boss', 'sun', 'wang', 'zhang']);
+  });
+
+  it('an admin sees the accounts nobody owns in /risk', async () => {
+    h.db.update(accounts).set({ ownerId: null }).where(eq(accounts.name, 'Acme')).run();
+    expect((await ok('/risk')).text).toMatch(/ {2}• Acme · nobody · /);
+    expect((await ok('/risk', 'li')).text).not.toContain('Acme');
   });
 });
 

@@ -17,9 +17,13 @@ import { lastTouchBySql, lastVisitSql, reviewSeason, revisitDue } from './sweep.
 const DAY = DAY_MS;
 const LIMIT = 10;
 
-/** The member and everyone who reports to them, directly or not. */
+/**
+ * The member and everyone who reports to them, directly or not. People who
+ * have left stay in it, and so do those who reported to them: until their book
+ * is handed over it is still the team's, and its accounts are the ones most at risk.
+ */
 export function teamOf(tx: Tx, tenantId: number, lead: Member): Member[] {
-  const all = tx.select().from(members).where(and(eq(members.tenantId, tenantId), eq(members.active, true))).all();
+  const all = tx.select().from(members).where(eq(members.tenantId, tenantId)).all();
   const team = [lead];
   for (let i = 0; i < team.length && team.length <= all.length; i++) {
     for (const m of all) if (m.managerId === team[i]!.id && !team.some((x) => x.id === m.id)) team.push(m);
@@ -37,6 +41,7 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
   const team = teamOf(tx, tenant.id, member);
   const ids = team.map((m) => m.id);
   const isTeam = team.length > 1;
+  const people = team.filter((m) => m.active).length;
   const weekAgo = new Date(now.getTime() - 7 * DAY);
   const twoWeeksAgo = new Date(now.getTime() - 14 * DAY);
 
@@ -120,7 +125,7 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
   const g = cap(signals);
   const out = reply(
     'info',
-    isTeam ? t.digest.teamTitle(member.name, team.length) : t.digest.ownTitle(member.name),
+    isTeam ? t.digest.teamTitle(member.name, people) : t.digest.ownTitle(member.name),
     list(
       cap(worse).items.map(({ a, h }) => t.health.worsenedLine(a.name, t.health.bands[h.before.band], t.health.bands[h.now.band], h.now.score, h.now.reasons[0] ? reasonText(v, h.now.reasons[0]) : '')),
       { heading: t.health.worsenedHeading(worse.length), empty: t.common.none, more: cap(worse).more },
@@ -147,19 +152,26 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
   return out;
 }
 
-/** Records this week's digest for everyone who owns accounts or leads a team; returns the new nudges. */
+/**
+ * Records this week's digest for everyone who owns accounts or leads a team
+ * (someone in it still here, or who left with accounts not yet handed over); returns the new nudges.
+ */
 export function digestAll(tx: Tx, tenant: Tenant, now: Date): number[] {
+  const owners = new Set(
+    tx
+      .selectDistinct({ id: accounts.ownerId })
+      .from(accounts)
+      .where(and(eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active')))
+      .all()
+      .map((a) => a.id),
+  );
+  const counts = (m: Member) => m.active || owners.has(m.id);
   const people = tx
     .select()
     .from(members)
-    .where(
-      and(
-        eq(members.tenantId, tenant.id),
-        eq(members.active, true),
-        sql`(exists (select 1 from accounts a where a.owner_id = ${members.id} and a.status = 'active') or exists (select 1 from members r where r.manager_id = ${members.id} and r.active = 1))`,
-      ),
-    )
-    .all();
+    .where(and(eq(members.tenantId, tenant.id), eq(members.active, true)))
+    .all()
+    .filter((m) => owners.has(m.id) || teamOf(tx, tenant.id, m).slice(1).some(counts));
   const ids: number[] = [];
   for (const m of people) {
     const zone = m.timezone ?? tenant.timezone;
