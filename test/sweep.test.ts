@@ -906,6 +906,46 @@ describe('delivery', () => {
     expect(port.posts.map((p) => p.to)).toEqual(['@zhang']);
   });
 
+  it('a revisit nudge overtaken while it waited is skipped: a visit logged late with its earlier date, a snooze', async () => {
+    h = harness({ now: cst('2026-01-02T10:00') });
+    await ok('/account add Acme tier:strategic owner:@zhang');
+    await ok('/touch Acme visit Walked the new warehouse', 'zhang');
+    await ok('/account add Beta tier:strategic owner:@zhang');
+    await ok('/touch Beta visit Walked the new warehouse', 'zhang');
+    // Due Friday 16 January; decided Saturday 17th, waiting for Monday 09:00.
+    const ids = sweep(cst('2026-01-17T10:00')).ids;
+    expect(rows(ids).map((n) => [n.subjectId, n.notBefore])).toEqual([
+      [accountId('Acme'), cst('2026-01-19T09:00')],
+      [accountId('Beta'), cst('2026-01-19T09:00')],
+    ]);
+    // Sunday: zhang logs Friday's visit to Acme, and snoozes Beta for a week.
+    h.now = cst('2026-01-18T20:00');
+    await ok('/touch Acme visit on:2026-01-16 Quarterly review', 'zhang');
+    await ok('/snooze Beta 1w', 'zhang');
+    const port = new RecordingPort();
+    expect(await deliverDue(h.db, port, cst('2026-01-19T09:00'))).toEqual({ sent: 0, skipped: 2, failed: 0 });
+    expect(port.posts).toEqual([]);
+  });
+
+  it('a leadership nudge overtaken while it waited is skipped: the executive visited, or the pairing ended', async () => {
+    h = harness({ now: cst('2026-01-02T10:00') });
+    await ok('/steward role @chen exec');
+    await ok('/account add Acme tier:strategic owner:@zhang');
+    await ok('/account add Beta tier:strategic owner:@zhang');
+    await ok('/pair Acme @chen every:14d');
+    await ok('/pair Beta @chen every:14d');
+    pinCreatedAt(pairings, h.now);
+    const ids = sweep(cst('2026-01-17T10:00')).ids.filter((id) => row(id).kind === 'pairing');
+    expect(ids).toHaveLength(2);
+    h.now = cst('2026-01-18T20:00');
+    await ok('/touch Acme visit Dinner with their COO', 'chen');
+    await ok('/unpair Beta @chen');
+    const port = new RecordingPort();
+    await deliverDue(h.db, port, cst('2026-01-19T09:00'));
+    expect(rows(ids).map((n) => n.status)).toEqual(['skipped', 'skipped']);
+    expect(port.posts.filter((p) => p.to === '@chen')).toEqual([]);
+  });
+
   it('a recipient who has left is skipped', async () => {
     const { due, id } = await setup();
     // The platform told us zhang left (there is no command for it; the adapters do this).

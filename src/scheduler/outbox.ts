@@ -4,13 +4,16 @@
 // a restart or a second process neither loses a message nor decides it twice.
 import { and, asc, eq, gt, inArray, isNull, lt, lte, or } from 'drizzle-orm';
 import { literalLimit, type Db, type Tx } from '../../db/index.js';
-import { accounts, complaints, members, nudges, promises, reviewItems, tenants, touchpoints } from '../../db/schema.js';
+import { accounts, complaints, members, nudges, pairings, promises, reviewItems, tenants } from '../../db/schema.js';
 import type { ChatPort, Destination, PostedRef } from '../chat/port.js';
 import { DeliveryError } from '../chat/port.js';
+import { DAY_MS } from '../domain/dates.js';
 import { ref } from '../domain/format.js';
 import type { Member } from '../domain/types.js';
 import { viewFor } from '../domain/view.js';
 import { inLocale, reply, text, type Reply } from '../engine/reply.js';
+// sweep.ts records through this module; these are only called at delivery, long after both have loaded.
+import { lastTouchBySql, lastVisitSql, revisitDue, snoozeEnds } from './sweep.js';
 
 type Nudge = typeof nudges.$inferSelect;
 
@@ -78,7 +81,7 @@ export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date
     return 'skipped';
   }
   const n = claimed;
-  if (!stillNeeded(db, n)) {
+  if (!stillNeeded(db, n, now)) {
     db.update(nudges).set({ status: 'skipped', lastError: 'no longer needed' }).where(eq(nudges.id, id)).run();
     return 'skipped';
   }
@@ -197,9 +200,11 @@ export function releaseStale(db: Db, now = new Date()): number {
 
 /**
  * A nudge that waited (for working hours, a retry) may have been overtaken: the
- * complaint resolved, the promise closed, the review held, the account visited.
+ * complaint resolved, the promise closed, the review held, the account visited
+ * or snoozed (a visit logged late, with its earlier date, counts), the pairing
+ * ended or its executive's visit made.
  */
-function stillNeeded(db: Db, n: typeof nudges.$inferSelect): boolean {
+function stillNeeded(db: Db, n: Nudge, now: Date): boolean {
   switch (n.kind) {
     case 'escalation':
       return db.select({ s: complaints.status }).from(complaints).where(eq(complaints.id, n.subjectId)).get()?.s === 'open';
@@ -207,12 +212,17 @@ function stillNeeded(db: Db, n: typeof nudges.$inferSelect): boolean {
       return db.select({ s: promises.status }).from(promises).where(eq(promises.id, n.subjectId)).get()?.s === 'open';
     case 'review':
       return db.select({ s: reviewItems.status }).from(reviewItems).where(eq(reviewItems.id, n.subjectId)).get()?.s !== 'held';
-    case 'revisit':
-      return !db
-        .select({ id: touchpoints.id })
-        .from(touchpoints)
-        .where(and(eq(touchpoints.accountId, n.subjectId), inArray(touchpoints.kind, ['visit', 'meeting', 'review']), gt(touchpoints.occurredAt, n.createdAt)))
-        .get();
+    case 'revisit': {
+      const tenant = db.select().from(tenants).where(eq(tenants.id, n.tenantId)).get();
+      const row = db.select({ a: accounts, last: lastVisitSql }).from(accounts).where(eq(accounts.id, n.subjectId)).get();
+      if (!tenant || row?.a.status !== 'active') return false;
+      const snoozed = snoozeEnds(db as unknown as Tx, tenant.id, 'revisit', [row.a.id]).get(row.a.id) ?? 0;
+      return Math.max(revisitDue(tenant, row.a, row.last), snoozed) <= now.getTime();
+    }
+    case 'pairing': {
+      const row = db.select({ p: pairings, last: lastTouchBySql(pairings.execId, pairings.accountId) }).from(pairings).where(eq(pairings.id, n.subjectId)).get();
+      return Boolean(row?.p.active) && (row!.last ?? row!.p.createdAt.getTime()) + row!.p.cadenceDays * DAY_MS <= now.getTime();
+    }
     default:
       return true;
   }
