@@ -793,6 +793,35 @@ describe('escalation ladder', () => {
       expect(complaint(1).threadTs).toBe(opening!.ts);
     });
 
+    it('rungs decided together and delivered by several workers at once still share one thread', async () => {
+      const deadline = await setup();
+      await escalationChannel('#esc');
+      // The scheduler was down: all three rungs are decided in one sweep.
+      const at = plus(deadline, 3 * DAY);
+      const ids = sweep(at).ids;
+      expect(ids).toHaveLength(3);
+      const port = new RecordingPort();
+      const first = await Promise.allSettled(ids.map((id) => deliverNudge(h.db, port, id, at)));
+      // One opens the thread; the others wait for it and are tried again.
+      expect(first.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual([
+        'sent',
+        "waiting for the complaint's first post in the channel",
+        "waiting for the complaint's first post in the channel",
+      ]);
+      await deliverDue(h.db, port, at);
+      const [opening, ...rest] = port.posts;
+      expect(opening).toMatchObject({ to: '#esc', thread: undefined });
+      expect(rest.map((p) => [p.to, p.thread])).toEqual([
+        ['#esc', opening!.ts],
+        ['#esc', opening!.ts],
+      ]);
+      expect(rows(ids).map((n) => [n.status, n.attempts])).toEqual([
+        ['sent', 1],
+        ['sent', 1],
+        ['sent', 1],
+      ]);
+    });
+
     it('a complaint opened while the channel is set already has its thread; rung 1 replies in it', async () => {
       const deadline = await setup({ channelFirst: true });
       const port = new RecordingPort();

@@ -96,6 +96,12 @@ export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date
   const complaint = n.subjectType === 'complaint' && n.channel ? db.select().from(complaints).where(eq(complaints.id, n.subjectId)).get() : undefined;
   const thread: PostedRef | undefined =
     complaint?.threadTs && complaint.threadChannel && complaint.threadChannel === n.channel ? { channel: complaint.threadChannel, ts: complaint.threadTs } : undefined;
+  if (complaint && !thread && earlierInChannel(db, n)) {
+    // The complaint's first post in the channel becomes its thread; what follows waits for it
+    // (rungs decided together are delivered by several workers at once), or it would start a thread of its own.
+    db.update(nudges).set({ status: 'pending', claimedAt: null }).where(eq(nudges.id, id)).run();
+    throw new DeliveryError('transient', "waiting for the complaint's first post in the channel");
+  }
   const payload = readerLocale(db, n.payload as Reply, n.tenantId, n.channel ? undefined : recipient);
   let posted: PostedRef;
   let detour: string | null = null;
@@ -134,6 +140,26 @@ export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date
     if (refused && tellChannelRefused(tx, n, refused, now, recipient)) onQueued();
   });
   return 'sent';
+}
+
+/** Whether an earlier message about the same complaint, for the same channel, is still to be posted. */
+function earlierInChannel(db: Db, n: Nudge): boolean {
+  return Boolean(
+    db
+      .select({ id: nudges.id })
+      .from(nudges)
+      .where(
+        and(
+          eq(nudges.tenantId, n.tenantId),
+          eq(nudges.subjectType, 'complaint'),
+          eq(nudges.subjectId, n.subjectId),
+          eq(nudges.channel, n.channel!),
+          lt(nudges.id, n.id),
+          inArray(nudges.status, ['pending', 'sending']),
+        ),
+      )
+      .get(),
+  );
 }
 
 /**
