@@ -402,11 +402,27 @@ describe('promise reminders', () => {
     const eve = sweep(cst('2026-01-08T00:00'));
     expect(rows(eve.ids).map((n) => `${who(n)}: ${text(n)}`)).toEqual(['zhang: ! Due tomorrow: P-1 for Acme\nSend the cold-chain quote\n[Mark kept: /promise kept P-1]']);
     expect(said(sweep(cst('2026-01-08T17:00')))).toEqual([]);
-    expect(said(sweep(cst('2026-01-08T23:59')))).toEqual([]);
-    expect(said(sweep(cst('2026-01-09T00:00')))).toEqual(['zhang: ! Due today: P-1 for Acme']);
+    // Decided late on the eve, it is read at 09:00 on the due day, and worded for it.
+    expect(said(sweep(cst('2026-01-08T23:59')))).toEqual(['zhang: ! Due today: P-1 for Acme']);
+    expect(said(sweep(cst('2026-01-09T00:00')))).toEqual([]);
     expect(said(sweep(cst('2026-01-09T16:00')))).toEqual([]);
     expect(said(sweep(cst('2026-01-10T10:00')))).toEqual([]);
     expect(allNudges('promise').map((n) => n.dedupeKey.replace(/:\d+:/, ':#:'))).toEqual(['promise:#:eve', 'promise:#:due']);
+  });
+
+  it('a reminder decided on a weekend is worded for Monday, when it is read', async () => {
+    h = harness({ now: T0 });
+    await ok('/account add Acme tier:strategic owner:@zhang');
+    await ok('/promise Acme due:2026-01-12 Send the cold-chain quote', 'zhang'); // a Monday
+    await ok('/promise Acme due:2026-01-17 Credit note for the surcharge', 'zhang'); // a Saturday
+    // Monday's promise: one reminder on Monday, "due today", not "due tomorrow" as well.
+    expect(said(sweep(cst('2026-01-10T10:00')))).toEqual([]);
+    expect(said(sweep(cst('2026-01-11T10:00')))).toEqual(['zhang: ! Due today: P-1 for Acme']);
+    expect(said(sweep(cst('2026-01-12T09:00')))).toEqual([]);
+    // Saturday's: the eve on Friday; the day itself is read on Monday, when it is past.
+    expect(said(sweep(cst('2026-01-16T10:00')))).toEqual(['zhang: ! Due tomorrow: P-2 for Acme']);
+    expect(said(sweep(cst('2026-01-17T10:00')))).toEqual(['zhang: ! Was due Sat 17 Jan 2026: P-2 for Acme']);
+    expect(said(sweep(cst('2026-01-18T10:00')))).toEqual([]);
   });
 
   it("the days are the owner's, in their own time zone", async () => {
@@ -414,8 +430,10 @@ describe('promise reminders', () => {
     // Thursday 00:30 in Shanghai is still Wednesday in New York: two days to go there.
     expect(said(sweep(cst('2026-01-08T00:30')))).toEqual([]);
     expect(said(sweep(new Date('2026-01-08T05:00:00Z')))).toEqual(['zhang: ! Due tomorrow: P-1 for Acme']); // Thursday 00:00 in New York
-    expect(said(sweep(new Date('2026-01-09T04:59:00Z')))).toEqual([]);
-    expect(said(sweep(new Date('2026-01-09T05:00:00Z')))).toEqual(['zhang: ! Due today: P-1 for Acme']);
+    // Thursday 23:59 in New York: decided now, read at 09:00 on Friday, the due day, and worded so.
+    expect(said(sweep(new Date('2026-01-09T04:59:00Z')))).toEqual(['zhang: ! Due today: P-1 for Acme']);
+    expect(allNudges('promise').at(-1)!.notBefore).toEqual(new Date('2026-01-09T14:00:00Z'));
+    expect(said(sweep(new Date('2026-01-09T05:00:00Z')))).toEqual([]);
   });
 
   it("the reminder's Mark kept button closes the promise, and no due-day reminder follows", async () => {

@@ -234,17 +234,20 @@ function promiseReminders(s: Sweeper): void {
     const owner = p.ownerId ? s.members.get(p.ownerId) : undefined;
     if (!owner?.active) continue;
     const v = viewOf(s, owner);
+    // Worded for the day it is read: one decided on a weekend waits for Monday, when "tomorrow" may be today or past.
+    const read = daysUntil({ ...v, now: deliverAt(s, owner) }, p.dueOn);
     const left = daysUntil(v, p.dueOn);
-    const step = left === 1 ? 'eve' : left === 0 ? 'due' : undefined;
+    const step = left !== 0 && left !== 1 ? undefined : read === 1 ? 'eve' : 'due';
     if (!step) continue;
     const id = ref('P', p.number);
+    const title = read === 1 ? v.t.nudge.promiseEve(id, account) : read === 0 ? v.t.nudge.promiseDue(id, account) : v.t.nudge.promiseLate(id, account, fmtDay(v, p.dueOn));
     nudge(
       s,
       'promise',
       `promise:${p.id}:${step}`,
       { type: 'promise', id: p.id },
       { member: owner },
-      withButtons(reply('warning', step === 'eve' ? v.t.nudge.promiseEve(id, account) : v.t.nudge.promiseDue(id, account), text(p.text)), [
+      withButtons(reply('warning', title, text(p.text)), [
         { label: v.t.buttons.kept, command: `/promise kept ${id}`, style: 'primary' },
       ]),
     );
