@@ -332,6 +332,7 @@ export const en = {
       `You are paired with this account${last ? `; your last touch was ${last}` : ' and have not touched it yet'}. Pairing cadence: every ${plural(cadence, 'day')}.`,
     promiseEve: (id: string, account: string) => `Due tomorrow: ${id} for ${account}`,
     promiseDue: (id: string, account: string) => `Due today: ${id} for ${account}`,
+    promiseLate: (id: string, account: string, day: string) => `Was due ${day}: ${id} for ${account}`,
     escalation1: (id: string, account: string, tier: string) => `Escalation: ${id} · ${account} (${tier}) is unresolved past its deadline`,
     escalation2: (id: string, age: string) => `${id} is still unresolved after ${age}`,
     escalation3: (id: string, age: string) => `${id} is still unresolved after ${age} and two escalations`,

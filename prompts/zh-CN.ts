@@ -341,6 +341,7 @@ export const zhCN: Catalog = {
       `你与该客户高层结对${last ? `，上次接触是${last}` : '，但还没有接触记录'}。结对拜访周期：每${cadence}天。`,
     promiseEve: (id: string, account: string) => `明天到期：${account}的承诺${id}`,
     promiseDue: (id: string, account: string) => `今天到期：${account}的承诺${id}`,
+    promiseLate: (id: string, account: string, day: string) => `已于${day}到期：${account}的承诺${id}`,
     escalation1: (id: string, account: string, tier: string) => `升级：${account}（${tier}）的投诉${id}已超过处理时限仍未解决`,
     escalation2: (id: string, age: string) => `投诉${id}已过去${age}，仍未解决`,
     escalation3: (id: string, age: string) => `投诉${id}已过去${age}，两次升级后仍未解决`,
