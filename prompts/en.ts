@@ -498,6 +498,7 @@ export const en = {
       'decision-maker': (e: Record<string, string | number>) => `decision-maker change ${e.days} days ago, no executive of ours has met them since`,
       signal: (e: Record<string, string | number>) => `${e.kind} reported ${e.days} days ago`,
       'owner-gone': () => 'the owner has left and nobody has taken the account over',
+      'no-owner': () => 'nobody owns the account',
       wallet: (e: Record<string, string | number>) => `wallet share only ${e.share}%`,
       promises: (e: Record<string, string | number>) => `${e.broken} broken and ${e.overdue} overdue promise(s)`,
     },

@@ -504,6 +504,7 @@ export const zhCN: Catalog = {
       'decision-maker': (e: Record<string, string | number>) => `${e.days}天前决策人变动，我方高层尚未拜访`,
       signal: (e: Record<string, string | number>) => `${e.days}天前报告了异动：${e.kind}`,
       'owner-gone': () => '负责人已离职，尚无人接手',
+      'no-owner': () => '该客户没有负责人',
       wallet: (e: Record<string, string | number>) => `钱包份额仅${e.share}%`,
       promises: (e: Record<string, string | number>) => `${e.broken}项承诺未兑现，${e.overdue}项已逾期`,
     },

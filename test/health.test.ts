@@ -11,7 +11,8 @@ const tenant = { id: 1, timezone: 'Asia/Shanghai', locale: 'en', settings: {} } 
 function facts(over: Partial<AccountFacts> = {}, account: Partial<AccountFacts['account']> = {}): AccountFacts {
   return {
     account: { id: 1, tier: 'strategic', cadenceDays: null, createdAt: new Date(NOW - 400 * DAY), annualRevenue: null, categorySpend: null, ownerGoneAt: null, ...account },
-    ownerActive: true,
+    owned: true,
+    ownerLeftAt: null,
     touches: [
       { at: NOW - 7 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'decision-maker', kind: 'visit' },
       { at: NOW - 20 * DAY, memberId: 2, ourLevel: 'operations', theirLevel: 'operator', kind: 'call' },
@@ -77,7 +78,10 @@ describe('account health: each signal, its weight and its evidence', () => {
   });
 
   it('owner gone, low wallet share, broken and overdue promises', () => {
-    expect(only({ ...facts(), ownerActive: false }).reasons).toEqual([{ key: 'owner-gone', weight: W.ownerGone, evidence: {} }]);
+    expect(only({ ...facts(), ownerLeftAt: NOW - DAY }).reasons).toEqual([{ key: 'owner-gone', weight: W.ownerGone, evidence: {} }]);
+    // Before they left, they were not gone: a rep leaving shows as a drop in four weeks.
+    expect(health(tenant, { ...facts(), ownerLeftAt: NOW - DAY }, NOW - 28 * DAY).reasons.map((r) => r.key)).not.toContain('owner-gone');
+    expect(only({ ...facts(), owned: false }).reasons).toEqual([{ key: 'no-owner', weight: W.ownerGone, evidence: {} }]);
     expect(only(facts({}, { annualRevenue: 100, categorySpend: 1000 })).reasons).toEqual([{ key: 'wallet', weight: W.lowWalletShare, evidence: { share: 10 } }]);
     expect(only(facts({}, { annualRevenue: 300, categorySpend: 1000 })).reasons).toEqual([]);
     const promises = [
@@ -121,5 +125,28 @@ describe('health in replies', () => {
     expect(risk[0]).toBe('! At-risk accounts in your book: 1');
     expect(risk[1]).toMatch(/^ {2}• Acme · zhang · \d+\/100, at risk/);
     expect((await h.run('/risk mine', 'admin')).text).toBe('✔ At-risk accounts in your book: 0\n  No account is at risk. Keep the cadence.');
+  });
+
+  it("a promise is overdue at the end of its day in the workspace's zone, not in UTC", async () => {
+    h = harness({ now: new Date('2026-11-23T17:00:00Z'), timezone: 'America/Los_Angeles' }); // 09:00 in Los Angeles
+    await h.run('/account add Acme tier:strategic owner:@zhang', 'admin');
+    await h.run('/touch Acme visit Walked the new warehouse', 'zhang');
+    await h.run('/promise Acme due:today Send the cold-chain quote', 'zhang');
+    h.now = new Date('2026-11-24T00:30:00Z'); // 16:30 on the due day there
+    expect((await h.run('/account Acme', 'zhang')).text).not.toContain('overdue');
+    h.now = new Date('2026-11-24T08:00:00Z'); // 00:00 the next day
+    expect((await h.run('/account Acme', 'zhang')).text).toContain('1 overdue');
+  });
+
+  it('someone leaving shows as a drop in four weeks', async () => {
+    h = harness({ now: new Date(NOW - 60 * DAY) });
+    await h.run('/account add Acme tier:strategic owner:@zhang', 'admin');
+    h.now = new Date(NOW - 30 * DAY);
+    await h.run('/touch Acme visit Quarterly review', 'zhang');
+    h.now = new Date(NOW - DAY);
+    await h.run('/touch Acme visit Walked the new warehouse', 'zhang');
+    await h.run('/leave @zhang', 'admin');
+    h.now = new Date(NOW);
+    expect((await h.run('/account Acme', 'admin')).text).toMatch(/Health +85\/100, healthy, down 15 in four weeks/);
   });
 });

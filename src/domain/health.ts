@@ -1,6 +1,7 @@
 // Account health: 100 minus the weight of every warning sign, each with its
 // evidence, so a rep sees why an account is at risk, not just that it is.
 // The weights live here and only here (README "Account health" documents them).
+import { DateTime } from 'luxon';
 import { DAY_MS } from './dates.js';
 import { and, eq, gte, inArray, isNotNull, or, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
@@ -44,7 +45,7 @@ const RECENT_DAYS = 180;
 const LOW_WALLET_SHARE = 0.2;
 
 export interface Reason {
-  key: 'revisit' | 'complaints' | 'single-threaded' | 'pairing' | 'decision-maker' | 'signal' | 'owner-gone' | 'wallet' | 'promises';
+  key: 'revisit' | 'complaints' | 'single-threaded' | 'pairing' | 'decision-maker' | 'signal' | 'owner-gone' | 'no-owner' | 'wallet' | 'promises';
   /** Points taken off. */
   weight: number;
   /** Facts behind it, for the message (numbers, ids, kinds). */
@@ -60,7 +61,10 @@ export interface Health {
 /** Everything about one account the score looks at, across time, so it can be read as of any day. */
 export interface AccountFacts {
   account: Pick<Account, 'id' | 'tier' | 'cadenceDays' | 'createdAt' | 'annualRevenue' | 'categorySpend' | 'ownerGoneAt'>;
-  ownerActive: boolean;
+  /** Whether the account has an owner at all. */
+  owned: boolean;
+  /** When its owner left (null while they are here): before that day they were not gone. */
+  ownerLeftAt: number | null;
   touches: { at: number; memberId: number; ourLevel: string; theirLevel: string | null; kind: string }[];
   complaints: { number: number; severity: Severity; openedAt: number; deadlineAt: number; resolvedAt: number | null; escalationLevel: number }[];
   signals: { kind: SignalKind; at: number }[];
@@ -117,7 +121,8 @@ export function health(tenant: Tenant, f: AccountFacts, at: number): Health {
     add({ key: 'signal', weight: W.signal[s.kind] * (1 - age / SIGNAL_FADE_DAYS), evidence: { kind: s.kind, days: Math.floor(age) } });
   }
 
-  if (!f.ownerActive || (f.account.ownerGoneAt && f.account.ownerGoneAt.getTime() <= at)) add({ key: 'owner-gone', weight: W.ownerGone, evidence: {} });
+  if (!f.owned) add({ key: 'no-owner', weight: W.ownerGone, evidence: {} });
+  else if ((f.ownerLeftAt !== null && f.ownerLeftAt <= at) || (f.account.ownerGoneAt && f.account.ownerGoneAt.getTime() <= at)) add({ key: 'owner-gone', weight: W.ownerGone, evidence: {} });
 
   const { annualRevenue: ours$, categorySpend: theirs$ } = f.account;
   if (ours$ != null && theirs$ && ours$ / theirs$ < LOW_WALLET_SHARE) add({ key: 'wallet', weight: W.lowWalletShare, evidence: { share: Math.round((100 * ours$) / theirs$) } });
@@ -141,14 +146,16 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
   // from reading every row the tenant has through a tenant index and filtering them.
   const ofTenant = (col: SQLiteColumn) => (scope ? sql`+${col} = ${tenant.id}` : eq(col, tenant.id));
   const rows = db
-    .select({ a: accounts, ownerActive: members.active })
+    .select({ a: accounts, ownerActive: members.active, ownerLeftAt: members.leftAt })
     .from(accounts)
     .leftJoin(members, eq(members.id, accounts.ownerId))
     .where(and(eq(accounts.tenantId, tenant.id), inScope(accounts.id)))
     .all();
   const facts = new Map<number, AccountFacts>();
-  for (const { a, ownerActive } of rows) {
-    facts.set(a.id, { account: a, ownerActive: ownerActive ?? false, touches: [], complaints: [], signals: [], promises: [], pairings: [] });
+  for (const { a, ownerActive, ownerLeftAt } of rows) {
+    // Someone marked as gone with no date (from before dates were kept) has been gone all along.
+    const leftAt = ownerActive === false ? (ownerLeftAt?.getTime() ?? 0) : null;
+    facts.set(a.id, { account: a, owned: a.ownerId !== null && ownerActive !== null, ownerLeftAt: leftAt, touches: [], complaints: [], signals: [], promises: [], pairings: [] });
   }
   // Touches: the recent ones in full, plus the last visit of all time (the revisit clock).
   const recent = db
@@ -194,8 +201,9 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
     .where(and(ofTenant(promises.tenantId), or(eq(promises.status, 'open'), and(eq(promises.status, 'broken'), isNotNull(promises.closedAt), gte(promises.closedAt, new Date(since)))), inScope(promises.accountId)))
     .all();
   for (const p of ps) {
-    // A promise is due at the end of its day.
-    facts.get(p.accountId)?.promises.push({ number: p.number, dueAt: Date.parse(`${p.dueOn}T23:59:59Z`), status: p.status, closedAt: p.closedAt?.getTime() ?? null });
+    // A promise is due at the end of its day, in the workspace's zone (as /promise list and the digest read it).
+    const dueAt = DateTime.fromISO(p.dueOn, { zone: tenant.timezone }).endOf('day').toMillis();
+    facts.get(p.accountId)?.promises.push({ number: p.number, dueAt, status: p.status, closedAt: p.closedAt?.getTime() ?? null });
   }
   const prs = db
     .select()
