@@ -2,7 +2,7 @@
 // checklist; churn by count and by revenue against what good teams reach.
 import { and, desc, eq, gt, gte, isNull, lte, or, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
-import { accountLosses, accounts, LOST_REASONS, tasks, type LostReason } from '../db/schema.js';
+import { accountLosses, accounts, LOST_REASONS, members, tasks, type LostReason } from '../db/schema.js';
 import { fmtMoney, fmtPercent } from '../src/domain/format.js';
 import { requireOwnerOrManager } from '../src/domain/permissions.js';
 import { UserError } from '../src/engine/errors.js';
@@ -26,8 +26,11 @@ function lost(ctx: Ctx, input: Input): Reply {
     .returning()
     .get();
   const due = DateTime.fromJSDate(ctx.now, { zone: ctx.zone }).plus({ days: CHECKLIST_DAYS }).toISODate()!;
+  // The owner holds the last conversation; if they have left (or there is none), whoever records the loss does.
+  const owner = account.ownerId === null ? undefined : ctx.db.select({ id: members.id, active: members.active }).from(members).where(eq(members.id, account.ownerId)).get();
+  const holder = owner?.active ? owner.id : ctx.actor.id;
   for (const itemKey of LAST_CONVERSATION) {
-    ctx.db.insert(tasks).values({ tenantId: ctx.tenant.id, kind: 'last-conversation', accountId: account.id, ownerId: account.ownerId ?? ctx.actor.id, itemKey, dueOn: due, createdAt: ctx.now }).run();
+    ctx.db.insert(tasks).values({ tenantId: ctx.tenant.id, kind: 'last-conversation', accountId: account.id, ownerId: holder, itemKey, dueOn: due, createdAt: ctx.now }).run();
   }
   ctx.audit('account.lost', 'account', account.id, { loss: loss.id, reason });
   return reply(
@@ -45,6 +48,8 @@ function wonBack(ctx: Ctx, input: Input): Reply {
   requireOwnerOrManager(ctx, account.ownerId, t.perm.what.lose(account.name));
   ctx.db.update(accounts).set({ status: 'active', updatedAt: ctx.now }).where(eq(accounts.id, account.id)).run();
   ctx.db.update(accountLosses).set({ wonBackAt: ctx.now }).where(and(eq(accountLosses.accountId, account.id), isNull(accountLosses.wonBackAt))).run();
+  // The last conversation worked: its checklist is over.
+  ctx.db.update(tasks).set({ doneAt: ctx.now }).where(and(eq(tasks.accountId, account.id), eq(tasks.kind, 'last-conversation'), isNull(tasks.doneAt))).run();
   ctx.audit('account.won-back', 'account', account.id, {});
   return reply('success', t.lost.wonBack(account.name));
 }
@@ -54,12 +59,13 @@ function churn(ctx: Ctx, input: Input): Reply {
   const span = (input.str('period') ?? 'year') as 'quarter' | 'year';
   const end = ctx.now;
   const start = DateTime.fromJSDate(end).minus(span === 'year' ? { years: 1 } : { months: 3 }).toJSDate();
-  // The book at the period's start: accounts that existed and had not been lost (or had been won back) by then.
+  // The book over the period: accounts there at its start (not lost by then, or won back) and those added
+  // during it, so a loss is never counted against a book that leaves it out.
   const lostBefore = sql`exists (select 1 from account_losses l where l.account_id = ${sql.raw('"accounts"."id"')} and l.lost_at < ${start.getTime()} and (l.won_back_at is null or l.won_back_at >= ${start.getTime()}))`;
   const book = ctx.db
     .select({ n: sql<number>`count(*)`, revenue: sql<number>`coalesce(sum(${accounts.annualRevenue}), 0)` })
     .from(accounts)
-    .where(and(eq(accounts.tenantId, ctx.tenant.id), lte(accounts.createdAt, start), sql`not ${lostBefore}`))
+    .where(and(eq(accounts.tenantId, ctx.tenant.id), lte(accounts.createdAt, end), sql`not ${lostBefore}`))
     .get()!;
   const losses = ctx.db
     .select()

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { accountLosses, accounts, tasks } from '../db/schema.js';
+import { eq } from 'drizzle-orm';
+import { accountLosses, accounts, members, tasks } from '../db/schema.js';
 import { harness, type Harness } from './harness.js';
 
 const DAY = 86_400_000;
@@ -71,5 +72,23 @@ describe('/lost and /churn', () => {
     expect((await h.run('/lost won-back Gamma', 'wang')).text).toBe('✔ Gamma is won back and active again. Welcome back!');
     expect((await h.run('/churn year', 'admin')).text).toContain('By count: 1 of 4 accounts lost (25%).');
     expect((await h.run('/churn quarter', 'admin')).text).toContain('about 1-2.5% a quarter');
+  });
+
+  it('an account added and lost within the period counts in the book it is lost from', async () => {
+    await h.run('/account add Epsilon owner:@wang revenue:1m', 'admin');
+    h.now = new Date(h.now.getTime() + DAY);
+    await h.run('/lost Epsilon reason:price Undercut by 12%', 'wang');
+    expect((await h.run('/churn', 'admin')).text.split('\n').slice(1, 3)).toEqual(['By count: 1 of 5 accounts lost (20%).', 'By revenue: 1M of 5M a year (20%).']);
+  });
+
+  it('the last conversation falls to whoever records the loss when the owner has left, and a win-back closes it', async () => {
+    await h.run('/leave @zhang', 'admin');
+    expect((await h.run('/lost Acme reason:competitor Claims unanswered', 'admin')).ok).toBe(true);
+    const owners = () => [...new Set(h.db.select().from(tasks).all().map((t) => t.ownerId))];
+    const admin = h.db.select().from(members).where(eq(members.name, 'admin')).get()!.id;
+    expect(owners()).toEqual([admin]);
+    expect((await h.run('/checklist', 'admin')).text).toContain('Hold a last conversation');
+    await h.run('/lost won-back Acme', 'admin');
+    expect(h.db.select().from(tasks).all().every((t) => t.doneAt !== null)).toBe(true);
   });
 });
