@@ -1,6 +1,6 @@
 // `npm run steward -- import|export ...`: move a book in and out of Steward as CSV.
 //
-//   steward import accounts|contacts|touchpoints <file.csv> [--workspace platform:id]
+//   steward import accounts|contacts|touchpoints <file.csv> [--workspace platform:id] [--as name]
 //   steward import accounts.csv          (the kind read from the file's name)
 //   steward export accounts|touchpoints|complaints [file.csv] [--workspace platform:id]
 //
@@ -10,6 +10,7 @@
 // for a usage, file or header error (nothing imported). Imports upsert, so
 // running the same file twice changes nothing.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -74,10 +75,13 @@ export interface ImportResult {
 
 export interface ImportOptions {
   workspace?: Workspace;
+  /** Who is importing (a member's name or user id): the owner of a new account whose owner cell is empty. */
+  actor?: string;
   /** A new workspace's language and time zone; also the zone a bare date is read in when the workspace is new. */
   locale?: Locale;
   timezone?: string;
   onProgress?: (done: number, total: number) => void;
+  now?: Date;
 }
 
 /** A file-level problem (unreadable CSV, missing or unknown column): nothing is imported. */
@@ -201,6 +205,27 @@ export function parseWhen(input: string, zone: string): number {
 }
 
 // ---------------------------------------------------------------------------
+// Formula injection
+
+/**
+ * A cell Excel or Sheets would read as a formula (OWASP's = + - @ tab CR, and
+ * their full-width forms, as csv-stringify's escape_formulas lists them), or one
+ * that only looks escaped already (`'=x`), so that stripping one quote on import
+ * gives back exactly what was exported.
+ */
+const FORMULA = /^'*[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/u;
+
+/** Export: a leading `'` makes a spreadsheet show the text instead of running it. Numbers (a negative amount) stay numbers. */
+function guardCell(value: unknown): unknown {
+  return typeof value === 'string' && FORMULA.test(value) ? `'${value}` : value;
+}
+
+/** Import: removes exactly the quote `guardCell` added. */
+function unguardCell(value: string): string {
+  return value.startsWith("'") && FORMULA.test(value) ? value.slice(1) : value;
+}
+
+// ---------------------------------------------------------------------------
 // Reading the file
 
 interface Row {
@@ -233,7 +258,8 @@ export function readRows(text: string, kind: ImportKind): Row[] {
   return records.map(({ record, info }) => {
     // `info.lines` is where the record ends; a quoted value may span lines.
     const inner = Object.values(record).reduce((n, v) => n + (typeof v === 'string' ? (v.match(/\r\n|\r|\n/g)?.length ?? 0) : 0), 0);
-    return { line: info.lines - inner, values: record };
+    const values = Object.fromEntries(Object.entries(record).map(([k, v]) => [k, typeof v === 'string' ? unguardCell(v) : v]));
+    return { line: info.lines - inner, values };
   });
 }
 
@@ -267,17 +293,21 @@ function ensureTenant(tx: Tx, ws: Workspace, opts: ImportOptions): Tenant {
 
 /** What an import keeps in memory so 50 000 rows do not cost 50 000 lookups each. */
 class Book {
-  private readonly membersByKey = new Map<string, Member>();
+  private readonly membersByUserId = new Map<string, Member>();
+  private readonly membersByName = new Map<string, Member[]>();
   private readonly accountsByKey = new Map<string, Account>();
   private readonly accountsById = new Map<number, Account>();
   private readonly aliasOwner = new Map<string, number>();
   private readonly aliasesOf = new Map<number, string[]>();
 
+  /** Who is importing, when known: the owner of a new account whose owner cell is empty. */
+  importer: Member | NewMember | undefined;
+
   constructor(
     private readonly tx: Tx,
     readonly tenant: Tenant,
   ) {
-    for (const m of tx.select().from(members).where(eq(members.tenantId, tenant.id)).all()) this.membersByKey.set(m.platformUserId, m);
+    for (const m of tx.select().from(members).where(eq(members.tenantId, tenant.id)).all()) this.rememberMember(m);
     for (const a of tx.select().from(accounts).where(eq(accounts.tenantId, tenant.id)).all()) this.remember(a);
     for (const a of tx.select().from(accountAliases).where(eq(accountAliases.tenantId, tenant.id)).all()) {
       this.aliasOwner.set(a.key, a.accountId);
@@ -285,13 +315,42 @@ class Book {
     }
   }
 
-  /** A member by name (`platformUserId` = the normalised name), created as a rep when missing. */
-  member(nameText: string): Member {
+  private rememberMember(m: Member): void {
+    this.membersByUserId.set(normalize(m.platformUserId), m);
+    const key = normalize(m.name);
+    this.membersByName.set(key, [...(this.membersByName.get(key) ?? []), m]);
+  }
+
+  /**
+   * The members a cell can mean: the one with that user id, otherwise everyone of that name.
+   * Exports write names, and in Slack or Lark the user id (U01ALICE) is not the name.
+   */
+  candidates(nameText: string): Member[] {
     const key = normalize(nameText);
-    const found = this.membersByKey.get(key);
-    if (found) return found;
-    const created = this.tx.insert(members).values({ tenantId: this.tenant.id, platformUserId: key, name: nameText.trim() }).returning().get();
-    this.membersByKey.set(key, created);
+    const byId = this.membersByUserId.get(key);
+    return byId ? [byId] : (this.membersByName.get(key) ?? []);
+  }
+
+  /**
+   * The one member a cell names. Only the shell's members are made from a name
+   * (their user id is the name); elsewhere a member comes from the platform.
+   */
+  member(column: string, nameText: string): Member | NewMember {
+    const found = this.candidates(nameText);
+    const quoted = JSON.stringify(nameText.trim());
+    if (found.length > 1) throw new RowProblem(`${column}: ${found.length} members are named ${quoted} (${found.map((m) => m.platformUserId).join(', ')}); write the user id of the one you mean`);
+    if (found[0]) return found[0];
+    if (this.tenant.platform !== 'shell') throw new RowProblem(`${column}: nobody named ${quoted} in ${this.tenant.platform}:${this.tenant.workspaceId}; write the name or user id of someone who has used Steward there`);
+    return { create: nameText.trim() };
+  }
+
+  /** Writes a new shell member; called only once every check of the row has passed. */
+  ensure(m: Member | NewMember): Member {
+    if (!('create' in m)) return m;
+    const again = this.candidates(m.create);
+    if (again.length === 1) return again[0]!;
+    const created = this.tx.insert(members).values({ tenantId: this.tenant.id, platformUserId: normalize(m.create), name: m.create }).returning().get();
+    this.rememberMember(created);
     return created;
   }
 
@@ -325,8 +384,32 @@ class Book {
 
 type Outcome = 'created' | 'updated' | 'unchanged';
 
+/** A shell member a row names who does not exist yet. */
+interface NewMember {
+  create: string;
+}
+
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function stillHere(column: string, m: Member | NewMember): Member | NewMember {
+  // As `/account set owner:` refuses: someone who has left owns nothing new.
+  if ('active' in m && !m.active) throw new RowProblem(`${column}: ${m.name} has left; choose someone who is still here`);
+  return m;
+}
+
+/** The owner a row gives the account; undefined leaves the stored one. */
+function ownerFor(book: Book, r: z.infer<typeof accountRow>, existing: Account | undefined): Member | NewMember | undefined {
+  if (r.owner === undefined) {
+    if (existing) return undefined;
+    // As `/account add` does: a new account belongs to whoever adds it.
+    if (!book.importer) throw new RowProblem('owner: a new account needs an owner; fill in the owner column, or say who is importing (--as)');
+    return stillHere('owner', book.importer);
+  }
+  // The owner it already has stays, even one who has left or shares a name: an export read back changes nothing.
+  if (existing?.ownerId != null && book.candidates(r.owner).some((m) => m.id === existing.ownerId)) return undefined;
+  return stillHere('owner', book.member('owner', r.owner));
 }
 
 function upsertAccount(tx: Tx, book: Book, r: z.infer<typeof accountRow>, now: Date): Outcome {
@@ -343,9 +426,10 @@ function upsertAccount(tx: Tx, book: Book, r: z.infer<typeof accountRow>, now: D
     const holder = book.aliasHolder(key);
     if (holder !== undefined) throw new RowProblem(`name: ${JSON.stringify(r.name)} is already an alias of another account`);
   }
+  const owner = ownerFor(book, r, existing);
   const patch = {
     ...(r.tier !== undefined && { tier: r.tier }),
-    ...(r.owner !== undefined && { ownerId: book.member(r.owner).id }),
+    ...(owner !== undefined && { ownerId: book.ensure(owner).id }),
     ...(r.region !== undefined && { region: r.region }),
     ...(r.industry !== undefined && { industry: r.industry }),
     ...(r.revenue !== undefined && { annualRevenue: r.revenue }),
@@ -411,7 +495,18 @@ function upsertContact(tx: Tx, book: Book, r: z.infer<typeof contactRow>): Outco
   return 'updated';
 }
 
-function insertTouch(tx: Tx, book: Book, r: z.infer<typeof touchRow>): Outcome {
+/** As `/touch`: a touchpoint dated further back is a typo, not history worth logging. */
+const MAX_AGE_YEARS = 5;
+
+/** `/touch`'s limits: nothing that has not happened yet (a bare date counts as the whole day), nothing older than five years. */
+function checkWhen(input: string, at: number, zone: string, now: Date): void {
+  const today = DateTime.fromJSDate(now, { zone });
+  const future = /^\d{4}-\d{1,2}-\d{1,2}$/.test(input) ? DateTime.fromMillis(at, { zone }).startOf('day') > today.startOf('day') : at > now.getTime() + 60_000;
+  if (future) throw new RowProblem(`date: ${input} is in the future; log a touchpoint once it has happened`);
+  if (at < today.minus({ years: MAX_AGE_YEARS }).toMillis()) throw new RowProblem(`date: ${input} is more than ${MAX_AGE_YEARS} years ago; check the date`);
+}
+
+function insertTouch(tx: Tx, book: Book, r: z.infer<typeof touchRow>, now: Date): Outcome {
   const account = needAccount(book, r.account);
   const occurredAt = parseWhen(r.date, book.tenant.timezone);
   let contactId: number | null = null;
@@ -424,23 +519,28 @@ function insertTouch(tx: Tx, book: Book, r: z.infer<typeof touchRow>): Outcome {
     if (!c) throw new RowProblem(`contact: ${JSON.stringify(r.contact)} is not a contact of ${account.name} (import contacts first)`);
     contactId = c.id;
   }
-  const member = book.member(r.member);
+  // Who has left since stays the author of what they did.
+  const who = book.member('member', r.member);
   const note = r.note ?? '';
   const when = new Date(occurredAt);
-  const dup = tx
-    .select({ id: touchpoints.id })
-    .from(touchpoints)
-    .where(
-      and(
-        eq(touchpoints.accountId, account.id),
-        eq(touchpoints.memberId, member.id),
-        eq(touchpoints.kind, r.kind),
-        eq(touchpoints.occurredAt, when),
-        eq(touchpoints.note, note),
-      ),
-    )
-    .get();
+  const dup =
+    !('create' in who) &&
+    tx
+      .select({ id: touchpoints.id })
+      .from(touchpoints)
+      .where(
+        and(
+          eq(touchpoints.accountId, account.id),
+          eq(touchpoints.memberId, who.id),
+          eq(touchpoints.kind, r.kind),
+          eq(touchpoints.occurredAt, when),
+          eq(touchpoints.note, note),
+        ),
+      )
+      .get();
   if (dup) return 'unchanged';
+  checkWhen(r.date, occurredAt, book.tenant.timezone, now);
+  const member = book.ensure(who);
   tx.insert(touchpoints)
     .values({
       tenantId: book.tenant.id,
@@ -466,12 +566,20 @@ function insertTouch(tx: Tx, book: Book, r: z.infer<typeof touchRow>): Outcome {
 export function importCsv(db: Db, kind: ImportKind, text: string, opts: ImportOptions = {}): ImportResult {
   const rows = readRows(text, kind);
   const result: ImportResult = { rows: rows.length, created: 0, updated: 0, unchanged: 0, errors: [] };
-  const now = new Date();
+  const now = opts.now ?? new Date();
   const schema = kind === 'accounts' ? accountRow : kind === 'contacts' ? contactRow : touchRow;
   const blank = Object.fromEntries(COLUMNS[kind].all.map((c) => [c, '']));
   db.transaction((tx) => {
     const tenant = ensureTenant(tx, opts.workspace ?? SHELL_WORKSPACE, opts);
     const book = new Book(tx, tenant);
+    if (opts.actor !== undefined) {
+      try {
+        book.importer = book.member('--as', opts.actor);
+      } catch (e) {
+        if (!(e instanceof RowProblem)) throw e;
+        throw new ImportError(e.message);
+      }
+    }
     rows.forEach((row, i) => {
       const parsed = schema.safeParse({ ...blank, ...row.values });
       if (!parsed.success) {
@@ -484,7 +592,7 @@ export function importCsv(db: Db, kind: ImportKind, text: string, opts: ImportOp
               ? upsertAccount(tx, book, parsed.data as z.infer<typeof accountRow>, now)
               : kind === 'contacts'
                 ? upsertContact(tx, book, parsed.data as z.infer<typeof contactRow>)
-                : insertTouch(tx, book, parsed.data as z.infer<typeof touchRow>);
+                : insertTouch(tx, book, parsed.data as z.infer<typeof touchRow>, now);
           result[outcome]++;
         } catch (e) {
           if (!(e instanceof RowProblem)) throw e;
@@ -504,6 +612,7 @@ export function importCsv(db: Db, kind: ImportKind, text: string, opts: ImportOp
 export function exportCsv(db: Db, kind: ExportKind, workspace: Workspace = SHELL_WORKSPACE): string {
   const tenant = findTenant(db, workspace);
   const rows: unknown[][] = [];
+  const csv = (columns: string[]) => stringify(rows.map((row) => row.map(guardCell)), { header: true, columns });
   const memberName = new Map<number, string>();
   const accountName = new Map<number, string>();
   if (tenant) {
@@ -518,7 +627,7 @@ export function exportCsv(db: Db, kind: ExportKind, workspace: Workspace = SHELL
         rows.push([a.name, a.tier, who(a.ownerId), a.region ?? '', a.industry ?? '', a.annualRevenue ?? '', a.categorySpend ?? '', a.cadenceDays ?? '', a.aliases.join('、')]);
       }
     }
-    return stringify(rows, { header: true, columns: [...COLUMNS.accounts.all] });
+    return csv([...COLUMNS.accounts.all]);
   }
   if (kind === 'touchpoints') {
     const contactName = new Map<number, string>();
@@ -528,7 +637,7 @@ export function exportCsv(db: Db, kind: ExportKind, workspace: Workspace = SHELL
         rows.push([accountName.get(t.accountId) ?? '', who(t.memberId), t.kind, iso(t.occurredAt), t.contactId === null ? '' : (contactName.get(t.contactId) ?? ''), t.note]);
       }
     }
-    return stringify(rows, { header: true, columns: [...COLUMNS.touchpoints.all] });
+    return csv([...COLUMNS.touchpoints.all]);
   }
   if (tenant) {
     for (const c of db.select().from(complaints).where(eq(complaints.tenantId, tenant.id)).orderBy(asc(complaints.number)).all()) {
@@ -547,21 +656,23 @@ export function exportCsv(db: Db, kind: ExportKind, workspace: Workspace = SHELL
       ]);
     }
   }
-  return stringify(rows, { header: true, columns: COMPLAINT_COLUMNS });
+  return csv(COMPLAINT_COLUMNS);
 }
 
 // ---------------------------------------------------------------------------
 // The command line
 
 const USAGE = `usage:
-  steward import accounts|contacts|touchpoints <file.csv> [--workspace platform:id]
+  steward import accounts|contacts|touchpoints <file.csv> [--workspace platform:id] [--as name]
   steward export accounts|touchpoints|complaints [file.csv] [--workspace platform:id]
 
 Imports upsert: accounts by name (case- and width-insensitive), contacts by
 account and name, touchpoints by account, member, kind, date and note. Bad rows
 are reported by line and skipped; the exit code is then 1. Without --workspace
-rows go into the shell's workspace (shell:local). Export writes to stdout
-when no file is given.`;
+rows go into the shell's workspace (shell:local). Owners and members are
+matched by name or user id; only the shell's workspace gains a member from a
+name. A new account with no owner is owned by whoever imports it: --as names
+them (the shell user by default). Export writes to stdout when no file is given.`;
 
 class UsageError extends Error {}
 
@@ -589,14 +700,24 @@ function progressBar(stream: NodeJS.WriteStream, label: string): ((done: number,
   };
 }
 
+/** Who `npm start` would be in the shell (see src/main.ts); undefined when the system cannot say. */
+function shellUserName(configured: string | undefined): string | undefined {
+  if (configured) return configured;
+  try {
+    return userInfo().username || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs one command line; returns the exit code. Output goes to the given streams. */
 export function run(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WriteStream }): number {
-  let values: { workspace?: string; help?: boolean };
+  let values: { workspace?: string; as?: string; help?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
       args: argv,
-      options: { workspace: { type: 'string', short: 'w' }, help: { type: 'boolean', short: 'h' } },
+      options: { workspace: { type: 'string', short: 'w' }, as: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
       strict: true,
     }));
@@ -650,6 +771,7 @@ export function run(argv: string[], io: { stdout: NodeJS.WritableStream; stderr:
       const timezone = IANAZone.isValidZone(config.STEWARD_TIMEZONE) ? config.STEWARD_TIMEZONE : 'UTC';
       const result = importCsv(db, kind as ImportKind, text, {
         workspace,
+        actor: values.as ?? (workspace.platform === 'shell' ? shellUserName(config.STEWARD_SHELL_USER) : undefined),
         locale: config.STEWARD_LOCALE,
         timezone,
         onProgress: progressBar(io.stderr, `importing ${kind}`),

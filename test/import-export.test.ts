@@ -9,7 +9,8 @@ import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeDb, openDb, type Db } from '../db/index.js';
 import { accountAliases, accounts, complaints, contacts, members, tenants, touchpoints } from '../db/schema.js';
-import { exportCsv, importCsv } from '../src/cli.js';
+import { exportCsv, ImportError, importCsv } from '../src/cli.js';
+import { harness, type Harness } from './harness.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'steward-import-'));
@@ -52,7 +53,7 @@ describe('import accounts', () => {
       'Line",standard,Ann,lots', // lines 5-6: bad revenue, reported at line 5
       'Good Two,,,', // line 7
     ].join('\n');
-    const r = importCsv(db, 'accounts', csv);
+    const r = importCsv(db, 'accounts', csv, { actor: 'Ann' });
     expect(r.created).toBe(2);
     expect(r.errors.map((e) => e.line)).toEqual([3, 4, 5]);
     expect(r.errors[0]!.message).toMatch(/tier: expected one of strategic, key, standard, got "platinum"/);
@@ -198,7 +199,7 @@ describe('the steward command', () => {
     spawnSync(join(ROOT, 'node_modules/.bin/tsx'), ['src/cli.ts', ...args], {
       cwd: ROOT,
       encoding: 'utf8',
-      env: { ...process.env, STEWARD_DB: dbFile, STEWARD_TIMEZONE: 'Asia/Shanghai' },
+      env: { ...process.env, STEWARD_DB: dbFile, STEWARD_TIMEZONE: 'Asia/Shanghai', STEWARD_SHELL_USER: 'Carol' },
     });
 
   it('imports, reports bad rows on stderr with exit 1, and exports to stdout', () => {
@@ -227,6 +228,8 @@ describe('the steward command', () => {
     const out = cli(['export', 'accounts'], dbFile);
     expect(out.status).toBe(0);
     expect(out.stdout.split('\n').slice(1, 5).map((l) => l.split(',')[0])).toEqual(['Acme Logistics', 'Borealis Foods', 'Fine Co', '华东物流']);
+    // No owner column: the account is the shell user's, as if they had typed /account add.
+    expect(out.stdout.split('\n')[3]).toBe('Fine Co,key,Carol,,,,,,');
 
     const usage = cli(['import', 'deals', good], dbFile);
     expect(usage.status).toBe(2);
@@ -236,4 +239,159 @@ describe('the steward command', () => {
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/cannot read .*nope\.csv: ENOENT/);
   }, 60_000);
+});
+
+// The same book through chat and through a file: a file may not do what a command refuses.
+describe('import agrees with chat', () => {
+  let h: Harness;
+  beforeEach(() => {
+    h = harness();
+  });
+  afterEach(() => h.close());
+
+  const SLACK = { platform: 'slack', workspaceId: 'T0123' } as const;
+  const slackUser = (platformUserId: string, name: string) => ({ platformUserId, name });
+  const inSlack = (user: { platformUserId: string; name: string }, text: string) => h.engine.handle({ ...SLACK, user, text }, async () => user);
+  const membersIn = () => h.db.select({ id: members.id, platformUserId: members.platformUserId, name: members.name }).from(members).all();
+  const ownerOf = (name: string) => {
+    const a = h.db.select().from(accounts).where(eq(accounts.nameKey, name.toLowerCase())).get();
+    return a && h.db.select().from(members).where(eq(members.id, a.ownerId!)).get()?.platformUserId;
+  };
+
+  it('reads a Slack export back onto the same members, by name or user id, and refuses an unknown or ambiguous one', async () => {
+    const alice = slackUser('U01ALICE', 'Alice Zhang');
+    const bob = slackUser('U02BOB', 'Bob Wu');
+    await inSlack(alice, '/account add Acme Logistics tier:strategic');
+    await inSlack(alice, '/touch Acme visit on:2026-11-20 quarterly review');
+    await inSlack(bob, '/steward whoami');
+    const before = membersIn();
+
+    const accountsCsv = exportCsv(h.db, 'accounts', SLACK);
+    expect(accountsCsv.split('\n')[1]).toBe('Acme Logistics,strategic,Alice Zhang,,,,,,');
+    expect(importCsv(h.db, 'accounts', accountsCsv, { workspace: SLACK })).toMatchObject({ unchanged: 1, errors: [] });
+    expect(importCsv(h.db, 'touchpoints', exportCsv(h.db, 'touchpoints', SLACK), { workspace: SLACK })).toMatchObject({ unchanged: 1, errors: [] });
+    expect(membersIn()).toEqual(before);
+    expect(ownerOf('Acme Logistics')).toBe('U01ALICE');
+
+    const r = importCsv(h.db, 'accounts', 'name,owner\nAcme Logistics,bob wu\nBeta Trading,U01ALICE\nGamma Freight,Nobody Here\n', { workspace: SLACK });
+    expect(r).toMatchObject({ created: 1, updated: 1 });
+    expect(r.errors).toEqual([{ line: 4, message: 'owner: nobody named "Nobody Here" in slack:T0123; write the name or user id of someone who has used Steward there' }]);
+    expect(ownerOf('Acme Logistics')).toBe('U02BOB');
+    expect(ownerOf('Beta Trading')).toBe('U01ALICE');
+    expect(membersIn()).toEqual(before);
+
+    // A namesake: the name no longer says who; the user id still does.
+    await inSlack(slackUser('U03ALICE', 'Alice Zhang'), '/steward whoami');
+    const snapshot = h.snapshot();
+    const bad = importCsv(h.db, 'accounts', 'name,owner\nDelta Foods,Alice Zhang\n', { workspace: SLACK });
+    expect(bad.errors).toEqual([{ line: 2, message: expect.stringContaining('owner: 2 members are named "Alice Zhang" (U01ALICE, U03ALICE)') }]);
+    const badTouch = importCsv(h.db, 'touchpoints', 'account,member,kind,date\nAcme Logistics,Nobody Here,call,2026-11-20\n', { workspace: SLACK });
+    expect(badTouch.errors).toEqual([{ line: 2, message: expect.stringMatching(/^member: nobody named "Nobody Here"/) }]);
+    expect(h.snapshot()).toBe(snapshot);
+    expect(importCsv(h.db, 'accounts', 'name,owner\nDelta Foods,U03ALICE\n', { workspace: SLACK })).toMatchObject({ created: 1, errors: [] });
+    expect(ownerOf('Delta Foods')).toBe('U03ALICE');
+  });
+
+  it('refuses a touchpoint in the future or more than five years back, as /touch does', async () => {
+    await h.run('/account add Acme tier:key');
+    // Now is Monday 23 Nov 2026, 10:00 in Shanghai, the workspace's zone.
+    expect((await h.run('/touch Acme visit on:2026-11-24 planned')).text).toMatch(/in the future/);
+    const csv = [
+      'account,member,kind,date,note',
+      'Acme,alice,visit,2026-11-24,tomorrow', // 2
+      'Acme,alice,call,2026-11-23T18:00:00+08:00,tonight', // 3
+      'Acme,alice,visit,2021-11-01,long ago', // 4
+      'Acme,alice,call,2026-11-23,today', // 5
+      'Acme,alice,call,2026-11-23T09:00:00+08:00,this morning', // 6
+      'Acme,alice,visit,2021-11-24,within five years', // 7
+    ].join('\n');
+    const r = importCsv(h.db, 'touchpoints', csv, { now: h.now });
+    expect(r.errors).toEqual([
+      { line: 2, message: 'date: 2026-11-24 is in the future; log a touchpoint once it has happened' },
+      { line: 3, message: 'date: 2026-11-23T18:00:00+08:00 is in the future; log a touchpoint once it has happened' },
+      { line: 4, message: 'date: 2021-11-01 is more than 5 years ago; check the date' },
+    ]);
+    expect(r.created).toBe(3);
+    expect(h.db.select().from(touchpoints).all().map((t) => t.note).sort()).toEqual(['this morning', 'today', 'within five years']);
+  });
+
+  it('refuses an owner who has left, but reads back an account they still own', async () => {
+    await h.run('/account add Acme tier:key');
+    await h.run('/account add Borealis tier:key owner:@bob');
+    await h.run('/leave @bob');
+    const exported = exportCsv(h.db, 'accounts');
+    expect(exported).toContain('Borealis,key,bob,');
+    expect(importCsv(h.db, 'accounts', exported)).toMatchObject({ unchanged: 2, errors: [] });
+
+    const snapshot = h.snapshot();
+    const r = importCsv(h.db, 'accounts', 'name,owner\nAcme,bob\nEpsilon,Bob\n');
+    expect(r.errors).toEqual([
+      { line: 2, message: 'owner: bob has left; choose someone who is still here' },
+      { line: 3, message: 'owner: bob has left; choose someone who is still here' },
+    ]);
+    expect(h.snapshot()).toBe(snapshot);
+    expect(ownerOf('Acme')).toBe('alice');
+  });
+
+  it('gives a new account without an owner to whoever imports it, and refuses it when nobody is named', async () => {
+    await h.run('/account add Acme tier:key');
+    const none = importCsv(h.db, 'accounts', 'name,tier\nZeta Freight,key\nAcme,strategic\n');
+    expect(none.errors).toEqual([{ line: 2, message: 'owner: a new account needs an owner; fill in the owner column, or say who is importing (--as)' }]);
+    expect(none.updated).toBe(1); // an existing account keeps its owner
+    expect(ownerOf('Acme')).toBe('alice');
+
+    expect(importCsv(h.db, 'accounts', 'name,tier\nZeta Freight,key\n', { actor: 'alice' })).toMatchObject({ created: 1, errors: [] });
+    expect(ownerOf('Zeta Freight')).toBe('alice');
+    // In the shell, whoever imports is a member from then on, as they would be by typing a command.
+    expect(importCsv(h.db, 'accounts', 'name\nEta Metals\n', { actor: 'Dana' })).toMatchObject({ created: 1, errors: [] });
+    expect(ownerOf('Eta Metals')).toBe('dana');
+
+    // Elsewhere the importer must already be a member: nothing is written otherwise.
+    const alice = slackUser('U01ALICE', 'Alice Zhang');
+    await inSlack(alice, '/steward whoami');
+    const before = h.snapshot();
+    expect(() => importCsv(h.db, 'accounts', 'name\nTheta\n', { workspace: SLACK, actor: 'Nobody' })).toThrow(ImportError);
+    expect(h.snapshot()).toBe(before);
+    expect(importCsv(h.db, 'accounts', 'name\nTheta\n', { workspace: SLACK, actor: 'U01ALICE' })).toMatchObject({ created: 1, errors: [] });
+    expect(ownerOf('Theta')).toBe('U01ALICE');
+  });
+
+  it('exports formula-looking cells behind a quote and reads them back unchanged', async () => {
+    const names = ['=HYPERLINK("http://evil","x")', '+1 Logistics', '-2 Trading', '@SUM(A1)', "'plain", '＝Fullwidth'];
+    const csv = 'name,owner,region,revenue\n' + names.map((n) => `"${n.replaceAll('"', '""')}",alice,-East,1.2m`).join('\n') + '\n';
+    expect(importCsv(h.db, 'accounts', csv)).toMatchObject({ created: names.length, errors: [] });
+    // Really named with a leading quote: the export adds one more, so the import's strip gives it back.
+    await h.run(`/account add "'=Quoted"`);
+    names.push("'=Quoted");
+    await h.run('/touch "@SUM(A1)" call @SUM(A1:A9)');
+    await h.run('/complaint "@SUM(A1)" severity:low -2+3 cmd');
+
+    const accountsCsv = exportCsv(h.db, 'accounts');
+    expect(accountsCsv.split('\n').slice(1, -1)).toEqual([
+      `"'=HYPERLINK(""http://evil"",""x"")",standard,alice,'-East,,1200000,,,`,
+      `'+1 Logistics,standard,alice,'-East,,1200000,,,`,
+      `'-2 Trading,standard,alice,'-East,,1200000,,,`,
+      `'@SUM(A1),standard,alice,'-East,,1200000,,,`,
+      `'plain,standard,alice,'-East,,1200000,,,`,
+      `'＝Fullwidth,standard,alice,'-East,,1200000,,,`,
+      `''=Quoted,standard,alice,,,,,,`,
+    ]);
+    const touchCsv = exportCsv(h.db, 'touchpoints');
+    expect(touchCsv).toContain(`'@SUM(A1),alice,call,`);
+    expect(touchCsv).toMatch(/,'@SUM\(A1:A9\)\n$/);
+    expect(exportCsv(h.db, 'complaints')).toContain(`,'-2+3 cmd,`);
+
+    expect(importCsv(h.db, 'accounts', accountsCsv)).toMatchObject({ unchanged: names.length, errors: [] });
+    expect(importCsv(h.db, 'touchpoints', touchCsv)).toMatchObject({ unchanged: 1, errors: [] });
+    const fresh = harness();
+    try {
+      expect(importCsv(fresh.db, 'accounts', accountsCsv)).toMatchObject({ created: names.length, errors: [] });
+      const pick = (d: Db) => d.select({ name: accounts.name, region: accounts.region, annualRevenue: accounts.annualRevenue }).from(accounts).all();
+      expect(pick(fresh.db).map((a) => a.name)).toEqual(names);
+      expect(pick(fresh.db)).toEqual(pick(h.db));
+      expect(exportCsv(fresh.db, 'accounts')).toBe(accountsCsv);
+    } finally {
+      fresh.close();
+    }
+  });
 });
