@@ -19,7 +19,8 @@ export function coverageCells(ctx: Ctx, accountId: number): Map<string, number> 
     .select({ ours: touchpoints.ourLevel, theirs: contacts.level, at: max(touchpoints.occurredAt) })
     .from(touchpoints)
     .innerJoin(contacts, eq(contacts.id, touchpoints.contactId))
-    .where(eq(touchpoints.accountId, accountId))
+    // Someone of theirs who has left is no thread into the account any more.
+    .where(and(eq(touchpoints.accountId, accountId), eq(contacts.active, true)))
     .groupBy(touchpoints.ourLevel, contacts.level)
     .all();
   const along = ctx.db
@@ -27,7 +28,7 @@ export function coverageCells(ctx: Ctx, accountId: number): Map<string, number> 
     .from(touchpointParticipants)
     .innerJoin(touchpoints, eq(touchpoints.id, touchpointParticipants.touchpointId))
     .innerJoin(contacts, eq(contacts.id, touchpoints.contactId))
-    .where(and(eq(touchpoints.accountId, accountId)))
+    .where(and(eq(touchpoints.accountId, accountId), eq(contacts.active, true)))
     .groupBy(touchpointParticipants.ourLevel, contacts.level)
     .all();
   for (const r of lead) keep(r.ours, r.theirs, r.at?.getTime() ?? null);

@@ -173,7 +173,16 @@ function handover(ctx: Ctx, input: Input): Reply {
       .where(and(eq(contacts.accountId, a.id), eq(contacts.active, true)))
       .orderBy(asc(contacts.nameKey))
       .all();
-    for (const c of people) {
+    // A contact whose meeting is already on the list (moved with an earlier handover) is not listed twice.
+    const listed = new Set(
+      db
+        .select({ contactId: tasks.contactId })
+        .from(tasks)
+        .where(and(eq(tasks.accountId, a.id), eq(tasks.kind, 'handover'), eq(tasks.itemKey, 'meet-contact'), isNull(tasks.doneAt)))
+        .all()
+        .map((x) => x.contactId),
+    );
+    for (const c of people.filter((p) => !listed.has(p.id))) {
       db.insert(tasks)
         .values({ tenantId: ctx.tenant.id, kind: 'handover', accountId: a.id, contactId: c.id, ownerId: to.id, itemKey: 'meet-contact', dueOn: due, createdAt: ctx.now })
         .run();

@@ -39,6 +39,13 @@ describe('/coverage', () => {
     expect(h.snapshot()).toBe(before);
   });
 
+  it('a contact who has left is no longer coverage', async () => {
+    await h.run('/touch Acme visit to:"Zhou Lan" on:2026-11-02 Executive dinner', 'zhang');
+    expect((await h.run('/coverage Acme')).text).toContain('sales: executive Mon 2 Nov 2026');
+    await h.run('/contact Acme left "Zhou Lan"', 'zhang');
+    expect((await h.run('/coverage Acme')).text).toContain('sales: executive — gap');
+  });
+
   it('the latest touch wins in a cell, whoever logged it', async () => {
     await h.run('/touch Acme visit to:"Sun Hao" on:2026-10-01 Warehouse walk', 'zhang');
     await h.run('/touch Acme visit to:"Sun Hao" on:2026-11-15 Second walk', 'wang');

@@ -92,6 +92,13 @@ describe('/handover', () => {
     expect(notice).toContain('☐ Meet Li Wei at Acme');
   });
 
+  it('a second handover moves the open checklist with the accounts and does not list a meeting twice', async () => {
+    expect((await h.run('/handover @zhang @ma', 'li')).ok).toBe(true);
+    expect((await h.run('/handover @ma @li', 'alice')).ok).toBe(true);
+    const li = member(h, 'li');
+    expect(h.db.select().from(tasks).all().map((t) => [t.itemKey, t.ownerId, t.doneAt])).toEqual([['meet-contact', li.id, null]]);
+  });
+
   it('moves only the named accounts, by comma or quotes, with what is open on them', async () => {
     const out = await h.run('/handover @zhang @wang Acme, "Beta Trading"', 'alice');
     expect(out.ok, out.text).toBe(true);
