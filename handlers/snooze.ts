@@ -7,6 +7,7 @@ import { UserError } from '../src/engine/errors.js';
 import { reply, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg } from './options.js';
+import { quote } from '../src/engine/tokenize.js';
 
 const DAY = DAY_MS;
 /** "Not needed" quiets the revisit nudge for one cycle of the account's cadence. */
@@ -18,8 +19,8 @@ function snooze(ctx: Ctx, input: Input): Reply {
   const span = input.str('span')!;
   const notNeeded = NOT_NEEDED.includes(span.toLowerCase());
   const days = notNeeded ? undefined : parseDays(span);
-  if (!notNeeded && days === undefined) throw new UserError(t.errors.badOption('span', span, t.expect.snooze));
-  if (notNeeded && !input.text) throw new UserError(t.snooze.why(account.name));
+  if (!notNeeded && days === undefined) throw new UserError(t.snooze.badSpan(span));
+  if (notNeeded && !input.text) throw new UserError(t.snooze.why(account.name, quote(account.name)));
   const until = new Date(ctx.now.getTime() + (days ?? cadenceFor(ctx.tenant, account)) * DAY);
   ctx.db
     .insert(nudgeSnoozes)

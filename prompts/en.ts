@@ -51,6 +51,7 @@ export const en = {
     role: 'role',
     complaint: 'C-<n>',
     promise: 'P-<n>',
+    span: 'how long (3d, 1w or not-needed)',
   },
   summaries: {
     touch: 'Log a visit, call, meeting, message or business review with a customer',
@@ -104,7 +105,6 @@ export const en = {
     days: 'a number of days such as 14, 14d or 2w',
     hours: 'a span such as 4h, 3d or 1w',
     zone: 'an IANA time zone such as Asia/Shanghai',
-    snooze: '3d, 1w or not-needed',
   },
   errors: {
     internal: (ref: string) => `Something went wrong on our side and nothing was saved. Please try again; if it keeps happening, tell your admin (ref ${ref}).`,
@@ -407,7 +407,8 @@ export const en = {
   snooze: {
     done: (account: string, until: string) => `Revisit nudges for ${account} are quiet until ${until}.`,
     notNeeded: (account: string, until: string) => `Noted: no revisit needed at ${account} for now. Nudges resume ${until}.`,
-    why: (account: string) => `Say why no visit is needed at ${account}, for example: /snooze "${account}" not-needed They paused orders until March`,
+    why: (account: string, quoted: string) => `Say why no visit is needed at ${account}, for example: /snooze ${quoted} not-needed They paused orders until March`,
+    badSpan: (value: string) => `"${value}" isn't a time Steward can snooze for: use 3d, 1w or not-needed.`,
   },
   home: {
     title: (name: string) => `${name}'s book`,

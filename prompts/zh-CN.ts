@@ -27,6 +27,7 @@ const placeholders = {
   role: '角色',
   complaint: 'C-<n>',
   promise: 'P-<n>',
+  span: '暂缓多久（3d、1w 或 not-needed）',
 };
 
 /** 必填选项的中文别名（handlers 中声明的），提示时一并给出。 */
@@ -112,7 +113,6 @@ export const zhCN: Catalog = {
     days: '天数，例如 14、14天 或 2周',
     hours: '时长，例如 4小时、3天 或 1周',
     zone: 'IANA 时区，例如 Asia/Shanghai',
-    snooze: '3d、1w 或 不需要',
   },
   errors: {
     internal: (ref: string) => `系统出了点问题，本次没有保存任何内容。请重试；如果一直出现，请联系管理员（编号 ${ref}）。`,
@@ -414,7 +414,8 @@ export const zhCN: Catalog = {
   snooze: {
     done: (account: string, until: string) => `${account}的回访提醒暂停到${until}。`,
     notNeeded: (account: string, until: string) => `已记录：${account}暂时无需回访，${until}起恢复提醒。`,
-    why: (account: string) => `请说明为什么${account}无需拜访，例如：/稍后 “${account}” 不需要 对方三月前暂停下单`,
+    why: (account: string, quoted: string) => `请说明为什么${account}无需拜访，例如：/稍后 ${quoted} 不需要 对方三月前暂停下单`,
+    badSpan: (value: string) => `“${value}”不是可以暂缓的时长：请用 3d、1w 或 not-needed。`,
   },
   home: {
     title: (name: string) => `${name}的客户`,

@@ -3,7 +3,7 @@
 // sweep|digest. What the user reads, and what the database then holds.
 import { asc, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { accounts, members, nudges, nudgeSnoozes, pairings, reviewItems } from '../db/schema.js';
+import { accounts, members, nudges, nudgeSnoozes, pairings, reviewItems, tenants } from '../db/schema.js';
 import type { Reply } from '../src/engine/reply.js';
 import { harness, type Harness } from './harness.js';
 import { cst, DAY, HOUR, kit, nudgeText, plus, T0 } from './kit.js';
@@ -141,7 +141,10 @@ describe('/snooze, as the revisit nudge buttons run it', () => {
 
   it('a span it cannot read is refused with what it expects', async () => {
     await nudged();
-    expect((await refused('/snooze Acme forever', 'zhang')).text.split('\n')[0]).toBe('✘ "forever" doesn\'t work for span: — expected 3d, 1w or not-needed.');
+    expect((await refused('/snooze Acme forever', 'zhang')).text.split('\n')[0]).toBe('✘ "forever" isn\'t a time Steward can snooze for: use 3d, 1w or not-needed.');
+    expect((await refused('/snooze Acme', 'zhang')).text.split('\n')[0]).toBe('✘ Missing how long (3d, 1w or not-needed).');
+    h.db.update(tenants).set({ locale: 'zh-CN' }).run();
+    expect((await refused('/稍后 Acme', 'zhang')).text.split('\n')[0]).toBe('✘ 缺少暂缓多久（3d、1w 或 not-needed）。');
   });
 });
 
