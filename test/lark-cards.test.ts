@@ -102,6 +102,17 @@ describe('renderCard', () => {
     }
   });
 
+  it('keeps the request body that carries the card within Lark’s 30 KB, however much its text is escaped on the way', () => {
+    // The card goes as a JSON string inside the body's JSON: a quote, backslash or line break is escaped twice.
+    const body = (card: unknown) => Buffer.byteLength(JSON.stringify({ receive_id: `oc_${'x'.repeat(32)}`, msg_type: 'interactive', content: JSON.stringify(card)}));
+    for (const unit of ['"', '\\', 'a\n', 'he said "ok"\n']) {
+      const s = unit.repeat(Math.floor(3900 / unit.length));
+      const out = renderCard(make({ title: 'T', sections: Array.from({ length: 6 }, () => ({ type: 'text' as const, text: s })) }));
+      expect(body(out.card), JSON.stringify(unit)).toBeLessThanOrEqual(CARD_MAX_BYTES);
+      expect(JSON.stringify(out.card)).toMatch(/…and \d+ more/);
+    }
+  });
+
   it('never exceeds the limits whatever the text (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.string({ unit: 'grapheme', maxLength: 400 }), { maxLength: 60 }), fc.string({ maxLength: 300 }), (lines, title) => {

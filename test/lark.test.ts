@@ -11,14 +11,15 @@ import { count, eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDb, openDb, type Db } from '../db/index.js';
-import { accounts, complaints, members, tenants, touchpoints } from '../db/schema.js';
+import { accounts, complaints, members, nudges, pairings, tenants, touchpoints } from '../db/schema.js';
 import { commands } from '../handlers/index.js';
+import { catalog } from '../prompts/index.js';
 import { createLarkApp, type LarkApp } from '../src/chat/lark/app.js';
 import { DeliveryError } from '../src/chat/port.js';
 import { loadConfig } from '../src/config.js';
 import { Engine } from '../src/engine/engine.js';
 import { reply } from '../src/engine/reply.js';
-import { deliverDue } from '../src/scheduler/outbox.js';
+import { deliverDue, deliverNudge, recordNudge } from '../src/scheduler/outbox.js';
 import {
   botMenuEvent,
   cardActionEvent,
@@ -30,6 +31,7 @@ import {
   messageEvent,
   p2pChatId,
   postToApp,
+  signature,
   urlVerification,
   userDeletedEvent,
   type FakeMessage,
@@ -41,6 +43,9 @@ const TOKEN = 'v-token';
 const ALICE = 'ou_alice';
 const BOB = 'ou_bob';
 const CAROL = 'ou_carol';
+/** Someone from the customer's own Lark organisation, met in an external group. */
+const OUTSIDER = 'ou_customer';
+const THEIR_TENANT = 'tk_customer_corp';
 
 let fake: FakeLark;
 let dir: string;
@@ -418,6 +423,160 @@ describe('Lark over signed, encrypted HTTP', () => {
     });
   });
 
+  describe('people from another organisation', () => {
+    const outsiderSees = (text: string) => {
+      expect(text).toContain(catalog('zh-CN').lark.outsider);
+      expect(text).toContain(catalog('en').lark.outsider);
+    };
+
+    it('a message from another tenant’s user in an external group is refused in both languages, shows nothing, and records nobody', async () => {
+      await dm('/complaint Acme severity:high category:damage 内部评估：客户可能换供应商');
+      const event = messageEvent({ text: '/account show Acme', from: OUTSIDER, chatType: 'group', chatId: 'oc_external' });
+      event.event.sender.tenant_key = THEIR_TENANT;
+      const before = fake.messages.size;
+      expect((await post(event)).status).toBe(200);
+      const answer = await nextSent(before, (m) => m.parent_id === event.event.message.message_id, 'the refusal');
+      outsiderSees(shown(answer.content));
+      expect(shown(answer.content)).not.toMatch(/换供应商|Acme/);
+      expect(member(OUTSIDER)).toBeUndefined();
+    });
+
+    it('a card click by another tenant’s user is refused on a toast and runs nothing', async () => {
+      const accountsBefore = db().select({ n: count() }).from(accounts).get()!.n;
+      for (const cmd of ['/account show "Acme"', '/account add "Their Own Co"']) {
+        const click = cardActionEvent({ from: OUTSIDER, value: { cmd }, messageId: 'om_external', chatId: 'oc_external' });
+        click.event.operator.tenant_key = THEIR_TENANT;
+        const res = await postToApp(cards, click, { encryptKey: ENCRYPT_KEY });
+        expect(res.json.toast.type).toBe('error');
+        outsiderSees(res.json.toast.content);
+        expect(res.json.card).toBeUndefined();
+      }
+      expect(db().select({ n: count() }).from(accounts).get()!.n).toBe(accountsBefore);
+      expect(member(OUTSIDER)).toBeUndefined();
+    });
+  });
+
+  it('with ten or more mentions, cutting the bot’s @_user_1 leaves @_user_10 whole', async () => {
+    const mentions = [{ key: '@_user_1', openId: FAKE_BOT.openId, name: FAKE_BOT.name }];
+    for (let i = 2; i <= 11; i++) mentions.push({ key: `@_user_${i}`, openId: `ou_many${i}`, name: `Many ${i}` });
+    // Lark's text holds only the keys typed; the event's mentions list has them all.
+    const event = messageEvent({ text: '@_user_1 /steward role @_user_10 manager', from: ALICE, chatType: 'group', chatId: 'oc_sales', mentions });
+    event.event.message.content = JSON.stringify({ text: '@_user_1 /steward role @_user_10 manager' });
+    const before = fake.messages.size;
+    expect((await post(event)).status).toBe(200);
+    await nextSent(before, (m) => m.parent_id === event.event.message.message_id, 'the reply in the group');
+    expect(member('ou_many10')).toMatchObject({ role: 'manager', name: 'Many 10' });
+  });
+
+  it('the /pair Confirm button, which names the executive by open_id, pairs them', async () => {
+    await dm('/account add Beta tier:standard');
+    const group = (text: string) =>
+      messageEvent({ text, from: ALICE, chatType: 'group', chatId: 'oc_sales', mentions: [{ key: '@_user_1', openId: FAKE_BOT.openId, name: FAKE_BOT.name }, { key: '@_user_2', openId: BOB, name: '李伟' }] });
+    const role = group('@_user_1 /steward role @_user_2 exec');
+    let before = fake.messages.size;
+    await post(role);
+    await nextSent(before, (m) => m.parent_id === role.event.message.message_id);
+    const ask = group('@_user_1 /pair Beta @_user_2');
+    before = fake.messages.size;
+    await post(ask);
+    const warning = await nextSent(before, (m) => m.parent_id === ask.event.message.message_id, 'the tier warning');
+    const confirm = JSON.stringify(warning.content).match(/"cmd":"([^"\\]*(?:\\.[^"\\]*)*)"/)?.[1];
+    expect(confirm).toContain(`@${BOB}`);
+    const res = await postToApp(cards, cardActionEvent({ from: ALICE, value: { cmd: JSON.parse(`"${confirm!}"`) as string }, messageId: warning.message_id, chatId: 'oc_sales' }), { encryptKey: ENCRYPT_KEY });
+    expect(res.json.toast, JSON.stringify(res.json)).toMatchObject({ type: 'success' });
+    const beta = db().select().from(accounts).where(eq(accounts.name, 'Beta')).get()!;
+    expect(db().select().from(pairings).where(eq(pairings.accountId, beta.id)).all()).toEqual([expect.objectContaining({ execId: member(BOB)!.id, active: true })]);
+  });
+
+  it('an account card full of quotes and line breaks still goes as a card: its size is counted as sent, escaped twice', async () => {
+    await dm('/account add Quotes tier:key');
+    const heavy = `"${'"'.repeat(1200).replace(/"/g, '""')}"`;
+    for (let i = 0; i < 4; i++) await dm(`/complaint Quotes severity:low category:other ${heavy}`);
+    for (let i = 0; i < 4; i++) await dm(`/promise Quotes due:2027-01-0${i + 1} ${heavy}`);
+    for (let i = 0; i < 2; i++) await dm(`/signal Quotes competitor ${heavy}`);
+    const show = await dm('/account show Quotes');
+    expect(show.msg_type).toBe('interactive');
+    expect(shown(show.content)).toMatch(/Quotes/);
+    const sent = fake.callsTo('create').at(-1)!;
+    expect(Buffer.byteLength(JSON.stringify(sent.body))).toBeLessThanOrEqual(30 * 1024);
+  });
+
+  describe('refusals that end a delivery', () => {
+    const refusedWith = async (failure: Parameters<FakeLark['fail']>[1]) => {
+      fake.fail('create', failure);
+      return app.lark.port.post({ channel: 'oc_escalation' }, reply('info', 'hi')).catch((e: unknown) => e);
+    };
+
+    it('a code about the request, the app or the destination is permanent, codes Lark adds later included; Lark’s own trouble is not', async () => {
+      const permanent: [number, string][] = [
+        [99992402, 'field validation failed'],
+        [99992361, 'open_id cross app'],
+        [230027, 'Lack of necessary permissions'],
+        [230053, 'The user has stopped the bot from sending messages.'],
+        [239999, 'a code Lark adds later'],
+      ];
+      for (const [code, msg] of permanent) expect(await refusedWith({ code, msg }), String(code)).toMatchObject({ kind: 'permanent' });
+      expect(await refusedWith({ status: 200, code: 1500, msg: 'internal error' })).toMatchObject({ kind: 'transient' });
+      expect(await refusedWith({ status: 503, code: 230001, msg: 'Internal Error' })).toMatchObject({ kind: 'transient' });
+      // A refused tenant token: the SDK fetches a new one once its cached copy expires.
+      expect(await refusedWith({ code: 99991663, msg: 'Invalid access token for authorization.' })).toMatchObject({ kind: 'transient' });
+    });
+
+    it('a group that refuses the bot for good gets its nudge to the member by DM instead', async () => {
+      const tenant = db().select().from(tenants).get()!;
+      const id = db().transaction((tx) => recordNudge(tx, {
+        tenantId: tenant.id,
+        dedupeKey: 'lark-test:locked-group',
+        kind: 'notice',
+        subjectType: 'none',
+        subjectId: 0,
+        recipientId: member(ALICE)!.id,
+        channel: 'oc_locked',
+        period: 'p',
+        payload: reply('info', 'Revisit Acme'),
+        notBefore: new Date(0),
+      }))!;
+      fake.fail('create', { code: 230027, msg: 'Lack of necessary permissions' });
+      const before = fake.messages.size;
+      await deliverNudge(db(), app.lark.port, id, new Date());
+      expect(db().select().from(nudges).where(eq(nudges.id, id)).get()).toMatchObject({ status: 'sent' });
+      const direct = await nextSent(before, (m) => m.receive_id === ALICE, 'the DM');
+      expect(shown(direct.content)).toContain('Revisit Acme');
+    });
+
+    it('a card Lark finds too long is sent as its text instead', async () => {
+      fake.fail('create', { code: 230025, msg: 'The length of the message content reaches its limit.' });
+      const before = fake.messages.size;
+      await app.lark.port.post({ dm: { platformUserId: ALICE, name: 'Alice' } }, reply('info', 'Weekly digest ready'));
+      const sent = await nextSent(before);
+      expect(sent.msg_type).toBe('text');
+      expect(sent.content.text).toContain('Weekly digest ready');
+    });
+
+    it('the text sent instead of a refused card pings nobody', async () => {
+      fake.fail('create', { code: 230099, msg: 'Failed to create card content' });
+      const before = fake.messages.size;
+      await app.lark.port.post({ channel: 'oc_escalation' }, reply('info', '<at user_id="all"></at> 客户投诉 [click](https://evil.example)'));
+      const sent = await nextSent(before);
+      expect(sent.msg_type).toBe('text');
+      expect(sent.content.text).not.toMatch(/<at|\]\(/);
+      // Every character is still there to read.
+      expect(sent.content.text.replace(/\u200b/g, '')).toContain('<at user_id="all"></at> 客户投诉 [click](https://evil.example)');
+    });
+  });
+
+  it('a signature with a non-ASCII character is refused with 401', async () => {
+    const raw = JSON.stringify({ encrypt: encrypt(ENCRYPT_KEY, JSON.stringify(messageEvent({ text: '/touch Acme call forged', from: ALICE, chatType: 'p2p' }))) });
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const good = signature(timestamp, 'n1', ENCRYPT_KEY, raw);
+    const res = await fetch(events, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'X-Lark-Request-Timestamp': timestamp, 'X-Lark-Request-Nonce': 'n1', 'X-Lark-Signature': `é${good.slice(1)}` },
+      body: raw,
+    });
+    expect(res.status).toBe(401);
+  });
+
   it('answers GET /healthz', async () => {
     expect((await fetch(`${app.base}/healthz`)).status).toBe(200);
   });
@@ -435,6 +594,9 @@ describe('Lark over plain HTTP (verification token, no encryption)', () => {
     expect(shown((await nextSent(before, (m) => m.chat_id === p2pChatId(BOB))).content)).toMatch(/Plain Freight/);
     const forged = await postToApp(events, messageEvent({ text: '/account add "Forged Freight"', from: BOB, chatType: 'p2p', token: 'guessed' }));
     expect(forged.status).toBe(401);
+    // The same number of characters, but more bytes.
+    const accented = await postToApp(events, messageEvent({ text: '/account add "Forged Freight"', from: BOB, chatType: 'p2p', token: 'v-tokeé' }));
+    expect(accented.status).toBe(401);
     const encrypted = await postToApp(events, messageEvent({ text: '/account add "Sealed Freight"', from: BOB, chatType: 'p2p' }), { encryptKey: ENCRYPT_KEY });
     expect(encrypted.status).toBe(400);
     const click = await postToApp(`${app.base}/lark/cards`, cardActionEvent({ from: BOB, value: { cmd: '/account show "Plain Freight"' }, messageId: 'om_plain', chatId: p2pChatId(BOB) }));

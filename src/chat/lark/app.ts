@@ -131,6 +131,9 @@ export function messageText(type: string, content: string): string | undefined {
   return lines.map((l) => l.map((el) => (el.tag === 'text' || el.tag === 'a' ? (el.text ?? '') : el.tag === 'at' ? ` ${el.user_id ?? ''} ` : '')).join('')).join('\n');
 }
 
+/** A mention key (`@_user_1`) as a whole word, so that `@_user_10` is not cut with it. */
+const mentionKey = (key: string) => new RegExp(`${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![0-9A-Za-z_])`, 'g');
+
 const toast = (type: NonNullable<CardResponse['toast']>['type'], reply: Outcome['reply']) => ({ type, content: headline(reply).slice(0, 200) });
 
 export function createLarkApp(opts: LarkOptions): LarkApp {
@@ -180,6 +183,12 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     return out;
   };
 
+  // A card carries no mention keys, so a handler's button names a person as `@<open_id>` (see /pair's Confirm): the same contact lookup as a mention.
+  const byOpenId: MentionResolver = async (raw) => {
+    const openId = /^@(ou_[A-Za-z0-9_-]+)$/.exec(raw)?.[1];
+    return openId ? identity.user(openId) : undefined;
+  };
+
   const rendered = (out: Outcome) => renderCard(out.reply, { locale: out.locale });
 
   // A message to the bot: a DM, or a group message that mentions it.
@@ -190,24 +199,41 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     if (e.event_id && !engine.firstSight('lark', e.event_id)) return;
     const m = e.message;
     const group = m.chat_type !== 'p2p';
-    const incoming = await who(tenantKey, openId, undefined, group ? m.chat_id : undefined);
     const answer = (card: LarkCard, text: string) =>
       later('could not answer a Lark message', () => (group ? port.reply(m.message_id, card, text, Boolean(m.thread_id)) : port.send('chat_id', m.chat_id, card, text)));
 
     const raw = messageText(m.message_type, m.content);
-    if (raw === undefined) {
+    const said = raw === undefined ? undefined : commandOf(raw, m.mentions ?? [], group);
+    // An app allowed to read every group message still answers only what is said to it.
+    if (said && !said.addressed) return;
+    if (outsider(tenantKey, e.sender.tenant_key)) return answer(...refusal());
+    const incoming = await who(tenantKey, openId, undefined, group ? m.chat_id : undefined);
+    if (!said) {
       const locale = await engine.view(incoming, (ctx) => ctx.locale);
       const { card, text } = renderCard({ tone: 'info', title: catalog(locale).lark.textOnly, sections: [], buttons: [], visibility: 'ephemeral' }, { locale });
       return answer(card, text);
     }
-    // The bot's own mention is how the message reached it, not part of the command; other mentions are members.
+    const text = said.text;
+    const kind = formOf(text);
+    if (kind) {
+      const card = await formFor(incoming, kind);
+      return answer(card, kind);
+    }
+    const out = await run(incoming, text, async (key) => said.mentions.get(key));
+    const { card, text: fallback } = rendered(out);
+    answer(card, fallback);
+  }
+
+  /** The command in a message's text: the bot's own mention is how it reached the bot, not part of the command; other mentions are members. */
+  function commandOf(raw: string, found: LarkMention[], group: boolean) {
     const mentions = new Map<string, UserRef>();
     let text = raw;
     let addressed = !group;
-    for (const mention of m.mentions ?? []) {
+    for (const mention of found) {
       const mentionOpenId = mention.id.open_id;
       if (mentionOpenId && mentionOpenId === botOpenId) {
-        text = text.split(mention.key).join(' ');
+        // The whole key only: cutting `@_user_1` must leave `@_user_10` alone.
+        text = text.replace(mentionKey(mention.key), ' ');
         addressed = true;
       } else if (mentionOpenId) mentions.set(mention.key, { platformUserId: mentionOpenId, name: mention.name });
     }
@@ -216,23 +242,24 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       text = text.replace(/^\s*@_user_\d+/, ' ');
       addressed = true;
     }
-    // An app allowed to read every group message still answers only what is said to it.
-    if (!addressed) return;
-    text = text.trim() || 'help';
-    const kind = formOf(text);
-    if (kind) {
-      const card = await formFor(incoming, kind);
-      return answer(card, kind);
-    }
-    const out = await run(incoming, text, async (key) => mentions.get(key));
-    const { card, text: fallback } = rendered(out);
-    answer(card, fallback);
+    return { text: text.trim() || 'help', addressed, mentions };
   }
+
+  // In an external group Lark delivers messages and clicks from people of other organisations too: the header's
+  // tenant is the one that installed the app, the sender's is their own. They are not members and see nothing.
+  const outsider = (tenantKey: string, senderTenant: string | undefined) => Boolean(senderTenant && senderTenant !== tenantKey);
+  /** Both languages: an outsider is no member, so Steward knows neither their language nor their tenant's. */
+  const refusal = (): [LarkCard, string] => {
+    const words = `${catalog('zh-CN').lark.outsider}\n${catalog('en').lark.outsider}`;
+    const { card, text } = renderCard({ tone: 'warning', title: undefined, sections: [{ type: 'text', text: words }], buttons: [], visibility: 'ephemeral' }, { locale: 'zh-CN' });
+    return [card, text];
+  };
 
   // A card button or a card form: the same command text, the same engine, the same checks; the card updates in place.
   async function onCardAction(e: CardActionEvent): Promise<CardResponse> {
     const tenantKey = e.tenant_key ?? e.operator.tenant_key;
     if (!tenantKey || (e.event_id && !engine.firstSight('lark', e.event_id))) return {};
+    if (outsider(tenantKey, e.operator.tenant_key)) return { toast: { type: 'error', content: refusal()[1].slice(0, 200) } };
     const incoming = await who(tenantKey, e.operator.open_id, undefined, e.context?.open_chat_id);
     const value = (e.action.value ?? {}) as Partial<Record<string, unknown>>;
     const form = (e.action.form_value ?? {}) as Record<string, unknown>;
@@ -258,10 +285,10 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       await sendForm(incoming, opens.kind, opens.account);
       return {};
     }
-    const out = await run(incoming, command, async () => undefined);
+    const out = await run(incoming, command, byOpenId);
     if (out.needsText) {
       // Asked for only when the rest would pass: a Resolve on a closed complaint, or by someone who may not, says so at once.
-      const would = await engine.trial({ ...incoming, text: withText(command, TEXT_PROBE) }, async () => undefined);
+      const would = await engine.trial({ ...incoming, text: withText(command, TEXT_PROBE) }, byOpenId);
       if (!would.ok && would.field !== 'text') return { toast: toast('error', would.reply) };
       // Resolve asks what was done: a form under the card, which stays as it is for everyone else.
       const card = askCard(command, out.needsText, out.locale);
@@ -392,7 +419,12 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
 
 type Verified = { body: Record<string, unknown>; challenge?: undefined } | { challenge: string; body?: undefined } | { status: number; reason: string };
 
-const sameText = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+/** timingSafeEqual throws on buffers of different lengths: a non-ASCII character makes bytes outnumber characters. */
+const sameText = (a: string, b: string) => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
 
 /**
  * Lark's request checks, on the exact bytes received. With an encrypt key the

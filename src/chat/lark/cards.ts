@@ -20,7 +20,7 @@ import type { Button, MentionRef, Reply, Rich, Section } from '../../engine/repl
 import type { FormCommand } from '../forms.js';
 
 // Lark's limits (open.feishu.cn, "卡片 JSON 2.0 结构" and "发送消息" im/v1/message/create).
-/** Bytes of an interactive message's `content` (the card JSON) Lark accepts. */
+/** Bytes of the request body that carries a card (im/v1/messages: 30 KB for cards), where the card is a JSON string inside JSON. */
 export const CARD_MAX_BYTES = 30 * 1024;
 /** Components in one card, nested ones included. */
 export const CARD_MAX_ELEMENTS = 200;
@@ -62,6 +62,16 @@ export interface RenderedCard {
 const OPEN_ID = /^ou_[A-Za-z0-9_-]+$/;
 const WORD = /[A-Za-z0-9]/;
 const ZWSP = '\u200b';
+
+/**
+ * The plain-text fallback for a Lark text message, which still reads tags
+ * (`<at user_id="all"></at>` pings everyone, `<a href>`) and `[label](url)`
+ * links: a zero-width space after `<` and between `]` and `(` keeps every
+ * character visible but no tag or link forms.
+ */
+export function escapeText(s: string): string {
+  return s.replace(/<(?=[/!A-Za-z])/g, `<${ZWSP}`).replace(/\]\(/g, `]${ZWSP}(`);
+}
 
 /** User text for Lark card markdown: no tag, link, mark or line prefix survives. */
 export function escapeMarkdown(s: string): string {
@@ -111,7 +121,11 @@ const cut = (s: string, max: number): string => {
   return g.length <= max ? s : `${g.slice(0, max - 1).join('')}…`;
 };
 const markdown = (content: string): CardElement => ({ tag: 'markdown', content });
-const bytes = (v: unknown): number => Buffer.byteLength(JSON.stringify(v));
+/**
+ * What `v` costs in the request body: the card travels as a JSON string inside
+ * the body's JSON, so every quote, backslash and newline is escaped twice.
+ */
+const bytes = (v: unknown): number => Buffer.byteLength(JSON.stringify(JSON.stringify(v))) - 2;
 
 /** Cuts a markdown text to MARKDOWN_MAX characters at a line end where it can. */
 function fitText(md: string, warnings: string[], label: string): string {

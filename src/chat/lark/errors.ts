@@ -12,22 +12,29 @@ export const RATE_LIMITED = 99991400;
 /** Per-chat and per-user send limits ("the chat is being sent messages too often"). */
 const CHAT_LIMITS = new Set([230020]);
 /**
- * Codes no retry will fix (others are retried a bounded number of times by the delivery queue): the bot is not in the chat or cannot reach the user,
- * the chat or message is gone, the app lacks a permission or a capability, the
- * content is refused.
+ * Codes a later try may get past: Lark's own trouble. Every other code says
+ * something about the request, the app's permissions or the destination
+ * (230002 bot not in the chat, 230025 content too long, 230027 no permission,
+ * 99992402 field validation, 99992361 open_id of another app, …) that no retry
+ * changes, so it is permanent, including codes Lark adds later. HTTP 5xx and
+ * no answer at all are transient whatever the code.
  */
-const PERMANENT = new Set([
-  230001, // invalid request / content
-  230002, // bot is not in the chat
-  230006, // the bot capability is not enabled for the app
-  230011, // the message was recalled
-  230013, // the user is outside the app's availability
-  230099, // the card content is invalid
-  230110, // the message was deleted
-  99991672, // the app lacks the scope the API needs
-  99991679, // the user has not granted the scope
-  41050, // no authority over the user (contact API)
+const TRANSIENT = new Set([
+  1500, // "internal error": Lark's generic server-side code, which its docs say to retry later
+  99991663, // the tenant token was refused: the SDK fetches a new one once its cached copy expires
 ]);
+
+/** A refusal that carries Lark's code, for a caller that answers one code differently (a refused card goes as text). */
+export class LarkRefusal extends DeliveryError {
+  constructor(
+    kind: DeliveryError['kind'],
+    message: string,
+    readonly code: number,
+    retryAfterMs?: number,
+  ) {
+    super(kind, message, retryAfterMs);
+  }
+}
 
 export interface LarkBody {
   code?: number;
@@ -36,9 +43,9 @@ export interface LarkBody {
 
 function fromCode(code: number, msg: string | undefined, resetSeconds?: number): DeliveryError {
   const what = `Lark: ${code}${msg ? ` ${msg}` : ''}`;
-  if (code === RATE_LIMITED) return new DeliveryError('rate-limited', what, (resetSeconds ?? 1) * 1000);
-  if (CHAT_LIMITS.has(code)) return new DeliveryError('rate-limited', what, 1000);
-  return new DeliveryError(PERMANENT.has(code) ? 'permanent' : 'transient', what);
+  if (code === RATE_LIMITED) return new LarkRefusal('rate-limited', what, code, (resetSeconds ?? 1) * 1000);
+  if (CHAT_LIMITS.has(code)) return new LarkRefusal('rate-limited', what, code, 1000);
+  return new LarkRefusal(TRANSIENT.has(code) ? 'transient' : 'permanent', what, code);
 }
 
 /** Throws the typed error for a resolved body whose `code` is not 0. */
@@ -54,8 +61,11 @@ export function toDeliveryError(e: unknown): DeliveryError {
     const reset = Number(res.headers?.['x-ogw-ratelimit-reset']);
     const seconds = Number.isFinite(reset) && reset > 0 ? reset : undefined;
     if (res.status === 429) return new DeliveryError('rate-limited', `Lark HTTP 429${res.data?.msg ? ` ${res.data.msg}` : ''}`, (seconds ?? 1) * 1000);
-    if (typeof res.data?.code === 'number' && res.data.code !== 0) return fromCode(res.data.code, res.data.msg, seconds);
-    return new DeliveryError(res.status >= 500 ? 'transient' : 'permanent', `Lark HTTP ${res.status}`);
+    const code = typeof res.data?.code === 'number' && res.data.code !== 0 ? res.data.code : undefined;
+    // A server error is Lark's trouble, whichever code it carries.
+    if (res.status >= 500 && code !== RATE_LIMITED) return new DeliveryError('transient', `Lark HTTP ${res.status}${code ? ` (${code})` : ''}`);
+    if (code !== undefined) return fromCode(code, res.data?.msg, seconds);
+    return new DeliveryError('permanent', `Lark HTTP ${res.status}`);
   }
   // No answer at all: a timeout, a reset connection, DNS.
   return new DeliveryError('transient', e instanceof Error ? e.message : String(e));

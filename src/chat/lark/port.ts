@@ -6,13 +6,13 @@ import type { Logger } from 'pino';
 import type { Locale } from '../../../db/schema.js';
 import type { Reply } from '../../engine/reply.js';
 import { DeliveryError, type ChatPort, type Destination, type PostedRef } from '../port.js';
-import { renderCard, type LarkCard } from './cards.js';
-import { checkBody, toDeliveryError } from './errors.js';
+import { escapeText, renderCard, type LarkCard } from './cards.js';
+import { checkBody, LarkRefusal, toDeliveryError } from './errors.js';
 
 export type ReceiveIdType = 'open_id' | 'chat_id';
 
-/** Lark's "the card content is invalid": the text fallback is sent instead. */
-const CARD_REFUSED = 230099;
+/** Lark refusing the card itself ("the card content is invalid", "the content is too long"): its words go as text instead, whose limit is 150 KB. */
+const CARD_REFUSED = new Set([230099, 230025]);
 
 export class LarkPort implements ChatPort {
   constructor(
@@ -42,7 +42,7 @@ export class LarkPort implements ChatPort {
       this.client.im.message.create({ params: { receive_id_type: type }, data: { receive_id: id, msg_type, content } }).then(checkBody);
     const res = await this.withFallback(
       () => create('interactive', JSON.stringify(card)),
-      () => create('text', JSON.stringify({ text })),
+      () => create('text', JSON.stringify({ text: escapeText(text) })),
     );
     return { channel: res.data?.chat_id ?? id, ts: res.data!.message_id! };
   }
@@ -53,7 +53,7 @@ export class LarkPort implements ChatPort {
       this.client.im.message.reply({ path: { message_id: messageId }, data: { msg_type, content, reply_in_thread: inThread } }).then(checkBody);
     const res = await this.withFallback(
       () => send('interactive', JSON.stringify(card)),
-      () => send('text', JSON.stringify({ text })),
+      () => send('text', JSON.stringify({ text: escapeText(text) })),
     );
     return { channel: res.data?.chat_id ?? '', ts: res.data!.message_id! };
   }
@@ -72,7 +72,7 @@ export class LarkPort implements ChatPort {
       return await card();
     } catch (e) {
       const err = toDeliveryError(e);
-      if (!err.message.startsWith(`Lark: ${CARD_REFUSED}`)) throw err;
+      if (!(err instanceof LarkRefusal && CARD_REFUSED.has(err.code))) throw err;
       this.opts.logger?.warn({ err }, 'Lark refused a card; sending its text instead');
       try {
         return await text();
