@@ -518,8 +518,18 @@ describe('Lark over signed, encrypted HTTP', () => {
       for (const [code, msg] of permanent) expect(await refusedWith({ code, msg }), String(code)).toMatchObject({ kind: 'permanent' });
       expect(await refusedWith({ status: 200, code: 1500, msg: 'internal error' })).toMatchObject({ kind: 'transient' });
       expect(await refusedWith({ status: 503, code: 230001, msg: 'Internal Error' })).toMatchObject({ kind: 'transient' });
-      // A refused tenant token: the SDK fetches a new one once its cached copy expires.
-      expect(await refusedWith({ code: 99991663, msg: 'Invalid access token for authorization.' })).toMatchObject({ kind: 'transient' });
+      // A tenant token refused again after a fresh one was asked for: Lark's trouble, for now.
+      const invalid = { code: 99991663, msg: 'Invalid access token for authorization.' };
+      fake.fail('create', invalid);
+      expect(await refusedWith(invalid)).toMatchObject({ kind: 'transient' });
+    });
+
+    it('a refused access token is dropped: the post is made again at once with a fresh one', async () => {
+      const tokens = fake.callsTo('token').length;
+      fake.fail('create', { code: 99991663, msg: 'Invalid access token for authorization.' });
+      const posted = await app.lark.port.post({ channel: 'oc_escalation' }, reply('info', 'hi'));
+      expect(posted.ts).toBeTruthy();
+      expect(fake.callsTo('token').length).toBe(tokens + 1);
     });
 
     it('a group that refuses the bot for good gets its nudge to the member by DM instead', async () => {

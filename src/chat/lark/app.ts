@@ -22,6 +22,7 @@ import { bareForm, buttonForm, formCommandText, TEXT_PROBE, withText, type FormC
 import { askCard, formCard, PICKER_MAX_OPTIONS, renderCard, type ActionValue, type LarkCard } from './cards.js';
 import { LarkIdentity } from './identity.js';
 import { LarkPort } from './port.js';
+import { TokenCache } from './token-cache.js';
 
 export const LARK_EVENTS_PATH = '/lark/events';
 export const LARK_CARDS_PATH = '/lark/cards';
@@ -142,9 +143,10 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   const sdkLog = sdkLogger(logger);
   // The SDK's axios instance has no timeout of its own.
   lark.defaultHttpInstance.defaults.timeout = API_TIMEOUT_MS;
-  const client = new lark.Client({ appId: config.LARK_APP_ID!, appSecret: config.LARK_APP_SECRET!, domain, logger: sdkLog, loggerLevel: lark.LoggerLevel.warn });
+  const tokens = new TokenCache();
+  const client = new lark.Client({ appId: config.LARK_APP_ID!, appSecret: config.LARK_APP_SECRET!, domain, logger: sdkLog, loggerLevel: lark.LoggerLevel.warn, cache: tokens });
   const identity = new LarkIdentity(client);
-  const port = new LarkPort(client, { locale: 'zh-CN', logger });
+  const port = new LarkPort(client, { locale: 'zh-CN', logger, tokens });
   let botOpenId: string | undefined;
   // Replies still being sent after Lark got its answer: stop() waits for them.
   const inFlight = new Set<Promise<unknown>>();

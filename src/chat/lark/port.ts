@@ -14,11 +14,27 @@ export type ReceiveIdType = 'open_id' | 'chat_id';
 /** Lark refusing the card itself ("the card content is invalid", "the content is too long"): its words go as text instead, whose limit is 150 KB. */
 const CARD_REFUSED = new Set([230099, 230025]);
 
+/** Lark refusing the access token (revoked early, the app secret reset): a fresh one may pass. */
+const TOKEN_REFUSED = new Set([99991663, 99991664, 99991671]);
+
 export class LarkPort implements ChatPort {
   constructor(
     private readonly client: Client,
-    private readonly opts: { locale: Locale; logger?: Logger },
+    private readonly opts: { locale: Locale; logger?: Logger; tokens?: { forget(): void } },
   ) {}
+
+  /** Runs a call; if Lark refuses its token, once more with a fresh one. */
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      const err = toDeliveryError(e);
+      if (!(this.opts.tokens && err instanceof LarkRefusal && TOKEN_REFUSED.has(err.code))) throw err;
+      this.opts.logger?.warn({ err }, 'Lark refused the access token; asking for a new one');
+      this.opts.tokens.forget();
+      return fn();
+    }
+  }
 
   private render(reply: Reply) {
     const out = renderCard(reply, { locale: reply.locale ?? this.opts.locale });
@@ -39,7 +55,7 @@ export class LarkPort implements ChatPort {
   /** Sends a card; if Lark refuses the card itself, the same words as plain text. */
   async send(type: ReceiveIdType, id: string, card: LarkCard, text: string): Promise<PostedRef> {
     const create = (msg_type: 'interactive' | 'text', content: string) =>
-      this.client.im.message.create({ params: { receive_id_type: type }, data: { receive_id: id, msg_type, content } }).then(checkBody);
+      this.call(() => this.client.im.message.create({ params: { receive_id_type: type }, data: { receive_id: id, msg_type, content } }).then(checkBody));
     const res = await this.withFallback(
       () => create('interactive', JSON.stringify(card)),
       () => create('text', JSON.stringify({ text: escapeText(text) })),
@@ -50,7 +66,7 @@ export class LarkPort implements ChatPort {
   /** Answers a message: in its thread when `inThread`, otherwise as a quoted reply in the chat. */
   async reply(messageId: string, card: LarkCard, text: string, inThread: boolean): Promise<PostedRef> {
     const send = (msg_type: 'interactive' | 'text', content: string) =>
-      this.client.im.message.reply({ path: { message_id: messageId }, data: { msg_type, content, reply_in_thread: inThread } }).then(checkBody);
+      this.call(() => this.client.im.message.reply({ path: { message_id: messageId }, data: { msg_type, content, reply_in_thread: inThread } }).then(checkBody));
     const res = await this.withFallback(
       () => send('interactive', JSON.stringify(card)),
       () => send('text', JSON.stringify({ text: escapeText(text) })),
@@ -61,7 +77,7 @@ export class LarkPort implements ChatPort {
   async update(ref: PostedRef, reply: Reply): Promise<void> {
     const { card } = this.render(reply);
     try {
-      checkBody(await this.client.im.message.patch({ path: { message_id: ref.ts }, data: { content: JSON.stringify(card) } }));
+      await this.call(() => this.client.im.message.patch({ path: { message_id: ref.ts }, data: { content: JSON.stringify(card) } }).then(checkBody));
     } catch (e) {
       throw toDeliveryError(e);
     }
