@@ -1,14 +1,31 @@
-// Account names for a platform's type-ahead picker: the matches for what is typed so far.
-import { asc, eq } from 'drizzle-orm';
+// Accounts for a platform's type-ahead picker: the matches for what is typed so far.
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import { literalLimit } from '../db/index.js';
 import { accounts } from '../db/schema.js';
 import { matchAccount } from '../src/domain/match.js';
 import type { Ctx } from '../src/engine/spec.js';
 
-export function accountChoices(ctx: Ctx, typed: string, limit = 50): string[] {
+export interface AccountChoice {
+  id: number;
+  name: string;
+}
+
+export function accountChoices(ctx: Ctx, typed: string, limit = 50): AccountChoice[] {
+  const pick = { id: accounts.id, name: accounts.name };
   if (!typed.trim()) {
-    return ctx.db.select({ name: accounts.name }).from(accounts).where(eq(accounts.tenantId, ctx.tenant.id)).orderBy(asc(accounts.nameKey)).limit(literalLimit(limit)).all().map((a) => a.name);
+    return ctx.db.select(pick).from(accounts).where(eq(accounts.tenantId, ctx.tenant.id)).orderBy(asc(accounts.nameKey)).limit(literalLimit(limit)).all();
   }
   const m = matchAccount(ctx.db, ctx.tenant.id, typed);
-  return (m.kind === 'found' ? [m.item.name] : m.kind === 'ambiguous' ? m.candidates.map((a) => a.name) : m.suggestions).slice(0, limit);
+  if (m.kind === 'found') return [{ id: m.item.id, name: m.item.name }];
+  if (m.kind === 'ambiguous') return m.candidates.slice(0, limit).map((a) => ({ id: a.id, name: a.name }));
+  // Suggestions are names, closest first: their ids, in that order.
+  const names = m.suggestions.slice(0, limit);
+  if (names.length === 0) return [];
+  const found = ctx.db.select(pick).from(accounts).where(and(eq(accounts.tenantId, ctx.tenant.id), inArray(accounts.name, names))).all();
+  return names.flatMap((n) => found.filter((a) => a.name === n).slice(0, 1));
+}
+
+/** The name of the tenant's account `id`, if there is one. */
+export function accountNameById(ctx: Ctx, id: number): string | undefined {
+  return ctx.db.select({ name: accounts.name }).from(accounts).where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.id, id))).get()?.name;
 }

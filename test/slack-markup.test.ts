@@ -1,7 +1,7 @@
 // Text as Slack sends it (entities, and <…> around links, channels and people)
 // read back as people wrote it: exact outputs, no Slack server needed.
 import { describe, expect, it } from 'vitest';
-import { optionValue } from '../src/chat/slack/blocks.js';
+import { accountValue } from '../src/chat/slack/blocks.js';
 import { commandText, mentionedIds, messageText } from '../src/chat/slack/markup.js';
 
 const byName = (id: string, label: string | undefined) => ({ U1: 'Alice Wong' })[id] ?? label ?? id;
@@ -34,10 +34,13 @@ describe('Slack markup read back', () => {
     for (const s of ['', 'plain text', '客户说：下周五前报价', '<>', 'a < b', '<@>']) expect(commandText(s)).toBe(s);
   });
 
-  it("an option's value is the name itself or its start, never half a character", () => {
-    expect(optionValue('Acme')).toBe('Acme');
+  it("an account option's value is its name when it fits, else its id; without an id, its start, never half a character", () => {
+    expect(accountValue('Acme', 7)).toBe('Acme');
+    expect(accountValue('b'.repeat(200), 7)).toBe('id:7');
+    // A name that reads as an id is an id too.
+    expect(accountValue('id:12', 7)).toBe('id:7');
     const long = `${'a'.repeat(149)}👍👍`;
-    expect(optionValue(long)).toBe('a'.repeat(149));
-    expect(optionValue('b'.repeat(200))).toBe('b'.repeat(150));
+    expect(accountValue(long)).toBe('a'.repeat(149));
+    expect(accountValue('b'.repeat(200))).toBe('b'.repeat(150));
   });
 });

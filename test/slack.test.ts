@@ -339,6 +339,36 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect((all.json.options as { value: string }[]).map((o) => o.value)).toEqual(expect.arrayContaining(['Acme', 'Beta Logistics', 'Zeta Corp']));
     });
 
+    it('two accounts whose names share their first 150 characters are each picked, by id, and recorded on the right one', async () => {
+      const stem = 'Guangdong Southern Regional Cold Chain and Bonded Warehousing Joint Venture Holding Group '.padEnd(150, 'X');
+      await run('U1', `/account add "${stem} Shenzhen" tier:key`);
+      await run('U1', `/account add "${stem} Dongguan" tier:key`);
+      const res = await send(blockSuggestion({ user: 'U1', actionId: 'steward:account', blockId: 'account', value: 'guangdong southern' }));
+      const options = res.json.options as { text: { text: string }; value: string }[];
+      expect(options).toHaveLength(2);
+      const values = options.map((o) => o.value);
+      expect(values.every((v) => /^id:\d+$/.test(v) && v.length <= 150)).toBe(true);
+      expect(new Set(values).size).toBe(2);
+      const dongguan = db.select().from(accounts).where(eq(accounts.name, `${stem} Dongguan`)).get()!;
+      const view = await openModal('U1', '/touch');
+      const note = 'Walked the Dongguan bonded warehouse';
+      const submitted = await send(
+        viewSubmission({
+          user: 'U1',
+          view,
+          values: {
+            account: input.select('steward:account', `id:${dongguan.id}`, 'external_select'),
+            kind: input.select('value', 'visit'),
+            date: input.date(null),
+            contact: input.text(null),
+            note: input.text(note),
+          },
+        }),
+      );
+      expect(submitted.json?.errors).toBeUndefined();
+      expect(db.select().from(touchpoints).where(eq(touchpoints.note, note)).get()!.accountId).toBe(dongguan.id);
+    });
+
     it('/complaint with no text opens the complaint modal; its submission records what the typed command records', async () => {
       const view = await openModal('U1', '/complaint');
       expect(view.callback_id).toBe('steward:form:complaint');

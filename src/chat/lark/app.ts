@@ -170,7 +170,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   const formOf = (text: string) => bareForm(engine.registry, text);
 
   const formFor = async (incoming: Incoming, kind: FormCommand, account?: string): Promise<LarkCard> => {
-    const { locale, accounts } = await engine.view(incoming, (ctx) => ({ locale: ctx.locale, accounts: accountChoices(ctx, '', PICKER_MAX_OPTIONS + 1) }));
+    const { locale, accounts } = await engine.view(incoming, (ctx) => ({ locale: ctx.locale, accounts: accountChoices(ctx, '', PICKER_MAX_OPTIONS + 1).map((a) => a.name) }));
     return formCard(kind, locale, accounts, account);
   };
   /** The form as a new card in the person's DM (from a button or the bot menu, which have no message to answer). */

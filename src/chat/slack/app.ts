@@ -28,7 +28,7 @@ import type { Logger } from 'pino';
 import { homeReply } from '../../../handlers/home.js';
 import { recordLeave } from '../../../handlers/handover.js';
 import { memberById } from '../../domain/permissions.js';
-import { accountChoices } from '../../../handlers/typeahead.js';
+import { accountChoices, accountNameById } from '../../../handlers/typeahead.js';
 import { catalog } from '../../../prompts/index.js';
 import type { Config } from '../../config.js';
 import { errorRef, failed, mentionsInText, type Engine, type Incoming, type Outcome, type UserRef } from '../../engine/engine.js';
@@ -36,10 +36,10 @@ import { inLocale, reply } from '../../engine/reply.js';
 import { AnswerFailed, EngineThread, EngineThreadGone, type ThreadJob } from '../../engine/thread.js';
 import { headline } from '../../engine/render-text.js';
 import { bareForm, buttonForm, TEXT_PROBE, withText, type FormCommand } from '../forms.js';
-import { ACTION_ID_PREFIX, cutPlain, INPUT_TEXT_MAX, OPTION_TEXT_MAX, optionValue, VIEW_MAX_BLOCKS } from './blocks.js';
+import { ACCOUNT_ID_VALUE, accountValue, ACTION_ID_PREFIX, cutPlain, INPUT_TEXT_MAX, OPTION_TEXT_MAX, VIEW_MAX_BLOCKS } from './blocks.js';
 import { SlackIdentity } from './identity.js';
 import { commandText, mentionedIds, messageText } from './markup.js';
-import { ACCOUNT_ACTION, complaintModal, FIELD_BLOCKS, FORM_CALLBACK, formCommand, textModal, touchModal, type Prefill } from './modals.js';
+import { ACCOUNT_ACTION, complaintModal, FIELD_BLOCKS, FORM_CALLBACK, formCommand, pickedAccount, textModal, touchModal, type Prefill } from './modals.js';
 import { SlackPort } from './port.js';
 import { commandPayload, renderFor, ResponseUrlClient, type CommandPayload } from './respond.js';
 import { installationOf, tenantOf, type Installation, type Origin } from './workspace.js';
@@ -235,9 +235,13 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     await ack();
     const command = action.value ?? '';
     const from = { teamId: body.team?.id ?? body.user.team_id, enterpriseId: context.enterpriseId };
-    const form = tenant(from) ? buttonForm(engine.registry, command) : undefined;
+    const workspaceId = tenant(from);
+    const form = workspaceId ? buttonForm(engine.registry, command) : undefined;
     if (form) {
-      await openForm(form.kind, body.trigger_id, body.user.id, { account: form.account });
+      // A name too long to be the picker's value is chosen by its id.
+      const long = form.account !== undefined && accountValue(form.account) !== form.account;
+      const accountId = long ? (await engine.view(await incoming(workspaceId!, body.user.id, ''), (ctx) => accountChoices(ctx, form.account!, 1)))[0]?.id : undefined;
+      await openForm(form.kind, body.trigger_id, body.user.id, { account: form.account, accountId });
       return;
     }
     let out = await run(from, body.user.id, command);
@@ -259,16 +263,21 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   const onSuggestion = async ({ ack, body, context }: SlackOptionsMiddlewareArgs<'block_suggestion'> & AllMiddlewareArgs) => {
     const workspaceId = tenant({ teamId: body.team?.id ?? body.user.team_id, enterpriseId: context.enterpriseId });
     if (!workspaceId) return ack({ options: [] });
-    const names = await engine.view(await incoming(workspaceId, body.user.id, ''), (ctx) => accountChoices(ctx, body.value, TYPEAHEAD_LIMIT));
-    await ack({ options: names.slice(0, TYPEAHEAD_LIMIT).map((n) => ({ text: { type: 'plain_text', text: cutPlain(n, OPTION_TEXT_MAX).text }, value: optionValue(n) })) });
+    const choices = await engine.view(await incoming(workspaceId, body.user.id, ''), (ctx) => accountChoices(ctx, body.value, TYPEAHEAD_LIMIT));
+    await ack({ options: choices.slice(0, TYPEAHEAD_LIMIT).map((a) => ({ text: { type: 'plain_text', text: cutPlain(a.name, OPTION_TEXT_MAX).text }, value: accountValue(a.name, a.id) })) });
   };
 
   // A submitted form is the command it stands for; a refusal shows on its field.
   const onSubmit = async ({ ack, body, view, context }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) => {
-    const command = formCommand(view.callback_id, view.state.values, view.private_metadata);
+    const from = { teamId: body.team?.id ?? body.user.team_id, enterpriseId: context.enterpriseId };
+    // An account whose name is too long for a picker's value was picked by its id: the command names it in full.
+    const byId = ACCOUNT_ID_VALUE.exec(pickedAccount(view.state.values) ?? '')?.[1];
+    const workspaceId = byId ? tenant(from) : undefined;
+    const account = byId && workspaceId ? ((await engine.view(await incoming(workspaceId, body.user.id, ''), (ctx) => accountNameById(ctx, Number(byId)))) ?? '') : undefined;
+    const command = formCommand(view.callback_id, view.state.values, view.private_metadata, account);
     const meta = (view.private_metadata ? JSON.parse(view.private_metadata) : {}) as { sourceRef?: string };
     if (!command) return ack();
-    const out = await run({ teamId: body.team?.id ?? body.user.team_id, enterpriseId: context.enterpriseId }, body.user.id, command, meta.sourceRef);
+    const out = await run(from, body.user.id, command, meta.sourceRef);
     if (!out.ok) {
       const block = FIELD_BLOCKS[out.field ?? 'text'] ?? 'note';
       const present = view.blocks.some((b) => b.block_id === block) ? block : 'note';

@@ -349,10 +349,20 @@ export function cutPlain(s: string, max: number, map: (g: string) => string = (g
   return { text: `${out.trimEnd()}…`, cut: true };
 }
 
-/** A select option's value: `s` itself when it fits, else its start, never ending in half a character (no "…": a value is matched, not read). */
-export function optionValue(s: string): string {
-  if (s.length <= OPTION_VALUE_MAX) return s;
-  const cut = s.slice(0, OPTION_VALUE_MAX);
+/** An account picker's value that stands for the account's id: `id:42`. */
+export const ACCOUNT_ID_VALUE = /^id:(\d+)$/;
+
+/**
+ * An account picker option's value: the account's name when it fits Slack's
+ * 150 characters (and cannot be read as an id), else `id:<n>`, read back on
+ * submit (names up to 200 characters that share their first 150 must not
+ * become one value). Without an id, a name too long is cut: the engine then
+ * matches what is left.
+ */
+export function accountValue(name: string, id?: number): string {
+  if (name.length <= OPTION_VALUE_MAX && !ACCOUNT_ID_VALUE.test(name)) return name;
+  if (id !== undefined) return `id:${id}`;
+  const cut = name.slice(0, OPTION_VALUE_MAX);
   return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
 }
 

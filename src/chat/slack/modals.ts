@@ -7,7 +7,7 @@ import type { ModalView } from '@slack/types';
 import type { Catalog } from '../../../prompts/index.js';
 import { COMPLAINT_CATEGORIES, SEVERITIES, TOUCH_KINDS } from '../../../db/schema.js';
 import { FIELD_OF, formCommandText, withText } from '../forms.js';
-import { cutPlain, INPUT_TEXT_MAX, OPTION_TEXT_MAX, optionValue, PLACEHOLDER_MAX, VIEW_TITLE_MAX } from './blocks.js';
+import { accountValue, cutPlain, INPUT_TEXT_MAX, OPTION_TEXT_MAX, PLACEHOLDER_MAX, VIEW_TITLE_MAX } from './blocks.js';
 
 export const ACCOUNT_ACTION = 'steward:account';
 export const FORM_CALLBACK = { touch: 'steward:form:touch', complaint: 'steward:form:complaint', text: 'steward:form:text' } as const;
@@ -18,6 +18,8 @@ export const FIELD_BLOCKS: Readonly<Record<string, string>> = FIELD_OF;
 export interface Prefill {
   note?: string;
   account?: string;
+  /** The account's id, for a name too long to be its picker's value. */
+  accountId?: number;
   /** Link back to the Slack message a shortcut was used on. */
   sourceRef?: string;
 }
@@ -25,7 +27,7 @@ export interface Prefill {
 const plain = (text: string, max = PLACEHOLDER_MAX) => ({ type: 'plain_text' as const, text: cutPlain(text, max).text });
 const options = (values: readonly string[], label: (v: string) => string) => values.map((v) => ({ text: plain(label(v)), value: v }));
 
-function accountBlock(t: Catalog, account?: string) {
+function accountBlock(t: Catalog, account?: string, id?: number) {
   return {
     type: 'input' as const,
     block_id: 'account',
@@ -35,7 +37,7 @@ function accountBlock(t: Catalog, account?: string) {
       action_id: ACCOUNT_ACTION,
       min_query_length: 0,
       placeholder: plain(t.forms.accountPlaceholder),
-      ...(account ? { initial_option: { text: plain(account, OPTION_TEXT_MAX), value: optionValue(account) } } : {}),
+      ...(account ? { initial_option: { text: plain(account, OPTION_TEXT_MAX), value: accountValue(account, id) } } : {}),
     },
   };
 }
@@ -58,7 +60,7 @@ export function touchModal(t: Catalog, prefill: Prefill = {}): ModalView {
     submit: plain(t.forms.save, VIEW_TITLE_MAX),
     close: plain(t.forms.cancel, VIEW_TITLE_MAX),
     blocks: [
-      accountBlock(t, prefill.account),
+      accountBlock(t, prefill.account, prefill.accountId),
       {
         type: 'input',
         block_id: 'kind',
@@ -81,7 +83,7 @@ export function complaintModal(t: Catalog, prefill: Prefill = {}): ModalView {
     submit: plain(t.forms.save, VIEW_TITLE_MAX),
     close: plain(t.forms.cancel, VIEW_TITLE_MAX),
     blocks: [
-      accountBlock(t, prefill.account),
+      accountBlock(t, prefill.account, prefill.accountId),
       {
         type: 'input',
         block_id: 'severity',
@@ -119,12 +121,15 @@ function value(state: State, block: string): string | undefined {
   return v?.selected_option?.value ?? v?.selected_date ?? v?.value ?? undefined;
 }
 
-/** The command text a submitted form stands for. */
-export function formCommand(callbackId: string, state: State, metadata: string): string | undefined {
+/** The account picker's value: a name, or `id:<n>` (see accountValue). */
+export const pickedAccount = (state: State): string | undefined => value(state, 'account');
+
+/** The command text a submitted form stands for; `account`: the picked account's name, when its value was an id. */
+export function formCommand(callbackId: string, state: State, metadata: string, account?: string): string | undefined {
   const meta = (metadata ? JSON.parse(metadata) : {}) as { command?: string };
   if (callbackId === FORM_CALLBACK.text) return meta.command && withText(meta.command, value(state, 'note'));
   const kind = callbackId === FORM_CALLBACK.touch ? 'touch' : callbackId === FORM_CALLBACK.complaint ? 'complaint' : undefined;
   if (!kind) return undefined;
   const blocks = Object.entries(FIELD_BLOCKS).map(([field, block]) => [FIELD_OF[field]!, value(state, block)] as const);
-  return formCommandText(kind, Object.fromEntries(blocks));
+  return formCommandText(kind, { ...Object.fromEntries(blocks), ...(account === undefined ? {} : { account }) });
 }
