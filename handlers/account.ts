@@ -10,7 +10,7 @@ import { accountByExactName } from '../src/domain/match.js';
 import { memberById, requireOwnerOrManager } from '../src/domain/permissions.js';
 import { MAX_NAME, normalize } from '../src/domain/text.js';
 import type { Account } from '../src/domain/types.js';
-import { UserError } from '../src/engine/errors.js';
+import { about, UserError } from '../src/engine/errors.js';
 import { fields, list, reply, text, type Reply, type Rich } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input, OptionSpec } from '../src/engine/spec.js';
 import { accountArg, mineFlag, ownerOption, tierOption } from './options.js';
@@ -65,6 +65,22 @@ function profileValues(ctx: Ctx, input: Input, self?: Account) {
   };
 }
 
+/**
+ * Wallet share is our revenue from them over their total spend in our category
+ * (DOMAIN.md): our revenue cannot exceed it. `stored` fills in the one not given.
+ */
+function checkWallet(ctx: Ctx, given: { annualRevenue?: number; categorySpend?: number }, stored?: Account): void {
+  if (given.annualRevenue === undefined && given.categorySpend === undefined) return;
+  const ours = given.annualRevenue ?? stored?.annualRevenue;
+  const theirs = given.categorySpend ?? stored?.categorySpend;
+  if (ours != null && theirs != null && ours > theirs) {
+    // Rounded alike (1.24m and 1.2m both read 1.2M), the two are shown in full.
+    const alike = fmtMoney(ctx, ours) === fmtMoney(ctx, theirs);
+    const show = (n: number) => (alike ? new Intl.NumberFormat(ctx.locale).format(n) : fmtMoney(ctx, n));
+    throw about(given.annualRevenue === undefined ? 'spend' : 'revenue', () => new UserError(ctx.t.account.revenueOverSpend(show(ours), show(theirs))));
+  }
+}
+
 function defined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
@@ -76,6 +92,7 @@ function add(ctx: Ctx, input: Input): Reply {
   const clash = accountByExactName(ctx.db, ctx.tenant.id, name);
   if (clash) throw new UserError(t.account.nameTaken(name, clash.name), [], false);
   const values = profileValues(ctx, input);
+  checkWallet(ctx, values);
   const account = ctx.db
     .insert(accounts)
     .values({
@@ -105,6 +122,7 @@ function set(ctx: Ctx, input: Input): Reply {
   const values = defined({ ...profileValues(ctx, input, account), name, nameKey: name === undefined ? undefined : normalize(name) });
   if (Object.keys(values).length === 0) throw new UserError(t.account.nothingToSet);
   requireOwnerOrManager(ctx, account.ownerId, t.perm.what.editAccount(account.name));
+  checkWallet(ctx, values, account);
   if (name !== undefined) {
     if ([...name].length > MAX_NAME) throw new UserError(t.errors.tooLong([...name].length, MAX_NAME));
     const clash = accountByExactName(ctx.db, ctx.tenant.id, name);

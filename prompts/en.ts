@@ -127,6 +127,10 @@ export const en = {
     impossibleDate: (value: string) => `"${value}" isn't a real date.`,
     tooLong: (length: number, max: number) => `That is ${length} characters; the limit is ${max}. Shorten it or split it into several records.`,
     unclosedQuote: (quote: string) => `A value starts with ${quote} but the closing quote is missing.`,
+    emptyOption: (key: string) => `${key}: needs a value right after the colon, with no space (${key}:value).`,
+    repeatedOption: (key: string) => `${key}: is given more than once; give it once.`,
+    mixedCurrency: (a: string, aSymbol: string, b: string, bSymbol: string) =>
+      `${a}: is in ${aSymbol} but ${b}: is in ${bSymbol}. Amounts are kept without a currency, so give them in the same one.`,
     unexpected: (extra: string) => `I didn't expect "${extra}" here.`,
   },
   help: {
@@ -162,6 +166,8 @@ export const en = {
     added: (name: string, tier: string, owner: string) => `Added ${name} (${tier}), owned by ${owner}.`,
     addedNext: (name: string) => `Next: add the people you know there with /contact "${name}" add <name> level:decision-maker`,
     nameTaken: (typed: string, existing: string) => `"${typed}" is already used by the account ${existing}.`,
+    revenueOverSpend: (ours: string, theirs: string) =>
+      `Revenue ${ours} is more than their category spend of ${theirs}. Wallet share is our revenue from them divided by their total spend in our category, so revenue can be at most the spend.`,
     nothingToSet: 'Say what to change, for example tier:key or owner:@someone.',
     updated: (name: string, what: string) => `Updated ${name}: ${what}.`,
     fieldNames: {

@@ -136,6 +136,10 @@ export const zhCN: Catalog = {
     impossibleDate: (value: string) => `“${value}”不是一个真实存在的日期。`,
     tooLong: (length: number, max: number) => `内容有${length}个字，上限是${max}个。请精简，或拆成几条记录。`,
     unclosedQuote: (quote: string) => `有一个值以 ${quote} 开头，但缺少对应的后引号。`,
+    emptyOption: (key: string) => `${key}: 缺少值，请紧跟冒号填写，中间不要空格（${key}:值）。`,
+    repeatedOption: (key: string) => `${key}: 填了不止一次，只能填一次。`,
+    mixedCurrency: (a: string, aSymbol: string, b: string, bSymbol: string) =>
+      `${a}: 用的是 ${aSymbol}，${b}: 用的是 ${bSymbol}。金额保存时不带币种，请用同一种货币填写。`,
     unexpected: (extra: string) => `这里不应该出现“${extra}”。`,
   },
   help: {
@@ -171,6 +175,8 @@ export const zhCN: Catalog = {
     added: (name: string, tier: string, owner: string) => `已添加${name}（${tier}），负责人：${owner}。`,
     addedNext: (name: string) => `下一步：用 /联系人 “${name}” 添加 <姓名> 层级:决策人 录入你在对方认识的人。`,
     nameTaken: (typed: string, existing: string) => `“${typed}”已被客户${existing}使用。`,
+    revenueOverSpend: (ours: string, theirs: string) =>
+      `营收 ${ours} 超过了对方该品类的总支出 ${theirs}。钱包份额是我们从对方获得的收入除以对方在该品类的总支出，所以营收最多等于总支出。`,
     nothingToSet: '请说明要修改什么，例如 级别:重点 或 负责人:@某人。',
     updated: (name: string, what: string) => `已更新${name}：${what}。`,
     fieldNames: {

@@ -286,6 +286,58 @@ describe('bad input: regressions', () => {
     expect(out.text).toContain('Usage:');
     expect(out.text).toContain('/touch <account> <kind>');
   });
+
+  /** Runs a command that must be refused, checks nothing changed, and returns what the user read. */
+  async function refusedText(cmd: string): Promise<string> {
+    const before = h.snapshot();
+    const out = await h.run(cmd);
+    expect(out.ok, out.text).toBe(false);
+    expect(out.reply.tone).toBe('error');
+    expect(out.text).toMatch(/Usage:|用法:/);
+    expect(h.snapshot()).toBe(before);
+    return out.text;
+  }
+
+  // Was: src/engine/tokenize.ts keeps an opening quote that never closes as a character (right in a
+  // note), so the account was created with the name `"Unclosed quote`, quote mark and all.
+  it('an unclosed quote in a name or an account is refused; in a note it is a character', async () => {
+    for (const cmd of ['/account add "Unclosed quote', '/account add New “Co', '/contact Beta add "Li Bai', '/account show "Beta', '/touch "Beta visit hi']) {
+      expect(await refusedText(cmd), cmd).toContain('A value starts with');
+    }
+    expect(await refusedText('/account add "Unclosed quote')).toContain('A value starts with " but the closing quote is missing.');
+    expect(await refusedText('/客户 添加 「华东')).toContain('A value starts with 「 but the closing quote is missing.');
+    expect((await h.run('/touch Beta call he said "maybe next week')).ok).toBe(true);
+    expect(h.db.select().from(touchpoints).get()!.note).toBe('he said "maybe next week');
+    expect((await h.run('/account add 5" Pipes')).ok).toBe(true);
+  });
+
+  // Was: src/engine/bind.ts let `on:` followed by a space fall into the note, so the visit was logged for today.
+  it('an option with nothing after its colon is refused, in English, Chinese and with a full-width colon', async () => {
+    expect(await refusedText('/touch Beta visit on: empty on')).toContain('on: needs a value right after the colon');
+    expect(await refusedText('/touch Beta visit note on:')).toContain('on: needs a value');
+    expect(await refusedText('/拜访 Beta visit 日期： 昨天 见面')).toContain('日期: needs a value');
+    expect(await refusedText('/touch Beta visit on： yesterday hi')).toContain('on: needs a value');
+    expect(await refusedText('/account set Beta name: Gamma')).toContain('name: needs a value');
+    // A word ending in a colon that is no option stays text.
+    expect((await h.run('/touch Beta call re: the invoice')).ok).toBe(true);
+    expect(h.db.select().from(touchpoints).get()!.note).toBe('re: the invoice');
+  });
+
+  // Was: src/engine/bind.ts kept the last value, so on:yesterday on:today logged the visit today.
+  it('an option given twice is refused, naming it; with: may repeat', async () => {
+    expect(await refusedText('/touch Beta visit on:yesterday on:today hi')).toContain('on: is given more than once');
+    expect(await refusedText('/拜访 Beta visit 日期：昨天 日期:今天 见面')).toContain('日期: is given more than once');
+    expect(await refusedText('/touch Beta visit on:yesterday 日期：今天 hi')).toContain('日期: is given more than once');
+    expect(await refusedText('/account set Beta tier:key tier:strategic')).toContain('tier: is given more than once');
+    expect((await h.run('/touch Beta visit with:@bob with:@carol hi')).ok).toBe(true);
+  });
+
+  it('says the same in Chinese', async () => {
+    expect((await h.run('/steward me locale:zh-CN')).ok).toBe(true);
+    expect(await refusedText('/拜访 Beta visit 日期： 昨天 见面')).toContain('日期: 缺少值');
+    expect(await refusedText('/拜访 Beta visit 日期：昨天 日期：今天 见面')).toContain('日期: 填了不止一次');
+    expect(await refusedText('/客户 添加 “未闭合')).toContain('有一个值以 “ 开头，但缺少对应的后引号。');
+  });
 });
 
 describe('odd but valid input is accepted and stored verbatim', () => {

@@ -175,6 +175,40 @@ describe('/account', () => {
     expect(h.db.select().from(accounts).all()).toHaveLength(1);
   });
 
+  // Was: revenue:500k spend:100k showed "Wallet share 500%" (handlers/account.ts checked nothing).
+  it('refuses revenue above the category spend, given together or against the one stored', async () => {
+    const both = await refused('/account add Beta Trading revenue:500k spend:100k');
+    expect(both.text).toContain('Revenue 500K is more than their category spend of 100K.');
+    expect(both.text).toContain('Usage:');
+    // Rounded alike, the two are shown in full.
+    expect((await refused('/account add Beta Trading revenue:1.24m spend:1.2m')).text).toContain('Revenue 1,240,000 is more than their category spend of 1,200,000.');
+    await ok('/account add Beta Trading revenue:100k spend:100k');
+
+    await ok('/account add Gamma spend:100k');
+    expect((await refused('/account set Gamma revenue:2m')).text).toContain('Revenue 2M is more than their category spend of 100K.');
+    expect((await refused('/account set Gamma 营收:2m')).text).toContain('Revenue 2M is more than their category spend of 100K.');
+    await ok('/account set Gamma revenue:50k');
+    expect((await refused('/account set Gamma spend:10k')).text).toContain('Revenue 50K is more than their category spend of 10K.');
+    await ok('/account set Gamma revenue:5m spend:20m');
+    expect(accountRow('Gamma')).toMatchObject({ annualRevenue: 5_000_000, categorySpend: 20_000_000 });
+  });
+
+  // Was: src/domain/amounts.ts dropped the symbols, so revenue:¥3m spend:$10m read as a 30% wallet share.
+  it('refuses revenue and spend typed in two different currencies', async () => {
+    const mixed = await refused('/account add 华东物流 revenue:¥3m spend:$10m');
+    expect(mixed.text).toContain('revenue: is in ¥ but spend: is in $.');
+    expect(mixed.text).toContain('Usage:');
+    // Chinese keys, full-width colons and a full-width yen sign.
+    expect((await refused('/account add 华东物流 营收：￥3m 总支出：€10m')).text).toContain('营收: is in ¥ but 总支出: is in €.');
+    await ok('/account add Beta revenue:1m spend:5m');
+    expect((await refused('/account set Beta spend:£9m revenue:$2m')).text).toContain('spend: is in £ but revenue: is in $.');
+    // Stored amounts keep no currency: a symbol is only compared with the other one typed alongside it.
+    await ok('/account set Beta revenue:$2m');
+    await ok('/account add 华东物流 revenue:¥3m spend:10m');
+    await ok('/account add Delta revenue:$1m spend:$4m');
+    expect(accountRow('华东物流')).toMatchObject({ annualRevenue: 3_000_000, categorySpend: 10_000_000 });
+  });
+
   it('set by a rep who neither owns the account nor manages its owner is refused', async () => {
     await ok('/account add Acme');
     const out = await refused('/account set Acme tier:key', 'bob');

@@ -51,6 +51,12 @@ describe('tokenize: words and quotes', () => {
     expect(shape('he said “maybe')).toEqual(['word he', 'word said', 'word “maybe']);
   });
 
+  it('marks a word that opens a quote which never closes, so a name can refuse it', () => {
+    expect(tokens('add "Unclosed quote')[1]).toEqual({ kind: 'word', value: '"Unclosed', raw: '"Unclosed', start: 4, end: 13, unclosed: '"' });
+    expect(tokens('「华东')[0]).toMatchObject({ kind: 'word', unclosed: '「' });
+    expect(tokens('ordered 5" pipes').some((t) => t.kind === 'word' && t.unclosed)).toBe(false);
+  });
+
   it('does not close a straight quote with a curly one', () => {
     expect(shape('"abc” d')).toEqual(['word "abc”', 'word d']);
   });

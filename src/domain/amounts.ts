@@ -3,11 +3,21 @@
 const AMOUNT = /^(\d+(?:\.\d+)?)(k|m|b|千|万|亿)?$/i;
 const MULTIPLIER: Record<string, number> = { k: 1e3, m: 1e6, b: 1e9, 千: 1e3, 万: 1e4, 亿: 1e8 };
 
-export function parseAmount(input: string): number | undefined {
-  const m = AMOUNT.exec(input.normalize('NFKC').replace(/[,_\s]/g, '').replace(/^[$¥€£]/, ''));
+/**
+ * An amount and the currency symbol typed before it, if any. The symbol is not
+ * stored, so callers compare it across the amounts of one command instead.
+ */
+export function parseMoney(input: string): { amount: number; currency?: string } | undefined {
+  const s = input.normalize('NFKC').replace(/[,_\s]/g, '');
+  const currency = /^[$¥€£]/u.exec(s)?.[0];
+  const m = AMOUNT.exec(currency ? s.slice(currency.length) : s);
   if (!m) return undefined;
   const n = Number(m[1]) * (m[2] ? MULTIPLIER[m[2].toLowerCase()]! : 1);
-  return Number.isFinite(n) && n <= 1e15 ? n : undefined;
+  return Number.isFinite(n) && n <= 1e15 ? { amount: n, currency } : undefined;
+}
+
+export function parseAmount(input: string): number | undefined {
+  return parseMoney(input)?.amount;
 }
 
 const SPAN = /^(\d{1,4})\s*(h|d|w|m|小时|天|日|周|个月|月)?$/i;

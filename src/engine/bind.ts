@@ -1,9 +1,9 @@
 // Turns tokens into a form's arguments, options, flags and free text, resolving
 // accounts, refs, mentions and dates against the database and the actor's zone.
-import { parseAmount, parseDays, parseSpanHours } from '../domain/amounts.js';
+import { parseAmount, parseDays, parseMoney, parseSpanHours } from '../domain/amounts.js';
 import { parseDate } from '../domain/dates.js';
 import { longestExact, matchAccount, type Match } from '../domain/match.js';
-import { MAX_NOTE, normalize } from '../domain/text.js';
+import { MAX_NAME, MAX_NOTE, normalize } from '../domain/text.js';
 import { distance } from 'fastest-levenshtein';
 import { IANAZone } from 'luxon';
 import { LOCALES } from '../../db/schema.js';
@@ -49,13 +49,28 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberL
 
   // Known options may stand anywhere; the positional walk below sees only the rest.
   const positional: Token[] = [];
+  // The first amount typed with a currency symbol: amounts are stored as bare numbers, so one command's must agree.
+  let money: { key: string; currency: string } | undefined;
   for (const tok of tokens) {
     const spec = tok.kind === 'option' ? optionByName.get(tok.key) : undefined;
     if (tok.kind !== 'option' || !spec) {
+      // `on: yesterday`: a known key with nothing after its colon would otherwise slip into the text and be ignored.
+      const bare = tok.kind === 'word' ? /^(.+)[:：]$/u.exec(tok.value) : null;
+      const named = bare ? optionByName.get(lower(bare[1]!)) : undefined;
+      if (named) throw about(named.name, () => new UserError(t.errors.emptyOption(bare![1]!)));
       positional.push(tok);
       continue;
     }
+    // Two values for one option: keeping either would silently drop what the other says.
+    if (!spec.repeat && values.has(spec.name)) throw about(spec.name, () => new UserError(t.errors.repeatedOption(tok.key)));
     const v = about(spec.name, () => optionValue(ctx, spec, tok.value, members));
+    if (spec.type === 'amount') {
+      const currency = parseMoney(tok.value)?.currency;
+      if (currency && money && money.currency !== currency) {
+        throw about(spec.name, () => new UserError(t.errors.mixedCurrency(money!.key, money!.currency, tok.key, currency)));
+      }
+      if (currency) money ??= { key: tok.key, currency };
+    }
     if (spec.repeat) values.set(spec.name, [...((values.get(spec.name) as Member[] | undefined) ?? []), v as Member]);
     else values.set(spec.name, v);
   }
@@ -96,6 +111,11 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberL
   }
 
   const textTokens = positional.slice(i);
+  // A name is one value: a quote mark that opens it and never closes is a typing slip, not part of
+  // the name (in a note it is just a character: `he said "maybe`).
+  const isName = form.text !== undefined && (form.text.max ?? MAX_NOTE) <= MAX_NAME;
+  const open = isName ? textTokens.find((tok) => tok.kind === 'word' && tok.unclosed) : undefined;
+  if (open?.kind === 'word') throw about('text', () => new UserError(t.errors.unclosedQuote(open.unclosed!)));
   // Where the free text starts an unknown key is a typo; inside the text it is just words (`ETA:friday`).
   // Chinese writes a full-width colon in ordinary sentences (`客户说：明天到货`), so only ASCII keys count there.
   const head = textTokens[0];
@@ -159,6 +179,7 @@ function bindAccount(ctx: Ctx, tokens: Token[]): { account: Account; used: numbe
     if (exact) return { account: exact.account, used: n - exact.index };
   }
   if ((first.kind !== 'word' && first.kind !== 'quoted') || !first.value.trim()) throw new UserError(ctx.t.errors.missingArg(ctx.t.placeholders.account));
+  if (first.kind === 'word' && first.unclosed) throw new UserError(ctx.t.errors.unclosedQuote(first.unclosed));
   return { account: resolved(ctx, matchAccount(ctx.db, ctx.tenant.id, first.value, first.kind === 'word'), first.value), used: 1 };
 }
 

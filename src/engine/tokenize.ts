@@ -3,7 +3,8 @@
 // straight quotes a doubled quote is one quote mark (`"OOO ""Romashka"""`).
 
 export type Token =
-  | { kind: 'word'; value: string; raw: string; start: number; end: number }
+  // `unclosed`: the word starts with this quote mark, which never closes (kept as typed; see bind).
+  | { kind: 'word'; value: string; raw: string; start: number; end: number; unclosed?: string }
   | { kind: 'quoted'; value: string; raw: string; start: number; end: number }
   | { kind: 'mention'; value: string; raw: string; start: number; end: number }
   | { kind: 'option'; key: string; value: string; raw: string; start: number; end: number };
@@ -69,6 +70,7 @@ export function tokenize(input: string): TokenizeResult {
     }
     const start = i;
     const open = s[i]!;
+    let unclosed: string | undefined;
     if (open in QUOTES) {
       const q = quoted(s, i);
       // A lone quote mark in free text (`5" pipes`) is just a character.
@@ -77,6 +79,7 @@ export function tokenize(input: string): TokenizeResult {
         i = q.end;
         continue;
       }
+      unclosed = open;
     }
     // Slack's `<@U123|name>` arrives as one token even though it may hold spaces in the label.
     if (s.startsWith('<@', i) || s.startsWith('<!', i) || s.startsWith('<#', i)) {
@@ -112,7 +115,7 @@ export function tokenize(input: string): TokenizeResult {
       }
     }
     if (word.startsWith('@') && word.length > 1) tokens.push({ kind: 'mention', value: word, raw: word, start, end: j });
-    else tokens.push({ kind: 'word', value: word, raw: word, start, end: j });
+    else tokens.push({ kind: 'word', value: word, raw: word, start, end: j, ...(unclosed && { unclosed }) });
     i = j;
   }
   return { ok: true, tokens };
