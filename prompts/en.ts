@@ -1,10 +1,14 @@
 // Every sentence Steward says in English. The zh-CN catalog must have the same
 // shape (it is typed as `Catalog`), so no key can go missing in either.
 
+import { quote } from '../src/engine/tokenize.js';
+
 const list = (items: string[]) => items.join(', ');
 /** "a, b or c" */
 const either = (items: string[]) => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+/** A name in a command the reader may copy: quoted so the tokenizer reads it back whole, whatever it contains. */
+const q = (name: string) => quote(name);
 
 export const en = {
   formats: {
@@ -164,7 +168,7 @@ export const en = {
   },
   account: {
     added: (name: string, tier: string, owner: string) => `Added ${name} (${tier}), owned by ${owner}.`,
-    addedNext: (name: string) => `Next: add the people you know there with /contact "${name}" add <name> level:decision-maker`,
+    addedNext: (name: string) => `Next: add the people you know there with /contact ${q(name)} add <name> level:decision-maker`,
     nameTaken: (typed: string, existing: string) => `"${typed}" is already used by the account ${existing}.`,
     revenueOverSpend: (ours: string, theirs: string) =>
       `Revenue ${ours} is more than their category spend of ${theirs}. Wallet share is our revenue from them divided by their total spend in our category, so revenue can be at most the spend.`,
@@ -217,7 +221,7 @@ export const en = {
     unknown: (typed: string, account: string, suggestions: string[]) =>
       `${account} has no contact "${typed}".${suggestions.length ? ` Did you mean ${either(suggestions)}?` : ''}`,
     ambiguous: (typed: string, account: string) => `"${typed}" matches several contacts at ${account}. Which one?`,
-    addHint: (account: string, typed: string) => `Add them first: /contact "${account}" add ${typed} level:manager`,
+    addHint: (account: string, typed: string) => `Add them first: /contact ${q(account)} add ${typed} level:manager`,
     leftRecorded: (name: string, account: string, replacement?: string) =>
       `Recorded that ${name} has left ${account}${replacement ? `; ${replacement} takes over` : ''}.`,
     signalDetail: (name: string, seat: string, replacement?: string) => `${name} (${seat}) left${replacement ? `, replaced by ${replacement}` : ''}`,
@@ -226,7 +230,7 @@ export const en = {
     listTitle: (account: string, n: number) => `Contacts at ${account} (${n} active)`,
     line: (name: string, level: string, title?: string, fn?: string, leftOn?: string) =>
       `${name}${title ? `, ${title}` : ''} · ${level}${fn ? ` · ${fn}` : ''}${leftOn ? ` · left ${leftOn}` : ''}`,
-    noneYet: (account: string) => `No contacts yet. Add one with /contact "${account}" add <name> level:decision-maker`,
+    noneYet: (account: string) => `No contacts yet. Add one with /contact ${q(account)} add <name> level:decision-maker`,
   },
   touch: {
     logged: (kind: string, account: string, who: string, day: string, colleagues: string[]) =>
@@ -236,7 +240,7 @@ export const en = {
     future: (day: string) => `${day} is in the future. Log a touchpoint once it has happened; for a plan, use /promise.`,
     nextRevisit: (day: string, tier: string, cadence: number) => `Next revisit due ${day} (${tier}: every ${plural(cadence, 'day')}).`,
     contactLeft: (name: string) => `Note: ${name} is recorded as having left.`,
-    openComplaints: (account: string, n: number) => `${account} has ${plural(n, 'open complaint')}: /complaint list "${account}"`,
+    openComplaints: (account: string, n: number) => `${account} has ${plural(n, 'open complaint')}: /complaint list ${q(account)}`,
   },
   complaint: {
     opened: (id: string, account: string, severity: string, deadline: string) => `${id} opened for ${account} (${severity}). Deadline: ${deadline}.`,
@@ -482,7 +486,7 @@ export const en = {
       'tell-customers': 'Tell other customers the facts before rumours do',
       lesson: 'Share the lesson with the team and fix the cause',
     },
-    already: (account: string) => `${account} is already recorded as lost. If they came back: /lost won-back "${account}"`,
+    already: (account: string) => `${account} is already recorded as lost. If they came back: /lost won-back ${q(account)}`,
     notLost: (account: string) => `${account} is not recorded as lost.`,
     wonBack: (account: string) => `${account} is won back and active again. Welcome back!`,
     churnTitle: (period: string) => `Churn, ${period}`,

@@ -1,12 +1,16 @@
 // Steward 说的每一句话（简体中文）。类型为 `Catalog`，与 en.ts 结构一致，缺键会编译报错。
 // 用词取自销售团队自己的说法（见 DOMAIN.md 词汇表）：战略客户、重点客户、触点、回访、投诉、升级、异动、承诺……
 // 命令示例用 handlers 中声明的中文别名（/客户 添加、/联系人、层级:决策人 等），英文写法同样可用。
+import { quote } from '../src/engine/tokenize.js';
 import type { Catalog } from './en.js';
 
 /** 中文列举用顿号。 */
 const list = (items: string[]) => items.join('、');
 /** “甲、乙或丙”：用于“你是不是要找……”和“只有……可以”。 */
 const either = (items: string[]) => (items.length > 1 ? `${items.slice(0, -1).join('、')}或${items[items.length - 1]}` : items.join(''));
+
+/** 命令里可照抄的名称：用中文引号；名称里已有中文引号时，换一种分词器能原样读回的引号。 */
+const q = (name: string) => (/[“”]/.test(name) ? quote(name) : `“${name}”`);
 
 /** 用法行里 `<占位符>` 的中文说法。 */
 const placeholders = {
@@ -173,7 +177,7 @@ export const zhCN: Catalog = {
   },
   account: {
     added: (name: string, tier: string, owner: string) => `已添加${name}（${tier}），负责人：${owner}。`,
-    addedNext: (name: string) => `下一步：用 /联系人 “${name}” 添加 <姓名> 层级:决策人 录入你在对方认识的人。`,
+    addedNext: (name: string) => `下一步：用 /联系人 ${q(name)} 添加 <姓名> 层级:决策人 录入你在对方认识的人。`,
     nameTaken: (typed: string, existing: string) => `“${typed}”已被客户${existing}使用。`,
     revenueOverSpend: (ours: string, theirs: string) =>
       `营收 ${ours} 超过了对方该品类的总支出 ${theirs}。钱包份额是我们从对方获得的收入除以对方在该品类的总支出，所以营收最多等于总支出。`,
@@ -228,7 +232,7 @@ export const zhCN: Catalog = {
     unknown: (typed: string, account: string, suggestions: string[]) =>
       `${account}没有叫“${typed}”的联系人。${suggestions.length ? `你是不是要找${either(suggestions)}？` : ''}`,
     ambiguous: (typed: string, account: string) => `“${typed}”对应${account}的多位联系人，是哪一位？`,
-    addHint: (account: string, typed: string) => `请先添加：/联系人 “${account}” 添加 ${typed} 层级:中层`,
+    addHint: (account: string, typed: string) => `请先添加：/联系人 ${q(account)} 添加 ${typed} 层级:中层`,
     leftRecorded: (name: string, account: string, replacement?: string) =>
       `已记录${name}从${account}离职${replacement ? `，由${replacement}接任` : ''}。`,
     signalDetail: (name: string, seat: string, replacement?: string) => `${name}（${seat}）离职${replacement ? `，由${replacement}接任` : ''}`,
@@ -237,7 +241,7 @@ export const zhCN: Catalog = {
     listTitle: (account: string, n: number) => `${account}的联系人（在职${n}人）`,
     line: (name: string, level: string, title?: string, fn?: string, leftOn?: string) =>
       `${name}${title ? `，${title}` : ''} · ${level}${fn ? ` · ${fn}` : ''}${leftOn ? ` · ${leftOn}离职` : ''}`,
-    noneYet: (account: string) => `还没有联系人。用 /联系人 “${account}” 添加 <姓名> 层级:决策人 添加一位。`,
+    noneYet: (account: string) => `还没有联系人。用 /联系人 ${q(account)} 添加 <姓名> 层级:决策人 添加一位。`,
   },
   touch: {
     logged: (kind: string, account: string, who: string, day: string, colleagues: string[]) =>
@@ -247,7 +251,7 @@ export const zhCN: Catalog = {
     future: (day: string) => `${day}还没到。触点请在发生之后再记录；计划要做的事请用 /承诺 记下来。`,
     nextRevisit: (day: string, tier: string, cadence: number) => `下次回访：${day}（${tier}每${cadence}天回访一次）。`,
     contactLeft: (name: string) => `注意：${name}已记录为离职。`,
-    openComplaints: (account: string, n: number) => `${account}还有${n}条未解决的投诉：/投诉 列表 “${account}”`,
+    openComplaints: (account: string, n: number) => `${account}还有${n}条未解决的投诉：/投诉 列表 ${q(account)}`,
   },
   complaint: {
     opened: (id: string, account: string, severity: string, deadline: string) =>
@@ -488,7 +492,7 @@ export const zhCN: Catalog = {
       'tell-customers': '在谣言传开前，向其他客户说明事实',
       lesson: '与团队分享教训，并从根源上改正',
     },
-    already: (account: string) => `${account}已经记为流失。如果客户回来了：/流失 赢回 “${account}”`,
+    already: (account: string) => `${account}已经记为流失。如果客户回来了：/流失 赢回 ${q(account)}`,
     notLost: (account: string) => `${account}没有被记为流失。`,
     wonBack: (account: string) => `${account}已赢回，恢复为活跃客户。欢迎回来！`,
     churnTitle: (period: string) => `客户流失率（${period}）`,

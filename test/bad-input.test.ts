@@ -409,6 +409,16 @@ describe('odd but valid input is accepted and stored verbatim', () => {
     expect(h.db.select().from(touchpoints).get()!.note).toBe(note);
   });
 
+  it('a name with quote marks in it: the command Steward suggests next reads it back whole', async () => {
+    const added = await h.run('/account add "Gamma ""Q"" Co" tier:key');
+    expect(added.ok, added.text).toBe(true);
+    const hint = /with (\/contact .+ add) <name>/.exec(added.text)?.[1];
+    expect(hint).toBeDefined();
+    expect((await h.run(`${hint} Bob level:decision-maker`)).ok).toBe(true);
+    const gamma = h.db.select().from(accounts).where(eq(accounts.name, 'Gamma "Q" Co')).get()!;
+    expect(h.db.select().from(contacts).where(eq(contacts.accountId, gamma.id)).all().map((c) => c.name)).toEqual(['Bob']);
+  });
+
   it('full-width colons and Chinese quotes work like their ASCII forms', async () => {
     const out = await h.run('/touch Beta visit 对方：“Li Wei” 日期：昨天 见面');
     expect(out.ok, out.text).toBe(true);
