@@ -41,8 +41,14 @@ export function complaintButtons(ctx: View, c: Complaint): Reply['buttons'] {
 }
 
 /** The complaint as a card: used for the actor's confirmation and the escalation channel alike. */
-export function complaintCard(ctx: Ctx, c: Complaint, account: Account, view: View = ctx): Reply {
+/**
+ * A complaint as a card. `lasting`: for a message that stays where it is read
+ * later (the escalation channel's thread starter), without "in 24 hours" or
+ * "just now", which would go stale there.
+ */
+export function complaintCard(ctx: Ctx, c: Complaint, account: Account, view: View = ctx, lasting = false): Reply {
   const { t } = view;
+  const relative = (at: Date) => (lasting ? '' : ` (${fmtRelative(view, at)})`);
   const owner = memberById(ctx, c.ownerId);
   const overdue = c.status === 'open' && c.deadlineAt < view.now;
   const rows: { label: string; value: Rich }[] = [
@@ -50,9 +56,9 @@ export function complaintCard(ctx: Ctx, c: Complaint, account: Account, view: Vi
     { label: t.complaint.fields.severity, value: t.enums.severity[c.severity] },
     { label: t.complaint.fields.category, value: t.enums.category[c.category] },
     { label: t.complaint.fields.owner, value: owner ? [{ mention: ctx.mention(owner) }] : t.common.nobody },
-    { label: t.complaint.fields.opened, value: `${fmtDateTime(view, c.openedAt)} (${fmtRelative(view, c.openedAt)})` },
+    { label: t.complaint.fields.opened, value: `${fmtDateTime(view, c.openedAt)}${relative(c.openedAt)}` },
   ];
-  if (c.status === 'open') rows.push({ label: t.complaint.fields.deadline, value: `${fmtDateTime(view, c.deadlineAt)}${overdue ? ` — ${t.common.overdue}` : ` (${fmtRelative(view, c.deadlineAt)})`}` });
+  if (c.status === 'open') rows.push({ label: t.complaint.fields.deadline, value: `${fmtDateTime(view, c.deadlineAt)}${overdue ? ` — ${t.common.overdue}` : relative(c.deadlineAt)}` });
   else rows.push({ label: t.complaint.fields.resolution, value: `${c.resolution ?? ''} (${fmtDateTime(view, c.resolvedAt ?? ctx.now)})` });
   if (c.escalationLevel > 0) rows.push({ label: t.complaint.fields.escalation, value: t.complaint.escalationLevel(c.escalationLevel) });
   const out = reply(overdue ? 'warning' : 'info', t.complaint.title(ref('C', c.number), account.name), text(c.summary), fields(rows));
@@ -96,7 +102,7 @@ function open(ctx: Ctx, input: Input): Reply {
   const channel = effectiveSettings(ctx.tenant.settings).escalationChannel;
   // Complaints are handled in the open: the channel's message becomes the complaint's thread. It is
   // the workspace's channel: in its language and time zone, as the escalations that follow in the thread.
-  if (channel) ctx.notices.push({ to: { channel }, reply: { ...complaintCard(ctx, c, account, viewFor(ctx.tenant, undefined, ctx.now)), visibility: 'public' }, complaintId: c.id });
+  if (channel) ctx.notices.push({ to: { channel }, reply: { ...complaintCard(ctx, c, account, viewFor(ctx.tenant, undefined, ctx.now), true), visibility: 'public' }, complaintId: c.id });
   return { ...card, tone: 'success', title: t.complaint.opened(ref('C', c.number), account.name, t.enums.severity[severity], fmtDateTime(ctx, c.deadlineAt)) };
 }
 

@@ -1151,6 +1151,9 @@ describe('the escalation channel', () => {
       expect(p.text).not.toMatch(HAN);
       expect(p.reply.locale).toBe('en');
     }
+    // The card stays in the channel: no "just now" or "in 24 hours" to go stale there (the opener's answer has them).
+    expect(opened.text).toMatch(/刚刚|小时后/);
+    expect(posts[1]!.text).not.toMatch(/just now|in \d+ hours/);
     // The deadline as Shanghai reads it (the workspace's zone), not Berlin.
     const deadline = complaintRow(1)!.deadlineAt;
     expect(posts[1]!.text).toContain(DateTime.fromJSDate(deadline, { zone: 'Asia/Shanghai' }).toFormat('HH:mm'));
