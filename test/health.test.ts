@@ -37,6 +37,9 @@ describe('account health: each signal, its weight and its evidence', () => {
     expect(at(21).reasons).toEqual([{ key: 'revisit', weight: 10, evidence: { days: 7, cadence: 14 } }]);
     expect(at(60).reasons[0]).toEqual({ key: 'revisit', weight: W.revisitOverdue, evidence: { days: 46, cadence: 14 } });
     expect(at(60).score).toBe(80);
+    // An account added today with its history (an imported book) counts from its last visit, as the revisit nudges do.
+    const imported = facts({ touches: [{ at: NOW - 21 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'decision-maker', kind: 'visit' }, { at: NOW - DAY, memberId: 2, ourLevel: 'finance', theirLevel: 'manager', kind: 'call' }] }, { createdAt: new Date(NOW - DAY) });
+    expect(only(imported).reasons).toEqual([{ key: 'revisit', weight: 10, evidence: { days: 7, cadence: 14 } }]);
   });
 
   it('open complaints weigh by severity, more past their deadline and per escalation rung, capped', () => {

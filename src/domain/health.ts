@@ -84,7 +84,10 @@ export function health(tenant: Tenant, f: AccountFacts, at: number): Health {
   const touches = f.touches.filter((t) => t.at <= at);
 
   const cadence = cadenceFor(tenant, f.account);
-  const lastVisit = Math.max(f.account.createdAt.getTime(), ...touches.filter((t) => t.kind === 'visit' || t.kind === 'meeting' || t.kind === 'review').map((t) => t.at));
+  // The revisit clock as the sweep runs it (revisitDue): from the last visit, or from the account's creation before any.
+  // A book imported today with its history still counts from its last visit.
+  const visits = touches.filter((t) => t.kind === 'visit' || t.kind === 'meeting' || t.kind === 'review').map((t) => t.at);
+  const lastVisit = visits.length ? Math.max(...visits) : f.account.createdAt.getTime();
   const overdueDays = Math.floor((at - lastVisit) / DAY) - cadence;
   if (overdueDays > 0) add({ key: 'revisit', weight: Math.min(W.revisitOverdue, (W.revisitOverdue * overdueDays) / cadence), evidence: { days: overdueDays, cadence } });
 
