@@ -739,7 +739,11 @@ export function run(argv: string[], io: { stdout: NodeJS.WritableStream; stderr:
     if (extra.length) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
     const workspace = values.workspace === undefined ? SHELL_WORKSPACE : parseWorkspace(values.workspace);
     if (command === 'import') {
-      if (!(IMPORT_KINDS as readonly string[]).includes(kind ?? '')) throw new UsageError(`import: expected accounts, contacts or touchpoints, got ${JSON.stringify(kind ?? '')}`);
+      if (!(IMPORT_KINDS as readonly string[]).includes(kind ?? '')) {
+        // A lone file whose name does not say its kind: say how to give it.
+        const hint = file === undefined && kind?.toLowerCase().endsWith('.csv') ? ` (say which: import accounts ${kind}, or name the file accounts….csv, contacts….csv or touchpoints….csv)` : '';
+        throw new UsageError(`import: expected accounts, contacts or touchpoints, got ${JSON.stringify(kind ?? '')}${hint}`);
+      }
       if (!file) throw new UsageError(`import ${kind}: which file?`);
     } else if (command === 'export') {
       if (!(EXPORT_KINDS as readonly string[]).includes(kind ?? '')) throw new UsageError(`export: expected accounts, touchpoints or complaints, got ${JSON.stringify(kind ?? '')}`);

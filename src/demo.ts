@@ -45,6 +45,8 @@ const SCRIPT: [string, string][] = [
   ['zhang', '/promise Acme due:+10d Send cold-chain quote for the Kunshan warehouse'],
   ['wang', '/promise Huadong due:+3d Root-cause report on the crushed pallets'],
   ['wang', '/signal Huadong price-pressure Asked for 8% off at renewal, citing our damage rate'],
+  ['wang', '/signal Huadong volume-drop Orders on the Chengdu lane down 30% since September'],
+  ['wang', '/signal Huadong decision-maker-change A new logistics director started this month; nobody of ours has met him'],
   ['zhang', '/signal Jade competitor Saw a competitor reefer truck at their Guangzhou DC'],
 ];
 

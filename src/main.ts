@@ -39,7 +39,10 @@ async function main(): Promise<void> {
   const role = args.role ?? config.STEWARD_SHELL_ROLE;
   if (role !== undefined && !(ROLES as readonly string[]).includes(role)) fail(`--role: expected one of ${ROLES.join(', ')}, got ${JSON.stringify(role)}`);
 
-  const logger = createLogger(config.LOG_LEVEL);
+  // At a terminal the shell's conversation is the point: its routine JSON log lines (Redis started, schedules on) would
+  // only interleave with it, so they show when asked for with LOG_LEVEL; warnings and errors always do.
+  const chatty = config.mode === 'shell' && Boolean(process.stdin.isTTY) && process.env.LOG_LEVEL === undefined;
+  const logger = createLogger(chatty ? 'warn' : config.LOG_LEVEL);
   if (config.mode !== 'shell') return serveChat(config, logger);
 
   const file = args.demo ? config.STEWARD_DEMO_DB : config.STEWARD_DB;

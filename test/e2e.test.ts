@@ -266,6 +266,18 @@ describe('npm start, shell mode, piped stdin', () => {
     SLOW,
   );
 
+  it(
+    'exit, quit and 退出 leave the shell as .exit does; nothing after them runs',
+    async () => {
+      for (const word of ['exit', 'QUIT', '退出', '.exit']) {
+        const run = await steward(['/account add Before Logistics', word, '/account add After Logistics'], { STEWARD_DB: join(dir, `${word}.db`) });
+        expectCleanExit(run);
+        expectTitles(run.stdout, ['✔ Added Before Logistics (standard), owned by alice.']);
+      }
+    },
+    SLOW,
+  );
+
   // Aliases are matched through account_aliases keys normalised like names (NFKC, lower case),
   // so non-ASCII capitals and full-width letters are found as typed, and clash with names.
   it(

@@ -234,6 +234,10 @@ describe('the steward command', () => {
     const usage = cli(['import', 'deals', good], dbFile);
     expect(usage.status).toBe(2);
     expect(usage.stderr).toMatch(/import: expected accounts, contacts or touchpoints/);
+    // A lone file whose name does not start with its kind: how to say which.
+    const unnamed = cli(['import', join(dir, 'book.csv')], dbFile);
+    expect(unnamed.status).toBe(2);
+    expect(unnamed.stderr).toContain('say which: import accounts');
 
     const missing = cli(['import', 'accounts', join(dir, 'nope.csv')], dbFile);
     expect(missing.status).toBe(2);

@@ -36,6 +36,9 @@ export function renderOutcome(outcome: Outcome): string {
   return renderText(outcome.reply, catalog(outcome.locale).common.andMore);
 }
 
+/** What people type to leave a terminal program; none of them is a Steward command. */
+const EXIT = new Set(['.exit', '.quit', 'exit', 'quit', '退出']);
+
 export async function runShell(opts: ShellOptions): Promise<void> {
   let user = shellUser(opts.user);
   const history = opts.historyFile && existsSync(opts.historyFile) ? readFileSync(opts.historyFile, 'utf8').split('\n').filter(Boolean).reverse() : [];
@@ -65,7 +68,7 @@ export async function runShell(opts: ShellOptions): Promise<void> {
   for await (const raw of rl) {
     if (closed) break;
     const line = raw.trim();
-    if (line === '.exit' || line === '.quit') break;
+    if (EXIT.has(line.toLowerCase())) break;
     if (line.startsWith('.as ')) {
       user = shellUser(line.slice(4));
       rl.setPrompt(`${user.name}> `);
