@@ -1,6 +1,7 @@
 // The weekly digest (src/scheduler/digest.ts, handlers/digest.ts): what a
 // manager and a rep read, who may read whose, and one recorded digest per
 // person per ISO week, delivered through a recording ChatPort.
+import { DateTime } from 'luxon';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { accounts, pairings } from '../db/schema.js';
@@ -168,6 +169,19 @@ describe('review progress only in the season', () => {
     await ok('/account add Acme tier:strategic owner:@zhang');
     sweep(h.now);
     expect((await ok('/digest', 'zhang')).text).not.toContain('Supplier reviews');
+  });
+});
+
+describe("the digest's week", () => {
+  it("is the workspace's: a reader in another zone gets one every week, across a change of the clocks", async () => {
+    h = harness({ now: new Date('2026-10-05T00:00:00Z'), timezone: 'Asia/Tokyo' });
+    await ok('/account add Acme tier:strategic owner:@zhang');
+    await ok('/steward me timezone:Europe/London', 'zhang');
+    // Monday 08:30 in Tokyo: 00:30 on Monday in London in summer time, 23:30 on Sunday after the clocks go back (25 Oct).
+    const mondays = ['2026-10-12', '2026-10-19', '2026-10-26', '2026-11-02'].map((d) => DateTime.fromISO(`${d}T08:30`, { zone: 'Asia/Tokyo' }).toJSDate());
+    const recorded = mondays.map((at) => h.db.transaction((tx) => digestAll(tx, tenant(), at)).length);
+    expect(recorded).toEqual([1, 1, 1, 1]);
+    expect(digests().map((n) => n.period)).toEqual(['2026-W42', '2026-W43', '2026-W44', '2026-W45']);
   });
 });
 

@@ -19,6 +19,7 @@ import { DeliveryError, type ChatPort, type Destination, type PostedRef } from '
 import type { Reply } from '../src/engine/reply.js';
 import { deliverDue, releaseStale } from '../src/scheduler/outbox.js';
 import { fromUrl, hasRedisServer, startOwnRedis } from '../src/scheduler/redis.js';
+import { isoWeek } from '../src/scheduler/hours.js';
 import { Scheduler, SWEEP_EVERY_MS } from '../src/scheduler/scheduler.js';
 import { sweepTenant } from '../src/scheduler/sweep.js';
 import { postKey } from './fixtures/post-key.js';
@@ -394,6 +395,37 @@ describe.concurrent('scheduler on a real Redis', () => {
       expect(again.map(({ next: _n, ...j }) => j)).toEqual(first.map(({ next: _n, ...j }) => j));
       expect(await counts()).toEqual(before);
       expect(await jobs.getJobSchedulersCount()).toBe(3);
+    });
+  });
+
+  describe('the weekly digest', () => {
+    it("a digest that is due and waiting for the busy jobs worker survives a reconcile (a restart) or a sweep setting the schedules again", async ({ env }) => {
+      await env.ok('/account add Acme');
+      const s = env.scheduler(new RecordingPort()); // no workers: the test plays the busy worker
+      const jobs = env.queue('jobs');
+      await s.reconcile();
+      const [next] = (await jobs.getDelayed()).filter((j) => j.name === 'digest');
+      // Its time has come while the worker is busy: it waits.
+      await next!.promote();
+      expect(await next!.getState()).toBe('waiting');
+      await s.reconcile();
+      expect(await jobs.getJob(next!.id!), 'the due digest is still there').toBeDefined();
+      expect(await next!.getState()).toBe('waiting');
+    });
+
+    it('a digest whose job was lost is recorded by the next sweep after its time, once', async ({ env }) => {
+      await env.ok('/account add Acme');
+      const tenant = env.tenant();
+      env.db.update(tenants).set({ createdAt: new Date(env.clock().getTime() - 30 * 86_400_000) }).run();
+      const s = env.scheduler(new RecordingPort());
+      const run = (s as unknown as { runJob(job: { name: string; data: object }): Promise<void> }).runJob.bind(s);
+      const digests = () => env.allNudges().filter((n) => n.kind === 'digest');
+      // The harness's clock is past this week's Monday 08:30 in Shanghai: the sweep records it.
+      await run({ name: 'sweep', data: {} });
+      expect(digests().map((n) => [n.recipientId, n.period])).toEqual([[env.member('alice').id, isoWeek(env.clock(), tenant.timezone)]]);
+      await run({ name: 'sweep', data: {} });
+      await run({ name: 'digest', data: { tenantId: tenant.id } });
+      expect(digests()).toHaveLength(1);
     });
   });
 

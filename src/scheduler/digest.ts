@@ -2,10 +2,12 @@
 // `/digest` shows it now; the weekly job records one per person as a nudge.
 import { DAY_MS } from '../domain/dates.js';
 import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { DateTime } from 'luxon';
 import type { Tx } from '../../db/index.js';
-import { accounts, churnSignals, complaints, members, pairings, promises, reviewItems, touchpoints } from '../../db/schema.js';
+import { accounts, churnSignals, complaints, members, nudges, pairings, promises, reviewItems, touchpoints } from '../../db/schema.js';
 import { dayIn } from '../domain/dates.js';
 import { daysUntil, fmtAge, fmtDay, ref } from '../domain/format.js';
+import { effectiveSettings } from '../domain/settings.js';
 import type { Member, Tenant } from '../domain/types.js';
 import { viewFor } from '../domain/view.js';
 import { healthOf, reasonText } from '../domain/health.js';
@@ -172,21 +174,43 @@ export function digestAll(tx: Tx, tenant: Tenant, now: Date): number[] {
     .where(and(eq(members.tenantId, tenant.id), eq(members.active, true)))
     .all()
     .filter((m) => owners.has(m.id) || teamOf(tx, tenant.id, m).slice(1).some(counts));
+  // The week is the workspace's, whose clock the digest runs on: in a reader's own zone, the digest's
+  // hour can fall in the week before (a Monday 08:30 in Tokyo is a Sunday in London), so two weeks
+  // would share a key and one of them go without. The reader's zone only times the delivery.
+  const week = isoWeek(now, tenant.timezone);
+  const done = new Set(
+    tx
+      .select({ key: nudges.dedupeKey })
+      .from(nudges)
+      .where(and(eq(nudges.tenantId, tenant.id), eq(nudges.kind, 'digest'), eq(nudges.period, week)))
+      .all()
+      .map((n) => n.key),
+  );
   const ids: number[] = [];
   for (const m of people) {
-    const zone = m.timezone ?? tenant.timezone;
+    const dedupeKey = `digest:${m.id}:${week}`;
+    // Already recorded this week: not worth composing again (the sweep catches up on a lost digest job).
+    if (done.has(dedupeKey)) continue;
     const id = recordNudge(tx, {
       tenantId: tenant.id,
-      dedupeKey: `digest:${m.id}:${isoWeek(now, zone)}`,
+      dedupeKey,
       kind: 'digest',
       subjectType: 'member',
       subjectId: m.id,
       recipientId: m.id,
-      period: isoWeek(now, zone),
+      period: week,
       payload: digestFor(tx, tenant, m, now),
-      notBefore: nextWorkingInstant(now, zone, tenant.settings),
+      notBefore: nextWorkingInstant(now, m.timezone ?? tenant.timezone, tenant.settings),
     });
     if (id !== undefined) ids.push(id);
   }
   return ids;
+}
+
+/** This week's digest moment in the workspace's zone (its digest day and time), as the digest job runs it. */
+export function digestDue(tenant: Tenant, now: Date): Date {
+  const s = effectiveSettings(tenant.settings);
+  const [hour, minute] = s.digestTime.split(':').map(Number) as [number, number];
+  const local = DateTime.fromJSDate(now, { zone: tenant.timezone });
+  return local.set({ weekday: s.digestDay as 1 | 2 | 3 | 4 | 5 | 6 | 7, hour, minute, second: 0, millisecond: 0 }).toJSDate();
 }

@@ -11,7 +11,7 @@ import { complaints, tenants } from '../../db/schema.js';
 import { DeliveryError, type ChatPort } from '../chat/port.js';
 import { effectiveSettings } from '../domain/settings.js';
 import type { Tenant } from '../domain/types.js';
-import { digestAll } from './digest.js';
+import { digestAll, digestDue } from './digest.js';
 import { deliverNudge, pendingNudges, releaseStale } from './outbox.js';
 import { nextRungAt, sweepTenant } from './sweep.js';
 
@@ -67,15 +67,20 @@ export class Scheduler {
     await this.kick();
   }
 
-  /** Each tenant's digest at its own day and hour, in its own time zone. */
+  /**
+   * Each tenant's digest at its own day and hour, in its own time zone. Set
+   * again only when that changed: bullmq replaces a job scheduler's next job,
+   * even one that is due and waiting for the worker (behind a long sweep, say),
+   * with the one after, a week later.
+   */
   async scheduleDigest(tenant: Tenant): Promise<void> {
     const s = effectiveSettings(tenant.settings);
     const [hour, minute] = s.digestTime.split(':').map(Number) as [number, number];
-    await this.jobs.upsertJobScheduler(
-      `digest:${tenant.id}`,
-      { pattern: `${minute} ${hour} * * ${s.digestDay % 7}`, tz: tenant.timezone },
-      { name: 'digest', data: { tenantId: tenant.id } },
-    );
+    const id = `digest:${tenant.id}`;
+    const repeat = { pattern: `${minute} ${hour} * * ${s.digestDay % 7}`, tz: tenant.timezone };
+    const now = await this.jobs.getJobScheduler(id);
+    if (now?.pattern === repeat.pattern && now.tz === repeat.tz) return;
+    await this.jobs.upsertJobScheduler(id, repeat, { name: 'digest', data: { tenantId: tenant.id } });
   }
 
   /** A delayed job at the complaint's next rung, with a stable id so it exists once. */
@@ -119,6 +124,9 @@ export class Scheduler {
     if (job.name === 'sweep') {
       for (const tenant of db.select().from(tenants).all()) {
         db.transaction((tx) => sweepTenant(tx, tenant, now), { behavior: 'immediate' });
+        // A digest whose job was lost (Redis emptied while it waited, say) is recorded late rather than not at all.
+        const due = digestDue(tenant, now);
+        if (now >= due && tenant.createdAt < due) db.transaction((tx) => digestAll(tx, tenant, now), { behavior: 'immediate' });
         await this.scheduleDigest(tenant);
       }
       for (const c of db.select().from(complaints).where(eq(complaints.status, 'open')).all()) await this.scheduleRung(c.tenantId, c.id);
