@@ -24,8 +24,7 @@ const LIMIT = 10;
  * have left stay in it, and so do those who reported to them: until their book
  * is handed over it is still the team's, and its accounts are the ones most at risk.
  */
-export function teamOf(tx: Tx, tenantId: number, lead: Member): Member[] {
-  const all = tx.select().from(members).where(eq(members.tenantId, tenantId)).all();
+export function teamOf(tx: Tx, tenantId: number, lead: Member, all = tx.select().from(members).where(eq(members.tenantId, tenantId)).all()): Member[] {
   const team = [lead];
   for (let i = 0; i < team.length && team.length <= all.length; i++) {
     for (const m of all) if (m.managerId === team[i]!.id && !team.some((x) => x.id === m.id)) team.push(m);
@@ -167,17 +166,12 @@ export function digestAll(tx: Tx, tenant: Tenant, now: Date): number[] {
       .all()
       .map((a) => a.id),
   );
-  const counts = (m: Member) => m.active || owners.has(m.id);
-  const people = tx
-    .select()
-    .from(members)
-    .where(and(eq(members.tenantId, tenant.id), eq(members.active, true)))
-    .all()
-    .filter((m) => owners.has(m.id) || teamOf(tx, tenant.id, m).slice(1).some(counts));
   // The week is the workspace's, whose clock the digest runs on: in a reader's own zone, the digest's
   // hour can fall in the week before (a Monday 08:30 in Tokyo is a Sunday in London), so two weeks
   // would share a key and one of them go without. The reader's zone only times the delivery.
   const week = isoWeek(now, tenant.timezone);
+  const key = (m: Member) => `digest:${m.id}:${week}`;
+  // Who has this week's already is not worth composing again (the sweep catches up on a lost digest job).
   const done = new Set(
     tx
       .select({ key: nudges.dedupeKey })
@@ -186,11 +180,12 @@ export function digestAll(tx: Tx, tenant: Tenant, now: Date): number[] {
       .all()
       .map((n) => n.key),
   );
+  const counts = (m: Member) => m.active || owners.has(m.id);
+  const all = tx.select().from(members).where(eq(members.tenantId, tenant.id)).all();
+  const people = all.filter((m) => m.active && !done.has(key(m)) && (owners.has(m.id) || teamOf(tx, tenant.id, m, all).slice(1).some(counts)));
   const ids: number[] = [];
   for (const m of people) {
-    const dedupeKey = `digest:${m.id}:${week}`;
-    // Already recorded this week: not worth composing again (the sweep catches up on a lost digest job).
-    if (done.has(dedupeKey)) continue;
+    const dedupeKey = key(m);
     const id = recordNudge(tx, {
       tenantId: tenant.id,
       dedupeKey,
