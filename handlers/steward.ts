@@ -1,6 +1,7 @@
+import { DateTime } from 'luxon';
 import { countWhere } from '../src/domain/numbers.js';
 import { and, asc, eq, gt, inArray, lte, ne } from 'drizzle-orm';
-import { members, nudges, tenants, type TenantSettings } from '../db/schema.js';
+import { members, nudges, reviewItems, tenants, type TenantSettings } from '../db/schema.js';
 import { localizeUsage } from '../src/engine/engine.js';
 import { memberById, requireAdmin } from '../src/domain/permissions.js';
 import { effectiveSettings } from '../src/domain/settings.js';
@@ -14,7 +15,7 @@ import type { CommandSpec, Ctx, Input, OptionSpec } from '../src/engine/spec.js'
 import { functionOption, roleArg } from './options.js';
 import { fmtDateTime } from '../src/domain/format.js';
 import { digestAll } from '../src/scheduler/digest.js';
-import { sweepTenant } from '../src/scheduler/sweep.js';
+import { reviewSeason, sweepTenant } from '../src/scheduler/sweep.js';
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const MONTH_DAY = /^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
@@ -175,7 +176,8 @@ function settings(ctx: Ctx, input: Input): Reply {
       }      else if (o.name === 'locale') patch.locale = v as typeof patch.locale;
       else if (o.name === 'timezone') patch.timezone = v;
       else if (o.name === 'review-start' || o.name === 'review-deadline') {
-        check(MONTH_DAY.test(v!), o.name, 'MM-DD');
+        // A day every year has: 02-29 or 11-31 would leave the season without a date to show.
+        check(MONTH_DAY.test(v!) && DateTime.fromISO(`2027-${v}`).isValid, o.name, 'MM-DD');
         next[o.name === 'review-start' ? 'reviewSeasonStart' : 'reviewSeasonDeadline'] = v;
       } else if (o.name === 'working-hours') {
         check(HOURS_RANGE.test(v!) && v!.slice(0, 5) < v!.slice(6), o.name, '09:00-18:00');
@@ -191,6 +193,15 @@ function settings(ctx: Ctx, input: Input): Reply {
     const deadline = next.reviewSeasonDeadline ?? effectiveSettings(next).reviewSeasonDeadline;
     if (start >= deadline) throw new UserError(t.steward.seasonOrder(start, deadline), [], false);
     ctx.db.update(tenants).set({ ...patch, settings: next }).where(eq(tenants.id, ctx.tenant.id)).run();
+    // This season's open items follow a new deadline (items are made with the deadline of their season's start).
+    if (input.has('review-deadline')) {
+      const year = reviewSeason({ ...ctx.tenant, ...patch, settings: next }, ctx.now).year;
+      ctx.db
+        .update(reviewItems)
+        .set({ dueOn: `${year}-${deadline}` })
+        .where(and(eq(reviewItems.tenantId, ctx.tenant.id), eq(reviewItems.season, year), ne(reviewItems.status, 'held')))
+        .run();
+    }
     ctx.audit('tenant.settings', 'tenant', ctx.tenant.id, { changed: given.map((o) => o.name) });
     const before = ctx.tenant.settings.escalationChannel;
     Object.assign(ctx.tenant, patch, { settings: next });

@@ -534,6 +534,33 @@ describe('supplier reviews', () => {
     expect(keys).toEqual(['2026-W36', '2026-W36', '2026-W36', '2026-W37', '2026-W37', '2026-W37', '2026-W38', '2026-W38']);
   });
 
+  it('a lost account hears no more of its review, even one decided before it was lost', async () => {
+    await setup();
+    const decided = sweep(cst('2026-09-05T22:00')).ids.filter((id) => row(id).kind === 'review'); // Saturday night: waits for Monday
+    h.now = cst('2026-09-06T10:00');
+    await ok('/lost Acme reason:competitor Claims unanswered for six months', 'zhang');
+    const port = new RecordingPort();
+    await deliverDue(h.db, port, cst('2026-09-07T09:00'));
+    expect(port.posts.map((p) => p.text.split('\n')[0])).not.toContain('! Supplier review R-1 · Acme · before Sat 31 Oct 2026');
+    expect(rows(decided).map((n) => n.status)).toContain('skipped');
+    expect(said(sweep(cst('2026-09-14T09:00')), 'review')).not.toContain('zhang: ! Supplier review R-1 · Acme · before Sat 31 Oct 2026');
+  });
+
+  it("a new deadline moves this season's open items; a day not every year has is refused", async () => {
+    await setup();
+    sweep(cst('2026-09-01T09:00'));
+    h.now = cst('2026-09-08T10:00');
+    await ok('/review Acme held Met their COO and procurement', 'zhang');
+    await ok('/steward settings review-deadline:11-30');
+    expect(items().map((i) => [i.account, i.dueOn])).toEqual([
+      ['Acme', '2026-10-31'],
+      ['Beta', '2026-11-30'],
+      ['Delta', '2026-11-30'],
+    ]);
+    expect(said(sweep(cst('2026-11-09T09:00')), 'review')).toContain('zhang: ! Supplier review R-2 · Beta · before Mon 30 Nov 2026');
+    for (const day of ['11-31', '02-29', '02-30']) expect((await refused(`/steward settings review-deadline:${day}`)).text).toContain('expected MM-DD');
+  });
+
   it('an account added in the season gets its item at the next sweep; after the deadline none is created', async () => {
     await setup();
     sweep(cst('2026-09-01T09:00'));

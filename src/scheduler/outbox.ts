@@ -236,8 +236,10 @@ function stillNeeded(db: Db, n: Nudge, now: Date): boolean {
       return db.select({ s: complaints.status }).from(complaints).where(eq(complaints.id, n.subjectId)).get()?.s === 'open';
     case 'promise':
       return db.select({ s: promises.status }).from(promises).where(eq(promises.id, n.subjectId)).get()?.s === 'open';
-    case 'review':
-      return db.select({ s: reviewItems.status }).from(reviewItems).where(eq(reviewItems.id, n.subjectId)).get()?.s !== 'held';
+    case 'review': {
+      const row = db.select({ s: reviewItems.status, account: accounts.status }).from(reviewItems).innerJoin(accounts, eq(accounts.id, reviewItems.accountId)).where(eq(reviewItems.id, n.subjectId)).get();
+      return row !== undefined && row.s !== 'held' && row.account === 'active';
+    }
     case 'revisit': {
       const tenant = db.select().from(tenants).where(eq(tenants.id, n.tenantId)).get();
       const row = db.select({ a: accounts, last: lastVisitSql }).from(accounts).where(eq(accounts.id, n.subjectId)).get();

@@ -296,7 +296,8 @@ function reviews(s: Sweeper): void {
     .select({ r: reviewItems, a: accounts })
     .from(reviewItems)
     .innerJoin(accounts, eq(accounts.id, reviewItems.accountId))
-    .where(and(eq(reviewItems.tenantId, s.tenant.id), eq(reviewItems.season, season.year), inArray(reviewItems.status, ['open', 'prepared'])))
+    // A lost account has no review to prepare.
+    .where(and(eq(reviewItems.tenantId, s.tenant.id), eq(reviewItems.season, season.year), inArray(reviewItems.status, ['open', 'prepared']), eq(accounts.status, 'active')))
     .all();
   for (const { r, a } of open) {
     // The account's owner today, who may not be the one who had it when the season opened.
