@@ -1020,6 +1020,14 @@ describe('delivery', () => {
     expect(port.posts.filter((p) => p.to === '@chen')).toEqual([]);
   });
 
+  it("an owner who changes their own time zone is not nudged again for the same revisit", async () => {
+    const { due } = await setup();
+    h.now = plus(due, HOUR);
+    await ok('/steward me timezone:America/Los_Angeles', 'zhang');
+    expect(sweep(plus(due, 2 * HOUR)).ids.filter((id) => row(id).kind === 'revisit')).toEqual([]);
+    expect(allNudges('revisit')).toHaveLength(1);
+  });
+
   it('a recipient who has left is skipped', async () => {
     const { due, id } = await setup();
     // The platform told us zhang left (there is no command for it; the adapters do this).

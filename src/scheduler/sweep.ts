@@ -144,7 +144,8 @@ function revisits(s: Sweeper): void {
     const owner = s.members.get(a.ownerId!);
     if (!owner?.active) continue;
     const v = viewOf(s, owner);
-    const period = day(due, v.zone);
+    // Periods are the workspace's days and weeks: a key in the owner's own zone changes with it, and would nudge again.
+    const period = day(due, s.tenant.timezone);
     const overdueDays = Math.floor((s.now.getTime() - due) / DAY);
     const cadence = cadenceFor(s.tenant, a);
     const buttons = revisitButtons(v, a);
@@ -211,7 +212,7 @@ function leadership(s: Sweeper): void {
     nudge(
       s,
       'pairing',
-      `pairing:${p.id}:${day(due, v.zone)}`,
+      `pairing:${p.id}:${day(due, s.tenant.timezone)}`,
       { type: 'pairing', id: p.id },
       { member: exec },
       withButtons(reply('warning', v.t.nudge.pairingDue(a.name), text(v.t.nudge.pairingWhy(last ? fmtDay(v, new Date(last)) : undefined, p.cadenceDays))), [
@@ -304,7 +305,7 @@ function reviews(s: Sweeper): void {
     const owner = a.ownerId ? s.members.get(a.ownerId) : undefined;
     if (!owner?.active) continue;
     const v = viewOf(s, owner);
-    nudge(s, 'review', `review:${r.id}:${isoWeek(s.now, v.zone)}`, { type: 'review', id: r.id }, { member: owner }, reviewCard(v, r, a));
+    nudge(s, 'review', `review:${r.id}:${isoWeek(s.now, s.tenant.timezone)}`, { type: 'review', id: r.id }, { member: owner }, reviewCard(v, r, a));
   }
 }
 
@@ -336,7 +337,7 @@ function checklists(s: Sweeper): void {
     const soon = items.filter((x) => x.dueOn === null || daysUntil(v, x.dueOn) <= 7);
     if (soon.length === 0) continue;
     const payload = reply('warning', v.t.checklist.nudgeTitle(soon.length), list(soon.map((x) => taskLine(v, x))), text(v.t.checklist.nudgeHint));
-    nudge(s, 'checklist', `checklist:${ownerId}:${isoWeek(s.now, v.zone)}`, { type: 'member', id: ownerId }, { member: owner }, payload);
+    nudge(s, 'checklist', `checklist:${ownerId}:${isoWeek(s.now, s.tenant.timezone)}`, { type: 'member', id: ownerId }, { member: owner }, payload);
   }
 }
 
