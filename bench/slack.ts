@@ -47,13 +47,15 @@
 //   BENCH_SLACK_ROUNDS=4        measured requests alternate between the apps in this many chunks
 //   BENCH_SLACK_ACCOUNTS=10000 BENCH_SLACK_TOUCHPOINTS=50000  size of the seeded book
 //   BENCH_SLACK_PROFILE=<dir>   each app's process writes a V8 CPU profile per thread to <dir>/<app> (--cpu-prof)
+//   BENCH_SLACK_CLIENT=http     the load generator uses node:http (keep-alive agent) instead of its own
+//                               minimal HTTP/1.1 client (see rawClient), to compare what the load itself costs
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -74,6 +76,7 @@ const ACCOUNTS = Math.max(1, int('BENCH_SLACK_ACCOUNTS', 10_000));
 const TOUCHPOINTS = int('BENCH_SLACK_TOUCHPOINTS', 50_000);
 const THREAD = int('BENCH_SLACK_THREAD', 1) === 1;
 const PROFILE = process.env.BENCH_SLACK_PROFILE;
+const CLIENT = process.env.BENCH_SLACK_CLIENT === 'http' ? 'http' : 'raw';
 
 const SIGNING_SECRET = 'bench-signing-secret';
 const BOT_TOKEN = 'xoxb-bench-token';
@@ -481,28 +484,139 @@ function sign(body: string): Record<string, string> {
   return { 'x-slack-request-timestamp': ts, 'x-slack-signature': sig };
 }
 
-/** POSTs a signed request; resolves with the status and the response's body. */
-function post(agent: Agent, port: number, body: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        agent,
-        host: '127.0.0.1',
-        port,
-        path: EVENTS_PATH,
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...sign(body) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+/** The load generator's HTTP client: POSTs a signed request, resolves with the status and the response's body. */
+interface Client {
+  post(body: string): Promise<{ status: number; body: string }>;
+  close(): void;
+}
+
+/** node:http with a keep-alive agent. */
+function httpClient(port: number): Client {
+  const agent = new Agent({ keepAlive: true, maxSockets: Math.max(...LEVELS) });
+  return {
+    post: (body) =>
+      new Promise((resolve, reject) => {
+        const req = request(
+          {
+            agent,
+            host: '127.0.0.1',
+            port,
+            path: EVENTS_PATH,
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...sign(body) },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      }),
+    close: () => agent.destroy(),
+  };
+}
+
+/**
+ * Keep-alive HTTP/1.1 connections written by hand: a request's bytes out, the
+ * status line, Content-Length (or chunks) and body read back, nothing else.
+ * node:http's client costs the machine about as much CPU per request as the
+ * empty app does, on the same two cores as the apps it measures; this costs a
+ * fraction of that, so the figures are more the apps' and less the load's.
+ */
+function rawClient(port: number): Client {
+  const idle: RawConnection[] = [];
+  const all: RawConnection[] = [];
+  return {
+    async post(body) {
+      let conn = idle.pop();
+      if (!conn) all.push((conn = await RawConnection.open(port)));
+      const head = Object.entries({ 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...sign(body) })
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
+      const res = await conn.send(`POST ${EVENTS_PATH} HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nconnection: keep-alive\r\n${head}\r\n${body}`);
+      idle.push(conn);
+      return res;
+    },
+    close: () => all.forEach((c) => c.close()),
+  };
+}
+
+class RawConnection {
+  private buf: Buffer = Buffer.alloc(0);
+  private waiting: { resolve: (r: { status: number; body: string }) => void; reject: (e: Error) => void } | undefined;
+
+  private constructor(private readonly socket: Socket) {
+    socket.setNoDelay(true);
+    socket.on('data', (d: Buffer) => {
+      this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+      this.parse();
+    });
+    const fail = (e: Error) => {
+      this.waiting?.reject(e);
+      this.waiting = undefined;
+    };
+    socket.on('error', fail);
+    socket.on('close', () => fail(new Error('the app closed the connection')));
+  }
+
+  static async open(port: number): Promise<RawConnection> {
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    return new RawConnection(socket);
+  }
+
+  send(request: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      this.socket.write(request);
+    });
+  }
+
+  /** One whole response at the start of the buffer: hand it over and keep what follows. */
+  private parse(): void {
+    const end = this.buf.indexOf('\r\n\r\n');
+    if (end < 0 || !this.waiting) return;
+    const head = this.buf.toString('latin1', 0, end).toLowerCase();
+    const status = Number(head.slice(9, 12));
+    const length = /\r\ncontent-length: *(\d+)/.exec(head);
+    let body: string;
+    let rest: number;
+    if (length) {
+      rest = end + 4 + Number(length[1]);
+      if (this.buf.length < rest) return;
+      body = this.buf.toString('utf8', end + 4, rest);
+    } else if (/\r\ntransfer-encoding: *chunked/.test(head)) {
+      const parts: Buffer[] = [];
+      let at = end + 4;
+      for (;;) {
+        const line = this.buf.indexOf('\r\n', at);
+        if (line < 0) return;
+        const size = parseInt(this.buf.toString('latin1', at, line), 16);
+        if (this.buf.length < line + 2 + size + 2) return;
+        if (size === 0) {
+          rest = line + 4;
+          break;
+        }
+        parts.push(this.buf.subarray(line + 2, line + 2 + size));
+        at = line + 2 + size + 2;
+      }
+      body = Buffer.concat(parts).toString('utf8');
+    } else {
+      rest = end + 4;
+      body = '';
+    }
+    this.buf = this.buf.subarray(rest);
+    const w = this.waiting;
+    this.waiting = undefined;
+    w.resolve({ status, body });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
 }
 
 interface Run {
@@ -535,7 +649,7 @@ interface Run {
 
 type Driven = Pick<Run, 'seconds' | 'rps' | 'ackMs' | 'statuses' | 'sentAt'>;
 
-async function drive(port: number, requests: Slash[], agent: Agent, answers: Pick<Sink, 'arrivals'>, concurrency: number): Promise<Driven> {
+async function drive(requests: Slash[], client: Client, answers: Pick<Sink, 'arrivals'>, concurrency: number): Promise<Driven> {
   const ackMs: number[] = new Array(requests.length);
   const statuses = new Map<number, number>();
   const sentAt = new Map<string, number>();
@@ -547,7 +661,7 @@ async function drive(port: number, requests: Slash[], agent: Agent, answers: Pic
       const r = requests[i]!;
       const s = performance.now();
       sentAt.set(r.responsePath, s);
-      const res = await post(agent, port, r.body);
+      const res = await client.post(r.body);
       const status = res.status;
       // An answer in the ack's body is the rep's answer, there and then.
       if (res.body) answers.arrivals.set(r.responsePath, { at: performance.now(), body: res.body, inAck: true });
@@ -569,7 +683,7 @@ async function drive(port: number, requests: Slash[], agent: Agent, answers: Pic
  */
 async function measureAll<T extends Target>(targets: readonly T[], dbFile: string, names: string[], sink: Sink): Promise<Record<T, Run[]>> {
   const apps = {} as Record<T, Child>;
-  const agents = {} as Record<T, Agent>;
+  const clients = {} as Record<T, Client>;
   const runs = {} as Record<T, Run[]>;
   // Counts what each app wrote, between its chunks (the apps take turns, so the difference is that app's).
   const counter = openDb(dbFile);
@@ -577,7 +691,7 @@ async function measureAll<T extends Target>(targets: readonly T[], dbFile: strin
   try {
     for (const target of targets) {
       apps[target] = await startChild(target, dbFile, sink.url);
-      agents[target] = new Agent({ keepAlive: true, maxSockets: Math.max(...LEVELS) });
+      clients[target] = (CLIENT === 'http' ? httpClient : rawClient)(apps[target].port);
       runs[target] = LEVELS.map((concurrency) => ({
         target,
         concurrency,
@@ -602,7 +716,7 @@ async function measureAll<T extends Target>(targets: readonly T[], dbFile: strin
     for (const target of targets) {
       const warm = Array.from({ length: WARMUP }, () => slash(target, seq++, names, sink.url));
       const count0 = touchpoints();
-      await drive(apps[target].port, warm, agents[target], sink, LEVELS[0]!);
+      await drive(warm, clients[target], sink, LEVELS[0]!);
       if (target !== 'empty') await sink.waitFor(warm.map((r) => r.responsePath), 60_000);
       runs[target][0]!.written += touchpoints() - count0;
     }
@@ -615,7 +729,7 @@ async function measureAll<T extends Target>(targets: readonly T[], dbFile: strin
         const before = await apps[target].stats();
         const load0 = process.cpuUsage();
         const t0 = performance.now();
-        const r = await drive(apps[target].port, chunk, agents[target], sink, run.concurrency);
+        const r = await drive(chunk, clients[target], sink, run.concurrency);
         const acked = performance.now();
         run.seconds += r.seconds;
         run.ackMs.push(...r.ackMs);
@@ -645,7 +759,7 @@ async function measureAll<T extends Target>(targets: readonly T[], dbFile: strin
     return runs;
   } finally {
     closeDb(counter);
-    for (const agent of Object.values<Agent>(agents)) agent.destroy();
+    for (const client of Object.values<Client>(clients)) client.close();
     await Promise.all(Object.values<Child>(apps).map((app) => stopChild(app.child)));
   }
 }
@@ -722,7 +836,7 @@ async function main(): Promise<void> {
     const inFlight = LEVELS.join(' and ');
 
     const mode = THREAD ? 'slash commands on its engine thread' : 'slash commands on its main event loop (BENCH_SLACK_THREAD=0)';
-    console.log(`${fmt(REQUESTS)} signed /touch slash commands per app at each of ${inFlight} in flight, after ${fmt(WARMUP)} warm-up; HTTP keep-alive, each app in its own process, alternating in ${ROUNDS} rounds; Steward runs ${mode}\n`);
+    console.log(`${fmt(REQUESTS)} signed /touch slash commands per app at each of ${inFlight} in flight, after ${fmt(WARMUP)} warm-up; HTTP keep-alive (${CLIENT === 'raw' ? 'a minimal client' : 'node:http'}), each app in its own process, alternating in ${ROUNDS} rounds; Steward runs ${mode}\n`);
     console.log(
       table([
         ['in flight', 'app', 'requests', 'seconds', 'req/s', 'ack p50 ms', 'ack p99 ms', 'vs empty', 'vs floor', 'HTTP status'],
@@ -795,6 +909,7 @@ async function main(): Promise<void> {
         accounts: ACCOUNTS,
         touchpoints: TOUCHPOINTS,
         engineThread: THREAD,
+        client: CLIENT,
         // Steward / empty app, by requests in flight: the figure the aim is about.
         ratio: Object.fromEntries(levels.map((l) => [l.concurrency, +l.ratio.toFixed(4)])),
         written: Object.fromEntries(TARGETS.map((t) => [t, written(t)])),
