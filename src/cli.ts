@@ -426,6 +426,12 @@ function upsertAccount(tx: Tx, book: Book, r: z.infer<typeof accountRow>, now: D
     const holder = book.aliasHolder(key);
     if (holder !== undefined) throw new RowProblem(`name: ${JSON.stringify(r.name)} is already an alias of another account`);
   }
+  // Wallet share is our revenue over their spend in our category: revenue above spend is a typo, as in chat.
+  const ours = r.revenue ?? existing?.annualRevenue;
+  const theirs = r.spend ?? existing?.categorySpend;
+  if ((r.revenue !== undefined || r.spend !== undefined) && ours != null && theirs != null && ours > theirs) {
+    throw new RowProblem(`${r.revenue !== undefined ? 'revenue' : 'spend'}: our revenue (${ours}) is more than their category spend (${theirs})`);
+  }
   const owner = ownerFor(book, r, existing);
   const patch = {
     ...(r.tier !== undefined && { tier: r.tier }),

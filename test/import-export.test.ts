@@ -62,6 +62,15 @@ describe('import accounts', () => {
     expect(count(accounts)).toBe(2);
   });
 
+  it('refuses revenue above the category spend, in the row or against what is stored, as chat does', () => {
+    const r = importCsv(db, 'accounts', 'name,tier,revenue,spend\nWide Co,key,500k,100k\nFine Co,key,100k,500k\n', { actor: 'Ann' });
+    expect(r.created).toBe(1);
+    expect(r.errors.map((e) => [e.line, e.message])).toEqual([[2, 'revenue: our revenue (500000) is more than their category spend (100000)']]);
+    const later = importCsv(db, 'accounts', 'name,spend\nFine Co,50k\n');
+    expect(later.errors.map((e) => e.message)).toEqual(['spend: our revenue (100000) is more than their category spend (50000)']);
+    expect(db.select().from(accounts).where(eq(accounts.name, 'Fine Co')).get()!.categorySpend).toBe(500_000);
+  });
+
   it('is idempotent: the same file twice, and the same name in another case, give one account', () => {
     importCsv(db, 'accounts', ACCOUNTS);
     const again = importCsv(db, 'accounts', ACCOUNTS);
