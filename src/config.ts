@@ -51,6 +51,8 @@ export type Env = z.infer<typeof schema>;
 export interface Config extends Env {
   /** Which chat platform `npm start` serves, from the credentials present. */
   mode: 'shell' | 'slack' | 'lark';
+  /** LOG_LEVEL was set, rather than defaulted (the interactive shell logs less by default). */
+  logLevelGiven: boolean;
 }
 
 /** Loads `.env` from the working directory into the environment, when there is one. */
@@ -84,5 +86,5 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('LARK_VERIFICATION_TOKEN: expected the verification token (or set LARK_ENCRYPT_KEY) from the Lark developer console, since LARK_MODE=http; without either, anyone could post events');
   }
   const mode = e.SLACK_BOT_TOKEN ? 'slack' : e.LARK_APP_ID ? 'lark' : 'shell';
-  return { ...e, mode };
+  return { ...e, mode, logLevelGiven: given.LOG_LEVEL !== undefined };
 }

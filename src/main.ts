@@ -41,7 +41,7 @@ async function main(): Promise<void> {
 
   // At a terminal the shell's conversation is the point: its routine JSON log lines (Redis started, schedules on) would
   // only interleave with it, so they show when asked for with LOG_LEVEL; warnings and errors always do.
-  const chatty = config.mode === 'shell' && Boolean(process.stdin.isTTY) && process.env.LOG_LEVEL === undefined;
+  const chatty = config.mode === 'shell' && Boolean(process.stdin.isTTY) && !config.logLevelGiven;
   const logger = createLogger(chatty ? 'warn' : config.LOG_LEVEL);
   if (config.mode !== 'shell') return serveChat(config, logger);
 

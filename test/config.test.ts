@@ -31,10 +31,12 @@ describe('loadConfig defaults', () => {
       STEWARD_LOCALE: 'en',
       STEWARD_TIMEZONE: 'UTC',
       LOG_LEVEL: 'info',
+      logLevelGiven: false,
       PORT: 3000,
       LARK_MODE: 'ws',
       LARK_DOMAIN: 'feishu',
     });
+    expect(loadConfig({ LOG_LEVEL: 'info' }).logLevelGiven).toBe(true);
     expect(c.REDIS_URL).toBeUndefined();
     expect(c.SLACK_BOT_TOKEN).toBeUndefined();
   });
