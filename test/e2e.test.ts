@@ -363,7 +363,8 @@ describe('npm start -- --demo', () => {
         const open = db.select().from(complaints).where(eq(complaints.status, 'open')).all();
         expect(open.map((c) => [c.number, c.severity, c.category])).toEqual([[1, 'high', 'damage']]);
         expect(db.select().from(promises).all()).toHaveLength(2);
-        expect(db.select().from(churnSignals).all()).toHaveLength(2);
+        // Huadong's volume drop, price pressure and new decision-maker put it at risk; Jade has a competitor about.
+        expect(db.select({ kind: churnSignals.kind }).from(churnSignals).all().map((s) => s.kind)).toEqual(['price-pressure', 'volume-drop', 'decision-maker-change', 'competitor']);
         return counts(db);
       });
 
