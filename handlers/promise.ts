@@ -5,7 +5,7 @@ import { daysUntil, fmtDay, ref } from '../src/domain/format.js';
 import { countWhere, firstPage, LIST_LIMIT, nextNumber } from '../src/domain/numbers.js';
 import { requireOwnerOrManager } from '../src/domain/permissions.js';
 import type { Promise_ } from '../src/domain/types.js';
-import { UserError } from '../src/engine/errors.js';
+import { about, UserError } from '../src/engine/errors.js';
 import { list, reply, text, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg, allFlag, mineFlag, optionalAccountArg, ownerOption } from './options.js';
@@ -17,6 +17,8 @@ function make(ctx: Ctx, input: Input): Reply {
   const due = input.date('due')!;
   if (daysUntil(ctx, due.day) < 0) throw new UserError(t.promise.pastDue(fmtDay(ctx, due.day)));
   const owner = input.member('owner') ?? ctx.actor;
+  // Someone who has left owns nothing new.
+  if (!owner.active) throw about('owner', () => new UserError(t.complaint.inactiveMember(owner.name), [], false));
   const p = ctx.db
     .insert(promises)
     .values({ tenantId: ctx.tenant.id, number: nextNumber(ctx.db, promises, ctx.tenant.id), accountId: account.id, ownerId: owner.id, text: input.text, dueOn: due.day, createdAt: ctx.now })

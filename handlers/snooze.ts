@@ -4,6 +4,7 @@ import { parseDays } from '../src/domain/amounts.js';
 import { fmtDay } from '../src/domain/format.js';
 import { cadenceFor } from '../src/domain/settings.js';
 import { UserError } from '../src/engine/errors.js';
+import { requireOwnerOrManager } from '../src/domain/permissions.js';
 import { reply, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg } from './options.js';
@@ -12,14 +13,19 @@ import { quote } from '../src/engine/tokenize.js';
 const DAY = DAY_MS;
 /** "Not needed" quiets the revisit nudge for one cycle of the account's cadence. */
 const NOT_NEEDED = ['not-needed', 'no', '不需要', '无需'];
+/** A quarter at most: a longer silence is an account nobody looks at. */
+const MAX_SNOOZE_DAYS = 90;
 
 function snooze(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const account = input.account();
+  // Quieting an account's nudges changes its owner's work: theirs, their manager's or an admin's to do.
+  requireOwnerOrManager(ctx, account.ownerId, t.perm.what.snooze(account.name));
   const span = input.str('span')!;
   const notNeeded = NOT_NEEDED.includes(span.toLowerCase());
   const days = notNeeded ? undefined : parseDays(span);
   if (!notNeeded && days === undefined) throw new UserError(t.snooze.badSpan(span));
+  if (days !== undefined && days > MAX_SNOOZE_DAYS) throw new UserError(t.snooze.tooLong(MAX_SNOOZE_DAYS));
   if (notNeeded && !input.text) throw new UserError(t.snooze.why(account.name, quote(account.name)));
   const until = new Date(ctx.now.getTime() + (days ?? cadenceFor(ctx.tenant, account)) * DAY);
   ctx.db

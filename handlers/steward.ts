@@ -1,13 +1,13 @@
 import { DateTime } from 'luxon';
 import { countWhere } from '../src/domain/numbers.js';
 import { and, asc, eq, gt, inArray, lte, ne } from 'drizzle-orm';
-import { members, nudges, reviewItems, tenants, type TenantSettings } from '../db/schema.js';
+import { accounts, members, nudges, reviewItems, tenants, type TenantSettings } from '../db/schema.js';
 import { localizeUsage } from '../src/engine/engine.js';
 import { memberById, requireAdmin } from '../src/domain/permissions.js';
 import { effectiveSettings } from '../src/domain/settings.js';
 import { viewFor } from '../src/domain/view.js';
 import type { Member } from '../src/domain/types.js';
-import { UserError } from '../src/engine/errors.js';
+import { about, UserError } from '../src/engine/errors.js';
 import { matchIn } from '../src/domain/match.js';
 import { usageLine } from '../src/engine/registry.js';
 import { fields, list, reply, text, type Reply } from '../src/engine/reply.js';
@@ -74,6 +74,8 @@ function me(ctx: Ctx, input: Input): Reply {
     Object.entries({ locale: input.str('locale'), timezone: input.str('timezone'), function: input.str('function') }).filter(([, v]) => v !== undefined),
   ) as Partial<Member>;
   if (Object.keys(patch).length === 0) return whoami(ctx);
+  // A touch counts at the level of whoever logs it: the executive level is an executive's (or an admin's) to claim.
+  if (patch.function === 'executive' && ctx.actor.role !== 'exec' && ctx.actor.role !== 'admin') throw about('function', () => new UserError(t.steward.execFunction, [], false));
   // Chosen here, they are the member's own: what Slack or Lark says of them later no longer replaces them.
   ctx.db
     .update(members)
@@ -94,9 +96,14 @@ function role(ctx: Ctx, input: Input): Reply {
     if (admins === 0) throw new UserError(t.steward.lastAdmin(who.name), [], false);
   }
   const fn = newRole === 'exec' ? 'executive' : who.function === 'executive' ? 'sales' : who.function;
-  ctx.db.update(members).set({ role: newRole, function: fn }).where(eq(members.id, who.id)).run();
-  ctx.audit('member.role', 'member', who.id, { from: who.role, to: newRole });
-  return reply('success', [{ mention: ctx.mention(who) }, t.steward.roleSet(t.enums.role[newRole])]);
+  // Giving a role to someone who had left is how an admin brings them back; the accounts still in their name are theirs again.
+  const back = !who.active;
+  ctx.db.update(members).set({ role: newRole, function: fn, ...(back ? { active: true, leftAt: null } : {}) }).where(eq(members.id, who.id)).run();
+  if (back) ctx.db.update(accounts).set({ ownerGoneAt: null }).where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.ownerId, who.id))).run();
+  ctx.audit('member.role', 'member', who.id, { from: who.role, to: newRole, ...(back ? { back: true } : {}) });
+  const out = reply('success', [{ mention: ctx.mention(who) }, t.steward.roleSet(t.enums.role[newRole])]);
+  if (back) out.sections.push(text(t.steward.back(who.name)));
+  return out;
 }
 
 function team(ctx: Ctx, input: Input): Reply {

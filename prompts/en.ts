@@ -111,6 +111,7 @@ export const en = {
     zone: 'an IANA time zone such as Asia/Shanghai',
   },
   errors: {
+    youLeft: 'You are recorded as having left this workspace, so Steward takes no commands from you. If you are back, ask an admin to bring you back: /steward role @you rep',
     internal: (ref: string) => `Something went wrong on our side and nothing was saved. Please try again; if it keeps happening, tell your admin (ref ${ref}).`,
     unanswered: (ref: string) => `It was saved, but something went wrong on our side before I could show you the answer. Check before you try again (ref ${ref}).`,
     unknownCommand: (typed: string, suggestions: string[]) =>
@@ -164,6 +165,7 @@ export const en = {
       review: (id: string) => `update ${id}`,
       run: 'run scheduled jobs',
       lose: (name: string) => `record ${name} as lost or won back`,
+      snooze: (name: string) => `quiet the revisit nudges for ${name}`,
     },
   },
   account: {
@@ -322,6 +324,8 @@ export const en = {
     cycle: (rep: string, manager: string) => `${manager} already reports (directly or not) to ${rep}; that would make a loop.`,
     settingsTitle: 'Settings',
     settingsUpdated: (what: string) => `Settings updated: ${what}.`,
+    back: (name: string) => `${name} is back: they may use Steward again, and the accounts they still own are theirs again.`,
+    execFunction: 'Only an executive (role exec) works as executive: a touch from you counts at the level you work at. An admin can make you one: /steward role @you exec',
     channelWelcome: (who: string) => `Steward will post new complaints in this channel, each in a thread of its own where its escalations and its resolution follow. Set by ${who}.`,
     channelCheck: (channel: string) => `Steward is posting a first message in #${channel}; if it cannot, you will be told.`,
     ranSweep: (n: number, at: string, waiting: number) =>
@@ -419,6 +423,7 @@ export const en = {
     notNeeded: (account: string, until: string) => `Noted: no revisit needed at ${account} for now. Nudges resume ${until}.`,
     why: (account: string, quoted: string) => `Say why no visit is needed at ${account}, for example: /snooze ${quoted} not-needed They paused orders until March`,
     badSpan: (value: string) => `"${value}" isn't a time Steward can snooze for: use 3d, 1w or not-needed.`,
+    tooLong: (days: number) => `Nudges can be quieted for at most ${days} days; to say no visit is needed this cycle, use not-needed with a reason.`,
   },
   home: {
     title: (name: string) => `${name}'s book`,

@@ -119,6 +119,7 @@ export const zhCN: Catalog = {
     zone: 'IANA 时区，例如 Asia/Shanghai',
   },
   errors: {
+    youLeft: '你已被记录为离职，Steward 不再接受你的命令。如果你回来了，请管理员恢复你的身份：/steward role @你 rep',
     internal: (ref: string) => `系统出了点问题，本次没有保存任何内容。请重试；如果一直出现，请联系管理员（编号 ${ref}）。`,
     unanswered: (ref: string) => `已经保存，但系统在显示结果前出了问题。重试前请先查看一下（编号 ${ref}）。`,
     unknownCommand: (typed: string, suggestions: string[]) =>
@@ -173,6 +174,7 @@ export const zhCN: Catalog = {
       review: (id: string) => `更新${id}`,
       run: '运行定时任务',
       lose: (name: string) => `将${name}记为流失或赢回`,
+      snooze: (name: string) => `暂停${name}的回访提醒`,
     },
   },
   account: {
@@ -334,6 +336,8 @@ export const zhCN: Catalog = {
     cycle: (rep: string, manager: string) => `${manager}已经（直接或间接）向${rep}汇报，这样会形成循环。`,
     settingsTitle: '设置',
     settingsUpdated: (what: string) => `设置已更新：${what}。`,
+    back: (name: string) => `${name}已回归：可以重新使用 Steward，名下仍归其负责的客户也恢复由其负责。`,
+    execFunction: '只有高管（角色为 exec）的职能才是高管：你的触点按你实际所在的层级计算。管理员可以把你设为高管：/steward role @你 exec',
     channelWelcome: (who: string) => `Steward 会把新投诉发到这个群，每条投诉一个话题，之后的升级和解决结果都在话题里。由${who}设置。`,
     channelCheck: (channel: string) => `Steward 正在 #${channel} 发第一条消息；如果发不出去，会告诉你。`,
     ranSweep: (n: number, at: string, waiting: number) => `按${at}巡检：新生成${n}条提醒${waiting ? `，其中${waiting}条等收件人上班时间再发送` : ''}。`,
@@ -426,6 +430,7 @@ export const zhCN: Catalog = {
     notNeeded: (account: string, until: string) => `已记录：${account}暂时无需回访，${until}起恢复提醒。`,
     why: (account: string, quoted: string) => `请说明为什么${account}无需拜访，例如：/稍后 ${quoted} 不需要 对方三月前暂停下单`,
     badSpan: (value: string) => `“${value}”不是可以暂缓的时长：请用 3d、1w 或 not-needed。`,
+    tooLong: (days: number) => `回访提醒最多暂停${days}天；如果本周期确实无需拜访，请用 not-needed 并说明原因。`,
   },
   home: {
     title: (name: string) => `${name}的客户`,

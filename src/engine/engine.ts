@@ -214,6 +214,8 @@ export class Engine {
 
   private run(ctx: Ctx, tokens: Token[], refs: Map<string, UserRef>, source: string, unclosedQuote?: string): Outcome {
     const t = ctx.t;
+    // Someone recorded as having left (/leave, or gone from the platform) takes no part until an admin brings them back.
+    if (!ctx.actor.active) throw new UserError(t.errors.youLeft, [], false);
     let words = [...tokens];
     const first = words[0];
     if (!first) return this.run(ctx, [{ kind: 'word', value: `/${STEWARD}`, raw: `/${STEWARD}`, start: 0, end: 0 }], refs, source);
@@ -375,7 +377,8 @@ const adminCount = (tx: Tx) =>
     db
       .select({ n: count() })
       .from(members)
-      .where(and(eq(members.tenantId, ph('tenantId')), eq(members.role, 'admin')))
+      // Only admins still here: a workspace whose admins have all left gets one again from whoever speaks next.
+      .where(and(eq(members.tenantId, ph('tenantId')), eq(members.role, 'admin'), eq(members.active, true)))
       .prepare(),
   );
 const auditRow = { tenantId: ph('tenantId'), actorId: ph('actorId'), action: ph('action'), entity: ph('entity'), entityId: ph('entityId'), at: ph('at') };
@@ -415,8 +418,6 @@ export function ensureMember(tx: Tx, tenant: Tenant, ref: UserRef, role: Role, a
     if (ref.locale && ref.locale !== found.locale && !found.ownLocale) patch.locale = ref.locale;
     if (assumeRole && assumeRole !== found.role) patch.role = assumeRole;
     else if (found.role !== 'admin' && firstAdmin()) patch.role = 'admin';
-    // Someone who left and speaks again is back; being mentioned (`/handover @left @new`) brings nobody back.
-    if (!found.active && speaking) Object.assign(patch, { active: true, leftAt: null });
     if (Object.keys(patch).length === 0) return found;
     return tx.update(members).set(patch).where(eq(members.id, found.id)).returning().get();
   }
