@@ -7,7 +7,7 @@ import { DAY_MS } from '../src/domain/dates.js';
 import { lastTouchSql } from '../src/scheduler/sweep.js';
 import { daysUntil, fmtDateTime, fmtDay, fmtMoney, fmtPercent, fmtRelative, ref } from '../src/domain/format.js';
 import { accountByExactName } from '../src/domain/match.js';
-import { memberById, requireOwnerOrManager } from '../src/domain/permissions.js';
+import { memberById, requireAbove, requireOwnerOrManager } from '../src/domain/permissions.js';
 import { MAX_NAME, normalize } from '../src/domain/text.js';
 import type { Account } from '../src/domain/types.js';
 import { about, UserError } from '../src/engine/errors.js';
@@ -122,6 +122,9 @@ function set(ctx: Ctx, input: Input): Reply {
   const values = defined({ ...profileValues(ctx, input, account), name, nameKey: name === undefined ? undefined : normalize(name) });
   if (Object.keys(values).length === 0) throw new UserError(t.account.nothingToSet);
   requireOwnerOrManager(ctx, account.ownerId, t.perm.what.editAccount(account.name));
+  // A new owner is a handover, which the owner can't make alone: it needs someone above them.
+  const owner = memberById(ctx, account.ownerId);
+  if (owner && values.ownerId !== undefined && values.ownerId !== owner.id) requireAbove(ctx, owner, t.perm.what.changeOwner(account.name));
   checkWallet(ctx, values, account);
   if (name !== undefined) {
     if ([...name].length > MAX_NAME) throw new UserError(t.errors.tooLong([...name].length, MAX_NAME));

@@ -6,7 +6,8 @@ import { DateTime } from 'luxon';
 import { accounts, complaints, contacts, members, pairings, promises, reviewItems, tasks } from '../db/schema.js';
 import { fmtDay } from '../src/domain/format.js';
 import { matchAccount } from '../src/domain/match.js';
-import { memberById } from '../src/domain/permissions.js';
+import { countWhere } from '../src/domain/numbers.js';
+import { managersAbove, managersWho, memberById, requireAbove } from '../src/domain/permissions.js';
 import type { Account, Member } from '../src/domain/types.js';
 import { viewFor, type View } from '../src/domain/view.js';
 import { UserError } from '../src/engine/errors.js';
@@ -16,9 +17,16 @@ import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 /** The new owner meets every contact of each strategic account within this many days. */
 export const HANDOVER_MEET_DAYS = 30;
 
-/** Managers and admins only; otherwise a refusal that says who may. */
-export function requireManagerOrAdmin(ctx: Ctx, what: string): void {
-  if (ctx.actor.role !== 'admin' && ctx.actor.role !== 'manager') throw new UserError(ctx.t.handover.managersOnly(what), [], false);
+/**
+ * An admin, or a manager whose team @from is in (their own book included): a
+ * manager of another team may not give it away. Otherwise a refusal naming who may.
+ */
+export function requireHandover(ctx: Ctx, from: Member, what: string): void {
+  const { actor } = ctx;
+  if (actor.role === 'admin') return;
+  const above = managersAbove(ctx, from);
+  if (actor.role === 'manager' && (from.id === actor.id || above.some((m) => m.id === actor.id))) return;
+  throw new UserError(ctx.t.perm.refused(what, managersWho(ctx, above, (m) => m.role === 'manager')), [], false);
 }
 
 /**
@@ -89,7 +97,7 @@ function handover(ctx: Ctx, input: Input): Reply {
   const { t, db } = ctx;
   const from = input.member('from')!;
   const to = input.member('to')!;
-  requireManagerOrAdmin(ctx, t.handover.whatHandover(from.name));
+  requireHandover(ctx, from, t.handover.whatHandover(from.name));
   if (from.id === to.id) throw new UserError(t.handover.same(from.name), [], false);
   if (!to.active) throw new UserError(t.handover.inactiveTo(to.name), [], false);
 
@@ -217,12 +225,15 @@ function handover(ctx: Ctx, input: Input): Reply {
 function leave(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const rep = input.member('member')!;
-  const manager = memberById(ctx, rep.managerId);
-  if (ctx.actor.role !== 'admin' && (!manager || manager.id !== ctx.actor.id)) {
-    throw new UserError(t.perm.refused(t.handover.whatLeave(rep.name), manager ? [t.perm.manager(manager.name)] : []), [], false);
-  }
+  requireAbove(ctx, rep, t.handover.whatLeave(rep.name));
   if (rep.id === ctx.actor.id) throw new UserError(t.handover.selfLeave, [], false);
   if (!rep.active) throw new UserError(t.handover.alreadyLeft(rep.name), [], false);
+  // As /steward role: the workspace must keep someone who can administer it.
+  if (rep.role === 'admin') {
+    const admins = countWhere(ctx.db, members, and(eq(members.tenantId, ctx.tenant.id), eq(members.role, 'admin'), eq(members.active, true), ne(members.id, rep.id)));
+    if (admins === 0) throw new UserError(t.steward.lastAdmin(rep.name), [], false);
+  }
+  const manager = memberById(ctx, rep.managerId);
   return recordLeave(ctx, rep, manager, ctx.actor.name);
 }
 

@@ -18,9 +18,8 @@ function pair(ctx: Ctx, input: Input): Reply {
   const account = input.account();
   const exec = input.member('exec')!;
   const every = input.num('every') ?? DEFAULT_PAIRING_DAYS;
-  if (ctx.actor.role !== 'admin' && ctx.actor.role !== 'manager' && ctx.actor.role !== 'exec') {
-    requireOwnerOrManager(ctx, account.ownerId, t.perm.what.pair(account.name));
-  }
+  // An executive may volunteer themselves for any account; pairing someone else is for the owner's side.
+  if (exec.id !== ctx.actor.id) requireOwnerOrManager(ctx, account.ownerId, t.perm.what.pair(account.name));
   if (!exec.active) throw new UserError(t.complaint.inactiveMember(exec.name), [], false);
   if (exec.role !== 'exec' && exec.role !== 'admin') throw new UserError(t.pair.notExec(exec.name, t.enums.role[exec.role], exec.platformUserId), [], false);
   // Leadership pairing is for strategic accounts; another tier is allowed once the actor confirms.
@@ -54,9 +53,8 @@ function unpair(ctx: Ctx, input: Input): Reply {
     .where(and(eq(pairings.accountId, account.id), eq(pairings.active, true), exec ? eq(pairings.execId, exec.id) : undefined))
     .all();
   if (active.length === 0) throw new UserError(t.pair.none(account.name), [], false);
-  if (ctx.actor.role !== 'admin' && ctx.actor.role !== 'manager' && !active.every((p) => p.execId === ctx.actor.id)) {
-    requireOwnerOrManager(ctx, account.ownerId, t.perm.what.pair(account.name));
-  }
+  // An executive may always step back from their own pairings.
+  if (!active.every((p) => p.execId === ctx.actor.id)) requireOwnerOrManager(ctx, account.ownerId, t.perm.what.pair(account.name));
   for (const p of active) {
     ctx.db.update(pairings).set({ active: false, endedAt: ctx.now }).where(eq(pairings.id, p.id)).run();
     ctx.audit('pairing.end', 'pairing', p.id, {});

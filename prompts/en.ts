@@ -151,6 +151,7 @@ export const en = {
     owner: (name: string) => `its owner ${name}`,
     theOwner: 'its owner',
     manager: (name: string) => `their manager ${name}`,
+    managersAbove: (names: string[]) => `a manager above them (${names.join(', ')})`,
     refused: (what: string, who: string[]) => `Only ${either([...who, 'an admin'])} can ${what}.`,
     adminOnly: (what: string) => `Only an admin can ${what}. Ask an admin, or see who is one with /steward team.`,
     what: {
@@ -158,6 +159,7 @@ export const en = {
       reassign: (id: string) => `reassign ${id}`,
       closePromise: (id: string) => `close ${id}`,
       editAccount: (name: string) => `change ${name}`,
+      changeOwner: (name: string) => `hand ${name} over to another owner`,
       roles: 'change roles',
       team: 'change who reports to whom',
       settings: 'change settings',

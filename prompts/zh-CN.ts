@@ -160,6 +160,7 @@ export const zhCN: Catalog = {
     owner: (name: string) => `负责人${name}`,
     theOwner: '负责人',
     manager: (name: string) => `其上级${name}`,
+    managersAbove: (names: string[]) => `其上级（${names.join('、')}）`,
     refused: (what: string, who: string[]) => `只有${either([...who, '管理员'])}可以${what}。`,
     adminOnly: (what: string) => `只有管理员可以${what}。请找管理员处理，或用 /助手 团队 查看谁是管理员。`,
     what: {
@@ -167,6 +168,7 @@ export const zhCN: Catalog = {
       reassign: (id: string) => `转交 ${id}`,
       closePromise: (id: string) => `关闭 ${id}`,
       editAccount: (name: string) => `修改${name}`,
+      changeOwner: (name: string) => `把${name}交接给其他负责人`,
       roles: '修改角色',
       team: '调整汇报关系',
       settings: '修改设置',

@@ -115,8 +115,8 @@ describe('/handover', () => {
   it('refuses a rep, an unknown or ambiguous account, and someone else\'s account, writing nothing', async () => {
     await h.run('/account add Acme Freight owner:@zhang');
     for (const [cmd, user, says] of [
-      ['/handover @zhang @ma', 'wang', 'Only a manager or an admin can hand over zhang\'s accounts.'],
-      ['/handover @zhang @ma', 'zhang', 'Only a manager or an admin'],
+      ['/handover @zhang @ma', 'wang', 'Only their manager li or an admin can hand over zhang\'s accounts.'],
+      ['/handover @zhang @ma', 'zhang', 'Only their manager li or an admin'],
       ['/handover @zhang @ma Acme, Nowhere', 'alice', 'No account matches "Nowhere"'],
       ['/handover @zhang @ma Acm', 'alice', 'matches more than one account'],
       ['/handover @zhang @ma Delta', 'alice', "Delta is not zhang's account"],

@@ -1,9 +1,8 @@
 // Who may do what. Anyone logs touchpoints, complaints and signals (every
-// function is in sales); changing someone's work needs them, their manager or an admin.
+// function is in sales); changing someone's work needs them, someone above them or an admin.
 import { and, eq } from 'drizzle-orm';
 import { members, pairings } from '../../db/schema.js';
 import { UserError } from '../engine/errors.js';
-import type { Rich } from '../engine/reply.js';
 import type { Ctx } from '../engine/spec.js';
 import type { Member } from './types.js';
 
@@ -11,16 +10,47 @@ export function memberById(ctx: Ctx, id: number | null | undefined): Member | un
   return id == null ? undefined : ctx.db.select().from(members).where(eq(members.id, id)).get();
 }
 
-/** The owner, the owner's manager, or an admin; otherwise a refusal that names who may. */
+/** Hops followed up the reporting chain: /steward team refuses loops, this guards against rows written around it. */
+const MAX_HOPS = 50;
+
+/**
+ * Everyone `member` reports to, directly or not, nearest first: the leads whose
+ * team they are in (teamOf). People who have left stay in the chain, as in teamOf.
+ */
+export function managersAbove(ctx: Ctx, member: Member | undefined): Member[] {
+  const chain: Member[] = [];
+  const seen = new Set(member ? [member.id] : []);
+  for (let m = memberById(ctx, member?.managerId); m && !seen.has(m.id) && chain.length < MAX_HOPS; m = memberById(ctx, m.managerId)) {
+    seen.add(m.id);
+    chain.push(m);
+  }
+  return chain;
+}
+
+/** Those of `chain` who may act, named for a refusal; someone who has left can't. */
+export function managersWho(ctx: Ctx, chain: Member[], may: (m: Member) => boolean = () => true): string[] {
+  const who = chain.filter((m) => m.active && may(m));
+  const [first] = who;
+  if (!first) return [];
+  return [who.length === 1 && first === chain[0] ? ctx.t.perm.manager(first.name) : ctx.t.perm.managersAbove(who.map((m) => m.name))];
+}
+
+/** The owner, anyone above the owner, or an admin; otherwise a refusal that names who may. */
 export function requireOwnerOrManager(ctx: Ctx, ownerId: number | null, what: string, also: readonly number[] = []): void {
   const { actor, t } = ctx;
   if (actor.role === 'admin' || ownerId === null || ownerId === actor.id || also.includes(actor.id)) return;
   const owner = memberById(ctx, ownerId);
-  if (owner?.managerId === actor.id) return;
-  const manager = memberById(ctx, owner?.managerId);
-  const who: Rich[] = [owner ? t.perm.owner(owner.name) : t.perm.theOwner];
-  if (manager) who.push(t.perm.manager(manager.name));
-  throw new UserError(t.perm.refused(what, who.map(String)), [], false);
+  const above = managersAbove(ctx, owner);
+  if (above.some((m) => m.id === actor.id)) return;
+  const who = [owner ? t.perm.owner(owner.name) : t.perm.theOwner, ...managersWho(ctx, above)];
+  throw new UserError(t.perm.refused(what, who), [], false);
+}
+
+/** Anyone above `member`, or an admin: what moving their work to someone else needs. */
+export function requireAbove(ctx: Ctx, member: Member, what: string): void {
+  if (ctx.actor.role === 'admin') return;
+  const above = managersAbove(ctx, member);
+  if (!above.some((m) => m.id === ctx.actor.id)) throw new UserError(ctx.t.perm.refused(what, managersWho(ctx, above)), [], false);
 }
 
 export function requireAdmin(ctx: Ctx, what: string): void {
