@@ -17,7 +17,7 @@ export const optionalAccountArg: ArgSpec = { name: 'account', type: 'account', o
 
 export const tierOption: OptionSpec = {
   name: 'tier',
-  aliases: ['级别', '分级'],
+  aliases: ['级别', '分级', '等级'],
   type: 'enum',
   values: TIERS,
   valueAliases: { 战略: 'strategic', 战略客户: 'strategic', 大客户: 'key', 重点: 'key', 重点客户: 'key', 一般: 'standard', 一般客户: 'standard' },
@@ -48,7 +48,7 @@ export const kindArg: ArgSpec = {
 
 export const severityOption: OptionSpec = {
   name: 'severity',
-  aliases: ['sev', '严重度', '严重程度'],
+  aliases: ['sev', '严重度', '严重程度', '严重', '优先级'],
   type: 'enum',
   values: SEVERITIES,
   valueAliases: { 紧急: 'critical', 严重: 'critical', 高: 'high', 中: 'medium', 低: 'low' },

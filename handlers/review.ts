@@ -1,6 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { accounts, reviewItems } from '../db/schema.js';
-import { ref } from '../src/domain/format.js';
+import { fmtDay, ref } from '../src/domain/format.js';
 import { requireOwnerOrManager } from '../src/domain/permissions.js';
 import { UserError } from '../src/engine/errors.js';
 import { list, reply, text, type Reply } from '../src/engine/reply.js';
@@ -18,7 +18,7 @@ function mark(ctx: Ctx, input: Input): Reply {
     .from(reviewItems)
     .where(and(eq(reviewItems.accountId, account.id), eq(reviewItems.season, season.year)))
     .get();
-  if (!item) throw new UserError(t.review.noItem(account.name, season.year, season.start), [], false);
+  if (!item) throw new UserError(t.review.noItem(account.name, season.year, fmtDay(ctx, season.start)), [], false);
   requireOwnerOrManager(ctx, account.ownerId ?? item.ownerId, t.perm.what.review(ref('R', item.number)));
   if (item.status === 'held') throw new UserError(t.review.alreadyHeld(ref('R', item.number)), [], false);
   const patch =
@@ -50,7 +50,7 @@ function listReviews(ctx: Ctx, input: Input): Reply {
   return reply(
     'info',
     t.review.listTitle(season.year, held, rows.length),
-    list(rows.map(({ r, account }) => `${ref('R', r.number)} · ${account} · ${t.review.status[r.status]}`), { empty: t.review.noneYet(season.start) }),
+    list(rows.map(({ r, account }) => `${ref('R', r.number)} · ${account} · ${t.review.status[r.status]}`), { empty: t.review.noneYet(fmtDay(ctx, season.start)) }),
   );
 }
 
@@ -58,7 +58,7 @@ function show(ctx: Ctx, input: Input): Reply {
   const account = input.account();
   const season = reviewSeason(ctx.tenant, ctx.now);
   const item = ctx.db.select().from(reviewItems).where(and(eq(reviewItems.accountId, account.id), eq(reviewItems.season, season.year))).get();
-  if (!item) return reply('info', ctx.t.review.noItem(account.name, season.year, season.start), text(ctx.t.review.seasonHint));
+  if (!item) return reply('info', ctx.t.review.noItem(account.name, season.year, fmtDay(ctx, season.start)), text(ctx.t.review.seasonHint));
   return reviewCard(ctx, item, account);
 }
 

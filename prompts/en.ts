@@ -7,6 +7,8 @@ const list = (items: string[]) => items.join(', ');
 /** "a, b or c" */
 const either = (items: string[]) => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+/** "today", "1 day ago", "5 days ago" */
+const ago = (days: number) => (days > 0 ? `${plural(days, 'day')} ago` : 'today');
 /** A name in a command the reader may copy: quoted so the tokenizer reads it back whole, whatever it contains. */
 const q = (name: string) => quote(name);
 
@@ -514,8 +516,8 @@ export const en = {
       complaints: (e: Record<string, string | number>) => `${e.open} open complaint(s) (${e.ids}), ${e.overdue} past deadline, oldest ${e.oldestDays} days`,
       'single-threaded': (e: Record<string, string | number>) => `single-threaded: ${e.ours} of ours and ${e.theirs} of their levels touched in 90 days`,
       pairing: (e: Record<string, string | number>) => `leadership pairing lapsed ${e.days} days ago`,
-      'decision-maker': (e: Record<string, string | number>) => `decision-maker change ${e.days} days ago, no executive of ours has met them since`,
-      signal: (e: Record<string, string | number>) => `${e.kind} reported ${e.days} days ago`,
+      'decision-maker': (e: Record<string, string | number>) => `decision-maker change ${ago(Number(e.days))}, no executive of ours has met them since`,
+      signal: (e: Record<string, string | number>) => `${e.kind} reported ${ago(Number(e.days))}`,
       'owner-gone': () => 'the owner has left and nobody has taken the account over',
       'no-owner': () => 'nobody owns the account',
       wallet: (e: Record<string, string | number>) => `wallet share only ${e.share}%`,
@@ -531,7 +533,6 @@ export const en = {
     worsenedLine: (name: string, from: string, to: string, score: number, top: string) => `${name}: ${from} → ${to} (${score}) · ${top}`,
   },
   handover: {
-    managersOnly: (what: string) => `Only a manager or an admin can ${what}. Ask your manager, or see who is one with /steward team.`,
     whatHandover: (from: string) => `hand over ${from}'s accounts`,
     whatLeave: (rep: string) => `record that ${rep} has left`,
     same: (name: string) => `${name} can't hand over to themselves: name someone else to take over.`,

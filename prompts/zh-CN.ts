@@ -35,7 +35,7 @@ const placeholders = {
 };
 
 /** 必填选项的中文别名（handlers 中声明的），提示时一并给出。 */
-const optionWords: Record<string, string> = { due: '截止', manager: '经理' };
+const optionWords: Record<string, string> = { due: '截止', manager: '经理', reason: '原因' };
 
 export const zhCN: Catalog = {
   formats: {
@@ -405,7 +405,7 @@ export const zhCN: Catalog = {
     none: (account: string) => `${account}目前没有高层结对。`,
     listTitle: (n: number) => `高层结对（${n}）`,
     line: (account: string, exec: string, every: number, last: string | undefined, due: string, overdue: boolean) =>
-      `${account} · ${exec} · 每${every}天 · 上次接触${last ?? '无'} · 下次${due}${overdue ? ' — 已逾期' : ''}`,
+      `${account} · ${exec} · 每${every}天 · ${last ? `上次接触${last}` : '尚未接触'} · 下次${due}${overdue ? ' — 已逾期' : ''}`,
     noneAtAll: '还没有高层结对。用 /结对 <客户> @高管 安排。',
   },
   review: {
@@ -520,8 +520,8 @@ export const zhCN: Catalog = {
       complaints: (e: Record<string, string | number>) => `${e.open}起未解决投诉（${e.ids}），${e.overdue}起已超时，最久${e.oldestDays}天`,
       'single-threaded': (e: Record<string, string | number>) => `单点对接：近90天我方${e.ours}人、对方${e.theirs}个层级有接触`,
       pairing: (e: Record<string, string | number>) => `高层结对已逾期${e.days}天`,
-      'decision-maker': (e: Record<string, string | number>) => `${e.days}天前决策人变动，我方高层尚未拜访`,
-      signal: (e: Record<string, string | number>) => `${e.days}天前报告了异动：${e.kind}`,
+      'decision-maker': (e: Record<string, string | number>) => `${e.days ? `${e.days}天前` : '今天'}决策人变动，我方高层尚未拜访`,
+      signal: (e: Record<string, string | number>) => `${e.days ? `${e.days}天前` : '今天'}报告了异动：${e.kind}`,
       'owner-gone': () => '负责人已离职，尚无人接手',
       'no-owner': () => '该客户没有负责人',
       wallet: (e: Record<string, string | number>) => `钱包份额仅${e.share}%`,
@@ -537,7 +537,6 @@ export const zhCN: Catalog = {
     worsenedLine: (name: string, from: string, to: string, score: number, top: string) => `${name}：${from} → ${to}（${score}） · ${top}`,
   },
   handover: {
-    managersOnly: (what: string) => `只有经理或管理员可以${what}。请找你的上级，或用 /助手 团队 查看谁是经理或管理员。`,
     whatHandover: (from: string) => `交接${from}的客户`,
     whatLeave: (rep: string) => `登记${rep}离职`,
     same: (name: string) => `不能把${name}的客户交接给${name}本人，请指定另一位接手人。`,

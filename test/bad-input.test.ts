@@ -338,6 +338,23 @@ describe('bad input: regressions', () => {
     expect(await refusedText('/拜访 Beta visit 日期：昨天 日期：今天 见面')).toContain('日期: 填了不止一次');
     expect(await refusedText('/客户 添加 “未闭合')).toContain('有一个值以 “ 开头，但缺少对应的后引号。');
   });
+
+  it('reads what Chinese speakers type: the words they use for options and values, full-width dates, languages by name', async () => {
+    expect((await h.run('/steward me locale:中文')).ok).toBe(true);
+    expect(h.db.select().from(members).where(eq(members.name, 'alice')).get()!.locale).toBe('zh-CN');
+    // 严重 and 优先级 for severity, 等级 for tier, 截至 for due: they were swallowed into the text, with defaults saved.
+    expect((await h.run('/投诉 Beta 严重:高 货物损坏')).ok).toBe(true);
+    expect(h.db.select().from(complaints).where(eq(complaints.summary, '货物损坏')).get()!.severity).toBe('high');
+    expect((await h.run('/投诉 Beta 优先级:紧急 冷链断了')).ok).toBe(true);
+    expect(h.db.select().from(complaints).where(eq(complaints.summary, '冷链断了')).get()!.severity).toBe('critical');
+    expect((await h.run('/客户 添加 新客户 等级:战略')).ok).toBe(true);
+    expect(h.db.select().from(accounts).where(eq(accounts.name, '新客户')).get()!.tier).toBe('strategic');
+    expect((await h.run('/承诺 Beta 截至:下周五 送样品')).ok).toBe(true);
+    expect((await h.run('/承诺 列表 状态:待兑现')).text).toContain('送样品');
+    // Full-width digits and dashes, as a Chinese keyboard types them.
+    expect((await h.run('/拜访 Beta 拜访 日期:２０２６－１１－２０ 看了新仓库')).ok).toBe(true);
+    expect(h.db.select().from(touchpoints).where(eq(touchpoints.note, '看了新仓库')).get()!.occurredAt.toISOString().slice(0, 10)).toBe('2026-11-20');
+  });
 });
 
 describe('odd but valid input is accepted and stored verbatim', () => {

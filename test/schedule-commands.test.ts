@@ -167,9 +167,9 @@ describe('/review', () => {
   it('before the season there is nothing to mark', async () => {
     await setup();
     expect((await refused('/review Acme held', 'zhang')).text).toBe(
-      '✘ Acme has no supplier review for 2026 (the season starts 2026-09-01; strategic and key accounts get one).',
+      '✘ Acme has no supplier review for 2026 (the season starts Tue 1 Sept 2026; strategic and key accounts get one).',
     );
-    expect((await ok('/review list')).text).toBe('• Supplier reviews 2026: 0 of 0 held\n  No review items yet; they are created when the season starts (2026-09-01).');
+    expect((await ok('/review list')).text).toBe('• Supplier reviews 2026: 0 of 0 held\n  No review items yet; they are created when the season starts (Tue 1 Sept 2026).');
   });
 
   it('/review list shows every item of the season; mine shows only mine', async () => {

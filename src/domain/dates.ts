@@ -23,7 +23,8 @@ export type DateResult = { ok: true; value: ParsedDate } | { ok: false; reason: 
  * `direction` decides where a bare weekday points: past for when something happened, future for a due date.
  */
 export function parseDate(input: string, now: Date, zone: string, direction: 'past' | 'future'): DateResult {
-  const text = input.trim();
+  // Full-width digits and dashes (２０２６－１１－２０, １１月２０日), as a Chinese keyboard types them, read as their ASCII forms.
+  const text = input.normalize('NFKC').trim();
   const iso = ISO_LIKE.exec(text);
   if (iso) {
     const d = DateTime.fromObject({ year: +iso[1]!, month: +iso[2]!, day: +iso[3]! }, { zone });

@@ -252,6 +252,9 @@ function mentioned(ctx: Ctx, tok: { kind: string; value: string }, members: Memb
   return m;
 }
 
+/** Languages as people name them, for locale: options. */
+const LOCALE_WORDS: Readonly<Record<string, (typeof LOCALES)[number]>> = { english: 'en', 英文: 'en', 英语: 'en', 中文: 'zh-CN', 简体中文: 'zh-CN', chinese: 'zh-CN', 'zh-cn': 'zh-CN', zh: 'zh-CN' };
+
 function optionValue(ctx: Ctx, spec: OptionSpec, raw: string, members: MemberLookup): Value {
   const t = ctx.t;
   const bad = (expected: string): never => {
@@ -273,7 +276,7 @@ function optionValue(ctx: Ctx, spec: OptionSpec, raw: string, members: MemberLoo
     case 'zone':
       return IANAZone.isValidZone(raw) ? raw : bad(t.expect.zone);
     case 'locale':
-      return LOCALES.find((l) => lower(l) === lower(raw)) ?? bad(LOCALES.join(', '));
+      return LOCALES.find((l) => lower(l) === lower(raw)) ?? LOCALE_WORDS[lower(raw)] ?? bad(LOCALES.join(', '));
     case 'date': {
       const r = parseDate(raw, ctx.now, ctx.zone, spec.direction ?? 'past');
       if (r.ok) return r.value;
