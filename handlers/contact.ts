@@ -5,6 +5,7 @@ import { fmtDay } from '../src/domain/format.js';
 import { matchIn } from '../src/domain/match.js';
 import { MAX_NAME, normalize } from '../src/domain/text.js';
 import type { Account, Contact } from '../src/domain/types.js';
+import { viewFor, type View } from '../src/domain/view.js';
 import { UserError } from '../src/engine/errors.js';
 import { list, reply, text, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
@@ -74,14 +75,16 @@ function left(ctx: Ctx, input: Input): Reply {
   ctx.audit('contact.left', 'contact', gone.id, { account: account.name, replacedBy: replacement?.name });
   const out = reply('success', t.contact.leftRecorded(gone.name, account.name, replacement?.name));
   if (DECISION_LEVELS.includes(gone.level)) {
-    const detail = t.contact.signalDetail(gone.name, gone.title ?? t.enums.level[gone.level], replacement?.name);
+    // Worded for each reader; the record keeps the workspace's language, as what is posted in its channel.
+    const detailIn = (v: View) => v.t.contact.signalDetail(gone.name, gone.title ?? v.t.enums.level[gone.level], replacement?.name);
+    const detail = detailIn(viewFor(ctx.tenant, undefined, ctx.now));
     ctx.db
       .insert(churnSignals)
       .values({ tenantId: ctx.tenant.id, accountId: account.id, kind: 'decision-maker-change', detail, reporterId: ctx.actor.id, contactId: gone.id, source: 'contact-left', occurredAt: ctx.now })
       .run();
     out.tone = 'warning';
     out.sections.push(text(t.contact.signalRecorded(account.name)));
-    alertOwnerAndExecs(ctx, account, (v) => reply('warning', v.t.nudge.alertDecisionMaker(account.name), text(detail), text(v.t.signal.advice['decision-maker-change'])));
+    alertOwnerAndExecs(ctx, account, (v) => reply('warning', v.t.nudge.alertDecisionMaker(account.name), text(detailIn(v)), text(v.t.signal.advice['decision-maker-change'])));
     if (replacement) out.buttons.push({ label: t.buttons.logTouch, command: `/touch ${quote(account.name)} meeting to:${quote(replacement.name)}`, style: 'primary' });
   }
   return out;

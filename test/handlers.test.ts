@@ -309,6 +309,17 @@ describe('/contact', () => {
     expect(signals[0]!.occurredAt.getTime()).toBe(TEST_NOW.getTime());
   });
 
+  it("the owner hears of a decision-maker leaving in their own language, whoever records it; the record is in the workspace's", async () => {
+    await ok('/account set Acme owner:@bob');
+    await ok('/steward me locale:zh-CN', 'bob');
+    await ok('/contact Acme add "Li Wei" title:"Logistics Director" level:decision-maker');
+    const out = await ok('/contact Acme left "Li Wei"');
+    const notice = renderText(out.notices.find((n) => 'member' in n.to && n.to.member.name === 'bob')!.reply);
+    expect(notice).toMatch(/^! Acme Logistics的决策人发生变动\nLi Wei（Logistics Director）离职/);
+    expect(notice).not.toMatch(/\bleft\b/);
+    expect(h.db.select().from(churnSignals).get()!.detail).toBe('Li Wei (Logistics Director) left');
+  });
+
   it('an executive leaving without a successor is a churn signal too', async () => {
     await ok('/contact Acme add "Chen Jie" level:executive');
     await ok('/contact Acme left Chen');
