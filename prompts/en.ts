@@ -82,6 +82,8 @@ export const en = {
     steward: 'Help, who you are, roles, teams, settings, and running scheduled jobs now',
   },
   common: {
+    /** Between the items of a list in a sentence. */
+    listSep: ', ',
     none: 'none',
     nobody: 'nobody',
     justNow: 'just now',

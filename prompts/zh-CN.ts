@@ -88,6 +88,7 @@ export const zhCN: Catalog = {
     steward: '帮助、我是谁、角色、团队、设置，以及立即运行定时任务',
   },
   common: {
+    listSep: '、',
     none: '无',
     nobody: '未指定',
     justNow: '刚刚',

@@ -110,7 +110,7 @@ const cases: Record<string, Bad[]> = {
     { cmd: '/touch Zzzz visit hi', says: 'No account matches "Zzzz".', usage: false },
     { cmd: '/touch Acme visit hi', says: '"Acme" matches more than one account.', usage: false, also: ['Acme Freight', 'Acme Logistics'] },
     { cmd: '/touch Beta', says: 'Missing kind.', usage: true },
-    { cmd: '/touch Beta dance hi', says: '"dance" isn\'t a kind. Use one of: visit, call, meeting, message, review.', usage: true },
+    { cmd: '/touch Beta dance hi', says: '"dance" isn\'t a kind. Use one of: visit, call, meeting, message, business review (review).', usage: true },
     { cmd: '/touch Beta visit', says: 'Missing the note.', usage: true },
     { cmd: '/touch Beta visit colour:red hi', says: 'I don\'t know the option "colour:". If it is part of your text, put the text in quotes.', usage: true, also: ['to:  with:  on:'] },
     { cmd: '/touch Beta visit on:blursday hi', says: 'I can\'t read "blursday" as a date.', usage: true },
@@ -176,7 +176,7 @@ const cases: Record<string, Bad[]> = {
   ],
   signal: [
     { cmd: '/signal Beta', says: 'Missing kind.', usage: true, also: ['/signal <account> <kind> <detail>'] },
-    { cmd: '/signal Beta weather Rain', says: '"weather" isn\'t a kind. Use one of: volume-drop, price-pressure, competitor', usage: true },
+    { cmd: '/signal Beta weather Rain', says: '"weather" isn\'t a kind. Use one of: volume drop (volume-drop), price pressure (price-pressure), competitor activity (competitor)', usage: true },
     { cmd: '/signal Beta competitor', says: 'Missing the detail.', usage: true },
     { cmd: '/signal Zzzz competitor Seen SF', says: 'No account matches "Zzzz".', usage: false },
     { cmd: `/signal Beta competitor ${LONG}`, says: 'the limit is 4000', usage: true },
@@ -184,7 +184,7 @@ const cases: Record<string, Bad[]> = {
   ],
   steward: [
     { cmd: '/steward role', says: 'Missing @someone.', usage: true },
-    { cmd: '/steward role @bob boss', says: '"boss" isn\'t a role. Use one of: rep, manager, exec, admin.', usage: true },
+    { cmd: '/steward role @bob boss', says: '"boss" isn\'t a role. Use one of: rep, manager, executive (exec), admin.', usage: true },
     { cmd: '/steward role @bob', says: 'Missing role.', usage: true },
     { cmd: '/steward role @alice admin', user: 'bob', says: 'Only an admin can change roles.', usage: false },
     { cmd: '/steward role @alice rep', says: 'alice is the last admin; make someone else admin first.', usage: false },
@@ -351,6 +351,12 @@ describe('bad input: regressions', () => {
     expect(h.db.select().from(accounts).where(eq(accounts.name, '新客户')).get()!.tier).toBe('strategic');
     expect((await h.run('/承诺 Beta 截至:下周五 送样品')).ok).toBe(true);
     expect((await h.run('/承诺 列表 状态:待兑现')).text).toContain('送样品');
+    // A value refused is named as the reader calls it, and its Chinese name is accepted too.
+    const refusedTier = (await h.run('/客户 添加 小客户 级别:普通')).text;
+    expect(refusedTier).toContain('级别: 不能填“普通”，应填战略客户 (strategic)、重点客户 (key)、一般客户 (standard)。');
+    expect((await h.run('/客户 添加 小客户 级别:一般客户')).ok).toBe(true);
+    expect((await h.run('/拜访 Beta 吃饭 请客')).text).toContain('可选：拜访 (visit)');
+    expect((await h.run('/拜访 Beta 电话 确认了货量')).ok).toBe(true);
     // Full-width digits and dashes, as a Chinese keyboard types them.
     expect((await h.run('/拜访 Beta 拜访 日期:２０２６－１１－２０ 看了新仓库')).ok).toBe(true);
     expect(h.db.select().from(touchpoints).where(eq(touchpoints.note, '看了新仓库')).get()!.occurredAt.toISOString().slice(0, 10)).toBe('2026-11-20');

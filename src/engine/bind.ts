@@ -7,6 +7,7 @@ import { MAX_NAME, MAX_NOTE, normalize } from '../domain/text.js';
 import { distance } from 'fastest-levenshtein';
 import { IANAZone } from 'luxon';
 import { LOCALES } from '../../db/schema.js';
+import { catalog, type Catalog } from '../../prompts/index.js';
 import type { Account, Member } from '../domain/types.js';
 import { about, UserError } from './errors.js';
 import type { Rich } from './reply.js';
@@ -63,7 +64,7 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberL
     }
     // Two values for one option: keeping either would silently drop what the other says.
     if (!spec.repeat && values.has(spec.name)) throw about(spec.name, () => new UserError(t.errors.repeatedOption(tok.key)));
-    const v = about(spec.name, () => optionValue(ctx, spec, tok.value, members));
+    const v = about(spec.name, () => optionValue(ctx, spec, tok.value, members, tok.key));
     if (spec.type === 'amount') {
       const currency = parseMoney(tok.value)?.currency;
       if (currency && money && money.currency !== currency) {
@@ -206,15 +207,30 @@ function optionsOf(form: FormSpec): Map<string, OptionSpec> {
   return byName;
 }
 
-/** The value an enum word stands for: a value itself, or one of its aliases (in any case or width). */
+/** The value an enum word stands for: a value itself, one of its aliases, or its name in either language (in any case or width). */
 function enumValue(spec: EnumSpec, raw: string): string | undefined {
   let words = enumWords.get(spec);
   if (!words) {
     words = new Map((spec.values ?? []).map((x) => [x, x]));
     for (const [k, v] of Object.entries(spec.valueAliases ?? {})) if (!words.has(lower(k))) words.set(lower(k), v);
+    for (const locale of LOCALES) {
+      for (const [v, label] of Object.entries(labelsFor(catalog(locale), spec.values ?? []) ?? {})) if (!words.has(lower(label))) words.set(lower(label), v);
+    }
     enumWords.set(spec, words);
   }
   return words.get(lower(raw));
+}
+
+/** The catalog's names for an enum's values: its dictionary with exactly those keys (t.enums.*, the lost reasons). */
+function labelsFor(t: Catalog, values: readonly string[]): Readonly<Record<string, string>> | undefined {
+  const dictionaries = [...Object.values(t.enums), t.lost.reasons] as Record<string, string>[];
+  return values.length ? dictionaries.find((d) => Object.keys(d).length === values.length && values.every((v) => v in d)) : undefined;
+}
+
+/** An enum's values as the reader names them, with the value itself where that differs: `战略客户 (strategic)`. */
+function choices(t: Catalog, values: readonly string[]): string[] {
+  const labels = labelsFor(t, values);
+  return values.map((v) => (labels && labels[v] !== v ? `${labels[v]} (${v})` : v));
 }
 
 /** An account whose whole name is within two edits of what was typed. */
@@ -229,7 +245,7 @@ function argValue(ctx: Ctx, arg: ArgSpec, tok: Token, members: MemberLookup): Va
   switch (arg.type) {
     case 'enum': {
       const v = enumValue(arg, tok.value);
-      if (v === undefined) throw new UserError(t.errors.badEnum(arg.name, tok.value, arg.values ?? []));
+      if (v === undefined) throw new UserError(t.errors.badEnum((t.placeholders as Record<string, string>)[arg.name] ?? arg.name, tok.value, choices(t, arg.values ?? [])));
       return v;
     }
     case 'ref': {
@@ -255,16 +271,16 @@ function mentioned(ctx: Ctx, tok: { kind: string; value: string }, members: Memb
 /** Languages as people name them, for locale: options. */
 const LOCALE_WORDS: Readonly<Record<string, (typeof LOCALES)[number]>> = { english: 'en', 英文: 'en', 英语: 'en', 中文: 'zh-CN', 简体中文: 'zh-CN', chinese: 'zh-CN', 'zh-cn': 'zh-CN', zh: 'zh-CN' };
 
-function optionValue(ctx: Ctx, spec: OptionSpec, raw: string, members: MemberLookup): Value {
+function optionValue(ctx: Ctx, spec: OptionSpec, raw: string, members: MemberLookup, key = spec.name): Value {
   const t = ctx.t;
   const bad = (expected: string): never => {
-    throw new UserError(t.errors.badOption(spec.name, raw, expected));
+    throw new UserError(t.errors.badOption(key, raw, expected));
   };
   switch (spec.type) {
     case 'text':
       return raw.trim() || bad(t.expect.text);
     case 'enum':
-      return enumValue(spec, raw) ?? bad((spec.values ?? []).join(', '));
+      return enumValue(spec, raw) ?? bad(choices(t, spec.values ?? []).join(t.common.listSep));
     case 'mention':
       return mentioned(ctx, { kind: raw.startsWith('@') || raw.startsWith('<@') ? 'mention' : 'word', value: raw }, members);
     case 'amount':
