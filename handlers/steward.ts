@@ -220,19 +220,23 @@ function settings(ctx: Ctx, input: Input): Reply {
   }
   const s = effectiveSettings(ctx.tenant.settings);
   const checking = ctx.notices.some((n) => 'channel' in n.to);
+  // Named as the reader types them (升级群:, or escalation-channel:), in the reader's words.
+  const name = (setting: string) => t.steward.settingNames[setting] ?? setting;
+  const names = (...settings: string[]) => settings.map(name).join(' / ');
+  const day = (d: number) => t.steward.weekdays[d - 1];
   const out = reply(
     given.length ? 'success' : 'info',
-    given.length ? t.steward.settingsUpdated(given.map((o) => o.name).join(', ')) : t.steward.settingsTitle,
+    given.length ? t.steward.settingsUpdated(given.map((o) => name(o.name)).join(t.common.listSep)) : t.steward.settingsTitle,
     ...(checking ? [text(t.steward.channelCheck(s.escalationChannel!))] : []),
     fields([
-      { label: 'escalation-channel', value: s.escalationChannel ? `#${s.escalationChannel}` : t.common.none },
-      { label: 'locale', value: ctx.tenant.locale },
-      { label: 'timezone', value: ctx.tenant.timezone },
-      { label: 'review-start / review-deadline', value: `${s.reviewSeasonStart} → ${s.reviewSeasonDeadline}` },
-      { label: 'working-hours', value: `${s.workingHours} (${s.workingDays.map((d) => WEEKDAYS[d - 1]).join(' ')})` },
-      { label: 'digest-day / digest-time', value: `${WEEKDAYS[s.digestDay - 1]} ${s.digestTime}` },
-      { label: 'deadline-*', value: Object.entries(s.complaintDeadlineHours).map(([k, h]) => `${k} ${h}h`).join(', ') },
-      { label: 'cadence-*', value: Object.entries(s.cadenceDays).map(([k, d]) => `${k} ${d}d`).join(', ') },
+      { label: name('escalation-channel'), value: s.escalationChannel ? `#${s.escalationChannel}` : t.common.none },
+      { label: name('locale'), value: ctx.tenant.locale },
+      { label: name('timezone'), value: ctx.tenant.timezone },
+      { label: names('review-start', 'review-deadline'), value: `${s.reviewSeasonStart} → ${s.reviewSeasonDeadline}` },
+      { label: name('working-hours'), value: `${s.workingHours} (${s.workingDays.map(day).join(' ')})` },
+      { label: names('digest-day', 'digest-time'), value: `${day(s.digestDay)} ${s.digestTime}` },
+      { label: name('deadline-*'), value: Object.entries(s.complaintDeadlineHours).map(([k, h]) => `${t.enums.severity[k as keyof typeof t.enums.severity]} ${h}h`).join(t.common.listSep) },
+      { label: name('cadence-*'), value: Object.entries(s.cadenceDays).map(([k, d]) => `${t.enums.tier[k as keyof typeof t.enums.tier]} ${d}d`).join(t.common.listSep) },
     ]),
   );
   return out;

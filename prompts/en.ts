@@ -329,6 +329,9 @@ export const en = {
     selfManager: 'Nobody can be their own manager.',
     cycle: (rep: string, manager: string) => `${manager} already reports (directly or not) to ${rep}; that would make a loop.`,
     settingsTitle: 'Settings',
+    /** A setting's name as the reader types it (English: the option itself). */
+    settingNames: {} as Record<string, string>,
+    weekdays: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
     settingsUpdated: (what: string) => `Settings updated: ${what}.`,
     back: (name: string) => `${name} is back: they may use Steward again, and the accounts they still own are theirs again.`,
     execFunction: 'Only an executive (role exec) works as executive: a touch from you counts at the level you work at. An admin can make you one: /steward role @you exec',

@@ -357,6 +357,11 @@ describe('bad input: regressions', () => {
     expect((await h.run('/客户 添加 小客户 级别:一般客户')).ok).toBe(true);
     expect((await h.run('/拜访 Beta 吃饭 请客')).text).toContain('可选：拜访 (visit)');
     expect((await h.run('/拜访 Beta 电话 确认了货量')).ok).toBe(true);
+    // Settings speak of themselves as the reader types them.
+    const settings = (await h.run('/助手 设置 周报日:周五')).text;
+    expect(settings).toContain('设置已更新：周报日。');
+    expect(settings).toMatch(/周报日 \/ 周报时间 +周五 08:30/);
+    expect(settings).toMatch(/投诉处理时限（deadline-\*） +紧急 4h、高 24h/);
     // Full-width digits and dashes, as a Chinese keyboard types them.
     expect((await h.run('/拜访 Beta 拜访 日期:２０２６－１１－２０ 看了新仓库')).ok).toBe(true);
     expect(h.db.select().from(touchpoints).where(eq(touchpoints.note, '看了新仓库')).get()!.occurredAt.toISOString().slice(0, 10)).toBe('2026-11-20');
