@@ -379,6 +379,14 @@ describe('/touch', () => {
     await ok('/contact Acme add "Li Wei" level:decision-maker');
   });
 
+  it('a visit logged late says the next revisit from the latest visit, not from its own date', async () => {
+    await ok('/touch Acme visit Walked the new warehouse');
+    const late = await ok('/touch Acme meeting on:2026-11-02 Quarterly review, logged late');
+    expect(late.text).toContain('Next revisit due Mon 7 Dec 2026 (strategic: every 14 days).');
+    // Only yesterday, still: today's visit is the latest.
+    expect((await ok('/touch Acme visit on:2026-11-22 Yesterday')).text).toContain('Next revisit due Mon 7 Dec 2026');
+  });
+
   it('records who met whom, with colleagues as participants', async () => {
     const out = await ok('/touch Acme visit to:"Li Wei" with:@bob with:@carol Walked the new warehouse; they want cold-chain quotes');
     expect(out.text).toContain('Logged a visit with Acme Logistics (Li Wei, decision-maker), together with bob, carol, on Mon 23 Nov 2026.');
