@@ -57,6 +57,8 @@ export const en = {
     role: 'role',
     complaint: 'C-<n>',
     promise: 'P-<n>',
+    category: 'category',
+    lesson: 'lesson',
     span: 'how long (3d, 1w or not-needed)',
   },
   summaries: {
@@ -150,6 +152,10 @@ export const en = {
     examples: 'Examples',
     aliases: (names: string) => `Also answers to: ${names}`,
     more: (command: string) => `More: ${command}`,
+    /** A command as the reader would type it: its name, or (in Chinese) its Chinese alias. */
+    commandName: (name: string, _aliases: readonly string[]) => `/${name}`,
+    /** The help for a command, as the reader would type it. */
+    helpFor: (name: string, _aliases: readonly string[]) => `/steward help ${name}`,
   },
   perm: {
     owner: (name: string) => `its owner ${name}`,

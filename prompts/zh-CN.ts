@@ -12,6 +12,9 @@ const either = (items: string[]) => (items.length > 1 ? `${items.slice(0, -1).jo
 /** 命令里可照抄的名称：用中文引号；名称里已有中文引号时，换一种分词器能原样读回的引号。 */
 const q = (name: string) => (/[“”]/.test(name) ? quote(name) : `“${name}”`);
 
+/** 命令的中文别名（第一个）。 */
+const han = (aliases: readonly string[]) => aliases.find((a) => /\p{Script=Han}/u.test(a));
+
 /** 用法行里 `<占位符>` 的中文说法。 */
 const placeholders = {
   account: '客户',
@@ -31,6 +34,8 @@ const placeholders = {
   role: '角色',
   complaint: 'C-<n>',
   promise: 'P-<n>',
+  category: '原因',
+  lesson: '教训',
   span: '暂缓多久（3d、1w 或 not-needed）',
 };
 
@@ -156,6 +161,8 @@ export const zhCN: Catalog = {
     examples: '示例',
     aliases: (names: string) => `别名：${names}`,
     more: (command: string) => `详见：${command}`,
+    commandName: (name: string, aliases: readonly string[]) => `/${han(aliases) ?? name}`,
+    helpFor: (name: string, aliases: readonly string[]) => `/助手 帮助 ${han(aliases) ?? name}`,
   },
   perm: {
     owner: (name: string) => `负责人${name}`,

@@ -357,6 +357,10 @@ describe('bad input: regressions', () => {
     expect((await h.run('/客户 添加 小客户 级别:一般客户')).ok).toBe(true);
     expect((await h.run('/拜访 Beta 吃饭 请客')).text).toContain('可选：拜访 (visit)');
     expect((await h.run('/拜访 Beta 电话 确认了货量')).ok).toBe(true);
+    // Commands are suggested, and their help pointed to, by their Chinese names.
+    expect((await h.run('/拜仿 Beta')).text).toContain('你是不是要用 /拜访');
+    expect((await h.run('/拜访 Beta')).text).toContain('详见：/助手 帮助 拜访');
+    expect((await h.run('/流失 Beta')).text).toContain('reason:<原因> [competitor:<名称>] <教训>');
     // Settings speak of themselves as the reader types them.
     const settings = (await h.run('/助手 设置 周报日:周五')).text;
     expect(settings).toContain('设置已更新：周报日。');

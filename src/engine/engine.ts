@@ -241,7 +241,7 @@ export class Engine {
       const near = matchIn(this.registry.commands as CommandSpec[], typed, (c) => [c.name, ...(c.aliases ?? [])]);
       const names = near.kind === 'none' ? near.suggestions : near.kind === 'found' ? [near.item.name] : near.candidates.map((c) => c.name);
       // One suggestion per command, by its main name, even when several of its aliases are close.
-      const suggestions = [...new Set(names.map((n) => `/${this.registry.get(n)?.name ?? n}`))];
+      const suggestions = [...new Set(names.map((n) => this.registry.get(n)).map((c, i) => (c ? t.help.commandName(c.name, c.aliases ?? []) : `/${names[i]}`)))];
       throw new UserError(t.errors.unknownCommand(typed, suggestions), [], false);
     }
     this.current = { spec };
@@ -444,7 +444,7 @@ function errorReply(ctx: Ctx, e: UserError, current: { spec: CommandSpec; form?:
   if (e.showUsage && current) {
     const forms = current.form ? [current.form] : current.spec.forms;
     sections.push({ type: 'usage', heading: t.help.usage, lines: forms.map((f) => localizeUsage(t, usageLine(current.spec, f))) });
-    sections.push(text(t.help.more(`/steward help ${current.spec.name}`)));
+    sections.push(text(t.help.more(t.help.helpFor(current.spec.name, current.spec.aliases ?? []))));
   }
   return { ...reply('error', e.detail, ...sections) };
 }
