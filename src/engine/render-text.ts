@@ -38,7 +38,8 @@ function section(s: Section, andMore: (n: number) => string): string[] {
       return lines;
     }
     case 'usage':
-      return [`${clean(s.heading)}:`, ...s.lines.map((l) => `  ${clean(l)}`)];
+      // A Chinese heading takes a full-width colon (用法：).
+      return [`${clean(s.heading)}${/\p{Script=Han}$/u.test(s.heading) ? '：' : ':'}`, ...s.lines.map((l) => `  ${clean(l)}`)];
   }
 }
 
