@@ -1,8 +1,9 @@
-import { and, count, eq, inArray, max, sql } from 'drizzle-orm';
+import { and, count, eq, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Tx } from '../db/index.js';
 import { prepared } from '../db/prepared.js';
-import { complaints, touchpointParticipants, touchpoints } from '../db/schema.js';
+import { accounts, complaints, touchpointParticipants, touchpoints } from '../db/schema.js';
+import { lastVisitSql } from '../src/scheduler/sweep.js';
 import { addDays, dayIn } from '../src/domain/dates.js';
 import { fmtDay } from '../src/domain/format.js';
 import { cadenceFor } from '../src/domain/settings.js';
@@ -48,16 +49,6 @@ const openComplaints = (db: Tx) =>
       .prepare(),
   );
 
-/** The account's last visit, meeting or review. */
-function latestVisit(db: Tx, accountId: number): Date | undefined {
-  const row = db
-    .select({ at: max(touchpoints.occurredAt) })
-    .from(touchpoints)
-    .where(and(eq(touchpoints.accountId, accountId), inArray(touchpoints.kind, [...REVISIT_KINDS])))
-    .get();
-  return row?.at ?? undefined;
-}
-
 function log(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const account = input.account();
@@ -98,8 +89,8 @@ function log(ctx: Ctx, input: Input): Reply {
   if ((REVISIT_KINDS as readonly string[]).includes(kind)) {
     const cadence = cadenceFor(ctx.tenant, account);
     // A visit logged late (on:) may not be the latest: the clock runs from the latest, as the sweep's does.
-    const latest = when ? latestVisit(ctx.db, account.id) : undefined;
-    const next = addDays(latest && latest > occurredAt ? dayIn(latest, ctx.zone) : occurred, cadence);
+    const latest = when ? ctx.db.select({ at: lastVisitSql }).from(accounts).where(eq(accounts.id, account.id)).get()?.at : undefined;
+    const next = addDays(latest != null && latest > occurredAt.getTime() ? dayIn(new Date(latest), ctx.zone) : occurred, cadence);
     out.sections.push(text(t.touch.nextRevisit(fmtDay(ctx, next), t.enums.tier[account.tier], cadence)));
   }
   if (contact && !contact.active) out.sections.push(text(t.touch.contactLeft(contact.name)));

@@ -14,7 +14,7 @@ import { healthOf, reasonText } from '../domain/health.js';
 import { list, reply, text, type Reply, type Rich } from '../engine/reply.js';
 import { isoWeek, nextWorkingInstant } from './hours.js';
 import { recordNudge } from './outbox.js';
-import { lastTouchBySql, lastVisitSql, reviewSeason, revisitDue } from './sweep.js';
+import { lastTouchBySql, lastVisitSql, pairingDue, reviewSeason, revisitDue } from './sweep.js';
 
 const DAY = DAY_MS;
 const LIMIT = 10;
@@ -92,7 +92,7 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
         .innerJoin(members, eq(members.id, pairings.execId))
         .where(and(eq(pairings.active, true), inArray(pairings.accountId, accountIds)))
         .all()
-        .filter((r) => (r.last ?? r.p.createdAt.getTime()) + r.p.cadenceDays * DAY < now.getTime())
+        .filter((r) => pairingDue(r.p, r.last) < now.getTime())
     : [];
   const season = reviewSeason(tenant, now);
   const items = accountIds.length
@@ -202,10 +202,14 @@ export function digestAll(tx: Tx, tenant: Tenant, now: Date): number[] {
   return ids;
 }
 
-/** This week's digest moment in the workspace's zone (its digest day and time), as the digest job runs it. */
-export function digestDue(tenant: Tenant, now: Date): Date {
+/** The workspace's digest day (ISO weekday, 1 Monday) and time, in its zone. */
+export function digestClock(tenant: Tenant): { weekday: 1 | 2 | 3 | 4 | 5 | 6 | 7; hour: number; minute: number } {
   const s = effectiveSettings(tenant.settings);
   const [hour, minute] = s.digestTime.split(':').map(Number) as [number, number];
-  const local = DateTime.fromJSDate(now, { zone: tenant.timezone });
-  return local.set({ weekday: s.digestDay as 1 | 2 | 3 | 4 | 5 | 6 | 7, hour, minute, second: 0, millisecond: 0 }).toJSDate();
+  return { weekday: s.digestDay as 1 | 2 | 3 | 4 | 5 | 6 | 7, hour, minute };
+}
+
+/** This week's digest moment in the workspace's zone, as the digest job runs it. */
+export function digestDue(tenant: Tenant, now: Date): Date {
+  return DateTime.fromJSDate(now, { zone: tenant.timezone }).set({ ...digestClock(tenant), second: 0, millisecond: 0 }).toJSDate();
 }

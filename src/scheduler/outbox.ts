@@ -7,13 +7,12 @@ import { literalLimit, type Db, type Tx } from '../../db/index.js';
 import { accounts, complaints, members, nudges, pairings, promises, reviewItems, tenants } from '../../db/schema.js';
 import type { ChatPort, Destination, PostedRef } from '../chat/port.js';
 import { DeliveryError } from '../chat/port.js';
-import { DAY_MS } from '../domain/dates.js';
 import { ref } from '../domain/format.js';
 import type { Member } from '../domain/types.js';
 import { viewFor } from '../domain/view.js';
 import { inLocale, reply, text, type Reply } from '../engine/reply.js';
 // sweep.ts records through this module; these are only called at delivery, long after both have loaded.
-import { lastTouchBySql, lastVisitSql, revisitDue, snoozeEnds } from './sweep.js';
+import { lastTouchBySql, lastVisitSql, pairingDue, revisitDue, snoozeEnds } from './sweep.js';
 
 type Nudge = typeof nudges.$inferSelect;
 
@@ -249,7 +248,7 @@ function stillNeeded(db: Db, n: Nudge, now: Date): boolean {
     }
     case 'pairing': {
       const row = db.select({ p: pairings, last: lastTouchBySql(pairings.execId, pairings.accountId) }).from(pairings).where(eq(pairings.id, n.subjectId)).get();
-      return Boolean(row?.p.active) && (row!.last ?? row!.p.createdAt.getTime()) + row!.p.cadenceDays * DAY_MS <= now.getTime();
+      return Boolean(row?.p.active) && pairingDue(row!.p, row!.last) <= now.getTime();
     }
     default:
       return true;

@@ -9,9 +9,8 @@ import type { Logger } from 'pino';
 import type { Db } from '../../db/index.js';
 import { complaints, tenants } from '../../db/schema.js';
 import { DeliveryError, type ChatPort } from '../chat/port.js';
-import { effectiveSettings } from '../domain/settings.js';
 import type { Tenant } from '../domain/types.js';
-import { digestAll, digestDue } from './digest.js';
+import { digestAll, digestClock, digestDue } from './digest.js';
 import { deliverNudge, pendingNudges, releaseStale } from './outbox.js';
 import { nextRungAt, sweepTenant } from './sweep.js';
 
@@ -74,10 +73,10 @@ export class Scheduler {
    * with the one after, a week later.
    */
   async scheduleDigest(tenant: Tenant): Promise<void> {
-    const s = effectiveSettings(tenant.settings);
-    const [hour, minute] = s.digestTime.split(':').map(Number) as [number, number];
+    const { weekday, hour, minute } = digestClock(tenant);
     const id = `digest:${tenant.id}`;
-    const repeat = { pattern: `${minute} ${hour} * * ${s.digestDay % 7}`, tz: tenant.timezone };
+    // Cron counts Sunday as 0, ISO as 7.
+    const repeat = { pattern: `${minute} ${hour} * * ${weekday % 7}`, tz: tenant.timezone };
     const now = await this.jobs.getJobScheduler(id);
     if (now?.pattern === repeat.pattern && now.tz === repeat.tz) return;
     await this.jobs.upsertJobScheduler(id, repeat, { name: 'digest', data: { tenantId: tenant.id } });

@@ -197,6 +197,11 @@ function withButtons(r: Reply, buttons: Reply['buttons']): Reply {
 export const lastTouchBySql = (memberId: unknown, accountId: unknown) =>
   sql<number | null>`(select max(t.occurred_at) from touchpoints t where t.account_id = ${accountId} and (t.member_id = ${memberId} or exists (select 1 from touchpoint_participants p where p.touchpoint_id = t.id and p.member_id = ${memberId})))`;
 
+/** When a pairing's executive is due at the account: a cadence after their last touch there, or after the pairing began. */
+export function pairingDue(p: Pick<typeof pairings.$inferSelect, 'createdAt' | 'cadenceDays'>, lastTouch: number | null): number {
+  return (lastTouch ?? p.createdAt.getTime()) + p.cadenceDays * DAY;
+}
+
 function leadership(s: Sweeper): void {
   const rows = s.tx
     .select({ p: pairings, a: accounts, last: lastTouchBySql(pairings.execId, pairings.accountId) })
@@ -205,7 +210,7 @@ function leadership(s: Sweeper): void {
     .where(and(eq(pairings.tenantId, s.tenant.id), eq(pairings.active, true), eq(accounts.status, 'active')))
     .all();
   for (const { p, a, last } of rows) {
-    const due = (last ?? p.createdAt.getTime()) + p.cadenceDays * DAY;
+    const due = pairingDue(p, last);
     const exec = s.members.get(p.execId);
     if (due > s.now.getTime() || !exec?.active) continue;
     const v = viewOf(s, exec);
