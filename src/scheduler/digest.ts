@@ -14,7 +14,7 @@ import { healthOf, reasonText } from '../domain/health.js';
 import { list, reply, text, type Reply, type Rich } from '../engine/reply.js';
 import { isoWeek, nextWorkingInstant } from './hours.js';
 import { recordNudge } from './outbox.js';
-import { lastTouchBySql, lastVisitSql, pairingDue, reviewSeason, revisitDue } from './sweep.js';
+import { lastPairingTouchSql, lastVisitSql, pairingDue, reviewSeason, revisitDue } from './sweep.js';
 
 const DAY = DAY_MS;
 const LIMIT = 10;
@@ -86,7 +86,7 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
     .all();
   const lapsed = accountIds.length
     ? tx
-        .select({ p: pairings, account: accounts.name, exec: members.name, last: lastTouchBySql(pairings.execId, pairings.accountId) })
+        .select({ p: pairings, account: accounts.name, exec: members.name, last: lastPairingTouchSql })
         .from(pairings)
         .innerJoin(accounts, eq(accounts.id, pairings.accountId))
         .innerJoin(members, eq(members.id, pairings.execId))

@@ -12,7 +12,7 @@ import type { Member } from '../domain/types.js';
 import { viewFor } from '../domain/view.js';
 import { inLocale, reply, text, type Reply } from '../engine/reply.js';
 // sweep.ts records through this module; these are only called at delivery, long after both have loaded.
-import { lastTouchBySql, lastVisitSql, pairingDue, revisitDue, snoozeEnds } from './sweep.js';
+import { lastPairingTouchSql, lastVisitSql, pairingDue, revisitDue, snoozeEnds } from './sweep.js';
 
 type Nudge = typeof nudges.$inferSelect;
 
@@ -247,7 +247,7 @@ function stillNeeded(db: Db, n: Nudge, now: Date): boolean {
       return Math.max(revisitDue(tenant, row.a, row.last), snoozed) <= now.getTime();
     }
     case 'pairing': {
-      const row = db.select({ p: pairings, last: lastTouchBySql(pairings.execId, pairings.accountId) }).from(pairings).where(eq(pairings.id, n.subjectId)).get();
+      const row = db.select({ p: pairings, last: lastPairingTouchSql }).from(pairings).where(eq(pairings.id, n.subjectId)).get();
       return Boolean(row?.p.active) && pairingDue(row!.p, row!.last) <= now.getTime();
     }
     default:

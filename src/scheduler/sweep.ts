@@ -197,6 +197,16 @@ function withButtons(r: Reply, buttons: Reply['buttons']): Reply {
 export const lastTouchBySql = (memberId: unknown, accountId: unknown) =>
   sql<number | null>`(select max(t.occurred_at) from touchpoints t where t.account_id = ${accountId} and (t.member_id = ${memberId} or exists (select 1 from touchpoint_participants p where p.touchpoint_id = t.id and p.member_id = ${memberId})))`;
 
+/**
+ * The outer query's pairing columns, always qualified (as OUTER_ACCOUNT_ID): in a
+ * single-table select drizzle leaves them bare, and inside lastTouchBySql's subquery a
+ * bare "account_id" is the touchpoint's own, so any touch by the executive would count.
+ */
+export const OUTER_PAIRING_EXEC_ID = sql.raw('"pairings"."exec_id"');
+export const OUTER_PAIRING_ACCOUNT_ID = sql.raw('"pairings"."account_id"');
+/** The pairing executive's last touch on the paired account, for a select from pairings (joined or not). */
+export const lastPairingTouchSql = lastTouchBySql(OUTER_PAIRING_EXEC_ID, OUTER_PAIRING_ACCOUNT_ID);
+
 /** When a pairing's executive is due at the account: a cadence after their last touch there, or after the pairing began. */
 export function pairingDue(p: Pick<typeof pairings.$inferSelect, 'createdAt' | 'cadenceDays'>, lastTouch: number | null): number {
   return (lastTouch ?? p.createdAt.getTime()) + p.cadenceDays * DAY;
@@ -204,7 +214,7 @@ export function pairingDue(p: Pick<typeof pairings.$inferSelect, 'createdAt' | '
 
 function leadership(s: Sweeper): void {
   const rows = s.tx
-    .select({ p: pairings, a: accounts, last: lastTouchBySql(pairings.execId, pairings.accountId) })
+    .select({ p: pairings, a: accounts, last: lastPairingTouchSql })
     .from(pairings)
     .innerJoin(accounts, eq(accounts.id, pairings.accountId))
     .where(and(eq(pairings.tenantId, s.tenant.id), eq(pairings.active, true), eq(accounts.status, 'active')))
