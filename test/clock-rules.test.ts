@@ -40,3 +40,25 @@ describe('leadership pairings at delivery', () => {
     expect(port.posts.filter((p) => p.to === '@chen').map((p) => p.text.split('\n')[0])).toEqual(['! Leadership visit due: Beta']);
   });
 });
+
+describe('a lost account', () => {
+  it('hears no more escalations or promise reminders, in the sweep or at delivery', async () => {
+    h = harness({ now: cst('2026-01-05T10:00') });
+    await ok('/steward team @zhang manager:@li');
+    await ok('/account add Acme tier:strategic owner:@zhang');
+    await ok('/complaint Acme severity:medium category:damage 3 pallets crushed', 'zhang');
+    await ok('/promise Acme due:2026-01-09 Send the cold-chain quote', 'zhang');
+    // Thursday 20:00: rung 1 (the deadline was 10:00) and the eve reminder, both waiting for Friday 09:00.
+    const decided = sweep(cst('2026-01-08T20:00')).ids;
+    expect(rows(decided).map((n) => n.kind).sort()).toEqual(['escalation', 'promise']);
+    h.now = cst('2026-01-08T21:00');
+    await ok('/lost Acme reason:competitor Claims unanswered for six months', 'zhang');
+    const port = new RecordingPort();
+    await deliverDue(h.db, port, cst('2026-01-09T09:00'));
+    expect(port.posts.filter((p) => /C-1|P-1/.test(p.text))).toEqual([]);
+    expect(rows(decided).map((n) => n.status)).toEqual(['skipped', 'skipped']);
+    for (const day of ['2026-01-09T10:00', '2026-01-12T10:00', '2026-01-20T10:00', '2026-02-20T10:00']) {
+      expect(said(sweep(cst(day))).filter((l) => /C-1|P-1/.test(l))).toEqual([]);
+    }
+  });
+});

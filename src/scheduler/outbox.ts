@@ -231,10 +231,15 @@ export function releaseStale(db: Db, now = new Date()): number {
  */
 function stillNeeded(db: Db, n: Nudge, now: Date): boolean {
   switch (n.kind) {
-    case 'escalation':
-      return db.select({ s: complaints.status }).from(complaints).where(eq(complaints.id, n.subjectId)).get()?.s === 'open';
-    case 'promise':
-      return db.select({ s: promises.status }).from(promises).where(eq(promises.id, n.subjectId)).get()?.s === 'open';
+    // Nothing more is said about a lost account's complaints, promises, review or revisits.
+    case 'escalation': {
+      const row = db.select({ s: complaints.status, account: accounts.status }).from(complaints).innerJoin(accounts, eq(accounts.id, complaints.accountId)).where(eq(complaints.id, n.subjectId)).get();
+      return row?.s === 'open' && row.account === 'active';
+    }
+    case 'promise': {
+      const row = db.select({ s: promises.status, account: accounts.status }).from(promises).innerJoin(accounts, eq(accounts.id, promises.accountId)).where(eq(promises.id, n.subjectId)).get();
+      return row?.s === 'open' && row.account === 'active';
+    }
     case 'review': {
       const row = db.select({ s: reviewItems.status, account: accounts.status }).from(reviewItems).innerJoin(accounts, eq(accounts.id, reviewItems.accountId)).where(eq(reviewItems.id, n.subjectId)).get();
       return row !== undefined && row.s !== 'held' && row.account === 'active';
@@ -247,8 +252,8 @@ function stillNeeded(db: Db, n: Nudge, now: Date): boolean {
       return Math.max(revisitDue(tenant, row.a, row.last), snoozed) <= now.getTime();
     }
     case 'pairing': {
-      const row = db.select({ p: pairings, last: lastPairingTouchSql }).from(pairings).where(eq(pairings.id, n.subjectId)).get();
-      return Boolean(row?.p.active) && pairingDue(row!.p, row!.last) <= now.getTime();
+      const row = db.select({ p: pairings, account: accounts.status, last: lastPairingTouchSql }).from(pairings).innerJoin(accounts, eq(accounts.id, pairings.accountId)).where(eq(pairings.id, n.subjectId)).get();
+      return Boolean(row?.p.active) && row!.account === 'active' && pairingDue(row!.p, row!.last) <= now.getTime();
     }
     default:
       return true;

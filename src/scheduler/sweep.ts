@@ -244,7 +244,8 @@ function promiseReminders(s: Sweeper): void {
     .select({ p: promises, account: accounts.name })
     .from(promises)
     .innerJoin(accounts, eq(accounts.id, promises.accountId))
-    .where(and(eq(promises.tenantId, s.tenant.id), eq(promises.status, 'open'), lte(promises.dueOn, horizon)))
+    // A lost account's promises are settled in its last conversation, not reminded.
+    .where(and(eq(promises.tenantId, s.tenant.id), eq(promises.status, 'open'), eq(accounts.status, 'active'), lte(promises.dueOn, horizon)))
     .all();
   for (const { p, account } of rows) {
     const owner = p.ownerId ? s.members.get(p.ownerId) : undefined;
@@ -379,6 +380,8 @@ function escalations(s: Sweeper, complaintId?: number): void {
       and(
         eq(complaints.tenantId, s.tenant.id),
         eq(complaints.status, 'open'),
+        // A lost account has nobody left to keep: its complaints climb no further.
+        eq(accounts.status, 'active'),
         lte(complaints.deadlineAt, s.now),
         sql`${complaints.escalationLevel} < 3`,
         complaintId === undefined ? undefined : eq(complaints.id, complaintId),
