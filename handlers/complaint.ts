@@ -8,6 +8,7 @@ import { countWhere, firstPage, LIST_LIMIT, nextNumber } from '../src/domain/num
 import { memberById, pairedExecIds, requireOwnerOrManager } from '../src/domain/permissions.js';
 import { effectiveSettings } from '../src/domain/settings.js';
 import type { Account, Complaint } from '../src/domain/types.js';
+import { complaintSpanEnd } from '../src/scheduler/sweep.js';
 import { viewFor, type View } from '../src/domain/view.js';
 import { UserError } from '../src/engine/errors.js';
 import { fields, list, reply, text, type Reply, type Rich } from '../src/engine/reply.js';
@@ -71,7 +72,6 @@ function open(ctx: Ctx, input: Input): Reply {
   const account = input.account();
   const severity = (input.str('severity') as Complaint['severity'] | undefined) ?? 'medium';
   const category = (input.str('category') as Complaint['category'] | undefined) ?? 'other';
-  const hours = effectiveSettings(ctx.tenant.settings).complaintDeadlineHours[severity];
   const owner = memberById(ctx, account.ownerId);
   const c = ctx.db
     .insert(complaints)
@@ -85,7 +85,8 @@ function open(ctx: Ctx, input: Input): Reply {
       ownerId: owner?.active ? owner.id : ctx.actor.id,
       reporterId: ctx.actor.id,
       openedAt: ctx.now,
-      deadlineAt: new Date(ctx.now.getTime() + hours * 3_600_000),
+      // The severity's hours on the workspace's working clock (a day of it is a working day), a critical one's on the wall clock.
+      deadlineAt: complaintSpanEnd(ctx.tenant, severity, ctx.now),
     })
     .returning()
     .get();

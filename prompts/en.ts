@@ -380,6 +380,7 @@ export const en = {
     channelRefusedDetour: (name: string) => `What was meant for the channel went to ${name} directly.`,
     channelRefusedFix: 'Add Steward to the channel (in Slack: /invite @Steward), or choose another one:',
     channelRefusedCommand: '/steward settings escalation-channel:#name',
+    escalationWeekly: (id: string, age: string) => `${id} is still unresolved after ${age}; Steward will raise it every week until it is resolved`,
   },
   digest: {
     teamTitle: (name: string, size: number) => `Weekly digest for ${name}'s team (${plural(size, 'person', 'people')})`,

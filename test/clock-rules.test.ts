@@ -1,13 +1,16 @@
 // The clock's rules over time (issue 16): who is told what, when, and for how
 // long, as a season goes by with irregular sweeps. Real SQLite, the real sweep
 // and delivery code; only the remote chat platform is a recording port.
+import fc from 'fast-check';
 import { asc, eq, inArray } from 'drizzle-orm';
+import { DateTime } from 'luxon';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nudges, pairings } from '../db/schema.js';
+import { complaints, nudges, pairings } from '../db/schema.js';
+import { DEFAULT_DEADLINE_HOURS } from '../src/domain/settings.js';
 import { deliverDue } from '../src/scheduler/outbox.js';
 import type { SweepResult } from '../src/scheduler/sweep.js';
 import { harness, type Harness } from './harness.js';
-import { cst, kit, nudgeText as text, RecordingPort } from './kit.js';
+import { cst, DAY, HOUR, kit, MINUTE, nudgeText as text, plus, RecordingPort } from './kit.js';
 
 let h: Harness;
 afterEach(() => h?.close());
@@ -61,4 +64,116 @@ describe('a lost account', () => {
       expect(said(sweep(cst(day))).filter((l) => /C-1|P-1/.test(l))).toEqual([]);
     }
   });
+});
+
+describe('the escalation ladder over time', () => {
+  /** zhang owns Acme; li manages zhang; boss (exec) manages li; chen (exec) is paired with Acme. */
+  async function team(now: Date) {
+    h = harness({ now });
+    await ok('/steward role @chen exec');
+    await ok('/steward role @boss exec');
+    await ok('/steward team @zhang manager:@li');
+    await ok('/steward team @li manager:@boss');
+    await ok('/account add Acme tier:strategic owner:@zhang');
+    await ok('/pair Acme @chen');
+  }
+  const escalations = () => h.db.select().from(nudges).where(eq(nudges.kind, 'escalation')).orderBy(asc(nudges.id)).all();
+
+  it('a high complaint opened Thursday 20:00 reaches owner, manager and executive on Monday, Tuesday and Wednesday mornings', async () => {
+    await team(cst('2026-01-08T20:00'));
+    await ok('/complaint Acme severity:high category:damage 3 pallets crushed', 'zhang');
+    for (let at = cst('2026-01-08T20:00').getTime(); at <= cst('2026-01-16T20:00').getTime(); at += 3_600_000) sweep(new Date(at));
+    expect(escalations().map((n) => [who(n), n.notBefore])).toEqual([
+      ['zhang', cst('2026-01-12T09:00')],
+      ['li', cst('2026-01-13T09:00')],
+      ['boss', cst('2026-01-14T09:00')],
+    ]);
+  });
+
+  it('after a 13-day gap a sweep sends only the next rung', async () => {
+    await team(cst('2026-01-05T10:00'));
+    await ok('/complaint Acme severity:high category:damage 3 pallets crushed', 'zhang');
+    expect(said(sweep(cst('2026-01-06T10:00')), 'escalation')).toEqual(['zhang: ✘ Escalation: C-1 · Acme (strategic) is unresolved past its deadline']);
+    expect(said(sweep(cst('2026-01-19T10:00')), 'escalation')).toEqual(['li: ✘ C-1 is still unresolved after 14 days']);
+    expect(said(sweep(cst('2026-01-19T15:00')), 'escalation')).toEqual([]);
+    expect(said(sweep(cst('2026-01-20T10:00')), 'escalation')).toEqual(['boss: ✘ C-1 is still unresolved after 15 days and two escalations']);
+  });
+
+  it('rung 3 goes to the paired executive when nobody above the manager is an executive, and to an admin when there is neither', async () => {
+    await team(cst('2026-01-05T10:00'));
+    await ok('/steward role @boss manager');
+    await ok('/complaint Acme severity:high category:damage 3 pallets crushed', 'zhang');
+    for (const day of ['06', '07', '08']) sweep(cst(`2026-01-${day}T10:00`));
+    await ok('/unpair Acme');
+    await ok('/complaint Acme severity:high category:damage Again', 'zhang');
+    for (const day of ['09', '12', '13']) sweep(cst(`2026-01-${day}T11:00`));
+    expect(escalations().filter((n) => n.dedupeKey.endsWith(':3')).map(who)).toEqual(['chen', 'alice']);
+  });
+});
+
+describe('the ladder over random quiet times (property)', () => {
+  const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+  /** Gaps between sweeps: minutes to two weeks, mostly short, as a scheduler that is sometimes down. */
+  const gap = fc.oneof(
+    { weight: 4, arbitrary: fc.integer({ min: 15, max: 12 * 60 }) },
+    { weight: 2, arbitrary: fc.integer({ min: 12 * 60, max: 4 * 24 * 60 }) },
+    { weight: 1, arbitrary: fc.integer({ min: 4 * 24 * 60, max: 14 * 24 * 60 }) },
+  );
+  const inWorkingHours = (d: Date) => {
+    const t = DateTime.fromJSDate(d, { zone: 'Asia/Shanghai' });
+    const minutes = t.hour * 60 + t.minute;
+    return t.weekday <= 5 && minutes >= 9 * 60 && minutes < 18 * 60;
+  };
+
+  it('rungs climb one at a time, each at least its span after the last was read, and an open complaint is never left unraised', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...SEVERITIES),
+        fc.integer({ min: 0, max: 14 * 24 * 60 }),
+        fc.array(gap, { minLength: 5, maxLength: 60 }),
+        async (severity, openAfter, gaps) => {
+          const opened = plus(cst('2026-01-05T00:00'), openAfter * MINUTE);
+          h?.close();
+          h = harness({ now: opened });
+          await ok('/steward role @boss exec');
+          await ok('/steward team @zhang manager:@li');
+          await ok('/steward team @li manager:@boss');
+          await ok('/account add Acme tier:strategic owner:@zhang');
+          await ok(`/complaint Acme severity:${severity} category:damage Crushed pallets`, 'zhang');
+          const c = () => h.db.select().from(complaints).get()!;
+          const span = DEFAULT_DEADLINE_HOURS[severity] * HOUR;
+          // Domain: the deadline is at least the severity's hours away, and a non-critical one falls in working hours.
+          expect(c().deadlineAt.getTime() - opened.getTime()).toBeGreaterThanOrEqual(span);
+          if (severity !== 'critical') expect(inWorkingHours(c().deadlineAt)).toBe(true);
+          let at = opened;
+          const end = plus(opened, 100 * DAY);
+          for (const g of [...gaps, ...Array(100).fill(2 * 24 * 60)]) {
+            at = plus(at, g * MINUTE);
+            if (at > end) break;
+            const decided = sweep(at).ids.filter((id) => rows([id])[0]!.kind === 'escalation');
+            // One step per sweep, whatever the gap.
+            expect(decided.length).toBeLessThanOrEqual(1);
+          }
+          sweep(end);
+          const told = h.db.select().from(nudges).where(eq(nudges.kind, 'escalation')).orderBy(asc(nudges.id)).all();
+          expect(told.slice(0, 3).map(who)).toEqual(['zhang', 'li', 'boss']);
+          expect(told.slice(3).every((n) => who(n) === 'boss')).toBe(true);
+          expect(told[0]!.createdAt.getTime()).toBeGreaterThanOrEqual(c().deadlineAt.getTime());
+          for (let i = 1; i < told.length; i++) {
+            const [before, next] = [told[i - 1]!, told[i]!];
+            // Each rung is read at least a span after the one before it was read; past the top, a week.
+            const least = i < 3 ? span : 7 * DAY;
+            expect(next.createdAt.getTime() - before.notBefore!.getTime()).toBeGreaterThanOrEqual(least);
+            expect(next.notBefore!.getTime() - before.notBefore!.getTime()).toBeGreaterThanOrEqual(least);
+          }
+          for (const n of told) if (severity !== 'critical') expect(inWorkingHours(n.notBefore!)).toBe(true);
+          // Still open at the end: on the top rung, and raised again within the last week.
+          expect(c().escalationLevel).toBe(3);
+          expect(end.getTime() - told.at(-1)!.notBefore!.getTime()).toBeLessThan(7 * DAY);
+        },
+      ),
+      // CLOCK_RUNS=500 for a longer search.
+      { numRuns: Number(process.env.CLOCK_RUNS ?? 12) },
+    );
+  }, 120_000);
 });

@@ -312,19 +312,24 @@ describe('working hours', () => {
     await ok('/account add Acme tier:strategic owner:@zhang');
     await ok('/complaint Acme severity:critical Reefer unit failed, cargo lost', 'zhang'); // deadline 20:00
     h.now = cst('2026-01-09T17:00');
-    await ok('/complaint Acme severity:high Invoice billed twice', 'zhang'); // deadline Saturday 17:00
+    await ok('/complaint Acme severity:high Invoice billed twice', 'zhang'); // a working day: deadline Monday 17:00
+    expect(complaint(2).deadlineAt).toEqual(cst('2026-01-12T17:00'));
     const friday = cst('2026-01-09T20:00');
     const r = sweep(friday);
     expect(said(r)).toEqual(['zhang: ✘ Escalation: C-1 · Acme (strategic) is unresolved past its deadline']);
     expect(row(r.ids[0]!).notBefore).toEqual(friday);
-    const saturday = cst('2026-01-10T17:00');
-    const later = rows(sweep(saturday).ids).map((n) => [n.dedupeKey, n.notBefore?.toISOString()]);
     const [c1, c2] = [complaint(1).id, complaint(2).id];
-    expect(later).toEqual([
-      [`escalation:${c1}:2`, saturday.toISOString()],
-      [`escalation:${c1}:3`, saturday.toISOString()],
-      [`escalation:${c2}:1`, cst('2026-01-12T09:00').toISOString()],
+    const decided = (at: Date) => rows(sweep(at).ids).map((n) => [n.dedupeKey, n.notBefore?.toISOString()]);
+    // The critical one climbs on the wall clock, one rung per span (4 hours) after the last was told.
+    const saturday = cst('2026-01-10T17:00');
+    expect(decided(saturday)).toEqual([[`escalation:${c1}:2`, saturday.toISOString()]]);
+    // The high one, decided on Monday night, waits for Tuesday 09:00.
+    const monday = cst('2026-01-12T22:00');
+    expect(decided(monday)).toEqual([
+      [`escalation:${c1}:3`, monday.toISOString()],
+      [`escalation:${c2}:1`, cst('2026-01-13T09:00').toISOString()],
     ]);
+    expect(complaint(2).escalatedAt).toEqual(cst('2026-01-13T09:00'));
   });
 });
 
@@ -641,7 +646,7 @@ describe('escalation ladder', () => {
     expect(complaint(1)).toMatchObject({ escalationLevel: 1, escalatedAt: deadline });
   });
 
-  it('rung 2 one period later mentions the manager; rung 3 the paired executive; then it stops', async () => {
+  it('rung 2 a span after rung 1 was told mentions the manager; rung 3 the paired executive; then the executive weekly', async () => {
     const deadline = await setup();
     sweep(deadline);
     expect(said(sweep(plus(deadline, DAY - MINUTE)))).toEqual([]);
@@ -654,8 +659,11 @@ describe('escalation ladder', () => {
     ]);
     expect(text(row(three.ids[0]!))).toContain('  Owner     @zhang');
     expect(level()).toBe(3);
-    expect(sweep(plus(deadline, 10 * DAY)).ids).toEqual([]);
-    expect(allNudges('escalation')).toHaveLength(3);
+    expect(said(sweep(plus(deadline, 9 * DAY - MINUTE)), 'escalation')).toEqual([]);
+    expect(said(sweep(plus(deadline, 10 * DAY)), 'escalation')).toEqual(['chen: ✘ C-1 is still unresolved after 11 days; Steward will raise it every week until it is resolved']);
+    expect(said(sweep(plus(deadline, 16 * DAY)), 'escalation')).toEqual([]);
+    expect(said(sweep(plus(deadline, 17 * DAY)), 'escalation')).toEqual(['chen: ✘ C-1 is still unresolved after 18 days; Steward will raise it every week until it is resolved']);
+    expect(allNudges('escalation').map((n) => n.dedupeKey.split(':').slice(2).join(':'))).toEqual(['1', '2', '3', 'open:2026-W03', 'open:2026-W04']);
   });
 
   it('rung 3 goes to an admin when no executive is paired', async () => {
@@ -665,25 +673,25 @@ describe('escalation ladder', () => {
     expect(said(sweep(plus(deadline, 2 * DAY)))).toEqual(['alice: ✘ C-1 is still unresolved after 3 days and two escalations']);
   });
 
-  it('after a restart every missing rung is decided once, in order, and a further sweep repeats none', async () => {
+  it('after a quiet time the sweep takes the next rung only; the next follows a span after it is read', async () => {
     const deadline = await setup();
+    // Sunday 11 January: rung 1, read on Monday 09:00.
     const late = sweep(plus(deadline, 5 * DAY));
-    expect(rows(late.ids).map((n) => [n.dedupeKey.split(':')[2], who(n)])).toEqual([
-      ['1', 'zhang'],
-      ['2', 'li'],
-      ['3', 'chen'],
-    ]);
-    expect(late.ids).toEqual([...late.ids].sort((a, b) => a - b));
-    expect(level()).toBe(3);
+    expect(rows(late.ids).map((n) => [n.dedupeKey.split(':')[2], who(n), n.notBefore])).toEqual([['1', 'zhang', cst('2026-01-12T09:00')]]);
+    expect(level()).toBe(1);
     expect(sweep(plus(deadline, 5 * DAY)).ids).toEqual([]);
-    expect(sweep(plus(deadline, 6 * DAY)).ids).toEqual([]);
+    expect(sweep(cst('2026-01-13T08:59')).ids).toEqual([]);
+    expect(said(sweep(cst('2026-01-13T09:00')), 'escalation')).toEqual(['li: ✘ C-1 is still unresolved after 7 days']);
+    expect(said(sweep(cst('2026-01-14T09:00')), 'escalation')).toEqual(['chen: ✘ C-1 is still unresolved after 8 days and two escalations']);
   });
 
-  it('a restart after rung 1 takes the rungs still missing and none twice', async () => {
+  it('a restart after rung 1 takes the next rung, and the one after a span later', async () => {
     const deadline = await setup();
     expect(said(sweep(deadline))).toHaveLength(1);
     const late = sweep(plus(deadline, 2 * DAY + 5 * HOUR));
-    expect(said(late).map((l) => l.split(':')[0])).toEqual(['li', 'chen']);
+    expect(said(late).map((l) => l.split(':')[0])).toEqual(['li']);
+    expect(said(sweep(plus(deadline, 3 * DAY + 5 * HOUR - MINUTE)))).toEqual([]);
+    expect(said(sweep(plus(deadline, 3 * DAY + 5 * HOUR))).map((l) => l.split(':')[0])).toEqual(['chen']);
     expect(allNudges('escalation').map((n) => n.dedupeKey.split(':')[2])).toEqual(['1', '2', '3']);
   });
 
@@ -704,6 +712,8 @@ describe('escalation ladder', () => {
   // called on (at least the paired executive) may take the complaint over.
   it('the executive the ladder calls on can press Take ownership', async () => {
     const deadline = await setup();
+    sweep(deadline);
+    sweep(plus(deadline, DAY));
     const r = sweep(plus(deadline, 2 * DAY));
     const rung3 = rows(r.ids).find((n) => n.dedupeKey.endsWith(':3'))!;
     const take = (rung3.payload as Reply).buttons.find((b) => b.label === 'Take ownership')!;
@@ -721,7 +731,7 @@ describe('escalation ladder', () => {
     await ok('/leave @chen');
     // Rung 1: zhang (owner) and li (his manager) have left: wang, li's manager.
     // Rung 2: li has left: wang. Rung 3: chen (paired) has left: alice, the admin.
-    const r = sweep(plus(deadline, 2 * DAY));
+    const r = { ids: [deadline, plus(deadline, DAY), plus(deadline, 2 * DAY)].flatMap((at) => sweep(at).ids) };
     expect(rows(r.ids).map(who)).toEqual(['wang', 'wang', 'alice']);
     const port = new RecordingPort();
     await deliverDue(h.db, port, plus(deadline, 2 * DAY));
@@ -841,9 +851,9 @@ describe('escalation ladder', () => {
     it('rungs decided together and delivered by several workers at once still share one thread', async () => {
       const deadline = await setup();
       await escalationChannel('#esc');
-      // The scheduler was down: all three rungs are decided in one sweep.
+      // Delivery was down: all three rungs wait, and go out together.
       const at = plus(deadline, 3 * DAY);
-      const ids = sweep(at).ids;
+      const ids = [deadline, plus(deadline, DAY), plus(deadline, 2 * DAY)].flatMap((d) => sweep(d).ids);
       expect(ids).toHaveLength(3);
       const port = new RecordingPort();
       const first = await Promise.allSettled(ids.map((id) => deliverNudge(h.db, port, id, at)));
@@ -895,12 +905,12 @@ describe('escalation ladder', () => {
     await ok('/complaint Acme severity:high Crushed pallets', 'zhang');
     const port = new RecordingPort();
     await deliverDue(h.db, port, h.now); // the complaint's card opens the thread
-    const rung = sweep(cst('2026-01-10T17:00')).ids; // Saturday: waits for Monday 09:00
-    expect(row(rung[0]!).notBefore).toEqual(cst('2026-01-12T09:00'));
-    h.now = cst('2026-01-11T10:00');
+    const rung = sweep(cst('2026-01-12T22:00')).ids; // deadline Monday 17:00, decided at night: waits for Tuesday 09:00
+    expect(row(rung[0]!).notBefore).toEqual(cst('2026-01-13T09:00'));
+    h.now = cst('2026-01-13T08:00');
     await ok('/resolve C-1 Claim paid', 'zhang');
     await deliverDue(h.db, port, h.now); // the closing reply
-    await deliverDue(h.db, port, cst('2026-01-12T09:00'));
+    await deliverDue(h.db, port, cst('2026-01-13T09:00'));
     expect(port.posts.map((p) => p.text.split('\n')[0])).toEqual(['• Complaint C-1 · Acme', '✔ C-1 resolved by zhang.']);
     expect(row(rung[0]!).status).toBe('skipped');
   });

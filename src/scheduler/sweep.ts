@@ -14,7 +14,7 @@ import type { Account, Complaint, Member, Tenant } from '../domain/types.js';
 import { viewFor, type View } from '../domain/view.js';
 import { openTasks, taskLine, type OpenTask } from '../domain/tasks.js';
 import { fields, inLocale, list, reply, text, type Reply, type Rich } from '../engine/reply.js';
-import { isoWeek, nextWorkingInstant } from './hours.js';
+import { addWorkingSpan, isoWeek, nextWorkingInstant } from './hours.js';
 import { recordNudge } from './outbox.js';
 import { quote } from '../engine/tokenize.js';
 
@@ -78,8 +78,9 @@ function deliverAt(s: Sweeper, m: Member | undefined, urgent = false): Date {
  * behalf (an escalation rung, which reaches its member directly should the
  * channel refuse it; see deliverNudge). A channel's nudge is worded and timed for the workspace.
  */
-function nudge(s: Sweeper, kind: keyof SweepCounts, key: string, subject: { type: string; id: number }, to: { member?: Member; channel?: string }, payload: Reply, urgent = false): void {
+function nudge(s: Sweeper, kind: keyof SweepCounts, key: string, subject: { type: string; id: number }, to: { member?: Member; channel?: string }, payload: Reply, urgent = false): Date {
   const reader = to.channel ? undefined : to.member;
+  const notBefore = deliverAt(s, reader, urgent);
   const id = recordNudge(s.tx, {
     tenantId: s.tenant.id,
     dedupeKey: key,
@@ -92,12 +93,14 @@ function nudge(s: Sweeper, kind: keyof SweepCounts, key: string, subject: { type
     // In the recipient's language, or the workspace's for a channel: the view each nudge was written with.
     payload: inLocale(payload, viewFor(s.tenant, reader, s.now).locale),
     createdAt: s.now,
-    notBefore: deliverAt(s, reader, urgent),
+    notBefore,
   });
   if (id !== undefined) {
     s.counts[kind]++;
     s.ids.push(id);
   }
+  // When it can be read: the moment its reader was told.
+  return notBefore;
 }
 
 /** The latest snooze end per subject of `kind` in a tenant (of `subjects` only, when given), past or future. */
@@ -357,18 +360,45 @@ function checklists(s: Sweeper): void {
   }
 }
 
-/** How far up the ladder a complaint should be by `now`: 1 owner, 2 manager, 3 executive. */
-export function ladderLevel(tenant: Tenant, c: Pick<Complaint, 'deadlineAt' | 'severity'>, now: Date): number {
-  if (now < c.deadlineAt) return 0;
-  const period = effectiveSettings(tenant.settings).complaintDeadlineHours[c.severity] * 3_600_000;
-  return Math.min(3, 1 + Math.floor((now.getTime() - c.deadlineAt.getTime()) / period));
+/** After the top rung, an open complaint is raised again to the top rung once a week until it is resolved. */
+export const LADDER_REPEAT_DAYS = 7;
+
+/**
+ * The end of a complaint's span that starts at `from`: the severity's hours, on the
+ * workspace's working clock (see addWorkingSpan), except a critical one, which runs
+ * on the wall clock as it is told at once, night or day. The deadline set at
+ * /complaint is this span from the opening; each rung gets the same span again.
+ */
+export function complaintSpanEnd(tenant: Tenant, severity: Complaint['severity'], from: Date): Date {
+  const hours = effectiveSettings(tenant.settings).complaintDeadlineHours[severity];
+  if (severity === 'critical') return new Date(from.getTime() + hours * 3_600_000);
+  return addWorkingSpan(from, hours, tenant.timezone, tenant.settings);
 }
 
-/** When the next rung is due, for the complaint's timer. */
-export function nextRungAt(tenant: Tenant, c: Pick<Complaint, 'deadlineAt' | 'severity' | 'escalationLevel'>): Date | undefined {
-  if (c.escalationLevel >= 3) return undefined;
-  const period = effectiveSettings(tenant.settings).complaintDeadlineHours[c.severity] * 3_600_000;
-  return new Date(c.deadlineAt.getTime() + c.escalationLevel * period);
+type LadderState = Pick<Complaint, 'deadlineAt' | 'severity' | 'escalationLevel' | 'escalatedAt'>;
+
+/**
+ * The rung a complaint should be on by `now`: 1 owner, 2 manager, 3 executive.
+ * One rung at a time: each rung has its own span after the previous one was told
+ * (`escalatedAt`, the moment its message could be read), so a sweep after a quiet
+ * time takes the next rung only and the rest follow a span apart.
+ */
+export function ladderLevel(tenant: Tenant, c: LadderState, now: Date): number {
+  if (c.escalationLevel >= 3) return 3;
+  const next = nextRungAt(tenant, c);
+  return next && now >= next ? c.escalationLevel + 1 : c.escalationLevel;
+}
+
+/**
+ * When the complaint's next step is due, for its timer: rung 1 at the deadline, each
+ * further rung a span after the previous was told; after rung 3, the weekly reminder to the top rung.
+ */
+export function nextRungAt(tenant: Tenant, c: LadderState): Date | undefined {
+  if (c.escalationLevel <= 0) return c.deadlineAt;
+  // Rows decided before `escalatedAt` was the time told: their deadline is the best there is.
+  const told = c.escalatedAt ?? c.deadlineAt;
+  if (c.escalationLevel >= 3) return new Date(told.getTime() + LADDER_REPEAT_DAYS * DAY);
+  return complaintSpanEnd(tenant, c.severity, told);
 }
 
 function escalations(s: Sweeper, complaintId?: number): void {
@@ -383,35 +413,41 @@ function escalations(s: Sweeper, complaintId?: number): void {
         // A lost account has nobody left to keep: its complaints climb no further.
         eq(accounts.status, 'active'),
         lte(complaints.deadlineAt, s.now),
-        sql`${complaints.escalationLevel} < 3`,
         complaintId === undefined ? undefined : eq(complaints.id, complaintId),
       ),
     )
     .all();
   const channel = effectiveSettings(s.tenant.settings).escalationChannel;
   for (const { c, a } of rows) {
-    const level = ladderLevel(s.tenant, c, s.now);
+    const next = nextRungAt(s.tenant, c);
+    if (!next || next > s.now) continue;
     const owner = c.ownerId ? s.members.get(c.ownerId) : undefined;
-    // Every rung not yet taken is taken in order: a restart neither skips nor repeats one.
-    for (let rung = c.escalationLevel + 1; rung <= level; rung++) {
-      const target = rungTarget(s, rung, owner, a);
-      const v = channel ? viewFor(s.tenant, undefined, s.now) : target ? viewOf(s, target) : viewFor(s.tenant, undefined, s.now);
-      const payload = escalationMessage(v, rung, c, a, owner, target);
-      nudge(s, 'escalation', `escalation:${c.id}:${rung}`, { type: 'complaint', id: c.id }, { channel, member: target }, payload, c.severity === 'critical');
-    }
-    if (level > c.escalationLevel) s.tx.update(complaints).set({ escalationLevel: level, escalatedAt: s.now }).where(eq(complaints.id, c.id)).run();
+    // The next rung only, or past the top the week's reminder to it; the rung after waits a span from when this one is read.
+    const rung = Math.min(3, c.escalationLevel + 1);
+    const weekly = c.escalationLevel >= 3;
+    const target = rungTarget(s, rung, owner, a);
+    const v = channel ? viewFor(s.tenant, undefined, s.now) : target ? viewOf(s, target) : viewFor(s.tenant, undefined, s.now);
+    const payload = escalationMessage(v, rung, c, a, owner, target, weekly);
+    const key = weekly ? `escalation:${c.id}:open:${isoWeek(s.now, s.tenant.timezone)}` : `escalation:${c.id}:${rung}`;
+    const told = nudge(s, 'escalation', key, { type: 'complaint', id: c.id }, { channel, member: target }, payload, c.severity === 'critical');
+    s.tx.update(complaints).set({ escalationLevel: rung, escalatedAt: told }).where(eq(complaints.id, c.id)).run();
   }
 }
 
 /**
- * Rung 1 the owner, rung 2 their manager, rung 3 the paired executive or else
- * an admin. A rung meant for someone who has left goes to the nearest manager
- * above them who has not (else an admin): a message to someone gone is never
- * delivered, and the complaint would climb with nobody told.
+ * Rung 1 the owner, rung 2 their manager, rung 3 an executive: first the one above
+ * the manager (role exec, up the manager chain), who has authority over the people
+ * who have not fixed it; then an executive paired with the account, who knows the
+ * customer but not necessarily the team; an admin only when there is neither. A
+ * rung meant for someone who has left goes to the nearest manager above them who
+ * has not (else an admin): a message to someone gone is never delivered, and the
+ * complaint would climb with nobody told.
  */
 function rungTarget(s: Sweeper, rung: number, owner: Member | undefined, a: Account): Member | undefined {
   if (rung === 1) return owner && stillHere(s, owner);
   if (rung === 2) return owner?.managerId ? stillHere(s, s.members.get(owner.managerId)) : adminOf(s);
+  const above = execAbove(s, owner?.managerId ? s.members.get(owner.managerId) : undefined);
+  if (above) return above;
   const execs = s.tx
     .select({ id: pairings.execId })
     .from(pairings)
@@ -419,6 +455,16 @@ function rungTarget(s: Sweeper, rung: number, owner: Member | undefined, a: Acco
     .all()
     .map((p) => s.members.get(p.id));
   return execs.find((m) => m?.active) ?? adminOf(s);
+}
+
+/** The first active executive up the manager chain from `m` (excluded). */
+function execAbove(s: Sweeper, m: Member | undefined): Member | undefined {
+  const seen = new Set<number>();
+  for (let up = m?.managerId != null ? s.members.get(m.managerId) : undefined; up && !seen.has(up.id); up = up.managerId != null ? s.members.get(up.managerId) : undefined) {
+    seen.add(up.id);
+    if (up.role === 'exec' && up.active) return up;
+  }
+  return undefined;
 }
 
 /** `m`, or if they have left, the nearest manager above them who has not, or else an admin. */
@@ -435,11 +481,11 @@ function adminOf(s: Sweeper): Member | undefined {
   return [...s.members.values()].find((m) => m.role === 'admin' && m.active);
 }
 
-function escalationMessage(v: View, rung: number, c: Complaint, a: Account, owner: Member | undefined, target: Member | undefined): Reply {
+function escalationMessage(v: View, rung: number, c: Complaint, a: Account, owner: Member | undefined, target: Member | undefined, weekly = false): Reply {
   const id = ref('C', c.number);
   const who: Rich = target ? [{ mention: { platformUserId: target.platformUserId, name: target.name } }] : v.t.common.nobody;
   const age = fmtAge(v, c.openedAt);
-  const title = rung === 1 ? v.t.nudge.escalation1(id, a.name, v.t.enums.tier[a.tier]) : rung === 2 ? v.t.nudge.escalation2(id, age) : v.t.nudge.escalation3(id, age);
+  const title = weekly ? v.t.nudge.escalationWeekly(id, age) : rung === 1 ? v.t.nudge.escalation1(id, a.name, v.t.enums.tier[a.tier]) : rung === 2 ? v.t.nudge.escalation2(id, age) : v.t.nudge.escalation3(id, age);
   const out = reply(
     'error',
     title,
