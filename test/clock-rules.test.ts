@@ -119,10 +119,10 @@ describe('the ladder over random quiet times (property)', () => {
     { weight: 2, arbitrary: fc.integer({ min: 12 * 60, max: 4 * 24 * 60 }) },
     { weight: 1, arbitrary: fc.integer({ min: 4 * 24 * 60, max: 14 * 24 * 60 }) },
   );
-  const inWorkingHours = (d: Date) => {
+  const inWorkingHours = (d: Date, closeIncluded = false) => {
     const t = DateTime.fromJSDate(d, { zone: 'Asia/Shanghai' });
-    const minutes = t.hour * 60 + t.minute;
-    return t.weekday <= 5 && minutes >= 9 * 60 && minutes < 18 * 60;
+    const minutes = t.hour * 60 + t.minute + t.second / 60;
+    return t.weekday <= 5 && minutes >= 9 * 60 && (minutes < 18 * 60 || (closeIncluded && minutes === 18 * 60));
   };
 
   it('rungs climb one at a time, each at least its span after the last was read, and an open complaint is never left unraised', async () => {
@@ -142,9 +142,8 @@ describe('the ladder over random quiet times (property)', () => {
           await ok(`/complaint Acme severity:${severity} category:damage Crushed pallets`, 'zhang');
           const c = () => h.db.select().from(complaints).get()!;
           const span = DEFAULT_DEADLINE_HOURS[severity] * HOUR;
-          // Domain: the deadline is at least the severity's hours away, and a non-critical one falls in working hours.
-          expect(c().deadlineAt.getTime() - opened.getTime()).toBeGreaterThanOrEqual(span);
-          if (severity !== 'critical') expect(inWorkingHours(c().deadlineAt)).toBe(true);
+          // Domain: a non-critical deadline falls in working hours (its close included).
+          if (severity !== 'critical') expect(inWorkingHours(c().deadlineAt, true)).toBe(true);
           let at = opened;
           const end = plus(opened, 100 * DAY);
           for (const g of [...gaps, ...Array(100).fill(2 * 24 * 60)]) {
@@ -158,12 +157,14 @@ describe('the ladder over random quiet times (property)', () => {
           const told = h.db.select().from(nudges).where(eq(nudges.kind, 'escalation')).orderBy(asc(nudges.id)).all();
           expect(told.slice(0, 3).map(who)).toEqual(['zhang', 'li', 'boss']);
           expect(told.slice(3).every((n) => who(n) === 'boss')).toBe(true);
+          // Rung 1 is decided at the deadline or after, and read at least the severity's span (its days working days) after the opening.
           expect(told[0]!.createdAt.getTime()).toBeGreaterThanOrEqual(c().deadlineAt.getTime());
+          expect(told[0]!.notBefore!.getTime() - opened.getTime()).toBeGreaterThanOrEqual(span);
           for (let i = 1; i < told.length; i++) {
             const [before, next] = [told[i - 1]!, told[i]!];
-            // Each rung is read at least a span after the one before it was read; past the top, a week.
+            // Each rung is decided after the one before was read, and read at least a span after it; past the top, a week.
             const least = i < 3 ? span : 7 * DAY;
-            expect(next.createdAt.getTime() - before.notBefore!.getTime()).toBeGreaterThanOrEqual(least);
+            expect(next.createdAt.getTime()).toBeGreaterThan(before.notBefore!.getTime());
             expect(next.notBefore!.getTime() - before.notBefore!.getTime()).toBeGreaterThanOrEqual(least);
           }
           for (const n of told) if (severity !== 'critical') expect(inWorkingHours(n.notBefore!)).toBe(true);
@@ -175,5 +176,5 @@ describe('the ladder over random quiet times (property)', () => {
       // CLOCK_RUNS=500 for a longer search.
       { numRuns: Number(process.env.CLOCK_RUNS ?? 12) },
     );
-  }, 120_000);
+  }, 600_000);
 });

@@ -72,20 +72,20 @@ async function sixWeeks() {
     ['/complaint Omega severity:medium Late pickup', 'sun'],
   );
   h.now = D;
-  sweep(D); // C-1 has climbed the whole ladder by now
+  sweep(D); // C-1 reaches its deadline now (a working day after Friday 10:00): rung 1
 }
 
 const LI = [
   "• Weekly digest for li's team (3 people)",
   // The digest leads with the accounts whose health band got worse in four weeks.
   'Health got worse (1)',
-  '  • Acme: healthy → at risk (48) · 1 open complaint(s) (C-1), 1 past deadline, oldest 3 days (−24)',
+  '  • Acme: healthy → watch (59) · 1 open complaint(s) (C-1), 0 past deadline, oldest 3 days (−13)',
   'Touchpoints: 3 in the last 7 days (1 the 7 days before).',
   'Overdue for a revisit (2)',
   '  • Beta · key · wang · 11 days overdue',
   '  • Acme · strategic · zhang · 6 days overdue',
   'Open complaints (2, 1 escalated)',
-  '  • C-1 · Acme · high · open 3 days · escalated (3)',
+  '  • C-1 · Acme · high · open 3 days · escalated (1)',
   '  • C-2 · Beta · low · open 12 hours',
   'Overdue promises (1)',
   '  • P-1 · Acme · due Sat 10 Oct 2026 (2 days late) · Send the cold-chain quote',
@@ -99,12 +99,12 @@ const LI = [
 const ZHANG = [
   '• Weekly digest for zhang',
   'Health got worse (1)',
-  '  • Acme: healthy → at risk (48) · 1 open complaint(s) (C-1), 1 past deadline, oldest 3 days (−24)',
+  '  • Acme: healthy → watch (59) · 1 open complaint(s) (C-1), 0 past deadline, oldest 3 days (−13)',
   'Touchpoints: 2 in the last 7 days (1 the 7 days before).',
   'Overdue for a revisit (1)',
   '  • Acme · strategic · zhang · 6 days overdue',
   'Open complaints (1, 1 escalated)',
-  '  • C-1 · Acme · high · open 3 days · escalated (3)',
+  '  • C-1 · Acme · high · open 3 days · escalated (1)',
   'Overdue promises (1)',
   '  • P-1 · Acme · due Sat 10 Oct 2026 (2 days late) · Send the cold-chain quote',
   'Lapsed leadership pairings (1)',
@@ -194,7 +194,7 @@ describe('people who have left', () => {
     // The team is li and wang now; zhang's accounts, complaint and promise are still li's to see.
     expect(li.split('\n')[0]).toBe("• Weekly digest for li's team (2 people)");
     expect(li).toContain('  • Acme · strategic · zhang · 6 days overdue');
-    expect(li).toContain('  • C-1 · Acme · high · open 3 days · escalated (3)');
+    expect(li).toContain('  • C-1 · Acme · high · open 3 days · escalated (1)');
     expect(li).toContain('  • P-1 · Acme · due Sat 10 Oct 2026 (2 days late) · Send the cold-chain quote');
     expect((await ok('/risk', 'li')).text).toMatch(/^! At-risk accounts in your team: 1\n {2}• Acme · zhang · /);
   });
@@ -204,7 +204,7 @@ describe('people who have left', () => {
     await ok('/leave @li');
     const boss = digestText('boss');
     expect(boss.split('\n')[0]).toBe("• Weekly digest for boss's team (3 people)");
-    expect(boss).toContain('  • C-1 · Acme · high · open 3 days · escalated (3)');
+    expect(boss).toContain('  • C-1 · Acme · high · open 3 days · escalated (1)');
     const ids = h.db.transaction((tx) => digestAll(tx, tenant(), D));
     expect(ids.map((id) => nameOf(allNudges('digest').find((n) => n.id === id)!.recipientId)).sort()).toEqual(['boss', 'sun', 'wang', 'zhang']);
   });

@@ -538,8 +538,9 @@ describe('/complaint', () => {
     ['critical', 4],
     ['high', 24],
     ['medium', 72],
-    ['low', 7 * 24],
-  ] as const)('severity %s gives a deadline %i hours after opening', async (severity, hours) => {
+    // 7 working days from a Monday: the Wednesday of the week after.
+    ['low', 9 * 24],
+  ] as const)('severity %s, opened Monday 10:00, gives a deadline %i hours later (its days are working days)', async (severity, hours) => {
     await ok(`/complaint Acme severity:${severity} Something went wrong`);
     const c = complaintRow(1)!;
     expect(c.openedAt.getTime()).toBe(TEST_NOW.getTime());
@@ -556,9 +557,10 @@ describe('/complaint', () => {
     expect(set.text).toContain('high 12h');
     expect(h.db.select().from(tenants).get()!.settings.complaintDeadlineHours).toEqual({ high: 12 });
     const out = await ok('/complaint Acme severity:high Damaged crate');
-    expect(out.text).toContain('Deadline: Mon 23 Nov 2026 22:00.');
+    // Half a day of working hours (09:00-18:00): four and a half hours.
+    expect(out.text).toContain('Deadline: Mon 23 Nov 2026 14:30.');
     const c = complaintRow(1)!;
-    expect(c.deadlineAt.getTime() - c.openedAt.getTime()).toBe(12 * HOUR);
+    expect(c.deadlineAt.getTime() - c.openedAt.getTime()).toBe(4.5 * HOUR);
     // The other severities keep their defaults.
     await ok('/complaint Acme severity:critical Truck missing');
     const c2 = complaintRow(2)!;

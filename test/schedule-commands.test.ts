@@ -304,7 +304,8 @@ describe('/steward run sweep|digest', () => {
     await ok('/complaint Acme severity:high Crushed pallets', 'zhang');
     h.now = cst('2026-01-08T10:30');
     expect((await ok('/steward run sweep')).text).toBe(
-      ['✔ Sweep as of Thu 8 Jan 2026 10:30: 3 new nudges decided.', 'revisit: 0 · pairing: 0 · promise: 0 · review: 0 · escalation: 3 · checklist: 0'].join('\n'),
+      // One rung per sweep: the next waits its span after this one is read.
+      ['✔ Sweep as of Thu 8 Jan 2026 10:30: 1 new nudge decided.', 'revisit: 0 · pairing: 0 · promise: 0 · review: 0 · escalation: 1 · checklist: 0'].join('\n'),
     );
   });
 

@@ -432,7 +432,7 @@ describe.concurrent('scheduler on a real Redis', () => {
   describe('escalation', () => {
     it('a complaint past its deadline: rung 1 is decided once, posted to the owner once, and the timer for rung 2 is set', async ({ env }) => {
       await env.ok('/account add Acme owner:@bob');
-      const c = await env.complaintOpened(30, '/complaint Acme severity:high category:damage 3 pallets crushed'); // deadline 6 h ago
+      const c = await env.complaintOpened(74, '/complaint Acme severity:high category:damage 3 pallets crushed'); // Friday 08:00: its working day ended Friday 18:00
       const bob = env.member('bob');
       expect(c.ownerId).toBe(bob.id);
       const port = new RecordingPort();

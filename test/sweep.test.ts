@@ -680,8 +680,11 @@ describe('escalation ladder', () => {
     expect(rows(late.ids).map((n) => [n.dedupeKey.split(':')[2], who(n), n.notBefore])).toEqual([['1', 'zhang', cst('2026-01-12T09:00')]]);
     expect(level()).toBe(1);
     expect(sweep(plus(deadline, 5 * DAY)).ids).toEqual([]);
-    expect(sweep(cst('2026-01-13T08:59')).ids).toEqual([]);
-    expect(said(sweep(cst('2026-01-13T09:00')), 'escalation')).toEqual(['li: ✘ C-1 is still unresolved after 7 days']);
+    // A working day after it was read (Monday 09:00-18:00), rung 2, read on Tuesday morning.
+    expect(sweep(cst('2026-01-12T17:59')).ids).toEqual([]);
+    const two = sweep(cst('2026-01-12T18:00'));
+    expect(rows(two.ids).map((n) => [who(n), n.notBefore])).toEqual([['li', cst('2026-01-13T09:00')]]);
+    expect(sweep(cst('2026-01-13T17:59')).ids).toEqual([]);
     expect(said(sweep(cst('2026-01-14T09:00')), 'escalation')).toEqual(['chen: ✘ C-1 is still unresolved after 8 days and two escalations']);
   });
 

@@ -32,35 +32,32 @@ export function isoWeek(now: Date, zone: string): string {
 }
 
 /**
- * `from` plus a span of `hours` counted on the workspace's working clock: each
- * whole 24 hours is a working day (the same time of day, on the next working day),
- * what is left is working hours; the clock starts at the first working moment at
- * or after `from`. So "24 hours" opened on a Thursday evening ends on Monday
- * morning, not on Friday night, and never lands outside working hours.
+ * `from` plus a span of `hours` counted on the workspace's working clock: every 24
+ * hours of the span is one working day (the working hours, 09:00-18:00 by default),
+ * a fraction of it that fraction of a working day; the clock runs only in working
+ * hours, from the first working moment at or after `from`. So "24 hours" opened on
+ * Monday at 10:00 ends Tuesday at 10:00, opened Thursday at 20:00 ends at the close
+ * of Friday, never on a weekend night; a shorter span never ends later than a longer one.
  * A workspace without working days or hours counts on the wall clock.
  */
 export function addWorkingSpan(from: Date, hours: number, zone: string, settings: TenantSettings): Date {
   const s = effectiveSettings(settings);
-  const [, to] = s.workingHours.split('-') as [string, string];
+  const [from_, to] = s.workingHours.split('-') as [string, string];
+  const [fh, fm] = from_.split(':').map(Number) as [number, number];
   const [th, tm] = to.split(':').map(Number) as [number, number];
   const wall = new Date(from.getTime() + hours * 3_600_000);
-  if (s.workingDays.length === 0) return wall;
-  let at = DateTime.fromJSDate(nextWorkingInstant(from, zone, settings), { zone });
-  const days = Math.floor(hours / 24);
-  for (let i = 0; i < days; i++) {
-    do at = at.plus({ days: 1 });
-    while (!s.workingDays.includes(at.weekday));
-  }
-  let left = (hours - days * 24) * 3_600_000;
-  // Bounded: a window of no length would never use the hours up.
-  for (let i = 0; left > 0 && i < 1000; i++) {
+  const window = (th * 60 + tm - (fh * 60 + fm)) * 60_000;
+  if (s.workingDays.length === 0 || window <= 0) return wall;
+  let left = (hours / 24) * window;
+  let at = DateTime.fromJSDate(from, { zone });
+  // Each pass uses up one working day's hours at most: bounded by the span's working days.
+  for (let i = 0; i <= hours / 24 + 2 && left >= 0; i++) {
     at = DateTime.fromJSDate(nextWorkingInstant(at.toJSDate(), zone, settings), { zone });
     const end = at.set({ hour: th, minute: tm, second: 0, millisecond: 0 });
     const room = end.toMillis() - at.toMillis();
-    if (room <= 0) return wall;
     if (left <= room) return at.plus({ milliseconds: left }).toJSDate();
     left -= room;
     at = end;
   }
-  return left > 0 ? wall : at.toJSDate();
+  return wall;
 }
