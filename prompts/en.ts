@@ -381,6 +381,7 @@ export const en = {
     channelRefusedFix: 'Add Steward to the channel (in Slack: /invite @Steward), or choose another one:',
     channelRefusedCommand: '/steward settings escalation-channel:#name',
     escalationWeekly: (id: string, age: string) => `${id} is still unresolved after ${age}; Steward will raise it every week until it is resolved`,
+    promiseManager: (id: string, account: string, owner: string, day: string, late: number) => `${id} for ${account}, ${owner}'s, was due ${day} and is still open (${plural(late, 'day')} late)`,
   },
   digest: {
     teamTitle: (name: string, size: number) => `Weekly digest for ${name}'s team (${plural(size, 'person', 'people')})`,

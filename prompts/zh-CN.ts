@@ -398,6 +398,7 @@ export const zhCN: Catalog = {
     channelRefusedFix: '请把 Steward 加入该群（Slack 中：/invite @Steward），或换一个群：',
     channelRefusedCommand: '/助手 设置 升级群:#群名',
     escalationWeekly: (id: string, age: string) => `投诉${id}已过去${age}，仍未解决；解决之前，每周都会再提醒一次`,
+    promiseManager: (id: string, account: string, owner: string, day: string, late: number) => `${owner}对${account}的承诺${id}已于${day}到期，至今未兑现（逾期${late}天）`,
   },
   digest: {
     teamTitle: (name: string, size: number) => `${name}团队周报（${size}人）`,

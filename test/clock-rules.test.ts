@@ -178,3 +178,30 @@ describe('the ladder over random quiet times (property)', () => {
     );
   }, 600_000);
 });
+
+describe('promise reminders when the sweep misses the eve and the day', () => {
+  it('a promise due Tuesday 15 September, swept on the 11th, 16th and 17th, is reminded late, worded as late, then reaches the manager', async () => {
+    h = harness({ now: cst('2026-09-07T10:00') });
+    await ok('/steward team @zhang manager:@li');
+    await ok('/account add Acme tier:strategic owner:@zhang');
+    await ok('/promise Acme due:2026-09-15 Send the cold-chain quote', 'zhang');
+    expect(said(sweep(cst('2026-09-11T10:00')), 'promise')).toEqual([]);
+    expect(said(sweep(cst('2026-09-16T10:00')), 'promise')).toEqual(['zhang: ! Was due Tue 15 Sept 2026: P-1 for Acme']);
+    expect(said(sweep(cst('2026-09-17T10:00')), 'promise')).toEqual([]);
+    // Three working days after zhang was told: Monday 21st, 10:00.
+    expect(said(sweep(cst('2026-09-21T09:59')), 'promise')).toEqual([]);
+    expect(said(sweep(cst('2026-09-21T10:00')), 'promise')).toEqual(["li: ! P-1 for Acme, zhang's, was due Tue 15 Sept 2026 and is still open (6 days late)"]);
+    expect(said(sweep(cst('2026-09-28T10:00')), 'promise')).toEqual([]);
+  });
+
+  it('a promise kept after the owner was told does not reach the manager', async () => {
+    h = harness({ now: cst('2026-09-07T10:00') });
+    await ok('/steward team @zhang manager:@li');
+    await ok('/account add Acme tier:strategic owner:@zhang');
+    await ok('/promise Acme due:2026-09-15 Send the cold-chain quote', 'zhang');
+    expect(said(sweep(cst('2026-09-15T10:00')), 'promise')).toEqual(['zhang: ! Due today: P-1 for Acme']);
+    h.now = cst('2026-09-17T10:00');
+    await ok('/promise kept P-1 Sent', 'zhang');
+    expect(said(sweep(cst('2026-09-21T10:00')), 'promise')).toEqual([]);
+  });
+});

@@ -240,8 +240,16 @@ function leadership(s: Sweeper): void {
   }
 }
 
+/** A promise still open this long after its owner was told it was due (working days) is told to their manager. */
+export const PROMISE_MANAGER_DAYS = 3;
+
+/**
+ * The eve, then the day (or, when the sweep missed it, as soon as it can: worded
+ * as late), then the owner's manager some working days after the owner was told
+ * it was due. Each once; the digest keeps listing it until it is closed.
+ */
 function promiseReminders(s: Sweeper): void {
-  // Only promises due within a day of today anywhere on Earth can need a reminder now.
+  // Due by the day after tomorrow anywhere on Earth: every promise that is overdue, due, or due tomorrow.
   const horizon = DateTime.fromJSDate(s.now, { zone: 'UTC' }).plus({ days: 2 }).toISODate()!;
   const rows = s.tx
     .select({ p: promises, account: accounts.name })
@@ -250,28 +258,46 @@ function promiseReminders(s: Sweeper): void {
     // A lost account's promises are settled in its last conversation, not reminded.
     .where(and(eq(promises.tenantId, s.tenant.id), eq(promises.status, 'open'), eq(accounts.status, 'active'), lte(promises.dueOn, horizon)))
     .all();
+  const told = toldAt(s, 'promise', rows.map((r) => `promise:${r.p.id}:due`));
   for (const { p, account } of rows) {
     const owner = p.ownerId ? s.members.get(p.ownerId) : undefined;
     if (!owner?.active) continue;
     const v = viewOf(s, owner);
+    const id = ref('P', p.number);
+    const kept = [{ label: v.t.buttons.kept, command: `/promise kept ${id}`, style: 'primary' as const }];
+    const dueTold = told.get(`promise:${p.id}:due`);
+    if (dueTold !== undefined) {
+      // The owner knows; still open some working days later, their manager hears of it.
+      const manager = owner.managerId ? s.members.get(owner.managerId) : undefined;
+      if (!manager?.active || addWorkingSpan(dueTold, PROMISE_MANAGER_DAYS * 24, s.tenant.timezone, s.tenant.settings) > s.now) continue;
+      const mv = viewOf(s, manager);
+      const late = Math.max(0, -daysUntil({ ...mv, now: deliverAt(s, manager) }, p.dueOn));
+      nudge(s, 'promise', `promise:${p.id}:manager`, { type: 'promise', id: p.id }, { member: manager }, reply('warning', mv.t.nudge.promiseManager(id, account, owner.name, fmtDay(mv, p.dueOn), late), text(p.text)));
+      continue;
+    }
     // Worded for the day it is read: one decided on a weekend waits for Monday, when "tomorrow" may be today or past.
     const read = daysUntil({ ...v, now: deliverAt(s, owner) }, p.dueOn);
     const left = daysUntil(v, p.dueOn);
-    const step = left !== 0 && left !== 1 ? undefined : read === 1 ? 'eve' : 'due';
-    if (!step) continue;
-    const id = ref('P', p.number);
+    if (left > 1) continue;
+    // The eve only on the eve; from the due day on, the due-day reminder, however late the sweep comes.
+    const step = left === 1 && read === 1 ? 'eve' : 'due';
     const title = read === 1 ? v.t.nudge.promiseEve(id, account) : read === 0 ? v.t.nudge.promiseDue(id, account) : v.t.nudge.promiseLate(id, account, fmtDay(v, p.dueOn));
-    nudge(
-      s,
-      'promise',
-      `promise:${p.id}:${step}`,
-      { type: 'promise', id: p.id },
-      { member: owner },
-      withButtons(reply('warning', title, text(p.text)), [
-        { label: v.t.buttons.kept, command: `/promise kept ${id}`, style: 'primary' },
-      ]),
-    );
+    nudge(s, 'promise', `promise:${p.id}:${step}`, { type: 'promise', id: p.id }, { member: owner }, withButtons(reply('warning', title, text(p.text)), kept));
   }
+}
+
+/** When each of these nudges (by dedupe key) can be read: its notBefore. */
+function toldAt(s: Sweeper, kind: string, keys: string[]): Map<string, Date> {
+  const out = new Map<string, Date>();
+  for (let i = 0; i < keys.length; i += 500) {
+    const rows = s.tx
+      .select({ key: nudges.dedupeKey, at: nudges.notBefore, created: nudges.createdAt })
+      .from(nudges)
+      .where(and(eq(nudges.tenantId, s.tenant.id), eq(nudges.kind, kind), inArray(nudges.dedupeKey, keys.slice(i, i + 500))))
+      .all();
+    for (const r of rows) out.set(r.key, r.at ?? r.created);
+  }
+  return out;
 }
 
 /** The review season of the year `now` falls in, as days in the tenant's zone. */
