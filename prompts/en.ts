@@ -382,6 +382,8 @@ export const en = {
     channelRefusedCommand: '/steward settings escalation-channel:#name',
     escalationWeekly: (id: string, age: string) => `${id} is still unresolved after ${age}; Steward will raise it every week until it is resolved`,
     promiseManager: (id: string, account: string, owner: string, day: string, late: number) => `${id} for ${account}, ${owner}'s, was due ${day} and is still open (${plural(late, 'day')} late)`,
+    revisitManagerAgain: (account: string, tier: string, owner: string, days: number, nudges: number) =>
+      `${account} (${tier}), owned by ${owner}, is still not visited: ${plural(days, 'day')} overdue, after ${plural(nudges, 'nudge')}`,
   },
   digest: {
     teamTitle: (name: string, size: number) => `Weekly digest for ${name}'s team (${plural(size, 'person', 'people')})`,

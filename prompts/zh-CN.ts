@@ -399,6 +399,7 @@ export const zhCN: Catalog = {
     channelRefusedCommand: '/助手 设置 升级群:#群名',
     escalationWeekly: (id: string, age: string) => `投诉${id}已过去${age}，仍未解决；解决之前，每周都会再提醒一次`,
     promiseManager: (id: string, account: string, owner: string, day: string, late: number) => `${owner}对${account}的承诺${id}已于${day}到期，至今未兑现（逾期${late}天）`,
+    revisitManagerAgain: (account: string, tier: string, owner: string, days: number, nudges: number) => `${account}（${tier}，负责人${owner}）仍未回访：已逾期${days}天，已提醒${nudges}次`,
   },
   digest: {
     teamTitle: (name: string, size: number) => `${name}团队周报（${size}人）`,

@@ -205,3 +205,46 @@ describe('promise reminders when the sweep misses the eve and the day', () => {
     expect(said(sweep(cst('2026-09-21T10:00')), 'promise')).toEqual([]);
   });
 });
+
+describe('overdue revisits keep coming back', () => {
+  /** Acme (strategic, zhang's, li his manager) visited Monday 5 January: due Monday 19 January 10:00. */
+  async function visited() {
+    h = harness({ now: cst('2026-01-05T10:00') });
+    await ok('/steward team @zhang manager:@li');
+    await ok('/account add Acme tier:strategic owner:@zhang');
+    await ok('/touch Acme visit Walked the new warehouse', 'zhang');
+    return cst('2026-01-19T10:00');
+  }
+  const revisitNudges = () => h.db.select().from(nudges).where(eq(nudges.kind, 'revisit')).orderBy(asc(nudges.id)).all();
+
+  it('an account 91 days overdue was raised to its owner every week, and to the manager now and then', async () => {
+    const due = await visited();
+    // Sweeps twice a week, at random-looking hours, for 91 days.
+    for (let d = 0; d <= 91; d += d % 7 === 0 ? 3 : 4) sweep(plus(due, d * DAY + ((d * 7) % 11) * HOUR));
+    const owner = revisitNudges().filter((n) => who(n) === 'zhang');
+    const manager = revisitNudges().filter((n) => who(n) === 'li');
+    expect(owner.length).toBeGreaterThanOrEqual(10);
+    for (let i = 1; i < owner.length; i++) {
+      const gap = owner[i]!.notBefore!.getTime() - owner[i - 1]!.notBefore!.getTime();
+      expect(gap).toBeGreaterThanOrEqual(7 * DAY);
+      expect(gap).toBeLessThan(12 * DAY);
+    }
+    expect(manager.length).toBeGreaterThanOrEqual(3);
+    expect(plus(due, 91 * DAY).getTime() - owner.at(-1)!.notBefore!.getTime()).toBeLessThan(12 * DAY);
+  });
+
+  it('after a handover the new owner is nudged, and what waited for the old one is not delivered', async () => {
+    const due = await visited();
+    sweep(due);
+    // Saturday: zhang's reminder waits for Monday; on Sunday the account goes to wang.
+    const waiting = sweep(cst('2026-01-31T10:00'));
+    expect(said(waiting)).toEqual(['zhang: ! Reminder: Acme is 12 days overdue for a revisit']);
+    h.now = cst('2026-02-01T10:00');
+    await ok('/account set Acme owner:@wang');
+    const port = new RecordingPort();
+    await deliverDue(h.db, port, cst('2026-02-02T09:00'));
+    expect(port.posts.filter((p) => p.text.includes('Acme'))).toEqual([]);
+    expect(said(sweep(cst('2026-02-02T10:00')))).toEqual(['wang: ! Acme (strategic) is due for a revisit']);
+    expect(said(sweep(cst('2026-02-09T10:00')))).toEqual(['wang: ! Reminder: Acme is 21 days overdue for a revisit']);
+  });
+});

@@ -109,7 +109,7 @@ describe('revisit nudges', () => {
     expect(title).toContain('Acme');
   });
 
-  it('reminds the owner 7 days after it fell due and tells their manager after 14, once each', async () => {
+  it('reminds the owner weekly until it is visited, and copies their manager at 14 days overdue, then every four weeks', async () => {
     const due = await visitedAcme();
     expect(said(sweep(due))).toEqual(['zhang: ! Acme (strategic) is due for a revisit']);
     expect(said(sweep(plus(due, 7 * DAY - MINUTE)))).toEqual([]);
@@ -118,17 +118,26 @@ describe('revisit nudges', () => {
     expect((row(second.ids[0]!).payload as Reply).buttons).toEqual(REVISIT_BUTTONS);
     expect(said(sweep(plus(due, 14 * DAY - MINUTE)))).toEqual([]);
     const manager = sweep(plus(due, 14 * DAY));
-    expect(said(manager)).toEqual(['li: ! Acme (strategic), owned by zhang, is 14 days overdue for a revisit, after two nudges']);
-    expect(said(sweep(plus(due, 40 * DAY)))).toEqual([]);
+    expect(said(manager)).toEqual(['zhang: ! Reminder: Acme is 14 days overdue for a revisit', 'li: ! Acme (strategic), owned by zhang, is 14 days overdue for a revisit, after two nudges']);
+    expect(said(sweep(plus(due, 20 * DAY)))).toEqual([]);
+    expect(said(sweep(plus(due, 21 * DAY)))).toEqual(['zhang: ! Reminder: Acme is 21 days overdue for a revisit']);
+    // A Sunday: read on Monday 09:00, and the next one a week after that.
+    expect(said(sweep(plus(due, 41 * DAY)))).toEqual(['zhang: ! Reminder: Acme is 41 days overdue for a revisit']);
+    expect(said(sweep(plus(due, 42 * DAY)))).toEqual(['li: ! Acme (strategic), owned by zhang, is still not visited: 42 days overdue, after 5 nudges']);
+    expect(said(sweep(plus(due, 48 * DAY)))).toEqual([]);
     const id = accountId('Acme');
     expect(allNudges('revisit').map((n) => [n.dedupeKey, who(n)])).toEqual([
       [`revisit:${id}:2026-01-19:1`, 'zhang'],
       [`revisit:${id}:2026-01-19:2`, 'zhang'],
-      [`revisit:${id}:2026-01-19:manager`, 'li'],
+      [`revisit:${id}:2026-01-19:3`, 'zhang'],
+      [`revisit:${id}:2026-01-19:m1`, 'li'],
+      [`revisit:${id}:2026-01-19:4`, 'zhang'],
+      [`revisit:${id}:2026-01-19:5`, 'zhang'],
+      [`revisit:${id}:2026-01-19:m2`, 'li'],
     ]);
   });
 
-  it('an owner without a manager gets the two nudges and nobody else is told', async () => {
+  it('an owner without a manager keeps being reminded and nobody else is told', async () => {
     h = harness({ now: T0 });
     await ok('/account add Acme tier:strategic owner:@wang');
     await ok('/touch Acme visit Walked the new warehouse', 'wang');
@@ -136,7 +145,7 @@ describe('revisit nudges', () => {
     sweep(due);
     sweep(plus(due, 7 * DAY));
     sweep(plus(due, 20 * DAY));
-    expect(allNudges('revisit').map(who)).toEqual(['wang', 'wang']);
+    expect(allNudges('revisit').map(who)).toEqual(['wang', 'wang', 'wang']);
   });
 
   // BUG: src/scheduler/sweep.ts lastVisitSql refers to ${accounts.id}, which
@@ -236,9 +245,9 @@ describe('revisit nudges', () => {
     // The steps come one sweep at a time, a week apart, each decided once.
     expect(said(sweep(plus(due, 7 * DAY)))).toEqual(['zhang: ! Reminder: Acme is 7 days overdue for a revisit']);
     expect(sweep(plus(due, 7 * DAY)).ids).toEqual([]);
-    expect(said(sweep(plus(due, 14 * DAY)))).toEqual(['li: ! Acme (strategic), owned by zhang, is 14 days overdue for a revisit, after two nudges']);
+    expect(said(sweep(plus(due, 14 * DAY)))).toEqual(['zhang: ! Reminder: Acme is 14 days overdue for a revisit', 'li: ! Acme (strategic), owned by zhang, is 14 days overdue for a revisit, after two nudges']);
     expect(sweep(plus(due, 14 * DAY)).ids).toEqual([]);
-    expect(allNudges('revisit')).toHaveLength(3);
+    expect(allNudges('revisit')).toHaveLength(4);
   });
 
   it('a second process sweeping the same database decides nothing twice', async () => {
@@ -246,15 +255,15 @@ describe('revisit nudges', () => {
     const other = openDb(h.file);
     try {
       const t = other.select().from(tenants).get()!;
-      for (const at of [due, plus(due, 7 * DAY), plus(due, 14 * DAY)]) {
+      for (const [at, n] of [[due, 1], [plus(due, 7 * DAY), 1], [plus(due, 14 * DAY), 2]] as const) {
         const first = other.transaction((tx) => sweepTenant(tx, t, at), { behavior: 'immediate' });
-        expect(first.counts.revisit).toBe(1);
+        expect(first.counts.revisit).toBe(n);
         expect(sweep(at).ids).toEqual([]);
       }
     } finally {
       closeDb(other);
     }
-    expect(allNudges('revisit')).toHaveLength(3);
+    expect(allNudges('revisit')).toHaveLength(4);
   });
 });
 

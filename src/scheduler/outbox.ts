@@ -248,6 +248,8 @@ function stillNeeded(db: Db, n: Nudge, now: Date): boolean {
       const tenant = db.select().from(tenants).where(eq(tenants.id, n.tenantId)).get();
       const row = db.select({ a: accounts, last: lastVisitSql }).from(accounts).where(eq(accounts.id, n.subjectId)).get();
       if (!tenant || row?.a.status !== 'active') return false;
+      // A nudge meant for the owner (its key ends in a count) whose account changed hands is the new owner's now.
+      if (/:\d+$/.test(n.dedupeKey) && n.recipientId !== row.a.ownerId) return false;
       const snoozed = snoozeEnds(db as unknown as Tx, tenant.id, 'revisit', [row.a.id]).get(row.a.id) ?? 0;
       return Math.max(revisitDue(tenant, row.a, row.last), snoozed) <= now.getTime();
     }

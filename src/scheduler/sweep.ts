@@ -19,9 +19,10 @@ import { recordNudge } from './outbox.js';
 import { quote } from '../engine/tokenize.js';
 
 const DAY = DAY_MS;
-/** A week after the first revisit nudge the owner is reminded; a week after that their manager is told. */
+/** The owner is reminded weekly; their manager gets a copy once it is two weeks overdue, then every four weeks. */
 export const REVISIT_REMIND_DAYS = 7;
 export const REVISIT_MANAGER_DAYS = 14;
+export const REVISIT_MANAGER_REPEAT_DAYS = 28;
 export const REVIEW_CHECKLIST = ['complaints', 'promises', 'wallet', 'risks', 'competitors'] as const;
 const REVISIT_KINDS = ['visit', 'meeting', 'review'] as const;
 
@@ -132,6 +133,12 @@ export const lastTouchSql = sql<number | null>`(select max(t.occurred_at) from t
 
 export const lastVisitSql = sql<number | null>`(select max(t.occurred_at) from touchpoints t where t.account_id = ${OUTER_ACCOUNT_ID} and t.kind in ('visit', 'meeting', 'review'))`;
 
+/**
+ * An overdue account keeps coming back until it is visited or snoozed: its owner
+ * hears when it falls due and then weekly, each a week after the last was read;
+ * after a handover the new owner hears at once. Their manager gets a copy once it
+ * is two weeks overdue and the owner was told twice, then every four weeks.
+ */
 function revisits(s: Sweeper): void {
   const snoozedUntil = snoozeEnds(s.tx, s.tenant.id, 'revisit');
   const sent = sentSteps(s);
@@ -153,33 +160,52 @@ function revisits(s: Sweeper): void {
     const cadence = cadenceFor(s.tenant, a);
     const buttons = revisitButtons(v, a);
     const base = `revisit:${a.id}:${period}`;
-    // One step at a time, a week apart: a sweep after a long pause sends the next step, not all of them.
-    const first = sent.get(`${base}:1`);
-    const second = sent.get(`${base}:2`);
-    if (first === undefined) {
-      nudge(s, 'revisit', `${base}:1`, { type: 'account', id: a.id }, { member: owner }, withButtons(reply('warning', v.t.nudge.revisitDue(a.name, v.t.enums.tier[a.tier]), text(v.t.nudge.revisitWhy(last ? fmtDay(v, new Date(last)) : undefined, v.t.enums.tier[a.tier], cadence))), buttons));
-    } else if (second === undefined) {
-      if (s.now.getTime() - first >= REVISIT_REMIND_DAYS * DAY) {
-        nudge(s, 'revisit', `${base}:2`, { type: 'account', id: a.id }, { member: owner }, withButtons(reply('warning', v.t.nudge.revisitAgain(a.name, overdueDays)), buttons));
-      }
-    } else if (s.now.getTime() - second >= REVISIT_MANAGER_DAYS * DAY - REVISIT_REMIND_DAYS * DAY) {
-      const manager = owner.managerId ? s.members.get(owner.managerId) : undefined;
-      if (manager?.active) {
-        const mv = viewOf(s, manager);
-        nudge(s, 'revisit', `${base}:manager`, { type: 'account', id: a.id }, { member: manager }, reply('warning', mv.t.nudge.revisitManager(a.name, mv.t.enums.tier[a.tier], owner.name, overdueDays)));
-      }
+    const steps = sent.get(base) ?? { owner: [], manager: [] };
+    const latest = steps.owner.at(-1);
+    const next = `${base}:${steps.owner.length + 1}`;
+    // One step at a time, a week after the last was read: a sweep after a long pause sends the next step, not all of them.
+    if (!latest || latest.to !== owner.id) {
+      // First for this round, or for an owner who took the account over since.
+      nudge(s, 'revisit', next, { type: 'account', id: a.id }, { member: owner }, withButtons(reply('warning', v.t.nudge.revisitDue(a.name, v.t.enums.tier[a.tier]), text(v.t.nudge.revisitWhy(last ? fmtDay(v, new Date(last)) : undefined, v.t.enums.tier[a.tier], cadence))), buttons));
+    } else if (s.now.getTime() - latest.at >= REVISIT_REMIND_DAYS * DAY) {
+      nudge(s, 'revisit', next, { type: 'account', id: a.id }, { member: owner }, withButtons(reply('warning', v.t.nudge.revisitAgain(a.name, overdueDays)), buttons));
     }
+    const told = steps.owner.filter((x) => x.to === owner.id).length;
+    const lastCopy = steps.manager.at(-1);
+    if (told < 2 || overdueDays < REVISIT_MANAGER_DAYS || (lastCopy && s.now.getTime() - lastCopy.at < REVISIT_MANAGER_REPEAT_DAYS * DAY)) continue;
+    const manager = owner.managerId ? s.members.get(owner.managerId) : undefined;
+    if (!manager?.active) continue;
+    const mv = viewOf(s, manager);
+    const title = lastCopy ? mv.t.nudge.revisitManagerAgain(a.name, mv.t.enums.tier[a.tier], owner.name, overdueDays, told) : mv.t.nudge.revisitManager(a.name, mv.t.enums.tier[a.tier], owner.name, overdueDays);
+    nudge(s, 'revisit', `${base}:m${steps.manager.length + 1}`, { type: 'account', id: a.id }, { member: manager }, reply('warning', title));
   }
 }
 
-/** When each revisit step was decided, for the last year. */
-function sentSteps(s: Sweeper): Map<string, number> {
+type Told = { to: number | null; at: number };
+
+/**
+ * The revisit nudges of the last year by round (`revisit:<account>:<period>`): to the
+ * owner (keys ending in a count) and to the manager, in order, each with whom it went
+ * to and when it could be read.
+ */
+function sentSteps(s: Sweeper): Map<string, { owner: Told[]; manager: Told[] }> {
   const rows = s.tx
-    .select({ key: nudges.dedupeKey, at: nudges.createdAt })
+    .select({ key: nudges.dedupeKey, to: nudges.recipientId, at: nudges.notBefore, created: nudges.createdAt })
     .from(nudges)
     .where(and(eq(nudges.tenantId, s.tenant.id), eq(nudges.kind, 'revisit'), gte(nudges.createdAt, new Date(s.now.getTime() - 365 * DAY))))
+    .orderBy(nudges.id)
     .all();
-  return new Map(rows.map((r) => [r.key, r.at.getTime()]));
+  const out = new Map<string, { owner: Told[]; manager: Told[] }>();
+  for (const r of rows) {
+    const cut = r.key.lastIndexOf(':');
+    const base = r.key.slice(0, cut);
+    const step = r.key.slice(cut + 1);
+    const round = out.get(base) ?? { owner: [], manager: [] };
+    out.set(base, round);
+    // `manager` is how the one copy to a manager was keyed before copies repeated.
+    (/^\d+$/.test(step) ? round.owner : round.manager).push({ to: r.to, at: (r.at ?? r.created).getTime() });
+  }
+  return out;
 }
 
 function revisitButtons(v: View, a: Account): Reply['buttons'] {
