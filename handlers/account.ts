@@ -4,7 +4,7 @@ import { literalLimit } from '../db/index.js';
 import { accountAliases, accounts, complaints, contacts, CONTACT_LEVELS, members, promises, touchpoints, churnSignals, ACCOUNT_STATUSES } from '../db/schema.js';
 import { cadenceFor } from '../src/domain/settings.js';
 import { DAY_MS } from '../src/domain/dates.js';
-import { lastTouchSql } from '../src/scheduler/sweep.js';
+import { lastTouchSql, snoozeEnds } from '../src/scheduler/sweep.js';
 import { daysUntil, fmtDateTime, fmtDay, fmtMoney, fmtPercent, fmtRelative, ref } from '../src/domain/format.js';
 import { accountByExactName } from '../src/domain/match.js';
 import { memberById, requireAbove, requireOwnerOrManager } from '../src/domain/permissions.js';
@@ -188,7 +188,10 @@ function show(ctx: Ctx, input: Input): Reply {
   });
   const due = DateTime.fromMillis(lastVisit ?? a.createdAt.getTime(), { zone: ctx.zone }).plus({ days: cadence });
   const dueIn = daysUntil(ctx, due.toISODate()!);
-  profile.push({ label: t.account.fields.nextRevisit, value: t.account.nextRevisit(fmtDay(ctx, due), cadence, dueIn) });
+  // Overdue but snoozed: the nudges are quiet until the snooze ends, and the view says so.
+  const snoozed = snoozeEnds(db, ctx.tenant.id, 'revisit', [a.id]).get(a.id) ?? 0;
+  const value = dueIn < 0 && snoozed > ctx.now.getTime() ? t.account.nextRevisitSnoozed(fmtDay(ctx, due), cadence, fmtDay(ctx, new Date(snoozed))) : t.account.nextRevisit(fmtDay(ctx, due), cadence, dueIn);
+  profile.push({ label: t.account.fields.nextRevisit, value });
 
   const people = db.select().from(contacts).where(and(eq(contacts.accountId, a.id), eq(contacts.active, true))).orderBy(asc(contacts.name)).all();
   const byLevel: Rich[] = CONTACT_LEVELS.map((level) => {

@@ -4,7 +4,8 @@ import { accounts, members } from '../db/schema.js';
 import { healthLine, healthOf, reasonText } from '../src/domain/health.js';
 import { list, reply, type Reply, type Rich } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
-import { teamOf } from '../src/scheduler/digest.js';
+import { overdueRevisits, teamOf } from '../src/scheduler/digest.js';
+import { lastVisitSql } from '../src/scheduler/sweep.js';
 import { mineFlag } from './options.js';
 
 const RISK_LIMIT = 30;
@@ -16,7 +17,7 @@ function risk(ctx: Ctx, input: Input): Reply {
   // Accounts nobody owns are in no one's team: an admin's list has them too.
   const ownerless = ctx.actor.role === 'admin' && !input.flag('mine') ? isNull(accounts.ownerId) : undefined;
   const book = ctx.db
-    .select({ id: accounts.id, name: accounts.name, owner: members.name })
+    .select({ id: accounts.id, name: accounts.name, owner: members.name, a: accounts, last: lastVisitSql })
     .from(accounts)
     .leftJoin(members, eq(members.id, accounts.ownerId))
     .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.status, 'active'), or(inArray(accounts.ownerId, ids), ownerless)))
@@ -28,7 +29,15 @@ function risk(ctx: Ctx, input: Input): Reply {
     .sort((a, b) => a.h.now.score - b.h.now.score);
   const items: Rich[] = atRisk.slice(0, RISK_LIMIT).map((b) => t.health.riskLine(b.name, b.owner ?? t.common.nobody, healthLine(ctx, b.h.now, b.h.before), b.h.now.reasons[0] ? reasonText(ctx, b.h.now.reasons[0]) : ''));
   const scope = team.length > 1 ? t.health.scopeTeam : t.health.scopeMine;
-  return reply(atRisk.length ? 'warning' : 'success', t.health.riskTitle(scope, atRisk.length), list(items, { empty: t.health.noRisk, more: atRisk.length - items.length }));
+  const out = reply(atRisk.length ? 'warning' : 'success', t.health.riskTitle(scope, atRisk.length), list(items, { empty: t.health.noRisk, more: atRisk.length - items.length }));
+  // Overdue revisits, as the digest lists them, whatever the health band: they are raised until visited or snoozed.
+  const { overdue } = overdueRevisits(ctx.db, ctx.tenant, book, ctx.now);
+  if (overdue.length) {
+    out.tone = 'warning';
+    const shown = overdue.slice(0, RISK_LIMIT);
+    out.sections.push(list(shown.map((x) => t.digest.overdueLine(x.name, t.enums.tier[x.a.tier], x.owner ?? t.common.nobody, x.days)), { heading: t.digest.overdueHeading(overdue.length), more: overdue.length - shown.length }));
+  }
+  return out;
 }
 
 export const riskCommand: CommandSpec = {

@@ -219,6 +219,7 @@ export const en = {
     nextRevisit: (day: string, cadence: number, dueIn: number) =>
       `${day} (every ${plural(cadence, 'day')}${dueIn < 0 ? `, ${plural(-dueIn, 'day')} OVERDUE` : ''})`,
     gap: '— nobody yet',
+    nextRevisitSnoozed: (day: string, cadence: number, until: string) => `${day} (every ${plural(cadence, 'day')}), snoozed until ${until}`,
     contactsHeading: (n: number) => `Contacts (${n})`,
     complaintsHeading: (n: number) => `Open complaints (${n})`,
     complaintLine: (id: string, severity: string, summary: string, overdue: boolean) => `${id} ${severity}: ${summary}${overdue ? ' — OVERDUE' : ''}`,
@@ -391,6 +392,7 @@ export const en = {
     touches: (week: number, last: number) => `Touchpoints: ${week} in the last 7 days (${last} the 7 days before).`,
     overdueHeading: (n: number) => `Overdue for a revisit (${n})`,
     overdueLine: (account: string, tier: string, owner: string, days: number) => `${account} · ${tier} · ${owner} · ${plural(days, 'day')} overdue`,
+    snoozedLine: (account: string, tier: string, owner: string, until: string) => `${account} · ${tier} · ${owner} · snoozed until ${until}`,
     allCurrent: 'Every account is visited on time.',
     complaintsHeading: (n: number, escalated: number) => `Open complaints (${n}, ${escalated} escalated)`,
     complaintLine: (id: string, account: string, severity: string, age: string, level: number) =>

@@ -227,6 +227,7 @@ export const zhCN: Catalog = {
     nextRevisit: (day: string, cadence: number, dueIn: number) =>
       `${day}（每${cadence}天回访一次${dueIn < 0 ? `，已逾期${-dueIn}天` : ''}）`,
     gap: '— 尚无对接人',
+    nextRevisitSnoozed: (day: string, cadence: number, until: string) => `${day}（每${cadence}天一次），已暂缓提醒至${until}`,
     contactsHeading: (n: number) => `联系人（${n}）`,
     complaintsHeading: (n: number) => `未解决投诉（${n}）`,
     complaintLine: (id: string, severity: string, summary: string, overdue: boolean) => `${id}【${severity}】${summary}${overdue ? ' — 已逾期' : ''}`,
@@ -407,6 +408,7 @@ export const zhCN: Catalog = {
     touches: (week: number, last: number) => `触点：近7天${week}次（之前7天${last}次）。`,
     overdueHeading: (n: number) => `回访逾期（${n}）`,
     overdueLine: (account: string, tier: string, owner: string, days: number) => `${account} · ${tier} · ${owner} · 逾期${days}天`,
+    snoozedLine: (account: string, tier: string, owner: string, until: string) => `${account} · ${tier} · ${owner} · 暂缓提醒至${until}`,
     allCurrent: '所有客户都按时回访。',
     complaintsHeading: (n: number, escalated: number) => `未解决投诉（${n}起，其中${escalated}起已升级）`,
     complaintLine: (id: string, account: string, severity: string, age: string, level: number) =>

@@ -248,3 +248,23 @@ describe('overdue revisits keep coming back', () => {
     expect(said(sweep(cst('2026-02-09T10:00')))).toEqual(['wang: ! Reminder: Acme is 21 days overdue for a revisit']);
   });
 });
+
+describe('overdue and snoozed accounts where the account shows', () => {
+  it('the digest and /risk list an overdue account; once snoozed, the digest and /account say until when instead of overdue', async () => {
+    h = harness({ now: cst('2026-01-05T10:00') });
+    await ok('/steward team @zhang manager:@li');
+    await ok('/account add Acme tier:strategic owner:@zhang');
+    await ok('/touch Acme visit Walked the new warehouse', 'zhang');
+    h.now = cst('2026-01-26T10:00'); // 7 days overdue
+    const digest = async () => (await ok('/digest', 'li')).text;
+    expect(await digest()).toContain('Overdue for a revisit (1)\n  • Acme · strategic · zhang · 7 days overdue');
+    expect((await ok('/risk', 'li')).text).toContain('Overdue for a revisit (1)\n  • Acme · strategic · zhang · 7 days overdue');
+    expect((await ok('/account Acme', 'zhang')).text).toContain('7 days OVERDUE');
+    await ok('/snooze Acme 1w', 'zhang');
+    expect(await digest()).toContain('Overdue for a revisit (0)\n  • Acme · strategic · zhang · snoozed until Mon 2 Feb 2026');
+    const account = (await ok('/account Acme', 'zhang')).text;
+    expect(account).toContain('snoozed until Mon 2 Feb 2026');
+    expect(account).not.toContain('OVERDUE');
+    expect((await ok('/risk', 'li')).text).not.toContain('Overdue for a revisit');
+  });
+});

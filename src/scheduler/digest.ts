@@ -8,13 +8,13 @@ import { accounts, churnSignals, complaints, members, nudges, pairings, promises
 import { dayIn } from '../domain/dates.js';
 import { daysUntil, fmtAge, fmtDay, ref } from '../domain/format.js';
 import { effectiveSettings } from '../domain/settings.js';
-import type { Member, Tenant } from '../domain/types.js';
+import type { Account, Member, Tenant } from '../domain/types.js';
 import { viewFor } from '../domain/view.js';
 import { healthOf, reasonText } from '../domain/health.js';
 import { list, reply, text, type Reply, type Rich } from '../engine/reply.js';
 import { isoWeek, nextWorkingInstant } from './hours.js';
 import { recordNudge } from './outbox.js';
-import { lastPairingTouchSql, lastVisitSql, pairingDue, reviewSeason, revisitDue } from './sweep.js';
+import { lastPairingTouchSql, lastVisitSql, pairingDue, reviewSeason, revisitDue, snoozeEnds } from './sweep.js';
 
 const DAY = DAY_MS;
 const LIMIT = 10;
@@ -61,11 +61,8 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
     .innerJoin(members, eq(members.id, accounts.ownerId))
     .where(and(eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active'), inArray(accounts.ownerId, ids)))
     .all();
-  const overdue = book
-    .map(({ a, last, owner }) => ({ a, owner, days: Math.floor((now.getTime() - revisitDue(tenant, a, last)) / DAY) }))
-    .filter((x) => x.days >= 0)
-    .sort((x, y) => y.days - x.days);
   const accountIds = book.map((b) => b.a.id);
+  const { overdue, snoozed } = overdueRevisits(tx, tenant, book, now);
 
   const open = accountIds.length
     ? tx
@@ -132,7 +129,14 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
       { heading: t.health.worsenedHeading(worse.length), empty: t.common.none, more: cap(worse).more },
     ),
     text(t.digest.touches(thisWeek, lastWeek)),
-    list(o.items.map((x) => t.digest.overdueLine(x.a.name, t.enums.tier[x.a.tier], x.owner, x.days)), { heading: t.digest.overdueHeading(overdue.length), empty: t.digest.allCurrent, more: o.more }),
+    list(
+      [
+        ...o.items.map((x) => t.digest.overdueLine(x.a.name, t.enums.tier[x.a.tier], x.owner, x.days)),
+        // A snoozed account is not forgotten, nor counted overdue: it says until when.
+        ...cap(snoozed).items.map((x) => t.digest.snoozedLine(x.a.name, t.enums.tier[x.a.tier], x.owner, fmtDay(v, new Date(x.until)))),
+      ],
+      { heading: t.digest.overdueHeading(overdue.length), empty: t.digest.allCurrent, more: o.more + cap(snoozed).more },
+    ),
     list(
       c.items.map(({ c: k, account }) =>
         t.digest.complaintLine(ref('C', k.number), account, t.enums.severity[k.severity], fmtAge(v, k.openedAt), k.escalationLevel),
@@ -151,6 +155,24 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
   // Written in the member's language: a renderer words the "…and N more" of its lists alike.
   out.locale = v.locale;
   return out;
+}
+
+/**
+ * The accounts of `book` overdue for a revisit (most overdue first) and those that
+ * would be but are snoozed, with the snooze's end: the sweep's rule (revisitDue, snoozes), for the digest and /risk.
+ */
+export function overdueRevisits<T extends { a: Account; last: number | null; owner: string | null }>(tx: Tx, tenant: Tenant, book: T[], now: Date) {
+  const ends = book.length ? snoozeEnds(tx, tenant.id, 'revisit', book.map((b) => b.a.id)) : new Map<number, number>();
+  const overdue: (T & { days: number })[] = [];
+  const snoozed: (T & { until: number })[] = [];
+  for (const b of book) {
+    const due = revisitDue(tenant, b.a, b.last);
+    if (due > now.getTime()) continue;
+    const until = ends.get(b.a.id) ?? 0;
+    if (until > now.getTime()) snoozed.push({ ...b, until });
+    else overdue.push({ ...b, days: Math.floor((now.getTime() - due) / DAY) });
+  }
+  return { overdue: overdue.sort((x, y) => y.days - x.days), snoozed: snoozed.sort((x, y) => x.until - y.until) };
 }
 
 /**
