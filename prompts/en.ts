@@ -438,6 +438,8 @@ export const en = {
     seasonHint: 'An admin can move the season with /steward settings review-start:MM-DD review-deadline:MM-DD.',
     listTitle: (year: number, held: number, total: number) => `Supplier reviews ${year}: ${held} of ${total} held`,
     noneYet: (start: string) => `No review items yet; they are created when the season starts (${start}).`,
+    closedTitle: (year: number, deadline: string, n: number) => `Supplier review season ${year} closed on ${deadline}: ${plural(n, 'review')} not held`,
+    closedLine: (id: string, account: string, owner: string, status: string) => `${id} · ${account} · ${owner} · ${status}`,
   },
   snooze: {
     done: (account: string, until: string) => `Revisit nudges for ${account} are quiet until ${until}.`,

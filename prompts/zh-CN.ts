@@ -452,6 +452,8 @@ export const zhCN: Catalog = {
     seasonHint: '管理员可以用 /助手 设置 复盘开始:MM-DD 复盘截止:MM-DD 调整复盘季。',
     listTitle: (year: number, held: number, total: number) => `${year}年供应商复盘：已召开${held}/${total}`,
     noneYet: (start: string) => `还没有复盘项；复盘季开始时（${start}）自动创建。`,
+    closedTitle: (year: number, deadline: string, n: number) => `${year}年供应商复盘季已于${deadline}截止：${n}项复盘未召开`,
+    closedLine: (id: string, account: string, owner: string, status: string) => `${id} · ${account} · ${owner} · ${status}`,
   },
   snooze: {
     done: (account: string, until: string) => `${account}的回访提醒暂停到${until}。`,

@@ -268,3 +268,42 @@ describe('overdue and snoozed accounts where the account shows', () => {
     expect((await ok('/risk', 'li')).text).not.toContain('Overdue for a revisit');
   });
 });
+
+describe('the review season', () => {
+  async function season() {
+    h = harness({ now: cst('2026-08-20T10:00') });
+    await ok('/steward team @zhang manager:@li');
+    await ok('/account add Acme tier:strategic owner:@zhang');
+    await ok('/account add Beta tier:key owner:@zhang');
+  }
+
+  it("a week whose first sweep falls on a Sunday night sends R-n once, on Monday", async () => {
+    await season();
+    sweep(cst('2026-09-01T10:00'));
+    const port = new RecordingPort();
+    await deliverDue(h.db, port, cst('2026-09-01T10:00'));
+    sweep(cst('2026-09-13T22:00')); // Sunday: waits for Monday 09:00
+    sweep(cst('2026-09-14T10:00')); // Monday's own sweep
+    const monday = new RecordingPort();
+    await deliverDue(h.db, monday, cst('2026-09-14T10:00'));
+    expect(monday.posts.map((p) => p.text.split('\n')[0]).filter((l) => l!.includes('Supplier review'))).toEqual(['! Supplier review R-1 · Acme · before Sat 31 Oct 2026', '! Supplier review R-2 · Beta · before Sat 31 Oct 2026']);
+  });
+
+  it('stops at the deadline with one last summary to the owner and the manager', async () => {
+    await season();
+    sweep(cst('2026-09-01T10:00'));
+    h.now = cst('2026-09-10T10:00');
+    await ok('/review Acme held Met their COO', 'zhang');
+    await ok('/review Beta prepared Deck ready', 'zhang');
+    expect(said(sweep(cst('2026-10-26T10:00')), 'review')).toEqual(['zhang: ! Supplier review R-2 · Beta · before Sat 31 Oct 2026']);
+    const closed = sweep(cst('2026-11-02T10:00'));
+    expect(rows(closed.ids).filter((n) => n.kind === 'review').map((n) => `${who(n)}: ${text(n)}`)).toEqual([
+      'zhang: ! Supplier review season 2026 closed on Sat 31 Oct 2026: 1 review not held\n  • R-2 · Beta · zhang · Prepared; the review meeting is still to hold.',
+      'li: ! Supplier review season 2026 closed on Sat 31 Oct 2026: 1 review not held\n  • R-2 · Beta · zhang · Prepared; the review meeting is still to hold.',
+    ]);
+    for (const day of ['2026-11-09', '2026-11-16', '2026-12-07', '2026-12-28']) expect(said(sweep(cst(`${day}T10:00`)), 'review')).toEqual([]);
+    const port = new RecordingPort();
+    await deliverDue(h.db, port, cst('2026-12-28T10:00'));
+    expect(port.posts.filter((p) => p.text.includes('deadline passed'))).toEqual([]);
+  });
+});

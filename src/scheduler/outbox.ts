@@ -241,6 +241,8 @@ function stillNeeded(db: Db, n: Nudge, now: Date): boolean {
       return row?.s === 'open' && row.account === 'active';
     }
     case 'review': {
+      // The season's closing summary: said once, as it was when the deadline passed.
+      if (n.subjectType !== 'review') return true;
       const row = db.select({ s: reviewItems.status, account: accounts.status }).from(reviewItems).innerJoin(accounts, eq(accounts.id, reviewItems.accountId)).where(eq(reviewItems.id, n.subjectId)).get();
       return row !== undefined && row.s !== 'held' && row.account === 'active';
     }

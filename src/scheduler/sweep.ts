@@ -371,12 +371,32 @@ function reviews(s: Sweeper): void {
     // A lost account has no review to prepare.
     .where(and(eq(reviewItems.tenantId, s.tenant.id), eq(reviewItems.season, season.year), inArray(reviewItems.status, ['open', 'prepared']), eq(accounts.status, 'active')))
     .all();
+  /** Who hears of which item the deadline passed on: its owner and the owner's manager, once each. */
+  const closed = new Map<number, { member: Member; items: { r: typeof reviewItems.$inferSelect; a: Account; owner: Member | undefined }[] }>();
   for (const { r, a } of open) {
     // The account's owner today, who may not be the one who had it when the season opened.
     const owner = a.ownerId ? s.members.get(a.ownerId) : undefined;
+    if (r.dueOn < season.today) {
+      // The deadline has passed: no more weekly cards, one last summary instead.
+      const manager = owner?.managerId ? s.members.get(owner.managerId) : undefined;
+      for (const m of [owner, manager]) {
+        if (!m?.active) continue;
+        const entry = closed.get(m.id) ?? { member: m, items: [] };
+        closed.set(m.id, entry);
+        entry.items.push({ r, a, owner });
+      }
+      continue;
+    }
     if (!owner?.active) continue;
     const v = viewOf(s, owner);
-    nudge(s, 'review', `review:${r.id}:${isoWeek(s.now, s.tenant.timezone)}`, { type: 'review', id: r.id }, { member: owner }, reviewCard(v, r, a));
+    // The week it is read in: a card decided on Sunday is read on Monday, in the week of Monday's own card.
+    nudge(s, 'review', `review:${r.id}:${isoWeek(deliverAt(s, owner), s.tenant.timezone)}`, { type: 'review', id: r.id }, { member: owner }, reviewCard(v, r, a));
+  }
+  for (const { member, items } of closed.values()) {
+    const v = viewOf(s, member);
+    const lines = items.map(({ r, a, owner }) => v.t.review.closedLine(ref('R', r.number), a.name, owner?.name ?? v.t.common.nobody, v.t.review.status[r.status]));
+    const payload = reply('warning', v.t.review.closedTitle(season.year, fmtDay(v, items[0]!.r.dueOn), items.length), list(lines));
+    nudge(s, 'review', `review-closed:${season.year}:${member.id}`, { type: 'season', id: season.year }, { member }, payload);
   }
 }
 
@@ -408,7 +428,8 @@ function checklists(s: Sweeper): void {
     const soon = items.filter((x) => x.dueOn === null || daysUntil(v, x.dueOn) <= 7);
     if (soon.length === 0) continue;
     const payload = reply('warning', v.t.checklist.nudgeTitle(soon.length), list(soon.map((x) => taskLine(v, x))), text(v.t.checklist.nudgeHint));
-    nudge(s, 'checklist', `checklist:${ownerId}:${isoWeek(s.now, s.tenant.timezone)}`, { type: 'member', id: ownerId }, { member: owner }, payload);
+    // The week it is read in, as the review cards.
+    nudge(s, 'checklist', `checklist:${ownerId}:${isoWeek(deliverAt(s, owner), s.tenant.timezone)}`, { type: 'member', id: ownerId }, { member: owner }, payload);
   }
 }
 
