@@ -233,6 +233,14 @@ describe('overdue revisits keep coming back', () => {
     expect(plus(due, 91 * DAY).getTime() - owner.at(-1)!.notBefore!.getTime()).toBeLessThan(12 * DAY);
   });
 
+  it('still comes back more than a year later', async () => {
+    const due = await visited();
+    for (let d = 0; d <= 420; d += 7) sweep(plus(due, d * DAY));
+    const owner = revisitNudges().filter((n) => who(n) === 'zhang');
+    expect(owner).toHaveLength(61);
+    expect(owner.at(-1)!.createdAt).toEqual(plus(due, 420 * DAY));
+  });
+
   it('after a handover the new owner is nudged, and what waited for the old one is not delivered', async () => {
     const due = await visited();
     sweep(due);

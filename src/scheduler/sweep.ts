@@ -141,16 +141,17 @@ export const lastVisitSql = sql<number | null>`(select max(t.occurred_at) from t
  */
 function revisits(s: Sweeper): void {
   const snoozedUntil = snoozeEnds(s.tx, s.tenant.id, 'revisit');
-  const sent = sentSteps(s);
   const rows = s.tx
     .select({ a: accounts, last: lastVisitSql })
     .from(accounts)
     .where(and(eq(accounts.tenantId, s.tenant.id), eq(accounts.status, 'active'), isNotNull(accounts.ownerId)))
-    .all();
-  for (const { a, last } of rows) {
+    .all()
     // A snooze that ends after the account fell due starts a fresh round of nudges when it ends.
-    const due = Math.max(revisitDue(s.tenant, a, last), snoozedUntil.get(a.id) ?? 0);
-    if (due > s.now.getTime()) continue;
+    .map((r) => ({ ...r, due: Math.max(revisitDue(s.tenant, r.a, r.last), snoozedUntil.get(r.a.id) ?? 0) }))
+    .filter((r) => r.due <= s.now.getTime());
+  // Every nudge of the rounds still running, however long ago they began.
+  const sent = sentSteps(s, rows.reduce((min, r) => Math.min(min, r.due), s.now.getTime()));
+  for (const { a, last, due } of rows) {
     const owner = s.members.get(a.ownerId!);
     if (!owner?.active) continue;
     const v = viewOf(s, owner);
@@ -184,15 +185,16 @@ function revisits(s: Sweeper): void {
 type Told = { to: number | null; at: number };
 
 /**
- * The revisit nudges of the last year by round (`revisit:<account>:<period>`): to the
+ * The revisit nudges since `since` by round (`revisit:<account>:<period>`): to the
  * owner (keys ending in a count) and to the manager, in order, each with whom it went
  * to and when it could be read.
  */
-function sentSteps(s: Sweeper): Map<string, { owner: Told[]; manager: Told[] }> {
+function sentSteps(s: Sweeper, since: number): Map<string, { owner: Told[]; manager: Told[] }> {
   const rows = s.tx
     .select({ key: nudges.dedupeKey, to: nudges.recipientId, at: nudges.notBefore, created: nudges.createdAt })
     .from(nudges)
-    .where(and(eq(nudges.tenantId, s.tenant.id), eq(nudges.kind, 'revisit'), gte(nudges.createdAt, new Date(s.now.getTime() - 365 * DAY))))
+    // A round's period is its due day: `2026-01-19:3` sorts after `2026-01-19`. A day earlier, for the zones of the world.
+    .where(and(eq(nudges.tenantId, s.tenant.id), eq(nudges.kind, 'revisit'), gte(nudges.period, day(since - DAY, s.tenant.timezone))))
     .orderBy(nudges.id)
     .all();
   const out = new Map<string, { owner: Told[]; manager: Told[] }>();
