@@ -285,10 +285,12 @@ describe('/steward run sweep|digest', () => {
     const out = await ok('/steward run sweep at:"2026-01-20 11:00"');
     expect(out.text).toBe(['✔ Sweep as of Tue 20 Jan 2026 11:00: 1 new nudge decided.', 'revisit: 1 · pairing: 0 · promise: 0 · review: 0 · escalation: 0 · checklist: 0'].join('\n'));
     expect(allNudges().map((n) => [n.dedupeKey.split(':').slice(2).join(':'), n.notBefore?.toISOString()])).toEqual([['2026-01-19:1', h.now.toISOString()]]);
-    // Today's run decides nothing twice; the reminder comes a week after the first nudge.
+    // Today's run decides nothing twice; the reminder comes a week after the first nudge was read (today), not after the day it was decided as of.
     expect((await ok('/steward run sweep')).text.split('\n')[0]).toBe('✔ Sweep as of Mon 26 Jan 2026 10:00: 0 new nudges decided.');
     h.now = cst('2026-01-27T11:00');
-    expect((await ok('/steward run sweep')).text.split('\n')[0]).toBe('✔ Sweep as of Tue 27 Jan 2026 11:00: 1 new nudge decided.');
+    expect((await ok('/steward run sweep')).text.split('\n')[0]).toBe('✔ Sweep as of Tue 27 Jan 2026 11:00: 0 new nudges decided.');
+    h.now = cst('2026-02-02T10:00');
+    expect((await ok('/steward run sweep')).text.split('\n')[0]).toBe('✔ Sweep as of Mon 2 Feb 2026 10:00: 1 new nudge decided.');
     expect(allNudges().map((n) => n.dedupeKey.split(':').at(-1))).toEqual(['1', '2']);
   });
 

@@ -20,6 +20,7 @@ import { Engine } from '../src/engine/engine.js';
 import { list, reply, text as textSection, type Reply } from '../src/engine/reply.js';
 import { normalize } from '../src/domain/text.js';
 import { deliverDue, recordNudge } from '../src/scheduler/outbox.js';
+import { complaintSpanEnd } from '../src/scheduler/sweep.js';
 import {
   appHomeOpened,
   appMention,
@@ -394,8 +395,9 @@ describe('Slack over HTTP with the real Bolt app', () => {
       const same = ({ accountId, severity, category, summary: text, ownerId, reporterId, status }: (typeof rows)[number]) => ({ accountId, severity, category, text, ownerId, reporterId, status });
       expect(same(rows[0]!)).toEqual(same(rows[1]!));
       expect(rows[0]).toMatchObject({ severity: 'low', category: 'delay' });
-      // Same deadline rule: both are due the same time after they were opened.
-      expect(rows[0]!.deadlineAt.getTime() - rows[0]!.openedAt.getTime()).toBe(rows[1]!.deadlineAt.getTime() - rows[1]!.openedAt.getTime());
+      // Same deadline rule: each is due its severity's span (on the working clock) after it was opened.
+      const tenant = db.select().from(tenants).where(eq(tenants.id, rows[0]!.tenantId)).get()!;
+      for (const r of rows) expect(r.deadlineAt).toEqual(complaintSpanEnd(tenant, r.severity, r.openedAt));
     });
 
     it('a message shortcut opens the touch modal prefilled with the message and a link back, kept on the record', async () => {
