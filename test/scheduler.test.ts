@@ -13,6 +13,7 @@ import { Queue, type ConnectionOptions } from 'bullmq';
 import { eq, inArray } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
+import { pino } from 'pino';
 import { afterAll, beforeAll, it as base, describe, expect } from 'vitest';
 import { accounts, complaints, members, nudges, tenants } from '../db/schema.js';
 import { DeliveryError, type ChatPort, type Destination, type PostedRef } from '../src/chat/port.js';
@@ -20,7 +21,7 @@ import type { Reply } from '../src/engine/reply.js';
 import { deliverDue, releaseStale } from '../src/scheduler/outbox.js';
 import { fromUrl, hasRedisServer, startOwnRedis } from '../src/scheduler/redis.js';
 import { isoWeek } from '../src/scheduler/hours.js';
-import { Scheduler, SWEEP_EVERY_MS } from '../src/scheduler/scheduler.js';
+import { Scheduler, SWEEP_EVERY_MS, type SchedulerOptions } from '../src/scheduler/scheduler.js';
 import { sweepTenant } from '../src/scheduler/sweep.js';
 import { postKey } from './fixtures/post-key.js';
 import { harness, TEST_NOW, type Harness } from './harness.js';
@@ -156,8 +157,8 @@ class Env {
     if (this.tmp) rmSync(this.tmp, { recursive: true, force: true });
   }
 
-  scheduler(port: ChatPort): Scheduler {
-    const s = new Scheduler({ db: this.db, port, redis: redis.options, prefix: this.prefix, clock: this.clock });
+  scheduler(port: ChatPort, extra: Partial<SchedulerOptions> = {}): Scheduler {
+    const s = new Scheduler({ db: this.db, port, redis: redis.options, prefix: this.prefix, clock: this.clock, ...extra });
     this.cleanups.push(() => s.close());
     return s;
   }
@@ -568,6 +569,54 @@ describe.concurrent('scheduler on a real Redis', () => {
       const posted = count(port.posts.map((p) => p.key));
       expect([...posted.values()]).toEqual(sent.map(() => 1));
       expect([...posted.keys()].sort()).toEqual(sent.map((n) => env.keyOf(n)).sort());
+    });
+  });
+
+  describe('Redis losing its data while Steward runs', () => {
+    it('the process notices by itself and rebuilds the sweep, the digest, the complaint timers and the deliveries; a nudge decided meanwhile is posted once', async ({ env }) => {
+      await env.ok('/account add Acme');
+      await env.ok('/account add Beta owner:@bob');
+      const c = await env.complaintOpened(1, '/complaint Acme severity:high Crushed pallets'); // deadline in 23 h
+      const port = new RecordingPort();
+      const s = env.scheduler(port, { checkEveryMs: 100 });
+      const jobs = env.queue('jobs');
+      await s.start();
+      const held = async () => ({
+        schedulers: (await jobs.getJobSchedulers()).map((j) => j.key).sort(),
+        rung: (await jobs.getJob(`escalate-${c.id}-1`))?.id ?? null,
+      });
+      const full = { schedulers: [`digest:${env.tenant().id}`, 'sweep'], rung: `escalate-${c.id}-1` };
+      expect(await held()).toEqual(full);
+
+      await redis.lose(env.prefix);
+      // Decided while Redis was empty (a sweep another process ran, say): nothing queued it.
+      env.createdDaysAgo(['Beta'], 91);
+      const [id] = env.db.transaction((tx) => sweepTenant(tx, env.tenant(), env.clock()), { behavior: 'immediate' }).ids;
+      await until('the schedules and timers to be rebuilt', async () => JSON.stringify(await held()) === JSON.stringify(full));
+      await until('the revisit decided meanwhile to be posted', () => env.nudge(id!).status === 'sent');
+      await env.settled();
+      expect(port.posts.map((p) => p.to)).toEqual([{ dm: { platformUserId: env.member('bob').platformUserId, name: 'bob' } }]);
+    });
+  });
+
+  describe('a workspace that refuses Steward as a whole', () => {
+    it('invalid_auth for longer than a job\'s attempts: the nudges wait, pending, the log says so once, and each is posted once when it is fixed', async ({ env }) => {
+      await env.dueBook(3);
+      const ids = env.db.transaction((tx) => sweepTenant(tx, env.tenant(), env.clock()), { behavior: 'immediate' }).ids;
+      expect(ids).toHaveLength(3);
+      const port = new RecordingPort().failNext(...Array.from({ length: 12 }, () => new DeliveryError('workspace', 'Slack: invalid_auth')));
+      const logs: { level: number; msg: string }[] = [];
+      const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
+      const s = env.scheduler(port, { workspacePauseMs: 100, logger });
+      await s.start();
+      await until('every nudge to be posted', () => port.posts.length === 3);
+      await env.settled();
+      expect(port.calls).toBe(15);
+      expect(env.allNudges().map((n) => n.status)).toEqual(['sent', 'sent', 'sent']);
+      expect(new Set(port.posts.map((p) => p.key)).size).toBe(3);
+      expect(logs.filter((l) => l.level >= 50).map((l) => l.msg)).toEqual([expect.stringContaining('workspace refuses Steward (Slack: invalid_auth)')]);
+      expect(logs.filter((l) => /delivery resumed/.test(l.msg))).toHaveLength(1);
+      expect(s.paused()).toEqual([]);
     });
   });
 
