@@ -291,7 +291,7 @@ const it = base.extend<{ env: Env }>({
 
 describe.concurrent('scheduler on a real Redis', () => {
   describe('redis', () => {
-    it('startOwnRedis runs an append-only redis-server under the folder, reuses a running one, and stops it', async () => {
+    it('startOwnRedis runs an append-only redis-server under the folder, refuses a second Steward on the same folder, and stops it', async () => {
       expect(hasRedisServer()).toBe(true);
       const dir = mkdtempSync(join(tmpdir(), 'steward-own-redis-'));
       const folder = join(dir, 'redis');
@@ -312,17 +312,11 @@ describe.concurrent('scheduler on a real Redis', () => {
         expect(await c.config('GET', 'dir')).toEqual(['dir', realpathSync(folder)]);
         expect(await c.config('GET', 'port')).toEqual(['port', '0']); // a socket only: no port to compete for
         await c.set('steward-test', 'kept');
-        const runId = /run_id:(\w+)/.exec(await c.info('server'))![1];
-
-        const second = await startOwnRedis(folder);
-        expect(second.own).toBe(false);
-        expect(second.options.path).toBe(first.options.path);
-        const c2 = connect(second.options);
-        expect(/run_id:(\w+)/.exec(await c2.info('server'))![1]).toBe(runId); // the same server
-        expect(await c2.get('steward-test')).toBe('kept');
-        await second.stop(); // not ours to stop
-        expect(await c2.ping()).toBe('PONG');
         expect(existsSync(join(folder, 'appendonlydir'))).toBe(true);
+
+        // A second Steward on the same folder would depend on the first one's server, stranded when the first stops.
+        await expect(startOwnRedis(folder)).rejects.toThrow(new RegExp(`^another Steward \\(pid ${process.pid}\\) is running on this data folder`));
+        expect(await c.get('steward-test')).toBe('kept'); // the first one's server untouched
       } finally {
         await first.stop();
         for (const c of clients) c.disconnect();
@@ -331,7 +325,69 @@ describe.concurrent('scheduler on a real Redis', () => {
       after.on('error', () => {});
       await expect(after.connect()).rejects.toThrow();
       after.disconnect();
+      // Stopped, the folder is free for the next Steward, with what the server held.
+      const next = await startOwnRedis(folder);
+      try {
+        expect(await connect(next.options).get('steward-test')).toBe('kept');
+      } finally {
+        await next.stop();
+        for (const c of clients) c.disconnect();
+      }
       rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('our redis-server killed under Steward is started again, with what it held, and a client carries on', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'steward-own-redis-'));
+      const errors: string[] = [];
+      const logger = pino({ level: 'error' }, { write: (line: string) => void errors.push(JSON.parse(line).msg) });
+      const own = await startOwnRedis(join(dir, 'redis'), logger);
+      const c = new Redis({ ...own.options });
+      c.on('error', () => {});
+      try {
+        await c.set('steward-test', 'kept');
+        const info = async () => Object.fromEntries((await c.info('server')).split('\r\n').map((l) => l.split(':')));
+        const before = await info();
+        process.kill(Number(before.process_id), 'SIGKILL');
+        const again = await until('a new redis-server', async () => {
+          const now = await info().catch(() => undefined);
+          return now && now.run_id !== before.run_id ? now : undefined;
+        });
+        expect(again.process_id).not.toBe(before.process_id);
+        expect(await c.get('steward-test')).toBe('kept');
+        expect(errors).toEqual([expect.stringMatching(/^our redis-server \(pid \d+\) exited \(SIGKILL\); starting it again$/)]);
+      } finally {
+        c.disconnect();
+        await own.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('a redis-server a crashed Steward left running is shut down and replaced by our own, with what it held', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'steward-own-redis-'));
+      const folder = join(dir, 'redis');
+      const first = await startOwnRedis(folder);
+      const c = new Redis({ ...first.options, retryStrategy: () => null });
+      c.on('error', () => {});
+      await c.set('steward-test', 'kept');
+      const orphan = /process_id:(\d+)/.exec(await c.info('server'))![1];
+      c.disconnect();
+      // The Steward that owned it died (SIGKILL: no stop()); its owner file names a process that is gone.
+      const gone = spawn('true');
+      await new Promise((r) => gone.once('exit', r));
+      writeFileSync(join(folder, 'steward.pid'), `${gone.pid}\n`);
+      const next = await startOwnRedis(folder);
+      const c2 = new Redis({ ...next.options });
+      c2.on('error', () => {});
+      try {
+        expect(/process_id:(\d+)/.exec(await c2.info('server'))![1]).not.toBe(orphan);
+        expect(groupAlive(Number(orphan))).toBe(false);
+        expect(await c2.get('steward-test')).toBe('kept');
+      } finally {
+        c2.disconnect();
+        await next.stop();
+        await first.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('fromUrl reads host, port, credentials, database and TLS from REDIS_URL', () => {
