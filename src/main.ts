@@ -117,8 +117,9 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
       : (await import('./chat/lark/app.js')).createLarkApp({ config, engine, logger, afterCommand });
   releaseStale(db);
   scheduler = new Scheduler({ db, port: adapter.port, redis: redis.options, logger });
-  await scheduler.start();
+  // Listen first: commands and /healthz answer while the clock rebuilds its timers and queues the backlog.
   await adapter.start();
+  await scheduler.start();
   // A stray rejection inside an SDK (a reconnect, a timer) is logged, not the end of the bot.
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
   // Stop taking requests first, then let the workers finish what they hold, then close. A second
