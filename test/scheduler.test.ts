@@ -655,6 +655,19 @@ describe.concurrent('scheduler on a real Redis', () => {
     });
   });
 
+  describe('several platforms on one database', () => {
+    it("a process queues only the nudges of workspaces on its own platform; the platform's own process queues them", async ({ env }) => {
+      await env.dueBook(1);
+      const [id] = env.db.transaction((tx) => sweepTenant(tx, env.tenant(), env.clock()), { behavior: 'immediate' }).ids;
+      env.db.update(tenants).set({ platform: 'slack', workspaceId: 'T123' }).run();
+      const delivery = env.queue('delivery');
+      await env.scheduler(Object.assign(new RecordingPort(), { platform: 'shell' as const })).reconcile();
+      expect(await delivery.getJob(`nudge-${id}`)).toBeUndefined();
+      await env.scheduler(Object.assign(new RecordingPort(), { platform: 'slack' as const })).reconcile();
+      expect((await delivery.getJob(`nudge-${id}`))?.data).toEqual({ nudgeId: id });
+    });
+  });
+
   describe('a workspace that refuses Steward as a whole', () => {
     it('invalid_auth for longer than a job\'s attempts: the nudges wait, pending, the log says so once, and each is posted once when it is fixed', async ({ env }) => {
       await env.dueBook(3);
