@@ -362,6 +362,39 @@ describe.concurrent('scheduler on a real Redis', () => {
       }
     });
 
+    it('our redis-server that keeps dying: Steward gives up on it with one line (main exits with it) instead of restarting it for ever', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'steward-own-redis-'));
+      let gaveUp: string | undefined;
+      const own = await startOwnRedis(join(dir, 'redis'), undefined, (why) => (gaveUp = why));
+      const pidOf = async () => {
+        const c = new Redis({ ...own.options, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        c.on('error', () => {});
+        try {
+          return /process_id:(\d+)/.exec(await c.info('server'))![1];
+        } catch {
+          return undefined;
+        } finally {
+          c.disconnect();
+        }
+      };
+      try {
+        let last: string | undefined;
+        for (let i = 0; i < 6; i++) {
+          const pid = await until('our redis-server to answer', async () => {
+            const p = await pidOf();
+            return p && p !== last ? p : undefined;
+          });
+          last = pid;
+          process.kill(Number(pid), 'SIGKILL');
+        }
+        await until('Steward to give up', () => gaveUp);
+        expect(gaveUp).toMatch(/^our redis-server \(pid \d+\) exited \(SIGKILL\), 6 times within a minute; giving up on it$/);
+      } finally {
+        await own.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it('a redis-server a crashed Steward left running is shut down and replaced by our own, with what it held', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'steward-own-redis-'));
       const folder = join(dir, 'redis');
