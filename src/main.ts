@@ -11,7 +11,7 @@ import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
 import type { ChatPort } from './chat/port.js';
 import { ShellPort } from './chat/shell/port.js';
 import { deliverDue, releaseStale } from './scheduler/outbox.js';
-import { fromUrl, hasRedisServer, startOwnRedis, type RedisHandle } from './scheduler/redis.js';
+import { fromUrl, hasRedisServer, RedisInUseError, startOwnRedis, type RedisHandle } from './scheduler/redis.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import type { Logger } from 'pino';
 import { loadDemo } from './demo.js';
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
       interactive,
       historyFile: join(dirname(file), 'shell_history'),
       afterCommand: async () => {
-        await deliverDue(db, port, new Date());
+        await deliverDue(db, port, new Date(), logger);
         await clock?.scheduler.kick();
       },
     });
@@ -105,7 +105,7 @@ interface ChatAdapter {
  * shell starts without either SDK.
  */
 async function serveChat(config: Config, logger: Logger): Promise<void> {
-  const redis = await redisFor(config, dirname(config.STEWARD_DB), logger);
+  const redis = await redisFor(config, dirname(config.STEWARD_DB), logger).catch((e: unknown) => (e instanceof RedisInUseError ? fail(e.message) : Promise.reject(e)));
   if (!redis) fail(NO_REDIS(config.mode));
   const db = openDb(config.STEWARD_DB);
   const engine = new Engine({ db, commands, defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE }, logger });
@@ -117,8 +117,9 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
       : (await import('./chat/lark/app.js')).createLarkApp({ config, engine, logger, afterCommand });
   releaseStale(db);
   scheduler = new Scheduler({ db, port: adapter.port, redis: redis.options, logger });
-  await scheduler.start();
+  // Listen first: commands and /healthz answer while the clock rebuilds its timers and queues the backlog.
   await adapter.start();
+  await scheduler.start();
   // A stray rejection inside an SDK (a reconnect, a timer) is logged, not the end of the bot.
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
   // Stop taking requests first, then let the workers finish what they hold, then close. A second
@@ -160,13 +161,21 @@ const NO_REDIS = (mode: string) => `${mode === 'slack' ? 'Slack' : 'Lark'} mode 
 
 async function redisFor(config: Config, dataDir: string, logger: Logger): Promise<RedisHandle | undefined> {
   if (config.REDIS_URL) return fromUrl(config.REDIS_URL);
-  if (hasRedisServer()) return startOwnRedis(join(dataDir, 'redis'), logger);
+  // Our redis-server dying over and over is the end of the clock: exit loudly, for the service manager to restart us.
+  if (hasRedisServer()) return startOwnRedis(join(dataDir, 'redis'), logger, (why) => fail(why));
   return undefined;
 }
 
 /** Redis from REDIS_URL, or our own redis-server; without either, the shell runs with schedules off. */
 async function startClock(config: Config, db: Db, port: ShellPort, dataDir: string, logger: Logger): Promise<{ scheduler: Scheduler; redis: RedisHandle } | undefined> {
-  const redis = await redisFor(config, dataDir, logger);
+  let redis: RedisHandle | undefined;
+  try {
+    redis = await redisFor(config, dataDir, logger);
+  } catch (e) {
+    if (!(e instanceof RedisInUseError)) throw e;
+    process.stderr.write(`steward: ${e.message}; ${SCHEDULES_OFF}\n`);
+    return undefined;
+  }
   if (!redis) {
     process.stderr.write(`steward: ${SCHEDULES_OFF}\n`);
     return undefined;

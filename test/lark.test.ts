@@ -521,10 +521,10 @@ describe('Lark over signed, encrypted HTTP', () => {
       for (const [code, msg] of permanent) expect(await refusedWith({ code, msg }), String(code)).toMatchObject({ kind: 'permanent' });
       expect(await refusedWith({ status: 200, code: 1500, msg: 'internal error' })).toMatchObject({ kind: 'transient' });
       expect(await refusedWith({ status: 503, code: 230001, msg: 'Internal Error' })).toMatchObject({ kind: 'transient' });
-      // A tenant token refused again after a fresh one was asked for: Lark's trouble, for now.
+      // A tenant token refused again after a fresh one was asked for: the app's credentials, not this message; the workspace's delivery pauses.
       const invalid = { code: 99991663, msg: 'Invalid access token for authorization.' };
       fake.fail('create', invalid);
-      expect(await refusedWith(invalid)).toMatchObject({ kind: 'transient' });
+      expect(await refusedWith(invalid)).toMatchObject({ kind: 'workspace' });
     });
 
     it('a refused access token is dropped: the post is made again at once with a fresh one', async () => {

@@ -13,6 +13,7 @@ import { Queue, type ConnectionOptions } from 'bullmq';
 import { eq, inArray } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
+import { pino } from 'pino';
 import { afterAll, beforeAll, it as base, describe, expect } from 'vitest';
 import { accounts, complaints, members, nudges, tenants } from '../db/schema.js';
 import { DeliveryError, type ChatPort, type Destination, type PostedRef } from '../src/chat/port.js';
@@ -20,7 +21,7 @@ import type { Reply } from '../src/engine/reply.js';
 import { deliverDue, releaseStale } from '../src/scheduler/outbox.js';
 import { fromUrl, hasRedisServer, startOwnRedis } from '../src/scheduler/redis.js';
 import { isoWeek } from '../src/scheduler/hours.js';
-import { Scheduler, SWEEP_EVERY_MS } from '../src/scheduler/scheduler.js';
+import { Scheduler, SWEEP_EVERY_MS, type SchedulerOptions } from '../src/scheduler/scheduler.js';
 import { sweepTenant } from '../src/scheduler/sweep.js';
 import { postKey } from './fixtures/post-key.js';
 import { harness, TEST_NOW, type Harness } from './harness.js';
@@ -156,8 +157,8 @@ class Env {
     if (this.tmp) rmSync(this.tmp, { recursive: true, force: true });
   }
 
-  scheduler(port: ChatPort): Scheduler {
-    const s = new Scheduler({ db: this.db, port, redis: redis.options, prefix: this.prefix, clock: this.clock });
+  scheduler(port: ChatPort, extra: Partial<SchedulerOptions> = {}): Scheduler {
+    const s = new Scheduler({ db: this.db, port, redis: redis.options, prefix: this.prefix, clock: this.clock, ...extra });
     this.cleanups.push(() => s.close());
     return s;
   }
@@ -290,7 +291,7 @@ const it = base.extend<{ env: Env }>({
 
 describe.concurrent('scheduler on a real Redis', () => {
   describe('redis', () => {
-    it('startOwnRedis runs an append-only redis-server under the folder, reuses a running one, and stops it', async () => {
+    it('startOwnRedis runs an append-only redis-server under the folder, refuses a second Steward on the same folder, and stops it', async () => {
       expect(hasRedisServer()).toBe(true);
       const dir = mkdtempSync(join(tmpdir(), 'steward-own-redis-'));
       const folder = join(dir, 'redis');
@@ -311,17 +312,11 @@ describe.concurrent('scheduler on a real Redis', () => {
         expect(await c.config('GET', 'dir')).toEqual(['dir', realpathSync(folder)]);
         expect(await c.config('GET', 'port')).toEqual(['port', '0']); // a socket only: no port to compete for
         await c.set('steward-test', 'kept');
-        const runId = /run_id:(\w+)/.exec(await c.info('server'))![1];
-
-        const second = await startOwnRedis(folder);
-        expect(second.own).toBe(false);
-        expect(second.options.path).toBe(first.options.path);
-        const c2 = connect(second.options);
-        expect(/run_id:(\w+)/.exec(await c2.info('server'))![1]).toBe(runId); // the same server
-        expect(await c2.get('steward-test')).toBe('kept');
-        await second.stop(); // not ours to stop
-        expect(await c2.ping()).toBe('PONG');
         expect(existsSync(join(folder, 'appendonlydir'))).toBe(true);
+
+        // A second Steward on the same folder would depend on the first one's server, stranded when the first stops.
+        await expect(startOwnRedis(folder)).rejects.toThrow(new RegExp(`^another Steward \\(pid ${process.pid}\\) is running on this data folder`));
+        expect(await c.get('steward-test')).toBe('kept'); // the first one's server untouched
       } finally {
         await first.stop();
         for (const c of clients) c.disconnect();
@@ -330,7 +325,102 @@ describe.concurrent('scheduler on a real Redis', () => {
       after.on('error', () => {});
       await expect(after.connect()).rejects.toThrow();
       after.disconnect();
+      // Stopped, the folder is free for the next Steward, with what the server held.
+      const next = await startOwnRedis(folder);
+      try {
+        expect(await connect(next.options).get('steward-test')).toBe('kept');
+      } finally {
+        await next.stop();
+        for (const c of clients) c.disconnect();
+      }
       rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('our redis-server killed under Steward is started again, with what it held, and a client carries on', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'steward-own-redis-'));
+      const errors: string[] = [];
+      const logger = pino({ level: 'error' }, { write: (line: string) => void errors.push(JSON.parse(line).msg) });
+      const own = await startOwnRedis(join(dir, 'redis'), logger);
+      const c = new Redis({ ...own.options });
+      c.on('error', () => {});
+      try {
+        await c.set('steward-test', 'kept');
+        const info = async () => Object.fromEntries((await c.info('server')).split('\r\n').map((l) => l.split(':')));
+        const before = await info();
+        process.kill(Number(before.process_id), 'SIGKILL');
+        const again = await until('a new redis-server', async () => {
+          const now = await info().catch(() => undefined);
+          return now && now.run_id !== before.run_id ? now : undefined;
+        });
+        expect(again.process_id).not.toBe(before.process_id);
+        expect(await c.get('steward-test')).toBe('kept');
+        expect(errors).toEqual([expect.stringMatching(/^our redis-server \(pid \d+\) exited \(SIGKILL\); starting it again$/)]);
+      } finally {
+        c.disconnect();
+        await own.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('our redis-server that keeps dying: Steward gives up on it with one line (main exits with it) instead of restarting it for ever', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'steward-own-redis-'));
+      let gaveUp: string | undefined;
+      const own = await startOwnRedis(join(dir, 'redis'), undefined, (why) => (gaveUp = why));
+      const pidOf = async () => {
+        const c = new Redis({ ...own.options, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        c.on('error', () => {});
+        try {
+          return /process_id:(\d+)/.exec(await c.info('server'))![1];
+        } catch {
+          return undefined;
+        } finally {
+          c.disconnect();
+        }
+      };
+      try {
+        let last: string | undefined;
+        for (let i = 0; i < 6; i++) {
+          const pid = await until('our redis-server to answer', async () => {
+            const p = await pidOf();
+            return p && p !== last ? p : undefined;
+          });
+          last = pid;
+          process.kill(Number(pid), 'SIGKILL');
+        }
+        await until('Steward to give up', () => gaveUp);
+        expect(gaveUp).toMatch(/^our redis-server \(pid \d+\) exited \(SIGKILL\), 6 times within a minute; giving up on it$/);
+      } finally {
+        await own.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('a redis-server a crashed Steward left running is shut down and replaced by our own, with what it held', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'steward-own-redis-'));
+      const folder = join(dir, 'redis');
+      const first = await startOwnRedis(folder);
+      const c = new Redis({ ...first.options, retryStrategy: () => null });
+      c.on('error', () => {});
+      await c.set('steward-test', 'kept');
+      const orphan = /process_id:(\d+)/.exec(await c.info('server'))![1];
+      c.disconnect();
+      // The Steward that owned it died (SIGKILL: no stop()); its owner file names a process that is gone.
+      const gone = spawn('true');
+      await new Promise((r) => gone.once('exit', r));
+      writeFileSync(join(folder, 'steward.pid'), `${gone.pid}\n`);
+      const next = await startOwnRedis(folder);
+      const c2 = new Redis({ ...next.options });
+      c2.on('error', () => {});
+      try {
+        expect(/process_id:(\d+)/.exec(await c2.info('server'))![1]).not.toBe(orphan);
+        expect(groupAlive(Number(orphan))).toBe(false);
+        expect(await c2.get('steward-test')).toBe('kept');
+      } finally {
+        c2.disconnect();
+        await next.stop();
+        await first.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('fromUrl reads host, port, credentials, database and TLS from REDIS_URL', () => {
@@ -568,6 +658,67 @@ describe.concurrent('scheduler on a real Redis', () => {
       const posted = count(port.posts.map((p) => p.key));
       expect([...posted.values()]).toEqual(sent.map(() => 1));
       expect([...posted.keys()].sort()).toEqual(sent.map((n) => env.keyOf(n)).sort());
+    });
+  });
+
+  describe('Redis losing its data while Steward runs', () => {
+    it('the process notices by itself and rebuilds the sweep, the digest, the complaint timers and the deliveries; a nudge decided meanwhile is posted once', async ({ env }) => {
+      await env.ok('/account add Acme');
+      await env.ok('/account add Beta owner:@bob');
+      const c = await env.complaintOpened(1, '/complaint Acme severity:high Crushed pallets'); // deadline in 23 h
+      const port = new RecordingPort();
+      const s = env.scheduler(port, { checkEveryMs: 100 });
+      const jobs = env.queue('jobs');
+      await s.start();
+      const held = async () => ({
+        schedulers: (await jobs.getJobSchedulers()).map((j) => j.key).sort(),
+        rung: (await jobs.getJob(`escalate-${c.id}-1`))?.id ?? null,
+      });
+      const full = { schedulers: [`digest:${env.tenant().id}`, 'sweep'], rung: `escalate-${c.id}-1` };
+      expect(await held()).toEqual(full);
+
+      await redis.lose(env.prefix);
+      // Decided while Redis was empty (a sweep another process ran, say): nothing queued it.
+      env.createdDaysAgo(['Beta'], 91);
+      const [id] = env.db.transaction((tx) => sweepTenant(tx, env.tenant(), env.clock()), { behavior: 'immediate' }).ids;
+      await until('the schedules and timers to be rebuilt', async () => JSON.stringify(await held()) === JSON.stringify(full));
+      await until('the revisit decided meanwhile to be posted', () => env.nudge(id!).status === 'sent');
+      await env.settled();
+      expect(port.posts.map((p) => p.to)).toEqual([{ dm: { platformUserId: env.member('bob').platformUserId, name: 'bob' } }]);
+    });
+  });
+
+  describe('several platforms on one database', () => {
+    it("a process queues only the nudges of workspaces on its own platform; the platform's own process queues them", async ({ env }) => {
+      await env.dueBook(1);
+      const [id] = env.db.transaction((tx) => sweepTenant(tx, env.tenant(), env.clock()), { behavior: 'immediate' }).ids;
+      env.db.update(tenants).set({ platform: 'slack', workspaceId: 'T123' }).run();
+      const delivery = env.queue('delivery');
+      await env.scheduler(Object.assign(new RecordingPort(), { platform: 'shell' as const })).reconcile();
+      expect(await delivery.getJob(`nudge-${id}`)).toBeUndefined();
+      await env.scheduler(Object.assign(new RecordingPort(), { platform: 'slack' as const })).reconcile();
+      expect((await delivery.getJob(`nudge-${id}`))?.data).toEqual({ nudgeId: id });
+    });
+  });
+
+  describe('a workspace that refuses Steward as a whole', () => {
+    it('invalid_auth for longer than a job\'s attempts: the nudges wait, pending, the log says so once, and each is posted once when it is fixed', async ({ env }) => {
+      await env.dueBook(3);
+      const ids = env.db.transaction((tx) => sweepTenant(tx, env.tenant(), env.clock()), { behavior: 'immediate' }).ids;
+      expect(ids).toHaveLength(3);
+      const port = new RecordingPort().failNext(...Array.from({ length: 12 }, () => new DeliveryError('workspace', 'Slack: invalid_auth')));
+      const logs: { level: number; msg: string }[] = [];
+      const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
+      const s = env.scheduler(port, { workspacePauseMs: 100, logger });
+      await s.start();
+      await until('every nudge to be posted', () => port.posts.length === 3);
+      await env.settled();
+      expect(port.calls).toBe(15);
+      expect(env.allNudges().map((n) => n.status)).toEqual(['sent', 'sent', 'sent']);
+      expect(new Set(port.posts.map((p) => p.key)).size).toBe(3);
+      expect(logs.filter((l) => l.level >= 50).map((l) => l.msg)).toEqual([expect.stringContaining('workspace refuses Steward (Slack: invalid_auth)')]);
+      expect(logs.filter((l) => /delivery resumed/.test(l.msg))).toHaveLength(1);
+      expect(s.paused()).toEqual([]);
     });
   });
 

@@ -738,8 +738,16 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect((upd as DeliveryError).kind).toBe('transient');
     });
 
-    it('only Slack-side trouble is transient: an expired token, a closed Messages tab or a code Slack adds later fails for good; Retry-After: 0 still waits a second', async () => {
-      for (const error of ['token_expired', 'messages_tab_disabled', 'channel_is_archived', 'some_code_added_later']) {
+    it('a refused token or a disabled workspace pauses the workspace rather than failing the message', async () => {
+      for (const error of ['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive', 'team_disabled']) {
+        fake.fail('chat.postMessage', { error });
+        const err = await slack.port.post({ channel: 'C123' }, reply('info', 'Hello')).catch((e: unknown) => e);
+        expect((err as DeliveryError).kind, error).toBe('workspace');
+      }
+    });
+
+    it('only Slack-side trouble is transient: a closed Messages tab, an archived channel or a code Slack adds later fails for good; Retry-After: 0 still waits a second', async () => {
+      for (const error of ['messages_tab_disabled', 'channel_is_archived', 'some_code_added_later']) {
         fake.fail('chat.postMessage', { error });
         const err = await slack.port.post({ channel: 'C123' }, reply('info', 'Hello')).catch((e: unknown) => e);
         expect((err as DeliveryError).kind, error).toBe('permanent');

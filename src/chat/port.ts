@@ -1,6 +1,7 @@
 // What Steward needs from a chat platform to reach people on its own: post to a
 // channel, DM a member, reply in a thread, update a message. Slack, Lark and the
 // shell each implement it; the scheduler and the outbox use only this.
+import type { Platform } from '../../db/schema.js';
 import type { Reply } from '../engine/reply.js';
 
 export type Destination = { dm: { platformUserId: string; name: string } } | { channel: string };
@@ -11,6 +12,12 @@ export interface PostedRef {
 }
 
 export interface ChatPort {
+  /**
+   * The platform whose workspaces this port reaches: delivery takes only their
+   * messages (a shell on a Slack deployment's database must not print and mark
+   * sent what Slack users are waiting for). Unset only in tests: any workspace.
+   */
+  readonly platform?: Platform;
   post(to: Destination, reply: Reply, thread?: PostedRef): Promise<PostedRef>;
   update(ref: PostedRef, reply: Reply): Promise<void>;
 }
@@ -18,12 +25,15 @@ export interface ChatPort {
 /**
  * A platform's refusal, typed so that delivery retries only what retrying can fix:
  * `rate-limited` waits for `retryAfterMs`; `permanent` (unknown channel, user gone,
- * missing permission) never retries; `transient` backs off and tries again.
+ * missing permission) never retries that message; `transient` backs off and tries
+ * again; `workspace` (the token revoked or refused, the app disabled) says nothing
+ * about the message: the whole workspace's delivery pauses and resumes later,
+ * and its messages stay pending.
  */
 export class DeliveryError extends Error {
   override name = 'DeliveryError';
   constructor(
-    readonly kind: 'rate-limited' | 'permanent' | 'transient',
+    readonly kind: 'rate-limited' | 'permanent' | 'transient' | 'workspace',
     message: string,
     readonly retryAfterMs?: number,
   ) {

@@ -3,14 +3,15 @@
 // reads the row, posts it through the chat port and marks it sent, so a crash,
 // a restart or a second process neither loses a message nor decides it twice.
 import { and, asc, eq, gt, inArray, isNull, lt, lte, or } from 'drizzle-orm';
-import { literalLimit, type Db, type Tx } from '../../db/index.js';
-import { accounts, complaints, members, nudges, pairings, promises, reviewItems, tenants } from '../../db/schema.js';
+import { immediate, literalLimit, type Db, type Tx } from '../../db/index.js';
+import { accounts, complaints, members, nudges, pairings, promises, reviewItems, tenants, type Platform } from '../../db/schema.js';
 import type { ChatPort, Destination, PostedRef } from '../chat/port.js';
 import { DeliveryError } from '../chat/port.js';
 import { ref } from '../domain/format.js';
 import type { Member } from '../domain/types.js';
 import { viewFor } from '../domain/view.js';
 import { inLocale, reply, text, type Reply } from '../engine/reply.js';
+import type { Logger } from 'pino';
 // sweep.ts records through this module; these are only called at delivery, long after both have loaded.
 import { lastPairingTouchSql, lastVisitSql, pairingDue, revisitDue, snoozeEnds } from './sweep.js';
 
@@ -43,19 +44,40 @@ export function recordNudge(db: Tx, n: NewNudge): number | undefined {
   return row?.id;
 }
 
+/** Only the nudges of workspaces on `platform` (the one the delivering port reaches); every workspace's when unset. */
+const onPlatform = (db: Db, platform: Platform | undefined) =>
+  platform === undefined ? undefined : inArray(nudges.tenantId, db.select({ id: tenants.id }).from(tenants).where(eq(tenants.platform, platform)));
+
 /** Pending nudges whose time has come, oldest first. */
-export function dueNudges(db: Db, now: Date, limit = 500): { id: number; notBefore: Date | null }[] {
+export function dueNudges(db: Db, now: Date, limit = 500, platform?: Platform): { id: number; tenantId: number; notBefore: Date | null }[] {
   return db
-    .select({ id: nudges.id, notBefore: nudges.notBefore })
+    .select({ id: nudges.id, tenantId: nudges.tenantId, notBefore: nudges.notBefore })
     .from(nudges)
-    .where(and(eq(nudges.status, 'pending'), or(isNull(nudges.notBefore), lte(nudges.notBefore, now))))
+    .where(and(eq(nudges.status, 'pending'), or(isNull(nudges.notBefore), lte(nudges.notBefore, now)), onPlatform(db, platform)))
     .orderBy(asc(nudges.id))
     .limit(literalLimit(limit))
     .all();
 }
 
-export function pendingNudges(db: Db): { id: number; notBefore: Date | null }[] {
-  return db.select({ id: nudges.id, notBefore: nudges.notBefore }).from(nudges).where(eq(nudges.status, 'pending')).orderBy(asc(nudges.id)).all();
+/**
+ * Pending nudges, oldest first: of workspaces on `platform` when given, due by
+ * `until` when given (what is due later is queued by a later sweep), with ids
+ * above `after` when given (a page at a time).
+ */
+export function pendingNudges(db: Db, opts: { platform?: Platform; until?: Date; after?: number; limit?: number } = {}): { id: number; notBefore: Date | null }[] {
+  const q = db
+    .select({ id: nudges.id, notBefore: nudges.notBefore })
+    .from(nudges)
+    .where(
+      and(
+        eq(nudges.status, 'pending'),
+        opts.until ? or(isNull(nudges.notBefore), lte(nudges.notBefore, opts.until)) : undefined,
+        opts.after === undefined ? undefined : gt(nudges.id, opts.after),
+        onPlatform(db, opts.platform),
+      ),
+    )
+    .orderBy(asc(nudges.id));
+  return (opts.limit === undefined ? q : q.limit(literalLimit(opts.limit))).all();
 }
 
 export type DeliveryResult = 'sent' | 'skipped' | 'failed';
@@ -64,16 +86,39 @@ export type DeliveryResult = 'sent' | 'skipped' | 'failed';
  * Posts one pending nudge. A message about a complaint posted in a channel goes
  * into the complaint's thread, and the first one becomes that thread.
  */
-export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date, onQueued: () => void = () => {}): Promise<DeliveryResult> {
+export async function deliverNudge(
+  db: Db,
+  port: ChatPort,
+  id: number,
+  now: Date,
+  onQueued: () => void = () => {},
+  logger?: Pick<Logger, 'error'>,
+): Promise<DeliveryResult> {
+  if (port.platform) {
+    const platform = db.select({ p: tenants.platform }).from(tenants).innerJoin(nudges, eq(nudges.tenantId, tenants.id)).where(eq(nudges.id, id)).get()?.p;
+    // Another platform's message (a job another process queued): it waits for a Steward that serves that platform.
+    if (platform && platform !== port.platform) throw new DeliveryError('transient', `a ${platform} workspace's message: waits for a Steward serving ${platform}`);
+  }
   // Claim it first, so two workers (or a worker and the shell) never post the same nudge;
   // a claim whose lease ran out was lost with its process and may be taken over.
+  // In a transaction of its own, whose COMMIT reports a failure (a full disk, a lock
+  // not granted): a lone UPDATE … RETURNING commits when its statement is reset, and
+  // a failure there goes unnoticed, so the post went out on a claim never saved.
   const claimedAt = new Date();
-  const claimed = db
-    .update(nudges)
-    .set({ status: 'sending', claimedAt })
-    .where(and(eq(nudges.id, id), or(eq(nudges.status, 'pending'), and(eq(nudges.status, 'sending'), lt(nudges.claimedAt, new Date(claimedAt.getTime() - CLAIM_LEASE_MS))))))
-    .returning()
-    .get();
+  let claimed: Nudge | undefined;
+  try {
+    claimed = immediate(db, (tx) =>
+      tx
+        .update(nudges)
+        .set({ status: 'sending', claimedAt })
+        .where(and(eq(nudges.id, id), or(eq(nudges.status, 'pending'), and(eq(nudges.status, 'sending'), lt(nudges.claimedAt, new Date(claimedAt.getTime() - CLAIM_LEASE_MS))))))
+        .returning()
+        .all()[0],
+    );
+  } catch (e) {
+    // Nothing is posted on a claim that was not saved.
+    throw new DeliveryError('transient', `could not save the claim: ${e instanceof Error ? e.message : String(e)}`);
+  }
   if (!claimed) {
     // Someone else is posting it right now: try again later, when it is either sent or its lease has run out.
     if (db.select({ s: nudges.status }).from(nudges).where(eq(nudges.id, id)).get()?.s === 'sending') throw new DeliveryError('transient', 'being delivered by another process');
@@ -110,6 +155,11 @@ export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date
     posted = await port.post(to, payload, thread);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
+    if (e instanceof DeliveryError && e.kind === 'workspace') {
+      // Not this message's fault: it waits, pending, for the workspace to be reachable again.
+      db.update(nudges).set({ status: 'pending', claimedAt: null, lastError: message }).where(eq(nudges.id, id)).run();
+      throw e;
+    }
     const permanent = e instanceof DeliveryError && e.kind === 'permanent';
     if (permanent && n.channel) refused = message;
     // A channel that refuses for good (the bot removed from it, the channel archived) must not swallow a
@@ -131,6 +181,29 @@ export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date
       throw last;
     }
   }
+  try {
+    recordSent(db, n, posted, now, detour, complaint, thread, refused, recipient, onQueued);
+  } catch (e) {
+    // Posted, but not recorded as sent. It stays `sending` under its claim, which the normal retry
+    // leaves alone; only when the lease runs out (releaseStale) may it go out again. Loud: a person may see it twice.
+    logger?.error({ nudge: id, err: e }, 'posted a nudge but could not record it as sent; it stays claimed and is posted again only after its lease runs out');
+  }
+  return 'sent';
+}
+
+function recordSent(
+  db: Db,
+  n: Nudge,
+  posted: PostedRef,
+  now: Date,
+  detour: string | null,
+  complaint: typeof complaints.$inferSelect | undefined,
+  thread: PostedRef | undefined,
+  refused: string | undefined,
+  recipient: Member | undefined,
+  onQueued: () => void,
+): void {
+  const id = n.id;
   db.transaction((tx) => {
     tx.update(nudges).set({ status: 'sent', sentAt: now, attempts: n.attempts + 1, postedChannel: posted.channel, postedTs: posted.ts, ...(detour ? { lastError: detour } : {}) }).where(eq(nudges.id, id)).run();
     if (complaint && !thread && !detour) {
@@ -138,7 +211,6 @@ export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date
     }
     if (refused && tellChannelRefused(tx, n, refused, now, recipient)) onQueued();
   });
-  return 'sent';
 }
 
 /** Whether an earlier message about the same complaint, for the same channel, is still to be posted. */
@@ -264,20 +336,27 @@ function stillNeeded(db: Db, n: Nudge, now: Date): boolean {
   }
 }
 
-/** Delivers every due nudge now, in order; used where there is no queue (shell without Redis, tests). */
-export async function deliverDue(db: Db, port: ChatPort, now: Date): Promise<Record<DeliveryResult, number>> {
+/**
+ * Delivers every due nudge now, in order; used where there is no queue (shell without Redis, tests).
+ * Only the port's platform's workspaces; a workspace that refuses Steward as a whole is
+ * not asked again in this call, and its nudges stay pending.
+ */
+export async function deliverDue(db: Db, port: ChatPort, now: Date, logger?: Pick<Logger, 'error'>): Promise<Record<DeliveryResult, number>> {
   const counts: Record<DeliveryResult, number> = { sent: 0, skipped: 0, failed: 0 };
+  const refusing = new Set<number>();
   // What delivering records (a channel's refusal, told to people) is delivered in the same call: a pass takes only newer nudges than the last.
   for (let after = 0; ; ) {
-    const due = dueNudges(db, now).filter((n) => n.id > after);
+    const due = dueNudges(db, now, 500, port.platform).filter((n) => n.id > after);
     if (due.length === 0) return counts;
-    for (const { id } of due) {
+    for (const { id, tenantId } of due) {
       after = id;
+      if (refusing.has(tenantId)) continue;
       try {
-        counts[await deliverNudge(db, port, id, now)]++;
+        counts[await deliverNudge(db, port, id, now, undefined, logger)]++;
       } catch (e) {
         // Only a permanent refusal fails a nudge; anything else stays pending for the next try.
         if (e instanceof DeliveryError && e.kind === 'permanent') counts.failed++;
+        if (e instanceof DeliveryError && e.kind === 'workspace') refusing.add(tenantId);
       }
     }
   }

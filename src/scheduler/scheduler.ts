@@ -1,13 +1,16 @@
 // The clock on bullmq: a sweep every few minutes, each tenant's weekly digest at
 // its own hour in its own time zone, a timer per complaint rung, and a delivery
 // queue that retries what retrying can fix. SQLite stays the source of truth:
-// `reconcile` rebuilds every timer from it, so losing Redis loses nothing.
+// `reconcile` rebuilds every timer from it, so losing Redis loses nothing; a
+// marker key it writes, checked by a plain timer in the process, tells when
+// Redis lost its data while Steward ran, and the same reconcile runs then.
+import { randomUUID } from 'node:crypto';
 import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { and, eq } from 'drizzle-orm';
-import type { RedisOptions } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/index.js';
-import { complaints, tenants } from '../../db/schema.js';
+import { complaints, nudges, tenants } from '../../db/schema.js';
 import { DeliveryError, type ChatPort } from '../chat/port.js';
 import type { Tenant } from '../domain/types.js';
 import { digestAll, digestClock, digestDue } from './digest.js';
@@ -17,6 +20,17 @@ import { nextRungAt, sweepTenant } from './sweep.js';
 export const SWEEP_EVERY_MS = 15 * 60_000;
 const DELIVERY_ATTEMPTS = 8;
 const DELIVERY_BACKOFF_MS = 5_000;
+/** How often the process checks that Redis still holds the clock (its marker key): well within a sweep period. */
+const CHECK_EVERY_MS = 60_000;
+/** How long a workspace that refuses Steward as a whole (its token revoked, say) waits before its delivery is tried again. */
+const WORKSPACE_PAUSE_MS = 5 * 60_000;
+/**
+ * Nudges due within this are queued by a kick; later ones wait in SQLite for a
+ * later sweep's kick (two periods, so a late sweep still queues them in time).
+ */
+const QUEUE_AHEAD_MS = 2 * SWEEP_EVERY_MS;
+/** Nudges queued per Redis round trip (bullmq addBulk). */
+const QUEUE_BATCH = 500;
 
 type JobData = { tenantId?: number; complaintId?: number; nudgeId?: number };
 
@@ -28,6 +42,19 @@ export interface SchedulerOptions {
   prefix?: string;
   clock?: () => Date;
   logger?: Logger;
+  /** How often to check that Redis still holds the clock; tests shorten it. */
+  checkEveryMs?: number;
+  /** How long a workspace's delivery pauses after it refused Steward as a whole; tests shorten it. */
+  workspacePauseMs?: number;
+}
+
+/** A workspace whose delivery is paused: it refused Steward as a whole. */
+export interface PausedWorkspace {
+  tenantId: number;
+  reason: string;
+  since: Date;
+  /** Delivery is tried again from then. */
+  until: Date;
 }
 
 export class Scheduler {
@@ -35,12 +62,26 @@ export class Scheduler {
   private readonly delivery: Queue;
   private workers: Worker[] = [];
   private readonly clock: () => Date;
+  /** Nudge ids this process queued whose job has not ended: a command's kick does not queue them again. */
+  private readonly queued = new Set<number>();
+  private readonly pausedWorkspaces = new Map<number, PausedWorkspace>();
+  private checker?: NodeJS.Timeout;
+  private checking = false;
+  private closing = false;
+  /** The clock's mark in Redis (see `reconcile`): gone means Redis lost what it held. */
+  private readonly marker: string;
+  /** A connection of our own for the marker (bullmq's are its own business). */
+  private readonly redis: Redis;
 
   constructor(private readonly opts: SchedulerOptions) {
     const base = this.base();
     this.jobs = new Queue('jobs', base);
     this.delivery = new Queue('delivery', base);
     this.clock = opts.clock ?? (() => new Date());
+    this.marker = `${opts.prefix ?? 'steward'}:steward:clock`;
+    this.redis = new Redis({ ...opts.redis, lazyConnect: true });
+    // Its failures surface in the command that met them; the connection itself reconnects.
+    this.redis.on('error', () => {});
   }
 
   private base() {
@@ -56,14 +97,43 @@ export class Scheduler {
       new Worker('delivery', (job: Job<JobData>, token?: string) => this.deliver(job, token), { ...base, concurrency: 4, lockDuration: 15_000, stalledInterval: 5_000 }),
     ];
     for (const w of this.workers) w.on('failed', (job, err) => this.opts.logger?.warn({ job: job?.name, id: job?.id, err: err.message }, 'job failed'));
+    // A delivery job that ended (sent, given up) frees its nudge for a later kick, should it be pending again.
+    const ended = (job: Job<JobData> | undefined) => job?.data.nudgeId !== undefined && this.queued.delete(job.data.nudgeId);
+    this.workers[1]!.on('completed', (job) => ended(job));
+    this.workers[1]!.on('failed', (job, err) => {
+      if (err instanceof UnrecoverableError || (job && job.attemptsMade >= (job.opts.attempts ?? 1))) ended(job);
+    });
     await this.reconcile();
+    this.checker = setInterval(() => void this.checkRedis(), this.opts.checkEveryMs ?? CHECK_EVERY_MS);
   }
 
+  /**
+   * Rebuilds what Redis holds from the database: the sweep, each digest, each
+   * complaint's timer, each nudge due soon; then marks Redis as holding the clock.
+   */
   async reconcile(): Promise<void> {
     await this.jobs.upsertJobScheduler('sweep', { every: SWEEP_EVERY_MS }, { name: 'sweep', data: {} });
     for (const tenant of this.opts.db.select().from(tenants).all()) await this.scheduleDigest(tenant);
     for (const c of this.opts.db.select().from(complaints).where(eq(complaints.status, 'open')).all()) await this.scheduleRung(c.tenantId, c.id);
-    await this.kick();
+    await this.kick({ all: true });
+    // Only set, never moved: another process's reconcile leaves it; a Redis emptied (restarted without its data, flushed) loses it.
+    await this.redis.set(this.marker, randomUUID(), 'NX');
+  }
+
+  /** Whether Redis still holds the clock; if it lost it, rebuilds it. */
+  private async checkRedis(): Promise<void> {
+    if (this.checking || this.closing) return;
+    this.checking = true;
+    try {
+      if ((await this.redis.exists(this.marker)) === 1) return;
+      this.opts.logger?.warn({ key: this.marker }, 'Redis lost the schedules (restarted without its data, or emptied); rebuilding them from the database');
+      await this.reconcile();
+    } catch (err) {
+      // Redis not answering: bullmq reconnects, and the next check tries again.
+      this.opts.logger?.warn({ err }, 'could not check that Redis still holds the schedules');
+    } finally {
+      this.checking = false;
+    }
   }
 
   /**
@@ -96,25 +166,46 @@ export class Scheduler {
     );
   }
 
-  /** Queues every pending nudge for delivery at its time; safe to call as often as you like. */
-  async kick(): Promise<void> {
+  /**
+   * Queues pending nudges due soon for delivery at their time, a batch per
+   * Redis call; safe to call as often as you like. A command's kick queues only
+   * what this process has not queued yet; `all` (reconcile, each job) queues
+   * everything due soon again, which bullmq's job ids keep from doubling.
+   * Only the workspaces on this process's platform: another platform's wait for their own Steward.
+   */
+  async kick(opts: { all?: boolean } = {}): Promise<void> {
+    if (opts.all) this.queued.clear();
     const now = this.clock().getTime();
-    for (const n of pendingNudges(this.opts.db)) {
-      await this.delivery.add(
-        'deliver',
-        { nudgeId: n.id },
-        {
-          jobId: `nudge-${n.id}`,
-          delay: Math.max(0, (n.notBefore?.getTime() ?? now) - now),
-          attempts: DELIVERY_ATTEMPTS,
-          backoff: { type: 'exponential', delay: DELIVERY_BACKOFF_MS },
-          removeOnComplete: true,
-          // A job that spent its attempts is dropped from Redis; its nudge stays pending in
-          // SQLite, so the next kick (after a command with something to tell, after each sweep) queues it again.
-          removeOnFail: true,
-        },
+    const until = new Date(now + QUEUE_AHEAD_MS);
+    for (let after = 0; ; ) {
+      const page = pendingNudges(this.opts.db, { platform: this.opts.port.platform, until, after, limit: QUEUE_BATCH });
+      if (page.length === 0) return;
+      after = page.at(-1)!.id;
+      const fresh = page.filter((n) => !this.queued.has(n.id));
+      if (fresh.length === 0) continue;
+      await this.delivery.addBulk(
+        fresh.map((n) => ({
+          name: 'deliver',
+          data: { nudgeId: n.id },
+          opts: {
+            jobId: `nudge-${n.id}`,
+            delay: Math.max(0, (n.notBefore?.getTime() ?? now) - now),
+            attempts: DELIVERY_ATTEMPTS,
+            backoff: { type: 'exponential', delay: DELIVERY_BACKOFF_MS },
+            removeOnComplete: true,
+            // A job that spent its attempts is dropped from Redis; its nudge stays pending in
+            // SQLite, so the next kick (after a command with something to tell, after each sweep) queues it again.
+            removeOnFail: true,
+          },
+        })),
       );
+      for (const n of fresh) this.queued.add(n.id);
     }
+  }
+
+  /** Workspaces whose delivery is paused, for /readyz and operations. */
+  paused(): PausedWorkspace[] {
+    return [...this.pausedWorkspaces.values()];
   }
 
   private async runJob(job: Job<JobData>): Promise<void> {
@@ -138,17 +229,30 @@ export class Scheduler {
         await this.scheduleRung(tenant.id, job.data.complaintId!);
       }
     }
-    await this.kick();
     releaseStale(db);
+    await this.kick({ all: true });
   }
 
   private async deliver(job: Job<JobData>, token?: string): Promise<void> {
+    const db = this.opts.db;
+    const tenantId = db.select({ t: nudges.tenantId }).from(nudges).where(eq(nudges.id, job.data.nudgeId!)).get()?.t;
+    const pause = tenantId === undefined ? undefined : this.pausedWorkspaces.get(tenantId);
+    if (pause && token && pause.until.getTime() > Date.now()) {
+      // The workspace refuses Steward as a whole: its messages wait, without spending an attempt.
+      await job.moveToDelayed(pause.until.getTime(), token);
+      throw new DelayedError();
+    }
     let queued = false;
     try {
-      await deliverNudge(this.opts.db, this.opts.port, job.data.nudgeId!, this.clock(), () => (queued = true));
+      await deliverNudge(db, this.opts.port, job.data.nudgeId!, this.clock(), () => (queued = true), this.opts.logger);
+      if (pause) this.resume(pause);
     } catch (e) {
       if (!(e instanceof DeliveryError)) throw e;
       if (e.kind === 'permanent') throw new UnrecoverableError(e.message);
+      if (e.kind === 'workspace' && tenantId !== undefined && token) {
+        await job.moveToDelayed(this.pause(tenantId, e.message).until.getTime(), token);
+        throw new DelayedError();
+      }
       if (e.kind === 'rate-limited' && token) {
         // Honour Retry-After without spending an attempt.
         await job.moveToDelayed(Date.now() + (e.retryAfterMs ?? DELIVERY_BACKOFF_MS), token);
@@ -161,9 +265,41 @@ export class Scheduler {
     }
   }
 
+  /**
+   * Pauses a workspace's delivery, or extends its pause. The log says so once
+   * per outage (an error: an admin must fix the app's token or installation),
+   * and again when delivery resumes.
+   */
+  private pause(tenantId: number, reason: string): PausedWorkspace {
+    const now = Date.now();
+    const until = new Date(now + (this.opts.workspacePauseMs ?? WORKSPACE_PAUSE_MS));
+    const known = this.pausedWorkspaces.get(tenantId);
+    if (known) {
+      if (known.until < until) known.until = until;
+      known.reason = reason;
+      return known;
+    }
+    const paused: PausedWorkspace = { tenantId, reason, since: new Date(now), until };
+    this.pausedWorkspaces.set(tenantId, paused);
+    const tenant = this.opts.db.select().from(tenants).where(eq(tenants.id, tenantId)).get();
+    this.opts.logger?.error(
+      { tenant: tenantId, platform: tenant?.platform, workspace: tenant?.workspaceId, reason },
+      `a ${tenant?.platform ?? ''} workspace refuses Steward (${reason}): its messages are kept and delivery is tried again every few minutes; reinstall the app or renew its token`,
+    );
+    return paused;
+  }
+
+  private resume(paused: PausedWorkspace): void {
+    if (this.pausedWorkspaces.get(paused.tenantId) !== paused) return;
+    this.pausedWorkspaces.delete(paused.tenantId);
+    this.opts.logger?.info({ tenant: paused.tenantId, since: paused.since }, 'the workspace accepts Steward again: delivery resumed');
+  }
+
   async close(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.checker);
     await Promise.all(this.workers.map((w) => w.close()));
-    await Promise.all([this.jobs.close(), this.delivery.close()]);
+    await Promise.all([this.jobs.close(), this.delivery.close(), this.redis.status === 'wait' ? this.redis.disconnect() : this.redis.quit().catch(() => this.redis.disconnect())]);
   }
 
   /** For tests and operations: the queues' job counts. */

@@ -21,7 +21,20 @@ const CHAT_LIMITS = new Set([230020]);
  */
 const TRANSIENT = new Set([
   1500, // "internal error": Lark's generic server-side code, which its docs say to retry later
-  99991663, // the tenant token was refused: the SDK fetches a new one once its cached copy expires
+]);
+/**
+ * The app's own credentials refused (its access token still refused after a
+ * fresh one was asked for, the app id or secret wrong, the app disabled): every
+ * message would get the same answer until an admin fixes the app, so the
+ * workspace's delivery pauses rather than failing them one by one.
+ */
+const WORKSPACE = new Set([
+  10003, // invalid app_id
+  10014, // invalid app_secret
+  99991661, // missing access token
+  99991663, // invalid tenant access token
+  99991664, // invalid app access token
+  99991671, // the token's format is invalid
 ]);
 
 /** A refusal that carries Lark's code, for a caller that answers one code differently (a refused card goes as text). */
@@ -45,7 +58,7 @@ function fromCode(code: number, msg: string | undefined, resetSeconds?: number):
   const what = `Lark: ${code}${msg ? ` ${msg}` : ''}`;
   if (code === RATE_LIMITED) return new LarkRefusal('rate-limited', what, code, (resetSeconds ?? 1) * 1000);
   if (CHAT_LIMITS.has(code)) return new LarkRefusal('rate-limited', what, code, 1000);
-  return new LarkRefusal(TRANSIENT.has(code) ? 'transient' : 'permanent', what, code);
+  return new LarkRefusal(WORKSPACE.has(code) ? 'workspace' : TRANSIENT.has(code) ? 'transient' : 'permanent', what, code);
 }
 
 /** Throws the typed error for a resolved body whose `code` is not 0. */

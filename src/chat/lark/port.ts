@@ -18,6 +18,7 @@ const CARD_REFUSED = new Set([230099, 230025]);
 const TOKEN_REFUSED = new Set([99991663, 99991664, 99991671]);
 
 export class LarkPort implements ChatPort {
+  readonly platform = 'lark' as const;
   constructor(
     private readonly client: Client,
     private readonly opts: { locale: Locale; logger?: Logger; tokens?: { forget(): void } },

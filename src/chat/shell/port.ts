@@ -6,6 +6,7 @@ import type { ChatPort, Destination, PostedRef } from '../port.js';
 
 /** In the shell, what Steward posts elsewhere is printed, marked with where it would go. */
 export class ShellPort implements ChatPort {
+  readonly platform = 'shell' as const;
   private seq = 0;
   constructor(private readonly out: Writable) {}
 

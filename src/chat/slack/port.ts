@@ -8,6 +8,7 @@ import { toDeliveryError } from './errors.js';
 import { renderFor } from './respond.js';
 
 export class SlackPort implements ChatPort {
+  readonly platform = 'slack' as const;
   /**
    * `logger` hears what had to be cut to fit Block Kit's limits; `locale` words
    * the "…and N more" of a reply that does not say which language it is in.
