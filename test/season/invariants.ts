@@ -4,7 +4,7 @@
 // Steward's posts against the simulator's own record of the season (world.ts).
 import { DateTime } from 'luxon';
 import type { Invariant, Post, Season } from './sim.js';
-import { DAY, HOUR, REVIEW_DEADLINE_DAY, REVIEW_START_DAY, TENANT_ZONE, iso, inWorkingHours, startOfDay, weekOf } from './time.js';
+import { DAY, HOUR, REVIEW_DEADLINE_DAY, REVIEW_START_DAY, SEASON_START, TENANT_ZONE, iso, inWorkingHours, startOfDay, weekOf } from './time.js';
 import { SPAN_HOURS, type Complaint, type World } from './world.js';
 
 /** Reminders the sweep and the digest decide; notices (alerts, answers to what someone just did) are told at once by design. */
@@ -310,6 +310,24 @@ export const INVARIANTS: Invariant[] = [
         what: `${a.name}'s pairing with ${a.exec!.name} (due ${iso(w.pairingDue(a, sweep)!)})`,
         told: (p: Post) => p.kind === 'pairing' && p.account === a.name,
         void: (by: number) => !w.active(a, by) || w.pairingDue(a, by)! > sweep,
+      }));
+  }),
+  // README: the digest, "Monday 08:30 in the workspace's time zone ... each manager for their team, each rep for their own book";
+  // the sweep records a digest whose job was lost. Whoever has a book or a team hears of it each week.
+  cameDue('the weekly digest came due, was told', (season, sweep) => {
+    const w = season.world;
+    const monday = DateTime.fromMillis(sweep, { zone: TENANT_ZONE }).startOf('week').set({ hour: 8, minute: 30 }).toMillis();
+    // A workspace set up mid-week starts with the next week's digest.
+    if (sweep < monday || monday < SEASON_START) return [];
+    const owns = (name: string) => [...w.accounts.values()].some((a) => a.owner === name && w.active(a, sweep));
+    const leads = (name: string) => [...w.people.values()].some((m) => w.chain(m.name).includes(name) && (w.here(m.name, sweep) || owns(m.name)));
+    return [...w.people.values()]
+      .filter((m) => w.here(m.name, sweep) && (owns(m.name) || leads(m.name)))
+      .filter((m) => !season.posts.some((p) => p.kind === 'digest' && p.to === m.name && p.at >= monday && p.at < sweep))
+      .map((m) => ({
+        what: `${m.name}'s digest for the week of ${iso(monday)}`,
+        told: (p: Post) => p.kind === 'digest' && p.to === m.name,
+        void: (by: number) => !w.here(m.name, by),
       }));
   }),
   {
