@@ -348,12 +348,12 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
     const severity = rng.pick<Severity>(['critical', 'high', 'high', 'medium', 'medium', 'low']);
     const out = await cmd(`/complaint ${a.name} severity:${severity} Pallets arrived crushed`, who);
     const number = Number(/C-(\d+)/.exec(out)![1]);
-    world.complaints.set(number, { number, account: a.name, severity, openedAt: now });
+    world.complaints.set(number, { number, account: a.name, severity, openedAt: now, stuck: rng.chance(0.25) });
     armRungs();
   }
   async function resolveOne(who: string): Promise<void> {
     // Some complaints stay open for months: only those on one's own accounts get resolved, and not always.
-    const open = [...world.complaints.values()].filter((c) => world.open(c, now) && world.accounts.get(c.account)!.owner === who && world.active(world.accounts.get(c.account)!, now));
+    const open = [...world.complaints.values()].filter((c) => !c.stuck && world.open(c, now) && world.accounts.get(c.account)!.owner === who && world.active(world.accounts.get(c.account)!, now));
     if (open.length === 0 || rng.chance(0.3)) return;
     const c = rng.pick(open);
     await cmd(`/resolve C-${c.number} Replaced the goods and fixed the packing`, who);
@@ -365,10 +365,10 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
     const dueOn = dayOf(now + rng.int(1, 20) * DAY, zone);
     const out = await cmd(`/promise ${a.name} due:${dueOn} Send the revised rate card`, who);
     const number = Number(/P-(\d+)/.exec(out)![1]);
-    world.promises.set(number, { number, account: a.name, owner: who, dueOn });
+    world.promises.set(number, { number, account: a.name, owner: who, dueOn, forgotten: rng.chance(0.25) });
   }
   async function keepOne(who: string): Promise<void> {
-    const open = [...world.promises.values()].filter((p) => world.promiseOpen(p, now) && p.owner === who && world.active(world.accounts.get(p.account)!, now));
+    const open = [...world.promises.values()].filter((p) => !p.forgotten && world.promiseOpen(p, now) && p.owner === who && world.active(world.accounts.get(p.account)!, now));
     if (open.length === 0 || rng.chance(0.3)) return;
     const p = rng.pick(open);
     await cmd(`/promise kept P-${p.number}`, who);

@@ -38,6 +38,8 @@ export interface Complaint {
   severity: Severity;
   openedAt: number;
   resolvedAt?: number;
+  /** Bounced between regions: nobody resolves it (DOMAIN: "a complaint unresolved for months"). */
+  stuck: boolean;
 }
 
 export interface Promise_ {
@@ -47,6 +49,8 @@ export interface Promise_ {
   /** YYYY-MM-DD, in the owner's zone. */
   dueOn: string;
   closedAt?: number;
+  /** Forgotten: nobody marks it kept. */
+  forgotten: boolean;
 }
 
 /** README clock table: strategic 14 days, key 30, standard 90. */
