@@ -10,7 +10,7 @@ import type { Member } from '../src/domain/types.js';
 import { about, UserError } from '../src/engine/errors.js';
 import { matchIn } from '../src/domain/match.js';
 import { usageLine } from '../src/engine/registry.js';
-import { fields, list, reply, text, type Reply } from '../src/engine/reply.js';
+import { fields, list, plain, reply, text, type Reply, type Rich } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input, OptionSpec } from '../src/engine/spec.js';
 import { functionOption, roleArg } from './options.js';
 import { fmtDateTime } from '../src/domain/format.js';
@@ -252,20 +252,67 @@ function releaseAsOf(ctx: Ctx, ids: number[], at: Date): number {
   return countWhere(ctx.db, nudges, and(inArray(nudges.id, ids), gt(nudges.notBefore, ctx.now)));
 }
 
+/** Thrown to roll back a dry run's savepoint once it has read what it decided. */
+class DryRun {
+  constructor(readonly lines: Rich[]) {}
+}
+
+/** How many of a dry run's nudges its reply names; the counts cover the rest. */
+const DRY_RUN_LIST = 10;
+
+/**
+ * Runs `job` in a savepoint that is always rolled back, and says what it would
+ * have recorded: a run as of a time still to come must not decide that time's
+ * nudges (on the real day they would be skipped as already decided), nor
+ * escalate, nor take a future week's digest.
+ */
+function dryRun(ctx: Ctx, job: (tx: Ctx['db']) => number[]): { ids: number[]; lines: Rich[] } {
+  let ids: number[] = [];
+  try {
+    ctx.db.transaction((tx) => {
+      ids = job(tx);
+      const rows = ids.length ? tx.select().from(nudges).where(inArray(nudges.id, ids)).orderBy(asc(nudges.id)).limit(DRY_RUN_LIST).all() : [];
+      const names = new Map(tx.select({ id: members.id, name: members.name }).from(members).where(eq(members.tenantId, ctx.tenant.id)).all().map((m) => [m.id, m.name]));
+      throw new DryRun(
+        rows.map((n) => {
+          const to = n.channel ? `#${n.channel}` : `@${n.recipientId === null ? '?' : names.get(n.recipientId) ?? '?'}`;
+          const title = (n.payload as Reply).title;
+          return `${n.kind} → ${to}${title ? `: ${plain(title)}` : ''}`;
+        }),
+      );
+    });
+  } catch (e) {
+    if (e instanceof DryRun) return { ids, lines: e.lines };
+    throw e;
+  }
+  return { ids, lines: [] };
+}
+
 function runJob(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   requireAdmin(ctx, t.perm.what.run);
   const at = input.date('at')?.at.toJSDate() ?? ctx.now;
   const job = input.str('job')!;
+  const when = fmtDateTime(ctx, at);
+  if (at > ctx.now) {
+    const run = job === 'digest' ? (tx: Ctx['db']) => digestAll(tx, ctx.tenant, at) : (tx: Ctx['db']) => sweepTenant(tx, ctx.tenant, at).ids;
+    const { ids, lines } = dryRun(ctx, run);
+    return reply(
+      'info',
+      job === 'digest' ? t.steward.dryDigest(ids.length, when) : t.steward.drySweep(ids.length, when),
+      list(lines, { empty: t.common.none, more: Math.max(0, ids.length - lines.length) }),
+      text(t.steward.dryRunNote),
+    );
+  }
   if (job === 'digest') {
     const ids = digestAll(ctx.db, ctx.tenant, at);
     ctx.queued = ids.length > 0;
-    return reply('success', t.steward.ranDigest(ids.length, fmtDateTime(ctx, at), releaseAsOf(ctx, ids, at)));
+    return reply('success', t.steward.ranDigest(ids.length, when, releaseAsOf(ctx, ids, at)));
   }
   const { counts, ids } = sweepTenant(ctx.db, ctx.tenant, at);
   ctx.queued = ids.length > 0;
   const waiting = releaseAsOf(ctx, ids, at);
-  return reply('success', t.steward.ranSweep(ids.length, fmtDateTime(ctx, at), waiting), text(Object.entries(counts).map(([k, n]) => `${k}: ${n}`).join(' · ')));
+  return reply('success', t.steward.ranSweep(ids.length, when, waiting), text(Object.entries(counts).map(([k, n]) => `${k}: ${n}`).join(' · ')));
 }
 
 const memberArg = { name: 'member', type: 'mention' } as const;

@@ -348,6 +348,9 @@ export const en = {
       `Sweep as of ${at}: ${plural(n, 'new nudge')} decided${waiting ? `, ${waiting} waiting for their recipients' working hours` : ''}.`,
     ranDigest: (n: number, at: string, waiting: number) =>
       `Weekly digest as of ${at}: ${plural(n, 'new digest')} recorded${waiting ? `, ${waiting} waiting for their recipients' working hours` : ''}.`,
+    drySweep: (n: number, at: string) => `Dry run: a sweep as of ${at} would decide ${plural(n, 'nudge')}.`,
+    dryDigest: (n: number, at: string) => `Dry run: a weekly digest as of ${at} would record ${plural(n, 'digest')}.`,
+    dryRunNote: 'That time is still to come, so nothing was recorded or sent: the real run on the day decides these as usual.',
     seasonOrder: (start: string, deadline: string) => `The review season must start (${start}) before its deadline (${deadline}).`,
   },
   nudge: {

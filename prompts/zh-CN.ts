@@ -366,6 +366,9 @@ export const zhCN: Catalog = {
     channelCheck: (channel: string) => `Steward 正在 #${channel} 发第一条消息；如果发不出去，会告诉你。`,
     ranSweep: (n: number, at: string, waiting: number) => `按${at}巡检：新生成${n}条提醒${waiting ? `，其中${waiting}条等收件人上班时间再发送` : ''}。`,
     ranDigest: (n: number, at: string, waiting: number) => `按${at}生成周报：新记录${n}份${waiting ? `，其中${waiting}份等收件人上班时间再发送` : ''}。`,
+    drySweep: (n: number, at: string) => `试运行：按${at}巡检会生成${n}条提醒。`,
+    dryDigest: (n: number, at: string) => `试运行：按${at}生成周报会记录${n}份。`,
+    dryRunNote: '这个时间还没到，所以什么都没有记录、也没有发送：到了那一天，真正的巡检会照常生成这些提醒。',
     seasonOrder: (start: string, deadline: string) => `供应商复盘季的开始日期（${start}）必须早于截止日期（${deadline}）。`,
   },
   nudge: {

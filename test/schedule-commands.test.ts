@@ -3,10 +3,11 @@
 // sweep|digest. What the user reads, and what the database then holds.
 import { asc, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { accounts, members, nudges, nudgeSnoozes, pairings, reviewItems, tenants } from '../db/schema.js';
+import { accounts, complaints, members, nudges, nudgeSnoozes, pairings, reviewItems, tenants } from '../db/schema.js';
 import type { Reply } from '../src/engine/reply.js';
 import { harness, type Harness } from './harness.js';
-import { cst, DAY, HOUR, kit, nudgeText, plus, T0 } from './kit.js';
+import { deliverDue } from '../src/scheduler/outbox.js';
+import { cst, DAY, HOUR, kit, nudgeText, plus, RecordingPort, T0 } from './kit.js';
 
 let h: Harness;
 afterEach(() => h?.close());
@@ -318,10 +319,67 @@ describe('/steward run sweep|digest', () => {
     expect((await ok('/steward run digest')).text).toBe('✔ Weekly digest as of Mon 26 Jan 2026 10:00: 3 new digests recorded.');
     expect(allNudges().map((n) => h.db.select().from(members).where(eq(members.id, n.recipientId!)).get()!.name).sort()).toEqual(['li', 'wang', 'zhang']);
     expect((await ok('/steward run digest')).text).toBe('✔ Weekly digest as of Mon 26 Jan 2026 10:00: 0 new digests recorded.');
-    h.now = cst('2026-01-26T07:00');
-    expect((await ok('/steward run digest at:"2026-02-02 07:00"')).text).toBe(
+    h.now = cst('2026-02-02T07:00');
+    expect((await ok('/steward run digest')).text).toBe(
       "✔ Weekly digest as of Mon 2 Feb 2026 07:00: 3 new digests recorded, 3 waiting for their recipients' working hours.",
     );
+  });
+
+  it('a sweep as of a time still to come is a dry run: it says what it would send, and the real day still sends it', async () => {
+    await setup();
+    h.now = cst('2026-01-16T10:00');
+    const before = h.snapshot();
+    const out = await ok('/steward run sweep at:"2026-01-20 11:00"');
+    expect(out.text).toBe(
+      [
+        '• Dry run: a sweep as of Tue 20 Jan 2026 11:00 would decide 1 nudge.',
+        '  • revisit → @zhang: Acme (strategic) is due for a revisit',
+        'That time is still to come, so nothing was recorded or sent: the real run on the day decides these as usual.',
+      ].join('\n'),
+    );
+    expect(out.deliver).toBe(false);
+    expect(h.snapshot()).toBe(before);
+    // On the real day the revisit is decided and delivered, not skipped as already decided.
+    h.now = cst('2026-01-20T11:00');
+    expect((await ok('/steward run sweep')).text.split('\n')[0]).toBe('✔ Sweep as of Tue 20 Jan 2026 11:00: 1 new nudge decided.');
+    const port = new RecordingPort();
+    await deliverDue(h.db, port, h.now);
+    expect(port.posts.map((p) => [p.to, p.text.split('\n')[0]])).toEqual([['@zhang', '! Acme (strategic) is due for a revisit']]);
+  });
+
+  it('escalations a future sweep would decide are neither delivered nor climbed', async () => {
+    await setup();
+    await ok('/complaint Acme severity:high Crushed pallets', 'zhang');
+    const before = h.snapshot();
+    expect((await ok('/steward run sweep at:"2026-01-09 10:30"')).text.split('\n')[0]).toBe('• Dry run: a sweep as of Fri 9 Jan 2026 10:30 would decide 3 nudges.');
+    expect(h.snapshot()).toBe(before);
+    const port = new RecordingPort();
+    await deliverDue(h.db, port, h.now);
+    expect(port.posts).toEqual([]);
+    expect(h.db.select({ level: complaints.escalationLevel }).from(complaints).get()).toEqual({ level: 0 });
+  });
+
+  it('a digest as of a future Monday records nothing; that Monday’s real digest goes out', async () => {
+    await setup();
+    h.now = cst('2026-01-26T10:00');
+    const before = h.snapshot();
+    const out = await ok('/steward run digest at:"2026-02-02 08:30"');
+    expect(out.text.split('\n')[0]).toBe('• Dry run: a weekly digest as of Mon 2 Feb 2026 08:30 would record 2 digests.');
+    expect(h.snapshot()).toBe(before);
+    h.now = cst('2026-02-02T08:30');
+    expect((await ok('/steward run digest')).text.split('\n')[0]).toBe(
+      "✔ Weekly digest as of Mon 2 Feb 2026 08:30: 2 new digests recorded, 2 waiting for their recipients' working hours.",
+    );
+  });
+
+  it('says it in Chinese to a Chinese workspace', async () => {
+    h = harness({ now: T0, locale: 'zh-CN' });
+    await ok('/account add Acme tier:strategic owner:@zhang');
+    h.now = cst('2026-01-16T10:00');
+    const out = await ok('/steward run sweep at:"2026-01-20 11:00"');
+    expect(out.text.split('\n')[0]).toMatch(/^• 试运行：按.*巡检会生成1条提醒。$/);
+    expect(out.text.split('\n').at(-1)).toBe('这个时间还没到，所以什么都没有记录、也没有发送：到了那一天，真正的巡检会照常生成这些提醒。');
+    expect(allNudges()).toEqual([]);
   });
 
   it('a rep is refused, and nothing is decided', async () => {
