@@ -205,8 +205,24 @@ export function digestAll(tx: Tx, tenant: Tenant, now: Date): number[] {
   const counts = (m: Member) => m.active || owners.has(m.id);
   const all = tx.select().from(members).where(eq(members.tenantId, tenant.id)).all();
   const people = all.filter((m) => m.active && !done.has(key(m)) && (owners.has(m.id) || teamOf(tx, tenant.id, m, all).slice(1).some(counts)));
+  // One digest a week, as the reader lives the week: someone who already read one in the week they
+  // would read this one (a digest caught up late, at a weekend sweep, read this Monday morning) is not sent
+  // another; an older one still waiting is dropped at delivery in favour of this one (see stillNeeded).
+  const lastSent = new Map(
+    tx
+      .select({ to: nudges.recipientId, at: sql<number>`max(${nudges.sentAt})` })
+      .from(nudges)
+      .where(and(eq(nudges.tenantId, tenant.id), eq(nudges.kind, 'digest'), eq(nudges.status, 'sent')))
+      .groupBy(nudges.recipientId)
+      .all()
+      .map((r) => [r.to, r.at]),
+  );
   const ids: number[] = [];
   for (const m of people) {
+    const zone = m.timezone ?? tenant.timezone;
+    const notBefore = nextWorkingInstant(now, zone, tenant.settings);
+    const read = lastSent.get(m.id);
+    if (read != null && isoWeek(new Date(read), zone) === isoWeek(notBefore, zone)) continue;
     const dedupeKey = key(m);
     const id = recordNudge(tx, {
       tenantId: tenant.id,
@@ -217,7 +233,7 @@ export function digestAll(tx: Tx, tenant: Tenant, now: Date): number[] {
       recipientId: m.id,
       period: week,
       payload: digestFor(tx, tenant, m, now),
-      notBefore: nextWorkingInstant(now, m.timezone ?? tenant.timezone, tenant.settings),
+      notBefore,
     });
     if (id !== undefined) ids.push(id);
   }

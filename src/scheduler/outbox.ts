@@ -12,6 +12,7 @@ import type { Member } from '../domain/types.js';
 import { viewFor } from '../domain/view.js';
 import { inLocale, reply, text, type Reply } from '../engine/reply.js';
 import type { Logger } from 'pino';
+import { DateTime } from 'luxon';
 // sweep.ts records through this module; these are only called at delivery, long after both have loaded.
 import { lastPairingTouchSql, lastVisitSql, pairingDue, revisitDue, snoozeEnds } from './sweep.js';
 
@@ -315,8 +316,15 @@ function stillNeeded(db: Db, n: Nudge, now: Date): boolean {
     case 'review': {
       // The season's closing summary: said once, as it was when the deadline passed.
       if (n.subjectType !== 'review') return true;
-      const row = db.select({ s: reviewItems.status, account: accounts.status }).from(reviewItems).innerJoin(accounts, eq(accounts.id, reviewItems.accountId)).where(eq(reviewItems.id, n.subjectId)).get();
-      return row !== undefined && row.s !== 'held' && row.account === 'active';
+      const row = db
+        .select({ s: reviewItems.status, dueOn: reviewItems.dueOn, account: accounts.status, zone: tenants.timezone })
+        .from(reviewItems)
+        .innerJoin(accounts, eq(accounts.id, reviewItems.accountId))
+        .innerJoin(tenants, eq(tenants.id, reviewItems.tenantId))
+        .where(eq(reviewItems.id, n.subjectId))
+        .get();
+      // A weekly card still waiting when the deadline passed is left to the season's last summary.
+      return row !== undefined && row.s !== 'held' && row.account === 'active' && DateTime.fromJSDate(now, { zone: row.zone }).toISODate()! <= row.dueOn;
     }
     case 'revisit': {
       const tenant = db.select().from(tenants).where(eq(tenants.id, n.tenantId)).get();
@@ -331,6 +339,14 @@ function stillNeeded(db: Db, n: Nudge, now: Date): boolean {
       const row = db.select({ p: pairings, account: accounts.status, last: lastPairingTouchSql }).from(pairings).innerJoin(accounts, eq(accounts.id, pairings.accountId)).where(eq(pairings.id, n.subjectId)).get();
       return Boolean(row?.p.active) && row!.account === 'active' && pairingDue(row!.p, row!.last) <= now.getTime();
     }
+    case 'digest':
+      // A week's digest caught up late (by a weekend sweep) and still waiting when the next week's
+      // is written says nothing that one does not: the reader gets the newer one only.
+      return !db
+        .select({ id: nudges.id })
+        .from(nudges)
+        .where(and(eq(nudges.tenantId, n.tenantId), eq(nudges.kind, 'digest'), eq(nudges.recipientId, n.recipientId!), gt(nudges.id, n.id)))
+        .get();
     default:
       return true;
   }

@@ -390,9 +390,12 @@ function reviews(s: Sweeper): void {
       continue;
     }
     if (!owner?.active) continue;
+    const readAt = deliverAt(s, owner);
+    // A card that could only be read after the deadline is left to the season's last summary.
+    if (day(readAt.getTime(), s.tenant.timezone) > r.dueOn) continue;
     const v = viewOf(s, owner);
     // The week it is read in: a card decided on Sunday is read on Monday, in the week of Monday's own card.
-    nudge(s, 'review', `review:${r.id}:${isoWeek(deliverAt(s, owner), s.tenant.timezone)}`, { type: 'review', id: r.id }, { member: owner }, reviewCard(v, r, a));
+    nudge(s, 'review', `review:${r.id}:${isoWeek(readAt, s.tenant.timezone)}`, { type: 'review', id: r.id }, { member: owner }, reviewCard(v, r, a));
   }
   for (const { member, items } of closed.values()) {
     const v = viewOf(s, member);
