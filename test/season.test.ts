@@ -12,18 +12,7 @@ import { runSeason, type Violation } from './season/sim.js';
  * makes it hold. They are still checked and reported; only their failure does
  * not fail the suite. Remove an entry once its fix is merged.
  */
-const PENDING_FIXES: Record<string, string> = {
-  'leadership visits came due, were told': 'defect 1: delivery skips a pairing nudge once the executive visits any account',
-  'ladder spacing': 'defect 3: rungs fire together after a quiet time, spaced from the deadline instead of from the rung before',
-  'rung 3 to the executive above the manager': 'defect 3: rung 3 goes to the paired executive or an admin',
-  'open complaints past their deadline are raised weekly': 'defect 3: nothing is said after rung 3',
-  'nothing about a lost account': 'defect 7: complaints on a lost account keep escalating',
-  'promise reminders came due, were told': 'defect 4: a promise whose eve and day had no sweep is never reminded',
-  'overdue revisits are raised weekly': 'defect 5: owner, owner, manager, then silence',
-  'review card once a week': 'defect 6: a card decided at the weekend is delivered on Monday beside that week’s',
-  'review season ends at its deadline': 'defect 6: cards go on weekly after the deadline',
-  'digest once a week': 'not in issue 16 (found by the simulator): a digest caught up at the weekend is delivered on Monday beside that week’s',
-};
+const PENDING_FIXES: Record<string, string> = {};
 
 /** Seasons per run of the suite; STEWARD_SEASON_RUNS=200 searches longer. */
 const RUNS = Number(process.env.STEWARD_SEASON_RUNS ?? 3);

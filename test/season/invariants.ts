@@ -4,7 +4,7 @@
 // Steward's posts against the simulator's own record of the season (world.ts).
 import { DateTime } from 'luxon';
 import type { Invariant, Post, Season } from './sim.js';
-import { DAY, HOUR, REVIEW_DEADLINE_DAY, REVIEW_START_DAY, SEASON_START, TENANT_ZONE, iso, inWorkingHours, startOfDay, weekOf } from './time.js';
+import { DAY, HOUR, REVIEW_DEADLINE_DAY, REVIEW_START_DAY, SEASON_START, TENANT_ZONE, iso, inWorkingHours, startOfDay, weekOf, readAt } from './time.js';
 import { SPAN_HOURS, type Complaint, type World } from './world.js';
 
 /** Reminders the sweep and the digest decide; notices (alerts, answers to what someone just did) are told at once by design. */
@@ -164,9 +164,8 @@ export const INVARIANTS: Invariant[] = [
       const c = s.world.complaints.get(p.complaint);
       const before = earlier(s, p, (q) => q.kind === 'escalation' && q.complaint === p.complaint && q.rung === p.rung! - 1 && q !== p);
       if (!c || before.length === 0) return `C-${p.complaint} rung ${p.rung} told with no rung ${p.rung - 1} before it`;
-      const span = SPAN_HOURS[c.severity] * HOUR;
       const prev = before[0]!.at;
-      if (p.at < prev + span) return `C-${c.number} (${c.severity}, ${SPAN_HOURS[c.severity]}h) rung ${p.rung} at ${iso(p.at)}, ${((p.at - prev) / HOUR).toFixed(1)}h after rung ${p.rung - 1}`;
+      if (p.at < s.world.spanEnd(prev, c.severity)) return `C-${c.number} (${c.severity}, ${SPAN_HOURS[c.severity]}h) rung ${p.rung} at ${iso(p.at)}, ${((p.at - prev) / HOUR).toFixed(1)}h after rung ${p.rung - 1}`;
       return undefined;
     },
   },
@@ -258,7 +257,7 @@ export const INVARIANTS: Invariant[] = [
     return [...w.promises.values()]
       .filter((pr) => {
         const a = w.accounts.get(pr.account)!;
-        return w.promiseOpen(pr, sweep) && w.active(a, sweep) && w.here(pr.owner, sweep) && sweep >= eveStart(w, pr.dueOn, pr.owner);
+        return pr.madeAt <= sweep && w.promiseOpen(pr, sweep) && w.active(a, sweep) && w.here(pr.owner, sweep) && sweep >= eveStart(w, pr.dueOn, pr.owner);
       })
       .map((pr) => {
         const dayStart = startOfDay(pr.dueOn, zoneOf(w, pr.owner));
@@ -280,7 +279,11 @@ export const INVARIANTS: Invariant[] = [
     const w = season.world;
     return [...w.complaints.values()]
       .filter((c) => w.open(c, sweep) && w.active(w.accounts.get(c.account)!, sweep) && latestDeadline(w, c) <= sweep)
-      .filter((c) => !season.posts.some((p) => p.kind === 'escalation' && p.complaint === c.number && p.at > sweep - WEEK && p.at < sweep))
+      // Each rung waits its span after the one before (a low complaint's is longer than a week), then weekly.
+      .filter((c) => {
+        const last = Math.max(...season.posts.filter((p) => p.kind === 'escalation' && p.complaint === c.number && p.at < sweep).map((p) => p.at));
+        return last === -Infinity || Math.max(last + WEEK, w.spanEnd(last, c.severity)) <= sweep;
+      })
       .map((c) => ({
         what: `C-${c.number} (${c.severity}, ${c.account}, opened ${iso(c.openedAt)})`,
         told: (p: Post) => p.kind === 'escalation' && p.complaint === c.number,
@@ -323,7 +326,8 @@ export const INVARIANTS: Invariant[] = [
     const leads = (name: string) => [...w.people.values()].some((m) => w.chain(m.name).includes(name) && (w.here(m.name, sweep) || owns(m.name)));
     return [...w.people.values()]
       .filter((m) => w.here(m.name, sweep) && (owns(m.name) || leads(m.name)))
-      .filter((m) => !season.posts.some((p) => p.kind === 'digest' && p.to === m.name && p.at >= monday && p.at < sweep))
+      // The week as the reader lives it: a digest read on their Monday morning, before the workspace's 08:30, counts.
+      .filter((m) => !season.posts.some((p) => p.kind === 'digest' && p.to === m.name && p.at < sweep && weekOf(p.at, m.zone) === weekOf(readAt(monday, m.zone), m.zone)))
       .map((m) => ({
         what: `${m.name}'s digest for the week of ${iso(monday)}`,
         told: (p: Post) => p.kind === 'digest' && p.to === m.name,

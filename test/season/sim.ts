@@ -365,7 +365,7 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
     const dueOn = dayOf(now + rng.int(1, 20) * DAY, zone);
     const out = await cmd(`/promise ${a.name} due:${dueOn} Send the revised rate card`, who);
     const number = Number(/P-(\d+)/.exec(out)![1]);
-    world.promises.set(number, { number, account: a.name, owner: who, dueOn, forgotten: rng.chance(0.25) });
+    world.promises.set(number, { number, account: a.name, owner: who, dueOn, madeAt: now, forgotten: rng.chance(0.25) });
   }
   async function keepOne(who: string): Promise<void> {
     const open = [...world.promises.values()].filter((p) => !p.forgotten && world.promiseOpen(p, now) && p.owner === who && world.active(world.accounts.get(p.account)!, now));

@@ -57,3 +57,12 @@ export class Rng {
     return xs[Math.floor(this.next() * xs.length)]!;
   }
 }
+
+/** The first moment at or after `at` that is in working hours in `zone`: when a message sent then is read. */
+export function readAt(at: number, zone: string): number {
+  if (inWorkingHours(at, zone)) return at;
+  for (let d = local(at, zone).startOf('day'); ; d = d.plus({ days: 1 })) {
+    const nine = d.set({ hour: 9 }).toMillis();
+    if (d.weekday <= 5 && nine >= at) return nine;
+  }
+}

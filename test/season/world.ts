@@ -2,7 +2,7 @@
 // account was visited, snoozed or lost, which complaint and promise is open. It
 // is written as the commands succeed, from what the user did, and is what the
 // invariants judge Steward's messages against (never Steward's own tables).
-import { DAY, HOUR, TENANT_ZONE } from './time.js';
+import { DAY, HOUR, TENANT_ZONE, local } from './time.js';
 
 export type Role = 'admin' | 'exec' | 'manager' | 'rep';
 export type Tier = 'strategic' | 'key' | 'standard';
@@ -48,6 +48,8 @@ export interface Promise_ {
   owner: string;
   /** YYYY-MM-DD, in the owner's zone. */
   dueOn: string;
+  /** When it was recorded: no reminder is owed by a sweep before it. */
+  madeAt: number;
   closedAt?: number;
   /** Forgotten: nobody marks it kept. */
   forgotten: boolean;
@@ -115,9 +117,26 @@ export class World {
   open(c: Complaint, at: number): boolean {
     return c.resolvedAt === undefined || c.resolvedAt > at;
   }
-  /** The wall-clock deadline: a lower bound of when the ladder may start (a working-hours deadline is later). */
+  /**
+   * Issue 16: a deadline span counts the workspace's working time (critical stays on the wall clock):
+   * every 24 hours of a span is one working day (09:00-18:00, Monday to Friday, in the workspace's zone),
+   * counted from the first working moment at or after the complaint was opened.
+   */
   deadline(c: Complaint): number {
-    return c.openedAt + SPAN_HOURS[c.severity] * HOUR;
+    return this.spanEnd(c.openedAt, c.severity);
+  }
+  /** `from` plus a severity's span, on the working clock as for the deadline; each rung waits one such span after the last. */
+  spanEnd(from: number, severity: Severity): number {
+    if (severity === 'critical') return from + SPAN_HOURS[severity] * HOUR;
+    let left = (SPAN_HOURS[severity] / 24) * 9 * HOUR;
+    for (let day = local(from, TENANT_ZONE).startOf('day'); ; day = day.plus({ days: 1 })) {
+      if (day.weekday > 5) continue;
+      const start = Math.max(day.set({ hour: 9 }).toMillis(), from);
+      const room = day.set({ hour: 18 }).toMillis() - start;
+      if (room <= 0) continue;
+      if (left <= room) return start + left;
+      left -= room;
+    }
   }
   promiseOpen(p: Promise_, at: number): boolean {
     return p.closedAt === undefined || p.closedAt > at;
