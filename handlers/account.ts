@@ -23,11 +23,11 @@ const SIGNAL_WINDOW_DAYS = 90;
 const profileOptions: OptionSpec[] = [
   tierOption,
   ownerOption,
-  { name: 'region', aliases: ['区域', '大区'], type: 'text' },
+  { name: 'region', aliases: ['区域', '大区', '地区'], type: 'text' },
   { name: 'industry', aliases: ['行业'], type: 'text' },
-  { name: 'revenue', aliases: ['营收', '收入'], type: 'amount' },
-  { name: 'spend', aliases: ['总支出', '品类支出'], type: 'amount' },
-  { name: 'cadence', aliases: ['回访周期'], type: 'days' },
+  { name: 'revenue', aliases: ['营收', '收入', '年营收', '我方营收'], type: 'amount' },
+  { name: 'spend', aliases: ['总支出', '品类支出', '采购额', '采购总额', '品类采购额'], type: 'amount' },
+  { name: 'cadence', aliases: ['回访周期', '拜访周期', '回访频率'], type: 'days' },
   { name: 'aliases', aliases: ['别名'], type: 'text' },
 ];
 

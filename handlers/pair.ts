@@ -91,7 +91,7 @@ export const pairCommand: CommandSpec = {
     {
       usage: '<account> @executive [every:<days>]',
       args: [accountArg, execArg],
-      options: [{ name: 'every', aliases: ['周期', '每'], type: 'days' }],
+      options: [{ name: 'every', aliases: ['周期', '每', '频率'], type: 'days' }],
       flags: [{ name: 'confirm', aliases: ['确认'] }],
       run: pair,
     },

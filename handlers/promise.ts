@@ -103,7 +103,7 @@ export const promise: CommandSpec = {
     {
       usage: '<account> due:<date> [owner:@someone] <text>',
       args: [accountArg],
-      options: [{ name: 'due', aliases: ['by', '截止', '截至', '到期'], type: 'date', direction: 'future', required: true }, ownerOption],
+      options: [{ name: 'due', aliases: ['by', '截止', '截至', '到期', '截止日期', '期限'], type: 'date', direction: 'future', required: true }, ownerOption],
       text: { name: 'text', required: true },
       run: make,
     },

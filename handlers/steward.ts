@@ -132,6 +132,10 @@ function team(ctx: Ctx, input: Input): Reply {
   return out;
 }
 
+/** The deadline and cadence settings as a Chinese team names them (紧急时限:2h, 战略回访周期:14d). */
+const DEADLINE_WORDS = { critical: '紧急时限', high: '高时限', medium: '中时限', low: '低时限' } as const;
+const CADENCE_WORDS = { strategic: '战略回访周期', key: '重点回访周期', standard: '一般回访周期' } as const;
+
 const settingOptions: OptionSpec[] = [
   { name: 'escalation-channel', aliases: ['升级群', '升级频道'], type: 'text' },
   { name: 'locale', aliases: ['语言'], type: 'locale' },
@@ -141,8 +145,8 @@ const settingOptions: OptionSpec[] = [
   { name: 'working-hours', aliases: ['工作时间'], type: 'text' },
   { name: 'digest-day', aliases: ['周报日'], type: 'enum', values: WEEKDAYS, valueAliases: { 周一: 'mon', 周二: 'tue', 周三: 'wed', 周四: 'thu', 周五: 'fri', 周六: 'sat', 周日: 'sun' } },
   { name: 'digest-time', aliases: ['周报时间'], type: 'text' },
-  ...(['critical', 'high', 'medium', 'low'] as const).map((s): OptionSpec => ({ name: `deadline-${s}`, type: 'hours' })),
-  ...(['strategic', 'key', 'standard'] as const).map((s): OptionSpec => ({ name: `cadence-${s}`, type: 'days' })),
+  ...(['critical', 'high', 'medium', 'low'] as const).map((s): OptionSpec => ({ name: `deadline-${s}`, aliases: [DEADLINE_WORDS[s]], type: 'hours' })),
+  ...(['strategic', 'key', 'standard'] as const).map((s): OptionSpec => ({ name: `cadence-${s}`, aliases: [CADENCE_WORDS[s]], type: 'days' })),
 ];
 
 /** Words for "the conversation I am typing in", where a Lark group has no #name to type. */

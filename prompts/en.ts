@@ -128,8 +128,8 @@ export const en = {
     missingArg: (what: string) => `Missing ${what}.`,
     missingText: (what: string) => `Missing the ${what}.`,
     missingOption: (name: string) => `Missing ${name}:`,
-    unknownOption: (key: string, hasText: boolean) =>
-      `I don't know the option "${key}:".${hasText ? ' If it is part of your text, put the text in quotes.' : ''}`,
+    unknownOption: (key: string, hasText: boolean, near?: string) =>
+      `I don't know the option "${key}:".${near ? ` Did you mean ${near}:?` : ''}${hasText ? ' If it is part of your text, put the text in quotes.' : ''}`,
     badOption: (name: string, value: string, expected: string) => `"${value}" doesn't work for ${name}: — expected ${expected}.`,
     badEnum: (name: string, value: string, values: readonly string[]) => `"${value}" isn't a ${name}. Use one of: ${values.join(', ')}.`,
     badRef: (prefix: string, value: string) => `"${value}" isn't an id like ${prefix}-12.`,

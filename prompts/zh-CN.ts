@@ -136,8 +136,8 @@ export const zhCN: Catalog = {
     missingArg: (what: string) => `缺少${what}。`,
     missingText: (what: string) => `缺少${what}。`,
     missingOption: (name: string) => `缺少 ${name}: 选项${optionWords[name] ? `（也可写 ${optionWords[name]}:）` : ''}。`,
-    unknownOption: (key: string, hasText: boolean) =>
-      `不认识选项“${key}:”。${hasText ? '如果这是正文的一部分，请把正文放在引号里。' : ''}`,
+    unknownOption: (key: string, hasText: boolean, near?: string) =>
+      `不认识选项“${key}:”。${near ? `你是不是要写 ${near}:？` : ''}${hasText ? '如果这是正文的一部分，请把正文放在引号里。' : ''}`,
     badOption: (name: string, value: string, expected: string) => `${name}: 不能填“${value}”，应填${expected}。`,
     badEnum: (name: string, value: string, values: readonly string[]) =>
       `“${value}”不是有效的${(placeholders as Record<string, string>)[name] ?? name}。可选：${list([...values])}。`,

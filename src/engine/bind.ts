@@ -46,7 +46,8 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberL
   const t = ctx.t;
   const values = new Map<string, Value>();
   const optionByName = optionsOf(form);
-  const unknownOption = (tok: Token & { kind: 'option' }) => new UserError(t.errors.unknownOption(tok.key, Boolean(form.text)), optionHints(form));
+  const unknownOption = (tok: Token & { kind: 'option' }) =>
+    new UserError(t.errors.unknownOption(tok.key, Boolean(form.text), nearOption(form, tok.key)), optionHints(form));
 
   // Known options may stand anywhere; the positional walk below sees only the rest.
   const positional: Token[] = [];
@@ -117,10 +118,10 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberL
   const isName = form.text !== undefined && (form.text.max ?? MAX_NOTE) <= MAX_NAME;
   const open = isName ? textTokens.find((tok) => tok.kind === 'word' && tok.unclosed) : undefined;
   if (open?.kind === 'word') throw about('text', () => new UserError(t.errors.unclosedQuote(open.unclosed!)));
-  // Where the free text starts an unknown key is a typo; inside the text it is just words (`ETA:friday`).
-  // Chinese writes a full-width colon in ordinary sentences (`客户说：明天到货`), so only ASCII keys count there.
-  const head = textTokens[0];
-  if (head?.kind === 'option' && (!form.text || /^[a-z]/.test(head.key))) throw unknownOption(head);
+  // A `word:value` that is meant as an option and is none of this form's is a typo (`teir:strategic`),
+  // wherever it stands; one that is text is written in quotes. A form without text takes no other words.
+  const stray = textTokens.find((tok): tok is Token & { kind: 'option' } => tok.kind === 'option' && (!form.text || meantAsOption(ctx, tok)));
+  if (stray) throw unknownOption(stray);
   const text = joinText(textTokens, source);
   about('text', () => checkText(ctx, form, text));
   for (const o of form.options ?? []) {
@@ -299,6 +300,49 @@ function optionValue(ctx: Ctx, spec: OptionSpec, raw: string, members: MemberLoo
       throw new UserError(r.reason === 'impossible' ? t.errors.impossibleDate(raw) : t.errors.badDate(raw));
     }
   }
+}
+
+// An option word as people type one: two or more Latin letters, words joined by dashes (`tier`,
+// `deadline-critical`; not `A:B` or `C-1:`), or a few Chinese characters (`采购额`).
+const LATIN_KEY = /^[a-z]{2,}(?:-[a-z]+)*$/i;
+const HAN_KEY = /^\p{Script=Han}{1,6}$/u;
+
+/** Every command's option words, by `lower`: what a Chinese key with a full-width colon must be to count as an option. */
+const vocabularies = new WeakMap<readonly CommandSpec[], Set<string>>();
+function optionWords(commands: readonly CommandSpec[]): Set<string> {
+  let words = vocabularies.get(commands);
+  if (!words) {
+    words = new Set(commands.flatMap((c) => c.forms.flatMap((f) => (f.options ?? []).flatMap((o) => names(o).map(lower)))));
+    vocabularies.set(commands, words);
+  }
+  return words;
+}
+
+/**
+ * Whether a `key:value` the form does not know was meant as an option (and is then a typo) rather than
+ * words of the text. The tokenizer already leaves out what has no letters before the colon (`10:30`,
+ * `3:1`) and links (`https://…`). A Latin key of two letters or more counts (`teir:strategic`,
+ * `ETA:friday`); so does a Chinese key with a half-width colon (`采购量:500万`), typed as options are.
+ * Chinese writes a full-width colon in ordinary sentences (`客户说：明天到货`), so a Chinese key with
+ * `：` counts only when it is some command's option word (`对象：吴刚` where the form has no 对象).
+ */
+function meantAsOption(ctx: Ctx, tok: Token & { kind: 'option' }): boolean {
+  if (LATIN_KEY.test(tok.key)) return true;
+  if (!HAN_KEY.test(tok.key)) return false;
+  return tok.raw[tok.key.length] === ':' || optionWords(ctx.commands).has(lower(tok.key));
+}
+
+/** The form's option word closest to a mistyped key, in the key's own script (`tier` for `teir`, `采购额` for `采购量`). */
+function nearOption(form: FormSpec, key: string): string | undefined {
+  const typed = lower(key);
+  const han = /\p{Script=Han}/u.test(typed);
+  const words = [...optionsOf(form).keys()].filter((w) => /\p{Script=Han}/u.test(w) === han);
+  const limit = han ? 1 : typed.length <= 3 ? 1 : 2;
+  const best = words
+    .map((w) => ({ w, d: w.startsWith(typed) || typed.startsWith(w) ? Math.min(1, distance(typed, w)) : distance(typed, w) }))
+    .filter((x) => x.d <= limit)
+    .sort((a, b) => a.d - b.d || a.w.localeCompare(b.w))[0];
+  return best?.w;
 }
 
 function optionHints(form: FormSpec): Rich[] {
