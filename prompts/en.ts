@@ -112,8 +112,8 @@ export const en = {
   expect: {
     text: 'some text',
     amount: 'an amount such as 1.2m, 350k or 1200000',
-    days: 'a number of days such as 14, 14d or 2w',
-    hours: 'a span such as 4h, 3d or 1w',
+    days: 'a number of days such as 14, 14d or 2w (m is not a unit: write the days)',
+    hours: 'a span such as 30min, 4h, 2d or 1w (m is not a unit: write min, or d for days)',
     zone: 'an IANA time zone such as Asia/Shanghai',
   },
   errors: {
@@ -348,6 +348,10 @@ export const en = {
     ranDigest: (n: number, at: string, waiting: number) =>
       `Weekly digest as of ${at}: ${plural(n, 'new digest')} recorded${waiting ? `, ${waiting} waiting for their recipients' working hours` : ''}.`,
     seasonOrder: (start: string, deadline: string) => `The review season must start (${start}) before its deadline (${deadline}).`,
+    deadlineOrder: (worse: string, worseSpan: string, milder: string, milderSpan: string) =>
+      `A ${worse} complaint would get longer (${worseSpan}) than a ${milder} one (${milderSpan}). A more severe complaint's deadline is never longer than a milder one's; to move both, set both in one command.`,
+    cadenceOrder: (higher: string, higherSpan: string, lower: string, lowerSpan: string) =>
+      `A ${higher} account would be revisited less often (every ${higherSpan}) than a ${lower} one (every ${lowerSpan}). A higher tier is revisited at least as often; to move both, set both in one command.`,
   },
   nudge: {
     revisitDue: (account: string, tier: string) => `${account} (${tier}) is due for a revisit`,

@@ -120,8 +120,8 @@ export const zhCN: Catalog = {
   expect: {
     text: '一段文字',
     amount: '金额，例如 120万、350k、1.2m 或 1200000',
-    days: '天数，例如 14、14天 或 2周',
-    hours: '时长，例如 4小时、3天 或 1周',
+    days: '天数，例如 14、14天 或 2周（m 有歧义，不能用）',
+    hours: '时长，例如 30分钟、4小时、2天 或 1周（30min、4h、2d、1w；m 有歧义，不能用）',
     zone: 'IANA 时区，例如 Asia/Shanghai',
   },
   errors: {
@@ -366,6 +366,10 @@ export const zhCN: Catalog = {
     ranSweep: (n: number, at: string, waiting: number) => `按${at}巡检：新生成${n}条提醒${waiting ? `，其中${waiting}条等收件人上班时间再发送` : ''}。`,
     ranDigest: (n: number, at: string, waiting: number) => `按${at}生成周报：新记录${n}份${waiting ? `，其中${waiting}份等收件人上班时间再发送` : ''}。`,
     seasonOrder: (start: string, deadline: string) => `供应商复盘季的开始日期（${start}）必须早于截止日期（${deadline}）。`,
+    deadlineOrder: (worse: string, worseSpan: string, milder: string, milderSpan: string) =>
+      `这样“${worse}”级投诉的处理时限（${worseSpan}）会比“${milder}”级投诉（${milderSpan}）还长。越严重的投诉，时限不能比轻的更长；要一起调整，请在同一条命令里同时设置。`,
+    cadenceOrder: (higher: string, higherSpan: string, lower: string, lowerSpan: string) =>
+      `这样${higher}的回访周期（每 ${higherSpan}）会比${lower}（每 ${lowerSpan}）还长。级别越高的客户回访不能更少；要一起调整，请在同一条命令里同时设置。`,
   },
   nudge: {
     revisitDue: (account: string, tier: string) => `${account}（${tier}）该回访了`,

@@ -4,7 +4,7 @@
 // Each is refused with what was meant, in the reader's language.
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { accounts, touchpoints } from '../db/schema.js';
+import { accounts, tenants, touchpoints } from '../db/schema.js';
 import { harness, type Harness } from './harness.js';
 import { kit } from './kit.js';
 
@@ -66,5 +66,37 @@ describe('an option word that is none of the form’s', () => {
     // 到期 is an option word (of /promise), not /拜访's: a slip, whatever colon it is written with.
     expect((await refused('/拜访 华东 电话 到期：周五 再报价')).text).toContain('不认识选项“到期:”');
     expect((await refused('/拜访 华东 电话 日其:昨天 报价')).text).toContain('你是不是要写 日期:？');
+  });
+});
+
+describe('settings spans and ladders', () => {
+  const deadlines = () => (h.db.select().from(tenants).get()!.settings as { complaintDeadlineHours?: Record<string, number> }).complaintDeadlineHours;
+
+  it('refuses m, which is a month to some and minutes to others, and reads min, h, d, w', async () => {
+    h = harness();
+    const out = await refused('/steward settings deadline-critical:1m');
+    expect(out.text).toContain('"1m" doesn\'t work for deadline-critical: — expected a span such as 30min, 4h, 2d or 1w');
+    expect((await refused('/steward settings cadence-standard:3m')).text).toContain('"3m" doesn\'t work for cadence-standard:');
+    await ok('/steward settings deadline-critical:30min deadline-high:4h deadline-medium:2d deadline-low:1w');
+    expect(deadlines()).toEqual({ critical: 0.5, high: 4, medium: 48, low: 168 });
+    expect((await ok('/steward settings')).text).toContain('critical 30min');
+  });
+
+  it('refuses an inverted ladder, and takes one that moves both in order', async () => {
+    h = harness();
+    const out = await refused('/steward settings deadline-critical:48h');
+    expect(out.text).toContain('A critical complaint would get longer (48h) than a high one (24h).');
+    expect((await refused('/steward settings cadence-strategic:60d')).text).toContain('A strategic account would be revisited less often (every 60d) than a key one (every 30d).');
+    await ok('/steward settings deadline-critical:48h deadline-high:48h deadline-medium:72h');
+    expect(deadlines()).toEqual({ critical: 48, high: 48, medium: 72 });
+  });
+
+  it('says so in Chinese, and reads Chinese units and setting names', async () => {
+    h = harness({ locale: 'zh-CN' });
+    expect((await refused('/助手 设置 紧急时限:1m')).text).toContain('紧急时限: 不能填“1m”，应填时长，例如 30分钟');
+    const out = await refused('/助手 设置 高时限:4天');
+    expect(out.text).toContain('这样“高”级投诉的处理时限（96h）会比“中”级投诉（72h）还长。');
+    await ok('/助手 设置 紧急时限:30分钟 高时限:8小时');
+    expect(deadlines()).toEqual({ critical: 0.5, high: 8 });
   });
 });
