@@ -125,6 +125,10 @@ export const en = {
     unknownAccount: (typed: string, suggestions: string[]) =>
       `No account matches "${typed}".${suggestions.length ? ` Did you mean ${either(suggestions)}?` : ''} Add it with /account add ${typed}`,
     ambiguousAccount: (typed: string) => `"${typed}" matches more than one account. Which one? (Quote the full name.)`,
+    shortAccount: (typed: string, latin: number, han: number) =>
+      `"${typed}" is too little of a name to pick an account by. Did you mean this one? Type at least ${latin} letters (${han} Chinese characters) of its name, or the full name.`,
+    otherTeamAccount: (typed: string, name: string, owner: string) =>
+      `"${typed}" matches ${name}, which ${owner}'s team looks after, not yours. If you mean it, type its full name.`,
     missingArg: (what: string) => `Missing ${what}.`,
     missingText: (what: string) => `Missing the ${what}.`,
     missingOption: (name: string) => `Missing ${name}:`,

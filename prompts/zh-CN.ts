@@ -133,6 +133,10 @@ export const zhCN: Catalog = {
     unknownAccount: (typed: string, suggestions: string[]) =>
       `没有找到客户“${typed}”。${suggestions.length ? `你是不是要找${either(suggestions)}？` : ''}新客户可以用 /客户 添加 ${typed} 建档。`,
     ambiguousAccount: (typed: string) => `“${typed}”对应多个客户，是哪一个？（请用引号写出全称。）`,
+    shortAccount: (typed: string, latin: number, han: number) =>
+      `“${typed}”太短，不能据此确定客户。你是不是要找下面这个？请至少写出名称的 ${han} 个汉字（或 ${latin} 个字母），或写全称。`,
+    otherTeamAccount: (typed: string, name: string, owner: string) =>
+      `“${typed}”对应的是${name}，由${owner}的团队负责，不是你的团队。如果确实是它，请写出全称。`,
     missingArg: (what: string) => `缺少${what}。`,
     missingText: (what: string) => `缺少${what}。`,
     missingOption: (name: string) => `缺少 ${name}: 选项${optionWords[name] ? `（也可写 ${optionWords[name]}:）` : ''}。`,

@@ -100,3 +100,44 @@ describe('settings spans and ladders', () => {
     expect(deadlines()).toEqual({ critical: 0.5, high: 8 });
   });
 });
+
+describe('a part of an account name', () => {
+  it('of one letter (one Chinese character) asks instead of picking; three letters (two characters) pick', async () => {
+    h = harness();
+    await ok('/account add Acme Logistics tier:strategic');
+    await ok('/account add 华东化工');
+    const out = await refused('/touch A call Quick check');
+    expect(out.text).toContain('"A" is too little of a name to pick an account by. Did you mean this one?');
+    expect(out.text).toContain('Acme Logistics');
+    await refused('/touch Ac call Quick check');
+    await ok('/touch Acm call Quick check');
+    await refused('/touch 华 call 电话');
+    await ok('/touch 华东 call 电话');
+    expect(h.db.select().from(touchpoints).all()).toHaveLength(2);
+  });
+
+  it('of another team’s account asks; the full name, or one of the team’s own, picks', async () => {
+    h = harness();
+    await ok('/steward team @li manager:@wang');
+    await ok('/steward team @zhao manager:@wang');
+    await ok('/steward team @chen manager:@sun');
+    await ok('/account add Acme Logistics tier:strategic owner:@chen');
+    await ok('/account add Beta Cargo owner:@zhao');
+    const out = await refused('/touch Acme call Quick check', 'li');
+    expect(out.text).toContain('"Acme" matches Acme Logistics, which chen\'s team looks after, not yours. If you mean it, type its full name.');
+    await ok('/touch Acme Logistics call Quick check', 'li');
+    await ok('/touch Beta call Quick check', 'li');
+    await ok('/touch Acme call Quick check', 'sun');
+    await ok('/touch Acme call Quick check', 'alice');
+  });
+
+  it('says so in Chinese', async () => {
+    h = harness({ locale: 'zh-CN' });
+    await ok('/客户 添加 华东化工');
+    expect((await refused('/拜访 华 电话 聊了聊')).text).toContain('“华”太短，不能据此确定客户。');
+    await ok('/助手 团队 @李娜 经理:@王磊');
+    await ok('/助手 团队 @张敏 经理:@孙伟');
+    await ok('/客户 添加 华南物流 负责人:@张敏');
+    expect((await refused('/拜访 华南 电话 聊了聊', '李娜')).text).toContain('“华南”对应的是华南物流，由张敏的团队负责，不是你的团队。');
+  });
+});
