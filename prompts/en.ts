@@ -138,6 +138,8 @@ export const en = {
     badEnum: (name: string, value: string, values: readonly string[]) => `"${value}" isn't a ${name}. Use one of: ${values.join(', ')}.`,
     badRef: (prefix: string, value: string) => `"${value}" isn't an id like ${prefix}-12.`,
     badMention: (value: string) => `"${value}" isn't a person I can find. Mention them as @name.`,
+    unknownPerson: (typed: string, suggestions: string[], inChat: boolean) =>
+      `Nobody here is called ${typed}.${suggestions.length ? ` Did you mean ${either(suggestions)}?` : ''}${inChat ? ' Pick people from the list that opens as you type @.' : ''}`,
     badDate: (value: string) => `I can't read "${value}" as a date. Try 2026-11-20, today, yesterday, friday, +7d, 昨天 or 下周五.`,
     impossibleDate: (value: string) => `"${value}" isn't a real date.`,
     tooLong: (length: number, max: number) => `That is ${length} characters; the limit is ${max}. Shorten it or split it into several records.`,

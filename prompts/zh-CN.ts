@@ -147,6 +147,8 @@ export const zhCN: Catalog = {
       `“${value}”不是有效的${(placeholders as Record<string, string>)[name] ?? name}。可选：${list([...values])}。`,
     badRef: (prefix: string, value: string) => `“${value}”不是有效编号，应形如 ${prefix}-12。`,
     badMention: (value: string) => `找不到“${value}”这个人。请用 @姓名 的方式提及。`,
+    unknownPerson: (typed: string, suggestions: string[], inChat: boolean) =>
+      `这里没有叫 ${typed} 的人。${suggestions.length ? `你是不是要找 ${either(suggestions)}？` : ''}${inChat ? '请在输入 @ 后从弹出的列表里选人。' : ''}`,
     badDate: (value: string) => `无法识别日期“${value}”。可以写 2026-11-20、今天、昨天、下周五、3月5日 或 +7d。`,
     impossibleDate: (value: string) => `“${value}”不是一个真实存在的日期。`,
     tooLong: (length: number, max: number) => `内容有${length}个字，上限是${max}个。请精简，或拆成几条记录。`,

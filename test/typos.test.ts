@@ -4,7 +4,10 @@
 // Each is refused with what was meant, in the reader's language.
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { accounts, tenants, touchpoints } from '../db/schema.js';
+import { accounts, complaints, members, tenants, touchpoints } from '../db/schema.js';
+import { importCsv } from '../src/cli.js';
+import type { UserRef } from '../src/engine/engine.js';
+import { renderText } from '../src/engine/render-text.js';
 import { harness, type Harness } from './harness.js';
 import { kit } from './kit.js';
 
@@ -139,5 +142,57 @@ describe('a part of an account name', () => {
     await ok('/助手 团队 @张敏 经理:@孙伟');
     await ok('/客户 添加 华南物流 负责人:@张敏');
     expect((await refused('/拜访 华南 电话 聊了聊', '李娜')).text).toContain('“华南”对应的是华南物流，由张敏的团队负责，不是你的团队。');
+  });
+});
+
+describe('a mistyped @name', () => {
+  const people = () => h.db.select({ name: members.name }).from(members).all().map((m) => m.name).sort();
+
+  it('in the shell is refused with the person meant, where a new name still adds someone', async () => {
+    h = harness();
+    await ok('/steward team @zhang manager:@wang');
+    await ok('/account add Acme Logistics owner:@zhang');
+    await ok('/complaint Acme Logistics severity:high Pallets crushed');
+    const before = people();
+    const out = await refused('/complaint assign C-1 @zhnag');
+    expect(out.text).toContain('Nobody here is called @zhnag. Did you mean @zhang?');
+    expect((await refused('/handover @zhang @wnag Acme Logistics')).text).toContain('Did you mean @wang?');
+    expect((await refused('/touch Acme Logistics call with:@zhanng Call')).text).toContain('Did you mean @zhang?');
+    expect(people()).toEqual(before);
+    // Another letter is another person (rep1a, rep1b): the shell's first mention still adds them.
+    expect((await refused('/complaint assign C-1 @zhan')).text).toContain('Did you mean @zhang?');
+    await ok('/complaint assign C-1 @zhao');
+    await ok('/steward team @rep1a manager:@wang');
+    await ok('/steward team @rep1b manager:@wang');
+    expect(people()).toEqual([...before, 'zhao', 'rep1a', 'rep1b'].sort());
+    expect(h.db.select().from(complaints).get()!.ownerId).toBe(h.db.select().from(members).all().find((m) => m.name === 'zhao')!.id);
+  });
+
+  it('in chat: a picked user is a member, a typed @word is one only by a member’s name (en, zh-CN)', async () => {
+    h = harness();
+    const WS = { platform: 'slack' as const, workspaceId: 'T1' };
+    const users: Record<string, UserRef> = { '<@U1>': { platformUserId: 'U1', name: 'alice' }, '<@U2>': { platformUserId: 'U2', name: 'zhang' }, '<@U3>': { platformUserId: 'U3', name: 'wang' } };
+    const say = (text: string, locale?: 'zh-CN') =>
+      h.engine.handle({ ...WS, user: { ...users['<@U1>']!, locale }, text }, async (raw) => users[raw]);
+    await say('/steward whoami');
+    expect((await say('/account add Acme Logistics owner:<@U2>')).ok).toBe(true);
+    expect((await say('/complaint Acme Logistics Pallets crushed')).ok).toBe(true);
+    const before = h.snapshot();
+    const out = await say('/complaint assign C-1 @zhnag');
+    expect(out.ok).toBe(false);
+    expect(renderText(out.reply)).toContain('Nobody here is called @zhnag. Did you mean @zhang? Pick people from the list that opens as you type @.');
+    expect(renderText((await say('/complaint assign C-1 @zhnag', 'zh-CN')).reply)).toContain('这里没有叫 @zhnag 的人。你是不是要找 @zhang？');
+    expect(h.snapshot()).toBe(before);
+    expect((await say('/complaint assign C-1 @zhang')).ok).toBe(true);
+    expect((await say('/complaint assign C-1 <@U3>')).ok).toBe(true);
+    expect(h.db.select().from(members).all().map((m) => m.name).sort()).toEqual(['alice', 'wang', 'zhang']);
+  });
+
+  it('in a CSV file is a bad row', async () => {
+    h = harness();
+    await ok('/steward team @zhang manager:@wang');
+    const r = importCsv(h.db, 'accounts', 'name,owner\nAcme,zhnag\nBeta,zhang\nGamma,zhou\n');
+    expect(r.errors).toEqual([{ line: 2, message: 'owner: nobody named "zhnag" (did you mean "zhang"?); correct the name, or add the person first' }]);
+    expect(accountNames()).toEqual(['Beta', 'Gamma']);
   });
 });

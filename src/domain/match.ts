@@ -106,6 +106,29 @@ export function tooShortToPick(typed: string): boolean {
   return key.length < (key.some((c) => /\p{Script=Han}/u.test(c)) ? MIN_PART.han : MIN_PART.latin);
 }
 
+/**
+ * Whether the name `typed` looks like `name` mistyped: two neighbouring letters swapped (zhnag,
+ * wnag), or one letter missing or extra in a name of four or more (zhan, zhanng). A different
+ * letter is another person (rep1a and rep1b, li and lu), and so is a number (chen and chen2, Rep 1
+ * and Rep 10), as people's names, and the names a team gives its test users, often differ by one.
+ */
+export function looksMistyped(typed: string, name: string): boolean {
+  const [a, b] = [[...normalize(typed)], [...normalize(name)]];
+  const letter = (c: string | undefined) => c !== undefined && /\p{L}/u.test(c);
+  if (a.length === b.length) {
+    const diff = a.flatMap((c, i) => (c === b[i] ? [] : [i]));
+    if (diff.length !== 2) return false;
+    const [i, j] = [diff[0]!, diff[1]!];
+    return j === i + 1 && a[i] === b[j] && a[j] === b[i] && letter(a[i]) && letter(a[j]);
+  }
+  const [short, long] = a.length < b.length ? [a, b] : [b, a];
+  if (long.length !== short.length + 1 || short.length < 4) return false;
+  // The one place they part: the extra character must be a letter.
+  let k = 0;
+  while (k < short.length && short[k] === long[k]) k++;
+  return letter(long[k]) && short.slice(k).join('') === long.slice(k + 1).join('');
+}
+
 /** The closest names by edit distance, for "did you mean". */
 function suggest(db: Tx, tenantId: number, key: string): string[] {
   const rows = db.select({ name: accounts.name, key: accounts.nameKey }).from(accounts).where(eq(accounts.tenantId, tenantId)).all();

@@ -2,10 +2,10 @@
 // accounts, refs, mentions and dates against the database and the actor's zone.
 import { parseAmount, parseDays, parseMoney, parseSpanHours } from '../domain/amounts.js';
 import { parseDate } from '../domain/dates.js';
-import { longestExact, matchAccount, MIN_PART, tooShortToPick, type Match } from '../domain/match.js';
+import { closestNames, longestExact, looksMistyped, matchAccount, MIN_PART, tooShortToPick, type Match } from '../domain/match.js';
 import { managersAbove, memberById } from '../domain/permissions.js';
 import { members } from '../../db/schema.js';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { MAX_NAME, MAX_NOTE, normalize } from '../domain/text.js';
 import { distance } from 'fastest-levenshtein';
 import { IANAZone } from 'luxon';
@@ -17,8 +17,8 @@ import type { Rich } from './reply.js';
 import { Input, type ArgSpec, type CommandSpec, type Ctx, type FormSpec, type OptionSpec, type Value } from './spec.js';
 import type { Token } from './tokenize.js';
 
-/** The member a mention names, created on first use. */
-export type MemberLookup = (raw: string) => Member | undefined;
+/** The member a mention names (a platform user, or a shell name), created on first use; `isNew` when it was. */
+export type MemberLookup = (raw: string) => { member: Member; isNew: boolean } | undefined;
 
 /** How many words an unquoted account name may span (`/touch Acme Logistics visit`). */
 const MAX_NAME_WORDS = 6;
@@ -292,9 +292,31 @@ function argValue(ctx: Ctx, arg: ArgSpec, tok: Token, members: MemberLookup): Va
 }
 
 function mentioned(ctx: Ctx, tok: { kind: string; value: string }, members: MemberLookup): Member {
-  const m = tok.kind === 'mention' ? members(tok.value) : undefined;
-  if (!m) throw new UserError(ctx.t.errors.badMention(tok.value));
-  return m;
+  const t = ctx.t;
+  const found = tok.kind === 'mention' ? members(tok.value) : undefined;
+  if (found) {
+    // The shell makes a person of any new @name: one a slip of the keys away from someone's is them, mistyped (@zhnag).
+    if (found.isNew && ctx.platform === 'shell') {
+      const meant = teamOfTenant(ctx).filter((m) => m.id !== found.member.id && looksMistyped(found.member.name, m.name));
+      if (meant.length) throw new UserError(t.errors.unknownPerson(tok.value, meant.map((m) => `@${m.name}`), false), [], false);
+    }
+    return found.member;
+  }
+  // A bare @word in Slack or Lark names no platform user (it was typed, not picked): it is a member of that name, or nobody.
+  if (tok.kind === 'mention' && tok.value.startsWith('@') && tok.value.length > 1) {
+    const typed = normalize(tok.value.slice(1));
+    const people = teamOfTenant(ctx);
+    const same = people.filter((m) => normalize(m.name) === typed || normalize(m.platformUserId) === typed);
+    if (same.length === 1) return same[0]!;
+    const near = closestNames(typed, people.map((m) => ({ name: m.name, key: normalize(m.name) })));
+    throw new UserError(t.errors.unknownPerson(tok.value, (same.length ? same.map((m) => m.name) : near).map((n) => `@${n}`), ctx.platform !== 'shell'), [], false);
+  }
+  throw new UserError(t.errors.badMention(tok.value));
+}
+
+/** The workspace's members still here, who a name may mean. */
+function teamOfTenant(ctx: Ctx): Member[] {
+  return ctx.db.select().from(members).where(and(eq(members.tenantId, ctx.tenant.id), eq(members.active, true))).all();
 }
 
 /** Languages as people name them, for locale: options. */
