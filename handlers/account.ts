@@ -3,6 +3,8 @@ import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { literalLimit } from '../db/index.js';
 import { accountAliases, accounts, complaints, contacts, CONTACT_LEVELS, members, promises, touchpoints, churnSignals, ACCOUNT_STATUSES } from '../db/schema.js';
 import { cadenceFor } from '../src/domain/settings.js';
+import { tellOwnersManager, TIER_ORDER } from '../src/domain/attention.js';
+import type { View } from '../src/domain/view.js';
 import { DAY_MS } from '../src/domain/dates.js';
 import { lastTouchSql } from '../src/scheduler/sweep.js';
 import { daysUntil, fmtDateTime, fmtDay, fmtMoney, fmtPercent, fmtRelative, ref } from '../src/domain/format.js';
@@ -134,6 +136,12 @@ function set(ctx: Ctx, input: Input): Reply {
   const updated = ctx.db.update(accounts).set({ ...values, updatedAt: ctx.now }).where(eq(accounts.id, account.id)).returning().get();
   if (values.ownerId !== undefined && values.ownerId !== account.ownerId) ctx.db.update(accounts).set({ ownerGoneAt: null }).where(eq(accounts.id, account.id)).run();
   ctx.audit('account.set', 'account', account.id, values);
+  // Less attention (a lower tier, a longer cadence) set by a rep is their manager's to know.
+  const [every, nowEvery] = [cadenceFor(ctx.tenant, account), cadenceFor(ctx.tenant, updated)];
+  tellOwnersManager(ctx, account, [
+    ...(TIER_ORDER.indexOf(updated.tier) > TIER_ORDER.indexOf(account.tier) ? [(v: View) => v.t.attention.tierDown(v.t.enums.tier[account.tier], v.t.enums.tier[updated.tier])] : []),
+    ...(nowEvery > every ? [(v: View) => v.t.attention.cadenceLonger(every, nowEvery)] : []),
+  ]);
   const changed = Object.keys(values).filter((k) => k !== 'nameKey');
   if (values.aliases) saveAliases(ctx, account.id, values.aliases);
   return {

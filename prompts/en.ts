@@ -597,6 +597,15 @@ export const en = {
     nudgeTitle: (n: number) => `Your checklist: ${n} open item(s) due within a week or overdue`,
     nudgeHint: 'Tick each off with /checklist done T-<n> when it is done.',
   },
+  attention: {
+    lowered: (who: string, account: string) => `${who} lowered the attention ${account} gets`,
+    tierDown: (from: string, to: string) => `tier: ${from} → ${to}`,
+    cadenceLonger: (from: number, to: number) => `revisit every ${from} days → every ${to} days`,
+    unpaired: (execs: string) => `ended the leadership pairing with ${execs}`,
+    snoozed: (days: number, until: string) => `revisit nudges snoozed for ${days} days, until ${until}`,
+    why: (note: string) => `Their note: ${note}`,
+    hint: 'You hear of it as their manager; if the account still needs the attention, change it back.',
+  },
 };
 
 export type Catalog = typeof en;

@@ -610,4 +610,13 @@ export const zhCN: Catalog = {
     nudgeTitle: (n: number) => `你的待办清单：${n}项一周内到期或已逾期`,
     nudgeHint: '完成后用 /清单 完成 T-<n> 勾选。',
   },
+  attention: {
+    lowered: (who: string, account: string) => `${who}降低了对${account}的关注`,
+    tierDown: (from: string, to: string) => `级别：${from} → ${to}`,
+    cadenceLonger: (from: number, to: number) => `回访周期：每 ${from} 天 → 每 ${to} 天`,
+    unpaired: (execs: string) => `结束了与${execs}的高层结对子`,
+    snoozed: (days: number, until: string) => `回访提醒暂缓 ${days} 天，至${until}`,
+    why: (note: string) => `说明：${note}`,
+    hint: '作为其上级，你会收到这条通知；如果这个客户仍需要原来的关注度，请改回来。',
+  },
 };

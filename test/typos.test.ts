@@ -9,10 +9,10 @@ import { importCsv } from '../src/cli.js';
 import type { UserRef } from '../src/engine/engine.js';
 import { renderText } from '../src/engine/render-text.js';
 import { harness, type Harness } from './harness.js';
-import { kit } from './kit.js';
+import { kit, nudgeText } from './kit.js';
 
 let h: Harness;
-const { ok, refused } = kit(() => h);
+const { ok, refused, allNudges, memberId } = kit(() => h);
 afterEach(() => h.close());
 
 const accountNames = () => h.db.select({ name: accounts.name }).from(accounts).all().map((a) => a.name).sort();
@@ -194,5 +194,42 @@ describe('a mistyped @name', () => {
     const r = importCsv(h.db, 'accounts', 'name,owner\nAcme,zhnag\nBeta,zhang\nGamma,zhou\n');
     expect(r.errors).toEqual([{ line: 2, message: 'owner: nobody named "zhnag" (did you mean "zhang"?); correct the name, or add the person first' }]);
     expect(accountNames()).toEqual(['Beta', 'Gamma']);
+  });
+});
+
+describe('less attention for an account, set by a rep', () => {
+  const toldWang = () => allNudges('notice').filter((n) => n.recipientId === memberId('wang')).map(nudgeText);
+
+  it('is told to the owner’s manager at once: a lower tier, a longer cadence, an ended pairing, a snooze beyond a week', async () => {
+    h = harness();
+    await ok('/steward team @li manager:@wang');
+    await ok('/steward role @boss exec');
+    await ok('/account add Acme Logistics tier:strategic owner:@li');
+    await ok('/pair Acme Logistics @boss', 'li');
+    await ok('/account set Acme Logistics tier:key', 'wang');
+    await ok('/snooze Acme Logistics 5d', 'li');
+    await ok('/account set Acme Logistics region:East', 'li');
+    expect(toldWang()).toEqual([]);
+
+    await ok('/account set Acme Logistics tier:standard cadence:365d', 'li');
+    await ok('/unpair Acme Logistics', 'li');
+    await ok('/snooze Acme Logistics 30d Customer on holiday', 'li');
+    const told = toldWang();
+    expect(told).toHaveLength(3);
+    expect(told[0]).toContain('li lowered the attention Acme Logistics gets');
+    expect(told[0]).toContain('tier: key → standard');
+    expect(told[0]).toContain('revisit every 30 days → every 365 days');
+    expect(told[1]).toContain('ended the leadership pairing with boss');
+    expect(told[2]).toContain('revisit nudges snoozed for 30 days');
+    expect(told[2]).toContain('Their note: Customer on holiday');
+  });
+
+  it('is told in the manager’s language', async () => {
+    h = harness();
+    await ok('/steward team @li manager:@wang');
+    await ok('/steward me locale:zh-CN', 'wang');
+    await ok('/account add Acme Logistics tier:strategic owner:@li');
+    await ok('/account set Acme Logistics tier:key', 'li');
+    expect(toldWang()[0]).toContain('li降低了对Acme Logistics的关注');
   });
 });
