@@ -170,6 +170,7 @@ export const en = {
     managersAbove: (names: string[]) => `a manager above them (${names.join(', ')})`,
     refused: (what: string, who: string[]) => `Only ${either([...who, 'an admin'])} can ${what}.`,
     adminOnly: (what: string) => `Only an admin can ${what}. Ask an admin, or see who is one with /steward team.`,
+    otherTeam: (what: string, owner: string) => `${owner}'s team looks after this account, not yours: only that team, the managers above it, its paired executives or an admin can ${what}.`,
     what: {
       resolve: (id: string) => `resolve ${id}`,
       reassign: (id: string) => `reassign ${id}`,
@@ -184,6 +185,8 @@ export const en = {
       run: 'run scheduled jobs',
       lose: (name: string) => `record ${name} as lost or won back`,
       snooze: (name: string) => `quiet the revisit nudges for ${name}`,
+      contacts: (name: string) => `change who we know at ${name}`,
+      promise: (name: string) => `record promises to ${name}`,
     },
   },
   account: {

@@ -176,6 +176,7 @@ export const zhCN: Catalog = {
     manager: (name: string) => `其上级${name}`,
     managersAbove: (names: string[]) => `其上级（${names.join('、')}）`,
     refused: (what: string, who: string[]) => `只有${either([...who, '管理员'])}可以${what}。`,
+    otherTeam: (what: string, owner: string) => `这个客户由${owner}的团队负责，不是你的团队：只有该团队、其上级经理、结对高管或管理员可以${what}。`,
     adminOnly: (what: string) => `只有管理员可以${what}。请找管理员处理，或用 /助手 团队 查看谁是管理员。`,
     what: {
       resolve: (id: string) => `给 ${id} 结案`,
@@ -191,6 +192,8 @@ export const zhCN: Catalog = {
       run: '运行定时任务',
       lose: (name: string) => `将${name}记为流失或赢回`,
       snooze: (name: string) => `暂停${name}的回访提醒`,
+      contacts: (name: string) => `修改${name}的联系人`,
+      promise: (name: string) => `记录对${name}的承诺`,
     },
   },
   account: {

@@ -233,3 +233,30 @@ describe('less attention for an account, set by a rep', () => {
     expect(toldWang()[0]).toContain('li降低了对Acme Logistics的关注');
   });
 });
+
+describe('writing on another team’s account', () => {
+  it('is refused to a rep of another team: the decision-maker left, a promise; its own team, managers and executives may', async () => {
+    h = harness();
+    await ok('/steward team @li manager:@wang');
+    await ok('/steward team @chen manager:@sun');
+    await ok('/steward role @boss exec');
+    await ok('/account add Acme Logistics tier:strategic owner:@chen');
+    await ok('/contact Acme Logistics add "Wu Gang" level:decision-maker');
+    const out = await refused('/contact Acme Logistics left "Wu Gang"', 'li');
+    expect(out.text).toContain("chen's team looks after this account, not yours: only that team, the managers above it, its paired executives or an admin can change who we know at Acme Logistics.");
+    await refused('/contact Acme Logistics add "Zhou Li"', 'li');
+    await refused('/promise Acme Logistics due:friday Send the quote', 'li');
+    await ok('/promise Acme Logistics due:friday Send the quote', 'chen');
+    await ok('/promise Acme Logistics due:friday Send samples', 'sun');
+    await ok('/promise Acme Logistics due:friday Call back', 'boss');
+    await ok('/contact Acme Logistics left "Wu Gang"', 'sun');
+  });
+
+  it('says so in Chinese', async () => {
+    h = harness({ locale: 'zh-CN' });
+    await ok('/助手 团队 @李娜 经理:@王磊');
+    await ok('/助手 团队 @张敏 经理:@孙伟');
+    await ok('/客户 添加 华南物流 负责人:@张敏');
+    expect((await refused('/承诺 华南物流 截止:下周五 发报价', '李娜')).text).toContain('这个客户由张敏的团队负责，不是你的团队：只有该团队、其上级经理、结对高管或管理员可以记录对华南物流的承诺。');
+  });
+});

@@ -3,7 +3,7 @@
 import { parseAmount, parseDays, parseMoney, parseSpanHours } from '../domain/amounts.js';
 import { parseDate } from '../domain/dates.js';
 import { closestNames, longestExact, looksMistyped, matchAccount, MIN_PART, tooShortToPick, type Match } from '../domain/match.js';
-import { managersAbove, memberById } from '../domain/permissions.js';
+import { otherTeamsOwner } from '../domain/permissions.js';
 import { members } from '../../db/schema.js';
 import { and, eq } from 'drizzle-orm';
 import { MAX_NAME, MAX_NOTE, normalize } from '../domain/text.js';
@@ -193,30 +193,12 @@ function resolved(ctx: Ctx, m: Match<Account>, typed: string): Account {
     // A whole name or alias is what was meant; a part of one picks only when it is long enough and the account is the actor's team's.
     if (m.how === 'exact') return m.item;
     if (tooShortToPick(typed)) throw new UserError(ctx.t.errors.shortAccount(typed, MIN_PART.latin, MIN_PART.han), [m.item.name], false);
-    const owner = otherTeamsOwner(ctx, m.item);
+    const owner = otherTeamsOwner(ctx, m.item.ownerId);
     if (owner) throw new UserError(ctx.t.errors.otherTeamAccount(typed, m.item.name, owner.name), [m.item.name], false);
     return m.item;
   }
   if (m.kind === 'ambiguous') throw new UserError(ctx.t.errors.ambiguousAccount(typed), m.candidates.map((a) => a.name), false);
   throw new UserError(ctx.t.errors.unknownAccount(typed, m.suggestions), [], false);
-}
-
-/**
- * The owner of `account` when it is another team's: the actor's team is everyone under the actor's
- * manager (or under the actor, for a lead without one), with the managers above the actor. An admin,
- * and someone in no team yet (no manager, nobody reporting to them), have no other team.
- */
-function otherTeamsOwner(ctx: Ctx, account: Account): Member | undefined {
-  const { actor } = ctx;
-  if (actor.role === 'admin' || account.ownerId === null || account.ownerId === actor.id) return undefined;
-  const owner = memberById(ctx, account.ownerId);
-  if (!owner) return undefined;
-  const lead = actor.managerId ?? actor.id;
-  const ownerChain = [owner, ...managersAbove(ctx, owner)];
-  if (ownerChain.some((m) => m.id === lead || m.id === actor.id)) return undefined;
-  if (managersAbove(ctx, actor).some((m) => m.id === owner.id)) return undefined;
-  if (actor.managerId === null && !ctx.db.select({ id: members.id }).from(members).where(eq(members.managerId, actor.id)).get()) return undefined;
-  return owner;
 }
 
 type EnumSpec = { values?: readonly string[]; valueAliases?: Readonly<Record<string, string>> };
