@@ -5,7 +5,7 @@ import { parseDate } from '../domain/dates.js';
 import { closestNames, longestExact, looksMistyped, matchAccount, MIN_PART, tooShortToPick, type Match } from '../domain/match.js';
 import { otherTeamsOwner } from '../domain/permissions.js';
 import { members } from '../../db/schema.js';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { MAX_NAME, MAX_NOTE, normalize } from '../domain/text.js';
 import { distance } from 'fastest-levenshtein';
 import { IANAZone } from 'luxon';
@@ -279,7 +279,7 @@ function mentioned(ctx: Ctx, tok: { kind: string; value: string }, members: Memb
   if (found) {
     // The shell makes a person of any new @name: one a slip of the keys away from someone's is them, mistyped (@zhnag).
     if (found.isNew && ctx.platform === 'shell') {
-      const meant = teamOfTenant(ctx).filter((m) => m.id !== found.member.id && looksMistyped(found.member.name, m.name));
+      const meant = mistypedFor(ctx, found.member);
       if (meant.length) throw new UserError(t.errors.unknownPerson(tok.value, meant.map((m) => `@${m.name}`), false), [], false);
     }
     return found.member;
@@ -295,6 +295,36 @@ function mentioned(ctx: Ctx, tok: { kind: string; value: string }, members: Memb
   }
   throw new UserError(t.errors.badMention(tok.value));
 }
+
+/**
+ * The members still here whose names `fresh` (a shell member just made from a name) is a slip for.
+ * A shell member's user id is their name as `normalize` gives it, so the names it could be a slip
+ * for (letters swapped, one dropped, one added) are looked up by that index, not by reading everyone.
+ */
+function mistypedFor(ctx: Ctx, fresh: Member): Member[] {
+  const key = [...normalize(fresh.name)];
+  if (key.length > MAX_SLIP_NAME) return [];
+  const join = (chars: string[]) => chars.join('');
+  const variants = new Set<string>();
+  for (let i = 0; i < key.length; i++) {
+    variants.add(join([...key.slice(0, i), ...key.slice(i + 1)]));
+    if (i + 1 < key.length) variants.add(join([...key.slice(0, i), key[i + 1]!, key[i]!, ...key.slice(i + 2)]));
+  }
+  // A Latin name may have lost any letter; a Chinese one is picked from the input method whole.
+  if (!key.some((c) => /\p{Script=Han}/u.test(c))) {
+    for (let i = 0; i <= key.length; i++) for (const c of 'abcdefghijklmnopqrstuvwxyz') variants.add(join([...key.slice(0, i), c, ...key.slice(i)]));
+  }
+  variants.delete(join(key));
+  const near = ctx.db
+    .select()
+    .from(members)
+    .where(and(eq(members.tenantId, ctx.tenant.id), inArray(members.platformUserId, [...variants]), eq(members.active, true)))
+    .all();
+  return near.filter((m) => m.id !== fresh.id && looksMistyped(fresh.name, m.name));
+}
+
+/** Names longer than this are not checked for slips (the variants would pass SQLite's bound parameters). */
+const MAX_SLIP_NAME = 24;
 
 /** The workspace's members still here, who a name may mean. */
 function teamOfTenant(ctx: Ctx): Member[] {
