@@ -3,6 +3,8 @@ import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { literalLimit } from '../db/index.js';
 import { accountAliases, accounts, complaints, contacts, CONTACT_LEVELS, members, promises, touchpoints, churnSignals, ACCOUNT_STATUSES } from '../db/schema.js';
 import { cadenceFor } from '../src/domain/settings.js';
+import { tellOwnersManager, TIER_ORDER } from '../src/domain/attention.js';
+import type { View } from '../src/domain/view.js';
 import { DAY_MS } from '../src/domain/dates.js';
 import { lastTouchSql, snoozeEnds } from '../src/scheduler/sweep.js';
 import { daysUntil, fmtDateTime, fmtDay, fmtMoney, fmtPercent, fmtRelative, ref } from '../src/domain/format.js';
@@ -23,11 +25,11 @@ const SIGNAL_WINDOW_DAYS = 90;
 const profileOptions: OptionSpec[] = [
   tierOption,
   ownerOption,
-  { name: 'region', aliases: ['区域', '大区'], type: 'text' },
+  { name: 'region', aliases: ['区域', '大区', '地区'], type: 'text' },
   { name: 'industry', aliases: ['行业'], type: 'text' },
-  { name: 'revenue', aliases: ['营收', '收入'], type: 'amount' },
-  { name: 'spend', aliases: ['总支出', '品类支出'], type: 'amount' },
-  { name: 'cadence', aliases: ['回访周期'], type: 'days' },
+  { name: 'revenue', aliases: ['营收', '收入', '年营收', '我方营收'], type: 'amount' },
+  { name: 'spend', aliases: ['总支出', '品类支出', '采购额', '采购总额', '品类采购额'], type: 'amount' },
+  { name: 'cadence', aliases: ['回访周期', '拜访周期', '回访频率'], type: 'days' },
   { name: 'aliases', aliases: ['别名'], type: 'text' },
 ];
 
@@ -134,6 +136,12 @@ function set(ctx: Ctx, input: Input): Reply {
   const updated = ctx.db.update(accounts).set({ ...values, updatedAt: ctx.now }).where(eq(accounts.id, account.id)).returning().get();
   if (values.ownerId !== undefined && values.ownerId !== account.ownerId) ctx.db.update(accounts).set({ ownerGoneAt: null }).where(eq(accounts.id, account.id)).run();
   ctx.audit('account.set', 'account', account.id, values);
+  // Less attention (a lower tier, a longer cadence) set by a rep is their manager's to know.
+  const [every, nowEvery] = [cadenceFor(ctx.tenant, account), cadenceFor(ctx.tenant, updated)];
+  tellOwnersManager(ctx, account, [
+    ...(TIER_ORDER.indexOf(updated.tier) > TIER_ORDER.indexOf(account.tier) ? [(v: View) => v.t.attention.tierDown(v.t.enums.tier[account.tier], v.t.enums.tier[updated.tier])] : []),
+    ...(nowEvery > every ? [(v: View) => v.t.attention.cadenceLonger(every, nowEvery)] : []),
+  ]);
   const changed = Object.keys(values).filter((k) => k !== 'nameKey');
   if (values.aliases) saveAliases(ctx, account.id, values.aliases);
   return {

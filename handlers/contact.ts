@@ -8,6 +8,7 @@ import type { Account, Contact } from '../src/domain/types.js';
 import { viewFor, type View } from '../src/domain/view.js';
 import { UserError } from '../src/engine/errors.js';
 import { list, reply, text, type Reply } from '../src/engine/reply.js';
+import { requireTeam } from '../src/domain/permissions.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg, functionOption, levelOption } from './options.js';
 import { quote } from '../src/engine/tokenize.js';
@@ -41,6 +42,7 @@ function checkName(ctx: Ctx, name: string): string {
 function add(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const account = input.account();
+  requireTeam(ctx, account, t.perm.what.contacts(account.name));
   const name = checkName(ctx, input.text);
   const same = contactsOf(ctx, account.id).find((c) => c.nameKey === normalize(name));
   if (same) throw new UserError(t.contact.exists(same.name, account.name), [], false);
@@ -57,6 +59,7 @@ function add(ctx: Ctx, input: Input): Reply {
 function left(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const account = input.account();
+  requireTeam(ctx, account, t.perm.what.contacts(account.name));
   const gone = findContact(ctx, account, input.text);
   let replacement: Contact | undefined;
   const replacedBy = input.str('replaced-by');

@@ -99,7 +99,7 @@ export const lostCommand: CommandSpec = {
       options: [
         {
           name: 'reason',
-          aliases: ['原因'],
+          aliases: ['原因', '流失原因'],
           type: 'enum',
           required: true,
           values: LOST_REASONS,

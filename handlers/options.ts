@@ -25,15 +25,15 @@ export const tierOption: OptionSpec = {
 
 export const levelOption: OptionSpec = {
   name: 'level',
-  aliases: ['层级'],
+  aliases: ['层级', '级别'],
   type: 'enum',
   values: CONTACT_LEVELS,
-  valueAliases: { exec: 'executive', dm: 'decision-maker', 高层: 'executive', 决策人: 'decision-maker', 决策者: 'decision-maker', 经理: 'manager', 中层: 'manager', 操作: 'operator', 执行: 'operator', 一线: 'operator' },
+  valueAliases: { exec: 'executive', dm: 'decision-maker', 高层: 'executive', 决策人: 'decision-maker', 决策者: 'decision-maker', 经理: 'manager', 中层: 'manager', 操作: 'operator', 执行: 'operator', 一线: 'operator', 决策层: 'decision-maker', 管理层: 'manager', 操作层: 'operator', 执行层: 'operator', 基层: 'operator', 高管: 'executive' },
 };
 
 export const functionOption: OptionSpec = {
   name: 'function',
-  aliases: ['职能'],
+  aliases: ['职能', '部门'],
   type: 'enum',
   values: FUNCTIONS,
   valueAliases: { exec: 'executive', ops: 'operations', tech: 'technical', 高层: 'executive', 销售: 'sales', 运营: 'operations', 财务: 'finance', 技术: 'technical' },
@@ -83,6 +83,14 @@ export const signalKindArg: ArgSpec = {
     付款延迟: 'payment-delay',
     拖款: 'payment-delay',
     战略调整: 'strategy-change',
+    战略变化: 'strategy-change',
+    回款延迟: 'payment-delay',
+    回款慢: 'payment-delay',
+    货量减少: 'volume-drop',
+    量减少: 'volume-drop',
+    决策人变更: 'decision-maker-change',
+    竞争: 'competitor',
+    价格压力: 'price-pressure',
   },
 };
 
@@ -96,4 +104,4 @@ export const roleArg: ArgSpec = {
 export const mineFlag: FlagSpec = { name: 'mine', aliases: ['me', '我的'] };
 export const allFlag: FlagSpec = { name: 'all', aliases: ['全部'] };
 
-export const ownerOption: OptionSpec = { name: 'owner', aliases: ['负责人'], type: 'mention' };
+export const ownerOption: OptionSpec = { name: 'owner', aliases: ['负责人', '客户经理'], type: 'mention' };

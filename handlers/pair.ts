@@ -3,7 +3,8 @@ import { and, asc, eq } from 'drizzle-orm';
 import { accounts, members, pairings } from '../db/schema.js';
 import { fmtDay } from '../src/domain/format.js';
 import { DEFAULT_PAIRING_DAYS } from '../src/domain/settings.js';
-import { requireOwnerOrManager } from '../src/domain/permissions.js';
+import { memberById, requireOwnerOrManager } from '../src/domain/permissions.js';
+import { tellOwnersManager } from '../src/domain/attention.js';
 import { UserError } from '../src/engine/errors.js';
 import { list, reply, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
@@ -59,6 +60,9 @@ function unpair(ctx: Ctx, input: Input): Reply {
     ctx.db.update(pairings).set({ active: false, endedAt: ctx.now }).where(eq(pairings.id, p.id)).run();
     ctx.audit('pairing.end', 'pairing', p.id, {});
   }
+  // A rep ending their account's pairing takes an executive's attention from it: their manager hears of it.
+  const execs = active.map((p) => memberById(ctx, p.execId)?.name).filter((n): n is string => n !== undefined);
+  tellOwnersManager(ctx, account, [(v) => v.t.attention.unpaired(execs.join(v.t.common.listSep))]);
   return reply('success', t.pair.ended(account.name, active.length));
 }
 
@@ -91,7 +95,7 @@ export const pairCommand: CommandSpec = {
     {
       usage: '<account> @executive [every:<days>]',
       args: [accountArg, execArg],
-      options: [{ name: 'every', aliases: ['周期', '每'], type: 'days' }],
+      options: [{ name: 'every', aliases: ['周期', '每', '频率'], type: 'days' }],
       flags: [{ name: 'confirm', aliases: ['确认'] }],
       run: pair,
     },

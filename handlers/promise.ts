@@ -3,7 +3,7 @@ import { literalLimit } from '../db/index.js';
 import { accounts, members, promises, PROMISE_STATUSES } from '../db/schema.js';
 import { daysUntil, fmtDay, ref } from '../src/domain/format.js';
 import { countWhere, firstPage, LIST_LIMIT, nextNumber } from '../src/domain/numbers.js';
-import { requireOwnerOrManager } from '../src/domain/permissions.js';
+import { requireOwnerOrManager, requireTeam } from '../src/domain/permissions.js';
 import type { Promise_ } from '../src/domain/types.js';
 import { about, UserError } from '../src/engine/errors.js';
 import { list, reply, text, type Reply } from '../src/engine/reply.js';
@@ -14,6 +14,7 @@ import { accountArg, allFlag, mineFlag, optionalAccountArg, ownerOption } from '
 function make(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const account = input.account();
+  requireTeam(ctx, account, t.perm.what.promise(account.name));
   const due = input.date('due')!;
   if (daysUntil(ctx, due.day) < 0) throw new UserError(t.promise.pastDue(fmtDay(ctx, due.day)));
   const owner = input.member('owner') ?? ctx.actor;
@@ -103,7 +104,7 @@ export const promise: CommandSpec = {
     {
       usage: '<account> due:<date> [owner:@someone] <text>',
       args: [accountArg],
-      options: [{ name: 'due', aliases: ['by', '截止', '截至', '到期'], type: 'date', direction: 'future', required: true }, ownerOption],
+      options: [{ name: 'due', aliases: ['by', '截止', '截至', '到期', '截止日期', '期限'], type: 'date', direction: 'future', required: true }, ownerOption],
       text: { name: 'text', required: true },
       run: make,
     },

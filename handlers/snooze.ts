@@ -5,6 +5,7 @@ import { fmtDay } from '../src/domain/format.js';
 import { cadenceFor } from '../src/domain/settings.js';
 import { UserError } from '../src/engine/errors.js';
 import { requireOwnerOrManager } from '../src/domain/permissions.js';
+import { LONG_SNOOZE_DAYS, tellOwnersManager } from '../src/domain/attention.js';
 import { reply, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg } from './options.js';
@@ -33,6 +34,9 @@ function snooze(ctx: Ctx, input: Input): Reply {
     .values({ tenantId: ctx.tenant.id, kind: 'revisit', subjectId: account.id, memberId: ctx.actor.id, until, reason: input.text || null, createdAt: ctx.now })
     .run();
   ctx.audit(notNeeded ? 'revisit.not-needed' : 'revisit.snooze', 'account', account.id, { until: until.toISOString(), reason: input.text });
+  // Longer than a week, a snooze by a rep is less attention for the account: their manager hears of it.
+  const quiet = days ?? cadenceFor(ctx.tenant, account);
+  if (quiet > LONG_SNOOZE_DAYS) tellOwnersManager(ctx, account, [(v) => v.t.attention.snoozed(quiet, fmtDay(v, until))], input.text || undefined);
   return reply('success', notNeeded ? t.snooze.notNeeded(account.name, fmtDay(ctx, until)) : t.snooze.done(account.name, fmtDay(ctx, until)));
 }
 

@@ -132,6 +132,10 @@ function team(ctx: Ctx, input: Input): Reply {
   return out;
 }
 
+/** The deadline and cadence settings as a Chinese team names them (紧急时限:2h, 战略回访周期:14d). */
+const DEADLINE_WORDS = { critical: '紧急时限', high: '高时限', medium: '中时限', low: '低时限' } as const;
+const CADENCE_WORDS = { strategic: '战略回访周期', key: '重点回访周期', standard: '一般回访周期' } as const;
+
 const settingOptions: OptionSpec[] = [
   { name: 'escalation-channel', aliases: ['升级群', '升级频道'], type: 'text' },
   { name: 'locale', aliases: ['语言'], type: 'locale' },
@@ -141,8 +145,8 @@ const settingOptions: OptionSpec[] = [
   { name: 'working-hours', aliases: ['工作时间'], type: 'text' },
   { name: 'digest-day', aliases: ['周报日'], type: 'enum', values: WEEKDAYS, valueAliases: { 周一: 'mon', 周二: 'tue', 周三: 'wed', 周四: 'thu', 周五: 'fri', 周六: 'sat', 周日: 'sun' } },
   { name: 'digest-time', aliases: ['周报时间'], type: 'text' },
-  ...(['critical', 'high', 'medium', 'low'] as const).map((s): OptionSpec => ({ name: `deadline-${s}`, type: 'hours' })),
-  ...(['strategic', 'key', 'standard'] as const).map((s): OptionSpec => ({ name: `cadence-${s}`, type: 'days' })),
+  ...(['critical', 'high', 'medium', 'low'] as const).map((s): OptionSpec => ({ name: `deadline-${s}`, aliases: [DEADLINE_WORDS[s]], type: 'hours' })),
+  ...(['strategic', 'key', 'standard'] as const).map((s): OptionSpec => ({ name: `cadence-${s}`, aliases: [CADENCE_WORDS[s]], type: 'days' })),
 ];
 
 /** Words for "the conversation I am typing in", where a Lark group has no #name to type. */
@@ -161,6 +165,29 @@ function channelFrom(ctx: Ctx, v: string): string | undefined {
     return ctx.chatId;
   }
   return /^<#([A-Z0-9]+)(?:\|[^>]*)?>$/.exec(v)?.[1] ?? v.replace(/^#/, '');
+}
+
+/** A span of hours as the settings show it: `30min`, `4h`. */
+const hoursText = (h: number) => (h < 1 ? `${Math.round(h * 60)}min` : `${h}h`);
+
+/**
+ * The deadlines follow severity (a critical complaint's is never longer than a high one's, and so
+ * on down) and the cadences follow tier (a strategic account is revisited at least as often as a key one).
+ */
+function checkLadders(ctx: Ctx, s: ReturnType<typeof effectiveSettings>): void {
+  const { t } = ctx;
+  const severities = ['critical', 'high', 'medium', 'low'] as const;
+  for (let i = 1; i < severities.length; i++) {
+    const [worse, milder] = [severities[i - 1]!, severities[i]!];
+    const [a, b] = [s.complaintDeadlineHours[worse], s.complaintDeadlineHours[milder]];
+    if (a > b) throw about(`deadline-${worse}`, () => new UserError(t.steward.deadlineOrder(t.enums.severity[worse], hoursText(a), t.enums.severity[milder], hoursText(b)), [], false));
+  }
+  const tiers = ['strategic', 'key', 'standard'] as const;
+  for (let i = 1; i < tiers.length; i++) {
+    const [higher, lower] = [tiers[i - 1]!, tiers[i]!];
+    const [a, b] = [s.cadenceDays[higher], s.cadenceDays[lower]];
+    if (a > b) throw about(`cadence-${higher}`, () => new UserError(t.steward.cadenceOrder(t.enums.tier[higher], `${a}d`, t.enums.tier[lower], `${b}d`), [], false));
+  }
 }
 
 function settings(ctx: Ctx, input: Input): Reply {
@@ -199,6 +226,7 @@ function settings(ctx: Ctx, input: Input): Reply {
     const start = next.reviewSeasonStart ?? effectiveSettings(next).reviewSeasonStart;
     const deadline = next.reviewSeasonDeadline ?? effectiveSettings(next).reviewSeasonDeadline;
     if (start >= deadline) throw new UserError(t.steward.seasonOrder(start, deadline), [], false);
+    checkLadders(ctx, effectiveSettings(next));
     ctx.db.update(tenants).set({ ...patch, settings: next }).where(eq(tenants.id, ctx.tenant.id)).run();
     // This season's open items follow a new deadline (items are made with the deadline of their season's start).
     if (input.has('review-deadline')) {
@@ -235,7 +263,7 @@ function settings(ctx: Ctx, input: Input): Reply {
       { label: names('review-start', 'review-deadline'), value: `${s.reviewSeasonStart} → ${s.reviewSeasonDeadline}` },
       { label: name('working-hours'), value: `${s.workingHours} (${s.workingDays.map(day).join(' ')})` },
       { label: names('digest-day', 'digest-time'), value: `${day(s.digestDay)} ${s.digestTime}` },
-      { label: name('deadline-*'), value: Object.entries(s.complaintDeadlineHours).map(([k, h]) => `${t.enums.severity[k as keyof typeof t.enums.severity]} ${h}h`).join(t.common.listSep) },
+      { label: name('deadline-*'), value: Object.entries(s.complaintDeadlineHours).map(([k, h]) => `${t.enums.severity[k as keyof typeof t.enums.severity]} ${hoursText(h)}`).join(t.common.listSep) },
       { label: name('cadence-*'), value: Object.entries(s.cadenceDays).map(([k, d]) => `${t.enums.tier[k as keyof typeof t.enums.tier]} ${d}d`).join(t.common.listSep) },
     ]),
   );

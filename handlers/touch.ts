@@ -108,8 +108,8 @@ export const touch: CommandSpec = {
       usage: '<account> <kind> [to:<contact>] [with:@colleague] [on:<date>] <note>',
       args: [accountArg, kindArg],
       options: [
-        { name: 'to', aliases: ['对方', '联系人'], type: 'text' },
-        { name: 'with', aliases: ['同行', '陪同'], type: 'mention', repeat: true },
+        { name: 'to', aliases: ['对方', '联系人', '对象', '拜访对象'], type: 'text' },
+        { name: 'with', aliases: ['同行', '陪同', '陪同人'], type: 'mention', repeat: true },
         { name: 'on', aliases: ['date', '日期', '时间'], type: 'date', direction: 'past' },
       ],
       text: { name: 'note', required: true },

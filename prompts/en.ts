@@ -112,8 +112,8 @@ export const en = {
   expect: {
     text: 'some text',
     amount: 'an amount such as 1.2m, 350k or 1200000',
-    days: 'a number of days such as 14, 14d or 2w',
-    hours: 'a span such as 4h, 3d or 1w',
+    days: 'a number of days such as 14, 14d or 2w (m is not a unit: write the days)',
+    hours: 'a span such as 30min, 4h, 2d or 1w (m is not a unit: write min, or d for days)',
     zone: 'an IANA time zone such as Asia/Shanghai',
   },
   errors: {
@@ -125,15 +125,21 @@ export const en = {
     unknownAccount: (typed: string, suggestions: string[]) =>
       `No account matches "${typed}".${suggestions.length ? ` Did you mean ${either(suggestions)}?` : ''} Add it with /account add ${typed}`,
     ambiguousAccount: (typed: string) => `"${typed}" matches more than one account. Which one? (Quote the full name.)`,
+    shortAccount: (typed: string, latin: number, han: number) =>
+      `"${typed}" is too little of a name to pick an account by. Did you mean this one? Type at least ${latin} letters (${han} Chinese characters) of its name, or the full name.`,
+    otherTeamAccount: (typed: string, name: string, owner: string) =>
+      `"${typed}" matches ${name}, which ${owner}'s team looks after, not yours. If you mean it, type its full name.`,
     missingArg: (what: string) => `Missing ${what}.`,
     missingText: (what: string) => `Missing the ${what}.`,
     missingOption: (name: string) => `Missing ${name}:`,
-    unknownOption: (key: string, hasText: boolean) =>
-      `I don't know the option "${key}:".${hasText ? ' If it is part of your text, put the text in quotes.' : ''}`,
+    unknownOption: (key: string, hasText: boolean, near?: string) =>
+      `I don't know the option "${key}:".${near ? ` Did you mean ${near}:?` : ''}${hasText ? ' If it is part of your text, put the text in quotes.' : ''}`,
     badOption: (name: string, value: string, expected: string) => `"${value}" doesn't work for ${name}: — expected ${expected}.`,
     badEnum: (name: string, value: string, values: readonly string[]) => `"${value}" isn't a ${name}. Use one of: ${values.join(', ')}.`,
     badRef: (prefix: string, value: string) => `"${value}" isn't an id like ${prefix}-12.`,
     badMention: (value: string) => `"${value}" isn't a person I can find. Mention them as @name.`,
+    unknownPerson: (typed: string, suggestions: string[], inChat: boolean) =>
+      `Nobody here is called ${typed}.${suggestions.length ? ` Did you mean ${either(suggestions)}?` : ''}${inChat ? ' Pick people from the list that opens as you type @.' : ''}`,
     badDate: (value: string) => `I can't read "${value}" as a date. Try 2026-11-20, today, yesterday, friday, +7d, 昨天 or 下周五.`,
     impossibleDate: (value: string) => `"${value}" isn't a real date.`,
     tooLong: (length: number, max: number) => `That is ${length} characters; the limit is ${max}. Shorten it or split it into several records.`,
@@ -164,6 +170,7 @@ export const en = {
     managersAbove: (names: string[]) => `a manager above them (${names.join(', ')})`,
     refused: (what: string, who: string[]) => `Only ${either([...who, 'an admin'])} can ${what}.`,
     adminOnly: (what: string) => `Only an admin can ${what}. Ask an admin, or see who is one with /steward team.`,
+    otherTeam: (what: string, owner: string) => `${owner}'s team looks after this account, not yours: only that team, the managers above it, its paired executives or an admin can ${what}.`,
     what: {
       resolve: (id: string) => `resolve ${id}`,
       reassign: (id: string) => `reassign ${id}`,
@@ -178,6 +185,8 @@ export const en = {
       run: 'run scheduled jobs',
       lose: (name: string) => `record ${name} as lost or won back`,
       snooze: (name: string) => `quiet the revisit nudges for ${name}`,
+      contacts: (name: string) => `change who we know at ${name}`,
+      promise: (name: string) => `record promises to ${name}`,
     },
   },
   account: {
@@ -352,6 +361,10 @@ export const en = {
     dryDigest: (n: number, at: string) => `Dry run: a weekly digest as of ${at} would record ${plural(n, 'digest')}.`,
     dryRunNote: 'That time is still to come, so nothing was recorded or sent: the real run on the day decides these as usual.',
     seasonOrder: (start: string, deadline: string) => `The review season must start (${start}) before its deadline (${deadline}).`,
+    deadlineOrder: (worse: string, worseSpan: string, milder: string, milderSpan: string) =>
+      `A ${worse} complaint would get longer (${worseSpan}) than a ${milder} one (${milderSpan}). A more severe complaint's deadline is never longer than a milder one's; to move both, set both in one command.`,
+    cadenceOrder: (higher: string, higherSpan: string, lower: string, lowerSpan: string) =>
+      `A ${higher} account would be revisited less often (every ${higherSpan}) than a ${lower} one (every ${lowerSpan}). A higher tier is revisited at least as often; to move both, set both in one command.`,
   },
   nudge: {
     revisitDue: (account: string, tier: string) => `${account} (${tier}) is due for a revisit`,
@@ -597,6 +610,15 @@ export const en = {
     ticked: (id: string, left: number) => `${id} done. ${left ? `${left} still open.` : 'Your checklist is clear.'}`,
     nudgeTitle: (n: number) => `Your checklist: ${n} open item(s) due within a week or overdue`,
     nudgeHint: 'Tick each off with /checklist done T-<n> when it is done.',
+  },
+  attention: {
+    lowered: (who: string, account: string) => `${who} lowered the attention ${account} gets`,
+    tierDown: (from: string, to: string) => `tier: ${from} → ${to}`,
+    cadenceLonger: (from: number, to: number) => `revisit every ${from} days → every ${to} days`,
+    unpaired: (execs: string) => `ended the leadership pairing with ${execs}`,
+    snoozed: (days: number, until: string) => `revisit nudges snoozed for ${days} days, until ${until}`,
+    why: (note: string) => `Their note: ${note}`,
+    hint: 'You hear of it as their manager; if the account still needs the attention, change it back.',
   },
 };
 

@@ -120,8 +120,8 @@ export const zhCN: Catalog = {
   expect: {
     text: '一段文字',
     amount: '金额，例如 120万、350k、1.2m 或 1200000',
-    days: '天数，例如 14、14天 或 2周',
-    hours: '时长，例如 4小时、3天 或 1周',
+    days: '天数，例如 14、14天 或 2周（m 有歧义，不能用）',
+    hours: '时长，例如 30分钟、4小时、2天 或 1周（30min、4h、2d、1w；m 有歧义，不能用）',
     zone: 'IANA 时区，例如 Asia/Shanghai',
   },
   errors: {
@@ -133,16 +133,22 @@ export const zhCN: Catalog = {
     unknownAccount: (typed: string, suggestions: string[]) =>
       `没有找到客户“${typed}”。${suggestions.length ? `你是不是要找${either(suggestions)}？` : ''}新客户可以用 /客户 添加 ${typed} 建档。`,
     ambiguousAccount: (typed: string) => `“${typed}”对应多个客户，是哪一个？（请用引号写出全称。）`,
+    shortAccount: (typed: string, latin: number, han: number) =>
+      `“${typed}”太短，不能据此确定客户。你是不是要找下面这个？请至少写出名称的 ${han} 个汉字（或 ${latin} 个字母），或写全称。`,
+    otherTeamAccount: (typed: string, name: string, owner: string) =>
+      `“${typed}”对应的是${name}，由${owner}的团队负责，不是你的团队。如果确实是它，请写出全称。`,
     missingArg: (what: string) => `缺少${what}。`,
     missingText: (what: string) => `缺少${what}。`,
     missingOption: (name: string) => `缺少 ${name}: 选项${optionWords[name] ? `（也可写 ${optionWords[name]}:）` : ''}。`,
-    unknownOption: (key: string, hasText: boolean) =>
-      `不认识选项“${key}:”。${hasText ? '如果这是正文的一部分，请把正文放在引号里。' : ''}`,
+    unknownOption: (key: string, hasText: boolean, near?: string) =>
+      `不认识选项“${key}:”。${near ? `你是不是要写 ${near}:？` : ''}${hasText ? '如果这是正文的一部分，请把正文放在引号里。' : ''}`,
     badOption: (name: string, value: string, expected: string) => `${name}: 不能填“${value}”，应填${expected}。`,
     badEnum: (name: string, value: string, values: readonly string[]) =>
       `“${value}”不是有效的${(placeholders as Record<string, string>)[name] ?? name}。可选：${list([...values])}。`,
     badRef: (prefix: string, value: string) => `“${value}”不是有效编号，应形如 ${prefix}-12。`,
     badMention: (value: string) => `找不到“${value}”这个人。请用 @姓名 的方式提及。`,
+    unknownPerson: (typed: string, suggestions: string[], inChat: boolean) =>
+      `这里没有叫 ${typed} 的人。${suggestions.length ? `你是不是要找 ${either(suggestions)}？` : ''}${inChat ? '请在输入 @ 后从弹出的列表里选人。' : ''}`,
     badDate: (value: string) => `无法识别日期“${value}”。可以写 2026-11-20、今天、昨天、下周五、3月5日 或 +7d。`,
     impossibleDate: (value: string) => `“${value}”不是一个真实存在的日期。`,
     tooLong: (length: number, max: number) => `内容有${length}个字，上限是${max}个。请精简，或拆成几条记录。`,
@@ -170,6 +176,7 @@ export const zhCN: Catalog = {
     manager: (name: string) => `其上级${name}`,
     managersAbove: (names: string[]) => `其上级（${names.join('、')}）`,
     refused: (what: string, who: string[]) => `只有${either([...who, '管理员'])}可以${what}。`,
+    otherTeam: (what: string, owner: string) => `这个客户由${owner}的团队负责，不是你的团队：只有该团队、其上级经理、结对高管或管理员可以${what}。`,
     adminOnly: (what: string) => `只有管理员可以${what}。请找管理员处理，或用 /助手 团队 查看谁是管理员。`,
     what: {
       resolve: (id: string) => `给 ${id} 结案`,
@@ -185,6 +192,8 @@ export const zhCN: Catalog = {
       run: '运行定时任务',
       lose: (name: string) => `将${name}记为流失或赢回`,
       snooze: (name: string) => `暂停${name}的回访提醒`,
+      contacts: (name: string) => `修改${name}的联系人`,
+      promise: (name: string) => `记录对${name}的承诺`,
     },
   },
   account: {
@@ -370,6 +379,10 @@ export const zhCN: Catalog = {
     dryDigest: (n: number, at: string) => `试运行：按${at}生成周报会记录${n}份。`,
     dryRunNote: '这个时间还没到，所以什么都没有记录、也没有发送：到了那一天，真正的巡检会照常生成这些提醒。',
     seasonOrder: (start: string, deadline: string) => `供应商复盘季的开始日期（${start}）必须早于截止日期（${deadline}）。`,
+    deadlineOrder: (worse: string, worseSpan: string, milder: string, milderSpan: string) =>
+      `这样“${worse}”级投诉的处理时限（${worseSpan}）会比“${milder}”级投诉（${milderSpan}）还长。越严重的投诉，时限不能比轻的更长；要一起调整，请在同一条命令里同时设置。`,
+    cadenceOrder: (higher: string, higherSpan: string, lower: string, lowerSpan: string) =>
+      `这样${higher}的回访周期（每 ${higherSpan}）会比${lower}（每 ${lowerSpan}）还长。级别越高的客户回访不能更少；要一起调整，请在同一条命令里同时设置。`,
   },
   nudge: {
     revisitDue: (account: string, tier: string) => `${account}（${tier}）该回访了`,
@@ -609,5 +622,14 @@ export const zhCN: Catalog = {
     ticked: (id: string, left: number) => `${id}已完成。${left ? `还有${left}项未完成。` : '清单已全部完成。'}`,
     nudgeTitle: (n: number) => `你的待办清单：${n}项一周内到期或已逾期`,
     nudgeHint: '完成后用 /清单 完成 T-<n> 勾选。',
+  },
+  attention: {
+    lowered: (who: string, account: string) => `${who}降低了对${account}的关注`,
+    tierDown: (from: string, to: string) => `级别：${from} → ${to}`,
+    cadenceLonger: (from: number, to: number) => `回访周期：每 ${from} 天 → 每 ${to} 天`,
+    unpaired: (execs: string) => `结束了与${execs}的高层结对子`,
+    snoozed: (days: number, until: string) => `回访提醒暂缓 ${days} 天，至${until}`,
+    why: (note: string) => `说明：${note}`,
+    hint: '作为其上级，你会收到这条通知；如果这个客户仍需要原来的关注度，请改回来。',
   },
 };

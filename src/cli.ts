@@ -38,6 +38,7 @@ import {
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { parseAmount, parseDays } from './domain/amounts.js';
 import { MAX_NAME, MAX_NOTE, normalize } from './domain/text.js';
+import { closestNames, looksMistyped } from './domain/match.js';
 import type { Account, Member, Tenant } from './domain/types.js';
 
 export const IMPORT_KINDS = ['accounts', 'contacts', 'touchpoints'] as const;
@@ -340,7 +341,15 @@ class Book {
     const quoted = JSON.stringify(nameText.trim());
     if (found.length > 1) throw new RowProblem(`${column}: ${found.length} members are named ${quoted} (${found.map((m) => m.platformUserId).join(', ')}); write the user id of the one you mean`);
     if (found[0]) return found[0];
-    if (this.tenant.platform !== 'shell') throw new RowProblem(`${column}: nobody named ${quoted} in ${this.tenant.platform}:${this.tenant.workspaceId}; write the name or user id of someone who has used Steward there`);
+    const everyone = [...this.membersByName.values()].flat();
+    if (this.tenant.platform !== 'shell') {
+      const near = closestNames(normalize(nameText), everyone.map((m) => ({ name: m.name, key: normalize(m.name) })));
+      const meant = near.length ? ` (did you mean ${near.map((n) => JSON.stringify(n)).join(' or ')}?)` : '';
+      throw new RowProblem(`${column}: nobody named ${quoted} in ${this.tenant.platform}:${this.tenant.workspaceId}${meant}; write the name or user id of someone who has used Steward there`);
+    }
+    // A shell name is made a member on first sight, unless it is someone's name mistyped (zhnag for zhang).
+    const mistyped = everyone.filter((m) => looksMistyped(nameText, m.name));
+    if (mistyped.length) throw new RowProblem(`${column}: nobody named ${quoted} (did you mean ${mistyped.map((m) => JSON.stringify(m.name)).join(' or ')}?); correct the name, or add the person first`);
     return { create: nameText.trim() };
   }
 

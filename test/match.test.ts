@@ -1,7 +1,7 @@
 // Finding the account a person meant, through the real engine and a real SQLite
 // file, and matchIn on in-memory lists.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { matchIn } from '../src/domain/match.js';
+import { looksMistyped, matchIn } from '../src/domain/match.js';
 import { harness, type Harness } from './harness.js';
 
 /** The account names the touchpoints were logged against, oldest first. */
@@ -246,5 +246,15 @@ describe('matchIn', () => {
     const items = [{ name: 'Acme', aliases: ['Acme'] }];
     const m = matchIn(items, 'acne', (i) => [i.name, ...i.aliases]);
     expect(m).toEqual({ kind: 'none', suggestions: ['Acme'] });
+  });
+});
+
+describe('looksMistyped (a shell @name or CSV name that is someone else’s, mistyped)', () => {
+  it('takes neighbouring letters swapped, or a letter missing or extra in a name of four or more', () => {
+    for (const [typed, name] of [['zhnag', 'zhang'], ['wnag', 'wang'], ['zhan', 'zhang'], ['zhanng', 'zhang'], ['Zhnag', 'zhang']] as const) expect(looksMistyped(typed, name), typed).toBe(true);
+  });
+  it('leaves other names alone: another letter, a number, a short name, the name itself', () => {
+    for (const [typed, name] of [['rep1b', 'rep1a'], ['mgr2', 'mgr1'], ['chen2', 'chen'], ['Rep 10', 'Rep 1'], ['rep21', 'rep12'], ['lu', 'li'], ['li', 'lia'], ['zhang', 'zhang'], ['zhao', 'zhang']] as const)
+      expect(looksMistyped(typed, name), typed).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-// Money and spans as people type them: `1.2m`, `350k`, `120万`, `1,200,000`; `21d`, `3w`, `4h`.
+// Money and spans as people type them: `1.2m`, `350k`, `120万`, `1,200,000`; `21d`, `3w`, `4h`, `30min`.
 
 const AMOUNT = /^(\d+(?:\.\d+)?)(k|m|b|千|万|亿)?$/i;
 const MULTIPLIER: Record<string, number> = { k: 1e3, m: 1e6, b: 1e9, 千: 1e3, 万: 1e4, 亿: 1e8 };
@@ -20,14 +20,15 @@ export function parseAmount(input: string): number | undefined {
   return parseMoney(input)?.amount;
 }
 
-const SPAN = /^(\d{1,4})\s*(h|d|w|m|小时|天|日|周|个月|月)?$/i;
-const HOURS: Record<string, number> = { h: 1, 小时: 1, d: 24, 天: 24, 日: 24, w: 168, 周: 168, m: 720, 个月: 720, 月: 720 };
+// `m` is no unit: a month to some, minutes to others (`deadline-critical:1m`). Minutes are `min`.
+const SPAN = /^(\d{1,4})\s*(min|h|d|w|分钟|小时|天|日|周|个月|月)?$/i;
+const MINUTES: Record<string, number> = { min: 1, 分钟: 1, h: 60, 小时: 60, d: 1440, 天: 1440, 日: 1440, w: 10_080, 周: 10_080, 个月: 43_200, 月: 43_200 };
 
-/** A span in hours; a bare number means `unit`. */
+/** A span in hours (`30min` is 0.5); a bare number means `unit`. */
 export function parseSpanHours(input: string, unit: 'h' | 'd'): number | undefined {
   const m = SPAN.exec(input.normalize('NFKC').trim());
   if (!m) return undefined;
-  const n = Number(m[1]) * HOURS[(m[2] ?? unit).toLowerCase()]!;
+  const n = (Number(m[1]) * MINUTES[(m[2] ?? unit).toLowerCase()]!) / 60;
   return n > 0 ? n : undefined;
 }
 

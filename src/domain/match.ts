@@ -9,7 +9,8 @@ import { accountAliases, accounts } from '../../db/schema.js';
 import { normalize } from './text.js';
 import type { Account } from './types.js';
 
-export type Match<T> = { kind: 'found'; item: T } | { kind: 'ambiguous'; candidates: T[] } | { kind: 'none'; suggestions: string[] };
+/** `how`: whether the typed words were the whole name (or an alias), or only its start or a part of it. */
+export type Match<T> = { kind: 'found'; item: T; how?: 'exact' | 'prefix' | 'substring' } | { kind: 'ambiguous'; candidates: T[] } | { kind: 'none'; suggestions: string[] };
 
 const MAX_CANDIDATES = 8;
 
@@ -60,7 +61,7 @@ export function matchAccount(db: Tx, tenantId: number, typed: string, exactTried
   const key = normalize(typed);
   if (!key) return { kind: 'none', suggestions: [] };
   const exact = exactTried ? undefined : accountByExactName(db, tenantId, typed);
-  if (exact) return { kind: 'found', item: exact };
+  if (exact) return { kind: 'found', item: exact, how: 'exact' };
 
   // Prefix on the indexed key first: a range scan, cheap on a large book.
   const byPrefix = db
@@ -69,7 +70,7 @@ export function matchAccount(db: Tx, tenantId: number, typed: string, exactTried
     .where(and(eq(accounts.tenantId, tenantId), sql`${accounts.nameKey} >= ${key} and ${accounts.nameKey} < ${key + '\u{10FFFF}'}`))
     .limit(literalLimit(MAX_CANDIDATES + 1))
     .all();
-  const decided = decide(byPrefix);
+  const decided = decide(byPrefix, 'prefix');
   if (decided) return decided;
 
   const like = `%${key.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
@@ -84,13 +85,48 @@ export function matchAccount(db: Tx, tenantId: number, typed: string, exactTried
     )
     .limit(literalLimit(MAX_CANDIDATES + 1))
     .all();
-  return decide(bySubstring) ?? { kind: 'none', suggestions: suggest(db, tenantId, key) };
+  return decide(bySubstring, 'substring') ?? { kind: 'none', suggestions: suggest(db, tenantId, key) };
 }
 
-function decide(found: Account[]): Match<Account> | undefined {
-  if (found.length === 1) return { kind: 'found', item: found[0]! };
+function decide(found: Account[], how: 'prefix' | 'substring'): Match<Account> | undefined {
+  if (found.length === 1) return { kind: 'found', item: found[0]!, how };
   if (found.length > 1) return { kind: 'ambiguous', candidates: found.slice(0, MAX_CANDIDATES) };
   return undefined;
+}
+
+/**
+ * The fewest characters a part of a name must have to pick an account by it: 3 Latin letters
+ * (`Acm`), 2 Chinese characters (`华东`), as a Chinese character carries about a word. Fewer
+ * (`A`, `华`) is too little to be sure which account was meant, so the reader is asked.
+ */
+export const MIN_PART = { latin: 3, han: 2 } as const;
+
+export function tooShortToPick(typed: string): boolean {
+  const key = [...normalize(typed)];
+  return key.length < (key.some((c) => /\p{Script=Han}/u.test(c)) ? MIN_PART.han : MIN_PART.latin);
+}
+
+/**
+ * Whether the name `typed` looks like `name` mistyped: two neighbouring letters swapped (zhnag,
+ * wnag), or one letter missing or extra in a name of four or more (zhan, zhanng). A different
+ * letter is another person (rep1a and rep1b, li and lu), and so is a number (chen and chen2, Rep 1
+ * and Rep 10), as people's names, and the names a team gives its test users, often differ by one.
+ */
+export function looksMistyped(typed: string, name: string): boolean {
+  const [a, b] = [[...normalize(typed)], [...normalize(name)]];
+  const letter = (c: string | undefined) => c !== undefined && /\p{L}/u.test(c);
+  if (a.length === b.length) {
+    const diff = a.flatMap((c, i) => (c === b[i] ? [] : [i]));
+    if (diff.length !== 2) return false;
+    const [i, j] = [diff[0]!, diff[1]!];
+    return j === i + 1 && a[i] === b[j] && a[j] === b[i] && letter(a[i]) && letter(a[j]);
+  }
+  const [short, long] = a.length < b.length ? [a, b] : [b, a];
+  if (long.length !== short.length + 1 || short.length < 4) return false;
+  // The one place they part: the extra character must be a letter.
+  let k = 0;
+  while (k < short.length && short[k] === long[k]) k++;
+  return letter(long[k]) && short.slice(k).join('') === long.slice(k + 1).join('');
 }
 
 /** The closest names by edit distance, for "did you mean". */

@@ -46,6 +46,34 @@ export function requireOwnerOrManager(ctx: Ctx, ownerId: number | null, what: st
   throw new UserError(t.perm.refused(what, who), [], false);
 }
 
+/**
+ * The owner of an account (by `ownerId`) when it is another team's than the actor's: the actor's
+ * team is everyone under the actor's manager (or under the actor, for a lead without one), with the
+ * managers above the actor. An admin, and someone in no team yet (no manager, nobody reporting to
+ * them), have no other team.
+ */
+export function otherTeamsOwner(ctx: Ctx, ownerId: number | null): Member | undefined {
+  const { actor } = ctx;
+  if (actor.role === 'admin' || ownerId === null || ownerId === actor.id) return undefined;
+  const owner = memberById(ctx, ownerId);
+  if (!owner) return undefined;
+  const lead = actor.managerId ?? actor.id;
+  if ([owner, ...managersAbove(ctx, owner)].some((m) => m.id === lead || m.id === actor.id)) return undefined;
+  if (managersAbove(ctx, actor).some((m) => m.id === owner.id)) return undefined;
+  if (actor.managerId === null && !ctx.db.select({ id: members.id }).from(members).where(eq(members.managerId, actor.id)).get()) return undefined;
+  return owner;
+}
+
+/**
+ * Writing on an account follows the team, as reading does: its owner's team, the managers above it,
+ * an executive (its paired ones, or any, whose view spans teams) or an admin.
+ */
+export function requireTeam(ctx: Ctx, account: { id: number; ownerId: number | null }, what: string): void {
+  const owner = otherTeamsOwner(ctx, account.ownerId);
+  if (!owner || ctx.actor.role === 'exec' || pairedExecIds(ctx, account.id).includes(ctx.actor.id)) return;
+  throw new UserError(ctx.t.perm.otherTeam(what, owner.name), [], false);
+}
+
 /** Anyone above `member`, or an admin: what moving their work to someone else needs. */
 export function requireAbove(ctx: Ctx, member: Member, what: string): void {
   if (ctx.actor.role === 'admin') return;

@@ -2,7 +2,10 @@
 // accounts, refs, mentions and dates against the database and the actor's zone.
 import { parseAmount, parseDays, parseMoney, parseSpanHours } from '../domain/amounts.js';
 import { parseDate } from '../domain/dates.js';
-import { longestExact, matchAccount, type Match } from '../domain/match.js';
+import { closestNames, longestExact, looksMistyped, matchAccount, MIN_PART, tooShortToPick, type Match } from '../domain/match.js';
+import { otherTeamsOwner } from '../domain/permissions.js';
+import { members } from '../../db/schema.js';
+import { and, eq, inArray } from 'drizzle-orm';
 import { MAX_NAME, MAX_NOTE, normalize } from '../domain/text.js';
 import { distance } from 'fastest-levenshtein';
 import { IANAZone } from 'luxon';
@@ -14,8 +17,8 @@ import type { Rich } from './reply.js';
 import { Input, type ArgSpec, type CommandSpec, type Ctx, type FormSpec, type OptionSpec, type Value } from './spec.js';
 import type { Token } from './tokenize.js';
 
-/** The member a mention names, created on first use. */
-export type MemberLookup = (raw: string) => Member | undefined;
+/** The member a mention names (a platform user, or a shell name), created on first use; `isNew` when it was. */
+export type MemberLookup = (raw: string) => { member: Member; isNew: boolean } | undefined;
 
 /** How many words an unquoted account name may span (`/touch Acme Logistics visit`). */
 const MAX_NAME_WORDS = 6;
@@ -46,7 +49,8 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberL
   const t = ctx.t;
   const values = new Map<string, Value>();
   const optionByName = optionsOf(form);
-  const unknownOption = (tok: Token & { kind: 'option' }) => new UserError(t.errors.unknownOption(tok.key, Boolean(form.text)), optionHints(form));
+  const unknownOption = (tok: Token & { kind: 'option' }) =>
+    new UserError(t.errors.unknownOption(tok.key, Boolean(form.text), nearOption(form, tok.key)), optionHints(form));
 
   // Known options may stand anywhere; the positional walk below sees only the rest.
   const positional: Token[] = [];
@@ -117,10 +121,10 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberL
   const isName = form.text !== undefined && (form.text.max ?? MAX_NOTE) <= MAX_NAME;
   const open = isName ? textTokens.find((tok) => tok.kind === 'word' && tok.unclosed) : undefined;
   if (open?.kind === 'word') throw about('text', () => new UserError(t.errors.unclosedQuote(open.unclosed!)));
-  // Where the free text starts an unknown key is a typo; inside the text it is just words (`ETA:friday`).
-  // Chinese writes a full-width colon in ordinary sentences (`客户说：明天到货`), so only ASCII keys count there.
-  const head = textTokens[0];
-  if (head?.kind === 'option' && (!form.text || /^[a-z]/.test(head.key))) throw unknownOption(head);
+  // A `word:value` that is meant as an option and is none of this form's is a typo (`teir:strategic`),
+  // wherever it stands; one that is text is written in quotes. A form without text takes no other words.
+  const stray = textTokens.find((tok): tok is Token & { kind: 'option' } => tok.kind === 'option' && (!form.text || meantAsOption(ctx, tok)));
+  if (stray) throw unknownOption(stray);
   const text = joinText(textTokens, source);
   about('text', () => checkText(ctx, form, text));
   for (const o of form.options ?? []) {
@@ -185,7 +189,14 @@ function bindAccount(ctx: Ctx, tokens: Token[]): { account: Account; used: numbe
 }
 
 function resolved(ctx: Ctx, m: Match<Account>, typed: string): Account {
-  if (m.kind === 'found') return m.item;
+  if (m.kind === 'found') {
+    // A whole name or alias is what was meant; a part of one picks only when it is long enough and the account is the actor's team's.
+    if (m.how === 'exact') return m.item;
+    if (tooShortToPick(typed)) throw new UserError(ctx.t.errors.shortAccount(typed, MIN_PART.latin, MIN_PART.han), [m.item.name], false);
+    const owner = otherTeamsOwner(ctx, m.item.ownerId);
+    if (owner) throw new UserError(ctx.t.errors.otherTeamAccount(typed, m.item.name, owner.name), [m.item.name], false);
+    return m.item;
+  }
   if (m.kind === 'ambiguous') throw new UserError(ctx.t.errors.ambiguousAccount(typed), m.candidates.map((a) => a.name), false);
   throw new UserError(ctx.t.errors.unknownAccount(typed, m.suggestions), [], false);
 }
@@ -263,9 +274,61 @@ function argValue(ctx: Ctx, arg: ArgSpec, tok: Token, members: MemberLookup): Va
 }
 
 function mentioned(ctx: Ctx, tok: { kind: string; value: string }, members: MemberLookup): Member {
-  const m = tok.kind === 'mention' ? members(tok.value) : undefined;
-  if (!m) throw new UserError(ctx.t.errors.badMention(tok.value));
-  return m;
+  const t = ctx.t;
+  const found = tok.kind === 'mention' ? members(tok.value) : undefined;
+  if (found) {
+    // The shell makes a person of any new @name: one a slip of the keys away from someone's is them, mistyped (@zhnag).
+    if (found.isNew && ctx.platform === 'shell') {
+      const meant = mistypedFor(ctx, found.member);
+      if (meant.length) throw new UserError(t.errors.unknownPerson(tok.value, meant.map((m) => `@${m.name}`), false), [], false);
+    }
+    return found.member;
+  }
+  // A bare @word in Slack or Lark names no platform user (it was typed, not picked): it is a member of that name, or nobody.
+  if (tok.kind === 'mention' && tok.value.startsWith('@') && tok.value.length > 1) {
+    const typed = normalize(tok.value.slice(1));
+    const people = teamOfTenant(ctx);
+    const same = people.filter((m) => normalize(m.name) === typed || normalize(m.platformUserId) === typed);
+    if (same.length === 1) return same[0]!;
+    const near = closestNames(typed, people.map((m) => ({ name: m.name, key: normalize(m.name) })));
+    throw new UserError(t.errors.unknownPerson(tok.value, (same.length ? same.map((m) => m.name) : near).map((n) => `@${n}`), ctx.platform !== 'shell'), [], false);
+  }
+  throw new UserError(t.errors.badMention(tok.value));
+}
+
+/**
+ * The members still here whose names `fresh` (a shell member just made from a name) is a slip for.
+ * A shell member's user id is their name as `normalize` gives it, so the names it could be a slip
+ * for (letters swapped, one dropped, one added) are looked up by that index, not by reading everyone.
+ */
+function mistypedFor(ctx: Ctx, fresh: Member): Member[] {
+  const key = [...normalize(fresh.name)];
+  if (key.length > MAX_SLIP_NAME) return [];
+  const join = (chars: string[]) => chars.join('');
+  const variants = new Set<string>();
+  for (let i = 0; i < key.length; i++) {
+    variants.add(join([...key.slice(0, i), ...key.slice(i + 1)]));
+    if (i + 1 < key.length) variants.add(join([...key.slice(0, i), key[i + 1]!, key[i]!, ...key.slice(i + 2)]));
+  }
+  // A Latin name may have lost any letter; a Chinese one is picked from the input method whole.
+  if (!key.some((c) => /\p{Script=Han}/u.test(c))) {
+    for (let i = 0; i <= key.length; i++) for (const c of 'abcdefghijklmnopqrstuvwxyz') variants.add(join([...key.slice(0, i), c, ...key.slice(i)]));
+  }
+  variants.delete(join(key));
+  const near = ctx.db
+    .select()
+    .from(members)
+    .where(and(eq(members.tenantId, ctx.tenant.id), inArray(members.platformUserId, [...variants]), eq(members.active, true)))
+    .all();
+  return near.filter((m) => m.id !== fresh.id && looksMistyped(fresh.name, m.name));
+}
+
+/** Names longer than this are not checked for slips (the variants would pass SQLite's bound parameters). */
+const MAX_SLIP_NAME = 24;
+
+/** The workspace's members still here, who a name may mean. */
+function teamOfTenant(ctx: Ctx): Member[] {
+  return ctx.db.select().from(members).where(and(eq(members.tenantId, ctx.tenant.id), eq(members.active, true))).all();
 }
 
 /** Languages as people name them, for locale: options. */
@@ -299,6 +362,49 @@ function optionValue(ctx: Ctx, spec: OptionSpec, raw: string, members: MemberLoo
       throw new UserError(r.reason === 'impossible' ? t.errors.impossibleDate(raw) : t.errors.badDate(raw));
     }
   }
+}
+
+// An option word as people type one: two or more Latin letters, words joined by dashes (`tier`,
+// `deadline-critical`; not `A:B` or `C-1:`), or a few Chinese characters (`采购额`).
+const LATIN_KEY = /^[a-z]{2,}(?:-[a-z]+)*$/i;
+const HAN_KEY = /^\p{Script=Han}{1,6}$/u;
+
+/** Every command's option words, by `lower`: what a Chinese key with a full-width colon must be to count as an option. */
+const vocabularies = new WeakMap<readonly CommandSpec[], Set<string>>();
+function optionWords(commands: readonly CommandSpec[]): Set<string> {
+  let words = vocabularies.get(commands);
+  if (!words) {
+    words = new Set(commands.flatMap((c) => c.forms.flatMap((f) => (f.options ?? []).flatMap((o) => names(o).map(lower)))));
+    vocabularies.set(commands, words);
+  }
+  return words;
+}
+
+/**
+ * Whether a `key:value` the form does not know was meant as an option (and is then a typo) rather than
+ * words of the text. The tokenizer already leaves out what has no letters before the colon (`10:30`,
+ * `3:1`) and links (`https://…`). A Latin key of two letters or more counts (`teir:strategic`,
+ * `ETA:friday`); so does a Chinese key with a half-width colon (`采购量:500万`), typed as options are.
+ * Chinese writes a full-width colon in ordinary sentences (`客户说：明天到货`), so a Chinese key with
+ * `：` counts only when it is some command's option word (`对象：吴刚` where the form has no 对象).
+ */
+function meantAsOption(ctx: Ctx, tok: Token & { kind: 'option' }): boolean {
+  if (LATIN_KEY.test(tok.key)) return true;
+  if (!HAN_KEY.test(tok.key)) return false;
+  return tok.raw[tok.key.length] === ':' || optionWords(ctx.commands).has(lower(tok.key));
+}
+
+/** The form's option word closest to a mistyped key, in the key's own script (`tier` for `teir`, `采购额` for `采购量`). */
+function nearOption(form: FormSpec, key: string): string | undefined {
+  const typed = lower(key);
+  const han = /\p{Script=Han}/u.test(typed);
+  const words = [...optionsOf(form).keys()].filter((w) => /\p{Script=Han}/u.test(w) === han);
+  const limit = han ? 1 : typed.length <= 3 ? 1 : 2;
+  const best = words
+    .map((w) => ({ w, d: w.startsWith(typed) || typed.startsWith(w) ? Math.min(1, distance(typed, w)) : distance(typed, w) }))
+    .filter((x) => x.d <= limit)
+    .sort((a, b) => a.d - b.d || a.w.localeCompare(b.w))[0];
+  return best?.w;
 }
 
 function optionHints(form: FormSpec): Rich[] {

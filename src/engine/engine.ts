@@ -249,9 +249,11 @@ export class Engine {
     this.current = { spec, form };
     if (unclosedQuote) throw new UserError(t.errors.unclosedQuote(unclosedQuote));
     // Someone is created on first mention only when the command uses them, not for an @ inside a note.
-    const mentioned = (raw: string): Member | undefined => {
+    const mentioned = (raw: string): { member: Member; isNew: boolean } | undefined => {
       const ref = refs.get(raw);
-      return ref && ensureMember(ctx.db, ctx.tenant, ref, 'rep', undefined, false);
+      if (!ref) return undefined;
+      const isNew = !memberByUser(ctx.db).get({ tenantId: ctx.tenant.id, platformUserId: ref.platformUserId });
+      return { member: ensureMember(ctx.db, ctx.tenant, ref, 'rep', undefined, false), isNew };
     };
     const input = bind(ctx, form, rest, mentioned, source);
     const out = form.run(ctx, input);
