@@ -978,13 +978,17 @@ export interface PostOptions {
   omitSignature?: boolean;
   /** Send exactly this as the body instead of the (encrypted) JSON of `body`; the signature is over it. */
   raw?: string;
+  /** X-Lark-Request-Timestamp, seconds since the epoch (default now). */
+  timestamp?: number;
+  /** X-Lark-Request-Nonce (default a random one). */
+  nonce?: string;
 }
 
 export async function postToApp(url: string, body: object, opts: PostOptions = {}): Promise<{ status: number; text: string; json?: any }> {
   const key = opts.encryptKey ?? '';
   const raw = opts.raw ?? (opts.encryptKey ? JSON.stringify({ encrypt: encrypt(opts.encryptKey, JSON.stringify(body)) }) : JSON.stringify(body));
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const nonce = randomBytes(8).toString('hex');
+  const timestamp = String(opts.timestamp ?? Math.floor(Date.now() / 1000));
+  const nonce = opts.nonce ?? randomBytes(8).toString('hex');
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'X-Lark-Request-Timestamp': timestamp,

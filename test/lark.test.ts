@@ -214,6 +214,29 @@ describe('Lark over signed, encrypted HTTP', () => {
     expect(touches()).toBe(before);
   });
 
+  it('a signed request a day old, or from an hour ahead, is refused; the same signed request sent again is refused', async () => {
+    const before = touches();
+    const now = Math.floor(Date.now() / 1000);
+    const old = messageEvent({ text: '/touch Acme call A day-old request', from: ALICE, chatType: 'p2p' });
+    expect((await post(old, { timestamp: now - 24 * 3600 })).status).toBe(401);
+    expect((await post(old, { timestamp: now + 3600 })).status).toBe(401);
+    expect(touches()).toBe(before);
+
+    // Replayed byte for byte, with the same timestamp and nonce: refused as a replay before it reaches the event's dedupe.
+    const raw = JSON.stringify({ encrypt: encrypt(ENCRYPT_KEY, JSON.stringify(messageEvent({ text: '/touch Acme call Replayed request', from: ALICE, chatType: 'p2p' }))) });
+    const sent = fake.messages.size;
+    expect((await post({}, { raw, timestamp: now, nonce: 'n-replay' })).status).toBe(200);
+    await nextSent(sent);
+    expect((await post({}, { raw, timestamp: now, nonce: 'n-replay' })).status).toBe(401);
+    expect(touches()).toBe(before + 1);
+  });
+
+  it('a body that decrypts to null, or to something not an object, is refused with 400', async () => {
+    for (const plain of ['null', '[1]', '"text"']) {
+      expect((await post({}, { raw: JSON.stringify({ encrypt: encrypt(ENCRYPT_KEY, plain) }) })).status, plain).toBe(400);
+    }
+  });
+
   it('an event Lark redelivers is processed once', async () => {
     const before = touches();
     const event = messageEvent({ text: '/touch Acme call Redelivered call note', from: ALICE, chatType: 'p2p' });

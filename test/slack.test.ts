@@ -218,6 +218,8 @@ describe('Slack over HTTP with the real Bolt app', () => {
       ['forged', { signature: `v0=${'0'.repeat(64)}` }],
       ['signed with another secret', { secret: 'not-the-signing-secret' }],
       ['stale (six minutes old)', { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 }],
+      ['from the future (an hour ahead)', { timestamp: Math.floor(Date.now() / 1000) + 60 * 60 }],
+      ['from the future (six minutes ahead)', { timestamp: Math.floor(Date.now() / 1000) + 6 * 60 }],
     ];
     for (const [label, opts] of cases) {
       it(`a request whose signature is ${label} is refused and records nothing`, async () => {
@@ -233,6 +235,43 @@ describe('Slack over HTTP with the real Bolt app', () => {
         expect(db.select().from(tenants).all()).toHaveLength(tenantsBefore);
       });
     }
+
+    it('the same signed slash command sent three times records one touchpoint; the replays are refused', async () => {
+      const responseUrl = fake.responseUrl();
+      const req = slashCommand({ user: 'U1', command: '/touch', text: 'Acme call Replayed three times', responseUrl });
+      const timestamp = Math.floor(Date.now() / 1000) - 60;
+      const first = await send(req, { timestamp });
+      expect(first.status).toBe(200);
+      expect((await answerTo(first, responseUrl)).text).toMatch(/^✔/);
+      expect((await send(req, { timestamp })).status).toBe(401);
+      expect((await send(req, { timestamp })).status).toBe(401);
+      expect(touchesNoted('Replayed three times')).toHaveLength(1);
+    });
+
+    it('a signed view_submission sent twice records one touchpoint', async () => {
+      const view = await openModal('U1', '/touch');
+      const note = 'Submitted once, replayed once';
+      const req = viewSubmission({
+        user: 'U1',
+        view,
+        values: { account: input.select('steward:account', 'Acme', 'external_select'), kind: input.select('value', 'call'), date: input.date(null), contact: input.text(null), note: input.text(note) },
+      });
+      const timestamp = Math.floor(Date.now() / 1000);
+      expect((await send(req, { timestamp })).status).toBe(200);
+      expect((await send(req, { timestamp })).status).toBe(401);
+      expect(touchesNoted(note)).toHaveLength(1);
+    });
+
+    it('a signed body whose payload is null, or a JSON body that is not an object, is answered 400 at once', async () => {
+      for (const req of [
+        { body: 'payload=null', contentType: 'application/x-www-form-urlencoded' as const },
+        { body: 'payload=%5B1%5D', contentType: 'application/x-www-form-urlencoded' as const },
+        { body: 'null', contentType: 'application/json' as const },
+      ]) {
+        const res = await send(req);
+        expect(res.status, req.body).toBe(400);
+      }
+    });
 
     it('a correctly signed request four minutes old is still accepted', async () => {
       const responseUrl = fake.responseUrl();

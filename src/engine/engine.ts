@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { immediate, type Db, type Tx } from '../../db/index.js';
 import { prepared } from '../../db/prepared.js';
-import { auditLog, inboundEvents, members, tenants, type Locale, type Platform, type Role } from '../../db/schema.js';
+import { auditLog, inboundEvents, members, seenRequests, tenants, type Locale, type Platform, type Role } from '../../db/schema.js';
 import { catalog, type Catalog } from '../../prompts/index.js';
 import { DAY_MS } from '../domain/dates.js';
 import { matchIn } from '../domain/match.js';
@@ -206,6 +206,18 @@ export class Engine {
     return this.opts.db.transaction((tx) => {
       tx.delete(inboundEvents).where(lt(inboundEvents.receivedAt, new Date(now.getTime() - windowMs))).run();
       return tx.insert(inboundEvents).values({ platform, eventId, receivedAt: now }).onConflictDoNothing().run().changes === 1;
+    });
+  }
+
+  /**
+   * Records a signed request (by its signature) until `expiresAt`; false when it
+   * was already recorded and has not expired: the same request sent again, a
+   * replay. `now` is the wall clock the platform signed with, not Steward's.
+   */
+  firstRequest(key: string, expiresAt: Date, now: Date = new Date()): boolean {
+    return immediate(this.opts.db, (tx) => {
+      tx.delete(seenRequests).where(lt(seenRequests.expiresAt, now)).run();
+      return tx.insert(seenRequests).values({ key, expiresAt }).onConflictDoNothing().run().changes === 1;
     });
   }
 

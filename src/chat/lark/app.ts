@@ -19,6 +19,7 @@ import { memberById } from '../../domain/permissions.js';
 import type { Engine, Incoming, MentionResolver, Outcome, UserRef } from '../../engine/engine.js';
 import { headline } from '../../engine/render-text.js';
 import { bareForm, buttonForm, formCommandText, TEXT_PROBE, withText, type FormCommand, type FormValues } from '../forms.js';
+import { SIGNATURE_WINDOW_MS, type FirstRequest } from '../replay.js';
 import { askCard, formCard, PICKER_MAX_OPTIONS, renderCard, type ActionValue, type LarkCard } from './cards.js';
 import { LarkIdentity } from './identity.js';
 import { LarkPort } from './port.js';
@@ -354,7 +355,8 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   } as Record<string, (data: unknown) => Promise<unknown>>);
 
   const ws = config.LARK_MODE === 'ws' ? new lark.WSClient({ appId: config.LARK_APP_ID!, appSecret: config.LARK_APP_SECRET!, domain, logger: sdkLog, loggerLevel: lark.LoggerLevel.warn }) : undefined;
-  const verify = requestVerifier(config);
+  // Signatures seen are kept in the database every instance shares, as Slack's are.
+  const verify = requestVerifier(config, (key, expiresAt, now) => engine.firstRequest(key, expiresAt, now));
   const server = createServer((req, res) => {
     void serve(req, res).catch((err: unknown) => {
       logger.error({ err }, 'Lark request failed');
@@ -436,7 +438,7 @@ const sameText = (a: string, b: string) => {
  * own check re-serialises the parsed body and skips the token, so Steward checks
  * here and hands the SDK only what passed.
  */
-export function requestVerifier(config: Pick<Config, 'LARK_ENCRYPT_KEY' | 'LARK_VERIFICATION_TOKEN'>) {
+export function requestVerifier(config: Pick<Config, 'LARK_ENCRYPT_KEY' | 'LARK_VERIFICATION_TOKEN'>, firstRequest?: FirstRequest) {
   const key = config.LARK_ENCRYPT_KEY;
   const token = config.LARK_VERIFICATION_TOKEN;
   const cipher = key ? new lark.AESCipher(key) : undefined;
@@ -456,6 +458,7 @@ export function requestVerifier(config: Pick<Config, 'LARK_ENCRYPT_KEY' | 'LARK_
       } catch {
         return { status: 400, reason: 'body could not be decrypted with LARK_ENCRYPT_KEY' };
       }
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) return { status: 400, reason: 'decrypted body is not an object' };
     } else if (cipher) return { status: 400, reason: 'plain body, but LARK_ENCRYPT_KEY is set' };
     const header = (body.header ?? {}) as Record<string, unknown>;
     const given = String(header.token ?? body.token ?? '');
@@ -468,6 +471,11 @@ export function requestVerifier(config: Pick<Config, 'LARK_ENCRYPT_KEY' | 'LARK_
       const signature = String(headers['x-lark-signature'] ?? '');
       const expected = createHash('sha256').update(ts + nonce + key + raw).digest('hex');
       if (!signature || !sameText(signature, expected)) return { status: 401, reason: 'wrong or missing signature' };
+      // The signature covers the timestamp: one outside the window either way, or a signature seen before in it, is a replay.
+      const at = Number(ts) * 1000;
+      const now = Date.now();
+      if (!/^\d+$/.test(ts) || Math.abs(now - at) > SIGNATURE_WINDOW_MS) return { status: 401, reason: 'timestamp outside the 5-minute window' };
+      if (firstRequest && !firstRequest(`lark:${signature}`, new Date(at + SIGNATURE_WINDOW_MS), new Date(now))) return { status: 401, reason: 'replayed request' };
     }
     if (body.schema !== '2.0') return { status: 400, reason: 'only schema 2.0 events and card callbacks are handled' };
     return { body };

@@ -9,7 +9,6 @@
 // mostly parses and acks.
 import {
   App,
-  HTTPReceiver,
   LogLevel,
   type AllMiddlewareArgs,
   type AnyMiddlewareArgs,
@@ -41,6 +40,7 @@ import { SlackIdentity } from './identity.js';
 import { commandText, mentionedIds, messageText } from './markup.js';
 import { ACCOUNT_ACTION, complaintModal, FIELD_BLOCKS, FORM_CALLBACK, formCommand, pickedAccount, textModal, touchModal, type Prefill } from './modals.js';
 import { SlackPort } from './port.js';
+import { CheckedReceiver } from './receiver.js';
 import { commandPayload, renderFor, ResponseUrlClient, type CommandPayload } from './respond.js';
 import { installationOf, tenantOf, type Installation, type Origin } from './workspace.js';
 
@@ -120,7 +120,15 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
         ...bolt,
         token: config.SLACK_BOT_TOKEN,
         clientOptions,
-        receiver: new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET!, endpoints: SLACK_EVENTS_PATH, customRoutes: [health], logLevel: LogLevel.WARN }),
+        receiver: new CheckedReceiver({
+          signingSecret: config.SLACK_SIGNING_SECRET!,
+          endpoints: [SLACK_EVENTS_PATH],
+          customRoutes: [health],
+          logLevel: LogLevel.WARN,
+          // Shared by every instance through the database: a request replayed to any of them is refused.
+          firstRequest: (key, expiresAt, now) => engine.firstRequest(key, expiresAt, now),
+          log: logger,
+        }),
       });
   const client = app.client;
   const identity = new SlackIdentity(client);
