@@ -11,7 +11,7 @@ import { DateTime } from 'luxon';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDb, openDb, type Db } from '../db/index.js';
-import { accounts, complaints, members, nudges, tenants, touchpoints } from '../db/schema.js';
+import { accounts, complaints, members, nudges, pairings, tenants, touchpoints } from '../db/schema.js';
 import { commands } from '../handlers/index.js';
 import { createSlackApp, type SlackApp } from '../src/chat/slack/app.js';
 import { DeliveryError } from '../src/chat/port.js';
@@ -632,6 +632,21 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(answer.replace_original).toBe(false);
       expect(shown(answer.blocks)).toContain('Acme');
     });
+  });
+
+  it('the /pair Confirm button, which names the executive by their Slack id, pairs them', async () => {
+    fake.addUser({ id: 'U6', name: 'frank', real_name: 'Frank Li', tz: 'Asia/Shanghai', locale: 'en-US' });
+    expect((await run('U1', '/steward role <@U6> exec')).text).toMatch(/^✔/);
+    const warning = await run('U1', '/pair "Beta Logistics" <@U6>');
+    const button = warning.blocks.flatMap((b: any) => b.elements ?? []).find((e: any) => e.type === 'button' && String(e.value).startsWith('/pair'));
+    expect(button, JSON.stringify(warning.blocks)).toBeDefined();
+    const responseUrl = fake.responseUrl();
+    const res = await send(blockActions({ user: 'U1', actionId: button.action_id, value: button.value, label: 'Confirm', responseUrl }));
+    expect(res.status).toBe(200);
+    const answer = await answerAt(responseUrl);
+    expect(answer.text, shown(answer.blocks)).toMatch(/^✔/);
+    const beta = db.select().from(accounts).where(eq(accounts.name, 'Beta Logistics')).get()!;
+    expect(db.select().from(pairings).where(eq(pairings.accountId, beta.id)).all()).toEqual([expect.objectContaining({ execId: member('U6')!.id, active: true })]);
   });
 
   describe('buttons on a complaint', () => {

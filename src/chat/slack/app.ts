@@ -30,7 +30,7 @@ import { memberById } from '../../domain/permissions.js';
 import { accountChoices, accountNameById } from '../../../handlers/typeahead.js';
 import { catalog } from '../../../prompts/index.js';
 import type { Config } from '../../config.js';
-import { errorRef, failed, mentionsInText, type Engine, type Incoming, type Outcome, type UserRef } from '../../engine/engine.js';
+import { errorRef, failed, mentionsInText, type Engine, type Incoming, type MentionResolver, type Outcome, type UserRef } from '../../engine/engine.js';
 import { inLocale, reply } from '../../engine/reply.js';
 import { AnswerFailed, EngineThread, EngineThreadGone, type ThreadJob } from '../../engine/thread.js';
 import { headline } from '../../engine/render-text.js';
@@ -166,12 +166,12 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   };
 
   /** Runs command text as a Slack user (only tried, then undone, with `trial`); a workspace we are not installed in gets a clear answer. */
-  const run = async (from: Origin, userId: string, text: string, sourceRef?: string, trial = false): Promise<Outcome> => {
+  const run = async (from: Origin, userId: string, text: string, sourceRef?: string, trial = false, resolve: MentionResolver = (raw) => identity.mention(raw)): Promise<Outcome> => {
     const workspaceId = tenant(from);
     if (!workspaceId) return unknownWorkspace(userId);
     const job = await incoming(workspaceId, userId, text, sourceRef);
-    if (trial) return engine.trial(job, (raw) => identity.mention(raw));
-    const out = await engine.handle(job, (raw) => identity.mention(raw));
+    if (trial) return engine.trial(job, resolve);
+    const out = await engine.handle(job, resolve);
     if (out.ok && out.deliver) deliverAfter();
     return out;
   };
@@ -252,10 +252,12 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
       await openForm(form.kind, body.trigger_id, body.user.id, { account: form.account, accountId });
       return;
     }
-    let out = await run(from, body.user.id, command);
+    // A button's command names people as Steward wrote them, by id (`@U123`) too.
+    const byId: MentionResolver = (raw) => identity.buttonMention(raw);
+    let out = await run(from, body.user.id, command, undefined, false, byId);
     if (out.needsText) {
       // Asked for only when the rest would pass: a Resolve on a closed complaint, or by someone who may not, says so at once.
-      const would = await run(from, body.user.id, withText(command, TEXT_PROBE), undefined, true);
+      const would = await run(from, body.user.id, withText(command, TEXT_PROBE), undefined, true, byId);
       if (would.ok || would.field === 'text') {
         await client.views.open({ trigger_id: body.trigger_id, view: textModal(catalog(out.locale), command, out.needsText) });
         return;
