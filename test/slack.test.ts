@@ -64,7 +64,7 @@ function send(req: SlackRequest, opts: Partial<SendOptions> = {}) {
 }
 
 /** A slash command typed by `user`; resolves once Steward has acked, with its response_url. */
-async function command(user: string, cmd: string, text: string, extra: { team?: string; triggerId?: string } = {}) {
+async function command(user: string, cmd: string, text: string, extra: { team?: string; triggerId?: string; channel?: string } = {}) {
   const responseUrl = fake.responseUrl();
   const res = await send(slashCommand({ user, command: cmd, text, responseUrl, ...extra }));
   return { res, responseUrl };
@@ -514,6 +514,28 @@ describe('Slack over HTTP with the real Bolt app', () => {
       const row = await fake.until(() => (complaintNo(n).threadTs ? complaintNo(n) : undefined), 'the complaint thread recorded');
       expect(row.threadChannel).toBe('C123');
       expect(row.threadTs).toBe(post.answer!.ts);
+    });
+
+    it('`escalation-channel:here` makes the channel it was typed in, or @mentioned in, the escalation channel; typed in a DM it is refused', async () => {
+      const escalation = () => db.select().from(tenants).where(eq(tenants.workspaceId, 'T1')).get()!.settings?.escalationChannel;
+      const { res, responseUrl } = await command('U1', '/steward', 'settings escalation-channel:here', { channel: 'C0HERE' });
+      expect((await answerTo(res, responseUrl)).text).toMatch(/^✔/);
+      expect(escalation()).toBe('C0HERE');
+      const before = fake.calls.length;
+      const n = await openComplaint('Wrong invoice totals for November');
+      await fake.until(() => since(before, 'chat.postMessage').find((c) => c.body.channel === 'C0HERE' && shown(c.body.blocks).includes(`C-${n}`)), 'the escalation post');
+
+      const mention = appMention({ user: 'U1', channel: 'C0MENTION', text: '<@UBOT> /steward settings escalation-channel:here' });
+      const answered = fake.calls.length;
+      expect((await send(mention)).status).toBe(200);
+      await fake.until(() => since(answered, 'chat.postMessage').find((c) => c.body.channel === 'C0MENTION' && c.body.thread_ts), 'the threaded answer');
+      expect(escalation()).toBe('C0MENTION');
+
+      const dm = await command('U1', '/steward', 'settings escalation-channel:here', { channel: 'D1' });
+      expect((await answerTo(dm.res, dm.responseUrl)).text).toMatch(/^✘/);
+      expect(escalation()).toBe('C0MENTION');
+      // Back to the channel the tests after this one expect.
+      expect((await run('U1', '/steward settings escalation-channel:<#C123|esc>')).text).toMatch(/^✔/);
     });
 
     it('`/complaint assign C-n <@U2|bob>` resolves the mention through users.info and creates the member with time zone and locale', async () => {

@@ -147,12 +147,14 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   /** Block Kit in the reply's language (`fallback` when it has none), cuts logged. */
   const render = (r: Parameters<typeof renderFor>[0], fallback: Outcome['locale'], opts?: Parameters<typeof renderFor>[3]) => renderFor(r, logger, fallback, opts);
 
-  const incoming = async (workspaceId: string, userId: string, text: string, sourceRef?: string): Promise<Incoming> => ({
+  const incoming = async (workspaceId: string, userId: string, text: string, sourceRef?: string, channel?: string): Promise<Incoming> => ({
     platform: 'slack',
     workspaceId,
     user: await identity.user(userId),
     text,
     sourceRef,
+    // The channel it was typed in (`escalation-channel:here`); a DM with Steward is no channel to name.
+    chatId: channel && !channel.startsWith('D') ? channel : undefined,
   });
 
   // What a command recorded to tell others (a complaint for the escalation channel) is delivered
@@ -166,10 +168,10 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   };
 
   /** Runs command text as a Slack user (only tried, then undone, with `trial`); a workspace we are not installed in gets a clear answer. */
-  const run = async (from: Origin, userId: string, text: string, sourceRef?: string, trial = false, resolve: MentionResolver = (raw) => identity.mention(raw)): Promise<Outcome> => {
+  const run = async (from: Origin, userId: string, text: string, sourceRef?: string, trial = false, resolve: MentionResolver = (raw) => identity.mention(raw), channel?: string): Promise<Outcome> => {
     const workspaceId = tenant(from);
     if (!workspaceId) return unknownWorkspace(userId);
-    const job = await incoming(workspaceId, userId, text, sourceRef);
+    const job = await incoming(workspaceId, userId, text, sourceRef, channel);
     if (trial) return engine.trial(job, resolve);
     const out = await engine.handle(job, resolve);
     if (out.ok && out.deliver) deliverAfter();
@@ -181,7 +183,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
    * or here when there is no thread (any more), or the thread stopped before
    * running it.
    */
-  const slash = async (from: Origin, userId: string, text: string): Promise<CommandPayload> => {
+  const slash = async (from: Origin, userId: string, text: string, channel: string): Promise<CommandPayload> => {
     const workspaceId = tenant(from);
     if (workspaceId && thread?.alive) {
       const mentions: ThreadJob['mentions'] = {};
@@ -193,13 +195,13 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
         }
       }
       try {
-        return (await thread.run({ incoming: await incoming(workspaceId, userId, text), mentions }, (c) => c.ok && c.deliver && deliverAfter())).answer;
+        return (await thread.run({ incoming: await incoming(workspaceId, userId, text, undefined, channel), mentions }, (c) => c.ok && c.deliver && deliverAfter())).answer;
       } catch (e) {
         // The thread stopped before running it: nothing was written, so it runs here.
         if (!(e instanceof EngineThreadGone)) throw e;
       }
     }
-    return commandPayload(await run(from, userId, text), logger);
+    return commandPayload(await run(from, userId, text, undefined, false, undefined, channel), logger);
   };
 
   const openForm = async (kind: FormCommand, triggerId: string, userId: string, prefill?: Prefill) => {
@@ -221,7 +223,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
       await openForm(form, command.trigger_id, command.user_id);
       return;
     }
-    const answer = slash(from, command.user_id, `${command.command} ${commandText(command.text)}`).catch((err: unknown) => {
+    const answer = slash(from, command.user_id, `${command.command} ${commandText(command.text)}`, command.channel_id).catch((err: unknown) => {
       // Never a silent timeout: the rep hears that something failed, and whether it was saved.
       const ref = errorRef();
       logger.error({ err, ref, command: command.command }, 'a slash command failed');
@@ -254,7 +256,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     }
     // A button's command names people as Steward wrote them, by id (`@U123`) too.
     const byId: MentionResolver = (raw) => identity.buttonMention(raw);
-    let out = await run(from, body.user.id, command, undefined, false, byId);
+    let out = await run(from, body.user.id, command, undefined, false, byId, body.channel?.id);
     if (out.needsText) {
       // Asked for only when the rest would pass: a Resolve on a closed complaint, or by someone who may not, says so at once.
       const would = await run(from, body.user.id, withText(command, TEXT_PROBE), undefined, true, byId);
@@ -327,7 +329,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   const conversational = async (from: Origin, userId: string | undefined, text: string, channel: string, ts: string, eventId: string | undefined) => {
     if (!userId || (eventId && !engine.firstSight('slack', eventId))) return;
     const own = botUserId ? new RegExp(`<@${botUserId}(?:\\|[^>]*)?>`, 'g') : /^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>/;
-    const out = await run(from, userId, commandText(text.replace(own, '')).trim() || '/steward help');
+    const out = await run(from, userId, commandText(text.replace(own, '')).trim() || '/steward help', undefined, false, undefined, channel);
     const { blocks, text: fallback } = render(out.reply, out.locale);
     await client.chat.postMessage({ channel, thread_ts: ts, blocks, text: fallback, unfurl_links: false });
   };
