@@ -285,6 +285,7 @@ export class FakeLark {
   private nextSeq = 0;
   private nextDevice = 0;
   private readonly failures = new Map<LarkApi, LarkFailure[]>();
+  private readonly holds = new Map<LarkApi, { gate: Promise<void>; waiting: number }>();
   private readonly uuids = new Map<string, string>();
   private readonly tickets = new Set<string>();
   private readonly conns = new Set<Conn>();
@@ -304,6 +305,25 @@ export class FakeLark {
   addUser(u: FakeLarkUser): this {
     this.users.set(u.open_id, u);
     return this;
+  }
+
+  /**
+   * Calls of `api` are recorded at once but answered only after the returned
+   * function is called: Lark being slow, without the test measuring time.
+   */
+  hold(api: LarkApi): () => void {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    this.holds.set(api, { gate, waiting: 0 });
+    return () => {
+      this.holds.delete(api);
+      release();
+    };
+  }
+
+  /** How many calls of `api` are waiting on a hold. */
+  waiting(api: LarkApi): number {
+    return this.holds.get(api)?.waiting ?? 0;
   }
 
   /** The next calls of `api` fail with these, in order; later calls succeed again. */
@@ -555,6 +575,12 @@ export class FakeLark {
       return;
     }
     call.api = route.api;
+    const held = this.holds.get(route.api);
+    if (held) {
+      held.waiting++;
+      this.notify();
+      await held.gate;
+    }
 
     const failure = this.failures.get(route.api)?.shift();
     if (failure) {

@@ -672,6 +672,27 @@ describe('Lark over the long connection', () => {
     await fake.connected();
   }
 
+  it('stop() finishes a command already taken before it resolves: it is recorded and answered, and its redelivery is not run again', async () => {
+    await restart();
+    const release = fake.hold('user');
+    const event = messageEvent({ text: '/account add "Taken Before Stop" tier:key', from: CAROL, chatType: 'p2p', eventId: 'ev-ws-taken' });
+    const before = fake.messages.size;
+    void fake.pushEvent(event).catch(() => undefined);
+    await fake.waitFor(() => fake.waiting('user') === 1);
+    const stopping = app!.lark.stop();
+    await fake.disconnected();
+    release();
+    await stopping;
+    // Read before the database is closed: stop() resolved, so the command is done.
+    expect(app!.db.select().from(accounts).where(eq(accounts.name, 'Taken Before Stop')).all()).toHaveLength(1);
+    expect(sentAfter(before).filter((m) => shown(m.content).includes('Taken Before Stop'))).toHaveLength(1);
+    closeDb(app!.db);
+    app = await startApp('ws', file());
+    await fake.connected();
+    expect((await fake.pushEvent(event)).code).toBe(200);
+    expect(app.db.select().from(accounts).where(eq(accounts.name, 'Taken Before Stop')).all()).toHaveLength(1);
+  });
+
   it('an event redelivered after a restart is not processed again', async () => {
     await restart();
     const db = app!.db;

@@ -180,11 +180,14 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     later('could not send a Lark form', () => port.send('open_id', incoming.user.platformUserId, card, kind));
   };
 
-  const run = async (incoming: Incoming, text: string, resolve?: MentionResolver): Promise<Outcome> => {
-    const out = await engine.handle({ ...incoming, text }, resolve);
+  /** Runs command text; `eventId` is seen in the command's own transaction, so a redelivery after a crash runs it, and after a commit does not. */
+  const run = async (incoming: Incoming, text: string, resolve?: MentionResolver, eventId?: string): Promise<Outcome> => {
+    const out = await engine.handle({ ...incoming, text, dedupeKey: eventId }, resolve);
     if (out.ok && out.deliver) deliver();
     return out;
   };
+  /** For what writes nothing but an answer (a hint, a form): the event is seen at once. */
+  const firstSight = (eventId: string | undefined) => !eventId || engine.firstSight('lark', eventId);
 
   // A card carries no mention keys, so a handler's button names a person as `@<open_id>` (see /pair's Confirm): the same contact lookup as a mention.
   const byOpenId: MentionResolver = async (raw) => {
@@ -199,7 +202,6 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     const openId = e.sender.sender_id?.open_id;
     const tenantKey = e.tenant_key ?? e.sender.tenant_key;
     if (e.sender.sender_type !== 'user' || !openId || !tenantKey) return;
-    if (e.event_id && !engine.firstSight('lark', e.event_id)) return;
     const m = e.message;
     const group = m.chat_type !== 'p2p';
     const answer = (card: LarkCard, text: string) =>
@@ -209,20 +211,21 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     const said = raw === undefined ? undefined : commandOf(raw, m.mentions ?? [], group);
     // An app allowed to read every group message still answers only what is said to it.
     if (said && !said.addressed) return;
-    if (outsider(tenantKey, e.sender.tenant_key)) return answer(...refusal());
+    if (outsider(tenantKey, e.sender.tenant_key)) return firstSight(e.event_id) ? answer(...refusal()) : undefined;
     const incoming = await who(tenantKey, openId, undefined, group ? m.chat_id : undefined);
+    const kind = said && formOf(said.text);
+    if ((!said || kind) && !firstSight(e.event_id)) return;
     if (!said) {
       const locale = await engine.view(incoming, (ctx) => ctx.locale);
       const { card, text } = renderCard({ tone: 'info', title: catalog(locale).lark.textOnly, sections: [], buttons: [], visibility: 'ephemeral' }, { locale });
       return answer(card, text);
     }
-    const text = said.text;
-    const kind = formOf(text);
     if (kind) {
       const card = await formFor(incoming, kind);
       return answer(card, kind);
     }
-    const out = await run(incoming, text, async (key) => said.mentions.get(key));
+    const out = await run(incoming, said.text, async (key) => said.mentions.get(key), e.event_id);
+    if (out.duplicate) return;
     const { card, text: fallback } = rendered(out);
     answer(card, fallback);
   }
@@ -261,8 +264,8 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   // A card button or a card form: the same command text, the same engine, the same checks; the card updates in place.
   async function onCardAction(e: CardActionEvent): Promise<CardResponse> {
     const tenantKey = e.tenant_key ?? e.operator.tenant_key;
-    if (!tenantKey || (e.event_id && !engine.firstSight('lark', e.event_id))) return {};
-    if (outsider(tenantKey, e.operator.tenant_key)) return { toast: { type: 'error', content: refusal()[1].slice(0, 200) } };
+    if (!tenantKey) return {};
+    if (outsider(tenantKey, e.operator.tenant_key)) return firstSight(e.event_id) ? { toast: { type: 'error', content: refusal()[1].slice(0, 200) } } : {};
     const incoming = await who(tenantKey, e.operator.open_id, undefined, e.context?.open_chat_id);
     const value = (e.action.value ?? {}) as Partial<Record<string, unknown>>;
     const form = (e.action.form_value ?? {}) as Record<string, unknown>;
@@ -279,16 +282,18 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       command = withText(value.ask, str('note'));
     }
     if (!command) {
+      if (!firstSight(e.event_id)) return {};
       const locale = await engine.view(incoming, (ctx) => ctx.locale);
       return { toast: { type: 'warning', content: catalog(locale).lark.unknownAction } };
     }
     const opens = submitted ? undefined : buttonForm(engine.registry, command);
     if (opens) {
       // A "Log touchpoint" button (on an account's card, with that account chosen): the form comes as a new card, the clicked one stays.
-      await sendForm(incoming, opens.kind, opens.account);
+      if (firstSight(e.event_id)) await sendForm(incoming, opens.kind, opens.account);
       return {};
     }
-    const out = await run(incoming, command, byOpenId);
+    const out = await run(incoming, command, byOpenId, e.event_id);
+    if (out.duplicate) return {};
     if (out.needsText) {
       // Asked for only when the rest would pass: a Resolve on a closed complaint, or by someone who may not, says so at once.
       const would = await engine.trial({ ...incoming, text: withText(command, TEXT_PROBE) }, byOpenId);
@@ -306,22 +311,30 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   async function onMenu(e: MenuEvent): Promise<void> {
     const openId = e.operator.operator_id.open_id;
     const command = MENU[e.event_key];
-    if (!e.tenant_key || !command || (e.event_id && !engine.firstSight('lark', e.event_id))) return;
+    if (!e.tenant_key || !command) return;
     const incoming = await who(e.tenant_key, openId, e.operator.operator_name);
     const kind = formOf(command);
     if (kind) {
-      return sendForm(incoming, kind);
+      return firstSight(e.event_id) ? sendForm(incoming, kind) : undefined;
     }
-    const { card, text } = rendered(await run(incoming, command));
+    const out = await run(incoming, command, undefined, e.event_id);
+    if (out.duplicate) return;
+    const { card, text } = rendered(out);
     later('could not answer a bot menu click', () => port.send('open_id', openId, card, text));
   }
 
   // Lark reporting someone gone (deleted, or marked resigned) is their leaving: accounts flagged, their manager asked to hand them over.
   async function onUserGone(e: UserEvent): Promise<void> {
-    if (!e.tenant_key || (e.event_id && !engine.firstSight('lark', e.event_id))) return;
-    const notices = await engine.aboutMember('lark', e.tenant_key, e.object.open_id, (ctx, member) => {
-      if (member.active) recordLeave(ctx, member, memberById(ctx, member.managerId), 'Lark');
-    });
+    if (!e.tenant_key) return;
+    const notices = await engine.aboutMember(
+      'lark',
+      e.tenant_key,
+      e.object.open_id,
+      (ctx, member) => {
+        if (member.active) recordLeave(ctx, member, memberById(ctx, member.managerId), 'Lark');
+      },
+      e.event_id,
+    );
     if (notices.length) deliver();
   }
 
@@ -335,14 +348,20 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     later('could not greet a Lark group', () => port.send('chat_id', e.chat_id, card, text));
   }
 
+  // Events being handled: stop() lets each one finish (and commit, or not: then it was never seen, and Lark delivers it again).
+  const taken = new Set<Promise<unknown>>();
   const guarded =
     <E, R>(what: string, fn: (e: E) => Promise<R>, fallback: R) =>
     async (e: E): Promise<R> => {
+      const work = fn(e);
+      taken.add(work);
       try {
-        return await fn(e);
+        return await work;
       } catch (err) {
         logger.error({ err }, what);
         return fallback;
+      } finally {
+        taken.delete(work);
       }
     };
   const dispatcher = new lark.EventDispatcher({ logger: sdkLog, loggerLevel: lark.LoggerLevel.warn }).register({
@@ -403,8 +422,11 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       logger.info({ mode: config.LARK_MODE, port: config.PORT, domain }, 'Lark adapter started');
     },
     async stop() {
+      // No new events; those already taken are finished, then the replies they sent.
       ws?.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.allSettled([...taken]);
+      await closed;
       await Promise.allSettled([...inFlight]);
     },
   };

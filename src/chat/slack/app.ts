@@ -167,12 +167,23 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     return { ok: false, notices: [], locale, reply: inLocale(reply('error', catalog(locale).slack.unknownWorkspace), locale) };
   };
 
-  /** Runs command text as a Slack user (only tried, then undone, with `trial`); a workspace we are not installed in gets a clear answer. */
-  const run = async (from: Origin, userId: string, text: string, sourceRef?: string, trial = false, resolve: MentionResolver = (raw) => identity.mention(raw), channel?: string): Promise<Outcome> => {
+  interface RunOptions {
+    sourceRef?: string;
+    /** Only tried, then undone. */
+    trial?: boolean;
+    resolve?: MentionResolver;
+    /** The channel it was typed in. */
+    channel?: string;
+    /** The event carrying it, seen in the command's transaction (Incoming.dedupeKey). */
+    eventId?: string;
+  }
+  /** Runs command text as a Slack user; a workspace we are not installed in gets a clear answer. */
+  const run = async (from: Origin, userId: string, text: string, o: RunOptions = {}): Promise<Outcome> => {
     const workspaceId = tenant(from);
     if (!workspaceId) return unknownWorkspace(userId);
-    const job = await incoming(workspaceId, userId, text, sourceRef, channel);
-    if (trial) return engine.trial(job, resolve);
+    const job = { ...(await incoming(workspaceId, userId, text, o.sourceRef, o.channel)), dedupeKey: o.eventId };
+    const resolve: MentionResolver = o.resolve ?? ((raw) => identity.mention(raw));
+    if (o.trial) return engine.trial(job, resolve);
     const out = await engine.handle(job, resolve);
     if (out.ok && out.deliver) deliverAfter();
     return out;
@@ -201,7 +212,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
         if (!(e instanceof EngineThreadGone)) throw e;
       }
     }
-    return commandPayload(await run(from, userId, text, undefined, false, undefined, channel), logger);
+    return commandPayload(await run(from, userId, text, { channel }), logger);
   };
 
   const openForm = async (kind: FormCommand, triggerId: string, userId: string, prefill?: Prefill) => {
@@ -256,10 +267,10 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     }
     // A button's command names people as Steward wrote them, by id (`@U123`) too.
     const byId: MentionResolver = (raw) => identity.buttonMention(raw);
-    let out = await run(from, body.user.id, command, undefined, false, byId, body.channel?.id);
+    let out = await run(from, body.user.id, command, { resolve: byId, channel: body.channel?.id });
     if (out.needsText) {
       // Asked for only when the rest would pass: a Resolve on a closed complaint, or by someone who may not, says so at once.
-      const would = await run(from, body.user.id, withText(command, TEXT_PROBE), undefined, true, byId);
+      const would = await run(from, body.user.id, withText(command, TEXT_PROBE), { trial: true, resolve: byId });
       if (would.ok || would.field === 'text') {
         await client.views.open({ trigger_id: body.trigger_id, view: textModal(catalog(out.locale), command, out.needsText) });
         return;
@@ -289,7 +300,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     const command = formCommand(view.callback_id, view.state.values, view.private_metadata, account);
     const meta = (view.private_metadata ? JSON.parse(view.private_metadata) : {}) as { sourceRef?: string };
     if (!command) return ack();
-    const out = await run(from, body.user.id, command, meta.sourceRef);
+    const out = await run(from, body.user.id, command, { sourceRef: meta.sourceRef });
     if (!out.ok) {
       const block = FIELD_BLOCKS[out.field ?? 'text'] ?? 'note';
       const present = view.blocks.some((b) => b.block_id === block) ? block : 'note';
@@ -327,9 +338,11 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
 
   // @Steward in a channel, or a DM to it: the text is a command; the answer goes in a thread.
   const conversational = async (from: Origin, userId: string | undefined, text: string, channel: string, ts: string, eventId: string | undefined) => {
-    if (!userId || (eventId && !engine.firstSight('slack', eventId))) return;
+    if (!userId) return;
     const own = botUserId ? new RegExp(`<@${botUserId}(?:\\|[^>]*)?>`, 'g') : /^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>/;
-    const out = await run(from, userId, commandText(text.replace(own, '')).trim() || '/steward help', undefined, false, undefined, channel);
+    const out = await run(from, userId, commandText(text.replace(own, '')).trim() || '/steward help', { channel, eventId });
+    // A retry of an event already run: it was answered then.
+    if (out.duplicate) return;
     const { blocks, text: fallback } = render(out.reply, out.locale);
     await client.chat.postMessage({ channel, thread_ts: ts, blocks, text: fallback, unfurl_links: false });
   };
@@ -343,10 +356,16 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     // A new name, time zone or language: the next thing they do asks users.info again, and their member follows.
     identity.forget(user.id);
     const workspaceId = tenant(from);
-    if (!user.deleted || !workspaceId || (eventId && !engine.firstSight('slack', eventId))) return;
-    const notices = await engine.aboutMember('slack', workspaceId, user.id, (ctx, member) => {
-      if (member.active) recordLeave(ctx, member, memberById(ctx, member.managerId), 'Slack');
-    });
+    if (!user.deleted || !workspaceId) return;
+    const notices = await engine.aboutMember(
+      'slack',
+      workspaceId,
+      user.id,
+      (ctx, member) => {
+        if (member.active) recordLeave(ctx, member, memberById(ctx, member.managerId), 'Slack');
+      },
+      eventId,
+    );
     if (notices.length) await opts.afterCommand().catch((err: unknown) => logger.error({ err }, 'delivery after a departure failed'));
   };
 
