@@ -627,6 +627,26 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(JSON.stringify(complaintNo(n))).toBe(rows);
     });
 
+    it('a form that cannot open (an expired trigger, any error) tells the user, with the command to type instead', async () => {
+      fake.fail('views.open', { error: 'expired_trigger_id' });
+      const { responseUrl } = await command('U1', '/touch', '');
+      const said = await answerAt(responseUrl);
+      expect(said.response_type).toBe('ephemeral');
+      expect(said.text).toMatch(/form could not be opened/);
+      // As Slack shows mrkdwn: its escapes read back.
+      const read = (blocks: any[]) => shown(blocks).replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+      expect(read(said.blocks)).toContain('/touch <account> <kind>');
+
+      const n = await openComplaint('Seals broken on two containers');
+      fake.fail('views.open', { error: 'internal_error' });
+      const clickUrl = fake.responseUrl();
+      await send(blockActions({ user: 'U1', actionId: 'steward:cmd:0', value: `/resolve C-${n}`, label: 'Resolve', responseUrl: clickUrl }));
+      const told = await answerAt(clickUrl);
+      expect(told.text).toMatch(/form could not be opened/);
+      expect(read(told.blocks)).toContain(`/resolve C-${n} <text>`);
+      expect(complaintNo(n).status).toBe('open');
+    });
+
     it("an account card's Log touchpoint button opens the touch modal with that account chosen, and saving it logs the touch there", async () => {
       const shownAcme = await run('U1', '/account show Acme');
       const logTouch = shownAcme.blocks.flatMap((b: any) => (b.type === 'actions' ? b.elements : [])).find((e: any) => /^\/touch /.test(e.value));

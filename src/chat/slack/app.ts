@@ -30,10 +30,11 @@ import { memberById } from '../../domain/permissions.js';
 import { accountChoices, accountNameById } from '../../../handlers/typeahead.js';
 import { catalog } from '../../../prompts/index.js';
 import type { Config } from '../../config.js';
-import { errorRef, failed, mentionsInText, type Engine, type Incoming, type MentionResolver, type Outcome, type UserRef } from '../../engine/engine.js';
+import { errorRef, failed, localizeUsage, mentionsInText, type Engine, type Incoming, type MentionResolver, type Outcome, type UserRef } from '../../engine/engine.js';
 import { inLocale, reply } from '../../engine/reply.js';
 import { AnswerFailed, EngineThread, EngineThreadGone, type ThreadJob } from '../../engine/thread.js';
 import { headline } from '../../engine/render-text.js';
+import { usageLine } from '../../engine/registry.js';
 import { bareForm, buttonForm, TEXT_PROBE, withText, type FormCommand } from '../forms.js';
 import { ACCOUNT_ID_VALUE, accountValue, ACTION_ID_PREFIX, cutPlain, INPUT_TEXT_MAX, OPTION_TEXT_MAX, VIEW_MAX_BLOCKS } from './blocks.js';
 import { SlackIdentity } from './identity.js';
@@ -215,10 +216,28 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     return commandPayload(await run(from, userId, text, { channel }), logger);
   };
 
-  const openForm = async (kind: FormCommand, triggerId: string, userId: string, prefill?: Prefill) => {
+  /** A form that could not open (an expired trigger, any error): the user is told, with the command to type instead. */
+  const formFailed = async (err: unknown, typed: string, userId: string, locale: Outcome['locale'], responseUrl: string | undefined) => {
+    logger.warn({ err }, 'could not open a form');
+    const t = catalog(locale);
+    const told = inLocale(reply('warning', t.slack.formFailed, { type: 'usage', heading: t.help.usage, lines: [localizeUsage(t, typed)] }), locale);
+    if (responseUrl) await responses.post(responseUrl, { ...commandPayload({ ok: false, notices: [], locale, reply: told }, logger), response_type: 'ephemeral', replace_original: false });
+    else await port.post({ dm: { platformUserId: userId, name: userId } }, told);
+  };
+  /** What a form command is, typed: its usage line. */
+  const typedForm = (kind: FormCommand) => {
+    const spec = engine.registry.get(kind)!;
+    return usageLine(spec, spec.forms.find((f) => !f.sub) ?? spec.forms[0]!);
+  };
+
+  const openForm = async (kind: FormCommand, triggerId: string, userId: string, prefill?: Prefill, responseUrl?: string) => {
     const user: UserRef = await identity.user(userId);
-    const t = catalog(user.locale ?? config.STEWARD_LOCALE);
-    await client.views.open({ trigger_id: triggerId, view: FORMS[kind](t, prefill) });
+    const locale = user.locale ?? config.STEWARD_LOCALE;
+    try {
+      await client.views.open({ trigger_id: triggerId, view: FORMS[kind](catalog(locale), prefill) });
+    } catch (err) {
+      await formFailed(err, typedForm(kind), userId, locale, responseUrl);
+    }
   };
 
   // Every slash command in the manifest, and any added later: `/touch acme visit ...`.
@@ -231,7 +250,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     const form = tenant(from) ? bareForm(engine.registry, `${command.command} ${command.text}`) : undefined;
     if (form) {
       await ack();
-      await openForm(form, command.trigger_id, command.user_id);
+      await openForm(form, command.trigger_id, command.user_id, undefined, command.response_url);
       return;
     }
     const answer = slash(from, command.user_id, `${command.command} ${commandText(command.text)}`, command.channel_id).catch((err: unknown) => {
@@ -262,7 +281,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
       // A name too long to be the picker's value is chosen by its id.
       const long = form.account !== undefined && accountValue(form.account) !== form.account;
       const accountId = long ? (await engine.view(await incoming(workspaceId!, body.user.id, ''), (ctx) => accountChoices(ctx, form.account!, 1)))[0]?.id : undefined;
-      await openForm(form.kind, body.trigger_id, body.user.id, { account: form.account, accountId });
+      await openForm(form.kind, body.trigger_id, body.user.id, { account: form.account, accountId }, body.response_url);
       return;
     }
     // A button's command names people as Steward wrote them, by id (`@U123`) too.
@@ -272,7 +291,11 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
       // Asked for only when the rest would pass: a Resolve on a closed complaint, or by someone who may not, says so at once.
       const would = await run(from, body.user.id, withText(command, TEXT_PROBE), { trial: true, resolve: byId });
       if (would.ok || would.field === 'text') {
-        await client.views.open({ trigger_id: body.trigger_id, view: textModal(catalog(out.locale), command, out.needsText) });
+        try {
+          await client.views.open({ trigger_id: body.trigger_id, view: textModal(catalog(out.locale), command, out.needsText) });
+        } catch (err) {
+          await formFailed(err, `${command} <text>`, body.user.id, out.locale, body.response_url);
+        }
         return;
       }
       out = would;
@@ -333,7 +356,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     // The link back always fits: a long message is cut to make room for it.
     const tail = link ? `\n(${link})` : '';
     const note = `${cutPlain(text, INPUT_TEXT_MAX - tail.length).text}${tail}`.trim();
-    await openForm(kind, shortcut.trigger_id, shortcut.user.id, { note, sourceRef: link });
+    await openForm(kind, shortcut.trigger_id, shortcut.user.id, { note, sourceRef: link }, shortcut.response_url);
   };
 
   // @Steward in a channel, or a DM to it: the text is a command; the answer goes in a thread.
