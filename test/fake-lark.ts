@@ -70,7 +70,7 @@ export const p2pChatId = (userId: string) => `oc_p2p_${userId}`;
 // ---------------------------------------------------------------------------
 // Types.
 
-export type LarkApi = 'create' | 'reply' | 'patch' | 'user' | 'bot' | 'token' | 'endpoint';
+export type LarkApi = 'create' | 'reply' | 'patch' | 'user' | 'bot' | 'token' | 'endpoint' | 'ephemeral';
 export type ReceiveIdType = 'open_id' | 'chat_id' | 'user_id' | 'union_id' | 'email';
 
 export interface LarkCall {
@@ -115,6 +115,8 @@ export interface FakeMessage {
   create_time: string;
   /** Parsed contents of later PATCHes, oldest first. */
   updates: Record<string, any>[];
+  /** A card sent with the ephemeral API: in the group, shown only to this open_id. */
+  ephemeral_to?: string;
 }
 
 export interface LarkHeader {
@@ -614,6 +616,7 @@ export class FakeLark {
     if (method === 'POST' && path === '/callback/ws/endpoint') return { api: 'endpoint' };
     if (method === 'GET' && path === '/open-apis/bot/v3/info') return { api: 'bot' };
     if (method === 'POST' && path === '/open-apis/im/v1/messages') return { api: 'create' };
+    if (method === 'POST' && path === '/open-apis/ephemeral/v1/send') return { api: 'ephemeral' };
     let m = /^\/open-apis\/im\/v1\/messages\/([^/]+)\/reply$/.exec(path);
     if (method === 'POST' && m) return { api: 'reply', id: decodeURIComponent(m[1]!) };
     m = /^\/open-apis\/im\/v1\/messages\/([^/]+)$/.exec(path);
@@ -660,6 +663,8 @@ export class FakeLark {
         return this.patch(route.id!, body);
       case 'user':
         return this.user(route.id!, query);
+      case 'ephemeral':
+        return this.ephemeral(body);
       default:
         return refuse(404, 404, 'not found');
     }
@@ -742,6 +747,30 @@ export class FakeLark {
       create_time: String(Date.now()),
       updates: [],
     });
+  }
+
+  /**
+   * The ephemeral card API (POST /open-apis/ephemeral/v1/send): a card, as an
+   * object, in a group chat, that only `open_id` sees. Cards only; answered
+   * with just the new message's id.
+   */
+  private ephemeral(body: Json): Json | Refusal {
+    if (typeof body.chat_id !== 'string' || !body.chat_id.startsWith('oc_')) return ERR.validation('chat_id', 'chat_id is required');
+    if (typeof body.open_id !== 'string' || !body.open_id.startsWith('ou_')) return ERR.validation('open_id', 'open_id is required');
+    if (body.msg_type !== 'interactive') return ERR.invalidParam('invalid msg_type');
+    if (!body.card || typeof body.card !== 'object' || Array.isArray(body.card)) return ERR.invalidParam('invalid card');
+    if (body.chat_id.startsWith('oc_p2p_')) return ERR.invalidParam('ephemeral cards are for group chats');
+    if (Buffer.byteLength(JSON.stringify(body)) > bodyLimit('interactive')) return ERR.tooLong();
+    const m = this.remember({
+      message_id: this.id('om'),
+      chat_id: body.chat_id,
+      msg_type: 'interactive',
+      content: body.card as Record<string, any>,
+      ephemeral_to: body.open_id,
+      create_time: String(Date.now()),
+      updates: [],
+    });
+    return { message_id: (m as { message_id: string }).message_id };
   }
 
   private reply(parentId: string, body: Json): Json | Refusal {

@@ -172,7 +172,7 @@ describe('Lark over signed, encrypted HTTP', () => {
     expect(touches()).toBe(before + 1);
   });
 
-  it('in a group the bot’s @mention is stripped, other mentions are members, and the answer is a reply to the message', async () => {
+  it('in a group the bot’s @mention is stripped, other mentions are members, and the answer is an ephemeral card for the sender alone', async () => {
     const before = fake.messages.size;
     const event = messageEvent({
       text: '@_user_1 /steward role @_user_2 manager',
@@ -185,11 +185,34 @@ describe('Lark over signed, encrypted HTTP', () => {
       ],
     });
     expect((await post(event)).status).toBe(200);
-    const answer = await nextSent(before, (m) => m.parent_id === event.event.message.message_id, 'the reply in the group');
+    const answer = await nextSent(before, (m) => m.ephemeral_to === ALICE, 'the answer in the group');
     expect(answer.chat_id).toBe('oc_sales');
     expect(member(BOB)).toMatchObject({ role: 'manager', name: '李伟' });
     // The reply names Bob with a real Lark mention.
     expect(shown(answer.content)).toContain(`<at id=${BOB}></at>`);
+  });
+
+  it('`@Steward /account show Acme` in a group is answered to the asker alone: nobody else in the group sees revenue or complaints', async () => {
+    const before = fake.messages.size;
+    const event = messageEvent({ text: '@_user_1 /account show Acme', from: BOB, chatType: 'group', chatId: 'oc_customer_shared', mentions: [{ key: '@_user_1', openId: FAKE_BOT.openId, name: FAKE_BOT.name }] });
+    expect((await post(event)).status).toBe(200);
+    const answer = await nextSent(before, (m) => m.chat_id === 'oc_customer_shared', 'the answer in the group');
+    expect(answer.ephemeral_to).toBe(BOB);
+    expect(shown(answer.content)).toContain('Acme');
+    // Nothing else reached the group, or anyone's DM.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sentAfter(before)).toEqual([answer]);
+    expect(fake.callsTo('ephemeral').at(-1)!.body).toMatchObject({ chat_id: 'oc_customer_shared', open_id: BOB, msg_type: 'interactive' });
+  });
+
+  it('where Lark refuses the ephemeral card, the private answer goes to the asker’s DM, not the group', async () => {
+    fake.fail('ephemeral', { code: 230002, msg: 'The bot can not be outside the group.' });
+    const before = fake.messages.size;
+    const event = messageEvent({ text: '@_user_1 /account show Acme', from: BOB, chatType: 'group', chatId: 'oc_customer_shared', mentions: [{ key: '@_user_1', openId: FAKE_BOT.openId, name: FAKE_BOT.name }] });
+    expect((await post(event)).status).toBe(200);
+    const answer = await nextSent(before, () => true, 'the answer');
+    expect(answer.chat_id).toBe(p2pChatId(BOB));
+    expect(shown(answer.content)).toContain('Acme');
   });
 
   it('a group message that does not mention the bot is not a command', async () => {
@@ -327,7 +350,7 @@ describe('Lark over signed, encrypted HTTP', () => {
       const before = fake.messages.size;
       const set = messageEvent({ text: '/steward settings escalation-channel:here', from: ALICE, chatType: 'group', chatId: 'oc_escalation' });
       await post(set);
-      await nextSent(before, (m) => m.parent_id === set.event.message.message_id);
+      await nextSent(before, (m) => m.chat_id === 'oc_escalation' && m.ephemeral_to === ALICE);
       const sent = fake.messages.size;
       await dm('/complaint Acme severity:high category:damage 成都线三托货物压坏');
       const row = db().select().from(complaints).where(eq(complaints.summary, '成都线三托货物压坏')).get()!;
@@ -490,7 +513,7 @@ describe('Lark over signed, encrypted HTTP', () => {
     event.event.message.content = JSON.stringify({ text: '@_user_1 /steward role @_user_10 manager' });
     const before = fake.messages.size;
     expect((await post(event)).status).toBe(200);
-    await nextSent(before, (m) => m.parent_id === event.event.message.message_id, 'the reply in the group');
+    await nextSent(before, (m) => m.ephemeral_to === ALICE, 'the answer in the group');
     expect(member('ou_many10')).toMatchObject({ role: 'manager', name: 'Many 10' });
   });
 
@@ -501,11 +524,11 @@ describe('Lark over signed, encrypted HTTP', () => {
     const role = group('@_user_1 /steward role @_user_2 exec');
     let before = fake.messages.size;
     await post(role);
-    await nextSent(before, (m) => m.parent_id === role.event.message.message_id);
+    await nextSent(before, (m) => m.ephemeral_to === ALICE);
     const ask = group('@_user_1 /pair Beta @_user_2');
     before = fake.messages.size;
     await post(ask);
-    const warning = await nextSent(before, (m) => m.parent_id === ask.event.message.message_id, 'the tier warning');
+    const warning = await nextSent(before, (m) => m.ephemeral_to === ALICE, 'the tier warning');
     const confirm = JSON.stringify(warning.content).match(/"cmd":"([^"\\]*(?:\\.[^"\\]*)*)"/)?.[1];
     expect(confirm).toContain(`@${BOB}`);
     const res = await postToApp(cards, cardActionEvent({ from: ALICE, value: { cmd: JSON.parse(`"${confirm!}"`) as string }, messageId: warning.message_id, chatId: 'oc_sales' }), { encryptKey: ENCRYPT_KEY });

@@ -204,14 +204,18 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     if (e.sender.sender_type !== 'user' || !openId || !tenantKey) return;
     const m = e.message;
     const group = m.chat_type !== 'p2p';
-    const answer = (card: LarkCard, text: string) =>
-      later('could not answer a Lark message', () => (group ? port.reply(m.message_id, card, text, Boolean(m.thread_id)) : port.send('chat_id', m.chat_id, card, text)));
+    // In a group, an answer for the sender alone is theirs alone: an ephemeral card only they see (or, where Lark
+    // refuses one, their DM); only a public reply answers the message for everyone.
+    const answer = (card: LarkCard, text: string, visibility: 'public' | 'ephemeral' = 'ephemeral') =>
+      later('could not answer a Lark message', () =>
+        !group ? port.send('chat_id', m.chat_id, card, text) : visibility === 'public' ? port.reply(m.message_id, card, text, Boolean(m.thread_id)) : privately(m.chat_id, openId, card, text),
+      );
 
     const raw = messageText(m.message_type, m.content);
     const said = raw === undefined ? undefined : commandOf(raw, m.mentions ?? [], group);
     // An app allowed to read every group message still answers only what is said to it.
     if (said && !said.addressed) return;
-    if (outsider(tenantKey, e.sender.tenant_key)) return firstSight(e.event_id) ? answer(...refusal()) : undefined;
+    if (outsider(tenantKey, e.sender.tenant_key)) return firstSight(e.event_id) ? answer(...refusal(), 'public') : undefined;
     const incoming = await who(tenantKey, openId, undefined, group ? m.chat_id : undefined);
     const kind = said && formOf(said.text);
     if ((!said || kind) && !firstSight(e.event_id)) return;
@@ -227,7 +231,17 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     const out = await run(incoming, said.text, async (key) => said.mentions.get(key), e.event_id);
     if (out.duplicate) return;
     const { card, text: fallback } = rendered(out);
-    answer(card, fallback);
+    answer(card, fallback, out.reply.visibility);
+  }
+
+  /** A card in a group that only `openId` sees; where Lark will not show one, it goes to their DM. */
+  async function privately(chatId: string, openId: string, card: LarkCard, text: string): Promise<unknown> {
+    try {
+      return await port.ephemeral(chatId, openId, card);
+    } catch (err) {
+      logger.warn({ err }, 'Lark refused an ephemeral card; sending it to the DM');
+      return port.send('open_id', openId, card, text);
+    }
   }
 
   /** The command in a message's text: the bot's own mention is how it reached the bot, not part of the command; other mentions are members. */
