@@ -740,6 +740,15 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(touchesNoted(note)).toHaveLength(1);
     });
 
+    it('an @mention answer the channel refuses (Steward not in it) reaches the asker in a DM, saying why', async () => {
+      fake.fail('chat.postMessage', { error: 'not_in_channel' });
+      const before = fake.calls.length;
+      expect((await send(appMention({ user: 'U1', channel: 'C0NOTIN', text: '<@UBOT> /account show Acme' }))).status).toBe(200);
+      const dm = await fake.until(() => since(before, 'chat.postMessage').find((c) => c.body.channel === 'U1'), 'the answer in a DM');
+      expect(shown(dm.body.blocks)).toContain('could not answer in the channel');
+      expect(shown(dm.body.blocks)).toContain('Acme');
+    });
+
     it('app_home_opened publishes a Home tab listing the viewer’s accounts', async () => {
       const before = fake.calls.length;
       const res = await send(appHomeOpened({ user: 'U1' }));

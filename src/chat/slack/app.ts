@@ -31,7 +31,7 @@ import { accountChoices, accountNameById } from '../../../handlers/typeahead.js'
 import { catalog } from '../../../prompts/index.js';
 import type { Config } from '../../config.js';
 import { errorRef, failed, localizeUsage, mentionsInText, type Engine, type Incoming, type MentionResolver, type Outcome, type UserRef } from '../../engine/engine.js';
-import { inLocale, reply } from '../../engine/reply.js';
+import { inLocale, reply, text as textSection } from '../../engine/reply.js';
 import { AnswerFailed, EngineThread, EngineThreadGone, type ThreadJob } from '../../engine/thread.js';
 import { headline } from '../../engine/render-text.js';
 import { usageLine } from '../../engine/registry.js';
@@ -367,7 +367,14 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     // A retry of an event already run: it was answered then.
     if (out.duplicate) return;
     const { blocks, text: fallback } = render(out.reply, out.locale);
-    await client.chat.postMessage({ channel, thread_ts: ts, blocks, text: fallback, unfurl_links: false });
+    try {
+      await client.chat.postMessage({ channel, thread_ts: ts, blocks, text: fallback, unfurl_links: false });
+    } catch (err) {
+      // Refused there (not in the channel, archived, rate-limited): the answer still reaches the one who asked.
+      logger.warn({ err, channel }, 'could not answer a message in its channel; answering in a DM');
+      const moved = { ...out.reply, sections: [textSection(catalog(out.locale).slack.answerMoved), ...out.reply.sections] };
+      await port.post({ dm: { platformUserId: userId, name: userId } }, moved);
+    }
   };
   const directMessage = async (from: Origin, message: import('@slack/bolt').KnownEventFromType<'message'>, eventId: string | undefined) => {
     if (message.channel_type !== 'im' || message.subtype !== undefined || !('user' in message) || !message.text) return;
