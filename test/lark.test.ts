@@ -362,6 +362,32 @@ describe('Lark over signed, encrypted HTTP', () => {
       await fake.waitFor(() => db().select().from(complaints).where(eq(complaints.id, row.id)).get()!.threadTs === posted.message_id);
     });
 
+    it('a button on the group’s shared complaint card leaves the card as it is for everyone; the clicker’s confirmation is theirs alone', async () => {
+      const row = db().select().from(complaints).where(eq(complaints.number, number)).get()!;
+      const shared = fake.messages.get(row.threadTs!)!;
+      const values: { cmd?: string; shared?: boolean }[] = [];
+      const walk = (x: unknown): void => {
+        if (Array.isArray(x)) x.forEach(walk);
+        else if (x && typeof x === 'object') {
+          const v = (x as { behaviors?: { value?: { cmd?: string } }[] }).behaviors?.[0]?.value;
+          if (v?.cmd) values.push(v);
+          Object.values(x).forEach(walk);
+        }
+      };
+      walk(shared.content);
+      const take = values.find((v) => v.cmd === `/complaint assign C-${number} me`);
+      expect(take, JSON.stringify(values)).toBeDefined();
+      const before = fake.messages.size;
+      const res = await postToApp(cards, cardActionEvent({ from: ALICE, value: take!, messageId: shared.message_id, chatId: 'oc_escalation' }), { encryptKey: ENCRYPT_KEY });
+      expect(res.json.toast.type).toBe('success');
+      // Nothing replaces the group's card.
+      expect(res.json.card).toBeUndefined();
+      expect(fake.callsTo('patch').filter((c) => c.path.includes(shared.message_id))).toEqual([]);
+      const mine = await nextSent(before, (m) => m.ephemeral_to === ALICE, 'the confirmation');
+      expect(mine.chat_id).toBe('oc_escalation');
+      expect(db().select().from(complaints).where(eq(complaints.number, number)).get()!.ownerId).toBe(member(ALICE)!.id);
+    });
+
     it('the Resolve button asks for what was done under the card; a rep without the right is refused; the admin’s answer resolves it in the thread', async () => {
       const row = () => db().select().from(complaints).where(eq(complaints.number, number)).get()!;
       const click = (from: string) => postToApp(cards, cardActionEvent({ from, value: { cmd: `/resolve C-${number}` }, messageId: row().threadTs!, chatId: 'oc_escalation' }), { encryptKey: ENCRYPT_KEY });

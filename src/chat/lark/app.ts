@@ -319,6 +319,14 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       return { toast: { type: 'info', content: out.needsText.slice(0, 200) } };
     }
     if (!out.ok) return { toast: toast('error', out.reply) };
+    if (value.shared === true) {
+      // The card is the chat's (a complaint in the escalation group): it stays for everyone as it is; the
+      // confirmation, in the clicker's language, is theirs alone.
+      const { card, text } = rendered(out);
+      const chatId = e.context?.open_chat_id;
+      later('could not confirm a click on a shared card', () => (chatId ? privately(chatId, e.operator.open_id, card, text) : port.send('open_id', e.operator.open_id, card, text)));
+      return { toast: toast('success', out.reply) };
+    }
     return { toast: toast('success', out.reply), card: { type: 'raw', data: rendered(out).card } };
   }
 
