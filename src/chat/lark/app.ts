@@ -5,8 +5,11 @@
 // Lark has no slash commands: the text a Slack user would type is sent to the
 // bot in a direct chat, or with an @mention in a group. Every event is
 // processed once (its event_id is kept, across restarts, for longer than Lark
-// keeps redelivering); the record is written before Lark gets its answer, and
-// the reply is sent right after.
+// keeps redelivering): a command's event is recorded in the command's own
+// transaction, so one lost to a crash is run when Lark delivers it again, and
+// stop() finishes every event already taken. In a group, an answer for the
+// asker is an ephemeral card only they see. Over HTTP, a request signed
+// outside a 5-minute window, or whose signature was seen before, is refused.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import * as lark from '@larksuiteoapi/node-sdk';
