@@ -476,6 +476,21 @@ export const inboundEvents = sqliteTable(
   (t) => [uniqueIndex('inbound_events_pk').on(t.platform, t.eventId), index('inbound_events_time').on(t.receivedAt)],
 );
 
+/**
+ * Signed requests already accepted, kept until their signature's timestamp is
+ * out of the platform's window: the same signed request sent again (a replay)
+ * is refused. In the database every instance shares, so a replay sent to
+ * another instance is refused too.
+ */
+export const seenRequests = sqliteTable(
+  'seen_requests',
+  {
+    key: text('key').primaryKey(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('seen_requests_expiry').on(t.expiresAt)],
+);
+
 /** Weekly health score per account, for trends. */
 export const healthSnapshots = sqliteTable(
   'health_snapshots',

@@ -500,6 +500,8 @@ export const en = {
   },
   slack: {
     unknownWorkspace: 'Steward is not installed for this workspace. Ask your Slack admin to install the app here.',
+    formFailed: 'The form could not be opened (Slack refused it, or it took too long). Type the command instead:',
+    answerMoved: 'Steward could not answer in the channel you mentioned it in (it may not be a member there), so the answer is here.',
   },
   coverage: {
     title: (account: string, cells: number, all: number) => `Coverage at ${account}: ${cells} of ${all} pairings of levels touched`,

@@ -513,6 +513,8 @@ export const zhCN: Catalog = {
   },
   slack: {
     unknownWorkspace: '此工作区尚未安装 Steward，请联系 Slack 管理员在这里安装应用。',
+    formFailed: '表单没能打开（Slack 拒绝了，或耗时太久）。请直接输入命令：',
+    answerMoved: 'Steward 没能在你提到它的频道里回复（它可能不是该频道成员），所以回复发到了这里。',
   },
   coverage: {
     title: (account: string, cells: number, all: number) => `${account}的立体式对接：${all}个层级组合中已有${cells}个有接触`,

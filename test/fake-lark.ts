@@ -70,7 +70,7 @@ export const p2pChatId = (userId: string) => `oc_p2p_${userId}`;
 // ---------------------------------------------------------------------------
 // Types.
 
-export type LarkApi = 'create' | 'reply' | 'patch' | 'user' | 'bot' | 'token' | 'endpoint';
+export type LarkApi = 'create' | 'reply' | 'patch' | 'user' | 'bot' | 'token' | 'endpoint' | 'ephemeral';
 export type ReceiveIdType = 'open_id' | 'chat_id' | 'user_id' | 'union_id' | 'email';
 
 export interface LarkCall {
@@ -115,6 +115,8 @@ export interface FakeMessage {
   create_time: string;
   /** Parsed contents of later PATCHes, oldest first. */
   updates: Record<string, any>[];
+  /** A card sent with the ephemeral API: in the group, shown only to this open_id. */
+  ephemeral_to?: string;
 }
 
 export interface LarkHeader {
@@ -285,6 +287,7 @@ export class FakeLark {
   private nextSeq = 0;
   private nextDevice = 0;
   private readonly failures = new Map<LarkApi, LarkFailure[]>();
+  private readonly holds = new Map<LarkApi, { gate: Promise<void>; waiting: number }>();
   private readonly uuids = new Map<string, string>();
   private readonly tickets = new Set<string>();
   private readonly conns = new Set<Conn>();
@@ -304,6 +307,25 @@ export class FakeLark {
   addUser(u: FakeLarkUser): this {
     this.users.set(u.open_id, u);
     return this;
+  }
+
+  /**
+   * Calls of `api` are recorded at once but answered only after the returned
+   * function is called: Lark being slow, without the test measuring time.
+   */
+  hold(api: LarkApi): () => void {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    this.holds.set(api, { gate, waiting: 0 });
+    return () => {
+      this.holds.delete(api);
+      release();
+    };
+  }
+
+  /** How many calls of `api` are waiting on a hold. */
+  waiting(api: LarkApi): number {
+    return this.holds.get(api)?.waiting ?? 0;
   }
 
   /** The next calls of `api` fail with these, in order; later calls succeed again. */
@@ -555,6 +577,12 @@ export class FakeLark {
       return;
     }
     call.api = route.api;
+    const held = this.holds.get(route.api);
+    if (held) {
+      held.waiting++;
+      this.notify();
+      await held.gate;
+    }
 
     const failure = this.failures.get(route.api)?.shift();
     if (failure) {
@@ -588,6 +616,7 @@ export class FakeLark {
     if (method === 'POST' && path === '/callback/ws/endpoint') return { api: 'endpoint' };
     if (method === 'GET' && path === '/open-apis/bot/v3/info') return { api: 'bot' };
     if (method === 'POST' && path === '/open-apis/im/v1/messages') return { api: 'create' };
+    if (method === 'POST' && path === '/open-apis/ephemeral/v1/send') return { api: 'ephemeral' };
     let m = /^\/open-apis\/im\/v1\/messages\/([^/]+)\/reply$/.exec(path);
     if (method === 'POST' && m) return { api: 'reply', id: decodeURIComponent(m[1]!) };
     m = /^\/open-apis\/im\/v1\/messages\/([^/]+)$/.exec(path);
@@ -634,6 +663,8 @@ export class FakeLark {
         return this.patch(route.id!, body);
       case 'user':
         return this.user(route.id!, query);
+      case 'ephemeral':
+        return this.ephemeral(body);
       default:
         return refuse(404, 404, 'not found');
     }
@@ -716,6 +747,30 @@ export class FakeLark {
       create_time: String(Date.now()),
       updates: [],
     });
+  }
+
+  /**
+   * The ephemeral card API (POST /open-apis/ephemeral/v1/send): a card, as an
+   * object, in a group chat, that only `open_id` sees. Cards only; answered
+   * with just the new message's id.
+   */
+  private ephemeral(body: Json): Json | Refusal {
+    if (typeof body.chat_id !== 'string' || !body.chat_id.startsWith('oc_')) return ERR.validation('chat_id', 'chat_id is required');
+    if (typeof body.open_id !== 'string' || !body.open_id.startsWith('ou_')) return ERR.validation('open_id', 'open_id is required');
+    if (body.msg_type !== 'interactive') return ERR.invalidParam('invalid msg_type');
+    if (!body.card || typeof body.card !== 'object' || Array.isArray(body.card)) return ERR.invalidParam('invalid card');
+    if (body.chat_id.startsWith('oc_p2p_')) return ERR.invalidParam('ephemeral cards are for group chats');
+    if (Buffer.byteLength(JSON.stringify(body)) > bodyLimit('interactive')) return ERR.tooLong();
+    const m = this.remember({
+      message_id: this.id('om'),
+      chat_id: body.chat_id,
+      msg_type: 'interactive',
+      content: body.card as Record<string, any>,
+      ephemeral_to: body.open_id,
+      create_time: String(Date.now()),
+      updates: [],
+    });
+    return { message_id: (m as { message_id: string }).message_id };
   }
 
   private reply(parentId: string, body: Json): Json | Refusal {
@@ -978,13 +1033,17 @@ export interface PostOptions {
   omitSignature?: boolean;
   /** Send exactly this as the body instead of the (encrypted) JSON of `body`; the signature is over it. */
   raw?: string;
+  /** X-Lark-Request-Timestamp, seconds since the epoch (default now). */
+  timestamp?: number;
+  /** X-Lark-Request-Nonce (default a random one). */
+  nonce?: string;
 }
 
 export async function postToApp(url: string, body: object, opts: PostOptions = {}): Promise<{ status: number; text: string; json?: any }> {
   const key = opts.encryptKey ?? '';
   const raw = opts.raw ?? (opts.encryptKey ? JSON.stringify({ encrypt: encrypt(opts.encryptKey, JSON.stringify(body)) }) : JSON.stringify(body));
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const nonce = randomBytes(8).toString('hex');
+  const timestamp = String(opts.timestamp ?? Math.floor(Date.now() / 1000));
+  const nonce = opts.nonce ?? randomBytes(8).toString('hex');
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'X-Lark-Request-Timestamp': timestamp,

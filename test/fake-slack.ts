@@ -411,7 +411,9 @@ export interface AppResponse {
 export async function sendToApp(url: string, req: SlackRequest, opts: SendOptions): Promise<AppResponse> {
   const headers: Record<string, string> = { 'Content-Type': req.contentType, 'User-Agent': 'Slackbot 1.0 (+https://api.slack.com/robots)' };
   if (!opts.unsigned) {
-    const sig = signedHeaders(opts.secret, req.body, opts.timestamp);
+    // A retry (http_timeout) is a new request, signed when Slack sends it: at least the 3 seconds it waited for an ack later.
+    const timestamp = opts.timestamp ?? (opts.retryNum !== undefined ? Math.floor(Date.now() / 1000) + 3 * opts.retryNum : undefined);
+    const sig = signedHeaders(opts.secret, req.body, timestamp);
     Object.assign(headers, sig);
     if (opts.signature !== undefined) headers['X-Slack-Signature'] = opts.signature;
   }

@@ -172,7 +172,7 @@ describe('Lark over signed, encrypted HTTP', () => {
     expect(touches()).toBe(before + 1);
   });
 
-  it('in a group the bot’s @mention is stripped, other mentions are members, and the answer is a reply to the message', async () => {
+  it('in a group the bot’s @mention is stripped, other mentions are members, and the answer is an ephemeral card for the sender alone', async () => {
     const before = fake.messages.size;
     const event = messageEvent({
       text: '@_user_1 /steward role @_user_2 manager',
@@ -185,11 +185,34 @@ describe('Lark over signed, encrypted HTTP', () => {
       ],
     });
     expect((await post(event)).status).toBe(200);
-    const answer = await nextSent(before, (m) => m.parent_id === event.event.message.message_id, 'the reply in the group');
+    const answer = await nextSent(before, (m) => m.ephemeral_to === ALICE, 'the answer in the group');
     expect(answer.chat_id).toBe('oc_sales');
     expect(member(BOB)).toMatchObject({ role: 'manager', name: '李伟' });
     // The reply names Bob with a real Lark mention.
     expect(shown(answer.content)).toContain(`<at id=${BOB}></at>`);
+  });
+
+  it('`@Steward /account show Acme` in a group is answered to the asker alone: nobody else in the group sees revenue or complaints', async () => {
+    const before = fake.messages.size;
+    const event = messageEvent({ text: '@_user_1 /account show Acme', from: BOB, chatType: 'group', chatId: 'oc_customer_shared', mentions: [{ key: '@_user_1', openId: FAKE_BOT.openId, name: FAKE_BOT.name }] });
+    expect((await post(event)).status).toBe(200);
+    const answer = await nextSent(before, (m) => m.chat_id === 'oc_customer_shared', 'the answer in the group');
+    expect(answer.ephemeral_to).toBe(BOB);
+    expect(shown(answer.content)).toContain('Acme');
+    // Nothing else reached the group, or anyone's DM.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sentAfter(before)).toEqual([answer]);
+    expect(fake.callsTo('ephemeral').at(-1)!.body).toMatchObject({ chat_id: 'oc_customer_shared', open_id: BOB, msg_type: 'interactive' });
+  });
+
+  it('where Lark refuses the ephemeral card, the private answer goes to the asker’s DM, not the group', async () => {
+    fake.fail('ephemeral', { code: 230002, msg: 'The bot can not be outside the group.' });
+    const before = fake.messages.size;
+    const event = messageEvent({ text: '@_user_1 /account show Acme', from: BOB, chatType: 'group', chatId: 'oc_customer_shared', mentions: [{ key: '@_user_1', openId: FAKE_BOT.openId, name: FAKE_BOT.name }] });
+    expect((await post(event)).status).toBe(200);
+    const answer = await nextSent(before, () => true, 'the answer');
+    expect(answer.chat_id).toBe(p2pChatId(BOB));
+    expect(shown(answer.content)).toContain('Acme');
   });
 
   it('a group message that does not mention the bot is not a command', async () => {
@@ -212,6 +235,29 @@ describe('Lark over signed, encrypted HTTP', () => {
     expect((await post(messageEvent({ text: '/touch Acme call forged', from: ALICE, chatType: 'p2p', token: 'stolen' }))).status).toBe(401);
     expect((await post(event(), { raw: '{not json' })).status).toBe(400);
     expect(touches()).toBe(before);
+  });
+
+  it('a signed request a day old, or from an hour ahead, is refused; the same signed request sent again is refused', async () => {
+    const before = touches();
+    const now = Math.floor(Date.now() / 1000);
+    const old = messageEvent({ text: '/touch Acme call A day-old request', from: ALICE, chatType: 'p2p' });
+    expect((await post(old, { timestamp: now - 24 * 3600 })).status).toBe(401);
+    expect((await post(old, { timestamp: now + 3600 })).status).toBe(401);
+    expect(touches()).toBe(before);
+
+    // Replayed byte for byte, with the same timestamp and nonce: refused as a replay before it reaches the event's dedupe.
+    const raw = JSON.stringify({ encrypt: encrypt(ENCRYPT_KEY, JSON.stringify(messageEvent({ text: '/touch Acme call Replayed request', from: ALICE, chatType: 'p2p' }))) });
+    const sent = fake.messages.size;
+    expect((await post({}, { raw, timestamp: now, nonce: 'n-replay' })).status).toBe(200);
+    await nextSent(sent);
+    expect((await post({}, { raw, timestamp: now, nonce: 'n-replay' })).status).toBe(401);
+    expect(touches()).toBe(before + 1);
+  });
+
+  it('a body that decrypts to null, or to something not an object, is refused with 400', async () => {
+    for (const plain of ['null', '[1]', '"text"']) {
+      expect((await post({}, { raw: JSON.stringify({ encrypt: encrypt(ENCRYPT_KEY, plain) }) })).status, plain).toBe(400);
+    }
   });
 
   it('an event Lark redelivers is processed once', async () => {
@@ -304,7 +350,7 @@ describe('Lark over signed, encrypted HTTP', () => {
       const before = fake.messages.size;
       const set = messageEvent({ text: '/steward settings escalation-channel:here', from: ALICE, chatType: 'group', chatId: 'oc_escalation' });
       await post(set);
-      await nextSent(before, (m) => m.parent_id === set.event.message.message_id);
+      await nextSent(before, (m) => m.chat_id === 'oc_escalation' && m.ephemeral_to === ALICE);
       const sent = fake.messages.size;
       await dm('/complaint Acme severity:high category:damage 成都线三托货物压坏');
       const row = db().select().from(complaints).where(eq(complaints.summary, '成都线三托货物压坏')).get()!;
@@ -314,6 +360,32 @@ describe('Lark over signed, encrypted HTTP', () => {
       expect(shown(posted.content)).toContain(`C-${number}`);
       expect(shown(posted.content)).toMatch(/Acme/);
       await fake.waitFor(() => db().select().from(complaints).where(eq(complaints.id, row.id)).get()!.threadTs === posted.message_id);
+    });
+
+    it('a button on the group’s shared complaint card leaves the card as it is for everyone; the clicker’s confirmation is theirs alone', async () => {
+      const row = db().select().from(complaints).where(eq(complaints.number, number)).get()!;
+      const shared = fake.messages.get(row.threadTs!)!;
+      const values: { cmd?: string; shared?: boolean }[] = [];
+      const walk = (x: unknown): void => {
+        if (Array.isArray(x)) x.forEach(walk);
+        else if (x && typeof x === 'object') {
+          const v = (x as { behaviors?: { value?: { cmd?: string } }[] }).behaviors?.[0]?.value;
+          if (v?.cmd) values.push(v);
+          Object.values(x).forEach(walk);
+        }
+      };
+      walk(shared.content);
+      const take = values.find((v) => v.cmd === `/complaint assign C-${number} me`);
+      expect(take, JSON.stringify(values)).toBeDefined();
+      const before = fake.messages.size;
+      const res = await postToApp(cards, cardActionEvent({ from: ALICE, value: take!, messageId: shared.message_id, chatId: 'oc_escalation' }), { encryptKey: ENCRYPT_KEY });
+      expect(res.json.toast.type).toBe('success');
+      // Nothing replaces the group's card.
+      expect(res.json.card).toBeUndefined();
+      expect(fake.callsTo('patch').filter((c) => c.path.includes(shared.message_id))).toEqual([]);
+      const mine = await nextSent(before, (m) => m.ephemeral_to === ALICE, 'the confirmation');
+      expect(mine.chat_id).toBe('oc_escalation');
+      expect(db().select().from(complaints).where(eq(complaints.number, number)).get()!.ownerId).toBe(member(ALICE)!.id);
     });
 
     it('the Resolve button asks for what was done under the card; a rep without the right is refused; the admin’s answer resolves it in the thread', async () => {
@@ -467,7 +539,7 @@ describe('Lark over signed, encrypted HTTP', () => {
     event.event.message.content = JSON.stringify({ text: '@_user_1 /steward role @_user_10 manager' });
     const before = fake.messages.size;
     expect((await post(event)).status).toBe(200);
-    await nextSent(before, (m) => m.parent_id === event.event.message.message_id, 'the reply in the group');
+    await nextSent(before, (m) => m.ephemeral_to === ALICE, 'the answer in the group');
     expect(member('ou_many10')).toMatchObject({ role: 'manager', name: 'Many 10' });
   });
 
@@ -478,11 +550,11 @@ describe('Lark over signed, encrypted HTTP', () => {
     const role = group('@_user_1 /steward role @_user_2 exec');
     let before = fake.messages.size;
     await post(role);
-    await nextSent(before, (m) => m.parent_id === role.event.message.message_id);
+    await nextSent(before, (m) => m.ephemeral_to === ALICE);
     const ask = group('@_user_1 /pair Beta @_user_2');
     before = fake.messages.size;
     await post(ask);
-    const warning = await nextSent(before, (m) => m.parent_id === ask.event.message.message_id, 'the tier warning');
+    const warning = await nextSent(before, (m) => m.ephemeral_to === ALICE, 'the tier warning');
     const confirm = JSON.stringify(warning.content).match(/"cmd":"([^"\\]*(?:\\.[^"\\]*)*)"/)?.[1];
     expect(confirm).toContain(`@${BOB}`);
     const res = await postToApp(cards, cardActionEvent({ from: ALICE, value: { cmd: JSON.parse(`"${confirm!}"`) as string }, messageId: warning.message_id, chatId: 'oc_sales' }), { encryptKey: ENCRYPT_KEY });
@@ -648,6 +720,27 @@ describe('Lark over the long connection', () => {
     app = await startApp('ws', file());
     await fake.connected();
   }
+
+  it('stop() finishes a command already taken before it resolves: it is recorded and answered, and its redelivery is not run again', async () => {
+    await restart();
+    const release = fake.hold('user');
+    const event = messageEvent({ text: '/account add "Taken Before Stop" tier:key', from: CAROL, chatType: 'p2p', eventId: 'ev-ws-taken' });
+    const before = fake.messages.size;
+    void fake.pushEvent(event).catch(() => undefined);
+    await fake.waitFor(() => fake.waiting('user') === 1);
+    const stopping = app!.lark.stop();
+    await fake.disconnected();
+    release();
+    await stopping;
+    // Read before the database is closed: stop() resolved, so the command is done.
+    expect(app!.db.select().from(accounts).where(eq(accounts.name, 'Taken Before Stop')).all()).toHaveLength(1);
+    expect(sentAfter(before).filter((m) => shown(m.content).includes('Taken Before Stop'))).toHaveLength(1);
+    closeDb(app!.db);
+    app = await startApp('ws', file());
+    await fake.connected();
+    expect((await fake.pushEvent(event)).code).toBe(200);
+    expect(app.db.select().from(accounts).where(eq(accounts.name, 'Taken Before Stop')).all()).toHaveLength(1);
+  });
 
   it('an event redelivered after a restart is not processed again', async () => {
     await restart();

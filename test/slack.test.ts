@@ -11,7 +11,7 @@ import { DateTime } from 'luxon';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDb, openDb, type Db } from '../db/index.js';
-import { accounts, complaints, members, nudges, tenants, touchpoints } from '../db/schema.js';
+import { accounts, complaints, members, nudges, pairings, tenants, touchpoints } from '../db/schema.js';
 import { commands } from '../handlers/index.js';
 import { createSlackApp, type SlackApp } from '../src/chat/slack/app.js';
 import { DeliveryError } from '../src/chat/port.js';
@@ -65,7 +65,7 @@ function send(req: SlackRequest, opts: Partial<SendOptions> = {}) {
 }
 
 /** A slash command typed by `user`; resolves once Steward has acked, with its response_url. */
-async function command(user: string, cmd: string, text: string, extra: { team?: string; triggerId?: string } = {}) {
+async function command(user: string, cmd: string, text: string, extra: { team?: string; triggerId?: string; channel?: string } = {}) {
   const responseUrl = fake.responseUrl();
   const res = await send(slashCommand({ user, command: cmd, text, responseUrl, ...extra }));
   return { res, responseUrl };
@@ -219,6 +219,8 @@ describe('Slack over HTTP with the real Bolt app', () => {
       ['forged', { signature: `v0=${'0'.repeat(64)}` }],
       ['signed with another secret', { secret: 'not-the-signing-secret' }],
       ['stale (six minutes old)', { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 }],
+      ['from the future (an hour ahead)', { timestamp: Math.floor(Date.now() / 1000) + 60 * 60 }],
+      ['from the future (six minutes ahead)', { timestamp: Math.floor(Date.now() / 1000) + 6 * 60 }],
     ];
     for (const [label, opts] of cases) {
       it(`a request whose signature is ${label} is refused and records nothing`, async () => {
@@ -234,6 +236,43 @@ describe('Slack over HTTP with the real Bolt app', () => {
         expect(db.select().from(tenants).all()).toHaveLength(tenantsBefore);
       });
     }
+
+    it('the same signed slash command sent three times records one touchpoint; the replays are refused', async () => {
+      const responseUrl = fake.responseUrl();
+      const req = slashCommand({ user: 'U1', command: '/touch', text: 'Acme call Replayed three times', responseUrl });
+      const timestamp = Math.floor(Date.now() / 1000) - 60;
+      const first = await send(req, { timestamp });
+      expect(first.status).toBe(200);
+      expect((await answerTo(first, responseUrl)).text).toMatch(/^✔/);
+      expect((await send(req, { timestamp })).status).toBe(401);
+      expect((await send(req, { timestamp })).status).toBe(401);
+      expect(touchesNoted('Replayed three times')).toHaveLength(1);
+    });
+
+    it('a signed view_submission sent twice records one touchpoint', async () => {
+      const view = await openModal('U1', '/touch');
+      const note = 'Submitted once, replayed once';
+      const req = viewSubmission({
+        user: 'U1',
+        view,
+        values: { account: input.select('steward:account', 'Acme', 'external_select'), kind: input.select('value', 'call'), date: input.date(null), contact: input.text(null), note: input.text(note) },
+      });
+      const timestamp = Math.floor(Date.now() / 1000);
+      expect((await send(req, { timestamp })).status).toBe(200);
+      expect((await send(req, { timestamp })).status).toBe(401);
+      expect(touchesNoted(note)).toHaveLength(1);
+    });
+
+    it('a signed body whose payload is null, or a JSON body that is not an object, is answered 400 at once', async () => {
+      for (const req of [
+        { body: 'payload=null', contentType: 'application/x-www-form-urlencoded' as const },
+        { body: 'payload=%5B1%5D', contentType: 'application/x-www-form-urlencoded' as const },
+        { body: 'null', contentType: 'application/json' as const },
+      ]) {
+        const res = await send(req);
+        expect(res.status, req.body).toBe(400);
+      }
+    });
 
     it('a correctly signed request four minutes old is still accepted', async () => {
       const responseUrl = fake.responseUrl();
@@ -479,6 +518,28 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(row.threadTs).toBe(post.answer!.ts);
     });
 
+    it('`escalation-channel:here` makes the channel it was typed in, or @mentioned in, the escalation channel; typed in a DM it is refused', async () => {
+      const escalation = () => db.select().from(tenants).where(eq(tenants.workspaceId, 'T1')).get()!.settings?.escalationChannel;
+      const { res, responseUrl } = await command('U1', '/steward', 'settings escalation-channel:here', { channel: 'C0HERE' });
+      expect((await answerTo(res, responseUrl)).text).toMatch(/^✔/);
+      expect(escalation()).toBe('C0HERE');
+      const before = fake.calls.length;
+      const n = await openComplaint('Wrong invoice totals for November');
+      await fake.until(() => since(before, 'chat.postMessage').find((c) => c.body.channel === 'C0HERE' && shown(c.body.blocks).includes(`C-${n}`)), 'the escalation post');
+
+      const mention = appMention({ user: 'U1', channel: 'C0MENTION', text: '<@UBOT> /steward settings escalation-channel:here' });
+      const answered = fake.calls.length;
+      expect((await send(mention)).status).toBe(200);
+      await fake.until(() => since(answered, 'chat.postMessage').find((c) => c.body.channel === 'C0MENTION' && c.body.thread_ts), 'the threaded answer');
+      expect(escalation()).toBe('C0MENTION');
+
+      const dm = await command('U1', '/steward', 'settings escalation-channel:here', { channel: 'D1' });
+      expect((await answerTo(dm.res, dm.responseUrl)).text).toMatch(/^✘/);
+      expect(escalation()).toBe('C0MENTION');
+      // Back to the channel the tests after this one expect.
+      expect((await run('U1', '/steward settings escalation-channel:<#C123|esc>')).text).toMatch(/^✔/);
+    });
+
     it('`/complaint assign C-n <@U2|bob>` resolves the mention through users.info and creates the member with time zone and locale', async () => {
       const n = await openComplaint('Invoice sent twice for October');
       expect(member('U2')).toBeUndefined();
@@ -568,6 +629,26 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(JSON.stringify(complaintNo(n))).toBe(rows);
     });
 
+    it('a form that cannot open (an expired trigger, any error) tells the user, with the command to type instead', async () => {
+      fake.fail('views.open', { error: 'expired_trigger_id' });
+      const { responseUrl } = await command('U1', '/touch', '');
+      const said = await answerAt(responseUrl);
+      expect(said.response_type).toBe('ephemeral');
+      expect(said.text).toMatch(/form could not be opened/);
+      // As Slack shows mrkdwn: its escapes read back.
+      const read = (blocks: any[]) => shown(blocks).replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+      expect(read(said.blocks)).toContain('/touch <account> <kind>');
+
+      const n = await openComplaint('Seals broken on two containers');
+      fake.fail('views.open', { error: 'internal_error' });
+      const clickUrl = fake.responseUrl();
+      await send(blockActions({ user: 'U1', actionId: 'steward:cmd:0', value: `/resolve C-${n}`, label: 'Resolve', responseUrl: clickUrl }));
+      const told = await answerAt(clickUrl);
+      expect(told.text).toMatch(/form could not be opened/);
+      expect(read(told.blocks)).toContain(`/resolve C-${n} <text>`);
+      expect(complaintNo(n).status).toBe('open');
+    });
+
     it("an account card's Log touchpoint button opens the touch modal with that account chosen, and saving it logs the touch there", async () => {
       const shownAcme = await run('U1', '/account show Acme');
       const logTouch = shownAcme.blocks.flatMap((b: any) => (b.type === 'actions' ? b.elements : [])).find((e: any) => /^\/touch /.test(e.value));
@@ -595,6 +676,21 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(answer.replace_original).toBe(false);
       expect(shown(answer.blocks)).toContain('Acme');
     });
+  });
+
+  it('the /pair Confirm button, which names the executive by their Slack id, pairs them', async () => {
+    fake.addUser({ id: 'U6', name: 'frank', real_name: 'Frank Li', tz: 'Asia/Shanghai', locale: 'en-US' });
+    expect((await run('U1', '/steward role <@U6> exec')).text).toMatch(/^✔/);
+    const warning = await run('U1', '/pair "Beta Logistics" <@U6>');
+    const button = warning.blocks.flatMap((b: any) => b.elements ?? []).find((e: any) => e.type === 'button' && String(e.value).startsWith('/pair'));
+    expect(button, JSON.stringify(warning.blocks)).toBeDefined();
+    const responseUrl = fake.responseUrl();
+    const res = await send(blockActions({ user: 'U1', actionId: button.action_id, value: button.value, label: 'Confirm', responseUrl }));
+    expect(res.status).toBe(200);
+    const answer = await answerAt(responseUrl);
+    expect(answer.text, shown(answer.blocks)).toMatch(/^✔/);
+    const beta = db.select().from(accounts).where(eq(accounts.name, 'Beta Logistics')).get()!;
+    expect(db.select().from(pairings).where(eq(pairings.accountId, beta.id)).all()).toEqual([expect.objectContaining({ execId: member('U6')!.id, active: true })]);
   });
 
   describe('buttons on a complaint', () => {
@@ -644,6 +740,15 @@ describe('Slack over HTTP with the real Bolt app', () => {
 
       expect(since(before, 'chat.postMessage').filter((c) => c.body.channel === 'C200')).toHaveLength(1);
       expect(touchesNoted(note)).toHaveLength(1);
+    });
+
+    it('an @mention answer the channel refuses (Steward not in it) reaches the asker in a DM, saying why', async () => {
+      fake.fail('chat.postMessage', { error: 'not_in_channel' });
+      const before = fake.calls.length;
+      expect((await send(appMention({ user: 'U1', channel: 'C0NOTIN', text: '<@UBOT> /account show Acme' }))).status).toBe(200);
+      const dm = await fake.until(() => since(before, 'chat.postMessage').find((c) => c.body.channel === 'U1'), 'the answer in a DM');
+      expect(shown(dm.body.blocks)).toContain('could not answer in the channel');
+      expect(shown(dm.body.blocks)).toContain('Acme');
     });
 
     it('app_home_opened publishes a Home tab listing the viewer’s accounts', async () => {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { immediate, type Db, type Tx } from '../../db/index.js';
 import { prepared } from '../../db/prepared.js';
-import { auditLog, inboundEvents, members, tenants, type Locale, type Platform, type Role } from '../../db/schema.js';
+import { auditLog, inboundEvents, members, seenRequests, tenants, type Locale, type Platform, type Role } from '../../db/schema.js';
 import { catalog, type Catalog } from '../../prompts/index.js';
 import { DAY_MS } from '../domain/dates.js';
 import { matchIn } from '../domain/match.js';
@@ -44,6 +44,12 @@ export interface Incoming {
   assumeRole?: Role;
   /** Locale for a tenant seen for the first time (zh-CN for Lark). */
   tenantLocale?: Locale;
+  /**
+   * The platform's id for the event carrying the command: recorded in the
+   * command's transaction, so the command runs once however often the event is
+   * delivered, and again if it never committed.
+   */
+  dedupeKey?: string;
 }
 
 export interface Outcome {
@@ -59,6 +65,8 @@ export interface Outcome {
   needsText?: string;
   /** The argument, option or `text` the refusal is about, for forms that show errors on fields. */
   field?: string;
+  /** Its event (`Incoming.dedupeKey`) was run before: nothing ran, and there is nothing to answer. */
+  duplicate?: boolean;
 }
 
 export interface EngineOptions {
@@ -72,6 +80,8 @@ export interface EngineOptions {
 export type MentionResolver = (raw: string) => Promise<UserRef | undefined>;
 
 const STEWARD = 'steward';
+/** How long an inbound event id is remembered: longer than Slack retries or Lark redelivers. */
+const EVENT_MEMORY_MS = 7 * DAY_MS;
 
 class Rollback extends Error {
   constructor(readonly outcome: Outcome) {
@@ -144,17 +154,30 @@ export class Engine {
   /** Runs a command in one immediate transaction (a savepoint inside handleAll's), rolled back unless it succeeds and is to be kept. */
   private decide(incoming: Incoming, { text, tokenized, tokens }: ReturnType<typeof read>, refs: Map<string, UserRef>, keep = true): Outcome {
     let ctx: Ctx | undefined;
+    const attempt = (tx: Tx): Outcome => {
+      ctx = this.context(tx, incoming);
+      try {
+        const outcome = this.run(ctx, tokens, refs, text, tokenized.ok ? undefined : tokenized.quote);
+        if (!outcome.ok || !keep) throw new Rollback(outcome);
+        return outcome;
+      } catch (e) {
+        if (e instanceof UserError) {
+          throw new Rollback({ ok: false, notices: [], locale: ctx.locale, reply: errorReply(ctx, e, this.current), needsText: e.missingText, field: e.field });
+        }
+        throw e;
+      }
+    };
+    const dedupe = keep ? incoming.dedupeKey : undefined;
     try {
+      if (!dedupe) return immediate(this.opts.db, attempt);
+      // The event is seen in the command's own transaction: a crash before its commit leaves it unseen, so its
+      // redelivery runs it; a refusal undoes only the command (a savepoint), and the event stays seen.
       return immediate(this.opts.db, (tx) => {
-        ctx = this.context(tx, incoming);
+        if (!this.seeFirst(tx, incoming.platform, dedupe)) return duplicate(incoming.user.locale ?? this.opts.defaults.locale);
         try {
-          const outcome = this.run(ctx, tokens, refs, text, tokenized.ok ? undefined : tokenized.quote);
-          if (!outcome.ok || !keep) throw new Rollback(outcome);
-          return outcome;
+          return immediate(this.opts.db, attempt);
         } catch (e) {
-          if (e instanceof UserError) {
-            throw new Rollback({ ok: false, notices: [], locale: ctx.locale, reply: errorReply(ctx, e, this.current), needsText: e.missingText, field: e.field });
-          }
+          if (e instanceof Rollback) return e.outcome;
           throw e;
         }
       });
@@ -180,11 +203,14 @@ export class Engine {
    * Something the platform reports about a person (deactivated, say), handled by
    * `fn` in one transaction with that person as the subject; they do not speak,
    * so nothing about them is revived. Returns the notices to deliver, or none
-   * when Steward has never seen the workspace or the person.
+   * when Steward has never seen the workspace or the person, or the event
+   * `dedupeKey` was handled before.
    */
-  async aboutMember(platform: Platform, workspaceId: string, platformUserId: string, fn: (ctx: Ctx, member: Member) => void): Promise<Notice[]> {
+  async aboutMember(platform: Platform, workspaceId: string, platformUserId: string, fn: (ctx: Ctx, member: Member) => void, dedupeKey?: string): Promise<Notice[]> {
     return this.opts.db.transaction(
       (tx) => {
+        // The event that reported it is seen in the same transaction (see Incoming.dedupeKey).
+        if (dedupeKey && !this.seeFirst(tx, platform, dedupeKey)) return [];
         const tenant = tx.select().from(tenants).where(and(eq(tenants.platform, platform), eq(tenants.workspaceId, workspaceId))).get();
         const member = tenant && tx.select().from(members).where(and(eq(members.tenantId, tenant.id), eq(members.platformUserId, platformUserId))).get();
         if (!tenant || !member) return [];
@@ -201,11 +227,26 @@ export class Engine {
    * Records an inbound event id; false when it was already seen (a platform
    * retry or redelivery), so each event is processed once, across restarts.
    */
-  firstSight(platform: Platform, eventId: string, windowMs = 7 * DAY_MS): boolean {
+  firstSight(platform: Platform, eventId: string): boolean {
+    return this.opts.db.transaction((tx) => this.seeFirst(tx, platform, eventId));
+  }
+
+  /** Records an inbound event id in `tx`; false when it was already seen. Ids are kept longer than any platform redelivers. */
+  private seeFirst(tx: Tx, platform: Platform, eventId: string): boolean {
     const now = this.clock();
-    return this.opts.db.transaction((tx) => {
-      tx.delete(inboundEvents).where(lt(inboundEvents.receivedAt, new Date(now.getTime() - windowMs))).run();
-      return tx.insert(inboundEvents).values({ platform, eventId, receivedAt: now }).onConflictDoNothing().run().changes === 1;
+    tx.delete(inboundEvents).where(lt(inboundEvents.receivedAt, new Date(now.getTime() - EVENT_MEMORY_MS))).run();
+    return tx.insert(inboundEvents).values({ platform, eventId, receivedAt: now }).onConflictDoNothing().run().changes === 1;
+  }
+
+  /**
+   * Records a signed request (by its signature) until `expiresAt`; false when it
+   * was already recorded and has not expired: the same request sent again, a
+   * replay. `now` is the wall clock the platform signed with, not Steward's.
+   */
+  firstRequest(key: string, expiresAt: Date, now: Date = new Date()): boolean {
+    return immediate(this.opts.db, (tx) => {
+      tx.delete(seenRequests).where(lt(seenRequests.expiresAt, now)).run();
+      return tx.insert(seenRequests).values({ key, expiresAt }).onConflictDoNothing().run().changes === 1;
     });
   }
 
@@ -334,6 +375,11 @@ const mentionsOf = (tokens: Token[]): string[] => [...new Set(tokens.flatMap(men
 
 /** A short reference that ties what a user is told about a failure to its log line. */
 export const errorRef = (): string => Math.random().toString(36).slice(2, 8);
+
+/** A command whose event was already run (a redelivery): no reply is shown, nothing ran. */
+function duplicate(locale: Locale): Outcome {
+  return { ok: false, duplicate: true, notices: [], locale, reply: reply('info', '') };
+}
 
 /** A command that failed on Steward's side: nothing was saved, or, with `saved`, it was but the answer was lost. */
 export function failed(locale: Locale, ref: string, saved = false): Outcome {

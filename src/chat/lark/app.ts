@@ -5,8 +5,11 @@
 // Lark has no slash commands: the text a Slack user would type is sent to the
 // bot in a direct chat, or with an @mention in a group. Every event is
 // processed once (its event_id is kept, across restarts, for longer than Lark
-// keeps redelivering); the record is written before Lark gets its answer, and
-// the reply is sent right after.
+// keeps redelivering): a command's event is recorded in the command's own
+// transaction, so one lost to a crash is run when Lark delivers it again, and
+// stop() finishes every event already taken. In a group, an answer for the
+// asker is an ephemeral card only they see. Over HTTP, a request signed
+// outside a 5-minute window, or whose signature was seen before, is refused.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import * as lark from '@larksuiteoapi/node-sdk';
@@ -19,6 +22,7 @@ import { memberById } from '../../domain/permissions.js';
 import type { Engine, Incoming, MentionResolver, Outcome, UserRef } from '../../engine/engine.js';
 import { headline } from '../../engine/render-text.js';
 import { bareForm, buttonForm, formCommandText, TEXT_PROBE, withText, type FormCommand, type FormValues } from '../forms.js';
+import { SIGNATURE_WINDOW_MS, type FirstRequest } from '../replay.js';
 import { askCard, formCard, PICKER_MAX_OPTIONS, renderCard, type ActionValue, type LarkCard } from './cards.js';
 import { LarkIdentity } from './identity.js';
 import { LarkPort } from './port.js';
@@ -179,11 +183,14 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     later('could not send a Lark form', () => port.send('open_id', incoming.user.platformUserId, card, kind));
   };
 
-  const run = async (incoming: Incoming, text: string, resolve?: MentionResolver): Promise<Outcome> => {
-    const out = await engine.handle({ ...incoming, text }, resolve);
+  /** Runs command text; `eventId` is seen in the command's own transaction, so a redelivery after a crash runs it, and after a commit does not. */
+  const run = async (incoming: Incoming, text: string, resolve?: MentionResolver, eventId?: string): Promise<Outcome> => {
+    const out = await engine.handle({ ...incoming, text, dedupeKey: eventId }, resolve);
     if (out.ok && out.deliver) deliver();
     return out;
   };
+  /** For what writes nothing but an answer (a hint, a form): the event is seen at once. */
+  const firstSight = (eventId: string | undefined) => !eventId || engine.firstSight('lark', eventId);
 
   // A card carries no mention keys, so a handler's button names a person as `@<open_id>` (see /pair's Confirm): the same contact lookup as a mention.
   const byOpenId: MentionResolver = async (raw) => {
@@ -198,32 +205,46 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     const openId = e.sender.sender_id?.open_id;
     const tenantKey = e.tenant_key ?? e.sender.tenant_key;
     if (e.sender.sender_type !== 'user' || !openId || !tenantKey) return;
-    if (e.event_id && !engine.firstSight('lark', e.event_id)) return;
     const m = e.message;
     const group = m.chat_type !== 'p2p';
-    const answer = (card: LarkCard, text: string) =>
-      later('could not answer a Lark message', () => (group ? port.reply(m.message_id, card, text, Boolean(m.thread_id)) : port.send('chat_id', m.chat_id, card, text)));
+    // In a group, an answer for the sender alone is theirs alone: an ephemeral card only they see (or, where Lark
+    // refuses one, their DM); only a public reply answers the message for everyone.
+    const answer = (card: LarkCard, text: string, visibility: 'public' | 'ephemeral' = 'ephemeral') =>
+      later('could not answer a Lark message', () =>
+        !group ? port.send('chat_id', m.chat_id, card, text) : visibility === 'public' ? port.reply(m.message_id, card, text, Boolean(m.thread_id)) : privately(m.chat_id, openId, card, text),
+      );
 
     const raw = messageText(m.message_type, m.content);
     const said = raw === undefined ? undefined : commandOf(raw, m.mentions ?? [], group);
     // An app allowed to read every group message still answers only what is said to it.
     if (said && !said.addressed) return;
-    if (outsider(tenantKey, e.sender.tenant_key)) return answer(...refusal());
+    if (outsider(tenantKey, e.sender.tenant_key)) return firstSight(e.event_id) ? answer(...refusal(), 'public') : undefined;
     const incoming = await who(tenantKey, openId, undefined, group ? m.chat_id : undefined);
+    const kind = said && formOf(said.text);
+    if ((!said || kind) && !firstSight(e.event_id)) return;
     if (!said) {
       const locale = await engine.view(incoming, (ctx) => ctx.locale);
       const { card, text } = renderCard({ tone: 'info', title: catalog(locale).lark.textOnly, sections: [], buttons: [], visibility: 'ephemeral' }, { locale });
       return answer(card, text);
     }
-    const text = said.text;
-    const kind = formOf(text);
     if (kind) {
       const card = await formFor(incoming, kind);
       return answer(card, kind);
     }
-    const out = await run(incoming, text, async (key) => said.mentions.get(key));
+    const out = await run(incoming, said.text, async (key) => said.mentions.get(key), e.event_id);
+    if (out.duplicate) return;
     const { card, text: fallback } = rendered(out);
-    answer(card, fallback);
+    answer(card, fallback, out.reply.visibility);
+  }
+
+  /** A card in a group that only `openId` sees; where Lark will not show one, it goes to their DM. */
+  async function privately(chatId: string, openId: string, card: LarkCard, text: string): Promise<unknown> {
+    try {
+      return await port.ephemeral(chatId, openId, card);
+    } catch (err) {
+      logger.warn({ err }, 'Lark refused an ephemeral card; sending it to the DM');
+      return port.send('open_id', openId, card, text);
+    }
   }
 
   /** The command in a message's text: the bot's own mention is how it reached the bot, not part of the command; other mentions are members. */
@@ -260,8 +281,8 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   // A card button or a card form: the same command text, the same engine, the same checks; the card updates in place.
   async function onCardAction(e: CardActionEvent): Promise<CardResponse> {
     const tenantKey = e.tenant_key ?? e.operator.tenant_key;
-    if (!tenantKey || (e.event_id && !engine.firstSight('lark', e.event_id))) return {};
-    if (outsider(tenantKey, e.operator.tenant_key)) return { toast: { type: 'error', content: refusal()[1].slice(0, 200) } };
+    if (!tenantKey) return {};
+    if (outsider(tenantKey, e.operator.tenant_key)) return firstSight(e.event_id) ? { toast: { type: 'error', content: refusal()[1].slice(0, 200) } } : {};
     const incoming = await who(tenantKey, e.operator.open_id, undefined, e.context?.open_chat_id);
     const value = (e.action.value ?? {}) as Partial<Record<string, unknown>>;
     const form = (e.action.form_value ?? {}) as Record<string, unknown>;
@@ -278,16 +299,18 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       command = withText(value.ask, str('note'));
     }
     if (!command) {
+      if (!firstSight(e.event_id)) return {};
       const locale = await engine.view(incoming, (ctx) => ctx.locale);
       return { toast: { type: 'warning', content: catalog(locale).lark.unknownAction } };
     }
     const opens = submitted ? undefined : buttonForm(engine.registry, command);
     if (opens) {
       // A "Log touchpoint" button (on an account's card, with that account chosen): the form comes as a new card, the clicked one stays.
-      await sendForm(incoming, opens.kind, opens.account);
+      if (firstSight(e.event_id)) await sendForm(incoming, opens.kind, opens.account);
       return {};
     }
-    const out = await run(incoming, command, byOpenId);
+    const out = await run(incoming, command, byOpenId, e.event_id);
+    if (out.duplicate) return {};
     if (out.needsText) {
       // Asked for only when the rest would pass: a Resolve on a closed complaint, or by someone who may not, says so at once.
       const would = await engine.trial({ ...incoming, text: withText(command, TEXT_PROBE) }, byOpenId);
@@ -299,28 +322,44 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       return { toast: { type: 'info', content: out.needsText.slice(0, 200) } };
     }
     if (!out.ok) return { toast: toast('error', out.reply) };
+    if (value.shared === true) {
+      // The card is the chat's (a complaint in the escalation group): it stays for everyone as it is; the
+      // confirmation, in the clicker's language, is theirs alone.
+      const { card, text } = rendered(out);
+      const chatId = e.context?.open_chat_id;
+      later('could not confirm a click on a shared card', () => (chatId ? privately(chatId, e.operator.open_id, card, text) : port.send('open_id', e.operator.open_id, card, text)));
+      return { toast: toast('success', out.reply) };
+    }
     return { toast: toast('success', out.reply), card: { type: 'raw', data: rendered(out).card } };
   }
 
   async function onMenu(e: MenuEvent): Promise<void> {
     const openId = e.operator.operator_id.open_id;
     const command = MENU[e.event_key];
-    if (!e.tenant_key || !command || (e.event_id && !engine.firstSight('lark', e.event_id))) return;
+    if (!e.tenant_key || !command) return;
     const incoming = await who(e.tenant_key, openId, e.operator.operator_name);
     const kind = formOf(command);
     if (kind) {
-      return sendForm(incoming, kind);
+      return firstSight(e.event_id) ? sendForm(incoming, kind) : undefined;
     }
-    const { card, text } = rendered(await run(incoming, command));
+    const out = await run(incoming, command, undefined, e.event_id);
+    if (out.duplicate) return;
+    const { card, text } = rendered(out);
     later('could not answer a bot menu click', () => port.send('open_id', openId, card, text));
   }
 
   // Lark reporting someone gone (deleted, or marked resigned) is their leaving: accounts flagged, their manager asked to hand them over.
   async function onUserGone(e: UserEvent): Promise<void> {
-    if (!e.tenant_key || (e.event_id && !engine.firstSight('lark', e.event_id))) return;
-    const notices = await engine.aboutMember('lark', e.tenant_key, e.object.open_id, (ctx, member) => {
-      if (member.active) recordLeave(ctx, member, memberById(ctx, member.managerId), 'Lark');
-    });
+    if (!e.tenant_key) return;
+    const notices = await engine.aboutMember(
+      'lark',
+      e.tenant_key,
+      e.object.open_id,
+      (ctx, member) => {
+        if (member.active) recordLeave(ctx, member, memberById(ctx, member.managerId), 'Lark');
+      },
+      e.event_id,
+    );
     if (notices.length) deliver();
   }
 
@@ -334,14 +373,20 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     later('could not greet a Lark group', () => port.send('chat_id', e.chat_id, card, text));
   }
 
+  // Events being handled: stop() lets each one finish (and commit, or not: then it was never seen, and Lark delivers it again).
+  const taken = new Set<Promise<unknown>>();
   const guarded =
     <E, R>(what: string, fn: (e: E) => Promise<R>, fallback: R) =>
     async (e: E): Promise<R> => {
+      const work = fn(e);
+      taken.add(work);
       try {
-        return await fn(e);
+        return await work;
       } catch (err) {
         logger.error({ err }, what);
         return fallback;
+      } finally {
+        taken.delete(work);
       }
     };
   const dispatcher = new lark.EventDispatcher({ logger: sdkLog, loggerLevel: lark.LoggerLevel.warn }).register({
@@ -354,7 +399,8 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   } as Record<string, (data: unknown) => Promise<unknown>>);
 
   const ws = config.LARK_MODE === 'ws' ? new lark.WSClient({ appId: config.LARK_APP_ID!, appSecret: config.LARK_APP_SECRET!, domain, logger: sdkLog, loggerLevel: lark.LoggerLevel.warn }) : undefined;
-  const verify = requestVerifier(config);
+  // Signatures seen are kept in the database every instance shares, as Slack's are.
+  const verify = requestVerifier(config, (key, expiresAt, now) => engine.firstRequest(key, expiresAt, now));
   const server = createServer((req, res) => {
     void serve(req, res).catch((err: unknown) => {
       logger.error({ err }, 'Lark request failed');
@@ -401,8 +447,11 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       logger.info({ mode: config.LARK_MODE, port: config.PORT, domain }, 'Lark adapter started');
     },
     async stop() {
+      // No new events; those already taken are finished, then the replies they sent.
       ws?.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.allSettled([...taken]);
+      await closed;
       await Promise.allSettled([...inFlight]);
     },
   };
@@ -436,7 +485,7 @@ const sameText = (a: string, b: string) => {
  * own check re-serialises the parsed body and skips the token, so Steward checks
  * here and hands the SDK only what passed.
  */
-export function requestVerifier(config: Pick<Config, 'LARK_ENCRYPT_KEY' | 'LARK_VERIFICATION_TOKEN'>) {
+export function requestVerifier(config: Pick<Config, 'LARK_ENCRYPT_KEY' | 'LARK_VERIFICATION_TOKEN'>, firstRequest?: FirstRequest) {
   const key = config.LARK_ENCRYPT_KEY;
   const token = config.LARK_VERIFICATION_TOKEN;
   const cipher = key ? new lark.AESCipher(key) : undefined;
@@ -456,6 +505,7 @@ export function requestVerifier(config: Pick<Config, 'LARK_ENCRYPT_KEY' | 'LARK_
       } catch {
         return { status: 400, reason: 'body could not be decrypted with LARK_ENCRYPT_KEY' };
       }
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) return { status: 400, reason: 'decrypted body is not an object' };
     } else if (cipher) return { status: 400, reason: 'plain body, but LARK_ENCRYPT_KEY is set' };
     const header = (body.header ?? {}) as Record<string, unknown>;
     const given = String(header.token ?? body.token ?? '');
@@ -468,6 +518,11 @@ export function requestVerifier(config: Pick<Config, 'LARK_ENCRYPT_KEY' | 'LARK_
       const signature = String(headers['x-lark-signature'] ?? '');
       const expected = createHash('sha256').update(ts + nonce + key + raw).digest('hex');
       if (!signature || !sameText(signature, expected)) return { status: 401, reason: 'wrong or missing signature' };
+      // The signature covers the timestamp: one outside the window either way, or a signature seen before in it, is a replay.
+      const at = Number(ts) * 1000;
+      const now = Date.now();
+      if (!/^\d+$/.test(ts) || Math.abs(now - at) > SIGNATURE_WINDOW_MS) return { status: 401, reason: 'timestamp outside the 5-minute window' };
+      if (firstRequest && !firstRequest(`lark:${signature}`, new Date(at + SIGNATURE_WINDOW_MS), new Date(now))) return { status: 401, reason: 'replayed request' };
     }
     if (body.schema !== '2.0') return { status: 400, reason: 'only schema 2.0 events and card callbacks are handled' };
     return { body };

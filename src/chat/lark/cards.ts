@@ -49,7 +49,7 @@ export interface LarkCard {
 export type CardElement = Record<string, unknown> & { tag: string };
 
 /** What a card button or form sends back in `action.value`. */
-export type ActionValue = { cmd: string } | { form: FormCommand } | { ask: string };
+export type ActionValue = { cmd: string; shared?: true } | { form: FormCommand } | { ask: string };
 
 export interface RenderedCard {
   card: LarkCard;
@@ -195,13 +195,13 @@ export function buttonElement(b: Pick<Button, 'label' | 'style'>, value: ActionV
   };
 }
 
-/** Buttons side by side, wrapping on narrow screens. */
-function buttonRow(buttons: Button[]): CardElement {
+/** Buttons side by side, wrapping on narrow screens; on a card everyone in a chat sees (`shared`), they say so when clicked. */
+function buttonRow(buttons: Button[], shared: boolean): CardElement {
   return {
     tag: 'column_set',
     flex_mode: 'flow',
     horizontal_spacing: 'small',
-    columns: buttons.map((b) => ({ tag: 'column', width: 'auto', elements: [buttonElement(b, { cmd: b.command })] })),
+    columns: buttons.map((b) => ({ tag: 'column', width: 'auto', elements: [buttonElement(b, shared ? { cmd: b.command, shared: true } : { cmd: b.command })] })),
   };
 }
 
@@ -248,7 +248,7 @@ export function renderCard(reply: Reply, opts: CardOptions = {}): RenderedCard {
   const andMore = t.common.andMore;
   const warnings: string[] = [];
   const text = renderText(reply, andMore);
-  const actions = reply.buttons.length ? [buttonRow(reply.buttons)] : [];
+  const actions = reply.buttons.length ? [buttonRow(reply.buttons, reply.visibility === 'public')] : [];
   const budget: Budget = { bytes: CARD_MAX_BYTES - RESERVE_BYTES - bytes(actions), elements: CARD_MAX_ELEMENTS - countElements(actions) - 1 };
   const elements: CardElement[] = [];
   let dropped = 0;

@@ -75,6 +75,21 @@ export class LarkPort implements ChatPort {
     return { channel: res.data?.chat_id ?? '', ts: res.data!.message_id! };
   }
 
+  /**
+   * A card in a group chat that only `openId` sees (Lark's ephemeral card API:
+   * cards only, groups only). Resolves with its message id.
+   */
+  async ephemeral(chatId: string, openId: string, card: LarkCard): Promise<string> {
+    try {
+      const res = (await this.call(() =>
+        this.client.request({ method: 'POST', url: '/open-apis/ephemeral/v1/send', data: { chat_id: chatId, open_id: openId, msg_type: 'interactive', card } }).then(checkBody),
+      )) as { data?: { message_id?: string } };
+      return res.data?.message_id ?? '';
+    } catch (e) {
+      throw toDeliveryError(e);
+    }
+  }
+
   async update(ref: PostedRef, reply: Reply): Promise<void> {
     const { card } = this.render(reply);
     try {

@@ -9,7 +9,6 @@
 // mostly parses and acks.
 import {
   App,
-  HTTPReceiver,
   LogLevel,
   type AllMiddlewareArgs,
   type AnyMiddlewareArgs,
@@ -31,16 +30,18 @@ import { memberById } from '../../domain/permissions.js';
 import { accountChoices, accountNameById } from '../../../handlers/typeahead.js';
 import { catalog } from '../../../prompts/index.js';
 import type { Config } from '../../config.js';
-import { errorRef, failed, mentionsInText, type Engine, type Incoming, type Outcome, type UserRef } from '../../engine/engine.js';
-import { inLocale, reply } from '../../engine/reply.js';
+import { errorRef, failed, localizeUsage, mentionsInText, type Engine, type Incoming, type MentionResolver, type Outcome, type UserRef } from '../../engine/engine.js';
+import { inLocale, reply, text as textSection } from '../../engine/reply.js';
 import { AnswerFailed, EngineThread, EngineThreadGone, type ThreadJob } from '../../engine/thread.js';
 import { headline } from '../../engine/render-text.js';
+import { usageLine } from '../../engine/registry.js';
 import { bareForm, buttonForm, TEXT_PROBE, withText, type FormCommand } from '../forms.js';
 import { ACCOUNT_ID_VALUE, accountValue, ACTION_ID_PREFIX, cutPlain, INPUT_TEXT_MAX, OPTION_TEXT_MAX, VIEW_MAX_BLOCKS } from './blocks.js';
 import { SlackIdentity } from './identity.js';
 import { commandText, mentionedIds, messageText } from './markup.js';
 import { ACCOUNT_ACTION, complaintModal, FIELD_BLOCKS, FORM_CALLBACK, formCommand, pickedAccount, textModal, touchModal, type Prefill } from './modals.js';
 import { SlackPort } from './port.js';
+import { CheckedReceiver } from './receiver.js';
 import { commandPayload, renderFor, ResponseUrlClient, type CommandPayload } from './respond.js';
 import { installationOf, tenantOf, type Installation, type Origin } from './workspace.js';
 
@@ -120,7 +121,15 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
         ...bolt,
         token: config.SLACK_BOT_TOKEN,
         clientOptions,
-        receiver: new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET!, endpoints: SLACK_EVENTS_PATH, customRoutes: [health], logLevel: LogLevel.WARN }),
+        receiver: new CheckedReceiver({
+          signingSecret: config.SLACK_SIGNING_SECRET!,
+          endpoints: [SLACK_EVENTS_PATH],
+          customRoutes: [health],
+          logLevel: LogLevel.WARN,
+          // Shared by every instance through the database: a request replayed to any of them is refused.
+          firstRequest: (key, expiresAt, now) => engine.firstRequest(key, expiresAt, now),
+          log: logger,
+        }),
       });
   const client = app.client;
   const identity = new SlackIdentity(client);
@@ -139,12 +148,14 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   /** Block Kit in the reply's language (`fallback` when it has none), cuts logged. */
   const render = (r: Parameters<typeof renderFor>[0], fallback: Outcome['locale'], opts?: Parameters<typeof renderFor>[3]) => renderFor(r, logger, fallback, opts);
 
-  const incoming = async (workspaceId: string, userId: string, text: string, sourceRef?: string): Promise<Incoming> => ({
+  const incoming = async (workspaceId: string, userId: string, text: string, sourceRef?: string, channel?: string): Promise<Incoming> => ({
     platform: 'slack',
     workspaceId,
     user: await identity.user(userId),
     text,
     sourceRef,
+    // The channel it was typed in (`escalation-channel:here`); a DM with Steward is no channel to name.
+    chatId: channel && !channel.startsWith('D') ? channel : undefined,
   });
 
   // What a command recorded to tell others (a complaint for the escalation channel) is delivered
@@ -157,13 +168,24 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     return { ok: false, notices: [], locale, reply: inLocale(reply('error', catalog(locale).slack.unknownWorkspace), locale) };
   };
 
-  /** Runs command text as a Slack user (only tried, then undone, with `trial`); a workspace we are not installed in gets a clear answer. */
-  const run = async (from: Origin, userId: string, text: string, sourceRef?: string, trial = false): Promise<Outcome> => {
+  interface RunOptions {
+    sourceRef?: string;
+    /** Only tried, then undone. */
+    trial?: boolean;
+    resolve?: MentionResolver;
+    /** The channel it was typed in. */
+    channel?: string;
+    /** The event carrying it, seen in the command's transaction (Incoming.dedupeKey). */
+    eventId?: string;
+  }
+  /** Runs command text as a Slack user; a workspace we are not installed in gets a clear answer. */
+  const run = async (from: Origin, userId: string, text: string, o: RunOptions = {}): Promise<Outcome> => {
     const workspaceId = tenant(from);
     if (!workspaceId) return unknownWorkspace(userId);
-    const job = await incoming(workspaceId, userId, text, sourceRef);
-    if (trial) return engine.trial(job, (raw) => identity.mention(raw));
-    const out = await engine.handle(job, (raw) => identity.mention(raw));
+    const job = { ...(await incoming(workspaceId, userId, text, o.sourceRef, o.channel)), dedupeKey: o.eventId };
+    const resolve: MentionResolver = o.resolve ?? ((raw) => identity.mention(raw));
+    if (o.trial) return engine.trial(job, resolve);
+    const out = await engine.handle(job, resolve);
     if (out.ok && out.deliver) deliverAfter();
     return out;
   };
@@ -173,7 +195,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
    * or here when there is no thread (any more), or the thread stopped before
    * running it.
    */
-  const slash = async (from: Origin, userId: string, text: string): Promise<CommandPayload> => {
+  const slash = async (from: Origin, userId: string, text: string, channel: string): Promise<CommandPayload> => {
     const workspaceId = tenant(from);
     if (workspaceId && thread?.alive) {
       const mentions: ThreadJob['mentions'] = {};
@@ -185,19 +207,37 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
         }
       }
       try {
-        return (await thread.run({ incoming: await incoming(workspaceId, userId, text), mentions }, (c) => c.ok && c.deliver && deliverAfter())).answer;
+        return (await thread.run({ incoming: await incoming(workspaceId, userId, text, undefined, channel), mentions }, (c) => c.ok && c.deliver && deliverAfter())).answer;
       } catch (e) {
         // The thread stopped before running it: nothing was written, so it runs here.
         if (!(e instanceof EngineThreadGone)) throw e;
       }
     }
-    return commandPayload(await run(from, userId, text), logger);
+    return commandPayload(await run(from, userId, text, { channel }), logger);
   };
 
-  const openForm = async (kind: FormCommand, triggerId: string, userId: string, prefill?: Prefill) => {
+  /** A form that could not open (an expired trigger, any error): the user is told, with the command to type instead. */
+  const formFailed = async (err: unknown, typed: string, userId: string, locale: Outcome['locale'], responseUrl: string | undefined) => {
+    logger.warn({ err }, 'could not open a form');
+    const t = catalog(locale);
+    const told = inLocale(reply('warning', t.slack.formFailed, { type: 'usage', heading: t.help.usage, lines: [localizeUsage(t, typed)] }), locale);
+    if (responseUrl) await responses.post(responseUrl, { ...commandPayload({ ok: false, notices: [], locale, reply: told }, logger), response_type: 'ephemeral', replace_original: false });
+    else await port.post({ dm: { platformUserId: userId, name: userId } }, told);
+  };
+  /** What a form command is, typed: its usage line. */
+  const typedForm = (kind: FormCommand) => {
+    const spec = engine.registry.get(kind)!;
+    return usageLine(spec, spec.forms.find((f) => !f.sub) ?? spec.forms[0]!);
+  };
+
+  const openForm = async (kind: FormCommand, triggerId: string, userId: string, prefill?: Prefill, responseUrl?: string) => {
     const user: UserRef = await identity.user(userId);
-    const t = catalog(user.locale ?? config.STEWARD_LOCALE);
-    await client.views.open({ trigger_id: triggerId, view: FORMS[kind](t, prefill) });
+    const locale = user.locale ?? config.STEWARD_LOCALE;
+    try {
+      await client.views.open({ trigger_id: triggerId, view: FORMS[kind](catalog(locale), prefill) });
+    } catch (err) {
+      await formFailed(err, typedForm(kind), userId, locale, responseUrl);
+    }
   };
 
   // Every slash command in the manifest, and any added later: `/touch acme visit ...`.
@@ -210,10 +250,10 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     const form = tenant(from) ? bareForm(engine.registry, `${command.command} ${command.text}`) : undefined;
     if (form) {
       await ack();
-      await openForm(form, command.trigger_id, command.user_id);
+      await openForm(form, command.trigger_id, command.user_id, undefined, command.response_url);
       return;
     }
-    const answer = slash(from, command.user_id, `${command.command} ${commandText(command.text)}`).catch((err: unknown) => {
+    const answer = slash(from, command.user_id, `${command.command} ${commandText(command.text)}`, command.channel_id).catch((err: unknown) => {
       // Never a silent timeout: the rep hears that something failed, and whether it was saved.
       const ref = errorRef();
       logger.error({ err, ref, command: command.command }, 'a slash command failed');
@@ -241,15 +281,21 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
       // A name too long to be the picker's value is chosen by its id.
       const long = form.account !== undefined && accountValue(form.account) !== form.account;
       const accountId = long ? (await engine.view(await incoming(workspaceId!, body.user.id, ''), (ctx) => accountChoices(ctx, form.account!, 1)))[0]?.id : undefined;
-      await openForm(form.kind, body.trigger_id, body.user.id, { account: form.account, accountId });
+      await openForm(form.kind, body.trigger_id, body.user.id, { account: form.account, accountId }, body.response_url);
       return;
     }
-    let out = await run(from, body.user.id, command);
+    // A button's command names people as Steward wrote them, by id (`@U123`) too.
+    const byId: MentionResolver = (raw) => identity.buttonMention(raw);
+    let out = await run(from, body.user.id, command, { resolve: byId, channel: body.channel?.id });
     if (out.needsText) {
       // Asked for only when the rest would pass: a Resolve on a closed complaint, or by someone who may not, says so at once.
-      const would = await run(from, body.user.id, withText(command, TEXT_PROBE), undefined, true);
+      const would = await run(from, body.user.id, withText(command, TEXT_PROBE), { trial: true, resolve: byId });
       if (would.ok || would.field === 'text') {
-        await client.views.open({ trigger_id: body.trigger_id, view: textModal(catalog(out.locale), command, out.needsText) });
+        try {
+          await client.views.open({ trigger_id: body.trigger_id, view: textModal(catalog(out.locale), command, out.needsText) });
+        } catch (err) {
+          await formFailed(err, `${command} <text>`, body.user.id, out.locale, body.response_url);
+        }
         return;
       }
       out = would;
@@ -277,7 +323,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     const command = formCommand(view.callback_id, view.state.values, view.private_metadata, account);
     const meta = (view.private_metadata ? JSON.parse(view.private_metadata) : {}) as { sourceRef?: string };
     if (!command) return ack();
-    const out = await run(from, body.user.id, command, meta.sourceRef);
+    const out = await run(from, body.user.id, command, { sourceRef: meta.sourceRef });
     if (!out.ok) {
       const block = FIELD_BLOCKS[out.field ?? 'text'] ?? 'note';
       const present = view.blocks.some((b) => b.block_id === block) ? block : 'note';
@@ -310,16 +356,25 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     // The link back always fits: a long message is cut to make room for it.
     const tail = link ? `\n(${link})` : '';
     const note = `${cutPlain(text, INPUT_TEXT_MAX - tail.length).text}${tail}`.trim();
-    await openForm(kind, shortcut.trigger_id, shortcut.user.id, { note, sourceRef: link });
+    await openForm(kind, shortcut.trigger_id, shortcut.user.id, { note, sourceRef: link }, shortcut.response_url);
   };
 
   // @Steward in a channel, or a DM to it: the text is a command; the answer goes in a thread.
   const conversational = async (from: Origin, userId: string | undefined, text: string, channel: string, ts: string, eventId: string | undefined) => {
-    if (!userId || (eventId && !engine.firstSight('slack', eventId))) return;
+    if (!userId) return;
     const own = botUserId ? new RegExp(`<@${botUserId}(?:\\|[^>]*)?>`, 'g') : /^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>/;
-    const out = await run(from, userId, commandText(text.replace(own, '')).trim() || '/steward help');
+    const out = await run(from, userId, commandText(text.replace(own, '')).trim() || '/steward help', { channel, eventId });
+    // A retry of an event already run: it was answered then.
+    if (out.duplicate) return;
     const { blocks, text: fallback } = render(out.reply, out.locale);
-    await client.chat.postMessage({ channel, thread_ts: ts, blocks, text: fallback, unfurl_links: false });
+    try {
+      await client.chat.postMessage({ channel, thread_ts: ts, blocks, text: fallback, unfurl_links: false });
+    } catch (err) {
+      // Refused there (not in the channel, archived, rate-limited): the answer still reaches the one who asked.
+      logger.warn({ err, channel }, 'could not answer a message in its channel; answering in a DM');
+      const moved = { ...out.reply, sections: [textSection(catalog(out.locale).slack.answerMoved), ...out.reply.sections] };
+      await port.post({ dm: { platformUserId: userId, name: userId } }, moved);
+    }
   };
   const directMessage = async (from: Origin, message: import('@slack/bolt').KnownEventFromType<'message'>, eventId: string | undefined) => {
     if (message.channel_type !== 'im' || message.subtype !== undefined || !('user' in message) || !message.text) return;
@@ -331,10 +386,16 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     // A new name, time zone or language: the next thing they do asks users.info again, and their member follows.
     identity.forget(user.id);
     const workspaceId = tenant(from);
-    if (!user.deleted || !workspaceId || (eventId && !engine.firstSight('slack', eventId))) return;
-    const notices = await engine.aboutMember('slack', workspaceId, user.id, (ctx, member) => {
-      if (member.active) recordLeave(ctx, member, memberById(ctx, member.managerId), 'Slack');
-    });
+    if (!user.deleted || !workspaceId) return;
+    const notices = await engine.aboutMember(
+      'slack',
+      workspaceId,
+      user.id,
+      (ctx, member) => {
+        if (member.active) recordLeave(ctx, member, memberById(ctx, member.managerId), 'Slack');
+      },
+      eventId,
+    );
     if (notices.length) await opts.afterCommand().catch((err: unknown) => logger.error({ err }, 'delivery after a departure failed'));
   };
 

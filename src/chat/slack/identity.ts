@@ -6,6 +6,7 @@ import type { UserRef } from '../../engine/engine.js';
 import { UserCache } from '../user-cache.js';
 
 const MENTION = /^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$/;
+const BY_ID = /^@([UW][A-Z0-9]+)$/;
 
 export class SlackIdentity {
   private readonly cache = new UserCache((id, fallbackName) => this.lookup(id, fallbackName));
@@ -45,6 +46,15 @@ export class SlackIdentity {
   async mention(raw: string): Promise<UserRef | undefined> {
     const m = MENTION.exec(raw);
     return m ? this.user(m[1]!, m[2]) : undefined;
+  }
+
+  /**
+   * A mention in a button's command, which Steward wrote: `<@U123>`, or `@U123`
+   * as a handler names a member by their platform id (/pair's Confirm).
+   */
+  async buttonMention(raw: string): Promise<UserRef | undefined> {
+    const id = BY_ID.exec(raw)?.[1];
+    return id ? this.user(id) : this.mention(raw);
   }
 }
 
