@@ -54,14 +54,17 @@ describe('account health: each signal, its weight and its evidence', () => {
     expect(only(facts({ complaints: [c('high', true, 2)] })).reasons[0]!.weight).toBe(12 * 1.5 + 2 * 3);
     expect(only(facts({ complaints: [c('critical', true, 3, 1), c('critical', true, 3, 2)] })).reasons[0]!.weight).toBe(W.complaintsCap);
     // Resolved before now: no weight now.
-    expect(only(facts({ complaints: [{ ...c('critical', true), resolvedAt: NOW - DAY, openedAt: NOW - 200 * DAY }] })).reasons).toEqual([]);
+    expect(only(facts({ complaints: [{ ...c('critical', true), resolvedAt: NOW - DAY }] })).reasons).toEqual([]);
   });
 
-  it('single-threaded: one person of ours, or one level of theirs, in 90 days', () => {
-    const one = facts({ touches: [{ at: NOW - 5 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'manager', kind: 'visit' }, { at: NOW - 9 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'executive', kind: 'call' }] });
-    expect(only(one).reasons).toEqual([{ key: 'single-threaded', weight: W.singleThreaded, evidence: { ours: 1, theirs: 2 } }]);
+  it('single-threaded: one person of ours, or one level of theirs, in 90 days, on a key or strategic account', () => {
+    const touches = [{ at: NOW - 5 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'manager', kind: 'visit' }, { at: NOW - 9 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'executive', kind: 'call' }];
+    const one = facts({ touches }, { tier: 'key' });
+    expect(only(one).reasons).toEqual([{ key: 'single-threaded', weight: W.singleThreaded * W.tier.key, evidence: { ours: 1, theirs: 2 } }]);
     // A brand-new account is not blamed for being new.
     expect(only({ ...one, account: { ...one.account, createdAt: new Date(NOW - 30 * DAY) } }).reasons).toEqual([]);
+    // A standard account is one rep's.
+    expect(only(facts({ touches })).reasons).toEqual([]);
   });
 
   it('a lapsed leadership pairing, reset by the executive touching the account', () => {
@@ -101,6 +104,11 @@ describe('account health: each signal, its weight and its evidence', () => {
     });
     expect(only(facts(signs(30))).reasons.find((r) => r.key === 'pattern')).toEqual({ key: 'pattern', weight: W.pattern.weight, evidence: { count: 3, days: 90 } });
     expect(only(facts(signs(100))).reasons.map((r) => r.key)).not.toContain('pattern');
+    // The pattern holds while signs keep coming, until a quarter passes without one.
+    const kept = (lastDaysAgo: number) =>
+      only(facts({ signals: [150, 140, 130, lastDaysAgo].map((d) => ({ kind: 'competitor' as const, at: NOW - d * DAY })) })).reasons.find((r) => r.key === 'pattern');
+    expect(kept(60)).toEqual({ key: 'pattern', weight: W.pattern.weight, evidence: { count: 4, days: 151 } });
+    expect(kept(125)).toBeUndefined();
     // A low complaint is ordinary noise, not a sign.
     const low = signs(30);
     low.complaints[0]!.severity = 'low' as never;
@@ -121,13 +129,15 @@ describe('account health: each signal, its weight and its evidence', () => {
     const four = facts({ complaints: [c(1, 170, 2, 1), c(2, 120, 1, 1), c(3, 80, 45, 1, [NOW - 70 * DAY, NOW - 60 * DAY, NOW - 50 * DAY]), c(4, 30, 0.5, 1)] });
     // 3 recurrences × 5, 2 resolved late × 3, 1 open over 30 days × 5, 3 passes × 2 = 32, at most 20.
     expect(only(four).reasons).toEqual([{ key: 'complaint-history', weight: W.history.cap, evidence: { count: 4, late: 2, longest: 45, passes: 3 } }]);
+    // A claim opened seven months ago and paid last month is recent history.
+    expect(only(facts({ complaints: [c(1, 210, 180, 1)] })).reasons).toEqual([{ key: 'complaint-history', weight: W.history.late + W.history.long, evidence: { count: 1, late: 1, longest: 180, passes: 0 } }]);
     // One complaint resolved on time leaves nothing.
     expect(only(facts({ complaints: [c(1, 30, 0.5, 1)] })).reasons).toEqual([]);
   });
 
   it('single-threaded reads the history an imported book brings, not the day it was added', () => {
-    const one = facts({ firstTouchAt: NOW - 365 * DAY, touches: [{ at: NOW - 5 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'manager', kind: 'visit' }] }, { createdAt: new Date(NOW - DAY) });
-    expect(only(one).reasons).toEqual([{ key: 'single-threaded', weight: W.singleThreaded, evidence: { ours: 1, theirs: 1 } }]);
+    const one = facts({ firstTouchAt: NOW - 365 * DAY, touches: [{ at: NOW - 5 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'manager', kind: 'visit' }] }, { createdAt: new Date(NOW - DAY), tier: 'strategic' });
+    expect(only(one).reasons).toEqual([{ key: 'single-threaded', weight: W.singleThreaded * W.tier.strategic, evidence: { ours: 1, theirs: 1 } }]);
   });
 
   it('owner gone, low wallet share, dependence, broken and overdue promises (our executive’s weigh double)', () => {
@@ -169,6 +179,9 @@ describe('account health: each signal, its weight and its evidence', () => {
     expect(health(tenant, f, NOW - 28 * DAY).reasons.find((r) => r.key === 'complaints')).toBeUndefined();
     // 100 − 12 × 1.5 = 82: healthy by the score, watch by the fall.
     expect(only(f)).toEqual({ score: 82, band: 'watch', reasons: [{ key: 'complaints', weight: 18, evidence: { open: 1, overdue: 1, oldestDays: 10, ids: 'C-1' } }, { key: 'falling', weight: 0, evidence: { drop: 18 } }] });
+    // A visit running late is nudged and costs its points, but it is not the customer falling away.
+    const late = facts({ touches: [{ at: NOW - 30 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'decision-maker', kind: 'visit' }, { at: NOW - 2 * DAY, memberId: 2, ourLevel: 'operations', theirLevel: 'operator', kind: 'call' }] });
+    expect(only(late)).toEqual({ score: 80, band: 'healthy', reasons: [{ key: 'revisit', weight: 20, evidence: { days: 16, cadence: 14 } }] });
     // Four weeks on, visited again and no worse: the fall no longer flags.
     f.touches.push({ at: NOW + 20 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'decision-maker', kind: 'visit' }, { at: NOW + 21 * DAY, memberId: 2, ourLevel: 'operations', theirLevel: 'operator', kind: 'call' });
     // (The complaint, open over 30 days, now leaves a history of its own.)

@@ -26,12 +26,15 @@ export const HEALTH_WEIGHTS = {
   escalationRung: 3,
   complaintsCap: 35,
   /**
-   * The history of complaints in 180 days, resolved ones too: each medium or worse beyond the first
+   * The history of complaints in 180 days (opened, open or closed in them): each medium or worse beyond the first
    * (they recur), each that took past its deadline, each open or taking longer than 30 days, and each
    * pass between owners of a complaint passed more than once (it bounces).
    */
   history: { recurrence: 5, late: 3, long: 5, pass: 2, cap: 20, days: 180, longDays: 30 },
-  /** Only one person of ours, or one level of theirs, touched in 90 days (once we have known them 90 days). */
+  /**
+   * Only one person of ours, or one level of theirs, touched in 90 days (once we have known them 90 days), on a
+   * strategic or key account: multi-level coverage is what they need; a standard account is one rep's.
+   */
   singleThreaded: 10,
   lapsedPairing: 8,
   /** A new decision-maker is a new relationship for 180 days: more while no executive of ours has met them. */
@@ -43,8 +46,9 @@ export const HEALTH_WEIGHTS = {
   signalFullDays: 30,
   signalGoneDays: 120,
   /**
-   * Three warning signs in 90 days are a pattern, not three small facts: 12, and 4 for each further sign.
-   * Signs: every signal, every complaint medium or worse, every broken promise, a handover, the owner leaving.
+   * Three warning signs in 90 days are a pattern, not three small facts: 12, and 4 for each further sign in the
+   * last 90 days. It holds until 90 days pass without a new sign. Signs: every signal, every complaint medium or
+   * worse, every broken promise, a handover, the owner leaving.
    */
   pattern: { min: 3, weight: 12, each: 4, cap: 24, days: 90 },
   ownerGone: 15,
@@ -62,7 +66,7 @@ export const HEALTH_WEIGHTS = {
   promiseDays: 180,
   /** A strategic account's signs count for more: every weight but the revisit clock's (its cadence follows the tier already). */
   tier: { strategic: 1.3, key: 1.15, standard: 1 } satisfies Record<Tier, number>,
-  /** Down this much in four weeks: at least "watch", whatever the score. */
+  /** Down this much in four weeks (the revisit clock aside): at least "watch", whatever the score. */
   trendDrop: 15,
 } as const;
 
@@ -143,7 +147,8 @@ function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
 
   // Complaints of the last 180 days, resolved or not: how often, how late, how long, how often passed on.
   const H = W.history;
-  const year = seen.filter((c) => within(c.openedAt, H.days));
+  // The complaints of the last 180 days: opened in them, still open, or closed in them (a claim that took months is recent history).
+  const year = seen.filter((c) => within(c.openedAt, H.days) || c.resolvedAt === null || c.resolvedAt > at - H.days * DAY);
   const serious = year.filter((c) => c.severity !== 'low').length;
   const resolvedLate = year.filter((c) => c.resolvedAt !== null && c.resolvedAt <= at && c.resolvedAt > c.deadlineAt).length;
   const took = (c: (typeof year)[number]) => days((c.resolvedAt !== null && c.resolvedAt <= at ? c.resolvedAt : at) - c.openedAt);
@@ -159,7 +164,7 @@ function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
   const recent = touches.filter((t) => t.at > at - SINGLE_THREAD_DAYS * DAY);
   const ours = new Set(recent.map((t) => t.memberId));
   const theirs = new Set(recent.map((t) => t.theirLevel).filter((l) => l !== null));
-  if (knownSince <= at - SINGLE_THREAD_DAYS * DAY && (ours.size <= 1 || theirs.size <= 1)) {
+  if (f.account.tier !== 'standard' && knownSince <= at - SINGLE_THREAD_DAYS * DAY && (ours.size <= 1 || theirs.size <= 1)) {
     add({ key: 'single-threaded', weight: W.singleThreaded, evidence: { ours: ours.size, theirs: theirs.size } });
   }
 
@@ -205,16 +210,24 @@ function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
   const promisePoints = byExec * W.brokenPromise.exec + (broken.length - byExec) * W.brokenPromise.other + overdue.filter((p) => !broken.includes(p)).length * W.overduePromise;
   if (promisePoints > 0) add({ key: 'promises', weight: Math.min(W.promisesCap, promisePoints), evidence: { broken: broken.length, byExec, overdue: overdue.length } });
 
-  // Signs that arrive together: three in a quarter are a pattern.
+  // Signs that arrive together: three in a quarter are a pattern, and it holds until a quarter passes without a new sign.
   const P = W.pattern;
-  const count = [
+  const times = [
     ...f.signals.map((s) => s.at),
     ...f.complaints.filter((c) => c.severity !== 'low').map((c) => c.openedAt),
     ...f.promises.filter((p) => p.status === 'broken' && p.closedAt !== null).map((p) => p.closedAt!),
     ...f.handovers,
     ...(ownerLeft !== null ? [ownerLeft] : []),
-  ].filter((t) => within(t, P.days)).length;
-  if (count >= P.min) add({ key: 'pattern', weight: Math.min(P.cap, P.weight + (count - P.min) * P.each), evidence: { count, days: P.days } });
+  ]
+    .filter((t) => t <= at)
+    .sort((a, b) => b - a);
+  // The signs still coming: back from the latest (in the last quarter), each within a quarter of the one after it.
+  let run = times.length && at - times[0]! < P.days * DAY ? 1 : 0;
+  while (run > 0 && run < times.length && times[run - 1]! - times[run]! < P.days * DAY) run++;
+  const chain = times.slice(0, run);
+  const formed = chain.some((t) => chain.filter((u) => u <= t && u > t - P.days * DAY).length >= P.min);
+  const recentSigns = chain.filter((t) => within(t, P.days)).length;
+  if (formed) add({ key: 'pattern', weight: Math.min(P.cap, P.weight + Math.max(0, recentSigns - P.min) * P.each), evidence: { count: chain.length, days: Math.max(P.days, days(at - chain.at(-1)!) + 1) } });
 
   return reasons.sort((a, b) => b.weight - a.weight);
 }
@@ -229,7 +242,9 @@ export function health(tenant: Tenant, f: AccountFacts, at: number): Health {
   // A healthy score falling fast is watched; an account we did not know four weeks ago is not falling.
   const before = at - TREND_DAYS * DAY;
   const known = Math.min(f.account.createdAt.getTime(), f.firstTouchAt ?? Infinity) <= before;
-  const drop = scoreOf(signs(tenant, f, before)) - score;
+  // The fall is the customer's: the revisit clock, which rises by design and has its own nudge, is left out.
+  const theirs = (r: Reason[]) => scoreOf(r.filter((x) => x.key !== 'revisit'));
+  const drop = theirs(signs(tenant, f, before)) - theirs(reasons);
   if (b === 'healthy' && known && drop >= HEALTH_WEIGHTS.trendDrop) return { score, band: 'watch', reasons: [...reasons, { key: 'falling', weight: 0, evidence: { drop } }] };
   return { score, band: b, reasons };
 }
