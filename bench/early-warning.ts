@@ -19,7 +19,7 @@ import { harness } from '../test/harness.js';
 import { int, picker, rng, TIMEZONE } from './lib.js';
 
 const CONTROLS = int('BENCH_CONTROLS', 24, 1);
-const TRACE = process.env.BENCH_TRACE === '1';
+const TRACE = int('BENCH_TRACE', 0) === 1;
 const random = rng(int('BENCH_SEED', 7));
 const pick = picker(random);
 

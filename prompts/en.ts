@@ -555,6 +555,11 @@ export const en = {
       'business-review': 'hold a business review: their plans, our numbers against competitors',
     },
     moreReasons: (n: number) => `+${plural(n, 'more reason')}`,
+    news: {
+      entered: (account: string, band: string, score: number) => `${account}'s health moved to ${band} (${score}/100)`,
+      falling: (account: string, drop: number, score: number) => `${account} fell ${drop} in four weeks, to ${score}/100`,
+      step: (step: string) => `Next step: ${step}.`,
+    },
     points: (n: number) => `−${n}`,
     riskTitle: (scope: string, n: number) => `Accounts at risk or to watch in ${scope}: ${n}`,
     scopeMine: 'your book',

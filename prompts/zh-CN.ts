@@ -569,6 +569,11 @@ export const zhCN: Catalog = {
       'business-review': '做一次业务复盘：对方的计划，我们相对竞争对手的数字',
     },
     moreReasons: (n: number) => `另有${n}条原因`,
+    news: {
+      entered: (account: string, band: string, score: number) => `${account}的健康度已转为${band}（${score}/100）`,
+      falling: (account: string, drop: number, score: number) => `${account}四周内下降${drop}，现为${score}/100`,
+      step: (step: string) => `下一步：${step}。`,
+    },
     points: (n: number) => `−${n}`,
     riskTitle: (scope: string, n: number) => `${scope}中高风险或需关注的客户：${n}个`,
     scopeMine: '你的客户',

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { band, health, healthNews, HEALTH_WEIGHTS as W, nextStep, type AccountFacts } from '../src/domain/health.js';
+import { band, health, healthNews, healthNewsReply, HEALTH_WEIGHTS as W, nextStep, type AccountFacts } from '../src/domain/health.js';
+import { viewFor } from '../src/domain/view.js';
+import { renderText } from '../src/engine/render-text.js';
 import type { Tenant } from '../src/domain/types.js';
 import { harness, type Harness } from './harness.js';
 
@@ -199,6 +201,14 @@ describe('who hears of a change in health, once', () => {
     const better = healthNews(first.remember, h(90), h(70));
     expect(better.tell).toBeNull();
     expect(healthNews(better.remember, h(72), h(90)).tell).toMatchObject({ kind: 'entered', band: 'watch' });
+  });
+
+  it('the news reads in the reader\'s language, with every reason and the next step', () => {
+    const news = healthNews(null, h(70), h(80)).tell!;
+    const en = renderText(healthNewsReply(viewFor(tenant, undefined, new Date(NOW)), 'Acme', news));
+    expect(en).toBe("• Acme's health moved to watch (70/100)\nWhy\n  • decision-maker change 3 days ago, no executive of ours has met them since (−30)\nNext step: an executive of ours meets the new decision-maker.");
+    const zh = renderText(healthNewsReply(viewFor({ ...tenant, locale: 'zh-CN' } as Tenant, undefined, new Date(NOW)), 'Acme', news));
+    expect(zh).toContain('下一步：我方高层拜访新的决策人。');
   });
 
   it('a fall of 15 in four weeks is news within a band, once', () => {

@@ -100,4 +100,29 @@ describe('risk hides in plain sight', () => {
     for (const kind of ['competitor activity', 'payment delay', 'price pressure', 'volume drop']) expect(why).toContain(`${kind} reported today`);
     expect(why).toContain('strategic account: its warning signs count ×1.3');
   });
+
+  it('health reads the record: a complaint passed between owners, a handover, a promise our executive broke', async () => {
+    h = harness({ now: plus(NOW, -200 * DAY) });
+    await k.ok('/steward team @li manager:@zhang');
+    await k.ok('/steward team @wang manager:@zhang');
+    await k.ok('/steward role @chen exec');
+    h.now = plus(NOW, -40 * DAY);
+    await covered('Delta', 'key');
+    const c = (await k.ok('/complaint Delta severity:high category:damage Drums leaked', 'zhang')).text.match(/C-\d+/)![0];
+    await k.ok(`/complaint assign ${c} @li`, 'zhang');
+    h.now = plus(NOW, -30 * DAY);
+    await k.ok(`/complaint assign ${c} @wang`, 'zhang');
+    const p = (await k.ok('/promise Delta due:+5d A dedicated line to Shanghai', 'chen')).text.match(/P-\d+/)![0];
+    h.now = plus(NOW, -20 * DAY);
+    await k.ok(`/resolve ${c} Claim paid`, 'wang');
+    await k.ok(`/promise broken ${p} No trucks free`, 'chen');
+    h.now = plus(NOW, -10 * DAY);
+    await k.ok('/handover @zhang @li Delta');
+    h.now = NOW;
+    await k.ok('/touch Delta visit to:"Wu Gang" First visit as the new owner', 'li');
+    const why = (await k.ok('/account Delta', 'li')).text;
+    expect(why).toContain('1 complaint in 180 days, 1 resolved past deadline, the longest 20 days, passed between owners 2 times');
+    expect(why).toContain('1 broken (1 by our executive) and 0 overdue promise(s)');
+    expect(why).toContain('handed over 10 days ago: a new relationship for 90 days');
+  });
 });

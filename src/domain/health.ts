@@ -9,6 +9,7 @@ import type { Tx } from '../../db/index.js';
 import { accounts, auditLog, churnSignals, complaints, contacts, members, pairings, promises, touchpointParticipants, touchpoints, type Severity, type SignalKind, type Tier } from '../../db/schema.js';
 import { cadenceFor } from './settings.js';
 import type { Account, Tenant } from './types.js';
+import { list, reply, text, type Reply } from '../engine/reply.js';
 import type { View } from './view.js';
 
 const DAY = DAY_MS;
@@ -357,15 +358,15 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
     .from(complaints)
     .where(and(ofTenant(complaints.tenantId), or(eq(complaints.status, 'open'), gte(complaints.resolvedAt, new Date(since))), inScope(complaints.accountId)))
     .all();
-  // Each time a complaint was passed to another owner (the audit trail keeps it).
+  // Each time a complaint was passed to another owner (the audit trail keeps it), read through the trail's time index.
   const passes = new Map<number, number[]>();
   if (cs.length) {
     const rows = db
       .select({ id: auditLog.entityId, at: auditLog.at })
       .from(auditLog)
-      .where(and(eq(auditLog.tenantId, tenant.id), eq(auditLog.action, 'complaint.assign'), inArray(auditLog.entityId, cs.map((c) => c.id))))
+      .where(and(eq(auditLog.tenantId, tenant.id), gte(auditLog.at, new Date(since)), eq(auditLog.action, 'complaint.assign')))
       .all();
-    for (const r of rows) passes.set(r.id!, [...(passes.get(r.id!) ?? []), r.at.getTime()]);
+    for (const r of rows) if (r.id !== null) passes.set(r.id, [...(passes.get(r.id) ?? []), r.at.getTime()]);
   }
   for (const c of cs) {
     facts.get(c.accountId)?.complaints.push({
@@ -431,6 +432,19 @@ export function reasonText(v: View, r: Reason): string {
   const e = { ...r.evidence, kind: typeof r.evidence.kind === 'string' ? (v.t.enums.signal[r.evidence.kind as keyof typeof v.t.enums.signal] ?? r.evidence.kind) : (r.evidence.kind ?? '') };
   const text = v.t.health.reason[r.key](e);
   return r.weight > 0 ? `${text} (${v.t.health.points(r.weight)})` : text;
+}
+
+export type HealthNews = NonNullable<ReturnType<typeof healthNews>['tell']>;
+
+/**
+ * What an account's owner and their manager read when its health is news (healthNews): the band or
+ * the fall, every reason, and the next step. (The sweep decides when; this words it for each reader.)
+ */
+export function healthNewsReply(v: View, account: string, news: HealthNews): Reply {
+  const title = news.kind === 'entered' ? v.t.health.news.entered(account, v.t.health.bands[news.band], news.score) : v.t.health.news.falling(account, news.drop, news.score);
+  const out = reply(news.band === 'at-risk' ? 'warning' : 'info', title, list(news.reasons.map((r) => reasonText(v, r)), { heading: v.t.health.reasonsHeading, empty: v.t.common.none }));
+  if (news.step) out.sections.push(text(v.t.health.news.step(v.t.health.nextStep[news.step])));
+  return out;
 }
 
 /** "strategic account: its warning signs count ×1.3", for a tier whose signs weigh more. */
