@@ -146,9 +146,9 @@ function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
     add({ key: 'complaints', weight: Math.min(W.complaintsCap, points), evidence: { open: open.length, overdue: open.filter((c) => c.deadlineAt < at).length, oldestDays: oldest, ids: open.map((c) => `C-${c.number}`).join(', ') } });
   }
 
-  // Complaints of the last 180 days, resolved or not: how often, how late, how long, how often passed on.
+  // The complaints of the last 180 days (opened in them, still open, or closed in them: a claim that took months is
+  // recent history): how often, how late, how long, how often passed on.
   const H = W.history;
-  // The complaints of the last 180 days: opened in them, still open, or closed in them (a claim that took months is recent history).
   const year = seen.filter((c) => within(c.openedAt, H.days) || c.resolvedAt === null || c.resolvedAt > at - H.days * DAY);
   const serious = year.filter((c) => c.severity !== 'low').length;
   const resolvedLate = year.filter((c) => c.resolvedAt !== null && c.resolvedAt <= at && c.resolvedAt > c.deadlineAt).length;
@@ -234,6 +234,8 @@ function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
 }
 
 const scoreOf = (reasons: Reason[]) => Math.max(0, Math.round(100 - reasons.reduce((s, r) => s + r.weight, 0)));
+/** The score the customer's signs leave: the revisit clock, which rises by design and has its own nudge, is no fall of theirs. */
+const customerScore = (reasons: Reason[]) => scoreOf(reasons.filter((r) => r.key !== 'revisit'));
 
 /** The score as of `at` (a past `at` gives the trend's baseline). A fall of 15 or more in four weeks flags by itself. */
 export function health(tenant: Tenant, f: AccountFacts, at: number): Health {
@@ -243,9 +245,7 @@ export function health(tenant: Tenant, f: AccountFacts, at: number): Health {
   // A healthy score falling fast is watched; an account we did not know four weeks ago is not falling.
   const before = at - TREND_DAYS * DAY;
   const known = Math.min(f.account.createdAt.getTime(), f.firstTouchAt ?? Infinity) <= before;
-  // The fall is the customer's: the revisit clock, which rises by design and has its own nudge, is left out.
-  const theirs = (r: Reason[]) => scoreOf(r.filter((x) => x.key !== 'revisit'));
-  const drop = theirs(signs(tenant, f, before)) - theirs(reasons);
+  const drop = customerScore(signs(tenant, f, before)) - customerScore(reasons);
   if (b === 'healthy' && known && drop >= HEALTH_WEIGHTS.trendDrop) return { score, band: 'watch', reasons: [...reasons, { key: 'falling', weight: 0, evidence: { drop } }] };
   return { score, band: b, reasons };
 }
@@ -290,7 +290,7 @@ export interface Told {
  */
 export function healthNews(last: Told | null, now: Health, before: Health): { tell: { kind: 'entered' | 'falling'; band: Band; score: number; drop: number; reasons: Reason[]; step: NextStep | undefined } | null; remember: Told } {
   const was = last ?? { band: before.band, score: before.score };
-  const drop = before.score - now.score;
+  const drop = customerScore(before.reasons) - customerScore(now.reasons);
   const news = (kind: 'entered' | 'falling') => ({ tell: { kind, band: now.band, score: now.score, drop, reasons: now.reasons, step: nextStep(now) }, remember: { band: now.band, score: now.score } });
   if (SEVERITY[now.band] > SEVERITY[was.band]) return news('entered');
   if (drop >= HEALTH_WEIGHTS.trendDrop && was.score - now.score >= HEALTH_WEIGHTS.trendDrop) return news('falling');
