@@ -125,4 +125,14 @@ describe('risk hides in plain sight', () => {
     expect(why).toContain('1 broken (1 by our executive) and 0 overdue promise(s)');
     expect(why).toContain('handed over 10 days ago: a new relationship for 90 days');
   });
+
+  it('the revisit clock and how long we have known them read touches older than the window health looks back on', async () => {
+    h = harness({ now: NOW });
+    await k.ok('/account add Epsilon tier:key owner:@zhang');
+    await k.ok('/contact Epsilon add Zhao Lei title:Buyer level:manager');
+    await k.ok('/touch Epsilon visit to:"Zhao Lei" on:2025-12-01 The last visit anyone made', 'zhang');
+    const shown = (await k.ok('/account Epsilon', 'zhang')).text;
+    expect(shown).toContain('revisit 326 days overdue (every 30 days) (−20)');
+    expect(shown).toContain('single-threaded: 0 of ours and 0 of their levels touched in 90 days');
+  });
 });

@@ -335,22 +335,22 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
     .where(and(ofTenant(touchpoints.tenantId), gte(touchpoints.occurredAt, new Date(since)), inScope(touchpoints.accountId)))
     .all();
   for (const t of along) facts.get(t.accountId)?.touches.push({ at: t.at.getTime(), memberId: t.memberId, ourLevel: t.ourLevel, theirLevel: t.theirLevel, kind: 'along' });
-  const lastVisits = db
-    .select({ accountId: touchpoints.accountId, at: sql<number>`max(${touchpoints.occurredAt})` })
-    .from(touchpoints)
-    .where(and(ofTenant(touchpoints.tenantId), inArray(touchpoints.kind, ['visit', 'meeting', 'review']), sql`${touchpoints.occurredAt} < ${since}`, inScope(touchpoints.accountId)))
-    .groupBy(touchpoints.accountId)
-    .all();
-  for (const v of lastVisits) facts.get(v.accountId)?.touches.push({ at: v.at, memberId: -1, ourLevel: 'sales', theirLevel: null, kind: 'visit' });
-  const firsts = db
-    .select({ accountId: touchpoints.accountId, at: sql<number>`min(${touchpoints.occurredAt})` })
+  // In one pass: the last visit before the window (the revisit clock) and the first touch of all (how long we have known them).
+  const older = db
+    .select({
+      accountId: touchpoints.accountId,
+      lastVisit: sql<number | null>`max(case when ${touchpoints.kind} in ('visit', 'meeting', 'review') and ${touchpoints.occurredAt} < ${since} then ${touchpoints.occurredAt} end)`,
+      first: sql<number>`min(${touchpoints.occurredAt})`,
+    })
     .from(touchpoints)
     .where(and(ofTenant(touchpoints.tenantId), inScope(touchpoints.accountId)))
     .groupBy(touchpoints.accountId)
     .all();
-  for (const v of firsts) {
+  for (const v of older) {
     const f = facts.get(v.accountId);
-    if (f) f.firstTouchAt = v.at;
+    if (!f) continue;
+    f.firstTouchAt = v.first;
+    if (v.lastVisit !== null) f.touches.push({ at: v.lastVisit, memberId: -1, ourLevel: 'sales', theirLevel: null, kind: 'visit' });
   }
 
   const cs = db
