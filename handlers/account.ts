@@ -16,7 +16,7 @@ import { about, UserError } from '../src/engine/errors.js';
 import { fields, list, reply, text, type Reply, type Rich } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input, OptionSpec } from '../src/engine/spec.js';
 import { accountArg, mineFlag, ownerOption, tierOption } from './options.js';
-import { healthLine, healthOf, reasonText } from '../src/domain/health.js';
+import { healthLine, healthOf, nextStep, reasonText, tierNote } from '../src/domain/health.js';
 import { DateTime } from 'luxon';
 import { quote } from '../src/engine/tokenize.js';
 
@@ -177,8 +177,10 @@ function show(ctx: Ctx, input: Input): Reply {
   const share = walletShare(a);
 
   const h = healthOf(db, ctx.tenant, [a.id], ctx.now).get(a.id)!;
+  const step = a.status === 'active' ? nextStep(h.now) : undefined;
   const profile: { label: string; value: Rich }[] = [
     { label: t.health.field, value: healthLine(ctx, h.now, h.before) },
+    ...(step ? [{ label: t.health.nextStepField, value: t.health.nextStep[step] }] : []),
     { label: t.account.fields.tier, value: t.enums.tier[a.tier] },
     { label: t.account.fields.owner, value: owner ? [{ mention: ctx.mention(owner) }, owner.active ? '' : ` (${t.account.ownerGone})`] : t.common.nobody },
     { label: t.account.fields.status, value: t.enums.accountStatus[a.status] },
@@ -232,7 +234,7 @@ function show(ctx: Ctx, input: Input): Reply {
     a.status === 'lost' ? 'warning' : 'info',
     t.account.profileTitle(a.name),
     fields(profile),
-    list(h.now.reasons.slice(0, 3).map((r) => reasonText(ctx, r)), { heading: t.health.reasonsHeading, empty: t.common.none }),
+    list([...h.now.reasons.map((r) => reasonText(ctx, r)), ...(h.now.reasons.length ? [tierNote(ctx, a.tier)].filter((x) => x !== undefined) : [])], { heading: t.health.reasonsHeading, empty: t.common.none }),
     list(byLevel, { heading: t.account.contactsHeading(people.length) }),
     list(
       open.map((c) => t.account.complaintLine(ref('C', c.number), t.enums.severity[c.severity], c.summary, c.deadlineAt < ctx.now)),

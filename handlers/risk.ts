@@ -1,7 +1,7 @@
 // Account health in replies: the score line, the reasons, and /risk.
 import { and, eq, inArray, isNull, or } from 'drizzle-orm';
 import { accounts, members } from '../db/schema.js';
-import { healthLine, healthOf, reasonText } from '../src/domain/health.js';
+import { healthLine, healthOf, reasonText, type Reason } from '../src/domain/health.js';
 import { list, reply, type Reply, type Rich } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { overdueRevisits, teamOf } from '../src/scheduler/digest.js';
@@ -23,13 +23,15 @@ function risk(ctx: Ctx, input: Input): Reply {
     .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.status, 'active'), or(inArray(accounts.ownerId, ids), ownerless)))
     .all();
   const scores = healthOf(ctx.db, ctx.tenant, book.map((b) => b.id), ctx.now);
-  const atRisk = book
+  // At risk first, then watch; worst first within each band.
+  const flagged = book
     .map((b) => ({ ...b, h: scores.get(b.id)! }))
-    .filter((b) => b.h.now.band === 'at-risk')
-    .sort((a, b) => a.h.now.score - b.h.now.score);
-  const items: Rich[] = atRisk.slice(0, RISK_LIMIT).map((b) => t.health.riskLine(b.name, b.owner ?? t.common.nobody, healthLine(ctx, b.h.now, b.h.before), b.h.now.reasons[0] ? reasonText(ctx, b.h.now.reasons[0]) : ''));
+    .filter((b) => b.h.now.band !== 'healthy')
+    .sort((a, b) => Number(b.h.now.band === 'at-risk') - Number(a.h.now.band === 'at-risk') || a.h.now.score - b.h.now.score);
+  const why = (reasons: Reason[]) => (reasons.length ? [reasonText(ctx, reasons[0]!), ...(reasons.length > 1 ? [t.health.moreReasons(reasons.length - 1)] : [])].join(' · ') : '');
+  const items: Rich[] = flagged.slice(0, RISK_LIMIT).map((b) => t.health.riskLine(b.name, b.owner ?? t.common.nobody, healthLine(ctx, b.h.now, b.h.before), why(b.h.now.reasons)));
   const scope = team.length > 1 ? t.health.scopeTeam : t.health.scopeMine;
-  const out = reply(atRisk.length ? 'warning' : 'success', t.health.riskTitle(scope, atRisk.length), list(items, { empty: t.health.noRisk, more: atRisk.length - items.length }));
+  const out = reply(flagged.length ? 'warning' : 'success', t.health.riskTitle(scope, flagged.length), list(items, { empty: t.health.noRisk, more: flagged.length - items.length }));
   // Overdue revisits, as the digest lists them, whatever the health band: they are raised until visited or snoozed.
   const { overdue } = overdueRevisits(ctx.db, ctx.tenant, book, ctx.now);
   if (overdue.length) {

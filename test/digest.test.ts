@@ -79,7 +79,7 @@ const LI = [
   "• Weekly digest for li's team (3 people)",
   // The digest leads with the accounts whose health band got worse in four weeks.
   'Health got worse (1)',
-  '  • Acme: healthy → watch (59) · 1 open complaint(s) (C-1), 0 past deadline, oldest 3 days (−13)',
+  '  • Acme: healthy → at risk (41) · 1 open complaint(s) (C-1), 0 past deadline, oldest 3 days (−19.5)',
   'Touchpoints: 3 in the last 7 days (1 the 7 days before).',
   'Overdue for a revisit (2)',
   '  • Beta · key · wang · 11 days overdue',
@@ -99,7 +99,7 @@ const LI = [
 const ZHANG = [
   '• Weekly digest for zhang',
   'Health got worse (1)',
-  '  • Acme: healthy → watch (59) · 1 open complaint(s) (C-1), 0 past deadline, oldest 3 days (−13)',
+  '  • Acme: healthy → at risk (41) · 1 open complaint(s) (C-1), 0 past deadline, oldest 3 days (−19.5)',
   'Touchpoints: 2 in the last 7 days (1 the 7 days before).',
   'Overdue for a revisit (1)',
   '  • Acme · strategic · zhang · 6 days overdue',
@@ -127,7 +127,7 @@ describe('what the digest says', () => {
       [
         '• Weekly digest for sun',
         'Health got worse (1)',
-        '  • Omega: healthy → watch (70) · revisit 27 days overdue (every 14 days) (−20)',
+        '  • Omega: healthy → watch (67) · revisit 27 days overdue (every 14 days) (−20)',
         'Touchpoints: 1 in the last 7 days (0 the 7 days before).',
         'Overdue for a revisit (1)',
         '  • Omega · strategic · sun · 27 days overdue',
@@ -196,7 +196,8 @@ describe('people who have left', () => {
     expect(li).toContain('  • Acme · strategic · zhang · 6 days overdue');
     expect(li).toContain('  • C-1 · Acme · high · open 3 days · escalated (1)');
     expect(li).toContain('  • P-1 · Acme · due Sat 10 Oct 2026 (2 days late) · Send the cold-chain quote');
-    expect((await ok('/risk', 'li')).text).toMatch(/^! At-risk accounts in your team: 1\n {2}• Acme · zhang · /);
+    // Their leaving flags Gamma too (down 15 in four weeks).
+    expect((await ok('/risk', 'li')).text).toMatch(/^! Accounts at risk or to watch in your team: 2\n {2}• Acme · zhang · .*\n {2}• Gamma · zhang · 85\/100, watch, down 15 in four weeks · the owner has left/);
   });
 
   it("a manager who left: their reports' work reaches the manager above them, who still gets a digest", async () => {

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { band, health, HEALTH_WEIGHTS as W, type AccountFacts } from '../src/domain/health.js';
+import { band, health, healthNews, healthNewsReply, HEALTH_WEIGHTS as W, nextStep, type AccountFacts } from '../src/domain/health.js';
+import { viewFor } from '../src/domain/view.js';
+import { renderText } from '../src/engine/render-text.js';
 import type { Tenant } from '../src/domain/types.js';
 import { harness, type Harness } from './harness.js';
 
@@ -7,24 +9,30 @@ const DAY = 86_400_000;
 const NOW = Date.parse('2026-11-23T02:00:00Z');
 const tenant = { id: 1, timezone: 'Asia/Shanghai', locale: 'en', settings: {} } as unknown as Tenant;
 
-/** A healthy strategic account: visited last week by two of ours, at two of their levels. */
+/** A healthy standard account visited every two weeks: last week by two of ours, at two of their levels. */
 function facts(over: Partial<AccountFacts> = {}, account: Partial<AccountFacts['account']> = {}): AccountFacts {
   return {
-    account: { id: 1, tier: 'strategic', cadenceDays: null, createdAt: new Date(NOW - 400 * DAY), annualRevenue: null, categorySpend: null, ownerGoneAt: null, ...account },
+    account: { id: 1, tier: 'standard', cadenceDays: 14, createdAt: new Date(NOW - 400 * DAY), annualRevenue: null, categorySpend: null, ownerGoneAt: null, ...account },
     owned: true,
     ownerLeftAt: null,
+    firstTouchAt: null,
     touches: [
       { at: NOW - 7 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'decision-maker', kind: 'visit' },
       { at: NOW - 20 * DAY, memberId: 2, ourLevel: 'operations', theirLevel: 'operator', kind: 'call' },
+      { at: NOW - 35 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'decision-maker', kind: 'visit' },
+      { at: NOW - 48 * DAY, memberId: 2, ourLevel: 'operations', theirLevel: 'operator', kind: 'call' },
     ],
     complaints: [],
     signals: [],
     promises: [],
     pairings: [],
+    handovers: [],
     ...over,
   };
 }
 const only = (f: AccountFacts) => health(tenant, f, NOW);
+/** The signs alone, without the fall they make in four weeks. */
+const signsOf = (f: AccountFacts) => only(f).reasons.filter((r) => r.key !== 'falling');
 
 describe('account health: each signal, its weight and its evidence', () => {
   it('a well-kept account scores 100, healthy, with no reasons', () => {
@@ -43,19 +51,22 @@ describe('account health: each signal, its weight and its evidence', () => {
   });
 
   it('open complaints weigh by severity, more past their deadline and per escalation rung, capped', () => {
-    const c = (severity: 'critical' | 'high' | 'medium' | 'low', overdue: boolean, level = 0, number = 1) => ({ number, severity, openedAt: NOW - 3 * DAY, deadlineAt: overdue ? NOW - DAY : NOW + DAY, resolvedAt: null, escalationLevel: level });
+    const c = (severity: 'critical' | 'high' | 'medium' | 'low', overdue: boolean, level = 0, number = 1) => ({ number, severity, openedAt: NOW - 3 * DAY, deadlineAt: overdue ? NOW - DAY : NOW + DAY, resolvedAt: null, escalationLevel: level, passes: [] });
     expect(only(facts({ complaints: [c('medium', false)] })).reasons).toEqual([{ key: 'complaints', weight: 6, evidence: { open: 1, overdue: 0, oldestDays: 3, ids: 'C-1' } }]);
-    expect(only(facts({ complaints: [c('high', true, 2)] })).reasons[0]!.weight).toBe(10 * 1.5 + 2 * 3);
+    expect(only(facts({ complaints: [c('high', true, 2)] })).reasons[0]!.weight).toBe(12 * 1.5 + 2 * 3);
     expect(only(facts({ complaints: [c('critical', true, 3, 1), c('critical', true, 3, 2)] })).reasons[0]!.weight).toBe(W.complaintsCap);
     // Resolved before now: no weight now.
     expect(only(facts({ complaints: [{ ...c('critical', true), resolvedAt: NOW - DAY }] })).reasons).toEqual([]);
   });
 
-  it('single-threaded: one person of ours, or one level of theirs, in 90 days', () => {
-    const one = facts({ touches: [{ at: NOW - 5 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'manager', kind: 'visit' }, { at: NOW - 9 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'executive', kind: 'call' }] });
-    expect(only(one).reasons).toEqual([{ key: 'single-threaded', weight: W.singleThreaded, evidence: { ours: 1, theirs: 2 } }]);
+  it('single-threaded: one person of ours, or one level of theirs, in 90 days, on a key or strategic account', () => {
+    const touches = [{ at: NOW - 5 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'manager', kind: 'visit' }, { at: NOW - 9 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'executive', kind: 'call' }];
+    const one = facts({ touches }, { tier: 'key' });
+    expect(only(one).reasons).toEqual([{ key: 'single-threaded', weight: W.singleThreaded * W.tier.key, evidence: { ours: 1, theirs: 2 } }]);
     // A brand-new account is not blamed for being new.
     expect(only({ ...one, account: { ...one.account, createdAt: new Date(NOW - 30 * DAY) } }).reasons).toEqual([]);
+    // A standard account is one rep's.
+    expect(only(facts({ touches })).reasons).toEqual([]);
   });
 
   it('a lapsed leadership pairing, reset by the executive touching the account', () => {
@@ -66,47 +77,145 @@ describe('account health: each signal, its weight and its evidence', () => {
     expect(only(f).reasons).toEqual([]);
   });
 
-  it('a decision-maker change not yet followed by an executive touch', () => {
+  it('a decision-maker change is a new relationship for six months: one executive meeting eases it, does not clear it', () => {
     const f = facts({ signals: [{ kind: 'decision-maker-change', at: NOW - 12 * DAY }] });
-    expect(only(f).reasons).toEqual([{ key: 'decision-maker', weight: W.decisionMakerUnmet, evidence: { days: 12 } }]);
+    expect(signsOf(f)).toEqual([{ key: 'decision-maker', weight: W.decisionMaker.unmet, evidence: { days: 12, met: 0 } }]);
     f.touches.push({ at: NOW - 2 * DAY, memberId: 9, ourLevel: 'executive', theirLevel: 'decision-maker', kind: 'meeting' });
-    expect(only(f).reasons).toEqual([]);
+    expect(only(f).reasons).toEqual([{ key: 'decision-maker', weight: W.decisionMaker.met, evidence: { days: 12, met: 1 } }]);
+    expect(health(tenant, f, NOW + 170 * DAY).reasons.map((r) => r.key)).not.toContain('decision-maker');
   });
 
-  it('warning signs fade over 90 days', () => {
+  it('a handover is a new relationship for 90 days, though two of ours now touch the account', () => {
+    const f = facts({ handovers: [NOW - 20 * DAY] });
+    expect(only(f).reasons).toEqual([{ key: 'handover', weight: W.handover.weight, evidence: { days: 20 } }]);
+    expect(health(tenant, f, NOW + 71 * DAY).reasons.map((r) => r.key)).not.toContain('handover');
+  });
+
+  it('warning signs count in full for a month, then fade to nothing at four months', () => {
     const sign = (days: number) => only(facts({ signals: [{ kind: 'volume-drop', at: NOW - days * DAY }] })).reasons;
-    expect(sign(0)).toEqual([{ key: 'signal', weight: 10, evidence: { kind: 'volume-drop', days: 0 } }]);
-    expect(sign(45)).toEqual([{ key: 'signal', weight: 5, evidence: { kind: 'volume-drop', days: 45 } }]);
-    expect(sign(90)).toEqual([]);
+    expect(sign(0)).toEqual([{ key: 'signal', weight: 12, evidence: { kind: 'volume-drop', days: 0 } }]);
+    expect(sign(30)).toEqual([{ key: 'signal', weight: 12, evidence: { kind: 'volume-drop', days: 30 } }]);
+    expect(sign(75)).toEqual([{ key: 'signal', weight: 6, evidence: { kind: 'volume-drop', days: 75 } }]);
+    expect(sign(120)).toEqual([]);
   });
 
-  it('owner gone, low wallet share, broken and overdue promises', () => {
-    expect(only({ ...facts(), ownerLeftAt: NOW - DAY }).reasons).toEqual([{ key: 'owner-gone', weight: W.ownerGone, evidence: {} }]);
+  it('three warning signs in a quarter are a pattern; the same three over a year are not', () => {
+    const signs = (gap: number) => ({
+      signals: [{ kind: 'price-pressure' as const, at: NOW - 2 * gap * DAY }, { kind: 'payment-delay' as const, at: NOW - gap * DAY }],
+      complaints: [{ number: 1, severity: 'medium' as const, openedAt: NOW - DAY, deadlineAt: NOW + DAY, resolvedAt: null, escalationLevel: 0, passes: [] }],
+    });
+    expect(only(facts(signs(30))).reasons.find((r) => r.key === 'pattern')).toEqual({ key: 'pattern', weight: W.pattern.weight, evidence: { count: 3, days: 90 } });
+    expect(only(facts(signs(100))).reasons.map((r) => r.key)).not.toContain('pattern');
+    // The pattern holds while signs keep coming, until a quarter passes without one.
+    const kept = (lastDaysAgo: number) =>
+      only(facts({ signals: [150, 140, 130, lastDaysAgo].map((d) => ({ kind: 'competitor' as const, at: NOW - d * DAY })) })).reasons.find((r) => r.key === 'pattern');
+    expect(kept(60)).toEqual({ key: 'pattern', weight: W.pattern.weight, evidence: { count: 4, days: 151 } });
+    expect(kept(125)).toBeUndefined();
+    // A low complaint is ordinary noise, not a sign.
+    const low = signs(30);
+    low.complaints[0]!.severity = 'low' as never;
+    expect(only(facts(low)).reasons.map((r) => r.key)).not.toContain('pattern');
+  });
+
+  it('complaints leave a history: recurrence, resolved late, open for long, passed between owners', () => {
+    const c = (number: number, openedDaysAgo: number, tookDays: number, deadlineDays: number, passes: number[] = []) => ({
+      number,
+      severity: 'high' as const,
+      openedAt: NOW - openedDaysAgo * DAY,
+      deadlineAt: NOW - openedDaysAgo * DAY + deadlineDays * DAY,
+      resolvedAt: NOW - openedDaysAgo * DAY + tookDays * DAY,
+      escalationLevel: 0,
+      passes,
+    });
+    // Four damage complaints in six months, each resolved: not a perfect score.
+    const four = facts({ complaints: [c(1, 170, 2, 1), c(2, 120, 1, 1), c(3, 80, 45, 1, [NOW - 70 * DAY, NOW - 60 * DAY, NOW - 50 * DAY]), c(4, 30, 0.5, 1)] });
+    // 3 recurrences × 5, 2 resolved late × 3, 1 open over 30 days × 5, 3 passes × 2 = 32, at most 20.
+    expect(only(four).reasons).toEqual([{ key: 'complaint-history', weight: W.history.cap, evidence: { count: 4, late: 2, longest: 45, passes: 3 } }]);
+    // A claim opened seven months ago and paid last month is recent history.
+    expect(only(facts({ complaints: [c(1, 210, 180, 1)] })).reasons).toEqual([{ key: 'complaint-history', weight: W.history.late + W.history.long, evidence: { count: 1, late: 1, longest: 180, passes: 0 } }]);
+    // One complaint resolved on time leaves nothing.
+    expect(only(facts({ complaints: [c(1, 30, 0.5, 1)] })).reasons).toEqual([]);
+  });
+
+  it('single-threaded reads the history an imported book brings, not the day it was added', () => {
+    const one = facts({ firstTouchAt: NOW - 365 * DAY, touches: [{ at: NOW - 5 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'manager', kind: 'visit' }] }, { createdAt: new Date(NOW - DAY), tier: 'strategic' });
+    expect(only(one).reasons).toEqual([{ key: 'single-threaded', weight: W.singleThreaded * W.tier.strategic, evidence: { ours: 1, theirs: 1 } }]);
+  });
+
+  it('owner gone, low wallet share, dependence, broken and overdue promises (our executive’s weigh double)', () => {
+    expect(signsOf({ ...facts(), ownerLeftAt: NOW - DAY })).toEqual([{ key: 'owner-gone', weight: W.ownerGone, evidence: {} }]);
     // Before they left, they were not gone: a rep leaving shows as a drop in four weeks.
     expect(health(tenant, { ...facts(), ownerLeftAt: NOW - DAY }, NOW - 28 * DAY).reasons.map((r) => r.key)).not.toContain('owner-gone');
-    expect(only({ ...facts(), owned: false }).reasons).toEqual([{ key: 'no-owner', weight: W.ownerGone, evidence: {} }]);
+    expect(signsOf({ ...facts(), owned: false })).toEqual([{ key: 'no-owner', weight: W.ownerGone, evidence: {} }]);
     expect(only(facts({}, { annualRevenue: 100, categorySpend: 1000 })).reasons).toEqual([{ key: 'wallet', weight: W.lowWalletShare, evidence: { share: 10 } }]);
     expect(only(facts({}, { annualRevenue: 300, categorySpend: 1000 })).reasons).toEqual([]);
+    const courted = facts({ signals: [{ kind: 'competitor', at: NOW - 40 * DAY }] }, { annualRevenue: 700, categorySpend: 1000 });
+    expect(only(courted).reasons.find((r) => r.key === 'dependence')).toEqual({ key: 'dependence', weight: W.dependence, evidence: { share: 70 } });
     const promises = [
-      { number: 1, dueAt: NOW - 10 * DAY, status: 'broken', closedAt: NOW - 5 * DAY },
-      { number: 2, dueAt: NOW - 2 * DAY, status: 'open', closedAt: null },
+      { number: 1, dueAt: NOW - 10 * DAY, status: 'broken', closedAt: NOW - 5 * DAY, byExec: false },
+      { number: 2, dueAt: NOW - 2 * DAY, status: 'open', closedAt: null, byExec: false },
     ];
-    expect(only(facts({ promises })).reasons).toEqual([{ key: 'promises', weight: W.brokenPromise + W.overduePromise, evidence: { broken: 1, overdue: 1 } }]);
+    expect(signsOf(facts({ promises }))).toEqual([{ key: 'promises', weight: W.brokenPromise.other + W.overduePromise, evidence: { broken: 1, byExec: 0, overdue: 1 } }]);
+    promises[0]!.byExec = true;
+    expect(signsOf(facts({ promises }))).toEqual([{ key: 'promises', weight: W.brokenPromise.exec + W.overduePromise, evidence: { broken: 1, byExec: 1, overdue: 1 } }]);
+  });
+
+  it("a tier's weight: a strategic account's signs count ×1.3, a key account's ×1.15; the revisit clock does not", () => {
+    const f = (tier: 'strategic' | 'key' | 'standard') => facts({ signals: [{ kind: 'competitor', at: NOW }] }, { tier });
+    expect([f('standard'), f('key'), f('strategic')].map((x) => only(x).reasons[0]!.weight)).toEqual([12, 13.8, 15.6]);
+    const late = facts({ touches: [{ at: NOW - 21 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'decision-maker', kind: 'visit' }, { at: NOW - DAY, memberId: 2, ourLevel: 'finance', theirLevel: 'manager', kind: 'call' }] }, { tier: 'strategic' });
+    expect(only(late).reasons).toEqual([{ key: 'revisit', weight: 10, evidence: { days: 7, cadence: 14 } }]);
   });
 
   it('reasons come worst first, and the bands split at 75 and 50', () => {
-    const f = facts({ signals: [{ kind: 'competitor', at: NOW }], complaints: [{ number: 4, severity: 'critical', openedAt: NOW - DAY, deadlineAt: NOW - 1000, resolvedAt: null, escalationLevel: 1 }] }, { annualRevenue: 1, categorySpend: 100 });
+    const f = facts({ signals: [{ kind: 'competitor', at: NOW }], complaints: [{ number: 4, severity: 'critical', openedAt: NOW - DAY, deadlineAt: NOW - 1000, resolvedAt: null, escalationLevel: 1, passes: [] }] }, { annualRevenue: 1, categorySpend: 100 });
     const h = only(f);
     expect(h.reasons.map((r) => r.key)).toEqual(['complaints', 'signal', 'wallet']);
-    // 100 − (15 × 1.5 + 3) − 8 − 5 = 61.5, rounded.
-    expect([h.score, h.band]).toEqual([62, 'watch']);
+    // 100 − (18 × 1.5 + 3) − 12 − 8 = 50.
+    expect([h.score, h.band]).toEqual([50, 'watch']);
     expect([band(100), band(75), band(74), band(50), band(49)]).toEqual(['healthy', 'healthy', 'watch', 'watch', 'at-risk']);
   });
 
-  it('read as of four weeks ago, for the trend', () => {
-    const f = facts({ complaints: [{ number: 1, severity: 'high', openedAt: NOW - 10 * DAY, deadlineAt: NOW - 9 * DAY, resolvedAt: null, escalationLevel: 0 }] });
+  it('read as of four weeks ago, for the trend; down 15 in four weeks flags by itself', () => {
+    const f = facts({ complaints: [{ number: 1, severity: 'high', openedAt: NOW - 10 * DAY, deadlineAt: NOW - 9 * DAY, resolvedAt: null, escalationLevel: 0, passes: [] }] });
     expect(health(tenant, f, NOW - 28 * DAY).reasons.find((r) => r.key === 'complaints')).toBeUndefined();
-    expect(health(tenant, f, NOW).reasons.find((r) => r.key === 'complaints')).toBeDefined();
+    // 100 − 12 × 1.5 = 82: healthy by the score, watch by the fall.
+    expect(only(f)).toEqual({ score: 82, band: 'watch', reasons: [{ key: 'complaints', weight: 18, evidence: { open: 1, overdue: 1, oldestDays: 10, ids: 'C-1' } }, { key: 'falling', weight: 0, evidence: { drop: 18 } }] });
+    // A visit running late is nudged and costs its points, but it is not the customer falling away.
+    const late = facts({ touches: [{ at: NOW - 30 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'decision-maker', kind: 'visit' }, { at: NOW - 2 * DAY, memberId: 2, ourLevel: 'operations', theirLevel: 'operator', kind: 'call' }] });
+    expect(only(late)).toEqual({ score: 80, band: 'healthy', reasons: [{ key: 'revisit', weight: 20, evidence: { days: 16, cadence: 14 } }] });
+    // Four weeks on, visited again and no worse: the fall no longer flags.
+    f.touches.push({ at: NOW + 20 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'decision-maker', kind: 'visit' }, { at: NOW + 21 * DAY, memberId: 2, ourLevel: 'operations', theirLevel: 'operator', kind: 'call' });
+    // (The complaint, open over 30 days, now leaves a history of its own.)
+    expect(health(tenant, f, NOW + 28 * DAY)).toMatchObject({ score: 77, band: 'healthy' });
+  });
+});
+
+describe('who hears of a change in health, once', () => {
+  const h = (score: number, b = band(score)) => ({ score, band: b, reasons: [{ key: 'decision-maker' as const, weight: 100 - score, evidence: { days: 3, met: 0 } }] });
+  it('entering watch or at risk is news once, with the next step; a recovery is remembered, so falling again is news again', () => {
+    const first = healthNews(null, h(70), h(80));
+    expect(first.tell).toMatchObject({ kind: 'entered', band: 'watch', score: 70, step: 'meet-decision-maker' });
+    expect(healthNews(first.remember, h(68), h(78)).tell).toBeNull();
+    expect(healthNews(first.remember, h(45), h(70)).tell).toMatchObject({ kind: 'entered', band: 'at-risk' });
+    const better = healthNews(first.remember, h(90), h(70));
+    expect(better.tell).toBeNull();
+    expect(healthNews(better.remember, h(72), h(90)).tell).toMatchObject({ kind: 'entered', band: 'watch' });
+  });
+
+  it('the news reads in the reader\'s language, with every reason and the next step', () => {
+    const news = healthNews(null, h(70), h(80)).tell!;
+    const en = renderText(healthNewsReply(viewFor(tenant, undefined, new Date(NOW)), 'Acme', news));
+    expect(en).toBe("• Acme's health moved to watch (70/100)\nWhy\n  • decision-maker change 3 days ago, no executive of ours has met them since (−30)\nNext step: an executive of ours meets the new decision-maker.");
+    const zh = renderText(healthNewsReply(viewFor({ ...tenant, locale: 'zh-CN' } as Tenant, undefined, new Date(NOW)), 'Acme', news));
+    expect(zh).toContain('下一步：我方高层拜访新的决策人。');
+  });
+
+  it('a fall of 15 in four weeks is news within a band, once', () => {
+    const fall = healthNews({ band: 'at-risk', score: 45 }, h(28), h(45));
+    expect(fall.tell).toMatchObject({ kind: 'falling', drop: 17 });
+    expect(healthNews(fall.remember, h(27), h(44)).tell).toBeNull();
+    expect(nextStep(h(90))).toBeUndefined();
   });
 });
 
@@ -123,11 +232,13 @@ describe('health in replies', () => {
     h.now = new Date(NOW + 2 * DAY);
     const shown = (await h.run('/account Acme', 'zhang')).text;
     expect(shown).toMatch(/Health +\d+\/100, at risk, down \d+ in four weeks/);
-    expect(shown).toContain('Why\n  • 1 open complaint(s) (C-1), 1 past deadline, oldest 2 days (−22.5)');
+    expect(shown).toContain('Why\n  • 1 open complaint(s) (C-1), 1 past deadline, oldest 2 days (−35.1)');
     const risk = (await h.run('/risk', 'zhang')).text.split('\n');
-    expect(risk[0]).toBe('! At-risk accounts in your book: 1');
+    expect(risk[0]).toBe('! Accounts at risk or to watch in your book: 2');
     expect(risk[1]).toMatch(/^ {2}• Acme · zhang · \d+\/100, at risk/);
-    expect((await h.run('/risk mine', 'admin')).text).toBe('✔ At-risk accounts in your book: 0\n  No account is at risk. Keep the cadence.');
+    // Never visited in four months: watch, after the account at risk.
+    expect(risk[2]).toMatch(/^ {2}• Beta · zhang · \d+\/100, watch, steady · revisit 92 days overdue \(every 30 days\) \(−20\) · \+1 more reason$/);
+    expect((await h.run('/risk mine', 'admin')).text).toBe('✔ Accounts at risk or to watch in your book: 0\n  No account is at risk or to watch. Keep the cadence.');
   });
 
   it("a promise is overdue at the end of its day in the workspace's zone, not in UTC", async () => {
@@ -150,6 +261,6 @@ describe('health in replies', () => {
     await h.run('/touch Acme visit Walked the new warehouse', 'zhang');
     await h.run('/leave @zhang', 'admin');
     h.now = new Date(NOW);
-    expect((await h.run('/account Acme', 'admin')).text).toMatch(/Health +85\/100, healthy, down 15 in four weeks/);
+    expect((await h.run('/account Acme', 'admin')).text).toMatch(/Health +81\/100, watch, down 19 in four weeks/);
   });
 });

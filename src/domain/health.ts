@@ -6,47 +6,81 @@ import { DAY_MS } from './dates.js';
 import { and, eq, gte, inArray, isNotNull, or, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Tx } from '../../db/index.js';
-import { accounts, churnSignals, complaints, contacts, members, pairings, promises, touchpointParticipants, touchpoints, type Severity, type SignalKind } from '../../db/schema.js';
+import { accounts, auditLog, churnSignals, complaints, contacts, members, pairings, promises, touchpointParticipants, touchpoints, type Severity, type SignalKind, type Tier } from '../../db/schema.js';
 import { cadenceFor } from './settings.js';
 import type { Account, Tenant } from './types.js';
+import { list, reply, text, type Reply } from '../engine/reply.js';
 import type { View } from './view.js';
 
 const DAY = DAY_MS;
 
-/** Points each sign takes off 100. */
+/**
+ * Points each sign takes off 100, and the windows the signs are read in. Every rule here is one a
+ * key-account manager would state; the README's health table says each in words.
+ */
 export const HEALTH_WEIGHTS = {
   /** Revisit overdue: up to this much, reached when a whole cadence has passed without a visit. */
   revisitOverdue: 20,
   /** Each open complaint by severity; half as much again once past its deadline, plus per escalation rung. */
-  complaint: { critical: 15, high: 10, medium: 6, low: 3 } satisfies Record<Severity, number>,
+  complaint: { critical: 18, high: 12, medium: 6, low: 2 } satisfies Record<Severity, number>,
   complaintOverdueFactor: 1.5,
   escalationRung: 3,
   complaintsCap: 35,
-  /** Only one person of ours, or one level of theirs, touched in 90 days. */
+  /**
+   * The history of complaints in 180 days (opened, open or closed in them): each medium or worse beyond the first
+   * (they recur), each that took past its deadline, each open or taking longer than 30 days, and each
+   * pass between owners of a complaint passed more than once (it bounces).
+   */
+  history: { recurrence: 5, late: 3, long: 5, pass: 2, cap: 20, days: 180, longDays: 30 },
+  /**
+   * Only one person of ours, or one level of theirs, touched in 90 days (once we have known them 90 days), on a
+   * strategic or key account: multi-level coverage is what they need; a standard account is one rep's.
+   */
   singleThreaded: 10,
   lapsedPairing: 8,
-  /** A decision-maker change in the last 180 days not yet followed by a touch from one of our executives. */
-  decisionMakerUnmet: 12,
-  /** Warning signs, fading to nothing over 90 days. */
-  signal: { 'volume-drop': 10, 'price-pressure': 6, competitor: 8, 'payment-delay': 8, 'strategy-change': 5, 'decision-maker-change': 0 } satisfies Record<SignalKind, number>,
+  /** A new decision-maker is a new relationship for 180 days: more while no executive of ours has met them. */
+  decisionMaker: { unmet: 15, met: 8, days: 180 },
+  /** A new owner is a new relationship: for 90 days after a handover. */
+  handover: { weight: 12, days: 90 },
+  /** Warning signs in full for 30 days, then fading to nothing at 120. */
+  signal: { 'volume-drop': 12, 'price-pressure': 6, competitor: 12, 'payment-delay': 10, 'strategy-change': 8, 'decision-maker-change': 0 } satisfies Record<SignalKind, number>,
+  signalFullDays: 30,
+  signalGoneDays: 120,
+  /**
+   * Three warning signs in 90 days are a pattern, not three small facts: 12, and 4 for each further sign in the
+   * last 90 days. It holds until 90 days pass without a new sign. Signs: every signal, every complaint medium or
+   * worse, every broken promise, a handover, the owner leaving.
+   */
+  pattern: { min: 3, weight: 12, each: 4, cap: 24, days: 90 },
   ownerGone: 15,
-  /** Wallet share under 20%, when known. */
-  lowWalletShare: 5,
-  brokenPromise: 6,
+  /** Wallet share under 20%, when known: we are easy to replace. */
+  lowWalletShare: 8,
+  lowShare: 0.2,
+  /** Wallet share of 60% or more and a competitor courting them in 120 days: a second supplier is their natural move. */
+  dependence: 10,
+  highShare: 0.6,
+  dependenceDays: 120,
+  /** Each promise broken in 180 days (one broken by our executive weighs double), each overdue. */
+  brokenPromise: { exec: 12, other: 6 },
   overduePromise: 4,
-  promisesCap: 15,
+  promisesCap: 24,
+  promiseDays: 180,
+  /** A strategic account's signs count for more: every weight but the revisit clock's (its cadence follows the tier already). */
+  tier: { strategic: 1.3, key: 1.15, standard: 1 } satisfies Record<Tier, number>,
+  /** Down this much in four weeks (the revisit clock aside): at least "watch", whatever the score. */
+  trendDrop: 15,
 } as const;
 
 export const BANDS = { healthy: 75, watch: 50 } as const;
 export type Band = 'healthy' | 'watch' | 'at-risk';
 export const SINGLE_THREAD_DAYS = 90;
-const SIGNAL_FADE_DAYS = 90;
-const RECENT_DAYS = 180;
-const LOW_WALLET_SHARE = 0.2;
+const TREND_DAYS = 28;
+/** How far back the facts reach: the longest window, read as of four and eight weeks ago (the trend of the trend's baseline). */
+const REACH_DAYS = 180 + 2 * TREND_DAYS;
 
 export interface Reason {
-  key: 'revisit' | 'complaints' | 'single-threaded' | 'pairing' | 'decision-maker' | 'signal' | 'owner-gone' | 'no-owner' | 'wallet' | 'promises';
-  /** Points taken off. */
+  key: 'revisit' | 'complaints' | 'complaint-history' | 'single-threaded' | 'pairing' | 'decision-maker' | 'handover' | 'signal' | 'pattern' | 'owner-gone' | 'no-owner' | 'wallet' | 'dependence' | 'promises' | 'falling';
+  /** Points taken off (the tier's factor included); 0 for the fall that flags by itself. */
   weight: number;
   /** Facts behind it, for the message (numbers, ids, kinds). */
   evidence: Record<string, string | number>;
@@ -65,22 +99,35 @@ export interface AccountFacts {
   owned: boolean;
   /** When its owner left (null while they are here): before that day they were not gone. */
   ownerLeftAt: number | null;
+  /** The first touch on record (an imported book's history reaches back before the account was added). */
+  firstTouchAt: number | null;
   touches: { at: number; memberId: number; ourLevel: string; theirLevel: string | null; kind: string }[];
-  complaints: { number: number; severity: Severity; openedAt: number; deadlineAt: number; resolvedAt: number | null; escalationLevel: number }[];
+  /** `passes`: when it was passed to another owner. */
+  complaints: { number: number; severity: Severity; openedAt: number; deadlineAt: number; resolvedAt: number | null; escalationLevel: number; passes: number[] }[];
   signals: { kind: SignalKind; at: number }[];
-  promises: { number: number; dueAt: number; status: string; closedAt: number | null }[];
+  /** `byExec`: made by one of our executives. */
+  promises: { number: number; dueAt: number; status: string; closedAt: number | null; byExec: boolean }[];
   pairings: { execId: number; cadenceDays: number; createdAt: number }[];
+  /** When the account changed hands. */
+  handovers: number[];
 }
 
 export function band(score: number): Band {
   return score >= BANDS.healthy ? 'healthy' : score >= BANDS.watch ? 'watch' : 'at-risk';
 }
 
-/** The score as of `at` (a past `at` gives the trend's baseline). */
-export function health(tenant: Tenant, f: AccountFacts, at: number): Health {
+const days = (ms: number) => Math.floor(ms / DAY);
+
+/** The score as of `at` from the signs alone, before the trend is read. */
+function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
   const W = HEALTH_WEIGHTS;
+  const tier = W.tier[f.account.tier];
   const reasons: Reason[] = [];
-  const add = (r: Reason) => r.weight > 0 && reasons.push({ ...r, weight: Math.round(r.weight * 10) / 10 });
+  const add = (r: Reason) => {
+    const weight = r.key === 'revisit' ? r.weight : r.weight * tier;
+    if (weight > 0) reasons.push({ ...r, weight: Math.round(weight * 10) / 10 });
+  };
+  const within = (t: number, d: number) => t <= at && t > at - d * DAY;
   const touches = f.touches.filter((t) => t.at <= at);
 
   const cadence = cadenceFor(tenant, f.account);
@@ -88,61 +135,173 @@ export function health(tenant: Tenant, f: AccountFacts, at: number): Health {
   // A book imported today with its history still counts from its last visit.
   const visits = touches.filter((t) => t.kind === 'visit' || t.kind === 'meeting' || t.kind === 'review').map((t) => t.at);
   const lastVisit = visits.length ? Math.max(...visits) : f.account.createdAt.getTime();
-  const overdueDays = Math.floor((at - lastVisit) / DAY) - cadence;
+  const overdueDays = days(at - lastVisit) - cadence;
   if (overdueDays > 0) add({ key: 'revisit', weight: Math.min(W.revisitOverdue, (W.revisitOverdue * overdueDays) / cadence), evidence: { days: overdueDays, cadence } });
 
-  const open = f.complaints.filter((c) => c.openedAt <= at && (c.resolvedAt === null || c.resolvedAt > at));
+  const seen = f.complaints.filter((c) => c.openedAt <= at);
+  const open = seen.filter((c) => c.resolvedAt === null || c.resolvedAt > at);
   if (open.length) {
     const points = open.reduce((sum, c) => sum + W.complaint[c.severity] * (c.deadlineAt < at ? W.complaintOverdueFactor : 1) + W.escalationRung * c.escalationLevel, 0);
-    const oldest = Math.max(...open.map((c) => Math.floor((at - c.openedAt) / DAY)));
+    const oldest = Math.max(...open.map((c) => days(at - c.openedAt)));
     add({ key: 'complaints', weight: Math.min(W.complaintsCap, points), evidence: { open: open.length, overdue: open.filter((c) => c.deadlineAt < at).length, oldestDays: oldest, ids: open.map((c) => `C-${c.number}`).join(', ') } });
   }
 
+  // The complaints of the last 180 days (opened in them, still open, or closed in them: a claim that took months is
+  // recent history): how often, how late, how long, how often passed on.
+  const H = W.history;
+  const year = seen.filter((c) => within(c.openedAt, H.days) || c.resolvedAt === null || c.resolvedAt > at - H.days * DAY);
+  const serious = year.filter((c) => c.severity !== 'low').length;
+  const resolvedLate = year.filter((c) => c.resolvedAt !== null && c.resolvedAt <= at && c.resolvedAt > c.deadlineAt).length;
+  const took = (c: (typeof year)[number]) => days((c.resolvedAt !== null && c.resolvedAt <= at ? c.resolvedAt : at) - c.openedAt);
+  const long = year.filter((c) => took(c) > H.longDays).length;
+  const passes = year.map((c) => c.passes.filter((p) => p <= at).length).filter((n) => n > 1).reduce((a, b) => a + b, 0);
+  const history = Math.max(0, serious - 1) * H.recurrence + resolvedLate * H.late + long * H.long + passes * H.pass;
+  if (history > 0) {
+    add({ key: 'complaint-history', weight: Math.min(H.cap, history), evidence: { count: year.length, late: resolvedLate, longest: Math.max(...year.map(took)), passes } });
+  }
+
+  // Coverage: once we have known them 90 days (an imported history counts), in Steward or before it.
+  const knownSince = Math.min(f.account.createdAt.getTime(), f.firstTouchAt ?? Infinity);
   const recent = touches.filter((t) => t.at > at - SINGLE_THREAD_DAYS * DAY);
   const ours = new Set(recent.map((t) => t.memberId));
   const theirs = new Set(recent.map((t) => t.theirLevel).filter((l) => l !== null));
-  if (f.account.createdAt.getTime() < at - SINGLE_THREAD_DAYS * DAY && (ours.size <= 1 || theirs.size <= 1)) {
+  if (f.account.tier !== 'standard' && knownSince <= at - SINGLE_THREAD_DAYS * DAY && (ours.size <= 1 || theirs.size <= 1)) {
     add({ key: 'single-threaded', weight: W.singleThreaded, evidence: { ours: ours.size, theirs: theirs.size } });
   }
 
   for (const p of f.pairings.filter((x) => x.createdAt <= at)) {
     const last = Math.max(p.createdAt, ...touches.filter((t) => t.memberId === p.execId).map((t) => t.at));
-    const late = Math.floor((at - last) / DAY) - p.cadenceDays;
+    const late = days(at - last) - p.cadenceDays;
     if (late > 0) {
       add({ key: 'pairing', weight: W.lapsedPairing, evidence: { days: late } });
       break;
     }
   }
 
-  const dmChange = f.signals.filter((s) => s.kind === 'decision-maker-change' && s.at <= at && s.at > at - RECENT_DAYS * DAY).sort((a, b) => b.at - a.at)[0];
-  if (dmChange && !touches.some((t) => t.at >= dmChange.at && t.ourLevel === 'executive')) {
-    add({ key: 'decision-maker', weight: W.decisionMakerUnmet, evidence: { days: Math.floor((at - dmChange.at) / DAY) } });
+  // A new decision-maker: six months of a new relationship, which one meeting of our executive eases but does not end.
+  const dmChange = f.signals.filter((s) => s.kind === 'decision-maker-change' && within(s.at, W.decisionMaker.days)).sort((a, b) => b.at - a.at)[0];
+  if (dmChange) {
+    const met = touches.some((t) => t.at >= dmChange.at && t.ourLevel === 'executive');
+    add({ key: 'decision-maker', weight: met ? W.decisionMaker.met : W.decisionMaker.unmet, evidence: { days: days(at - dmChange.at), met: met ? 1 : 0 } });
   }
 
-  for (const s of f.signals.filter((x) => x.at <= at && x.at > at - SIGNAL_FADE_DAYS * DAY && W.signal[x.kind] > 0)) {
+  const handover = f.handovers.filter((t) => within(t, W.handover.days)).sort((a, b) => b - a)[0];
+  if (handover !== undefined && f.owned) add({ key: 'handover', weight: W.handover.weight, evidence: { days: days(at - handover) } });
+
+  for (const s of f.signals.filter((x) => within(x.at, W.signalGoneDays) && W.signal[x.kind] > 0)) {
     const age = (at - s.at) / DAY;
-    add({ key: 'signal', weight: W.signal[s.kind] * (1 - age / SIGNAL_FADE_DAYS), evidence: { kind: s.kind, days: Math.floor(age) } });
+    const fade = age <= W.signalFullDays ? 1 : (W.signalGoneDays - age) / (W.signalGoneDays - W.signalFullDays);
+    add({ key: 'signal', weight: W.signal[s.kind] * fade, evidence: { kind: s.kind, days: Math.floor(age) } });
   }
 
+  const ownerLeft = f.ownerLeftAt ?? f.account.ownerGoneAt?.getTime() ?? null;
   if (!f.owned) add({ key: 'no-owner', weight: W.ownerGone, evidence: {} });
-  else if ((f.ownerLeftAt !== null && f.ownerLeftAt <= at) || (f.account.ownerGoneAt && f.account.ownerGoneAt.getTime() <= at)) add({ key: 'owner-gone', weight: W.ownerGone, evidence: {} });
+  else if (ownerLeft !== null && ownerLeft <= at) add({ key: 'owner-gone', weight: W.ownerGone, evidence: {} });
 
   const { annualRevenue: ours$, categorySpend: theirs$ } = f.account;
-  if (ours$ != null && theirs$ && ours$ / theirs$ < LOW_WALLET_SHARE) add({ key: 'wallet', weight: W.lowWalletShare, evidence: { share: Math.round((100 * ours$) / theirs$) } });
+  const share = ours$ != null && theirs$ ? ours$ / theirs$ : undefined;
+  if (share !== undefined && share < W.lowShare) add({ key: 'wallet', weight: W.lowWalletShare, evidence: { share: Math.round(100 * share) } });
+  if (share !== undefined && share >= W.highShare && f.signals.some((s) => s.kind === 'competitor' && within(s.at, W.dependenceDays))) {
+    add({ key: 'dependence', weight: W.dependence, evidence: { share: Math.round(100 * share) } });
+  }
 
-  const broken = f.promises.filter((p) => p.status === 'broken' && p.closedAt !== null && p.closedAt <= at && p.closedAt > at - RECENT_DAYS * DAY);
+  const broken = f.promises.filter((p) => p.status === 'broken' && p.closedAt !== null && within(p.closedAt, W.promiseDays));
   const overdue = f.promises.filter((p) => p.dueAt < at && (p.closedAt === null || p.closedAt > at) && p.status !== 'kept');
-  const promisePoints = broken.length * W.brokenPromise + overdue.filter((p) => !broken.includes(p)).length * W.overduePromise;
-  if (promisePoints > 0) add({ key: 'promises', weight: Math.min(W.promisesCap, promisePoints), evidence: { broken: broken.length, overdue: overdue.length } });
+  const byExec = broken.filter((p) => p.byExec).length;
+  const promisePoints = byExec * W.brokenPromise.exec + (broken.length - byExec) * W.brokenPromise.other + overdue.filter((p) => !broken.includes(p)).length * W.overduePromise;
+  if (promisePoints > 0) add({ key: 'promises', weight: Math.min(W.promisesCap, promisePoints), evidence: { broken: broken.length, byExec, overdue: overdue.length } });
 
-  reasons.sort((a, b) => b.weight - a.weight);
-  const score = Math.max(0, Math.round(100 - reasons.reduce((s, r) => s + r.weight, 0)));
-  return { score, band: band(score), reasons };
+  // Signs that arrive together: three in a quarter are a pattern, and it holds until a quarter passes without a new sign.
+  const P = W.pattern;
+  const times = [
+    ...f.signals.map((s) => s.at),
+    ...f.complaints.filter((c) => c.severity !== 'low').map((c) => c.openedAt),
+    ...f.promises.filter((p) => p.status === 'broken' && p.closedAt !== null).map((p) => p.closedAt!),
+    ...f.handovers,
+    ...(ownerLeft !== null ? [ownerLeft] : []),
+  ]
+    .filter((t) => t <= at)
+    .sort((a, b) => b - a);
+  // The signs still coming: back from the latest (in the last quarter), each within a quarter of the one after it.
+  let run = times.length && at - times[0]! < P.days * DAY ? 1 : 0;
+  while (run > 0 && run < times.length && times[run - 1]! - times[run]! < P.days * DAY) run++;
+  const chain = times.slice(0, run);
+  const formed = chain.some((t) => chain.filter((u) => u <= t && u > t - P.days * DAY).length >= P.min);
+  const recentSigns = chain.filter((t) => within(t, P.days)).length;
+  if (formed) add({ key: 'pattern', weight: Math.min(P.cap, P.weight + Math.max(0, recentSigns - P.min) * P.each), evidence: { count: chain.length, days: Math.max(P.days, days(at - chain.at(-1)!) + 1) } });
+
+  return reasons.sort((a, b) => b.weight - a.weight);
+}
+
+const scoreOf = (reasons: Reason[]) => Math.max(0, Math.round(100 - reasons.reduce((s, r) => s + r.weight, 0)));
+/** The score the customer's signs leave: the revisit clock, which rises by design and has its own nudge, is no fall of theirs. */
+const customerScore = (reasons: Reason[]) => scoreOf(reasons.filter((r) => r.key !== 'revisit'));
+
+/** The score as of `at` (a past `at` gives the trend's baseline). A fall of 15 or more in four weeks flags by itself. */
+export function health(tenant: Tenant, f: AccountFacts, at: number): Health {
+  const reasons = signs(tenant, f, at);
+  const score = scoreOf(reasons);
+  const b = band(score);
+  // A healthy score falling fast is watched; an account we did not know four weeks ago is not falling.
+  const before = at - TREND_DAYS * DAY;
+  const known = Math.min(f.account.createdAt.getTime(), f.firstTouchAt ?? Infinity) <= before;
+  const drop = customerScore(signs(tenant, f, before)) - customerScore(reasons);
+  if (b === 'healthy' && known && drop >= HEALTH_WEIGHTS.trendDrop) return { score, band: 'watch', reasons: [...reasons, { key: 'falling', weight: 0, evidence: { drop } }] };
+  return { score, band: b, reasons };
+}
+
+/** The next step the domain suggests for an account's main reason. */
+export type NextStep = 'meet-decision-maker' | 'close-complaint-loop' | 'hand-over' | 'meet-contacts' | 'widen-coverage' | 'visit' | 'executive-visit' | 'renegotiate-promises' | 'business-review';
+export function nextStep(h: Health): NextStep | undefined {
+  const top = h.reasons[0];
+  if (!top || h.band === 'healthy') return undefined;
+  const steps: Record<Reason['key'], NextStep> = {
+    'decision-maker': 'meet-decision-maker',
+    complaints: 'close-complaint-loop',
+    'complaint-history': 'close-complaint-loop',
+    'owner-gone': 'hand-over',
+    'no-owner': 'hand-over',
+    handover: 'meet-contacts',
+    'single-threaded': 'widen-coverage',
+    revisit: 'visit',
+    pairing: 'executive-visit',
+    promises: 'renegotiate-promises',
+    signal: 'business-review',
+    pattern: 'business-review',
+    wallet: 'business-review',
+    dependence: 'business-review',
+    falling: 'business-review',
+  };
+  return steps[top.key];
+}
+
+const SEVERITY: Record<Band, number> = { healthy: 0, watch: 1, 'at-risk': 2 };
+
+/** What an account's owner and their manager were last told of its health. */
+export interface Told {
+  band: Band;
+  score: number;
+}
+
+/**
+ * Whether to tell an account's owner and their manager about its health now: once when it enters
+ * watch or at risk (or a worse band), once when it falls 15 or more in four weeks. `remember` is what
+ * to keep as told (a recovery is remembered silently, so a later fall is news again).
+ */
+export function healthNews(last: Told | null, now: Health, before: Health): { tell: { kind: 'entered' | 'falling'; band: Band; score: number; drop: number; reasons: Reason[]; step: NextStep | undefined } | null; remember: Told } {
+  const was = last ?? { band: before.band, score: before.score };
+  const drop = customerScore(before.reasons) - customerScore(now.reasons);
+  const news = (kind: 'entered' | 'falling') => ({ tell: { kind, band: now.band, score: now.score, drop, reasons: now.reasons, step: nextStep(now) }, remember: { band: now.band, score: now.score } });
+  if (SEVERITY[now.band] > SEVERITY[was.band]) return news('entered');
+  if (drop >= HEALTH_WEIGHTS.trendDrop && was.score - now.score >= HEALTH_WEIGHTS.trendDrop) return news('falling');
+  // Better than told: remember it, so that falling back is news. Otherwise keep what was told.
+  if (SEVERITY[now.band] < SEVERITY[was.band] || now.score > was.score) return { tell: null, remember: { band: now.band, score: now.score } };
+  return { tell: null, remember: was };
 }
 
 /** Loads the facts for many accounts at once (one query per kind), keyed by account id. */
 export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', now: number): Map<number, AccountFacts> {
-  const since = now - (RECENT_DAYS + 28) * DAY;
+  const since = now - REACH_DAYS * DAY;
   const scope = accountIds === 'all' ? undefined : accountIds;
   const inScope = (col: SQLiteColumn) => (scope ? inArray(col, scope) : undefined);
   // The tenant's rows; for a few accounts, read through their accounts' indexes: `+` keeps SQLite
@@ -158,7 +317,7 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
   for (const { a, ownerActive, ownerLeftAt } of rows) {
     // Someone marked as gone with no date (from before dates were kept) has been gone all along.
     const leftAt = ownerActive === false ? (ownerLeftAt?.getTime() ?? 0) : null;
-    facts.set(a.id, { account: a, owned: a.ownerId !== null && ownerActive !== null, ownerLeftAt: leftAt, touches: [], complaints: [], signals: [], promises: [], pairings: [] });
+    facts.set(a.id, { account: a, owned: a.ownerId !== null && ownerActive !== null, ownerLeftAt: leftAt, firstTouchAt: null, touches: [], complaints: [], signals: [], promises: [], pairings: [], handovers: [] });
   }
   // Touches: the recent ones in full, plus the last visit of all time (the revisit clock).
   const recent = db
@@ -176,21 +335,49 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
     .where(and(ofTenant(touchpoints.tenantId), gte(touchpoints.occurredAt, new Date(since)), inScope(touchpoints.accountId)))
     .all();
   for (const t of along) facts.get(t.accountId)?.touches.push({ at: t.at.getTime(), memberId: t.memberId, ourLevel: t.ourLevel, theirLevel: t.theirLevel, kind: 'along' });
-  const lastVisits = db
-    .select({ accountId: touchpoints.accountId, at: sql<number>`max(${touchpoints.occurredAt})` })
+  // In one pass: the last visit before the window (the revisit clock) and the first touch of all (how long we have known them).
+  const older = db
+    .select({
+      accountId: touchpoints.accountId,
+      lastVisit: sql<number | null>`max(case when ${touchpoints.kind} in ('visit', 'meeting', 'review') and ${touchpoints.occurredAt} < ${since} then ${touchpoints.occurredAt} end)`,
+      first: sql<number>`min(${touchpoints.occurredAt})`,
+    })
     .from(touchpoints)
-    .where(and(ofTenant(touchpoints.tenantId), inArray(touchpoints.kind, ['visit', 'meeting', 'review']), sql`${touchpoints.occurredAt} < ${since}`, inScope(touchpoints.accountId)))
+    .where(and(ofTenant(touchpoints.tenantId), inScope(touchpoints.accountId)))
     .groupBy(touchpoints.accountId)
     .all();
-  for (const v of lastVisits) facts.get(v.accountId)?.touches.push({ at: v.at, memberId: -1, ourLevel: 'sales', theirLevel: null, kind: 'visit' });
+  for (const v of older) {
+    const f = facts.get(v.accountId);
+    if (!f) continue;
+    f.firstTouchAt = v.first;
+    if (v.lastVisit !== null) f.touches.push({ at: v.lastVisit, memberId: -1, ourLevel: 'sales', theirLevel: null, kind: 'visit' });
+  }
 
   const cs = db
     .select()
     .from(complaints)
     .where(and(ofTenant(complaints.tenantId), or(eq(complaints.status, 'open'), gte(complaints.resolvedAt, new Date(since))), inScope(complaints.accountId)))
     .all();
+  // Each time a complaint was passed to another owner (the audit trail keeps it), read through the trail's time index.
+  const passes = new Map<number, number[]>();
+  if (cs.length) {
+    const rows = db
+      .select({ id: auditLog.entityId, at: auditLog.at })
+      .from(auditLog)
+      .where(and(eq(auditLog.tenantId, tenant.id), gte(auditLog.at, new Date(since)), eq(auditLog.action, 'complaint.assign')))
+      .all();
+    for (const r of rows) if (r.id !== null) passes.set(r.id, [...(passes.get(r.id) ?? []), r.at.getTime()]);
+  }
   for (const c of cs) {
-    facts.get(c.accountId)?.complaints.push({ number: c.number, severity: c.severity, openedAt: c.openedAt.getTime(), deadlineAt: c.deadlineAt.getTime(), resolvedAt: c.resolvedAt?.getTime() ?? null, escalationLevel: c.escalationLevel });
+    facts.get(c.accountId)?.complaints.push({
+      number: c.number,
+      severity: c.severity,
+      openedAt: c.openedAt.getTime(),
+      deadlineAt: c.deadlineAt.getTime(),
+      resolvedAt: c.resolvedAt?.getTime() ?? null,
+      escalationLevel: c.escalationLevel,
+      passes: passes.get(c.id) ?? [],
+    });
   }
   const ss = db
     .select({ accountId: churnSignals.accountId, kind: churnSignals.kind, at: churnSignals.occurredAt })
@@ -199,14 +386,15 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
     .all();
   for (const s of ss) facts.get(s.accountId)?.signals.push({ kind: s.kind, at: s.at.getTime() });
   const ps = db
-    .select()
+    .select({ p: promises, role: members.role, fn: members.function })
     .from(promises)
+    .leftJoin(members, eq(members.id, promises.ownerId))
     .where(and(ofTenant(promises.tenantId), or(eq(promises.status, 'open'), and(eq(promises.status, 'broken'), isNotNull(promises.closedAt), gte(promises.closedAt, new Date(since)))), inScope(promises.accountId)))
     .all();
-  for (const p of ps) {
+  for (const { p, role, fn } of ps) {
     // A promise is due at the end of its day, in the workspace's zone (as /promise list and the digest read it).
     const dueAt = DateTime.fromISO(p.dueOn, { zone: tenant.timezone }).endOf('day').toMillis();
-    facts.get(p.accountId)?.promises.push({ number: p.number, dueAt, status: p.status, closedAt: p.closedAt?.getTime() ?? null });
+    facts.get(p.accountId)?.promises.push({ number: p.number, dueAt, status: p.status, closedAt: p.closedAt?.getTime() ?? null, byExec: role === 'exec' || fn === 'executive' });
   }
   const prs = db
     .select()
@@ -214,6 +402,16 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
     .where(and(ofTenant(pairings.tenantId), eq(pairings.active, true), inScope(pairings.accountId)))
     .all();
   for (const p of prs) facts.get(p.accountId)?.pairings.push({ execId: p.execId, cadenceDays: p.cadenceDays, createdAt: p.createdAt.getTime() });
+  // Handovers: a book handed over, or an account given a new owner (the audit trail keeps both).
+  const moves = db
+    .select({ action: auditLog.action, entityId: auditLog.entityId, detail: auditLog.detail, at: auditLog.at })
+    .from(auditLog)
+    .where(and(eq(auditLog.tenantId, tenant.id), inArray(auditLog.action, ['handover', 'account.set']), gte(auditLog.at, new Date(since))))
+    .all();
+  for (const m of moves) {
+    const ids = m.action === 'handover' ? ((m.detail?.accountIds as number[] | undefined) ?? []) : m.detail && 'ownerId' in m.detail ? [m.entityId!] : [];
+    for (const id of ids) facts.get(id)?.handovers.push(m.at.getTime());
+  }
   return facts;
 }
 
@@ -232,6 +430,26 @@ export function healthLine(v: View, now: Health, before: Health): string {
 
 export function reasonText(v: View, r: Reason): string {
   const e = { ...r.evidence, kind: typeof r.evidence.kind === 'string' ? (v.t.enums.signal[r.evidence.kind as keyof typeof v.t.enums.signal] ?? r.evidence.kind) : (r.evidence.kind ?? '') };
-  return `${v.t.health.reason[r.key](e)} (${v.t.health.points(r.weight)})`;
+  const text = v.t.health.reason[r.key](e);
+  return r.weight > 0 ? `${text} (${v.t.health.points(r.weight)})` : text;
+}
+
+export type HealthNews = NonNullable<ReturnType<typeof healthNews>['tell']>;
+
+/**
+ * What an account's owner and their manager read when its health is news (healthNews): the band or
+ * the fall, every reason, and the next step. (The sweep decides when; this words it for each reader.)
+ */
+export function healthNewsReply(v: View, account: string, news: HealthNews): Reply {
+  const title = news.kind === 'entered' ? v.t.health.news.entered(account, v.t.health.bands[news.band], news.score) : v.t.health.news.falling(account, news.drop, news.score);
+  const out = reply(news.band === 'at-risk' ? 'warning' : 'info', title, list(news.reasons.map((r) => reasonText(v, r)), { heading: v.t.health.reasonsHeading, empty: v.t.common.none }));
+  if (news.step) out.sections.push(text(v.t.health.news.step(v.t.health.nextStep[news.step])));
+  return out;
+}
+
+/** "strategic account: its warning signs count ×1.3", for a tier whose signs weigh more. */
+export function tierNote(v: View, tier: Tier): string | undefined {
+  const factor = HEALTH_WEIGHTS.tier[tier];
+  return factor > 1 ? v.t.health.tierFactor(v.t.enums.tier[tier], factor) : undefined;
 }
 
