@@ -176,8 +176,11 @@ export const INVARIANTS: Invariant[] = [
       if (p.kind !== 'escalation' || p.rung !== 3 || p.to.startsWith('#')) return undefined;
       const a = acct(s.world, p.account);
       if (!a) return undefined;
-      const exec = s.world.chain(a.owner).find((m) => s.world.people.get(m)?.role === 'exec' && s.world.here(m, p.at));
-      const expected = exec ?? 'alice';
+      // Rung 2 was the owner's manager; rung 3 climbs above them (an executive who manages the owner was told at rung 2),
+      // else the account's paired executive, else the admin.
+      const exec = s.world.chain(a.owner).slice(1).find((m) => s.world.people.get(m)?.role === 'exec' && s.world.here(m, p.at));
+      const paired = a.exec && s.world.here(a.exec.name, p.at) ? a.exec.name : undefined;
+      const expected = exec ?? paired ?? 'alice';
       if (p.to !== expected) return `C-${p.complaint} rung 3 to ${p.to}, not ${expected} (above ${a.owner}'s manager)`;
       return undefined;
     },
@@ -257,7 +260,7 @@ export const INVARIANTS: Invariant[] = [
     return [...w.promises.values()]
       .filter((pr) => {
         const a = w.accounts.get(pr.account)!;
-        return pr.madeAt <= sweep && w.promiseOpen(pr, sweep) && w.active(a, sweep) && w.here(pr.owner, sweep) && sweep >= eveStart(w, pr.dueOn, pr.owner);
+        return pr.madeAt <= sweep && !(pr.handedOverAt! > sweep) && w.promiseOpen(pr, sweep) && w.active(a, sweep) && w.here(pr.owner, sweep) && sweep >= eveStart(w, pr.dueOn, pr.owner);
       })
       .map((pr) => {
         const dayStart = startOfDay(pr.dueOn, zoneOf(w, pr.owner));
@@ -295,7 +298,8 @@ export const INVARIANTS: Invariant[] = [
   cameDue('overdue revisits are raised weekly', (season, sweep) => {
     const w = season.world;
     return [...w.accounts.values()]
-      .filter((a) => w.active(a, sweep) && w.here(a.owner, sweep) && w.revisitDue(a, sweep) <= sweep)
+      // `owner` is who has it now: a sweep before it changed hands is judged by the next one, after the handover.
+      .filter((a) => !(a.handedOverAt! > sweep) && w.active(a, sweep) && w.here(a.owner, sweep) && w.revisitDue(a, sweep) <= sweep)
       .filter((a) => !season.posts.some((p) => p.kind === 'revisit' && p.account === a.name && p.at > sweep - WEEK && p.at < sweep))
       .map((a) => ({
         what: `${a.name} (${a.tier}, ${a.owner}, due ${iso(w.revisitDue(a, sweep))})`,

@@ -305,8 +305,8 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
         run: async () => {
           const to = rng.pick([...world.people.values()].filter((p) => p.manager === boss && world.here(p.name, now)).map((p) => p.name).concat(boss));
           await cmd(`/handover @${rep.name} @${to}`, boss);
-          for (const a of world.accounts.values()) if (a.owner === rep.name && world.active(a, now)) a.owner = to;
-          for (const p of world.promises.values()) if (p.owner === rep.name && world.promiseOpen(p, now)) p.owner = to;
+          for (const a of world.accounts.values()) if (a.owner === rep.name && world.active(a, now)) Object.assign(a, { owner: to, handedOverAt: now });
+          for (const p of world.promises.values()) if (p.owner === rep.name && world.promiseOpen(p, now)) Object.assign(p, { owner: to, handedOverAt: now });
         },
       });
     }

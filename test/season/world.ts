@@ -30,6 +30,8 @@ export interface Account {
   diligence: number;
   exec?: { name: string; every: number; since: number; touches: number[] };
   reviewHeldAt?: number;
+  /** When it last changed hands: `owner` is who has it since. */
+  handedOverAt?: number;
 }
 
 export interface Complaint {
@@ -50,6 +52,8 @@ export interface Promise_ {
   dueOn: string;
   /** When it was recorded: no reminder is owed by a sweep before it. */
   madeAt: number;
+  /** When it last changed hands: `owner` is who has it since. */
+  handedOverAt?: number;
   closedAt?: number;
   /** Forgotten: nobody marks it kept. */
   forgotten: boolean;
