@@ -351,7 +351,8 @@ describe('/steward run sweep|digest', () => {
     await setup();
     await ok('/complaint Acme severity:high Crushed pallets', 'zhang');
     const before = h.snapshot();
-    expect((await ok('/steward run sweep at:"2026-01-09 10:30"')).text.split('\n')[0]).toBe('• Dry run: a sweep as of Fri 9 Jan 2026 10:30 would decide 3 nudges.');
+    // One rung a sweep (each rung waits its own span after the one before), so a sweep a week ahead decides rung 1 only.
+    expect((await ok('/steward run sweep at:"2026-01-09 10:30"')).text.split('\n')[0]).toBe('• Dry run: a sweep as of Fri 9 Jan 2026 10:30 would decide 1 nudge.');
     expect(h.snapshot()).toBe(before);
     const port = new RecordingPort();
     await deliverDue(h.db, port, h.now);
