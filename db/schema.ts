@@ -491,6 +491,25 @@ export const seenRequests = sqliteTable(
   (t) => [index('seen_requests_expiry').on(t.expiresAt)],
 );
 
+/**
+ * The health an account's owner and manager were last told of (or, after a recovery, the better state
+ * remembered silently), and the workspace day it was last checked: the sweep looks once a day.
+ */
+export const healthTold = sqliteTable(
+  'health_told',
+  {
+    accountId: integer('account_id')
+      .primaryKey()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    tenantId: tenantId(),
+    band: text('band').notNull(),
+    score: integer('score').notNull(),
+    /** `YYYY-MM-DD` in the workspace's zone. */
+    checkedOn: text('checked_on').notNull(),
+  },
+  (t) => [index('health_told_checked').on(t.tenantId, t.checkedOn)],
+);
+
 /** Weekly health score per account, for trends. */
 export const healthSnapshots = sqliteTable(
   'health_snapshots',

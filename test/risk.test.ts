@@ -4,6 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { accounts } from '../db/schema.js';
 import { harness, type Harness } from './harness.js';
 import { DAY, kit, plus } from './kit.js';
+import { renderText } from '../src/engine/render-text.js';
+import { watchHealth } from '../src/scheduler/sweep.js';
+import type { Reply } from '../src/engine/reply.js';
 
 let h: Harness;
 const k = kit(() => h);
@@ -134,5 +137,41 @@ describe('risk hides in plain sight', () => {
     const shown = (await k.ok('/account Epsilon', 'zhang')).text;
     expect(shown).toContain('revisit 326 days overdue (every 30 days) (−20)');
     expect(shown).toContain('single-threaded: 0 of ours and 0 of their levels touched in 90 days');
+  });
+});
+
+describe('health news (issue 21: told to the right person)', () => {
+  /** The sweep job's daily look at health, in its own transaction as the scheduler runs it. */
+  const watch = (at: Date) => h.db.transaction((tx) => watchHealth(tx, k.tenant(), at), { behavior: 'immediate' });
+  it("an account entering at risk is told once to its owner and their manager, with the reasons and the next step; a lost one is not", async () => {
+    h = harness({ now: plus(NOW, -200 * DAY) });
+    await k.ok('/steward team @zhang manager:@li');
+    h.now = plus(NOW, -10 * DAY);
+    await covered('Beta', 'key');
+    await covered('Delta', 'key');
+    // Healthy as of the first look: nothing to say.
+    expect(watch(plus(NOW, -9 * DAY)).length).toBe(0);
+    for (const [i, s] of ['decision-maker-change New GM from the parent group', 'volume-drop Orders down 30% on last quarter', 'competitor JD Logistics quoted the whole network', 'payment-delay March invoices 40 days late', 'strategy-change Building their own warehouse in Kunshan'].entries()) {
+      h.now = plus(NOW, (i - 5) * DAY);
+      await k.ok(`/signal Beta ${s}`, 'zhang');
+      await k.ok(`/signal Delta ${s}`, 'zhang');
+    }
+    h.now = plus(NOW, -1 * DAY);
+    await k.ok('/lost Delta reason:competitor They moved to JD after the rate review', 'zhang');
+    h.now = NOW;
+    expect(watch(NOW).length).toBe(2);
+    const news = k.allNudges('health');
+    expect(news.map((n) => [k.nameOf(n.recipientId), n.subjectId])).toEqual([
+      ['zhang', k.accountId('Beta')],
+      ['li', k.accountId('Beta')],
+    ]);
+    const text = renderText(news[0]!.payload as Reply);
+    expect(text.split('\n')[0]).toMatch(/Beta's health moved to at risk/);
+    expect(text).toMatch(/decision-maker|Decision-maker/);
+    expect(text).toMatch(/Next step/i);
+    // Told once: later sweeps that day, and the days after, say nothing new while nothing changes.
+    expect(watch(plus(NOW, 3_600_000)).length).toBe(0);
+    expect(watch(plus(NOW, 1 * DAY)).length).toBe(0);
+    expect(watch(plus(NOW, 2 * DAY)).length).toBe(0);
   });
 });

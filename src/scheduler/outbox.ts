@@ -339,6 +339,9 @@ function stillNeeded(db: Db, n: Nudge, now: Date): boolean {
       const row = db.select({ p: pairings, account: accounts.status, last: lastPairingTouchSql }).from(pairings).innerJoin(accounts, eq(accounts.id, pairings.accountId)).where(eq(pairings.id, n.subjectId)).get();
       return Boolean(row?.p.active) && row!.account === 'active' && pairingDue(row!.p, row!.last) <= now.getTime();
     }
+    case 'health':
+      // News of an account's health is not worth reading once the account is lost.
+      return db.select({ s: accounts.status }).from(accounts).where(eq(accounts.id, n.subjectId)).get()?.s === 'active';
     case 'digest':
       // A week's digest caught up late (by a weekend sweep) and still waiting when the next week's
       // is written says nothing that one does not: the reader gets the newer one only.

@@ -15,7 +15,7 @@ import { DeliveryError, type ChatPort } from '../chat/port.js';
 import type { Tenant } from '../domain/types.js';
 import { digestAll, digestClock, digestDue } from './digest.js';
 import { deliverNudge, pendingNudges, releaseStale } from './outbox.js';
-import { nextRungAt, sweepTenant } from './sweep.js';
+import { nextRungAt, sweepTenant, watchHealth } from './sweep.js';
 
 export const SWEEP_EVERY_MS = 15 * 60_000;
 const DELIVERY_ATTEMPTS = 8;
@@ -214,6 +214,7 @@ export class Scheduler {
     if (job.name === 'sweep') {
       for (const tenant of db.select().from(tenants).all()) {
         db.transaction((tx) => sweepTenant(tx, tenant, now), { behavior: 'immediate' });
+        db.transaction((tx) => watchHealth(tx, tenant, now), { behavior: 'immediate' });
         // A digest whose job was lost (Redis emptied while it waited, say) is recorded late rather than not at all.
         const due = digestDue(tenant, now);
         if (now >= due && tenant.createdAt < due) db.transaction((tx) => digestAll(tx, tenant, now), { behavior: 'immediate' });

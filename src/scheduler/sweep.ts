@@ -6,12 +6,13 @@ import { DAY_MS } from '../domain/dates.js';
 import { and, eq, gte, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Tx } from '../../db/index.js';
-import { accounts, complaints, members, nudges, nudgeSnoozes, pairings, promises, reviewItems } from '../../db/schema.js';
+import { accounts, complaints, healthTold, members, nudges, nudgeSnoozes, pairings, promises, reviewItems } from '../../db/schema.js';
 import { daysUntil, fmtAge, fmtDay, fmtDateTime, ref } from '../domain/format.js';
 import { nextNumber } from '../domain/numbers.js';
 import { cadenceFor, effectiveSettings } from '../domain/settings.js';
 import type { Account, Complaint, Member, Tenant } from '../domain/types.js';
 import { viewFor, type View } from '../domain/view.js';
+import { TREND_DAYS, healthNews, healthNewsReply, healthOf, type Band } from '../domain/health.js';
 import { openTasks, taskLine, type OpenTask } from '../domain/tasks.js';
 import { fields, inLocale, list, reply, text, type Reply, type Rich } from '../engine/reply.js';
 import { addWorkingSpan, isoWeek, nextWorkingInstant } from './hours.js';
@@ -45,8 +46,7 @@ interface Sweeper {
 
 /** Runs every decision for one tenant; call inside one transaction. */
 export function sweepTenant(tx: Tx, tenant: Tenant, now: Date, only?: { complaintId: number }): SweepResult {
-  const all = tx.select().from(members).where(eq(members.tenantId, tenant.id)).all();
-  const s: Sweeper = { tx, tenant, now, members: new Map(all.map((m) => [m.id, m])), counts: { revisit: 0, pairing: 0, promise: 0, review: 0, escalation: 0, checklist: 0 }, ids: [], workingFrom: new Map() };
+  const s = sweeper(tx, tenant, now);
   if (only) {
     escalations(s, only.complaintId);
     return { counts: s.counts, ids: s.ids };
@@ -58,6 +58,46 @@ export function sweepTenant(tx: Tx, tenant: Tenant, now: Date, only?: { complain
   checklists(s);
   escalations(s);
   return { counts: s.counts, ids: s.ids };
+}
+
+/**
+ * Once a workspace day (the sweep job calls it after each sweep), each active account's health: when it enters watch or at risk (or falls 15 or
+ * more in four weeks), its owner and their manager hear it once, with every reason and the next step
+ * (healthNews decides what is news; health_told keeps what was told).
+ */
+export function watchHealth(tx: Tx, tenant: Tenant, now: Date): number[] {
+  const s = sweeper(tx, tenant, now);
+  const today = day(s.now.getTime(), s.tenant.timezone);
+  if (s.tx.select({ id: healthTold.accountId }).from(healthTold).where(and(eq(healthTold.tenantId, s.tenant.id), eq(healthTold.checkedOn, today))).limit(1).get()) return [];
+  const book = s.tx
+    .select({ id: accounts.id, name: accounts.name, ownerId: accounts.ownerId, createdAt: accounts.createdAt })
+    .from(accounts)
+    .where(and(eq(accounts.tenantId, s.tenant.id), eq(accounts.status, 'active')))
+    .all();
+  if (book.length === 0) return [];
+  const told = new Map(s.tx.select().from(healthTold).where(eq(healthTold.tenantId, s.tenant.id)).all().map((r) => [r.accountId, { band: r.band as Band, score: r.score }]));
+  const scores = healthOf(s.tx, s.tenant, book.map((a) => a.id), s.now);
+  for (const a of book) {
+    const h = scores.get(a.id);
+    if (!h) continue;
+    const { tell, remember } = healthNews(told.get(a.id) ?? null, h.now, h.before);
+    const row = { band: remember.band, score: remember.score, checkedOn: today };
+    s.tx.insert(healthTold).values({ accountId: a.id, tenantId: s.tenant.id, ...row }).onConflictDoUpdate({ target: healthTold.accountId, set: row }).run();
+    // A fall needs four weeks to measure: an account newer than that has no baseline to fall from.
+    if (!tell || (tell.kind === 'falling' && s.now.getTime() - a.createdAt.getTime() < TREND_DAYS * DAY)) continue;
+    const owner = a.ownerId ? s.members.get(a.ownerId) : undefined;
+    const manager = owner?.managerId ? s.members.get(owner.managerId) : undefined;
+    for (const m of [owner, manager]) {
+      if (!m?.active) continue;
+      nudge(s, 'health', `health:${a.id}:${today}:${m.id}`, { type: 'account', id: a.id }, { member: m }, healthNewsReply(viewOf(s, m), a.name, tell));
+    }
+  }
+  return s.ids;
+}
+
+function sweeper(tx: Tx, tenant: Tenant, now: Date): Sweeper {
+  const all = tx.select().from(members).where(eq(members.tenantId, tenant.id)).all();
+  return { tx, tenant, now, members: new Map(all.map((m) => [m.id, m])), counts: { revisit: 0, pairing: 0, promise: 0, review: 0, escalation: 0, checklist: 0 }, ids: [], workingFrom: new Map() };
 }
 
 function viewOf(s: Sweeper, m: Member): View {
@@ -79,7 +119,7 @@ function deliverAt(s: Sweeper, m: Member | undefined, urgent = false): Date {
  * behalf (an escalation rung, which reaches its member directly should the
  * channel refuse it; see deliverNudge). A channel's nudge is worded and timed for the workspace.
  */
-function nudge(s: Sweeper, kind: keyof SweepCounts, key: string, subject: { type: string; id: number }, to: { member?: Member; channel?: string }, payload: Reply, urgent = false): Date {
+function nudge(s: Sweeper, kind: keyof SweepCounts | 'health', key: string, subject: { type: string; id: number }, to: { member?: Member; channel?: string }, payload: Reply, urgent = false): Date {
   const reader = to.channel ? undefined : to.member;
   const notBefore = deliverAt(s, reader, urgent);
   const id = recordNudge(s.tx, {
@@ -97,7 +137,7 @@ function nudge(s: Sweeper, kind: keyof SweepCounts, key: string, subject: { type
     notBefore,
   });
   if (id !== undefined) {
-    s.counts[kind]++;
+    if (kind !== 'health') s.counts[kind]++;
     s.ids.push(id);
   }
   // When it can be read: the moment its reader was told.

@@ -16,7 +16,7 @@ import { renderText } from '../../src/engine/render-text.js';
 import type { Reply } from '../../src/engine/reply.js';
 import { digestAll, digestDue } from '../../src/scheduler/digest.js';
 import { deliverDue } from '../../src/scheduler/outbox.js';
-import { nextRungAt, sweepTenant } from '../../src/scheduler/sweep.js';
+import { nextRungAt, sweepTenant, watchHealth } from '../../src/scheduler/sweep.js';
 import { harness, type Harness } from '../harness.js';
 import { DAY, HOUR, MINUTE, Rng, SEASON_END, SEASON_START, TENANT_ZONE, at, dayOf, iso, REVIEW_DEADLINE_DAY, REVIEW_START_DAY } from './time.js';
 import { ACCOUNT_NAMES, CADENCE_DAYS, World, type Account, type Severity, type Tier } from './world.js';
@@ -181,6 +181,7 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
     const tenant = h.db.select().from(tenants).get()!;
     const at = new Date(now);
     const { counts } = h.db.transaction((tx) => sweepTenant(tx, tenant, at), { behavior: 'immediate' });
+    h.db.transaction((tx) => watchHealth(tx, tenant, at), { behavior: 'immediate' });
     // A digest whose job was lost is recorded late rather than not at all (the sweep job's catch-up).
     const due = digestDue(tenant, at);
     if (at >= due && tenant.createdAt < due) h.db.transaction((tx) => digestAll(tx, tenant, at), { behavior: 'immediate' });
