@@ -592,7 +592,8 @@ export const en = {
     scopeTeam: 'your team',
     riskLine: (name: string, owner: string, health: string, top: string) => `${name} · ${owner} · ${health} · ${top}`,
     noRisk: 'No account is at risk or to watch. Keep the cadence.',
-    worsenedHeading: (n: number) => `Health got worse (${n})`,
+    worsenedHeading: (n: number) => `At risk or to watch (${n})`,
+    flaggedLine: (name: string, band: string, score: number, top: string) => `${name}: ${band} (${score}) · ${top}`,
     worsenedLine: (name: string, from: string, to: string, score: number, top: string) => `${name}: ${from} → ${to} (${score}) · ${top}`,
   },
   handover: {

@@ -605,7 +605,8 @@ export const zhCN: Catalog = {
     scopeTeam: '你的团队',
     riskLine: (name: string, owner: string, health: string, top: string) => `${name} · ${owner} · ${health} · ${top}`,
     noRisk: '没有高风险或需关注的客户，继续保持回访节奏。',
-    worsenedHeading: (n: number) => `健康度下降（${n}）`,
+    worsenedHeading: (n: number) => `高风险与需关注客户（${n}）`,
+    flaggedLine: (name: string, band: string, score: number, top: string) => `${name}：${band}（${score}） · ${top}`,
     worsenedLine: (name: string, from: string, to: string, score: number, top: string) => `${name}：${from} → ${to}（${score}） · ${top}`,
   },
   handover: {

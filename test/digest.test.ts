@@ -77,8 +77,8 @@ async function sixWeeks() {
 
 const LI = [
   "• Weekly digest for li's team (3 people)",
-  // The digest leads with the accounts whose health band got worse in four weeks.
-  'Health got worse (1)',
+  // The digest leads with the accounts at risk or to watch.
+  'At risk or to watch (1)',
   '  • Acme: healthy → at risk (41) · 1 open complaint(s) (C-1), 0 past deadline, oldest 3 days (−19.5)',
   'Touchpoints: 3 in the last 7 days (1 the 7 days before).',
   'Overdue for a revisit (2)',
@@ -98,7 +98,7 @@ const LI = [
 
 const ZHANG = [
   '• Weekly digest for zhang',
-  'Health got worse (1)',
+  'At risk or to watch (1)',
   '  • Acme: healthy → at risk (41) · 1 open complaint(s) (C-1), 0 past deadline, oldest 3 days (−19.5)',
   'Touchpoints: 2 in the last 7 days (1 the 7 days before).',
   'Overdue for a revisit (1)',
@@ -126,7 +126,7 @@ describe('what the digest says', () => {
     expect((await ok('/digest', 'sun')).text).toBe(
       [
         '• Weekly digest for sun',
-        'Health got worse (1)',
+        'At risk or to watch (1)',
         '  • Omega: healthy → watch (67) · revisit 27 days overdue (every 14 days) (−20)',
         'Touchpoints: 1 in the last 7 days (0 the 7 days before).',
         'Overdue for a revisit (1)',

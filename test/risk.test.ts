@@ -175,3 +175,22 @@ describe('health news (issue 21: told to the right person)', () => {
     expect(watch(plus(NOW, 2 * DAY)).length).toBe(0);
   });
 });
+
+describe('the digest leads with the flagged accounts (issue 21)', () => {
+  it('an account at risk for two months is still first in the digest, not only the week its band changed', async () => {
+    h = harness({ now: plus(NOW, -200 * DAY) });
+    await k.ok('/steward team @zhang manager:@li');
+    h.now = plus(NOW, -70 * DAY);
+    await covered('Beta', 'key');
+    for (const [i, s] of ['decision-maker-change New GM from the parent group', 'volume-drop Orders down 30% on last quarter', 'competitor JD Logistics quoted the whole network', 'payment-delay March invoices 40 days late', 'strategy-change Building their own warehouse in Kunshan'].entries()) {
+      h.now = plus(NOW, (i - 65) * DAY);
+      await k.ok(`/signal Beta ${s}`, 'zhang');
+    }
+    h.now = NOW;
+    const risk = (await k.ok('/risk', 'zhang')).text;
+    expect(risk).toMatch(/^ {2}• Beta · zhang · \d+\/100, (at risk|watch)/m);
+    const digest = (await k.ok('/digest', 'li')).text.split('\n');
+    expect(digest[1]).toBe('At risk or to watch (1)');
+    expect(digest[2]).toMatch(/^ {2}• Beta: (at risk|watch) \(\d+\) · /);
+  });
+});

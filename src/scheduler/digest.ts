@@ -109,13 +109,13 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
         .all()
     : [];
 
-  // The digest leads with the accounts whose health band got worse in four weeks.
+  // The digest leads with the accounts at risk or to watch (at risk first, worst first), saying which got there in four weeks.
   const order = { healthy: 0, watch: 1, 'at-risk': 2 } as const;
   const scores = healthOf(tx, tenant, accountIds, now);
   const worse = book
     .map(({ a }) => ({ a, h: scores.get(a.id)! }))
-    .filter(({ h }) => order[h.now.band] > order[h.before.band])
-    .sort((x, y) => x.h.now.score - y.h.now.score);
+    .filter(({ h }) => h.now.band !== 'healthy' || order[h.now.band] > order[h.before.band])
+    .sort((x, y) => order[y.h.now.band] - order[x.h.now.band] || x.h.now.score - y.h.now.score);
   const o = cap(overdue);
   const c = cap(open);
   const p = cap(late);
@@ -125,7 +125,11 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
     'info',
     isTeam ? t.digest.teamTitle(member.name, people) : t.digest.ownTitle(member.name),
     list(
-      cap(worse).items.map(({ a, h }) => t.health.worsenedLine(a.name, t.health.bands[h.before.band], t.health.bands[h.now.band], h.now.score, h.now.reasons[0] ? reasonText(v, h.now.reasons[0]) : '')),
+      cap(worse).items.map(({ a, h }) =>
+        order[h.now.band] > order[h.before.band]
+          ? t.health.worsenedLine(a.name, t.health.bands[h.before.band], t.health.bands[h.now.band], h.now.score, h.now.reasons[0] ? reasonText(v, h.now.reasons[0]) : '')
+          : t.health.flaggedLine(a.name, t.health.bands[h.now.band], h.now.score, h.now.reasons[0] ? reasonText(v, h.now.reasons[0]) : ''),
+      ),
       { heading: t.health.worsenedHeading(worse.length), empty: t.common.none, more: cap(worse).more },
     ),
     text(t.digest.touches(thisWeek, lastWeek)),
