@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gte } from 'drizzle-orm';
 import { alertOwnerAndExecs } from '../src/domain/alerts.js';
+import { signalSuggestions } from '../src/domain/cues.js';
 import { DAY_MS } from '../src/domain/dates.js';
 import { literalLimit } from '../db/index.js';
 import { accounts, complaints, COMPLAINT_STATUSES, members } from '../db/schema.js';
@@ -104,7 +105,15 @@ function open(ctx: Ctx, input: Input): Reply {
   // Complaints are handled in the open: the channel's message becomes the complaint's thread. It is
   // the workspace's channel: in its language and time zone, as the escalations that follow in the thread.
   if (channel) ctx.notices.push({ to: { channel }, reply: { ...complaintCard(ctx, c, account, viewFor(ctx.tenant, undefined, ctx.now), true), visibility: 'public' }, complaintId: c.id });
-  return { ...card, tone: 'success', title: t.complaint.opened(ref('C', c.number), account.name, t.enums.severity[severity], fmtDateTime(ctx, c.deadlineAt)) };
+  // A warning sign the summary names (a competitor's offer, a price cut): one tap records it, nothing before.
+  const suggested = signalSuggestions(ctx, account, input.text);
+  return {
+    ...card,
+    tone: 'success',
+    title: t.complaint.opened(ref('C', c.number), account.name, t.enums.severity[severity], fmtDateTime(ctx, c.deadlineAt)),
+    sections: [...card.sections, ...suggested.sections],
+    buttons: [...card.buttons, ...suggested.buttons],
+  };
 }
 
 function show(ctx: Ctx, input: Input): Reply {

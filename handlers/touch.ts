@@ -5,6 +5,7 @@ import { prepared } from '../db/prepared.js';
 import { accounts, complaints, touchpointParticipants, touchpoints } from '../db/schema.js';
 import { lastVisitSql } from '../src/scheduler/sweep.js';
 import { addDays, dayIn } from '../src/domain/dates.js';
+import { signalSuggestions } from '../src/domain/cues.js';
 import { fmtDay } from '../src/domain/format.js';
 import { cadenceFor } from '../src/domain/settings.js';
 import { about, UserError } from '../src/engine/errors.js';
@@ -96,6 +97,10 @@ function log(ctx: Ctx, input: Input): Reply {
   if (contact && !contact.active) out.sections.push(text(t.touch.contactLeft(contact.name)));
   const open = openComplaints(ctx.db).get({ accountId: account.id })!.n;
   if (open > 0) out.sections.push(text(t.touch.openComplaints(account.name, open)));
+  // A warning sign the note names: one tap records it (the rep's yes), nothing before.
+  const suggested = signalSuggestions(ctx, account, input.text);
+  out.sections.push(...suggested.sections);
+  out.buttons.push(...suggested.buttons);
   return out;
 }
 

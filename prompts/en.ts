@@ -323,6 +323,8 @@ export const en = {
     },
     listTitle: (account?: string) => `Warning signs${account ? ` at ${account}` : ''}`,
     none: 'No warning signs recorded.',
+    suggest: (kinds: string[]) => `This note reads like a warning sign (${list(kinds)}). Record it with one tap below; nothing is recorded until you do.`,
+    suggestButton: (kind: string) => `Record ${kind}`,
   },
   steward: {
     noChatHere: '`here` means the conversation you are typing in, and this one has none Steward can post to: name the channel instead (escalation-channel:#key-accounts).',

@@ -333,6 +333,8 @@ export const zhCN: Catalog = {
     },
     listTitle: (account?: string) => `${account ? `${account}的` : ''}流失信号`,
     none: '暂无流失信号记录。',
+    suggest: (kinds: string[]) => `这条记录里像有流失信号（${list(kinds)}）。点下方按钮即可记为异动；不点不会记录。`,
+    suggestButton: (kind: string) => `记为异动：${kind}`,
   },
   steward: {
     noChatHere: '“本群”指你正在输入的群聊，而这里没有 Steward 能发消息的群：请直接写出群名或群 ID（升级群:#key-accounts）。',
