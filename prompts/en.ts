@@ -549,7 +549,8 @@ export const en = {
     field: 'Health',
     reasonsHeading: 'Why',
     reason: {
-      revisit: (e: Record<string, string | number>) => `revisit ${e.days} days overdue (every ${e.cadence} days)`,
+      revisit: (e: Record<string, string | number>) =>
+        e.snoozedUntil !== undefined ? `revisit snoozed until ${e.snoozedUntil}, not counted overdue (every ${e.cadence} days)` : `revisit ${e.days} days overdue (every ${e.cadence} days)`,
       complaints: (e: Record<string, string | number>) => `${e.open} open complaint(s) (${e.ids}), ${e.overdue} past deadline, oldest ${e.oldestDays} days`,
       'single-threaded': (e: Record<string, string | number>) => `single-threaded: ${e.ours} of ours and ${e.theirs} of their levels touched in 90 days`,
       pairing: (e: Record<string, string | number>) => `leadership pairing lapsed ${e.days} days ago`,

@@ -562,7 +562,7 @@ export const zhCN: Catalog = {
     field: '健康度',
     reasonsHeading: '原因',
     reason: {
-      revisit: (e: Record<string, string | number>) => `回访逾期${e.days}天（每${e.cadence}天一次）`,
+      revisit: (e: Record<string, string | number>) => (e.snoozedUntil !== undefined ? `回访已推迟至${e.snoozedUntil}，不计逾期（每${e.cadence}天一次）` : `回访逾期${e.days}天（每${e.cadence}天一次）`),
       complaints: (e: Record<string, string | number>) => `${e.open}起未解决投诉（${e.ids}），${e.overdue}起已超时，最久${e.oldestDays}天`,
       'single-threaded': (e: Record<string, string | number>) => `单点对接：近90天我方${e.ours}人、对方${e.theirs}个层级有接触`,
       pairing: (e: Record<string, string | number>) => `高层结对已逾期${e.days}天`,
