@@ -397,6 +397,10 @@ export const en = {
     channelRefusedDetour: (name: string) => `What was meant for the channel went to ${name} directly.`,
     channelRefusedFix: 'Add Steward to the channel (in Slack: /invite @Steward), or choose another one:',
     channelRefusedCommand: '/steward settings escalation-channel:#name',
+    deliveryPaused: 'Steward could not post to this workspace',
+    deliveryPausedWhy: (since: string, code: string) => `Since ${since} the platform has refused every message from Steward (${code}).`,
+    deliveryPausedHeld: 'Messages are held, not lost: they go out once Steward can post again (this one with them).',
+    deliveryPausedFix: "What to check: reinstall the app in the workspace, or renew the bot's token (SLACK_BOT_TOKEN, or the Lark app's ID and secret) and restart Steward.",
     escalationWeekly: (id: string, age: string) => `${id} is still unresolved after ${age}; Steward will raise it every week until it is resolved`,
     promiseManager: (id: string, account: string, owner: string, day: string, late: number) => `${id} for ${account}, ${owner}'s, was due ${day} and is still open (${plural(late, 'day')} late)`,
     revisitManagerAgain: (account: string, tier: string, owner: string, days: number, nudges: number) =>

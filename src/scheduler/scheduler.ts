@@ -14,7 +14,7 @@ import { complaints, nudges, tenants } from '../../db/schema.js';
 import { DeliveryError, type ChatPort } from '../chat/port.js';
 import type { Tenant } from '../domain/types.js';
 import { digestAll, digestClock, digestDue } from './digest.js';
-import { deliverNudge, pendingNudges, releaseStale } from './outbox.js';
+import { deliverNudge, pendingNudges, releaseStale, tellDeliveryPaused } from './outbox.js';
 import { nextRungAt, sweepTenant } from './sweep.js';
 
 export const SWEEP_EVERY_MS = 15 * 60_000;
@@ -250,7 +250,10 @@ export class Scheduler {
       if (!(e instanceof DeliveryError)) throw e;
       if (e.kind === 'permanent') throw new UnrecoverableError(e.message);
       if (e.kind === 'workspace' && tenantId !== undefined && token) {
-        await job.moveToDelayed(this.pause(tenantId, e.message).until.getTime(), token);
+        const { until, told } = this.pause(tenantId, e.message);
+        // The admins' notice of a new outage: queued now, it waits for the workspace like every other message.
+        if (told) queued = true;
+        await job.moveToDelayed(until.getTime(), token);
         throw new DelayedError();
       }
       if (e.kind === 'rate-limited' && token) {
@@ -268,9 +271,10 @@ export class Scheduler {
   /**
    * Pauses a workspace's delivery, or extends its pause. The log says so once
    * per outage (an error: an admin must fix the app's token or installation),
-   * and again when delivery resumes.
+   * and again when delivery resumes; the workspace's admins are told once per
+   * outage too (`told`: a notice was recorded), when the workspace works again.
    */
-  private pause(tenantId: number, reason: string): PausedWorkspace {
+  private pause(tenantId: number, reason: string): PausedWorkspace & { told?: boolean } {
     const now = Date.now();
     const until = new Date(now + (this.opts.workspacePauseMs ?? WORKSPACE_PAUSE_MS));
     const known = this.pausedWorkspaces.get(tenantId);
@@ -286,7 +290,7 @@ export class Scheduler {
       { tenant: tenantId, platform: tenant?.platform, workspace: tenant?.workspaceId, reason },
       `a ${tenant?.platform ?? ''} workspace refuses Steward (${reason}): its messages are kept and delivery is tried again every few minutes; reinstall the app or renew its token`,
     );
-    return paused;
+    return { ...paused, told: tellDeliveryPaused(this.opts.db, tenantId, reason, this.clock()) };
   }
 
   private resume(paused: PausedWorkspace): void {
