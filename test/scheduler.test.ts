@@ -716,7 +716,7 @@ describe.concurrent('scheduler on a real Redis', () => {
       // At its last refusal: paused, and one notice per admin waits, pending, with the held messages.
       let during: unknown;
       port.onCall = async (n) => {
-        if (n === 12) during = { paused: s.paused().map((p) => [p.tenantId, p.reason]), pending: env.allNudges().filter((x) => x.status !== 'sent').map((x) => x.kind).sort() };
+        if (n === 12) during = { paused: s.paused().map((p) => [p.tenantId, p.reason]), pending: env.allNudges().filter((x) => x.status !== 'sent').map((x) => x.kind).sort(), readyz: await s.notReady() };
       };
       await s.start();
       await until('every nudge and notice to be posted', () => port.posts.length === 5);
@@ -724,7 +724,11 @@ describe.concurrent('scheduler on a real Redis', () => {
       expect(port.calls).toBe(17);
       expect(env.allNudges().map((n) => n.status)).toEqual(['sent', 'sent', 'sent', 'sent', 'sent']);
       expect(new Set(port.posts.map((p) => p.key)).size).toBe(5);
-      expect(during).toEqual({ paused: [[env.tenant().id, 'Slack: invalid_auth']], pending: ['delivery-paused', 'delivery-paused', 'revisit', 'revisit', 'revisit'] });
+      expect(during).toEqual({
+        paused: [[env.tenant().id, 'Slack: invalid_auth']],
+        pending: ['delivery-paused', 'delivery-paused', 'revisit', 'revisit', 'revisit'],
+        readyz: [expect.stringMatching(new RegExp(`^delivery paused for workspace ${env.tenant().id} since .+: Slack: invalid_auth$`))],
+      });
       const notices = port.posts.map((p) => `${'dm' in p.to ? p.to.dm.name : ''}: ${renderText(p.reply)}`).filter((p) => /could not post|无法/.test(p));
       expect(notices.sort()).toEqual([
         'alice: ! Steward could not post to this workspace\nSince Mon 23 Nov 2026 10:00 the platform has refused every message from Steward (Slack: invalid_auth).\nMessages are held, not lost: they go out once Steward can post again (this one with them).\n' +
@@ -735,6 +739,7 @@ describe.concurrent('scheduler on a real Redis', () => {
       expect(logs.filter((l) => l.level >= 50).map((l) => l.msg)).toEqual([expect.stringContaining('workspace refuses Steward (Slack: invalid_auth)')]);
       expect(logs.filter((l) => /delivery resumed/.test(l.msg))).toHaveLength(1);
       expect(s.paused()).toEqual([]);
+      expect(await s.notReady()).toEqual([]);
     });
   });
 

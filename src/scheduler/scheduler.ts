@@ -208,6 +208,26 @@ export class Scheduler {
     return [...this.pausedWorkspaces.values()];
   }
 
+  /**
+   * Why this process is not ready to deliver, for `GET /readyz`: Redis not answering (within
+   * two seconds), each workspace whose delivery is paused. Empty when ready.
+   */
+  async notReady(): Promise<string[]> {
+    // The pauses as they are now (a ping takes a moment).
+    const paused = this.paused().map((p) => `delivery paused for workspace ${p.tenantId} since ${p.since.toISOString()}: ${p.reason}`);
+    const problems: string[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer in 2 s')), 2_000)));
+    try {
+      await Promise.race([this.redis.ping(), late]);
+    } catch (e) {
+      problems.push(`redis: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      clearTimeout(timer);
+    }
+    return [...problems, ...paused];
+  }
+
   private async runJob(job: Job<JobData>): Promise<void> {
     const now = this.clock();
     const db = this.opts.db;
