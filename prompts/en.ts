@@ -399,6 +399,10 @@ export const en = {
     channelRefusedDetour: (name: string) => `What was meant for the channel went to ${name} directly.`,
     channelRefusedFix: 'Add Steward to the channel (in Slack: /invite @Steward), or choose another one:',
     channelRefusedCommand: '/steward settings escalation-channel:#name',
+    deliveryPaused: 'Steward could not post to this workspace',
+    deliveryPausedWhy: (since: string, code: string) => `Since ${since} the platform has refused every message from Steward (${code}).`,
+    deliveryPausedHeld: 'Messages are held, not lost: they go out once Steward can post again (this one with them).',
+    deliveryPausedFix: "What to check: reinstall the app in the workspace, or renew the bot's token (SLACK_BOT_TOKEN, or the Lark app's ID and secret) and restart Steward.",
     escalationWeekly: (id: string, age: string) => `${id} is still unresolved after ${age}; Steward will raise it every week until it is resolved`,
     promiseManager: (id: string, account: string, owner: string, day: string, late: number) => `${id} for ${account}, ${owner}'s, was due ${day} and is still open (${plural(late, 'day')} late)`,
     revisitManagerAgain: (account: string, tier: string, owner: string, days: number, nudges: number) =>
@@ -551,7 +555,8 @@ export const en = {
     field: 'Health',
     reasonsHeading: 'Why',
     reason: {
-      revisit: (e: Record<string, string | number>) => `revisit ${e.days} days overdue (every ${e.cadence} days)`,
+      revisit: (e: Record<string, string | number>) =>
+        e.snoozedUntil !== undefined ? `revisit snoozed until ${e.snoozedUntil}, not counted overdue (every ${e.cadence} days)` : `revisit ${e.days} days overdue (every ${e.cadence} days)`,
       complaints: (e: Record<string, string | number>) => `${e.open} open complaint(s) (${e.ids}), ${e.overdue} past deadline, oldest ${e.oldestDays} days`,
       'single-threaded': (e: Record<string, string | number>) => `single-threaded: ${e.ours} of ours and ${e.theirs} of their levels touched in 90 days`,
       pairing: (e: Record<string, string | number>) => `leadership pairing lapsed ${e.days} days ago`,

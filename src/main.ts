@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { closeDb, openDb, type Db } from '../db/index.js';
-import { ROLES, type Role } from '../db/schema.js';
+import { ROLES, tenants, type Role } from '../db/schema.js';
 import { commands } from '../handlers/index.js';
 import { runShell } from './chat/shell/shell.js';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
@@ -111,10 +111,20 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
   const engine = new Engine({ db, commands, defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE }, logger });
   let scheduler: Scheduler | undefined;
   const afterCommand = async () => scheduler?.kick();
+  // GET /readyz: the database read, Redis answering, no workspace's delivery paused.
+  const ready = async () => {
+    const problems: string[] = [];
+    try {
+      db.select({ id: tenants.id }).from(tenants).limit(1).all();
+    } catch (e) {
+      problems.push(`database: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return [...problems, ...(scheduler ? await scheduler.notReady() : ['the schedules are starting'])];
+  };
   const adapter: ChatAdapter =
     config.mode === 'slack'
-      ? (await import('./chat/slack/app.js')).createSlackApp({ config, engine, logger, afterCommand, commandThread: true })
-      : (await import('./chat/lark/app.js')).createLarkApp({ config, engine, logger, afterCommand });
+      ? (await import('./chat/slack/app.js')).createSlackApp({ config, engine, logger, afterCommand, ready, commandThread: true })
+      : (await import('./chat/lark/app.js')).createLarkApp({ config, engine, logger, afterCommand, ready });
   releaseStale(db);
   scheduler = new Scheduler({ db, port: adapter.port, redis: redis.options, logger });
   // Listen first: commands and /healthz answer while the clock rebuilds its timers and queues the backlog.

@@ -275,6 +275,37 @@ describe('overdue and snoozed accounts where the account shows', () => {
     expect(account).not.toContain('OVERDUE');
     expect((await ok('/risk', 'li')).text).not.toContain('Overdue for a revisit');
   });
+
+  it("a snooze (or not-needed) is the health reason instead of overdue and costs no points, in /account and /risk, until it ends", async () => {
+    h = harness({ now: cst('2026-01-05T10:00') });
+    await ok('/steward team @zhang manager:@li');
+    await ok('/account add Acme tier:strategic owner:@zhang');
+    await ok('/touch Acme visit Walked the new warehouse', 'zhang');
+    h.now = cst('2026-02-02T10:00'); // 14 days overdue: the whole 20 points
+    await ok('/signal Acme price-pressure Their buyer asks for 5% off the Shanghai lanes', 'zhang');
+    const account = async () => (await ok('/account Acme', 'zhang')).text;
+    const risk = async () => (await ok('/risk', 'li')).text.split('\n')[0];
+    expect(await account()).toContain('revisit 14 days overdue (every 14 days) (−20)');
+    expect(await account()).toMatch(/Health +72\/100, watch/);
+    expect(await risk()).toBe('! Accounts at risk or to watch in your team: 1');
+
+    await ok('/snooze Acme 1w', 'zhang');
+    let shown = await account();
+    expect(shown).toContain('revisit snoozed until Mon 9 Feb 2026, not counted overdue (every 14 days)');
+    expect(shown).not.toContain('days overdue');
+    expect(shown).toMatch(/Health +92\/100, healthy/);
+    expect(await risk()).toBe('✔ Accounts at risk or to watch in your team: 0');
+
+    // The snooze ends: overdue again, and it costs again; a "not needed" quiets it for a cycle the same way.
+    h.now = cst('2026-02-10T10:00');
+    expect(await account()).toContain('revisit 22 days overdue (every 14 days) (−20)');
+    expect(await risk()).toBe('! Accounts at risk or to watch in your team: 1');
+    await ok('/snooze Acme not-needed They paused all orders until March', 'zhang');
+    shown = await account();
+    expect(shown).toContain('revisit snoozed until Tue 24 Feb 2026, not counted overdue (every 14 days)');
+    expect(shown).toMatch(/Health +92\/100, healthy/);
+    expect(await risk()).toBe('✔ Accounts at risk or to watch in your team: 0');
+  });
 });
 
 describe('the review season', () => {

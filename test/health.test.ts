@@ -27,6 +27,7 @@ function facts(over: Partial<AccountFacts> = {}, account: Partial<AccountFacts['
     promises: [],
     pairings: [],
     handovers: [],
+    snoozes: [],
     ...over,
   };
 }

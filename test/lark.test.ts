@@ -75,10 +75,13 @@ async function startApp(mode: 'http' | 'ws', file: string, opts: { encrypted?: b
   const db = openDb(config.STEWARD_DB);
   const engine = new Engine({ db, commands, defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE }, logger });
   const running: Running = { db, base: `http://127.0.0.1:${port}`, lark: undefined as unknown as LarkApp };
-  running.lark = createLarkApp({ config, engine, logger, afterCommand: async () => void (await deliverDue(db, running.lark.port, new Date())) });
+  running.lark = createLarkApp({ config, engine, logger, ready: async () => notReady, afterCommand: async () => void (await deliverDue(db, running.lark.port, new Date())) });
   await running.lark.start();
   return running;
 }
+
+/** What the readiness check reports (the scheduler's, in main.ts): ready when empty. */
+let notReady: string[] = [];
 
 async function stopApp(r: Running | undefined) {
   if (!r) return;
@@ -655,6 +658,18 @@ describe('Lark over signed, encrypted HTTP', () => {
 
   it('answers GET /healthz', async () => {
     expect((await fetch(`${app.base}/healthz`)).status).toBe(200);
+  });
+
+  it('answers GET /readyz: 200 when ready, 503 with the reasons while delivery is paused', async () => {
+    const ready = await fetch(`${app.base}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([200, { ready: true }]);
+    notReady = ['delivery paused for workspace 1 since 2026-11-23T02:00:00.000Z: Lark: 99991663 invalid app access token'];
+    try {
+      const paused = await fetch(`${app.base}/readyz`);
+      expect([paused.status, await paused.json()]).toEqual([503, { ready: false, reasons: notReady }]);
+    } finally {
+      notReady = [];
+    }
   });
 });
 

@@ -101,7 +101,7 @@ describe('a database that cannot save', () => {
 });
 
 describe('a workspace that refuses Steward as a whole', () => {
-  it('invalid_auth keeps every nudge pending, asks the platform once per pass, and all go out when it is fixed', async () => {
+  it('invalid_auth keeps every nudge pending, asks the platform once per pass, tells the admin once, and all go out when it is fixed', async () => {
     const { due, ids } = await setup(['Acme', 'Beta', 'Gamma']);
     const port = new RecordingPort();
     port.refuseNext(new DeliveryError('workspace', 'Slack: invalid_auth'));
@@ -109,8 +109,16 @@ describe('a workspace that refuses Steward as a whole', () => {
     expect(port.attempts).toBe(1);
     expect(ids.map((id) => row(id).status)).toEqual(['pending', 'pending', 'pending']);
     expect(row(ids[0]!).lastError).toBe('Slack: invalid_auth');
-    expect(await deliverDue(h.db, port, due)).toEqual({ sent: 3, skipped: 0, failed: 0 });
-    expect(port.posts.map((p) => p.to).sort()).toEqual(['@li', '@zhang', '@zhang']);
+    // Refused again in a later pass: the admin's notice of this outage is still waiting, and is not recorded twice.
+    port.refuseNext(new DeliveryError('workspace', 'Slack: invalid_auth'));
+    expect(await deliverDue(h.db, port, due)).toEqual({ sent: 0, skipped: 0, failed: 0 });
+    expect(await deliverDue(h.db, port, due)).toEqual({ sent: 4, skipped: 0, failed: 0 });
+    expect(port.posts.map((p) => `${p.to} ${p.text.split('\n')[0]}`).sort()).toEqual([
+      '@alice ! Steward could not post to this workspace',
+      '@li ! Beta (strategic) is due for a revisit',
+      '@zhang ! Acme (strategic) is due for a revisit',
+      '@zhang ! Gamma (strategic) is due for a revisit',
+    ]);
   });
 });
 

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, it as base, describe, expect } from 'vitest';
 import { accounts, complaints, members, nudges, tenants } from '../db/schema.js';
 import { DeliveryError, type ChatPort, type Destination, type PostedRef } from '../src/chat/port.js';
 import type { Reply } from '../src/engine/reply.js';
+import { renderText } from '../src/engine/render-text.js';
 import { deliverDue, releaseStale } from '../src/scheduler/outbox.js';
 import { fromUrl, hasRedisServer, startOwnRedis } from '../src/scheduler/redis.js';
 import { isoWeek } from '../src/scheduler/hours.js';
@@ -702,23 +703,43 @@ describe.concurrent('scheduler on a real Redis', () => {
   });
 
   describe('a workspace that refuses Steward as a whole', () => {
-    it('invalid_auth for longer than a job\'s attempts: the nudges wait, pending, the log says so once, and each is posted once when it is fixed', async ({ env }) => {
+    it('invalid_auth for longer than a job\'s attempts: the nudges wait, pending, the log says so once, each admin is told once in their language, and each is posted once when it is fixed', async ({ env }) => {
       await env.dueBook(3);
+      await env.ok('/steward role @wang admin');
+      await env.ok('/steward me locale:zh-CN', 'wang');
       const ids = env.db.transaction((tx) => sweepTenant(tx, env.tenant(), env.clock()), { behavior: 'immediate' }).ids;
       expect(ids).toHaveLength(3);
       const port = new RecordingPort().failNext(...Array.from({ length: 12 }, () => new DeliveryError('workspace', 'Slack: invalid_auth')));
       const logs: { level: number; msg: string }[] = [];
       const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
       const s = env.scheduler(port, { workspacePauseMs: 100, logger });
+      // At its last refusal: paused, and one notice per admin waits, pending, with the held messages.
+      let during: unknown;
+      port.onCall = async (n) => {
+        if (n === 12) during = { paused: s.paused().map((p) => [p.tenantId, p.reason]), pending: env.allNudges().filter((x) => x.status !== 'sent').map((x) => x.kind).sort(), readyz: await s.notReady() };
+      };
       await s.start();
-      await until('every nudge to be posted', () => port.posts.length === 3);
+      await until('every nudge and notice to be posted', () => port.posts.length === 5);
       await env.settled();
-      expect(port.calls).toBe(15);
-      expect(env.allNudges().map((n) => n.status)).toEqual(['sent', 'sent', 'sent']);
-      expect(new Set(port.posts.map((p) => p.key)).size).toBe(3);
+      expect(port.calls).toBe(17);
+      expect(env.allNudges().map((n) => n.status)).toEqual(['sent', 'sent', 'sent', 'sent', 'sent']);
+      expect(new Set(port.posts.map((p) => p.key)).size).toBe(5);
+      expect(during).toEqual({
+        paused: [[env.tenant().id, 'Slack: invalid_auth']],
+        pending: ['delivery-paused', 'delivery-paused', 'revisit', 'revisit', 'revisit'],
+        readyz: [expect.stringMatching(new RegExp(`^delivery paused for workspace ${env.tenant().id} since .+: Slack: invalid_auth$`))],
+      });
+      const notices = port.posts.map((p) => `${'dm' in p.to ? p.to.dm.name : ''}: ${renderText(p.reply)}`).filter((p) => /could not post|无法/.test(p));
+      expect(notices.sort()).toEqual([
+        'alice: ! Steward could not post to this workspace\nSince Mon 23 Nov 2026 10:00 the platform has refused every message from Steward (Slack: invalid_auth).\nMessages are held, not lost: they go out once Steward can post again (this one with them).\n' +
+          "What to check: reinstall the app in the workspace, or renew the bot's token (SLACK_BOT_TOKEN, or the Lark app's ID and secret) and restart Steward.",
+        'wang: ! 助手无法在本工作区发消息\n自2026年11月23日 周一 10:00起，平台拒绝了助手的所有消息（Slack: invalid_auth）。\n消息已暂存，不会丢失：助手恢复发送后会一并送达（本条也是）。\n' +
+          '请检查：在工作区重新安装应用，或更新机器人令牌（SLACK_BOT_TOKEN，或飞书应用的 App ID 和 Secret）后重启助手。',
+      ]);
       expect(logs.filter((l) => l.level >= 50).map((l) => l.msg)).toEqual([expect.stringContaining('workspace refuses Steward (Slack: invalid_auth)')]);
       expect(logs.filter((l) => /delivery resumed/.test(l.msg))).toHaveLength(1);
       expect(s.paused()).toEqual([]);
+      expect(await s.notReady()).toEqual([]);
     });
   });
 

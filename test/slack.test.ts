@@ -54,6 +54,8 @@ let dir: string;
 let db: Db;
 let slack: SlackApp;
 let base: string;
+/** What the readiness check reports (the scheduler's, in main.ts): ready when empty. */
+let notReady: string[] = [];
 let stopped = false;
 /** How often Steward asked for a delivery pass after a command. */
 let deliveryPasses = 0;
@@ -159,6 +161,7 @@ beforeAll(async () => {
     config,
     engine,
     logger,
+    ready: async () => notReady,
     afterCommand: async () => {
       deliveryPasses++;
       await deliverDue(db, slack.port, new Date());
@@ -948,6 +951,18 @@ describe('Slack over HTTP with the real Bolt app', () => {
     const res = await fetch(`${base}/healthz`);
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('ok');
+  });
+
+  it('GET /readyz answers 200 when ready, 503 with the reasons while delivery is paused (or the database or Redis fails)', async () => {
+    const ready = await fetch(`${base}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([200, { ready: true }]);
+    notReady = ['delivery paused for workspace 1 since 2026-11-23T02:00:00.000Z: Slack: invalid_auth'];
+    try {
+      const paused = await fetch(`${base}/readyz`);
+      expect([paused.status, await paused.json()]).toEqual([503, { ready: false, reasons: notReady }]);
+    } finally {
+      notReady = [];
+    }
   });
 
   it('nothing a listener did was logged as a failure', () => {

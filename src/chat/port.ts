@@ -40,3 +40,17 @@ export class DeliveryError extends Error {
     super(message);
   }
 }
+
+/**
+ * `GET /readyz`, for both platforms' HTTP servers: 200 `{"ready":true}`, or 503 with the reasons
+ * Steward is not ready (the database cannot be read, Redis does not answer, a workspace's delivery is paused).
+ */
+export async function readiness(problems?: () => Promise<string[]>): Promise<{ status: number; body: string }> {
+  let reasons: string[];
+  try {
+    reasons = (await problems?.()) ?? [];
+  } catch (e) {
+    reasons = [`readiness check failed: ${e instanceof Error ? e.message : String(e)}`];
+  }
+  return reasons.length ? { status: 503, body: JSON.stringify({ ready: false, reasons }) } : { status: 200, body: JSON.stringify({ ready: true }) };
+}

@@ -6,11 +6,12 @@ import { DAY_MS } from './dates.js';
 import { and, eq, gte, inArray, isNotNull, or, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Tx } from '../../db/index.js';
-import { accounts, auditLog, churnSignals, complaints, contacts, members, pairings, promises, touchpointParticipants, touchpoints, type Severity, type SignalKind, type Tier } from '../../db/schema.js';
+import { accounts, auditLog, churnSignals, complaints, contacts, members, nudgeSnoozes, pairings, promises, touchpointParticipants, touchpoints, type Severity, type SignalKind, type Tier } from '../../db/schema.js';
 import { cadenceFor } from './settings.js';
 import type { Account, Tenant } from './types.js';
 import { list, reply, text, type Reply } from '../engine/reply.js';
 import type { View } from './view.js';
+import { fmtDay } from './format.js';
 
 const DAY = DAY_MS;
 
@@ -110,6 +111,8 @@ export interface AccountFacts {
   pairings: { execId: number; cadenceDays: number; createdAt: number }[];
   /** When the account changed hands. */
   handovers: number[];
+  /** Revisit snoozes (a rep's snooze or "not needed"): from when they were made until they end. */
+  snoozes: { from: number; until: number }[];
 }
 
 export function band(score: number): Band {
@@ -136,7 +139,10 @@ function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
   const visits = touches.filter((t) => t.kind === 'visit' || t.kind === 'meeting' || t.kind === 'review').map((t) => t.at);
   const lastVisit = visits.length ? Math.max(...visits) : f.account.createdAt.getTime();
   const overdueDays = days(at - lastVisit) - cadence;
-  if (overdueDays > 0) add({ key: 'revisit', weight: Math.min(W.revisitOverdue, (W.revisitOverdue * overdueDays) / cadence), evidence: { days: overdueDays, cadence } });
+  // A running snooze is a rep's choice, as the sweep and the digest read it: the reason says until when, and costs nothing.
+  const snoozedUntil = Math.max(0, ...f.snoozes.filter((z) => z.from <= at).map((z) => z.until));
+  if (overdueDays > 0 && snoozedUntil > at) reasons.push({ key: 'revisit', weight: 0, evidence: { days: overdueDays, cadence, snoozedUntil } });
+  else if (overdueDays > 0) add({ key: 'revisit', weight: Math.min(W.revisitOverdue, (W.revisitOverdue * overdueDays) / cadence), evidence: { days: overdueDays, cadence } });
 
   const seen = f.complaints.filter((c) => c.openedAt <= at);
   const open = seen.filter((c) => c.resolvedAt === null || c.resolvedAt > at);
@@ -253,7 +259,8 @@ export function health(tenant: Tenant, f: AccountFacts, at: number): Health {
 /** The next step the domain suggests for an account's main reason. */
 export type NextStep = 'meet-decision-maker' | 'close-complaint-loop' | 'hand-over' | 'meet-contacts' | 'widen-coverage' | 'visit' | 'executive-visit' | 'renegotiate-promises' | 'business-review';
 export function nextStep(h: Health): NextStep | undefined {
-  const top = h.reasons[0];
+  // A snoozed revisit asks nothing until the snooze ends.
+  const top = h.reasons.find((r) => !(r.key === 'revisit' && r.evidence.snoozedUntil !== undefined));
   if (!top || h.band === 'healthy') return undefined;
   const steps: Record<Reason['key'], NextStep> = {
     'decision-maker': 'meet-decision-maker',
@@ -317,7 +324,7 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
   for (const { a, ownerActive, ownerLeftAt } of rows) {
     // Someone marked as gone with no date (from before dates were kept) has been gone all along.
     const leftAt = ownerActive === false ? (ownerLeftAt?.getTime() ?? 0) : null;
-    facts.set(a.id, { account: a, owned: a.ownerId !== null && ownerActive !== null, ownerLeftAt: leftAt, firstTouchAt: null, touches: [], complaints: [], signals: [], promises: [], pairings: [], handovers: [] });
+    facts.set(a.id, { account: a, owned: a.ownerId !== null && ownerActive !== null, ownerLeftAt: leftAt, firstTouchAt: null, touches: [], complaints: [], signals: [], promises: [], pairings: [], handovers: [], snoozes: [] });
   }
   // Touches: the recent ones in full, plus the last visit of all time (the revisit clock).
   const recent = db
@@ -412,6 +419,13 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
     const ids = m.action === 'handover' ? ((m.detail?.accountIds as number[] | undefined) ?? []) : m.detail && 'ownerId' in m.detail ? [m.entityId!] : [];
     for (const id of ids) facts.get(id)?.handovers.push(m.at.getTime());
   }
+  // Revisit snoozes still running at some point of the window (nudge_snoozes, as the sweep reads them).
+  const zs = db
+    .select({ subjectId: nudgeSnoozes.subjectId, from: nudgeSnoozes.createdAt, until: nudgeSnoozes.until })
+    .from(nudgeSnoozes)
+    .where(and(eq(nudgeSnoozes.tenantId, tenant.id), eq(nudgeSnoozes.kind, 'revisit'), gte(nudgeSnoozes.until, new Date(since)), inScope(nudgeSnoozes.subjectId)))
+    .all();
+  for (const z of zs) facts.get(z.subjectId)?.snoozes.push({ from: z.from.getTime(), until: z.until.getTime() });
   return facts;
 }
 
@@ -429,7 +443,8 @@ export function healthLine(v: View, now: Health, before: Health): string {
 }
 
 export function reasonText(v: View, r: Reason): string {
-  const e = { ...r.evidence, kind: typeof r.evidence.kind === 'string' ? (v.t.enums.signal[r.evidence.kind as keyof typeof v.t.enums.signal] ?? r.evidence.kind) : (r.evidence.kind ?? '') };
+  const until = r.evidence.snoozedUntil;
+  const e = { ...r.evidence, ...(typeof until === 'number' ? { snoozedUntil: fmtDay(v, new Date(until)) } : {}), kind: typeof r.evidence.kind === 'string' ? (v.t.enums.signal[r.evidence.kind as keyof typeof v.t.enums.signal] ?? r.evidence.kind) : (r.evidence.kind ?? '') };
   const text = v.t.health.reason[r.key](e);
   return r.weight > 0 ? `${text} (${v.t.health.points(r.weight)})` : text;
 }

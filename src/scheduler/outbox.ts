@@ -7,7 +7,7 @@ import { immediate, literalLimit, type Db, type Tx } from '../../db/index.js';
 import { accounts, complaints, members, nudges, pairings, promises, reviewItems, tenants, type Platform } from '../../db/schema.js';
 import type { ChatPort, Destination, PostedRef } from '../chat/port.js';
 import { DeliveryError } from '../chat/port.js';
-import { ref } from '../domain/format.js';
+import { fmtDateTime, ref } from '../domain/format.js';
 import type { Member } from '../domain/types.js';
 import { viewFor } from '../domain/view.js';
 import { inLocale, reply, text, type Reply } from '../engine/reply.js';
@@ -269,6 +269,35 @@ function tellChannelRefused(tx: Tx, n: Nudge, reason: string, now: Date, detoure
 }
 
 /**
+ * Tells the workspace's admins, once per outage, that it refuses Steward as a whole (`reason`, since
+ * `since`): one notice each, in their language, delivered when the workspace works again. A notice of
+ * an earlier refusal still waiting means this outage was told already (by this or another process).
+ * Returns whether it recorded anything.
+ */
+export function tellDeliveryPaused(db: Db, tenantId: number, reason: string, since: Date): boolean {
+  return immediate(db, (tx) => {
+    const tenant = tx.select().from(tenants).where(eq(tenants.id, tenantId)).get();
+    if (!tenant) return false;
+    const waiting = tx
+      .select({ id: nudges.id })
+      .from(nudges)
+      .where(and(eq(nudges.tenantId, tenantId), eq(nudges.kind, 'delivery-paused'), inArray(nudges.status, ['pending', 'sending'])))
+      .get();
+    if (waiting) return false;
+    let recorded = false;
+    for (const admin of tx.select().from(members).where(and(eq(members.tenantId, tenantId), eq(members.role, 'admin'), eq(members.active, true))).all()) {
+      const v = viewFor(tenant, admin, since);
+      const { t } = v;
+      const payload = inLocale(reply('warning', t.nudge.deliveryPaused, text(t.nudge.deliveryPausedWhy(fmtDateTime(v, since), reason)), text(t.nudge.deliveryPausedHeld), text(t.nudge.deliveryPausedFix)), v.locale);
+      const key = `delivery-paused:${tenantId}:${since.toISOString()}:${admin.id}`;
+      const id = recordNudge(tx, { tenantId, dedupeKey: key, kind: 'delivery-paused', subjectType: 'none', subjectId: 0, recipientId: admin.id, period: since.toISOString(), payload, notBefore: since, createdAt: since });
+      recorded ||= id !== undefined;
+    }
+    return recorded;
+  });
+}
+
+/**
  * What is delivered says which language it is in, so the platform's renderer
  * words its own cut markers alike. Nudges, digests and notices written since
  * replies carry a locale keep theirs; an older one is in its recipient's
@@ -375,7 +404,10 @@ export async function deliverDue(db: Db, port: ChatPort, now: Date, logger?: Pic
       } catch (e) {
         // Only a permanent refusal fails a nudge; anything else stays pending for the next try.
         if (e instanceof DeliveryError && e.kind === 'permanent') counts.failed++;
-        if (e instanceof DeliveryError && e.kind === 'workspace') refusing.add(tenantId);
+        if (e instanceof DeliveryError && e.kind === 'workspace') {
+          refusing.add(tenantId);
+          tellDeliveryPaused(db, tenantId, e.message, now);
+        }
       }
     }
   }

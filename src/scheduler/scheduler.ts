@@ -14,7 +14,7 @@ import { complaints, nudges, tenants } from '../../db/schema.js';
 import { DeliveryError, type ChatPort } from '../chat/port.js';
 import type { Tenant } from '../domain/types.js';
 import { digestAll, digestClock, digestDue } from './digest.js';
-import { deliverNudge, pendingNudges, releaseStale } from './outbox.js';
+import { deliverNudge, pendingNudges, releaseStale, tellDeliveryPaused } from './outbox.js';
 import { nextRungAt, sweepTenant, watchHealth } from './sweep.js';
 
 export const SWEEP_EVERY_MS = 15 * 60_000;
@@ -208,6 +208,26 @@ export class Scheduler {
     return [...this.pausedWorkspaces.values()];
   }
 
+  /**
+   * Why this process is not ready to deliver, for `GET /readyz`: Redis not answering (within
+   * two seconds), each workspace whose delivery is paused. Empty when ready.
+   */
+  async notReady(): Promise<string[]> {
+    // The pauses as they are now (a ping takes a moment).
+    const paused = this.paused().map((p) => `delivery paused for workspace ${p.tenantId} since ${p.since.toISOString()}: ${p.reason}`);
+    const problems: string[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer in 2 s')), 2_000)));
+    try {
+      await Promise.race([this.redis.ping(), late]);
+    } catch (e) {
+      problems.push(`redis: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      clearTimeout(timer);
+    }
+    return [...problems, ...paused];
+  }
+
   private async runJob(job: Job<JobData>): Promise<void> {
     const now = this.clock();
     const db = this.opts.db;
@@ -251,7 +271,10 @@ export class Scheduler {
       if (!(e instanceof DeliveryError)) throw e;
       if (e.kind === 'permanent') throw new UnrecoverableError(e.message);
       if (e.kind === 'workspace' && tenantId !== undefined && token) {
-        await job.moveToDelayed(this.pause(tenantId, e.message).until.getTime(), token);
+        const { until, told } = this.pause(tenantId, e.message);
+        // The admins' notice of a new outage: queued now, it waits for the workspace like every other message.
+        if (told) queued = true;
+        await job.moveToDelayed(until.getTime(), token);
         throw new DelayedError();
       }
       if (e.kind === 'rate-limited' && token) {
@@ -269,9 +292,10 @@ export class Scheduler {
   /**
    * Pauses a workspace's delivery, or extends its pause. The log says so once
    * per outage (an error: an admin must fix the app's token or installation),
-   * and again when delivery resumes.
+   * and again when delivery resumes; the workspace's admins are told once per
+   * outage too (`told`: a notice was recorded), when the workspace works again.
    */
-  private pause(tenantId: number, reason: string): PausedWorkspace {
+  private pause(tenantId: number, reason: string): PausedWorkspace & { told?: boolean } {
     const now = Date.now();
     const until = new Date(now + (this.opts.workspacePauseMs ?? WORKSPACE_PAUSE_MS));
     const known = this.pausedWorkspaces.get(tenantId);
@@ -287,7 +311,7 @@ export class Scheduler {
       { tenant: tenantId, platform: tenant?.platform, workspace: tenant?.workspaceId, reason },
       `a ${tenant?.platform ?? ''} workspace refuses Steward (${reason}): its messages are kept and delivery is tried again every few minutes; reinstall the app or renew its token`,
     );
-    return paused;
+    return { ...paused, told: tellDeliveryPaused(this.opts.db, tenantId, reason, this.clock()) };
   }
 
   private resume(paused: PausedWorkspace): void {

@@ -25,6 +25,7 @@ import { bareForm, buttonForm, formCommandText, TEXT_PROBE, withText, type FormC
 import { SIGNATURE_WINDOW_MS, type FirstRequest } from '../replay.js';
 import { askCard, formCard, PICKER_MAX_OPTIONS, renderCard, type ActionValue, type LarkCard } from './cards.js';
 import { LarkIdentity } from './identity.js';
+import { readiness } from '../port.js';
 import { LarkPort } from './port.js';
 import { TokenCache } from './token-cache.js';
 
@@ -50,6 +51,8 @@ export interface LarkOptions {
   logger: Logger;
   /** Delivers (or queues) what a command asked Steward to tell others. */
   afterCommand: () => Promise<void>;
+  /** Why Steward is not ready (database, Redis, delivery paused), for `GET /readyz`; ready when empty or unset. */
+  ready?: () => Promise<string[]>;
 }
 
 export interface LarkApp {
@@ -414,6 +417,11 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       const up = !ws || ws.getConnectionStatus().state === 'connected';
       res.writeHead(up ? 200 : 503, { 'content-type': 'text/plain' }).end(up ? 'ok' : 'connecting');
       return;
+    }
+    if (req.method === 'GET' && path === '/readyz') {
+      const connected = !ws || ws.getConnectionStatus().state === 'connected';
+      const { status, body } = await readiness(async () => [...(connected ? [] : ['lark: long connection not connected']), ...((await opts.ready?.()) ?? [])]);
+      return void res.writeHead(status, { 'content-type': 'application/json' }).end(body);
     }
     if (ws || req.method !== 'POST' || (path !== LARK_EVENTS_PATH && path !== LARK_CARDS_PATH)) {
       res.writeHead(404).end();

@@ -40,6 +40,7 @@ import { ACCOUNT_ID_VALUE, accountValue, ACTION_ID_PREFIX, cutPlain, INPUT_TEXT_
 import { SlackIdentity } from './identity.js';
 import { commandText, mentionedIds, messageText } from './markup.js';
 import { ACCOUNT_ACTION, complaintModal, FIELD_BLOCKS, FORM_CALLBACK, formCommand, pickedAccount, textModal, touchModal, type Prefill } from './modals.js';
+import { readiness } from '../port.js';
 import { SlackPort } from './port.js';
 import { CheckedReceiver } from './receiver.js';
 import { commandPayload, renderFor, ResponseUrlClient, type CommandPayload } from './respond.js';
@@ -71,6 +72,8 @@ export interface SlackOptions {
   logger: Logger;
   /** Delivers (or queues) what a command asked Steward to tell others. */
   afterCommand: () => Promise<void>;
+  /** Why Steward is not ready (database, Redis, delivery paused), for `GET /readyz`; ready when empty or unset. */
+  ready?: () => Promise<string[]>;
   /**
    * Run slash commands on the engine thread, on its own connection to
    * config.STEWARD_DB with the config's locale and time zone (and the wall
@@ -102,6 +105,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     timeout: 10_000,
   };
   const health = { path: '/healthz', method: ['GET'], handler: (_req: unknown, res: import('node:http').ServerResponse) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok') };
+  const readyz = { path: '/readyz', method: ['GET'], handler: (_req: unknown, res: import('node:http').ServerResponse) => void readiness(opts.ready).then(({ status, body }) => res.writeHead(status, { 'content-type': 'application/json' }).end(body)) };
   // No conversation store: Steward keeps no per-conversation state in Bolt, and the default
   // in-memory one builds (and throws away) an Error for every request it has nothing for.
   const bolt = { logLevel: LogLevel.WARN, convoStore: false as const };
@@ -112,7 +116,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
         appToken: config.SLACK_APP_TOKEN,
         socketMode: true,
         clientOptions,
-        customRoutes: [health],
+        customRoutes: [health, readyz],
         // The Socket Mode client keeps its own retries for apps.connections.open: a reconnect
         // that meets one 500 or a dropped connection must try again, not fail (and take the process down).
         installerOptions: { clientOptions: api, port: config.PORT },
@@ -124,7 +128,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
         receiver: new CheckedReceiver({
           signingSecret: config.SLACK_SIGNING_SECRET!,
           endpoints: [SLACK_EVENTS_PATH],
-          customRoutes: [health],
+          customRoutes: [health, readyz],
           logLevel: LogLevel.WARN,
           // Shared by every instance through the database: a request replayed to any of them is refused.
           firstRequest: (key, expiresAt, now) => engine.firstRequest(key, expiresAt, now),
