@@ -22,7 +22,7 @@ import { memberById } from '../../domain/permissions.js';
 import type { Engine, Incoming, MentionResolver, Outcome, UserRef } from '../../engine/engine.js';
 import { headline } from '../../engine/render-text.js';
 import { bareForm, buttonForm, formCommandText, TEXT_PROBE, withText, type FormCommand, type FormValues } from '../forms.js';
-import { SIGNATURE_WINDOW_MS, type FirstRequest } from '../replay.js';
+import { SIGNATURE_WINDOW_MS, readBody, type FirstRequest } from '../replay.js';
 import { askCard, formCard, PICKER_MAX_OPTIONS, renderCard, type ActionValue, type LarkCard } from './cards.js';
 import { LarkIdentity } from './identity.js';
 import { readiness } from '../port.js';
@@ -427,7 +427,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       res.writeHead(404).end();
       return;
     }
-    const raw = await readBody(req);
+    const raw = (await readBody(req, MAX_BODY_BYTES))?.toString('utf8');
     if (raw === undefined) return void res.writeHead(413).end();
     const checked = verify(raw, req.headers);
     if ('status' in checked) {
@@ -465,16 +465,6 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   };
 }
 
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 type Verified = { body: Record<string, unknown>; challenge?: undefined } | { challenge: string; body?: undefined } | { status: number; reason: string };
 

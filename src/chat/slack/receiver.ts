@@ -11,7 +11,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HTTPReceiver, type App, type HTTPReceiverOptions, type Receiver } from '@slack/bolt';
 import type { Logger } from 'pino';
-import { SIGNATURE_WINDOW_MS, type FirstRequest } from '../replay.js';
+import { SIGNATURE_WINDOW_MS, readBody, type FirstRequest } from '../replay.js';
 
 /** Bolt's own body limit (10 MB); Slack's requests are far smaller. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -51,16 +51,6 @@ function readable(raw: Buffer, contentType: string | undefined): string | undefi
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
 
 /** Bolt's HTTPReceiver behind Steward's request checks, on one HTTP server. */
 export class CheckedReceiver implements Receiver {
@@ -83,7 +73,7 @@ export class CheckedReceiver implements Receiver {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '').split('?')[0] ?? '';
     if (req.method === 'POST' && this.endpoints.has(path)) {
-      const raw = await readBody(req);
+      const raw = await readBody(req, MAX_BODY_BYTES);
       if (raw === undefined) return void res.writeHead(413).end();
       const checked = checkSlackRequest(this.opts.signingSecret, raw, req.headers, this.opts.firstRequest);
       if (!checked.ok) {
