@@ -787,8 +787,8 @@ export function run(argv: string[], io: { stdout: NodeJS.WritableStream; stderr:
     loadDotEnv();
     const config = loadConfig();
     let text = '';
-    let bytes: Buffer;
     if (command === 'import') {
+      let bytes: Buffer;
       try {
         bytes = readFileSync(resolve(file!));
       } catch (e) {
