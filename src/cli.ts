@@ -15,6 +15,7 @@ import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
+import { decodeCsvBytes } from './csv-text.js';
 import { stringify } from 'csv-stringify/sync';
 import { and, asc, eq } from 'drizzle-orm';
 import { DateTime, IANAZone } from 'luxon';
@@ -232,25 +233,39 @@ function unguardCell(value: string): string {
 interface Row {
   line: number;
   values: Record<string, string>;
+  /** Why the row is refused before validation (a control character), if it is. */
+  problem?: string;
 }
+
+/** Control characters other than tab and line breaks (NUL, ESC, C1 controls): never part of a name or a note. */
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/u;
 
 /** Parses CSV text into rows with their starting line; checks the header against `kind`'s columns. */
 export function readRows(text: string, kind: ImportKind): Row[] {
   let records: { record: Record<string, string>; info: { lines: number } }[];
+  const header = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
+  // Excel's "Unicode text" and copies out of a sheet are tab-separated.
+  const delimiter = header.includes('\t') && !header.includes(',') ? '\t' : ',';
   try {
     records = parse(text, {
       bom: true,
-      columns: (header: string[]) => header.map((h) => normalize(h).replace(/[\s-]+/g, '_')),
+      delimiter,
+      columns: (header: string[]) => {
+        const names = header.map((h) => normalize(h).replace(/[\s-]+/g, '_'));
+        const twice = names.filter((c, i) => c !== '' && names.indexOf(c) !== i);
+        if (twice.length) throw new ImportError(`line 1: the column ${[...new Set(twice)].join(', ')} appears more than once; keep one`);
+        return names;
+      },
       skip_empty_lines: true,
       trim: false,
       relax_column_count: true,
       info: true,
     }) as typeof records;
   } catch (e) {
+    if (e instanceof ImportError) throw e;
     throw new ImportError(`not a readable CSV file: ${(e as Error).message}`);
   }
-  const header = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
-  const given = records[0] ? Object.keys(records[0].record) : headerColumns(header);
+  const given = records[0] ? Object.keys(records[0].record) : headerColumns(header, delimiter);
   const { all, required } = COLUMNS[kind];
   const unknown = given.filter((c) => !all.includes(c));
   if (unknown.length) throw new ImportError(`line 1: unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the ${kind} columns are ${all.join(',')}`);
@@ -260,14 +275,16 @@ export function readRows(text: string, kind: ImportKind): Row[] {
     // `info.lines` is where the record ends; a quoted value may span lines.
     const inner = Object.values(record).reduce((n, v) => n + (typeof v === 'string' ? (v.match(/\r\n|\r|\n/g)?.length ?? 0) : 0), 0);
     const values = Object.fromEntries(Object.entries(record).map(([k, v]) => [k, typeof v === 'string' ? unguardCell(v) : v]));
-    return { line: info.lines - inner, values };
+    const bad = Object.entries(values).find(([, v]) => typeof v === 'string' && CONTROL.test(v));
+    const problem = bad && `${bad[0]}: contains the control character U+${bad[1].match(CONTROL)![0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}; remove it`;
+    return { line: info.lines - inner, values, ...(problem ? { problem } : {}) };
   });
 }
 
-function headerColumns(header: string): string[] {
+function headerColumns(header: string, delimiter: string): string[] {
   if (header.trim() === '') return [];
   try {
-    const [row] = parse(header, { bom: true }) as string[][];
+    const [row] = parse(header, { bom: true, delimiter }) as string[][];
     return (row ?? []).map((h) => normalize(h).replace(/[\s-]+/g, '_'));
   } catch {
     return [];
@@ -597,7 +614,9 @@ export function importCsv(db: Db, kind: ImportKind, text: string, opts: ImportOp
     }
     rows.forEach((row, i) => {
       const parsed = schema.safeParse({ ...blank, ...row.values });
-      if (!parsed.success) {
+      if (row.problem) {
+        result.errors.push({ line: row.line, message: row.problem });
+      } else if (!parsed.success) {
         result.errors.push({ line: row.line, message: describe(parsed.error) });
       } else {
         try {
@@ -769,11 +788,15 @@ export function run(argv: string[], io: { stdout: NodeJS.WritableStream; stderr:
     const config = loadConfig();
     let text = '';
     if (command === 'import') {
+      let bytes: Buffer;
       try {
-        text = readFileSync(resolve(file!), 'utf8');
+        bytes = readFileSync(resolve(file!));
       } catch (e) {
         throw new ImportError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
+      const decoded = decodeCsvBytes(bytes);
+      if ('problem' in decoded) throw new ImportError(decoded.problem);
+      text = decoded.text;
     }
     const db = openDb(config.STEWARD_DB);
     try {
