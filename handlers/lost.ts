@@ -1,6 +1,6 @@
 // Lost accounts: why, to whom, the lesson, and the last conversation's
 // checklist; churn by count and by revenue against what good teams reach.
-import { and, desc, eq, gt, gte, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, isNull, lte, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { accountLosses, accounts, LOST_REASONS, members, tasks, type LostReason } from '../db/schema.js';
 import { fmtMoney, fmtPercent } from '../src/domain/format.js';
@@ -70,7 +70,8 @@ function churn(ctx: Ctx, input: Input): Reply {
   const losses = ctx.db
     .select()
     .from(accountLosses)
-    .where(and(eq(accountLosses.tenantId, ctx.tenant.id), gte(accountLosses.lostAt, start), lte(accountLosses.lostAt, end), or(isNull(accountLosses.wonBackAt), gt(accountLosses.wonBackAt, end))))
+    // A win-back is a new event: the loss stays in the period it happened.
+    .where(and(eq(accountLosses.tenantId, ctx.tenant.id), gte(accountLosses.lostAt, start), lte(accountLosses.lostAt, end)))
     .orderBy(desc(accountLosses.lostAt))
     .all();
   const lostRevenue = losses.reduce((s, l) => s + (l.revenue ?? 0), 0);

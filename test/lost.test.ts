@@ -55,7 +55,7 @@ describe('/lost and /churn', () => {
     expect((await h.run('/lost Acme reason:price Again', 'zhang')).text).toContain('already recorded as lost');
   });
 
-  it('churn by count and by revenue, with the reasons, against 5-10% a year; a won-back account no longer counts', async () => {
+  it('churn by count and by revenue, with the reasons, against 5-10% a year; a win-back does not erase the loss', async () => {
     await h.run('/lost Acme reason:competitor Claims unanswered', 'zhang');
     h.now = new Date(h.now.getTime() + DAY);
     await h.run('/流失 Gamma 原因:自然流失 客户被并购', 'wang');
@@ -70,7 +70,8 @@ describe('/lost and /churn', () => {
       'Good teams lose 5-10% of their accounts a year.',
     ]);
     expect((await h.run('/lost won-back Gamma', 'wang')).text).toBe('✔ Gamma is won back and active again. Welcome back!');
-    expect((await h.run('/churn year', 'admin')).text).toContain('By count: 1 of 4 accounts lost (25%).');
+    // The win-back is a new event: the loss stays in the period it happened.
+    expect((await h.run('/churn year', 'admin')).text).toContain('By count: 2 of 4 accounts lost (50%).');
     expect((await h.run('/churn quarter', 'admin')).text).toContain('about 1-2.5% a quarter');
   });
 
