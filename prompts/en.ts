@@ -548,6 +548,10 @@ export const en = {
     byRevenue: (lost: string, book: string, rate: string) => `By revenue: ${lost} of ${book} a year (${rate}).`,
     reasonsHeading: 'Why',
     benchmark: (year: boolean): string => (year ? 'Good teams lose 5-10% of their accounts a year.' : 'Good teams lose 5-10% a year, about 1-2.5% a quarter.'),
+    lessonsTitle: (reason?: string) => (reason ? `Lessons of accounts lost to ${reason}, newest first` : 'Lessons of lost accounts, newest first'),
+    lessonLine: (account: string, day: string, reason: string, competitor: string | undefined, lesson: string, wonBack?: string) =>
+      `${account}, lost ${day}: ${reason}${competitor ? ` (to ${competitor})` : ''}. ${lesson}${wonBack ? ` (won back ${wonBack})` : ''}`,
+    noLessons: (reason?: string) => (reason ? `No account has been lost to ${reason}.` : 'No account has been lost yet.'),
   },
   health: {
     bands: { healthy: 'healthy', watch: 'watch', 'at-risk': 'at risk' },

@@ -561,6 +561,10 @@ export const zhCN: Catalog = {
     byRevenue: (lost: string, book: string, rate: string) => `按营收：年营收${book}中流失${lost}（${rate}）。`,
     reasonsHeading: '原因',
     benchmark: (year: boolean) => (year ? '优秀团队每年的客户流失率在5%-10%。' : '优秀团队每年流失5%-10%，约合每季度1%-2.5%。'),
+    lessonsTitle: (reason?: string) => (reason ? `因“${reason}”流失的客户及教训（最新在前）` : '流失客户的教训（最新在前）'),
+    lessonLine: (account: string, day: string, reason: string, competitor: string | undefined, lesson: string, wonBack?: string) =>
+      `${account}，${day}流失：${reason}${competitor ? `（转向${competitor}）` : ''}。${lesson}${wonBack ? `（${wonBack}已赢回）` : ''}`,
+    noLessons: (reason?: string) => (reason ? `还没有因“${reason}”流失的客户。` : '还没有流失客户。'),
   },
   health: {
     bands: { healthy: '健康', watch: '关注', 'at-risk': '高风险' },
