@@ -238,6 +238,7 @@ export const en = {
     listTitle: (n: number) => `Accounts (${n})`,
     listLine: (name: string, tier: string, owner: string, last: string) => `${name} · ${tier} · ${owner} · last touch ${last}`,
     noneYet: 'No accounts yet. Add one with /account add <name> tier:strategic',
+    noneLost: 'No lost accounts.',
   },
   contact: {
     added: (name: string, account: string, level: string, title?: string) => `Added ${name}${title ? `, ${title}` : ''} (${level}) at ${account}.`,
@@ -460,6 +461,8 @@ export const en = {
     seasonHint: 'An admin can move the season with /steward settings review-start:MM-DD review-deadline:MM-DD.',
     listTitle: (year: number, held: number, total: number) => `Supplier reviews ${year}: ${held} of ${total} held`,
     noneYet: (start: string) => `No review items yet; they are created when the season starts (${start}).`,
+    seasonOver: (deadline: string, next: string) => `No review items: this year's season ended ${deadline}. The next starts ${next}.`,
+    noneThisSeason: 'No review items this season: no active strategic or key account.',
     closedTitle: (year: number, deadline: string, n: number) => `Supplier review season ${year} closed on ${deadline}: ${plural(n, 'review')} not held`,
     closedLine: (id: string, account: string, owner: string, status: string) => `${id} · ${account} · ${owner} · ${status}`,
   },
@@ -555,7 +558,7 @@ export const en = {
   },
   health: {
     bands: { healthy: 'healthy', watch: 'watch', 'at-risk': 'at risk' },
-    line: (score: number, band: string, trend: number) => `${score}/100, ${band}${trend === 0 ? ', steady' : trend > 0 ? `, up ${trend} in four weeks` : `, down ${-trend} in four weeks`}`,
+    line: (score: number, band: string, trend?: number) => `${score}/100, ${band}${trend === undefined ? '' : trend === 0 ? ', steady' : trend > 0 ? `, up ${trend} in four weeks` : `, down ${-trend} in four weeks`}`,
     field: 'Health',
     reasonsHeading: 'Why',
     reason: {

@@ -246,6 +246,7 @@ export const zhCN: Catalog = {
     listTitle: (n: number) => `客户（${n}）`,
     listLine: (name: string, tier: string, owner: string, last: string) => `${name} · ${tier} · ${owner} · 最近触点：${last}`,
     noneYet: '还没有客户。用 /客户 添加 <名称> 级别:战略 添加第一个。',
+    noneLost: '没有流失客户。',
   },
   contact: {
     added: (name: string, account: string, level: string, title?: string) =>
@@ -474,6 +475,8 @@ export const zhCN: Catalog = {
     seasonHint: '管理员可以用 /助手 设置 复盘开始:MM-DD 复盘截止:MM-DD 调整复盘季。',
     listTitle: (year: number, held: number, total: number) => `${year}年供应商复盘：已召开${held}/${total}`,
     noneYet: (start: string) => `还没有复盘项；复盘季开始时（${start}）自动创建。`,
+    seasonOver: (deadline: string, next: string) => `没有复盘项：今年的复盘季已于${deadline}结束，下一季${next}开始。`,
+    noneThisSeason: '本季没有复盘项：没有活跃的战略或重点客户。',
     closedTitle: (year: number, deadline: string, n: number) => `${year}年供应商复盘季已于${deadline}截止：${n}项复盘未召开`,
     closedLine: (id: string, account: string, owner: string, status: string) => `${id} · ${account} · ${owner} · ${status}`,
   },
@@ -568,7 +571,7 @@ export const zhCN: Catalog = {
   },
   health: {
     bands: { healthy: '健康', watch: '关注', 'at-risk': '高风险' },
-    line: (score: number, band: string, trend: number) => `${score}/100，${band}${trend === 0 ? '，持平' : trend > 0 ? `，四周内上升${trend}` : `，四周内下降${-trend}`}`,
+    line: (score: number, band: string, trend?: number) => `${score}/100，${band}${trend === undefined ? '' : trend === 0 ? '，持平' : trend > 0 ? `，四周内上升${trend}` : `，四周内下降${-trend}`}`,
     field: '健康度',
     reasonsHeading: '原因',
     reason: {
