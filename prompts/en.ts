@@ -74,7 +74,7 @@ export const en = {
     coverage: "Who of ours has met whom of theirs, level by level, and the gaps",
     risk: 'The at-risk accounts in your book or your team, worst first, and why',
     checklist: 'Your open checklist items (handover meetings, last conversations), and ticking them off',
-    lost: 'Record a lost account, why and the lesson; or a win-back',
+    lost: 'Record a lost account, why and the lesson; a win-back; or browse the lessons',
     churn: 'Churn by count and by revenue, and why, against what good teams reach',
     handover: "Hand a rep's accounts, with their open complaints, promises, pairings and review items, over to someone else",
     leave: 'Record that a rep has left: their accounts are flagged and their manager asked to hand them over',
