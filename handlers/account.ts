@@ -177,9 +177,12 @@ function show(ctx: Ctx, input: Input): Reply {
   const share = walletShare(a);
 
   const h = healthOf(db, ctx.tenant, [a.id], ctx.now).get(a.id)!;
+  // An account we did not know four weeks ago (added then, with no older touchpoint) has no trend: it is not falling.
+  const firstTouch = db.select({ at: sql<number | null>`min(${touchpoints.occurredAt})` }).from(touchpoints).where(eq(touchpoints.accountId, a.id)).get()?.at ?? Infinity;
+  const known = Math.min(a.createdAt.getTime(), firstTouch) <= ctx.now.getTime() - 28 * DAY_MS;
   const step = a.status === 'active' ? nextStep(h.now) : undefined;
   const profile: { label: string; value: Rich }[] = [
-    { label: t.health.field, value: healthLine(ctx, h.now, h.before) },
+    { label: t.health.field, value: known ? healthLine(ctx, h.now, h.before) : t.health.line(h.now.score, t.health.bands[h.now.band]) },
     ...(step ? [{ label: t.health.nextStepField, value: t.health.nextStep[step] }] : []),
     { label: t.account.fields.tier, value: t.enums.tier[a.tier] },
     { label: t.account.fields.owner, value: owner ? [{ mention: ctx.mention(owner) }, owner.active ? '' : ` (${t.account.ownerGone})`] : t.common.nobody },
@@ -279,7 +282,8 @@ function listAccounts(ctx: Ctx, input: Input): Reply {
   const items = shown.map((r) =>
     t.account.listLine(r.name, t.enums.tier[r.tier], r.owner ?? t.common.nobody, r.last ? fmtRelative(ctx, new Date(r.last)) : t.account.neverTouched),
   );
-  return reply('info', t.account.listTitle(total), list(items, { empty: t.account.noneYet, more: total - items.length }));
+  const empty = status === 'lost' ? t.account.noneLost : t.account.noneYet;
+  return reply('info', t.account.listTitle(total), list(items, { empty, more: total - items.length }));
 }
 
 export const account: CommandSpec = {

@@ -17,16 +17,19 @@ import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 /** The new owner meets every contact of each strategic account within this many days. */
 export const HANDOVER_MEET_DAYS = 30;
 
+/** Who leads a team: a manager, or an executive above managers. */
+const leads = (m: Member) => m.role === 'manager' || m.role === 'exec';
+
 /**
- * An admin, or a manager whose team @from is in (their own book included): a
- * manager of another team may not give it away. Otherwise a refusal naming who may.
+ * An admin, or a manager or executive whose line @from is in (a manager's own book included), as for
+ * /leave: a manager or executive of another line may not give it away. Otherwise a refusal naming who may.
  */
 export function requireHandover(ctx: Ctx, from: Member, what: string): void {
   const { actor } = ctx;
   if (actor.role === 'admin') return;
   const above = managersAbove(ctx, from);
-  if (actor.role === 'manager' && (from.id === actor.id || above.some((m) => m.id === actor.id))) return;
-  throw new UserError(ctx.t.perm.refused(what, managersWho(ctx, above, (m) => m.role === 'manager')), [], false);
+  if ((actor.role === 'manager' && from.id === actor.id) || (leads(actor) && above.some((m) => m.id === actor.id))) return;
+  throw new UserError(ctx.t.perm.refused(what, managersWho(ctx, above, leads)), [], false);
 }
 
 /**

@@ -1,9 +1,9 @@
 // Lost accounts: why, to whom, the lesson, and the last conversation's
 // checklist; churn by count and by revenue against what good teams reach.
-import { and, desc, eq, gt, gte, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, isNull, lte, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { accountLosses, accounts, LOST_REASONS, members, tasks, type LostReason } from '../db/schema.js';
-import { fmtMoney, fmtPercent } from '../src/domain/format.js';
+import { fmtDay, fmtMoney, fmtPercent } from '../src/domain/format.js';
 import { requireOwnerOrManager } from '../src/domain/permissions.js';
 import { UserError } from '../src/engine/errors.js';
 import { list, reply, text, type Reply } from '../src/engine/reply.js';
@@ -12,6 +12,8 @@ import { accountArg } from './options.js';
 import { LAST_CONVERSATION } from '../src/domain/tasks.js';
 
 const CHECKLIST_DAYS = 14;
+/** The reason words /lost accepts besides the categories themselves, in both languages. */
+const REASON_WORDS: Record<string, LostReason> = { turnover: 'staff-turnover', price: 'price-market', details: 'neglected-details', promise: 'broken-promise', 人员流动: 'staff-turnover', 竞争对手: 'competitor', 价格: 'price-market', 市场波动: 'price-market', '市场波动/价格': 'price-market', 细节疏忽: 'neglected-details', 诚信问题: 'broken-promise', 店大欺客: 'arrogance', 忽视中小客户: 'neglect-small-customers', 自然流失: 'natural-attrition' };
 
 function lost(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
@@ -54,6 +56,30 @@ function wonBack(ctx: Ctx, input: Input): Reply {
   return reply('success', t.lost.wonBack(account.name));
 }
 
+/** The lessons of lost accounts, newest first, optionally of one reason: what the team learnt from each loss. */
+function lessons(ctx: Ctx, input: Input): Reply {
+  const { t } = ctx;
+  const reason = input.str('reason') as LostReason | undefined;
+  const rows = ctx.db
+    .select({ account: accounts.name, lostAt: accountLosses.lostAt, reason: accountLosses.reason, competitor: accountLosses.competitor, lesson: accountLosses.lesson, wonBackAt: accountLosses.wonBackAt })
+    .from(accountLosses)
+    .innerJoin(accounts, eq(accounts.id, accountLosses.accountId))
+    .where(and(eq(accountLosses.tenantId, ctx.tenant.id), reason ? eq(accountLosses.reason, reason) : undefined))
+    .orderBy(desc(accountLosses.lostAt), desc(accountLosses.id))
+    .all();
+  const why = reason ? t.lost.reasons[reason] : undefined;
+  return reply(
+    'info',
+    t.lost.lessonsTitle(why),
+    list(
+      rows.map((r) =>
+        t.lost.lessonLine(r.account, fmtDay(ctx, r.lostAt), t.lost.reasons[r.reason as LostReason] ?? r.reason, r.competitor ?? undefined, r.lesson, r.wonBackAt ? fmtDay(ctx, r.wonBackAt) : undefined),
+      ),
+      { empty: t.lost.noLessons(why) },
+    ),
+  );
+}
+
 function churn(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const span = (input.str('period') ?? 'year') as 'quarter' | 'year';
@@ -70,7 +96,8 @@ function churn(ctx: Ctx, input: Input): Reply {
   const losses = ctx.db
     .select()
     .from(accountLosses)
-    .where(and(eq(accountLosses.tenantId, ctx.tenant.id), gte(accountLosses.lostAt, start), lte(accountLosses.lostAt, end), or(isNull(accountLosses.wonBackAt), gt(accountLosses.wonBackAt, end))))
+    // A win-back is a new event: the loss stays in the period it happened.
+    .where(and(eq(accountLosses.tenantId, ctx.tenant.id), gte(accountLosses.lostAt, start), lte(accountLosses.lostAt, end)))
     .orderBy(desc(accountLosses.lostAt))
     .all();
   const lostRevenue = losses.reduce((s, l) => s + (l.revenue ?? 0), 0);
@@ -92,6 +119,7 @@ export const lostCommand: CommandSpec = {
   aliases: ['流失'],
   summary: 'lost',
   forms: [
+    { sub: 'list', subAliases: ['ls', 'lessons', '列表', '教训'], usage: '[reason]', args: [{ name: 'reason', type: 'enum', values: LOST_REASONS, valueAliases: REASON_WORDS, optional: true }], run: lessons },
     { sub: 'won-back', subAliases: ['winback', 'won', '赢回'], usage: '<account>', args: [accountArg], run: wonBack },
     {
       usage: '<account> reason:<category> [competitor:<name>] <lesson>',
@@ -103,7 +131,7 @@ export const lostCommand: CommandSpec = {
           type: 'enum',
           required: true,
           values: LOST_REASONS,
-          valueAliases: { turnover: 'staff-turnover', price: 'price-market', details: 'neglected-details', promise: 'broken-promise', 人员流动: 'staff-turnover', 竞争对手: 'competitor', 价格: 'price-market', 市场波动: 'price-market', 细节疏忽: 'neglected-details', 诚信问题: 'broken-promise', 店大欺客: 'arrogance', 忽视中小客户: 'neglect-small-customers', 自然流失: 'natural-attrition' },
+          valueAliases: REASON_WORDS,
         },
         { name: 'competitor', aliases: ['竞品', '对手'], type: 'text' },
       ],
@@ -112,8 +140,8 @@ export const lostCommand: CommandSpec = {
     },
   ],
   examples: {
-    en: ['/lost Acme reason:competitor competitor:"SF Express" Six months of unanswered damage claims', '/lost won-back Acme'],
-    'zh-CN': ['/流失 华东 原因:竞争对手 竞品:顺丰 货损索赔半年没人处理', '/流失 赢回 华东'],
+    en: ['/lost Acme reason:competitor competitor:"SF Express" Six months of unanswered damage claims', '/lost won-back Acme', '/lost list competitor'],
+    'zh-CN': ['/流失 华东 原因:竞争对手 竞品:顺丰 货损索赔半年没人处理', '/流失 赢回 华东', '/流失 列表 竞争对手'],
   },
 };
 

@@ -1,4 +1,5 @@
 import { and, asc, eq } from 'drizzle-orm';
+import { DateTime } from 'luxon';
 import { accounts, reviewItems } from '../db/schema.js';
 import { fmtDay, ref } from '../src/domain/format.js';
 import { requireOwnerOrManager } from '../src/domain/permissions.js';
@@ -47,10 +48,14 @@ function listReviews(ctx: Ctx, input: Input): Reply {
     .orderBy(asc(reviewItems.number))
     .all();
   const held = rows.filter((r) => r.r.status === 'held').length;
+  // Before the season: when it starts; during it: nothing to review; after it: that it ended, and when the next starts.
+  const nextStart = DateTime.fromISO(season.start).plus({ years: 1 }).toISODate()!;
+  const empty =
+    season.today < season.start ? t.review.noneYet(fmtDay(ctx, season.start)) : season.today > season.deadline ? t.review.seasonOver(fmtDay(ctx, season.deadline), fmtDay(ctx, nextStart)) : t.review.noneThisSeason;
   return reply(
     'info',
     t.review.listTitle(season.year, held, rows.length),
-    list(rows.map(({ r, account }) => `${ref('R', r.number)} · ${account} · ${t.review.status[r.status]}`), { empty: t.review.noneYet(fmtDay(ctx, season.start)) }),
+    list(rows.map(({ r, account }) => `${ref('R', r.number)} · ${account} · ${t.review.status[r.status]}`), { empty }),
   );
 }
 

@@ -74,7 +74,7 @@ export const en = {
     coverage: "Who of ours has met whom of theirs, level by level, and the gaps",
     risk: 'The at-risk accounts in your book or your team, worst first, and why',
     checklist: 'Your open checklist items (handover meetings, last conversations), and ticking them off',
-    lost: 'Record a lost account, why and the lesson; or a win-back',
+    lost: 'Record a lost account, why and the lesson; a win-back; or browse the lessons',
     churn: 'Churn by count and by revenue, and why, against what good teams reach',
     handover: "Hand a rep's accounts, with their open complaints, promises, pairings and review items, over to someone else",
     leave: 'Record that a rep has left: their accounts are flagged and their manager asked to hand them over',
@@ -238,6 +238,7 @@ export const en = {
     listTitle: (n: number) => `Accounts (${n})`,
     listLine: (name: string, tier: string, owner: string, last: string) => `${name} · ${tier} · ${owner} · last touch ${last}`,
     noneYet: 'No accounts yet. Add one with /account add <name> tier:strategic',
+    noneLost: 'No lost accounts.',
   },
   contact: {
     added: (name: string, account: string, level: string, title?: string) => `Added ${name}${title ? `, ${title}` : ''} (${level}) at ${account}.`,
@@ -460,6 +461,8 @@ export const en = {
     seasonHint: 'An admin can move the season with /steward settings review-start:MM-DD review-deadline:MM-DD.',
     listTitle: (year: number, held: number, total: number) => `Supplier reviews ${year}: ${held} of ${total} held`,
     noneYet: (start: string) => `No review items yet; they are created when the season starts (${start}).`,
+    seasonOver: (deadline: string, next: string) => `No review items: this year's season ended ${deadline}. The next starts ${next}.`,
+    noneThisSeason: 'No review items this season: no active strategic or key account.',
     closedTitle: (year: number, deadline: string, n: number) => `Supplier review season ${year} closed on ${deadline}: ${plural(n, 'review')} not held`,
     closedLine: (id: string, account: string, owner: string, status: string) => `${id} · ${account} · ${owner} · ${status}`,
   },
@@ -548,10 +551,14 @@ export const en = {
     byRevenue: (lost: string, book: string, rate: string) => `By revenue: ${lost} of ${book} a year (${rate}).`,
     reasonsHeading: 'Why',
     benchmark: (year: boolean): string => (year ? 'Good teams lose 5-10% of their accounts a year.' : 'Good teams lose 5-10% a year, about 1-2.5% a quarter.'),
+    lessonsTitle: (reason?: string) => (reason ? `Lessons of accounts lost to ${reason}, newest first` : 'Lessons of lost accounts, newest first'),
+    lessonLine: (account: string, day: string, reason: string, competitor: string | undefined, lesson: string, wonBack?: string) =>
+      `${account}, lost ${day}: ${reason}${competitor ? ` (to ${competitor})` : ''}. ${lesson}${wonBack ? ` (won back ${wonBack})` : ''}`,
+    noLessons: (reason?: string) => (reason ? `No account has been lost to ${reason}.` : 'No account has been lost yet.'),
   },
   health: {
     bands: { healthy: 'healthy', watch: 'watch', 'at-risk': 'at risk' },
-    line: (score: number, band: string, trend: number) => `${score}/100, ${band}${trend === 0 ? ', steady' : trend > 0 ? `, up ${trend} in four weeks` : `, down ${-trend} in four weeks`}`,
+    line: (score: number, band: string, trend?: number) => `${score}/100, ${band}${trend === undefined ? '' : trend === 0 ? ', steady' : trend > 0 ? `, up ${trend} in four weeks` : `, down ${-trend} in four weeks`}`,
     field: 'Health',
     reasonsHeading: 'Why',
     reason: {

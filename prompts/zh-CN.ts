@@ -83,7 +83,7 @@ export const zhCN: Catalog = {
     coverage: '我方各层级与客户各层级的对接情况及空白',
     risk: '本人或团队中有流失风险的客户，按风险排序，并说明原因',
     checklist: '你的待办清单（交接拜访、最后一次沟通），以及勾选完成',
-    lost: '记录流失客户、原因和教训；或记录赢回',
+    lost: '记录流失客户、原因和教训；记录赢回；或查看流失教训',
     churn: '按数量和营收统计客户流失率及原因，并与优秀团队对比',
     handover: '交接：把销售负责的客户连同未结投诉、承诺、高层结对和复盘事项移交给他人',
     leave: '登记销售离职：其客户标记为负责人已离职，并请其上级安排交接',
@@ -246,6 +246,7 @@ export const zhCN: Catalog = {
     listTitle: (n: number) => `客户（${n}）`,
     listLine: (name: string, tier: string, owner: string, last: string) => `${name} · ${tier} · ${owner} · 最近触点：${last}`,
     noneYet: '还没有客户。用 /客户 添加 <名称> 级别:战略 添加第一个。',
+    noneLost: '没有流失客户。',
   },
   contact: {
     added: (name: string, account: string, level: string, title?: string) =>
@@ -474,6 +475,8 @@ export const zhCN: Catalog = {
     seasonHint: '管理员可以用 /助手 设置 复盘开始:MM-DD 复盘截止:MM-DD 调整复盘季。',
     listTitle: (year: number, held: number, total: number) => `${year}年供应商复盘：已召开${held}/${total}`,
     noneYet: (start: string) => `还没有复盘项；复盘季开始时（${start}）自动创建。`,
+    seasonOver: (deadline: string, next: string) => `没有复盘项：今年的复盘季已于${deadline}结束，下一季${next}开始。`,
+    noneThisSeason: '本季没有复盘项：没有活跃的战略或重点客户。',
     closedTitle: (year: number, deadline: string, n: number) => `${year}年供应商复盘季已于${deadline}截止：${n}项复盘未召开`,
     closedLine: (id: string, account: string, owner: string, status: string) => `${id} · ${account} · ${owner} · ${status}`,
   },
@@ -561,10 +564,14 @@ export const zhCN: Catalog = {
     byRevenue: (lost: string, book: string, rate: string) => `按营收：年营收${book}中流失${lost}（${rate}）。`,
     reasonsHeading: '原因',
     benchmark: (year: boolean) => (year ? '优秀团队每年的客户流失率在5%-10%。' : '优秀团队每年流失5%-10%，约合每季度1%-2.5%。'),
+    lessonsTitle: (reason?: string) => (reason ? `因“${reason}”流失的客户及教训（最新在前）` : '流失客户的教训（最新在前）'),
+    lessonLine: (account: string, day: string, reason: string, competitor: string | undefined, lesson: string, wonBack?: string) =>
+      `${account}，${day}流失：${reason}${competitor ? `（转向${competitor}）` : ''}。${lesson}${wonBack ? `（${wonBack}已赢回）` : ''}`,
+    noLessons: (reason?: string) => (reason ? `还没有因“${reason}”流失的客户。` : '还没有流失客户。'),
   },
   health: {
     bands: { healthy: '健康', watch: '关注', 'at-risk': '高风险' },
-    line: (score: number, band: string, trend: number) => `${score}/100，${band}${trend === 0 ? '，持平' : trend > 0 ? `，四周内上升${trend}` : `，四周内下降${-trend}`}`,
+    line: (score: number, band: string, trend?: number) => `${score}/100，${band}${trend === undefined ? '' : trend === 0 ? '，持平' : trend > 0 ? `，四周内上升${trend}` : `，四周内下降${-trend}`}`,
     field: '健康度',
     reasonsHeading: '原因',
     reason: {

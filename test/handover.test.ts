@@ -112,6 +112,16 @@ describe('/handover', () => {
     expect(h.db.select().from(tasks).all()).toHaveLength(1);
   });
 
+  it('the executive above the manager may hand over, as they may record a leave; an executive of another line may not', async () => {
+    for (const cmd of ['/steward team @li manager:@boss', '/steward role @boss exec']) expect((await h.run(cmd)).ok, cmd).toBe(true);
+    const refused = await h.run('/handover @zhang @wang Gamma', 'ma');
+    expect(refused.ok).toBe(false);
+    expect(refused.text).toContain("Only a manager above them (li, boss) or an admin can hand over zhang's accounts.");
+    const out = await h.run('/handover @zhang @wang Gamma', 'boss');
+    expect(out.ok, out.text).toBe(true);
+    expect(owners(h).Gamma).toBe('wang');
+  });
+
   it('refuses a rep, an unknown or ambiguous account, and someone else\'s account, writing nothing', async () => {
     await h.run('/account add Acme Freight owner:@zhang');
     for (const [cmd, user, says] of [

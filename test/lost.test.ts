@@ -55,7 +55,7 @@ describe('/lost and /churn', () => {
     expect((await h.run('/lost Acme reason:price Again', 'zhang')).text).toContain('already recorded as lost');
   });
 
-  it('churn by count and by revenue, with the reasons, against 5-10% a year; a won-back account no longer counts', async () => {
+  it('churn by count and by revenue, with the reasons, against 5-10% a year; a win-back does not erase the loss', async () => {
     await h.run('/lost Acme reason:competitor Claims unanswered', 'zhang');
     h.now = new Date(h.now.getTime() + DAY);
     await h.run('/流失 Gamma 原因:自然流失 客户被并购', 'wang');
@@ -70,7 +70,8 @@ describe('/lost and /churn', () => {
       'Good teams lose 5-10% of their accounts a year.',
     ]);
     expect((await h.run('/lost won-back Gamma', 'wang')).text).toBe('✔ Gamma is won back and active again. Welcome back!');
-    expect((await h.run('/churn year', 'admin')).text).toContain('By count: 1 of 4 accounts lost (25%).');
+    // The win-back is a new event: the loss stays in the period it happened.
+    expect((await h.run('/churn year', 'admin')).text).toContain('By count: 2 of 4 accounts lost (50%).');
     expect((await h.run('/churn quarter', 'admin')).text).toContain('about 1-2.5% a quarter');
   });
 
@@ -90,5 +91,39 @@ describe('/lost and /churn', () => {
     expect((await h.run('/checklist', 'admin')).text).toContain('Hold a last conversation');
     await h.run('/lost won-back Acme', 'admin');
     expect(h.db.select().from(tasks).all().every((t) => t.doneAt !== null)).toBe(true);
+  });
+
+  it('/lost list browses the lessons of lost accounts, newest first, filtered by reason in either language', async () => {
+    expect((await h.run('/lost list', 'zhang')).text).toContain('No account has been lost yet.');
+    await h.run('/lost Acme reason:competitor competitor:"SF Express" Six months of unanswered damage claims', 'zhang');
+    h.now = new Date(h.now.getTime() + DAY);
+    await h.run('/lost Gamma reason:price Undercut by 12%', 'wang');
+    h.now = new Date(h.now.getTime() + DAY);
+    await h.run('/lost Beta reason:competitor They never met our executive', 'zhang');
+    await h.run('/lost won-back Gamma', 'wang');
+    expect((await h.run('/lost list', 'wang')).text.split('\n')).toEqual([
+      '• Lessons of lost accounts, newest first',
+      '  • Beta, lost Wed 25 Nov 2026: competitor. They never met our executive',
+      '  • Gamma, lost Tue 24 Nov 2026: price or market. Undercut by 12% (won back Wed 25 Nov 2026)',
+      '  • Acme, lost Mon 23 Nov 2026: competitor (to SF Express). Six months of unanswered damage claims',
+    ]);
+    expect((await h.run('/lost list competitor', 'wang')).text.split('\n').slice(1)).toEqual([
+      '  • Beta, lost Wed 25 Nov 2026: competitor. They never met our executive',
+      '  • Acme, lost Mon 23 Nov 2026: competitor (to SF Express). Six months of unanswered damage claims',
+    ]);
+    const zh = await h.run('/流失 列表 价格', 'wang');
+    expect(zh.text).toContain('Gamma');
+    expect(zh.text).toContain('Undercut by 12%');
+    expect(zh.text).not.toContain('Acme');
+    expect((await h.run('/lost list arrogance', 'wang')).text).toContain('No account has been lost to taking them for granted.');
+    const hz = harness({ locale: 'zh-CN', now: h.now });
+    try {
+      await hz.run('/客户 添加 华东化工 负责人:@zhang', 'admin');
+      await hz.run('/流失 华东化工 原因:竞争对手 竞品:顺丰 货损索赔半年没人处理', 'zhang');
+      expect((await hz.run('/流失 列表 竞争对手', 'zhang')).text.split('\n')).toEqual(['• 因“竞争对手”流失的客户及教训（最新在前）', expect.stringMatching(/^  • 华东化工，.*流失：竞争对手（转向顺丰）。货损索赔半年没人处理$/)]);
+      expect((await hz.run('/流失 列表 店大欺客', 'zhang')).text).toContain('还没有因“店大欺客”流失的客户。');
+    } finally {
+      hz.close();
+    }
   });
 });

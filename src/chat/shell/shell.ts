@@ -69,7 +69,9 @@ export async function runShell(opts: ShellOptions): Promise<void> {
     if (closed) break;
     const line = raw.trim();
     if (EXIT.has(line.toLowerCase())) break;
-    if (line.startsWith('.as ')) {
+    if (line === '.as' || (line.startsWith('.as ') && shellUser(line.slice(4)).name === '')) {
+      write('Usage: .as <name>, to act as someone else (for example .as li).');
+    } else if (line.startsWith('.as ')) {
       user = shellUser(line.slice(4));
       rl.setPrompt(`${user.name}> `);
       write(`You are now ${user.name}.`);
