@@ -12,6 +12,8 @@ let h: Harness;
 const k = kit(() => h);
 afterEach(() => h.close());
 const NOW = new Date('2026-11-23T02:00:00Z');
+/** Five warning signs a key-account manager would call an account burning, as /signal takes them. */
+const FIVE_SIGNS = ['decision-maker-change New GM from the parent group', 'volume-drop Orders down 30% on last quarter', 'competitor JD Logistics quoted the whole network', 'payment-delay March invoices 40 days late', 'strategy-change Building their own warehouse in Kunshan'];
 
 /** A well-covered account: two of ours have met two of their levels this week. */
 async function covered(name: string, tier: string) {
@@ -41,7 +43,7 @@ describe('risk hides in plain sight', () => {
     await k.ok('/steward team @li manager:@zhang');
     h.now = plus(NOW, -10 * DAY);
     await covered('Beta', 'key');
-    for (const [i, s] of ['decision-maker-change New GM from the parent group', 'volume-drop Orders down 30% on last quarter', 'competitor JD Logistics quoted the whole network', 'payment-delay March invoices 40 days late', 'strategy-change Building their own warehouse in Kunshan'].entries()) {
+    for (const [i, s] of FIVE_SIGNS.entries()) {
       h.now = plus(NOW, (i - 5) * DAY);
       await k.ok(`/signal Beta ${s}`, 'zhang');
     }
@@ -151,7 +153,7 @@ describe('health news (issue 21: told to the right person)', () => {
     await covered('Delta', 'key');
     // Healthy as of the first look: nothing to say.
     expect(watch(plus(NOW, -9 * DAY)).length).toBe(0);
-    for (const [i, s] of ['decision-maker-change New GM from the parent group', 'volume-drop Orders down 30% on last quarter', 'competitor JD Logistics quoted the whole network', 'payment-delay March invoices 40 days late', 'strategy-change Building their own warehouse in Kunshan'].entries()) {
+    for (const [i, s] of FIVE_SIGNS.entries()) {
       h.now = plus(NOW, (i - 5) * DAY);
       await k.ok(`/signal Beta ${s}`, 'zhang');
       await k.ok(`/signal Delta ${s}`, 'zhang');
@@ -182,7 +184,7 @@ describe('the digest leads with the flagged accounts (issue 21)', () => {
     await k.ok('/steward team @zhang manager:@li');
     h.now = plus(NOW, -70 * DAY);
     await covered('Beta', 'key');
-    for (const [i, s] of ['decision-maker-change New GM from the parent group', 'volume-drop Orders down 30% on last quarter', 'competitor JD Logistics quoted the whole network', 'payment-delay March invoices 40 days late', 'strategy-change Building their own warehouse in Kunshan'].entries()) {
+    for (const [i, s] of FIVE_SIGNS.entries()) {
       h.now = plus(NOW, (i - 65) * DAY);
       await k.ok(`/signal Beta ${s}`, 'zhang');
     }
