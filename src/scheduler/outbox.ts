@@ -7,12 +7,12 @@ import { immediate, literalLimit, type Db, type Tx } from '../../db/index.js';
 import { accounts, complaints, members, nudges, pairings, promises, reviewItems, tenants, type Platform } from '../../db/schema.js';
 import type { ChatPort, Destination, PostedRef } from '../chat/port.js';
 import { DeliveryError } from '../chat/port.js';
+import { dayIn } from '../domain/dates.js';
 import { fmtDateTime, ref } from '../domain/format.js';
 import type { Member } from '../domain/types.js';
 import { viewFor } from '../domain/view.js';
 import { inLocale, reply, text, type Reply } from '../engine/reply.js';
 import type { Logger } from 'pino';
-import { DateTime } from 'luxon';
 // sweep.ts records through this module; these are only called at delivery, long after both have loaded.
 import { lastPairingTouchSql, lastVisitSql, pairingDue, revisitDue, snoozeEnds } from './sweep.js';
 
@@ -353,7 +353,7 @@ function stillNeeded(db: Db, n: Nudge, now: Date): boolean {
         .where(eq(reviewItems.id, n.subjectId))
         .get();
       // A weekly card still waiting when the deadline passed is left to the season's last summary.
-      return row !== undefined && row.s !== 'held' && row.account === 'active' && DateTime.fromJSDate(now, { zone: row.zone }).toISODate()! <= row.dueOn;
+      return row !== undefined && row.s !== 'held' && row.account === 'active' && dayIn(now, row.zone) <= row.dueOn;
     }
     case 'revisit': {
       const tenant = db.select().from(tenants).where(eq(tenants.id, n.tenantId)).get();

@@ -2,7 +2,7 @@
 // reviews and escalations are due as of `now`. Each decision is a nudge row with
 // a dedupe key (kind, subject, period) written in the sweep's transaction, so
 // running a sweep twice, or in two processes, decides every nudge once.
-import { DAY_MS } from '../domain/dates.js';
+import { DAY_MS, dayIn } from '../domain/dates.js';
 import { and, eq, gte, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Tx } from '../../db/index.js';
@@ -155,7 +155,7 @@ export function snoozeEnds(tx: Tx, tenantId: number, kind: string, subjects?: nu
   return new Map(rows.map((r) => [r.id, r.until]));
 }
 
-const day = (at: number, zone: string) => DateTime.fromMillis(at, { zone }).toISODate()!;
+const day = (at: number, zone: string) => dayIn(new Date(at), zone);
 
 /** When the account is next due for a revisit, from the last visit, meeting or review by anyone of ours. */
 export function revisitDue(tenant: Tenant, a: Pick<Account, 'tier' | 'cadenceDays' | 'createdAt'>, lastVisit: number | null): number {
