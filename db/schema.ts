@@ -270,12 +270,46 @@ export const complaints = sqliteTable(
     resolution: text('resolution'),
     resolvedAt: integer('resolved_at', { mode: 'timestamp_ms' }),
     resolvedById: integer('resolved_by_id').references(() => members.id, { onDelete: 'set null' }),
+    /** Our side's first answer: its owner's first note, someone taking it, or its resolution, whichever came first. */
+    firstAnswerAt: integer('first_answer_at', { mode: 'timestamp_ms' }),
+    /** How many times it was reopened: each reopening starts its ladder again, with nudge keys of its own. */
+    reopenCount: integer('reopen_count').notNull().default(0),
+    reopenedAt: integer('reopened_at', { mode: 'timestamp_ms' }),
   },
   (t) => [
     uniqueIndex('complaints_tenant_number').on(t.tenantId, t.number),
     index('complaints_account_status').on(t.accountId, t.status),
     index('complaints_status_deadline').on(t.status, t.deadlineAt),
   ],
+);
+
+export const COMPLAINT_EVENT_KINDS = ['note', 'pass', 'resolve', 'reopen'] as const;
+export type ComplaintEventKind = (typeof COMPLAINT_EVENT_KINDS)[number];
+
+/**
+ * A complaint's life after its opening: progress notes, passes from one person to
+ * another (a reassignment, a handover), resolutions and reopenings. Escalations are
+ * the `nudges` of kind `escalation` on the complaint.
+ */
+export const complaintEvents = sqliteTable(
+  'complaint_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenantId: tenantId(),
+    complaintId: integer('complaint_id')
+      .notNull()
+      .references(() => complaints.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: COMPLAINT_EVENT_KINDS }).notNull(),
+    /** Who wrote the note, passed it on, resolved or reopened it. */
+    actorId: integer('actor_id').references(() => members.id, { onDelete: 'set null' }),
+    /** A pass: from whom (null: nobody had it) and to whom. */
+    fromId: integer('from_id').references(() => members.id, { onDelete: 'set null' }),
+    toId: integer('to_id').references(() => members.id, { onDelete: 'set null' }),
+    /** The note, the resolution, or the reason for reopening. */
+    text: text('text'),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('complaint_events_complaint').on(t.complaintId, t.at)],
 );
 
 export const promises = sqliteTable(
