@@ -6,7 +6,8 @@ import { literalLimit } from '../db/index.js';
 import { accounts, complaints, COMPLAINT_STATUSES, members } from '../db/schema.js';
 import { fmtDateTime, fmtRelative, ref } from '../src/domain/format.js';
 import { countWhere, firstPage, LIST_LIMIT, nextNumber } from '../src/domain/numbers.js';
-import { memberById, pairedExecIds, requireOwnerOrManager } from '../src/domain/permissions.js';
+import { memberById, pairedExecIds, requireOwnerOrManager, requireTeam } from '../src/domain/permissions.js';
+import { complaintLife, fmtSpan, markFirstAnswer, recordComplaintEvent, type LifeStep } from '../src/domain/complaint-life.js';
 import { effectiveSettings } from '../src/domain/settings.js';
 import type { Account, Complaint } from '../src/domain/types.js';
 import { complaintSpanEnd } from '../src/scheduler/sweep.js';
@@ -116,9 +117,131 @@ function open(ctx: Ctx, input: Input): Reply {
   };
 }
 
+/** The complaint's card, then its life in one view: how long to a first answer and to a fix, whose hands, every step. */
 function show(ctx: Ctx, input: Input): Reply {
+  const { t } = ctx;
   const c = complaintByNumber(ctx, input.num('complaint')!);
-  return complaintCard(ctx, c, accountOf(ctx, c));
+  const out = complaintCard(ctx, c, accountOf(ctx, c));
+  const life = complaintLife(ctx.db, c, ctx.now);
+  const names = new Map<number, string>();
+  const name = (id: number | null | undefined) => {
+    if (id == null) return t.common.nobody;
+    if (!names.has(id)) names.set(id, memberById(ctx, id)?.name ?? t.common.nobody);
+    return names.get(id)!;
+  };
+  const resolved = c.status === 'resolved';
+  const span = fmtSpan(ctx, life.openFor);
+  const summary = [
+    life.passes > 0 ? t.complaint.life.passed(life.passes, life.hands.length, life.teams, span, resolved) : t.complaint.life.neverPassed(span, resolved),
+    c.reopenCount > 0 ? t.complaint.life.reopenedTimes(c.reopenCount) : '',
+  ].filter(Boolean).join(' ');
+  const rows: { label: string; value: Rich }[] = [
+    {
+      label: t.complaint.life.firstAnswer,
+      value: life.firstAnswerAfter !== undefined ? t.complaint.life.after(fmtSpan(ctx, life.firstAnswerAfter)) : t.complaint.life.noAnswer(span),
+    },
+    { label: resolved ? t.complaint.life.resolvedAfter : t.complaint.life.openFor, value: span },
+    { label: t.complaint.life.hands, value: life.hands.map(name).join(' → ') || t.common.nobody },
+  ];
+  const h = t.complaint.history;
+  const line = (s: LifeStep): string => {
+    switch (s.kind) {
+      case 'opened':
+        return h.opened(name(s.actorId), t.enums.severity[c.severity]);
+      case 'note':
+        return h.note(name(s.actorId), s.text ?? '');
+      case 'resolve':
+        return h.resolved(name(s.actorId), s.text ?? '');
+      case 'reopen':
+        return h.reopened(name(s.actorId), s.text ?? undefined);
+      case 'pass':
+        if (s.toId === s.actorId && s.fromId !== s.actorId && s.fromId === null) return h.took(name(s.toId));
+        return s.actorId === s.toId || s.actorId === s.fromId ? h.passed(name(s.fromId), name(s.toId)) : h.passedBy(name(s.fromId), name(s.toId), name(s.actorId));
+      case 'escalation':
+        return h.escalated(s.rung, s.toId != null ? name(s.toId) : s.channel ? `#${s.channel}` : t.common.nobody);
+      case 'weekly':
+        return h.weekly(s.times, fmtDateTime(ctx, s.last));
+    }
+  };
+  const steps = life.steps.slice(-HISTORY_LIMIT);
+  out.sections.push(
+    text(summary),
+    fields(rows),
+    list(steps.map((s) => `${fmtDateTime(ctx, s.at)} · ${line(s)}`), { heading: h.heading, more: life.steps.length - steps.length }),
+  );
+  return out;
+}
+
+/** The history's last steps shown; the summary and the fields above it count them all. */
+const HISTORY_LIMIT = 40;
+
+/** Who may write on the account may add a progress note; its owner's first one is the complaint's first answer. */
+function note(ctx: Ctx, input: Input): Reply {
+  const { t } = ctx;
+  const c = complaintByNumber(ctx, input.num('complaint')!);
+  const account = accountOf(ctx, c);
+  const id = ref('C', c.number);
+  requireTeam(ctx, account, t.perm.what.note(id));
+  recordComplaintEvent(ctx.db, c, 'note', ctx.now, { actorId: ctx.actor.id, text: input.text });
+  const answers = c.status === 'open' && c.ownerId === ctx.actor.id && !c.firstAnswerAt;
+  if (answers) markFirstAnswer(ctx.db, c.id, ctx.now);
+  ctx.audit('complaint.note', 'complaint', c.id, {});
+  const out = reply('success', t.complaint.noteAdded(id), text(input.text));
+  if (answers) out.sections.push(text(t.complaint.firstAnswer(fmtSpan(ctx, ctx.now.getTime() - c.openedAt.getTime()))));
+  // Its owner hears what others write on it; the thread, where it has one, keeps the story in the open.
+  const owner = memberById(ctx, c.ownerId);
+  if (owner?.active && owner.id !== ctx.actor.id) {
+    const view = viewFor(ctx.tenant, owner, ctx.now);
+    ctx.notices.push({ to: { member: owner }, complaintId: c.id, reply: reply('info', view.t.complaint.noteToOwner(id, ctx.actor.name), text(input.text)) });
+  }
+  if (c.threadChannel) {
+    const { t: w } = viewFor(ctx.tenant, undefined, ctx.now);
+    ctx.notices.push({ to: { channel: c.threadChannel }, complaintId: c.id, reply: { ...reply('info', w.complaint.threadNote(id, ctx.actor.name), text(input.text)), visibility: 'public' } });
+  }
+  out.buttons = complaintButtons(ctx, c);
+  return out;
+}
+
+/**
+ * A resolved complaint opened again (the fix did not hold, the customer came back):
+ * a new deadline from now, the ladder from its first rung; its history and first answer stay.
+ */
+function reopen(ctx: Ctx, input: Input): Reply {
+  const { t } = ctx;
+  const c = complaintByNumber(ctx, input.num('complaint')!);
+  const id = ref('C', c.number);
+  if (c.status !== 'resolved') throw new UserError(t.complaint.notResolved(id), [], false);
+  const account = accountOf(ctx, c);
+  requireTeam(ctx, account, t.perm.what.reopen(id));
+  // It goes back to whoever had it; if they have left, to the account's owner, else to whoever reopens it.
+  const had = memberById(ctx, c.ownerId);
+  const accountOwner = memberById(ctx, account.ownerId);
+  const ownerId = had?.active ? had.id : accountOwner?.active ? accountOwner.id : ctx.actor.id;
+  const reason = input.text || null;
+  const deadlineAt = complaintSpanEnd(ctx.tenant, c.severity, ctx.now);
+  const again = ctx.db
+    .update(complaints)
+    .set({ status: 'open', ownerId, deadlineAt, escalationLevel: 0, escalatedAt: null, resolution: null, resolvedAt: null, resolvedById: null, reopenCount: c.reopenCount + 1, reopenedAt: ctx.now })
+    .where(eq(complaints.id, c.id))
+    .returning()
+    .get();
+  recordComplaintEvent(ctx.db, c, 'reopen', ctx.now, { actorId: ctx.actor.id, text: reason });
+  if (ownerId !== c.ownerId) recordComplaintEvent(ctx.db, c, 'pass', ctx.now, { actorId: ctx.actor.id, fromId: c.ownerId, toId: ownerId });
+  ctx.audit('complaint.reopen', 'complaint', c.id, { reopens: again.reopenCount });
+  const card = complaintCard(ctx, again, account);
+  const out: Reply = { ...card, tone: 'success', title: t.complaint.reopened(id, fmtDateTime(ctx, deadlineAt)) };
+  if (reason) out.sections = [text(t.complaint.reopenReason(reason)), ...out.sections];
+  const owner = memberById(ctx, ownerId);
+  if (owner && owner.id !== ctx.actor.id) {
+    const view = viewFor(ctx.tenant, owner, ctx.now);
+    const theirs = complaintCard(ctx, again, account, view);
+    ctx.notices.push({ to: { member: owner }, complaintId: c.id, reply: { ...theirs, title: view.t.complaint.reopenedToYou(id, ctx.actor.name), sections: reason ? [text(view.t.complaint.reopenReason(reason)), ...theirs.sections] : theirs.sections } });
+  }
+  if (c.threadChannel) {
+    const { t: w } = viewFor(ctx.tenant, undefined, ctx.now);
+    ctx.notices.push({ to: { channel: c.threadChannel }, complaintId: c.id, reply: { ...reply('warning', w.complaint.threadReopened(id, ctx.actor.name), ...(reason ? [text(w.complaint.reopenReason(reason))] : [])), visibility: 'public' } });
+  }
+  return out;
 }
 
 function assign(ctx: Ctx, input: Input): Reply {
@@ -132,6 +255,9 @@ function assign(ctx: Ctx, input: Input): Reply {
   if (!to.active) throw new UserError(t.complaint.inactiveMember(to.name), [], false);
   ctx.db.update(complaints).set({ ownerId: to.id }).where(eq(complaints.id, c.id)).run();
   ctx.audit('complaint.assign', 'complaint', c.id, { from: c.ownerId, to: to.id });
+  recordComplaintEvent(ctx.db, c, 'pass', ctx.now, { actorId: ctx.actor.id, fromId: c.ownerId, toId: to.id });
+  // Taking it for oneself is an answer: someone of ours has it in hand.
+  if (to.id === ctx.actor.id) markFirstAnswer(ctx.db, c.id, ctx.now);
   if (to.id !== ctx.actor.id) {
     const view = viewFor(ctx.tenant, to, ctx.now);
     const card = complaintCard(ctx, { ...c, ownerId: to.id }, accountOf(ctx, c), view);
@@ -197,7 +323,9 @@ export const complaint: CommandSpec = {
       flags: [{ name: 'me', aliases: ['我'] }],
       run: assign,
     },
-    { sub: 'show', subAliases: ['查看'], usage: 'C-<n>', args: [complaintRef], run: show },
+    { sub: 'show', subAliases: ['history', '查看', '经过', '历史'], usage: 'C-<n>', args: [complaintRef], run: show },
+    { sub: 'note', subAliases: ['progress', '备注', '进展'], usage: 'C-<n> <note>', args: [complaintRef], text: { name: 'note', required: true }, run: note },
+    { sub: 'reopen', subAliases: ['重开', '重新打开'], usage: 'C-<n> [reason]', args: [complaintRef], text: { name: 'reason', required: false }, run: reopen },
     {
       usage: '<account> [severity:critical|high|medium|low] [category:damage|delay|billing|service|quality|other] <summary>',
       args: [accountArg],
@@ -207,7 +335,14 @@ export const complaint: CommandSpec = {
     },
   ],
   examples: {
-    en: ['/complaint Acme severity:high category:damage 3 pallets crushed on the Shanghai-Chengdu lane', '/complaint list mine', '/complaint assign C-12 @li'],
-    'zh-CN': ['/投诉 华东 严重度:高 类别:货损 沪蓉线三托货物压坏', '/投诉 列表 我的', '/投诉 指派 C-12 @李娜'],
+    en: [
+      '/complaint Acme severity:high category:damage 3 pallets crushed on the Shanghai-Chengdu lane',
+      '/complaint list mine',
+      '/complaint assign C-12 @li',
+      '/complaint note C-12 Called their logistics director; claim form sent',
+      '/complaint show C-12',
+      '/complaint reopen C-12 Same damage again on the next shipment',
+    ],
+    'zh-CN': ['/投诉 华东 严重度:高 类别:货损 沪蓉线三托货物压坏', '/投诉 列表 我的', '/投诉 指派 C-12 @李娜', '/投诉 备注 C-12 已致电对方物流总监，理赔单已发出', '/投诉 查看 C-12', '/投诉 重开 C-12 下一批货又出现同样的货损'],
   },
 };

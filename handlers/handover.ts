@@ -2,6 +2,7 @@
 // to someone else, and the new owner's checklist; and recording that a rep has
 // left, so their accounts are flagged "owner gone" until someone takes them over.
 import { and, asc, eq, inArray, isNull, ne, type Column, type SQL } from 'drizzle-orm';
+import { recordComplaintEvent } from '../src/domain/complaint-life.js';
 import { DateTime } from 'luxon';
 import { accounts, complaints, contacts, members, pairings, promises, reviewItems, tasks } from '../db/schema.js';
 import { fmtDay } from '../src/domain/format.js';
@@ -153,6 +154,8 @@ function handover(ctx: Ctx, input: Input): Reply {
     if (rows.length) db.update(table).set({ ownerId: to.id } as never).where(inArray(table.id, rows.map((r) => r.id))).run();
   };
   move(complaints, openComplaints);
+  // A complaint that changes hands with the book is a pass in its history, as a reassignment is.
+  for (const c of openComplaints) recordComplaintEvent(db, { id: c.id, tenantId: ctx.tenant.id }, 'pass', ctx.now, { actorId: ctx.actor.id, fromId: from.id, toId: to.id });
   move(promises, openPromises);
   move(reviewItems, openReviews);
   move(tasks, openTasks);

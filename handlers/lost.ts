@@ -10,6 +10,8 @@ import { list, reply, text, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg } from './options.js';
 import { LAST_CONVERSATION } from '../src/domain/tasks.js';
+import { complaintTimes } from '../src/domain/complaint-life.js';
+import { complaintTimesSection } from '../src/scheduler/digest.js';
 
 const CHECKLIST_DAYS = 14;
 /** The reason words /lost accepts besides the categories themselves, in both languages. */
@@ -111,6 +113,8 @@ function churn(ctx: Ctx, input: Input): Reply {
     text(t.lost.byRevenue(fmtMoney(ctx, lostRevenue), fmtMoney(ctx, book.revenue), fmtPercent(ctx, byRevenue))),
     list(reasons.map(({ r, n }) => `${t.lost.reasons[r]}: ${n}`), { heading: t.lost.reasonsHeading, empty: t.common.none }),
     text(t.lost.benchmark(span === 'year')),
+    // Churn is a process: how fast complaints were answered and fixed over the same period.
+    complaintTimesSection(ctx, complaintTimes(ctx.db, ctx.tenant.id, { from: start, to: end }), t.complaint.times.periodHeading),
   );
 }
 

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { complaints } from '../db/schema.js';
+import { markFirstAnswer, recordComplaintEvent } from '../src/domain/complaint-life.js';
 import { fmtAge, fmtDateTime, ref } from '../src/domain/format.js';
 import { memberById, pairedExecIds, requireOwnerOrManager } from '../src/domain/permissions.js';
 import { UserError } from '../src/engine/errors.js';
@@ -18,6 +19,8 @@ function resolve(ctx: Ctx, input: Input): Reply {
   }
   requireOwnerOrManager(ctx, c.ownerId, t.perm.what.resolve(id), pairedExecIds(ctx, c.accountId));
   ctx.db.update(complaints).set({ status: 'resolved', resolution: input.text, resolvedAt: ctx.now, resolvedById: ctx.actor.id }).where(eq(complaints.id, c.id)).run();
+  recordComplaintEvent(ctx.db, c, 'resolve', ctx.now, { actorId: ctx.actor.id, text: input.text });
+  markFirstAnswer(ctx.db, c.id, ctx.now);
   ctx.audit('complaint.resolve', 'complaint', c.id, {});
   const late = ctx.now > c.deadlineAt;
   const out = reply('success', t.resolve.done(id, fmtAge(ctx, c.openedAt)), text(t.resolve.resolution(input.text)));

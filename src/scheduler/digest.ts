@@ -9,9 +9,10 @@ import { dayIn } from '../domain/dates.js';
 import { daysUntil, fmtAge, fmtDay, ref } from '../domain/format.js';
 import { effectiveSettings } from '../domain/settings.js';
 import type { Account, Member, Tenant } from '../domain/types.js';
-import { viewFor } from '../domain/view.js';
+import { viewFor, type View } from '../domain/view.js';
 import { healthOf, reasonText } from '../domain/health.js';
-import { list, reply, text, type Reply, type Rich } from '../engine/reply.js';
+import { list, reply, text, type Reply, type Rich, type Section } from '../engine/reply.js';
+import { complaintTimes, fmtSpan, type ComplaintTimes } from '../domain/complaint-life.js';
 import { isoWeek, nextWorkingInstant } from './hours.js';
 import { recordNudge } from './outbox.js';
 import { lastPairingTouchSql, lastVisitSql, pairingDue, reviewSeason, revisitDue, snoozeEnds } from './sweep.js';
@@ -155,10 +156,28 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
     const prepared = items.filter((i) => i.status === 'prepared').length;
     out.sections.push(text(t.digest.reviews(held, prepared, items.length, fmtDay(v, season.deadline))));
   }
+  out.sections.push(complaintTimesSection(v, complaintTimes(tx, tenant.id, { from: weekAgo, to: now }, accountIds), t.complaint.times.weekHeading));
   out.sections.push(list(g.items.map(({ s, account }): Rich => `${fmtDay(v, s.occurredAt)} · ${account} · ${t.enums.signal[s.kind]}${s.detail ? ` — ${s.detail}` : ''}`), { heading: t.digest.signalsHeading(signals.length), empty: t.common.none, more: g.more }));
   // Written in the member's language: a renderer words the "…and N more" of its lists alike.
   out.locale = v.locale;
   return out;
+}
+
+/**
+ * How fast complaints are answered and fixed: the medians of those resolved in the
+ * period, how many are open and unanswered, and the oldest open one (with its passes,
+ * so a complaint bounced between people for months reads as that). The digest's week, /churn's period.
+ */
+export function complaintTimesSection(v: View, times: ComplaintTimes, heading: string): Section {
+  const t = v.t.complaint.times;
+  const lines = [
+    times.resolved && times.firstAnswer !== undefined && times.resolution !== undefined
+      ? t.resolved(times.resolved, fmtSpan(v, times.firstAnswer), fmtSpan(v, times.resolution))
+      : t.noneResolved,
+    t.open(times.open, times.unanswered),
+  ];
+  if (times.oldest) lines.push(t.oldest(ref('C', times.oldest.number), times.oldest.account, fmtSpan(v, v.now.getTime() - times.oldest.openedAt.getTime()), times.oldest.passes));
+  return list(lines, { heading });
 }
 
 /**

@@ -335,8 +335,10 @@ function stillNeeded(db: Db, n: Nudge, now: Date): boolean {
   switch (n.kind) {
     // Nothing more is said about a lost account's complaints, promises, review or revisits.
     case 'escalation': {
-      const row = db.select({ s: complaints.status, account: accounts.status }).from(complaints).innerJoin(accounts, eq(accounts.id, complaints.accountId)).where(eq(complaints.id, n.subjectId)).get();
-      return row?.s === 'open' && row.account === 'active';
+      const row = db.select({ s: complaints.status, account: accounts.status, reopens: complaints.reopenCount }).from(complaints).innerJoin(accounts, eq(accounts.id, complaints.accountId)).where(eq(complaints.id, n.subjectId)).get();
+      // A rung of a life the complaint has left (resolved, then reopened before it went out) is not this one's.
+      const life = Number(/:r(\d+)$/.exec(n.dedupeKey)?.[1] ?? 0);
+      return row?.s === 'open' && row.account === 'active' && life === row.reopens;
     }
     case 'promise': {
       const row = db.select({ s: promises.status, account: accounts.status }).from(promises).innerJoin(accounts, eq(accounts.id, promises.accountId)).where(eq(promises.id, n.subjectId)).get();

@@ -162,7 +162,7 @@ export class Scheduler {
     await this.jobs.add(
       'escalate',
       { tenantId, complaintId },
-      { jobId: `escalate-${complaintId}-${c.escalationLevel + 1}`, delay: Math.max(0, at.getTime() - this.clock().getTime()), removeOnComplete: true, removeOnFail: 100 },
+      { jobId: `escalate-${complaintId}-${c.reopenCount > 0 ? `r${c.reopenCount}-` : ''}${c.escalationLevel + 1}`, delay: Math.max(0, at.getTime() - this.clock().getTime()), removeOnComplete: true, removeOnFail: 100 },
     );
   }
 

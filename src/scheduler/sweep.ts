@@ -546,7 +546,9 @@ function escalations(s: Sweeper, complaintId?: number): void {
     const target = rungTarget(s, rung, owner, a);
     const v = channel ? viewFor(s.tenant, undefined, s.now) : target ? viewOf(s, target) : viewFor(s.tenant, undefined, s.now);
     const payload = escalationMessage(v, rung, c, a, owner, target, weekly);
-    const key = weekly ? `escalation:${c.id}:open:${isoWeek(s.now, s.tenant.timezone)}` : `escalation:${c.id}:${rung}`;
+    // A reopened complaint climbs its ladder again: its rungs' keys are its reopening's own.
+    const again = c.reopenCount > 0 ? `:r${c.reopenCount}` : '';
+    const key = weekly ? `escalation:${c.id}:open:${isoWeek(s.now, s.tenant.timezone)}${again}` : `escalation:${c.id}:${rung}${again}`;
     const told = nudge(s, 'escalation', key, { type: 'complaint', id: c.id }, { channel, member: target }, payload, c.severity === 'critical');
     s.tx.update(complaints).set({ escalationLevel: rung, escalatedAt: told }).where(eq(complaints.id, c.id)).run();
   }
