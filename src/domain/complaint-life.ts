@@ -173,11 +173,11 @@ const DAY = 24 * HOUR;
 /** An average month, for spans that long: "6 months" is what a team says of half a year. */
 const MONTH = 30.44 * DAY;
 
-/** A span as people say it: minutes, hours, days, then months from 60 days. */
+/** A span as people say it: minutes, hours, days, then (rounded) months from 60 days. */
 export function fmtSpan(v: Pick<View, 'locale'>, ms: number): string {
   const minutes = Math.max(0, ms) / 60_000;
   const [value, unit] =
-    ms >= 60 * DAY ? [Math.floor(ms / MONTH), 'month'] : ms >= 2 * DAY ? [Math.floor(ms / DAY), 'day'] : ms >= HOUR ? [Math.floor(ms / HOUR), 'hour'] : [Math.max(1, Math.floor(minutes)), 'minute'];
+    ms >= 60 * DAY ? [Math.round(ms / MONTH), 'month'] : ms >= 2 * DAY ? [Math.floor(ms / DAY), 'day'] : ms >= HOUR ? [Math.floor(ms / HOUR), 'hour'] : [Math.max(1, Math.floor(minutes)), 'minute'];
   return new Intl.NumberFormat(v.locale, { style: 'unit', unit, unitDisplay: 'long' }).format(value);
 }
 
