@@ -9,7 +9,7 @@ import { deliverDue } from '../src/scheduler/outbox.js';
 import { digestFor } from '../src/scheduler/digest.js';
 import { renderText } from '../src/engine/render-text.js';
 import { harness, type Harness } from './harness.js';
-import { cst, DAY, HOUR, kit, plus, RecordingPort } from './kit.js';
+import { cst, DAY, kit, plus, RecordingPort } from './kit.js';
 
 let h: Harness;
 afterEach(() => h?.close());
@@ -218,6 +218,8 @@ describe('/complaint reopen', () => {
   });
 });
 
+const digestText = () => renderText(h.db.transaction((tx) => digestFor(tx, tenant(), member('li'), h.now)));
+
 describe('time to first answer and to resolution', () => {
   /** Two complaints resolved this week (first answers after 2 and 4 hours, fixed after 1 and 3 days), one open since long. */
   async function week() {
@@ -239,7 +241,7 @@ describe('time to first answer and to resolution', () => {
   it("in the manager's weekly digest: medians of the week's resolved, the open and unanswered, the oldest open", async () => {
     await week();
     h.now = cst('2026-03-06T10:00');
-    const text = renderText(digestFor(h.db, tenant(), member('li'), h.now));
+    const text = digestText();
     expect(text).toContain('Complaints: time to answer and to resolve (this week)');
     expect(text).toContain('2 complaints resolved: first answer after 3 hours, resolved after 2 days (medians).');
     expect(text).toContain('1 complaint open, 1 not answered yet.');
@@ -248,7 +250,7 @@ describe('time to first answer and to resolution', () => {
     expect((await ok('/digest', 'li')).text).toContain('2 complaints resolved: first answer after 3 hours, resolved after 2 days (medians).');
     // A week later nothing was resolved in the week.
     h.now = cst('2026-03-13T10:00');
-    expect(renderText(digestFor(h.db, tenant(), member('li'), h.now))).toContain('No complaint resolved in this period.');
+    expect(digestText()).toContain('No complaint resolved in this period.');
   });
 
   it('in /churn, over its period', async () => {
@@ -303,4 +305,3 @@ describe('bad input', () => {
   });
 });
 
-void HOUR;

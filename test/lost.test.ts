@@ -68,6 +68,9 @@ describe('/lost and /churn', () => {
       '  • competitor: 1',
       '  • natural attrition: 1',
       'Good teams lose 5-10% of their accounts a year.',
+      'Complaints: time to answer and to resolve',
+      '  • No complaint resolved in this period.',
+      '  • 0 complaints open.',
     ]);
     expect((await h.run('/lost won-back Gamma', 'wang')).text).toBe('✔ Gamma is won back and active again. Welcome back!');
     // The win-back is a new event: the loss stays in the period it happened.
