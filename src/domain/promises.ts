@@ -80,7 +80,7 @@ export function keptRates(tx: Tx, tenant: Tenant, owners: Member[], now: Date): 
       status: promises.status,
       dueOn: promises.dueOn,
       closedAt: promises.closedAt,
-      firstDue: sql<string | null>`(select m.from_on from promise_moves m where m.promise_id = ${promises.id} order by m.id limit 1)`,
+      firstDue: sql<string | null>`(select m.from_on from promise_moves m where m.promise_id = "promises"."id" order by m.id limit 1)`,
     })
     .from(promises)
     .where(and(eq(promises.tenantId, tenant.id), inArray(promises.ownerId, [...byId.keys()]), inArray(promises.status, ['kept', 'broken']), gte(promises.closedAt, since)))
