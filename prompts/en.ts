@@ -241,6 +241,9 @@ export const en = {
     listLine: (name: string, tier: string, owner: string, last: string) => `${name} · ${tier} · ${owner} · last touch ${last}`,
     noneYet: 'No accounts yet. Add one with /account add <name> tier:strategic',
     noneLost: 'No lost accounts.',
+    noneMatch: (filters: string[]) => `No accounts match this filter (${filters.join(', ')}).`,
+    noneActive: 'No active accounts; the lost ones are listed with /account list status:lost',
+    ownedBy: (name: string) => `owned by ${name}`,
   },
   contact: {
     added: (name: string, account: string, level: string, title?: string) => `Added ${name}${title ? `, ${title}` : ''} (${level}) at ${account}.`,

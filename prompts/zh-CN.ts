@@ -249,6 +249,9 @@ export const zhCN: Catalog = {
     listLine: (name: string, tier: string, owner: string, last: string) => `${name} · ${tier} · ${owner} · 最近触点：${last}`,
     noneYet: '还没有客户。用 /客户 添加 <名称> 级别:战略 添加第一个。',
     noneLost: '没有流失客户。',
+    noneMatch: (filters: string[]) => `没有符合筛选条件（${filters.join('，')}）的客户。`,
+    noneActive: '没有活跃客户；已流失的客户用 /客户 列表 状态:流失 查看。',
+    ownedBy: (name: string) => `负责人${name}`,
   },
   contact: {
     added: (name: string, account: string, level: string, title?: string) =>
