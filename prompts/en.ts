@@ -164,6 +164,8 @@ export const en = {
     commandName: (name: string, _aliases: readonly string[]) => `/${name}`,
     /** The help for a command, as the reader would type it. */
     helpFor: (name: string, _aliases: readonly string[]) => `/steward help ${name}`,
+    /** An option, flag or value word in a usage line, as the reader would type it: itself, or (in Chinese) its Chinese alias. */
+    word: (name: string, _aliases: readonly string[]) => name,
   },
   perm: {
     owner: (name: string) => `its owner ${name}`,

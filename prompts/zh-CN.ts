@@ -171,6 +171,7 @@ export const zhCN: Catalog = {
     more: (command: string) => `详见：${command}`,
     commandName: (name: string, aliases: readonly string[]) => `/${han(aliases) ?? name}`,
     helpFor: (name: string, aliases: readonly string[]) => `/助手 帮助 ${han(aliases) ?? name}`,
+    word: (name: string, aliases: readonly string[]) => han(aliases) ?? name,
   },
   perm: {
     owner: (name: string) => `负责人${name}`,

@@ -1,6 +1,11 @@
 // Wording leftovers of issue 18 part 10: a filter that matches nothing, zh usage
 // lines, Chinese notes kept as typed, and the shell's prompt after a nudge.
 import { afterEach, describe, expect, it } from 'vitest';
+import { commands } from '../handlers/index.js';
+import { en } from '../prompts/en.js';
+import { zhCN } from '../prompts/zh-CN.js';
+import { localizeUsage } from '../src/engine/engine.js';
+import { usageLine } from '../src/engine/registry.js';
 import { harness, type Harness } from './harness.js';
 
 let h: Harness;
@@ -33,5 +38,39 @@ describe('/account list with a filter that matches nothing', () => {
     await h.run('/lost Acme reason:competitor Went with the cheaper forwarder', 'admin');
     const out = (await h.run('/account list', 'admin')).text;
     expect(out).toContain('No active accounts; the lost ones are listed with /account list status:lost');
+  });
+});
+
+describe('usage lines in Chinese', () => {
+  const han = (words: readonly string[] | undefined) => (words ?? []).find((w) => /\p{Script=Han}/u.test(w));
+  const forms = commands.flatMap((spec) => spec.forms.map((form) => ({ spec, form, line: usageLine(spec, form) })));
+
+  it('every zh usage line of every command shows no English option or flag word that has a Chinese alias', () => {
+    const leaks: string[] = [];
+    for (const { form, line } of forms) {
+      const zh = localizeUsage(zhCN, line, form);
+      for (const o of form.options ?? []) {
+        if (!han(o.aliases)) continue;
+        if (new RegExp(`(^|[\\s\\[(|])${o.name}:`).test(zh)) leaks.push(`${zh}: ${o.name}:`);
+        // The word shown is one the binder takes for that option.
+        if (line.includes(`${o.name}:`) && !zh.includes(`${han(o.aliases)}:`)) leaks.push(`${zh}: no ${han(o.aliases)}:`);
+      }
+      for (const f of form.flags ?? []) if (han(f.aliases) && zh.includes(`[${f.name}]`)) leaks.push(`${zh}: [${f.name}]`);
+    }
+    expect(leaks).toEqual([]);
+  });
+
+  it('an English reader reads the option words as they are', () => {
+    for (const { form, line } of forms) expect(localizeUsage(en, line, form)).toBe(localizeUsage(en, line));
+  });
+
+  it('help and a refusal show the Chinese words: 级别: 职位: 层级: 截止:', async () => {
+    h = harness({ locale: 'zh-CN' });
+    const help = (await h.run('/助手 帮助 联系人', 'admin')).text;
+    expect(help).toContain('[职位:..] [层级:高层|决策人|经理|操作]');
+    expect(help).not.toMatch(/\b(title|level):/);
+    expect((await h.run('/助手 帮助 客户', 'admin')).text).toContain('/account list [我的] [级别:..] [负责人:@某人] [状态:活跃|流失]');
+    const refused = (await h.run('/承诺 改期 P-1', 'admin')).text;
+    expect(refused).toContain('/promise move P-<n> 截止:<日期> <原因>');
   });
 });
