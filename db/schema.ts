@@ -339,6 +339,28 @@ export const promises = sqliteTable(
   ],
 );
 
+/**
+ * A promise renegotiated openly: each move of its due date, with why and by whom. The first
+ * move's `fromOn` is the date first agreed, by which "kept on time" is judged.
+ */
+export const promiseMoves = sqliteTable(
+  'promise_moves',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenantId: tenantId(),
+    promiseId: integer('promise_id')
+      .notNull()
+      .references(() => promises.id, { onDelete: 'cascade' }),
+    /** `YYYY-MM-DD`, as `promises.due_on`. */
+    fromOn: text('from_on').notNull(),
+    toOn: text('to_on').notNull(),
+    reason: text('reason').notNull(),
+    byId: integer('by_id').references(() => members.id, { onDelete: 'set null' }),
+    movedAt: integer('moved_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('promise_moves_promise').on(t.promiseId, t.id)],
+);
+
 /** Leadership pairing (高层结对子): an executive of ours and a strategic account. */
 export const pairings = sqliteTable(
   'pairings',

@@ -282,7 +282,18 @@ function listAccounts(ctx: Ctx, input: Input): Reply {
   const items = shown.map((r) =>
     t.account.listLine(r.name, t.enums.tier[r.tier], r.owner ?? t.common.nobody, r.last ? fmtRelative(ctx, new Date(r.last)) : t.account.neverTouched),
   );
-  const empty = status === 'lost' ? t.account.noneLost : t.account.noneYet;
+  // A filter that matches nothing says so: the book is empty only when there is no account at all.
+  const filters = [status === 'lost' ? t.enums.accountStatus.lost : undefined, tier ? t.enums.tier[tier] : undefined, owner ? t.account.ownedBy(owner.name) : undefined].filter((f) => f !== undefined);
+  const empty =
+    rows.length > 0
+      ? undefined
+      : filters.length === 1 && status === 'lost'
+        ? t.account.noneLost
+        : filters.length > 0
+          ? t.account.noneMatch(filters)
+          : countWhere(ctx.db, accounts, eq(accounts.tenantId, ctx.tenant.id)) > 0
+            ? t.account.noneActive
+            : t.account.noneYet;
   return reply('info', t.account.listTitle(total), list(items, { empty, more: total - items.length }));
 }
 

@@ -1,12 +1,13 @@
 import { and, asc, desc, eq } from 'drizzle-orm';
 import { literalLimit } from '../db/index.js';
-import { accounts, members, promises, PROMISE_STATUSES } from '../db/schema.js';
-import { daysUntil, fmtDay, ref } from '../src/domain/format.js';
+import { accounts, members, promiseMoves, promises, PROMISE_STATUSES } from '../db/schema.js';
+import { daysUntil, fmtDateTime, fmtDay, ref } from '../src/domain/format.js';
+import { moveCounts, movesOf } from '../src/domain/promises.js';
 import { countWhere, firstPage, LIST_LIMIT, nextNumber } from '../src/domain/numbers.js';
-import { requireOwnerOrManager, requireTeam } from '../src/domain/permissions.js';
+import { memberById, requireOwnerOrManager, requireTeam } from '../src/domain/permissions.js';
 import type { Promise_ } from '../src/domain/types.js';
 import { about, UserError } from '../src/engine/errors.js';
-import { list, reply, text, type Reply } from '../src/engine/reply.js';
+import { fields, list, reply, text, type Reply, type Rich } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg, allFlag, mineFlag, optionalAccountArg, ownerOption } from './options.js';
 
@@ -31,23 +32,83 @@ function make(ctx: Ctx, input: Input): Reply {
   return out;
 }
 
+function promiseByNumber(ctx: Ctx, n: number): Promise_ {
+  const p = ctx.db.select().from(promises).where(and(eq(promises.tenantId, ctx.tenant.id), eq(promises.number, n))).get();
+  if (!p) throw new UserError(ctx.t.promise.unknown(ref('P', n)), [], false);
+  return p;
+}
+
 function close(status: 'kept' | 'broken') {
   return (ctx: Ctx, input: Input): Reply => {
     const { t } = ctx;
     const n = input.num('promise')!;
-    const p = ctx.db.select().from(promises).where(and(eq(promises.tenantId, ctx.tenant.id), eq(promises.number, n))).get();
-    if (!p) throw new UserError(t.promise.unknown(ref('P', n)), [], false);
+    const p = promiseByNumber(ctx, n);
     if (p.status !== 'open') throw new UserError(t.promise.alreadyClosed(ref('P', n), t.enums.promiseStatus[p.status]), [], false);
     requireOwnerOrManager(ctx, p.ownerId, t.perm.what.closePromise(ref('P', n)));
     ctx.db.update(promises).set({ status, closedAt: ctx.now, closedById: ctx.actor.id }).where(eq(promises.id, p.id)).run();
     ctx.audit(`promise.${status}`, 'promise', p.id, input.text ? { note: input.text } : {});
     const late = daysUntil(ctx, p.dueOn) < 0;
+    // Kept by the date it was moved to is kept; that it moved stays visible.
+    const moved = moveCounts(ctx.db, [p.id]).get(p.id) ?? 0;
     return reply(
       status === 'kept' ? 'success' : 'warning',
-      status === 'kept' ? t.promise.kept(ref('P', n), late) : t.promise.broken(ref('P', n)),
+      status === 'kept' ? t.promise.kept(ref('P', n), late, moved) : t.promise.broken(ref('P', n)),
       ...(status === 'broken' ? [text(t.promise.brokenAdvice)] : []),
     );
   };
+}
+
+/** Renegotiated openly: a new due date, agreed with the customer, with the reason, kept in the promise's history. */
+function move(ctx: Ctx, input: Input): Reply {
+  const { t } = ctx;
+  const n = input.num('promise')!;
+  const p = promiseByNumber(ctx, n);
+  if (p.status !== 'open') throw new UserError(t.promise.moveClosed(ref('P', n), t.enums.promiseStatus[p.status]), [], false);
+  requireOwnerOrManager(ctx, p.ownerId, t.perm.what.closePromise(ref('P', n)));
+  const due = input.date('due')!;
+  if (daysUntil(ctx, due.day) < 0) throw about('due', () => new UserError(t.promise.pastDue(fmtDay(ctx, due.day))));
+  if (due.day === p.dueOn) throw about('due', () => new UserError(t.promise.moveSame(ref('P', n), fmtDay(ctx, p.dueOn))));
+  ctx.db.insert(promiseMoves).values({ tenantId: ctx.tenant.id, promiseId: p.id, fromOn: p.dueOn, toOn: due.day, reason: input.text, byId: ctx.actor.id, movedAt: ctx.now }).run();
+  ctx.db.update(promises).set({ dueOn: due.day }).where(eq(promises.id, p.id)).run();
+  const times = moveCounts(ctx.db, [p.id]).get(p.id) ?? 1;
+  ctx.audit('promise.move', 'promise', p.id, { from: p.dueOn, to: due.day, reason: input.text });
+  const out = reply('success', t.promise.moved(ref('P', n), fmtDay(ctx, p.dueOn), fmtDay(ctx, due.day), times), text(input.text));
+  out.buttons = [
+    { label: t.buttons.kept, command: `/promise kept ${ref('P', n)}` },
+    { label: t.buttons.promiseHistory, command: `/promise show ${ref('P', n)}` },
+  ];
+  return out;
+}
+
+/** One promise: what, for whom, by when (and the date first agreed), and every move with its reason. */
+function show(ctx: Ctx, input: Input): Reply {
+  const { t } = ctx;
+  const n = input.num('promise')!;
+  const p = promiseByNumber(ctx, n);
+  const account = ctx.db.select().from(accounts).where(eq(accounts.id, p.accountId)).get()!;
+  const owner = memberById(ctx, p.ownerId);
+  const moves = movesOf(ctx.db, p.id);
+  const overdue = p.status === 'open' && daysUntil(ctx, p.dueOn) < 0;
+  const rows: { label: string; value: Rich }[] = [
+    { label: t.promise.fields.owner, value: owner ? owner.name : t.common.nobody },
+    { label: t.promise.fields.status, value: `${t.enums.promiseStatus[p.status]}${overdue ? ` — ${t.common.overdue}` : ''}${moves.length ? ` · ${t.promise.movedTimes(moves.length)}` : ''}` },
+    { label: t.promise.fields.due, value: fmtDay(ctx, p.dueOn) },
+  ];
+  if (moves.length) rows.push({ label: t.promise.fields.firstDue, value: fmtDay(ctx, moves[0]!.m.fromOn) });
+  rows.push({ label: t.promise.fields.made, value: fmtDay(ctx, p.createdAt) });
+  if (p.closedAt) rows.push({ label: t.promise.fields.closed, value: fmtDay(ctx, p.closedAt) });
+  const out = reply(
+    overdue ? 'warning' : 'info',
+    t.promise.title(ref('P', n), account.name),
+    text(p.text),
+    fields(rows),
+    list(
+      moves.map(({ m, by }) => t.promise.moveLine(fmtDay(ctx, m.fromOn), fmtDay(ctx, m.toOn), by ?? t.common.nobody, fmtDateTime(ctx, m.movedAt), m.reason)),
+      { heading: t.promise.historyHeading(moves.length), empty: t.promise.noMoves },
+    ),
+  );
+  if (p.status === 'open') out.buttons = [{ label: t.buttons.kept, command: `/promise kept ${ref('P', n)}`, style: 'primary' }];
+  return out;
 }
 
 function listPromises(ctx: Ctx, input: Input): Reply {
@@ -70,20 +131,18 @@ function listPromises(ctx: Ctx, input: Input): Reply {
     .limit(literalLimit(LIST_LIMIT + 1))
     .all();
   const { shown, total } = firstPage(rows, () => countWhere(ctx.db, promises, where));
-  const items = shown.map(({ p, account: name, owner }) =>
-    t.promise.listLine(
-      ref('P', p.number),
-      name,
-      p.text,
-      fmtDay(ctx, p.dueOn),
-      owner ?? t.common.nobody,
-      p.status === 'open' ? (daysUntil(ctx, p.dueOn) < 0 ? t.common.overdue : undefined) : t.enums.promiseStatus[p.status],
-    ),
-  );
+  const moved = moveCounts(ctx.db, shown.map((r) => r.p.id));
+  const items = shown.map(({ p, account: name, owner }) => {
+    const state = p.status === 'open' ? (daysUntil(ctx, p.dueOn) < 0 ? t.common.overdue : undefined) : t.enums.promiseStatus[p.status];
+    const times = moved.get(p.id) ?? 0;
+    const moves = times > 0 ? t.promise.movedTimes(times) : undefined;
+    return t.promise.listLine(ref('P', p.number), name, p.text, fmtDay(ctx, p.dueOn), owner ?? t.common.nobody, [state, moves].filter(Boolean).join(' · ') || undefined);
+  });
   return reply('info', t.promise.listTitle(total), list(items, { empty: t.promise.noneOpen, more: total - items.length }));
 }
 
 const promiseRef = { name: 'promise', type: 'ref', prefix: 'P' } as const;
+const dueOption = { name: 'due', aliases: ['by', '截止', '截至', '到期', '截止日期', '期限'], type: 'date', direction: 'future', required: true } as const;
 
 export const promise: CommandSpec = {
   name: 'promise',
@@ -92,6 +151,16 @@ export const promise: CommandSpec = {
   forms: [
     { sub: 'kept', subAliases: ['done', '兑现', '已兑现'], usage: 'P-<n> [note]', args: [promiseRef], text: { name: 'note', required: false }, run: close('kept') },
     { sub: 'broken', subAliases: ['missed', '未兑现', '失信'], usage: 'P-<n> [note]', args: [promiseRef], text: { name: 'note', required: false }, run: close('broken') },
+    {
+      sub: 'move',
+      subAliases: ['reschedule', 'postpone', '改期', '延期', '顺延'],
+      usage: 'P-<n> due:<date> <reason>',
+      args: [promiseRef],
+      options: [dueOption],
+      text: { name: 'reason', required: true },
+      run: move,
+    },
+    { sub: 'show', subAliases: ['view', 'history', '查看', '详情', '记录'], usage: 'P-<n>', args: [promiseRef], run: show },
     {
       sub: 'list',
       subAliases: ['ls', '列表'],
@@ -104,13 +173,13 @@ export const promise: CommandSpec = {
     {
       usage: '<account> due:<date> [owner:@someone] <text>',
       args: [accountArg],
-      options: [{ name: 'due', aliases: ['by', '截止', '截至', '到期', '截止日期', '期限'], type: 'date', direction: 'future', required: true }, ownerOption],
+      options: [dueOption, ownerOption],
       text: { name: 'text', required: true },
       run: make,
     },
   ],
   examples: {
-    en: ['/promise Acme due:friday Send the cold-chain quote', '/promise kept P-3', '/promise list mine'],
-    'zh-CN': ['/承诺 华东 截止:下周五 发送冷链报价', '/承诺 兑现 P-3', '/承诺 列表 我的'],
+    en: ['/promise Acme due:friday Send the cold-chain quote', '/promise kept P-3', '/promise move P-3 due:+7d Customer asked for the audit first', '/promise show P-3', '/promise list mine'],
+    'zh-CN': ['/承诺 华东 截止:下周五 发送冷链报价', '/承诺 兑现 P-3', '/承诺 改期 P-3 截止:+7d 客户要求先完成审计', '/承诺 查看 P-3', '/承诺 列表 我的'],
   },
 };

@@ -34,7 +34,7 @@ function help(ctx: Ctx, input: Input): Reply {
     const out = reply(
       'info',
       `/${spec.name} — ${t.summaries[spec.summary]}`,
-      { type: 'usage', heading: t.help.usage, lines: spec.forms.map((f) => localizeUsage(t, usageLine(spec, f))) },
+      { type: 'usage', heading: t.help.usage, lines: spec.forms.map((f) => localizeUsage(t, usageLine(spec, f), f)) },
       list([...spec.examples[locale]], { heading: t.help.examples }),
     );
     if (spec.aliases?.length) out.sections.push(text(t.help.aliases(spec.aliases.map((a) => `/${a}`).join(' '))));

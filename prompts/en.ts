@@ -101,6 +101,7 @@ export const en = {
     resolve: 'Resolve',
     takeOwnership: 'Take ownership',
     kept: 'Mark kept',
+    promiseHistory: 'Promise and its history',
     logVisit: 'Log visit',
     snooze3: 'Snooze 3 days',
     snoozeWeek: 'Snooze a week',
@@ -163,6 +164,8 @@ export const en = {
     commandName: (name: string, _aliases: readonly string[]) => `/${name}`,
     /** The help for a command, as the reader would type it. */
     helpFor: (name: string, _aliases: readonly string[]) => `/steward help ${name}`,
+    /** An option, flag or value word in a usage line, as the reader would type it: itself, or (in Chinese) its Chinese alias. */
+    word: (name: string, _aliases: readonly string[]) => name,
   },
   perm: {
     owner: (name: string) => `its owner ${name}`,
@@ -242,6 +245,9 @@ export const en = {
     listLine: (name: string, tier: string, owner: string, last: string) => `${name} · ${tier} · ${owner} · last touch ${last}`,
     noneYet: 'No accounts yet. Add one with /account add <name> tier:strategic',
     noneLost: 'No lost accounts.',
+    noneMatch: (filters: string[]) => `No accounts match this filter (${filters.join(', ')}).`,
+    noneActive: 'No active accounts; the lost ones are listed with /account list status:lost',
+    ownedBy: (name: string) => `owned by ${name}`,
   },
   contact: {
     added: (name: string, account: string, level: string, title?: string) => `Added ${name}${title ? `, ${title}` : ''} (${level}) at ${account}.`,
@@ -350,13 +356,23 @@ export const en = {
     pastDue: (day: string) => `${day} has already passed. A promise needs a due date from today on.`,
     unknown: (id: string) => `There is no promise ${id}. See them with /promise list all`,
     alreadyClosed: (id: string, status: string) => `${id} is already marked ${status}.`,
-    kept: (id: string, late: boolean) => `${id} kept${late ? ', though after its due date' : ''}. Tell the customer it is done.`,
+    kept: (id: string, late: boolean, moved = 0) =>
+      `${id} kept${late ? ', though after its due date' : moved > 0 ? ` by the date agreed when it was moved (moved ${plural(moved, 'time')})` : ''}. Tell the customer it is done.`,
     broken: (id: string) => `${id} marked broken.`,
     brokenAdvice: 'A broken promise costs trust: tell the customer yourself, explain, and agree a new date.',
     listTitle: (n: number) => `Promises: ${n}`,
     listLine: (id: string, account: string, text: string, due: string, owner: string, state?: string) =>
       `${id} · ${account} · due ${due} · ${owner} · ${text}${state ? ` · ${state}` : ''}`,
     noneOpen: 'No promises here.',
+    moved: (id: string, from: string, to: string, times: number) => `${id} moved from ${from} to ${to} (moved ${plural(times, 'time')}). Reminders now follow the new date.`,
+    moveClosed: (id: string, status: string) => `${id} is already ${status}: only an open promise can be moved.`,
+    moveSame: (id: string, day: string) => `${id} is already due ${day}. Give the new date it was agreed to move to.`,
+    title: (id: string, account: string) => `${id} for ${account}`,
+    fields: { owner: 'Owner', due: 'Due', firstDue: 'First agreed', status: 'Status', made: 'Made', closed: 'Closed' },
+    movedTimes: (n: number) => `moved ${plural(n, 'time')}`,
+    historyHeading: (n: number) => `Moves (${n})`,
+    moveLine: (from: string, to: string, by: string, when: string, reason: string) => `${from} → ${to} · ${by}, ${when} · ${reason}`,
+    noMoves: 'Never moved.',
   },
   signal: {
     recorded: (kind: string, account: string) => `Recorded ${kind} at ${account}.`,
@@ -468,6 +484,10 @@ export const en = {
       `${id} · ${account} · ${severity} · open ${age}${level > 0 ? ` · escalated (${level})` : ''}`,
     promisesHeading: (n: number) => `Overdue promises (${n})`,
     promiseLine: (id: string, account: string, text: string, due: string, days: number) => `${id} · ${account} · due ${due} (${plural(days, 'day')} late) · ${text}`,
+    keptHeading: (weeks: number) => `Promises kept on time, last ${weeks} weeks (by the date first agreed)`,
+    keptLine: (who: string, onTime: number, total: number, rate: string, late: number, broken: number, moved: number) =>
+      `${who}: ${onTime} of ${total} kept on time (${rate}) · ${late} kept late · ${broken} broken${moved > 0 ? ` · ${moved} moved` : ''}`,
+    keptTeam: 'Team',
     pairingsHeading: (n: number) => `Lapsed leadership pairings (${n})`,
     pairingLine: (account: string, exec: string, last?: string) => `${account} · ${exec} · ${last ? `last touch ${last}` : 'never touched'}`,
     reviews: (held: number, prepared: number, total: number, deadline: string) =>

@@ -109,6 +109,7 @@ export const zhCN: Catalog = {
     resolve: '结案',
     takeOwnership: '我来跟进',
     kept: '标记已兑现',
+    promiseHistory: '承诺详情',
     logVisit: '记录拜访',
     snooze3: '3天后提醒',
     snoozeWeek: '一周后提醒',
@@ -170,6 +171,7 @@ export const zhCN: Catalog = {
     more: (command: string) => `详见：${command}`,
     commandName: (name: string, aliases: readonly string[]) => `/${han(aliases) ?? name}`,
     helpFor: (name: string, aliases: readonly string[]) => `/助手 帮助 ${han(aliases) ?? name}`,
+    word: (name: string, aliases: readonly string[]) => han(aliases) ?? name,
   },
   perm: {
     owner: (name: string) => `负责人${name}`,
@@ -250,6 +252,9 @@ export const zhCN: Catalog = {
     listLine: (name: string, tier: string, owner: string, last: string) => `${name} · ${tier} · ${owner} · 最近触点：${last}`,
     noneYet: '还没有客户。用 /客户 添加 <名称> 级别:战略 添加第一个。',
     noneLost: '没有流失客户。',
+    noneMatch: (filters: string[]) => `没有符合筛选条件（${filters.join('，')}）的客户。`,
+    noneActive: '没有活跃客户；已流失的客户用 /客户 列表 状态:流失 查看。',
+    ownedBy: (name: string) => `负责人${name}`,
   },
   contact: {
     added: (name: string, account: string, level: string, title?: string) =>
@@ -358,13 +363,23 @@ export const zhCN: Catalog = {
     pastDue: (day: string) => `${day}已经过去了。承诺的截止日期须是今天或之后。`,
     unknown: (id: string) => `没有承诺 ${id}。用 /承诺 列表 全部 查看所有承诺。`,
     alreadyClosed: (id: string, status: string) => `${id}已标记为${status}。`,
-    kept: (id: string, late: boolean) => `${id}已兑现${late ? '（但晚于截止日期）' : ''}。记得告诉客户事情已经办好。`,
+    kept: (id: string, late: boolean, moved = 0) =>
+      `${id}已兑现${late ? '（但晚于截止日期）' : moved > 0 ? `（按改期后约定的日期，共改期${moved}次）` : ''}。记得告诉客户事情已经办好。`,
     broken: (id: string) => `${id}已标记为未兑现。`,
     brokenAdvice: '承诺没兑现最伤信任：请亲自告诉客户，说明原因，并约定新的日期。',
     listTitle: (n: number) => `承诺：${n}条`,
     listLine: (id: string, account: string, text: string, due: string, owner: string, state?: string) =>
       `${id} · ${account} · ${due}到期 · ${owner} · ${text}${state ? ` · ${state}` : ''}`,
     noneOpen: '暂无承诺。',
+    moved: (id: string, from: string, to: string, times: number) => `${id}已从${from}改期到${to}（共改期${times}次）。之后按新日期提醒。`,
+    moveClosed: (id: string, status: string) => `${id}已结束（${status}）：只有待兑现的承诺可以改期。`,
+    moveSame: (id: string, day: string) => `${id}本来就是${day}到期。请给出与客户重新约定的新日期。`,
+    title: (id: string, account: string) => `${account}的承诺 ${id}`,
+    fields: { owner: '负责人', due: '截止日期', firstDue: '最初约定', status: '状态', made: '承诺于', closed: '结束于' },
+    movedTimes: (n: number) => `改期${n}次`,
+    historyHeading: (n: number) => `改期记录（${n}）`,
+    moveLine: (from: string, to: string, by: string, when: string, reason: string) => `${from} → ${to} · ${by}，${when} · ${reason}`,
+    noMoves: '从未改期。',
   },
   signal: {
     recorded: (kind: string, account: string) => `已记录${account}的异动：${kind}。`,
@@ -482,6 +497,10 @@ export const zhCN: Catalog = {
       `${id} · ${account} · ${severity} · 已持续${age}${level > 0 ? ` · 已升级（${level}级）` : ''}`,
     promisesHeading: (n: number) => `逾期承诺（${n}）`,
     promiseLine: (id: string, account: string, text: string, due: string, days: number) => `${id} · ${account} · ${due}到期（逾期${days}天） · ${text}`,
+    keptHeading: (weeks: number) => `近${weeks}周承诺按时兑现率（按最初约定的日期）`,
+    keptLine: (who: string, onTime: number, total: number, rate: string, late: number, broken: number, moved: number) =>
+      `${who}：${total}条中按时兑现${onTime}条（${rate}） · 逾期兑现${late}条 · 未兑现${broken}条${moved > 0 ? ` · 改期过${moved}条` : ''}`,
+    keptTeam: '团队合计',
     pairingsHeading: (n: number) => `逾期的高层结对（${n}）`,
     pairingLine: (account: string, exec: string, last?: string) => `${account} · ${exec} · ${last ? `上次接触${last}` : '尚未接触'}`,
     reviews: (held: number, prepared: number, total: number, deadline: string) =>

@@ -491,17 +491,46 @@ function errorReply(ctx: Ctx, e: UserError, current: { spec: CommandSpec; form?:
   if (e.items.length) sections.push({ type: 'list', items: e.items });
   if (e.showUsage && current) {
     const forms = current.form ? [current.form] : current.spec.forms;
-    sections.push({ type: 'usage', heading: t.help.usage, lines: forms.map((f) => localizeUsage(t, usageLine(current.spec, f))) });
+    sections.push({ type: 'usage', heading: t.help.usage, lines: forms.map((f) => localizeUsage(t, usageLine(current.spec, f), f)) });
     sections.push(text(t.help.more(t.help.helpFor(current.spec.name, current.spec.aliases ?? []))));
   }
   return { ...reply('error', e.detail, ...sections) };
 }
 
-/** Replaces `<account>` and the like with the reader's words for them. */
-export function localizeUsage(t: Catalog, line: string): string {
-  return line.replace(/<([a-z-]+)>/g, (whole, name: string) => {
-    const word = (t.placeholders as Record<string, string>)[name];
-    return word ? `<${word}>` : whole;
-  });
+/**
+ * Replaces `<account>` and the like with the reader's words for them; given the form, also
+ * its option words (`level:`), flags (`[mine]`) and enum values (`open|kept`) with the words
+ * the binder accepts in the reader's language (`级别:`, `[我的]`, `待兑现|已兑现`).
+ */
+export function localizeUsage(t: Catalog, line: string, form?: FormSpec): string {
+  const placeholder = (name: string) => (t.placeholders as Record<string, string>)[name];
+  let out = line;
+  if (form) {
+    const valueWord = (v: string, aliases: Readonly<Record<string, string>> | undefined) => t.help.word(v, Object.keys(aliases ?? {}).filter((k) => aliases![k] === v));
+    // `name:` at the start of a word (after a space, `[`, `(` or `|`), and the enum values that follow it.
+    for (const o of form.options ?? []) {
+      const re = new RegExp(`(^|[\\s\\[(|])${escapeRe(o.name)}:([^\\s\\]]*)`, 'g');
+      out = out.replace(re, (_all, before: string, rest: string) => {
+        const values = o.type === 'enum' && rest && !rest.startsWith('<') ? rest.split('|').map((v) => (o.values?.includes(v) ? valueWord(v, o.valueAliases) : v)).join('|') : rest;
+        return `${before}${t.help.word(o.name, o.aliases ?? [])}:${values}`;
+      });
+    }
+    // A bracketed bare word: a flag, or an optional argument's placeholder.
+    const flags = new Map((form.flags ?? []).map((f) => [f.name, f]));
+    out = out.replace(/\[([a-z][a-z-]*)\]/g, (whole, name: string) => {
+      const flag = flags.get(name);
+      if (flag) return `[${t.help.word(flag.name, flag.aliases ?? [])}]`;
+      const word = placeholder(name);
+      return word ? `[${word}]` : whole;
+    });
+  }
+  return out
+    .replace(/<([a-z-]+)>/g, (whole, name: string) => {
+      const word = placeholder(name);
+      return word ? `<${word}>` : whole;
+    })
+    .replace(/@someone\b/g, t.placeholders.someone);
 }
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

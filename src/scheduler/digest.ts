@@ -6,7 +6,8 @@ import { DateTime } from 'luxon';
 import type { Tx } from '../../db/index.js';
 import { accounts, churnSignals, complaints, members, nudges, pairings, promises, reviewItems, touchpoints } from '../../db/schema.js';
 import { dayIn } from '../domain/dates.js';
-import { daysUntil, fmtAge, fmtDay, ref } from '../domain/format.js';
+import { daysUntil, fmtAge, fmtDay, fmtPercent, ref } from '../domain/format.js';
+import { KEPT_WINDOW_DAYS, keptRates, keptTotal, type KeptRate } from '../domain/promises.js';
 import { effectiveSettings } from '../domain/settings.js';
 import type { Account, Member, Tenant } from '../domain/types.js';
 import { viewFor, type View } from '../domain/view.js';
@@ -149,6 +150,7 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
       { heading: t.digest.complaintsHeading(open.length, open.filter((x) => x.c.escalationLevel > 0).length), empty: t.common.none, more: c.more },
     ),
     list(p.items.map(({ p: k, account }) => t.digest.promiseLine(ref('P', k.number), account, k.text, fmtDay(v, k.dueOn), -daysUntil(v, k.dueOn))), { heading: t.digest.promisesHeading(late.length), empty: t.common.none, more: p.more }),
+    ...keptOnTimeSection(tx, tenant, team, v),
     list(l.items.map((r) => t.digest.pairingLine(r.account, r.exec, r.last ? fmtDay(v, new Date(r.last)) : undefined)), { heading: t.digest.pairingsHeading(lapsed.length), empty: t.common.none, more: l.more }),
   );
   if (season.today >= season.start && items.length) {
@@ -178,6 +180,24 @@ export function complaintTimesSection(v: View, times: ComplaintTimes, heading: s
   ];
   if (times.oldest) lines.push(t.oldest(ref('C', times.oldest.number), times.oldest.account, fmtSpan(v, v.now.getTime() - times.oldest.openedAt.getTime()), times.oldest.passes));
   return list(lines, { heading });
+}
+
+/**
+ * How well promises were kept over the last quarter (KEPT_WINDOW_DAYS), by the date first agreed:
+ * a line per rep who closed any, then the team's, for a manager; the reader's own line for a rep.
+ * Nothing when no promise of theirs was kept or broken in that time.
+ */
+function keptOnTimeSection(tx: Tx, tenant: Tenant, team: Member[], v: View): Section[] {
+  const t = v.t;
+  const rates = keptRates(tx, tenant, team, v.now);
+  if (rates.size === 0) return [];
+  const line = (who: string, r: KeptRate) => t.digest.keptLine(who, r.onTime, keptTotal(r), fmtPercent(v, r.onTime / keptTotal(r)), r.late, r.broken, r.moved);
+  const lines = team.filter((m) => rates.has(m.id)).map((m) => line(m.name, rates.get(m.id)!));
+  if (team.length > 1) {
+    const all = [...rates.values()].reduce((a, r) => ({ onTime: a.onTime + r.onTime, late: a.late + r.late, broken: a.broken + r.broken, moved: a.moved + r.moved }));
+    lines.push(line(t.digest.keptTeam, all));
+  }
+  return [list(lines, { heading: t.digest.keptHeading(Math.round(KEPT_WINDOW_DAYS / 7)) })];
 }
 
 /**

@@ -8,6 +8,7 @@ import { accounts, complaints, members, nudges, pairings, promises, reviewItems,
 import type { ChatPort, Destination, PostedRef } from '../chat/port.js';
 import { DeliveryError } from '../chat/port.js';
 import { dayIn } from '../domain/dates.js';
+import { moveCounts, roundOfKey } from '../domain/promises.js';
 import { fmtDateTime, ref } from '../domain/format.js';
 import type { Member } from '../domain/types.js';
 import { viewFor } from '../domain/view.js';
@@ -342,7 +343,8 @@ function stillNeeded(db: Db, n: Nudge, now: Date): boolean {
     }
     case 'promise': {
       const row = db.select({ s: promises.status, account: accounts.status }).from(promises).innerJoin(accounts, eq(accounts.id, promises.accountId)).where(eq(promises.id, n.subjectId)).get();
-      return row?.s === 'open' && row.account === 'active';
+      // A reminder of a date the promise has since moved from is not about it any more.
+      return row?.s === 'open' && row.account === 'active' && roundOfKey(n.dedupeKey) === (moveCounts(db as unknown as Tx, [n.subjectId]).get(n.subjectId) ?? 0);
     }
     case 'review': {
       // The season's closing summary: said once, as it was when the deadline passed.

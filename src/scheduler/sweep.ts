@@ -9,6 +9,7 @@ import type { Tx } from '../../db/index.js';
 import { accounts, complaints, healthTold, members, nudges, nudgeSnoozes, pairings, promises, reviewItems } from '../../db/schema.js';
 import { daysUntil, fmtAge, fmtDay, fmtDateTime, ref } from '../domain/format.js';
 import { nextNumber } from '../domain/numbers.js';
+import { moveCounts, promiseRound } from '../domain/promises.js';
 import { cadenceFor, effectiveSettings } from '../domain/settings.js';
 import type { Account, Complaint, Member, Tenant } from '../domain/types.js';
 import { viewFor, type View } from '../domain/view.js';
@@ -326,21 +327,24 @@ function promiseReminders(s: Sweeper): void {
     // A lost account's promises are settled in its last conversation, not reminded.
     .where(and(eq(promises.tenantId, s.tenant.id), eq(promises.status, 'open'), eq(accounts.status, 'active'), lte(promises.dueOn, horizon)))
     .all();
-  const told = toldAt(s, 'promise', rows.map((r) => `promise:${r.p.id}:due`));
+  // A promise moved to a new date is reminded of that date: its keys name the round (see promiseRound).
+  const rounds = moveCounts(s.tx, rows.map((r) => r.p.id));
+  const key = (id: number, step: string) => `promise:${id}:${promiseRound(rounds.get(id) ?? 0)}${step}`;
+  const told = toldAt(s, 'promise', rows.map((r) => key(r.p.id, 'due')));
   for (const { p, account } of rows) {
     const owner = p.ownerId ? s.members.get(p.ownerId) : undefined;
     if (!owner?.active) continue;
     const v = viewOf(s, owner);
     const id = ref('P', p.number);
     const kept = [{ label: v.t.buttons.kept, command: `/promise kept ${id}`, style: 'primary' as const }];
-    const dueTold = told.get(`promise:${p.id}:due`);
+    const dueTold = told.get(key(p.id, 'due'));
     if (dueTold !== undefined) {
       // The owner knows; still open some working days later, their manager hears of it.
       const manager = owner.managerId ? s.members.get(owner.managerId) : undefined;
       if (!manager?.active || addWorkingSpan(dueTold, PROMISE_MANAGER_DAYS * 24, s.tenant.timezone, s.tenant.settings) > s.now) continue;
       const mv = viewOf(s, manager);
       const late = Math.max(0, -daysUntil({ ...mv, now: deliverAt(s, manager) }, p.dueOn));
-      nudge(s, 'promise', `promise:${p.id}:manager`, { type: 'promise', id: p.id }, { member: manager }, reply('warning', mv.t.nudge.promiseManager(id, account, owner.name, fmtDay(mv, p.dueOn), late), text(p.text)));
+      nudge(s, 'promise', key(p.id, 'manager'), { type: 'promise', id: p.id }, { member: manager }, reply('warning', mv.t.nudge.promiseManager(id, account, owner.name, fmtDay(mv, p.dueOn), late), text(p.text)));
       continue;
     }
     // Worded for the day it is read: one decided on a weekend waits for Monday, when "tomorrow" may be today or past.
@@ -350,7 +354,7 @@ function promiseReminders(s: Sweeper): void {
     // The eve only on the eve; from the due day on, the due-day reminder, however late the sweep comes.
     const step = left === 1 && read === 1 ? 'eve' : 'due';
     const title = read === 1 ? v.t.nudge.promiseEve(id, account) : read === 0 ? v.t.nudge.promiseDue(id, account) : v.t.nudge.promiseLate(id, account, fmtDay(v, p.dueOn));
-    nudge(s, 'promise', `promise:${p.id}:${step}`, { type: 'promise', id: p.id }, { member: owner }, withButtons(reply('warning', title, text(p.text)), kept));
+    nudge(s, 'promise', key(p.id, step), { type: 'promise', id: p.id }, { member: owner }, withButtons(reply('warning', title, text(p.text)), kept));
   }
 }
 

@@ -1,0 +1,76 @@
+// Wording leftovers of issue 18 part 10: a filter that matches nothing, zh usage
+// lines, Chinese notes kept as typed, and the shell's prompt after a nudge.
+import { afterEach, describe, expect, it } from 'vitest';
+import { commands } from '../handlers/index.js';
+import { en } from '../prompts/en.js';
+import { zhCN } from '../prompts/zh-CN.js';
+import { localizeUsage } from '../src/engine/engine.js';
+import { usageLine } from '../src/engine/registry.js';
+import { harness, type Harness } from './harness.js';
+
+let h: Harness;
+let zh: Harness | undefined;
+afterEach(() => {
+  h?.close();
+  zh?.close();
+  zh = undefined;
+});
+
+describe('/account list with a filter that matches nothing', () => {
+  it('says nothing matches that filter, not that the book is empty (en and zh)', async () => {
+    h = harness();
+    await h.run('/account add Acme tier:strategic owner:@zhang', 'admin');
+    expect((await h.run('/account list tier:key', 'admin')).text).toBe('• Accounts (0)\n  No accounts match this filter (key).');
+    expect((await h.run('/account list mine', 'wang')).text).toBe('• Accounts (0)\n  No accounts match this filter (owned by wang).');
+    expect((await h.run('/account list status:lost tier:key owner:@zhang', 'admin')).text).toBe('• Accounts (0)\n  No accounts match this filter (lost, key, owned by zhang).');
+    expect((await h.run('/account list status:lost', 'admin')).text).toContain('No lost accounts.');
+    zh = harness({ locale: 'zh-CN' });
+    await zh.run('/客户 添加 华东化工 级别:战略 负责人:@zhang', 'admin');
+    const out = (await zh.run('/客户 列表 级别:重点', 'admin')).text;
+    expect(out).toContain('没有符合筛选条件（重点客户）的客户。');
+    expect(out).not.toContain('还没有客户');
+  });
+
+  it('an empty book still says so, and a book of lost accounts only says there is no active one', async () => {
+    h = harness();
+    expect((await h.run('/account list', 'admin')).text).toContain('No accounts yet.');
+    await h.run('/account add Acme tier:strategic owner:@zhang', 'admin');
+    await h.run('/lost Acme reason:competitor Went with the cheaper forwarder', 'admin');
+    const out = (await h.run('/account list', 'admin')).text;
+    expect(out).toContain('No active accounts; the lost ones are listed with /account list status:lost');
+  });
+});
+
+describe('usage lines in Chinese', () => {
+  const han = (words: readonly string[] | undefined) => (words ?? []).find((w) => /\p{Script=Han}/u.test(w));
+  const forms = commands.flatMap((spec) => spec.forms.map((form) => ({ spec, form, line: usageLine(spec, form) })));
+
+  it('every zh usage line of every command shows no English option or flag word that has a Chinese alias', () => {
+    const leaks: string[] = [];
+    for (const { form, line } of forms) {
+      const zh = localizeUsage(zhCN, line, form);
+      for (const o of form.options ?? []) {
+        if (!han(o.aliases)) continue;
+        if (new RegExp(`(^|[\\s\\[(|])${o.name}:`).test(zh)) leaks.push(`${zh}: ${o.name}:`);
+        // The word shown is one the binder takes for that option.
+        if (line.includes(`${o.name}:`) && !zh.includes(`${han(o.aliases)}:`)) leaks.push(`${zh}: no ${han(o.aliases)}:`);
+      }
+      for (const f of form.flags ?? []) if (han(f.aliases) && zh.includes(`[${f.name}]`)) leaks.push(`${zh}: [${f.name}]`);
+    }
+    expect(leaks).toEqual([]);
+  });
+
+  it('an English reader reads the option words as they are', () => {
+    for (const { form, line } of forms) expect(localizeUsage(en, line, form)).toBe(localizeUsage(en, line));
+  });
+
+  it('help and a refusal show the Chinese words: 级别: 职位: 层级: 截止:', async () => {
+    h = harness({ locale: 'zh-CN' });
+    const help = (await h.run('/助手 帮助 联系人', 'admin')).text;
+    expect(help).toContain('[职位:..] [层级:高层|决策人|经理|操作]');
+    expect(help).not.toMatch(/\b(title|level):/);
+    expect((await h.run('/助手 帮助 客户', 'admin')).text).toContain('/account list [我的] [级别:..] [负责人:@某人] [状态:活跃|流失]');
+    const refused = (await h.run('/承诺 改期 P-1', 'admin')).text;
+    expect(refused).toContain('/promise move P-<n> 截止:<日期> <原因>');
+  });
+});
