@@ -634,7 +634,7 @@ export const en = {
     noTeam: 'no team',
     allRefused: "The whole organisation's accounts are for executives and admins to read: /risk shows your team's, /risk mine your own.",
     riskTeamHeading: (team: string, atRisk: number, watch: number, accounts: number) => `${team}: ${atRisk} at risk, ${watch} to watch, of ${plural(accounts, 'account')}`,
-    riskQuiet: (teams: string[]) => `Nothing at risk or to watch in ${list(teams)}.`,
+    riskQuiet: (teams: string[]) => `Nothing at risk or to watch: ${list(teams)}.`,
     teamCount: (team: string, n: number) => `${team}: ${n}`,
     singleHeading: (n: number) => `Single-threaded: known by one person of ours or one level of theirs (${n})`,
     singleLine: (name: string, tier: string, owner: string, ours: number, theirs: number) => `${name} · ${tier} · ${owner} · ${ours} of ours, ${plural(theirs, 'level')} of theirs in 90 days`,

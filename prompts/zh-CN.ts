@@ -629,7 +629,7 @@ export const zhCN: Catalog = {
     noTeam: '未分团队',
     allRefused: '全公司的客户只有高管和管理员可以查看：/风险 查看你的团队，/风险 我的 查看你自己的客户。',
     riskTeamHeading: (team: string, atRisk: number, watch: number, accounts: number) => `${team}：${accounts}个客户中高风险${atRisk}个、需关注${watch}个`,
-    riskQuiet: (teams: string[]) => `${list(teams)}没有高风险或需关注的客户。`,
+    riskQuiet: (teams: string[]) => `没有高风险或需关注客户的团队：${list(teams)}。`,
     teamCount: (team: string, n: number) => `${team}：${n}个`,
     singleHeading: (n: number) => `单点对接：只有我方一人或对方一个层级有接触（${n}）`,
     singleLine: (name: string, tier: string, owner: string, ours: number, theirs: number) => `${name} · ${tier} · ${owner} · 近90天我方${ours}人、对方${theirs}个层级`,

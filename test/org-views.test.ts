@@ -74,7 +74,7 @@ describe('/risk all: the organisation, team by team', () => {
     expect(risk[2]).toMatch(/^ {2}• Acme · bob · \d+\/100, at risk/);
     expect(risk[3]).toBe("li's team: 0 at risk, 1 to watch, of 2 accounts");
     expect(risk[4]).toMatch(/^ {2}• Beta · zhang · \d+\/100, watch/);
-    expect(risk[5]).toBe('Nothing at risk or to watch in no team.');
+    expect(risk[5]).toBe('Nothing at risk or to watch: no team.');
     expect(risk.slice(6)).toEqual([
       'Single-threaded: known by one person of ours or one level of theirs (2)',
       '  • Cobalt · key · wang · 1 of ours, 1 level of theirs in 90 days',
@@ -108,6 +108,24 @@ describe('/risk all: the organisation, team by team', () => {
   });
 });
 
+describe('/risk all in a long organisation', () => {
+  it('shows ten accounts a team and counts the rest', async () => {
+    h = harness({ now: plus(NOW, -10 * DAY) });
+    await k.ok('/steward team @zhang manager:@li');
+    const names = Array.from({ length: 12 }, (_, i) => `Account ${String(i + 1).padStart(2, '0')}`);
+    for (const name of names) {
+      await k.ok(`/account add "${name}" tier:key owner:@zhang`);
+      for (const s of FIVE_SIGNS) await k.ok(`/signal "${name}" ${s}`, 'zhang');
+    }
+    h.now = NOW;
+    const risk = await lines('/risk all', 'alice');
+    expect(risk[0]).toBe('! Accounts at risk or to watch in the organisation: 12');
+    expect(risk[1]).toBe("li's team: 12 at risk, 0 to watch, of 12 accounts");
+    expect(risk.slice(2, 12).every((l) => /^ {2}• Account \d\d · zhang · \d+\/100, at risk/.test(l))).toBe(true);
+    expect(risk[12]).toBe('  …+2'); // the "…and 2 more" line, as the test renderer words it
+  });
+});
+
 describe('single-threaded accounts in /risk and the digest', () => {
   beforeEach(organisation);
   const SINGLE = 'Single-threaded: known by one person of ours or one level of theirs (1)';
@@ -122,6 +140,7 @@ describe('single-threaded accounts in /risk and the digest', () => {
   });
 
   it("by the health score's rule: a second level of theirs met by a colleague takes the account off the list", async () => {
+    expect((await k.ok('/risk', 'li')).text).toContain('  • Cobalt · key · wang · ');
     await k.ok('/contact Cobalt add Sun Hao title:COO level:executive');
     await k.ok('/touch Cobalt meeting to:"Sun Hao" Met their COO', 'li');
     expect((await k.ok('/risk', 'li')).text).not.toContain('Single-threaded');
