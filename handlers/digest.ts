@@ -1,7 +1,7 @@
 import { UserError } from '../src/engine/errors.js';
 import type { Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
-import { digestFor, teamOf } from '../src/scheduler/digest.js';
+import { teamOf, weeklyDigest } from '../src/scheduler/digest.js';
 
 function digest(ctx: Ctx, input: Input): Reply {
   const who = input.member('member') ?? ctx.actor;
@@ -9,7 +9,8 @@ function digest(ctx: Ctx, input: Input): Reply {
   if (who.id !== ctx.actor.id && ctx.actor.role !== 'admin' && !teamOf(ctx.db, ctx.tenant.id, ctx.actor).some((m) => m.id === who.id)) {
     throw new UserError(ctx.t.digest.notYours(who.name), [], false);
   }
-  return digestFor(ctx.db, ctx.tenant, who, ctx.now);
+  // An admin's or an executive's is the organisation's, teams compared.
+  return weeklyDigest(ctx.db, ctx.tenant, who, ctx.now);
 }
 
 export const digestCommand: CommandSpec = {

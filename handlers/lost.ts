@@ -1,17 +1,19 @@
 // Lost accounts: why, to whom, the lesson, and the last conversation's
 // checklist; churn by count and by revenue against what good teams reach.
-import { and, desc, eq, gte, isNull, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { accountLosses, accounts, LOST_REASONS, members, tasks, type LostReason } from '../db/schema.js';
 import { fmtDay, fmtMoney, fmtPercent } from '../src/domain/format.js';
 import { requireOwnerOrManager } from '../src/domain/permissions.js';
 import { UserError } from '../src/engine/errors.js';
-import { list, reply, text, type Reply } from '../src/engine/reply.js';
+import { list, reply, text, type Reply, type Section } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg } from './options.js';
 import { LAST_CONVERSATION } from '../src/domain/tasks.js';
 import { complaintTimes } from '../src/domain/complaint-life.js';
-import { complaintTimesSection } from '../src/scheduler/digest.js';
+import { complaintTimesSection, teamOf } from '../src/scheduler/digest.js';
+import { churnBook, churnFigures, churnStart, type ChurnBook, type ChurnSpan } from '../src/domain/churn.js';
+import { organisation, readsOrganisation } from '../src/domain/teams.js';
 
 const CHECKLIST_DAYS = 14;
 /** The reason words /lost accepts besides the categories themselves, in both languages. */
@@ -84,38 +86,55 @@ function lessons(ctx: Ctx, input: Input): Reply {
 
 function churn(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
-  const span = (input.str('period') ?? 'year') as 'quarter' | 'year';
+  const span = (input.str('period') ?? 'year') as ChurnSpan;
   const end = ctx.now;
-  const start = DateTime.fromJSDate(end).minus(span === 'year' ? { years: 1 } : { months: 3 }).toJSDate();
-  // The book over the period: accounts there at its start (not lost by then, or won back) and those added
-  // during it, so a loss is never counted against a book that leaves it out.
-  const lostBefore = sql`exists (select 1 from account_losses l where l.account_id = ${sql.raw('"accounts"."id"')} and l.lost_at < ${start.getTime()} and (l.won_back_at is null or l.won_back_at >= ${start.getTime()}))`;
-  const book = ctx.db
-    .select({ n: sql<number>`count(*)`, revenue: sql<number>`coalesce(sum(${accounts.annualRevenue}), 0)` })
-    .from(accounts)
-    .where(and(eq(accounts.tenantId, ctx.tenant.id), lte(accounts.createdAt, end), sql`not ${lostBefore}`))
-    .get()!;
-  const losses = ctx.db
-    .select()
-    .from(accountLosses)
-    // A win-back is a new event: the loss stays in the period it happened.
-    .where(and(eq(accountLosses.tenantId, ctx.tenant.id), gte(accountLosses.lostAt, start), lte(accountLosses.lostAt, end)))
-    .orderBy(desc(accountLosses.lostAt))
-    .all();
-  const lostRevenue = losses.reduce((s, l) => s + (l.revenue ?? 0), 0);
-  const byCount = book.n ? losses.length / book.n : 0;
-  const byRevenue = book.revenue ? lostRevenue / book.revenue : 0;
-  const reasons = LOST_REASONS.map((r) => ({ r, n: losses.filter((l) => l.reason === r).length })).filter((x) => x.n > 0).sort((a, b) => b.n - a.n);
+  const start = churnStart(span, end);
+  const book = churnBook(ctx.db, ctx.tenant.id, start, end);
+  const scope = churnScope(ctx);
+  const figures = churnFigures(book, scope?.keep);
+  const reasons = LOST_REASONS.map((r) => ({ r, n: figures.reasons.filter((x) => x === r).length })).filter((x) => x.n > 0).sort((a, b) => b.n - a.n);
+  const period = span === 'year' ? t.lost.year : t.lost.quarter;
   return reply(
     'info',
-    t.lost.churnTitle(span === 'year' ? t.lost.year : t.lost.quarter),
-    text(t.lost.byCount(losses.length, book.n, fmtPercent(ctx, byCount))),
-    text(t.lost.byRevenue(fmtMoney(ctx, lostRevenue), fmtMoney(ctx, book.revenue), fmtPercent(ctx, byRevenue))),
+    scope ? t.lost.churnTeamTitle(scope.name, period) : t.lost.churnTitle(period),
+    text(t.lost.byCount(figures.lost, figures.book, fmtPercent(ctx, figures.byCount))),
+    text(t.lost.byRevenue(fmtMoney(ctx, figures.lostRevenue), fmtMoney(ctx, figures.bookRevenue), fmtPercent(ctx, figures.byRevenue))),
+    ...(readsOrganisation(ctx.actor) ? churnByTeam(ctx, book) : []),
     list(reasons.map(({ r, n }) => `${t.lost.reasons[r]}: ${n}`), { heading: t.lost.reasonsHeading, empty: t.common.none }),
     text(t.lost.benchmark(span === 'year')),
     // Churn is a process: how fast complaints were answered and fixed over the same period.
-    complaintTimesSection(ctx, complaintTimes(ctx.db, ctx.tenant.id, { from: start, to: end }), t.complaint.times.periodHeading),
+    complaintTimesSection(ctx, complaintTimes(ctx.db, ctx.tenant.id, { from: start, to: end }, scope && book.accounts.filter((a) => scope.keep(a.ownerId)).map((a) => a.id)), t.complaint.times.periodHeading),
   );
+}
+
+/**
+ * Whose churn a reader sees: admins and executives the organisation's; a manager their team (everyone
+ * under them); a rep the team they are in; someone in no team the organisation's (there is nothing narrower).
+ */
+function churnScope(ctx: Ctx): { name: string; keep: (ownerId: number | null) => boolean } | undefined {
+  if (readsOrganisation(ctx.actor)) return undefined;
+  const leadsSomeone = ctx.db.select({ id: members.id }).from(members).where(eq(members.managerId, ctx.actor.id)).get();
+  const lead = ctx.actor.role === 'manager' || leadsSomeone ? ctx.actor : organisation(ctx.db, ctx.tenant.id).teamOf(ctx.actor.id).lead;
+  if (!lead) return undefined;
+  const ids = new Set(teamOf(ctx.db, ctx.tenant.id, lead).map((m) => m.id));
+  return { name: ctx.t.org.team(lead.name), keep: (ownerId) => ownerId !== null && ids.has(ownerId) };
+}
+
+/** The organisation's churn team by team, beside its total, once there are teams to compare. */
+function churnByTeam(ctx: Ctx, book: ChurnBook): Section[] {
+  const { t } = ctx;
+  const org = organisation(ctx.db, ctx.tenant.id);
+  const rows = org.teams
+    .map((team) => ({ team, f: churnFigures(book, (ownerId) => org.teamOf(ownerId) === team) }))
+    .filter(({ f }) => f.book > 0 || f.lost > 0);
+  if (!rows.some(({ team }) => team.lead)) return [];
+  const name = (lead: { name: string } | undefined) => (lead ? t.org.team(lead.name) : t.org.noTeam);
+  return [
+    list(
+      rows.map(({ team, f }) => t.org.churnLine(name(team.lead), f.lost, f.book, fmtPercent(ctx, f.byCount), fmtMoney(ctx, f.lostRevenue), fmtMoney(ctx, f.bookRevenue), fmtPercent(ctx, f.byRevenue))),
+      { heading: t.org.churnByTeam },
+    ),
+  ];
 }
 
 export const lostCommand: CommandSpec = {

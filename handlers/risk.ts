@@ -1,35 +1,61 @@
 // Account health in replies: the score line, the reasons, and /risk.
-import { and, eq, inArray, isNull, or } from 'drizzle-orm';
+import { and, eq, inArray, isNull, or, type SQL } from 'drizzle-orm';
 import { accounts, members } from '../db/schema.js';
+import { singleThreadedSection } from '../src/domain/coverage.js';
 import { healthLine, healthOf, reasonText, type Reason } from '../src/domain/health.js';
-import { list, reply, type Reply, type Rich } from '../src/engine/reply.js';
+import { organisation, readsOrganisation, type OrgTeam } from '../src/domain/teams.js';
+import { UserError } from '../src/engine/errors.js';
+import { list, reply, text, type Reply, type Rich, type Section } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { overdueRevisits, teamOf } from '../src/scheduler/digest.js';
 import { lastVisitSql } from '../src/scheduler/sweep.js';
-import { mineFlag } from './options.js';
+import { allFlag, mineFlag } from './options.js';
 
 const RISK_LIMIT = 30;
+/** Accounts shown per team in the organisation's view; the rest are counted. */
+const TEAM_LIMIT = 10;
+
+/** The active accounts `where` selects, with their owner, last visit and health now and four weeks ago. */
+function healthBook(ctx: Ctx, where: SQL | undefined) {
+  const book = ctx.db
+    .select({ id: accounts.id, name: accounts.name, owner: members.name, ownerId: accounts.ownerId, a: accounts, last: lastVisitSql })
+    .from(accounts)
+    .leftJoin(members, eq(members.id, accounts.ownerId))
+    .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.status, 'active'), where))
+    .all();
+  const scores = healthOf(ctx.db, ctx.tenant, book.map((b) => b.id), ctx.now);
+  return book.map((b) => ({ ...b, tier: b.a.tier, h: scores.get(b.id)!, health: scores.get(b.id)!.now }));
+}
+type Row = ReturnType<typeof healthBook>[number];
+
+/** At risk first, then watch; worst first within each band. */
+function flaggedOf(rows: Row[]): Row[] {
+  return rows
+    .filter((b) => b.h.now.band !== 'healthy')
+    .sort((a, b) => Number(b.h.now.band === 'at-risk') - Number(a.h.now.band === 'at-risk') || a.h.now.score - b.h.now.score);
+}
+
+function riskLine(ctx: Ctx, b: Row): Rich {
+  const { t } = ctx;
+  const why = (reasons: Reason[]) => (reasons.length ? [reasonText(ctx, reasons[0]!), ...(reasons.length > 1 ? [t.health.moreReasons(reasons.length - 1)] : [])].join(' · ') : '');
+  return t.health.riskLine(b.name, b.owner ?? t.common.nobody, healthLine(ctx, b.h.now, b.h.before), why(b.h.now.reasons));
+}
 
 function risk(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
+  if (input.flag('all')) {
+    if (!readsOrganisation(ctx.actor)) throw new UserError(t.org.allRefused, [], false);
+    return organisationRisk(ctx);
+  }
   const team = input.flag('mine') ? [ctx.actor] : teamOf(ctx.db, ctx.tenant.id, ctx.actor);
   const ids = team.map((m) => m.id);
   // Accounts nobody owns are in no one's team: an admin's list has them too.
   const ownerless = ctx.actor.role === 'admin' && !input.flag('mine') ? isNull(accounts.ownerId) : undefined;
-  const book = ctx.db
-    .select({ id: accounts.id, name: accounts.name, owner: members.name, a: accounts, last: lastVisitSql })
-    .from(accounts)
-    .leftJoin(members, eq(members.id, accounts.ownerId))
-    .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.status, 'active'), or(inArray(accounts.ownerId, ids), ownerless)))
-    .all();
-  const scores = healthOf(ctx.db, ctx.tenant, book.map((b) => b.id), ctx.now);
-  // At risk first, then watch; worst first within each band.
-  const flagged = book
-    .map((b) => ({ ...b, h: scores.get(b.id)! }))
-    .filter((b) => b.h.now.band !== 'healthy')
-    .sort((a, b) => Number(b.h.now.band === 'at-risk') - Number(a.h.now.band === 'at-risk') || a.h.now.score - b.h.now.score);
-  const why = (reasons: Reason[]) => (reasons.length ? [reasonText(ctx, reasons[0]!), ...(reasons.length > 1 ? [t.health.moreReasons(reasons.length - 1)] : [])].join(' · ') : '');
-  const items: Rich[] = flagged.slice(0, RISK_LIMIT).map((b) => t.health.riskLine(b.name, b.owner ?? t.common.nobody, healthLine(ctx, b.h.now, b.h.before), why(b.h.now.reasons)));
+  const book = healthBook(ctx, or(inArray(accounts.ownerId, ids), ownerless));
+  // An admin or an executive with no book of their own reads the organisation's.
+  if (!book.length && !input.flag('mine') && readsOrganisation(ctx.actor)) return organisationRisk(ctx);
+  const flagged = flaggedOf(book);
+  const items: Rich[] = flagged.slice(0, RISK_LIMIT).map((b) => riskLine(ctx, b));
   const scope = team.length > 1 ? t.health.scopeTeam : t.health.scopeMine;
   const out = reply(flagged.length ? 'warning' : 'success', t.health.riskTitle(scope, flagged.length), list(items, { empty: t.health.noRisk, more: flagged.length - items.length }));
   // Overdue revisits, as the digest lists them, whatever the health band: they are raised until visited or snoozed.
@@ -39,6 +65,44 @@ function risk(ctx: Ctx, input: Input): Reply {
     const shown = overdue.slice(0, RISK_LIMIT);
     out.sections.push(list(shown.map((x) => t.digest.overdueLine(x.name, t.enums.tier[x.a.tier], x.owner ?? t.common.nobody, x.days)), { heading: t.digest.overdueHeading(overdue.length), more: overdue.length - shown.length }));
   }
+  out.sections.push(...singleThreadedSection(ctx, book, RISK_LIMIT));
+  return out;
+}
+
+/**
+ * The whole organisation, for admins and executives: each team's accounts at risk and to watch (at
+ * risk first, the rest counted), the teams with none, overdue revisits and single-threaded accounts by team.
+ */
+function organisationRisk(ctx: Ctx): Reply {
+  const { t } = ctx;
+  const book = healthBook(ctx, undefined);
+  const org = organisation(ctx.db, ctx.tenant.id);
+  const name = (team: OrgTeam) => (team.lead ? t.org.team(team.lead.name) : t.org.noTeam);
+  const teams = org.teams
+    .map((team) => {
+      const rows = book.filter((b) => org.teamOf(b.ownerId) === team);
+      const flagged = flaggedOf(rows);
+      return { team, rows, flagged, atRisk: flagged.filter((b) => b.h.now.band === 'at-risk').length };
+    })
+    .filter((x) => x.rows.length);
+  const flagged = teams.reduce((n, x) => n + x.flagged.length, 0);
+  const sections: Section[] = [];
+  // The teams with accounts at risk first, then those with more to watch.
+  for (const x of teams.filter((y) => y.flagged.length).sort((a, b) => b.atRisk - a.atRisk || b.flagged.length - a.flagged.length)) {
+    const shown = x.flagged.slice(0, TEAM_LIMIT);
+    sections.push(list(shown.map((b) => riskLine(ctx, b)), { heading: t.org.riskTeamHeading(name(x.team), x.atRisk, x.flagged.length - x.atRisk, x.rows.length), more: x.flagged.length - shown.length }));
+  }
+  const quiet = teams.filter((x) => !x.flagged.length).map((x) => name(x.team));
+  if (!flagged) sections.push(text(t.health.noRisk));
+  else if (quiet.length) sections.push(text(t.org.riskQuiet(quiet)));
+  const { overdue } = overdueRevisits(ctx.db, ctx.tenant, book, ctx.now);
+  if (overdue.length) {
+    const byTeam = teams.map((x) => ({ x, n: overdue.filter((o) => org.teamOf(o.ownerId) === x.team).length })).filter((y) => y.n);
+    sections.push(list(byTeam.map(({ x, n }) => t.org.teamCount(name(x.team), n)), { heading: t.digest.overdueHeading(overdue.length) }));
+  }
+  sections.push(...singleThreadedSection(ctx, book, RISK_LIMIT));
+  const out = reply(flagged || overdue.length ? 'warning' : 'success', t.health.riskTitle(t.health.scopeOrg, flagged));
+  out.sections.push(...sections);
   return out;
 }
 
@@ -46,6 +110,6 @@ export const riskCommand: CommandSpec = {
   name: 'risk',
   aliases: ['风险'],
   summary: 'risk',
-  forms: [{ usage: '[mine]', flags: [mineFlag], run: risk }],
-  examples: { en: ['/risk', '/risk mine'], 'zh-CN': ['/风险', '/风险 我的'] },
+  forms: [{ usage: '[mine|all]', flags: [mineFlag, allFlag], run: risk }],
+  examples: { en: ['/risk', '/risk mine', '/risk all'], 'zh-CN': ['/风险', '/风险 我的', '/风险 全部'] },
 };

@@ -12,6 +12,22 @@ const ago = (days: number) => (days > 0 ? `${plural(days, 'day')} ago` : 'today'
 /** A name in a command the reader may copy: quoted so the tokenizer reads it back whole, whatever it contains. */
 const q = (name: string) => quote(name);
 
+/** One team's week in the organisation's digest (or the organisation's, in total). */
+export interface OrgRow {
+  accounts: number;
+  atRisk: number;
+  watch: number;
+  single: number;
+  open: number;
+  escalated: number;
+  broken: number;
+  late: number;
+  revisits: number;
+  lost: number;
+  book: number;
+  rate: string;
+}
+
 export const en = {
   formats: {
     /** Luxon formats. */
@@ -70,13 +86,13 @@ export const en = {
     signal: 'Record a warning sign that an account may drift away',
     account: 'Add, show, list and update accounts',
     contact: "Keep track of the customer's people and who has left",
-    digest: "Your week, or your team's: touches, overdue revisits, complaints, promises, pairings, reviews, warning signs",
+    digest: "Your week, or your team's: touches, overdue revisits, complaints, promises, pairings, reviews, warning signs; for executives and admins, the organisation's teams compared",
     pair: 'Pair an executive with a strategic account, and list the pairings',
     coverage: "Who of ours has met whom of theirs, level by level, and the gaps",
-    risk: 'The at-risk accounts in your book or your team, worst first, and why',
+    risk: "The at-risk accounts in your book or your team, worst first, and why; the whole organisation's, team by team (all), for executives and admins",
     checklist: 'Your open checklist items (handover meetings, last conversations), and ticking them off',
     lost: 'Record a lost account, why and the lesson; a win-back; or browse the lessons',
-    churn: 'Churn by count and by revenue, and why, against what good teams reach',
+    churn: "Churn by count and by revenue, and why, against what good teams reach: your team's, or for executives and admins the organisation's, team by team",
     handover: "Hand a rep's accounts, with their open complaints, promises, pairings and review items, over to someone else",
     leave: 'Record that a rep has left: their accounts are flagged and their manager asked to hand them over',
     unpair: 'End a leadership pairing',
@@ -611,6 +627,7 @@ export const en = {
     notLost: (account: string) => `${account} is not recorded as lost.`,
     wonBack: (account: string) => `${account} is won back and active again. Welcome back!`,
     churnTitle: (period: string) => `Churn, ${period}`,
+    churnTeamTitle: (team: string, period: string) => `Churn of ${team}, ${period}`,
     year: 'last 12 months',
     quarter: 'last 3 months',
     byCount: (lost: number, book: number, rate: string) => `By count: ${lost} of ${book} accounts lost (${rate}).`,
@@ -670,11 +687,33 @@ export const en = {
     riskTitle: (scope: string, n: number) => `Accounts at risk or to watch in ${scope}: ${n}`,
     scopeMine: 'your book',
     scopeTeam: 'your team',
+    scopeOrg: 'the organisation',
     riskLine: (name: string, owner: string, health: string, top: string) => `${name} · ${owner} · ${health} · ${top}`,
     noRisk: 'No account is at risk or to watch. Keep the cadence.',
     worsenedHeading: (n: number) => `At risk or to watch (${n})`,
     flaggedLine: (name: string, band: string, score: number, top: string) => `${name}: ${band} (${score}) · ${top}`,
     worsenedLine: (name: string, from: string, to: string, score: number, top: string) => `${name}: ${from} → ${to} (${score}) · ${top}`,
+  },
+  /** The organisation's views, for admins and executives: /risk all, /churn by team, the organisation's digest. */
+  org: {
+    team: (lead: string) => `${lead}'s team`,
+    noTeam: 'no team',
+    allRefused: "The whole organisation's accounts are for executives and admins to read: /risk shows your team's, /risk mine your own.",
+    riskTeamHeading: (team: string, atRisk: number, watch: number, accounts: number) => `${team}: ${atRisk} at risk, ${watch} to watch, of ${plural(accounts, 'account')}`,
+    riskQuiet: (teams: string[]) => `Nothing at risk or to watch: ${list(teams)}.`,
+    teamCount: (team: string, n: number) => `${team}: ${n}`,
+    singleHeading: (n: number) => `Single-threaded: known by one person of ours or one level of theirs (${n})`,
+    singleLine: (name: string, tier: string, owner: string, ours: number, theirs: number) => `${name} · ${tier} · ${owner} · ${ours} of ours, ${plural(theirs, 'level')} of theirs in 90 days`,
+    churnByTeam: 'By team',
+    churnLine: (team: string, lost: number, book: number, rate: string, lostRevenue: string, bookRevenue: string, revenueRate: string) =>
+      `${team}: ${lost} of ${plural(book, 'account')} lost (${rate}); ${lostRevenue} of ${bookRevenue} a year (${revenueRate})`,
+    digestTitle: (accounts: number, teams: number) => `Weekly digest for the organisation: ${plural(accounts, 'active account')} in ${plural(teams, 'team')}`,
+    compareHeading: 'Teams compared',
+    whole: 'The organisation',
+    compareLine: (team: string, r: OrgRow) =>
+      `${team}: ${plural(r.accounts, 'account')} · ${r.atRisk} at risk, ${r.watch} to watch · ${r.single} single-threaded · complaints ${r.open} open, ${r.escalated} escalated · promises ${r.broken} broken this quarter, ${r.late} overdue · ${plural(r.revisits, 'revisit')} overdue · churn this quarter ${r.lost} of ${r.book} (${r.rate})`,
+    flaggedLine: (name: string, team: string, band: string, score: number, top: string) => `${name} (${team}): ${band} (${score}) · ${top}`,
+    ownPart: (title: string) => `Your own: ${title}`,
   },
   handover: {
     whatHandover: (from: string) => `hand over ${from}'s accounts`,

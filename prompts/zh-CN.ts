@@ -2,7 +2,7 @@
 // 用词取自销售团队自己的说法（见 DOMAIN.md 词汇表）：战略客户、重点客户、触点、回访、投诉、升级、异动、承诺……
 // 命令示例用 handlers 中声明的中文别名（/客户 添加、/联系人、层级:决策人 等），英文写法同样可用。
 import { quote } from '../src/engine/tokenize.js';
-import type { Catalog } from './en.js';
+import type { Catalog, OrgRow } from './en.js';
 
 /** 中文列举用顿号。 */
 const list = (items: string[]) => items.join('、');
@@ -79,13 +79,13 @@ export const zhCN: Catalog = {
     signal: '记录客户可能流失的异动信号',
     account: '添加、查看、列出和修改客户',
     contact: '管理客户方的对接人，记录谁已离职',
-    digest: '本人或团队的一周：触点、逾期回访、投诉、承诺、高层结对、复盘、流失信号',
+    digest: '本人或团队的一周：触点、逾期回访、投诉、承诺、高层结对、复盘、流失信号；高管和管理员看各团队对比',
     pair: '为战略客户安排高层结对，查看结对列表',
     coverage: '我方各层级与客户各层级的对接情况及空白',
-    risk: '本人或团队中有流失风险的客户，按风险排序，并说明原因',
+    risk: '本人或团队中有流失风险的客户，按风险排序，并说明原因；高管和管理员可按团队查看全公司（全部）',
     checklist: '你的待办清单（交接拜访、最后一次沟通），以及勾选完成',
     lost: '记录流失客户、原因和教训；记录赢回；或查看流失教训',
-    churn: '按数量和营收统计客户流失率及原因，并与优秀团队对比',
+    churn: '按数量和营收统计客户流失率及原因，并与优秀团队对比：你的团队，高管和管理员看全公司及各团队',
     handover: '交接：把销售负责的客户连同未结投诉、承诺、高层结对和复盘事项移交给他人',
     leave: '登记销售离职：其客户标记为负责人已离职，并请其上级安排交接',
     unpair: '解除高层结对',
@@ -621,6 +621,7 @@ export const zhCN: Catalog = {
     notLost: (account: string) => `${account}没有被记为流失。`,
     wonBack: (account: string) => `${account}已赢回，恢复为活跃客户。欢迎回来！`,
     churnTitle: (period: string) => `客户流失率（${period}）`,
+    churnTeamTitle: (team: string, period: string) => `${team}客户流失率（${period}）`,
     year: '近12个月',
     quarter: '近3个月',
     byCount: (lost: number, book: number, rate: string) => `按数量：${book}个客户中流失${lost}个（${rate}）。`,
@@ -679,11 +680,32 @@ export const zhCN: Catalog = {
     riskTitle: (scope: string, n: number) => `${scope}中高风险或需关注的客户：${n}个`,
     scopeMine: '你的客户',
     scopeTeam: '你的团队',
+    scopeOrg: '全公司',
     riskLine: (name: string, owner: string, health: string, top: string) => `${name} · ${owner} · ${health} · ${top}`,
     noRisk: '没有高风险或需关注的客户，继续保持回访节奏。',
     worsenedHeading: (n: number) => `高风险与需关注客户（${n}）`,
     flaggedLine: (name: string, band: string, score: number, top: string) => `${name}：${band}（${score}） · ${top}`,
     worsenedLine: (name: string, from: string, to: string, score: number, top: string) => `${name}：${from} → ${to}（${score}） · ${top}`,
+  },
+  org: {
+    team: (lead: string) => `${lead}团队`,
+    noTeam: '未分团队',
+    allRefused: '全公司的客户只有高管和管理员可以查看：/风险 查看你的团队，/风险 我的 查看你自己的客户。',
+    riskTeamHeading: (team: string, atRisk: number, watch: number, accounts: number) => `${team}：${accounts}个客户中高风险${atRisk}个、需关注${watch}个`,
+    riskQuiet: (teams: string[]) => `没有高风险或需关注客户的团队：${list(teams)}。`,
+    teamCount: (team: string, n: number) => `${team}：${n}个`,
+    singleHeading: (n: number) => `单点对接：只有我方一人或对方一个层级有接触（${n}）`,
+    singleLine: (name: string, tier: string, owner: string, ours: number, theirs: number) => `${name} · ${tier} · ${owner} · 近90天我方${ours}人、对方${theirs}个层级`,
+    churnByTeam: '各团队',
+    churnLine: (team: string, lost: number, book: number, rate: string, lostRevenue: string, bookRevenue: string, revenueRate: string) =>
+      `${team}：${book}个客户中流失${lost}个（${rate}）；年营收${bookRevenue}中流失${lostRevenue}（${revenueRate}）`,
+    digestTitle: (accounts: number, teams: number) => `全公司周报：${teams}个团队，${accounts}个活跃客户`,
+    compareHeading: '各团队对比',
+    whole: '全公司',
+    compareLine: (team: string, r: OrgRow) =>
+      `${team}：${r.accounts}个客户 · 高风险${r.atRisk}、需关注${r.watch} · 单点对接${r.single} · 投诉${r.open}起未结、${r.escalated}起已升级 · 本季度${r.broken}项承诺未兑现、${r.late}项逾期 · 回访逾期${r.revisits} · 本季度流失${r.lost}/${r.book}（${r.rate}）`,
+    flaggedLine: (name: string, team: string, band: string, score: number, top: string) => `${name}（${team}）：${band}（${score}） · ${top}`,
+    ownPart: (title: string) => `你自己的：${title}`,
   },
   handover: {
     whatHandover: (from: string) => `交接${from}的客户`,

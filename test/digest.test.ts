@@ -191,9 +191,10 @@ describe("the digest's week", () => {
     await ok('/steward me timezone:Europe/London', 'zhang');
     // Monday 08:30 in Tokyo: 00:30 on Monday in London in summer time, 23:30 on Sunday after the clocks go back (25 Oct).
     const mondays = ['2026-10-12', '2026-10-19', '2026-10-26', '2026-11-02'].map((d) => DateTime.fromISO(`${d}T08:30`, { zone: 'Asia/Tokyo' }).toJSDate());
+    // alice, the admin, reads the organisation's digest each week too.
     const recorded = mondays.map((at) => h.db.transaction((tx) => digestAll(tx, tenant(), at)).length);
-    expect(recorded).toEqual([1, 1, 1, 1]);
-    expect(digests().map((n) => n.period)).toEqual(['2026-W42', '2026-W43', '2026-W44', '2026-W45']);
+    expect(recorded).toEqual([2, 2, 2, 2]);
+    expect(digests().filter((n) => n.recipientId === member('zhang').id).map((n) => n.period)).toEqual(['2026-W42', '2026-W43', '2026-W44', '2026-W45']);
   });
 });
 
@@ -219,7 +220,7 @@ describe('people who have left', () => {
     expect(boss.split('\n')[0]).toBe("• Weekly digest for boss's team (3 people)");
     expect(boss).toContain('  • C-1 · Acme · high · open 3 days · escalated (1)');
     const ids = h.db.transaction((tx) => digestAll(tx, tenant(), D));
-    expect(ids.map((id) => nameOf(allNudges('digest').find((n) => n.id === id)!.recipientId)).sort()).toEqual(['boss', 'sun', 'wang', 'zhang']);
+    expect(ids.map((id) => nameOf(allNudges('digest').find((n) => n.id === id)!.recipientId)).sort()).toEqual(['alice', 'boss', 'chen', 'sun', 'wang', 'zhang']);
   });
 
   it('an admin sees the accounts nobody owns in /risk', async () => {
@@ -255,10 +256,12 @@ describe('digestAll: one digest per person per ISO week', () => {
   beforeEach(sixWeeks);
   const record = (when: Date) => h.db.transaction((tx) => digestAll(tx, tenant(), when));
 
-  it('records one for everyone who owns accounts or leads a team, once a week', async () => {
+  it('records one for everyone who owns accounts or leads a team, and for each admin and executive, once a week', async () => {
     const ids = record(D);
-    expect(ids).toHaveLength(4);
+    expect(ids).toHaveLength(6);
     expect(digests().map((n) => [nameOf(n.recipientId), n.dedupeKey === `digest:${n.recipientId}:2026-W42`, n.period]).sort()).toEqual([
+      ['alice', true, '2026-W42'],
+      ['chen', true, '2026-W42'],
       ['li', true, '2026-W42'],
       ['sun', true, '2026-W42'],
       ['wang', true, '2026-W42'],
@@ -268,8 +271,8 @@ describe('digestAll: one digest per person per ISO week', () => {
     expect(record(D)).toEqual([]);
     expect(record(plus(D, 3 * DAY))).toEqual([]);
     expect(record(plus(D, 6 * DAY + 13 * 3_600_000))).toEqual([]); // Sunday 23:00
-    expect(record(plus(D, 7 * DAY))).toHaveLength(4);
-    expect(digests().map((n) => n.period)).toEqual([...Array(4).fill('2026-W42'), ...Array(4).fill('2026-W43')]);
+    expect(record(plus(D, 7 * DAY))).toHaveLength(6);
+    expect(digests().map((n) => n.period)).toEqual([...Array(6).fill('2026-W42'), ...Array(6).fill('2026-W43')]);
   });
 
   it("the Monday 08:30 digest waits for 09:00 in each reader's own zone", async () => {
@@ -277,6 +280,8 @@ describe('digestAll: one digest per person per ISO week', () => {
     const monday = cst('2026-10-19T08:30'); // 02:30 in Berlin
     record(monday);
     expect(Object.fromEntries(digests().map((n) => [nameOf(n.recipientId), n.notBefore?.toISOString()]))).toEqual({
+      alice: cst('2026-10-19T09:00').toISOString(),
+      chen: cst('2026-10-19T09:00').toISOString(),
       li: cst('2026-10-19T09:00').toISOString(),
       zhang: cst('2026-10-19T09:00').toISOString(),
       wang: '2026-10-19T07:00:00.000Z',
@@ -291,7 +296,7 @@ describe('digestAll: one digest per person per ISO week', () => {
     await deliverDue(h.db, port, D);
     await deliverDue(h.db, port, plus(D, 60_000));
     const received = port.posts.filter((p) => p.text.startsWith('• Weekly digest'));
-    expect(received.map((p) => p.to).sort()).toEqual(['@li', '@sun', '@wang', '@zhang']);
+    expect(received.map((p) => p.to).sort()).toEqual(['@alice', '@chen', '@li', '@sun', '@wang', '@zhang']);
     expect(received.find((p) => p.to === '@li')!.text).toBe(LI);
     expect(digests().every((n) => n.status === 'sent')).toBe(true);
   });

@@ -316,12 +316,13 @@ describe('/steward run sweep|digest', () => {
     await setup();
     await ok('/account add Beta tier:key owner:@wang');
     h.now = cst('2026-01-26T10:00');
-    expect((await ok('/steward run digest')).text).toBe('✔ Weekly digest as of Mon 26 Jan 2026 10:00: 3 new digests recorded.');
-    expect(allNudges().map((n) => h.db.select().from(members).where(eq(members.id, n.recipientId!)).get()!.name).sort()).toEqual(['li', 'wang', 'zhang']);
+    // alice, the admin, reads the organisation's.
+    expect((await ok('/steward run digest')).text).toBe('✔ Weekly digest as of Mon 26 Jan 2026 10:00: 4 new digests recorded.');
+    expect(allNudges().map((n) => h.db.select().from(members).where(eq(members.id, n.recipientId!)).get()!.name).sort()).toEqual(['alice', 'li', 'wang', 'zhang']);
     expect((await ok('/steward run digest')).text).toBe('✔ Weekly digest as of Mon 26 Jan 2026 10:00: 0 new digests recorded.');
     h.now = cst('2026-02-02T07:00');
     expect((await ok('/steward run digest')).text).toBe(
-      "✔ Weekly digest as of Mon 2 Feb 2026 07:00: 3 new digests recorded, 3 waiting for their recipients' working hours.",
+      "✔ Weekly digest as of Mon 2 Feb 2026 07:00: 4 new digests recorded, 4 waiting for their recipients' working hours.",
     );
   });
 
@@ -365,11 +366,11 @@ describe('/steward run sweep|digest', () => {
     h.now = cst('2026-01-26T10:00');
     const before = h.snapshot();
     const out = await ok('/steward run digest at:"2026-02-02 08:30"');
-    expect(out.text.split('\n')[0]).toBe('• Dry run: a weekly digest as of Mon 2 Feb 2026 08:30 would record 2 digests.');
+    expect(out.text.split('\n')[0]).toBe('• Dry run: a weekly digest as of Mon 2 Feb 2026 08:30 would record 3 digests.');
     expect(h.snapshot()).toBe(before);
     h.now = cst('2026-02-02T08:30');
     expect((await ok('/steward run digest')).text.split('\n')[0]).toBe(
-      "✔ Weekly digest as of Mon 2 Feb 2026 08:30: 2 new digests recorded, 2 waiting for their recipients' working hours.",
+      "✔ Weekly digest as of Mon 2 Feb 2026 08:30: 3 new digests recorded, 3 waiting for their recipients' working hours.",
     );
   });
 

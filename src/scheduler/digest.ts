@@ -14,6 +14,10 @@ import { viewFor, type View } from '../domain/view.js';
 import { healthOf, reasonText } from '../domain/health.js';
 import { list, reply, text, type Reply, type Rich, type Section } from '../engine/reply.js';
 import { complaintTimes, fmtSpan, type ComplaintTimes } from '../domain/complaint-life.js';
+import { singleThreadedSection, singleThreaded } from '../domain/coverage.js';
+import { churnBook, churnFigures, churnStart } from '../domain/churn.js';
+import { organisation, readsOrganisation, type OrgTeam } from '../domain/teams.js';
+import type { OrgRow } from '../../prompts/en.js';
 import { isoWeek, nextWorkingInstant } from './hours.js';
 import { recordNudge } from './outbox.js';
 import { lastPairingTouchSql, lastVisitSql, pairingDue, reviewSeason, revisitDue, snoozeEnds } from './sweep.js';
@@ -160,6 +164,8 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
   }
   out.sections.push(complaintTimesSection(v, complaintTimes(tx, tenant.id, { from: weekAgo, to: now }, accountIds), t.complaint.times.weekHeading));
   out.sections.push(list(g.items.map(({ s, account }): Rich => `${fmtDay(v, s.occurredAt)} · ${account} · ${t.enums.signal[s.kind]}${s.detail ? ` — ${s.detail}` : ''}`), { heading: t.digest.signalsHeading(signals.length), empty: t.common.none, more: g.more }));
+  // Coverage across the team: the accounts known by one thread, by the health score's rule.
+  out.sections.push(...singleThreadedSection(v, book.map(({ a, owner }) => ({ name: a.name, tier: a.tier, owner, health: scores.get(a.id)!.now })), LIMIT));
   // Written in the member's language: a renderer words the "…and N more" of its lists alike.
   out.locale = v.locale;
   return out;
@@ -247,7 +253,8 @@ export function digestAll(tx: Tx, tenant: Tenant, now: Date): number[] {
   );
   const counts = (m: Member) => m.active || owners.has(m.id);
   const all = tx.select().from(members).where(eq(members.tenantId, tenant.id)).all();
-  const people = all.filter((m) => m.active && !done.has(key(m)) && (owners.has(m.id) || teamOf(tx, tenant.id, m, all).slice(1).some(counts)));
+  // Admins and executives read the organisation's week while it has any account.
+  const people = all.filter((m) => m.active && !done.has(key(m)) && (owners.has(m.id) || teamOf(tx, tenant.id, m, all).slice(1).some(counts) || (owners.size > 0 && readsOrganisation(m))));
   // One digest a week, as the reader lives the week: someone who already read one in the week they
   // would read this one (a digest caught up late, at a weekend sweep, read this Monday morning) is not sent
   // another; an older one still waiting is dropped at delivery in favour of this one (see stillNeeded).
@@ -275,7 +282,7 @@ export function digestAll(tx: Tx, tenant: Tenant, now: Date): number[] {
       subjectId: m.id,
       recipientId: m.id,
       period: week,
-      payload: digestFor(tx, tenant, m, now),
+      payload: weeklyDigest(tx, tenant, m, now),
       notBefore,
     });
     if (id !== undefined) ids.push(id);
@@ -293,4 +300,99 @@ export function digestClock(tenant: Tenant): { weekday: 1 | 2 | 3 | 4 | 5 | 6 | 
 /** This week's digest moment in the workspace's zone, as the digest job runs it. */
 export function digestDue(tenant: Tenant, now: Date): Date {
   return DateTime.fromJSDate(now, { zone: tenant.timezone }).set({ ...digestClock(tenant), second: 0, millisecond: 0 }).toJSDate();
+}
+
+// ── The organisation's digest: for admins and executives, the teams compared ──
+
+/** What a member reads as their weekly digest (and by /digest): admins and executives the organisation's. */
+export function weeklyDigest(tx: Tx, tenant: Tenant, member: Member, now: Date): Reply {
+  if (!readsOrganisation(member)) return digestFor(tx, tenant, member, now);
+  const out = orgDigestFor(tx, tenant, member, now);
+  // Their own book or team, when they have one, follows: the organisation's view does not replace it.
+  const team = teamOf(tx, tenant.id, member);
+  const owns = tx
+    .select({ id: accounts.id })
+    .from(accounts)
+    .where(and(eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active'), inArray(accounts.ownerId, team.map((m) => m.id))))
+    .get();
+  if (owns) {
+    const own = digestFor(tx, tenant, member, now);
+    out.sections.push(text(viewFor(tenant, member, now).t.org.ownPart(typeof own.title === 'string' ? own.title : '')), ...own.sections);
+  }
+  return out;
+}
+
+/**
+ * The head of sales' week: each team beside the organisation's total (accounts at risk and to watch,
+ * single-threaded, open and escalated complaints, promises broken this quarter and overdue, revisits
+ * overdue, churn this quarter), then the accounts at risk or to watch across the organisation.
+ */
+export function orgDigestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Reply {
+  const v = viewFor(tenant, member, now);
+  const t = v.t;
+  const org = organisation(tx, tenant.id);
+  const book = tx
+    .select({ a: accounts, last: lastVisitSql, owner: members.name })
+    .from(accounts)
+    .leftJoin(members, eq(members.id, accounts.ownerId))
+    .where(and(eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active')))
+    .all();
+  const scores = healthOf(tx, tenant, book.map((b) => b.a.id), now);
+  const { overdue } = overdueRevisits(tx, tenant, book, now);
+  const open = tx
+    .select({ ownerId: accounts.ownerId, level: complaints.escalationLevel })
+    .from(complaints)
+    .innerJoin(accounts, eq(accounts.id, complaints.accountId))
+    .where(and(eq(complaints.tenantId, tenant.id), eq(complaints.status, 'open'), eq(accounts.status, 'active')))
+    .all();
+  const quarter = churnStart('quarter', now);
+  const today = dayIn(now, v.zone);
+  // Promises are the team's who made them, as the team's digest lists them.
+  const promiseRows = tx
+    .select({ ownerId: promises.ownerId, status: promises.status, closedAt: promises.closedAt, dueOn: promises.dueOn })
+    .from(promises)
+    .innerJoin(accounts, eq(accounts.id, promises.accountId))
+    .where(and(eq(promises.tenantId, tenant.id), eq(accounts.status, 'active')))
+    .all();
+  const churn = churnBook(tx, tenant.id, quarter, now);
+  const rowOf = (inTeam: (ownerId: number | null) => boolean): OrgRow => {
+    const mine = book.filter((b) => inTeam(b.a.ownerId));
+    const health = mine.map((b) => scores.get(b.a.id)!.now);
+    const opened = open.filter((c) => inTeam(c.ownerId));
+    const ps = promiseRows.filter((p) => inTeam(p.ownerId));
+    const f = churnFigures(churn, inTeam);
+    return {
+      accounts: mine.length,
+      atRisk: health.filter((h) => h.band === 'at-risk').length,
+      watch: health.filter((h) => h.band === 'watch').length,
+      single: singleThreaded(mine.map((b) => ({ name: b.a.name, tier: b.a.tier, owner: b.owner, health: scores.get(b.a.id)!.now }))).length,
+      open: opened.length,
+      escalated: opened.filter((c) => c.level > 0).length,
+      broken: ps.filter((p) => p.status === 'broken' && p.closedAt !== null && p.closedAt >= quarter).length,
+      late: ps.filter((p) => p.status === 'open' && p.dueOn < today).length,
+      revisits: overdue.filter((o) => inTeam(o.a.ownerId)).length,
+      lost: f.lost,
+      book: f.book,
+      rate: fmtPercent(v, f.byCount),
+    };
+  };
+  const name = (team: OrgTeam) => (team.lead ? t.org.team(team.lead.name) : t.org.noTeam);
+  const rows = org.teams.map((team) => ({ team, row: rowOf((ownerId) => org.teamOf(ownerId) === team) })).filter(({ row }) => row.accounts || row.lost || row.open || row.late || row.broken);
+  const order = { healthy: 0, watch: 1, 'at-risk': 2 } as const;
+  const flagged = book
+    .map((b) => ({ b, h: scores.get(b.a.id)!.now }))
+    .filter(({ h }) => h.band !== 'healthy')
+    .sort((x, y) => order[y.h.band] - order[x.h.band] || x.h.score - y.h.score);
+  const f = cap(flagged);
+  const out = reply(
+    'info',
+    t.org.digestTitle(book.length, rows.filter(({ team }) => team.lead).length),
+    list([t.org.compareLine(t.org.whole, rowOf(() => true)), ...rows.map(({ team, row }) => t.org.compareLine(name(team), row))], { heading: t.org.compareHeading }),
+    list(
+      f.items.map(({ b, h }) => t.org.flaggedLine(b.a.name, name(org.teamOf(b.a.ownerId)), t.health.bands[h.band], h.score, h.reasons[0] ? reasonText(v, h.reasons[0]) : '')),
+      { heading: t.health.worsenedHeading(flagged.length), empty: t.common.none, more: f.more },
+    ),
+  );
+  out.locale = v.locale;
+  return out;
 }
