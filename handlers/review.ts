@@ -104,7 +104,7 @@ function factLines(ctx: Ctx, account: Account, f: ReviewFacts): string[] {
   const due = revisitDue(ctx.tenant, account, f.lastVisit);
   const late = Math.floor((ctx.now.getTime() - due) / DAY_MS);
   const cadence = cadenceFor(ctx.tenant, account);
-  lines.push(F.visit(f.lastVisit === null ? undefined : fmtDay(ctx, new Date(f.lastVisit)), cadence, late));
+  lines.push(F.visit(f.lastVisit === null ? undefined : fmtDay(ctx, new Date(f.lastVisit)), cadence, fmtDay(ctx, new Date(due)), late));
   return lines;
 }
 
@@ -170,7 +170,7 @@ function prepare(ctx: Ctx, input: Input, account: Account, item: Item): Reply {
   const next = checklist.map((c, i) => {
     const key = c.key as ReviewItemKey;
     const p = reviewProblem(key, facts);
-    if (p) problems.push(`✘ ${t.review.notReadyProblem(i + 1, t.review.itemKeys[key], problemText(ctx, p, account))}`);
+    if (p) problems.push(t.review.notReadyProblem(i + 1, t.review.itemKeys[key], problemText(ctx, p, account)));
     else if (p === undefined && !c.done) toTick.push(`${i + 1} ${t.review.itemKeys[key]}`);
     else if (p === null && !c.done) {
       autoTicked.push(`${i + 1} ${t.review.itemKeys[key]}`);
@@ -179,7 +179,7 @@ function prepare(ctx: Ctx, input: Input, account: Account, item: Item): Reply {
     return c;
   });
   if (problems.length || toTick.length) {
-    const lines = [...problems, ...(toTick.length ? [`☐ ${t.review.notReadyTick(toTick, `/review ${quote(account.name)} tick <${t.placeholders.item}>`)}`] : [])];
+    const lines = [...problems, ...(toTick.length ? [t.review.notReadyTick(toTick, quote(account.name))] : [])];
     throw new UserError(t.review.notReady(id, account.name), lines, false);
   }
   const updated = ctx.db

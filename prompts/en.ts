@@ -475,7 +475,7 @@ export const en = {
     cannotTick: (n: number, label: string, problem: string) => `Item ${n} (${label}) can't be ticked: ${problem}.`,
     notReady: (id: string, account: string) => `${id} for ${account} can't be marked prepared yet:`,
     notReadyProblem: (n: number, key: string, problem: string) => `${n} [${key}]: ${problem}`,
-    notReadyTick: (items: string[], command: string) => `Still to tick yourself once done: ${items.join(', ')} — ${command}`,
+    notReadyTick: (items: string[], quoted: string) => `Still to tick yourself once done: ${items.join(', ')} — /review ${quoted} tick <item>`,
     autoTicked: (items: string[]) => `Checked against the record and ticked: ${items.join(', ')}.`,
     unknownItem: (typed: string, near: string | undefined, items: string[]) =>
       `"${typed}" isn't an item of the checklist.${near ? ` Did you mean ${near}?` : ''} Items: ${items.join(', ')}.`,
@@ -492,8 +492,8 @@ export const en = {
       signals: (items: string[]) => `Warning signs (120 days): ${items.join(', ')}`,
       noSignals: 'Warning signs (120 days): none',
       signal: (kind: string, day: string) => `${kind} (${day})`,
-      visit: (last: string | undefined, cadence: number, late: number) =>
-        `Last visit, meeting or review: ${last ?? 'none on record'}; every ${plural(cadence, 'day')}${late > 0 ? `, ${plural(late, 'day')} overdue` : ''}`,
+      visit: (last: string | undefined, cadence: number, due: string, late: number) =>
+        `Last visit, meeting or review: ${last ?? 'none on record'}; every ${plural(cadence, 'day')}, ${late > 0 ? `${plural(late, 'day')} overdue` : `next by ${due}`}`,
     },
     status: { open: 'Not prepared yet.', prepared: 'Prepared; the review meeting is still to hold.', held: 'Review held.' },
     prepared: (id: string, account: string) => `${id} for ${account} marked prepared.`,

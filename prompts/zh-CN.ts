@@ -488,7 +488,7 @@ export const zhCN: Catalog = {
     cannotTick: (n: number, label: string, problem: string) => `第${n}项（${label}）不能勾选：${problem}。`,
     notReady: (id: string, account: string) => `${account}的复盘${id}还不能标记为已准备：`,
     notReadyProblem: (n: number, key: string, problem: string) => `${n}【${key}】：${problem}`,
-    notReadyTick: (items: string[], command: string) => `完成后请自行勾选：${items.join('、')}——${command}`,
+    notReadyTick: (items: string[], quoted: string) => `完成后请自行勾选：${items.join('、')}——/复盘 ${quoted} 勾选 <事项>`,
     autoTicked: (items: string[]) => `已对照记录核实并勾选：${items.join('、')}。`,
     unknownItem: (typed: string, near: string | undefined, items: string[]) => `清单里没有“${typed}”。${near ? `您是不是指“${near}”？` : ''}清单事项：${items.join('、')}。`,
     factsHeading: (year: number) => `${year}年复盘要点：`,
@@ -504,7 +504,8 @@ export const zhCN: Catalog = {
       signals: (items: string[]) => `流失信号（120天内）：${items.join('、')}`,
       noSignals: '流失信号（120天内）：无',
       signal: (kind: string, day: string) => `${kind}（${day}）`,
-      visit: (last: string | undefined, cadence: number, late: number) => `最近一次拜访、会议或复盘：${last ?? '暂无记录'}；每${cadence}天回访一次${late > 0 ? `，已逾期${late}天` : ''}`,
+      visit: (last: string | undefined, cadence: number, due: string, late: number) =>
+        `最近一次拜访、会议或复盘：${last ?? '暂无记录'}；每${cadence}天回访一次，${late > 0 ? `已逾期${late}天` : `下次应在${due}前`}`,
     },
     status: { open: '尚未准备。', prepared: '已准备，复盘会议尚未召开。', held: '复盘已召开。' },
     prepared: (id: string, account: string) => `${account}的复盘${id}已标记为已准备。`,
