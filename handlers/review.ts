@@ -61,9 +61,10 @@ function itemOf(ctx: Ctx, typed: string): { key: ReviewItemKey; n: number } {
   const m = byNumber ? undefined : matchIn([...REVIEW_CHECKLIST], typed, names);
   const key = byNumber ? REVIEW_CHECKLIST[Number(byNumber[1]) - 1] : m?.kind === 'found' ? m.item : undefined;
   if (key) return { key, n: REVIEW_CHECKLIST.indexOf(key) + 1 };
-  const near = m?.kind === 'none' ? REVIEW_CHECKLIST.find((k) => names(k).includes(m.suggestions[0] ?? '')) : undefined;
+  // A slip of the keys names the item meant; a start that fits several (`c`) names them all.
+  const near = m?.kind === 'none' ? REVIEW_CHECKLIST.filter((k) => names(k).includes(m.suggestions[0] ?? '')) : m?.kind === 'ambiguous' ? m.candidates : [];
   throw new UserError(
-    t.review.unknownItem(typed, near && t.review.itemKeys[near], REVIEW_CHECKLIST.map((k, i) => `${i + 1} ${t.review.itemKeys[k]}`)),
+    t.review.unknownItem(typed, near.map((k) => t.review.itemKeys[k]), REVIEW_CHECKLIST.map((k, i) => `${i + 1} ${t.review.itemKeys[k]}`)),
   );
 }
 

@@ -477,8 +477,8 @@ export const en = {
     notReadyProblem: (n: number, key: string, problem: string) => `${n} [${key}]: ${problem}`,
     notReadyTick: (items: string[], quoted: string) => `Still to tick yourself once done: ${items.join(', ')} — /review ${quoted} tick <item>`,
     autoTicked: (items: string[]) => `Checked against the record and ticked: ${items.join(', ')}.`,
-    unknownItem: (typed: string, near: string | undefined, items: string[]) =>
-      `"${typed}" isn't an item of the checklist.${near ? ` Did you mean ${near}?` : ''} Items: ${items.join(', ')}.`,
+    unknownItem: (typed: string, near: string[], items: string[]) =>
+      `"${typed}" isn't an item of the checklist.${near.length ? ` Did you mean ${near.join(' or ')}?` : ''} Items: ${items.join(', ')}.`,
     factsHeading: (year: number) => `For the review, ${year}:`,
     facts: {
       wallet: (share: string) => `Wallet share: ${share}`,

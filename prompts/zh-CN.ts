@@ -490,7 +490,8 @@ export const zhCN: Catalog = {
     notReadyProblem: (n: number, key: string, problem: string) => `${n}【${key}】：${problem}`,
     notReadyTick: (items: string[], quoted: string) => `完成后请自行勾选：${items.join('、')}——/复盘 ${quoted} 勾选 <事项>`,
     autoTicked: (items: string[]) => `已对照记录核实并勾选：${items.join('、')}。`,
-    unknownItem: (typed: string, near: string | undefined, items: string[]) => `清单里没有“${typed}”。${near ? `您是不是指“${near}”？` : ''}清单事项：${items.join('、')}。`,
+    unknownItem: (typed: string, near: string[], items: string[]) =>
+      `清单里没有“${typed}”。${near.length ? `您是不是指${near.map((x) => `“${x}”`).join('或')}？` : ''}清单事项：${items.join('、')}。`,
     factsHeading: (year: number) => `${year}年复盘要点：`,
     facts: {
       wallet: (share: string) => `钱包份额：${share}`,

@@ -174,6 +174,10 @@ describe('bad input', () => {
     const out = await refused('/review Acme tick complants', 'zhang');
     expect(out.text.split('\n')[0]).toBe('✘ "complants" isn\'t an item of the checklist. Did you mean complaints? Items: 1 complaints, 2 promises, 3 wallet, 4 risks, 5 competitors.');
     expect(out.text).toContain('/review tick <account> <item (1-5 or its key)> [note]');
+    expect((await refused('/review Acme tick c', 'zhang')).text.split('\n')[0]).toBe(
+      '✘ "c" isn\'t an item of the checklist. Did you mean complaints or competitors? Items: 1 complaints, 2 promises, 3 wallet, 4 risks, 5 competitors.',
+    );
+    expect((await refused('/复盘 Acme 勾选 投拆', 'zhang')).text.split('\n')[0]).toContain('Did you mean complaints?');
     expect((await refused('/review Acme tick 9', 'zhang')).text.split('\n')[0]).toBe(
       '✘ "9" isn\'t an item of the checklist. Items: 1 complaints, 2 promises, 3 wallet, 4 risks, 5 competitors.',
     );
