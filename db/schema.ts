@@ -396,7 +396,8 @@ export const reviewItems = sqliteTable(
     season: integer('season').notNull(),
     dueOn: text('due_on').notNull(),
     status: text('status', { enum: REVIEW_STATUSES }).notNull().default('open'),
-    checklist: text('checklist', { mode: 'json' }).$type<{ key: string; done: boolean }[]>().notNull().default([]),
+    /** The preparation checklist: `{ key, done, tickedBy?: member id, tickedAt?: epoch ms }` per item (src/domain/review.ts). */
+    checklist: text('checklist', { mode: 'json' }).$type<{ key: string; done: boolean; tickedBy?: number | null; tickedAt?: number | null }[]>().notNull().default([]),
     note: text('note'),
     preparedAt: integer('prepared_at', { mode: 'timestamp_ms' }),
     heldAt: integer('held_at', { mode: 'timestamp_ms' }),

@@ -1,4 +1,5 @@
 import { countWhere, firstPage, LIST_LIMIT } from '../src/domain/numbers.js';
+import { walletShare } from '../src/domain/amounts.js';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { literalLimit } from '../db/index.js';
 import { accountAliases, accounts, complaints, contacts, CONTACT_LEVELS, members, promises, touchpoints, churnSignals, ACCOUNT_STATUSES } from '../db/schema.js';
@@ -150,9 +151,7 @@ function set(ctx: Ctx, input: Input): Reply {
   };
 }
 
-export function walletShare(a: Pick<Account, 'annualRevenue' | 'categorySpend'>): number | undefined {
-  return a.annualRevenue != null && a.categorySpend ? a.annualRevenue / a.categorySpend : undefined;
-}
+export { walletShare };
 
 function show(ctx: Ctx, input: Input): Reply {
   const { t, db } = ctx;

@@ -333,6 +333,9 @@ describe('the review season', () => {
     sweep(cst('2026-09-01T10:00'));
     h.now = cst('2026-09-10T10:00');
     await ok('/review Acme held Met their COO', 'zhang');
+    await ok('/account set Beta revenue:1.2m spend:4m', 'zhang');
+    await ok('/review Beta tick risks', 'zhang');
+    await ok('/review Beta tick competitors', 'zhang');
     await ok('/review Beta prepared Deck ready', 'zhang');
     expect(said(sweep(cst('2026-10-26T10:00')), 'review')).toEqual(['zhang: ! Supplier review R-2 · Beta · before Sat 31 Oct 2026']);
     const closed = sweep(cst('2026-11-02T10:00'));

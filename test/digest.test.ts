@@ -56,6 +56,10 @@ async function sixWeeks() {
     ['/promise Acme due:2026-10-10 Send the cold-chain quote', 'zhang'],
     ['/promise Beta due:2026-10-20 Send revised rates', 'wang'],
     ['/promise Omega due:2026-10-07 Call back about the claim', 'sun'],
+    // Prepared claims every item of the checklist: the wallet share known, the items only zhang can vouch for ticked.
+    ['/account set Acme revenue:1.2m spend:4m', 'zhang'],
+    ['/review Acme tick risks', 'zhang'],
+    ['/review Acme tick competitors', 'zhang'],
     ['/review Acme prepared Deck ready', 'zhang'],
   );
   await at('2026-10-08T10:00', ['/touch Acme call Chased the quote', 'zhang']);

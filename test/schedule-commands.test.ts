@@ -183,12 +183,16 @@ describe('/review', () => {
 
   it('prepared, then held, with a note; held twice is refused', async () => {
     await inSeason();
+    // Prepared claims every item: the wallet share known, and the items only zhang can vouch for ticked (test/review-prep.test.ts).
+    await ok('/account set Acme revenue:1.2m spend:4m', 'zhang');
+    await ok('/review Acme tick risks', 'zhang');
+    await ok('/review Acme tick competitors', 'zhang');
     const prepared = await ok('/review Acme prepared Deck ready, wallet share 27%', 'zhang');
     expect(prepared.text.split('\n').slice(0, 4)).toEqual([
       '✔ R-1 for Acme marked prepared.',
       'Prepared; the review meeting is still to hold.',
       'Prepare:',
-      '  • ☑ Every complaint of the year resolved, with the fix explained',
+      '  • ☑ 1. Every complaint of the year resolved, with the fix explained [complaints] — ticked by zhang, Wed 2 Sept 2026',
     ]);
     expect(item('Acme')).toMatchObject({ status: 'prepared', preparedAt: h.now, heldAt: null, note: 'Deck ready, wallet share 27%' });
     expect(item('Acme').checklist.every((c) => c.done)).toBe(true);

@@ -513,11 +513,11 @@ describe('supplier reviews', () => {
         '! Supplier review R-1 · Acme · before Sat 31 Oct 2026',
         'Not prepared yet.',
         'Prepare:',
-        '  • ☐ Every complaint of the year resolved, with the fix explained',
-        '  • ☐ Every promise kept, or renegotiated openly',
-        "  • ☐ Our wallet share, and the customer's unmet or growing needs",
-        '  • ☐ The risks their top decision-maker worries about, and how we reduce them',
-        '  • ☐ Our value against competitors, with numbers',
+        '  • ☐ 1. Every complaint of the year resolved, with the fix explained [complaints]',
+        '  • ☐ 2. Every promise kept, or renegotiated openly [promises]',
+        "  • ☐ 3. Our wallet share, and the customer's unmet or growing needs [wallet]",
+        '  • ☐ 4. The risks their top decision-maker worries about, and how we reduce them [risks]',
+        '  • ☐ 5. Our value against competitors, with numbers [competitors]',
         '[Prepared: /review "Acme" prepared]  [Review held: /review "Acme" held]',
       ].join('\n'),
     );
@@ -537,13 +537,16 @@ describe('supplier reviews', () => {
     ]);
     h.now = cst('2026-09-08T10:00');
     await ok('/review Acme held Met their COO and procurement', 'zhang');
+    await ok('/account set Beta revenue:1.2m spend:4m', 'zhang');
+    await ok('/review Beta tick risks', 'zhang');
+    await ok('/review Beta tick competitors', 'zhang');
     await ok('/review Beta prepared Deck ready, wallet share 27%', 'zhang');
     const week38 = sweep(cst('2026-09-14T09:00'));
     expect(said(week38, 'review')).toEqual([
       'zhang: ! Supplier review R-2 · Beta · before Sat 31 Oct 2026',
       'wang: ! Supplier review R-3 · Delta · before Sat 31 Oct 2026',
     ]);
-    expect(text(rows(week38.ids).find((n) => n.kind === 'review')!)).toContain('Prepared; the review meeting is still to hold.\nPrepare:\n  • ☑ Every complaint');
+    expect(text(rows(week38.ids).find((n) => n.kind === 'review')!)).toContain('Prepared; the review meeting is still to hold.\nPrepare:\n  • ☑ 1. Every complaint of the year resolved, with the fix explained [complaints] — ticked by zhang, Tue 8 Sept 2026\n');
     const keys = allNudges('review').map((n) => n.period);
     expect(keys).toEqual(['2026-W36', '2026-W36', '2026-W36', '2026-W37', '2026-W37', '2026-W37', '2026-W38', '2026-W38']);
   });

@@ -37,3 +37,8 @@ export function parseDays(input: string): number | undefined {
   const h = parseSpanHours(input, 'd');
   return h !== undefined && h % 24 === 0 ? h / 24 : undefined;
 }
+
+/** Wallet share: our revenue from them over their total spend in our category; unknown until both are set. */
+export function walletShare(a: { annualRevenue: number | null; categorySpend: number | null }): number | undefined {
+  return a.annualRevenue != null && a.categorySpend ? a.annualRevenue / a.categorySpend : undefined;
+}

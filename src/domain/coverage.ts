@@ -1,9 +1,47 @@
-// Coverage across a team (立体式对接): the accounts known by one thread, as the health score's
-// single-thread rule finds them (health.ts, written once there), listed for /risk and the digest.
+// Coverage (立体式对接): who of ours has met whom of theirs, and when (one rule, read by /coverage and by
+// the supplier-review preparation); and coverage across a team: the accounts known by one thread, as the
+// health score's single-thread rule finds them (health.ts, written once there), listed for /risk and the digest.
+import { and, eq, max, sql } from 'drizzle-orm';
+import type { Tx } from '../../db/index.js';
+import { contacts, FUNCTIONS, touchpointParticipants, touchpoints, type OurFunction } from '../../db/schema.js';
 import type { Tier } from '../../db/schema.js';
 import { list, type Section } from '../engine/reply.js';
 import type { Health } from './health.js';
 import type { View } from './view.js';
+
+/** The last touch in each cell: our side × their level, counting colleagues who came along. */
+export function coverageCells(db: Tx, accountId: number): Map<string, number> {
+  const cell = (ours: string, theirs: string) => `${ours}|${theirs}`;
+  const cells = new Map<string, number>();
+  const keep = (ours: string, theirs: string, at: number | null) => {
+    if (at != null && at > (cells.get(cell(ours, theirs)) ?? 0)) cells.set(cell(ours, theirs), at);
+  };
+  const lead = db
+    .select({ ours: touchpoints.ourLevel, theirs: contacts.level, at: max(touchpoints.occurredAt) })
+    .from(touchpoints)
+    .innerJoin(contacts, eq(contacts.id, touchpoints.contactId))
+    // Someone of theirs who has left is no thread into the account any more.
+    .where(and(eq(touchpoints.accountId, accountId), eq(contacts.active, true)))
+    .groupBy(touchpoints.ourLevel, contacts.level)
+    .all();
+  const along = db
+    .select({ ours: touchpointParticipants.ourLevel, theirs: contacts.level, at: sql<number>`max(${touchpoints.occurredAt})` })
+    .from(touchpointParticipants)
+    .innerJoin(touchpoints, eq(touchpoints.id, touchpointParticipants.touchpointId))
+    .innerJoin(contacts, eq(contacts.id, touchpoints.contactId))
+    .where(and(eq(touchpoints.accountId, accountId), eq(contacts.active, true)))
+    .groupBy(touchpointParticipants.ourLevel, contacts.level)
+    .all();
+  for (const r of lead) keep(r.ours, r.theirs, r.at?.getTime() ?? null);
+  for (const r of along) keep(r.ours, r.theirs, r.at);
+  return cells;
+}
+
+/** Our levels (executive, sales, operations, finance, technical) with no thread at all to anyone of theirs still there. */
+export function uncoveredFunctions(cells: Map<string, number>): OurFunction[] {
+  const ours = new Set([...cells.keys()].map((k) => k.split('|')[0]));
+  return FUNCTIONS.filter((f) => !ours.has(f));
+}
 
 export interface ThreadRow {
   name: string;

@@ -2,6 +2,7 @@
 // reviews and escalations are due as of `now`. Each decision is a nudge row with
 // a dedupe key (kind, subject, period) written in the sweep's transaction, so
 // running a sweep twice, or in two processes, decides every nudge once.
+import { REVIEW_CHECKLIST, type ChecklistEntry, type ReviewItemKey } from '../domain/review.js';
 import { DAY_MS, dayIn } from '../domain/dates.js';
 import { and, eq, gte, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
@@ -25,7 +26,7 @@ const DAY = DAY_MS;
 export const REVISIT_REMIND_DAYS = 7;
 export const REVISIT_MANAGER_DAYS = 14;
 export const REVISIT_MANAGER_REPEAT_DAYS = 28;
-export const REVIEW_CHECKLIST = ['complaints', 'promises', 'wallet', 'risks', 'competitors'] as const;
+export { REVIEW_CHECKLIST };
 const REVISIT_KINDS = ['visit', 'meeting', 'review'] as const;
 
 export type SweepCounts = Record<'revisit' | 'pairing' | 'promise' | 'review' | 'escalation' | 'checklist', number>;
@@ -439,7 +440,7 @@ function reviews(s: Sweeper): void {
     if (day(readAt.getTime(), s.tenant.timezone) > r.dueOn) continue;
     const v = viewOf(s, owner);
     // The week it is read in: a card decided on Sunday is read on Monday, in the week of Monday's own card.
-    nudge(s, 'review', `review:${r.id}:${isoWeek(readAt, s.tenant.timezone)}`, { type: 'review', id: r.id }, { member: owner }, reviewCard(v, r, a));
+    nudge(s, 'review', `review:${r.id}:${isoWeek(readAt, s.tenant.timezone)}`, { type: 'review', id: r.id }, { member: owner }, reviewCard(v, r, a, { who: (id) => s.members.get(id)?.name }));
   }
   for (const { member, items } of closed.values()) {
     const v = viewOf(s, member);
@@ -449,13 +450,30 @@ function reviews(s: Sweeper): void {
   }
 }
 
-export function reviewCard(v: View, r: typeof reviewItems.$inferSelect, a: Account): Reply {
+export interface ReviewCardOptions {
+  /** A member's name by id, for who ticked an item. */
+  who?: (id: number) => string | undefined;
+  /** What an item says beyond ticked or not (its check against the record), by key. */
+  notes?: ReadonlyMap<string, string>;
+}
+
+/** Each item numbered, with its key to tick it by, who ticked it and when. */
+export function reviewItemLines(v: View, checklist: readonly ChecklistEntry[], o: ReviewCardOptions = {}): string[] {
+  return checklist.map((c, i) => {
+    const key = c.key as ReviewItemKey;
+    const by = c.done ? v.t.review.tickedBy(c.tickedBy != null ? o.who?.(c.tickedBy) : undefined, c.tickedAt != null ? fmtDay(v, new Date(c.tickedAt)) : undefined) : undefined;
+    const state = [by, o.notes?.get(c.key)].filter((x) => x).join('; ') || undefined;
+    return `${c.done ? '☑' : '☐'} ${v.t.review.itemLine(i + 1, v.t.review.checklist[key] ?? c.key, v.t.review.itemKeys[key] ?? c.key, state)}`;
+  });
+}
+
+export function reviewCard(v: View, r: typeof reviewItems.$inferSelect, a: Account, o: ReviewCardOptions = {}): Reply {
   const id = ref('R', r.number);
   const out = reply(
     r.status === 'held' ? 'success' : 'warning',
     v.t.review.cardTitle(id, a.name, fmtDay(v, r.dueOn), daysUntil(v, r.dueOn)),
     text(v.t.review.status[r.status]),
-    list(r.checklist.map((c) => `${c.done ? '☑' : '☐'} ${v.t.review.checklist[c.key as (typeof REVIEW_CHECKLIST)[number]] ?? c.key}`), { heading: v.t.review.checklistHeading }),
+    list(reviewItemLines(v, r.checklist, o), { heading: v.t.review.checklistHeading }),
   );
   out.buttons = [
     { label: v.t.buttons.reviewPrepared, command: `/review ${quote(a.name)} prepared` },
