@@ -24,6 +24,14 @@ function all(els: CardElement[]): CardElement[] {
 }
 
 describe('renderCard', () => {
+  it('a public card’s buttons say they are shared and carry what the card shows, so a click can redraw it; a private card’s carry neither', () => {
+    const buttons = [{ label: 'Resolve', command: '/resolve C-4', style: 'primary' as const }];
+    const values = (r: Reply) => all(renderCard(r).card.body.elements).filter((e) => e.tag === 'button').map((b) => (b.behaviors as { value: unknown }[])[0]!.value);
+    expect(values(make({ sections: [], buttons, visibility: 'public', about: { complaint: 4 } }))).toEqual([{ cmd: '/resolve C-4', shared: true, about: { complaint: 4 } }]);
+    expect(values(make({ sections: [], buttons, visibility: 'public' }))).toEqual([{ cmd: '/resolve C-4', shared: true }]);
+    expect(values(make({ sections: [], buttons, visibility: 'ephemeral', about: { complaint: 4 } }))).toEqual([{ cmd: '/resolve C-4' }]);
+  });
+
   it('renders title, text, fields, list, usage and buttons exactly', () => {
     const out = renderCard(
       make({

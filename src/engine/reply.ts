@@ -26,6 +26,13 @@ export interface Button {
   style?: 'primary' | 'danger';
 }
 
+/**
+ * What a message shows, when it is a record's card that stays where it is read
+ * (a complaint's card in the escalation channel): a platform that can redraw a
+ * message redraws it with the record's new state after someone acts on it.
+ */
+export type About = { complaint: number };
+
 export interface Reply {
   tone: 'success' | 'info' | 'warning' | 'error';
   title?: Rich;
@@ -40,6 +47,7 @@ export interface Reply {
    * unset, a renderer uses its own default.
    */
   locale?: Locale;
+  about?: About;
 }
 
 /** `r` marked as written in `locale`, unless it already says which language it is in. */

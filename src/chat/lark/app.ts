@@ -15,15 +15,17 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { Logger } from 'pino';
 import { recordLeave } from '../../../handlers/handover.js';
+import { sharedCard } from '../../../handlers/complaint.js';
 import { accountChoices } from '../../../handlers/typeahead.js';
 import { catalog } from '../../../prompts/index.js';
 import type { Config } from '../../config.js';
 import { memberById } from '../../domain/permissions.js';
 import type { Engine, Incoming, MentionResolver, Outcome, UserRef } from '../../engine/engine.js';
 import { headline } from '../../engine/render-text.js';
+import type { About } from '../../engine/reply.js';
 import { bareForm, buttonForm, formCommandText, TEXT_PROBE, withText, type FormCommand, type FormValues } from '../forms.js';
 import { SIGNATURE_WINDOW_MS, readBody, type FirstRequest } from '../replay.js';
-import { askCard, formCard, PICKER_MAX_OPTIONS, renderCard, type ActionValue, type LarkCard } from './cards.js';
+import { aboutOf, askCard, formCard, PICKER_MAX_OPTIONS, renderCard, type ActionValue, type LarkCard } from './cards.js';
 import { LarkIdentity } from './identity.js';
 import { readiness } from '../port.js';
 import { LarkPort } from './port.js';
@@ -281,6 +283,12 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     return [card, text];
   };
 
+  /** The chat's card of what `about` names, as it is now, in the workspace's language. */
+  const redrawn = async (incoming: Incoming, about: About): Promise<LarkCard | undefined> => {
+    const fresh = await engine.view(incoming, (ctx) => sharedCard(ctx, about));
+    return fresh && renderCard(fresh, { locale: fresh.locale }).card;
+  };
+
   // A card button or a card form: the same command text, the same engine, the same checks; the card updates in place.
   async function onCardAction(e: CardActionEvent): Promise<CardResponse> {
     const tenantKey = e.tenant_key ?? e.operator.tenant_key;
@@ -290,6 +298,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     const value = (e.action.value ?? {}) as Partial<Record<string, unknown>>;
     const form = (e.action.form_value ?? {}) as Record<string, unknown>;
     const str = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : undefined);
+    const about = aboutOf(value.about);
     let command: string | undefined;
     let submitted = false;
     if (typeof value.cmd === 'string') command = value.cmd;
@@ -318,20 +327,34 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       // Asked for only when the rest would pass: a Resolve on a closed complaint, or by someone who may not, says so at once.
       const would = await engine.trial({ ...incoming, text: withText(command, TEXT_PROBE) }, byOpenId);
       if (!would.ok && would.field !== 'text') return { toast: toast('error', would.reply) };
+      const messageId = e.context?.open_message_id;
+      const chatId = e.context?.open_chat_id;
+      if (value.shared === true && about && messageId && chatId) {
+        // Asked from the chat's card: the question is the clicker's alone, and their answer redraws that card.
+        const card = askCard(command, out.needsText, out.locale, { messageId, about });
+        later('could not ask for the missing text', () => privately(chatId, e.operator.open_id, card, out.needsText!));
+        return { toast: { type: 'info', content: out.needsText.slice(0, 200) } };
+      }
       // Resolve asks what was done: a form under the card, which stays as it is for everyone else.
       const card = askCard(command, out.needsText, out.locale);
-      const messageId = e.context?.open_message_id;
       later('could not ask for the missing text', () => (messageId ? port.reply(messageId, card, out.needsText!, true) : port.send('open_id', e.operator.open_id, card, out.needsText!)));
       return { toast: { type: 'info', content: out.needsText.slice(0, 200) } };
     }
     if (!out.ok) return { toast: toast('error', out.reply) };
     if (value.shared === true) {
-      // The card is the chat's (a complaint in the escalation group): it stays for everyone as it is; the
-      // confirmation, in the clicker's language, is theirs alone.
+      // The card is the chat's (a complaint in the escalation group): everyone sees it redrawn with the new state,
+      // in the workspace's language; the confirmation, in the clicker's language, is theirs alone.
       const { card, text } = rendered(out);
       const chatId = e.context?.open_chat_id;
       later('could not confirm a click on a shared card', () => (chatId ? privately(chatId, e.operator.open_id, card, text) : port.send('open_id', e.operator.open_id, card, text)));
-      return { toast: toast('success', out.reply) };
+      const fresh = about && (await redrawn(incoming, about));
+      return { toast: toast('success', out.reply), ...(fresh ? { card: { type: 'raw' as const, data: fresh } } : {}) };
+    }
+    const shared = typeof value.redraw === 'string' ? value.redraw : undefined;
+    if (shared && about) {
+      // An answer to a question asked from the chat's card: that card is redrawn for everyone.
+      const fresh = await engine.view(incoming, (ctx) => sharedCard(ctx, about));
+      if (fresh) later('could not redraw a shared card', () => port.update({ channel: e.context?.open_chat_id ?? '', ts: shared }, fresh));
     }
     return { toast: toast('success', out.reply), card: { type: 'raw', data: rendered(out).card } };
   }
