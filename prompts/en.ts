@@ -487,6 +487,7 @@ export const en = {
     today: 'Today if left empty',
     textOnly: 'Steward reads text messages: type a command such as "touch Acme visit met the buyer", or "help".',
     unknownAction: 'This button no longer does anything; type the command instead.',
+    formFailed: 'The form could not be sent (Lark refused it). Type the command instead:',
     outsider: 'Steward here is only for members of the organisation that installed it.',
     hello: 'Steward is here',
     helloText: 'Mention me with a command, for example "@Steward touch Acme visit met the new buyer", or "@Steward help" for all of them. To have new complaints posted in this group: "@Steward /steward settings escalation-channel:here".',

@@ -500,6 +500,7 @@ export const zhCN: Catalog = {
     today: '不填即今天',
     textOnly: 'Steward 只读文字消息：请输入命令，例如“拜访 华东物流 拜访 见了采购”，或发送“帮助”。',
     unknownAction: '这个按钮已失效，请直接输入命令。',
+    formFailed: '表单没能发送（飞书拒绝了）。请直接输入命令：',
     outsider: '此处的 Steward 仅供安装它的组织的成员使用。',
     hello: 'Steward 来了',
     helloText: '@我 并输入命令即可，例如“@Steward 拜访 华东物流 拜访 见了新采购”；发送“@Steward 帮助”查看全部命令。想让新投诉发到本群：“@Steward /助手 设置 升级群:本群”。',

@@ -330,6 +330,42 @@ describe('Lark over signed, encrypted HTTP', () => {
     expect({ ...typed, id: 0, note: '', createdAt: null }).toEqual({ ...row, id: 0, note: '', createdAt: null });
   });
 
+  describe('a form Lark will not take is never silent: the user is told what to type instead', () => {
+    const localeOf = (openId: string) => member(openId)!.locale ?? 'zh-CN';
+
+    it('a bare `touch` whose card Lark refuses gets, as text, the words and the typed command', async () => {
+      const t = catalog(localeOf(ALICE));
+      fake.fail('create', { code: 230099, msg: 'Failed to create card content' });
+      const told = await dm('touch');
+      expect(told.msg_type).toBe('text');
+      expect(told.content.text).toContain(t.lark.formFailed);
+      expect(told.content.text).toMatch(/\/touch </);
+    });
+
+    it('a bare `touch` whose send fails outright gets a card with the words and the typed command', async () => {
+      const t = catalog(localeOf(ALICE));
+      fake.fail('create', { status: 500, code: 1500, msg: 'internal error' });
+      const told = await dm('touch');
+      expect(told.msg_type).toBe('interactive');
+      expect(shown(told.content)).toContain(t.lark.formFailed);
+      expect(shown(told.content)).toMatch(/\/touch </);
+    });
+
+    it('the Resolve button’s question that Lark will not send is told to the clicker, with `/resolve C-n <…>` to type', async () => {
+      const t = catalog(localeOf(ALICE));
+      const card = await dm('/complaint Acme severity:low 表单失败时的投诉');
+      const c = db().select().from(complaints).where(eq(complaints.summary, '表单失败时的投诉')).get()!;
+      fake.fail('reply', { status: 400, code: 230001, msg: 'invalid request' });
+      const before = fake.messages.size;
+      const res = await postToApp(cards, cardActionEvent({ from: ALICE, value: { cmd: `/resolve C-${c.number}` }, messageId: card.message_id, chatId: card.chat_id }), { encryptKey: ENCRYPT_KEY });
+      expect(res.json.toast.type).toBe('info');
+      const told = await nextSent(before, (m) => m.parent_id === card.message_id, 'what to type instead');
+      expect(shown(told.content)).toContain(t.lark.formFailed);
+      expect(shown(told.content)).toContain(`/resolve C-${c.number} <`);
+      expect(JSON.stringify(told.content)).not.toContain('"ask"');
+    });
+  });
+
   it("an account card's Log touchpoint button sends the touch form with that account already chosen", async () => {
     const before = fake.messages.size;
     const res = await postToApp(cards, cardActionEvent({ from: ALICE, value: { cmd: '/touch "Acme"' }, messageId: 'om_account', chatId: 'oc_x' }), { encryptKey: ENCRYPT_KEY });
