@@ -696,6 +696,32 @@ describe('Lark over signed, encrypted HTTP', () => {
       expect(shown(direct.content)).toContain('Revisit Acme');
     });
 
+    it('the admin told that a group refuses Steward reads the group by its name, not its chat id', async () => {
+      fake.addChat('oc_named_locked', '华东大客户群');
+      const tenant = db().select().from(tenants).get()!;
+      const id = db().transaction((tx) => recordNudge(tx, {
+        tenantId: tenant.id,
+        dedupeKey: 'lark-test:named-locked-group',
+        kind: 'notice',
+        subjectType: 'none',
+        subjectId: 0,
+        recipientId: null,
+        channel: 'oc_named_locked',
+        period: 'p',
+        payload: reply('info', '新投诉'),
+        notBefore: new Date(0),
+      }))!;
+      fake.fail('create', { code: 230002, msg: 'Bot/User can NOT be out of the chat.' });
+      const before = fake.messages.size;
+      // Nobody to send it to instead: it fails for good, and the admins hear of the group.
+      await expect(deliverNudge(db(), app.lark.port, id, new Date())).rejects.toMatchObject({ kind: 'permanent' });
+      await deliverDue(db(), app.lark.port, new Date());
+      const warning = await nextSent(before, (m) => m.receive_id === ALICE && JSON.stringify(m.content).includes('230002'), 'the warning to the admin');
+      const words = shown(warning.content);
+      expect(words).toContain('#华东大客户群');
+      expect(words).not.toContain('oc_named_locked');
+    });
+
     it('the text sent instead of a refused card pings nobody', async () => {
       fake.fail('create', { code: 230099, msg: 'Failed to create card content' });
       const before = fake.messages.size;

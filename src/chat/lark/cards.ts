@@ -16,7 +16,7 @@
 import { COMPLAINT_CATEGORIES, SEVERITIES, TOUCH_KINDS, type Locale } from '../../../db/schema.js';
 import { catalog, type Catalog } from '../../../prompts/index.js';
 import { clean, renderText, richText } from '../../engine/render-text.js';
-import type { About, Button, MentionRef, Reply, Rich, Section } from '../../engine/reply.js';
+import type { About, Button, ChannelRef, MentionRef, Reply, Rich, Section } from '../../engine/reply.js';
 import type { FormCommand } from '../forms.js';
 
 // Lark's limits (open.feishu.cn, "卡片 JSON 2.0 结构" and "发送消息" im/v1/message/create).
@@ -117,11 +117,16 @@ function mention(m: MentionRef): string {
   return OPEN_ID.test(m.platformUserId) ? `<at id=${m.platformUserId}></at>` : `@${escapeMarkdown(m.name)}`;
 }
 
+/** A chat by its name, which LarkPort looks up before rendering; one it could not name stays its id. */
+function channel(c: ChannelRef): string {
+  return c.name ? `**#${escapeMarkdown(c.name)}**` : `\`#${clean(c.channel).replace(/`/g, 'ˋ')}\``;
+}
+
 /** Rich text as Lark markdown. */
 export function richMarkdown(r: Rich): string {
   if (typeof r === 'string') return escapeMarkdown(r);
   return r
-    .map((p) => (typeof p === 'string' ? escapeMarkdown(p) : 'mention' in p ? mention(p.mention) : 'strong' in p ? `**${escapeMarkdown(p.strong)}**` : `\`${clean(p.code).replace(/`/g, 'ˋ')}\``))
+    .map((p) => (typeof p === 'string' ? escapeMarkdown(p) : 'mention' in p ? mention(p.mention) : 'strong' in p ? `**${escapeMarkdown(p.strong)}**` : 'channel' in p ? channel(p) : `\`${clean(p.code).replace(/`/g, 'ˋ')}\``))
     .join('');
 }
 
