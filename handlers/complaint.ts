@@ -13,7 +13,7 @@ import type { Account, Complaint } from '../src/domain/types.js';
 import { complaintSpanEnd } from '../src/scheduler/sweep.js';
 import { viewFor, type View } from '../src/domain/view.js';
 import { UserError } from '../src/engine/errors.js';
-import { fields, list, reply, text, type Reply, type Rich } from '../src/engine/reply.js';
+import { fields, list, reply, text, type About, type Reply, type Rich } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg, allFlag, categoryOption, mineFlag, optionalAccountArg, severityOption } from './options.js';
 
@@ -69,6 +69,26 @@ export function complaintCard(ctx: Ctx, c: Complaint, account: Account, view: Vi
   return out;
 }
 
+/**
+ * The complaint's card as the escalation channel shows it: in the workspace's
+ * language and time zone, lasting, public, and marked as the complaint's, so a
+ * platform can redraw it there with the new state when someone acts on it.
+ */
+export function channelCard(ctx: Ctx, c: Complaint, account: Account = accountOf(ctx, c)): Reply {
+  const view = viewFor(ctx.tenant, undefined, ctx.now);
+  return { ...complaintCard(ctx, c, account, view, true), visibility: 'public', locale: view.locale, about: { complaint: c.number } };
+}
+
+/** The channel's card of what `about` names as it is now; undefined when it is gone. */
+export function sharedCard(ctx: Ctx, about: About): Reply | undefined {
+  const c = ctx.db
+    .select()
+    .from(complaints)
+    .where(and(eq(complaints.tenantId, ctx.tenant.id), eq(complaints.number, about.complaint)))
+    .get();
+  return c && channelCard(ctx, c);
+}
+
 function open(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const account = input.account();
@@ -105,7 +125,7 @@ function open(ctx: Ctx, input: Input): Reply {
   const channel = effectiveSettings(ctx.tenant.settings).escalationChannel;
   // Complaints are handled in the open: the channel's message becomes the complaint's thread. It is
   // the workspace's channel: in its language and time zone, as the escalations that follow in the thread.
-  if (channel) ctx.notices.push({ to: { channel }, reply: { ...complaintCard(ctx, c, account, viewFor(ctx.tenant, undefined, ctx.now), true), visibility: 'public' }, complaintId: c.id });
+  if (channel) ctx.notices.push({ to: { channel }, reply: channelCard(ctx, c, account), complaintId: c.id });
   // A warning sign the summary names (a competitor's offer, a price cut): one tap records it, nothing before.
   const suggested = signalSuggestions(ctx, account, input.text);
   return {

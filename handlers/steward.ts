@@ -10,7 +10,7 @@ import type { Member } from '../src/domain/types.js';
 import { about, UserError } from '../src/engine/errors.js';
 import { matchIn } from '../src/domain/match.js';
 import { usageLine } from '../src/engine/registry.js';
-import { fields, list, plain, reply, text, type Reply, type Rich } from '../src/engine/reply.js';
+import { around, fields, list, plain, reply, text, type Inline, type Reply, type Rich } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input, OptionSpec } from '../src/engine/spec.js';
 import { functionOption, roleArg } from './options.js';
 import { fmtDateTime } from '../src/domain/format.js';
@@ -255,9 +255,9 @@ function settings(ctx: Ctx, input: Input): Reply {
   const out = reply(
     given.length ? 'success' : 'info',
     given.length ? t.steward.settingsUpdated(given.map((o) => name(o.name)).join(t.common.listSep)) : t.steward.settingsTitle,
-    ...(checking ? [text(t.steward.channelCheck(s.escalationChannel!))] : []),
+    ...(checking ? [text(around(t.steward.channelCheck, { channel: s.escalationChannel! }))] : []),
     fields([
-      { label: name('escalation-channel'), value: s.escalationChannel ? `#${s.escalationChannel}` : t.common.none },
+      { label: name('escalation-channel'), value: s.escalationChannel ? [{ channel: s.escalationChannel }] : t.common.none },
       { label: name('locale'), value: ctx.tenant.locale },
       { label: name('timezone'), value: ctx.tenant.timezone },
       { label: names('review-start', 'review-deadline'), value: `${s.reviewSeasonStart} → ${s.reviewSeasonDeadline}` },
@@ -303,9 +303,9 @@ function dryRun(ctx: Ctx, job: (tx: Ctx['db']) => number[]): { ids: number[]; li
       const names = new Map(tx.select({ id: members.id, name: members.name }).from(members).where(eq(members.tenantId, ctx.tenant.id)).all().map((m) => [m.id, m.name]));
       throw new DryRun(
         rows.map((n) => {
-          const to = n.channel ? `#${n.channel}` : `@${n.recipientId === null ? '?' : names.get(n.recipientId) ?? '?'}`;
+          const to: Inline = n.channel ? { channel: n.channel } : `@${n.recipientId === null ? '?' : names.get(n.recipientId) ?? '?'}`;
           const title = (n.payload as Reply).title;
-          return `${n.kind} → ${to}${title ? `: ${plain(title)}` : ''}`;
+          return [`${n.kind} → `, to, ...(title ? [`: ${plain(title)}`] : [])];
         }),
       );
     });

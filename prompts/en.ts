@@ -434,7 +434,7 @@ export const en = {
     back: (name: string) => `${name} is back: they may use Steward again, and the accounts they still own are theirs again.`,
     execFunction: 'Only an executive (role exec) works as executive: a touch from you counts at the level you work at. An admin can make you one: /steward role @you exec',
     channelWelcome: (who: string) => `Steward will post new complaints in this channel, each in a thread of its own where its escalations and its resolution follow. Set by ${who}.`,
-    channelCheck: (channel: string) => `Steward is posting a first message in #${channel}; if it cannot, you will be told.`,
+    channelCheck: (channel: string) => `Steward is posting a first message in ${channel}; if it cannot, you will be told.`,
     ranSweep: (n: number, at: string, waiting: number) =>
       `Sweep as of ${at}: ${plural(n, 'new nudge')} decided${waiting ? `, ${waiting} waiting for their recipients' working hours` : ''}.`,
     ranDigest: (n: number, at: string, waiting: number) =>
@@ -473,7 +473,7 @@ export const en = {
     alertDecisionMaker: (account: string) => `Decision-maker change at ${account}`,
     alertCritical: (id: string, account: string) => `Critical complaint ${id} at ${account}`,
     alertRepeat: (account: string, n: number) => `${account} (strategic) has had ${plural(n, 'complaint')} in 30 days`,
-    channelRefused: (channel: string) => `Steward cannot post in #${channel}`,
+    channelRefused: (channel: string) => `Steward cannot post in ${channel}`,
     channelRefusedWhy: (reason: string) => `The platform refused it: ${reason}.`,
     channelRefusedCard: (id: string, account: string) => `${id} at ${account} was not shared there; its escalations will reach their people directly.`,
     channelRefusedDetour: (name: string) => `What was meant for the channel went to ${name} directly.`,
@@ -611,6 +611,7 @@ export const en = {
     today: 'Today if left empty',
     textOnly: 'Steward reads text messages: type a command such as "touch Acme visit met the buyer", or "help".',
     unknownAction: 'This button no longer does anything; type the command instead.',
+    formFailed: 'The form could not be sent (Lark refused it). Type the command instead:',
     outsider: 'Steward here is only for members of the organisation that installed it.',
     hello: 'Steward is here',
     helloText: 'Mention me with a command, for example "@Steward touch Acme visit met the new buyer", or "@Steward help" for all of them. To have new complaints posted in this group: "@Steward /steward settings escalation-channel:here".',

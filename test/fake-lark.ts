@@ -70,7 +70,7 @@ export const p2pChatId = (userId: string) => `oc_p2p_${userId}`;
 // ---------------------------------------------------------------------------
 // Types.
 
-export type LarkApi = 'create' | 'reply' | 'patch' | 'user' | 'bot' | 'token' | 'endpoint' | 'ephemeral';
+export type LarkApi = 'create' | 'reply' | 'patch' | 'user' | 'bot' | 'token' | 'endpoint' | 'ephemeral' | 'chat';
 export type ReceiveIdType = 'open_id' | 'chat_id' | 'user_id' | 'union_id' | 'email';
 
 export interface LarkCall {
@@ -308,6 +308,13 @@ export class FakeLark {
     this.users.set(u.open_id, u);
     return this;
   }
+
+  /** A group chat, for GET /open-apis/im/v1/chats/:chat_id (its name). */
+  addChat(chatId: string, name: string): this {
+    this.chats.set(chatId, name);
+    return this;
+  }
+  private readonly chats = new Map<string, string>();
 
   /**
    * Calls of `api` are recorded at once but answered only after the returned
@@ -621,6 +628,8 @@ export class FakeLark {
     if (method === 'POST' && m) return { api: 'reply', id: decodeURIComponent(m[1]!) };
     m = /^\/open-apis\/im\/v1\/messages\/([^/]+)$/.exec(path);
     if (method === 'PATCH' && m) return { api: 'patch', id: decodeURIComponent(m[1]!) };
+    m = /^\/open-apis\/im\/v1\/chats\/([^/]+)$/.exec(path);
+    if (method === 'GET' && m) return { api: 'chat', id: decodeURIComponent(m[1]!) };
     m = /^\/open-apis\/contact\/v3\/users\/([^/]+)$/.exec(path);
     if (method === 'GET' && m) return { api: 'user', id: decodeURIComponent(m[1]!) };
     return undefined;
@@ -665,6 +674,11 @@ export class FakeLark {
         return this.user(route.id!, query);
       case 'ephemeral':
         return this.ephemeral(body);
+      case 'chat': {
+        const name = this.chats.get(route.id!);
+        // Lark's answer for a chat the bot is not in, or that does not exist.
+        return name === undefined ? refuse(400, 232011, 'Operator and chat can NOT be in different tenants.') : { chat_id: route.id!, name, chat_mode: 'group', chat_type: 'private', external: false, tenant_key: FAKE_TENANT };
+      }
       default:
         return refuse(404, 404, 'not found');
     }

@@ -24,6 +24,27 @@ function all(els: CardElement[]): CardElement[] {
 }
 
 describe('renderCard', () => {
+  it('a chat is shown by its name (looked up by the port), escaped; one it could not name stays its id, as code', () => {
+    const out = renderCard(
+      make({
+        tone: 'warning',
+        title: ['Steward cannot post in ', { channel: 'oc_esc', name: '华东*大客户*群' }],
+        sections: [{ type: 'text', text: ['Set to ', { channel: 'oc_esc', name: '<at id=all></at>' }, ' / ', { channel: 'oc_gone' }] }],
+      }),
+    );
+    expect(out.card.header?.title.content).toBe('Steward cannot post in #华东*大客户*群');
+    expect(contentOf(out.card.body.elements[0])).toBe('Set to **#&lt;at id=all&gt;&lt;/at&gt;** / `#oc_gone`');
+    expect(out.text).toBe('! Steward cannot post in #华东*大客户*群\nSet to #<at id=all></at> / #oc_gone');
+  });
+
+  it('a public card’s buttons say they are shared and carry what the card shows, so a click can redraw it; a private card’s carry neither', () => {
+    const buttons = [{ label: 'Resolve', command: '/resolve C-4', style: 'primary' as const }];
+    const values = (r: Reply) => all(renderCard(r).card.body.elements).filter((e) => e.tag === 'button').map((b) => (b.behaviors as { value: unknown }[])[0]!.value);
+    expect(values(make({ sections: [], buttons, visibility: 'public', about: { complaint: 4 } }))).toEqual([{ cmd: '/resolve C-4', shared: true, about: { complaint: 4 } }]);
+    expect(values(make({ sections: [], buttons, visibility: 'public' }))).toEqual([{ cmd: '/resolve C-4', shared: true }]);
+    expect(values(make({ sections: [], buttons, visibility: 'ephemeral', about: { complaint: 4 } }))).toEqual([{ cmd: '/resolve C-4' }]);
+  });
+
   it('renders title, text, fields, list, usage and buttons exactly', () => {
     const out = renderCard(
       make({

@@ -330,6 +330,42 @@ describe('Lark over signed, encrypted HTTP', () => {
     expect({ ...typed, id: 0, note: '', createdAt: null }).toEqual({ ...row, id: 0, note: '', createdAt: null });
   });
 
+  describe('a form Lark will not take is never silent: the user is told what to type instead', () => {
+    const localeOf = (openId: string) => member(openId)!.locale ?? 'zh-CN';
+
+    it('a bare `touch` whose card Lark refuses gets, as text, the words and the typed command', async () => {
+      const t = catalog(localeOf(ALICE));
+      fake.fail('create', { code: 230099, msg: 'Failed to create card content' });
+      const told = await dm('touch');
+      expect(told.msg_type).toBe('text');
+      expect(told.content.text).toContain(t.lark.formFailed);
+      expect(told.content.text).toMatch(/\/touch </);
+    });
+
+    it('a bare `touch` whose send fails outright gets a card with the words and the typed command', async () => {
+      const t = catalog(localeOf(ALICE));
+      fake.fail('create', { status: 500, code: 1500, msg: 'internal error' });
+      const told = await dm('touch');
+      expect(told.msg_type).toBe('interactive');
+      expect(shown(told.content)).toContain(t.lark.formFailed);
+      expect(shown(told.content)).toMatch(/\/touch </);
+    });
+
+    it('the Resolve button’s question that Lark will not send is told to the clicker, with `/resolve C-n <…>` to type', async () => {
+      const t = catalog(localeOf(ALICE));
+      const card = await dm('/complaint Acme severity:low 表单失败时的投诉');
+      const c = db().select().from(complaints).where(eq(complaints.summary, '表单失败时的投诉')).get()!;
+      fake.fail('reply', { status: 400, code: 230001, msg: 'invalid request' });
+      const before = fake.messages.size;
+      const res = await postToApp(cards, cardActionEvent({ from: ALICE, value: { cmd: `/resolve C-${c.number}` }, messageId: card.message_id, chatId: card.chat_id }), { encryptKey: ENCRYPT_KEY });
+      expect(res.json.toast.type).toBe('info');
+      const told = await nextSent(before, (m) => m.parent_id === card.message_id, 'what to type instead');
+      expect(shown(told.content)).toContain(t.lark.formFailed);
+      expect(shown(told.content)).toContain(`/resolve C-${c.number} <`);
+      expect(JSON.stringify(told.content)).not.toContain('"ask"');
+    });
+  });
+
   it("an account card's Log touchpoint button sends the touch form with that account already chosen", async () => {
     const before = fake.messages.size;
     const res = await postToApp(cards, cardActionEvent({ from: ALICE, value: { cmd: '/touch "Acme"' }, messageId: 'om_account', chatId: 'oc_x' }), { encryptKey: ENCRYPT_KEY });
@@ -365,10 +401,9 @@ describe('Lark over signed, encrypted HTTP', () => {
       await fake.waitFor(() => db().select().from(complaints).where(eq(complaints.id, row.id)).get()!.threadTs === posted.message_id);
     });
 
-    it('a button on the group’s shared complaint card leaves the card as it is for everyone; the clicker’s confirmation is theirs alone', async () => {
-      const row = db().select().from(complaints).where(eq(complaints.number, number)).get()!;
-      const shared = fake.messages.get(row.threadTs!)!;
-      const values: { cmd?: string; shared?: boolean }[] = [];
+    /** The callback values of a card's buttons. */
+    const buttonValues = (card: unknown) => {
+      const values: { cmd?: string; shared?: boolean; about?: unknown }[] = [];
       const walk = (x: unknown): void => {
         if (Array.isArray(x)) x.forEach(walk);
         else if (x && typeof x === 'object') {
@@ -377,29 +412,49 @@ describe('Lark over signed, encrypted HTTP', () => {
           Object.values(x).forEach(walk);
         }
       };
-      walk(shared.content);
-      const take = values.find((v) => v.cmd === `/complaint assign C-${number} me`);
-      expect(take, JSON.stringify(values)).toBeDefined();
+      walk(card);
+      return values;
+    };
+    const zh = catalog('zh-CN');
+
+    it('a button on the group’s shared complaint card redraws it for everyone with the new owner, in the group’s language; the clicker’s confirmation is theirs alone', async () => {
+      const row = () => db().select().from(complaints).where(eq(complaints.number, number)).get()!;
+      // Bob has it; Alice, the admin, takes it over from the group's card.
+      db().update(complaints).set({ ownerId: member(BOB)!.id }).where(eq(complaints.number, number)).run();
+      const shared = fake.messages.get(row().threadTs!)!;
+      const take = buttonValues(shared.content).find((v) => v.cmd === `/complaint assign C-${number} me`);
+      expect(take, JSON.stringify(buttonValues(shared.content))).toBeDefined();
       const before = fake.messages.size;
       const res = await postToApp(cards, cardActionEvent({ from: ALICE, value: take!, messageId: shared.message_id, chatId: 'oc_escalation' }), { encryptKey: ENCRYPT_KEY });
       expect(res.json.toast.type).toBe('success');
-      // Nothing replaces the group's card.
-      expect(res.json.card).toBeUndefined();
-      expect(fake.callsTo('patch').filter((c) => c.path.includes(shared.message_id))).toEqual([]);
+      expect(row().ownerId).toBe(member(ALICE)!.id);
       const mine = await nextSent(before, (m) => m.ephemeral_to === ALICE, 'the confirmation');
       expect(mine.chat_id).toBe('oc_escalation');
-      expect(db().select().from(complaints).where(eq(complaints.number, number)).get()!.ownerId).toBe(member(ALICE)!.id);
+      // The group's card, as everyone now sees it: the same complaint, its new owner, in the group's language, its buttons still there.
+      expect(res.json.card?.type, JSON.stringify(res.json)).toBe('raw');
+      const card = shown(res.json.card.data);
+      expect(card).toContain(`C-${number}`);
+      expect(card).toContain('成都线三托货物压坏');
+      expect(card).toContain(zh.complaint.fields.owner);
+      expect(card).toContain(`<at id=${ALICE}></at>`);
+      expect(card).not.toContain(`<at id=${BOB}></at>`);
+      expect(buttonValues(res.json.card.data).map((v) => v.cmd)).toEqual([`/resolve C-${number}`, `/complaint assign C-${number} me`]);
+      // Not the clicker's confirmation.
+      expect(card).not.toContain(shown(mine.content).split('\n')[0]);
     });
 
-    it('the Resolve button asks for what was done under the card; a rep without the right is refused; the admin’s answer resolves it in the thread', async () => {
+    it('the Resolve button on the group’s card asks the clicker alone what was done; a rep without the right is refused; the admin’s answer resolves it and redraws the group’s card as resolved, with no buttons', async () => {
       const row = () => db().select().from(complaints).where(eq(complaints.number, number)).get()!;
-      const click = (from: string) => postToApp(cards, cardActionEvent({ from, value: { cmd: `/resolve C-${number}` }, messageId: row().threadTs!, chatId: 'oc_escalation' }), { encryptKey: ENCRYPT_KEY });
+      const resolveButton = buttonValues(fake.messages.get(row().threadTs!)!.content).find((v) => v.cmd === `/resolve C-${number}`)!;
+      expect(resolveButton).toMatchObject({ shared: true, about: { complaint: number } });
+      const click = (from: string) => postToApp(cards, cardActionEvent({ from, value: resolveButton, messageId: row().threadTs!, chatId: 'oc_escalation' }), { encryptKey: ENCRYPT_KEY });
       const before = fake.messages.size;
       const res = await click(ALICE);
       expect(res.json.toast.type).toBe('info');
-      const ask = await nextSent(before, (m) => m.parent_id === row().threadTs, 'the question under the card');
+      expect(res.json.card).toBeUndefined();
+      const ask = await nextSent(before, (m) => m.ephemeral_to === ALICE && m.chat_id === 'oc_escalation', 'the question to the clicker');
       const submit = ask.content.body.elements[1].elements.find((e: { name?: string }) => e.name === 'submit');
-      expect(submit.behaviors[0].value).toEqual({ ask: `/resolve C-${number}` });
+      expect(submit.behaviors[0].value).toEqual({ ask: `/resolve C-${number}`, redraw: row().threadTs, about: { complaint: number } });
 
       // Carol is a rep who neither owns the complaint nor manages its owner: her click is refused at once, with nothing asked.
       const questions = () => [...fake.messages.values()].filter((m) => JSON.stringify(m.content).includes(`"ask":"/resolve C-${number}"`)).length;
@@ -411,11 +466,20 @@ describe('Lark over signed, encrypted HTTP', () => {
       const refused = await postToApp(cards, cardActionEvent({ from: CAROL, value: submit.behaviors[0].value, formValue: { note: '已赔付' }, messageId: ask.message_id, chatId: 'oc_escalation' }), { encryptKey: ENCRYPT_KEY });
       expect(refused.json.toast.type).toBe('error');
       expect(row().status).toBe('open');
+      expect(fake.messages.get(row().threadTs!)!.updates).toEqual([]);
 
       const sent = fake.messages.size;
       const ok = await postToApp(cards, cardActionEvent({ from: ALICE, value: submit.behaviors[0].value, formValue: { note: '已全额赔付，该线路加护角' }, messageId: ask.message_id, chatId: 'oc_escalation' }), { encryptKey: ENCRYPT_KEY });
       expect(ok.json.toast.type).toBe('success');
       expect(row()).toMatchObject({ status: 'resolved', resolution: '已全额赔付，该线路加护角' });
+      // The group's card, redrawn for everyone: resolved, with what was done, no buttons, in the group's language.
+      const shared = fake.messages.get(row().threadTs!)!;
+      const redrawn = await fake.waitFor(() => shared.updates.at(-1), 5_000).catch(() => undefined);
+      expect(redrawn, 'the group’s card was never redrawn').toBeDefined();
+      expect(shown(redrawn)).toContain(`C-${number}`);
+      expect(shown(redrawn)).toContain(zh.complaint.fields.resolution);
+      expect(shown(redrawn)).toContain('已全额赔付，该线路加护角');
+      expect(buttonValues(redrawn)).toEqual([]);
       // The complaint's thread hears that it is closed.
       const note = await nextSent(sent, (m) => m.root_id === row().threadTs && m.thread_id !== undefined, 'the thread reply');
       expect(shown(note.content)).toContain(`C-${number}`);
@@ -630,6 +694,32 @@ describe('Lark over signed, encrypted HTTP', () => {
       expect(db().select().from(nudges).where(eq(nudges.id, id)).get()).toMatchObject({ status: 'sent' });
       const direct = await nextSent(before, (m) => m.receive_id === ALICE, 'the DM');
       expect(shown(direct.content)).toContain('Revisit Acme');
+    });
+
+    it('the admin told that a group refuses Steward reads the group by its name, not its chat id', async () => {
+      fake.addChat('oc_named_locked', '华东大客户群');
+      const tenant = db().select().from(tenants).get()!;
+      const id = db().transaction((tx) => recordNudge(tx, {
+        tenantId: tenant.id,
+        dedupeKey: 'lark-test:named-locked-group',
+        kind: 'notice',
+        subjectType: 'none',
+        subjectId: 0,
+        recipientId: null,
+        channel: 'oc_named_locked',
+        period: 'p',
+        payload: reply('info', '新投诉'),
+        notBefore: new Date(0),
+      }))!;
+      fake.fail('create', { code: 230002, msg: 'Bot/User can NOT be out of the chat.' });
+      const before = fake.messages.size;
+      // Nobody to send it to instead: it fails for good, and the admins hear of the group.
+      await expect(deliverNudge(db(), app.lark.port, id, new Date())).rejects.toMatchObject({ kind: 'permanent' });
+      await deliverDue(db(), app.lark.port, new Date());
+      const warning = await nextSent(before, (m) => m.receive_id === ALICE && JSON.stringify(m.content).includes('230002'), 'the warning to the admin');
+      const words = shown(warning.content);
+      expect(words).toContain('#华东大客户群');
+      expect(words).not.toContain('oc_named_locked');
     });
 
     it('the text sent instead of a refused card pings nobody', async () => {

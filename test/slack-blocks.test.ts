@@ -307,6 +307,25 @@ describe('exact output for each kind of section', () => {
     ]);
   });
 
+  it('a channel is a channel link Slack names itself, in a title too; a channel known only by a typed name stays text, escaped', () => {
+    const out = renderBlocks(
+      make({
+        tone: 'warning',
+        title: ['Steward cannot post in ', { channel: 'C0ESC42' }],
+        sections: [
+          { type: 'text', text: ['Set to ', { channel: 'key-accounts' }, '.'] },
+          { type: 'fields', fields: [{ label: 'Escalation channel', value: [{ channel: 'G0PRIV1' }] }] },
+          { type: 'text', text: [{ channel: '<!channel>' }] },
+        ],
+      }),
+    );
+    expect(out.blocks.map((b) => b.type)).toEqual(['section', 'section', 'section', 'section']);
+    expect(sectionText(out.blocks[0])).toBe('⚠️ *Steward cannot post in <#C0ESC42>*');
+    expect(sectionText(out.blocks[1])).toBe('Set to #key-accounts.');
+    expect(JSON.stringify(out.blocks[2])).toContain('<#G0PRIV1>');
+    expect(sectionText(out.blocks[3])).not.toContain('<!channel>');
+  });
+
   it('a reply without title, sections or buttons still has fallback text', () => {
     expect(renderBlocks(make({ tone: 'success', sections: [] }))).toEqual({ blocks: [], text: '✅', warnings: [] });
   });

@@ -15,6 +15,7 @@ function inline(p: Inline): string {
   if (typeof p === 'string') return clean(p);
   if ('mention' in p) return `@${clean(p.mention.name)}`;
   if ('strong' in p) return clean(p.strong);
+  if ('channel' in p) return `#${clean(p.name ?? p.channel)}`;
   return clean(p.code);
 }
 

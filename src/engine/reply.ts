@@ -9,7 +9,16 @@ export interface MentionRef {
   name: string;
 }
 
-export type Inline = string | { mention: MentionRef } | { strong: string } | { code: string };
+/**
+ * A chat channel (a Slack channel id, a Lark chat id), so a platform can show it as it shows channels (Slack
+ * `<#C123>`, Lark the chat's name) rather than as a raw id; `name`, when known, for those that cannot.
+ */
+export interface ChannelRef {
+  channel: string;
+  name?: string;
+}
+
+export type Inline = string | { mention: MentionRef } | { strong: string } | { code: string } | ChannelRef;
 /** Text that may carry mentions, emphasis or code (a command, an id). */
 export type Rich = string | Inline[];
 
@@ -26,6 +35,13 @@ export interface Button {
   style?: 'primary' | 'danger';
 }
 
+/**
+ * What a message shows, when it is a record's card that stays where it is read
+ * (a complaint's card in the escalation channel): a platform that can redraw a
+ * message redraws it with the record's new state after someone acts on it.
+ */
+export type About = { complaint: number };
+
 export interface Reply {
   tone: 'success' | 'info' | 'warning' | 'error';
   title?: Rich;
@@ -40,6 +56,7 @@ export interface Reply {
    * unset, a renderer uses its own default.
    */
   locale?: Locale;
+  about?: About;
 }
 
 /** `r` marked as written in `locale`, unless it already says which language it is in. */
@@ -59,10 +76,20 @@ export const list = (items: Rich[], opts: { heading?: string; empty?: string; mo
   ...opts,
 });
 
-/** Flattens rich text to plain text (mentions as @name). */
+/** Flattens rich text to plain text (mentions as @name, channels as #name). */
 export function plain(r: Rich): string {
   if (typeof r === 'string') return r;
   return r
-    .map((p) => (typeof p === 'string' ? p : 'mention' in p ? `@${p.mention.name}` : 'strong' in p ? p.strong : p.code))
+    .map((p) => (typeof p === 'string' ? p : 'mention' in p ? `@${p.mention.name}` : 'strong' in p ? p.strong : 'channel' in p ? `#${p.name ?? p.channel}` : p.code))
     .join('');
+}
+
+/**
+ * A catalog sentence with `inline` where it puts its argument: `words` is called with a marker, so each
+ * language keeps its own word order (`Steward cannot post in #x` / `Steward 无法在 #x 发消息`).
+ */
+export function around(words: (slot: string) => string, inline: Inline): Rich {
+  const MARK = '\u0000';
+  const parts = words(MARK).split(MARK);
+  return parts.flatMap((p, i) => (i === 0 ? [p] : [inline, p])).filter((p) => p !== '');
 }

@@ -12,7 +12,7 @@ import { moveCounts, roundOfKey } from '../domain/promises.js';
 import { fmtDateTime, ref } from '../domain/format.js';
 import type { Member } from '../domain/types.js';
 import { viewFor } from '../domain/view.js';
-import { inLocale, reply, text, type Reply } from '../engine/reply.js';
+import { around, inLocale, reply, text, type Reply } from '../engine/reply.js';
 import type { Logger } from 'pino';
 // sweep.ts records through this module; these are only called at delivery, long after both have loaded.
 import { lastPairingTouchSql, lastVisitSql, pairingDue, revisitDue, snoozeEnds } from './sweep.js';
@@ -262,7 +262,7 @@ function tellChannelRefused(tx: Tx, n: Nudge, reason: string, now: Date, detoure
     if (card && account) sections.push(text(t.nudge.channelRefusedCard(ref('C', card.number), account.name)));
     if (detouredTo) sections.push(text(t.nudge.channelRefusedDetour(detouredTo.name)));
     sections.push(text([`${t.nudge.channelRefusedFix} `, { code: t.nudge.channelRefusedCommand }]));
-    const payload = inLocale(reply('warning', t.nudge.channelRefused(n.channel), ...sections), locale);
+    const payload = inLocale(reply('warning', around(t.nudge.channelRefused, { channel: n.channel }), ...sections), locale);
     const id = recordNudge(tx, { tenantId: tenant.id, dedupeKey: key, kind: 'channel-refused', subjectType: card ? 'complaint' : 'none', subjectId: card?.id ?? 0, recipientId: member.id, period: day, payload, notBefore: now, createdAt: now });
     recorded ||= id !== undefined;
   }

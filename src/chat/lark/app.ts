@@ -15,15 +15,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { Logger } from 'pino';
 import { recordLeave } from '../../../handlers/handover.js';
+import { sharedCard } from '../../../handlers/complaint.js';
 import { accountChoices } from '../../../handlers/typeahead.js';
 import { catalog } from '../../../prompts/index.js';
 import type { Config } from '../../config.js';
 import { memberById } from '../../domain/permissions.js';
-import type { Engine, Incoming, MentionResolver, Outcome, UserRef } from '../../engine/engine.js';
+import { localizeUsage, type Engine, type Incoming, type MentionResolver, type Outcome, type UserRef } from '../../engine/engine.js';
+import { usageLine } from '../../engine/registry.js';
 import { headline } from '../../engine/render-text.js';
+import { inLocale, reply, type About } from '../../engine/reply.js';
 import { bareForm, buttonForm, formCommandText, TEXT_PROBE, withText, type FormCommand, type FormValues } from '../forms.js';
 import { SIGNATURE_WINDOW_MS, readBody, type FirstRequest } from '../replay.js';
-import { askCard, formCard, PICKER_MAX_OPTIONS, renderCard, type ActionValue, type LarkCard } from './cards.js';
+import { aboutOf, askCard, formCard, PICKER_MAX_OPTIONS, renderCard, type ActionValue, type LarkCard, type RenderedCard } from './cards.js';
 import { LarkIdentity } from './identity.js';
 import { readiness } from '../port.js';
 import { LarkPort } from './port.js';
@@ -176,14 +179,34 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
 
   const formOf = (text: string) => bareForm(engine.registry, text);
 
-  const formFor = async (incoming: Incoming, kind: FormCommand, account?: string): Promise<LarkCard> => {
+  /** A form card, and what the person is told if it cannot be sent. */
+  const formFor = async (incoming: Incoming, kind: FormCommand, account?: string): Promise<{ card: LarkCard; failed: RenderedCard }> => {
     const { locale, accounts } = await engine.view(incoming, (ctx) => ({ locale: ctx.locale, accounts: accountChoices(ctx, '', PICKER_MAX_OPTIONS + 1).map((a) => a.name) }));
-    return formCard(kind, locale, accounts, account);
+    const spec = engine.registry.get(kind)!;
+    return { card: formCard(kind, locale, accounts, account), failed: formFailed(locale, usageLine(spec, spec.forms.find((f) => !f.sub) ?? spec.forms[0]!)) };
   };
+  /** Sent in place of a form Lark would not take: what to type instead (`typed`, a usage line), in `locale`. */
+  const formFailed = (locale: Outcome['locale'], typed: string): RenderedCard => {
+    const t = catalog(locale);
+    return renderCard(inLocale(reply('warning', t.lark.formFailed, { type: 'usage', heading: t.help.usage, lines: [localizeUsage(t, typed)] }), locale), { locale });
+  };
+  /**
+   * Sends a form card with `send`; one Lark will not take is never silent: where Lark takes text but not the
+   * card, the text says what to type instead, and on any other failure that is sent as a card of its own.
+   */
+  const offerForm = (send: (card: LarkCard, text: string) => Promise<unknown>, card: LarkCard, failed: RenderedCard) =>
+    later('could not send a Lark form, nor say what to type instead', async () => {
+      try {
+        await send(card, failed.text);
+      } catch (err) {
+        logger.warn({ err }, 'could not send a Lark form; telling the user what to type instead');
+        await send(failed.card, failed.text);
+      }
+    });
   /** The form as a new card in the person's DM (from a button or the bot menu, which have no message to answer). */
   const sendForm = async (incoming: Incoming, kind: FormCommand, account?: string) => {
-    const card = await formFor(incoming, kind, account);
-    later('could not send a Lark form', () => port.send('open_id', incoming.user.platformUserId, card, kind));
+    const { card, failed } = await formFor(incoming, kind, account);
+    offerForm((c, text) => port.send('open_id', incoming.user.platformUserId, c, text), card, failed);
   };
 
   /** Runs command text; `eventId` is seen in the command's own transaction, so a redelivery after a crash runs it, and after a commit does not. */
@@ -212,10 +235,9 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     const group = m.chat_type !== 'p2p';
     // In a group, an answer for the sender alone is theirs alone: an ephemeral card only they see (or, where Lark
     // refuses one, their DM); only a public reply answers the message for everyone.
-    const answer = (card: LarkCard, text: string, visibility: 'public' | 'ephemeral' = 'ephemeral') =>
-      later('could not answer a Lark message', () =>
-        !group ? port.send('chat_id', m.chat_id, card, text) : visibility === 'public' ? port.reply(m.message_id, card, text, Boolean(m.thread_id)) : privately(m.chat_id, openId, card, text),
-      );
+    const send = (card: LarkCard, text: string, visibility: 'public' | 'ephemeral' = 'ephemeral') =>
+      !group ? port.send('chat_id', m.chat_id, card, text) : visibility === 'public' ? port.reply(m.message_id, card, text, Boolean(m.thread_id)) : privately(m.chat_id, openId, card, text);
+    const answer = (card: LarkCard, text: string, visibility: 'public' | 'ephemeral' = 'ephemeral') => later('could not answer a Lark message', () => send(card, text, visibility));
 
     const raw = messageText(m.message_type, m.content);
     const said = raw === undefined ? undefined : commandOf(raw, m.mentions ?? [], group);
@@ -231,8 +253,8 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       return answer(card, text);
     }
     if (kind) {
-      const card = await formFor(incoming, kind);
-      return answer(card, kind);
+      const { card, failed } = await formFor(incoming, kind);
+      return offerForm(send, card, failed);
     }
     const out = await run(incoming, said.text, async (key) => said.mentions.get(key), e.event_id);
     if (out.duplicate) return;
@@ -281,6 +303,12 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     return [card, text];
   };
 
+  /** The chat's card of what `about` names, as it is now, in the workspace's language. */
+  const redrawn = async (incoming: Incoming, about: About): Promise<LarkCard | undefined> => {
+    const fresh = await engine.view(incoming, (ctx) => sharedCard(ctx, about));
+    return fresh && renderCard(fresh, { locale: fresh.locale }).card;
+  };
+
   // A card button or a card form: the same command text, the same engine, the same checks; the card updates in place.
   async function onCardAction(e: CardActionEvent): Promise<CardResponse> {
     const tenantKey = e.tenant_key ?? e.operator.tenant_key;
@@ -290,6 +318,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     const value = (e.action.value ?? {}) as Partial<Record<string, unknown>>;
     const form = (e.action.form_value ?? {}) as Record<string, unknown>;
     const str = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : undefined);
+    const about = aboutOf(value.about);
     let command: string | undefined;
     let submitted = false;
     if (typeof value.cmd === 'string') command = value.cmd;
@@ -318,20 +347,35 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       // Asked for only when the rest would pass: a Resolve on a closed complaint, or by someone who may not, says so at once.
       const would = await engine.trial({ ...incoming, text: withText(command, TEXT_PROBE) }, byOpenId);
       if (!would.ok && would.field !== 'text') return { toast: toast('error', would.reply) };
+      const messageId = e.context?.open_message_id;
+      const chatId = e.context?.open_chat_id;
+      const asked = formFailed(out.locale, `${command} <text>`);
+      if (value.shared === true && about && messageId && chatId) {
+        // Asked from the chat's card: the question is the clicker's alone, and their answer redraws that card.
+        const card = askCard(command, out.needsText, out.locale, { messageId, about });
+        offerForm((c, text) => privately(chatId, e.operator.open_id, c, text), card, asked);
+        return { toast: { type: 'info', content: out.needsText.slice(0, 200) } };
+      }
       // Resolve asks what was done: a form under the card, which stays as it is for everyone else.
       const card = askCard(command, out.needsText, out.locale);
-      const messageId = e.context?.open_message_id;
-      later('could not ask for the missing text', () => (messageId ? port.reply(messageId, card, out.needsText!, true) : port.send('open_id', e.operator.open_id, card, out.needsText!)));
+      offerForm((c, text) => (messageId ? port.reply(messageId, c, text, true) : port.send('open_id', e.operator.open_id, c, text)), card, asked);
       return { toast: { type: 'info', content: out.needsText.slice(0, 200) } };
     }
     if (!out.ok) return { toast: toast('error', out.reply) };
     if (value.shared === true) {
-      // The card is the chat's (a complaint in the escalation group): it stays for everyone as it is; the
-      // confirmation, in the clicker's language, is theirs alone.
+      // The card is the chat's (a complaint in the escalation group): everyone sees it redrawn with the new state,
+      // in the workspace's language; the confirmation, in the clicker's language, is theirs alone.
       const { card, text } = rendered(out);
       const chatId = e.context?.open_chat_id;
       later('could not confirm a click on a shared card', () => (chatId ? privately(chatId, e.operator.open_id, card, text) : port.send('open_id', e.operator.open_id, card, text)));
-      return { toast: toast('success', out.reply) };
+      const fresh = about && (await redrawn(incoming, about));
+      return { toast: toast('success', out.reply), ...(fresh ? { card: { type: 'raw' as const, data: fresh } } : {}) };
+    }
+    const shared = typeof value.redraw === 'string' ? value.redraw : undefined;
+    if (shared && about) {
+      // An answer to a question asked from the chat's card: that card is redrawn for everyone.
+      const fresh = await engine.view(incoming, (ctx) => sharedCard(ctx, about));
+      if (fresh) later('could not redraw a shared card', () => port.update({ channel: e.context?.open_chat_id ?? '', ts: shared }, fresh));
     }
     return { toast: toast('success', out.reply), card: { type: 'raw', data: rendered(out).card } };
   }

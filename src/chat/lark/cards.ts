@@ -16,7 +16,7 @@
 import { COMPLAINT_CATEGORIES, SEVERITIES, TOUCH_KINDS, type Locale } from '../../../db/schema.js';
 import { catalog, type Catalog } from '../../../prompts/index.js';
 import { clean, renderText, richText } from '../../engine/render-text.js';
-import type { Button, MentionRef, Reply, Rich, Section } from '../../engine/reply.js';
+import type { About, Button, ChannelRef, MentionRef, Reply, Rich, Section } from '../../engine/reply.js';
 import type { FormCommand } from '../forms.js';
 
 // Lark's limits (open.feishu.cn, "卡片 JSON 2.0 结构" and "发送消息" im/v1/message/create).
@@ -48,8 +48,18 @@ export interface LarkCard {
 }
 export type CardElement = Record<string, unknown> & { tag: string };
 
-/** What a card button or form sends back in `action.value`. */
-export type ActionValue = { cmd: string; shared?: true } | { form: FormCommand } | { ask: string };
+/**
+ * What a card button or form sends back in `action.value`. `shared`: the button is on a card everyone in the
+ * chat sees; `about`: the record that card shows, redrawn in place after a click. An `ask` form carries the
+ * shared card it was asked from (`redraw`: its message id), to redraw that card once answered.
+ */
+export type ActionValue = { cmd: string; shared?: true; about?: About } | { form: FormCommand } | { ask: string; redraw?: string; about?: About };
+
+/** The `about` of a callback value, when it is one Steward wrote. */
+export function aboutOf(v: unknown): About | undefined {
+  const n = (v as { complaint?: unknown } | null | undefined)?.complaint;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? { complaint: n } : undefined;
+}
 
 export interface RenderedCard {
   card: LarkCard;
@@ -107,11 +117,16 @@ function mention(m: MentionRef): string {
   return OPEN_ID.test(m.platformUserId) ? `<at id=${m.platformUserId}></at>` : `@${escapeMarkdown(m.name)}`;
 }
 
+/** A chat by its name, which LarkPort looks up before rendering; one it could not name stays its id. */
+function channel(c: ChannelRef): string {
+  return c.name ? `**#${escapeMarkdown(c.name)}**` : `\`#${clean(c.channel).replace(/`/g, 'ˋ')}\``;
+}
+
 /** Rich text as Lark markdown. */
 export function richMarkdown(r: Rich): string {
   if (typeof r === 'string') return escapeMarkdown(r);
   return r
-    .map((p) => (typeof p === 'string' ? escapeMarkdown(p) : 'mention' in p ? mention(p.mention) : 'strong' in p ? `**${escapeMarkdown(p.strong)}**` : `\`${clean(p.code).replace(/`/g, 'ˋ')}\``))
+    .map((p) => (typeof p === 'string' ? escapeMarkdown(p) : 'mention' in p ? mention(p.mention) : 'strong' in p ? `**${escapeMarkdown(p.strong)}**` : 'channel' in p ? channel(p) : `\`${clean(p.code).replace(/`/g, 'ˋ')}\``))
     .join('');
 }
 
@@ -196,12 +211,12 @@ export function buttonElement(b: Pick<Button, 'label' | 'style'>, value: ActionV
 }
 
 /** Buttons side by side, wrapping on narrow screens; on a card everyone in a chat sees (`shared`), they say so when clicked. */
-function buttonRow(buttons: Button[], shared: boolean): CardElement {
+function buttonRow(buttons: Button[], shared: boolean, about: About | undefined): CardElement {
   return {
     tag: 'column_set',
     flex_mode: 'flow',
     horizontal_spacing: 'small',
-    columns: buttons.map((b) => ({ tag: 'column', width: 'auto', elements: [buttonElement(b, shared ? { cmd: b.command, shared: true } : { cmd: b.command })] })),
+    columns: buttons.map((b) => ({ tag: 'column', width: 'auto', elements: [buttonElement(b, shared ? { cmd: b.command, shared: true, ...(about ? { about } : {}) } : { cmd: b.command })] })),
   };
 }
 
@@ -248,7 +263,7 @@ export function renderCard(reply: Reply, opts: CardOptions = {}): RenderedCard {
   const andMore = t.common.andMore;
   const warnings: string[] = [];
   const text = renderText(reply, andMore);
-  const actions = reply.buttons.length ? [buttonRow(reply.buttons, reply.visibility === 'public')] : [];
+  const actions = reply.buttons.length ? [buttonRow(reply.buttons, reply.visibility === 'public', reply.about)] : [];
   const budget: Budget = { bytes: CARD_MAX_BYTES - RESERVE_BYTES - bytes(actions), elements: CARD_MAX_ELEMENTS - countElements(actions) - 1 };
   const elements: CardElement[] = [];
   let dropped = 0;
@@ -319,10 +334,11 @@ export function formCard(kind: FormCommand, locale: Locale, accounts: readonly s
   return shell({ tone: 'info', title }, title, [{ tag: 'form', name: `steward_${kind}`, elements: [...fields, submit] }]);
 }
 
-/** Asks for the text `command` still needs, then runs `command <text>`. */
-export function askCard(command: string, what: string, locale: Locale): LarkCard {
+/** Asks for the text `command` still needs, then runs `command <text>`; `redraw`: the shared card to redraw after (its message id, and what it shows). */
+export function askCard(command: string, what: string, locale: Locale, redraw?: { messageId: string; about: About }): LarkCard {
   const t = catalog(locale);
-  const submit = buttonElement({ label: t.forms.save, style: 'primary' }, { ask: command }, { name: 'submit', form_action_type: 'submit' });
+  const value: ActionValue = redraw ? { ask: command, redraw: redraw.messageId, about: redraw.about } : { ask: command };
+  const submit = buttonElement({ label: t.forms.save, style: 'primary' }, value, { name: 'submit', form_action_type: 'submit' });
   return shell({ tone: 'info', title: command.split(' ')[0] }, what, [
     markdown(`\`${clean(command).replace(/`/g, 'ˋ')}\``),
     { tag: 'form', name: 'steward_ask', elements: [...labelled(what, noteField(what)), submit] },

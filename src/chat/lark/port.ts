@@ -7,6 +7,7 @@ import type { Locale } from '../../../db/schema.js';
 import type { Reply } from '../../engine/reply.js';
 import { DeliveryError, type ChatPort, type Destination, type PostedRef } from '../port.js';
 import { escapeText, renderCard, type LarkCard } from './cards.js';
+import { ChatNames } from './chat-names.js';
 import { checkBody, LarkRefusal, toDeliveryError } from './errors.js';
 
 export type ReceiveIdType = 'open_id' | 'chat_id';
@@ -23,6 +24,12 @@ export class LarkPort implements ChatPort {
     private readonly client: Client,
     private readonly opts: { locale: Locale; logger?: Logger; tokens?: { forget(): void } },
   ) {}
+
+  /** Chats named by their names in what Steward sends (an admin told the escalation group refuses it). */
+  private readonly chats = new ChatNames(async (chatId) => {
+    const res = await this.call(() => this.client.im.chat.get({ path: { chat_id: chatId } }).then(checkBody));
+    return res.data?.name || undefined;
+  });
 
   /** Runs a call; if Lark refuses its token, once more with a fresh one. */
   private async call<T>(fn: () => Promise<T>): Promise<T> {
@@ -44,7 +51,7 @@ export class LarkPort implements ChatPort {
   }
 
   async post(to: Destination, reply: Reply, thread?: PostedRef): Promise<PostedRef> {
-    const { card, text } = this.render(reply);
+    const { card, text } = this.render(await this.chats.name(reply));
     if (thread) {
       await this.reply(thread.ts, card, text, true);
       return thread;
@@ -91,7 +98,7 @@ export class LarkPort implements ChatPort {
   }
 
   async update(ref: PostedRef, reply: Reply): Promise<void> {
-    const { card } = this.render(reply);
+    const { card } = this.render(await this.chats.name(reply));
     try {
       await this.call(() => this.client.im.message.patch({ path: { message_id: ref.ts }, data: { content: JSON.stringify(card) } }).then(checkBody));
     } catch (e) {

@@ -236,12 +236,16 @@ const codeAtoms = (s: string, style: Style, grain?: Grain): Atom[] => toAtoms(cl
 
 const SLACK_USER_ID = /^[UW][A-Z0-9]+$/;
 const isRealMention = (m: MentionRef): boolean => SLACK_USER_ID.test(m.platformUserId);
+/** Public (C…) and private (G…) channel ids. */
+const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;
 
 function richAtoms(r: Rich, base: 'plain' | 'strong', grain?: Grain): Atom[] {
   return (typeof r === 'string' ? [r] : r).flatMap((p): Atom[] => {
     if (typeof p === 'string') return textAtoms(p, base, grain);
     if ('mention' in p) return isRealMention(p.mention) ? [{ s: `<@${p.mention.platformUserId}>`, style: base }] : textAtoms(`@${p.mention.name}`, base, grain);
     if ('strong' in p) return textAtoms(p.strong, 'strong', grain);
+    // A channel id Slack shows as the channel's name, linked; a name typed without one stays text.
+    if ('channel' in p) return SLACK_CHANNEL_ID.test(p.channel) ? [{ s: `<#${p.channel}>`, style: base }] : textAtoms(`#${p.name ?? p.channel}`, base, grain);
     return codeAtoms(p.code, 'code', grain);
   });
 }
@@ -641,9 +645,9 @@ function titleBlock(reply: Reply, ctx: Ctx): Emitted | undefined {
   const title = reply.title;
   if (title === undefined) return undefined;
   const emoji = TONE_EMOJI[reply.tone];
-  const mentions = typeof title !== 'string' && title.some((p) => typeof p === 'object' && 'mention' in p && isRealMention(p.mention));
+  const mentions = typeof title !== 'string' && title.some((p) => typeof p === 'object' && (('mention' in p && isRealMention(p.mention)) || ('channel' in p && SLACK_CHANNEL_ID.test(p.channel))));
   if (mentions) {
-    // A header is plain text and cannot mention anyone: a bold section can. It stays as short as a header.
+    // A header is plain text and cannot mention anyone or link a channel: a bold section can. It stays as short as a header.
     const atoms = [...plainAtoms(`${emoji} `), ...richAtoms(title, 'strong')];
     const { text, cut } = renderWithin(atoms, HEADER_TEXT_MAX);
     if (cut) ctx.warn(`title: cut to ${text.length} characters`);
