@@ -133,7 +133,7 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
   // A stray rejection inside an SDK (a reconnect, a timer) is logged, not the end of the bot.
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
   // Stop taking requests first, then let the workers finish what they hold, then close. A second
-  // signal (Ctrl-C reaches both the process group and tsx's relay) does not cut that short.
+  // signal (Ctrl-C reaches both the process group and npm's relay) does not cut that short.
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return logger.info({ signal }, 'already shutting down');
