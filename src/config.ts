@@ -82,6 +82,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.LARK_APP_ID && !e.LARK_APP_SECRET) {
     throw new ConfigError('LARK_APP_SECRET: expected the app secret from the Lark developer console, since LARK_APP_ID is set');
   }
+  // The SDK's long connection refuses any other shape without a word (it logs and never connects).
+  if (e.LARK_APP_ID && !/^cli_[0-9a-fA-F]{16}$/.test(e.LARK_APP_ID)) {
+    throw new ConfigError(`LARK_APP_ID: expected the App ID from the Lark developer console (cli_ and 16 hex digits), got ${JSON.stringify(e.LARK_APP_ID)}`);
+  }
   if (e.LARK_APP_ID && e.LARK_MODE === 'http' && !e.LARK_VERIFICATION_TOKEN && !e.LARK_ENCRYPT_KEY) {
     throw new ConfigError('LARK_VERIFICATION_TOKEN: expected the verification token (or set LARK_ENCRYPT_KEY) from the Lark developer console, since LARK_MODE=http; without either, anyone could post events');
   }

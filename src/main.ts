@@ -11,7 +11,7 @@ import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
 import type { ChatPort } from './chat/port.js';
 import { ShellPort } from './chat/shell/port.js';
 import { deliverDue, releaseStale } from './scheduler/outbox.js';
-import { fromUrl, hasRedisServer, RedisInUseError, startOwnRedis, type RedisHandle } from './scheduler/redis.js';
+import { fromUrl, hasRedisServer, RedisInUseError, startOwnRedis, unreachable, type RedisHandle } from './scheduler/redis.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import type { Logger } from 'pino';
 import { loadDemo } from './demo.js';
@@ -105,7 +105,12 @@ interface ChatAdapter {
  * shell starts without either SDK.
  */
 async function serveChat(config: Config, logger: Logger): Promise<void> {
-  const redis = await redisFor(config, dirname(config.STEWARD_DB), logger).catch((e: unknown) => (e instanceof RedisInUseError ? fail(e.message) : Promise.reject(e)));
+  let redis: RedisHandle | undefined;
+  try {
+    redis = await redisFor(config, dirname(config.STEWARD_DB), logger);
+  } catch (e) {
+    fail(startupLine(e, config));
+  }
   if (!redis) fail(NO_REDIS(config.mode));
   const db = openDb(config.STEWARD_DB);
   const engine = new Engine({ db, commands, defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE }, logger });
@@ -121,28 +126,47 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
     }
     return [...problems, ...(scheduler ? await scheduler.notReady() : ['the schedules are starting'])];
   };
-  const adapter: ChatAdapter =
-    config.mode === 'slack'
-      ? (await import('./chat/slack/app.js')).createSlackApp({ config, engine, logger, afterCommand, ready, commandThread: true })
-      : (await import('./chat/lark/app.js')).createLarkApp({ config, engine, logger, afterCommand, ready });
-  releaseStale(db);
-  scheduler = new Scheduler({ db, port: adapter.port, redis: redis.options, logger });
-  // Listen first: commands and /healthz answer while the clock rebuilds its timers and queues the backlog.
-  await adapter.start();
-  await scheduler.start();
-  // A stray rejection inside an SDK (a reconnect, a timer) is logged, not the end of the bot.
-  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+  // A stray rejection inside an SDK (a reconnect, a timer) is logged, not the end of the bot. Bolt calls
+  // auth.test as the app is built and leaves a refusal unhandled; start() makes the same call and says what to fix.
+  let starting = true;
+  process.on('unhandledRejection', (err: { code?: unknown } | undefined) => {
+    if (starting && typeof err?.code === 'string' && err.code.startsWith('slack_webapi_')) return logger.debug({ err }, 'Slack refused a call while starting');
+    logger.error({ err }, 'unhandled rejection');
+  });
+  let adapter: ChatAdapter | undefined;
+  try {
+    // Lark's SDK only logs a refused app secret or id and carries on: asked here, before the port opens.
+    if (config.mode === 'lark') await (await import('./chat/lark/credentials.js')).checkLarkCredentials(config);
+    adapter =
+      config.mode === 'slack'
+        ? (await import('./chat/slack/app.js')).createSlackApp({ config, engine, logger, afterCommand, ready, commandThread: true })
+        : (await import('./chat/lark/app.js')).createLarkApp({ config, engine, logger, afterCommand, ready });
+    releaseStale(db);
+    scheduler = new Scheduler({ db, port: adapter.port, redis: redis.options, logger });
+    // Listen first: commands and /healthz answer while the clock rebuilds its timers and queues the backlog.
+    await adapter.start();
+    await scheduler.start();
+  } catch (e) {
+    // A start that failed leaves nothing running: not the port, not the queues, not our redis-server.
+    await bounded(adapter?.stop().catch(() => {}), `stopping the ${config.mode} adapter`, logger);
+    await bounded(scheduler?.close(), 'closing the schedules', logger);
+    await bounded(redis.stop(), 'stopping redis-server', logger);
+    closeDb(db);
+    fail(startupLine(e, config));
+  }
+  const started = adapter;
+  starting = false;
   // Stop taking requests first, then let the workers finish what they hold, then close. A second
-  // signal (Ctrl-C reaches both the process group and tsx's relay) does not cut that short.
+  // signal (Ctrl-C reaches both the process group and npm's relay) does not cut that short.
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return logger.info({ signal }, 'already shutting down');
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    await adapter.stop().catch((err: unknown) => logger.warn({ err }, `stopping the ${config.mode} adapter`));
+    await started.stop().catch((err: unknown) => logger.warn({ err }, `stopping the ${config.mode} adapter`));
     // The queues and Redis get a bounded time: a Redis that went away with the signal must not hold the exit.
     await bounded(scheduler?.close(), 'closing the schedules', logger);
-    await bounded(redis.stop(), 'stopping redis-server', logger);
+    await bounded(redis!.stop(), 'stopping redis-server', logger);
     closeDb(db);
     process.exit(0);
   };
@@ -169,8 +193,41 @@ async function bounded(work: Promise<unknown> | undefined, what: string, logger:
 const SCHEDULES_OFF = 'automatic schedules are off until Redis is available (set REDIS_URL, or install redis-server); commands, /digest and /steward run work as usual.';
 const NO_REDIS = (mode: string) => `${mode === 'slack' ? 'Slack' : 'Lark'} mode needs Redis for its schedules: set REDIS_URL, or install redis-server (e.g. apt-get install redis-server).`;
 
+/** What Slack's auth.test answers for a token that will never work: the variable to fix is the token. */
+const TOKEN_REFUSED = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive', 'no_permission', 'team_access_not_granted', 'ekm_access_denied', 'missing_scope', 'not_allowed_token_type']);
+
+/**
+ * Why the start failed, as one line naming the variable to fix: a ConfigError
+ * (and Redis's refusals) say so already; Slack refusing the token and a Web API
+ * that cannot be reached are translated here; anything else is its message.
+ */
+function startupLine(e: unknown, config: Config): string {
+  if (e instanceof ConfigError || e instanceof RedisInUseError) return e.message;
+  const err = (e ?? {}) as { code?: string; message?: string; data?: { error?: string }; statusCode?: number; original?: { message?: string; code?: string; cause?: { code?: string; message?: string } } };
+  if (config.mode === 'slack' && err.code === 'slack_webapi_platform_error') {
+    const code = err.data?.error ?? 'an error';
+    return TOKEN_REFUSED.has(code)
+      ? `SLACK_BOT_TOKEN: Slack refused the bot token (${code}); copy the Bot User OAuth Token again from the app's OAuth & Permissions page, or reinstall the app`
+      : `SLACK_BOT_TOKEN: Slack's auth.test answered ${code} for the bot token; check SLACK_BOT_TOKEN`;
+  }
+  if (config.mode === 'slack' && (err.code === 'slack_webapi_request_error' || err.code === 'slack_webapi_http_error')) {
+    const where = config.SLACK_API_URL ?? 'https://slack.com/api/';
+    const why = err.statusCode ? `HTTP ${err.statusCode}` : (err.original?.cause?.code ?? err.original?.code ?? err.original?.cause?.message ?? err.original?.message ?? err.message);
+    return `SLACK_API_URL: could not reach the Slack Web API at ${where} (${why}); check SLACK_API_URL${config.SLACK_API_URL ? '' : ' (unset: slack.com)'} and the network`;
+  }
+  if (err.code === 'EADDRINUSE' || err.code === 'EACCES') return `PORT: could not listen on port ${config.PORT} (${err.code}); give another PORT, or stop what holds it`;
+  const message = e instanceof Error ? e.message : String(e);
+  return `could not start: ${message.split('\n')[0]}`;
+}
+
 async function redisFor(config: Config, dataDir: string, logger: Logger): Promise<RedisHandle | undefined> {
-  if (config.REDIS_URL) return fromUrl(config.REDIS_URL);
+  if (config.REDIS_URL) {
+    // Checked once, bounded: otherwise the queues retry an unreachable Redis for ever, logging each try.
+    const handle = fromUrl(config.REDIS_URL);
+    const why = await unreachable(handle.options);
+    if (why) throw new ConfigError(`REDIS_URL: could not reach Redis at ${handle.where} (${why}); check REDIS_URL, or unset it for Steward to start its own redis-server`);
+    return handle;
+  }
   // Our redis-server dying over and over is the end of the clock: exit loudly, for the service manager to restart us.
   if (hasRedisServer()) return startOwnRedis(join(dataDir, 'redis'), logger, (why) => fail(why));
   return undefined;
@@ -182,6 +239,7 @@ async function startClock(config: Config, db: Db, port: ShellPort, dataDir: stri
   try {
     redis = await redisFor(config, dataDir, logger);
   } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
     if (!(e instanceof RedisInUseError)) throw e;
     process.stderr.write(`steward: ${e.message}; ${SCHEDULES_OFF}\n`);
     return undefined;

@@ -128,6 +128,13 @@ describe('loadConfig: one line naming the variable and what it expects', () => {
     expect(failure({ LARK_APP_ID: 'cli_1' })).toMatch(/^LARK_APP_SECRET: expected the app secret/);
   });
 
+  // Lark's SDK refuses any other app id on its long connection, logging one line and never connecting.
+  it('LARK_APP_ID must be cli_ and 16 hex digits, as the developer console shows it', () => {
+    expect(failure({ LARK_APP_ID: 'cli_1', LARK_APP_SECRET: 's' })).toBe('LARK_APP_ID: expected the App ID from the Lark developer console (cli_ and 16 hex digits), got "cli_1"');
+    expect(failure({ LARK_APP_ID: 'a1b2c3d4e5f60718', LARK_APP_SECRET: 's' })).toMatch(/^LARK_APP_ID: expected/);
+    expect(loadConfig({ LARK_APP_ID: 'cli_A1B2C3D4E5F60718', LARK_APP_SECRET: 's' }).mode).toBe('lark');
+  });
+
   it('reports one variable even when several are wrong', () => {
     const message = failure({ STEWARD_TIMEZONE: 'Mars/Base', PORT: 'x', STEWARD_LOCALE: 'fr' });
     expect(message.match(/[A-Z_]{4,}:/g)).toHaveLength(1);
@@ -150,7 +157,7 @@ describe('loadConfig mode', () => {
   });
 
   it('is lark with an app id and secret', () => {
-    expect(loadConfig({ LARK_APP_ID: 'cli_1', LARK_APP_SECRET: 'secret' }).mode).toBe('lark');
+    expect(loadConfig({ LARK_APP_ID: 'cli_a1b2c3d4e5f60718', LARK_APP_SECRET: 'secret' }).mode).toBe('lark');
   });
 });
 

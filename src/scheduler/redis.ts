@@ -56,6 +56,39 @@ async function ping(options: RedisOptions): Promise<boolean> {
   }
 }
 
+/** How long start-up waits for a connection to REDIS_URL before giving up on it. */
+const CONNECT_CHECK_MS = 5_000;
+
+/**
+ * Whether Redis at `options` can be reached, checked once at start-up: undefined
+ * when it can, else why not (refused, no such host, no connection within
+ * CONNECT_CHECK_MS, or a refusal of its credentials). A server that accepts the
+ * connection but does not answer yet (still loading its append-only file, or
+ * stalled) counts as reachable: Steward serves meanwhile and its queues wait.
+ */
+export async function unreachable(options: RedisOptions, ms = CONNECT_CHECK_MS): Promise<string | undefined> {
+  const client = new Redis({ ...options, lazyConnect: true, connectTimeout: ms, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, enableReadyCheck: false });
+  let failure: string | undefined;
+  client.on('error', (e: Error & { code?: string }) => (failure ??= e.code && !e.message.includes(e.code) ? `${e.code}: ${e.message}` : e.message));
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const connected = await new Promise<boolean>((resolve) => {
+      client.once('connect', () => resolve(true));
+      client.once('end', () => resolve(false));
+      timer = setTimeout(() => resolve(false), ms + 1_000);
+      client.connect().catch(() => {});
+    });
+    if (!connected) return failure ?? `no connection within ${ms / 1000} s`;
+    // Connected: only an answer refusing us (a wrong password, a user it does not know) fails the start.
+    const answer = await Promise.race([client.ping().then(() => undefined, (e: Error) => e), new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
+    if (answer && /^(NOAUTH|WRONGPASS|NOPERM|ERR AUTH|ERR invalid password|ERR Client sent AUTH)/i.test(answer.message)) return answer.message;
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+    client.disconnect();
+  }
+}
+
 /** Another live Steward runs its redis-server on this data folder. */
 export class RedisInUseError extends Error {
   override name = 'RedisInUseError';
