@@ -2,7 +2,9 @@
 //
 //   steward import accounts|contacts|touchpoints <file.csv> [--workspace platform:id] [--as name]
 //   steward import accounts.csv          (the kind read from the file's name)
-//   steward export accounts|touchpoints|complaints [file.csv] [--workspace platform:id]
+//   steward export accounts|contacts|touchpoints|complaints [file.csv] [--workspace platform:id]
+//   steward export --all <dir> [--workspace platform:id]   (the whole book, one file per entity: src/book-io.ts)
+//   steward import --all <dir> [--workspace platform:id]   (into an empty workspace, all or nothing)
 //
 // Every row is validated; a bad row is reported with its line in the file and
 // skipped, and the valid rows of the file are written in one transaction. The
@@ -16,6 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { decodeCsvBytes } from './csv-text.js';
+import { BookError, exportBookTo, importBook, problemLine, readBookDir } from './book-io.js';
 import { stringify } from 'csv-stringify/sync';
 import { and, asc, eq } from 'drizzle-orm';
 import { DateTime, IANAZone } from 'luxon';
@@ -43,7 +46,7 @@ import { closestNames, looksMistyped } from './domain/match.js';
 import type { Account, Member, Tenant } from './domain/types.js';
 
 export const IMPORT_KINDS = ['accounts', 'contacts', 'touchpoints'] as const;
-export const EXPORT_KINDS = ['accounts', 'touchpoints', 'complaints'] as const;
+export const EXPORT_KINDS = ['accounts', 'contacts', 'touchpoints', 'complaints'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
 export type ExportKind = (typeof EXPORT_KINDS)[number];
 
@@ -642,7 +645,7 @@ export function importCsv(db: Db, kind: ImportKind, text: string, opts: ImportOp
 // ---------------------------------------------------------------------------
 // Export
 
-/** The workspace's accounts, touchpoints or complaints as CSV text (header included). */
+/** The workspace's accounts, contacts, touchpoints or complaints as CSV text (header included). */
 export function exportCsv(db: Db, kind: ExportKind, workspace: Workspace = SHELL_WORKSPACE): string {
   const tenant = findTenant(db, workspace);
   const rows: unknown[][] = [];
@@ -662,6 +665,14 @@ export function exportCsv(db: Db, kind: ExportKind, workspace: Workspace = SHELL
       }
     }
     return csv([...COLUMNS.accounts.all]);
+  }
+  if (kind === 'contacts') {
+    if (tenant) {
+      for (const c of db.select().from(contacts).where(eq(contacts.tenantId, tenant.id)).orderBy(asc(contacts.id)).all()) {
+        rows.push([accountName.get(c.accountId) ?? '', c.name, c.title ?? '', c.level, c.function ?? '']);
+      }
+    }
+    return csv([...COLUMNS.contacts.all]);
   }
   if (kind === 'touchpoints') {
     const contactName = new Map<number, string>();
@@ -698,7 +709,9 @@ export function exportCsv(db: Db, kind: ExportKind, workspace: Workspace = SHELL
 
 const USAGE = `usage:
   steward import accounts|contacts|touchpoints <file.csv> [--workspace platform:id] [--as name]
-  steward export accounts|touchpoints|complaints [file.csv] [--workspace platform:id]
+  steward export accounts|contacts|touchpoints|complaints [file.csv] [--workspace platform:id]
+  steward export --all <dir> [--workspace platform:id]
+  steward import --all <dir> [--workspace platform:id]
 
 Imports upsert: accounts by name (case- and width-insensitive), contacts by
 account and name, touchpoints by account, member, kind, date and note. Bad rows
@@ -706,7 +719,13 @@ are reported by line and skipped; the exit code is then 1. Without --workspace
 rows go into the shell's workspace (shell:local). Owners and members are
 matched by name or user id; only the shell's workspace gains a member from a
 name. A new account with no owner is owned by whoever imports it: --as names
-them (the shell user by default). Export writes to stdout when no file is given.`;
+them (the shell user by default). Export writes to stdout when no file is given.
+
+--all moves the whole book: export writes one CSV per entity into <dir>
+(workspace, members, accounts, contacts, touchpoints, complaints, promises,
+pairings, reviews, signals, losses, checklist, snoozes, audit); import reads
+them into an empty workspace (the one in workspace.csv unless --workspace says),
+and one bad cell in any file writes nothing.`;
 
 class UsageError extends Error {}
 
@@ -746,12 +765,12 @@ function shellUserName(configured: string | undefined): string | undefined {
 
 /** Runs one command line; returns the exit code. Output goes to the given streams. */
 export function run(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WriteStream }): number {
-  let values: { workspace?: string; as?: string; help?: boolean };
+  let values: { workspace?: string; as?: string; help?: boolean; all?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
       args: argv,
-      options: { workspace: { type: 'string', short: 'w' }, as: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { workspace: { type: 'string', short: 'w' }, as: { type: 'string' }, help: { type: 'boolean', short: 'h' }, all: { type: 'boolean' } },
       allowPositionals: true,
       strict: true,
     }));
@@ -763,6 +782,7 @@ export function run(argv: string[], io: { stdout: NodeJS.WritableStream; stderr:
     io.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  if (values.all) return runAll(positionals, values.workspace, io);
   let [command, kind, file, ...extra] = positionals;
   // `steward import accounts.csv`: the kind from the file's name, as the issue spells it.
   if (command === 'import' && file === undefined && kind !== undefined && !(IMPORT_KINDS as readonly string[]).includes(kind)) {
@@ -780,7 +800,7 @@ export function run(argv: string[], io: { stdout: NodeJS.WritableStream; stderr:
       }
       if (!file) throw new UsageError(`import ${kind}: which file?`);
     } else if (command === 'export') {
-      if (!(EXPORT_KINDS as readonly string[]).includes(kind ?? '')) throw new UsageError(`export: expected accounts, touchpoints or complaints, got ${JSON.stringify(kind ?? '')}`);
+      if (!(EXPORT_KINDS as readonly string[]).includes(kind ?? '')) throw new UsageError(`export: expected accounts, contacts, touchpoints or complaints (or --all <dir>), got ${JSON.stringify(kind ?? '')}`);
     } else {
       throw new UsageError(command === undefined ? 'expected a command' : `unknown command ${JSON.stringify(command)}`);
     }
@@ -832,6 +852,56 @@ export function run(argv: string[], io: { stdout: NodeJS.WritableStream; stderr:
     }
     if (e instanceof ImportError || e instanceof ConfigError) {
       io.stderr.write(`steward: ${command === 'import' && file && e instanceof ImportError ? `${file}: ` : ''}${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+/** `export --all <dir>` and `import --all <dir>`. */
+function runAll(positionals: string[], workspaceOption: string | undefined, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WriteStream }): number {
+  const [command, dir, ...extra] = positionals;
+  try {
+    if (command !== 'import' && command !== 'export') throw new UsageError(`--all: expected import or export, got ${JSON.stringify(command ?? '')}`);
+    if (!dir) throw new UsageError(`${command} --all: which directory?`);
+    if (extra.length) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+    const workspace = workspaceOption === undefined ? undefined : parseWorkspace(workspaceOption);
+    loadDotEnv();
+    const config = loadConfig();
+    if (command === 'export') {
+      const db = openDb(config.STEWARD_DB);
+      try {
+        const ws = workspace ?? SHELL_WORKSPACE;
+        const written = exportBookTo(db, ws, dir);
+        if (!written) throw new ImportError(`no workspace ${ws.platform}:${ws.workspaceId} in ${config.STEWARD_DB}`);
+        io.stderr.write(`exported ${written.length} files to ${dir}\n`);
+        return 0;
+      } finally {
+        closeDb(db);
+      }
+    }
+    const files = readBookDir(dir);
+    const db = openDb(config.STEWARD_DB);
+    try {
+      const result = importBook(db, files, workspace);
+      const counts = Object.entries(result.rows).map(([f, n]) => `${n} ${f}`).join(', ');
+      io.stdout.write(`imported into ${result.workspace.platform}:${result.workspace.workspaceId}: ${counts}\n`);
+      return 0;
+    } finally {
+      closeDb(db);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`steward: ${e.message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (e instanceof BookError) {
+      for (const p of e.problems) io.stderr.write(`${dir}/${problemLine(p)}\n`);
+      io.stderr.write(`steward: nothing imported (${e.problems.length} problem${e.problems.length === 1 ? '' : 's'})\n`);
+      return 2;
+    }
+    if (e instanceof ImportError || e instanceof ConfigError) {
+      io.stderr.write(`steward: ${e.message}\n`);
       return 2;
     }
     throw e;

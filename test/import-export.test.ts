@@ -271,6 +271,26 @@ describe('import agrees with chat', () => {
     return a && h.db.select().from(members).where(eq(members.id, a.ownerId!)).get()?.platformUserId;
   };
 
+  it('export contacts exists, so accounts, contacts and touchpoints exported read back into an empty database with the touches on their contacts', async () => {
+    await h.run('/account add Acme tier:strategic owner:@zhang');
+    await h.run('/contact Acme add "Wu Gang" title:COO level:decision-maker function:purchasing');
+    await h.run('/contact Acme add 李娜 level:operator');
+    await h.run('/touch Acme visit to:"Wu Gang" on:2026-11-20 Plant tour', 'zhang');
+    await h.run('/touch Acme call to:李娜 on:2026-11-21 电话', 'zhang');
+    const contactsCsv = exportCsv(h.db, 'contacts');
+    expect(contactsCsv.split('\n').slice(0, 3)).toEqual(['account,name,title,level,function', 'Acme,Wu Gang,COO,decision-maker,purchasing', 'Acme,李娜,,operator,']);
+    const fresh = harness();
+    try {
+      // A new workspace's zone, as STEWARD_TIMEZONE gives the command line.
+      expect(importCsv(fresh.db, 'accounts', exportCsv(h.db, 'accounts'), { timezone: 'Asia/Shanghai' })).toMatchObject({ created: 1, errors: [] });
+      expect(importCsv(fresh.db, 'contacts', contactsCsv)).toMatchObject({ created: 2, errors: [] });
+      expect(importCsv(fresh.db, 'touchpoints', exportCsv(h.db, 'touchpoints'))).toMatchObject({ created: 2, errors: [] });
+      for (const kind of ['accounts', 'contacts', 'touchpoints'] as const) expect(exportCsv(fresh.db, kind)).toBe(exportCsv(h.db, kind));
+    } finally {
+      fresh.close();
+    }
+  });
+
   it('reads a Slack export back onto the same members, by name or user id, and refuses an unknown or ambiguous one', async () => {
     const alice = slackUser('U01ALICE', 'Alice Zhang');
     const bob = slackUser('U02BOB', 'Bob Wu');
