@@ -3,12 +3,13 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { accounts, reviewItems, tenants } from '../db/schema.js';
+import type { Reply } from '../src/engine/reply.js';
 import { harness, type Harness } from './harness.js';
 import { cst, kit } from './kit.js';
 
 let h: Harness;
 afterEach(() => h?.close());
-const { ok, refused, accountId, memberId, sweep, pinCreatedAt } = kit(() => h, { errorTone: true });
+const { ok, refused, accountId, memberId, sweep, pinCreatedAt, allNudges } = kit(() => h, { errorTone: true });
 
 const item = (account: string) => h.db.select().from(reviewItems).where(eq(reviewItems.accountId, accountId(account))).get()!;
 
@@ -112,12 +113,24 @@ describe('/review <account> prepared', () => {
     );
   });
 
-  it("the card's Prepared button goes through the same refusal", async () => {
+  it("the Prepared button of the card the sweep sends goes through the same refusal", async () => {
     await inSeason();
     await ok('/complaint Acme severity:critical Truck never came', 'zhang');
-    const card = await ok('/review Acme', 'zhang');
-    const button = card.reply.buttons.find((b) => b.command.endsWith(' prepared'))!;
-    expect((await refused(button.command, 'zhang')).text).toContain('C-1 (critical) is still open');
+    const card = allNudges('review')[0]!.payload as Reply;
+    expect(card.sections.map((x) => (x.type === 'list' ? x.items : [])).flat()).toContain('☐ 4. The risks their top decision-maker worries about, and how we reduce them [risks]');
+    const button = card.buttons.find((b) => b.command.endsWith(' prepared'))!;
+    expect((await refused(button.command, 'zhang')).text).toContain('1 [complaints]: C-1 (critical) is still open');
+  });
+
+  it('a promise past due and still open keeps "every promise kept" unticked until it is kept', async () => {
+    await inSeason(() => ok('/promise Acme due:2026-08-28 Send the cold-chain quote', 'zhang'));
+    expect((await refused('/review Acme tick promises', 'zhang')).text).toBe(
+      "✘ Item 2 (Every promise kept, or renegotiated openly) can't be ticked: P-1 (due Fri 28 Aug 2026) is past due and still open.",
+    );
+    await ok('/promise kept P-1 Sent on the 3rd', 'zhang');
+    await ok('/review Acme tick 2', 'zhang');
+    const show = await ok('/review Acme', 'zhang');
+    expect(show.text).toContain('Promises this year: 1 kept, 0 broken, 0 open');
   });
 
   it('unticking an item of a prepared review takes back "prepared"', async () => {
