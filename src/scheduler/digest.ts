@@ -345,7 +345,9 @@ export function orgDigestFor(tx: Tx, tenant: Tenant, member: Member, now: Date):
     };
   };
   const name = (team: OrgTeam) => (team.lead ? t.org.team(team.lead.name) : t.org.noTeam);
-  const rows = org.teams.map((team) => ({ team, row: rowOf((ownerId) => org.teamOf(ownerId) === team) })).filter(({ row }) => row.accounts || row.lost || row.open || row.late || row.broken);
+  const all = org.teams.map((team) => ({ team, row: rowOf((ownerId) => org.teamOf(ownerId) === team) })).filter(({ row }) => row.accounts || row.lost || row.open || row.late || row.broken);
+  // With no team yet, the organisation's line says it all.
+  const rows = all.some(({ team }) => team.lead) ? all : [];
   const order = { healthy: 0, watch: 1, 'at-risk': 2 } as const;
   const flagged = book
     .map((b) => ({ b, h: scores.get(b.a.id)!.now }))
