@@ -226,6 +226,20 @@ describe("the organisation's digest", () => {
     expect(h.db.transaction((tx) => digestAll(tx, k.tenant(), plus(NOW, DAY)))).toEqual([]);
   });
 
+  it("an admin who owns the only accounts, with no team yet, reads the organisation's line and then their own book", async () => {
+    h.close();
+    h = harness({ now: NOW });
+    await k.ok('/account add Acme tier:strategic');
+    const digest = await lines('/digest', 'alice');
+    expect(digest.slice(0, 3)).toEqual([
+      '• Weekly digest for the organisation: 1 active account in 0 teams',
+      'Teams compared',
+      '  • The organisation: 1 account · 0 at risk, 0 to watch · 0 single-threaded · complaints 0 open, 0 escalated · promises 0 broken this quarter, 0 overdue · 0 revisits overdue · churn this quarter 0 of 1 (0%)',
+    ]);
+    expect(digest).toContain('Your own: Weekly digest for alice');
+    expect(digest).toContain('Touchpoints: 0 in the last 7 days (0 the 7 days before).');
+  });
+
   it('in Chinese', async () => {
     await k.ok('/steward me locale:zh-CN', 'chen');
     const digest = await lines('/周报', 'chen');

@@ -268,6 +268,7 @@ export function digestAll(tx: Tx, tenant: Tenant, now: Date): number[] {
       .map((r) => [r.to, r.at]),
   );
   const ids: number[] = [];
+  const orgCache = new Map<string, Reply>();
   for (const m of people) {
     const zone = m.timezone ?? tenant.timezone;
     const notBefore = nextWorkingInstant(now, zone, tenant.settings);
@@ -282,7 +283,7 @@ export function digestAll(tx: Tx, tenant: Tenant, now: Date): number[] {
       subjectId: m.id,
       recipientId: m.id,
       period: week,
-      payload: weeklyDigest(tx, tenant, m, now),
+      payload: weeklyDigest(tx, tenant, m, now, orgCache),
       notBefore,
     });
     if (id !== undefined) ids.push(id);
@@ -305,9 +306,14 @@ export function digestDue(tenant: Tenant, now: Date): Date {
 // ── The organisation's digest: for admins and executives, the teams compared ──
 
 /** What a member reads as their weekly digest (and by /digest): admins and executives the organisation's. */
-export function weeklyDigest(tx: Tx, tenant: Tenant, member: Member, now: Date): Reply {
+export function weeklyDigest(tx: Tx, tenant: Tenant, member: Member, now: Date, orgCache?: Map<string, Reply>): Reply {
   if (!readsOrganisation(member)) return digestFor(tx, tenant, member, now);
-  const out = orgDigestFor(tx, tenant, member, now);
+  // The organisation's part reads the same for everyone of a language and zone: composed once for them.
+  const v = viewFor(tenant, member, now);
+  const key = `${v.locale}|${v.zone}`;
+  const org = orgCache?.get(key) ?? orgDigestFor(tx, tenant, member, now);
+  orgCache?.set(key, org);
+  const out = structuredClone(org);
   // Their own book or team, when they have one, follows: the organisation's view does not replace it.
   const team = teamOf(tx, tenant.id, member);
   const owns = tx
@@ -317,7 +323,7 @@ export function weeklyDigest(tx: Tx, tenant: Tenant, member: Member, now: Date):
     .get();
   if (owns) {
     const own = digestFor(tx, tenant, member, now);
-    out.sections.push(text(viewFor(tenant, member, now).t.org.ownPart(typeof own.title === 'string' ? own.title : '')), ...own.sections);
+    out.sections.push(text(v.t.org.ownPart(typeof own.title === 'string' ? own.title : '')), ...own.sections);
   }
   return out;
 }
@@ -377,7 +383,9 @@ export function orgDigestFor(tx: Tx, tenant: Tenant, member: Member, now: Date):
     };
   };
   const name = (team: OrgTeam) => (team.lead ? t.org.team(team.lead.name) : t.org.noTeam);
-  const rows = org.teams.map((team) => ({ team, row: rowOf((ownerId) => org.teamOf(ownerId) === team) })).filter(({ row }) => row.accounts || row.lost || row.open || row.late || row.broken);
+  const all = org.teams.map((team) => ({ team, row: rowOf((ownerId) => org.teamOf(ownerId) === team) })).filter(({ row }) => row.accounts || row.lost || row.open || row.late || row.broken);
+  // With no team yet, the organisation's line says it all.
+  const rows = all.some(({ team }) => team.lead) ? all : [];
   const order = { healthy: 0, watch: 1, 'at-risk': 2 } as const;
   const flagged = book
     .map((b) => ({ b, h: scores.get(b.a.id)!.now }))
