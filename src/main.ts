@@ -105,13 +105,7 @@ interface ChatAdapter {
  * shell starts without either SDK.
  */
 async function serveChat(config: Config, logger: Logger): Promise<void> {
-  let redis: RedisHandle | undefined;
-  try {
-    redis = await redisFor(config, dirname(config.STEWARD_DB), logger);
-  } catch (e) {
-    fail(startupLine(e, config));
-  }
-  if (!redis) fail(NO_REDIS(config.mode));
+  const redis = (await redisFor(config, dirname(config.STEWARD_DB), logger).catch((e: unknown) => fail(startupLine(e, config)))) ?? fail(NO_REDIS(config.mode));
   const db = openDb(config.STEWARD_DB);
   const engine = new Engine({ db, commands, defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE }, logger });
   let scheduler: Scheduler | undefined;
@@ -166,7 +160,7 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
     await started.stop().catch((err: unknown) => logger.warn({ err }, `stopping the ${config.mode} adapter`));
     // The queues and Redis get a bounded time: a Redis that went away with the signal must not hold the exit.
     await bounded(scheduler?.close(), 'closing the schedules', logger);
-    await bounded(redis!.stop(), 'stopping redis-server', logger);
+    await bounded(redis.stop(), 'stopping redis-server', logger);
     closeDb(db);
     process.exit(0);
   };
