@@ -1,7 +1,10 @@
 // A complaint's life (issue 18): progress notes, its history in one view, reopening
 // with a fresh ladder, and the time to first answer and to resolution in the digest
 // and /churn. Real SQLite, the real engine, sweep and delivery; time moved by hand.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { asc, eq } from 'drizzle-orm';
+import { MIGRATIONS_FOLDER } from '../db/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { complaintEvents, complaints, nudges } from '../db/schema.js';
 import { renderBlocks } from '../src/chat/slack/blocks.js';
@@ -13,7 +16,7 @@ import { cst, DAY, kit, plus, RecordingPort } from './kit.js';
 
 let h: Harness;
 afterEach(() => h?.close());
-const { ok, refused, sweep, member, nameOf, tenant } = kit(() => h, { errorTone: true });
+const { ok, refused, sweep, member, nameOf, tenant, escalationChannel } = kit(() => h, { errorTone: true });
 
 const complaint = (n = 1) => h.db.select().from(complaints).where(eq(complaints.number, n)).get()!;
 const events = () => h.db.select().from(complaintEvents).orderBy(asc(complaintEvents.id)).all();
@@ -305,3 +308,59 @@ describe('bad input', () => {
   });
 });
 
+
+describe('in the escalation thread', () => {
+  it('a note and a reopening are said in the complaint\'s thread, after the resolution', async () => {
+    await team(cst('2026-01-05T10:00'));
+    await escalationChannel('#esc');
+    const port = new RecordingPort();
+    await ok('/complaint Acme severity:high Pallets crushed', 'zhang');
+    await deliverDue(h.db, port, h.now);
+    const opening = port.posts[0]!;
+    expect(complaint().threadTs).toBe(opening.ts);
+    h.now = cst('2026-01-05T11:00');
+    await ok('/complaint note C-1 <!channel> Claim form sent', 'zhang');
+    await ok('/resolve C-1 Claim paid', 'zhang');
+    h.now = cst('2026-01-12T11:00');
+    await ok('/complaint reopen C-1 Damaged again', 'li');
+    await deliverDue(h.db, port, h.now);
+    expect(port.posts.slice(1).map((p) => [p.to, p.thread, p.text.split('\n').slice(0, 2).join('\n')])).toEqual([
+      ['#esc', opening.ts, '• zhang added a note to C-1:\n<!channel> Claim form sent'],
+      ['#esc', opening.ts, '✔ C-1 resolved by zhang.\nResolution: Claim paid'],
+      // Its owner, by DM, and the thread.
+      ['@zhang', undefined, '• li reopened C-1, which is yours\nWhy: Damaged again'],
+      ['#esc', opening.ts, '! C-1 reopened by li.\nWhy: Damaged again'],
+    ]);
+    // What the channel reads is escaped by the platform's renderer: the note pings nobody.
+    expect(JSON.stringify(renderBlocks(port.posts[1]!.reply).blocks)).not.toContain('<!channel>');
+  });
+});
+
+describe('a book from before complaint_events', () => {
+  it('its passes and resolutions, and the first answers they give, are read back from the audit log by the migration', async () => {
+    await team(cst('2026-01-05T10:00'));
+    await ok('/complaint Acme Pallets crushed', 'zhang');
+    await ok('/complaint Acme Truck late', 'zhang');
+    h.now = cst('2026-01-05T12:00');
+    await ok('/complaint assign C-1 @wang', 'li');
+    h.now = cst('2026-01-05T13:00');
+    await ok('/complaint assign C-1 me', 'li');
+    h.now = cst('2026-01-06T10:00');
+    await ok('/resolve C-2 Rebooked', 'zhang');
+    const life = () => ({
+      events: events().map(({ id: _id, ...e }) => e),
+      firstAnswers: h.db.select({ n: complaints.number, at: complaints.firstAnswerAt }).from(complaints).orderBy(asc(complaints.number)).all(),
+    });
+    const recorded = life();
+    expect(recorded.firstAnswers).toEqual([
+      { n: 1, at: cst('2026-01-05T13:00') },
+      { n: 2, at: cst('2026-01-06T10:00') },
+    ]);
+    // The book as it was before the table: then the migration's backfill, as it runs on an existing database.
+    h.db.$client.exec('delete from complaint_events; update complaints set first_answer_at = null');
+    const file = readdirSync(MIGRATIONS_FOLDER).find((f) => f.endsWith('_complaint_life.sql'))!;
+    const statements = readFileSync(join(MIGRATIONS_FOLDER, file), 'utf8').split('--> statement-breakpoint');
+    for (const sql of statements.slice(-3)) h.db.$client.exec(sql);
+    expect(life()).toEqual(recorded);
+  });
+});
