@@ -3,6 +3,7 @@
 // and /churn. Real SQLite, the real engine, sweep and delivery; time moved by hand.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { asc, eq } from 'drizzle-orm';
 import { MIGRATIONS_FOLDER } from '../db/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { deliverDue } from '../src/scheduler/outbox.js';
 import { digestFor } from '../src/scheduler/digest.js';
 import { renderText } from '../src/engine/render-text.js';
 import { harness, type Harness } from './harness.js';
-import { cst, DAY, kit, plus, RecordingPort } from './kit.js';
+import { cst, DAY, kit, MINUTE, plus, RecordingPort } from './kit.js';
 
 let h: Harness;
 afterEach(() => h?.close());
@@ -363,4 +364,55 @@ describe('a book from before complaint_events', () => {
     for (const sql of statements.slice(-3)) h.db.$client.exec(sql);
     expect(life()).toEqual(recorded);
   });
+});
+
+describe('a reopened complaint over random quiet times (property)', () => {
+  /** Gaps between sweeps (and deliveries): minutes to a week, mostly short. */
+  const gap = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 15, max: 12 * 60 }) }, { weight: 1, arbitrary: fc.integer({ min: 12 * 60, max: 7 * 24 * 60 }) });
+
+  it('its first life says nothing after the reopening; its new life starts at the new deadline and climbs owner, manager, executive again', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('critical', 'high', 'medium', 'low'),
+        fc.array(gap, { minLength: 1, maxLength: 20 }),
+        fc.integer({ min: 0, max: 20 * 24 * 60 }),
+        fc.array(gap, { minLength: 1, maxLength: 40 }),
+        async (severity, before, quiet, after) => {
+          h?.close();
+          await team(cst('2026-01-05T10:00'));
+          await ok(`/complaint Acme severity:${severity} Crushed pallets`, 'zhang');
+          const port = new RecordingPort();
+          const tick = async (at: Date) => {
+            sweep(at);
+            await deliverDue(h.db, port, at);
+          };
+          let at = h.now;
+          for (const g of before) await tick((at = plus(at, g * MINUTE)));
+          h.now = at;
+          await ok('/resolve C-1 Paid', 'zhang');
+          h.now = at = plus(at, quiet * MINUTE);
+          await ok('/complaint reopen C-1 Again', 'li');
+          const reopenedAt = at;
+          const deadline = complaint().deadlineAt;
+          for (const g of [...after, ...Array(40).fill(2 * 24 * 60)]) await tick((at = plus(at, g * MINUTE)));
+          const told = escalations();
+          // Nothing of the first life is decided or delivered after the reopening.
+          for (const n of told.filter((n) => !n.dedupeKey.endsWith(':r1'))) {
+            expect(n.createdAt.getTime()).toBeLessThanOrEqual(reopenedAt.getTime());
+            if (n.sentAt) expect(n.sentAt.getTime()).toBeLessThanOrEqual(reopenedAt.getTime());
+          }
+          // The new life: decided at its deadline or after, one rung at a time, to the same people.
+          const again = told.filter((n) => n.dedupeKey.endsWith(':r1'));
+          expect(again[0]!.createdAt.getTime()).toBeGreaterThanOrEqual(deadline.getTime());
+          expect(again.slice(0, 3).map((n) => [nameOf(n.recipientId), n.dedupeKey.split(':')[2]])).toEqual([
+            ['zhang', '1'],
+            ['li', '2'],
+            ['boss', '3'],
+          ]);
+          expect(complaint().escalationLevel).toBe(3);
+        },
+      ),
+      { numRuns: Number(process.env.CLOCK_RUNS ?? 8) },
+    );
+  }, 600_000);
 });
