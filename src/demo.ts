@@ -42,6 +42,7 @@ const SCRIPT: [string, string][] = [
   ['zhang', '/touch Jade message to:"Wu Ting" on:-60d Sent updated reefer tariffs'],
   ['wang', '/touch Kunlun visit on:-100d Site visit, met the plant manager'],
   ['wang', '/complaint Huadong severity:high category:damage 3 pallets of gearboxes crushed on the Shanghai-Chengdu lane; customer says it is the second time'],
+  ['wang', '/complaint note C-1 Claim form sent to their logistics director; photos asked of the Chengdu hub'],
   ['zhang', '/promise Acme due:+10d Send cold-chain quote for the Kunshan warehouse'],
   ['wang', '/promise Huadong due:+3d Root-cause report on the crushed pallets'],
   ['wang', '/signal Huadong price-pressure Asked for 8% off at renewal, citing our damage rate'],

@@ -1,7 +1,11 @@
 // A complaint's life (issue 18): progress notes, its history in one view, reopening
 // with a fresh ladder, and the time to first answer and to resolution in the digest
 // and /churn. Real SQLite, the real engine, sweep and delivery; time moved by hand.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
 import { asc, eq } from 'drizzle-orm';
+import { MIGRATIONS_FOLDER } from '../db/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { complaintEvents, complaints, nudges } from '../db/schema.js';
 import { renderBlocks } from '../src/chat/slack/blocks.js';
@@ -9,11 +13,11 @@ import { deliverDue } from '../src/scheduler/outbox.js';
 import { digestFor } from '../src/scheduler/digest.js';
 import { renderText } from '../src/engine/render-text.js';
 import { harness, type Harness } from './harness.js';
-import { cst, DAY, kit, plus, RecordingPort } from './kit.js';
+import { cst, DAY, kit, MINUTE, plus, RecordingPort } from './kit.js';
 
 let h: Harness;
 afterEach(() => h?.close());
-const { ok, refused, sweep, member, nameOf, tenant } = kit(() => h, { errorTone: true });
+const { ok, refused, sweep, member, nameOf, tenant, escalationChannel } = kit(() => h, { errorTone: true });
 
 const complaint = (n = 1) => h.db.select().from(complaints).where(eq(complaints.number, n)).get()!;
 const events = () => h.db.select().from(complaintEvents).orderBy(asc(complaintEvents.id)).all();
@@ -305,3 +309,110 @@ describe('bad input', () => {
   });
 });
 
+
+describe('in the escalation thread', () => {
+  it('a note and a reopening are said in the complaint\'s thread, after the resolution', async () => {
+    await team(cst('2026-01-05T10:00'));
+    await escalationChannel('#esc');
+    const port = new RecordingPort();
+    await ok('/complaint Acme severity:high Pallets crushed', 'zhang');
+    await deliverDue(h.db, port, h.now);
+    const opening = port.posts[0]!;
+    expect(complaint().threadTs).toBe(opening.ts);
+    h.now = cst('2026-01-05T11:00');
+    await ok('/complaint note C-1 <!channel> Claim form sent', 'zhang');
+    await ok('/resolve C-1 Claim paid', 'zhang');
+    h.now = cst('2026-01-12T11:00');
+    await ok('/complaint reopen C-1 Damaged again', 'li');
+    await deliverDue(h.db, port, h.now);
+    expect(port.posts.slice(1).map((p) => [p.to, p.thread, p.text.split('\n').slice(0, 2).join('\n')])).toEqual([
+      ['#esc', opening.ts, '• zhang added a note to C-1:\n<!channel> Claim form sent'],
+      ['#esc', opening.ts, '✔ C-1 resolved by zhang.\nResolution: Claim paid'],
+      // Its owner, by DM, and the thread.
+      ['@zhang', undefined, '• li reopened C-1, which is yours\nWhy: Damaged again'],
+      ['#esc', opening.ts, '! C-1 reopened by li.\nWhy: Damaged again'],
+    ]);
+    // What the channel reads is escaped by the platform's renderer: the note pings nobody.
+    expect(JSON.stringify(renderBlocks(port.posts[1]!.reply).blocks)).not.toContain('<!channel>');
+  });
+});
+
+describe('a book from before complaint_events', () => {
+  it('its passes and resolutions, and the first answers they give, are read back from the audit log by the migration', async () => {
+    await team(cst('2026-01-05T10:00'));
+    await ok('/complaint Acme Pallets crushed', 'zhang');
+    await ok('/complaint Acme Truck late', 'zhang');
+    h.now = cst('2026-01-05T12:00');
+    await ok('/complaint assign C-1 @wang', 'li');
+    h.now = cst('2026-01-05T13:00');
+    await ok('/complaint assign C-1 me', 'li');
+    h.now = cst('2026-01-06T10:00');
+    await ok('/resolve C-2 Rebooked', 'zhang');
+    const life = () => ({
+      events: events().map(({ id: _id, ...e }) => e),
+      firstAnswers: h.db.select({ n: complaints.number, at: complaints.firstAnswerAt }).from(complaints).orderBy(asc(complaints.number)).all(),
+    });
+    const recorded = life();
+    expect(recorded.firstAnswers).toEqual([
+      { n: 1, at: cst('2026-01-05T13:00') },
+      { n: 2, at: cst('2026-01-06T10:00') },
+    ]);
+    // The book as it was before the table: then the migration's backfill, as it runs on an existing database.
+    h.db.$client.exec('delete from complaint_events; update complaints set first_answer_at = null');
+    const file = readdirSync(MIGRATIONS_FOLDER).find((f) => f.endsWith('_complaint_life.sql'))!;
+    const statements = readFileSync(join(MIGRATIONS_FOLDER, file), 'utf8').split('--> statement-breakpoint');
+    for (const sql of statements.slice(-3)) h.db.$client.exec(sql);
+    expect(life()).toEqual(recorded);
+  });
+});
+
+describe('a reopened complaint over random quiet times (property)', () => {
+  /** Gaps between sweeps (and deliveries): minutes to a week, mostly short. */
+  const gap = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 15, max: 12 * 60 }) }, { weight: 1, arbitrary: fc.integer({ min: 12 * 60, max: 7 * 24 * 60 }) });
+
+  it('its first life says nothing after the reopening; its new life starts at the new deadline and climbs owner, manager, executive again', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('critical', 'high', 'medium', 'low'),
+        fc.array(gap, { minLength: 1, maxLength: 20 }),
+        fc.integer({ min: 0, max: 20 * 24 * 60 }),
+        fc.array(gap, { minLength: 1, maxLength: 40 }),
+        async (severity, before, quiet, after) => {
+          h?.close();
+          await team(cst('2026-01-05T10:00'));
+          await ok(`/complaint Acme severity:${severity} Crushed pallets`, 'zhang');
+          const port = new RecordingPort();
+          const tick = async (at: Date) => {
+            sweep(at);
+            await deliverDue(h.db, port, at);
+          };
+          let at = h.now;
+          for (const g of before) await tick((at = plus(at, g * MINUTE)));
+          h.now = at;
+          await ok('/resolve C-1 Paid', 'zhang');
+          h.now = at = plus(at, quiet * MINUTE);
+          await ok('/complaint reopen C-1 Again', 'li');
+          const reopenedAt = at;
+          const deadline = complaint().deadlineAt;
+          for (const g of [...after, ...Array(40).fill(2 * 24 * 60)]) await tick((at = plus(at, g * MINUTE)));
+          const told = escalations();
+          // Nothing of the first life is decided or delivered after the reopening.
+          for (const n of told.filter((n) => !n.dedupeKey.endsWith(':r1'))) {
+            expect(n.createdAt.getTime()).toBeLessThanOrEqual(reopenedAt.getTime());
+            if (n.sentAt) expect(n.sentAt.getTime()).toBeLessThanOrEqual(reopenedAt.getTime());
+          }
+          // The new life: decided at its deadline or after, one rung at a time, to the same people.
+          const again = told.filter((n) => n.dedupeKey.endsWith(':r1'));
+          expect(again[0]!.createdAt.getTime()).toBeGreaterThanOrEqual(deadline.getTime());
+          expect(again.slice(0, 3).map((n) => [nameOf(n.recipientId), n.dedupeKey.split(':')[2]])).toEqual([
+            ['zhang', '1'],
+            ['li', '2'],
+            ['boss', '3'],
+          ]);
+          expect(complaint().escalationLevel).toBe(3);
+        },
+      ),
+      { numRuns: Number(process.env.CLOCK_RUNS ?? 8) },
+    );
+  }, 600_000);
+});

@@ -48,7 +48,7 @@ export interface ComplaintLife {
   passes: number;
   /** Everyone who had it, in order, its first owner included. */
   hands: number[];
-  /** The teams (a holder's manager, or the holder when they lead one) it went through. */
+  /** The teams it went through: its holders' managers (someone in no team counts in none). */
   teams: number;
   /** From the opening to its resolution, or to now while it is open. */
   openFor: number;
@@ -97,7 +97,7 @@ export function complaintLife(db: Tx, c: Complaint, now: Date): ComplaintLife {
   const hands: number[] = [];
   for (const id of [first, ...passes.map((p) => p.toId)]) if (id != null && !hands.includes(id)) hands.push(id);
   const people = hands.length ? db.select({ id: members.id, managerId: members.managerId }).from(members).where(inArray(members.id, hands)).all() : [];
-  const teams = new Set(people.map((m) => m.managerId ?? m.id)).size;
+  const teams = new Set(people.flatMap((m) => (m.managerId === null ? [] : [m.managerId]))).size;
   const end = c.status === 'resolved' && c.resolvedAt ? c.resolvedAt : now;
   return {
     steps,
