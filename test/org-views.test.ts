@@ -171,6 +171,10 @@ describe('/churn by team', () => {
       'Why',
       '  • competitor: 1',
       'Good teams lose 5-10% of their accounts a year.',
+      'Complaints: time to answer and to resolve',
+      '  • No complaint resolved in this period.',
+      '  • 1 complaint open, 1 not answered yet.',
+      '  • Oldest open: C-1 · Beta, open for 24 hours.',
     ]);
     expect(await lines('/churn', 'chen')).toEqual(churn);
   });
@@ -179,6 +183,9 @@ describe('/churn by team', () => {
     expect((await lines('/churn', 'li')).slice(0, 3)).toEqual(["• Churn of li's team, last 12 months", 'By count: 0 of 2 accounts lost (0%).', 'By revenue: 0 of 2M a year (0%).']);
     expect((await lines('/churn quarter', 'bob')).slice(0, 3)).toEqual(["• Churn of mark's team, last 3 months", 'By count: 1 of 3 accounts lost (33%).', 'By revenue: 1M of 3M a year (33%).']);
     expect((await k.ok('/churn', 'bob')).text).not.toContain('By team');
+    // The complaint times follow the same scope: Beta's complaint is li's team's, not mark's.
+    expect((await k.ok('/churn', 'li')).text).toContain('Oldest open: C-1');
+    expect((await k.ok('/churn', 'bob')).text).not.toContain('C-1');
     expect((await lines('/churn', 'sun')).slice(0, 2)).toEqual(['• Churn, last 12 months', 'By count: 1 of 6 accounts lost (17%).']);
     expect((await k.ok('/churn', 'sun')).text).not.toContain('By team');
   });
