@@ -171,4 +171,31 @@ describe('steward import beside a running server', () => {
     expect(writtenBeforeRead).toBe(rows + 1);
     expect(imported()).toBe(result.created);
   }, 300_000);
+
+  it('a command that adds an account the file also adds, while the file is read, makes the import read it again rather than fail', async () => {
+    await book();
+    const Database = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
+    const other = new Database(h.file);
+    other.pragma('busy_timeout = 1000');
+    const tenant = h.db.select().from(accounts).get()!.tenantId;
+    let added = false;
+    try {
+      const result = importCsv(h.db, 'accounts', 'name,tier,owner\nZeta Freight,key,zhang\nOmega Foods,standard,wang\n', {
+        now: h.now,
+        onProgress: (done, total) => {
+          // A command (another connection) adds Zeta Freight after the import has read the book.
+          if (done === total && !added) {
+            other.prepare("insert into accounts (tenant_id, name, name_key, tier) values (?, 'Zeta Freight', 'zeta freight', 'standard')").run(tenant);
+            added = true;
+          }
+        },
+      });
+      expect(result).toMatchObject({ created: 1, updated: 1, errors: [] });
+    } finally {
+      other.close();
+    }
+    const zeta = h.db.select().from(accounts).where(eq(accounts.nameKey, 'zeta freight')).all();
+    expect(zeta.map((a) => a.tier)).toEqual(['key']);
+    expect(h.db.select().from(accounts).where(eq(accounts.nameKey, 'omega foods')).all()).toHaveLength(1);
+  });
 });
