@@ -23,7 +23,7 @@ import { stringify } from 'csv-stringify/sync';
 import { and, asc, eq } from 'drizzle-orm';
 import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
-import { closeDb, openDb, type Db, type Tx } from '../db/index.js';
+import { closeDb, immediate, openDb, type Db, type Tx } from '../db/index.js';
 import {
   accountAliases,
   accounts,
@@ -86,6 +86,8 @@ export interface ImportOptions {
   locale?: Locale;
   timezone?: string;
   onProgress?: (done: number, total: number) => void;
+  /** Called inside each transaction that writes rows, after them (a test's way to fail a write there). */
+  onWritten?: (written: number, total: number) => void;
   now?: Date;
 }
 
@@ -324,6 +326,10 @@ class Book {
   /** Who is importing, when known: the owner of a new account whose owner cell is empty. */
   importer: Member | NewMember | undefined;
 
+  /** What the import will write, in order; nothing is written while the file is read. */
+  readonly ops: Op[] = [];
+  private nextTemp = -1;
+
   constructor(
     private readonly tx: Tx,
     readonly tenant: Tenant,
@@ -373,15 +379,27 @@ class Book {
     return { create: nameText.trim() };
   }
 
-  /** Writes a new shell member; called only once every check of the row has passed. */
+  /** A new id for a row the import will write: negative until the write gives it its own. */
+  temp(): number {
+    return this.nextTemp--;
+  }
+
+  /** Plans a new shell member; called only once every check of the row has passed. */
   ensure(m: Member | NewMember): Member {
     if (!('create' in m)) return m;
     const again = this.candidates(m.create);
     if (again.length === 1) return again[0]!;
-    const created = this.tx.insert(members).values({ tenantId: this.tenant.id, platformUserId: normalize(m.create), name: m.create }).returning().get();
-    this.rememberMember(created);
-    return created;
+    const planned = { id: this.temp(), tenantId: this.tenant.id, platformUserId: normalize(m.create), name: m.create, role: 'rep', function: 'sales', managerId: null, timezone: null, locale: null, ownTimezone: false, ownLocale: false, active: true, leftAt: null, createdAt: new Date() } satisfies Member;
+    this.ops.push({ op: 'member', id: planned.id, values: { tenantId: this.tenant.id, platformUserId: planned.platformUserId, name: planned.name } });
+    this.rememberMember(planned);
+    return planned;
   }
+
+  /** Contacts planned by this file, by account and name key, so a second row for one sees the first. */
+  readonly plannedContacts = new Map<string, typeof contacts.$inferSelect>();
+  readonly plannedContactOps = new Map<number, Extract<Op, { op: 'contact' }>>();
+  /** Touchpoints planned by this file, by what makes one a duplicate. */
+  readonly plannedTouches = new Set<string>();
 
   /** An account by its name or one of its aliases. */
   account(nameText: string): Account | undefined {
@@ -475,28 +493,19 @@ function upsertAccount(tx: Tx, book: Book, r: z.infer<typeof accountRow>, now: D
   let account: Account;
   let outcome: Outcome;
   if (!existing) {
-    account = tx
-      .insert(accounts)
-      .values({ tenantId: book.tenant.id, name: r.name, nameKey: key, ...patch })
-      .returning()
-      .get();
+    const values = { tenantId: book.tenant.id, name: r.name, nameKey: key, ...patch };
+    account = { tier: 'standard', ownerId: null, status: 'active', region: null, industry: null, annualRevenue: null, categorySpend: null, cadenceDays: null, ownerGoneAt: null, createdAt: now, updatedAt: null, aliases: [], ...values, id: book.temp() };
+    book.ops.push({ op: 'account', id: account.id, values });
     outcome = 'created';
   } else {
     const changed = Object.entries(patch).some(([k, v]) => !same(existing[k as keyof Account], v)) || existing.name !== r.name;
     if (!changed) return 'unchanged';
-    account = tx
-      .update(accounts)
-      .set({ ...patch, name: r.name, updatedAt: now })
-      .where(eq(accounts.id, existing.id))
-      .returning()
-      .get();
+    const set = { ...patch, name: r.name, updatedAt: now };
+    account = { ...existing, ...set };
+    book.ops.push({ op: 'account.update', id: existing.id, set });
     outcome = 'updated';
   }
-  if (aliasKeys !== undefined) {
-    tx.delete(accountAliases).where(eq(accountAliases.accountId, account.id)).run();
-    const unique = [...new Set(aliasKeys)];
-    if (unique.length) tx.insert(accountAliases).values(unique.map((k) => ({ tenantId: book.tenant.id, accountId: account.id, key: k }))).run();
-  }
+  if (aliasKeys !== undefined) book.ops.push({ op: 'aliases', accountId: account.id, keys: [...new Set(aliasKeys)] });
   book.remember(account, aliasKeys && [...new Set(aliasKeys)]);
   return outcome;
 }
@@ -510,23 +519,38 @@ function needAccount(book: Book, nameText: string): Account {
 function upsertContact(tx: Tx, book: Book, r: z.infer<typeof contactRow>): Outcome {
   const account = needAccount(book, r.account);
   const key = normalize(r.name);
-  const existing = tx
-    .select()
-    .from(contacts)
-    .where(and(eq(contacts.accountId, account.id), eq(contacts.nameKey, key)))
-    .get();
+  const planKey = `${account.id}\u0000${key}`;
+  const existing =
+    book.plannedContacts.get(planKey) ??
+    (account.id > 0
+      ? tx
+          .select()
+          .from(contacts)
+          .where(and(eq(contacts.accountId, account.id), eq(contacts.nameKey, key)))
+          .get()
+      : undefined);
   const patch = {
     ...(r.title !== undefined && { title: r.title }),
     ...(r.level !== undefined && { level: r.level }),
     ...(r.function !== undefined && { function: r.function }),
   };
   if (!existing) {
-    tx.insert(contacts).values({ tenantId: book.tenant.id, accountId: account.id, name: r.name, nameKey: key, ...patch }).run();
+    const values = { tenantId: book.tenant.id, accountId: account.id, name: r.name, nameKey: key, ...patch };
+    const id = book.temp();
+    const op = { op: 'contact' as const, id, values };
+    book.ops.push(op);
+    book.plannedContactOps.set(id, op);
+    book.plannedContacts.set(planKey, { title: null, level: 'manager', function: null, active: true, replacedById: null, leftAt: null, notes: null, createdAt: new Date(), ...values, id });
     return 'created';
   }
   const changed = Object.entries(patch).some(([k, v]) => existing[k as keyof typeof existing] !== v) || existing.name !== r.name;
   if (!changed) return 'unchanged';
-  tx.update(contacts).set({ ...patch, name: r.name }).where(eq(contacts.id, existing.id)).run();
+  const set = { ...patch, name: r.name };
+  // A contact this file adds and then changes again: one write with the last values.
+  const planned = book.plannedContactOps.get(existing.id);
+  if (planned) Object.assign(planned.values, set);
+  else book.ops.push({ op: 'contact.update', id: existing.id, set });
+  book.plannedContacts.set(planKey, { ...existing, ...set });
   return 'updated';
 }
 
@@ -558,8 +582,12 @@ function insertTouch(tx: Tx, book: Book, r: z.infer<typeof touchRow>, now: Date)
   const who = book.member('member', r.member);
   const note = r.note ?? '';
   const when = new Date(occurredAt);
+  const planKey = JSON.stringify([account.id, 'create' in who ? normalize(who.create) : who.id, r.kind, occurredAt, note]);
+  if (book.plannedTouches.has(planKey)) return 'unchanged';
   const dup =
     !('create' in who) &&
+    who.id > 0 &&
+    account.id > 0 &&
     tx
       .select({ id: touchpoints.id })
       .from(touchpoints)
@@ -576,8 +604,10 @@ function insertTouch(tx: Tx, book: Book, r: z.infer<typeof touchRow>, now: Date)
   if (dup) return 'unchanged';
   checkWhen(r.date, occurredAt, book.tenant.timezone, now);
   const member = book.ensure(who);
-  tx.insert(touchpoints)
-    .values({
+  book.plannedTouches.add(planKey);
+  book.ops.push({
+    op: 'touch',
+    values: {
       tenantId: book.tenant.id,
       accountId: account.id,
       memberId: member.id,
@@ -588,58 +618,234 @@ function insertTouch(tx: Tx, book: Book, r: z.infer<typeof touchRow>, now: Date)
       note,
       sourcePlatform: book.tenant.platform,
       sourceRef: 'import',
-    })
-    .run();
+    },
+  });
   return 'created';
 }
 
+/** One write an import will make; an id below zero is a row the import itself writes first. */
+type Op =
+  | { op: 'member'; id: number; values: typeof members.$inferInsert }
+  | { op: 'account'; id: number; values: typeof accounts.$inferInsert }
+  | { op: 'account.update'; id: number; set: Partial<typeof accounts.$inferInsert> }
+  | { op: 'aliases'; accountId: number; keys: string[] }
+  | { op: 'contact'; id: number; values: typeof contacts.$inferInsert }
+  | { op: 'contact.update'; id: number; set: Partial<typeof contacts.$inferInsert> }
+  | { op: 'touch'; values: typeof touchpoints.$inferInsert };
+
+/** The book changed under the plan (a command added that account name meanwhile): read the file again. */
+class Stale extends Error {}
+
+/** Rows per INSERT statement: a 40 000-row file is 80 statements, not 40 000. */
+const BATCH = 500;
+
 /**
- * Imports CSV text. Rows that fail validation are reported by line and skipped;
- * the valid ones are written in one transaction, so a crash leaves the file
- * either imported or not.
+ * Writes a plan in the transaction it is given, turning the plan's own ids
+ * into the database's. A unique rule broken here means a command wrote the
+ * same name since the file was read: Stale.
+ */
+function applyOps(tx: Tx, ops: Op[]): void {
+  const real = new Map<number, number>();
+  const id = (n: number): number => (n > 0 ? n : real.get(n)!);
+  const unique = (e: unknown) => e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('SQLITE_CONSTRAINT_UNIQUE');
+  try {
+    for (let i = 0; i < ops.length; ) {
+      const o = ops[i]!;
+      if (o.op === 'account' || o.op === 'contact' || o.op === 'touch') {
+        const run: Op[] = [];
+        while (i < ops.length && ops[i]!.op === o.op && run.length < BATCH) run.push(ops[i++]!);
+        if (o.op === 'account') {
+          const batch = run as Extract<Op, { op: 'account' }>[];
+          const rows = tx
+            .insert(accounts)
+            .values(batch.map((b) => ({ ...b.values, ownerId: b.values.ownerId == null ? b.values.ownerId : id(b.values.ownerId) })))
+            .returning({ id: accounts.id, nameKey: accounts.nameKey })
+            .all();
+          const byKey = new Map(rows.map((r) => [r.nameKey, r.id]));
+          for (const b of batch) real.set(b.id, byKey.get(b.values.nameKey)!);
+        } else if (o.op === 'contact') {
+          tx.insert(contacts)
+            .values((run as Extract<Op, { op: 'contact' }>[]).map((b) => ({ ...b.values, accountId: id(b.values.accountId) })))
+            .run();
+        } else {
+          tx.insert(touchpoints)
+            .values((run as Extract<Op, { op: 'touch' }>[]).map((b) => ({ ...b.values, accountId: id(b.values.accountId), memberId: id(b.values.memberId) })))
+            .run();
+        }
+        continue;
+      }
+      i++;
+      if (o.op === 'member') {
+        tx.insert(members).values(o.values).onConflictDoNothing().run();
+        // A command may have made the same shell member meanwhile: theirs is the one.
+        real.set(o.id, tx.select({ id: members.id }).from(members).where(and(eq(members.tenantId, o.values.tenantId), eq(members.platformUserId, o.values.platformUserId))).get()!.id);
+      } else if (o.op === 'account.update') {
+        tx.update(accounts)
+          .set({ ...o.set, ...(o.set.ownerId != null && { ownerId: id(o.set.ownerId) }) })
+          .where(eq(accounts.id, id(o.id)))
+          .run();
+      } else if (o.op === 'aliases') {
+        const accountId = id(o.accountId);
+        const tenantId = tx.select({ t: accounts.tenantId }).from(accounts).where(eq(accounts.id, accountId)).get()!.t;
+        tx.delete(accountAliases).where(eq(accountAliases.accountId, accountId)).run();
+        if (o.keys.length) tx.insert(accountAliases).values(o.keys.map((key) => ({ tenantId, accountId, key }))).run();
+      } else if (o.op === 'contact.update') {
+        tx.update(contacts).set(o.set).where(eq(contacts.id, o.id)).run();
+      }
+    }
+  } catch (e) {
+    if (unique(e)) throw new Stale();
+    throw e;
+  }
+}
+
+/** Rows written per transaction of a touchpoints file: a few milliseconds of the write lock each. */
+export const TOUCH_BATCH = 500;
+
+const pauseCell = new Int32Array(new SharedArrayBuffer(4));
+/** Sleeps without returning to the event loop (the import is synchronous). */
+function pause(ms: number): void {
+  Atomics.wait(pauseCell, 0, 0, ms);
+}
+
+/**
+ * A touchpoints file (the one that runs to tens of thousands of rows) is
+ * written in transactions of TOUCH_BATCH rows, each taking the write lock only
+ * for its own rows and then leaving it free as long as it held it, so a
+ * command waits a few milliseconds at most, never the whole file. Should a
+ * batch fail, the rows already written by this import are deleted again (also
+ * in batches) and the error is raised: the file is in the book whole or not at
+ * all. Should the process die midway, importing the same file again writes
+ * only the rest (touchpoints are never duplicated).
+ */
+function writeTouchesInBatches(db: Db, ops: Op[], opts: ImportOptions): void {
+  const client = db.$client;
+  const insertTouch = client.prepare(
+    'insert into touchpoints (tenant_id, account_id, member_id, our_level, contact_id, kind, occurred_at, note, source_platform, source_ref) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const insertMember = client.prepare('insert into members (tenant_id, platform_user_id, name) values (?, ?, ?) on conflict do nothing');
+  const memberId = client.prepare('select id from members where tenant_id = ? and platform_user_id = ?').pluck();
+  const real = new Map<number, number>();
+  const id = (n: number): number => (n > 0 ? n : real.get(n)!);
+  const touches: number[] = [];
+  const madeMembers: number[] = [];
+  let done = 0;
+  try {
+    while (done < ops.length) {
+      const started = performance.now();
+      const batch = ops.slice(done, done + TOUCH_BATCH);
+      const written = immediate(db, () => {
+        const t: number[] = [];
+        const m: [number, number][] = [];
+        for (const o of batch) {
+          if (o.op === 'member') {
+            const made = insertMember.run(o.values.tenantId, o.values.platformUserId, o.values.name).changes > 0;
+            const rid = memberId.get(o.values.tenantId, o.values.platformUserId) as number;
+            m.push([o.id, rid]);
+            if (made) madeMembers.push(rid);
+          } else if (o.op === 'touch') {
+            const v = o.values;
+            for (const [tmp, r] of m) real.set(tmp, r);
+            t.push(Number(insertTouch.run(v.tenantId, id(v.accountId), id(v.memberId), v.ourLevel, v.contactId ?? null, v.kind, v.occurredAt.getTime(), v.note ?? '', v.sourcePlatform, v.sourceRef ?? null).lastInsertRowid));
+          }
+        }
+        opts.onWritten?.(done + batch.length, ops.length);
+        return { t, m };
+      });
+      touches.push(...written.t);
+      for (const [tmp, r] of written.m) real.set(tmp, r);
+      done += batch.length;
+      // As long again with the lock free: whoever waited for it gets it.
+      if (done < ops.length) pause(Math.max(2, performance.now() - started));
+    }
+  } catch (e) {
+    const remove = client.prepare('delete from touchpoints where id = ?');
+    for (let i = 0; i < touches.length; i += TOUCH_BATCH) immediate(db, () => touches.slice(i, i + TOUCH_BATCH).forEach((t) => remove.run(t)));
+    // The members a name made, unless someone has used them since.
+    const dropMember = client.prepare('delete from members where id = ? and not exists (select 1 from touchpoints where member_id = members.id) and not exists (select 1 from accounts where owner_id = members.id) and not exists (select 1 from audit_log where actor_id = members.id)');
+    immediate(db, () => madeMembers.forEach((m) => dropMember.run(m)));
+    throw e;
+  }
+}
+
+/**
+ * Imports CSV text. Rows that fail validation are reported by line and skipped.
+ *
+ * Beside a running server: the file is read and every row checked against a
+ * snapshot of the book without taking the write lock (a read transaction, which
+ * never blocks a command), into a plan of writes. The plan of an accounts or
+ * contacts file is then written in one IMMEDIATE transaction, which waits its
+ * turn like any command and writes in multi-row statements; a touchpoints file
+ * in short batches (writeTouchesInBatches). Either way the file lands whole or
+ * not at all. Should a command have written a name the plan also writes in
+ * between, the file is read again against the new book.
  */
 export function importCsv(db: Db, kind: ImportKind, text: string, opts: ImportOptions = {}): ImportResult {
   const rows = readRows(text, kind);
-  const result: ImportResult = { rows: rows.length, created: 0, updated: 0, unchanged: 0, errors: [] };
   const now = opts.now ?? new Date();
   const schema = kind === 'accounts' ? accountRow : kind === 'contacts' ? contactRow : touchRow;
   const blank = Object.fromEntries(COLUMNS[kind].all.map((c) => [c, '']));
-  db.transaction((tx) => {
-    const tenant = ensureTenant(tx, opts.workspace ?? SHELL_WORKSPACE, opts);
-    const book = new Book(tx, tenant);
-    if (opts.actor !== undefined) {
-      try {
-        book.importer = book.member('--as', opts.actor);
-      } catch (e) {
-        if (!(e instanceof RowProblem)) throw e;
-        throw new ImportError(e.message);
-      }
-    }
-    rows.forEach((row, i) => {
-      const parsed = schema.safeParse({ ...blank, ...row.values });
-      if (row.problem) {
-        result.errors.push({ line: row.line, message: row.problem });
-      } else if (!parsed.success) {
-        result.errors.push({ line: row.line, message: describe(parsed.error) });
-      } else {
-        try {
-          // Every check that can reject a row runs before the row's first write.
-          const outcome =
-            kind === 'accounts'
-              ? upsertAccount(tx, book, parsed.data as z.infer<typeof accountRow>, now)
-              : kind === 'contacts'
-                ? upsertContact(tx, book, parsed.data as z.infer<typeof contactRow>)
-                : insertTouch(tx, book, parsed.data as z.infer<typeof touchRow>, now);
-          result[outcome]++;
-        } catch (e) {
-          if (!(e instanceof RowProblem)) throw e;
-          result.errors.push({ line: row.line, message: e.message });
-        }
-      }
-      opts.onProgress?.(i + 1, rows.length);
-    });
+  const ws = opts.workspace ?? SHELL_WORKSPACE;
+  if (!findTenant(db, ws)) immediate(db, (tx) => ensureTenant(tx, ws, opts));
+  // Checking a row against the schema needs no database: once, before any attempt.
+  const checked = rows.map((row) => {
+    if (row.problem) return { row, problem: row.problem };
+    const parsed = schema.safeParse({ ...blank, ...row.values });
+    return parsed.success ? { row, data: parsed.data } : { row, problem: describe(parsed.error) };
   });
-  return result;
+  for (let attempt = 1; ; attempt++) {
+    const result: ImportResult = { rows: rows.length, created: 0, updated: 0, unchanged: 0, errors: [] };
+    const ops = db.transaction(
+      (tx) => {
+        const book = new Book(tx, findTenant(tx, ws)!);
+        if (opts.actor !== undefined) {
+          try {
+            book.importer = book.member('--as', opts.actor);
+          } catch (e) {
+            if (!(e instanceof RowProblem)) throw e;
+            throw new ImportError(e.message);
+          }
+        }
+        checked.forEach((c, i) => {
+          if (c.problem !== undefined) {
+            result.errors.push({ line: c.row.line, message: c.problem });
+          } else {
+            try {
+              // Every check that can reject a row runs before the row's first planned write.
+              const outcome =
+                kind === 'accounts'
+                  ? upsertAccount(tx, book, c.data as z.infer<typeof accountRow>, now)
+                  : kind === 'contacts'
+                    ? upsertContact(tx, book, c.data as z.infer<typeof contactRow>)
+                    : insertTouch(tx, book, c.data as z.infer<typeof touchRow>, now);
+              result[outcome]++;
+            } catch (e) {
+              if (!(e instanceof RowProblem)) throw e;
+              result.errors.push({ line: c.row.line, message: e.message });
+            }
+          }
+          opts.onProgress?.(i + 1, rows.length);
+        });
+        return book.ops;
+      },
+      { behavior: 'deferred' },
+    );
+    if (!ops.length) return result;
+    try {
+      if (kind === 'touchpoints') {
+        writeTouchesInBatches(db, ops, opts);
+      } else {
+        immediate(db, (tx) => {
+          applyOps(tx, ops);
+          opts.onWritten?.(ops.length, ops.length);
+        });
+      }
+      return result;
+    } catch (e) {
+      if (!(e instanceof Stale)) throw e;
+      if (attempt >= 5) throw new ImportError('the book kept changing under the import (5 tries): nothing was imported; run it again');
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------
