@@ -66,7 +66,7 @@ export const en = {
     touch: 'Log a visit, call, meeting, message or business review with a customer',
     complaint: 'Open, list and reassign customer complaints (C-<n>)',
     resolve: 'Close a complaint with what was done',
-    promise: 'Record what we promised a customer, and whether we kept it (P-<n>)',
+    promise: 'Record what we promised a customer, move its date openly, and whether we kept it (P-<n>)',
     signal: 'Record a warning sign that an account may drift away',
     account: 'Add, show, list and update accounts',
     contact: "Keep track of the customer's people and who has left",

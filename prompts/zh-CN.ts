@@ -75,7 +75,7 @@ export const zhCN: Catalog = {
     touch: '记录与客户的拜访、电话、会议、消息或业务复盘',
     complaint: '登记、查看和转交客户投诉（C-<n>）',
     resolve: '写明处理结果，给投诉结案',
-    promise: '记录对客户的承诺，以及是否兑现（P-<n>）',
+    promise: '记录对客户的承诺、公开改期，以及是否兑现（P-<n>）',
     signal: '记录客户可能流失的异动信号',
     account: '添加、查看、列出和修改客户',
     contact: '管理客户方的对接人，记录谁已离职',
