@@ -237,7 +237,7 @@ export const en = {
     complaintsHeading: (n: number) => `Open complaints (${n})`,
     complaintLine: (id: string, severity: string, summary: string, overdue: boolean) => `${id} ${severity}: ${summary}${overdue ? ' — OVERDUE' : ''}`,
     promisesHeading: (n: number) => `Open promises (${n})`,
-    promiseLine: (id: string, text: string, due: string, overdue: boolean) => `${id} due ${due}: ${text}${overdue ? ' — OVERDUE' : ''}`,
+    promiseLine: (id: string, text: string, due: string, overdue: boolean, moved = 0) => `${id} due ${due}${moved > 0 ? ` (moved ${plural(moved, 'time')})` : ''}: ${text}${overdue ? ' — OVERDUE' : ''}`,
     signalsHeading: 'Warning signs, last 90 days',
     listTitle: (n: number) => `Accounts (${n})`,
     listLine: (name: string, tier: string, owner: string, last: string) => `${name} · ${tier} · ${owner} · last touch ${last}`,

@@ -244,7 +244,7 @@ export const zhCN: Catalog = {
     complaintsHeading: (n: number) => `未解决投诉（${n}）`,
     complaintLine: (id: string, severity: string, summary: string, overdue: boolean) => `${id}【${severity}】${summary}${overdue ? ' — 已逾期' : ''}`,
     promisesHeading: (n: number) => `待兑现承诺（${n}）`,
-    promiseLine: (id: string, text: string, due: string, overdue: boolean) => `${id} ${due}到期：${text}${overdue ? ' — 已逾期' : ''}`,
+    promiseLine: (id: string, text: string, due: string, overdue: boolean, moved = 0) => `${id} ${due}到期${moved > 0 ? `（改期${moved}次）` : ''}：${text}${overdue ? ' — 已逾期' : ''}`,
     signalsHeading: '近90天的流失信号',
     listTitle: (n: number) => `客户（${n}）`,
     listLine: (name: string, tier: string, owner: string, last: string) => `${name} · ${tier} · ${owner} · 最近触点：${last}`,
