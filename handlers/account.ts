@@ -1,3 +1,4 @@
+import { moveCounts } from '../src/domain/promises.js';
 import { countWhere, firstPage, LIST_LIMIT } from '../src/domain/numbers.js';
 import { walletShare } from '../src/domain/amounts.js';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
@@ -223,6 +224,8 @@ function show(ctx: Ctx, input: Input): Reply {
     .where(and(eq(promises.accountId, a.id), eq(promises.status, 'open')))
     .orderBy(asc(promises.dueOn))
     .all();
+  // A promise renegotiated openly says so wherever it is listed.
+  const moved = moveCounts(db, openPromises.map((p) => p.id));
   const since = new Date(ctx.now.getTime() - SIGNAL_WINDOW_DAYS * DAY_MS);
   const signals = db
     .select()
@@ -243,7 +246,7 @@ function show(ctx: Ctx, input: Input): Reply {
       { heading: t.account.complaintsHeading(open.length), empty: t.common.none },
     ),
     list(
-      openPromises.map((p) => t.account.promiseLine(ref('P', p.number), p.text, fmtDay(ctx, p.dueOn), daysUntil(ctx, p.dueOn) < 0)),
+      openPromises.map((p) => t.account.promiseLine(ref('P', p.number), p.text, fmtDay(ctx, p.dueOn), daysUntil(ctx, p.dueOn) < 0, moved.get(p.id))),
       { heading: t.account.promisesHeading(openPromises.length), empty: t.common.none },
     ),
   );

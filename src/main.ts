@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { closeDb, openDb, type Db } from '../db/index.js';
 import { ROLES, tenants, type Role } from '../db/schema.js';
 import { commands } from '../handlers/index.js';
-import { runShell } from './chat/shell/shell.js';
+import { runShell, ShellConsole } from './chat/shell/shell.js';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
 import type { ChatPort } from './chat/port.js';
 import { ShellPort } from './chat/shell/port.js';
@@ -60,7 +60,8 @@ async function main(): Promise<void> {
   logger.debug({ db: file, mode: config.mode }, 'started');
 
   const interactive = Boolean(process.stdin.isTTY);
-  const port = new ShellPort(process.stdout);
+  const terminal = new ShellConsole(process.stdout);
+  const port = new ShellPort(terminal);
   // Piped input runs the commands and exits; the clock (nudges, escalations, digests) runs in the interactive shell.
   const clock = interactive ? await startClock(config, db, port, dirname(file), logger) : undefined;
   if (!interactive && !config.REDIS_URL && !hasRedisServer()) process.stderr.write(`steward: ${SCHEDULES_OFF}\n`);
@@ -82,6 +83,7 @@ async function main(): Promise<void> {
       output: process.stdout,
       interactive,
       historyFile: join(dirname(file), 'shell_history'),
+      console: terminal,
       afterCommand: async () => {
         await deliverDue(db, port, new Date(), logger);
         await clock?.scheduler.kick();

@@ -121,6 +121,7 @@ describe('/promise move', () => {
   it('kept by its new date it is kept, not late, and says it moved', async () => {
     await setup();
     await ok('/promise move P-1 due:2026-01-16 Customer asked for the audit first', 'zhang');
+    expect((await ok('/account show Acme', 'zhang')).text).toContain('  • P-1 due Fri 16 Jan 2026 (moved 1 time): Send the cold-chain quote');
     h.now = cst('2026-01-15T10:00');
     expect((await ok('/promise kept P-1', 'zhang')).text).toBe('✔ P-1 kept by the date agreed when it was moved (moved 1 time). Tell the customer it is done.');
     expect((await ok('/promise show P-1', 'zhang')).text).toContain('  Status        kept · moved 1 time');

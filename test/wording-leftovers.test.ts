@@ -1,5 +1,6 @@
 // Wording leftovers of issue 18 part 10: a filter that matches nothing, zh usage
 // lines, Chinese notes kept as typed, and the shell's prompt after a nudge.
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commands } from '../handlers/index.js';
 import { en } from '../prompts/en.js';
@@ -72,5 +73,38 @@ describe('usage lines in Chinese', () => {
     expect((await h.run('/助手 帮助 客户', 'admin')).text).toContain('/account list [我的] [级别:..] [负责人:@某人] [状态:活跃|流失]');
     const refused = (await h.run('/承诺 改期 P-1', 'admin')).text;
     expect(refused).toContain('/promise move P-<n> 截止:<日期> <原因>');
+  });
+});
+
+describe('a Chinese note is stored as typed', () => {
+  const note = () => h.db.$client.prepare('select note from touchpoints order by id desc limit 1').get() as { note: string };
+
+  it('no space is inserted after a closing “…” or 「…」', async () => {
+    h = harness({ locale: 'zh-CN' });
+    await h.run('/客户 添加 华东 级别:战略 负责人:@zhang', 'admin');
+    for (const typed of ['“价格”太高，客户说要再谈。', '客户说“价格”太高。', '「紧急」货损，“三托”压坏！', '"cold chain"没问题', '他说：“好的”。然后“再见”']) {
+      expect((await h.run(`/拜访 华东 拜访 ${typed}`, 'zhang')).ok, typed).toBe(true);
+      expect(note().note).toBe(typed);
+    }
+  });
+
+  it('property: a note of random CJK, ASCII, quotes and punctuation is stored exactly as typed', async () => {
+    h = harness();
+    await h.run('/account add Acme tier:strategic owner:@zhang', 'admin');
+    const plain = fc.constantFrom(...'客户价格太高华东物流货损ab xyZ19，。！？、；（）—…'.split(''), '  ', '\n');
+    const quotedPiece = fc
+      .tuple(fc.constantFrom(['“', '”'], ['「', '」'], ['『', '』'], ['"', '"'], ['‘', '’']), fc.array(plain, { minLength: 1, maxLength: 4 }))
+      .map(([[o, c], inner]) => `${o}${inner.join('').trim() || '价'}${c}`);
+    const typedNote = fc
+      .tuple(fc.constantFrom('客', '华', '价'), fc.array(fc.oneof(plain, quotedPiece), { maxLength: 12 }))
+      .map(([first, rest]) => `${first}${rest.join('')}`.trim());
+    await fc.assert(
+      fc.asyncProperty(typedNote, async (typed) => {
+        const out = await h.run(`/touch Acme visit ${typed}`, 'zhang');
+        expect(out.ok, `${typed}\n${out.text}`).toBe(true);
+        expect(note().note).toBe(typed);
+      }),
+      { numRuns: 150 },
+    );
   });
 });

@@ -150,8 +150,9 @@ function checkText(ctx: Ctx, form: FormSpec, text: string): void {
 }
 
 /**
- * Free text as typed: quotes inside a note stay, and so do line breaks between
- * words that were next to each other; an option taken out of the middle leaves one space.
+ * Free text as typed: quotes inside a note stay, and so do the spaces and line breaks
+ * between words, or their absence (`“价格”太高` is one run of text, not two words);
+ * an option taken out of the middle leaves one space.
  */
 function joinText(tokens: Token[], source: string): string {
   if (tokens.length === 0) return '';
@@ -160,7 +161,7 @@ function joinText(tokens: Token[], source: string): string {
   let out = tokens[0]!.raw;
   for (let k = 1; k < tokens.length; k++) {
     const gap = source.slice(tokens[k - 1]!.end, tokens[k]!.start);
-    out += /^\s+$/u.test(gap) ? gap : ' ';
+    out += gap === '' || /^\s+$/u.test(gap) ? gap : ' ';
     out += tokens[k]!.raw;
   }
   return out.trim();

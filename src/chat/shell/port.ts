@@ -8,7 +8,8 @@ import type { ChatPort, Destination, PostedRef } from '../port.js';
 export class ShellPort implements ChatPort {
   readonly platform = 'shell' as const;
   private seq = 0;
-  constructor(private readonly out: Writable) {}
+  /** A stream, or the shell's console, which keeps the prompt whole when a message arrives while someone types. */
+  constructor(private readonly out: Pick<Writable, 'write'> | { write(s: string): void }) {}
 
   async post(to: Destination, reply: Reply, thread?: PostedRef): Promise<PostedRef> {
     const where = 'channel' in to ? `#${to.channel}` : `@${to.dm.name}`;

@@ -2,7 +2,7 @@
 // terminal (with history) or piped in by a script. Replies go to stdout; what
 // Steward would post elsewhere (a channel, someone's DM) is printed with an arrow.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Role } from '../../../db/schema.js';
 import { catalog } from '../../../prompts/index.js';
@@ -24,6 +24,40 @@ export interface ShellOptions {
   historyFile?: string;
   /** Runs after each command: delivers or queues what it asked Steward to tell others. */
   afterCommand?: () => Promise<void>;
+  /** Where messages that arrive on their own are printed (the ShellPort's output), so they do not break the prompt. */
+  console?: ShellConsole;
+}
+
+/**
+ * The terminal, shared by the shell and what arrives on its own (a nudge the clock
+ * delivers, an escalation): a message printed while someone is typing at the prompt
+ * goes above it, and the prompt is drawn again with what they had typed so far.
+ */
+export class ShellConsole {
+  private rl: Interface | undefined;
+  private atPrompt = false;
+  constructor(readonly output: Writable) {}
+
+  /** The shell's readline, and whether it is waiting at its prompt (only when it draws one). */
+  attach(rl: Interface | undefined): void {
+    this.rl = rl;
+    this.atPrompt = false;
+  }
+  prompting(at: boolean): void {
+    this.atPrompt = at && this.rl !== undefined;
+  }
+
+  write(s: string): void {
+    if (!this.atPrompt || !this.rl) {
+      this.output.write(s);
+      return;
+    }
+    // Over the prompt line, then the prompt again with the half-typed line (rl.line) and its cursor.
+    clearLine(this.output, 0);
+    cursorTo(this.output, 0);
+    this.output.write(s.endsWith('\n') ? s : `${s}\n`);
+    this.rl.prompt(true);
+  }
 }
 
 /** `@li` in the shell is the shell user named li; they are created on first mention. */
@@ -60,12 +94,18 @@ export async function runShell(opts: ShellOptions): Promise<void> {
   const write = (s: string) => {
     if (!closed) opts.output.write(s.endsWith('\n') ? s : s + '\n');
   };
+  opts.console?.attach(opts.interactive ? rl : undefined);
+  const prompt = () => {
+    rl.prompt();
+    opts.console?.prompting(true);
+  };
   if (opts.interactive) {
     write(`Steward shell: you are ${user.name}. Type /steward help, or .as <name> to act as someone else, .exit to leave.`);
-    rl.prompt();
+    prompt();
   }
   // Lines are handled strictly in order, even when a script pipes them faster than commands finish.
   for await (const raw of rl) {
+    opts.console?.prompting(false);
     if (closed) break;
     const line = raw.trim();
     if (EXIT.has(line.toLowerCase())) break;
@@ -90,8 +130,9 @@ export async function runShell(opts: ShellOptions): Promise<void> {
       await opts.afterCommand?.();
       write('');
     }
-    if (opts.interactive) rl.prompt();
+    if (opts.interactive) prompt();
   }
+  opts.console?.attach(undefined);
   rl.close();
   if (opts.historyFile && opts.interactive) {
     const lines = (rl as unknown as { history: string[] }).history.slice(0, HISTORY_SIZE).reverse();
