@@ -387,9 +387,13 @@ describe('Lark over signed, encrypted HTTP', () => {
     let number: number;
     it('`escalation-channel:here` in a group makes it the escalation chat; a new complaint is posted there and becomes its thread', async () => {
       const before = fake.messages.size;
+      fake.addChat('oc_escalation', '投诉升级群');
       const set = messageEvent({ text: '/steward settings escalation-channel:here', from: ALICE, chatType: 'group', chatId: 'oc_escalation' });
       await post(set);
-      await nextSent(before, (m) => m.chat_id === 'oc_escalation' && m.ephemeral_to === ALICE);
+      const answer = await nextSent(before, (m) => m.chat_id === 'oc_escalation' && m.ephemeral_to === ALICE);
+      // The group by its name, not its chat id.
+      expect(shown(answer.content)).toContain('#投诉升级群');
+      expect(shown(answer.content)).not.toContain('oc_escalation');
       const sent = fake.messages.size;
       await dm('/complaint Acme severity:high category:damage 成都线三托货物压坏');
       const row = db().select().from(complaints).where(eq(complaints.summary, '成都线三托货物压坏')).get()!;

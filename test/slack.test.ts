@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { and, eq, like } from 'drizzle-orm';
+import { and, eq, inArray, like } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -541,6 +541,20 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(escalation()).toBe('C0MENTION');
       // Back to the channel the tests after this one expect.
       expect((await run('U1', '/steward settings escalation-channel:<#C123|esc>')).text).toMatch(/^✔/);
+    });
+
+    it('the admin told that the escalation channel refuses Steward sees the channel as Slack links it, not its id as text', async () => {
+      // What earlier tests left to deliver (the welcome back in C123) goes first: the refusal is the new channel's.
+      await fake.until(() => (db.select().from(nudges).where(inArray(nudges.status, ['pending', 'sending'])).all().length === 0 ? true : undefined), 'earlier deliveries');
+      fake.fail('chat.postMessage', { error: 'not_in_channel' });
+      const before = fake.calls.length;
+      expect((await run('U1', '/steward settings escalation-channel:<#C0LOCKED|locked>')).text).toMatch(/^✔/);
+      const warning = await fake.until(() => since(before, 'chat.postMessage').find((c) => c.body.channel === 'U1' && JSON.stringify(c.body.blocks).includes('not_in_channel')), 'the warning to the admin');
+      // Back to the channel the tests after this one expect, before anything here can fail.
+      expect((await run('U1', '/steward settings escalation-channel:<#C123|esc>')).text).toMatch(/^✔/);
+      const blocks = JSON.stringify(warning.body.blocks);
+      expect(blocks).toContain('<#C0LOCKED>');
+      expect(blocks.replace(/<#C0LOCKED>/g, '')).not.toContain('C0LOCKED');
     });
 
     it('`/complaint assign C-n <@U2|bob>` resolves the mention through users.info and creates the member with time zone and locale', async () => {

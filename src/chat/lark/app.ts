@@ -258,8 +258,11 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     }
     const out = await run(incoming, said.text, async (key) => said.mentions.get(key), e.event_id);
     if (out.duplicate) return;
-    const { card, text: fallback } = rendered(out);
-    answer(card, fallback, out.reply.visibility);
+    // A chat the answer names is named by its name, looked up after Lark has its answer to the event.
+    later('could not answer a Lark message', async () => {
+      const { card, text: fallback } = rendered({ ...out, reply: await port.named(out.reply) });
+      return send(card, fallback, out.reply.visibility);
+    });
   }
 
   /** A card in a group that only `openId` sees; where Lark will not show one, it goes to their DM. */

@@ -50,6 +50,11 @@ export class LarkPort implements ChatPort {
     return out;
   }
 
+  /** `reply` with the Lark chats it names given their names, where Lark tells them. */
+  named(reply: Reply): Promise<Reply> {
+    return this.chats.name(reply);
+  }
+
   async post(to: Destination, reply: Reply, thread?: PostedRef): Promise<PostedRef> {
     const { card, text } = this.render(await this.chats.name(reply));
     if (thread) {
