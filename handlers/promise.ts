@@ -64,7 +64,7 @@ function move(ctx: Ctx, input: Input): Reply {
   const n = input.num('promise')!;
   const p = promiseByNumber(ctx, n);
   if (p.status !== 'open') throw new UserError(t.promise.moveClosed(ref('P', n), t.enums.promiseStatus[p.status]), [], false);
-  requireOwnerOrManager(ctx, p.ownerId, t.perm.what.closePromise(ref('P', n)));
+  requireOwnerOrManager(ctx, p.ownerId, t.perm.what.movePromise(ref('P', n)));
   const due = input.date('due')!;
   if (daysUntil(ctx, due.day) < 0) throw about('due', () => new UserError(t.promise.pastDue(fmtDay(ctx, due.day))));
   if (due.day === p.dueOn) throw about('due', () => new UserError(t.promise.moveSame(ref('P', n), fmtDay(ctx, p.dueOn))));

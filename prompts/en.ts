@@ -196,6 +196,7 @@ export const en = {
       resolve: (id: string) => `resolve ${id}`,
       reassign: (id: string) => `reassign ${id}`,
       closePromise: (id: string) => `close ${id}`,
+      movePromise: (id: string) => `move ${id} to a new date`,
       editAccount: (name: string) => `change ${name}`,
       changeOwner: (name: string) => `hand ${name} over to another owner`,
       roles: 'change roles',

@@ -186,6 +186,7 @@ export const zhCN: Catalog = {
       resolve: (id: string) => `给 ${id} 结案`,
       reassign: (id: string) => `转交 ${id}`,
       closePromise: (id: string) => `关闭 ${id}`,
+      movePromise: (id: string) => `给 ${id} 改期`,
       editAccount: (name: string) => `修改${name}`,
       changeOwner: (name: string) => `把${name}交接给其他负责人`,
       roles: '修改角色',

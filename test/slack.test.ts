@@ -666,6 +666,15 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(complaintNo(n).status).toBe('open');
     });
 
+    it("the command to type instead speaks the reader's option words: 对方: 日期:, not to: on:", async () => {
+      fake.fail('views.open', { error: 'expired_trigger_id' });
+      const { responseUrl } = await command('U2', '/touch', '');
+      const read = shown((await answerAt(responseUrl)).blocks).replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+      expect(read).toContain('/touch <客户> <类型> [对方:<联系人>]');
+      expect(read).toContain('[日期:<日期>] <备注>');
+      expect(read).not.toMatch(/\b(to|on|with):/);
+    });
+
     it("an account card's Log touchpoint button opens the touch modal with that account chosen, and saving it logs the touch there", async () => {
       const shownAcme = await run('U1', '/account show Acme');
       const logTouch = shownAcme.blocks.flatMap((b: any) => (b.type === 'actions' ? b.elements : [])).find((e: any) => /^\/touch /.test(e.value));

@@ -35,6 +35,7 @@ import { inLocale, reply, text as textSection } from '../../engine/reply.js';
 import { AnswerFailed, EngineThread, EngineThreadGone, type ThreadJob } from '../../engine/thread.js';
 import { headline } from '../../engine/render-text.js';
 import { usageLine } from '../../engine/registry.js';
+import type { FormSpec } from '../../engine/spec.js';
 import { bareForm, buttonForm, TEXT_PROBE, withText, type FormCommand } from '../forms.js';
 import { ACCOUNT_ID_VALUE, accountValue, ACTION_ID_PREFIX, cutPlain, INPUT_TEXT_MAX, OPTION_TEXT_MAX, VIEW_MAX_BLOCKS } from './blocks.js';
 import { SlackIdentity } from './identity.js';
@@ -221,17 +222,18 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   };
 
   /** A form that could not open (an expired trigger, any error): the user is told, with the command to type instead. */
-  const formFailed = async (err: unknown, typed: string, userId: string, locale: Outcome['locale'], responseUrl: string | undefined) => {
+  const formFailed = async (err: unknown, typed: string, userId: string, locale: Outcome['locale'], responseUrl: string | undefined, form?: FormSpec) => {
     logger.warn({ err }, 'could not open a form');
     const t = catalog(locale);
-    const told = inLocale(reply('warning', t.slack.formFailed, { type: 'usage', heading: t.help.usage, lines: [localizeUsage(t, typed)] }), locale);
+    const told = inLocale(reply('warning', t.slack.formFailed, { type: 'usage', heading: t.help.usage, lines: [localizeUsage(t, typed, form)] }), locale);
     if (responseUrl) await responses.post(responseUrl, { ...commandPayload({ ok: false, notices: [], locale, reply: told }, logger), response_type: 'ephemeral', replace_original: false });
     else await port.post({ dm: { platformUserId: userId, name: userId } }, told);
   };
-  /** What a form command is, typed: its usage line. */
-  const typedForm = (kind: FormCommand) => {
+  /** What a form command is, typed: its usage line, and the form (whose option words a reader's language may spell otherwise). */
+  const typedForm = (kind: FormCommand): [string, FormSpec] => {
     const spec = engine.registry.get(kind)!;
-    return usageLine(spec, spec.forms.find((f) => !f.sub) ?? spec.forms[0]!);
+    const form = spec.forms.find((f) => !f.sub) ?? spec.forms[0]!;
+    return [usageLine(spec, form), form];
   };
 
   const openForm = async (kind: FormCommand, triggerId: string, userId: string, prefill?: Prefill, responseUrl?: string) => {
@@ -240,7 +242,8 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     try {
       await client.views.open({ trigger_id: triggerId, view: FORMS[kind](catalog(locale), prefill) });
     } catch (err) {
-      await formFailed(err, typedForm(kind), userId, locale, responseUrl);
+      const [typed, form] = typedForm(kind);
+      await formFailed(err, typed, userId, locale, responseUrl, form);
     }
   };
 
