@@ -24,11 +24,13 @@ import {
   accounts,
   auditLog,
   churnSignals,
+  complaintEvents,
   complaints,
   contacts,
   members,
   nudgeSnoozes,
   pairings,
+  promiseMoves,
   promises,
   reviewItems,
   tasks,
@@ -56,7 +58,52 @@ interface Entity {
   shortId?: 'task';
   /** Only these rows are book data (the audit trail: the rows the health model reads). */
   only?: (row: Record<string, unknown>) => boolean;
+  /** JSON columns whose entries hold database ids or instants: how each is written and read back. */
+  json?: Record<string, JsonCell>;
 }
+
+type RefOut = (kind: RefKind, id: number) => string;
+type RefIn = (kind: RefKind, ref: unknown) => number;
+interface JsonCell {
+  out: (v: unknown, ref: RefOut, zone: string) => unknown;
+  /** Throws an Error whose message is the problem. */
+  in: (v: unknown, ref: RefIn) => unknown;
+}
+
+/**
+ * A review's checklist: `{ key, done, tickedBy, tickedAt }` per item, who ticked it as their
+ * user id and when as an ISO date-time in the workspace's zone (as every instant of the book).
+ */
+const CHECKLIST: JsonCell = {
+  out: (v, ref, zone) =>
+    (v as { key: string; done: boolean; tickedBy?: number | null; tickedAt?: number | null }[]).map((c) => ({
+      ...c,
+      ...(c.tickedBy != null ? { tickedBy: ref('member', c.tickedBy) } : {}),
+      ...(c.tickedAt != null ? { tickedAt: DateTime.fromMillis(c.tickedAt, { zone }).toISO() } : {}),
+    })),
+  in: (v, ref) => {
+    const example = 'expected a JSON list such as [{"key":"risks","done":true,"tickedBy":"zhang","tickedAt":"2026-09-12T10:00:00.000+08:00"}]';
+    if (!Array.isArray(v)) throw new Error(example);
+    return v.map((c: unknown, i) => {
+      const e = c as Record<string, unknown>;
+      if (typeof e !== 'object' || e === null || typeof e.key !== 'string' || typeof e.done !== 'boolean') throw new Error(`item ${i + 1}: ${example}`);
+      const out: Record<string, unknown> = { ...e };
+      if (e.tickedBy != null) {
+        try {
+          out.tickedBy = ref('member', e.tickedBy);
+        } catch (err) {
+          throw new Error(`item ${i + 1} (${e.key}): tickedBy: ${(err as Error).message}`);
+        }
+      }
+      if (e.tickedAt != null) {
+        const d = typeof e.tickedAt === 'string' ? DateTime.fromISO(e.tickedAt, { setZone: true }) : undefined;
+        if (!d?.isValid) throw new Error(`item ${i + 1} (${e.key}): tickedAt: expected an ISO date-time such as 2026-11-23T10:00:00.000+08:00, got ${JSON.stringify(e.tickedAt)}`);
+        out.tickedAt = d.toMillis();
+      }
+      return out;
+    });
+  },
+};
 
 /**
  * The audit-trail rows a view reads (src/domain/health.ts loadFacts: handovers, a new owner set,
@@ -78,9 +125,11 @@ export const ENTITIES: Entity[] = [
   { file: 'contacts', table: contacts, refs: { accountId: 'account', replacedById: 'contact' }, derived: { nameKey: (r) => normalize(String(r.name)) } },
   { file: 'touchpoints', table: touchpoints, refs: { accountId: 'account', memberId: 'member', contactId: 'contact' } },
   { file: 'complaints', table: complaints, refs: { accountId: 'account', ownerId: 'member', reporterId: 'member', resolvedById: 'member' } },
+  { file: 'complaint_events', table: complaintEvents, refs: { complaintId: 'complaint', actorId: 'member', fromId: 'member', toId: 'member' } },
   { file: 'promises', table: promises, refs: { accountId: 'account', ownerId: 'member', complaintId: 'complaint', closedById: 'member' } },
+  { file: 'promise_moves', table: promiseMoves, refs: { promiseId: 'promise', byId: 'member' } },
   { file: 'pairings', table: pairings, refs: { accountId: 'account', execId: 'member' } },
-  { file: 'reviews', table: reviewItems, refs: { accountId: 'account', ownerId: 'member' } },
+  { file: 'reviews', table: reviewItems, refs: { accountId: 'account', ownerId: 'member' }, json: { checklist: CHECKLIST } },
   { file: 'signals', table: churnSignals, refs: { accountId: 'account', reporterId: 'member', contactId: 'contact' } },
   { file: 'losses', table: accountLosses, refs: { accountId: 'account', recordedById: 'member' } },
   { file: 'checklist', table: tasks, refs: { accountId: 'account', contactId: 'contact', ownerId: 'member' }, shortId: 'task' },
@@ -228,6 +277,8 @@ export function exportBook(db: Db | Tx, ws: Workspace): Map<string, string> | un
             return guard(ref(kind, v as number, where));
           }
           if (e.table === auditLog && c.key === 'detail') return guard(JSON.stringify(auditDetailOut(row.action as string, v as Record<string, unknown>, (k, id) => ref(k, id, where))));
+          const json = e.json?.[c.key];
+          if (json) return guard(JSON.stringify(json.out(v, (k, id) => ref(k, id, `${where} ${c.header}`), zone)));
           return guard(cellOut(c.column, v, zone));
         }),
       );
@@ -400,6 +451,19 @@ export function importBook(db: Db, files: Map<string, string>, into?: Workspace)
                   row.detail = raw === '' ? null : auditDetailIn(String(row.action), JSON.parse(raw) as Record<string, unknown>, ids);
                 } catch (err) {
                   bad(c.header, (err as Error).message);
+                }
+                continue;
+              }
+              const json = e.json?.[c.key];
+              if (json && raw !== '') {
+                try {
+                  row[c.key] = json.in(JSON.parse(raw), (k, r) => {
+                    const id = resolve(ids, k, String(r), undefined);
+                    if (id === undefined || typeof r !== 'string') throw new Error(`no ${k} ${JSON.stringify(r)} in ${fileOf(k)}.csv`);
+                    return id;
+                  });
+                } catch (err) {
+                  bad(c.header, err instanceof SyntaxError ? `expected JSON, got ${JSON.stringify(raw)}` : (err as Error).message);
                 }
                 continue;
               }
