@@ -5,8 +5,10 @@
 // that points at another row names it as a person reads it — a member by their
 // user id, an account by its name, a contact by its name within the account
 // (`Wu Gang#2` for the second of that name), a complaint, promise or checklist
-// item by its short id (C-12, P-3, T-7) — never by a database id. Instants are
-// ISO date-times in the workspace's zone, to the millisecond.
+// item by its short id (C-12, P-3, T-7) — never by a database id, not even inside
+// a JSON cell (who ticked a review's checklist item) or a key (an escalation's
+// `escalation:C-12:2`). Instants are ISO date-times in the workspace's zone, to
+// the millisecond.
 //
 // The import is all-or-nothing: every file is read and every row checked, and
 // one bad cell anywhere writes nothing; the report names the file, line and column.
@@ -28,6 +30,7 @@ import {
   complaints,
   contacts,
   members,
+  nudges,
   nudgeSnoozes,
   pairings,
   promiseMoves,
@@ -60,7 +63,28 @@ interface Entity {
   only?: (row: Record<string, unknown>) => boolean;
   /** JSON columns whose entries hold database ids or instants: how each is written and read back. */
   json?: Record<string, JsonCell>;
+  /** Text columns that hold a database id (a nudge's dedupe key): how each is written and read back. */
+  text?: Record<string, TextCell>;
 }
+
+interface TextCell {
+  out: (v: string, ref: RefOut) => string;
+  /** Throws an Error whose message is the problem. */
+  in: (raw: string, ref: RefIn) => string;
+}
+
+/** An escalation's dedupe key, `escalation:<complaint id>:<rung>[:…]`, written `escalation:C-<n>:<rung>[:…]`. */
+const ESCALATION_KEY: TextCell = {
+  out: (v, ref) => {
+    const [head, id, ...rest] = v.split(':');
+    return [head, ref('complaint', Number(id)), ...rest].join(':');
+  },
+  in: (raw, ref) => {
+    const m = /^escalation:(C-\d+)(:.+)$/i.exec(raw);
+    if (!m) throw new Error(`expected escalation:C-<n>:<rung>, got ${JSON.stringify(raw)}`);
+    return `escalation:${ref('complaint', m[1]!)}${m[2]!}`;
+  },
+};
 
 type RefOut = (kind: RefKind, id: number) => string;
 type RefIn = (kind: RefKind, ref: unknown) => number;
@@ -133,9 +157,19 @@ export const ENTITIES: Entity[] = [
   { file: 'signals', table: churnSignals, refs: { accountId: 'account', reporterId: 'member', contactId: 'contact' } },
   { file: 'losses', table: accountLosses, refs: { accountId: 'account', recordedById: 'member' } },
   { file: 'checklist', table: tasks, refs: { accountId: 'account', contactId: 'contact', ownerId: 'member' }, shortId: 'task' },
+  // The escalation rungs a complaint went up (its history in /complaint show), as the outbox holds them.
+  {
+    file: 'escalations',
+    table: nudges,
+    refs: { subjectId: (r) => (r.subjectType === 'complaint' ? 'complaint' : undefined), recipientId: 'member' },
+    text: { dedupeKey: ESCALATION_KEY },
+    only: (r) => r.kind === 'escalation' && r.subjectType === 'complaint',
+  },
   { file: 'snoozes', table: nudgeSnoozes, refs: { subjectId: (r) => (r.kind === 'revisit' ? 'account' : undefined), memberId: 'member' } },
   { file: 'audit', table: auditLog, refs: { actorId: 'member', entityId: (r) => AUDIT_ENTITY[String(r.entity)] }, only: (r) => String(r.action) in BOOK_AUDIT },
 ];
+
+const ESCALATIONS = ENTITIES.find((e) => e.file === 'escalations')!;
 
 /** Tables a full export covers without a file of their own, and where they go. */
 export const FOLDED: Record<string, string> = {
@@ -148,7 +182,7 @@ export const FOLDED: Record<string, string> = {
  * telling. A book moved to a new database starts them afresh.
  */
 export const NOT_BOOK: Record<string, string> = {
-  nudges: 'the outbox: messages decided and delivered, not facts about the customers',
+  nudges: 'the outbox: messages decided and delivered, not facts about the customers (but for the escalations of complaints, escalations.csv: a complaint’s history shows them)',
   inbound_events: 'platform events already processed (dedupe of retries)',
   seen_requests: 'signed requests already accepted (replay protection)',
   health_told: 'what the sweep last told owners of an account’s health; the new database tells afresh',
@@ -279,6 +313,8 @@ export function exportBook(db: Db | Tx, ws: Workspace): Map<string, string> | un
           if (e.table === auditLog && c.key === 'detail') return guard(JSON.stringify(auditDetailOut(row.action as string, v as Record<string, unknown>, (k, id) => ref(k, id, where))));
           const json = e.json?.[c.key];
           if (json) return guard(JSON.stringify(json.out(v, (k, id) => ref(k, id, `${where} ${c.header}`), zone)));
+          const text = e.text?.[c.key];
+          if (text) return guard(text.out(String(v), (k, id) => ref(k, id, `${where} ${c.header}`)));
           return guard(cellOut(c.column, v, zone));
         }),
       );
@@ -454,16 +490,26 @@ export function importBook(db: Db, files: Map<string, string>, into?: Workspace)
                 }
                 continue;
               }
+              const refIn: RefIn = (k, r) => {
+                const id = typeof r === 'string' ? resolve(ids, k, r, undefined) : undefined;
+                if (id === undefined) throw new Error(`no ${k} ${JSON.stringify(r)} in ${fileOf(k)}.csv`);
+                return id;
+              };
               const json = e.json?.[c.key];
               if (json && raw !== '') {
                 try {
-                  row[c.key] = json.in(JSON.parse(raw), (k, r) => {
-                    const id = resolve(ids, k, String(r), undefined);
-                    if (id === undefined || typeof r !== 'string') throw new Error(`no ${k} ${JSON.stringify(r)} in ${fileOf(k)}.csv`);
-                    return id;
-                  });
+                  row[c.key] = json.in(JSON.parse(raw), refIn);
                 } catch (err) {
                   bad(c.header, err instanceof SyntaxError ? `expected JSON, got ${JSON.stringify(raw)}` : (err as Error).message);
+                }
+                continue;
+              }
+              const text = e.text?.[c.key];
+              if (text) {
+                try {
+                  row[c.key] = text.in(raw, refIn);
+                } catch (err) {
+                  bad(c.header, (err as Error).message);
                 }
                 continue;
               }
@@ -472,6 +518,10 @@ export function importBook(db: Db, files: Map<string, string>, into?: Workspace)
               else if (v.value !== undefined) row[c.key] = v.value;
             }
             if (!ok) continue;
+            if (e === ESCALATIONS && !e.only!(row)) {
+              bad('kind', `expected an escalation of a complaint (kind escalation, subject_type complaint), got ${JSON.stringify(row.kind)} of a ${JSON.stringify(row.subjectType)}`);
+              continue;
+            }
             for (const [key, make] of Object.entries(e.derived ?? {})) row[key] = make(row);
             if (e.table === tenants) {
               Object.assign(row, { platform: result.workspace.platform, workspaceId: result.workspace.workspaceId });
