@@ -543,7 +543,7 @@ export function importBook(db: Db, files: Map<string, string>, into?: Workspace)
             row.tenantId = tenantId;
             // A checklist item keeps its number (T-7) when no other item has it.
             if (refId !== undefined && !tx.select({ id: tasks.id }).from(tasks).where(eq(tasks.id, refId)).get()) row.id = refId;
-            const clash = uniqueClash(tx, e, row, ids);
+            const clash = uniqueClash(tx, e, row, ids, values);
             if (clash) {
               bad(clash.column, clash.message);
               continue;
@@ -616,11 +616,15 @@ function remember(ids: Record<RefKind, Map<string, number>>, e: Entity, row: Rec
 }
 
 /** A row that would break a unique rule of the book (two accounts of one name, two C-5s), as a problem rather than a crash. */
-function uniqueClash(tx: Tx, e: Entity, row: Record<string, unknown>, ids: Record<RefKind, Map<string, number>>): { column: string; message: string } | undefined {
+function uniqueClash(tx: Tx, e: Entity, row: Record<string, unknown>, ids: Record<RefKind, Map<string, number>>, raw: Record<string, string>): { column: string; message: string } | undefined {
   if (e.table === members && ids.member.has(String(row.platformUserId))) return { column: 'platform_user_id', message: `${JSON.stringify(row.platformUserId)} appears twice` };
   if (e.table === accounts && ids.account.has(String(row.nameKey))) return { column: 'name', message: `${JSON.stringify(row.name)} appears twice` };
   if (e.table === complaints && ids.complaint.has(`C-${String(row.number)}`)) return { column: 'number', message: `C-${String(row.number)} appears twice` };
   if (e.table === promises && ids.promise.has(`P-${String(row.number)}`)) return { column: 'number', message: `P-${String(row.number)} appears twice` };
+  if (e.table === nudges) {
+    const n = row as { tenantId: number; dedupeKey: string };
+    if (tx.select({ id: nudges.id }).from(nudges).where(and(eq(nudges.tenantId, n.tenantId), eq(nudges.dedupeKey, n.dedupeKey))).get()) return { column: 'dedupe_key', message: `${JSON.stringify(unguard(raw.dedupe_key ?? ''))} appears twice` };
+  }
   if (e.table === reviewItems) {
     const t = row as { number: number; accountId: number; season: number; tenantId: number };
     if (tx.select({ id: reviewItems.id }).from(reviewItems).where(and(eq(reviewItems.tenantId, t.tenantId), eq(reviewItems.number, t.number))).get()) return { column: 'number', message: `R-${t.number} appears twice` };

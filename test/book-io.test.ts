@@ -216,6 +216,9 @@ describe('export --all, import --all', () => {
     edit('promise_moves.csv', 3, ',li,', ',nobody,');
     edit('reviews.csv', 2, '""tickedBy"":""li""', '""tickedBy"":""ghost""');
     edit('escalations.csv', 2, 'escalation:C-2:1', 'escalation:C-9:1');
+    const escalations = readFileSync(join(out, 'escalations.csv'), 'utf8').trimEnd().split('\n');
+    escalations.push(escalations[3]!);
+    writeFileSync(join(out, 'escalations.csv'), `${escalations.join('\n')}\n`);
     const audit = readFileSync(join(out, 'audit.csv'), 'utf8').trimEnd().split('\n');
     audit.push(audit.at(-1)!.replace(/^[^,]*/, 'nobody'));
     writeFileSync(join(out, 'audit.csv'), `${audit.join('\n')}\n`);
@@ -234,6 +237,7 @@ describe('export --all, import --all', () => {
       'promise_moves.csv:3: by: no member "nobody" in members.csv',
       'reviews.csv:2: checklist: item 5 (competitors): tickedBy: no member "ghost" in members.csv',
       'escalations.csv:2: dedupe_key: no complaint "C-9" in complaints.csv',
+      `escalations.csv:${escalations.length}: dedupe_key: "${escalations[3]!.split(',')[0]}" appears twice`,
       `audit.csv:${audit.length}: actor: no member "nobody" in members.csv`,
     ]);
     expect(fresh.snapshot()).toBe(empty);
