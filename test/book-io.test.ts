@@ -152,6 +152,10 @@ async function views(x: Harness): Promise<string[]> {
   for (const c of ['C-1', 'C-2', 'C-3']) await see(`/complaint show ${c}`);
   for (const p of ['P-1', 'P-2', 'P-3', 'P-4']) await see(`/promise show ${p}`);
   for (const a of ACCOUNTS) await see(`/review "${a}"`);
+  // In Chinese, in Shanghai: a complaint's life and a promise's moves as 王芳 reads them.
+  await see('/complaint show C-1', '王芳');
+  await see('/promise show P-4', '王芳');
+  await see('/review 华东化工', '王芳');
   return out;
 }
 
