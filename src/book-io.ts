@@ -5,8 +5,10 @@
 // that points at another row names it as a person reads it — a member by their
 // user id, an account by its name, a contact by its name within the account
 // (`Wu Gang#2` for the second of that name), a complaint, promise or checklist
-// item by its short id (C-12, P-3, T-7) — never by a database id. Instants are
-// ISO date-times in the workspace's zone, to the millisecond.
+// item by its short id (C-12, P-3, T-7) — never by a database id, not even inside
+// a JSON cell (who ticked a review's checklist item) or a key (an escalation's
+// `escalation:C-12:2`). Instants are ISO date-times in the workspace's zone, to
+// the millisecond.
 //
 // The import is all-or-nothing: every file is read and every row checked, and
 // one bad cell anywhere writes nothing; the report names the file, line and column.
@@ -24,11 +26,14 @@ import {
   accounts,
   auditLog,
   churnSignals,
+  complaintEvents,
   complaints,
   contacts,
   members,
+  nudges,
   nudgeSnoozes,
   pairings,
+  promiseMoves,
   promises,
   reviewItems,
   tasks,
@@ -56,7 +61,73 @@ interface Entity {
   shortId?: 'task';
   /** Only these rows are book data (the audit trail: the rows the health model reads). */
   only?: (row: Record<string, unknown>) => boolean;
+  /** JSON columns whose entries hold database ids or instants: how each is written and read back. */
+  json?: Record<string, JsonCell>;
+  /** Text columns that hold a database id (a nudge's dedupe key): how each is written and read back. */
+  text?: Record<string, TextCell>;
 }
+
+interface TextCell {
+  out: (v: string, ref: RefOut) => string;
+  /** Throws an Error whose message is the problem. */
+  in: (raw: string, ref: RefIn) => string;
+}
+
+/** An escalation's dedupe key, `escalation:<complaint id>:<rung>[:…]`, written `escalation:C-<n>:<rung>[:…]`. */
+const ESCALATION_KEY: TextCell = {
+  out: (v, ref) => {
+    const [head, id, ...rest] = v.split(':');
+    return [head, ref('complaint', Number(id)), ...rest].join(':');
+  },
+  in: (raw, ref) => {
+    const m = /^escalation:(C-\d+)(:.+)$/i.exec(raw);
+    if (!m) throw new Error(`expected escalation:C-<n>:<rung>, got ${JSON.stringify(raw)}`);
+    return `escalation:${ref('complaint', m[1]!)}${m[2]!}`;
+  },
+};
+
+type RefOut = (kind: RefKind, id: number) => string;
+type RefIn = (kind: RefKind, ref: unknown) => number;
+interface JsonCell {
+  out: (v: unknown, ref: RefOut, zone: string) => unknown;
+  /** Throws an Error whose message is the problem. */
+  in: (v: unknown, ref: RefIn) => unknown;
+}
+
+/**
+ * A review's checklist: `{ key, done, tickedBy, tickedAt }` per item, who ticked it as their
+ * user id and when as an ISO date-time in the workspace's zone (as every instant of the book).
+ */
+const CHECKLIST: JsonCell = {
+  out: (v, ref, zone) =>
+    (v as { key: string; done: boolean; tickedBy?: number | null; tickedAt?: number | null }[]).map((c) => ({
+      ...c,
+      ...(c.tickedBy != null ? { tickedBy: ref('member', c.tickedBy) } : {}),
+      ...(c.tickedAt != null ? { tickedAt: DateTime.fromMillis(c.tickedAt, { zone }).toISO() } : {}),
+    })),
+  in: (v, ref) => {
+    const example = 'expected a JSON list such as [{"key":"risks","done":true,"tickedBy":"zhang","tickedAt":"2026-09-12T10:00:00.000+08:00"}]';
+    if (!Array.isArray(v)) throw new Error(example);
+    return v.map((c: unknown, i) => {
+      const e = c as Record<string, unknown>;
+      if (typeof e !== 'object' || e === null || typeof e.key !== 'string' || typeof e.done !== 'boolean') throw new Error(`item ${i + 1}: ${example}`);
+      const out: Record<string, unknown> = { ...e };
+      if (e.tickedBy != null) {
+        try {
+          out.tickedBy = ref('member', e.tickedBy);
+        } catch (err) {
+          throw new Error(`item ${i + 1} (${e.key}): tickedBy: ${(err as Error).message}`);
+        }
+      }
+      if (e.tickedAt != null) {
+        const d = typeof e.tickedAt === 'string' ? DateTime.fromISO(e.tickedAt, { setZone: true }) : undefined;
+        if (!d?.isValid) throw new Error(`item ${i + 1} (${e.key}): tickedAt: expected an ISO date-time such as 2026-11-23T10:00:00.000+08:00, got ${JSON.stringify(e.tickedAt)}`);
+        out.tickedAt = d.toMillis();
+      }
+      return out;
+    });
+  },
+};
 
 /**
  * The audit-trail rows a view reads (src/domain/health.ts loadFacts: handovers, a new owner set,
@@ -78,15 +149,27 @@ export const ENTITIES: Entity[] = [
   { file: 'contacts', table: contacts, refs: { accountId: 'account', replacedById: 'contact' }, derived: { nameKey: (r) => normalize(String(r.name)) } },
   { file: 'touchpoints', table: touchpoints, refs: { accountId: 'account', memberId: 'member', contactId: 'contact' } },
   { file: 'complaints', table: complaints, refs: { accountId: 'account', ownerId: 'member', reporterId: 'member', resolvedById: 'member' } },
+  { file: 'complaint_events', table: complaintEvents, refs: { complaintId: 'complaint', actorId: 'member', fromId: 'member', toId: 'member' } },
   { file: 'promises', table: promises, refs: { accountId: 'account', ownerId: 'member', complaintId: 'complaint', closedById: 'member' } },
+  { file: 'promise_moves', table: promiseMoves, refs: { promiseId: 'promise', byId: 'member' } },
   { file: 'pairings', table: pairings, refs: { accountId: 'account', execId: 'member' } },
-  { file: 'reviews', table: reviewItems, refs: { accountId: 'account', ownerId: 'member' } },
+  { file: 'reviews', table: reviewItems, refs: { accountId: 'account', ownerId: 'member' }, json: { checklist: CHECKLIST } },
   { file: 'signals', table: churnSignals, refs: { accountId: 'account', reporterId: 'member', contactId: 'contact' } },
   { file: 'losses', table: accountLosses, refs: { accountId: 'account', recordedById: 'member' } },
   { file: 'checklist', table: tasks, refs: { accountId: 'account', contactId: 'contact', ownerId: 'member' }, shortId: 'task' },
+  // The escalation rungs a complaint went up (its history in /complaint show), as the outbox holds them.
+  {
+    file: 'escalations',
+    table: nudges,
+    refs: { subjectId: (r) => (r.subjectType === 'complaint' ? 'complaint' : undefined), recipientId: 'member' },
+    text: { dedupeKey: ESCALATION_KEY },
+    only: (r) => r.kind === 'escalation' && r.subjectType === 'complaint',
+  },
   { file: 'snoozes', table: nudgeSnoozes, refs: { subjectId: (r) => (r.kind === 'revisit' ? 'account' : undefined), memberId: 'member' } },
   { file: 'audit', table: auditLog, refs: { actorId: 'member', entityId: (r) => AUDIT_ENTITY[String(r.entity)] }, only: (r) => String(r.action) in BOOK_AUDIT },
 ];
+
+const ESCALATIONS = ENTITIES.find((e) => e.file === 'escalations')!;
 
 /** Tables a full export covers without a file of their own, and where they go. */
 export const FOLDED: Record<string, string> = {
@@ -99,7 +182,7 @@ export const FOLDED: Record<string, string> = {
  * telling. A book moved to a new database starts them afresh.
  */
 export const NOT_BOOK: Record<string, string> = {
-  nudges: 'the outbox: messages decided and delivered, not facts about the customers',
+  nudges: 'the outbox: messages decided and delivered, not facts about the customers (but for the escalations of complaints, escalations.csv: a complaint’s history shows them)',
   inbound_events: 'platform events already processed (dedupe of retries)',
   seen_requests: 'signed requests already accepted (replay protection)',
   health_told: 'what the sweep last told owners of an account’s health; the new database tells afresh',
@@ -228,6 +311,10 @@ export function exportBook(db: Db | Tx, ws: Workspace): Map<string, string> | un
             return guard(ref(kind, v as number, where));
           }
           if (e.table === auditLog && c.key === 'detail') return guard(JSON.stringify(auditDetailOut(row.action as string, v as Record<string, unknown>, (k, id) => ref(k, id, where))));
+          const json = e.json?.[c.key];
+          if (json) return guard(JSON.stringify(json.out(v, (k, id) => ref(k, id, `${where} ${c.header}`), zone)));
+          const text = e.text?.[c.key];
+          if (text) return guard(text.out(String(v), (k, id) => ref(k, id, `${where} ${c.header}`)));
           return guard(cellOut(c.column, v, zone));
         }),
       );
@@ -403,11 +490,38 @@ export function importBook(db: Db, files: Map<string, string>, into?: Workspace)
                 }
                 continue;
               }
+              const refIn: RefIn = (k, r) => {
+                const id = typeof r === 'string' ? resolve(ids, k, r, undefined) : undefined;
+                if (id === undefined) throw new Error(`no ${k} ${JSON.stringify(r)} in ${fileOf(k)}.csv`);
+                return id;
+              };
+              const json = e.json?.[c.key];
+              if (json && raw !== '') {
+                try {
+                  row[c.key] = json.in(JSON.parse(raw), refIn);
+                } catch (err) {
+                  bad(c.header, err instanceof SyntaxError ? `expected JSON, got ${JSON.stringify(raw)}` : (err as Error).message);
+                }
+                continue;
+              }
+              const text = e.text?.[c.key];
+              if (text) {
+                try {
+                  row[c.key] = text.in(raw, refIn);
+                } catch (err) {
+                  bad(c.header, (err as Error).message);
+                }
+                continue;
+              }
               const v = cellIn(c.column, raw);
               if ('problem' in v) bad(c.header, v.problem);
               else if (v.value !== undefined) row[c.key] = v.value;
             }
             if (!ok) continue;
+            if (e === ESCALATIONS && !e.only!(row)) {
+              bad('kind', `expected an escalation of a complaint (kind escalation, subject_type complaint), got ${JSON.stringify(row.kind)} of a ${JSON.stringify(row.subjectType)}`);
+              continue;
+            }
             for (const [key, make] of Object.entries(e.derived ?? {})) row[key] = make(row);
             if (e.table === tenants) {
               Object.assign(row, { platform: result.workspace.platform, workspaceId: result.workspace.workspaceId });
@@ -429,7 +543,7 @@ export function importBook(db: Db, files: Map<string, string>, into?: Workspace)
             row.tenantId = tenantId;
             // A checklist item keeps its number (T-7) when no other item has it.
             if (refId !== undefined && !tx.select({ id: tasks.id }).from(tasks).where(eq(tasks.id, refId)).get()) row.id = refId;
-            const clash = uniqueClash(tx, e, row, ids);
+            const clash = uniqueClash(tx, e, row, ids, values);
             if (clash) {
               bad(clash.column, clash.message);
               continue;
@@ -502,11 +616,15 @@ function remember(ids: Record<RefKind, Map<string, number>>, e: Entity, row: Rec
 }
 
 /** A row that would break a unique rule of the book (two accounts of one name, two C-5s), as a problem rather than a crash. */
-function uniqueClash(tx: Tx, e: Entity, row: Record<string, unknown>, ids: Record<RefKind, Map<string, number>>): { column: string; message: string } | undefined {
+function uniqueClash(tx: Tx, e: Entity, row: Record<string, unknown>, ids: Record<RefKind, Map<string, number>>, raw: Record<string, string>): { column: string; message: string } | undefined {
   if (e.table === members && ids.member.has(String(row.platformUserId))) return { column: 'platform_user_id', message: `${JSON.stringify(row.platformUserId)} appears twice` };
   if (e.table === accounts && ids.account.has(String(row.nameKey))) return { column: 'name', message: `${JSON.stringify(row.name)} appears twice` };
   if (e.table === complaints && ids.complaint.has(`C-${String(row.number)}`)) return { column: 'number', message: `C-${String(row.number)} appears twice` };
   if (e.table === promises && ids.promise.has(`P-${String(row.number)}`)) return { column: 'number', message: `P-${String(row.number)} appears twice` };
+  if (e.table === nudges) {
+    const n = row as { tenantId: number; dedupeKey: string };
+    if (tx.select({ id: nudges.id }).from(nudges).where(and(eq(nudges.tenantId, n.tenantId), eq(nudges.dedupeKey, n.dedupeKey))).get()) return { column: 'dedupe_key', message: `${JSON.stringify(unguard(raw.dedupe_key ?? ''))} appears twice` };
+  }
   if (e.table === reviewItems) {
     const t = row as { number: number; accountId: number; season: number; tenantId: number };
     if (tx.select({ id: reviewItems.id }).from(reviewItems).where(and(eq(reviewItems.tenantId, t.tenantId), eq(reviewItems.number, t.number))).get()) return { column: 'number', message: `R-${t.number} appears twice` };

@@ -83,6 +83,9 @@ async function richBook() {
   await at('2026-08-20T10:00', ['/promise Acme due:2026-09-01 Send the cold-chain quote', 'zhang'], ['/promise 华东化工 due:2026-09-10 提供新报价', '张伟']);
   await at('2026-09-01T10:00', ['/promise kept P-1 Sent', 'zhang']);
   sweep(h.now); // the review season starts: an R-<n> for each strategic and key account
+  // The review of Acme prepared: the items only a person can vouch for ticked by two people, the rest on the record's word.
+  await at('2026-09-10T10:00', ['/review Acme tick risks', 'zhang']);
+  await at('2026-09-11T16:00', ['/review Acme tick competitors', 'li']);
   await at('2026-09-12T10:00', ['/promise broken P-2 报价延误', '张伟'], ['/review Acme prepared Deck ready', 'zhang']);
   await at('2026-10-01T10:00', ['/handover @wang @zhang Delta', 'li'], ['/review "Beta Trading" held', 'wang']);
   await at(
@@ -93,11 +96,21 @@ async function richBook() {
     ['/signal Acme competitor A rival offered 8% less', 'zhang'],
     ['/signal 华东化工 volume-drop 订单下降30%', '张伟'],
   );
+  // C-1's life: notes, passed to wang and back, resolved, reopened.
+  await at('2026-10-20T15:00', ['/complaint note C-1 Called the warehouse, photos on the way', 'zhang']);
   await at('2026-10-21T10:00', ['/complaint assign C-1 @wang', 'li'], ['/resolve C-3 Credit note issued', 'wang']);
+  await at('2026-10-21T14:00', ['/complaint note C-1 Carrier admits the damage', 'wang'], ['/complaint note C-2 质检报告已提交', '刘洋']);
   sweep(cst('2026-10-22T10:00'));
+  await at('2026-10-23T10:00', ['/complaint assign C-1 @zhang', 'li']);
   sweep(cst('2026-10-24T10:00'));
+  await at('2026-10-26T10:00', ['/resolve C-1 Pallets replaced, carrier pays', 'zhang']);
   await at('2026-11-02T10:00', ['/promise Acme due:2026-12-01 Quarterly review deck', 'zhang'], ['/promise "Beta Trading" due:2026-11-10 Revised rates', 'wang']);
+  await at('2026-11-03T10:00', ['/complaint reopen C-1 Two more pallets crushed', 'alice']);
+  // P-4 moved twice, then kept.
+  await at('2026-11-08T10:00', ['/promise move P-4 due:2026-11-17 Their CFO is away', 'wang']);
+  await at('2026-11-16T10:00', ['/promise move P-4 due:2026-11-19 They want the fuel surcharge in', 'li']);
   await at('2026-11-18T10:00', ['/snooze Omega 1w Customer on holiday', 'sun']);
+  await at('2026-11-19T10:00', ['/promise kept P-4 Sent the revised rates', 'wang']);
   sweep(cst('2026-11-20T10:00'));
   h.now = NOW;
 }
@@ -120,6 +133,9 @@ async function views(x: Harness): Promise<string[]> {
     await see('/checklist', p);
   }
   for (const m of MANAGERS) await see('/digest', m);
+  for (const m of MANAGERS) await see('/churn', m);
+  await see('/risk all');
+  await see('/risk all', 'chen');
   await see('/churn');
   await see('/churn quarter');
   await see('/churn year');
@@ -134,6 +150,12 @@ async function views(x: Harness): Promise<string[]> {
   await see('/lost list');
   await see('/steward team');
   for (const c of ['C-1', 'C-2', 'C-3']) await see(`/complaint show ${c}`);
+  for (const p of ['P-1', 'P-2', 'P-3', 'P-4']) await see(`/promise show ${p}`);
+  for (const a of ACCOUNTS) await see(`/review "${a}"`);
+  // In Chinese, in Shanghai: a complaint's life and a promise's moves as 王芳 reads them.
+  await see('/complaint show C-1', '王芳');
+  await see('/promise show P-4', '王芳');
+  await see('/review 华东化工', '王芳');
   return out;
 }
 
@@ -141,6 +163,22 @@ describe('export --all, import --all', () => {
   it('a book moved into an empty database reads exactly as before, in every view', async () => {
     await richBook();
     const before = await views(h);
+    // The views read what the book holds: a complaint's life, a promise's moves, a review's ticks, the organisation's views.
+    const all = before.join('\n');
+    for (const seen of [
+      'note by wang: Carrier admits the damage',
+      'passed from wang to zhang by li',
+      'resolved by zhang: Pallets replaced, carrier pays',
+      'reopened by alice: Two more pallets crushed',
+      'escalated to the manager li',
+      'kept · moved 2 times',
+      'li, Mon 16 Nov 2026 10:00 · They want the fuel surcharge in',
+      '[competitors] — ticked by li, Fri 11 Sept 2026',
+      'Weekly digest for the organisation',
+      "Churn of li's team",
+      'Accounts at risk or to watch in the organisation',
+    ])
+      expect(all).toContain(seen);
     // The views themselves changed nothing in the book.
     const files = exportBook(h.db, { platform: 'shell', workspaceId: 'local' })!;
     const out = join(dir, 'roundtrip');
@@ -159,6 +197,10 @@ describe('export --all, import --all', () => {
     expect(touches).toContain("'=SUM(A1) rates review");
     expect(readFileSync(join(out, 'promises.csv'), 'utf8')).toMatch(/\n2,华东化工,张伟,提供新报价,2026-09-10,broken,/);
     expect(readFileSync(join(out, 'accounts.csv'), 'utf8')).toMatch(/\nGamma,\["?[^\n]*,standard,zhang,lost,/);
+    expect(readFileSync(join(out, 'complaint_events.csv'), 'utf8')).toContain('complaint,kind,actor,from,to,text,at\nC-1,note,zhang,,,"Called the warehouse, photos on the way",2026-10-20T15:00:00.000+08:00\nC-1,pass,li,zhang,wang,,');
+    expect(readFileSync(join(out, 'promise_moves.csv'), 'utf8')).toContain('promise,from_on,to_on,reason,by,moved_at\nP-4,2026-11-10,2026-11-17,Their CFO is away,wang,2026-11-08T10:00:00.000+08:00\n');
+    expect(readFileSync(join(out, 'reviews.csv'), 'utf8')).toContain('{""key"":""competitors"",""done"":true,""tickedBy"":""li"",""tickedAt"":""2026-09-11T16:00:00.000+08:00""}');
+    expect(readFileSync(join(out, 'escalations.csv'), 'utf8')).toMatch(/\nescalation:C-1:2,escalation,complaint,C-1,li,2,/);
   }, 120_000);
 
   it('one bad cell in any file writes nothing, and the report names the file, the line and the column', async () => {
@@ -168,6 +210,19 @@ describe('export --all, import --all', () => {
     const promisesCsv = readFileSync(join(out, 'promises.csv'), 'utf8').split('\n');
     promisesCsv[3] = promisesCsv[3]!.replace(',open,', ',pending,');
     writeFileSync(join(out, 'promises.csv'), promisesCsv.join('\n'));
+    const edit = (file: string, line: number, from: string, to: string) => {
+      const lines = readFileSync(join(out, file), 'utf8').split('\n');
+      expect(lines[line - 1], `${file}:${line}`).toContain(from);
+      lines[line - 1] = lines[line - 1]!.replace(from, to);
+      writeFileSync(join(out, file), lines.join('\n'));
+    };
+    edit('complaint_events.csv', 3, ',pass,', ',passed,');
+    edit('promise_moves.csv', 3, ',li,', ',nobody,');
+    edit('reviews.csv', 2, '""tickedBy"":""li""', '""tickedBy"":""ghost""');
+    edit('escalations.csv', 2, 'escalation:C-2:1', 'escalation:C-9:1');
+    const escalations = readFileSync(join(out, 'escalations.csv'), 'utf8').trimEnd().split('\n');
+    escalations.push(escalations[3]!);
+    writeFileSync(join(out, 'escalations.csv'), `${escalations.join('\n')}\n`);
     const audit = readFileSync(join(out, 'audit.csv'), 'utf8').trimEnd().split('\n');
     audit.push(audit.at(-1)!.replace(/^[^,]*/, 'nobody'));
     writeFileSync(join(out, 'audit.csv'), `${audit.join('\n')}\n`);
@@ -181,7 +236,12 @@ describe('export --all, import --all', () => {
       problems = (e as Error).message.split('\n');
     }
     expect(problems).toEqual([
+      'complaint_events.csv:3: kind: expected one of note, pass, resolve, reopen, got "passed"',
       'promises.csv:4: status: expected one of open, kept, broken, got "pending"',
+      'promise_moves.csv:3: by: no member "nobody" in members.csv',
+      'reviews.csv:2: checklist: item 5 (competitors): tickedBy: no member "ghost" in members.csv',
+      'escalations.csv:2: dedupe_key: no complaint "C-9" in complaints.csv',
+      `escalations.csv:${escalations.length}: dedupe_key: "${escalations[3]!.split(',')[0]}" appears twice`,
       `audit.csv:${audit.length}: actor: no member "nobody" in members.csv`,
     ]);
     expect(fresh.snapshot()).toBe(empty);
