@@ -34,6 +34,7 @@ import {
   messageShortcut,
   sendToApp,
   slashCommand,
+  triggerId,
   viewSubmission,
   type FakeInstall,
   type FakeUser,
@@ -291,7 +292,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
   describe('modals', () => {
     it('/touch with no text opens the touch modal with an account type-ahead', async () => {
       const before = fake.calls.length;
-      const trigger = '111.222.touchmodal';
+      const trigger = triggerId();
       const { res, responseUrl } = await command('U1', '/touch', '', { triggerId: trigger });
       expect(res.status).toBe(200);
       const call = await fake.until(() => since(before, 'views.open')[0], 'views.open');
@@ -496,6 +497,95 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(note2.endsWith(`…\n(${link2})`)).toBe(true);
       // Cut between characters, never inside one.
       expect(note2).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+    });
+  });
+
+  // Slack waits 3 seconds for an ack, and a trigger id expires 3 seconds after the user acted. users.info is
+  // held here (answered only when released): nothing Slack waits for may wait on it. Each test speaks as
+  // someone Steward has not looked up yet, so no cached answer hides the lookup.
+  describe('a slow users.info is never waited for', () => {
+    const newcomer = (id: string, name: string) => fake.addUser({ id, name: name.toLowerCase().split(' ')[0]!, real_name: name, tz: 'Europe/Paris', locale: 'zh-CN' });
+    const touchValues = (note: string): StateValues => ({
+      account: input.select('steward:account', 'Acme', 'external_select'),
+      kind: input.select('value', 'call'),
+      date: input.date(null),
+      contact: input.text(null),
+      note: input.text(note),
+    });
+
+    it('a modal submission is acked (200, modal closed) while users.info is slow; sent again, it saves one touch', async () => {
+      const view = await openModal('U1', '/touch');
+      newcomer('U20', 'Gina Rossi');
+      const note = 'Submitted while users.info was slow';
+      const release = fake.hold('users.info');
+      try {
+        // Not Bolt's 404 after 3 seconds: the ack that closes the modal.
+        const first = await send(viewSubmission({ user: 'U20', view, values: touchValues(note), viewId: 'VSLOW1' }));
+        expect(first.status).toBe(200);
+        expect(first.text).toBe('');
+        expect(touchesNoted(note)).toHaveLength(1);
+        // The rep submits the same form again (as after a 404): a new signed request for the same view.
+        const again = await send(viewSubmission({ user: 'U20', view, values: touchValues(note), viewId: 'VSLOW1' }));
+        expect(again.status).toBe(200);
+        expect(again.text).toBe('');
+        expect(touchesNoted(note)).toHaveLength(1);
+        // Named for now by what the payload carried.
+        expect(member('U20')!.name).toBe('u20');
+      } finally {
+        release();
+      }
+      // When users.info answers, the member follows it: name, time zone, language.
+      await fake.until(() => member('U20')?.name === 'Gina Rossi', 'the member renamed once users.info answered');
+      expect(member('U20')).toMatchObject({ timezone: 'Europe/Paris', locale: 'zh-CN' });
+    });
+
+    it('a refused submission is not taken for a duplicate: corrected and sent again from the same view, it saves', async () => {
+      const view = await openModal('U1', '/touch');
+      const note = 'Corrected after a refusal';
+      const wrong = { ...touchValues(note), account: input.select('steward:account', 'No Such Freight', 'external_select') };
+      const refused = await send(viewSubmission({ user: 'U1', view, values: wrong, viewId: 'VFIX1' }));
+      expect(refused.json.response_action).toBe('errors');
+      const saved = await send(viewSubmission({ user: 'U1', view, values: touchValues(note), viewId: 'VFIX1' }));
+      expect(saved.status).toBe(200);
+      expect(saved.text).toBe('');
+      expect(touchesNoted(note)).toHaveLength(1);
+    });
+
+    it('type-ahead answers with the accounts while users.info is slow', async () => {
+      newcomer('U21', 'Hugo Brandt');
+      const release = fake.hold('users.info');
+      try {
+        const res = await send(blockSuggestion({ user: 'U21', actionId: 'steward:account', blockId: 'account', value: 'acm' }));
+        expect(res.status).toBe(200);
+        expect((res.json.options as { value: string }[]).map((o) => o.value)).toContain('Acme');
+      } finally {
+        release();
+      }
+    });
+
+    it('a bare /touch and a message shortcut open their form while the trigger is fresh, users.info still slow', async () => {
+      newcomer('U22', 'Ines Duarte');
+      newcomer('U23', 'Jon Berg');
+      newcomer('U24', 'Kai Moreau');
+      const release = fake.hold('users.info');
+      try {
+        const before = fake.calls.length;
+        await command('U22', '/touch', '');
+        const open = await fake.until(() => since(before, 'views.open').find((c) => c.answer), 'views.open answered');
+        expect(open.answer!.ok).toBe(true);
+        expect(opened(open).callback_id).toBe('steward:form:touch');
+
+        const shortcutAt = fake.calls.length;
+        const said = 'Ask <@U24|kai> about the Chengdu lane';
+        await send(messageShortcut({ user: 'U23', callbackId: 'steward:log_touch', channel: 'C0SHARED', messageTs: '1780000100.000700', text: said, responseUrl: fake.responseUrl() }));
+        const form = await fake.until(() => since(shortcutAt, 'views.open').find((c) => c.answer), 'the shortcut\'s views.open answered');
+        expect(form.answer!.ok).toBe(true);
+        // Named by Slack's own label while users.info is slow.
+        const noteBlock = opened(form).blocks.find((b) => b.block_id === 'note') as { element: { initial_value?: string } };
+        expect(noteBlock.element.initial_value).toContain('Ask @kai about the Chengdu lane');
+      } finally {
+        release();
+      }
     });
   });
 

@@ -20,6 +20,7 @@ import { catalog } from '../../../prompts/index.js';
 import type { Config } from '../../config.js';
 import { memberById } from '../../domain/permissions.js';
 import type { Engine, Incoming, MentionResolver, Outcome, UserRef } from '../../engine/engine.js';
+import { Inbound } from '../../engine/inbound.js';
 import { headline } from '../../engine/render-text.js';
 import { bareForm, buttonForm, formCommandText, TEXT_PROBE, withText, type FormCommand, type FormValues } from '../forms.js';
 import { SIGNATURE_WINDOW_MS, readBody, type FirstRequest } from '../replay.js';
@@ -53,6 +54,8 @@ export interface LarkOptions {
   afterCommand: () => Promise<void>;
   /** Why Steward is not ready (database, Redis, delivery paused), for `GET /readyz`; ready when empty or unset. */
   ready?: () => Promise<string[]>;
+  /** How long a contact lookup may hold up an answer (Inbound's LOOKUP_BUDGET_MS unless a test says otherwise). */
+  lookupBudgetMs?: number;
 }
 
 export interface LarkApp {
@@ -153,6 +156,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   const tokens = new TokenCache();
   const client = new lark.Client({ appId: config.LARK_APP_ID!, appSecret: config.LARK_APP_SECRET!, domain, logger: sdkLog, loggerLevel: lark.LoggerLevel.warn, cache: tokens });
   const identity = new LarkIdentity(client);
+  const inbound = new Inbound(engine, { lookupBudgetMs: opts.lookupBudgetMs, onError: (err) => logger.warn({ err }, 'could not record what the contact API said') });
   const port = new LarkPort(client, { locale: 'zh-CN', logger, tokens });
   let botOpenId: string | undefined;
   // Replies still being sent after Lark got its answer: stop() waits for them.
@@ -168,7 +172,8 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   const who = async (tenantKey: string, openId: string, fallbackName?: string, chatId?: string): Promise<Incoming> => ({
     platform: 'lark',
     workspaceId: tenantKey,
-    user: await identity.user(openId, fallbackName),
+    // Lark waits 3 seconds for a card callback's answer: a slow contact lookup is not waited for.
+    user: await inbound.who('lark', tenantKey, { platformUserId: openId, name: fallbackName }, identity.user(openId, fallbackName)),
     text: '',
     chatId,
     tenantLocale: 'zh-CN',
@@ -196,10 +201,12 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   const firstSight = (eventId: string | undefined) => !eventId || engine.firstSight('lark', eventId);
 
   // A card carries no mention keys, so a handler's button names a person as `@<open_id>` (see /pair's Confirm): the same contact lookup as a mention.
-  const byOpenId: MentionResolver = async (raw) => {
-    const openId = /^@(ou_[A-Za-z0-9_-]+)$/.exec(raw)?.[1];
-    return openId ? identity.user(openId) : undefined;
-  };
+  const byOpenId =
+    (tenantKey: string): MentionResolver =>
+    async (raw) => {
+      const openId = /^@(ou_[A-Za-z0-9_-]+)$/.exec(raw)?.[1];
+      return openId ? inbound.who('lark', tenantKey, { platformUserId: openId }, identity.user(openId)) : undefined;
+    };
 
   const rendered = (out: Outcome) => renderCard(out.reply, { locale: out.locale });
 
@@ -312,11 +319,11 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       if (firstSight(e.event_id)) await sendForm(incoming, opens.kind, opens.account);
       return {};
     }
-    const out = await run(incoming, command, byOpenId, e.event_id);
+    const out = await run(incoming, command, byOpenId(tenantKey), e.event_id);
     if (out.duplicate) return {};
     if (out.needsText) {
       // Asked for only when the rest would pass: a Resolve on a closed complaint, or by someone who may not, says so at once.
-      const would = await engine.trial({ ...incoming, text: withText(command, TEXT_PROBE) }, byOpenId);
+      const would = await engine.trial({ ...incoming, text: withText(command, TEXT_PROBE) }, byOpenId(tenantKey));
       if (!would.ok && would.field !== 'text') return { toast: toast('error', would.reply) };
       // Resolve asks what was done: a form under the card, which stays as it is for everyone else.
       const card = askCard(command, out.needsText, out.locale);

@@ -32,6 +32,7 @@ import { catalog } from '../../../prompts/index.js';
 import type { Config } from '../../config.js';
 import { errorRef, failed, localizeUsage, mentionsInText, type Engine, type Incoming, type MentionResolver, type Outcome, type UserRef } from '../../engine/engine.js';
 import { inLocale, reply, text as textSection } from '../../engine/reply.js';
+import { Inbound, within } from '../../engine/inbound.js';
 import { AnswerFailed, EngineThread, EngineThreadGone, type ThreadJob } from '../../engine/thread.js';
 import { headline } from '../../engine/render-text.js';
 import { usageLine } from '../../engine/registry.js';
@@ -59,13 +60,6 @@ const LOG_SHORTCUT = /^steward:log_(touch|complaint)$/;
  */
 const ACK_BUDGET_MS = 2000;
 
-/** What `work` resolves with if it does so within `ms`; undefined after that (or if it fails: the caller awaits it again). */
-function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  return Promise.race([work.catch(() => undefined), late]).finally(() => clearTimeout(timer));
-}
-
 export interface SlackOptions {
   config: Config;
   engine: Engine;
@@ -83,6 +77,8 @@ export interface SlackOptions {
   commandThread?: boolean;
   /** How long a slash command's ack waits to carry its answer; ACK_BUDGET_MS unless a test says otherwise. */
   ackBudgetMs?: number;
+  /** How long a users.info lookup may hold up an answer (Inbound's LOOKUP_BUDGET_MS unless a test says otherwise). */
+  lookupBudgetMs?: number;
 }
 
 export interface SlackApp {
@@ -137,6 +133,10 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
       });
   const client = app.client;
   const identity = new SlackIdentity(client);
+  const inbound = new Inbound(engine, { lookupBudgetMs: opts.lookupBudgetMs, onError: (err) => logger.warn({ err }, 'could not record what users.info said') });
+  /** Who `userId` is, without waiting on a slow users.info (`carried`: the name the payload has). */
+  const who = (workspaceId: string | undefined, userId: string, carried?: string): Promise<UserRef> =>
+    inbound.who('slack', workspaceId, { platformUserId: userId, name: carried }, identity.user(userId));
   const port = new SlackPort(client, logger, config.STEWARD_LOCALE);
   let installation: Installation | undefined;
   let botUserId: string | undefined;
@@ -152,10 +152,10 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   /** Block Kit in the reply's language (`fallback` when it has none), cuts logged. */
   const render = (r: Parameters<typeof renderFor>[0], fallback: Outcome['locale'], opts?: Parameters<typeof renderFor>[3]) => renderFor(r, logger, fallback, opts);
 
-  const incoming = async (workspaceId: string, userId: string, text: string, sourceRef?: string, channel?: string): Promise<Incoming> => ({
+  const incoming = async (workspaceId: string, userId: string, text: string, sourceRef?: string, channel?: string, carried?: string): Promise<Incoming> => ({
     platform: 'slack',
     workspaceId,
-    user: await identity.user(userId),
+    user: await who(workspaceId, userId, carried),
     text,
     sourceRef,
     // The channel it was typed in (`escalation-channel:here`); a DM with Steward is no channel to name.
@@ -167,7 +167,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   const deliverAfter = () => void opts.afterCommand().catch((err: unknown) => logger.error({ err }, 'delivery after a command failed'));
 
   const unknownWorkspace = async (userId: string): Promise<Outcome> => {
-    const user = await identity.user(userId);
+    const user = await who(undefined, userId);
     const locale = user.locale ?? config.STEWARD_LOCALE;
     return { ok: false, notices: [], locale, reply: inLocale(reply('error', catalog(locale).slack.unknownWorkspace), locale) };
   };
@@ -181,12 +181,16 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     channel?: string;
     /** The event carrying it, seen in the command's transaction (Incoming.dedupeKey). */
     eventId?: string;
+    /** The form submission it is (Incoming.formKey). */
+    formKey?: string;
+    /** The user's name as the payload has it, for when users.info is too slow to wait for. */
+    carried?: string;
   }
   /** Runs command text as a Slack user; a workspace we are not installed in gets a clear answer. */
   const run = async (from: Origin, userId: string, text: string, o: RunOptions = {}): Promise<Outcome> => {
     const workspaceId = tenant(from);
     if (!workspaceId) return unknownWorkspace(userId);
-    const job = { ...(await incoming(workspaceId, userId, text, o.sourceRef, o.channel)), dedupeKey: o.eventId };
+    const job = { ...(await incoming(workspaceId, userId, text, o.sourceRef, o.channel, o.carried)), dedupeKey: o.eventId, formKey: o.formKey };
     const resolve: MentionResolver = o.resolve ?? ((raw) => identity.mention(raw));
     if (o.trial) return engine.trial(job, resolve);
     const out = await engine.handle(job, resolve);
@@ -199,7 +203,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
    * or here when there is no thread (any more), or the thread stopped before
    * running it.
    */
-  const slash = async (from: Origin, userId: string, text: string, channel: string): Promise<CommandPayload> => {
+  const slash = async (from: Origin, userId: string, text: string, channel: string, carried: string | undefined): Promise<CommandPayload> => {
     const workspaceId = tenant(from);
     if (workspaceId && thread?.alive) {
       const mentions: ThreadJob['mentions'] = {};
@@ -211,13 +215,13 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
         }
       }
       try {
-        return (await thread.run({ incoming: await incoming(workspaceId, userId, text, undefined, channel), mentions }, (c) => c.ok && c.deliver && deliverAfter())).answer;
+        return (await thread.run({ incoming: await incoming(workspaceId, userId, text, undefined, channel, carried), mentions }, (c) => c.ok && c.deliver && deliverAfter())).answer;
       } catch (e) {
         // The thread stopped before running it: nothing was written, so it runs here.
         if (!(e instanceof EngineThreadGone)) throw e;
       }
     }
-    return commandPayload(await run(from, userId, text, { channel }), logger);
+    return commandPayload(await run(from, userId, text, { channel, carried }), logger);
   };
 
   /** A form that could not open (an expired trigger, any error): the user is told, with the command to type instead. */
@@ -234,9 +238,9 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     return usageLine(spec, spec.forms.find((f) => !f.sub) ?? spec.forms[0]!);
   };
 
-  const openForm = async (kind: FormCommand, triggerId: string, userId: string, prefill?: Prefill, responseUrl?: string) => {
-    const user: UserRef = await identity.user(userId);
-    const locale = user.locale ?? config.STEWARD_LOCALE;
+  /** Opens a form while its trigger is fresh (3 seconds): in the user's language, without waiting on a slow users.info. */
+  const openForm = async (kind: FormCommand, workspaceId: string, triggerId: string, userId: string, carried: string | undefined, prefill?: Prefill, responseUrl?: string) => {
+    const locale = await engine.view(await incoming(workspaceId, userId, '', undefined, undefined, carried), (ctx) => ctx.locale);
     try {
       await client.views.open({ trigger_id: triggerId, view: FORMS[kind](catalog(locale), prefill) });
     } catch (err) {
@@ -251,13 +255,14 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   app.command(/.*/, async ({ command, ack, context }) => {
     const from = { teamId: command.team_id, enterpriseId: command.enterprise_id ?? context.enterpriseId };
     // A form only where Steward is installed; elsewhere the command says so, as any other does.
-    const form = tenant(from) ? bareForm(engine.registry, `${command.command} ${command.text}`) : undefined;
+    const workspaceId = tenant(from);
+    const form = workspaceId ? bareForm(engine.registry, `${command.command} ${command.text}`) : undefined;
     if (form) {
       await ack();
-      await openForm(form, command.trigger_id, command.user_id, undefined, command.response_url);
+      await openForm(form, workspaceId!, command.trigger_id, command.user_id, command.user_name, undefined, command.response_url);
       return;
     }
-    const answer = slash(from, command.user_id, `${command.command} ${commandText(command.text)}`, command.channel_id).catch((err: unknown) => {
+    const answer = slash(from, command.user_id, `${command.command} ${commandText(command.text)}`, command.channel_id, command.user_name).catch((err: unknown) => {
       // Never a silent timeout: the rep hears that something failed, and whether it was saved.
       const ref = errorRef();
       logger.error({ err, ref, command: command.command }, 'a slash command failed');
@@ -284,16 +289,16 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     if (form) {
       // A name too long to be the picker's value is chosen by its id.
       const long = form.account !== undefined && accountValue(form.account) !== form.account;
-      const accountId = long ? (await engine.view(await incoming(workspaceId!, body.user.id, ''), (ctx) => accountChoices(ctx, form.account!, 1)))[0]?.id : undefined;
-      await openForm(form.kind, body.trigger_id, body.user.id, { account: form.account, accountId }, body.response_url);
+      const accountId = long ? (await engine.view(await incoming(workspaceId!, body.user.id, '', undefined, undefined, body.user.name), (ctx) => accountChoices(ctx, form.account!, 1)))[0]?.id : undefined;
+      await openForm(form.kind, workspaceId!, body.trigger_id, body.user.id, body.user.name, { account: form.account, accountId }, body.response_url);
       return;
     }
     // A button's command names people as Steward wrote them, by id (`@U123`) too.
     const byId: MentionResolver = (raw) => identity.buttonMention(raw);
-    let out = await run(from, body.user.id, command, { resolve: byId, channel: body.channel?.id });
+    let out = await run(from, body.user.id, command, { resolve: byId, channel: body.channel?.id, carried: body.user.name });
     if (out.needsText) {
       // Asked for only when the rest would pass: a Resolve on a closed complaint, or by someone who may not, says so at once.
-      const would = await run(from, body.user.id, withText(command, TEXT_PROBE), { trial: true, resolve: byId });
+      const would = await run(from, body.user.id, withText(command, TEXT_PROBE), { trial: true, resolve: byId, carried: body.user.name });
       if (would.ok || would.field === 'text') {
         try {
           await client.views.open({ trigger_id: body.trigger_id, view: textModal(catalog(out.locale), command, out.needsText) });
@@ -313,7 +318,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   const onSuggestion = async ({ ack, body, context }: SlackOptionsMiddlewareArgs<'block_suggestion'> & AllMiddlewareArgs) => {
     const workspaceId = tenant({ teamId: body.team?.id ?? body.user.team_id, enterpriseId: context.enterpriseId });
     if (!workspaceId) return ack({ options: [] });
-    const choices = await engine.view(await incoming(workspaceId, body.user.id, ''), (ctx) => accountChoices(ctx, body.value, TYPEAHEAD_LIMIT));
+    const choices = await engine.view(await incoming(workspaceId, body.user.id, '', undefined, undefined, body.user.name), (ctx) => accountChoices(ctx, body.value, TYPEAHEAD_LIMIT));
     await ack({ options: choices.slice(0, TYPEAHEAD_LIMIT).map((a) => ({ text: { type: 'plain_text', text: cutPlain(a.name, OPTION_TEXT_MAX).text }, value: accountValue(a.name, a.id) })) });
   };
 
@@ -323,11 +328,14 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     // An account whose name is too long for a picker's value was picked by its id: the command names it in full.
     const byId = ACCOUNT_ID_VALUE.exec(pickedAccount(view.state.values) ?? '')?.[1];
     const workspaceId = byId ? tenant(from) : undefined;
-    const account = byId && workspaceId ? ((await engine.view(await incoming(workspaceId, body.user.id, ''), (ctx) => accountNameById(ctx, Number(byId)))) ?? '') : undefined;
+    const account = byId && workspaceId ? ((await engine.view(await incoming(workspaceId, body.user.id, '', undefined, undefined, body.user.name), (ctx) => accountNameById(ctx, Number(byId)))) ?? '') : undefined;
     const command = formCommand(view.callback_id, view.state.values, view.private_metadata, account);
     const meta = (view.private_metadata ? JSON.parse(view.private_metadata) : {}) as { sourceRef?: string };
     if (!command) return ack();
-    const out = await run(from, body.user.id, command, { sourceRef: meta.sourceRef });
+    // The same form sent again (its answer lost, the rep submitting twice) is saved once: keyed by the view as it was submitted.
+    const out = await run(from, body.user.id, command, { sourceRef: meta.sourceRef, carried: body.user.name, formKey: `${view.id}:${view.hash}` });
+    // Saved already: the form closes, and the confirmation went with the first.
+    if (out.duplicate) return ack();
     if (!out.ok) {
       const block = FIELD_BLOCKS[out.field ?? 'text'] ?? 'note';
       const present = view.blocks.some((b) => b.block_id === block) ? block : 'note';
@@ -342,7 +350,8 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   // Message shortcuts: what a customer said in a channel becomes a record in two clicks.
   const onShortcut = async ({ ack, shortcut, client: c, context }: SlackShortcutMiddlewareArgs<MessageShortcut> & AllMiddlewareArgs) => {
     await ack();
-    if (!tenant({ teamId: shortcut.team?.id ?? shortcut.user.team_id, enterpriseId: context.enterpriseId })) {
+    const workspaceId = tenant({ teamId: shortcut.team?.id ?? shortcut.user.team_id, enterpriseId: context.enterpriseId });
+    if (!workspaceId) {
       await responses.post(shortcut.response_url, { ...commandPayload(await unknownWorkspace(shortcut.user.id), logger), response_type: 'ephemeral' });
       return;
     }
@@ -355,12 +364,20 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     }
     // What the customer said, as they said it: Slack's markup read back, people by name.
     const said = shortcut.message.text ?? '';
-    const names = new Map(await Promise.all(mentionedIds(said).map(async (id) => [id, (await identity.user(id)).name] as const)));
+    // Named as users.info names them if it answers in time; a slow one leaves Slack's own label (the trigger expires in 3 seconds).
+    const names = new Map(
+      await Promise.all(
+        mentionedIds(said).map(async (id) => {
+          const ref = await inbound.inTime(identity.user(id));
+          return [id, ref && !ref.provisional ? ref.name : undefined] as const;
+        }),
+      ),
+    );
     const text = messageText(said, (id, label) => names.get(id) ?? label ?? id);
     // The link back always fits: a long message is cut to make room for it.
     const tail = link ? `\n(${link})` : '';
     const note = `${cutPlain(text, INPUT_TEXT_MAX - tail.length).text}${tail}`.trim();
-    await openForm(kind, shortcut.trigger_id, shortcut.user.id, { note, sourceRef: link }, shortcut.response_url);
+    await openForm(kind, workspaceId, shortcut.trigger_id, shortcut.user.id, shortcut.user.name, { note, sourceRef: link }, shortcut.response_url);
   };
 
   // @Steward in a channel, or a DM to it: the text is a command; the answer goes in a thread.
@@ -405,8 +422,8 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
 
   const homeOpened = async (from: Origin, userId: string, tab: string | undefined, eventId: string | undefined) => {
     if (tab !== 'home' || (eventId && !engine.firstSight('slack', eventId))) return;
-    const user = await identity.user(userId);
     const workspaceId = tenant(from);
+    const user = await who(workspaceId, userId);
     const locale = user.locale ?? config.STEWARD_LOCALE;
     const home = workspaceId
       ? await engine.view({ platform: 'slack', workspaceId, user }, (ctx) => inLocale(homeReply(ctx), ctx.locale))
