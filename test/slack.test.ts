@@ -907,6 +907,23 @@ describe('Slack over HTTP with the real Bolt app', () => {
     await run('U5', '/account list');
     expect(fake.callsTo('users.info').length).toBe(before + 2);
     expect(member('U5')!.name).toBe('Erin Park');
+    expect(member('U5')!.nameKnown).toBe(true);
+  });
+
+  it('someone users.info does not know is named as such, in the reader\'s language, not by a bare id', async () => {
+    // U31 is no user the fake Slack knows: users.info answers user_not_found.
+    const me = await run('U31', '/steward whoami');
+    expect(me.text).toContain('someone (U31) not known to Slack');
+    expect(member('U31')).toMatchObject({ name: 'U31', nameKnown: false });
+    const digest = await run('U31', '/digest');
+    expect(digest.text).toContain('Weekly digest for someone (U31) not known to Slack');
+    // Bob reads Chinese: the team list names U31 in his language.
+    const team = await run('U2', '/steward team');
+    expect(shown(team.blocks)).toContain('Slack未能识别的用户（U31）');
+    // Once Slack knows them, they are named.
+    fake.addUser({ id: 'U31', name: 'lena', real_name: 'Lena Ortiz', tz: 'Asia/Shanghai', locale: 'en-US' });
+    expect((await run('U31', '/steward whoami')).text).toContain('Lena Ortiz');
+    expect(member('U31')).toMatchObject({ name: 'Lena Ortiz', nameKnown: true });
   });
 
   describe('delivery through SlackPort', () => {

@@ -10,6 +10,7 @@ import { prepared } from '../../db/prepared.js';
 import { auditLog, inboundEvents, members, seenRequests, tenants, type Locale, type Platform, type Role } from '../../db/schema.js';
 import { catalog, type Catalog } from '../../prompts/index.js';
 import { DAY_MS } from '../domain/dates.js';
+import { personName } from '../domain/format.js';
 import { matchIn } from '../domain/match.js';
 import { recordNudge } from '../scheduler/outbox.js';
 import { normalize } from '../domain/text.js';
@@ -35,6 +36,8 @@ export interface UserRef {
    * nothing about a member it knows (Engine.learned does, once the lookup lands).
    */
   provisional?: boolean;
+  /** The platform gave no name at all (it does not know them, or did not answer): `name` is their id, shown as someone not known to it. */
+  unnamed?: boolean;
 }
 
 export interface Incoming {
@@ -369,7 +372,7 @@ export class Engine {
       notices: [],
       queued: false,
       commands: this.opts.commands,
-      mention: (m: Member): MentionRef => ({ platformUserId: m.platformUserId, name: m.name }),
+      mention: (m: Member): MentionRef => ({ platformUserId: m.platformUserId, name: personName(catalog(locale), incoming.platform, m) }),
       audit: (action, entity, entityId, detail) => {
         const row = { tenantId: tenant.id, actorId: actor.id, action, entity, entityId: entityId ?? null, at: now };
         if (detail === undefined) auditWithoutDetail(tx).run(row);
@@ -489,8 +492,7 @@ export function ensureMember(tx: Tx, tenant: Tenant, ref: UserRef, role: Role, a
     const patch: Partial<Member> = {};
     // What a request carried while the platform's lookup was slow is no news about someone Steward knows.
     if (!ref.provisional) {
-      // A name that is only their id (the platform could not say who they are) renames nobody.
-      if (ref.name && ref.name !== found.name && ref.name !== ref.platformUserId) patch.name = ref.name;
+      if (ref.name && !ref.unnamed && (ref.name !== found.name || !found.nameKnown)) Object.assign(patch, { name: ref.name, nameKnown: true });
       // Their platform's time zone and language follow them (a move, a new setting), unless they chose their own.
       if (ref.timezone && ref.timezone !== found.timezone && !found.ownTimezone) patch.timezone = ref.timezone;
       if (ref.locale && ref.locale !== found.locale && !found.ownLocale) patch.locale = ref.locale;
@@ -506,6 +508,7 @@ export function ensureMember(tx: Tx, tenant: Tenant, ref: UserRef, role: Role, a
       tenantId: tenant.id,
       platformUserId: ref.platformUserId,
       name: ref.name,
+      nameKnown: !ref.unnamed,
       role: assumeRole ?? (firstAdmin() ? 'admin' : role),
       timezone: ref.timezone,
       locale: ref.locale,

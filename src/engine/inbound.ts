@@ -50,7 +50,7 @@ export class Inbound {
     if (workspaceId) {
       void lookup.then((ref) => this.engine.learned(platform, workspaceId, ref)).catch((err: unknown) => this.opts.onError?.(err));
     }
-    return { platformUserId: carried.platformUserId, name: carried.name || carried.platformUserId, provisional: true };
+    return { platformUserId: carried.platformUserId, name: carried.name || carried.platformUserId, provisional: true, ...(carried.name ? {} : { unnamed: true }) };
   }
 
   /** What `lookup` resolves with within the budget, or undefined (for names in a message a form is prefilled with). */

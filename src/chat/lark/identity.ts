@@ -34,6 +34,6 @@ export class LarkIdentity {
       this.cache.forget(openId);
     }
     // No news about them: it names a newcomer, and renames nobody.
-    return { platformUserId: openId, name: fallbackName || openId, provisional: true };
+    return { platformUserId: openId, name: fallbackName || openId, provisional: true, ...(fallbackName ? {} : { unnamed: true }) };
   }
 }

@@ -35,7 +35,7 @@ export class SlackIdentity {
       this.cache.forget(id);
     }
     // No news about them: it names a newcomer, and renames nobody.
-    return { platformUserId: id, name: fallbackName || id, provisional: true };
+    return { platformUserId: id, name: fallbackName || id, provisional: true, ...(fallbackName ? {} : { unnamed: true }) };
   }
 
   /** Asks users.info again next time (Slack reported a change to them). */
