@@ -14,15 +14,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { Logger } from 'pino';
-import { recordLeave } from '../../../handlers/handover.js';
-import { accountChoices } from '../../../handlers/typeahead.js';
 import { catalog } from '../../../prompts/index.js';
 import type { Config } from '../../config.js';
-import { memberById } from '../../domain/permissions.js';
 import type { Engine, Incoming, MentionResolver, Outcome, UserRef } from '../../engine/engine.js';
 import { Inbound } from '../../engine/inbound.js';
 import { headline } from '../../engine/render-text.js';
-import { bareForm, buttonForm, formCommandText, TEXT_PROBE, withText, type FormCommand, type FormValues } from '../forms.js';
+import { bareForm, formCommandText, withText, type FormCommand, type FormValues } from '../forms.js';
 import { SIGNATURE_WINDOW_MS, readBody, type FirstRequest } from '../replay.js';
 import { askCard, formCard, PICKER_MAX_OPTIONS, renderCard, type ActionValue, type LarkCard } from './cards.js';
 import { LarkIdentity } from './identity.js';
@@ -156,7 +153,6 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   const tokens = new TokenCache();
   const client = new lark.Client({ appId: config.LARK_APP_ID!, appSecret: config.LARK_APP_SECRET!, domain, logger: sdkLog, loggerLevel: lark.LoggerLevel.warn, cache: tokens });
   const identity = new LarkIdentity(client);
-  const inbound = new Inbound(engine, { lookupBudgetMs: opts.lookupBudgetMs, onError: (err) => logger.warn({ err }, 'could not record what the contact API said') });
   const port = new LarkPort(client, { locale: 'zh-CN', logger, tokens });
   let botOpenId: string | undefined;
   // Replies still being sent after Lark got its answer: stop() waits for them.
@@ -168,6 +164,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     inFlight.add(p);
   };
   const deliver = () => later('delivery after a command failed', opts.afterCommand);
+  const inbound = new Inbound(engine, { lookupBudgetMs: opts.lookupBudgetMs, logger, afterCommand: deliver, onError: (err) => logger.warn({ err }, 'could not record what the contact API said') });
 
   const who = async (tenantKey: string, openId: string, fallbackName?: string, chatId?: string): Promise<Incoming> => ({
     platform: 'lark',
@@ -182,8 +179,8 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   const formOf = (text: string) => bareForm(engine.registry, text);
 
   const formFor = async (incoming: Incoming, kind: FormCommand, account?: string): Promise<LarkCard> => {
-    const { locale, accounts } = await engine.view(incoming, (ctx) => ({ locale: ctx.locale, accounts: accountChoices(ctx, '', PICKER_MAX_OPTIONS + 1).map((a) => a.name) }));
-    return formCard(kind, locale, accounts, account);
+    const accounts = (await inbound.accounts(incoming, '', PICKER_MAX_OPTIONS + 1)).map((a) => a.name);
+    return formCard(kind, await inbound.locale(incoming), accounts, account);
   };
   /** The form as a new card in the person's DM (from a button or the bot menu, which have no message to answer). */
   const sendForm = async (incoming: Incoming, kind: FormCommand, account?: string) => {
@@ -192,11 +189,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   };
 
   /** Runs command text; `eventId` is seen in the command's own transaction, so a redelivery after a crash runs it, and after a commit does not. */
-  const run = async (incoming: Incoming, text: string, resolve?: MentionResolver, eventId?: string): Promise<Outcome> => {
-    const out = await engine.handle({ ...incoming, text, dedupeKey: eventId }, resolve);
-    if (out.ok && out.deliver) deliver();
-    return out;
-  };
+  const run = (incoming: Incoming, text: string, resolve?: MentionResolver, eventId?: string): Promise<Outcome> => inbound.run({ ...incoming, text, dedupeKey: eventId }, resolve);
   /** For what writes nothing but an answer (a hint, a form): the event is seen at once. */
   const firstSight = (eventId: string | undefined) => !eventId || engine.firstSight('lark', eventId);
 
@@ -313,24 +306,21 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       const locale = await engine.view(incoming, (ctx) => ctx.locale);
       return { toast: { type: 'warning', content: catalog(locale).lark.unknownAction } };
     }
-    const opens = submitted ? undefined : buttonForm(engine.registry, command);
-    if (opens) {
+    const done = await inbound.processAction({ ...incoming, text: command, dedupeKey: e.event_id }, byOpenId(tenantKey), submitted);
+    if (done.kind === 'form') {
       // A "Log touchpoint" button (on an account's card, with that account chosen): the form comes as a new card, the clicked one stays.
-      if (firstSight(e.event_id)) await sendForm(incoming, opens.kind, opens.account);
+      await sendForm(incoming, done.form, done.account);
       return {};
     }
-    const out = await run(incoming, command, byOpenId(tenantKey), e.event_id);
-    if (out.duplicate) return {};
-    if (out.needsText) {
-      // Asked for only when the rest would pass: a Resolve on a closed complaint, or by someone who may not, says so at once.
-      const would = await engine.trial({ ...incoming, text: withText(command, TEXT_PROBE) }, byOpenId(tenantKey));
-      if (!would.ok && would.field !== 'text') return { toast: toast('error', would.reply) };
+    if (done.kind === 'ask') {
       // Resolve asks what was done: a form under the card, which stays as it is for everyone else.
-      const card = askCard(command, out.needsText, out.locale);
+      const card = askCard(done.command, done.what, done.locale);
       const messageId = e.context?.open_message_id;
-      later('could not ask for the missing text', () => (messageId ? port.reply(messageId, card, out.needsText!, true) : port.send('open_id', e.operator.open_id, card, out.needsText!)));
-      return { toast: { type: 'info', content: out.needsText.slice(0, 200) } };
+      later('could not ask for the missing text', () => (messageId ? port.reply(messageId, card, done.what, true) : port.send('open_id', e.operator.open_id, card, done.what)));
+      return { toast: { type: 'info', content: done.what.slice(0, 200) } };
     }
+    const out = done.outcome;
+    if (out.duplicate) return {};
     if (!out.ok) return { toast: toast('error', out.reply) };
     if (value.shared === true) {
       // The card is the chat's (a complaint in the escalation group): it stays for everyone as it is; the
@@ -361,16 +351,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   // Lark reporting someone gone (deleted, or marked resigned) is their leaving: accounts flagged, their manager asked to hand them over.
   async function onUserGone(e: UserEvent): Promise<void> {
     if (!e.tenant_key) return;
-    const notices = await engine.aboutMember(
-      'lark',
-      e.tenant_key,
-      e.object.open_id,
-      (ctx, member) => {
-        if (member.active) recordLeave(ctx, member, memberById(ctx, member.managerId), 'Lark');
-      },
-      e.event_id,
-    );
-    if (notices.length) deliver();
+    await inbound.memberLeft('lark', e.tenant_key, e.object.open_id, 'Lark', e.event_id);
   }
 
   // Added to a group: say what Steward does there, in the tenant's language.

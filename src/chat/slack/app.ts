@@ -24,19 +24,14 @@ import {
 } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import { homeReply } from '../../../handlers/home.js';
-import { recordLeave } from '../../../handlers/handover.js';
-import { memberById } from '../../domain/permissions.js';
-import { accountChoices, accountNameById } from '../../../handlers/typeahead.js';
 import { catalog } from '../../../prompts/index.js';
 import type { Config } from '../../config.js';
-import { errorRef, failed, localizeUsage, mentionsInText, type Engine, type Incoming, type MentionResolver, type Outcome, type UserRef } from '../../engine/engine.js';
+import { mentionsInText, type Engine, type Incoming, type MentionResolver, type Outcome, type UserRef } from '../../engine/engine.js';
 import { inLocale, reply, text as textSection } from '../../engine/reply.js';
-import { Inbound, within } from '../../engine/inbound.js';
+import { ACK_BUDGET_MS, Inbound, within } from '../../engine/inbound.js';
 import { AnswerFailed, EngineThread, EngineThreadGone, type ThreadJob } from '../../engine/thread.js';
 import { headline } from '../../engine/render-text.js';
-import { usageLine } from '../../engine/registry.js';
-import { bareForm, buttonForm, TEXT_PROBE, withText, type FormCommand } from '../forms.js';
+import { bareForm, type FormCommand } from '../forms.js';
 import { ACCOUNT_ID_VALUE, accountValue, ACTION_ID_PREFIX, cutPlain, INPUT_TEXT_MAX, OPTION_TEXT_MAX, VIEW_MAX_BLOCKS } from './blocks.js';
 import { SlackIdentity } from './identity.js';
 import { commandText, mentionedIds, messageText } from './markup.js';
@@ -54,11 +49,6 @@ const TYPEAHEAD_LIMIT = 50;
 /** Steward's forms, and its message shortcuts (callback ids in the manifest). */
 const FORMS_SUBMITTED = new Set<string>(Object.values(FORM_CALLBACK));
 const LOG_SHORTCUT = /^steward:log_(touch|complaint)$/;
-/**
- * How long a slash command's ack waits for its answer, to carry it: well inside
- * the 3 seconds Slack gives an ack, network included.
- */
-const ACK_BUDGET_MS = 2000;
 
 export interface SlackOptions {
   config: Config;
@@ -133,7 +123,10 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
       });
   const client = app.client;
   const identity = new SlackIdentity(client);
-  const inbound = new Inbound(engine, { lookupBudgetMs: opts.lookupBudgetMs, onError: (err) => logger.warn({ err }, 'could not record what users.info said') });
+  // What a command recorded to tell others (a complaint for the escalation channel) is delivered
+  // without holding the ack Slack waits 3 seconds for; a command that recorded nothing to tell costs nothing here.
+  const deliverAfter = () => void opts.afterCommand().catch((err: unknown) => logger.error({ err }, 'delivery after a command failed'));
+  const inbound = new Inbound(engine, { lookupBudgetMs: opts.lookupBudgetMs, logger, afterCommand: deliverAfter, onError: (err) => logger.warn({ err }, 'could not record what users.info said') });
   /** Who `userId` is, without waiting on a slow users.info (`carried`: the name the payload has). */
   const who = (workspaceId: string | undefined, userId: string, carried?: string): Promise<UserRef> =>
     inbound.who('slack', workspaceId, { platformUserId: userId, name: carried }, identity.user(userId));
@@ -162,10 +155,6 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     chatId: channel && !channel.startsWith('D') ? channel : undefined,
   });
 
-  // What a command recorded to tell others (a complaint for the escalation channel) is delivered
-  // without holding the ack Slack waits 3 seconds for; a command that recorded nothing to tell costs nothing here.
-  const deliverAfter = () => void opts.afterCommand().catch((err: unknown) => logger.error({ err }, 'delivery after a command failed'));
-
   const unknownWorkspace = async (userId: string): Promise<Outcome> => {
     const user = await who(undefined, userId);
     const locale = user.locale ?? config.STEWARD_LOCALE;
@@ -191,11 +180,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     const workspaceId = tenant(from);
     if (!workspaceId) return unknownWorkspace(userId);
     const job = { ...(await incoming(workspaceId, userId, text, o.sourceRef, o.channel, o.carried)), dedupeKey: o.eventId, formKey: o.formKey };
-    const resolve: MentionResolver = o.resolve ?? ((raw) => identity.mention(raw));
-    if (o.trial) return engine.trial(job, resolve);
-    const out = await engine.handle(job, resolve);
-    if (out.ok && out.deliver) deliverAfter();
-    return out;
+    return inbound.run(job, o.resolve ?? ((raw) => identity.mention(raw)), o.trial);
   };
 
   /**
@@ -227,24 +212,18 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   /** A form that could not open (an expired trigger, any error): the user is told, with the command to type instead. */
   const formFailed = async (err: unknown, typed: string, userId: string, locale: Outcome['locale'], responseUrl: string | undefined) => {
     logger.warn({ err }, 'could not open a form');
-    const t = catalog(locale);
-    const told = inLocale(reply('warning', t.slack.formFailed, { type: 'usage', heading: t.help.usage, lines: [localizeUsage(t, typed)] }), locale);
+    const told = inbound.formFailed(locale, typed);
     if (responseUrl) await responses.post(responseUrl, { ...commandPayload({ ok: false, notices: [], locale, reply: told }, logger), response_type: 'ephemeral', replace_original: false });
     else await port.post({ dm: { platformUserId: userId, name: userId } }, told);
-  };
-  /** What a form command is, typed: its usage line. */
-  const typedForm = (kind: FormCommand) => {
-    const spec = engine.registry.get(kind)!;
-    return usageLine(spec, spec.forms.find((f) => !f.sub) ?? spec.forms[0]!);
   };
 
   /** Opens a form while its trigger is fresh (3 seconds): in the user's language, without waiting on a slow users.info. */
   const openForm = async (kind: FormCommand, workspaceId: string, triggerId: string, userId: string, carried: string | undefined, prefill?: Prefill, responseUrl?: string) => {
-    const locale = await engine.view(await incoming(workspaceId, userId, '', undefined, undefined, carried), (ctx) => ctx.locale);
+    const locale = await inbound.locale(await incoming(workspaceId, userId, '', undefined, undefined, carried));
     try {
       await client.views.open({ trigger_id: triggerId, view: FORMS[kind](catalog(locale), prefill) });
     } catch (err) {
-      await formFailed(err, typedForm(kind), userId, locale, responseUrl);
+      await formFailed(err, inbound.typedForm(kind), userId, locale, responseUrl);
     }
   };
 
@@ -262,12 +241,10 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
       await openForm(form, workspaceId!, command.trigger_id, command.user_id, command.user_name, undefined, command.response_url);
       return;
     }
-    const answer = slash(from, command.user_id, `${command.command} ${commandText(command.text)}`, command.channel_id, command.user_name).catch((err: unknown) => {
-      // Never a silent timeout: the rep hears that something failed, and whether it was saved.
-      const ref = errorRef();
-      logger.error({ err, ref, command: command.command }, 'a slash command failed');
-      return commandPayload(failed(config.STEWARD_LOCALE, ref, err instanceof AnswerFailed && err.saved), logger);
-    });
+    // Never a silent timeout: the rep hears that something failed, and whether it was saved.
+    const answer = slash(from, command.user_id, `${command.command} ${commandText(command.text)}`, command.channel_id, command.user_name).catch((err: unknown) =>
+      commandPayload(inbound.failure(err, config.STEWARD_LOCALE, err instanceof AnswerFailed && err.saved, { command: command.command }), logger),
+    );
     const ready = await within(answer, opts.ackBudgetMs ?? ACK_BUDGET_MS);
     try {
       await ack(ready);
@@ -285,30 +262,26 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     const command = action.value ?? '';
     const from = { teamId: body.team?.id ?? body.user.team_id, enterpriseId: context.enterpriseId };
     const workspaceId = tenant(from);
-    const form = workspaceId ? buttonForm(engine.registry, command) : undefined;
-    if (form) {
-      // A name too long to be the picker's value is chosen by its id.
-      const long = form.account !== undefined && accountValue(form.account) !== form.account;
-      const accountId = long ? (await engine.view(await incoming(workspaceId!, body.user.id, '', undefined, undefined, body.user.name), (ctx) => accountChoices(ctx, form.account!, 1)))[0]?.id : undefined;
-      await openForm(form.kind, workspaceId!, body.trigger_id, body.user.id, body.user.name, { account: form.account, accountId }, body.response_url);
-      return;
-    }
     // A button's command names people as Steward wrote them, by id (`@U123`) too.
     const byId: MentionResolver = (raw) => identity.buttonMention(raw);
-    let out = await run(from, body.user.id, command, { resolve: byId, channel: body.channel?.id, carried: body.user.name });
-    if (out.needsText) {
-      // Asked for only when the rest would pass: a Resolve on a closed complaint, or by someone who may not, says so at once.
-      const would = await run(from, body.user.id, withText(command, TEXT_PROBE), { trial: true, resolve: byId, carried: body.user.name });
-      if (would.ok || would.field === 'text') {
-        try {
-          await client.views.open({ trigger_id: body.trigger_id, view: textModal(catalog(out.locale), command, out.needsText) });
-        } catch (err) {
-          await formFailed(err, `${command} <text>`, body.user.id, out.locale, body.response_url);
-        }
-        return;
-      }
-      out = would;
+    const who = workspaceId ? await incoming(workspaceId, body.user.id, command, undefined, body.channel?.id, body.user.name) : undefined;
+    const done = who ? await inbound.processAction(who, byId) : { kind: 'done' as const, outcome: await unknownWorkspace(body.user.id) };
+    if (done.kind === 'form') {
+      // A name too long to be the picker's value is chosen by its id.
+      const long = done.account !== undefined && accountValue(done.account) !== done.account;
+      const accountId = long ? (await inbound.accounts(who!, done.account!, 1))[0]?.id : undefined;
+      await openForm(done.form, workspaceId!, body.trigger_id, body.user.id, body.user.name, { account: done.account, accountId }, body.response_url);
+      return;
     }
+    if (done.kind === 'ask') {
+      try {
+        await client.views.open({ trigger_id: body.trigger_id, view: textModal(catalog(done.locale), done.command, done.what) });
+      } catch (err) {
+        await formFailed(err, `${done.command} <text>`, body.user.id, done.locale, body.response_url);
+      }
+      return;
+    }
+    const out = done.outcome;
     // A click in the App Home has no response_url: the answer goes to the user's conversation with Steward.
     if (body.response_url) await responses.post(body.response_url, { ...commandPayload(out, logger), response_type: 'ephemeral', replace_original: false });
     else await port.post({ dm: { platformUserId: body.user.id, name: body.user.name ?? body.user.id } }, out.reply);
@@ -318,7 +291,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   const onSuggestion = async ({ ack, body, context }: SlackOptionsMiddlewareArgs<'block_suggestion'> & AllMiddlewareArgs) => {
     const workspaceId = tenant({ teamId: body.team?.id ?? body.user.team_id, enterpriseId: context.enterpriseId });
     if (!workspaceId) return ack({ options: [] });
-    const choices = await engine.view(await incoming(workspaceId, body.user.id, '', undefined, undefined, body.user.name), (ctx) => accountChoices(ctx, body.value, TYPEAHEAD_LIMIT));
+    const choices = await inbound.accounts(await incoming(workspaceId, body.user.id, '', undefined, undefined, body.user.name), body.value, TYPEAHEAD_LIMIT);
     await ack({ options: choices.slice(0, TYPEAHEAD_LIMIT).map((a) => ({ text: { type: 'plain_text', text: cutPlain(a.name, OPTION_TEXT_MAX).text }, value: accountValue(a.name, a.id) })) });
   };
 
@@ -328,7 +301,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     // An account whose name is too long for a picker's value was picked by its id: the command names it in full.
     const byId = ACCOUNT_ID_VALUE.exec(pickedAccount(view.state.values) ?? '')?.[1];
     const workspaceId = byId ? tenant(from) : undefined;
-    const account = byId && workspaceId ? ((await engine.view(await incoming(workspaceId, body.user.id, '', undefined, undefined, body.user.name), (ctx) => accountNameById(ctx, Number(byId)))) ?? '') : undefined;
+    const account = byId && workspaceId ? ((await inbound.accountName(await incoming(workspaceId, body.user.id, '', undefined, undefined, body.user.name), Number(byId))) ?? '') : undefined;
     const command = formCommand(view.callback_id, view.state.values, view.private_metadata, account);
     const meta = (view.private_metadata ? JSON.parse(view.private_metadata) : {}) as { sourceRef?: string };
     if (!command) return ack();
@@ -408,16 +381,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     identity.forget(user.id);
     const workspaceId = tenant(from);
     if (!user.deleted || !workspaceId) return;
-    const notices = await engine.aboutMember(
-      'slack',
-      workspaceId,
-      user.id,
-      (ctx, member) => {
-        if (member.active) recordLeave(ctx, member, memberById(ctx, member.managerId), 'Slack');
-      },
-      eventId,
-    );
-    if (notices.length) await opts.afterCommand().catch((err: unknown) => logger.error({ err }, 'delivery after a departure failed'));
+    await inbound.memberLeft('slack', workspaceId, user.id, 'Slack', eventId);
   };
 
   const homeOpened = async (from: Origin, userId: string, tab: string | undefined, eventId: string | undefined) => {
@@ -426,7 +390,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     const user = await who(workspaceId, userId);
     const locale = user.locale ?? config.STEWARD_LOCALE;
     const home = workspaceId
-      ? await engine.view({ platform: 'slack', workspaceId, user }, (ctx) => inLocale(homeReply(ctx), ctx.locale))
+      ? await inbound.home({ platform: 'slack', workspaceId, user })
       : reply('error', catalog(locale).slack.unknownWorkspace);
     await client.views.publish({ user_id: userId, view: { type: 'home', blocks: render(home, locale, { maxBlocks: VIEW_MAX_BLOCKS }).blocks } });
   };
