@@ -623,7 +623,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
       const mention = appMention({ user: 'U1', channel: 'C0MENTION', text: '<@UBOT> /steward settings escalation-channel:here' });
       const answered = fake.calls.length;
       expect((await send(mention)).status).toBe(200);
-      await fake.until(() => since(answered, 'chat.postMessage').find((c) => c.body.channel === 'C0MENTION' && c.body.thread_ts), 'the threaded answer');
+      await fake.until(() => since(answered, 'chat.postEphemeral').find((c) => c.body.channel === 'C0MENTION' && c.body.thread_ts), 'the threaded answer');
       expect(escalation()).toBe('C0MENTION');
 
       const dm = await command('U1', '/steward', 'settings escalation-channel:here', { channel: 'D1' });
@@ -806,18 +806,20 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(touchesNoted('R&D review: lead time < 3 days > promised, see the plan (https://docs.example/a?x=1&y=2)')).toHaveLength(1);
       const before = fake.calls.length;
       await send(appMention({ user: 'U1', channel: 'C201', ts: '1780000210.000100', text: '<@UBOT> /touch Acme call Q&amp;A on tariffs &lt;draft&gt;' }));
-      await fake.until(() => since(before, 'chat.postMessage').find((c) => c.body.channel === 'C201'), 'the threaded answer');
+      await fake.until(() => since(before, 'chat.postEphemeral').find((c) => c.body.channel === 'C201'), 'the threaded answer');
       expect(touchesNoted('Q&A on tariffs <draft>')).toHaveLength(1);
     });
 
-    it('an app_mention runs the command and answers in its thread; a retry of the same event is processed once', async () => {
+    it('an app_mention runs the command and answers in its thread, to the asker alone (ephemeral); a retry of the same event is processed once', async () => {
       const before = fake.calls.length;
       const note = 'Quick sync on Q1 volumes';
       const ts = '1780000200.000300';
       const event = appMention({ user: 'U1', channel: 'C200', ts, text: `<@UBOT> /touch Acme call ${note}`, eventId: 'Ev0MENTION1' });
       const first = await send(event);
       expect(first.status).toBe(200);
-      const post = await fake.until(() => since(before, 'chat.postMessage').find((c) => c.body.channel === 'C200'), 'the threaded answer');
+      // Seen by the asker alone, in the thread.
+      const post = await fake.until(() => since(before, 'chat.postEphemeral').find((c) => c.body.channel === 'C200'), 'the threaded answer');
+      expect(post.body.user).toBe('U1');
       expect(post.body.thread_ts).toBe(ts);
       expect(post.body.text).toContain('Acme');
 
@@ -831,12 +833,13 @@ describe('Slack over HTTP with the real Bolt app', () => {
       const dm = await fake.until(() => since(dmBefore, 'chat.postMessage').find((c) => c.body.channel === 'D1'), 'the DM answer');
       expect(dm.body.thread_ts).toBe(dmTs);
 
-      expect(since(before, 'chat.postMessage').filter((c) => c.body.channel === 'C200')).toHaveLength(1);
+      expect(since(before, 'chat.postEphemeral').filter((c) => c.body.channel === 'C200')).toHaveLength(1);
+      expect(since(before, 'chat.postMessage').filter((c) => c.body.channel === 'C200')).toHaveLength(0);
       expect(touchesNoted(note)).toHaveLength(1);
     });
 
     it('an @mention answer the channel refuses (Steward not in it) reaches the asker in a DM, saying why', async () => {
-      fake.fail('chat.postMessage', { error: 'not_in_channel' });
+      fake.fail('chat.postEphemeral', { error: 'not_in_channel' });
       const before = fake.calls.length;
       expect((await send(appMention({ user: 'U1', channel: 'C0NOTIN', text: '<@UBOT> /account show Acme' }))).status).toBe(200);
       const dm = await fake.until(() => since(before, 'chat.postMessage').find((c) => c.body.channel === 'U1'), 'the answer in a DM');
@@ -1326,7 +1329,7 @@ describe('Enterprise Grid, installed org-wide', () => {
     expect(res.json.options.map((o: { value: string }) => o.value)).toEqual(['Northwind']);
     const before = g.fake.calls.length;
     await g.send(appMention({ ...sales, channel: 'C0GRID', text: '<@UBOT> /account show Northwind' }));
-    const post = await g.fake.until(() => g.fake.calls.slice(before).find((c) => c.method === 'chat.postMessage'), 'the answer in the thread');
+    const post = await g.fake.until(() => g.fake.calls.slice(before).find((c) => c.method === 'chat.postEphemeral'), 'the answer in the thread, to the asker alone');
     expect(shown(post.body.blocks)).toContain('Northwind');
     expect(slackTenants()).toHaveLength(1);
   });

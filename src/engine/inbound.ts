@@ -10,7 +10,7 @@ import { recordLeave } from '../../handlers/handover.js';
 import { homeReply } from '../../handlers/home.js';
 import { accountChoices, accountNameById, type AccountChoice } from '../../handlers/typeahead.js';
 import { catalog } from '../../prompts/index.js';
-import { buttonForm, TEXT_PROBE, withText, type FormCommand } from '../chat/forms.js';
+import { bareForm, buttonForm, TEXT_PROBE, withText, type FormCommand } from '../chat/forms.js';
 import { memberById } from '../domain/permissions.js';
 import { errorRef, failed, localizeUsage, type Engine, type Incoming, type MentionResolver, type Outcome, type UserRef } from './engine.js';
 import { usageLine } from './registry.js';
@@ -99,6 +99,11 @@ export class Inbound {
     const out = await this.engine.handle(incoming, resolve);
     if (out.ok && out.deliver) this.opts.afterCommand?.();
     return out;
+  }
+
+  /** The form typed command text stands for when it is only a form command's name (`/touch`, `拜访`, `/steward complaint`). */
+  formOf(text: string): FormCommand | undefined {
+    return bareForm(this.engine.registry, text);
   }
 
   /**

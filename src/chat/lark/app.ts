@@ -19,7 +19,7 @@ import type { Config } from '../../config.js';
 import type { Engine, Incoming, MentionResolver, Outcome, UserRef } from '../../engine/engine.js';
 import { Inbound } from '../../engine/inbound.js';
 import { headline } from '../../engine/render-text.js';
-import { bareForm, formCommandText, withText, type FormCommand, type FormValues } from '../forms.js';
+import { formCommandText, withText, type FormCommand, type FormValues } from '../forms.js';
 import { SIGNATURE_WINDOW_MS, readBody, type FirstRequest } from '../replay.js';
 import { askCard, formCard, PICKER_MAX_OPTIONS, renderCard, type ActionValue, type LarkCard } from './cards.js';
 import { LarkIdentity } from './identity.js';
@@ -176,7 +176,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     tenantLocale: 'zh-CN',
   });
 
-  const formOf = (text: string) => bareForm(engine.registry, text);
+  const formOf = (text: string) => inbound.formOf(text);
 
   const formFor = async (incoming: Incoming, kind: FormCommand, account?: string): Promise<LarkCard> => {
     const accounts = (await inbound.accounts(incoming, '', PICKER_MAX_OPTIONS + 1)).map((a) => a.name);

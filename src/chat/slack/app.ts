@@ -31,7 +31,7 @@ import { inLocale, reply, text as textSection } from '../../engine/reply.js';
 import { ACK_BUDGET_MS, Inbound, within } from '../../engine/inbound.js';
 import { AnswerFailed, EngineThread, EngineThreadGone, type ThreadJob } from '../../engine/thread.js';
 import { headline } from '../../engine/render-text.js';
-import { bareForm, type FormCommand } from '../forms.js';
+import type { FormCommand } from '../forms.js';
 import { ACCOUNT_ID_VALUE, accountValue, ACTION_ID_PREFIX, cutPlain, INPUT_TEXT_MAX, OPTION_TEXT_MAX, VIEW_MAX_BLOCKS } from './blocks.js';
 import { SlackIdentity } from './identity.js';
 import { commandText, mentionedIds, messageText } from './markup.js';
@@ -235,7 +235,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     const from = { teamId: command.team_id, enterpriseId: command.enterprise_id ?? context.enterpriseId };
     // A form only where Steward is installed; elsewhere the command says so, as any other does.
     const workspaceId = tenant(from);
-    const form = workspaceId ? bareForm(engine.registry, `${command.command} ${command.text}`) : undefined;
+    const form = workspaceId ? inbound.formOf(`${command.command} ${command.text}`) : undefined;
     if (form) {
       await ack();
       await openForm(form, workspaceId!, command.trigger_id, command.user_id, command.user_name, undefined, command.response_url);
@@ -362,7 +362,10 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     if (out.duplicate) return;
     const { blocks, text: fallback } = render(out.reply, out.locale);
     try {
-      await client.chat.postMessage({ channel, thread_ts: ts, blocks, text: fallback, unfurl_links: false });
+      // In a channel, an answer for the asker (an account's revenue, its complaints) is theirs alone: ephemeral, in the thread.
+      const own = out.reply.visibility !== 'public' && !channel.startsWith('D');
+      if (own) await client.chat.postEphemeral({ channel, user: userId, thread_ts: ts, blocks, text: fallback });
+      else await client.chat.postMessage({ channel, thread_ts: ts, blocks, text: fallback, unfurl_links: false });
     } catch (err) {
       // Refused there (not in the channel, archived, rate-limited): the answer still reaches the one who asked.
       logger.warn({ err, channel }, 'could not answer a message in its channel; answering in a DM');
