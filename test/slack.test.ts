@@ -539,6 +539,21 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(member('U20')).toMatchObject({ timezone: 'Europe/Paris', locale: 'zh-CN' });
     });
 
+    it('the same form submitted again (a second signed request for one view) saves once and closes quietly', async () => {
+      const view = await openModal('U1', '/touch');
+      const note = 'Saved once though submitted twice';
+      const posted = fake.calls.length;
+      for (let i = 0; i < 2; i++) {
+        const res = await send(viewSubmission({ user: 'U1', view, values: touchValues(note), viewId: 'VTWICE' }));
+        expect(res.status).toBe(200);
+        expect(res.text).toBe('');
+      }
+      expect(touchesNoted(note)).toHaveLength(1);
+      // One confirmation, from the first.
+      await fake.until(() => since(posted, 'chat.postMessage').find((c) => c.body.channel === 'U1'), 'the confirmation DM');
+      expect(since(posted, 'chat.postMessage').filter((c) => c.body.channel === 'U1')).toHaveLength(1);
+    });
+
     it('a refused submission is not taken for a duplicate: corrected and sent again from the same view, it saves', async () => {
       const view = await openModal('U1', '/touch');
       const note = 'Corrected after a refusal';
