@@ -112,6 +112,8 @@ export const members = sqliteTable(
     tenantId: tenantId(),
     platformUserId: text('platform_user_id').notNull(),
     name: text('name').notNull(),
+    /** False while their platform has not said who they are (`name` is then their platform id): shown as someone not known to it. */
+    nameKnown: integer('name_known', { mode: 'boolean' }).notNull().default(true),
     role: text('role', { enum: ROLES }).notNull().default('rep'),
     function: text('function', { enum: FUNCTIONS }).notNull().default('sales'),
     managerId: integer('manager_id').references((): AnySQLiteColumn => members.id, { onDelete: 'set null' }),

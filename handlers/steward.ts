@@ -13,7 +13,7 @@ import { usageLine } from '../src/engine/registry.js';
 import { around, fields, list, plain, reply, text, type Inline, type Reply, type Rich } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input, OptionSpec } from '../src/engine/spec.js';
 import { functionOption, roleArg } from './options.js';
-import { fmtDateTime } from '../src/domain/format.js';
+import { fmtDateTime, personName } from '../src/domain/format.js';
 import { digestAll } from '../src/scheduler/digest.js';
 import { reviewSeason, sweepTenant } from '../src/scheduler/sweep.js';
 
@@ -55,11 +55,11 @@ function whoami(ctx: Ctx): Reply {
   const reports = countWhere(ctx.db, members, and(eq(members.managerId, actor.id), eq(members.active, true)));
   return reply(
     'info',
-    actor.name,
+    personName(t, ctx.platform, actor),
     fields([
       { label: t.steward.fields.role, value: t.enums.role[actor.role] },
       { label: t.steward.fields.function, value: t.enums.fn[actor.function] },
-      { label: t.steward.fields.manager, value: manager?.name ?? t.common.nobody },
+      { label: t.steward.fields.manager, value: manager ? personName(t, ctx.platform, manager) : t.common.nobody },
       { label: t.steward.fields.reports, value: String(reports) },
       { label: t.steward.fields.timezone, value: ctx.zone },
       { label: t.steward.fields.locale, value: ctx.locale },
@@ -113,7 +113,8 @@ function team(ctx: Ctx, input: Input): Reply {
   if (!rep) {
     const all = db.select().from(members).where(and(eq(members.tenantId, ctx.tenant.id), eq(members.active, true))).orderBy(asc(members.name)).all();
     const byId = new Map(all.map((m) => [m.id, m]));
-    const lines = all.map((m) => t.steward.teamLine(m.name, t.enums.role[m.role], m.managerId ? byId.get(m.managerId)?.name : undefined));
+    const named = (m: (typeof all)[number] | undefined) => m && personName(t, ctx.platform, m);
+    const lines = all.map((m) => t.steward.teamLine(named(m)!, t.enums.role[m.role], m.managerId ? named(byId.get(m.managerId)) : undefined));
     return reply('info', t.steward.teamTitle(all.length), list(lines));
   }
   requireAdmin(ctx, t.perm.what.team);

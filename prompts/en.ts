@@ -106,6 +106,9 @@ export const en = {
     listSep: ', ',
     none: 'none',
     nobody: 'nobody',
+    /** Someone whose platform has not said who they are (not found, or not answering). */
+    unknownPerson: (id: string, platform: string) => `someone (${id}) not known to ${platform}`,
+    platform: { slack: 'Slack', lark: 'Lark', shell: 'the shell' },
     justNow: 'just now',
     overdue: 'OVERDUE',
     andMore: (n: number) => `…and ${n} more`,

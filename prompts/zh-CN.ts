@@ -98,6 +98,8 @@ export const zhCN: Catalog = {
     listSep: '、',
     none: '无',
     nobody: '未指定',
+    unknownPerson: (id: string, platform: string) => `${platform}未能识别的用户（${id}）`,
+    platform: { slack: 'Slack', lark: '飞书', shell: '终端' },
     justNow: '刚刚',
     overdue: '已逾期',
     andMore: (n: number) => `……另有${n}条`,

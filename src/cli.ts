@@ -389,7 +389,7 @@ class Book {
     if (!('create' in m)) return m;
     const again = this.candidates(m.create);
     if (again.length === 1) return again[0]!;
-    const planned = { id: this.temp(), tenantId: this.tenant.id, platformUserId: normalize(m.create), name: m.create, role: 'rep', function: 'sales', managerId: null, timezone: null, locale: null, ownTimezone: false, ownLocale: false, active: true, leftAt: null, createdAt: new Date() } satisfies Member;
+    const planned = { id: this.temp(), tenantId: this.tenant.id, platformUserId: normalize(m.create), name: m.create, role: 'rep', function: 'sales', managerId: null, timezone: null, locale: null, ownTimezone: false, ownLocale: false, active: true, nameKnown: true, leftAt: null, createdAt: new Date() } satisfies Member;
     this.ops.push({ op: 'member', id: planned.id, values: { tenantId: this.tenant.id, platformUserId: planned.platformUserId, name: planned.name } });
     this.rememberMember(planned);
     return planned;

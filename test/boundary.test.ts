@@ -124,6 +124,21 @@ describe('source boundaries', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('adapters (src/chat/) go through the engine: they import no handler and touch no database (db/schema.ts is only vocabulary)', () => {
+    const touches = (spec: string, from: string) => {
+      const to = spec.startsWith('.') ? join(from, '..', spec).split(sep).join('/') : spec;
+      return /(?:^|\/)handlers\//.test(to) || (/(?:^|\/)db\//.test(to) && !/(?:^|\/)db\/schema\.js$/.test(to)) || /^(?:drizzle-orm|better-sqlite3|pg)(?:\/|$)/.test(to);
+    };
+    expect(touches('../../../handlers/home.js', 'src/chat/slack/app.ts')).toBe(true);
+    expect(touches('../../../db/index.js', 'src/chat/slack/app.ts')).toBe(true);
+    expect(touches('../../../db/schema.js', 'src/chat/slack/app.ts')).toBe(false);
+    expect(touches('drizzle-orm', 'src/chat/slack/app.ts')).toBe(true);
+    const offenders = files
+      .filter((f) => f.path.startsWith('src/chat/'))
+      .flatMap((f) => specifiers(f.text).filter((s) => touches(s, f.path)).map((s) => `${f.path} -> ${s}`));
+    expect(offenders).toEqual([]);
+  });
+
   it('only src/config.ts reads process.env', () => {
     const offenders = files.filter((f) => f.path !== 'src/config.ts' && readsEnv(f.text)).map((f) => f.path);
     expect(offenders).toEqual([]);

@@ -1051,7 +1051,12 @@ export interface PostOptions {
   timestamp?: number;
   /** X-Lark-Request-Nonce (default a random one). */
   nonce?: string;
+  /** Give up on the answer after this long, as Lark does (LARK_ANSWER_DEADLINE_MS): then the status is 0. */
+  deadlineMs?: number;
 }
+
+/** How long Lark waits for the answer to an event or a card callback before it counts the request failed. */
+export const LARK_ANSWER_DEADLINE_MS = 3_000;
 
 export async function postToApp(url: string, body: object, opts: PostOptions = {}): Promise<{ status: number; text: string; json?: any }> {
   const key = opts.encryptKey ?? '';
@@ -1064,7 +1069,13 @@ export async function postToApp(url: string, body: object, opts: PostOptions = {
     'X-Lark-Request-Nonce': nonce,
   };
   if (!opts.omitSignature) headers['X-Lark-Signature'] = signature(timestamp, nonce, key, opts.badSignature ? `${raw} ` : raw);
-  const res = await fetch(url, { method: 'POST', headers, body: raw });
+  let res: Response;
+  try {
+    res = await fetch(url, { method: 'POST', headers, body: raw, ...(opts.deadlineMs ? { signal: AbortSignal.timeout(opts.deadlineMs) } : {}) });
+  } catch (e) {
+    if (opts.deadlineMs && e instanceof DOMException && e.name === 'TimeoutError') return { status: 0, text: 'no answer within Lark\'s deadline' };
+    throw e;
+  }
   const text = await res.text();
   let json: any;
   try {

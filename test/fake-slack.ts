@@ -320,6 +320,8 @@ export class FakeSlack {
       case 'views.update':
       case 'views.publish': {
         if (method === 'views.open' && !body.trigger_id) return { ok: false, error: 'invalid_arguments' };
+        // A trigger id is good for 3 seconds after the user acted, as on Slack (see triggerId: it carries its time).
+        if (method === 'views.open' && Date.now() - Number(String(body.trigger_id).split('.')[1]) > TRIGGER_LIFETIME_MS) return { ok: false, error: 'expired_trigger_id' };
         if (method === 'views.publish' && !body.user_id) return { ok: false, error: 'invalid_arguments' };
         const view = body.view;
         if (!view || typeof view !== 'object') return { ok: false, error: 'invalid_arguments' };
@@ -450,6 +452,9 @@ const enterpriseOf = (o: Who) => (o.enterprise ? { id: o.enterprise, name: GRID_
 
 let seq = 0;
 const next = () => ++seq;
+/** How long Slack honours a trigger id. */
+export const TRIGGER_LIFETIME_MS = 3_000;
+/** A trigger id, carrying the time the user acted as Slack's do (`<n>.<ms>.<hex>`), so the fake can refuse an expired one. */
 export const triggerId = () => `${next()}.${Date.now()}.${randomUUID().replace(/-/g, '').slice(0, 32)}`;
 const actionTs = () => (Date.now() / 1000).toFixed(6);
 

@@ -3,6 +3,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { accounts, auditLog, churnSignals, complaints, contacts, members, promises, tenants, touchpointParticipants, touchpoints } from '../db/schema.js';
+import type { UserRef } from '../src/engine/engine.js';
 import { renderText } from '../src/engine/render-text.js';
 import { deliverDue } from '../src/scheduler/outbox.js';
 import { shellUser, SHELL_WORKSPACE } from '../src/chat/shell/shell.js';
@@ -357,12 +358,13 @@ describe('/contact', () => {
 });
 
 describe('/touch', () => {
-  it('a name that is only the person\'s id (their platform could not say) renames nobody; a real new name does', async () => {
-    const as = (name: string) => h.engine.handle({ platform: 'shell', workspaceId: SHELL_WORKSPACE, user: { platformUserId: 'U77', name }, text: '/steward whoami' });
-    await as('Zed Park');
-    await as('U77');
-    expect(memberRow('Zed Park')).toBeDefined();
-    await as('Zed P.');
+  it("a person their platform gave no name (unnamed), or only the request's (provisional), renames nobody; a real new name does", async () => {
+    const as = (user: Partial<UserRef>) => h.engine.handle({ platform: 'shell', workspaceId: SHELL_WORKSPACE, user: { platformUserId: 'U77', name: 'Zed Park', ...user }, text: '/steward whoami' });
+    await as({});
+    await as({ name: 'U77', unnamed: true });
+    await as({ name: 'zed', provisional: true, timezone: 'Europe/Oslo' });
+    expect(memberRow('Zed Park')).toMatchObject({ nameKnown: true, timezone: null });
+    await as({ name: 'Zed P.' });
     expect(memberRow('Zed P.')?.platformUserId).toBe('U77');
   });
 

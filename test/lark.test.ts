@@ -28,6 +28,7 @@ import {
   FAKE_BOT,
   FAKE_TENANT,
   FakeLark,
+  LARK_ANSWER_DEADLINE_MS,
   messageEvent,
   p2pChatId,
   postToApp,
@@ -364,6 +365,32 @@ describe('Lark over signed, encrypted HTTP', () => {
       expect(shown(told.content)).toContain(`/resolve C-${c.number} <`);
       expect(JSON.stringify(told.content)).not.toContain('"ask"');
     });
+  });
+
+  it('a card form and a DM are answered while the contact lookup is slow; the member follows the lookup when it lands', async () => {
+    // Lark waits 3 seconds for a card callback's answer; the contact API is held (answered only when released).
+    const DAVE = 'ou_dave';
+    fake.addUser({ open_id: DAVE, name: '周杰', time_zone: 'Europe/Paris' });
+    await dm('/account add Acme tier:key');
+    const before = touches();
+    const release = fake.hold('user');
+    try {
+      const res = await postToApp(
+        cards,
+        cardActionEvent({ from: DAVE, value: { form: 'touch' }, formValue: { account: 'Acme', kind: 'call', note: '联系人查询很慢时提交' }, name: 'submit', messageId: 'om_slow', chatId: 'oc_slow' }),
+        // The contact API is held far longer than Lark waits (the SDK gives up on it after 10 s).
+        { encryptKey: ENCRYPT_KEY, deadlineMs: LARK_ANSWER_DEADLINE_MS },
+      );
+      expect(res.status).toBe(200);
+      expect(res.json.toast, JSON.stringify(res.json)).toMatchObject({ type: 'success' });
+      expect(touches()).toBe(before + 1);
+      const sent = await post(messageEvent({ text: '/account list', from: DAVE, chatType: 'p2p' }), { deadlineMs: LARK_ANSWER_DEADLINE_MS });
+      expect(sent.status).toBe(200);
+    } finally {
+      release();
+    }
+    await fake.waitFor(() => member(DAVE)?.name === '周杰');
+    expect(member(DAVE)!.timezone).toBe('Europe/Paris');
   });
 
   it("an account card's Log touchpoint button sends the touch form with that account already chosen", async () => {

@@ -221,6 +221,8 @@ async function startFakeSlack(): Promise<FakeSlack> {
       }
       case 'chat.postMessage':
         return { ok: true, channel: args.channel, ts: '1764000000.000200', message: { type: 'message', text: args.text, user: BOT_USER, ts: '1764000000.000200' } };
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: '1764000000.000300' };
       default:
         return { ok: false, error: 'unknown_method' };
     }
@@ -443,14 +445,15 @@ describe('Slack over Socket Mode', () => {
     expect(fake.calls.some((c) => c.method === 'users.info' && c.args.user === REP)).toBe(true);
   });
 
-  it('acks an events_api app_mention, answers in its thread with chat.postMessage, and runs a redelivery once', async () => {
+  it('acks an events_api app_mention, answers the asker alone in its thread (chat.postEphemeral), and runs a redelivery once', async () => {
     const before = touchpoints().length;
     const ts = '1764000123.000100';
     peer.sendJson(mention('e2-event', 'Ev0MENTION1', ts, 'touch Acme call Phoned the COO about December volumes'));
     expect(await peer.next(isAck('e2-event'))).toEqual({ envelope_id: 'e2-event', payload: {} });
 
-    const post = await fake.called('chat.postMessage');
+    const post = await fake.called('chat.postEphemeral');
     expect(post.args.channel).toBe(CHANNEL);
+    expect(post.args.user).toBe(REP);
     expect(post.args.thread_ts).toBe(ts);
     expect(String(post.args.text)).toContain('Logged a call with Acme Logistics');
     expect(touchpoints()).toHaveLength(before + 1);
@@ -463,10 +466,10 @@ describe('Slack over Socket Mode', () => {
     const later = '1764000150.000100';
     peer.sendJson(mention('e2-later', 'Ev0MENTION2', later, 'account Acme'));
     expect(await peer.next(isAck('e2-later'))).toEqual({ envelope_id: 'e2-later', payload: {} });
-    const second = await fake.called('chat.postMessage', 2);
+    const second = await fake.called('chat.postEphemeral', 2);
     expect(second.args.thread_ts).toBe(later);
     expect(touchpoints()).toHaveLength(before + 1);
-    expect(fake.calls.filter((c) => c.method === 'chat.postMessage' && c.args.thread_ts === ts)).toHaveLength(1);
+    expect(fake.calls.filter((c) => c.method === 'chat.postEphemeral' && c.args.thread_ts === ts)).toHaveLength(1);
   });
 
   it('acks an interactive block_actions envelope and runs the button as its command', async () => {

@@ -34,6 +34,7 @@ import {
   messageShortcut,
   sendToApp,
   slashCommand,
+  triggerId,
   viewSubmission,
   type FakeInstall,
   type FakeUser,
@@ -291,7 +292,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
   describe('modals', () => {
     it('/touch with no text opens the touch modal with an account type-ahead', async () => {
       const before = fake.calls.length;
-      const trigger = '111.222.touchmodal';
+      const trigger = triggerId();
       const { res, responseUrl } = await command('U1', '/touch', '', { triggerId: trigger });
       expect(res.status).toBe(200);
       const call = await fake.until(() => since(before, 'views.open')[0], 'views.open');
@@ -499,6 +500,110 @@ describe('Slack over HTTP with the real Bolt app', () => {
     });
   });
 
+  // Slack waits 3 seconds for an ack, and a trigger id expires 3 seconds after the user acted. users.info is
+  // held here (answered only when released): nothing Slack waits for may wait on it. Each test speaks as
+  // someone Steward has not looked up yet, so no cached answer hides the lookup.
+  describe('a slow users.info is never waited for', () => {
+    const newcomer = (id: string, name: string) => fake.addUser({ id, name: name.toLowerCase().split(' ')[0]!, real_name: name, tz: 'Europe/Paris', locale: 'zh-CN' });
+    const touchValues = (note: string): StateValues => ({
+      account: input.select('steward:account', 'Acme', 'external_select'),
+      kind: input.select('value', 'call'),
+      date: input.date(null),
+      contact: input.text(null),
+      note: input.text(note),
+    });
+
+    it('a modal submission is acked (200, modal closed) while users.info is slow; sent again, it saves one touch', async () => {
+      const view = await openModal('U1', '/touch');
+      newcomer('U20', 'Gina Rossi');
+      const note = 'Submitted while users.info was slow';
+      const release = fake.hold('users.info');
+      try {
+        // Not Bolt's 404 after 3 seconds: the ack that closes the modal.
+        const first = await send(viewSubmission({ user: 'U20', view, values: touchValues(note), viewId: 'VSLOW1' }));
+        expect(first.status).toBe(200);
+        expect(first.text).toBe('');
+        expect(touchesNoted(note)).toHaveLength(1);
+        // The rep submits the same form again (as after a 404): a new signed request for the same view.
+        const again = await send(viewSubmission({ user: 'U20', view, values: touchValues(note), viewId: 'VSLOW1' }));
+        expect(again.status).toBe(200);
+        expect(again.text).toBe('');
+        expect(touchesNoted(note)).toHaveLength(1);
+        // Named for now by what the payload carried.
+        expect(member('U20')!.name).toBe('u20');
+      } finally {
+        release();
+      }
+      // When users.info answers, the member follows it: name, time zone, language.
+      await fake.until(() => member('U20')?.name === 'Gina Rossi', 'the member renamed once users.info answered');
+      expect(member('U20')).toMatchObject({ timezone: 'Europe/Paris', locale: 'zh-CN' });
+    });
+
+    it('the same form submitted again (a second signed request for one view) saves once and closes quietly', async () => {
+      const view = await openModal('U1', '/touch');
+      const note = 'Saved once though submitted twice';
+      const posted = fake.calls.length;
+      for (let i = 0; i < 2; i++) {
+        const res = await send(viewSubmission({ user: 'U1', view, values: touchValues(note), viewId: 'VTWICE' }));
+        expect(res.status).toBe(200);
+        expect(res.text).toBe('');
+      }
+      expect(touchesNoted(note)).toHaveLength(1);
+      // One confirmation, from the first.
+      await fake.until(() => since(posted, 'chat.postMessage').find((c) => c.body.channel === 'U1'), 'the confirmation DM');
+      expect(since(posted, 'chat.postMessage').filter((c) => c.body.channel === 'U1')).toHaveLength(1);
+    });
+
+    it('a refused submission is not taken for a duplicate: corrected and sent again from the same view, it saves', async () => {
+      const view = await openModal('U1', '/touch');
+      const note = 'Corrected after a refusal';
+      const wrong = { ...touchValues(note), account: input.select('steward:account', 'No Such Freight', 'external_select') };
+      const refused = await send(viewSubmission({ user: 'U1', view, values: wrong, viewId: 'VFIX1' }));
+      expect(refused.json.response_action).toBe('errors');
+      const saved = await send(viewSubmission({ user: 'U1', view, values: touchValues(note), viewId: 'VFIX1' }));
+      expect(saved.status).toBe(200);
+      expect(saved.text).toBe('');
+      expect(touchesNoted(note)).toHaveLength(1);
+    });
+
+    it('type-ahead answers with the accounts while users.info is slow', async () => {
+      newcomer('U21', 'Hugo Brandt');
+      const release = fake.hold('users.info');
+      try {
+        const res = await send(blockSuggestion({ user: 'U21', actionId: 'steward:account', blockId: 'account', value: 'acm' }));
+        expect(res.status).toBe(200);
+        expect((res.json.options as { value: string }[]).map((o) => o.value)).toContain('Acme');
+      } finally {
+        release();
+      }
+    });
+
+    it('a bare /touch and a message shortcut open their form while the trigger is fresh, users.info still slow', async () => {
+      newcomer('U22', 'Ines Duarte');
+      newcomer('U23', 'Jon Berg');
+      newcomer('U24', 'Kai Moreau');
+      const release = fake.hold('users.info');
+      try {
+        const before = fake.calls.length;
+        await command('U22', '/touch', '');
+        const open = await fake.until(() => since(before, 'views.open').find((c) => c.answer), 'views.open answered');
+        expect(open.answer!.ok).toBe(true);
+        expect(opened(open).callback_id).toBe('steward:form:touch');
+
+        const shortcutAt = fake.calls.length;
+        const said = 'Ask <@U24|kai> about the Chengdu lane';
+        await send(messageShortcut({ user: 'U23', callbackId: 'steward:log_touch', channel: 'C0SHARED', messageTs: '1780000100.000700', text: said, responseUrl: fake.responseUrl() }));
+        const form = await fake.until(() => since(shortcutAt, 'views.open').find((c) => c.answer), 'the shortcut\'s views.open answered');
+        expect(form.answer!.ok).toBe(true);
+        // Named by Slack's own label while users.info is slow.
+        const noteBlock = opened(form).blocks.find((b) => b.block_id === 'note') as { element: { initial_value?: string } };
+        expect(noteBlock.element.initial_value).toContain('Ask @kai about the Chengdu lane');
+      } finally {
+        release();
+      }
+    });
+  });
+
   describe('complaints', () => {
     it('with an escalation channel set, a new complaint is posted there and its message becomes the thread', async () => {
       const set = await run('U1', '/steward settings escalation-channel:<#C123|esc>');
@@ -533,7 +638,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
       const mention = appMention({ user: 'U1', channel: 'C0MENTION', text: '<@UBOT> /steward settings escalation-channel:here' });
       const answered = fake.calls.length;
       expect((await send(mention)).status).toBe(200);
-      await fake.until(() => since(answered, 'chat.postMessage').find((c) => c.body.channel === 'C0MENTION' && c.body.thread_ts), 'the threaded answer');
+      await fake.until(() => since(answered, 'chat.postEphemeral').find((c) => c.body.channel === 'C0MENTION' && c.body.thread_ts), 'the threaded answer');
       expect(escalation()).toBe('C0MENTION');
 
       const dm = await command('U1', '/steward', 'settings escalation-channel:here', { channel: 'D1' });
@@ -739,18 +844,20 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(touchesNoted('R&D review: lead time < 3 days > promised, see the plan (https://docs.example/a?x=1&y=2)')).toHaveLength(1);
       const before = fake.calls.length;
       await send(appMention({ user: 'U1', channel: 'C201', ts: '1780000210.000100', text: '<@UBOT> /touch Acme call Q&amp;A on tariffs &lt;draft&gt;' }));
-      await fake.until(() => since(before, 'chat.postMessage').find((c) => c.body.channel === 'C201'), 'the threaded answer');
+      await fake.until(() => since(before, 'chat.postEphemeral').find((c) => c.body.channel === 'C201'), 'the threaded answer');
       expect(touchesNoted('Q&A on tariffs <draft>')).toHaveLength(1);
     });
 
-    it('an app_mention runs the command and answers in its thread; a retry of the same event is processed once', async () => {
+    it('an app_mention runs the command and answers in its thread, to the asker alone (ephemeral); a retry of the same event is processed once', async () => {
       const before = fake.calls.length;
       const note = 'Quick sync on Q1 volumes';
       const ts = '1780000200.000300';
       const event = appMention({ user: 'U1', channel: 'C200', ts, text: `<@UBOT> /touch Acme call ${note}`, eventId: 'Ev0MENTION1' });
       const first = await send(event);
       expect(first.status).toBe(200);
-      const post = await fake.until(() => since(before, 'chat.postMessage').find((c) => c.body.channel === 'C200'), 'the threaded answer');
+      // Seen by the asker alone, in the thread.
+      const post = await fake.until(() => since(before, 'chat.postEphemeral').find((c) => c.body.channel === 'C200'), 'the threaded answer');
+      expect(post.body.user).toBe('U1');
       expect(post.body.thread_ts).toBe(ts);
       expect(post.body.text).toContain('Acme');
 
@@ -764,12 +871,13 @@ describe('Slack over HTTP with the real Bolt app', () => {
       const dm = await fake.until(() => since(dmBefore, 'chat.postMessage').find((c) => c.body.channel === 'D1'), 'the DM answer');
       expect(dm.body.thread_ts).toBe(dmTs);
 
-      expect(since(before, 'chat.postMessage').filter((c) => c.body.channel === 'C200')).toHaveLength(1);
+      expect(since(before, 'chat.postEphemeral').filter((c) => c.body.channel === 'C200')).toHaveLength(1);
+      expect(since(before, 'chat.postMessage').filter((c) => c.body.channel === 'C200')).toHaveLength(0);
       expect(touchesNoted(note)).toHaveLength(1);
     });
 
     it('an @mention answer the channel refuses (Steward not in it) reaches the asker in a DM, saying why', async () => {
-      fake.fail('chat.postMessage', { error: 'not_in_channel' });
+      fake.fail('chat.postEphemeral', { error: 'not_in_channel' });
       const before = fake.calls.length;
       expect((await send(appMention({ user: 'U1', channel: 'C0NOTIN', text: '<@UBOT> /account show Acme' }))).status).toBe(200);
       const dm = await fake.until(() => since(before, 'chat.postMessage').find((c) => c.body.channel === 'U1'), 'the answer in a DM');
@@ -840,6 +948,23 @@ describe('Slack over HTTP with the real Bolt app', () => {
     await run('U5', '/account list');
     expect(fake.callsTo('users.info').length).toBe(before + 2);
     expect(member('U5')!.name).toBe('Erin Park');
+    expect(member('U5')!.nameKnown).toBe(true);
+  });
+
+  it('someone users.info does not know is named as such, in the reader\'s language, not by a bare id', async () => {
+    // U31 is no user the fake Slack knows: users.info answers user_not_found.
+    const me = await run('U31', '/steward whoami');
+    expect(me.text).toContain('someone (U31) not known to Slack');
+    expect(member('U31')).toMatchObject({ name: 'U31', nameKnown: false });
+    const digest = await run('U31', '/digest');
+    expect(digest.text).toContain('Weekly digest for someone (U31) not known to Slack');
+    // Bob reads Chinese: the team list names U31 in his language.
+    const team = await run('U2', '/steward team');
+    expect(shown(team.blocks)).toContain('Slack未能识别的用户（U31）');
+    // Once Slack knows them, they are named.
+    fake.addUser({ id: 'U31', name: 'lena', real_name: 'Lena Ortiz', tz: 'Asia/Shanghai', locale: 'en-US' });
+    expect((await run('U31', '/steward whoami')).text).toContain('Lena Ortiz');
+    expect(member('U31')).toMatchObject({ name: 'Lena Ortiz', nameKnown: true });
   });
 
   describe('delivery through SlackPort', () => {
@@ -1242,7 +1367,7 @@ describe('Enterprise Grid, installed org-wide', () => {
     expect(res.json.options.map((o: { value: string }) => o.value)).toEqual(['Northwind']);
     const before = g.fake.calls.length;
     await g.send(appMention({ ...sales, channel: 'C0GRID', text: '<@UBOT> /account show Northwind' }));
-    const post = await g.fake.until(() => g.fake.calls.slice(before).find((c) => c.method === 'chat.postMessage'), 'the answer in the thread');
+    const post = await g.fake.until(() => g.fake.calls.slice(before).find((c) => c.method === 'chat.postEphemeral'), 'the answer in the thread, to the asker alone');
     expect(shown(post.body.blocks)).toContain('Northwind');
     expect(slackTenants()).toHaveLength(1);
   });

@@ -1,5 +1,7 @@
 // Dates, money and people as a reader expects them in their locale and zone.
 import { DateTime } from 'luxon';
+import type { Platform } from '../../db/schema.js';
+import type { Catalog } from '../../prompts/index.js';
 import { dayIn } from './dates.js';
 import type { View } from './view.js';
 
@@ -78,3 +80,8 @@ export function daysUntil(ctx: View, day: string): number {
 }
 
 export const ref = (prefix: 'C' | 'P' | 'R', n: number) => `${prefix}-${n}`;
+
+/** A member as a reader names them: their name, or, while their platform has not said who they are, someone (their id) not known to it. */
+export function personName(t: Catalog, platform: Platform, m: { name: string; platformUserId: string; nameKnown?: boolean }): string {
+  return m.nameKnown === false ? t.common.unknownPerson(m.platformUserId, t.common.platform[platform]) : m.name;
+}

@@ -10,6 +10,7 @@ import { prepared } from '../../db/prepared.js';
 import { auditLog, inboundEvents, members, seenRequests, tenants, type Locale, type Platform, type Role } from '../../db/schema.js';
 import { catalog, type Catalog } from '../../prompts/index.js';
 import { DAY_MS } from '../domain/dates.js';
+import { personName } from '../domain/format.js';
 import { matchIn } from '../domain/match.js';
 import { recordNudge } from '../scheduler/outbox.js';
 import { normalize } from '../domain/text.js';
@@ -29,6 +30,14 @@ export interface UserRef {
   locale?: Locale;
   /** The platform says they were deactivated: seen for the first time, they are a member who has left. */
   gone?: boolean;
+  /**
+   * Only what the request carried (the platform's lookup was too slow to wait
+   * for): it names someone Steward meets for the first time, and changes
+   * nothing about a member it knows (Engine.learned does, once the lookup lands).
+   */
+  provisional?: boolean;
+  /** The platform gave no name at all (it does not know them, or did not answer): `name` is their id, shown as someone not known to it. */
+  unnamed?: boolean;
 }
 
 export interface Incoming {
@@ -50,6 +59,13 @@ export interface Incoming {
    * delivered, and again if it never committed.
    */
   dedupeKey?: string;
+  /**
+   * The form submission this command is (Slack's view id and hash): recorded in
+   * the command's transaction only when the command is saved, so a form sent
+   * again after it was saved (the platform's answer lost, the rep submitting
+   * twice) runs once, and a refused one can be corrected and sent again.
+   */
+  formKey?: string;
 }
 
 export interface Outcome {
@@ -155,6 +171,8 @@ export class Engine {
   private decide(incoming: Incoming, { text, tokenized, tokens }: ReturnType<typeof read>, refs: Map<string, UserRef>, keep = true): Outcome {
     let ctx: Ctx | undefined;
     const attempt = (tx: Tx): Outcome => {
+      // Rolled back with a refusal, so only a saved submission is seen.
+      if (keep && incoming.formKey && !this.seeFirst(tx, incoming.platform, `form:${incoming.formKey}`)) return duplicate(incoming.user.locale ?? this.opts.defaults.locale);
       ctx = this.context(tx, incoming);
       try {
         const outcome = this.run(ctx, tokens, refs, text, tokenized.ok ? undefined : tokenized.quote);
@@ -221,6 +239,19 @@ export class Engine {
       },
       { behavior: 'immediate' },
     );
+  }
+
+  /**
+   * What a platform's lookup said about someone after their request was
+   * answered without it (Inbound.who): their member, if Steward has one,
+   * follows it (name, time zone, language), as it would have on the request.
+   */
+  learned(platform: Platform, workspaceId: string, ref: UserRef): void {
+    if (ref.provisional) return;
+    immediate(this.opts.db, (tx) => {
+      const tenant = tenantByWorkspace(tx).get({ platform, workspaceId });
+      if (tenant && memberByUser(tx).get({ tenantId: tenant.id, platformUserId: ref.platformUserId })) ensureMember(tx, tenant, ref, 'rep', undefined, false);
+    });
   }
 
   /**
@@ -341,7 +372,7 @@ export class Engine {
       notices: [],
       queued: false,
       commands: this.opts.commands,
-      mention: (m: Member): MentionRef => ({ platformUserId: m.platformUserId, name: m.name }),
+      mention: (m: Member): MentionRef => ({ platformUserId: m.platformUserId, name: personName(catalog(locale), incoming.platform, m) }),
       audit: (action, entity, entityId, detail) => {
         const row = { tenantId: tenant.id, actorId: actor.id, action, entity, entityId: entityId ?? null, at: now };
         if (detail === undefined) auditWithoutDetail(tx).run(row);
@@ -459,11 +490,13 @@ export function ensureMember(tx: Tx, tenant: Tenant, ref: UserRef, role: Role, a
   const firstAdmin = () => speaking && !assumeRole && adminCount(tx).get({ tenantId: tenant.id })!.n === 0;
   if (found) {
     const patch: Partial<Member> = {};
-    // A name that is only their id (the platform could not say who they are) renames nobody.
-    if (ref.name && ref.name !== found.name && ref.name !== ref.platformUserId) patch.name = ref.name;
-    // Their platform's time zone and language follow them (a move, a new setting), unless they chose their own.
-    if (ref.timezone && ref.timezone !== found.timezone && !found.ownTimezone) patch.timezone = ref.timezone;
-    if (ref.locale && ref.locale !== found.locale && !found.ownLocale) patch.locale = ref.locale;
+    // What a request carried while the platform's lookup was slow is no news about someone Steward knows.
+    if (!ref.provisional) {
+      if (ref.name && !ref.unnamed && (ref.name !== found.name || !found.nameKnown)) Object.assign(patch, { name: ref.name, nameKnown: true });
+      // Their platform's time zone and language follow them (a move, a new setting), unless they chose their own.
+      if (ref.timezone && ref.timezone !== found.timezone && !found.ownTimezone) patch.timezone = ref.timezone;
+      if (ref.locale && ref.locale !== found.locale && !found.ownLocale) patch.locale = ref.locale;
+    }
     if (assumeRole && assumeRole !== found.role) patch.role = assumeRole;
     else if (found.role !== 'admin' && firstAdmin()) patch.role = 'admin';
     if (Object.keys(patch).length === 0) return found;
@@ -475,6 +508,7 @@ export function ensureMember(tx: Tx, tenant: Tenant, ref: UserRef, role: Role, a
       tenantId: tenant.id,
       platformUserId: ref.platformUserId,
       name: ref.name,
+      nameKnown: !ref.unnamed,
       role: assumeRole ?? (firstAdmin() ? 'admin' : role),
       timezone: ref.timezone,
       locale: ref.locale,

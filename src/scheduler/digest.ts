@@ -6,7 +6,7 @@ import { DateTime } from 'luxon';
 import type { Tx } from '../../db/index.js';
 import { accounts, churnSignals, complaints, members, nudges, pairings, promises, reviewItems, touchpoints } from '../../db/schema.js';
 import { dayIn } from '../domain/dates.js';
-import { daysUntil, fmtAge, fmtDay, fmtPercent, ref } from '../domain/format.js';
+import { daysUntil, fmtAge, fmtDay, fmtPercent, personName, ref } from '../domain/format.js';
 import { KEPT_WINDOW_DAYS, keptRates, keptTotal, type KeptRate } from '../domain/promises.js';
 import { effectiveSettings } from '../domain/settings.js';
 import type { Account, Member, Tenant } from '../domain/types.js';
@@ -61,12 +61,16 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
   const thisWeek = touches(weekAgo, now);
   const lastWeek = touches(twoWeeksAgo, weekAgo);
 
+  // People by name, or as someone their platform does not know.
+  const person = { name: members.name, platformUserId: members.platformUserId, nameKnown: members.nameKnown };
+  const named = (p: { name: string; platformUserId: string; nameKnown: boolean }) => personName(t, tenant.platform, p);
   const book = tx
-    .select({ a: accounts, last: lastVisitSql, owner: members.name })
+    .select({ a: accounts, last: lastVisitSql, person })
     .from(accounts)
     .innerJoin(members, eq(members.id, accounts.ownerId))
     .where(and(eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active'), inArray(accounts.ownerId, ids)))
-    .all();
+    .all()
+    .map(({ person: p, ...row }) => ({ ...row, owner: named(p) }));
   const accountIds = book.map((b) => b.a.id);
   const { overdue, snoozed } = overdueRevisits(tx, tenant, book, now);
 
@@ -89,13 +93,14 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
     .all();
   const lapsed = accountIds.length
     ? tx
-        .select({ p: pairings, account: accounts.name, exec: members.name, last: lastPairingTouchSql })
+        .select({ p: pairings, account: accounts.name, person, last: lastPairingTouchSql })
         .from(pairings)
         .innerJoin(accounts, eq(accounts.id, pairings.accountId))
         .innerJoin(members, eq(members.id, pairings.execId))
         .where(and(eq(pairings.active, true), inArray(pairings.accountId, accountIds)))
         .all()
         .filter((r) => pairingDue(r.p, r.last) < now.getTime())
+        .map(({ person: p, ...row }) => ({ ...row, exec: named(p) }))
     : [];
   const season = reviewSeason(tenant, now);
   const items = accountIds.length
@@ -129,7 +134,7 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
   const g = cap(signals);
   const out = reply(
     'info',
-    isTeam ? t.digest.teamTitle(member.name, people) : t.digest.ownTitle(member.name),
+    isTeam ? t.digest.teamTitle(named(member), people) : t.digest.ownTitle(named(member)),
     list(
       cap(worse).items.map(({ a, h }) =>
         order[h.now.band] > order[h.before.band]

@@ -14,17 +14,14 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { Logger } from 'pino';
-import { recordLeave } from '../../../handlers/handover.js';
-import { sharedCard } from '../../../handlers/complaint.js';
-import { accountChoices } from '../../../handlers/typeahead.js';
 import { catalog } from '../../../prompts/index.js';
 import type { Config } from '../../config.js';
-import { memberById } from '../../domain/permissions.js';
-import { localizeUsage, type Engine, type Incoming, type MentionResolver, type Outcome, type UserRef } from '../../engine/engine.js';
-import { usageLine } from '../../engine/registry.js';
+import type { Engine, Incoming, MentionResolver, Outcome, UserRef } from '../../engine/engine.js';
+import { Inbound } from '../../engine/inbound.js';
 import { headline } from '../../engine/render-text.js';
-import { inLocale, reply, type About } from '../../engine/reply.js';
-import { bareForm, buttonForm, formCommandText, TEXT_PROBE, withText, type FormCommand, type FormValues } from '../forms.js';
+import type { About } from '../../engine/reply.js';
+import type { FormSpec } from '../../engine/spec.js';
+import { formCommandText, withText, type FormCommand, type FormValues } from '../forms.js';
 import { SIGNATURE_WINDOW_MS, readBody, type FirstRequest } from '../replay.js';
 import { aboutOf, askCard, formCard, PICKER_MAX_OPTIONS, renderCard, type ActionValue, type LarkCard, type RenderedCard } from './cards.js';
 import { LarkIdentity } from './identity.js';
@@ -56,6 +53,8 @@ export interface LarkOptions {
   afterCommand: () => Promise<void>;
   /** Why Steward is not ready (database, Redis, delivery paused), for `GET /readyz`; ready when empty or unset. */
   ready?: () => Promise<string[]>;
+  /** How long a contact lookup may hold up an answer (Inbound's LOOKUP_BUDGET_MS unless a test says otherwise). */
+  lookupBudgetMs?: number;
 }
 
 export interface LarkApp {
@@ -167,29 +166,29 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     inFlight.add(p);
   };
   const deliver = () => later('delivery after a command failed', opts.afterCommand);
+  const inbound = new Inbound(engine, { lookupBudgetMs: opts.lookupBudgetMs, logger, afterCommand: deliver, onError: (err) => logger.warn({ err }, 'could not record what the contact API said') });
 
   const who = async (tenantKey: string, openId: string, fallbackName?: string, chatId?: string): Promise<Incoming> => ({
     platform: 'lark',
     workspaceId: tenantKey,
-    user: await identity.user(openId, fallbackName),
+    // Lark waits 3 seconds for a card callback's answer: a slow contact lookup is not waited for.
+    user: await inbound.who('lark', tenantKey, { platformUserId: openId, name: fallbackName }, identity.user(openId, fallbackName)),
     text: '',
     chatId,
     tenantLocale: 'zh-CN',
   });
 
-  const formOf = (text: string) => bareForm(engine.registry, text);
+  const formOf = (text: string) => inbound.formOf(text);
 
   /** A form card, and what the person is told if it cannot be sent. */
   const formFor = async (incoming: Incoming, kind: FormCommand, account?: string): Promise<{ card: LarkCard; failed: RenderedCard }> => {
-    const { locale, accounts } = await engine.view(incoming, (ctx) => ({ locale: ctx.locale, accounts: accountChoices(ctx, '', PICKER_MAX_OPTIONS + 1).map((a) => a.name) }));
-    const spec = engine.registry.get(kind)!;
-    return { card: formCard(kind, locale, accounts, account), failed: formFailed(locale, usageLine(spec, spec.forms.find((f) => !f.sub) ?? spec.forms[0]!)) };
+    const accounts = (await inbound.accounts(incoming, '', PICKER_MAX_OPTIONS + 1)).map((a) => a.name);
+    const locale = await inbound.locale(incoming);
+    const { typed, form } = inbound.typedForm(kind);
+    return { card: formCard(kind, locale, accounts, account), failed: formFailed(locale, typed, form) };
   };
   /** Sent in place of a form Lark would not take: what to type instead (`typed`, a usage line), in `locale`. */
-  const formFailed = (locale: Outcome['locale'], typed: string): RenderedCard => {
-    const t = catalog(locale);
-    return renderCard(inLocale(reply('warning', t.lark.formFailed, { type: 'usage', heading: t.help.usage, lines: [localizeUsage(t, typed)] }), locale), { locale });
-  };
+  const formFailed = (locale: Outcome['locale'], typed: string, form?: FormSpec): RenderedCard => renderCard(inbound.formFailed(locale, 'lark', typed, form), { locale });
   /**
    * Sends a form card with `send`; one Lark will not take is never silent: where Lark takes text but not the
    * card, the text says what to type instead, and on any other failure that is sent as a card of its own.
@@ -210,19 +209,17 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   };
 
   /** Runs command text; `eventId` is seen in the command's own transaction, so a redelivery after a crash runs it, and after a commit does not. */
-  const run = async (incoming: Incoming, text: string, resolve?: MentionResolver, eventId?: string): Promise<Outcome> => {
-    const out = await engine.handle({ ...incoming, text, dedupeKey: eventId }, resolve);
-    if (out.ok && out.deliver) deliver();
-    return out;
-  };
+  const run = (incoming: Incoming, text: string, resolve?: MentionResolver, eventId?: string): Promise<Outcome> => inbound.run({ ...incoming, text, dedupeKey: eventId }, resolve);
   /** For what writes nothing but an answer (a hint, a form): the event is seen at once. */
   const firstSight = (eventId: string | undefined) => !eventId || engine.firstSight('lark', eventId);
 
   // A card carries no mention keys, so a handler's button names a person as `@<open_id>` (see /pair's Confirm): the same contact lookup as a mention.
-  const byOpenId: MentionResolver = async (raw) => {
-    const openId = /^@(ou_[A-Za-z0-9_-]+)$/.exec(raw)?.[1];
-    return openId ? identity.user(openId) : undefined;
-  };
+  const byOpenId =
+    (tenantKey: string): MentionResolver =>
+    async (raw) => {
+      const openId = /^@(ou_[A-Za-z0-9_-]+)$/.exec(raw)?.[1];
+      return openId ? inbound.who('lark', tenantKey, { platformUserId: openId }, identity.user(openId)) : undefined;
+    };
 
   const rendered = (out: Outcome) => renderCard(out.reply, { locale: out.locale });
 
@@ -308,7 +305,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
 
   /** The chat's card of what `about` names, as it is now, in the workspace's language. */
   const redrawn = async (incoming: Incoming, about: About): Promise<LarkCard | undefined> => {
-    const fresh = await engine.view(incoming, (ctx) => sharedCard(ctx, about));
+    const fresh = await inbound.sharedCard(incoming, about);
     return fresh && renderCard(fresh, { locale: fresh.locale }).card;
   };
 
@@ -338,32 +335,30 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       const locale = await engine.view(incoming, (ctx) => ctx.locale);
       return { toast: { type: 'warning', content: catalog(locale).lark.unknownAction } };
     }
-    const opens = submitted ? undefined : buttonForm(engine.registry, command);
-    if (opens) {
+    const done = await inbound.processAction({ ...incoming, text: command, dedupeKey: e.event_id }, byOpenId(tenantKey), submitted);
+    if (done.kind === 'form') {
       // A "Log touchpoint" button (on an account's card, with that account chosen): the form comes as a new card, the clicked one stays.
-      if (firstSight(e.event_id)) await sendForm(incoming, opens.kind, opens.account);
+      await sendForm(incoming, done.form, done.account);
       return {};
     }
-    const out = await run(incoming, command, byOpenId, e.event_id);
-    if (out.duplicate) return {};
-    if (out.needsText) {
-      // Asked for only when the rest would pass: a Resolve on a closed complaint, or by someone who may not, says so at once.
-      const would = await engine.trial({ ...incoming, text: withText(command, TEXT_PROBE) }, byOpenId);
-      if (!would.ok && would.field !== 'text') return { toast: toast('error', would.reply) };
+    if (done.kind === 'ask') {
+      // Asked for only when the rest would pass (the inbound service tried it): a Resolve on a closed complaint says so at once.
       const messageId = e.context?.open_message_id;
       const chatId = e.context?.open_chat_id;
-      const asked = formFailed(out.locale, `${command} <text>`);
+      const asked = formFailed(done.locale, `${done.command} <text>`);
       if (value.shared === true && about && messageId && chatId) {
         // Asked from the chat's card: the question is the clicker's alone, and their answer redraws that card.
-        const card = askCard(command, out.needsText, out.locale, { messageId, about });
+        const card = askCard(done.command, done.what, done.locale, { messageId, about });
         offerForm((c, text) => privately(chatId, e.operator.open_id, c, text), card, asked);
-        return { toast: { type: 'info', content: out.needsText.slice(0, 200) } };
+        return { toast: { type: 'info', content: done.what.slice(0, 200) } };
       }
       // Resolve asks what was done: a form under the card, which stays as it is for everyone else.
-      const card = askCard(command, out.needsText, out.locale);
+      const card = askCard(done.command, done.what, done.locale);
       offerForm((c, text) => (messageId ? port.reply(messageId, c, text, true) : port.send('open_id', e.operator.open_id, c, text)), card, asked);
-      return { toast: { type: 'info', content: out.needsText.slice(0, 200) } };
+      return { toast: { type: 'info', content: done.what.slice(0, 200) } };
     }
+    const out = done.outcome;
+    if (out.duplicate) return {};
     if (!out.ok) return { toast: toast('error', out.reply) };
     if (value.shared === true) {
       // The card is the chat's (a complaint in the escalation group): everyone sees it redrawn with the new state,
@@ -377,7 +372,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     const shared = typeof value.redraw === 'string' ? value.redraw : undefined;
     if (shared && about) {
       // An answer to a question asked from the chat's card: that card is redrawn for everyone.
-      const fresh = await engine.view(incoming, (ctx) => sharedCard(ctx, about));
+      const fresh = await inbound.sharedCard(incoming, about);
       if (fresh) later('could not redraw a shared card', () => port.update({ channel: e.context?.open_chat_id ?? '', ts: shared }, fresh));
     }
     return { toast: toast('success', out.reply), card: { type: 'raw', data: rendered(out).card } };
@@ -401,16 +396,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   // Lark reporting someone gone (deleted, or marked resigned) is their leaving: accounts flagged, their manager asked to hand them over.
   async function onUserGone(e: UserEvent): Promise<void> {
     if (!e.tenant_key) return;
-    const notices = await engine.aboutMember(
-      'lark',
-      e.tenant_key,
-      e.object.open_id,
-      (ctx, member) => {
-        if (member.active) recordLeave(ctx, member, memberById(ctx, member.managerId), 'Lark');
-      },
-      e.event_id,
-    );
-    if (notices.length) deliver();
+    await inbound.memberLeft('lark', e.tenant_key, e.object.open_id, 'Lark', e.event_id);
   }
 
   // Added to a group: say what Steward does there, in the tenant's language.

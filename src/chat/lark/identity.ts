@@ -33,6 +33,7 @@ export class LarkIdentity {
       // the next message asks again.
       this.cache.forget(openId);
     }
-    return { platformUserId: openId, name: fallbackName || openId };
+    // No news about them: it names a newcomer, and renames nobody.
+    return { platformUserId: openId, name: fallbackName || openId, provisional: true, ...(fallbackName ? {} : { unnamed: true }) };
   }
 }

@@ -24,19 +24,15 @@ import {
 } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import { homeReply } from '../../../handlers/home.js';
-import { recordLeave } from '../../../handlers/handover.js';
-import { memberById } from '../../domain/permissions.js';
-import { accountChoices, accountNameById } from '../../../handlers/typeahead.js';
 import { catalog } from '../../../prompts/index.js';
 import type { Config } from '../../config.js';
-import { errorRef, failed, localizeUsage, mentionsInText, type Engine, type Incoming, type MentionResolver, type Outcome, type UserRef } from '../../engine/engine.js';
+import { mentionsInText, type Engine, type Incoming, type MentionResolver, type Outcome, type UserRef } from '../../engine/engine.js';
 import { inLocale, reply, text as textSection } from '../../engine/reply.js';
+import { ACK_BUDGET_MS, Inbound, within } from '../../engine/inbound.js';
 import { AnswerFailed, EngineThread, EngineThreadGone, type ThreadJob } from '../../engine/thread.js';
 import { headline } from '../../engine/render-text.js';
-import { usageLine } from '../../engine/registry.js';
 import type { FormSpec } from '../../engine/spec.js';
-import { bareForm, buttonForm, TEXT_PROBE, withText, type FormCommand } from '../forms.js';
+import type { FormCommand } from '../forms.js';
 import { ACCOUNT_ID_VALUE, accountValue, ACTION_ID_PREFIX, cutPlain, INPUT_TEXT_MAX, OPTION_TEXT_MAX, VIEW_MAX_BLOCKS } from './blocks.js';
 import { SlackIdentity } from './identity.js';
 import { commandText, mentionedIds, messageText } from './markup.js';
@@ -54,18 +50,6 @@ const TYPEAHEAD_LIMIT = 50;
 /** Steward's forms, and its message shortcuts (callback ids in the manifest). */
 const FORMS_SUBMITTED = new Set<string>(Object.values(FORM_CALLBACK));
 const LOG_SHORTCUT = /^steward:log_(touch|complaint)$/;
-/**
- * How long a slash command's ack waits for its answer, to carry it: well inside
- * the 3 seconds Slack gives an ack, network included.
- */
-const ACK_BUDGET_MS = 2000;
-
-/** What `work` resolves with if it does so within `ms`; undefined after that (or if it fails: the caller awaits it again). */
-function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  return Promise.race([work.catch(() => undefined), late]).finally(() => clearTimeout(timer));
-}
 
 export interface SlackOptions {
   config: Config;
@@ -84,6 +68,8 @@ export interface SlackOptions {
   commandThread?: boolean;
   /** How long a slash command's ack waits to carry its answer; ACK_BUDGET_MS unless a test says otherwise. */
   ackBudgetMs?: number;
+  /** How long a users.info lookup may hold up an answer (Inbound's LOOKUP_BUDGET_MS unless a test says otherwise). */
+  lookupBudgetMs?: number;
 }
 
 export interface SlackApp {
@@ -138,6 +124,13 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
       });
   const client = app.client;
   const identity = new SlackIdentity(client);
+  // What a command recorded to tell others (a complaint for the escalation channel) is delivered
+  // without holding the ack Slack waits 3 seconds for; a command that recorded nothing to tell costs nothing here.
+  const deliverAfter = () => void opts.afterCommand().catch((err: unknown) => logger.error({ err }, 'delivery after a command failed'));
+  const inbound = new Inbound(engine, { lookupBudgetMs: opts.lookupBudgetMs, logger, afterCommand: deliverAfter, onError: (err) => logger.warn({ err }, 'could not record what users.info said') });
+  /** Who `userId` is, without waiting on a slow users.info (`carried`: the name the payload has). */
+  const who = (workspaceId: string | undefined, userId: string, carried?: string): Promise<UserRef> =>
+    inbound.who('slack', workspaceId, { platformUserId: userId, name: carried }, identity.user(userId));
   const port = new SlackPort(client, logger, config.STEWARD_LOCALE);
   let installation: Installation | undefined;
   let botUserId: string | undefined;
@@ -153,22 +146,18 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   /** Block Kit in the reply's language (`fallback` when it has none), cuts logged. */
   const render = (r: Parameters<typeof renderFor>[0], fallback: Outcome['locale'], opts?: Parameters<typeof renderFor>[3]) => renderFor(r, logger, fallback, opts);
 
-  const incoming = async (workspaceId: string, userId: string, text: string, sourceRef?: string, channel?: string): Promise<Incoming> => ({
+  const incoming = async (workspaceId: string, userId: string, text: string, sourceRef?: string, channel?: string, carried?: string): Promise<Incoming> => ({
     platform: 'slack',
     workspaceId,
-    user: await identity.user(userId),
+    user: await who(workspaceId, userId, carried),
     text,
     sourceRef,
     // The channel it was typed in (`escalation-channel:here`); a DM with Steward is no channel to name.
     chatId: channel && !channel.startsWith('D') ? channel : undefined,
   });
 
-  // What a command recorded to tell others (a complaint for the escalation channel) is delivered
-  // without holding the ack Slack waits 3 seconds for; a command that recorded nothing to tell costs nothing here.
-  const deliverAfter = () => void opts.afterCommand().catch((err: unknown) => logger.error({ err }, 'delivery after a command failed'));
-
   const unknownWorkspace = async (userId: string): Promise<Outcome> => {
-    const user = await identity.user(userId);
+    const user = await who(undefined, userId);
     const locale = user.locale ?? config.STEWARD_LOCALE;
     return { ok: false, notices: [], locale, reply: inLocale(reply('error', catalog(locale).slack.unknownWorkspace), locale) };
   };
@@ -182,17 +171,17 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     channel?: string;
     /** The event carrying it, seen in the command's transaction (Incoming.dedupeKey). */
     eventId?: string;
+    /** The form submission it is (Incoming.formKey). */
+    formKey?: string;
+    /** The user's name as the payload has it, for when users.info is too slow to wait for. */
+    carried?: string;
   }
   /** Runs command text as a Slack user; a workspace we are not installed in gets a clear answer. */
   const run = async (from: Origin, userId: string, text: string, o: RunOptions = {}): Promise<Outcome> => {
     const workspaceId = tenant(from);
     if (!workspaceId) return unknownWorkspace(userId);
-    const job = { ...(await incoming(workspaceId, userId, text, o.sourceRef, o.channel)), dedupeKey: o.eventId };
-    const resolve: MentionResolver = o.resolve ?? ((raw) => identity.mention(raw));
-    if (o.trial) return engine.trial(job, resolve);
-    const out = await engine.handle(job, resolve);
-    if (out.ok && out.deliver) deliverAfter();
-    return out;
+    const job = { ...(await incoming(workspaceId, userId, text, o.sourceRef, o.channel, o.carried)), dedupeKey: o.eventId, formKey: o.formKey };
+    return inbound.run(job, o.resolve ?? ((raw) => identity.mention(raw)), o.trial);
   };
 
   /**
@@ -200,7 +189,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
    * or here when there is no thread (any more), or the thread stopped before
    * running it.
    */
-  const slash = async (from: Origin, userId: string, text: string, channel: string): Promise<CommandPayload> => {
+  const slash = async (from: Origin, userId: string, text: string, channel: string, carried: string | undefined): Promise<CommandPayload> => {
     const workspaceId = tenant(from);
     if (workspaceId && thread?.alive) {
       const mentions: ThreadJob['mentions'] = {};
@@ -212,37 +201,30 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
         }
       }
       try {
-        return (await thread.run({ incoming: await incoming(workspaceId, userId, text, undefined, channel), mentions }, (c) => c.ok && c.deliver && deliverAfter())).answer;
+        return (await thread.run({ incoming: await incoming(workspaceId, userId, text, undefined, channel, carried), mentions }, (c) => c.ok && c.deliver && deliverAfter())).answer;
       } catch (e) {
         // The thread stopped before running it: nothing was written, so it runs here.
         if (!(e instanceof EngineThreadGone)) throw e;
       }
     }
-    return commandPayload(await run(from, userId, text, { channel }), logger);
+    return commandPayload(await run(from, userId, text, { channel, carried }), logger);
   };
 
   /** A form that could not open (an expired trigger, any error): the user is told, with the command to type instead. */
   const formFailed = async (err: unknown, typed: string, userId: string, locale: Outcome['locale'], responseUrl: string | undefined, form?: FormSpec) => {
     logger.warn({ err }, 'could not open a form');
-    const t = catalog(locale);
-    const told = inLocale(reply('warning', t.slack.formFailed, { type: 'usage', heading: t.help.usage, lines: [localizeUsage(t, typed, form)] }), locale);
+    const told = inbound.formFailed(locale, 'slack', typed, form);
     if (responseUrl) await responses.post(responseUrl, { ...commandPayload({ ok: false, notices: [], locale, reply: told }, logger), response_type: 'ephemeral', replace_original: false });
     else await port.post({ dm: { platformUserId: userId, name: userId } }, told);
   };
-  /** What a form command is, typed: its usage line, and the form (whose option words a reader's language may spell otherwise). */
-  const typedForm = (kind: FormCommand): [string, FormSpec] => {
-    const spec = engine.registry.get(kind)!;
-    const form = spec.forms.find((f) => !f.sub) ?? spec.forms[0]!;
-    return [usageLine(spec, form), form];
-  };
 
-  const openForm = async (kind: FormCommand, triggerId: string, userId: string, prefill?: Prefill, responseUrl?: string) => {
-    const user: UserRef = await identity.user(userId);
-    const locale = user.locale ?? config.STEWARD_LOCALE;
+  /** Opens a form while its trigger is fresh (3 seconds): in the user's language, without waiting on a slow users.info. */
+  const openForm = async (kind: FormCommand, workspaceId: string, triggerId: string, userId: string, carried: string | undefined, prefill?: Prefill, responseUrl?: string) => {
+    const locale = await inbound.locale(await incoming(workspaceId, userId, '', undefined, undefined, carried));
     try {
       await client.views.open({ trigger_id: triggerId, view: FORMS[kind](catalog(locale), prefill) });
     } catch (err) {
-      const [typed, form] = typedForm(kind);
+      const { typed, form } = inbound.typedForm(kind);
       await formFailed(err, typed, userId, locale, responseUrl, form);
     }
   };
@@ -254,18 +236,17 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   app.command(/.*/, async ({ command, ack, context }) => {
     const from = { teamId: command.team_id, enterpriseId: command.enterprise_id ?? context.enterpriseId };
     // A form only where Steward is installed; elsewhere the command says so, as any other does.
-    const form = tenant(from) ? bareForm(engine.registry, `${command.command} ${command.text}`) : undefined;
+    const workspaceId = tenant(from);
+    const form = workspaceId ? inbound.formOf(`${command.command} ${command.text}`) : undefined;
     if (form) {
       await ack();
-      await openForm(form, command.trigger_id, command.user_id, undefined, command.response_url);
+      await openForm(form, workspaceId!, command.trigger_id, command.user_id, command.user_name, undefined, command.response_url);
       return;
     }
-    const answer = slash(from, command.user_id, `${command.command} ${commandText(command.text)}`, command.channel_id).catch((err: unknown) => {
-      // Never a silent timeout: the rep hears that something failed, and whether it was saved.
-      const ref = errorRef();
-      logger.error({ err, ref, command: command.command }, 'a slash command failed');
-      return commandPayload(failed(config.STEWARD_LOCALE, ref, err instanceof AnswerFailed && err.saved), logger);
-    });
+    // Never a silent timeout: the rep hears that something failed, and whether it was saved.
+    const answer = slash(from, command.user_id, `${command.command} ${commandText(command.text)}`, command.channel_id, command.user_name).catch((err: unknown) =>
+      commandPayload(inbound.failure(err, config.STEWARD_LOCALE, err instanceof AnswerFailed && err.saved, { command: command.command }), logger),
+    );
     const ready = await within(answer, opts.ackBudgetMs ?? ACK_BUDGET_MS);
     try {
       await ack(ready);
@@ -283,30 +264,26 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     const command = action.value ?? '';
     const from = { teamId: body.team?.id ?? body.user.team_id, enterpriseId: context.enterpriseId };
     const workspaceId = tenant(from);
-    const form = workspaceId ? buttonForm(engine.registry, command) : undefined;
-    if (form) {
-      // A name too long to be the picker's value is chosen by its id.
-      const long = form.account !== undefined && accountValue(form.account) !== form.account;
-      const accountId = long ? (await engine.view(await incoming(workspaceId!, body.user.id, ''), (ctx) => accountChoices(ctx, form.account!, 1)))[0]?.id : undefined;
-      await openForm(form.kind, body.trigger_id, body.user.id, { account: form.account, accountId }, body.response_url);
-      return;
-    }
     // A button's command names people as Steward wrote them, by id (`@U123`) too.
     const byId: MentionResolver = (raw) => identity.buttonMention(raw);
-    let out = await run(from, body.user.id, command, { resolve: byId, channel: body.channel?.id });
-    if (out.needsText) {
-      // Asked for only when the rest would pass: a Resolve on a closed complaint, or by someone who may not, says so at once.
-      const would = await run(from, body.user.id, withText(command, TEXT_PROBE), { trial: true, resolve: byId });
-      if (would.ok || would.field === 'text') {
-        try {
-          await client.views.open({ trigger_id: body.trigger_id, view: textModal(catalog(out.locale), command, out.needsText) });
-        } catch (err) {
-          await formFailed(err, `${command} <text>`, body.user.id, out.locale, body.response_url);
-        }
-        return;
-      }
-      out = would;
+    const who = workspaceId ? await incoming(workspaceId, body.user.id, command, undefined, body.channel?.id, body.user.name) : undefined;
+    const done = who ? await inbound.processAction(who, byId) : { kind: 'done' as const, outcome: await unknownWorkspace(body.user.id) };
+    if (done.kind === 'form') {
+      // A name too long to be the picker's value is chosen by its id.
+      const long = done.account !== undefined && accountValue(done.account) !== done.account;
+      const accountId = long ? (await inbound.accounts(who!, done.account!, 1))[0]?.id : undefined;
+      await openForm(done.form, workspaceId!, body.trigger_id, body.user.id, body.user.name, { account: done.account, accountId }, body.response_url);
+      return;
     }
+    if (done.kind === 'ask') {
+      try {
+        await client.views.open({ trigger_id: body.trigger_id, view: textModal(catalog(done.locale), done.command, done.what) });
+      } catch (err) {
+        await formFailed(err, `${done.command} <text>`, body.user.id, done.locale, body.response_url);
+      }
+      return;
+    }
+    const out = done.outcome;
     // A click in the App Home has no response_url: the answer goes to the user's conversation with Steward.
     if (body.response_url) await responses.post(body.response_url, { ...commandPayload(out, logger), response_type: 'ephemeral', replace_original: false });
     else await port.post({ dm: { platformUserId: body.user.id, name: body.user.name ?? body.user.id } }, out.reply);
@@ -316,7 +293,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   const onSuggestion = async ({ ack, body, context }: SlackOptionsMiddlewareArgs<'block_suggestion'> & AllMiddlewareArgs) => {
     const workspaceId = tenant({ teamId: body.team?.id ?? body.user.team_id, enterpriseId: context.enterpriseId });
     if (!workspaceId) return ack({ options: [] });
-    const choices = await engine.view(await incoming(workspaceId, body.user.id, ''), (ctx) => accountChoices(ctx, body.value, TYPEAHEAD_LIMIT));
+    const choices = await inbound.accounts(await incoming(workspaceId, body.user.id, '', undefined, undefined, body.user.name), body.value, TYPEAHEAD_LIMIT);
     await ack({ options: choices.slice(0, TYPEAHEAD_LIMIT).map((a) => ({ text: { type: 'plain_text', text: cutPlain(a.name, OPTION_TEXT_MAX).text }, value: accountValue(a.name, a.id) })) });
   };
 
@@ -326,11 +303,14 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     // An account whose name is too long for a picker's value was picked by its id: the command names it in full.
     const byId = ACCOUNT_ID_VALUE.exec(pickedAccount(view.state.values) ?? '')?.[1];
     const workspaceId = byId ? tenant(from) : undefined;
-    const account = byId && workspaceId ? ((await engine.view(await incoming(workspaceId, body.user.id, ''), (ctx) => accountNameById(ctx, Number(byId)))) ?? '') : undefined;
+    const account = byId && workspaceId ? ((await inbound.accountName(await incoming(workspaceId, body.user.id, '', undefined, undefined, body.user.name), Number(byId))) ?? '') : undefined;
     const command = formCommand(view.callback_id, view.state.values, view.private_metadata, account);
     const meta = (view.private_metadata ? JSON.parse(view.private_metadata) : {}) as { sourceRef?: string };
     if (!command) return ack();
-    const out = await run(from, body.user.id, command, { sourceRef: meta.sourceRef });
+    // The same form sent again (its answer lost, the rep submitting twice) is saved once: keyed by the view as it was submitted.
+    const out = await run(from, body.user.id, command, { sourceRef: meta.sourceRef, carried: body.user.name, formKey: `${view.id}:${view.hash}` });
+    // Saved already: the form closes, and the confirmation went with the first.
+    if (out.duplicate) return ack();
     if (!out.ok) {
       const block = FIELD_BLOCKS[out.field ?? 'text'] ?? 'note';
       const present = view.blocks.some((b) => b.block_id === block) ? block : 'note';
@@ -345,7 +325,8 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   // Message shortcuts: what a customer said in a channel becomes a record in two clicks.
   const onShortcut = async ({ ack, shortcut, client: c, context }: SlackShortcutMiddlewareArgs<MessageShortcut> & AllMiddlewareArgs) => {
     await ack();
-    if (!tenant({ teamId: shortcut.team?.id ?? shortcut.user.team_id, enterpriseId: context.enterpriseId })) {
+    const workspaceId = tenant({ teamId: shortcut.team?.id ?? shortcut.user.team_id, enterpriseId: context.enterpriseId });
+    if (!workspaceId) {
       await responses.post(shortcut.response_url, { ...commandPayload(await unknownWorkspace(shortcut.user.id), logger), response_type: 'ephemeral' });
       return;
     }
@@ -358,12 +339,20 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     }
     // What the customer said, as they said it: Slack's markup read back, people by name.
     const said = shortcut.message.text ?? '';
-    const names = new Map(await Promise.all(mentionedIds(said).map(async (id) => [id, (await identity.user(id)).name] as const)));
+    // Named as users.info names them if it answers in time; a slow one leaves Slack's own label (the trigger expires in 3 seconds).
+    const names = new Map(
+      await Promise.all(
+        mentionedIds(said).map(async (id) => {
+          const ref = await inbound.inTime(identity.user(id));
+          return [id, ref && !ref.provisional ? ref.name : undefined] as const;
+        }),
+      ),
+    );
     const text = messageText(said, (id, label) => names.get(id) ?? label ?? id);
     // The link back always fits: a long message is cut to make room for it.
     const tail = link ? `\n(${link})` : '';
     const note = `${cutPlain(text, INPUT_TEXT_MAX - tail.length).text}${tail}`.trim();
-    await openForm(kind, shortcut.trigger_id, shortcut.user.id, { note, sourceRef: link }, shortcut.response_url);
+    await openForm(kind, workspaceId, shortcut.trigger_id, shortcut.user.id, shortcut.user.name, { note, sourceRef: link }, shortcut.response_url);
   };
 
   // @Steward in a channel, or a DM to it: the text is a command; the answer goes in a thread.
@@ -375,7 +364,10 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     if (out.duplicate) return;
     const { blocks, text: fallback } = render(out.reply, out.locale);
     try {
-      await client.chat.postMessage({ channel, thread_ts: ts, blocks, text: fallback, unfurl_links: false });
+      // In a channel, an answer for the asker (an account's revenue, its complaints) is theirs alone: ephemeral, in the thread.
+      const own = out.reply.visibility !== 'public' && !channel.startsWith('D');
+      if (own) await client.chat.postEphemeral({ channel, user: userId, thread_ts: ts, blocks, text: fallback });
+      else await client.chat.postMessage({ channel, thread_ts: ts, blocks, text: fallback, unfurl_links: false });
     } catch (err) {
       // Refused there (not in the channel, archived, rate-limited): the answer still reaches the one who asked.
       logger.warn({ err, channel }, 'could not answer a message in its channel; answering in a DM');
@@ -394,25 +386,16 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     identity.forget(user.id);
     const workspaceId = tenant(from);
     if (!user.deleted || !workspaceId) return;
-    const notices = await engine.aboutMember(
-      'slack',
-      workspaceId,
-      user.id,
-      (ctx, member) => {
-        if (member.active) recordLeave(ctx, member, memberById(ctx, member.managerId), 'Slack');
-      },
-      eventId,
-    );
-    if (notices.length) await opts.afterCommand().catch((err: unknown) => logger.error({ err }, 'delivery after a departure failed'));
+    await inbound.memberLeft('slack', workspaceId, user.id, 'Slack', eventId);
   };
 
   const homeOpened = async (from: Origin, userId: string, tab: string | undefined, eventId: string | undefined) => {
     if (tab !== 'home' || (eventId && !engine.firstSight('slack', eventId))) return;
-    const user = await identity.user(userId);
     const workspaceId = tenant(from);
+    const user = await who(workspaceId, userId);
     const locale = user.locale ?? config.STEWARD_LOCALE;
     const home = workspaceId
-      ? await engine.view({ platform: 'slack', workspaceId, user }, (ctx) => inLocale(homeReply(ctx), ctx.locale))
+      ? await inbound.home({ platform: 'slack', workspaceId, user })
       : reply('error', catalog(locale).slack.unknownWorkspace);
     await client.views.publish({ user_id: userId, view: { type: 'home', blocks: render(home, locale, { maxBlocks: VIEW_MAX_BLOCKS }).blocks } });
   };

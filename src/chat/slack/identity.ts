@@ -34,7 +34,8 @@ export class SlackIdentity {
       // the next command asks again.
       this.cache.forget(id);
     }
-    return { platformUserId: id, name: fallbackName || id };
+    // No news about them: it names a newcomer, and renames nobody.
+    return { platformUserId: id, name: fallbackName || id, provisional: true, ...(fallbackName ? {} : { unnamed: true }) };
   }
 
   /** Asks users.info again next time (Slack reported a change to them). */
