@@ -2,14 +2,14 @@ import { and, asc, desc, eq, gte } from 'drizzle-orm';
 import { alertOwnerAndExecs } from '../src/domain/alerts.js';
 import { signalSuggestions } from '../src/domain/cues.js';
 import { DAY_MS } from '../src/domain/dates.js';
-import { literalLimit } from '../db/index.js';
+import { literalLimit, type Tx } from '../db/index.js';
 import { accounts, complaints, COMPLAINT_STATUSES, members } from '../db/schema.js';
-import { fmtDateTime, fmtRelative, ref } from '../src/domain/format.js';
+import { fmtDateTime, fmtRelative, personName, ref } from '../src/domain/format.js';
 import { countWhere, firstPage, LIST_LIMIT, nextNumber } from '../src/domain/numbers.js';
 import { memberById, pairedExecIds, requireOwnerOrManager, requireTeam } from '../src/domain/permissions.js';
 import { complaintLife, fmtSpan, markFirstAnswer, recordComplaintEvent, type LifeStep } from '../src/domain/complaint-life.js';
 import { effectiveSettings } from '../src/domain/settings.js';
-import type { Account, Complaint } from '../src/domain/types.js';
+import type { Account, Complaint, Member, Tenant } from '../src/domain/types.js';
 import { complaintSpanEnd } from '../src/scheduler/sweep.js';
 import { viewFor, type View } from '../src/domain/view.js';
 import { UserError } from '../src/engine/errors.js';
@@ -77,6 +77,16 @@ export function complaintCard(ctx: Ctx, c: Complaint, account: Account, view: Vi
 export function channelCard(ctx: Ctx, c: Complaint, account: Account = accountOf(ctx, c)): Reply {
   const view = viewFor(ctx.tenant, undefined, ctx.now);
   return { ...complaintCard(ctx, c, account, view, true), visibility: 'public', locale: view.locale, about: { complaint: c.number } };
+}
+
+/**
+ * A complaint's card in the escalation channel as it is now, drawn without a command (the outbox redraws
+ * the channel's card after any change): nobody acts, the workspace reads it, in its language and time zone.
+ */
+export function currentChannelCard(db: Tx, tenant: Tenant, c: Complaint, now: Date): Reply {
+  const view = viewFor(tenant, undefined, now);
+  const ctx = { ...view, db, tenant, platform: tenant.platform, mention: (m: Member) => ({ platformUserId: m.platformUserId, name: personName(view.t, tenant.platform, m) }) } as unknown as Ctx;
+  return channelCard(ctx, c);
 }
 
 /** The channel's card of what `about` names as it is now; undefined when it is gone. */

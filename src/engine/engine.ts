@@ -2,12 +2,12 @@
 // who is speaking and whom they mention, then bind and run the handler inside a
 // single transaction. A user's mistake rolls everything back and answers with
 // the usage; an internal failure is logged once here and answered politely.
-import { and, count, eq, lt, sql } from 'drizzle-orm';
+import { and, count, eq, lt, max, sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { immediate, type Db, type Tx } from '../../db/index.js';
 import { prepared } from '../../db/prepared.js';
-import { auditLog, inboundEvents, members, seenRequests, tenants, type Locale, type Platform, type Role } from '../../db/schema.js';
+import { auditLog, inboundEvents, members, nudges, seenRequests, tenants, type Locale, type Platform, type Role } from '../../db/schema.js';
 import { catalog, type Catalog } from '../../prompts/index.js';
 import { DAY_MS } from '../domain/dates.js';
 import { personName } from '../domain/format.js';
@@ -328,9 +328,12 @@ export class Engine {
       return { member: ensureMember(ctx.db, ctx.tenant, ref, 'rep', undefined, false), isNew };
     };
     const input = bind(ctx, form, rest, mentioned, source);
+    const before = lastNudge(ctx.db);
     const out = form.run(ctx, input);
     this.recordNotices(ctx);
-    return { ok: out.tone !== 'error', reply: out, notices: ctx.notices, locale: ctx.locale, deliver: ctx.notices.length > 0 || ctx.queued };
+    // What the database recorded on its own counts too (a complaint's card to redraw after it changed).
+    const queued = ctx.queued || lastNudge(ctx.db) !== before;
+    return { ok: out.tone !== 'error', reply: out, notices: ctx.notices, locale: ctx.locale, deliver: ctx.notices.length > 0 || queued };
   }
 
   /** What a command tells other people goes through the outbox, in the same transaction. */
@@ -380,6 +383,11 @@ export class Engine {
       },
     };
   }
+}
+
+/** The newest outbox row's id, to tell whether a command left anything to deliver. */
+function lastNudge(db: Tx): number {
+  return db.select({ id: max(nudges.id) }).from(nudges).get()?.id ?? 0;
 }
 
 const MENTION = /^(?:@\S+|<@[^>]+>)$/u;

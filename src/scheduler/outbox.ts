@@ -14,6 +14,7 @@ import type { Member } from '../domain/types.js';
 import { viewFor } from '../domain/view.js';
 import { around, inLocale, reply, text, type Reply } from '../engine/reply.js';
 import type { Logger } from 'pino';
+import { currentChannelCard } from '../../handlers/complaint.js';
 // sweep.ts records through this module; these are only called at delivery, long after both have loaded.
 import { lastPairingTouchSql, lastVisitSql, pairingDue, revisitDue, snoozeEnds } from './sweep.js';
 
@@ -131,6 +132,7 @@ export async function deliverNudge(
     db.update(nudges).set({ status: 'skipped', lastError: 'no longer needed' }).where(eq(nudges.id, id)).run();
     return 'skipped';
   }
+  if (n.kind === 'card') return redrawCard(db, port, n, now, logger);
   const recipient = n.recipientId == null ? undefined : db.select().from(members).where(eq(members.id, n.recipientId)).get();
   let to: Destination;
   if (n.channel) to = { channel: n.channel };
@@ -213,6 +215,50 @@ function recordSent(
     }
     if (refused && tellChannelRefused(tx, n, refused, now, recipient)) onQueued();
   });
+}
+
+/**
+ * Redraws a complaint's card in the escalation channel (a row of kind `card`, which the database records
+ * whenever a complaint with a card there changes: see migration complaint_card_redraw) from the complaint
+ * as it is now, in the workspace's language, so two quick changes show the later. A card still to be
+ * posted is waited for; a complaint whose card never made it to the channel has nothing to redraw.
+ * Failing never undoes the change that asked for it: the row stays pending and is tried again.
+ */
+async function redrawCard(db: Db, port: ChatPort, n: Nudge, now: Date, logger?: Pick<Logger, 'error'>): Promise<DeliveryResult> {
+  const c = db.select().from(complaints).where(eq(complaints.id, n.subjectId)).get();
+  const tenant = db.select().from(tenants).where(eq(tenants.id, n.tenantId)).get();
+  if (!c || !tenant) {
+    db.update(nudges).set({ status: 'skipped', lastError: 'complaint gone' }).where(eq(nudges.id, n.id)).run();
+    return 'skipped';
+  }
+  if (!c.threadTs || !c.threadChannel) {
+    const waiting = db
+      .select({ id: nudges.id })
+      .from(nudges)
+      .where(and(eq(nudges.tenantId, n.tenantId), eq(nudges.subjectType, 'complaint'), eq(nudges.subjectId, c.id), eq(nudges.kind, 'notice'), isNull(nudges.recipientId), lt(nudges.id, n.id), inArray(nudges.status, ['pending', 'sending'])))
+      .get();
+    if (waiting) {
+      db.update(nudges).set({ status: 'pending', claimedAt: null }).where(eq(nudges.id, n.id)).run();
+      throw new DeliveryError('transient', "waiting for the complaint's card to be posted");
+    }
+    db.update(nudges).set({ status: 'skipped', lastError: 'no card in the channel to redraw' }).where(eq(nudges.id, n.id)).run();
+    return 'skipped';
+  }
+  const at = { channel: c.threadChannel, ts: c.threadTs };
+  try {
+    await port.update(at, currentChannelCard(db as unknown as Tx, tenant, c, now));
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const final = e instanceof DeliveryError && e.kind === 'permanent';
+    db.update(nudges)
+      .set({ attempts: n.attempts + 1, lastError: message, status: final ? 'failed' : 'pending', claimedAt: null })
+      .where(eq(nudges.id, n.id))
+      .run();
+    logger?.error({ nudge: n.id, complaint: c.id, err: e }, final ? "could not redraw a complaint's card in the escalation channel; giving up" : "could not redraw a complaint's card in the escalation channel; will try again");
+    throw e;
+  }
+  db.update(nudges).set({ status: 'sent', sentAt: now, attempts: n.attempts + 1, postedChannel: at.channel, postedTs: at.ts }).where(eq(nudges.id, n.id)).run();
+  return 'sent';
 }
 
 /** Whether an earlier message about the same complaint, for the same channel, is still to be posted. */
@@ -375,6 +421,13 @@ function stillNeeded(db: Db, n: Nudge, now: Date): boolean {
     case 'health':
       // News of an account's health is not worth reading once the account is lost.
       return db.select({ s: accounts.status }).from(accounts).where(eq(accounts.id, n.subjectId)).get()?.s === 'active';
+    case 'card':
+      // A later change's redraw draws the same complaint as it is then: this one has nothing to add.
+      return !db
+        .select({ id: nudges.id })
+        .from(nudges)
+        .where(and(eq(nudges.tenantId, n.tenantId), eq(nudges.kind, 'card'), eq(nudges.subjectType, 'complaint'), eq(nudges.subjectId, n.subjectId), gt(nudges.id, n.id), inArray(nudges.status, ['pending', 'sending', 'sent'])))
+        .get();
     case 'digest':
       // A week's digest caught up late (by a weekend sweep) and still waiting when the next week's
       // is written says nothing that one does not: the reader gets the newer one only.
