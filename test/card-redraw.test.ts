@@ -145,6 +145,20 @@ describe('Slack: the escalation channel’s complaint card follows the complaint
     expect(seen).toContain(en.complaint.escalationLevel(complaintNo(n).escalationLevel));
   });
 
+  it('a /handover that passes the complaint redraws the channel’s card with its new owner', async () => {
+    const out = await type('U1', '/complaint Zeta severity:medium category:delay Two days late into Xi’an');
+    expect(out.text).toMatch(/^✔/);
+    const n = db.select().from(complaints).where(eq(complaints.summary, 'Two days late into Xi’an')).get()!.number;
+    await fake.until(() => complaintNo(n).threadTs, 'the complaint’s card in the channel');
+    const carol = db.select().from(members).where(eq(members.platformUserId, 'U3')).get()!;
+    expect(complaintNo(n).ownerId).toBe(carol.id);
+    const before = fake.calls.length;
+    expect((await type('U1', '/handover <@U3|carol> <@U1|alice>')).text).toMatch(/^✔/);
+    const redrawn = await fake.until(() => redraws(before, n).at(-1), 'the channel’s card redrawn after the handover');
+    const owner = redrawn.body.blocks.flatMap((b: any) => b.fields ?? []).map((f: any) => f.text).find((t: string) => t.includes(en.complaint.fields.owner));
+    expect(owner).toContain('<@U1>');
+  });
+
   it('Slack refusing the redraw leaves the command done; the redraw is logged, kept and tried again', async () => {
     const n = await openComplaint('Invoice billed twice');
     fake.fail('chat.update', { error: 'internal_error' });
