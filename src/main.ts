@@ -122,7 +122,7 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
     }
     return [...problems, ...(scheduler ? await scheduler.notReady() : ['the schedules are starting'])];
   };
-  // A stray rejection inside an SDK (a reconnect, a timer) is logged, not the end of the bot. Bolt calls
+  // A stray rejection inside an SDK (a reconnect, a timer) is logged, not the end of the bot. An
   // SDK may leave a refused call unhandled while starting; start() asks auth.test itself and says what to fix.
   let starting = true;
   process.on('unhandledRejection', (err: { code?: unknown } | undefined) => {
