@@ -626,8 +626,16 @@ function adminOf(s: Sweeper): Member | undefined {
 function escalationMessage(v: View, rung: number, c: Complaint, a: Account, owner: Member | undefined, target: Member | undefined, weekly = false): Reply {
   const id = ref('C', c.number);
   const who: Rich = target ? [{ mention: { platformUserId: target.platformUserId, name: target.name } }] : v.t.common.nobody;
-  const age = fmtAge(v, c.openedAt);
-  const title = weekly ? v.t.nudge.escalationWeekly(id, age) : rung === 1 ? v.t.nudge.escalation1(id, a.name, v.t.enums.tier[a.tier]) : rung === 2 ? v.t.nudge.escalation2(id, age) : v.t.nudge.escalation3(id, age);
+  // A reopened complaint's ladder is its new life's: its age counts from the reopening, and says so.
+  const reopened = c.reopenedAt != null;
+  const age = fmtAge(v, c.reopenedAt ?? c.openedAt);
+  const title = weekly
+    ? v.t.nudge.escalationWeekly(id, age, reopened)
+    : rung === 1
+      ? v.t.nudge.escalation1(id, a.name, v.t.enums.tier[a.tier], reopened)
+      : rung === 2
+        ? v.t.nudge.escalation2(id, age, reopened)
+        : v.t.nudge.escalation3(id, age, reopened);
   const out = reply(
     'error',
     title,
@@ -635,7 +643,7 @@ function escalationMessage(v: View, rung: number, c: Complaint, a: Account, owne
     fields([
       { label: v.t.complaint.fields.account, value: `${a.name} (${v.t.enums.tier[a.tier]})` },
       { label: v.t.complaint.fields.severity, value: v.t.enums.severity[c.severity] },
-      { label: v.t.nudge.age, value: age },
+      { label: reopened ? v.t.nudge.ageReopened : v.t.nudge.age, value: age },
       { label: v.t.complaint.fields.owner, value: owner ? [{ mention: { platformUserId: owner.platformUserId, name: owner.name } }] : v.t.common.nobody },
       { label: v.t.complaint.fields.deadline, value: fmtDateTime(v, c.deadlineAt) },
     ]),
