@@ -130,6 +130,8 @@ export const en = {
     reviewPrepared: 'Prepared',
     reviewHeld: 'Review held',
     digest: 'My digest',
+    /** The same button for an admin or an executive, whose /digest is the organisation's. */
+    orgDigest: 'Organisation digest',
   },
   expect: {
     text: 'some text',

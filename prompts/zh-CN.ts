@@ -121,6 +121,7 @@ export const zhCN: Catalog = {
     reviewPrepared: '已准备',
     reviewHeld: '复盘已召开',
     digest: '我的周报',
+    orgDigest: '全公司周报',
   },
   expect: {
     text: '一段文字',
