@@ -59,6 +59,13 @@ describe('usage lines in Chinese', () => {
         if (line.includes(`${o.name}:`) && !zh.includes(`${han(o.aliases)}:`)) leaks.push(`${zh}: no ${han(o.aliases)}:`);
       }
       for (const f of form.flags ?? []) if (han(f.aliases) && zh.includes(`[${f.name}]`)) leaks.push(`${zh}: [${f.name}]`);
+      // A flag or an enum argument's value among alternatives (`[mine|all]`, `@someone|me`, `[quarter|year]`) shows its Chinese word too.
+      const bare = (word: string) => new RegExp(`(^|[\\s\\[(|])${word}(?=[\\]|)\\s]|$)`).test(zh);
+      for (const f of form.flags ?? []) if (han(f.aliases) && bare(f.name)) leaks.push(`${zh}: ${f.name}`);
+      for (const arg of form.args ?? []) {
+        const aliases = Object.entries(arg.valueAliases ?? {});
+        for (const v of arg.values ?? []) if (aliases.some(([k, to]) => to === v && /\p{Script=Han}/u.test(k)) && bare(v)) leaks.push(`${zh}: ${v}`);
+      }
     }
     expect(leaks).toEqual([]);
   });
