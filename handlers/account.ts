@@ -9,7 +9,7 @@ import { tellOwnersManager, TIER_ORDER } from '../src/domain/attention.js';
 import type { View } from '../src/domain/view.js';
 import { DAY_MS } from '../src/domain/dates.js';
 import { lastTouchSql, snoozeEnds } from '../src/scheduler/sweep.js';
-import { daysUntil, fmtDateTime, fmtDay, fmtMoney, fmtPercent, fmtRelative, ref } from '../src/domain/format.js';
+import { daysUntil, fmtDateTime, fmtDay, fmtMoney, fmtPercent, fmtRelative, named, personColumns, ref } from '../src/domain/format.js';
 import { accountByExactName } from '../src/domain/match.js';
 import { memberById, requireAbove, requireOwnerOrManager } from '../src/domain/permissions.js';
 import { MAX_NAME, normalize } from '../src/domain/text.js';
@@ -56,7 +56,7 @@ function profileValues(ctx: Ctx, input: Input, self?: Account) {
   const aliases = parseAliases(ctx, input.str('aliases'), self);
   const owner = input.member('owner');
   // Someone who has left owns nothing new.
-  if (owner && !owner.active) throw new UserError(ctx.t.complaint.inactiveMember(owner.name), [], false);
+  if (owner && !owner.active) throw new UserError(ctx.t.complaint.inactiveMember(named(ctx, owner)), [], false);
   return {
     tier: input.str('tier') as Account['tier'] | undefined,
     ownerId: owner?.id,
@@ -114,7 +114,7 @@ function add(ctx: Ctx, input: Input): Reply {
   ctx.audit('account.add', 'account', account.id, { name });
   const owner = memberById(ctx, account.ownerId)!;
   return {
-    ...reply('success', t.account.added(account.name, t.enums.tier[account.tier], owner.name), text(t.account.addedNext(account.name))),
+    ...reply('success', t.account.added(account.name, t.enums.tier[account.tier], named(ctx, owner)), text(t.account.addedNext(account.name))),
     buttons: [{ label: t.buttons.show, command: `/account show ${quote(account.name)}` }],
   };
 }
@@ -160,7 +160,7 @@ function show(ctx: Ctx, input: Input): Reply {
   const owner = memberById(ctx, a.ownerId);
   const cadence = cadenceFor(ctx.tenant, a);
   const last = db
-    .select({ at: touchpoints.occurredAt, kind: touchpoints.kind, by: members.name, contact: contacts.name })
+    .select({ at: touchpoints.occurredAt, kind: touchpoints.kind, by: personColumns, contact: contacts.name })
     .from(touchpoints)
     .innerJoin(members, eq(members.id, touchpoints.memberId))
     .leftJoin(contacts, eq(contacts.id, touchpoints.contactId))
@@ -197,7 +197,7 @@ function show(ctx: Ctx, input: Input): Reply {
   if (a.aliases.length) profile.push({ label: t.account.fields.aliases, value: a.aliases.join(', ') });
   profile.push({
     label: t.account.fields.lastTouch,
-    value: last ? t.account.lastTouch(t.enums.touchKind[last.kind], fmtDay(ctx, last.at), fmtRelative(ctx, last.at), last.by, last.contact ?? undefined) : t.account.neverTouched,
+    value: last ? t.account.lastTouch(t.enums.touchKind[last.kind], fmtDay(ctx, last.at), fmtRelative(ctx, last.at), named(ctx, last.by), last.contact ?? undefined) : t.account.neverTouched,
   });
   const due = DateTime.fromMillis(lastVisit ?? a.createdAt.getTime(), { zone: ctx.zone }).plus({ days: cadence });
   const dueIn = daysUntil(ctx, due.toISODate()!);
@@ -273,7 +273,7 @@ function listAccounts(ctx: Ctx, input: Input): Reply {
   );
   const tierOrder = sql`case ${accounts.tier} when 'strategic' then 0 when 'key' then 1 else 2 end`;
   const rows = db
-    .select({ name: accounts.name, tier: accounts.tier, owner: members.name, last: lastTouchSql })
+    .select({ name: accounts.name, tier: accounts.tier, owner: personColumns, last: lastTouchSql })
     .from(accounts)
     .leftJoin(members, eq(members.id, accounts.ownerId))
     .where(where)
@@ -282,10 +282,10 @@ function listAccounts(ctx: Ctx, input: Input): Reply {
     .all();
   const { shown, total } = firstPage(rows, () => countWhere(ctx.db, accounts, where));
   const items = shown.map((r) =>
-    t.account.listLine(r.name, t.enums.tier[r.tier], r.owner ?? t.common.nobody, r.last ? fmtRelative(ctx, new Date(r.last)) : t.account.neverTouched),
+    t.account.listLine(r.name, t.enums.tier[r.tier], named(ctx, r.owner) ?? t.common.nobody, r.last ? fmtRelative(ctx, new Date(r.last)) : t.account.neverTouched),
   );
   // A filter that matches nothing says so: the book is empty only when there is no account at all.
-  const filters = [status === 'lost' ? t.enums.accountStatus.lost : undefined, tier ? t.enums.tier[tier] : undefined, owner ? t.account.ownedBy(owner.name) : undefined].filter((f) => f !== undefined);
+  const filters = [status === 'lost' ? t.enums.accountStatus.lost : undefined, tier ? t.enums.tier[tier] : undefined, owner ? t.account.ownedBy(named(ctx, owner)) : undefined].filter((f) => f !== undefined);
   const empty =
     rows.length > 0
       ? undefined

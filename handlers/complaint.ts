@@ -4,7 +4,7 @@ import { signalSuggestions } from '../src/domain/cues.js';
 import { DAY_MS } from '../src/domain/dates.js';
 import { literalLimit, type Tx } from '../db/index.js';
 import { accounts, complaints, COMPLAINT_STATUSES, members } from '../db/schema.js';
-import { fmtDateTime, fmtRelative, personName, ref } from '../src/domain/format.js';
+import { fmtDateTime, fmtRelative, named, personColumns, personName, ref } from '../src/domain/format.js';
 import { countWhere, firstPage, LIST_LIMIT, nextNumber } from '../src/domain/numbers.js';
 import { memberById, pairedExecIds, requireOwnerOrManager, requireTeam } from '../src/domain/permissions.js';
 import { complaintLife, fmtSpan, markFirstAnswer, recordComplaintEvent, type LifeStep } from '../src/domain/complaint-life.js';
@@ -156,7 +156,7 @@ function show(ctx: Ctx, input: Input): Reply {
   const names = new Map<number, string>();
   const name = (id: number | null | undefined) => {
     if (id == null) return t.common.nobody;
-    if (!names.has(id)) names.set(id, memberById(ctx, id)?.name ?? t.common.nobody);
+    if (!names.has(id)) names.set(id, named(ctx, memberById(ctx, id)) ?? t.common.nobody);
     return names.get(id)!;
   };
   const resolved = c.status === 'resolved';
@@ -222,11 +222,11 @@ function note(ctx: Ctx, input: Input): Reply {
   const owner = memberById(ctx, c.ownerId);
   if (owner?.active && owner.id !== ctx.actor.id) {
     const view = viewFor(ctx.tenant, owner, ctx.now);
-    ctx.notices.push({ to: { member: owner }, complaintId: c.id, reply: reply('info', view.t.complaint.noteToOwner(id, ctx.actor.name), text(input.text)) });
+    ctx.notices.push({ to: { member: owner }, complaintId: c.id, reply: reply('info', view.t.complaint.noteToOwner(id, personName(view.t, ctx.tenant.platform, ctx.actor)), text(input.text)) });
   }
   if (c.threadChannel) {
     const { t: w } = viewFor(ctx.tenant, undefined, ctx.now);
-    ctx.notices.push({ to: { channel: c.threadChannel }, complaintId: c.id, reply: { ...reply('info', w.complaint.threadNote(id, ctx.actor.name), text(input.text)), visibility: 'public' } });
+    ctx.notices.push({ to: { channel: c.threadChannel }, complaintId: c.id, reply: { ...reply('info', w.complaint.threadNote(id, personName(w, ctx.tenant.platform, ctx.actor)), text(input.text)), visibility: 'public' } });
   }
   out.buttons = complaintButtons(ctx, c);
   return out;
@@ -265,11 +265,11 @@ function reopen(ctx: Ctx, input: Input): Reply {
   if (owner && owner.id !== ctx.actor.id) {
     const view = viewFor(ctx.tenant, owner, ctx.now);
     const theirs = complaintCard(ctx, again, account, view);
-    ctx.notices.push({ to: { member: owner }, complaintId: c.id, reply: { ...theirs, title: view.t.complaint.reopenedToYou(id, ctx.actor.name), sections: reason ? [text(view.t.complaint.reopenReason(reason)), ...theirs.sections] : theirs.sections } });
+    ctx.notices.push({ to: { member: owner }, complaintId: c.id, reply: { ...theirs, title: view.t.complaint.reopenedToYou(id, personName(view.t, ctx.tenant.platform, ctx.actor)), sections: reason ? [text(view.t.complaint.reopenReason(reason)), ...theirs.sections] : theirs.sections } });
   }
   if (c.threadChannel) {
     const { t: w } = viewFor(ctx.tenant, undefined, ctx.now);
-    ctx.notices.push({ to: { channel: c.threadChannel }, complaintId: c.id, reply: { ...reply('warning', w.complaint.threadReopened(id, ctx.actor.name), ...(reason ? [text(w.complaint.reopenReason(reason))] : [])), visibility: 'public' } });
+    ctx.notices.push({ to: { channel: c.threadChannel }, complaintId: c.id, reply: { ...reply('warning', w.complaint.threadReopened(id, personName(w, ctx.tenant.platform, ctx.actor)), ...(reason ? [text(w.complaint.reopenReason(reason))] : [])), visibility: 'public' } });
   }
   return out;
 }
@@ -282,7 +282,7 @@ function assign(ctx: Ctx, input: Input): Reply {
   if (c.status !== 'open') throw new UserError(t.complaint.alreadyResolved(ref('C', c.number)), [], false);
   // Taking ownership of an unowned complaint is always welcome.
   if (!(input.flag('me') && c.ownerId === null)) requireOwnerOrManager(ctx, c.ownerId, t.perm.what.reassign(ref('C', c.number)), pairedExecIds(ctx, c.accountId));
-  if (!to.active) throw new UserError(t.complaint.inactiveMember(to.name), [], false);
+  if (!to.active) throw new UserError(t.complaint.inactiveMember(named(ctx, to)), [], false);
   ctx.db.update(complaints).set({ ownerId: to.id }).where(eq(complaints.id, c.id)).run();
   ctx.audit('complaint.assign', 'complaint', c.id, { from: c.ownerId, to: to.id });
   recordComplaintEvent(ctx.db, c, 'pass', ctx.now, { actorId: ctx.actor.id, fromId: c.ownerId, toId: to.id });
@@ -291,7 +291,7 @@ function assign(ctx: Ctx, input: Input): Reply {
   if (to.id !== ctx.actor.id) {
     const view = viewFor(ctx.tenant, to, ctx.now);
     const card = complaintCard(ctx, { ...c, ownerId: to.id }, accountOf(ctx, c), view);
-    ctx.notices.push({ to: { member: to }, reply: { ...card, title: view.t.complaint.assignedToYou(ref('C', c.number), ctx.actor.name) } });
+    ctx.notices.push({ to: { member: to }, reply: { ...card, title: view.t.complaint.assignedToYou(ref('C', c.number), personName(view.t, ctx.tenant.platform, ctx.actor)) } });
   }
   return reply('success', [t.complaint.assigned(ref('C', c.number)), { mention: ctx.mention(to) }]);
 }
@@ -307,7 +307,7 @@ function listComplaints(ctx: Ctx, input: Input): Reply {
     input.flag('mine') ? eq(complaints.ownerId, ctx.actor.id) : undefined,
   );
   const rows = db
-    .select({ c: complaints, account: accounts.name, owner: members.name })
+    .select({ c: complaints, account: accounts.name, owner: personColumns })
     .from(complaints)
     .innerJoin(accounts, eq(accounts.id, complaints.accountId))
     .leftJoin(members, eq(members.id, complaints.ownerId))
@@ -322,7 +322,7 @@ function listComplaints(ctx: Ctx, input: Input): Reply {
       name,
       t.enums.severity[c.severity],
       c.summary,
-      owner ?? t.common.nobody,
+      named(ctx, owner) ?? t.common.nobody,
       c.status === 'resolved' ? t.enums.complaintStatus.resolved : c.deadlineAt < ctx.now ? t.common.overdue : t.complaint.dueIn(fmtRelative(ctx, c.deadlineAt)),
     ),
   );

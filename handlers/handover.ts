@@ -5,7 +5,7 @@ import { and, asc, eq, inArray, isNull, ne, type Column, type SQL } from 'drizzl
 import { recordComplaintEvent } from '../src/domain/complaint-life.js';
 import { DateTime } from 'luxon';
 import { accounts, complaints, contacts, members, pairings, promises, reviewItems, tasks } from '../db/schema.js';
-import { fmtDay } from '../src/domain/format.js';
+import { fmtDay, named as nameOf, personName } from '../src/domain/format.js';
 import { matchAccount } from '../src/domain/match.js';
 import { countWhere } from '../src/domain/numbers.js';
 import { managersAbove, managersWho, memberById, requireAbove } from '../src/domain/permissions.js';
@@ -57,7 +57,7 @@ function namedAccounts(ctx: Ctx, typed: string, from: Member): Account[] {
     if (m.kind === 'ambiguous') throw new UserError(t.errors.ambiguousAccount(name), m.candidates.map((a) => a.name), false);
     if (m.kind === 'none') throw new UserError(t.errors.unknownAccount(name, m.suggestions), [], false);
     const account = m.item;
-    if (account.ownerId !== from.id) throw new UserError(t.handover.notTheirs(account.name, from.name, memberById(ctx, account.ownerId)?.name), [], false);
+    if (account.ownerId !== from.id) throw new UserError(t.handover.notTheirs(account.name, nameOf(ctx, from), nameOf(ctx, memberById(ctx, account.ownerId))), [], false);
     found.set(account.id, account);
   }
   return [...found.values()];
@@ -101,9 +101,9 @@ function handover(ctx: Ctx, input: Input): Reply {
   const { t, db } = ctx;
   const from = input.member('from')!;
   const to = input.member('to')!;
-  requireHandover(ctx, from, t.handover.whatHandover(from.name));
-  if (from.id === to.id) throw new UserError(t.handover.same(from.name), [], false);
-  if (!to.active) throw new UserError(t.handover.inactiveTo(to.name), [], false);
+  requireHandover(ctx, from, t.handover.whatHandover(nameOf(ctx, from)));
+  if (from.id === to.id) throw new UserError(t.handover.same(nameOf(ctx, from)), [], false);
+  if (!to.active) throw new UserError(t.handover.inactiveTo(nameOf(ctx, to)), [], false);
 
   const named = input.text ? namedAccounts(ctx, input.text, from) : undefined;
   const moving =
@@ -145,7 +145,7 @@ function handover(ctx: Ctx, input: Input): Reply {
     .all();
 
   const total = moving.length + openComplaints.length + openPromises.length + openReviews.length + openTasks.length + activePairings.length;
-  if (total === 0) throw new UserError(t.handover.nothing(from.name), [], false);
+  if (total === 0) throw new UserError(t.handover.nothing(nameOf(ctx, from)), [], false);
 
   for (const a of moving) {
     db.update(accounts).set({ ownerId: to.id, ownerGoneAt: null, updatedAt: ctx.now }).where(eq(accounts.id, a.id)).run();
@@ -214,33 +214,34 @@ function handover(ctx: Ctx, input: Input): Reply {
   };
   ctx.audit('handover', 'member', from.id, { to: to.id, accountIds: ids, ...moved, pairingsKept, meetings: meetings.length });
 
+  const who = (view: View, m: Member) => personName(view.t, ctx.tenant.platform, m);
   const compose = (view: View, title: string): Reply => {
     const out = reply('success', title, list(countLines(view.t, moved), { heading: view.t.handover.movedHeading }));
     if (moving.length) out.sections.push(list(moving.map((a) => a.name), { heading: view.t.handover.accountsHeading }));
-    if (pairingsKept) out.sections.push(text(view.t.handover.pairingsKept(pairingsKept, from.name, to.name)));
+    if (pairingsKept) out.sections.push(text(view.t.handover.pairingsKept(pairingsKept, who(view, from), who(view, to))));
     out.sections.push(checklist(view, meetings, due));
     return out;
   };
   if (to.id !== ctx.actor.id) {
     const view = viewFor(ctx.tenant, to, ctx.now);
-    ctx.notices.push({ to: { member: to }, reply: compose(view, view.t.handover.received(from.name, ctx.actor.name, moving.length)) });
+    ctx.notices.push({ to: { member: to }, reply: compose(view, view.t.handover.received(who(view, from), who(view, ctx.actor), moving.length)) });
   }
-  return compose(ctx, t.handover.done(from.name, to.name, moving.length));
+  return compose(ctx, t.handover.done(nameOf(ctx, from), nameOf(ctx, to), moving.length));
 }
 
 function leave(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const rep = input.member('member')!;
-  requireAbove(ctx, rep, t.handover.whatLeave(rep.name));
+  requireAbove(ctx, rep, t.handover.whatLeave(nameOf(ctx, rep)));
   if (rep.id === ctx.actor.id) throw new UserError(t.handover.selfLeave, [], false);
-  if (!rep.active) throw new UserError(t.handover.alreadyLeft(rep.name), [], false);
+  if (!rep.active) throw new UserError(t.handover.alreadyLeft(nameOf(ctx, rep)), [], false);
   // As /steward role: the workspace must keep someone who can administer it.
   if (rep.role === 'admin') {
     const admins = countWhere(ctx.db, members, and(eq(members.tenantId, ctx.tenant.id), eq(members.role, 'admin'), eq(members.active, true), ne(members.id, rep.id)));
-    if (admins === 0) throw new UserError(t.steward.lastAdmin(rep.name), [], false);
+    if (admins === 0) throw new UserError(t.steward.lastAdmin(nameOf(ctx, rep)), [], false);
   }
   const manager = memberById(ctx, rep.managerId);
-  return recordLeave(ctx, rep, manager, ctx.actor.name);
+  return recordLeave(ctx, rep, manager, nameOf(ctx, ctx.actor));
 }
 
 /**
@@ -270,10 +271,10 @@ export function recordLeave(ctx: Ctx, rep: Member, manager: Member | undefined, 
   const askManager = lead && lead.id !== ctx.actor.id ? lead : undefined;
   if (askManager) {
     const view = viewFor(ctx.tenant, askManager, ctx.now);
-    ctx.notices.push({ to: { member: askManager }, reply: reply('warning', view.t.handover.leftAsk(rep.name, book.length, by), ...ask(view)) });
+    ctx.notices.push({ to: { member: askManager }, reply: reply('warning', view.t.handover.leftAsk(personName(view.t, ctx.tenant.platform, rep), book.length, by), ...ask(view)) });
   }
-  const out = reply('success', t.handover.left(rep.name, book.length), ...ask(ctx));
-  out.sections.push(text(askManager ? t.handover.askedManager(askManager.name) : t.handover.handThemYourself));
+  const out = reply('success', t.handover.left(nameOf(ctx, rep), book.length), ...ask(ctx));
+  out.sections.push(text(askManager ? t.handover.askedManager(nameOf(ctx, askManager)) : t.handover.handThemYourself));
   return out;
 }
 

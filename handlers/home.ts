@@ -1,7 +1,8 @@
 // The viewer's book at a glance, for a platform's home screen (Slack's App Home).
 import { and, asc, eq, inArray, or } from 'drizzle-orm';
 import { accounts, complaints, promises } from '../db/schema.js';
-import { daysUntil, fmtDay, fmtRelative, ref } from '../src/domain/format.js';
+import { daysUntil, fmtDay, fmtRelative, named, ref } from '../src/domain/format.js';
+import { readsOrganisation } from '../src/domain/teams.js';
 import { list, reply, text, type Reply } from '../src/engine/reply.js';
 import type { Ctx } from '../src/engine/spec.js';
 import { lastVisitSql, lastTouchSql, revisitDue, snoozeEnds } from '../src/scheduler/sweep.js';
@@ -37,7 +38,7 @@ export function homeReply(ctx: Ctx): Reply {
   const shown = book.slice(0, HOME_LIMIT);
   const out = reply(
     'info',
-    t.home.title(ctx.actor.name),
+    t.home.title(named(ctx, ctx.actor)),
     text(t.home.summary(book.length, open.length, mine.length)),
     list(
       shown.map(({ a, last, due }) =>
@@ -57,7 +58,7 @@ export function homeReply(ctx: Ctx): Reply {
   out.buttons = [
     { label: t.buttons.logTouch, command: '/touch', style: 'primary' },
     { label: t.buttons.logComplaint, command: '/complaint' },
-    { label: t.buttons.digest, command: '/digest' },
+    { label: readsOrganisation(ctx.actor) ? t.buttons.orgDigest : t.buttons.digest, command: '/digest' },
   ];
   return out;
 }

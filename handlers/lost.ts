@@ -3,7 +3,7 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { accountLosses, accounts, LOST_REASONS, members, tasks, type LostReason } from '../db/schema.js';
-import { fmtDay, fmtMoney, fmtPercent } from '../src/domain/format.js';
+import { fmtDay, fmtMoney, fmtPercent, named } from '../src/domain/format.js';
 import { requireOwnerOrManager } from '../src/domain/permissions.js';
 import { UserError } from '../src/engine/errors.js';
 import { list, reply, text, type Reply, type Section } from '../src/engine/reply.js';
@@ -13,7 +13,7 @@ import { LAST_CONVERSATION } from '../src/domain/tasks.js';
 import { complaintTimes } from '../src/domain/complaint-life.js';
 import { complaintTimesSection, teamOf } from '../src/scheduler/digest.js';
 import { churnBook, churnFigures, churnStart, type ChurnBook, type ChurnSpan } from '../src/domain/churn.js';
-import { organisation, readsOrganisation } from '../src/domain/teams.js';
+import { organisation, readsOrganisation, type OrgTeam } from '../src/domain/teams.js';
 
 const CHECKLIST_DAYS = 14;
 /** The reason words /lost accepts besides the categories themselves, in both languages. */
@@ -117,7 +117,7 @@ function churnScope(ctx: Ctx): { name: string; keep: (ownerId: number | null) =>
   const lead = ctx.actor.role === 'manager' || leadsSomeone ? ctx.actor : organisation(ctx.db, ctx.tenant.id).teamOf(ctx.actor.id).lead;
   if (!lead) return undefined;
   const ids = new Set(teamOf(ctx.db, ctx.tenant.id, lead).map((m) => m.id));
-  return { name: ctx.t.org.team(lead.name), keep: (ownerId) => ownerId !== null && ids.has(ownerId) };
+  return { name: ctx.t.org.team(named(ctx, lead)), keep: (ownerId) => ownerId !== null && ids.has(ownerId) };
 }
 
 /** The organisation's churn team by team, beside its total, once there are teams to compare. */
@@ -128,7 +128,7 @@ function churnByTeam(ctx: Ctx, book: ChurnBook): Section[] {
     .map((team) => ({ team, f: churnFigures(book, (ownerId) => org.teamOf(ownerId) === team) }))
     .filter(({ f }) => f.book > 0 || f.lost > 0);
   if (!rows.some(({ team }) => team.lead)) return [];
-  const name = (lead: { name: string } | undefined) => (lead ? t.org.team(lead.name) : t.org.noTeam);
+  const name = (lead: OrgTeam['lead']) => (lead ? t.org.team(named(ctx, lead)) : t.org.noTeam);
   return [
     list(
       rows.map(({ team, f }) => t.org.churnLine(name(team.lead), f.lost, f.book, fmtPercent(ctx, f.byCount), fmtMoney(ctx, f.lostRevenue), fmtMoney(ctx, f.bookRevenue), fmtPercent(ctx, f.byRevenue))),

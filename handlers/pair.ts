@@ -1,7 +1,7 @@
 import { DAY_MS } from '../src/domain/dates.js';
 import { and, asc, eq } from 'drizzle-orm';
 import { accounts, members, pairings } from '../db/schema.js';
-import { fmtDay } from '../src/domain/format.js';
+import { fmtDay, named, personColumns } from '../src/domain/format.js';
 import { DEFAULT_PAIRING_DAYS } from '../src/domain/settings.js';
 import { memberById, requireOwnerOrManager } from '../src/domain/permissions.js';
 import { tellOwnersManager } from '../src/domain/attention.js';
@@ -21,8 +21,8 @@ function pair(ctx: Ctx, input: Input): Reply {
   const every = input.num('every') ?? DEFAULT_PAIRING_DAYS;
   // An executive may volunteer themselves for any account; pairing someone else is for the owner's side.
   if (exec.id !== ctx.actor.id) requireOwnerOrManager(ctx, account.ownerId, t.perm.what.pair(account.name));
-  if (!exec.active) throw new UserError(t.complaint.inactiveMember(exec.name), [], false);
-  if (exec.role !== 'exec' && exec.role !== 'admin') throw new UserError(t.pair.notExec(exec.name, t.enums.role[exec.role], exec.platformUserId), [], false);
+  if (!exec.active) throw new UserError(t.complaint.inactiveMember(named(ctx, exec)), [], false);
+  if (exec.role !== 'exec' && exec.role !== 'admin') throw new UserError(t.pair.notExec(named(ctx, exec), t.enums.role[exec.role], exec.platformUserId), [], false);
   // Leadership pairing is for strategic accounts; another tier is allowed once the actor confirms.
   if (account.tier !== 'strategic' && !input.flag('confirm')) {
     const out = reply('warning', t.pair.confirmTier(account.name, t.enums.tier[account.tier]));
@@ -61,7 +61,7 @@ function unpair(ctx: Ctx, input: Input): Reply {
     ctx.audit('pairing.end', 'pairing', p.id, {});
   }
   // A rep ending their account's pairing takes an executive's attention from it: their manager hears of it.
-  const execs = active.map((p) => memberById(ctx, p.execId)?.name).filter((n): n is string => n !== undefined);
+  const execs = active.map((p) => named(ctx, memberById(ctx, p.execId))).filter((n): n is string => n !== undefined);
   tellOwnersManager(ctx, account, [(v) => v.t.attention.unpaired(execs.join(v.t.common.listSep))]);
   return reply('success', t.pair.ended(account.name, active.length));
 }
@@ -70,7 +70,7 @@ function listPairs(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const account = input.optionalAccount();
   const rows = ctx.db
-    .select({ p: pairings, account: accounts.name, exec: members.name, last: lastTouchBySql(pairings.execId, pairings.accountId) })
+    .select({ p: pairings, account: accounts.name, exec: personColumns, last: lastTouchBySql(pairings.execId, pairings.accountId) })
     .from(pairings)
     .innerJoin(accounts, eq(accounts.id, pairings.accountId))
     .innerJoin(members, eq(members.id, pairings.execId))
@@ -79,7 +79,7 @@ function listPairs(ctx: Ctx, input: Input): Reply {
     .all();
   const items = rows.map(({ p, account: name, exec, last }) => {
     const due = (last ?? p.createdAt.getTime()) + p.cadenceDays * DAY;
-    return t.pair.line(name, exec, p.cadenceDays, last ? fmtDay(ctx, new Date(last)) : undefined, fmtDay(ctx, new Date(due)), due < ctx.now.getTime());
+    return t.pair.line(name, named(ctx, exec), p.cadenceDays, last ? fmtDay(ctx, new Date(last)) : undefined, fmtDay(ctx, new Date(due)), due < ctx.now.getTime());
   });
   return reply('info', t.pair.listTitle(rows.length), list(items, { empty: t.pair.noneAtAll }));
 }

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq } from 'drizzle-orm';
 import { literalLimit } from '../db/index.js';
 import { accounts, members, promiseMoves, promises, PROMISE_STATUSES } from '../db/schema.js';
-import { daysUntil, fmtDateTime, fmtDay, ref } from '../src/domain/format.js';
+import { daysUntil, fmtDateTime, fmtDay, named, personColumns, ref } from '../src/domain/format.js';
 import { moveCounts, movesOf } from '../src/domain/promises.js';
 import { countWhere, firstPage, LIST_LIMIT, nextNumber } from '../src/domain/numbers.js';
 import { memberById, requireOwnerOrManager, requireTeam } from '../src/domain/permissions.js';
@@ -20,14 +20,14 @@ function make(ctx: Ctx, input: Input): Reply {
   if (daysUntil(ctx, due.day) < 0) throw new UserError(t.promise.pastDue(fmtDay(ctx, due.day)));
   const owner = input.member('owner') ?? ctx.actor;
   // Someone who has left owns nothing new.
-  if (!owner.active) throw about('owner', () => new UserError(t.complaint.inactiveMember(owner.name), [], false));
+  if (!owner.active) throw about('owner', () => new UserError(t.complaint.inactiveMember(named(ctx, owner)), [], false));
   const p = ctx.db
     .insert(promises)
     .values({ tenantId: ctx.tenant.id, number: nextNumber(ctx.db, promises, ctx.tenant.id), accountId: account.id, ownerId: owner.id, text: input.text, dueOn: due.day, createdAt: ctx.now })
     .returning()
     .get();
   ctx.audit('promise.make', 'promise', p.id, { account: account.name, due: due.day });
-  const out = reply('success', t.promise.recorded(ref('P', p.number), account.name, fmtDay(ctx, p.dueOn), owner.name), text(p.text));
+  const out = reply('success', t.promise.recorded(ref('P', p.number), account.name, fmtDay(ctx, p.dueOn), named(ctx, owner)), text(p.text));
   out.buttons = [{ label: t.buttons.kept, command: `/promise kept ${ref('P', p.number)}` }];
   return out;
 }
@@ -90,7 +90,7 @@ function show(ctx: Ctx, input: Input): Reply {
   const moves = movesOf(ctx.db, p.id);
   const overdue = p.status === 'open' && daysUntil(ctx, p.dueOn) < 0;
   const rows: { label: string; value: Rich }[] = [
-    { label: t.promise.fields.owner, value: owner ? owner.name : t.common.nobody },
+    { label: t.promise.fields.owner, value: named(ctx, owner) ?? t.common.nobody },
     { label: t.promise.fields.status, value: `${t.enums.promiseStatus[p.status]}${overdue ? ` — ${t.common.overdue}` : ''}${moves.length ? ` · ${t.promise.movedTimes(moves.length)}` : ''}` },
     { label: t.promise.fields.due, value: fmtDay(ctx, p.dueOn) },
   ];
@@ -122,7 +122,7 @@ function listPromises(ctx: Ctx, input: Input): Reply {
     input.flag('mine') ? eq(promises.ownerId, ctx.actor.id) : undefined,
   );
   const rows = db
-    .select({ p: promises, account: accounts.name, owner: members.name })
+    .select({ p: promises, account: accounts.name, owner: personColumns })
     .from(promises)
     .innerJoin(accounts, eq(accounts.id, promises.accountId))
     .leftJoin(members, eq(members.id, promises.ownerId))
@@ -136,7 +136,7 @@ function listPromises(ctx: Ctx, input: Input): Reply {
     const state = p.status === 'open' ? (daysUntil(ctx, p.dueOn) < 0 ? t.common.overdue : undefined) : t.enums.promiseStatus[p.status];
     const times = moved.get(p.id) ?? 0;
     const moves = times > 0 ? t.promise.movedTimes(times) : undefined;
-    return t.promise.listLine(ref('P', p.number), name, p.text, fmtDay(ctx, p.dueOn), owner ?? t.common.nobody, [state, moves].filter(Boolean).join(' · ') || undefined);
+    return t.promise.listLine(ref('P', p.number), name, p.text, fmtDay(ctx, p.dueOn), named(ctx, owner) ?? t.common.nobody, [state, moves].filter(Boolean).join(' · ') || undefined);
   });
   return reply('info', t.promise.listTitle(total), list(items, { empty: t.promise.noneOpen, more: total - items.length }));
 }

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { complaints } from '../db/schema.js';
 import { markFirstAnswer, recordComplaintEvent } from '../src/domain/complaint-life.js';
-import { fmtAge, fmtDateTime, ref } from '../src/domain/format.js';
+import { fmtAge, fmtDateTime, named, personName, ref } from '../src/domain/format.js';
 import { memberById, pairedExecIds, requireOwnerOrManager } from '../src/domain/permissions.js';
 import { UserError } from '../src/engine/errors.js';
 import { reply, text, type Reply } from '../src/engine/reply.js';
@@ -15,7 +15,7 @@ function resolve(ctx: Ctx, input: Input): Reply {
   const id = ref('C', c.number);
   if (c.status === 'resolved') {
     const by = memberById(ctx, c.resolvedById);
-    throw new UserError(t.resolve.already(id, fmtDateTime(ctx, c.resolvedAt ?? ctx.now), by?.name ?? t.common.nobody), [], false);
+    throw new UserError(t.resolve.already(id, fmtDateTime(ctx, c.resolvedAt ?? ctx.now), named(ctx, by) ?? t.common.nobody), [], false);
   }
   requireOwnerOrManager(ctx, c.ownerId, t.perm.what.resolve(id), pairedExecIds(ctx, c.accountId));
   ctx.db.update(complaints).set({ status: 'resolved', resolution: input.text, resolvedAt: ctx.now, resolvedById: ctx.actor.id }).where(eq(complaints.id, c.id)).run();
@@ -29,7 +29,7 @@ function resolve(ctx: Ctx, input: Input): Reply {
   // It is the workspace's channel: written in the workspace's language, as the rest of the thread.
   if (c.threadChannel) {
     const { t: w } = viewFor(ctx.tenant, undefined, ctx.now);
-    ctx.notices.push({ to: { channel: c.threadChannel }, complaintId: c.id, reply: { ...reply('success', w.resolve.threadClosed(id, ctx.actor.name), text(w.resolve.resolution(input.text))), visibility: 'public' } });
+    ctx.notices.push({ to: { channel: c.threadChannel }, complaintId: c.id, reply: { ...reply('success', w.resolve.threadClosed(id, personName(w, ctx.tenant.platform, ctx.actor)), text(w.resolve.resolution(input.text))), visibility: 'public' } });
   }
   return out;
 }

@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import { accounts, members, reviewItems } from '../db/schema.js';
 import { DAY_MS } from '../src/domain/dates.js';
 import { cadenceFor } from '../src/domain/settings.js';
-import { fmtAge, fmtDay, fmtMoney, fmtPercent, ref } from '../src/domain/format.js';
+import { fmtAge, fmtDay, fmtMoney, fmtPercent, named, personColumns, ref } from '../src/domain/format.js';
 import { matchIn } from '../src/domain/match.js';
 import { requireOwnerOrManager } from '../src/domain/permissions.js';
 import { REVIEW_CHECKLIST, reviewFacts, reviewProblem, type ChecklistEntry, type ReviewFacts, type ReviewItemKey, type ReviewProblem } from '../src/domain/review.js';
@@ -70,8 +70,8 @@ function itemOf(ctx: Ctx, typed: string): { key: ReviewItemKey; n: number } {
 
 function whoTicked(ctx: Ctx, checklist: readonly ChecklistEntry[]): (id: number) => string | undefined {
   const ids = [...new Set(checklist.map((c) => c.tickedBy).filter((x): x is number => x != null))];
-  const rows = ids.length ? ctx.db.select({ id: members.id, name: members.name }).from(members).where(inArray(members.id, ids)).all() : [];
-  const byId = new Map(rows.map((r) => [r.id, r.name]));
+  const rows = ids.length ? ctx.db.select({ id: members.id, ...personColumns }).from(members).where(inArray(members.id, ids)).all() : [];
+  const byId = new Map(rows.map((r) => [r.id, named(ctx, r)]));
   return (id) => byId.get(id);
 }
 

@@ -2,6 +2,7 @@
 import { and, eq, inArray, isNull, or, type SQL } from 'drizzle-orm';
 import { accounts, members } from '../db/schema.js';
 import { singleThreadedSection } from '../src/domain/coverage.js';
+import { named, personColumns } from '../src/domain/format.js';
 import { healthLine, healthOf, reasonText, type Reason } from '../src/domain/health.js';
 import { organisation, readsOrganisation, type OrgTeam } from '../src/domain/teams.js';
 import { UserError } from '../src/engine/errors.js';
@@ -18,13 +19,13 @@ const TEAM_LIMIT = 10;
 /** The active accounts `where` selects, with their owner, last visit and health now and four weeks ago. */
 function healthBook(ctx: Ctx, where: SQL | undefined) {
   const book = ctx.db
-    .select({ id: accounts.id, name: accounts.name, owner: members.name, ownerId: accounts.ownerId, a: accounts, last: lastVisitSql })
+    .select({ id: accounts.id, name: accounts.name, owner: personColumns, ownerId: accounts.ownerId, a: accounts, last: lastVisitSql })
     .from(accounts)
     .leftJoin(members, eq(members.id, accounts.ownerId))
     .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.status, 'active'), where))
     .all();
   const scores = healthOf(ctx.db, ctx.tenant, book.map((b) => b.id), ctx.now);
-  return book.map((b) => ({ ...b, tier: b.a.tier, h: scores.get(b.id)!, health: scores.get(b.id)!.now }));
+  return book.map((b) => ({ ...b, owner: named(ctx, b.owner) ?? null, tier: b.a.tier, h: scores.get(b.id)!, health: scores.get(b.id)!.now }));
 }
 type Row = ReturnType<typeof healthBook>[number];
 
@@ -77,7 +78,7 @@ function organisationRisk(ctx: Ctx): Reply {
   const { t } = ctx;
   const book = healthBook(ctx, undefined);
   const org = organisation(ctx.db, ctx.tenant.id);
-  const name = (team: OrgTeam) => (team.lead ? t.org.team(team.lead.name) : t.org.noTeam);
+  const name = (team: OrgTeam) => (team.lead ? t.org.team(named(ctx, team.lead)) : t.org.noTeam);
   const teams = org.teams
     .map((team) => {
       const rows = book.filter((b) => org.teamOf(b.ownerId) === team);

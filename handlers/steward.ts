@@ -13,7 +13,7 @@ import { usageLine } from '../src/engine/registry.js';
 import { around, fields, list, plain, reply, text, type Inline, type Reply, type Rich } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input, OptionSpec } from '../src/engine/spec.js';
 import { functionOption, roleArg } from './options.js';
-import { fmtDateTime, personName } from '../src/domain/format.js';
+import { fmtDateTime, named, personColumns, personName } from '../src/domain/format.js';
 import { digestAll } from '../src/scheduler/digest.js';
 import { reviewSeason, sweepTenant } from '../src/scheduler/sweep.js';
 
@@ -93,7 +93,7 @@ function role(ctx: Ctx, input: Input): Reply {
   const newRole = input.str('role') as Member['role'];
   if (who.role === 'admin' && newRole !== 'admin') {
     const admins = countWhere(ctx.db, members, and(eq(members.tenantId, ctx.tenant.id), eq(members.role, 'admin'), eq(members.active, true), ne(members.id, who.id)));
-    if (admins === 0) throw new UserError(t.steward.lastAdmin(who.name), [], false);
+    if (admins === 0) throw new UserError(t.steward.lastAdmin(named(ctx, who)), [], false);
   }
   const fn = newRole === 'exec' ? 'executive' : who.function === 'executive' ? 'sales' : who.function;
   // Giving a role to someone who had left is how an admin brings them back; the accounts still in their name are theirs again.
@@ -102,7 +102,7 @@ function role(ctx: Ctx, input: Input): Reply {
   if (back) ctx.db.update(accounts).set({ ownerGoneAt: null }).where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.ownerId, who.id))).run();
   ctx.audit('member.role', 'member', who.id, { from: who.role, to: newRole, ...(back ? { back: true } : {}) });
   const out = reply('success', [{ mention: ctx.mention(who) }, t.steward.roleSet(t.enums.role[newRole])]);
-  if (back) out.sections.push(text(t.steward.back(who.name)));
+  if (back) out.sections.push(text(t.steward.back(named(ctx, who))));
   return out;
 }
 
@@ -122,14 +122,14 @@ function team(ctx: Ctx, input: Input): Reply {
   if (manager.id === rep.id) throw new UserError(t.steward.selfManager, [], false);
   // Walk up from the new manager: the rep must not already be above them.
   for (let m: Member | undefined = manager, hops = 0; m && hops < 50; m = memberById(ctx, m.managerId), hops++) {
-    if (m.managerId === rep.id) throw new UserError(t.steward.cycle(rep.name, manager.name), [], false);
+    if (m.managerId === rep.id) throw new UserError(t.steward.cycle(named(ctx, rep), named(ctx, manager)), [], false);
   }
   db.update(members).set({ managerId: manager.id }).where(eq(members.id, rep.id)).run();
   const promoted = manager.role === 'rep';
   if (promoted) db.update(members).set({ role: 'manager' }).where(eq(members.id, manager.id)).run();
   ctx.audit('member.team', 'member', rep.id, { manager: manager.id });
-  const out = reply('success', t.steward.teamSet(rep.name, manager.name));
-  if (promoted) out.sections.push(text(t.steward.promoted(manager.name)));
+  const out = reply('success', t.steward.teamSet(named(ctx, rep), named(ctx, manager)));
+  if (promoted) out.sections.push(text(t.steward.promoted(named(ctx, manager))));
   return out;
 }
 
@@ -244,7 +244,7 @@ function settings(ctx: Ctx, input: Input): Reply {
     // A new escalation channel hears what it is for, in the workspace's language; if it refuses, the admins hear that (outbox).
     if (next.escalationChannel && next.escalationChannel !== before) {
       const { t: theirs } = viewFor(ctx.tenant, undefined, ctx.now);
-      ctx.notices.push({ to: { channel: next.escalationChannel }, reply: { ...reply('info', theirs.steward.channelWelcome(ctx.actor.name)), visibility: 'public' } });
+      ctx.notices.push({ to: { channel: next.escalationChannel }, reply: { ...reply('info', theirs.steward.channelWelcome(personName(theirs, ctx.tenant.platform, ctx.actor))), visibility: 'public' } });
     }
   }
   const s = effectiveSettings(ctx.tenant.settings);
@@ -301,7 +301,7 @@ function dryRun(ctx: Ctx, job: (tx: Ctx['db']) => number[]): { ids: number[]; li
     ctx.db.transaction((tx) => {
       ids = job(tx);
       const rows = ids.length ? tx.select().from(nudges).where(inArray(nudges.id, ids)).orderBy(asc(nudges.id)).limit(DRY_RUN_LIST).all() : [];
-      const names = new Map(tx.select({ id: members.id, name: members.name }).from(members).where(eq(members.tenantId, ctx.tenant.id)).all().map((m) => [m.id, m.name]));
+      const names = new Map(tx.select({ id: members.id, ...personColumns }).from(members).where(eq(members.tenantId, ctx.tenant.id)).all().map((m) => [m.id, named(ctx, m)]));
       throw new DryRun(
         rows.map((n) => {
           const to: Inline = n.channel ? { channel: n.channel } : `@${n.recipientId === null ? '?' : names.get(n.recipientId) ?? '?'}`;

@@ -6,7 +6,7 @@ import { accounts, complaints, touchpointParticipants, touchpoints } from '../db
 import { lastVisitSql } from '../src/scheduler/sweep.js';
 import { addDays, dayIn } from '../src/domain/dates.js';
 import { signalSuggestions } from '../src/domain/cues.js';
-import { fmtDay } from '../src/domain/format.js';
+import { fmtDay, named } from '../src/domain/format.js';
 import { cadenceFor } from '../src/domain/settings.js';
 import { about, UserError } from '../src/engine/errors.js';
 import { reply, text, type Reply } from '../src/engine/reply.js';
@@ -85,7 +85,7 @@ function log(ctx: Ctx, input: Input): Reply {
   const who = contact ? t.touch.withContact(contact.name, t.enums.level[contact.level]) : '';
   const out = reply(
     'success',
-    t.touch.logged(t.enums.touchKind[kind], account.name, who, fmtDay(ctx, occurred), colleagues.map((c) => c.name)),
+    t.touch.logged(t.enums.touchKind[kind], account.name, who, fmtDay(ctx, occurred), colleagues.map((c) => named(ctx, c))),
   );
   if ((REVISIT_KINDS as readonly string[]).includes(kind)) {
     const cadence = cadenceFor(ctx.tenant, account);

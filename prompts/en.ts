@@ -130,6 +130,8 @@ export const en = {
     reviewPrepared: 'Prepared',
     reviewHeld: 'Review held',
     digest: 'My digest',
+    /** The same button for an admin or an executive, whose /digest is the organisation's. */
+    orgDigest: 'Organisation digest',
   },
   expect: {
     text: 'some text',
@@ -465,15 +467,17 @@ export const en = {
     promiseEve: (id: string, account: string) => `Due tomorrow: ${id} for ${account}`,
     promiseDue: (id: string, account: string) => `Due today: ${id} for ${account}`,
     promiseLate: (id: string, account: string, day: string) => `Was due ${day}: ${id} for ${account}`,
-    escalation1: (id: string, account: string, tier: string) => `Escalation: ${id} · ${account} (${tier}) is unresolved past its deadline`,
-    escalation2: (id: string, age: string) => `${id} is still unresolved after ${age}`,
-    escalation3: (id: string, age: string) => `${id} is still unresolved after ${age} and two escalations`,
+    /** `reopened`: the complaint was reopened, and `age` is the time since then. */
+    escalation1: (id: string, account: string, tier: string, reopened = false) => `Escalation: ${id} · ${account} (${tier}) is unresolved past its ${reopened ? 'new deadline since it was reopened' : 'deadline'}`,
+    escalation2: (id: string, age: string, reopened = false) => `${id} is still unresolved ${reopened ? `${age} after it was reopened` : `after ${age}`}`,
+    escalation3: (id: string, age: string, reopened = false) => `${id} is still unresolved ${reopened ? `${age} after it was reopened` : `after ${age}`} and two escalations`,
     escalationAsk: {
       owner: ': this is yours; resolve it or hand it to someone who can.',
       manager: ': please step in.',
       exec: ': your attention is needed to keep this account.',
     },
     age: 'Open for',
+    ageReopened: 'Since reopened',
     alertDecisionMaker: (account: string) => `Decision-maker change at ${account}`,
     alertCritical: (id: string, account: string) => `Critical complaint ${id} at ${account}`,
     alertRepeat: (account: string, n: number) => `${account} (strategic) has had ${plural(n, 'complaint')} in 30 days`,
@@ -487,7 +491,7 @@ export const en = {
     deliveryPausedWhy: (since: string, code: string) => `Since ${since} the platform has refused every message from Steward (${code}).`,
     deliveryPausedHeld: 'Messages are held, not lost: they go out once Steward can post again (this one with them).',
     deliveryPausedFix: "What to check: reinstall the app in the workspace, or renew the bot's token (SLACK_BOT_TOKEN, or the Lark app's ID and secret) and restart Steward.",
-    escalationWeekly: (id: string, age: string) => `${id} is still unresolved after ${age}; Steward will raise it every week until it is resolved`,
+    escalationWeekly: (id: string, age: string, reopened = false) => `${id} is still unresolved ${reopened ? `${age} after it was reopened` : `after ${age}`}; Steward will raise it every week until it is resolved`,
     promiseManager: (id: string, account: string, owner: string, day: string, late: number) => `${id} for ${account}, ${owner}'s, was due ${day} and is still open (${plural(late, 'day')} late)`,
     revisitManagerAgain: (account: string, tier: string, owner: string, days: number, nudges: number) =>
       `${account} (${tier}), owned by ${owner}, is still not visited: ${plural(days, 'day')} overdue, after ${plural(nudges, 'nudge')}`,

@@ -1052,16 +1052,24 @@ export function run(argv: string[], io: { stdout: NodeJS.WritableStream; stderr:
       closeDb(db);
     }
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr.write(`steward: ${e.message}\n${USAGE}\n`);
-      return 2;
-    }
-    if (e instanceof ImportError || e instanceof ConfigError) {
-      io.stderr.write(`steward: ${command === 'import' && file && e instanceof ImportError ? `${file}: ` : ''}${e.message}\n`);
-      return 2;
-    }
-    throw e;
+    return reported(e, io.stderr, command === 'import' ? file : undefined);
   }
+}
+
+/**
+ * What the operator is told of a failed `run` or `runAll`, and its exit code: a usage mistake with the usage,
+ * an import's or the configuration's problem on one line (an import's naming `importing`, the file); anything else is thrown on.
+ */
+function reported(e: unknown, stderr: NodeJS.WritableStream, importing?: string): number {
+  if (e instanceof UsageError) {
+    stderr.write(`steward: ${e.message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (e instanceof ImportError || e instanceof ConfigError) {
+    stderr.write(`steward: ${importing && e instanceof ImportError ? `${importing}: ` : ''}${e.message}\n`);
+    return 2;
+  }
+  throw e;
 }
 
 /** `export --all <dir>` and `import --all <dir>`. */
@@ -1097,20 +1105,12 @@ function runAll(positionals: string[], workspaceOption: string | undefined, io: 
       closeDb(db);
     }
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr.write(`steward: ${e.message}\n${USAGE}\n`);
-      return 2;
-    }
     if (e instanceof BookError) {
       for (const p of e.problems) io.stderr.write(`${dir}/${problemLine(p)}\n`);
       io.stderr.write(`steward: nothing imported (${e.problems.length} problem${e.problems.length === 1 ? '' : 's'})\n`);
       return 2;
     }
-    if (e instanceof ImportError || e instanceof ConfigError) {
-      io.stderr.write(`steward: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
+    return reported(e, io.stderr);
   }
 }
 

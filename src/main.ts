@@ -122,8 +122,8 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
     }
     return [...problems, ...(scheduler ? await scheduler.notReady() : ['the schedules are starting'])];
   };
-  // A stray rejection inside an SDK (a reconnect, a timer) is logged, not the end of the bot. Bolt calls
-  // auth.test as the app is built and leaves a refusal unhandled; start() makes the same call and says what to fix.
+  // A stray rejection inside an SDK (a reconnect, a timer) is logged, not the end of the bot. An
+  // SDK may leave a refused call unhandled while starting; start() asks auth.test itself and says what to fix.
   let starting = true;
   process.on('unhandledRejection', (err: { code?: unknown } | undefined) => {
     if (starting && typeof err?.code === 'string' && err.code.startsWith('slack_webapi_')) return logger.debug({ err }, 'Slack refused a call while starting');

@@ -3,8 +3,8 @@
 // starts its own redis-server for the schedules, runs slash commands on its
 // engine thread (answered in the ack, or at the response_url), serves GET /healthz, and on
 // SIGTERM finishes what it holds and exits 0, a second signal meanwhile included.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { FakeSlack, sendToApp, slashCommand } from './fake-slack.js';
 import { freePort } from './kit.js';
+import { processesWith, running, sleep } from './processes.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -30,8 +31,30 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'steward-slack-process-'));
 });
 
+/** The live processes started under `pid`, children first (tsx runs Steward as its child, Steward its redis-server). */
+function descendants(pid: number): number[] {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number))
+    .filter((r) => r.length === 2);
+  const out: number[] = [];
+  for (let i = -1; i < out.length; i++) for (const [p, pp] of rows) if (pp === (i < 0 ? pid : out[i]) && !out.includes(p!)) out.push(p!);
+  return out;
+}
+
+/**
+ * SIGKILLs `npm start`'s process and everything it started: a SIGKILL cannot be forwarded, so tsx's
+ * Steward and Steward's redis-server would be left running. Its redis-server is also found by the
+ * data folder its command line names (its socket), in case it was already orphaned. Resolves once all are gone.
+ */
+async function killAll(proc: ChildProcess | undefined): Promise<void> {
+  const pids = [...(proc?.pid && running(proc.pid) ? [proc.pid, ...descendants(proc.pid)] : []), ...processesWith(dir)];
+  for (const pid of pids) if (running(pid)) process.kill(pid, 'SIGKILL');
+  for (let i = 0; pids.some(running) && i < 200; i++) await sleep(25);
+}
+
 afterAll(async () => {
-  child?.kill('SIGKILL');
+  await killAll(child);
   await fake?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -126,4 +149,15 @@ it('a second signal while it drains (Ctrl-C reaches it twice) does not cut short
   const [code] = (await exited) as [number | null];
   expect(code, stderr).toBe(0);
   expect(touches(db, 'In flight at shutdown')).toBe(1);
+});
+
+it('a Steward killed with SIGKILL leaves no process behind once the test cleans up (its redis-server included)', { timeout: 60_000 }, async () => {
+  const db = join(dir, 'steward-killed.db');
+  const { proc, base } = await startSteward(db);
+  expect((await typer(base)('/account add Acme tier:strategic')).text).toMatch(/^✔/);
+  const started = [proc.pid!, ...descendants(proc.pid!)];
+  expect(processesWith(dir).length, 'its own redis-server, named by its socket in the data folder').toBeGreaterThan(0);
+  await killAll(proc);
+  expect(started.filter(running)).toEqual([]);
+  expect(processesWith(dir)).toEqual([]);
 });

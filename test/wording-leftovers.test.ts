@@ -2,9 +2,11 @@
 // lines, Chinese notes kept as typed, and the shell's prompt after a nudge.
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { homeReply } from '../handlers/home.js';
 import { commands } from '../handlers/index.js';
 import { en } from '../prompts/en.js';
 import { zhCN } from '../prompts/zh-CN.js';
+import { shellUser, SHELL_WORKSPACE } from '../src/chat/shell/shell.js';
 import { localizeUsage } from '../src/engine/engine.js';
 import { usageLine } from '../src/engine/registry.js';
 import { harness, type Harness } from './harness.js';
@@ -57,6 +59,13 @@ describe('usage lines in Chinese', () => {
         if (line.includes(`${o.name}:`) && !zh.includes(`${han(o.aliases)}:`)) leaks.push(`${zh}: no ${han(o.aliases)}:`);
       }
       for (const f of form.flags ?? []) if (han(f.aliases) && zh.includes(`[${f.name}]`)) leaks.push(`${zh}: [${f.name}]`);
+      // A flag or an enum argument's value among alternatives (`[mine|all]`, `@someone|me`, `[quarter|year]`) shows its Chinese word too.
+      const bare = (word: string) => new RegExp(`(^|[\\s\\[(|])${word}(?=[\\]|)\\s]|$)`).test(zh);
+      for (const f of form.flags ?? []) if (han(f.aliases) && bare(f.name)) leaks.push(`${zh}: ${f.name}`);
+      for (const arg of form.args ?? []) {
+        const aliases = Object.entries(arg.valueAliases ?? {});
+        for (const v of arg.values ?? []) if (aliases.some(([k, to]) => to === v && /\p{Script=Han}/u.test(k)) && bare(v)) leaks.push(`${zh}: ${v}`);
+      }
     }
     expect(leaks).toEqual([]);
   });
@@ -106,5 +115,25 @@ describe('a Chinese note is stored as typed', () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('the App Home digest button', () => {
+  const homeOf = async (hh: Harness, user: string) =>
+    (await hh.engine.view({ platform: 'shell', workspaceId: SHELL_WORKSPACE, user: shellUser(user) }, (ctx) => homeReply(ctx))).buttons?.find((b) => b.command === '/digest')?.label;
+
+  it("is labelled for what /digest opens: the organisation's digest for an admin or an executive, one's own otherwise (en and zh)", async () => {
+    h = harness();
+    await h.run('/steward role @boss exec', 'alice');
+    await h.run('/steward team @zhang manager:@li', 'alice');
+    expect(await homeOf(h, 'alice')).toBe('Organisation digest');
+    expect(await homeOf(h, 'boss')).toBe('Organisation digest');
+    expect(await homeOf(h, 'zhang')).toBe('My digest');
+    expect(await homeOf(h, 'li')).toBe('My digest');
+    zh = harness({ locale: 'zh-CN' });
+    await zh.run('/助手 角色 @boss 高管', 'alice');
+    expect(await homeOf(zh, 'alice')).toBe('全公司周报');
+    expect(await homeOf(zh, 'boss')).toBe('全公司周报');
+    expect(await homeOf(zh, 'zhang')).toBe('我的周报');
   });
 });

@@ -1,6 +1,6 @@
 // Dates, money and people as a reader expects them in their locale and zone.
 import { DateTime } from 'luxon';
-import type { Platform } from '../../db/schema.js';
+import { members, type Platform } from '../../db/schema.js';
 import type { Catalog } from '../../prompts/index.js';
 import { dayIn } from './dates.js';
 import type { View } from './view.js';
@@ -84,4 +84,14 @@ export const ref = (prefix: 'C' | 'P' | 'R', n: number) => `${prefix}-${n}`;
 /** A member as a reader names them: their name, or, while their platform has not said who they are, someone (their id) not known to it. */
 export function personName(t: Catalog, platform: Platform, m: { name: string; platformUserId: string; nameKnown?: boolean }): string {
   return m.nameKnown === false ? t.common.unknownPerson(m.platformUserId, t.common.platform[platform]) : m.name;
+}
+
+/** A member's columns a reader's name of them needs: select them as one object beside a row (`owner: personColumns`). */
+export const personColumns = { name: members.name, platformUserId: members.platformUserId, nameKnown: members.nameKnown };
+
+/** `personName` for a context that knows its reader's catalog and platform; undefined stays undefined. */
+export function named(ctx: { t: Catalog; platform: Platform }, m: { name: string; platformUserId: string; nameKnown?: boolean }): string;
+export function named(ctx: { t: Catalog; platform: Platform }, m: { name: string; platformUserId: string; nameKnown?: boolean } | null | undefined): string | undefined;
+export function named(ctx: { t: Catalog; platform: Platform }, m: { name: string; platformUserId: string; nameKnown?: boolean } | null | undefined): string | undefined {
+  return m ? personName(ctx.t, ctx.platform, m) : undefined;
 }

@@ -557,8 +557,18 @@ export function localizeUsage(t: Catalog, line: string, form?: FormSpec): string
         return `${before}${t.help.word(o.name, o.aliases ?? [])}:${values}`;
       });
     }
-    // A bracketed bare word: a flag, or an optional argument's placeholder.
     const flags = new Map((form.flags ?? []).map((f) => [f.name, f]));
+    // Alternatives (`[mine|all]`, `@someone|me`, `rep|manager|exec|admin`): each flag, and each value of an enum argument, in the reader's words.
+    const argValues = new Map((form.args ?? []).flatMap((a) => (a.type === 'enum' ? (a.values ?? []).map((v) => [v, a.valueAliases] as const) : [])));
+    out = out.replace(/(^|[\s[(])([^\s[\]()]*\|[^\s[\]()]*)/g, (_all, before: string, alternatives: string) => {
+      const words = alternatives.split('|').map((w) => {
+        const flag = flags.get(w);
+        if (flag) return t.help.word(flag.name, flag.aliases ?? []);
+        return argValues.has(w) ? valueWord(w, argValues.get(w)) : w;
+      });
+      return `${before}${words.join('|')}`;
+    });
+    // A bracketed bare word: a flag, or an optional argument's placeholder.
     out = out.replace(/\[([a-z][a-z-]*)\]/g, (whole, name: string) => {
       const flag = flags.get(name);
       if (flag) return `[${t.help.word(flag.name, flag.aliases ?? [])}]`;

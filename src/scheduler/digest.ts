@@ -6,7 +6,7 @@ import { DateTime } from 'luxon';
 import type { Tx } from '../../db/index.js';
 import { accounts, churnSignals, complaints, members, nudges, pairings, promises, reviewItems, touchpoints } from '../../db/schema.js';
 import { dayIn } from '../domain/dates.js';
-import { daysUntil, fmtAge, fmtDay, fmtPercent, personName, ref } from '../domain/format.js';
+import { daysUntil, fmtAge, fmtDay, fmtPercent, personColumns, personName, ref } from '../domain/format.js';
 import { KEPT_WINDOW_DAYS, keptRates, keptTotal, type KeptRate } from '../domain/promises.js';
 import { effectiveSettings } from '../domain/settings.js';
 import type { Account, Member, Tenant } from '../domain/types.js';
@@ -203,7 +203,7 @@ function keptOnTimeSection(tx: Tx, tenant: Tenant, team: Member[], v: View): Sec
   const rates = keptRates(tx, tenant, team, v.now);
   if (rates.size === 0) return [];
   const line = (who: string, r: KeptRate) => t.digest.keptLine(who, r.onTime, keptTotal(r), fmtPercent(v, r.onTime / keptTotal(r)), r.late, r.broken, r.moved);
-  const lines = team.filter((m) => rates.has(m.id)).map((m) => line(m.name, rates.get(m.id)!));
+  const lines = team.filter((m) => rates.has(m.id)).map((m) => line(personName(t, tenant.platform, m), rates.get(m.id)!));
   if (team.length > 1) {
     const all = [...rates.values()].reduce((a, r) => ({ onTime: a.onTime + r.onTime, late: a.late + r.late, broken: a.broken + r.broken, moved: a.moved + r.moved }));
     lines.push(line(t.digest.keptTeam, all));
@@ -343,11 +343,12 @@ export function orgDigestFor(tx: Tx, tenant: Tenant, member: Member, now: Date):
   const t = v.t;
   const org = organisation(tx, tenant.id);
   const book = tx
-    .select({ a: accounts, last: lastVisitSql, owner: members.name })
+    .select({ a: accounts, last: lastVisitSql, person: personColumns })
     .from(accounts)
     .leftJoin(members, eq(members.id, accounts.ownerId))
     .where(and(eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active')))
-    .all();
+    .all()
+    .map(({ person, ...b }) => ({ ...b, owner: person && personName(t, tenant.platform, person) }));
   const scores = healthOf(tx, tenant, book.map((b) => b.a.id), now);
   const { overdue } = overdueRevisits(tx, tenant, book, now);
   const open = tx
@@ -387,7 +388,7 @@ export function orgDigestFor(tx: Tx, tenant: Tenant, member: Member, now: Date):
       rate: fmtPercent(v, f.byCount),
     };
   };
-  const name = (team: OrgTeam) => (team.lead ? t.org.team(team.lead.name) : t.org.noTeam);
+  const name = (team: OrgTeam) => (team.lead ? t.org.team(personName(t, tenant.platform, team.lead)) : t.org.noTeam);
   const all = org.teams.map((team) => ({ team, row: rowOf((ownerId) => org.teamOf(ownerId) === team) })).filter(({ row }) => row.accounts || row.lost || row.open || row.late || row.broken);
   // With no team yet, the organisation's line says it all.
   const rows = all.some(({ team }) => team.lead) ? all : [];

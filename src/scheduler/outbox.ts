@@ -9,7 +9,7 @@ import type { ChatPort, Destination, PostedRef } from '../chat/port.js';
 import { DeliveryError } from '../chat/port.js';
 import { dayIn } from '../domain/dates.js';
 import { moveCounts, roundOfKey } from '../domain/promises.js';
-import { fmtDateTime, ref } from '../domain/format.js';
+import { fmtDateTime, personName, ref } from '../domain/format.js';
 import type { Member } from '../domain/types.js';
 import { viewFor } from '../domain/view.js';
 import { around, inLocale, reply, text, type Reply } from '../engine/reply.js';
@@ -306,7 +306,7 @@ function tellChannelRefused(tx: Tx, n: Nudge, reason: string, now: Date, detoure
     const { t, locale } = viewFor(tenant, member, now);
     const sections = [text(t.nudge.channelRefusedWhy(reason))];
     if (card && account) sections.push(text(t.nudge.channelRefusedCard(ref('C', card.number), account.name)));
-    if (detouredTo) sections.push(text(t.nudge.channelRefusedDetour(detouredTo.name)));
+    if (detouredTo) sections.push(text(t.nudge.channelRefusedDetour(personName(t, tenant.platform, detouredTo))));
     sections.push(text([`${t.nudge.channelRefusedFix} `, { code: t.nudge.channelRefusedCommand }]));
     const payload = inLocale(reply('warning', around(t.nudge.channelRefused, { channel: n.channel }), ...sections), locale);
     const id = recordNudge(tx, { tenantId: tenant.id, dedupeKey: key, kind: 'channel-refused', subjectType: card ? 'complaint' : 'none', subjectId: card?.id ?? 0, recipientId: member.id, period: day, payload, notBefore: now, createdAt: now });

@@ -8,7 +8,7 @@ import { and, eq, gte, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Tx } from '../../db/index.js';
 import { accounts, complaints, healthTold, members, nudges, nudgeSnoozes, pairings, promises, reviewItems } from '../../db/schema.js';
-import { daysUntil, fmtAge, fmtDay, fmtDateTime, ref } from '../domain/format.js';
+import { daysUntil, fmtAge, fmtDay, fmtDateTime, personName, ref } from '../domain/format.js';
 import { nextNumber } from '../domain/numbers.js';
 import { moveCounts, promiseRound } from '../domain/promises.js';
 import { cadenceFor, effectiveSettings } from '../domain/settings.js';
@@ -345,7 +345,7 @@ function promiseReminders(s: Sweeper): void {
       if (!manager?.active || addWorkingSpan(dueTold, PROMISE_MANAGER_DAYS * 24, s.tenant.timezone, s.tenant.settings) > s.now) continue;
       const mv = viewOf(s, manager);
       const late = Math.max(0, -daysUntil({ ...mv, now: deliverAt(s, manager) }, p.dueOn));
-      nudge(s, 'promise', key(p.id, 'manager'), { type: 'promise', id: p.id }, { member: manager }, reply('warning', mv.t.nudge.promiseManager(id, account, owner.name, fmtDay(mv, p.dueOn), late), text(p.text)));
+      nudge(s, 'promise', key(p.id, 'manager'), { type: 'promise', id: p.id }, { member: manager }, reply('warning', mv.t.nudge.promiseManager(id, account, personName(mv.t, s.tenant.platform, owner), fmtDay(mv, p.dueOn), late), text(p.text)));
       continue;
     }
     // Worded for the day it is read: one decided on a weekend waits for Monday, when "tomorrow" may be today or past.
@@ -440,7 +440,7 @@ function reviews(s: Sweeper): void {
     if (day(readAt.getTime(), s.tenant.timezone) > r.dueOn) continue;
     const v = viewOf(s, owner);
     // The week it is read in: a card decided on Sunday is read on Monday, in the week of Monday's own card.
-    nudge(s, 'review', `review:${r.id}:${isoWeek(readAt, s.tenant.timezone)}`, { type: 'review', id: r.id }, { member: owner }, reviewCard(v, r, a, { who: (id) => s.members.get(id)?.name }));
+    nudge(s, 'review', `review:${r.id}:${isoWeek(readAt, s.tenant.timezone)}`, { type: 'review', id: r.id }, { member: owner }, reviewCard(v, r, a, { who: (id) => { const m = s.members.get(id); return m && personName(v.t, s.tenant.platform, m); } }));
   }
   for (const { member, items } of closed.values()) {
     const v = viewOf(s, member);
@@ -626,8 +626,16 @@ function adminOf(s: Sweeper): Member | undefined {
 function escalationMessage(v: View, rung: number, c: Complaint, a: Account, owner: Member | undefined, target: Member | undefined, weekly = false): Reply {
   const id = ref('C', c.number);
   const who: Rich = target ? [{ mention: { platformUserId: target.platformUserId, name: target.name } }] : v.t.common.nobody;
-  const age = fmtAge(v, c.openedAt);
-  const title = weekly ? v.t.nudge.escalationWeekly(id, age) : rung === 1 ? v.t.nudge.escalation1(id, a.name, v.t.enums.tier[a.tier]) : rung === 2 ? v.t.nudge.escalation2(id, age) : v.t.nudge.escalation3(id, age);
+  // A reopened complaint's ladder is its new life's: its age counts from the reopening, and says so.
+  const reopened = c.reopenedAt != null;
+  const age = fmtAge(v, c.reopenedAt ?? c.openedAt);
+  const title = weekly
+    ? v.t.nudge.escalationWeekly(id, age, reopened)
+    : rung === 1
+      ? v.t.nudge.escalation1(id, a.name, v.t.enums.tier[a.tier], reopened)
+      : rung === 2
+        ? v.t.nudge.escalation2(id, age, reopened)
+        : v.t.nudge.escalation3(id, age, reopened);
   const out = reply(
     'error',
     title,
@@ -635,7 +643,7 @@ function escalationMessage(v: View, rung: number, c: Complaint, a: Account, owne
     fields([
       { label: v.t.complaint.fields.account, value: `${a.name} (${v.t.enums.tier[a.tier]})` },
       { label: v.t.complaint.fields.severity, value: v.t.enums.severity[c.severity] },
-      { label: v.t.nudge.age, value: age },
+      { label: reopened ? v.t.nudge.ageReopened : v.t.nudge.age, value: age },
       { label: v.t.complaint.fields.owner, value: owner ? [{ mention: { platformUserId: owner.platformUserId, name: owner.name } }] : v.t.common.nobody },
       { label: v.t.complaint.fields.deadline, value: fmtDateTime(v, c.deadlineAt) },
     ]),

@@ -22,7 +22,7 @@ import {
   type SlackViewMiddlewareArgs,
   type ViewSubmitAction,
 } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
+import { WebClient, type AuthTestResponse } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { catalog } from '../../../prompts/index.js';
 import type { Config } from '../../config.js';
@@ -95,11 +95,19 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   const readyz = { path: '/readyz', method: ['GET'], handler: (_req: unknown, res: import('node:http').ServerResponse) => void readiness(opts.ready).then(({ status, body }) => res.writeHead(status, { 'content-type': 'application/json' }).end(body)) };
   // No conversation store: Steward keeps no per-conversation state in Bolt, and the default
   // in-memory one builds (and throws away) an Error for every request it has nothing for.
-  const bolt = { logLevel: LogLevel.WARN, convoStore: false as const };
+  const bolt = { logLevel: LogLevel.WARN, convoStore: false as const, authorize: (source: { isEnterpriseInstall?: boolean }) => authorization(source) };
+  // Bolt is given no token: it would call auth.test as the app is built and keep that one answer for good
+  // (a brief failure then refuses every later request). It authorizes with what Steward's own start-up
+  // auth.test learnt instead, and Steward's calls go through a client of its own with the bot token.
+  let known: AuthTestResponse | undefined;
+  // The same answer Bolt's own single-token authorization gives: the token and the bot's ids, nothing more.
+  const authorization = async (source: { isEnterpriseInstall?: boolean }) => {
+    if (!known) throw new Error('the Slack app has not started: auth.test has not answered yet');
+    return { isEnterpriseInstall: source.isEnterpriseInstall, botToken: config.SLACK_BOT_TOKEN, botId: known.bot_id, botUserId: known.user_id };
+  };
   const app = config.SLACK_APP_TOKEN
     ? new App({
         ...bolt,
-        token: config.SLACK_BOT_TOKEN,
         appToken: config.SLACK_APP_TOKEN,
         socketMode: true,
         clientOptions,
@@ -110,7 +118,6 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
       })
     : new App({
         ...bolt,
-        token: config.SLACK_BOT_TOKEN,
         clientOptions,
         receiver: new CheckedReceiver({
           signingSecret: config.SLACK_SIGNING_SECRET!,
@@ -122,7 +129,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
           log: logger,
         }),
       });
-  const client = app.client;
+  const client = new WebClient(config.SLACK_BOT_TOKEN, clientOptions);
   const identity = new SlackIdentity(client);
   // What a command recorded to tell others (a complaint for the escalation channel) is delivered
   // without holding the ack Slack waits 3 seconds for; a command that recorded nothing to tell costs nothing here.
@@ -457,7 +464,8 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     client,
     port,
     async start() {
-      const auth = await client.auth.test();
+      const auth = await authTest(client, logger);
+      known = auth;
       installation = installationOf(auth);
       botUserId = auth.user_id;
       if (opts.commandThread) {
@@ -486,3 +494,27 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   };
 }
 
+
+/** What Slack answers while it is briefly unwell: worth asking again at start-up. Anything else is final. */
+const TRANSIENT = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited']);
+const AUTH_TEST_TRIES = 4;
+
+/**
+ * Steward's start-up auth.test, asked again (after a short, growing pause) while Slack answers a
+ * transient error or cannot be reached for a moment; a refused token fails at once.
+ */
+async function authTest(client: WebClient, logger: Logger): Promise<AuthTestResponse> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.auth.test();
+    } catch (err) {
+      const e = err as { code?: string; data?: { error?: string }; retryAfter?: number };
+      const transient =
+        e.code === 'slack_webapi_rate_limited_error' || e.code === 'slack_webapi_request_error' || e.code === 'slack_webapi_http_error' || (e.code === 'slack_webapi_platform_error' && TRANSIENT.has(e.data?.error ?? ''));
+      if (!transient || attempt >= AUTH_TEST_TRIES) throw err;
+      const pause = Math.min(5_000, e.retryAfter ? e.retryAfter * 1000 : 250 * 2 ** attempt);
+      logger.warn({ err, attempt }, 'Slack auth.test failed at start-up; asking again');
+      await new Promise((done) => setTimeout(done, pause));
+    }
+  }
+}
