@@ -139,6 +139,29 @@ describe('source boundaries', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('the engine (src/engine/) imports no adapter: what is platform-neutral (forms, the inbound service) lives there, not in src/chat/', () => {
+    const resolved = (spec: string, from: string) => (spec.startsWith('.') ? join(from, '..', spec).split(sep).join('/') : spec);
+    expect(resolved('../chat/forms.js', 'src/engine/inbound.ts')).toBe('src/chat/forms.js');
+    const offenders = files
+      .filter((f) => f.path.startsWith('src/engine/'))
+      .flatMap((f) => specifiers(f.text).filter((s) => resolved(s, f.path).startsWith('src/chat/')).map((s) => `${f.path} -> ${s}`));
+    expect(offenders).toEqual([]);
+  });
+
+  it('each platform folder of src/chat/ imports no other platform folder', () => {
+    const platformOf = (path: string) => /^src\/chat\/([^/]+)\//.exec(path)?.[1];
+    const offenders = files
+      .filter((f) => platformOf(f.path))
+      .flatMap((f) =>
+        specifiers(f.text)
+          .filter((s) => s.startsWith('.'))
+          .map((s) => join(f.path, '..', s).split(sep).join('/'))
+          .filter((to) => platformOf(to) && platformOf(to) !== platformOf(f.path))
+          .map((to) => `${f.path} -> ${to}`),
+      );
+    expect(offenders).toEqual([]);
+  });
+
   it('only src/config.ts reads process.env', () => {
     const offenders = files.filter((f) => f.path !== 'src/config.ts' && readsEnv(f.text)).map((f) => f.path);
     expect(offenders).toEqual([]);

@@ -11,7 +11,7 @@ import { recordLeave } from '../../handlers/handover.js';
 import { homeReply } from '../../handlers/home.js';
 import { accountChoices, accountNameById, type AccountChoice } from '../../handlers/typeahead.js';
 import { catalog } from '../../prompts/index.js';
-import { bareForm, buttonForm, TEXT_PROBE, withText, type FormCommand } from '../chat/forms.js';
+import { bareForm, buttonForm, TEXT_PROBE, withText, type FormCommand } from './forms.js';
 import { memberById } from '../domain/permissions.js';
 import { errorRef, failed, localizeUsage, type Engine, type Incoming, type MentionResolver, type Outcome, type UserRef } from './engine.js';
 import { usageLine } from './registry.js';

@@ -32,7 +32,7 @@ import { ACK_BUDGET_MS, Inbound, within } from '../../engine/inbound.js';
 import { AnswerFailed, EngineThread, EngineThreadGone, type ThreadJob } from '../../engine/thread.js';
 import { headline } from '../../engine/render-text.js';
 import type { FormSpec } from '../../engine/spec.js';
-import type { FormCommand } from '../forms.js';
+import type { FormCommand } from '../../engine/forms.js';
 import { ACCOUNT_ID_VALUE, accountValue, ACTION_ID_PREFIX, cutPlain, INPUT_TEXT_MAX, OPTION_TEXT_MAX, VIEW_MAX_BLOCKS } from './blocks.js';
 import { SlackIdentity } from './identity.js';
 import { commandText, mentionedIds, messageText } from './markup.js';
