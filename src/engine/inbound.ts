@@ -28,9 +28,11 @@ import { AnswerFailed } from './thread.js';
 export const LOOKUP_BUDGET_MS = 500;
 
 /**
- * How long an ack (Slack's slash command) waits for its answer, to carry it:
- * well inside the 3 seconds the platform gives, network included. A slower
- * answer goes after the ack (Slack's response_url).
+ * How long an ack (Slack's slash command, Lark's HTTP answer to an event or a
+ * card callback) waits for its answer, to carry it: well inside the 3 seconds
+ * either platform gives, network included (Lark delivers an event again when
+ * it is not answered in time). A slower answer goes after the ack (Slack's
+ * response_url, a Lark message).
  */
 export const ACK_BUDGET_MS = 2000;
 
