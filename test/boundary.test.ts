@@ -162,6 +162,16 @@ describe('source boundaries', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('the Slack and Lark adapters run commands only through the inbound service (src/engine/inbound.ts): no engine.handle or engine.trial of their own', () => {
+    const runsCommands = (text: string) =>
+      visit(parse(text), (n) => ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ['handle', 'trial'].includes(n.expression.name.text) && /(?:^|\.)engine$/.test(n.expression.expression.getText()));
+    expect(runsCommands('const out = await opts.engine.handle(incoming);')).toBe(true);
+    expect(runsCommands('const out = await inbound.run(incoming);')).toBe(false);
+    const adapters = files.filter((f) => f.path.startsWith('src/chat/slack/') || f.path.startsWith('src/chat/lark/'));
+    expect(adapters.some((f) => /engine\/inbound\.js/.test(f.text))).toBe(true);
+    expect(adapters.filter((f) => runsCommands(f.text)).map((f) => f.path)).toEqual([]);
+  });
+
   it('only src/config.ts reads process.env', () => {
     const offenders = files.filter((f) => f.path !== 'src/config.ts' && readsEnv(f.text)).map((f) => f.path);
     expect(offenders).toEqual([]);

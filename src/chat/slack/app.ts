@@ -3,7 +3,9 @@
 // slash commands, and one global middleware that routes everything else (see
 // route). Handlers turn what arrived into command text for the engine and the engine's Reply into
 // Block Kit. A slash command is answered in its ack when the answer is ready in
-// time (at its response_url otherwise); everything else acks at once. With
+// time (at its response_url otherwise): the inbound service
+// (src/engine/inbound.ts) keeps that budget, says what a failure tells the rep,
+// and decides what a form's submission came to; everything else acks at once. With
 // `commandThread`, slash commands run on the engine thread
 // (src/engine/thread.ts), which renders their answer too, so this event loop
 // mostly parses and acks.
