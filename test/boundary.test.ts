@@ -139,6 +139,39 @@ describe('source boundaries', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('the engine (src/engine/) imports no adapter: what is platform-neutral (forms, the inbound service) lives there, not in src/chat/', () => {
+    const resolved = (spec: string, from: string) => (spec.startsWith('.') ? join(from, '..', spec).split(sep).join('/') : spec);
+    expect(resolved('../chat/forms.js', 'src/engine/inbound.ts')).toBe('src/chat/forms.js');
+    const offenders = files
+      .filter((f) => f.path.startsWith('src/engine/'))
+      .flatMap((f) => specifiers(f.text).filter((s) => resolved(s, f.path).startsWith('src/chat/')).map((s) => `${f.path} -> ${s}`));
+    expect(offenders).toEqual([]);
+  });
+
+  it('each platform folder of src/chat/ imports no other platform folder', () => {
+    const platformOf = (path: string) => /^src\/chat\/([^/]+)\//.exec(path)?.[1];
+    const offenders = files
+      .filter((f) => platformOf(f.path))
+      .flatMap((f) =>
+        specifiers(f.text)
+          .filter((s) => s.startsWith('.'))
+          .map((s) => join(f.path, '..', s).split(sep).join('/'))
+          .filter((to) => platformOf(to) && platformOf(to) !== platformOf(f.path))
+          .map((to) => `${f.path} -> ${to}`),
+      );
+    expect(offenders).toEqual([]);
+  });
+
+  it('the Slack and Lark adapters run commands only through the inbound service (src/engine/inbound.ts): no engine.handle or engine.trial of their own', () => {
+    const runsCommands = (text: string) =>
+      visit(parse(text), (n) => ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ['handle', 'trial'].includes(n.expression.name.text) && /(?:^|\.)engine$/.test(n.expression.expression.getText()));
+    expect(runsCommands('const out = await opts.engine.handle(incoming);')).toBe(true);
+    expect(runsCommands('const out = await inbound.run(incoming);')).toBe(false);
+    const adapters = files.filter((f) => f.path.startsWith('src/chat/slack/') || f.path.startsWith('src/chat/lark/'));
+    expect(adapters.some((f) => /engine\/inbound\.js/.test(f.text))).toBe(true);
+    expect(adapters.filter((f) => runsCommands(f.text)).map((f) => f.path)).toEqual([]);
+  });
+
   it('only src/config.ts reads process.env', () => {
     const offenders = files.filter((f) => f.path !== 'src/config.ts' && readsEnv(f.text)).map((f) => f.path);
     expect(offenders).toEqual([]);

@@ -11,12 +11,14 @@ import { recordLeave } from '../../handlers/handover.js';
 import { homeReply } from '../../handlers/home.js';
 import { accountChoices, accountNameById, type AccountChoice } from '../../handlers/typeahead.js';
 import { catalog } from '../../prompts/index.js';
-import { bareForm, buttonForm, TEXT_PROBE, withText, type FormCommand } from '../chat/forms.js';
+import { bareForm, buttonForm, TEXT_PROBE, withText, type FormCommand } from './forms.js';
 import { memberById } from '../domain/permissions.js';
 import { errorRef, failed, localizeUsage, type Engine, type Incoming, type MentionResolver, type Outcome, type UserRef } from './engine.js';
 import { usageLine } from './registry.js';
+import { headline } from './render-text.js';
 import { inLocale, reply, type About, type Reply } from './reply.js';
 import type { FormSpec } from './spec.js';
+import { AnswerFailed } from './thread.js';
 
 /**
  * How long a user lookup (Slack's users.info, Lark's contact API) may hold up
@@ -26,9 +28,11 @@ import type { FormSpec } from './spec.js';
 export const LOOKUP_BUDGET_MS = 500;
 
 /**
- * How long an ack (Slack's slash command) waits for its answer, to carry it:
- * well inside the 3 seconds the platform gives, network included. A slower
- * answer goes after the ack (Slack's response_url).
+ * How long an ack (Slack's slash command, Lark's HTTP answer to an event or a
+ * card callback) waits for its answer, to carry it: well inside the 3 seconds
+ * either platform gives, network included (Lark delivers an event again when
+ * it is not answered in time). A slower answer goes after the ack (Slack's
+ * response_url, a Lark message).
  */
 export const ACK_BUDGET_MS = 2000;
 
@@ -44,6 +48,34 @@ export type ActionResult =
   /** It ran (or was refused, or was run before: `outcome.duplicate`). */
   | { kind: 'done'; outcome: Outcome };
 
+/**
+ * A command (or an event carrying one) the platform waits for: its answer goes
+ * in the ack when ready within the ack budget, else after it.
+ */
+export interface Budgeted<T> {
+  /** The event's id (or any key a redelivery repeats): a redelivery while the first is still running is not run again. */
+  key?: string;
+  /** Runs it and renders its answer as the platform shows it. */
+  answer: () => Promise<T>;
+  /** What the user is told when `answer` failed on Steward's side (`err`: why; `told`: the service's sentence for it). */
+  failed: (err: unknown, told: Outcome) => T;
+  /** The language of that sentence. */
+  locale: Locale;
+  /** Sends an answer that was not ready in time (Slack's response_url, a Lark message); never called for what went in the ack. */
+  respondLater: (answer: T) => Promise<unknown>;
+  /** For the log line of a failure. */
+  about?: Record<string, unknown>;
+}
+
+/** What a form's submission came to, for the adapter to show on the form or after it. */
+export type SubmitResult =
+  /** Saved already (the same view sent again): the form closes, the confirmation went with the first. */
+  | { kind: 'duplicate' }
+  /** Refused: shown on the form, on `field`'s block (the command's `text` when it names none), as `headline` says. */
+  | { kind: 'refused'; field: string; headline: string; outcome: Outcome }
+  /** Saved: the form closes, and `outcome.reply` is the confirmation. */
+  | { kind: 'saved'; outcome: Outcome };
+
 /** What `work` resolves with if it does so within `ms`; undefined after that (or if it fails: the caller awaits it again). */
 export function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
@@ -57,18 +89,83 @@ export interface InboundOptions {
   logger?: Logger;
   /** How long a lookup may hold up an answer; LOOKUP_BUDGET_MS unless a test says otherwise. */
   lookupBudgetMs?: number;
+  /** How long an ack waits to carry its answer; ACK_BUDGET_MS unless a test says otherwise. */
+  ackBudgetMs?: number;
   /** A lookup that landed late and could not be recorded. */
   onError?: (err: unknown) => void;
 }
 
 export class Inbound {
   private readonly budget: number;
+  private readonly ackBudget: number;
+  /** Answers still being worked on (or sent) after their ack went: drain() waits for them. */
+  private readonly pending = new Set<Promise<unknown>>();
+  /** Keys of the events running now: a redelivery of one (the platform's retry of a slow ack) is not run twice. */
+  private readonly running = new Set<string>();
 
   constructor(
     readonly engine: Engine,
     private readonly opts: InboundOptions = {},
   ) {
     this.budget = opts.lookupBudgetMs ?? LOOKUP_BUDGET_MS;
+    this.ackBudget = opts.ackBudgetMs ?? ACK_BUDGET_MS;
+  }
+
+  /**
+   * A slash command (Slack's `/touch acme visit`): its answer, when ready within
+   * the ack budget, is returned to go in the ack; a slower one returns nothing
+   * (ack empty) and goes to `respondLater` when done. A failure is never a
+   * silent timeout: the user hears that something failed, and whether it was saved.
+   */
+  processSlashCommand<T>(command: Budgeted<T>): Promise<T | undefined> {
+    return this.budgeted(command);
+  }
+
+  /**
+   * An event that carries a command, or a card's action (Lark's message events,
+   * bot menu and card callbacks): the same budget as a slash command, so the
+   * platform has its answer before it gives up and delivers the event again. A
+   * redelivery while the first is still running returns nothing and runs
+   * nothing; one after it committed is a duplicate (its key is seen in the
+   * command's transaction).
+   */
+  processEvent<T>(event: Budgeted<T>): Promise<T | undefined> {
+    return this.budgeted(event);
+  }
+
+  private async budgeted<T>(b: Budgeted<T>): Promise<T | undefined> {
+    const key = b.key;
+    if (key !== undefined && this.running.has(key)) return undefined;
+    if (key !== undefined) this.running.add(key);
+    const answer = (async () => b.answer())()
+      .catch((err: unknown) => b.failed(err, this.failure(err, b.locale, err instanceof AnswerFailed && err.saved, b.about)))
+      .finally(() => key !== undefined && this.running.delete(key));
+    const track = (p: Promise<unknown>) => {
+      const q = p.catch((err: unknown) => this.opts.logger?.error({ err, ...b.about }, 'could not send an answer after its ack')).finally(() => this.pending.delete(q));
+      this.pending.add(q);
+    };
+    track(answer);
+    const ready = await within(answer, this.ackBudget);
+    if (ready !== undefined) return ready;
+    track(answer.then((late) => b.respondLater(late)));
+    return undefined;
+  }
+
+  /** Waits for every answer still being worked on or sent after its ack (shutdown: commands already taken finish). */
+  async drain(): Promise<void> {
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
+  }
+
+  /**
+   * A form's submission (a Slack modal): run as its command, keyed by the form
+   * as it was submitted (`incoming.formKey`: the same form sent twice is saved
+   * once).
+   */
+  async processModalSubmit(incoming: Incoming, resolve?: MentionResolver): Promise<SubmitResult> {
+    const out = await this.run(incoming, resolve);
+    if (out.duplicate) return { kind: 'duplicate' };
+    if (!out.ok) return { kind: 'refused', field: out.field ?? 'text', headline: headline(out.reply), outcome: out };
+    return { kind: 'saved', outcome: out };
   }
 
   /**

@@ -21,7 +21,7 @@ import { Inbound } from '../../engine/inbound.js';
 import { headline } from '../../engine/render-text.js';
 import type { About } from '../../engine/reply.js';
 import type { FormSpec } from '../../engine/spec.js';
-import { formCommandText, withText, type FormCommand, type FormValues } from '../forms.js';
+import { formCommandText, withText, type FormCommand, type FormValues } from '../../engine/forms.js';
 import { SIGNATURE_WINDOW_MS, readBody, type FirstRequest } from '../replay.js';
 import { aboutOf, askCard, formCard, PICKER_MAX_OPTIONS, renderCard, type ActionValue, type LarkCard, type RenderedCard } from './cards.js';
 import { LarkIdentity } from './identity.js';
@@ -55,6 +55,12 @@ export interface LarkOptions {
   ready?: () => Promise<string[]>;
   /** How long a contact lookup may hold up an answer (Inbound's LOOKUP_BUDGET_MS unless a test says otherwise). */
   lookupBudgetMs?: number;
+  /**
+   * How long Lark's request waits for what a command answers (Inbound's
+   * ACK_BUDGET_MS unless a test says otherwise): Lark gives an event 3 seconds
+   * before it delivers it again, and a card callback 3 before the click fails.
+   */
+  ackBudgetMs?: number;
 }
 
 export interface LarkApp {
@@ -166,7 +172,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     inFlight.add(p);
   };
   const deliver = () => later('delivery after a command failed', opts.afterCommand);
-  const inbound = new Inbound(engine, { lookupBudgetMs: opts.lookupBudgetMs, logger, afterCommand: deliver, onError: (err) => logger.warn({ err }, 'could not record what the contact API said') });
+  const inbound = new Inbound(engine, { lookupBudgetMs: opts.lookupBudgetMs, ackBudgetMs: opts.ackBudgetMs, logger, afterCommand: deliver, onError: (err) => logger.warn({ err }, 'could not record what the contact API said') });
 
   const who = async (tenantKey: string, openId: string, fallbackName?: string, chatId?: string): Promise<Incoming> => ({
     platform: 'lark',
@@ -378,6 +384,22 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     return { toast: toast('success', out.reply), card: { type: 'raw', data: rendered(out).card } };
   }
 
+  /**
+   * A card action answered after Lark stopped waiting: its toast is lost with the callback, so what it
+   * said goes to the clicker as a card of its own (in the chat, theirs alone; or their DM), and the card
+   * it would have redrawn is redrawn in place.
+   */
+  async function lateCard(e: CardActionEvent, answer: CardResponse): Promise<unknown> {
+    const openId = e.operator.open_id;
+    const chatId = e.context?.open_chat_id;
+    const messageId = e.context?.open_message_id;
+    if (answer.card && messageId) await port.patch(messageId, answer.card.data);
+    const said = answer.toast?.content;
+    if (!said || answer.card) return;
+    const { card, text } = renderCard({ tone: answer.toast!.type === 'error' ? 'error' : answer.toast!.type, title: said, sections: [], buttons: [], visibility: 'ephemeral' }, { locale: 'zh-CN' });
+    return chatId ? privately(chatId, openId, card, text) : port.send('open_id', openId, card, text);
+  }
+
   async function onMenu(e: MenuEvent): Promise<void> {
     const openId = e.operator.operator_id.open_id;
     const command = MENU[e.event_key];
@@ -409,30 +431,36 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     later('could not greet a Lark group', () => port.send('chat_id', e.chat_id, card, text));
   }
 
-  // Events being handled: stop() lets each one finish (and commit, or not: then it was never seen, and Lark delivers it again).
+  // Every event goes through the inbound service's budget: Lark has its answer within it (else it delivers the event
+  // again, or the click fails), and the work goes on after; a redelivery while the first still runs runs nothing.
+  // stop() lets each one finish (and commit, or not: then it was never seen, and Lark delivers it again).
   const taken = new Set<Promise<unknown>>();
   const guarded =
-    <E, R>(what: string, fn: (e: E) => Promise<R>, fallback: R) =>
+    <E extends { event_id?: string }, R>(what: string, fn: (e: E) => Promise<R>, fallback: R, late?: (e: E, answer: R) => Promise<unknown>) =>
     async (e: E): Promise<R> => {
-      const work = fn(e);
+      const work = inbound.processEvent<R>({
+        key: e.event_id,
+        answer: () => fn(e),
+        failed: (err) => (logger.error({ err }, what), fallback),
+        locale: 'zh-CN',
+        respondLater: (answer) => (late ? late(e, answer) : Promise.resolve()),
+        about: { what },
+      });
       taken.add(work);
       try {
-        return await work;
-      } catch (err) {
-        logger.error({ err }, what);
-        return fallback;
+        return (await work) ?? fallback;
       } finally {
         taken.delete(work);
       }
     };
   const dispatcher = new lark.EventDispatcher({ logger: sdkLog, loggerLevel: lark.LoggerLevel.warn }).register({
-    'im.message.receive_v1': guarded('Lark message failed', (e) => onMessage(e as unknown as MessageEvent), undefined),
-    'card.action.trigger': guarded('Lark card action failed', (e) => onCardAction(e as unknown as CardActionEvent), {} as CardResponse),
-    'application.bot.menu_v6': guarded('Lark bot menu failed', (e) => onMenu(e as unknown as MenuEvent), undefined),
-    'im.chat.member.bot.added_v1': guarded('Lark bot-added event failed', (e) => onAddedToChat(e as unknown as ChatEvent), undefined),
-    'contact.user.deleted_v3': guarded('Lark user deletion failed', (e) => onUserGone(e as unknown as UserEvent), undefined),
-    'contact.user.updated_v3': guarded('Lark user update failed', (e) => ((e as unknown as UserEvent).object?.status?.is_resigned ? onUserGone(e as unknown as UserEvent) : Promise.resolve()), undefined),
-  } as Record<string, (data: unknown) => Promise<unknown>>);
+    'im.message.receive_v1': guarded('Lark message failed', (e: MessageEvent) => onMessage(e), undefined),
+    'card.action.trigger': guarded('Lark card action failed', (e: CardActionEvent) => onCardAction(e), {} as CardResponse, lateCard),
+    'application.bot.menu_v6': guarded('Lark bot menu failed', (e: MenuEvent) => onMenu(e), undefined),
+    'im.chat.member.bot.added_v1': guarded('Lark bot-added event failed', (e: ChatEvent) => onAddedToChat(e), undefined),
+    'contact.user.deleted_v3': guarded('Lark user deletion failed', (e: UserEvent) => onUserGone(e), undefined),
+    'contact.user.updated_v3': guarded('Lark user update failed', (e: UserEvent) => (e.object?.status?.is_resigned ? onUserGone(e) : Promise.resolve()), undefined),
+  } as unknown as Record<string, (data: unknown) => Promise<unknown>>);
 
   const ws = config.LARK_MODE === 'ws' ? new lark.WSClient({ appId: config.LARK_APP_ID!, appSecret: config.LARK_APP_SECRET!, domain, logger: sdkLog, loggerLevel: lark.LoggerLevel.warn }) : undefined;
   // Signatures seen are kept in the database every instance shares, as Slack's are.
@@ -492,6 +520,8 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       ws?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.allSettled([...taken]);
+      // Those answered in time and still running: finished, their answers sent.
+      await inbound.drain();
       await closed;
       await Promise.allSettled([...inFlight]);
     },

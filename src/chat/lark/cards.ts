@@ -17,7 +17,7 @@ import { COMPLAINT_CATEGORIES, SEVERITIES, TOUCH_KINDS, type Locale } from '../.
 import { catalog, type Catalog } from '../../../prompts/index.js';
 import { clean, renderText, richText } from '../../engine/render-text.js';
 import type { About, Button, ChannelRef, MentionRef, Reply, Rich, Section } from '../../engine/reply.js';
-import type { FormCommand } from '../forms.js';
+import type { FormCommand } from '../../engine/forms.js';
 
 // Lark's limits (open.feishu.cn, "卡片 JSON 2.0 结构" and "发送消息" im/v1/message/create).
 /** Bytes of the request body that carries a card (im/v1/messages: 30 KB for cards), where the card is a JSON string inside JSON. */

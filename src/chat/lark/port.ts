@@ -111,6 +111,15 @@ export class LarkPort implements ChatPort {
     }
   }
 
+  /** Replaces a card already sent (one a click redrew after Lark stopped waiting for the callback's answer). */
+  async patch(messageId: string, card: LarkCard): Promise<void> {
+    try {
+      await this.call(() => this.client.im.message.patch({ path: { message_id: messageId }, data: { content: JSON.stringify(card) } }).then(checkBody));
+    } catch (e) {
+      throw toDeliveryError(e);
+    }
+  }
+
   private async withFallback<T>(card: () => Promise<T>, text: () => Promise<T>): Promise<T> {
     try {
       return await card();

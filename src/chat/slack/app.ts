@@ -3,7 +3,9 @@
 // slash commands, and one global middleware that routes everything else (see
 // route). Handlers turn what arrived into command text for the engine and the engine's Reply into
 // Block Kit. A slash command is answered in its ack when the answer is ready in
-// time (at its response_url otherwise); everything else acks at once. With
+// time (at its response_url otherwise): the inbound service
+// (src/engine/inbound.ts) keeps that budget, says what a failure tells the rep,
+// and decides what a form's submission came to; everything else acks at once. With
 // `commandThread`, slash commands run on the engine thread
 // (src/engine/thread.ts), which renders their answer too, so this event loop
 // mostly parses and acks.
@@ -28,11 +30,11 @@ import { catalog } from '../../../prompts/index.js';
 import type { Config } from '../../config.js';
 import { mentionsInText, type Engine, type Incoming, type MentionResolver, type Outcome, type UserRef } from '../../engine/engine.js';
 import { inLocale, reply, text as textSection } from '../../engine/reply.js';
-import { ACK_BUDGET_MS, Inbound, within } from '../../engine/inbound.js';
-import { AnswerFailed, EngineThread, EngineThreadGone, type ThreadJob } from '../../engine/thread.js';
+import { Inbound, type SubmitResult } from '../../engine/inbound.js';
+import { EngineThread, EngineThreadGone, type ThreadJob } from '../../engine/thread.js';
 import { headline } from '../../engine/render-text.js';
 import type { FormSpec } from '../../engine/spec.js';
-import type { FormCommand } from '../forms.js';
+import type { FormCommand } from '../../engine/forms.js';
 import { ACCOUNT_ID_VALUE, accountValue, ACTION_ID_PREFIX, cutPlain, INPUT_TEXT_MAX, OPTION_TEXT_MAX, VIEW_MAX_BLOCKS } from './blocks.js';
 import { SlackIdentity } from './identity.js';
 import { commandText, mentionedIds, messageText } from './markup.js';
@@ -66,7 +68,7 @@ export interface SlackOptions {
    * still run on `engine`.
    */
   commandThread?: boolean;
-  /** How long a slash command's ack waits to carry its answer; ACK_BUDGET_MS unless a test says otherwise. */
+  /** How long a slash command's ack waits to carry its answer (Inbound's ACK_BUDGET_MS unless a test says otherwise). */
   ackBudgetMs?: number;
   /** How long a users.info lookup may hold up an answer (Inbound's LOOKUP_BUDGET_MS unless a test says otherwise). */
   lookupBudgetMs?: number;
@@ -134,7 +136,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   // What a command recorded to tell others (a complaint for the escalation channel) is delivered
   // without holding the ack Slack waits 3 seconds for; a command that recorded nothing to tell costs nothing here.
   const deliverAfter = () => void opts.afterCommand().catch((err: unknown) => logger.error({ err }, 'delivery after a command failed'));
-  const inbound = new Inbound(engine, { lookupBudgetMs: opts.lookupBudgetMs, logger, afterCommand: deliverAfter, onError: (err) => logger.warn({ err }, 'could not record what users.info said') });
+  const inbound = new Inbound(engine, { lookupBudgetMs: opts.lookupBudgetMs, ackBudgetMs: opts.ackBudgetMs, logger, afterCommand: deliverAfter, onError: (err) => logger.warn({ err }, 'could not record what users.info said') });
   /** Who `userId` is, without waiting on a slow users.info (`carried`: the name the payload has). */
   const who = (workspaceId: string | undefined, userId: string, carried?: string): Promise<UserRef> =>
     inbound.who('slack', workspaceId, { platformUserId: userId, name: carried }, identity.user(userId));
@@ -250,19 +252,21 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
       await openForm(form, workspaceId!, command.trigger_id, command.user_id, command.user_name, undefined, command.response_url);
       return;
     }
-    // Never a silent timeout: the rep hears that something failed, and whether it was saved.
-    const answer = slash(from, command.user_id, `${command.command} ${commandText(command.text)}`, command.channel_id, command.user_name).catch((err: unknown) =>
-      commandPayload(inbound.failure(err, config.STEWARD_LOCALE, err instanceof AnswerFailed && err.saved, { command: command.command }), logger),
-    );
-    const ready = await within(answer, opts.ackBudgetMs ?? ACK_BUDGET_MS);
+    // The inbound service holds the ack for the answer within its budget; a slower one goes to the response_url.
+    const ready = await inbound.processSlashCommand({
+      answer: () => slash(from, command.user_id, `${command.command} ${commandText(command.text)}`, command.channel_id, command.user_name),
+      failed: (_err, told) => commandPayload(told, logger),
+      locale: config.STEWARD_LOCALE,
+      respondLater: (late) => responses.post(command.response_url, late),
+      about: { command: command.command },
+    });
     try {
       await ack(ready);
-      if (ready) return;
     } catch (err) {
       // The ack could not be sent (a Socket Mode connection going away): the answer still reaches the rep.
       logger.warn({ err, command: command.command }, 'could not ack a slash command; answering at its response_url');
+      if (ready) await responses.post(command.response_url, ready);
     }
-    await responses.post(command.response_url, await answer);
   });
 
   // Buttons carry the command they stand for; a click runs it as if the clicker typed it.
@@ -315,18 +319,21 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     const meta = (view.private_metadata ? JSON.parse(view.private_metadata) : {}) as { sourceRef?: string };
     if (!command) return ack();
     // The same form sent again (its answer lost, the rep submitting twice) is saved once: keyed by the view as it was submitted.
-    const out = await run(from, body.user.id, command, { sourceRef: meta.sourceRef, carried: body.user.name, formKey: `${view.id}:${view.hash}` });
+    const workspace = tenant(from);
+    const done: SubmitResult = workspace
+      ? await inbound.processModalSubmit({ ...(await incoming(workspace, body.user.id, command, meta.sourceRef, undefined, body.user.name)), formKey: `${view.id}:${view.hash}` }, (raw) => identity.mention(raw))
+      : await unknownWorkspace(body.user.id).then((outcome) => ({ kind: 'refused' as const, field: 'text', headline: headline(outcome.reply), outcome }));
     // Saved already: the form closes, and the confirmation went with the first.
-    if (out.duplicate) return ack();
-    if (!out.ok) {
-      const block = FIELD_BLOCKS[out.field ?? 'text'] ?? 'note';
+    if (done.kind === 'duplicate') return ack();
+    if (done.kind === 'refused') {
+      const block = FIELD_BLOCKS[done.field] ?? 'note';
       const present = view.blocks.some((b) => b.block_id === block) ? block : 'note';
       // View errors are plain text: the headline as the rep would read it, unescaped.
-      return ack({ response_action: 'errors', errors: { [present]: cutPlain(headline(out.reply), 300).text } });
+      return ack({ response_action: 'errors', errors: { [present]: cutPlain(done.headline, 300).text } });
     }
     await ack();
     // The confirmation goes to the rep's conversation with Steward.
-    await port.post({ dm: { platformUserId: body.user.id, name: body.user.name ?? body.user.id } }, out.reply).catch((err: unknown) => logger.warn({ err }, 'could not confirm a form'));
+    await port.post({ dm: { platformUserId: body.user.id, name: body.user.name ?? body.user.id } }, done.outcome.reply).catch((err: unknown) => logger.warn({ err }, 'could not confirm a form'));
   };
 
   // Message shortcuts: what a customer said in a channel becomes a record in two clicks.
@@ -488,6 +495,8 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
       if (config.SLACK_APP_TOKEN) while (inFlight.size) await Promise.allSettled([...inFlight]);
       await app.stop();
       await Promise.allSettled([...inFlight]);
+      // Slash commands answered after their ack: finished (on the thread too) before it closes.
+      await inbound.drain();
       await thread?.close();
       responses.close();
     },

@@ -6,7 +6,7 @@ import type { ViewStateValue } from '@slack/bolt';
 import type { ModalView } from '@slack/types';
 import type { Catalog } from '../../../prompts/index.js';
 import { COMPLAINT_CATEGORIES, SEVERITIES, TOUCH_KINDS } from '../../../db/schema.js';
-import { FIELD_OF, formCommandText, withText } from '../forms.js';
+import { FIELD_OF, formCommandText, withText } from '../../engine/forms.js';
 import { accountValue, cutPlain, INPUT_TEXT_MAX, OPTION_TEXT_MAX, PLACEHOLDER_MAX, VIEW_TITLE_MAX } from './blocks.js';
 
 export const ACCOUNT_ACTION = 'steward:account';

@@ -1,5 +1,5 @@
-import type { Registry } from '../engine/registry.js';
-import { quote, tokenize } from '../engine/tokenize.js';
+import type { Registry } from './registry.js';
+import { quote, tokenize } from './tokenize.js';
 
 // What a form (a Slack modal, a Lark card form) stands for, platform-neutral:
 // the fields of /touch and /complaint, and the command text a submission
