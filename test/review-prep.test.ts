@@ -181,6 +181,17 @@ describe('in Chinese', () => {
   });
 });
 
+describe('an item key in the other language', () => {
+  it('a Chinese key ticks in an English workspace, an English key in a Chinese one', async () => {
+    await inSeason();
+    await ok('/review Acme tick 风险', 'zhang');
+    await ok('/复盘 Acme 勾选 competitors', 'zhang');
+    expect(item('Acme').checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['risks', 'competitors']);
+    await ok('/review Acme untick 竞争', 'zhang');
+    expect(item('Acme').checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['risks']);
+  });
+});
+
 describe('bad input', () => {
   it('an unknown item is refused with the item meant and the list', async () => {
     await inSeason();
