@@ -256,7 +256,12 @@ export const review: CommandSpec = {
       usage: '<account> [prepared|held] [note]',
       args: [accountArg, { name: 'status', type: 'enum', values: ['prepared', 'held'], valueAliases: { 已准备: 'prepared', 准备好: 'prepared', 已召开: 'held', 已完成: 'held' }, optional: true }],
       text: { name: 'note', required: false },
-      run: (ctx, input) => (input.has('status') ? mark(ctx, input) : show(ctx, input)),
+      run: (ctx, input) => {
+        if (input.has('status')) return mark(ctx, input);
+        // A note is only for prepared|held: other words (`tikc risks`, `取消 份额`) are a slip, not to be dropped in silence.
+        if (input.text) throw new UserError(ctx.t.errors.unexpected(input.text.length > 60 ? input.text.slice(0, 60) + '…' : input.text));
+        return show(ctx, input);
+      },
     },
   ],
   examples: {

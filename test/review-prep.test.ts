@@ -208,6 +208,17 @@ describe('bad input', () => {
     expect((await refused('/review Acme tick', 'zhang')).text.split('\n')[0]).toBe('✘ Missing item (1-5 or its key).');
   });
 
+  it('words after the account that are no status are refused, not dropped in silence (a mistyped tick or untick)', async () => {
+    await inSeason();
+    await ok('/review Acme tick risks', 'zhang');
+    const typo = await refused('/review Acme tikc competitors', 'zhang');
+    expect(typo.text.split('\n')[0]).toBe('✘ I didn\'t expect "tikc competitors" here.');
+    expect(typo.text).toContain('More: /steward help review');
+    const zh = await refused('/复盘 Acme 取消 风险', 'zhang');
+    expect(zh.text.split('\n')[0]).toBe('✘ I didn\'t expect "取消 风险" here.');
+    expect(item('Acme').checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['risks']);
+  });
+
   it('an unknown account, an account with no review, someone else\'s review', async () => {
     await inSeason();
     expect((await refused('/review Acmee tick risks', 'zhang')).text.split('\n')[0]).toContain('Acmee');
