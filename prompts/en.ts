@@ -511,8 +511,8 @@ export const en = {
     keptTeam: 'Team',
     pairingsHeading: (n: number) => `Lapsed leadership pairings (${n})`,
     pairingLine: (account: string, exec: string, last?: string) => `${account} · ${exec} · ${last ? `last touch ${last}` : 'never touched'}`,
-    reviews: (held: number, prepared: number, total: number, deadline: string) =>
-      `Supplier reviews: ${held} held, ${prepared} prepared, ${total - held - prepared} not started, of ${total}; deadline ${deadline}.`,
+    reviews: (held: number, prepared: number, total: number, deadline: string, underWay = 0) =>
+      `Supplier reviews: ${held} held, ${prepared} prepared, ${underWay > 0 ? `${underWay} being prepared, ` : ''}${total - held - prepared - underWay} not started, of ${total}; deadline ${deadline}.`,
     signalsHeading: (n: number) => `New warning signs this week (${n})`,
     notYours: (name: string) => `Only ${name}, the people they report to, and admins can see ${name}'s digest.`,
   },

@@ -507,8 +507,8 @@ export const zhCN: Catalog = {
     keptTeam: '团队合计',
     pairingsHeading: (n: number) => `逾期的高层结对（${n}）`,
     pairingLine: (account: string, exec: string, last?: string) => `${account} · ${exec} · ${last ? `上次接触${last}` : '尚未接触'}`,
-    reviews: (held: number, prepared: number, total: number, deadline: string) =>
-      `供应商复盘：共${total}个，已召开${held}，已准备${prepared}，未开始${total - held - prepared}；截止${deadline}。`,
+    reviews: (held: number, prepared: number, total: number, deadline: string, underWay = 0) =>
+      `供应商复盘：共${total}个，已召开${held}，已准备${prepared}，${underWay > 0 ? `准备中${underWay}，` : ''}未开始${total - held - prepared - underWay}；截止${deadline}。`,
     signalsHeading: (n: number) => `本周新增流失信号（${n}）`,
     notYours: (name: string) => `只有${name}本人、其上级和管理员可以查看${name}的周报。`,
   },

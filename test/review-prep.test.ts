@@ -181,6 +181,18 @@ describe('in Chinese', () => {
   });
 });
 
+describe('in the digest', () => {
+  it('a review with an item ticked is being prepared, not "not started", in both languages', async () => {
+    await inSeason();
+    const line = async (who: string) => (await ok('/digest', who)).text.split('\n').find((l) => l.startsWith('Supplier reviews') || l.startsWith('供应商复盘'));
+    expect(await line('zhang')).toBe('Supplier reviews: 0 held, 0 prepared, 1 not started, of 1; deadline Sat 31 Oct 2026.');
+    await ok('/review Acme tick risks', 'zhang');
+    expect(await line('zhang')).toBe('Supplier reviews: 0 held, 0 prepared, 1 being prepared, 0 not started, of 1; deadline Sat 31 Oct 2026.');
+    await ok('/steward me locale:zh-CN', 'li');
+    expect(await line('li')).toBe('供应商复盘：共1个，已召开0，已准备0，准备中1，未开始0；截止2026年10月31日 周六。');
+  });
+});
+
 describe('an item key in the other language', () => {
   it('a Chinese key ticks in an English workspace, an English key in a Chinese one', async () => {
     await inSeason();
