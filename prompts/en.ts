@@ -79,6 +79,8 @@ export const en = {
     span: 'how long (3d, 1w or not-needed)',
     item: 'item (1-5 or its key)',
   },
+  /** What `@name` in a usage line stands for (`@someone` is a placeholder above). */
+  mentions: { colleague: '@colleague', executive: '@executive', from: '@from', to: '@to', rep: '@rep', manager: '@manager' } as Record<string, string>,
   summaries: {
     touch: 'Log a visit, call, meeting, message or business review with a customer',
     complaint: 'Open, list, follow and reassign customer complaints (C-<n>): progress notes, the history, reopening',

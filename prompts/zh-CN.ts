@@ -72,6 +72,7 @@ export const zhCN: Catalog = {
   },
   /** 用法行里 `<占位符>` 的含义。 */
   placeholders,
+  mentions: { colleague: '@同事', executive: '@高管', from: '@原负责人', to: '@接手人', rep: '@销售', manager: '@经理' },
   summaries: {
     touch: '记录与客户的拜访、电话、会议、消息或业务复盘',
     complaint: '登记、查看、跟进和转交客户投诉（C-<n>）：进展备注、处理经过、重新打开',

@@ -61,6 +61,14 @@ describe('usage lines in Chinese', () => {
     expect(leaks).toEqual([]);
   });
 
+  it('every zh usage line names the person to mention in Chinese (@同事, @高管 …), never @colleague or @executive', () => {
+    const leaks = forms.map(({ form, line }) => localizeUsage(zhCN, line, form)).filter((zh) => /@[a-z]/.test(zh));
+    expect(leaks).toEqual([]);
+    const touch = forms.find(({ line }) => line.startsWith('/touch <account> <kind>'))!;
+    expect(localizeUsage(zhCN, touch.line, touch.form)).toContain('[同行:@同事]');
+    expect(localizeUsage(en, touch.line, touch.form)).toContain('[with:@colleague]');
+  });
+
   it('an English reader reads the option words as they are', () => {
     for (const { form, line } of forms) expect(localizeUsage(en, line, form)).toBe(localizeUsage(en, line));
   });
