@@ -679,8 +679,10 @@ export const en = {
     churnTeamTitle: (team: string, period: string) => `Churn of ${team}, ${period}`,
     year: 'last 12 months',
     quarter: 'last 3 months',
-    byCount: (lost: number, book: number, rate: string) => `By count: ${lost} of ${book} accounts lost (${rate}).`,
+    byCount: (lost: number, book: number, rate: string) => `By count: ${lost} of ${plural(book, 'account')} lost (${rate}).`,
     byRevenue: (lost: string, book: string, rate: string) => `By revenue: ${lost} of ${book} a year (${rate}).`,
+    /** No account of the book has a revenue on record: no rate to give. */
+    byRevenueUnknown: 'By revenue: no revenue on record (set it with /account set <account> revenue:..).',
     reasonsHeading: 'Why',
     benchmark: (year: boolean): string => (year ? 'Good teams lose 5-10% of their accounts a year.' : 'Good teams lose 5-10% a year, about 1-2.5% a quarter.'),
     lessonsTitle: (reason?: string) => (reason ? `Lessons of accounts lost to ${reason}, newest first` : 'Lessons of lost accounts, newest first'),
@@ -754,8 +756,8 @@ export const en = {
     singleHeading: (n: number) => `Single-threaded: known by one person of ours or one level of theirs (${n})`,
     singleLine: (name: string, tier: string, owner: string, ours: number, theirs: number) => `${name} · ${tier} · ${owner} · ${ours} of ours, ${plural(theirs, 'level')} of theirs in 90 days`,
     churnByTeam: 'By team',
-    churnLine: (team: string, lost: number, book: number, rate: string, lostRevenue: string, bookRevenue: string, revenueRate: string) =>
-      `${team}: ${lost} of ${plural(book, 'account')} lost (${rate}); ${lostRevenue} of ${bookRevenue} a year (${revenueRate})`,
+    churnLine: (team: string, lost: number, book: number, rate: string, lostRevenue: string, bookRevenue: string, revenueRate: string, revenueKnown = true) =>
+      `${team}: ${lost} of ${plural(book, 'account')} lost (${rate}); ${revenueKnown ? `${lostRevenue} of ${bookRevenue} a year (${revenueRate})` : 'no revenue on record'}`,
     digestTitle: (accounts: number, teams: number) => `Weekly digest for the organisation: ${plural(accounts, 'active account')} in ${plural(teams, 'team')}`,
     compareHeading: 'Teams compared',
     whole: 'The organisation',

@@ -672,6 +672,7 @@ export const zhCN: Catalog = {
     quarter: '近3个月',
     byCount: (lost: number, book: number, rate: string) => `按数量：${book}个客户中流失${lost}个（${rate}）。`,
     byRevenue: (lost: string, book: string, rate: string) => `按营收：年营收${book}中流失${lost}（${rate}）。`,
+    byRevenueUnknown: '按营收：没有营收记录（用 /客户 修改 <客户> 营收:.. 补上）。',
     reasonsHeading: '原因',
     benchmark: (year: boolean) => (year ? '优秀团队每年的客户流失率在5%-10%。' : '优秀团队每年流失5%-10%，约合每季度1%-2.5%。'),
     lessonsTitle: (reason?: string) => (reason ? `因“${reason}”流失的客户及教训（最新在前）` : '流失客户的教训（最新在前）'),
@@ -743,8 +744,8 @@ export const zhCN: Catalog = {
     singleHeading: (n: number) => `单点对接：只有我方一人或对方一个层级有接触（${n}）`,
     singleLine: (name: string, tier: string, owner: string, ours: number, theirs: number) => `${name} · ${tier} · ${owner} · 近90天我方${ours}人、对方${theirs}个层级`,
     churnByTeam: '各团队',
-    churnLine: (team: string, lost: number, book: number, rate: string, lostRevenue: string, bookRevenue: string, revenueRate: string) =>
-      `${team}：${book}个客户中流失${lost}个（${rate}）；年营收${bookRevenue}中流失${lostRevenue}（${revenueRate}）`,
+    churnLine: (team: string, lost: number, book: number, rate: string, lostRevenue: string, bookRevenue: string, revenueRate: string, revenueKnown = true) =>
+      `${team}：${book}个客户中流失${lost}个（${rate}）；${revenueKnown ? `年营收${bookRevenue}中流失${lostRevenue}（${revenueRate}）` : '没有营收记录'}`,
     digestTitle: (accounts: number, teams: number) => `全公司周报：${teams}个团队，${accounts}个活跃客户`,
     compareHeading: '各团队对比',
     whole: '全公司',
