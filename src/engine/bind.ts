@@ -126,10 +126,11 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberL
   const stray = textTokens.find((tok): tok is Token & { kind: 'option' } => tok.kind === 'option' && (!form.text || meantAsOption(ctx, tok)));
   if (stray) throw unknownOption(stray);
   const text = joinText(textTokens, source);
-  about('text', () => checkText(ctx, form, text));
+  // A missing option is named before missing text: the usage puts it first (`/promise move P-1` lacks due: first).
   for (const o of form.options ?? []) {
     if (o.required && !values.has(o.name)) throw about(o.name, () => new UserError(t.errors.missingOption(o.name)));
   }
+  about('text', () => checkText(ctx, form, text));
   return new Input(values, text);
 }
 
