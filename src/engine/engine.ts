@@ -549,6 +549,16 @@ export function localizeUsage(t: Catalog, line: string, form?: FormSpec): string
         return `${before}${t.help.word(o.name, o.aliases ?? [])}:${values}`;
       });
     }
+    // An argument's values as the usage spells them (`[prepared|held]`, `sweep|digest`), and a flag offered
+    // as one of two choices (`@someone|me`).
+    for (const a of form.args ?? []) {
+      if (a.type !== 'enum' || !a.values?.length) continue;
+      const spelled = a.values.join('|');
+      if (out.includes(spelled)) out = out.replace(spelled, a.values.map((v) => valueWord(v, a.valueAliases)).join('|'));
+    }
+    for (const f of form.flags ?? []) {
+      out = out.replace(new RegExp(`\\|${escapeRe(f.name)}(?=[\\s\\]]|$)`, 'g'), `|${t.help.word(f.name, f.aliases ?? [])}`);
+    }
     // A bracketed bare word: a flag, or an optional argument's placeholder.
     const flags = new Map((form.flags ?? []).map((f) => [f.name, f]));
     out = out.replace(/\[([a-z][a-z-]*)\]/g, (whole, name: string) => {
