@@ -98,7 +98,7 @@ function churn(ctx: Ctx, input: Input): Reply {
     'info',
     scope ? t.lost.churnTeamTitle(scope.name, period) : t.lost.churnTitle(period),
     text(t.lost.byCount(figures.lost, figures.book, fmtPercent(ctx, figures.byCount))),
-    text(t.lost.byRevenue(fmtMoney(ctx, figures.lostRevenue), fmtMoney(ctx, figures.bookRevenue), fmtPercent(ctx, figures.byRevenue))),
+    text(figures.bookRevenue > 0 ? t.lost.byRevenue(fmtMoney(ctx, figures.lostRevenue), fmtMoney(ctx, figures.bookRevenue), fmtPercent(ctx, figures.byRevenue)) : t.lost.byRevenueUnknown),
     ...(readsOrganisation(ctx.actor) ? churnByTeam(ctx, book) : []),
     list(reasons.map(({ r, n }) => `${t.lost.reasons[r]}: ${n}`), { heading: t.lost.reasonsHeading, empty: t.common.none }),
     text(t.lost.benchmark(span === 'year')),
@@ -131,7 +131,7 @@ function churnByTeam(ctx: Ctx, book: ChurnBook): Section[] {
   const name = (lead: OrgTeam['lead']) => (lead ? t.org.team(named(ctx, lead)) : t.org.noTeam);
   return [
     list(
-      rows.map(({ team, f }) => t.org.churnLine(name(team.lead), f.lost, f.book, fmtPercent(ctx, f.byCount), fmtMoney(ctx, f.lostRevenue), fmtMoney(ctx, f.bookRevenue), fmtPercent(ctx, f.byRevenue))),
+      rows.map(({ team, f }) => t.org.churnLine(name(team.lead), f.lost, f.book, fmtPercent(ctx, f.byCount), fmtMoney(ctx, f.lostRevenue), fmtMoney(ctx, f.bookRevenue), fmtPercent(ctx, f.byRevenue), f.bookRevenue > 0)),
       { heading: t.org.churnByTeam },
     ),
   ];

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { accounts, members, reviewItems } from '../db/schema.js';
+import { catalog } from '../prompts/index.js';
 import { DAY_MS } from '../src/domain/dates.js';
 import { cadenceFor } from '../src/domain/settings.js';
 import { fmtAge, fmtDay, fmtMoney, fmtPercent, named, personColumns, ref } from '../src/domain/format.js';
@@ -45,6 +46,9 @@ function problemText(v: View, p: ReviewProblem, account: Account): string {
   }
 }
 
+/** Each item's key in every catalog: a Chinese key works in an English workspace, and the other way round. */
+const KEYS_EVERY_LANGUAGE = (key: ReviewItemKey) => [catalog('en').review.itemKeys[key], catalog('zh-CN').review.itemKeys[key]];
+
 const ITEM_WORDS: Record<ReviewItemKey, readonly string[]> = {
   complaints: ['complaint'],
   promises: ['promise'],
@@ -56,7 +60,9 @@ const ITEM_WORDS: Record<ReviewItemKey, readonly string[]> = {
 /** The item a word names: its number (1-5), its key in either language, or a few other words for it. */
 function itemOf(ctx: Ctx, typed: string): { key: ReviewItemKey; n: number } {
   const { t } = ctx;
-  const names = (key: ReviewItemKey) => [String(REVIEW_CHECKLIST.indexOf(key) + 1), key, t.review.itemKeys[key], ...ITEM_WORDS[key]];
+  const names = (key: ReviewItemKey) => [
+    ...new Set([String(REVIEW_CHECKLIST.indexOf(key) + 1), key, t.review.itemKeys[key], ...KEYS_EVERY_LANGUAGE(key), ...ITEM_WORDS[key]]),
+  ];
   const byNumber = /^#?(\d)$/.exec(typed.trim());
   const m = byNumber ? undefined : matchIn([...REVIEW_CHECKLIST], typed, names);
   const key = byNumber ? REVIEW_CHECKLIST[Number(byNumber[1]) - 1] : m?.kind === 'found' ? m.item : undefined;
@@ -250,7 +256,12 @@ export const review: CommandSpec = {
       usage: '<account> [prepared|held] [note]',
       args: [accountArg, { name: 'status', type: 'enum', values: ['prepared', 'held'], valueAliases: { 已准备: 'prepared', 准备好: 'prepared', 已召开: 'held', 已完成: 'held' }, optional: true }],
       text: { name: 'note', required: false },
-      run: (ctx, input) => (input.has('status') ? mark(ctx, input) : show(ctx, input)),
+      run: (ctx, input) => {
+        if (input.has('status')) return mark(ctx, input);
+        // A note is only for prepared|held: other words (`tikc risks`, `取消 份额`) are a slip, not to be dropped in silence.
+        if (input.text) throw new UserError(ctx.t.errors.unexpected(input.text.length > 60 ? input.text.slice(0, 60) + '…' : input.text));
+        return show(ctx, input);
+      },
     },
   ],
   examples: {

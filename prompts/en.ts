@@ -79,6 +79,8 @@ export const en = {
     span: 'how long (3d, 1w or not-needed)',
     item: 'item (1-5 or its key)',
   },
+  /** What `@name` in a usage line stands for (`@someone` is a placeholder above). */
+  mentions: { colleague: '@colleague', executive: '@executive', from: '@from', to: '@to', rep: '@rep', manager: '@manager' } as Record<string, string>,
   summaries: {
     touch: 'Log a visit, call, meeting, message or business review with a customer',
     complaint: 'Open, list, follow and reassign customer complaints (C-<n>): progress notes, the history, reopening',
@@ -515,8 +517,8 @@ export const en = {
     keptTeam: 'Team',
     pairingsHeading: (n: number) => `Lapsed leadership pairings (${n})`,
     pairingLine: (account: string, exec: string, last?: string) => `${account} · ${exec} · ${last ? `last touch ${last}` : 'never touched'}`,
-    reviews: (held: number, prepared: number, total: number, deadline: string) =>
-      `Supplier reviews: ${held} held, ${prepared} prepared, ${total - held - prepared} not started, of ${total}; deadline ${deadline}.`,
+    reviews: (held: number, prepared: number, total: number, deadline: string, underWay = 0) =>
+      `Supplier reviews: ${held} held, ${prepared} prepared, ${underWay > 0 ? `${underWay} being prepared, ` : ''}${total - held - prepared - underWay} not started, of ${total}; deadline ${deadline}.`,
     signalsHeading: (n: number) => `New warning signs this week (${n})`,
     notYours: (name: string) => `Only ${name}, the people they report to, and admins can see ${name}'s digest.`,
   },
@@ -681,8 +683,10 @@ export const en = {
     churnTeamTitle: (team: string, period: string) => `Churn of ${team}, ${period}`,
     year: 'last 12 months',
     quarter: 'last 3 months',
-    byCount: (lost: number, book: number, rate: string) => `By count: ${lost} of ${book} accounts lost (${rate}).`,
+    byCount: (lost: number, book: number, rate: string) => `By count: ${lost} of ${plural(book, 'account')} lost (${rate}).`,
     byRevenue: (lost: string, book: string, rate: string) => `By revenue: ${lost} of ${book} a year (${rate}).`,
+    /** No account of the book has a revenue on record: no rate to give. */
+    byRevenueUnknown: 'By revenue: no revenue on record (set it with /account set <account> revenue:..).',
     reasonsHeading: 'Why',
     benchmark: (year: boolean): string => (year ? 'Good teams lose 5-10% of their accounts a year.' : 'Good teams lose 5-10% a year, about 1-2.5% a quarter.'),
     lessonsTitle: (reason?: string) => (reason ? `Lessons of accounts lost to ${reason}, newest first` : 'Lessons of lost accounts, newest first'),
@@ -756,8 +760,8 @@ export const en = {
     singleHeading: (n: number) => `Single-threaded: known by one person of ours or one level of theirs (${n})`,
     singleLine: (name: string, tier: string, owner: string, ours: number, theirs: number) => `${name} · ${tier} · ${owner} · ${ours} of ours, ${plural(theirs, 'level')} of theirs in 90 days`,
     churnByTeam: 'By team',
-    churnLine: (team: string, lost: number, book: number, rate: string, lostRevenue: string, bookRevenue: string, revenueRate: string) =>
-      `${team}: ${lost} of ${plural(book, 'account')} lost (${rate}); ${lostRevenue} of ${bookRevenue} a year (${revenueRate})`,
+    churnLine: (team: string, lost: number, book: number, rate: string, lostRevenue: string, bookRevenue: string, revenueRate: string, revenueKnown = true) =>
+      `${team}: ${lost} of ${plural(book, 'account')} lost (${rate}); ${revenueKnown ? `${lostRevenue} of ${bookRevenue} a year (${revenueRate})` : 'no revenue on record'}`,
     digestTitle: (accounts: number, teams: number) => `Weekly digest for the organisation: ${plural(accounts, 'active account')} in ${plural(teams, 'team')}`,
     compareHeading: 'Teams compared',
     whole: 'The organisation',

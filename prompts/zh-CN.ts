@@ -72,6 +72,7 @@ export const zhCN: Catalog = {
   },
   /** 用法行里 `<占位符>` 的含义。 */
   placeholders,
+  mentions: { colleague: '@同事', executive: '@高管', from: '@原负责人', to: '@接手人', rep: '@销售', manager: '@经理' },
   summaries: {
     touch: '记录与客户的拜访、电话、会议、消息或业务复盘',
     complaint: '登记、查看、跟进和转交客户投诉（C-<n>）：进展备注、处理经过、重新打开',
@@ -509,8 +510,8 @@ export const zhCN: Catalog = {
     keptTeam: '团队合计',
     pairingsHeading: (n: number) => `逾期的高层结对（${n}）`,
     pairingLine: (account: string, exec: string, last?: string) => `${account} · ${exec} · ${last ? `上次接触${last}` : '尚未接触'}`,
-    reviews: (held: number, prepared: number, total: number, deadline: string) =>
-      `供应商复盘：共${total}个，已召开${held}，已准备${prepared}，未开始${total - held - prepared}；截止${deadline}。`,
+    reviews: (held: number, prepared: number, total: number, deadline: string, underWay = 0) =>
+      `供应商复盘：共${total}个，已召开${held}，已准备${prepared}，${underWay > 0 ? `准备中${underWay}，` : ''}未开始${total - held - prepared - underWay}；截止${deadline}。`,
     signalsHeading: (n: number) => `本周新增流失信号（${n}）`,
     notYours: (name: string) => `只有${name}本人、其上级和管理员可以查看${name}的周报。`,
   },
@@ -673,6 +674,7 @@ export const zhCN: Catalog = {
     quarter: '近3个月',
     byCount: (lost: number, book: number, rate: string) => `按数量：${book}个客户中流失${lost}个（${rate}）。`,
     byRevenue: (lost: string, book: string, rate: string) => `按营收：年营收${book}中流失${lost}（${rate}）。`,
+    byRevenueUnknown: '按营收：没有营收记录（用 /客户 修改 <客户> 营收:.. 补上）。',
     reasonsHeading: '原因',
     benchmark: (year: boolean) => (year ? '优秀团队每年的客户流失率在5%-10%。' : '优秀团队每年流失5%-10%，约合每季度1%-2.5%。'),
     lessonsTitle: (reason?: string) => (reason ? `因“${reason}”流失的客户及教训（最新在前）` : '流失客户的教训（最新在前）'),
@@ -744,8 +746,8 @@ export const zhCN: Catalog = {
     singleHeading: (n: number) => `单点对接：只有我方一人或对方一个层级有接触（${n}）`,
     singleLine: (name: string, tier: string, owner: string, ours: number, theirs: number) => `${name} · ${tier} · ${owner} · 近90天我方${ours}人、对方${theirs}个层级`,
     churnByTeam: '各团队',
-    churnLine: (team: string, lost: number, book: number, rate: string, lostRevenue: string, bookRevenue: string, revenueRate: string) =>
-      `${team}：${book}个客户中流失${lost}个（${rate}）；年营收${bookRevenue}中流失${lostRevenue}（${revenueRate}）`,
+    churnLine: (team: string, lost: number, book: number, rate: string, lostRevenue: string, bookRevenue: string, revenueRate: string, revenueKnown = true) =>
+      `${team}：${book}个客户中流失${lost}个（${rate}）；${revenueKnown ? `年营收${bookRevenue}中流失${lostRevenue}（${revenueRate}）` : '没有营收记录'}`,
     digestTitle: (accounts: number, teams: number) => `全公司周报：${teams}个团队，${accounts}个活跃客户`,
     compareHeading: '各团队对比',
     whole: '全公司',

@@ -12,7 +12,7 @@
 //
 // The import is all-or-nothing: every file is read and every row checked, and
 // one bad cell anywhere writes nothing; the report names the file, line and column.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
@@ -378,10 +378,14 @@ export interface BookImportResult {
 export function readBookDir(dir: string): Map<string, string> {
   const files = new Map<string, string>();
   const problems: BookProblem[] = [];
+  // A folder that is not there is one problem, not one per file.
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new BookError([{ file: ENTITIES[0]!.file, line: 0, message: `no such folder: ${dir}` }]);
   for (const e of ENTITIES) {
     const path = join(dir, `${e.file}.csv`);
     if (!existsSync(path)) {
-      problems.push({ file: e.file, line: 0, message: `missing: ${path} (a full export has ${ENTITIES.map((x) => `${x.file}.csv`).join(', ')})` });
+      // The list of what a full export holds, once.
+      const all = problems.length ? '' : ` (a full export has ${ENTITIES.map((x) => `${x.file}.csv`).join(', ')})`;
+      problems.push({ file: e.file, line: 0, message: `missing: ${path}${all}` });
       continue;
     }
     const decoded = decodeCsvBytes(readFileSync(path));

@@ -160,6 +160,7 @@ const cases: Record<string, Bad[]> = {
   promise: [
     { cmd: '/promise Beta Send the quote', says: 'Missing due:', usage: true, also: ['/promise <account> due:<date>'] },
     { cmd: '/promise Beta due:friday', says: 'Missing the text.', usage: true },
+    { cmd: '/promise Beta', says: 'Missing due:', usage: true },
     { cmd: '/promise Beta due:2026-11-20 Send the quote', says: 'Fri 20 Nov 2026 has already passed.', usage: true },
     { cmd: '/promise Beta due:yesterday Send the quote', says: 'Sun 22 Nov 2026 has already passed.', usage: true },
     { cmd: '/promise Beta due:someday Send the quote', says: 'I can\'t read "someday" as a date.', usage: true },

@@ -283,6 +283,21 @@ describe('export --all, import --all', () => {
     for (const reason of Object.values(NOT_BOOK)) expect(reason.length).toBeGreaterThan(10);
   });
 
+  it('a folder that is not there is one problem; missing files each one line, the list of a full export once', () => {
+    const gone = join(tmpdir(), `steward-no-such-${process.pid}`);
+    expect(() => readBookDir(gone)).toThrow(new RegExp(`^workspace\\.csv:0: no such folder: ${gone.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    const half = mkdtempSync(join(tmpdir(), 'steward-half-'));
+    writeFileSync(join(half, 'workspace.csv'), 'x\n');
+    let lines: string[] = [];
+    try {
+      readBookDir(half);
+    } catch (e) {
+      lines = (e as Error).message.split('\n');
+    }
+    expect(lines).toHaveLength(ENTITIES.length - 1);
+    expect(lines.filter((l) => l.includes('a full export has'))).toHaveLength(1);
+  });
+
   it('every column that points at another row is written as a reference, not a database id', () => {
     for (const e of ENTITIES) {
       const config = getTableConfigOf(e.table);

@@ -42,6 +42,13 @@ describe('parseDate: absolute dates', () => {
     expect(day('2026/04/31')).toBe('!impossible');
   });
 
+  it('refuses a date that does not exist with a time after it, instead of reading another day (13 Jan for 2026-13-01)', () => {
+    expect(day('2026-13-01 10:00')).toBe('!impossible');
+    expect(day('2026-02-30 09:00')).toBe('!impossible');
+    expect(day('2026-04-31T08:00')).toBe('!impossible');
+    expect(at('2026-11-20 15:00')).toBe('2026-11-20T15:00:00.000+08:00');
+  });
+
   it('accepts 29 February in a leap year', () => {
     expect(day('2028-02-29')).toBe('2028-02-29');
   });

@@ -78,6 +78,19 @@ describe('/lost and /churn', () => {
     expect((await h.run('/churn quarter', 'admin')).text).toContain('about 1-2.5% a quarter');
   });
 
+  it('a book of one reads "1 account"; a book with no revenue on record gives no revenue rate, not "0 of 0 (0%)" (en and zh)', async () => {
+    await h.run('/steward team @sun manager:@boss', 'admin');
+    await h.run('/steward team @wang manager:@li', 'admin');
+    await h.run('/account add Solo owner:@sun', 'admin');
+    const out = (await h.run('/churn', 'sun')).text.split('\n');
+    expect(out.slice(1, 3)).toEqual(['By count: 0 of 1 account lost (0%).', 'By revenue: no revenue on record (set it with /account set <account> revenue:..).']);
+    const org = (await h.run('/churn', 'admin')).text;
+    expect(org).toContain("boss's team: 0 of 1 account lost (0%); no revenue on record");
+    expect(org).toContain("li's team: 0 of 2 accounts lost (0%); 0 of 1M a year (0%)");
+    await h.run('/steward me locale:zh-CN', 'sun');
+    expect((await h.run('/流失率', 'sun')).text.split('\n')[2]).toBe('按营收：没有营收记录（用 /客户 修改 <客户> 营收:.. 补上）。');
+  });
+
   it('an account added and lost within the period counts in the book it is lost from', async () => {
     await h.run('/account add Epsilon owner:@wang revenue:1m', 'admin');
     h.now = new Date(h.now.getTime() + DAY);

@@ -74,6 +74,7 @@ describe('/promise move', () => {
   it.each([
     ['/promise move P-1 due:2026-01-16', 'Missing the reason.'],
     ['/promise move P-1 Customer asked', 'Missing due:'],
+    ['/promise move P-1', 'Missing due:'],
     ['/promise move P-1 due:2026-01-02 Too late already', 'Fri 2 Jan 2026 has already passed. A promise needs a due date from today on.'],
     ['/promise move P-1 due:2026-01-09 Same day', 'P-1 is already due Fri 9 Jan 2026. Give the new date it was agreed to move to.'],
     ['/promise move P-9 due:2026-01-16 No such promise', 'There is no promise P-9. See them with /promise list all'],

@@ -181,6 +181,29 @@ describe('in Chinese', () => {
   });
 });
 
+describe('in the digest', () => {
+  it('a review with an item ticked is being prepared, not "not started", in both languages', async () => {
+    await inSeason();
+    const line = async (who: string) => (await ok('/digest', who)).text.split('\n').find((l) => l.startsWith('Supplier reviews') || l.startsWith('供应商复盘'));
+    expect(await line('zhang')).toBe('Supplier reviews: 0 held, 0 prepared, 1 not started, of 1; deadline Sat 31 Oct 2026.');
+    await ok('/review Acme tick risks', 'zhang');
+    expect(await line('zhang')).toBe('Supplier reviews: 0 held, 0 prepared, 1 being prepared, 0 not started, of 1; deadline Sat 31 Oct 2026.');
+    await ok('/steward me locale:zh-CN', 'li');
+    expect(await line('li')).toBe('供应商复盘：共1个，已召开0，已准备0，准备中1，未开始0；截止2026年10月31日 周六。');
+  });
+});
+
+describe('an item key in the other language', () => {
+  it('a Chinese key ticks in an English workspace, an English key in a Chinese one', async () => {
+    await inSeason();
+    await ok('/review Acme tick 风险', 'zhang');
+    await ok('/复盘 Acme 勾选 competitors', 'zhang');
+    expect(item('Acme').checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['risks', 'competitors']);
+    await ok('/review Acme untick 竞争', 'zhang');
+    expect(item('Acme').checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['risks']);
+  });
+});
+
 describe('bad input', () => {
   it('an unknown item is refused with the item meant and the list', async () => {
     await inSeason();
@@ -195,6 +218,17 @@ describe('bad input', () => {
       '✘ "9" isn\'t an item of the checklist. Items: 1 complaints, 2 promises, 3 wallet, 4 risks, 5 competitors.',
     );
     expect((await refused('/review Acme tick', 'zhang')).text.split('\n')[0]).toBe('✘ Missing item (1-5 or its key).');
+  });
+
+  it('words after the account that are no status are refused, not dropped in silence (a mistyped tick or untick)', async () => {
+    await inSeason();
+    await ok('/review Acme tick risks', 'zhang');
+    const typo = await refused('/review Acme tikc competitors', 'zhang');
+    expect(typo.text.split('\n')[0]).toBe('✘ I didn\'t expect "tikc competitors" here.');
+    expect(typo.text).toContain('More: /steward help review');
+    const zh = await refused('/复盘 Acme 取消 风险', 'zhang');
+    expect(zh.text.split('\n')[0]).toBe('✘ I didn\'t expect "取消 风险" here.');
+    expect(item('Acme').checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['risks']);
   });
 
   it('an unknown account, an account with no review, someone else\'s review', async () => {

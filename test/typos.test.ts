@@ -168,6 +168,21 @@ describe('a mistyped @name', () => {
     expect(h.db.select().from(complaints).get()!.ownerId).toBe(h.db.select().from(members).all().find((m) => m.name === 'zhao')!.id);
   });
 
+  it('followed by punctuation (@zhang。) is that person; two names run together (@zhao，@li) are refused, and nobody is created', async () => {
+    h = harness();
+    await ok('/steward team @zhang manager:@wang');
+    await ok('/steward team @zhao manager:@wang');
+    await ok('/account add Acme Logistics owner:@zhang');
+    await ok('/complaint Acme Logistics severity:high Pallets crushed');
+    const before = people();
+    await ok('/complaint assign C-1 @zhao。');
+    expect(h.db.select().from(complaints).get()!.ownerId).toBe(memberId('zhao'));
+    await ok('/touch Acme Logistics visit with:@wang, Walked the warehouse', 'zhang');
+    expect((await refused('/touch Acme Logistics visit with:@zhao，@wang Walked the warehouse', 'zhang')).text).toContain('"@zhao，@wang" isn\'t a person I can find. Mention them as @name.');
+    expect((await refused('/touch Acme Logistics visit with:@zhao,@wang Walked the warehouse', 'zhang')).text).toContain('"@zhao,@wang" isn\'t a person I can find.');
+    expect(people()).toEqual(before);
+  });
+
   it('in chat: a picked user is a member, a typed @word is one only by a member’s name (en, zh-CN)', async () => {
     h = harness();
     const WS = { platform: 'slack' as const, workspaceId: 'T1' };

@@ -70,6 +70,25 @@ describe('usage lines in Chinese', () => {
     expect(leaks).toEqual([]);
   });
 
+  it('every zh usage line names the person to mention in Chinese (@同事, @高管 …), never @colleague or @executive', () => {
+    const leaks = forms.map(({ form, line }) => localizeUsage(zhCN, line, form)).filter((zh) => /@[a-z]/.test(zh));
+    expect(leaks).toEqual([]);
+    const touch = forms.find(({ line }) => line.startsWith('/touch <account> <kind>'))!;
+    expect(localizeUsage(zhCN, touch.line, touch.form)).toContain('[同行:@同事]');
+    expect(localizeUsage(en, touch.line, touch.form)).toContain('[with:@colleague]');
+  });
+
+  it('every zh usage line shows the Chinese words of an argument\'s values and of a flag offered as a choice', () => {
+    const zh = (start: string) => {
+      const f = forms.find(({ line }) => line.startsWith(start))!;
+      return localizeUsage(zhCN, f.line, f.form);
+    };
+    expect(zh('/review <account> [prepared|held]')).toBe('/review <客户> [已准备|已召开] [备注]');
+    expect(zh('/churn')).toBe('/churn [季度|年]');
+    expect(zh('/steward run')).toContain('巡检|周报');
+    expect(zh('/complaint assign')).toBe('/complaint assign C-<n> @某人|我');
+  });
+
   it('an English reader reads the option words as they are', () => {
     for (const { form, line } of forms) expect(localizeUsage(en, line, form)).toBe(localizeUsage(en, line));
   });

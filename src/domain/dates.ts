@@ -11,6 +11,7 @@ export const DAY_MS = 86_400_000;
 const SHORTHAND = /^([+-])(\d{1,4})([dwm])$/i;
 const UNITS: Record<string, string> = { d: 'days', w: 'weeks', m: 'months' };
 const ISO_LIKE = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/;
+const ISO_WITH_TIME = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[\sT]/;
 const MONTH_DAY = /^(\d{1,2})月(\d{1,2})[日号]?$/u;
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const EN_MONTH_DAY = new RegExp(`^(${MONTHS.join('|')})[a-z]*\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?$`, 'i');
@@ -31,6 +32,9 @@ export function parseDate(input: string, now: Date, zone: string, direction: 'pa
     if (!d.isValid) return { ok: false, reason: 'impossible' };
     return { ok: true, value: atDay(d, now, zone) };
   }
+  // The same with a time after it (`2026-13-01 10:00`): chrono would read another day from it.
+  const isoAt = ISO_WITH_TIME.exec(text);
+  if (isoAt && !DateTime.fromObject({ year: +isoAt[1]!, month: +isoAt[2]!, day: +isoAt[3]! }).isValid) return { ok: false, reason: 'impossible' };
   // A month and day that no year has (2月30日, feb 30) is impossible, not unreadable.
   const zh = MONTH_DAY.exec(text);
   const enMd = EN_MONTH_DAY.exec(text);

@@ -126,10 +126,11 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberL
   const stray = textTokens.find((tok): tok is Token & { kind: 'option' } => tok.kind === 'option' && (!form.text || meantAsOption(ctx, tok)));
   if (stray) throw unknownOption(stray);
   const text = joinText(textTokens, source);
-  about('text', () => checkText(ctx, form, text));
+  // A missing option is named before missing text: the usage puts it first (`/promise move P-1` lacks due: first).
   for (const o of form.options ?? []) {
     if (o.required && !values.has(o.name)) throw about(o.name, () => new UserError(t.errors.missingOption(o.name)));
   }
+  about('text', () => checkText(ctx, form, text));
   return new Input(values, text);
 }
 
@@ -274,8 +275,18 @@ function argValue(ctx: Ctx, arg: ArgSpec, tok: Token, members: MemberLookup): Va
   }
 }
 
-function mentioned(ctx: Ctx, tok: { kind: string; value: string }, members: MemberLookup): Member {
+/** Punctuation typed after a name (`@zhang。`, `@li,`) ends the sentence, not the name. */
+const MENTION_TAIL = /[。，、；：！？,.;:!?）)」』”’]+$/u;
+
+function mentioned(ctx: Ctx, typed: { kind: string; value: string }, members: MemberLookup): Member {
   const t = ctx.t;
+  let tok = typed;
+  if (tok.kind === 'mention' && tok.value.startsWith('@')) {
+    const value = tok.value.replace(MENTION_TAIL, '');
+    // Two names run together (`@zhao，@li`) are no one's name: never a new person.
+    if (/[@,，、;；]/u.test(value.slice(1)) || value.length < 2) throw new UserError(t.errors.badMention(tok.value));
+    tok = { ...tok, value };
+  }
   const found = tok.kind === 'mention' ? members(tok.value) : undefined;
   if (found) {
     // The shell makes a person of any new @name: one a slip of the keys away from someone's is them, mistyped (@zhnag).

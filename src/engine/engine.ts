@@ -581,7 +581,8 @@ export function localizeUsage(t: Catalog, line: string, form?: FormSpec): string
       const word = placeholder(name);
       return word ? `<${word}>` : whole;
     })
-    .replace(/@someone\b/g, t.placeholders.someone);
+    .replace(/@someone\b/g, t.placeholders.someone)
+    .replace(/@([a-z]+)\b/g, (whole, name: string) => t.mentions[name] ?? whole);
 }
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

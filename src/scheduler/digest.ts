@@ -105,7 +105,7 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
   const season = reviewSeason(tenant, now);
   const items = accountIds.length
     ? tx
-        .select({ status: reviewItems.status })
+        .select({ status: reviewItems.status, checklist: reviewItems.checklist })
         .from(reviewItems)
         .where(and(eq(reviewItems.season, season.year), inArray(reviewItems.accountId, accountIds)))
         .all()
@@ -165,7 +165,9 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
   if (season.today >= season.start && items.length) {
     const held = items.filter((i) => i.status === 'held').length;
     const prepared = items.filter((i) => i.status === 'prepared').length;
-    out.sections.push(text(t.digest.reviews(held, prepared, items.length, fmtDay(v, season.deadline))));
+    // Open with an item ticked is under way, not "not started" (the card shows those ticks).
+    const underWay = items.filter((i) => i.status === 'open' && i.checklist.some((c) => c.done)).length;
+    out.sections.push(text(t.digest.reviews(held, prepared, items.length, fmtDay(v, season.deadline), underWay)));
   }
   out.sections.push(complaintTimesSection(v, complaintTimes(tx, tenant.id, { from: weekAgo, to: now }, accountIds), t.complaint.times.weekHeading));
   out.sections.push(list(g.items.map(({ s, account }): Rich => `${fmtDay(v, s.occurredAt)} · ${account} · ${t.enums.signal[s.kind]}${s.detail ? ` — ${s.detail}` : ''}`), { heading: t.digest.signalsHeading(signals.length), empty: t.common.none, more: g.more }));
