@@ -702,7 +702,7 @@ export const en = {
     reason: {
       revisit: (e: Record<string, string | number>) =>
         e.snoozedUntil !== undefined ? `revisit snoozed until ${e.snoozedUntil}, not counted overdue (every ${e.cadence} days)` : `revisit ${e.days} days overdue (every ${e.cadence} days)`,
-      complaints: (e: Record<string, string | number>) => `${e.open} open complaint(s) (${e.ids}), ${e.overdue} past deadline, oldest ${e.oldestDays} days`,
+      complaints: (e: Record<string, string | number>) => `${plural(Number(e.open), 'open complaint')} (${e.ids}), ${e.overdue} past deadline, oldest ${plural(Number(e.oldestDays), 'day')}`,
       'single-threaded': (e: Record<string, string | number>) => `single-threaded: ${e.ours} of ours and ${e.theirs} of their levels touched in 90 days`,
       pairing: (e: Record<string, string | number>) => `leadership pairing lapsed ${e.days} days ago`,
       'decision-maker': (e: Record<string, string | number>) =>

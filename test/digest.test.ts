@@ -83,7 +83,7 @@ const LI = [
   "• Weekly digest for li's team (3 people)",
   // The digest leads with the accounts at risk or to watch.
   'At risk or to watch (1)',
-  '  • Acme: healthy → at risk (41) · 1 open complaint(s) (C-1), 0 past deadline, oldest 3 days (−19.5)',
+  '  • Acme: healthy → at risk (41) · 1 open complaint (C-1), 0 past deadline, oldest 3 days (−19.5)',
   'Touchpoints: 3 in the last 7 days (1 the 7 days before).',
   'Overdue for a revisit (2)',
   '  • Beta · key · wang · 11 days overdue',
@@ -107,7 +107,7 @@ const LI = [
 const ZHANG = [
   '• Weekly digest for zhang',
   'At risk or to watch (1)',
-  '  • Acme: healthy → at risk (41) · 1 open complaint(s) (C-1), 0 past deadline, oldest 3 days (−19.5)',
+  '  • Acme: healthy → at risk (41) · 1 open complaint (C-1), 0 past deadline, oldest 3 days (−19.5)',
   'Touchpoints: 2 in the last 7 days (1 the 7 days before).',
   'Overdue for a revisit (1)',
   '  • Acme · strategic · zhang · 6 days overdue',

@@ -4,6 +4,7 @@ import { viewFor } from '../src/domain/view.js';
 import { renderText } from '../src/engine/render-text.js';
 import type { Tenant } from '../src/domain/types.js';
 import { harness, type Harness } from './harness.js';
+import { catalog } from '../prompts/index.js';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-11-23T02:00:00Z');
@@ -233,7 +234,7 @@ describe('health in replies', () => {
     h.now = new Date(NOW + 2 * DAY);
     const shown = (await h.run('/account Acme', 'zhang')).text;
     expect(shown).toMatch(/Health +\d+\/100, at risk, down \d+ in four weeks/);
-    expect(shown).toContain('Why\n  • 1 open complaint(s) (C-1), 1 past deadline, oldest 2 days (−35.1)');
+    expect(shown).toContain('Why\n  • 1 open complaint (C-1), 1 past deadline, oldest 2 days (−35.1)');
     const risk = (await h.run('/risk', 'zhang')).text.split('\n');
     expect(risk[0]).toBe('! Accounts at risk or to watch in your book: 2');
     expect(risk[1]).toMatch(/^ {2}• Acme · zhang · \d+\/100, at risk/);
@@ -263,5 +264,13 @@ describe('health in replies', () => {
     await h.run('/leave @zhang', 'admin');
     h.now = new Date(NOW);
     expect((await h.run('/account Acme', 'admin')).text).toMatch(/Health +81\/100, watch, down 19 in four weeks/);
+  });
+});
+
+describe('the reasons in words', () => {
+  it('counts open complaints and days in good English: one complaint, two complaints, one day', () => {
+    const words = catalog('en').health.reason.complaints;
+    expect(words({ open: 1, ids: 'C-1', overdue: 0, oldestDays: 1 })).toBe('1 open complaint (C-1), 0 past deadline, oldest 1 day');
+    expect(words({ open: 2, ids: 'C-1, C-2', overdue: 1, oldestDays: 9 })).toBe('2 open complaints (C-1, C-2), 1 past deadline, oldest 9 days');
   });
 });
