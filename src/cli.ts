@@ -1098,7 +1098,7 @@ function runAll(positionals: string[], workspaceOption: string | undefined, io: 
     const db = openDb(config.STEWARD_DB);
     try {
       const result = importBook(db, files, workspace);
-      const counts = Object.entries(result.rows).map(([f, n]) => `${n} ${f}`).join(', ');
+      const counts = Object.entries(result.rows).map(([f, n]) => `${f}.csv ${n} ${n === 1 ? 'row' : 'rows'}`).join(', ');
       io.stdout.write(`imported into ${result.workspace.platform}:${result.workspace.workspaceId}: ${counts}\n`);
       return 0;
     } finally {

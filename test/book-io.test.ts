@@ -266,7 +266,7 @@ describe('export --all, import --all', () => {
       fresh = harness({ now: NOW });
       process.env.STEWARD_DB = fresh.file;
       expect(run(['import', '--all', cli], io)).toBe(0);
-      expect(text(io.stdout)).toContain(`imported into shell:local: 1 workspace, ${PEOPLE.length} members, ${ACCOUNTS.length} accounts`);
+      expect(text(io.stdout)).toContain(`imported into shell:local: workspace.csv 1 row, members.csv ${PEOPLE.length} rows, accounts.csv ${ACCOUNTS.length} rows`);
       expect(exportBook(fresh.db, { platform: 'shell', workspaceId: 'local' })).toEqual(exportBook(h.db, { platform: 'shell', workspaceId: 'local' }));
     } finally {
       delete process.env.STEWARD_DB;
