@@ -288,7 +288,7 @@ export const zhCN: Catalog = {
     future: (day: string) => `${day}还没到。触点请在发生之后再记录；计划要做的事请用 /承诺 记下来。`,
     nextRevisit: (day: string, tier: string, cadence: number) => `下次回访：${day}（${tier}每${cadence}天回访一次）。`,
     contactLeft: (name: string) => `注意：${name}已记录为离职。`,
-    openComplaints: (account: string, n: number) => `${account}还有${n}条未解决的投诉：/投诉 列表 ${q(account)}`,
+    openComplaints: (account: string, n: number) => `${account}还有${n}起未解决的投诉：/投诉 列表 ${q(account)}`,
   },
   complaint: {
     opened: (id: string, account: string, severity: string, deadline: string) =>
@@ -310,7 +310,7 @@ export const zhCN: Catalog = {
     inactiveMember: (name: string) => `${name}已离职，请选择一位在职的同事。`,
     assigned: (id: string) => `${id}现已转交给 `,
     assignedToYou: (id: string, by: string) => `${by}把 ${id} 转交给了你`,
-    listTitle: (n: number, status?: string) => `投诉${status ? `（${status}）` : ''}：${n}条`,
+    listTitle: (n: number, status?: string) => `投诉${status ? `（${status}）` : ''}：${n}起`,
     listLine: (id: string, account: string, severity: string, summary: string, owner: string, state: string) =>
       `${id} · ${account} · ${severity} · ${summary} · ${owner} · ${state}`,
     dueIn: (rel: string) => `${rel}到期`,
@@ -351,9 +351,9 @@ export const zhCN: Catalog = {
     times: {
       weekHeading: '投诉：响应与解决用时（本周）',
       periodHeading: '投诉：响应与解决用时',
-      resolved: (n: number, firstAnswer: string, resolution: string) => `已解决${n}条：首次响应用时${firstAnswer}，解决用时${resolution}（中位数）。`,
+      resolved: (n: number, firstAnswer: string, resolution: string) => `已解决${n}起：首次响应用时${firstAnswer}，解决用时${resolution}（中位数）。`,
       noneResolved: '这段时间没有投诉结案。',
-      open: (n: number, unanswered: number) => `未解决${n}条${unanswered ? `，其中${unanswered}条尚未响应` : ''}。`,
+      open: (n: number, unanswered: number) => `未解决${n}起${unanswered ? `，其中${unanswered}起尚未响应` : ''}。`,
       oldest: (id: string, account: string, age: string, passes: number) => `最久未解决：${id} · ${account}，已持续${age}${passes ? `，转交过${passes}次` : ''}。`,
     },
   },
@@ -770,7 +770,7 @@ export const zhCN: Catalog = {
     accountsHeading: '客户',
     counts: {
       accounts: (n: number) => `${n}个客户`,
-      complaints: (n: number) => `${n}个未结投诉`,
+      complaints: (n: number) => `${n}起未结投诉`,
       promises: (n: number) => `${n}个未兑现承诺`,
       pairings: (n: number) => `${n}个高层结对`,
       reviews: (n: number) => `${n}个未完成复盘事项`,

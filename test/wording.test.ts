@@ -1,6 +1,7 @@
 // Wording (issue 18 part 10): replies that said something untrue of the case at hand.
 import { afterEach, describe, expect, it } from 'vitest';
 import { harness, type Harness } from './harness.js';
+import { zhCN } from '../prompts/zh-CN.js';
 
 describe('wording', () => {
   let h: Harness;
@@ -40,5 +41,52 @@ describe('wording', () => {
     const out = await h.run('/account Acme', 'zhang');
     expect(out.text).toMatch(/Health +\d+\/100, [a-z ]+\n/);
     expect(out.text).not.toContain('in four weeks');
+  });
+});
+
+// Exploratory report: zh replies counted complaints with 起 in some sentences and 条/个 in others
+// (`未解决投诉（2起…）` beside `未解决2条`). 投诉 are incidents: every complaint count uses 起.
+describe('zh complaint counts use one measure word', () => {
+  /** Every string the zh catalog can say, by key path; functions are called with 7 (or '7', ['7'], a record of 7s). */
+  const sentences = (): [string, string][] => {
+    const record = new Proxy({}, { get: (_t, key) => (key === Symbol.toPrimitive ? undefined : 7) });
+    const render = (fn: (...args: unknown[]) => unknown): string[] => {
+      const out: string[] = [];
+      for (const arg of [7, '7', ['7'], record]) {
+        try {
+          const r = fn(...Array(Math.max(fn.length, 1)).fill(arg));
+          if (typeof r === 'string') out.push(r);
+        } catch {
+          // this argument shape does not fit; another one will
+        }
+      }
+      return out;
+    };
+    const acc: [string, string][] = [];
+    const walk = (o: unknown, path: string) => {
+      if (typeof o === 'function') for (const s of render(o as (...args: unknown[]) => unknown)) acc.push([path, s]);
+      else if (typeof o === 'string') acc.push([path, o]);
+      else if (o && typeof o === 'object') for (const [k, v] of Object.entries(o)) walk(v, path ? `${path}.${k}` : k);
+    };
+    walk(zhCN, '');
+    return acc;
+  };
+
+  it('every count of complaints in prompts/zh-CN.ts says 起 (not 条, 个 or 件)', () => {
+    const counts: { path: string; clause: string; word: string }[] = [];
+    for (const [path, text] of sentences()) {
+      for (const clause of text.split(/[·，、；。：（）()]/)) {
+        const m = /7([条个件项起])/.exec(clause);
+        if (!m) continue;
+        const otherNoun = /客户|承诺|团队|事项|待办|结对|人/.test(clause.slice(m.index));
+        const aboutComplaints = clause.includes('投诉') || (/complaint/i.test(path) && !otherNoun);
+        if (aboutComplaints) counts.push({ path, clause, word: m[1] });
+      }
+    }
+    // the scan reaches the sentences the tester saw: /account, /risk reasons, the digest, lists, handover, times
+    for (const path of ['digest.complaintsHeading', 'complaint.times.open', 'complaint.listTitle', 'touch.openComplaints', 'health.reason.complaints', 'handover.counts.complaints', 'home.summary']) {
+      expect(counts.map((c) => c.path)).toContain(path);
+    }
+    expect(counts.filter((c) => c.word !== '起')).toEqual([]);
   });
 });
