@@ -251,14 +251,14 @@ export const review: CommandSpec = {
   forms: [
     { sub: 'list', subAliases: ['ls', '列表'], usage: '[mine]', flags: [mineFlag], run: listReviews },
     { sub: 'tick', subAliases: ['check', '勾选', '打勾'], usage: '<account> <item> [note]', args: [accountArg, itemArg], text: { name: 'note', required: false }, run: (ctx, input) => tick(ctx, input, true) },
-    { sub: 'untick', subAliases: ['uncheck', '取消勾选'], usage: '<account> <item>', args: [accountArg, itemArg], run: (ctx, input) => tick(ctx, input, false) },
+    { sub: 'untick', subAliases: ['uncheck', '取消勾选', '取消'], usage: '<account> <item>', args: [accountArg, itemArg], run: (ctx, input) => tick(ctx, input, false) },
     {
       usage: '<account> [prepared|held] [note]',
       args: [accountArg, { name: 'status', type: 'enum', values: ['prepared', 'held'], valueAliases: { 已准备: 'prepared', 准备好: 'prepared', 已召开: 'held', 已完成: 'held' }, optional: true }],
       text: { name: 'note', required: false },
       run: (ctx, input) => {
         if (input.has('status')) return mark(ctx, input);
-        // A note is only for prepared|held: other words (`tikc risks`, `取消 份额`) are a slip, not to be dropped in silence.
+        // A note is only for prepared|held: other words (`tikc risks`, `勾 份额`) are a slip, not to be dropped in silence.
         if (input.text) throw new UserError(ctx.t.errors.unexpected(input.text.length > 60 ? input.text.slice(0, 60) + '…' : input.text));
         return show(ctx, input);
       },

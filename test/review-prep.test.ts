@@ -226,9 +226,19 @@ describe('bad input', () => {
     const typo = await refused('/review Acme tikc competitors', 'zhang');
     expect(typo.text.split('\n')[0]).toBe('✘ I didn\'t expect "tikc competitors" here.');
     expect(typo.text).toContain('More: /steward help review');
-    const zh = await refused('/复盘 Acme 取消 风险', 'zhang');
-    expect(zh.text.split('\n')[0]).toBe('✘ I didn\'t expect "取消 风险" here.');
+    const zh = await refused('/复盘 Acme 勾 风险', 'zhang');
+    expect(zh.text.split('\n')[0]).toBe('✘ I didn\'t expect "勾 风险" here.');
     expect(item('Acme').checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['risks']);
+  });
+
+  it('`取消` alone unticks, as `取消勾选` does (exploratory report: it was refused)', async () => {
+    await inSeason();
+    await ok('/review Acme tick risks', 'zhang');
+    await ok('/review Acme tick competitors', 'zhang');
+    await ok('/复盘 Acme 取消 风险', 'zhang');
+    expect(item('Acme').checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['competitors']);
+    await ok('/复盘 取消 Acme 5', 'zhang');
+    expect(item('Acme').checklist.filter((c) => c.done).map((c) => c.key)).toEqual([]);
   });
 
   it('an unknown account, an account with no review, someone else\'s review', async () => {
