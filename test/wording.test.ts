@@ -80,7 +80,7 @@ describe('zh complaint counts use one measure word', () => {
         if (!m) continue;
         const otherNoun = /客户|承诺|团队|事项|待办|结对|人/.test(clause.slice(m.index));
         const aboutComplaints = clause.includes('投诉') || (/complaint/i.test(path) && !otherNoun);
-        if (aboutComplaints) counts.push({ path, clause, word: m[1] });
+        if (aboutComplaints) counts.push({ path, clause, word: m[1]! });
       }
     }
     // the scan reaches the sentences the tester saw: /account, /risk reasons, the digest, lists, handover, times
