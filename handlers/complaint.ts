@@ -162,7 +162,7 @@ function show(ctx: Ctx, input: Input): Reply {
   const resolved = c.status === 'resolved';
   const span = fmtSpan(ctx, life.openFor);
   const summary = [
-    life.passes > 0 ? t.complaint.life.passed(life.passes, life.hands.length, life.teams, span, resolved) : t.complaint.life.neverPassed(span, resolved),
+    life.passes > 0 ? t.complaint.life.passed(life.passes, life.people, life.teams, span, resolved) : t.complaint.life.neverPassed(span, resolved),
     c.reopenCount > 0 ? t.complaint.life.reopenedTimes(c.reopenCount) : '',
   ].filter(Boolean).join(' ');
   const rows: { label: string; value: Rich }[] = [
@@ -185,8 +185,9 @@ function show(ctx: Ctx, input: Input): Reply {
       case 'reopen':
         return h.reopened(name(s.actorId), s.text ?? undefined);
       case 'pass':
-        if (s.toId === s.actorId && s.fromId !== s.actorId && s.fromId === null) return h.took(name(s.toId));
-        return s.actorId === s.toId || s.actorId === s.fromId ? h.passed(name(s.fromId), name(s.toId)) : h.passedBy(name(s.fromId), name(s.toId), name(s.actorId));
+        // Someone who took it for themselves took it (from its owner, if it had one); its owner handing it on passed it.
+        if (s.actorId != null && s.toId === s.actorId && s.fromId !== s.actorId) return s.fromId === null ? h.took(name(s.toId)) : h.tookFrom(name(s.toId), name(s.fromId));
+        return s.actorId === s.fromId ? h.passed(name(s.fromId), name(s.toId)) : h.passedBy(name(s.fromId), name(s.toId), name(s.actorId));
       case 'escalation':
         return h.escalated(s.rung, s.toId != null ? name(s.toId) : s.channel ? `#${s.channel}` : t.common.nobody);
       case 'weekly':

@@ -342,6 +342,7 @@ export const en = {
       passed: (from: string, to: string) => `passed from ${from} to ${to}`,
       passedBy: (from: string, to: string, by: string) => `passed from ${from} to ${to} by ${by}`,
       took: (who: string) => `taken by ${who}`,
+      tookFrom: (who: string, from: string) => `${who} took it from ${from}`,
       escalated: (rung: number, to: string) => `${['', 'escalated to its owner', 'escalated to the manager', 'escalated to the executive'][rung] ?? `escalated (rung ${rung})`} ${to}`,
       weekly: (times: number, last: string) => `raised again to the top rung weekly: ${plural(times, 'time')}, last ${last}`,
       resolved: (by: string, text: string) => `resolved by ${by}: ${text}`,

@@ -331,6 +331,7 @@ export const zhCN: Catalog = {
       passed: (from: string, to: string) => `从${from}转交给${to}`,
       passedBy: (from: string, to: string, by: string) => `${by}把它从${from}转交给${to}`,
       took: (who: string) => `${who}认领`,
+      tookFrom: (who: string, from: string) => `${who}从${from}手中认领`,
       escalated: (rung: number, to: string) => `${['', '升级提醒负责人', '升级到经理', '升级到高层'][rung] ?? `第${rung}级升级`}${to}`,
       weekly: (times: number, last: string) => `此后每周再次提醒高层：共${times}次，最近一次 ${last}`,
       resolved: (by: string, text: string) => `${by}结案：${text}`,

@@ -113,7 +113,7 @@ describe('/complaint show: its life in one view', () => {
     expect(out.text).toContain('Passed 5 times between 3 people in 2 teams over 6 months, no resolution.');
     expect(out.text).toMatch(/First answer\s+none yet, 6 months since opening/);
     expect(out.text).toMatch(/Open for\s+6 months/);
-    expect(out.text).toMatch(/Hands\s+zhang → wang → zhao/);
+    expect(out.text).toMatch(/Hands\s+zhang → wang → zhao → zhang → wang → zhao\n/);
     const history = out.text.slice(out.text.indexOf('History'));
     expect(history).toContain('Mon 5 Jan 2026 10:00 · opened by zhang (high)');
     expect(history).toContain('passed from zhang to wang by li');
@@ -127,6 +127,38 @@ describe('/complaint show: its life in one view', () => {
     // In order of time.
     expect(history.indexOf('opened by')).toBeLessThan(history.indexOf('escalated to its owner'));
     expect(history.indexOf('passed from zhang to wang')).toBeLessThan(history.indexOf('passed from wang to zhao'));
+  });
+
+  it('a hand-back shows every hand in order, and someone who took it for themselves took it from its owner (exploratory report)', async () => {
+    await team(cst('2026-01-05T10:00'));
+    await ok('/complaint Acme Pallets crushed', 'zhang');
+    h.now = cst('2026-01-06T10:00');
+    await ok('/complaint assign C-1 @zhao', 'alice');
+    h.now = cst('2026-01-07T10:00');
+    await ok('/complaint assign C-1 @zhang', 'wu');
+    h.now = cst('2026-01-08T10:00');
+    await ok('/complaint assign C-1 me', 'alice');
+    const out = await ok('/complaint show C-1');
+    // zhang had it twice: four hands, three people.
+    expect(out.text).toMatch(/Hands\s+zhang → zhao → zhang → alice\n/);
+    expect(out.text).toContain('Passed 3 times between 3 people');
+    expect(out.text).toContain('passed from zhang to zhao by alice');
+    expect(out.text).toContain('passed from zhao to zhang by wu');
+    expect(out.text).toContain('Thu 8 Jan 2026 10:00 · alice took it from zhang');
+    expect(out.text).not.toContain('passed from zhang to alice');
+  });
+
+  it('in Chinese too: every hand in order, and 认领 from its owner', async () => {
+    h = harness({ locale: 'zh-CN', now: cst('2026-01-05T10:00') });
+    await ok('/客户 添加 华东化工 级别:战略 负责人:@zhang');
+    await ok('/投诉 华东 三托货物压坏', 'zhang');
+    await ok('/投诉 指派 C-1 @zhao', 'alice');
+    await ok('/投诉 指派 C-1 @zhang', 'alice');
+    await ok('/投诉 认领 C-1 me', 'alice');
+    const out = await ok('/投诉 查看 C-1');
+    expect(out.text).toMatch(/经手人\s+zhang → zhao → zhang → alice\n/);
+    expect(out.text).toContain('alice从zhang手中认领');
+    expect(out.text).toContain('alice把它从zhang转交给zhao');
   });
 
   it('a resolved complaint says how long to its first answer and to its resolution, with its notes', async () => {

@@ -46,8 +46,10 @@ export interface ComplaintLife {
   steps: LifeStep[];
   /** Passes from one person to another (reassignments, handovers). */
   passes: number;
-  /** Everyone who had it, in order, its first owner included. */
+  /** Whoever had it, in order, its first owner included: someone it came back to is there again (zhang → zhao → zhang). */
   hands: number[];
+  /** How many people had it (each once, however often it came back to them). */
+  people: number;
   /** The teams it went through: its holders' managers (someone in no team counts in none). */
   teams: number;
   /** From the opening to its resolution, or to now while it is open. */
@@ -95,14 +97,16 @@ export function complaintLife(db: Tx, c: Complaint, now: Date): ComplaintLife {
   const passes = events.filter((e) => e.kind === 'pass' && e.fromId !== e.toId);
   const first = passes.length ? passes[0]!.fromId : c.ownerId;
   const hands: number[] = [];
-  for (const id of [first, ...passes.map((p) => p.toId)]) if (id != null && !hands.includes(id)) hands.push(id);
-  const people = hands.length ? db.select({ id: members.id, managerId: members.managerId }).from(members).where(inArray(members.id, hands)).all() : [];
+  for (const id of [first, ...passes.map((p) => p.toId)]) if (id != null && hands[hands.length - 1] !== id) hands.push(id);
+  const distinct = [...new Set(hands)];
+  const people = distinct.length ? db.select({ id: members.id, managerId: members.managerId }).from(members).where(inArray(members.id, distinct)).all() : [];
   const teams = new Set(people.flatMap((m) => (m.managerId === null ? [] : [m.managerId]))).size;
   const end = c.status === 'resolved' && c.resolvedAt ? c.resolvedAt : now;
   return {
     steps,
     passes: passes.length,
     hands,
+    people: distinct.length,
     teams,
     openFor: Math.max(0, end.getTime() - c.openedAt.getTime()),
     firstAnswerAfter: c.firstAnswerAt ? Math.max(0, c.firstAnswerAt.getTime() - c.openedAt.getTime()) : undefined,
