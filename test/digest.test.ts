@@ -305,3 +305,23 @@ describe('digestAll: one digest per person per ISO week', () => {
     expect(digests().every((n) => n.status === 'sent')).toBe(true);
   });
 });
+
+describe('a digest as of a past time reads only what existed then', () => {
+  it('leaves out complaints opened after it, ages the rest at it, and reads one resolved since as open', async () => {
+    h = harness({ now: cst('2026-10-01T10:00') });
+    await ok('/account add Acme tier:key owner:@zhang');
+    await at('2026-10-02T10:00', ['/complaint Acme severity:low Late pickup', 'zhang']); // C-1, resolved after T
+    await at('2026-10-03T10:00', ['/complaint Acme severity:low Invoice typo', 'zhang']); // C-2, open at T
+    await at('2026-10-06T00:55', ['/complaint Acme severity:low Damaged pallet', 'zhang']); // C-3, opened after T
+    await at('2026-10-06T09:00', ['/resolve C-1 Rebooked', 'zhang']);
+    h.now = cst('2026-10-07T10:00');
+    await ok('/account add Beta tier:key owner:@zhang'); // created after T
+    h.now = cst('2026-10-08T10:00');
+    const lines = digestText('zhang', cst('2026-10-05T12:00')).split('\n');
+    const complaintLines = lines.filter((l) => /C-\d/.test(l) && l.includes('· open'));
+    expect(lines).toContain('Open complaints (2, 0 escalated)');
+    expect(complaintLines.map((l) => l.trim())).toEqual(['• C-1 · Acme · low · open 3 days', '• C-2 · Acme · low · open 2 days']);
+    expect(lines.join('\n')).not.toContain('C-3');
+    expect(lines.join('\n')).not.toContain('Beta');
+  });
+});

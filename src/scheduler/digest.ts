@@ -1,7 +1,7 @@
 // The weekly digest: for a manager, their team's week; for a rep, their own.
 // `/digest` shows it now; the weekly job records one per person as a nudge.
 import { DAY_MS } from '../domain/dates.js';
-import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Tx } from '../../db/index.js';
 import { accounts, churnSignals, complaints, members, nudges, pairings, promises, reviewItems, touchpoints } from '../../db/schema.js';
@@ -24,6 +24,17 @@ import { lastPairingTouchSql, lastVisitSql, pairingDue, reviewSeason, revisitDue
 
 const DAY = DAY_MS;
 const LIMIT = 10;
+
+/**
+ * A digest is composed as of its time (a missed run redone later reads as it would have then):
+ * the complaints opened by then and open at that time (one resolved since reads as open), the
+ * promises made by then and open at that time, the accounts created by then.
+ */
+export const openComplaintAt = (at: Date) =>
+  and(lte(complaints.openedAt, at), or(eq(complaints.status, 'open'), and(isNotNull(complaints.resolvedAt), gt(complaints.resolvedAt, at))));
+export const openPromiseAt = (at: Date) =>
+  and(lte(promises.createdAt, at), or(eq(promises.status, 'open'), and(isNotNull(promises.closedAt), gt(promises.closedAt, at))));
+const accountBy = (at: Date) => lte(accounts.createdAt, at);
 
 /**
  * The member and everyone who reports to them, directly or not. People who
@@ -68,7 +79,7 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
     .select({ a: accounts, last: lastVisitSql, person })
     .from(accounts)
     .innerJoin(members, eq(members.id, accounts.ownerId))
-    .where(and(eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active'), inArray(accounts.ownerId, ids)))
+    .where(and(eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active'), inArray(accounts.ownerId, ids), accountBy(now)))
     .all()
     .map(({ person: p, ...row }) => ({ ...row, owner: named(p) }));
   const accountIds = book.map((b) => b.a.id);
@@ -79,7 +90,7 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
         .select({ c: complaints, account: accounts.name })
         .from(complaints)
         .innerJoin(accounts, eq(accounts.id, complaints.accountId))
-        .where(and(eq(complaints.status, 'open'), inArray(complaints.accountId, accountIds)))
+        .where(and(openComplaintAt(now), inArray(complaints.accountId, accountIds)))
         .orderBy(complaints.openedAt)
         .all()
     : [];
@@ -88,7 +99,7 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
     .select({ p: promises, account: accounts.name })
     .from(promises)
     .innerJoin(accounts, eq(accounts.id, promises.accountId))
-    .where(and(eq(promises.tenantId, tenant.id), eq(promises.status, 'open'), inArray(promises.ownerId, ids), lt(promises.dueOn, today)))
+    .where(and(eq(promises.tenantId, tenant.id), openPromiseAt(now), inArray(promises.ownerId, ids), lt(promises.dueOn, today)))
     .orderBy(promises.dueOn)
     .all();
   const lapsed = accountIds.length
@@ -115,7 +126,7 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
         .select({ s: churnSignals, account: accounts.name })
         .from(churnSignals)
         .innerJoin(accounts, eq(accounts.id, churnSignals.accountId))
-        .where(and(inArray(churnSignals.accountId, accountIds), gte(churnSignals.occurredAt, weekAgo)))
+        .where(and(inArray(churnSignals.accountId, accountIds), gte(churnSignals.occurredAt, weekAgo), lte(churnSignals.occurredAt, now)))
         .orderBy(desc(churnSignals.occurredAt))
         .all()
     : [];
@@ -348,7 +359,7 @@ export function orgDigestFor(tx: Tx, tenant: Tenant, member: Member, now: Date):
     .select({ a: accounts, last: lastVisitSql, person: personColumns })
     .from(accounts)
     .leftJoin(members, eq(members.id, accounts.ownerId))
-    .where(and(eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active')))
+    .where(and(eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active'), accountBy(now)))
     .all()
     .map(({ person, ...b }) => ({ ...b, owner: person && personName(t, tenant.platform, person) }));
   const scores = healthOf(tx, tenant, book.map((b) => b.a.id), now);
@@ -357,7 +368,7 @@ export function orgDigestFor(tx: Tx, tenant: Tenant, member: Member, now: Date):
     .select({ ownerId: accounts.ownerId, level: complaints.escalationLevel })
     .from(complaints)
     .innerJoin(accounts, eq(accounts.id, complaints.accountId))
-    .where(and(eq(complaints.tenantId, tenant.id), eq(complaints.status, 'open'), eq(accounts.status, 'active')))
+    .where(and(eq(complaints.tenantId, tenant.id), openComplaintAt(now), eq(accounts.status, 'active'), accountBy(now)))
     .all();
   const quarter = churnStart('quarter', now);
   const today = dayIn(now, v.zone);
