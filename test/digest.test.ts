@@ -323,5 +323,8 @@ describe('a digest as of a past time reads only what existed then', () => {
     expect(complaintLines.map((l) => l.trim())).toEqual(['• C-1 · Acme · low · open 3 days', '• C-2 · Acme · low · open 2 days']);
     expect(lines.join('\n')).not.toContain('C-3');
     expect(lines.join('\n')).not.toContain('Beta');
+    // The week's complaint times count the same two, C-1 (resolved since, answered since) among them.
+    expect(lines).toContain('  • 2 complaints open, 2 not answered yet.');
+    expect(lines).toContain('  • Oldest open: C-1 · Acme, open for 3 days.');
   });
 });

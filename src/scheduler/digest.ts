@@ -13,7 +13,7 @@ import type { Account, Member, Tenant } from '../domain/types.js';
 import { viewFor, type View } from '../domain/view.js';
 import { healthOf, reasonText } from '../domain/health.js';
 import { list, reply, text, type Reply, type Rich, type Section } from '../engine/reply.js';
-import { complaintTimes, fmtSpan, type ComplaintTimes } from '../domain/complaint-life.js';
+import { complaintTimes, fmtSpan, openComplaintAt, type ComplaintTimes } from '../domain/complaint-life.js';
 import { singleThreadedSection, singleThreaded } from '../domain/coverage.js';
 import { churnBook, churnFigures, churnStart } from '../domain/churn.js';
 import { organisation, readsOrganisation, type OrgTeam } from '../domain/teams.js';
@@ -30,8 +30,6 @@ const LIMIT = 10;
  * the complaints opened by then and open at that time (one resolved since reads as open), the
  * promises made by then and open at that time, the accounts created by then.
  */
-export const openComplaintAt = (at: Date) =>
-  and(lte(complaints.openedAt, at), or(eq(complaints.status, 'open'), and(isNotNull(complaints.resolvedAt), gt(complaints.resolvedAt, at))));
 export const openPromiseAt = (at: Date) =>
   and(lte(promises.createdAt, at), or(eq(promises.status, 'open'), and(isNotNull(promises.closedAt), gt(promises.closedAt, at))));
 const accountBy = (at: Date) => lte(accounts.createdAt, at);
@@ -180,7 +178,7 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
     const underWay = items.filter((i) => i.status === 'open' && i.checklist.some((c) => c.done)).length;
     out.sections.push(text(t.digest.reviews(held, prepared, items.length, fmtDay(v, season.deadline), underWay)));
   }
-  out.sections.push(complaintTimesSection(v, complaintTimes(tx, tenant.id, { from: weekAgo, to: now }, accountIds), t.complaint.times.weekHeading));
+  out.sections.push(complaintTimesSection(v, complaintTimes(tx, tenant.id, { from: weekAgo, to: now }, accountIds, now), t.complaint.times.weekHeading));
   out.sections.push(list(g.items.map(({ s, account }): Rich => `${fmtDay(v, s.occurredAt)} · ${account} · ${t.enums.signal[s.kind]}${s.detail ? ` — ${s.detail}` : ''}`), { heading: t.digest.signalsHeading(signals.length), empty: t.common.none, more: g.more }));
   // Coverage across the team: the accounts known by one thread, by the health score's rule.
   out.sections.push(...singleThreadedSection(v, book.map(({ a, owner }) => ({ name: a.name, tier: a.tier, owner, health: scores.get(a.id)!.now })), LIMIT));
