@@ -375,7 +375,7 @@ export function orgDigestFor(tx: Tx, tenant: Tenant, member: Member, now: Date):
     .select({ ownerId: promises.ownerId, status: promises.status, closedAt: promises.closedAt, dueOn: promises.dueOn })
     .from(promises)
     .innerJoin(accounts, eq(accounts.id, promises.accountId))
-    .where(and(eq(promises.tenantId, tenant.id), eq(accounts.status, 'active')))
+    .where(and(eq(promises.tenantId, tenant.id), eq(accounts.status, 'active'), lte(promises.createdAt, now)))
     .all();
   const churn = churnBook(tx, tenant.id, quarter, now);
   const rowOf = (inTeam: (ownerId: number | null) => boolean): OrgRow => {
@@ -391,8 +391,9 @@ export function orgDigestFor(tx: Tx, tenant: Tenant, member: Member, now: Date):
       single: singleThreaded(mine.map((b) => ({ name: b.a.name, tier: b.a.tier, owner: b.owner, health: scores.get(b.a.id)!.now }))).length,
       open: opened.length,
       escalated: opened.filter((c) => c.level > 0).length,
-      broken: ps.filter((p) => p.status === 'broken' && p.closedAt !== null && p.closedAt >= quarter).length,
-      late: ps.filter((p) => p.status === 'open' && p.dueOn < today).length,
+      // As of a past time: broken by then; open then (closed since reads as open).
+      broken: ps.filter((p) => p.status === 'broken' && p.closedAt !== null && p.closedAt >= quarter && p.closedAt <= now).length,
+      late: ps.filter((p) => (p.status === 'open' || (p.closedAt !== null && p.closedAt > now)) && p.dueOn < today).length,
       revisits: overdue.filter((o) => inTeam(o.a.ownerId)).length,
       lost: f.lost,
       book: f.book,
