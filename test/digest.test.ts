@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { accounts, pairings } from '../db/schema.js';
 import { renderText } from '../src/engine/render-text.js';
-import { digestAll, digestFor } from '../src/scheduler/digest.js';
+import { digestAll, digestFor, orgDigestFor } from '../src/scheduler/digest.js';
 import { deliverDue } from '../src/scheduler/outbox.js';
 import { harness, type Harness } from './harness.js';
 import { cst, DAY, kit, nudgeText, plus, RecordingPort } from './kit.js';
@@ -303,5 +303,42 @@ describe('digestAll: one digest per person per ISO week', () => {
     expect(received.map((p) => p.to).sort()).toEqual(['@alice', '@chen', '@li', '@sun', '@wang', '@zhang']);
     expect(received.find((p) => p.to === '@li')!.text).toBe(LI);
     expect(digests().every((n) => n.status === 'sent')).toBe(true);
+  });
+});
+
+describe('a digest as of a past time reads only what existed then', () => {
+  it('leaves out complaints opened after it, ages the rest at it, and reads one resolved since as open', async () => {
+    h = harness({ now: cst('2026-10-01T10:00') });
+    await ok('/account add Acme tier:key owner:@zhang');
+    await at('2026-10-02T10:00', ['/complaint Acme severity:low Late pickup', 'zhang']); // C-1, resolved after T
+    await at('2026-10-03T10:00', ['/complaint Acme severity:low Invoice typo', 'zhang']); // C-2, open at T
+    await at('2026-10-06T00:55', ['/complaint Acme severity:low Damaged pallet', 'zhang']); // C-3, opened after T
+    await at('2026-10-06T09:00', ['/resolve C-1 Rebooked', 'zhang']);
+    h.now = cst('2026-10-07T10:00');
+    await ok('/account add Beta tier:key owner:@zhang'); // created after T
+    h.now = cst('2026-10-08T10:00');
+    const lines = digestText('zhang', cst('2026-10-05T12:00')).split('\n');
+    const complaintLines = lines.filter((l) => /C-\d/.test(l) && l.includes('· open'));
+    expect(lines).toContain('Open complaints (2, 0 escalated)');
+    expect(complaintLines.map((l) => l.trim())).toEqual(['• C-1 · Acme · low · open 3 days', '• C-2 · Acme · low · open 2 days']);
+    expect(lines.join('\n')).not.toContain('C-3');
+    expect(lines.join('\n')).not.toContain('Beta');
+    // The week's complaint times count the same two, C-1 (resolved since, answered since) among them.
+    expect(lines).toContain('  • 2 complaints open, 2 not answered yet.');
+    expect(lines).toContain('  • Oldest open: C-1 · Acme, open for 3 days.');
+  });
+
+  it("the organisation's digest counts what was open then: complaints, overdue promises, accounts", async () => {
+    h = harness({ now: cst('2026-10-01T10:00') });
+    await ok('/account add Acme tier:key owner:@zhang');
+    await at('2026-10-02T10:00', ['/complaint Acme severity:low Late pickup', 'zhang'], ['/promise Acme due:2026-10-03 Send the quote', 'zhang']);
+    await at('2026-10-06T00:55', ['/complaint Acme severity:low Damaged pallet', 'zhang'], ['/promise Acme due:2026-10-09 Call back', 'zhang']);
+    await at('2026-10-06T09:00', ['/resolve C-1 Rebooked', 'zhang'], ['/promise kept P-1', 'zhang']);
+    h.now = cst('2026-10-07T10:00');
+    await ok('/account add Beta tier:key owner:@zhang');
+    h.now = cst('2026-10-08T10:00');
+    const text = renderText(h.db.transaction((tx) => orgDigestFor(tx, tenant(), member('alice'), cst('2026-10-05T12:00'))));
+    expect(text).toContain('1 account · ');
+    expect(text).toContain('complaints 1 open, 0 escalated · promises 0 broken this quarter, 1 overdue');
   });
 });

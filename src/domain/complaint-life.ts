@@ -3,7 +3,7 @@
 // answered, and how long until it was fixed. The seeds' classic loss is "a damage
 // claim bounced between regions for six months": the passes, the people, the
 // teams and the months are read from here, for /complaint show, the digest and /churn.
-import { and, asc, eq, gte, inArray, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/index.js';
 import { accounts, complaintEvents, complaints, members, nudges, type ComplaintEventKind } from '../../db/schema.js';
 import type { Complaint } from './types.js';
@@ -138,7 +138,11 @@ export interface ComplaintTimes {
  * The times of the complaints on `accountIds` (every account of the workspace when
  * undefined): those resolved in [from, to], and the oldest still open.
  */
-export function complaintTimes(db: Tx, tenantId: number, period: { from: Date; to: Date }, accountIds?: number[]): ComplaintTimes {
+/** The complaints opened by `at` and open at that time: one resolved since reads as open. */
+export const openComplaintAt = (at: Date) =>
+  and(lte(complaints.openedAt, at), or(eq(complaints.status, 'open'), and(isNotNull(complaints.resolvedAt), gt(complaints.resolvedAt, at))));
+
+export function complaintTimes(db: Tx, tenantId: number, period: { from: Date; to: Date }, accountIds?: number[], asOf?: Date): ComplaintTimes {
   if (accountIds && !accountIds.length) return { resolved: 0, open: 0, unanswered: 0 };
   const on = accountIds ? inArray(complaints.accountId, accountIds) : undefined;
   const done = db
@@ -150,7 +154,7 @@ export function complaintTimes(db: Tx, tenantId: number, period: { from: Date; t
     .select({ c: complaints, account: accounts.name })
     .from(complaints)
     .innerJoin(accounts, eq(accounts.id, complaints.accountId))
-    .where(and(eq(complaints.tenantId, tenantId), eq(complaints.status, 'open'), on))
+    .where(and(eq(complaints.tenantId, tenantId), asOf ? openComplaintAt(asOf) : eq(complaints.status, 'open'), on))
     .orderBy(asc(complaints.openedAt), asc(complaints.id))
     .all();
   const since = (r: { openedAt: Date }, at: Date | null) => (at ? at.getTime() - r.openedAt.getTime() : undefined);
@@ -167,7 +171,8 @@ export function complaintTimes(db: Tx, tenantId: number, period: { from: Date; t
     firstAnswer: median(done.map((r) => since(r, r.firstAnswerAt ?? r.resolvedAt)).filter((x): x is number => x !== undefined)),
     resolution: median(done.map((r) => since(r, r.resolvedAt)).filter((x): x is number => x !== undefined)),
     open: open.length,
-    unanswered: open.filter((r) => !r.c.firstAnswerAt).length,
+    // As of a past time, an answer given since was not given yet.
+    unanswered: open.filter((r) => !r.c.firstAnswerAt || (asOf !== undefined && r.c.firstAnswerAt > asOf)).length,
     oldest: oldest ? { number: oldest.c.number, account: oldest.account, openedAt: oldest.c.openedAt, passes } : undefined,
   };
 }

@@ -1,7 +1,7 @@
 // The weekly digest: for a manager, their team's week; for a rep, their own.
 // `/digest` shows it now; the weekly job records one per person as a nudge.
 import { DAY_MS } from '../domain/dates.js';
-import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Tx } from '../../db/index.js';
 import { accounts, churnSignals, complaints, members, nudges, pairings, promises, reviewItems, touchpoints } from '../../db/schema.js';
@@ -13,7 +13,7 @@ import type { Account, Member, Tenant } from '../domain/types.js';
 import { viewFor, type View } from '../domain/view.js';
 import { healthOf, reasonText } from '../domain/health.js';
 import { list, reply, text, type Reply, type Rich, type Section } from '../engine/reply.js';
-import { complaintTimes, fmtSpan, type ComplaintTimes } from '../domain/complaint-life.js';
+import { complaintTimes, fmtSpan, openComplaintAt, type ComplaintTimes } from '../domain/complaint-life.js';
 import { singleThreadedSection, singleThreaded } from '../domain/coverage.js';
 import { churnBook, churnFigures, churnStart } from '../domain/churn.js';
 import { organisation, readsOrganisation, type OrgTeam } from '../domain/teams.js';
@@ -24,6 +24,15 @@ import { lastPairingTouchSql, lastVisitSql, pairingDue, reviewSeason, revisitDue
 
 const DAY = DAY_MS;
 const LIMIT = 10;
+
+/**
+ * A digest is composed as of its time (a missed run redone later reads as it would have then):
+ * the complaints opened by then and open at that time (one resolved since reads as open), the
+ * promises made by then and open at that time, the accounts created by then.
+ */
+export const openPromiseAt = (at: Date) =>
+  and(lte(promises.createdAt, at), or(eq(promises.status, 'open'), and(isNotNull(promises.closedAt), gt(promises.closedAt, at))));
+const accountBy = (at: Date) => lte(accounts.createdAt, at);
 
 /**
  * The member and everyone who reports to them, directly or not. People who
@@ -68,7 +77,7 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
     .select({ a: accounts, last: lastVisitSql, person })
     .from(accounts)
     .innerJoin(members, eq(members.id, accounts.ownerId))
-    .where(and(eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active'), inArray(accounts.ownerId, ids)))
+    .where(and(eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active'), inArray(accounts.ownerId, ids), accountBy(now)))
     .all()
     .map(({ person: p, ...row }) => ({ ...row, owner: named(p) }));
   const accountIds = book.map((b) => b.a.id);
@@ -79,7 +88,7 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
         .select({ c: complaints, account: accounts.name })
         .from(complaints)
         .innerJoin(accounts, eq(accounts.id, complaints.accountId))
-        .where(and(eq(complaints.status, 'open'), inArray(complaints.accountId, accountIds)))
+        .where(and(openComplaintAt(now), inArray(complaints.accountId, accountIds)))
         .orderBy(complaints.openedAt)
         .all()
     : [];
@@ -88,7 +97,7 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
     .select({ p: promises, account: accounts.name })
     .from(promises)
     .innerJoin(accounts, eq(accounts.id, promises.accountId))
-    .where(and(eq(promises.tenantId, tenant.id), eq(promises.status, 'open'), inArray(promises.ownerId, ids), lt(promises.dueOn, today)))
+    .where(and(eq(promises.tenantId, tenant.id), openPromiseAt(now), inArray(promises.ownerId, ids), lt(promises.dueOn, today)))
     .orderBy(promises.dueOn)
     .all();
   const lapsed = accountIds.length
@@ -115,7 +124,7 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
         .select({ s: churnSignals, account: accounts.name })
         .from(churnSignals)
         .innerJoin(accounts, eq(accounts.id, churnSignals.accountId))
-        .where(and(inArray(churnSignals.accountId, accountIds), gte(churnSignals.occurredAt, weekAgo)))
+        .where(and(inArray(churnSignals.accountId, accountIds), gte(churnSignals.occurredAt, weekAgo), lte(churnSignals.occurredAt, now)))
         .orderBy(desc(churnSignals.occurredAt))
         .all()
     : [];
@@ -169,7 +178,7 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
     const underWay = items.filter((i) => i.status === 'open' && i.checklist.some((c) => c.done)).length;
     out.sections.push(text(t.digest.reviews(held, prepared, items.length, fmtDay(v, season.deadline), underWay)));
   }
-  out.sections.push(complaintTimesSection(v, complaintTimes(tx, tenant.id, { from: weekAgo, to: now }, accountIds), t.complaint.times.weekHeading));
+  out.sections.push(complaintTimesSection(v, complaintTimes(tx, tenant.id, { from: weekAgo, to: now }, accountIds, now), t.complaint.times.weekHeading));
   out.sections.push(list(g.items.map(({ s, account }): Rich => `${fmtDay(v, s.occurredAt)} · ${account} · ${t.enums.signal[s.kind]}${s.detail ? ` — ${s.detail}` : ''}`), { heading: t.digest.signalsHeading(signals.length), empty: t.common.none, more: g.more }));
   // Coverage across the team: the accounts known by one thread, by the health score's rule.
   out.sections.push(...singleThreadedSection(v, book.map(({ a, owner }) => ({ name: a.name, tier: a.tier, owner, health: scores.get(a.id)!.now })), LIMIT));
@@ -348,7 +357,7 @@ export function orgDigestFor(tx: Tx, tenant: Tenant, member: Member, now: Date):
     .select({ a: accounts, last: lastVisitSql, person: personColumns })
     .from(accounts)
     .leftJoin(members, eq(members.id, accounts.ownerId))
-    .where(and(eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active')))
+    .where(and(eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active'), accountBy(now)))
     .all()
     .map(({ person, ...b }) => ({ ...b, owner: person && personName(t, tenant.platform, person) }));
   const scores = healthOf(tx, tenant, book.map((b) => b.a.id), now);
@@ -357,7 +366,7 @@ export function orgDigestFor(tx: Tx, tenant: Tenant, member: Member, now: Date):
     .select({ ownerId: accounts.ownerId, level: complaints.escalationLevel })
     .from(complaints)
     .innerJoin(accounts, eq(accounts.id, complaints.accountId))
-    .where(and(eq(complaints.tenantId, tenant.id), eq(complaints.status, 'open'), eq(accounts.status, 'active')))
+    .where(and(eq(complaints.tenantId, tenant.id), openComplaintAt(now), eq(accounts.status, 'active'), accountBy(now)))
     .all();
   const quarter = churnStart('quarter', now);
   const today = dayIn(now, v.zone);
@@ -366,7 +375,7 @@ export function orgDigestFor(tx: Tx, tenant: Tenant, member: Member, now: Date):
     .select({ ownerId: promises.ownerId, status: promises.status, closedAt: promises.closedAt, dueOn: promises.dueOn })
     .from(promises)
     .innerJoin(accounts, eq(accounts.id, promises.accountId))
-    .where(and(eq(promises.tenantId, tenant.id), eq(accounts.status, 'active')))
+    .where(and(eq(promises.tenantId, tenant.id), eq(accounts.status, 'active'), lte(promises.createdAt, now)))
     .all();
   const churn = churnBook(tx, tenant.id, quarter, now);
   const rowOf = (inTeam: (ownerId: number | null) => boolean): OrgRow => {
@@ -382,8 +391,9 @@ export function orgDigestFor(tx: Tx, tenant: Tenant, member: Member, now: Date):
       single: singleThreaded(mine.map((b) => ({ name: b.a.name, tier: b.a.tier, owner: b.owner, health: scores.get(b.a.id)!.now }))).length,
       open: opened.length,
       escalated: opened.filter((c) => c.level > 0).length,
-      broken: ps.filter((p) => p.status === 'broken' && p.closedAt !== null && p.closedAt >= quarter).length,
-      late: ps.filter((p) => p.status === 'open' && p.dueOn < today).length,
+      // As of a past time: broken by then; open then (closed since reads as open).
+      broken: ps.filter((p) => p.status === 'broken' && p.closedAt !== null && p.closedAt >= quarter && p.closedAt <= now).length,
+      late: ps.filter((p) => (p.status === 'open' || (p.closedAt !== null && p.closedAt > now)) && p.dueOn < today).length,
       revisits: overdue.filter((o) => inTeam(o.a.ownerId)).length,
       lost: f.lost,
       book: f.book,
