@@ -14,7 +14,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack, sendToApp, slashCommand } from './fake-slack.js';
 import { freePort } from './kit.js';
-import { processesWith, running, until } from './processes.js';
+import { processesWith, running, until, slackProcessEnv } from './processes.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SECRET = 'process-signal-test-secret';
@@ -63,17 +63,7 @@ describe.each(LAUNCHERS)('SIGTERM to the process started as `$name`', ({ name, c
     const port = await freePort();
     const proc = spawn(command, args, {
       cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        SLACK_BOT_TOKEN: 'xoxb-test',
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_API_URL: fake.apiUrl,
-        PORT: String(port),
-        STEWARD_DB: db,
-        STEWARD_TIMEZONE: 'Asia/Shanghai',
-        LOG_LEVEL: 'info',
-      },
+      env: slackProcessEnv({ secret: SECRET, apiUrl: fake.apiUrl, port, db, logLevel: 'info' }),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     children.push(proc);

@@ -29,6 +29,21 @@ export function processesWith(text: string): number[] {
     .map((m) => Number(m[1]));
 }
 
+/** The environment of a Steward started in Slack HTTP mode against a fake Web API, and nothing else of ours. */
+export function slackProcessEnv(o: { secret: string; apiUrl: string; port: number; db: string; logLevel: string }): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_SIGNING_SECRET: o.secret,
+    SLACK_API_URL: o.apiUrl,
+    PORT: String(o.port),
+    STEWARD_DB: o.db,
+    STEWARD_TIMEZONE: 'Asia/Shanghai',
+    LOG_LEVEL: o.logLevel,
+  };
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `f` until it gives something truthy; after `ms`, fails naming `what` with the process's stderr. */

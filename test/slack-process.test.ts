@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { FakeSlack, sendToApp, slashCommand } from './fake-slack.js';
 import { freePort } from './kit.js';
-import { processesWith, running, sleep } from './processes.js';
+import { processesWith, running, sleep, slackProcessEnv } from './processes.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -64,17 +64,7 @@ async function startSteward(db: string): Promise<{ proc: ChildProcess; base: str
   const port = await freePort();
   const proc = spawn(TSX, ['src/main.ts'], {
     cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      SLACK_BOT_TOKEN: 'xoxb-test',
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_API_URL: fake.apiUrl,
-      PORT: String(port),
-      STEWARD_DB: db,
-      STEWARD_TIMEZONE: 'Asia/Shanghai',
-      LOG_LEVEL: 'warn',
-    },
+    env: slackProcessEnv({ secret: SECRET, apiUrl: fake.apiUrl, port, db, logLevel: 'warn' }),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   child = proc;
