@@ -260,6 +260,11 @@ export class Inbound {
     return this.engine.view(who, (ctx) => accountChoices(ctx, typed, limit));
   }
 
+  /** What a form opens with: the reader's language and the accounts its picker offers first, read at once. */
+  formPicker(who: Who, limit: number): Promise<{ locale: Locale; accounts: string[] }> {
+    return this.engine.view(who, (ctx) => ({ locale: ctx.locale, accounts: accountChoices(ctx, '', limit).map((a) => a.name) }));
+  }
+
   /** The name of the account a picker chose by its id (a name too long to be the picker's value). */
   accountName(who: Who, id: number): Promise<string | undefined> {
     return this.engine.view(who, (ctx) => accountNameById(ctx, id));

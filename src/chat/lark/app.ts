@@ -188,8 +188,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
 
   /** A form card, and what the person is told if it cannot be sent. */
   const formFor = async (incoming: Incoming, kind: FormCommand, account?: string): Promise<{ card: LarkCard; failed: RenderedCard }> => {
-    const accounts = (await inbound.accounts(incoming, '', PICKER_MAX_OPTIONS + 1)).map((a) => a.name);
-    const locale = await inbound.locale(incoming);
+    const { locale, accounts } = await inbound.formPicker(incoming, PICKER_MAX_OPTIONS + 1);
     const { typed, form } = inbound.typedForm(kind);
     return { card: formCard(kind, locale, accounts, account), failed: formFailed(locale, typed, form) };
   };
