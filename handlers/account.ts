@@ -8,7 +8,7 @@ import { cadenceFor } from '../src/domain/settings.js';
 import { tellOwnersManager, TIER_ORDER } from '../src/domain/attention.js';
 import type { View } from '../src/domain/view.js';
 import { DAY_MS } from '../src/domain/dates.js';
-import { lastTouchSql, snoozeEnds } from '../src/scheduler/sweep.js';
+import { lastTouchSql, REVISIT_KINDS, snoozeEnds } from '../src/domain/cadence.js';
 import { daysUntil, fmtDateTime, fmtDay, fmtMoney, fmtPercent, fmtRelative, named, personColumns, ref } from '../src/domain/format.js';
 import { accountByExactName } from '../src/domain/match.js';
 import { memberById, requireAbove, requireOwnerOrManager } from '../src/domain/permissions.js';
@@ -172,7 +172,7 @@ function show(ctx: Ctx, input: Input): Reply {
   const lastVisit = db
     .select({ at: sql<number>`max(${touchpoints.occurredAt})` })
     .from(touchpoints)
-    .where(and(eq(touchpoints.accountId, a.id), inArray(touchpoints.kind, ['visit', 'meeting', 'review'])))
+    .where(and(eq(touchpoints.accountId, a.id), inArray(touchpoints.kind, [...REVISIT_KINDS])))
     .get()?.at;
   const share = walletShare(a);
 

@@ -5,7 +5,7 @@ import { daysUntil, fmtDay, fmtRelative, named, ref } from '../src/domain/format
 import { readsOrganisation } from '../src/domain/teams.js';
 import { list, reply, text, type Reply } from '../src/engine/reply.js';
 import type { Ctx } from '../src/engine/spec.js';
-import { lastVisitSql, lastTouchSql, revisitDue, snoozeEnds } from '../src/scheduler/sweep.js';
+import { lastVisitSql, lastTouchSql, revisitDue, snoozeEnds } from '../src/domain/cadence.js';
 
 const HOME_LIMIT = 40;
 

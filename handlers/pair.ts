@@ -8,7 +8,7 @@ import { tellOwnersManager } from '../src/domain/attention.js';
 import { UserError } from '../src/engine/errors.js';
 import { list, reply, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
-import { lastTouchBySql } from '../src/scheduler/sweep.js';
+import { lastTouchBySql } from '../src/domain/cadence.js';
 import { accountArg, optionalAccountArg } from './options.js';
 import { quote } from '../src/engine/tokenize.js';
 

@@ -9,7 +9,7 @@ import { UserError } from '../src/engine/errors.js';
 import { list, reply, text, type Reply, type Rich, type Section } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { overdueRevisits, teamOf } from '../src/scheduler/digest.js';
-import { lastVisitSql } from '../src/scheduler/sweep.js';
+import { lastVisitSql } from '../src/domain/cadence.js';
 import { allFlag, mineFlag } from './options.js';
 
 const RISK_LIMIT = 30;

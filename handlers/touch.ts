@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import type { Tx } from '../db/index.js';
 import { prepared } from '../db/prepared.js';
 import { accounts, complaints, touchpointParticipants, touchpoints } from '../db/schema.js';
-import { lastVisitSql } from '../src/scheduler/sweep.js';
+import { lastVisitSql, resetsRevisit } from '../src/domain/cadence.js';
 import { addDays, dayIn } from '../src/domain/dates.js';
 import { signalSuggestions } from '../src/domain/cues.js';
 import { fmtDay, named } from '../src/domain/format.js';
@@ -18,7 +18,6 @@ import { accountArg, kindArg } from './options.js';
 const MAX_AGE_YEARS = 5;
 
 /** Kinds that count as a revisit and reset the account's cadence clock. */
-export const REVISIT_KINDS = ['visit', 'meeting', 'review'] as const;
 
 // Every /touch runs these two: prepared once per connection (see db/prepared.ts).
 const ph = sql.placeholder;
@@ -87,7 +86,7 @@ function log(ctx: Ctx, input: Input): Reply {
     'success',
     t.touch.logged(t.enums.touchKind[kind], account.name, who, fmtDay(ctx, occurred), colleagues.map((c) => named(ctx, c))),
   );
-  if ((REVISIT_KINDS as readonly string[]).includes(kind)) {
+  if (resetsRevisit(kind)) {
     const cadence = cadenceFor(ctx.tenant, account);
     // A visit logged late (on:) may not be the latest: the clock runs from the latest, as the sweep's does.
     const latest = when ? ctx.db.select({ at: lastVisitSql }).from(accounts).where(eq(accounts.id, account.id)).get()?.at : undefined;

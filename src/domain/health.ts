@@ -8,6 +8,7 @@ import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Tx } from '../../db/index.js';
 import { accounts, auditLog, churnSignals, complaints, contacts, members, nudgeSnoozes, pairings, promises, touchpointParticipants, touchpoints, type Severity, type SignalKind, type Tier } from '../../db/schema.js';
 import { cadenceFor } from './settings.js';
+import { resetsRevisit, REVISIT_KINDS } from './cadence.js';
 import type { Account, Tenant } from './types.js';
 import { list, reply, text, type Reply } from '../engine/reply.js';
 import type { View } from './view.js';
@@ -136,7 +137,7 @@ function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
   const cadence = cadenceFor(tenant, f.account);
   // The revisit clock as the sweep runs it (revisitDue): from the last visit, or from the account's creation before any.
   // A book imported today with its history still counts from its last visit.
-  const visits = touches.filter((t) => t.kind === 'visit' || t.kind === 'meeting' || t.kind === 'review').map((t) => t.at);
+  const visits = touches.filter((t) => resetsRevisit(t.kind)).map((t) => t.at);
   const lastVisit = visits.length ? Math.max(...visits) : f.account.createdAt.getTime();
   const overdueDays = days(at - lastVisit) - cadence;
   // A running snooze is a rep's choice, as the sweep and the digest read it: the reason says until when, and costs nothing.
@@ -346,7 +347,7 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
   const older = db
     .select({
       accountId: touchpoints.accountId,
-      lastVisit: sql<number | null>`max(case when ${touchpoints.kind} in ('visit', 'meeting', 'review') and ${touchpoints.occurredAt} < ${since} then ${touchpoints.occurredAt} end)`,
+      lastVisit: sql<number | null>`max(case when ${inArray(touchpoints.kind, [...REVISIT_KINDS])} and ${touchpoints.occurredAt} < ${since} then ${touchpoints.occurredAt} end)`,
       first: sql<number>`min(${touchpoints.occurredAt})`,
     })
     .from(touchpoints)

@@ -7,6 +7,7 @@ import { complaints, promises, SEVERITIES, type OurFunction, type Severity, type
 import { walletShare } from './amounts.js';
 import { coverageCells, uncoveredFunctions } from './coverage.js';
 import { DAY_MS } from './dates.js';
+import { resetsRevisit } from './cadence.js';
 import { HEALTH_WEIGHTS, loadFacts } from './health.js';
 import type { Account, Tenant } from './types.js';
 
@@ -43,8 +44,6 @@ export interface ReviewFacts {
   lastVisit: number | null;
 }
 
-const REVISIT_KINDS = new Set(['visit', 'meeting', 'review']);
-
 /** The facts of `year` (the review season's) about one account, as of `now`. */
 export function reviewFacts(db: Tx, tenant: Tenant, account: Account, year: number, now: Date): ReviewFacts {
   const at = now.getTime();
@@ -73,7 +72,7 @@ export function reviewFacts(db: Tx, tenant: Tenant, account: Account, year: numb
   const late = new Set(f.promises.filter((p) => p.status === 'open' && p.dueAt < at).map((p) => p.number));
   const openPs = ps.filter((p) => p.status === 'open');
 
-  const visits = f.touches.filter((t) => REVISIT_KINDS.has(t.kind) && t.at <= at).map((t) => t.at);
+  const visits = f.touches.filter((t) => resetsRevisit(t.kind) && t.at <= at).map((t) => t.at);
   const signalsFrom = at - HEALTH_WEIGHTS.signalGoneDays * DAY_MS;
   return {
     year,

@@ -20,7 +20,8 @@ import { organisation, readsOrganisation, type OrgTeam } from '../domain/teams.j
 import type { OrgRow } from '../../prompts/en.js';
 import { isoWeek, nextWorkingInstant } from './hours.js';
 import { recordNudge } from './outbox.js';
-import { lastPairingTouchSql, lastVisitSql, pairingDue, reviewSeason, revisitDue, snoozeEnds } from './sweep.js';
+import { reviewSeason } from './sweep.js';
+import { lastPairingTouchSql, lastVisitSql, pairingDue, revisitDue, snoozeEnds } from '../domain/cadence.js';
 
 const DAY = DAY_MS;
 const LIMIT = 10;

@@ -16,7 +16,7 @@ import { around, inLocale, reply, text, type Reply } from '../engine/reply.js';
 import type { Logger } from 'pino';
 import { currentChannelCard } from '../../handlers/complaint.js';
 // sweep.ts records through this module; these are only called at delivery, long after both have loaded.
-import { lastPairingTouchSql, lastVisitSql, pairingDue, revisitDue, snoozeEnds } from './sweep.js';
+import { lastPairingTouchSql, lastVisitSql, pairingDue, revisitDue, snoozeEnds } from '../domain/cadence.js';
 
 type Nudge = typeof nudges.$inferSelect;
 

@@ -7,7 +7,7 @@ import { DAY_MS, dayIn } from '../domain/dates.js';
 import { and, eq, gte, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Tx } from '../../db/index.js';
-import { accounts, complaints, healthTold, members, nudges, nudgeSnoozes, pairings, promises, reviewItems } from '../../db/schema.js';
+import { accounts, complaints, healthTold, members, nudges, pairings, promises, reviewItems } from '../../db/schema.js';
 import { daysUntil, fmtAge, fmtDay, fmtDateTime, personName, ref } from '../domain/format.js';
 import { nextNumber } from '../domain/numbers.js';
 import { moveCounts, promiseRound } from '../domain/promises.js';
@@ -19,15 +19,11 @@ import { openTasks, taskLine, type OpenTask } from '../domain/tasks.js';
 import { fields, inLocale, list, reply, text, type Reply, type Rich } from '../engine/reply.js';
 import { addWorkingSpan, isoWeek, nextWorkingInstant } from './hours.js';
 import { recordNudge } from './outbox.js';
+import { lastPairingTouchSql, lastVisitSql, OUTER_ACCOUNT_ID, pairingDue, REVISIT_MANAGER_DAYS, REVISIT_MANAGER_REPEAT_DAYS, REVISIT_REMIND_DAYS, revisitDue, snoozeEnds } from '../domain/cadence.js';
 import { quote } from '../engine/tokenize.js';
 
 const DAY = DAY_MS;
-/** The owner is reminded weekly; their manager gets a copy once it is two weeks overdue, then every four weeks. */
-export const REVISIT_REMIND_DAYS = 7;
-export const REVISIT_MANAGER_DAYS = 14;
-export const REVISIT_MANAGER_REPEAT_DAYS = 28;
 export { REVIEW_CHECKLIST };
-const REVISIT_KINDS = ['visit', 'meeting', 'review'] as const;
 
 export type SweepCounts = Record<'revisit' | 'pairing' | 'promise' | 'review' | 'escalation' | 'checklist', number>;
 export interface SweepResult {
@@ -147,33 +143,9 @@ function nudge(s: Sweeper, kind: keyof SweepCounts | 'health', key: string, subj
 }
 
 /** The latest snooze end per subject of `kind` in a tenant (of `subjects` only, when given), past or future. */
-export function snoozeEnds(tx: Tx, tenantId: number, kind: string, subjects?: number[]): Map<number, number> {
-  const rows = tx
-    .select({ id: nudgeSnoozes.subjectId, until: sql<number>`max(${nudgeSnoozes.until})` })
-    .from(nudgeSnoozes)
-    .where(and(eq(nudgeSnoozes.tenantId, tenantId), eq(nudgeSnoozes.kind, kind), subjects ? inArray(nudgeSnoozes.subjectId, subjects) : undefined))
-    .groupBy(nudgeSnoozes.subjectId)
-    .all();
-  return new Map(rows.map((r) => [r.id, r.until]));
-}
 
 const day = (at: number, zone: string) => dayIn(new Date(at), zone);
 
-/** When the account is next due for a revisit, from the last visit, meeting or review by anyone of ours. */
-export function revisitDue(tenant: Tenant, a: Pick<Account, 'tier' | 'cadenceDays' | 'createdAt'>, lastVisit: number | null): number {
-  return (lastVisit ?? a.createdAt.getTime()) + cadenceFor(tenant, a) * DAY;
-}
-
-/**
- * The outer query's account id, always qualified: drizzle leaves columns bare in
- * a single-table select, and a bare "id" inside a subquery means the subquery's own table.
- */
-export const OUTER_ACCOUNT_ID = sql.raw('"accounts"."id"');
-
-/** The last touch of any kind on the outer query's account. */
-export const lastTouchSql = sql<number | null>`(select max(t.occurred_at) from touchpoints t where t.account_id = ${OUTER_ACCOUNT_ID})`;
-
-export const lastVisitSql = sql<number | null>`(select max(t.occurred_at) from touchpoints t where t.account_id = ${OUTER_ACCOUNT_ID} and t.kind in ('visit', 'meeting', 'review'))`;
 
 /**
  * An overdue account keeps coming back until it is visited or snoozed: its owner
@@ -266,24 +238,6 @@ function withButtons(r: Reply, buttons: Reply['buttons']): Reply {
   return { ...r, buttons };
 }
 
-/** Last touch on the account by `memberId`, as the one who logged it or as a colleague along. */
-export const lastTouchBySql = (memberId: unknown, accountId: unknown) =>
-  sql<number | null>`(select max(t.occurred_at) from touchpoints t where t.account_id = ${accountId} and (t.member_id = ${memberId} or exists (select 1 from touchpoint_participants p where p.touchpoint_id = t.id and p.member_id = ${memberId})))`;
-
-/**
- * The outer query's pairing columns, always qualified (as OUTER_ACCOUNT_ID): in a
- * single-table select drizzle leaves them bare, and inside lastTouchBySql's subquery a
- * bare "account_id" is the touchpoint's own, so any touch by the executive would count.
- */
-export const OUTER_PAIRING_EXEC_ID = sql.raw('"pairings"."exec_id"');
-export const OUTER_PAIRING_ACCOUNT_ID = sql.raw('"pairings"."account_id"');
-/** The pairing executive's last touch on the paired account, for a select from pairings (joined or not). */
-export const lastPairingTouchSql = lastTouchBySql(OUTER_PAIRING_EXEC_ID, OUTER_PAIRING_ACCOUNT_ID);
-
-/** When a pairing's executive is due at the account: a cadence after their last touch there, or after the pairing began. */
-export function pairingDue(p: Pick<typeof pairings.$inferSelect, 'createdAt' | 'cadenceDays'>, lastTouch: number | null): number {
-  return (lastTouch ?? p.createdAt.getTime()) + p.cadenceDays * DAY;
-}
 
 function leadership(s: Sweeper): void {
   const rows = s.tx

@@ -1,0 +1,72 @@
+// The revisit and leadership clocks, written once: which touches reset them,
+// when an account or a pairing falls due, and the SQL that reads the last such
+// touch. The sweep, the digest, /risk, /account, /touch, App Home and the health
+// score all read these, so they can never disagree about what is due.
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Tx } from '../../db/index.js';
+import { nudgeSnoozes, type pairings, type TOUCH_KINDS } from '../../db/schema.js';
+import { DAY_MS } from './dates.js';
+import { cadenceFor } from './settings.js';
+import type { Account, Tenant } from './types.js';
+
+const DAY = DAY_MS;
+
+/** The owner is reminded weekly; their manager gets a copy once it is two weeks overdue, then every four weeks. */
+export const REVISIT_REMIND_DAYS = 7;
+export const REVISIT_MANAGER_DAYS = 14;
+export const REVISIT_MANAGER_REPEAT_DAYS = 28;
+
+/** A visit, a meeting or a business review by anyone of ours resets an account's revisit clock; a call or a message does not. */
+export const REVISIT_KINDS = ['visit', 'meeting', 'review'] as const satisfies readonly (typeof TOUCH_KINDS)[number][];
+
+export function resetsRevisit(kind: string): boolean {
+  return (REVISIT_KINDS as readonly string[]).includes(kind);
+}
+
+const REVISIT_KINDS_SQL = sql.raw(`(${REVISIT_KINDS.map((k) => `'${k}'`).join(', ')})`);
+
+/** When the account is next due for a revisit, from the last visit, meeting or review by anyone of ours. */
+export function revisitDue(tenant: Tenant, a: Pick<Account, 'tier' | 'cadenceDays' | 'createdAt'>, lastVisit: number | null): number {
+  return (lastVisit ?? a.createdAt.getTime()) + cadenceFor(tenant, a) * DAY;
+}
+
+/**
+ * The outer query's account id, always qualified: drizzle leaves columns bare in
+ * a single-table select, and a bare "id" inside a subquery means the subquery's own table.
+ */
+export const OUTER_ACCOUNT_ID = sql.raw('"accounts"."id"');
+
+/** The last touch of any kind on the outer query's account. */
+export const lastTouchSql = sql<number | null>`(select max(t.occurred_at) from touchpoints t where t.account_id = ${OUTER_ACCOUNT_ID})`;
+
+export const lastVisitSql = sql<number | null>`(select max(t.occurred_at) from touchpoints t where t.account_id = ${OUTER_ACCOUNT_ID} and t.kind in ${REVISIT_KINDS_SQL})`;
+
+/** Last touch on the account by `memberId`, as the one who logged it or as a colleague along. */
+export const lastTouchBySql = (memberId: unknown, accountId: unknown) =>
+  sql<number | null>`(select max(t.occurred_at) from touchpoints t where t.account_id = ${accountId} and (t.member_id = ${memberId} or exists (select 1 from touchpoint_participants p where p.touchpoint_id = t.id and p.member_id = ${memberId})))`;
+
+/**
+ * The outer query's pairing columns, always qualified (as OUTER_ACCOUNT_ID): in a
+ * single-table select drizzle leaves them bare, and inside lastTouchBySql's subquery a
+ * bare "account_id" is the touchpoint's own, so any touch by the executive would count.
+ */
+export const OUTER_PAIRING_EXEC_ID = sql.raw('"pairings"."exec_id"');
+export const OUTER_PAIRING_ACCOUNT_ID = sql.raw('"pairings"."account_id"');
+/** The pairing executive's last touch on the paired account, for a select from pairings (joined or not). */
+export const lastPairingTouchSql = lastTouchBySql(OUTER_PAIRING_EXEC_ID, OUTER_PAIRING_ACCOUNT_ID);
+
+/** When a pairing's executive is due at the account: a cadence after their last touch there, or after the pairing began. */
+export function pairingDue(p: Pick<typeof pairings.$inferSelect, 'createdAt' | 'cadenceDays'>, lastTouch: number | null): number {
+  return (lastTouch ?? p.createdAt.getTime()) + p.cadenceDays * DAY;
+}
+
+/** Until when each subject's nudges of `kind` are snoozed (the latest snooze's end), per subject id. */
+export function snoozeEnds(tx: Tx, tenantId: number, kind: string, subjects?: number[]): Map<number, number> {
+  const rows = tx
+    .select({ id: nudgeSnoozes.subjectId, until: sql<number>`max(${nudgeSnoozes.until})` })
+    .from(nudgeSnoozes)
+    .where(and(eq(nudgeSnoozes.tenantId, tenantId), eq(nudgeSnoozes.kind, kind), subjects ? inArray(nudgeSnoozes.subjectId, subjects) : undefined))
+    .groupBy(nudgeSnoozes.subjectId)
+    .all();
+  return new Map(rows.map((r) => [r.id, r.until]));
+}
