@@ -2,8 +2,8 @@
 // function is in sales); changing someone's work needs them, someone above them or an admin.
 import { and, eq } from 'drizzle-orm';
 import { members, pairings } from '../../db/schema.js';
-import { UserError } from '../engine/errors.js';
-import type { Ctx } from '../engine/spec.js';
+import type { DomainCtx as Ctx } from './context.js';
+import { Refusal } from './refusal.js';
 import type { Member } from './types.js';
 
 export function memberById(ctx: Ctx, id: number | null | undefined): Member | undefined {
@@ -43,7 +43,7 @@ export function requireOwnerOrManager(ctx: Ctx, ownerId: number | null, what: st
   const above = managersAbove(ctx, owner);
   if (above.some((m) => m.id === actor.id)) return;
   const who = [owner ? t.perm.owner(owner.name) : t.perm.theOwner, ...managersWho(ctx, above)];
-  throw new UserError(t.perm.refused(what, who), [], false);
+  throw new Refusal('perm.refused', what, who);
 }
 
 /**
@@ -71,18 +71,18 @@ export function otherTeamsOwner(ctx: Ctx, ownerId: number | null): Member | unde
 export function requireTeam(ctx: Ctx, account: { id: number; ownerId: number | null }, what: string): void {
   const owner = otherTeamsOwner(ctx, account.ownerId);
   if (!owner || ctx.actor.role === 'exec' || pairedExecIds(ctx, account.id).includes(ctx.actor.id)) return;
-  throw new UserError(ctx.t.perm.otherTeam(what, owner.name), [], false);
+  throw new Refusal('perm.otherTeam', what, owner.name);
 }
 
 /** Anyone above `member`, or an admin: what moving their work to someone else needs. */
 export function requireAbove(ctx: Ctx, member: Member, what: string): void {
   if (ctx.actor.role === 'admin') return;
   const above = managersAbove(ctx, member);
-  if (!above.some((m) => m.id === ctx.actor.id)) throw new UserError(ctx.t.perm.refused(what, managersWho(ctx, above)), [], false);
+  if (!above.some((m) => m.id === ctx.actor.id)) throw new Refusal('perm.refused', what, managersWho(ctx, above));
 }
 
 export function requireAdmin(ctx: Ctx, what: string): void {
-  if (ctx.actor.role !== 'admin') throw new UserError(ctx.t.perm.adminOnly(what), [], false);
+  if (ctx.actor.role !== 'admin') throw new Refusal('perm.adminOnly', what);
 }
 
 /** The executives paired with an account: the escalation ladder calls on them, so they may act on its complaints. */

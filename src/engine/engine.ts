@@ -16,7 +16,8 @@ import { recordNudge } from '../scheduler/outbox.js';
 import { normalize } from '../domain/text.js';
 import type { Member, Tenant } from '../domain/types.js';
 import { bind, selectForm } from './bind.js';
-import { UserError } from './errors.js';
+import { refusalError, UserError } from './errors.js';
+import { Refusal } from '../domain/refusal.js';
 import { Registry, usageLine } from './registry.js';
 import { inLocale, reply, text, type MentionRef, type Reply, type Section } from './reply.js';
 import type { CommandSpec, Ctx, FormSpec, Notice } from './spec.js';
@@ -178,7 +179,8 @@ export class Engine {
         const outcome = this.run(ctx, tokens, refs, text, tokenized.ok ? undefined : tokenized.quote);
         if (!outcome.ok || !keep) throw new Rollback(outcome);
         return outcome;
-      } catch (e) {
+      } catch (thrown) {
+        const e = thrown instanceof Refusal ? refusalError(thrown, ctx.t) : thrown;
         if (e instanceof UserError) {
           throw new Rollback({ ok: false, notices: [], locale: ctx.locale, reply: errorReply(ctx, e, this.current), needsText: e.missingText, field: e.field });
         }

@@ -1,3 +1,5 @@
+import type { Catalog } from '../../prompts/index.js';
+import { Refusal } from '../domain/refusal.js';
 import type { Rich } from './reply.js';
 
 /**
@@ -26,7 +28,14 @@ export function about<T>(field: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof UserError && e.field === undefined) e.field = field;
+    if ((e instanceof UserError || e instanceof Refusal) && e.field === undefined) e.field = field;
     throw e;
   }
+}
+
+/** A domain refusal as the user is told it, in `t`'s language: its sentence and items, no usage (a rule said no, not the syntax). */
+export function refusalError(r: Refusal, t: Catalog): UserError {
+  const e = new UserError(r.words(t) as Rich, r.items as Rich[], false);
+  e.field = r.field;
+  return e;
 }

@@ -1,5 +1,6 @@
 // What a handler file declares: its command's name, aliases, forms (subcommands),
 // arguments and options, beside the function that runs each form.
+import type { DomainCtx } from '../domain/context.js';
 import type { DateTime } from 'luxon';
 import type { Tx } from '../../db/index.js';
 import type { Locale, Platform } from '../../db/schema.js';
@@ -121,15 +122,9 @@ export interface Notice {
   complaintId?: number;
 }
 
-export interface Ctx {
-  db: Tx;
-  tenant: Tenant;
-  actor: Member;
-  locale: Locale;
+export interface Ctx extends DomainCtx {
   /** The actor's IANA time zone. */
   zone: string;
-  t: Catalog;
-  now: Date;
   platform: Platform;
   sourceRef?: string;
   /** The conversation the command was typed in, when the platform has one. */
@@ -140,5 +135,4 @@ export interface Ctx {
   /** Every command, for help. */
   commands: readonly CommandSpec[];
   mention(member: Member): MentionRef;
-  audit(action: string, entity: string, entityId: number | null, detail?: Record<string, unknown>): void;
 }

@@ -1,0 +1,16 @@
+import type { Tx } from '../../db/index.js';
+import type { View } from './view.js';
+import type { Member, Tenant } from './types.js';
+
+/**
+ * What a domain service needs of the one acting: the command's transaction, the
+ * workspace, who acts and when, and whose eyes the words are for. The engine's
+ * command context is one; the CSV tool and the scheduler build their own.
+ */
+export interface DomainCtx extends View {
+  db: Tx;
+  tenant: Tenant;
+  actor: Member;
+  /** Writes the audit row of a change: who did what to which entity. */
+  audit(action: string, entity: string, entityId: number | null, detail?: Record<string, unknown>): void;
+}
