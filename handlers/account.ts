@@ -5,7 +5,8 @@ import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { literalLimit } from '../db/index.js';
 import { accountAliases, accounts, complaints, contacts, CONTACT_LEVELS, members, promises, touchpoints, churnSignals, ACCOUNT_STATUSES } from '../db/schema.js';
 import { cadenceFor } from '../src/domain/settings.js';
-import { tellOwnersManager, TIER_ORDER } from '../src/domain/attention.js';
+import { TIER_ORDER } from '../src/domain/attention.js';
+import { tellOwnersManager } from '../src/views/attention.js';
 import type { View } from '../src/domain/view.js';
 import { DAY_MS } from '../src/domain/dates.js';
 import { lastTouchSql, REVISIT_KINDS, snoozeEnds } from '../src/domain/cadence.js';
@@ -20,7 +21,7 @@ import type { CommandSpec, Ctx, Input, OptionSpec } from '../src/engine/spec.js'
 import { accountArg, mineFlag, ownerOption, tierOption } from './options.js';
 import { healthLine, healthOf, nextStep, reasonText, tierNote } from '../src/domain/health.js';
 import { DateTime } from 'luxon';
-import { quote } from '../src/engine/tokenize.js';
+import { quote } from '../prompts/quote.js';
 
 const SIGNAL_WINDOW_DAYS = 90;
 

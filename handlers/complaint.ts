@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gte } from 'drizzle-orm';
-import { alertOwnerAndExecs } from '../src/domain/alerts.js';
-import { signalSuggestions } from '../src/domain/cues.js';
+import { alertOwnerAndExecs } from '../src/views/alerts.js';
+import { signalSuggestions } from '../src/views/cues.js';
 import { DAY_MS } from '../src/domain/dates.js';
 import { literalLimit, type Tx } from '../db/index.js';
 import { accounts, complaints, COMPLAINT_STATUSES, members } from '../db/schema.js';

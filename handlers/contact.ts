@@ -1,6 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { churnSignals, contacts, CONTACT_LEVELS } from '../db/schema.js';
-import { alertOwnerAndExecs } from '../src/domain/alerts.js';
+import { alertOwnerAndExecs } from '../src/views/alerts.js';
 import { fmtDay } from '../src/domain/format.js';
 import { matchIn } from '../src/domain/match.js';
 import { MAX_NAME, normalize } from '../src/domain/text.js';
@@ -11,7 +11,7 @@ import { list, reply, text, type Reply } from '../src/engine/reply.js';
 import { requireTeam } from '../src/domain/permissions.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg, functionOption, levelOption } from './options.js';
-import { quote } from '../src/engine/tokenize.js';
+import { quote } from '../prompts/quote.js';
 
 /** Leaving at these levels is a churn signal: the seat that gave us the business can take it away. */
 const DECISION_LEVELS: readonly Contact['level'][] = ['executive', 'decision-maker'];

@@ -6,7 +6,7 @@ import { fmtDay } from '../src/domain/format.js';
 import { list, reply, text, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg } from './options.js';
-import { quote } from '../src/engine/tokenize.js';
+import { quote } from '../prompts/quote.js';
 
 function coverage(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;

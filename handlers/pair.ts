@@ -4,13 +4,13 @@ import { accounts, members, pairings } from '../db/schema.js';
 import { fmtDay, named, personColumns } from '../src/domain/format.js';
 import { DEFAULT_PAIRING_DAYS } from '../src/domain/settings.js';
 import { memberById, requireOwnerOrManager } from '../src/domain/permissions.js';
-import { tellOwnersManager } from '../src/domain/attention.js';
+import { tellOwnersManager } from '../src/views/attention.js';
 import { UserError } from '../src/engine/errors.js';
 import { list, reply, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { lastTouchBySql } from '../src/domain/cadence.js';
 import { accountArg, optionalAccountArg } from './options.js';
-import { quote } from '../src/engine/tokenize.js';
+import { quote } from '../prompts/quote.js';
 
 const DAY = DAY_MS;
 

@@ -13,7 +13,7 @@ import type { View } from '../src/domain/view.js';
 import { UserError } from '../src/engine/errors.js';
 import { list, reply, text, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
-import { quote } from '../src/engine/tokenize.js';
+import { quote } from '../prompts/quote.js';
 import { reviewCard, reviewSeason } from '../src/scheduler/sweep.js';
 import { revisitDue } from '../src/domain/cadence.js';
 import { accountArg, mineFlag } from './options.js';

@@ -1,7 +1,7 @@
 // Account health in replies: the score line, the reasons, and /risk.
 import { and, eq, inArray, isNull, or, type SQL } from 'drizzle-orm';
 import { accounts, members } from '../db/schema.js';
-import { singleThreadedSection } from '../src/domain/coverage.js';
+import { singleThreadedSection } from '../src/views/coverage.js';
 import { named, personColumns } from '../src/domain/format.js';
 import { healthLine, healthOf, reasonText, type Reason } from '../src/domain/health.js';
 import { organisation, readsOrganisation, type OrgTeam } from '../src/domain/teams.js';

@@ -1,7 +1,7 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { literalLimit } from '../db/index.js';
 import { accounts, churnSignals } from '../db/schema.js';
-import { alertOwnerAndExecs } from '../src/domain/alerts.js';
+import { alertOwnerAndExecs } from '../src/views/alerts.js';
 import { fmtDay } from '../src/domain/format.js';
 import { LIST_LIMIT } from '../src/domain/numbers.js';
 import { list, reply, text, type Reply } from '../src/engine/reply.js';

@@ -5,11 +5,12 @@ import { fmtDay } from '../src/domain/format.js';
 import { cadenceFor } from '../src/domain/settings.js';
 import { UserError } from '../src/engine/errors.js';
 import { requireOwnerOrManager } from '../src/domain/permissions.js';
-import { LONG_SNOOZE_DAYS, tellOwnersManager } from '../src/domain/attention.js';
+import { LONG_SNOOZE_DAYS } from '../src/domain/attention.js';
+import { tellOwnersManager } from '../src/views/attention.js';
 import { reply, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg } from './options.js';
-import { quote } from '../src/engine/tokenize.js';
+import { quote } from '../prompts/quote.js';
 
 const DAY = DAY_MS;
 /** "Not needed" quiets the revisit nudge for one cycle of the account's cadence. */

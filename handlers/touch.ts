@@ -5,7 +5,7 @@ import { prepared } from '../db/prepared.js';
 import { accounts, complaints, touchpointParticipants, touchpoints } from '../db/schema.js';
 import { lastVisitSql, resetsRevisit } from '../src/domain/cadence.js';
 import { addDays, dayIn } from '../src/domain/dates.js';
-import { signalSuggestions } from '../src/domain/cues.js';
+import { signalSuggestions } from '../src/views/cues.js';
 import { fmtDay, named } from '../src/domain/format.js';
 import { cadenceFor } from '../src/domain/settings.js';
 import { about, UserError } from '../src/engine/errors.js';

@@ -1,7 +1,7 @@
 // Every sentence Steward says in English. The zh-CN catalog must have the same
 // shape (it is typed as `Catalog`), so no key can go missing in either.
 
-import { quote } from '../src/engine/tokenize.js';
+import { quote } from './quote.js';
 
 const list = (items: string[]) => items.join(', ');
 /** "a, b or c" */

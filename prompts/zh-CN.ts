@@ -1,7 +1,7 @@
 // Steward 说的每一句话（简体中文）。类型为 `Catalog`，与 en.ts 结构一致，缺键会编译报错。
 // 用词取自销售团队自己的说法（见 DOMAIN.md 词汇表）：战略客户、重点客户、触点、回访、投诉、升级、异动、承诺……
 // 命令示例用 handlers 中声明的中文别名（/客户 添加、/联系人、层级:决策人 等），英文写法同样可用。
-import { quote } from '../src/engine/tokenize.js';
+import { quote } from './quote.js';
 import type { Catalog, OrgRow } from './en.js';
 
 /** 中文列举用顿号。 */

@@ -1,14 +1,14 @@
 // Alerts that cannot wait for the next sweep or for working hours: a
 // decision-maker change, a critical complaint, a second complaint on a strategic
-// account within 30 days. They go at once to the owner and the paired executives.
+// account within 30 days. They go at once to the owner and the paired executives
+// (src/views/alerts.ts words them for each).
 import { and, eq } from 'drizzle-orm';
 import { members, pairings } from '../../db/schema.js';
-import type { Reply } from '../engine/reply.js';
-import type { Ctx } from '../engine/spec.js';
+import type { DomainCtx } from './context.js';
 import type { Account, Member } from './types.js';
-import { viewFor, type View } from './view.js';
 
-export function alertOwnerAndExecs(ctx: Ctx, account: Account, compose: (view: View) => Reply): void {
+/** Who hears an urgent alert about `account`: its owner and its paired executives, active, each once, never the actor. */
+export function alertRecipients(ctx: DomainCtx, account: Account): Member[] {
   const execs = ctx.db
     .select({ m: members })
     .from(pairings)
@@ -18,9 +18,11 @@ export function alertOwnerAndExecs(ctx: Ctx, account: Account, compose: (view: V
     .map((r) => r.m);
   const owner = account.ownerId == null ? undefined : ctx.db.select().from(members).where(eq(members.id, account.ownerId)).get();
   const seen = new Set<number>([ctx.actor.id]);
+  const out: Member[] = [];
   for (const m of [owner, ...execs].filter((x): x is Member => x !== undefined && x.active)) {
     if (seen.has(m.id)) continue;
     seen.add(m.id);
-    ctx.notices.push({ to: { member: m }, reply: compose(viewFor(ctx.tenant, m, ctx.now)) });
+    out.push(m);
   }
+  return out;
 }

@@ -1,13 +1,11 @@
 // Notes that speak: a touchpoint or complaint note that names a warning sign
 // ("their new GM wants to cut prices", "竞品报价低了一成") gets a one-tap
 // suggestion to record it as a churn signal. Nothing is recorded here: the
-// suggestion is a button running the real `/signal`, so the rep's tap is the yes.
+// suggestion is a button running the real `/signal`, so the rep's tap is the yes
+// (src/views/cues.ts draws it).
 import { and, eq, gte, inArray } from 'drizzle-orm';
 import { churnSignals, type SignalKind } from '../../db/schema.js';
-import type { Button, Section } from '../engine/reply.js';
-import { text } from '../engine/reply.js';
-import type { Ctx } from '../engine/spec.js';
-import { quote } from '../engine/tokenize.js';
+import type { DomainCtx } from './context.js';
 import { DAY_MS } from './dates.js';
 import type { Account } from './types.js';
 
@@ -106,8 +104,6 @@ const ZH_NEGATIONS = ['没有', '没', '未', '无', '不', '不会', '不用', 
 export const RECENT_SIGNAL_DAYS = 30;
 /** At most this many suggestions under one note. */
 export const MAX_SUGGESTIONS = 3;
-/** A sentence longer than this is cut for the button's command. */
-const MAX_DETAIL = 400;
 
 const CLAUSE_BREAK = /[,，;；:：。！？!?、\n()（）]/u;
 
@@ -175,13 +171,12 @@ export function signalCues(note: string): { kind: SignalKind; sentence: string }
 }
 
 /**
- * For the reply to a note on `account`: a line saying what it reads like and a
- * button per warning sign that records it with `/signal`, leaving out the kinds
- * recorded on the account in the last 30 days. Empty when the note names none.
+ * The warning signs a note on `account` names that are worth suggesting: those of a kind not recorded
+ * on the account in the last 30 days, at most three. Empty when the note names none.
  */
-export function signalSuggestions(ctx: Ctx, account: Account, note: string): { sections: Section[]; buttons: Button[] } {
+export function freshSignalCues(ctx: DomainCtx, account: Account, note: string): { kind: SignalKind; sentence: string }[] {
   const cues = signalCues(note);
-  if (cues.length === 0) return { sections: [], buttons: [] };
+  if (cues.length === 0) return [];
   const since = new Date(ctx.now.getTime() - RECENT_SIGNAL_DAYS * DAY_MS);
   const recent = new Set(
     ctx.db
@@ -191,12 +186,5 @@ export function signalSuggestions(ctx: Ctx, account: Account, note: string): { s
       .all()
       .map((r) => r.kind),
   );
-  const fresh = cues.filter((c) => !recent.has(c.kind)).slice(0, MAX_SUGGESTIONS);
-  if (fresh.length === 0) return { sections: [], buttons: [] };
-  const { t } = ctx;
-  const detail = (s: string) => ([...s].length > MAX_DETAIL ? `${[...s].slice(0, MAX_DETAIL - 1).join('')}…` : s);
-  return {
-    sections: [text(t.signal.suggest(fresh.map((c) => t.enums.signal[c.kind])))],
-    buttons: fresh.map((c) => ({ label: t.signal.suggestButton(t.enums.signal[c.kind]), command: `/signal ${quote(account.name)} ${c.kind} ${quote(detail(c.sentence))}` })),
-  };
+  return cues.filter((c) => !recent.has(c.kind)).slice(0, MAX_SUGGESTIONS);
 }

@@ -3,7 +3,14 @@
 // rewritten into words chrono knows.
 import * as chrono from 'chrono-node';
 import { DateTime, type Zone } from 'luxon';
-import type { ParsedDate } from '../engine/spec.js';
+
+/** A day someone typed, read in their zone. */
+export interface ParsedDate {
+  /** `YYYY-MM-DD` in the zone it was read in. */
+  day: string;
+  /** The instant: the given time, now for today, otherwise noon of that day. */
+  at: DateTime;
+}
 
 /** Milliseconds in a day, for spans measured in whole days of 24 hours. */
 export const DAY_MS = 86_400_000;

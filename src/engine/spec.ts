@@ -1,7 +1,7 @@
 // What a handler file declares: its command's name, aliases, forms (subcommands),
 // arguments and options, beside the function that runs each form.
 import type { DomainCtx } from '../domain/context.js';
-import type { DateTime } from 'luxon';
+import type { ParsedDate } from '../domain/dates.js';
 import type { Tx } from '../../db/index.js';
 import type { Locale, Platform } from '../../db/schema.js';
 import type { Catalog } from '../../prompts/index.js';
@@ -60,12 +60,7 @@ export interface CommandSpec extends Named {
   examples: Readonly<Record<Locale, readonly string[]>>;
 }
 
-export interface ParsedDate {
-  /** `YYYY-MM-DD` in the zone it was read in. */
-  day: string;
-  /** The instant: the given time, now for today, otherwise noon of that day. */
-  at: DateTime;
-}
+export type { ParsedDate };
 
 export type Value = string | number | ParsedDate | Member | Member[] | Account | boolean;
 

@@ -2,6 +2,11 @@
 // Straight and CJK quotes group words; a full-width colon works like `:`. Inside
 // straight quotes a doubled quote is one quote mark (`"OOO ""Romashka"""`).
 
+import { QUOTES } from '../../prompts/quote.js';
+
+// Command text is quoted for the tokenizer by `quote` (prompts/quote.ts, where the catalogs can reach it).
+export { quote } from '../../prompts/quote.js';
+
 export type Token =
   // `unclosed`: the word starts with this quote mark, which never closes (kept as typed; see bind).
   | { kind: 'word'; value: string; raw: string; start: number; end: number; unclosed?: string }
@@ -10,18 +15,6 @@ export type Token =
   | { kind: 'option'; key: string; value: string; raw: string; start: number; end: number };
 
 export type TokenizeResult = { ok: true; tokens: Token[] } | { ok: false; error: 'unclosed-quote'; quote: string; at: number };
-
-/** Each quote mark that opens a value, and the one that closes it; `quote` prefers them in this order. */
-const QUOTES: Record<string, string> = {
-  '"': '"',
-  '“': '”',
-  // A closing curly quote typed first (some keyboards) opens as well.
-  '”': '”',
-  '「': '」',
-  '『': '』',
-  '«': '»',
-  '‘': '’',
-};
 
 const isSpace = (ch: string) => /\s/u.test(ch);
 
@@ -41,19 +34,6 @@ function quoted(s: string, at: number): { value: string; end: number } | undefin
     const value = s.slice(at + 1, i);
     return { value: open === '"' ? value.replaceAll('""', '"') : value, end: i + 1 };
   }
-}
-
-/** The pairs `quote` may wrap a value in: every opening mark but a closing one typed first. */
-const PAIRS = Object.entries(QUOTES).filter(([open, close]) => open === '"' || open !== close);
-
-/**
- * `v` as one quoted value, whatever it holds: in a pair of quotes it does not
- * contain, or else in straight quotes with its own doubled. For command text
- * built from names and notes (a button's command, a form's submission).
- */
-export function quote(v: string): string {
-  const pair = PAIRS.find(([o, c]) => !v.includes(o) && !v.includes(c));
-  return pair ? `${pair[0]}${v}${pair[1]}` : `"${v.replaceAll('"', '""')}"`;
 }
 
 // An option key: ASCII words with dashes, or Chinese characters (`截止：下周五`).
