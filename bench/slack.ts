@@ -173,7 +173,7 @@ async function serve(target: Target, db: string, api: string, port: number): Pro
     const handle = openDb(config.STEWARD_DB);
     const engine = new Engine({ db: handle, commands, defaults: { locale: 'en', timezone: TIMEZONE }, logger });
     // No scheduler here: a /touch notifies nobody, so there is nothing to deliver after it.
-    const slack = createSlackApp({ config, engine, logger, afterCommand: async () => undefined, commandThread: THREAD });
+    const slack = createSlackApp({ config, engine, logger, afterCommand: async () => undefined, commandThread: THREAD ? new URL('../src/engine-thread.ts', import.meta.url) : undefined });
     await slack.start();
     stop = async () => {
       await slack.stop();

@@ -2,18 +2,19 @@ import { and, asc, desc, eq, gte } from 'drizzle-orm';
 import { alertOwnerAndExecs } from '../src/views/alerts.js';
 import { signalSuggestions } from '../src/views/cues.js';
 import { DAY_MS } from '../src/domain/dates.js';
-import { literalLimit, type Tx } from '../db/index.js';
+import { literalLimit } from '../db/index.js';
 import { accounts, complaints, COMPLAINT_STATUSES, members } from '../db/schema.js';
 import { fmtDateTime, fmtRelative, named, personColumns, personName, ref } from '../src/domain/format.js';
 import { countWhere, firstPage, LIST_LIMIT, nextNumber } from '../src/domain/numbers.js';
 import { memberById, pairedExecIds, requireOwnerOrManager, requireTeam } from '../src/domain/permissions.js';
 import { complaintLife, fmtSpan, markFirstAnswer, recordComplaintEvent, type LifeStep } from '../src/domain/complaint-life.js';
 import { effectiveSettings } from '../src/domain/settings.js';
-import type { Account, Complaint, Member, Tenant } from '../src/domain/types.js';
+import type { Account, Complaint } from '../src/domain/types.js';
 import { complaintSpanEnd } from '../src/scheduler/sweep.js';
 import { viewFor, type View } from '../src/domain/view.js';
 import { UserError } from '../src/engine/errors.js';
-import { fields, list, reply, text, type About, type Reply, type Rich } from '../src/engine/reply.js';
+import { fields, list, reply, text, type Reply, type Rich } from '../src/engine/reply.js';
+import { channelCard, complaintButtons, complaintCard } from '../src/views/complaint.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg, allFlag, categoryOption, mineFlag, optionalAccountArg, severityOption } from './options.js';
 
@@ -32,71 +33,6 @@ export function complaintByNumber(ctx: Ctx, n: number): Complaint {
 
 function accountOf(ctx: Ctx, c: Complaint): Account {
   return ctx.db.select().from(accounts).where(eq(accounts.id, c.accountId)).get()!;
-}
-
-/** The buttons every open complaint carries, wherever it is shown. */
-export function complaintButtons(ctx: View, c: Complaint): Reply['buttons'] {
-  if (c.status !== 'open') return [];
-  return [
-    { label: ctx.t.buttons.resolve, command: `/resolve ${ref('C', c.number)}`, style: 'primary' },
-    { label: ctx.t.buttons.takeOwnership, command: `/complaint assign ${ref('C', c.number)} me` },
-  ];
-}
-
-/** The complaint as a card: used for the actor's confirmation and the escalation channel alike. */
-/**
- * A complaint as a card. `lasting`: for a message that stays where it is read
- * later (the escalation channel's thread starter), without "in 24 hours" or
- * "just now", which would go stale there.
- */
-export function complaintCard(ctx: Ctx, c: Complaint, account: Account, view: View = ctx, lasting = false): Reply {
-  const { t } = view;
-  const relative = (at: Date) => (lasting ? '' : ` (${fmtRelative(view, at)})`);
-  const owner = memberById(ctx, c.ownerId);
-  const overdue = c.status === 'open' && c.deadlineAt < view.now;
-  const rows: { label: string; value: Rich }[] = [
-    { label: t.complaint.fields.account, value: `${account.name} (${t.enums.tier[account.tier]})` },
-    { label: t.complaint.fields.severity, value: t.enums.severity[c.severity] },
-    { label: t.complaint.fields.category, value: t.enums.category[c.category] },
-    { label: t.complaint.fields.owner, value: owner ? [{ mention: ctx.mention(owner) }] : t.common.nobody },
-    { label: t.complaint.fields.opened, value: `${fmtDateTime(view, c.openedAt)}${relative(c.openedAt)}` },
-  ];
-  if (c.status === 'open') rows.push({ label: t.complaint.fields.deadline, value: `${fmtDateTime(view, c.deadlineAt)}${overdue ? ` — ${t.common.overdue}` : relative(c.deadlineAt)}` });
-  else rows.push({ label: t.complaint.fields.resolution, value: `${c.resolution ?? ''} (${fmtDateTime(view, c.resolvedAt ?? ctx.now)})` });
-  if (c.escalationLevel > 0) rows.push({ label: t.complaint.fields.escalation, value: t.complaint.escalationLevel(c.escalationLevel) });
-  const out = reply(overdue ? 'warning' : 'info', t.complaint.title(ref('C', c.number), account.name), text(c.summary), fields(rows));
-  out.buttons = complaintButtons(view, c);
-  return out;
-}
-
-/**
- * The complaint's card as the escalation channel shows it: in the workspace's
- * language and time zone, lasting, public, and marked as the complaint's, so a
- * platform can redraw it there with the new state when someone acts on it.
- */
-export function channelCard(ctx: Ctx, c: Complaint, account: Account = accountOf(ctx, c)): Reply {
-  const view = viewFor(ctx.tenant, undefined, ctx.now);
-  return { ...complaintCard(ctx, c, account, view, true), visibility: 'public', locale: view.locale, about: { complaint: c.number } };
-}
-
-/**
- * A complaint's card in the escalation channel as it is now, drawn without a command (the outbox redraws
- * the channel's card after any change): nobody acts, the workspace reads it, in its language and time zone.
- */
-export function currentChannelCard(db: Tx, tenant: Tenant, c: Complaint, now: Date): Reply {
-  const view = viewFor(tenant, undefined, now);
-  const ctx = { ...view, db, tenant, platform: tenant.platform, mention: (m: Member) => ({ platformUserId: m.platformUserId, name: personName(view.t, tenant.platform, m) }) } as unknown as Ctx;
-  return channelCard(ctx, c);
-}
-
-/** The channel's card of what `about` names as it is now; undefined when it is gone. */
-export function sharedCard(ctx: Ctx, about: About): Reply | undefined {
-  const c = ctx.db
-    .select()
-    .from(complaints)
-    .where(and(eq(complaints.tenantId, ctx.tenant.id), eq(complaints.number, about.complaint)))
-    .get();
-  return c && channelCard(ctx, c);
 }
 
 function open(ctx: Ctx, input: Input): Reply {

@@ -11,6 +11,8 @@ import { countWhere } from '../src/domain/numbers.js';
 import { managersAbove, managersWho, memberById, requireAbove } from '../src/domain/permissions.js';
 import type { Account, Member } from '../src/domain/types.js';
 import { viewFor, type View } from '../src/domain/view.js';
+import { recordLeave } from '../src/domain/leavers.js';
+import { askHandover, leftReply } from '../src/views/leavers.js';
 import { UserError } from '../src/engine/errors.js';
 import { list, reply, text, type Reply, type Section } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
@@ -240,42 +242,9 @@ function leave(ctx: Ctx, input: Input): Reply {
     const admins = countWhere(ctx.db, members, and(eq(members.tenantId, ctx.tenant.id), eq(members.role, 'admin'), eq(members.active, true), ne(members.id, rep.id)));
     if (admins === 0) throw new UserError(t.steward.lastAdmin(nameOf(ctx, rep)), [], false);
   }
-  const manager = memberById(ctx, rep.managerId);
-  return recordLeave(ctx, rep, manager, nameOf(ctx, ctx.actor));
-}
-
-/**
- * A member has left: deactivate them, flag their accounts "owner gone", and ask
- * their manager (or, without one, an admin) to hand the accounts over. `by` names
- * who reported it: a person, or the platform that reported the user deactivated.
- */
-export function recordLeave(ctx: Ctx, rep: Member, manager: Member | undefined, by: string): Reply {
-  const { t, db } = ctx;
-  db.update(members).set({ active: false, leftAt: ctx.now }).where(eq(members.id, rep.id)).run();
-  const book = db
-    .select()
-    .from(accounts)
-    .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.ownerId, rep.id), eq(accounts.status, 'active')))
-    .orderBy(asc(accounts.nameKey))
-    .all();
-  if (book.length) db.update(accounts).set({ ownerGoneAt: ctx.now }).where(inArray(accounts.id, book.map((a) => a.id))).run();
-  ctx.audit('member.left', 'member', rep.id, { accounts: book.map((a) => a.id) });
-
-  const command = `/handover @${rep.platformUserId} @someone`;
-  const ask = (view: View): Section[] => [
-    list(book.map((a) => a.name), { heading: view.t.handover.accountsHeading, empty: view.t.common.none }),
-    text(view.t.handover.runCommand(command)),
-  ];
-  const admin = () => db.select().from(members).where(and(eq(members.tenantId, ctx.tenant.id), eq(members.role, 'admin'), eq(members.active, true))).get();
-  const lead = manager?.active ? manager : ctx.actor.id === rep.id ? admin() : undefined;
-  const askManager = lead && lead.id !== ctx.actor.id ? lead : undefined;
-  if (askManager) {
-    const view = viewFor(ctx.tenant, askManager, ctx.now);
-    ctx.notices.push({ to: { member: askManager }, reply: reply('warning', view.t.handover.leftAsk(personName(view.t, ctx.tenant.platform, rep), book.length, by), ...ask(view)) });
-  }
-  const out = reply('success', t.handover.left(nameOf(ctx, rep), book.length), ...ask(ctx));
-  out.sections.push(text(askManager ? t.handover.askedManager(nameOf(ctx, askManager)) : t.handover.handThemYourself));
-  return out;
+  const left = recordLeave(ctx, rep, memberById(ctx, rep.managerId));
+  askHandover(ctx, left, nameOf(ctx, ctx.actor));
+  return leftReply(ctx, left);
 }
 
 export const handoverCommand: CommandSpec = {

@@ -135,7 +135,7 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
     if (config.mode === 'lark') await (await import('./chat/lark/credentials.js')).checkLarkCredentials(config);
     adapter =
       config.mode === 'slack'
-        ? (await import('./chat/slack/app.js')).createSlackApp({ config, engine, logger, afterCommand, ready, commandThread: true })
+        ? (await import('./chat/slack/app.js')).createSlackApp({ config, engine, logger, afterCommand, ready, commandThread: new URL(`./engine-thread.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url) })
         : (await import('./chat/lark/app.js')).createLarkApp({ config, engine, logger, afterCommand, ready });
     releaseStale(db);
     scheduler = new Scheduler({ db, port: adapter.port, redis: redis.options, logger });

@@ -20,6 +20,7 @@ beforeAll(async () => {
     db: h.file,
     defaults: { locale: 'en', timezone: 'Asia/Shanghai' },
     finisher: new URL('./fixtures/picky-finisher.ts', import.meta.url),
+    entry: new URL('../src/engine-thread.ts', import.meta.url),
     logger: pino({ level: 'warn' }, { write: (line: string) => void logs.push(line) }),
   });
 });

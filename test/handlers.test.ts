@@ -7,7 +7,7 @@ import type { UserRef } from '../src/engine/engine.js';
 import { renderText } from '../src/engine/render-text.js';
 import { deliverDue } from '../src/scheduler/outbox.js';
 import { shellUser, SHELL_WORKSPACE } from '../src/chat/shell/shell.js';
-import { homeReply } from '../handlers/home.js';
+import { homeReply } from '../src/views/home.js';
 import { harness, TEST_NOW, type Harness } from './harness.js';
 import { DAY, HOUR, kit, RecordingPort } from './kit.js';
 

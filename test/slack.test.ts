@@ -1291,7 +1291,7 @@ async function rig(opts: { install?: FakeInstall; commandThread?: boolean; ackBu
   const logger = pino({ level: 'warn' }, { write: (line: string) => void logs.push(line) });
   const db = openDb(config.STEWARD_DB);
   const engine = new Engine({ db, commands, defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE }, logger });
-  const slack: SlackApp = createSlackApp({ config, engine, logger, commandThread: opts.commandThread, ackBudgetMs: opts.ackBudgetMs, afterCommand: async () => void (await deliverDue(db, slack.port, new Date())) });
+  const slack: SlackApp = createSlackApp({ config, engine, logger, commandThread: opts.commandThread ? new URL('../src/engine-thread.ts', import.meta.url) : undefined, ackBudgetMs: opts.ackBudgetMs, afterCommand: async () => void (await deliverDue(db, slack.port, new Date())) });
   await slack.start();
   const send = (req: SlackRequest) => sendToApp(`http://127.0.0.1:${port}/slack/events`, req, { secret: SECRET });
   const r: Rig = {

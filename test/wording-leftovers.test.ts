@@ -2,7 +2,7 @@
 // lines, Chinese notes kept as typed, and the shell's prompt after a nudge.
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { homeReply } from '../handlers/home.js';
+import { homeReply } from '../src/views/home.js';
 import { commands } from '../handlers/index.js';
 import { en } from '../prompts/en.js';
 import { zhCN } from '../prompts/zh-CN.js';

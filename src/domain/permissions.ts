@@ -6,7 +6,7 @@ import type { DomainCtx as Ctx } from './context.js';
 import { Refusal } from './refusal.js';
 import type { Member } from './types.js';
 
-export function memberById(ctx: Ctx, id: number | null | undefined): Member | undefined {
+export function memberById(ctx: Pick<Ctx, 'db'>, id: number | null | undefined): Member | undefined {
   return id == null ? undefined : ctx.db.select().from(members).where(eq(members.id, id)).get();
 }
 

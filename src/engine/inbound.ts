@@ -6,13 +6,14 @@
 // lookup, when it lands, updates their member afterwards.
 import type { Logger } from 'pino';
 import type { Locale, Platform } from '../../db/schema.js';
-import { sharedCard } from '../../handlers/complaint.js';
-import { recordLeave } from '../../handlers/handover.js';
-import { homeReply } from '../../handlers/home.js';
-import { accountChoices, accountNameById, type AccountChoice } from '../../handlers/typeahead.js';
 import { catalog } from '../../prompts/index.js';
 import { bareForm, buttonForm, TEXT_PROBE, withText, type FormCommand } from './forms.js';
+import { accountChoices, accountNameById, type AccountChoice } from '../domain/choices.js';
+import { recordLeave } from '../domain/leavers.js';
 import { memberById } from '../domain/permissions.js';
+import { sharedCard } from '../views/complaint.js';
+import { homeReply } from '../views/home.js';
+import { askHandover } from '../views/leavers.js';
 import { errorRef, failed, localizeUsage, type Engine, type Incoming, type MentionResolver, type Outcome, type UserRef } from './engine.js';
 import { usageLine } from './registry.js';
 import { headline } from './render-text.js';
@@ -286,7 +287,7 @@ export class Inbound {
       workspaceId,
       platformUserId,
       (ctx, member) => {
-        if (member.active) recordLeave(ctx, member, memberById(ctx, member.managerId), platformName);
+        if (member.active) askHandover(ctx, recordLeave(ctx, member, memberById(ctx, member.managerId)), platformName);
       },
       eventId,
     );

@@ -2,12 +2,14 @@
 // file, the same commands and defaults as the main thread's engine, and the
 // adapter's finisher, which turns each outcome into its answer here. Commands
 // that arrive together run as a group in one transaction (Engine.handleAll).
-import { parentPort, workerData } from 'node:worker_threads';
+// The commands are handed in by the thread's entry (src/engine-thread.ts, a
+// composition root like src/main.ts): the engine knows no handler.
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { pino } from 'pino';
 import { closeDb, openDb } from '../../db/index.js';
 import type { Locale } from '../../db/schema.js';
-import { commands } from '../../handlers/index.js';
 import { Engine, type Incoming, type Outcome, type UserRef } from './engine.js';
+import type { CommandSpec } from './spec.js';
 
 interface Data {
   db: string;
@@ -30,60 +32,67 @@ type Job = { id: number; incoming: Incoming; mentions: Record<string, UserRef> }
  */
 const MAX_GROUP = 16;
 
-const port = parentPort!;
-const data = workerData as Data;
-// Every line goes to the main thread, which logs it through its own logger.
-const logger = pino({ level: data.logLevel }, { write: (line: string) => port.postMessage({ type: 'log', line }) });
-const db = openDb(data.db);
-const engine = new Engine({ db, commands, defaults: data.defaults, logger });
-const finisher = (await import(data.finisher)) as Finisher;
+/**
+ * Serves this worker thread: opens the database, builds the engine with `commands`, loads the adapter's
+ * finisher, then runs the jobs the main thread posts until it says close.
+ */
+export async function serveEngineThread(commands: readonly CommandSpec[]): Promise<void> {
+  if (!parentPort) throw new Error('serveEngineThread runs on a worker thread (see EngineThread.start)');
+  const port: MessagePort = parentPort;
+  const data = workerData as Data;
+  // Every line goes to the main thread, which logs it through its own logger.
+  const logger = pino({ level: data.logLevel }, { write: (line: string) => port.postMessage({ type: 'log', line }) });
+  const db = openDb(data.db);
+  const engine = new Engine({ db, commands, defaults: data.defaults, logger });
+  const finisher = (await import(data.finisher)) as Finisher;
 
-const queue: Job[] = [];
-let scheduled = false;
+  const queue: Job[] = [];
+  let scheduled = false;
 
-/** Runs the commands that have arrived, a group at a time, and answers them. */
-function drain(): void {
-  scheduled = false;
-  const jobs = queue.splice(0, MAX_GROUP);
-  const outs = engine.handleAll(jobs);
-  // One message per group, right after its commit: how each command went and its answer.
-  const results = jobs.map((job, i) => answer(job.id, outs[i]!));
-  try {
-    port.postMessage({ type: 'done', results });
-  } catch (e) {
-    // An answer that cannot be cloned: the commands still report how they went.
-    port.postMessage({ type: 'done', results: results.map(({ id, ok, locale, deliver }) => ({ id, ok, locale, deliver, error: serialized(e) })) });
+  /** Runs the commands that have arrived, a group at a time, and answers them. */
+  function drain(): void {
+    scheduled = false;
+    const jobs = queue.splice(0, MAX_GROUP);
+    const outs = engine.handleAll(jobs);
+    // One message per group, right after its commit: how each command went and its answer.
+    const results = jobs.map((job, i) => answer(job.id, outs[i]!));
+    try {
+      port.postMessage({ type: 'done', results });
+    } catch (e) {
+      // An answer that cannot be cloned: the commands still report how they went.
+      port.postMessage({ type: 'done', results: results.map(({ id, ok, locale, deliver }) => ({ id, ok, locale, deliver, error: serialized(e) })) });
+    }
+    if (queue.length) schedule();
   }
-  if (queue.length) schedule();
+
+  function answer(id: number, out: Outcome) {
+    const how = { id, ok: out.ok, locale: out.locale, deliver: Boolean(out.deliver) };
+    try {
+      return { ...how, answer: finisher.finish(out, logger) };
+    } catch (e) {
+      return { ...how, error: serialized(e) };
+    }
+  }
+
+  const serialized = (e: unknown) => (e instanceof Error ? { name: e.name, message: e.message, stack: e.stack } : { message: String(e) });
+
+  // After the poll phase, so every message that arrived meanwhile joins the group.
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(drain);
+  };
+
+  port.on('message', (m: { type: 'jobs'; jobs: Job[] } | { type: 'close' }) => {
+    if (m.type === 'jobs') {
+      queue.push(...m.jobs);
+      schedule();
+      return;
+    }
+    if (m.type === 'close') {
+      closeDb(db);
+      process.exit(0);
+    }
+  });
+  port.postMessage({ type: 'ready' });
 }
-
-function answer(id: number, out: Outcome) {
-  const how = { id, ok: out.ok, locale: out.locale, deliver: Boolean(out.deliver) };
-  try {
-    return { ...how, answer: finisher.finish(out, logger) };
-  } catch (e) {
-    return { ...how, error: serialized(e) };
-  }
-}
-
-const serialized = (e: unknown) => (e instanceof Error ? { name: e.name, message: e.message, stack: e.stack } : { message: String(e) });
-
-// After the poll phase, so every message that arrived meanwhile joins the group.
-const schedule = () => {
-  if (scheduled) return;
-  scheduled = true;
-  setImmediate(drain);
-};
-
-port.on('message', (m: { type: 'jobs'; jobs: Job[] } | { type: 'close' }) => {
-  if (m.type === 'jobs') {
-    queue.push(...m.jobs);
-    schedule();
-    return;
-  }
-  if (m.type === 'close') {
-    closeDb(db);
-    process.exit(0);
-  }
-});
-port.postMessage({ type: 'ready' });

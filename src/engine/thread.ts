@@ -38,6 +38,11 @@ export interface EngineThreadOptions {
    * result `run()` resolves with.
    */
   finisher: URL;
+  /**
+   * The thread's entry module: a composition root (src/engine-thread.ts) that hands its commands to
+   * serveEngineThread (thread-worker.ts). The engine names no handler; whoever starts the thread does.
+   */
+  entry: URL;
   logger: Logger;
 }
 
@@ -94,16 +99,15 @@ type FromThread =
   | { type: 'done'; results: ({ id: number; answer?: unknown; error?: { name?: string; message: string; stack?: string } } & Committed)[] };
 
 /**
- * The worker entry beside this file, in whichever form (TypeScript or
- * JavaScript) this one runs. Node 20 does not apply tsx's loader (given with
- * --import) to a worker's entry, so TypeScript is loaded through a small
- * bootstrap that registers tsx in the worker first.
+ * How to start `entry` on a worker, in whichever form (TypeScript or JavaScript)
+ * it is. Node 20 does not apply tsx's loader (given with --import) to a
+ * worker's entry, so TypeScript is loaded through a small bootstrap that
+ * registers tsx in the worker first.
  */
-function workerEntry(): { entry: string | URL; evaluate: boolean } {
-  if (!import.meta.url.endsWith('.ts')) return { entry: new URL('./thread-worker.js', import.meta.url), evaluate: false };
-  const entry = new URL('./thread-worker.ts', import.meta.url).href;
+function workerEntry(entry: URL): { entry: string | URL; evaluate: boolean } {
+  if (!entry.pathname.endsWith('.ts')) return { entry, evaluate: false };
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs');
-  return { entry: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, evaluate: true };
+  return { entry: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`, evaluate: true };
 }
 
 export class EngineThread<R = unknown> {
@@ -133,7 +137,7 @@ export class EngineThread<R = unknown> {
 
   /** Starts the thread and resolves once it has opened the database and loaded the commands and the finisher. */
   static async start<R>(opts: EngineThreadOptions): Promise<EngineThread<R>> {
-    const { entry, evaluate } = workerEntry();
+    const { entry, evaluate } = workerEntry(opts.entry);
     const worker = new Worker(entry, {
       eval: evaluate,
       workerData: { db: opts.db, defaults: opts.defaults, finisher: opts.finisher.href, logLevel: opts.logger.level },

@@ -14,7 +14,7 @@ import type { Member } from '../domain/types.js';
 import { viewFor } from '../domain/view.js';
 import { around, inLocale, reply, text, type Reply } from '../engine/reply.js';
 import type { Logger } from 'pino';
-import { currentChannelCard } from '../../handlers/complaint.js';
+import { currentChannelCard } from '../views/complaint.js';
 // sweep.ts records through this module; these are only called at delivery, long after both have loaded.
 import { lastPairingTouchSql, lastVisitSql, pairingDue, revisitDue, snoozeEnds } from '../domain/cadence.js';
 

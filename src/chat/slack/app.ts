@@ -65,9 +65,10 @@ export interface SlackOptions {
    * Run slash commands on the engine thread, on its own connection to
    * config.STEWARD_DB with the config's locale and time zone (and the wall
    * clock), instead of on `engine` in this event loop. Buttons, forms and events
-   * still run on `engine`.
+   * still run on `engine`. The thread starts from this entry module (src/engine-thread.ts: the
+   * composition root that gives the thread its commands).
    */
-  commandThread?: boolean;
+  commandThread?: URL;
   /** How long a slash command's ack waits to carry its answer (Inbound's ACK_BUDGET_MS unless a test says otherwise). */
   ackBudgetMs?: number;
   /** How long a users.info lookup may hold up an answer (Inbound's LOOKUP_BUDGET_MS unless a test says otherwise). */
@@ -480,6 +481,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
           db: config.STEWARD_DB,
           defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE },
           finisher: new URL(`./respond.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
+          entry: opts.commandThread,
           logger,
         });
       }

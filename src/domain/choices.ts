@@ -1,16 +1,19 @@
-// Accounts for a platform's type-ahead picker: the matches for what is typed so far.
+// Accounts for a platform's type-ahead picker: the matches for what is typed so far (plain data; the
+// adapters draw them as their pickers' options).
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import { literalLimit } from '../db/index.js';
-import { accounts } from '../db/schema.js';
-import { matchAccount } from '../src/domain/match.js';
-import type { Ctx } from '../src/engine/spec.js';
+import { literalLimit } from '../../db/index.js';
+import { accounts } from '../../db/schema.js';
+import type { DomainCtx } from './context.js';
+import { matchAccount } from './match.js';
 
 export interface AccountChoice {
   id: number;
   name: string;
 }
 
-export function accountChoices(ctx: Ctx, typed: string, limit = 50): AccountChoice[] {
+type Reader = Pick<DomainCtx, 'db' | 'tenant'>;
+
+export function accountChoices(ctx: Reader, typed: string, limit = 50): AccountChoice[] {
   const pick = { id: accounts.id, name: accounts.name };
   if (!typed.trim()) {
     return ctx.db.select(pick).from(accounts).where(eq(accounts.tenantId, ctx.tenant.id)).orderBy(asc(accounts.nameKey)).limit(literalLimit(limit)).all();
@@ -26,6 +29,6 @@ export function accountChoices(ctx: Ctx, typed: string, limit = 50): AccountChoi
 }
 
 /** The name of the tenant's account `id`, if there is one. */
-export function accountNameById(ctx: Ctx, id: number): string | undefined {
+export function accountNameById(ctx: Reader, id: number): string | undefined {
   return ctx.db.select({ name: accounts.name }).from(accounts).where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.id, id))).get()?.name;
 }
