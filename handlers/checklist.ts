@@ -23,7 +23,7 @@ function done(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const id = input.num('task')!;
   const task = openTasks(ctx.db, ctx.tenant.id).find((x) => x.id === id);
-  if (!task) throw new UserError(t.checklist.unknown(`T-${id}`), [], false);
+  if (!task) throw UserError.refusal(t.checklist.unknown(`T-${id}`));
   requireOwnerOrManager(ctx, task.ownerId, t.checklist.what(`T-${id}`));
   ctx.db.update(tasks).set({ doneAt: ctx.now, detail: input.text || null }).where(eq(tasks.id, id)).run();
   ctx.audit('task.done', 'task', id, input.text ? { note: input.text } : {});

@@ -29,13 +29,13 @@ export function contactsOf(ctx: Ctx, accountId: number, activeOnly = true): Cont
 export function findContact(ctx: Ctx, account: Account, typed: string, activeOnly = true): Contact {
   const m = matchIn(contactsOf(ctx, account.id, activeOnly), typed, (c) => [c.name]);
   if (m.kind === 'found') return m.item;
-  if (m.kind === 'ambiguous') throw new UserError(ctx.t.contact.ambiguous(typed, account.name), m.candidates.map((c) => c.name), false);
-  throw new UserError(ctx.t.contact.unknown(typed, account.name, m.suggestions), [ctx.t.contact.addHint(account.name, typed)], false);
+  if (m.kind === 'ambiguous') throw UserError.refusal(ctx.t.contact.ambiguous(typed, account.name), m.candidates.map((c) => c.name));
+  throw UserError.refusal(ctx.t.contact.unknown(typed, account.name, m.suggestions), [ctx.t.contact.addHint(account.name, typed)]);
 }
 
 function checkName(ctx: Ctx, name: string): string {
   const clean = name.replace(/\s+/g, ' ').trim();
-  if ([...clean].length > MAX_NAME) throw new UserError(ctx.t.errors.tooLong([...clean].length, MAX_NAME));
+  if ([...clean].length > MAX_NAME) throw UserError.usage(ctx.t.errors.tooLong([...clean].length, MAX_NAME));
   return clean;
 }
 
@@ -45,7 +45,7 @@ function add(ctx: Ctx, input: Input): Reply {
   requireTeam(ctx, account, t.perm.what.contacts(account.name));
   const name = checkName(ctx, input.text);
   const same = contactsOf(ctx, account.id).find((c) => c.nameKey === normalize(name));
-  if (same) throw new UserError(t.contact.exists(same.name, account.name), [], false);
+  if (same) throw UserError.refusal(t.contact.exists(same.name, account.name));
   const level = (input.str('level') as Contact['level'] | undefined) ?? 'manager';
   const contact = ctx.db
     .insert(contacts)

@@ -8,7 +8,7 @@ function digest(ctx: Ctx, input: Input): Reply {
   const who = input.member('member') ?? ctx.actor;
   // Someone else's week is for the people they report to, and admins.
   if (who.id !== ctx.actor.id && ctx.actor.role !== 'admin' && !teamOf(ctx.db, ctx.tenant.id, ctx.actor).some((m) => m.id === who.id)) {
-    throw new UserError(ctx.t.digest.notYours(named(ctx, who)), [], false);
+    throw UserError.refusal(ctx.t.digest.notYours(named(ctx, who)));
   }
   // An admin's or an executive's is the organisation's, teams compared.
   return weeklyDigest(ctx.db, ctx.tenant, who, ctx.now);

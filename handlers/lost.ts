@@ -22,7 +22,7 @@ const REASON_WORDS: Record<string, LostReason> = { turnover: 'staff-turnover', p
 function lost(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const account = input.account();
-  if (account.status === 'lost') throw new UserError(t.lost.already(account.name), [], false);
+  if (account.status === 'lost') throw UserError.refusal(t.lost.already(account.name));
   requireOwnerOrManager(ctx, account.ownerId, t.perm.what.lose(account.name));
   const reason = input.str('reason') as LostReason;
   ctx.db.update(accounts).set({ status: 'lost', updatedAt: ctx.now }).where(eq(accounts.id, account.id)).run();
@@ -50,7 +50,7 @@ function lost(ctx: Ctx, input: Input): Reply {
 function wonBack(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const account = input.account();
-  if (account.status !== 'lost') throw new UserError(t.lost.notLost(account.name), [], false);
+  if (account.status !== 'lost') throw UserError.refusal(t.lost.notLost(account.name));
   requireOwnerOrManager(ctx, account.ownerId, t.perm.what.lose(account.name));
   ctx.db.update(accounts).set({ status: 'active', updatedAt: ctx.now }).where(eq(accounts.id, account.id)).run();
   ctx.db.update(accountLosses).set({ wonBackAt: ctx.now }).where(and(eq(accountLosses.accountId, account.id), isNull(accountLosses.wonBackAt))).run();

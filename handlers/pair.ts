@@ -21,8 +21,8 @@ function pair(ctx: Ctx, input: Input): Reply {
   const every = input.num('every') ?? DEFAULT_PAIRING_DAYS;
   // An executive may volunteer themselves for any account; pairing someone else is for the owner's side.
   if (exec.id !== ctx.actor.id) requireOwnerOrManager(ctx, account.ownerId, t.perm.what.pair(account.name));
-  if (!exec.active) throw new UserError(t.complaint.inactiveMember(named(ctx, exec)), [], false);
-  if (exec.role !== 'exec' && exec.role !== 'admin') throw new UserError(t.pair.notExec(named(ctx, exec), t.enums.role[exec.role], exec.platformUserId), [], false);
+  if (!exec.active) throw UserError.refusal(t.complaint.inactiveMember(named(ctx, exec)));
+  if (exec.role !== 'exec' && exec.role !== 'admin') throw UserError.refusal(t.pair.notExec(named(ctx, exec), t.enums.role[exec.role], exec.platformUserId));
   // Leadership pairing is for strategic accounts; another tier is allowed once the actor confirms.
   if (account.tier !== 'strategic' && !input.flag('confirm')) {
     const out = reply('warning', t.pair.confirmTier(account.name, t.enums.tier[account.tier]));
@@ -53,7 +53,7 @@ function unpair(ctx: Ctx, input: Input): Reply {
     .from(pairings)
     .where(and(eq(pairings.accountId, account.id), eq(pairings.active, true), exec ? eq(pairings.execId, exec.id) : undefined))
     .all();
-  if (active.length === 0) throw new UserError(t.pair.none(account.name), [], false);
+  if (active.length === 0) throw UserError.refusal(t.pair.none(account.name));
   // An executive may always step back from their own pairings.
   if (!active.every((p) => p.execId === ctx.actor.id)) requireOwnerOrManager(ctx, account.ownerId, t.perm.what.pair(account.name));
   for (const p of active) {

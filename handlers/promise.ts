@@ -17,10 +17,10 @@ function make(ctx: Ctx, input: Input): Reply {
   const account = input.account();
   requireTeam(ctx, account, t.perm.what.promise(account.name));
   const due = input.date('due')!;
-  if (daysUntil(ctx, due.day) < 0) throw new UserError(t.promise.pastDue(fmtDay(ctx, due.day)));
+  if (daysUntil(ctx, due.day) < 0) throw UserError.usage(t.promise.pastDue(fmtDay(ctx, due.day)));
   const owner = input.member('owner') ?? ctx.actor;
   // Someone who has left owns nothing new.
-  if (!owner.active) throw about('owner', () => new UserError(t.complaint.inactiveMember(named(ctx, owner)), [], false));
+  if (!owner.active) throw about('owner', () => UserError.refusal(t.complaint.inactiveMember(named(ctx, owner))));
   const p = ctx.db
     .insert(promises)
     .values({ tenantId: ctx.tenant.id, number: nextNumber(ctx.db, promises, ctx.tenant.id), accountId: account.id, ownerId: owner.id, text: input.text, dueOn: due.day, createdAt: ctx.now })
@@ -34,7 +34,7 @@ function make(ctx: Ctx, input: Input): Reply {
 
 function promiseByNumber(ctx: Ctx, n: number): Promise_ {
   const p = ctx.db.select().from(promises).where(and(eq(promises.tenantId, ctx.tenant.id), eq(promises.number, n))).get();
-  if (!p) throw new UserError(ctx.t.promise.unknown(ref('P', n)), [], false);
+  if (!p) throw UserError.refusal(ctx.t.promise.unknown(ref('P', n)));
   return p;
 }
 
@@ -43,7 +43,7 @@ function close(status: 'kept' | 'broken') {
     const { t } = ctx;
     const n = input.num('promise')!;
     const p = promiseByNumber(ctx, n);
-    if (p.status !== 'open') throw new UserError(t.promise.alreadyClosed(ref('P', n), t.enums.promiseStatus[p.status]), [], false);
+    if (p.status !== 'open') throw UserError.refusal(t.promise.alreadyClosed(ref('P', n), t.enums.promiseStatus[p.status]));
     requireOwnerOrManager(ctx, p.ownerId, t.perm.what.closePromise(ref('P', n)));
     ctx.db.update(promises).set({ status, closedAt: ctx.now, closedById: ctx.actor.id }).where(eq(promises.id, p.id)).run();
     ctx.audit(`promise.${status}`, 'promise', p.id, input.text ? { note: input.text } : {});
@@ -63,11 +63,11 @@ function move(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const n = input.num('promise')!;
   const p = promiseByNumber(ctx, n);
-  if (p.status !== 'open') throw new UserError(t.promise.moveClosed(ref('P', n), t.enums.promiseStatus[p.status]), [], false);
+  if (p.status !== 'open') throw UserError.refusal(t.promise.moveClosed(ref('P', n), t.enums.promiseStatus[p.status]));
   requireOwnerOrManager(ctx, p.ownerId, t.perm.what.movePromise(ref('P', n)));
   const due = input.date('due')!;
-  if (daysUntil(ctx, due.day) < 0) throw about('due', () => new UserError(t.promise.pastDue(fmtDay(ctx, due.day))));
-  if (due.day === p.dueOn) throw about('due', () => new UserError(t.promise.moveSame(ref('P', n), fmtDay(ctx, p.dueOn))));
+  if (daysUntil(ctx, due.day) < 0) throw about('due', () => UserError.usage(t.promise.pastDue(fmtDay(ctx, due.day))));
+  if (due.day === p.dueOn) throw about('due', () => UserError.usage(t.promise.moveSame(ref('P', n), fmtDay(ctx, p.dueOn))));
   ctx.db.insert(promiseMoves).values({ tenantId: ctx.tenant.id, promiseId: p.id, fromOn: p.dueOn, toOn: due.day, reason: input.text, byId: ctx.actor.id, movedAt: ctx.now }).run();
   ctx.db.update(promises).set({ dueOn: due.day }).where(eq(promises.id, p.id)).run();
   const times = moveCounts(ctx.db, [p.id]).get(p.id) ?? 1;

@@ -15,7 +15,7 @@ function resolve(ctx: Ctx, input: Input): Reply {
   const id = ref('C', c.number);
   if (c.status === 'resolved') {
     const by = memberById(ctx, c.resolvedById);
-    throw new UserError(t.resolve.already(id, fmtDateTime(ctx, c.resolvedAt ?? ctx.now), named(ctx, by) ?? t.common.nobody), [], false);
+    throw UserError.refusal(t.resolve.already(id, fmtDateTime(ctx, c.resolvedAt ?? ctx.now), named(ctx, by) ?? t.common.nobody));
   }
   requireOwnerOrManager(ctx, c.ownerId, t.perm.what.resolve(id), pairedExecIds(ctx, c.accountId));
   ctx.db.update(complaints).set({ status: 'resolved', resolution: input.text, resolvedAt: ctx.now, resolvedById: ctx.actor.id }).where(eq(complaints.id, c.id)).run();

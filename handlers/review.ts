@@ -24,14 +24,14 @@ type Item = typeof reviewItems.$inferSelect;
 function seasonItem(ctx: Ctx, account: Account): Item {
   const season = reviewSeason(ctx.tenant, ctx.now);
   const item = ctx.db.select().from(reviewItems).where(and(eq(reviewItems.accountId, account.id), eq(reviewItems.season, season.year))).get();
-  if (!item) throw new UserError(ctx.t.review.noItem(account.name, season.year, fmtDay(ctx, season.start)), [], false);
+  if (!item) throw UserError.refusal(ctx.t.review.noItem(account.name, season.year, fmtDay(ctx, season.start)));
   return item;
 }
 
 /** Only the account's owner (today's, who may not be the one the item was made for), their managers and admins change its review. */
 function mayChange(ctx: Ctx, account: Account, item: Item): void {
   requireOwnerOrManager(ctx, account.ownerId ?? item.ownerId, ctx.t.perm.what.review(ref('R', item.number)));
-  if (item.status === 'held') throw new UserError(ctx.t.review.alreadyHeld(ref('R', item.number)), [], false);
+  if (item.status === 'held') throw UserError.refusal(ctx.t.review.alreadyHeld(ref('R', item.number)));
 }
 
 /** The reader's words for what the record says against an item. */
@@ -70,9 +70,7 @@ function itemOf(ctx: Ctx, typed: string): { key: ReviewItemKey; n: number } {
   if (key) return { key, n: REVIEW_CHECKLIST.indexOf(key) + 1 };
   // A slip of the keys names the item meant; a start that fits several (`c`) names them all.
   const near = m?.kind === 'none' ? REVIEW_CHECKLIST.filter((k) => names(k).includes(m.suggestions[0] ?? '')) : m?.kind === 'ambiguous' ? m.candidates : [];
-  throw new UserError(
-    t.review.unknownItem(typed, near.map((k) => t.review.itemKeys[k]), REVIEW_CHECKLIST.map((k, i) => `${i + 1} ${t.review.itemKeys[k]}`)),
-  );
+  throw UserError.usage(t.review.unknownItem(typed, near.map((k) => t.review.itemKeys[k]), REVIEW_CHECKLIST.map((k, i) => `${i + 1} ${t.review.itemKeys[k]}`)));
 }
 
 function whoTicked(ctx: Ctx, checklist: readonly ChecklistEntry[]): (id: number) => string | undefined {
@@ -143,7 +141,7 @@ function tick(ctx: Ctx, input: Input, done: boolean): Reply {
   if (!done && !entry?.done) return reply('info', t.review.notTicked(n));
   if (done) {
     const p = reviewProblem(key, reviewFacts(ctx.db, ctx.tenant, account, item.season, ctx.now));
-    if (p) throw new UserError(t.review.cannotTick(n, label, problemText(ctx, p, account)), [], false);
+    if (p) throw UserError.refusal(t.review.cannotTick(n, label, problemText(ctx, p, account)));
   }
   const next: ChecklistEntry = done ? { key, done: true, tickedBy: ctx.actor.id, tickedAt: ctx.now.getTime() } : { key, done: false };
   // An item missing from an older row's checklist is added in the domain's order.
@@ -188,7 +186,7 @@ function prepare(ctx: Ctx, input: Input, account: Account, item: Item): Reply {
   });
   if (problems.length || toTick.length) {
     const lines = [...problems, ...(toTick.length ? [t.review.notReadyTick(toTick, quote(account.name))] : [])];
-    throw new UserError(t.review.notReady(id, account.name), lines, false);
+    throw UserError.refusal(t.review.notReady(id, account.name), lines);
   }
   const updated = ctx.db
     .update(reviewItems)
@@ -260,7 +258,7 @@ export const review: CommandSpec = {
       run: (ctx, input) => {
         if (input.has('status')) return mark(ctx, input);
         // A note is only for prepared|held: other words (`tikc risks`, `勾 份额`) are a slip, not to be dropped in silence.
-        if (input.text) throw new UserError(ctx.t.errors.unexpected(input.text.length > 60 ? input.text.slice(0, 60) + '…' : input.text));
+        if (input.text) throw UserError.usage(ctx.t.errors.unexpected(input.text.length > 60 ? input.text.slice(0, 60) + '…' : input.text));
         return show(ctx, input);
       },
     },

@@ -45,7 +45,7 @@ function riskLine(ctx: Ctx, b: Row): Rich {
 function risk(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   if (input.flag('all')) {
-    if (!readsOrganisation(ctx.actor)) throw new UserError(t.org.allRefused, [], false);
+    if (!readsOrganisation(ctx.actor)) throw UserError.refusal(t.org.allRefused);
     return organisationRisk(ctx);
   }
   const team = input.flag('mine') ? [ctx.actor] : teamOf(ctx.db, ctx.tenant.id, ctx.actor);

@@ -26,9 +26,9 @@ function snooze(ctx: Ctx, input: Input): Reply {
   const span = input.str('span')!;
   const notNeeded = NOT_NEEDED.includes(span.toLowerCase());
   const days = notNeeded ? undefined : parseDays(span);
-  if (!notNeeded && days === undefined) throw new UserError(t.snooze.badSpan(span));
-  if (days !== undefined && days > MAX_SNOOZE_DAYS) throw new UserError(t.snooze.tooLong(MAX_SNOOZE_DAYS));
-  if (notNeeded && !input.text) throw new UserError(t.snooze.why(account.name, quote(account.name)));
+  if (!notNeeded && days === undefined) throw UserError.usage(t.snooze.badSpan(span));
+  if (days !== undefined && days > MAX_SNOOZE_DAYS) throw UserError.usage(t.snooze.tooLong(MAX_SNOOZE_DAYS));
+  if (notNeeded && !input.text) throw UserError.usage(t.snooze.why(account.name, quote(account.name)));
   const until = new Date(ctx.now.getTime() + (days ?? cadenceFor(ctx.tenant, account)) * DAY);
   ctx.db
     .insert(nudgeSnoozes)

@@ -28,7 +28,7 @@ function help(ctx: Ctx, input: Input): Reply {
     const m = matchIn([...ctx.commands], input.text.replace(/^\//, ''), (c) => [c.name, ...(c.aliases ?? [])]);
     if (m.kind !== 'found') {
       const names = m.kind === 'ambiguous' ? m.candidates.map((c) => `/${c.name}`) : m.suggestions.map((s) => `/${s}`);
-      throw new UserError(t.errors.unknownCommand(input.text, names), [], false);
+      throw UserError.refusal(t.errors.unknownCommand(input.text, names));
     }
     const spec = m.item;
     const out = reply(
@@ -75,7 +75,7 @@ function me(ctx: Ctx, input: Input): Reply {
   ) as Partial<Member>;
   if (Object.keys(patch).length === 0) return whoami(ctx);
   // A touch counts at the level of whoever logs it: the executive level is an executive's (or an admin's) to claim.
-  if (patch.function === 'executive' && ctx.actor.role !== 'exec' && ctx.actor.role !== 'admin') throw about('function', () => new UserError(t.steward.execFunction, [], false));
+  if (patch.function === 'executive' && ctx.actor.role !== 'exec' && ctx.actor.role !== 'admin') throw about('function', () => UserError.refusal(t.steward.execFunction));
   // Chosen here, they are the member's own: what Slack or Lark says of them later no longer replaces them.
   ctx.db
     .update(members)
@@ -93,7 +93,7 @@ function role(ctx: Ctx, input: Input): Reply {
   const newRole = input.str('role') as Member['role'];
   if (who.role === 'admin' && newRole !== 'admin') {
     const admins = countWhere(ctx.db, members, and(eq(members.tenantId, ctx.tenant.id), eq(members.role, 'admin'), eq(members.active, true), ne(members.id, who.id)));
-    if (admins === 0) throw new UserError(t.steward.lastAdmin(named(ctx, who)), [], false);
+    if (admins === 0) throw UserError.refusal(t.steward.lastAdmin(named(ctx, who)));
   }
   const fn = newRole === 'exec' ? 'executive' : who.function === 'executive' ? 'sales' : who.function;
   // Giving a role to someone who had left is how an admin brings them back; the accounts still in their name are theirs again.
@@ -118,11 +118,11 @@ function team(ctx: Ctx, input: Input): Reply {
     return reply('info', t.steward.teamTitle(all.length), list(lines));
   }
   requireAdmin(ctx, t.perm.what.team);
-  if (!manager) throw new UserError(t.errors.missingOption('manager'));
-  if (manager.id === rep.id) throw new UserError(t.steward.selfManager, [], false);
+  if (!manager) throw UserError.usage(t.errors.missingOption('manager'));
+  if (manager.id === rep.id) throw UserError.refusal(t.steward.selfManager);
   // Walk up from the new manager: the rep must not already be above them.
   for (let m: Member | undefined = manager, hops = 0; m && hops < 50; m = memberById(ctx, m.managerId), hops++) {
-    if (m.managerId === rep.id) throw new UserError(t.steward.cycle(named(ctx, rep), named(ctx, manager)), [], false);
+    if (m.managerId === rep.id) throw UserError.refusal(t.steward.cycle(named(ctx, rep), named(ctx, manager)));
   }
   db.update(members).set({ managerId: manager.id }).where(eq(members.id, rep.id)).run();
   const promoted = manager.role === 'rep';
@@ -162,7 +162,7 @@ const NO_CHANNEL = new Set(['none', 'off', '-', '无', '关闭', '不用']);
 function channelFrom(ctx: Ctx, v: string): string | undefined {
   if (NO_CHANNEL.has(v.toLowerCase())) return undefined;
   if (HERE.has(v.toLowerCase())) {
-    if (!ctx.chatId) throw new UserError(ctx.t.steward.noChatHere);
+    if (!ctx.chatId) throw UserError.usage(ctx.t.steward.noChatHere);
     return ctx.chatId;
   }
   return /^<#([A-Z0-9]+)(?:\|[^>]*)?>$/.exec(v)?.[1] ?? v.replace(/^#/, '');
@@ -181,13 +181,13 @@ function checkLadders(ctx: Ctx, s: ReturnType<typeof effectiveSettings>): void {
   for (let i = 1; i < severities.length; i++) {
     const [worse, milder] = [severities[i - 1]!, severities[i]!];
     const [a, b] = [s.complaintDeadlineHours[worse], s.complaintDeadlineHours[milder]];
-    if (a > b) throw about(`deadline-${worse}`, () => new UserError(t.steward.deadlineOrder(t.enums.severity[worse], hoursText(a), t.enums.severity[milder], hoursText(b)), [], false));
+    if (a > b) throw about(`deadline-${worse}`, () => UserError.refusal(t.steward.deadlineOrder(t.enums.severity[worse], hoursText(a), t.enums.severity[milder], hoursText(b))));
   }
   const tiers = ['strategic', 'key', 'standard'] as const;
   for (let i = 1; i < tiers.length; i++) {
     const [higher, lower] = [tiers[i - 1]!, tiers[i]!];
     const [a, b] = [s.cadenceDays[higher], s.cadenceDays[lower]];
-    if (a > b) throw about(`cadence-${higher}`, () => new UserError(t.steward.cadenceOrder(t.enums.tier[higher], `${a}d`, t.enums.tier[lower], `${b}d`), [], false));
+    if (a > b) throw about(`cadence-${higher}`, () => UserError.refusal(t.steward.cadenceOrder(t.enums.tier[higher], `${a}d`, t.enums.tier[lower], `${b}d`)));
   }
 }
 
@@ -199,7 +199,7 @@ function settings(ctx: Ctx, input: Input): Reply {
     const next: TenantSettings = structuredClone(ctx.tenant.settings);
     const patch: Partial<typeof tenants.$inferInsert> = {};
     const check = (ok: boolean, name: string, expected: string) => {
-      if (!ok) throw new UserError(t.errors.badOption(name, input.str(name) ?? '', expected));
+      if (!ok) throw UserError.usage(t.errors.badOption(name, input.str(name) ?? '', expected));
     };
     for (const o of given) {
       const v = input.str(o.name);
@@ -226,7 +226,7 @@ function settings(ctx: Ctx, input: Input): Reply {
     }
     const start = next.reviewSeasonStart ?? effectiveSettings(next).reviewSeasonStart;
     const deadline = next.reviewSeasonDeadline ?? effectiveSettings(next).reviewSeasonDeadline;
-    if (start >= deadline) throw new UserError(t.steward.seasonOrder(start, deadline), [], false);
+    if (start >= deadline) throw UserError.refusal(t.steward.seasonOrder(start, deadline));
     checkLadders(ctx, effectiveSettings(next));
     ctx.db.update(tenants).set({ ...patch, settings: next }).where(eq(tenants.id, ctx.tenant.id)).run();
     // This season's open items follow a new deadline (items are made with the deadline of their season's start).

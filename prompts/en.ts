@@ -1,12 +1,14 @@
 // Every sentence Steward says in English. The zh-CN catalog must have the same
 // shape (it is typed as `Catalog`), so no key can go missing in either.
 
+import { plural as form } from './plural.js';
 import { quote } from './quote.js';
 
 const list = (items: string[]) => items.join(', ');
 /** "a, b or c" */
 const either = (items: string[]) => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`);
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+/** "1 day", "5 days": the count and the word's form for it, by English's plural rules. */
+const plural = (n: number, one: string, other = `${one}s`) => `${n} ${form('en', n, { one, other })}`;
 /** "today", "1 day ago", "5 days ago" */
 const ago = (days: number) => (days > 0 ? `${plural(days, 'day')} ago` : 'today');
 /** A name in a command the reader may copy: quoted so the tokenizer reads it back whole, whatever it contains. */
@@ -552,9 +554,9 @@ export const en = {
     itemLine: (n: number, label: string, key: string, state: string | undefined) => `${n}. ${label} [${key}]${state ? ` — ${state}` : ''}`,
     tickedBy: (who: string | undefined, day: string | undefined) => `ticked${who ? ` by ${who}` : ''}${day ? `, ${day}` : ''}`,
     problem: {
-      complaints: (ids: string[]) => `${ids.join(', ')} ${ids.length === 1 ? 'is' : 'are'} still open`,
+      complaints: (ids: string[]) => `${ids.join(', ')} ${form('en', ids.length, { one: 'is', other: 'are' })} still open`,
       complaintId: (id: string, severity: string) => `${id} (${severity})`,
-      promises: (ids: string[]) => `${ids.join(', ')} ${ids.length === 1 ? 'is' : 'are'} past due and still open`,
+      promises: (ids: string[]) => `${ids.join(', ')} ${form('en', ids.length, { one: 'is', other: 'are' })} past due and still open`,
       promiseId: (id: string, due: string) => `${id} (due ${due})`,
       wallet: (quoted: string) => `our wallet share is unknown: set it with /account set ${quoted} revenue:<ours> spend:<their category spend>`,
     },
@@ -702,10 +704,10 @@ export const en = {
     reasonsHeading: 'Why',
     reason: {
       revisit: (e: Record<string, string | number>) =>
-        e.snoozedUntil !== undefined ? `revisit snoozed until ${e.snoozedUntil}, not counted overdue (every ${e.cadence} days)` : `revisit ${e.days} days overdue (every ${e.cadence} days)`,
+        e.snoozedUntil !== undefined ? `revisit snoozed until ${e.snoozedUntil}, not counted overdue (every ${plural(Number(e.cadence), 'day')})` : `revisit ${plural(Number(e.days), 'day')} overdue (every ${plural(Number(e.cadence), 'day')})`,
       complaints: (e: Record<string, string | number>) => `${plural(Number(e.open), 'open complaint')} (${e.ids}), ${e.overdue} past deadline, oldest ${plural(Number(e.oldestDays), 'day')}`,
       'single-threaded': (e: Record<string, string | number>) => `single-threaded: ${e.ours} of ours and ${e.theirs} of their levels touched in 90 days`,
-      pairing: (e: Record<string, string | number>) => `leadership pairing lapsed ${e.days} days ago`,
+      pairing: (e: Record<string, string | number>) => `leadership pairing lapsed ${plural(Number(e.days), 'day')} ago`,
       'decision-maker': (e: Record<string, string | number>) =>
         e.met ? `decision-maker change ${ago(Number(e.days))}: a new relationship for six months, though an executive of ours has met them` : `decision-maker change ${ago(Number(e.days))}, no executive of ours has met them since`,
       'complaint-history': (e: Record<string, string | number>) =>
@@ -718,7 +720,7 @@ export const en = {
       'owner-gone': () => 'the owner has left and nobody has taken the account over',
       'no-owner': () => 'nobody owns the account',
       wallet: (e: Record<string, string | number>) => `wallet share only ${e.share}%`,
-      promises: (e: Record<string, string | number>) => `${e.broken} broken${Number(e.byExec) ? ` (${e.byExec} by our executive)` : ''} and ${e.overdue} overdue promise(s)`,
+      promises: (e: Record<string, string | number>) => `${e.broken} broken${Number(e.byExec) ? ` (${e.byExec} by our executive)` : ''} and ${plural(Number(e.overdue), 'overdue promise')}`,
     },
     tierFactor: (tier: string, factor: number) => `${tier} account: its warning signs count ×${factor}`,
     nextStepField: 'Next step',
@@ -792,7 +794,7 @@ export const en = {
       tasks: (n: number) => plural(n, 'open checklist item'),
     },
     pairingsKept: (n: number, from: string, to: string) =>
-      `${plural(n, 'leadership pairing')} stay with ${from}: ${to} is not an executive. Pair an executive with /pair <account> @executive.`,
+      `${plural(n, 'leadership pairing')} ${form('en', n, { one: 'stays', other: 'stay' })} with ${from}: ${to} is not an executive. Pair an executive with /pair <account> @executive.`,
     checklistHeading: (days: number) => `Your checklist: meet every contact of each strategic account within ${days} days`,
     meet: (contact: string, account: string, due: string) => `☐ Meet ${contact} at ${account} by ${due}`,
     noChecklist: 'No strategic account moved, so no meetings to set up.',
@@ -812,15 +814,15 @@ export const en = {
     unknown: (id: string) => `There is no open checklist item ${id}. See yours with /checklist`,
     what: (id: string) => `tick off ${id}`,
     ticked: (id: string, left: number) => `${id} done. ${left ? `${left} still open.` : 'Your checklist is clear.'}`,
-    nudgeTitle: (n: number) => `Your checklist: ${n} open item(s) due within a week or overdue`,
+    nudgeTitle: (n: number) => `Your checklist: ${plural(n, 'open item')} due within a week or overdue`,
     nudgeHint: 'Tick each off with /checklist done T-<n> when it is done.',
   },
   attention: {
     lowered: (who: string, account: string) => `${who} lowered the attention ${account} gets`,
     tierDown: (from: string, to: string) => `tier: ${from} → ${to}`,
-    cadenceLonger: (from: number, to: number) => `revisit every ${from} days → every ${to} days`,
+    cadenceLonger: (from: number, to: number) => `revisit every ${plural(from, 'day')} → every ${plural(to, 'day')}`,
     unpaired: (execs: string) => `ended the leadership pairing with ${execs}`,
-    snoozed: (days: number, until: string) => `revisit nudges snoozed for ${days} days, until ${until}`,
+    snoozed: (days: number, until: string) => `revisit nudges snoozed for ${plural(days, 'day')}, until ${until}`,
     why: (note: string) => `Their note: ${note}`,
     hint: 'You hear of it as their manager; if the account still needs the attention, change it back.',
   },

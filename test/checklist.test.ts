@@ -44,7 +44,7 @@ describe('/checklist and its weekly nudge', () => {
     const week2 = sweep(new Date(h.now.getTime() + 8 * DAY));
     expect(week2.counts.checklist).toBe(1);
     const n = h.db.select().from(nudges).all().find((x) => x.kind === 'checklist')!;
-    expect(renderText(n.payload as Reply).split('\n')[0]).toBe('! Your checklist: 6 open item(s) due within a week or overdue');
+    expect(renderText(n.payload as Reply).split('\n')[0]).toBe('! Your checklist: 6 open items due within a week or overdue');
     expect(sweep(new Date(h.now.getTime() + 9 * DAY)).counts.checklist).toBe(0); // same week
     h.db.update(tasks).set({ doneAt: h.now }).run();
     expect(sweep(new Date(h.now.getTime() + 15 * DAY)).counts.checklist).toBe(0);

@@ -108,7 +108,7 @@ describe('/handover', () => {
     expect(c.map((x) => [x.number, x.ownerId])).toEqual([[1, member(h, 'wang').id], [2, member(h, 'zhang').id], [3, member(h, 'zhang').id]]);
     // wang is a rep: the pairing stays with zhang, and the reply says so.
     expect(h.db.select().from(pairings).where(eq(pairings.active, true)).all().map((p) => p.execId)).toEqual([member(h, 'zhang').id]);
-    expect(out.text).toContain('1 leadership pairing stay with zhang: wang is not an executive.');
+    expect(out.text).toContain('1 leadership pairing stays with zhang: wang is not an executive.');
     expect(h.db.select().from(tasks).all()).toHaveLength(1);
   });
 

@@ -127,7 +127,7 @@ describe('risk hides in plain sight', () => {
     await k.ok('/touch Delta visit to:"Wu Gang" First visit as the new owner', 'li');
     const why = (await k.ok('/account Delta', 'li')).text;
     expect(why).toContain('1 complaint in 180 days, 1 resolved past deadline, the longest 20 days, passed between owners 2 times');
-    expect(why).toContain('1 broken (1 by our executive) and 0 overdue promise(s)');
+    expect(why).toContain('1 broken (1 by our executive) and 0 overdue promises');
     expect(why).toContain('handed over 10 days ago: a new relationship for 90 days');
   });
 

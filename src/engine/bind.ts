@@ -50,7 +50,7 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberL
   const values = new Map<string, Value>();
   const optionByName = optionsOf(form);
   const unknownOption = (tok: Token & { kind: 'option' }) =>
-    new UserError(t.errors.unknownOption(tok.key, Boolean(form.text), nearOption(form, tok.key)), optionHints(form));
+    UserError.usage(t.errors.unknownOption(tok.key, Boolean(form.text), nearOption(form, tok.key)), optionHints(form));
 
   // Known options may stand anywhere; the positional walk below sees only the rest.
   const positional: Token[] = [];
@@ -62,17 +62,17 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberL
       // `on: yesterday`: a known key with nothing after its colon would otherwise slip into the text and be ignored.
       const bare = tok.kind === 'word' ? /^(.+)[:：]$/u.exec(tok.value) : null;
       const named = bare ? optionByName.get(lower(bare[1]!)) : undefined;
-      if (named) throw about(named.name, () => new UserError(t.errors.emptyOption(bare![1]!)));
+      if (named) throw about(named.name, () => UserError.usage(t.errors.emptyOption(bare![1]!)));
       positional.push(tok);
       continue;
     }
     // Two values for one option: keeping either would silently drop what the other says.
-    if (!spec.repeat && values.has(spec.name)) throw about(spec.name, () => new UserError(t.errors.repeatedOption(tok.key)));
+    if (!spec.repeat && values.has(spec.name)) throw about(spec.name, () => UserError.usage(t.errors.repeatedOption(tok.key)));
     const v = about(spec.name, () => optionValue(ctx, spec, tok.value, members, tok.key));
     if (spec.type === 'amount') {
       const currency = parseMoney(tok.value)?.currency;
       if (currency && money && money.currency !== currency) {
-        throw about(spec.name, () => new UserError(t.errors.mixedCurrency(money!.key, money!.currency, tok.key, currency)));
+        throw about(spec.name, () => UserError.usage(t.errors.mixedCurrency(money!.key, money!.currency, tok.key, currency)));
       }
       if (currency) money ??= { key: tok.key, currency };
     }
@@ -95,7 +95,7 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberL
     if (tok?.kind === 'option') throw unknownOption(tok);
     if (!tok || (arg.optional && !fits(arg, tok))) {
       if (arg.optional) continue;
-      throw about(arg.name, () => new UserError(t.errors.missingArg(t.placeholders[arg.name as keyof typeof t.placeholders] ?? arg.name)));
+      throw about(arg.name, () => UserError.usage(t.errors.missingArg(t.placeholders[arg.name as keyof typeof t.placeholders] ?? arg.name)));
     }
     if (arg.type === 'account') {
       const { account, used } = about(arg.name, () => bindAccount(ctx, positional.slice(i)));
@@ -109,7 +109,7 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberL
       // `/touch Acme Logistcs visit`: the misspelt second word of a name is no kind; say which account was meant.
       const prev = positional.slice(0, i + 1).filter((x) => x.kind === 'word');
       const near = prev.length >= 2 && prev.length === i + 1 ? nearAccount(ctx, prev.map((x) => x.value).join(' ')) : undefined;
-      if (near) throw about('account', () => new UserError(t.errors.unknownAccount(prev.map((x) => x.value).join(' '), [near]), [], false));
+      if (near) throw about('account', () => UserError.refusal(t.errors.unknownAccount(prev.map((x) => x.value).join(' '), [near])));
       throw e;
     }
     i++;
@@ -120,7 +120,7 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberL
   // the name (in a note it is just a character: `he said "maybe`).
   const isName = form.text !== undefined && (form.text.max ?? MAX_NOTE) <= MAX_NAME;
   const open = isName ? textTokens.find((tok) => tok.kind === 'word' && tok.unclosed) : undefined;
-  if (open?.kind === 'word') throw about('text', () => new UserError(t.errors.unclosedQuote(open.unclosed!)));
+  if (open?.kind === 'word') throw about('text', () => UserError.usage(t.errors.unclosedQuote(open.unclosed!)));
   // A `word:value` that is meant as an option and is none of this form's is a typo (`teir:strategic`),
   // wherever it stands; one that is text is written in quotes. A form without text takes no other words.
   const stray = textTokens.find((tok): tok is Token & { kind: 'option' } => tok.kind === 'option' && (!form.text || meantAsOption(ctx, tok)));
@@ -128,7 +128,7 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberL
   const text = joinText(textTokens, source);
   // A missing option is named before missing text: the usage puts it first (`/promise move P-1` lacks due: first).
   for (const o of form.options ?? []) {
-    if (o.required && !values.has(o.name)) throw about(o.name, () => new UserError(t.errors.missingOption(o.name)));
+    if (o.required && !values.has(o.name)) throw about(o.name, () => UserError.usage(t.errors.missingOption(o.name)));
   }
   about('text', () => checkText(ctx, form, text));
   return new Input(values, text);
@@ -139,14 +139,14 @@ function checkText(ctx: Ctx, form: FormSpec, text: string): void {
   if (form.text) {
     if (form.text.required && !text) {
       const what = t.placeholders[form.text.name as keyof typeof t.placeholders] ?? form.text.name;
-      throw new UserError(t.errors.missingText(what), [], true, what);
+      throw UserError.missingText(t.errors.missingText(what), what);
     }
     const max = form.text.max ?? MAX_NOTE;
     // A character is one or two UTF-16 units: text no longer than `max` units needs no counting.
     const length = text.length > max ? [...text].length : 0;
-    if (length > max) throw new UserError(t.errors.tooLong(length, max));
+    if (length > max) throw UserError.usage(t.errors.tooLong(length, max));
   } else if (text) {
-    throw new UserError(t.errors.unexpected(text.length > 60 ? text.slice(0, 60) + '…' : text));
+    throw UserError.usage(t.errors.unexpected(text.length > 60 ? text.slice(0, 60) + '…' : text));
   }
 }
 
@@ -185,8 +185,8 @@ function bindAccount(ctx: Ctx, tokens: Token[]): { account: Account; used: numbe
     const exact = longestExact(ctx.db, ctx.tenant.id, runs);
     if (exact) return { account: exact.account, used: n - exact.index };
   }
-  if ((first.kind !== 'word' && first.kind !== 'quoted') || !first.value.trim()) throw new UserError(ctx.t.errors.missingArg(ctx.t.placeholders.account));
-  if (first.kind === 'word' && first.unclosed) throw new UserError(ctx.t.errors.unclosedQuote(first.unclosed));
+  if ((first.kind !== 'word' && first.kind !== 'quoted') || !first.value.trim()) throw UserError.usage(ctx.t.errors.missingArg(ctx.t.placeholders.account));
+  if (first.kind === 'word' && first.unclosed) throw UserError.usage(ctx.t.errors.unclosedQuote(first.unclosed));
   return { account: resolved(ctx, matchAccount(ctx.db, ctx.tenant.id, first.value, first.kind === 'word'), first.value), used: 1 };
 }
 
@@ -194,13 +194,13 @@ function resolved(ctx: Ctx, m: Match<Account>, typed: string): Account {
   if (m.kind === 'found') {
     // A whole name or alias is what was meant; a part of one picks only when it is long enough and the account is the actor's team's.
     if (m.how === 'exact') return m.item;
-    if (tooShortToPick(typed)) throw new UserError(ctx.t.errors.shortAccount(typed, MIN_PART.latin, MIN_PART.han), [m.item.name], false);
+    if (tooShortToPick(typed)) throw UserError.refusal(ctx.t.errors.shortAccount(typed, MIN_PART.latin, MIN_PART.han), [m.item.name]);
     const owner = otherTeamsOwner(ctx, m.item.ownerId);
-    if (owner) throw new UserError(ctx.t.errors.otherTeamAccount(typed, m.item.name, owner.name), [m.item.name], false);
+    if (owner) throw UserError.refusal(ctx.t.errors.otherTeamAccount(typed, m.item.name, owner.name), [m.item.name]);
     return m.item;
   }
-  if (m.kind === 'ambiguous') throw new UserError(ctx.t.errors.ambiguousAccount(typed), m.candidates.map((a) => a.name), false);
-  throw new UserError(ctx.t.errors.unknownAccount(typed, m.suggestions), [], false);
+  if (m.kind === 'ambiguous') throw UserError.refusal(ctx.t.errors.ambiguousAccount(typed), m.candidates.map((a) => a.name));
+  throw UserError.refusal(ctx.t.errors.unknownAccount(typed, m.suggestions));
 }
 
 type EnumSpec = { values?: readonly string[]; valueAliases?: Readonly<Record<string, string>> };
@@ -258,12 +258,12 @@ function argValue(ctx: Ctx, arg: ArgSpec, tok: Token, members: MemberLookup): Va
   switch (arg.type) {
     case 'enum': {
       const v = enumValue(arg, tok.value);
-      if (v === undefined) throw new UserError(t.errors.badEnum((t.placeholders as Record<string, string>)[arg.name] ?? arg.name, tok.value, choices(t, arg.values ?? [])));
+      if (v === undefined) throw UserError.usage(t.errors.badEnum((t.placeholders as Record<string, string>)[arg.name] ?? arg.name, tok.value, choices(t, arg.values ?? [])));
       return v;
     }
     case 'ref': {
       const m = new RegExp(`^${arg.prefix}-?(\\d{1,9})$`, 'i').exec(tok.value);
-      if (!m) throw new UserError(t.errors.badRef(arg.prefix!, tok.value));
+      if (!m) throw UserError.usage(t.errors.badRef(arg.prefix!, tok.value));
       return Number(m[1]);
     }
     case 'mention':
@@ -284,7 +284,7 @@ function mentioned(ctx: Ctx, typed: { kind: string; value: string }, members: Me
   if (tok.kind === 'mention' && tok.value.startsWith('@')) {
     const value = tok.value.replace(MENTION_TAIL, '');
     // Two names run together (`@zhao，@li`) are no one's name: never a new person.
-    if (/[@,，、;；]/u.test(value.slice(1)) || value.length < 2) throw new UserError(t.errors.badMention(tok.value));
+    if (/[@,，、;；]/u.test(value.slice(1)) || value.length < 2) throw UserError.usage(t.errors.badMention(tok.value));
     tok = { ...tok, value };
   }
   const found = tok.kind === 'mention' ? members(tok.value) : undefined;
@@ -292,7 +292,7 @@ function mentioned(ctx: Ctx, typed: { kind: string; value: string }, members: Me
     // The shell makes a person of any new @name: one a slip of the keys away from someone's is them, mistyped (@zhnag).
     if (found.isNew && ctx.platform === 'shell') {
       const meant = mistypedFor(ctx, found.member);
-      if (meant.length) throw new UserError(t.errors.unknownPerson(tok.value, meant.map((m) => `@${m.name}`), false), [], false);
+      if (meant.length) throw UserError.refusal(t.errors.unknownPerson(tok.value, meant.map((m) => `@${m.name}`), false));
     }
     return found.member;
   }
@@ -303,9 +303,9 @@ function mentioned(ctx: Ctx, typed: { kind: string; value: string }, members: Me
     const same = people.filter((m) => normalize(m.name) === typed || normalize(m.platformUserId) === typed);
     if (same.length === 1) return same[0]!;
     const near = closestNames(typed, people.map((m) => ({ name: m.name, key: normalize(m.name) })));
-    throw new UserError(t.errors.unknownPerson(tok.value, (same.length ? same.map((m) => m.name) : near).map((n) => `@${n}`), ctx.platform !== 'shell'), [], false);
+    throw UserError.refusal(t.errors.unknownPerson(tok.value, (same.length ? same.map((m) => m.name) : near).map((n) => `@${n}`), ctx.platform !== 'shell'));
   }
-  throw new UserError(t.errors.badMention(tok.value));
+  throw UserError.usage(t.errors.badMention(tok.value));
 }
 
 /**
@@ -349,7 +349,7 @@ const LOCALE_WORDS: Readonly<Record<string, (typeof LOCALES)[number]>> = { engli
 function optionValue(ctx: Ctx, spec: OptionSpec, raw: string, members: MemberLookup, key = spec.name): Value {
   const t = ctx.t;
   const bad = (expected: string): never => {
-    throw new UserError(t.errors.badOption(key, raw, expected));
+    throw UserError.usage(t.errors.badOption(key, raw, expected));
   };
   switch (spec.type) {
     case 'text':
@@ -371,7 +371,7 @@ function optionValue(ctx: Ctx, spec: OptionSpec, raw: string, members: MemberLoo
     case 'date': {
       const r = parseDate(raw, ctx.now, ctx.zone, spec.direction ?? 'past');
       if (r.ok) return r.value;
-      throw new UserError(r.reason === 'impossible' ? t.errors.impossibleDate(raw) : t.errors.badDate(raw));
+      throw UserError.usage(r.reason === 'impossible' ? t.errors.impossibleDate(raw) : t.errors.badDate(raw));
     }
   }
 }

@@ -289,7 +289,7 @@ export class Engine {
   private run(ctx: Ctx, tokens: Token[], refs: Map<string, UserRef>, source: string, unclosedQuote?: string): Outcome {
     const t = ctx.t;
     // Someone recorded as having left (/leave, or gone from the platform) takes no part until an admin brings them back.
-    if (!ctx.actor.active) throw new UserError(t.errors.youLeft, [], false);
+    if (!ctx.actor.active) throw UserError.refusal(t.errors.youLeft);
     let words = [...tokens];
     const first = words[0];
     if (!first) return this.run(ctx, [{ kind: 'word', value: `/${STEWARD}`, raw: `/${STEWARD}`, start: 0, end: 0 }], refs, source);
@@ -316,12 +316,12 @@ export class Engine {
       const names = near.kind === 'none' ? near.suggestions : near.kind === 'found' ? [near.item.name] : near.candidates.map((c) => c.name);
       // One suggestion per command, by its main name, even when several of its aliases are close.
       const suggestions = [...new Set(names.map((n) => this.registry.get(n)).map((c, i) => (c ? t.help.commandName(c.name, c.aliases ?? []) : `/${names[i]}`)))];
-      throw new UserError(t.errors.unknownCommand(typed, suggestions), [], false);
+      throw UserError.refusal(t.errors.unknownCommand(typed, suggestions));
     }
     this.current = { spec };
     const { form, rest } = selectForm(spec, words);
     this.current = { spec, form };
-    if (unclosedQuote) throw new UserError(t.errors.unclosedQuote(unclosedQuote));
+    if (unclosedQuote) throw UserError.usage(t.errors.unclosedQuote(unclosedQuote));
     // Someone is created on first mention only when the command uses them, not for an @ inside a note.
     const mentioned = (raw: string): { member: Member; isNew: boolean } | undefined => {
       const ref = refs.get(raw);

@@ -4,13 +4,15 @@ import type { Rich } from './reply.js';
 
 /**
  * Something the user got wrong (or may not do). The engine turns it into an
- * error reply with the usage of the form they were typing, and rolls back.
+ * error reply, with the usage of the form they were typing when the syntax was
+ * wrong, and rolls back. Made only by its named constructors, so a call says
+ * which kind of error it is.
  */
 export class UserError extends Error {
   override name = 'UserError';
   /** Which argument, option or `text` was wrong, so a form can show the error on its field. */
   field?: string;
-  constructor(
+  private constructor(
     readonly detail: Rich,
     /** Extra lines (candidates, suggestions) shown under the message. */
     readonly items: Rich[] = [],
@@ -20,6 +22,21 @@ export class UserError extends Error {
     readonly missingText?: string,
   ) {
     super(typeof detail === 'string' ? detail : 'user error');
+  }
+
+  /** The command was typed wrong: the reply shows the usage of the form under `detail` (and `items`, e.g. the options it takes). */
+  static usage(detail: Rich, items: Rich[] = []): UserError {
+    return new UserError(detail, items, true);
+  }
+
+  /** A rule said no, or a name matched nothing: `detail` and `items` (candidates, suggestions), no usage, which would not help. */
+  static refusal(detail: Rich, items: Rich[] = []): UserError {
+    return new UserError(detail, items, false);
+  }
+
+  /** Only the free text (`what`, in the reader's words) is missing: usage is shown, and a platform may ask for the text (a modal, a card form). */
+  static missingText(detail: Rich, what: string): UserError {
+    return new UserError(detail, [], true, what);
   }
 }
 
@@ -35,7 +52,7 @@ export function about<T>(field: string, fn: () => T): T {
 
 /** A domain refusal as the user is told it, in `t`'s language: its sentence and items, no usage (a rule said no, not the syntax). */
 export function refusalError(r: Refusal, t: Catalog): UserError {
-  const e = new UserError(r.words(t) as Rich, r.items as Rich[], false);
+  const e = UserError.refusal(r.words(t) as Rich, r.items as Rich[]);
   e.field = r.field;
   return e;
 }
