@@ -331,7 +331,7 @@ class Book {
   private nextTemp = -1;
 
   constructor(
-    private readonly tx: Tx,
+    tx: Tx,
     readonly tenant: Tenant,
   ) {
     for (const m of tx.select().from(members).where(eq(members.tenantId, tenant.id)).all()) this.rememberMember(m);
@@ -459,7 +459,7 @@ function ownerFor(book: Book, r: z.infer<typeof accountRow>, existing: Account |
   return stillHere('owner', book.member('owner', r.owner));
 }
 
-function upsertAccount(tx: Tx, book: Book, r: z.infer<typeof accountRow>, now: Date): Outcome {
+function upsertAccount(book: Book, r: z.infer<typeof accountRow>, now: Date): Outcome {
   const key = normalize(r.name);
   const existing = book.accountByKey(key);
   const aliasKeys = r.aliases?.map(normalize).filter((k) => k !== key);
@@ -814,7 +814,7 @@ export function importCsv(db: Db, kind: ImportKind, text: string, opts: ImportOp
               // Every check that can reject a row runs before the row's first planned write.
               const outcome =
                 kind === 'accounts'
-                  ? upsertAccount(tx, book, c.data as z.infer<typeof accountRow>, now)
+                  ? upsertAccount(book, c.data as z.infer<typeof accountRow>, now)
                   : kind === 'contacts'
                     ? upsertContact(tx, book, c.data as z.infer<typeof contactRow>)
                     : insertTouch(tx, book, c.data as z.infer<typeof touchRow>, now);

@@ -2,10 +2,9 @@
 // arguments and options, beside the function that runs each form.
 import type { DomainCtx } from '../domain/context.js';
 import type { DateTime } from 'luxon';
-import type { Tx } from '../../db/index.js';
 import type { Locale, Platform } from '../../db/schema.js';
 import type { Catalog } from '../../prompts/index.js';
-import type { Account, Member, Tenant } from '../domain/types.js';
+import type { Account, Member } from '../domain/types.js';
 import type { MentionRef, Reply } from './reply.js';
 
 export type OptionType = 'enum' | 'date' | 'text' | 'mention' | 'amount' | 'days' | 'hours' | 'zone' | 'locale';
