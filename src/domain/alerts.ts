@@ -18,7 +18,7 @@ export function alertOwnerAndExecs(ctx: Ctx, account: Account, compose: (view: V
     .map((r) => r.m);
   const owner = account.ownerId == null ? undefined : ctx.db.select().from(members).where(eq(members.id, account.ownerId)).get();
   const seen = new Set<number>([ctx.actor.id]);
-  for (const m of [owner, ...execs].filter((x): x is Member => x !== undefined && x.active)) {
+  for (const m of [owner, ...execs].filter((x): x is Member => x?.active === true)) {
     if (seen.has(m.id)) continue;
     seen.add(m.id);
     ctx.notices.push({ to: { member: m }, reply: compose(viewFor(ctx.tenant, m, ctx.now)) });

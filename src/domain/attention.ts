@@ -22,7 +22,7 @@ export function tellOwnersManager(ctx: Ctx, account: Account, changes: ((v: View
   if (ctx.actor.role !== 'rep' || changes.length === 0) return;
   const owner = memberById(ctx, account.ownerId);
   const manager = memberById(ctx, owner?.managerId);
-  if (!manager || !manager.active || manager.id === ctx.actor.id) return;
+  if (!manager?.active || manager.id === ctx.actor.id) return;
   const view = viewFor(ctx.tenant, manager, ctx.now);
   const { t } = view;
   const out = reply('warning', t.attention.lowered(ctx.actor.name, account.name), list(changes.map((c) => c(view))));

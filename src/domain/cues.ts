@@ -111,11 +111,11 @@ const MAX_DETAIL = 400;
 
 const CLAUSE_BREAK = /[,，;；:：。！？!?、\n()（）]/u;
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const EN_PATTERNS: [SignalKind, RegExp][] = Object.entries(SIGNAL_CUES).flatMap(([kind, { en }]) =>
   en.map((cue): [SignalKind, RegExp] => [
     kind as SignalKind,
-    new RegExp(`(?<![\\p{L}\\p{N}])${escape(cue).replaceAll("'", "['’]").replaceAll(' ', '[\\s-]+')}`, 'giu'),
+    new RegExp(`(?<![\\p{L}\\p{N}])${escapeRe(cue).replaceAll("'", "['’]").replaceAll(' ', '[\\s-]+')}`, 'giu'),
   ]),
 );
 
