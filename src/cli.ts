@@ -760,9 +760,11 @@ function writeTouchesInBatches(db: Db, ops: Op[], opts: ImportOptions): void {
     }
   } catch (e) {
     const remove = client.prepare('delete from touchpoints where id = ?');
-    for (let i = 0; i < touches.length; i += TOUCH_BATCH) immediate(db, () => {
+    for (let i = 0; i < touches.length; i += TOUCH_BATCH) {
+      immediate(db, () => {
         for (const t of touches.slice(i, i + TOUCH_BATCH)) remove.run(t);
       });
+    }
     // The members a name made, unless someone has used them since.
     const dropMember = client.prepare('delete from members where id = ? and not exists (select 1 from touchpoints where member_id = members.id) and not exists (select 1 from accounts where owner_id = members.id) and not exists (select 1 from audit_log where actor_id = members.id)');
     immediate(db, () => {

@@ -17,6 +17,7 @@ import type { Account } from './types.js';
  * longer word (`competitor` matches "competitors", `cut price` "cut prices");
  * a space also matches a hyphen. Chinese cues match anywhere.
  */
+// biome-ignore format: the cues are data, kept several to a line and grouped by meaning.
 export const SIGNAL_CUES: Record<SignalKind, { en: string[]; zh: string[] }> = {
   'decision-maker-change': {
     en: [
