@@ -296,6 +296,7 @@ async function replay() {
     const tomorrow = addDays(d, 1);
     while (next < events.length && events[next]!.at < tomorrow) {
       const e = events[next++]!;
+      // biome-ignore lint/complexity/useMathMinMax: Dates; Math.max would turn them into numbers.
       h.now = e.at < d ? d : e.at;
       await e.run();
     }

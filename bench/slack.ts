@@ -540,7 +540,9 @@ function rawClient(port: number): Client {
       idle.push(conn);
       return res;
     },
-    close: () => all.forEach((c) => c.close()),
+    close: () => {
+      for (const c of all) c.close();
+    },
   };
 }
 

@@ -10,7 +10,7 @@ import { tellOwnersManager } from '../src/views/attention.js';
 import type { View } from '../src/domain/view.js';
 import { DAY_MS } from '../src/domain/dates.js';
 import { lastTouchSql, REVISIT_KINDS, snoozeEnds } from '../src/domain/cadence.js';
-import { daysUntil, fmtDateTime, fmtDay, fmtMoney, fmtPercent, fmtRelative, named, personColumns, ref } from '../src/domain/format.js';
+import { daysUntil, fmtDay, fmtMoney, fmtPercent, fmtRelative, named, personColumns, ref } from '../src/domain/format.js';
 import { accountByExactName } from '../src/domain/match.js';
 import { memberById, requireAbove, requireOwnerOrManager } from '../src/domain/permissions.js';
 import { MAX_NAME, normalize } from '../src/domain/text.js';

@@ -331,7 +331,7 @@ class Book {
   private nextTemp = -1;
 
   constructor(
-    private readonly tx: Tx,
+    tx: Tx,
     readonly tenant: Tenant,
   ) {
     for (const m of tx.select().from(members).where(eq(members.tenantId, tenant.id)).all()) this.rememberMember(m);
@@ -459,7 +459,7 @@ function ownerFor(book: Book, r: z.infer<typeof accountRow>, existing: Account |
   return stillHere('owner', book.member('owner', r.owner));
 }
 
-function upsertAccount(tx: Tx, book: Book, r: z.infer<typeof accountRow>, now: Date): Outcome {
+function upsertAccount(book: Book, r: z.infer<typeof accountRow>, now: Date): Outcome {
   const key = normalize(r.name);
   const existing = book.accountByKey(key);
   const aliasKeys = r.aliases?.map(normalize).filter((k) => k !== key);
@@ -760,10 +760,16 @@ function writeTouchesInBatches(db: Db, ops: Op[], opts: ImportOptions): void {
     }
   } catch (e) {
     const remove = client.prepare('delete from touchpoints where id = ?');
-    for (let i = 0; i < touches.length; i += TOUCH_BATCH) immediate(db, () => touches.slice(i, i + TOUCH_BATCH).forEach((t) => remove.run(t)));
+    for (let i = 0; i < touches.length; i += TOUCH_BATCH) {
+      immediate(db, () => {
+        for (const t of touches.slice(i, i + TOUCH_BATCH)) remove.run(t);
+      });
+    }
     // The members a name made, unless someone has used them since.
     const dropMember = client.prepare('delete from members where id = ? and not exists (select 1 from touchpoints where member_id = members.id) and not exists (select 1 from accounts where owner_id = members.id) and not exists (select 1 from audit_log where actor_id = members.id)');
-    immediate(db, () => madeMembers.forEach((m) => dropMember.run(m)));
+    immediate(db, () => {
+      for (const m of madeMembers) dropMember.run(m);
+    });
     throw e;
   }
 }
@@ -814,7 +820,7 @@ export function importCsv(db: Db, kind: ImportKind, text: string, opts: ImportOp
               // Every check that can reject a row runs before the row's first planned write.
               const outcome =
                 kind === 'accounts'
-                  ? upsertAccount(tx, book, c.data as z.infer<typeof accountRow>, now)
+                  ? upsertAccount(book, c.data as z.infer<typeof accountRow>, now)
                   : kind === 'contacts'
                     ? upsertContact(tx, book, c.data as z.infer<typeof contactRow>)
                     : insertTouch(tx, book, c.data as z.infer<typeof touchRow>, now);

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     options: { demo: { type: 'boolean', default: false }, user: { type: 'string' }, role: { type: 'string' } },
     strict: true,
   });
-  let config;
+  let config: Config;
   try {
     loadDotEnv();
     config = loadConfig();

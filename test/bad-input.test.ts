@@ -360,7 +360,7 @@ describe('bad input: regressions', () => {
     expect((await h.run('/拜访 Beta 电话 确认了货量')).ok).toBe(true);
     // Commands are suggested, and their help pointed to, by their Chinese names.
     expect((await h.run('/拜仿 Beta')).text).toContain('你是不是要用 /拜访');
-    expect((await h.run('/拜访 Beta')).text).toMatch(/\n用法：\n[^]*详见：\/助手 帮助 拜访/);
+    expect((await h.run('/拜访 Beta')).text).toMatch(/\n用法：\n[\s\S]*详见：\/助手 帮助 拜访/);
     expect((await h.run('/流失 Beta')).text).toContain('原因:<原因> [竞品:<名称>] <教训>');
     // Settings speak of themselves as the reader types them.
     const settings = (await h.run('/助手 设置 周报日:周五')).text;

@@ -17,7 +17,7 @@ import { Engine } from '../src/engine/engine.js';
 import { deliverDue } from '../src/scheduler/outbox.js';
 import { sweepTenant } from '../src/scheduler/sweep.js';
 import { en } from '../prompts/en.js';
-import { blockActions, FakeSlack, sendToApp, slashCommand, type RecordedCall, type SlackRequest } from './fake-slack.js';
+import { blockActions, FakeSlack, sendToApp, slashCommand, type SlackRequest } from './fake-slack.js';
 import { freePort } from './kit.js';
 
 const SECRET = '8f742231b10e8888abcd99yyyzzz85a5';

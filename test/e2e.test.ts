@@ -49,7 +49,7 @@ function steward(lines: string[] | string, env: Record<string, string>, args: st
     child.stdin.on('error', () => {}); // if it died early, the exit code tells
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    child.stdin.end(typeof lines === 'string' ? lines : lines.join('\n') + '\n');
+    child.stdin.end(typeof lines === 'string' ? lines : `${lines.join('\n')}\n`);
   });
 }
 

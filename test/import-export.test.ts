@@ -111,7 +111,7 @@ describe('import accounts', () => {
     const lines = ['name,tier,owner,region,revenue,aliases'];
     const tiers = ['strategic', 'key', 'standard'];
     for (let i = 0; i < 50_000; i++) lines.push(`Account ${i},${tiers[i % 3]},Rep ${i % 50},Region ${i % 7},${i * 10},A${i}`);
-    writeFileSync(file, lines.join('\n') + '\n');
+    writeFileSync(file, `${lines.join('\n')}\n`);
     let last = 0;
     const r = importCsv(db, 'accounts', readFileSync(file, 'utf8'), { onProgress: (done) => (last = done) });
     expect(r).toMatchObject({ rows: 50_000, created: 50_000, errors: [] });
@@ -162,7 +162,7 @@ describe('import contacts and touchpoints', () => {
 
 describe('export', () => {
   it('round-trips accounts and touchpoints through a fresh database', () => {
-    importCsv(db, 'accounts', ACCOUNTS + '华东物流有限公司,strategic,王伟,,,"1,200,000",,,华东物流、华东\n');
+    importCsv(db, 'accounts', `${ACCOUNTS}华东物流有限公司,strategic,王伟,,,"1,200,000",,,华东物流、华东\n`);
     importCsv(db, 'touchpoints', 'account,member,kind,date,note\nAcme,Alice Chen,visit,2024-03-05,"said ""hello"", then left"\n华东,王伟,meeting,2024-04-01,季度回顾\n');
     const accountsCsv = exportCsv(db, 'accounts');
     const touchCsv = exportCsv(db, 'touchpoints');
@@ -391,7 +391,7 @@ describe('import agrees with chat', () => {
 
   it('exports formula-looking cells behind a quote and reads them back unchanged', async () => {
     const names = ['=HYPERLINK("http://evil","x")', '+1 Logistics', '-2 Trading', '@SUM(A1)', "'plain", '＝Fullwidth'];
-    const csv = 'name,owner,region,revenue\n' + names.map((n) => `"${n.replaceAll('"', '""')}",alice,-East,1.2m`).join('\n') + '\n';
+    const csv = `name,owner,region,revenue\n${names.map((n) => `"${n.replaceAll('"', '""')}",alice,-East,1.2m`).join('\n')}\n`;
     expect(importCsv(h.db, 'accounts', csv)).toMatchObject({ created: names.length, errors: [] });
     // Really named with a leading quote: the export adds one more, so the import's strip gives it back.
     await h.run(`/account add "'=Quoted"`);

@@ -30,7 +30,7 @@ const ACK_BUDGET_MS = 150;
 
 /** Engine.handle held on a gate while `held`; counts its calls. */
 function gated(engine: Engine) {
-  const g = { calls: 0, held: undefined as Promise<void> | undefined, open: () => undefined as void };
+  const g = { calls: 0, held: undefined as Promise<void> | undefined, open: (() => {}) as () => void };
   const handle = engine.handle.bind(engine);
   engine.handle = async (...args: Parameters<Engine['handle']>) => {
     g.calls++;

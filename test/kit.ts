@@ -7,7 +7,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { asc, eq } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { expect } from 'vitest';
-import { accounts, members, nudges, pairings, tenants } from '../db/schema.js';
+import { accounts, members, nudges, type pairings, tenants } from '../db/schema.js';
 import type { ChatPort, DeliveryError, Destination, PostedRef } from '../src/chat/port.js';
 import { renderText } from '../src/engine/render-text.js';
 import type { Reply } from '../src/engine/reply.js';

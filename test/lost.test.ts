@@ -136,7 +136,7 @@ describe('/lost and /churn', () => {
     try {
       await hz.run('/客户 添加 华东化工 负责人:@zhang', 'admin');
       await hz.run('/流失 华东化工 原因:竞争对手 竞品:顺丰 货损索赔半年没人处理', 'zhang');
-      expect((await hz.run('/流失 列表 竞争对手', 'zhang')).text.split('\n')).toEqual(['• 因“竞争对手”流失的客户及教训（最新在前）', expect.stringMatching(/^  • 华东化工，.*流失：竞争对手（转向顺丰）。货损索赔半年没人处理$/)]);
+      expect((await hz.run('/流失 列表 竞争对手', 'zhang')).text.split('\n')).toEqual(['• 因“竞争对手”流失的客户及教训（最新在前）', expect.stringMatching(/^ {2}• 华东化工，.*流失：竞争对手（转向顺丰）。货损索赔半年没人处理$/)]);
       expect((await hz.run('/流失 列表 店大欺客', 'zhang')).text).toContain('还没有因“店大欺客”流失的客户。');
     } finally {
       hz.close();

@@ -22,6 +22,7 @@ const fragment = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...'华东物流客户拜访昨天下周五截止对方严重度紧急决策人：，“”「」'), maxLength: 6 }) },
   {
     weight: 4,
+    // biome-ignore format: the fragments are data, kept several to a line and grouped by kind.
     arbitrary: fc.constantFrom(
       '"', '“', '”', '「', "'", ':', '：', '@', '@bob', '@alice', '@', '<@U1>', '<!channel>', '<#C1|x>',
       'Acme', 'Acme Logistics', 'Beta', '"Acme Logistics"', '华东', '华东物流', 'Li', '"Li Wei"',

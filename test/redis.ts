@@ -107,7 +107,7 @@ export async function startTestRedis(): Promise<TestRedis> {
   if (!(await waitForPing(options, () => !exited))) {
     reap();
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`test redis-server did not start: ${stderr.trim() || 'no answer on ' + socket}`);
+    throw new Error(`test redis-server did not start: ${stderr.trim() || `no answer on ${socket}`}`);
   }
   const make = client(options);
   return {

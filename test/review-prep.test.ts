@@ -117,7 +117,7 @@ describe('/review <account> prepared', () => {
     await inSeason();
     await ok('/complaint Acme severity:critical Truck never came', 'zhang');
     const card = allNudges('review')[0]!.payload as Reply;
-    expect(card.sections.map((x) => (x.type === 'list' ? x.items : [])).flat()).toContain('☐ 4. The risks their top decision-maker worries about, and how we reduce them [risks]');
+    expect(card.sections.flatMap((x) => (x.type === 'list' ? x.items : []))).toContain('☐ 4. The risks their top decision-maker worries about, and how we reduce them [risks]');
     const button = card.buttons.find((b) => b.command.endsWith(' prepared'))!;
     expect((await refused(button.command, 'zhang')).text).toContain('1 [complaints]: C-1 (critical) is still open');
   });

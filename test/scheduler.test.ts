@@ -278,6 +278,7 @@ class Env {
 }
 
 const it = base.extend<{ env: Env }>({
+  // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's first parameter and requires it destructured.
   env: async ({}, use) => {
     const env = new Env();
     try {

@@ -26,7 +26,6 @@ async function until(screen: () => string, what: (s: string) => boolean) {
   expect(what(screen()), screen()).toBe(true);
 }
 
-// eslint-disable-next-line no-control-regex
 const plain = (s: string) => s.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
 
 it('a nudge printed while someone types at the prompt redraws the prompt and the half-typed line', async () => {

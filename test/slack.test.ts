@@ -1179,7 +1179,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
       const view = await openModal('U1', '/complaint');
       const summary = 'Forklift damage at the Ningbo dock';
       const release = fake.hold('chat.postMessage');
-      let res;
+      let res: Awaited<ReturnType<typeof send>>;
       try {
         res = await send(
           viewSubmission({
@@ -1489,7 +1489,7 @@ describe('slash commands on the engine thread', () => {
     const names = Array.from({ length: 8 }, (_, i) => `Batch Freight ${i}`);
     for (const n of names) expect((await th.type(alice, `/account add "${n}"`)).text).toMatch(/^✔/);
     const answers = await Promise.all(names.map((n, i) => th.type(alice, `/touch "${n}" call Together ${i}`)));
-    answers.forEach((a, i) => expect(a.text).toMatch(new RegExp(`^✔ Logged a call with Batch Freight ${i}\\b`)));
+    for (const [i, a] of answers.entries()) expect(a.text).toMatch(new RegExp(`^✔ Logged a call with Batch Freight ${i}\\b`));
     for (const [i, n] of names.entries()) {
       const rows = th.db.select().from(touchpoints).where(eq(touchpoints.note, `Together ${i}`)).all();
       expect(rows, n).toHaveLength(1);

@@ -2,7 +2,6 @@
 // became part of a name or a note, a mistyped @name became a person who then
 // got real work, a settings unit was misread, one letter picked an account.
 // Each is refused with what was meant, in the reader's language.
-import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { accounts, complaints, members, tenants, touchpoints } from '../db/schema.js';
 import { importCsv } from '../src/cli.js';

@@ -15,6 +15,7 @@ import type { Account } from './types.js';
  * longer word (`competitor` matches "competitors", `cut price` "cut prices");
  * a space also matches a hyphen. Chinese cues match anywhere.
  */
+// biome-ignore format: the cues are data, kept several to a line and grouped by meaning.
 export const SIGNAL_CUES: Record<SignalKind, { en: string[]; zh: string[] }> = {
   'decision-maker-change': {
     en: [
@@ -107,11 +108,11 @@ export const MAX_SUGGESTIONS = 3;
 
 const CLAUSE_BREAK = /[,，;；:：。！？!?、\n()（）]/u;
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const EN_PATTERNS: [SignalKind, RegExp][] = Object.entries(SIGNAL_CUES).flatMap(([kind, { en }]) =>
   en.map((cue): [SignalKind, RegExp] => [
     kind as SignalKind,
-    new RegExp(`(?<![\\p{L}\\p{N}])${escape(cue).replaceAll("'", "['’]").replaceAll(' ', '[\\s-]+')}`, 'giu'),
+    new RegExp(`(?<![\\p{L}\\p{N}])${escapeRe(cue).replaceAll("'", "['’]").replaceAll(' ', '[\\s-]+')}`, 'giu'),
   ]),
 );
 

@@ -64,16 +64,17 @@ export function matchAccount(db: Tx, tenantId: number, typed: string, exactTried
   if (exact) return { kind: 'found', item: exact, how: 'exact' };
 
   // Prefix on the indexed key first: a range scan, cheap on a large book.
+  const past = `${key}\u{10FFFF}`;
   const byPrefix = db
     .select()
     .from(accounts)
-    .where(and(eq(accounts.tenantId, tenantId), sql`${accounts.nameKey} >= ${key} and ${accounts.nameKey} < ${key + '\u{10FFFF}'}`))
+    .where(and(eq(accounts.tenantId, tenantId), sql`${accounts.nameKey} >= ${key} and ${accounts.nameKey} < ${past}`))
     .limit(literalLimit(MAX_CANDIDATES + 1))
     .all();
   const decided = decide(byPrefix, 'prefix');
   if (decided) return decided;
 
-  const like = `%${key.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+  const like = `%${key.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const bySubstring = db
     .select()
     .from(accounts)

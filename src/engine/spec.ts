@@ -5,7 +5,7 @@ import type { ParsedDate } from '../domain/dates.js';
 import type { Tx } from '../../db/index.js';
 import type { Locale, Platform } from '../../db/schema.js';
 import type { Catalog } from '../../prompts/index.js';
-import type { Account, Member, Tenant } from '../domain/types.js';
+import type { Account, Member } from '../domain/types.js';
 import type { MentionRef, Reply } from './reply.js';
 
 export type OptionType = 'enum' | 'date' | 'text' | 'mention' | 'amount' | 'days' | 'hours' | 'zone' | 'locale';

@@ -23,7 +23,7 @@ import type { About } from '../../engine/reply.js';
 import type { FormSpec } from '../../engine/spec.js';
 import { formCommandText, withText, type FormCommand, type FormValues } from '../../engine/forms.js';
 import { SIGNATURE_WINDOW_MS, readBody, type FirstRequest } from '../replay.js';
-import { aboutOf, askCard, formCard, PICKER_MAX_OPTIONS, renderCard, type ActionValue, type LarkCard, type RenderedCard } from './cards.js';
+import { aboutOf, askCard, formCard, PICKER_MAX_OPTIONS, renderCard, type LarkCard, type RenderedCard } from './cards.js';
 import { LarkIdentity } from './identity.js';
 import { readiness } from '../port.js';
 import { LarkPort } from './port.js';

@@ -92,7 +92,7 @@ export async function runShell(opts: ShellOptions): Promise<void> {
     rl.close();
   });
   const write = (s: string) => {
-    if (!closed) opts.output.write(s.endsWith('\n') ? s : s + '\n');
+    if (!closed) opts.output.write(s.endsWith('\n') ? s : `${s}\n`);
   };
   opts.console?.attach(opts.interactive ? rl : undefined);
   const prompt = () => {
@@ -136,6 +136,6 @@ export async function runShell(opts: ShellOptions): Promise<void> {
   rl.close();
   if (opts.historyFile && opts.interactive) {
     const lines = (rl as unknown as { history: string[] }).history.slice(0, HISTORY_SIZE).reverse();
-    writeFileSync(opts.historyFile, lines.join('\n') + '\n');
+    writeFileSync(opts.historyFile, `${lines.join('\n')}\n`);
   }
 }
