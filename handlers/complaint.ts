@@ -11,7 +11,7 @@ import { complaintLife, fmtSpan, markFirstAnswer, recordComplaintEvent, type Lif
 import { effectiveSettings } from '../src/domain/settings.js';
 import type { Account, Complaint } from '../src/domain/types.js';
 import { complaintSpanEnd } from '../src/scheduler/sweep.js';
-import { viewFor, type View } from '../src/domain/view.js';
+import { viewFor } from '../src/domain/view.js';
 import { UserError } from '../src/engine/errors.js';
 import { fields, list, reply, text, type Reply, type Rich } from '../src/engine/reply.js';
 import { channelCard, complaintButtons, complaintCard } from '../src/views/complaint.js';

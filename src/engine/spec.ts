@@ -2,7 +2,6 @@
 // arguments and options, beside the function that runs each form.
 import type { DomainCtx } from '../domain/context.js';
 import type { ParsedDate } from '../domain/dates.js';
-import type { Tx } from '../../db/index.js';
 import type { Locale, Platform } from '../../db/schema.js';
 import type { Catalog } from '../../prompts/index.js';
 import type { Account, Member } from '../domain/types.js';
