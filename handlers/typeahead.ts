@@ -1,6 +1,5 @@
 // Accounts for a platform's type-ahead picker: the matches for what is typed so far.
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import { literalLimit } from '../db/index.js';
 import { accounts } from '../db/schema.js';
 import { matchAccount } from '../src/domain/match.js';
 import type { Ctx } from '../src/engine/spec.js';
@@ -13,7 +12,7 @@ export interface AccountChoice {
 export function accountChoices(ctx: Ctx, typed: string, limit = 50): AccountChoice[] {
   const pick = { id: accounts.id, name: accounts.name };
   if (!typed.trim()) {
-    return ctx.db.select(pick).from(accounts).where(eq(accounts.tenantId, ctx.tenant.id)).orderBy(asc(accounts.nameKey)).limit(literalLimit(limit)).all();
+    return ctx.db.select(pick).from(accounts).where(eq(accounts.tenantId, ctx.tenant.id)).orderBy(asc(accounts.nameKey)).limit(limit).all();
   }
   const m = matchAccount(ctx.db, ctx.tenant.id, typed);
   if (m.kind === 'found') return [{ id: m.item.id, name: m.item.name }];
