@@ -28,7 +28,11 @@
 // each process and, on Linux, for each app's main thread, its busiest other
 // thread (Steward's engine thread, the floor's worker) and the rest (V8's
 // compiler and GC threads), with the main loop's utilisation: what the apps
-// cost the machine, not only how fast they answer.
+// cost the machine, not only how fast they answer. Each ratio (Steward's
+// throughput and CPU per request against the empty app's and the floor's) is
+// also taken round by round and given as its least, median and greatest: the
+// apps take turns within a round, so a round's figures share the machine's
+// load, and the spread says how far one run's figure can be trusted.
 //
 // Each app runs in a child process of its own (this file with --serve), so the
 // load generator and the fake Slack Web API in this process do not share its
