@@ -28,7 +28,11 @@
 // each process and, on Linux, for each app's main thread, its busiest other
 // thread (Steward's engine thread, the floor's worker) and the rest (V8's
 // compiler and GC threads), with the main loop's utilisation: what the apps
-// cost the machine, not only how fast they answer.
+// cost the machine, not only how fast they answer. Each ratio (Steward's
+// throughput and CPU per request against the empty app's and the floor's) is
+// also taken round by round and given as its least, median and greatest: the
+// apps take turns within a round, so a round's figures share the machine's
+// load, and the spread says how far one run's figure can be trusted.
 //
 // Each app runs in a child process of its own (this file with --serve), so the
 // load generator and the fake Slack Web API in this process do not share its
@@ -66,7 +70,7 @@ import { Worker } from 'node:worker_threads';
 import { closeDb, openDb, type Db } from '../db/index.js';
 import { DEFAULT_CADENCE_DAYS } from '../src/domain/settings.js';
 import { normalize } from '../src/domain/text.js';
-import { accountName, DAY, fmt as num, int, ints, latency, NOTES, percentile, picker, rng, table, tierOf, TIMEZONE, TOUCH_KINDS } from './lib.js';
+import { accountName, ascending, DAY, fmt as num, int, ints, latency, median, NOTES, percentile, picker, rng, table, tierOf, TIMEZONE, TOUCH_KINDS } from './lib.js';
 
 const REQUESTS = int('BENCH_SLACK_REQUESTS', 2_000);
 const WARMUP = int('BENCH_SLACK_WARMUP', 5_000);
@@ -493,30 +497,29 @@ interface Client {
 /** node:http with a keep-alive agent. */
 function httpClient(port: number): Client {
   const agent = new Agent({ keepAlive: true, maxSockets: Math.max(...LEVELS) });
-  return {
-    post: (body) =>
-      new Promise((resolve, reject) => {
-        const req = request(
-          {
-            agent,
-            host: '127.0.0.1',
-            port,
-            path: EVENTS_PATH,
-            method: 'POST',
-            headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...sign(body) },
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-            res.on('error', reject);
-          },
-        );
-        req.on('error', reject);
-        req.end(body);
-      }),
-    close: () => agent.destroy(),
-  };
+  const post = (body: string, retried = false): Promise<{ status: number; body: string }> =>
+    new Promise((resolve, reject) => {
+      const req = request(
+        {
+          agent,
+          host: '127.0.0.1',
+          port,
+          path: EVENTS_PATH,
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...sign(body) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
+      // A kept-alive socket the app closed (its keep-alive timeout) just as this request went out: once more, on a new one.
+      req.on('error', (e: NodeJS.ErrnoException) => (req.reusedSocket && e.code === 'ECONNRESET' && !retried ? post(body, true).then(resolve, reject) : reject(e)));
+      req.end(body);
+    });
+  return { post: (body) => post(body), close: () => agent.destroy() };
 }
 
 /**
@@ -525,20 +528,43 @@ function httpClient(port: number): Client {
  * node:http's client costs the machine about as much CPU per request as the
  * empty app does, on the same two cores as the apps it measures; this costs a
  * fraction of that, so the figures are more the apps' and less the load's.
+ *
+ * An app closes a connection that stayed idle past its server's keep-alive
+ * timeout (Node's default is 5 s), as happens to one app's connections while
+ * the others take their turns: a closed connection leaves the pool, and a
+ * request the app never read (its connection was closed before any of the
+ * answer came) goes again on a new one.
  */
 function rawClient(port: number): Client {
   const idle: RawConnection[] = [];
-  const all: RawConnection[] = [];
+  const all = new Set<RawConnection>();
+  const open = async () => {
+    const conn = await RawConnection.open(port, () => {
+      all.delete(conn);
+      const i = idle.indexOf(conn);
+      if (i >= 0) idle.splice(i, 1);
+    });
+    all.add(conn);
+    return conn;
+  };
   return {
     async post(body) {
-      let conn = idle.pop();
-      if (!conn) all.push((conn = await RawConnection.open(port)));
       const head = Object.entries({ 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...sign(body) })
         .map(([k, v]) => `${k}: ${v}\r\n`)
         .join('');
-      const res = await conn.send(`POST ${EVENTS_PATH} HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nconnection: keep-alive\r\n${head}\r\n${body}`);
-      idle.push(conn);
-      return res;
+      const request = `POST ${EVENTS_PATH} HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nconnection: keep-alive\r\n${head}\r\n${body}`;
+      for (let attempt = 0; ; attempt++) {
+        const reused = idle.pop();
+        const conn = reused ?? (await open());
+        try {
+          const res = await conn.send(request);
+          if (conn.open) idle.push(conn);
+          return res;
+        } catch (e) {
+          // Only a reused connection the app closed before answering anything, and only once more.
+          if (!(e instanceof Unanswered) || !reused || attempt > 0) throw e;
+        }
+      }
     },
     close: () => {
       for (const c of all) c.close();
@@ -546,33 +572,65 @@ function rawClient(port: number): Client {
   };
 }
 
+/** The app closed the connection before any byte of the answer came: it did not take the request. */
+class Unanswered extends Error {}
+
+/** How long one request may go unanswered before the bench gives up on it (rather than wait for ever). */
+const REQUEST_TIMEOUT_MS = 120_000;
+
 class RawConnection {
   private buf: Buffer = Buffer.alloc(0);
-  private waiting: { resolve: (r: { status: number; body: string }) => void; reject: (e: Error) => void } | undefined;
+  private waiting: { resolve: (r: { status: number; body: string }) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | undefined;
+  /** False once the socket has closed (or is closing): it takes no more requests. */
+  open = true;
 
-  private constructor(private readonly socket: Socket) {
+  private constructor(
+    private readonly socket: Socket,
+    onClose: () => void,
+  ) {
     socket.setNoDelay(true);
     socket.on('data', (d: Buffer) => {
       this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
       this.parse();
     });
     const fail = (e: Error) => {
-      this.waiting?.reject(e);
+      const w = this.waiting;
       this.waiting = undefined;
+      if (w) {
+        clearTimeout(w.timer);
+        w.reject(e);
+      }
     };
-    socket.on('error', fail);
-    socket.on('close', () => fail(new Error('the app closed the connection')));
+    const closed = () => {
+      if (!this.open) return;
+      this.open = false;
+      onClose();
+      fail(this.buf.length ? new Error('the app closed the connection in the middle of an answer') : new Unanswered('the app closed the connection'));
+    };
+    socket.on('error', (e) => {
+      closed();
+      fail(e);
+    });
+    // The app's end of the connection closed (its keep-alive timeout): no answer comes on it any more.
+    socket.on('end', closed);
+    socket.on('close', closed);
   }
 
-  static async open(port: number): Promise<RawConnection> {
+  static async open(port: number, onClose: () => void): Promise<RawConnection> {
     const socket = connect(port, '127.0.0.1');
     await once(socket, 'connect');
-    return new RawConnection(socket);
+    return new RawConnection(socket, onClose);
   }
 
   send(request: string): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
-      this.waiting = { resolve, reject };
+      if (!this.open) return reject(new Unanswered('the connection was closed'));
+      const timer = setTimeout(() => {
+        this.waiting = undefined;
+        this.socket.destroy();
+        reject(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`));
+      }, REQUEST_TIMEOUT_MS);
+      this.waiting = { resolve, reject, timer };
       this.socket.write(request);
     });
   }
@@ -613,10 +671,14 @@ class RawConnection {
     this.buf = this.buf.subarray(rest);
     const w = this.waiting;
     this.waiting = undefined;
+    clearTimeout(w.timer);
+    // The app says it closes the connection after this answer: it takes no more requests.
+    if (/\r\nconnection: *close/.test(head)) this.open = false;
     w.resolve({ status, body });
   }
 
   close(): void {
+    this.open = false;
     this.socket.destroy();
   }
 }
@@ -647,6 +709,17 @@ interface Run {
   loopIdleMs: number;
   /** Touchpoints in the database after the app's chunks (warm-up included) less those before. */
   written: number;
+  /** Each measured chunk (one a round) on its own, for the ratios' spread across rounds. */
+  chunks: Chunk[];
+}
+
+/** One chunk of a run: its requests, how long they took to ack (and to answer), and the CPU the app used meanwhile. */
+interface Chunk {
+  requests: number;
+  seconds: number;
+  completedSeconds?: number;
+  cpuMs: number;
+  mainCpuMs: number;
 }
 
 type Driven = Pick<Run, 'seconds' | 'rps' | 'ackMs' | 'statuses' | 'sentAt'>;
@@ -711,6 +784,7 @@ async function measureAll<T extends Target>(targets: readonly T[], dbFile: strin
         loopActiveMs: 0,
         loopIdleMs: 0,
         written: 0,
+        chunks: [],
         ...(target === 'empty' ? {} : { completedSeconds: 0 }),
       }));
     }
@@ -733,6 +807,7 @@ async function measureAll<T extends Target>(targets: readonly T[], dbFile: strin
         const t0 = performance.now();
         const r = await drive(chunk, clients[target], sink, run.concurrency);
         const acked = performance.now();
+        const stat: Chunk = { requests: chunk.length, seconds: r.seconds, cpuMs: 0, mainCpuMs: 0 };
         run.seconds += r.seconds;
         run.ackMs.push(...r.ackMs);
         for (const [code, n] of r.statuses) run.statuses.set(code, (run.statuses.get(code) ?? 0) + n);
@@ -743,6 +818,7 @@ async function measureAll<T extends Target>(targets: readonly T[], dbFile: strin
           const arrived = chunk.map((c) => sink.arrivals.get(c.responsePath)?.at).filter((x): x is number => x !== undefined);
           const last = arrived.length ? Math.max(...arrived) : performance.now();
           run.completedSeconds! += (last - t0) / 1000;
+          stat.completedSeconds = (last - t0) / 1000;
           run.backlog.push(chunk.length - arrived.filter((at) => at <= acked).length);
           run.drainMs.push(Math.max(0, last - acked));
         }
@@ -750,6 +826,9 @@ async function measureAll<T extends Target>(targets: readonly T[], dbFile: strin
         const load = process.cpuUsage(load0);
         run.cpuMs += after.cpuMs - before.cpuMs;
         run.mainCpuMs += after.mainCpuMs - before.mainCpuMs;
+        stat.cpuMs = after.cpuMs - before.cpuMs;
+        stat.mainCpuMs = after.mainCpuMs - before.mainCpuMs;
+        run.chunks.push(stat);
         run.busiestOtherMs += busiestOther(before, after, apps[target].child.pid!);
         run.loadCpuMs += (load.user + load.system) / 1000;
         run.loopActiveMs += after.loopActiveMs - before.loopActiveMs;
@@ -772,6 +851,20 @@ function runsInOrder<T extends Target>(targets: readonly T[], runs: Record<T, Ru
 }
 
 // ---------------------------------------------------------------- report
+
+interface Spread {
+  min: number;
+  median: number;
+  max: number;
+}
+
+/** The least, the median and the greatest of figures (NaN left out; all NaN when there are none). */
+function spread(xs: number[]): Spread {
+  const s = ascending(xs.filter((x) => Number.isFinite(x)));
+  return s.length ? { min: s[0]!, median: median(s), max: s[s.length - 1]! } : { min: NaN, median: NaN, max: NaN };
+}
+
+const roundSpread = (x: Spread) => ({ min: +x.min.toFixed(4), median: +x.median.toFixed(4), max: +x.max.toFixed(4) });
 
 /** As lib's fmt, with '-' for a figure there is none of (NaN). */
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? num(n, digits) : '-');
@@ -898,6 +991,42 @@ async function main(): Promise<void> {
         ),
       ]),
     );
+    // Each ratio round by round (the apps take turns within a round, so a round's figures share the machine's load): min, median, max.
+    const spreads = levels.map((l) => {
+      const per = (f: (i: number) => number) => spread(l.steward.chunks.map((_, i) => f(i)));
+      const rps = (r: Run, i: number) => r.chunks[i]!.requests / r.chunks[i]!.seconds;
+      const cpu = (r: Run, i: number) => r.chunks[i]!.cpuMs / r.chunks[i]!.requests;
+      const completed = (r: Run, i: number) => r.chunks[i]!.requests / (r.chunks[i]!.completedSeconds ?? NaN);
+      return {
+        concurrency: l.concurrency,
+        ratio: per((i) => rps(l.steward, i) / rps(l.empty, i)),
+        floorRatio: per((i) => rps(l.floor, i) / rps(l.empty, i)),
+        stewardVsFloor: per((i) => rps(l.steward, i) / rps(l.floor, i)),
+        completedVsFloor: per((i) => completed(l.steward, i) / completed(l.floor, i)),
+        cpuVsFloor: per((i) => cpu(l.steward, i) / cpu(l.floor, i)),
+        cpuVsEmpty: per((i) => cpu(l.steward, i) / cpu(l.empty, i)),
+      };
+    });
+    const range = (x: Spread) => `${fmt(x.min, 3)} / ${fmt(x.median, 3)} / ${fmt(x.max, 3)}`;
+    console.log(`\nRatios round by round (${ROUNDS} rounds): min / median / max; over the whole run in parentheses\n`);
+    console.log(
+      table([
+        ['in flight', 'Steward vs empty req/s', 'floor vs empty req/s', 'Steward vs floor req/s', 'Steward vs floor completed/s', 'Steward vs floor CPU/request', 'Steward vs empty CPU/request'],
+        ...spreads.map((x, i) => {
+          const l = levels[i]!;
+          const whole = (a: Run, b: Run) => fmt(a.cpuMs / b.cpuMs, 3);
+          return [
+            String(x.concurrency),
+            `${range(x.ratio)} (${fmt(l.ratio, 3)})`,
+            `${range(x.floorRatio)} (${fmt(l.floorRatio, 3)})`,
+            `${range(x.stewardVsFloor)} (${fmt(l.stewardVsFloor, 3)})`,
+            `${range(x.completedVsFloor)}`,
+            `${range(x.cpuVsFloor)} (${whole(l.steward, l.floor)})`,
+            `${range(x.cpuVsEmpty)} (${whole(l.steward, l.empty)})`,
+          ];
+        }),
+      ]),
+    );
     console.log(`\n(all three apps measured in ${fmt(totalSeconds, 1)} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})\n`);
     const ms = (x: number) => +x.toFixed(3);
     const orNull = (x: number, digits: number) => (Number.isFinite(x) ? +x.toFixed(digits) : null);
@@ -915,7 +1044,7 @@ async function main(): Promise<void> {
         // Steward / empty app, by requests in flight: the figure the aim is about.
         ratio: Object.fromEntries(levels.map((l) => [l.concurrency, +l.ratio.toFixed(4)])),
         written: Object.fromEntries(TARGETS.map((t) => [t, written(t)])),
-        levels: levels.map((l) => ({
+        levels: levels.map((l, i) => ({
           concurrency: l.concurrency,
           empty: { rps: +l.empty.rps.toFixed(1), ackP50Ms: ms(l.latency.empty.p50), ackP99Ms: ms(l.latency.empty.p99), statuses: Object.fromEntries(l.empty.statuses) },
           floor: { rps: +l.floor.rps.toFixed(1), ackP50Ms: ms(l.latency.floor.p50), ackP99Ms: ms(l.latency.floor.p99), statuses: Object.fromEntries(l.floor.statuses), logged: l.fa.logged },
@@ -940,6 +1069,9 @@ async function main(): Promise<void> {
           floorRatio: +l.floorRatio.toFixed(4),
           stewardVsFloor: +l.stewardVsFloor.toFixed(4),
           completionRatio: orNull(l.completionRatio, 4),
+          cpuVsFloor: +(l.steward.cpuMs / l.floor.cpuMs).toFixed(4),
+          // Round by round: { min, median, max }.
+          spread: Object.fromEntries(Object.entries(spreads[i]!).filter(([k]) => k !== 'concurrency').map(([k, v]) => [k, roundSpread(v as Spread)])),
         })),
         loadavg1: +loadavg()[0]!.toFixed(2),
         node: process.version,

@@ -2,14 +2,18 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import * as schema from './schema.js';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
-/** The handle a command's transaction gives; it has the same query API as Db. */
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+/**
+ * The handle a command's queries go through inside its transaction: the query
+ * API that a database and a drizzle transaction share (so it is either: see
+ * `immediate`, which gives the database itself).
+ */
+export type Tx = BaseSQLiteDatabase<'sync', Database.RunResult, typeof schema>;
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url));
 
@@ -27,67 +31,28 @@ export function openDb(file: string): Db {
   // index's last leaf, say) is copied once per checkpoint, so a small command
   // costs 10% less CPU, and the WAL stays under about 16 MB.
   client.pragma('wal_autocheckpoint = 4000');
-  cachePrepared(client);
   const db = drizzle(client, { schema }) as Db;
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   return db;
 }
 
-/**
- * drizzle prepares a statement for every query it runs; preparing is a large
- * share of a command's time, so the same SQL text reuses its statement.
- * drizzle switches a statement to raw mode right before it needs it, so a reused
- * one starts back in normal mode.
- */
-function cachePrepared(client: Database.Database, max = 512): void {
-  const prepare = client.prepare.bind(client);
-  const cache = new Map<string, Database.Statement>();
-  client.prepare = ((source: string) => {
-    let stmt = cache.get(source);
-    if (stmt) {
-      if (stmt.reader) stmt.raw(false);
-      return stmt;
-    }
-    stmt = prepare(source);
-    if (cache.size >= max) cache.delete(cache.keys().next().value!);
-    cache.set(source, stmt);
-    return stmt;
-  }) as typeof client.prepare;
-}
-
-/** Per database: a drizzle transaction object and one better-sqlite3 transaction function that runs any callback with it. */
-const immediateRunners = new WeakMap<Db, { tx: Tx; run: Database.Transaction<(fn: (tx: Tx) => unknown, tx: Tx) => unknown> }>();
+/** Per database: one better-sqlite3 transaction function that runs any callback with the database as its handle. */
+const runners = new WeakMap<Db, Database.Transaction<(fn: (tx: Tx) => unknown) => unknown>>();
 
 /**
- * `db.transaction(fn, { behavior: 'immediate' })`, without building a new drizzle
- * transaction object and better-sqlite3 transaction function on every call (a
- * fair share of a small command's time). drizzle's transaction object holds no
- * state of its own transaction, so one serves them all; better-sqlite3 still
- * begins, commits, rolls back on a throw, and nests with a savepoint exactly as
- * it does for drizzle.
+ * Runs `fn` in one IMMEDIATE transaction on `db` (a savepoint when a
+ * transaction is already open on it), committed when `fn` returns and rolled
+ * back when it throws: better-sqlite3's own transaction function
+ * (`client.transaction(f).immediate`), built once per database. `fn` gets the
+ * database itself as its handle: on one connection every query runs inside
+ * the transaction open on it, so the statements prepared for the database
+ * (db/prepared.ts) serve every transaction, and a `transaction()` inside is a
+ * savepoint, as better-sqlite3 nests them.
  */
 export function immediate<T>(db: Db, fn: (tx: Tx) => T): T {
-  let runner = immediateRunners.get(db);
-  if (!runner) {
-    // An empty deferred transaction touches nothing; it only hands out drizzle's transaction object.
-    const tx = db.transaction((t) => t);
-    runner = { tx, run: db.$client.transaction((f: (tx: Tx) => unknown, t: Tx) => f(t)) };
-    immediateRunners.set(db, runner);
-  }
-  return runner.run.immediate(fn, runner.tx) as T;
-}
-
-/**
- * For drizzle's `.limit()`: `limit 9` written into the SQL, where drizzle would
- * bind `limit ?`. SQLite's planner reads the value of a LIMIT that is a bare
- * parameter, so it prepares the statement again every time the parameter is
- * bound, which better-sqlite3 does on every run: a 9-row range read costs 23 µs
- * so, 14.5 µs with the number in the SQL.
- */
-export function literalLimit(n: number): number {
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`a limit is a whole number of rows, not ${n}`);
-  // drizzle writes an SQL chunk given to limit() as it is; its type admits only numbers and placeholders.
-  return sql.raw(String(n)) as unknown as number;
+  let run = runners.get(db);
+  if (!run) runners.set(db, (run = db.$client.transaction((f: (tx: Tx) => unknown) => f(db))));
+  return run.immediate(fn) as T;
 }
 
 export function closeDb(db: Db): void {

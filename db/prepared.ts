@@ -1,29 +1,31 @@
 // Queries on the hot path of every command (who is speaking, which account,
-// the audit row) built once per connection as drizzle prepared queries with
-// placeholders, instead of having drizzle build their SQL again on every run:
-// building is most of what a small query costs. The statement and the row
+// the audit row) built once per database handle as drizzle prepared queries
+// (`.prepare()`, values in `sql.placeholder`s), instead of having drizzle
+// build their SQL and SQLite compile it again on every run: building and
+// compiling are most of what a small query costs. The statement and the row
 // mapping are drizzle's own, so a prepared query returns exactly what the
 // same query built on the spot would.
 import type { Db, Tx } from './index.js';
 
 type Handle = Db | Tx;
 
-/** Prepared queries of one connection, by key. Transactions share their database's session, so they share its queries too. */
-const bySession = new WeakMap<object, Map<string, unknown>>();
-
-function sessionOf(db: Handle): object {
-  // drizzle keeps the connection's session on the database and on every transaction opened on it.
-  return (db as unknown as { session: object }).session;
-}
+/**
+ * Prepared queries by the handle they were prepared on, then by key. A
+ * statement belongs to its connection, so each database has its own. A command
+ * run through `immediate` has the database itself as its handle, so every
+ * transaction on it shares its queries; a handle of drizzle's own
+ * `db.transaction()` has its own, prepared afresh per transaction (still right,
+ * only slower), and they go with it.
+ */
+const byHandle = new WeakMap<Handle, Map<string, unknown>>();
 
 /**
- * The prepared query `key` on `db`'s connection, built by `build` the first time.
+ * The prepared query `key` on `db`, built by `build` the first time.
  * `build` must give the same SQL every time for one key (values go in placeholders).
  */
 export function prepared<T>(db: Handle, key: string, build: (db: Handle) => T): T {
-  const session = sessionOf(db);
-  let queries = bySession.get(session);
-  if (!queries) bySession.set(session, (queries = new Map()));
+  let queries = byHandle.get(db);
+  if (!queries) byHandle.set(db, (queries = new Map()));
   let q = queries.get(key) as T | undefined;
   if (q === undefined) queries.set(key, (q = build(db)));
   return q;

@@ -2,7 +2,6 @@ import { moveCounts } from '../src/domain/promises.js';
 import { countWhere, firstPage, LIST_LIMIT } from '../src/domain/numbers.js';
 import { walletShare } from '../src/domain/amounts.js';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
-import { literalLimit } from '../db/index.js';
 import { accountAliases, accounts, complaints, contacts, CONTACT_LEVELS, members, promises, touchpoints, churnSignals, ACCOUNT_STATUSES } from '../db/schema.js';
 import { cadenceFor } from '../src/domain/settings.js';
 import { TIER_ORDER } from '../src/domain/attention.js';
@@ -167,7 +166,7 @@ function show(ctx: Ctx, input: Input): Reply {
     .leftJoin(contacts, eq(contacts.id, touchpoints.contactId))
     .where(eq(touchpoints.accountId, a.id))
     .orderBy(desc(touchpoints.occurredAt))
-    .limit(literalLimit(1))
+    .limit(1)
     .get();
   // Any visit, meeting or review by anyone on our side resets the revisit clock.
   const lastVisit = db
@@ -233,7 +232,7 @@ function show(ctx: Ctx, input: Input): Reply {
     .from(churnSignals)
     .where(and(eq(churnSignals.accountId, a.id), sql`${churnSignals.occurredAt} >= ${since.getTime()}`))
     .orderBy(desc(churnSignals.occurredAt))
-    .limit(literalLimit(5))
+    .limit(5)
     .all();
 
   const out = reply(
@@ -279,7 +278,7 @@ function listAccounts(ctx: Ctx, input: Input): Reply {
     .leftJoin(members, eq(members.id, accounts.ownerId))
     .where(where)
     .orderBy(tierOrder, asc(accounts.nameKey))
-    .limit(literalLimit(LIST_LIMIT + 1))
+    .limit(LIST_LIMIT + 1)
     .all();
   const { shown, total } = firstPage(rows, () => countWhere(ctx.db, accounts, where));
   const items = shown.map((r) =>

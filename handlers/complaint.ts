@@ -2,7 +2,6 @@ import { and, asc, desc, eq, gte } from 'drizzle-orm';
 import { alertOwnerAndExecs } from '../src/views/alerts.js';
 import { signalSuggestions } from '../src/views/cues.js';
 import { DAY_MS } from '../src/domain/dates.js';
-import { literalLimit } from '../db/index.js';
 import { accounts, complaints, COMPLAINT_STATUSES, members } from '../db/schema.js';
 import { fmtDateTime, fmtRelative, named, personColumns, personName, ref } from '../src/domain/format.js';
 import { countWhere, firstPage, LIST_LIMIT, nextNumber } from '../src/domain/numbers.js';
@@ -250,7 +249,7 @@ function listComplaints(ctx: Ctx, input: Input): Reply {
     .leftJoin(members, eq(members.id, complaints.ownerId))
     .where(where)
     .orderBy(status === 'open' ? asc(complaints.deadlineAt) : desc(complaints.openedAt))
-    .limit(literalLimit(LIST_LIMIT + 1))
+    .limit(LIST_LIMIT + 1)
     .all();
   const { shown, total } = firstPage(rows, () => countWhere(ctx.db, complaints, where));
   const items = shown.map(({ c, account: name, owner }) =>

@@ -1,5 +1,4 @@
 import { and, asc, desc, eq } from 'drizzle-orm';
-import { literalLimit } from '../db/index.js';
 import { accounts, members, promiseMoves, promises, PROMISE_STATUSES } from '../db/schema.js';
 import { daysUntil, fmtDateTime, fmtDay, named, personColumns, ref } from '../src/domain/format.js';
 import { moveCounts, movesOf } from '../src/domain/promises.js';
@@ -128,7 +127,7 @@ function listPromises(ctx: Ctx, input: Input): Reply {
     .leftJoin(members, eq(members.id, promises.ownerId))
     .where(where)
     .orderBy(status === 'open' ? asc(promises.dueOn) : desc(promises.dueOn))
-    .limit(literalLimit(LIST_LIMIT + 1))
+    .limit(LIST_LIMIT + 1)
     .all();
   const { shown, total } = firstPage(rows, () => countWhere(ctx.db, promises, where));
   const moved = moveCounts(ctx.db, shown.map((r) => r.p.id));

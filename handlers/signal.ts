@@ -1,5 +1,4 @@
 import { and, desc, eq } from 'drizzle-orm';
-import { literalLimit } from '../db/index.js';
 import { accounts, churnSignals } from '../db/schema.js';
 import { alertOwnerAndExecs } from '../src/views/alerts.js';
 import { fmtDay } from '../src/domain/format.js';
@@ -35,7 +34,7 @@ function listSignals(ctx: Ctx, input: Input): Reply {
     .innerJoin(accounts, eq(accounts.id, churnSignals.accountId))
     .where(and(eq(churnSignals.tenantId, ctx.tenant.id), account ? eq(churnSignals.accountId, account.id) : undefined))
     .orderBy(desc(churnSignals.occurredAt))
-    .limit(literalLimit(LIST_LIMIT))
+    .limit(LIST_LIMIT)
     .all();
   return reply(
     'info',

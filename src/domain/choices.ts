@@ -1,7 +1,6 @@
 // Accounts for a platform's type-ahead picker: the matches for what is typed so far (plain data; the
 // adapters draw them as their pickers' options).
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import { literalLimit } from '../../db/index.js';
 import { accounts } from '../../db/schema.js';
 import type { DomainCtx } from './context.js';
 import { matchAccount } from './match.js';
@@ -16,7 +15,7 @@ type Reader = Pick<DomainCtx, 'db' | 'tenant'>;
 export function accountChoices(ctx: Reader, typed: string, limit = 50): AccountChoice[] {
   const pick = { id: accounts.id, name: accounts.name };
   if (!typed.trim()) {
-    return ctx.db.select(pick).from(accounts).where(eq(accounts.tenantId, ctx.tenant.id)).orderBy(asc(accounts.nameKey)).limit(literalLimit(limit)).all();
+    return ctx.db.select(pick).from(accounts).where(eq(accounts.tenantId, ctx.tenant.id)).orderBy(asc(accounts.nameKey)).limit(limit).all();
   }
   const m = matchAccount(ctx.db, ctx.tenant.id, typed);
   if (m.kind === 'found') return [{ id: m.item.id, name: m.item.name }];

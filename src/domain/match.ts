@@ -3,7 +3,7 @@
 // all case-insensitive and Chinese included. Unknown names get suggestions.
 import { distance } from 'fastest-levenshtein';
 import { and, eq, sql } from 'drizzle-orm';
-import { literalLimit, type Tx } from '../../db/index.js';
+import { type Tx } from '../../db/index.js';
 import { prepared } from '../../db/prepared.js';
 import { accountAliases, accounts } from '../../db/schema.js';
 import { normalize } from './text.js';
@@ -69,7 +69,7 @@ export function matchAccount(db: Tx, tenantId: number, typed: string, exactTried
     .select()
     .from(accounts)
     .where(and(eq(accounts.tenantId, tenantId), sql`${accounts.nameKey} >= ${key} and ${accounts.nameKey} < ${past}`))
-    .limit(literalLimit(MAX_CANDIDATES + 1))
+    .limit(MAX_CANDIDATES + 1)
     .all();
   const decided = decide(byPrefix, 'prefix');
   if (decided) return decided;
@@ -84,7 +84,7 @@ export function matchAccount(db: Tx, tenantId: number, typed: string, exactTried
         sql`(${accounts.nameKey} like ${like} escape '\\' or exists (select 1 from account_aliases x where x.account_id = ${sql.raw('"accounts"."id"')} and x.key like ${like} escape '\\'))`,
       ),
     )
-    .limit(literalLimit(MAX_CANDIDATES + 1))
+    .limit(MAX_CANDIDATES + 1)
     .all();
   return decide(bySubstring, 'substring') ?? { kind: 'none', suggestions: suggest(db, tenantId, key) };
 }

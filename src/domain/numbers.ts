@@ -1,13 +1,22 @@
-import { count, eq, max, type SQL } from 'drizzle-orm';
+import { count, eq, getTableName, max, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Tx } from '../../db/index.js';
+import { prepared } from '../../db/prepared.js';
 
 /**
  * The next per-tenant number (C-<n>, P-<n>, R-<n>). Commands run in an
  * immediate transaction, so two writers never read the same maximum.
  */
 export function nextNumber(db: Tx, table: SQLiteTable & { tenantId: SQLiteColumn; number: SQLiteColumn }, tenantId: number): number {
-  const row = db.select({ n: max(table.number) }).from(table).where(eq(table.tenantId, tenantId)).get();
+  // Every command that opens a complaint, a promise or a review runs it: prepared once per database and table (see db/prepared.ts).
+  const query = prepared(db, `numbers.next.${getTableName(table)}`, (q) =>
+    q
+      .select({ n: max(table.number) })
+      .from(table)
+      .where(eq(table.tenantId, sql.placeholder('tenantId')))
+      .prepare(),
+  );
+  const row = query.get({ tenantId });
   return Number(row?.n ?? 0) + 1;
 }
 

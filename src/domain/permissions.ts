@@ -1,14 +1,18 @@
 // Who may do what. Anyone logs touchpoints, complaints and signals (every
 // function is in sales); changing someone's work needs them, someone above them or an admin.
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
+import { prepared } from '../../db/prepared.js';
 import { members, pairings } from '../../db/schema.js';
 import type { DomainCtx as Ctx } from './context.js';
 import { Refusal } from './refusal.js';
 import type { Member } from './types.js';
 
 export function memberById(ctx: Pick<Ctx, 'db'>, id: number | null | undefined): Member | undefined {
-  return id == null ? undefined : ctx.db.select().from(members).where(eq(members.id, id)).get();
+  return id == null ? undefined : byId(ctx.db).get({ id });
 }
+
+// Most commands look people up by id, often more than once: prepared once per database (see db/prepared.ts).
+const byId = (db: Ctx['db']) => prepared(db, 'permissions.memberById', (q) => q.select().from(members).where(eq(members.id, sql.placeholder('id'))).prepare());
 
 /** Hops followed up the reporting chain: /steward team refuses loops, this guards against rows written around it. */
 const MAX_HOPS = 50;

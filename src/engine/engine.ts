@@ -227,20 +227,17 @@ export class Engine {
    * `dedupeKey` was handled before.
    */
   async aboutMember(platform: Platform, workspaceId: string, platformUserId: string, fn: (ctx: Ctx, member: Member) => void, dedupeKey?: string): Promise<Notice[]> {
-    return this.opts.db.transaction(
-      (tx) => {
-        // The event that reported it is seen in the same transaction (see Incoming.dedupeKey).
-        if (dedupeKey && !this.seeFirst(tx, platform, dedupeKey)) return [];
-        const tenant = tx.select().from(tenants).where(and(eq(tenants.platform, platform), eq(tenants.workspaceId, workspaceId))).get();
-        const member = tenant && tx.select().from(members).where(and(eq(members.tenantId, tenant.id), eq(members.platformUserId, platformUserId))).get();
-        if (!tenant || !member) return [];
-        const ctx = this.context(tx, { platform, workspaceId, user: { platformUserId, name: member.name }, text: '' }, false);
-        fn(ctx, member);
-        this.recordNotices(ctx);
-        return ctx.notices;
-      },
-      { behavior: 'immediate' },
-    );
+    return immediate(this.opts.db, (tx) => {
+      // The event that reported it is seen in the same transaction (see Incoming.dedupeKey).
+      if (dedupeKey && !this.seeFirst(tx, platform, dedupeKey)) return [];
+      const tenant = tenantByWorkspace(tx).get({ platform, workspaceId });
+      const member = tenant && memberByUser(tx).get({ tenantId: tenant.id, platformUserId });
+      if (!tenant || !member) return [];
+      const ctx = this.context(tx, { platform, workspaceId, user: { platformUserId, name: member.name }, text: '' }, false);
+      fn(ctx, member);
+      this.recordNotices(ctx);
+      return ctx.notices;
+    });
   }
 
   /**
@@ -261,14 +258,14 @@ export class Engine {
    * retry or redelivery), so each event is processed once, across restarts.
    */
   firstSight(platform: Platform, eventId: string): boolean {
-    return this.opts.db.transaction((tx) => this.seeFirst(tx, platform, eventId));
+    return immediate(this.opts.db, (tx) => this.seeFirst(tx, platform, eventId));
   }
 
   /** Records an inbound event id in `tx`; false when it was already seen. Ids are kept longer than any platform redelivers. */
   private seeFirst(tx: Tx, platform: Platform, eventId: string): boolean {
     const now = this.clock();
-    tx.delete(inboundEvents).where(lt(inboundEvents.receivedAt, new Date(now.getTime() - EVENT_MEMORY_MS))).run();
-    return tx.insert(inboundEvents).values({ platform, eventId, receivedAt: now }).onConflictDoNothing().run().changes === 1;
+    forgetEvents(tx).run({ before: now.getTime() - EVENT_MEMORY_MS });
+    return seeEvent(tx).run({ platform, eventId, receivedAt: now }).changes === 1;
   }
 
   /**
@@ -278,8 +275,8 @@ export class Engine {
    */
   firstRequest(key: string, expiresAt: Date, now: Date = new Date()): boolean {
     return immediate(this.opts.db, (tx) => {
-      tx.delete(seenRequests).where(lt(seenRequests.expiresAt, now)).run();
-      return tx.insert(seenRequests).values({ key, expiresAt }).onConflictDoNothing().run().changes === 1;
+      forgetRequests(tx).run({ now: now.getTime() });
+      return seeRequest(tx).run({ key, expiresAt }).changes === 1;
     });
   }
 
@@ -389,7 +386,7 @@ export class Engine {
 
 /** The newest outbox row's id, to tell whether a command left anything to deliver. */
 function lastNudge(db: Tx): number {
-  return db.select({ id: max(nudges.id) }).from(nudges).get()?.id ?? 0;
+  return lastNudgeId(db).get()?.id ?? 0;
 }
 
 const MENTION = /^(?:@\S+|<@[^>]+>)$/u;
@@ -470,6 +467,16 @@ const adminCount = (tx: Tx) =>
       .where(and(eq(members.tenantId, ph('tenantId')), eq(members.role, 'admin'), eq(members.active, true)))
       .prepare(),
   );
+const lastNudgeId = (tx: Tx) => prepared(tx, 'engine.lastNudge', (db) => db.select({ id: max(nudges.id) }).from(nudges).prepare());
+// Inbound event ids and signed requests, seen once (Engine.seeFirst, Engine.firstRequest). A placeholder compared
+// with a column is bound as given (only inserted values go through the column's mapping), so times go in as ms.
+const forgetEvents = (tx: Tx) => prepared(tx, 'engine.events.forget', (db) => db.delete(inboundEvents).where(lt(inboundEvents.receivedAt, ph('before'))).prepare());
+const seeEvent = (tx: Tx) =>
+  prepared(tx, 'engine.events.see', (db) =>
+    db.insert(inboundEvents).values({ platform: ph('platform'), eventId: ph('eventId'), receivedAt: ph('receivedAt') }).onConflictDoNothing().prepare(),
+  );
+const forgetRequests = (tx: Tx) => prepared(tx, 'engine.requests.forget', (db) => db.delete(seenRequests).where(lt(seenRequests.expiresAt, ph('now'))).prepare());
+const seeRequest = (tx: Tx) => prepared(tx, 'engine.requests.see', (db) => db.insert(seenRequests).values({ key: ph('key'), expiresAt: ph('expiresAt') }).onConflictDoNothing().prepare());
 const auditRow = { tenantId: ph('tenantId'), actorId: ph('actorId'), action: ph('action'), entity: ph('entity'), entityId: ph('entityId'), at: ph('at') };
 // Without detail the column is NULL, as drizzle writes an undefined value (a placeholder would encode it as the JSON text `null`).
 const auditWithoutDetail = (tx: Tx) => prepared(tx, 'engine.audit', (db) => db.insert(auditLog).values(auditRow).prepare());

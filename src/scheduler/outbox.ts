@@ -3,7 +3,7 @@
 // reads the row, posts it through the chat port and marks it sent, so a crash,
 // a restart or a second process neither loses a message nor decides it twice.
 import { and, asc, eq, gt, inArray, isNull, lt, lte, or } from 'drizzle-orm';
-import { immediate, literalLimit, type Db, type Tx } from '../../db/index.js';
+import { immediate, type Db, type Tx } from '../../db/index.js';
 import { accounts, complaints, members, nudges, pairings, promises, reviewItems, tenants, type Platform } from '../../db/schema.js';
 import type { ChatPort, Destination, PostedRef } from '../chat/port.js';
 import { DeliveryError } from '../chat/port.js';
@@ -58,7 +58,7 @@ export function dueNudges(db: Db, now: Date, limit = 500, platform?: Platform): 
     .from(nudges)
     .where(and(eq(nudges.status, 'pending'), or(isNull(nudges.notBefore), lte(nudges.notBefore, now)), onPlatform(db, platform)))
     .orderBy(asc(nudges.id))
-    .limit(literalLimit(limit))
+    .limit(limit)
     .all();
 }
 
@@ -80,7 +80,7 @@ export function pendingNudges(db: Db, opts: { platform?: Platform; until?: Date;
       ),
     )
     .orderBy(asc(nudges.id));
-  return (opts.limit === undefined ? q : q.limit(literalLimit(opts.limit))).all();
+  return (opts.limit === undefined ? q : q.limit(opts.limit)).all();
 }
 
 export type DeliveryResult = 'sent' | 'skipped' | 'failed';

@@ -1,0 +1,104 @@
+// What a command's transaction and its prepared queries promise (db/index.ts,
+// db/prepared.ts), through the libraries' public APIs only: one IMMEDIATE
+// transaction, all or nothing, a savepoint when nested; a prepared query
+// belongs to the database it was prepared on.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { eq, sql } from 'drizzle-orm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closeDb, immediate, openDb, type Db, type Tx } from '../db/index.js';
+import { prepared } from '../db/prepared.js';
+import { tenants } from '../db/schema.js';
+
+const dirs: string[] = [];
+const open: Db[] = [];
+afterEach(() => {
+  open.splice(0).forEach(closeDb);
+  dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true }));
+});
+
+function fresh(): { db: Db; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'steward-db-'));
+  dirs.push(dir);
+  const file = join(dir, 'steward.db');
+  const db = openDb(file);
+  open.push(db);
+  return { db, file };
+}
+
+const addTenant = (db: Db, workspaceId: string) => db.insert(tenants).values({ platform: 'slack', workspaceId, locale: 'en', timezone: 'UTC' }).run();
+const workspaces = (db: Db) => db.select({ w: tenants.workspaceId }).from(tenants).orderBy(tenants.id).all().map((r) => r.w);
+
+describe('immediate', () => {
+  it('commits what its function wrote when it returns, and nothing when it throws', () => {
+    const { db } = fresh();
+    expect(immediate(db, (tx) => (tx.insert(tenants).values({ platform: 'slack', workspaceId: 'T1', locale: 'en', timezone: 'UTC' }).run(), 'done'))).toBe('done');
+    expect(() =>
+      immediate(db, (tx) => {
+        tx.insert(tenants).values({ platform: 'slack', workspaceId: 'T2', locale: 'en', timezone: 'UTC' }).run();
+        throw new Error('refused');
+      }),
+    ).toThrow('refused');
+    expect(workspaces(db)).toEqual(['T1']);
+  });
+
+  it('nested, is a savepoint: what the inner one wrote before throwing is undone alone', () => {
+    const { db } = fresh();
+    immediate(db, (tx) => {
+      addTenant(db, 'outer');
+      expect(() =>
+        immediate(db, () => {
+          addTenant(db, 'inner');
+          throw new Error('inner refused');
+        }),
+      ).toThrow('inner refused');
+      // drizzle's own transaction inside is a savepoint too.
+      tx.transaction(() => addTenant(db, 'drizzle'));
+    });
+    expect(workspaces(db)).toEqual(['outer', 'drizzle']);
+  });
+
+  it('holds the write lock from its start: another connection cannot begin writing meanwhile', () => {
+    const { db, file } = fresh();
+    const other = new Database(file);
+    other.pragma('busy_timeout = 0');
+    try {
+      immediate(db, () => {
+        expect(() => other.exec('begin immediate')).toThrow(/busy|locked/i);
+      });
+      other.exec('begin immediate');
+      other.exec('rollback');
+    } finally {
+      other.close();
+    }
+  });
+});
+
+describe('prepared', () => {
+  it('a query prepared on one database reads that database, however often and in whatever order each is used', () => {
+    const a = fresh().db;
+    const b = fresh().db;
+    addTenant(a, 'TA');
+    addTenant(b, 'TB');
+    const byWorkspace = (db: Db | Tx) =>
+      prepared(db, 'test.tenant', (q) =>
+        q
+          .select({ w: tenants.workspaceId })
+          .from(tenants)
+          .where(eq(tenants.workspaceId, sql.placeholder('w')))
+          .prepare(),
+      );
+    for (let i = 0; i < 3; i++) {
+      expect(immediate(a, (tx) => byWorkspace(tx).get({ w: 'TA' }))).toEqual({ w: 'TA' });
+      expect(immediate(b, (tx) => byWorkspace(tx).get({ w: 'TA' }))).toBeUndefined();
+      expect(byWorkspace(b).get({ w: 'TB' })).toEqual({ w: 'TB' });
+    }
+    // Inside a transaction, it sees the transaction's own writes (it runs on the same connection).
+    immediate(a, (tx) => {
+      addTenant(a, 'TA2');
+      expect(byWorkspace(tx).get({ w: 'TA2' })).toEqual({ w: 'TA2' });
+    });
+  });
+});
