@@ -9,7 +9,7 @@ import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeDb, openDb, type Db } from '../db/index.js';
 import { accountAliases, accounts, complaints, contacts, members, tenants, touchpoints } from '../db/schema.js';
-import { exportCsv, ImportError, importCsv } from '../src/cli.js';
+import { exportCsv, ImportError, importCsv } from '../src/io/cli.js';
 import { harness, type Harness } from './harness.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -205,7 +205,7 @@ describe('export', () => {
 
 describe('the steward command', () => {
   const cli = (args: string[], dbFile: string) =>
-    spawnSync(join(ROOT, 'node_modules/.bin/tsx'), ['src/cli.ts', ...args], {
+    spawnSync(join(ROOT, 'node_modules/.bin/tsx'), ['src/io/cli.ts', ...args], {
       cwd: ROOT,
       encoding: 'utf8',
       env: { ...process.env, STEWARD_DB: dbFile, STEWARD_TIMEZONE: 'Asia/Shanghai', STEWARD_SHELL_USER: 'Carol' },

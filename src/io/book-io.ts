@@ -19,7 +19,7 @@ import { stringify } from 'csv-stringify/sync';
 import { and, asc, eq, getTableColumns, sql, type Column } from 'drizzle-orm';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { DateTime } from 'luxon';
-import type { Db, Tx } from '../db/index.js';
+import type { Db, Tx } from '../../db/index.js';
 import {
   accountAliases,
   accountLosses,
@@ -43,9 +43,9 @@ import {
   FUNCTIONS,
   PLATFORMS,
   type Platform,
-} from '../db/schema.js';
+} from '../../db/schema.js';
 import { decodeCsvBytes } from './csv-text.js';
-import { normalize } from './domain/text.js';
+import { normalize } from '../domain/text.js';
 
 type RefKind = 'member' | 'account' | 'contact' | 'complaint' | 'promise' | 'task';
 

@@ -23,7 +23,7 @@ import { stringify } from 'csv-stringify/sync';
 import { and, asc, eq } from 'drizzle-orm';
 import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
-import { closeDb, immediate, openDb, type Db, type Tx } from '../db/index.js';
+import { closeDb, immediate, openDb, type Db, type Tx } from '../../db/index.js';
 import {
   accountAliases,
   accounts,
@@ -38,12 +38,12 @@ import {
   touchpoints,
   type Locale,
   type Platform,
-} from '../db/schema.js';
-import { ConfigError, loadConfig, loadDotEnv } from './config.js';
-import { parseAmount, parseDays } from './domain/amounts.js';
-import { MAX_NAME, MAX_NOTE, normalize } from './domain/text.js';
-import { closestNames, looksMistyped } from './domain/match.js';
-import type { Account, Member, Tenant } from './domain/types.js';
+} from '../../db/schema.js';
+import { ConfigError, loadConfig, loadDotEnv } from '../config.js';
+import { parseAmount, parseDays } from '../domain/amounts.js';
+import { MAX_NAME, MAX_NOTE, normalize } from '../domain/text.js';
+import { closestNames, looksMistyped } from '../domain/match.js';
+import type { Account, Member, Tenant } from '../domain/types.js';
 
 export const IMPORT_KINDS = ['accounts', 'contacts', 'touchpoints'] as const;
 export const EXPORT_KINDS = ['accounts', 'contacts', 'touchpoints', 'complaints'] as const;
