@@ -44,6 +44,7 @@ import { parseAmount, parseDays } from '../domain/amounts.js';
 import { MAX_NAME, MAX_NOTE, normalize } from '../domain/text.js';
 import { closestNames, looksMistyped } from '../domain/match.js';
 import type { Account, Member, Tenant } from '../domain/types.js';
+import { ensureTenant, findTenant, type Workspace } from '../domain/tenants.js';
 
 export const IMPORT_KINDS = ['accounts', 'contacts', 'touchpoints'] as const;
 export const EXPORT_KINDS = ['accounts', 'contacts', 'touchpoints', 'complaints'] as const;
@@ -58,10 +59,7 @@ export const COLUMNS: Record<ImportKind, { all: readonly string[]; required: rea
 };
 const COMPLAINT_COLUMNS = ['number', 'account', 'severity', 'category', 'status', 'summary', 'owner', 'opened_at', 'deadline_at', 'resolved_at', 'resolution'];
 
-export interface Workspace {
-  platform: Platform;
-  workspaceId: string;
-}
+export type { Workspace } from '../domain/tenants.js';
 export const SHELL_WORKSPACE: Workspace = { platform: 'shell', workspaceId: 'local' };
 
 export interface RowError {
@@ -298,21 +296,6 @@ function headerColumns(header: string, delimiter: string): string[] {
 
 // ---------------------------------------------------------------------------
 // Writing
-
-function findTenant(db: Db | Tx, ws: Workspace): Tenant | undefined {
-  return db.select().from(tenants).where(and(eq(tenants.platform, ws.platform), eq(tenants.workspaceId, ws.workspaceId))).get();
-}
-
-function ensureTenant(tx: Tx, ws: Workspace, opts: ImportOptions): Tenant {
-  return (
-    findTenant(tx, ws) ??
-    tx
-      .insert(tenants)
-      .values({ platform: ws.platform, workspaceId: ws.workspaceId, locale: opts.locale ?? 'en', timezone: opts.timezone ?? 'UTC' })
-      .returning()
-      .get()
-  );
-}
 
 /** What an import keeps in memory so 50 000 rows do not cost 50 000 lookups each. */
 class Book {
@@ -786,7 +769,7 @@ export function importCsv(db: Db, kind: ImportKind, text: string, opts: ImportOp
   const schema = kind === 'accounts' ? accountRow : kind === 'contacts' ? contactRow : touchRow;
   const blank = Object.fromEntries(COLUMNS[kind].all.map((c) => [c, '']));
   const ws = opts.workspace ?? SHELL_WORKSPACE;
-  if (!findTenant(db, ws)) immediate(db, (tx) => ensureTenant(tx, ws, opts));
+  if (!findTenant(db, ws)) immediate(db, (tx) => ensureTenant(tx, ws, { locale: opts.locale ?? 'en', timezone: opts.timezone ?? 'UTC' }));
   // Checking a row against the schema needs no database: once, before any attempt.
   const checked = rows.map((row) => {
     if (row.problem) return { row, problem: row.problem };
