@@ -45,6 +45,10 @@ import { MAX_NAME, MAX_NOTE, normalize } from '../domain/text.js';
 import { closestNames, looksMistyped } from '../domain/match.js';
 import type { Account, Member, Tenant } from '../domain/types.js';
 import { ensureTenant, findTenant, type Workspace } from '../domain/tenants.js';
+import { checkAliases, checkName, checkOwner, checkWallet, splitAliases } from '../domain/accounts.js';
+import { Refusal } from '../domain/refusal.js';
+import { checkTouchDate } from '../domain/touches.js';
+import { viewFor, type View } from '../domain/view.js';
 
 export const IMPORT_KINDS = ['accounts', 'contacts', 'touchpoints'] as const;
 export const EXPORT_KINDS = ['accounts', 'contacts', 'touchpoints', 'complaints'] as const;
@@ -129,13 +133,8 @@ const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
       .pipe(z.enum(values, { error: (iss) => `expected one of ${values.join(', ')}, got ${JSON.stringify(iss.input)}` }))
       .optional(),
   );
-const aliasList = cell.pipe(
-  z
-    .string()
-    .transform((v) => [...new Set(v.split(/[,、，;；]/u).map((a) => a.trim()).filter((a) => a !== ''))])
-    .pipe(z.array(z.string().max(MAX_NAME, `an alias is longer than ${MAX_NAME} characters`)))
-    .optional(),
-);
+// Each alias's length and clashes are account rules (src/domain/accounts.ts), checked with the book.
+const aliasList = cell.pipe(z.string().transform(splitAliases).optional());
 
 const accountRow = z.object({
   name: name('name'),
@@ -189,6 +188,19 @@ function describe(error: z.ZodError): string {
 }
 
 class RowProblem extends Error {}
+
+/**
+ * Runs a domain rule on a row's `column`: a refusal becomes the row's problem,
+ * in the sentence chat would answer with, in the workspace's language.
+ */
+function checked<T>(view: View, column: string, rule: () => T): T {
+  try {
+    return rule();
+  } catch (e) {
+    if (!(e instanceof Refusal)) throw e;
+    throw new RowProblem(`${e.field ?? column}: ${String(e.words(view.t))}`);
+  }
+}
 
 /**
  * `YYYY-MM-DD` is noon that day in the workspace's zone (as `/touch on:` does);
@@ -313,10 +325,15 @@ class Book {
   readonly ops: Op[] = [];
   private nextTemp = -1;
 
+  /** The workspace's eyes (language, zone, now): what a refusal is worded and dated in. */
+  readonly view: View;
+
   constructor(
     private readonly tx: Tx,
     readonly tenant: Tenant,
+    now: Date,
   ) {
+    this.view = viewFor(tenant, undefined, now);
     for (const m of tx.select().from(members).where(eq(members.tenantId, tenant.id)).all()) this.rememberMember(m);
     for (const a of tx.select().from(accounts).where(eq(accounts.tenantId, tenant.id)).all()) this.remember(a);
     for (const a of tx.select().from(accountAliases).where(eq(accountAliases.tenantId, tenant.id)).all()) {
@@ -423,9 +440,8 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function stillHere(column: string, m: Member | NewMember): Member | NewMember {
-  // As `/account set owner:` refuses: someone who has left owns nothing new.
-  if ('active' in m && !m.active) throw new RowProblem(`${column}: ${m.name} has left; choose someone who is still here`);
+function stillHere(book: Book, column: string, m: Member | NewMember): Member | NewMember {
+  if (!('create' in m)) checked(book.view, column, () => checkOwner(book.view, book.tenant.platform, m));
   return m;
 }
 
@@ -435,33 +451,22 @@ function ownerFor(book: Book, r: z.infer<typeof accountRow>, existing: Account |
     if (existing) return undefined;
     // As `/account add` does: a new account belongs to whoever adds it.
     if (!book.importer) throw new RowProblem('owner: a new account needs an owner; fill in the owner column, or say who is importing (--as)');
-    return stillHere('owner', book.importer);
+    return stillHere(book, 'owner', book.importer);
   }
   // The owner it already has stays, even one who has left or shares a name: an export read back changes nothing.
   if (existing?.ownerId != null && book.candidates(r.owner).some((m) => m.id === existing.ownerId)) return undefined;
-  return stillHere('owner', book.member('owner', r.owner));
+  return stillHere(book, 'owner', book.member('owner', r.owner));
 }
 
 function upsertAccount(tx: Tx, book: Book, r: z.infer<typeof accountRow>, now: Date): Outcome {
   const key = normalize(r.name);
   const existing = book.accountByKey(key);
   const aliasKeys = r.aliases?.map(normalize).filter((k) => k !== key);
-  for (const k of aliasKeys ?? []) {
-    const holder = book.aliasHolder(k);
-    if (holder !== undefined && holder !== existing?.id) throw new RowProblem(`aliases: ${JSON.stringify(k)} is already an alias of another account`);
-    const named = book.accountByKey(k);
-    if (named && named.id !== existing?.id) throw new RowProblem(`aliases: ${JSON.stringify(k)} is the name of another account`);
-  }
-  if (!existing) {
-    const holder = book.aliasHolder(key);
-    if (holder !== undefined) throw new RowProblem(`name: ${JSON.stringify(r.name)} is already an alias of another account`);
-  }
-  // Wallet share is our revenue over their spend in our category: revenue above spend is a typo, as in chat.
-  const ours = r.revenue ?? existing?.annualRevenue;
-  const theirs = r.spend ?? existing?.categorySpend;
-  if ((r.revenue !== undefined || r.spend !== undefined) && ours != null && theirs != null && ours > theirs) {
-    throw new RowProblem(`${r.revenue !== undefined ? 'revenue' : 'spend'}: our revenue (${ours}) is more than their category spend (${theirs})`);
-  }
+  // The account rules chat applies, against the book as this file leaves it so far.
+  const holder = (typed: string) => book.account(typed);
+  if (r.aliases) checked(book.view, 'aliases', () => checkAliases(r.aliases!.filter((a) => normalize(a) !== key), holder, existing));
+  if (!existing) checked(book.view, 'name', () => checkName(r.name, holder));
+  checked(book.view, 'revenue', () => checkWallet(book.view, { annualRevenue: r.revenue, categorySpend: r.spend }, existing));
   const owner = ownerFor(book, r, existing);
   const patch = {
     ...(r.tier !== undefined && { tier: r.tier }),
@@ -537,17 +542,6 @@ function upsertContact(tx: Tx, book: Book, r: z.infer<typeof contactRow>): Outco
   return 'updated';
 }
 
-/** As `/touch`: a touchpoint dated further back is a typo, not history worth logging. */
-const MAX_AGE_YEARS = 5;
-
-/** `/touch`'s limits: nothing that has not happened yet (a bare date counts as the whole day), nothing older than five years. */
-function checkWhen(input: string, at: number, zone: string, now: Date): void {
-  const today = DateTime.fromJSDate(now, { zone });
-  const future = /^\d{4}-\d{1,2}-\d{1,2}$/.test(input) ? DateTime.fromMillis(at, { zone }).startOf('day') > today.startOf('day') : at > now.getTime() + 60_000;
-  if (future) throw new RowProblem(`date: ${input} is in the future; log a touchpoint once it has happened`);
-  if (at < today.minus({ years: MAX_AGE_YEARS }).toMillis()) throw new RowProblem(`date: ${input} is more than ${MAX_AGE_YEARS} years ago; check the date`);
-}
-
 function insertTouch(tx: Tx, book: Book, r: z.infer<typeof touchRow>, now: Date): Outcome {
   const account = needAccount(book, r.account);
   const occurredAt = parseWhen(r.date, book.tenant.timezone);
@@ -585,7 +579,8 @@ function insertTouch(tx: Tx, book: Book, r: z.infer<typeof touchRow>, now: Date)
       )
       .get();
   if (dup) return 'unchanged';
-  checkWhen(r.date, occurredAt, book.tenant.timezone, now);
+  // `/touch`'s limits; a bare date counts as the whole day.
+  checked(book.view, 'date', () => checkTouchDate(book.view, DateTime.fromMillis(occurredAt, { zone: book.tenant.timezone }), /^\d{4}-\d{1,2}-\d{1,2}$/.test(r.date)));
   const member = book.ensure(who);
   book.plannedTouches.add(planKey);
   book.ops.push({
@@ -780,7 +775,7 @@ export function importCsv(db: Db, kind: ImportKind, text: string, opts: ImportOp
     const result: ImportResult = { rows: rows.length, created: 0, updated: 0, unchanged: 0, errors: [] };
     const ops = db.transaction(
       (tx) => {
-        const book = new Book(tx, findTenant(tx, ws)!);
+        const book = new Book(tx, findTenant(tx, ws)!, now);
         if (opts.actor !== undefined) {
           try {
             book.importer = book.member('--as', opts.actor);
