@@ -9,7 +9,7 @@ import { tellOwnersManager, TIER_ORDER } from '../src/domain/attention.js';
 import type { View } from '../src/domain/view.js';
 import { DAY_MS } from '../src/domain/dates.js';
 import { lastTouchSql, REVISIT_KINDS, snoozeEnds } from '../src/domain/cadence.js';
-import { daysUntil, fmtDateTime, fmtDay, fmtMoney, fmtPercent, fmtRelative, named, personColumns, ref } from '../src/domain/format.js';
+import { daysUntil, fmtDay, fmtMoney, fmtPercent, fmtRelative, named, personColumns, ref } from '../src/domain/format.js';
 import { addAccount, setAccount, splitAliases, type AccountProfile } from '../src/domain/accounts.js';
 import { memberById } from '../src/domain/permissions.js';
 import { MAX_NAME } from '../src/domain/text.js';

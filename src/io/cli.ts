@@ -32,7 +32,6 @@ import {
   CONTACT_LEVELS,
   members,
   PLATFORMS,
-  tenants,
   TIERS,
   TOUCH_KINDS,
   touchpoints,
@@ -329,7 +328,7 @@ class Book {
   readonly view: View;
 
   constructor(
-    private readonly tx: Tx,
+    tx: Tx,
     readonly tenant: Tenant,
     now: Date,
   ) {
