@@ -49,9 +49,12 @@ export function accountsToHand(ctx: DomainCtx, names: string[], from: Member): A
   return [...found.values()];
 }
 
+/** What a handover needs of an account it moves. */
+type Moving = Pick<Account, 'id' | 'name' | 'tier'>;
+
 export interface Handover {
   /** The accounts that changed owner, by name. */
-  accounts: Account[];
+  accounts: Moving[];
   moved: { accounts: number; complaints: number; promises: number; pairings: number; reviews: number; tasks: number };
   /** Active pairings of @from that stayed (a pairing needs an executive: it follows only to an exec or an admin). */
   pairingsKept: number;
@@ -78,10 +81,10 @@ export function handOver(ctx: DomainCtx, from: Member, to: Member, names: string
   if (from.id === to.id) throw new Refusal('handover.same', nameOf(ctx, from)!);
   if (!to.active) throw new Refusal('handover.inactiveTo', nameOf(ctx, to)!);
   const named = names && accountsToHand(ctx, names, from);
-  const moving =
+  const moving: Moving[] =
     named ??
     db
-      .select()
+      .select({ id: accounts.id, name: accounts.name, tier: accounts.tier })
       .from(accounts)
       .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.ownerId, from.id), eq(accounts.status, 'active')))
       .orderBy(asc(accounts.nameKey))
