@@ -1,12 +1,12 @@
-import { and, asc, desc, eq, gte } from 'drizzle-orm';
+import { and, asc, desc, eq } from 'drizzle-orm';
 import { alertOwnerAndExecs } from '../src/domain/alerts.js';
 import { signalSuggestions } from '../src/domain/cues.js';
-import { DAY_MS } from '../src/domain/dates.js';
 import { literalLimit, type Tx } from '../db/index.js';
 import { accounts, complaints, COMPLAINT_STATUSES, members } from '../db/schema.js';
 import { fmtDateTime, fmtRelative, named, personColumns, personName, ref } from '../src/domain/format.js';
-import { countWhere, firstPage, LIST_LIMIT, nextNumber } from '../src/domain/numbers.js';
+import { countWhere, firstPage, LIST_LIMIT } from '../src/domain/numbers.js';
 import { memberById, pairedExecIds, requireOwnerOrManager, requireTeam } from '../src/domain/permissions.js';
+import { openComplaint } from '../src/domain/complaints.js';
 import { complaintLife, fmtSpan, markFirstAnswer, recordComplaintEvent, type LifeStep } from '../src/domain/complaint-life.js';
 import { effectiveSettings } from '../src/domain/settings.js';
 import type { Account, Complaint, Member, Tenant } from '../src/domain/types.js';
@@ -16,9 +16,6 @@ import { UserError } from '../src/engine/errors.js';
 import { fields, list, reply, text, type About, type Reply, type Rich } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg, allFlag, categoryOption, mineFlag, optionalAccountArg, severityOption } from './options.js';
-
-/** A second complaint on a strategic account within this many days alerts at once. */
-const REPEAT_WINDOW_DAYS = 30;
 
 export function complaintByNumber(ctx: Ctx, n: number): Complaint {
   const c = ctx.db
@@ -102,34 +99,18 @@ export function sharedCard(ctx: Ctx, about: About): Reply | undefined {
 function open(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const account = input.account();
-  const severity = (input.str('severity') as Complaint['severity'] | undefined) ?? 'medium';
-  const category = (input.str('category') as Complaint['category'] | undefined) ?? 'other';
-  const owner = memberById(ctx, account.ownerId);
-  const c = ctx.db
-    .insert(complaints)
-    .values({
-      tenantId: ctx.tenant.id,
-      number: nextNumber(ctx.db, complaints, ctx.tenant.id),
-      accountId: account.id,
-      severity,
-      category,
-      summary: input.text,
-      ownerId: owner?.active ? owner.id : ctx.actor.id,
-      reporterId: ctx.actor.id,
-      openedAt: ctx.now,
-      // The severity's hours on the workspace's working clock (a day of it is a working day), a critical one's on the wall clock.
-      deadlineAt: complaintSpanEnd(ctx.tenant, severity, ctx.now),
-    })
-    .returning()
-    .get();
-  ctx.audit('complaint.open', 'complaint', c.id, { account: account.name, severity, category });
+  const { complaint: c, alert } = openComplaint(
+    ctx,
+    { account, severity: input.str('severity') as Complaint['severity'] | undefined, category: input.str('category') as Complaint['category'] | undefined, summary: input.text },
+    complaintSpanEnd,
+  );
+  const { severity } = c;
   const card = complaintCard(ctx, c, account);
-  const recent = countWhere(ctx.db, complaints, and(eq(complaints.accountId, account.id), gte(complaints.openedAt, new Date(ctx.now.getTime() - REPEAT_WINDOW_DAYS * DAY_MS))));
-  if (severity === 'critical' || (account.tier === 'strategic' && recent >= 2)) {
+  if (alert) {
     alertOwnerAndExecs(ctx, account, (v) => ({
       ...complaintCard(ctx, c, account, v),
       tone: 'error',
-      title: severity === 'critical' ? v.t.nudge.alertCritical(ref('C', c.number), account.name) : v.t.nudge.alertRepeat(account.name, recent),
+      title: alert.kind === 'critical' ? v.t.nudge.alertCritical(ref('C', c.number), account.name) : v.t.nudge.alertRepeat(account.name, alert.recent),
     }));
   }
   const channel = effectiveSettings(ctx.tenant.settings).escalationChannel;
