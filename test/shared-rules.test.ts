@@ -19,7 +19,27 @@ interface Case {
   en: (t: ReturnType<typeof catalog>) => string;
 }
 
+const LONG = 'N'.repeat(201);
+
 const CASES: Case[] = [
+  {
+    rule: 'an account name longer than a name may be',
+    setup: [],
+    chat: `/account add ${LONG}`,
+    kind: 'accounts',
+    csv: `name\n${LONG}\n`,
+    column: 'name',
+    en: (t) => t.errors.tooLong(201, 200),
+  },
+  {
+    rule: 'a contact name longer than a name may be',
+    setup: ['/account add Acme tier:key'],
+    chat: `/contact Acme add ${LONG}`,
+    kind: 'contacts',
+    csv: `account,name\nAcme,${LONG}\n`,
+    column: 'name',
+    en: (t) => t.errors.tooLong(201, 200),
+  },
   {
     rule: 'a name already used by another account (as its alias)',
     setup: ['/account add Acme tier:key aliases:AcmeCo'],
