@@ -3,7 +3,7 @@
 //   steward import accounts|contacts|touchpoints <file.csv> [--workspace platform:id] [--as name]
 //   steward import accounts.csv          (the kind read from the file's name)
 //   steward export accounts|contacts|touchpoints|complaints [file.csv] [--workspace platform:id]
-//   steward export --all <dir> [--workspace platform:id]   (the whole book, one file per entity: src/book-io.ts)
+//   steward export --all <dir> [--workspace platform:id]   (the whole book, one file per entity: src/io/book-io.ts)
 //   steward import --all <dir> [--workspace platform:id]   (into an empty workspace, all or nothing)
 //
 // Every row is validated; a bad row is reported with its line in the file and
@@ -205,7 +205,7 @@ function checked<T>(view: View, column: string, rule: () => T): T {
 }
 
 /**
- * `YYYY-MM-DD` is noon that day in the workspace's zone (as `/touch on:` does);
+ * `YYYY-MM-DD` is noon that day in the workspace's zone (always noon, even today, so a file read twice gives the same instants);
  * a full ISO date-time (`2024-03-05T09:30`, with or without an offset) is that instant.
  */
 export function parseWhen(input: string, zone: string): number {
