@@ -11,6 +11,12 @@
 // exit code is 0 when every row was imported, 1 when some row was rejected, 2
 // for a usage, file or header error (nothing imported). Imports upsert, so
 // running the same file twice changes nothing.
+//
+// A row is checked with chat's own rules (src/domain: accounts.ts, contacts.ts,
+// touches.ts), against the book as the file leaves it so far, and a refusal is
+// reported in the sentence chat would answer with (`file:line: column: sentence`).
+// The writes are planned in memory and made in multi-row statements, so a file of
+// tens of thousands of rows costs a few statements, not a command each.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { basename, resolve } from 'node:path';
