@@ -2,7 +2,7 @@ import { moveCounts } from '../src/domain/promises.js';
 import { countWhere, firstPage, LIST_LIMIT } from '../src/domain/numbers.js';
 import { walletShare } from '../src/domain/amounts.js';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
-import { accountAliases, accounts, complaints, contacts, CONTACT_LEVELS, members, promises, touchpoints, churnSignals, ACCOUNT_STATUSES } from '../db/schema.js';
+import { accounts, complaints, contacts, CONTACT_LEVELS, members, promises, touchpoints, churnSignals, ACCOUNT_STATUSES } from '../db/schema.js';
 import { cadenceFor } from '../src/domain/settings.js';
 import { TIER_ORDER } from '../src/domain/attention.js';
 import { tellOwnersManager } from '../src/views/attention.js';
@@ -10,14 +10,14 @@ import type { View } from '../src/domain/view.js';
 import { DAY_MS } from '../src/domain/dates.js';
 import { lastTouchSql, REVISIT_KINDS, snoozeEnds } from '../src/domain/cadence.js';
 import { daysUntil, fmtDay, fmtMoney, fmtPercent, fmtRelative, named, personColumns, ref } from '../src/domain/format.js';
-import { accountByExactName } from '../src/domain/match.js';
-import { memberById, requireAbove, requireOwnerOrManager } from '../src/domain/permissions.js';
-import { MAX_NAME, normalize } from '../src/domain/text.js';
+import { addAccount, setAccount, splitAliases, type AccountProfile } from '../src/domain/accounts.js';
+import { memberById } from '../src/domain/permissions.js';
+import { MAX_NAME } from '../src/domain/text.js';
 import type { Account } from '../src/domain/types.js';
-import { about, UserError } from '../src/engine/errors.js';
+import { UserError } from '../src/engine/errors.js';
 import { fields, list, reply, text, type Reply, type Rich } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input, OptionSpec } from '../src/engine/spec.js';
-import { accountArg, mineFlag, ownerOption, tierOption } from './options.js';
+import { accountArg, mineFlag, ownerOption, tierOption, withBadValues } from './options.js';
 import { healthLine, healthOf, nextStep, reasonText, tierNote } from '../src/domain/health.js';
 import { DateTime } from 'luxon';
 import { quote } from '../prompts/quote.js';
@@ -35,83 +35,26 @@ const profileOptions: OptionSpec[] = [
   { name: 'aliases', aliases: ['别名'], type: 'text' },
 ];
 
-function parseAliases(ctx: Ctx, raw: string | undefined, self?: Account): string[] | undefined {
-  if (raw === undefined) return undefined;
-  const aliases = [...new Set(raw.split(/[,，、;；]/u).map((a) => a.trim()).filter(Boolean))];
-  for (const alias of aliases) {
-    if (alias.length > MAX_NAME) throw new UserError(ctx.t.errors.tooLong(alias.length, MAX_NAME));
-    const clash = accountByExactName(ctx.db, ctx.tenant.id, alias);
-    if (clash && clash.id !== self?.id) throw new UserError(ctx.t.account.nameTaken(alias, clash.name), [], false);
-  }
-  return aliases;
-}
+/** Refusals of a value typed (too long, revenue over spend): told with the usage. */
+const BAD_VALUES = ['errors.tooLong', 'account.revenueOverSpend'] as const;
 
-function saveAliases(ctx: Ctx, accountId: number, aliases: string[]): void {
-  ctx.db.delete(accountAliases).where(eq(accountAliases.accountId, accountId)).run();
-  const keys = [...new Set(aliases.map(normalize))];
-  if (keys.length) ctx.db.insert(accountAliases).values(keys.map((key) => ({ tenantId: ctx.tenant.id, accountId, key }))).run();
-}
-
-function profileValues(ctx: Ctx, input: Input, self?: Account) {
-  const aliases = parseAliases(ctx, input.str('aliases'), self);
-  const owner = input.member('owner');
-  // Someone who has left owns nothing new.
-  if (owner && !owner.active) throw new UserError(ctx.t.complaint.inactiveMember(named(ctx, owner)), [], false);
+function profile(input: Input): AccountProfile {
+  const aliases = input.str('aliases');
   return {
     tier: input.str('tier') as Account['tier'] | undefined,
-    ownerId: owner?.id,
+    owner: input.member('owner'),
     region: input.str('region'),
     industry: input.str('industry'),
     annualRevenue: input.num('revenue'),
     categorySpend: input.num('spend'),
     cadenceDays: input.num('cadence'),
-    aliases,
+    aliases: aliases === undefined ? undefined : splitAliases(aliases),
   };
-}
-
-/**
- * Wallet share is our revenue from them over their total spend in our category
- * (DOMAIN.md): our revenue cannot exceed it. `stored` fills in the one not given.
- */
-function checkWallet(ctx: Ctx, given: { annualRevenue?: number; categorySpend?: number }, stored?: Account): void {
-  if (given.annualRevenue === undefined && given.categorySpend === undefined) return;
-  const ours = given.annualRevenue ?? stored?.annualRevenue;
-  const theirs = given.categorySpend ?? stored?.categorySpend;
-  if (ours != null && theirs != null && ours > theirs) {
-    // Rounded alike (1.24m and 1.2m both read 1.2M), the two are shown in full.
-    const alike = fmtMoney(ctx, ours) === fmtMoney(ctx, theirs);
-    const show = (n: number) => (alike ? new Intl.NumberFormat(ctx.locale).format(n) : fmtMoney(ctx, n));
-    throw about(given.annualRevenue === undefined ? 'spend' : 'revenue', () => new UserError(ctx.t.account.revenueOverSpend(show(ours), show(theirs))));
-  }
-}
-
-function defined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function add(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
-  const name = input.text.replace(/\s+/g, ' ');
-  if ([...name].length > MAX_NAME) throw new UserError(t.errors.tooLong([...name].length, MAX_NAME));
-  const clash = accountByExactName(ctx.db, ctx.tenant.id, name);
-  if (clash) throw new UserError(t.account.nameTaken(name, clash.name), [], false);
-  const values = profileValues(ctx, input);
-  checkWallet(ctx, values);
-  const account = ctx.db
-    .insert(accounts)
-    .values({
-      ...defined(values),
-      tenantId: ctx.tenant.id,
-      name,
-      nameKey: normalize(name),
-      ownerId: values.ownerId ?? ctx.actor.id,
-      createdAt: ctx.now,
-      updatedAt: ctx.now,
-    })
-    .returning()
-    .get();
-  saveAliases(ctx, account.id, account.aliases);
-  ctx.audit('account.add', 'account', account.id, { name });
+  const account = withBadValues(t, BAD_VALUES, () => addAccount(ctx, input.text.replace(/\s+/g, ' '), profile(input)));
   const owner = memberById(ctx, account.ownerId)!;
   return {
     ...reply('success', t.account.added(account.name, t.enums.tier[account.tier], named(ctx, owner)), text(t.account.addedNext(account.name))),
@@ -123,31 +66,19 @@ function set(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const account = input.account();
   const name = input.str('name')?.replace(/\s+/g, ' ');
-  const values = defined({ ...profileValues(ctx, input, account), name, nameKey: name === undefined ? undefined : normalize(name) });
-  if (Object.keys(values).length === 0) throw new UserError(t.account.nothingToSet);
-  requireOwnerOrManager(ctx, account.ownerId, t.perm.what.editAccount(account.name));
-  // A new owner is a handover, which the owner can't make alone: it needs someone above them.
-  const owner = memberById(ctx, account.ownerId);
-  if (owner && values.ownerId !== undefined && values.ownerId !== owner.id) requireAbove(ctx, owner, t.perm.what.changeOwner(account.name));
-  checkWallet(ctx, values, account);
-  if (name !== undefined) {
-    if ([...name].length > MAX_NAME) throw new UserError(t.errors.tooLong([...name].length, MAX_NAME));
-    const clash = accountByExactName(ctx.db, ctx.tenant.id, name);
-    if (clash && clash.id !== account.id) throw new UserError(t.account.nameTaken(name, clash.name), [], false);
-  }
-  const updated = ctx.db.update(accounts).set({ ...values, updatedAt: ctx.now }).where(eq(accounts.id, account.id)).returning().get();
-  if (values.ownerId !== undefined && values.ownerId !== account.ownerId) ctx.db.update(accounts).set({ ownerGoneAt: null }).where(eq(accounts.id, account.id)).run();
-  ctx.audit('account.set', 'account', account.id, values);
+  const given = { ...profile(input), name };
+  if (Object.values(given).every((v) => v === undefined)) throw UserError.usage(t.account.nothingToSet);
+  const what = { edit: t.perm.what.editAccount(account.name), changeOwner: t.perm.what.changeOwner(account.name) };
+  const { updated, changed } = withBadValues(t, BAD_VALUES, () => setAccount(ctx, account, given, what));
   // Less attention (a lower tier, a longer cadence) set by a rep is their manager's to know.
   const [every, nowEvery] = [cadenceFor(ctx.tenant, account), cadenceFor(ctx.tenant, updated)];
   tellOwnersManager(ctx, account, [
     ...(TIER_ORDER.indexOf(updated.tier) > TIER_ORDER.indexOf(account.tier) ? [(v: View) => v.t.attention.tierDown(v.t.enums.tier[account.tier], v.t.enums.tier[updated.tier])] : []),
     ...(nowEvery > every ? [(v: View) => v.t.attention.cadenceLonger(every, nowEvery)] : []),
   ]);
-  const changed = Object.keys(values).filter((k) => k !== 'nameKey');
-  if (values.aliases) saveAliases(ctx, account.id, values.aliases);
+  const fieldsChanged = Object.keys(changed).filter((k) => k !== 'nameKey');
   return {
-    ...reply('success', t.account.updated(updated.name, changed.map((k) => t.account.fieldNames[k as keyof typeof t.account.fieldNames] ?? k).join(', '))),
+    ...reply('success', t.account.updated(updated.name, fieldsChanged.map((k) => t.account.fieldNames[k as keyof typeof t.account.fieldNames] ?? k).join(', '))),
     buttons: [{ label: t.buttons.show, command: `/account show ${quote(updated.name)}` }],
   };
 }

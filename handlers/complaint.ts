@@ -1,11 +1,11 @@
-import { and, asc, desc, eq, gte } from 'drizzle-orm';
+import { and, asc, desc, eq } from 'drizzle-orm';
 import { alertOwnerAndExecs } from '../src/views/alerts.js';
 import { signalSuggestions } from '../src/views/cues.js';
-import { DAY_MS } from '../src/domain/dates.js';
 import { accounts, complaints, COMPLAINT_STATUSES, members } from '../db/schema.js';
 import { fmtDateTime, fmtRelative, named, personColumns, personName, ref } from '../src/domain/format.js';
-import { countWhere, firstPage, LIST_LIMIT, nextNumber } from '../src/domain/numbers.js';
+import { countWhere, firstPage, LIST_LIMIT } from '../src/domain/numbers.js';
 import { memberById, pairedExecIds, requireOwnerOrManager, requireTeam } from '../src/domain/permissions.js';
+import { openComplaint } from '../src/domain/complaints.js';
 import { complaintLife, fmtSpan, markFirstAnswer, recordComplaintEvent, type LifeStep } from '../src/domain/complaint-life.js';
 import { effectiveSettings } from '../src/domain/settings.js';
 import type { Account, Complaint } from '../src/domain/types.js';
@@ -17,16 +17,13 @@ import { channelCard, complaintButtons, complaintCard } from '../src/views/compl
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg, allFlag, categoryOption, mineFlag, optionalAccountArg, severityOption } from './options.js';
 
-/** A second complaint on a strategic account within this many days alerts at once. */
-const REPEAT_WINDOW_DAYS = 30;
-
 export function complaintByNumber(ctx: Ctx, n: number): Complaint {
   const c = ctx.db
     .select()
     .from(complaints)
     .where(and(eq(complaints.tenantId, ctx.tenant.id), eq(complaints.number, n)))
     .get();
-  if (!c) throw new UserError(ctx.t.complaint.unknown(ref('C', n)), [], false);
+  if (!c) throw UserError.refusal(ctx.t.complaint.unknown(ref('C', n)));
   return c;
 }
 
@@ -37,34 +34,18 @@ function accountOf(ctx: Ctx, c: Complaint): Account {
 function open(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const account = input.account();
-  const severity = (input.str('severity') as Complaint['severity'] | undefined) ?? 'medium';
-  const category = (input.str('category') as Complaint['category'] | undefined) ?? 'other';
-  const owner = memberById(ctx, account.ownerId);
-  const c = ctx.db
-    .insert(complaints)
-    .values({
-      tenantId: ctx.tenant.id,
-      number: nextNumber(ctx.db, complaints, ctx.tenant.id),
-      accountId: account.id,
-      severity,
-      category,
-      summary: input.text,
-      ownerId: owner?.active ? owner.id : ctx.actor.id,
-      reporterId: ctx.actor.id,
-      openedAt: ctx.now,
-      // The severity's hours on the workspace's working clock (a day of it is a working day), a critical one's on the wall clock.
-      deadlineAt: complaintSpanEnd(ctx.tenant, severity, ctx.now),
-    })
-    .returning()
-    .get();
-  ctx.audit('complaint.open', 'complaint', c.id, { account: account.name, severity, category });
+  const { complaint: c, alert } = openComplaint(
+    ctx,
+    { account, severity: input.str('severity') as Complaint['severity'] | undefined, category: input.str('category') as Complaint['category'] | undefined, summary: input.text },
+    complaintSpanEnd,
+  );
+  const { severity } = c;
   const card = complaintCard(ctx, c, account);
-  const recent = countWhere(ctx.db, complaints, and(eq(complaints.accountId, account.id), gte(complaints.openedAt, new Date(ctx.now.getTime() - REPEAT_WINDOW_DAYS * DAY_MS))));
-  if (severity === 'critical' || (account.tier === 'strategic' && recent >= 2)) {
+  if (alert) {
     alertOwnerAndExecs(ctx, account, (v) => ({
       ...complaintCard(ctx, c, account, v),
       tone: 'error',
-      title: severity === 'critical' ? v.t.nudge.alertCritical(ref('C', c.number), account.name) : v.t.nudge.alertRepeat(account.name, recent),
+      title: alert.kind === 'critical' ? v.t.nudge.alertCritical(ref('C', c.number), account.name) : v.t.nudge.alertRepeat(account.name, alert.recent),
     }));
   }
   const channel = effectiveSettings(ctx.tenant.settings).escalationChannel;
@@ -176,7 +157,7 @@ function reopen(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const c = complaintByNumber(ctx, input.num('complaint')!);
   const id = ref('C', c.number);
-  if (c.status !== 'resolved') throw new UserError(t.complaint.notResolved(id), [], false);
+  if (c.status !== 'resolved') throw UserError.refusal(t.complaint.notResolved(id));
   const account = accountOf(ctx, c);
   requireTeam(ctx, account, t.perm.what.reopen(id));
   // It goes back to whoever had it; if they have left, to the account's owner, else to whoever reopens it.
@@ -214,11 +195,11 @@ function assign(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const c = complaintByNumber(ctx, input.num('complaint')!);
   const to = input.flag('me') ? ctx.actor : input.member('to');
-  if (!to) throw new UserError(t.errors.missingArg(t.placeholders.someone));
-  if (c.status !== 'open') throw new UserError(t.complaint.alreadyResolved(ref('C', c.number)), [], false);
+  if (!to) throw UserError.usage(t.errors.missingArg(t.placeholders.someone));
+  if (c.status !== 'open') throw UserError.refusal(t.complaint.alreadyResolved(ref('C', c.number)));
   // Taking ownership of an unowned complaint is always welcome.
   if (!(input.flag('me') && c.ownerId === null)) requireOwnerOrManager(ctx, c.ownerId, t.perm.what.reassign(ref('C', c.number)), pairedExecIds(ctx, c.accountId));
-  if (!to.active) throw new UserError(t.complaint.inactiveMember(named(ctx, to)), [], false);
+  if (!to.active) throw UserError.refusal(t.complaint.inactiveMember(named(ctx, to)));
   ctx.db.update(complaints).set({ ownerId: to.id }).where(eq(complaints.id, c.id)).run();
   ctx.audit('complaint.assign', 'complaint', c.id, { from: c.ownerId, to: to.id });
   recordComplaintEvent(ctx.db, c, 'pass', ctx.now, { actorId: ctx.actor.id, fromId: c.ownerId, toId: to.id });

@@ -1,29 +1,16 @@
-import { and, asc, eq } from 'drizzle-orm';
-import { churnSignals, contacts, CONTACT_LEVELS } from '../db/schema.js';
+import { CONTACT_LEVELS } from '../db/schema.js';
 import { alertOwnerAndExecs } from '../src/views/alerts.js';
 import { fmtDay } from '../src/domain/format.js';
 import { matchIn } from '../src/domain/match.js';
-import { MAX_NAME, normalize } from '../src/domain/text.js';
+import { MAX_NAME } from '../src/domain/text.js';
 import type { Account, Contact } from '../src/domain/types.js';
-import { viewFor, type View } from '../src/domain/view.js';
 import { UserError } from '../src/engine/errors.js';
 import { list, reply, text, type Reply } from '../src/engine/reply.js';
 import { requireTeam } from '../src/domain/permissions.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
-import { accountArg, functionOption, levelOption } from './options.js';
+import { accountArg, functionOption, levelOption, withBadValues } from './options.js';
+import { addContact, contactsOf, recordContactLeft } from '../src/domain/contacts.js';
 import { quote } from '../prompts/quote.js';
-
-/** Leaving at these levels is a churn signal: the seat that gave us the business can take it away. */
-const DECISION_LEVELS: readonly Contact['level'][] = ['executive', 'decision-maker'];
-
-export function contactsOf(ctx: Ctx, accountId: number, activeOnly = true): Contact[] {
-  return ctx.db
-    .select()
-    .from(contacts)
-    .where(and(eq(contacts.accountId, accountId), activeOnly ? eq(contacts.active, true) : undefined))
-    .orderBy(asc(contacts.name))
-    .all();
-}
 
 /** Finds the contact a person meant at one account, or explains why not. */
 export function findContact(ctx: Ctx, account: Account, typed: string, activeOnly = true): Contact {
@@ -33,27 +20,17 @@ export function findContact(ctx: Ctx, account: Account, typed: string, activeOnl
   throw UserError.refusal(ctx.t.contact.unknown(typed, account.name, m.suggestions), [ctx.t.contact.addHint(account.name, typed)]);
 }
 
-function checkName(ctx: Ctx, name: string): string {
-  const clean = name.replace(/\s+/g, ' ').trim();
-  if ([...clean].length > MAX_NAME) throw UserError.usage(ctx.t.errors.tooLong([...clean].length, MAX_NAME));
-  return clean;
-}
+/** A name too long is bad input: told with the usage. */
+const BAD_VALUES = ['errors.tooLong'] as const;
 
 function add(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const account = input.account();
-  requireTeam(ctx, account, t.perm.what.contacts(account.name));
-  const name = checkName(ctx, input.text);
-  const same = contactsOf(ctx, account.id).find((c) => c.nameKey === normalize(name));
-  if (same) throw UserError.refusal(t.contact.exists(same.name, account.name));
-  const level = (input.str('level') as Contact['level'] | undefined) ?? 'manager';
-  const contact = ctx.db
-    .insert(contacts)
-    .values({ tenantId: ctx.tenant.id, accountId: account.id, name, nameKey: normalize(name), title: input.str('title'), level, function: input.str('function'), createdAt: ctx.now })
-    .returning()
-    .get();
-  ctx.audit('contact.add', 'contact', contact.id, { account: account.name, name, level });
-  return reply('success', t.contact.added(name, account.name, t.enums.level[level], contact.title ?? undefined));
+  const level = input.str('level') as Contact['level'] | undefined;
+  const contact = withBadValues(t, BAD_VALUES, () =>
+    addContact(ctx, account, { name: input.text, title: input.str('title'), level, function: input.str('function') }, t.perm.what.contacts(account.name)),
+  );
+  return reply('success', t.contact.added(contact.name, account.name, t.enums.level[contact.level], contact.title ?? undefined));
 }
 
 function left(ctx: Ctx, input: Input): Reply {
@@ -61,33 +38,12 @@ function left(ctx: Ctx, input: Input): Reply {
   const account = input.account();
   requireTeam(ctx, account, t.perm.what.contacts(account.name));
   const gone = findContact(ctx, account, input.text);
-  let replacement: Contact | undefined;
-  const replacedBy = input.str('replaced-by');
-  if (replacedBy !== undefined) {
-    const name = checkName(ctx, replacedBy);
-    replacement =
-      contactsOf(ctx, account.id).find((c) => c.id !== gone.id && c.nameKey === normalize(name)) ??
-      // A successor we have not met yet takes the seat, level and title of the one who left.
-      ctx.db
-        .insert(contacts)
-        .values({ tenantId: ctx.tenant.id, accountId: account.id, name, nameKey: normalize(name), title: gone.title, level: gone.level, function: gone.function, createdAt: ctx.now })
-        .returning()
-        .get();
-  }
-  ctx.db.update(contacts).set({ active: false, leftAt: ctx.now, replacedById: replacement?.id ?? null }).where(eq(contacts.id, gone.id)).run();
-  ctx.audit('contact.left', 'contact', gone.id, { account: account.name, replacedBy: replacement?.name });
+  const { replacement, signal } = withBadValues(t, BAD_VALUES, () => recordContactLeft(ctx, account, gone, input.str('replaced-by')));
   const out = reply('success', t.contact.leftRecorded(gone.name, account.name, replacement?.name));
-  if (DECISION_LEVELS.includes(gone.level)) {
-    // Worded for each reader; the record keeps the workspace's language, as what is posted in its channel.
-    const detailIn = (v: View) => v.t.contact.signalDetail(gone.name, gone.title ?? v.t.enums.level[gone.level], replacement?.name);
-    const detail = detailIn(viewFor(ctx.tenant, undefined, ctx.now));
-    ctx.db
-      .insert(churnSignals)
-      .values({ tenantId: ctx.tenant.id, accountId: account.id, kind: 'decision-maker-change', detail, reporterId: ctx.actor.id, contactId: gone.id, source: 'contact-left', occurredAt: ctx.now })
-      .run();
+  if (signal) {
     out.tone = 'warning';
     out.sections.push(text(t.contact.signalRecorded(account.name)));
-    alertOwnerAndExecs(ctx, account, (v) => reply('warning', v.t.nudge.alertDecisionMaker(account.name), text(detailIn(v)), text(v.t.signal.advice['decision-maker-change'])));
+    alertOwnerAndExecs(ctx, account, (v) => reply('warning', v.t.nudge.alertDecisionMaker(account.name), text(signal(v)), text(v.t.signal.advice['decision-maker-change'])));
     if (replacement) out.buttons.push({ label: t.buttons.logTouch, command: `/touch ${quote(account.name)} meeting to:${quote(replacement.name)}`, style: 'primary' });
   }
   return out;

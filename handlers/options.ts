@@ -10,6 +10,10 @@ import {
   TIERS,
   TOUCH_KINDS,
 } from '../db/schema.js';
+import type { Catalog } from '../prompts/index.js';
+import { Refusal, type RefusalCode } from '../src/domain/refusal.js';
+import { UserError } from '../src/engine/errors.js';
+import type { Rich } from '../src/engine/reply.js';
 import type { ArgSpec, FlagSpec, OptionSpec } from '../src/engine/spec.js';
 
 export const accountArg: ArgSpec = { name: 'account', type: 'account' };
@@ -105,3 +109,20 @@ export const mineFlag: FlagSpec = { name: 'mine', aliases: ['me', '我的'] };
 export const allFlag: FlagSpec = { name: 'all', aliases: ['全部'] };
 
 export const ownerOption: OptionSpec = { name: 'owner', aliases: ['负责人', '客户经理'], type: 'mention' };
+
+/**
+ * Runs a domain service for a handler. A refusal whose code is one of `badValues`
+ * is about a value the user typed (a date in the future, revenue over spend): it
+ * is told as bad input, its sentence with the usage, as the binder tells a value
+ * it cannot read. Any other refusal (a rule or a permission) goes on as it is.
+ */
+export function withBadValues<T>(t: Catalog, badValues: readonly RefusalCode[], fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof Refusal) || !badValues.includes(e.code)) throw e;
+    const bad = UserError.usage(e.words(t) as Rich, e.items as Rich[]);
+    bad.field = e.field;
+    throw bad;
+  }
+}

@@ -1,54 +1,34 @@
 import { and, asc, desc, eq } from 'drizzle-orm';
-import { accounts, members, promiseMoves, promises, PROMISE_STATUSES } from '../db/schema.js';
+import { accounts, members, promises, PROMISE_STATUSES } from '../db/schema.js';
 import { daysUntil, fmtDateTime, fmtDay, named, personColumns, ref } from '../src/domain/format.js';
 import { moveCounts, movesOf } from '../src/domain/promises.js';
-import { countWhere, firstPage, LIST_LIMIT, nextNumber } from '../src/domain/numbers.js';
-import { memberById, requireOwnerOrManager, requireTeam } from '../src/domain/permissions.js';
+import { countWhere, firstPage, LIST_LIMIT } from '../src/domain/numbers.js';
+import { memberById } from '../src/domain/permissions.js';
 import type { Promise_ } from '../src/domain/types.js';
-import { about, UserError } from '../src/engine/errors.js';
 import { fields, list, reply, text, type Reply, type Rich } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
-import { accountArg, allFlag, mineFlag, optionalAccountArg, ownerOption } from './options.js';
+import { accountArg, allFlag, mineFlag, optionalAccountArg, ownerOption, withBadValues } from './options.js';
+import { closePromise, makePromise, movePromise, promiseByNumber } from '../src/domain/promise-changes.js';
 
+
+/** Refusals of a date typed (passed, or the one it already has): told with the usage. */
+const BAD_VALUES = ['promise.pastDue', 'promise.moveSame'] as const;
 
 function make(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const account = input.account();
-  requireTeam(ctx, account, t.perm.what.promise(account.name));
-  const due = input.date('due')!;
-  if (daysUntil(ctx, due.day) < 0) throw UserError.usage(t.promise.pastDue(fmtDay(ctx, due.day)));
-  const owner = input.member('owner') ?? ctx.actor;
-  // Someone who has left owns nothing new.
-  if (!owner.active) throw about('owner', () => UserError.refusal(t.complaint.inactiveMember(named(ctx, owner))));
-  const p = ctx.db
-    .insert(promises)
-    .values({ tenantId: ctx.tenant.id, number: nextNumber(ctx.db, promises, ctx.tenant.id), accountId: account.id, ownerId: owner.id, text: input.text, dueOn: due.day, createdAt: ctx.now })
-    .returning()
-    .get();
-  ctx.audit('promise.make', 'promise', p.id, { account: account.name, due: due.day });
-  const out = reply('success', t.promise.recorded(ref('P', p.number), account.name, fmtDay(ctx, p.dueOn), named(ctx, owner)), text(p.text));
+  const what = t.perm.what.promise(account.name);
+  const p = withBadValues(t, BAD_VALUES, () => makePromise(ctx, account, { text: input.text, due: input.date('due')!.day, owner: input.member('owner') }, what));
+  const out = reply('success', t.promise.recorded(ref('P', p.number), account.name, fmtDay(ctx, p.dueOn), named(ctx, memberById(ctx, p.ownerId))!), text(p.text));
   out.buttons = [{ label: t.buttons.kept, command: `/promise kept ${ref('P', p.number)}` }];
   return out;
-}
-
-function promiseByNumber(ctx: Ctx, n: number): Promise_ {
-  const p = ctx.db.select().from(promises).where(and(eq(promises.tenantId, ctx.tenant.id), eq(promises.number, n))).get();
-  if (!p) throw UserError.refusal(ctx.t.promise.unknown(ref('P', n)));
-  return p;
 }
 
 function close(status: 'kept' | 'broken') {
   return (ctx: Ctx, input: Input): Reply => {
     const { t } = ctx;
     const n = input.num('promise')!;
-    const p = promiseByNumber(ctx, n);
-    if (p.status !== 'open') throw UserError.refusal(t.promise.alreadyClosed(ref('P', n), t.enums.promiseStatus[p.status]));
-    requireOwnerOrManager(ctx, p.ownerId, t.perm.what.closePromise(ref('P', n)));
-    ctx.db.update(promises).set({ status, closedAt: ctx.now, closedById: ctx.actor.id }).where(eq(promises.id, p.id)).run();
-    ctx.audit(`promise.${status}`, 'promise', p.id, input.text ? { note: input.text } : {});
-    const late = daysUntil(ctx, p.dueOn) < 0;
-    // Kept by the date it was moved to is kept; that it moved stays visible.
-    const moved = moveCounts(ctx.db, [p.id]).get(p.id) ?? 0;
+    const { late, moved } = closePromise(ctx, n, status, input.text, t.perm.what.closePromise(ref('P', n)));
     return reply(
       status === 'kept' ? 'success' : 'warning',
       status === 'kept' ? t.promise.kept(ref('P', n), late, moved) : t.promise.broken(ref('P', n)),
@@ -61,16 +41,8 @@ function close(status: 'kept' | 'broken') {
 function move(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const n = input.num('promise')!;
-  const p = promiseByNumber(ctx, n);
-  if (p.status !== 'open') throw UserError.refusal(t.promise.moveClosed(ref('P', n), t.enums.promiseStatus[p.status]));
-  requireOwnerOrManager(ctx, p.ownerId, t.perm.what.movePromise(ref('P', n)));
   const due = input.date('due')!;
-  if (daysUntil(ctx, due.day) < 0) throw about('due', () => UserError.usage(t.promise.pastDue(fmtDay(ctx, due.day))));
-  if (due.day === p.dueOn) throw about('due', () => UserError.usage(t.promise.moveSame(ref('P', n), fmtDay(ctx, p.dueOn))));
-  ctx.db.insert(promiseMoves).values({ tenantId: ctx.tenant.id, promiseId: p.id, fromOn: p.dueOn, toOn: due.day, reason: input.text, byId: ctx.actor.id, movedAt: ctx.now }).run();
-  ctx.db.update(promises).set({ dueOn: due.day }).where(eq(promises.id, p.id)).run();
-  const times = moveCounts(ctx.db, [p.id]).get(p.id) ?? 1;
-  ctx.audit('promise.move', 'promise', p.id, { from: p.dueOn, to: due.day, reason: input.text });
+  const { promise: p, times } = withBadValues(t, BAD_VALUES, () => movePromise(ctx, n, due.day, input.text, t.perm.what.movePromise(ref('P', n))));
   const out = reply('success', t.promise.moved(ref('P', n), fmtDay(ctx, p.dueOn), fmtDay(ctx, due.day), times), text(input.text));
   out.buttons = [
     { label: t.buttons.kept, command: `/promise kept ${ref('P', n)}` },

@@ -1,4 +1,4 @@
-// `steward export --all` / `import --all` (src/book-io.ts): a book built with the
+// `steward export --all` / `import --all` (src/io/book-io.ts): a book built with the
 // real commands, moved into an empty database, reads exactly as before in every
 // view; the import is all-or-nothing with a report by file, line and column; and
 // every table of the schema is either in the full export or named as not book data.
@@ -9,8 +9,8 @@ import { getTableName, is } from 'drizzle-orm';
 import { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import * as schema from '../db/schema.js';
-import { BookError, ENTITIES, exportBook, exportBookTo, FOLDED, importBook, NOT_BOOK, readBookDir } from '../src/book-io.js';
-import { run } from '../src/cli.js';
+import { BookError, ENTITIES, exportBook, exportBookTo, FOLDED, importBook, NOT_BOOK, readBookDir } from '../src/io/book-io.js';
+import { run } from '../src/io/cli.js';
 import { harness, type Harness } from './harness.js';
 import { cst, kit } from './kit.js';
 
@@ -279,7 +279,7 @@ describe('export --all, import --all', () => {
       .map((t) => getTableName(t as SQLiteTable));
     const covered = new Set([...ENTITIES.map((e) => getTableName(e.table)), ...Object.keys(FOLDED)]);
     const unaccounted = tables.filter((t) => !covered.has(t) && !(t in NOT_BOOK));
-    expect(unaccounted, 'add each to src/book-io.ts ENTITIES (the full export) or NOT_BOOK (with why it is not the book)').toEqual([]);
+    expect(unaccounted, 'add each to src/io/book-io.ts ENTITIES (the full export) or NOT_BOOK (with why it is not the book)').toEqual([]);
     for (const reason of Object.values(NOT_BOOK)) expect(reason.length).toBeGreaterThan(10);
   });
 

@@ -19,7 +19,7 @@ function importFile(bytes: Buffer | string) {
   const dbFile = join(dir, `steward-${n}.db`);
   const file = join(dir, `accounts-${n}.csv`);
   writeFileSync(file, bytes);
-  const run = spawnSync(join(ROOT, 'node_modules/.bin/tsx'), ['src/cli.ts', 'import', 'accounts', file], {
+  const run = spawnSync(join(ROOT, 'node_modules/.bin/tsx'), ['src/io/cli.ts', 'import', 'accounts', file], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, STEWARD_DB: dbFile, STEWARD_TIMEZONE: 'UTC', STEWARD_SHELL_USER: 'Carol' },

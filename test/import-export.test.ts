@@ -9,7 +9,8 @@ import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeDb, openDb, type Db } from '../db/index.js';
 import { accountAliases, accounts, complaints, contacts, members, tenants, touchpoints } from '../db/schema.js';
-import { exportCsv, ImportError, importCsv } from '../src/cli.js';
+import { exportCsv, ImportError, importCsv } from '../src/io/cli.js';
+import { catalog } from '../prompts/index.js';
 import { harness, type Harness } from './harness.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -65,9 +66,11 @@ describe('import accounts', () => {
   it('refuses revenue above the category spend, in the row or against what is stored, as chat does', () => {
     const r = importCsv(db, 'accounts', 'name,tier,revenue,spend\nWide Co,key,500k,100k\nFine Co,key,100k,500k\n', { actor: 'Ann' });
     expect(r.created).toBe(1);
-    expect(r.errors.map((e) => [e.line, e.message])).toEqual([[2, 'revenue: our revenue (500000) is more than their category spend (100000)']]);
+    // The sentence /account add says, naming the column.
+    const t = catalog('en');
+    expect(r.errors.map((e) => [e.line, e.message])).toEqual([[2, `revenue: ${t.account.revenueOverSpend('500K', '100K')}`]]);
     const later = importCsv(db, 'accounts', 'name,spend\nFine Co,50k\n');
-    expect(later.errors.map((e) => e.message)).toEqual(['spend: our revenue (100000) is more than their category spend (50000)']);
+    expect(later.errors.map((e) => e.message)).toEqual([`spend: ${t.account.revenueOverSpend('100K', '50K')}`]);
     expect(db.select().from(accounts).where(eq(accounts.name, 'Fine Co')).get()!.categorySpend).toBe(500_000);
   });
 
@@ -86,7 +89,7 @@ describe('import accounts', () => {
   it('rejects an alias that belongs to another account', () => {
     importCsv(db, 'accounts', ACCOUNTS);
     const r = importCsv(db, 'accounts', 'name,aliases\nNewco,acme\n');
-    expect(r.errors).toEqual([{ line: 2, message: expect.stringMatching(/already an alias/) }]);
+    expect(r.errors).toEqual([{ line: 2, message: `aliases: ${catalog('en').account.nameTaken('acme', 'Acme Logistics')}` }]);
     expect(count(accounts)).toBe(2);
   });
 
@@ -205,7 +208,7 @@ describe('export', () => {
 
 describe('the steward command', () => {
   const cli = (args: string[], dbFile: string) =>
-    spawnSync(join(ROOT, 'node_modules/.bin/tsx'), ['src/cli.ts', ...args], {
+    spawnSync(join(ROOT, 'node_modules/.bin/tsx'), ['src/io/cli.ts', ...args], {
       cwd: ROOT,
       encoding: 'utf8',
       env: { ...process.env, STEWARD_DB: dbFile, STEWARD_TIMEZONE: 'Asia/Shanghai', STEWARD_SHELL_USER: 'Carol' },
@@ -339,10 +342,12 @@ describe('import agrees with chat', () => {
       'Acme,alice,visit,2021-11-24,within five years', // 7
     ].join('\n');
     const r = importCsv(h.db, 'touchpoints', csv, { now: h.now });
+    const t = catalog('en');
     expect(r.errors).toEqual([
-      { line: 2, message: 'date: 2026-11-24 is in the future; log a touchpoint once it has happened' },
-      { line: 3, message: 'date: 2026-11-23T18:00:00+08:00 is in the future; log a touchpoint once it has happened' },
-      { line: 4, message: 'date: 2021-11-01 is more than 5 years ago; check the date' },
+      // /touch's sentences, with the day in the workspace's words, naming the column.
+      { line: 2, message: `date: ${t.touch.future('Tue 24 Nov 2026')}` },
+      { line: 3, message: `date: ${t.touch.future('Mon 23 Nov 2026')}` },
+      { line: 4, message: `date: ${t.touch.tooOld('Mon 1 Nov 2021')}` },
     ]);
     expect(r.created).toBe(3);
     expect(h.db.select().from(touchpoints).all().map((t) => t.note).sort()).toEqual(['this morning', 'today', 'within five years']);
@@ -359,8 +364,8 @@ describe('import agrees with chat', () => {
     const snapshot = h.snapshot();
     const r = importCsv(h.db, 'accounts', 'name,owner\nAcme,bob\nEpsilon,Bob\n');
     expect(r.errors).toEqual([
-      { line: 2, message: 'owner: bob has left; choose someone who is still here' },
-      { line: 3, message: 'owner: bob has left; choose someone who is still here' },
+      { line: 2, message: `owner: ${catalog('en').complaint.inactiveMember('bob')}` },
+      { line: 3, message: `owner: ${catalog('en').complaint.inactiveMember('bob')}` },
     ]);
     expect(h.snapshot()).toBe(snapshot);
     expect(ownerOf('Acme')).toBe('alice');

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { count, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { accounts, touchpoints } from '../db/schema.js';
-import { importCsv } from '../src/cli.js';
+import { importCsv } from '../src/io/cli.js';
 import { harness, type Harness } from './harness.js';
 import { cst } from './kit.js';
 

@@ -4,7 +4,7 @@
 // Each is refused with what was meant, in the reader's language.
 import { afterEach, describe, expect, it } from 'vitest';
 import { accounts, complaints, members, tenants, touchpoints } from '../db/schema.js';
-import { importCsv } from '../src/cli.js';
+import { importCsv } from '../src/io/cli.js';
 import type { UserRef } from '../src/engine/engine.js';
 import { renderText } from '../src/engine/render-text.js';
 import { harness, type Harness } from './harness.js';

@@ -18,6 +18,7 @@ import type { Member, Tenant } from '../domain/types.js';
 import { bind, selectForm } from './bind.js';
 import { refusalError, UserError } from './errors.js';
 import { Refusal } from '../domain/refusal.js';
+import { ensureTenant } from '../domain/tenants.js';
 import { Registry, usageLine } from './registry.js';
 import { inLocale, reply, text, type MentionRef, type Reply, type Section } from './reply.js';
 import type { CommandSpec, Ctx, FormSpec, Notice } from './spec.js';
@@ -357,7 +358,7 @@ export class Engine {
 
   private context(tx: Tx, incoming: Incoming, speaking = true): Ctx {
     const now = this.clock();
-    const tenant = ensureTenant(tx, incoming, this.opts.defaults);
+    const tenant = ensureTenant(tx, incoming, { locale: incoming.tenantLocale ?? this.opts.defaults.locale, timezone: this.opts.defaults.timezone });
     const actor = ensureMember(tx, tenant, incoming.user, 'rep', incoming.assumeRole, speaking);
     const locale = actor.locale ?? tenant.locale;
     return {
@@ -482,20 +483,6 @@ const auditRow = { tenantId: ph('tenantId'), actorId: ph('actorId'), action: ph(
 const auditWithoutDetail = (tx: Tx) => prepared(tx, 'engine.audit', (db) => db.insert(auditLog).values(auditRow).prepare());
 const auditWithDetail = (tx: Tx) => prepared(tx, 'engine.audit.detail', (db) => db.insert(auditLog).values({ ...auditRow, detail: ph('detail') }).prepare());
 
-function ensureTenant(tx: Tx, incoming: Incoming, defaults: EngineOptions['defaults']): Tenant {
-  const found = tenantByWorkspace(tx).get({ platform: incoming.platform, workspaceId: incoming.workspaceId });
-  if (found) return found;
-  return tx
-    .insert(tenants)
-    .values({
-      platform: incoming.platform,
-      workspaceId: incoming.workspaceId,
-      locale: incoming.tenantLocale ?? defaults.locale,
-      timezone: defaults.timezone,
-    })
-    .returning()
-    .get();
-}
 
 /**
  * Finds or creates a member. The first person to speak in a workspace that has

@@ -15,9 +15,9 @@ export class UserError extends Error {
   private constructor(
     readonly detail: Rich,
     /** Extra lines (candidates, suggestions) shown under the message. */
-    readonly items: Rich[] = [],
+    readonly items: Rich[],
     /** Whether to show the usage of the form; off for refusals, where usage would not help. */
-    readonly showUsage = true,
+    readonly showUsage: boolean,
     /** Set when only the free text was missing, so a platform can ask for it (a modal, a card form). */
     readonly missingText?: string,
   ) {

@@ -3,7 +3,7 @@
 //   steward import accounts|contacts|touchpoints <file.csv> [--workspace platform:id] [--as name]
 //   steward import accounts.csv          (the kind read from the file's name)
 //   steward export accounts|contacts|touchpoints|complaints [file.csv] [--workspace platform:id]
-//   steward export --all <dir> [--workspace platform:id]   (the whole book, one file per entity: src/book-io.ts)
+//   steward export --all <dir> [--workspace platform:id]   (the whole book, one file per entity: src/io/book-io.ts)
 //   steward import --all <dir> [--workspace platform:id]   (into an empty workspace, all or nothing)
 //
 // Every row is validated; a bad row is reported with its line in the file and
@@ -11,6 +11,12 @@
 // exit code is 0 when every row was imported, 1 when some row was rejected, 2
 // for a usage, file or header error (nothing imported). Imports upsert, so
 // running the same file twice changes nothing.
+//
+// A row is checked with chat's own rules (src/domain: accounts.ts, contacts.ts,
+// touches.ts), against the book as the file leaves it so far, and a refusal is
+// reported in the sentence chat would answer with (`file:line: column: sentence`).
+// The writes are planned in memory and made in multi-row statements, so a file of
+// tens of thousands of rows costs a few statements, not a command each.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { basename, resolve } from 'node:path';
@@ -23,7 +29,7 @@ import { stringify } from 'csv-stringify/sync';
 import { and, asc, eq } from 'drizzle-orm';
 import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
-import { closeDb, immediate, openDb, type Db, type Tx } from '../db/index.js';
+import { closeDb, immediate, openDb, type Db, type Tx } from '../../db/index.js';
 import {
   accountAliases,
   accounts,
@@ -32,18 +38,23 @@ import {
   CONTACT_LEVELS,
   members,
   PLATFORMS,
-  tenants,
   TIERS,
   TOUCH_KINDS,
   touchpoints,
   type Locale,
   type Platform,
-} from '../db/schema.js';
-import { ConfigError, loadConfig, loadDotEnv } from './config.js';
-import { parseAmount, parseDays } from './domain/amounts.js';
-import { MAX_NAME, MAX_NOTE, normalize } from './domain/text.js';
-import { closestNames, looksMistyped } from './domain/match.js';
-import type { Account, Member, Tenant } from './domain/types.js';
+} from '../../db/schema.js';
+import { ConfigError, loadConfig, loadDotEnv } from '../config.js';
+import { parseAmount, parseDays } from '../domain/amounts.js';
+import { MAX_NAME, MAX_NOTE, normalize } from '../domain/text.js';
+import { closestNames, looksMistyped } from '../domain/match.js';
+import type { Account, Member, Tenant } from '../domain/types.js';
+import { ensureTenant, findTenant, type Workspace } from '../domain/tenants.js';
+import { checkAliases, checkLength, checkName, checkOwner, checkWallet, splitAliases } from '../domain/accounts.js';
+import { contactName } from '../domain/contacts.js';
+import { Refusal } from '../domain/refusal.js';
+import { checkTouchDate } from '../domain/touches.js';
+import { viewFor, type View } from '../domain/view.js';
 
 export const IMPORT_KINDS = ['accounts', 'contacts', 'touchpoints'] as const;
 export const EXPORT_KINDS = ['accounts', 'contacts', 'touchpoints', 'complaints'] as const;
@@ -58,10 +69,7 @@ export const COLUMNS: Record<ImportKind, { all: readonly string[]; required: rea
 };
 const COMPLAINT_COLUMNS = ['number', 'account', 'severity', 'category', 'status', 'summary', 'owner', 'opened_at', 'deadline_at', 'resolved_at', 'resolution'];
 
-export interface Workspace {
-  platform: Platform;
-  workspaceId: string;
-}
+export type { Workspace } from '../domain/tenants.js';
 export const SHELL_WORKSPACE: Workspace = { platform: 'shell', workspaceId: 'local' };
 
 export interface RowError {
@@ -109,6 +117,8 @@ const name = (what: string) =>
     .trim()
     .min(1, `${what} is required`)
     .max(MAX_NAME, `${what} is longer than ${MAX_NAME} characters`);
+/** The name of a new account or contact: how long it may be is the domain's rule (checkLength), checked with the row. */
+const newName = (what: string) => z.string({ error: `${what} is required` }).trim().min(1, `${what} is required`);
 const optionalText = (max = MAX_NAME) => cell.pipe(z.string().max(max, `longer than ${max} characters`).optional());
 const amount = cell.pipe(
   z
@@ -131,16 +141,11 @@ const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
       .pipe(z.enum(values, { error: (iss) => `expected one of ${values.join(', ')}, got ${JSON.stringify(iss.input)}` }))
       .optional(),
   );
-const aliasList = cell.pipe(
-  z
-    .string()
-    .transform((v) => [...new Set(v.split(/[,、，;；]/u).map((a) => a.trim()).filter((a) => a !== ''))])
-    .pipe(z.array(z.string().max(MAX_NAME, `an alias is longer than ${MAX_NAME} characters`)))
-    .optional(),
-);
+// Each alias's length and clashes are account rules (src/domain/accounts.ts), checked with the book.
+const aliasList = cell.pipe(z.string().transform(splitAliases).optional());
 
 const accountRow = z.object({
-  name: name('name'),
+  name: newName('name'),
   tier: oneOf(TIERS),
   owner: optionalText(),
   region: optionalText(),
@@ -165,7 +170,7 @@ const accountRow = z.object({
 
 const contactRow = z.object({
   account: name('account'),
-  name: name('name'),
+  name: newName('name'),
   title: optionalText(),
   level: oneOf(CONTACT_LEVELS),
   function: optionalText(),
@@ -193,7 +198,20 @@ function describe(error: z.ZodError): string {
 class RowProblem extends Error {}
 
 /**
- * `YYYY-MM-DD` is noon that day in the workspace's zone (as `/touch on:` does);
+ * Runs a domain rule on a row's `column`: a refusal becomes the row's problem,
+ * in the sentence chat would answer with, in the workspace's language.
+ */
+function checked<T>(view: View, column: string, rule: () => T): T {
+  try {
+    return rule();
+  } catch (e) {
+    if (!(e instanceof Refusal)) throw e;
+    throw new RowProblem(`${e.field ?? column}: ${String(e.words(view.t))}`);
+  }
+}
+
+/**
+ * `YYYY-MM-DD` is noon that day in the workspace's zone (always noon, even today, so a file read twice gives the same instants);
  * a full ISO date-time (`2024-03-05T09:30`, with or without an offset) is that instant.
  */
 export function parseWhen(input: string, zone: string): number {
@@ -299,21 +317,6 @@ function headerColumns(header: string, delimiter: string): string[] {
 // ---------------------------------------------------------------------------
 // Writing
 
-function findTenant(db: Db | Tx, ws: Workspace): Tenant | undefined {
-  return db.select().from(tenants).where(and(eq(tenants.platform, ws.platform), eq(tenants.workspaceId, ws.workspaceId))).get();
-}
-
-function ensureTenant(tx: Tx, ws: Workspace, opts: ImportOptions): Tenant {
-  return (
-    findTenant(tx, ws) ??
-    tx
-      .insert(tenants)
-      .values({ platform: ws.platform, workspaceId: ws.workspaceId, locale: opts.locale ?? 'en', timezone: opts.timezone ?? 'UTC' })
-      .returning()
-      .get()
-  );
-}
-
 /** What an import keeps in memory so 50 000 rows do not cost 50 000 lookups each. */
 class Book {
   private readonly membersByUserId = new Map<string, Member>();
@@ -330,10 +333,15 @@ class Book {
   readonly ops: Op[] = [];
   private nextTemp = -1;
 
+  /** The workspace's eyes (language, zone, now): what a refusal is worded and dated in. */
+  readonly view: View;
+
   constructor(
     tx: Tx,
     readonly tenant: Tenant,
+    now: Date,
   ) {
+    this.view = viewFor(tenant, undefined, now);
     for (const m of tx.select().from(members).where(eq(members.tenantId, tenant.id)).all()) this.rememberMember(m);
     for (const a of tx.select().from(accounts).where(eq(accounts.tenantId, tenant.id)).all()) this.remember(a);
     for (const a of tx.select().from(accountAliases).where(eq(accountAliases.tenantId, tenant.id)).all()) {
@@ -440,9 +448,8 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function stillHere(column: string, m: Member | NewMember): Member | NewMember {
-  // As `/account set owner:` refuses: someone who has left owns nothing new.
-  if ('active' in m && !m.active) throw new RowProblem(`${column}: ${m.name} has left; choose someone who is still here`);
+function stillHere(book: Book, column: string, m: Member | NewMember): Member | NewMember {
+  if (!('create' in m)) checked(book.view, column, () => checkOwner(book.view, book.tenant.platform, m));
   return m;
 }
 
@@ -452,33 +459,22 @@ function ownerFor(book: Book, r: z.infer<typeof accountRow>, existing: Account |
     if (existing) return undefined;
     // As `/account add` does: a new account belongs to whoever adds it.
     if (!book.importer) throw new RowProblem('owner: a new account needs an owner; fill in the owner column, or say who is importing (--as)');
-    return stillHere('owner', book.importer);
+    return stillHere(book, 'owner', book.importer);
   }
   // The owner it already has stays, even one who has left or shares a name: an export read back changes nothing.
   if (existing?.ownerId != null && book.candidates(r.owner).some((m) => m.id === existing.ownerId)) return undefined;
-  return stillHere('owner', book.member('owner', r.owner));
+  return stillHere(book, 'owner', book.member('owner', r.owner));
 }
 
 function upsertAccount(book: Book, r: z.infer<typeof accountRow>, now: Date): Outcome {
   const key = normalize(r.name);
   const existing = book.accountByKey(key);
   const aliasKeys = r.aliases?.map(normalize).filter((k) => k !== key);
-  for (const k of aliasKeys ?? []) {
-    const holder = book.aliasHolder(k);
-    if (holder !== undefined && holder !== existing?.id) throw new RowProblem(`aliases: ${JSON.stringify(k)} is already an alias of another account`);
-    const named = book.accountByKey(k);
-    if (named && named.id !== existing?.id) throw new RowProblem(`aliases: ${JSON.stringify(k)} is the name of another account`);
-  }
-  if (!existing) {
-    const holder = book.aliasHolder(key);
-    if (holder !== undefined) throw new RowProblem(`name: ${JSON.stringify(r.name)} is already an alias of another account`);
-  }
-  // Wallet share is our revenue over their spend in our category: revenue above spend is a typo, as in chat.
-  const ours = r.revenue ?? existing?.annualRevenue;
-  const theirs = r.spend ?? existing?.categorySpend;
-  if ((r.revenue !== undefined || r.spend !== undefined) && ours != null && theirs != null && ours > theirs) {
-    throw new RowProblem(`${r.revenue !== undefined ? 'revenue' : 'spend'}: our revenue (${ours}) is more than their category spend (${theirs})`);
-  }
+  // The account rules chat applies, against the book as this file leaves it so far.
+  const holder = (typed: string) => book.account(typed);
+  if (r.aliases) checked(book.view, 'aliases', () => checkAliases(r.aliases!.filter((a) => normalize(a) !== key), holder, existing));
+  checked(book.view, 'name', () => (existing ? checkLength(r.name) : checkName(r.name, holder)));
+  checked(book.view, 'revenue', () => checkWallet(book.view, { annualRevenue: r.revenue, categorySpend: r.spend }, existing));
   const owner = ownerFor(book, r, existing);
   const patch = {
     ...(r.tier !== undefined && { tier: r.tier }),
@@ -518,6 +514,7 @@ function needAccount(book: Book, nameText: string): Account {
 
 function upsertContact(tx: Tx, book: Book, r: z.infer<typeof contactRow>): Outcome {
   const account = needAccount(book, r.account);
+  checked(book.view, 'name', () => contactName(r.name));
   const key = normalize(r.name);
   const planKey = `${account.id}\u0000${key}`;
   const existing =
@@ -554,18 +551,7 @@ function upsertContact(tx: Tx, book: Book, r: z.infer<typeof contactRow>): Outco
   return 'updated';
 }
 
-/** As `/touch`: a touchpoint dated further back is a typo, not history worth logging. */
-const MAX_AGE_YEARS = 5;
-
-/** `/touch`'s limits: nothing that has not happened yet (a bare date counts as the whole day), nothing older than five years. */
-function checkWhen(input: string, at: number, zone: string, now: Date): void {
-  const today = DateTime.fromJSDate(now, { zone });
-  const future = /^\d{4}-\d{1,2}-\d{1,2}$/.test(input) ? DateTime.fromMillis(at, { zone }).startOf('day') > today.startOf('day') : at > now.getTime() + 60_000;
-  if (future) throw new RowProblem(`date: ${input} is in the future; log a touchpoint once it has happened`);
-  if (at < today.minus({ years: MAX_AGE_YEARS }).toMillis()) throw new RowProblem(`date: ${input} is more than ${MAX_AGE_YEARS} years ago; check the date`);
-}
-
-function insertTouch(tx: Tx, book: Book, r: z.infer<typeof touchRow>, now: Date): Outcome {
+function insertTouch(tx: Tx, book: Book, r: z.infer<typeof touchRow>): Outcome {
   const account = needAccount(book, r.account);
   const occurredAt = parseWhen(r.date, book.tenant.timezone);
   let contactId: number | null = null;
@@ -602,7 +588,8 @@ function insertTouch(tx: Tx, book: Book, r: z.infer<typeof touchRow>, now: Date)
       )
       .get();
   if (dup) return 'unchanged';
-  checkWhen(r.date, occurredAt, book.tenant.timezone, now);
+  // `/touch`'s limits; a bare date counts as the whole day.
+  checked(book.view, 'date', () => checkTouchDate(book.view, DateTime.fromMillis(occurredAt, { zone: book.tenant.timezone }), /^\d{4}-\d{1,2}-\d{1,2}$/.test(r.date)));
   const member = book.ensure(who);
   book.plannedTouches.add(planKey);
   book.ops.push({
@@ -792,7 +779,7 @@ export function importCsv(db: Db, kind: ImportKind, text: string, opts: ImportOp
   const schema = kind === 'accounts' ? accountRow : kind === 'contacts' ? contactRow : touchRow;
   const blank = Object.fromEntries(COLUMNS[kind].all.map((c) => [c, '']));
   const ws = opts.workspace ?? SHELL_WORKSPACE;
-  if (!findTenant(db, ws)) immediate(db, (tx) => ensureTenant(tx, ws, opts));
+  if (!findTenant(db, ws)) immediate(db, (tx) => ensureTenant(tx, ws, { locale: opts.locale ?? 'en', timezone: opts.timezone ?? 'UTC' }));
   // Checking a row against the schema needs no database: once, before any attempt.
   const checked = rows.map((row) => {
     if (row.problem) return { row, problem: row.problem };
@@ -803,7 +790,7 @@ export function importCsv(db: Db, kind: ImportKind, text: string, opts: ImportOp
     const result: ImportResult = { rows: rows.length, created: 0, updated: 0, unchanged: 0, errors: [] };
     const ops = db.transaction(
       (tx) => {
-        const book = new Book(tx, findTenant(tx, ws)!);
+        const book = new Book(tx, findTenant(tx, ws)!, now);
         if (opts.actor !== undefined) {
           try {
             book.importer = book.member('--as', opts.actor);
@@ -823,7 +810,7 @@ export function importCsv(db: Db, kind: ImportKind, text: string, opts: ImportOp
                   ? upsertAccount(book, c.data as z.infer<typeof accountRow>, now)
                   : kind === 'contacts'
                     ? upsertContact(tx, book, c.data as z.infer<typeof contactRow>)
-                    : insertTouch(tx, book, c.data as z.infer<typeof touchRow>, now);
+                    : insertTouch(tx, book, c.data as z.infer<typeof touchRow>);
               result[outcome]++;
             } catch (e) {
               if (!(e instanceof RowProblem)) throw e;

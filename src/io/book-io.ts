@@ -19,7 +19,7 @@ import { stringify } from 'csv-stringify/sync';
 import { and, asc, eq, getTableColumns, sql, type Column } from 'drizzle-orm';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { DateTime } from 'luxon';
-import type { Db, Tx } from '../db/index.js';
+import type { Db, Tx } from '../../db/index.js';
 import {
   accountAliases,
   accountLosses,
@@ -43,9 +43,10 @@ import {
   FUNCTIONS,
   PLATFORMS,
   type Platform,
-} from '../db/schema.js';
+} from '../../db/schema.js';
 import { decodeCsvBytes } from './csv-text.js';
-import { normalize } from './domain/text.js';
+import { normalize } from '../domain/text.js';
+import { findTenant, type Workspace } from '../domain/tenants.js';
 
 type RefKind = 'member' | 'account' | 'contact' | 'complaint' | 'promise' | 'task';
 
@@ -189,11 +190,7 @@ export const NOT_BOOK: Record<string, string> = {
   health_snapshots: 'a cache of weekly scores; no view reads it',
 };
 
-/** A workspace's name: `shell:local`. */
-export interface Workspace {
-  platform: Platform;
-  workspaceId: string;
-}
+export type { Workspace } from '../domain/tenants.js';
 
 export interface BookProblem {
   file: string;
@@ -252,7 +249,7 @@ const PREFIX: Partial<Record<RefKind, string>> = { complaint: 'C-', promise: 'P-
 
 /** The book of one workspace, file name → CSV text; undefined when there is no such workspace. */
 export function exportBook(db: Db | Tx, ws: Workspace): Map<string, string> | undefined {
-  const tenant = db.select().from(tenants).where(and(eq(tenants.platform, ws.platform), eq(tenants.workspaceId, ws.workspaceId))).get();
+  const tenant = findTenant(db, ws);
   if (!tenant) return undefined;
   const zone = tenant.timezone;
   const memberRef = new Map(db.select().from(members).where(eq(members.tenantId, tenant.id)).all().map((m) => [m.id, m.platformUserId]));

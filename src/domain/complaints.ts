@@ -1,0 +1,61 @@
+// Opening a complaint: its number, its owner, its deadline, and whether it
+// cannot wait for the next sweep (critical, or a repeat on a strategic account).
+import { and, eq, gte } from 'drizzle-orm';
+import { complaints } from '../../db/schema.js';
+import type { DomainCtx } from './context.js';
+import { DAY_MS } from './dates.js';
+import { countWhere, nextNumber } from './numbers.js';
+import { memberById } from './permissions.js';
+import type { Account, Complaint, Tenant } from './types.js';
+
+/** A second complaint on a strategic account within this many days alerts at once. */
+export const REPEAT_WINDOW_DAYS = 30;
+
+export interface NewComplaint {
+  account: Account;
+  severity?: Complaint['severity'];
+  category?: Complaint['category'];
+  summary: string;
+}
+
+/** When a complaint of `severity` opened at `from` is due: the escalation ladder's span (src/scheduler/sweep.ts complaintSpanEnd). */
+export type DeadlineRule = (tenant: Tenant, severity: Complaint['severity'], from: Date) => Date;
+
+export interface Opened {
+  complaint: Complaint;
+  /** Why the owner and paired executives are told at once, if they are. */
+  alert?: { kind: 'critical' } | { kind: 'repeat'; recent: number };
+}
+
+/**
+ * Opens a complaint on the account, owned by the account's owner (or, when they
+ * have left, by whoever reports it), due after the severity's span.
+ */
+export function openComplaint(ctx: DomainCtx, input: NewComplaint, deadline: DeadlineRule): Opened {
+  const { account } = input;
+  const severity = input.severity ?? 'medium';
+  const category = input.category ?? 'other';
+  const owner = memberById(ctx, account.ownerId);
+  const complaint = ctx.db
+    .insert(complaints)
+    .values({
+      tenantId: ctx.tenant.id,
+      number: nextNumber(ctx.db, complaints, ctx.tenant.id),
+      accountId: account.id,
+      severity,
+      category,
+      summary: input.summary,
+      ownerId: owner?.active ? owner.id : ctx.actor.id,
+      reporterId: ctx.actor.id,
+      openedAt: ctx.now,
+      // The severity's hours on the workspace's working clock (a day of it is a working day), a critical one's on the wall clock.
+      deadlineAt: deadline(ctx.tenant, severity, ctx.now),
+    })
+    .returning()
+    .get();
+  ctx.audit('complaint.open', 'complaint', complaint.id, { account: account.name, severity, category });
+  if (severity === 'critical') return { complaint, alert: { kind: 'critical' } };
+  if (account.tier !== 'strategic') return { complaint };
+  const recent = countWhere(ctx.db, complaints, and(eq(complaints.accountId, account.id), gte(complaints.openedAt, new Date(ctx.now.getTime() - REPEAT_WINDOW_DAYS * DAY_MS))));
+  return recent >= 2 ? { complaint, alert: { kind: 'repeat', recent } } : { complaint };
+}
