@@ -159,10 +159,17 @@ export const accounts = sqliteTable(
     ownerGoneAt: integer('owner_gone_at', { mode: 'timestamp_ms' }),
     createdAt: createdAt(),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }),
+    /**
+     * Epoch ms: the earliest moment anything about the account (its revisit, its pairings, its
+     * review item) may fall due, kept by the sweep (src/domain/sweep.ts). Every change that can
+     * bring that moment earlier sets it to 0, "check at once" (the triggers of migration next_check).
+     */
+    nextCheckAt: integer('next_check_at').notNull().default(0),
   },
   (t) => [
     uniqueIndex('accounts_tenant_name').on(t.tenantId, t.nameKey),
     index('accounts_owner').on(t.ownerId),
+    index('accounts_next_check').on(t.tenantId, t.nextCheckAt),
   ],
 );
 

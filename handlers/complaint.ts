@@ -10,7 +10,7 @@ import { memberById, pairedExecIds, requireOwnerOrManager, requireTeam } from '.
 import { complaintLife, fmtSpan, markFirstAnswer, recordComplaintEvent, type LifeStep } from '../src/domain/complaint-life.js';
 import { effectiveSettings } from '../src/domain/settings.js';
 import type { Account, Complaint, Member, Tenant } from '../src/domain/types.js';
-import { complaintSpanEnd } from '../src/scheduler/sweep.js';
+import { complaintSpanEnd } from '../src/domain/ladder.js';
 import { viewFor, type View } from '../src/domain/view.js';
 import { UserError } from '../src/engine/errors.js';
 import { fields, list, reply, text, type About, type Reply, type Rich } from '../src/engine/reply.js';
