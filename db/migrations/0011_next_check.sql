@@ -88,3 +88,9 @@ BEGIN
   UPDATE `accounts` SET `next_check_at` = 0 WHERE `owner_id` IN (SELECT `id` FROM `members` WHERE `manager_id` = NEW.`id`);
   UPDATE `accounts` SET `next_check_at` = 0 WHERE `id` IN (SELECT `account_id` FROM `pairings` WHERE `exec_id` = NEW.`id`);
 END;
+--> statement-breakpoint
+-- A revisit or leadership nudge taken back (deleted) is to be decided again.
+CREATE TRIGGER `nudges_recheck_delete` AFTER DELETE ON `nudges` WHEN OLD.`kind` IN ('revisit', 'pairing')
+BEGIN
+  UPDATE `accounts` SET `next_check_at` = 0 WHERE `id` = CASE OLD.`kind` WHEN 'revisit' THEN OLD.`subject_id` ELSE (SELECT `account_id` FROM `pairings` WHERE `id` = OLD.`subject_id`) END;
+END;

@@ -241,6 +241,8 @@ function revisits(s: Sweeper, rows: { a: Account; last: number | null }[], soone
     const overdueDays = Math.floor((t - due) / DAY);
     const latest = steps.owner.at(-1);
     const next = `${base}:${steps.owner.length + 1}`;
+    // How often the owner was told before this sweep: a step decided now counts from the next sweep on.
+    const told = steps.owner.filter((x) => x.to === owner.id).length;
     // One step at a time, a week after the last was read: a sweep after a long pause sends the next step, not all of them.
     if (!latest || latest.to !== owner.id) {
       // First for this round, or for an owner who took the account over since.
@@ -252,10 +254,15 @@ function revisits(s: Sweeper, rows: { a: Account; last: number | null }[], soone
     }
     // The owner's next reminder, a week after the last was read.
     sooner(a.id, steps.owner.at(-1)!.at + REVISIT_REMIND_DAYS * DAY);
-    const told = steps.owner.filter((x) => x.to === owner.id).length;
+    const toldNow = steps.owner.filter((x) => x.to === owner.id).length;
     const manager = owner.managerId ? s.members.get(owner.managerId) : undefined;
     // Below two reminders the owner's next step comes first; without a manager here, a change of manager lowers the check.
-    if (told < 2 || !manager?.active) continue;
+    if (toldNow < 2 || !manager?.active) continue;
+    if (told < 2) {
+      // The second reminder went out just now: the copy can come from the next sweep on.
+      sooner(a.id, Math.max(due + REVISIT_MANAGER_DAYS * DAY, t + 1));
+      continue;
+    }
     let lastCopy = steps.manager.at(-1);
     if (overdueDays >= REVISIT_MANAGER_DAYS && (!lastCopy || t - lastCopy.at >= REVISIT_MANAGER_REPEAT_DAYS * DAY)) {
       const at = nudge(s, 'revisit', `${base}:m${steps.manager.length + 1}`, { type: 'account', id: a.id }, { member: manager }, s.views.revisitManager(viewOf(s, manager), a, owner, overdueDays, told, lastCopy !== undefined));
