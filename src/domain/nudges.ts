@@ -1,6 +1,7 @@
 // Recording a nudge: a row in the outbox (`nudges`) under a unique dedupe key, written in the
 // transaction that decided it, so a redo, a crash or a second process decides it once.
 // Delivery (src/scheduler/outbox.ts) reads the rows; deciding and recording is the domain's.
+import { sql } from 'drizzle-orm';
 import type { Tx } from '../../db/index.js';
 import { nudges } from '../../db/schema.js';
 
@@ -28,24 +29,36 @@ export function recordNudge(db: Tx, n: NewNudge): number | undefined {
   return db.insert(nudges).values(row(n)).onConflictDoNothing({ target: [nudges.tenantId, nudges.dedupeKey] }).returning({ id: nudges.id }).get()?.id;
 }
 
-/** Rows per INSERT: 13 bound values a row, well under SQLite's limit of bound parameters. */
-const ROWS_PER_INSERT = 500;
-
 /**
- * Records many nudges, several rows per INSERT; each whose dedupe key is already
+ * Records many nudges through one prepared statement (drizzle's `.prepare()`: the SQL
+ * is built and compiled once, each row only binds); each whose dedupe key is already
  * taken is left out. Returns the new ones' ids and kinds, in the order given.
  */
 export function recordNudges(db: Tx, list: readonly NewNudge[]): { id: number; kind: string; dedupeKey: string }[] {
+  if (list.length === 0) return [];
+  const p = <T>(name: string) => sql.placeholder(name) as unknown as T;
+  const insert = db
+    .insert(nudges)
+    .values({
+      tenantId: p('tenantId'),
+      dedupeKey: p('dedupeKey'),
+      kind: p('kind'),
+      subjectType: p('subjectType'),
+      subjectId: p('subjectId'),
+      recipientId: p('recipientId'),
+      channel: p('channel'),
+      period: p('period'),
+      payload: p('payload'),
+      notBefore: p('notBefore'),
+      createdAt: p('createdAt'),
+    })
+    .onConflictDoNothing({ target: [nudges.tenantId, nudges.dedupeKey] })
+    .prepare();
   const out: { id: number; kind: string; dedupeKey: string }[] = [];
-  for (let i = 0; i < list.length; i += ROWS_PER_INSERT) {
-    const rows = db
-      .insert(nudges)
-      .values(list.slice(i, i + ROWS_PER_INSERT).map(row))
-      .onConflictDoNothing({ target: [nudges.tenantId, nudges.dedupeKey] })
-      .returning({ id: nudges.id, kind: nudges.kind, dedupeKey: nudges.dedupeKey })
-      .all();
-    out.push(...rows.sort((a, b) => a.id - b.id));
+  for (const n of list) {
+    // A row turned away by its dedupe key changes nothing; a new one's id is the last inserted rowid.
+    const r = insert.run(row(n));
+    if (r.changes > 0) out.push({ id: Number(r.lastInsertRowid), kind: n.kind, dedupeKey: n.dedupeKey });
   }
   return out;
 }
-

@@ -235,7 +235,7 @@ export class Scheduler {
     if (job.name === 'sweep') {
       for (const tenant of db.select().from(tenants).all()) {
         // In batches, each its own short write transaction: commands are not kept waiting for the lock.
-        runSweep(db, tenant, now);
+        await runSweep(db, tenant, now);
         db.transaction((tx) => watchHealth(tx, tenant, now), { behavior: 'immediate' });
         // A digest whose job was lost (Redis emptied while it waited, say) is recorded late rather than not at all.
         const due = digestDue(tenant, now);

@@ -35,38 +35,61 @@ export function watchHealth(tx: Tx, tenant: Tenant, now: Date): number[] {
   return watch(tx, tenant, now, nudgeViews);
 }
 
-/** Accounts, promises and complaints per batch: a batch's transaction stays well under 100 ms. */
-export const SWEEP_BATCH = 500;
+export interface SweepRunOptions {
+  /** Rows in the first batch of each step; later batches grow or shrink to keep each under `holdMs`. */
+  batch?: number;
+  /** How long a batch may hold the write lock, as a target (ms). */
+  holdMs?: number;
+}
 
 export interface SweepRun extends SweepResult {
   /** How many write transactions the sweep took, and the longest one held the write lock (ms). */
   batches: number;
   longestHoldMs: number;
+  /** Time inside the sweep's write transactions (ms). */
+  heldMs: number;
 }
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * The clock's sweep for one tenant: every decision of sweepTenant, in batches. What is
  * due is read first, outside any write transaction, through indexes (accounts by
  * next_check_at, promises by due day, complaints by deadline); each batch then reads its
- * rows again under the lock and decides from them as they are.
+ * rows again under the lock and decides from them as they are. Between batches the lock
+ * is left free for as long as the last batch held it, so a command waiting for it gets in
+ * (SQLite's busy handler polls at growing intervals and would miss a gap of a moment).
  */
-export function runSweep(db: Db, tenant: Tenant, now: Date, batch = SWEEP_BATCH): SweepRun {
-  const out: SweepRun = { counts: emptyCounts(), ids: [], batches: 0, longestHoldMs: 0 };
-  const write = (fn: (tx: Tx) => SweepResult) => {
+export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRunOptions = {}): Promise<SweepRun> {
+  const target = opts.holdMs ?? 20;
+  const out: SweepRun = { counts: emptyCounts(), ids: [], batches: 0, longestHoldMs: 0, heldMs: 0 };
+  const write = async (fn: (tx: Tx) => SweepResult): Promise<number> => {
     const start = performance.now();
     const r = db.transaction(fn, { behavior: 'immediate' });
-    out.longestHoldMs = Math.max(out.longestHoldMs, performance.now() - start);
+    const held = performance.now() - start;
+    out.longestHoldMs = Math.max(out.longestHoldMs, held);
+    out.heldMs += held;
     out.batches++;
     addResult(out, r);
+    await pause(Math.max(1, Math.ceil(held)));
+    return held;
   };
-  const inBatches = (ids: number[], fn: (tx: Tx, ids: number[]) => SweepResult) => {
-    for (let i = 0; i < ids.length; i += batch) write((tx) => fn(tx, ids.slice(i, i + batch)));
+  const inBatches = async (ids: number[], fn: (tx: Tx, ids: number[]) => SweepResult) => {
+    let size = opts.batch ?? 100;
+    for (let i = 0; i < ids.length; ) {
+      const part = ids.slice(i, i + size);
+      i += part.length;
+      const held = await write((tx) => fn(tx, part));
+      if (held > target) size = Math.max(10, Math.floor(size / 2));
+      else if (held < target / 2) size = Math.min(5_000, size * 2);
+    }
   };
-  inBatches(dueAccountIds(db as unknown as Tx, tenant.id, now), (tx, ids) => sweepAccounts(tx, tenant, now, nudgeViews, ids));
-  inBatches(duePromiseIds(db as unknown as Tx, tenant, now), (tx, ids) => sweepPromises(tx, tenant, now, nudgeViews, ids));
-  write((tx) => sweepReviews(tx, tenant, now, nudgeViews));
-  write((tx) => sweepChecklists(tx, tenant, now, nudgeViews));
-  inBatches(dueComplaintIds(db as unknown as Tx, tenant.id, now), (tx, ids) => sweepEscalations(tx, tenant, now, nudgeViews, ids));
+  const read = db as unknown as Tx;
+  await inBatches(dueAccountIds(read, tenant.id, now), (tx, ids) => sweepAccounts(tx, tenant, now, nudgeViews, ids));
+  await inBatches(duePromiseIds(read, tenant, now), (tx, ids) => sweepPromises(tx, tenant, now, nudgeViews, ids));
+  await write((tx) => sweepReviews(tx, tenant, now, nudgeViews));
+  await write((tx) => sweepChecklists(tx, tenant, now, nudgeViews));
+  await inBatches(dueComplaintIds(read, tenant.id, now), (tx, ids) => sweepEscalations(tx, tenant, now, nudgeViews, ids));
   return out;
 }
 
