@@ -64,8 +64,12 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
   const target = opts.holdMs ?? 20;
   const out: SweepRun = { counts: emptyCounts(), ids: [], batches: 0, longestHoldMs: 0, heldMs: 0 };
   const write = async (fn: (tx: Tx) => SweepResult): Promise<number> => {
-    const start = performance.now();
-    const r = db.transaction(fn, { behavior: 'immediate' });
+    // Held from the moment BEGIN IMMEDIATE got the lock (the callback starts) to the end of COMMIT.
+    let start = 0;
+    const r = db.transaction((tx) => {
+      start = performance.now();
+      return fn(tx);
+    }, { behavior: 'immediate' });
     const held = performance.now() - start;
     out.longestHoldMs = Math.max(out.longestHoldMs, held);
     out.heldMs += held;
