@@ -79,7 +79,7 @@ interface Sweeper {
   tenant: Tenant;
   now: Date;
   views: NudgeViews;
-  members: Map<number, Member>;
+  members: Members;
   counts: SweepCounts;
   ids: number[];
   workingFrom: Map<string, Date>;
@@ -103,9 +103,36 @@ export function sweepTenant(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews
   return out;
 }
 
-function sweeper(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews): Sweeper {
-  const all = tx.select().from(members).where(eq(members.tenantId, tenant.id)).all();
-  return { tx, tenant, now, views, members: new Map(all.map((m) => [m.id, m])), counts: emptyCounts(), ids: [], workingFrom: new Map(), viewCache: new Map(), pending: [] };
+/**
+ * The tenant's members, read in the step's own transaction: all at once, or (`lazy`, for a
+ * batch of accounts, which needs only their owners, managers and executives) each when first asked for.
+ */
+class Members {
+  private readonly byId = new Map<number, Member | undefined>();
+  private complete = false;
+  private one?: { get(p: { id: number; tenant: number }): Member | undefined };
+  constructor(private readonly tx: Tx, private readonly tenantId: number, lazy: boolean) {
+    if (!lazy) this.values();
+  }
+  get(id: number): Member | undefined {
+    if (this.complete || this.byId.has(id)) return this.byId.get(id);
+    this.one ??= this.tx.select().from(members).where(and(eq(members.id, sql.placeholder('id')), eq(members.tenantId, sql.placeholder('tenant')))).prepare();
+    const m = this.one.get({ id, tenant: this.tenantId });
+    this.byId.set(id, m);
+    return m;
+  }
+  values(): Member[] {
+    if (!this.complete) {
+      this.byId.clear();
+      for (const m of this.tx.select().from(members).where(eq(members.tenantId, this.tenantId)).all()) this.byId.set(m.id, m);
+      this.complete = true;
+    }
+    return [...this.byId.values()].filter((m): m is Member => m !== undefined);
+  }
+}
+
+function sweeper(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, lazy = false): Sweeper {
+  return { tx, tenant, now, views, members: new Members(tx, tenant.id, lazy), counts: emptyCounts(), ids: [], workingFrom: new Map(), viewCache: new Map(), pending: [] };
 }
 
 /** Records what the step decided; counts and ids are of the new nudges only. */
@@ -180,7 +207,7 @@ type Told = { to: number | null; at: number };
  * whose next check moved past `now` since the ids were read (another sweep took them) are left.
  */
 export function sweepAccounts(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, ids: readonly number[]): SweepResult {
-  const s = sweeper(tx, tenant, now, views);
+  const s = sweeper(tx, tenant, now, views, true);
   if (ids.length === 0) return { counts: s.counts, ids: s.ids };
   const t = now.getTime();
   const rows: { a: Account; last: number | null }[] = [];
@@ -596,7 +623,7 @@ function stillHere(s: Sweeper, m: Member | undefined): Member | undefined {
 }
 
 function adminOf(s: Sweeper): Member | undefined {
-  return [...s.members.values()].find((m) => m.role === 'admin' && m.active);
+  return s.members.values().find((m) => m.role === 'admin' && m.active);
 }
 
 /**

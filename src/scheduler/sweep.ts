@@ -38,7 +38,7 @@ export function watchHealth(tx: Tx, tenant: Tenant, now: Date): number[] {
 export interface SweepRunOptions {
   /** Rows in the first batch of each step; later batches grow or shrink to keep each under `holdMs`. */
   batch?: number;
-  /** How long a batch may hold the write lock, as a target (ms). */
+  /** How long a batch may hold the write lock, as a target (ms): short, so a command waits little. */
   holdMs?: number;
 }
 
@@ -48,6 +48,8 @@ export interface SweepRun extends SweepResult {
   longestHoldMs: number;
   /** Time inside the sweep's write transactions (ms). */
   heldMs: number;
+  /** Each transaction's hold (ms), in order. */
+  holds: number[];
 }
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -61,8 +63,8 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * (SQLite's busy handler polls at growing intervals and would miss a gap of a moment).
  */
 export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRunOptions = {}): Promise<SweepRun> {
-  const target = opts.holdMs ?? 20;
-  const out: SweepRun = { counts: emptyCounts(), ids: [], batches: 0, longestHoldMs: 0, heldMs: 0 };
+  const target = opts.holdMs ?? 5;
+  const out: SweepRun = { counts: emptyCounts(), ids: [], batches: 0, longestHoldMs: 0, heldMs: 0, holds: [] };
   const write = async (fn: (tx: Tx) => SweepResult): Promise<number> => {
     // Held from the moment BEGIN IMMEDIATE got the lock (the callback starts) to the end of COMMIT.
     let start = 0;
@@ -73,9 +75,12 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
     const held = performance.now() - start;
     out.longestHoldMs = Math.max(out.longestHoldMs, held);
     out.heldMs += held;
+    out.holds.push(held);
     out.batches++;
     addResult(out, r);
-    await pause(Math.max(1, Math.ceil(held)));
+    // The lock left free a while, longer than a waiting command's busy handler sleeps between
+    // tries early on (1, 2, 5 ms...), and never in step with it (a jitter).
+    await pause(Math.max(8, Math.ceil(1.5 * held)) + Math.floor(Math.random() * 4));
     return held;
   };
   const inBatches = async (ids: number[], fn: (tx: Tx, ids: number[]) => SweepResult) => {
