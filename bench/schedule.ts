@@ -229,6 +229,12 @@ async function main(): Promise<void> {
     t0 = performance.now();
     const again = await runSweep(db, tenant, later);
     const resweepMs = performance.now() - t0;
+    // (3b) And a quarter of an hour after that: no command has touched anything since.
+    const later2 = new Date(later.getTime() + 15 * 60_000);
+    const dueLater2 = (db.$client.prepare('select count(*) as n from accounts where tenant_id = ? and next_check_at <= ?').get(s.tenantId, later2.getTime()) as { n: number }).n;
+    t0 = performance.now();
+    const quiet = await runSweep(db, tenant, later2);
+    const quietMs = performance.now() - t0;
 
     // (2b) Recording alone: as many nudges again, several rows an INSERT, in batches of 2 000.
     const payload = JSON.parse(db.$client.prepare('select payload from nudges limit 1').pluck().get() as string) as object;
@@ -251,7 +257,8 @@ async function main(): Promise<void> {
         [`plain SQL scan of the book (median of ${SCAN_RUNS})`, fmt(scanned), '—', '—', '—', fmt(scanMs, 1), '1.00'],
         ['first sweep, every account due (runSweep, batched)', fmt(ACCOUNTS), fmt(result.ids.length), fmt(result.batches), fmt(result.longestHoldMs, 1), fmt(sweepMs, 1), fmt(sweepMs / scanMs, 2)],
         ['  of which inside its write transactions', '', '', '', '', fmt(result.heldMs, 1), fmt(result.heldMs / scanMs, 2)],
-        ['sweep 15 min later, nothing new due', fmt(dueLater), fmt(again.ids.length), fmt(again.batches), fmt(again.longestHoldMs, 1), fmt(resweepMs, 1), fmt(resweepMs / scanMs, 2)],
+        ['sweep 15 min later (accounts the commands touched)', fmt(dueLater), fmt(again.ids.length), fmt(again.batches), fmt(again.longestHoldMs, 1), fmt(resweepMs, 1), fmt(resweepMs / scanMs, 2)],
+        ['sweep 30 min later, nothing touched since', fmt(dueLater2), fmt(quiet.ids.length), fmt(quiet.batches), fmt(quiet.longestHoldMs, 1), fmt(quietMs, 1), fmt(quietMs / scanMs, 2)],
         [`recordNudges alone, ${fmt(fresh.length)} rows, 2 000 a transaction`, '—', fmt(fresh.length), fmt(Math.ceil(fresh.length / 2_000)), '—', fmt(recordMs, 1), fmt(recordMs / scanMs, 2)],
       ]),
     );
@@ -320,6 +327,10 @@ async function main(): Promise<void> {
         resweepNudges: again.ids.length,
         resweepLongestHoldMs: +again.longestHoldMs.toFixed(2),
         resweepToScanRatio: +(resweepMs / scanMs).toFixed(3),
+        quietSweepMs: +quietMs.toFixed(2),
+        quietSweepAccountsRead: dueLater2,
+        quietSweepNudges: quiet.ids.length,
+        quietSweepToScanRatio: +(quietMs / scanMs).toFixed(3),
         command: { everyMs: CMD_EVERY_MS, rest: { n: rest.times.length, p50: +median(rest.times).toFixed(3), p99: +restP99.toFixed(3) }, duringSweep: { n: first.times.length, failed: first.failed, p50: +median(first.times).toFixed(3), p99: +busyP99.toFixed(3), max: +Math.max(...first.times).toFixed(3) }, p99Ratio: +(busyP99 / restP99).toFixed(3) },
         health,
         node: process.version,

@@ -212,14 +212,11 @@ export function sweepAccounts(tx: Tx, tenant: Tenant, now: Date, views: NudgeVie
   const t = now.getTime();
   const rows: { a: Account; last: number | null }[] = [];
   for (let i = 0; i < ids.length; i += 500) {
-    rows.push(
-      ...tx
-        .select({ a: accounts, last: lastVisitSql })
-        .from(accounts)
-        .where(and(eq(accounts.tenantId, tenant.id), inArray(accounts.id, ids.slice(i, i + 500)), lte(accounts.nextCheckAt, t)))
-        .orderBy(accounts.id)
-        .all(),
-    );
+    // By id only, filtered here: with the tenant and the check in the WHERE, SQLite walks the
+    // (tenant_id, next_check_at) index over every due account of the book for each batch.
+    for (const r of tx.select({ a: accounts, last: lastVisitSql, check: accounts.nextCheckAt }).from(accounts).where(inArray(accounts.id, ids.slice(i, i + 500))).orderBy(accounts.id).all()) {
+      if (r.a.tenantId === tenant.id && r.check <= t) rows.push(r);
+    }
   }
   const next = new Map<number, number>(rows.map((r) => [r.a.id, NEVER]));
   const sooner = (id: number, at: number) => next.set(id, Math.min(next.get(id) ?? NEVER, at));
@@ -403,16 +400,16 @@ export function sweepPromises(tx: Tx, tenant: Tenant, now: Date, views: NudgeVie
   const horizon = DateTime.fromJSDate(s.now, { zone: 'UTC' }).plus({ days: 2 }).toISODate()!;
   const rows: { p: PromiseRow; account: string }[] = [];
   for (let i = 0; i < ids.length; i += 500) {
-    rows.push(
-      ...s.tx
-        .select({ p: promises, account: accounts.name })
-        .from(promises)
-        .innerJoin(accounts, eq(accounts.id, promises.accountId))
-        // A lost account's promises are settled in its last conversation, not reminded.
-        .where(and(inArray(promises.id, ids.slice(i, i + 500)), eq(promises.tenantId, s.tenant.id), eq(promises.status, 'open'), eq(accounts.status, 'active'), lte(promises.dueOn, horizon)))
-        .orderBy(promises.id)
-        .all(),
-    );
+    // By id only, filtered here (as sweepAccounts): a lost account's promises are settled in its last conversation, not reminded.
+    for (const r of s.tx
+      .select({ p: promises, account: accounts.name, status: accounts.status })
+      .from(promises)
+      .innerJoin(accounts, eq(accounts.id, promises.accountId))
+      .where(inArray(promises.id, ids.slice(i, i + 500)))
+      .orderBy(promises.id)
+      .all()) {
+      if (r.p.tenantId === s.tenant.id && r.p.status === 'open' && r.status === 'active' && r.p.dueOn <= horizon) rows.push(r);
+    }
   }
   // A promise moved to a new date is reminded of that date: its keys name the round (see promiseRound).
   const rounds = moveCounts(s.tx, rows.map((r) => r.p.id));
@@ -548,18 +545,11 @@ export function sweepEscalations(tx: Tx, tenant: Tenant, now: Date, views: Nudge
       .select({ c: complaints, a: accounts })
       .from(complaints)
       .innerJoin(accounts, eq(accounts.id, complaints.accountId))
-      .where(
-        and(
-          inArray(complaints.id, ids.slice(i, i + 500)),
-          eq(complaints.tenantId, s.tenant.id),
-          eq(complaints.status, 'open'),
-          // A lost account has nobody left to keep: its complaints climb no further.
-          eq(accounts.status, 'active'),
-          lte(complaints.deadlineAt, s.now),
-        ),
-      )
+      .where(inArray(complaints.id, ids.slice(i, i + 500)))
       .orderBy(complaints.id)
-      .all();
+      .all()
+      // By id only, filtered here (as sweepAccounts). A lost account has nobody left to keep: its complaints climb no further.
+      .filter(({ c, a }) => c.tenantId === s.tenant.id && c.status === 'open' && a.status === 'active' && c.deadlineAt <= s.now);
     for (const { c, a } of rows) {
       const next = nextRungAt(s.tenant, c);
       if (!next || next > s.now) continue;
