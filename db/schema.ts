@@ -284,6 +284,8 @@ export const complaints = sqliteTable(
     /** How many times it was reopened: each reopening starts its ladder again, with nudge keys of its own. */
     reopenCount: integer('reopen_count').notNull().default(0),
     reopenedAt: integer('reopened_at', { mode: 'timestamp_ms' }),
+    /** Epoch ms: when its next rung may be due (src/domain/sweep.ts); 0 after any change. */
+    nextCheckAt: integer('next_check_at').notNull().default(0),
   },
   (t) => [
     uniqueIndex('complaints_tenant_number').on(t.tenantId, t.number),
@@ -340,6 +342,8 @@ export const promises = sqliteTable(
     closedAt: integer('closed_at', { mode: 'timestamp_ms' }),
     closedById: integer('closed_by_id').references(() => members.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
+    /** Epoch ms: when the sweep may next have something to say about it (src/domain/sweep.ts); 0 after any change. */
+    nextCheckAt: integer('next_check_at').notNull().default(0),
   },
   (t) => [
     uniqueIndex('promises_tenant_number').on(t.tenantId, t.number),

@@ -6,7 +6,7 @@
 // sweep against the whole-book one, step by step.
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { accounts, members, nudges, pairings, reviewItems, tenants, touchpoints } from '../db/schema.js';
+import { accounts, complaints, members, nudges, pairings, promises, reviewItems, tenants, touchpoints } from '../db/schema.js';
 import { sweepTenant } from '../src/domain/sweep.js';
 import { runSweep } from '../src/scheduler/sweep.js';
 import { nudgeViews } from '../src/views/nudges.js';
@@ -27,6 +27,8 @@ function fromScratch(at: Date): string[] {
   try {
     h.db.transaction((tx) => {
       tx.update(accounts).set({ nextCheckAt: 0 }).run();
+      tx.update(promises).set({ nextCheckAt: 0 }).run();
+      tx.update(complaints).set({ nextCheckAt: 0 }).run();
       const r = sweepTenant(tx, tenant(), at, nudgeViews);
       keys = tx.select({ k: nudges.dedupeKey }).from(nudges).where(r.ids.length ? inArray(nudges.id, r.ids) : eq(nudges.id, -1)).all().map((x) => x.k).sort();
       throw new Rollback();
@@ -231,7 +233,7 @@ function rng(seed: number) {
 
 describe('the batched sweep with maintained checks decides what a whole-book sweep decides', () => {
   it('over random books and random writes', async () => {
-    for (const seed of [1, 2, 3, 4, 5, 6]) {
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
       const r = rng(seed);
       h = harness({ now: cst('2026-08-03T10:00') });
       await ok('/steward team @zhang manager:@li');
@@ -268,6 +270,24 @@ describe('the batched sweep with maintained checks decides what a whole-book swe
         () => h.db.update(pairings).set({ active: r.next() < 0.5, cadenceDays: 5 + r.int(60) }).where(eq(pairings.accountId, r.pick(ids()))).run(),
         () => h.db.update(tenants).set({ settings: { cadenceDays: { standard: 20 + r.int(80), key: 10 + r.int(30) }, reviewSeasonStart: '08-01', reviewSeasonDeadline: r.pick(['09-30', '10-31']) } }).run(),
         () => h.db.delete(reviewItems).where(eq(reviewItems.accountId, r.pick(ids()))).run(),
+        // Promises and complaints: their own checks.
+        () => {
+          const n = h.db.select({ id: promises.id }).from(promises).all().length + 1;
+          const due = new Date(h.now.getTime() + (r.int(8) - 4) * DAY).toISOString().slice(0, 10);
+          h.db.$client.prepare("insert into promises (tenant_id, number, account_id, owner_id, text, due_on, status, created_at) values (?, ?, ?, ?, 'Send the quote', ?, 'open', ?)").run(t, n, r.pick(ids()), r.pick(people), due, h.now.getTime());
+        },
+        () => h.db.update(promises).set({ dueOn: new Date(h.now.getTime() + (r.int(8) - 3) * DAY).toISOString().slice(0, 10) }).where(eq(promises.accountId, r.pick(ids()))).run(),
+        () => h.db.update(promises).set({ status: r.pick(['open', 'kept'] as const), ownerId: r.pick(people) }).where(eq(promises.accountId, r.pick(ids()))).run(),
+        () => h.db.update(members).set({ timezone: r.pick(['Pacific/Kiritimati', 'America/Los_Angeles', null]) }).where(eq(members.id, r.pick(people))).run(),
+        () => {
+          const n = h.db.select({ id: complaints.id }).from(complaints).all().length + 1;
+          const opened = h.now.getTime() - r.int(3) * DAY;
+          h.db.$client
+            .prepare("insert into complaints (tenant_id, number, account_id, severity, category, summary, owner_id, reporter_id, status, opened_at, deadline_at) values (?, ?, ?, ?, 'delay', 'Late', ?, ?, 'open', ?, ?)")
+            .run(t, n, r.pick(ids()), r.pick(['critical', 'high', 'low']), r.pick(people), r.pick(people), opened, opened + r.int(48) * 3_600_000);
+        },
+        () => h.db.update(complaints).set({ status: r.pick(['open', 'resolved'] as const), severity: r.pick(['critical', 'high', 'medium'] as const) }).where(eq(complaints.accountId, r.pick(ids()))).run(),
+        () => h.db.update(complaints).set({ escalationLevel: 0, reopenCount: r.int(3) }).where(eq(complaints.accountId, r.pick(ids()))).run(),
       ];
       for (let step = 0; step < 40; step++) {
         for (let k = r.int(3); k >= 0; k--) r.pick(ops)();

@@ -383,7 +383,7 @@ export function duePromiseIds(tx: Tx, tenant: Tenant, now: Date): number[] {
   return tx
     .select({ id: promises.id })
     .from(promises)
-    .where(and(eq(promises.status, 'open'), lte(promises.dueOn, horizon), eq(promises.tenantId, tenant.id)))
+    .where(and(eq(promises.status, 'open'), lte(promises.dueOn, horizon), eq(promises.tenantId, tenant.id), lte(promises.nextCheckAt, now.getTime())))
     .orderBy(promises.id)
     .all()
     .map((r) => r.id);
@@ -399,6 +399,10 @@ export function sweepPromises(tx: Tx, tenant: Tenant, now: Date, views: NudgeVie
   if (ids.length === 0) return { counts: s.counts, ids: s.ids };
   const horizon = DateTime.fromJSDate(s.now, { zone: 'UTC' }).plus({ days: 2 }).toISODate()!;
   const rows: { p: PromiseRow; account: string }[] = [];
+  const t = s.now.getTime();
+  /** Each promise's next check; an instant already past means the next sweep. */
+  const next = new Map<number, number>();
+  const at = (id: number, when: number) => next.set(id, Math.max(when, t + 1));
   for (let i = 0; i < ids.length; i += 500) {
     // By id only, filtered here (as sweepAccounts): a lost account's promises are settled in its last conversation, not reminded.
     for (const r of s.tx
@@ -408,22 +412,36 @@ export function sweepPromises(tx: Tx, tenant: Tenant, now: Date, views: NudgeVie
       .where(inArray(promises.id, ids.slice(i, i + 500)))
       .orderBy(promises.id)
       .all()) {
-      if (r.p.tenantId === s.tenant.id && r.p.status === 'open' && r.status === 'active' && r.p.dueOn <= horizon) rows.push(r);
+      if (r.p.tenantId !== s.tenant.id || r.p.dueOn > horizon || r.p.nextCheckAt > s.now.getTime()) continue;
+      // Closed, or its account lost: nothing more until it changes (which marks it).
+      if (r.p.status === 'open' && r.status === 'active') rows.push(r);
+      else next.set(r.p.id, NEVER);
     }
   }
   // A promise moved to a new date is reminded of that date: its keys name the round (see promiseRound).
   const rounds = moveCounts(s.tx, rows.map((r) => r.p.id));
   const key = (id: number, step: string) => `promise:${id}:${promiseRound(rounds.get(id) ?? 0)}${step}`;
   const told = toldAt(s, 'promise', rows.map((r) => key(r.p.id, 'due')));
+  // The start of a calendar day anywhere on Earth (UTC+14) is no earlier than this: a safe early check.
+  const dayStartsBy = (isoDay: string, daysBefore: number) => Date.parse(`${isoDay}T00:00:00Z`) - (daysBefore * 24 + 14) * 3_600_000;
   for (const { p, account } of rows) {
+    // With nobody to tell, nothing until the owner (or their manager) changes, which marks it.
+    next.set(p.id, NEVER);
     const owner = p.ownerId ? s.members.get(p.ownerId) : undefined;
     if (!owner?.active) continue;
     const v = viewOf(s, owner);
+    const manager = owner.managerId ? s.members.get(owner.managerId) : undefined;
+    /** The manager's step, some working days after the owner was told it was due. */
+    const managerAt = (dueTold: Date) => addWorkingSpan(dueTold, PROMISE_MANAGER_DAYS * 24, s.tenant.timezone, s.tenant.settings);
     const dueTold = told.get(key(p.id, 'due'));
     if (dueTold !== undefined) {
       // The owner knows; still open some working days later, their manager hears of it.
-      const manager = owner.managerId ? s.members.get(owner.managerId) : undefined;
-      if (!manager?.active || addWorkingSpan(dueTold, PROMISE_MANAGER_DAYS * 24, s.tenant.timezone, s.tenant.settings) > s.now) continue;
+      if (!manager?.active) continue;
+      const when = managerAt(dueTold);
+      if (when > s.now) {
+        at(p.id, when.getTime());
+        continue;
+      }
       const mv = viewOf(s, manager);
       const late = Math.max(0, -daysUntil({ ...mv, now: deliverAt(s, manager) }, p.dueOn));
       nudge(s, 'promise', key(p.id, 'manager'), { type: 'promise', id: p.id }, { member: manager }, s.views.promiseManager(mv, p, account, owner, s.tenant.platform, late));
@@ -432,11 +450,18 @@ export function sweepPromises(tx: Tx, tenant: Tenant, now: Date, views: NudgeVie
     // Worded for the day it is read: one decided on a weekend waits for Monday, when "tomorrow" may be today or past.
     const read = daysUntil({ ...v, now: deliverAt(s, owner) }, p.dueOn);
     const left = daysUntil(v, p.dueOn);
-    if (left > 1) continue;
+    if (left > 1) {
+      at(p.id, dayStartsBy(p.dueOn, 1));
+      continue;
+    }
     // The eve only on the eve; from the due day on, the due-day reminder, however late the sweep comes.
     const step = left === 1 && read === 1 ? 'eve' : 'due';
-    nudge(s, 'promise', key(p.id, step), { type: 'promise', id: p.id }, { member: owner }, s.views.promise(v, p, account, read));
+    const readAt = nudge(s, 'promise', key(p.id, step), { type: 'promise', id: p.id }, { member: owner }, s.views.promise(v, p, account, read));
+    if (step === 'eve') at(p.id, dayStartsBy(p.dueOn, 0));
+    else if (manager?.active) at(p.id, managerAt(readAt).getTime());
   }
+  const write = s.tx.update(promises).set({ nextCheckAt: sql.placeholder('at') as unknown as number }).where(eq(promises.id, sql.placeholder('id'))).prepare();
+  for (const [id, when] of next) write.run({ id, at: when });
   return flush(s);
 }
 
@@ -530,7 +555,7 @@ export function dueComplaintIds(tx: Tx, tenantId: number, now: Date): number[] {
   return tx
     .select({ id: complaints.id })
     .from(complaints)
-    .where(and(eq(complaints.status, 'open'), lte(complaints.deadlineAt, now), eq(complaints.tenantId, tenantId)))
+    .where(and(eq(complaints.status, 'open'), lte(complaints.deadlineAt, now), eq(complaints.tenantId, tenantId), lte(complaints.nextCheckAt, now.getTime())))
     .orderBy(complaints.id)
     .all()
     .map((r) => r.id);
@@ -540,6 +565,7 @@ export function dueComplaintIds(tx: Tx, tenantId: number, now: Date): number[] {
 export function sweepEscalations(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, ids: readonly number[]): SweepResult {
   const s = sweeper(tx, tenant, now, views);
   const channel = effectiveSettings(s.tenant.settings).escalationChannel;
+  const check = s.tx.update(complaints).set({ nextCheckAt: sql.placeholder('at') as unknown as number }).where(eq(complaints.id, sql.placeholder('id'))).prepare();
   for (let i = 0; i < ids.length; i += 500) {
     const rows = s.tx
       .select({ c: complaints, a: accounts })
@@ -549,10 +575,14 @@ export function sweepEscalations(tx: Tx, tenant: Tenant, now: Date, views: Nudge
       .orderBy(complaints.id)
       .all()
       // By id only, filtered here (as sweepAccounts). A lost account has nobody left to keep: its complaints climb no further.
-      .filter(({ c, a }) => c.tenantId === s.tenant.id && c.status === 'open' && a.status === 'active' && c.deadlineAt <= s.now);
+      .filter(({ c }) => c.tenantId === s.tenant.id && c.deadlineAt <= s.now && c.nextCheckAt <= s.now.getTime());
     for (const { c, a } of rows) {
-      const next = nextRungAt(s.tenant, c);
-      if (!next || next > s.now) continue;
+      const next = c.status === 'open' && a.status === 'active' ? nextRungAt(s.tenant, c) : undefined;
+      // Resolved, or its account lost: nothing more until it changes (which marks it).
+      if (!next || next > s.now) {
+        check.run({ id: c.id, at: next ? next.getTime() : NEVER });
+        continue;
+      }
       const owner = c.ownerId ? s.members.get(c.ownerId) : undefined;
       // The next rung only, or past the top the week's reminder to it; the rung after waits a span from when this one is read.
       const rung = Math.min(3, c.escalationLevel + 1);
@@ -564,6 +594,9 @@ export function sweepEscalations(tx: Tx, tenant: Tenant, now: Date, views: Nudge
       const key = weekly ? `escalation:${c.id}:open:${isoWeek(s.now, s.tenant.timezone)}${again}` : `escalation:${c.id}:${rung}${again}`;
       const told = nudge(s, 'escalation', key, { type: 'complaint', id: c.id }, { channel, member: target }, s.views.escalation(v, rung, c, a, owner, target, weekly), c.severity === 'critical');
       s.tx.update(complaints).set({ escalationLevel: rung, escalatedAt: told }).where(eq(complaints.id, c.id)).run();
+      // The rung after (its own span from when this one is read), or the week's reminder at the top.
+      const after = nextRungAt(s.tenant, { ...c, escalationLevel: rung, escalatedAt: told });
+      check.run({ id: c.id, at: Math.max(after ? after.getTime() : NEVER, s.now.getTime() + 1) });
     }
   }
   return flush(s);
