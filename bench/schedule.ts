@@ -1,32 +1,37 @@
-// `npm run bench` (after bench/run.ts): the clock's two heavy reads.
+// `npm run bench` (after bench/run.ts): the clock's sweep over a large book.
 //
-//   1. The sweep over a large book where every account is due for a revisit:
-//      sweepTenant in one IMMEDIATE transaction, deciding and recording every due
-//      nudge (first nudge, reminder, manager) beside a plain SQL scan of the same
-//      rows with the same last-visit subquery and no decisions.
-//   2. The weekly digest for a manager whose team owns 1 000 accounts (digestFor).
+//   1. A plain SQL scan of the whole book (every account with its last visit), the baseline.
+//   2. The first sweep, where every account is due for a revisit: runSweep as the clock runs
+//      it, in batches, each its own IMMEDIATE transaction; the longest hold of the write lock.
+//      Recording alone (recordNudges, several rows an INSERT) is timed beside it.
+//   3. The sweep a quarter of an hour later, with nothing new to decide: it reads only the
+//      accounts whose next check has come (none), the promises and complaints past due.
+//   4. A command's latency at rest and while the first sweep runs: a worker thread with its
+//      own connection to the same file writes as /touch does (reads the account, inserts a
+//      touchpoint, in an IMMEDIATE transaction), paced, and times each from start to commit.
+//   5. Account health for every account (BENCH_SCHED_HEALTH=0 leaves it out).
 //
-// Figures only; no thresholds. Redis is not involved: enqueueing is bullmq's
-// business and is not measured here.
+// Figures and ratios only; no thresholds. Redis is not involved.
 //
 //   BENCH_SCHED_ACCOUNTS=100000  accounts (every one due, every one owned)
-//   BENCH_SCHED_TEAM=1000        accounts in each manager's team (reps own 100 each)
-//   BENCH_DIGEST_RUNS=20         measured digests (after 3 warm-up ones)
+//   BENCH_CMD_EVERY_MS=5         pace of the command worker
 //   BENCH_KEEP=1                 keep the temp SQLite file (its path is printed)
 import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import { eq } from 'drizzle-orm';
-import type { Db } from '../db/index.js';
-import { members, tenants } from '../db/schema.js';
-import { plain } from '../src/engine/reply.js';
+import type { Db, Tx } from '../db/index.js';
+import { tenants } from '../db/schema.js';
 import { healthOf } from '../src/domain/health.js';
-import { digestFor } from '../src/scheduler/digest.js';
-import { sweepTenant, type SweepResult } from '../src/scheduler/sweep.js';
+import { recordNudges, type NewNudge } from '../src/domain/nudges.js';
+import { runSweep } from '../src/scheduler/sweep.js';
 import { ascending, DAY, fmt, int, median, NOW, percentile, rng, table, tierOf, TIMEZONE, withTempDb } from './lib.js';
 
 const ACCOUNTS = int('BENCH_SCHED_ACCOUNTS', 100_000, 1);
-const TEAM = int('BENCH_SCHED_TEAM', 1_000, 1);
-const DIGEST_RUNS = int('BENCH_DIGEST_RUNS', 20, 1);
+const TEAM = 1_000;
+const CMD_EVERY_MS = int('BENCH_CMD_EVERY_MS', 5, 1);
+const HEALTH = process.env.BENCH_SCHED_HEALTH !== '0';
 const SCAN_RUNS = 3;
 const PER_REP = Math.min(100, TEAM);
 
@@ -114,20 +119,83 @@ function seed(db: Db): Seeded {
 
 const pct = (xs: number[], p: number) => percentile(ascending(xs), p);
 
+/**
+ * A command from another thread: its own connection to the file, as a second process would
+ * have, writing what /touch writes (the account read, a touchpoint inserted) in an IMMEDIATE
+ * transaction, every CMD_EVERY_MS, while `flag` is 1; each timed from its start to its commit.
+ */
+const COMMANDS = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.sqlite);
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = 5000');
+db.pragma('synchronous = NORMAL');
+const read = db.prepare('select id, owner_id from accounts where id = ?');
+const ins = db.prepare("insert into touchpoints (tenant_id, account_id, member_id, our_level, kind, occurred_at, note, source_platform, created_at) values (?, ?, ?, 'sales', 'call', ?, 'bench', 'shell', ?)");
+const touch = db.transaction((id, at) => { const a = read.get(id); ins.run(workerData.tenantId, id, a.owner_id, at, at); });
+const flag = new Int32Array(workerData.flag);
+const sleep = new Int32Array(new SharedArrayBuffer(4));
+let n = 0;
+let failed = 0;
+parentPort.on('message', () => {
+  const times = [];
+  failed = 0;
+  while (Atomics.load(flag, 0) !== 1) Atomics.wait(flag, 0, 0, 50);
+  while (Atomics.load(flag, 0) === 1) {
+    const id = 1 + ((n++ * 7919) % workerData.accounts);
+    const start = performance.now();
+    try {
+      touch.immediate(id, workerData.at);
+      times.push(performance.now() - start);
+    } catch (e) {
+      // SQLITE_BUSY after busy_timeout: the command failed; counted as the longest wait there is.
+      failed++;
+      times.push(performance.now() - start);
+    }
+    Atomics.wait(sleep, 0, 0, workerData.every);
+  }
+  parentPort.postMessage({ times, failed });
+});
+`;
+
+class Commands {
+  private readonly flag = new SharedArrayBuffer(4);
+  private readonly worker: Worker;
+  constructor(file: string, tenantId: number) {
+    this.worker = new Worker(COMMANDS, {
+      eval: true,
+      workerData: { file, tenantId, accounts: ACCOUNTS, at: NOW.getTime() - DAY, every: CMD_EVERY_MS, flag: this.flag, sqlite: createRequire(import.meta.url).resolve('better-sqlite3') },
+    });
+  }
+  /** Runs commands while `body` runs; their latencies (ms). */
+  async during<T>(body: () => Promise<T>): Promise<{ result: T; times: number[]; failed: number }> {
+    const times = new Promise<{ times: number[]; failed: number }>((resolve) => this.worker.once('message', resolve));
+    this.worker.postMessage('go');
+    Atomics.store(new Int32Array(this.flag), 0, 1);
+    Atomics.notify(new Int32Array(this.flag), 0);
+    const result = await body();
+    Atomics.store(new Int32Array(this.flag), 0, 2);
+    const out = await times;
+    Atomics.store(new Int32Array(this.flag), 0, 0);
+    return { result, ...out };
+  }
+  close(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
 async function main(): Promise<void> {
-  await withTempDb('steward-bench-schedule-', (db, file) => {
+  await withTempDb('steward-bench-schedule-', async (db, file) => {
     let t0 = performance.now();
     const s = seed(db);
     const seedMs = performance.now() - t0;
     const tenant = db.select().from(tenants).where(eq(tenants.id, s.tenantId)).get()!;
-    const manager = db.select().from(members).where(eq(members.id, s.managerId)).get()!;
-    const rep = db.select().from(members).where(eq(members.id, s.repId)).get()!;
     const memberCount = db.$client.prepare('select count(*) as n from members').get() as { n: number };
     console.log(
       `\nsteward schedule bench: ${fmt(ACCOUNTS)} accounts (all due, all owned), ${fmt(memberCount.n)} members, ${fmt(s.touchpoints)} touchpoints, ${fmt(s.complaints)} open complaints, ${fmt(s.promises)} open promises, ${fmt(s.pairings)} pairings, seeded in ${fmt(seedMs / 1000, 1)} s (${file})`,
     );
 
-    // (1a) The plain scan: the sweep's revisit query, as raw SQL, with nothing decided.
+    // (1) The plain scan: every account of the book with its last visit, as raw SQL, nothing decided.
     const scan = db.$client.prepare(
       `select a.*, (select max(t.occurred_at) from touchpoints t where t.account_id = a.id and t.kind in ('visit', 'meeting', 'review')) as last
          from accounts a where a.tenant_id = ? and a.status = 'active' and a.owner_id is not null`,
@@ -141,81 +209,97 @@ async function main(): Promise<void> {
     scanOnce(); // warm-up: page cache and statement
     const scanMs = median(Array.from({ length: SCAN_RUNS }, scanOnce));
 
-    // (1b) The sweep, once, as the clock runs it: one IMMEDIATE transaction that decides and records everything due.
+    // (4a) Commands at rest, for three seconds.
+    const commands = new Commands(file, s.tenantId);
+    const rest = await commands.during(() => new Promise((resolve) => setTimeout(resolve, 3_000)));
+
+    // (2) The first sweep, as the clock runs it, with the commands going on.
     t0 = performance.now();
-    const result: SweepResult = db.transaction((tx) => sweepTenant(tx, tenant, NOW), { behavior: 'immediate' });
+    const first = await commands.during(() => runSweep(db, tenant, NOW));
     const sweepMs = performance.now() - t0;
+    const result = first.result;
     const recorded = (db.$client.prepare('select count(*) as n from nudges').get() as { n: number }).n;
     if (recorded !== result.ids.length) throw new Error(`the sweep reported ${result.ids.length} new nudges but ${recorded} are in the database`);
     if (result.counts.revisit < ACCOUNTS) throw new Error(`expected every account to be due, got ${result.counts.revisit} revisit nudges for ${ACCOUNTS} accounts`);
+    await commands.close();
 
-    // (1c) The next sweep a quarter of an hour later: everything is decided already; the dedupe keys turn every insert away.
+    // (3) The next sweep a quarter of an hour later: nothing new is due.
+    const later = new Date(NOW.getTime() + 15 * 60_000);
+    const dueLater = (db.$client.prepare('select count(*) as n from accounts where tenant_id = ? and next_check_at <= ?').get(s.tenantId, later.getTime()) as { n: number }).n;
     t0 = performance.now();
-    const again = db.transaction((tx) => sweepTenant(tx, tenant, new Date(NOW.getTime() + 15 * 60_000)), { behavior: 'immediate' });
+    const again = await runSweep(db, tenant, later);
     const resweepMs = performance.now() - t0;
-
-    // (2) The digest for a manager whose team owns TEAM accounts, and for one of their reps.
-    const teamAccounts = (
-      db.$client
-        .prepare('select count(*) as n from accounts a join members m on m.id = a.owner_id where m.manager_id = ? or m.id = ?')
-        .get(manager.id, manager.id) as { n: number }
-    ).n;
-    const digestRuns = (who: typeof manager) => {
-      const times: number[] = [];
-      let title = '';
-      for (let i = 0; i < 3 + DIGEST_RUNS; i++) {
-        const start = performance.now();
-        const r = db.transaction((tx) => digestFor(tx, tenant, who, NOW));
-        const ms = performance.now() - start;
-        if (i >= 3) times.push(ms);
-        title = plain(r.title ?? '');
-      }
-      return { times, title };
-    };
-    const mgr = digestRuns(manager);
-    const own = digestRuns(rep);
-
-    // (3) Account health for every account: now and four weeks ago, with reasons, beside the same plain scan.
+    // (3b) And a quarter of an hour after that: no command has touched anything since.
+    const later2 = new Date(later.getTime() + 15 * 60_000);
+    const dueLater2 = (db.$client.prepare('select count(*) as n from accounts where tenant_id = ? and next_check_at <= ?').get(s.tenantId, later2.getTime()) as { n: number }).n;
     t0 = performance.now();
-    const scores = db.transaction((tx) => healthOf(tx, tenant, 'all', NOW));
-    const healthMs = performance.now() - t0;
-    const bands = { healthy: 0, watch: 0, 'at-risk': 0 };
-    for (const h of scores.values()) bands[h.now.band]++;
+    const quiet = await runSweep(db, tenant, later2);
+    const quietMs = performance.now() - t0;
+
+    // (2b) Recording alone: as many nudges again, several rows an INSERT, in batches of 2 000.
+    const payload = JSON.parse(db.$client.prepare('select payload from nudges limit 1').pluck().get() as string) as object;
+    const fresh: NewNudge[] = Array.from({ length: result.ids.length }, (_, i) => ({
+      tenantId: s.tenantId, dedupeKey: `bench:${i}`, kind: 'bench', subjectType: 'account', subjectId: 1 + (i % ACCOUNTS), recipientId: s.repId, period: 'bench', payload, notBefore: NOW, createdAt: NOW,
+    }));
+    t0 = performance.now();
+    for (let i = 0; i < fresh.length; i += 2_000) db.transaction((tx: Tx) => recordNudges(tx, fresh.slice(i, i + 2_000)), { behavior: 'immediate' });
+    const recordMs = performance.now() - t0;
 
     const nudgesPerSec = (result.ids.length / sweepMs) * 1000;
-    console.log(`\n(1) sweep over ${fmt(ACCOUNTS)} due accounts, fixed clock, one SQLite file in WAL mode (synchronous=NORMAL)\n`);
+    const nudgesPerHeldSec = (result.ids.length / result.heldMs) * 1000;
+    const recordPerSec = (fresh.length / recordMs) * 1000;
+    const restP99 = pct(rest.times, 99);
+    const busyP99 = pct(first.times, 99);
+    console.log(`\n(1-3) sweeps over ${fmt(ACCOUNTS)} accounts, fixed clock, one SQLite file in WAL mode (synchronous=NORMAL)\n`);
     console.log(
       table([
-        ['path', 'rows', 'nudges', 'ms', 'ratio'],
-        [`plain SQL scan, same rows and last-visit subquery (median of ${SCAN_RUNS})`, fmt(scanned), '—', fmt(scanMs, 1), '1.00'],
-        ['sweepTenant, one transaction: decide and record', fmt(ACCOUNTS), fmt(result.ids.length), fmt(sweepMs, 1), fmt(sweepMs / scanMs, 2)],
-        ['sweepTenant again 15 min later (all decided, all deduped)', fmt(ACCOUNTS), fmt(again.ids.length), fmt(resweepMs, 1), fmt(resweepMs / scanMs, 2)],
+        ['path', 'rows read', 'nudges', 'batches', 'longest hold ms', 'ms', 'ratio'],
+        [`plain SQL scan of the book (median of ${SCAN_RUNS})`, fmt(scanned), '—', '—', '—', fmt(scanMs, 1), '1.00'],
+        ['first sweep, every account due (runSweep, batched)', fmt(ACCOUNTS), fmt(result.ids.length), fmt(result.batches), fmt(result.longestHoldMs, 1), fmt(sweepMs, 1), fmt(sweepMs / scanMs, 2)],
+        ['  of which inside its write transactions', '', '', '', '', fmt(result.heldMs, 1), fmt(result.heldMs / scanMs, 2)],
+        ['sweep 15 min later (accounts the commands touched)', fmt(dueLater), fmt(again.ids.length), fmt(again.batches), fmt(again.longestHoldMs, 1), fmt(resweepMs, 1), fmt(resweepMs / scanMs, 2)],
+        ['sweep 30 min later, nothing touched since', fmt(dueLater2), fmt(quiet.ids.length), fmt(quiet.batches), fmt(quiet.longestHoldMs, 1), fmt(quietMs, 1), fmt(quietMs / scanMs, 2)],
+        [`recordNudges alone, ${fmt(fresh.length)} rows, 2 000 a transaction`, '—', fmt(fresh.length), fmt(Math.ceil(fresh.length / 2_000)), '—', fmt(recordMs, 1), fmt(recordMs / scanMs, 2)],
       ]),
+    );
+    const holds = ascending(result.holds);
+    console.log(
+      `\nthe first sweep's write transactions: ${fmt(holds.length)}, hold p50 ${fmt(percentile(holds, 50), 2)} ms, p99 ${fmt(percentile(holds, 99), 2)} ms, max ${fmt(holds.at(-1) ?? 0, 2)} ms; ${fmt(holds.filter((x) => x > 100).length)} over 100 ms`,
     );
     console.log(
       `\nnudges decided: ${Object.entries(result.counts)
         .map(([k, n]) => `${k} ${fmt(n)}`)
-        .join(', ')}; ${fmt(nudgesPerSec)} nudges/s recorded`,
+        .join(', ')}; ${fmt(nudgesPerSec)} nudges/s over the sweep's wall time, ${fmt(nudgesPerHeldSec)} nudges/s inside its transactions, ${fmt(recordPerSec)} nudges/s recording alone`,
     );
-    console.log(`\n(2) weekly digest, ${fmt(DIGEST_RUNS)} runs after 3 warm-up (ms)\n`);
+    console.log(`\n(4) a command from another thread (read the account, insert a touchpoint, IMMEDIATE), every ${CMD_EVERY_MS} ms (ms)\n`);
     console.log(
       table([
-        ['digest', 'accounts', 'p50', 'p95', 'max'],
-        [`manager, team of ${fmt(teamAccounts)} accounts`, fmt(teamAccounts), fmt(median(mgr.times), 2), fmt(pct(mgr.times, 95), 2), fmt(Math.max(...mgr.times), 2)],
-        [`rep, own ${fmt(PER_REP)} accounts`, fmt(PER_REP), fmt(median(own.times), 2), fmt(pct(own.times, 95), 2), fmt(Math.max(...own.times), 2)],
+        ['when', 'commands', 'failed', 'p50', 'p99', 'max', 'p99 ratio'],
+        ['at rest (3 s)', fmt(rest.times.length), fmt(rest.failed), fmt(median(rest.times), 2), fmt(restP99, 2), fmt(Math.max(...rest.times), 2), '1.00'],
+        ['while the first sweep runs', fmt(first.times.length), fmt(first.failed), fmt(median(first.times), 2), fmt(busyP99, 2), fmt(Math.max(...first.times), 2), fmt(busyP99 / restP99, 2)],
       ]),
     );
-    console.log(`\n  "${mgr.title}"`);
-    console.log(`\n(3) account health, now and four weeks ago, with reasons\n`);
-    console.log(
-      table([
-        ['path', 'accounts', 'ms', 'ratio'],
-        [`plain SQL scan (as in 1)`, fmt(scanned), fmt(scanMs, 1), '1.00'],
-        ['healthOf, every account', fmt(scores.size), fmt(healthMs, 1), fmt(healthMs / scanMs, 2)],
-      ]),
-    );
-    console.log(`\nbands: healthy ${fmt(bands.healthy)}, watch ${fmt(bands.watch)}, at risk ${fmt(bands['at-risk'])}`);
-    console.log(`\ndatabase file after the run: ${fmt(statSync(file).size / 1_048_576, 1)} MiB; nudges table ${fmt((db.$client.prepare('select count(*) as n from nudges').get() as { n: number }).n)} rows\n`);
+
+    let health: { accounts: number; ms: number; toScanRatio: number; bands: Record<string, number> } | undefined;
+    if (HEALTH) {
+      // (5) Account health for every account: now and four weeks ago, with reasons, beside the same plain scan.
+      t0 = performance.now();
+      const scores = db.transaction((tx) => healthOf(tx, tenant, 'all', NOW));
+      const healthMs = performance.now() - t0;
+      const bands = { healthy: 0, watch: 0, 'at-risk': 0 };
+      for (const h of scores.values()) bands[h.now.band]++;
+      health = { accounts: scores.size, ms: +healthMs.toFixed(2), toScanRatio: +(healthMs / scanMs).toFixed(3), bands };
+      console.log(`\n(5) account health, now and four weeks ago, with reasons\n`);
+      console.log(
+        table([
+          ['path', 'accounts', 'ms', 'ratio'],
+          [`plain SQL scan (as in 1)`, fmt(scanned), fmt(scanMs, 1), '1.00'],
+          ['healthOf, every account', fmt(scores.size), fmt(healthMs, 1), fmt(healthMs / scanMs, 2)],
+        ]),
+      );
+      console.log(`\nbands: healthy ${fmt(bands.healthy)}, watch ${fmt(bands.watch)}, at risk ${fmt(bands['at-risk'])}`);
+    }
+    console.log(`\ndatabase file after the run: ${fmt(statSync(file).size / 1_048_576, 1)} MiB\n`);
     console.log(
       JSON.stringify({
         bench: 'steward-schedule',
@@ -226,18 +310,29 @@ async function main(): Promise<void> {
         scanMs: +scanMs.toFixed(2),
         scanRows: scanned,
         sweepMs: +sweepMs.toFixed(2),
+        sweepHeldMs: +result.heldMs.toFixed(2),
+        sweepBatches: result.batches,
+        sweepLongestHoldMs: +result.longestHoldMs.toFixed(2),
+        sweepHoldP50: +percentile(holds, 50).toFixed(3),
+        sweepHoldP99: +percentile(holds, 99).toFixed(3),
+        sweepHoldsOver100ms: holds.filter((x) => x > 100).length,
         sweepNudges: result.ids.length,
         sweepCounts: result.counts,
         sweepToScanRatio: +(sweepMs / scanMs).toFixed(3),
         sweepNudgesPerSec: +nudgesPerSec.toFixed(1),
+        sweepNudgesPerHeldSec: +nudgesPerHeldSec.toFixed(1),
+        recordNudgesPerSec: +recordPerSec.toFixed(1),
         resweepMs: +resweepMs.toFixed(2),
+        resweepAccountsRead: dueLater,
         resweepNudges: again.ids.length,
+        resweepLongestHoldMs: +again.longestHoldMs.toFixed(2),
         resweepToScanRatio: +(resweepMs / scanMs).toFixed(3),
-        digest: {
-          manager: { teamAccounts, runs: DIGEST_RUNS, p50: +median(mgr.times).toFixed(3), p95: +pct(mgr.times, 95).toFixed(3), max: +Math.max(...mgr.times).toFixed(3) },
-          rep: { accounts: PER_REP, runs: DIGEST_RUNS, p50: +median(own.times).toFixed(3), p95: +pct(own.times, 95).toFixed(3), max: +Math.max(...own.times).toFixed(3) },
-        },
-        health: { accounts: scores.size, ms: +healthMs.toFixed(2), toScanRatio: +(healthMs / scanMs).toFixed(3), bands },
+        quietSweepMs: +quietMs.toFixed(2),
+        quietSweepAccountsRead: dueLater2,
+        quietSweepNudges: quiet.ids.length,
+        quietSweepToScanRatio: +(quietMs / scanMs).toFixed(3),
+        command: { everyMs: CMD_EVERY_MS, rest: { n: rest.times.length, p50: +median(rest.times).toFixed(3), p99: +restP99.toFixed(3) }, duringSweep: { n: first.times.length, failed: first.failed, p50: +median(first.times).toFixed(3), p99: +busyP99.toFixed(3), max: +Math.max(...first.times).toFixed(3) }, p99Ratio: +(busyP99 / restP99).toFixed(3) },
+        health,
         node: process.version,
       }),
     );

@@ -159,10 +159,17 @@ export const accounts = sqliteTable(
     ownerGoneAt: integer('owner_gone_at', { mode: 'timestamp_ms' }),
     createdAt: createdAt(),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }),
+    /**
+     * Epoch ms: the earliest moment anything about the account (its revisit, its pairings, its
+     * review item) may fall due, kept by the sweep (src/domain/sweep.ts). Every change that can
+     * bring that moment earlier sets it to 0, "check at once" (the triggers of migration next_check).
+     */
+    nextCheckAt: integer('next_check_at').notNull().default(0),
   },
   (t) => [
     uniqueIndex('accounts_tenant_name').on(t.tenantId, t.nameKey),
     index('accounts_owner').on(t.ownerId),
+    index('accounts_next_check').on(t.tenantId, t.nextCheckAt),
   ],
 );
 
@@ -277,6 +284,8 @@ export const complaints = sqliteTable(
     /** How many times it was reopened: each reopening starts its ladder again, with nudge keys of its own. */
     reopenCount: integer('reopen_count').notNull().default(0),
     reopenedAt: integer('reopened_at', { mode: 'timestamp_ms' }),
+    /** Epoch ms: when its next rung may be due (src/domain/sweep.ts); 0 after any change. */
+    nextCheckAt: integer('next_check_at').notNull().default(0),
   },
   (t) => [
     uniqueIndex('complaints_tenant_number').on(t.tenantId, t.number),
@@ -333,6 +342,8 @@ export const promises = sqliteTable(
     closedAt: integer('closed_at', { mode: 'timestamp_ms' }),
     closedById: integer('closed_by_id').references(() => members.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
+    /** Epoch ms: when the sweep may next have something to say about it (src/domain/sweep.ts); 0 after any change. */
+    nextCheckAt: integer('next_check_at').notNull().default(0),
   },
   (t) => [
     uniqueIndex('promises_tenant_number').on(t.tenantId, t.number),

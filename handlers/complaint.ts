@@ -9,7 +9,7 @@ import { openComplaint } from '../src/domain/complaints.js';
 import { complaintLife, fmtSpan, markFirstAnswer, recordComplaintEvent, type LifeStep } from '../src/domain/complaint-life.js';
 import { effectiveSettings } from '../src/domain/settings.js';
 import type { Account, Complaint } from '../src/domain/types.js';
-import { complaintSpanEnd } from '../src/scheduler/sweep.js';
+import { complaintSpanEnd } from '../src/domain/ladder.js';
 import { viewFor } from '../src/domain/view.js';
 import { UserError } from '../src/engine/errors.js';
 import { fields, list, reply, text, type Reply, type Rich } from '../src/engine/reply.js';

@@ -14,7 +14,8 @@ import { UserError } from '../src/engine/errors.js';
 import { list, reply, text, type Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { quote } from '../prompts/quote.js';
-import { reviewCard, reviewSeason } from '../src/scheduler/sweep.js';
+import { reviewSeason } from '../src/domain/review.js';
+import { reviewCard } from '../src/views/review.js';
 import { revisitDue } from '../src/domain/cadence.js';
 import { accountArg, mineFlag } from './options.js';
 

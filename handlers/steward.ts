@@ -15,7 +15,9 @@ import type { CommandSpec, Ctx, Input, OptionSpec } from '../src/engine/spec.js'
 import { functionOption, roleArg } from './options.js';
 import { fmtDateTime, named, personColumns, personName } from '../src/domain/format.js';
 import { digestAll } from '../src/scheduler/digest.js';
-import { reviewSeason, sweepTenant } from '../src/scheduler/sweep.js';
+import { reviewSeason } from '../src/domain/review.js';
+import { sweepTenant } from '../src/domain/sweep.js';
+import { nudgeViews } from '../src/views/nudges.js';
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const MONTH_DAY = /^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
@@ -324,7 +326,7 @@ function runJob(ctx: Ctx, input: Input): Reply {
   const job = input.str('job')!;
   const when = fmtDateTime(ctx, at);
   if (at > ctx.now) {
-    const run = job === 'digest' ? (tx: Ctx['db']) => digestAll(tx, ctx.tenant, at) : (tx: Ctx['db']) => sweepTenant(tx, ctx.tenant, at).ids;
+    const run = job === 'digest' ? (tx: Ctx['db']) => digestAll(tx, ctx.tenant, at) : (tx: Ctx['db']) => sweepTenant(tx, ctx.tenant, at, nudgeViews).ids;
     const { ids, lines } = dryRun(ctx, run);
     return reply(
       'info',
@@ -338,7 +340,7 @@ function runJob(ctx: Ctx, input: Input): Reply {
     ctx.queued = ids.length > 0;
     return reply('success', t.steward.ranDigest(ids.length, when, releaseAsOf(ctx, ids, at)));
   }
-  const { counts, ids } = sweepTenant(ctx.db, ctx.tenant, at);
+  const { counts, ids } = sweepTenant(ctx.db, ctx.tenant, at, nudgeViews);
   ctx.queued = ids.length > 0;
   const waiting = releaseAsOf(ctx, ids, at);
   return reply('success', t.steward.ranSweep(ids.length, when, waiting), text(Object.entries(counts).map(([k, n]) => `${k}: ${n}`).join(' · ')));

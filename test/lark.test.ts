@@ -19,7 +19,8 @@ import { DeliveryError } from '../src/chat/port.js';
 import { loadConfig } from '../src/config.js';
 import { Engine } from '../src/engine/engine.js';
 import { reply } from '../src/engine/reply.js';
-import { deliverDue, deliverNudge, recordNudge } from '../src/scheduler/outbox.js';
+import { deliverDue, deliverNudge } from '../src/scheduler/outbox.js';
+import { recordNudge } from '../src/domain/nudges.js';
 import {
   botMenuEvent,
   cardActionEvent,

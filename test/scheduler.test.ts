@@ -21,7 +21,7 @@ import type { Reply } from '../src/engine/reply.js';
 import { renderText } from '../src/engine/render-text.js';
 import { deliverDue, releaseStale } from '../src/scheduler/outbox.js';
 import { fromUrl, hasRedisServer, startOwnRedis } from '../src/scheduler/redis.js';
-import { isoWeek } from '../src/scheduler/hours.js';
+import { isoWeek } from '../src/domain/hours.js';
 import { Scheduler, SWEEP_EVERY_MS, type SchedulerOptions } from '../src/scheduler/scheduler.js';
 import { sweepTenant } from '../src/scheduler/sweep.js';
 import { postKey } from './fixtures/post-key.js';

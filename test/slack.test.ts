@@ -19,8 +19,9 @@ import { loadConfig } from '../src/config.js';
 import { Engine } from '../src/engine/engine.js';
 import { list, reply, text as textSection, type Reply } from '../src/engine/reply.js';
 import { normalize } from '../src/domain/text.js';
-import { deliverDue, recordNudge } from '../src/scheduler/outbox.js';
-import { complaintSpanEnd } from '../src/scheduler/sweep.js';
+import { deliverDue } from '../src/scheduler/outbox.js';
+import { recordNudge } from '../src/domain/nudges.js';
+import { complaintSpanEnd } from '../src/domain/ladder.js';
 import {
   appHomeOpened,
   appMention,

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { closeDb, openDb } from '../db/index.js';
 import { members, nudges, tenants } from '../db/schema.js';
 import { reply } from '../src/engine/reply.js';
-import { recordNudge } from '../src/scheduler/outbox.js';
+import { recordNudge } from '../src/domain/nudges.js';
 import { FAKE_TEAM, FakeSlack } from './fake-slack.js';
 import { freePort } from './kit.js';
 

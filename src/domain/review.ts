@@ -10,6 +10,7 @@ import { DAY_MS } from './dates.js';
 import { resetsRevisit } from './cadence.js';
 import { HEALTH_WEIGHTS, loadFacts } from './health.js';
 import type { Account, Tenant } from './types.js';
+import { effectiveSettings } from './settings.js';
 
 /** The preparation checklist, in DOMAIN.md's order: items are numbered 1..5 in it. */
 export const REVIEW_CHECKLIST = ['complaints', 'promises', 'wallet', 'risks', 'competitors'] as const;
@@ -114,4 +115,11 @@ export function reviewProblem(key: string, facts: ReviewFacts): ReviewProblem | 
     default:
       return undefined;
   }
+}
+
+/** The review season of the year `now` falls in, as days in the tenant's zone. */
+export function reviewSeason(tenant: Tenant, now: Date): { year: number; start: string; deadline: string; today: string } {
+  const s = effectiveSettings(tenant.settings);
+  const today = DateTime.fromJSDate(now, { zone: tenant.timezone });
+  return { year: today.year, start: `${today.year}-${s.reviewSeasonStart}`, deadline: `${today.year}-${s.reviewSeasonDeadline}`, today: today.toISODate()! };
 }

@@ -3,7 +3,8 @@ import type * as s from '../../db/schema.js';
 
 export type Tenant = InferSelectModel<typeof s.tenants>;
 export type Member = InferSelectModel<typeof s.members>;
-export type Account = InferSelectModel<typeof s.accounts>;
+/** An account as the rules read it; `nextCheckAt` is the sweep's own bookkeeping (src/domain/sweep.ts). */
+export type Account = Omit<InferSelectModel<typeof s.accounts>, 'nextCheckAt'>;
 export type Contact = InferSelectModel<typeof s.contacts>;
 export type Touchpoint = InferSelectModel<typeof s.touchpoints>;
 export type Complaint = InferSelectModel<typeof s.complaints>;

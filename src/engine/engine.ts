@@ -12,7 +12,7 @@ import { catalog, type Catalog } from '../../prompts/index.js';
 import { DAY_MS } from '../domain/dates.js';
 import { personName } from '../domain/format.js';
 import { matchIn } from '../domain/match.js';
-import { recordNudge } from '../scheduler/outbox.js';
+import { recordNudge } from '../domain/nudges.js';
 import { normalize } from '../domain/text.js';
 import type { Member, Tenant } from '../domain/types.js';
 import { bind, selectForm } from './bind.js';

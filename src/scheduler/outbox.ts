@@ -13,39 +13,15 @@ import { fmtDateTime, personName, ref } from '../domain/format.js';
 import type { Member } from '../domain/types.js';
 import { viewFor } from '../domain/view.js';
 import { around, inLocale, reply, text, type Reply } from '../engine/reply.js';
+import { recordNudge } from '../domain/nudges.js';
 import type { Logger } from 'pino';
 import { currentChannelCard } from '../views/complaint.js';
-// sweep.ts records through this module; these are only called at delivery, long after both have loaded.
 import { lastPairingTouchSql, lastVisitSql, pairingDue, revisitDue, snoozeEnds } from '../domain/cadence.js';
 
 type Nudge = typeof nudges.$inferSelect;
 
-export interface NewNudge {
-  /** When it was decided (the sweep's or command's clock). */
-  createdAt?: Date;
-  tenantId: number;
-  /** Unique per tenant: kind, subject and period, e.g. `revisit:12:2026-11-20:1`. */
-  dedupeKey: string;
-  kind: string;
-  subjectType: string;
-  subjectId: number;
-  recipientId?: number | null;
-  channel?: string | null;
-  period: string;
-  payload: Reply;
-  notBefore: Date;
-}
-
-/** Records a nudge unless its dedupe key is already taken; returns its id when it is new. */
-export function recordNudge(db: Tx, n: NewNudge): number | undefined {
-  const row = db
-    .insert(nudges)
-    .values({ ...n, createdAt: n.createdAt ?? n.notBefore, recipientId: n.recipientId ?? null, channel: n.channel ?? null })
-    .onConflictDoNothing({ target: [nudges.tenantId, nudges.dedupeKey] })
-    .returning({ id: nudges.id })
-    .get();
-  return row?.id;
-}
+// src/scheduler/digest.ts records through here until the merge; recording is the domain's (src/domain/nudges.ts).
+export { recordNudge, type NewNudge } from '../domain/nudges.js';
 
 /** Only the nudges of workspaces on `platform` (the one the delivering port reaches); every workspace's when unset. */
 const onPlatform = (db: Db, platform: Platform | undefined) =>

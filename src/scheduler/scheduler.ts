@@ -15,7 +15,8 @@ import { DeliveryError, type ChatPort } from '../chat/port.js';
 import type { Tenant } from '../domain/types.js';
 import { digestAll, digestClock, digestDue } from './digest.js';
 import { deliverNudge, pendingNudges, releaseStale, tellDeliveryPaused } from './outbox.js';
-import { nextRungAt, sweepTenant, watchHealth } from './sweep.js';
+import { nextRungAt } from '../domain/ladder.js';
+import { runSweep, sweepTenant, watchHealth } from './sweep.js';
 
 export const SWEEP_EVERY_MS = 15 * 60_000;
 const DELIVERY_ATTEMPTS = 8;
@@ -233,7 +234,8 @@ export class Scheduler {
     const db = this.opts.db;
     if (job.name === 'sweep') {
       for (const tenant of db.select().from(tenants).all()) {
-        db.transaction((tx) => sweepTenant(tx, tenant, now), { behavior: 'immediate' });
+        // In batches, each its own short write transaction: commands are not kept waiting for the lock.
+        await runSweep(db, tenant, now);
         db.transaction((tx) => watchHealth(tx, tenant, now), { behavior: 'immediate' });
         // A digest whose job was lost (Redis emptied while it waited, say) is recorded late rather than not at all.
         const due = digestDue(tenant, now);
