@@ -4,29 +4,25 @@
 //      sweepTenant in one IMMEDIATE transaction, deciding and recording every due
 //      nudge (first nudge, reminder, manager) beside a plain SQL scan of the same
 //      rows with the same last-visit subquery and no decisions.
-//   2. The weekly digest for a manager whose team owns 1 000 accounts (digestFor).
+//   (The weekly digest is measured in bench/digest.ts.)
 //
 // Figures only; no thresholds. Redis is not involved: enqueueing is bullmq's
 // business and is not measured here.
 //
 //   BENCH_SCHED_ACCOUNTS=100000  accounts (every one due, every one owned)
 //   BENCH_SCHED_TEAM=1000        accounts in each manager's team (reps own 100 each)
-//   BENCH_DIGEST_RUNS=20         measured digests (after 3 warm-up ones)
 //   BENCH_KEEP=1                 keep the temp SQLite file (its path is printed)
 import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
-import { members, tenants } from '../db/schema.js';
-import { plain } from '../src/engine/reply.js';
+import { tenants } from '../db/schema.js';
 import { healthOf } from '../src/domain/health.js';
-import { digestFor } from '../src/scheduler/digest.js';
 import { sweepTenant, type SweepResult } from '../src/scheduler/sweep.js';
-import { ascending, DAY, fmt, int, median, NOW, percentile, rng, table, tierOf, TIMEZONE, withTempDb } from './lib.js';
+import { DAY, fmt, int, median, NOW, rng, table, tierOf, TIMEZONE, withTempDb } from './lib.js';
 
 const ACCOUNTS = int('BENCH_SCHED_ACCOUNTS', 100_000, 1);
 const TEAM = int('BENCH_SCHED_TEAM', 1_000, 1);
-const DIGEST_RUNS = int('BENCH_DIGEST_RUNS', 20, 1);
 const SCAN_RUNS = 3;
 const PER_REP = Math.min(100, TEAM);
 
@@ -112,16 +108,12 @@ function seed(db: Db): Seeded {
   return out;
 }
 
-const pct = (xs: number[], p: number) => percentile(ascending(xs), p);
-
 async function main(): Promise<void> {
   await withTempDb('steward-bench-schedule-', (db, file) => {
     let t0 = performance.now();
     const s = seed(db);
     const seedMs = performance.now() - t0;
     const tenant = db.select().from(tenants).where(eq(tenants.id, s.tenantId)).get()!;
-    const manager = db.select().from(members).where(eq(members.id, s.managerId)).get()!;
-    const rep = db.select().from(members).where(eq(members.id, s.repId)).get()!;
     const memberCount = db.$client.prepare('select count(*) as n from members').get() as { n: number };
     console.log(
       `\nsteward schedule bench: ${fmt(ACCOUNTS)} accounts (all due, all owned), ${fmt(memberCount.n)} members, ${fmt(s.touchpoints)} touchpoints, ${fmt(s.complaints)} open complaints, ${fmt(s.promises)} open promises, ${fmt(s.pairings)} pairings, seeded in ${fmt(seedMs / 1000, 1)} s (${file})`,
@@ -154,27 +146,6 @@ async function main(): Promise<void> {
     const again = db.transaction((tx) => sweepTenant(tx, tenant, new Date(NOW.getTime() + 15 * 60_000)), { behavior: 'immediate' });
     const resweepMs = performance.now() - t0;
 
-    // (2) The digest for a manager whose team owns TEAM accounts, and for one of their reps.
-    const teamAccounts = (
-      db.$client
-        .prepare('select count(*) as n from accounts a join members m on m.id = a.owner_id where m.manager_id = ? or m.id = ?')
-        .get(manager.id, manager.id) as { n: number }
-    ).n;
-    const digestRuns = (who: typeof manager) => {
-      const times: number[] = [];
-      let title = '';
-      for (let i = 0; i < 3 + DIGEST_RUNS; i++) {
-        const start = performance.now();
-        const r = db.transaction((tx) => digestFor(tx, tenant, who, NOW));
-        const ms = performance.now() - start;
-        if (i >= 3) times.push(ms);
-        title = plain(r.title ?? '');
-      }
-      return { times, title };
-    };
-    const mgr = digestRuns(manager);
-    const own = digestRuns(rep);
-
     // (3) Account health for every account: now and four weeks ago, with reasons, beside the same plain scan.
     t0 = performance.now();
     const scores = db.transaction((tx) => healthOf(tx, tenant, 'all', NOW));
@@ -197,15 +168,6 @@ async function main(): Promise<void> {
         .map(([k, n]) => `${k} ${fmt(n)}`)
         .join(', ')}; ${fmt(nudgesPerSec)} nudges/s recorded`,
     );
-    console.log(`\n(2) weekly digest, ${fmt(DIGEST_RUNS)} runs after 3 warm-up (ms)\n`);
-    console.log(
-      table([
-        ['digest', 'accounts', 'p50', 'p95', 'max'],
-        [`manager, team of ${fmt(teamAccounts)} accounts`, fmt(teamAccounts), fmt(median(mgr.times), 2), fmt(pct(mgr.times, 95), 2), fmt(Math.max(...mgr.times), 2)],
-        [`rep, own ${fmt(PER_REP)} accounts`, fmt(PER_REP), fmt(median(own.times), 2), fmt(pct(own.times, 95), 2), fmt(Math.max(...own.times), 2)],
-      ]),
-    );
-    console.log(`\n  "${mgr.title}"`);
     console.log(`\n(3) account health, now and four weeks ago, with reasons\n`);
     console.log(
       table([
@@ -233,10 +195,6 @@ async function main(): Promise<void> {
         resweepMs: +resweepMs.toFixed(2),
         resweepNudges: again.ids.length,
         resweepToScanRatio: +(resweepMs / scanMs).toFixed(3),
-        digest: {
-          manager: { teamAccounts, runs: DIGEST_RUNS, p50: +median(mgr.times).toFixed(3), p95: +pct(mgr.times, 95).toFixed(3), max: +Math.max(...mgr.times).toFixed(3) },
-          rep: { accounts: PER_REP, runs: DIGEST_RUNS, p50: +median(own.times).toFixed(3), p95: +pct(own.times, 95).toFixed(3), max: +Math.max(...own.times).toFixed(3) },
-        },
         health: { accounts: scores.size, ms: +healthMs.toFixed(2), toScanRatio: +(healthMs / scanMs).toFixed(3), bands },
         node: process.version,
       }),

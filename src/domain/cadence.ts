@@ -70,3 +70,21 @@ export function snoozeEnds(tx: Tx, tenantId: number, kind: string, subjects?: nu
     .all();
   return new Map(rows.map((r) => [r.id, r.until]));
 }
+
+/**
+ * The accounts of `book` overdue for a revisit (most overdue first) and those that
+ * would be but are snoozed, with the snooze's end: the sweep's rule (revisitDue, snoozes), for the digest and /risk.
+ */
+export function overdueRevisits<T extends { a: Account; last: number | null }>(tx: Tx, tenant: Tenant, book: T[], now: Date) {
+  const ends = book.length ? snoozeEnds(tx, tenant.id, 'revisit', book.map((b) => b.a.id)) : new Map<number, number>();
+  const overdue: (T & { days: number })[] = [];
+  const snoozed: (T & { until: number })[] = [];
+  for (const b of book) {
+    const due = revisitDue(tenant, b.a, b.last);
+    if (due > now.getTime()) continue;
+    const until = ends.get(b.a.id) ?? 0;
+    if (until > now.getTime()) snoozed.push({ ...b, until });
+    else overdue.push({ ...b, days: Math.floor((now.getTime() - due) / DAY) });
+  }
+  return { overdue: overdue.sort((x, y) => y.days - x.days), snoozed: snoozed.sort((x, y) => x.until - y.until) };
+}

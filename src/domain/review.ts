@@ -5,6 +5,7 @@ import { DateTime } from 'luxon';
 import type { Tx } from '../../db/index.js';
 import { complaints, promises, SEVERITIES, type OurFunction, type Severity, type SignalKind } from '../../db/schema.js';
 import { walletShare } from './amounts.js';
+import { effectiveSettings } from './settings.js';
 import { coverageCells, uncoveredFunctions } from './coverage.js';
 import { DAY_MS } from './dates.js';
 import { resetsRevisit } from './cadence.js';
@@ -114,4 +115,14 @@ export function reviewProblem(key: string, facts: ReviewFacts): ReviewProblem | 
     default:
       return undefined;
   }
+}
+
+/**
+ * This year's review season in the workspace's zone: its start and deadline (settings) and today, as ISO days.
+ * (The digest reads it here; src/scheduler/sweep.ts still has its own copy, to become an import of this one.)
+ */
+export function reviewSeason(tenant: Tenant, now: Date): { year: number; start: string; deadline: string; today: string } {
+  const s = effectiveSettings(tenant.settings);
+  const today = DateTime.fromJSDate(now, { zone: tenant.timezone });
+  return { year: today.year, start: `${today.year}-${s.reviewSeasonStart}`, deadline: `${today.year}-${s.reviewSeasonDeadline}`, today: today.toISODate()! };
 }

@@ -59,3 +59,16 @@ export function organisation(tx: Tx, tenantId: number): Organisation {
   const teams = [...byLead.values()].sort((a, b) => a.lead!.name.localeCompare(b.lead!.name));
   return { teams: [...teams, none], teamOf: (ownerId) => (ownerId === null ? none : (ofMember.get(ownerId) ?? none)) };
 }
+
+/**
+ * The member and everyone who reports to them, directly or not. People who
+ * have left stay in it, and so do those who reported to them: until their book
+ * is handed over it is still the team's, and its accounts are the ones most at risk.
+ */
+export function teamOf(tx: Tx, tenantId: number, lead: Member, all = tx.select().from(members).where(eq(members.tenantId, tenantId)).all()): Member[] {
+  const team = [lead];
+  for (let i = 0; i < team.length && team.length <= all.length; i++) {
+    for (const m of all) if (m.managerId === team[i]!.id && !team.some((x) => x.id === m.id)) team.push(m);
+  }
+  return team;
+}
