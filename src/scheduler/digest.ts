@@ -10,7 +10,8 @@ import { recordNudge } from './outbox.js';
 /** Digests composed and recorded per write transaction by the batched run. */
 export const DIGEST_BATCH = 25;
 
-const record: RecordDigest = (tx, due, payload) =>
+/** A digest as an outbox row, under its dedupe key (one per member and week). */
+export const recordDigest: RecordDigest = (tx, due, payload) =>
   recordNudge(tx, {
     tenantId: due.member.tenantId,
     dedupeKey: due.dedupeKey,
@@ -24,17 +25,17 @@ const record: RecordDigest = (tx, due, payload) =>
   });
 
 /** The organisation's part is composed once per language and zone within a run. */
-function composer(tenant: Tenant, now: Date): ComposeDigest {
+export function digestComposer(tenant: Tenant, now: Date): ComposeDigest {
   const orgCache = new Map<string, Reply>();
   return (tx, due) => weeklyDigest(tx, tenant, due.member, now, orgCache);
 }
 
 /** Records this week's digests within the caller's transaction (a dry run, a test); returns the new nudges. */
 export function digestAll(tx: Tx, tenant: Tenant, now: Date): number[] {
-  return recordWeeklyDigests(tx, tenant, now, composer(tenant, now), record);
+  return recordWeeklyDigests(tx, tenant, now, digestComposer(tenant, now), recordDigest);
 }
 
 /** The weekly digest job: every digest due, in batches, each its own IMMEDIATE transaction (see recordWeeklyDigestsInBatches). */
 export function digestRun(db: Db, tenant: Tenant, now: Date, batch = DIGEST_BATCH): DigestRunStats {
-  return recordWeeklyDigestsInBatches(db, tenant, now, composer(tenant, now), record, batch);
+  return recordWeeklyDigestsInBatches(db, tenant, now, digestComposer(tenant, now), recordDigest, batch);
 }
