@@ -6,6 +6,7 @@ import { DAY_MS } from './dates.js';
 import { and, eq, gte, inArray, isNotNull, or, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Tx } from '../../db/index.js';
+import { prepared } from '../../db/prepared.js';
 import { accounts, auditLog, churnSignals, complaints, contacts, members, nudgeSnoozes, pairings, promises, touchpointParticipants, touchpoints, type Severity, type SignalKind, type Tier } from '../../db/schema.js';
 import { cadenceFor } from './settings.js';
 import { resetsRevisit, REVISIT_KINDS } from './cadence.js';
@@ -245,13 +246,17 @@ const customerScore = (reasons: Reason[]) => scoreOf(reasons.filter((r) => r.key
 
 /** The score as of `at` (a past `at` gives the trend's baseline). A fall of 15 or more in four weeks flags by itself. */
 export function health(tenant: Tenant, f: AccountFacts, at: number): Health {
-  const reasons = signs(tenant, f, at);
+  return judged(f, at, signs(tenant, f, at), signs(tenant, f, at - TREND_DAYS * DAY));
+}
+
+/** The score as of `at` from its signs then (`reasons`) and four weeks before (`earlier`): health's rule, read once per instant. */
+function judged(f: AccountFacts, at: number, reasons: Reason[], earlier: Reason[]): Health {
   const score = scoreOf(reasons);
   const b = band(score);
   // A healthy score falling fast is watched; an account we did not know four weeks ago is not falling.
   const before = at - TREND_DAYS * DAY;
   const known = Math.min(f.account.createdAt.getTime(), f.firstTouchAt ?? Infinity) <= before;
-  const drop = customerScore(signs(tenant, f, before)) - customerScore(reasons);
+  const drop = customerScore(earlier) - customerScore(reasons);
   if (b === 'healthy' && known && drop >= HEALTH_WEIGHTS.trendDrop) return { score, band: 'watch', reasons: [...reasons, { key: 'falling', weight: 0, evidence: { drop } }] };
   return { score, band: b, reasons };
 }
@@ -306,126 +311,168 @@ export function healthNews(last: Told | null, now: Health, before: Health): { te
   return { tell: null, remember: was };
 }
 
+type Handle = Tx;
+/** The accounts in scope, as one JSON parameter: one statement for any number of accounts (SQLite caps a statement's parameters). */
+const inScope = (col: SQLiteColumn) => sql`${col} in (select value from json_each(${sql.placeholder('ids')}))`;
+/** Timestamps as stored (epoch ms): the facts are numbers, so no Date is made per row. */
+const ms = (col: SQLiteColumn) => sql<number>`${col}`;
+const msOrNull = (col: SQLiteColumn) => sql<number | null>`${col}`;
+
+/**
+ * loadFacts' queries, prepared once per connection, for the whole book or for the accounts in `ids`.
+ * For a few accounts they read through the accounts' indexes: `+` keeps SQLite from reading every
+ * row the tenant has through a tenant index and filtering them.
+ */
+function factQueries(db: Handle, scoped: boolean) {
+  return prepared(db, `health.facts.${scoped ? 'ids' : 'all'}`, (d) => {
+    const tenantId = sql.placeholder('tenant');
+    const since = sql.placeholder('since');
+    const scope = (col: SQLiteColumn) => (scoped ? inScope(col) : undefined);
+    const ofTenant = (col: SQLiteColumn) => (scoped ? sql`+${col} = ${tenantId}` : eq(col, tenantId));
+    return {
+      accounts: d
+        .select({
+          id: accounts.id,
+          tier: accounts.tier,
+          cadenceDays: accounts.cadenceDays,
+          createdAt: accounts.createdAt,
+          annualRevenue: accounts.annualRevenue,
+          categorySpend: accounts.categorySpend,
+          ownerGoneAt: accounts.ownerGoneAt,
+          ownerId: accounts.ownerId,
+          ownerActive: members.active,
+          ownerLeftAt: msOrNull(members.leftAt),
+        })
+        .from(accounts)
+        .leftJoin(members, eq(members.id, accounts.ownerId))
+        .where(and(eq(accounts.tenantId, tenantId), scope(accounts.id)))
+        .prepare(),
+      // Touches: the recent ones in full, plus the last visit of all time (the revisit clock).
+      recent: d
+        .select({ accountId: touchpoints.accountId, at: ms(touchpoints.occurredAt), memberId: touchpoints.memberId, ourLevel: touchpoints.ourLevel, theirLevel: contacts.level, kind: touchpoints.kind })
+        .from(touchpoints)
+        .leftJoin(contacts, eq(contacts.id, touchpoints.contactId))
+        .where(and(ofTenant(touchpoints.tenantId), gte(touchpoints.occurredAt, since), scope(touchpoints.accountId)))
+        .prepare(),
+      along: d
+        .select({ accountId: touchpoints.accountId, at: ms(touchpoints.occurredAt), memberId: touchpointParticipants.memberId, ourLevel: touchpointParticipants.ourLevel, theirLevel: contacts.level })
+        .from(touchpointParticipants)
+        .innerJoin(touchpoints, eq(touchpoints.id, touchpointParticipants.touchpointId))
+        .leftJoin(contacts, eq(contacts.id, touchpoints.contactId))
+        .where(and(ofTenant(touchpoints.tenantId), gte(touchpoints.occurredAt, since), scope(touchpoints.accountId)))
+        .prepare(),
+      // In one pass: the last visit before the window (the revisit clock) and the first touch of all (how long we have known them).
+      older: d
+        .select({
+          accountId: touchpoints.accountId,
+          lastVisit: sql<number | null>`max(case when ${inArray(touchpoints.kind, [...REVISIT_KINDS])} and ${touchpoints.occurredAt} < ${since} then ${touchpoints.occurredAt} end)`,
+          first: sql<number>`min(${touchpoints.occurredAt})`,
+        })
+        .from(touchpoints)
+        .where(and(ofTenant(touchpoints.tenantId), scope(touchpoints.accountId)))
+        .groupBy(touchpoints.accountId)
+        .prepare(),
+      complaints: d
+        .select({
+          id: complaints.id,
+          accountId: complaints.accountId,
+          number: complaints.number,
+          severity: complaints.severity,
+          openedAt: ms(complaints.openedAt),
+          deadlineAt: ms(complaints.deadlineAt),
+          resolvedAt: msOrNull(complaints.resolvedAt),
+          escalationLevel: complaints.escalationLevel,
+        })
+        .from(complaints)
+        .where(and(ofTenant(complaints.tenantId), or(eq(complaints.status, 'open'), gte(complaints.resolvedAt, since)), scope(complaints.accountId)))
+        .prepare(),
+      // Each time a complaint was passed to another owner (the audit trail keeps it), read through the trail's time index.
+      passes: d
+        .select({ id: auditLog.entityId, at: ms(auditLog.at) })
+        .from(auditLog)
+        .where(and(eq(auditLog.tenantId, tenantId), gte(auditLog.at, since), eq(auditLog.action, 'complaint.assign')))
+        .prepare(),
+      signals: d
+        .select({ accountId: churnSignals.accountId, kind: churnSignals.kind, at: ms(churnSignals.occurredAt) })
+        .from(churnSignals)
+        .where(and(ofTenant(churnSignals.tenantId), gte(churnSignals.occurredAt, since), scope(churnSignals.accountId)))
+        .prepare(),
+      promises: d
+        .select({ accountId: promises.accountId, number: promises.number, dueOn: promises.dueOn, status: promises.status, closedAt: msOrNull(promises.closedAt), role: members.role, fn: members.function })
+        .from(promises)
+        .leftJoin(members, eq(members.id, promises.ownerId))
+        .where(and(ofTenant(promises.tenantId), or(eq(promises.status, 'open'), and(eq(promises.status, 'broken'), isNotNull(promises.closedAt), gte(promises.closedAt, since))), scope(promises.accountId)))
+        .prepare(),
+      pairings: d
+        .select({ accountId: pairings.accountId, execId: pairings.execId, cadenceDays: pairings.cadenceDays, createdAt: ms(pairings.createdAt) })
+        .from(pairings)
+        .where(and(ofTenant(pairings.tenantId), eq(pairings.active, true), scope(pairings.accountId)))
+        .prepare(),
+      // Handovers: a book handed over, or an account given a new owner (the audit trail keeps both).
+      moves: d
+        .select({ action: auditLog.action, entityId: auditLog.entityId, detail: auditLog.detail, at: ms(auditLog.at) })
+        .from(auditLog)
+        .where(and(eq(auditLog.tenantId, tenantId), inArray(auditLog.action, ['handover', 'account.set']), gte(auditLog.at, since)))
+        .prepare(),
+      // Revisit snoozes still running at some point of the window (nudge_snoozes, as the sweep reads them).
+      snoozes: d
+        .select({ subjectId: nudgeSnoozes.subjectId, from: ms(nudgeSnoozes.createdAt), until: ms(nudgeSnoozes.until) })
+        .from(nudgeSnoozes)
+        .where(and(eq(nudgeSnoozes.tenantId, tenantId), eq(nudgeSnoozes.kind, 'revisit'), gte(nudgeSnoozes.until, since), scope(nudgeSnoozes.subjectId)))
+        .prepare(),
+    };
+  });
+}
+
 /** Loads the facts for many accounts at once (one query per kind), keyed by account id. */
 export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', now: number): Map<number, AccountFacts> {
   const since = now - REACH_DAYS * DAY;
-  const scope = accountIds === 'all' ? undefined : accountIds;
-  const inScope = (col: SQLiteColumn) => (scope ? inArray(col, scope) : undefined);
-  // The tenant's rows; for a few accounts, read through their accounts' indexes: `+` keeps SQLite
-  // from reading every row the tenant has through a tenant index and filtering them.
-  const ofTenant = (col: SQLiteColumn) => (scope ? sql`+${col} = ${tenant.id}` : eq(col, tenant.id));
-  const rows = db
-    .select({ a: accounts, ownerActive: members.active, ownerLeftAt: members.leftAt })
-    .from(accounts)
-    .leftJoin(members, eq(members.id, accounts.ownerId))
-    .where(and(eq(accounts.tenantId, tenant.id), inScope(accounts.id)))
-    .all();
   const facts = new Map<number, AccountFacts>();
-  for (const { a, ownerActive, ownerLeftAt } of rows) {
+  if (accountIds !== 'all' && accountIds.length === 0) return facts;
+  const q = factQueries(db, accountIds !== 'all');
+  const args = { tenant: tenant.id, since, ids: accountIds === 'all' ? '[]' : JSON.stringify(accountIds) };
+  for (const { ownerActive, ownerLeftAt, ownerId, ...a } of q.accounts.all(args)) {
     // Someone marked as gone with no date (from before dates were kept) has been gone all along.
-    const leftAt = ownerActive === false ? (ownerLeftAt?.getTime() ?? 0) : null;
-    facts.set(a.id, { account: a, owned: a.ownerId !== null && ownerActive !== null, ownerLeftAt: leftAt, firstTouchAt: null, touches: [], complaints: [], signals: [], promises: [], pairings: [], handovers: [], snoozes: [] });
+    const leftAt = ownerActive === false ? (ownerLeftAt ?? 0) : null;
+    facts.set(a.id, { account: a, owned: ownerId !== null && ownerActive !== null, ownerLeftAt: leftAt, firstTouchAt: null, touches: [], complaints: [], signals: [], promises: [], pairings: [], handovers: [], snoozes: [] });
   }
-  // Touches: the recent ones in full, plus the last visit of all time (the revisit clock).
-  const recent = db
-    .select({ accountId: touchpoints.accountId, at: touchpoints.occurredAt, memberId: touchpoints.memberId, ourLevel: touchpoints.ourLevel, theirLevel: contacts.level, kind: touchpoints.kind })
-    .from(touchpoints)
-    .leftJoin(contacts, eq(contacts.id, touchpoints.contactId))
-    .where(and(ofTenant(touchpoints.tenantId), gte(touchpoints.occurredAt, new Date(since)), inScope(touchpoints.accountId)))
-    .all();
-  for (const t of recent) facts.get(t.accountId)?.touches.push({ at: t.at.getTime(), memberId: t.memberId, ourLevel: t.ourLevel, theirLevel: t.theirLevel, kind: t.kind });
-  const along = db
-    .select({ accountId: touchpoints.accountId, at: touchpoints.occurredAt, memberId: touchpointParticipants.memberId, ourLevel: touchpointParticipants.ourLevel, theirLevel: contacts.level })
-    .from(touchpointParticipants)
-    .innerJoin(touchpoints, eq(touchpoints.id, touchpointParticipants.touchpointId))
-    .leftJoin(contacts, eq(contacts.id, touchpoints.contactId))
-    .where(and(ofTenant(touchpoints.tenantId), gte(touchpoints.occurredAt, new Date(since)), inScope(touchpoints.accountId)))
-    .all();
-  for (const t of along) facts.get(t.accountId)?.touches.push({ at: t.at.getTime(), memberId: t.memberId, ourLevel: t.ourLevel, theirLevel: t.theirLevel, kind: 'along' });
-  // In one pass: the last visit before the window (the revisit clock) and the first touch of all (how long we have known them).
-  const older = db
-    .select({
-      accountId: touchpoints.accountId,
-      lastVisit: sql<number | null>`max(case when ${inArray(touchpoints.kind, [...REVISIT_KINDS])} and ${touchpoints.occurredAt} < ${since} then ${touchpoints.occurredAt} end)`,
-      first: sql<number>`min(${touchpoints.occurredAt})`,
-    })
-    .from(touchpoints)
-    .where(and(ofTenant(touchpoints.tenantId), inScope(touchpoints.accountId)))
-    .groupBy(touchpoints.accountId)
-    .all();
-  for (const v of older) {
+  for (const t of q.recent.all(args)) facts.get(t.accountId)?.touches.push({ at: t.at, memberId: t.memberId, ourLevel: t.ourLevel, theirLevel: t.theirLevel, kind: t.kind });
+  for (const t of q.along.all(args)) facts.get(t.accountId)?.touches.push({ at: t.at, memberId: t.memberId, ourLevel: t.ourLevel, theirLevel: t.theirLevel, kind: 'along' });
+  for (const v of q.older.all(args)) {
     const f = facts.get(v.accountId);
     if (!f) continue;
     f.firstTouchAt = v.first;
     if (v.lastVisit !== null) f.touches.push({ at: v.lastVisit, memberId: -1, ourLevel: 'sales', theirLevel: null, kind: 'visit' });
   }
-
-  const cs = db
-    .select()
-    .from(complaints)
-    .where(and(ofTenant(complaints.tenantId), or(eq(complaints.status, 'open'), gte(complaints.resolvedAt, new Date(since))), inScope(complaints.accountId)))
-    .all();
-  // Each time a complaint was passed to another owner (the audit trail keeps it), read through the trail's time index.
+  const cs = q.complaints.all(args);
   const passes = new Map<number, number[]>();
   if (cs.length) {
-    const rows = db
-      .select({ id: auditLog.entityId, at: auditLog.at })
-      .from(auditLog)
-      .where(and(eq(auditLog.tenantId, tenant.id), gte(auditLog.at, new Date(since)), eq(auditLog.action, 'complaint.assign')))
-      .all();
-    for (const r of rows) if (r.id !== null) passes.set(r.id, [...(passes.get(r.id) ?? []), r.at.getTime()]);
+    for (const r of q.passes.all(args)) if (r.id !== null) passes.set(r.id, [...(passes.get(r.id) ?? []), r.at]);
   }
   for (const c of cs) {
     facts.get(c.accountId)?.complaints.push({
       number: c.number,
       severity: c.severity,
-      openedAt: c.openedAt.getTime(),
-      deadlineAt: c.deadlineAt.getTime(),
-      resolvedAt: c.resolvedAt?.getTime() ?? null,
+      openedAt: c.openedAt,
+      deadlineAt: c.deadlineAt,
+      resolvedAt: c.resolvedAt,
       escalationLevel: c.escalationLevel,
       passes: passes.get(c.id) ?? [],
     });
   }
-  const ss = db
-    .select({ accountId: churnSignals.accountId, kind: churnSignals.kind, at: churnSignals.occurredAt })
-    .from(churnSignals)
-    .where(and(ofTenant(churnSignals.tenantId), gte(churnSignals.occurredAt, new Date(since)), inScope(churnSignals.accountId)))
-    .all();
-  for (const s of ss) facts.get(s.accountId)?.signals.push({ kind: s.kind, at: s.at.getTime() });
-  const ps = db
-    .select({ p: promises, role: members.role, fn: members.function })
-    .from(promises)
-    .leftJoin(members, eq(members.id, promises.ownerId))
-    .where(and(ofTenant(promises.tenantId), or(eq(promises.status, 'open'), and(eq(promises.status, 'broken'), isNotNull(promises.closedAt), gte(promises.closedAt, new Date(since)))), inScope(promises.accountId)))
-    .all();
-  for (const { p, role, fn } of ps) {
-    // A promise is due at the end of its day, in the workspace's zone (as /promise list and the digest read it).
-    const dueAt = DateTime.fromISO(p.dueOn, { zone: tenant.timezone }).endOf('day').toMillis();
-    facts.get(p.accountId)?.promises.push({ number: p.number, dueAt, status: p.status, closedAt: p.closedAt?.getTime() ?? null, byExec: role === 'exec' || fn === 'executive' });
+  for (const s of q.signals.all(args)) facts.get(s.accountId)?.signals.push({ kind: s.kind, at: s.at });
+  // A promise is due at the end of its day, in the workspace's zone (as /promise list and the digest read it): one per day, not per promise.
+  const endOf = new Map<string, number>();
+  const dueAt = (day: string) => endOf.get(day) ?? endOf.set(day, DateTime.fromISO(day, { zone: tenant.timezone }).endOf('day').toMillis()).get(day)!;
+  for (const p of q.promises.all(args)) {
+    facts.get(p.accountId)?.promises.push({ number: p.number, dueAt: dueAt(p.dueOn), status: p.status, closedAt: p.closedAt, byExec: p.role === 'exec' || p.fn === 'executive' });
   }
-  const prs = db
-    .select()
-    .from(pairings)
-    .where(and(ofTenant(pairings.tenantId), eq(pairings.active, true), inScope(pairings.accountId)))
-    .all();
-  for (const p of prs) facts.get(p.accountId)?.pairings.push({ execId: p.execId, cadenceDays: p.cadenceDays, createdAt: p.createdAt.getTime() });
-  // Handovers: a book handed over, or an account given a new owner (the audit trail keeps both).
-  const moves = db
-    .select({ action: auditLog.action, entityId: auditLog.entityId, detail: auditLog.detail, at: auditLog.at })
-    .from(auditLog)
-    .where(and(eq(auditLog.tenantId, tenant.id), inArray(auditLog.action, ['handover', 'account.set']), gte(auditLog.at, new Date(since))))
-    .all();
-  for (const m of moves) {
+  for (const p of q.pairings.all(args)) facts.get(p.accountId)?.pairings.push({ execId: p.execId, cadenceDays: p.cadenceDays, createdAt: p.createdAt });
+  for (const m of q.moves.all(args)) {
     const ids = m.action === 'handover' ? ((m.detail?.accountIds as number[] | undefined) ?? []) : m.detail && 'ownerId' in m.detail ? [m.entityId!] : [];
-    for (const id of ids) facts.get(id)?.handovers.push(m.at.getTime());
+    for (const id of ids) facts.get(id)?.handovers.push(m.at);
   }
-  // Revisit snoozes still running at some point of the window (nudge_snoozes, as the sweep reads them).
-  const zs = db
-    .select({ subjectId: nudgeSnoozes.subjectId, from: nudgeSnoozes.createdAt, until: nudgeSnoozes.until })
-    .from(nudgeSnoozes)
-    .where(and(eq(nudgeSnoozes.tenantId, tenant.id), eq(nudgeSnoozes.kind, 'revisit'), gte(nudgeSnoozes.until, new Date(since)), inScope(nudgeSnoozes.subjectId)))
-    .all();
-  for (const z of zs) facts.get(z.subjectId)?.snoozes.push({ from: z.from.getTime(), until: z.until.getTime() });
+  for (const z of q.snoozes.all(args)) facts.get(z.subjectId)?.snoozes.push({ from: z.from, until: z.until });
   return facts;
 }
 
@@ -433,7 +480,12 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
 export function healthOf(db: Tx, tenant: Tenant, accountIds: number[] | 'all', now: Date): Map<number, { now: Health; before: Health }> {
   const at = now.getTime();
   const out = new Map<number, { now: Health; before: Health }>();
-  for (const [id, f] of loadFacts(db, tenant, accountIds, at)) out.set(id, { now: health(tenant, f, at), before: health(tenant, f, at - 28 * DAY) });
+  // The signs as of now, four and eight weeks ago: each read once, the middle one serving both scores.
+  const back = TREND_DAYS * DAY;
+  for (const [id, f] of loadFacts(db, tenant, accountIds, at)) {
+    const [s0, s1, s2] = [signs(tenant, f, at), signs(tenant, f, at - back), signs(tenant, f, at - 2 * back)];
+    out.set(id, { now: judged(f, at, s0, s1), before: judged(f, at - back, s1, s2) });
+  }
   return out;
 }
 
