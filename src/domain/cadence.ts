@@ -23,7 +23,8 @@ export function resetsRevisit(kind: string): boolean {
   return (REVISIT_KINDS as readonly string[]).includes(kind);
 }
 
-const REVISIT_KINDS_SQL = sql.raw(`(${REVISIT_KINDS.map((k) => `'${k}'`).join(', ')})`);
+/** REVISIT_KINDS as an SQL list, for `kind in ...`. */
+export const REVISIT_KINDS_SQL = sql.raw(`(${REVISIT_KINDS.map((k) => `'${k}'`).join(', ')})`);
 
 /** When the account is next due for a revisit, from the last visit, meeting or review by anyone of ours. */
 export function revisitDue(tenant: Tenant, a: Pick<Account, 'tier' | 'cadenceDays' | 'createdAt'>, lastVisit: number | null): number {
