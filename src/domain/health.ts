@@ -123,15 +123,27 @@ export function band(score: number): Band {
 const days = (ms: number) => Math.floor(ms / DAY);
 
 /** The score as of `at` from the signs alone, before the trend is read. */
+/** Adds a reason with the tier's factor (but the revisit clock's), rounded; a reason worth nothing is left out. */
+function addReason(reasons: Reason[], tier: number, r: Reason): void {
+  const weight = r.key === 'revisit' ? r.weight : r.weight * tier;
+  if (weight > 0) reasons.push({ ...r, weight: Math.round(weight * 10) / 10 });
+}
+
+/** Whether `t` falls in the `d` days up to `at`. */
+function inDays(t: number, at: number, d: number): boolean {
+  return t <= at && t > at - d * DAY;
+}
+
+/** How many days a complaint took (or has taken so far) as of `at`. */
+function tookDays(c: { openedAt: number; resolvedAt: number | null }, at: number): number {
+  return days((c.resolvedAt !== null && c.resolvedAt <= at ? c.resolvedAt : at) - c.openedAt);
+}
+
+// (signs runs three times per account for a whole book: its helpers are plain functions, not closures made on each call.)
 function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
   const W = HEALTH_WEIGHTS;
   const tier = W.tier[f.account.tier];
   const reasons: Reason[] = [];
-  const add = (r: Reason) => {
-    const weight = r.key === 'revisit' ? r.weight : r.weight * tier;
-    if (weight > 0) reasons.push({ ...r, weight: Math.round(weight * 10) / 10 });
-  };
-  const within = (t: number, d: number) => t <= at && t > at - d * DAY;
   const touches = f.touches.filter((t) => t.at <= at);
 
   const cadence = cadenceFor(tenant, f.account);
@@ -143,7 +155,7 @@ function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
   // A running snooze is a rep's choice, as the sweep and the digest read it: the reason says until when, and costs nothing.
   const snoozedUntil = !f.snoozes.length ? 0 : Math.max(0, ...f.snoozes.filter((z) => z.from <= at).map((z) => z.until));
   if (overdueDays > 0 && snoozedUntil > at) reasons.push({ key: 'revisit', weight: 0, evidence: { days: overdueDays, cadence, snoozedUntil } });
-  else if (overdueDays > 0) add({ key: 'revisit', weight: Math.min(W.revisitOverdue, (W.revisitOverdue * overdueDays) / cadence), evidence: { days: overdueDays, cadence } });
+  else if (overdueDays > 0) addReason(reasons, tier, { key: 'revisit', weight: Math.min(W.revisitOverdue, (W.revisitOverdue * overdueDays) / cadence), evidence: { days: overdueDays, cadence } });
 
   // (Each kind of fact is looked at only when the account has any: most have none, and the score is read three times.)
   const seen = f.complaints.length ? f.complaints.filter((c) => c.openedAt <= at) : f.complaints;
@@ -151,21 +163,20 @@ function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
   if (open.length) {
     const points = open.reduce((sum, c) => sum + W.complaint[c.severity] * (c.deadlineAt < at ? W.complaintOverdueFactor : 1) + W.escalationRung * c.escalationLevel, 0);
     const oldest = Math.max(...open.map((c) => days(at - c.openedAt)));
-    add({ key: 'complaints', weight: Math.min(W.complaintsCap, points), evidence: { open: open.length, overdue: open.filter((c) => c.deadlineAt < at).length, oldestDays: oldest, ids: open.map((c) => `C-${c.number}`).join(', ') } });
+    addReason(reasons, tier, { key: 'complaints', weight: Math.min(W.complaintsCap, points), evidence: { open: open.length, overdue: open.filter((c) => c.deadlineAt < at).length, oldestDays: oldest, ids: open.map((c) => `C-${c.number}`).join(', ') } });
   }
 
   // The complaints of the last 180 days (opened in them, still open, or closed in them: a claim that took months is
   // recent history): how often, how late, how long, how often passed on.
   const H = W.history;
-  const year = !seen.length ? seen : seen.filter((c) => within(c.openedAt, H.days) || c.resolvedAt === null || c.resolvedAt > at - H.days * DAY);
+  const year = !seen.length ? seen : seen.filter((c) => inDays(c.openedAt, at, H.days) || c.resolvedAt === null || c.resolvedAt > at - H.days * DAY);
   const serious = year.filter((c) => c.severity !== 'low').length;
   const resolvedLate = year.filter((c) => c.resolvedAt !== null && c.resolvedAt <= at && c.resolvedAt > c.deadlineAt).length;
-  const took = (c: (typeof year)[number]) => days((c.resolvedAt !== null && c.resolvedAt <= at ? c.resolvedAt : at) - c.openedAt);
-  const long = year.filter((c) => took(c) > H.longDays).length;
+  const long = year.filter((c) => tookDays(c, at) > H.longDays).length;
   const passes = year.map((c) => c.passes.filter((p) => p <= at).length).filter((n) => n > 1).reduce((a, b) => a + b, 0);
   const history = !year.length ? 0 : Math.max(0, serious - 1) * H.recurrence + resolvedLate * H.late + long * H.long + passes * H.pass;
   if (history > 0) {
-    add({ key: 'complaint-history', weight: Math.min(H.cap, history), evidence: { count: year.length, late: resolvedLate, longest: Math.max(...year.map(took)), passes } });
+    addReason(reasons, tier, { key: 'complaint-history', weight: Math.min(H.cap, history), evidence: { count: year.length, late: resolvedLate, longest: Math.max(...year.map((c) => tookDays(c, at))), passes } });
   }
 
   // Coverage: once we have known them 90 days (an imported history counts), in Steward or before it.
@@ -174,50 +185,50 @@ function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
   const ours = new Set(recent.map((t) => t.memberId));
   const theirs = new Set(recent.map((t) => t.theirLevel).filter((l) => l !== null));
   if (f.account.tier !== 'standard' && knownSince <= at - SINGLE_THREAD_DAYS * DAY && (ours.size <= 1 || theirs.size <= 1)) {
-    add({ key: 'single-threaded', weight: W.singleThreaded, evidence: { ours: ours.size, theirs: theirs.size } });
+    addReason(reasons, tier, { key: 'single-threaded', weight: W.singleThreaded, evidence: { ours: ours.size, theirs: theirs.size } });
   }
 
   for (const p of f.pairings.filter((x) => x.createdAt <= at)) {
     const last = Math.max(p.createdAt, ...touches.filter((t) => t.memberId === p.execId).map((t) => t.at));
     const late = days(at - last) - p.cadenceDays;
     if (late > 0) {
-      add({ key: 'pairing', weight: W.lapsedPairing, evidence: { days: late } });
+      addReason(reasons, tier, { key: 'pairing', weight: W.lapsedPairing, evidence: { days: late } });
       break;
     }
   }
 
   // A new decision-maker: six months of a new relationship, which one meeting of our executive eases but does not end.
-  const dmChange = !f.signals.length ? undefined : f.signals.filter((s) => s.kind === 'decision-maker-change' && within(s.at, W.decisionMaker.days)).sort((a, b) => b.at - a.at)[0];
+  const dmChange = !f.signals.length ? undefined : f.signals.filter((s) => s.kind === 'decision-maker-change' && inDays(s.at, at, W.decisionMaker.days)).sort((a, b) => b.at - a.at)[0];
   if (dmChange) {
     const met = touches.some((t) => t.at >= dmChange.at && t.ourLevel === 'executive');
-    add({ key: 'decision-maker', weight: met ? W.decisionMaker.met : W.decisionMaker.unmet, evidence: { days: days(at - dmChange.at), met: met ? 1 : 0 } });
+    addReason(reasons, tier, { key: 'decision-maker', weight: met ? W.decisionMaker.met : W.decisionMaker.unmet, evidence: { days: days(at - dmChange.at), met: met ? 1 : 0 } });
   }
 
-  const handover = !f.handovers.length ? undefined : f.handovers.filter((t) => within(t, W.handover.days)).sort((a, b) => b - a)[0];
-  if (handover !== undefined && f.owned) add({ key: 'handover', weight: W.handover.weight, evidence: { days: days(at - handover) } });
+  const handover = !f.handovers.length ? undefined : f.handovers.filter((t) => inDays(t, at, W.handover.days)).sort((a, b) => b - a)[0];
+  if (handover !== undefined && f.owned) addReason(reasons, tier, { key: 'handover', weight: W.handover.weight, evidence: { days: days(at - handover) } });
 
-  for (const s of f.signals.filter((x) => within(x.at, W.signalGoneDays) && W.signal[x.kind] > 0)) {
+  for (const s of f.signals.filter((x) => inDays(x.at, at, W.signalGoneDays) && W.signal[x.kind] > 0)) {
     const age = (at - s.at) / DAY;
     const fade = age <= W.signalFullDays ? 1 : (W.signalGoneDays - age) / (W.signalGoneDays - W.signalFullDays);
-    add({ key: 'signal', weight: W.signal[s.kind] * fade, evidence: { kind: s.kind, days: Math.floor(age) } });
+    addReason(reasons, tier, { key: 'signal', weight: W.signal[s.kind] * fade, evidence: { kind: s.kind, days: Math.floor(age) } });
   }
 
   const ownerLeft = f.ownerLeftAt ?? f.account.ownerGoneAt?.getTime() ?? null;
-  if (!f.owned) add({ key: 'no-owner', weight: W.ownerGone, evidence: {} });
-  else if (ownerLeft !== null && ownerLeft <= at) add({ key: 'owner-gone', weight: W.ownerGone, evidence: {} });
+  if (!f.owned) addReason(reasons, tier, { key: 'no-owner', weight: W.ownerGone, evidence: {} });
+  else if (ownerLeft !== null && ownerLeft <= at) addReason(reasons, tier, { key: 'owner-gone', weight: W.ownerGone, evidence: {} });
 
   const { annualRevenue: ours$, categorySpend: theirs$ } = f.account;
   const share = ours$ != null && theirs$ ? ours$ / theirs$ : undefined;
-  if (share !== undefined && share < W.lowShare) add({ key: 'wallet', weight: W.lowWalletShare, evidence: { share: Math.round(100 * share) } });
-  if (share !== undefined && share >= W.highShare && f.signals.some((s) => s.kind === 'competitor' && within(s.at, W.dependenceDays))) {
-    add({ key: 'dependence', weight: W.dependence, evidence: { share: Math.round(100 * share) } });
+  if (share !== undefined && share < W.lowShare) addReason(reasons, tier, { key: 'wallet', weight: W.lowWalletShare, evidence: { share: Math.round(100 * share) } });
+  if (share !== undefined && share >= W.highShare && f.signals.some((s) => s.kind === 'competitor' && inDays(s.at, at, W.dependenceDays))) {
+    addReason(reasons, tier, { key: 'dependence', weight: W.dependence, evidence: { share: Math.round(100 * share) } });
   }
 
-  const broken = !f.promises.length ? [] : f.promises.filter((p) => p.status === 'broken' && p.closedAt !== null && within(p.closedAt, W.promiseDays));
+  const broken = !f.promises.length ? [] : f.promises.filter((p) => p.status === 'broken' && p.closedAt !== null && inDays(p.closedAt, at, W.promiseDays));
   const overdue = !f.promises.length ? [] : f.promises.filter((p) => p.dueAt < at && (p.closedAt === null || p.closedAt > at) && p.status !== 'kept');
   const byExec = broken.filter((p) => p.byExec).length;
   const promisePoints = byExec * W.brokenPromise.exec + (broken.length - byExec) * W.brokenPromise.other + overdue.filter((p) => !broken.includes(p)).length * W.overduePromise;
-  if (promisePoints > 0) add({ key: 'promises', weight: Math.min(W.promisesCap, promisePoints), evidence: { broken: broken.length, byExec, overdue: overdue.length } });
+  if (promisePoints > 0) addReason(reasons, tier, { key: 'promises', weight: Math.min(W.promisesCap, promisePoints), evidence: { broken: broken.length, byExec, overdue: overdue.length } });
 
   // Signs that arrive together: three in a quarter are a pattern, and it holds until a quarter passes without a new sign.
   const P = W.pattern;
@@ -236,8 +247,8 @@ function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
   while (run > 0 && run < times.length && times[run - 1]! - times[run]! < P.days * DAY) run++;
   const chain = times.slice(0, run);
   const formed = chain.some((t) => chain.filter((u) => u <= t && u > t - P.days * DAY).length >= P.min);
-  const recentSigns = chain.filter((t) => within(t, P.days)).length;
-  if (formed) add({ key: 'pattern', weight: Math.min(P.cap, P.weight + Math.max(0, recentSigns - P.min) * P.each), evidence: { count: chain.length, days: Math.max(P.days, days(at - chain.at(-1)!) + 1) } });
+  const recentSigns = chain.filter((t) => inDays(t, at, P.days)).length;
+  if (formed) addReason(reasons, tier, { key: 'pattern', weight: Math.min(P.cap, P.weight + Math.max(0, recentSigns - P.min) * P.each), evidence: { count: chain.length, days: Math.max(P.days, days(at - chain.at(-1)!) + 1) } });
 
   return reasons.sort((a, b) => b.weight - a.weight);
 }
