@@ -77,7 +77,8 @@ export function snoozeEnds(tx: Tx, tenantId: number, kind: string, subjects?: nu
  * would be but are snoozed, with the snooze's end: the sweep's rule (revisitDue, snoozes), for the digest and /risk.
  */
 export function overdueRevisits<T extends { a: Account; last: number | null }>(tx: Tx, tenant: Tenant, book: T[], now: Date) {
-  const ends = book.length ? snoozeEnds(tx, tenant.id, 'revisit', book.map((b) => b.a.id)) : new Map<number, number>();
+  // A large book (the organisation's) reads every snooze of the tenant: one parameter per account would pass SQLite's limit.
+  const ends = !book.length ? new Map<number, number>() : book.length > 500 ? snoozeEnds(tx, tenant.id, 'revisit') : snoozeEnds(tx, tenant.id, 'revisit', book.map((b) => b.a.id));
   const overdue: (T & { days: number })[] = [];
   const snoozed: (T & { until: number })[] = [];
   for (const b of book) {
