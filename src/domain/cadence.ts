@@ -76,7 +76,7 @@ export function snoozeEnds(tx: Tx, tenantId: number, kind: string, subjects?: nu
  * The accounts of `book` overdue for a revisit (most overdue first) and those that
  * would be but are snoozed, with the snooze's end: the sweep's rule (revisitDue, snoozes), for the digest and /risk.
  */
-export function overdueRevisits<T extends { a: Account; last: number | null }>(tx: Tx, tenant: Tenant, book: T[], now: Date) {
+export function overdueRevisits<T extends { a: Pick<Account, 'id' | 'tier' | 'cadenceDays' | 'createdAt'>; last: number | null }>(tx: Tx, tenant: Tenant, book: T[], now: Date) {
   // A large book (the organisation's) reads every snooze of the tenant: one parameter per account would pass SQLite's limit.
   const ends = !book.length ? new Map<number, number>() : book.length > 500 ? snoozeEnds(tx, tenant.id, 'revisit') : snoozeEnds(tx, tenant.id, 'revisit', book.map((b) => b.a.id));
   const overdue: (T & { days: number })[] = [];

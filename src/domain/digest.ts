@@ -40,6 +40,10 @@ export interface Person {
 const BAND_ORDER = { healthy: 0, watch: 1, 'at-risk': 2 } as const;
 export type Scores = Map<number, { now: Health; before: Health }>;
 
+/** What the digest reads of an account: its revisit clock's facts, its name and tier, its owner. */
+export type BookAccount = Pick<Account, 'id' | 'name' | 'tier' | 'cadenceDays' | 'createdAt' | 'ownerId'>;
+const bookColumns = { id: accounts.id, name: accounts.name, tier: accounts.tier, cadenceDays: accounts.cadenceDays, createdAt: accounts.createdAt, ownerId: accounts.ownerId };
+
 /** A manager's week (their team's), or a rep's (their own), as of `now`, read in `zone` (the reader's). */
 export interface DigestWeek {
   member: Member;
@@ -48,10 +52,10 @@ export interface DigestWeek {
   /** Of the team, the people still here. */
   people: number;
   touches: { thisWeek: number; lastWeek: number };
-  book: { a: Account; last: number | null; owner: Person }[];
+  book: { a: BookAccount; last: number | null; owner: Person }[];
   scores: Scores;
   /** The accounts at risk or to watch, or worse than four weeks ago: at risk first, worst first. */
-  worse: { a: Account; h: { now: Health; before: Health }; fell: boolean }[];
+  worse: { a: BookAccount; h: { now: Health; before: Health }; fell: boolean }[];
   overdue: (DigestWeek['book'][number] & { days: number })[];
   snoozed: (DigestWeek['book'][number] & { until: number })[];
   complaints: { c: typeof complaints.$inferSelect; account: string }[];
@@ -81,7 +85,7 @@ export function digestWeek(tx: Tx, tenant: Tenant, member: Member, now: Date, zo
     .get()!;
 
   const book = tx
-    .select({ a: accounts, last: lastVisitSql, owner: personColumns })
+    .select({ a: bookColumns, last: lastVisitSql, owner: personColumns })
     .from(accounts)
     .innerJoin(members, eq(members.id, accounts.ownerId))
     .where(and(eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active'), inArray(accounts.ownerId, ids), accountBy(now)))

@@ -1,6 +1,6 @@
 // The organisation's teams, for the views of those who read across them (admins and
 // executives): which team an account counts in, and who may read the whole organisation.
-import { eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/index.js';
 import { members } from '../../db/schema.js';
 import type { Member } from './types.js';
@@ -65,7 +65,19 @@ export function organisation(tx: Tx, tenantId: number): Organisation {
  * have left stay in it, and so do those who reported to them: until their book
  * is handed over it is still the team's, and its accounts are the ones most at risk.
  */
-export function teamOf(tx: Tx, tenantId: number, lead: Member, all = tx.select().from(members).where(eq(members.tenantId, tenantId)).all()): Member[] {
+export function teamOf(tx: Tx, tenantId: number, lead: Member, all?: Member[]): Member[] {
+  // Without the tenant's members at hand, read only the team's: everyone below the lead, followed down the reporting lines.
+  all ??= tx
+    .select()
+    .from(members)
+    .where(
+      and(
+        eq(members.tenantId, tenantId),
+        sql`${members.id} in (with recursive below(id) as (select ${lead.id} union select m.id from members m join below on m.manager_id = below.id) select id from below)`,
+      ),
+    )
+    .orderBy(asc(members.id))
+    .all();
   const team = [lead];
   for (let i = 0; i < team.length && team.length <= all.length; i++) {
     for (const m of all) if (m.managerId === team[i]!.id && !team.some((x) => x.id === m.id)) team.push(m);

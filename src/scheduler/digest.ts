@@ -8,7 +8,7 @@ import { weeklyDigest } from '../views/digest.js';
 import { recordNudge } from './outbox.js';
 
 /** Digests composed and recorded per write transaction by the batched run. */
-export const DIGEST_BATCH = 25;
+export const DIGEST_BATCH = 10;
 
 /** A digest as an outbox row, under its dedupe key (one per member and week). */
 export const recordDigest: RecordDigest = (tx, due, payload) =>
