@@ -493,7 +493,10 @@ export function healthOf(db: Tx, tenant: Tenant, accountIds: number[] | 'all', n
   // The signs as of now, four and eight weeks ago: each read once, the middle one serving both scores.
   const back = TREND_DAYS * DAY;
   for (const [id, f] of loadFacts(db, tenant, accountIds, at)) {
-    const [s0, s1, s2] = [signs(tenant, f, at), signs(tenant, f, at - back), signs(tenant, f, at - 2 * back)];
+    const s0 = signs(tenant, f, at);
+    const s1 = signs(tenant, f, at - back);
+    // Eight weeks ago matters only for a fall into four weeks ago: none of 15 is possible onto a score above 85.
+    const s2 = customerScore(s1) + HEALTH_WEIGHTS.trendDrop > 100 ? s1 : signs(tenant, f, at - 2 * back);
     out.set(id, { now: judged(f, at, s0, s1), before: judged(f, at - back, s1, s2) });
   }
   return out;
