@@ -2,7 +2,8 @@ import { named } from '../src/domain/format.js';
 import { UserError } from '../src/engine/errors.js';
 import type { Reply } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
-import { teamOf, weeklyDigest } from '../src/scheduler/digest.js';
+import { teamOf } from '../src/domain/teams.js';
+import { weeklyDigest } from '../src/views/digest.js';
 
 function digest(ctx: Ctx, input: Input): Reply {
   const who = input.member('member') ?? ctx.actor;

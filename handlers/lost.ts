@@ -11,9 +11,9 @@ import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg } from './options.js';
 import { LAST_CONVERSATION } from '../src/domain/tasks.js';
 import { complaintTimes } from '../src/domain/complaint-life.js';
-import { complaintTimesSection, teamOf } from '../src/scheduler/digest.js';
+import { complaintTimesSection } from '../src/views/digest.js';
 import { churnBook, churnFigures, churnStart, type ChurnBook, type ChurnSpan } from '../src/domain/churn.js';
-import { organisation, readsOrganisation, type OrgTeam } from '../src/domain/teams.js';
+import { organisation, readsOrganisation, teamOf, type OrgTeam } from '../src/domain/teams.js';
 
 const CHECKLIST_DAYS = 14;
 /** The reason words /lost accepts besides the categories themselves, in both languages. */

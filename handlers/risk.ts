@@ -4,12 +4,11 @@ import { accounts, members } from '../db/schema.js';
 import { singleThreadedSection } from '../src/views/coverage.js';
 import { named, personColumns } from '../src/domain/format.js';
 import { healthLine, healthOf, reasonText, type Reason } from '../src/domain/health.js';
-import { organisation, readsOrganisation, type OrgTeam } from '../src/domain/teams.js';
+import { organisation, readsOrganisation, teamOf, type OrgTeam } from '../src/domain/teams.js';
 import { UserError } from '../src/engine/errors.js';
 import { list, reply, text, type Reply, type Rich, type Section } from '../src/engine/reply.js';
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
-import { overdueRevisits, teamOf } from '../src/scheduler/digest.js';
-import { lastVisitSql } from '../src/domain/cadence.js';
+import { lastVisitSql, overdueRevisits } from '../src/domain/cadence.js';
 import { allFlag, mineFlag } from './options.js';
 
 const RISK_LIMIT = 30;

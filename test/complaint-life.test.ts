@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { complaintEvents, complaints, nudges } from '../db/schema.js';
 import { renderBlocks } from '../src/chat/slack/blocks.js';
 import { deliverDue } from '../src/scheduler/outbox.js';
-import { digestFor } from '../src/scheduler/digest.js';
+import { digestFor } from '../src/views/digest.js';
 import { renderText } from '../src/engine/render-text.js';
 import { harness, type Harness } from './harness.js';
 import { cst, DAY, kit, MINUTE, plus, RecordingPort } from './kit.js';

@@ -6,7 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { accounts, pairings } from '../db/schema.js';
 import { renderText } from '../src/engine/render-text.js';
-import { digestAll, digestFor, orgDigestFor } from '../src/scheduler/digest.js';
+import { digestAll, digestComposer, digestRun, recordDigest } from '../src/scheduler/digest.js';
+import { recordWeeklyDigestsInBatches, type RecordDigest } from '../src/domain/digest.js';
+import { digestFor, orgDigestFor } from '../src/views/digest.js';
 import { deliverDue } from '../src/scheduler/outbox.js';
 import { harness, type Harness } from './harness.js';
 import { cst, DAY, kit, nudgeText, plus, RecordingPort } from './kit.js';
@@ -303,6 +305,55 @@ describe('digestAll: one digest per person per ISO week', () => {
     expect(received.map((p) => p.to).sort()).toEqual(['@alice', '@chen', '@li', '@sun', '@wang', '@zhang']);
     expect(received.find((p) => p.to === '@li')!.text).toBe(LI);
     expect(digests().every((n) => n.status === 'sent')).toBe(true);
+  });
+});
+
+describe('the weekly run records in batches, each its own transaction', () => {
+  beforeEach(sixWeeks);
+  const byReader = () => digests().map((n) => [nameOf(n.recipientId), n.period]).sort();
+  const EVERYONE = ['alice', 'chen', 'li', 'sun', 'wang', 'zhang'].map((name) => [name, '2026-W42']);
+
+  it('records what digestAll records, the same cards', () => {
+    const ids = digestRun(h.db, tenant(), D, 2).ids;
+    expect(ids).toHaveLength(6);
+    expect(byReader()).toEqual(EVERYONE);
+    expect(nudgeText(digests().find((n) => nameOf(n.recipientId) === 'li')!)).toBe(LI);
+  });
+
+  it('a run stopped after some batches and run again records each digest exactly once', () => {
+    // The fourth record fails: the first batch (two digests) stays, the second (the third and fourth) is undone whole.
+    let n = 0;
+    const failing: RecordDigest = (tx, due, payload) => {
+      if (++n === 4) throw new Error('the process stops here');
+      return recordDigest(tx, due, payload);
+    };
+    expect(() => recordWeeklyDigestsInBatches(h.db, tenant(), D, digestComposer(tenant(), D), failing, 2)).toThrow('the process stops here');
+    expect(digests()).toHaveLength(2);
+    // Run again: only the four not yet recorded are composed and recorded.
+    let composed = 0;
+    const compose = digestComposer(tenant(), D);
+    const again = recordWeeklyDigestsInBatches(h.db, tenant(), D, (tx, due) => (composed++, compose(tx, due)), recordDigest, 2);
+    expect(composed).toBe(4);
+    expect(again.ids).toHaveLength(4);
+    expect(again.holds).toHaveLength(2);
+    expect(byReader()).toEqual(EVERYONE);
+    expect(new Set(digests().map((d) => d.dedupeKey)).size).toBe(6);
+    // And once more: nothing left to decide.
+    expect(digestRun(h.db, tenant(), D, 2).ids).toEqual([]);
+    expect(digests()).toHaveLength(6);
+  });
+
+  it('a digest recorded by someone else between composing and recording is not recorded twice', () => {
+    // Another process records the same week's digests while this run composes: the dedupe key turns them away.
+    const compose = digestComposer(tenant(), D);
+    const run = recordWeeklyDigestsInBatches(h.db, tenant(), D, (tx, due) => {
+      const card = compose(tx, due);
+      if (due.member.name === 'li') h.db.transaction((w) => digestAll(w, tenant(), D), { behavior: 'immediate' });
+      return card;
+    }, recordDigest, 10);
+    expect(digests()).toHaveLength(6);
+    expect(byReader()).toEqual(EVERYONE);
+    expect(run.ids.length).toBeLessThan(6);
   });
 });
 

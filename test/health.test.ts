@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { band, health, healthNews, healthNewsReply, HEALTH_WEIGHTS as W, nextStep, type AccountFacts } from '../src/domain/health.js';
+import { band, health, healthNews, HEALTH_WEIGHTS as W, nextStep, type AccountFacts } from '../src/domain/health.js';
+import { healthNewsReply } from '../src/views/health.js';
 import { viewFor } from '../src/domain/view.js';
 import { renderText } from '../src/engine/render-text.js';
 import type { Tenant } from '../src/domain/types.js';

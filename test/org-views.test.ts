@@ -256,3 +256,25 @@ describe("the organisation's digest", () => {
     expect(digest).toContain('你自己的：chen团队周报（6人）');
   });
 });
+
+describe('a large organisation', () => {
+  it("the weekly job composes the organisation's digest over more accounts than SQLite takes parameters in one statement", async () => {
+    h = harness({ now: plus(NOW, -30 * DAY) });
+    await k.ok('/steward role @chen exec');
+    await k.ok('/account add Acme tier:key owner:@zhang');
+    // 33 000 accounts (SQLite takes at most 32 766 parameters in a statement), written straight to the table.
+    const c = h.db.$client;
+    const zhang = k.memberId('zhang');
+    const tenantId = k.tenant().id;
+    const at = plus(NOW, -30 * DAY).getTime();
+    const add = c.prepare('insert into accounts (tenant_id, name, name_key, tier, owner_id, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)');
+    c.transaction(() => {
+      for (let i = 0; i < 33_000; i++) add.run(tenantId, `Bulk ${i}`, `bulk ${i}`, 'standard', zhang, at, at);
+    })();
+    const ids = h.db.transaction((tx) => digestAll(tx, k.tenant(), NOW));
+    const chen = nudgeText(k.allNudges('digest').find((n) => ids.includes(n.id) && n.recipientId === k.memberId('chen'))!);
+    expect(chen.split('\n')[0]).toBe('• Weekly digest for the organisation: 33001 active accounts in 0 teams');
+    // And alice (the admin) reads it too, and zhang, who owns them all, his own week.
+    expect(ids.map((id) => k.nameOf(k.allNudges('digest').find((n) => n.id === id)!.recipientId)).sort()).toEqual(['alice', 'chen', 'zhang']);
+  });
+});

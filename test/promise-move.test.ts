@@ -6,7 +6,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nudges, promiseMoves, promises } from '../db/schema.js';
 import { renderText } from '../src/engine/render-text.js';
-import { digestFor } from '../src/scheduler/digest.js';
+import { digestFor } from '../src/views/digest.js';
 import { deliverDue } from '../src/scheduler/outbox.js';
 import { harness, type Harness } from './harness.js';
 import { cst, DAY, HOUR, kit, plus, RecordingPort, T0 } from './kit.js';

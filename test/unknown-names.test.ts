@@ -1,7 +1,7 @@
 // A person their platform does not know (members.name_known = false) is named as
 // such wherever Steward names them, never by a bare id (issue 17 part 12 leftovers).
 import { afterEach, describe, expect, it } from 'vitest';
-import { digestFor } from '../src/scheduler/digest.js';
+import { digestFor } from '../src/views/digest.js';
 import { shellUser, SHELL_WORKSPACE } from '../src/chat/shell/shell.js';
 import { renderText } from '../src/engine/render-text.js';
 import { harness, type Harness } from './harness.js';

@@ -23,7 +23,8 @@ export function resetsRevisit(kind: string): boolean {
   return (REVISIT_KINDS as readonly string[]).includes(kind);
 }
 
-const REVISIT_KINDS_SQL = sql.raw(`(${REVISIT_KINDS.map((k) => `'${k}'`).join(', ')})`);
+/** REVISIT_KINDS as an SQL list, for `kind in ...`. */
+export const REVISIT_KINDS_SQL = sql.raw(`(${REVISIT_KINDS.map((k) => `'${k}'`).join(', ')})`);
 
 /** When the account is next due for a revisit, from the last visit, meeting or review by anyone of ours. */
 export function revisitDue(tenant: Tenant, a: Pick<Account, 'tier' | 'cadenceDays' | 'createdAt'>, lastVisit: number | null): number {
@@ -69,4 +70,23 @@ export function snoozeEnds(tx: Tx, tenantId: number, kind: string, subjects?: nu
     .groupBy(nudgeSnoozes.subjectId)
     .all();
   return new Map(rows.map((r) => [r.id, r.until]));
+}
+
+/**
+ * The accounts of `book` overdue for a revisit (most overdue first) and those that
+ * would be but are snoozed, with the snooze's end: the sweep's rule (revisitDue, snoozes), for the digest and /risk.
+ */
+export function overdueRevisits<T extends { a: Pick<Account, 'id' | 'tier' | 'cadenceDays' | 'createdAt'>; last: number | null }>(tx: Tx, tenant: Tenant, book: T[], now: Date) {
+  // A large book (the organisation's) reads every snooze of the tenant: one parameter per account would pass SQLite's limit.
+  const ends = !book.length ? new Map<number, number>() : book.length > 500 ? snoozeEnds(tx, tenant.id, 'revisit') : snoozeEnds(tx, tenant.id, 'revisit', book.map((b) => b.a.id));
+  const overdue: (T & { days: number })[] = [];
+  const snoozed: (T & { until: number })[] = [];
+  for (const b of book) {
+    const due = revisitDue(tenant, b.a, b.last);
+    if (due > now.getTime()) continue;
+    const until = ends.get(b.a.id) ?? 0;
+    if (until > now.getTime()) snoozed.push({ ...b, until });
+    else overdue.push({ ...b, days: Math.floor((now.getTime() - due) / DAY) });
+  }
+  return { overdue: overdue.sort((x, y) => y.days - x.days), snoozed: snoozed.sort((x, y) => x.until - y.until) };
 }

@@ -144,7 +144,8 @@ export const openComplaintAt = (at: Date) =>
 
 export function complaintTimes(db: Tx, tenantId: number, period: { from: Date; to: Date }, accountIds?: number[], asOf?: Date): ComplaintTimes {
   if (accountIds && !accountIds.length) return { resolved: 0, open: 0, unanswered: 0 };
-  const on = accountIds ? inArray(complaints.accountId, accountIds) : undefined;
+  // The accounts as one JSON parameter: any number of them (SQLite caps a statement's parameters), one statement text.
+  const on = accountIds ? sql`${complaints.accountId} in (select value from json_each(${JSON.stringify(accountIds)}))` : undefined;
   const done = db
     .select({ openedAt: complaints.openedAt, firstAnswerAt: complaints.firstAnswerAt, resolvedAt: complaints.resolvedAt })
     .from(complaints)

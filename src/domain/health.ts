@@ -6,11 +6,11 @@ import { DAY_MS } from './dates.js';
 import { and, eq, gte, inArray, isNotNull, or, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Tx } from '../../db/index.js';
+import { prepared } from '../../db/prepared.js';
 import { accounts, auditLog, churnSignals, complaints, contacts, members, nudgeSnoozes, pairings, promises, touchpointParticipants, touchpoints, type Severity, type SignalKind, type Tier } from '../../db/schema.js';
 import { cadenceFor } from './settings.js';
-import { resetsRevisit, REVISIT_KINDS } from './cadence.js';
+import { OUTER_ACCOUNT_ID, resetsRevisit, REVISIT_KINDS_SQL } from './cadence.js';
 import type { Account, Tenant } from './types.js';
-import { list, reply, text, type Reply } from '../engine/reply.js';
 import type { View } from './view.js';
 import { fmtDay } from './format.js';
 
@@ -123,15 +123,27 @@ export function band(score: number): Band {
 const days = (ms: number) => Math.floor(ms / DAY);
 
 /** The score as of `at` from the signs alone, before the trend is read. */
+/** Adds a reason with the tier's factor (but the revisit clock's), rounded; a reason worth nothing is left out. */
+function addReason(reasons: Reason[], tier: number, r: Reason): void {
+  const weight = r.key === 'revisit' ? r.weight : r.weight * tier;
+  if (weight > 0) reasons.push({ ...r, weight: Math.round(weight * 10) / 10 });
+}
+
+/** Whether `t` falls in the `d` days up to `at`. */
+function inDays(t: number, at: number, d: number): boolean {
+  return t <= at && t > at - d * DAY;
+}
+
+/** How many days a complaint took (or has taken so far) as of `at`. */
+function tookDays(c: { openedAt: number; resolvedAt: number | null }, at: number): number {
+  return days((c.resolvedAt !== null && c.resolvedAt <= at ? c.resolvedAt : at) - c.openedAt);
+}
+
+// (signs runs three times per account for a whole book: its helpers are plain functions, not closures made on each call.)
 function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
   const W = HEALTH_WEIGHTS;
   const tier = W.tier[f.account.tier];
   const reasons: Reason[] = [];
-  const add = (r: Reason) => {
-    const weight = r.key === 'revisit' ? r.weight : r.weight * tier;
-    if (weight > 0) reasons.push({ ...r, weight: Math.round(weight * 10) / 10 });
-  };
-  const within = (t: number, d: number) => t <= at && t > at - d * DAY;
   const touches = f.touches.filter((t) => t.at <= at);
 
   const cadence = cadenceFor(tenant, f.account);
@@ -141,30 +153,30 @@ function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
   const lastVisit = visits.length ? Math.max(...visits) : f.account.createdAt.getTime();
   const overdueDays = days(at - lastVisit) - cadence;
   // A running snooze is a rep's choice, as the sweep and the digest read it: the reason says until when, and costs nothing.
-  const snoozedUntil = Math.max(0, ...f.snoozes.filter((z) => z.from <= at).map((z) => z.until));
+  const snoozedUntil = !f.snoozes.length ? 0 : Math.max(0, ...f.snoozes.filter((z) => z.from <= at).map((z) => z.until));
   if (overdueDays > 0 && snoozedUntil > at) reasons.push({ key: 'revisit', weight: 0, evidence: { days: overdueDays, cadence, snoozedUntil } });
-  else if (overdueDays > 0) add({ key: 'revisit', weight: Math.min(W.revisitOverdue, (W.revisitOverdue * overdueDays) / cadence), evidence: { days: overdueDays, cadence } });
+  else if (overdueDays > 0) addReason(reasons, tier, { key: 'revisit', weight: Math.min(W.revisitOverdue, (W.revisitOverdue * overdueDays) / cadence), evidence: { days: overdueDays, cadence } });
 
-  const seen = f.complaints.filter((c) => c.openedAt <= at);
-  const open = seen.filter((c) => c.resolvedAt === null || c.resolvedAt > at);
+  // (Each kind of fact is looked at only when the account has any: most have none, and the score is read three times.)
+  const seen = f.complaints.length ? f.complaints.filter((c) => c.openedAt <= at) : f.complaints;
+  const open = seen.length ? seen.filter((c) => c.resolvedAt === null || c.resolvedAt > at) : seen;
   if (open.length) {
     const points = open.reduce((sum, c) => sum + W.complaint[c.severity] * (c.deadlineAt < at ? W.complaintOverdueFactor : 1) + W.escalationRung * c.escalationLevel, 0);
     const oldest = Math.max(...open.map((c) => days(at - c.openedAt)));
-    add({ key: 'complaints', weight: Math.min(W.complaintsCap, points), evidence: { open: open.length, overdue: open.filter((c) => c.deadlineAt < at).length, oldestDays: oldest, ids: open.map((c) => `C-${c.number}`).join(', ') } });
+    addReason(reasons, tier, { key: 'complaints', weight: Math.min(W.complaintsCap, points), evidence: { open: open.length, overdue: open.filter((c) => c.deadlineAt < at).length, oldestDays: oldest, ids: open.map((c) => `C-${c.number}`).join(', ') } });
   }
 
   // The complaints of the last 180 days (opened in them, still open, or closed in them: a claim that took months is
   // recent history): how often, how late, how long, how often passed on.
   const H = W.history;
-  const year = seen.filter((c) => within(c.openedAt, H.days) || c.resolvedAt === null || c.resolvedAt > at - H.days * DAY);
+  const year = !seen.length ? seen : seen.filter((c) => inDays(c.openedAt, at, H.days) || c.resolvedAt === null || c.resolvedAt > at - H.days * DAY);
   const serious = year.filter((c) => c.severity !== 'low').length;
   const resolvedLate = year.filter((c) => c.resolvedAt !== null && c.resolvedAt <= at && c.resolvedAt > c.deadlineAt).length;
-  const took = (c: (typeof year)[number]) => days((c.resolvedAt !== null && c.resolvedAt <= at ? c.resolvedAt : at) - c.openedAt);
-  const long = year.filter((c) => took(c) > H.longDays).length;
+  const long = year.filter((c) => tookDays(c, at) > H.longDays).length;
   const passes = year.map((c) => c.passes.filter((p) => p <= at).length).filter((n) => n > 1).reduce((a, b) => a + b, 0);
-  const history = Math.max(0, serious - 1) * H.recurrence + resolvedLate * H.late + long * H.long + passes * H.pass;
+  const history = !year.length ? 0 : Math.max(0, serious - 1) * H.recurrence + resolvedLate * H.late + long * H.long + passes * H.pass;
   if (history > 0) {
-    add({ key: 'complaint-history', weight: Math.min(H.cap, history), evidence: { count: year.length, late: resolvedLate, longest: Math.max(...year.map(took)), passes } });
+    addReason(reasons, tier, { key: 'complaint-history', weight: Math.min(H.cap, history), evidence: { count: year.length, late: resolvedLate, longest: Math.max(...year.map((c) => tookDays(c, at))), passes } });
   }
 
   // Coverage: once we have known them 90 days (an imported history counts), in Steward or before it.
@@ -173,53 +185,54 @@ function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
   const ours = new Set(recent.map((t) => t.memberId));
   const theirs = new Set(recent.map((t) => t.theirLevel).filter((l) => l !== null));
   if (f.account.tier !== 'standard' && knownSince <= at - SINGLE_THREAD_DAYS * DAY && (ours.size <= 1 || theirs.size <= 1)) {
-    add({ key: 'single-threaded', weight: W.singleThreaded, evidence: { ours: ours.size, theirs: theirs.size } });
+    addReason(reasons, tier, { key: 'single-threaded', weight: W.singleThreaded, evidence: { ours: ours.size, theirs: theirs.size } });
   }
 
   for (const p of f.pairings.filter((x) => x.createdAt <= at)) {
     const last = Math.max(p.createdAt, ...touches.filter((t) => t.memberId === p.execId).map((t) => t.at));
     const late = days(at - last) - p.cadenceDays;
     if (late > 0) {
-      add({ key: 'pairing', weight: W.lapsedPairing, evidence: { days: late } });
+      addReason(reasons, tier, { key: 'pairing', weight: W.lapsedPairing, evidence: { days: late } });
       break;
     }
   }
 
   // A new decision-maker: six months of a new relationship, which one meeting of our executive eases but does not end.
-  const dmChange = f.signals.filter((s) => s.kind === 'decision-maker-change' && within(s.at, W.decisionMaker.days)).sort((a, b) => b.at - a.at)[0];
+  const dmChange = !f.signals.length ? undefined : f.signals.filter((s) => s.kind === 'decision-maker-change' && inDays(s.at, at, W.decisionMaker.days)).sort((a, b) => b.at - a.at)[0];
   if (dmChange) {
     const met = touches.some((t) => t.at >= dmChange.at && t.ourLevel === 'executive');
-    add({ key: 'decision-maker', weight: met ? W.decisionMaker.met : W.decisionMaker.unmet, evidence: { days: days(at - dmChange.at), met: met ? 1 : 0 } });
+    addReason(reasons, tier, { key: 'decision-maker', weight: met ? W.decisionMaker.met : W.decisionMaker.unmet, evidence: { days: days(at - dmChange.at), met: met ? 1 : 0 } });
   }
 
-  const handover = f.handovers.filter((t) => within(t, W.handover.days)).sort((a, b) => b - a)[0];
-  if (handover !== undefined && f.owned) add({ key: 'handover', weight: W.handover.weight, evidence: { days: days(at - handover) } });
+  const handover = !f.handovers.length ? undefined : f.handovers.filter((t) => inDays(t, at, W.handover.days)).sort((a, b) => b - a)[0];
+  if (handover !== undefined && f.owned) addReason(reasons, tier, { key: 'handover', weight: W.handover.weight, evidence: { days: days(at - handover) } });
 
-  for (const s of f.signals.filter((x) => within(x.at, W.signalGoneDays) && W.signal[x.kind] > 0)) {
+  for (const s of f.signals.filter((x) => inDays(x.at, at, W.signalGoneDays) && W.signal[x.kind] > 0)) {
     const age = (at - s.at) / DAY;
     const fade = age <= W.signalFullDays ? 1 : (W.signalGoneDays - age) / (W.signalGoneDays - W.signalFullDays);
-    add({ key: 'signal', weight: W.signal[s.kind] * fade, evidence: { kind: s.kind, days: Math.floor(age) } });
+    addReason(reasons, tier, { key: 'signal', weight: W.signal[s.kind] * fade, evidence: { kind: s.kind, days: Math.floor(age) } });
   }
 
   const ownerLeft = f.ownerLeftAt ?? f.account.ownerGoneAt?.getTime() ?? null;
-  if (!f.owned) add({ key: 'no-owner', weight: W.ownerGone, evidence: {} });
-  else if (ownerLeft !== null && ownerLeft <= at) add({ key: 'owner-gone', weight: W.ownerGone, evidence: {} });
+  if (!f.owned) addReason(reasons, tier, { key: 'no-owner', weight: W.ownerGone, evidence: {} });
+  else if (ownerLeft !== null && ownerLeft <= at) addReason(reasons, tier, { key: 'owner-gone', weight: W.ownerGone, evidence: {} });
 
   const { annualRevenue: ours$, categorySpend: theirs$ } = f.account;
   const share = ours$ != null && theirs$ ? ours$ / theirs$ : undefined;
-  if (share !== undefined && share < W.lowShare) add({ key: 'wallet', weight: W.lowWalletShare, evidence: { share: Math.round(100 * share) } });
-  if (share !== undefined && share >= W.highShare && f.signals.some((s) => s.kind === 'competitor' && within(s.at, W.dependenceDays))) {
-    add({ key: 'dependence', weight: W.dependence, evidence: { share: Math.round(100 * share) } });
+  if (share !== undefined && share < W.lowShare) addReason(reasons, tier, { key: 'wallet', weight: W.lowWalletShare, evidence: { share: Math.round(100 * share) } });
+  if (share !== undefined && share >= W.highShare && f.signals.some((s) => s.kind === 'competitor' && inDays(s.at, at, W.dependenceDays))) {
+    addReason(reasons, tier, { key: 'dependence', weight: W.dependence, evidence: { share: Math.round(100 * share) } });
   }
 
-  const broken = f.promises.filter((p) => p.status === 'broken' && p.closedAt !== null && within(p.closedAt, W.promiseDays));
-  const overdue = f.promises.filter((p) => p.dueAt < at && (p.closedAt === null || p.closedAt > at) && p.status !== 'kept');
+  const broken = !f.promises.length ? [] : f.promises.filter((p) => p.status === 'broken' && p.closedAt !== null && inDays(p.closedAt, at, W.promiseDays));
+  const overdue = !f.promises.length ? [] : f.promises.filter((p) => p.dueAt < at && (p.closedAt === null || p.closedAt > at) && p.status !== 'kept');
   const byExec = broken.filter((p) => p.byExec).length;
   const promisePoints = byExec * W.brokenPromise.exec + (broken.length - byExec) * W.brokenPromise.other + overdue.filter((p) => !broken.includes(p)).length * W.overduePromise;
-  if (promisePoints > 0) add({ key: 'promises', weight: Math.min(W.promisesCap, promisePoints), evidence: { broken: broken.length, byExec, overdue: overdue.length } });
+  if (promisePoints > 0) addReason(reasons, tier, { key: 'promises', weight: Math.min(W.promisesCap, promisePoints), evidence: { broken: broken.length, byExec, overdue: overdue.length } });
 
   // Signs that arrive together: three in a quarter are a pattern, and it holds until a quarter passes without a new sign.
   const P = W.pattern;
+  if (!f.signals.length && !f.complaints.length && !f.promises.length && !f.handovers.length && ownerLeft === null) return reasons.sort((a, b) => b.weight - a.weight);
   const times = [
     ...f.signals.map((s) => s.at),
     ...f.complaints.filter((c) => c.severity !== 'low').map((c) => c.openedAt),
@@ -234,8 +247,8 @@ function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
   while (run > 0 && run < times.length && times[run - 1]! - times[run]! < P.days * DAY) run++;
   const chain = times.slice(0, run);
   const formed = chain.some((t) => chain.filter((u) => u <= t && u > t - P.days * DAY).length >= P.min);
-  const recentSigns = chain.filter((t) => within(t, P.days)).length;
-  if (formed) add({ key: 'pattern', weight: Math.min(P.cap, P.weight + Math.max(0, recentSigns - P.min) * P.each), evidence: { count: chain.length, days: Math.max(P.days, days(at - chain.at(-1)!) + 1) } });
+  const recentSigns = chain.filter((t) => inDays(t, at, P.days)).length;
+  if (formed) addReason(reasons, tier, { key: 'pattern', weight: Math.min(P.cap, P.weight + Math.max(0, recentSigns - P.min) * P.each), evidence: { count: chain.length, days: Math.max(P.days, days(at - chain.at(-1)!) + 1) } });
 
   return reasons.sort((a, b) => b.weight - a.weight);
 }
@@ -246,13 +259,17 @@ const customerScore = (reasons: Reason[]) => scoreOf(reasons.filter((r) => r.key
 
 /** The score as of `at` (a past `at` gives the trend's baseline). A fall of 15 or more in four weeks flags by itself. */
 export function health(tenant: Tenant, f: AccountFacts, at: number): Health {
-  const reasons = signs(tenant, f, at);
+  return judged(f, at, signs(tenant, f, at), signs(tenant, f, at - TREND_DAYS * DAY));
+}
+
+/** The score as of `at` from its signs then (`reasons`) and four weeks before (`earlier`): health's rule, read once per instant. */
+function judged(f: AccountFacts, at: number, reasons: Reason[], earlier: Reason[]): Health {
   const score = scoreOf(reasons);
   const b = band(score);
   // A healthy score falling fast is watched; an account we did not know four weeks ago is not falling.
   const before = at - TREND_DAYS * DAY;
   const known = Math.min(f.account.createdAt.getTime(), f.firstTouchAt ?? Infinity) <= before;
-  const drop = customerScore(signs(tenant, f, before)) - customerScore(reasons);
+  const drop = customerScore(earlier) - customerScore(reasons);
   if (b === 'healthy' && known && drop >= HEALTH_WEIGHTS.trendDrop) return { score, band: 'watch', reasons: [...reasons, { key: 'falling', weight: 0, evidence: { drop } }] };
   return { score, band: b, reasons };
 }
@@ -307,126 +324,165 @@ export function healthNews(last: Told | null, now: Health, before: Health): { te
   return { tell: null, remember: was };
 }
 
+type Handle = Tx;
+/** The accounts in scope, as one JSON parameter: one statement for any number of accounts (SQLite caps a statement's parameters). */
+const inScope = (col: SQLiteColumn) => sql`${col} in (select value from json_each(${sql.placeholder('ids')}))`;
+/** Timestamps as stored (epoch ms): the facts are numbers, so no Date is made per row. */
+const ms = (col: SQLiteColumn) => sql<number>`${col}`;
+const msOrNull = (col: SQLiteColumn) => sql<number | null>`${col}`;
+
+/**
+ * loadFacts' queries, prepared once per connection, for the whole book or for the accounts in `ids`.
+ * For a few accounts they read through the accounts' indexes: `+` keeps SQLite from reading every
+ * row the tenant has through a tenant index and filtering them.
+ */
+function factQueries(db: Handle, scoped: boolean) {
+  return prepared(db, `health.facts.${scoped ? 'ids' : 'all'}`, (d) => {
+    const tenantId = sql.placeholder('tenant');
+    const since = sql.placeholder('since');
+    const scope = (col: SQLiteColumn) => (scoped ? inScope(col) : undefined);
+    const ofTenant = (col: SQLiteColumn) => (scoped ? sql`+${col} = ${tenantId}` : eq(col, tenantId));
+    // The window's touches: for a few accounts through their account-time index; for the whole book in one pass
+    // over the table, which reads them in order rather than jumping to each row from an index (twice as fast).
+    const touchedSince = scoped ? gte(touchpoints.occurredAt, since) : sql`+${touchpoints.occurredAt} >= ${since}`;
+    return {
+      accounts: d
+        .select({
+          id: accounts.id,
+          tier: accounts.tier,
+          cadenceDays: accounts.cadenceDays,
+          createdAt: ms(accounts.createdAt),
+          annualRevenue: accounts.annualRevenue,
+          categorySpend: accounts.categorySpend,
+          ownerGoneAt: msOrNull(accounts.ownerGoneAt),
+          ownerId: accounts.ownerId,
+          ownerActive: members.active,
+          ownerLeftAt: msOrNull(members.leftAt),
+          // The last visit before the window (the revisit clock) and the first touch of all (how long we have known them),
+          // each read through the account-time index.
+          lastVisit: sql<number | null>`(select max(t.occurred_at) from touchpoints t where t.account_id = ${OUTER_ACCOUNT_ID} and t.kind in ${REVISIT_KINDS_SQL} and t.occurred_at < ${since})`,
+          first: sql<number | null>`(select min(t.occurred_at) from touchpoints t where t.account_id = ${OUTER_ACCOUNT_ID})`,
+        })
+        .from(accounts)
+        .leftJoin(members, eq(members.id, accounts.ownerId))
+        .where(and(eq(accounts.tenantId, tenantId), scope(accounts.id)))
+        .prepare(),
+      // Touches: the recent ones in full, plus the last visit of all time (the revisit clock).
+      recent: d
+        .select({ accountId: touchpoints.accountId, at: ms(touchpoints.occurredAt), memberId: touchpoints.memberId, ourLevel: touchpoints.ourLevel, theirLevel: contacts.level, kind: touchpoints.kind })
+        .from(touchpoints)
+        .leftJoin(contacts, eq(contacts.id, touchpoints.contactId))
+        .where(and(ofTenant(touchpoints.tenantId), touchedSince, scope(touchpoints.accountId)))
+        .prepare(),
+      along: d
+        .select({ accountId: touchpoints.accountId, at: ms(touchpoints.occurredAt), memberId: touchpointParticipants.memberId, ourLevel: touchpointParticipants.ourLevel, theirLevel: contacts.level })
+        .from(touchpointParticipants)
+        .innerJoin(touchpoints, eq(touchpoints.id, touchpointParticipants.touchpointId))
+        .leftJoin(contacts, eq(contacts.id, touchpoints.contactId))
+        .where(and(ofTenant(touchpoints.tenantId), touchedSince, scope(touchpoints.accountId)))
+        .prepare(),
+      complaints: d
+        .select({
+          id: complaints.id,
+          accountId: complaints.accountId,
+          number: complaints.number,
+          severity: complaints.severity,
+          openedAt: ms(complaints.openedAt),
+          deadlineAt: ms(complaints.deadlineAt),
+          resolvedAt: msOrNull(complaints.resolvedAt),
+          escalationLevel: complaints.escalationLevel,
+        })
+        .from(complaints)
+        .where(and(ofTenant(complaints.tenantId), or(eq(complaints.status, 'open'), gte(complaints.resolvedAt, since)), scope(complaints.accountId)))
+        .prepare(),
+      // Each time a complaint was passed to another owner (the audit trail keeps it), read through the trail's time index.
+      passes: d
+        .select({ id: auditLog.entityId, at: ms(auditLog.at) })
+        .from(auditLog)
+        .where(and(eq(auditLog.tenantId, tenantId), gte(auditLog.at, since), eq(auditLog.action, 'complaint.assign')))
+        .prepare(),
+      signals: d
+        .select({ accountId: churnSignals.accountId, kind: churnSignals.kind, at: ms(churnSignals.occurredAt) })
+        .from(churnSignals)
+        .where(and(ofTenant(churnSignals.tenantId), gte(churnSignals.occurredAt, since), scope(churnSignals.accountId)))
+        .prepare(),
+      promises: d
+        .select({ accountId: promises.accountId, number: promises.number, dueOn: promises.dueOn, status: promises.status, closedAt: msOrNull(promises.closedAt), role: members.role, fn: members.function })
+        .from(promises)
+        .leftJoin(members, eq(members.id, promises.ownerId))
+        .where(and(ofTenant(promises.tenantId), or(eq(promises.status, 'open'), and(eq(promises.status, 'broken'), isNotNull(promises.closedAt), gte(promises.closedAt, since))), scope(promises.accountId)))
+        .prepare(),
+      pairings: d
+        .select({ accountId: pairings.accountId, execId: pairings.execId, cadenceDays: pairings.cadenceDays, createdAt: ms(pairings.createdAt) })
+        .from(pairings)
+        .where(and(ofTenant(pairings.tenantId), eq(pairings.active, true), scope(pairings.accountId)))
+        .prepare(),
+      // Handovers: a book handed over, or an account given a new owner (the audit trail keeps both).
+      moves: d
+        .select({ action: auditLog.action, entityId: auditLog.entityId, detail: auditLog.detail, at: ms(auditLog.at) })
+        .from(auditLog)
+        .where(and(eq(auditLog.tenantId, tenantId), inArray(auditLog.action, ['handover', 'account.set']), gte(auditLog.at, since)))
+        .prepare(),
+      // Revisit snoozes still running at some point of the window (nudge_snoozes, as the sweep reads them).
+      snoozes: d
+        .select({ subjectId: nudgeSnoozes.subjectId, from: ms(nudgeSnoozes.createdAt), until: ms(nudgeSnoozes.until) })
+        .from(nudgeSnoozes)
+        .where(and(eq(nudgeSnoozes.tenantId, tenantId), eq(nudgeSnoozes.kind, 'revisit'), gte(nudgeSnoozes.until, since), scope(nudgeSnoozes.subjectId)))
+        .prepare(),
+    };
+  });
+}
+
 /** Loads the facts for many accounts at once (one query per kind), keyed by account id. */
 export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', now: number): Map<number, AccountFacts> {
   const since = now - REACH_DAYS * DAY;
-  const scope = accountIds === 'all' ? undefined : accountIds;
-  const inScope = (col: SQLiteColumn) => (scope ? inArray(col, scope) : undefined);
-  // The tenant's rows; for a few accounts, read through their accounts' indexes: `+` keeps SQLite
-  // from reading every row the tenant has through a tenant index and filtering them.
-  const ofTenant = (col: SQLiteColumn) => (scope ? sql`+${col} = ${tenant.id}` : eq(col, tenant.id));
-  const rows = db
-    .select({ a: accounts, ownerActive: members.active, ownerLeftAt: members.leftAt })
-    .from(accounts)
-    .leftJoin(members, eq(members.id, accounts.ownerId))
-    .where(and(eq(accounts.tenantId, tenant.id), inScope(accounts.id)))
-    .all();
   const facts = new Map<number, AccountFacts>();
-  for (const { a, ownerActive, ownerLeftAt } of rows) {
+  if (accountIds !== 'all' && accountIds.length === 0) return facts;
+  const q = factQueries(db, accountIds !== 'all');
+  const args = { tenant: tenant.id, since, ids: accountIds === 'all' ? '[]' : JSON.stringify(accountIds) };
+  // A row per account: read as plain arrays, in the select's column order.
+  type AccountRow = [number, Tier, number | null, number, number | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null];
+  for (const [id, tier, cadenceDays, createdAt, annualRevenue, categorySpend, ownerGoneAt, ownerId, ownerActive, ownerLeftAt, lastVisit, first] of q.accounts.values(args) as AccountRow[]) {
     // Someone marked as gone with no date (from before dates were kept) has been gone all along.
-    const leftAt = ownerActive === false ? (ownerLeftAt?.getTime() ?? 0) : null;
-    facts.set(a.id, { account: a, owned: a.ownerId !== null && ownerActive !== null, ownerLeftAt: leftAt, firstTouchAt: null, touches: [], complaints: [], signals: [], promises: [], pairings: [], handovers: [], snoozes: [] });
+    const leftAt = ownerActive === 0 ? (ownerLeftAt ?? 0) : null;
+    const touches: AccountFacts['touches'] = lastVisit === null ? [] : [{ at: lastVisit, memberId: -1, ourLevel: 'sales', theirLevel: null, kind: 'visit' }];
+    const account = { id, tier, cadenceDays, createdAt: new Date(createdAt), annualRevenue, categorySpend, ownerGoneAt: ownerGoneAt === null ? null : new Date(ownerGoneAt) };
+    facts.set(id, { account, owned: ownerId !== null && ownerActive !== null, ownerLeftAt: leftAt, firstTouchAt: first, touches, complaints: [], signals: [], promises: [], pairings: [], handovers: [], snoozes: [] });
   }
-  // Touches: the recent ones in full, plus the last visit of all time (the revisit clock).
-  const recent = db
-    .select({ accountId: touchpoints.accountId, at: touchpoints.occurredAt, memberId: touchpoints.memberId, ourLevel: touchpoints.ourLevel, theirLevel: contacts.level, kind: touchpoints.kind })
-    .from(touchpoints)
-    .leftJoin(contacts, eq(contacts.id, touchpoints.contactId))
-    .where(and(ofTenant(touchpoints.tenantId), gte(touchpoints.occurredAt, new Date(since)), inScope(touchpoints.accountId)))
-    .all();
-  for (const t of recent) facts.get(t.accountId)?.touches.push({ at: t.at.getTime(), memberId: t.memberId, ourLevel: t.ourLevel, theirLevel: t.theirLevel, kind: t.kind });
-  const along = db
-    .select({ accountId: touchpoints.accountId, at: touchpoints.occurredAt, memberId: touchpointParticipants.memberId, ourLevel: touchpointParticipants.ourLevel, theirLevel: contacts.level })
-    .from(touchpointParticipants)
-    .innerJoin(touchpoints, eq(touchpoints.id, touchpointParticipants.touchpointId))
-    .leftJoin(contacts, eq(contacts.id, touchpoints.contactId))
-    .where(and(ofTenant(touchpoints.tenantId), gte(touchpoints.occurredAt, new Date(since)), inScope(touchpoints.accountId)))
-    .all();
-  for (const t of along) facts.get(t.accountId)?.touches.push({ at: t.at.getTime(), memberId: t.memberId, ourLevel: t.ourLevel, theirLevel: t.theirLevel, kind: 'along' });
-  // In one pass: the last visit before the window (the revisit clock) and the first touch of all (how long we have known them).
-  const older = db
-    .select({
-      accountId: touchpoints.accountId,
-      lastVisit: sql<number | null>`max(case when ${inArray(touchpoints.kind, [...REVISIT_KINDS])} and ${touchpoints.occurredAt} < ${since} then ${touchpoints.occurredAt} end)`,
-      first: sql<number>`min(${touchpoints.occurredAt})`,
-    })
-    .from(touchpoints)
-    .where(and(ofTenant(touchpoints.tenantId), inScope(touchpoints.accountId)))
-    .groupBy(touchpoints.accountId)
-    .all();
-  for (const v of older) {
-    const f = facts.get(v.accountId);
-    if (!f) continue;
-    f.firstTouchAt = v.first;
-    if (v.lastVisit !== null) f.touches.push({ at: v.lastVisit, memberId: -1, ourLevel: 'sales', theirLevel: null, kind: 'visit' });
+  // The most rows of all: read as plain arrays, in the select's column order.
+  for (const [accountId, at, memberId, ourLevel, theirLevel, kind] of q.recent.values(args) as [number, number, number, string, string | null, string][]) {
+    facts.get(accountId)?.touches.push({ at, memberId, ourLevel, theirLevel, kind });
   }
-
-  const cs = db
-    .select()
-    .from(complaints)
-    .where(and(ofTenant(complaints.tenantId), or(eq(complaints.status, 'open'), gte(complaints.resolvedAt, new Date(since))), inScope(complaints.accountId)))
-    .all();
-  // Each time a complaint was passed to another owner (the audit trail keeps it), read through the trail's time index.
+  for (const t of q.along.all(args)) facts.get(t.accountId)?.touches.push({ at: t.at, memberId: t.memberId, ourLevel: t.ourLevel, theirLevel: t.theirLevel, kind: 'along' });
+  const cs = q.complaints.all(args);
   const passes = new Map<number, number[]>();
   if (cs.length) {
-    const rows = db
-      .select({ id: auditLog.entityId, at: auditLog.at })
-      .from(auditLog)
-      .where(and(eq(auditLog.tenantId, tenant.id), gte(auditLog.at, new Date(since)), eq(auditLog.action, 'complaint.assign')))
-      .all();
-    for (const r of rows) if (r.id !== null) passes.set(r.id, [...(passes.get(r.id) ?? []), r.at.getTime()]);
+    for (const r of q.passes.all(args)) if (r.id !== null) passes.set(r.id, [...(passes.get(r.id) ?? []), r.at]);
   }
   for (const c of cs) {
     facts.get(c.accountId)?.complaints.push({
       number: c.number,
       severity: c.severity,
-      openedAt: c.openedAt.getTime(),
-      deadlineAt: c.deadlineAt.getTime(),
-      resolvedAt: c.resolvedAt?.getTime() ?? null,
+      openedAt: c.openedAt,
+      deadlineAt: c.deadlineAt,
+      resolvedAt: c.resolvedAt,
       escalationLevel: c.escalationLevel,
       passes: passes.get(c.id) ?? [],
     });
   }
-  const ss = db
-    .select({ accountId: churnSignals.accountId, kind: churnSignals.kind, at: churnSignals.occurredAt })
-    .from(churnSignals)
-    .where(and(ofTenant(churnSignals.tenantId), gte(churnSignals.occurredAt, new Date(since)), inScope(churnSignals.accountId)))
-    .all();
-  for (const s of ss) facts.get(s.accountId)?.signals.push({ kind: s.kind, at: s.at.getTime() });
-  const ps = db
-    .select({ p: promises, role: members.role, fn: members.function })
-    .from(promises)
-    .leftJoin(members, eq(members.id, promises.ownerId))
-    .where(and(ofTenant(promises.tenantId), or(eq(promises.status, 'open'), and(eq(promises.status, 'broken'), isNotNull(promises.closedAt), gte(promises.closedAt, new Date(since)))), inScope(promises.accountId)))
-    .all();
-  for (const { p, role, fn } of ps) {
-    // A promise is due at the end of its day, in the workspace's zone (as /promise list and the digest read it).
-    const dueAt = DateTime.fromISO(p.dueOn, { zone: tenant.timezone }).endOf('day').toMillis();
-    facts.get(p.accountId)?.promises.push({ number: p.number, dueAt, status: p.status, closedAt: p.closedAt?.getTime() ?? null, byExec: role === 'exec' || fn === 'executive' });
+  for (const s of q.signals.all(args)) facts.get(s.accountId)?.signals.push({ kind: s.kind, at: s.at });
+  // A promise is due at the end of its day, in the workspace's zone (as /promise list and the digest read it): one per day, not per promise.
+  const endOf = new Map<string, number>();
+  const dueAt = (day: string) => endOf.get(day) ?? endOf.set(day, DateTime.fromISO(day, { zone: tenant.timezone }).endOf('day').toMillis()).get(day)!;
+  for (const p of q.promises.all(args)) {
+    facts.get(p.accountId)?.promises.push({ number: p.number, dueAt: dueAt(p.dueOn), status: p.status, closedAt: p.closedAt, byExec: p.role === 'exec' || p.fn === 'executive' });
   }
-  const prs = db
-    .select()
-    .from(pairings)
-    .where(and(ofTenant(pairings.tenantId), eq(pairings.active, true), inScope(pairings.accountId)))
-    .all();
-  for (const p of prs) facts.get(p.accountId)?.pairings.push({ execId: p.execId, cadenceDays: p.cadenceDays, createdAt: p.createdAt.getTime() });
-  // Handovers: a book handed over, or an account given a new owner (the audit trail keeps both).
-  const moves = db
-    .select({ action: auditLog.action, entityId: auditLog.entityId, detail: auditLog.detail, at: auditLog.at })
-    .from(auditLog)
-    .where(and(eq(auditLog.tenantId, tenant.id), inArray(auditLog.action, ['handover', 'account.set']), gte(auditLog.at, new Date(since))))
-    .all();
-  for (const m of moves) {
+  for (const p of q.pairings.all(args)) facts.get(p.accountId)?.pairings.push({ execId: p.execId, cadenceDays: p.cadenceDays, createdAt: p.createdAt });
+  for (const m of q.moves.all(args)) {
     const ids = m.action === 'handover' ? ((m.detail?.accountIds as number[] | undefined) ?? []) : m.detail && 'ownerId' in m.detail ? [m.entityId!] : [];
-    for (const id of ids) facts.get(id)?.handovers.push(m.at.getTime());
+    for (const id of ids) facts.get(id)?.handovers.push(m.at);
   }
-  // Revisit snoozes still running at some point of the window (nudge_snoozes, as the sweep reads them).
-  const zs = db
-    .select({ subjectId: nudgeSnoozes.subjectId, from: nudgeSnoozes.createdAt, until: nudgeSnoozes.until })
-    .from(nudgeSnoozes)
-    .where(and(eq(nudgeSnoozes.tenantId, tenant.id), eq(nudgeSnoozes.kind, 'revisit'), gte(nudgeSnoozes.until, new Date(since)), inScope(nudgeSnoozes.subjectId)))
-    .all();
-  for (const z of zs) facts.get(z.subjectId)?.snoozes.push({ from: z.from.getTime(), until: z.until.getTime() });
+  for (const z of q.snoozes.all(args)) facts.get(z.subjectId)?.snoozes.push({ from: z.from, until: z.until });
   return facts;
 }
 
@@ -434,7 +490,15 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
 export function healthOf(db: Tx, tenant: Tenant, accountIds: number[] | 'all', now: Date): Map<number, { now: Health; before: Health }> {
   const at = now.getTime();
   const out = new Map<number, { now: Health; before: Health }>();
-  for (const [id, f] of loadFacts(db, tenant, accountIds, at)) out.set(id, { now: health(tenant, f, at), before: health(tenant, f, at - 28 * DAY) });
+  // The signs as of now, four and eight weeks ago: each read once, the middle one serving both scores.
+  const back = TREND_DAYS * DAY;
+  for (const [id, f] of loadFacts(db, tenant, accountIds, at)) {
+    const s0 = signs(tenant, f, at);
+    const s1 = signs(tenant, f, at - back);
+    // Eight weeks ago matters only for a fall into four weeks ago: none of 15 is possible onto a score above 85.
+    const s2 = customerScore(s1) + HEALTH_WEIGHTS.trendDrop > 100 ? s1 : signs(tenant, f, at - 2 * back);
+    out.set(id, { now: judged(f, at, s0, s1), before: judged(f, at - back, s1, s2) });
+  }
   return out;
 }
 
@@ -451,17 +515,6 @@ export function reasonText(v: View, r: Reason): string {
 }
 
 export type HealthNews = NonNullable<ReturnType<typeof healthNews>['tell']>;
-
-/**
- * What an account's owner and their manager read when its health is news (healthNews): the band or
- * the fall, every reason, and the next step. (The sweep decides when; this words it for each reader.)
- */
-export function healthNewsReply(v: View, account: string, news: HealthNews): Reply {
-  const title = news.kind === 'entered' ? v.t.health.news.entered(account, v.t.health.bands[news.band], news.score) : v.t.health.news.falling(account, news.drop, news.score);
-  const out = reply(news.band === 'at-risk' ? 'warning' : 'info', title, list(news.reasons.map((r) => reasonText(v, r)), { heading: v.t.health.reasonsHeading, empty: v.t.common.none }));
-  if (news.step) out.sections.push(text(v.t.health.news.step(v.t.health.nextStep[news.step])));
-  return out;
-}
 
 /** "strategic account: its warning signs count ×1.3", for a tier whose signs weigh more. */
 export function tierNote(v: View, tier: Tier): string | undefined {

@@ -5,12 +5,12 @@ import { DateTime } from 'luxon';
 import type { Tx } from '../../db/index.js';
 import { complaints, promises, SEVERITIES, type OurFunction, type Severity, type SignalKind } from '../../db/schema.js';
 import { walletShare } from './amounts.js';
+import { effectiveSettings } from './settings.js';
 import { coverageCells, uncoveredFunctions } from './coverage.js';
 import { DAY_MS } from './dates.js';
 import { resetsRevisit } from './cadence.js';
 import { HEALTH_WEIGHTS, loadFacts } from './health.js';
 import type { Account, Tenant } from './types.js';
-import { effectiveSettings } from './settings.js';
 
 /** The preparation checklist, in DOMAIN.md's order: items are numbered 1..5 in it. */
 export const REVIEW_CHECKLIST = ['complaints', 'promises', 'wallet', 'risks', 'competitors'] as const;

@@ -1,6 +1,6 @@
 // The organisation's teams, for the views of those who read across them (admins and
 // executives): which team an account counts in, and who may read the whole organisation.
-import { eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/index.js';
 import { members } from '../../db/schema.js';
 import type { Member } from './types.js';
@@ -58,4 +58,29 @@ export function organisation(tx: Tx, tenantId: number): Organisation {
   }
   const teams = [...byLead.values()].sort((a, b) => a.lead!.name.localeCompare(b.lead!.name));
   return { teams: [...teams, none], teamOf: (ownerId) => (ownerId === null ? none : (ofMember.get(ownerId) ?? none)) };
+}
+
+/**
+ * The member and everyone who reports to them, directly or not. People who
+ * have left stay in it, and so do those who reported to them: until their book
+ * is handed over it is still the team's, and its accounts are the ones most at risk.
+ */
+export function teamOf(tx: Tx, tenantId: number, lead: Member, all?: Member[]): Member[] {
+  // Without the tenant's members at hand, read only the team's: everyone below the lead, followed down the reporting lines.
+  all ??= tx
+    .select()
+    .from(members)
+    .where(
+      and(
+        eq(members.tenantId, tenantId),
+        sql`${members.id} in (with recursive below(id) as (select ${lead.id} union select m.id from members m join below on m.manager_id = below.id) select id from below)`,
+      ),
+    )
+    .orderBy(asc(members.id))
+    .all();
+  const team = [lead];
+  for (let i = 0; i < team.length && team.length <= all.length; i++) {
+    for (const m of all) if (m.managerId === team[i]!.id && !team.some((x) => x.id === m.id)) team.push(m);
+  }
+  return team;
 }

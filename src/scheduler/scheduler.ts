@@ -13,7 +13,8 @@ import type { Db } from '../../db/index.js';
 import { complaints, nudges, tenants } from '../../db/schema.js';
 import { DeliveryError, type ChatPort } from '../chat/port.js';
 import type { Tenant } from '../domain/types.js';
-import { digestAll, digestClock, digestDue } from './digest.js';
+import { digestClock, digestDue } from '../domain/digest.js';
+import { digestRun } from './digest.js';
 import { deliverNudge, pendingNudges, releaseStale, tellDeliveryPaused } from './outbox.js';
 import { nextRungAt } from '../domain/ladder.js';
 import { runSweep, sweepTenant, watchHealth } from './sweep.js';
@@ -239,14 +240,14 @@ export class Scheduler {
         db.transaction((tx) => watchHealth(tx, tenant, now), { behavior: 'immediate' });
         // A digest whose job was lost (Redis emptied while it waited, say) is recorded late rather than not at all.
         const due = digestDue(tenant, now);
-        if (now >= due && tenant.createdAt < due) db.transaction((tx) => digestAll(tx, tenant, now), { behavior: 'immediate' });
+        if (now >= due && tenant.createdAt < due) digestRun(db, tenant, now);
         await this.scheduleDigest(tenant);
       }
       for (const c of db.select().from(complaints).where(eq(complaints.status, 'open')).all()) await this.scheduleRung(c.tenantId, c.id);
     } else if (job.name === 'digest' || job.name === 'escalate') {
       const tenant = db.select().from(tenants).where(eq(tenants.id, job.data.tenantId!)).get();
       if (!tenant) return;
-      if (job.name === 'digest') db.transaction((tx) => digestAll(tx, tenant, now), { behavior: 'immediate' });
+      if (job.name === 'digest') digestRun(db, tenant, now);
       else {
         db.transaction((tx) => sweepTenant(tx, tenant, now, { complaintId: job.data.complaintId! }), { behavior: 'immediate' });
         await this.scheduleRung(tenant.id, job.data.complaintId!);

@@ -6,7 +6,7 @@ import type { promises, reviewItems } from '../../db/schema.js';
 import { fields, inLocale, list, reply, text, type Reply, type Rich } from '../engine/reply.js';
 import { quote } from '../../prompts/quote.js';
 import { fmtAge, fmtDateTime, fmtDay, personName, ref } from '../domain/format.js';
-import { healthNewsReply } from '../domain/health.js';
+import { healthNewsReply } from './health.js';
 import type { NudgeViews } from '../domain/sweep.js';
 import { taskLine, type OpenTask } from '../domain/tasks.js';
 import type { Account, Complaint, Member } from '../domain/types.js';

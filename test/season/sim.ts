@@ -14,7 +14,8 @@ import { complaints, nudges, pairings, promises, reviewItems, tenants } from '..
 import type { ChatPort, Destination, PostedRef } from '../../src/chat/port.js';
 import { renderText } from '../../src/engine/render-text.js';
 import type { Reply } from '../../src/engine/reply.js';
-import { digestAll, digestDue } from '../../src/scheduler/digest.js';
+import { digestDue } from '../../src/domain/digest.js';
+import { digestRun } from '../../src/scheduler/digest.js';
 import { deliverDue } from '../../src/scheduler/outbox.js';
 import { nextRungAt } from '../../src/domain/ladder.js';
 import { sweepTenant, watchHealth } from '../../src/scheduler/sweep.js';
@@ -185,7 +186,7 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
     h.db.transaction((tx) => watchHealth(tx, tenant, at), { behavior: 'immediate' });
     // A digest whose job was lost is recorded late rather than not at all (the sweep job's catch-up).
     const due = digestDue(tenant, at);
-    if (at >= due && tenant.createdAt < due) h.db.transaction((tx) => digestAll(tx, tenant, at), { behavior: 'immediate' });
+    if (at >= due && tenant.createdAt < due) digestRun(h.db, tenant, at);
     season.sweeps.push(now);
     armRungs();
     note(`sweep ${Object.entries(counts).filter(([, n]) => n).map(([k, n]) => `${k}:${n}`).join(' ')}`);
@@ -193,7 +194,7 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
   /** The weekly digest job at its hour, as the scheduler's cron runs it (when its job was not lost). */
   async function digestJob(): Promise<void> {
     const tenant = h.db.select().from(tenants).get()!;
-    h.db.transaction((tx) => digestAll(tx, tenant, new Date(now)), { behavior: 'immediate' });
+    digestRun(h.db, tenant, new Date(now));
     note('digest job');
   }
   /**
