@@ -36,9 +36,7 @@ function open(ctx: Ctx, input: Input): Reply {
   const account = input.account();
   const { complaint: c, alert } = openComplaint(
     ctx,
-    { account, severity: input.str('severity') as Complaint['severity'] | undefined, category: input.str('category') as Complaint['category'] | undefined, summary: input.text },
-    complaintSpanEnd,
-  );
+    { account, severity: input.str('severity') as Complaint['severity'] | undefined, category: input.str('category') as Complaint['category'] | undefined, summary: input.text });
   const { severity } = c;
   const card = complaintCard(ctx, c, account);
   if (alert) {

@@ -14,7 +14,8 @@ import { around, fields, list, plain, reply, text, type Inline, type Reply, type
 import type { CommandSpec, Ctx, Input, OptionSpec } from '../src/engine/spec.js';
 import { functionOption, roleArg } from './options.js';
 import { fmtDateTime, named, personColumns, personName } from '../src/domain/format.js';
-import { digestAll } from '../src/scheduler/digest.js';
+import { recordWeeklyDigests } from '../src/domain/digest.js';
+import { digestComposer } from '../src/views/digest.js';
 import { reviewSeason } from '../src/domain/review.js';
 import { sweepTenant } from '../src/domain/sweep.js';
 import { nudgeViews } from '../src/views/nudges.js';
@@ -326,7 +327,7 @@ function runJob(ctx: Ctx, input: Input): Reply {
   const job = input.str('job')!;
   const when = fmtDateTime(ctx, at);
   if (at > ctx.now) {
-    const run = job === 'digest' ? (tx: Ctx['db']) => digestAll(tx, ctx.tenant, at) : (tx: Ctx['db']) => sweepTenant(tx, ctx.tenant, at, nudgeViews).ids;
+    const run = job === 'digest' ? (tx: Ctx['db']) => recordWeeklyDigests(tx, ctx.tenant, at, digestComposer(ctx.tenant, at)) : (tx: Ctx['db']) => sweepTenant(tx, ctx.tenant, at, nudgeViews).ids;
     const { ids, lines } = dryRun(ctx, run);
     return reply(
       'info',
@@ -336,7 +337,7 @@ function runJob(ctx: Ctx, input: Input): Reply {
     );
   }
   if (job === 'digest') {
-    const ids = digestAll(ctx.db, ctx.tenant, at);
+    const ids = recordWeeklyDigests(ctx.db, ctx.tenant, at, digestComposer(ctx.tenant, at));
     ctx.queued = ids.length > 0;
     return reply('success', t.steward.ranDigest(ids.length, when, releaseAsOf(ctx, ids, at)));
   }

@@ -327,29 +327,6 @@ function cycles(graph: Graph): string[] {
   });
 }
 
-/**
- * PENDING: crossings that other helpers' branches remove (issue #22), each with the helper whose branch
- * does. The lead empties this list at merge: an entry that no longer crosses fails the test below, so
- * it cannot stay behind; anything not listed here must be clean.
- */
-const PENDING: Record<string, 'sweep' | 'digest' | 'services'> = {
-  // recordNudge moves into src/domain.
-  'src/engine/engine.ts -> src/scheduler/outbox.ts': 'sweep',
-  // The clock's quote (prompts/quote.ts now) and its card builders.
-  'src/scheduler/sweep.ts -> src/engine/tokenize.ts': 'sweep',
-  // healthNewsReply moves to src/views/health.ts.
-  'src/domain/health.ts -> src/engine/reply.ts': 'digest',
-  // The sweep's rules (complaint spans, review season, ladder) move into src/domain.
-  'handlers/complaint.ts -> src/scheduler/sweep.ts': 'sweep',
-  'handlers/review.ts -> src/scheduler/sweep.ts': 'sweep',
-  'handlers/steward.ts -> src/scheduler/sweep.ts': 'sweep',
-  // The digest's decisions move into src/domain, its cards into src/views.
-  'handlers/digest.ts -> src/scheduler/digest.ts': 'digest',
-  'handlers/lost.ts -> src/scheduler/digest.ts': 'digest',
-  'handlers/risk.ts -> src/scheduler/digest.ts': 'digest',
-  'handlers/steward.ts -> src/scheduler/digest.ts': 'digest',
-};
-
 describe('layers', () => {
   const graph = graphOf(files);
 
@@ -406,11 +383,8 @@ describe('layers', () => {
     expect(missing).toEqual([]);
   });
 
-  it('each layer imports only the layers below it (PENDING lists what other branches remove)', () => {
-    const found = crossings(graph);
-    expect(found.filter((c) => !(c in PENDING))).toEqual([]);
-    // An entry that no longer crosses is stale: take it out of PENDING.
-    expect(Object.keys(PENDING).filter((c) => !found.includes(c))).toEqual([]);
+  it('each layer imports only the layers below it', () => {
+    expect(crossings(graph)).toEqual([]);
   });
 
   it('no import cycles between files', () => {

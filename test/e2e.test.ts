@@ -13,7 +13,8 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeDb, MIGRATIONS_FOLDER, openDb, type Db } from '../db/index.js';
-import { accounts, auditLog, churnSignals, complaints, contacts, members, promises, touchpoints } from '../db/schema.js';
+import { accounts, auditLog, churnSignals, complaints, contacts, members, promises, tenants, touchpoints } from '../db/schema.js';
+import { complaintSpanEnd } from '../src/domain/ladder.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -177,7 +178,11 @@ describe('npm start, shell mode, piped stdin', () => {
           resolution: 'Claim paid in full; corner boards on that lane from now on',
         });
         expect(cs[0]!.resolvedAt).toBeInstanceOf(Date);
-        expect(cs[0]!.deadlineAt.getTime() - cs[0]!.openedAt.getTime()).toBe(24 * 3_600_000);
+        // A high complaint is due a day of the workspace's working clock after it opened: 24 hours on the
+        // wall clock only when it opened in working hours before another working day (the test runs at any hour).
+        const tenant = db.select().from(tenants).get()!;
+        expect(cs[0]!.deadlineAt).toEqual(complaintSpanEnd(tenant, 'high', cs[0]!.openedAt));
+        expect(cs[0]!.deadlineAt.getTime()).toBeGreaterThan(cs[0]!.openedAt.getTime());
         // One audit entry per successful write; the refused commands left nothing behind.
         expect(db.select({ action: auditLog.action }).from(auditLog).orderBy(asc(auditLog.id)).all().map((r) => r.action)).toEqual([
           'account.add',

@@ -2,11 +2,12 @@
 // cannot wait for the next sweep (critical, or a repeat on a strategic account).
 import { and, eq, gte } from 'drizzle-orm';
 import { complaints } from '../../db/schema.js';
+import { complaintSpanEnd } from './ladder.js';
 import type { DomainCtx } from './context.js';
 import { DAY_MS } from './dates.js';
 import { countWhere, nextNumber } from './numbers.js';
 import { memberById } from './permissions.js';
-import type { Account, Complaint, Tenant } from './types.js';
+import type { Account, Complaint } from './types.js';
 
 /** A second complaint on a strategic account within this many days alerts at once. */
 export const REPEAT_WINDOW_DAYS = 30;
@@ -18,9 +19,6 @@ export interface NewComplaint {
   summary: string;
 }
 
-/** When a complaint of `severity` opened at `from` is due: the escalation ladder's span (src/scheduler/sweep.ts complaintSpanEnd). */
-export type DeadlineRule = (tenant: Tenant, severity: Complaint['severity'], from: Date) => Date;
-
 export interface Opened {
   complaint: Complaint;
   /** Why the owner and paired executives are told at once, if they are. */
@@ -31,7 +29,7 @@ export interface Opened {
  * Opens a complaint on the account, owned by the account's owner (or, when they
  * have left, by whoever reports it), due after the severity's span.
  */
-export function openComplaint(ctx: DomainCtx, input: NewComplaint, deadline: DeadlineRule): Opened {
+export function openComplaint(ctx: DomainCtx, input: NewComplaint): Opened {
   const { account } = input;
   const severity = input.severity ?? 'medium';
   const category = input.category ?? 'other';
@@ -49,7 +47,7 @@ export function openComplaint(ctx: DomainCtx, input: NewComplaint, deadline: Dea
       reporterId: ctx.actor.id,
       openedAt: ctx.now,
       // The severity's hours on the workspace's working clock (a day of it is a working day), a critical one's on the wall clock.
-      deadlineAt: deadline(ctx.tenant, severity, ctx.now),
+      deadlineAt: complaintSpanEnd(ctx.tenant, severity, ctx.now),
     })
     .returning()
     .get();

@@ -15,6 +15,7 @@ import { healthOf, type Health } from './health.js';
 import { isoWeek, nextWorkingInstant } from './hours.js';
 import { keptRates, type KeptRate } from './promises.js';
 import { reviewSeason } from './review.js';
+import { recordNudge } from './nudges.js';
 import { effectiveSettings } from './settings.js';
 import { organisation, readsOrganisation, teamOf, type Organisation, type OrgTeam } from './teams.js';
 import type { Account, Member, Tenant } from './types.js';
@@ -353,11 +354,25 @@ export function digestsDue(tx: Tx, tenant: Tenant, now: Date): DigestDueTo[] {
 
 /** Records one member's digest as an outbox row under its dedupe key (the outbox's rule: a taken key records nothing). */
 export type RecordDigest = (tx: Tx, due: DigestDueTo, payload: unknown) => number | undefined;
+/** A digest as an outbox row, under its dedupe key (one per member and week). */
+export const recordDigest: RecordDigest = (tx, due, payload) =>
+  recordNudge(tx, {
+    tenantId: due.member.tenantId,
+    dedupeKey: due.dedupeKey,
+    kind: 'digest',
+    subjectType: 'member',
+    subjectId: due.member.id,
+    recipientId: due.member.id,
+    period: due.week,
+    payload: payload as object,
+    notBefore: due.notBefore,
+  });
+
 /** Words one member's digest (src/views/digest.ts weeklyDigest); called outside any write transaction by the batched run. */
 export type ComposeDigest = (tx: Tx, due: DigestDueTo) => unknown;
 
 /** Records this week's digests within the caller's transaction (a dry run, a test); returns the new nudges. */
-export function recordWeeklyDigests(tx: Tx, tenant: Tenant, now: Date, compose: ComposeDigest, record: RecordDigest): number[] {
+export function recordWeeklyDigests(tx: Tx, tenant: Tenant, now: Date, compose: ComposeDigest, record: RecordDigest = recordDigest): number[] {
   const ids: number[] = [];
   for (const due of digestsDue(tx, tenant, now)) {
     const id = record(tx, due, compose(tx, due));
@@ -379,7 +394,7 @@ export interface DigestRunStats {
  * and a run stopped after some batches and run again records each digest exactly once: the dedupe
  * key turns away what is already recorded, and the second run does not even compose those.
  */
-export function recordWeeklyDigestsInBatches(db: Db, tenant: Tenant, now: Date, compose: ComposeDigest, record: RecordDigest, batch = 25): DigestRunStats {
+export function recordWeeklyDigestsInBatches(db: Db, tenant: Tenant, now: Date, compose: ComposeDigest, record: RecordDigest = recordDigest, batch = 25): DigestRunStats {
   const due = db.transaction((tx) => digestsDue(tx, tenant, now));
   const ids: number[] = [];
   const holds: number[] = [];

@@ -21,7 +21,6 @@ import { lastPairingTouchSql, lastVisitSql, pairingDue, revisitDue, snoozeEnds }
 type Nudge = typeof nudges.$inferSelect;
 
 // src/scheduler/digest.ts records through here until the merge; recording is the domain's (src/domain/nudges.ts).
-export { recordNudge, type NewNudge } from '../domain/nudges.js';
 
 /** Only the nudges of workspaces on `platform` (the one the delivering port reaches); every workspace's when unset. */
 const onPlatform = (db: Db, platform: Platform | undefined) =>

@@ -103,4 +103,3 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
 }
 
 // src/scheduler/digest.ts reads the season from here until the merge; new code imports it from src/domain/review.ts.
-export { reviewSeason } from '../domain/review.js';

@@ -4,7 +4,7 @@ import type { Tx } from '../../db/index.js';
 import type { OrgRow } from '../../prompts/en.js';
 import { fmtSpan, type ComplaintTimes } from '../domain/complaint-life.js';
 import { singleThreadedSection } from './coverage.js';
-import { digestWeek, orgWeek, ownsAccounts, type OrgFigures } from '../domain/digest.js';
+import { digestWeek, orgWeek, ownsAccounts, type ComposeDigest, type OrgFigures } from '../domain/digest.js';
 import { daysUntil, fmtAge, fmtDay, fmtPercent, personName, ref } from '../domain/format.js';
 import { reasonText } from '../domain/health.js';
 import { KEPT_WINDOW_DAYS, keptTotal, type KeptRate } from '../domain/promises.js';
@@ -155,4 +155,10 @@ export function orgDigestFor(tx: Tx, tenant: Tenant, member: Member, now: Date):
   );
   out.locale = v.locale;
   return out;
+}
+
+/** The organisation's part is composed once per language and zone within a run. */
+export function digestComposer(tenant: Tenant, now: Date): ComposeDigest {
+  const orgCache = new Map<string, Reply>();
+  return (tx, due) => weeklyDigest(tx, tenant, due.member, now, orgCache);
 }
