@@ -516,7 +516,10 @@ function httpClient(port: number): Client {
         },
       );
       // A kept-alive socket the app closed (its keep-alive timeout) just as this request went out: once more, on a new one.
-      req.on('error', (e: NodeJS.ErrnoException) => (req.reusedSocket && e.code === 'ECONNRESET' && !retried ? post(body, true).then(resolve, reject) : reject(e)));
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        if (req.reusedSocket && e.code === 'ECONNRESET' && !retried) post(body, true).then(resolve, reject);
+        else reject(e);
+      });
       req.end(body);
     });
   return { post: (body) => post(body), close: () => agent.destroy() };

@@ -259,7 +259,7 @@ export const review: CommandSpec = {
       run: (ctx, input) => {
         if (input.has('status')) return mark(ctx, input);
         // A note is only for prepared|held: other words (`tikc risks`, `勾 份额`) are a slip, not to be dropped in silence.
-        if (input.text) throw UserError.usage(ctx.t.errors.unexpected(input.text.length > 60 ? input.text.slice(0, 60) + '…' : input.text));
+        if (input.text) throw UserError.usage(ctx.t.errors.unexpected(input.text.length > 60 ? `${input.text.slice(0, 60)}…` : input.text));
         return show(ctx, input);
       },
     },

@@ -15,8 +15,8 @@ import { tenants } from '../db/schema.js';
 const dirs: string[] = [];
 const open: Db[] = [];
 afterEach(() => {
-  open.splice(0).forEach(closeDb);
-  dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true }));
+  for (const db of open.splice(0)) closeDb(db);
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 function fresh(): { db: Db; file: string } {

@@ -19,7 +19,7 @@ export function alertRecipients(ctx: DomainCtx, account: Account): Member[] {
   const owner = account.ownerId == null ? undefined : ctx.db.select().from(members).where(eq(members.id, account.ownerId)).get();
   const seen = new Set<number>([ctx.actor.id]);
   const out: Member[] = [];
-  for (const m of [owner, ...execs].filter((x): x is Member => x !== undefined && x.active)) {
+  for (const m of [owner, ...execs].filter((x): x is Member => x?.active === true)) {
     if (seen.has(m.id)) continue;
     seen.add(m.id);
     out.push(m);

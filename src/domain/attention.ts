@@ -20,6 +20,6 @@ export function managerToTell(ctx: DomainCtx, account: Account): Member | undefi
   if (ctx.actor.role !== 'rep') return undefined;
   const owner = memberById(ctx, account.ownerId);
   const manager = memberById(ctx, owner?.managerId);
-  if (!manager || !manager.active || manager.id === ctx.actor.id) return undefined;
+  if (!manager?.active || manager.id === ctx.actor.id) return undefined;
   return manager;
 }

@@ -3,7 +3,7 @@
 // all case-insensitive and Chinese included. Unknown names get suggestions.
 import { distance } from 'fastest-levenshtein';
 import { and, eq, sql } from 'drizzle-orm';
-import { type Tx } from '../../db/index.js';
+import type { Tx } from '../../db/index.js';
 import { prepared } from '../../db/prepared.js';
 import { accountAliases, accounts } from '../../db/schema.js';
 import { normalize } from './text.js';

@@ -146,7 +146,7 @@ function checkText(ctx: Ctx, form: FormSpec, text: string): void {
     const length = text.length > max ? [...text].length : 0;
     if (length > max) throw UserError.usage(t.errors.tooLong(length, max));
   } else if (text) {
-    throw UserError.usage(t.errors.unexpected(text.length > 60 ? text.slice(0, 60) + '…' : text));
+    throw UserError.usage(t.errors.unexpected(text.length > 60 ? `${text.slice(0, 60)}…` : text));
   }
 }
 
