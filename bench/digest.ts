@@ -54,14 +54,20 @@ interface Seeded {
  */
 function seed(db: Db): Seeded {
   const c = db.$client;
-  const tenantId = Number(c.prepare("insert into tenants (platform, workspace_id, name, locale, timezone) values ('shell', 'bench-digest', 'Bench Logistics', 'en', ?)").run(TIMEZONE).lastInsertRowid);
+  const tenantId = Number(
+    c.prepare("insert into tenants (platform, workspace_id, name, locale, timezone) values ('shell', 'bench-digest', 'Bench Logistics', 'en', ?)").run(TIMEZONE).lastInsertRowid,
+  );
   const insMember = c.prepare('insert into members (tenant_id, platform_user_id, name, role, function, manager_id) values (?, ?, ?, ?, ?, ?)');
   const insAccount = c.prepare('insert into accounts (tenant_id, name, name_key, tier, owner_id, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)');
-  const insTouch = c.prepare("insert into touchpoints (tenant_id, account_id, member_id, our_level, kind, occurred_at, note, source_platform, created_at) values (?, ?, ?, 'sales', ?, ?, '', 'shell', ?)");
+  const insTouch = c.prepare(
+    "insert into touchpoints (tenant_id, account_id, member_id, our_level, kind, occurred_at, note, source_platform, created_at) values (?, ?, ?, 'sales', ?, ?, '', 'shell', ?)",
+  );
   const insComplaint = c.prepare(
     "insert into complaints (tenant_id, number, account_id, severity, category, summary, owner_id, reporter_id, status, opened_at, deadline_at) values (?, ?, ?, ?, 'delay', 'Late delivery', ?, ?, 'open', ?, ?)",
   );
-  const insPromise = c.prepare("insert into promises (tenant_id, number, account_id, owner_id, text, due_on, status, created_at) values (?, ?, ?, ?, 'Send the quote', ?, 'open', ?)");
+  const insPromise = c.prepare(
+    "insert into promises (tenant_id, number, account_id, owner_id, text, due_on, status, created_at) values (?, ?, ?, ?, 'Send the quote', ?, 'open', ?)",
+  );
   const insPairing = c.prepare('insert into pairings (tenant_id, account_id, exec_id, cadence_days, active, created_at) values (?, ?, ?, 90, 1, ?)');
   const out: Seeded = { tenantId, managerId: 0, repId: 0, touchpoints: 0, complaints: 0, promises: 0, pairings: 0 };
   c.transaction(() => {
@@ -123,7 +129,13 @@ async function digestRunMeasured(db: Db, tenant: Tenant) {
   const start = performance.now();
   const { ids, holds } = digestRun(db, tenant, NOW);
   const totalMs = performance.now() - start;
-  return { label: `digestRun, batches of IMMEDIATE transactions (hold p50 ${fmt(median(holds), 1)} ms)`, digests: ids.length, transactions: holds.length, longestHoldMs: Math.max(0, ...holds), totalMs };
+  return {
+    label: `digestRun, batches of IMMEDIATE transactions (hold p50 ${fmt(median(holds), 1)} ms)`,
+    digests: ids.length,
+    transactions: holds.length,
+    longestHoldMs: Math.max(0, ...holds),
+    totalMs,
+  };
 }
 
 async function main(): Promise<void> {

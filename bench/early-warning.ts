@@ -79,7 +79,8 @@ function account(name: string, tier: Tier, owner: string, extra = '', story?: { 
   on(START, async () => {
     await cmd('alice', `/account add "${name}" tier:${tier} owner:@${owner} ${extra}`);
     h.db.update(accounts).set({ createdAt: h.now }).where(eq(accounts.name, name)).run();
-    const levels = tier === 'standard' ? (['manager', 'operator'] as const) : tier === 'key' ? (['dm', 'manager', 'operator'] as const) : (['executive', 'dm', 'manager', 'operator'] as const);
+    const levels =
+      tier === 'standard' ? (['manager', 'operator'] as const) : tier === 'key' ? (['dm', 'manager', 'operator'] as const) : (['executive', 'dm', 'manager', 'operator'] as const);
     for (const l of levels) await cmd(owner, `/contact "${name}" add "${a.people[l]}" level:${l === 'dm' ? 'decision-maker' : l}`);
     if (tier === 'strategic') {
       await cmd('alice', `/pair "${name}" @chen every:90d`);
@@ -102,16 +103,20 @@ function care(a: Acct, from: Date, until: Date, o: { owner?: string; skip?: (d: 
   for (let d = addDays(from, Math.floor(random() * 5)); d < until; d = addDays(d, cadence - 1 - Math.floor(random() * 3))) {
     if (o.skip?.(d)) continue;
     const at = addDays(d, o.late?.(d) ?? 0);
-    if (at < until) on(at, () => cmd(owner, `/touch "${a.name}" visit to:"${whom}" ${pick(['Weekly lanes review', 'Walked the warehouse', 'Volumes for next month', 'Checked damage rates'])}`));
+    if (at < until)
+      on(at, () => cmd(owner, `/touch "${a.name}" visit to:"${whom}" ${pick(['Weekly lanes review', 'Walked the warehouse', 'Volumes for next month', 'Checked damage rates'])}`));
   }
   if (a.tier !== 'standard' && o.ops !== false) {
-    for (let d = addDays(from, 10 + Math.floor(random() * 10)); d < until; d = addDays(d, 28 + Math.floor(random() * 7))) on(d, () => cmd('ma', `/touch "${a.name}" call to:"${a.people.operator}" Dock schedule and pallet counts`));
+    for (let d = addDays(from, 10 + Math.floor(random() * 10)); d < until; d = addDays(d, 28 + Math.floor(random() * 7)))
+      on(d, () => cmd('ma', `/touch "${a.name}" call to:"${a.people.operator}" Dock schedule and pallet counts`));
   }
   if (a.tier === 'standard') {
-    for (let d = addDays(from, 40); d < until; d = addDays(d, 85 + Math.floor(random() * 10))) on(d, () => cmd(owner, `/touch "${a.name}" call to:"${a.people.operator}" Pickup windows`));
+    for (let d = addDays(from, 40); d < until; d = addDays(d, 85 + Math.floor(random() * 10)))
+      on(d, () => cmd(owner, `/touch "${a.name}" call to:"${a.people.operator}" Pickup windows`));
   }
   if (a.tier === 'strategic' && o.exec !== false) {
-    for (let d = addDays(from, 20 + Math.floor(random() * 20)); d < until; d = addDays(d, 80 + Math.floor(random() * 8))) on(d, () => cmd('chen', `/touch "${a.name}" meeting to:"${a.people.executive}" Executive dinner`));
+    for (let d = addDays(from, 20 + Math.floor(random() * 20)); d < until; d = addDays(d, 80 + Math.floor(random() * 8)))
+      on(d, () => cmd('chen', `/touch "${a.name}" meeting to:"${a.people.executive}" Executive dinner`));
   }
 }
 
@@ -145,7 +150,9 @@ function lose(a: Acct, reason: string, lesson: string) {
   // 2. A decision-maker change the rep knew of but did not record: the new director brings his own supplier.
   const a = account('Nanjing Auto Parts', 'key', 'wang', '', { title: 'decision-maker change known, not recorded', lostOn: day('2026-11-09') });
   care(a, START, day('2026-05-12'));
-  on(day('2026-05-12'), () => cmd('wang', `/touch "Nanjing Auto Parts" visit to:"${a.people.manager}" Heard their logistics director left; the new one comes from a competitor's customer`));
+  on(day('2026-05-12'), () =>
+    cmd('wang', `/touch "Nanjing Auto Parts" visit to:"${a.people.manager}" Heard their logistics director left; the new one comes from a competitor's customer`),
+  );
   // From then on the rep sees only the buyer and the dispatcher.
   for (let d = day('2026-06-10'); d < a.lostOn!; d = addDays(d, 29)) on(d, () => cmd('wang', `/touch "Nanjing Auto Parts" visit to:"${a.people.manager}" Volumes for next month`));
   for (let d = day('2026-05-25'); d < a.lostOn!; d = addDays(d, 31)) on(d, () => cmd('ma', `/touch "Nanjing Auto Parts" call to:"${a.people.operator}" Dock schedule`));
@@ -242,12 +249,22 @@ const CITIES = ['Wuxi', 'Hefei', 'Qingdao', 'Tianjin', 'Dongguan', 'Chengdu', 'W
 const TRADES = ['Textiles', 'Pharma', 'Packaging', 'Paper', 'Tools', 'Toys'];
 for (let i = 0; i < CONTROLS; i++) {
   const tier = TIERS[i % TIERS.length]!;
-  const a = account(`${CITIES[i % CITIES.length]} ${TRADES[Math.floor(i / CITIES.length) % TRADES.length]} ${i + 1}`, tier, STAYING[i % STAYING.length]!, tier === 'standard' ? '' : 'revenue:2m spend:5m');
+  const a = account(
+    `${CITIES[i % CITIES.length]} ${TRADES[Math.floor(i / CITIES.length) % TRADES.length]} ${i + 1}`,
+    tier,
+    STAYING[i % STAYING.length]!,
+    tier === 'standard' ? '' : 'revenue:2m spend:5m',
+  );
   // A visit missed now and then, another a few days late.
   const missed = addDays(WATCH_FROM, Math.floor(random() * 240));
-  care(a, START, END, { skip: (d) => Math.abs(d.getTime() - missed.getTime()) < CADENCE[tier] * 86_400_000 / 2, late: () => (random() < 0.15 ? 2 + Math.floor(random() * 6) : 0) });
+  care(a, START, END, {
+    skip: (d) => Math.abs(d.getTime() - missed.getTime()) < (CADENCE[tier] * 86_400_000) / 2,
+    late: () => (random() < 0.15 ? 2 + Math.floor(random() * 6) : 0),
+  });
   // A low complaint opened on a Friday evening, resolved on Monday.
-  const friday = DateTime.fromJSDate(addDays(WATCH_FROM, Math.floor(random() * 250)), { zone: TIMEZONE }).set({ weekday: 5, hour: 18 }).toJSDate();
+  const friday = DateTime.fromJSDate(addDays(WATCH_FROM, Math.floor(random() * 250)), { zone: TIMEZONE })
+    .set({ weekday: 5, hour: 18 })
+    .toJSDate();
   let low = '';
   on(friday, async () => (low = await opens(a.owner, `/complaint "${a.name}" severity:low category:billing Fuel surcharge billed twice`, 'C')));
   on(addDays(friday, 3), () => cmd(a.owner, `/resolve ${low} Credit note sent`));
@@ -287,10 +304,21 @@ async function replay() {
     if (d >= WATCH_FROM && DateTime.fromJSDate(d, { zone: TIMEZONE }).weekday === 1) {
       h.now = addDays(d, -1 / 24);
       const ids = h.db.select({ id: accounts.id, name: accounts.name, status: accounts.status }).from(accounts).all();
-      const scores = h.db.transaction((tx) => healthOf(tx, tenant, ids.filter((x) => x.status === 'active').map((x) => x.id), h.now));
+      const scores = h.db.transaction((tx) =>
+        healthOf(
+          tx,
+          tenant,
+          ids.filter((x) => x.status === 'active').map((x) => x.id),
+          h.now,
+        ),
+      );
       for (const x of ids) {
         const s = scores.get(x.id);
-        if (s) flagged.set(x.name, [...(flagged.get(x.name) ?? []), { at: d, band: s.now.band, score: s.now.score, why: s.now.reasons.map((r) => `${r.key}${r.evidence.kind ? `:${r.evidence.kind}` : ''} ${r.weight}`).join(', ') }]);
+        if (s)
+          flagged.set(x.name, [
+            ...(flagged.get(x.name) ?? []),
+            { at: d, band: s.now.band, score: s.now.score, why: s.now.reasons.map((r) => `${r.key}${r.evidence.kind ? `:${r.evidence.kind}` : ''} ${r.weight}`).join(', ') },
+          ]);
       }
     }
     const tomorrow = addDays(d, 1);
@@ -327,7 +355,9 @@ for (const a of stories) {
   if (held >= 8) early++;
   console.log(
     `  ${a.name.padEnd(20)} ${a.story!.padEnd(42)} lost ${iso(a.lostOn!)}: ` +
-      (first ? `flagged ${held} weeks before (first ${weeks(a.lostOn!.getTime() - first.at.getTime())})${atRisk ? `, at risk ${weeks(a.lostOn!.getTime() - atRisk.at.getTime())} weeks before` : ', never at risk'}, last read ${reads.at(-1)!.score}` : 'never flagged'),
+      (first
+        ? `flagged ${held} weeks before (first ${weeks(a.lostOn!.getTime() - first.at.getTime())})${atRisk ? `, at risk ${weeks(a.lostOn!.getTime() - atRisk.at.getTime())} weeks before` : ', never at risk'}, last read ${reads.at(-1)!.score}`
+        : 'never flagged'),
   );
 }
 console.log('\nControl book: healthy accounts, ever flagged (watch or at risk) from March to November\n');
@@ -338,6 +368,8 @@ for (const a of controls) {
   const bad = reads.filter((r) => r.band !== 'healthy');
   if (bad.length) alarms++;
   const low = Math.min(...reads.map((r) => r.score));
-  console.log(`  ${a.name.padEnd(20)} ${a.tier.padEnd(9)} ${bad.length ? `FLAGGED ${bad.length} week(s), first ${iso(bad[0]!.at)} (${bad[0]!.score}, ${bad[0]!.band})` : 'never flagged'}; lowest ${low}`);
+  console.log(
+    `  ${a.name.padEnd(20)} ${a.tier.padEnd(9)} ${bad.length ? `FLAGGED ${bad.length} week(s), first ${iso(bad[0]!.at)} (${bad[0]!.score}, ${bad[0]!.band})` : 'never flagged'}; lowest ${low}`,
+  );
 }
 console.log(`\n${early} of ${stories.length} stories flagged 8+ weeks before the loss; ${alarms} false alarms in ${controls.length} healthy accounts`);

@@ -30,7 +30,10 @@ await withTempDb('steward-bench-handover-', async (db) => {
   const names = Array.from({ length: ACCOUNTS }, (_, i) => accountName(i));
   const accountsCsv = ['name,tier,owner', ...names.map((n, i) => `${n},${tierOf(i)},zhang`)].join('\n');
   const strategic = names.filter((_, i) => tierOf(i) === 'strategic');
-  const contactsCsv = ['account,name,level', ...strategic.flatMap((n) => ['executive', 'decision-maker', 'manager', 'operator'].map((level, k) => `${n},Contact ${k} of ${n},${level}`))].join('\n');
+  const contactsCsv = [
+    'account,name,level',
+    ...strategic.flatMap((n) => ['executive', 'decision-maker', 'manager', 'operator'].map((level, k) => `${n},Contact ${k} of ${n},${level}`)),
+  ].join('\n');
   const opts = { actor: 'alice', now: NOW, timezone: TIMEZONE };
   if (importCsv(db, 'accounts', accountsCsv, opts).errors.length) throw new Error('accounts did not import');
   if (importCsv(db, 'contacts', contactsCsv, opts).errors.length) throw new Error('contacts did not import');
@@ -40,7 +43,8 @@ await withTempDb('steward-bench-handover-', async (db) => {
   const times: number[] = [];
   for (let r = 0; r < ROUNDS; r++) times.push(await run(r % 2 === 0 ? '/handover @zhang @wang' : '/handover @wang @zhang'));
   const single: number[] = [];
-  for (let r = 0; r < 20; r++) single.push(await run(r % 2 === 0 ? `/handover @${ROUNDS % 2 ? 'wang' : 'zhang'} @li "${names[r]}"` : `/handover @li @${ROUNDS % 2 ? 'wang' : 'zhang'} "${names[r - 1]}"`));
+  for (let r = 0; r < 20; r++)
+    single.push(await run(r % 2 === 0 ? `/handover @${ROUNDS % 2 ? 'wang' : 'zhang'} @li "${names[r]}"` : `/handover @li @${ROUNDS % 2 ? 'wang' : 'zhang'} "${names[r - 1]}"`));
   // The floor: the same book moved by hand in one transaction, plain SQL, nothing else (no checklist, no events, no reply).
   const floor: number[] = [];
   const [zhang, wang] = ['zhang', 'wang'].map((u) => (db.$client.prepare('select id from members where platform_user_id = ?').get(u) as { id: number }).id);
@@ -48,15 +52,19 @@ await withTempDb('steward-bench-handover-', async (db) => {
   for (let r = 0; r < ROUNDS; r++) {
     const [a, b] = r % 2 === 0 ? [holder, zhang === holder ? wang! : zhang!] : [zhang === holder ? wang! : zhang!, holder];
     const started = performance.now();
-    db.$client.transaction(() => {
-      db.$client.prepare("update accounts set owner_id = ?, owner_gone_at = null, updated_at = ? where owner_id = ? and status = 'active'").run(b, NOW.getTime(), a);
-      db.$client.prepare("update complaints set owner_id = ? where owner_id = ? and status = 'open'").run(b, a);
-    }).immediate();
+    db.$client
+      .transaction(() => {
+        db.$client.prepare("update accounts set owner_id = ?, owner_gone_at = null, updated_at = ? where owner_id = ? and status = 'active'").run(b, NOW.getTime(), a);
+        db.$client.prepare("update complaints set owner_id = ? where owner_id = ? and status = 'open'").run(b, a);
+      })
+      .immediate();
     floor.push(performance.now() - started);
   }
   const whole = latency(times);
   const one = latency(single);
-  console.log(`/handover of ${fmt(ACCOUNTS)} accounts (${fmt(strategic.length)} strategic, ${fmt(strategic.length * 4)} meetings listed, ${fmt(COMPLAINTS)} open complaints), whole command through the engine:`);
+  console.log(
+    `/handover of ${fmt(ACCOUNTS)} accounts (${fmt(strategic.length)} strategic, ${fmt(strategic.length * 4)} meetings listed, ${fmt(COMPLAINTS)} open complaints), whole command through the engine:`,
+  );
   console.log(
     table([
       ['handover', 'runs', 'p50 ms', 'max ms'],

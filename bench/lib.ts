@@ -49,7 +49,28 @@ export const picker =
   <T>(xs: readonly T[]): T =>
     xs[Math.floor(random() * xs.length)]!;
 
-export const CITIES = ['Shanghai', 'Suzhou', 'Kunshan', 'Ningbo', 'Hangzhou', 'Wuxi', 'Nanjing', 'Qingdao', 'Tianjin', 'Shenzhen', 'Dongguan', 'Foshan', 'Xiamen', 'Chengdu', 'Chongqing', 'Wuhan', 'Zhengzhou', 'Xian', 'Hefei', 'Changsha'];
+export const CITIES = [
+  'Shanghai',
+  'Suzhou',
+  'Kunshan',
+  'Ningbo',
+  'Hangzhou',
+  'Wuxi',
+  'Nanjing',
+  'Qingdao',
+  'Tianjin',
+  'Shenzhen',
+  'Dongguan',
+  'Foshan',
+  'Xiamen',
+  'Chengdu',
+  'Chongqing',
+  'Wuhan',
+  'Zhengzhou',
+  'Xian',
+  'Hefei',
+  'Changsha',
+];
 export const INDUSTRIES = ['Logistics', 'Electronics', 'Auto Parts', 'Retail', 'Pharma', 'Foods', 'Machinery', 'Textiles', 'Furniture', 'Cosmetics', 'Chemicals', 'Packaging'];
 export const TOUCH_KINDS = ['visit', 'call', 'meeting', 'message', 'review'] as const;
 export const NOTES = [

@@ -40,7 +40,12 @@ const COMPLAINTS = [
   ['critical', 'service', 'Driver refused to unload at the customer DC'],
   ['low', 'billing', 'Fuel surcharge billed twice on the October invoice'],
 ] as const;
-const PROMISES = ['Send the cold-chain quote for the new warehouse', 'Root-cause report on the crushed pallets', 'Credit note for the duplicated surcharge', 'Propose a dedicated line-haul schedule'];
+const PROMISES = [
+  'Send the cold-chain quote for the new warehouse',
+  'Root-cause report on the crushed pallets',
+  'Credit note for the duplicated surcharge',
+  'Propose a dedicated line-haul schedule',
+];
 
 interface Book {
   names: string[];
@@ -51,7 +56,10 @@ interface Book {
 /** Seeds tenant, members, accounts, contacts and touchpoints with raw prepared statements in one transaction. */
 function seed(db: Db): Book {
   const c = db.$client;
-  const tenantId = Number(c.prepare("insert into tenants (platform, workspace_id, name, locale, timezone) values ('shell', ?, 'Bench Logistics', 'en', ?)").run(SHELL_WORKSPACE, TIMEZONE).lastInsertRowid);
+  const tenantId = Number(
+    c.prepare("insert into tenants (platform, workspace_id, name, locale, timezone) values ('shell', ?, 'Bench Logistics', 'en', ?)").run(SHELL_WORKSPACE, TIMEZONE)
+      .lastInsertRowid,
+  );
   const insMember = c.prepare('insert into members (tenant_id, platform_user_id, name, role, function) values (?, ?, ?, ?, ?)');
   const insAccount = c.prepare(
     'insert into accounts (tenant_id, name, name_key, tier, owner_id, region, industry, annual_revenue, category_spend, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -74,7 +82,19 @@ function seed(db: Db): Book {
       const revenue = Math.round(50_000 + random() * 2_000_000);
       const created = NOW.getTime() - 800 * DAY;
       const id = Number(
-        insAccount.run(tenantId, name, normalize(name), tier, memberIds[1 + (i % REPS.length)]!, pick(REGIONS), INDUSTRIES[i % INDUSTRIES.length]!, revenue, revenue * (2 + random() * 4), created, created).lastInsertRowid,
+        insAccount.run(
+          tenantId,
+          name,
+          normalize(name),
+          tier,
+          memberIds[1 + (i % REPS.length)]!,
+          pick(REGIONS),
+          INDUSTRIES[i % INDUSTRIES.length]!,
+          revenue,
+          revenue * (2 + random() * 4),
+          created,
+          created,
+        ).lastInsertRowid,
       );
       accountIds.push(id);
       book.names.push(name);
@@ -221,7 +241,7 @@ async function main(): Promise<void> {
       table([
         ['path', 'ops', 'seconds', 'ops/s', 'ratio'],
         ['engine.handle, mixed commands', fmt(COMMANDS), fmt(engineMs / 1000, 2), fmt(engineOps), fmt(engineOps / rawOps, 3)],
-        ['engine.handle, writes only', fmt(writes), fmt(writeMs / 1000, 2), fmt((writes / writeMs) * 1000), fmt((writes / writeMs) * 1000 / rawOps, 3)],
+        ['engine.handle, writes only', fmt(writes), fmt(writeMs / 1000, 2), fmt((writes / writeMs) * 1000), fmt(((writes / writeMs) * 1000) / rawOps, 3)],
         ['raw better-sqlite3 insert, 1 tx each', fmt(COMMANDS), fmt(rawMs / 1000, 2), fmt(rawOps), '1.000'],
       ]),
     );
@@ -263,7 +283,12 @@ async function main(): Promise<void> {
         ratio: +(engineOps / rawOps).toFixed(4),
         failures: failures.length,
         latencyMs: Object.fromEntries(
-          [...kinds.map((k) => [k, lat(latencies[k])] as const), ['all', lat(all)] as const, ['quotedName', lat(byStyle.quoted)] as const, ['plainName', lat(byStyle.plain)] as const].map(([k, l]) => [k, { n: l.n, p50: +l.p50.toFixed(3), p99: +l.p99.toFixed(3) }]),
+          [
+            ...kinds.map((k) => [k, lat(latencies[k])] as const),
+            ['all', lat(all)] as const,
+            ['quotedName', lat(byStyle.quoted)] as const,
+            ['plainName', lat(byStyle.plain)] as const,
+          ].map(([k, l]) => [k, { n: l.n, p50: +l.p50.toFixed(3), p99: +l.p99.toFixed(3) }]),
         ),
         node: process.version,
       }),

@@ -57,14 +57,20 @@ interface Seeded {
  */
 function seed(db: Db): Seeded {
   const c = db.$client;
-  const tenantId = Number(c.prepare("insert into tenants (platform, workspace_id, name, locale, timezone) values ('shell', 'bench-schedule', 'Bench Logistics', 'en', ?)").run(TIMEZONE).lastInsertRowid);
+  const tenantId = Number(
+    c.prepare("insert into tenants (platform, workspace_id, name, locale, timezone) values ('shell', 'bench-schedule', 'Bench Logistics', 'en', ?)").run(TIMEZONE).lastInsertRowid,
+  );
   const insMember = c.prepare('insert into members (tenant_id, platform_user_id, name, role, function, manager_id) values (?, ?, ?, ?, ?, ?)');
   const insAccount = c.prepare('insert into accounts (tenant_id, name, name_key, tier, owner_id, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)');
-  const insTouch = c.prepare("insert into touchpoints (tenant_id, account_id, member_id, our_level, kind, occurred_at, note, source_platform, created_at) values (?, ?, ?, 'sales', ?, ?, '', 'shell', ?)");
+  const insTouch = c.prepare(
+    "insert into touchpoints (tenant_id, account_id, member_id, our_level, kind, occurred_at, note, source_platform, created_at) values (?, ?, ?, 'sales', ?, ?, '', 'shell', ?)",
+  );
   const insComplaint = c.prepare(
     "insert into complaints (tenant_id, number, account_id, severity, category, summary, owner_id, reporter_id, status, opened_at, deadline_at) values (?, ?, ?, ?, 'delay', 'Late delivery', ?, ?, 'open', ?, ?)",
   );
-  const insPromise = c.prepare("insert into promises (tenant_id, number, account_id, owner_id, text, due_on, status, created_at) values (?, ?, ?, ?, 'Send the quote', ?, 'open', ?)");
+  const insPromise = c.prepare(
+    "insert into promises (tenant_id, number, account_id, owner_id, text, due_on, status, created_at) values (?, ?, ?, ?, 'Send the quote', ?, 'open', ?)",
+  );
   const insPairing = c.prepare('insert into pairings (tenant_id, account_id, exec_id, cadence_days, active, created_at) values (?, ?, ?, 90, 1, ?)');
   const out: Seeded = { tenantId, managerId: 0, repId: 0, touchpoints: 0, complaints: 0, promises: 0, pairings: 0 };
   c.transaction(() => {
@@ -164,7 +170,15 @@ class Commands {
   constructor(file: string, tenantId: number) {
     this.worker = new Worker(COMMANDS, {
       eval: true,
-      workerData: { file, tenantId, accounts: ACCOUNTS, at: NOW.getTime() - DAY, every: CMD_EVERY_MS, flag: this.flag, sqlite: createRequire(import.meta.url).resolve('better-sqlite3') },
+      workerData: {
+        file,
+        tenantId,
+        accounts: ACCOUNTS,
+        at: NOW.getTime() - DAY,
+        every: CMD_EVERY_MS,
+        flag: this.flag,
+        sqlite: createRequire(import.meta.url).resolve('better-sqlite3'),
+      },
     });
   }
   /** Runs commands while `body` runs; their latencies (ms). */
@@ -239,7 +253,16 @@ async function main(): Promise<void> {
     // (2b) Recording alone: as many nudges again, several rows an INSERT, in batches of 2 000.
     const payload = JSON.parse(db.$client.prepare('select payload from nudges limit 1').pluck().get() as string) as object;
     const fresh: NewNudge[] = Array.from({ length: result.ids.length }, (_, i) => ({
-      tenantId: s.tenantId, dedupeKey: `bench:${i}`, kind: 'bench', subjectType: 'account', subjectId: 1 + (i % ACCOUNTS), recipientId: s.repId, period: 'bench', payload, notBefore: NOW, createdAt: NOW,
+      tenantId: s.tenantId,
+      dedupeKey: `bench:${i}`,
+      kind: 'bench',
+      subjectType: 'account',
+      subjectId: 1 + (i % ACCOUNTS),
+      recipientId: s.repId,
+      period: 'bench',
+      payload,
+      notBefore: NOW,
+      createdAt: NOW,
     }));
     t0 = performance.now();
     for (let i = 0; i < fresh.length; i += 2_000) db.transaction((tx: Tx) => recordNudges(tx, fresh.slice(i, i + 2_000)), { behavior: 'immediate' });
@@ -255,11 +278,43 @@ async function main(): Promise<void> {
       table([
         ['path', 'rows read', 'nudges', 'batches', 'longest hold ms', 'ms', 'ratio'],
         [`plain SQL scan of the book (median of ${SCAN_RUNS})`, fmt(scanned), '—', '—', '—', fmt(scanMs, 1), '1.00'],
-        ['first sweep, every account due (runSweep, batched)', fmt(ACCOUNTS), fmt(result.ids.length), fmt(result.batches), fmt(result.longestHoldMs, 1), fmt(sweepMs, 1), fmt(sweepMs / scanMs, 2)],
+        [
+          'first sweep, every account due (runSweep, batched)',
+          fmt(ACCOUNTS),
+          fmt(result.ids.length),
+          fmt(result.batches),
+          fmt(result.longestHoldMs, 1),
+          fmt(sweepMs, 1),
+          fmt(sweepMs / scanMs, 2),
+        ],
         ['  of which inside its write transactions', '', '', '', '', fmt(result.heldMs, 1), fmt(result.heldMs / scanMs, 2)],
-        ['sweep 15 min later (accounts the commands touched)', fmt(dueLater), fmt(again.ids.length), fmt(again.batches), fmt(again.longestHoldMs, 1), fmt(resweepMs, 1), fmt(resweepMs / scanMs, 2)],
-        ['sweep 30 min later, nothing touched since', fmt(dueLater2), fmt(quiet.ids.length), fmt(quiet.batches), fmt(quiet.longestHoldMs, 1), fmt(quietMs, 1), fmt(quietMs / scanMs, 2)],
-        [`recordNudges alone, ${fmt(fresh.length)} rows, 2 000 a transaction`, '—', fmt(fresh.length), fmt(Math.ceil(fresh.length / 2_000)), '—', fmt(recordMs, 1), fmt(recordMs / scanMs, 2)],
+        [
+          'sweep 15 min later (accounts the commands touched)',
+          fmt(dueLater),
+          fmt(again.ids.length),
+          fmt(again.batches),
+          fmt(again.longestHoldMs, 1),
+          fmt(resweepMs, 1),
+          fmt(resweepMs / scanMs, 2),
+        ],
+        [
+          'sweep 30 min later, nothing touched since',
+          fmt(dueLater2),
+          fmt(quiet.ids.length),
+          fmt(quiet.batches),
+          fmt(quiet.longestHoldMs, 1),
+          fmt(quietMs, 1),
+          fmt(quietMs / scanMs, 2),
+        ],
+        [
+          `recordNudges alone, ${fmt(fresh.length)} rows, 2 000 a transaction`,
+          '—',
+          fmt(fresh.length),
+          fmt(Math.ceil(fresh.length / 2_000)),
+          '—',
+          fmt(recordMs, 1),
+          fmt(recordMs / scanMs, 2),
+        ],
       ]),
     );
     const holds = ascending(result.holds);
@@ -269,14 +324,24 @@ async function main(): Promise<void> {
     console.log(
       `\nnudges decided: ${Object.entries(result.counts)
         .map(([k, n]) => `${k} ${fmt(n)}`)
-        .join(', ')}; ${fmt(nudgesPerSec)} nudges/s over the sweep's wall time, ${fmt(nudgesPerHeldSec)} nudges/s inside its transactions, ${fmt(recordPerSec)} nudges/s recording alone`,
+        .join(
+          ', ',
+        )}; ${fmt(nudgesPerSec)} nudges/s over the sweep's wall time, ${fmt(nudgesPerHeldSec)} nudges/s inside its transactions, ${fmt(recordPerSec)} nudges/s recording alone`,
     );
     console.log(`\n(4) a command from another thread (read the account, insert a touchpoint, IMMEDIATE), every ${CMD_EVERY_MS} ms (ms)\n`);
     console.log(
       table([
         ['when', 'commands', 'failed', 'p50', 'p99', 'max', 'p99 ratio'],
         ['at rest (3 s)', fmt(rest.times.length), fmt(rest.failed), fmt(median(rest.times), 2), fmt(restP99, 2), fmt(Math.max(...rest.times), 2), '1.00'],
-        ['while the first sweep runs', fmt(first.times.length), fmt(first.failed), fmt(median(first.times), 2), fmt(busyP99, 2), fmt(Math.max(...first.times), 2), fmt(busyP99 / restP99, 2)],
+        [
+          'while the first sweep runs',
+          fmt(first.times.length),
+          fmt(first.failed),
+          fmt(median(first.times), 2),
+          fmt(busyP99, 2),
+          fmt(Math.max(...first.times), 2),
+          fmt(busyP99 / restP99, 2),
+        ],
       ]),
     );
 
@@ -331,7 +396,12 @@ async function main(): Promise<void> {
         quietSweepAccountsRead: dueLater2,
         quietSweepNudges: quiet.ids.length,
         quietSweepToScanRatio: +(quietMs / scanMs).toFixed(3),
-        command: { everyMs: CMD_EVERY_MS, rest: { n: rest.times.length, p50: +median(rest.times).toFixed(3), p99: +restP99.toFixed(3) }, duringSweep: { n: first.times.length, failed: first.failed, p50: +median(first.times).toFixed(3), p99: +busyP99.toFixed(3), max: +Math.max(...first.times).toFixed(3) }, p99Ratio: +(busyP99 / restP99).toFixed(3) },
+        command: {
+          everyMs: CMD_EVERY_MS,
+          rest: { n: rest.times.length, p50: +median(rest.times).toFixed(3), p99: +restP99.toFixed(3) },
+          duringSweep: { n: first.times.length, failed: first.failed, p50: +median(first.times).toFixed(3), p99: +busyP99.toFixed(3), max: +Math.max(...first.times).toFixed(3) },
+          p99Ratio: +(busyP99 / restP99).toFixed(3),
+        },
         health,
         node: process.version,
       }),

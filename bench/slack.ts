@@ -177,7 +177,13 @@ async function serve(target: Target, db: string, api: string, port: number): Pro
     const handle = openDb(config.STEWARD_DB);
     const engine = new Engine({ db: handle, commands, defaults: { locale: 'en', timezone: TIMEZONE }, logger });
     // No scheduler here: a /touch notifies nobody, so there is nothing to deliver after it.
-    const slack = createSlackApp({ config, engine, logger, afterCommand: async () => undefined, commandThread: THREAD ? new URL('../src/engine-thread.ts', import.meta.url) : undefined });
+    const slack = createSlackApp({
+      config,
+      engine,
+      logger,
+      afterCommand: async () => undefined,
+      commandThread: THREAD ? new URL('../src/engine-thread.ts', import.meta.url) : undefined,
+    });
     await slack.start();
     stop = async () => {
       await slack.stop();
@@ -309,16 +315,23 @@ const random = rng(7);
 const pick = picker(random);
 
 /** Slack users of the workspace: id and the display name users.info gives. */
-const REPS = ['Zhang Wei', 'Wang Fang', 'Li Min', 'Zhao Jing', 'Sun Lei', 'Zhou Yan', 'Wu Jun', 'Qian Hao'].map((name, i) => ({ id: `U0REP${String(i + 1).padStart(3, '0')}`, name }));
+const REPS = ['Zhang Wei', 'Wang Fang', 'Li Min', 'Zhao Jing', 'Sun Lei', 'Zhou Yan', 'Wu Jun', 'Qian Hao'].map((name, i) => ({
+  id: `U0REP${String(i + 1).padStart(3, '0')}`,
+  name,
+}));
 
 /** A Slack tenant with its reps, accounts and a history of touchpoints, written with plain prepared statements. */
 function seed(db: Db): string[] {
   const c = db.$client;
   const now = Date.now();
-  const tenantId = Number(c.prepare("insert into tenants (platform, workspace_id, name, locale, timezone) values ('slack', ?, 'Bench Logistics', 'en', ?)").run(TEAM, TIMEZONE).lastInsertRowid);
+  const tenantId = Number(
+    c.prepare("insert into tenants (platform, workspace_id, name, locale, timezone) values ('slack', ?, 'Bench Logistics', 'en', ?)").run(TEAM, TIMEZONE).lastInsertRowid,
+  );
   const insMember = c.prepare('insert into members (tenant_id, platform_user_id, name, role, function, timezone, locale) values (?, ?, ?, ?, ?, ?, ?)');
   const insAccount = c.prepare('insert into accounts (tenant_id, name, name_key, tier, owner_id, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)');
-  const insTouch = c.prepare("insert into touchpoints (tenant_id, account_id, member_id, our_level, kind, occurred_at, note, source_platform, created_at) values (?, ?, ?, 'sales', ?, ?, ?, 'slack', ?)");
+  const insTouch = c.prepare(
+    "insert into touchpoints (tenant_id, account_id, member_id, our_level, kind, occurred_at, note, source_platform, created_at) values (?, ?, ?, 'sales', ?, ?, ?, 'slack', ?)",
+  );
   const names: string[] = [];
   c.transaction(() => {
     const memberIds = REPS.map((r, i) => Number(insMember.run(tenantId, r.id, r.name, i === 0 ? 'admin' : 'rep', 'sales', TIMEZONE, 'en').lastInsertRowid));
@@ -370,11 +383,24 @@ async function startSink(): Promise<Sink> {
       }
       const method = path.replace(/^\/api\//, '');
       calls.set(method, (calls.get(method) ?? 0) + 1);
-      if (method === 'auth.test') return json({ ok: true, url: 'https://bench.slack.com/', team: 'Bench Logistics', user: 'steward', team_id: TEAM, user_id: 'U0BOT', bot_id: 'B0BOT', is_enterprise_install: false });
+      if (method === 'auth.test')
+        return json({
+          ok: true,
+          url: 'https://bench.slack.com/',
+          team: 'Bench Logistics',
+          user: 'steward',
+          team_id: TEAM,
+          user_id: 'U0BOT',
+          bot_id: 'B0BOT',
+          is_enterprise_install: false,
+        });
       if (method === 'users.info') {
         const id = new URLSearchParams(body).get('user') ?? '';
         const rep = REPS.find((r) => r.id === id);
-        return json({ ok: true, user: { id, team_id: TEAM, name: id.toLowerCase(), real_name: rep?.name ?? id, tz: TIMEZONE, locale: 'en-US', profile: { display_name: rep?.name ?? id } } });
+        return json({
+          ok: true,
+          user: { id, team_id: TEAM, name: id.toLowerCase(), real_name: rep?.name ?? id, tz: TIMEZONE, locale: 'en-US', profile: { display_name: rep?.name ?? id } },
+        });
       }
       json({ ok: false, error: 'unknown_method' });
     });
@@ -422,9 +448,25 @@ async function startChild(target: Target, db: string, api: string): Promise<Chil
   const port = await freePort();
   const script = fileURLToPath(import.meta.url);
   // process.execArgv carries tsx's loader, so the child runs this TypeScript file too.
-  const child = spawn(process.execPath, [...process.execArgv, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE, target)}`] : []), script, '--serve', target, '--db', db, '--api', `${api}/api/`, '--port', String(port)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...process.execArgv,
+      ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE, target)}`] : []),
+      script,
+      '--serve',
+      target,
+      '--db',
+      db,
+      '--api',
+      `${api}/api/`,
+      '--port',
+      String(port),
+    ],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const lines = createInterface({ input: child.stdout! });
   let statsWaiter: ((u: Usage) => void) | undefined;
   await new Promise<void>((resolve, reject) => {
@@ -477,7 +519,7 @@ function slash(target: Target, i: number, names: string[], sink: string): Slash 
     api_app_id: 'A0STEWARD',
     is_enterprise_install: 'false',
     response_url: `${sink}${responsePath}`,
-    trigger_id: `${1_000_000 + i}.738474920.${(i * 2_654_435_761 >>> 0).toString(16)}`,
+    trigger_id: `${1_000_000 + i}.738474920.${((i * 2_654_435_761) >>> 0).toString(16)}`,
   }).toString();
   return { body, responsePath };
 }
@@ -796,7 +838,11 @@ async function measureAll<T extends Target>(targets: readonly T[], dbFile: strin
       const warm = Array.from({ length: WARMUP }, () => slash(target, seq++, names, sink.url));
       const count0 = touchpoints();
       await drive(warm, clients[target], sink, LEVELS[0]!);
-      if (target !== 'empty') await sink.waitFor(warm.map((r) => r.responsePath), 60_000);
+      if (target !== 'empty')
+        await sink.waitFor(
+          warm.map((r) => r.responsePath),
+          60_000,
+        );
       runs[target][0]!.written += touchpoints() - count0;
     }
     for (let round = 0; round < ROUNDS; round++) {
@@ -817,7 +863,10 @@ async function measureAll<T extends Target>(targets: readonly T[], dbFile: strin
         for (const [path, at] of r.sentAt) run.sentAt.set(path, at);
         if (target !== 'empty') {
           // Let the app finish what it does after the acks (Steward may answer at the response_url) before the next chunk.
-          await sink.waitFor(chunk.map((c) => c.responsePath), 60_000);
+          await sink.waitFor(
+            chunk.map((c) => c.responsePath),
+            60_000,
+          );
           const arrived = chunk.map((c) => sink.arrivals.get(c.responsePath)?.at).filter((x): x is number => x !== undefined);
           const last = arrived.length ? Math.max(...arrived) : performance.now();
           run.completedSeconds! += (last - t0) / 1000;
@@ -934,7 +983,9 @@ async function main(): Promise<void> {
     const inFlight = LEVELS.join(' and ');
 
     const mode = THREAD ? 'slash commands on its engine thread' : 'slash commands on its main event loop (BENCH_SLACK_THREAD=0)';
-    console.log(`${fmt(REQUESTS)} signed /touch slash commands per app at each of ${inFlight} in flight, after ${fmt(WARMUP)} warm-up; HTTP keep-alive (${CLIENT === 'raw' ? 'a minimal client' : 'node:http'}), each app in its own process, alternating in ${ROUNDS} rounds; Steward runs ${mode}\n`);
+    console.log(
+      `${fmt(REQUESTS)} signed /touch slash commands per app at each of ${inFlight} in flight, after ${fmt(WARMUP)} warm-up; HTTP keep-alive (${CLIENT === 'raw' ? 'a minimal client' : 'node:http'}), each app in its own process, alternating in ${ROUNDS} rounds; Steward runs ${mode}\n`,
+    );
     console.log(
       table([
         ['in flight', 'app', 'requests', 'seconds', 'req/s', 'ack p50 ms', 'ack p99 ms', 'vs empty', 'vs floor', 'HTTP status'],
@@ -967,7 +1018,10 @@ async function main(): Promise<void> {
           ["last answer after a chunk's last ack, max ms", fmt(Math.max(...l.steward.drainMs), 1)],
           ['answers "Logged a visit", ephemeral: Steward / floor', `${fmt(l.sa.logged)} / ${fmt(l.fa.logged)} (floor: ${fmt(l.fa.inAck)} in the ack)`],
         ]),
-        ['touchpoints written, Steward / floor / empty app (incl. warm-up)', `${fmt(written('steward'))} / ${fmt(written('floor'))} / ${fmt(written('empty'))} of ${fmt(measured + WARMUP)}`],
+        [
+          'touchpoints written, Steward / floor / empty app (incl. warm-up)',
+          `${fmt(written('steward'))} / ${fmt(written('floor'))} / ${fmt(written('empty'))} of ${fmt(measured + WARMUP)}`,
+        ],
         ['users.info calls', fmt(sink.calls.get('users.info') ?? 0)],
       ]),
     );
@@ -976,7 +1030,9 @@ async function main(): Promise<void> {
       other("Steward's", l.sa.other);
       other("the floor's", l.fa.other);
     }
-    console.log("\nCPU ms per measured request, by process and (from /proc, on Linux) by thread; the busiest other thread is Steward's engine thread and the floor's worker, the rest are V8's GC and compiler threads; and the main loop's busy share\n");
+    console.log(
+      "\nCPU ms per measured request, by process and (from /proc, on Linux) by thread; the busiest other thread is Steward's engine thread and the floor's worker, the rest are V8's GC and compiler threads; and the main loop's busy share\n",
+    );
     console.log(
       table([
         ['in flight', 'process', 'CPU ms/request', 'main thread', 'busiest other thread', 'all other threads', 'main loop busy', 'load generator + fake Slack'],
@@ -1014,7 +1070,15 @@ async function main(): Promise<void> {
     console.log(`\nRatios round by round (${ROUNDS} rounds): min / median / max; over the whole run in parentheses\n`);
     console.log(
       table([
-        ['in flight', 'Steward vs empty req/s', 'floor vs empty req/s', 'Steward vs floor req/s', 'Steward vs floor completed/s', 'Steward vs floor CPU/request', 'Steward vs empty CPU/request'],
+        [
+          'in flight',
+          'Steward vs empty req/s',
+          'floor vs empty req/s',
+          'Steward vs floor req/s',
+          'Steward vs floor completed/s',
+          'Steward vs floor CPU/request',
+          'Steward vs empty CPU/request',
+        ],
         ...spreads.map((x, i) => {
           const l = levels[i]!;
           const whole = (a: Run, b: Run) => fmt(a.cpuMs / b.cpuMs, 3);
@@ -1030,7 +1094,11 @@ async function main(): Promise<void> {
         }),
       ]),
     );
-    console.log(`\n(all three apps measured in ${fmt(totalSeconds, 1)} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})\n`);
+    console.log(
+      `\n(all three apps measured in ${fmt(totalSeconds, 1)} s; load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')})\n`,
+    );
     const ms = (x: number) => +x.toFixed(3);
     const orNull = (x: number, digits: number) => (Number.isFinite(x) ? +x.toFixed(digits) : null);
     console.log(
@@ -1050,7 +1118,13 @@ async function main(): Promise<void> {
         levels: levels.map((l, i) => ({
           concurrency: l.concurrency,
           empty: { rps: +l.empty.rps.toFixed(1), ackP50Ms: ms(l.latency.empty.p50), ackP99Ms: ms(l.latency.empty.p99), statuses: Object.fromEntries(l.empty.statuses) },
-          floor: { rps: +l.floor.rps.toFixed(1), ackP50Ms: ms(l.latency.floor.p50), ackP99Ms: ms(l.latency.floor.p99), statuses: Object.fromEntries(l.floor.statuses), logged: l.fa.logged },
+          floor: {
+            rps: +l.floor.rps.toFixed(1),
+            ackP50Ms: ms(l.latency.floor.p50),
+            ackP99Ms: ms(l.latency.floor.p99),
+            statuses: Object.fromEntries(l.floor.statuses),
+            logged: l.fa.logged,
+          },
           steward: {
             rps: +l.steward.rps.toFixed(1),
             ackP50Ms: ms(l.latency.steward.p50),
@@ -1066,7 +1140,16 @@ async function main(): Promise<void> {
             logged: l.sa.logged,
           },
           cpuMsPerRequest: Object.fromEntries(
-            [l.empty, l.floor, l.steward].map((r) => [r.target, { process: ms(perRequest(r.cpuMs)), mainThread: ms(perRequest(r.mainCpuMs)), busiestOtherThread: ms(perRequest(r.busiestOtherMs)), mainLoopBusy: ms(busy(r)), loadGenerator: ms(perRequest(r.loadCpuMs)) }]),
+            [l.empty, l.floor, l.steward].map((r) => [
+              r.target,
+              {
+                process: ms(perRequest(r.cpuMs)),
+                mainThread: ms(perRequest(r.mainCpuMs)),
+                busiestOtherThread: ms(perRequest(r.busiestOtherMs)),
+                mainLoopBusy: ms(busy(r)),
+                loadGenerator: ms(perRequest(r.loadCpuMs)),
+              },
+            ]),
           ),
           ratio: +l.ratio.toFixed(4),
           floorRatio: +l.floorRatio.toFixed(4),
@@ -1074,7 +1157,11 @@ async function main(): Promise<void> {
           completionRatio: orNull(l.completionRatio, 4),
           cpuVsFloor: +(l.steward.cpuMs / l.floor.cpuMs).toFixed(4),
           // Round by round: { min, median, max }.
-          spread: Object.fromEntries(Object.entries(spreads[i]!).filter(([k]) => k !== 'concurrency').map(([k, v]) => [k, roundSpread(v as Spread)])),
+          spread: Object.fromEntries(
+            Object.entries(spreads[i]!)
+              .filter(([k]) => k !== 'concurrency')
+              .map(([k, v]) => [k, roundSpread(v as Spread)]),
+          ),
         })),
         loadavg1: +loadavg()[0]!.toFixed(2),
         node: process.version,

@@ -3,15 +3,7 @@
 // agreed to (a promise's due day, a review deadline) are ISO `YYYY-MM-DD` text
 // read in the owner's time zone. Every row carries its tenant.
 import { sql } from 'drizzle-orm';
-import {
-  sqliteTable,
-  integer,
-  text,
-  real,
-  index,
-  uniqueIndex,
-  type AnySQLiteColumn,
-} from 'drizzle-orm/sqlite-core';
+import { sqliteTable, integer, text, real, index, uniqueIndex, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 
 export const PLATFORMS = ['shell', 'slack', 'lark'] as const;
 export const LOCALES = ['en', 'zh-CN'] as const;
@@ -27,14 +19,7 @@ export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 export const COMPLAINT_CATEGORIES = ['damage', 'delay', 'billing', 'service', 'quality', 'other'] as const;
 export const COMPLAINT_STATUSES = ['open', 'resolved'] as const;
 export const PROMISE_STATUSES = ['open', 'kept', 'broken'] as const;
-export const SIGNAL_KINDS = [
-  'volume-drop',
-  'price-pressure',
-  'competitor',
-  'decision-maker-change',
-  'payment-delay',
-  'strategy-change',
-] as const;
+export const SIGNAL_KINDS = ['volume-drop', 'price-pressure', 'competitor', 'decision-maker-change', 'payment-delay', 'strategy-change'] as const;
 export const REVIEW_STATUSES = ['open', 'prepared', 'held'] as const;
 export const LOST_REASONS = [
   'staff-turnover',
@@ -79,10 +64,7 @@ export interface TenantSettings {
   digestTime?: string;
 }
 
-const createdAt = () =>
-  integer('created_at', { mode: 'timestamp_ms' })
-    .notNull()
-    .default(sql`(unixepoch('subsec') * 1000)`);
+const createdAt = () => integer('created_at', { mode: 'timestamp_ms' }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
 
 const tenantId = () =>
   integer('tenant_id')
@@ -166,11 +148,7 @@ export const accounts = sqliteTable(
      */
     nextCheckAt: integer('next_check_at').notNull().default(0),
   },
-  (t) => [
-    uniqueIndex('accounts_tenant_name').on(t.tenantId, t.nameKey),
-    index('accounts_owner').on(t.ownerId),
-    index('accounts_next_check').on(t.tenantId, t.nextCheckAt),
-  ],
+  (t) => [uniqueIndex('accounts_tenant_name').on(t.tenantId, t.nameKey), index('accounts_owner').on(t.ownerId), index('accounts_next_check').on(t.tenantId, t.nextCheckAt)],
 );
 
 /** Each alias of an account, normalised like `nameKey`, so matching by alias is an index lookup. */
@@ -231,10 +209,7 @@ export const touchpoints = sqliteTable(
     sourceRef: text('source_ref'),
     createdAt: createdAt(),
   },
-  (t) => [
-    index('touchpoints_account_time').on(t.accountId, t.occurredAt),
-    index('touchpoints_member_time').on(t.memberId, t.occurredAt),
-  ],
+  (t) => [index('touchpoints_account_time').on(t.accountId, t.occurredAt), index('touchpoints_member_time').on(t.memberId, t.occurredAt)],
 );
 
 /** Colleagues who joined a touchpoint (`with:@colleague`). */
@@ -416,10 +391,7 @@ export const reviewItems = sqliteTable(
     heldAt: integer('held_at', { mode: 'timestamp_ms' }),
     createdAt: createdAt(),
   },
-  (t) => [
-    uniqueIndex('review_items_tenant_number').on(t.tenantId, t.number),
-    uniqueIndex('review_items_account_season').on(t.accountId, t.season),
-  ],
+  (t) => [uniqueIndex('review_items_tenant_number').on(t.tenantId, t.number), uniqueIndex('review_items_account_season').on(t.accountId, t.season)],
 );
 
 export const churnSignals = sqliteTable(

@@ -73,7 +73,9 @@ function set(ctx: Ctx, input: Input): Reply {
   // Less attention (a lower tier, a longer cadence) set by a rep is their manager's to know.
   const [every, nowEvery] = [cadenceFor(ctx.tenant, account), cadenceFor(ctx.tenant, updated)];
   tellOwnersManager(ctx, account, [
-    ...(TIER_ORDER.indexOf(updated.tier) > TIER_ORDER.indexOf(account.tier) ? [(v: View) => v.t.attention.tierDown(v.t.enums.tier[account.tier], v.t.enums.tier[updated.tier])] : []),
+    ...(TIER_ORDER.indexOf(updated.tier) > TIER_ORDER.indexOf(account.tier)
+      ? [(v: View) => v.t.attention.tierDown(v.t.enums.tier[account.tier], v.t.enums.tier[updated.tier])]
+      : []),
     ...(nowEvery > every ? [(v: View) => v.t.attention.cadenceLonger(every, nowEvery)] : []),
   ]);
   const fieldsChanged = Object.keys(changed).filter((k) => k !== 'nameKey');
@@ -109,7 +111,12 @@ function show(ctx: Ctx, input: Input): Reply {
 
   const h = healthOf(db, ctx.tenant, [a.id], ctx.now).get(a.id)!;
   // An account we did not know four weeks ago (added then, with no older touchpoint) has no trend: it is not falling.
-  const firstTouch = db.select({ at: sql<number | null>`min(${touchpoints.occurredAt})` }).from(touchpoints).where(eq(touchpoints.accountId, a.id)).get()?.at ?? Infinity;
+  const firstTouch =
+    db
+      .select({ at: sql<number | null>`min(${touchpoints.occurredAt})` })
+      .from(touchpoints)
+      .where(eq(touchpoints.accountId, a.id))
+      .get()?.at ?? Infinity;
   const known = Math.min(a.createdAt.getTime(), firstTouch) <= ctx.now.getTime() - 28 * DAY_MS;
   const step = a.status === 'active' ? nextStep(h.now) : undefined;
   const profile: { label: string; value: Rich }[] = [
@@ -128,16 +135,26 @@ function show(ctx: Ctx, input: Input): Reply {
   if (a.aliases.length) profile.push({ label: t.account.fields.aliases, value: a.aliases.join(', ') });
   profile.push({
     label: t.account.fields.lastTouch,
-    value: last ? t.account.lastTouch(t.enums.touchKind[last.kind], fmtDay(ctx, last.at), fmtRelative(ctx, last.at), named(ctx, last.by), last.contact ?? undefined) : t.account.neverTouched,
+    value: last
+      ? t.account.lastTouch(t.enums.touchKind[last.kind], fmtDay(ctx, last.at), fmtRelative(ctx, last.at), named(ctx, last.by), last.contact ?? undefined)
+      : t.account.neverTouched,
   });
   const due = DateTime.fromMillis(lastVisit ?? a.createdAt.getTime(), { zone: ctx.zone }).plus({ days: cadence });
   const dueIn = daysUntil(ctx, due.toISODate()!);
   // Overdue but snoozed: the nudges are quiet until the snooze ends, and the view says so.
   const snoozed = snoozeEnds(db, ctx.tenant.id, 'revisit', [a.id]).get(a.id) ?? 0;
-  const value = dueIn < 0 && snoozed > ctx.now.getTime() ? t.account.nextRevisitSnoozed(fmtDay(ctx, due), cadence, fmtDay(ctx, new Date(snoozed))) : t.account.nextRevisit(fmtDay(ctx, due), cadence, dueIn);
+  const value =
+    dueIn < 0 && snoozed > ctx.now.getTime()
+      ? t.account.nextRevisitSnoozed(fmtDay(ctx, due), cadence, fmtDay(ctx, new Date(snoozed)))
+      : t.account.nextRevisit(fmtDay(ctx, due), cadence, dueIn);
   profile.push({ label: t.account.fields.nextRevisit, value });
 
-  const people = db.select().from(contacts).where(and(eq(contacts.accountId, a.id), eq(contacts.active, true))).orderBy(asc(contacts.name)).all();
+  const people = db
+    .select()
+    .from(contacts)
+    .where(and(eq(contacts.accountId, a.id), eq(contacts.active, true)))
+    .orderBy(asc(contacts.name))
+    .all();
   const byLevel: Rich[] = CONTACT_LEVELS.map((level) => {
     const here = people.filter((c) => c.level === level).map((c) => (c.title ? `${c.name} (${c.title})` : c.name));
     return `${t.enums.level[level]}: ${here.length ? here.join(', ') : t.account.gap}`;
@@ -156,7 +173,10 @@ function show(ctx: Ctx, input: Input): Reply {
     .orderBy(asc(promises.dueOn))
     .all();
   // A promise renegotiated openly says so wherever it is listed.
-  const moved = moveCounts(db, openPromises.map((p) => p.id));
+  const moved = moveCounts(
+    db,
+    openPromises.map((p) => p.id),
+  );
   const since = new Date(ctx.now.getTime() - SIGNAL_WINDOW_DAYS * DAY_MS);
   const signals = db
     .select()
@@ -170,7 +190,10 @@ function show(ctx: Ctx, input: Input): Reply {
     a.status === 'lost' ? 'warning' : 'info',
     t.account.profileTitle(a.name),
     fields(profile),
-    list([...h.now.reasons.map((r) => reasonText(ctx, r)), ...(h.now.reasons.length ? [tierNote(ctx, a.tier)].filter((x) => x !== undefined) : [])], { heading: t.health.reasonsHeading, empty: t.common.none }),
+    list([...h.now.reasons.map((r) => reasonText(ctx, r)), ...(h.now.reasons.length ? [tierNote(ctx, a.tier)].filter((x) => x !== undefined) : [])], {
+      heading: t.health.reasonsHeading,
+      empty: t.common.none,
+    }),
     list(byLevel, { heading: t.account.contactsHeading(people.length) }),
     list(
       open.map((c) => t.account.complaintLine(ref('C', c.number), t.enums.severity[c.severity], c.summary, c.deadlineAt < ctx.now)),
@@ -182,7 +205,12 @@ function show(ctx: Ctx, input: Input): Reply {
     ),
   );
   if (signals.length) {
-    out.sections.push(list(signals.map((s) => `${fmtDay(ctx, s.occurredAt)} · ${t.enums.signal[s.kind]}${s.detail ? ` — ${s.detail}` : ''}`), { heading: t.account.signalsHeading }));
+    out.sections.push(
+      list(
+        signals.map((s) => `${fmtDay(ctx, s.occurredAt)} · ${t.enums.signal[s.kind]}${s.detail ? ` — ${s.detail}` : ''}`),
+        { heading: t.account.signalsHeading },
+      ),
+    );
   }
   out.buttons = [
     { label: t.buttons.logTouch, command: `/touch ${quote(a.name)}`, style: 'primary' },
@@ -216,7 +244,11 @@ function listAccounts(ctx: Ctx, input: Input): Reply {
     t.account.listLine(r.name, t.enums.tier[r.tier], named(ctx, r.owner) ?? t.common.nobody, r.last ? fmtRelative(ctx, new Date(r.last)) : t.account.neverTouched),
   );
   // A filter that matches nothing says so: the book is empty only when there is no account at all.
-  const filters = [status === 'lost' ? t.enums.accountStatus.lost : undefined, tier ? t.enums.tier[tier] : undefined, owner ? t.account.ownedBy(named(ctx, owner)) : undefined].filter((f) => f !== undefined);
+  const filters = [
+    status === 'lost' ? t.enums.accountStatus.lost : undefined,
+    tier ? t.enums.tier[tier] : undefined,
+    owner ? t.account.ownedBy(named(ctx, owner)) : undefined,
+  ].filter((f) => f !== undefined);
   const empty =
     rows.length > 0
       ? undefined
@@ -235,7 +267,14 @@ export const account: CommandSpec = {
   aliases: ['accounts', '客户'],
   summary: 'account',
   forms: [
-    { sub: 'add', subAliases: ['new', '添加', '新增'], usage: '<name> [tier:strategic|key|standard] [owner:@someone] [region:..] [industry:..] [revenue:..] [spend:..] [cadence:<days>] [aliases:a,b]', options: profileOptions, text: { name: 'name', required: true, max: MAX_NAME }, run: add },
+    {
+      sub: 'add',
+      subAliases: ['new', '添加', '新增'],
+      usage: '<name> [tier:strategic|key|standard] [owner:@someone] [region:..] [industry:..] [revenue:..] [spend:..] [cadence:<days>] [aliases:a,b]',
+      options: profileOptions,
+      text: { name: 'name', required: true, max: MAX_NAME },
+      run: add,
+    },
     { sub: 'show', subAliases: ['查看'], usage: '<account>', args: [accountArg], run: show },
     {
       sub: 'list',
@@ -245,7 +284,14 @@ export const account: CommandSpec = {
       options: [tierOption, ownerOption, { name: 'status', aliases: ['状态'], type: 'enum', values: ACCOUNT_STATUSES, valueAliases: { 活跃: 'active', 流失: 'lost' } }],
       run: listAccounts,
     },
-    { sub: 'set', subAliases: ['edit', '修改'], usage: '<account> [name:..] [tier:..] [owner:@someone] [region:..] [industry:..] [revenue:..] [spend:..] [cadence:<days>] [aliases:a,b]', args: [accountArg], options: [...profileOptions, { name: 'name', aliases: ['名称'], type: 'text' }], run: set },
+    {
+      sub: 'set',
+      subAliases: ['edit', '修改'],
+      usage: '<account> [name:..] [tier:..] [owner:@someone] [region:..] [industry:..] [revenue:..] [spend:..] [cadence:<days>] [aliases:a,b]',
+      args: [accountArg],
+      options: [...profileOptions, { name: 'name', aliases: ['名称'], type: 'text' }],
+      run: set,
+    },
     { usage: '<account>', args: [accountArg], run: show },
   ],
   examples: {
@@ -253,4 +299,3 @@ export const account: CommandSpec = {
     'zh-CN': ['/客户 添加 华东物流 级别:战略 区域:华东 营收:120万 总支出:500万', '/客户 华东', '/客户 列表 我的', '/客户 修改 华东 负责人:@王磊'],
   },
 };
-

@@ -16,7 +16,14 @@ function show(ctx: Ctx, input: Input): Reply {
   const account = input.optionalAccount();
   const rows = openTasks(ctx.db, ctx.tenant.id, { ownerId: input.flag('mine') || !account ? ctx.actor.id : undefined, accountId: account?.id });
   const shown = rows.slice(0, LIMIT);
-  return reply('info', t.checklist.title(rows.length), list(shown.map((r) => taskLine(ctx, r)), { empty: t.checklist.none, more: rows.length - shown.length }));
+  return reply(
+    'info',
+    t.checklist.title(rows.length),
+    list(
+      shown.map((r) => taskLine(ctx, r)),
+      { empty: t.checklist.none, more: rows.length - shown.length },
+    ),
+  );
 }
 
 function done(ctx: Ctx, input: Input): Reply {
@@ -25,7 +32,11 @@ function done(ctx: Ctx, input: Input): Reply {
   const task = openTasks(ctx.db, ctx.tenant.id).find((x) => x.id === id);
   if (!task) throw UserError.refusal(t.checklist.unknown(`T-${id}`));
   requireOwnerOrManager(ctx, task.ownerId, t.checklist.what(`T-${id}`));
-  ctx.db.update(tasks).set({ doneAt: ctx.now, detail: input.text || null }).where(eq(tasks.id, id)).run();
+  ctx.db
+    .update(tasks)
+    .set({ doneAt: ctx.now, detail: input.text || null })
+    .where(eq(tasks.id, id))
+    .run();
   ctx.audit('task.done', 'task', id, input.text ? { note: input.text } : {});
   const left = openTasks(ctx.db, ctx.tenant.id, { ownerId: task.ownerId ?? undefined }).length;
   return reply('success', t.checklist.ticked(`T-${id}`, left));

@@ -34,9 +34,12 @@ function accountOf(ctx: Ctx, c: Complaint): Account {
 function open(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const account = input.account();
-  const { complaint: c, alert } = openComplaint(
-    ctx,
-    { account, severity: input.str('severity') as Complaint['severity'] | undefined, category: input.str('category') as Complaint['category'] | undefined, summary: input.text });
+  const { complaint: c, alert } = openComplaint(ctx, {
+    account,
+    severity: input.str('severity') as Complaint['severity'] | undefined,
+    category: input.str('category') as Complaint['category'] | undefined,
+    summary: input.text,
+  });
   const { severity } = c;
   const card = complaintCard(ctx, c, account);
   if (alert) {
@@ -78,7 +81,9 @@ function show(ctx: Ctx, input: Input): Reply {
   const summary = [
     life.passes > 0 ? t.complaint.life.passed(life.passes, life.people, life.teams, span, resolved) : t.complaint.life.neverPassed(span, resolved),
     c.reopenCount > 0 ? t.complaint.life.reopenedTimes(c.reopenCount) : '',
-  ].filter(Boolean).join(' ');
+  ]
+    .filter(Boolean)
+    .join(' ');
   const rows: { label: string; value: Rich }[] = [
     {
       label: t.complaint.life.firstAnswer,
@@ -112,7 +117,10 @@ function show(ctx: Ctx, input: Input): Reply {
   out.sections.push(
     text(summary),
     fields(rows),
-    list(steps.map((s) => `${fmtDateTime(ctx, s.at)} · ${line(s)}`), { heading: h.heading, more: life.steps.length - steps.length }),
+    list(
+      steps.map((s) => `${fmtDateTime(ctx, s.at)} · ${line(s)}`),
+      { heading: h.heading, more: life.steps.length - steps.length },
+    ),
   );
   return out;
 }
@@ -137,11 +145,19 @@ function note(ctx: Ctx, input: Input): Reply {
   const owner = memberById(ctx, c.ownerId);
   if (owner?.active && owner.id !== ctx.actor.id) {
     const view = viewFor(ctx.tenant, owner, ctx.now);
-    ctx.notices.push({ to: { member: owner }, complaintId: c.id, reply: reply('info', view.t.complaint.noteToOwner(id, personName(view.t, ctx.tenant.platform, ctx.actor)), text(input.text)) });
+    ctx.notices.push({
+      to: { member: owner },
+      complaintId: c.id,
+      reply: reply('info', view.t.complaint.noteToOwner(id, personName(view.t, ctx.tenant.platform, ctx.actor)), text(input.text)),
+    });
   }
   if (c.threadChannel) {
     const { t: w } = viewFor(ctx.tenant, undefined, ctx.now);
-    ctx.notices.push({ to: { channel: c.threadChannel }, complaintId: c.id, reply: { ...reply('info', w.complaint.threadNote(id, personName(w, ctx.tenant.platform, ctx.actor)), text(input.text)), visibility: 'public' } });
+    ctx.notices.push({
+      to: { channel: c.threadChannel },
+      complaintId: c.id,
+      reply: { ...reply('info', w.complaint.threadNote(id, personName(w, ctx.tenant.platform, ctx.actor)), text(input.text)), visibility: 'public' },
+    });
   }
   out.buttons = complaintButtons(ctx, c);
   return out;
@@ -166,7 +182,18 @@ function reopen(ctx: Ctx, input: Input): Reply {
   const deadlineAt = complaintSpanEnd(ctx.tenant, c.severity, ctx.now);
   const again = ctx.db
     .update(complaints)
-    .set({ status: 'open', ownerId, deadlineAt, escalationLevel: 0, escalatedAt: null, resolution: null, resolvedAt: null, resolvedById: null, reopenCount: c.reopenCount + 1, reopenedAt: ctx.now })
+    .set({
+      status: 'open',
+      ownerId,
+      deadlineAt,
+      escalationLevel: 0,
+      escalatedAt: null,
+      resolution: null,
+      resolvedAt: null,
+      resolvedById: null,
+      reopenCount: c.reopenCount + 1,
+      reopenedAt: ctx.now,
+    })
     .where(eq(complaints.id, c.id))
     .returning()
     .get();
@@ -180,11 +207,26 @@ function reopen(ctx: Ctx, input: Input): Reply {
   if (owner && owner.id !== ctx.actor.id) {
     const view = viewFor(ctx.tenant, owner, ctx.now);
     const theirs = complaintCard(ctx, again, account, view);
-    ctx.notices.push({ to: { member: owner }, complaintId: c.id, reply: { ...theirs, title: view.t.complaint.reopenedToYou(id, personName(view.t, ctx.tenant.platform, ctx.actor)), sections: reason ? [text(view.t.complaint.reopenReason(reason)), ...theirs.sections] : theirs.sections } });
+    ctx.notices.push({
+      to: { member: owner },
+      complaintId: c.id,
+      reply: {
+        ...theirs,
+        title: view.t.complaint.reopenedToYou(id, personName(view.t, ctx.tenant.platform, ctx.actor)),
+        sections: reason ? [text(view.t.complaint.reopenReason(reason)), ...theirs.sections] : theirs.sections,
+      },
+    });
   }
   if (c.threadChannel) {
     const { t: w } = viewFor(ctx.tenant, undefined, ctx.now);
-    ctx.notices.push({ to: { channel: c.threadChannel }, complaintId: c.id, reply: { ...reply('warning', w.complaint.threadReopened(id, personName(w, ctx.tenant.platform, ctx.actor)), ...(reason ? [text(w.complaint.reopenReason(reason))] : [])), visibility: 'public' } });
+    ctx.notices.push({
+      to: { channel: c.threadChannel },
+      complaintId: c.id,
+      reply: {
+        ...reply('warning', w.complaint.threadReopened(id, personName(w, ctx.tenant.platform, ctx.actor)), ...(reason ? [text(w.complaint.reopenReason(reason))] : [])),
+        visibility: 'public',
+      },
+    });
   }
   return out;
 }
@@ -241,7 +283,11 @@ function listComplaints(ctx: Ctx, input: Input): Reply {
       c.status === 'resolved' ? t.enums.complaintStatus.resolved : c.deadlineAt < ctx.now ? t.common.overdue : t.complaint.dueIn(fmtRelative(ctx, c.deadlineAt)),
     ),
   );
-  return reply('info', t.complaint.listTitle(total, status ? t.enums.complaintStatus[status] : undefined), list(items, { empty: t.complaint.noneOpen, more: total - items.length }));
+  return reply(
+    'info',
+    t.complaint.listTitle(total, status ? t.enums.complaintStatus[status] : undefined),
+    list(items, { empty: t.complaint.noneOpen, more: total - items.length }),
+  );
 }
 
 const complaintRef = { name: 'complaint', type: 'ref', prefix: 'C' } as const;
@@ -288,6 +334,13 @@ export const complaint: CommandSpec = {
       '/complaint show C-12',
       '/complaint reopen C-12 Same damage again on the next shipment',
     ],
-    'zh-CN': ['/投诉 华东 严重度:高 类别:货损 沪蓉线三托货物压坏', '/投诉 列表 我的', '/投诉 指派 C-12 @李娜', '/投诉 备注 C-12 已致电对方物流总监，理赔单已发出', '/投诉 查看 C-12', '/投诉 重开 C-12 下一批货又出现同样的货损'],
+    'zh-CN': [
+      '/投诉 华东 严重度:高 类别:货损 沪蓉线三托货物压坏',
+      '/投诉 列表 我的',
+      '/投诉 指派 C-12 @李娜',
+      '/投诉 备注 C-12 已致电对方物流总监，理赔单已发出',
+      '/投诉 查看 C-12',
+      '/投诉 重开 C-12 下一批货又出现同样的货损',
+    ],
   },
 };

@@ -16,7 +16,11 @@ import { quote } from '../prompts/quote.js';
 export function findContact(ctx: Ctx, account: Account, typed: string, activeOnly = true): Contact {
   const m = matchIn(contactsOf(ctx, account.id, activeOnly), typed, (c) => [c.name]);
   if (m.kind === 'found') return m.item;
-  if (m.kind === 'ambiguous') throw UserError.refusal(ctx.t.contact.ambiguous(typed, account.name), m.candidates.map((c) => c.name));
+  if (m.kind === 'ambiguous')
+    throw UserError.refusal(
+      ctx.t.contact.ambiguous(typed, account.name),
+      m.candidates.map((c) => c.name),
+    );
   throw UserError.refusal(ctx.t.contact.unknown(typed, account.name, m.suggestions), [ctx.t.contact.addHint(account.name, typed)]);
 }
 
@@ -56,9 +60,7 @@ function show(ctx: Ctx, input: Input): Reply {
   const items = CONTACT_LEVELS.flatMap((level) =>
     all
       .filter((c) => c.level === level)
-      .map((c) =>
-        t.contact.line(c.name, t.enums.level[level], c.title ?? undefined, c.function ?? undefined, c.active ? undefined : fmtDay(ctx, c.leftAt ?? ctx.now)),
-      ),
+      .map((c) => t.contact.line(c.name, t.enums.level[level], c.title ?? undefined, c.function ?? undefined, c.active ? undefined : fmtDay(ctx, c.leftAt ?? ctx.now))),
   );
   return reply('info', t.contact.listTitle(account.name, all.filter((c) => c.active).length), list(items, { empty: t.contact.noneYet(account.name) }));
 }

@@ -45,14 +45,7 @@ interface Meeting {
 
 function countLines(t: View['t'], moved: Moved): string[] {
   const h = t.handover.counts;
-  return [
-    h.accounts(moved.accounts),
-    h.complaints(moved.complaints),
-    h.promises(moved.promises),
-    h.pairings(moved.pairings),
-    h.reviews(moved.reviews),
-    h.tasks(moved.tasks),
-  ];
+  return [h.accounts(moved.accounts), h.complaints(moved.complaints), h.promises(moved.promises), h.pairings(moved.pairings), h.reviews(moved.reviews), h.tasks(moved.tasks)];
 }
 
 function checklist(view: View, meetings: Meeting[], due: string): Section {
@@ -76,7 +69,13 @@ function handover(ctx: Ctx, input: Input): Reply {
   const who = (view: View, m: Member) => personName(view.t, ctx.tenant.platform, m);
   const compose = (view: View, title: string): Reply => {
     const out = reply('success', title, list(countLines(view.t, moved), { heading: view.t.handover.movedHeading }));
-    if (moving.length) out.sections.push(list(moving.map((a) => a.name), { heading: view.t.handover.accountsHeading }));
+    if (moving.length)
+      out.sections.push(
+        list(
+          moving.map((a) => a.name),
+          { heading: view.t.handover.accountsHeading },
+        ),
+      );
     if (pairingsKept) out.sections.push(text(view.t.handover.pairingsKept(pairingsKept, who(view, from), who(view, to))));
     out.sections.push(checklist(view, meetings, due));
     return out;

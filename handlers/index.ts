@@ -18,4 +18,25 @@ import { signal } from './signal.js';
 import { steward } from './steward.js';
 import { touch } from './touch.js';
 
-export const commands: readonly CommandSpec[] = [touch, complaint, resolveCommand, promise, signal, account, riskCommand, contact, coverageCommand, lostCommand, churnCommand, handoverCommand, leaveCommand, checklistCommand, digestCommand, pairCommand, unpairCommand, review, snoozeCommand, steward];
+export const commands: readonly CommandSpec[] = [
+  touch,
+  complaint,
+  resolveCommand,
+  promise,
+  signal,
+  account,
+  riskCommand,
+  contact,
+  coverageCommand,
+  lostCommand,
+  churnCommand,
+  handoverCommand,
+  leaveCommand,
+  checklistCommand,
+  digestCommand,
+  pairCommand,
+  unpairCommand,
+  review,
+  snoozeCommand,
+  steward,
+];

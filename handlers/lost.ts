@@ -17,7 +17,22 @@ import { organisation, readsOrganisation, teamOf, type OrgTeam } from '../src/do
 
 const CHECKLIST_DAYS = 14;
 /** The reason words /lost accepts besides the categories themselves, in both languages. */
-const REASON_WORDS: Record<string, LostReason> = { turnover: 'staff-turnover', price: 'price-market', details: 'neglected-details', promise: 'broken-promise', 人员流动: 'staff-turnover', 竞争对手: 'competitor', 价格: 'price-market', 市场波动: 'price-market', '市场波动/价格': 'price-market', 细节疏忽: 'neglected-details', 诚信问题: 'broken-promise', 店大欺客: 'arrogance', 忽视中小客户: 'neglect-small-customers', 自然流失: 'natural-attrition' };
+const REASON_WORDS: Record<string, LostReason> = {
+  turnover: 'staff-turnover',
+  price: 'price-market',
+  details: 'neglected-details',
+  promise: 'broken-promise',
+  人员流动: 'staff-turnover',
+  竞争对手: 'competitor',
+  价格: 'price-market',
+  市场波动: 'price-market',
+  '市场波动/价格': 'price-market',
+  细节疏忽: 'neglected-details',
+  诚信问题: 'broken-promise',
+  店大欺客: 'arrogance',
+  忽视中小客户: 'neglect-small-customers',
+  自然流失: 'natural-attrition',
+};
 
 function lost(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
@@ -28,7 +43,16 @@ function lost(ctx: Ctx, input: Input): Reply {
   ctx.db.update(accounts).set({ status: 'lost', updatedAt: ctx.now }).where(eq(accounts.id, account.id)).run();
   const loss = ctx.db
     .insert(accountLosses)
-    .values({ tenantId: ctx.tenant.id, accountId: account.id, reason, competitor: input.str('competitor'), lesson: input.text, revenue: account.annualRevenue, lostAt: ctx.now, recordedById: ctx.actor.id })
+    .values({
+      tenantId: ctx.tenant.id,
+      accountId: account.id,
+      reason,
+      competitor: input.str('competitor'),
+      lesson: input.text,
+      revenue: account.annualRevenue,
+      lostAt: ctx.now,
+      recordedById: ctx.actor.id,
+    })
     .returning()
     .get();
   const due = DateTime.fromJSDate(ctx.now, { zone: ctx.zone }).plus({ days: CHECKLIST_DAYS }).toISODate()!;
@@ -43,7 +67,10 @@ function lost(ctx: Ctx, input: Input): Reply {
     'warning',
     t.lost.recorded(account.name, t.lost.reasons[reason], input.str('competitor')),
     text(t.lost.lesson(input.text)),
-    list(LAST_CONVERSATION.map((k) => `☐ ${t.lost.checklist[k]}`), { heading: t.lost.checklistHeading(CHECKLIST_DAYS) }),
+    list(
+      LAST_CONVERSATION.map((k) => `☐ ${t.lost.checklist[k]}`),
+      { heading: t.lost.checklistHeading(CHECKLIST_DAYS) },
+    ),
   );
 }
 
@@ -53,9 +80,17 @@ function wonBack(ctx: Ctx, input: Input): Reply {
   if (account.status !== 'lost') throw UserError.refusal(t.lost.notLost(account.name));
   requireOwnerOrManager(ctx, account.ownerId, t.perm.what.lose(account.name));
   ctx.db.update(accounts).set({ status: 'active', updatedAt: ctx.now }).where(eq(accounts.id, account.id)).run();
-  ctx.db.update(accountLosses).set({ wonBackAt: ctx.now }).where(and(eq(accountLosses.accountId, account.id), isNull(accountLosses.wonBackAt))).run();
+  ctx.db
+    .update(accountLosses)
+    .set({ wonBackAt: ctx.now })
+    .where(and(eq(accountLosses.accountId, account.id), isNull(accountLosses.wonBackAt)))
+    .run();
   // The last conversation worked: its checklist is over.
-  ctx.db.update(tasks).set({ doneAt: ctx.now }).where(and(eq(tasks.accountId, account.id), eq(tasks.kind, 'last-conversation'), isNull(tasks.doneAt))).run();
+  ctx.db
+    .update(tasks)
+    .set({ doneAt: ctx.now })
+    .where(and(eq(tasks.accountId, account.id), eq(tasks.kind, 'last-conversation'), isNull(tasks.doneAt)))
+    .run();
   ctx.audit('account.won-back', 'account', account.id, {});
   return reply('success', t.lost.wonBack(account.name));
 }
@@ -65,7 +100,14 @@ function lessons(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const reason = input.str('reason') as LostReason | undefined;
   const rows = ctx.db
-    .select({ account: accounts.name, lostAt: accountLosses.lostAt, reason: accountLosses.reason, competitor: accountLosses.competitor, lesson: accountLosses.lesson, wonBackAt: accountLosses.wonBackAt })
+    .select({
+      account: accounts.name,
+      lostAt: accountLosses.lostAt,
+      reason: accountLosses.reason,
+      competitor: accountLosses.competitor,
+      lesson: accountLosses.lesson,
+      wonBackAt: accountLosses.wonBackAt,
+    })
     .from(accountLosses)
     .innerJoin(accounts, eq(accounts.id, accountLosses.accountId))
     .where(and(eq(accountLosses.tenantId, ctx.tenant.id), reason ? eq(accountLosses.reason, reason) : undefined))
@@ -77,7 +119,14 @@ function lessons(ctx: Ctx, input: Input): Reply {
     t.lost.lessonsTitle(why),
     list(
       rows.map((r) =>
-        t.lost.lessonLine(r.account, fmtDay(ctx, r.lostAt), t.lost.reasons[r.reason as LostReason] ?? r.reason, r.competitor ?? undefined, r.lesson, r.wonBackAt ? fmtDay(ctx, r.wonBackAt) : undefined),
+        t.lost.lessonLine(
+          r.account,
+          fmtDay(ctx, r.lostAt),
+          t.lost.reasons[r.reason as LostReason] ?? r.reason,
+          r.competitor ?? undefined,
+          r.lesson,
+          r.wonBackAt ? fmtDay(ctx, r.wonBackAt) : undefined,
+        ),
       ),
       { empty: t.lost.noLessons(why) },
     ),
@@ -92,18 +141,31 @@ function churn(ctx: Ctx, input: Input): Reply {
   const book = churnBook(ctx.db, ctx.tenant.id, start, end);
   const scope = churnScope(ctx);
   const figures = churnFigures(book, scope?.keep);
-  const reasons = LOST_REASONS.map((r) => ({ r, n: figures.reasons.filter((x) => x === r).length })).filter((x) => x.n > 0).sort((a, b) => b.n - a.n);
+  const reasons = LOST_REASONS.map((r) => ({ r, n: figures.reasons.filter((x) => x === r).length }))
+    .filter((x) => x.n > 0)
+    .sort((a, b) => b.n - a.n);
   const period = span === 'year' ? t.lost.year : t.lost.quarter;
   return reply(
     'info',
     scope ? t.lost.churnTeamTitle(scope.name, period) : t.lost.churnTitle(period),
     text(t.lost.byCount(figures.lost, figures.book, fmtPercent(ctx, figures.byCount))),
-    text(figures.bookRevenue > 0 ? t.lost.byRevenue(fmtMoney(ctx, figures.lostRevenue), fmtMoney(ctx, figures.bookRevenue), fmtPercent(ctx, figures.byRevenue)) : t.lost.byRevenueUnknown),
+    text(
+      figures.bookRevenue > 0
+        ? t.lost.byRevenue(fmtMoney(ctx, figures.lostRevenue), fmtMoney(ctx, figures.bookRevenue), fmtPercent(ctx, figures.byRevenue))
+        : t.lost.byRevenueUnknown,
+    ),
     ...(readsOrganisation(ctx.actor) ? churnByTeam(ctx, book) : []),
-    list(reasons.map(({ r, n }) => `${t.lost.reasons[r]}: ${n}`), { heading: t.lost.reasonsHeading, empty: t.common.none }),
+    list(
+      reasons.map(({ r, n }) => `${t.lost.reasons[r]}: ${n}`),
+      { heading: t.lost.reasonsHeading, empty: t.common.none },
+    ),
     text(t.lost.benchmark(span === 'year')),
     // Churn is a process: how fast complaints were answered and fixed over the same period.
-    complaintTimesSection(ctx, complaintTimes(ctx.db, ctx.tenant.id, { from: start, to: end }, scope && book.accounts.filter((a) => scope.keep(a.ownerId)).map((a) => a.id)), t.complaint.times.periodHeading),
+    complaintTimesSection(
+      ctx,
+      complaintTimes(ctx.db, ctx.tenant.id, { from: start, to: end }, scope && book.accounts.filter((a) => scope.keep(a.ownerId)).map((a) => a.id)),
+      t.complaint.times.periodHeading,
+    ),
   );
 }
 
@@ -124,14 +186,23 @@ function churnScope(ctx: Ctx): { name: string; keep: (ownerId: number | null) =>
 function churnByTeam(ctx: Ctx, book: ChurnBook): Section[] {
   const { t } = ctx;
   const org = organisation(ctx.db, ctx.tenant.id);
-  const rows = org.teams
-    .map((team) => ({ team, f: churnFigures(book, (ownerId) => org.teamOf(ownerId) === team) }))
-    .filter(({ f }) => f.book > 0 || f.lost > 0);
+  const rows = org.teams.map((team) => ({ team, f: churnFigures(book, (ownerId) => org.teamOf(ownerId) === team) })).filter(({ f }) => f.book > 0 || f.lost > 0);
   if (!rows.some(({ team }) => team.lead)) return [];
   const name = (lead: OrgTeam['lead']) => (lead ? t.org.team(named(ctx, lead)) : t.org.noTeam);
   return [
     list(
-      rows.map(({ team, f }) => t.org.churnLine(name(team.lead), f.lost, f.book, fmtPercent(ctx, f.byCount), fmtMoney(ctx, f.lostRevenue), fmtMoney(ctx, f.bookRevenue), fmtPercent(ctx, f.byRevenue), f.bookRevenue > 0)),
+      rows.map(({ team, f }) =>
+        t.org.churnLine(
+          name(team.lead),
+          f.lost,
+          f.book,
+          fmtPercent(ctx, f.byCount),
+          fmtMoney(ctx, f.lostRevenue),
+          fmtMoney(ctx, f.bookRevenue),
+          fmtPercent(ctx, f.byRevenue),
+          f.bookRevenue > 0,
+        ),
+      ),
       { heading: t.org.churnByTeam },
     ),
   ];
@@ -142,7 +213,13 @@ export const lostCommand: CommandSpec = {
   aliases: ['流失'],
   summary: 'lost',
   forms: [
-    { sub: 'list', subAliases: ['ls', 'lessons', '列表', '教训'], usage: '[reason]', args: [{ name: 'reason', type: 'enum', values: LOST_REASONS, valueAliases: REASON_WORDS, optional: true }], run: lessons },
+    {
+      sub: 'list',
+      subAliases: ['ls', 'lessons', '列表', '教训'],
+      usage: '[reason]',
+      args: [{ name: 'reason', type: 'enum', values: LOST_REASONS, valueAliases: REASON_WORDS, optional: true }],
+      run: lessons,
+    },
     { sub: 'won-back', subAliases: ['winback', 'won', '赢回'], usage: '<account>', args: [accountArg], run: wonBack },
     {
       usage: '<account> reason:<category> [competitor:<name>] <lesson>',
@@ -172,6 +249,12 @@ export const churnCommand: CommandSpec = {
   name: 'churn',
   aliases: ['流失率'],
   summary: 'churn',
-  forms: [{ usage: '[quarter|year]', args: [{ name: 'period', type: 'enum', values: ['quarter', 'year'], valueAliases: { 季度: 'quarter', 年: 'year', 年度: 'year' }, optional: true }], run: churn }],
+  forms: [
+    {
+      usage: '[quarter|year]',
+      args: [{ name: 'period', type: 'enum', values: ['quarter', 'year'], valueAliases: { 季度: 'quarter', 年: 'year', 年度: 'year' }, optional: true }],
+      run: churn,
+    },
+  ],
   examples: { en: ['/churn', '/churn quarter'], 'zh-CN': ['/流失率', '/流失率 季度'] },
 };

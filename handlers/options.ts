@@ -1,15 +1,6 @@
 // Option and argument declarations several commands share, with the words a
 // Chinese-speaking team types for them.
-import {
-  COMPLAINT_CATEGORIES,
-  CONTACT_LEVELS,
-  FUNCTIONS,
-  ROLES,
-  SEVERITIES,
-  SIGNAL_KINDS,
-  TIERS,
-  TOUCH_KINDS,
-} from '../db/schema.js';
+import { COMPLAINT_CATEGORIES, CONTACT_LEVELS, FUNCTIONS, ROLES, SEVERITIES, SIGNAL_KINDS, TIERS, TOUCH_KINDS } from '../db/schema.js';
 import type { Catalog } from '../prompts/index.js';
 import { Refusal, type RefusalCode } from '../src/domain/refusal.js';
 import { UserError } from '../src/engine/errors.js';
@@ -32,7 +23,24 @@ export const levelOption: OptionSpec = {
   aliases: ['层级', '级别'],
   type: 'enum',
   values: CONTACT_LEVELS,
-  valueAliases: { exec: 'executive', dm: 'decision-maker', 高层: 'executive', 决策人: 'decision-maker', 决策者: 'decision-maker', 经理: 'manager', 中层: 'manager', 操作: 'operator', 执行: 'operator', 一线: 'operator', 决策层: 'decision-maker', 管理层: 'manager', 操作层: 'operator', 执行层: 'operator', 基层: 'operator', 高管: 'executive' },
+  valueAliases: {
+    exec: 'executive',
+    dm: 'decision-maker',
+    高层: 'executive',
+    决策人: 'decision-maker',
+    决策者: 'decision-maker',
+    经理: 'manager',
+    中层: 'manager',
+    操作: 'operator',
+    执行: 'operator',
+    一线: 'operator',
+    决策层: 'decision-maker',
+    管理层: 'manager',
+    操作层: 'operator',
+    执行层: 'operator',
+    基层: 'operator',
+    高管: 'executive',
+  },
 };
 
 export const functionOption: OptionSpec = {

@@ -10,7 +10,6 @@ import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg, allFlag, mineFlag, optionalAccountArg, ownerOption, withBadValues } from './options.js';
 import { closePromise, makePromise, movePromise, promiseByNumber } from '../src/domain/promise-changes.js';
 
-
 /** Refusals of a date typed (passed, or the one it already has): told with the usage. */
 const BAD_VALUES = ['promise.pastDue', 'promise.moveSame'] as const;
 
@@ -62,7 +61,10 @@ function show(ctx: Ctx, input: Input): Reply {
   const overdue = p.status === 'open' && daysUntil(ctx, p.dueOn) < 0;
   const rows: { label: string; value: Rich }[] = [
     { label: t.promise.fields.owner, value: named(ctx, owner) ?? t.common.nobody },
-    { label: t.promise.fields.status, value: `${t.enums.promiseStatus[p.status]}${overdue ? ` — ${t.common.overdue}` : ''}${moves.length ? ` · ${t.promise.movedTimes(moves.length)}` : ''}` },
+    {
+      label: t.promise.fields.status,
+      value: `${t.enums.promiseStatus[p.status]}${overdue ? ` — ${t.common.overdue}` : ''}${moves.length ? ` · ${t.promise.movedTimes(moves.length)}` : ''}`,
+    },
     { label: t.promise.fields.due, value: fmtDay(ctx, p.dueOn) },
   ];
   if (moves.length) rows.push({ label: t.promise.fields.firstDue, value: fmtDay(ctx, moves[0]!.m.fromOn) });
@@ -102,12 +104,22 @@ function listPromises(ctx: Ctx, input: Input): Reply {
     .limit(LIST_LIMIT + 1)
     .all();
   const { shown, total } = firstPage(rows, () => countWhere(ctx.db, promises, where));
-  const moved = moveCounts(ctx.db, shown.map((r) => r.p.id));
+  const moved = moveCounts(
+    ctx.db,
+    shown.map((r) => r.p.id),
+  );
   const items = shown.map(({ p, account: name, owner }) => {
     const state = p.status === 'open' ? (daysUntil(ctx, p.dueOn) < 0 ? t.common.overdue : undefined) : t.enums.promiseStatus[p.status];
     const times = moved.get(p.id) ?? 0;
     const moves = times > 0 ? t.promise.movedTimes(times) : undefined;
-    return t.promise.listLine(ref('P', p.number), name, p.text, fmtDay(ctx, p.dueOn), named(ctx, owner) ?? t.common.nobody, [state, moves].filter(Boolean).join(' · ') || undefined);
+    return t.promise.listLine(
+      ref('P', p.number),
+      name,
+      p.text,
+      fmtDay(ctx, p.dueOn),
+      named(ctx, owner) ?? t.common.nobody,
+      [state, moves].filter(Boolean).join(' · ') || undefined,
+    );
   });
   return reply('info', t.promise.listTitle(total), list(items, { empty: t.promise.noneOpen, more: total - items.length }));
 }
@@ -138,7 +150,15 @@ export const promise: CommandSpec = {
       usage: '[account] [mine] [all] [status:open|kept|broken]',
       args: [optionalAccountArg],
       flags: [mineFlag, allFlag],
-      options: [{ name: 'status', aliases: ['状态'], type: 'enum', values: PROMISE_STATUSES, valueAliases: { 待兑现: 'open', 未到期: 'open', 已兑现: 'kept', 兑现: 'kept', 未兑现: 'broken', 食言: 'broken' } }],
+      options: [
+        {
+          name: 'status',
+          aliases: ['状态'],
+          type: 'enum',
+          values: PROMISE_STATUSES,
+          valueAliases: { 待兑现: 'open', 未到期: 'open', 已兑现: 'kept', 兑现: 'kept', 未兑现: 'broken', 食言: 'broken' },
+        },
+      ],
       run: listPromises,
     },
     {
@@ -150,7 +170,13 @@ export const promise: CommandSpec = {
     },
   ],
   examples: {
-    en: ['/promise Acme due:friday Send the cold-chain quote', '/promise kept P-3', '/promise move P-3 due:+7d Customer asked for the audit first', '/promise show P-3', '/promise list mine'],
+    en: [
+      '/promise Acme due:friday Send the cold-chain quote',
+      '/promise kept P-3',
+      '/promise move P-3 due:+7d Customer asked for the audit first',
+      '/promise show P-3',
+      '/promise list mine',
+    ],
     'zh-CN': ['/承诺 华东 截止:下周五 发送冷链报价', '/承诺 兑现 P-3', '/承诺 改期 P-3 截止:+7d 客户要求先完成审计', '/承诺 查看 P-3', '/承诺 列表 我的'],
   },
 };

@@ -29,7 +29,11 @@ function resolve(ctx: Ctx, input: Input): Reply {
   // It is the workspace's channel: written in the workspace's language, as the rest of the thread.
   if (c.threadChannel) {
     const { t: w } = viewFor(ctx.tenant, undefined, ctx.now);
-    ctx.notices.push({ to: { channel: c.threadChannel }, complaintId: c.id, reply: { ...reply('success', w.resolve.threadClosed(id, personName(w, ctx.tenant.platform, ctx.actor)), text(w.resolve.resolution(input.text))), visibility: 'public' } });
+    ctx.notices.push({
+      to: { channel: c.threadChannel },
+      complaintId: c.id,
+      reply: { ...reply('success', w.resolve.threadClosed(id, personName(w, ctx.tenant.platform, ctx.actor)), text(w.resolve.resolution(input.text))), visibility: 'public' },
+    });
   }
   return out;
 }

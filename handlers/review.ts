@@ -24,7 +24,11 @@ type Item = typeof reviewItems.$inferSelect;
 /** This season's item for the account, or the refusal that says there is none. */
 function seasonItem(ctx: Ctx, account: Account): Item {
   const season = reviewSeason(ctx.tenant, ctx.now);
-  const item = ctx.db.select().from(reviewItems).where(and(eq(reviewItems.accountId, account.id), eq(reviewItems.season, season.year))).get();
+  const item = ctx.db
+    .select()
+    .from(reviewItems)
+    .where(and(eq(reviewItems.accountId, account.id), eq(reviewItems.season, season.year)))
+    .get();
   if (!item) throw UserError.refusal(ctx.t.review.noItem(account.name, season.year, fmtDay(ctx, season.start)));
   return item;
 }
@@ -62,21 +66,31 @@ const ITEM_WORDS: Record<ReviewItemKey, readonly string[]> = {
 /** The item a word names: its number (1-5), its key in either language, or a few other words for it. */
 function itemOf(ctx: Ctx, typed: string): { key: ReviewItemKey; n: number } {
   const { t } = ctx;
-  const names = (key: ReviewItemKey) => [
-    ...new Set([String(REVIEW_CHECKLIST.indexOf(key) + 1), key, t.review.itemKeys[key], ...KEYS_EVERY_LANGUAGE(key), ...ITEM_WORDS[key]]),
-  ];
+  const names = (key: ReviewItemKey) => [...new Set([String(REVIEW_CHECKLIST.indexOf(key) + 1), key, t.review.itemKeys[key], ...KEYS_EVERY_LANGUAGE(key), ...ITEM_WORDS[key]])];
   const byNumber = /^#?(\d)$/.exec(typed.trim());
   const m = byNumber ? undefined : matchIn([...REVIEW_CHECKLIST], typed, names);
   const key = byNumber ? REVIEW_CHECKLIST[Number(byNumber[1]) - 1] : m?.kind === 'found' ? m.item : undefined;
   if (key) return { key, n: REVIEW_CHECKLIST.indexOf(key) + 1 };
   // A slip of the keys names the item meant; a start that fits several (`c`) names them all.
   const near = m?.kind === 'none' ? REVIEW_CHECKLIST.filter((k) => names(k).includes(m.suggestions[0] ?? '')) : m?.kind === 'ambiguous' ? m.candidates : [];
-  throw UserError.usage(t.review.unknownItem(typed, near.map((k) => t.review.itemKeys[k]), REVIEW_CHECKLIST.map((k, i) => `${i + 1} ${t.review.itemKeys[k]}`)));
+  throw UserError.usage(
+    t.review.unknownItem(
+      typed,
+      near.map((k) => t.review.itemKeys[k]),
+      REVIEW_CHECKLIST.map((k, i) => `${i + 1} ${t.review.itemKeys[k]}`),
+    ),
+  );
 }
 
 function whoTicked(ctx: Ctx, checklist: readonly ChecklistEntry[]): (id: number) => string | undefined {
   const ids = [...new Set(checklist.map((c) => c.tickedBy).filter((x): x is number => x != null))];
-  const rows = ids.length ? ctx.db.select({ id: members.id, ...personColumns }).from(members).where(inArray(members.id, ids)).all() : [];
+  const rows = ids.length
+    ? ctx.db
+        .select({ id: members.id, ...personColumns })
+        .from(members)
+        .where(inArray(members.id, ids))
+        .all()
+    : [];
   const byId = new Map(rows.map((r) => [r.id, named(ctx, r)]));
   return (id) => byId.get(id);
 }
@@ -97,7 +111,13 @@ function factLines(ctx: Ctx, account: Account, f: ReviewFacts): string[] {
   const { t } = ctx;
   const F = t.review.facts;
   const lines: string[] = [];
-  lines.push(F.wallet(f.walletShare === undefined ? t.account.walletUnknown : t.account.wallet(fmtPercent(ctx, f.walletShare), fmtMoney(ctx, account.annualRevenue!), fmtMoney(ctx, account.categorySpend!))));
+  lines.push(
+    F.wallet(
+      f.walletShare === undefined
+        ? t.account.walletUnknown
+        : t.account.wallet(fmtPercent(ctx, f.walletShare), fmtMoney(ctx, account.annualRevenue!), fmtMoney(ctx, account.categorySpend!)),
+    ),
+  );
   const oldest = [...f.complaints.open].sort((a, b) => a.openedAt - b.openedAt)[0];
   const critical = f.complaints.open.filter((c) => c.severity === 'critical').map((c) => ref('C', c.number));
   lines.push(
@@ -118,7 +138,11 @@ function factLines(ctx: Ctx, account: Account, f: ReviewFacts): string[] {
 function show(ctx: Ctx, input: Input): Reply {
   const account = input.account();
   const season = reviewSeason(ctx.tenant, ctx.now);
-  const item = ctx.db.select().from(reviewItems).where(and(eq(reviewItems.accountId, account.id), eq(reviewItems.season, season.year))).get();
+  const item = ctx.db
+    .select()
+    .from(reviewItems)
+    .where(and(eq(reviewItems.accountId, account.id), eq(reviewItems.season, season.year)))
+    .get();
   if (!item) return reply('info', ctx.t.review.noItem(account.name, season.year, fmtDay(ctx, season.start)), text(ctx.t.review.seasonHint));
   const facts = reviewFacts(ctx.db, ctx.tenant, account, item.season, ctx.now);
   const out = card(ctx, item, account, facts);
@@ -136,7 +160,10 @@ function tick(ctx: Ctx, input: Input, done: boolean): Reply {
   const entry = item.checklist[at];
   const label = t.review.checklist[key];
   if (done && entry?.done) {
-    const by = t.review.tickedBy(entry.tickedBy != null ? whoTicked(ctx, [entry])(entry.tickedBy) : undefined, entry.tickedAt != null ? fmtDay(ctx, new Date(entry.tickedAt)) : undefined);
+    const by = t.review.tickedBy(
+      entry.tickedBy != null ? whoTicked(ctx, [entry])(entry.tickedBy) : undefined,
+      entry.tickedAt != null ? fmtDay(ctx, new Date(entry.tickedAt)) : undefined,
+    );
     return reply('info', t.review.alreadyTicked(n, by));
   }
   if (!done && !entry?.done) return reply('info', t.review.notTicked(n));
@@ -146,7 +173,10 @@ function tick(ctx: Ctx, input: Input, done: boolean): Reply {
   }
   const next: ChecklistEntry = done ? { key, done: true, tickedBy: ctx.actor.id, tickedAt: ctx.now.getTime() } : { key, done: false };
   // An item missing from an older row's checklist is added in the domain's order.
-  const checklist = at >= 0 ? item.checklist.map((c, i) => (i === at ? next : c)) : REVIEW_CHECKLIST.map((k) => item.checklist.find((c) => c.key === k) ?? (k === key ? next : { key: k, done: false }));
+  const checklist =
+    at >= 0
+      ? item.checklist.map((c, i) => (i === at ? next : c))
+      : REVIEW_CHECKLIST.map((k) => item.checklist.find((c) => c.key === k) ?? (k === key ? next : { key: k, done: false }));
   // A review that claimed every item prepared is not prepared once one of them is unticked.
   const reopen = !done && item.status === 'prepared';
   const updated = ctx.db
@@ -234,11 +264,18 @@ function listReviews(ctx: Ctx, input: Input): Reply {
   // Before the season: when it starts; during it: nothing to review; after it: that it ended, and when the next starts.
   const nextStart = DateTime.fromISO(season.start).plus({ years: 1 }).toISODate()!;
   const empty =
-    season.today < season.start ? t.review.noneYet(fmtDay(ctx, season.start)) : season.today > season.deadline ? t.review.seasonOver(fmtDay(ctx, season.deadline), fmtDay(ctx, nextStart)) : t.review.noneThisSeason;
+    season.today < season.start
+      ? t.review.noneYet(fmtDay(ctx, season.start))
+      : season.today > season.deadline
+        ? t.review.seasonOver(fmtDay(ctx, season.deadline), fmtDay(ctx, nextStart))
+        : t.review.noneThisSeason;
   return reply(
     'info',
     t.review.listTitle(season.year, held, rows.length),
-    list(rows.map(({ r, account }) => `${ref('R', r.number)} · ${account} · ${t.review.status[r.status]}`), { empty }),
+    list(
+      rows.map(({ r, account }) => `${ref('R', r.number)} · ${account} · ${t.review.status[r.status]}`),
+      { empty },
+    ),
   );
 }
 
@@ -250,11 +287,21 @@ export const review: CommandSpec = {
   summary: 'review',
   forms: [
     { sub: 'list', subAliases: ['ls', '列表'], usage: '[mine]', flags: [mineFlag], run: listReviews },
-    { sub: 'tick', subAliases: ['check', '勾选', '打勾'], usage: '<account> <item> [note]', args: [accountArg, itemArg], text: { name: 'note', required: false }, run: (ctx, input) => tick(ctx, input, true) },
+    {
+      sub: 'tick',
+      subAliases: ['check', '勾选', '打勾'],
+      usage: '<account> <item> [note]',
+      args: [accountArg, itemArg],
+      text: { name: 'note', required: false },
+      run: (ctx, input) => tick(ctx, input, true),
+    },
     { sub: 'untick', subAliases: ['uncheck', '取消勾选', '取消'], usage: '<account> <item>', args: [accountArg, itemArg], run: (ctx, input) => tick(ctx, input, false) },
     {
       usage: '<account> [prepared|held] [note]',
-      args: [accountArg, { name: 'status', type: 'enum', values: ['prepared', 'held'], valueAliases: { 已准备: 'prepared', 准备好: 'prepared', 已召开: 'held', 已完成: 'held' }, optional: true }],
+      args: [
+        accountArg,
+        { name: 'status', type: 'enum', values: ['prepared', 'held'], valueAliases: { 已准备: 'prepared', 准备好: 'prepared', 已召开: 'held', 已完成: 'held' }, optional: true },
+      ],
       text: { name: 'note', required: false },
       run: (ctx, input) => {
         if (input.has('status')) return mark(ctx, input);
@@ -265,7 +312,15 @@ export const review: CommandSpec = {
     },
   ],
   examples: {
-    en: ['/review Acme', '/review Acme tick risks', '/review Acme tick 5', '/review Acme untick wallet', '/review Acme prepared Deck ready, wallet share 27%', '/review Acme held', '/review list'],
+    en: [
+      '/review Acme',
+      '/review Acme tick risks',
+      '/review Acme tick 5',
+      '/review Acme untick wallet',
+      '/review Acme prepared Deck ready, wallet share 27%',
+      '/review Acme held',
+      '/review list',
+    ],
     'zh-CN': ['/复盘 华东', '/复盘 华东 勾选 风险', '/复盘 华东 取消勾选 份额', '/复盘 华东 已准备 材料已备好', '/复盘 华东 已召开', '/复盘 列表'],
   },
 };

@@ -23,16 +23,19 @@ function healthBook(ctx: Ctx, where: SQL | undefined) {
     .leftJoin(members, eq(members.id, accounts.ownerId))
     .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.status, 'active'), where))
     .all();
-  const scores = healthOf(ctx.db, ctx.tenant, book.map((b) => b.id), ctx.now);
+  const scores = healthOf(
+    ctx.db,
+    ctx.tenant,
+    book.map((b) => b.id),
+    ctx.now,
+  );
   return book.map((b) => ({ ...b, owner: named(ctx, b.owner) ?? null, tier: b.a.tier, h: scores.get(b.id)!, health: scores.get(b.id)!.now }));
 }
 type Row = ReturnType<typeof healthBook>[number];
 
 /** At risk first, then watch; worst first within each band. */
 function flaggedOf(rows: Row[]): Row[] {
-  return rows
-    .filter((b) => b.h.now.band !== 'healthy')
-    .sort((a, b) => Number(b.h.now.band === 'at-risk') - Number(a.h.now.band === 'at-risk') || a.h.now.score - b.h.now.score);
+  return rows.filter((b) => b.h.now.band !== 'healthy').sort((a, b) => Number(b.h.now.band === 'at-risk') - Number(a.h.now.band === 'at-risk') || a.h.now.score - b.h.now.score);
 }
 
 function riskLine(ctx: Ctx, b: Row): Rich {
@@ -57,13 +60,22 @@ function risk(ctx: Ctx, input: Input): Reply {
   const flagged = flaggedOf(book);
   const items: Rich[] = flagged.slice(0, RISK_LIMIT).map((b) => riskLine(ctx, b));
   const scope = team.length > 1 ? t.health.scopeTeam : t.health.scopeMine;
-  const out = reply(flagged.length ? 'warning' : 'success', t.health.riskTitle(scope, flagged.length), list(items, { empty: t.health.noRisk, more: flagged.length - items.length }));
+  const out = reply(
+    flagged.length ? 'warning' : 'success',
+    t.health.riskTitle(scope, flagged.length),
+    list(items, { empty: t.health.noRisk, more: flagged.length - items.length }),
+  );
   // Overdue revisits, as the digest lists them, whatever the health band: they are raised until visited or snoozed.
   const { overdue } = overdueRevisits(ctx.db, ctx.tenant, book, ctx.now);
   if (overdue.length) {
     out.tone = 'warning';
     const shown = overdue.slice(0, RISK_LIMIT);
-    out.sections.push(list(shown.map((x) => t.digest.overdueLine(x.name, t.enums.tier[x.a.tier], x.owner ?? t.common.nobody, x.days)), { heading: t.digest.overdueHeading(overdue.length), more: overdue.length - shown.length }));
+    out.sections.push(
+      list(
+        shown.map((x) => t.digest.overdueLine(x.name, t.enums.tier[x.a.tier], x.owner ?? t.common.nobody, x.days)),
+        { heading: t.digest.overdueHeading(overdue.length), more: overdue.length - shown.length },
+      ),
+    );
   }
   out.sections.push(...singleThreadedSection(ctx, book, RISK_LIMIT));
   return out;
@@ -90,7 +102,12 @@ function organisationRisk(ctx: Ctx): Reply {
   // The teams with accounts at risk first, then those with more to watch.
   for (const x of teams.filter((y) => y.flagged.length).sort((a, b) => b.atRisk - a.atRisk || b.flagged.length - a.flagged.length)) {
     const shown = x.flagged.slice(0, TEAM_LIMIT);
-    sections.push(list(shown.map((b) => riskLine(ctx, b)), { heading: t.org.riskTeamHeading(name(x.team), x.atRisk, x.flagged.length - x.atRisk, x.rows.length), more: x.flagged.length - shown.length }));
+    sections.push(
+      list(
+        shown.map((b) => riskLine(ctx, b)),
+        { heading: t.org.riskTeamHeading(name(x.team), x.atRisk, x.flagged.length - x.atRisk, x.rows.length), more: x.flagged.length - shown.length },
+      ),
+    );
   }
   const quiet = teams.filter((x) => !x.flagged.length).map((x) => name(x.team));
   if (!flagged) sections.push(text(t.health.noRisk));
@@ -98,7 +115,12 @@ function organisationRisk(ctx: Ctx): Reply {
   const { overdue } = overdueRevisits(ctx.db, ctx.tenant, book, ctx.now);
   if (overdue.length) {
     const byTeam = teams.map((x) => ({ x, n: overdue.filter((o) => org.teamOf(o.ownerId) === x.team).length })).filter((y) => y.n);
-    sections.push(list(byTeam.map(({ x, n }) => t.org.teamCount(name(x.team), n)), { heading: t.digest.overdueHeading(overdue.length) }));
+    sections.push(
+      list(
+        byTeam.map(({ x, n }) => t.org.teamCount(name(x.team), n)),
+        { heading: t.digest.overdueHeading(overdue.length) },
+      ),
+    );
   }
   sections.push(...singleThreadedSection(ctx, book, RISK_LIMIT));
   const out = reply(flagged || overdue.length ? 'warning' : 'success', t.health.riskTitle(t.health.scopeOrg, flagged));

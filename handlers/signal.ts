@@ -8,7 +8,6 @@ import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import type { SignalKind } from '../db/schema.js';
 import { accountArg, optionalAccountArg, signalKindArg } from './options.js';
 
-
 function record(ctx: Ctx, input: Input): Reply {
   const { t } = ctx;
   const account = input.account();
@@ -39,7 +38,10 @@ function listSignals(ctx: Ctx, input: Input): Reply {
   return reply(
     'info',
     t.signal.listTitle(account?.name),
-    list(rows.map(({ s, account: name }) => `${fmtDay(ctx, s.occurredAt)} · ${name} · ${t.enums.signal[s.kind]}${s.detail ? ` — ${s.detail}` : ''}`), { empty: t.signal.none }),
+    list(
+      rows.map(({ s, account: name }) => `${fmtDay(ctx, s.occurredAt)} · ${name} · ${t.enums.signal[s.kind]}${s.detail ? ` — ${s.detail}` : ''}`),
+      { empty: t.signal.none },
+    ),
   );
 }
 

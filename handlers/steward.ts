@@ -86,7 +86,14 @@ function me(ctx: Ctx, input: Input): Reply {
     .where(eq(members.id, ctx.actor.id))
     .run();
   ctx.audit('member.me', 'member', ctx.actor.id, patch);
-  return reply('success', t.steward.meUpdated(Object.entries(patch).map(([k, v]) => `${k}: ${v}`).join(', ')));
+  return reply(
+    'success',
+    t.steward.meUpdated(
+      Object.entries(patch)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', '),
+    ),
+  );
 }
 
 function role(ctx: Ctx, input: Input): Reply {
@@ -101,8 +108,17 @@ function role(ctx: Ctx, input: Input): Reply {
   const fn = newRole === 'exec' ? 'executive' : who.function === 'executive' ? 'sales' : who.function;
   // Giving a role to someone who had left is how an admin brings them back; the accounts still in their name are theirs again.
   const back = !who.active;
-  ctx.db.update(members).set({ role: newRole, function: fn, ...(back ? { active: true, leftAt: null } : {}) }).where(eq(members.id, who.id)).run();
-  if (back) ctx.db.update(accounts).set({ ownerGoneAt: null }).where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.ownerId, who.id))).run();
+  ctx.db
+    .update(members)
+    .set({ role: newRole, function: fn, ...(back ? { active: true, leftAt: null } : {}) })
+    .where(eq(members.id, who.id))
+    .run();
+  if (back)
+    ctx.db
+      .update(accounts)
+      .set({ ownerGoneAt: null })
+      .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.ownerId, who.id)))
+      .run();
   ctx.audit('member.role', 'member', who.id, { from: who.role, to: newRole, ...(back ? { back: true } : {}) });
   const out = reply('success', [{ mention: ctx.mention(who) }, t.steward.roleSet(t.enums.role[newRole])]);
   if (back) out.sections.push(text(t.steward.back(named(ctx, who))));
@@ -114,7 +130,12 @@ function team(ctx: Ctx, input: Input): Reply {
   const rep = input.member('member');
   const manager = input.member('manager');
   if (!rep) {
-    const all = db.select().from(members).where(and(eq(members.tenantId, ctx.tenant.id), eq(members.active, true))).orderBy(asc(members.name)).all();
+    const all = db
+      .select()
+      .from(members)
+      .where(and(eq(members.tenantId, ctx.tenant.id), eq(members.active, true)))
+      .orderBy(asc(members.name))
+      .all();
     const byId = new Map(all.map((m) => [m.id, m]));
     const named = (m: (typeof all)[number] | undefined) => m && personName(t, ctx.platform, m);
     const lines = all.map((m) => t.steward.teamLine(named(m)!, t.enums.role[m.role], m.managerId ? named(byId.get(m.managerId)) : undefined));
@@ -147,7 +168,13 @@ const settingOptions: OptionSpec[] = [
   { name: 'review-start', aliases: ['复盘开始'], type: 'text' },
   { name: 'review-deadline', aliases: ['复盘截止'], type: 'text' },
   { name: 'working-hours', aliases: ['工作时间'], type: 'text' },
-  { name: 'digest-day', aliases: ['周报日'], type: 'enum', values: WEEKDAYS, valueAliases: { 周一: 'mon', 周二: 'tue', 周三: 'wed', 周四: 'thu', 周五: 'fri', 周六: 'sat', 周日: 'sun' } },
+  {
+    name: 'digest-day',
+    aliases: ['周报日'],
+    type: 'enum',
+    values: WEEKDAYS,
+    valueAliases: { 周一: 'mon', 周二: 'tue', 周三: 'wed', 周四: 'thu', 周五: 'fri', 周六: 'sat', 周日: 'sun' },
+  },
   { name: 'digest-time', aliases: ['周报时间'], type: 'text' },
   ...(['critical', 'high', 'medium', 'low'] as const).map((s): OptionSpec => ({ name: `deadline-${s}`, aliases: [DEADLINE_WORDS[s]], type: 'hours' })),
   ...(['strategic', 'key', 'standard'] as const).map((s): OptionSpec => ({ name: `cadence-${s}`, aliases: [CADENCE_WORDS[s]], type: 'days' })),
@@ -211,7 +238,7 @@ function settings(ctx: Ctx, input: Input): Reply {
         const channel = channelFrom(ctx, v!);
         if (channel) next.escalationChannel = channel;
         else delete next.escalationChannel;
-      }      else if (o.name === 'locale') patch.locale = v as typeof patch.locale;
+      } else if (o.name === 'locale') patch.locale = v as typeof patch.locale;
       else if (o.name === 'timezone') patch.timezone = v;
       else if (o.name === 'review-start' || o.name === 'review-deadline') {
         // A day every year has: 02-29 or 11-31 would leave the season without a date to show.
@@ -231,7 +258,11 @@ function settings(ctx: Ctx, input: Input): Reply {
     const deadline = next.reviewSeasonDeadline ?? effectiveSettings(next).reviewSeasonDeadline;
     if (start >= deadline) throw UserError.refusal(t.steward.seasonOrder(start, deadline));
     checkLadders(ctx, effectiveSettings(next));
-    ctx.db.update(tenants).set({ ...patch, settings: next }).where(eq(tenants.id, ctx.tenant.id)).run();
+    ctx.db
+      .update(tenants)
+      .set({ ...patch, settings: next })
+      .where(eq(tenants.id, ctx.tenant.id))
+      .run();
     // This season's open items follow a new deadline (items are made with the deadline of their season's start).
     if (input.has('review-deadline')) {
       const year = reviewSeason({ ...ctx.tenant, ...patch, settings: next }, ctx.now).year;
@@ -247,7 +278,10 @@ function settings(ctx: Ctx, input: Input): Reply {
     // A new escalation channel hears what it is for, in the workspace's language; if it refuses, the admins hear that (outbox).
     if (next.escalationChannel && next.escalationChannel !== before) {
       const { t: theirs } = viewFor(ctx.tenant, undefined, ctx.now);
-      ctx.notices.push({ to: { channel: next.escalationChannel }, reply: { ...reply('info', theirs.steward.channelWelcome(personName(theirs, ctx.tenant.platform, ctx.actor))), visibility: 'public' } });
+      ctx.notices.push({
+        to: { channel: next.escalationChannel },
+        reply: { ...reply('info', theirs.steward.channelWelcome(personName(theirs, ctx.tenant.platform, ctx.actor))), visibility: 'public' },
+      });
     }
   }
   const s = effectiveSettings(ctx.tenant.settings);
@@ -267,8 +301,18 @@ function settings(ctx: Ctx, input: Input): Reply {
       { label: names('review-start', 'review-deadline'), value: `${s.reviewSeasonStart} → ${s.reviewSeasonDeadline}` },
       { label: name('working-hours'), value: `${s.workingHours} (${s.workingDays.map(day).join(' ')})` },
       { label: names('digest-day', 'digest-time'), value: `${day(s.digestDay)} ${s.digestTime}` },
-      { label: name('deadline-*'), value: Object.entries(s.complaintDeadlineHours).map(([k, h]) => `${t.enums.severity[k as keyof typeof t.enums.severity]} ${hoursText(h)}`).join(t.common.listSep) },
-      { label: name('cadence-*'), value: Object.entries(s.cadenceDays).map(([k, d]) => `${t.enums.tier[k as keyof typeof t.enums.tier]} ${d}d`).join(t.common.listSep) },
+      {
+        label: name('deadline-*'),
+        value: Object.entries(s.complaintDeadlineHours)
+          .map(([k, h]) => `${t.enums.severity[k as keyof typeof t.enums.severity]} ${hoursText(h)}`)
+          .join(t.common.listSep),
+      },
+      {
+        label: name('cadence-*'),
+        value: Object.entries(s.cadenceDays)
+          .map(([k, d]) => `${t.enums.tier[k as keyof typeof t.enums.tier]} ${d}d`)
+          .join(t.common.listSep),
+      },
     ]),
   );
   return out;
@@ -280,7 +324,11 @@ function settings(ctx: Ctx, input: Input): Reply {
  */
 function releaseAsOf(ctx: Ctx, ids: number[], at: Date): number {
   if (ids.length === 0) return 0;
-  ctx.db.update(nudges).set({ notBefore: ctx.now }).where(and(inArray(nudges.id, ids), lte(nudges.notBefore, at))).run();
+  ctx.db
+    .update(nudges)
+    .set({ notBefore: ctx.now })
+    .where(and(inArray(nudges.id, ids), lte(nudges.notBefore, at)))
+    .run();
   return countWhere(ctx.db, nudges, and(inArray(nudges.id, ids), gt(nudges.notBefore, ctx.now)));
 }
 
@@ -304,10 +352,17 @@ function dryRun(ctx: Ctx, job: (tx: Ctx['db']) => number[]): { ids: number[]; li
     ctx.db.transaction((tx) => {
       ids = job(tx);
       const rows = ids.length ? tx.select().from(nudges).where(inArray(nudges.id, ids)).orderBy(asc(nudges.id)).limit(DRY_RUN_LIST).all() : [];
-      const names = new Map(tx.select({ id: members.id, ...personColumns }).from(members).where(eq(members.tenantId, ctx.tenant.id)).all().map((m) => [m.id, named(ctx, m)]));
+      const names = new Map(
+        tx
+          .select({ id: members.id, ...personColumns })
+          .from(members)
+          .where(eq(members.tenantId, ctx.tenant.id))
+          .all()
+          .map((m) => [m.id, named(ctx, m)]),
+      );
       throw new DryRun(
         rows.map((n) => {
-          const to: Inline = n.channel ? { channel: n.channel } : `@${n.recipientId === null ? '?' : names.get(n.recipientId) ?? '?'}`;
+          const to: Inline = n.channel ? { channel: n.channel } : `@${n.recipientId === null ? '?' : (names.get(n.recipientId) ?? '?')}`;
           const title = (n.payload as Reply).title;
           return [`${n.kind} → `, to, ...(title ? [`: ${plain(title)}`] : [])];
         }),
@@ -327,7 +382,10 @@ function runJob(ctx: Ctx, input: Input): Reply {
   const job = input.str('job')!;
   const when = fmtDateTime(ctx, at);
   if (at > ctx.now) {
-    const run = job === 'digest' ? (tx: Ctx['db']) => recordWeeklyDigests(tx, ctx.tenant, at, digestComposer(ctx.tenant, at)) : (tx: Ctx['db']) => sweepTenant(tx, ctx.tenant, at, nudgeViews).ids;
+    const run =
+      job === 'digest'
+        ? (tx: Ctx['db']) => recordWeeklyDigests(tx, ctx.tenant, at, digestComposer(ctx.tenant, at))
+        : (tx: Ctx['db']) => sweepTenant(tx, ctx.tenant, at, nudgeViews).ids;
     const { ids, lines } = dryRun(ctx, run);
     return reply(
       'info',
@@ -344,7 +402,15 @@ function runJob(ctx: Ctx, input: Input): Reply {
   const { counts, ids } = sweepTenant(ctx.db, ctx.tenant, at, nudgeViews);
   ctx.queued = ids.length > 0;
   const waiting = releaseAsOf(ctx, ids, at);
-  return reply('success', t.steward.ranSweep(ids.length, when, waiting), text(Object.entries(counts).map(([k, n]) => `${k}: ${n}`).join(' · ')));
+  return reply(
+    'success',
+    t.steward.ranSweep(ids.length, when, waiting),
+    text(
+      Object.entries(counts)
+        .map(([k, n]) => `${k}: ${n}`)
+        .join(' · '),
+    ),
+  );
 }
 
 const memberArg = { name: 'member', type: 'mention' } as const;
@@ -360,11 +426,7 @@ export const steward: CommandSpec = {
       sub: 'me',
       subAliases: ['我的设置'],
       usage: '[locale:en|zh-CN] [timezone:Asia/Shanghai] [function:sales|operations|finance|technical|executive]',
-      options: [
-        { name: 'locale', aliases: ['语言'], type: 'locale' },
-        { name: 'timezone', aliases: ['tz', '时区'], type: 'zone' },
-        functionOption,
-      ],
+      options: [{ name: 'locale', aliases: ['语言'], type: 'locale' }, { name: 'timezone', aliases: ['tz', '时区'], type: 'zone' }, functionOption],
       run: me,
     },
     { sub: 'role', subAliases: ['角色'], usage: '@someone rep|manager|exec|admin', args: [memberArg, roleArg], run: role },
@@ -379,7 +441,8 @@ export const steward: CommandSpec = {
     {
       sub: 'settings',
       subAliases: ['设置'],
-      usage: '[escalation-channel:#name|here|none] [locale:..] [timezone:..] [review-start:MM-DD] [review-deadline:MM-DD] [deadline-critical:4h] [cadence-strategic:14d] [working-hours:09:00-18:00] [digest-day:mon] [digest-time:08:30]',
+      usage:
+        '[escalation-channel:#name|here|none] [locale:..] [timezone:..] [review-start:MM-DD] [review-deadline:MM-DD] [deadline-critical:4h] [cadence-strategic:14d] [working-hours:09:00-18:00] [digest-day:mon] [digest-time:08:30]',
       options: settingOptions,
       run: settings,
     },

@@ -23,7 +23,13 @@ function log(ctx: Ctx, input: Input): Reply {
   const who = contact ? t.touch.withContact(contact.name, t.enums.level[contact.level]) : '';
   const out = reply(
     'success',
-    t.touch.logged(t.enums.touchKind[kind], account.name, who, fmtDay(ctx, dayIn(touch.occurredAt, ctx.zone)), touch.colleagues.map((c) => named(ctx, c))),
+    t.touch.logged(
+      t.enums.touchKind[kind],
+      account.name,
+      who,
+      fmtDay(ctx, dayIn(touch.occurredAt, ctx.zone)),
+      touch.colleagues.map((c) => named(ctx, c)),
+    ),
   );
   if (touch.nextRevisit) out.sections.push(text(t.touch.nextRevisit(fmtDay(ctx, touch.nextRevisit), t.enums.tier[account.tier], cadenceFor(ctx.tenant, account))));
   if (contact && !contact.active) out.sections.push(text(t.touch.contactLeft(contact.name)));

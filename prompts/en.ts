@@ -91,9 +91,10 @@ export const en = {
     signal: 'Record a warning sign that an account may drift away',
     account: 'Add, show, list and update accounts',
     contact: "Keep track of the customer's people and who has left",
-    digest: "Your week, or your team's: touches, overdue revisits, complaints, promises, pairings, reviews, warning signs; for executives and admins, the organisation's teams compared",
+    digest:
+      "Your week, or your team's: touches, overdue revisits, complaints, promises, pairings, reviews, warning signs; for executives and admins, the organisation's teams compared",
     pair: 'Pair an executive with a strategic account, and list the pairings',
-    coverage: "Who of ours has met whom of theirs, level by level, and the gaps",
+    coverage: 'Who of ours has met whom of theirs, level by level, and the gaps',
     risk: "The at-risk accounts in your book or your team, worst first, and why; the whole organisation's, team by team (all), for executives and admins",
     checklist: 'Your open checklist items (handover meetings, last conversations), and ticking them off',
     lost: 'Record a lost account, why and the lesson; a win-back; or browse the lessons',
@@ -200,7 +201,8 @@ export const en = {
     managersAbove: (names: string[]) => `a manager above them (${names.join(', ')})`,
     refused: (what: string, who: string[]) => `Only ${either([...who, 'an admin'])} can ${what}.`,
     adminOnly: (what: string) => `Only an admin can ${what}. Ask an admin, or see who is one with /steward team.`,
-    otherTeam: (what: string, owner: string) => `${owner}'s team looks after this account, not yours: only that team, the managers above it, its paired executives or an admin can ${what}.`,
+    otherTeam: (what: string, owner: string) =>
+      `${owner}'s team looks after this account, not yours: only that team, the managers above it, its paired executives or an admin can ${what}.`,
     what: {
       resolve: (id: string) => `resolve ${id}`,
       reassign: (id: string) => `reassign ${id}`,
@@ -258,15 +260,15 @@ export const en = {
     wallet: (share: string, ours: string, theirs: string) => `${share} (${ours} of their ${theirs} a year)`,
     lastTouch: (kind: string, day: string, ago: string, by: string, contact?: string) => `${kind} by ${by}${contact ? ` with ${contact}` : ''}, ${day} (${ago})`,
     neverTouched: 'never',
-    nextRevisit: (day: string, cadence: number, dueIn: number) =>
-      `${day} (every ${plural(cadence, 'day')}${dueIn < 0 ? `, ${plural(-dueIn, 'day')} OVERDUE` : ''})`,
+    nextRevisit: (day: string, cadence: number, dueIn: number) => `${day} (every ${plural(cadence, 'day')}${dueIn < 0 ? `, ${plural(-dueIn, 'day')} OVERDUE` : ''})`,
     gap: '— nobody yet',
     nextRevisitSnoozed: (day: string, cadence: number, until: string) => `${day} (every ${plural(cadence, 'day')}), snoozed until ${until}`,
     contactsHeading: (n: number) => `Contacts (${n})`,
     complaintsHeading: (n: number) => `Open complaints (${n})`,
     complaintLine: (id: string, severity: string, summary: string, overdue: boolean) => `${id} ${severity}: ${summary}${overdue ? ' — OVERDUE' : ''}`,
     promisesHeading: (n: number) => `Open promises (${n})`,
-    promiseLine: (id: string, text: string, due: string, overdue: boolean, moved = 0) => `${id} due ${due}${moved > 0 ? ` (moved ${plural(moved, 'time')})` : ''}: ${text}${overdue ? ' — OVERDUE' : ''}`,
+    promiseLine: (id: string, text: string, due: string, overdue: boolean, moved = 0) =>
+      `${id} due ${due}${moved > 0 ? ` (moved ${plural(moved, 'time')})` : ''}: ${text}${overdue ? ' — OVERDUE' : ''}`,
     signalsHeading: 'Warning signs, last 90 days',
     listTitle: (n: number) => `Accounts (${n})`,
     listLine: (name: string, tier: string, owner: string, last: string) => `${name} · ${tier} · ${owner} · last touch ${last}`,
@@ -279,15 +281,12 @@ export const en = {
   contact: {
     added: (name: string, account: string, level: string, title?: string) => `Added ${name}${title ? `, ${title}` : ''} (${level}) at ${account}.`,
     exists: (name: string, account: string) => `${name} is already a contact at ${account}.`,
-    unknown: (typed: string, account: string, suggestions: string[]) =>
-      `${account} has no contact "${typed}".${suggestions.length ? ` Did you mean ${either(suggestions)}?` : ''}`,
+    unknown: (typed: string, account: string, suggestions: string[]) => `${account} has no contact "${typed}".${suggestions.length ? ` Did you mean ${either(suggestions)}?` : ''}`,
     ambiguous: (typed: string, account: string) => `"${typed}" matches several contacts at ${account}. Which one?`,
     addHint: (account: string, typed: string) => `Add them first: /contact ${q(account)} add ${typed} level:manager`,
-    leftRecorded: (name: string, account: string, replacement?: string) =>
-      `Recorded that ${name} has left ${account}${replacement ? `; ${replacement} takes over` : ''}.`,
+    leftRecorded: (name: string, account: string, replacement?: string) => `Recorded that ${name} has left ${account}${replacement ? `; ${replacement} takes over` : ''}.`,
     signalDetail: (name: string, seat: string, replacement?: string) => `${name} (${seat}) left${replacement ? `, replaced by ${replacement}` : ''}`,
-    signalRecorded: (account: string) =>
-      `A decision-maker change at ${account} is a churn signal, recorded as one. Meet the successor soon, ideally with one of our executives.`,
+    signalRecorded: (account: string) => `A decision-maker change at ${account} is a churn signal, recorded as one. Meet the successor soon, ideally with one of our executives.`,
     listTitle: (account: string, n: number) => `Contacts at ${account} (${n} active)`,
     line: (name: string, level: string, title?: string, fn?: string, leftOn?: string) =>
       `${name}${title ? `, ${title}` : ''} · ${level}${fn ? ` · ${fn}` : ''}${leftOn ? ` · left ${leftOn}` : ''}`,
@@ -335,7 +334,8 @@ export const en = {
     threadReopened: (id: string, by: string) => `${id} reopened by ${by}.`,
     threadNote: (id: string, by: string) => `${by} added a note to ${id}:`,
     reopenReason: (text: string) => `Why: ${text}`,
-    notResolved: (id: string) => `${id} is still open: only a resolved complaint can be reopened. Add a note with /complaint note ${id} <text>, or see its history with /complaint show ${id}.`,
+    notResolved: (id: string) =>
+      `${id} is still open: only a resolved complaint can be reopened. Add a note with /complaint note ${id} <text>, or see its history with /complaint show ${id}.`,
     /** A complaint's life in one view (/complaint show). */
     history: {
       heading: 'History',
@@ -345,7 +345,8 @@ export const en = {
       passedBy: (from: string, to: string, by: string) => `passed from ${from} to ${to} by ${by}`,
       took: (who: string) => `taken by ${who}`,
       tookFrom: (who: string, from: string) => `${who} took it from ${from}`,
-      escalated: (rung: number, to: string) => `${['', 'escalated to its owner', 'escalated to the manager', 'escalated to the executive'][rung] ?? `escalated (rung ${rung})`} ${to}`,
+      escalated: (rung: number, to: string) =>
+        `${['', 'escalated to its owner', 'escalated to the manager', 'escalated to the executive'][rung] ?? `escalated (rung ${rung})`} ${to}`,
       weekly: (times: number, last: string) => `raised again to the top rung weekly: ${plural(times, 'time')}, last ${last}`,
       resolved: (by: string, text: string) => `resolved by ${by}: ${text}`,
       reopened: (by: string, reason?: string) => `reopened by ${by}${reason ? `: ${reason}` : ''}`,
@@ -359,17 +360,20 @@ export const en = {
       noAnswer: (span: string) => `none yet, ${span} since opening`,
       passed: (passes: number, people: number, teams: number, span: string, resolved: boolean) =>
         `Passed ${plural(passes, 'time')} between ${plural(people, 'person', 'people')}${teams > 1 ? ` in ${teams} teams` : ''} over ${span}, ${resolved ? 'then resolved' : 'no resolution'}.`,
-      neverPassed: (span: string, resolved: boolean) => (resolved ? `Resolved after ${span}, in the same hands throughout.` : `Open for ${span}, in the same hands throughout, no resolution yet.`),
+      neverPassed: (span: string, resolved: boolean) =>
+        resolved ? `Resolved after ${span}, in the same hands throughout.` : `Open for ${span}, in the same hands throughout, no resolution yet.`,
       reopenedTimes: (n: number) => `Reopened ${plural(n, 'time')}.`,
     },
     /** Time to first answer and to resolution: the digest's week, /churn's period. */
     times: {
       weekHeading: 'Complaints: time to answer and to resolve (this week)',
       periodHeading: 'Complaints: time to answer and to resolve',
-      resolved: (n: number, firstAnswer: string, resolution: string) => `${plural(n, 'complaint')} resolved: first answer after ${firstAnswer}, resolved after ${resolution} (medians).`,
+      resolved: (n: number, firstAnswer: string, resolution: string) =>
+        `${plural(n, 'complaint')} resolved: first answer after ${firstAnswer}, resolved after ${resolution} (medians).`,
       noneResolved: 'No complaint resolved in this period.',
       open: (n: number, unanswered: number) => `${plural(n, 'complaint')} open${unanswered ? `, ${unanswered} not answered yet` : ''}.`,
-      oldest: (id: string, account: string, age: string, passes: number) => `Oldest open: ${id} · ${account}, open for ${age}${passes ? `, passed ${plural(passes, 'time')}` : ''}.`,
+      oldest: (id: string, account: string, age: string, passes: number) =>
+        `Oldest open: ${id} · ${account}, open for ${age}${passes ? `, passed ${plural(passes, 'time')}` : ''}.`,
     },
   },
   resolve: {
@@ -410,7 +414,7 @@ export const en = {
       competitor: 'Find out what the competitor offers and who at the customer they are talking to.',
       'decision-maker-change': 'Meet the new decision-maker soon, ideally with one of our executives.',
       'payment-delay': 'Talk to finance on both sides; late payment can signal trouble or dissatisfaction.',
-      'strategy-change': "Their needs may be changing: see what they will need next and whether we can offer it.",
+      'strategy-change': 'Their needs may be changing: see what they will need next and whether we can offer it.',
     },
     listTitle: (account?: string) => `Warning signs${account ? ` at ${account}` : ''}`,
     none: 'No warning signs recorded.',
@@ -444,7 +448,8 @@ export const en = {
     settingsUpdated: (what: string) => `Settings updated: ${what}.`,
     back: (name: string) => `${name} is back: they may use Steward again, and the accounts they still own are theirs again.`,
     execFunction: 'Only an executive (role exec) works as executive: a touch from you counts at the level you work at. An admin can make you one: /steward role @you exec',
-    channelWelcome: (who: string) => `Steward will post new complaints in this channel, each in a thread of its own where its escalations and its resolution follow. Set by ${who}.`,
+    channelWelcome: (who: string) =>
+      `Steward will post new complaints in this channel, each in a thread of its own where its escalations and its resolution follow. Set by ${who}.`,
     channelCheck: (channel: string) => `Steward is posting a first message in ${channel}; if it cannot, you will be told.`,
     ranSweep: (n: number, at: string, waiting: number) =>
       `Sweep as of ${at}: ${plural(n, 'new nudge')} decided${waiting ? `, ${waiting} waiting for their recipients' working hours` : ''}.`,
@@ -473,7 +478,8 @@ export const en = {
     promiseDue: (id: string, account: string) => `Due today: ${id} for ${account}`,
     promiseLate: (id: string, account: string, day: string) => `Was due ${day}: ${id} for ${account}`,
     /** `reopened`: the complaint was reopened, and `age` is the time since then. */
-    escalation1: (id: string, account: string, tier: string, reopened = false) => `Escalation: ${id} · ${account} (${tier}) is unresolved past its ${reopened ? 'new deadline since it was reopened' : 'deadline'}`,
+    escalation1: (id: string, account: string, tier: string, reopened = false) =>
+      `Escalation: ${id} · ${account} (${tier}) is unresolved past its ${reopened ? 'new deadline since it was reopened' : 'deadline'}`,
     escalation2: (id: string, age: string, reopened = false) => `${id} is still unresolved ${reopened ? `${age} after it was reopened` : `after ${age}`}`,
     escalation3: (id: string, age: string, reopened = false) => `${id} is still unresolved ${reopened ? `${age} after it was reopened` : `after ${age}`} and two escalations`,
     escalationAsk: {
@@ -496,8 +502,10 @@ export const en = {
     deliveryPausedWhy: (since: string, code: string) => `Since ${since} the platform has refused every message from Steward (${code}).`,
     deliveryPausedHeld: 'Messages are held, not lost: they go out once Steward can post again (this one with them).',
     deliveryPausedFix: "What to check: reinstall the app in the workspace, or renew the bot's token (SLACK_BOT_TOKEN, or the Lark app's ID and secret) and restart Steward.",
-    escalationWeekly: (id: string, age: string, reopened = false) => `${id} is still unresolved ${reopened ? `${age} after it was reopened` : `after ${age}`}; Steward will raise it every week until it is resolved`,
-    promiseManager: (id: string, account: string, owner: string, day: string, late: number) => `${id} for ${account}, ${owner}'s, was due ${day} and is still open (${plural(late, 'day')} late)`,
+    escalationWeekly: (id: string, age: string, reopened = false) =>
+      `${id} is still unresolved ${reopened ? `${age} after it was reopened` : `after ${age}`}; Steward will raise it every week until it is resolved`,
+    promiseManager: (id: string, account: string, owner: string, day: string, late: number) =>
+      `${id} for ${account}, ${owner}'s, was due ${day} and is still open (${plural(late, 'day')} late)`,
     revisitManagerAgain: (account: string, tier: string, owner: string, days: number, nudges: number) =>
       `${account} (${tier}), owned by ${owner}, is still not visited: ${plural(days, 'day')} overdue, after ${plural(nudges, 'nudge')}`,
   },
@@ -539,11 +547,10 @@ export const en = {
     noneAtAll: 'No leadership pairings yet. Pair an executive with /pair <account> @executive',
   },
   review: {
-    cardTitle: (id: string, account: string, due: string, daysLeft: number) =>
-      `Supplier review ${id} · ${account} · before ${due}${daysLeft < 0 ? ' (deadline passed)' : ''}`,
+    cardTitle: (id: string, account: string, due: string, daysLeft: number) => `Supplier review ${id} · ${account} · before ${due}${daysLeft < 0 ? ' (deadline passed)' : ''}`,
     checklistHeading: 'Prepare:',
     checklist: {
-      complaints: "Every complaint of the year resolved, with the fix explained",
+      complaints: 'Every complaint of the year resolved, with the fix explained',
       promises: 'Every promise kept, or renegotiated openly',
       wallet: "Our wallet share, and the customer's unmet or growing needs",
       risks: 'The risks their top decision-maker worries about, and how we reduce them',
@@ -627,7 +634,8 @@ export const en = {
     formFailed: 'The form could not be sent (Lark refused it). Type the command instead:',
     outsider: 'Steward here is only for members of the organisation that installed it.',
     hello: 'Steward is here',
-    helloText: 'Mention me with a command, for example "@Steward touch Acme visit met the new buyer", or "@Steward help" for all of them. To have new complaints posted in this group: "@Steward /steward settings escalation-channel:here".',
+    helloText:
+      'Mention me with a command, for example "@Steward touch Acme visit met the new buyer", or "@Steward help" for all of them. To have new complaints posted in this group: "@Steward /steward settings escalation-channel:here".',
   },
   /** Form words shared by Slack modals and Lark card forms. */
   forms: {
@@ -699,17 +707,23 @@ export const en = {
   },
   health: {
     bands: { healthy: 'healthy', watch: 'watch', 'at-risk': 'at risk' },
-    line: (score: number, band: string, trend?: number) => `${score}/100, ${band}${trend === undefined ? '' : trend === 0 ? ', steady' : trend > 0 ? `, up ${trend} in four weeks` : `, down ${-trend} in four weeks`}`,
+    line: (score: number, band: string, trend?: number) =>
+      `${score}/100, ${band}${trend === undefined ? '' : trend === 0 ? ', steady' : trend > 0 ? `, up ${trend} in four weeks` : `, down ${-trend} in four weeks`}`,
     field: 'Health',
     reasonsHeading: 'Why',
     reason: {
       revisit: (e: Record<string, string | number>) =>
-        e.snoozedUntil !== undefined ? `revisit snoozed until ${e.snoozedUntil}, not counted overdue (every ${plural(Number(e.cadence), 'day')})` : `revisit ${plural(Number(e.days), 'day')} overdue (every ${plural(Number(e.cadence), 'day')})`,
-      complaints: (e: Record<string, string | number>) => `${plural(Number(e.open), 'open complaint')} (${e.ids}), ${e.overdue} past deadline, oldest ${plural(Number(e.oldestDays), 'day')}`,
+        e.snoozedUntil !== undefined
+          ? `revisit snoozed until ${e.snoozedUntil}, not counted overdue (every ${plural(Number(e.cadence), 'day')})`
+          : `revisit ${plural(Number(e.days), 'day')} overdue (every ${plural(Number(e.cadence), 'day')})`,
+      complaints: (e: Record<string, string | number>) =>
+        `${plural(Number(e.open), 'open complaint')} (${e.ids}), ${e.overdue} past deadline, oldest ${plural(Number(e.oldestDays), 'day')}`,
       'single-threaded': (e: Record<string, string | number>) => `single-threaded: ${e.ours} of ours and ${e.theirs} of their levels touched in 90 days`,
       pairing: (e: Record<string, string | number>) => `leadership pairing lapsed ${plural(Number(e.days), 'day')} ago`,
       'decision-maker': (e: Record<string, string | number>) =>
-        e.met ? `decision-maker change ${ago(Number(e.days))}: a new relationship for six months, though an executive of ours has met them` : `decision-maker change ${ago(Number(e.days))}, no executive of ours has met them since`,
+        e.met
+          ? `decision-maker change ${ago(Number(e.days))}: a new relationship for six months, though an executive of ours has met them`
+          : `decision-maker change ${ago(Number(e.days))}, no executive of ours has met them since`,
       'complaint-history': (e: Record<string, string | number>) =>
         `${plural(Number(e.count), 'complaint')} in 180 days, ${e.late} resolved past deadline, the longest ${plural(Number(e.longest), 'day')}${Number(e.passes) ? `, passed between owners ${plural(Number(e.passes), 'time')}` : ''}`,
       handover: (e: Record<string, string | number>) => `handed over ${ago(Number(e.days))}: a new relationship for 90 days`,
@@ -720,7 +734,8 @@ export const en = {
       'owner-gone': () => 'the owner has left and nobody has taken the account over',
       'no-owner': () => 'nobody owns the account',
       wallet: (e: Record<string, string | number>) => `wallet share only ${e.share}%`,
-      promises: (e: Record<string, string | number>) => `${e.broken} broken${Number(e.byExec) ? ` (${e.byExec} by our executive)` : ''} and ${plural(Number(e.overdue), 'overdue promise')}`,
+      promises: (e: Record<string, string | number>) =>
+        `${e.broken} broken${Number(e.byExec) ? ` (${e.byExec} by our executive)` : ''} and ${plural(Number(e.overdue), 'overdue promise')}`,
     },
     tierFactor: (tier: string, factor: number) => `${tier} account: its warning signs count ×${factor}`,
     nextStepField: 'Next step',
@@ -761,7 +776,8 @@ export const en = {
     riskQuiet: (teams: string[]) => `Nothing at risk or to watch: ${list(teams)}.`,
     teamCount: (team: string, n: number) => `${team}: ${n}`,
     singleHeading: (n: number) => `Single-threaded: known by one person of ours or one level of theirs (${n})`,
-    singleLine: (name: string, tier: string, owner: string, ours: number, theirs: number) => `${name} · ${tier} · ${owner} · ${ours} of ours, ${plural(theirs, 'level')} of theirs in 90 days`,
+    singleLine: (name: string, tier: string, owner: string, ours: number, theirs: number) =>
+      `${name} · ${tier} · ${owner} · ${ours} of ours, ${plural(theirs, 'level')} of theirs in 90 days`,
     churnByTeam: 'By team',
     churnLine: (team: string, lost: number, book: number, rate: string, lostRevenue: string, bookRevenue: string, revenueRate: string, revenueKnown = true) =>
       `${team}: ${lost} of ${plural(book, 'account')} lost (${rate}); ${revenueKnown ? `${lostRevenue} of ${bookRevenue} a year (${revenueRate})` : 'no revenue on record'}`,
@@ -779,7 +795,8 @@ export const en = {
     same: (name: string) => `${name} can't hand over to themselves: name someone else to take over.`,
     inactiveTo: (name: string) => `${name} has left; hand over to someone still on the team.`,
     noNames: 'Name the accounts to hand over, separated by commas or each in quotes, or none to hand over all of them.',
-    notTheirs: (account: string, from: string, owner?: string) => `${account} is not ${from}'s account (${owner ? `its owner is ${owner}` : 'it has no owner'}), so it can't be handed over from them.`,
+    notTheirs: (account: string, from: string, owner?: string) =>
+      `${account} is not ${from}'s account (${owner ? `its owner is ${owner}` : 'it has no owner'}), so it can't be handed over from them.`,
     nothing: (from: string) => `${from} has nothing to hand over: no active accounts, open complaints, open promises, leadership pairings or review items.`,
     done: (from: string, to: string, n: number) => `Handed over ${plural(n, 'account')} from ${from} to ${to}.`,
     received: (from: string, by: string, n: number) => `${by} handed ${plural(n, 'account')} of ${from}'s over to you.`,

@@ -142,8 +142,7 @@ export const zhCN: Catalog = {
     ambiguousAccount: (typed: string) => `“${typed}”对应多个客户，是哪一个？（请用引号写出全称。）`,
     shortAccount: (typed: string, latin: number, han: number) =>
       `“${typed}”太短，不能据此确定客户。你是不是要找下面这个？请至少写出名称的 ${han} 个汉字（或 ${latin} 个字母），或写全称。`,
-    otherTeamAccount: (typed: string, name: string, owner: string) =>
-      `“${typed}”对应的是${name}，由${owner}的团队负责，不是你的团队。如果确实是它，请写出全称。`,
+    otherTeamAccount: (typed: string, name: string, owner: string) => `“${typed}”对应的是${name}，由${owner}的团队负责，不是你的团队。如果确实是它，请写出全称。`,
     missingArg: (what: string) => `缺少${what}。`,
     missingText: (what: string) => `缺少${what}。`,
     missingOption: (name: string) => `缺少 ${name}: 选项${optionWords[name] ? `（也可写 ${optionWords[name]}:）` : ''}。`,
@@ -162,8 +161,7 @@ export const zhCN: Catalog = {
     unclosedQuote: (quote: string) => `有一个值以 ${quote} 开头，但缺少对应的后引号。`,
     emptyOption: (key: string) => `${key}: 缺少值，请紧跟冒号填写，中间不要空格（${key}:值）。`,
     repeatedOption: (key: string) => `${key}: 填了不止一次，只能填一次。`,
-    mixedCurrency: (a: string, aSymbol: string, b: string, bSymbol: string) =>
-      `${a}: 用的是 ${aSymbol}，${b}: 用的是 ${bSymbol}。金额保存时不带币种，请用同一种货币填写。`,
+    mixedCurrency: (a: string, aSymbol: string, b: string, bSymbol: string) => `${a}: 用的是 ${aSymbol}，${b}: 用的是 ${bSymbol}。金额保存时不带币种，请用同一种货币填写。`,
     unexpected: (extra: string) => `这里不应该出现“${extra}”。`,
   },
   help: {
@@ -241,18 +239,17 @@ export const zhCN: Catalog = {
     ownerGone: '已离职',
     walletUnknown: '未知：设置 营收: 和 总支出: 后即可算出',
     wallet: (share: string, ours: string, theirs: string) => `${share}（对方该品类年支出${theirs}，其中我们${ours}）`,
-    lastTouch: (kind: string, day: string, ago: string, by: string, contact?: string) =>
-      `${day}（${ago}），${by}${contact ? `与${contact}` : ''}的${kind}`,
+    lastTouch: (kind: string, day: string, ago: string, by: string, contact?: string) => `${day}（${ago}），${by}${contact ? `与${contact}` : ''}的${kind}`,
     neverTouched: '暂无',
-    nextRevisit: (day: string, cadence: number, dueIn: number) =>
-      `${day}（每${cadence}天回访一次${dueIn < 0 ? `，已逾期${-dueIn}天` : ''}）`,
+    nextRevisit: (day: string, cadence: number, dueIn: number) => `${day}（每${cadence}天回访一次${dueIn < 0 ? `，已逾期${-dueIn}天` : ''}）`,
     gap: '— 尚无对接人',
     nextRevisitSnoozed: (day: string, cadence: number, until: string) => `${day}（每${cadence}天一次），已暂缓提醒至${until}`,
     contactsHeading: (n: number) => `联系人（${n}）`,
     complaintsHeading: (n: number) => `未解决投诉（${n}）`,
     complaintLine: (id: string, severity: string, summary: string, overdue: boolean) => `${id}【${severity}】${summary}${overdue ? ' — 已逾期' : ''}`,
     promisesHeading: (n: number) => `待兑现承诺（${n}）`,
-    promiseLine: (id: string, text: string, due: string, overdue: boolean, moved = 0) => `${id} ${due}到期${moved > 0 ? `（改期${moved}次）` : ''}：${text}${overdue ? ' — 已逾期' : ''}`,
+    promiseLine: (id: string, text: string, due: string, overdue: boolean, moved = 0) =>
+      `${id} ${due}到期${moved > 0 ? `（改期${moved}次）` : ''}：${text}${overdue ? ' — 已逾期' : ''}`,
     signalsHeading: '近90天的流失信号',
     listTitle: (n: number) => `客户（${n}）`,
     listLine: (name: string, tier: string, owner: string, last: string) => `${name} · ${tier} · ${owner} · 最近触点：${last}`,
@@ -263,18 +260,14 @@ export const zhCN: Catalog = {
     ownedBy: (name: string) => `负责人${name}`,
   },
   contact: {
-    added: (name: string, account: string, level: string, title?: string) =>
-      `已添加${account}的联系人：${name}（${title ? `${title}，` : ''}${level}）。`,
+    added: (name: string, account: string, level: string, title?: string) => `已添加${account}的联系人：${name}（${title ? `${title}，` : ''}${level}）。`,
     exists: (name: string, account: string) => `${name}已经是${account}的联系人。`,
-    unknown: (typed: string, account: string, suggestions: string[]) =>
-      `${account}没有叫“${typed}”的联系人。${suggestions.length ? `你是不是要找${either(suggestions)}？` : ''}`,
+    unknown: (typed: string, account: string, suggestions: string[]) => `${account}没有叫“${typed}”的联系人。${suggestions.length ? `你是不是要找${either(suggestions)}？` : ''}`,
     ambiguous: (typed: string, account: string) => `“${typed}”对应${account}的多位联系人，是哪一位？`,
     addHint: (account: string, typed: string) => `请先添加：/联系人 ${q(account)} 添加 ${typed} 层级:中层`,
-    leftRecorded: (name: string, account: string, replacement?: string) =>
-      `已记录${name}从${account}离职${replacement ? `，由${replacement}接任` : ''}。`,
+    leftRecorded: (name: string, account: string, replacement?: string) => `已记录${name}从${account}离职${replacement ? `，由${replacement}接任` : ''}。`,
     signalDetail: (name: string, seat: string, replacement?: string) => `${name}（${seat}）离职${replacement ? `，由${replacement}接任` : ''}`,
-    signalRecorded: (account: string) =>
-      `${account}决策人变动是流失信号，已记为一条异动。请尽快拜访接任者，最好请我方高层一同前往。`,
+    signalRecorded: (account: string) => `${account}决策人变动是流失信号，已记为一条异动。请尽快拜访接任者，最好请我方高层一同前往。`,
     listTitle: (account: string, n: number) => `${account}的联系人（在职${n}人）`,
     line: (name: string, level: string, title?: string, fn?: string, leftOn?: string) =>
       `${name}${title ? `，${title}` : ''} · ${level}${fn ? ` · ${fn}` : ''}${leftOn ? ` · ${leftOn}离职` : ''}`,
@@ -291,8 +284,7 @@ export const zhCN: Catalog = {
     openComplaints: (account: string, n: number) => `${account}还有${n}起未解决的投诉：/投诉 列表 ${q(account)}`,
   },
   complaint: {
-    opened: (id: string, account: string, severity: string, deadline: string) =>
-      `已为${account}登记投诉 ${id}（严重度：${severity}），处理时限：${deadline}。`,
+    opened: (id: string, account: string, severity: string, deadline: string) => `已为${account}登记投诉 ${id}（严重度：${severity}），处理时限：${deadline}。`,
     title: (id: string, account: string) => `投诉 ${id} · ${account}`,
     fields: {
       account: '客户',
@@ -455,17 +447,16 @@ export const zhCN: Catalog = {
   },
   nudge: {
     revisitDue: (account: string, tier: string) => `${account}（${tier}）该回访了`,
-    revisitWhy: (last: string | undefined, tier: string, cadence: number) =>
-      `${last ? `最近一次拜访、会议或复盘：${last}。` : '还没有拜访记录。'}${tier}每${cadence}天回访一次。`,
+    revisitWhy: (last: string | undefined, tier: string, cadence: number) => `${last ? `最近一次拜访、会议或复盘：${last}。` : '还没有拜访记录。'}${tier}每${cadence}天回访一次。`,
     revisitAgain: (account: string, days: number) => `再次提醒：${account}的回访已逾期${days}天`,
     revisitManager: (account: string, tier: string, owner: string, days: number) => `${account}（${tier}，负责人${owner}）回访已逾期${days}天，已提醒两次`,
     pairingDue: (account: string) => `该进行高层拜访了：${account}`,
-    pairingWhy: (last: string | undefined, cadence: number) =>
-      `你与该客户高层结对${last ? `，上次接触是${last}` : '，但还没有接触记录'}。结对拜访周期：每${cadence}天。`,
+    pairingWhy: (last: string | undefined, cadence: number) => `你与该客户高层结对${last ? `，上次接触是${last}` : '，但还没有接触记录'}。结对拜访周期：每${cadence}天。`,
     promiseEve: (id: string, account: string) => `明天到期：${account}的承诺${id}`,
     promiseDue: (id: string, account: string) => `今天到期：${account}的承诺${id}`,
     promiseLate: (id: string, account: string, day: string) => `已于${day}到期：${account}的承诺${id}`,
-    escalation1: (id: string, account: string, tier: string, reopened = false) => `升级：${account}（${tier}）的投诉${id}${reopened ? '重新打开后已超过新的处理时限' : '已超过处理时限'}仍未解决`,
+    escalation1: (id: string, account: string, tier: string, reopened = false) =>
+      `升级：${account}（${tier}）的投诉${id}${reopened ? '重新打开后已超过新的处理时限' : '已超过处理时限'}仍未解决`,
     escalation2: (id: string, age: string, reopened = false) => `投诉${id}${reopened ? '重新打开后' : ''}已过去${age}，仍未解决`,
     escalation3: (id: string, age: string, reopened = false) => `投诉${id}${reopened ? '重新打开后' : ''}已过去${age}，两次升级后仍未解决`,
     escalationAsk: {
@@ -490,7 +481,8 @@ export const zhCN: Catalog = {
     deliveryPausedFix: '请检查：在工作区重新安装应用，或更新机器人令牌（SLACK_BOT_TOKEN，或飞书应用的 App ID 和 Secret）后重启助手。',
     escalationWeekly: (id: string, age: string, reopened = false) => `投诉${id}${reopened ? '重新打开后' : ''}已过去${age}，仍未解决；解决之前，每周都会再提醒一次`,
     promiseManager: (id: string, account: string, owner: string, day: string, late: number) => `${owner}对${account}的承诺${id}已于${day}到期，至今未兑现（逾期${late}天）`,
-    revisitManagerAgain: (account: string, tier: string, owner: string, days: number, nudges: number) => `${account}（${tier}，负责人${owner}）仍未回访：已逾期${days}天，已提醒${nudges}次`,
+    revisitManagerAgain: (account: string, tier: string, owner: string, days: number, nudges: number) =>
+      `${account}（${tier}，负责人${owner}）仍未回访：已逾期${days}天，已提醒${nudges}次`,
   },
   digest: {
     teamTitle: (name: string, size: number) => `${name}团队周报（${size}人）`,
@@ -685,11 +677,13 @@ export const zhCN: Catalog = {
   },
   health: {
     bands: { healthy: '健康', watch: '关注', 'at-risk': '高风险' },
-    line: (score: number, band: string, trend?: number) => `${score}/100，${band}${trend === undefined ? '' : trend === 0 ? '，持平' : trend > 0 ? `，四周内上升${trend}` : `，四周内下降${-trend}`}`,
+    line: (score: number, band: string, trend?: number) =>
+      `${score}/100，${band}${trend === undefined ? '' : trend === 0 ? '，持平' : trend > 0 ? `，四周内上升${trend}` : `，四周内下降${-trend}`}`,
     field: '健康度',
     reasonsHeading: '原因',
     reason: {
-      revisit: (e: Record<string, string | number>) => (e.snoozedUntil !== undefined ? `回访已推迟至${e.snoozedUntil}，不计逾期（每${e.cadence}天一次）` : `回访逾期${e.days}天（每${e.cadence}天一次）`),
+      revisit: (e: Record<string, string | number>) =>
+        e.snoozedUntil !== undefined ? `回访已推迟至${e.snoozedUntil}，不计逾期（每${e.cadence}天一次）` : `回访逾期${e.days}天（每${e.cadence}天一次）`,
       complaints: (e: Record<string, string | number>) => `${e.open}起未解决投诉（${e.ids}），${e.overdue}起已超时，最久${e.oldestDays}天`,
       'single-threaded': (e: Record<string, string | number>) => `单点对接：近90天我方${e.ours}人、对方${e.theirs}个层级有接触`,
       pairing: (e: Record<string, string | number>) => `高层结对已逾期${e.days}天`,

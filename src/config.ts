@@ -87,7 +87,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`LARK_APP_ID: expected the App ID from the Lark developer console (cli_ and 16 hex digits), got ${JSON.stringify(e.LARK_APP_ID)}`);
   }
   if (e.LARK_APP_ID && e.LARK_MODE === 'http' && !e.LARK_VERIFICATION_TOKEN && !e.LARK_ENCRYPT_KEY) {
-    throw new ConfigError('LARK_VERIFICATION_TOKEN: expected the verification token (or set LARK_ENCRYPT_KEY) from the Lark developer console, since LARK_MODE=http; without either, anyone could post events');
+    throw new ConfigError(
+      'LARK_VERIFICATION_TOKEN: expected the verification token (or set LARK_ENCRYPT_KEY) from the Lark developer console, since LARK_MODE=http; without either, anyone could post events',
+    );
   }
   const mode = e.SLACK_BOT_TOKEN ? 'slack' : e.LARK_APP_ID ? 'lark' : 'shell';
   return { ...e, mode, logLevelGiven: given.LOG_LEVEL !== undefined };

@@ -135,7 +135,14 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
     if (config.mode === 'lark') await (await import('./chat/lark/credentials.js')).checkLarkCredentials(config);
     adapter =
       config.mode === 'slack'
-        ? (await import('./chat/slack/app.js')).createSlackApp({ config, engine, logger, afterCommand, ready, commandThread: new URL(`./engine-thread.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url) })
+        ? (await import('./chat/slack/app.js')).createSlackApp({
+            config,
+            engine,
+            logger,
+            afterCommand,
+            ready,
+            commandThread: new URL(`./engine-thread.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
+          })
         : (await import('./chat/lark/app.js')).createLarkApp({ config, engine, logger, afterCommand, ready });
     releaseStale(db);
     scheduler = new Scheduler({ db, port: adapter.port, redis: redis.options, logger });
@@ -144,7 +151,11 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
     await scheduler.start();
   } catch (e) {
     // A start that failed leaves nothing running: not the port, not the queues, not our redis-server.
-    await bounded(adapter?.stop().catch(() => {}), `stopping the ${config.mode} adapter`, logger);
+    await bounded(
+      adapter?.stop().catch(() => {}),
+      `stopping the ${config.mode} adapter`,
+      logger,
+    );
     await bounded(scheduler?.close(), 'closing the schedules', logger);
     await bounded(redis.stop(), 'stopping redis-server', logger);
     closeDb(db);
@@ -187,10 +198,22 @@ async function bounded(work: Promise<unknown> | undefined, what: string, logger:
 }
 
 const SCHEDULES_OFF = 'automatic schedules are off until Redis is available (set REDIS_URL, or install redis-server); commands, /digest and /steward run work as usual.';
-const NO_REDIS = (mode: string) => `${mode === 'slack' ? 'Slack' : 'Lark'} mode needs Redis for its schedules: set REDIS_URL, or install redis-server (e.g. apt-get install redis-server).`;
+const NO_REDIS = (mode: string) =>
+  `${mode === 'slack' ? 'Slack' : 'Lark'} mode needs Redis for its schedules: set REDIS_URL, or install redis-server (e.g. apt-get install redis-server).`;
 
 /** What Slack's auth.test answers for a token that will never work: the variable to fix is the token. */
-const TOKEN_REFUSED = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive', 'no_permission', 'team_access_not_granted', 'ekm_access_denied', 'missing_scope', 'not_allowed_token_type']);
+const TOKEN_REFUSED = new Set([
+  'invalid_auth',
+  'not_authed',
+  'token_revoked',
+  'token_expired',
+  'account_inactive',
+  'no_permission',
+  'team_access_not_granted',
+  'ekm_access_denied',
+  'missing_scope',
+  'not_allowed_token_type',
+]);
 
 /**
  * Why the start failed, as one line naming the variable to fix: a ConfigError
@@ -199,7 +222,13 @@ const TOKEN_REFUSED = new Set(['invalid_auth', 'not_authed', 'token_revoked', 't
  */
 function startupLine(e: unknown, config: Config): string {
   if (e instanceof ConfigError || e instanceof RedisInUseError) return e.message;
-  const err = (e ?? {}) as { code?: string; message?: string; data?: { error?: string }; statusCode?: number; original?: { message?: string; code?: string; cause?: { code?: string; message?: string } } };
+  const err = (e ?? {}) as {
+    code?: string;
+    message?: string;
+    data?: { error?: string };
+    statusCode?: number;
+    original?: { message?: string; code?: string; cause?: { code?: string; message?: string } };
+  };
   if (config.mode === 'slack' && err.code === 'slack_webapi_platform_error') {
     const code = err.data?.error ?? 'an error';
     return TOKEN_REFUSED.has(code)
@@ -208,7 +237,9 @@ function startupLine(e: unknown, config: Config): string {
   }
   if (config.mode === 'slack' && (err.code === 'slack_webapi_request_error' || err.code === 'slack_webapi_http_error')) {
     const where = config.SLACK_API_URL ?? 'https://slack.com/api/';
-    const why = err.statusCode ? `HTTP ${err.statusCode}` : (err.original?.cause?.code ?? err.original?.code ?? err.original?.cause?.message ?? err.original?.message ?? err.message);
+    const why = err.statusCode
+      ? `HTTP ${err.statusCode}`
+      : (err.original?.cause?.code ?? err.original?.code ?? err.original?.cause?.message ?? err.original?.message ?? err.message);
     return `SLACK_API_URL: could not reach the Slack Web API at ${where} (${why}); check SLACK_API_URL${config.SLACK_API_URL ? '' : ' (unset: slack.com)'} and the network`;
   }
   if (err.code === 'EADDRINUSE' || err.code === 'EACCES') return `PORT: could not listen on port ${config.PORT} (${err.code}); give another PORT, or stop what holds it`;

@@ -112,7 +112,12 @@ const cases: Record<string, Bad[]> = {
     { cmd: '/touch Beta', says: 'Missing kind.', usage: true },
     { cmd: '/touch Beta dance hi', says: '"dance" isn\'t a kind. Use one of: visit, call, meeting, message, business review (review).', usage: true },
     { cmd: '/touch Beta visit', says: 'Missing the note.', usage: true },
-    { cmd: '/touch Beta visit colour:red hi', says: 'I don\'t know the option "colour:". If it is part of your text, put the text in quotes.', usage: true, also: ['to:  with:  on:'] },
+    {
+      cmd: '/touch Beta visit colour:red hi',
+      says: 'I don\'t know the option "colour:". If it is part of your text, put the text in quotes.',
+      usage: true,
+      also: ['to:  with:  on:'],
+    },
     { cmd: '/touch Beta visit on:blursday hi', says: 'I can\'t read "blursday" as a date.', usage: true },
     { cmd: '/touch Beta visit on:"next blue moon" hi', says: 'I can\'t read "next blue moon" as a date.', usage: true },
     { cmd: '/touch Beta visit on:2026-02-30 hi', says: '"2026-02-30" isn\'t a real date.', usage: true },
@@ -177,7 +182,11 @@ const cases: Record<string, Bad[]> = {
   ],
   signal: [
     { cmd: '/signal Beta', says: 'Missing kind.', usage: true, also: ['/signal <account> <kind> <detail>'] },
-    { cmd: '/signal Beta weather Rain', says: '"weather" isn\'t a kind. Use one of: volume drop (volume-drop), price pressure (price-pressure), competitor activity (competitor)', usage: true },
+    {
+      cmd: '/signal Beta weather Rain',
+      says: '"weather" isn\'t a kind. Use one of: volume drop (volume-drop), price pressure (price-pressure), competitor activity (competitor)',
+      usage: true,
+    },
     { cmd: '/signal Beta competitor', says: 'Missing the detail.', usage: true },
     { cmd: '/signal Zzzz competitor Seen SF', says: 'No account matches "Zzzz".', usage: false },
     { cmd: `/signal Beta competitor ${LONG}`, says: 'the limit is 4000', usage: true },
@@ -398,7 +407,14 @@ describe('odd but valid input is accepted and stored verbatim', () => {
     expect(h.db.select().from(promises).where(eq(promises.number, 3)).get()!.text).toBe(text);
     expect(h.db.select().from(churnSignals).get()!.detail).toBe(text);
     // Every table is still there and whole.
-    expect(h.db.select().from(accounts).orderBy(asc(accounts.id)).all().map((a) => a.name)).toEqual(['Acme Logistics', 'Acme Freight', 'Beta']);
+    expect(
+      h.db
+        .select()
+        .from(accounts)
+        .orderBy(asc(accounts.id))
+        .all()
+        .map((a) => a.name),
+    ).toEqual(['Acme Logistics', 'Acme Freight', 'Beta']);
     // What the user reads back is the text as typed.
     expect((await h.run('/complaint show C-3')).text).toContain(text);
     expect((await h.run('/signal list Beta')).text).toContain(text);
@@ -449,7 +465,14 @@ describe('odd but valid input is accepted and stored verbatim', () => {
     expect(hint).toBeDefined();
     expect((await h.run(`${hint} Bob level:decision-maker`)).ok).toBe(true);
     const gamma = h.db.select().from(accounts).where(eq(accounts.name, 'Gamma "Q" Co')).get()!;
-    expect(h.db.select().from(contacts).where(eq(contacts.accountId, gamma.id)).all().map((c) => c.name)).toEqual(['Bob']);
+    expect(
+      h.db
+        .select()
+        .from(contacts)
+        .where(eq(contacts.accountId, gamma.id))
+        .all()
+        .map((c) => c.name),
+    ).toEqual(['Bob']);
   });
 
   it('full-width colons and Chinese quotes work like their ASCII forms', async () => {

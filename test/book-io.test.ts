@@ -197,8 +197,12 @@ describe('export --all, import --all', () => {
     expect(touches).toContain("'=SUM(A1) rates review");
     expect(readFileSync(join(out, 'promises.csv'), 'utf8')).toMatch(/\n2,华东化工,张伟,提供新报价,2026-09-10,broken,/);
     expect(readFileSync(join(out, 'accounts.csv'), 'utf8')).toMatch(/\nGamma,\["?[^\n]*,standard,zhang,lost,/);
-    expect(readFileSync(join(out, 'complaint_events.csv'), 'utf8')).toContain('complaint,kind,actor,from,to,text,at\nC-1,note,zhang,,,"Called the warehouse, photos on the way",2026-10-20T15:00:00.000+08:00\nC-1,pass,li,zhang,wang,,');
-    expect(readFileSync(join(out, 'promise_moves.csv'), 'utf8')).toContain('promise,from_on,to_on,reason,by,moved_at\nP-4,2026-11-10,2026-11-17,Their CFO is away,wang,2026-11-08T10:00:00.000+08:00\n');
+    expect(readFileSync(join(out, 'complaint_events.csv'), 'utf8')).toContain(
+      'complaint,kind,actor,from,to,text,at\nC-1,note,zhang,,,"Called the warehouse, photos on the way",2026-10-20T15:00:00.000+08:00\nC-1,pass,li,zhang,wang,,',
+    );
+    expect(readFileSync(join(out, 'promise_moves.csv'), 'utf8')).toContain(
+      'promise,from_on,to_on,reason,by,moved_at\nP-4,2026-11-10,2026-11-17,Their CFO is away,wang,2026-11-08T10:00:00.000+08:00\n',
+    );
     expect(readFileSync(join(out, 'reviews.csv'), 'utf8')).toContain('{""key"":""competitors"",""done"":true,""tickedBy"":""li"",""tickedAt"":""2026-09-11T16:00:00.000+08:00""}');
     expect(readFileSync(join(out, 'escalations.csv'), 'utf8')).toMatch(/\nescalation:C-1:2,escalation,complaint,C-1,li,2,/);
   }, 120_000);

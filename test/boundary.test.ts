@@ -137,7 +137,11 @@ describe('source boundaries', () => {
     expect(touches('drizzle-orm', 'src/chat/slack/app.ts')).toBe(true);
     const offenders = files
       .filter((f) => f.path.startsWith('src/chat/'))
-      .flatMap((f) => specifiers(f.text).filter((s) => touches(s, f.path)).map((s) => `${f.path} -> ${s}`));
+      .flatMap((f) =>
+        specifiers(f.text)
+          .filter((s) => touches(s, f.path))
+          .map((s) => `${f.path} -> ${s}`),
+      );
     expect(offenders).toEqual([]);
   });
 
@@ -146,7 +150,11 @@ describe('source boundaries', () => {
     expect(resolved('../chat/forms.js', 'src/engine/inbound.ts')).toBe('src/chat/forms.js');
     const offenders = files
       .filter((f) => f.path.startsWith('src/engine/'))
-      .flatMap((f) => specifiers(f.text).filter((s) => resolved(s, f.path).startsWith('src/chat/')).map((s) => `${f.path} -> ${s}`));
+      .flatMap((f) =>
+        specifiers(f.text)
+          .filter((s) => resolved(s, f.path).startsWith('src/chat/'))
+          .map((s) => `${f.path} -> ${s}`),
+      );
     expect(offenders).toEqual([]);
   });
 
@@ -166,7 +174,14 @@ describe('source boundaries', () => {
 
   it('the Slack and Lark adapters run commands only through the inbound service (src/engine/inbound.ts): no engine.handle or engine.trial of their own', () => {
     const runsCommands = (text: string) =>
-      visit(parse(text), (n) => ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ['handle', 'trial'].includes(n.expression.name.text) && /(?:^|\.)engine$/.test(n.expression.expression.getText()));
+      visit(
+        parse(text),
+        (n) =>
+          ts.isCallExpression(n) &&
+          ts.isPropertyAccessExpression(n.expression) &&
+          ['handle', 'trial'].includes(n.expression.name.text) &&
+          /(?:^|\.)engine$/.test(n.expression.expression.getText()),
+      );
     expect(runsCommands('const out = await opts.engine.handle(incoming);')).toBe(true);
     expect(runsCommands('const out = await inbound.run(incoming);')).toBe(false);
     const adapters = files.filter((f) => f.path.startsWith('src/chat/slack/') || f.path.startsWith('src/chat/lark/'));
@@ -343,7 +358,9 @@ describe('layers', () => {
     // The engine importing a handler, an adapter a handler or the database, a scheduler a handler.
     expect(crossings(fake({ 'src/engine/inbound.ts': `import { homeReply } from '../../handlers/home.js';` }))).toEqual(['src/engine/inbound.ts -> handlers/home.ts']);
     expect(crossings(fake({ 'src/chat/slack/app.ts': `import { x } from '../../../db/index.js';` }))).toEqual(['src/chat/slack/app.ts -> db/index.ts']);
-    expect(crossings(fake({ 'src/scheduler/outbox.ts': `import { currentChannelCard } from '../../handlers/complaint.js';` }))).toEqual(['src/scheduler/outbox.ts -> handlers/complaint.ts']);
+    expect(crossings(fake({ 'src/scheduler/outbox.ts': `import { currentChannelCard } from '../../handlers/complaint.js';` }))).toEqual([
+      'src/scheduler/outbox.ts -> handlers/complaint.ts',
+    ]);
     expect(crossings(fake({ 'handlers/x.ts': `import { deliverDue } from '../src/scheduler/outbox.js';` }))).toEqual(['handlers/x.ts -> src/scheduler/outbox.ts']);
     // The catalogs import nothing above them; a view knows the Reply model, not the engine's command context.
     expect(crossings(fake({ 'prompts/en.ts': `import { quote } from '../src/engine/tokenize.js';` }))).toEqual(['prompts/en.ts -> src/engine/tokenize.ts']);
@@ -370,7 +387,9 @@ describe('layers', () => {
       'src/domain/a.ts -> src/domain/b.ts -> src/domain/c.ts -> src/domain/a.ts',
     ]);
     expect(cycles(fake({ 'src/domain/a.ts': `import './a.js';` }))).toEqual(['src/domain/a.ts -> src/domain/a.ts']);
-    expect(cycles(fake({ 'src/domain/a.ts': `import './b.js'; import './c.js';`, 'src/domain/b.ts': `import './d.js';`, 'src/domain/c.ts': `import './d.js';`, 'src/domain/d.ts': `` }))).toEqual([]);
+    expect(
+      cycles(fake({ 'src/domain/a.ts': `import './b.js'; import './c.js';`, 'src/domain/b.ts': `import './d.js';`, 'src/domain/c.ts': `import './d.js';`, 'src/domain/d.ts': `` })),
+    ).toEqual([]);
   });
 
   it('the real tree is read: the checker sees the imports it judges', () => {

@@ -45,14 +45,19 @@ function shown(blocks: any[] | undefined): string {
   const out: string[] = [];
   const walk = (v: any): void => {
     if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) (k === 'text' && typeof x === 'string' ? out.push(x) : walk(x));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) k === 'text' && typeof x === 'string' ? out.push(x) : walk(x);
   };
   walk(blocks ?? []);
   return out.join('\n');
 }
 const buttons = (blocks: any[] | undefined): string[] => (blocks ?? []).filter((b) => b.type === 'actions').flatMap((b) => b.elements.map((e: any) => e.value));
 const complaintNo = (n: number) => db.select().from(complaints).where(eq(complaints.number, n)).get()!;
-const cards = (n: number) => db.select().from(nudges).where(and(eq(nudges.kind, 'card'), eq(nudges.subjectId, complaintNo(n).id))).all();
+const cards = (n: number) =>
+  db
+    .select()
+    .from(nudges)
+    .where(and(eq(nudges.kind, 'card'), eq(nudges.subjectId, complaintNo(n).id)))
+    .all();
 const since = (i: number) => fake.calls.slice(i);
 /** The channel card's redraws (chat.update on its ts) since call `i`. */
 const redraws = (i: number, n: number) => since(i).filter((c) => c.method === 'chat.update' && c.body.channel === CHANNEL && c.body.ts === complaintNo(n).threadTs && c.answer?.ok);
@@ -74,7 +79,14 @@ beforeAll(async () => {
   await fake.start();
   dir = mkdtempSync(join(tmpdir(), 'steward-cards-'));
   port = await freePort();
-  const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, PORT: String(port), STEWARD_DB: join(dir, 'steward.db'), STEWARD_TIMEZONE: 'Asia/Shanghai' });
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: fake.apiUrl,
+    PORT: String(port),
+    STEWARD_DB: join(dir, 'steward.db'),
+    STEWARD_TIMEZONE: 'Asia/Shanghai',
+  });
   const logger = pino({ level: 'warn' }, { write: (line: string) => void logs.push(line) });
   db = openDb(config.STEWARD_DB);
   const engine = new Engine({ db, commands, defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE }, logger });
@@ -114,7 +126,18 @@ describe('Slack: the escalation channel’s complaint card follows the complaint
     expect(JSON.stringify(handed.body.blocks)).toContain('<@U3>');
     const before = fake.calls.length;
     const responseUrl = fake.responseUrl();
-    const click = await send(blockActions({ user: 'U1', actionId: 'steward:cmd:1', value: `/complaint assign C-${n} me`, label: 'Take ownership', responseUrl, channel: CHANNEL, messageTs: complaintNo(n).threadTs!, ephemeral: false }));
+    const click = await send(
+      blockActions({
+        user: 'U1',
+        actionId: 'steward:cmd:1',
+        value: `/complaint assign C-${n} me`,
+        label: 'Take ownership',
+        responseUrl,
+        channel: CHANNEL,
+        messageTs: complaintNo(n).threadTs!,
+        ephemeral: false,
+      }),
+    );
     expect(click.status).toBe(200);
     const answer = (await fake.until(() => fake.responsesTo(responseUrl)[0], 'the clicker’s answer')).body;
     expect(answer.response_type).toBe('ephemeral');
@@ -122,7 +145,10 @@ describe('Slack: the escalation channel’s complaint card follows the complaint
     expect(answer.text).toMatch(/^✔/);
     expect(complaintNo(n).ownerId).toBe(db.select().from(members).where(eq(members.platformUserId, 'U1')).get()!.id);
     const redrawn = await fake.until(() => redraws(before, n).at(-1), 'the channel’s card redrawn after the click');
-    const owner = redrawn.body.blocks.flatMap((b: any) => b.fields ?? []).map((f: any) => f.text).find((t: string) => t.includes(en.complaint.fields.owner));
+    const owner = redrawn.body.blocks
+      .flatMap((b: any) => b.fields ?? [])
+      .map((f: any) => f.text)
+      .find((t: string) => t.includes(en.complaint.fields.owner));
     expect(owner).toContain('<@U1>');
     expect(owner).not.toContain('<@U3>');
     // Still open: it keeps its buttons.
@@ -155,7 +181,10 @@ describe('Slack: the escalation channel’s complaint card follows the complaint
     const before = fake.calls.length;
     expect((await type('U1', '/handover <@U3|carol> <@U1|alice>')).text).toMatch(/^✔/);
     const redrawn = await fake.until(() => redraws(before, n).at(-1), 'the channel’s card redrawn after the handover');
-    const owner = redrawn.body.blocks.flatMap((b: any) => b.fields ?? []).map((f: any) => f.text).find((t: string) => t.includes(en.complaint.fields.owner));
+    const owner = redrawn.body.blocks
+      .flatMap((b: any) => b.fields ?? [])
+      .map((f: any) => f.text)
+      .find((t: string) => t.includes(en.complaint.fields.owner));
     expect(owner).toContain('<@U1>');
   });
 

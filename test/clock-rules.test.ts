@@ -25,7 +25,7 @@ const said = (r: SweepResult, kind?: string) =>
     .map((n) => `${who(n)}: ${text(n).split('\n')[0]}`);
 
 describe('leadership pairings at delivery', () => {
-  it("an executive paired with two accounts who visits one is still told about the other", async () => {
+  it('an executive paired with two accounts who visits one is still told about the other', async () => {
     h = harness({ now: cst('2026-01-02T10:00') });
     await ok('/steward role @chen exec');
     await ok('/account add Acme tier:strategic owner:@zhang');
@@ -53,7 +53,11 @@ describe('a lost account', () => {
     await ok('/promise Acme due:2026-01-09 Send the cold-chain quote', 'zhang');
     // Thursday 20:00: rung 1 (the deadline was 10:00) and the eve reminder, both waiting for Friday 09:00.
     const decided = sweep(cst('2026-01-08T20:00')).ids;
-    expect(rows(decided).map((n) => n.kind).sort()).toEqual(['escalation', 'promise']);
+    expect(
+      rows(decided)
+        .map((n) => n.kind)
+        .sort(),
+    ).toEqual(['escalation', 'promise']);
     h.now = cst('2026-01-08T21:00');
     await ok('/lost Acme reason:competitor Claims unanswered for six months', 'zhang');
     const port = new RecordingPort();
@@ -107,7 +111,11 @@ describe('the escalation ladder over time', () => {
     await ok('/unpair Acme');
     await ok('/complaint Acme severity:high category:damage Again', 'zhang');
     for (const day of ['09', '12', '13']) sweep(cst(`2026-01-${day}T11:00`));
-    expect(escalations().filter((n) => n.dedupeKey.endsWith(':3')).map(who)).toEqual(['chen', 'alice']);
+    expect(
+      escalations()
+        .filter((n) => n.dedupeKey.endsWith(':3'))
+        .map(who),
+    ).toEqual(['chen', 'alice']);
   });
 });
 
@@ -276,7 +284,7 @@ describe('overdue and snoozed accounts where the account shows', () => {
     expect((await ok('/risk', 'li')).text).not.toContain('Overdue for a revisit');
   });
 
-  it("a snooze (or not-needed) is the health reason instead of overdue and costs no points, in /account and /risk, until it ends", async () => {
+  it('a snooze (or not-needed) is the health reason instead of overdue and costs no points, in /account and /risk, until it ends', async () => {
     h = harness({ now: cst('2026-01-05T10:00') });
     await ok('/steward team @zhang manager:@li');
     await ok('/account add Acme tier:strategic owner:@zhang');
@@ -316,7 +324,7 @@ describe('the review season', () => {
     await ok('/account add Beta tier:key owner:@zhang');
   }
 
-  it("a week whose first sweep falls on a Sunday night sends R-n once, on Monday", async () => {
+  it('a week whose first sweep falls on a Sunday night sends R-n once, on Monday', async () => {
     await season();
     sweep(cst('2026-09-01T10:00'));
     const port = new RecordingPort();
@@ -325,7 +333,10 @@ describe('the review season', () => {
     sweep(cst('2026-09-14T10:00')); // Monday's own sweep
     const monday = new RecordingPort();
     await deliverDue(h.db, monday, cst('2026-09-14T10:00'));
-    expect(monday.posts.map((p) => p.text.split('\n')[0]).filter((l) => l!.includes('Supplier review'))).toEqual(['! Supplier review R-1 · Acme · before Sat 31 Oct 2026', '! Supplier review R-2 · Beta · before Sat 31 Oct 2026']);
+    expect(monday.posts.map((p) => p.text.split('\n')[0]).filter((l) => l!.includes('Supplier review'))).toEqual([
+      '! Supplier review R-1 · Acme · before Sat 31 Oct 2026',
+      '! Supplier review R-2 · Beta · before Sat 31 Oct 2026',
+    ]);
   });
 
   it('stops at the deadline with one last summary to the owner and the manager', async () => {
@@ -339,7 +350,11 @@ describe('the review season', () => {
     await ok('/review Beta prepared Deck ready', 'zhang');
     expect(said(sweep(cst('2026-10-26T10:00')), 'review')).toEqual(['zhang: ! Supplier review R-2 · Beta · before Sat 31 Oct 2026']);
     const closed = sweep(cst('2026-11-02T10:00'));
-    expect(rows(closed.ids).filter((n) => n.kind === 'review').map((n) => `${who(n)}: ${text(n)}`)).toEqual([
+    expect(
+      rows(closed.ids)
+        .filter((n) => n.kind === 'review')
+        .map((n) => `${who(n)}: ${text(n)}`),
+    ).toEqual([
       'zhang: ! Supplier review season 2026 closed on Sat 31 Oct 2026: 1 review not held\n  • R-2 · Beta · zhang · Prepared; the review meeting is still to hold.',
       'li: ! Supplier review season 2026 closed on Sat 31 Oct 2026: 1 review not held\n  • R-2 · Beta · zhang · Prepared; the review meeting is still to hold.',
     ]);

@@ -176,7 +176,7 @@ describe('/complaint show: its life in one view', () => {
     expect(out.text).toContain('Fri 9 Jan 2026 10:00 · resolved by zhang: Claim paid');
   });
 
-  it('in Chinese: 备注 and 查看, the life in the team\'s own words', async () => {
+  it("in Chinese: 备注 and 查看, the life in the team's own words", async () => {
     h = harness({ locale: 'zh-CN', now: cst('2026-01-05T10:00') });
     await ok('/客户 添加 华东化工 级别:战略');
     await ok('/投诉 华东 严重度:高 类别:货损 三托货物压坏');
@@ -206,7 +206,15 @@ describe('/complaint reopen', () => {
     const out = await ok('/complaint reopen C-1 Same damage on the next shipment', 'li');
     expect(out.text).toContain('C-1 reopened. Its escalation ladder starts again: new deadline Tue 3 Feb 2026 10:00.');
     expect(out.text).toContain('Why: Same damage on the next shipment');
-    expect(complaint()).toMatchObject({ status: 'open', escalationLevel: 0, escalatedAt: null, resolvedAt: null, reopenCount: 1, reopenedAt: cst('2026-02-02T10:00'), ownerId: member('zhang').id });
+    expect(complaint()).toMatchObject({
+      status: 'open',
+      escalationLevel: 0,
+      escalatedAt: null,
+      resolvedAt: null,
+      reopenCount: 1,
+      reopenedAt: cst('2026-02-02T10:00'),
+      ownerId: member('zhang').id,
+    });
     // Its owner hears of it.
     expect(out.notices.map((n) => ('member' in n.to ? n.to.member.name : n.to.channel))).toEqual(['zhang']);
 
@@ -341,9 +349,8 @@ describe('bad input', () => {
   });
 });
 
-
 describe('in the escalation thread', () => {
-  it('a note and a reopening are said in the complaint\'s thread, after the resolution', async () => {
+  it("a note and a reopening are said in the complaint's thread, after the resolution", async () => {
     await team(cst('2026-01-05T10:00'));
     await escalationChannel('#esc');
     const port = new RecordingPort();

@@ -73,9 +73,7 @@ describe('loadConfig defaults', () => {
 
 describe('loadConfig: one line naming the variable and what it expects', () => {
   it('STEWARD_TIMEZONE must be an IANA zone', () => {
-    expect(failure({ STEWARD_TIMEZONE: 'Mars/Base' })).toBe(
-      'STEWARD_TIMEZONE: expected an IANA time zone such as Asia/Shanghai or Europe/Berlin, got "Mars/Base"',
-    );
+    expect(failure({ STEWARD_TIMEZONE: 'Mars/Base' })).toBe('STEWARD_TIMEZONE: expected an IANA time zone such as Asia/Shanghai or Europe/Berlin, got "Mars/Base"');
   });
 
   it('STEWARD_LOCALE must be en or zh-CN', () => {
@@ -94,9 +92,7 @@ describe('loadConfig: one line naming the variable and what it expects', () => {
   });
 
   it('SLACK_BOT_TOKEN must start with xoxb-', () => {
-    expect(failure({ SLACK_BOT_TOKEN: 'xoxp-123', SLACK_SIGNING_SECRET: 's' })).toBe(
-      'SLACK_BOT_TOKEN: expected a bot token starting with xoxb-, got "xoxp-123"',
-    );
+    expect(failure({ SLACK_BOT_TOKEN: 'xoxp-123', SLACK_SIGNING_SECRET: 's' })).toBe('SLACK_BOT_TOKEN: expected a bot token starting with xoxb-, got "xoxp-123"');
   });
 
   it('SLACK_APP_TOKEN must start with xapp-', () => {

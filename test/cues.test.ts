@@ -53,7 +53,12 @@ describe('a touch note that names a warning sign', () => {
   });
 
   it('a note without a warning sign gets no suggestion', async () => {
-    for (const note of ['Confirmed Q1 volumes; they are happy with the new lane', '确认了一季度货量，对新线路很满意', 'Walked the warehouse with the GM', '新任务：合并发货，质量下降的问题已整改']) {
+    for (const note of [
+      'Confirmed Q1 volumes; they are happy with the new lane',
+      '确认了一季度货量，对新线路很满意',
+      'Walked the warehouse with the GM',
+      '新任务：合并发货，质量下降的问题已整改',
+    ]) {
       const out = await ok(`/touch Acme visit ${note}`);
       expect(out.reply.buttons).toEqual([]);
       expect(out.text).not.toContain('warning sign');

@@ -226,7 +226,11 @@ describe('days in a zone without asking Intl each time', () => {
 
   it('around a transition, to the millisecond', () => {
     // Los Angeles springs forward at 2026-03-08 10:00Z and falls back at 2026-11-01 09:00Z; Lord Howe moves by half an hour.
-    for (const [zone, iso] of [[LA, '2026-03-08T10:00:00Z'], [LA, '2026-11-01T09:00:00Z'], ['Australia/Lord_Howe', '2026-04-04T15:00:00Z']] as const) {
+    for (const [zone, iso] of [
+      [LA, '2026-03-08T10:00:00Z'],
+      [LA, '2026-11-01T09:00:00Z'],
+      ['Australia/Lord_Howe', '2026-04-04T15:00:00Z'],
+    ] as const) {
       const t = Date.parse(iso);
       for (const ms of [t - 1, t, t + 1, t - 60_000, t + 15 * 60_000 - 1]) expect(offsetAt(zone, ms), `${zone} ${ms - t}`).toBe(DateTime.fromMillis(ms, { zone }).offset);
     }

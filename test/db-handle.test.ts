@@ -29,7 +29,13 @@ function fresh(): { db: Db; file: string } {
 }
 
 const addTenant = (db: Db, workspaceId: string) => db.insert(tenants).values({ platform: 'slack', workspaceId, locale: 'en', timezone: 'UTC' }).run();
-const workspaces = (db: Db) => db.select({ w: tenants.workspaceId }).from(tenants).orderBy(tenants.id).all().map((r) => r.w);
+const workspaces = (db: Db) =>
+  db
+    .select({ w: tenants.workspaceId })
+    .from(tenants)
+    .orderBy(tenants.id)
+    .all()
+    .map((r) => r.w);
 
 describe('immediate', () => {
   it('commits what its function wrote when it returns, and nothing when it throws', () => {

@@ -74,11 +74,7 @@ async function sixWeeks() {
     ['/touch Omega call Claim follow-up', 'sun'],
   );
   await at('2026-10-10T10:00', ['/touch Gamma meeting Quarterly review', 'zhang'], ['/signal Beta price-pressure Asked for 8% off', 'wang']);
-  await at(
-    '2026-10-11T22:00',
-    ['/complaint Beta severity:low category:billing Invoice typo', 'wang'],
-    ['/complaint Omega severity:medium Late pickup', 'sun'],
-  );
+  await at('2026-10-11T22:00', ['/complaint Beta severity:low category:billing Invoice typo', 'wang'], ['/complaint Omega severity:medium Late pickup', 'sun']);
   h.now = D;
   sweep(D); // C-1 reaches its deadline now (a working day after Friday 10:00): rung 1
 }
@@ -179,7 +175,11 @@ describe('what the digest says', () => {
   });
 
   it('the touchpoint count compares the last 7 days with the 7 before', async () => {
-    expect(digestText('li', plus(D, 7 * DAY)).split('\n').find((l) => l.startsWith('Touchpoints:'))).toBe('Touchpoints: 0 in the last 7 days (3 the 7 days before).');
+    expect(
+      digestText('li', plus(D, 7 * DAY))
+        .split('\n')
+        .find((l) => l.startsWith('Touchpoints:')),
+    ).toBe('Touchpoints: 0 in the last 7 days (3 the 7 days before).');
   });
 });
 
@@ -202,7 +202,11 @@ describe("the digest's week", () => {
     // alice, the admin, reads the organisation's digest each week too.
     const recorded = mondays.map((at) => h.db.transaction((tx) => digestAll(tx, tenant(), at)).length);
     expect(recorded).toEqual([2, 2, 2, 2]);
-    expect(digests().filter((n) => n.recipientId === member('zhang').id).map((n) => n.period)).toEqual(['2026-W42', '2026-W43', '2026-W44', '2026-W45']);
+    expect(
+      digests()
+        .filter((n) => n.recipientId === member('zhang').id)
+        .map((n) => n.period),
+    ).toEqual(['2026-W42', '2026-W43', '2026-W44', '2026-W45']);
   });
 });
 
@@ -218,7 +222,9 @@ describe('people who have left', () => {
     expect(li).toContain('  • C-1 · Acme · high · open 3 days · escalated (1)');
     expect(li).toContain('  • P-1 · Acme · due Sat 10 Oct 2026 (2 days late) · Send the cold-chain quote');
     // Their leaving flags Gamma too (down 15 in four weeks).
-    expect((await ok('/risk', 'li')).text).toMatch(/^! Accounts at risk or to watch in your team: 2\n {2}• Acme · zhang · .*\n {2}• Gamma · zhang · 85\/100, watch, down 15 in four weeks · the owner has left/);
+    expect((await ok('/risk', 'li')).text).toMatch(
+      /^! Accounts at risk or to watch in your team: 2\n {2}• Acme · zhang · .*\n {2}• Gamma · zhang · 85\/100, watch, down 15 in four weeks · the owner has left/,
+    );
   });
 
   it("a manager who left: their reports' work reaches the manager above them, who still gets a digest", async () => {
@@ -267,7 +273,11 @@ describe('digestAll: one digest per person per ISO week', () => {
   it('records one for everyone who owns accounts or leads a team, and for each admin and executive, once a week', async () => {
     const ids = record(D);
     expect(ids).toHaveLength(6);
-    expect(digests().map((n) => [nameOf(n.recipientId), n.dedupeKey === `digest:${n.recipientId}:2026-W42`, n.period]).sort()).toEqual([
+    expect(
+      digests()
+        .map((n) => [nameOf(n.recipientId), n.dedupeKey === `digest:${n.recipientId}:2026-W42`, n.period])
+        .sort(),
+    ).toEqual([
       ['alice', true, '2026-W42'],
       ['chen', true, '2026-W42'],
       ['li', true, '2026-W42'],
@@ -312,7 +322,10 @@ describe('digestAll: one digest per person per ISO week', () => {
 
 describe('the weekly run records in batches, each its own transaction', () => {
   beforeEach(sixWeeks);
-  const byReader = () => digests().map((n) => [nameOf(n.recipientId), n.period]).sort();
+  const byReader = () =>
+    digests()
+      .map((n) => [nameOf(n.recipientId), n.period])
+      .sort();
   const EVERYONE = ['alice', 'chen', 'li', 'sun', 'wang', 'zhang'].map((name) => [name, '2026-W42']);
 
   it('records what digestAll records, the same cards', () => {
@@ -348,11 +361,18 @@ describe('the weekly run records in batches, each its own transaction', () => {
   it('a digest recorded by someone else between composing and recording is not recorded twice', () => {
     // Another process records the same week's digests while this run composes: the dedupe key turns them away.
     const compose = digestComposer(tenant(), D);
-    const run = recordWeeklyDigestsInBatches(h.db, tenant(), D, (tx, due) => {
-      const card = compose(tx, due);
-      if (due.member.name === 'li') h.db.transaction((w) => digestAll(w, tenant(), D), { behavior: 'immediate' });
-      return card;
-    }, recordDigest, 10);
+    const run = recordWeeklyDigestsInBatches(
+      h.db,
+      tenant(),
+      D,
+      (tx, due) => {
+        const card = compose(tx, due);
+        if (due.member.name === 'li') h.db.transaction((w) => digestAll(w, tenant(), D), { behavior: 'immediate' });
+        return card;
+      },
+      recordDigest,
+      10,
+    );
     expect(digests()).toHaveLength(6);
     expect(byReader()).toEqual(EVERYONE);
     expect(run.ids.length).toBeLessThan(6);

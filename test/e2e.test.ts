@@ -184,15 +184,14 @@ describe('npm start, shell mode, piped stdin', () => {
         expect(cs[0]!.deadlineAt).toEqual(complaintSpanEnd(tenant, 'high', cs[0]!.openedAt));
         expect(cs[0]!.deadlineAt.getTime()).toBeGreaterThan(cs[0]!.openedAt.getTime());
         // One audit entry per successful write; the refused commands left nothing behind.
-        expect(db.select({ action: auditLog.action }).from(auditLog).orderBy(asc(auditLog.id)).all().map((r) => r.action)).toEqual([
-          'account.add',
-          'contact.add',
-          'touch.log',
-          'complaint.open',
-          'complaint.resolve',
-          'account.add',
-          'touch.log',
-        ]);
+        expect(
+          db
+            .select({ action: auditLog.action })
+            .from(auditLog)
+            .orderBy(asc(auditLog.id))
+            .all()
+            .map((r) => r.action),
+        ).toEqual(['account.add', 'contact.add', 'touch.log', 'complaint.open', 'complaint.resolve', 'account.add', 'touch.log']);
       });
     },
     SLOW,
@@ -203,12 +202,7 @@ describe('npm start, shell mode, piped stdin', () => {
     async () => {
       expectCleanExit(await steward(FIRST_SESSION, { STEWARD_DB: file }));
       const second = await steward(
-        [
-          '/account show Acme',
-          '/complaint list all',
-          '/complaint 华东汽配 severity:medium category:delay Two containers held at Ningbo port for four days',
-          '/account 华东',
-        ],
+        ['/account show Acme', '/complaint list all', '/complaint 华东汽配 severity:medium category:delay Two containers held at Ningbo port for four days', '/account 华东'],
         { STEWARD_DB: file },
       );
       expectCleanExit(second);
@@ -241,7 +235,9 @@ describe('npm start, shell mode, piped stdin', () => {
   it(
     'survives a 10 000-character note and lines of nothing but spaces',
     async () => {
-      const words = Array.from({ length: 2000 }, (_, i) => `w${i % 10}xyz`).join(' ').slice(0, 10_000);
+      const words = Array.from({ length: 2000 }, (_, i) => `w${i % 10}xyz`)
+        .join(' ')
+        .slice(0, 10_000);
       const lines = [
         '/account add Acme Logistics',
         `/touch Acme visit ${'x'.repeat(10_000)}`,
@@ -351,25 +347,48 @@ describe('npm start -- --demo', () => {
       expectCleanExit(first);
       expect(first.stderr).toContain(`loaded the demo book into ${demoFile}`);
       expectTitles(first.stdout, ['• Accounts (9)', '• Complaints (open): 1']);
-      expectInOrder(first.stdout, ['Acme Electronics · strategic · zhang', 'Bluewave Pharma · key · wang', 'Sunrise Textiles · standard · zhang', 'C-1 · Huadong Auto Parts · high · 3 pallets of gearboxes crushed']);
+      expectInOrder(first.stdout, [
+        'Acme Electronics · strategic · zhang',
+        'Bluewave Pharma · key · wang',
+        'Sunrise Textiles · standard · zhang',
+        'C-1 · Huadong Auto Parts · high · 3 pallets of gearboxes crushed',
+      ]);
       expect(existsSync(mainFile)).toBe(false);
       expect(existsSync(mainDir)).toBe(false);
 
       const loaded = inspect(demoFile, (db) => {
-        const tiers = db.select({ tier: accounts.tier }).from(accounts).all().map((r) => r.tier);
+        const tiers = db
+          .select({ tier: accounts.tier })
+          .from(accounts)
+          .all()
+          .map((r) => r.tier);
         expect(tiers.filter((t) => t === 'strategic')).toHaveLength(3);
         expect(tiers.filter((t) => t === 'key')).toHaveLength(3);
         expect(tiers.filter((t) => t === 'standard')).toHaveLength(3);
         const acme = db.select().from(accounts).where(eq(accounts.name, 'Acme Electronics')).get()!;
         expect(acme.aliases).toEqual(['ACME', '艾克美']);
-        expect(db.select({ name: contacts.name }).from(contacts).where(eq(contacts.accountId, acme.id)).all().map((c) => c.name).sort()).toEqual(['Li Wei', 'Ma Jing', 'Sun Hao', 'Zhou Lan']);
+        expect(
+          db
+            .select({ name: contacts.name })
+            .from(contacts)
+            .where(eq(contacts.accountId, acme.id))
+            .all()
+            .map((c) => c.name)
+            .sort(),
+        ).toEqual(['Li Wei', 'Ma Jing', 'Sun Hao', 'Zhou Lan']);
         expect(db.select().from(contacts).all()).toHaveLength(9);
         expect(db.select().from(touchpoints).all()).toHaveLength(8);
         const open = db.select().from(complaints).where(eq(complaints.status, 'open')).all();
         expect(open.map((c) => [c.number, c.severity, c.category])).toEqual([[1, 'high', 'damage']]);
         expect(db.select().from(promises).all()).toHaveLength(2);
         // Huadong's volume drop, price pressure and new decision-maker put it at risk; Jade has a competitor about.
-        expect(db.select({ kind: churnSignals.kind }).from(churnSignals).all().map((s) => s.kind)).toEqual(['price-pressure', 'volume-drop', 'decision-maker-change', 'competitor']);
+        expect(
+          db
+            .select({ kind: churnSignals.kind })
+            .from(churnSignals)
+            .all()
+            .map((s) => s.kind),
+        ).toEqual(['price-pressure', 'volume-drop', 'decision-maker-change', 'competitor']);
         return counts(db);
       });
 

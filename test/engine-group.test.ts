@@ -24,7 +24,12 @@ const audits = () => (h.db.$client.prepare("select count(*) as n from audit_log 
 
 describe('a group of commands in one transaction', () => {
   it('records each success, undoes only the refusal, and answers each command as it would alone', () => {
-    const outs = h.engine.handleAll([as('/touch Acme visit First'), as('/touch Nowhere visit Refused'), as('/touch Globex call Third', 'bob'), as('/touch Acme visit on:2099-01-01 Future')]);
+    const outs = h.engine.handleAll([
+      as('/touch Acme visit First'),
+      as('/touch Nowhere visit Refused'),
+      as('/touch Globex call Third', 'bob'),
+      as('/touch Acme visit on:2099-01-01 Future'),
+    ]);
     expect(outs.map((o) => o.ok)).toEqual([true, false, true, false]);
     expect(renderText(outs[0]!.reply)).toMatch(/^✔ Logged a visit with Acme/);
     expect(renderText(outs[1]!.reply)).toContain('No account matches "Nowhere"');

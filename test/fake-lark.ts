@@ -221,8 +221,7 @@ const ERR = {
   missingToken: () => refuse(400, 99991661, 'Missing access token for authorization. Please make a request with token attached.'),
   invalidToken: () => refuse(400, 99991663, 'Invalid access token for authorization. Please make a request with token attached.'),
   // The gateway's schema check, e.g. a missing receive_id_type.
-  validation: (field: string, description: string) =>
-    refuse(400, 99992402, 'field validation failed', { error: { field_violations: [{ field, description }] } }),
+  validation: (field: string, description: string) => refuse(400, 99992402, 'field validation failed', { error: { field_violations: [{ field, description }] } }),
   // The ext= texts are those of Lark's "How to resolve error 230001" page.
   invalidParam: (ext: string) => refuse(400, 230001, `Your request contains an invalid request parameter, ext=${ext}.`),
   tooLong: () => refuse(400, 230025, 'The length of the message content reaches its limit.'),
@@ -240,8 +239,7 @@ const bodyLimit = (msgType: string) => (msgType === 'text' ? 150 * 1024 : 30 * 1
 
 // The token Lark returns for an app: stable while valid, so the same in every
 // FakeLark (see the note at the top about the SDK's global token cache).
-const tokenFor = (prefix: 't' | 'a', app: typeof FAKE_APP) =>
-  `${prefix}-${createHash('sha1').update(`${prefix}:${app.appId}:${app.appSecret}`).digest('hex')}`;
+const tokenFor = (prefix: 't' | 'a', app: typeof FAKE_APP) => `${prefix}-${createHash('sha1').update(`${prefix}:${app.appId}:${app.appSecret}`).digest('hex')}`;
 const issuedTokens = new Set<string>();
 const logId = () => `${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}${randomBytes(9).toString('hex').toUpperCase()}`;
 
@@ -594,10 +592,14 @@ export class FakeLark {
     const failure = this.failures.get(route.api)?.shift();
     if (failure) {
       if (failure.status === 429 && 'reset' in failure) {
-        return reply(429, { code: 99991400, msg: 'request trigger frequency limit' }, {
-          'x-ogw-ratelimit-limit': '50',
-          'x-ogw-ratelimit-reset': String(failure.reset),
-        });
+        return reply(
+          429,
+          { code: 99991400, msg: 'request trigger frequency limit' },
+          {
+            'x-ogw-ratelimit-limit': '50',
+            'x-ogw-ratelimit-reset': String(failure.reset),
+          },
+        );
       }
       const f = failure as { status?: number; code: number; msg: string };
       const extra = route.api === 'endpoint' ? { data: { URL: '', ClientConfig: {} } } : {};
@@ -663,7 +665,15 @@ export class FakeLark {
   private business(route: { api: LarkApi; id?: string }, query: Record<string, string>, body: Json): Json | Refusal {
     switch (route.api) {
       case 'bot':
-        return { bot: { activate_status: 2, app_name: FAKE_BOT.name, avatar_url: 'https://s1-imfile.feishucdn.com/static-resource/v1/avatar', ip_white_list: [], open_id: FAKE_BOT.openId } };
+        return {
+          bot: {
+            activate_status: 2,
+            app_name: FAKE_BOT.name,
+            avatar_url: 'https://s1-imfile.feishucdn.com/static-resource/v1/avatar',
+            ip_white_list: [],
+            open_id: FAKE_BOT.openId,
+          },
+        };
       case 'create':
         return this.create(query, body);
       case 'reply':
@@ -677,7 +687,9 @@ export class FakeLark {
       case 'chat': {
         const name = this.chats.get(route.id!);
         // Lark's answer for a chat the bot is not in, or that does not exist.
-        return name === undefined ? refuse(400, 232011, 'Operator and chat can NOT be in different tenants.') : { chat_id: route.id!, name, chat_mode: 'group', chat_type: 'private', external: false, tenant_key: FAKE_TENANT };
+        return name === undefined
+          ? refuse(400, 232011, 'Operator and chat can NOT be in different tenants.')
+          : { chat_id: route.id!, name, chat_mode: 'group', chat_type: 'private', external: false, tenant_key: FAKE_TENANT };
       }
       default:
         return refuse(404, 404, 'not found');
@@ -914,17 +926,19 @@ export interface Mention {
  * otherwise; the mention keys are put in front of the text when it does not
  * contain them already, as they appear in the real content.
  */
-export function messageEvent(o: EventCommon & {
-  text: string;
-  from: string;
-  chatType: 'p2p' | 'group';
-  chatId?: string;
-  mentions?: Mention[];
-  messageId?: string;
-  rootId?: string;
-  parentId?: string;
-  threadId?: string;
-}) {
+export function messageEvent(
+  o: EventCommon & {
+    text: string;
+    from: string;
+    chatType: 'p2p' | 'group';
+    chatId?: string;
+    mentions?: Mention[];
+    messageId?: string;
+    rootId?: string;
+    parentId?: string;
+    threadId?: string;
+  },
+) {
   const messageId = o.messageId ?? `om_u${next()}`;
   const chatId = o.chatId ?? (o.chatType === 'p2p' ? p2pChatId(o.from) : 'oc_group1');
   const mentions = o.mentions ?? (o.chatType === 'group' ? [{ key: '@_user_1', openId: FAKE_BOT.openId, name: FAKE_BOT.name }] : []);
@@ -948,9 +962,7 @@ export function messageEvent(o: EventCommon & {
         chat_type: o.chatType,
         message_type: 'text',
         content: JSON.stringify({ text }),
-        ...(mentions.length
-          ? { mentions: mentions.map((m) => ({ key: m.key, id: userIds(m.openId), name: m.name, tenant_key: FAKE_TENANT })) }
-          : {}),
+        ...(mentions.length ? { mentions: mentions.map((m) => ({ key: m.key, id: userIds(m.openId), name: m.name, tenant_key: FAKE_TENANT })) } : {}),
       },
     },
     o,
@@ -958,15 +970,17 @@ export function messageEvent(o: EventCommon & {
 }
 
 /** A click on (or form submit in) a card the bot sent: `card.action.trigger`. */
-export function cardActionEvent(o: EventCommon & {
-  from: string;
-  value: Record<string, unknown>;
-  formValue?: Record<string, unknown>;
-  name?: string;
-  tag?: string;
-  messageId: string;
-  chatId: string;
-}) {
+export function cardActionEvent(
+  o: EventCommon & {
+    from: string;
+    value: Record<string, unknown>;
+    formValue?: Record<string, unknown>;
+    name?: string;
+    tag?: string;
+    messageId: string;
+    chatId: string;
+  },
+) {
   const { user_id, open_id, union_id } = userIds(o.from);
   return envelope(
     'card.action.trigger',
@@ -1073,7 +1087,7 @@ export async function postToApp(url: string, body: object, opts: PostOptions = {
   try {
     res = await fetch(url, { method: 'POST', headers, body: raw, ...(opts.deadlineMs ? { signal: AbortSignal.timeout(opts.deadlineMs) } : {}) });
   } catch (e) {
-    if (opts.deadlineMs && e instanceof DOMException && e.name === 'TimeoutError') return { status: 0, text: 'no answer within Lark\'s deadline' };
+    if (opts.deadlineMs && e instanceof DOMException && e.name === 'TimeoutError') return { status: 0, text: "no answer within Lark's deadline" };
     throw e;
   }
   const text = await res.text();

@@ -304,7 +304,20 @@ export class FakeSlack {
         if (!body.text && !body.blocks && !body.attachments) return { ok: false, error: 'no_text' };
         const channel = this.channelFor(String(body.channel));
         const ts = this.ts();
-        return { ok: true, channel, ts, message: { type: 'message', text: body.text ?? '', user: FAKE_BOT.userId, bot_id: FAKE_BOT.botId, ts, ...(body.thread_ts ? { thread_ts: body.thread_ts } : {}), blocks: body.blocks } };
+        return {
+          ok: true,
+          channel,
+          ts,
+          message: {
+            type: 'message',
+            text: body.text ?? '',
+            user: FAKE_BOT.userId,
+            bot_id: FAKE_BOT.botId,
+            ts,
+            ...(body.thread_ts ? { thread_ts: body.thread_ts } : {}),
+            blocks: body.blocks,
+          },
+        };
       }
       case 'chat.postEphemeral':
         if (!body.channel || !body.user) return { ok: false, error: 'invalid_arguments' };
@@ -664,7 +677,10 @@ export function messageShortcut(o: Who & { callbackId: string; channel: string; 
 }
 
 /** The Events API envelope Slack posts for every event. */
-export function eventCallback(event: Record<string, unknown>, o: { team?: string; eventId?: string; enterprise?: string; orgWide?: boolean } = {}): SlackRequest & { eventId: string } {
+export function eventCallback(
+  event: Record<string, unknown>,
+  o: { team?: string; eventId?: string; enterprise?: string; orgWide?: boolean } = {},
+): SlackRequest & { eventId: string } {
   const team = o.team ?? FAKE_TEAM.id;
   const eventId = o.eventId ?? `Ev${String(next()).padStart(8, '0')}`;
   const enterprise = o.enterprise ?? null;

@@ -359,7 +359,8 @@ describe('/contact', () => {
 
 describe('/touch', () => {
   it("a person their platform gave no name (unnamed), or only the request's (provisional), renames nobody; a real new name does", async () => {
-    const as = (user: Partial<UserRef>) => h.engine.handle({ platform: 'shell', workspaceId: SHELL_WORKSPACE, user: { platformUserId: 'U77', name: 'Zed Park', ...user }, text: '/steward whoami' });
+    const as = (user: Partial<UserRef>) =>
+      h.engine.handle({ platform: 'shell', workspaceId: SHELL_WORKSPACE, user: { platformUserId: 'U77', name: 'Zed Park', ...user }, text: '/steward whoami' });
     await as({});
     await as({ name: 'U77', unnamed: true });
     await as({ name: 'zed', provisional: true, timezone: 'Europe/Oslo' });
@@ -449,7 +450,13 @@ describe('/touch', () => {
     await ok('/touch Acme call on:friday b');
     await ok('/touch Acme call 日期：昨天 c');
     await ok('/touch Acme call on:-3d d');
-    const byNote = Object.fromEntries(h.db.select().from(touchpoints).all().map((t) => [t.note, t.occurredAt.toISOString()]));
+    const byNote = Object.fromEntries(
+      h.db
+        .select()
+        .from(touchpoints)
+        .all()
+        .map((t) => [t.note, t.occurredAt.toISOString()]),
+    );
     expect(byNote).toEqual({
       a: '2026-11-20T04:00:00.000Z',
       b: '2026-11-20T04:00:00.000Z',
@@ -968,7 +975,14 @@ describe('tenants', () => {
     expect(complaintRow(1, ours.id)!.summary).toBe('Ours: pallets crushed');
     expect(complaintRow(1, them.id)!.summary).toBe('Theirs: truck late');
     // The first speaker in the other workspace is its admin; alice is nobody there.
-    expect(h.db.select().from(members).where(eq(members.tenantId, them.id)).all().map((m) => [m.name, m.role])).toEqual([['x', 'admin']]);
+    expect(
+      h.db
+        .select()
+        .from(members)
+        .where(eq(members.tenantId, them.id))
+        .all()
+        .map((m) => [m.name, m.role]),
+    ).toEqual([['x', 'admin']]);
 
     const list = await other('/account list');
     expect(list.text).toContain('Accounts (1)');
@@ -1000,7 +1014,14 @@ describe('tenants', () => {
     expect(ourList.text).not.toContain('Theirs');
     expect((await ok('/account Acme')).text).toMatch(/Tier\s+strategic/);
     // Every row carries its tenant.
-    expect(h.db.select().from(accounts).where(eq(accounts.tenantId, them.id)).all().map((a) => a.name)).toEqual(['Acme']);
+    expect(
+      h.db
+        .select()
+        .from(accounts)
+        .where(eq(accounts.tenantId, them.id))
+        .all()
+        .map((a) => a.name),
+    ).toEqual(['Acme']);
   });
 });
 
@@ -1185,10 +1206,11 @@ describe('the escalation channel', () => {
 });
 
 describe("a member's time zone and language", () => {
-  const as = (timezone: string, locale: 'en' | 'zh-CN', text = '/steward whoami') => h.engine.handle({ platform: 'slack', workspaceId: 'T1', user: { platformUserId: 'U6', name: 'Kenji Sato', timezone, locale }, text });
+  const as = (timezone: string, locale: 'en' | 'zh-CN', text = '/steward whoami') =>
+    h.engine.handle({ platform: 'slack', workspaceId: 'T1', user: { platformUserId: 'U6', name: 'Kenji Sato', timezone, locale }, text });
   const kenji = () => h.db.select().from(members).where(eq(members.platformUserId, 'U6')).get()!;
 
-  it("follow what their platform says of them, until they choose their own with /steward me", async () => {
+  it('follow what their platform says of them, until they choose their own with /steward me', async () => {
     await as('Asia/Tokyo', 'en');
     expect(kenji()).toMatchObject({ timezone: 'Asia/Tokyo', locale: 'en', ownTimezone: false, ownLocale: false });
     // Moved, and switched Slack to Chinese.
@@ -1214,7 +1236,11 @@ describe('someone who has left', () => {
   it('seen first as a mention of someone their platform deactivated, is a member who has left', async () => {
     await ok('/account add Acme');
     await ok('/complaint Acme Late pallets');
-    const out = await h.engine.handle({ platform: 'shell', workspaceId: SHELL_WORKSPACE, user: shellUser('alice'), text: '/complaint assign C-1 @eve' }, async () => ({ platformUserId: 'U8', name: 'Eve', gone: true }));
+    const out = await h.engine.handle({ platform: 'shell', workspaceId: SHELL_WORKSPACE, user: shellUser('alice'), text: '/complaint assign C-1 @eve' }, async () => ({
+      platformUserId: 'U8',
+      name: 'Eve',
+      gone: true,
+    }));
     expect(out.ok).toBe(false);
     expect(renderText(out.reply)).toMatch(/Eve has left/);
     expect(complaintRow(1)!.ownerId).toBe(memberRow('alice')!.id);

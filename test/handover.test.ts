@@ -7,8 +7,27 @@ import { accounts, complaints, members, pairings, promises, reviewItems, tasks }
 import { renderText } from '../src/engine/render-text.js';
 import { harness, type Harness } from './harness.js';
 
-const member = (h: Harness, name: string) => h.db.select().from(members).all().find((m) => m.name === name)!;
-const owners = (h: Harness) => Object.fromEntries(h.db.select().from(accounts).all().map((a) => [a.name, h.db.select().from(members).all().find((m) => m.id === a.ownerId)?.name]));
+const member = (h: Harness, name: string) =>
+  h.db
+    .select()
+    .from(members)
+    .all()
+    .find((m) => m.name === name)!;
+const owners = (h: Harness) =>
+  Object.fromEntries(
+    h.db
+      .select()
+      .from(accounts)
+      .all()
+      .map((a) => [
+        a.name,
+        h.db
+          .select()
+          .from(members)
+          .all()
+          .find((m) => m.id === a.ownerId)?.name,
+      ]),
+  );
 
 describe('/handover', () => {
   let h: Harness;
@@ -50,8 +69,14 @@ describe('/handover', () => {
     const tenantId = member(h, 'zhang').tenantId;
     const acme = h.db.select().from(accounts).where(eq(accounts.name, 'Acme')).get()!;
     const beta = h.db.select().from(accounts).where(eq(accounts.name, 'Beta Trading')).get()!;
-    h.db.insert(reviewItems).values({ tenantId, number: 1, accountId: acme.id, ownerId: member(h, 'zhang').id, season: 2026, dueOn: '2026-12-01', status: 'open', createdAt: h.now }).run();
-    h.db.insert(reviewItems).values({ tenantId, number: 2, accountId: beta.id, ownerId: member(h, 'zhang').id, season: 2026, dueOn: '2026-12-01', status: 'held', createdAt: h.now }).run();
+    h.db
+      .insert(reviewItems)
+      .values({ tenantId, number: 1, accountId: acme.id, ownerId: member(h, 'zhang').id, season: 2026, dueOn: '2026-12-01', status: 'open', createdAt: h.now })
+      .run();
+    h.db
+      .insert(reviewItems)
+      .values({ tenantId, number: 2, accountId: beta.id, ownerId: member(h, 'zhang').id, season: 2026, dueOn: '2026-12-01', status: 'held', createdAt: h.now })
+      .run();
   });
   afterEach(() => h.close());
 
@@ -66,25 +91,86 @@ describe('/handover', () => {
     const open = (rows: { ownerId: number | null; status: string }[], status: string) => rows.filter((r) => r.status === status);
     expect(open(h.db.select().from(complaints).all(), 'open').map((c) => c.ownerId)).toEqual([ma.id, ma.id]);
     expect(open(h.db.select().from(promises).all(), 'open').map((p) => p.ownerId)).toEqual([ma.id]);
-    expect(h.db.select().from(pairings).where(eq(pairings.active, true)).all().map((p) => p.execId)).toEqual([ma.id]);
-    expect(h.db.select().from(reviewItems).where(eq(reviewItems.status, 'open')).all().map((r) => r.ownerId)).toEqual([ma.id]);
+    expect(
+      h.db
+        .select()
+        .from(pairings)
+        .where(eq(pairings.active, true))
+        .all()
+        .map((p) => p.execId),
+    ).toEqual([ma.id]);
+    expect(
+      h.db
+        .select()
+        .from(reviewItems)
+        .where(eq(reviewItems.status, 'open'))
+        .all()
+        .map((r) => r.ownerId),
+    ).toEqual([ma.id]);
     // Nothing open is left in zhang's name.
     expect(h.db.select().from(accounts).where(eq(accounts.ownerId, zhang.id)).all()).toEqual([]);
-    expect(h.db.select().from(complaints).where(and(eq(complaints.ownerId, zhang.id), eq(complaints.status, 'open'))).all()).toEqual([]);
-    expect(h.db.select().from(promises).where(and(eq(promises.ownerId, zhang.id), eq(promises.status, 'open'))).all()).toEqual([]);
-    expect(h.db.select().from(pairings).where(and(eq(pairings.execId, zhang.id), eq(pairings.active, true))).all()).toEqual([]);
+    expect(
+      h.db
+        .select()
+        .from(complaints)
+        .where(and(eq(complaints.ownerId, zhang.id), eq(complaints.status, 'open')))
+        .all(),
+    ).toEqual([]);
+    expect(
+      h.db
+        .select()
+        .from(promises)
+        .where(and(eq(promises.ownerId, zhang.id), eq(promises.status, 'open')))
+        .all(),
+    ).toEqual([]);
+    expect(
+      h.db
+        .select()
+        .from(pairings)
+        .where(and(eq(pairings.execId, zhang.id), eq(pairings.active, true)))
+        .all(),
+    ).toEqual([]);
     // Closed ones are history and stay with zhang.
-    expect(h.db.select().from(complaints).where(eq(complaints.status, 'resolved')).all().map((c) => c.ownerId)).toEqual([zhang.id]);
-    expect(h.db.select().from(promises).where(eq(promises.status, 'kept')).all().map((p) => p.ownerId)).toEqual([zhang.id]);
-    expect(h.db.select().from(pairings).where(eq(pairings.active, false)).all().map((p) => p.execId)).toEqual([zhang.id]);
-    expect(h.db.select().from(reviewItems).where(eq(reviewItems.status, 'held')).all().map((r) => r.ownerId)).toEqual([zhang.id]);
+    expect(
+      h.db
+        .select()
+        .from(complaints)
+        .where(eq(complaints.status, 'resolved'))
+        .all()
+        .map((c) => c.ownerId),
+    ).toEqual([zhang.id]);
+    expect(
+      h.db
+        .select()
+        .from(promises)
+        .where(eq(promises.status, 'kept'))
+        .all()
+        .map((p) => p.ownerId),
+    ).toEqual([zhang.id]);
+    expect(
+      h.db
+        .select()
+        .from(pairings)
+        .where(eq(pairings.active, false))
+        .all()
+        .map((p) => p.execId),
+    ).toEqual([zhang.id]);
+    expect(
+      h.db
+        .select()
+        .from(reviewItems)
+        .where(eq(reviewItems.status, 'held'))
+        .all()
+        .map((r) => r.ownerId),
+    ).toEqual([zhang.id]);
 
     // One meeting per active contact of each strategic account; none for key or standard, none for a contact who left.
     const checklist = h.db.select().from(tasks).all();
     expect(checklist.map((t) => [t.kind, t.itemKey, t.ownerId, t.dueOn])).toEqual([['handover', 'meet-contact', ma.id, '2026-12-23']]);
 
     expect(out.text).toContain('Handed over 3 accounts from zhang to ma.');
-    for (const line of ['2 open complaints', '1 open promise', '1 leadership pairing', '1 open review item', '☐ Meet Li Wei at Acme by Wed 23 Dec 2026']) expect(out.text).toContain(line);
+    for (const line of ['2 open complaints', '1 open promise', '1 leadership pairing', '1 open review item', '☐ Meet Li Wei at Acme by Wed 23 Dec 2026'])
+      expect(out.text).toContain(line);
     expect(out.notices).toHaveLength(1);
     expect(out.notices[0]!.to).toMatchObject({ member: { name: 'ma' } });
     const notice = renderText(out.notices[0]!.reply);
@@ -96,7 +182,13 @@ describe('/handover', () => {
     expect((await h.run('/handover @zhang @ma', 'li')).ok).toBe(true);
     expect((await h.run('/handover @ma @li', 'alice')).ok).toBe(true);
     const li = member(h, 'li');
-    expect(h.db.select().from(tasks).all().map((t) => [t.itemKey, t.ownerId, t.doneAt])).toEqual([['meet-contact', li.id, null]]);
+    expect(
+      h.db
+        .select()
+        .from(tasks)
+        .all()
+        .map((t) => [t.itemKey, t.ownerId, t.doneAt]),
+    ).toEqual([['meet-contact', li.id, null]]);
   });
 
   it('moves only the named accounts, by comma or quotes, with what is open on them', async () => {
@@ -105,9 +197,20 @@ describe('/handover', () => {
     expect(owners(h)).toEqual({ Acme: 'wang', 'Beta Trading': 'wang', Gamma: 'zhang', Delta: 'wang' });
     // C-3 lives on Delta, not a named account: it stays with zhang.
     const c = h.db.select().from(complaints).all();
-    expect(c.map((x) => [x.number, x.ownerId])).toEqual([[1, member(h, 'wang').id], [2, member(h, 'zhang').id], [3, member(h, 'zhang').id]]);
+    expect(c.map((x) => [x.number, x.ownerId])).toEqual([
+      [1, member(h, 'wang').id],
+      [2, member(h, 'zhang').id],
+      [3, member(h, 'zhang').id],
+    ]);
     // wang is a rep: the pairing stays with zhang, and the reply says so.
-    expect(h.db.select().from(pairings).where(eq(pairings.active, true)).all().map((p) => p.execId)).toEqual([member(h, 'zhang').id]);
+    expect(
+      h.db
+        .select()
+        .from(pairings)
+        .where(eq(pairings.active, true))
+        .all()
+        .map((p) => p.execId),
+    ).toEqual([member(h, 'zhang').id]);
     expect(out.text).toContain('1 leadership pairing stays with zhang: wang is not an executive.');
     expect(h.db.select().from(tasks).all()).toHaveLength(1);
   });
@@ -122,10 +225,10 @@ describe('/handover', () => {
     expect(owners(h).Gamma).toBe('wang');
   });
 
-  it('refuses a rep, an unknown or ambiguous account, and someone else\'s account, writing nothing', async () => {
+  it("refuses a rep, an unknown or ambiguous account, and someone else's account, writing nothing", async () => {
     await h.run('/account add Acme Freight owner:@zhang');
     for (const [cmd, user, says] of [
-      ['/handover @zhang @ma', 'wang', 'Only their manager li or an admin can hand over zhang\'s accounts.'],
+      ['/handover @zhang @ma', 'wang', "Only their manager li or an admin can hand over zhang's accounts."],
       ['/handover @zhang @ma', 'zhang', 'Only their manager li or an admin'],
       ['/handover @zhang @ma Acme, Nowhere', 'alice', 'No account matches "Nowhere"'],
       ['/handover @zhang @ma Acm', 'alice', 'matches more than one account'],
@@ -155,7 +258,13 @@ describe('/leave', () => {
   let h: Harness;
   beforeEach(async () => {
     h = harness();
-    for (const cmd of ['/steward whoami', '/steward team @zhang manager:@li', '/account add Acme tier:strategic owner:@zhang', '/account add Beta owner:@zhang', '/contact Acme add "Li Wei"']) {
+    for (const cmd of [
+      '/steward whoami',
+      '/steward team @zhang manager:@li',
+      '/account add Acme tier:strategic owner:@zhang',
+      '/account add Beta owner:@zhang',
+      '/contact Acme add "Li Wei"',
+    ]) {
       const out = await h.run(cmd);
       if (!out.ok) throw new Error(`${cmd}: ${out.text}`);
     }
@@ -171,7 +280,13 @@ describe('/leave', () => {
     const zhang = member(h, 'zhang');
     expect(zhang.active).toBe(false);
     expect(zhang.leftAt).toEqual(h.now);
-    expect(h.db.select().from(accounts).all().map((a) => a.ownerGoneAt)).toEqual([h.now, h.now]);
+    expect(
+      h.db
+        .select()
+        .from(accounts)
+        .all()
+        .map((a) => a.ownerGoneAt),
+    ).toEqual([h.now, h.now]);
     expect(out.notices).toHaveLength(1);
     expect(out.notices[0]!.to).toMatchObject({ member: { name: 'li' } });
     const notice = renderText(out.notices[0]!.reply);
@@ -182,13 +297,19 @@ describe('/leave', () => {
 
     const again = await h.run('/handover @zhang @wang', 'li');
     expect(again.ok, again.text).toBe(true);
-    expect(h.db.select().from(accounts).all().map((a) => [a.ownerId, a.ownerGoneAt])).toEqual([
+    expect(
+      h.db
+        .select()
+        .from(accounts)
+        .all()
+        .map((a) => [a.ownerId, a.ownerGoneAt]),
+    ).toEqual([
       [member(h, 'wang').id, null],
       [member(h, 'wang').id, null],
     ]);
   });
 
-  it('is for admins and the rep\'s own manager, not for oneself', async () => {
+  it("is for admins and the rep's own manager, not for oneself", async () => {
     for (const [cmd, user, says] of [
       ['/leave @zhang', 'ma', 'Only their manager li or an admin can record that zhang has left.'],
       ['/leave @zhang', 'zhang', 'Only their manager li or an admin'],

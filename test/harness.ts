@@ -37,7 +37,9 @@ export function harness(opts: { locale?: Locale; timezone?: string; now?: Date; 
       return { ...out, text: renderText(out.reply) };
     },
     snapshot() {
-      const tables = db.$client.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%' order by name").all() as { name: string }[];
+      const tables = db.$client.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%' order by name").all() as {
+        name: string;
+      }[];
       return JSON.stringify(tables.map(({ name }) => [name, db.$client.prepare(`select * from "${name}" order by rowid`).all()]));
     },
     close() {

@@ -43,18 +43,42 @@ describe('account health: each signal, its weight and its evidence', () => {
   });
 
   it('revisit overdue grows with the days past the cadence, up to its weight', () => {
-    const at = (daysSinceVisit: number) => only(facts({ touches: [{ at: NOW - daysSinceVisit * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'decision-maker', kind: 'visit' }, { at: NOW - DAY, memberId: 2, ourLevel: 'finance', theirLevel: 'manager', kind: 'call' }] }));
+    const at = (daysSinceVisit: number) =>
+      only(
+        facts({
+          touches: [
+            { at: NOW - daysSinceVisit * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'decision-maker', kind: 'visit' },
+            { at: NOW - DAY, memberId: 2, ourLevel: 'finance', theirLevel: 'manager', kind: 'call' },
+          ],
+        }),
+      );
     expect(at(14).reasons).toEqual([]);
     expect(at(21).reasons).toEqual([{ key: 'revisit', weight: 10, evidence: { days: 7, cadence: 14 } }]);
     expect(at(60).reasons[0]).toEqual({ key: 'revisit', weight: W.revisitOverdue, evidence: { days: 46, cadence: 14 } });
     expect(at(60).score).toBe(80);
     // An account added today with its history (an imported book) counts from its last visit, as the revisit nudges do.
-    const imported = facts({ touches: [{ at: NOW - 21 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'decision-maker', kind: 'visit' }, { at: NOW - DAY, memberId: 2, ourLevel: 'finance', theirLevel: 'manager', kind: 'call' }] }, { createdAt: new Date(NOW - DAY) });
+    const imported = facts(
+      {
+        touches: [
+          { at: NOW - 21 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'decision-maker', kind: 'visit' },
+          { at: NOW - DAY, memberId: 2, ourLevel: 'finance', theirLevel: 'manager', kind: 'call' },
+        ],
+      },
+      { createdAt: new Date(NOW - DAY) },
+    );
     expect(only(imported).reasons).toEqual([{ key: 'revisit', weight: 10, evidence: { days: 7, cadence: 14 } }]);
   });
 
   it('open complaints weigh by severity, more past their deadline and per escalation rung, capped', () => {
-    const c = (severity: 'critical' | 'high' | 'medium' | 'low', overdue: boolean, level = 0, number = 1) => ({ number, severity, openedAt: NOW - 3 * DAY, deadlineAt: overdue ? NOW - DAY : NOW + DAY, resolvedAt: null, escalationLevel: level, passes: [] });
+    const c = (severity: 'critical' | 'high' | 'medium' | 'low', overdue: boolean, level = 0, number = 1) => ({
+      number,
+      severity,
+      openedAt: NOW - 3 * DAY,
+      deadlineAt: overdue ? NOW - DAY : NOW + DAY,
+      resolvedAt: null,
+      escalationLevel: level,
+      passes: [],
+    });
     expect(only(facts({ complaints: [c('medium', false)] })).reasons).toEqual([{ key: 'complaints', weight: 6, evidence: { open: 1, overdue: 0, oldestDays: 3, ids: 'C-1' } }]);
     expect(only(facts({ complaints: [c('high', true, 2)] })).reasons[0]!.weight).toBe(12 * 1.5 + 2 * 3);
     expect(only(facts({ complaints: [c('critical', true, 3, 1), c('critical', true, 3, 2)] })).reasons[0]!.weight).toBe(W.complaintsCap);
@@ -63,7 +87,10 @@ describe('account health: each signal, its weight and its evidence', () => {
   });
 
   it('single-threaded: one person of ours, or one level of theirs, in 90 days, on a key or strategic account', () => {
-    const touches = [{ at: NOW - 5 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'manager', kind: 'visit' }, { at: NOW - 9 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'executive', kind: 'call' }];
+    const touches = [
+      { at: NOW - 5 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'manager', kind: 'visit' },
+      { at: NOW - 9 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'executive', kind: 'call' },
+    ];
     const one = facts({ touches }, { tier: 'key' });
     expect(only(one).reasons).toEqual([{ key: 'single-threaded', weight: W.singleThreaded * W.tier.key, evidence: { ours: 1, theirs: 2 } }]);
     // A brand-new account is not blamed for being new.
@@ -104,7 +131,10 @@ describe('account health: each signal, its weight and its evidence', () => {
 
   it('three warning signs in a quarter are a pattern; the same three over a year are not', () => {
     const signs = (gap: number) => ({
-      signals: [{ kind: 'price-pressure' as const, at: NOW - 2 * gap * DAY }, { kind: 'payment-delay' as const, at: NOW - gap * DAY }],
+      signals: [
+        { kind: 'price-pressure' as const, at: NOW - 2 * gap * DAY },
+        { kind: 'payment-delay' as const, at: NOW - gap * DAY },
+      ],
       complaints: [{ number: 1, severity: 'medium' as const, openedAt: NOW - DAY, deadlineAt: NOW + DAY, resolvedAt: null, escalationLevel: 0, passes: [] }],
     });
     expect(only(facts(signs(30))).reasons.find((r) => r.key === 'pattern')).toEqual({ key: 'pattern', weight: W.pattern.weight, evidence: { count: 3, days: 90 } });
@@ -135,13 +165,18 @@ describe('account health: each signal, its weight and its evidence', () => {
     // 3 recurrences × 5, 2 resolved late × 3, 1 open over 30 days × 5, 3 passes × 2 = 32, at most 20.
     expect(only(four).reasons).toEqual([{ key: 'complaint-history', weight: W.history.cap, evidence: { count: 4, late: 2, longest: 45, passes: 3 } }]);
     // A claim opened seven months ago and paid last month is recent history.
-    expect(only(facts({ complaints: [c(1, 210, 180, 1)] })).reasons).toEqual([{ key: 'complaint-history', weight: W.history.late + W.history.long, evidence: { count: 1, late: 1, longest: 180, passes: 0 } }]);
+    expect(only(facts({ complaints: [c(1, 210, 180, 1)] })).reasons).toEqual([
+      { key: 'complaint-history', weight: W.history.late + W.history.long, evidence: { count: 1, late: 1, longest: 180, passes: 0 } },
+    ]);
     // One complaint resolved on time leaves nothing.
     expect(only(facts({ complaints: [c(1, 30, 0.5, 1)] })).reasons).toEqual([]);
   });
 
   it('single-threaded reads the history an imported book brings, not the day it was added', () => {
-    const one = facts({ firstTouchAt: NOW - 365 * DAY, touches: [{ at: NOW - 5 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'manager', kind: 'visit' }] }, { createdAt: new Date(NOW - DAY), tier: 'strategic' });
+    const one = facts(
+      { firstTouchAt: NOW - 365 * DAY, touches: [{ at: NOW - 5 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'manager', kind: 'visit' }] },
+      { createdAt: new Date(NOW - DAY), tier: 'strategic' },
+    );
     expect(only(one).reasons).toEqual([{ key: 'single-threaded', weight: W.singleThreaded * W.tier.strategic, evidence: { ours: 1, theirs: 1 } }]);
   });
 
@@ -166,12 +201,26 @@ describe('account health: each signal, its weight and its evidence', () => {
   it("a tier's weight: a strategic account's signs count ×1.3, a key account's ×1.15; the revisit clock does not", () => {
     const f = (tier: 'strategic' | 'key' | 'standard') => facts({ signals: [{ kind: 'competitor', at: NOW }] }, { tier });
     expect([f('standard'), f('key'), f('strategic')].map((x) => only(x).reasons[0]!.weight)).toEqual([12, 13.8, 15.6]);
-    const late = facts({ touches: [{ at: NOW - 21 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'decision-maker', kind: 'visit' }, { at: NOW - DAY, memberId: 2, ourLevel: 'finance', theirLevel: 'manager', kind: 'call' }] }, { tier: 'strategic' });
+    const late = facts(
+      {
+        touches: [
+          { at: NOW - 21 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'decision-maker', kind: 'visit' },
+          { at: NOW - DAY, memberId: 2, ourLevel: 'finance', theirLevel: 'manager', kind: 'call' },
+        ],
+      },
+      { tier: 'strategic' },
+    );
     expect(only(late).reasons).toEqual([{ key: 'revisit', weight: 10, evidence: { days: 7, cadence: 14 } }]);
   });
 
   it('reasons come worst first, and the bands split at 75 and 50', () => {
-    const f = facts({ signals: [{ kind: 'competitor', at: NOW }], complaints: [{ number: 4, severity: 'critical', openedAt: NOW - DAY, deadlineAt: NOW - 1000, resolvedAt: null, escalationLevel: 1, passes: [] }] }, { annualRevenue: 1, categorySpend: 100 });
+    const f = facts(
+      {
+        signals: [{ kind: 'competitor', at: NOW }],
+        complaints: [{ number: 4, severity: 'critical', openedAt: NOW - DAY, deadlineAt: NOW - 1000, resolvedAt: null, escalationLevel: 1, passes: [] }],
+      },
+      { annualRevenue: 1, categorySpend: 100 },
+    );
     const h = only(f);
     expect(h.reasons.map((r) => r.key)).toEqual(['complaints', 'signal', 'wallet']);
     // 100 − (18 × 1.5 + 3) − 12 − 8 = 50.
@@ -183,12 +232,27 @@ describe('account health: each signal, its weight and its evidence', () => {
     const f = facts({ complaints: [{ number: 1, severity: 'high', openedAt: NOW - 10 * DAY, deadlineAt: NOW - 9 * DAY, resolvedAt: null, escalationLevel: 0, passes: [] }] });
     expect(health(tenant, f, NOW - 28 * DAY).reasons.find((r) => r.key === 'complaints')).toBeUndefined();
     // 100 − 12 × 1.5 = 82: healthy by the score, watch by the fall.
-    expect(only(f)).toEqual({ score: 82, band: 'watch', reasons: [{ key: 'complaints', weight: 18, evidence: { open: 1, overdue: 1, oldestDays: 10, ids: 'C-1' } }, { key: 'falling', weight: 0, evidence: { drop: 18 } }] });
+    expect(only(f)).toEqual({
+      score: 82,
+      band: 'watch',
+      reasons: [
+        { key: 'complaints', weight: 18, evidence: { open: 1, overdue: 1, oldestDays: 10, ids: 'C-1' } },
+        { key: 'falling', weight: 0, evidence: { drop: 18 } },
+      ],
+    });
     // A visit running late is nudged and costs its points, but it is not the customer falling away.
-    const late = facts({ touches: [{ at: NOW - 30 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'decision-maker', kind: 'visit' }, { at: NOW - 2 * DAY, memberId: 2, ourLevel: 'operations', theirLevel: 'operator', kind: 'call' }] });
+    const late = facts({
+      touches: [
+        { at: NOW - 30 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'decision-maker', kind: 'visit' },
+        { at: NOW - 2 * DAY, memberId: 2, ourLevel: 'operations', theirLevel: 'operator', kind: 'call' },
+      ],
+    });
     expect(only(late)).toEqual({ score: 80, band: 'healthy', reasons: [{ key: 'revisit', weight: 20, evidence: { days: 16, cadence: 14 } }] });
     // Four weeks on, visited again and no worse: the fall no longer flags.
-    f.touches.push({ at: NOW + 20 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'decision-maker', kind: 'visit' }, { at: NOW + 21 * DAY, memberId: 2, ourLevel: 'operations', theirLevel: 'operator', kind: 'call' });
+    f.touches.push(
+      { at: NOW + 20 * DAY, memberId: 1, ourLevel: 'sales', theirLevel: 'decision-maker', kind: 'visit' },
+      { at: NOW + 21 * DAY, memberId: 2, ourLevel: 'operations', theirLevel: 'operator', kind: 'call' },
+    );
     // (The complaint, open over 30 days, now leaves a history of its own.)
     expect(health(tenant, f, NOW + 28 * DAY)).toMatchObject({ score: 77, band: 'healthy' });
   });
@@ -206,10 +270,12 @@ describe('who hears of a change in health, once', () => {
     expect(healthNews(better.remember, h(72), h(90)).tell).toMatchObject({ kind: 'entered', band: 'watch' });
   });
 
-  it('the news reads in the reader\'s language, with every reason and the next step', () => {
+  it("the news reads in the reader's language, with every reason and the next step", () => {
     const news = healthNews(null, h(70), h(80)).tell!;
     const en = renderText(healthNewsReply(viewFor(tenant, undefined, new Date(NOW)), 'Acme', news));
-    expect(en).toBe("• Acme's health moved to watch (70/100)\nWhy\n  • decision-maker change 3 days ago, no executive of ours has met them since (−30)\nNext step: an executive of ours meets the new decision-maker.");
+    expect(en).toBe(
+      "• Acme's health moved to watch (70/100)\nWhy\n  • decision-maker change 3 days ago, no executive of ours has met them since (−30)\nNext step: an executive of ours meets the new decision-maker.",
+    );
     const zh = renderText(healthNewsReply(viewFor({ ...tenant, locale: 'zh-CN' } as Tenant, undefined, new Date(NOW)), 'Acme', news));
     expect(zh).toContain('下一步：我方高层拜访新的决策人。');
   });

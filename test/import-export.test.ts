@@ -36,7 +36,12 @@ describe('import accounts', () => {
     expect(r).toMatchObject({ rows: 2, created: 2, updated: 0, unchanged: 0, errors: [] });
     const acme = db.select().from(accounts).where(eq(accounts.nameKey, 'acme logistics')).get()!;
     expect(acme).toMatchObject({ tier: 'strategic', region: 'East', annualRevenue: 1_200_000, categorySpend: 4_000_000, cadenceDays: 21, aliases: ['Acme', 'ACME Freight'] });
-    const keys = db.select().from(accountAliases).where(eq(accountAliases.accountId, acme.id)).all().map((a) => a.key);
+    const keys = db
+      .select()
+      .from(accountAliases)
+      .where(eq(accountAliases.accountId, acme.id))
+      .all()
+      .map((a) => a.key);
     expect(keys.sort()).toEqual(['acme', 'acme freight']);
     const owner = db.select().from(members).where(eq(members.id, acme.ownerId!)).get()!;
     expect(owner).toMatchObject({ name: 'Alice Chen', platformUserId: 'alice chen' });
@@ -180,9 +185,24 @@ describe('export', () => {
           .select()
           .from(accounts)
           .all()
-          .map(({ name, nameKey, tier, region, industry, annualRevenue, categorySpend, cadenceDays, aliases }) => ({ name, nameKey, tier, region, industry, annualRevenue, categorySpend, cadenceDays, aliases }));
+          .map(({ name, nameKey, tier, region, industry, annualRevenue, categorySpend, cadenceDays, aliases }) => ({
+            name,
+            nameKey,
+            tier,
+            region,
+            industry,
+            annualRevenue,
+            categorySpend,
+            cadenceDays,
+            aliases,
+          }));
       expect(pick(fresh)).toEqual(pick(db));
-      const touches = (d: Db) => d.select().from(touchpoints).all().map(({ kind, occurredAt, note }) => ({ kind, occurredAt, note }));
+      const touches = (d: Db) =>
+        d
+          .select()
+          .from(touchpoints)
+          .all()
+          .map(({ kind, occurredAt, note }) => ({ kind, occurredAt, note }));
       expect(touches(fresh)).toEqual(touches(db));
       expect(exportCsv(fresh, 'accounts')).toBe(accountsCsv);
       expect(exportCsv(fresh, 'touchpoints')).toBe(touchCsv);
@@ -196,7 +216,17 @@ describe('export', () => {
     const tenant = db.select().from(tenants).get()!;
     const acme = db.select().from(accounts).where(eq(accounts.nameKey, 'acme logistics')).get()!;
     db.insert(complaints)
-      .values({ tenantId: tenant.id, number: 1, accountId: acme.id, severity: 'high', category: 'delay', summary: 'late, again', ownerId: acme.ownerId, openedAt: new Date('2024-05-01T00:00:00Z'), deadlineAt: new Date('2024-05-02T00:00:00Z') })
+      .values({
+        tenantId: tenant.id,
+        number: 1,
+        accountId: acme.id,
+        severity: 'high',
+        category: 'delay',
+        summary: 'late, again',
+        ownerId: acme.ownerId,
+        openedAt: new Date('2024-05-01T00:00:00Z'),
+        deadlineAt: new Date('2024-05-02T00:00:00Z'),
+      })
       .run();
     const csv = exportCsv(db, 'complaints');
     expect(csv).toBe(
@@ -239,7 +269,12 @@ describe('the steward command', () => {
 
     const out = cli(['export', 'accounts'], dbFile);
     expect(out.status).toBe(0);
-    expect(out.stdout.split('\n').slice(1, 5).map((l) => l.split(',')[0])).toEqual(['Acme Logistics', 'Borealis Foods', 'Fine Co', '华东物流']);
+    expect(
+      out.stdout
+        .split('\n')
+        .slice(1, 5)
+        .map((l) => l.split(',')[0]),
+    ).toEqual(['Acme Logistics', 'Borealis Foods', 'Fine Co', '华东物流']);
     // No owner column: the account is the shell user's, as if they had typed /account add.
     expect(out.stdout.split('\n')[3]).toBe('Fine Co,key,Carol,,,,,,');
 
@@ -350,7 +385,14 @@ describe('import agrees with chat', () => {
       { line: 4, message: `date: ${t.touch.tooOld('Mon 1 Nov 2021')}` },
     ]);
     expect(r.created).toBe(3);
-    expect(h.db.select().from(touchpoints).all().map((t) => t.note).sort()).toEqual(['this morning', 'today', 'within five years']);
+    expect(
+      h.db
+        .select()
+        .from(touchpoints)
+        .all()
+        .map((t) => t.note)
+        .sort(),
+    ).toEqual(['this morning', 'today', 'within five years']);
   });
 
   it('refuses an owner who has left, but reads back an account they still own', async () => {

@@ -72,7 +72,9 @@ function bigFile(seed: number, rows: number): string {
   for (let i = 0; i < rows; i++) {
     const day = 1 + Math.floor(r() * 28);
     const month = 1 + Math.floor(r() * 10);
-    lines.push(`${names[Math.floor(r() * names.length)]},${people[Math.floor(r() * people.length)]},${['visit', 'call', 'meeting'][i % 3]},2026-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')},,row ${i} of seed ${seed}`);
+    lines.push(
+      `${names[Math.floor(r() * names.length)]},${people[Math.floor(r() * people.length)]},${['visit', 'call', 'meeting'][i % 3]},2026-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')},,row ${i} of seed ${seed}`,
+    );
   }
   return lines.join('\n');
 }

@@ -72,7 +72,14 @@ async function slackSide(dir: string): Promise<Side & { gate: Gate }> {
   fake.addUser({ id: 'U1', name: 'alice', real_name: 'Alice Wong', tz: 'Asia/Shanghai', locale: 'en-US' });
   await fake.start();
   const port = await freePort();
-  const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, PORT: String(port), STEWARD_DB: join(dir, 'slack.db'), STEWARD_TIMEZONE: 'Asia/Shanghai' });
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: fake.apiUrl,
+    PORT: String(port),
+    STEWARD_DB: join(dir, 'slack.db'),
+    STEWARD_TIMEZONE: 'Asia/Shanghai',
+  });
   const db = openDb(config.STEWARD_DB);
   const engine = new Engine({ db, commands, defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE } });
   const gate = gated(engine);

@@ -39,7 +39,10 @@ describe('renderCard', () => {
 
   it('a public card’s buttons say they are shared and carry what the card shows, so a click can redraw it; a private card’s carry neither', () => {
     const buttons = [{ label: 'Resolve', command: '/resolve C-4', style: 'primary' as const }];
-    const values = (r: Reply) => all(renderCard(r).card.body.elements).filter((e) => e.tag === 'button').map((b) => (b.behaviors as { value: unknown }[])[0]!.value);
+    const values = (r: Reply) =>
+      all(renderCard(r).card.body.elements)
+        .filter((e) => e.tag === 'button')
+        .map((b) => (b.behaviors as { value: unknown }[])[0]!.value);
     expect(values(make({ sections: [], buttons, visibility: 'public', about: { complaint: 4 } }))).toEqual([{ cmd: '/resolve C-4', shared: true, about: { complaint: 4 } }]);
     expect(values(make({ sections: [], buttons, visibility: 'public' }))).toEqual([{ cmd: '/resolve C-4', shared: true }]);
     expect(values(make({ sections: [], buttons, visibility: 'ephemeral', about: { complaint: 4 } }))).toEqual([{ cmd: '/resolve C-4' }]);
@@ -73,7 +76,13 @@ describe('renderCard', () => {
             tag: 'column_set',
             flex_mode: 'flow',
             horizontal_spacing: 'small',
-            columns: [{ tag: 'column', width: 'auto', elements: [{ tag: 'button', text: { tag: 'plain_text', content: 'Resolve' }, type: 'primary', behaviors: [{ type: 'callback', value: { cmd: '/resolve C-1' } }] }] }],
+            columns: [
+              {
+                tag: 'column',
+                width: 'auto',
+                elements: [{ tag: 'button', text: { tag: 'plain_text', content: 'Resolve' }, type: 'primary', behaviors: [{ type: 'callback', value: { cmd: '/resolve C-1' } }] }],
+              },
+            ],
           },
         ],
       },
@@ -95,7 +104,10 @@ describe('renderCard', () => {
     expect(md).toContain('&lt;at id=all&gt;');
     expect(md).toContain('&amp;');
     // A mention that is not a real open_id stays words.
-    expect(renderCard(make({ sections: [{ type: 'text', text: [{ mention: { platformUserId: 'all', name: 'all' } }] }] })).card.body.elements[0]).toEqual({ tag: 'markdown', content: '@all' });
+    expect(renderCard(make({ sections: [{ type: 'text', text: [{ mention: { platformUserId: 'all', name: 'all' } }] }] })).card.body.elements[0]).toEqual({
+      tag: 'markdown',
+      content: '@all',
+    });
   });
 
   it('keeps snake_case and Chinese as typed, and defuses line prefixes', () => {
@@ -125,7 +137,7 @@ describe('renderCard', () => {
 
   it('keeps the request body that carries the card within Lark’s 30 KB, however much its text is escaped on the way', () => {
     // The card goes as a JSON string inside the body's JSON: a quote, backslash or line break is escaped twice.
-    const body = (card: unknown) => Buffer.byteLength(JSON.stringify({ receive_id: `oc_${'x'.repeat(32)}`, msg_type: 'interactive', content: JSON.stringify(card)}));
+    const body = (card: unknown) => Buffer.byteLength(JSON.stringify({ receive_id: `oc_${'x'.repeat(32)}`, msg_type: 'interactive', content: JSON.stringify(card) }));
     for (const unit of ['"', '\\', 'a\n', 'he said "ok"\n']) {
       const s = unit.repeat(Math.floor(3900 / unit.length));
       const out = renderCard(make({ title: 'T', sections: Array.from({ length: 6 }, () => ({ type: 'text' as const, text: s })) }));
@@ -137,7 +149,15 @@ describe('renderCard', () => {
   it('never exceeds the limits whatever the text (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.string({ unit: 'grapheme', maxLength: 400 }), { maxLength: 60 }), fc.string({ maxLength: 300 }), (lines, title) => {
-        const out = renderCard(make({ title, sections: [{ type: 'list', items: lines }, { type: 'text', text: lines.join('\n') }] }));
+        const out = renderCard(
+          make({
+            title,
+            sections: [
+              { type: 'list', items: lines },
+              { type: 'text', text: lines.join('\n') },
+            ],
+          }),
+        );
         expect(Buffer.byteLength(JSON.stringify(out.card))).toBeLessThanOrEqual(CARD_MAX_BYTES);
         for (const e of all(out.card.body.elements)) if (e.tag === 'markdown') expect(e.content).not.toMatch(/<(?!at id=ou_)[a-z]/i);
         // Nothing is dropped that did not have to be.

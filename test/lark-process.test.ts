@@ -33,7 +33,10 @@ afterAll(async () => {
   // A killed Steward leaves its redis-server behind (the next start reuses it): shut it down.
   const leftover = new Redis({ path: join(dir, 'crash', 'redis', 'redis.sock'), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   leftover.on('error', () => {});
-  await leftover.connect().then(() => leftover.shutdown('NOSAVE')).catch(() => {});
+  await leftover
+    .connect()
+    .then(() => leftover.shutdown('NOSAVE'))
+    .catch(() => {});
   leftover.disconnect();
   await fake?.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -80,7 +83,16 @@ async function startSteward(db: string): Promise<ChildProcess> {
   // Node itself with tsx's loader, not the tsx wrapper: a signal must reach Steward's own process.
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LARK_APP_ID: FAKE_APP.appId, LARK_APP_SECRET: FAKE_APP.appSecret, LARK_DOMAIN: fake.url, PORT: String(port), STEWARD_DB: db, LOG_LEVEL: 'warn' },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LARK_APP_ID: FAKE_APP.appId,
+      LARK_APP_SECRET: FAKE_APP.appSecret,
+      LARK_DOMAIN: fake.url,
+      PORT: String(port),
+      STEWARD_DB: db,
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   proc.stderr!.on('data', (d: Buffer) => void (stderr += d.toString()));

@@ -6,18 +6,7 @@
 // drop, all over frames this file never encodes with the SDK's own code.
 import * as lark from '@larksuiteoapi/node-sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  FAKE_APP,
-  FAKE_BOT,
-  FakeLark,
-  cardActionEvent,
-  encrypt,
-  messageEvent,
-  p2pChatId,
-  postToApp,
-  signature,
-  urlVerification,
-} from './fake-lark.js';
+import { FAKE_APP, FAKE_BOT, FakeLark, cardActionEvent, encrypt, messageEvent, p2pChatId, postToApp, signature, urlVerification } from './fake-lark.js';
 
 /** The SDK logs every failed request at error level; keep them for assertions instead of the console. */
 function quietLogger() {
@@ -147,7 +136,10 @@ describe("the Open API, through the SDK's Client", () => {
     fake.fail('create', { status: 429, reset: 3 });
     const err = (await client.im.message
       .create({ params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_sales', msg_type: 'text', content: JSON.stringify({ text: 'hi' }) } })
-      .then(() => undefined, (e: unknown) => e)) as AxiosLike | undefined;
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as AxiosLike | undefined;
     expect(err?.response?.status).toBe(429);
     expect(err?.response?.headers['x-ogw-ratelimit-reset']).toBe('3');
     expect(err?.response?.data).toEqual({ code: 99991400, msg: 'request trigger frequency limit' });
@@ -156,7 +148,10 @@ describe("the Open API, through the SDK's Client", () => {
     expect(logger.errors.length).toBeGreaterThan(0);
 
     // The next call goes through.
-    const ok = await client.im.message.create({ params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_sales', msg_type: 'text', content: JSON.stringify({ text: 'hi' }) } });
+    const ok = await client.im.message.create({
+      params: { receive_id_type: 'chat_id' },
+      data: { receive_id: 'oc_sales', msg_type: 'text', content: JSON.stringify({ text: 'hi' }) },
+    });
     expect(ok.code).toBe(0);
 
     // Content that is not a JSON string, an unknown user, a stranger's token.

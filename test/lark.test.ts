@@ -96,7 +96,7 @@ function shown(v: unknown): string {
   const out: string[] = [];
   const walk = (x: unknown): void => {
     if (Array.isArray(x)) x.forEach(walk);
-    else if (x && typeof x === 'object') for (const [k, y] of Object.entries(x)) (k === 'content' && typeof y === 'string' ? out.push(y) : walk(y));
+    else if (x && typeof x === 'object') for (const [k, y] of Object.entries(x)) k === 'content' && typeof y === 'string' ? out.push(y) : walk(y);
   };
   walk(v);
   return out.join('\n');
@@ -105,9 +105,11 @@ function shown(v: unknown): string {
 const sentAfter = (n: number) => [...fake.messages.values()].slice(n);
 /** The next message the bot sends after `n` messages, matching `pred`. */
 const nextSent = (n: number, pred: (m: FakeMessage) => boolean = () => true, what = 'a message from the bot') =>
-  fake.waitFor(() => sentAfter(n).find(pred)).catch(() => {
-    throw new Error(`${what} never came; sent: ${JSON.stringify(sentAfter(n).map((m) => shown(m.content)))}`);
-  });
+  fake
+    .waitFor(() => sentAfter(n).find(pred))
+    .catch(() => {
+      throw new Error(`${what} never came; sent: ${JSON.stringify(sentAfter(n).map((m) => shown(m.content)))}`);
+    });
 
 describe('Lark over signed, encrypted HTTP', () => {
   let app: Running;
@@ -199,7 +201,13 @@ describe('Lark over signed, encrypted HTTP', () => {
 
   it('`@Steward /account show Acme` in a group is answered to the asker alone: nobody else in the group sees revenue or complaints', async () => {
     const before = fake.messages.size;
-    const event = messageEvent({ text: '@_user_1 /account show Acme', from: BOB, chatType: 'group', chatId: 'oc_customer_shared', mentions: [{ key: '@_user_1', openId: FAKE_BOT.openId, name: FAKE_BOT.name }] });
+    const event = messageEvent({
+      text: '@_user_1 /account show Acme',
+      from: BOB,
+      chatType: 'group',
+      chatId: 'oc_customer_shared',
+      mentions: [{ key: '@_user_1', openId: FAKE_BOT.openId, name: FAKE_BOT.name }],
+    });
     expect((await post(event)).status).toBe(200);
     const answer = await nextSent(before, (m) => m.chat_id === 'oc_customer_shared', 'the answer in the group');
     expect(answer.ephemeral_to).toBe(BOB);
@@ -213,7 +221,13 @@ describe('Lark over signed, encrypted HTTP', () => {
   it('where Lark refuses the ephemeral card, the private answer goes to the asker’s DM, not the group', async () => {
     fake.fail('ephemeral', { code: 230002, msg: 'The bot can not be outside the group.' });
     const before = fake.messages.size;
-    const event = messageEvent({ text: '@_user_1 /account show Acme', from: BOB, chatType: 'group', chatId: 'oc_customer_shared', mentions: [{ key: '@_user_1', openId: FAKE_BOT.openId, name: FAKE_BOT.name }] });
+    const event = messageEvent({
+      text: '@_user_1 /account show Acme',
+      from: BOB,
+      chatType: 'group',
+      chatId: 'oc_customer_shared',
+      mentions: [{ key: '@_user_1', openId: FAKE_BOT.openId, name: FAKE_BOT.name }],
+    });
     expect((await post(event)).status).toBe(200);
     const answer = await nextSent(before, () => true, 'the answer');
     expect(answer.chat_id).toBe(p2pChatId(BOB));
@@ -359,7 +373,9 @@ describe('Lark over signed, encrypted HTTP', () => {
       const c = db().select().from(complaints).where(eq(complaints.summary, '表单失败时的投诉')).get()!;
       fake.fail('reply', { status: 400, code: 230001, msg: 'invalid request' });
       const before = fake.messages.size;
-      const res = await postToApp(cards, cardActionEvent({ from: ALICE, value: { cmd: `/resolve C-${c.number}` }, messageId: card.message_id, chatId: card.chat_id }), { encryptKey: ENCRYPT_KEY });
+      const res = await postToApp(cards, cardActionEvent({ from: ALICE, value: { cmd: `/resolve C-${c.number}` }, messageId: card.message_id, chatId: card.chat_id }), {
+        encryptKey: ENCRYPT_KEY,
+      });
       expect(res.json.toast.type).toBe('info');
       const told = await nextSent(before, (m) => m.parent_id === card.message_id, 'what to type instead');
       expect(shown(told.content)).toContain(t.lark.formFailed);
@@ -378,7 +394,14 @@ describe('Lark over signed, encrypted HTTP', () => {
     try {
       const res = await postToApp(
         cards,
-        cardActionEvent({ from: DAVE, value: { form: 'touch' }, formValue: { account: 'Acme', kind: 'call', note: '联系人查询很慢时提交' }, name: 'submit', messageId: 'om_slow', chatId: 'oc_slow' }),
+        cardActionEvent({
+          from: DAVE,
+          value: { form: 'touch' },
+          formValue: { account: 'Acme', kind: 'call', note: '联系人查询很慢时提交' },
+          name: 'submit',
+          messageId: 'om_slow',
+          chatId: 'oc_slow',
+        }),
         // The contact API is held far longer than Lark waits (the SDK gives up on it after 10 s).
         { encryptKey: ENCRYPT_KEY, deadlineMs: LARK_ANSWER_DEADLINE_MS },
       );
@@ -405,7 +428,11 @@ describe('Lark over signed, encrypted HTTP', () => {
 
   it('a form submission that names no account is refused on a toast, and records nothing', async () => {
     const before = touches();
-    const res = await postToApp(cards, cardActionEvent({ from: ALICE, value: { form: 'touch' }, formValue: { account: 'Nowhere Ltd', kind: 'visit' }, messageId: 'om_x', chatId: 'oc_x' }), { encryptKey: ENCRYPT_KEY });
+    const res = await postToApp(
+      cards,
+      cardActionEvent({ from: ALICE, value: { form: 'touch' }, formValue: { account: 'Nowhere Ltd', kind: 'visit' }, messageId: 'om_x', chatId: 'oc_x' }),
+      { encryptKey: ENCRYPT_KEY },
+    );
     expect(res.json.toast.type).toBe('error');
     expect(res.json.card).toBeUndefined();
     expect(touches()).toBe(before);
@@ -452,7 +479,11 @@ describe('Lark over signed, encrypted HTTP', () => {
     it('a button on the group’s shared complaint card redraws it for everyone with the new owner, in the group’s language; the clicker’s confirmation is theirs alone', async () => {
       const row = () => db().select().from(complaints).where(eq(complaints.number, number)).get()!;
       // Bob has it; Alice, the admin, takes it over from the group's card.
-      db().update(complaints).set({ ownerId: member(BOB)!.id }).where(eq(complaints.number, number)).run();
+      db()
+        .update(complaints)
+        .set({ ownerId: member(BOB)!.id })
+        .where(eq(complaints.number, number))
+        .run();
       const shared = fake.messages.get(row().threadTs!)!;
       const take = buttonValues(shared.content).find((v) => v.cmd === `/complaint assign C-${number} me`);
       expect(take, JSON.stringify(buttonValues(shared.content))).toBeDefined();
@@ -479,7 +510,8 @@ describe('Lark over signed, encrypted HTTP', () => {
       const row = () => db().select().from(complaints).where(eq(complaints.number, number)).get()!;
       const resolveButton = buttonValues(fake.messages.get(row().threadTs!)!.content).find((v) => v.cmd === `/resolve C-${number}`)!;
       expect(resolveButton).toMatchObject({ shared: true, about: { complaint: number } });
-      const click = (from: string) => postToApp(cards, cardActionEvent({ from, value: resolveButton, messageId: row().threadTs!, chatId: 'oc_escalation' }), { encryptKey: ENCRYPT_KEY });
+      const click = (from: string) =>
+        postToApp(cards, cardActionEvent({ from, value: resolveButton, messageId: row().threadTs!, chatId: 'oc_escalation' }), { encryptKey: ENCRYPT_KEY });
       const before = fake.messages.size;
       const res = await click(ALICE);
       expect(res.json.toast.type).toBe('info');
@@ -492,19 +524,34 @@ describe('Lark over signed, encrypted HTTP', () => {
       const questions = () => [...fake.messages.values()].filter((m) => JSON.stringify(m.content).includes(`"ask":"/resolve C-${number}"`)).length;
       const asked = questions();
       // The card's redraws so far (the outbox's, after the click before this test) are all delivered.
-      await fake.waitFor(() => !db().select().from(nudges).where(and(eq(nudges.kind, 'card'), inArray(nudges.status, ['pending', 'sending']))).get());
+      await fake.waitFor(
+        () =>
+          !db()
+            .select()
+            .from(nudges)
+            .where(and(eq(nudges.kind, 'card'), inArray(nudges.status, ['pending', 'sending'])))
+            .get(),
+      );
       const drawn = fake.messages.get(row().threadTs!)!.updates.length;
       const refusedClick = await click(CAROL);
       expect(refusedClick.json.toast.type).toBe('error');
       expect(questions()).toBe(asked);
       // A form already open when she clicks Save is checked again.
-      const refused = await postToApp(cards, cardActionEvent({ from: CAROL, value: submit.behaviors[0].value, formValue: { note: '已赔付' }, messageId: ask.message_id, chatId: 'oc_escalation' }), { encryptKey: ENCRYPT_KEY });
+      const refused = await postToApp(
+        cards,
+        cardActionEvent({ from: CAROL, value: submit.behaviors[0].value, formValue: { note: '已赔付' }, messageId: ask.message_id, chatId: 'oc_escalation' }),
+        { encryptKey: ENCRYPT_KEY },
+      );
       expect(refused.json.toast.type).toBe('error');
       expect(row().status).toBe('open');
       expect(fake.messages.get(row().threadTs!)!.updates).toHaveLength(drawn);
 
       const sent = fake.messages.size;
-      const ok = await postToApp(cards, cardActionEvent({ from: ALICE, value: submit.behaviors[0].value, formValue: { note: '已全额赔付，该线路加护角' }, messageId: ask.message_id, chatId: 'oc_escalation' }), { encryptKey: ENCRYPT_KEY });
+      const ok = await postToApp(
+        cards,
+        cardActionEvent({ from: ALICE, value: submit.behaviors[0].value, formValue: { note: '已全额赔付，该线路加护角' }, messageId: ask.message_id, chatId: 'oc_escalation' }),
+        { encryptKey: ENCRYPT_KEY },
+      );
       expect(ok.json.toast.type).toBe('success');
       expect(row()).toMatchObject({ status: 'resolved', resolution: '已全额赔付，该线路加护角' });
       // The group's card, redrawn for everyone: resolved, with what was done, no buttons, in the group's language.
@@ -530,7 +577,15 @@ describe('Lark over signed, encrypted HTTP', () => {
       const row = () => db().select().from(complaints).where(eq(complaints.number, number)).get()!;
       expect(row().status).toBe('resolved');
       const shared = fake.messages.get(row().threadTs!)!;
-      const settled = () => fake.waitFor(() => !db().select().from(nudges).where(inArray(nudges.status, ['pending', 'sending'])).get());
+      const settled = () =>
+        fake.waitFor(
+          () =>
+            !db()
+              .select()
+              .from(nudges)
+              .where(inArray(nudges.status, ['pending', 'sending']))
+              .get(),
+        );
       await settled();
       const drawn = shared.updates.length;
       const answer = await dm(`/complaint reopen C-${number} 下一批货又压坏了`);
@@ -550,7 +605,11 @@ describe('Lark over signed, encrypted HTTP', () => {
 
   it('added to a group, Steward says in Chinese what it does there', async () => {
     const base = botMenuEvent({ from: ALICE, eventKey: 'x' });
-    const added = { ...base, header: { ...base.header, event_type: 'im.chat.member.bot.added_v1' }, event: { chat_id: 'oc_new', operator_id: { open_id: ALICE }, name: '华东大客户群', external: false, operator_tenant_key: FAKE_TENANT } };
+    const added = {
+      ...base,
+      header: { ...base.header, event_type: 'im.chat.member.bot.added_v1' },
+      event: { chat_id: 'oc_new', operator_id: { open_id: ALICE }, name: '华东大客户群', external: false, operator_tenant_key: FAKE_TENANT },
+    };
     const before = fake.messages.size;
     expect((await post(added)).status).toBe(200);
     const hello = await nextSent(before, (m) => m.chat_id === 'oc_new');
@@ -669,7 +728,16 @@ describe('Lark over signed, encrypted HTTP', () => {
   it('the /pair Confirm button, which names the executive by open_id, pairs them', async () => {
     await dm('/account add Beta tier:standard');
     const group = (text: string) =>
-      messageEvent({ text, from: ALICE, chatType: 'group', chatId: 'oc_sales', mentions: [{ key: '@_user_1', openId: FAKE_BOT.openId, name: FAKE_BOT.name }, { key: '@_user_2', openId: BOB, name: '李伟' }] });
+      messageEvent({
+        text,
+        from: ALICE,
+        chatType: 'group',
+        chatId: 'oc_sales',
+        mentions: [
+          { key: '@_user_1', openId: FAKE_BOT.openId, name: FAKE_BOT.name },
+          { key: '@_user_2', openId: BOB, name: '李伟' },
+        ],
+      });
     const role = group('@_user_1 /steward role @_user_2 exec');
     let before = fake.messages.size;
     await post(role);
@@ -680,7 +748,9 @@ describe('Lark over signed, encrypted HTTP', () => {
     const warning = await nextSent(before, (m) => m.ephemeral_to === ALICE, 'the tier warning');
     const confirm = JSON.stringify(warning.content).match(/"cmd":"([^"\\]*(?:\\.[^"\\]*)*)"/)?.[1];
     expect(confirm).toContain(`@${BOB}`);
-    const res = await postToApp(cards, cardActionEvent({ from: ALICE, value: { cmd: JSON.parse(`"${confirm!}"`) as string }, messageId: warning.message_id, chatId: 'oc_sales' }), { encryptKey: ENCRYPT_KEY });
+    const res = await postToApp(cards, cardActionEvent({ from: ALICE, value: { cmd: JSON.parse(`"${confirm!}"`) as string }, messageId: warning.message_id, chatId: 'oc_sales' }), {
+      encryptKey: ENCRYPT_KEY,
+    });
     expect(res.json.toast, JSON.stringify(res.json)).toMatchObject({ type: 'success' });
     const beta = db().select().from(accounts).where(eq(accounts.name, 'Beta')).get()!;
     expect(db().select().from(pairings).where(eq(pairings.accountId, beta.id)).all()).toEqual([expect.objectContaining({ execId: member(BOB)!.id, active: true })]);
@@ -732,18 +802,20 @@ describe('Lark over signed, encrypted HTTP', () => {
 
     it('a group that refuses the bot for good gets its nudge to the member by DM instead', async () => {
       const tenant = db().select().from(tenants).get()!;
-      const id = db().transaction((tx) => recordNudge(tx, {
-        tenantId: tenant.id,
-        dedupeKey: 'lark-test:locked-group',
-        kind: 'notice',
-        subjectType: 'none',
-        subjectId: 0,
-        recipientId: member(ALICE)!.id,
-        channel: 'oc_locked',
-        period: 'p',
-        payload: reply('info', 'Revisit Acme'),
-        notBefore: new Date(0),
-      }))!;
+      const id = db().transaction((tx) =>
+        recordNudge(tx, {
+          tenantId: tenant.id,
+          dedupeKey: 'lark-test:locked-group',
+          kind: 'notice',
+          subjectType: 'none',
+          subjectId: 0,
+          recipientId: member(ALICE)!.id,
+          channel: 'oc_locked',
+          period: 'p',
+          payload: reply('info', 'Revisit Acme'),
+          notBefore: new Date(0),
+        }),
+      )!;
       fake.fail('create', { code: 230027, msg: 'Lack of necessary permissions' });
       const before = fake.messages.size;
       await deliverNudge(db(), app.lark.port, id, new Date());
@@ -755,18 +827,20 @@ describe('Lark over signed, encrypted HTTP', () => {
     it('the admin told that a group refuses Steward reads the group by its name, not its chat id', async () => {
       fake.addChat('oc_named_locked', '华东大客户群');
       const tenant = db().select().from(tenants).get()!;
-      const id = db().transaction((tx) => recordNudge(tx, {
-        tenantId: tenant.id,
-        dedupeKey: 'lark-test:named-locked-group',
-        kind: 'notice',
-        subjectType: 'none',
-        subjectId: 0,
-        recipientId: null,
-        channel: 'oc_named_locked',
-        period: 'p',
-        payload: reply('info', '新投诉'),
-        notBefore: new Date(0),
-      }))!;
+      const id = db().transaction((tx) =>
+        recordNudge(tx, {
+          tenantId: tenant.id,
+          dedupeKey: 'lark-test:named-locked-group',
+          kind: 'notice',
+          subjectType: 'none',
+          subjectId: 0,
+          recipientId: null,
+          channel: 'oc_named_locked',
+          period: 'p',
+          payload: reply('info', '新投诉'),
+          notBefore: new Date(0),
+        }),
+      )!;
       fake.fail('create', { code: 230002, msg: 'Bot/User can NOT be out of the chat.' });
       const before = fake.messages.size;
       // Nobody to send it to instead: it fails for good, and the admins hear of the group.
@@ -836,10 +910,17 @@ describe('Lark over plain HTTP (verification token, no encryption)', () => {
     expect(accented.status).toBe(401);
     const encrypted = await postToApp(events, messageEvent({ text: '/account add "Sealed Freight"', from: BOB, chatType: 'p2p' }), { encryptKey: ENCRYPT_KEY });
     expect(encrypted.status).toBe(400);
-    const click = await postToApp(`${app.base}/lark/cards`, cardActionEvent({ from: BOB, value: { cmd: '/account show "Plain Freight"' }, messageId: 'om_plain', chatId: p2pChatId(BOB) }));
+    const click = await postToApp(
+      `${app.base}/lark/cards`,
+      cardActionEvent({ from: BOB, value: { cmd: '/account show "Plain Freight"' }, messageId: 'om_plain', chatId: p2pChatId(BOB) }),
+    );
     expect(click.json.toast.type).toBe('success');
     expect(shown(click.json.card.data)).toMatch(/Plain Freight/);
-    const names = app.db.select({ name: accounts.name }).from(accounts).all().map((a) => a.name);
+    const names = app.db
+      .select({ name: accounts.name })
+      .from(accounts)
+      .all()
+      .map((a) => a.name);
     expect(names).toEqual(['Plain Freight']);
   });
 });

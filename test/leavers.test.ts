@@ -23,7 +23,9 @@ describe('someone who has left', () => {
   it('takes no part by typing, in either language, and nothing they type is recorded', async () => {
     await ok('/leave @zhang', 'li');
     const out = await refused('/account set Acme owner:@wang', 'zhang');
-    expect(out.text).toBe('✘ You are recorded as having left this workspace, so Steward takes no commands from you. If you are back, ask an admin to bring you back: /steward role @you rep');
+    expect(out.text).toBe(
+      '✘ You are recorded as having left this workspace, so Steward takes no commands from you. If you are back, ask an admin to bring you back: /steward role @you rep',
+    );
     expect(member('zhang').active).toBe(false);
     h.db.update(members).set({ locale: 'zh-CN' }).where(eq(members.name, 'zhang')).run();
     expect((await refused('/steward whoami', 'zhang')).text).toMatch(/^✘ 你已被记录为离职/);
@@ -56,7 +58,9 @@ describe('someone who has left', () => {
 describe('/snooze', () => {
   it("is the owner's, their manager's or an admin's to give, and lasts at most 90 days", async () => {
     expect((await refused('/snooze Acme 1w', 'wang')).text).toContain('quiet the revisit nudges for Acme');
-    expect((await refused('/snooze Acme 104w', 'zhang')).text.split('\n')[0]).toBe('✘ Nudges can be quieted for at most 90 days; to say no visit is needed this cycle, use not-needed with a reason.');
+    expect((await refused('/snooze Acme 104w', 'zhang')).text.split('\n')[0]).toBe(
+      '✘ Nudges can be quieted for at most 90 days; to say no visit is needed this cycle, use not-needed with a reason.',
+    );
     await ok('/snooze Acme 1w', 'zhang');
     await ok('/snooze Acme 12w', 'li');
     await ok('/snooze Acme 3d');

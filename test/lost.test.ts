@@ -31,18 +31,30 @@ describe('/lost and /churn', () => {
       '  • ☐ Tell other customers the facts before rumours do',
       '  • ☐ Share the lesson with the team and fix the cause',
     ]);
-    expect(h.db.select().from(accounts).all().find((a) => a.name === 'Acme')!.status).toBe('lost');
-    expect(h.db.select().from(accountLosses).all()).toMatchObject([{ reason: 'competitor', competitor: 'SF Express', revenue: 2_000_000, lesson: 'Six months of unanswered damage claims' }]);
-    expect(h.db.select().from(tasks).all().map((t) => [t.kind, t.itemKey, t.dueOn])).toEqual(
-      ['final-attempt', 'feedback', 'settle', 'claims', 'tell-customers', 'lesson'].map((k) => ['last-conversation', k, '2026-12-07']),
-    );
+    expect(
+      h.db
+        .select()
+        .from(accounts)
+        .all()
+        .find((a) => a.name === 'Acme')!.status,
+    ).toBe('lost');
+    expect(h.db.select().from(accountLosses).all()).toMatchObject([
+      { reason: 'competitor', competitor: 'SF Express', revenue: 2_000_000, lesson: 'Six months of unanswered damage claims' },
+    ]);
+    expect(
+      h.db
+        .select()
+        .from(tasks)
+        .all()
+        .map((t) => [t.kind, t.itemKey, t.dueOn]),
+    ).toEqual(['final-attempt', 'feedback', 'settle', 'claims', 'tell-customers', 'lesson'].map((k) => ['last-conversation', k, '2026-12-07']));
   });
 
   it('refuses without a reason or a lesson, a second time, or from someone who may not', async () => {
     for (const [cmd, user, says] of [
       ['/lost Acme Price', 'zhang', 'Missing reason:'],
       ['/lost Acme reason:price', 'zhang', 'Missing the lesson'],
-      ['/lost Acme reason:weather They left', 'zhang', 'doesn\'t work for reason:'],
+      ['/lost Acme reason:weather They left', 'zhang', "doesn't work for reason:"],
       ['/lost Acme reason:price They left', 'wang', 'Only its owner zhang or an admin'],
     ] as const) {
       const before = h.snapshot();
@@ -101,12 +113,26 @@ describe('/lost and /churn', () => {
   it('the last conversation falls to whoever records the loss when the owner has left, and a win-back closes it', async () => {
     await h.run('/leave @zhang', 'admin');
     expect((await h.run('/lost Acme reason:competitor Claims unanswered', 'admin')).ok).toBe(true);
-    const owners = () => [...new Set(h.db.select().from(tasks).all().map((t) => t.ownerId))];
+    const owners = () => [
+      ...new Set(
+        h.db
+          .select()
+          .from(tasks)
+          .all()
+          .map((t) => t.ownerId),
+      ),
+    ];
     const admin = h.db.select().from(members).where(eq(members.name, 'admin')).get()!.id;
     expect(owners()).toEqual([admin]);
     expect((await h.run('/checklist', 'admin')).text).toContain('Hold a last conversation');
     await h.run('/lost won-back Acme', 'admin');
-    expect(h.db.select().from(tasks).all().every((t) => t.doneAt !== null)).toBe(true);
+    expect(
+      h.db
+        .select()
+        .from(tasks)
+        .all()
+        .every((t) => t.doneAt !== null),
+    ).toBe(true);
   });
 
   it('/lost list browses the lessons of lost accounts, newest first, filtered by reason in either language', async () => {
@@ -136,7 +162,10 @@ describe('/lost and /churn', () => {
     try {
       await hz.run('/客户 添加 华东化工 负责人:@zhang', 'admin');
       await hz.run('/流失 华东化工 原因:竞争对手 竞品:顺丰 货损索赔半年没人处理', 'zhang');
-      expect((await hz.run('/流失 列表 竞争对手', 'zhang')).text.split('\n')).toEqual(['• 因“竞争对手”流失的客户及教训（最新在前）', expect.stringMatching(/^ {2}• 华东化工，.*流失：竞争对手（转向顺丰）。货损索赔半年没人处理$/)]);
+      expect((await hz.run('/流失 列表 竞争对手', 'zhang')).text.split('\n')).toEqual([
+        '• 因“竞争对手”流失的客户及教训（最新在前）',
+        expect.stringMatching(/^ {2}• 华东化工，.*流失：竞争对手（转向顺丰）。货损索赔半年没人处理$/),
+      ]);
       expect((await hz.run('/流失 列表 店大欺客', 'zhang')).text).toContain('还没有因“店大欺客”流失的客户。');
     } finally {
       hz.close();

@@ -6,11 +6,7 @@ import { harness, type Harness } from './harness.js';
 
 /** The account names the touchpoints were logged against, oldest first. */
 function touchedAccounts(h: Harness): string[] {
-  return (
-    h.db.$client
-      .prepare('select a.name from touchpoints t join accounts a on a.id = t.account_id order by t.id')
-      .all() as { name: string }[]
-  ).map((r) => r.name);
+  return (h.db.$client.prepare('select a.name from touchpoints t join accounts a on a.id = t.account_id order by t.id').all() as { name: string }[]).map((r) => r.name);
 }
 
 describe('account matching through /touch', () => {
@@ -251,10 +247,27 @@ describe('matchIn', () => {
 
 describe('looksMistyped (a shell @name or CSV name that is someone else’s, mistyped)', () => {
   it('takes neighbouring letters swapped, or a letter missing or extra in a name of four or more', () => {
-    for (const [typed, name] of [['zhnag', 'zhang'], ['wnag', 'wang'], ['zhan', 'zhang'], ['zhanng', 'zhang'], ['Zhnag', 'zhang']] as const) expect(looksMistyped(typed, name), typed).toBe(true);
+    for (const [typed, name] of [
+      ['zhnag', 'zhang'],
+      ['wnag', 'wang'],
+      ['zhan', 'zhang'],
+      ['zhanng', 'zhang'],
+      ['Zhnag', 'zhang'],
+    ] as const)
+      expect(looksMistyped(typed, name), typed).toBe(true);
   });
   it('leaves other names alone: another letter, a number, a short name, the name itself', () => {
-    for (const [typed, name] of [['rep1b', 'rep1a'], ['mgr2', 'mgr1'], ['chen2', 'chen'], ['Rep 10', 'Rep 1'], ['rep21', 'rep12'], ['lu', 'li'], ['li', 'lia'], ['zhang', 'zhang'], ['zhao', 'zhang']] as const)
+    for (const [typed, name] of [
+      ['rep1b', 'rep1a'],
+      ['mgr2', 'mgr1'],
+      ['chen2', 'chen'],
+      ['Rep 10', 'Rep 1'],
+      ['rep21', 'rep12'],
+      ['lu', 'li'],
+      ['li', 'lia'],
+      ['zhang', 'zhang'],
+      ['zhao', 'zhang'],
+    ] as const)
       expect(looksMistyped(typed, name), typed).toBe(false);
   });
 });

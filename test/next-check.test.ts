@@ -19,7 +19,16 @@ afterEach(() => h?.close());
 
 class Rollback {}
 const tenant = () => h.db.select().from(tenants).get()!;
-const keysOf = (ids: number[]) => (ids.length ? h.db.select({ k: nudges.dedupeKey }).from(nudges).where(inArray(nudges.id, ids)).all().map((r) => r.k).sort() : []);
+const keysOf = (ids: number[]) =>
+  ids.length
+    ? h.db
+        .select({ k: nudges.dedupeKey })
+        .from(nudges)
+        .where(inArray(nudges.id, ids))
+        .all()
+        .map((r) => r.k)
+        .sort()
+    : [];
 
 /** What a sweep over the whole book (every account's check reset) decides at `at`; nothing of it is kept. */
 function fromScratch(at: Date): string[] {
@@ -30,7 +39,13 @@ function fromScratch(at: Date): string[] {
       tx.update(promises).set({ nextCheckAt: 0 }).run();
       tx.update(complaints).set({ nextCheckAt: 0 }).run();
       const r = sweepTenant(tx, tenant(), at, nudgeViews);
-      keys = tx.select({ k: nudges.dedupeKey }).from(nudges).where(r.ids.length ? inArray(nudges.id, r.ids) : eq(nudges.id, -1)).all().map((x) => x.k).sort();
+      keys = tx
+        .select({ k: nudges.dedupeKey })
+        .from(nudges)
+        .where(r.ids.length ? inArray(nudges.id, r.ids) : eq(nudges.id, -1))
+        .all()
+        .map((x) => x.k)
+        .sort();
       throw new Rollback();
     });
   } catch (e) {
@@ -71,7 +86,9 @@ describe('what lowers an account’s next check', () => {
   it('a new account is checked at once', async () => {
     await book();
     h.now = plus(h.now, 91 * DAY);
-    h.db.$client.prepare("insert into accounts (tenant_id, name, name_key, tier, owner_id, created_at) values (?, 'Beta', 'beta', 'strategic', ?, ?)").run(tenant().id, memberId('zhang'), h.now.getTime() - 30 * DAY);
+    h.db.$client
+      .prepare("insert into accounts (tenant_id, name, name_key, tier, owner_id, created_at) values (?, 'Beta', 'beta', 'strategic', ?, ?)")
+      .run(tenant().id, memberId('zhang'), h.now.getTime() - 30 * DAY);
     expect(await sweepAgrees(h.now)).toContainEqual(expect.stringMatching(new RegExp(`^revisit:${accountId('Beta')}:`)));
   });
 
@@ -109,24 +126,43 @@ describe('what lowers an account’s next check', () => {
 
   it('the last visit deleted', async () => {
     await book();
-    h.db.update(accounts).set({ createdAt: plus(h.now, -200 * DAY) }).where(eq(accounts.id, accountId('Acme'))).run();
+    h.db
+      .update(accounts)
+      .set({ createdAt: plus(h.now, -200 * DAY) })
+      .where(eq(accounts.id, accountId('Acme')))
+      .run();
     h.now = plus(h.now, 20 * DAY);
     await settled(plus(h.now, 60 * DAY));
-    h.db.delete(touchpoints).where(eq(touchpoints.accountId, accountId('Acme'))).run();
+    h.db
+      .delete(touchpoints)
+      .where(eq(touchpoints.accountId, accountId('Acme')))
+      .run();
     expect(await sweepAgrees(plus(h.now, 60_000))).toHaveLength(1);
   });
 
   it('the last visit moved earlier, or turned into a call', async () => {
     await book();
-    h.db.update(accounts).set({ createdAt: plus(h.now, -200 * DAY) }).where(eq(accounts.id, accountId('Acme'))).run();
+    h.db
+      .update(accounts)
+      .set({ createdAt: plus(h.now, -200 * DAY) })
+      .where(eq(accounts.id, accountId('Acme')))
+      .run();
     h.now = plus(h.now, 20 * DAY);
     await settled(plus(h.now, 60 * DAY));
-    h.db.update(touchpoints).set({ occurredAt: plus(h.now, -100 * DAY) }).where(eq(touchpoints.accountId, accountId('Acme'))).run();
+    h.db
+      .update(touchpoints)
+      .set({ occurredAt: plus(h.now, -100 * DAY) })
+      .where(eq(touchpoints.accountId, accountId('Acme')))
+      .run();
     expect(await sweepAgrees(plus(h.now, 60_000))).toHaveLength(1);
     h.now = plus(h.now, DAY);
     await ok('/touch Acme visit Back again', 'zhang');
     await settled(plus(h.now, 60 * DAY));
-    h.db.update(touchpoints).set({ kind: 'call' }).where(eq(touchpoints.accountId, accountId('Acme'))).run();
+    h.db
+      .update(touchpoints)
+      .set({ kind: 'call' })
+      .where(eq(touchpoints.accountId, accountId('Acme')))
+      .run();
     expect(await sweepAgrees(plus(h.now, 60_000))).toHaveLength(1);
   });
 
@@ -136,7 +172,9 @@ describe('what lowers an account’s next check', () => {
     expect(await sweepAgrees(h.now)).toHaveLength(1);
     // Told Monday 6 April 10:00; then snoozed for three weeks (as "not needed" would, for longer).
     const told = h.now;
-    h.db.$client.prepare("insert into nudge_snoozes (tenant_id, kind, subject_id, member_id, until, created_at) values (?, 'revisit', ?, ?, ?, ?)").run(tenant().id, accountId('Acme'), memberId('zhang'), plus(told, 21 * DAY).getTime(), told.getTime());
+    h.db.$client
+      .prepare("insert into nudge_snoozes (tenant_id, kind, subject_id, member_id, until, created_at) values (?, 'revisit', ?, ?, ?, ?)")
+      .run(tenant().id, accountId('Acme'), memberId('zhang'), plus(told, 21 * DAY).getTime(), told.getTime());
     h.now = plus(h.now, DAY);
     await settled(plus(h.now, 10 * DAY));
     h.db.$client.prepare('delete from nudge_snoozes').run();
@@ -184,19 +222,25 @@ describe('what lowers an account’s next check', () => {
     await book();
     h.now = plus(h.now, 20 * DAY);
     await settled(plus(h.now, 60 * DAY));
-    h.db.insert(pairings).values({ tenantId: tenant().id, accountId: accountId('Acme'), execId: memberId('chen'), cadenceDays: 30, active: true, createdAt: plus(h.now, -40 * DAY) }).run();
+    h.db
+      .insert(pairings)
+      .values({ tenantId: tenant().id, accountId: accountId('Acme'), execId: memberId('chen'), cadenceDays: 30, active: true, createdAt: plus(h.now, -40 * DAY) })
+      .run();
     expect(await sweepAgrees(plus(h.now, 60_000))).toEqual([expect.stringMatching(/^pairing:/)]);
     h.now = plus(h.now, DAY);
     await ok('/touch Acme visit Dinner with their CEO', 'chen');
     await settled(plus(h.now, 20 * DAY));
-    h.db.delete(touchpoints).where(eq(touchpoints.memberId, memberId('chen'))).run();
+    h.db
+      .delete(touchpoints)
+      .where(eq(touchpoints.memberId, memberId('chen')))
+      .run();
     // The pairing's round is the same as before (due on the same day): decided already, nothing new, as from scratch.
     await sweepAgrees(plus(h.now, 60_000));
     h.db.update(pairings).set({ cadenceDays: 10 }).run();
     expect(await sweepAgrees(plus(h.now, 120_000))).toEqual([expect.stringMatching(/^pairing:/)]);
   });
 
-  it("a review item deleted in the season is made again", async () => {
+  it('a review item deleted in the season is made again', async () => {
     h = harness({ now: cst('2026-09-07T10:00') });
     await ok('/account add Acme tier:key owner:@zhang');
     await ok('/touch Acme visit Kick-off', 'zhang');
@@ -244,50 +288,149 @@ describe('the batched sweep with maintained checks decides what a whole-book swe
       const t = tenant().id;
       const tiers = ['strategic', 'key', 'standard'] as const;
       const insAccount = h.db.$client.prepare('insert into accounts (tenant_id, name, name_key, tier, owner_id, created_at) values (?, ?, ?, ?, ?, ?)');
-      const insTouch = h.db.$client.prepare("insert into touchpoints (tenant_id, account_id, member_id, our_level, kind, occurred_at, note, source_platform, created_at) values (?, ?, ?, 'sales', ?, ?, '', 'shell', ?)");
+      const insTouch = h.db.$client.prepare(
+        "insert into touchpoints (tenant_id, account_id, member_id, our_level, kind, occurred_at, note, source_platform, created_at) values (?, ?, ?, 'sales', ?, ?, '', 'shell', ?)",
+      );
       for (let i = 0; i < 12; i++) insAccount.run(t, `A${i}`, `a${i}`, r.pick(tiers), r.next() < 0.9 ? r.pick(people) : null, h.now.getTime() - r.int(120) * DAY);
-      const ids = () => h.db.select({ id: accounts.id }).from(accounts).all().map((x) => x.id);
-      const touches = () => h.db.select({ id: touchpoints.id }).from(touchpoints).all().map((x) => x.id);
+      const ids = () =>
+        h.db
+          .select({ id: accounts.id })
+          .from(accounts)
+          .all()
+          .map((x) => x.id);
+      const touches = () =>
+        h.db
+          .select({ id: touchpoints.id })
+          .from(touchpoints)
+          .all()
+          .map((x) => x.id);
       const ops: (() => void)[] = [
         () => insTouch.run(t, r.pick(ids()), r.next() < 0.2 ? chen : r.pick(people), r.pick(['visit', 'call', 'meeting']), h.now.getTime() - r.int(60) * DAY, h.now.getTime()),
         () => {
           const all = touches();
-          if (all.length) h.db.delete(touchpoints).where(eq(touchpoints.id, r.pick(all))).run();
+          if (all.length)
+            h.db
+              .delete(touchpoints)
+              .where(eq(touchpoints.id, r.pick(all)))
+              .run();
         },
         () => {
           const all = touches();
-          if (all.length) h.db.update(touchpoints).set({ occurredAt: new Date(h.now.getTime() - r.int(150) * DAY) }).where(eq(touchpoints.id, r.pick(all))).run();
+          if (all.length)
+            h.db
+              .update(touchpoints)
+              .set({ occurredAt: new Date(h.now.getTime() - r.int(150) * DAY) })
+              .where(eq(touchpoints.id, r.pick(all)))
+              .run();
         },
-        () => h.db.update(accounts).set({ tier: r.pick(tiers) }).where(eq(accounts.id, r.pick(ids()))).run(),
-        () => h.db.update(accounts).set({ cadenceDays: r.next() < 0.5 ? null : 1 + r.int(40) }).where(eq(accounts.id, r.pick(ids()))).run(),
-        () => h.db.update(accounts).set({ ownerId: r.next() < 0.9 ? r.pick(people) : null }).where(eq(accounts.id, r.pick(ids()))).run(),
-        () => h.db.update(accounts).set({ status: r.next() < 0.8 ? 'active' : 'lost' }).where(eq(accounts.id, r.pick(ids()))).run(),
-        () => h.db.update(members).set({ active: r.next() < 0.7 }).where(eq(members.id, r.pick(people))).run(),
-        () => h.db.update(members).set({ managerId: r.next() < 0.5 ? null : memberId('li') }).where(and(eq(members.id, r.pick(people)), eq(members.role, 'rep'))).run(),
-        () => h.db.$client.prepare("insert into nudge_snoozes (tenant_id, kind, subject_id, until, created_at) values (?, 'revisit', ?, ?, ?)").run(t, r.pick(ids()), h.now.getTime() + r.int(10) * DAY, h.now.getTime()),
+        () =>
+          h.db
+            .update(accounts)
+            .set({ tier: r.pick(tiers) })
+            .where(eq(accounts.id, r.pick(ids())))
+            .run(),
+        () =>
+          h.db
+            .update(accounts)
+            .set({ cadenceDays: r.next() < 0.5 ? null : 1 + r.int(40) })
+            .where(eq(accounts.id, r.pick(ids())))
+            .run(),
+        () =>
+          h.db
+            .update(accounts)
+            .set({ ownerId: r.next() < 0.9 ? r.pick(people) : null })
+            .where(eq(accounts.id, r.pick(ids())))
+            .run(),
+        () =>
+          h.db
+            .update(accounts)
+            .set({ status: r.next() < 0.8 ? 'active' : 'lost' })
+            .where(eq(accounts.id, r.pick(ids())))
+            .run(),
+        () =>
+          h.db
+            .update(members)
+            .set({ active: r.next() < 0.7 })
+            .where(eq(members.id, r.pick(people)))
+            .run(),
+        () =>
+          h.db
+            .update(members)
+            .set({ managerId: r.next() < 0.5 ? null : memberId('li') })
+            .where(and(eq(members.id, r.pick(people)), eq(members.role, 'rep')))
+            .run(),
+        () =>
+          h.db.$client
+            .prepare("insert into nudge_snoozes (tenant_id, kind, subject_id, until, created_at) values (?, 'revisit', ?, ?, ?)")
+            .run(t, r.pick(ids()), h.now.getTime() + r.int(10) * DAY, h.now.getTime()),
         () => h.db.$client.prepare('delete from nudge_snoozes where id = (select max(id) from nudge_snoozes)').run(),
-        () => h.db.$client.prepare('insert into pairings (tenant_id, account_id, exec_id, cadence_days, active, created_at) values (?, ?, ?, ?, 1, ?)').run(t, r.pick(ids()), chen, 10 + r.int(60), h.now.getTime() - r.int(90) * DAY),
-        () => h.db.update(pairings).set({ active: r.next() < 0.5, cadenceDays: 5 + r.int(60) }).where(eq(pairings.accountId, r.pick(ids()))).run(),
-        () => h.db.update(tenants).set({ settings: { cadenceDays: { standard: 20 + r.int(80), key: 10 + r.int(30) }, reviewSeasonStart: '08-01', reviewSeasonDeadline: r.pick(['09-30', '10-31']) } }).run(),
-        () => h.db.delete(reviewItems).where(eq(reviewItems.accountId, r.pick(ids()))).run(),
+        () =>
+          h.db.$client
+            .prepare('insert into pairings (tenant_id, account_id, exec_id, cadence_days, active, created_at) values (?, ?, ?, ?, 1, ?)')
+            .run(t, r.pick(ids()), chen, 10 + r.int(60), h.now.getTime() - r.int(90) * DAY),
+        () =>
+          h.db
+            .update(pairings)
+            .set({ active: r.next() < 0.5, cadenceDays: 5 + r.int(60) })
+            .where(eq(pairings.accountId, r.pick(ids())))
+            .run(),
+        () =>
+          h.db
+            .update(tenants)
+            .set({ settings: { cadenceDays: { standard: 20 + r.int(80), key: 10 + r.int(30) }, reviewSeasonStart: '08-01', reviewSeasonDeadline: r.pick(['09-30', '10-31']) } })
+            .run(),
+        () =>
+          h.db
+            .delete(reviewItems)
+            .where(eq(reviewItems.accountId, r.pick(ids())))
+            .run(),
         // Promises and complaints: their own checks.
         () => {
           const n = h.db.select({ id: promises.id }).from(promises).all().length + 1;
           const due = new Date(h.now.getTime() + (r.int(8) - 4) * DAY).toISOString().slice(0, 10);
-          h.db.$client.prepare("insert into promises (tenant_id, number, account_id, owner_id, text, due_on, status, created_at) values (?, ?, ?, ?, 'Send the quote', ?, 'open', ?)").run(t, n, r.pick(ids()), r.pick(people), due, h.now.getTime());
+          h.db.$client
+            .prepare("insert into promises (tenant_id, number, account_id, owner_id, text, due_on, status, created_at) values (?, ?, ?, ?, 'Send the quote', ?, 'open', ?)")
+            .run(t, n, r.pick(ids()), r.pick(people), due, h.now.getTime());
         },
-        () => h.db.update(promises).set({ dueOn: new Date(h.now.getTime() + (r.int(8) - 3) * DAY).toISOString().slice(0, 10) }).where(eq(promises.accountId, r.pick(ids()))).run(),
-        () => h.db.update(promises).set({ status: r.pick(['open', 'kept'] as const), ownerId: r.pick(people) }).where(eq(promises.accountId, r.pick(ids()))).run(),
-        () => h.db.update(members).set({ timezone: r.pick(['Pacific/Kiritimati', 'America/Los_Angeles', null]) }).where(eq(members.id, r.pick(people))).run(),
+        () =>
+          h.db
+            .update(promises)
+            .set({ dueOn: new Date(h.now.getTime() + (r.int(8) - 3) * DAY).toISOString().slice(0, 10) })
+            .where(eq(promises.accountId, r.pick(ids())))
+            .run(),
+        () =>
+          h.db
+            .update(promises)
+            .set({ status: r.pick(['open', 'kept'] as const), ownerId: r.pick(people) })
+            .where(eq(promises.accountId, r.pick(ids())))
+            .run(),
+        () =>
+          h.db
+            .update(members)
+            .set({ timezone: r.pick(['Pacific/Kiritimati', 'America/Los_Angeles', null]) })
+            .where(eq(members.id, r.pick(people)))
+            .run(),
         () => {
           const n = h.db.select({ id: complaints.id }).from(complaints).all().length + 1;
           const opened = h.now.getTime() - r.int(3) * DAY;
           h.db.$client
-            .prepare("insert into complaints (tenant_id, number, account_id, severity, category, summary, owner_id, reporter_id, status, opened_at, deadline_at) values (?, ?, ?, ?, 'delay', 'Late', ?, ?, 'open', ?, ?)")
+            .prepare(
+              "insert into complaints (tenant_id, number, account_id, severity, category, summary, owner_id, reporter_id, status, opened_at, deadline_at) values (?, ?, ?, ?, 'delay', 'Late', ?, ?, 'open', ?, ?)",
+            )
             .run(t, n, r.pick(ids()), r.pick(['critical', 'high', 'low']), r.pick(people), r.pick(people), opened, opened + r.int(48) * 3_600_000);
         },
-        () => h.db.update(complaints).set({ status: r.pick(['open', 'resolved'] as const), severity: r.pick(['critical', 'high', 'medium'] as const) }).where(eq(complaints.accountId, r.pick(ids()))).run(),
-        () => h.db.update(complaints).set({ escalationLevel: 0, reopenCount: r.int(3) }).where(eq(complaints.accountId, r.pick(ids()))).run(),
+        () =>
+          h.db
+            .update(complaints)
+            .set({ status: r.pick(['open', 'resolved'] as const), severity: r.pick(['critical', 'high', 'medium'] as const) })
+            .where(eq(complaints.accountId, r.pick(ids())))
+            .run(),
+        () =>
+          h.db
+            .update(complaints)
+            .set({ escalationLevel: 0, reopenCount: r.int(3) })
+            .where(eq(complaints.accountId, r.pick(ids())))
+            .run(),
       ];
       for (let step = 0; step < 40; step++) {
         for (let k = r.int(3); k >= 0; k--) r.pick(ops)();

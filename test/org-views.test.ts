@@ -10,7 +10,13 @@ let h: Harness;
 const k = kit(() => h);
 afterEach(() => h.close());
 const NOW = new Date('2026-11-23T02:00:00Z'); // Monday 10:00 in Shanghai
-const FIVE_SIGNS = ['decision-maker-change New GM from the parent group', 'volume-drop Orders down 30% on last quarter', 'competitor JD Logistics quoted the whole network', 'payment-delay March invoices 40 days late', 'strategy-change Building their own warehouse in Kunshan'];
+const FIVE_SIGNS = [
+  'decision-maker-change New GM from the parent group',
+  'volume-drop Orders down 30% on last quarter',
+  'competitor JD Logistics quoted the whole network',
+  'payment-delay March invoices 40 days late',
+  'strategy-change Building their own warehouse in Kunshan',
+];
 
 /** Two of ours have met two of their levels: not single-threaded. */
 async function covered(name: string, tier: string, owner: string, colleague: string) {
@@ -34,7 +40,10 @@ async function organisation() {
   await k.ok('/steward team @bob manager:@mark');
   await k.ok('/steward team @li manager:@chen');
   await k.ok('/steward team @mark manager:@chen');
-  for (const [name, owner, contact] of [['Cobalt', 'wang', 'Qian Yu'], ['Kestrel', 'bob', 'Zhao Lei']] as const) {
+  for (const [name, owner, contact] of [
+    ['Cobalt', 'wang', 'Qian Yu'],
+    ['Kestrel', 'bob', 'Zhao Lei'],
+  ] as const) {
     await k.ok(`/account add ${name} tier:key owner:@${owner} revenue:1m`);
     await k.ok(`/contact ${name} add "${contact}" title:Buyer level:manager`);
   }
@@ -92,7 +101,9 @@ describe('/risk all: the organisation, team by team', () => {
 
   it('a manager or a rep asking for all is refused and told what they may read, in either language', async () => {
     for (const who of ['li', 'zhang', 'sun']) {
-      expect((await k.refused('/risk all', who)).text).toBe("✘ The whole organisation's accounts are for executives and admins to read: /risk shows your team's, /risk mine your own.");
+      expect((await k.refused('/risk all', who)).text).toBe(
+        "✘ The whole organisation's accounts are for executives and admins to read: /risk shows your team's, /risk mine your own.",
+      );
     }
     await k.ok('/steward me locale:zh-CN', 'li');
     expect((await k.refused('/风险 全部', 'li')).text).toBe('✘ 全公司的客户只有高管和管理员可以查看：/风险 查看你的团队，/风险 我的 查看你自己的客户。');
@@ -181,7 +192,11 @@ describe('/churn by team', () => {
 
   it('a manager reads their team, a rep the team they are in, someone in no team the organisation', async () => {
     expect((await lines('/churn', 'li')).slice(0, 3)).toEqual(["• Churn of li's team, last 12 months", 'By count: 0 of 2 accounts lost (0%).', 'By revenue: 0 of 2M a year (0%).']);
-    expect((await lines('/churn quarter', 'bob')).slice(0, 3)).toEqual(["• Churn of mark's team, last 3 months", 'By count: 1 of 3 accounts lost (33%).', 'By revenue: 1M of 3M a year (33%).']);
+    expect((await lines('/churn quarter', 'bob')).slice(0, 3)).toEqual([
+      "• Churn of mark's team, last 3 months",
+      'By count: 1 of 3 accounts lost (33%).',
+      'By revenue: 1M of 3M a year (33%).',
+    ]);
     expect((await k.ok('/churn', 'bob')).text).not.toContain('By team');
     // The complaint times follow the same scope: Beta's complaint is li's team's, not mark's.
     expect((await k.ok('/churn', 'li')).text).toContain('Oldest open: C-1');
@@ -252,7 +267,7 @@ describe("the organisation's digest", () => {
     const digest = await lines('/周报', 'chen');
     expect(digest[0]).toBe('• 全公司周报：2个团队，5个活跃客户');
     expect(digest[1]).toBe('各团队对比');
-    expect(digest).toContain("  • mark团队：2个客户 · 高风险1、需关注0 · 单点对接1 · 投诉0起未结、0起已升级 · 本季度0项承诺未兑现、1项逾期 · 回访逾期0 · 本季度流失1/3（33%）");
+    expect(digest).toContain('  • mark团队：2个客户 · 高风险1、需关注0 · 单点对接1 · 投诉0起未结、0起已升级 · 本季度0项承诺未兑现、1项逾期 · 回访逾期0 · 本季度流失1/3（33%）');
     expect(digest).toContain('你自己的：chen团队周报（6人）');
   });
 });

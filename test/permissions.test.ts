@@ -31,7 +31,12 @@ beforeEach(async () => {
 afterEach(() => h.close());
 
 const { ok, refused, member } = kit(() => h, { errorTone: true });
-const ownerOf = (name: string) => h.db.select().from(members).where(eq(members.id, h.db.select().from(accounts).where(eq(accounts.name, name)).get()!.ownerId!)).get()!.name;
+const ownerOf = (name: string) =>
+  h.db
+    .select()
+    .from(members)
+    .where(eq(members.id, h.db.select().from(accounts).where(eq(accounts.name, name)).get()!.ownerId!))
+    .get()!.name;
 const activePairs = (name: string) =>
   h.db
     .select({ exec: members.name, active: pairings.active })
@@ -75,7 +80,9 @@ describe('/leave', () => {
 
 describe('/pair and /unpair', () => {
   it('a manager of another team may neither pair nor unpair; the owner and anyone above them may', async () => {
-    expect((await refused('/pair Acme @exec2', 'mgr2')).text).toContain('Only its owner rep1a, a manager above them (mgr1, dir) or an admin can change the leadership pairings of Acme.');
+    expect((await refused('/pair Acme @exec2', 'mgr2')).text).toContain(
+      'Only its owner rep1a, a manager above them (mgr1, dir) or an admin can change the leadership pairings of Acme.',
+    );
     await refused('/unpair Acme @exec1', 'mgr2');
     await ok('/pair Acme @exec2', 'dir');
     await ok('/unpair Acme @exec2', 'mgr1');
@@ -110,7 +117,11 @@ describe('anyone above the owner (requireOwnerOrManager)', () => {
   });
 
   it('a loop written around /steward team neither hangs nor lets an outsider in', async () => {
-    h.db.update(members).set({ managerId: member('mgr1').id }).where(eq(members.id, member('dir').id)).run();
+    h.db
+      .update(members)
+      .set({ managerId: member('mgr1').id })
+      .where(eq(members.id, member('dir').id))
+      .run();
     await refused('/account set Acme region:South', 'mgr2');
     await ok('/account set Acme region:North', 'dir');
   });

@@ -49,5 +49,4 @@ describe('the statements of everyday commands', () => {
       h.close();
     }
   });
-
 });

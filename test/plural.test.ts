@@ -35,8 +35,16 @@ const sentences: [string, (n: number) => unknown, (n: number) => string][] = [
     (n) => `${count(n, 'complaint', 'complaints')} resolved: first answer after 2 hours, resolved after 3 days (medians).`,
   ],
   ['complaint.times.open', (n) => en.complaint.times.open(n, 0), (n) => `${count(n, 'complaint', 'complaints')} open.`],
-  ['complaint.times.oldest', (n) => en.complaint.times.oldest('C-1', 'Acme', '3 days', n), (n) => `Oldest open: C-1 · Acme, open for 3 days${n ? `, passed ${count(n, 'time', 'times')}` : ''}.`],
-  ['promise.kept', (n) => en.promise.kept('P-1', false, n), (n) => `P-1 kept${n > 0 ? ` by the date agreed when it was moved (moved ${count(n, 'time', 'times')})` : ''}. Tell the customer it is done.`],
+  [
+    'complaint.times.oldest',
+    (n) => en.complaint.times.oldest('C-1', 'Acme', '3 days', n),
+    (n) => `Oldest open: C-1 · Acme, open for 3 days${n ? `, passed ${count(n, 'time', 'times')}` : ''}.`,
+  ],
+  [
+    'promise.kept',
+    (n) => en.promise.kept('P-1', false, n),
+    (n) => `P-1 kept${n > 0 ? ` by the date agreed when it was moved (moved ${count(n, 'time', 'times')})` : ''}. Tell the customer it is done.`,
+  ],
   ['promise.moved', (n) => en.promise.moved('P-1', 'Mon', 'Fri', n), (n) => `P-1 moved from Mon to Fri (moved ${count(n, 'time', 'times')}). Reminders now follow the new date.`],
   ['promise.movedTimes', (n) => en.promise.movedTimes(n), (n) => `moved ${count(n, 'time', 'times')}`],
   ['steward.ranSweep', (n) => en.steward.ranSweep(n, 'Mon', 0), (n) => `Sweep as of Mon: ${count(n, 'new nudge', 'new nudges')} decided.`],
@@ -45,7 +53,11 @@ const sentences: [string, (n: number) => unknown, (n: number) => string][] = [
   ['steward.dryDigest', (n) => en.steward.dryDigest(n, 'Mon'), (n) => `Dry run: a weekly digest as of Mon would record ${count(n, 'digest', 'digests')}.`],
   ['nudge.revisitWhy', (n) => en.nudge.revisitWhy(undefined, 'Key', n), (n) => `No visit on record yet. Key accounts are visited every ${count(n, 'day', 'days')}.`],
   ['nudge.revisitAgain', (n) => en.nudge.revisitAgain('Acme', n), (n) => `Reminder: Acme is ${count(n, 'day', 'days')} overdue for a revisit`],
-  ['nudge.revisitManager', (n) => en.nudge.revisitManager('Acme', 'key', 'li', n), (n) => `Acme (key), owned by li, is ${count(n, 'day', 'days')} overdue for a revisit, after two nudges`],
+  [
+    'nudge.revisitManager',
+    (n) => en.nudge.revisitManager('Acme', 'key', 'li', n),
+    (n) => `Acme (key), owned by li, is ${count(n, 'day', 'days')} overdue for a revisit, after two nudges`,
+  ],
   [
     'nudge.pairingWhy',
     (n) => en.nudge.pairingWhy(undefined, n),
@@ -83,11 +95,7 @@ const sentences: [string, (n: number) => unknown, (n: number) => string][] = [
     (n) => `${count(n, 'account', 'accounts')} · ${count(n, 'open complaint', 'open complaints')} · ${count(n, 'open promise', 'open promises')}`,
   ],
   ['lost.byCount', (n) => en.lost.byCount(0, n, '0%'), (n) => `By count: 0 of ${count(n, 'account', 'accounts')} lost (0%).`],
-  [
-    'health.reason.revisit',
-    (n) => en.health.reason.revisit({ days: n, cadence: n }),
-    (n) => `revisit ${count(n, 'day', 'days')} overdue (every ${count(n, 'day', 'days')})`,
-  ],
+  ['health.reason.revisit', (n) => en.health.reason.revisit({ days: n, cadence: n }), (n) => `revisit ${count(n, 'day', 'days')} overdue (every ${count(n, 'day', 'days')})`],
   [
     'health.reason.revisit, snoozed',
     (n) => en.health.reason.revisit({ days: n, cadence: n, snoozedUntil: 'Fri' }),
@@ -107,23 +115,24 @@ const sentences: [string, (n: number) => unknown, (n: number) => string][] = [
   [
     'health.reason.complaint-history',
     (n) => en.health.reason['complaint-history']({ count: n, late: 0, longest: n, passes: n }),
-    (n) => `${count(n, 'complaint', 'complaints')} in 180 days, 0 resolved past deadline, the longest ${count(n, 'day', 'days')}${n ? `, passed between owners ${count(n, 'time', 'times')}` : ''}`,
+    (n) =>
+      `${count(n, 'complaint', 'complaints')} in 180 days, 0 resolved past deadline, the longest ${count(n, 'day', 'days')}${n ? `, passed between owners ${count(n, 'time', 'times')}` : ''}`,
   ],
-  ['health.reason.handover', (n) => en.health.reason.handover({ days: n }), (n) => `handed over ${n > 0 ? `${count(n, 'day', 'days')} ago` : 'today'}: a new relationship for 90 days`],
-  ['health.reason.signal', (n) => en.health.reason.signal({ kind: 'price complaint', days: n }), (n) => `price complaint reported ${n > 0 ? `${count(n, 'day', 'days')} ago` : 'today'}`],
   [
-    'health.reason.promises',
-    (n) => en.health.reason.promises({ broken: 2, byExec: 0, overdue: n }),
-    (n) => `2 broken and ${count(n, 'overdue promise', 'overdue promises')}`,
+    'health.reason.handover',
+    (n) => en.health.reason.handover({ days: n }),
+    (n) => `handed over ${n > 0 ? `${count(n, 'day', 'days')} ago` : 'today'}: a new relationship for 90 days`,
   ],
+  [
+    'health.reason.signal',
+    (n) => en.health.reason.signal({ kind: 'price complaint', days: n }),
+    (n) => `price complaint reported ${n > 0 ? `${count(n, 'day', 'days')} ago` : 'today'}`,
+  ],
+  ['health.reason.promises', (n) => en.health.reason.promises({ broken: 2, byExec: 0, overdue: n }), (n) => `2 broken and ${count(n, 'overdue promise', 'overdue promises')}`],
   ['health.moreReasons', (n) => en.health.moreReasons(n), (n) => `+${count(n, 'more reason', 'more reasons')}`],
   ['org.riskTeamHeading', (n) => en.org.riskTeamHeading('li', 0, 0, n), (n) => `li: 0 at risk, 0 to watch, of ${count(n, 'account', 'accounts')}`],
   ['org.singleLine', (n) => en.org.singleLine('Acme', 'key', 'li', 1, n), (n) => `Acme · key · li · 1 of ours, ${count(n, 'level', 'levels')} of theirs in 90 days`],
-  [
-    'org.churnLine',
-    (n) => en.org.churnLine('li', 0, n, '0%', '', '', '', false),
-    (n) => `li: 0 of ${count(n, 'account', 'accounts')} lost (0%); no revenue on record`,
-  ],
+  ['org.churnLine', (n) => en.org.churnLine('li', 0, n, '0%', '', '', '', false), (n) => `li: 0 of ${count(n, 'account', 'accounts')} lost (0%); no revenue on record`],
   [
     'org.digestTitle',
     (n) => en.org.digestTitle(n, n),
@@ -146,7 +155,8 @@ const sentences: [string, (n: number) => unknown, (n: number) => string][] = [
   [
     'handover.pairingsKept',
     (n) => en.handover.pairingsKept(n, 'li', 'wu'),
-    (n) => `${count(n, 'leadership pairing', 'leadership pairings')} ${word(n, 'stays', 'stay')} with li: wu is not an executive. Pair an executive with /pair <account> @executive.`,
+    (n) =>
+      `${count(n, 'leadership pairing', 'leadership pairings')} ${word(n, 'stays', 'stay')} with li: wu is not an executive. Pair an executive with /pair <account> @executive.`,
   ],
   ['handover.left', (n) => en.handover.left('li', n), (n) => `li is recorded as having left; ${count(n, 'account', 'accounts')} flagged "owner gone".`],
   [

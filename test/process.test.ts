@@ -72,16 +72,29 @@ describe.each(LAUNCHERS)('SIGTERM to the process started as `$name`', ({ name, c
     const err = () => stderr;
     const exited = once(proc, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
     const base = `http://127.0.0.1:${port}`;
-    await until('/healthz to answer', () => proc.exitCode === null && fetch(`${base}/healthz`).then((r) => r.status === 200, () => false), err);
+    await until(
+      '/healthz to answer',
+      () =>
+        proc.exitCode === null &&
+        fetch(`${base}/healthz`).then(
+          (r) => r.status === 200,
+          () => false,
+        ),
+      err,
+    );
 
     // Steward's own pid is in its redis folder's owner file; its redis-server is the one on that folder's socket.
     const steward = Number(readFileSync(join(data, 'redis', 'steward.pid'), 'utf8').trim());
     pids.push(steward);
     const socket = join(data, 'redis', 'redis.sock');
-    const [redis] = await until('its redis-server to show', () => {
-      const found = processesWith(socket);
-      return found.length ? found : undefined;
-    }, err);
+    const [redis] = await until(
+      'its redis-server to show',
+      () => {
+        const found = processesWith(socket);
+        return found.length ? found : undefined;
+      },
+      err,
+    );
     pids.push(redis!);
 
     const type = async (text: string, user: string) => {

@@ -16,7 +16,12 @@ afterEach(() => h?.close());
 const { ok, refused, sweep, allNudges, tenant, member } = kit(() => h);
 
 const promise = (n: number) => h.db.select().from(promises).where(eq(promises.number, n)).get()!;
-const moves = (n: number) => h.db.select().from(promiseMoves).where(eq(promiseMoves.promiseId, promise(n).id)).all();
+const moves = (n: number) =>
+  h.db
+    .select()
+    .from(promiseMoves)
+    .where(eq(promiseMoves.promiseId, promise(n).id))
+    .all();
 /** The promise reminders' keys, with the promise's id left out. */
 /** What was posted about promises, as "recipient: first line". */
 const said = (port: RecordingPort) => port.posts.filter((p) => p.text.includes('P-')).map((p) => `${p.to}: ${p.text.split('\n')[0]}`);
@@ -43,7 +48,9 @@ describe('/promise move', () => {
       ].join('\n'),
     );
     expect(promise(1).dueOn).toBe('2026-01-16');
-    expect(moves(1)).toMatchObject([{ fromOn: '2026-01-09', toOn: '2026-01-16', reason: 'Customer asked for the audit first', byId: member('zhang').id, movedAt: cst('2026-01-07T15:30') }]);
+    expect(moves(1)).toMatchObject([
+      { fromOn: '2026-01-09', toOn: '2026-01-16', reason: 'Customer asked for the audit first', byId: member('zhang').id, movedAt: cst('2026-01-07T15:30') },
+    ]);
     // Their manager may move it too.
     h.now = cst('2026-01-08T09:00');
     await ok('/promise move P-1 due:tuesday Waiting for their warehouse team', 'li');
@@ -147,10 +154,16 @@ describe('reminders follow the new date', () => {
     }
     expect(said(port)).toEqual(['@zhang: ! Due tomorrow: P-1 for Acme', '@zhang: ! Due today: P-1 for Acme']);
     expect(keys()).toEqual(['eve', 'm1:eve', 'm1:due']);
-    expect(h.db.select().from(nudges).where(and(eq(nudges.kind, 'promise'), eq(nudges.dedupeKey, allNudges('promise')[0]!.dedupeKey))).get()!.status).not.toBe('sent');
+    expect(
+      h.db
+        .select()
+        .from(nudges)
+        .where(and(eq(nudges.kind, 'promise'), eq(nudges.dedupeKey, allNudges('promise')[0]!.dedupeKey)))
+        .get()!.status,
+    ).not.toBe('sent');
   });
 
-  it("a late promise moved on: its manager is not told about the old date, only once the new one is missed", async () => {
+  it('a late promise moved on: its manager is not told about the old date, only once the new one is missed', async () => {
     await setup();
     const port = new RecordingPort();
     sweep(cst('2026-01-09T10:00')); // due today, told at once
@@ -197,7 +210,10 @@ describe('reminders follow the new date', () => {
         }
       }
       // The last date agreed was reminded on its day, once (a nudge is sent once, by its key).
-      expect([...sent].filter((k) => k.replace(/^promise:\d+:/, '') === `${round ? `m${round}:` : ''}due`), `seed ${seed}`).toHaveLength(1);
+      expect(
+        [...sent].filter((k) => k.replace(/^promise:\d+:/, '') === `${round ? `m${round}:` : ''}due`),
+        `seed ${seed}`,
+      ).toHaveLength(1);
       expect(said(port).filter((l) => l.startsWith('@zhang: ! Due today')).length, `seed ${seed}`).toBeLessThanOrEqual(round + 1);
       h.close();
     }
@@ -254,7 +270,10 @@ describe('kept on time, in the digest', () => {
       '  • wang: 1 of 2 kept on time (50%) · 1 kept late · 0 broken',
       '  • Team: 2 of 5 kept on time (40%) · 2 kept late · 1 broken · 1 moved',
     ]);
-    expect(section((await ok('/digest', 'wang')).text)).toEqual(['Promises kept on time, last 13 weeks (by the date first agreed)', '  • wang: 1 of 2 kept on time (50%) · 1 kept late · 0 broken']);
+    expect(section((await ok('/digest', 'wang')).text)).toEqual([
+      'Promises kept on time, last 13 weeks (by the date first agreed)',
+      '  • wang: 1 of 2 kept on time (50%) · 1 kept late · 0 broken',
+    ]);
   });
 
   it('in Chinese', async () => {

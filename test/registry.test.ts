@@ -40,15 +40,23 @@ describe('Registry construction', () => {
   });
 
   it('refuses a subcommand declared twice in one command, as name or alias', () => {
-    const twice = spec('thing', [], [
-      { sub: 'add', usage: '', run },
-      { sub: 'new', subAliases: ['add'], usage: '', run },
-    ]);
+    const twice = spec(
+      'thing',
+      [],
+      [
+        { sub: 'add', usage: '', run },
+        { sub: 'new', subAliases: ['add'], usage: '', run },
+      ],
+    );
     expect(() => new Registry([twice])).toThrow(/\/thing declares the subcommand "add" twice/);
-    const sameName = spec('thing', [], [
-      { sub: 'list', usage: '', run },
-      { sub: 'List', usage: '', run },
-    ]);
+    const sameName = spec(
+      'thing',
+      [],
+      [
+        { sub: 'list', usage: '', run },
+        { sub: 'List', usage: '', run },
+      ],
+    );
     expect(() => new Registry([sameName])).toThrow(/\/thing declares the subcommand "List" twice/);
   });
 

@@ -11,7 +11,12 @@ let h: Harness;
 afterEach(() => h?.close());
 const { ok, refused, accountId, memberId, sweep, pinCreatedAt, allNudges } = kit(() => h, { errorTone: true });
 
-const item = (account: string) => h.db.select().from(reviewItems).where(eq(reviewItems.accountId, accountId(account))).get()!;
+const item = (account: string) =>
+  h.db
+    .select()
+    .from(reviewItems)
+    .where(eq(reviewItems.accountId, accountId(account)))
+    .get()!;
 
 /** Acme (strategic, zhang's) in the review season, with its R-1 made by the sweep. */
 async function inSeason(before: () => Promise<unknown> = async () => {}) {
@@ -38,10 +43,18 @@ describe('/review <account> tick|untick', () => {
       { key: 'competitors', done: false },
     ]);
     await ok('/review Acme tick 5', 'zhang');
-    expect(item('Acme').checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['risks', 'competitors']);
+    expect(
+      item('Acme')
+        .checklist.filter((c) => c.done)
+        .map((c) => c.key),
+    ).toEqual(['risks', 'competitors']);
     expect(item('Acme').status).toBe('open');
     await ok('/review Acme untick competitors', 'zhang');
-    expect(item('Acme').checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['risks']);
+    expect(
+      item('Acme')
+        .checklist.filter((c) => c.done)
+        .map((c) => c.key),
+    ).toEqual(['risks']);
     // Ticking a ticked item says by whom, and changes nothing.
     expect((await ok('/review Acme tick 4', 'zhang')).text).toBe('• Item 4 is already ticked by zhang, Wed 2 Sept 2026.');
   });
@@ -113,7 +126,7 @@ describe('/review <account> prepared', () => {
     );
   });
 
-  it("the Prepared button of the card the sweep sends goes through the same refusal", async () => {
+  it('the Prepared button of the card the sweep sends goes through the same refusal', async () => {
     await inSeason();
     await ok('/complaint Acme severity:critical Truck never came', 'zhang');
     const card = allNudges('review')[0]!.payload as Reply;
@@ -157,13 +170,17 @@ describe('/review <account> prepared', () => {
 });
 
 describe('in Chinese', () => {
-  it('ticks by the Chinese key, and refuses prepared in the reader\'s words', async () => {
+  it("ticks by the Chinese key, and refuses prepared in the reader's words", async () => {
     await inSeason();
     h.db.update(tenants).set({ locale: 'zh-CN' }).run();
     await ok('/复盘 Acme 勾选 风险', 'zhang');
     await ok('/复盘 Acme 勾选 竞争对手', 'zhang');
     await ok('/投诉 Acme 严重度:紧急 三托货物压坏', 'zhang');
-    expect(item('Acme').checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['risks', 'competitors']);
+    expect(
+      item('Acme')
+        .checklist.filter((c) => c.done)
+        .map((c) => c.key),
+    ).toEqual(['risks', 'competitors']);
     const no = await refused('/复盘 Acme 已准备', 'zhang');
     expect(no.text).toBe(
       [
@@ -177,7 +194,11 @@ describe('in Chinese', () => {
     expect(show.text).toContain('今年投诉：新增1起，已解决0起；仍有1起未解决');
     expect(show.text).toContain('未解决的紧急投诉：C-1');
     await ok('/复盘 Acme 取消勾选 4', 'zhang');
-    expect(item('Acme').checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['competitors']);
+    expect(
+      item('Acme')
+        .checklist.filter((c) => c.done)
+        .map((c) => c.key),
+    ).toEqual(['competitors']);
   });
 });
 
@@ -198,9 +219,17 @@ describe('an item key in the other language', () => {
     await inSeason();
     await ok('/review Acme tick 风险', 'zhang');
     await ok('/复盘 Acme 勾选 competitors', 'zhang');
-    expect(item('Acme').checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['risks', 'competitors']);
+    expect(
+      item('Acme')
+        .checklist.filter((c) => c.done)
+        .map((c) => c.key),
+    ).toEqual(['risks', 'competitors']);
     await ok('/review Acme untick 竞争', 'zhang');
-    expect(item('Acme').checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['risks']);
+    expect(
+      item('Acme')
+        .checklist.filter((c) => c.done)
+        .map((c) => c.key),
+    ).toEqual(['risks']);
   });
 });
 
@@ -208,7 +237,9 @@ describe('bad input', () => {
   it('an unknown item is refused with the item meant and the list', async () => {
     await inSeason();
     const out = await refused('/review Acme tick complants', 'zhang');
-    expect(out.text.split('\n')[0]).toBe('✘ "complants" isn\'t an item of the checklist. Did you mean complaints? Items: 1 complaints, 2 promises, 3 wallet, 4 risks, 5 competitors.');
+    expect(out.text.split('\n')[0]).toBe(
+      '✘ "complants" isn\'t an item of the checklist. Did you mean complaints? Items: 1 complaints, 2 promises, 3 wallet, 4 risks, 5 competitors.',
+    );
     expect(out.text).toContain('/review tick <account> <item (1-5 or its key)> [note]');
     expect((await refused('/review Acme tick c', 'zhang')).text.split('\n')[0]).toBe(
       '✘ "c" isn\'t an item of the checklist. Did you mean complaints or competitors? Items: 1 complaints, 2 promises, 3 wallet, 4 risks, 5 competitors.',
@@ -228,7 +259,11 @@ describe('bad input', () => {
     expect(typo.text).toContain('More: /steward help review');
     const zh = await refused('/复盘 Acme 勾 风险', 'zhang');
     expect(zh.text.split('\n')[0]).toBe('✘ I didn\'t expect "勾 风险" here.');
-    expect(item('Acme').checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['risks']);
+    expect(
+      item('Acme')
+        .checklist.filter((c) => c.done)
+        .map((c) => c.key),
+    ).toEqual(['risks']);
   });
 
   it('`取消` alone unticks, as `取消勾选` does (exploratory report: it was refused)', async () => {
@@ -236,12 +271,20 @@ describe('bad input', () => {
     await ok('/review Acme tick risks', 'zhang');
     await ok('/review Acme tick competitors', 'zhang');
     await ok('/复盘 Acme 取消 风险', 'zhang');
-    expect(item('Acme').checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['competitors']);
+    expect(
+      item('Acme')
+        .checklist.filter((c) => c.done)
+        .map((c) => c.key),
+    ).toEqual(['competitors']);
     await ok('/复盘 取消 Acme 5', 'zhang');
-    expect(item('Acme').checklist.filter((c) => c.done).map((c) => c.key)).toEqual([]);
+    expect(
+      item('Acme')
+        .checklist.filter((c) => c.done)
+        .map((c) => c.key),
+    ).toEqual([]);
   });
 
-  it('an unknown account, an account with no review, someone else\'s review', async () => {
+  it("an unknown account, an account with no review, someone else's review", async () => {
     await inSeason();
     expect((await refused('/review Acmee tick risks', 'zhang')).text.split('\n')[0]).toContain('Acmee');
     await ok('/account add Gamma tier:standard owner:@zhang');

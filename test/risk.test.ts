@@ -13,7 +13,13 @@ const k = kit(() => h);
 afterEach(() => h.close());
 const NOW = new Date('2026-11-23T02:00:00Z');
 /** Five warning signs a key-account manager would call an account burning, as /signal takes them. */
-const FIVE_SIGNS = ['decision-maker-change New GM from the parent group', 'volume-drop Orders down 30% on last quarter', 'competitor JD Logistics quoted the whole network', 'payment-delay March invoices 40 days late', 'strategy-change Building their own warehouse in Kunshan'];
+const FIVE_SIGNS = [
+  'decision-maker-change New GM from the parent group',
+  'volume-drop Orders down 30% on last quarter',
+  'competitor JD Logistics quoted the whole network',
+  'payment-delay March invoices 40 days late',
+  'strategy-change Building their own warehouse in Kunshan',
+];
 
 /** A well-covered account: two of ours have met two of their levels this week. */
 async function covered(name: string, tier: string) {
@@ -56,7 +62,7 @@ describe('risk hides in plain sight', () => {
 
   it('an imported account known by one thread for a year is single-threaded from its first day in Steward', async () => {
     h = harness({ now: NOW });
-    
+
     await k.ok('/account add Gamma tier:strategic owner:@zhang');
     await k.ok('/contact Gamma add Zhao Lei title:Buyer level:manager');
     // A year of one rep and one buyer, logged after the fact.
@@ -145,7 +151,7 @@ describe('risk hides in plain sight', () => {
 describe('health news (issue 21: told to the right person)', () => {
   /** The sweep job's daily look at health, in its own transaction as the scheduler runs it. */
   const watch = (at: Date) => h.db.transaction((tx) => watchHealth(tx, k.tenant(), at), { behavior: 'immediate' });
-  it("an account entering at risk is told once to its owner and their manager, with the reasons and the next step; a lost one is not", async () => {
+  it('an account entering at risk is told once to its owner and their manager, with the reasons and the next step; a lost one is not', async () => {
     h = harness({ now: plus(NOW, -200 * DAY) });
     await k.ok('/steward team @zhang manager:@li');
     h.now = plus(NOW, -10 * DAY);

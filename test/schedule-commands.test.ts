@@ -117,7 +117,13 @@ describe('/snooze, as the revisit nudge buttons run it', () => {
     const b = await nudged();
     expect((await ok(b['Snooze 3 days']!, 'zhang')).text).toBe('✔ Revisit nudges for Acme are quiet until Thu 22 Jan 2026.');
     expect((await ok(b['Snooze a week']!, 'zhang')).text).toBe('✔ Revisit nudges for Acme are quiet until Mon 26 Jan 2026.');
-    expect(h.db.select().from(nudgeSnoozes).all().map((s) => [s.kind, s.subjectId, s.until.toISOString(), s.reason])).toEqual([
+    expect(
+      h.db
+        .select()
+        .from(nudgeSnoozes)
+        .all()
+        .map((s) => [s.kind, s.subjectId, s.until.toISOString(), s.reason]),
+    ).toEqual([
       ['revisit', accountId('Acme'), plus(h.now, 3 * DAY).toISOString(), null],
       ['revisit', accountId('Acme'), plus(h.now, 7 * DAY).toISOString(), null],
     ]);
@@ -163,7 +169,12 @@ describe('/review', () => {
     h.now = cst('2026-09-02T10:00');
     sweep(h.now);
   }
-  const item = (account: string) => h.db.select().from(reviewItems).where(eq(reviewItems.accountId, accountId(account))).get()!;
+  const item = (account: string) =>
+    h.db
+      .select()
+      .from(reviewItems)
+      .where(eq(reviewItems.accountId, accountId(account)))
+      .get()!;
 
   it('before the season there is nothing to mark', async () => {
     await setup();
@@ -278,9 +289,7 @@ describe('/steward run sweep|digest', () => {
   it('says how many wait for their recipients’ working hours', async () => {
     await setup();
     h.now = cst('2026-01-20T22:00');
-    expect((await ok('/steward run sweep')).text.split('\n')[0]).toBe(
-      "✔ Sweep as of Tue 20 Jan 2026 22:00: 1 new nudge decided, 1 waiting for their recipients' working hours.",
-    );
+    expect((await ok('/steward run sweep')).text.split('\n')[0]).toBe("✔ Sweep as of Tue 20 Jan 2026 22:00: 1 new nudge decided, 1 waiting for their recipients' working hours.");
     expect(allNudges()[0]!.notBefore).toEqual(cst('2026-01-21T09:00'));
   });
 
@@ -288,7 +297,9 @@ describe('/steward run sweep|digest', () => {
     await setup();
     h.now = cst('2026-01-26T10:00');
     const out = await ok('/steward run sweep at:"2026-01-20 11:00"');
-    expect(out.text).toBe(['✔ Sweep as of Tue 20 Jan 2026 11:00: 1 new nudge decided.', 'revisit: 1 · pairing: 0 · promise: 0 · review: 0 · escalation: 0 · checklist: 0'].join('\n'));
+    expect(out.text).toBe(
+      ['✔ Sweep as of Tue 20 Jan 2026 11:00: 1 new nudge decided.', 'revisit: 1 · pairing: 0 · promise: 0 · review: 0 · escalation: 0 · checklist: 0'].join('\n'),
+    );
     expect(allNudges().map((n) => [n.dedupeKey.split(':').slice(2).join(':'), n.notBefore?.toISOString()])).toEqual([['2026-01-19:1', h.now.toISOString()]]);
     // Today's run decides nothing twice; the reminder comes a week after the first nudge was read (today), not after the day it was decided as of.
     expect((await ok('/steward run sweep')).text.split('\n')[0]).toBe('✔ Sweep as of Mon 26 Jan 2026 10:00: 0 new nudges decided.');
@@ -322,12 +333,14 @@ describe('/steward run sweep|digest', () => {
     h.now = cst('2026-01-26T10:00');
     // alice, the admin, reads the organisation's.
     expect((await ok('/steward run digest')).text).toBe('✔ Weekly digest as of Mon 26 Jan 2026 10:00: 4 new digests recorded.');
-    expect(allNudges().map((n) => h.db.select().from(members).where(eq(members.id, n.recipientId!)).get()!.name).sort()).toEqual(['alice', 'li', 'wang', 'zhang']);
+    expect(
+      allNudges()
+        .map((n) => h.db.select().from(members).where(eq(members.id, n.recipientId!)).get()!.name)
+        .sort(),
+    ).toEqual(['alice', 'li', 'wang', 'zhang']);
     expect((await ok('/steward run digest')).text).toBe('✔ Weekly digest as of Mon 26 Jan 2026 10:00: 0 new digests recorded.');
     h.now = cst('2026-02-02T07:00');
-    expect((await ok('/steward run digest')).text).toBe(
-      "✔ Weekly digest as of Mon 2 Feb 2026 07:00: 4 new digests recorded, 4 waiting for their recipients' working hours.",
-    );
+    expect((await ok('/steward run digest')).text).toBe("✔ Weekly digest as of Mon 2 Feb 2026 07:00: 4 new digests recorded, 4 waiting for their recipients' working hours.");
   });
 
   it('a sweep as of a time still to come is a dry run: it says what it would send, and the real day still sends it', async () => {

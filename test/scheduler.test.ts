@@ -181,11 +181,21 @@ class Env {
   complaint = (id: number) => this.db.select().from(complaints).where(eq(complaints.id, id)).get()!;
   nudge = (id: number) => this.db.select().from(nudges).where(eq(nudges.id, id)).get()!;
   allNudges = () => this.db.select().from(nudges).orderBy(nudges.id).all();
-  unsettled = () => this.db.select().from(nudges).where(inArray(nudges.status, ['pending', 'sending'])).all();
+  unsettled = () =>
+    this.db
+      .select()
+      .from(nudges)
+      .where(inArray(nudges.status, ['pending', 'sending']))
+      .all();
 
   /** Makes accounts due for a revisit as of TEST_NOW: created `days` ago with no visit since (standard cadence 90 days). */
   createdDaysAgo(names: string[], days: number): void {
-    for (const name of names) this.db.update(accounts).set({ createdAt: new Date(TEST_NOW.getTime() - days * DAY) }).where(eq(accounts.name, name)).run();
+    for (const name of names)
+      this.db
+        .update(accounts)
+        .set({ createdAt: new Date(TEST_NOW.getTime() - days * DAY) })
+        .where(eq(accounts.name, name))
+        .run();
   }
 
   /** Opens a complaint as of `hoursAgo` before TEST_NOW. */
@@ -435,7 +445,9 @@ describe.concurrent('scheduler on a real Redis', () => {
   });
 
   describe('reconcile', () => {
-    it("creates the sweep and each tenant's digest as job schedulers with stable ids in the tenant's time zone, a timer per open complaint and a delivery per pending nudge; twice duplicates nothing", async ({ env }) => {
+    it("creates the sweep and each tenant's digest as job schedulers with stable ids in the tenant's time zone, a timer per open complaint and a delivery per pending nudge; twice duplicates nothing", async ({
+      env,
+    }) => {
       await env.ok('/account add Acme');
       await env.ok('/account add Beta owner:@bob');
       env.createdDaysAgo(['Beta'], 91);
@@ -491,7 +503,7 @@ describe.concurrent('scheduler on a real Redis', () => {
   });
 
   describe('the weekly digest', () => {
-    it("a digest that is due and waiting for the busy jobs worker survives a reconcile (a restart) or a sweep setting the schedules again", async ({ env }) => {
+    it('a digest that is due and waiting for the busy jobs worker survives a reconcile (a restart) or a sweep setting the schedules again', async ({ env }) => {
       await env.ok('/account add Acme');
       const s = env.scheduler(new RecordingPort()); // no workers: the test plays the busy worker
       const jobs = env.queue('jobs');
@@ -508,7 +520,10 @@ describe.concurrent('scheduler on a real Redis', () => {
     it('a digest whose job was lost is recorded by the next sweep after its time, once', async ({ env }) => {
       await env.ok('/account add Acme');
       const tenant = env.tenant();
-      env.db.update(tenants).set({ createdAt: new Date(env.clock().getTime() - 30 * 86_400_000) }).run();
+      env.db
+        .update(tenants)
+        .set({ createdAt: new Date(env.clock().getTime() - 30 * 86_400_000) })
+        .run();
       const s = env.scheduler(new RecordingPort());
       const run = (s as unknown as { runJob(job: { name: string; data: object }): Promise<void> }).runJob.bind(s);
       const digests = () => env.allNudges().filter((n) => n.kind === 'digest');
@@ -629,7 +644,11 @@ describe.concurrent('scheduler on a real Redis', () => {
       env.createdDaysAgo(['Acme', 'Beta', 'Gamma'], 91);
       const c = await env.complaintOpened(1, '/complaint Delta severity:medium Late truck');
       // Its deadline comes a moment after the restart, so its timer must come back to fire.
-      env.db.update(complaints).set({ deadlineAt: new Date(env.clock().getTime() + 1_500) }).where(eq(complaints.id, c.id)).run();
+      env.db
+        .update(complaints)
+        .set({ deadlineAt: new Date(env.clock().getTime() + 1_500) })
+        .where(eq(complaints.id, c.id))
+        .run();
       const decided = env.db.transaction((tx) => sweepTenant(tx, env.tenant(), env.clock()), { behavior: 'immediate' });
       expect(decided.counts.revisit).toBe(3);
 
@@ -705,7 +724,9 @@ describe.concurrent('scheduler on a real Redis', () => {
   });
 
   describe('a workspace that refuses Steward as a whole', () => {
-    it('invalid_auth for longer than a job\'s attempts: the nudges wait, pending, the log says so once, each admin is told once in their language, and each is posted once when it is fixed', async ({ env }) => {
+    it("invalid_auth for longer than a job's attempts: the nudges wait, pending, the log says so once, each admin is told once in their language, and each is posted once when it is fixed", async ({
+      env,
+    }) => {
       await env.dueBook(3);
       await env.ok('/steward role @wang admin');
       await env.ok('/steward me locale:zh-CN', 'wang');
@@ -718,7 +739,16 @@ describe.concurrent('scheduler on a real Redis', () => {
       // At its last refusal: paused, and one notice per admin waits, pending, with the held messages.
       let during: unknown;
       port.onCall = async (n) => {
-        if (n === 12) during = { paused: s.paused().map((p) => [p.tenantId, p.reason]), pending: env.allNudges().filter((x) => x.status !== 'sent').map((x) => x.kind).sort(), readyz: await s.notReady() };
+        if (n === 12)
+          during = {
+            paused: s.paused().map((p) => [p.tenantId, p.reason]),
+            pending: env
+              .allNudges()
+              .filter((x) => x.status !== 'sent')
+              .map((x) => x.kind)
+              .sort(),
+            readyz: await s.notReady(),
+          };
       };
       await s.start();
       await until('every nudge and notice to be posted', () => port.posts.length === 5);
@@ -754,7 +784,11 @@ describe.concurrent('scheduler on a real Redis', () => {
       // The real delivery path, with the job allowed one attempt instead of eight
       // (eight at 5 s doubling is some ten minutes of real time); kick's other options as they are.
       const delivery = env.queue('delivery');
-      await delivery.add('deliver', { nudgeId: id }, { jobId: `nudge-${id}`, attempts: 1, backoff: { type: 'exponential', delay: 5_000 }, removeOnComplete: true, removeOnFail: true });
+      await delivery.add(
+        'deliver',
+        { nudgeId: id },
+        { jobId: `nudge-${id}`, attempts: 1, backoff: { type: 'exponential', delay: 5_000 }, removeOnComplete: true, removeOnFail: true },
+      );
       const port = new RecordingPort().failNext(new DeliveryError('transient', 'socket hang up'));
       const s = env.scheduler(port);
       await s.start();

@@ -39,7 +39,13 @@ describe('a season of Steward', () => {
         left += [...season.world.people.values()].filter((m) => m.leftAt !== undefined).length;
         const real = violations.filter((v) => !(v.invariant in PENDING_FIXES));
         // STEWARD_SEASON_REPORT=1 prints what the pending fixes are still to make hold.
-        if (process.env.STEWARD_SEASON_REPORT) console.log(summary(seed, violations.filter((v) => v.invariant in PENDING_FIXES)));
+        if (process.env.STEWARD_SEASON_REPORT)
+          console.log(
+            summary(
+              seed,
+              violations.filter((v) => v.invariant in PENDING_FIXES),
+            ),
+          );
         expect(real, summary(seed, real)).toEqual([]);
       }),
       { numRuns: RUNS, seed: 16, endOnFailure: true },

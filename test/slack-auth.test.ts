@@ -34,7 +34,14 @@ it('the first auth.test failing for a moment: start-up tries again, and a slash 
   fake.fail('auth.test', { error: 'internal_error' });
   dir = mkdtempSync(join(tmpdir(), 'steward-slack-auth-'));
   const port = await freePort();
-  const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, PORT: String(port), STEWARD_DB: join(dir, 'steward.db'), STEWARD_TIMEZONE: 'Asia/Shanghai' });
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: fake.apiUrl,
+    PORT: String(port),
+    STEWARD_DB: join(dir, 'steward.db'),
+    STEWARD_TIMEZONE: 'Asia/Shanghai',
+  });
   const logger = pino({ level: 'silent' });
   db = openDb(config.STEWARD_DB);
   const engine = new Engine({ db, commands, defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE }, logger });
@@ -44,7 +51,9 @@ it('the first auth.test failing for a moment: start-up tries again, and a slash 
   expect(calls.length).toBeGreaterThanOrEqual(2);
 
   const responseUrl = fake.responseUrl();
-  const res = await sendToApp(`http://127.0.0.1:${port}/slack/events`, slashCommand({ user: 'U1', command: '/account', text: 'add Acme tier:strategic', responseUrl }), { secret: SECRET });
+  const res = await sendToApp(`http://127.0.0.1:${port}/slack/events`, slashCommand({ user: 'U1', command: '/account', text: 'add Acme tier:strategic', responseUrl }), {
+    secret: SECRET,
+  });
   expect(res.status).toBe(200);
   const answer = await fake.slashAnswer(res, responseUrl);
   expect(answer.text).toContain('Acme');

@@ -235,7 +235,9 @@ describe('exact output for each kind of section', () => {
     const out = renderBlocks(
       make({
         title: 'Overdue revisits',
-        sections: [{ type: 'list', heading: 'Strategic', items: ['Acme Logistics — 12 days', ['Beta Freight — ', { strong: 'no owner' }], 'Gamma\nnote on a second line'], more: 3 }],
+        sections: [
+          { type: 'list', heading: 'Strategic', items: ['Acme Logistics — 12 days', ['Beta Freight — ', { strong: 'no owner' }], 'Gamma\nnote on a second line'], more: 3 },
+        ],
       }),
     );
     expect(out.blocks).toEqual([
@@ -253,7 +255,14 @@ describe('exact output for each kind of section', () => {
   });
 
   it('an empty list shows its empty line; a list with nothing at all shows nothing', () => {
-    const out = renderBlocks(make({ sections: [{ type: 'list', heading: 'Promises due', items: [], empty: 'Nothing due.' }, { type: 'list', items: [] }] }));
+    const out = renderBlocks(
+      make({
+        sections: [
+          { type: 'list', heading: 'Promises due', items: [], empty: 'Nothing due.' },
+          { type: 'list', items: [] },
+        ],
+      }),
+    );
     expect(out.blocks).toEqual([{ type: 'section', text: { type: 'mrkdwn', text: '*Promises due*\nNothing due.', verbatim: true } }] satisfies KnownBlock[]);
     expect(out.warnings).toEqual([]);
   });
@@ -330,7 +339,7 @@ describe('exact output for each kind of section', () => {
     expect(renderBlocks(make({ tone: 'success', sections: [] }))).toEqual({ blocks: [], text: '✅', warnings: [] });
   });
 
-  it('renders in the reader\'s language through andMore, and does not touch its input', () => {
+  it("renders in the reader's language through andMore, and does not touch its input", () => {
     const r = make({ sections: [{ type: 'list', items: ['甲'], more: 3 }] });
     const before = structuredClone(r);
     const zh = renderBlocks(r, { andMore: catalog('zh-CN').common.andMore });
@@ -357,7 +366,7 @@ describe('escaping what users type', () => {
     expectWithinLimits(out);
   });
 
-  it('everywhere user text goes: fields, list items and headings, usage, a mention\'s name', () => {
+  it("everywhere user text goes: fields, list items and headings, usage, a mention's name", () => {
     const out = renderBlocks(
       make({
         title: ['Owner: ', { mention: LI }],
@@ -387,7 +396,7 @@ describe('escaping what users type', () => {
     expect(out.text).toBe('• &lt;!channel&gt; &amp; co\n[&lt;!here&gt;: /account show "&lt;!channel&gt;"]');
   });
 
-  it('formatting characters in user text cannot format or break Steward\'s own emphasis', () => {
+  it("formatting characters in user text cannot format or break Steward's own emphasis", () => {
     const out = renderBlocks(
       make({
         sections: [
@@ -637,7 +646,22 @@ describe('grapheme clusters, found fast', () => {
   const reference = (s: string): string[] => Array.from(seg.segment(s), (g) => g.segment);
 
   it('every character on the fast path stands alone between letters and beside itself', () => {
-    const ranges: [number, number][] = [[0x09, 0x0a], [0x20, 0x7e], [0xa0, 0x2ff], [0x2010, 0x2027], [0x2030, 0x205e], [0x2100, 0x23ff], [0x2e00, 0x2e4f], [0x3001, 0x3029], [0x3030, 0x303f], [0x3041, 0x3096], [0x30a0, 0x30ff], [0x4e00, 0x9fff], [0xfe50, 0xfe6b], [0xff01, 0xff5e]];
+    const ranges: [number, number][] = [
+      [0x09, 0x0a],
+      [0x20, 0x7e],
+      [0xa0, 0x2ff],
+      [0x2010, 0x2027],
+      [0x2030, 0x205e],
+      [0x2100, 0x23ff],
+      [0x2e00, 0x2e4f],
+      [0x3001, 0x3029],
+      [0x3030, 0x303f],
+      [0x3041, 0x3096],
+      [0x30a0, 0x30ff],
+      [0x4e00, 0x9fff],
+      [0xfe50, 0xfe6b],
+      [0xff01, 0xff5e],
+    ];
     const joining: string[] = [];
     for (const [lo, hi] of ranges) {
       for (let cp = lo; cp <= hi; cp++) {
@@ -649,7 +673,28 @@ describe('grapheme clusters, found fast', () => {
   });
 
   it('agrees with Intl.Segmenter on combining marks, joiners, flags, jamo, prepended marks and long runs of them', () => {
-    const bits = ['a', 'é', 'e\u0301', '\u0301', '客', '👍', '👍🏽', '👨‍👩‍👧‍👦', '\u200d', '🇨🇳', '🇺', '\ufe0f', '1\ufe0f\u20e3', '\u1100\u1161\u11a8', '\u0600a', 'क्ष', ' ', '\n', '∗', 'ˍ'];
+    const bits = [
+      'a',
+      'é',
+      'e\u0301',
+      '\u0301',
+      '客',
+      '👍',
+      '👍🏽',
+      '👨‍👩‍👧‍👦',
+      '\u200d',
+      '🇨🇳',
+      '🇺',
+      '\ufe0f',
+      '1\ufe0f\u20e3',
+      '\u1100\u1161\u11a8',
+      '\u0600a',
+      'क्ष',
+      ' ',
+      '\n',
+      '∗',
+      'ˍ',
+    ];
     fc.assert(
       fc.property(fc.array(fc.oneof(fc.constantFrom(...bits), fc.string({ unit: 'grapheme', maxLength: 5 })), { maxLength: 60 }), (parts) => {
         const s = parts.join('');
@@ -667,7 +712,34 @@ describe('text that fits is rendered from words', () => {
   it('word atoms render and cost exactly what grapheme atoms do, whatever the text and its styles', () => {
     // Spaces, tabs and line breaks at the edges of bold and code runs, escapes, look-alikes, letters against markers,
     // a space that a combining mark joins, CRLF, emoji sequences, Chinese, and mentions real and not.
-    const bits = ['a', 'Acme', '客户', '3', ' ', '  ', '\t', '\n', '\r\n', ' \u0301', 'e\u0301', '👨‍👩‍👧', '🇨🇳', '&', '<', '>', '*', '_', '~', '`', '｀', '＊', 'x_y', '\u202e', '\u200b', '。'];
+    const bits = [
+      'a',
+      'Acme',
+      '客户',
+      '3',
+      ' ',
+      '  ',
+      '\t',
+      '\n',
+      '\r\n',
+      ' \u0301',
+      'e\u0301',
+      '👨‍👩‍👧',
+      '🇨🇳',
+      '&',
+      '<',
+      '>',
+      '*',
+      '_',
+      '~',
+      '`',
+      '｀',
+      '＊',
+      'x_y',
+      '\u202e',
+      '\u200b',
+      '。',
+    ];
     const str = fc.array(fc.oneof(fc.constantFrom(...bits), fc.string({ unit: 'grapheme', maxLength: 4 })), { maxLength: 12 }).map((a) => a.join(''));
     const inline = fc.oneof(
       str,
@@ -695,12 +767,27 @@ describe('any reply stays within every limit', () => {
   const mention = fc.record({ platformUserId: fc.oneof(fc.constant('U02LI'), fc.string({ maxLength: 8 })), name: str });
   const rich: fc.Arbitrary<Rich> = fc.oneof(
     str,
-    fc.array(fc.oneof(str, mention.map((m) => ({ mention: m })), str.map((s) => ({ strong: s })), str.map((s) => ({ code: s }))), { maxLength: 5 }),
+    fc.array(
+      fc.oneof(
+        str,
+        mention.map((m) => ({ mention: m })),
+        str.map((s) => ({ strong: s })),
+        str.map((s) => ({ code: s })),
+      ),
+      { maxLength: 5 },
+    ),
   );
   const sectionArb: fc.Arbitrary<Section> = fc.oneof(
     rich.map((text) => ({ type: 'text' as const, text })),
     fc.array(fc.record({ label: str, value: rich }), { maxLength: 30 }).map((f) => ({ type: 'fields' as const, fields: f })),
-    fc.record({ heading: fc.option(str, { nil: undefined }), items: fc.array(rich, { maxLength: 80 }), empty: fc.option(str, { nil: undefined }), more: fc.option(fc.nat(100), { nil: undefined }) }).map((l) => ({ type: 'list' as const, ...l })),
+    fc
+      .record({
+        heading: fc.option(str, { nil: undefined }),
+        items: fc.array(rich, { maxLength: 80 }),
+        empty: fc.option(str, { nil: undefined }),
+        more: fc.option(fc.nat(100), { nil: undefined }),
+      })
+      .map((l) => ({ type: 'list' as const, ...l })),
     fc.record({ heading: str, lines: fc.array(str, { maxLength: 10 }) }).map((u) => ({ type: 'usage' as const, ...u })),
   );
   const buttonArb: fc.Arbitrary<Button> = fc.record({ label: str, command: str, style: fc.option(fc.constantFrom('primary' as const, 'danger' as const), { nil: undefined }) });
@@ -718,7 +805,7 @@ describe('any reply stays within every limit', () => {
     fc.record({ maxBlocks: fc.integer({ min: MIN_BLOCKS, max: 120 }), textBudget: fc.integer({ min: MIN_TEXT_BUDGET, max: 40_000 }) }),
   );
 
-  it('blocks, characters, fields, buttons, header, fallback: all within Slack\'s limits', () => {
+  it("blocks, characters, fields, buttons, header, fallback: all within Slack's limits", () => {
     fc.assert(
       fc.property(replyArb, limitsArb, (r, limits) => {
         expectWithinLimits(renderBlocks(r, limits), limits.maxBlocks, limits.textBudget);

@@ -16,7 +16,9 @@ describe('Slack markup read back', () => {
 
   it('reads links as their label and address, or the address alone', () => {
     expect(commandText('see <https://x.example/a?b=1&amp;c=2|the form> or <https://y.example>')).toBe('see the form (https://x.example/a?b=1&c=2) or https://y.example');
-    expect(commandText('<https://y.example|https://y.example> <mailto:li@example.com|li@example.com> <mailto:li@example.com>')).toBe('https://y.example li@example.com li@example.com');
+    expect(commandText('<https://y.example|https://y.example> <mailto:li@example.com|li@example.com> <mailto:li@example.com>')).toBe(
+      'https://y.example li@example.com li@example.com',
+    );
     expect(commandText('<https://x.example|R&amp;D &lt;3&gt;>')).toBe('R&D <3> (https://x.example)');
   });
 

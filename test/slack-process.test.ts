@@ -74,7 +74,10 @@ async function startSteward(db: string): Promise<{ proc: ChildProcess; base: str
   // Up once /healthz answers (Bolt starts listening after auth.test and the engine thread are ready).
   for (let i = 0; ; i++) {
     if (proc.exitCode !== null) throw new Error(`Steward exited (code ${proc.exitCode}); stderr:\n${stderr}`);
-    const up = await fetch(`${base}/healthz`).then((r) => r.status === 200, () => false);
+    const up = await fetch(`${base}/healthz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (up) break;
     if (i > 600) throw new Error(`Steward never answered /healthz; stderr:\n${stderr}`);
     await new Promise((r) => setTimeout(r, 50));

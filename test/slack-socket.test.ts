@@ -211,7 +211,16 @@ async function startFakeSlack(): Promise<FakeSlack> {
       case 'apps.connections.open':
         return { ok: true, url: `${base.replace(/^http/, 'ws')}/link/?ticket=t-1&app_id=A0STEWARD` };
       case 'auth.test':
-        return { ok: true, url: 'https://steward-test.slack.com/', team: 'Steward Test', user: 'steward', team_id: TEAM, user_id: BOT_USER, bot_id: 'B0STEWARD', is_enterprise_install: false };
+        return {
+          ok: true,
+          url: 'https://steward-test.slack.com/',
+          team: 'Steward Test',
+          user: 'steward',
+          team_id: TEAM,
+          user_id: BOT_USER,
+          bot_id: 'B0STEWARD',
+          is_enterprise_install: false,
+        };
       case 'users.info': {
         const id = String(args.user);
         return {
@@ -257,7 +266,9 @@ async function startFakeSlack(): Promise<FakeSlack> {
       socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
       return;
     }
-    const accept = createHash('sha1').update(key + WS_GUID).digest('base64');
+    const accept = createHash('sha1')
+      .update(key + WS_GUID)
+      .digest('base64');
     socket.write(['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${accept}`, '', ''].join('\r\n'));
     const peer = new WsPeer(socket);
     peers.push(peer);
@@ -265,7 +276,12 @@ async function startFakeSlack(): Promise<FakeSlack> {
     peerWaiters = [];
     for (const w of waiting) w(peer);
     // What Slack sends first on every Socket Mode connection; the client resolves start() on it.
-    peer.sendJson({ type: 'hello', num_connections: 1, debug_info: { host: 'applink-test', build_number: 1, approximate_connection_time: 18060 }, connection_info: { app_id: 'A0STEWARD' } });
+    peer.sendJson({
+      type: 'hello',
+      num_connections: 1,
+      debug_info: { host: 'applink-test', build_number: 1, approximate_connection_time: 18060 },
+      connection_info: { app_id: 'A0STEWARD' },
+    });
   });
 
   server.listen(0, '127.0.0.1');
@@ -363,7 +379,9 @@ async function boot(ackBudgetMs?: number): Promise<Booted> {
     stopped: false,
     touchpoints: () =>
       db.$client
-        .prepare('select t.kind, t.note, t.source_platform as platform, a.name as account, m.platform_user_id as rep from touchpoints t join accounts a on a.id = t.account_id join members m on m.id = t.member_id order by t.id')
+        .prepare(
+          'select t.kind, t.note, t.source_platform as platform, a.name as account, m.platform_user_id as rep from touchpoints t join accounts a on a.id = t.account_id join members m on m.id = t.member_id order by t.id',
+        )
         .all() as ReturnType<Booted['touchpoints']>,
     async close() {
       if (!b.stopped) await slack.stop().catch(() => undefined);

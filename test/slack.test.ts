@@ -260,7 +260,13 @@ describe('Slack over HTTP with the real Bolt app', () => {
       const req = viewSubmission({
         user: 'U1',
         view,
-        values: { account: input.select('steward:account', 'Acme', 'external_select'), kind: input.select('value', 'call'), date: input.date(null), contact: input.text(null), note: input.text(note) },
+        values: {
+          account: input.select('steward:account', 'Acme', 'external_select'),
+          kind: input.select('value', 'call'),
+          date: input.date(null),
+          contact: input.text(null),
+          note: input.text(note),
+        },
       });
       const timestamp = Math.floor(Date.now() / 1000);
       expect((await send(req, { timestamp })).status).toBe(200);
@@ -310,7 +316,10 @@ describe('Slack over HTTP with the real Bolt app', () => {
     });
 
     it('`/steward touch` and `/steward 投诉` with nothing after open the same forms as /touch and /complaint', async () => {
-      for (const [text, callback] of [['touch', 'steward:form:touch'], ['投诉', 'steward:form:complaint']] as const) {
+      for (const [text, callback] of [
+        ['touch', 'steward:form:touch'],
+        ['投诉', 'steward:form:complaint'],
+      ] as const) {
         const before = fake.calls.length;
         const { res } = await command('U1', '/steward', text);
         expect(res.status).toBe(200);
@@ -394,7 +403,11 @@ describe('Slack over HTTP with the real Bolt app', () => {
       const values = options.map((o) => o.value);
       expect(values.every((v) => /^id:\d+$/.test(v) && v.length <= 150)).toBe(true);
       expect(new Set(values).size).toBe(2);
-      const dongguan = db.select().from(accounts).where(eq(accounts.name, `${stem} Dongguan`)).get()!;
+      const dongguan = db
+        .select()
+        .from(accounts)
+        .where(eq(accounts.name, `${stem} Dongguan`))
+        .get()!;
       const view = await openModal('U1', '/touch');
       const note = 'Walked the Dongguan bonded warehouse';
       const submitted = await send(
@@ -436,7 +449,15 @@ describe('Slack over HTTP with the real Bolt app', () => {
       await run('U1', `/complaint "Beta Logistics" severity:low category:delay ${summary}`);
       const rows = db.select().from(complaints).where(eq(complaints.summary, summary)).all();
       expect(rows).toHaveLength(2);
-      const same = ({ accountId, severity, category, summary: text, ownerId, reporterId, status }: (typeof rows)[number]) => ({ accountId, severity, category, text, ownerId, reporterId, status });
+      const same = ({ accountId, severity, category, summary: text, ownerId, reporterId, status }: (typeof rows)[number]) => ({
+        accountId,
+        severity,
+        category,
+        text,
+        ownerId,
+        reporterId,
+        status,
+      });
       expect(same(rows[0]!)).toEqual(same(rows[1]!));
       expect(rows[0]).toMatchObject({ severity: 'low', category: 'delay' });
       // Same deadline rule: each is due its severity's span (on the working clock) after it was opened.
@@ -475,14 +496,20 @@ describe('Slack over HTTP with the real Bolt app', () => {
       );
       expect(sub.status).toBe(200);
       expect(sub.text).toBe('');
-      const row = db.select().from(touchpoints).where(like(touchpoints.note, `${said}%`)).get();
+      const row = db
+        .select()
+        .from(touchpoints)
+        .where(like(touchpoints.note, `${said}%`))
+        .get();
       expect(row).toMatchObject({ kind: 'message', sourceRef: link });
     });
 
     it("a shortcut's note is the message as people read it: Slack's markup read back, people by name; a long one is cut to keep the link back", async () => {
       const before = fake.calls.length;
       const said = 'Tom &amp; Jerry asked <@U4> about <https://forms.example/q?b=1&amp;c=2|the form> in <#C123|ops>: is 5 &lt; 6? <!here> <mailto:li@example.com|li@example.com>';
-      await send(messageShortcut({ user: 'U1', callbackId: 'steward:log_touch', channel: 'C0SHARED', messageTs: '1780000100.000300', text: said, responseUrl: fake.responseUrl() }));
+      await send(
+        messageShortcut({ user: 'U1', callbackId: 'steward:log_touch', channel: 'C0SHARED', messageTs: '1780000100.000300', text: said, responseUrl: fake.responseUrl() }),
+      );
       const view = opened(await fake.until(() => since(before, 'views.open')[0], 'views.open'));
       const link = since(before, 'chat.getPermalink')[0]!.answer!.permalink as string;
       const note = (view.blocks.find((b) => b.block_id === 'note') as { element: { initial_value?: string } }).element.initial_value;
@@ -490,7 +517,9 @@ describe('Slack over HTTP with the real Bolt app', () => {
 
       const long = `x${'👍'.repeat(2600)}`;
       const mid = fake.calls.length;
-      await send(messageShortcut({ user: 'U1', callbackId: 'steward:log_complaint', channel: 'C0SHARED', messageTs: '1780000100.000400', text: long, responseUrl: fake.responseUrl() }));
+      await send(
+        messageShortcut({ user: 'U1', callbackId: 'steward:log_complaint', channel: 'C0SHARED', messageTs: '1780000100.000400', text: long, responseUrl: fake.responseUrl() }),
+      );
       const view2 = opened(await fake.until(() => since(mid, 'views.open')[0], 'views.open'));
       const link2 = since(mid, 'chat.getPermalink')[0]!.answer!.permalink as string;
       const note2 = (view2.blocks.find((b) => b.block_id === 'note') as { element: { initial_value?: string } }).element.initial_value!;
@@ -593,8 +622,10 @@ describe('Slack over HTTP with the real Bolt app', () => {
 
         const shortcutAt = fake.calls.length;
         const said = 'Ask <@U24|kai> about the Chengdu lane';
-        await send(messageShortcut({ user: 'U23', callbackId: 'steward:log_touch', channel: 'C0SHARED', messageTs: '1780000100.000700', text: said, responseUrl: fake.responseUrl() }));
-        const form = await fake.until(() => since(shortcutAt, 'views.open').find((c) => c.answer), 'the shortcut\'s views.open answered');
+        await send(
+          messageShortcut({ user: 'U23', callbackId: 'steward:log_touch', channel: 'C0SHARED', messageTs: '1780000100.000700', text: said, responseUrl: fake.responseUrl() }),
+        );
+        const form = await fake.until(() => since(shortcutAt, 'views.open').find((c) => c.answer), "the shortcut's views.open answered");
         expect(form.answer!.ok).toBe(true);
         // Named by Slack's own label while users.info is slow.
         const noteBlock = opened(form).blocks.find((b) => b.block_id === 'note') as { element: { initial_value?: string } };
@@ -651,11 +682,24 @@ describe('Slack over HTTP with the real Bolt app', () => {
 
     it('the admin told that the escalation channel refuses Steward sees the channel as Slack links it, not its id as text', async () => {
       // What earlier tests left to deliver (the welcome back in C123) goes first: the refusal is the new channel's.
-      await fake.until(() => (db.select().from(nudges).where(inArray(nudges.status, ['pending', 'sending'])).all().length === 0 ? true : undefined), 'earlier deliveries');
+      await fake.until(
+        () =>
+          db
+            .select()
+            .from(nudges)
+            .where(inArray(nudges.status, ['pending', 'sending']))
+            .all().length === 0
+            ? true
+            : undefined,
+        'earlier deliveries',
+      );
       fake.fail('chat.postMessage', { error: 'not_in_channel' });
       const before = fake.calls.length;
       expect((await run('U1', '/steward settings escalation-channel:<#C0LOCKED|locked>')).text).toMatch(/^✔/);
-      const warning = await fake.until(() => since(before, 'chat.postMessage').find((c) => c.body.channel === 'U1' && JSON.stringify(c.body.blocks).includes('not_in_channel')), 'the warning to the admin');
+      const warning = await fake.until(
+        () => since(before, 'chat.postMessage').find((c) => c.body.channel === 'U1' && JSON.stringify(c.body.blocks).includes('not_in_channel')),
+        'the warning to the admin',
+      );
       // Back to the channel the tests after this one expect, before anything here can fail.
       expect((await run('U1', '/steward settings escalation-channel:<#C123|esc>')).text).toMatch(/^✔/);
       const blocks = JSON.stringify(warning.body.blocks);
@@ -775,7 +819,10 @@ describe('Slack over HTTP with the real Bolt app', () => {
     it("the command to type instead speaks the reader's option words: 对方: 日期:, not to: on:", async () => {
       fake.fail('views.open', { error: 'expired_trigger_id' });
       const { responseUrl } = await command('U2', '/touch', '');
-      const read = shown((await answerAt(responseUrl)).blocks).replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+      const read = shown((await answerAt(responseUrl)).blocks)
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&amp;/g, '&');
       expect(read).toContain('/touch <客户> <类型> [对方:<联系人>]');
       expect(read).toContain('[日期:<日期>] <备注>');
       expect(read).not.toMatch(/\b(to|on|with):/);
@@ -794,7 +841,19 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(account).toBe(db.select().from(accounts).where(eq(accounts.nameKey, 'acme')).get()!.name);
       // Slack sends the chosen option back with the other fields.
       const note = 'Walked the new cross-dock with their ops lead';
-      const res = await send(viewSubmission({ user: 'U1', view, values: { account: input.select('steward:account', account, 'external_select'), kind: input.select('value', 'visit'), date: input.date(null), contact: input.text(null), note: input.text(note) } }));
+      const res = await send(
+        viewSubmission({
+          user: 'U1',
+          view,
+          values: {
+            account: input.select('steward:account', account, 'external_select'),
+            kind: input.select('value', 'visit'),
+            date: input.date(null),
+            contact: input.text(null),
+            note: input.text(note),
+          },
+        }),
+      );
       expect(res.text).toBe('');
       expect(touchesNoted(note)).toHaveLength(1);
     });
@@ -934,7 +993,9 @@ describe('Slack over HTTP with the real Bolt app', () => {
     await send(blockActions({ user: 'U7', team: 'T2', actionId: 'steward:cmd:0', value: '/complaint "Acme"', label: 'Log complaint', responseUrl: buttonUrl }));
     expect((await answerAt(buttonUrl)).text).toContain('not installed');
     const shortcutUrl = fake.responseUrl();
-    await send(messageShortcut({ user: 'U7', team: 'T2', callbackId: 'steward:log_touch', channel: 'C0ELSE', messageTs: '1780000100.000900', text: 'hello', responseUrl: shortcutUrl }));
+    await send(
+      messageShortcut({ user: 'U7', team: 'T2', callbackId: 'steward:log_touch', channel: 'C0ELSE', messageTs: '1780000100.000900', text: 'hello', responseUrl: shortcutUrl }),
+    );
     expect((await answerAt(shortcutUrl)).text).toContain('not installed');
     expect(since(before, 'views.open')).toEqual([]);
     expect(db.select().from(tenants).where(eq(tenants.workspaceId, 'T2')).get()).toBeUndefined();
@@ -952,7 +1013,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
     expect(member('U5')!.nameKnown).toBe(true);
   });
 
-  it('someone users.info does not know is named as such, in the reader\'s language, not by a bare id', async () => {
+  it("someone users.info does not know is named as such, in the reader's language, not by a bare id", async () => {
     // U31 is no user the fake Slack knows: users.info answers user_not_found.
     const me = await run('U31', '/steward whoami');
     expect(me.text).toContain('someone (U31) not known to Slack');
@@ -1026,7 +1087,12 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(out.text).toMatch(/^✔/);
       const c = db.select().from(complaints).where(eq(complaints.summary, summary)).get()!;
       // Delivery runs after the ack; wait (bounded) until it has been tried.
-      const noticeRow = () => db.select().from(nudges).where(and(eq(nudges.subjectType, 'complaint'), eq(nudges.subjectId, c.id))).get()!;
+      const noticeRow = () =>
+        db
+          .select()
+          .from(nudges)
+          .where(and(eq(nudges.subjectType, 'complaint'), eq(nudges.subjectId, c.id)))
+          .get()!;
       for (let i = 0; i < 200 && noticeRow().status !== 'failed'; i++) await new Promise((r) => setTimeout(r, 25));
       const notice = noticeRow();
       expect(notice).toMatchObject({ status: 'failed', channel: 'C123' });
@@ -1035,7 +1101,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
     });
   });
 
-  describe('cut content in the reader\'s language', () => {
+  describe("cut content in the reader's language", () => {
     /** Accounts enough that /account list shows 30 and says how many more. */
     const seedBook = () => {
       const tenant = db.select().from(tenants).where(eq(tenants.workspaceId, 'T1')).get()!;
@@ -1044,7 +1110,9 @@ describe('Slack over HTTP with the real Bolt app', () => {
       for (let i = 1; i <= 35; i++) {
         const name = `Lane Partner ${String(i).padStart(2, '0')}`;
         if (db.select().from(accounts).where(eq(accounts.name, name)).get()) continue;
-        db.insert(accounts).values({ tenantId: tenant.id, name, nameKey: normalize(name), tier: 'standard', ownerId: alice.id, createdAt: now, updatedAt: now }).run();
+        db.insert(accounts)
+          .values({ tenantId: tenant.id, name, nameKey: normalize(name), tier: 'standard', ownerId: alice.id, createdAt: now, updatedAt: now })
+          .run();
       }
     };
 
@@ -1062,7 +1130,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(shown(en.blocks)).not.toContain('另有');
     });
 
-    it('SlackPort words the marker in the reply\'s language, and in the workspace default when the reply does not say', async () => {
+    it("SlackPort words the marker in the reply's language, and in the workspace default when the reply does not say", async () => {
       const long: Reply = reply('info', 'Lanes', list(['a', 'b'], { more: 7 }));
       const before = fake.calls.length;
       await slack.port.post({ channel: 'C0LANES' }, { ...long, locale: 'zh-CN' });
@@ -1072,12 +1140,22 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(shown(en!.body.blocks)).toContain('…and 7 more');
     });
 
-    it('a nudge recorded without a language is delivered in its recipient\'s', async () => {
+    it("a nudge recorded without a language is delivered in its recipient's", async () => {
       const tenant = db.select().from(tenants).where(eq(tenants.workspaceId, 'T1')).get()!;
       const bob = member('U2')!;
       const payload = reply('warning', '待跟进的客户', list(['Lane Partner 01'], { more: 12 }));
       db.transaction((tx) =>
-        recordNudge(tx, { tenantId: tenant.id, dedupeKey: `test:locale:${Date.now()}`, kind: 'notice', subjectType: 'none', subjectId: 0, recipientId: bob.id, period: 'test', payload, notBefore: new Date(0) }),
+        recordNudge(tx, {
+          tenantId: tenant.id,
+          dedupeKey: `test:locale:${Date.now()}`,
+          kind: 'notice',
+          subjectType: 'none',
+          subjectId: 0,
+          recipientId: bob.id,
+          period: 'test',
+          payload,
+          notBefore: new Date(0),
+        }),
       );
       const before = fake.calls.length;
       await deliverDue(db, slack.port, new Date());
@@ -1086,11 +1164,14 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(shown(dm!.body.blocks)).toContain('……另有12条');
     });
 
-    it('what Block Kit\'s limits cut is logged at warn level', async () => {
+    it("what Block Kit's limits cut is logged at warn level", async () => {
       const logged = logs.length;
       const many = reply('info', 'Too much', ...Array.from({ length: 60 }, (_, i) => textSection(`Paragraph ${i + 1}`)));
       await slack.port.post({ channel: 'C0LANES' }, many);
-      const warn = logs.slice(logged).map((l) => JSON.parse(l) as { level: number; msg: string; warnings?: string[] }).find((l) => l.level === 40);
+      const warn = logs
+        .slice(logged)
+        .map((l) => JSON.parse(l) as { level: number; msg: string; warnings?: string[] })
+        .find((l) => l.level === 40);
       expect(warn?.msg).toContain('cut to fit');
       expect(warn?.warnings?.join('\n')).toMatch(/not shown/);
     });
@@ -1292,7 +1373,14 @@ async function rig(opts: { install?: FakeInstall; commandThread?: boolean; ackBu
   const logger = pino({ level: 'warn' }, { write: (line: string) => void logs.push(line) });
   const db = openDb(config.STEWARD_DB);
   const engine = new Engine({ db, commands, defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE }, logger });
-  const slack: SlackApp = createSlackApp({ config, engine, logger, commandThread: opts.commandThread ? new URL('../src/engine-thread.ts', import.meta.url) : undefined, ackBudgetMs: opts.ackBudgetMs, afterCommand: async () => void (await deliverDue(db, slack.port, new Date())) });
+  const slack: SlackApp = createSlackApp({
+    config,
+    engine,
+    logger,
+    commandThread: opts.commandThread ? new URL('../src/engine-thread.ts', import.meta.url) : undefined,
+    ackBudgetMs: opts.ackBudgetMs,
+    afterCommand: async () => void (await deliverDue(db, slack.port, new Date())),
+  });
   await slack.start();
   const send = (req: SlackRequest) => sendToApp(`http://127.0.0.1:${port}/slack/events`, req, { secret: SECRET });
   const r: Rig = {
@@ -1402,7 +1490,13 @@ describe('Enterprise Grid, installed in one workspace of the organisation', () =
     expect((await g.type({ user: 'W0ANNA', team: 'T0SALES', enterprise: 'E0GRID' }, '/account add Northwind')).text).toMatch(/^✔/);
     const other = await g.type({ user: 'W0OMAR', team: 'T0OPS', enterprise: 'E0GRID' }, '/touch Northwind call From the ops workspace');
     expect(other.text).toContain('not installed');
-    expect(g.db.select().from(tenants).all().map((t) => t.workspaceId)).toEqual(['T0SALES']);
+    expect(
+      g.db
+        .select()
+        .from(tenants)
+        .all()
+        .map((t) => t.workspaceId),
+    ).toEqual(['T0SALES']);
     expect(g.db.select().from(touchpoints).where(eq(touchpoints.note, 'From the ops workspace')).all()).toHaveLength(0);
   });
 });
@@ -1475,7 +1569,10 @@ describe('slash commands on the engine thread', () => {
     const now = new Date();
     for (let i = 1; i <= 33; i++) {
       const name = `Depot ${String(i).padStart(2, '0')}`;
-      th.db.insert(accounts).values({ tenantId: tenant.id, name, nameKey: normalize(name), tier: 'standard', ownerId: owner.id, createdAt: now, updatedAt: now }).run();
+      th.db
+        .insert(accounts)
+        .values({ tenantId: tenant.id, name, nameKey: normalize(name), tier: 'standard', ownerId: owner.id, createdAt: now, updatedAt: now })
+        .run();
     }
     const zh = await th.type(bob, '/account list');
     expect(shown(zh.blocks)).toMatch(/……另有\d+条/);
@@ -1492,7 +1589,11 @@ describe('slash commands on the engine thread', () => {
     const answers = await Promise.all(names.map((n, i) => th.type(alice, `/touch "${n}" call Together ${i}`)));
     for (const [i, a] of answers.entries()) expect(a.text).toMatch(new RegExp(`^✔ Logged a call with Batch Freight ${i}\\b`));
     for (const [i, n] of names.entries()) {
-      const rows = th.db.select().from(touchpoints).where(eq(touchpoints.note, `Together ${i}`)).all();
+      const rows = th.db
+        .select()
+        .from(touchpoints)
+        .where(eq(touchpoints.note, `Together ${i}`))
+        .all();
       expect(rows, n).toHaveLength(1);
     }
   });

@@ -43,7 +43,9 @@ beforeAll(async () => {
   await fake.start();
   dir = mkdtempSync(join(tmpdir(), 'steward-startup-'));
   redisPort = await freePort();
-  redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], { stdio: 'ignore' });
+  redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], {
+    stdio: 'ignore',
+  });
 });
 
 afterAll(async () => {
@@ -63,7 +65,17 @@ it('answers /healthz before the backlog is queued, and posts every pending nudge
   const alice = db.insert(members).values({ tenantId: tenant.id, platformUserId: 'U1', name: 'Alice Wong', role: 'admin' }).returning().get();
   db.transaction((tx) => {
     for (let i = 1; i <= BACKLOG; i++) {
-      recordNudge(tx, { tenantId: tenant.id, dedupeKey: `backlog:${i}`, kind: 'notice', subjectType: 'none', subjectId: 0, recipientId: alice.id, period: 'p', payload: reply('info', `Backlog ${i}`), notBefore: new Date(Date.now() - 60_000) });
+      recordNudge(tx, {
+        tenantId: tenant.id,
+        dedupeKey: `backlog:${i}`,
+        kind: 'notice',
+        subjectType: 'none',
+        subjectId: 0,
+        recipientId: alice.id,
+        period: 'p',
+        payload: reply('info', `Backlog ${i}`),
+        notBefore: new Date(Date.now() - 60_000),
+      });
     }
   });
   closeDb(db);
@@ -92,7 +104,15 @@ it('answers /healthz before the backlog is queued, and posts every pending nudge
   const err = () => stderr;
 
   // Redis does not answer: nothing can be queued, yet the server is up.
-  await until('/healthz to answer while Redis does not', () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status === 200, () => false), err);
+  await until(
+    '/healthz to answer while Redis does not',
+    () =>
+      fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.status === 200,
+        () => false,
+      ),
+    err,
+  );
   expect(fake.callsTo('chat.postMessage')).toHaveLength(0);
 
   redis.kill('SIGCONT');
@@ -103,7 +123,13 @@ it('answers /healthz before the backlog is queued, and posts every pending nudge
   expect(texts).toHaveLength(BACKLOG);
   const after = openDb(file);
   try {
-    expect(after.select({ status: nudges.status }).from(nudges).all().every((n) => n.status === 'sent')).toBe(true);
+    expect(
+      after
+        .select({ status: nudges.status })
+        .from(nudges)
+        .all()
+        .every((n) => n.status === 'sent'),
+    ).toBe(true);
   } finally {
     closeDb(after);
   }

@@ -118,7 +118,10 @@ describe('revisit nudges', () => {
     expect((row(second.ids[0]!).payload as Reply).buttons).toEqual(REVISIT_BUTTONS);
     expect(said(sweep(plus(due, 14 * DAY - MINUTE)))).toEqual([]);
     const manager = sweep(plus(due, 14 * DAY));
-    expect(said(manager)).toEqual(['zhang: ! Reminder: Acme is 14 days overdue for a revisit', 'li: ! Acme (strategic), owned by zhang, is 14 days overdue for a revisit, after two nudges']);
+    expect(said(manager)).toEqual([
+      'zhang: ! Reminder: Acme is 14 days overdue for a revisit',
+      'li: ! Acme (strategic), owned by zhang, is 14 days overdue for a revisit, after two nudges',
+    ]);
     expect(said(sweep(plus(due, 20 * DAY)))).toEqual([]);
     expect(said(sweep(plus(due, 21 * DAY)))).toEqual(['zhang: ! Reminder: Acme is 21 days overdue for a revisit']);
     // A Sunday: read on Monday 09:00, and the next one a week after that.
@@ -245,7 +248,10 @@ describe('revisit nudges', () => {
     // The steps come one sweep at a time, a week apart, each decided once.
     expect(said(sweep(plus(due, 7 * DAY)))).toEqual(['zhang: ! Reminder: Acme is 7 days overdue for a revisit']);
     expect(sweep(plus(due, 7 * DAY)).ids).toEqual([]);
-    expect(said(sweep(plus(due, 14 * DAY)))).toEqual(['zhang: ! Reminder: Acme is 14 days overdue for a revisit', 'li: ! Acme (strategic), owned by zhang, is 14 days overdue for a revisit, after two nudges']);
+    expect(said(sweep(plus(due, 14 * DAY)))).toEqual([
+      'zhang: ! Reminder: Acme is 14 days overdue for a revisit',
+      'li: ! Acme (strategic), owned by zhang, is 14 days overdue for a revisit, after two nudges',
+    ]);
     expect(sweep(plus(due, 14 * DAY)).ids).toEqual([]);
     expect(allNudges('revisit')).toHaveLength(4);
   });
@@ -255,7 +261,11 @@ describe('revisit nudges', () => {
     const other = openDb(h.file);
     try {
       const t = other.select().from(tenants).get()!;
-      for (const [at, n] of [[due, 1], [plus(due, 7 * DAY), 1], [plus(due, 14 * DAY), 2]] as const) {
+      for (const [at, n] of [
+        [due, 1],
+        [plus(due, 7 * DAY), 1],
+        [plus(due, 14 * DAY), 2],
+      ] as const) {
         const first = other.transaction((tx) => sweepTenant(tx, t, at), { behavior: 'immediate' });
         expect(first.counts.revisit).toBe(n);
         expect(sweep(at).ids).toEqual([]);
@@ -361,11 +371,9 @@ describe('leadership pairings', () => {
     const [n] = rows(r.ids).filter((x) => x.kind === 'pairing');
     expect(who(n!)).toBe('chen');
     expect(text(n!)).toBe(
-      [
-        '! Leadership visit due: Acme',
-        'You are paired with this account and have not touched it yet. Pairing cadence: every 30 days.',
-        '[Log visit: /touch "Acme" visit]',
-      ].join('\n'),
+      ['! Leadership visit due: Acme', 'You are paired with this account and have not touched it yet. Pairing cadence: every 30 days.', '[Log visit: /touch "Acme" visit]'].join(
+        '\n',
+      ),
     );
     expect(said(sweep(plus(due, HOUR)), 'pairing')).toEqual([]);
     expect(said(sweep(plus(due, 20 * DAY)), 'pairing')).toEqual([]);
@@ -500,9 +508,13 @@ describe('supplier reviews', () => {
       { number: 2, account: 'Beta', owner: 'zhang', dueOn: '2026-10-31', status: 'open', season: 2026 },
       { number: 3, account: 'Delta', owner: 'wang', dueOn: '2026-10-31', status: 'open', season: 2026 },
     ]);
-    expect(h.db.select().from(reviewItems).all().map((i) => i.checklist)).toEqual(
-      Array(3).fill(['complaints', 'promises', 'wallet', 'risks', 'competitors'].map((key) => ({ key, done: false }))),
-    );
+    expect(
+      h.db
+        .select()
+        .from(reviewItems)
+        .all()
+        .map((i) => i.checklist),
+    ).toEqual(Array(3).fill(['complaints', 'promises', 'wallet', 'risks', 'competitors'].map((key) => ({ key, done: false }))));
     expect(said(r, 'review')).toEqual([
       'zhang: ! Supplier review R-1 · Acme · before Sat 31 Oct 2026',
       'zhang: ! Supplier review R-2 · Beta · before Sat 31 Oct 2026',
@@ -542,11 +554,10 @@ describe('supplier reviews', () => {
     await ok('/review Beta tick competitors', 'zhang');
     await ok('/review Beta prepared Deck ready, wallet share 27%', 'zhang');
     const week38 = sweep(cst('2026-09-14T09:00'));
-    expect(said(week38, 'review')).toEqual([
-      'zhang: ! Supplier review R-2 · Beta · before Sat 31 Oct 2026',
-      'wang: ! Supplier review R-3 · Delta · before Sat 31 Oct 2026',
-    ]);
-    expect(text(rows(week38.ids).find((n) => n.kind === 'review')!)).toContain('Prepared; the review meeting is still to hold.\nPrepare:\n  • ☑ 1. Every complaint of the year resolved, with the fix explained [complaints] — ticked by zhang, Tue 8 Sept 2026\n');
+    expect(said(week38, 'review')).toEqual(['zhang: ! Supplier review R-2 · Beta · before Sat 31 Oct 2026', 'wang: ! Supplier review R-3 · Delta · before Sat 31 Oct 2026']);
+    expect(text(rows(week38.ids).find((n) => n.kind === 'review')!)).toContain(
+      'Prepared; the review meeting is still to hold.\nPrepare:\n  • ☑ 1. Every complaint of the year resolved, with the fix explained [complaints] — ticked by zhang, Tue 8 Sept 2026\n',
+    );
     const keys = allNudges('review').map((n) => n.period);
     expect(keys).toEqual(['2026-W36', '2026-W36', '2026-W36', '2026-W37', '2026-W37', '2026-W37', '2026-W38', '2026-W38']);
   });
@@ -649,7 +660,10 @@ describe('escalation ladder', () => {
       ].join('\n'),
     );
     const payload = n.payload as Reply;
-    expect(payload.sections[0]).toEqual({ type: 'text', text: [{ mention: { platformUserId: 'zhang', name: 'zhang' } }, ': this is yours; resolve it or hand it to someone who can.'] });
+    expect(payload.sections[0]).toEqual({
+      type: 'text',
+      text: [{ mention: { platformUserId: 'zhang', name: 'zhang' } }, ': this is yours; resolve it or hand it to someone who can.'],
+    });
     expect(payload.buttons).toEqual([
       { label: 'Resolve', command: '/resolve C-1', style: 'primary' },
       { label: 'Take ownership', command: '/complaint assign C-1 me' },
@@ -755,7 +769,7 @@ describe('escalation ladder', () => {
   });
 
   describe('in the escalation channel', () => {
-    it("a channel that refuses for good (the bot removed from it) does not swallow a rung: its person hears it directly", async () => {
+    it('a channel that refuses for good (the bot removed from it) does not swallow a rung: its person hears it directly', async () => {
       const deadline = await setup();
       await escalationChannel('#esc');
       const port = new RecordingPort();
@@ -1045,7 +1059,7 @@ describe('delivery', () => {
     expect(port.posts.filter((p) => p.to === '@chen')).toEqual([]);
   });
 
-  it("an owner who changes their own time zone is not nudged again for the same revisit", async () => {
+  it('an owner who changes their own time zone is not nudged again for the same revisit', async () => {
     const { due } = await setup();
     h.now = plus(due, HOUR);
     await ok('/steward me timezone:America/Los_Angeles', 'zhang');

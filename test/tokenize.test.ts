@@ -77,7 +77,10 @@ describe('tokenize: quote marks inside quotes', () => {
     expect(quote('Acme')).toBe('"Acme"');
     expect(quote('OOO "Romashka"')).toBe('“OOO "Romashka"”');
     const marks = fc.constantFrom('"', '“', '”', '「', '」', '『', '』', '«', '»', '‘', '’', ' ', 'a', ':', '@', '<@U1>', 'on:', '华');
-    const text = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 30 }), fc.array(marks, { maxLength: 30 }).map((a) => a.join('')));
+    const text = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 30 }),
+      fc.array(marks, { maxLength: 30 }).map((a) => a.join('')),
+    );
     fc.assert(
       fc.property(text, (v) => {
         expect(shape(quote(v))).toEqual([`quoted ${v}`]);

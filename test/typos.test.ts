@@ -14,7 +14,13 @@ let h: Harness;
 const { ok, refused, allNudges, memberId } = kit(() => h);
 afterEach(() => h.close());
 
-const accountNames = () => h.db.select({ name: accounts.name }).from(accounts).all().map((a) => a.name).sort();
+const accountNames = () =>
+  h.db
+    .select({ name: accounts.name })
+    .from(accounts)
+    .all()
+    .map((a) => a.name)
+    .sort();
 
 describe('an option word that is none of the form’s', () => {
   it('is refused with the option meant (en)', async () => {
@@ -145,7 +151,13 @@ describe('a part of an account name', () => {
 });
 
 describe('a mistyped @name', () => {
-  const people = () => h.db.select({ name: members.name }).from(members).all().map((m) => m.name).sort();
+  const people = () =>
+    h.db
+      .select({ name: members.name })
+      .from(members)
+      .all()
+      .map((m) => m.name)
+      .sort();
 
   it('in the shell is refused with the person meant, where a new name still adds someone', async () => {
     h = harness();
@@ -164,7 +176,13 @@ describe('a mistyped @name', () => {
     await ok('/steward team @rep1a manager:@wang');
     await ok('/steward team @rep1b manager:@wang');
     expect(people()).toEqual([...before, 'zhao', 'rep1a', 'rep1b'].sort());
-    expect(h.db.select().from(complaints).get()!.ownerId).toBe(h.db.select().from(members).all().find((m) => m.name === 'zhao')!.id);
+    expect(h.db.select().from(complaints).get()!.ownerId).toBe(
+      h.db
+        .select()
+        .from(members)
+        .all()
+        .find((m) => m.name === 'zhao')!.id,
+    );
   });
 
   it('followed by punctuation (@zhang。) is that person; two names run together (@zhao，@li) are refused, and nobody is created', async () => {
@@ -177,7 +195,9 @@ describe('a mistyped @name', () => {
     await ok('/complaint assign C-1 @zhao。');
     expect(h.db.select().from(complaints).get()!.ownerId).toBe(memberId('zhao'));
     await ok('/touch Acme Logistics visit with:@wang, Walked the warehouse', 'zhang');
-    expect((await refused('/touch Acme Logistics visit with:@zhao，@wang Walked the warehouse', 'zhang')).text).toContain('"@zhao，@wang" isn\'t a person I can find. Mention them as @name.');
+    expect((await refused('/touch Acme Logistics visit with:@zhao，@wang Walked the warehouse', 'zhang')).text).toContain(
+      '"@zhao，@wang" isn\'t a person I can find. Mention them as @name.',
+    );
     expect((await refused('/touch Acme Logistics visit with:@zhao,@wang Walked the warehouse', 'zhang')).text).toContain('"@zhao,@wang" isn\'t a person I can find.');
     expect(people()).toEqual(before);
   });
@@ -185,9 +205,12 @@ describe('a mistyped @name', () => {
   it('in chat: a picked user is a member, a typed @word is one only by a member’s name (en, zh-CN)', async () => {
     h = harness();
     const WS = { platform: 'slack' as const, workspaceId: 'T1' };
-    const users: Record<string, UserRef> = { '<@U1>': { platformUserId: 'U1', name: 'alice' }, '<@U2>': { platformUserId: 'U2', name: 'zhang' }, '<@U3>': { platformUserId: 'U3', name: 'wang' } };
-    const say = (text: string, locale?: 'zh-CN') =>
-      h.engine.handle({ ...WS, user: { ...users['<@U1>']!, locale }, text }, async (raw) => users[raw]);
+    const users: Record<string, UserRef> = {
+      '<@U1>': { platformUserId: 'U1', name: 'alice' },
+      '<@U2>': { platformUserId: 'U2', name: 'zhang' },
+      '<@U3>': { platformUserId: 'U3', name: 'wang' },
+    };
+    const say = (text: string, locale?: 'zh-CN') => h.engine.handle({ ...WS, user: { ...users['<@U1>']!, locale }, text }, async (raw) => users[raw]);
     await say('/steward whoami');
     expect((await say('/account add Acme Logistics owner:<@U2>')).ok).toBe(true);
     expect((await say('/complaint Acme Logistics Pallets crushed')).ok).toBe(true);
@@ -199,7 +222,14 @@ describe('a mistyped @name', () => {
     expect(h.snapshot()).toBe(before);
     expect((await say('/complaint assign C-1 @zhang')).ok).toBe(true);
     expect((await say('/complaint assign C-1 <@U3>')).ok).toBe(true);
-    expect(h.db.select().from(members).all().map((m) => m.name).sort()).toEqual(['alice', 'wang', 'zhang']);
+    expect(
+      h.db
+        .select()
+        .from(members)
+        .all()
+        .map((m) => m.name)
+        .sort(),
+    ).toEqual(['alice', 'wang', 'zhang']);
   });
 
   it('in a CSV file is a bad row', async () => {
@@ -212,7 +242,10 @@ describe('a mistyped @name', () => {
 });
 
 describe('less attention for an account, set by a rep', () => {
-  const toldWang = () => allNudges('notice').filter((n) => n.recipientId === memberId('wang')).map(nudgeText);
+  const toldWang = () =>
+    allNudges('notice')
+      .filter((n) => n.recipientId === memberId('wang'))
+      .map(nudgeText);
 
   it('is told to the owner’s manager at once: a lower tier, a longer cadence, an ended pairing, a snooze beyond a week', async () => {
     h = harness();
@@ -257,7 +290,9 @@ describe('writing on another team’s account', () => {
     await ok('/account add Acme Logistics tier:strategic owner:@chen');
     await ok('/contact Acme Logistics add "Wu Gang" level:decision-maker');
     const out = await refused('/contact Acme Logistics left "Wu Gang"', 'li');
-    expect(out.text).toContain("chen's team looks after this account, not yours: only that team, the managers above it, its paired executives or an admin can change who we know at Acme Logistics.");
+    expect(out.text).toContain(
+      "chen's team looks after this account, not yours: only that team, the managers above it, its paired executives or an admin can change who we know at Acme Logistics.",
+    );
     await refused('/contact Acme Logistics add "Zhou Li"', 'li');
     await refused('/promise Acme Logistics due:friday Send the quote', 'li');
     await ok('/promise Acme Logistics due:friday Send the quote', 'chen');
@@ -271,6 +306,8 @@ describe('writing on another team’s account', () => {
     await ok('/助手 团队 @李娜 经理:@王磊');
     await ok('/助手 团队 @张敏 经理:@孙伟');
     await ok('/客户 添加 华南物流 负责人:@张敏');
-    expect((await refused('/承诺 华南物流 截止:下周五 发报价', '李娜')).text).toContain('这个客户由张敏的团队负责，不是你的团队：只有该团队、其上级经理、结对高管或管理员可以记录对华南物流的承诺。');
+    expect((await refused('/承诺 华南物流 截止:下周五 发报价', '李娜')).text).toContain(
+      '这个客户由张敏的团队负责，不是你的团队：只有该团队、其上级经理、结对高管或管理员可以记录对华南物流的承诺。',
+    );
   });
 });

@@ -78,7 +78,7 @@ describe('usage lines in Chinese', () => {
     expect(localizeUsage(en, touch.line, touch.form)).toContain('[with:@colleague]');
   });
 
-  it('every zh usage line shows the Chinese words of an argument\'s values and of a flag offered as a choice', () => {
+  it("every zh usage line shows the Chinese words of an argument's values and of a flag offered as a choice", () => {
     const zh = (start: string) => {
       const f = forms.find(({ line }) => line.startsWith(start))!;
       return localizeUsage(zhCN, f.line, f.form);
@@ -139,7 +139,8 @@ describe('a Chinese note is stored as typed', () => {
 
 describe('the App Home digest button', () => {
   const homeOf = async (hh: Harness, user: string) =>
-    (await hh.engine.view({ platform: 'shell', workspaceId: SHELL_WORKSPACE, user: shellUser(user) }, (ctx) => homeReply(ctx))).buttons?.find((b) => b.command === '/digest')?.label;
+    (await hh.engine.view({ platform: 'shell', workspaceId: SHELL_WORKSPACE, user: shellUser(user) }, (ctx) => homeReply(ctx))).buttons?.find((b) => b.command === '/digest')
+      ?.label;
 
   it("is labelled for what /digest opens: the organisation's digest for an admin or an executive, one's own otherwise (en and zh)", async () => {
     h = harness();

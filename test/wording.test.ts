@@ -84,7 +84,15 @@ describe('zh complaint counts use one measure word', () => {
       }
     }
     // the scan reaches the sentences the tester saw: /account, /risk reasons, the digest, lists, handover, times
-    for (const path of ['digest.complaintsHeading', 'complaint.times.open', 'complaint.listTitle', 'touch.openComplaints', 'health.reason.complaints', 'handover.counts.complaints', 'home.summary']) {
+    for (const path of [
+      'digest.complaintsHeading',
+      'complaint.times.open',
+      'complaint.listTitle',
+      'touch.openComplaints',
+      'health.reason.complaints',
+      'handover.counts.complaints',
+      'home.summary',
+    ]) {
       expect(counts.map((c) => c.path)).toContain(path);
     }
     expect(counts.filter((c) => c.word !== '起')).toEqual([]);

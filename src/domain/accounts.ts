@@ -19,7 +19,14 @@ export type NameHolder = (typed: string) => Pick<Account, 'id' | 'name'> | undef
 
 /** Aliases as typed in one field or cell: separated by commas, 、 or semicolons (either width); repeats dropped. */
 export function splitAliases(raw: string): string[] {
-  return [...new Set(raw.split(/[,，、;；]/u).map((a) => a.trim()).filter((a) => a !== ''))];
+  return [
+    ...new Set(
+      raw
+        .split(/[,，、;；]/u)
+        .map((a) => a.trim())
+        .filter((a) => a !== ''),
+    ),
+  ];
 }
 
 /** A name fits (MAX_NAME characters). */
@@ -74,7 +81,10 @@ export interface AccountProfile {
   aliases?: string[];
 }
 
-const inBook = (ctx: DomainCtx): NameHolder => (typed) => accountByExactName(ctx.db, ctx.tenant.id, typed);
+const inBook =
+  (ctx: DomainCtx): NameHolder =>
+  (typed) =>
+    accountByExactName(ctx.db, ctx.tenant.id, typed);
 
 function checkProfile(ctx: DomainCtx, p: AccountProfile, self?: Account): void {
   if (p.aliases) checkAliases(p.aliases, inBook(ctx), self);
@@ -98,7 +108,11 @@ function columns(p: AccountProfile) {
 function saveAliases(ctx: DomainCtx, accountId: number, aliases: string[]): void {
   ctx.db.delete(accountAliases).where(eq(accountAliases.accountId, accountId)).run();
   const keys = [...new Set(aliases.map(normalize))];
-  if (keys.length) ctx.db.insert(accountAliases).values(keys.map((key) => ({ tenantId: ctx.tenant.id, accountId, key }))).run();
+  if (keys.length)
+    ctx.db
+      .insert(accountAliases)
+      .values(keys.map((key) => ({ tenantId: ctx.tenant.id, accountId, key })))
+      .run();
 }
 
 /** Adds an account, owned by `profile.owner` or else by whoever adds it. */
@@ -124,7 +138,12 @@ export type AccountChange = ReturnType<typeof columns> & { name?: string; nameKe
  * a new owner (a handover) needs someone above the owner. Returns the account
  * as it is now and what changed.
  */
-export function setAccount(ctx: DomainCtx, account: Account, profile: AccountProfile & { name?: string }, what: { edit: string; changeOwner: string }): { updated: Account; changed: AccountChange } {
+export function setAccount(
+  ctx: DomainCtx,
+  account: Account,
+  profile: AccountProfile & { name?: string },
+  what: { edit: string; changeOwner: string },
+): { updated: Account; changed: AccountChange } {
   checkProfile(ctx, profile, account);
   const { name } = profile;
   const changed: AccountChange = { ...columns(profile), ...(name !== undefined && { name, nameKey: normalize(name) }) };

@@ -44,7 +44,9 @@ export const lastVisitSql = sql<number | null>`(select max(t.occurred_at) from t
 
 /** Last touch on the account by `memberId`, as the one who logged it or as a colleague along. */
 export const lastTouchBySql = (memberId: unknown, accountId: unknown) =>
-  sql<number | null>`(select max(t.occurred_at) from touchpoints t where t.account_id = ${accountId} and (t.member_id = ${memberId} or exists (select 1 from touchpoint_participants p where p.touchpoint_id = t.id and p.member_id = ${memberId})))`;
+  sql<
+    number | null
+  >`(select max(t.occurred_at) from touchpoints t where t.account_id = ${accountId} and (t.member_id = ${memberId} or exists (select 1 from touchpoint_participants p where p.touchpoint_id = t.id and p.member_id = ${memberId})))`;
 
 /**
  * The outer query's pairing columns, always qualified (as OUTER_ACCOUNT_ID): in a
@@ -78,7 +80,16 @@ export function snoozeEnds(tx: Tx, tenantId: number, kind: string, subjects?: nu
  */
 export function overdueRevisits<T extends { a: Pick<Account, 'id' | 'tier' | 'cadenceDays' | 'createdAt'>; last: number | null }>(tx: Tx, tenant: Tenant, book: T[], now: Date) {
   // A large book (the organisation's) reads every snooze of the tenant: one parameter per account would pass SQLite's limit.
-  const ends = !book.length ? new Map<number, number>() : book.length > 500 ? snoozeEnds(tx, tenant.id, 'revisit') : snoozeEnds(tx, tenant.id, 'revisit', book.map((b) => b.a.id));
+  const ends = !book.length
+    ? new Map<number, number>()
+    : book.length > 500
+      ? snoozeEnds(tx, tenant.id, 'revisit')
+      : snoozeEnds(
+          tx,
+          tenant.id,
+          'revisit',
+          book.map((b) => b.a.id),
+        );
   const overdue: (T & { days: number })[] = [];
   const snoozed: (T & { until: number })[] = [];
   for (const b of book) {

@@ -23,11 +23,19 @@ export function accountChoices(ctx: Reader, typed: string, limit = 50): AccountC
   // Suggestions are names, closest first: their ids, in that order.
   const names = m.suggestions.slice(0, limit);
   if (names.length === 0) return [];
-  const found = ctx.db.select(pick).from(accounts).where(and(eq(accounts.tenantId, ctx.tenant.id), inArray(accounts.name, names))).all();
+  const found = ctx.db
+    .select(pick)
+    .from(accounts)
+    .where(and(eq(accounts.tenantId, ctx.tenant.id), inArray(accounts.name, names)))
+    .all();
   return names.flatMap((n) => found.filter((a) => a.name === n).slice(0, 1));
 }
 
 /** The name of the tenant's account `id`, if there is one. */
 export function accountNameById(ctx: Reader, id: number): string | undefined {
-  return ctx.db.select({ name: accounts.name }).from(accounts).where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.id, id))).get()?.name;
+  return ctx.db
+    .select({ name: accounts.name })
+    .from(accounts)
+    .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.id, id)))
+    .get()?.name;
 }

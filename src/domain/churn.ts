@@ -26,7 +26,9 @@ export interface ChurnFigures {
 
 /** The period a span reads back from `end`. */
 export function churnStart(span: ChurnSpan, end: Date): Date {
-  return DateTime.fromJSDate(end).minus(span === 'year' ? { years: 1 } : { months: 3 }).toJSDate();
+  return DateTime.fromJSDate(end)
+    .minus(span === 'year' ? { years: 1 } : { months: 3 })
+    .toJSDate();
 }
 
 /**

@@ -31,7 +31,10 @@ export function recordComplaintEvent(
  * note, not an answer to the customer. Reopening keeps the first answer it had.
  */
 export function markFirstAnswer(db: Tx, complaintId: number, at: Date): void {
-  db.update(complaints).set({ firstAnswerAt: at }).where(and(eq(complaints.id, complaintId), isNull(complaints.firstAnswerAt))).run();
+  db.update(complaints)
+    .set({ firstAnswerAt: at })
+    .where(and(eq(complaints.id, complaintId), isNull(complaints.firstAnswerAt)))
+    .run();
 }
 
 /** One line of a complaint's history. */
@@ -187,7 +190,12 @@ const MONTH = 30.44 * DAY;
 export function fmtSpan(v: Pick<View, 'locale'>, ms: number): string {
   const minutes = Math.max(0, ms) / 60_000;
   const [value, unit] =
-    ms >= 60 * DAY ? [Math.round(ms / MONTH), 'month'] : ms >= 2 * DAY ? [Math.floor(ms / DAY), 'day'] : ms >= HOUR ? [Math.floor(ms / HOUR), 'hour'] : [Math.max(1, Math.floor(minutes)), 'minute'];
+    ms >= 60 * DAY
+      ? [Math.round(ms / MONTH), 'month']
+      : ms >= 2 * DAY
+        ? [Math.floor(ms / DAY), 'day']
+        : ms >= HOUR
+          ? [Math.floor(ms / HOUR), 'hour']
+          : [Math.max(1, Math.floor(minutes)), 'minute'];
   return new Intl.NumberFormat(v.locale, { style: 'unit', unit, unitDisplay: 'long' }).format(value);
 }
-

@@ -73,18 +73,40 @@ export function recordContactLeft(ctx: DomainCtx, account: Account, gone: Contac
       // A successor we have not met yet takes the seat, level and title of the one who left.
       ctx.db
         .insert(contacts)
-        .values({ tenantId: ctx.tenant.id, accountId: account.id, name, nameKey: normalize(name), title: gone.title, level: gone.level, function: gone.function, createdAt: ctx.now })
+        .values({
+          tenantId: ctx.tenant.id,
+          accountId: account.id,
+          name,
+          nameKey: normalize(name),
+          title: gone.title,
+          level: gone.level,
+          function: gone.function,
+          createdAt: ctx.now,
+        })
         .returning()
         .get();
   }
-  ctx.db.update(contacts).set({ active: false, leftAt: ctx.now, replacedById: replacement?.id ?? null }).where(eq(contacts.id, gone.id)).run();
+  ctx.db
+    .update(contacts)
+    .set({ active: false, leftAt: ctx.now, replacedById: replacement?.id ?? null })
+    .where(eq(contacts.id, gone.id))
+    .run();
   ctx.audit('contact.left', 'contact', gone.id, { account: account.name, replacedBy: replacement?.name });
   if (!DECISION_LEVELS.includes(gone.level)) return { replacement };
   // Worded for each reader; the record keeps the workspace's language, as what is posted in its channel.
   const signal = (v: View) => v.t.contact.signalDetail(gone.name, gone.title ?? v.t.enums.level[gone.level], replacement?.name);
   ctx.db
     .insert(churnSignals)
-    .values({ tenantId: ctx.tenant.id, accountId: account.id, kind: 'decision-maker-change', detail: signal(viewFor(ctx.tenant, undefined, ctx.now)), reporterId: ctx.actor.id, contactId: gone.id, source: 'contact-left', occurredAt: ctx.now })
+    .values({
+      tenantId: ctx.tenant.id,
+      accountId: account.id,
+      kind: 'decision-maker-change',
+      detail: signal(viewFor(ctx.tenant, undefined, ctx.now)),
+      reporterId: ctx.actor.id,
+      contactId: gone.id,
+      source: 'contact-left',
+      occurredAt: ctx.now,
+    })
     .run();
   return { replacement, signal };
 }

@@ -110,10 +110,7 @@ const CLAUSE_BREAK = /[,，;；:：。！？!?、\n()（）]/u;
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const EN_PATTERNS: [SignalKind, RegExp][] = Object.entries(SIGNAL_CUES).flatMap(([kind, { en }]) =>
-  en.map((cue): [SignalKind, RegExp] => [
-    kind as SignalKind,
-    new RegExp(`(?<![\\p{L}\\p{N}])${escapeRe(cue).replaceAll("'", "['’]").replaceAll(' ', '[\\s-]+')}`, 'giu'),
-  ]),
+  en.map((cue): [SignalKind, RegExp] => [kind as SignalKind, new RegExp(`(?<![\\p{L}\\p{N}])${escapeRe(cue).replaceAll("'", "['’]").replaceAll(' ', '[\\s-]+')}`, 'giu')]),
 );
 
 interface Match {
@@ -132,7 +129,12 @@ function clauseBefore(note: string, at: number): string {
 function negated(note: string, m: Match): boolean {
   const before = clauseBefore(note, m.start);
   if (m.zh) return ZH_NEGATIONS.some((n) => before.trimEnd().endsWith(n));
-  const words = before.toLowerCase().replaceAll('’', "'").split(/[^\p{L}']+/u).filter((w) => w && !EN_FILLERS.has(w)).slice(-EN_WINDOW);
+  const words = before
+    .toLowerCase()
+    .replaceAll('’', "'")
+    .split(/[^\p{L}']+/u)
+    .filter((w) => w && !EN_FILLERS.has(w))
+    .slice(-EN_WINDOW);
   return words.some((w) => EN_NEGATIONS.has(w) || w.endsWith("n't"));
 }
 
@@ -183,7 +185,16 @@ export function freshSignalCues(ctx: DomainCtx, account: Account, note: string):
     ctx.db
       .select({ kind: churnSignals.kind })
       .from(churnSignals)
-      .where(and(eq(churnSignals.accountId, account.id), inArray(churnSignals.kind, cues.map((c) => c.kind)), gte(churnSignals.occurredAt, since)))
+      .where(
+        and(
+          eq(churnSignals.accountId, account.id),
+          inArray(
+            churnSignals.kind,
+            cues.map((c) => c.kind),
+          ),
+          gte(churnSignals.occurredAt, since),
+        ),
+      )
       .all()
       .map((r) => r.kind),
   );

@@ -27,8 +27,7 @@ const DAY = DAY_MS;
  * the complaints opened by then and open at that time (one resolved since reads as open), the
  * promises made by then and open at that time, the accounts created by then.
  */
-export const openPromiseAt = (at: Date) =>
-  and(lte(promises.createdAt, at), or(eq(promises.status, 'open'), and(isNotNull(promises.closedAt), gt(promises.closedAt, at))));
+export const openPromiseAt = (at: Date) => and(lte(promises.createdAt, at), or(eq(promises.status, 'open'), and(isNotNull(promises.closedAt), gt(promises.closedAt, at))));
 const accountBy = (at: Date) => lte(accounts.createdAt, at);
 
 /** A person as their platform names them (or does not). */
@@ -136,7 +135,16 @@ export function digestWeek(tx: Tx, tenant: Tenant, member: Member, now: Date, zo
         .select({ s: churnSignals, account: accounts.name })
         .from(churnSignals)
         .innerJoin(accounts, eq(accounts.id, churnSignals.accountId))
-        .where(and(eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active'), inArray(accounts.ownerId, ids), accountBy(now), gte(churnSignals.occurredAt, weekAgo), lte(churnSignals.occurredAt, now)))
+        .where(
+          and(
+            eq(accounts.tenantId, tenant.id),
+            eq(accounts.status, 'active'),
+            inArray(accounts.ownerId, ids),
+            accountBy(now),
+            gte(churnSignals.occurredAt, weekAgo),
+            lte(churnSignals.occurredAt, now),
+          ),
+        )
         .orderBy(desc(churnSignals.occurredAt))
         .all()
     : [];
@@ -186,7 +194,16 @@ export function ownsAccounts(tx: Tx, tenant: Tenant, member: Member): boolean {
   return !!tx
     .select({ id: accounts.id })
     .from(accounts)
-    .where(and(eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active'), inArray(accounts.ownerId, team.map((m) => m.id))))
+    .where(
+      and(
+        eq(accounts.tenantId, tenant.id),
+        eq(accounts.status, 'active'),
+        inArray(
+          accounts.ownerId,
+          team.map((m) => m.id),
+        ),
+      ),
+    )
     .get();
 }
 
@@ -270,7 +287,9 @@ export function orgWeek(tx: Tx, tenant: Tenant, now: Date, zone: string): OrgWee
       byCount: f.byCount,
     };
   };
-  const all = org.teams.map((team) => ({ team, figures: figuresOf((ownerId) => org.teamOf(ownerId) === team) })).filter(({ figures: r }) => r.accounts || r.lost || r.open || r.late || r.broken);
+  const all = org.teams
+    .map((team) => ({ team, figures: figuresOf((ownerId) => org.teamOf(ownerId) === team) }))
+    .filter(({ figures: r }) => r.accounts || r.lost || r.open || r.late || r.broken);
   const flagged = book
     .map(({ a }) => ({ a, h: scores.get(a.id)!.now }))
     .filter(({ h }) => h.band !== 'healthy')
@@ -287,7 +306,9 @@ export function digestClock(tenant: Tenant): { weekday: 1 | 2 | 3 | 4 | 5 | 6 | 
 
 /** This week's digest moment in the workspace's zone, as the digest job runs it. */
 export function digestDue(tenant: Tenant, now: Date): Date {
-  return DateTime.fromJSDate(now, { zone: tenant.timezone }).set({ ...digestClock(tenant), second: 0, millisecond: 0 }).toJSDate();
+  return DateTime.fromJSDate(now, { zone: tenant.timezone })
+    .set({ ...digestClock(tenant), second: 0, millisecond: 0 })
+    .toJSDate();
 }
 
 /** One member's weekly digest, due to be recorded: its dedupe key (one per member and week) and when it may go out. */
@@ -328,7 +349,9 @@ export function digestsDue(tx: Tx, tenant: Tenant, now: Date): DigestDueTo[] {
   );
   const counts = (m: Member) => m.active || owners.has(m.id);
   const all = tx.select().from(members).where(eq(members.tenantId, tenant.id)).all();
-  const people = all.filter((m) => m.active && !done.has(key(m)) && (owners.has(m.id) || teamOf(tx, tenant.id, m, all).slice(1).some(counts) || (owners.size > 0 && readsOrganisation(m))));
+  const people = all.filter(
+    (m) => m.active && !done.has(key(m)) && (owners.has(m.id) || teamOf(tx, tenant.id, m, all).slice(1).some(counts) || (owners.size > 0 && readsOrganisation(m))),
+  );
   // One digest a week, as the reader lives the week: someone who already read one in the week they
   // would read this one (a digest caught up late, at a weekend sweep, read this Monday morning) is not sent
   // another; an older one still waiting is dropped at delivery in favour of this one (see stillNeeded).

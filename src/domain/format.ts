@@ -61,7 +61,8 @@ export function fmtRelative(ctx: View, at: Date | string): string {
 /** How long ago something started, as a span: "3 days", "5 hours". */
 export function fmtAge(ctx: View, since: Date): string {
   const minutes = Math.max(0, (ctx.now.getTime() - since.getTime()) / 60_000);
-  const [value, unit] = minutes >= 2 * 24 * 60 ? [Math.floor(minutes / 1440), 'day'] : minutes >= 60 ? [Math.floor(minutes / 60), 'hour'] : [Math.max(1, Math.floor(minutes)), 'minute'];
+  const [value, unit] =
+    minutes >= 2 * 24 * 60 ? [Math.floor(minutes / 1440), 'day'] : minutes >= 60 ? [Math.floor(minutes / 60), 'hour'] : [Math.max(1, Math.floor(minutes)), 'minute'];
   return new Intl.NumberFormat(ctx.locale, { style: 'unit', unit, unitDisplay: 'long' }).format(value);
 }
 

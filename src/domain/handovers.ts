@@ -112,7 +112,11 @@ export function handOver(ctx: DomainCtx, from: Member, to: Member, names: string
 
   for (const part of chunks(ids)) db.update(accounts).set({ ownerId: to.id, ownerGoneAt: null, updatedAt: ctx.now }).where(inArray(accounts.id, part)).run();
   const move = <T extends typeof complaints | typeof promises | typeof reviewItems | typeof tasks>(table: T, rows: number[]) => {
-    for (const part of chunks(rows)) db.update(table).set({ ownerId: to.id } as never).where(inArray(table.id, part)).run();
+    for (const part of chunks(rows))
+      db.update(table)
+        .set({ ownerId: to.id } as never)
+        .where(inArray(table.id, part))
+        .run();
   };
   move(complaints, openComplaints);
   // A complaint that changes hands with the book is a pass in its history, as a reassignment is.
@@ -168,7 +172,18 @@ export function handOver(ctx: DomainCtx, from: Member, to: Member, names: string
     const fresh = people.filter((p) => !listed.has(p.id));
     for (const rows of chunks(fresh)) {
       db.insert(tasks)
-        .values(rows.map((c) => ({ tenantId: ctx.tenant.id, kind: 'handover' as const, accountId: c.accountId, contactId: c.id, ownerId: to.id, itemKey: 'meet-contact', dueOn: due, createdAt: ctx.now })))
+        .values(
+          rows.map((c) => ({
+            tenantId: ctx.tenant.id,
+            kind: 'handover' as const,
+            accountId: c.accountId,
+            contactId: c.id,
+            ownerId: to.id,
+            itemKey: 'meet-contact',
+            dueOn: due,
+            createdAt: ctx.now,
+          })),
+        )
         .run();
     }
     // Listed in the order the accounts moved (by name), each account's people by name.
@@ -177,7 +192,14 @@ export function handOver(ctx: DomainCtx, from: Member, to: Member, names: string
     for (const a of part) for (const c of freshOf.get(a.id) ?? []) meetings.push({ contact: c.name, account: a.name });
   }
 
-  const moved = { accounts: moving.length, complaints: openComplaints.length, promises: openPromises.length, pairings: pairingsMoved, reviews: openReviews.length, tasks: openTasks.length };
+  const moved = {
+    accounts: moving.length,
+    complaints: openComplaints.length,
+    promises: openPromises.length,
+    pairings: pairingsMoved,
+    reviews: openReviews.length,
+    tasks: openTasks.length,
+  };
   const pairingsKept = activePairings.length - pairingsMoved;
   ctx.audit('handover', 'member', from.id, { to: to.id, accountIds: ids, ...moved, pairingsKept, meetings: meetings.length });
   return { accounts: moving, moved, pairingsKept, meetings, due };

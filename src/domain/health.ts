@@ -7,7 +7,22 @@ import { and, eq, gte, inArray, isNotNull, or, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Tx } from '../../db/index.js';
 import { prepared } from '../../db/prepared.js';
-import { accounts, auditLog, churnSignals, complaints, contacts, members, nudgeSnoozes, pairings, promises, touchpointParticipants, touchpoints, type Severity, type SignalKind, type Tier } from '../../db/schema.js';
+import {
+  accounts,
+  auditLog,
+  churnSignals,
+  complaints,
+  contacts,
+  members,
+  nudgeSnoozes,
+  pairings,
+  promises,
+  touchpointParticipants,
+  touchpoints,
+  type Severity,
+  type SignalKind,
+  type Tier,
+} from '../../db/schema.js';
 import { cadenceFor } from './settings.js';
 import { OUTER_ACCOUNT_ID, resetsRevisit, REVISIT_KINDS_SQL } from './cadence.js';
 import type { Account, Tenant } from './types.js';
@@ -81,7 +96,22 @@ export const TREND_DAYS = 28;
 const REACH_DAYS = 180 + 2 * TREND_DAYS;
 
 export interface Reason {
-  key: 'revisit' | 'complaints' | 'complaint-history' | 'single-threaded' | 'pairing' | 'decision-maker' | 'handover' | 'signal' | 'pattern' | 'owner-gone' | 'no-owner' | 'wallet' | 'dependence' | 'promises' | 'falling';
+  key:
+    | 'revisit'
+    | 'complaints'
+    | 'complaint-history'
+    | 'single-threaded'
+    | 'pairing'
+    | 'decision-maker'
+    | 'handover'
+    | 'signal'
+    | 'pattern'
+    | 'owner-gone'
+    | 'no-owner'
+    | 'wallet'
+    | 'dependence'
+    | 'promises'
+    | 'falling';
   /** Points taken off (the tier's factor included); 0 for the fall that flags by itself. */
   weight: number;
   /** Facts behind it, for the message (numbers, ids, kinds). */
@@ -155,7 +185,8 @@ function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
   // A running snooze is a rep's choice, as the sweep and the digest read it: the reason says until when, and costs nothing.
   const snoozedUntil = !f.snoozes.length ? 0 : Math.max(0, ...f.snoozes.filter((z) => z.from <= at).map((z) => z.until));
   if (overdueDays > 0 && snoozedUntil > at) reasons.push({ key: 'revisit', weight: 0, evidence: { days: overdueDays, cadence, snoozedUntil } });
-  else if (overdueDays > 0) addReason(reasons, tier, { key: 'revisit', weight: Math.min(W.revisitOverdue, (W.revisitOverdue * overdueDays) / cadence), evidence: { days: overdueDays, cadence } });
+  else if (overdueDays > 0)
+    addReason(reasons, tier, { key: 'revisit', weight: Math.min(W.revisitOverdue, (W.revisitOverdue * overdueDays) / cadence), evidence: { days: overdueDays, cadence } });
 
   // (Each kind of fact is looked at only when the account has any: most have none, and the score is read three times.)
   const seen = f.complaints.length ? f.complaints.filter((c) => c.openedAt <= at) : f.complaints;
@@ -163,7 +194,11 @@ function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
   if (open.length) {
     const points = open.reduce((sum, c) => sum + W.complaint[c.severity] * (c.deadlineAt < at ? W.complaintOverdueFactor : 1) + W.escalationRung * c.escalationLevel, 0);
     const oldest = Math.max(...open.map((c) => days(at - c.openedAt)));
-    addReason(reasons, tier, { key: 'complaints', weight: Math.min(W.complaintsCap, points), evidence: { open: open.length, overdue: open.filter((c) => c.deadlineAt < at).length, oldestDays: oldest, ids: open.map((c) => `C-${c.number}`).join(', ') } });
+    addReason(reasons, tier, {
+      key: 'complaints',
+      weight: Math.min(W.complaintsCap, points),
+      evidence: { open: open.length, overdue: open.filter((c) => c.deadlineAt < at).length, oldestDays: oldest, ids: open.map((c) => `C-${c.number}`).join(', ') },
+    });
   }
 
   // The complaints of the last 180 days (opened in them, still open, or closed in them: a claim that took months is
@@ -173,10 +208,17 @@ function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
   const serious = year.filter((c) => c.severity !== 'low').length;
   const resolvedLate = year.filter((c) => c.resolvedAt !== null && c.resolvedAt <= at && c.resolvedAt > c.deadlineAt).length;
   const long = year.filter((c) => tookDays(c, at) > H.longDays).length;
-  const passes = year.map((c) => c.passes.filter((p) => p <= at).length).filter((n) => n > 1).reduce((a, b) => a + b, 0);
+  const passes = year
+    .map((c) => c.passes.filter((p) => p <= at).length)
+    .filter((n) => n > 1)
+    .reduce((a, b) => a + b, 0);
   const history = !year.length ? 0 : Math.max(0, serious - 1) * H.recurrence + resolvedLate * H.late + long * H.long + passes * H.pass;
   if (history > 0) {
-    addReason(reasons, tier, { key: 'complaint-history', weight: Math.min(H.cap, history), evidence: { count: year.length, late: resolvedLate, longest: Math.max(...year.map((c) => tookDays(c, at))), passes } });
+    addReason(reasons, tier, {
+      key: 'complaint-history',
+      weight: Math.min(H.cap, history),
+      evidence: { count: year.length, late: resolvedLate, longest: Math.max(...year.map((c) => tookDays(c, at))), passes },
+    });
   }
 
   // Coverage: once we have known them 90 days (an imported history counts), in Steward or before it.
@@ -198,7 +240,9 @@ function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
   }
 
   // A new decision-maker: six months of a new relationship, which one meeting of our executive eases but does not end.
-  const dmChange = !f.signals.length ? undefined : f.signals.filter((s) => s.kind === 'decision-maker-change' && inDays(s.at, at, W.decisionMaker.days)).sort((a, b) => b.at - a.at)[0];
+  const dmChange = !f.signals.length
+    ? undefined
+    : f.signals.filter((s) => s.kind === 'decision-maker-change' && inDays(s.at, at, W.decisionMaker.days)).sort((a, b) => b.at - a.at)[0];
   if (dmChange) {
     const met = touches.some((t) => t.at >= dmChange.at && t.ourLevel === 'executive');
     addReason(reasons, tier, { key: 'decision-maker', weight: met ? W.decisionMaker.met : W.decisionMaker.unmet, evidence: { days: days(at - dmChange.at), met: met ? 1 : 0 } });
@@ -228,7 +272,8 @@ function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
   const overdue = !f.promises.length ? [] : f.promises.filter((p) => p.dueAt < at && (p.closedAt === null || p.closedAt > at) && p.status !== 'kept');
   const byExec = broken.filter((p) => p.byExec).length;
   const promisePoints = byExec * W.brokenPromise.exec + (broken.length - byExec) * W.brokenPromise.other + overdue.filter((p) => !broken.includes(p)).length * W.overduePromise;
-  if (promisePoints > 0) addReason(reasons, tier, { key: 'promises', weight: Math.min(W.promisesCap, promisePoints), evidence: { broken: broken.length, byExec, overdue: overdue.length } });
+  if (promisePoints > 0)
+    addReason(reasons, tier, { key: 'promises', weight: Math.min(W.promisesCap, promisePoints), evidence: { broken: broken.length, byExec, overdue: overdue.length } });
 
   // Signs that arrive together: three in a quarter are a pattern, and it holds until a quarter passes without a new sign.
   const P = W.pattern;
@@ -248,7 +293,12 @@ function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
   const chain = times.slice(0, run);
   const formed = chain.some((t) => chain.filter((u) => u <= t && u > t - P.days * DAY).length >= P.min);
   const recentSigns = chain.filter((t) => inDays(t, at, P.days)).length;
-  if (formed) addReason(reasons, tier, { key: 'pattern', weight: Math.min(P.cap, P.weight + Math.max(0, recentSigns - P.min) * P.each), evidence: { count: chain.length, days: Math.max(P.days, days(at - chain.at(-1)!) + 1) } });
+  if (formed)
+    addReason(reasons, tier, {
+      key: 'pattern',
+      weight: Math.min(P.cap, P.weight + Math.max(0, recentSigns - P.min) * P.each),
+      evidence: { count: chain.length, days: Math.max(P.days, days(at - chain.at(-1)!) + 1) },
+    });
 
   return reasons.sort((a, b) => b.weight - a.weight);
 }
@@ -275,7 +325,16 @@ function judged(f: AccountFacts, at: number, reasons: Reason[], earlier: Reason[
 }
 
 /** The next step the domain suggests for an account's main reason. */
-export type NextStep = 'meet-decision-maker' | 'close-complaint-loop' | 'hand-over' | 'meet-contacts' | 'widen-coverage' | 'visit' | 'executive-visit' | 'renegotiate-promises' | 'business-review';
+export type NextStep =
+  | 'meet-decision-maker'
+  | 'close-complaint-loop'
+  | 'hand-over'
+  | 'meet-contacts'
+  | 'widen-coverage'
+  | 'visit'
+  | 'executive-visit'
+  | 'renegotiate-promises'
+  | 'business-review';
 export function nextStep(h: Health): NextStep | undefined {
   // A snoozed revisit asks nothing until the snooze ends.
   const top = h.reasons.find((r) => !(r.key === 'revisit' && r.evidence.snoozedUntil !== undefined));
@@ -313,10 +372,17 @@ export interface Told {
  * watch or at risk (or a worse band), once when it falls 15 or more in four weeks. `remember` is what
  * to keep as told (a recovery is remembered silently, so a later fall is news again).
  */
-export function healthNews(last: Told | null, now: Health, before: Health): { tell: { kind: 'entered' | 'falling'; band: Band; score: number; drop: number; reasons: Reason[]; step: NextStep | undefined } | null; remember: Told } {
+export function healthNews(
+  last: Told | null,
+  now: Health,
+  before: Health,
+): { tell: { kind: 'entered' | 'falling'; band: Band; score: number; drop: number; reasons: Reason[]; step: NextStep | undefined } | null; remember: Told } {
   const was = last ?? { band: before.band, score: before.score };
   const drop = customerScore(before.reasons) - customerScore(now.reasons);
-  const news = (kind: 'entered' | 'falling') => ({ tell: { kind, band: now.band, score: now.score, drop, reasons: now.reasons, step: nextStep(now) }, remember: { band: now.band, score: now.score } });
+  const news = (kind: 'entered' | 'falling') => ({
+    tell: { kind, band: now.band, score: now.score, drop, reasons: now.reasons, step: nextStep(now) },
+    remember: { band: now.band, score: now.score },
+  });
   if (SEVERITY[now.band] > SEVERITY[was.band]) return news('entered');
   if (drop >= HEALTH_WEIGHTS.trendDrop && was.score - now.score >= HEALTH_WEIGHTS.trendDrop) return news('falling');
   // Better than told: remember it, so that falling back is news. Otherwise keep what was told.
@@ -360,7 +426,9 @@ function factQueries(db: Handle, scoped: boolean) {
           ownerLeftAt: msOrNull(members.leftAt),
           // The last visit before the window (the revisit clock) and the first touch of all (how long we have known them),
           // each read through the account-time index.
-          lastVisit: sql<number | null>`(select max(t.occurred_at) from touchpoints t where t.account_id = ${OUTER_ACCOUNT_ID} and t.kind in ${REVISIT_KINDS_SQL} and t.occurred_at < ${since})`,
+          lastVisit: sql<
+            number | null
+          >`(select max(t.occurred_at) from touchpoints t where t.account_id = ${OUTER_ACCOUNT_ID} and t.kind in ${REVISIT_KINDS_SQL} and t.occurred_at < ${since})`,
           first: sql<number | null>`(select min(t.occurred_at) from touchpoints t where t.account_id = ${OUTER_ACCOUNT_ID})`,
         })
         .from(accounts)
@@ -369,13 +437,26 @@ function factQueries(db: Handle, scoped: boolean) {
         .prepare(),
       // Touches: the recent ones in full, plus the last visit of all time (the revisit clock).
       recent: d
-        .select({ accountId: touchpoints.accountId, at: ms(touchpoints.occurredAt), memberId: touchpoints.memberId, ourLevel: touchpoints.ourLevel, theirLevel: contacts.level, kind: touchpoints.kind })
+        .select({
+          accountId: touchpoints.accountId,
+          at: ms(touchpoints.occurredAt),
+          memberId: touchpoints.memberId,
+          ourLevel: touchpoints.ourLevel,
+          theirLevel: contacts.level,
+          kind: touchpoints.kind,
+        })
         .from(touchpoints)
         .leftJoin(contacts, eq(contacts.id, touchpoints.contactId))
         .where(and(ofTenant(touchpoints.tenantId), touchedSince, scope(touchpoints.accountId)))
         .prepare(),
       along: d
-        .select({ accountId: touchpoints.accountId, at: ms(touchpoints.occurredAt), memberId: touchpointParticipants.memberId, ourLevel: touchpointParticipants.ourLevel, theirLevel: contacts.level })
+        .select({
+          accountId: touchpoints.accountId,
+          at: ms(touchpoints.occurredAt),
+          memberId: touchpointParticipants.memberId,
+          ourLevel: touchpointParticipants.ourLevel,
+          theirLevel: contacts.level,
+        })
         .from(touchpointParticipants)
         .innerJoin(touchpoints, eq(touchpoints.id, touchpointParticipants.touchpointId))
         .leftJoin(contacts, eq(contacts.id, touchpoints.contactId))
@@ -407,10 +488,24 @@ function factQueries(db: Handle, scoped: boolean) {
         .where(and(ofTenant(churnSignals.tenantId), gte(churnSignals.occurredAt, since), scope(churnSignals.accountId)))
         .prepare(),
       promises: d
-        .select({ accountId: promises.accountId, number: promises.number, dueOn: promises.dueOn, status: promises.status, closedAt: msOrNull(promises.closedAt), role: members.role, fn: members.function })
+        .select({
+          accountId: promises.accountId,
+          number: promises.number,
+          dueOn: promises.dueOn,
+          status: promises.status,
+          closedAt: msOrNull(promises.closedAt),
+          role: members.role,
+          fn: members.function,
+        })
         .from(promises)
         .leftJoin(members, eq(members.id, promises.ownerId))
-        .where(and(ofTenant(promises.tenantId), or(eq(promises.status, 'open'), and(eq(promises.status, 'broken'), isNotNull(promises.closedAt), gte(promises.closedAt, since))), scope(promises.accountId)))
+        .where(
+          and(
+            ofTenant(promises.tenantId),
+            or(eq(promises.status, 'open'), and(eq(promises.status, 'broken'), isNotNull(promises.closedAt), gte(promises.closedAt, since))),
+            scope(promises.accountId),
+          ),
+        )
         .prepare(),
       pairings: d
         .select({ accountId: pairings.accountId, execId: pairings.execId, cadenceDays: pairings.cadenceDays, createdAt: ms(pairings.createdAt) })
@@ -442,12 +537,26 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
   const args = { tenant: tenant.id, since, ids: accountIds === 'all' ? '[]' : JSON.stringify(accountIds) };
   // A row per account: read as plain arrays, in the select's column order.
   type AccountRow = [number, Tier, number | null, number, number | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null];
-  for (const [id, tier, cadenceDays, createdAt, annualRevenue, categorySpend, ownerGoneAt, ownerId, ownerActive, ownerLeftAt, lastVisit, first] of q.accounts.values(args) as AccountRow[]) {
+  for (const [id, tier, cadenceDays, createdAt, annualRevenue, categorySpend, ownerGoneAt, ownerId, ownerActive, ownerLeftAt, lastVisit, first] of q.accounts.values(
+    args,
+  ) as AccountRow[]) {
     // Someone marked as gone with no date (from before dates were kept) has been gone all along.
     const leftAt = ownerActive === 0 ? (ownerLeftAt ?? 0) : null;
     const touches: AccountFacts['touches'] = lastVisit === null ? [] : [{ at: lastVisit, memberId: -1, ourLevel: 'sales', theirLevel: null, kind: 'visit' }];
     const account = { id, tier, cadenceDays, createdAt: new Date(createdAt), annualRevenue, categorySpend, ownerGoneAt: ownerGoneAt === null ? null : new Date(ownerGoneAt) };
-    facts.set(id, { account, owned: ownerId !== null && ownerActive !== null, ownerLeftAt: leftAt, firstTouchAt: first, touches, complaints: [], signals: [], promises: [], pairings: [], handovers: [], snoozes: [] });
+    facts.set(id, {
+      account,
+      owned: ownerId !== null && ownerActive !== null,
+      ownerLeftAt: leftAt,
+      firstTouchAt: first,
+      touches,
+      complaints: [],
+      signals: [],
+      promises: [],
+      pairings: [],
+      handovers: [],
+      snoozes: [],
+    });
   }
   // The most rows of all: read as plain arrays, in the select's column order.
   for (const [accountId, at, memberId, ourLevel, theirLevel, kind] of q.recent.values(args) as [number, number, number, string, string | null, string][]) {
@@ -509,7 +618,11 @@ export function healthLine(v: View, now: Health, before: Health): string {
 
 export function reasonText(v: View, r: Reason): string {
   const until = r.evidence.snoozedUntil;
-  const e = { ...r.evidence, ...(typeof until === 'number' ? { snoozedUntil: fmtDay(v, new Date(until)) } : {}), kind: typeof r.evidence.kind === 'string' ? (v.t.enums.signal[r.evidence.kind as keyof typeof v.t.enums.signal] ?? r.evidence.kind) : (r.evidence.kind ?? '') };
+  const e = {
+    ...r.evidence,
+    ...(typeof until === 'number' ? { snoozedUntil: fmtDay(v, new Date(until)) } : {}),
+    kind: typeof r.evidence.kind === 'string' ? (v.t.enums.signal[r.evidence.kind as keyof typeof v.t.enums.signal] ?? r.evidence.kind) : (r.evidence.kind ?? ''),
+  };
   const text = v.t.health.reason[r.key](e);
   return r.weight > 0 ? `${text} (${v.t.health.points(r.weight)})` : text;
 }
@@ -521,4 +634,3 @@ export function tierNote(v: View, tier: Tier): string | undefined {
   const factor = HEALTH_WEIGHTS.tier[tier];
   return factor > 1 ? v.t.health.tierFactor(v.t.enums.tier[tier], factor) : undefined;
 }
-

@@ -30,7 +30,13 @@ export function homeBook(ctx: Pick<DomainCtx, 'db' | 'tenant' | 'actor'>): HomeB
     .select({ c: complaints, account: accounts.name })
     .from(complaints)
     .innerJoin(accounts, eq(accounts.id, complaints.accountId))
-    .where(and(eq(complaints.tenantId, ctx.tenant.id), eq(complaints.status, 'open'), or(eq(complaints.ownerId, ctx.actor.id), ids.length ? inArray(complaints.accountId, ids) : undefined)))
+    .where(
+      and(
+        eq(complaints.tenantId, ctx.tenant.id),
+        eq(complaints.status, 'open'),
+        or(eq(complaints.ownerId, ctx.actor.id), ids.length ? inArray(complaints.accountId, ids) : undefined),
+      ),
+    )
     .orderBy(asc(complaints.deadlineAt))
     .all();
   const mine = db

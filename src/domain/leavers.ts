@@ -24,9 +24,23 @@ export function recordLeave(ctx: DomainCtx, rep: Member, manager: Member | undef
     .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.ownerId, rep.id), eq(accounts.status, 'active')))
     .orderBy(asc(accounts.nameKey))
     .all();
-  if (book.length) db.update(accounts).set({ ownerGoneAt: ctx.now }).where(inArray(accounts.id, book.map((a) => a.id))).run();
+  if (book.length)
+    db.update(accounts)
+      .set({ ownerGoneAt: ctx.now })
+      .where(
+        inArray(
+          accounts.id,
+          book.map((a) => a.id),
+        ),
+      )
+      .run();
   ctx.audit('member.left', 'member', rep.id, { accounts: book.map((a) => a.id) });
-  const admin = () => db.select().from(members).where(and(eq(members.tenantId, ctx.tenant.id), eq(members.role, 'admin'), eq(members.active, true))).get();
+  const admin = () =>
+    db
+      .select()
+      .from(members)
+      .where(and(eq(members.tenantId, ctx.tenant.id), eq(members.role, 'admin'), eq(members.active, true)))
+      .get();
   const lead = manager?.active ? manager : ctx.actor.id === rep.id ? admin() : undefined;
   const ask = lead && lead.id !== ctx.actor.id ? lead : undefined;
   return ask ? { rep, book, ask } : { rep, book };

@@ -133,7 +133,10 @@ export function looksMistyped(typed: string, name: string): boolean {
 /** The closest names by edit distance, for "did you mean". */
 function suggest(db: Tx, tenantId: number, key: string): string[] {
   const rows = db.select({ name: accounts.name, key: accounts.nameKey }).from(accounts).where(eq(accounts.tenantId, tenantId)).all();
-  return closestNames(key, rows.map((r) => ({ name: r.name, key: r.key })));
+  return closestNames(
+    key,
+    rows.map((r) => ({ name: r.name, key: r.key })),
+  );
 }
 
 export function closestNames(key: string, items: { name: string; key: string }[], max = 3): string[] {

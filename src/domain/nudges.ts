@@ -26,7 +26,12 @@ const row = (n: NewNudge) => ({ ...n, createdAt: n.createdAt ?? n.notBefore, rec
 
 /** Records a nudge unless its dedupe key is already taken; returns its id when it is new. */
 export function recordNudge(db: Tx, n: NewNudge): number | undefined {
-  return db.insert(nudges).values(row(n)).onConflictDoNothing({ target: [nudges.tenantId, nudges.dedupeKey] }).returning({ id: nudges.id }).get()?.id;
+  return db
+    .insert(nudges)
+    .values(row(n))
+    .onConflictDoNothing({ target: [nudges.tenantId, nudges.dedupeKey] })
+    .returning({ id: nudges.id })
+    .get()?.id;
 }
 
 /**

@@ -12,7 +12,14 @@ export function memberById(ctx: Pick<Ctx, 'db'>, id: number | null | undefined):
 }
 
 // Most commands look people up by id, often more than once: prepared once per database (see db/prepared.ts).
-const byId = (db: Ctx['db']) => prepared(db, 'permissions.memberById', (q) => q.select().from(members).where(eq(members.id, sql.placeholder('id'))).prepare());
+const byId = (db: Ctx['db']) =>
+  prepared(db, 'permissions.memberById', (q) =>
+    q
+      .select()
+      .from(members)
+      .where(eq(members.id, sql.placeholder('id')))
+      .prepare(),
+  );
 
 /** Hops followed up the reporting chain: /steward team refuses loops, this guards against rows written around it. */
 const MAX_HOPS = 50;

@@ -17,7 +17,11 @@ function checkDue(ctx: DomainCtx, day: string): void {
 }
 
 export function promiseByNumber(ctx: DomainCtx, n: number): Promise_ {
-  const p = ctx.db.select().from(promises).where(and(eq(promises.tenantId, ctx.tenant.id), eq(promises.number, n))).get();
+  const p = ctx.db
+    .select()
+    .from(promises)
+    .where(and(eq(promises.tenantId, ctx.tenant.id), eq(promises.number, n)))
+    .get();
   if (!p) throw new Refusal('promise.unknown', ref('P', n));
   return p;
 }
@@ -30,7 +34,15 @@ export function makePromise(ctx: DomainCtx, account: Account, input: { text: str
   checkOwner(ctx, ctx.tenant.platform, owner);
   const p = ctx.db
     .insert(promises)
-    .values({ tenantId: ctx.tenant.id, number: nextNumber(ctx.db, promises, ctx.tenant.id), accountId: account.id, ownerId: owner.id, text: input.text, dueOn: input.due, createdAt: ctx.now })
+    .values({
+      tenantId: ctx.tenant.id,
+      number: nextNumber(ctx.db, promises, ctx.tenant.id),
+      accountId: account.id,
+      ownerId: owner.id,
+      text: input.text,
+      dueOn: input.due,
+      createdAt: ctx.now,
+    })
     .returning()
     .get();
   ctx.audit('promise.make', 'promise', p.id, { account: account.name, due: input.due });

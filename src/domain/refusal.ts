@@ -8,11 +8,19 @@ type Sentence = (...args: never[]) => unknown;
 
 /** Every catalog sentence a refusal may name, as `section.name` (e.g. `perm.refused`, `account.nameTaken`). */
 export type RefusalCode = {
-  [S in keyof Catalog & string]: Catalog[S] extends Record<string, unknown> ? { [N in keyof Catalog[S] & string]: Catalog[S][N] extends Sentence ? `${S}.${N}` : never }[keyof Catalog[S] & string] : never;
+  [S in keyof Catalog & string]: Catalog[S] extends Record<string, unknown>
+    ? { [N in keyof Catalog[S] & string]: Catalog[S][N] extends Sentence ? `${S}.${N}` : never }[keyof Catalog[S] & string]
+    : never;
 }[keyof Catalog & string];
 
 /** The facts a code's sentence takes, in its order. */
-export type RefusalFacts<C extends RefusalCode> = C extends `${infer S extends keyof Catalog}.${infer N}` ? (N extends keyof Catalog[S] ? (Catalog[S][N] extends (...args: infer A) => unknown ? A : never) : never) : never;
+export type RefusalFacts<C extends RefusalCode> = C extends `${infer S extends keyof Catalog}.${infer N}`
+  ? N extends keyof Catalog[S]
+    ? Catalog[S][N] extends (...args: infer A) => unknown
+      ? A
+      : never
+    : never
+  : never;
 
 export class Refusal<C extends RefusalCode = RefusalCode> extends Error {
   override name = 'Refusal';

@@ -50,7 +50,9 @@ export function reviewFacts(db: Tx, tenant: Tenant, account: Account, year: numb
   const at = now.getTime();
   const f = loadFacts(db, tenant, [account.id], at).get(account.id)!;
   const from = DateTime.fromObject({ year }, { zone: tenant.timezone }).startOf('year').toJSDate();
-  const to = DateTime.fromObject({ year: year + 1 }, { zone: tenant.timezone }).startOf('year').toJSDate();
+  const to = DateTime.fromObject({ year: year + 1 }, { zone: tenant.timezone })
+    .startOf('year')
+    .toJSDate();
   const inYear = (d: Date | null) => d !== null && d >= from && d < to && d.getTime() <= at;
 
   const cs = db
@@ -67,7 +69,12 @@ export function reviewFacts(db: Tx, tenant: Tenant, account: Account, year: numb
   const ps = db
     .select({ number: promises.number, status: promises.status, dueOn: promises.dueOn, closedAt: promises.closedAt })
     .from(promises)
-    .where(and(eq(promises.accountId, account.id), or(eq(promises.status, 'open'), and(inArray(promises.status, ['kept', 'broken']), gte(promises.closedAt, from), lt(promises.closedAt, to)))))
+    .where(
+      and(
+        eq(promises.accountId, account.id),
+        or(eq(promises.status, 'open'), and(inArray(promises.status, ['kept', 'broken']), gte(promises.closedAt, from), lt(promises.closedAt, to))),
+      ),
+    )
     .all();
   // Past due as the health score reads it (the end of its day in the workspace's zone).
   const late = new Set(f.promises.filter((p) => p.status === 'open' && p.dueAt < at).map((p) => p.number));
@@ -83,7 +90,10 @@ export function reviewFacts(db: Tx, tenant: Tenant, account: Account, year: numb
       kept: ps.filter((p) => p.status === 'kept' && inYear(p.closedAt)).length,
       broken: ps.filter((p) => p.status === 'broken' && inYear(p.closedAt)).length,
       open: openPs.length,
-      overdue: openPs.filter((p) => late.has(p.number)).sort((a, b) => a.dueOn.localeCompare(b.dueOn) || a.number - b.number).map((p) => ({ number: p.number, dueOn: p.dueOn })),
+      overdue: openPs
+        .filter((p) => late.has(p.number))
+        .sort((a, b) => a.dueOn.localeCompare(b.dueOn) || a.number - b.number)
+        .map((p) => ({ number: p.number, dueOn: p.dueOn })),
     },
     uncovered: uncoveredFunctions(coverageCells(db, account.id)),
     signals: f.signals.filter((s) => s.at > signalsFrom && s.at <= at).sort((a, b) => b.at - a.at),

@@ -111,12 +111,20 @@ class Members {
   private readonly byId = new Map<number, Member | undefined>();
   private complete = false;
   private one?: { get(p: { id: number; tenant: number }): Member | undefined };
-  constructor(private readonly tx: Tx, private readonly tenantId: number, lazy: boolean) {
+  constructor(
+    private readonly tx: Tx,
+    private readonly tenantId: number,
+    lazy: boolean,
+  ) {
     if (!lazy) this.values();
   }
   get(id: number): Member | undefined {
     if (this.complete || this.byId.has(id)) return this.byId.get(id);
-    this.one ??= this.tx.select().from(members).where(and(eq(members.id, sql.placeholder('id')), eq(members.tenantId, sql.placeholder('tenant')))).prepare();
+    this.one ??= this.tx
+      .select()
+      .from(members)
+      .where(and(eq(members.id, sql.placeholder('id')), eq(members.tenantId, sql.placeholder('tenant'))))
+      .prepare();
     const m = this.one.get({ id, tenant: this.tenantId });
     this.byId.set(id, m);
     return m;
@@ -167,7 +175,15 @@ function deliverAt(s: Sweeper, m: Member | undefined, urgent = false): Date {
  * channel refuse it; see deliverNudge). A channel's nudge is worded and timed for the workspace.
  * Returns when it can be read: the moment its reader is told.
  */
-function nudge(s: Sweeper, kind: keyof SweepCounts | 'health', key: string, subject: { type: string; id: number }, to: { member?: Member; channel?: string }, payload: Payload, urgent = false): Date {
+function nudge(
+  s: Sweeper,
+  kind: keyof SweepCounts | 'health',
+  key: string,
+  subject: { type: string; id: number },
+  to: { member?: Member; channel?: string },
+  payload: Payload,
+  urgent = false,
+): Date {
   const reader = to.channel ? undefined : to.member;
   const notBefore = deliverAt(s, reader, urgent);
   s.pending.push({
@@ -214,18 +230,39 @@ export function sweepAccounts(tx: Tx, tenant: Tenant, now: Date, views: NudgeVie
   for (let i = 0; i < ids.length; i += 500) {
     // By id only, filtered here: with the tenant and the check in the WHERE, SQLite walks the
     // (tenant_id, next_check_at) index over every due account of the book for each batch.
-    for (const r of tx.select({ a: accounts, last: lastVisitSql, check: accounts.nextCheckAt }).from(accounts).where(inArray(accounts.id, ids.slice(i, i + 500))).orderBy(accounts.id).all()) {
+    for (const r of tx
+      .select({ a: accounts, last: lastVisitSql, check: accounts.nextCheckAt })
+      .from(accounts)
+      .where(inArray(accounts.id, ids.slice(i, i + 500)))
+      .orderBy(accounts.id)
+      .all()) {
       if (r.a.tenantId === tenant.id && r.check <= t) rows.push(r);
     }
   }
   const next = new Map<number, number>(rows.map((r) => [r.a.id, NEVER]));
   const sooner = (id: number, at: number) => next.set(id, Math.min(next.get(id) ?? NEVER, at));
   const active = rows.filter((r) => r.a.status === 'active');
-  revisits(s, active.filter((r) => r.a.ownerId !== null), sooner);
-  leadership(s, active.map((r) => r.a.id), sooner);
-  reviewItemsFor(s, active.map((r) => r.a), sooner);
+  revisits(
+    s,
+    active.filter((r) => r.a.ownerId !== null),
+    sooner,
+  );
+  leadership(
+    s,
+    active.map((r) => r.a.id),
+    sooner,
+  );
+  reviewItemsFor(
+    s,
+    active.map((r) => r.a),
+    sooner,
+  );
   flush(s);
-  const write = tx.update(accounts).set({ nextCheckAt: sql.placeholder('at') as unknown as number }).where(eq(accounts.id, sql.placeholder('id'))).prepare();
+  const write = tx
+    .update(accounts)
+    .set({ nextCheckAt: sql.placeholder('at') as unknown as number })
+    .where(eq(accounts.id, sql.placeholder('id')))
+    .prepare();
   for (const [id, at] of next) write.run({ id, at });
   return { counts: s.counts, ids: s.ids };
 }
@@ -240,7 +277,12 @@ export function sweepAccounts(tx: Tx, tenant: Tenant, now: Date, views: NudgeVie
 function revisits(s: Sweeper, rows: { a: Account; last: number | null }[], sooner: (id: number, at: number) => void): void {
   if (rows.length === 0) return;
   const t = s.now.getTime();
-  const snoozedUntil = snoozeEnds(s.tx, s.tenant.id, 'revisit', rows.map((r) => r.a.id));
+  const snoozedUntil = snoozeEnds(
+    s.tx,
+    s.tenant.id,
+    'revisit',
+    rows.map((r) => r.a.id),
+  );
   // The nudges of one round (`revisit:<account>:<period>`), read by their keys' range in the dedupe index.
   const round = s.tx
     .select({ key: nudges.dedupeKey, to: nudges.recipientId, at: nudges.notBefore, created: nudges.createdAt })
@@ -289,7 +331,14 @@ function revisits(s: Sweeper, rows: { a: Account; last: number | null }[], soone
     }
     let lastCopy = steps.manager.at(-1);
     if (overdueDays >= REVISIT_MANAGER_DAYS && (!lastCopy || t - lastCopy.at >= REVISIT_MANAGER_REPEAT_DAYS * DAY)) {
-      const at = nudge(s, 'revisit', `${base}:m${steps.manager.length + 1}`, { type: 'account', id: a.id }, { member: manager }, s.views.revisitManager(viewOf(s, manager), a, owner, overdueDays, told, lastCopy !== undefined));
+      const at = nudge(
+        s,
+        'revisit',
+        `${base}:m${steps.manager.length + 1}`,
+        { type: 'account', id: a.id },
+        { member: manager },
+        s.views.revisitManager(viewOf(s, manager), a, owner, overdueDays, told, lastCopy !== undefined),
+      );
       lastCopy = { to: manager.id, at: at.getTime() };
     }
     sooner(a.id, Math.max(due + REVISIT_MANAGER_DAYS * DAY, lastCopy ? lastCopy.at + REVISIT_MANAGER_REPEAT_DAYS * DAY : 0));
@@ -330,7 +379,14 @@ function leadership(s: Sweeper, accountIds: number[], sooner: (id: number, at: n
       }
       const exec = s.members.get(p.execId);
       if (!exec?.active) continue;
-      nudge(s, 'pairing', `pairing:${p.id}:${day(due, s.tenant.timezone)}`, { type: 'pairing', id: p.id }, { member: exec }, s.views.pairingDue(viewOf(s, exec), a, last, p.cadenceDays));
+      nudge(
+        s,
+        'pairing',
+        `pairing:${p.id}:${day(due, s.tenant.timezone)}`,
+        { type: 'pairing', id: p.id },
+        { member: exec },
+        s.views.pairingDue(viewOf(s, exec), a, last, p.cadenceDays),
+      );
     }
   }
 }
@@ -354,7 +410,12 @@ function reviewItemsFor(s: Sweeper, rows: Account[], sooner: (id: number, at: nu
   const have = new Set<number>();
   for (let i = 0; i < candidates.length; i += 500) {
     const ids = candidates.slice(i, i + 500).map((a) => a.id);
-    for (const r of s.tx.select({ id: reviewItems.accountId }).from(reviewItems).where(and(inArray(reviewItems.accountId, ids), eq(reviewItems.season, season.year))).all()) have.add(r.id);
+    for (const r of s.tx
+      .select({ id: reviewItems.accountId })
+      .from(reviewItems)
+      .where(and(inArray(reviewItems.accountId, ids), eq(reviewItems.season, season.year)))
+      .all())
+      have.add(r.id);
   }
   for (const a of candidates) {
     if (have.has(a.id)) continue;
@@ -419,9 +480,16 @@ export function sweepPromises(tx: Tx, tenant: Tenant, now: Date, views: NudgeVie
     }
   }
   // A promise moved to a new date is reminded of that date: its keys name the round (see promiseRound).
-  const rounds = moveCounts(s.tx, rows.map((r) => r.p.id));
+  const rounds = moveCounts(
+    s.tx,
+    rows.map((r) => r.p.id),
+  );
   const key = (id: number, step: string) => `promise:${id}:${promiseRound(rounds.get(id) ?? 0)}${step}`;
-  const told = toldAt(s, 'promise', rows.map((r) => key(r.p.id, 'due')));
+  const told = toldAt(
+    s,
+    'promise',
+    rows.map((r) => key(r.p.id, 'due')),
+  );
   // The start of a calendar day anywhere on Earth (UTC+14) is no earlier than this: a safe early check.
   const dayStartsBy = (isoDay: string, daysBefore: number) => Date.parse(`${isoDay}T00:00:00Z`) - (daysBefore * 24 + 14) * 3_600_000;
   for (const { p, account } of rows) {
@@ -460,7 +528,11 @@ export function sweepPromises(tx: Tx, tenant: Tenant, now: Date, views: NudgeVie
     if (step === 'eve') at(p.id, dayStartsBy(p.dueOn, 0));
     else if (manager?.active) at(p.id, managerAt(readAt).getTime());
   }
-  const write = s.tx.update(promises).set({ nextCheckAt: sql.placeholder('at') as unknown as number }).where(eq(promises.id, sql.placeholder('id'))).prepare();
+  const write = s.tx
+    .update(promises)
+    .set({ nextCheckAt: sql.placeholder('at') as unknown as number })
+    .where(eq(promises.id, sql.placeholder('id')))
+    .prepare();
   for (const [id, when] of next) write.run({ id, at: when });
   return flush(s);
 }
@@ -545,7 +617,14 @@ export function sweepChecklists(tx: Tx, tenant: Tenant, now: Date, views: NudgeV
     const soon = items.filter((x) => x.dueOn === null || daysUntil(v, x.dueOn) <= 7);
     if (soon.length === 0) continue;
     // The week it is read in, as the review cards.
-    nudge(s, 'checklist', `checklist:${ownerId}:${isoWeek(deliverAt(s, owner), s.tenant.timezone)}`, { type: 'member', id: ownerId }, { member: owner }, s.views.checklist(v, soon));
+    nudge(
+      s,
+      'checklist',
+      `checklist:${ownerId}:${isoWeek(deliverAt(s, owner), s.tenant.timezone)}`,
+      { type: 'member', id: ownerId },
+      { member: owner },
+      s.views.checklist(v, soon),
+    );
   }
   return flush(s);
 }
@@ -565,7 +644,11 @@ export function dueComplaintIds(tx: Tx, tenantId: number, now: Date): number[] {
 export function sweepEscalations(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, ids: readonly number[]): SweepResult {
   const s = sweeper(tx, tenant, now, views);
   const channel = effectiveSettings(s.tenant.settings).escalationChannel;
-  const check = s.tx.update(complaints).set({ nextCheckAt: sql.placeholder('at') as unknown as number }).where(eq(complaints.id, sql.placeholder('id'))).prepare();
+  const check = s.tx
+    .update(complaints)
+    .set({ nextCheckAt: sql.placeholder('at') as unknown as number })
+    .where(eq(complaints.id, sql.placeholder('id')))
+    .prepare();
   for (let i = 0; i < ids.length; i += 500) {
     const rows = s.tx
       .select({ c: complaints, a: accounts })
@@ -592,7 +675,15 @@ export function sweepEscalations(tx: Tx, tenant: Tenant, now: Date, views: Nudge
       // A reopened complaint climbs its ladder again: its rungs' keys are its reopening's own.
       const again = c.reopenCount > 0 ? `:r${c.reopenCount}` : '';
       const key = weekly ? `escalation:${c.id}:open:${isoWeek(s.now, s.tenant.timezone)}${again}` : `escalation:${c.id}:${rung}${again}`;
-      const told = nudge(s, 'escalation', key, { type: 'complaint', id: c.id }, { channel, member: target }, s.views.escalation(v, rung, c, a, owner, target, weekly), c.severity === 'critical');
+      const told = nudge(
+        s,
+        'escalation',
+        key,
+        { type: 'complaint', id: c.id },
+        { channel, member: target },
+        s.views.escalation(v, rung, c, a, owner, target, weekly),
+        c.severity === 'critical',
+      );
       s.tx.update(complaints).set({ escalationLevel: rung, escalatedAt: told }).where(eq(complaints.id, c.id)).run();
       // The rung after (its own span from when this one is read), or the week's reminder at the top.
       const after = nextRungAt(s.tenant, { ...c, escalationLevel: rung, escalatedAt: told });
@@ -657,21 +748,45 @@ function adminOf(s: Sweeper): Member | undefined {
 export function watchHealth(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews): number[] {
   const s = sweeper(tx, tenant, now, views);
   const today = day(s.now.getTime(), s.tenant.timezone);
-  if (s.tx.select({ id: healthTold.accountId }).from(healthTold).where(and(eq(healthTold.tenantId, s.tenant.id), eq(healthTold.checkedOn, today))).limit(1).get()) return [];
+  if (
+    s.tx
+      .select({ id: healthTold.accountId })
+      .from(healthTold)
+      .where(and(eq(healthTold.tenantId, s.tenant.id), eq(healthTold.checkedOn, today)))
+      .limit(1)
+      .get()
+  )
+    return [];
   const book = s.tx
     .select({ id: accounts.id, name: accounts.name, ownerId: accounts.ownerId, createdAt: accounts.createdAt })
     .from(accounts)
     .where(and(eq(accounts.tenantId, s.tenant.id), eq(accounts.status, 'active')))
     .all();
   if (book.length === 0) return [];
-  const told = new Map(s.tx.select().from(healthTold).where(eq(healthTold.tenantId, s.tenant.id)).all().map((r) => [r.accountId, { band: r.band as Band, score: r.score }]));
-  const scores = healthOf(s.tx, s.tenant, book.map((a) => a.id), s.now);
+  const told = new Map(
+    s.tx
+      .select()
+      .from(healthTold)
+      .where(eq(healthTold.tenantId, s.tenant.id))
+      .all()
+      .map((r) => [r.accountId, { band: r.band as Band, score: r.score }]),
+  );
+  const scores = healthOf(
+    s.tx,
+    s.tenant,
+    book.map((a) => a.id),
+    s.now,
+  );
   for (const a of book) {
     const h = scores.get(a.id);
     if (!h) continue;
     const { tell, remember } = healthNews(told.get(a.id) ?? null, h.now, h.before);
     const row = { band: remember.band, score: remember.score, checkedOn: today };
-    s.tx.insert(healthTold).values({ accountId: a.id, tenantId: s.tenant.id, ...row }).onConflictDoUpdate({ target: healthTold.accountId, set: row }).run();
+    s.tx
+      .insert(healthTold)
+      .values({ accountId: a.id, tenantId: s.tenant.id, ...row })
+      .onConflictDoUpdate({ target: healthTold.accountId, set: row })
+      .run();
     // A fall needs four weeks to measure: an account newer than that has no baseline to fall from.
     if (!tell || (tell.kind === 'falling' && s.now.getTime() - a.createdAt.getTime() < TREND_DAYS * DAY)) continue;
     const owner = a.ownerId ? s.members.get(a.ownerId) : undefined;
@@ -683,4 +798,3 @@ export function watchHealth(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews
   }
   return flush(s).ids;
 }
-

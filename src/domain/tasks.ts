@@ -22,7 +22,16 @@ export interface OpenTask {
 /** Open checklist items, soonest due first. */
 export function openTasks(db: Tx, tenantId: number, where: { ownerId?: number; accountId?: number } = {}): OpenTask[] {
   return db
-    .select({ id: tasks.id, kind: tasks.kind, itemKey: tasks.itemKey, dueOn: tasks.dueOn, account: accounts.name, contact: contacts.name, ownerId: tasks.ownerId, owner: members.name })
+    .select({
+      id: tasks.id,
+      kind: tasks.kind,
+      itemKey: tasks.itemKey,
+      dueOn: tasks.dueOn,
+      account: accounts.name,
+      contact: contacts.name,
+      ownerId: tasks.ownerId,
+      owner: members.name,
+    })
     .from(tasks)
     .leftJoin(accounts, eq(accounts.id, tasks.accountId))
     .leftJoin(contacts, eq(contacts.id, tasks.contactId))
@@ -50,4 +59,3 @@ export function taskLine(v: View, task: OpenTask): string {
   const due = task.dueOn ? v.t.checklist.due(fmtDay(v, task.dueOn), daysUntil(v, task.dueOn) < 0) : '';
   return `T-${task.id} · ${task.account ?? ''} · ${what}${due ? ` · ${due}` : ''}`;
 }
-

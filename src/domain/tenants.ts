@@ -29,7 +29,6 @@ export function findTenant(db: Db | Tx, ws: Workspace): Tenant | undefined {
 /** The workspace's tenant, made with `defaults` (its language and time zone) the first time. */
 export function ensureTenant(tx: Tx, ws: Workspace, defaults: { locale: Locale; timezone: string }): Tenant {
   return (
-    findTenant(tx, ws) ??
-    tx.insert(tenants).values({ platform: ws.platform, workspaceId: ws.workspaceId, locale: defaults.locale, timezone: defaults.timezone }).returning().get()
+    findTenant(tx, ws) ?? tx.insert(tenants).values({ platform: ws.platform, workspaceId: ws.workspaceId, locale: defaults.locale, timezone: defaults.timezone }).returning().get()
   );
 }

@@ -49,8 +49,7 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberL
   const t = ctx.t;
   const values = new Map<string, Value>();
   const optionByName = optionsOf(form);
-  const unknownOption = (tok: Token & { kind: 'option' }) =>
-    UserError.usage(t.errors.unknownOption(tok.key, Boolean(form.text), nearOption(form, tok.key)), optionHints(form));
+  const unknownOption = (tok: Token & { kind: 'option' }) => UserError.usage(t.errors.unknownOption(tok.key, Boolean(form.text), nearOption(form, tok.key)), optionHints(form));
 
   // Known options may stand anywhere; the positional walk below sees only the rest.
   const positional: Token[] = [];
@@ -104,7 +103,10 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberL
       continue;
     }
     try {
-      values.set(arg.name, about(arg.name, () => argValue(ctx, arg, tok, members)));
+      values.set(
+        arg.name,
+        about(arg.name, () => argValue(ctx, arg, tok, members)),
+      );
     } catch (e) {
       // `/touch Acme Logistcs visit`: the misspelt second word of a name is no kind; say which account was meant.
       const prev = positional.slice(0, i + 1).filter((x) => x.kind === 'word');
@@ -181,7 +183,12 @@ function bindAccount(ctx: Ctx, tokens: Token[]): { account: Account; used: numbe
     // Longest run of plain words (down to the first word alone) that is exactly an account's name or alias.
     let n = 1;
     while (n < Math.min(tokens.length, MAX_NAME_WORDS) && tokens[n]!.kind === 'word') n++;
-    const runs = Array.from({ length: n }, (_, k) => tokens.slice(0, n - k).map((x) => x.value).join(' '));
+    const runs = Array.from({ length: n }, (_, k) =>
+      tokens
+        .slice(0, n - k)
+        .map((x) => x.value)
+        .join(' '),
+    );
     const exact = longestExact(ctx.db, ctx.tenant.id, runs);
     if (exact) return { account: exact.account, used: n - exact.index };
   }
@@ -199,7 +206,11 @@ function resolved(ctx: Ctx, m: Match<Account>, typed: string): Account {
     if (owner) throw UserError.refusal(ctx.t.errors.otherTeamAccount(typed, m.item.name, owner.name), [m.item.name]);
     return m.item;
   }
-  if (m.kind === 'ambiguous') throw UserError.refusal(ctx.t.errors.ambiguousAccount(typed), m.candidates.map((a) => a.name));
+  if (m.kind === 'ambiguous')
+    throw UserError.refusal(
+      ctx.t.errors.ambiguousAccount(typed),
+      m.candidates.map((a) => a.name),
+    );
   throw UserError.refusal(ctx.t.errors.unknownAccount(typed, m.suggestions));
 }
 
@@ -292,7 +303,14 @@ function mentioned(ctx: Ctx, typed: { kind: string; value: string }, members: Me
     // The shell makes a person of any new @name: one a slip of the keys away from someone's is them, mistyped (@zhnag).
     if (found.isNew && ctx.platform === 'shell') {
       const meant = mistypedFor(ctx, found.member);
-      if (meant.length) throw UserError.refusal(t.errors.unknownPerson(tok.value, meant.map((m) => `@${m.name}`), false));
+      if (meant.length)
+        throw UserError.refusal(
+          t.errors.unknownPerson(
+            tok.value,
+            meant.map((m) => `@${m.name}`),
+            false,
+          ),
+        );
     }
     return found.member;
   }
@@ -302,8 +320,17 @@ function mentioned(ctx: Ctx, typed: { kind: string; value: string }, members: Me
     const people = teamOfTenant(ctx);
     const same = people.filter((m) => normalize(m.name) === typed || normalize(m.platformUserId) === typed);
     if (same.length === 1) return same[0]!;
-    const near = closestNames(typed, people.map((m) => ({ name: m.name, key: normalize(m.name) })));
-    throw UserError.refusal(t.errors.unknownPerson(tok.value, (same.length ? same.map((m) => m.name) : near).map((n) => `@${n}`), ctx.platform !== 'shell'));
+    const near = closestNames(
+      typed,
+      people.map((m) => ({ name: m.name, key: normalize(m.name) })),
+    );
+    throw UserError.refusal(
+      t.errors.unknownPerson(
+        tok.value,
+        (same.length ? same.map((m) => m.name) : near).map((n) => `@${n}`),
+        ctx.platform !== 'shell',
+      ),
+    );
   }
   throw UserError.usage(t.errors.badMention(tok.value));
 }
@@ -340,11 +367,24 @@ const MAX_SLIP_NAME = 24;
 
 /** The workspace's members still here, who a name may mean. */
 function teamOfTenant(ctx: Ctx): Member[] {
-  return ctx.db.select().from(members).where(and(eq(members.tenantId, ctx.tenant.id), eq(members.active, true))).all();
+  return ctx.db
+    .select()
+    .from(members)
+    .where(and(eq(members.tenantId, ctx.tenant.id), eq(members.active, true)))
+    .all();
 }
 
 /** Languages as people name them, for locale: options. */
-const LOCALE_WORDS: Readonly<Record<string, (typeof LOCALES)[number]>> = { english: 'en', 英文: 'en', 英语: 'en', 中文: 'zh-CN', 简体中文: 'zh-CN', chinese: 'zh-CN', 'zh-cn': 'zh-CN', zh: 'zh-CN' };
+const LOCALE_WORDS: Readonly<Record<string, (typeof LOCALES)[number]>> = {
+  english: 'en',
+  英文: 'en',
+  英语: 'en',
+  中文: 'zh-CN',
+  简体中文: 'zh-CN',
+  chinese: 'zh-CN',
+  'zh-cn': 'zh-CN',
+  zh: 'zh-CN',
+};
 
 function optionValue(ctx: Ctx, spec: OptionSpec, raw: string, members: MemberLookup, key = spec.name): Value {
   const t = ctx.t;

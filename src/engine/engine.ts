@@ -468,21 +468,55 @@ const adminCount = (tx: Tx) =>
       .where(and(eq(members.tenantId, ph('tenantId')), eq(members.role, 'admin'), eq(members.active, true)))
       .prepare(),
   );
-const lastNudgeId = (tx: Tx) => prepared(tx, 'engine.lastNudge', (db) => db.select({ id: max(nudges.id) }).from(nudges).prepare());
+const lastNudgeId = (tx: Tx) =>
+  prepared(tx, 'engine.lastNudge', (db) =>
+    db
+      .select({ id: max(nudges.id) })
+      .from(nudges)
+      .prepare(),
+  );
 // Inbound event ids and signed requests, seen once (Engine.seeFirst, Engine.firstRequest). A placeholder compared
 // with a column is bound as given (only inserted values go through the column's mapping), so times go in as ms.
-const forgetEvents = (tx: Tx) => prepared(tx, 'engine.events.forget', (db) => db.delete(inboundEvents).where(lt(inboundEvents.receivedAt, ph('before'))).prepare());
+const forgetEvents = (tx: Tx) =>
+  prepared(tx, 'engine.events.forget', (db) =>
+    db
+      .delete(inboundEvents)
+      .where(lt(inboundEvents.receivedAt, ph('before')))
+      .prepare(),
+  );
 const seeEvent = (tx: Tx) =>
   prepared(tx, 'engine.events.see', (db) =>
-    db.insert(inboundEvents).values({ platform: ph('platform'), eventId: ph('eventId'), receivedAt: ph('receivedAt') }).onConflictDoNothing().prepare(),
+    db
+      .insert(inboundEvents)
+      .values({ platform: ph('platform'), eventId: ph('eventId'), receivedAt: ph('receivedAt') })
+      .onConflictDoNothing()
+      .prepare(),
   );
-const forgetRequests = (tx: Tx) => prepared(tx, 'engine.requests.forget', (db) => db.delete(seenRequests).where(lt(seenRequests.expiresAt, ph('now'))).prepare());
-const seeRequest = (tx: Tx) => prepared(tx, 'engine.requests.see', (db) => db.insert(seenRequests).values({ key: ph('key'), expiresAt: ph('expiresAt') }).onConflictDoNothing().prepare());
+const forgetRequests = (tx: Tx) =>
+  prepared(tx, 'engine.requests.forget', (db) =>
+    db
+      .delete(seenRequests)
+      .where(lt(seenRequests.expiresAt, ph('now')))
+      .prepare(),
+  );
+const seeRequest = (tx: Tx) =>
+  prepared(tx, 'engine.requests.see', (db) =>
+    db
+      .insert(seenRequests)
+      .values({ key: ph('key'), expiresAt: ph('expiresAt') })
+      .onConflictDoNothing()
+      .prepare(),
+  );
 const auditRow = { tenantId: ph('tenantId'), actorId: ph('actorId'), action: ph('action'), entity: ph('entity'), entityId: ph('entityId'), at: ph('at') };
 // Without detail the column is NULL, as drizzle writes an undefined value (a placeholder would encode it as the JSON text `null`).
 const auditWithoutDetail = (tx: Tx) => prepared(tx, 'engine.audit', (db) => db.insert(auditLog).values(auditRow).prepare());
-const auditWithDetail = (tx: Tx) => prepared(tx, 'engine.audit.detail', (db) => db.insert(auditLog).values({ ...auditRow, detail: ph('detail') }).prepare());
-
+const auditWithDetail = (tx: Tx) =>
+  prepared(tx, 'engine.audit.detail', (db) =>
+    db
+      .insert(auditLog)
+      .values({ ...auditRow, detail: ph('detail') })
+      .prepare(),
+  );
 
 /**
  * Finds or creates a member. The first person to speak in a workspace that has
@@ -544,12 +578,22 @@ export function localizeUsage(t: Catalog, line: string, form?: FormSpec): string
   const placeholder = (name: string) => (t.placeholders as Record<string, string>)[name];
   let out = line;
   if (form) {
-    const valueWord = (v: string, aliases: Readonly<Record<string, string>> | undefined) => t.help.word(v, Object.keys(aliases ?? {}).filter((k) => aliases![k] === v));
+    const valueWord = (v: string, aliases: Readonly<Record<string, string>> | undefined) =>
+      t.help.word(
+        v,
+        Object.keys(aliases ?? {}).filter((k) => aliases![k] === v),
+      );
     // `name:` at the start of a word (after a space, `[`, `(` or `|`), and the enum values that follow it.
     for (const o of form.options ?? []) {
       const re = new RegExp(`(^|[\\s\\[(|])${escapeRe(o.name)}:([^\\s\\]]*)`, 'g');
       out = out.replace(re, (_all, before: string, rest: string) => {
-        const values = o.type === 'enum' && rest && !rest.startsWith('<') ? rest.split('|').map((v) => (o.values?.includes(v) ? valueWord(v, o.valueAliases) : v)).join('|') : rest;
+        const values =
+          o.type === 'enum' && rest && !rest.startsWith('<')
+            ? rest
+                .split('|')
+                .map((v) => (o.values?.includes(v) ? valueWord(v, o.valueAliases) : v))
+                .join('|')
+            : rest;
         return `${before}${t.help.word(o.name, o.aliases ?? [])}:${values}`;
       });
     }
@@ -582,4 +626,3 @@ export function localizeUsage(t: Catalog, line: string, form?: FormSpec): string
 }
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-

@@ -57,4 +57,3 @@ export function renderText(r: Reply, andMore: (n: number) => string = (n) => `â€
   if (r.buttons.length) out.push(r.buttons.map((b) => `[${clean(b.label)}: ${clean(b.command)}]`).join('  '));
   return out.join('\n');
 }
-

@@ -252,8 +252,22 @@ export function exportBook(db: Db | Tx, ws: Workspace): Map<string, string> | un
   const tenant = findTenant(db, ws);
   if (!tenant) return undefined;
   const zone = tenant.timezone;
-  const memberRef = new Map(db.select().from(members).where(eq(members.tenantId, tenant.id)).all().map((m) => [m.id, m.platformUserId]));
-  const accountRef = new Map(db.select().from(accounts).where(eq(accounts.tenantId, tenant.id)).all().map((a) => [a.id, a.name]));
+  const memberRef = new Map(
+    db
+      .select()
+      .from(members)
+      .where(eq(members.tenantId, tenant.id))
+      .all()
+      .map((m) => [m.id, m.platformUserId]),
+  );
+  const accountRef = new Map(
+    db
+      .select()
+      .from(accounts)
+      .where(eq(accounts.tenantId, tenant.id))
+      .all()
+      .map((a) => [a.id, a.name]),
+  );
   const contactRef = new Map<number, string>();
   const seen = new Map<string, number>();
   for (const c of db.select().from(contacts).where(eq(contacts.tenantId, tenant.id)).orderBy(asc(contacts.id)).all()) {
@@ -269,7 +283,14 @@ export function exportBook(db: Db | Tx, ws: Workspace): Map<string, string> | un
     contact: contactRef,
     complaint: numbers(db.select({ id: complaints.id, number: complaints.number }).from(complaints).where(eq(complaints.tenantId, tenant.id)).all(), 'C-'),
     promise: numbers(db.select({ id: promises.id, number: promises.number }).from(promises).where(eq(promises.tenantId, tenant.id)).all(), 'P-'),
-    task: new Map(db.select({ id: tasks.id }).from(tasks).where(eq(tasks.tenantId, tenant.id)).all().map((r) => [r.id, `T-${r.id}`])),
+    task: new Map(
+      db
+        .select({ id: tasks.id })
+        .from(tasks)
+        .where(eq(tasks.tenantId, tenant.id))
+        .all()
+        .map((r) => [r.id, `T-${r.id}`]),
+    ),
   };
   const ref = (kind: RefKind, id: number, where: string): string => {
     const r = refs[kind].get(id);
@@ -291,7 +312,15 @@ export function exportBook(db: Db | Tx, ws: Workspace): Map<string, string> | un
   for (const e of ENTITIES) {
     const cols = columnsOf(e);
     const t = e.table as SQLiteTable & { id: Column; tenantId?: Column };
-    const rows = (e.table === tenants ? db.select().from(tenants).where(eq(tenants.id, tenant.id)) : db.select().from(e.table).where(eq((t as unknown as { tenantId: Column }).tenantId, tenant.id)).orderBy(asc(t.id))).all() as Record<string, unknown>[];
+    const rows = (
+      e.table === tenants
+        ? db.select().from(tenants).where(eq(tenants.id, tenant.id))
+        : db
+            .select()
+            .from(e.table)
+            .where(eq((t as unknown as { tenantId: Column }).tenantId, tenant.id))
+            .orderBy(asc(t.id))
+    ).all() as Record<string, unknown>[];
     const lines: string[][] = [];
     for (const row of rows) {
       if (e.only && !e.only(row)) continue;
@@ -307,7 +336,8 @@ export function exportBook(db: Db | Tx, ws: Workspace): Map<string, string> | un
             if (!kind) throw new Error(`${where}: ${c.header} points at a ${String(row.kind ?? row.entity)} the export does not know`);
             return guard(ref(kind, v as number, where));
           }
-          if (e.table === auditLog && c.key === 'detail') return guard(JSON.stringify(auditDetailOut(row.action as string, v as Record<string, unknown>, (k, id) => ref(k, id, where))));
+          if (e.table === auditLog && c.key === 'detail')
+            return guard(JSON.stringify(auditDetailOut(row.action as string, v as Record<string, unknown>, (k, id) => ref(k, id, where))));
           const json = e.json?.[c.key];
           if (json) return guard(JSON.stringify(json.out(v, (k, id) => ref(k, id, `${where} ${c.header}`), zone)));
           const text = e.text?.[c.key];
@@ -520,23 +550,40 @@ export function importBook(db: Db, files: Map<string, string>, into?: Workspace)
             }
             if (!ok) continue;
             if (e === ESCALATIONS && !e.only!(row)) {
-              bad('kind', `expected an escalation of a complaint (kind escalation, subject_type complaint), got ${JSON.stringify(row.kind)} of a ${JSON.stringify(row.subjectType)}`);
+              bad(
+                'kind',
+                `expected an escalation of a complaint (kind escalation, subject_type complaint), got ${JSON.stringify(row.kind)} of a ${JSON.stringify(row.subjectType)}`,
+              );
               continue;
             }
             for (const [key, make] of Object.entries(e.derived ?? {})) row[key] = make(row);
             if (e.table === tenants) {
               Object.assign(row, { platform: result.workspace.platform, workspaceId: result.workspace.workspaceId });
-              const existing = tx.select().from(tenants).where(and(eq(tenants.platform, result.workspace.platform), eq(tenants.workspaceId, result.workspace.workspaceId))).get();
+              const existing = tx
+                .select()
+                .from(tenants)
+                .where(and(eq(tenants.platform, result.workspace.platform), eq(tenants.workspaceId, result.workspace.workspaceId)))
+                .get();
               if (existing) {
-                const busy = tx.select({ n: sql<number>`count(*)` }).from(members).where(eq(members.tenantId, existing.id)).get()!.n + tx.select({ n: sql<number>`count(*)` }).from(accounts).where(eq(accounts.tenantId, existing.id)).get()!.n;
+                const busy =
+                  tx.select({ n: sql<number>`count(*)` }).from(members).where(eq(members.tenantId, existing.id)).get()!.n +
+                  tx.select({ n: sql<number>`count(*)` }).from(accounts).where(eq(accounts.tenantId, existing.id)).get()!.n;
                 if (busy) {
-                  problems.push({ file: e.file, line, message: `${result.workspace.platform}:${result.workspace.workspaceId} already has a book; import --all fills an empty workspace only` });
+                  problems.push({
+                    file: e.file,
+                    line,
+                    message: `${result.workspace.platform}:${result.workspace.workspaceId} already has a book; import --all fills an empty workspace only`,
+                  });
                   throw new Stop();
                 }
                 tx.update(tenants).set(row).where(eq(tenants.id, existing.id)).run();
                 tenantId = existing.id;
               } else {
-                tenantId = tx.insert(tenants).values(row as typeof tenants.$inferInsert).returning({ id: tenants.id }).get().id;
+                tenantId = tx
+                  .insert(tenants)
+                  .values(row as typeof tenants.$inferInsert)
+                  .returning({ id: tenants.id })
+                  .get().id;
               }
               count++;
               continue;
@@ -549,18 +596,30 @@ export function importBook(db: Db, files: Map<string, string>, into?: Workspace)
               bad(clash.column, clash.message);
               continue;
             }
-            const inserted = tx.insert(e.table).values(row as never).returning().get() as Record<string, unknown>;
+            const inserted = tx
+              .insert(e.table)
+              .values(row as never)
+              .returning()
+              .get() as Record<string, unknown>;
             count++;
             for (const d of later) deferred.push({ ...d, id: inserted.id as number });
             remember(ids, e, inserted, values, refId);
             if (e.table === accounts) {
               const keys = [...new Set((inserted.aliases as string[]).map(normalize))];
-              if (keys.length) tx.insert(accountAliases).values(keys.map((key) => ({ tenantId, accountId: inserted.id as number, key }))).onConflictDoNothing().run();
+              if (keys.length)
+                tx.insert(accountAliases)
+                  .values(keys.map((key) => ({ tenantId, accountId: inserted.id as number, key })))
+                  .onConflictDoNothing()
+                  .run();
             }
             for (const w of withList) {
               const m = ids.member.get(w.member);
               if (m === undefined) bad('with', `no member ${JSON.stringify(w.member)} in members.csv`);
-              else tx.insert(touchpointParticipants).values({ touchpointId: inserted.id as number, memberId: m, ourLevel: w.our_level as (typeof FUNCTIONS)[number] }).onConflictDoNothing().run();
+              else
+                tx.insert(touchpointParticipants)
+                  .values({ touchpointId: inserted.id as number, memberId: m, ourLevel: w.our_level as (typeof FUNCTIONS)[number] })
+                  .onConflictDoNothing()
+                  .run();
             }
           }
           for (const d of deferred) {
@@ -570,7 +629,10 @@ export function importBook(db: Db, files: Map<string, string>, into?: Workspace)
               continue;
             }
             const t = e.table as unknown as { id: Column };
-            tx.update(e.table).set({ [d.key]: target } as never).where(eq(t.id, d.id)).run();
+            tx.update(e.table)
+              .set({ [d.key]: target } as never)
+              .where(eq(t.id, d.id))
+              .run();
           }
           result.rows[e.file] = count;
         }
@@ -617,19 +679,46 @@ function remember(ids: Record<RefKind, Map<string, number>>, e: Entity, row: Rec
 }
 
 /** A row that would break a unique rule of the book (two accounts of one name, two C-5s), as a problem rather than a crash. */
-function uniqueClash(tx: Tx, e: Entity, row: Record<string, unknown>, ids: Record<RefKind, Map<string, number>>, raw: Record<string, string>): { column: string; message: string } | undefined {
+function uniqueClash(
+  tx: Tx,
+  e: Entity,
+  row: Record<string, unknown>,
+  ids: Record<RefKind, Map<string, number>>,
+  raw: Record<string, string>,
+): { column: string; message: string } | undefined {
   if (e.table === members && ids.member.has(String(row.platformUserId))) return { column: 'platform_user_id', message: `${JSON.stringify(row.platformUserId)} appears twice` };
   if (e.table === accounts && ids.account.has(String(row.nameKey))) return { column: 'name', message: `${JSON.stringify(row.name)} appears twice` };
   if (e.table === complaints && ids.complaint.has(`C-${String(row.number)}`)) return { column: 'number', message: `C-${String(row.number)} appears twice` };
   if (e.table === promises && ids.promise.has(`P-${String(row.number)}`)) return { column: 'number', message: `P-${String(row.number)} appears twice` };
   if (e.table === nudges) {
     const n = row as { tenantId: number; dedupeKey: string };
-    if (tx.select({ id: nudges.id }).from(nudges).where(and(eq(nudges.tenantId, n.tenantId), eq(nudges.dedupeKey, n.dedupeKey))).get()) return { column: 'dedupe_key', message: `${JSON.stringify(unguard(raw.dedupe_key ?? ''))} appears twice` };
+    if (
+      tx
+        .select({ id: nudges.id })
+        .from(nudges)
+        .where(and(eq(nudges.tenantId, n.tenantId), eq(nudges.dedupeKey, n.dedupeKey)))
+        .get()
+    )
+      return { column: 'dedupe_key', message: `${JSON.stringify(unguard(raw.dedupe_key ?? ''))} appears twice` };
   }
   if (e.table === reviewItems) {
     const t = row as { number: number; accountId: number; season: number; tenantId: number };
-    if (tx.select({ id: reviewItems.id }).from(reviewItems).where(and(eq(reviewItems.tenantId, t.tenantId), eq(reviewItems.number, t.number))).get()) return { column: 'number', message: `R-${t.number} appears twice` };
-    if (tx.select({ id: reviewItems.id }).from(reviewItems).where(and(eq(reviewItems.accountId, t.accountId), eq(reviewItems.season, t.season))).get()) return { column: 'season', message: `a second review of that account for ${t.season}` };
+    if (
+      tx
+        .select({ id: reviewItems.id })
+        .from(reviewItems)
+        .where(and(eq(reviewItems.tenantId, t.tenantId), eq(reviewItems.number, t.number)))
+        .get()
+    )
+      return { column: 'number', message: `R-${t.number} appears twice` };
+    if (
+      tx
+        .select({ id: reviewItems.id })
+        .from(reviewItems)
+        .where(and(eq(reviewItems.accountId, t.accountId), eq(reviewItems.season, t.season)))
+        .get()
+    )
+      return { column: 'season', message: `a second review of that account for ${t.season}` };
   }
   return undefined;
 }

@@ -118,7 +118,11 @@ const name = (what: string) =>
     .min(1, `${what} is required`)
     .max(MAX_NAME, `${what} is longer than ${MAX_NAME} characters`);
 /** The name of a new account or contact: how long it may be is the domain's rule (checkLength), checked with the row. */
-const newName = (what: string) => z.string({ error: `${what} is required` }).trim().min(1, `${what} is required`);
+const newName = (what: string) =>
+  z
+    .string({ error: `${what} is required` })
+    .trim()
+    .min(1, `${what} is required`);
 const optionalText = (max = MAX_NAME) => cell.pipe(z.string().max(max, `longer than ${max} characters`).optional());
 const amount = cell.pipe(
   z
@@ -373,17 +377,26 @@ class Book {
   member(column: string, nameText: string): Member | NewMember {
     const found = this.candidates(nameText);
     const quoted = JSON.stringify(nameText.trim());
-    if (found.length > 1) throw new RowProblem(`${column}: ${found.length} members are named ${quoted} (${found.map((m) => m.platformUserId).join(', ')}); write the user id of the one you mean`);
+    if (found.length > 1)
+      throw new RowProblem(`${column}: ${found.length} members are named ${quoted} (${found.map((m) => m.platformUserId).join(', ')}); write the user id of the one you mean`);
     if (found[0]) return found[0];
     const everyone = [...this.membersByName.values()].flat();
     if (this.tenant.platform !== 'shell') {
-      const near = closestNames(normalize(nameText), everyone.map((m) => ({ name: m.name, key: normalize(m.name) })));
+      const near = closestNames(
+        normalize(nameText),
+        everyone.map((m) => ({ name: m.name, key: normalize(m.name) })),
+      );
       const meant = near.length ? ` (did you mean ${near.map((n) => JSON.stringify(n)).join(' or ')}?)` : '';
-      throw new RowProblem(`${column}: nobody named ${quoted} in ${this.tenant.platform}:${this.tenant.workspaceId}${meant}; write the name or user id of someone who has used Steward there`);
+      throw new RowProblem(
+        `${column}: nobody named ${quoted} in ${this.tenant.platform}:${this.tenant.workspaceId}${meant}; write the name or user id of someone who has used Steward there`,
+      );
     }
     // A shell name is made a member on first sight, unless it is someone's name mistyped (zhnag for zhang).
     const mistyped = everyone.filter((m) => looksMistyped(nameText, m.name));
-    if (mistyped.length) throw new RowProblem(`${column}: nobody named ${quoted} (did you mean ${mistyped.map((m) => JSON.stringify(m.name)).join(' or ')}?); correct the name, or add the person first`);
+    if (mistyped.length)
+      throw new RowProblem(
+        `${column}: nobody named ${quoted} (did you mean ${mistyped.map((m) => JSON.stringify(m.name)).join(' or ')}?); correct the name, or add the person first`,
+      );
     return { create: nameText.trim() };
   }
 
@@ -397,7 +410,23 @@ class Book {
     if (!('create' in m)) return m;
     const again = this.candidates(m.create);
     if (again.length === 1) return again[0]!;
-    const planned = { id: this.temp(), tenantId: this.tenant.id, platformUserId: normalize(m.create), name: m.create, role: 'rep', function: 'sales', managerId: null, timezone: null, locale: null, ownTimezone: false, ownLocale: false, active: true, nameKnown: true, leftAt: null, createdAt: new Date() } satisfies Member;
+    const planned = {
+      id: this.temp(),
+      tenantId: this.tenant.id,
+      platformUserId: normalize(m.create),
+      name: m.create,
+      role: 'rep',
+      function: 'sales',
+      managerId: null,
+      timezone: null,
+      locale: null,
+      ownTimezone: false,
+      ownLocale: false,
+      active: true,
+      nameKnown: true,
+      leftAt: null,
+      createdAt: new Date(),
+    } satisfies Member;
     this.ops.push({ op: 'member', id: planned.id, values: { tenantId: this.tenant.id, platformUserId: planned.platformUserId, name: planned.name } });
     this.rememberMember(planned);
     return planned;
@@ -472,7 +501,14 @@ function upsertAccount(book: Book, r: z.infer<typeof accountRow>, now: Date): Ou
   const aliasKeys = r.aliases?.map(normalize).filter((k) => k !== key);
   // The account rules chat applies, against the book as this file leaves it so far.
   const holder = (typed: string) => book.account(typed);
-  if (r.aliases) checked(book.view, 'aliases', () => checkAliases(r.aliases!.filter((a) => normalize(a) !== key), holder, existing));
+  if (r.aliases)
+    checked(book.view, 'aliases', () =>
+      checkAliases(
+        r.aliases!.filter((a) => normalize(a) !== key),
+        holder,
+        existing,
+      ),
+    );
   checked(book.view, 'name', () => (existing ? checkLength(r.name) : checkName(r.name, holder)));
   checked(book.view, 'revenue', () => checkWallet(book.view, { annualRevenue: r.revenue, categorySpend: r.spend }, existing));
   const owner = ownerFor(book, r, existing);
@@ -490,7 +526,22 @@ function upsertAccount(book: Book, r: z.infer<typeof accountRow>, now: Date): Ou
   let outcome: Outcome;
   if (!existing) {
     const values = { tenantId: book.tenant.id, name: r.name, nameKey: key, ...patch };
-    account = { tier: 'standard', ownerId: null, status: 'active', region: null, industry: null, annualRevenue: null, categorySpend: null, cadenceDays: null, ownerGoneAt: null, createdAt: now, updatedAt: null, aliases: [], ...values, id: book.temp() };
+    account = {
+      tier: 'standard',
+      ownerId: null,
+      status: 'active',
+      region: null,
+      industry: null,
+      annualRevenue: null,
+      categorySpend: null,
+      cadenceDays: null,
+      ownerGoneAt: null,
+      createdAt: now,
+      updatedAt: null,
+      aliases: [],
+      ...values,
+      id: book.temp(),
+    };
     book.ops.push({ op: 'account', id: account.id, values });
     outcome = 'created';
   } else {
@@ -537,7 +588,18 @@ function upsertContact(tx: Tx, book: Book, r: z.infer<typeof contactRow>): Outco
     const op = { op: 'contact' as const, id, values };
     book.ops.push(op);
     book.plannedContactOps.set(id, op);
-    book.plannedContacts.set(planKey, { title: null, level: 'manager', function: null, active: true, replacedById: null, leftAt: null, notes: null, createdAt: new Date(), ...values, id });
+    book.plannedContacts.set(planKey, {
+      title: null,
+      level: 'manager',
+      function: null,
+      active: true,
+      replacedById: null,
+      leftAt: null,
+      notes: null,
+      createdAt: new Date(),
+      ...values,
+      id,
+    });
     return 'created';
   }
   const changed = Object.entries(patch).some(([k, v]) => existing[k as keyof typeof existing] !== v) || existing.name !== r.name;
@@ -578,13 +640,7 @@ function insertTouch(tx: Tx, book: Book, r: z.infer<typeof touchRow>): Outcome {
       .select({ id: touchpoints.id })
       .from(touchpoints)
       .where(
-        and(
-          eq(touchpoints.accountId, account.id),
-          eq(touchpoints.memberId, who.id),
-          eq(touchpoints.kind, r.kind),
-          eq(touchpoints.occurredAt, when),
-          eq(touchpoints.note, note),
-        ),
+        and(eq(touchpoints.accountId, account.id), eq(touchpoints.memberId, who.id), eq(touchpoints.kind, r.kind), eq(touchpoints.occurredAt, when), eq(touchpoints.note, note)),
       )
       .get();
   if (dup) return 'unchanged';
@@ -665,7 +721,14 @@ function applyOps(tx: Tx, ops: Op[]): void {
       if (o.op === 'member') {
         tx.insert(members).values(o.values).onConflictDoNothing().run();
         // A command may have made the same shell member meanwhile: theirs is the one.
-        real.set(o.id, tx.select({ id: members.id }).from(members).where(and(eq(members.tenantId, o.values.tenantId), eq(members.platformUserId, o.values.platformUserId))).get()!.id);
+        real.set(
+          o.id,
+          tx
+            .select({ id: members.id })
+            .from(members)
+            .where(and(eq(members.tenantId, o.values.tenantId), eq(members.platformUserId, o.values.platformUserId)))
+            .get()!.id,
+        );
       } else if (o.op === 'account.update') {
         tx.update(accounts)
           .set({ ...o.set, ...(o.set.ownerId != null && { ownerId: id(o.set.ownerId) }) })
@@ -675,7 +738,10 @@ function applyOps(tx: Tx, ops: Op[]): void {
         const accountId = id(o.accountId);
         const tenantId = tx.select({ t: accounts.tenantId }).from(accounts).where(eq(accounts.id, accountId)).get()!.t;
         tx.delete(accountAliases).where(eq(accountAliases.accountId, accountId)).run();
-        if (o.keys.length) tx.insert(accountAliases).values(o.keys.map((key) => ({ tenantId, accountId, key }))).run();
+        if (o.keys.length)
+          tx.insert(accountAliases)
+            .values(o.keys.map((key) => ({ tenantId, accountId, key })))
+            .run();
       } else if (o.op === 'contact.update') {
         tx.update(contacts).set(o.set).where(eq(contacts.id, o.id)).run();
       }
@@ -733,7 +799,22 @@ function writeTouchesInBatches(db: Db, ops: Op[], opts: ImportOptions): void {
           } else if (o.op === 'touch') {
             const v = o.values;
             for (const [tmp, r] of m) real.set(tmp, r);
-            t.push(Number(insertTouch.run(v.tenantId, id(v.accountId), id(v.memberId), v.ourLevel, v.contactId ?? null, v.kind, v.occurredAt.getTime(), v.note ?? '', v.sourcePlatform, v.sourceRef ?? null).lastInsertRowid));
+            t.push(
+              Number(
+                insertTouch.run(
+                  v.tenantId,
+                  id(v.accountId),
+                  id(v.memberId),
+                  v.ourLevel,
+                  v.contactId ?? null,
+                  v.kind,
+                  v.occurredAt.getTime(),
+                  v.note ?? '',
+                  v.sourcePlatform,
+                  v.sourceRef ?? null,
+                ).lastInsertRowid,
+              ),
+            );
           }
         }
         opts.onWritten?.(done + batch.length, ops.length);
@@ -753,7 +834,9 @@ function writeTouchesInBatches(db: Db, ops: Op[], opts: ImportOptions): void {
       });
     }
     // The members a name made, unless someone has used them since.
-    const dropMember = client.prepare('delete from members where id = ? and not exists (select 1 from touchpoints where member_id = members.id) and not exists (select 1 from accounts where owner_id = members.id) and not exists (select 1 from audit_log where actor_id = members.id)');
+    const dropMember = client.prepare(
+      'delete from members where id = ? and not exists (select 1 from touchpoints where member_id = members.id) and not exists (select 1 from accounts where owner_id = members.id) and not exists (select 1 from audit_log where actor_id = members.id)',
+    );
     immediate(db, () => {
       for (const m of madeMembers) dropMember.run(m);
     });
@@ -848,7 +931,11 @@ export function importCsv(db: Db, kind: ImportKind, text: string, opts: ImportOp
 export function exportCsv(db: Db, kind: ExportKind, workspace: Workspace = SHELL_WORKSPACE): string {
   const tenant = findTenant(db, workspace);
   const rows: unknown[][] = [];
-  const csv = (columns: string[]) => stringify(rows.map((row) => row.map(guardCell)), { header: true, columns });
+  const csv = (columns: string[]) =>
+    stringify(
+      rows.map((row) => row.map(guardCell)),
+      { header: true, columns },
+    );
   const memberName = new Map<number, string>();
   const accountName = new Map<number, string>();
   if (tenant) {
@@ -994,12 +1081,16 @@ export function run(argv: string[], io: { stdout: NodeJS.WritableStream; stderr:
     if (command === 'import') {
       if (!(IMPORT_KINDS as readonly string[]).includes(kind ?? '')) {
         // A lone file whose name does not say its kind: say how to give it.
-        const hint = file === undefined && kind?.toLowerCase().endsWith('.csv') ? ` (say which: import accounts ${kind}, or name the file accounts….csv, contacts….csv or touchpoints….csv)` : '';
+        const hint =
+          file === undefined && kind?.toLowerCase().endsWith('.csv')
+            ? ` (say which: import accounts ${kind}, or name the file accounts….csv, contacts….csv or touchpoints….csv)`
+            : '';
         throw new UsageError(`import: expected accounts, contacts or touchpoints, got ${JSON.stringify(kind ?? '')}${hint}`);
       }
       if (!file) throw new UsageError(`import ${kind}: which file?`);
     } else if (command === 'export') {
-      if (!(EXPORT_KINDS as readonly string[]).includes(kind ?? '')) throw new UsageError(`export: expected accounts, contacts, touchpoints or complaints (or --all <dir>), got ${JSON.stringify(kind ?? '')}`);
+      if (!(EXPORT_KINDS as readonly string[]).includes(kind ?? ''))
+        throw new UsageError(`export: expected accounts, contacts, touchpoints or complaints (or --all <dir>), got ${JSON.stringify(kind ?? '')}`);
     } else {
       throw new UsageError(command === undefined ? 'expected a command' : `unknown command ${JSON.stringify(command)}`);
     }
@@ -1091,7 +1182,9 @@ function runAll(positionals: string[], workspaceOption: string | undefined, io: 
     const db = openDb(config.STEWARD_DB);
     try {
       const result = importBook(db, files, workspace);
-      const counts = Object.entries(result.rows).map(([f, n]) => `${f}.csv ${n} ${n === 1 ? 'row' : 'rows'}`).join(', ');
+      const counts = Object.entries(result.rows)
+        .map(([f, n]) => `${f}.csv ${n} ${n === 1 ? 'row' : 'rows'}`)
+        .join(', ');
       io.stdout.write(`imported into ${result.workspace.platform}:${result.workspace.workspaceId}: ${counts}\n`);
       return 0;
     } finally {

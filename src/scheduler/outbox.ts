@@ -64,14 +64,7 @@ export type DeliveryResult = 'sent' | 'skipped' | 'failed';
  * Posts one pending nudge. A message about a complaint posted in a channel goes
  * into the complaint's thread, and the first one becomes that thread.
  */
-export async function deliverNudge(
-  db: Db,
-  port: ChatPort,
-  id: number,
-  now: Date,
-  onQueued: () => void = () => {},
-  logger?: Pick<Logger, 'error'>,
-): Promise<DeliveryResult> {
+export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date, onQueued: () => void = () => {}, logger?: Pick<Logger, 'error'>): Promise<DeliveryResult> {
   if (port.platform) {
     const platform = db.select({ p: tenants.platform }).from(tenants).innerJoin(nudges, eq(nudges.tenantId, tenants.id)).where(eq(nudges.id, id)).get()?.p;
     // Another platform's message (a job another process queued): it waits for a Steward that serves that platform.
@@ -85,13 +78,15 @@ export async function deliverNudge(
   const claimedAt = new Date();
   let claimed: Nudge | undefined;
   try {
-    claimed = immediate(db, (tx) =>
-      tx
-        .update(nudges)
-        .set({ status: 'sending', claimedAt })
-        .where(and(eq(nudges.id, id), or(eq(nudges.status, 'pending'), and(eq(nudges.status, 'sending'), lt(nudges.claimedAt, new Date(claimedAt.getTime() - CLAIM_LEASE_MS))))))
-        .returning()
-        .all()[0],
+    claimed = immediate(
+      db,
+      (tx) =>
+        tx
+          .update(nudges)
+          .set({ status: 'sending', claimedAt })
+          .where(and(eq(nudges.id, id), or(eq(nudges.status, 'pending'), and(eq(nudges.status, 'sending'), lt(nudges.claimedAt, new Date(claimedAt.getTime() - CLAIM_LEASE_MS))))))
+          .returning()
+          .all()[0],
     );
   } catch (e) {
     // Nothing is posted on a claim that was not saved.
@@ -152,7 +147,11 @@ export async function deliverNudge(
       const final = last === e ? permanent : last instanceof DeliveryError && last.kind === 'permanent';
       db.transaction((tx) => {
         tx.update(nudges)
-          .set({ attempts: n.attempts + 1, lastError: last === e ? message : `${message}; directly: ${last instanceof Error ? last.message : String(last)}`, status: final ? 'failed' : 'pending' })
+          .set({
+            attempts: n.attempts + 1,
+            lastError: last === e ? message : `${message}; directly: ${last instanceof Error ? last.message : String(last)}`,
+            status: final ? 'failed' : 'pending',
+          })
           .where(eq(nudges.id, id))
           .run();
         if (refused && tellChannelRefused(tx, n, refused, now)) onQueued();
@@ -184,9 +183,15 @@ function recordSent(
 ): void {
   const id = n.id;
   db.transaction((tx) => {
-    tx.update(nudges).set({ status: 'sent', sentAt: now, attempts: n.attempts + 1, postedChannel: posted.channel, postedTs: posted.ts, ...(detour ? { lastError: detour } : {}) }).where(eq(nudges.id, id)).run();
+    tx.update(nudges)
+      .set({ status: 'sent', sentAt: now, attempts: n.attempts + 1, postedChannel: posted.channel, postedTs: posted.ts, ...(detour ? { lastError: detour } : {}) })
+      .where(eq(nudges.id, id))
+      .run();
     if (complaint && !thread && !detour) {
-      tx.update(complaints).set({ threadPlatform: null, threadChannel: n.channel, threadTs: posted.ts }).where(and(eq(complaints.id, complaint.id), isNull(complaints.threadTs))).run();
+      tx.update(complaints)
+        .set({ threadPlatform: null, threadChannel: n.channel, threadTs: posted.ts })
+        .where(and(eq(complaints.id, complaint.id), isNull(complaints.threadTs)))
+        .run();
     }
     if (refused && tellChannelRefused(tx, n, refused, now, recipient)) onQueued();
   });
@@ -210,7 +215,17 @@ async function redrawCard(db: Db, port: ChatPort, n: Nudge, now: Date, logger?: 
     const waiting = db
       .select({ id: nudges.id })
       .from(nudges)
-      .where(and(eq(nudges.tenantId, n.tenantId), eq(nudges.subjectType, 'complaint'), eq(nudges.subjectId, c.id), eq(nudges.kind, 'notice'), isNull(nudges.recipientId), lt(nudges.id, n.id), inArray(nudges.status, ['pending', 'sending'])))
+      .where(
+        and(
+          eq(nudges.tenantId, n.tenantId),
+          eq(nudges.subjectType, 'complaint'),
+          eq(nudges.subjectId, c.id),
+          eq(nudges.kind, 'notice'),
+          isNull(nudges.recipientId),
+          lt(nudges.id, n.id),
+          inArray(nudges.status, ['pending', 'sending']),
+        ),
+      )
       .get();
     if (waiting) {
       db.update(nudges).set({ status: 'pending', claimedAt: null }).where(eq(nudges.id, n.id)).run();
@@ -229,10 +244,16 @@ async function redrawCard(db: Db, port: ChatPort, n: Nudge, now: Date, logger?: 
       .set({ attempts: n.attempts + 1, lastError: message, status: final ? 'failed' : 'pending', claimedAt: null })
       .where(eq(nudges.id, n.id))
       .run();
-    logger?.error({ nudge: n.id, complaint: c.id, err: e }, final ? "could not redraw a complaint's card in the escalation channel; giving up" : "could not redraw a complaint's card in the escalation channel; will try again");
+    logger?.error(
+      { nudge: n.id, complaint: c.id, err: e },
+      final ? "could not redraw a complaint's card in the escalation channel; giving up" : "could not redraw a complaint's card in the escalation channel; will try again",
+    );
     throw e;
   }
-  db.update(nudges).set({ status: 'sent', sentAt: now, attempts: n.attempts + 1, postedChannel: at.channel, postedTs: at.ts }).where(eq(nudges.id, n.id)).run();
+  db.update(nudges)
+    .set({ status: 'sent', sentAt: now, attempts: n.attempts + 1, postedChannel: at.channel, postedTs: at.ts })
+    .where(eq(nudges.id, n.id))
+    .run();
   return 'sent';
 }
 
@@ -268,7 +289,11 @@ function tellChannelRefused(tx: Tx, n: Nudge, reason: string, now: Date, detoure
   if (!tenant || !n.channel) return false;
   const day = now.toISOString().slice(0, 10);
   const told = new Map<number, { member: Member; key: string }>();
-  for (const admin of tx.select().from(members).where(and(eq(members.tenantId, tenant.id), eq(members.role, 'admin'), eq(members.active, true))).all()) {
+  for (const admin of tx
+    .select()
+    .from(members)
+    .where(and(eq(members.tenantId, tenant.id), eq(members.role, 'admin'), eq(members.active, true)))
+    .all()) {
     told.set(admin.id, { member: admin, key: `channel-refused:${n.channel}:${day}:${admin.id}` });
   }
   // The card that opens a complaint's thread (a notice to the channel for nobody in particular).
@@ -284,7 +309,18 @@ function tellChannelRefused(tx: Tx, n: Nudge, reason: string, now: Date, detoure
     if (detouredTo) sections.push(text(t.nudge.channelRefusedDetour(personName(t, tenant.platform, detouredTo))));
     sections.push(text([`${t.nudge.channelRefusedFix} `, { code: t.nudge.channelRefusedCommand }]));
     const payload = inLocale(reply('warning', around(t.nudge.channelRefused, { channel: n.channel }), ...sections), locale);
-    const id = recordNudge(tx, { tenantId: tenant.id, dedupeKey: key, kind: 'channel-refused', subjectType: card ? 'complaint' : 'none', subjectId: card?.id ?? 0, recipientId: member.id, period: day, payload, notBefore: now, createdAt: now });
+    const id = recordNudge(tx, {
+      tenantId: tenant.id,
+      dedupeKey: key,
+      kind: 'channel-refused',
+      subjectType: card ? 'complaint' : 'none',
+      subjectId: card?.id ?? 0,
+      recipientId: member.id,
+      period: day,
+      payload,
+      notBefore: now,
+      createdAt: now,
+    });
     recorded ||= id !== undefined;
   }
   return recorded;
@@ -307,12 +343,30 @@ export function tellDeliveryPaused(db: Db, tenantId: number, reason: string, sin
       .get();
     if (waiting) return false;
     let recorded = false;
-    for (const admin of tx.select().from(members).where(and(eq(members.tenantId, tenantId), eq(members.role, 'admin'), eq(members.active, true))).all()) {
+    for (const admin of tx
+      .select()
+      .from(members)
+      .where(and(eq(members.tenantId, tenantId), eq(members.role, 'admin'), eq(members.active, true)))
+      .all()) {
       const v = viewFor(tenant, admin, since);
       const { t } = v;
-      const payload = inLocale(reply('warning', t.nudge.deliveryPaused, text(t.nudge.deliveryPausedWhy(fmtDateTime(v, since), reason)), text(t.nudge.deliveryPausedHeld), text(t.nudge.deliveryPausedFix)), v.locale);
+      const payload = inLocale(
+        reply('warning', t.nudge.deliveryPaused, text(t.nudge.deliveryPausedWhy(fmtDateTime(v, since), reason)), text(t.nudge.deliveryPausedHeld), text(t.nudge.deliveryPausedFix)),
+        v.locale,
+      );
       const key = `delivery-paused:${tenantId}:${since.toISOString()}:${admin.id}`;
-      const id = recordNudge(tx, { tenantId, dedupeKey: key, kind: 'delivery-paused', subjectType: 'none', subjectId: 0, recipientId: admin.id, period: since.toISOString(), payload, notBefore: since, createdAt: since });
+      const id = recordNudge(tx, {
+        tenantId,
+        dedupeKey: key,
+        kind: 'delivery-paused',
+        subjectType: 'none',
+        subjectId: 0,
+        recipientId: admin.id,
+        period: since.toISOString(),
+        payload,
+        notBefore: since,
+        createdAt: since,
+      });
       recorded ||= id !== undefined;
     }
     return recorded;
@@ -357,13 +411,23 @@ function stillNeeded(db: Db, n: Nudge, now: Date): boolean {
   switch (n.kind) {
     // Nothing more is said about a lost account's complaints, promises, review or revisits.
     case 'escalation': {
-      const row = db.select({ s: complaints.status, account: accounts.status, reopens: complaints.reopenCount }).from(complaints).innerJoin(accounts, eq(accounts.id, complaints.accountId)).where(eq(complaints.id, n.subjectId)).get();
+      const row = db
+        .select({ s: complaints.status, account: accounts.status, reopens: complaints.reopenCount })
+        .from(complaints)
+        .innerJoin(accounts, eq(accounts.id, complaints.accountId))
+        .where(eq(complaints.id, n.subjectId))
+        .get();
       // A rung of a life the complaint has left (resolved, then reopened before it went out) is not this one's.
       const life = Number(/:r(\d+)$/.exec(n.dedupeKey)?.[1] ?? 0);
       return row?.s === 'open' && row.account === 'active' && life === row.reopens;
     }
     case 'promise': {
-      const row = db.select({ s: promises.status, account: accounts.status }).from(promises).innerJoin(accounts, eq(accounts.id, promises.accountId)).where(eq(promises.id, n.subjectId)).get();
+      const row = db
+        .select({ s: promises.status, account: accounts.status })
+        .from(promises)
+        .innerJoin(accounts, eq(accounts.id, promises.accountId))
+        .where(eq(promises.id, n.subjectId))
+        .get();
       // A reminder of a date the promise has since moved from is not about it any more.
       return row?.s === 'open' && row.account === 'active' && roundOfKey(n.dedupeKey) === (moveCounts(db as unknown as Tx, [n.subjectId]).get(n.subjectId) ?? 0);
     }
@@ -390,7 +454,12 @@ function stillNeeded(db: Db, n: Nudge, now: Date): boolean {
       return Math.max(revisitDue(tenant, row.a, row.last), snoozed) <= now.getTime();
     }
     case 'pairing': {
-      const row = db.select({ p: pairings, account: accounts.status, last: lastPairingTouchSql }).from(pairings).innerJoin(accounts, eq(accounts.id, pairings.accountId)).where(eq(pairings.id, n.subjectId)).get();
+      const row = db
+        .select({ p: pairings, account: accounts.status, last: lastPairingTouchSql })
+        .from(pairings)
+        .innerJoin(accounts, eq(accounts.id, pairings.accountId))
+        .where(eq(pairings.id, n.subjectId))
+        .get();
       return Boolean(row?.p.active) && row!.account === 'active' && pairingDue(row!.p, row!.last) <= now.getTime();
     }
     case 'health':
@@ -401,7 +470,16 @@ function stillNeeded(db: Db, n: Nudge, now: Date): boolean {
       return !db
         .select({ id: nudges.id })
         .from(nudges)
-        .where(and(eq(nudges.tenantId, n.tenantId), eq(nudges.kind, 'card'), eq(nudges.subjectType, 'complaint'), eq(nudges.subjectId, n.subjectId), gt(nudges.id, n.id), inArray(nudges.status, ['pending', 'sending', 'sent'])))
+        .where(
+          and(
+            eq(nudges.tenantId, n.tenantId),
+            eq(nudges.kind, 'card'),
+            eq(nudges.subjectType, 'complaint'),
+            eq(nudges.subjectId, n.subjectId),
+            gt(nudges.id, n.id),
+            inArray(nudges.status, ['pending', 'sending', 'sent']),
+          ),
+        )
         .get();
     case 'digest':
       // A week's digest caught up late (by a weekend sweep) and still waiting when the next week's

@@ -67,7 +67,15 @@ const CONNECT_CHECK_MS = 5_000;
  * stalled) counts as reachable: Steward serves meanwhile and its queues wait.
  */
 export async function unreachable(options: RedisOptions, ms = CONNECT_CHECK_MS): Promise<string | undefined> {
-  const client = new Redis({ ...options, lazyConnect: true, connectTimeout: ms, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, enableReadyCheck: false });
+  const client = new Redis({
+    ...options,
+    lazyConnect: true,
+    connectTimeout: ms,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    enableReadyCheck: false,
+  });
   let failure: string | undefined;
   client.on('error', (e: Error & { code?: string }) => (failure ??= e.code && !e.message.includes(e.code) ? `${e.code}: ${e.message}` : e.message));
   let timer: NodeJS.Timeout | undefined;
@@ -80,7 +88,13 @@ export async function unreachable(options: RedisOptions, ms = CONNECT_CHECK_MS):
     });
     if (!connected) return failure ?? `no connection within ${ms / 1000} s`;
     // Connected: only an answer refusing us (a wrong password, a user it does not know) fails the start.
-    const answer = await Promise.race([client.ping().then(() => undefined, (e: Error) => e), new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
+    const answer = await Promise.race([
+      client.ping().then(
+        () => undefined,
+        (e: Error) => e,
+      ),
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref()),
+    ]);
     if (answer && /^(NOAUTH|WRONGPASS|NOPERM|ERR AUTH|ERR invalid password|ERR Client sent AUTH)/i.test(answer.message)) return answer.message;
     return undefined;
   } finally {

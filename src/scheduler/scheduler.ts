@@ -156,7 +156,11 @@ export class Scheduler {
 
   /** A delayed job at the complaint's next rung, with a stable id so it exists once. */
   async scheduleRung(tenantId: number, complaintId: number): Promise<void> {
-    const c = this.opts.db.select().from(complaints).where(and(eq(complaints.id, complaintId), eq(complaints.status, 'open'))).get();
+    const c = this.opts.db
+      .select()
+      .from(complaints)
+      .where(and(eq(complaints.id, complaintId), eq(complaints.status, 'open')))
+      .get();
     const tenant = this.opts.db.select().from(tenants).where(eq(tenants.id, tenantId)).get();
     if (!c || !tenant) return;
     const at = nextRungAt(tenant, c);
@@ -164,7 +168,12 @@ export class Scheduler {
     await this.jobs.add(
       'escalate',
       { tenantId, complaintId },
-      { jobId: `escalate-${complaintId}-${c.reopenCount > 0 ? `r${c.reopenCount}-` : ''}${c.escalationLevel + 1}`, delay: Math.max(0, at.getTime() - this.clock().getTime()), removeOnComplete: true, removeOnFail: 100 },
+      {
+        jobId: `escalate-${complaintId}-${c.reopenCount > 0 ? `r${c.reopenCount}-` : ''}${c.escalationLevel + 1}`,
+        delay: Math.max(0, at.getTime() - this.clock().getTime()),
+        removeOnComplete: true,
+        removeOnFail: 100,
+      },
     );
   }
 

@@ -68,10 +68,13 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
   const write = async (fn: (tx: Tx) => SweepResult): Promise<number> => {
     // Held from the moment BEGIN IMMEDIATE got the lock (the callback starts) to the end of COMMIT.
     let start = 0;
-    const r = db.transaction((tx) => {
-      start = performance.now();
-      return fn(tx);
-    }, { behavior: 'immediate' });
+    const r = db.transaction(
+      (tx) => {
+        start = performance.now();
+        return fn(tx);
+      },
+      { behavior: 'immediate' },
+    );
     const held = performance.now() - start;
     out.longestHoldMs = Math.max(out.longestHoldMs, held);
     out.heldMs += held;

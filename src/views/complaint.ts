@@ -45,7 +45,8 @@ export function complaintCard(ctx: CardCtx, c: Complaint, account: Account, view
     { label: t.complaint.fields.owner, value: owner ? [{ mention: ctx.mention(owner) }] : t.common.nobody },
     { label: t.complaint.fields.opened, value: `${fmtDateTime(view, c.openedAt)}${relative(c.openedAt)}` },
   ];
-  if (c.status === 'open') rows.push({ label: t.complaint.fields.deadline, value: `${fmtDateTime(view, c.deadlineAt)}${overdue ? ` — ${t.common.overdue}` : relative(c.deadlineAt)}` });
+  if (c.status === 'open')
+    rows.push({ label: t.complaint.fields.deadline, value: `${fmtDateTime(view, c.deadlineAt)}${overdue ? ` — ${t.common.overdue}` : relative(c.deadlineAt)}` });
   else rows.push({ label: t.complaint.fields.resolution, value: `${c.resolution ?? ''} (${fmtDateTime(view, c.resolvedAt ?? ctx.now)})` });
   if (c.escalationLevel > 0) rows.push({ label: t.complaint.fields.escalation, value: t.complaint.escalationLevel(c.escalationLevel) });
   const out = reply(overdue ? 'warning' : 'info', t.complaint.title(ref('C', c.number), account.name), text(c.summary), fields(rows));

@@ -76,7 +76,13 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
     ),
   );
   // Coverage across the team: the accounts known by one thread, by the health score's rule.
-  out.sections.push(...singleThreadedSection(v, w.book.map((b) => ({ name: b.a.name, tier: b.a.tier, owner: owner(b), health: w.scores.get(b.a.id)!.now })), LIMIT));
+  out.sections.push(
+    ...singleThreadedSection(
+      v,
+      w.book.map((b) => ({ name: b.a.name, tier: b.a.tier, owner: owner(b), health: w.scores.get(b.a.id)!.now })),
+      LIMIT,
+    ),
+  );
   // Written in the member's language: a renderer words the "…and N more" of its lists alike.
   out.locale = v.locale;
   return out;

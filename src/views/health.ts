@@ -9,7 +9,14 @@ import { list, reply, text, type Reply } from '../engine/reply.js';
  */
 export function healthNewsReply(v: View, account: string, news: HealthNews): Reply {
   const title = news.kind === 'entered' ? v.t.health.news.entered(account, v.t.health.bands[news.band], news.score) : v.t.health.news.falling(account, news.drop, news.score);
-  const out = reply(news.band === 'at-risk' ? 'warning' : 'info', title, list(news.reasons.map((r) => reasonText(v, r)), { heading: v.t.health.reasonsHeading, empty: v.t.common.none }));
+  const out = reply(
+    news.band === 'at-risk' ? 'warning' : 'info',
+    title,
+    list(
+      news.reasons.map((r) => reasonText(v, r)),
+      { heading: v.t.health.reasonsHeading, empty: v.t.common.none },
+    ),
+  );
   if (news.step) out.sections.push(text(v.t.health.news.step(v.t.health.nextStep[news.step])));
   return out;
 }

@@ -9,7 +9,10 @@ import { list, reply, text, type Reply, type Section } from '../engine/reply.js'
 import type { Tells } from './notices.js';
 
 const askSections = (view: View, left: Leave): Section[] => [
-  list(left.book.map((a) => a.name), { heading: view.t.handover.accountsHeading, empty: view.t.common.none }),
+  list(
+    left.book.map((a) => a.name),
+    { heading: view.t.handover.accountsHeading, empty: view.t.common.none },
+  ),
   text(view.t.handover.runCommand(`/handover @${left.rep.platformUserId} @someone`)),
 ];
 
@@ -17,7 +20,10 @@ const askSections = (view: View, left: Leave): Section[] => [
 export function askHandover(ctx: DomainCtx & Tells, left: Leave, by: string): void {
   if (!left.ask) return;
   const view = viewFor(ctx.tenant, left.ask, ctx.now);
-  ctx.notices.push({ to: { member: left.ask }, reply: reply('warning', view.t.handover.leftAsk(personName(view.t, ctx.tenant.platform, left.rep), left.book.length, by), ...askSections(view, left)) });
+  ctx.notices.push({
+    to: { member: left.ask },
+    reply: reply('warning', view.t.handover.leftAsk(personName(view.t, ctx.tenant.platform, left.rep), left.book.length, by), ...askSections(view, left)),
+  });
 }
 
 /** What the one who reported the leaving is told: done, the accounts, and who was asked to hand them over (or that they should). */

@@ -27,7 +27,14 @@ export function revisitButtons(v: View, a: Pick<Account, 'name'>): Reply['button
 }
 
 export function revisitDueCard(v: View, a: Account, lastVisit: number | null, cadence: number): Reply {
-  return withButtons(reply('warning', v.t.nudge.revisitDue(a.name, v.t.enums.tier[a.tier]), text(v.t.nudge.revisitWhy(lastVisit ? fmtDay(v, new Date(lastVisit)) : undefined, v.t.enums.tier[a.tier], cadence))), revisitButtons(v, a));
+  return withButtons(
+    reply(
+      'warning',
+      v.t.nudge.revisitDue(a.name, v.t.enums.tier[a.tier]),
+      text(v.t.nudge.revisitWhy(lastVisit ? fmtDay(v, new Date(lastVisit)) : undefined, v.t.enums.tier[a.tier], cadence)),
+    ),
+    revisitButtons(v, a),
+  );
 }
 
 export function revisitAgainCard(v: View, a: Account, overdueDays: number): Reply {

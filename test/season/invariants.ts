@@ -63,10 +63,7 @@ function computeLatestDeadline(w: World, c: Complaint): number {
  * lists, as of the sweep at `s`, the subjects whose message came due, with the
  * posts that would tell it and whether it stopped mattering by the time it should have arrived.
  */
-function cameDue(
-  name: string,
-  due: (season: Season, sweep: number) => { what: string; told: (p: Post) => boolean; void: (by: number) => boolean }[],
-): Invariant {
+function cameDue(name: string, due: (season: Season, sweep: number) => { what: string; told: (p: Post) => boolean; void: (by: number) => boolean }[]): Invariant {
   const judged = new WeakMap<Season, number>();
   // One subject left unsaid is one violation, however many sweeps went by without it.
   const reported = new WeakMap<Season, Set<string>>();
@@ -101,7 +98,11 @@ export const INVARIANTS: Invariant[] = [
     post(s, p) {
       if (earlier(s, p, (q) => q.key === p.key).length) return `${p.key} posted again to ${p.to}`;
       // The top rung is raised again weekly (defect 3); the same rung twice within a week is the same message twice.
-      if (p.kind === 'escalation' && p.rung !== undefined && earlier(s, p, (q) => q.kind === 'escalation' && q.complaint === p.complaint && q.rung === p.rung && q.at > p.at - 7 * DAY).length)
+      if (
+        p.kind === 'escalation' &&
+        p.rung !== undefined &&
+        earlier(s, p, (q) => q.kind === 'escalation' && q.complaint === p.complaint && q.rung === p.rung && q.at > p.at - 7 * DAY).length
+      )
         return `C-${p.complaint} rung ${p.rung} told twice within a week (${p.key})`;
       return undefined;
     },
@@ -122,7 +123,8 @@ export const INVARIANTS: Invariant[] = [
     name: 'digest once a week',
     post(s, p) {
       const week = weekOf(p.at, zoneOf(s.world, p.to));
-      if (p.kind === 'digest' && earlier(s, p, (q) => q.kind === 'digest' && q.to === p.to && weekOf(q.at, zoneOf(s.world, q.to)) === week).length) return `two digests to ${p.to} in ${week}`;
+      if (p.kind === 'digest' && earlier(s, p, (q) => q.kind === 'digest' && q.to === p.to && weekOf(q.at, zoneOf(s.world, q.to)) === week).length)
+        return `two digests to ${p.to} in ${week}`;
       return undefined;
     },
   },
@@ -165,7 +167,8 @@ export const INVARIANTS: Invariant[] = [
       const before = earlier(s, p, (q) => q.kind === 'escalation' && q.complaint === p.complaint && q.rung === p.rung! - 1 && q !== p);
       if (!c || before.length === 0) return `C-${p.complaint} rung ${p.rung} told with no rung ${p.rung - 1} before it`;
       const prev = before[0]!.at;
-      if (p.at < s.world.spanEnd(prev, c.severity)) return `C-${c.number} (${c.severity}, ${SPAN_HOURS[c.severity]}h) rung ${p.rung} at ${iso(p.at)}, ${((p.at - prev) / HOUR).toFixed(1)}h after rung ${p.rung - 1}`;
+      if (p.at < s.world.spanEnd(prev, c.severity))
+        return `C-${c.number} (${c.severity}, ${SPAN_HOURS[c.severity]}h) rung ${p.rung} at ${iso(p.at)}, ${((p.at - prev) / HOUR).toFixed(1)}h after rung ${p.rung - 1}`;
       return undefined;
     },
   },
@@ -178,7 +181,10 @@ export const INVARIANTS: Invariant[] = [
       if (!a) return undefined;
       // Rung 2 was the owner's manager; rung 3 climbs above them (an executive who manages the owner was told at rung 2),
       // else the account's paired executive, else the admin.
-      const exec = s.world.chain(a.owner).slice(1).find((m) => s.world.people.get(m)?.role === 'exec' && s.world.here(m, p.at));
+      const exec = s.world
+        .chain(a.owner)
+        .slice(1)
+        .find((m) => s.world.people.get(m)?.role === 'exec' && s.world.here(m, p.at));
       const paired = a.exec && s.world.here(a.exec.name, p.at) ? a.exec.name : undefined;
       const expected = exec ?? paired ?? 'alice';
       if (p.to !== expected) return `C-${p.complaint} rung 3 to ${p.to}, not ${expected} (above ${a.owner}'s manager)`;
@@ -260,7 +266,9 @@ export const INVARIANTS: Invariant[] = [
     return [...w.promises.values()]
       .filter((pr) => {
         const a = w.accounts.get(pr.account)!;
-        return pr.madeAt <= sweep && !(pr.handedOverAt! > sweep) && w.promiseOpen(pr, sweep) && w.active(a, sweep) && w.here(pr.owner, sweep) && sweep >= eveStart(w, pr.dueOn, pr.owner);
+        return (
+          pr.madeAt <= sweep && !(pr.handedOverAt! > sweep) && w.promiseOpen(pr, sweep) && w.active(a, sweep) && w.here(pr.owner, sweep) && sweep >= eveStart(w, pr.dueOn, pr.owner)
+        );
       })
       .map((pr) => {
         const dayStart = startOfDay(pr.dueOn, zoneOf(w, pr.owner));
@@ -280,32 +288,36 @@ export const INVARIANTS: Invariant[] = [
   // (weekly to the top rung and in the digest) until resolved".
   cameDue('open complaints past their deadline are raised weekly', (season, sweep) => {
     const w = season.world;
-    return [...w.complaints.values()]
-      .filter((c) => w.open(c, sweep) && w.active(w.accounts.get(c.account)!, sweep) && latestDeadline(w, c) <= sweep)
-      // Each rung waits its span after the one before (a low complaint's is longer than a week), then weekly.
-      .filter((c) => {
-        const last = Math.max(...season.posts.filter((p) => p.kind === 'escalation' && p.complaint === c.number && p.at < sweep).map((p) => p.at));
-        return last === -Infinity || Math.max(last + WEEK, w.spanEnd(last, c.severity)) <= sweep;
-      })
-      .map((c) => ({
-        what: `C-${c.number} (${c.severity}, ${c.account}, opened ${iso(c.openedAt)})`,
-        told: (p: Post) => p.kind === 'escalation' && p.complaint === c.number,
-        void: (by: number) => !w.open(c, by) || !w.active(w.accounts.get(c.account)!, by),
-      }));
+    return (
+      [...w.complaints.values()]
+        .filter((c) => w.open(c, sweep) && w.active(w.accounts.get(c.account)!, sweep) && latestDeadline(w, c) <= sweep)
+        // Each rung waits its span after the one before (a low complaint's is longer than a week), then weekly.
+        .filter((c) => {
+          const last = Math.max(...season.posts.filter((p) => p.kind === 'escalation' && p.complaint === c.number && p.at < sweep).map((p) => p.at));
+          return last === -Infinity || Math.max(last + WEEK, w.spanEnd(last, c.severity)) <= sweep;
+        })
+        .map((c) => ({
+          what: `C-${c.number} (${c.severity}, ${c.account}, opened ${iso(c.openedAt)})`,
+          told: (p: Post) => p.kind === 'escalation' && p.complaint === c.number,
+          void: (by: number) => !w.open(c, by) || !w.active(w.accounts.get(c.account)!, by),
+        }))
+    );
   }),
   // README: a revisit "the tier's cadence after the last visit ... again 7 days later ... after 14 days their manager"; defect 5:
   // "Overdue accounts must keep coming back (weekly ...) until visited or snoozed"; after a handover, to the new owner.
   cameDue('overdue revisits are raised weekly', (season, sweep) => {
     const w = season.world;
-    return [...w.accounts.values()]
-      // `owner` is who has it now: a sweep before it changed hands is judged by the next one, after the handover.
-      .filter((a) => !(a.handedOverAt! > sweep) && w.active(a, sweep) && w.here(a.owner, sweep) && w.revisitDue(a, sweep) <= sweep)
-      .filter((a) => !season.posts.some((p) => p.kind === 'revisit' && p.account === a.name && p.at > sweep - WEEK && p.at < sweep))
-      .map((a) => ({
-        what: `${a.name} (${a.tier}, ${a.owner}, due ${iso(w.revisitDue(a, sweep))})`,
-        told: (p: Post) => p.kind === 'revisit' && p.account === a.name,
-        void: (by: number) => !w.active(a, by) || !w.here(a.owner, by) || w.revisitDue(a, by) > sweep || a.visits.some((v) => v > sweep && v <= by),
-      }));
+    return (
+      [...w.accounts.values()]
+        // `owner` is who has it now: a sweep before it changed hands is judged by the next one, after the handover.
+        .filter((a) => !(a.handedOverAt! > sweep) && w.active(a, sweep) && w.here(a.owner, sweep) && w.revisitDue(a, sweep) <= sweep)
+        .filter((a) => !season.posts.some((p) => p.kind === 'revisit' && p.account === a.name && p.at > sweep - WEEK && p.at < sweep))
+        .map((a) => ({
+          what: `${a.name} (${a.tier}, ${a.owner}, due ${iso(w.revisitDue(a, sweep))})`,
+          told: (p: Post) => p.kind === 'revisit' && p.account === a.name,
+          void: (by: number) => !w.active(a, by) || !w.here(a.owner, by) || w.revisitDue(a, by) > sweep || a.visits.some((v) => v > sweep && v <= by),
+        }))
+    );
   }),
   // README: a leadership pairing is due "after the executive's last touch there", told to the executive.
   cameDue('leadership visits came due, were told', (season, sweep) => {
@@ -328,15 +340,17 @@ export const INVARIANTS: Invariant[] = [
     if (sweep < monday || monday < SEASON_START) return [];
     const owns = (name: string) => [...w.accounts.values()].some((a) => a.owner === name && w.active(a, sweep));
     const leads = (name: string) => [...w.people.values()].some((m) => w.chain(m.name).includes(name) && (w.here(m.name, sweep) || owns(m.name)));
-    return [...w.people.values()]
-      .filter((m) => w.here(m.name, sweep) && (owns(m.name) || leads(m.name)))
-      // The week as the reader lives it: a digest read on their Monday morning, before the workspace's 08:30, counts.
-      .filter((m) => !season.posts.some((p) => p.kind === 'digest' && p.to === m.name && p.at < sweep && weekOf(p.at, m.zone) === weekOf(readAt(monday, m.zone), m.zone)))
-      .map((m) => ({
-        what: `${m.name}'s digest for the week of ${iso(monday)}`,
-        told: (p: Post) => p.kind === 'digest' && p.to === m.name,
-        void: (by: number) => !w.here(m.name, by),
-      }));
+    return (
+      [...w.people.values()]
+        .filter((m) => w.here(m.name, sweep) && (owns(m.name) || leads(m.name)))
+        // The week as the reader lives it: a digest read on their Monday morning, before the workspace's 08:30, counts.
+        .filter((m) => !season.posts.some((p) => p.kind === 'digest' && p.to === m.name && p.at < sweep && weekOf(p.at, m.zone) === weekOf(readAt(monday, m.zone), m.zone)))
+        .map((m) => ({
+          what: `${m.name}'s digest for the week of ${iso(monday)}`,
+          told: (p: Post) => p.kind === 'digest' && p.to === m.name,
+          void: (by: number) => !w.here(m.name, by),
+        }))
+    );
   }),
   {
     // Issue 16: "every open complaint, overdue promise and overdue revisit is still being raised somewhere (a nudge, the digest) at the end
@@ -351,7 +365,8 @@ export const INVARIANTS: Invariant[] = [
       for (const c of w.complaints.values()) {
         const a = w.accounts.get(c.account)!;
         if (!w.open(c, end) || !w.active(a, end) || latestDeadline(w, c) > end) continue;
-        if (!lately.some((p) => p.complaint === c.number) && !inDigest(`C-${c.number}`)) out.push(`C-${c.number} (${c.account}, opened ${iso(c.openedAt)}) open, nothing said in the last two weeks`);
+        if (!lately.some((p) => p.complaint === c.number) && !inDigest(`C-${c.number}`))
+          out.push(`C-${c.number} (${c.account}, opened ${iso(c.openedAt)}) open, nothing said in the last two weeks`);
       }
       for (const pr of w.promises.values()) {
         const a = w.accounts.get(pr.account)!;
@@ -360,10 +375,10 @@ export const INVARIANTS: Invariant[] = [
       }
       for (const a of w.accounts.values()) {
         if (!w.active(a, end) || w.revisitDue(a, end) > end) continue;
-        if (!lately.some((p) => p.kind === 'revisit' && p.account === a.name) && !inDigest(a.name)) out.push(`${a.name} overdue since ${iso(w.revisitDue(a, end))}, nothing said in the last two weeks`);
+        if (!lately.some((p) => p.kind === 'revisit' && p.account === a.name) && !inDigest(a.name))
+          out.push(`${a.name} overdue since ${iso(w.revisitDue(a, end))}, nothing said in the last two weeks`);
       }
       return out;
     },
   },
 ];
-

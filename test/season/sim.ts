@@ -174,7 +174,11 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
     }
   }
   const nextDelivery = (): number | undefined => {
-    const row = h.db.select({ at: min(nudges.notBefore) }).from(nudges).where(and(eq(nudges.status, 'pending'), gt(nudges.notBefore, new Date(now)))).get();
+    const row = h.db
+      .select({ at: min(nudges.notBefore) })
+      .from(nudges)
+      .where(and(eq(nudges.status, 'pending'), gt(nudges.notBefore, new Date(now))))
+      .get();
     return row?.at ? new Date(row.at).getTime() : undefined;
   };
 
@@ -189,7 +193,12 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
     if (at >= due && tenant.createdAt < due) digestRun(h.db, tenant, at);
     season.sweeps.push(now);
     armRungs();
-    note(`sweep ${Object.entries(counts).filter(([, n]) => n).map(([k, n]) => `${k}:${n}`).join(' ')}`);
+    note(
+      `sweep ${Object.entries(counts)
+        .filter(([, n]) => n)
+        .map(([k, n]) => `${k}:${n}`)
+        .join(' ')}`,
+    );
   }
   /** The weekly digest job at its hour, as the scheduler's cron runs it (when its job was not lost). */
   async function digestJob(): Promise<void> {
@@ -306,7 +315,12 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
         at: now + after,
         what: 'handover',
         run: async () => {
-          const to = rng.pick([...world.people.values()].filter((p) => p.manager === boss && world.here(p.name, now)).map((p) => p.name).concat(boss));
+          const to = rng.pick(
+            [...world.people.values()]
+              .filter((p) => p.manager === boss && world.here(p.name, now))
+              .map((p) => p.name)
+              .concat(boss),
+          );
           await cmd(`/handover @${rep.name} @${to}`, boss);
           for (const a of world.accounts.values()) if (a.owner === rep.name && world.active(a, now)) Object.assign(a, { owner: to, handedOverAt: now });
           for (const p of world.promises.values()) if (p.owner === rep.name && world.promiseOpen(p, now)) Object.assign(p, { owner: to, handedOverAt: now });
@@ -356,7 +370,9 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
   }
   async function resolveOne(who: string): Promise<void> {
     // Some complaints stay open for months: only those on one's own accounts get resolved, and not always.
-    const open = [...world.complaints.values()].filter((c) => !c.stuck && world.open(c, now) && world.accounts.get(c.account)!.owner === who && world.active(world.accounts.get(c.account)!, now));
+    const open = [...world.complaints.values()].filter(
+      (c) => !c.stuck && world.open(c, now) && world.accounts.get(c.account)!.owner === who && world.active(world.accounts.get(c.account)!, now),
+    );
     if (open.length === 0 || rng.chance(0.3)) return;
     const c = rng.pick(open);
     await cmd(`/resolve C-${c.number} Replaced the goods and fixed the packing`, who);
@@ -422,4 +438,3 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
   }
   return { season, violations };
 }
-

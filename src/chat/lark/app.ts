@@ -172,7 +172,13 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     inFlight.add(p);
   };
   const deliver = () => later('delivery after a command failed', opts.afterCommand);
-  const inbound = new Inbound(engine, { lookupBudgetMs: opts.lookupBudgetMs, ackBudgetMs: opts.ackBudgetMs, logger, afterCommand: deliver, onError: (err) => logger.warn({ err }, 'could not record what the contact API said') });
+  const inbound = new Inbound(engine, {
+    lookupBudgetMs: opts.lookupBudgetMs,
+    ackBudgetMs: opts.ackBudgetMs,
+    logger,
+    afterCommand: deliver,
+    onError: (err) => logger.warn({ err }, 'could not record what the contact API said'),
+  });
 
   const who = async (tenantKey: string, openId: string, fallbackName?: string, chatId?: string): Promise<Incoming> => ({
     platform: 'lark',
@@ -238,7 +244,11 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     // In a group, an answer for the sender alone is theirs alone: an ephemeral card only they see (or, where Lark
     // refuses one, their DM); only a public reply answers the message for everyone.
     const send = (card: LarkCard, text: string, visibility: 'public' | 'ephemeral' = 'ephemeral') =>
-      !group ? port.send('chat_id', m.chat_id, card, text) : visibility === 'public' ? port.reply(m.message_id, card, text, Boolean(m.thread_id)) : privately(m.chat_id, openId, card, text);
+      !group
+        ? port.send('chat_id', m.chat_id, card, text)
+        : visibility === 'public'
+          ? port.reply(m.message_id, card, text, Boolean(m.thread_id))
+          : privately(m.chat_id, openId, card, text);
     const answer = (card: LarkCard, text: string, visibility: 'public' | 'ephemeral' = 'ephemeral') => later('could not answer a Lark message', () => send(card, text, visibility));
 
     const raw = messageText(m.message_type, m.content);
@@ -329,7 +339,15 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     if (typeof value.cmd === 'string') command = value.cmd;
     else if (value.form === 'touch' || value.form === 'complaint') {
       submitted = true;
-      const values: FormValues = { account: str('account'), kind: str('kind'), contact: str('contact'), severity: str('severity'), category: str('category'), note: str('note'), date: str('date')?.slice(0, 10) };
+      const values: FormValues = {
+        account: str('account'),
+        kind: str('kind'),
+        contact: str('contact'),
+        severity: str('severity'),
+        category: str('category'),
+        note: str('note'),
+        date: str('date')?.slice(0, 10),
+      };
       command = formCommandText(value.form, values);
     } else if (typeof value.ask === 'string') {
       submitted = true;
@@ -370,7 +388,9 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       // in the workspace's language; the confirmation, in the clicker's language, is theirs alone.
       const { card, text } = rendered(out);
       const chatId = e.context?.open_chat_id;
-      later('could not confirm a click on a shared card', () => (chatId ? privately(chatId, e.operator.open_id, card, text) : port.send('open_id', e.operator.open_id, card, text)));
+      later('could not confirm a click on a shared card', () =>
+        chatId ? privately(chatId, e.operator.open_id, card, text) : port.send('open_id', e.operator.open_id, card, text),
+      );
       const fresh = about && (await redrawn(incoming, about));
       return { toast: toast('success', out.reply), ...(fresh ? { card: { type: 'raw' as const, data: fresh } } : {}) };
     }
@@ -395,7 +415,10 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     if (answer.card && messageId) await port.patch(messageId, answer.card.data);
     const said = answer.toast?.content;
     if (!said || answer.card) return;
-    const { card, text } = renderCard({ tone: answer.toast!.type === 'error' ? 'error' : answer.toast!.type, title: said, sections: [], buttons: [], visibility: 'ephemeral' }, { locale: 'zh-CN' });
+    const { card, text } = renderCard(
+      { tone: answer.toast!.type === 'error' ? 'error' : answer.toast!.type, title: said, sections: [], buttons: [], visibility: 'ephemeral' },
+      { locale: 'zh-CN' },
+    );
     return chatId ? privately(chatId, openId, card, text) : port.send('open_id', openId, card, text);
   }
 
@@ -461,7 +484,10 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     'contact.user.updated_v3': guarded('Lark user update failed', (e: UserEvent) => (e.object?.status?.is_resigned ? onUserGone(e) : Promise.resolve()), undefined),
   } as unknown as Record<string, (data: unknown) => Promise<unknown>>);
 
-  const ws = config.LARK_MODE === 'ws' ? new lark.WSClient({ appId: config.LARK_APP_ID!, appSecret: config.LARK_APP_SECRET!, domain, logger: sdkLog, loggerLevel: lark.LoggerLevel.warn }) : undefined;
+  const ws =
+    config.LARK_MODE === 'ws'
+      ? new lark.WSClient({ appId: config.LARK_APP_ID!, appSecret: config.LARK_APP_SECRET!, domain, logger: sdkLog, loggerLevel: lark.LoggerLevel.warn })
+      : undefined;
   // Signatures seen are kept in the database every instance shares, as Slack's are.
   const verify = requestVerifier(config, (key, expiresAt, now) => engine.firstRequest(key, expiresAt, now));
   const server = createServer((req, res) => {
@@ -527,7 +553,6 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   };
 }
 
-
 type Verified = { body: Record<string, unknown>; challenge?: undefined } | { challenge: string; body?: undefined } | { status: number; reason: string };
 
 /** timingSafeEqual throws on buffers of different lengths: a non-ASCII character makes bytes outnumber characters. */
@@ -576,7 +601,9 @@ export function requestVerifier(config: Pick<Config, 'LARK_ENCRYPT_KEY' | 'LARK_
       const ts = String(headers['x-lark-request-timestamp'] ?? '');
       const nonce = String(headers['x-lark-request-nonce'] ?? '');
       const signature = String(headers['x-lark-signature'] ?? '');
-      const expected = createHash('sha256').update(ts + nonce + key + raw).digest('hex');
+      const expected = createHash('sha256')
+        .update(ts + nonce + key + raw)
+        .digest('hex');
       if (!signature || !sameText(signature, expected)) return { status: 401, reason: 'wrong or missing signature' };
       // The signature covers the timestamp: one outside the window either way, or a signature seen before in it, is a replay.
       const at = Number(ts) * 1000;

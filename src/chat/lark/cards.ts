@@ -126,7 +126,17 @@ function channel(c: ChannelRef): string {
 export function richMarkdown(r: Rich): string {
   if (typeof r === 'string') return escapeMarkdown(r);
   return r
-    .map((p) => (typeof p === 'string' ? escapeMarkdown(p) : 'mention' in p ? mention(p.mention) : 'strong' in p ? `**${escapeMarkdown(p.strong)}**` : 'channel' in p ? channel(p) : `\`${clean(p.code).replace(/`/g, 'ˋ')}\``))
+    .map((p) =>
+      typeof p === 'string'
+        ? escapeMarkdown(p)
+        : 'mention' in p
+          ? mention(p.mention)
+          : 'strong' in p
+            ? `**${escapeMarkdown(p.strong)}**`
+            : 'channel' in p
+              ? channel(p)
+              : `\`${clean(p.code).replace(/`/g, 'ˋ')}\``,
+    )
     .join('');
 }
 
@@ -157,7 +167,15 @@ interface Budget {
 }
 
 /** Lines of a list or usage section, fitted to the budget with "…and N more" for the rest. */
-function linesElement(heading: string | undefined, lines: string[], more: number, budget: Budget, andMore: (n: number) => string, warnings: string[], label: string): CardElement | undefined {
+function linesElement(
+  heading: string | undefined,
+  lines: string[],
+  more: number,
+  budget: Budget,
+  andMore: (n: number) => string,
+  warnings: string[],
+  label: string,
+): CardElement | undefined {
   const head = heading ? `**${escapeMarkdown(heading)}**\n` : '';
   const build = (k: number) => {
     const rest = lines.length - k + more;
@@ -187,16 +205,40 @@ function sectionElement(s: Section, budget: Budget, andMore: (n: number) => stri
     case 'text':
       return markdown(fitText(richMarkdown(s.text), warnings, label));
     case 'fields':
-      return linesElement(undefined, s.fields.map((f) => `**${escapeMarkdown(f.label)}**  ${richMarkdown(f.value)}`), 0, budget, andMore, warnings, label);
+      return linesElement(
+        undefined,
+        s.fields.map((f) => `**${escapeMarkdown(f.label)}**  ${richMarkdown(f.value)}`),
+        0,
+        budget,
+        andMore,
+        warnings,
+        label,
+      );
     case 'list': {
       if (s.items.length === 0) {
         const md = [s.heading && `**${escapeMarkdown(s.heading)}**`, s.empty && escapeMarkdown(s.empty)].filter(Boolean).join('\n');
         return md ? markdown(md) : undefined;
       }
-      return linesElement(s.heading, s.items.map((i) => `• ${richMarkdown(i).replace(/\n/g, '\n   ')}`), s.more ?? 0, budget, andMore, warnings, label);
+      return linesElement(
+        s.heading,
+        s.items.map((i) => `• ${richMarkdown(i).replace(/\n/g, '\n   ')}`),
+        s.more ?? 0,
+        budget,
+        andMore,
+        warnings,
+        label,
+      );
     }
     case 'usage':
-      return linesElement(s.heading, s.lines.map((l) => `\`${clean(l).replace(/`/g, 'ˋ')}\``), 0, budget, andMore, warnings, label);
+      return linesElement(
+        s.heading,
+        s.lines.map((l) => `\`${clean(l).replace(/`/g, 'ˋ')}\``),
+        0,
+        budget,
+        andMore,
+        warnings,
+        label,
+      );
   }
 }
 
@@ -216,7 +258,11 @@ function buttonRow(buttons: Button[], shared: boolean, about: About | undefined)
     tag: 'column_set',
     flex_mode: 'flow',
     horizontal_spacing: 'small',
-    columns: buttons.map((b) => ({ tag: 'column', width: 'auto', elements: [buttonElement(b, shared ? { cmd: b.command, shared: true, ...(about ? { about } : {}) } : { cmd: b.command })] })),
+    columns: buttons.map((b) => ({
+      tag: 'column',
+      width: 'auto',
+      elements: [buttonElement(b, shared ? { cmd: b.command, shared: true, ...(about ? { about } : {}) } : { cmd: b.command })],
+    })),
   };
 }
 
@@ -236,7 +282,14 @@ function shell(reply: Pick<Reply, 'tone' | 'title'>, summary: string, elements: 
 }
 
 const countElements = (els: CardElement[]): number =>
-  els.reduce((n, e) => n + 1 + (Array.isArray(e.columns) ? countElements((e.columns as { elements: CardElement[] }[]).flatMap((c) => [{ tag: 'column' }, ...c.elements])) : 0) + (Array.isArray(e.elements) ? countElements(e.elements as CardElement[]) : 0), 0);
+  els.reduce(
+    (n, e) =>
+      n +
+      1 +
+      (Array.isArray(e.columns) ? countElements((e.columns as { elements: CardElement[] }[]).flatMap((c) => [{ tag: 'column' }, ...c.elements])) : 0) +
+      (Array.isArray(e.elements) ? countElements(e.elements as CardElement[]) : 0),
+    0,
+  );
 
 /** A section with nothing to show: no component at all (Lark refuses an empty markdown). */
 function blank(s: Section): boolean {
@@ -295,7 +348,14 @@ const option = (value: string, label: string) => ({ text: plainText(cut(label, 6
 /** The account picker (a menu when the book is small, else a box to type in), with `chosen` already chosen. */
 function accountField(t: Catalog, accounts: readonly string[], chosen?: string): CardElement {
   if (accounts.length > 0 && accounts.length <= PICKER_MAX_OPTIONS && (!chosen || accounts.includes(chosen))) {
-    return { tag: 'select_static', name: 'account', required: true, placeholder: plainText(t.lark.pickAccount), options: accounts.map((a) => option(a, a)), ...(chosen ? { initial_option: chosen } : {}) };
+    return {
+      tag: 'select_static',
+      name: 'account',
+      required: true,
+      placeholder: plainText(t.lark.pickAccount),
+      options: accounts.map((a) => option(a, a)),
+      ...(chosen ? { initial_option: chosen } : {}),
+    };
   }
   return { tag: 'input', name: 'account', required: true, max_length: 200, placeholder: plainText(t.lark.typeAccount), ...(chosen ? { default_value: chosen } : {}) };
 }
@@ -326,7 +386,12 @@ export function formCard(kind: FormCommand, locale: Locale, accounts: readonly s
       : [
           ...labelled(t.forms.account, accountField(t, accounts, account)),
           ...labelled(t.forms.severity, { tag: 'select_static', name: 'severity', initial_option: 'medium', options: SEVERITIES.map((k) => option(k, t.enums.severity[k])) }),
-          ...labelled(t.forms.category, { tag: 'select_static', name: 'category', initial_option: 'other', options: COMPLAINT_CATEGORIES.map((k) => option(k, t.enums.category[k])) }),
+          ...labelled(t.forms.category, {
+            tag: 'select_static',
+            name: 'category',
+            initial_option: 'other',
+            options: COMPLAINT_CATEGORIES.map((k) => option(k, t.enums.category[k])),
+          }),
           ...labelled(t.forms.summary, noteField(t.forms.summary)),
         ];
   const submit = buttonElement({ label: t.forms.save, style: 'primary' }, { form: kind }, { name: 'submit', form_action_type: 'submit' });

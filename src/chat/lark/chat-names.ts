@@ -7,8 +7,7 @@ const MAX_NAMES = 500;
 const CHAT_ID = /^oc_[A-Za-z0-9_-]+$/;
 
 const channelsIn = (r: Rich | undefined): ChannelRef[] => (Array.isArray(r) ? r.filter((p): p is ChannelRef => typeof p === 'object' && 'channel' in p) : []);
-const richOf = (s: Section): Rich[] =>
-  s.type === 'text' ? [s.text] : s.type === 'fields' ? s.fields.map((f) => f.value) : s.type === 'list' ? s.items : [];
+const richOf = (s: Section): Rich[] => (s.type === 'text' ? [s.text] : s.type === 'fields' ? s.fields.map((f) => f.value) : s.type === 'list' ? s.items : []);
 
 function mapRich(r: Rich, fn: (p: Inline) => Inline): Rich {
   return typeof r === 'string' ? r : r.map(fn);

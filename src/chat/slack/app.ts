@@ -94,8 +94,17 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     // Below the outbox's claim lease, so a hung post never outlives its claim.
     timeout: 10_000,
   };
-  const health = { path: '/healthz', method: ['GET'], handler: (_req: unknown, res: import('node:http').ServerResponse) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok') };
-  const readyz = { path: '/readyz', method: ['GET'], handler: (_req: unknown, res: import('node:http').ServerResponse) => void readiness(opts.ready).then(({ status, body }) => res.writeHead(status, { 'content-type': 'application/json' }).end(body)) };
+  const health = {
+    path: '/healthz',
+    method: ['GET'],
+    handler: (_req: unknown, res: import('node:http').ServerResponse) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'),
+  };
+  const readyz = {
+    path: '/readyz',
+    method: ['GET'],
+    handler: (_req: unknown, res: import('node:http').ServerResponse) =>
+      void readiness(opts.ready).then(({ status, body }) => res.writeHead(status, { 'content-type': 'application/json' }).end(body)),
+  };
   // No conversation store: Steward keeps no per-conversation state in Bolt, and the default
   // in-memory one builds (and throws away) an Error for every request it has nothing for.
   const bolt = { logLevel: LogLevel.WARN, convoStore: false as const, authorize: (source: { isEnterpriseInstall?: boolean }) => authorization(source) };
@@ -137,7 +146,13 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   // What a command recorded to tell others (a complaint for the escalation channel) is delivered
   // without holding the ack Slack waits 3 seconds for; a command that recorded nothing to tell costs nothing here.
   const deliverAfter = () => void opts.afterCommand().catch((err: unknown) => logger.error({ err }, 'delivery after a command failed'));
-  const inbound = new Inbound(engine, { lookupBudgetMs: opts.lookupBudgetMs, ackBudgetMs: opts.ackBudgetMs, logger, afterCommand: deliverAfter, onError: (err) => logger.warn({ err }, 'could not record what users.info said') });
+  const inbound = new Inbound(engine, {
+    lookupBudgetMs: opts.lookupBudgetMs,
+    ackBudgetMs: opts.ackBudgetMs,
+    logger,
+    afterCommand: deliverAfter,
+    onError: (err) => logger.warn({ err }, 'could not record what users.info said'),
+  });
   /** Who `userId` is, without waiting on a slow users.info (`carried`: the name the payload has). */
   const who = (workspaceId: string | undefined, userId: string, carried?: string): Promise<UserRef> =>
     inbound.who('slack', workspaceId, { platformUserId: userId, name: carried }, identity.user(userId));
@@ -211,7 +226,8 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
         }
       }
       try {
-        return (await thread.run({ incoming: await incoming(workspaceId, userId, text, undefined, channel, carried), mentions }, (c) => c.ok && c.deliver && deliverAfter())).answer;
+        return (await thread.run({ incoming: await incoming(workspaceId, userId, text, undefined, channel, carried), mentions }, (c) => c.ok && c.deliver && deliverAfter()))
+          .answer;
       } catch (e) {
         // The thread stopped before running it: nothing was written, so it runs here.
         if (!(e instanceof EngineThreadGone)) throw e;
@@ -224,7 +240,8 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   const formFailed = async (err: unknown, typed: string, userId: string, locale: Outcome['locale'], responseUrl: string | undefined, form?: FormSpec) => {
     logger.warn({ err }, 'could not open a form');
     const told = inbound.formFailed(locale, 'slack', typed, form);
-    if (responseUrl) await responses.post(responseUrl, { ...commandPayload({ ok: false, notices: [], locale, reply: told }, logger), response_type: 'ephemeral', replace_original: false });
+    if (responseUrl)
+      await responses.post(responseUrl, { ...commandPayload({ ok: false, notices: [], locale, reply: told }, logger), response_type: 'ephemeral', replace_original: false });
     else await port.post({ dm: { platformUserId: userId, name: userId } }, told);
   };
 
@@ -306,7 +323,9 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     const workspaceId = tenant({ teamId: body.team?.id ?? body.user.team_id, enterpriseId: context.enterpriseId });
     if (!workspaceId) return ack({ options: [] });
     const choices = await inbound.accounts(await incoming(workspaceId, body.user.id, '', undefined, undefined, body.user.name), body.value, TYPEAHEAD_LIMIT);
-    await ack({ options: choices.slice(0, TYPEAHEAD_LIMIT).map((a) => ({ text: { type: 'plain_text', text: cutPlain(a.name, OPTION_TEXT_MAX).text }, value: accountValue(a.name, a.id) })) });
+    await ack({
+      options: choices.slice(0, TYPEAHEAD_LIMIT).map((a) => ({ text: { type: 'plain_text', text: cutPlain(a.name, OPTION_TEXT_MAX).text }, value: accountValue(a.name, a.id) })),
+    });
   };
 
   // A submitted form is the command it stands for; a refusal shows on its field.
@@ -315,14 +334,18 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     // An account whose name is too long for a picker's value was picked by its id: the command names it in full.
     const byId = ACCOUNT_ID_VALUE.exec(pickedAccount(view.state.values) ?? '')?.[1];
     const workspaceId = byId ? tenant(from) : undefined;
-    const account = byId && workspaceId ? ((await inbound.accountName(await incoming(workspaceId, body.user.id, '', undefined, undefined, body.user.name), Number(byId))) ?? '') : undefined;
+    const account =
+      byId && workspaceId ? ((await inbound.accountName(await incoming(workspaceId, body.user.id, '', undefined, undefined, body.user.name), Number(byId))) ?? '') : undefined;
     const command = formCommand(view.callback_id, view.state.values, view.private_metadata, account);
     const meta = (view.private_metadata ? JSON.parse(view.private_metadata) : {}) as { sourceRef?: string };
     if (!command) return ack();
     // The same form sent again (its answer lost, the rep submitting twice) is saved once: keyed by the view as it was submitted.
     const workspace = tenant(from);
     const done: SubmitResult = workspace
-      ? await inbound.processModalSubmit({ ...(await incoming(workspace, body.user.id, command, meta.sourceRef, undefined, body.user.name)), formKey: `${view.id}:${view.hash}` }, (raw) => identity.mention(raw))
+      ? await inbound.processModalSubmit(
+          { ...(await incoming(workspace, body.user.id, command, meta.sourceRef, undefined, body.user.name)), formKey: `${view.id}:${view.hash}` },
+          (raw) => identity.mention(raw),
+        )
       : await unknownWorkspace(body.user.id).then((outcome) => ({ kind: 'refused' as const, field: 'text', headline: headline(outcome.reply), outcome }));
     // Saved already: the form closes, and the confirmation went with the first.
     if (done.kind === 'duplicate') return ack();
@@ -334,7 +357,9 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     }
     await ack();
     // The confirmation goes to the rep's conversation with Steward.
-    await port.post({ dm: { platformUserId: body.user.id, name: body.user.name ?? body.user.id } }, done.outcome.reply).catch((err: unknown) => logger.warn({ err }, 'could not confirm a form'));
+    await port
+      .post({ dm: { platformUserId: body.user.id, name: body.user.name ?? body.user.id } }, done.outcome.reply)
+      .catch((err: unknown) => logger.warn({ err }, 'could not confirm a form'));
   };
 
   // Message shortcuts: what a customer said in a channel becomes a record in two clicks.
@@ -409,9 +434,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     const workspaceId = tenant(from);
     const user = await who(workspaceId, userId);
     const locale = user.locale ?? config.STEWARD_LOCALE;
-    const home = workspaceId
-      ? await inbound.home({ platform: 'slack', workspaceId, user })
-      : reply('error', catalog(locale).slack.unknownWorkspace);
+    const home = workspaceId ? await inbound.home({ platform: 'slack', workspaceId, user }) : reply('error', catalog(locale).slack.unknownWorkspace);
     await client.views.publish({ user_id: userId, view: { type: 'home', blocks: render(home, locale, { maxBlocks: VIEW_MAX_BLOCKS }).blocks } });
   };
 
@@ -439,7 +462,8 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
    */
   const route = (args: AnyMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     const { body } = args;
-    if ('action' in args && body.type === 'block_actions' && (args.action as ButtonAction).action_id?.startsWith(ACTION_ID_PREFIX)) return onButton(args as Parameters<typeof onButton>[0]);
+    if ('action' in args && body.type === 'block_actions' && (args.action as ButtonAction).action_id?.startsWith(ACTION_ID_PREFIX))
+      return onButton(args as Parameters<typeof onButton>[0]);
     if ('options' in args && body.type === 'block_suggestion' && args.options.action_id === ACCOUNT_ACTION) return onSuggestion(args as Parameters<typeof onSuggestion>[0]);
     if ('view' in args && body.type === 'view_submission' && FORMS_SUBMITTED.has(args.view.callback_id)) return onSubmit(args as Parameters<typeof onSubmit>[0]);
     if ('shortcut' in args && args.shortcut.type === 'message_action' && LOG_SHORTCUT.test(args.shortcut.callback_id)) return onShortcut(args as Parameters<typeof onShortcut>[0]);
@@ -487,7 +511,14 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
       }
       await app.start(config.PORT);
       logger.info(
-        { team: auth.team_id, enterprise: auth.enterprise_id, orgWide: installation.orgWide, mode: config.SLACK_APP_TOKEN ? 'socket' : 'http', port: config.PORT, commandThread: Boolean(thread) },
+        {
+          team: auth.team_id,
+          enterprise: auth.enterprise_id,
+          orgWide: installation.orgWide,
+          mode: config.SLACK_APP_TOKEN ? 'socket' : 'http',
+          port: config.PORT,
+          commandThread: Boolean(thread),
+        },
         'Slack adapter started',
       );
     },
@@ -505,7 +536,6 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   };
 }
 
-
 /** What Slack answers while it is briefly unwell: worth asking again at start-up. Anything else is final. */
 const TRANSIENT = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited']);
 const AUTH_TEST_TRIES = 4;
@@ -521,7 +551,10 @@ async function authTest(client: WebClient, logger: Logger): Promise<AuthTestResp
     } catch (err) {
       const e = err as { code?: string; data?: { error?: string }; retryAfter?: number };
       const transient =
-        e.code === 'slack_webapi_rate_limited_error' || e.code === 'slack_webapi_request_error' || e.code === 'slack_webapi_http_error' || (e.code === 'slack_webapi_platform_error' && TRANSIENT.has(e.data?.error ?? ''));
+        e.code === 'slack_webapi_rate_limited_error' ||
+        e.code === 'slack_webapi_request_error' ||
+        e.code === 'slack_webapi_http_error' ||
+        (e.code === 'slack_webapi_platform_error' && TRANSIENT.has(e.data?.error ?? ''));
       if (!transient || attempt >= AUTH_TEST_TRIES) throw err;
       const pause = Math.min(5_000, e.retryAfter ? e.retryAfter * 1000 : 250 * 2 ** attempt);
       logger.warn({ err, attempt }, 'Slack auth.test failed at start-up; asking again');

@@ -133,7 +133,8 @@ const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
  * prepended or surrogate characters. Between two of them there is always a
  * boundary (a test checks each one against Intl.Segmenter).
  */
-const SIMPLE = '\\t\\n\\x20-\\x7e\\u00a0-\\u02ff\\u2010-\\u2027\\u2030-\\u205e\\u2100-\\u23ff\\u2e00-\\u2e4f\\u3001-\\u3029\\u3030-\\u303f\\u3041-\\u3096\\u30a0-\\u30ff\\u4e00-\\u9fff\\ufe50-\\ufe6b\\uff01-\\uff5e';
+const SIMPLE =
+  '\\t\\n\\x20-\\x7e\\u00a0-\\u02ff\\u2010-\\u2027\\u2030-\\u205e\\u2100-\\u23ff\\u2e00-\\u2e4f\\u3001-\\u3029\\u3030-\\u303f\\u3041-\\u3096\\u30a0-\\u30ff\\u4e00-\\u9fff\\ufe50-\\ufe6b\\uff01-\\uff5e';
 const RUNS = new RegExp(`[${SIMPLE}]+|[^${SIMPLE}]+`, 'g');
 const SIMPLE_RUN = new RegExp(`^[${SIMPLE}]{2,}$`);
 
@@ -207,9 +208,7 @@ const ASCII_WORD = /[A-Za-z0-9]/;
 
 /** Replaces the mrkdwn formatting characters that could take effect with look-alikes. */
 function defuse(s: string): string {
-  return s.replace(/[*_~`＊＿｀]/g, (c, i: number) =>
-    '*_~'.includes(c) && ASCII_WORD.test(s[i - 1] ?? '') && ASCII_WORD.test(s[i + 1] ?? '') ? c : LOOKALIKE[c]!,
-  );
+  return s.replace(/[*_~`＊＿｀]/g, (c, i: number) => ('*_~'.includes(c) && ASCII_WORD.test(s[i - 1] ?? '') && ASCII_WORD.test(s[i + 1] ?? '') ? c : LOOKALIKE[c]!));
 }
 
 /**
@@ -286,7 +285,11 @@ function render(atoms: Atom[]): string {
     let hi = j;
     while (lo < hi && isSpace(atoms[lo]!)) lo++;
     while (hi > lo && isSpace(atoms[hi - 1]!)) hi--;
-    const join = (from: number, to: number): string => atoms.slice(from, to).map((x) => x.s).join('');
+    const join = (from: number, to: number): string =>
+      atoms
+        .slice(from, to)
+        .map((x) => x.s)
+        .join('');
     const lead = join(i, lo);
     const body = join(lo, hi);
     const trail = join(hi, j);
@@ -645,7 +648,8 @@ function titleBlock(reply: Reply, ctx: Ctx): Emitted | undefined {
   const title = reply.title;
   if (title === undefined) return undefined;
   const emoji = TONE_EMOJI[reply.tone];
-  const mentions = typeof title !== 'string' && title.some((p) => typeof p === 'object' && (('mention' in p && isRealMention(p.mention)) || ('channel' in p && SLACK_CHANNEL_ID.test(p.channel))));
+  const mentions =
+    typeof title !== 'string' && title.some((p) => typeof p === 'object' && (('mention' in p && isRealMention(p.mention)) || ('channel' in p && SLACK_CHANNEL_ID.test(p.channel))));
   if (mentions) {
     // A header is plain text and cannot mention anyone or link a channel: a bold section can. It stays as short as a header.
     const atoms = [...plainAtoms(`${emoji} `), ...richAtoms(title, 'strong')];
@@ -653,7 +657,9 @@ function titleBlock(reply: Reply, ctx: Ctx): Emitted | undefined {
     if (cut) ctx.warn(`title: cut to ${text.length} characters`);
     return sectionOf(text);
   }
-  const plain = richText(title).replace(/\s*\n\s*/g, ' ').trim();
+  const plain = richText(title)
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
   if (plain === '') return undefined;
   const { text, cut } = cutPlain(`${emoji} ${plain}`, HEADER_TEXT_MAX);
   if (cut) ctx.warn(`title: ${emoji.length + 1 + plain.length} characters cut to ${text.length} (header limit ${HEADER_TEXT_MAX})`);

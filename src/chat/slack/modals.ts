@@ -47,7 +47,13 @@ function noteBlock(label: string, initial?: string) {
     type: 'input' as const,
     block_id: 'note',
     label: plain(label),
-    element: { type: 'plain_text_input' as const, action_id: 'value', multiline: true, max_length: INPUT_TEXT_MAX, ...(initial ? { initial_value: cutPlain(initial, INPUT_TEXT_MAX).text } : {}) },
+    element: {
+      type: 'plain_text_input' as const,
+      action_id: 'value',
+      multiline: true,
+      max_length: INPUT_TEXT_MAX,
+      ...(initial ? { initial_value: cutPlain(initial, INPUT_TEXT_MAX).text } : {}),
+    },
   };
 }
 
@@ -65,7 +71,12 @@ export function touchModal(t: Catalog, prefill: Prefill = {}): ModalView {
         type: 'input',
         block_id: 'kind',
         label: plain(t.forms.kind),
-        element: { type: 'static_select', action_id: 'value', options: options(TOUCH_KINDS, (k) => t.enums.touchKind[k as keyof typeof t.enums.touchKind]), initial_option: { text: plain(t.enums.touchKind.visit), value: 'visit' } },
+        element: {
+          type: 'static_select',
+          action_id: 'value',
+          options: options(TOUCH_KINDS, (k) => t.enums.touchKind[k as keyof typeof t.enums.touchKind]),
+          initial_option: { text: plain(t.enums.touchKind.visit), value: 'visit' },
+        },
       },
       { type: 'input', block_id: 'date', optional: true, label: plain(t.forms.date), element: { type: 'datepicker', action_id: 'value' } },
       { type: 'input', block_id: 'contact', optional: true, label: plain(t.forms.contact), element: { type: 'plain_text_input', action_id: 'value', max_length: 200 } },
@@ -88,13 +99,23 @@ export function complaintModal(t: Catalog, prefill: Prefill = {}): ModalView {
         type: 'input',
         block_id: 'severity',
         label: plain(t.forms.severity),
-        element: { type: 'static_select', action_id: 'value', options: options(SEVERITIES, (k) => t.enums.severity[k as keyof typeof t.enums.severity]), initial_option: { text: plain(t.enums.severity.medium), value: 'medium' } },
+        element: {
+          type: 'static_select',
+          action_id: 'value',
+          options: options(SEVERITIES, (k) => t.enums.severity[k as keyof typeof t.enums.severity]),
+          initial_option: { text: plain(t.enums.severity.medium), value: 'medium' },
+        },
       },
       {
         type: 'input',
         block_id: 'category',
         label: plain(t.forms.category),
-        element: { type: 'static_select', action_id: 'value', options: options(COMPLAINT_CATEGORIES, (k) => t.enums.category[k as keyof typeof t.enums.category]), initial_option: { text: plain(t.enums.category.other), value: 'other' } },
+        element: {
+          type: 'static_select',
+          action_id: 'value',
+          options: options(COMPLAINT_CATEGORIES, (k) => t.enums.category[k as keyof typeof t.enums.category]),
+          initial_option: { text: plain(t.enums.category.other), value: 'other' },
+        },
       },
       noteBlock(t.forms.summary, prefill.note),
     ],

@@ -51,7 +51,6 @@ function readable(raw: Buffer, contentType: string | undefined): string | undefi
   }
 }
 
-
 /** Bolt's HTTPReceiver behind Steward's request checks, on one HTTP server. */
 export class CheckedReceiver implements Receiver {
   private readonly inner: HTTPReceiver;
@@ -59,7 +58,12 @@ export class CheckedReceiver implements Receiver {
   private readonly endpoints: Set<string>;
 
   constructor(
-    private readonly opts: Omit<HTTPReceiverOptions, 'signatureVerification' | 'endpoints'> & { endpoints: string[]; signingSecret: string; firstRequest: FirstRequest; log: Logger },
+    private readonly opts: Omit<HTTPReceiverOptions, 'signatureVerification' | 'endpoints'> & {
+      endpoints: string[];
+      signingSecret: string;
+      firstRequest: FirstRequest;
+      log: Logger;
+    },
   ) {
     const { firstRequest: _f, log: _l, ...bolt } = opts;
     this.inner = new HTTPReceiver({ ...bolt, signatureVerification: false });
