@@ -223,7 +223,12 @@ describe('export --all, import --all', () => {
     edit('complaint_events.csv', 3, ',pass,', ',passed,');
     edit('promise_moves.csv', 3, ',li,', ',nobody,');
     edit('reviews.csv', 2, '""tickedBy"":""li""', '""tickedBy"":""ghost""');
-    edit('escalations.csv', 2, 'escalation:C-2:1', 'escalation:C-9:1');
+    // The rungs are in the order the sweeps decided them; C-2's first is wherever that put it.
+    const c2 =
+      readFileSync(join(out, 'escalations.csv'), 'utf8')
+        .split('\n')
+        .findIndex((l) => l.startsWith('escalation:C-2:1,')) + 1;
+    edit('escalations.csv', c2, 'escalation:C-2:1', 'escalation:C-9:1');
     const escalations = readFileSync(join(out, 'escalations.csv'), 'utf8').trimEnd().split('\n');
     escalations.push(escalations[3]!);
     writeFileSync(join(out, 'escalations.csv'), `${escalations.join('\n')}\n`);
@@ -244,7 +249,7 @@ describe('export --all, import --all', () => {
       'promises.csv:4: status: expected one of open, kept, broken, got "pending"',
       'promise_moves.csv:3: by: no member "nobody" in members.csv',
       'reviews.csv:2: checklist: item 5 (competitors): tickedBy: no member "ghost" in members.csv',
-      'escalations.csv:2: dedupe_key: no complaint "C-9" in complaints.csv',
+      `escalations.csv:${c2}: dedupe_key: no complaint "C-9" in complaints.csv`,
       `escalations.csv:${escalations.length}: dedupe_key: "${escalations[3]!.split(',')[0]}" appears twice`,
       `audit.csv:${audit.length}: actor: no member "nobody" in members.csv`,
     ]);

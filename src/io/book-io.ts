@@ -143,15 +143,18 @@ export const BOOK_AUDIT: Record<string, Record<string, RefKind | 'account[]'>> =
 const AUDIT_ENTITY: Record<string, RefKind> = { member: 'member', account: 'account', complaint: 'complaint' };
 
 /** Every file of a full export, in the order an import reads them (each only points back). */
+/** When the sweep next looks at a row is the clock's own bookkeeping, not the book: an imported row is looked at by the next sweep. */
+const checkNow = () => 0;
+
 export const ENTITIES: Entity[] = [
   { file: 'workspace', table: tenants, refs: {} },
   { file: 'members', table: members, refs: { managerId: 'member' } },
-  { file: 'accounts', table: accounts, refs: { ownerId: 'member' }, derived: { nameKey: (r) => normalize(String(r.name)) } },
+  { file: 'accounts', table: accounts, refs: { ownerId: 'member' }, derived: { nameKey: (r) => normalize(String(r.name)), nextCheckAt: checkNow } },
   { file: 'contacts', table: contacts, refs: { accountId: 'account', replacedById: 'contact' }, derived: { nameKey: (r) => normalize(String(r.name)) } },
   { file: 'touchpoints', table: touchpoints, refs: { accountId: 'account', memberId: 'member', contactId: 'contact' } },
-  { file: 'complaints', table: complaints, refs: { accountId: 'account', ownerId: 'member', reporterId: 'member', resolvedById: 'member' } },
+  { file: 'complaints', table: complaints, refs: { accountId: 'account', ownerId: 'member', reporterId: 'member', resolvedById: 'member' }, derived: { nextCheckAt: checkNow } },
   { file: 'complaint_events', table: complaintEvents, refs: { complaintId: 'complaint', actorId: 'member', fromId: 'member', toId: 'member' } },
-  { file: 'promises', table: promises, refs: { accountId: 'account', ownerId: 'member', complaintId: 'complaint', closedById: 'member' } },
+  { file: 'promises', table: promises, refs: { accountId: 'account', ownerId: 'member', complaintId: 'complaint', closedById: 'member' }, derived: { nextCheckAt: checkNow } },
   { file: 'promise_moves', table: promiseMoves, refs: { promiseId: 'promise', byId: 'member' } },
   { file: 'pairings', table: pairings, refs: { accountId: 'account', execId: 'member' } },
   { file: 'reviews', table: reviewItems, refs: { accountId: 'account', ownerId: 'member' }, json: { checklist: CHECKLIST } },
