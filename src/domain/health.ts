@@ -433,7 +433,7 @@ function factQueries(db: Handle, scoped: boolean) {
         })
         .from(accounts)
         .leftJoin(members, eq(members.id, accounts.ownerId))
-        .where(and(eq(accounts.tenantId, tenantId), scope(accounts.id)))
+        .where(and(ofTenant(accounts.tenantId), scope(accounts.id)))
         .prepare(),
       // Touches: the recent ones in full, plus the last visit of all time (the revisit clock).
       recent: d
