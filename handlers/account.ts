@@ -2,6 +2,7 @@ import { moveCounts } from '../src/domain/promises.js';
 import { countWhere, firstPage, LIST_LIMIT } from '../src/domain/numbers.js';
 import { walletShare } from '../src/domain/amounts.js';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { prepared } from '../db/prepared.js';
 import { accounts, complaints, contacts, CONTACT_LEVELS, members, promises, touchpoints, churnSignals, ACCOUNT_STATUSES } from '../db/schema.js';
 import { cadenceFor } from '../src/domain/settings.js';
 import { TIER_ORDER } from '../src/domain/attention.js';
@@ -87,36 +88,72 @@ function set(ctx: Ctx, input: Input): Reply {
 
 export { walletShare };
 
+/** /account show's queries, prepared once per database (see db/prepared.ts): one per account shown would compile them all each time. */
+const showQueries = (db: Ctx['db']) =>
+  prepared(db, 'account.show', (q) => {
+    const accountId = sql.placeholder('accountId');
+    return {
+      last: q
+        .select({ at: touchpoints.occurredAt, kind: touchpoints.kind, by: personColumns, contact: contacts.name })
+        .from(touchpoints)
+        .innerJoin(members, eq(members.id, touchpoints.memberId))
+        .leftJoin(contacts, eq(contacts.id, touchpoints.contactId))
+        .where(eq(touchpoints.accountId, accountId))
+        .orderBy(desc(touchpoints.occurredAt))
+        .limit(1)
+        .prepare(),
+      lastVisit: q
+        .select({ at: sql<number>`max(${touchpoints.occurredAt})` })
+        .from(touchpoints)
+        .where(and(eq(touchpoints.accountId, accountId), inArray(touchpoints.kind, [...REVISIT_KINDS])))
+        .prepare(),
+      firstTouch: q
+        .select({ at: sql<number | null>`min(${touchpoints.occurredAt})` })
+        .from(touchpoints)
+        .where(eq(touchpoints.accountId, accountId))
+        .prepare(),
+      people: q
+        .select()
+        .from(contacts)
+        .where(and(eq(contacts.accountId, accountId), eq(contacts.active, true)))
+        .orderBy(asc(contacts.name))
+        .prepare(),
+      complaints: q
+        .select()
+        .from(complaints)
+        .where(and(eq(complaints.accountId, accountId), eq(complaints.status, 'open')))
+        .orderBy(asc(complaints.deadlineAt))
+        .prepare(),
+      promises: q
+        .select()
+        .from(promises)
+        .where(and(eq(promises.accountId, accountId), eq(promises.status, 'open')))
+        .orderBy(asc(promises.dueOn))
+        .prepare(),
+      signals: q
+        .select()
+        .from(churnSignals)
+        .where(and(eq(churnSignals.accountId, accountId), sql`${churnSignals.occurredAt} >= ${sql.placeholder('since')}`))
+        .orderBy(desc(churnSignals.occurredAt))
+        .limit(5)
+        .prepare(),
+    };
+  });
+
 function show(ctx: Ctx, input: Input): Reply {
   const { t, db } = ctx;
   const a = input.account();
   const owner = memberById(ctx, a.ownerId);
   const cadence = cadenceFor(ctx.tenant, a);
-  const last = db
-    .select({ at: touchpoints.occurredAt, kind: touchpoints.kind, by: personColumns, contact: contacts.name })
-    .from(touchpoints)
-    .innerJoin(members, eq(members.id, touchpoints.memberId))
-    .leftJoin(contacts, eq(contacts.id, touchpoints.contactId))
-    .where(eq(touchpoints.accountId, a.id))
-    .orderBy(desc(touchpoints.occurredAt))
-    .limit(1)
-    .get();
+  const q = showQueries(db);
+  const last = q.last.get({ accountId: a.id });
   // Any visit, meeting or review by anyone on our side resets the revisit clock.
-  const lastVisit = db
-    .select({ at: sql<number>`max(${touchpoints.occurredAt})` })
-    .from(touchpoints)
-    .where(and(eq(touchpoints.accountId, a.id), inArray(touchpoints.kind, [...REVISIT_KINDS])))
-    .get()?.at;
+  const lastVisit = q.lastVisit.get({ accountId: a.id })?.at;
   const share = walletShare(a);
 
   const h = healthOf(db, ctx.tenant, [a.id], ctx.now).get(a.id)!;
   // An account we did not know four weeks ago (added then, with no older touchpoint) has no trend: it is not falling.
-  const firstTouch =
-    db
-      .select({ at: sql<number | null>`min(${touchpoints.occurredAt})` })
-      .from(touchpoints)
-      .where(eq(touchpoints.accountId, a.id))
-      .get()?.at ?? Infinity;
+  const firstTouch = q.firstTouch.get({ accountId: a.id })?.at ?? Infinity;
   const known = Math.min(a.createdAt.getTime(), firstTouch) <= ctx.now.getTime() - 28 * DAY_MS;
   const step = a.status === 'active' ? nextStep(h.now) : undefined;
   const profile: { label: string; value: Rich }[] = [
@@ -149,43 +186,22 @@ function show(ctx: Ctx, input: Input): Reply {
       : t.account.nextRevisit(fmtDay(ctx, due), cadence, dueIn);
   profile.push({ label: t.account.fields.nextRevisit, value });
 
-  const people = db
-    .select()
-    .from(contacts)
-    .where(and(eq(contacts.accountId, a.id), eq(contacts.active, true)))
-    .orderBy(asc(contacts.name))
-    .all();
+  const people = q.people.all({ accountId: a.id });
   const byLevel: Rich[] = CONTACT_LEVELS.map((level) => {
     const here = people.filter((c) => c.level === level).map((c) => (c.title ? `${c.name} (${c.title})` : c.name));
     return `${t.enums.level[level]}: ${here.length ? here.join(', ') : t.account.gap}`;
   });
 
-  const open = db
-    .select()
-    .from(complaints)
-    .where(and(eq(complaints.accountId, a.id), eq(complaints.status, 'open')))
-    .orderBy(asc(complaints.deadlineAt))
-    .all();
-  const openPromises = db
-    .select()
-    .from(promises)
-    .where(and(eq(promises.accountId, a.id), eq(promises.status, 'open')))
-    .orderBy(asc(promises.dueOn))
-    .all();
+  const open = q.complaints.all({ accountId: a.id });
+  const openPromises = q.promises.all({ accountId: a.id });
   // A promise renegotiated openly says so wherever it is listed.
   const moved = moveCounts(
     db,
     openPromises.map((p) => p.id),
   );
   const since = new Date(ctx.now.getTime() - SIGNAL_WINDOW_DAYS * DAY_MS);
-  const signals = db
-    .select()
-    .from(churnSignals)
-    .where(and(eq(churnSignals.accountId, a.id), sql`${churnSignals.occurredAt} >= ${since.getTime()}`))
-    .orderBy(desc(churnSignals.occurredAt))
-    .limit(5)
-    .all();
-
+  // The placeholder takes the stored value: occurred_at in epoch ms.
+  const signals = q.signals.all({ accountId: a.id, since: since.getTime() });
   const out = reply(
     a.status === 'lost' ? 'warning' : 'info',
     t.account.profileTitle(a.name),

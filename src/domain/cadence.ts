@@ -2,8 +2,9 @@
 // when an account or a pairing falls due, and the SQL that reads the last such
 // touch. The sweep, the digest, /risk, /account, /touch, App Home and the health
 // score all read these, so they can never disagree about what is due.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/index.js';
+import { prepared } from '../../db/prepared.js';
 import { nudgeSnoozes, type pairings, type TOUCH_KINDS } from '../../db/schema.js';
 import { DAY_MS } from './dates.js';
 import { cadenceFor } from './settings.js';
@@ -65,14 +66,29 @@ export function pairingDue(p: Pick<typeof pairings.$inferSelect, 'createdAt' | '
 
 /** Until when each subject's nudges of `kind` are snoozed (the latest snooze's end), per subject id. */
 export function snoozeEnds(tx: Tx, tenantId: number, kind: string, subjects?: number[]): Map<number, number> {
-  const rows = tx
-    .select({ id: nudgeSnoozes.subjectId, until: sql<number>`max(${nudgeSnoozes.until})` })
-    .from(nudgeSnoozes)
-    .where(and(eq(nudgeSnoozes.tenantId, tenantId), eq(nudgeSnoozes.kind, kind), subjects ? inArray(nudgeSnoozes.subjectId, subjects) : undefined))
-    .groupBy(nudgeSnoozes.subjectId)
-    .all();
+  const rows = subjects ? snoozeQuery(tx, true).all({ tenantId, kind, ids: JSON.stringify(subjects) }) : snoozeQuery(tx, false).all({ tenantId, kind });
   return new Map(rows.map((r) => [r.id, r.until]));
 }
+
+/**
+ * snoozeEnds' query, prepared once per database (see db/prepared.ts), for the whole tenant or
+ * for the subjects in `ids`: one JSON parameter, so one statement for any number of subjects.
+ */
+const snoozeQuery = (tx: Tx, scoped: boolean) =>
+  prepared(tx, `cadence.snoozeEnds.${scoped ? 'ids' : 'all'}`, (q) =>
+    q
+      .select({ id: nudgeSnoozes.subjectId, until: sql<number>`max(${nudgeSnoozes.until})` })
+      .from(nudgeSnoozes)
+      .where(
+        and(
+          eq(nudgeSnoozes.tenantId, sql.placeholder('tenantId')),
+          eq(nudgeSnoozes.kind, sql.placeholder('kind')),
+          scoped ? sql`${nudgeSnoozes.subjectId} in (select value from json_each(${sql.placeholder('ids')}))` : undefined,
+        ),
+      )
+      .groupBy(nudgeSnoozes.subjectId)
+      .prepare(),
+  );
 
 /**
  * The accounts of `book` overdue for a revisit (most overdue first) and those that

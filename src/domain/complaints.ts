@@ -1,11 +1,13 @@
 // Opening a complaint: its number, its owner, its deadline, and whether it
 // cannot wait for the next sweep (critical, or a repeat on a strategic account).
-import { and, eq, gte } from 'drizzle-orm';
+import { and, count, eq, gte, sql } from 'drizzle-orm';
+import type { Tx } from '../../db/index.js';
+import { prepared } from '../../db/prepared.js';
 import { complaints } from '../../db/schema.js';
 import { complaintSpanEnd } from './ladder.js';
 import type { DomainCtx } from './context.js';
 import { DAY_MS } from './dates.js';
-import { countWhere, nextNumber } from './numbers.js';
+import { nextNumber } from './numbers.js';
 import { memberById } from './permissions.js';
 import type { Account, Complaint } from './types.js';
 
@@ -25,6 +27,36 @@ export interface Opened {
   alert?: { kind: 'critical' } | { kind: 'repeat'; recent: number };
 }
 
+// Every /complaint runs these: prepared once per database (see db/prepared.ts).
+const ph = sql.placeholder;
+const insertComplaint = (db: Tx) =>
+  prepared(db, 'complaints.insert', (q) =>
+    q
+      .insert(complaints)
+      .values({
+        tenantId: ph('tenantId'),
+        number: ph('number'),
+        accountId: ph('accountId'),
+        severity: ph('severity'),
+        category: ph('category'),
+        summary: ph('summary'),
+        ownerId: ph('ownerId'),
+        reporterId: ph('reporterId'),
+        openedAt: ph('openedAt'),
+        deadlineAt: ph('deadlineAt'),
+      })
+      .returning()
+      .prepare(),
+  );
+const recentComplaints = (db: Tx) =>
+  prepared(db, 'complaints.recent', (q) =>
+    q
+      .select({ n: count() })
+      .from(complaints)
+      .where(and(eq(complaints.accountId, ph('accountId')), gte(complaints.openedAt, ph('since'))))
+      .prepare(),
+  );
+
 /**
  * Opens a complaint on the account, owned by the account's owner (or, when they
  * have left, by whoever reports it), due after the severity's span.
@@ -34,26 +66,23 @@ export function openComplaint(ctx: DomainCtx, input: NewComplaint): Opened {
   const severity = input.severity ?? 'medium';
   const category = input.category ?? 'other';
   const owner = memberById(ctx, account.ownerId);
-  const complaint = ctx.db
-    .insert(complaints)
-    .values({
-      tenantId: ctx.tenant.id,
-      number: nextNumber(ctx.db, complaints, ctx.tenant.id),
-      accountId: account.id,
-      severity,
-      category,
-      summary: input.summary,
-      ownerId: owner?.active ? owner.id : ctx.actor.id,
-      reporterId: ctx.actor.id,
-      openedAt: ctx.now,
-      // The severity's hours on the workspace's working clock (a day of it is a working day), a critical one's on the wall clock.
-      deadlineAt: complaintSpanEnd(ctx.tenant, severity, ctx.now),
-    })
-    .returning()
-    .get();
+  const complaint = insertComplaint(ctx.db).get({
+    tenantId: ctx.tenant.id,
+    number: nextNumber(ctx.db, complaints, ctx.tenant.id),
+    accountId: account.id,
+    severity,
+    category,
+    summary: input.summary,
+    ownerId: owner?.active ? owner.id : ctx.actor.id,
+    reporterId: ctx.actor.id,
+    openedAt: ctx.now,
+    // The severity's hours on the workspace's working clock (a day of it is a working day), a critical one's on the wall clock.
+    deadlineAt: complaintSpanEnd(ctx.tenant, severity, ctx.now),
+  })!;
   ctx.audit('complaint.open', 'complaint', complaint.id, { account: account.name, severity, category });
   if (severity === 'critical') return { complaint, alert: { kind: 'critical' } };
   if (account.tier !== 'strategic') return { complaint };
-  const recent = countWhere(ctx.db, complaints, and(eq(complaints.accountId, account.id), gte(complaints.openedAt, new Date(ctx.now.getTime() - REPEAT_WINDOW_DAYS * DAY_MS))));
+  // The placeholder takes the stored value: opened_at in epoch ms.
+  const recent = recentComplaints(ctx.db).get({ accountId: account.id, since: ctx.now.getTime() - REPEAT_WINDOW_DAYS * DAY_MS })!.n;
   return recent >= 2 ? { complaint, alert: { kind: 'repeat', recent } } : { complaint };
 }

@@ -3,9 +3,34 @@
 // health score's single-thread rule finds them (health.ts, written once there), listed for /risk and the digest (src/views/coverage.ts words the list).
 import { and, eq, max, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/index.js';
+import { prepared } from '../../db/prepared.js';
 import { contacts, FUNCTIONS, touchpointParticipants, touchpoints, type OurFunction } from '../../db/schema.js';
 import type { Tier } from '../../db/schema.js';
 import type { Health } from './health.js';
+
+/** coverageCells' queries, prepared once per database (see db/prepared.ts). */
+const cellQueries = (db: Tx) =>
+  prepared(db, 'coverage.cells', (q) => {
+    const accountId = sql.placeholder('accountId');
+    return {
+      lead: q
+        .select({ ours: touchpoints.ourLevel, theirs: contacts.level, at: max(touchpoints.occurredAt) })
+        .from(touchpoints)
+        .innerJoin(contacts, eq(contacts.id, touchpoints.contactId))
+        // Someone of theirs who has left is no thread into the account any more.
+        .where(and(eq(touchpoints.accountId, accountId), eq(contacts.active, true)))
+        .groupBy(touchpoints.ourLevel, contacts.level)
+        .prepare(),
+      along: q
+        .select({ ours: touchpointParticipants.ourLevel, theirs: contacts.level, at: sql<number>`max(${touchpoints.occurredAt})` })
+        .from(touchpointParticipants)
+        .innerJoin(touchpoints, eq(touchpoints.id, touchpointParticipants.touchpointId))
+        .innerJoin(contacts, eq(contacts.id, touchpoints.contactId))
+        .where(and(eq(touchpoints.accountId, accountId), eq(contacts.active, true)))
+        .groupBy(touchpointParticipants.ourLevel, contacts.level)
+        .prepare(),
+    };
+  });
 
 /** The last touch in each cell: our side × their level, counting colleagues who came along. */
 export function coverageCells(db: Tx, accountId: number): Map<string, number> {
@@ -14,24 +39,9 @@ export function coverageCells(db: Tx, accountId: number): Map<string, number> {
   const keep = (ours: string, theirs: string, at: number | null) => {
     if (at != null && at > (cells.get(cell(ours, theirs)) ?? 0)) cells.set(cell(ours, theirs), at);
   };
-  const lead = db
-    .select({ ours: touchpoints.ourLevel, theirs: contacts.level, at: max(touchpoints.occurredAt) })
-    .from(touchpoints)
-    .innerJoin(contacts, eq(contacts.id, touchpoints.contactId))
-    // Someone of theirs who has left is no thread into the account any more.
-    .where(and(eq(touchpoints.accountId, accountId), eq(contacts.active, true)))
-    .groupBy(touchpoints.ourLevel, contacts.level)
-    .all();
-  const along = db
-    .select({ ours: touchpointParticipants.ourLevel, theirs: contacts.level, at: sql<number>`max(${touchpoints.occurredAt})` })
-    .from(touchpointParticipants)
-    .innerJoin(touchpoints, eq(touchpoints.id, touchpointParticipants.touchpointId))
-    .innerJoin(contacts, eq(contacts.id, touchpoints.contactId))
-    .where(and(eq(touchpoints.accountId, accountId), eq(contacts.active, true)))
-    .groupBy(touchpointParticipants.ourLevel, contacts.level)
-    .all();
-  for (const r of lead) keep(r.ours, r.theirs, r.at?.getTime() ?? null);
-  for (const r of along) keep(r.ours, r.theirs, r.at);
+  const { lead, along } = cellQueries(db);
+  for (const r of lead.all({ accountId })) keep(r.ours, r.theirs, r.at?.getTime() ?? null);
+  for (const r of along.all({ accountId })) keep(r.ours, r.theirs, r.at);
   return cells;
 }
 

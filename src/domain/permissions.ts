@@ -21,6 +21,16 @@ const byId = (db: Ctx['db']) =>
       .prepare(),
   );
 
+/** Someone who reports to the member `id` (whether the member leads a team). */
+const anyReport = (db: Ctx['db']) =>
+  prepared(db, 'permissions.anyReport', (q) =>
+    q
+      .select({ id: members.id })
+      .from(members)
+      .where(eq(members.managerId, sql.placeholder('id')))
+      .prepare(),
+  );
+
 /** Hops followed up the reporting chain: /steward team refuses loops, this guards against rows written around it. */
 const MAX_HOPS = 50;
 
@@ -71,7 +81,7 @@ export function otherTeamsOwner(ctx: Ctx, ownerId: number | null): Member | unde
   const lead = actor.managerId ?? actor.id;
   if ([owner, ...managersAbove(ctx, owner)].some((m) => m.id === lead || m.id === actor.id)) return undefined;
   if (managersAbove(ctx, actor).some((m) => m.id === owner.id)) return undefined;
-  if (actor.managerId === null && !ctx.db.select({ id: members.id }).from(members).where(eq(members.managerId, actor.id)).get()) return undefined;
+  if (actor.managerId === null && !anyReport(ctx.db).get({ id: actor.id })) return undefined;
   return owner;
 }
 
@@ -98,10 +108,16 @@ export function requireAdmin(ctx: Ctx, what: string): void {
 
 /** The executives paired with an account: the escalation ladder calls on them, so they may act on its complaints. */
 export function pairedExecIds(ctx: Ctx, accountId: number): number[] {
-  return ctx.db
-    .select({ id: pairings.execId })
-    .from(pairings)
-    .where(and(eq(pairings.accountId, accountId), eq(pairings.active, true)))
-    .all()
+  return pairedExecs(ctx.db)
+    .all({ accountId })
     .map((r) => r.id);
 }
+
+const pairedExecs = (db: Ctx['db']) =>
+  prepared(db, 'permissions.pairedExecs', (q) =>
+    q
+      .select({ id: pairings.execId })
+      .from(pairings)
+      .where(and(eq(pairings.accountId, sql.placeholder('accountId')), eq(pairings.active, true)))
+      .prepare(),
+  );

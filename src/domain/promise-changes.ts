@@ -1,6 +1,8 @@
 // Promises to a customer: making one, closing it kept or broken, moving it to a
 // new date agreed openly. /promise binds and words; the rules and writes are here.
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
+import type { Tx } from '../../db/index.js';
+import { prepared } from '../../db/prepared.js';
 import { promiseMoves, promises } from '../../db/schema.js';
 import { checkOwner } from './accounts.js';
 import type { DomainCtx } from './context.js';
@@ -16,12 +18,35 @@ function checkDue(ctx: DomainCtx, day: string): void {
   if (daysUntil(ctx, day) < 0) throw Object.assign(new Refusal('promise.pastDue', fmtDay(ctx, day)), { field: 'due' });
 }
 
+// /promise runs these: prepared once per database (see db/prepared.ts).
+const ph = sql.placeholder;
+const byNumber = (db: Tx) =>
+  prepared(db, 'promises.byNumber', (q) =>
+    q
+      .select()
+      .from(promises)
+      .where(and(eq(promises.tenantId, ph('tenantId')), eq(promises.number, ph('number'))))
+      .prepare(),
+  );
+const insertPromise = (db: Tx) =>
+  prepared(db, 'promises.insert', (q) =>
+    q
+      .insert(promises)
+      .values({
+        tenantId: ph('tenantId'),
+        number: ph('number'),
+        accountId: ph('accountId'),
+        ownerId: ph('ownerId'),
+        text: ph('text'),
+        dueOn: ph('dueOn'),
+        createdAt: ph('createdAt'),
+      })
+      .returning()
+      .prepare(),
+  );
+
 export function promiseByNumber(ctx: DomainCtx, n: number): Promise_ {
-  const p = ctx.db
-    .select()
-    .from(promises)
-    .where(and(eq(promises.tenantId, ctx.tenant.id), eq(promises.number, n)))
-    .get();
+  const p = byNumber(ctx.db).get({ tenantId: ctx.tenant.id, number: n });
   if (!p) throw new Refusal('promise.unknown', ref('P', n));
   return p;
 }
@@ -32,19 +57,15 @@ export function makePromise(ctx: DomainCtx, account: Account, input: { text: str
   checkDue(ctx, input.due);
   const owner = input.owner ?? ctx.actor;
   checkOwner(ctx, ctx.tenant.platform, owner);
-  const p = ctx.db
-    .insert(promises)
-    .values({
-      tenantId: ctx.tenant.id,
-      number: nextNumber(ctx.db, promises, ctx.tenant.id),
-      accountId: account.id,
-      ownerId: owner.id,
-      text: input.text,
-      dueOn: input.due,
-      createdAt: ctx.now,
-    })
-    .returning()
-    .get();
+  const p = insertPromise(ctx.db).get({
+    tenantId: ctx.tenant.id,
+    number: nextNumber(ctx.db, promises, ctx.tenant.id),
+    accountId: account.id,
+    ownerId: owner.id,
+    text: input.text,
+    dueOn: input.due,
+    createdAt: ctx.now,
+  })!;
   ctx.audit('promise.make', 'promise', p.id, { account: account.name, due: input.due });
   return p;
 }

@@ -59,7 +59,7 @@ export interface RecordedTouch {
   openComplaints: number;
 }
 
-// Every /touch runs these two: prepared once per connection (see db/prepared.ts).
+// /touch runs these: prepared once per connection (see db/prepared.ts).
 const ph = sql.placeholder;
 const insertTouch = (db: Tx) =>
   prepared(db, 'touch.insert', (q) =>
@@ -88,6 +88,21 @@ const openComplaints = (db: Tx) =>
       .where(and(eq(complaints.accountId, ph('accountId')), eq(complaints.status, 'open')))
       .prepare(),
   );
+const insertParticipant = (db: Tx) =>
+  prepared(db, 'touch.participant', (q) =>
+    q
+      .insert(touchpointParticipants)
+      .values({ touchpointId: ph('touchpointId'), memberId: ph('memberId'), ourLevel: ph('ourLevel') })
+      .prepare(),
+  );
+const lastVisit = (db: Tx) =>
+  prepared(db, 'touch.lastVisit', (q) =>
+    q
+      .select({ at: lastVisitSql })
+      .from(accounts)
+      .where(eq(accounts.id, ph('accountId')))
+      .prepare(),
+  );
 
 /** Records a touchpoint by the actor, with the colleagues who were there; refuses a date it may not have. */
 export function recordTouch(ctx: DomainCtx, input: TouchInput): RecordedTouch {
@@ -108,14 +123,14 @@ export function recordTouch(ctx: DomainCtx, input: TouchInput): RecordedTouch {
     sourceRef: input.sourceRef ?? null,
   })!;
   for (const m of colleagues) {
-    ctx.db.insert(touchpointParticipants).values({ touchpointId: touch.id, memberId: m.id, ourLevel: m.function }).run();
+    insertParticipant(ctx.db).run({ touchpointId: touch.id, memberId: m.id, ourLevel: m.function });
   }
   ctx.audit('touch.log', 'touchpoint', touch.id, { account: account.name, kind });
   let nextRevisit: string | undefined;
   if (resetsRevisit(kind)) {
     const occurred = dayIn(occurredAt, ctx.zone);
     // A visit logged late (on:) may not be the latest: the clock runs from the latest, as the sweep's does.
-    const latest = input.at ? ctx.db.select({ at: lastVisitSql }).from(accounts).where(eq(accounts.id, account.id)).get()?.at : undefined;
+    const latest = input.at ? lastVisit(ctx.db).get({ accountId: account.id })?.at : undefined;
     nextRevisit = addDays(latest != null && latest > occurredAt.getTime() ? dayIn(new Date(latest), ctx.zone) : occurred, cadenceFor(ctx.tenant, account));
   }
   return { id: touch.id, occurredAt, colleagues, nextRevisit, openComplaints: openComplaints(ctx.db).get({ accountId: account.id })!.n };
