@@ -23,7 +23,7 @@ import {
   type SignalKind,
   type Tier,
 } from '../../db/schema.js';
-import { cadenceFor } from './settings.js';
+import { effectiveSettings } from './settings.js';
 import { OUTER_ACCOUNT_ID, resetsRevisit, REVISIT_KINDS_SQL } from './cadence.js';
 import type { Account, Tenant } from './types.js';
 import type { View } from './view.js';
@@ -170,17 +170,20 @@ function tookDays(c: { openedAt: number; resolvedAt: number | null }, at: number
 }
 
 // (signs runs three times per account for a whole book: its helpers are plain functions, not closures made on each call.)
-function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
+function signs(tenant: Tenant, f: AccountFacts, at: number, tierCadence: Record<Tier, number> = effectiveSettings(tenant.settings).cadenceDays): Reason[] {
   const W = HEALTH_WEIGHTS;
   const tier = W.tier[f.account.tier];
   const reasons: Reason[] = [];
-  const touches = f.touches.filter((t) => t.at <= at);
+  // (The touches up to `at` are read in plain loops, no array copied: this runs three times for each of a book's accounts.)
+  const touches = f.touches;
 
-  const cadence = cadenceFor(tenant, f.account);
+  // (cadenceFor's rule, with the workspace's table read once per book rather than once per account.)
+  const cadence = f.account.cadenceDays ?? tierCadence[f.account.tier];
   // The revisit clock as the sweep runs it (revisitDue): from the last visit, or from the account's creation before any.
   // A book imported today with its history still counts from its last visit.
-  const visits = touches.filter((t) => resetsRevisit(t.kind)).map((t) => t.at);
-  const lastVisit = visits.length ? Math.max(...visits) : f.account.createdAt.getTime();
+  let lastVisit = -Infinity;
+  for (const t of touches) if (t.at <= at && t.at > lastVisit && resetsRevisit(t.kind)) lastVisit = t.at;
+  if (lastVisit === -Infinity) lastVisit = f.account.createdAt.getTime();
   const overdueDays = days(at - lastVisit) - cadence;
   // A running snooze is a rep's choice, as the sweep and the digest read it: the reason says until when, and costs nothing.
   const snoozedUntil = !f.snoozes.length ? 0 : Math.max(0, ...f.snoozes.filter((z) => z.from <= at).map((z) => z.until));
@@ -223,15 +226,21 @@ function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
 
   // Coverage: once we have known them 90 days (an imported history counts), in Steward or before it.
   const knownSince = Math.min(f.account.createdAt.getTime(), f.firstTouchAt ?? Infinity);
-  const recent = touches.filter((t) => t.at > at - SINGLE_THREAD_DAYS * DAY);
-  const ours = new Set(recent.map((t) => t.memberId));
-  const theirs = new Set(recent.map((t) => t.theirLevel).filter((l) => l !== null));
-  if (f.account.tier !== 'standard' && knownSince <= at - SINGLE_THREAD_DAYS * DAY && (ours.size <= 1 || theirs.size <= 1)) {
-    addReason(reasons, tier, { key: 'single-threaded', weight: W.singleThreaded, evidence: { ours: ours.size, theirs: theirs.size } });
+  if (f.account.tier !== 'standard' && knownSince <= at - SINGLE_THREAD_DAYS * DAY) {
+    const ours = new Set<number>();
+    const theirs = new Set<string>();
+    for (const t of touches) {
+      if (t.at > at || t.at <= at - SINGLE_THREAD_DAYS * DAY) continue;
+      ours.add(t.memberId);
+      if (t.theirLevel !== null) theirs.add(t.theirLevel);
+    }
+    if (ours.size <= 1 || theirs.size <= 1) addReason(reasons, tier, { key: 'single-threaded', weight: W.singleThreaded, evidence: { ours: ours.size, theirs: theirs.size } });
   }
 
-  for (const p of f.pairings.filter((x) => x.createdAt <= at)) {
-    const last = Math.max(p.createdAt, ...touches.filter((t) => t.memberId === p.execId).map((t) => t.at));
+  for (const p of f.pairings) {
+    if (p.createdAt > at) continue;
+    let last = p.createdAt;
+    for (const t of touches) if (t.at <= at && t.memberId === p.execId && t.at > last) last = t.at;
     const late = days(at - last) - p.cadenceDays;
     if (late > 0) {
       addReason(reasons, tier, { key: 'pairing', weight: W.lapsedPairing, evidence: { days: late } });
@@ -244,14 +253,15 @@ function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
     ? undefined
     : f.signals.filter((s) => s.kind === 'decision-maker-change' && inDays(s.at, at, W.decisionMaker.days)).sort((a, b) => b.at - a.at)[0];
   if (dmChange) {
-    const met = touches.some((t) => t.at >= dmChange.at && t.ourLevel === 'executive');
+    const met = touches.some((t) => t.at <= at && t.at >= dmChange.at && t.ourLevel === 'executive');
     addReason(reasons, tier, { key: 'decision-maker', weight: met ? W.decisionMaker.met : W.decisionMaker.unmet, evidence: { days: days(at - dmChange.at), met: met ? 1 : 0 } });
   }
 
   const handover = !f.handovers.length ? undefined : f.handovers.filter((t) => inDays(t, at, W.handover.days)).sort((a, b) => b - a)[0];
   if (handover !== undefined && f.owned) addReason(reasons, tier, { key: 'handover', weight: W.handover.weight, evidence: { days: days(at - handover) } });
 
-  for (const s of f.signals.filter((x) => inDays(x.at, at, W.signalGoneDays) && W.signal[x.kind] > 0)) {
+  for (const s of f.signals) {
+    if (!inDays(s.at, at, W.signalGoneDays) || !(W.signal[s.kind] > 0)) continue;
     const age = (at - s.at) / DAY;
     const fade = age <= W.signalFullDays ? 1 : (W.signalGoneDays - age) / (W.signalGoneDays - W.signalFullDays);
     addReason(reasons, tier, { key: 'signal', weight: W.signal[s.kind] * fade, evidence: { kind: s.kind, days: Math.floor(age) } });
@@ -601,11 +611,12 @@ export function healthOf(db: Tx, tenant: Tenant, accountIds: number[] | 'all', n
   const out = new Map<number, { now: Health; before: Health }>();
   // The signs as of now, four and eight weeks ago: each read once, the middle one serving both scores.
   const back = TREND_DAYS * DAY;
+  const tierCadence = effectiveSettings(tenant.settings).cadenceDays;
   for (const [id, f] of loadFacts(db, tenant, accountIds, at)) {
-    const s0 = signs(tenant, f, at);
-    const s1 = signs(tenant, f, at - back);
+    const s0 = signs(tenant, f, at, tierCadence);
+    const s1 = signs(tenant, f, at - back, tierCadence);
     // Eight weeks ago matters only for a fall into four weeks ago: none of 15 is possible onto a score above 85.
-    const s2 = customerScore(s1) + HEALTH_WEIGHTS.trendDrop > 100 ? s1 : signs(tenant, f, at - 2 * back);
+    const s2 = customerScore(s1) + HEALTH_WEIGHTS.trendDrop > 100 ? s1 : signs(tenant, f, at - 2 * back, tierCadence);
     out.set(id, { now: judged(f, at, s0, s1), before: judged(f, at - back, s1, s2) });
   }
   return out;
