@@ -4,6 +4,7 @@
 import { and, desc, eq, gt, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Db, Tx } from '../../db/index.js';
+import { prepared } from '../../db/prepared.js';
 import { accounts, churnSignals, complaints, members, nudges, pairings, promises, reviewItems, touchpoints } from '../../db/schema.js';
 import { lastPairingTouchSql, lastVisitSql, overdueRevisits, pairingDue } from './cadence.js';
 import { churnBook, churnFigures, churnStart, type ChurnBook } from './churn.js';
@@ -84,12 +85,22 @@ export function digestWeek(tx: Tx, tenant: Tenant, member: Member, now: Date, zo
     .where(and(inArray(touchpoints.memberId, ids), sql`+${touchpoints.tenantId} = ${tenant.id}`, gte(touchpoints.occurredAt, twoWeeksAgo), lt(touchpoints.occurredAt, now)))
     .get()!;
 
-  const book = tx
-    .select({ a: bookColumns, last: lastVisitSql, owner: personColumns })
-    .from(accounts)
-    .innerJoin(members, eq(members.id, accounts.ownerId))
-    .where(and(eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active'), inArray(accounts.ownerId, ids), accountBy(now)))
-    .all();
+  // (Prepared once per connection: the owners as one JSON parameter, so any team size is one statement.)
+  const book = prepared(tx, 'digest.book', (d) =>
+    d
+      .select({ a: bookColumns, last: lastVisitSql, owner: personColumns })
+      .from(accounts)
+      .innerJoin(members, eq(members.id, accounts.ownerId))
+      .where(
+        and(
+          eq(accounts.tenantId, sql.placeholder('tenant')),
+          eq(accounts.status, 'active'),
+          sql`${accounts.ownerId} in (select value from json_each(${sql.placeholder('owners')}))`,
+          sql`${accounts.createdAt} <= ${sql.placeholder('at')}`,
+        ),
+      )
+      .prepare(),
+  ).all({ tenant: tenant.id, owners: JSON.stringify(ids), at: now.getTime() });
   const accountIds = book.map((b) => b.a.id);
   const { overdue, snoozed } = overdueRevisits(tx, tenant, book, now);
 

@@ -538,6 +538,19 @@ function factQueries(db: Handle, scoped: boolean) {
   });
 }
 
+/** The end of each day in each zone, as read before (a digest reads the same few days over and over); kept small. */
+const endOfDays = new Map<string, number>();
+function endOfDay(day: string, zone: string): number {
+  const key = `${zone} ${day}`;
+  let end = endOfDays.get(key);
+  if (end === undefined) {
+    if (endOfDays.size >= 4096) endOfDays.clear();
+    end = DateTime.fromISO(day, { zone }).endOf('day').toMillis();
+    endOfDays.set(key, end);
+  }
+  return end;
+}
+
 /** Loads the facts for many accounts at once (one query per kind), keyed by account id. */
 export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', now: number): Map<number, AccountFacts> {
   const since = now - REACH_DAYS * DAY;
@@ -591,8 +604,7 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
   }
   for (const s of q.signals.all(args)) facts.get(s.accountId)?.signals.push({ kind: s.kind, at: s.at });
   // A promise is due at the end of its day, in the workspace's zone (as /promise list and the digest read it): one per day, not per promise.
-  const endOf = new Map<string, number>();
-  const dueAt = (day: string) => endOf.get(day) ?? endOf.set(day, DateTime.fromISO(day, { zone: tenant.timezone }).endOf('day').toMillis()).get(day)!;
+  const dueAt = (day: string) => endOfDay(day, tenant.timezone);
   for (const p of q.promises.all(args)) {
     facts.get(p.accountId)?.promises.push({ number: p.number, dueAt: dueAt(p.dueOn), status: p.status, closedAt: p.closedAt, byExec: p.role === 'exec' || p.fn === 'executive' });
   }
