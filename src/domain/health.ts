@@ -131,7 +131,11 @@ export interface AccountFacts {
   owned: boolean;
   /** When its owner left (null while they are here): before that day they were not gone. */
   ownerLeftAt: number | null;
-  /** The first touch on record (an imported book's history reaches back before the account was added). */
+  /**
+   * The first touch on record (an imported book's history reaches back before the account was added). loadFacts
+   * reads it only for an account added within the facts' reach: added before it, the account was known long enough
+   * at every instant the score is read (its own creation is earlier than every threshold), so null there changes nothing.
+   */
   firstTouchAt: number | null;
   touches: { at: number; memberId: number; ourLevel: string; theirLevel: string | null; kind: string }[];
   /** `passes`: when it was passed to another owner. */
@@ -439,7 +443,8 @@ function factQueries(db: Handle, scoped: boolean) {
           lastVisit: sql<
             number | null
           >`(select max(t.occurred_at) from touchpoints t where t.account_id = ${OUTER_ACCOUNT_ID} and t.kind in ${REVISIT_KINDS_SQL} and t.occurred_at < ${since})`,
-          first: sql<number | null>`(select min(t.occurred_at) from touchpoints t where t.account_id = ${OUTER_ACCOUNT_ID})`,
+          // (Only for an account added within the reach: one added before it was known long enough at every instant read.)
+          first: sql<number | null>`case when ${accounts.createdAt} > ${since} then (select min(t.occurred_at) from touchpoints t where t.account_id = ${OUTER_ACCOUNT_ID}) end`,
         })
         .from(accounts)
         .leftJoin(members, eq(members.id, accounts.ownerId))
