@@ -212,20 +212,22 @@ function signs(tenant: Tenant, f: AccountFacts, at: number, tierCadence: Record<
   // recent history): how often, how late, how long, how often passed on.
   const H = W.history;
   const year = !seen.length ? seen : seen.filter((c) => inDays(c.openedAt, at, H.days) || c.resolvedAt === null || c.resolvedAt > at - H.days * DAY);
-  const serious = year.filter((c) => c.severity !== 'low').length;
-  const resolvedLate = year.filter((c) => c.resolvedAt !== null && c.resolvedAt <= at && c.resolvedAt > c.deadlineAt).length;
-  const long = year.filter((c) => tookDays(c, at) > H.longDays).length;
-  const passes = year
-    .map((c) => c.passes.filter((p) => p <= at).length)
-    .filter((n) => n > 1)
-    .reduce((a, b) => a + b, 0);
-  const history = !year.length ? 0 : Math.max(0, serious - 1) * H.recurrence + resolvedLate * H.late + long * H.long + passes * H.pass;
-  if (history > 0) {
-    addReason(reasons, tier, {
-      key: 'complaint-history',
-      weight: Math.min(H.cap, history),
-      evidence: { count: year.length, late: resolvedLate, longest: Math.max(...year.map((c) => tookDays(c, at))), passes },
-    });
+  if (year.length) {
+    const serious = year.filter((c) => c.severity !== 'low').length;
+    const resolvedLate = year.filter((c) => c.resolvedAt !== null && c.resolvedAt <= at && c.resolvedAt > c.deadlineAt).length;
+    const long = year.filter((c) => tookDays(c, at) > H.longDays).length;
+    const passes = year
+      .map((c) => c.passes.filter((p) => p <= at).length)
+      .filter((n) => n > 1)
+      .reduce((a, b) => a + b, 0);
+    const history = !year.length ? 0 : Math.max(0, serious - 1) * H.recurrence + resolvedLate * H.late + long * H.long + passes * H.pass;
+    if (history > 0) {
+      addReason(reasons, tier, {
+        key: 'complaint-history',
+        weight: Math.min(H.cap, history),
+        evidence: { count: year.length, late: resolvedLate, longest: Math.max(...year.map((c) => tookDays(c, at))), passes },
+      });
+    }
   }
 
   // Coverage: once we have known them 90 days (an imported history counts), in Steward or before it.
@@ -282,12 +284,14 @@ function signs(tenant: Tenant, f: AccountFacts, at: number, tierCadence: Record<
     addReason(reasons, tier, { key: 'dependence', weight: W.dependence, evidence: { share: Math.round(100 * share) } });
   }
 
-  const broken = !f.promises.length ? [] : f.promises.filter((p) => p.status === 'broken' && p.closedAt !== null && inDays(p.closedAt, at, W.promiseDays));
-  const overdue = !f.promises.length ? [] : f.promises.filter((p) => p.dueAt < at && (p.closedAt === null || p.closedAt > at) && p.status !== 'kept');
-  const byExec = broken.filter((p) => p.byExec).length;
-  const promisePoints = byExec * W.brokenPromise.exec + (broken.length - byExec) * W.brokenPromise.other + overdue.filter((p) => !broken.includes(p)).length * W.overduePromise;
-  if (promisePoints > 0)
-    addReason(reasons, tier, { key: 'promises', weight: Math.min(W.promisesCap, promisePoints), evidence: { broken: broken.length, byExec, overdue: overdue.length } });
+  if (f.promises.length) {
+    const broken = f.promises.filter((p) => p.status === 'broken' && p.closedAt !== null && inDays(p.closedAt, at, W.promiseDays));
+    const overdue = f.promises.filter((p) => p.dueAt < at && (p.closedAt === null || p.closedAt > at) && p.status !== 'kept');
+    const byExec = broken.filter((p) => p.byExec).length;
+    const promisePoints = byExec * W.brokenPromise.exec + (broken.length - byExec) * W.brokenPromise.other + overdue.filter((p) => !broken.includes(p)).length * W.overduePromise;
+    if (promisePoints > 0)
+      addReason(reasons, tier, { key: 'promises', weight: Math.min(W.promisesCap, promisePoints), evidence: { broken: broken.length, byExec, overdue: overdue.length } });
+  }
 
   // Signs that arrive together: three in a quarter are a pattern, and it holds until a quarter passes without a new sign.
   const P = W.pattern;
@@ -556,6 +560,19 @@ function endOfDay(day: string, zone: string): number {
   return end;
 }
 
+/**
+ * The one empty list every account without facts of a kind shares (most have none of most kinds: a book of
+ * 100 000 would make 600 000 empty lists); frozen, so nothing can fill it. `add` gives an account its own list.
+ */
+const NONE = Object.freeze([]) as unknown as never[];
+type FactLists = 'complaints' | 'signals' | 'promises' | 'pairings' | 'handovers' | 'snoozes';
+function add<K extends FactLists>(f: AccountFacts | undefined, key: K, x: AccountFacts[K][number]): void {
+  if (!f) return;
+  const list = f[key] as unknown[];
+  if (list === NONE) (f as unknown as Record<K, unknown[]>)[key] = [x];
+  else list.push(x);
+}
+
 /** Loads the facts for many accounts at once (one query per kind), keyed by account id. */
 export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', now: number): Map<number, AccountFacts> {
   const since = now - REACH_DAYS * DAY;
@@ -578,12 +595,12 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
       ownerLeftAt: leftAt,
       firstTouchAt: first,
       touches,
-      complaints: [],
-      signals: [],
-      promises: [],
-      pairings: [],
-      handovers: [],
-      snoozes: [],
+      complaints: NONE,
+      signals: NONE,
+      promises: NONE,
+      pairings: NONE,
+      handovers: NONE,
+      snoozes: NONE,
     });
   }
   // The most rows of all: read as plain arrays, in the select's column order.
@@ -597,7 +614,7 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
     for (const r of q.passes.all(args)) if (r.id !== null) passes.set(r.id, [...(passes.get(r.id) ?? []), r.at]);
   }
   for (const c of cs) {
-    facts.get(c.accountId)?.complaints.push({
+    add(facts.get(c.accountId), 'complaints', {
       number: c.number,
       severity: c.severity,
       openedAt: c.openedAt,
@@ -607,18 +624,18 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
       passes: passes.get(c.id) ?? [],
     });
   }
-  for (const s of q.signals.all(args)) facts.get(s.accountId)?.signals.push({ kind: s.kind, at: s.at });
+  for (const s of q.signals.all(args)) add(facts.get(s.accountId), 'signals', { kind: s.kind, at: s.at });
   // A promise is due at the end of its day, in the workspace's zone (as /promise list and the digest read it): one per day, not per promise.
   const dueAt = (day: string) => endOfDay(day, tenant.timezone);
   for (const p of q.promises.all(args)) {
-    facts.get(p.accountId)?.promises.push({ number: p.number, dueAt: dueAt(p.dueOn), status: p.status, closedAt: p.closedAt, byExec: p.role === 'exec' || p.fn === 'executive' });
+    add(facts.get(p.accountId), 'promises', { number: p.number, dueAt: dueAt(p.dueOn), status: p.status, closedAt: p.closedAt, byExec: p.role === 'exec' || p.fn === 'executive' });
   }
-  for (const p of q.pairings.all(args)) facts.get(p.accountId)?.pairings.push({ execId: p.execId, cadenceDays: p.cadenceDays, createdAt: p.createdAt });
+  for (const p of q.pairings.all(args)) add(facts.get(p.accountId), 'pairings', { execId: p.execId, cadenceDays: p.cadenceDays, createdAt: p.createdAt });
   for (const m of q.moves.all(args)) {
     const ids = m.action === 'handover' ? ((m.detail?.accountIds as number[] | undefined) ?? []) : m.detail && 'ownerId' in m.detail ? [m.entityId!] : [];
-    for (const id of ids) facts.get(id)?.handovers.push(m.at);
+    for (const id of ids) add(facts.get(id), 'handovers', m.at);
   }
-  for (const z of q.snoozes.all(args)) facts.get(z.subjectId)?.snoozes.push({ from: z.from, until: z.until });
+  for (const z of q.snoozes.all(args)) add(facts.get(z.subjectId), 'snoozes', { from: z.from, until: z.until });
   return facts;
 }
 
