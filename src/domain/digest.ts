@@ -76,14 +76,23 @@ export function digestWeek(tx: Tx, tenant: Tenant, member: Member, now: Date, zo
   const twoWeeksAgo = new Date(now.getTime() - 14 * DAY);
 
   // Both weeks' touches in one read through the member-time index.
-  const counts = tx
-    .select({
-      thisWeek: sql<number>`coalesce(sum(${touchpoints.occurredAt} >= ${weekAgo.getTime()}), 0)`,
-      lastWeek: sql<number>`coalesce(sum(${touchpoints.occurredAt} < ${weekAgo.getTime()}), 0)`,
-    })
-    .from(touchpoints)
-    .where(and(inArray(touchpoints.memberId, ids), sql`+${touchpoints.tenantId} = ${tenant.id}`, gte(touchpoints.occurredAt, twoWeeksAgo), lt(touchpoints.occurredAt, now)))
-    .get()!;
+  const counts = prepared(tx, 'digest.touchCounts', (d) =>
+    d
+      .select({
+        thisWeek: sql<number>`coalesce(sum(${touchpoints.occurredAt} >= ${sql.placeholder('weekAgo')}), 0)`,
+        lastWeek: sql<number>`coalesce(sum(${touchpoints.occurredAt} < ${sql.placeholder('weekAgo')}), 0)`,
+      })
+      .from(touchpoints)
+      .where(
+        and(
+          sql`${touchpoints.memberId} in (select value from json_each(${sql.placeholder('members')}))`,
+          sql`+${touchpoints.tenantId} = ${sql.placeholder('tenant')}`,
+          sql`${touchpoints.occurredAt} >= ${sql.placeholder('twoWeeksAgo')}`,
+          sql`${touchpoints.occurredAt} < ${sql.placeholder('now')}`,
+        ),
+      )
+      .prepare(),
+  ).get({ members: JSON.stringify(ids), tenant: tenant.id, weekAgo: weekAgo.getTime(), twoWeeksAgo: twoWeeksAgo.getTime(), now: now.getTime() })!;
 
   // (Prepared once per connection: the owners as one JSON parameter, so any team size is one statement.)
   const book = prepared(tx, 'digest.book', (d) =>
