@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { band, health, healthNews, HEALTH_WEIGHTS as W, nextStep, type AccountFacts } from '../src/domain/health.js';
+import { band, health, healthNews, healthOf, HEALTH_WEIGHTS as W, loadFacts, nextStep, type AccountFacts } from '../src/domain/health.js';
+import { accounts, tenants } from '../db/schema.js';
 import { healthNewsReply } from '../src/views/health.js';
 import { viewFor } from '../src/domain/view.js';
 import { renderText } from '../src/engine/render-text.js';
@@ -319,6 +320,33 @@ describe('health in replies', () => {
     expect((await h.run('/account Acme', 'zhang')).text).not.toContain('overdue');
     h.now = new Date('2026-11-24T08:00:00Z'); // 00:00 the next day
     expect((await h.run('/account Acme', 'zhang')).text).toContain('1 overdue');
+  });
+
+  it("a book's facts: each account has only its own complaints, the whole book read at once or a few accounts", async () => {
+    h = harness({ now: new Date(NOW - 120 * DAY) });
+    for (const name of ['Acme', 'Beta', 'Gamma']) await h.run(`/account add ${name} tier:key owner:@zhang`, 'admin');
+    h.now = new Date(NOW);
+    await h.run('/complaint Acme severity:critical Reefer failed', 'zhang');
+    await h.run('/complaint Gamma severity:low Label missing', 'zhang');
+    const tenant = h.db.select().from(tenants).get()!;
+    const ids = new Map(
+      h.db
+        .select({ id: accounts.id, name: accounts.name })
+        .from(accounts)
+        .all()
+        .map((a) => [a.name, a.id]),
+    );
+    const scopes: (number[] | 'all')[] = ['all', [...ids.values()]];
+    for (const scope of scopes) {
+      const facts = loadFacts(h.db, tenant, scope, NOW);
+      const of = (name: string) => facts.get(ids.get(name)!)!;
+      expect(of('Acme').complaints.map((c) => c.severity)).toEqual(['critical']);
+      expect(of('Beta').complaints).toEqual([]);
+      expect(of('Gamma').complaints.map((c) => c.severity)).toEqual(['low']);
+      const scores = healthOf(h.db, tenant, scope, new Date(NOW));
+      expect(scores.get(ids.get('Beta')!)!.now.reasons.map((r) => r.key)).not.toContain('complaints');
+      expect(scores.get(ids.get('Acme')!)!.now.reasons.map((r) => r.key)).toContain('complaints');
+    }
   });
 
   it('someone leaving shows as a drop in four weeks', async () => {

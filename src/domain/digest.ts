@@ -4,6 +4,7 @@
 import { and, desc, eq, gt, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Db, Tx } from '../../db/index.js';
+import { prepared } from '../../db/prepared.js';
 import { accounts, churnSignals, complaints, members, nudges, pairings, promises, reviewItems, touchpoints } from '../../db/schema.js';
 import { lastPairingTouchSql, lastVisitSql, overdueRevisits, pairingDue } from './cadence.js';
 import { churnBook, churnFigures, churnStart, type ChurnBook } from './churn.js';
@@ -75,21 +76,40 @@ export function digestWeek(tx: Tx, tenant: Tenant, member: Member, now: Date, zo
   const twoWeeksAgo = new Date(now.getTime() - 14 * DAY);
 
   // Both weeks' touches in one read through the member-time index.
-  const counts = tx
-    .select({
-      thisWeek: sql<number>`coalesce(sum(${touchpoints.occurredAt} >= ${weekAgo.getTime()}), 0)`,
-      lastWeek: sql<number>`coalesce(sum(${touchpoints.occurredAt} < ${weekAgo.getTime()}), 0)`,
-    })
-    .from(touchpoints)
-    .where(and(inArray(touchpoints.memberId, ids), sql`+${touchpoints.tenantId} = ${tenant.id}`, gte(touchpoints.occurredAt, twoWeeksAgo), lt(touchpoints.occurredAt, now)))
-    .get()!;
+  const counts = prepared(tx, 'digest.touchCounts', (d) =>
+    d
+      .select({
+        thisWeek: sql<number>`coalesce(sum(${touchpoints.occurredAt} >= ${sql.placeholder('weekAgo')}), 0)`,
+        lastWeek: sql<number>`coalesce(sum(${touchpoints.occurredAt} < ${sql.placeholder('weekAgo')}), 0)`,
+      })
+      .from(touchpoints)
+      .where(
+        and(
+          sql`${touchpoints.memberId} in (select value from json_each(${sql.placeholder('members')}))`,
+          sql`+${touchpoints.tenantId} = ${sql.placeholder('tenant')}`,
+          sql`${touchpoints.occurredAt} >= ${sql.placeholder('twoWeeksAgo')}`,
+          sql`${touchpoints.occurredAt} < ${sql.placeholder('now')}`,
+        ),
+      )
+      .prepare(),
+  ).get({ members: JSON.stringify(ids), tenant: tenant.id, weekAgo: weekAgo.getTime(), twoWeeksAgo: twoWeeksAgo.getTime(), now: now.getTime() })!;
 
-  const book = tx
-    .select({ a: bookColumns, last: lastVisitSql, owner: personColumns })
-    .from(accounts)
-    .innerJoin(members, eq(members.id, accounts.ownerId))
-    .where(and(eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active'), inArray(accounts.ownerId, ids), accountBy(now)))
-    .all();
+  // (Prepared once per connection: the owners as one JSON parameter, so any team size is one statement.)
+  const book = prepared(tx, 'digest.book', (d) =>
+    d
+      .select({ a: bookColumns, last: lastVisitSql, owner: personColumns })
+      .from(accounts)
+      .innerJoin(members, eq(members.id, accounts.ownerId))
+      .where(
+        and(
+          eq(accounts.tenantId, sql.placeholder('tenant')),
+          eq(accounts.status, 'active'),
+          sql`${accounts.ownerId} in (select value from json_each(${sql.placeholder('owners')}))`,
+          sql`${accounts.createdAt} <= ${sql.placeholder('at')}`,
+        ),
+      )
+      .prepare(),
+  ).all({ tenant: tenant.id, owners: JSON.stringify(ids), at: now.getTime() });
   const accountIds = book.map((b) => b.a.id);
   const { overdue, snoozed } = overdueRevisits(tx, tenant, book, now);
 

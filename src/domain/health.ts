@@ -23,7 +23,7 @@ import {
   type SignalKind,
   type Tier,
 } from '../../db/schema.js';
-import { cadenceFor } from './settings.js';
+import { effectiveSettings } from './settings.js';
 import { OUTER_ACCOUNT_ID, resetsRevisit, REVISIT_KINDS_SQL } from './cadence.js';
 import type { Account, Tenant } from './types.js';
 import type { View } from './view.js';
@@ -131,7 +131,11 @@ export interface AccountFacts {
   owned: boolean;
   /** When its owner left (null while they are here): before that day they were not gone. */
   ownerLeftAt: number | null;
-  /** The first touch on record (an imported book's history reaches back before the account was added). */
+  /**
+   * The first touch on record (an imported book's history reaches back before the account was added). loadFacts
+   * reads it only for an account added within the facts' reach: added before it, the account was known long enough
+   * at every instant the score is read (its own creation is earlier than every threshold), so null there changes nothing.
+   */
   firstTouchAt: number | null;
   touches: { at: number; memberId: number; ourLevel: string; theirLevel: string | null; kind: string }[];
   /** `passes`: when it was passed to another owner. */
@@ -170,17 +174,20 @@ function tookDays(c: { openedAt: number; resolvedAt: number | null }, at: number
 }
 
 // (signs runs three times per account for a whole book: its helpers are plain functions, not closures made on each call.)
-function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
+function signs(tenant: Tenant, f: AccountFacts, at: number, tierCadence: Record<Tier, number> = effectiveSettings(tenant.settings).cadenceDays): Reason[] {
   const W = HEALTH_WEIGHTS;
   const tier = W.tier[f.account.tier];
   const reasons: Reason[] = [];
-  const touches = f.touches.filter((t) => t.at <= at);
+  // (The touches up to `at` are read in plain loops, no array copied: this runs three times for each of a book's accounts.)
+  const touches = f.touches;
 
-  const cadence = cadenceFor(tenant, f.account);
+  // (cadenceFor's rule, with the workspace's table read once per book rather than once per account.)
+  const cadence = f.account.cadenceDays ?? tierCadence[f.account.tier];
   // The revisit clock as the sweep runs it (revisitDue): from the last visit, or from the account's creation before any.
   // A book imported today with its history still counts from its last visit.
-  const visits = touches.filter((t) => resetsRevisit(t.kind)).map((t) => t.at);
-  const lastVisit = visits.length ? Math.max(...visits) : f.account.createdAt.getTime();
+  let lastVisit = -Infinity;
+  for (const t of touches) if (t.at <= at && t.at > lastVisit && resetsRevisit(t.kind)) lastVisit = t.at;
+  if (lastVisit === -Infinity) lastVisit = f.account.createdAt.getTime();
   const overdueDays = days(at - lastVisit) - cadence;
   // A running snooze is a rep's choice, as the sweep and the digest read it: the reason says until when, and costs nothing.
   const snoozedUntil = !f.snoozes.length ? 0 : Math.max(0, ...f.snoozes.filter((z) => z.from <= at).map((z) => z.until));
@@ -205,33 +212,41 @@ function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
   // recent history): how often, how late, how long, how often passed on.
   const H = W.history;
   const year = !seen.length ? seen : seen.filter((c) => inDays(c.openedAt, at, H.days) || c.resolvedAt === null || c.resolvedAt > at - H.days * DAY);
-  const serious = year.filter((c) => c.severity !== 'low').length;
-  const resolvedLate = year.filter((c) => c.resolvedAt !== null && c.resolvedAt <= at && c.resolvedAt > c.deadlineAt).length;
-  const long = year.filter((c) => tookDays(c, at) > H.longDays).length;
-  const passes = year
-    .map((c) => c.passes.filter((p) => p <= at).length)
-    .filter((n) => n > 1)
-    .reduce((a, b) => a + b, 0);
-  const history = !year.length ? 0 : Math.max(0, serious - 1) * H.recurrence + resolvedLate * H.late + long * H.long + passes * H.pass;
-  if (history > 0) {
-    addReason(reasons, tier, {
-      key: 'complaint-history',
-      weight: Math.min(H.cap, history),
-      evidence: { count: year.length, late: resolvedLate, longest: Math.max(...year.map((c) => tookDays(c, at))), passes },
-    });
+  if (year.length) {
+    const serious = year.filter((c) => c.severity !== 'low').length;
+    const resolvedLate = year.filter((c) => c.resolvedAt !== null && c.resolvedAt <= at && c.resolvedAt > c.deadlineAt).length;
+    const long = year.filter((c) => tookDays(c, at) > H.longDays).length;
+    const passes = year
+      .map((c) => c.passes.filter((p) => p <= at).length)
+      .filter((n) => n > 1)
+      .reduce((a, b) => a + b, 0);
+    const history = !year.length ? 0 : Math.max(0, serious - 1) * H.recurrence + resolvedLate * H.late + long * H.long + passes * H.pass;
+    if (history > 0) {
+      addReason(reasons, tier, {
+        key: 'complaint-history',
+        weight: Math.min(H.cap, history),
+        evidence: { count: year.length, late: resolvedLate, longest: Math.max(...year.map((c) => tookDays(c, at))), passes },
+      });
+    }
   }
 
   // Coverage: once we have known them 90 days (an imported history counts), in Steward or before it.
   const knownSince = Math.min(f.account.createdAt.getTime(), f.firstTouchAt ?? Infinity);
-  const recent = touches.filter((t) => t.at > at - SINGLE_THREAD_DAYS * DAY);
-  const ours = new Set(recent.map((t) => t.memberId));
-  const theirs = new Set(recent.map((t) => t.theirLevel).filter((l) => l !== null));
-  if (f.account.tier !== 'standard' && knownSince <= at - SINGLE_THREAD_DAYS * DAY && (ours.size <= 1 || theirs.size <= 1)) {
-    addReason(reasons, tier, { key: 'single-threaded', weight: W.singleThreaded, evidence: { ours: ours.size, theirs: theirs.size } });
+  if (f.account.tier !== 'standard' && knownSince <= at - SINGLE_THREAD_DAYS * DAY) {
+    const ours = new Set<number>();
+    const theirs = new Set<string>();
+    for (const t of touches) {
+      if (t.at > at || t.at <= at - SINGLE_THREAD_DAYS * DAY) continue;
+      ours.add(t.memberId);
+      if (t.theirLevel !== null) theirs.add(t.theirLevel);
+    }
+    if (ours.size <= 1 || theirs.size <= 1) addReason(reasons, tier, { key: 'single-threaded', weight: W.singleThreaded, evidence: { ours: ours.size, theirs: theirs.size } });
   }
 
-  for (const p of f.pairings.filter((x) => x.createdAt <= at)) {
-    const last = Math.max(p.createdAt, ...touches.filter((t) => t.memberId === p.execId).map((t) => t.at));
+  for (const p of f.pairings) {
+    if (p.createdAt > at) continue;
+    let last = p.createdAt;
+    for (const t of touches) if (t.at <= at && t.memberId === p.execId && t.at > last) last = t.at;
     const late = days(at - last) - p.cadenceDays;
     if (late > 0) {
       addReason(reasons, tier, { key: 'pairing', weight: W.lapsedPairing, evidence: { days: late } });
@@ -244,14 +259,15 @@ function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
     ? undefined
     : f.signals.filter((s) => s.kind === 'decision-maker-change' && inDays(s.at, at, W.decisionMaker.days)).sort((a, b) => b.at - a.at)[0];
   if (dmChange) {
-    const met = touches.some((t) => t.at >= dmChange.at && t.ourLevel === 'executive');
+    const met = touches.some((t) => t.at <= at && t.at >= dmChange.at && t.ourLevel === 'executive');
     addReason(reasons, tier, { key: 'decision-maker', weight: met ? W.decisionMaker.met : W.decisionMaker.unmet, evidence: { days: days(at - dmChange.at), met: met ? 1 : 0 } });
   }
 
   const handover = !f.handovers.length ? undefined : f.handovers.filter((t) => inDays(t, at, W.handover.days)).sort((a, b) => b - a)[0];
   if (handover !== undefined && f.owned) addReason(reasons, tier, { key: 'handover', weight: W.handover.weight, evidence: { days: days(at - handover) } });
 
-  for (const s of f.signals.filter((x) => inDays(x.at, at, W.signalGoneDays) && W.signal[x.kind] > 0)) {
+  for (const s of f.signals) {
+    if (!inDays(s.at, at, W.signalGoneDays) || !(W.signal[s.kind] > 0)) continue;
     const age = (at - s.at) / DAY;
     const fade = age <= W.signalFullDays ? 1 : (W.signalGoneDays - age) / (W.signalGoneDays - W.signalFullDays);
     addReason(reasons, tier, { key: 'signal', weight: W.signal[s.kind] * fade, evidence: { kind: s.kind, days: Math.floor(age) } });
@@ -268,12 +284,14 @@ function signs(tenant: Tenant, f: AccountFacts, at: number): Reason[] {
     addReason(reasons, tier, { key: 'dependence', weight: W.dependence, evidence: { share: Math.round(100 * share) } });
   }
 
-  const broken = !f.promises.length ? [] : f.promises.filter((p) => p.status === 'broken' && p.closedAt !== null && inDays(p.closedAt, at, W.promiseDays));
-  const overdue = !f.promises.length ? [] : f.promises.filter((p) => p.dueAt < at && (p.closedAt === null || p.closedAt > at) && p.status !== 'kept');
-  const byExec = broken.filter((p) => p.byExec).length;
-  const promisePoints = byExec * W.brokenPromise.exec + (broken.length - byExec) * W.brokenPromise.other + overdue.filter((p) => !broken.includes(p)).length * W.overduePromise;
-  if (promisePoints > 0)
-    addReason(reasons, tier, { key: 'promises', weight: Math.min(W.promisesCap, promisePoints), evidence: { broken: broken.length, byExec, overdue: overdue.length } });
+  if (f.promises.length) {
+    const broken = f.promises.filter((p) => p.status === 'broken' && p.closedAt !== null && inDays(p.closedAt, at, W.promiseDays));
+    const overdue = f.promises.filter((p) => p.dueAt < at && (p.closedAt === null || p.closedAt > at) && p.status !== 'kept');
+    const byExec = broken.filter((p) => p.byExec).length;
+    const promisePoints = byExec * W.brokenPromise.exec + (broken.length - byExec) * W.brokenPromise.other + overdue.filter((p) => !broken.includes(p)).length * W.overduePromise;
+    if (promisePoints > 0)
+      addReason(reasons, tier, { key: 'promises', weight: Math.min(W.promisesCap, promisePoints), evidence: { broken: broken.length, byExec, overdue: overdue.length } });
+  }
 
   // Signs that arrive together: three in a quarter are a pattern, and it holds until a quarter passes without a new sign.
   const P = W.pattern;
@@ -429,7 +447,8 @@ function factQueries(db: Handle, scoped: boolean) {
           lastVisit: sql<
             number | null
           >`(select max(t.occurred_at) from touchpoints t where t.account_id = ${OUTER_ACCOUNT_ID} and t.kind in ${REVISIT_KINDS_SQL} and t.occurred_at < ${since})`,
-          first: sql<number | null>`(select min(t.occurred_at) from touchpoints t where t.account_id = ${OUTER_ACCOUNT_ID})`,
+          // (Only for an account added within the reach: one added before it was known long enough at every instant read.)
+          first: sql<number | null>`case when ${accounts.createdAt} > ${since} then (select min(t.occurred_at) from touchpoints t where t.account_id = ${OUTER_ACCOUNT_ID}) end`,
         })
         .from(accounts)
         .leftJoin(members, eq(members.id, accounts.ownerId))
@@ -528,6 +547,32 @@ function factQueries(db: Handle, scoped: boolean) {
   });
 }
 
+/** The end of each day in each zone, as read before (a digest reads the same few days over and over); kept small. */
+const endOfDays = new Map<string, number>();
+function endOfDay(day: string, zone: string): number {
+  const key = `${zone} ${day}`;
+  let end = endOfDays.get(key);
+  if (end === undefined) {
+    if (endOfDays.size >= 4096) endOfDays.clear();
+    end = DateTime.fromISO(day, { zone }).endOf('day').toMillis();
+    endOfDays.set(key, end);
+  }
+  return end;
+}
+
+/**
+ * The one empty list every account without facts of a kind shares (most have none of most kinds: a book of
+ * 100 000 would make 600 000 empty lists); frozen, so nothing can fill it. `add` gives an account its own list.
+ */
+const NONE = Object.freeze([]) as unknown as never[];
+type FactLists = 'complaints' | 'signals' | 'promises' | 'pairings' | 'handovers' | 'snoozes';
+function add<K extends FactLists>(f: AccountFacts | undefined, key: K, x: AccountFacts[K][number]): void {
+  if (!f) return;
+  const list = f[key] as unknown[];
+  if (list === NONE) (f as unknown as Record<K, unknown[]>)[key] = [x];
+  else list.push(x);
+}
+
 /** Loads the facts for many accounts at once (one query per kind), keyed by account id. */
 export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', now: number): Map<number, AccountFacts> {
   const since = now - REACH_DAYS * DAY;
@@ -550,12 +595,12 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
       ownerLeftAt: leftAt,
       firstTouchAt: first,
       touches,
-      complaints: [],
-      signals: [],
-      promises: [],
-      pairings: [],
-      handovers: [],
-      snoozes: [],
+      complaints: NONE,
+      signals: NONE,
+      promises: NONE,
+      pairings: NONE,
+      handovers: NONE,
+      snoozes: NONE,
     });
   }
   // The most rows of all: read as plain arrays, in the select's column order.
@@ -569,7 +614,7 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
     for (const r of q.passes.all(args)) if (r.id !== null) passes.set(r.id, [...(passes.get(r.id) ?? []), r.at]);
   }
   for (const c of cs) {
-    facts.get(c.accountId)?.complaints.push({
+    add(facts.get(c.accountId), 'complaints', {
       number: c.number,
       severity: c.severity,
       openedAt: c.openedAt,
@@ -579,19 +624,18 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
       passes: passes.get(c.id) ?? [],
     });
   }
-  for (const s of q.signals.all(args)) facts.get(s.accountId)?.signals.push({ kind: s.kind, at: s.at });
+  for (const s of q.signals.all(args)) add(facts.get(s.accountId), 'signals', { kind: s.kind, at: s.at });
   // A promise is due at the end of its day, in the workspace's zone (as /promise list and the digest read it): one per day, not per promise.
-  const endOf = new Map<string, number>();
-  const dueAt = (day: string) => endOf.get(day) ?? endOf.set(day, DateTime.fromISO(day, { zone: tenant.timezone }).endOf('day').toMillis()).get(day)!;
+  const dueAt = (day: string) => endOfDay(day, tenant.timezone);
   for (const p of q.promises.all(args)) {
-    facts.get(p.accountId)?.promises.push({ number: p.number, dueAt: dueAt(p.dueOn), status: p.status, closedAt: p.closedAt, byExec: p.role === 'exec' || p.fn === 'executive' });
+    add(facts.get(p.accountId), 'promises', { number: p.number, dueAt: dueAt(p.dueOn), status: p.status, closedAt: p.closedAt, byExec: p.role === 'exec' || p.fn === 'executive' });
   }
-  for (const p of q.pairings.all(args)) facts.get(p.accountId)?.pairings.push({ execId: p.execId, cadenceDays: p.cadenceDays, createdAt: p.createdAt });
+  for (const p of q.pairings.all(args)) add(facts.get(p.accountId), 'pairings', { execId: p.execId, cadenceDays: p.cadenceDays, createdAt: p.createdAt });
   for (const m of q.moves.all(args)) {
     const ids = m.action === 'handover' ? ((m.detail?.accountIds as number[] | undefined) ?? []) : m.detail && 'ownerId' in m.detail ? [m.entityId!] : [];
-    for (const id of ids) facts.get(id)?.handovers.push(m.at);
+    for (const id of ids) add(facts.get(id), 'handovers', m.at);
   }
-  for (const z of q.snoozes.all(args)) facts.get(z.subjectId)?.snoozes.push({ from: z.from, until: z.until });
+  for (const z of q.snoozes.all(args)) add(facts.get(z.subjectId), 'snoozes', { from: z.from, until: z.until });
   return facts;
 }
 
@@ -601,11 +645,12 @@ export function healthOf(db: Tx, tenant: Tenant, accountIds: number[] | 'all', n
   const out = new Map<number, { now: Health; before: Health }>();
   // The signs as of now, four and eight weeks ago: each read once, the middle one serving both scores.
   const back = TREND_DAYS * DAY;
+  const tierCadence = effectiveSettings(tenant.settings).cadenceDays;
   for (const [id, f] of loadFacts(db, tenant, accountIds, at)) {
-    const s0 = signs(tenant, f, at);
-    const s1 = signs(tenant, f, at - back);
+    const s0 = signs(tenant, f, at, tierCadence);
+    const s1 = signs(tenant, f, at - back, tierCadence);
     // Eight weeks ago matters only for a fall into four weeks ago: none of 15 is possible onto a score above 85.
-    const s2 = customerScore(s1) + HEALTH_WEIGHTS.trendDrop > 100 ? s1 : signs(tenant, f, at - 2 * back);
+    const s2 = customerScore(s1) + HEALTH_WEIGHTS.trendDrop > 100 ? s1 : signs(tenant, f, at - 2 * back, tierCadence);
     out.set(id, { now: judged(f, at, s0, s1), before: judged(f, at - back, s1, s2) });
   }
   return out;

@@ -3,6 +3,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/index.js';
 import { members } from '../../db/schema.js';
+import { prepared } from '../../db/prepared.js';
 import type { Member } from './types.js';
 
 /** Admins and executives read across teams (the escalation ladder's top rung reaches them). */
@@ -67,17 +68,19 @@ export function organisation(tx: Tx, tenantId: number): Organisation {
  */
 export function teamOf(tx: Tx, tenantId: number, lead: Member, all?: Member[]): Member[] {
   // Without the tenant's members at hand, read only the team's: everyone below the lead, followed down the reporting lines.
-  all ??= tx
-    .select()
-    .from(members)
-    .where(
-      and(
-        eq(members.tenantId, tenantId),
-        sql`${members.id} in (with recursive below(id) as (select ${lead.id} union select m.id from members m join below on m.manager_id = below.id) select id from below)`,
-      ),
-    )
-    .orderBy(asc(members.id))
-    .all();
+  all ??= prepared(tx, 'teams.below', (d) =>
+    d
+      .select()
+      .from(members)
+      .where(
+        and(
+          eq(members.tenantId, sql.placeholder('tenant')),
+          sql`${members.id} in (with recursive below(id) as (select ${sql.placeholder('lead')} union select m.id from members m join below on m.manager_id = below.id) select id from below)`,
+        ),
+      )
+      .orderBy(asc(members.id))
+      .prepare(),
+  ).all({ tenant: tenantId, lead: lead.id });
   const team = [lead];
   for (let i = 0; i < team.length && team.length <= all.length; i++) {
     for (const m of all) if (m.managerId === team[i]!.id && !team.some((x) => x.id === m.id)) team.push(m);
