@@ -5,6 +5,7 @@ import { and, desc, eq, gt, gte, inArray, isNotNull, lt, lte, or, sql } from 'dr
 import { DateTime } from 'luxon';
 import type { Db, Tx } from '../../db/index.js';
 import { prepared } from '../../db/prepared.js';
+import type { OrgRow } from '../../prompts/en.js';
 import { accounts, churnSignals, complaints, members, nudges, pairings, promises, reviewItems, touchpoints } from '../../db/schema.js';
 import { lastPairingTouchSql, lastVisitSql, overdueRevisits, pairingDue } from './cadence.js';
 import { churnBook, churnFigures, churnStart, type ChurnBook } from './churn.js';
@@ -228,20 +229,7 @@ export function ownsAccounts(tx: Tx, tenant: Tenant, member: Member): boolean {
 }
 
 /** One team's figures (or the organisation's) in the organisation's digest; `byCount` the churn rate by count. */
-export interface OrgFigures {
-  accounts: number;
-  atRisk: number;
-  watch: number;
-  single: number;
-  open: number;
-  escalated: number;
-  broken: number;
-  late: number;
-  revisits: number;
-  lost: number;
-  book: number;
-  byCount: number;
-}
+export type OrgFigures = Omit<OrgRow, 'rate'> & { byCount: number };
 
 /**
  * The head of sales' week: each team beside the organisation's total (accounts at risk and to watch,
