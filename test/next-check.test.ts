@@ -326,169 +326,167 @@ describe('the batched sweep with maintained checks decides what a whole-book swe
 });
 
 async function randomBooks(seeds: number[]) {
-  {
-    for (const seed of seeds) {
-      const r = rng(seed);
-      h = harness({ now: cst('2026-08-03T10:00') });
-      await ok('/steward team @zhang manager:@li');
-      await ok('/steward team @wang manager:@li');
-      await ok('/steward role @chen exec');
-      const people = ['zhang', 'wang', 'li'].map(memberId);
-      const chen = memberId('chen');
-      const t = tenant().id;
-      const tiers = ['strategic', 'key', 'standard'] as const;
-      const insAccount = h.db.$client.prepare('insert into accounts (tenant_id, name, name_key, tier, owner_id, created_at) values (?, ?, ?, ?, ?, ?)');
-      const insTouch = h.db.$client.prepare(
-        "insert into touchpoints (tenant_id, account_id, member_id, our_level, kind, occurred_at, note, source_platform, created_at) values (?, ?, ?, 'sales', ?, ?, '', 'shell', ?)",
-      );
-      for (let i = 0; i < 12; i++) insAccount.run(t, `A${i}`, `a${i}`, r.pick(tiers), r.next() < 0.9 ? r.pick(people) : null, h.now.getTime() - r.int(120) * DAY);
-      const ids = () =>
+  for (const seed of seeds) {
+    const r = rng(seed);
+    h = harness({ now: cst('2026-08-03T10:00') });
+    await ok('/steward team @zhang manager:@li');
+    await ok('/steward team @wang manager:@li');
+    await ok('/steward role @chen exec');
+    const people = ['zhang', 'wang', 'li'].map(memberId);
+    const chen = memberId('chen');
+    const t = tenant().id;
+    const tiers = ['strategic', 'key', 'standard'] as const;
+    const insAccount = h.db.$client.prepare('insert into accounts (tenant_id, name, name_key, tier, owner_id, created_at) values (?, ?, ?, ?, ?, ?)');
+    const insTouch = h.db.$client.prepare(
+      "insert into touchpoints (tenant_id, account_id, member_id, our_level, kind, occurred_at, note, source_platform, created_at) values (?, ?, ?, 'sales', ?, ?, '', 'shell', ?)",
+    );
+    for (let i = 0; i < 12; i++) insAccount.run(t, `A${i}`, `a${i}`, r.pick(tiers), r.next() < 0.9 ? r.pick(people) : null, h.now.getTime() - r.int(120) * DAY);
+    const ids = () =>
+      h.db
+        .select({ id: accounts.id })
+        .from(accounts)
+        .all()
+        .map((x) => x.id);
+    const touches = () =>
+      h.db
+        .select({ id: touchpoints.id })
+        .from(touchpoints)
+        .all()
+        .map((x) => x.id);
+    const ops: (() => void)[] = [
+      () => insTouch.run(t, r.pick(ids()), r.next() < 0.2 ? chen : r.pick(people), r.pick(['visit', 'call', 'meeting']), h.now.getTime() - r.int(60) * DAY, h.now.getTime()),
+      () => {
+        const all = touches();
+        if (all.length)
+          h.db
+            .delete(touchpoints)
+            .where(eq(touchpoints.id, r.pick(all)))
+            .run();
+      },
+      () => {
+        const all = touches();
+        if (all.length)
+          h.db
+            .update(touchpoints)
+            .set({ occurredAt: new Date(h.now.getTime() - r.int(150) * DAY) })
+            .where(eq(touchpoints.id, r.pick(all)))
+            .run();
+      },
+      () =>
         h.db
-          .select({ id: accounts.id })
-          .from(accounts)
-          .all()
-          .map((x) => x.id);
-      const touches = () =>
+          .update(accounts)
+          .set({ tier: r.pick(tiers) })
+          .where(eq(accounts.id, r.pick(ids())))
+          .run(),
+      () =>
         h.db
-          .select({ id: touchpoints.id })
-          .from(touchpoints)
-          .all()
-          .map((x) => x.id);
-      const ops: (() => void)[] = [
-        () => insTouch.run(t, r.pick(ids()), r.next() < 0.2 ? chen : r.pick(people), r.pick(['visit', 'call', 'meeting']), h.now.getTime() - r.int(60) * DAY, h.now.getTime()),
-        () => {
-          const all = touches();
-          if (all.length)
-            h.db
-              .delete(touchpoints)
-              .where(eq(touchpoints.id, r.pick(all)))
-              .run();
-        },
-        () => {
-          const all = touches();
-          if (all.length)
-            h.db
-              .update(touchpoints)
-              .set({ occurredAt: new Date(h.now.getTime() - r.int(150) * DAY) })
-              .where(eq(touchpoints.id, r.pick(all)))
-              .run();
-        },
-        () =>
-          h.db
-            .update(accounts)
-            .set({ tier: r.pick(tiers) })
-            .where(eq(accounts.id, r.pick(ids())))
-            .run(),
-        () =>
-          h.db
-            .update(accounts)
-            .set({ cadenceDays: r.next() < 0.5 ? null : 1 + r.int(40) })
-            .where(eq(accounts.id, r.pick(ids())))
-            .run(),
-        () =>
-          h.db
-            .update(accounts)
-            .set({ ownerId: r.next() < 0.9 ? r.pick(people) : null })
-            .where(eq(accounts.id, r.pick(ids())))
-            .run(),
-        () =>
-          h.db
-            .update(accounts)
-            .set({ status: r.next() < 0.8 ? 'active' : 'lost' })
-            .where(eq(accounts.id, r.pick(ids())))
-            .run(),
-        () =>
-          h.db
-            .update(members)
-            .set({ active: r.next() < 0.7 })
-            .where(eq(members.id, r.pick(people)))
-            .run(),
-        () =>
-          h.db
-            .update(members)
-            .set({ managerId: r.next() < 0.5 ? null : memberId('li') })
-            .where(and(eq(members.id, r.pick(people)), eq(members.role, 'rep')))
-            .run(),
-        () =>
-          h.db.$client
-            .prepare("insert into nudge_snoozes (tenant_id, kind, subject_id, until, created_at) values (?, 'revisit', ?, ?, ?)")
-            .run(t, r.pick(ids()), h.now.getTime() + r.int(10) * DAY, h.now.getTime()),
-        () => h.db.$client.prepare('delete from nudge_snoozes where id = (select max(id) from nudge_snoozes)').run(),
-        () =>
-          h.db.$client
-            .prepare('insert into pairings (tenant_id, account_id, exec_id, cadence_days, active, created_at) values (?, ?, ?, ?, 1, ?)')
-            .run(t, r.pick(ids()), chen, 10 + r.int(60), h.now.getTime() - r.int(90) * DAY),
-        () =>
-          h.db
-            .update(pairings)
-            .set({ active: r.next() < 0.5, cadenceDays: 5 + r.int(60) })
-            .where(eq(pairings.accountId, r.pick(ids())))
-            .run(),
-        () =>
-          h.db
-            .update(tenants)
-            .set({ settings: { cadenceDays: { standard: 20 + r.int(80), key: 10 + r.int(30) }, reviewSeasonStart: '08-01', reviewSeasonDeadline: r.pick(['09-30', '10-31']) } })
-            .run(),
-        () =>
-          h.db
-            .delete(reviewItems)
-            .where(eq(reviewItems.accountId, r.pick(ids())))
-            .run(),
-        // Promises and complaints: their own checks.
-        () => {
-          const n = h.db.select({ id: promises.id }).from(promises).all().length + 1;
-          const due = new Date(h.now.getTime() + (r.int(8) - 4) * DAY).toISOString().slice(0, 10);
-          h.db.$client
-            .prepare("insert into promises (tenant_id, number, account_id, owner_id, text, due_on, status, created_at) values (?, ?, ?, ?, 'Send the quote', ?, 'open', ?)")
-            .run(t, n, r.pick(ids()), r.pick(people), due, h.now.getTime());
-        },
-        () =>
-          h.db
-            .update(promises)
-            .set({ dueOn: new Date(h.now.getTime() + (r.int(8) - 3) * DAY).toISOString().slice(0, 10) })
-            .where(eq(promises.accountId, r.pick(ids())))
-            .run(),
-        () =>
-          h.db
-            .update(promises)
-            .set({ status: r.pick(['open', 'kept'] as const), ownerId: r.pick(people) })
-            .where(eq(promises.accountId, r.pick(ids())))
-            .run(),
-        () =>
-          h.db
-            .update(members)
-            .set({ timezone: r.pick(['Pacific/Kiritimati', 'America/Los_Angeles', null]) })
-            .where(eq(members.id, r.pick(people)))
-            .run(),
-        () => {
-          const n = h.db.select({ id: complaints.id }).from(complaints).all().length + 1;
-          const opened = h.now.getTime() - r.int(3) * DAY;
-          h.db.$client
-            .prepare(
-              "insert into complaints (tenant_id, number, account_id, severity, category, summary, owner_id, reporter_id, status, opened_at, deadline_at) values (?, ?, ?, ?, 'delay', 'Late', ?, ?, 'open', ?, ?)",
-            )
-            .run(t, n, r.pick(ids()), r.pick(['critical', 'high', 'low']), r.pick(people), r.pick(people), opened, opened + r.int(48) * 3_600_000);
-        },
-        () =>
-          h.db
-            .update(complaints)
-            .set({ status: r.pick(['open', 'resolved'] as const), severity: r.pick(['critical', 'high', 'medium'] as const) })
-            .where(eq(complaints.accountId, r.pick(ids())))
-            .run(),
-        () =>
-          h.db
-            .update(complaints)
-            .set({ escalationLevel: 0, reopenCount: r.int(3) })
-            .where(eq(complaints.accountId, r.pick(ids())))
-            .run(),
-      ];
-      for (let step = 0; step < 40; step++) {
-        for (let k = r.int(3); k >= 0; k--) r.pick(ops)();
-        h.now = new Date(h.now.getTime() + r.int(4 * DAY) + r.int(DAY));
-        await sweepAgrees(h.now);
-      }
-      h.close();
+          .update(accounts)
+          .set({ cadenceDays: r.next() < 0.5 ? null : 1 + r.int(40) })
+          .where(eq(accounts.id, r.pick(ids())))
+          .run(),
+      () =>
+        h.db
+          .update(accounts)
+          .set({ ownerId: r.next() < 0.9 ? r.pick(people) : null })
+          .where(eq(accounts.id, r.pick(ids())))
+          .run(),
+      () =>
+        h.db
+          .update(accounts)
+          .set({ status: r.next() < 0.8 ? 'active' : 'lost' })
+          .where(eq(accounts.id, r.pick(ids())))
+          .run(),
+      () =>
+        h.db
+          .update(members)
+          .set({ active: r.next() < 0.7 })
+          .where(eq(members.id, r.pick(people)))
+          .run(),
+      () =>
+        h.db
+          .update(members)
+          .set({ managerId: r.next() < 0.5 ? null : memberId('li') })
+          .where(and(eq(members.id, r.pick(people)), eq(members.role, 'rep')))
+          .run(),
+      () =>
+        h.db.$client
+          .prepare("insert into nudge_snoozes (tenant_id, kind, subject_id, until, created_at) values (?, 'revisit', ?, ?, ?)")
+          .run(t, r.pick(ids()), h.now.getTime() + r.int(10) * DAY, h.now.getTime()),
+      () => h.db.$client.prepare('delete from nudge_snoozes where id = (select max(id) from nudge_snoozes)').run(),
+      () =>
+        h.db.$client
+          .prepare('insert into pairings (tenant_id, account_id, exec_id, cadence_days, active, created_at) values (?, ?, ?, ?, 1, ?)')
+          .run(t, r.pick(ids()), chen, 10 + r.int(60), h.now.getTime() - r.int(90) * DAY),
+      () =>
+        h.db
+          .update(pairings)
+          .set({ active: r.next() < 0.5, cadenceDays: 5 + r.int(60) })
+          .where(eq(pairings.accountId, r.pick(ids())))
+          .run(),
+      () =>
+        h.db
+          .update(tenants)
+          .set({ settings: { cadenceDays: { standard: 20 + r.int(80), key: 10 + r.int(30) }, reviewSeasonStart: '08-01', reviewSeasonDeadline: r.pick(['09-30', '10-31']) } })
+          .run(),
+      () =>
+        h.db
+          .delete(reviewItems)
+          .where(eq(reviewItems.accountId, r.pick(ids())))
+          .run(),
+      // Promises and complaints: their own checks.
+      () => {
+        const n = h.db.select({ id: promises.id }).from(promises).all().length + 1;
+        const due = new Date(h.now.getTime() + (r.int(8) - 4) * DAY).toISOString().slice(0, 10);
+        h.db.$client
+          .prepare("insert into promises (tenant_id, number, account_id, owner_id, text, due_on, status, created_at) values (?, ?, ?, ?, 'Send the quote', ?, 'open', ?)")
+          .run(t, n, r.pick(ids()), r.pick(people), due, h.now.getTime());
+      },
+      () =>
+        h.db
+          .update(promises)
+          .set({ dueOn: new Date(h.now.getTime() + (r.int(8) - 3) * DAY).toISOString().slice(0, 10) })
+          .where(eq(promises.accountId, r.pick(ids())))
+          .run(),
+      () =>
+        h.db
+          .update(promises)
+          .set({ status: r.pick(['open', 'kept'] as const), ownerId: r.pick(people) })
+          .where(eq(promises.accountId, r.pick(ids())))
+          .run(),
+      () =>
+        h.db
+          .update(members)
+          .set({ timezone: r.pick(['Pacific/Kiritimati', 'America/Los_Angeles', null]) })
+          .where(eq(members.id, r.pick(people)))
+          .run(),
+      () => {
+        const n = h.db.select({ id: complaints.id }).from(complaints).all().length + 1;
+        const opened = h.now.getTime() - r.int(3) * DAY;
+        h.db.$client
+          .prepare(
+            "insert into complaints (tenant_id, number, account_id, severity, category, summary, owner_id, reporter_id, status, opened_at, deadline_at) values (?, ?, ?, ?, 'delay', 'Late', ?, ?, 'open', ?, ?)",
+          )
+          .run(t, n, r.pick(ids()), r.pick(['critical', 'high', 'low']), r.pick(people), r.pick(people), opened, opened + r.int(48) * 3_600_000);
+      },
+      () =>
+        h.db
+          .update(complaints)
+          .set({ status: r.pick(['open', 'resolved'] as const), severity: r.pick(['critical', 'high', 'medium'] as const) })
+          .where(eq(complaints.accountId, r.pick(ids())))
+          .run(),
+      () =>
+        h.db
+          .update(complaints)
+          .set({ escalationLevel: 0, reopenCount: r.int(3) })
+          .where(eq(complaints.accountId, r.pick(ids())))
+          .run(),
+    ];
+    for (let step = 0; step < 40; step++) {
+      for (let k = r.int(3); k >= 0; k--) r.pick(ops)();
+      h.now = new Date(h.now.getTime() + r.int(4 * DAY) + r.int(DAY));
+      await sweepAgrees(h.now);
     }
-    h = harness();
+    h.close();
   }
+  h = harness();
 }
