@@ -288,6 +288,7 @@ describe('the clock decides a batch outside the write lock', () => {
     const r = h.db.transaction((tx) => recordAccounts(tx, tenant(), plan, claim));
     // Beta's nudge is recorded; Acme's, decided before the visit, is not, and Acme is due again.
     expect(keysOf(r.ids)).toEqual([expect.stringMatching(new RegExp(`^revisit:${accountId('Beta')}:`))]);
+    expect(r.dropped).toEqual([accountId('Acme')]);
     expect(checkOf('Acme')).toBe(0);
     expect(checkOf('Beta')).toBeGreaterThan(at.getTime());
     // Decided again from the visit: nothing due for it, as a whole-book sweep says.

@@ -329,7 +329,7 @@ export function claimAccounts(tx: Tx, tenantId: number, now: Date, ids: readonly
  * claimed (their next check unchanged since the plan was read); a redo decides nothing
  * twice (the nudges' dedupe keys, the review item looked for again).
  */
-export function recordAccounts(tx: Tx, tenant: Tenant, plan: AccountsPlan, claim?: number): SweepResult {
+export function recordAccounts(tx: Tx, tenant: Tenant, plan: AccountsPlan, claim?: number): SweepResult & { dropped: number[] } {
   const p = <T>(name: string) => sql.placeholder(name) as unknown as T;
   const kept = new Set<number>();
   if (claim === undefined) {
@@ -355,7 +355,9 @@ export function recordAccounts(tx: Tx, tenant: Tenant, plan: AccountsPlan, claim
     for (const [id, at] of plan.next) if (write.run({ id, at, claim }).changes > 0) kept.add(id);
   }
   const list = kept.size === plan.next.size ? plan.nudges : plan.nudges.filter((_, i) => kept.has(plan.accountOf[i]!));
-  const out: SweepResult = { counts: emptyCounts(), ids: [] };
+  // Changed since they were claimed: to be decided again from what they are now.
+  const dropped = kept.size === plan.next.size ? [] : [...plan.next.keys()].filter((id) => !kept.has(id));
+  const out = { counts: emptyCounts(), ids: [] as number[], dropped };
   for (const r of recordNudges(tx, list)) {
     if (r.kind !== 'health') out.counts[r.kind as keyof SweepCounts]++;
     out.ids.push(r.id);

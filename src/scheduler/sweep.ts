@@ -147,26 +147,32 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
   try {
     // A claim of its own, below 0 so that a claimed account is still due should the sweep stop.
     const claim = -1 - Math.floor(Math.random() * 2 ** 48);
-    const due = dueAccountIds(handle, tenant.id, now);
+    let due = dueAccountIds(handle, tenant.id, now);
     let size = opts.batch ?? 250;
-    let part = due.slice(0, size);
-    let i = part.length;
-    if (part.length > 0) await write((tx) => void claimAccounts(tx, tenant.id, now, part, claim), false);
-    while (part.length > 0) {
-      const decided = part;
-      const plan = read((tx) => decideAccounts(tx, tenant, now, nudgeViews, decided, claim));
-      part = due.slice(i, i + size);
-      i += part.length;
-      const next = part;
-      // No pause: deciding the next batch leaves the lock free as long as this one held it, and more.
-      const held = await write((tx) => {
-        const r = recordAccounts(tx, tenant, plan, claim);
-        claimAccounts(tx, tenant.id, now, next, claim);
-        return r;
-      }, false);
-      if (held > target / 2) size = Math.max(20, Math.floor(size / 2));
-      else if (held < target / 4) size = Math.min(2_000, size * 2);
-      await pause(0);
+    // Accounts changed between their claim and their recording are decided again, a few rounds at most.
+    for (let round = 0; round < 3 && due.length > 0; round++) {
+      const dropped: number[] = [];
+      let part = due.slice(0, size);
+      let i = part.length;
+      if (part.length > 0) await write((tx) => void claimAccounts(tx, tenant.id, now, part, claim), false);
+      while (part.length > 0) {
+        const decided = part;
+        const plan = read((tx) => decideAccounts(tx, tenant, now, nudgeViews, decided, claim));
+        part = due.slice(i, i + size);
+        i += part.length;
+        const next = part;
+        // No pause: deciding the next batch leaves the lock free as long as this one held it, and more.
+        const held = await write((tx) => {
+          const r = recordAccounts(tx, tenant, plan, claim);
+          dropped.push(...r.dropped);
+          claimAccounts(tx, tenant.id, now, next, claim);
+          return r;
+        }, false);
+        if (held > target / 2) size = Math.max(20, Math.floor(size / 2));
+        else if (held < target / 4) size = Math.min(2_000, size * 2);
+        await pause(0);
+      }
+      due = dropped;
     }
     await inBatches(duePromiseIds(handle, tenant, now), (tx, ids) => sweepPromises(tx, tenant, now, nudgeViews, ids));
     await write((tx) => sweepReviews(tx, tenant, now, nudgeViews));
