@@ -256,7 +256,8 @@ export interface AccountsPlan {
  * whose next check moved past `now` since the ids were read (another sweep took them) are left.
  */
 export function sweepAccounts(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, ids: readonly number[]): SweepResult {
-  return recordAccounts(tx, tenant, decideAccounts(tx, tenant, now, views, ids));
+  const { counts, ids: decided } = recordAccounts(tx, tenant, decideAccounts(tx, tenant, now, views, ids));
+  return { counts, ids: decided };
 }
 
 /**
