@@ -158,6 +158,8 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
       while (part.length > 0) {
         const decided = part;
         const plan = read((tx) => decideAccounts(tx, tenant, now, nudgeViews, decided, claim));
+        // Changed between the claim and this read: not decided (its check is no longer the claim), so decided again.
+        for (const id of decided) if (!plan.next.has(id)) dropped.push(id);
         part = due.slice(i, i + size);
         i += part.length;
         const next = part;
