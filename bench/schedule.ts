@@ -21,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { eq } from 'drizzle-orm';
-import type { Db, Tx } from '../db/index.js';
+import { immediate, type Db, type Tx } from '../db/index.js';
 import { tenants } from '../db/schema.js';
 import { healthOf } from '../src/domain/health.js';
 import { recordNudges, type NewNudge } from '../src/domain/nudges.js';
@@ -265,7 +265,7 @@ async function main(): Promise<void> {
       createdAt: NOW,
     }));
     t0 = performance.now();
-    for (let i = 0; i < fresh.length; i += 2_000) db.transaction((tx: Tx) => recordNudges(tx, fresh.slice(i, i + 2_000)), { behavior: 'immediate' });
+    for (let i = 0; i < fresh.length; i += 2_000) immediate(db, (tx: Tx) => recordNudges(tx, fresh.slice(i, i + 2_000)));
     const recordMs = performance.now() - t0;
 
     const nudgesPerSec = (result.ids.length / sweepMs) * 1000;
@@ -321,6 +321,13 @@ async function main(): Promise<void> {
     console.log(
       `\nthe first sweep's write transactions: ${fmt(holds.length)}, hold p50 ${fmt(percentile(holds, 50), 2)} ms, p99 ${fmt(percentile(holds, 99), 2)} ms, max ${fmt(holds.at(-1) ?? 0, 2)} ms; ${fmt(holds.filter((x) => x > 100).length)} over 100 ms`,
     );
+    const commits = ascending(result.commits);
+    const checkpoints = ascending(result.checkpoints);
+    console.log(
+      `  of each hold, its COMMIT: p50 ${fmt(percentile(commits, 50), 2)} ms, p99 ${fmt(percentile(commits, 99), 2)} ms, max ${fmt(commits.at(-1) ?? 0, 2)} ms; WAL checkpoints between batches (outside the lock): ${fmt(checkpoints.length)}, p50 ${fmt(percentile(checkpoints, 50), 2)} ms, max ${fmt(checkpoints.at(-1) ?? 0, 2)} ms`,
+    );
+    const slow = result.holds.map((h, i) => ({ h, c: result.commits[i]! })).filter((x) => x.h > 100);
+    if (slow.length) console.log(`  holds over 100 ms (hold/commit ms): ${slow.map((x) => `${fmt(x.h, 0)}/${fmt(x.c, 0)}`).join(', ')}`);
     console.log(
       `\nnudges decided: ${Object.entries(result.counts)
         .map(([k, n]) => `${k} ${fmt(n)}`)
@@ -381,6 +388,9 @@ async function main(): Promise<void> {
         sweepHoldP50: +percentile(holds, 50).toFixed(3),
         sweepHoldP99: +percentile(holds, 99).toFixed(3),
         sweepHoldsOver100ms: holds.filter((x) => x > 100).length,
+        sweepCommitP99: +percentile(commits, 99).toFixed(3),
+        sweepCommitMax: +(commits.at(-1) ?? 0).toFixed(3),
+        sweepCheckpointMax: +(checkpoints.at(-1) ?? 0).toFixed(3),
         sweepNudges: result.ids.length,
         sweepCounts: result.counts,
         sweepToScanRatio: +(sweepMs / scanMs).toFixed(3),

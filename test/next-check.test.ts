@@ -7,7 +7,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { accounts, complaints, members, nudges, pairings, promises, reviewItems, tenants, touchpoints } from '../db/schema.js';
-import { sweepTenant } from '../src/domain/sweep.js';
+import { claimAccounts, decideAccounts, recordAccounts, sweepTenant } from '../src/domain/sweep.js';
 import { runSweep } from '../src/scheduler/sweep.js';
 import { nudgeViews } from '../src/views/nudges.js';
 import { harness, type Harness } from './harness.js';
@@ -57,11 +57,21 @@ function fromScratch(at: Date): string[] {
 /** The sweep with the maintained checks, as the clock runs it; asserts it decides what the whole-book sweep decides. */
 async function sweepAgrees(at: Date): Promise<string[]> {
   const expected = fromScratch(at);
-  const r = await runSweep(h.db, tenant(), at, { batch: 2 });
-  const got = keysOf(r.ids);
+  const ids: number[] = [];
+  // Cut short (a crash, a restart) after some write transactions, then run again from the start.
+  const stopAfter = cutAfter?.();
+  if (stopAfter !== undefined) ids.push(...(await runSweep(h.db, tenant(), at, { batch: 2, stopAfter })).ids);
+  ids.push(...(await runSweep(h.db, tenant(), at, { batch: 2 })).ids);
+  // Each nudge decided once: no id twice, and no key twice.
+  expect(new Set(ids).size).toBe(ids.length);
+  const got = keysOf(ids);
+  expect(new Set(got).size).toBe(got.length);
   expect(got).toEqual(expected);
   return got;
 }
+
+/** When set, each sweepAgrees first runs a sweep stopped after this many write transactions. */
+let cutAfter: (() => number) | undefined;
 
 const accountId = (name: string) => h.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.name, name)).get()!.id;
 const memberId = (name: string) => h.db.select({ id: members.id }).from(members).where(eq(members.name, name)).get()!.id;
@@ -262,6 +272,31 @@ describe('what lowers an account’s next check', () => {
   });
 });
 
+describe('the clock decides a batch outside the write lock', () => {
+  it('an account visited after its batch was decided and before it was recorded: the stale plan is dropped, and it is decided from the visit', async () => {
+    await book();
+    await ok('/account add Beta tier:standard owner:@zhang');
+    h.now = plus(h.now, 91 * DAY);
+    const at = h.now;
+    const ids = [accountId('Acme'), accountId('Beta')];
+    const claim = -12345;
+    // The clock's steps, in turn: claim (a write), decide (a read), then a command, then record (a write).
+    h.db.transaction((tx) => claimAccounts(tx, tenant().id, at, ids, claim));
+    const plan = h.db.transaction((tx) => decideAccounts(tx, tenant(), at, nudgeViews, ids, claim));
+    expect(plan.nudges.map((n) => n.subjectId).sort()).toEqual([...ids].sort());
+    await ok('/touch Acme visit Follow-up', 'zhang');
+    const r = h.db.transaction((tx) => recordAccounts(tx, tenant(), plan, claim));
+    // Beta's nudge is recorded; Acme's, decided before the visit, is not, and Acme is due again.
+    expect(keysOf(r.ids)).toEqual([expect.stringMatching(new RegExp(`^revisit:${accountId('Beta')}:`))]);
+    expect(r.dropped).toEqual([accountId('Acme')]);
+    expect(checkOf('Acme')).toBe(0);
+    expect(checkOf('Beta')).toBeGreaterThan(at.getTime());
+    // Decided again from the visit: nothing due for it, as a whole-book sweep says.
+    expect(await sweepAgrees(at)).toEqual([]);
+    expect(checkOf('Acme')).toBeGreaterThan(at.getTime());
+  });
+});
+
 /** A small seeded generator (mulberry32). */
 function rng(seed: number) {
   let a = seed >>> 0;
@@ -277,168 +312,182 @@ function rng(seed: number) {
 
 describe('the batched sweep with maintained checks decides what a whole-book sweep decides', () => {
   it('over random books and random writes', async () => {
-    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
-      const r = rng(seed);
-      h = harness({ now: cst('2026-08-03T10:00') });
-      await ok('/steward team @zhang manager:@li');
-      await ok('/steward team @wang manager:@li');
-      await ok('/steward role @chen exec');
-      const people = ['zhang', 'wang', 'li'].map(memberId);
-      const chen = memberId('chen');
-      const t = tenant().id;
-      const tiers = ['strategic', 'key', 'standard'] as const;
-      const insAccount = h.db.$client.prepare('insert into accounts (tenant_id, name, name_key, tier, owner_id, created_at) values (?, ?, ?, ?, ?, ?)');
-      const insTouch = h.db.$client.prepare(
-        "insert into touchpoints (tenant_id, account_id, member_id, our_level, kind, occurred_at, note, source_platform, created_at) values (?, ?, ?, 'sales', ?, ?, '', 'shell', ?)",
-      );
-      for (let i = 0; i < 12; i++) insAccount.run(t, `A${i}`, `a${i}`, r.pick(tiers), r.next() < 0.9 ? r.pick(people) : null, h.now.getTime() - r.int(120) * DAY);
-      const ids = () =>
-        h.db
-          .select({ id: accounts.id })
-          .from(accounts)
-          .all()
-          .map((x) => x.id);
-      const touches = () =>
-        h.db
-          .select({ id: touchpoints.id })
-          .from(touchpoints)
-          .all()
-          .map((x) => x.id);
-      const ops: (() => void)[] = [
-        () => insTouch.run(t, r.pick(ids()), r.next() < 0.2 ? chen : r.pick(people), r.pick(['visit', 'call', 'meeting']), h.now.getTime() - r.int(60) * DAY, h.now.getTime()),
-        () => {
-          const all = touches();
-          if (all.length)
-            h.db
-              .delete(touchpoints)
-              .where(eq(touchpoints.id, r.pick(all)))
-              .run();
-        },
-        () => {
-          const all = touches();
-          if (all.length)
-            h.db
-              .update(touchpoints)
-              .set({ occurredAt: new Date(h.now.getTime() - r.int(150) * DAY) })
-              .where(eq(touchpoints.id, r.pick(all)))
-              .run();
-        },
-        () =>
-          h.db
-            .update(accounts)
-            .set({ tier: r.pick(tiers) })
-            .where(eq(accounts.id, r.pick(ids())))
-            .run(),
-        () =>
-          h.db
-            .update(accounts)
-            .set({ cadenceDays: r.next() < 0.5 ? null : 1 + r.int(40) })
-            .where(eq(accounts.id, r.pick(ids())))
-            .run(),
-        () =>
-          h.db
-            .update(accounts)
-            .set({ ownerId: r.next() < 0.9 ? r.pick(people) : null })
-            .where(eq(accounts.id, r.pick(ids())))
-            .run(),
-        () =>
-          h.db
-            .update(accounts)
-            .set({ status: r.next() < 0.8 ? 'active' : 'lost' })
-            .where(eq(accounts.id, r.pick(ids())))
-            .run(),
-        () =>
-          h.db
-            .update(members)
-            .set({ active: r.next() < 0.7 })
-            .where(eq(members.id, r.pick(people)))
-            .run(),
-        () =>
-          h.db
-            .update(members)
-            .set({ managerId: r.next() < 0.5 ? null : memberId('li') })
-            .where(and(eq(members.id, r.pick(people)), eq(members.role, 'rep')))
-            .run(),
-        () =>
-          h.db.$client
-            .prepare("insert into nudge_snoozes (tenant_id, kind, subject_id, until, created_at) values (?, 'revisit', ?, ?, ?)")
-            .run(t, r.pick(ids()), h.now.getTime() + r.int(10) * DAY, h.now.getTime()),
-        () => h.db.$client.prepare('delete from nudge_snoozes where id = (select max(id) from nudge_snoozes)').run(),
-        () =>
-          h.db.$client
-            .prepare('insert into pairings (tenant_id, account_id, exec_id, cadence_days, active, created_at) values (?, ?, ?, ?, 1, ?)')
-            .run(t, r.pick(ids()), chen, 10 + r.int(60), h.now.getTime() - r.int(90) * DAY),
-        () =>
-          h.db
-            .update(pairings)
-            .set({ active: r.next() < 0.5, cadenceDays: 5 + r.int(60) })
-            .where(eq(pairings.accountId, r.pick(ids())))
-            .run(),
-        () =>
-          h.db
-            .update(tenants)
-            .set({ settings: { cadenceDays: { standard: 20 + r.int(80), key: 10 + r.int(30) }, reviewSeasonStart: '08-01', reviewSeasonDeadline: r.pick(['09-30', '10-31']) } })
-            .run(),
-        () =>
-          h.db
-            .delete(reviewItems)
-            .where(eq(reviewItems.accountId, r.pick(ids())))
-            .run(),
-        // Promises and complaints: their own checks.
-        () => {
-          const n = h.db.select({ id: promises.id }).from(promises).all().length + 1;
-          const due = new Date(h.now.getTime() + (r.int(8) - 4) * DAY).toISOString().slice(0, 10);
-          h.db.$client
-            .prepare("insert into promises (tenant_id, number, account_id, owner_id, text, due_on, status, created_at) values (?, ?, ?, ?, 'Send the quote', ?, 'open', ?)")
-            .run(t, n, r.pick(ids()), r.pick(people), due, h.now.getTime());
-        },
-        () =>
-          h.db
-            .update(promises)
-            .set({ dueOn: new Date(h.now.getTime() + (r.int(8) - 3) * DAY).toISOString().slice(0, 10) })
-            .where(eq(promises.accountId, r.pick(ids())))
-            .run(),
-        () =>
-          h.db
-            .update(promises)
-            .set({ status: r.pick(['open', 'kept'] as const), ownerId: r.pick(people) })
-            .where(eq(promises.accountId, r.pick(ids())))
-            .run(),
-        () =>
-          h.db
-            .update(members)
-            .set({ timezone: r.pick(['Pacific/Kiritimati', 'America/Los_Angeles', null]) })
-            .where(eq(members.id, r.pick(people)))
-            .run(),
-        () => {
-          const n = h.db.select({ id: complaints.id }).from(complaints).all().length + 1;
-          const opened = h.now.getTime() - r.int(3) * DAY;
-          h.db.$client
-            .prepare(
-              "insert into complaints (tenant_id, number, account_id, severity, category, summary, owner_id, reporter_id, status, opened_at, deadline_at) values (?, ?, ?, ?, 'delay', 'Late', ?, ?, 'open', ?, ?)",
-            )
-            .run(t, n, r.pick(ids()), r.pick(['critical', 'high', 'low']), r.pick(people), r.pick(people), opened, opened + r.int(48) * 3_600_000);
-        },
-        () =>
-          h.db
-            .update(complaints)
-            .set({ status: r.pick(['open', 'resolved'] as const), severity: r.pick(['critical', 'high', 'medium'] as const) })
-            .where(eq(complaints.accountId, r.pick(ids())))
-            .run(),
-        () =>
-          h.db
-            .update(complaints)
-            .set({ escalationLevel: 0, reopenCount: r.int(3) })
-            .where(eq(complaints.accountId, r.pick(ids())))
-            .run(),
-      ];
-      for (let step = 0; step < 40; step++) {
-        for (let k = r.int(3); k >= 0; k--) r.pick(ops)();
-        h.now = new Date(h.now.getTime() + r.int(4 * DAY) + r.int(DAY));
-        await sweepAgrees(h.now);
-      }
-      h.close();
+    await randomBooks([1, 2, 3, 4, 5, 6, 7, 8]);
+  }, 120_000);
+
+  it('a sweep stopped after some batches and run again decides each nudge once, as a whole-book sweep does', async () => {
+    const r = rng(99);
+    cutAfter = () => r.int(6);
+    try {
+      await randomBooks([11, 12, 13, 14, 15]);
+    } finally {
+      cutAfter = undefined;
     }
-    h = harness();
   }, 120_000);
 });
+
+async function randomBooks(seeds: number[]) {
+  for (const seed of seeds) {
+    const r = rng(seed);
+    h = harness({ now: cst('2026-08-03T10:00') });
+    await ok('/steward team @zhang manager:@li');
+    await ok('/steward team @wang manager:@li');
+    await ok('/steward role @chen exec');
+    const people = ['zhang', 'wang', 'li'].map(memberId);
+    const chen = memberId('chen');
+    const t = tenant().id;
+    const tiers = ['strategic', 'key', 'standard'] as const;
+    const insAccount = h.db.$client.prepare('insert into accounts (tenant_id, name, name_key, tier, owner_id, created_at) values (?, ?, ?, ?, ?, ?)');
+    const insTouch = h.db.$client.prepare(
+      "insert into touchpoints (tenant_id, account_id, member_id, our_level, kind, occurred_at, note, source_platform, created_at) values (?, ?, ?, 'sales', ?, ?, '', 'shell', ?)",
+    );
+    for (let i = 0; i < 12; i++) insAccount.run(t, `A${i}`, `a${i}`, r.pick(tiers), r.next() < 0.9 ? r.pick(people) : null, h.now.getTime() - r.int(120) * DAY);
+    const ids = () =>
+      h.db
+        .select({ id: accounts.id })
+        .from(accounts)
+        .all()
+        .map((x) => x.id);
+    const touches = () =>
+      h.db
+        .select({ id: touchpoints.id })
+        .from(touchpoints)
+        .all()
+        .map((x) => x.id);
+    const ops: (() => void)[] = [
+      () => insTouch.run(t, r.pick(ids()), r.next() < 0.2 ? chen : r.pick(people), r.pick(['visit', 'call', 'meeting']), h.now.getTime() - r.int(60) * DAY, h.now.getTime()),
+      () => {
+        const all = touches();
+        if (all.length)
+          h.db
+            .delete(touchpoints)
+            .where(eq(touchpoints.id, r.pick(all)))
+            .run();
+      },
+      () => {
+        const all = touches();
+        if (all.length)
+          h.db
+            .update(touchpoints)
+            .set({ occurredAt: new Date(h.now.getTime() - r.int(150) * DAY) })
+            .where(eq(touchpoints.id, r.pick(all)))
+            .run();
+      },
+      () =>
+        h.db
+          .update(accounts)
+          .set({ tier: r.pick(tiers) })
+          .where(eq(accounts.id, r.pick(ids())))
+          .run(),
+      () =>
+        h.db
+          .update(accounts)
+          .set({ cadenceDays: r.next() < 0.5 ? null : 1 + r.int(40) })
+          .where(eq(accounts.id, r.pick(ids())))
+          .run(),
+      () =>
+        h.db
+          .update(accounts)
+          .set({ ownerId: r.next() < 0.9 ? r.pick(people) : null })
+          .where(eq(accounts.id, r.pick(ids())))
+          .run(),
+      () =>
+        h.db
+          .update(accounts)
+          .set({ status: r.next() < 0.8 ? 'active' : 'lost' })
+          .where(eq(accounts.id, r.pick(ids())))
+          .run(),
+      () =>
+        h.db
+          .update(members)
+          .set({ active: r.next() < 0.7 })
+          .where(eq(members.id, r.pick(people)))
+          .run(),
+      () =>
+        h.db
+          .update(members)
+          .set({ managerId: r.next() < 0.5 ? null : memberId('li') })
+          .where(and(eq(members.id, r.pick(people)), eq(members.role, 'rep')))
+          .run(),
+      () =>
+        h.db.$client
+          .prepare("insert into nudge_snoozes (tenant_id, kind, subject_id, until, created_at) values (?, 'revisit', ?, ?, ?)")
+          .run(t, r.pick(ids()), h.now.getTime() + r.int(10) * DAY, h.now.getTime()),
+      () => h.db.$client.prepare('delete from nudge_snoozes where id = (select max(id) from nudge_snoozes)').run(),
+      () =>
+        h.db.$client
+          .prepare('insert into pairings (tenant_id, account_id, exec_id, cadence_days, active, created_at) values (?, ?, ?, ?, 1, ?)')
+          .run(t, r.pick(ids()), chen, 10 + r.int(60), h.now.getTime() - r.int(90) * DAY),
+      () =>
+        h.db
+          .update(pairings)
+          .set({ active: r.next() < 0.5, cadenceDays: 5 + r.int(60) })
+          .where(eq(pairings.accountId, r.pick(ids())))
+          .run(),
+      () =>
+        h.db
+          .update(tenants)
+          .set({ settings: { cadenceDays: { standard: 20 + r.int(80), key: 10 + r.int(30) }, reviewSeasonStart: '08-01', reviewSeasonDeadline: r.pick(['09-30', '10-31']) } })
+          .run(),
+      () =>
+        h.db
+          .delete(reviewItems)
+          .where(eq(reviewItems.accountId, r.pick(ids())))
+          .run(),
+      // Promises and complaints: their own checks.
+      () => {
+        const n = h.db.select({ id: promises.id }).from(promises).all().length + 1;
+        const due = new Date(h.now.getTime() + (r.int(8) - 4) * DAY).toISOString().slice(0, 10);
+        h.db.$client
+          .prepare("insert into promises (tenant_id, number, account_id, owner_id, text, due_on, status, created_at) values (?, ?, ?, ?, 'Send the quote', ?, 'open', ?)")
+          .run(t, n, r.pick(ids()), r.pick(people), due, h.now.getTime());
+      },
+      () =>
+        h.db
+          .update(promises)
+          .set({ dueOn: new Date(h.now.getTime() + (r.int(8) - 3) * DAY).toISOString().slice(0, 10) })
+          .where(eq(promises.accountId, r.pick(ids())))
+          .run(),
+      () =>
+        h.db
+          .update(promises)
+          .set({ status: r.pick(['open', 'kept'] as const), ownerId: r.pick(people) })
+          .where(eq(promises.accountId, r.pick(ids())))
+          .run(),
+      () =>
+        h.db
+          .update(members)
+          .set({ timezone: r.pick(['Pacific/Kiritimati', 'America/Los_Angeles', null]) })
+          .where(eq(members.id, r.pick(people)))
+          .run(),
+      () => {
+        const n = h.db.select({ id: complaints.id }).from(complaints).all().length + 1;
+        const opened = h.now.getTime() - r.int(3) * DAY;
+        h.db.$client
+          .prepare(
+            "insert into complaints (tenant_id, number, account_id, severity, category, summary, owner_id, reporter_id, status, opened_at, deadline_at) values (?, ?, ?, ?, 'delay', 'Late', ?, ?, 'open', ?, ?)",
+          )
+          .run(t, n, r.pick(ids()), r.pick(['critical', 'high', 'low']), r.pick(people), r.pick(people), opened, opened + r.int(48) * 3_600_000);
+      },
+      () =>
+        h.db
+          .update(complaints)
+          .set({ status: r.pick(['open', 'resolved'] as const), severity: r.pick(['critical', 'high', 'medium'] as const) })
+          .where(eq(complaints.accountId, r.pick(ids())))
+          .run(),
+      () =>
+        h.db
+          .update(complaints)
+          .set({ escalationLevel: 0, reopenCount: r.int(3) })
+          .where(eq(complaints.accountId, r.pick(ids())))
+          .run(),
+    ];
+    for (let step = 0; step < 40; step++) {
+      for (let k = r.int(3); k >= 0; k--) r.pick(ops)();
+      h.now = new Date(h.now.getTime() + r.int(4 * DAY) + r.int(DAY));
+      await sweepAgrees(h.now);
+    }
+    h.close();
+  }
+  h = harness();
+}

@@ -3,6 +3,7 @@
 // Delivery (src/scheduler/outbox.ts) reads the rows; deciding and recording is the domain's.
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../../db/index.js';
+import { prepared } from '../../db/prepared.js';
 import { nudges } from '../../db/schema.js';
 
 export interface NewNudge {
@@ -34,36 +35,51 @@ export function recordNudge(db: Tx, n: NewNudge): number | undefined {
     .get()?.id;
 }
 
+/** Rows an INSERT: 11 values each, far below SQLite's limit of bound values. */
+const ROWS_PER_INSERT = 64;
+
+const COLUMNS = ['tenantId', 'dedupeKey', 'kind', 'subjectType', 'subjectId', 'recipientId', 'channel', 'period', 'payload', 'notBefore', 'createdAt'] as const;
+
+/** The prepared multi-row INSERT of `n` rows (values in placeholders `<column><row>`), one per size and handle. */
+function insertOf(db: Tx, n: number) {
+  return prepared(db, `nudges.insert.${n}`, (h) => {
+    const values = Array.from({ length: n }, (_, i) => Object.fromEntries(COLUMNS.map((c) => [c, sql.placeholder(`${c}${i}`)])) as unknown as typeof nudges.$inferInsert);
+    return h
+      .insert(nudges)
+      .values(values)
+      .onConflictDoNothing({ target: [nudges.tenantId, nudges.dedupeKey] })
+      .returning({ id: nudges.id, dedupeKey: nudges.dedupeKey, tenantId: nudges.tenantId })
+      .prepare();
+  });
+}
+
 /**
- * Records many nudges through one prepared statement (drizzle's `.prepare()`: the SQL
- * is built and compiled once, each row only binds); each whose dedupe key is already
- * taken is left out. Returns the new ones' ids and kinds, in the order given.
+ * Records many nudges, up to 64 rows an INSERT, each through a drizzle prepared statement
+ * (`.prepare()`: built and compiled once per size, each run only binds); a row whose
+ * dedupe key is already taken is left out (ON CONFLICT DO NOTHING). Returns the new ones'
+ * ids and kinds, in the order given.
  */
 export function recordNudges(db: Tx, list: readonly NewNudge[]): { id: number; kind: string; dedupeKey: string }[] {
   if (list.length === 0) return [];
-  const p = <T>(name: string) => sql.placeholder(name) as unknown as T;
-  const insert = db
-    .insert(nudges)
-    .values({
-      tenantId: p('tenantId'),
-      dedupeKey: p('dedupeKey'),
-      kind: p('kind'),
-      subjectType: p('subjectType'),
-      subjectId: p('subjectId'),
-      recipientId: p('recipientId'),
-      channel: p('channel'),
-      period: p('period'),
-      payload: p('payload'),
-      notBefore: p('notBefore'),
-      createdAt: p('createdAt'),
-    })
-    .onConflictDoNothing({ target: [nudges.tenantId, nudges.dedupeKey] })
-    .prepare();
+  const inserted = new Map<string, number>();
+  for (let i = 0; i < list.length; i += ROWS_PER_INSERT) {
+    const part = list.slice(i, i + ROWS_PER_INSERT);
+    const params: Record<string, unknown> = {};
+    part.forEach((n, j) => {
+      const r = row(n);
+      for (const c of COLUMNS) params[`${c}${j}`] = r[c];
+    });
+    // Only the rows inserted come back (RETURNING skips a row turned away by its dedupe key).
+    for (const r of insertOf(db, part.length).all(params)) inserted.set(`${r.tenantId}\u0000${r.dedupeKey}`, r.id);
+  }
   const out: { id: number; kind: string; dedupeKey: string }[] = [];
   for (const n of list) {
-    // A row turned away by its dedupe key changes nothing; a new one's id is the last inserted rowid.
-    const r = insert.run(row(n));
-    if (r.changes > 0) out.push({ id: Number(r.lastInsertRowid), kind: n.kind, dedupeKey: n.dedupeKey });
+    const k = `${n.tenantId}\u0000${n.dedupeKey}`;
+    const id = inserted.get(k);
+    if (id === undefined) continue;
+    // A key given twice in one list is new once.
+    inserted.delete(k);
+    out.push({ id, kind: n.kind, dedupeKey: n.dedupeKey });
   }
   return out;
 }

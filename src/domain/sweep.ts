@@ -24,6 +24,7 @@ import { TREND_DAYS, healthNews, healthOf, type Band, type HealthNews } from './
 import { addWorkingSpan, isoWeek, nextWorkingInstant } from './hours.js';
 import { nextRungAt } from './ladder.js';
 import { recordNudges, type NewNudge } from './nudges.js';
+import { prepared } from '../../db/prepared.js';
 import { nextNumber } from './numbers.js';
 import { moveCounts, promiseRound } from './promises.js';
 import { REVIEW_CHECKLIST, reviewSeason } from './review.js';
@@ -86,6 +87,9 @@ interface Sweeper {
   viewCache: Map<number, View>;
   /** Decided, to be recorded at the end of the step (several rows an INSERT). */
   pending: NewNudge[];
+  /** The account each pending nudge is about (sweepAccounts), in step with `pending`. */
+  accountOf: number[];
+  account: number;
 }
 
 /**
@@ -140,7 +144,20 @@ class Members {
 }
 
 function sweeper(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, lazy = false): Sweeper {
-  return { tx, tenant, now, views, members: new Members(tx, tenant.id, lazy), counts: emptyCounts(), ids: [], workingFrom: new Map(), viewCache: new Map(), pending: [] };
+  return {
+    tx,
+    tenant,
+    now,
+    views,
+    members: new Members(tx, tenant.id, lazy),
+    counts: emptyCounts(),
+    ids: [],
+    workingFrom: new Map(),
+    viewCache: new Map(),
+    pending: [],
+    accountOf: [],
+    account: 0,
+  };
 }
 
 /** Records what the step decided; counts and ids are of the new nudges only. */
@@ -150,6 +167,7 @@ function flush(s: Sweeper): SweepResult {
     s.ids.push(r.id);
   }
   s.pending = [];
+  s.accountOf = [];
   return { counts: s.counts, ids: s.ids };
 }
 
@@ -186,6 +204,7 @@ function nudge(
 ): Date {
   const reader = to.channel ? undefined : to.member;
   const notBefore = deliverAt(s, reader, urgent);
+  s.accountOf.push(s.account);
   s.pending.push({
     tenantId: s.tenant.id,
     dedupeKey: key,
@@ -217,14 +236,40 @@ export function dueAccountIds(tx: Tx, tenantId: number, now: Date): number[] {
 
 type Told = { to: number | null; at: number };
 
+/** What a batch of accounts was decided to need, not yet written (decideAccounts, then recordAccounts). */
+export interface AccountsPlan {
+  /** The nudges decided, and the account each is about. */
+  nudges: NewNudge[];
+  accountOf: number[];
+  /** Each account's next check. */
+  next: Map<number, number>;
+  /** Accounts (strategic or key) whose review item for `season` is to be created. */
+  reviews: Account[];
+  season: number;
+  dueOn: string;
+  now: Date;
+}
+
 /**
  * One batch of accounts (ids from dueAccountIds): their revisits, their pairings'
  * leadership visits, their review items; then each account's next check. Accounts
  * whose next check moved past `now` since the ids were read (another sweep took them) are left.
  */
 export function sweepAccounts(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, ids: readonly number[]): SweepResult {
+  const { counts, ids: decided } = recordAccounts(tx, tenant, decideAccounts(tx, tenant, now, views, ids));
+  return { counts, ids: decided };
+}
+
+/**
+ * The decisions of sweepAccounts, read and composed but nothing written: run in a read
+ * transaction, outside the write lock. `claim`: only accounts whose next check is this
+ * claim (set by claimAccounts) are decided; without it, every account due by `now`.
+ */
+export function decideAccounts(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, ids: readonly number[], claim?: number): AccountsPlan {
   const s = sweeper(tx, tenant, now, views, true);
-  if (ids.length === 0) return { counts: s.counts, ids: s.ids };
+  const season = reviewSeason(tenant, now);
+  const plan: AccountsPlan = { nudges: [], accountOf: [], next: new Map(), reviews: [], season: season.year, dueOn: season.deadline, now };
+  if (ids.length === 0) return plan;
   const t = now.getTime();
   const rows: { a: Account; last: number | null }[] = [];
   for (let i = 0; i < ids.length; i += 500) {
@@ -236,10 +281,11 @@ export function sweepAccounts(tx: Tx, tenant: Tenant, now: Date, views: NudgeVie
       .where(inArray(accounts.id, ids.slice(i, i + 500)))
       .orderBy(accounts.id)
       .all()) {
-      if (r.a.tenantId === tenant.id && r.check <= t) rows.push(r);
+      if (r.a.tenantId === tenant.id && (claim === undefined ? r.check <= t : r.check === claim)) rows.push(r);
     }
   }
-  const next = new Map<number, number>(rows.map((r) => [r.a.id, NEVER]));
+  const next = plan.next;
+  for (const r of rows) next.set(r.a.id, NEVER);
   const sooner = (id: number, at: number) => next.set(id, Math.min(next.get(id) ?? NEVER, at));
   const active = rows.filter((r) => r.a.status === 'active');
   revisits(
@@ -252,19 +298,107 @@ export function sweepAccounts(tx: Tx, tenant: Tenant, now: Date, views: NudgeVie
     active.map((r) => r.a.id),
     sooner,
   );
-  reviewItemsFor(
+  plan.reviews = reviewItemsFor(
     s,
     active.map((r) => r.a),
     sooner,
   );
-  flush(s);
-  const write = tx
-    .update(accounts)
-    .set({ nextCheckAt: sql.placeholder('at') as unknown as number })
-    .where(eq(accounts.id, sql.placeholder('id')))
-    .prepare();
-  for (const [id, at] of next) write.run({ id, at });
-  return { counts: s.counts, ids: s.ids };
+  plan.nudges = s.pending;
+  plan.accountOf = s.accountOf;
+  return plan;
+}
+
+/**
+ * Marks these due accounts as this sweep's (`claim`, a negative number, so still due): a
+ * change to one before its plan is recorded (a touch, a handover...) lowers its check to 0
+ * through the triggers, and recordAccounts then leaves it, to be decided again from its new state.
+ */
+export function claimAccounts(tx: Tx, tenantId: number, now: Date, ids: readonly number[], claim: number): void {
+  const p = <T>(name: string) => sql.placeholder(name) as unknown as T;
+  const q = prepared(tx, 'sweep.claimAccount', (h) =>
+    h
+      .update(accounts)
+      .set({ nextCheckAt: p<number>('claim') })
+      .where(and(eq(accounts.id, p('id')), eq(accounts.tenantId, p('tenant')), lte(accounts.nextCheckAt, p('now'))))
+      .prepare(),
+  );
+  for (const id of ids) q.run({ id, tenant: tenantId, now: now.getTime(), claim });
+}
+
+/**
+ * Writes a plan, in the write transaction: with `claim`, only for the accounts still
+ * claimed (their next check unchanged since the plan was read); a redo decides nothing
+ * twice (the nudges' dedupe keys, the review item looked for again).
+ */
+export function recordAccounts(tx: Tx, tenant: Tenant, plan: AccountsPlan, claim?: number): SweepResult & { dropped: number[] } {
+  const p = <T>(name: string) => sql.placeholder(name) as unknown as T;
+  const kept = new Set<number>();
+  if (claim === undefined) {
+    const write = prepared(tx, 'sweep.nextCheck', (h) =>
+      h
+        .update(accounts)
+        .set({ nextCheckAt: p<number>('at') })
+        .where(eq(accounts.id, p('id')))
+        .prepare(),
+    );
+    for (const [id, at] of plan.next) {
+      write.run({ id, at });
+      kept.add(id);
+    }
+  } else {
+    const write = prepared(tx, 'sweep.nextCheckClaimed', (h) =>
+      h
+        .update(accounts)
+        .set({ nextCheckAt: p<number>('at') })
+        .where(and(eq(accounts.id, p('id')), eq(accounts.nextCheckAt, p('claim'))))
+        .prepare(),
+    );
+    for (const [id, at] of plan.next) if (write.run({ id, at, claim }).changes > 0) kept.add(id);
+  }
+  const list = kept.size === plan.next.size ? plan.nudges : plan.nudges.filter((_, i) => kept.has(plan.accountOf[i]!));
+  // Changed since they were claimed: to be decided again from what they are now.
+  const dropped = kept.size === plan.next.size ? [] : [...plan.next.keys()].filter((id) => !kept.has(id));
+  const out = { counts: emptyCounts(), ids: [] as number[], dropped };
+  for (const r of recordNudges(tx, list)) {
+    if (r.kind !== 'health') out.counts[r.kind as keyof SweepCounts]++;
+    out.ids.push(r.id);
+  }
+  const reviews = plan.reviews.filter((a) => kept.has(a.id));
+  if (reviews.length > 0) {
+    const have = new Set<number>();
+    for (let i = 0; i < reviews.length; i += 500) {
+      for (const r of tx
+        .select({ id: reviewItems.accountId })
+        .from(reviewItems)
+        .where(
+          and(
+            inArray(
+              reviewItems.accountId,
+              reviews.slice(i, i + 500).map((a) => a.id),
+            ),
+            eq(reviewItems.season, plan.season),
+          ),
+        )
+        .all())
+        have.add(r.id);
+    }
+    for (const a of reviews) {
+      if (have.has(a.id)) continue;
+      tx.insert(reviewItems)
+        .values({
+          tenantId: tenant.id,
+          number: nextNumber(tx, reviewItems, tenant.id),
+          accountId: a.id,
+          ownerId: a.ownerId,
+          season: plan.season,
+          dueOn: plan.dueOn,
+          checklist: REVIEW_CHECKLIST.map((key) => ({ key, done: false })),
+          createdAt: plan.now,
+        })
+        .run();
+    }
+  }
+  return out;
 }
 
 /**
@@ -291,6 +425,7 @@ function revisits(s: Sweeper, rows: { a: Account; last: number | null }[], soone
     .orderBy(nudges.id)
     .prepare();
   for (const { a, last } of rows) {
+    s.account = a.id;
     // A snooze that ends after the account fell due starts a fresh round of nudges when it ends.
     const due = Math.max(revisitDue(s.tenant, a, last), snoozedUntil.get(a.id) ?? 0);
     if (due > t) {
@@ -372,6 +507,7 @@ function leadership(s: Sweeper, accountIds: number[], sooner: (id: number, at: n
       .orderBy(pairings.id)
       .all();
     for (const { p, a, last } of rows) {
+      s.account = a.id;
       const due = pairingDue(p, last);
       if (due > t) {
         sooner(a.id, due);
@@ -398,7 +534,7 @@ const startOf = (s: Sweeper, isoDay: string) => DateTime.fromISO(isoDay, { zone:
  * From the season's start to its deadline every strategic and key account gets its
  * review item, once; its next check is the next season's start.
  */
-function reviewItemsFor(s: Sweeper, rows: Account[], sooner: (id: number, at: number) => void): void {
+function reviewItemsFor(s: Sweeper, rows: Account[], sooner: (id: number, at: number) => void): Account[] {
   const season = reviewSeason(s.tenant, s.now);
   const startMd = effectiveSettings(s.tenant.settings).reviewSeasonStart;
   const thisStart = startOf(s, season.start);
@@ -406,33 +542,8 @@ function reviewItemsFor(s: Sweeper, rows: Account[], sooner: (id: number, at: nu
   const candidates = rows.filter((a) => a.tier === 'strategic' || a.tier === 'key');
   const inSeason = season.today >= season.start && season.today <= season.deadline;
   for (const a of candidates) sooner(a.id, season.today < season.start ? thisStart : nextStart);
-  if (!inSeason || candidates.length === 0) return;
-  const have = new Set<number>();
-  for (let i = 0; i < candidates.length; i += 500) {
-    const ids = candidates.slice(i, i + 500).map((a) => a.id);
-    for (const r of s.tx
-      .select({ id: reviewItems.accountId })
-      .from(reviewItems)
-      .where(and(inArray(reviewItems.accountId, ids), eq(reviewItems.season, season.year)))
-      .all())
-      have.add(r.id);
-  }
-  for (const a of candidates) {
-    if (have.has(a.id)) continue;
-    s.tx
-      .insert(reviewItems)
-      .values({
-        tenantId: s.tenant.id,
-        number: nextNumber(s.tx, reviewItems, s.tenant.id),
-        accountId: a.id,
-        ownerId: a.ownerId,
-        season: season.year,
-        dueOn: season.deadline,
-        checklist: REVIEW_CHECKLIST.map((key) => ({ key, done: false })),
-        createdAt: s.now,
-      })
-      .run();
-  }
+  if (!inSeason) return [];
+  return candidates;
 }
 
 /** A promise still open this long after its owner was told it was due (working days) is told to their manager. */

@@ -7,11 +7,13 @@ import { performance } from 'node:perf_hooks';
 import type { Db, Tx } from '../../db/index.js';
 import {
   addResult,
+  claimAccounts,
+  decideAccounts,
   dueAccountIds,
   dueComplaintIds,
   duePromiseIds,
   emptyCounts,
-  sweepAccounts,
+  recordAccounts,
   sweepChecklists,
   sweepEscalations,
   sweepPromises,
@@ -36,10 +38,12 @@ export function watchHealth(tx: Tx, tenant: Tenant, now: Date): number[] {
 }
 
 export interface SweepRunOptions {
-  /** Rows in the first batch of each step; later batches grow or shrink to keep each under `holdMs`. */
+  /** Accounts decided and recorded together (the first batch; later ones grow or shrink to keep each hold under `holdMs`). */
   batch?: number;
   /** How long a batch may hold the write lock, as a target (ms): short, so a command waits little. */
   holdMs?: number;
+  /** Stop after this many write transactions (tests: a sweep cut short, to be run again). */
+  stopAfter?: number;
 }
 
 export interface SweepRun extends SweepResult {
@@ -48,61 +52,139 @@ export interface SweepRun extends SweepResult {
   longestHoldMs: number;
   /** Time inside the sweep's write transactions (ms). */
   heldMs: number;
-  /** Each transaction's hold (ms), in order. */
+  /** Each transaction's hold (ms), from BEGIN IMMEDIATE's return to COMMIT's, in order. */
   holds: number[];
+  /** The COMMIT of each (ms), part of its hold. */
+  commits: number[];
+  /** Each WAL checkpoint the sweep ran between batches, outside any transaction (ms). */
+  checkpoints: number[];
+  /** Whether it stopped early (stopAfter). */
+  stopped: boolean;
 }
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+class Stop extends Error {}
+
 /**
  * The clock's sweep for one tenant: every decision of sweepTenant, in batches. What is
  * due is read first, outside any write transaction, through indexes (accounts by
- * next_check_at, promises by due day, complaints by deadline); each batch then reads its
- * rows again under the lock and decides from them as they are. Between batches the lock
- * is left free for as long as the last batch held it, so a command waiting for it gets in
- * (SQLite's busy handler polls at growing intervals and would miss a gap of a moment).
+ * next_check_at, promises by due day, complaints by deadline).
+ *
+ * Accounts, the bulk of it, are decided OUTSIDE the write lock: a short write claims a
+ * batch (its next check set to this sweep's claim), the batch is read, decided and its
+ * messages composed in a read transaction, and a short write records it (nudges, review
+ * items, next checks) for the accounts still claimed, claiming the next batch in the same
+ * transaction. A command that changes an account in between lowers its check through the
+ * triggers, so the stale plan for it is dropped and the account decided again; the dedupe
+ * keys make a redo (a crash, a second sweep) decide nothing twice.
+ *
+ * Promises, reviews, checklists and escalations are few: each batch is decided in its own
+ * IMMEDIATE transaction, and the lock is left free a while after each.
+ *
+ * The sweep's connection checkpoints the WAL itself between batches (PASSIVE, outside any
+ * transaction) instead of on a COMMIT, so no commit carries a checkpoint.
  */
 export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRunOptions = {}): Promise<SweepRun> {
-  const target = opts.holdMs ?? 5;
-  const out: SweepRun = { counts: emptyCounts(), ids: [], batches: 0, longestHoldMs: 0, heldMs: 0, holds: [] };
-  const write = async (fn: (tx: Tx) => SweepResult): Promise<number> => {
-    // Held from the moment BEGIN IMMEDIATE got the lock (the callback starts) to the end of COMMIT.
-    let start = 0;
-    const r = db.transaction(
-      (tx) => {
-        start = performance.now();
-        return fn(tx);
-      },
-      { behavior: 'immediate' },
-    );
-    const held = performance.now() - start;
+  const target = opts.holdMs ?? 20;
+  const out: SweepRun = { counts: emptyCounts(), ids: [], batches: 0, longestHoldMs: 0, heldMs: 0, holds: [], commits: [], checkpoints: [], stopped: false };
+  const client = db.$client;
+  const handle = db as unknown as Tx;
+  const autocheckpoint = client.pragma('wal_autocheckpoint', { simple: true }) as number;
+  client.pragma('wal_autocheckpoint = 0');
+  const checkpoint = () => {
+    const start = performance.now();
+    client.pragma('wal_checkpoint(PASSIVE)');
+    out.checkpoints.push(performance.now() - start);
+  };
+  /** One write transaction; its hold, and the lock left free after it unless `free` is 0. */
+  const write = async (fn: (tx: Tx) => SweepResult | undefined, free = true): Promise<number> => {
+    if (opts.stopAfter !== undefined && out.batches >= opts.stopAfter) throw new Stop();
+    client.prepare('BEGIN IMMEDIATE').run();
+    const start = performance.now();
+    let r: SweepResult | undefined;
+    try {
+      r = fn(handle);
+    } catch (e) {
+      client.prepare('ROLLBACK').run();
+      throw e;
+    }
+    const committing = performance.now();
+    client.prepare('COMMIT').run();
+    const end = performance.now();
+    const held = end - start;
+    out.commits.push(end - committing);
     out.longestHoldMs = Math.max(out.longestHoldMs, held);
     out.heldMs += held;
     out.holds.push(held);
     out.batches++;
-    addResult(out, r);
+    if (r) addResult(out, r);
+    checkpoint();
     // The lock left free a while, longer than a waiting command's busy handler sleeps between
     // tries early on (1, 2, 5 ms...), and never in step with it (a jitter).
-    await pause(Math.max(8, Math.ceil(1.5 * held)) + Math.floor(Math.random() * 4));
+    if (free) await pause(Math.max(8, Math.ceil(1.5 * held)) + Math.floor(Math.random() * 4));
     return held;
   };
+  /** A read transaction: one snapshot, no lock a writer waits for. */
+  const read = <T>(fn: (tx: Tx) => T): T => {
+    client.prepare('BEGIN').run();
+    try {
+      return fn(handle);
+    } finally {
+      client.prepare('COMMIT').run();
+    }
+  };
   const inBatches = async (ids: number[], fn: (tx: Tx, ids: number[]) => SweepResult) => {
-    let size = opts.batch ?? 100;
+    let size = 100;
     for (let i = 0; i < ids.length; ) {
       const part = ids.slice(i, i + size);
       i += part.length;
       const held = await write((tx) => fn(tx, part));
-      if (held > target) size = Math.max(10, Math.floor(size / 2));
-      else if (held < target / 2) size = Math.min(5_000, size * 2);
+      if (held > target / 2) size = Math.max(10, Math.floor(size / 2));
+      else if (held < target / 4) size = Math.min(1_000, size * 2);
     }
   };
-  const read = db as unknown as Tx;
-  await inBatches(dueAccountIds(read, tenant.id, now), (tx, ids) => sweepAccounts(tx, tenant, now, nudgeViews, ids));
-  await inBatches(duePromiseIds(read, tenant, now), (tx, ids) => sweepPromises(tx, tenant, now, nudgeViews, ids));
-  await write((tx) => sweepReviews(tx, tenant, now, nudgeViews));
-  await write((tx) => sweepChecklists(tx, tenant, now, nudgeViews));
-  await inBatches(dueComplaintIds(read, tenant.id, now), (tx, ids) => sweepEscalations(tx, tenant, now, nudgeViews, ids));
+  try {
+    // A claim of its own, below 0 so that a claimed account is still due should the sweep stop.
+    const claim = -1 - Math.floor(Math.random() * 2 ** 48);
+    let due = dueAccountIds(handle, tenant.id, now);
+    let size = opts.batch ?? 250;
+    // Accounts changed between their claim and their recording are decided again, a few rounds at most.
+    for (let round = 0; round < 3 && due.length > 0; round++) {
+      const dropped: number[] = [];
+      let part = due.slice(0, size);
+      let i = part.length;
+      if (part.length > 0) await write((tx) => void claimAccounts(tx, tenant.id, now, part, claim), false);
+      while (part.length > 0) {
+        const decided = part;
+        const plan = read((tx) => decideAccounts(tx, tenant, now, nudgeViews, decided, claim));
+        // Changed between the claim and this read: not decided (its check is no longer the claim), so decided again.
+        for (const id of decided) if (!plan.next.has(id)) dropped.push(id);
+        part = due.slice(i, i + size);
+        i += part.length;
+        const next = part;
+        // No pause: deciding the next batch leaves the lock free as long as this one held it, and more.
+        const held = await write((tx) => {
+          const r = recordAccounts(tx, tenant, plan, claim);
+          dropped.push(...r.dropped);
+          claimAccounts(tx, tenant.id, now, next, claim);
+          return r;
+        }, false);
+        if (held > target / 2) size = Math.max(20, Math.floor(size / 2));
+        else if (held < target / 4) size = Math.min(2_000, size * 2);
+        await pause(0);
+      }
+      due = dropped;
+    }
+    await inBatches(duePromiseIds(handle, tenant, now), (tx, ids) => sweepPromises(tx, tenant, now, nudgeViews, ids));
+    await write((tx) => sweepReviews(tx, tenant, now, nudgeViews));
+    await write((tx) => sweepChecklists(tx, tenant, now, nudgeViews));
+    await inBatches(dueComplaintIds(handle, tenant.id, now), (tx, ids) => sweepEscalations(tx, tenant, now, nudgeViews, ids));
+  } catch (e) {
+    if (!(e instanceof Stop)) throw e;
+    out.stopped = true;
+  } finally {
+    client.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
+  }
   return out;
 }
-
-// src/scheduler/digest.ts reads the season from here until the merge; new code imports it from src/domain/review.ts.
