@@ -24,7 +24,7 @@ import { healthOf } from '../src/domain/health.js';
 import { digestRun } from '../src/scheduler/digest.js';
 import { digestFor } from '../src/views/digest.js';
 import type { Tenant } from '../src/domain/types.js';
-import { ascending, DAY, fmt, int, median, NOW, percentile, rng, table, tierOf, TIMEZONE, withTempDb } from './lib.js';
+import { ascending, fmt, int, median, NOW, percentile, seedBook, table, withTempDb } from './lib.js';
 
 const ACCOUNTS = int('BENCH_SCHED_ACCOUNTS', 100_000, 1);
 const TEAM = int('BENCH_SCHED_TEAM', 1_000, 1);
@@ -33,96 +33,6 @@ const HEALTH_RUNS = int('BENCH_HEALTH_RUNS', 5, 1);
 const SCAN_RUNS = 3;
 const PER_REP = Math.min(100, TEAM);
 const ONLY = process.env.BENCH_DIGEST_ONLY ?? '';
-
-// Fixed clock (NOW: Monday 10:00 in Shanghai, working hours, so nothing waits) and seeded randomness.
-const CADENCE = { strategic: 14, key: 30, standard: 90 } as const;
-const random = rng(7);
-
-interface Seeded {
-  tenantId: number;
-  /** A manager whose team owns TEAM accounts, and one of their reps. */
-  managerId: number;
-  repId: number;
-  touchpoints: number;
-  complaints: number;
-  promises: number;
-  pairings: number;
-}
-
-/**
- * Reps own PER_REP accounts each; every TEAM / PER_REP reps report to a manager.
- * Each account's last visit is one cadence plus 0-40 days ago, so every account is
- * due, and some are overdue enough for a reminder or for their manager to be told.
- */
-function seed(db: Db): Seeded {
-  const c = db.$client;
-  const tenantId = Number(
-    c.prepare("insert into tenants (platform, workspace_id, name, locale, timezone) values ('shell', 'bench-digest', 'Bench Logistics', 'en', ?)").run(TIMEZONE).lastInsertRowid,
-  );
-  const insMember = c.prepare('insert into members (tenant_id, platform_user_id, name, role, function, manager_id) values (?, ?, ?, ?, ?, ?)');
-  const insAccount = c.prepare('insert into accounts (tenant_id, name, name_key, tier, owner_id, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)');
-  const insTouch = c.prepare(
-    "insert into touchpoints (tenant_id, account_id, member_id, our_level, kind, occurred_at, note, source_platform, created_at) values (?, ?, ?, 'sales', ?, ?, '', 'shell', ?)",
-  );
-  const insComplaint = c.prepare(
-    "insert into complaints (tenant_id, number, account_id, severity, category, summary, owner_id, reporter_id, status, opened_at, deadline_at) values (?, ?, ?, ?, 'delay', 'Late delivery', ?, ?, 'open', ?, ?)",
-  );
-  const insPromise = c.prepare(
-    "insert into promises (tenant_id, number, account_id, owner_id, text, due_on, status, created_at) values (?, ?, ?, ?, 'Send the quote', ?, 'open', ?)",
-  );
-  const insPairing = c.prepare('insert into pairings (tenant_id, account_id, exec_id, cadence_days, active, created_at) values (?, ?, ?, 90, 1, ?)');
-  const out: Seeded = { tenantId, managerId: 0, repId: 0, touchpoints: 0, complaints: 0, promises: 0, pairings: 0 };
-  c.transaction(() => {
-    insMember.run(tenantId, 'admin', 'admin', 'admin', 'sales', null);
-    const execId = Number(insMember.run(tenantId, 'chen', 'chen', 'exec', 'executive', null).lastInsertRowid);
-    const reps: number[] = [];
-    const repsPerTeam = Math.max(1, Math.round(TEAM / PER_REP));
-    const repCount = Math.ceil(ACCOUNTS / PER_REP);
-    let manager = 0;
-    for (let r = 0; r < repCount; r++) {
-      if (r % repsPerTeam === 0) {
-        const m = r / repsPerTeam;
-        manager = Number(insMember.run(tenantId, `mgr${m}`, `mgr${m}`, 'manager', 'sales', null).lastInsertRowid);
-        if (m === 0) out.managerId = manager;
-      }
-      reps.push(Number(insMember.run(tenantId, `rep${r}`, `rep${r}`, 'rep', 'sales', manager).lastInsertRowid));
-    }
-    out.repId = reps[0]!;
-    const created = NOW.getTime() - 800 * DAY;
-    let complaintNo = 0;
-    let promiseNo = 0;
-    for (let i = 0; i < ACCOUNTS; i++) {
-      const tier = tierOf(i);
-      const owner = reps[Math.floor(i / PER_REP)]!;
-      const name = `Account ${String(i + 1).padStart(6, '0')}`;
-      const id = Number(insAccount.run(tenantId, name, name.toLowerCase(), tier, owner, created, created).lastInsertRowid);
-      const lastVisit = NOW.getTime() - CADENCE[tier] * DAY - Math.floor(random() * 40 * DAY) - 3_600_000;
-      insTouch.run(tenantId, id, owner, 'visit', lastVisit, lastVisit);
-      // A call since then: a touch, but not one that resets the revisit clock.
-      const call = lastVisit + Math.floor(random() * (NOW.getTime() - lastVisit));
-      insTouch.run(tenantId, id, owner, 'call', call, call);
-      out.touchpoints += 2;
-      if (i % 50 === 0) {
-        const opened = NOW.getTime() - Math.floor(random() * 10 * DAY);
-        insComplaint.run(tenantId, ++complaintNo, id, 'high', owner, owner, opened, opened + 24 * 3_600_000);
-        out.complaints++;
-      }
-      if (i % 33 === 0) {
-        const due = new Date(NOW.getTime() + Math.floor((random() * 14 - 10) * DAY)).toISOString().slice(0, 10);
-        insPromise.run(tenantId, ++promiseNo, id, owner, due, created);
-        out.promises++;
-      }
-      if (tier === 'strategic' && i % 200 === 0) {
-        insPairing.run(tenantId, id, execId, created);
-        out.pairings++;
-      }
-    }
-  })();
-  c.pragma('optimize');
-  // The seed's pages copied into the file now, not at the first commit measured.
-  c.pragma('wal_checkpoint(TRUNCATE)');
-  return out;
-}
 
 const pct = (xs: number[], p: number) => percentile(ascending(xs), p);
 
@@ -143,7 +53,7 @@ async function digestRunMeasured(db: Db, tenant: Tenant) {
 async function main(): Promise<void> {
   await withTempDb('steward-bench-digest-', async (db, file) => {
     let t0 = performance.now();
-    const s = seed(db);
+    const s = seedBook(db, { accounts: ACCOUNTS, team: TEAM, workspace: 'bench-digest' });
     const seedMs = performance.now() - t0;
     const tenant = db.select().from(tenants).where(eq(tenants.id, s.tenantId)).get()!;
     const manager = db.select().from(members).where(eq(members.id, s.managerId)).get()!;

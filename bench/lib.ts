@@ -128,3 +128,95 @@ export function table(rows: string[][]): string {
   const line = (r: string[]) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
+
+// Fixed clock (NOW: Monday 10:00 in Shanghai, working hours, so nothing waits) and seeded randomness.
+const CADENCE = { strategic: 14, key: 30, standard: 90 } as const;
+export interface SeededBook {
+  tenantId: number;
+  /** A manager whose team owns `team` accounts, and one of their reps. */
+  managerId: number;
+  repId: number;
+  touchpoints: number;
+  complaints: number;
+  promises: number;
+  pairings: number;
+}
+
+/**
+ * The benches' book: reps own 100 accounts each (fewer in a smaller team); every team / 100 reps report to a manager.
+ * Each account's last visit is one cadence plus 0-40 days ago, so every account is
+ * due, and some are overdue enough for a reminder or for their manager to be told.
+ */
+export function seedBook(db: Db, o: { accounts: number; team: number; workspace: string }): SeededBook {
+  const ACCOUNTS = o.accounts;
+  const TEAM = o.team;
+  const PER_REP = Math.min(100, TEAM);
+  const random = rng(7);
+  const c = db.$client;
+  const tenantId = Number(
+    c.prepare("insert into tenants (platform, workspace_id, name, locale, timezone) values ('shell', ?, 'Bench Logistics', 'en', ?)").run(o.workspace, TIMEZONE).lastInsertRowid,
+  );
+  const insMember = c.prepare('insert into members (tenant_id, platform_user_id, name, role, function, manager_id) values (?, ?, ?, ?, ?, ?)');
+  const insAccount = c.prepare('insert into accounts (tenant_id, name, name_key, tier, owner_id, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)');
+  const insTouch = c.prepare(
+    "insert into touchpoints (tenant_id, account_id, member_id, our_level, kind, occurred_at, note, source_platform, created_at) values (?, ?, ?, 'sales', ?, ?, '', 'shell', ?)",
+  );
+  const insComplaint = c.prepare(
+    "insert into complaints (tenant_id, number, account_id, severity, category, summary, owner_id, reporter_id, status, opened_at, deadline_at) values (?, ?, ?, ?, 'delay', 'Late delivery', ?, ?, 'open', ?, ?)",
+  );
+  const insPromise = c.prepare(
+    "insert into promises (tenant_id, number, account_id, owner_id, text, due_on, status, created_at) values (?, ?, ?, ?, 'Send the quote', ?, 'open', ?)",
+  );
+  const insPairing = c.prepare('insert into pairings (tenant_id, account_id, exec_id, cadence_days, active, created_at) values (?, ?, ?, 90, 1, ?)');
+  const out: SeededBook = { tenantId, managerId: 0, repId: 0, touchpoints: 0, complaints: 0, promises: 0, pairings: 0 };
+  c.transaction(() => {
+    insMember.run(tenantId, 'admin', 'admin', 'admin', 'sales', null);
+    const execId = Number(insMember.run(tenantId, 'chen', 'chen', 'exec', 'executive', null).lastInsertRowid);
+    const reps: number[] = [];
+    const repsPerTeam = Math.max(1, Math.round(TEAM / PER_REP));
+    const repCount = Math.ceil(ACCOUNTS / PER_REP);
+    let manager = 0;
+    for (let r = 0; r < repCount; r++) {
+      if (r % repsPerTeam === 0) {
+        const m = r / repsPerTeam;
+        manager = Number(insMember.run(tenantId, `mgr${m}`, `mgr${m}`, 'manager', 'sales', null).lastInsertRowid);
+        if (m === 0) out.managerId = manager;
+      }
+      reps.push(Number(insMember.run(tenantId, `rep${r}`, `rep${r}`, 'rep', 'sales', manager).lastInsertRowid));
+    }
+    out.repId = reps[0]!;
+    const created = NOW.getTime() - 800 * DAY;
+    let complaintNo = 0;
+    let promiseNo = 0;
+    for (let i = 0; i < ACCOUNTS; i++) {
+      const tier = tierOf(i);
+      const owner = reps[Math.floor(i / PER_REP)]!;
+      const name = `Account ${String(i + 1).padStart(6, '0')}`;
+      const id = Number(insAccount.run(tenantId, name, name.toLowerCase(), tier, owner, created, created).lastInsertRowid);
+      const lastVisit = NOW.getTime() - CADENCE[tier] * DAY - Math.floor(random() * 40 * DAY) - 3_600_000;
+      insTouch.run(tenantId, id, owner, 'visit', lastVisit, lastVisit);
+      // A call since then: a touch, but not one that resets the revisit clock.
+      const call = lastVisit + Math.floor(random() * (NOW.getTime() - lastVisit));
+      insTouch.run(tenantId, id, owner, 'call', call, call);
+      out.touchpoints += 2;
+      if (i % 50 === 0) {
+        const opened = NOW.getTime() - Math.floor(random() * 10 * DAY);
+        insComplaint.run(tenantId, ++complaintNo, id, 'high', owner, owner, opened, opened + 24 * 3_600_000);
+        out.complaints++;
+      }
+      if (i % 33 === 0) {
+        const due = new Date(NOW.getTime() + Math.floor((random() * 14 - 10) * DAY)).toISOString().slice(0, 10);
+        insPromise.run(tenantId, ++promiseNo, id, owner, due, created);
+        out.promises++;
+      }
+      if (tier === 'strategic' && i % 200 === 0) {
+        insPairing.run(tenantId, id, execId, created);
+        out.pairings++;
+      }
+    }
+  })();
+  c.pragma('optimize');
+  // The seed's pages copied into the file now, not at the first commit measured.
+  c.pragma('wal_checkpoint(TRUNCATE)');
+  return out;
+}
