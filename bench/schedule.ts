@@ -237,8 +237,10 @@ async function main(): Promise<void> {
     console.log(
       `  of each hold, its COMMIT: p50 ${fmt(percentile(commits, 50), 2)} ms, p99 ${fmt(percentile(commits, 99), 2)} ms, max ${fmt(commits.at(-1) ?? 0, 2)} ms; WAL checkpoints between batches (outside the lock): ${fmt(checkpoints.length)}, p50 ${fmt(percentile(checkpoints, 50), 2)} ms, max ${fmt(checkpoints.at(-1) ?? 0, 2)} ms`,
     );
-    const slow = result.holds.map((h, i) => ({ h, c: result.commits[i]! })).filter((x) => x.h > 100);
-    if (slow.length) console.log(`  holds over 100 ms (hold/commit ms): ${slow.map((x) => `${fmt(x.h, 0)}/${fmt(x.c, 0)}`).join(', ')}`);
+    const slow = result.holds.map((h, i) => ({ h, c: result.commits[i]!, i })).filter((x) => x.h > 100);
+    // Which transaction (1-based, of all of them): the last few are the promises', reviews', checklists' and rungs'.
+    if (slow.length)
+      console.log(`  holds over 100 ms (hold/commit ms, #transaction of ${fmt(result.holds.length)}): ${slow.map((x) => `${fmt(x.h, 0)}/${fmt(x.c, 0)} #${x.i + 1}`).join(', ')}`);
     console.log(
       `\nnudges decided: ${Object.entries(result.counts)
         .map(([k, n]) => `${k} ${fmt(n)}`)

@@ -504,7 +504,12 @@ export const nudges = sqliteTable(
     createdAt: createdAt(),
     sentAt: integer('sent_at', { mode: 'timestamp_ms' }),
   },
-  (t) => [uniqueIndex('nudges_tenant_dedupe').on(t.tenantId, t.dedupeKey), index('nudges_status').on(t.status)],
+  (t) => [
+    uniqueIndex('nudges_tenant_dedupe').on(t.tenantId, t.dedupeKey),
+    index('nudges_status').on(t.status),
+    // A subject's nudges (the complaint_card_redraw trigger's check for a card's notice, on every change of a complaint).
+    index('nudges_subject').on(t.subjectType, t.subjectId, t.kind),
+  ],
 );
 
 /** Inbound platform events already processed (Slack retries, Lark redelivery). */

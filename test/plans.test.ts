@@ -50,3 +50,46 @@ describe('the statements of everyday commands', () => {
     }
   });
 });
+
+// A trigger's condition runs on every change of its table's rows, a sweep's too (each rung
+// of the escalation ladder updates its complaint): its subqueries must search by the row's
+// own keys, never read a tenant's whole table nor every pending nudge (a book of 100 000
+// accounts has 100 000 pending revisits after its first sweep).
+describe('the statements of the triggers', () => {
+  it("every subquery in a trigger's condition or body is an index search by the changed row's keys", () => {
+    const h = harness();
+    try {
+      const client = h.db.$client;
+      const triggers = client.prepare("select name, sql from sqlite_master where type = 'trigger'").all() as { name: string; sql: string }[];
+      /** Each parenthesised SELECT of a trigger, its NEW./OLD. columns as parameters. */
+      const subqueries = (sql: string): string[] => {
+        const out: string[] = [];
+        for (let i = sql.indexOf('(SELECT'); i >= 0; i = sql.indexOf('(SELECT', i + 1)) {
+          let depth = 0;
+          let j = i;
+          for (; j < sql.length; j++) {
+            if (sql[j] === '(') depth++;
+            else if (sql[j] === ')' && --depth === 0) break;
+          }
+          out.push(sql.slice(i + 1, j).replace(/\b(NEW|OLD)\.`\w+`/g, '?'));
+        }
+        return out;
+      };
+      const BIG = /^(SCAN (members|accounts|touchpoints|complaints|promises|nudges)\b(?!.*USING (COVERING )?INDEX)|SEARCH nudges USING (COVERING )?INDEX nudges_status\b)/;
+      const checked: string[] = [];
+      const whole: string[] = [];
+      for (const t of triggers) {
+        for (const q of subqueries(t.sql)) {
+          const params = Array.from(q.matchAll(/\?/g), () => null);
+          const plan = (client.prepare(`explain query plan ${q}`).all(...params) as { detail: string }[]).map((r) => r.detail);
+          checked.push(t.name);
+          if (plan.some((d) => BIG.test(d))) whole.push(`${t.name}: ${q}\n  ${plan.join('\n  ')}`);
+        }
+      }
+      expect(checked).toContain('complaint_card_redraw');
+      expect(whole).toEqual([]);
+    } finally {
+      h.close();
+    }
+  });
+});

@@ -135,7 +135,9 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
     }
   };
   const inBatches = async (ids: number[], fn: (tx: Tx, ids: number[]) => SweepResult) => {
-    let size = 100;
+    // A promise or a rung costs about a millisecond (its message composed, its working hours
+    // reckoned): a first batch of 100 held the lock for 100-180 ms. Small first, then grown.
+    let size = 16;
     for (let i = 0; i < ids.length; ) {
       const part = ids.slice(i, i + size);
       i += part.length;

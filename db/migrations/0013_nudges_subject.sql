@@ -1,0 +1,1 @@
+CREATE INDEX `nudges_subject` ON `nudges` (`subject_type`,`subject_id`,`kind`);
