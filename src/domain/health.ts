@@ -233,14 +233,32 @@ function signs(tenant: Tenant, f: AccountFacts, at: number, tierCadence: Record<
   // Coverage: once we have known them 90 days (an imported history counts), in Steward or before it.
   const knownSince = Math.min(f.account.createdAt.getTime(), f.firstTouchAt ?? Infinity);
   if (f.account.tier !== 'standard' && knownSince <= at - SINGLE_THREAD_DAYS * DAY) {
-    const ours = new Set<number>();
-    const theirs = new Set<string>();
+    // (Whether each side has two or more is read without a Set; the counts are taken only for a reason to give.)
+    const from = at - SINGLE_THREAD_DAYS * DAY;
+    let ours1: number | undefined;
+    let theirs1: string | undefined;
+    let manyOurs = false;
+    let manyTheirs = false;
     for (const t of touches) {
-      if (t.at > at || t.at <= at - SINGLE_THREAD_DAYS * DAY) continue;
-      ours.add(t.memberId);
-      if (t.theirLevel !== null) theirs.add(t.theirLevel);
+      if (t.at > at || t.at <= from) continue;
+      if (ours1 === undefined) ours1 = t.memberId;
+      else if (t.memberId !== ours1) manyOurs = true;
+      if (t.theirLevel !== null) {
+        if (theirs1 === undefined) theirs1 = t.theirLevel;
+        else if (t.theirLevel !== theirs1) manyTheirs = true;
+      }
+      if (manyOurs && manyTheirs) break;
     }
-    if (ours.size <= 1 || theirs.size <= 1) addReason(reasons, tier, { key: 'single-threaded', weight: W.singleThreaded, evidence: { ours: ours.size, theirs: theirs.size } });
+    if (!manyOurs || !manyTheirs) {
+      const ours = new Set<number>();
+      const theirs = new Set<string>();
+      for (const t of touches) {
+        if (t.at > at || t.at <= from) continue;
+        ours.add(t.memberId);
+        if (t.theirLevel !== null) theirs.add(t.theirLevel);
+      }
+      addReason(reasons, tier, { key: 'single-threaded', weight: W.singleThreaded, evidence: { ours: ours.size, theirs: theirs.size } });
+    }
   }
 
   for (const p of f.pairings) {
@@ -582,9 +600,20 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
   const args = { tenant: tenant.id, since, ids: accountIds === 'all' ? '[]' : JSON.stringify(accountIds) };
   // A row per account: read as plain arrays, in the select's column order.
   type AccountRow = [number, Tier, number | null, number, number | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null];
-  for (const [id, tier, cadenceDays, createdAt, annualRevenue, categorySpend, ownerGoneAt, ownerId, ownerActive, ownerLeftAt, lastVisit, first] of q.accounts.values(
-    args,
-  ) as AccountRow[]) {
+  // (Indexed reads, not destructuring: this runs once per account of a book, and per touch below.)
+  for (const r of q.accounts.values(args) as AccountRow[]) {
+    const id = r[0];
+    const tier = r[1];
+    const cadenceDays = r[2];
+    const createdAt = r[3];
+    const annualRevenue = r[4];
+    const categorySpend = r[5];
+    const ownerGoneAt = r[6];
+    const ownerId = r[7];
+    const ownerActive = r[8];
+    const ownerLeftAt = r[9];
+    const lastVisit = r[10];
+    const first = r[11];
     // Someone marked as gone with no date (from before dates were kept) has been gone all along.
     const leftAt = ownerActive === 0 ? (ownerLeftAt ?? 0) : null;
     const touches: AccountFacts['touches'] = lastVisit === null ? [] : [{ at: lastVisit, memberId: -1, ourLevel: 'sales', theirLevel: null, kind: 'visit' }];
@@ -604,10 +633,24 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
     });
   }
   // The most rows of all: read as plain arrays, in the select's column order.
-  for (const [accountId, at, memberId, ourLevel, theirLevel, kind] of q.recent.values(args) as [number, number, number, string, string | null, string][]) {
-    facts.get(accountId)?.touches.push({ at, memberId, ourLevel, theirLevel, kind });
+  // (An account's touches tend to come together: the last account looked up is kept, saving a map lookup per row.)
+  let lastId = Number.NaN;
+  let lastFacts: AccountFacts | undefined;
+  for (const t of q.recent.values(args) as [number, number, number, string, string | null, string][]) {
+    if (t[0] !== lastId) {
+      lastId = t[0];
+      lastFacts = facts.get(lastId);
+    }
+    lastFacts?.touches.push({ at: t[1], memberId: t[2], ourLevel: t[3], theirLevel: t[4], kind: t[5] });
   }
-  for (const t of q.along.all(args)) facts.get(t.accountId)?.touches.push({ at: t.at, memberId: t.memberId, ourLevel: t.ourLevel, theirLevel: t.theirLevel, kind: 'along' });
+  lastId = Number.NaN;
+  for (const t of q.along.values(args) as [number, number, number, string, string | null][]) {
+    if (t[0] !== lastId) {
+      lastId = t[0];
+      lastFacts = facts.get(lastId);
+    }
+    lastFacts?.touches.push({ at: t[1], memberId: t[2], ourLevel: t[3], theirLevel: t[4], kind: 'along' });
+  }
   const cs = q.complaints.all(args);
   const passes = new Map<number, number[]>();
   if (cs.length) {
