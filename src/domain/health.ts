@@ -339,9 +339,18 @@ function signs(tenant: Tenant, f: AccountFacts, at: number, tierCadence: Record<
   return reasons.sort((a, b) => b.weight - a.weight);
 }
 
-const scoreOf = (reasons: Reason[]) => Math.max(0, Math.round(100 - reasons.reduce((s, r) => s + r.weight, 0)));
+// (Plain loops, summing in the list's order as a reduce would: read several times per account, they copy no list.)
+function scoreOf(reasons: Reason[]): number {
+  let sum = 0;
+  for (const r of reasons) sum += r.weight;
+  return Math.max(0, Math.round(100 - sum));
+}
 /** The score the customer's signs leave: the revisit clock, which rises by design and has its own nudge, is no fall of theirs. */
-const customerScore = (reasons: Reason[]) => scoreOf(reasons.filter((r) => r.key !== 'revisit'));
+function customerScore(reasons: Reason[]): number {
+  let sum = 0;
+  for (const r of reasons) if (r.key !== 'revisit') sum += r.weight;
+  return Math.max(0, Math.round(100 - sum));
+}
 
 /** The score as of `at` (a past `at` gives the trend's baseline). A fall of 15 or more in four weeks flags by itself. */
 export function health(tenant: Tenant, f: AccountFacts, at: number): Health {
@@ -689,7 +698,9 @@ export function healthOf(db: Tx, tenant: Tenant, accountIds: number[] | 'all', n
   // The signs as of now, four and eight weeks ago: each read once, the middle one serving both scores.
   const back = TREND_DAYS * DAY;
   const tierCadence = effectiveSettings(tenant.settings).cadenceDays;
-  for (const [id, f] of loadFacts(db, tenant, accountIds, at)) {
+  // (The map's values, not its entries: no [id, facts] pair is made per account.)
+  for (const f of loadFacts(db, tenant, accountIds, at).values()) {
+    const id = f.account.id;
     const s0 = signs(tenant, f, at, tierCadence);
     const s1 = signs(tenant, f, at - back, tierCadence);
     // Eight weeks ago matters only for a fall into four weeks ago: none of 15 is possible onto a score above 85.
