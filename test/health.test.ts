@@ -349,6 +349,70 @@ describe('health in replies', () => {
     }
   });
 
+  it('over random books (several seeds), the whole book read at once scores each account as read alone or in a few', async () => {
+    // A seeded generator (mulberry32), so a failing seed can be replayed.
+    const rng = (seed: number) => {
+      let s = seed >>> 0;
+      return () => {
+        s = (s + 0x6d2b79f5) >>> 0;
+        let t = Math.imul(s ^ (s >>> 15), s | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+      };
+    };
+    const names = ['Acme', 'Beta', 'Gamma', 'Delta', 'Epsilon', 'Zeta'];
+    const tiers = ['strategic', 'key', 'standard'];
+    const signals = ['volume-drop', 'price-pressure', 'competitor', 'payment-delay', 'strategy-change', 'decision-maker-change'];
+    const severities = ['critical', 'high', 'medium', 'low'];
+    let withReasons = 0;
+    for (const seed of [1, 2, 3, 4]) {
+      const random = rng(seed);
+      const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+      h = harness({ now: new Date(NOW - 260 * DAY) });
+      for (const name of names) await h.run(`/account add ${name} tier:${pick(tiers)} owner:@${pick(['zhang', 'ma'])}`, 'admin');
+      await h.run('/risk', 'chen');
+      await h.run('/steward role @chen exec', 'admin');
+      let complaintsMade = 0;
+      for (let step = 0; step < 70; step++) {
+        h.now = new Date(h.now.getTime() + Math.floor(random() * 4 * DAY));
+        if (step === 55) await h.run('/leave @li', 'admin');
+        const name = pick(names);
+        const who = pick(['zhang', 'ma', 'chen']);
+        const roll = random();
+        if (roll < 0.35) await h.run(`/touch ${name} ${pick(['visit', 'call', 'meeting', 'review'])} Catch-up`, who);
+        else if (roll < 0.5) {
+          await h.run(`/complaint ${name} severity:${pick(severities)} Late pickup`, who);
+          complaintsMade++;
+        } else if (roll < 0.6 && complaintsMade) await h.run(`/resolve C-${1 + Math.floor(random() * complaintsMade)} Fixed the schedule`, who);
+        else if (roll < 0.72) await h.run(`/signal ${name} ${pick(signals)} Heard from their buyer`, who);
+        else if (roll < 0.8) await h.run(`/promise ${name} due:today Send the quote`, who);
+        else if (roll < 0.85) await h.run(`/pair ${name} @chen every:${pick([30, 60, 90])}d confirm`, 'admin');
+        else if (roll < 0.9) await h.run(`/handover @${pick(['zhang', 'ma'])} @${pick(['zhang', 'ma', 'li'])} ${name}`, 'admin');
+        else await h.run(`/contact ${name} add "${pick(['Li Wei', 'Sun Hao', 'Zhou Lan'])}" level:${pick(['decision-maker', 'operator', 'executive'])}`, who);
+      }
+      const tenant = h.db.select().from(tenants).get()!;
+      const ids = h.db
+        .select({ id: accounts.id })
+        .from(accounts)
+        .all()
+        .map((a) => a.id);
+      // The book has every kind of fact the score reads.
+      const count = (table: string) => (h.db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+      for (const table of ['touchpoints', 'complaints', 'churn_signals', 'promises', 'pairings']) expect(count(table), `${table}, seed ${seed}`).toBeGreaterThan(0);
+      for (const at of [new Date(NOW), new Date(h.now.getTime() + 3 * DAY)]) {
+        const all = healthOf(h.db, tenant, 'all', at);
+        expect([...all.keys()].sort()).toEqual([...ids].sort());
+        for (const id of ids) expect(healthOf(h.db, tenant, [id], at).get(id)).toEqual(all.get(id));
+        expect(healthOf(h.db, tenant, ids.slice(1, 4), at)).toEqual(new Map(ids.slice(1, 4).map((id) => [id, all.get(id)])));
+        withReasons += [...all.values()].filter((x) => x.now.reasons.length > 0).length;
+      }
+      h.close();
+      h = harness();
+    }
+    // The books are not all quiet: the comparison saw reasons to agree on.
+    expect(withReasons).toBeGreaterThan(0);
+  });
+
   it('someone leaving shows as a drop in four weeks', async () => {
     h = harness({ now: new Date(NOW - 60 * DAY) });
     await h.run('/account add Acme tier:strategic owner:@zhang', 'admin');
