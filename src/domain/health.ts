@@ -160,7 +160,13 @@ const days = (ms: number) => Math.floor(ms / DAY);
 /** Adds a reason with the tier's factor (but the revisit clock's), rounded; a reason worth nothing is left out. */
 function addReason(reasons: Reason[], tier: number, r: Reason): void {
   const weight = r.key === 'revisit' ? r.weight : r.weight * tier;
-  if (weight > 0) reasons.push({ ...r, weight: Math.round(weight * 10) / 10 });
+  if (weight > 0) reasons.push({ key: r.key, weight: Math.round(weight * 10) / 10, evidence: r.evidence });
+}
+
+const byWeight = (a: Reason, b: Reason) => b.weight - a.weight;
+/** The reasons worst first (a stable sort, so equal weights keep their order); a list of none or one is left as it is. */
+function worstFirst(reasons: Reason[]): Reason[] {
+  return reasons.length > 1 ? reasons.sort(byWeight) : reasons;
 }
 
 /** Whether `t` falls in the `d` days up to `at`. */
@@ -313,7 +319,7 @@ function signs(tenant: Tenant, f: AccountFacts, at: number, tierCadence: Record<
 
   // Signs that arrive together: three in a quarter are a pattern, and it holds until a quarter passes without a new sign.
   const P = W.pattern;
-  if (!f.signals.length && !f.complaints.length && !f.promises.length && !f.handovers.length && ownerLeft === null) return reasons.sort((a, b) => b.weight - a.weight);
+  if (!f.signals.length && !f.complaints.length && !f.promises.length && !f.handovers.length && ownerLeft === null) return worstFirst(reasons);
   const times = [
     ...f.signals.map((s) => s.at),
     ...f.complaints.filter((c) => c.severity !== 'low').map((c) => c.openedAt),
@@ -336,7 +342,7 @@ function signs(tenant: Tenant, f: AccountFacts, at: number, tierCadence: Record<
       evidence: { count: chain.length, days: Math.max(P.days, days(at - chain.at(-1)!) + 1) },
     });
 
-  return reasons.sort((a, b) => b.weight - a.weight);
+  return worstFirst(reasons);
 }
 
 // (Plain loops, summing in the list's order as a reduce would: read several times per account, they copy no list.)
