@@ -1091,7 +1091,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
         db
           .select()
           .from(nudges)
-          .where(and(eq(nudges.subjectType, 'complaint'), eq(nudges.subjectId, c.id)))
+          .where(and(eq(nudges.subjectType, 'complaint'), eq(nudges.subjectId, c.id), eq(nudges.kind, 'notice')))
           .get()!;
       for (let i = 0; i < 200 && noticeRow().status !== 'failed'; i++) await new Promise((r) => setTimeout(r, 25));
       const notice = noticeRow();
