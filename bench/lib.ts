@@ -220,3 +220,24 @@ export function seedBook(db: Db, o: { accounts: number; team: number; workspace:
   c.pragma('wal_checkpoint(TRUNCATE)');
   return out;
 }
+
+/**
+ * The benches' baseline: the sweep's revisit read as raw SQL (every active, owned account with its last
+ * visit), nothing decided. Warmed up once (page cache and statement); `once()` times a run and counts its rows.
+ */
+export function bookScan(db: Db, tenantId: number): { rows: number; once: () => number } {
+  const stmt = db.$client.prepare(
+    `select a.*, (select max(t.occurred_at) from touchpoints t where t.account_id = a.id and t.kind in ('visit', 'meeting', 'review')) as last
+       from accounts a where a.tenant_id = ? and a.status = 'active' and a.owner_id is not null`,
+  );
+  const scan = {
+    rows: 0,
+    once: () => {
+      const start = performance.now();
+      scan.rows = (stmt.all(tenantId) as unknown[]).length;
+      return performance.now() - start;
+    },
+  };
+  scan.once();
+  return scan;
+}
