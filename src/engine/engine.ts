@@ -275,10 +275,17 @@ export class Engine {
    * replay. `now` is the wall clock the platform signed with, not Steward's.
    */
   firstRequest(key: string, expiresAt: Date, now: Date = new Date()): boolean {
-    return immediate(this.opts.db, (tx) => {
-      forgetRequests(tx).run({ now: now.getTime() });
-      return seeRequest(tx).run({ key, expiresAt }).changes === 1;
-    });
+    return this.firstRequests([{ key, expiresAt, now }])[0]!;
+  }
+
+  /** firstRequest for several requests in one transaction, in order (as many calls would record them). */
+  firstRequests(requests: readonly { key: string; expiresAt: Date; now: Date }[]): boolean[] {
+    return immediate(this.opts.db, (tx) =>
+      requests.map(({ key, expiresAt, now }) => {
+        forgetRequests(tx).run({ now: now.getTime() });
+        return seeRequest(tx).run({ key, expiresAt }).changes === 1;
+      }),
+    );
   }
 
   /** The command and form being run, so an error can show the right usage. */

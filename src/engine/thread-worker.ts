@@ -24,6 +24,8 @@ interface Finisher {
 }
 
 type Job = { id: number; incoming: Incoming; mentions: Record<string, UserRef> };
+/** A signed request to record in the replay store (Engine.firstRequest). */
+type Seen = { id: number; key: string; expiresAt: Date; now: Date };
 
 /**
  * The most commands one transaction takes: enough to share a commit among
@@ -47,22 +49,37 @@ export async function serveEngineThread(commands: readonly CommandSpec[]): Promi
   const finisher = (await import(data.finisher)) as Finisher;
 
   const queue: Job[] = [];
+  const seenQueue: Seen[] = [];
   let scheduled = false;
 
-  /** Runs the commands that have arrived, a group at a time, and answers them. */
+  /**
+   * Records the signed requests that have arrived (all of them, in one
+   * transaction of their own, before the commands: a command's failure does
+   * not undo them), runs the commands, a group at a time, and answers both.
+   */
   function drain(): void {
     scheduled = false;
+    const seen = seenQueue.splice(0);
+    let recorded: { id: number; first?: boolean; error?: ReturnType<typeof serialized> }[] = [];
+    if (seen.length) {
+      try {
+        const firsts = engine.firstRequests(seen);
+        recorded = seen.map(({ id }, i) => ({ id, first: firsts[i]! }));
+      } catch (e) {
+        recorded = seen.map(({ id }) => ({ id, error: serialized(e) }));
+      }
+    }
     const jobs = queue.splice(0, MAX_GROUP);
-    const outs = engine.handleAll(jobs);
+    const outs = jobs.length ? engine.handleAll(jobs) : [];
     // One message per group, right after its commit: how each command went and its answer.
     const results = jobs.map((job, i) => answer(job.id, outs[i]!));
     try {
-      port.postMessage({ type: 'done', results });
+      port.postMessage({ type: 'done', results, seen: recorded });
     } catch (e) {
       // An answer that cannot be cloned: the commands still report how they went.
-      port.postMessage({ type: 'done', results: results.map(({ id, ok, locale, deliver }) => ({ id, ok, locale, deliver, error: serialized(e) })) });
+      port.postMessage({ type: 'done', results: results.map(({ id, ok, locale, deliver }) => ({ id, ok, locale, deliver, error: serialized(e) })), seen: recorded });
     }
-    if (queue.length) schedule();
+    if (queue.length || seenQueue.length) schedule();
   }
 
   function answer(id: number, out: Outcome) {
@@ -83,9 +100,10 @@ export async function serveEngineThread(commands: readonly CommandSpec[]): Promi
     setImmediate(drain);
   };
 
-  port.on('message', (m: { type: 'jobs'; jobs: Job[] } | { type: 'close' }) => {
+  port.on('message', (m: { type: 'jobs'; jobs: Job[]; seen: Seen[] } | { type: 'close' }) => {
     if (m.type === 'jobs') {
       queue.push(...m.jobs);
+      seenQueue.push(...m.seen);
       schedule();
       return;
     }
