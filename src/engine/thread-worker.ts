@@ -1,7 +1,8 @@
 // The engine thread's side (see thread.ts): its own connection to the SQLite
 // file, the same commands and defaults as the main thread's engine, and the
 // adapter's finisher, which turns each outcome into its answer here. Commands
-// that arrive together run as a group in one transaction (Engine.handleAll).
+// that arrive together run as a group in one transaction (Engine.handleGroup),
+// with the signed requests the adapter asked it to record (see thread.ts).
 // The commands are handed in by the thread's entry (src/engine-thread.ts, a
 // composition root like src/main.ts): the engine knows no handler.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
@@ -53,24 +54,16 @@ export async function serveEngineThread(commands: readonly CommandSpec[]): Promi
   let scheduled = false;
 
   /**
-   * Records the signed requests that have arrived (all of them, in one
-   * transaction of their own, before the commands: a command's failure does
-   * not undo them), runs the commands, a group at a time, and answers both.
+   * Runs the commands that have arrived, a group at a time, with the signed
+   * requests to record (all of them, before the commands, in the group's
+   * transaction: one commit for both), and answers them.
    */
   function drain(): void {
     scheduled = false;
     const seen = seenQueue.splice(0);
-    let recorded: { id: number; first?: boolean; error?: ReturnType<typeof serialized> }[] = [];
-    if (seen.length) {
-      try {
-        const firsts = engine.firstRequests(seen);
-        recorded = seen.map(({ id }, i) => ({ id, first: firsts[i]! }));
-      } catch (e) {
-        recorded = seen.map(({ id }) => ({ id, error: serialized(e) }));
-      }
-    }
     const jobs = queue.splice(0, MAX_GROUP);
-    const outs = jobs.length ? engine.handleAll(jobs) : [];
+    const { outs, firsts } = engine.handleGroup(jobs, seen);
+    const recorded = seen.map(({ id }, i) => (firsts ? { id, first: firsts[i]! } : { id, error: { message: 'the group of commands and signed requests could not be saved' } }));
     // One message per group, right after its commit: how each command went and its answer.
     const results = jobs.map((job, i) => answer(job.id, outs[i]!));
     try {

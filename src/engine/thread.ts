@@ -18,7 +18,7 @@
 // asked for in one turn of the event loop while the thread was busy) and
 // { type: 'close' }. Thread -> main: { type: 'ready' };
 // { type: 'done', results: [{ id, ok, locale, deliver, answer?, error? }],
-// seen: [{ id, first?, error? }] } once a group's transactions are over and the
+// seen: [{ id, first?, error? }] } once a group's transaction is over and the
 // finisher has answered its commands (one message per group: waking the other
 // thread is a large share of a small command's cost); { type: 'log', line } for
 // every log line (re-logged here, so one logger sees everything). The thread posts a group's results once it has committed and
