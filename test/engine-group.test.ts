@@ -65,6 +65,34 @@ describe('a group of commands in one transaction', () => {
     expect(notes()).toEqual([]);
   });
 
+  it('signed requests recorded in the group are kept when a command fails; a replay in the same group is refused', () => {
+    h.db.$client.exec("create trigger boom before insert on touchpoints when new.note = 'Explode' begin select raise(abort, 'disk on fire'); end");
+    const now = new Date();
+    const req = (key: string) => ({ key, expiresAt: new Date(now.getTime() + 300_000), now });
+    const { outs, firsts } = h.engine.handleGroup([as('/touch Acme visit Explode')], [req('slack:a'), req('slack:b'), req('slack:a')]);
+    expect(outs.map((o) => o.ok)).toEqual([false]);
+    expect(firsts).toEqual([true, true, false]);
+    expect(h.engine.firstRequest('slack:b', new Date(now.getTime() + 300_000), now)).toBe(false);
+    expect(notes()).toEqual([]);
+  });
+
+  it('when the group cannot have its transaction, no signed request is recorded either', () => {
+    h.db.$client.pragma('busy_timeout = 50');
+    const other = new (h.db.$client.constructor as typeof import('better-sqlite3'))(h.file);
+    other.exec('begin immediate');
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + 300_000);
+    try {
+      const { outs, firsts } = h.engine.handleGroup([as('/touch Acme visit One')], [{ key: 'slack:c', expiresAt, now }]);
+      expect(outs.map((o) => o.ok)).toEqual([false]);
+      expect(firsts).toBeUndefined();
+    } finally {
+      other.exec('rollback');
+      other.close();
+    }
+    expect(h.engine.firstRequest('slack:c', expiresAt, now)).toBe(true);
+  });
+
   it('one command alone runs as it would through handle()', async () => {
     const [alone] = h.engine.handleAll([as('/touch Acme visit Alone')]);
     const typed = await h.engine.handle(as('/touch Acme visit Typed').incoming);

@@ -11,7 +11,7 @@ import { DateTime } from 'luxon';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDb, openDb, type Db } from '../db/index.js';
-import { accounts, complaints, members, nudges, pairings, tenants, touchpoints } from '../db/schema.js';
+import { accounts, complaints, members, nudges, pairings, seenRequests, tenants, touchpoints } from '../db/schema.js';
 import { commands } from '../handlers/index.js';
 import { createSlackApp, type SlackApp } from '../src/chat/slack/app.js';
 import { DeliveryError } from '../src/chat/port.js';
@@ -1348,7 +1348,7 @@ interface Rig {
   logs: string[];
   /** Set once the test itself has stopped the app. */
   stopped: boolean;
-  send(req: SlackRequest): ReturnType<typeof sendToApp>;
+  send(req: SlackRequest, opts?: Omit<SendOptions, 'secret'>): ReturnType<typeof sendToApp>;
   /** Types a slash command as `who` and returns its answer (in the ack, or at the response_url). */
   type(who: Who, text: string): Promise<{ blocks: any[]; text: string; response_type?: string }>;
   close(): Promise<void>;
@@ -1382,7 +1382,7 @@ async function rig(opts: { install?: FakeInstall; commandThread?: boolean; ackBu
     afterCommand: async () => void (await deliverDue(db, slack.port, new Date())),
   });
   await slack.start();
-  const send = (req: SlackRequest) => sendToApp(`http://127.0.0.1:${port}/slack/events`, req, { secret: SECRET });
+  const send = (req: SlackRequest, o: Omit<SendOptions, 'secret'> = {}) => sendToApp(`http://127.0.0.1:${port}/slack/events`, req, { ...o, secret: SECRET });
   const r: Rig = {
     fake,
     db,
@@ -1540,6 +1540,23 @@ describe('slash commands on the engine thread', () => {
     });
     const { commandPayload } = await import('../src/chat/slack/respond.js');
     expect(answer).toEqual(JSON.parse(JSON.stringify(commandPayload(inProcess, undefined))));
+  });
+
+  it('the same signed slash command sent twice records one touchpoint, also when the thread records the signature; the replay is refused', async () => {
+    const note = 'Replayed on the engine thread';
+    const responseUrl = th.fake.responseUrl();
+    const req = slashCommand({ ...alice, command: '/touch', text: `Acme call ${note}`, responseUrl });
+    const timestamp = Math.floor(Date.now() / 1000) - 60;
+    const seen = () => th.db.select().from(seenRequests).all().length;
+    const before = seen();
+    const first = await th.send(req, { timestamp });
+    expect(first.status).toBe(200);
+    expect((await th.fake.slashAnswer(first, responseUrl)).text).toMatch(/^✔/);
+    // Kept where every instance finds it: in the database.
+    expect(seen()).toBe(before + 1);
+    expect((await th.send(req, { timestamp })).status).toBe(401);
+    expect(seen()).toBe(before + 1);
+    expect(th.db.select().from(touchpoints).where(eq(touchpoints.note, note)).all()).toHaveLength(1);
   });
 
   it('a refusal writes nothing and shows the usage; a mention is resolved through users.info first', async () => {

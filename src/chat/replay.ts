@@ -8,6 +8,8 @@ export const SIGNATURE_WINDOW_MS = 5 * 60_000;
 
 /** Records a signature until it expires; false when it was already there (the request is a replay). */
 export type FirstRequest = (key: string, expiresAt: Date, now: Date) => boolean;
+/** FirstRequest, or recorded elsewhere (on the engine thread's connection) and answered later. */
+export type FirstRequestAsync = (key: string, expiresAt: Date, now: Date) => boolean | Promise<boolean>;
 
 /** A request's body, or undefined once it grows past `maxBytes` (the caller answers 413). */
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {

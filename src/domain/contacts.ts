@@ -1,7 +1,9 @@
 // The people we know at a customer: adding one, and recording that one has
 // left (a decision-maker leaving is a churn signal). /contact writes through
 // these; the CSV import of contacts checks a name with the same rule.
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Tx } from '../../db/index.js';
+import { prepared } from '../../db/prepared.js';
 import { churnSignals, contacts } from '../../db/schema.js';
 import { checkLength } from './accounts.js';
 import type { DomainCtx } from './context.js';
@@ -14,14 +16,30 @@ import { viewFor, type View } from './view.js';
 /** Leaving at these levels is a churn signal: the seat that gave us the business can take it away. */
 export const DECISION_LEVELS: readonly Contact['level'][] = ['executive', 'decision-maker'];
 
+/** An account's contacts (only those still there, unless `activeOnly` is false), by name. */
 export function contactsOf(ctx: Pick<DomainCtx, 'db'>, accountId: number, activeOnly = true): Contact[] {
-  return ctx.db
-    .select()
-    .from(contacts)
-    .where(and(eq(contacts.accountId, accountId), activeOnly ? eq(contacts.active, true) : undefined))
-    .orderBy(asc(contacts.name))
-    .all();
+  return (activeOnly ? activeContactsOf(ctx.db) : allContactsOf(ctx.db)).all({ accountId });
 }
+
+// /touch to:, /contact and the contact's form run these: prepared once per connection (see db/prepared.ts).
+const activeContactsOf = (db: Tx) =>
+  prepared(db, 'contacts.active', (q) =>
+    q
+      .select()
+      .from(contacts)
+      .where(and(eq(contacts.accountId, sql.placeholder('accountId')), eq(contacts.active, true)))
+      .orderBy(asc(contacts.name))
+      .prepare(),
+  );
+const allContactsOf = (db: Tx) =>
+  prepared(db, 'contacts.all', (q) =>
+    q
+      .select()
+      .from(contacts)
+      .where(eq(contacts.accountId, sql.placeholder('accountId')))
+      .orderBy(asc(contacts.name))
+      .prepare(),
+  );
 
 /** A person's name as kept: single spaces, at most MAX_NAME characters. */
 export function contactName(typed: string): string {

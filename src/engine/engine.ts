@@ -138,18 +138,36 @@ export class Engine {
    * every outcome says so.
    */
   handleAll(items: readonly { incoming: Incoming; mentions: Readonly<Record<string, UserRef>> }[]): Outcome[] {
+    return this.handleGroup(items, []).outs;
+  }
+
+  /**
+   * handleAll, with signed requests to record in the replay store
+   * (firstRequests) in the same transaction, before the commands: one commit
+   * for both (the engine thread's group). `firsts` is undefined when that
+   * transaction failed: no request was recorded, and every command failed.
+   */
+  handleGroup(
+    items: readonly { incoming: Incoming; mentions: Readonly<Record<string, UserRef>> }[],
+    seen: readonly { key: string; expiresAt: Date; now: Date }[],
+  ): { outs: Outcome[]; firsts: boolean[] | undefined } {
     const one = ({ incoming, mentions }: (typeof items)[number]) => {
       const parsed = read(incoming.text);
       return this.localized(this.decide(incoming, parsed, refsFrom(parsed.tokens, mentions)));
     };
     // One command alone needs no savepoint: its own transaction is the group's.
-    if (items.length === 1) return [one(items[0]!)];
+    if (items.length === 1 && seen.length === 0) return { outs: [one(items[0]!)], firsts: [] };
+    let firsts: boolean[] = [];
     try {
-      return immediate(this.opts.db, () => items.map(one));
+      const outs = immediate(this.opts.db, () => {
+        firsts = seen.length ? this.firstRequests(seen) : [];
+        return items.map(one);
+      });
+      return { outs, firsts };
     } catch (e) {
       const ref = errorRef();
-      this.opts.logger?.error({ err: e, ref, commands: items.length }, 'commit of a group of commands failed');
-      return items.map(({ incoming }) => this.localized(failed(incoming.user.locale ?? this.opts.defaults.locale, ref)));
+      this.opts.logger?.error({ err: e, ref, commands: items.length, requests: seen.length }, 'commit of a group of commands failed');
+      return { outs: items.map(({ incoming }) => this.localized(failed(incoming.user.locale ?? this.opts.defaults.locale, ref))), firsts: undefined };
     }
   }
 
@@ -275,10 +293,17 @@ export class Engine {
    * replay. `now` is the wall clock the platform signed with, not Steward's.
    */
   firstRequest(key: string, expiresAt: Date, now: Date = new Date()): boolean {
-    return immediate(this.opts.db, (tx) => {
-      forgetRequests(tx).run({ now: now.getTime() });
-      return seeRequest(tx).run({ key, expiresAt }).changes === 1;
-    });
+    return this.firstRequests([{ key, expiresAt, now }])[0]!;
+  }
+
+  /** firstRequest for several requests in one transaction, in order (as many calls would record them). */
+  firstRequests(requests: readonly { key: string; expiresAt: Date; now: Date }[]): boolean[] {
+    return immediate(this.opts.db, (tx) =>
+      requests.map(({ key, expiresAt, now }) => {
+        forgetRequests(tx).run({ now: now.getTime() });
+        return seeRequest(tx).run({ key, expiresAt }).changes === 1;
+      }),
+    );
   }
 
   /** The command and form being run, so an error can show the right usage. */

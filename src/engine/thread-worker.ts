@@ -1,7 +1,8 @@
 // The engine thread's side (see thread.ts): its own connection to the SQLite
 // file, the same commands and defaults as the main thread's engine, and the
 // adapter's finisher, which turns each outcome into its answer here. Commands
-// that arrive together run as a group in one transaction (Engine.handleAll).
+// that arrive together run as a group in one transaction (Engine.handleGroup),
+// with the signed requests the adapter asked it to record (see thread.ts).
 // The commands are handed in by the thread's entry (src/engine-thread.ts, a
 // composition root like src/main.ts): the engine knows no handler.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
@@ -24,6 +25,8 @@ interface Finisher {
 }
 
 type Job = { id: number; incoming: Incoming; mentions: Record<string, UserRef> };
+/** A signed request to record in the replay store (Engine.firstRequest). */
+type Seen = { id: number; key: string; expiresAt: Date; now: Date };
 
 /**
  * The most commands one transaction takes: enough to share a commit among
@@ -47,22 +50,29 @@ export async function serveEngineThread(commands: readonly CommandSpec[]): Promi
   const finisher = (await import(data.finisher)) as Finisher;
 
   const queue: Job[] = [];
+  const seenQueue: Seen[] = [];
   let scheduled = false;
 
-  /** Runs the commands that have arrived, a group at a time, and answers them. */
+  /**
+   * Runs the commands that have arrived, a group at a time, with the signed
+   * requests to record (all of them, before the commands, in the group's
+   * transaction: one commit for both), and answers them.
+   */
   function drain(): void {
     scheduled = false;
+    const seen = seenQueue.splice(0);
     const jobs = queue.splice(0, MAX_GROUP);
-    const outs = engine.handleAll(jobs);
+    const { outs, firsts } = engine.handleGroup(jobs, seen);
+    const recorded = seen.map(({ id }, i) => (firsts ? { id, first: firsts[i]! } : { id, error: { message: 'the group of commands and signed requests could not be saved' } }));
     // One message per group, right after its commit: how each command went and its answer.
     const results = jobs.map((job, i) => answer(job.id, outs[i]!));
     try {
-      port.postMessage({ type: 'done', results });
+      port.postMessage({ type: 'done', results, seen: recorded });
     } catch (e) {
       // An answer that cannot be cloned: the commands still report how they went.
-      port.postMessage({ type: 'done', results: results.map(({ id, ok, locale, deliver }) => ({ id, ok, locale, deliver, error: serialized(e) })) });
+      port.postMessage({ type: 'done', results: results.map(({ id, ok, locale, deliver }) => ({ id, ok, locale, deliver, error: serialized(e) })), seen: recorded });
     }
-    if (queue.length) schedule();
+    if (queue.length || seenQueue.length) schedule();
   }
 
   function answer(id: number, out: Outcome) {
@@ -83,9 +93,10 @@ export async function serveEngineThread(commands: readonly CommandSpec[]): Promi
     setImmediate(drain);
   };
 
-  port.on('message', (m: { type: 'jobs'; jobs: Job[] } | { type: 'close' }) => {
+  port.on('message', (m: { type: 'jobs'; jobs: Job[]; seen: Seen[] } | { type: 'close' }) => {
     if (m.type === 'jobs') {
       queue.push(...m.jobs);
+      seenQueue.push(...m.seen);
       schedule();
       return;
     }

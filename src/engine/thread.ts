@@ -8,14 +8,20 @@
 // "finisher" module the adapter names, which turns it into the platform's
 // answer (renders Block Kit) on that thread too; the adapter sends it.
 //
-// Protocol, main -> thread: { type: 'jobs', jobs: [{ id, incoming, mentions }] }
-// (a job, or those asked for in one turn of the event loop while the thread
-// was busy) and { type: 'close' }. Thread -> main: { type: 'ready' };
-// { type: 'done', results: [{ id, ok, locale, deliver, answer?, error? }] }
-// once a group's transaction is over and the finisher has answered it (one
-// message per group: waking the other thread is a large share of a small
-// command's cost); { type: 'log', line } for every log line (re-logged here, so one logger sees
-// everything). The thread posts a group's results once it has committed and
+// The thread also records the signed requests the adapter has checked (the
+// replay store, Engine.firstRequest): with the commands' connection the only
+// one that writes, neither connection finds its page cache thrown away by the
+// other's commits on every request, nor waits for the other's write lock.
+//
+// Protocol, main -> thread: { type: 'jobs', jobs: [{ id, incoming, mentions }],
+// seen: [{ id, key, expiresAt, now }] } (a job or a signed request, or those
+// asked for in one turn of the event loop while the thread was busy) and
+// { type: 'close' }. Thread -> main: { type: 'ready' };
+// { type: 'done', results: [{ id, ok, locale, deliver, answer?, error? }],
+// seen: [{ id, first?, error? }] } once a group's transaction is over and the
+// finisher has answered its commands (one message per group: waking the other
+// thread is a large share of a small command's cost); { type: 'log', line } for
+// every log line (re-logged here, so one logger sees everything). The thread posts a group's results once it has committed and
 // rendered them; what could fail in between (a finisher, an answer that cannot
 // be cloned) is caught and reported in the results, so a thread that stops
 // holding a job has not committed it (short of a fault that takes the thread
@@ -92,11 +98,14 @@ export interface Done<R> extends Committed {
 }
 
 type ToThreadJob = { id: number } & ThreadJob;
+/** A signed request to record in the replay store (Engine.firstRequest). */
+type ToThreadSeen = { id: number; key: string; expiresAt: Date; now: Date };
+type ThreadError = { name?: string; message: string; stack?: string };
 
 type FromThread =
   | { type: 'ready' }
   | { type: 'log'; line: string }
-  | { type: 'done'; results: ({ id: number; answer?: unknown; error?: { name?: string; message: string; stack?: string } } & Committed)[] };
+  | { type: 'done'; results: ({ id: number; answer?: unknown; error?: ThreadError } & Committed)[]; seen: { id: number; first?: boolean; error?: ThreadError }[] };
 
 /**
  * How to start `entry` on a worker, in whichever form (TypeScript or JavaScript)
@@ -112,12 +121,14 @@ function workerEntry(entry: URL): { entry: string | URL; evaluate: boolean } {
 
 export class EngineThread<R = unknown> {
   private readonly pending = new Map<number, Pending<R>>();
-  private readonly inFlight = new Set<Promise<Done<R>>>();
+  /** Signed requests posted to the thread to record, by id. */
+  private readonly pendingSeen = new Map<number, { resolve: (first: boolean) => void; reject: (e: Error) => void }>();
+  private readonly inFlight = new Set<Promise<unknown>>();
   private seq = 0;
   /** Jobs posted to the thread whose results have not come back. */
   private atThread = 0;
-  /** Jobs asked for while the thread is busy, posted together once this turn of the event loop has read everything that arrived (see send). */
-  private outbox: ToThreadJob[] = [];
+  /** Jobs and signed requests asked for while the thread is busy, posted together once this turn of the event loop has read everything that arrived (see send). */
+  private outbox: { jobs: ToThreadJob[]; seen: ToThreadSeen[] } = { jobs: [], seen: [] };
   private gone = false;
   private closing: Promise<void> | undefined;
 
@@ -132,6 +143,8 @@ export class EngineThread<R = unknown> {
       if (!this.closing) this.logger.error({ code, pending: this.pending.size }, 'the engine thread exited; commands run on the main thread from now on');
       for (const p of this.pending.values()) p.reject(new EngineThreadGone());
       this.pending.clear();
+      for (const p of this.pendingSeen.values()) p.reject(new EngineThreadGone());
+      this.pendingSeen.clear();
     });
   }
 
@@ -174,8 +187,29 @@ export class EngineThread<R = unknown> {
     const id = ++this.seq;
     const work = new Promise<Done<R>>((resolve, reject) => {
       this.pending.set(id, { onCommitted, resolve, reject });
-      this.send({ id, ...job });
+      this.send({ jobs: [{ id, ...job }], seen: [] });
     });
+    return this.track(work);
+  }
+
+  /**
+   * Engine.firstRequest on the thread's connection: records a signed request
+   * in the replay store, in a transaction of the thread's next group; resolves
+   * false for a replay, rejects with EngineThreadGone if the thread stopped
+   * before recording it (nothing was recorded), or with the thread's error.
+   */
+  firstRequest(key: string, expiresAt: Date, now: Date): Promise<boolean> {
+    if (this.gone) return Promise.reject(new EngineThreadGone());
+    const id = ++this.seq;
+    const work = new Promise<boolean>((resolve, reject) => {
+      this.pendingSeen.set(id, { resolve, reject });
+      this.send({ jobs: [], seen: [{ id, key, expiresAt, now }] });
+    });
+    return this.track(work);
+  }
+
+  /** Held until settled, so close() waits for it. */
+  private track<T>(work: Promise<T>): Promise<T> {
     this.inFlight.add(work);
     const settled = () => void this.inFlight.delete(work);
     work.then(settled, settled);
@@ -189,30 +223,38 @@ export class EngineThread<R = unknown> {
    * in one message after the poll phase, so requests read together cost the
    * thread one wake-up and both sides one message, not one each.
    */
-  private send(job: ToThreadJob): void {
-    if (this.atThread === 0 && this.outbox.length === 0) {
-      this.post([job]);
+  private send(one: { jobs: ToThreadJob[]; seen: ToThreadSeen[] }): void {
+    const queued = this.outbox.jobs.length + this.outbox.seen.length;
+    if (this.atThread === 0 && queued === 0) {
+      this.post(one);
       return;
     }
-    this.outbox.push(job);
-    if (this.outbox.length > 1) return;
+    this.outbox.jobs.push(...one.jobs);
+    this.outbox.seen.push(...one.seen);
+    if (queued > 0) return;
     setImmediate(() => {
-      const jobs = this.outbox;
-      this.outbox = [];
-      if (!this.post(jobs)) for (const one of jobs) this.post([one]);
+      const { jobs, seen } = this.outbox;
+      this.outbox = { jobs: [], seen: [] };
+      if (this.post({ jobs, seen })) return;
+      for (const job of jobs) this.post({ jobs: [job], seen: [] });
+      for (const s of seen) this.post({ jobs: [], seen: [s] });
     });
   }
 
-  /** Posts jobs in one message; if they cannot be cloned, none was sent, and a lone job is rejected with the reason. */
-  private post(jobs: ToThreadJob[]): boolean {
+  /** Posts jobs and signed requests in one message; if they cannot be cloned, none was sent, and a lone one is rejected with the reason. */
+  private post(m: { jobs: ToThreadJob[]; seen: ToThreadSeen[] }): boolean {
     try {
-      this.worker.postMessage({ type: 'jobs', jobs });
-      this.atThread += jobs.length;
+      this.worker.postMessage({ type: 'jobs', ...m });
+      this.atThread += m.jobs.length + m.seen.length;
       return true;
     } catch (e) {
-      if (jobs.length === 1) {
-        this.pending.get(jobs[0]!.id)?.reject(e instanceof Error ? e : new Error(String(e)));
-        this.pending.delete(jobs[0]!.id);
+      const err = e instanceof Error ? e : new Error(String(e));
+      if (m.jobs.length + m.seen.length === 1) {
+        const id = (m.jobs[0] ?? m.seen[0])!.id;
+        this.pending.get(id)?.reject(err);
+        this.pending.delete(id);
+        this.pendingSeen.get(id)?.reject(err);
+        this.pendingSeen.delete(id);
       }
       return false;
     }
@@ -235,7 +277,15 @@ export class EngineThread<R = unknown> {
       case 'log':
         return this.relog(m.line);
       case 'done':
-        this.atThread -= m.results.length;
+        this.atThread -= m.results.length + m.seen.length;
+        for (const { id, first, error } of m.seen) {
+          const p = this.pendingSeen.get(id);
+          if (!p) continue;
+          this.pendingSeen.delete(id);
+          if (error || first === undefined)
+            p.reject(Object.assign(new Error(`${error?.name ?? 'Error'}: ${error?.message ?? 'no answer'}`), error?.stack ? { stack: error.stack } : {}));
+          else p.resolve(first);
+        }
         for (const { id, ok, locale, deliver, answer, error } of m.results) {
           const p = this.pending.get(id);
           if (!p) continue;

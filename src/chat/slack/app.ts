@@ -137,7 +137,15 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
           customRoutes: [health, readyz],
           logLevel: LogLevel.WARN,
           // Shared by every instance through the database: a request replayed to any of them is refused.
-          firstRequest: (key, expiresAt, now) => engine.firstRequest(key, expiresAt, now),
+          // Recorded on the engine thread's connection while there is one (see thread.ts), else here.
+          firstRequest: (key, expiresAt, now) =>
+            thread?.alive
+              ? thread.firstRequest(key, expiresAt, now).catch((e: unknown) => {
+                  // The thread stopped before recording it: recorded here.
+                  if (e instanceof EngineThreadGone) return engine.firstRequest(key, expiresAt, now);
+                  throw e;
+                })
+              : engine.firstRequest(key, expiresAt, now),
           log: logger,
         }),
       });

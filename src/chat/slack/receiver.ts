@@ -11,7 +11,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HTTPReceiver, type App, type HTTPReceiverOptions, type Receiver } from '@slack/bolt';
 import type { Logger } from 'pino';
-import { SIGNATURE_WINDOW_MS, readBody, type FirstRequest } from '../replay.js';
+import { SIGNATURE_WINDOW_MS, readBody, type FirstRequestAsync } from '../replay.js';
 
 /** Bolt's own body limit (10 MB); Slack's requests are far smaller. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -19,7 +19,7 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 export type Checked = { ok: true } | { ok: false; status: number; reason: string };
 
 /** Slack's request checks, on the raw body and headers; `now` in ms. */
-export function checkSlackRequest(secret: string, raw: Buffer, headers: IncomingMessage['headers'], firstRequest: FirstRequest, now = Date.now()): Checked {
+export async function checkSlackRequest(secret: string, raw: Buffer, headers: IncomingMessage['headers'], firstRequest: FirstRequestAsync, now = Date.now()): Promise<Checked> {
   const tsHeader = headers['x-slack-request-timestamp'];
   const signature = headers['x-slack-signature'];
   if (typeof tsHeader !== 'string' || typeof signature !== 'string') return { ok: false, status: 401, reason: 'missing signature headers' };
@@ -32,7 +32,7 @@ export function checkSlackRequest(secret: string, raw: Buffer, headers: Incoming
   const body = readable(raw, headers['content-type']);
   if (body) return { ok: false, status: 400, reason: body };
   // Recorded only once it is known to be Slack's: a forged request cannot fill the store.
-  if (!firstRequest(`slack:${signature}`, new Date(ts * 1000 + SIGNATURE_WINDOW_MS), new Date(now))) return { ok: false, status: 401, reason: 'replayed request' };
+  if (!(await firstRequest(`slack:${signature}`, new Date(ts * 1000 + SIGNATURE_WINDOW_MS), new Date(now)))) return { ok: false, status: 401, reason: 'replayed request' };
   return { ok: true };
 }
 
@@ -61,7 +61,7 @@ export class CheckedReceiver implements Receiver {
     private readonly opts: Omit<HTTPReceiverOptions, 'signatureVerification' | 'endpoints'> & {
       endpoints: string[];
       signingSecret: string;
-      firstRequest: FirstRequest;
+      firstRequest: FirstRequestAsync;
       log: Logger;
     },
   ) {
@@ -79,7 +79,7 @@ export class CheckedReceiver implements Receiver {
     if (req.method === 'POST' && this.endpoints.has(path)) {
       const raw = await readBody(req, MAX_BODY_BYTES);
       if (raw === undefined) return void res.writeHead(413).end();
-      const checked = checkSlackRequest(this.opts.signingSecret, raw, req.headers, this.opts.firstRequest);
+      const checked = await checkSlackRequest(this.opts.signingSecret, raw, req.headers, this.opts.firstRequest);
       if (!checked.ok) {
         this.opts.log.warn({ path, reason: checked.reason }, 'refused a Slack request');
         return void res.writeHead(checked.status).end();
