@@ -11,11 +11,16 @@
 //   BENCH_SCHED_ACCOUNTS=100000  accounts
 //   BENCH_SCHED_TEAM=1000        accounts in each manager's team (reps own 100 each)
 //   BENCH_DIGEST_RUNS=20         measured digests (after 3 warm-up ones)
-//   BENCH_HEALTH_RUNS=5          measured health passes, each after a scan (medians)
+//   BENCH_HEALTH_RUNS=5          measured health passes, each after a scan (medians of wall and CPU time)
+//   BENCH_HEALTH_GC=1            a full GC before each scan and each health pass. Off by default: it does not
+//                                lower healthOf's cost but raises it (about 2.0x the scan's CPU with it, 1.5-1.7x
+//                                without, in turn on one machine), as the pass then regrows a heap V8 has shrunk
 //   BENCH_KEEP=1                 keep the temp SQLite file (its path is printed)
 //   BENCH_DIGEST_ONLY=health     run only part 2 (or =digest: only part 1); for profiling
 import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { eq } from 'drizzle-orm';
 import { type Db, immediate } from '../db/index.js';
 import { members, tenants } from '../db/schema.js';
@@ -33,6 +38,12 @@ const HEALTH_RUNS = int('BENCH_HEALTH_RUNS', 5, 1);
 const SCAN_RUNS = 3;
 const PER_REP = Math.min(100, TEAM);
 const ONLY = process.env.BENCH_DIGEST_ONLY ?? '';
+
+/**
+ * BENCH_HEALTH_GC=1: a full garbage collection, through V8's public flag: `--expose-gc` set at run time gives a
+ * new context its `gc`, so this works however the bench is started (`npm run bench`, `npx tsx bench/digest.ts`).
+ */
+const fullGc = process.env.BENCH_HEALTH_GC === '1' ? (setFlagsFromString('--expose-gc'), runInNewContext('gc') as () => void) : () => {};
 
 const pct = (xs: number[], p: number) => percentile(ascending(xs), p);
 
@@ -93,14 +104,30 @@ async function main(): Promise<void> {
     let scores = new Map<number, ReturnType<typeof healthOf> extends Map<number, infer H> ? H : never>();
     const healthTimes: number[] = [];
     const scanTimes: number[] = [];
+    // CPU time of each too (this process's, user and system): on a shared machine it varies less than wall time.
+    const healthCpu: number[] = [];
+    const scanCpu: number[] = [];
+    const cpuMs = () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    };
     for (let i = 0; i < (ONLY === 'digest' ? 0 : HEALTH_RUNS); i++) {
+      scores = new Map();
+      fullGc();
+      let c0 = cpuMs();
       scanTimes.push(scan.once());
+      scanCpu.push(cpuMs() - c0);
+      fullGc();
+      c0 = cpuMs();
       t0 = performance.now();
       scores = immediate(db, (tx) => healthOf(tx, tenant, 'all', NOW));
       healthTimes.push(performance.now() - t0);
+      healthCpu.push(cpuMs() - c0);
     }
     const healthMs = healthTimes.length ? median(healthTimes) : 0;
     const healthScanMs = scanTimes.length ? median(scanTimes) : 1;
+    const healthCpuMs = healthCpu.length ? median(healthCpu) : 0;
+    const scanCpuMs = scanCpu.length ? median(scanCpu) : 1;
     const bands = { healthy: 0, watch: 0, 'at-risk': 0 };
     for (const h of scores.values()) bands[h.now.band]++;
 
@@ -119,9 +146,16 @@ async function main(): Promise<void> {
     console.log(`\n(2) account health, now and four weeks ago, with reasons (median of ${HEALTH_RUNS})\n`);
     console.log(
       table([
-        ['path', 'accounts', 'ms', 'ratio'],
-        [`plain SQL scan, same rows and last-visit subquery (median of ${HEALTH_RUNS}, in turn with healthOf)`, fmt(scan.rows), fmt(healthScanMs, 1), '1.00'],
-        ['healthOf, every account', fmt(scores.size), fmt(healthMs, 1), fmt(healthMs / healthScanMs, 2)],
+        ['path', 'accounts', 'ms', 'ratio', 'CPU ms', 'CPU ratio'],
+        [
+          `plain SQL scan, same rows and last-visit subquery (median of ${HEALTH_RUNS}, in turn with healthOf)`,
+          fmt(scan.rows),
+          fmt(healthScanMs, 1),
+          '1.00',
+          fmt(scanCpuMs, 1),
+          '1.00',
+        ],
+        ['healthOf, every account', fmt(scores.size), fmt(healthMs, 1), fmt(healthMs / healthScanMs, 2), fmt(healthCpuMs, 1), fmt(healthCpuMs / scanCpuMs, 2)],
       ]),
     );
     console.log(`\nbands: healthy ${fmt(bands.healthy)}, watch ${fmt(bands.watch)}, at risk ${fmt(bands['at-risk'])}`);
@@ -143,7 +177,16 @@ async function main(): Promise<void> {
           manager: { teamAccounts, runs: DIGEST_RUNS, p50: +median(mgr.times).toFixed(3), p95: +pct(mgr.times, 95).toFixed(3), max: +Math.max(...mgr.times).toFixed(3) },
           rep: { accounts: PER_REP, runs: DIGEST_RUNS, p50: +median(own.times).toFixed(3), p95: +pct(own.times, 95).toFixed(3), max: +Math.max(...own.times).toFixed(3) },
         },
-        health: { accounts: scores.size, ms: +healthMs.toFixed(2), scanMs: +healthScanMs.toFixed(2), toScanRatio: +(healthMs / healthScanMs).toFixed(3), bands },
+        health: {
+          accounts: scores.size,
+          ms: +healthMs.toFixed(2),
+          scanMs: +healthScanMs.toFixed(2),
+          toScanRatio: +(healthMs / healthScanMs).toFixed(3),
+          cpuMs: +healthCpuMs.toFixed(2),
+          scanCpuMs: +scanCpuMs.toFixed(2),
+          cpuToScanRatio: +(healthCpuMs / scanCpuMs).toFixed(3),
+          bands,
+        },
         digestRun: { digests: run.digests, transactions: run.transactions, longestHoldMs: +run.longestHoldMs.toFixed(2), totalMs: +run.totalMs.toFixed(2) },
         node: process.version,
       }),

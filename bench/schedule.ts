@@ -9,7 +9,6 @@
 //   4. A command's latency at rest and while the first sweep runs: a worker thread with its
 //      own connection to the same file writes as /touch does (reads the account, inserts a
 //      touchpoint, in an IMMEDIATE transaction), paced, and times each from start to commit.
-//   5. Account health for every account (BENCH_SCHED_HEALTH=0 leaves it out).
 //
 // Figures and ratios only; no thresholds. Redis is not involved.
 //
@@ -23,7 +22,6 @@ import { Worker } from 'node:worker_threads';
 import { eq } from 'drizzle-orm';
 import { immediate, type Tx } from '../db/index.js';
 import { tenants } from '../db/schema.js';
-import { healthOf } from '../src/domain/health.js';
 import { recordNudges, type NewNudge } from '../src/domain/nudges.js';
 import { runSweep } from '../src/scheduler/sweep.js';
 import { ascending, DAY, fmt, int, median, NOW, percentile, seedBook, table, withTempDb, bookScan } from './lib.js';
@@ -31,7 +29,6 @@ import { ascending, DAY, fmt, int, median, NOW, percentile, seedBook, table, wit
 const ACCOUNTS = int('BENCH_SCHED_ACCOUNTS', 100_000, 1);
 const TEAM = 1_000;
 const CMD_EVERY_MS = int('BENCH_CMD_EVERY_MS', 5, 1);
-const HEALTH = process.env.BENCH_SCHED_HEALTH !== '0';
 const SCAN_RUNS = 3;
 
 const pct = (xs: number[], p: number) => percentile(ascending(xs), p);
@@ -255,25 +252,6 @@ async function main(): Promise<void> {
       ]),
     );
 
-    let health: { accounts: number; ms: number; toScanRatio: number; bands: Record<string, number> } | undefined;
-    if (HEALTH) {
-      // (5) Account health for every account: now and four weeks ago, with reasons, beside the same plain scan.
-      t0 = performance.now();
-      const scores = db.transaction((tx) => healthOf(tx, tenant, 'all', NOW));
-      const healthMs = performance.now() - t0;
-      const bands = { healthy: 0, watch: 0, 'at-risk': 0 };
-      for (const h of scores.values()) bands[h.now.band]++;
-      health = { accounts: scores.size, ms: +healthMs.toFixed(2), toScanRatio: +(healthMs / scanMs).toFixed(3), bands };
-      console.log(`\n(5) account health, now and four weeks ago, with reasons\n`);
-      console.log(
-        table([
-          ['path', 'accounts', 'ms', 'ratio'],
-          [`plain SQL scan (as in 1)`, fmt(scan.rows), fmt(scanMs, 1), '1.00'],
-          ['healthOf, every account', fmt(scores.size), fmt(healthMs, 1), fmt(healthMs / scanMs, 2)],
-        ]),
-      );
-      console.log(`\nbands: healthy ${fmt(bands.healthy)}, watch ${fmt(bands.watch)}, at risk ${fmt(bands['at-risk'])}`);
-    }
     console.log(`\ndatabase file after the run: ${fmt(statSync(file).size / 1_048_576, 1)} MiB\n`);
     console.log(
       JSON.stringify({
@@ -315,7 +293,6 @@ async function main(): Promise<void> {
           duringSweep: { n: first.times.length, failed: first.failed, p50: +median(first.times).toFixed(3), p99: +busyP99.toFixed(3), max: +Math.max(...first.times).toFixed(3) },
           p99Ratio: +(busyP99 / restP99).toFixed(3),
         },
-        health,
         node: process.version,
       }),
     );

@@ -1,5 +1,6 @@
 // Account health in replies: the score line, the reasons, and /risk.
-import { and, eq, inArray, isNull, or, type SQL } from 'drizzle-orm';
+import { and, eq, isNull, or, sql } from 'drizzle-orm';
+import { prepared } from '../db/prepared.js';
 import { accounts, members } from '../db/schema.js';
 import { singleThreadedSection } from '../src/views/coverage.js';
 import { named, personColumns } from '../src/domain/format.js';
@@ -15,14 +16,40 @@ const RISK_LIMIT = 30;
 /** Accounts shown per team in the organisation's view; the rest are counted. */
 const TEAM_LIMIT = 10;
 
-/** The active accounts `where` selects, with their owner, last visit and health now and four weeks ago. */
-function healthBook(ctx: Ctx, where: SQL | undefined) {
-  const book = ctx.db
-    .select({ id: accounts.id, name: accounts.name, owner: personColumns, ownerId: accounts.ownerId, a: accounts, last: lastVisitSql })
-    .from(accounts)
-    .leftJoin(members, eq(members.id, accounts.ownerId))
-    .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.status, 'active'), where))
-    .all();
+/**
+ * The active accounts of `owners` (and those nobody owns, with `ownerless`), or the whole book (`'all'`), with their
+ * owner, last visit and health now and four weeks ago. The read is prepared once per connection (db/prepared.ts):
+ * the owners go in as one JSON parameter, so any team is one statement.
+ */
+function healthBook(ctx: Ctx, scope: { owners: number[]; ownerless: boolean } | 'all') {
+  const columns = { id: accounts.id, name: accounts.name, owner: personColumns, ownerId: accounts.ownerId, a: accounts, last: lastVisitSql };
+  const book =
+    scope === 'all'
+      ? prepared(ctx.db, 'risk.book.all', (d) =>
+          d
+            .select(columns)
+            .from(accounts)
+            .leftJoin(members, eq(members.id, accounts.ownerId))
+            .where(and(eq(accounts.tenantId, sql.placeholder('tenant')), eq(accounts.status, 'active')))
+            .prepare(),
+        ).all({ tenant: ctx.tenant.id })
+      : prepared(ctx.db, 'risk.book.owners', (d) =>
+          d
+            .select(columns)
+            .from(accounts)
+            .leftJoin(members, eq(members.id, accounts.ownerId))
+            .where(
+              and(
+                eq(accounts.tenantId, sql.placeholder('tenant')),
+                eq(accounts.status, 'active'),
+                or(
+                  sql`${accounts.ownerId} in (select value from json_each(${sql.placeholder('owners')}))`,
+                  and(sql`${sql.placeholder('ownerless')} = 1`, isNull(accounts.ownerId)),
+                ),
+              ),
+            )
+            .prepare(),
+        ).all({ tenant: ctx.tenant.id, owners: JSON.stringify(scope.owners), ownerless: scope.ownerless ? 1 : 0 });
   const scores = healthOf(
     ctx.db,
     ctx.tenant,
@@ -53,8 +80,8 @@ function risk(ctx: Ctx, input: Input): Reply {
   const team = input.flag('mine') ? [ctx.actor] : teamOf(ctx.db, ctx.tenant.id, ctx.actor);
   const ids = team.map((m) => m.id);
   // Accounts nobody owns are in no one's team: an admin's list has them too.
-  const ownerless = ctx.actor.role === 'admin' && !input.flag('mine') ? isNull(accounts.ownerId) : undefined;
-  const book = healthBook(ctx, or(inArray(accounts.ownerId, ids), ownerless));
+  const ownerless = ctx.actor.role === 'admin' && !input.flag('mine');
+  const book = healthBook(ctx, { owners: ids, ownerless });
   // An admin or an executive with no book of their own reads the organisation's.
   if (!book.length && !input.flag('mine') && readsOrganisation(ctx.actor)) return organisationRisk(ctx);
   const flagged = flaggedOf(book);
@@ -87,7 +114,7 @@ function risk(ctx: Ctx, input: Input): Reply {
  */
 function organisationRisk(ctx: Ctx): Reply {
   const { t } = ctx;
-  const book = healthBook(ctx, undefined);
+  const book = healthBook(ctx, 'all');
   const org = organisation(ctx.db, ctx.tenant.id);
   const name = (team: OrgTeam) => (team.lead ? t.org.team(named(ctx, team.lead)) : t.org.noTeam);
   const teams = org.teams
