@@ -147,7 +147,11 @@ export class Scheduler {
     });
     await this.reconcile();
     this.checker = setInterval(() => void this.checkRedis(), this.opts.checkEveryMs ?? CHECK_EVERY_MS);
-    this.leaseTimer = setInterval(() => void this.lead(), Math.max(1, Math.floor(this.lease.ttlMs / 3)));
+    // Setting a scheduler that fails (Redis not answering) is tried again at the next minute's check.
+    this.leaseTimer = setInterval(
+      () => void this.lead().catch((err: unknown) => this.opts.logger?.warn({ err }, 'could not set the job schedulers')),
+      Math.max(1, Math.floor(this.lease.ttlMs / 3)),
+    );
   }
 
   /** Runs `work` after the lease work already under way in this process. */
