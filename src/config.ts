@@ -15,6 +15,16 @@ const zone = z
   .trim()
   .refine((v) => IANAZone.isValidZone(v), 'an IANA time zone such as Asia/Shanghai or Europe/Berlin');
 
+/**
+ * What one Steward process does when several share a database and Redis: `all` everything;
+ * `web` the chat listener and commands (it queues what they decide for delivery, and delivers
+ * nothing itself); `worker` the queues' workers (sweep, digests, escalations, delivery through
+ * the platform's API) and no listener. Every `all` and `worker` process may set the job
+ * schedulers, one at a time (src/scheduler/lock.ts).
+ */
+export const STEWARD_ROLES = ['all', 'web', 'worker'] as const;
+export type StewardRole = (typeof STEWARD_ROLES)[number];
+
 const schema = z.object({
   STEWARD_DB: z.string().trim().min(1, 'a file path').default('./data/steward.db'),
   STEWARD_DEMO_DB: z.string().trim().min(1, 'a file path').default('./data/demo.db'),
@@ -23,6 +33,7 @@ const schema = z.object({
   STEWARD_SHELL_USER: optional,
   STEWARD_SHELL_ROLE: z.enum(ROLES, `one of ${ROLES.join(', ')}`).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'a pino level (error, warn, info, debug)').default('info'),
+  STEWARD_ROLE: z.enum(STEWARD_ROLES, STEWARD_ROLES.join(', ')).default('all'),
   PORT: z
     .string()
     .regex(/^\d{1,5}$/, 'a TCP port number')
@@ -92,5 +103,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const mode = e.SLACK_BOT_TOKEN ? 'slack' : e.LARK_APP_ID ? 'lark' : 'shell';
+  if (e.STEWARD_ROLE !== 'all' && mode === 'shell') {
+    throw new ConfigError(
+      `STEWARD_ROLE: expected all in the shell (web and worker split a Slack or Lark deployment between processes; set SLACK_BOT_TOKEN or LARK_APP_ID), got ${JSON.stringify(e.STEWARD_ROLE)}`,
+    );
+  }
+  // Its own redis-server is one process's: a web instance and a worker instance must meet on one Redis.
+  if (e.STEWARD_ROLE !== 'all' && !e.REDIS_URL) {
+    throw new ConfigError(`REDIS_URL: expected the Redis every Steward instance shares, since STEWARD_ROLE=${e.STEWARD_ROLE} (web queues deliveries that a worker makes)`);
+  }
   return { ...e, mode, logLevelGiven: given.LOG_LEVEL !== undefined };
 }

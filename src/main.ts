@@ -97,7 +97,8 @@ async function main(): Promise<void> {
 /** A chat platform's adapter, as main needs it: where to deliver, and its lifecycle. */
 interface ChatAdapter {
   port: ChatPort;
-  start(): Promise<void>;
+  /** Checks the credentials; with `listen` false (a worker instance) opens no port and no connection for events. */
+  start(opts?: { listen?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -145,10 +146,21 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
           })
         : (await import('./chat/lark/app.js')).createLarkApp({ config, engine, logger, afterCommand, ready });
     releaseStale(db);
-    scheduler = new Scheduler({ db, port: adapter.port, redis: redis.options, logger });
+    // STEWARD_ROLE: web runs no queue workers (its commands queue what they decided, for a worker to
+    // deliver); worker listens to no chat, but keeps the platform's API client to deliver with.
+    const role = config.STEWARD_ROLE;
+    scheduler = new Scheduler({ db, port: adapter.port, redis: redis.options, logger, workers: role !== 'web' });
     // Listen first: commands and /healthz answer while the clock rebuilds its timers and queues the backlog.
-    await adapter.start();
+    await adapter.start({ listen: role !== 'worker' });
     await scheduler.start();
+    logger.info(
+      { role, mode: config.mode },
+      role === 'all'
+        ? 'serving chat and running the schedules'
+        : role === 'web'
+          ? 'serving chat; a worker instance delivers'
+          : 'running the schedules and delivery; no chat listener',
+    );
   } catch (e) {
     // A start that failed leaves nothing running: not the port, not the queues, not our redis-server.
     await bounded(

@@ -137,6 +137,22 @@ describe('loadConfig: one line naming the variable and what it expects', () => {
   });
 
   // BUG (config.ts): z.url() accepts any scheme, so an ftp:// or file:// URL passes although the message says http(s).
+  it('STEWARD_ROLE is all, web or worker; all by default', () => {
+    expect(loadConfig({}).STEWARD_ROLE).toBe('all');
+    const slack = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', REDIS_URL: 'redis://redis.internal:6379' };
+    for (const role of ['all', 'web', 'worker']) expect(loadConfig({ ...slack, STEWARD_ROLE: role }).STEWARD_ROLE).toBe(role);
+    expect(failure({ ...slack, STEWARD_ROLE: 'scheduler' })).toBe('STEWARD_ROLE: expected all, web, worker, got "scheduler"');
+    expect(failure({ ...slack, STEWARD_ROLE: 'Web' })).toMatch(/^STEWARD_ROLE: expected all, web, worker, got "Web"$/);
+  });
+
+  it('STEWARD_ROLE web or worker splits a chat deployment: not the shell, and only on a shared REDIS_URL', () => {
+    expect(failure({ STEWARD_ROLE: 'worker', REDIS_URL: 'redis://r:6379' })).toMatch(/^STEWARD_ROLE: expected all in the shell .*got "worker"$/);
+    const lark = { LARK_APP_ID: 'cli_0123456789abcdef', LARK_APP_SECRET: 'x' };
+    expect(failure({ ...lark, STEWARD_ROLE: 'web' })).toMatch(/^REDIS_URL: expected the Redis every Steward instance shares, since STEWARD_ROLE=web/);
+    expect(failure({ ...lark, STEWARD_ROLE: 'worker' })).toMatch(/^REDIS_URL: .*STEWARD_ROLE=worker/);
+    expect(loadConfig({ ...lark, STEWARD_ROLE: 'all' }).REDIS_URL).toBeUndefined();
+  });
+
   it('SLACK_API_URL must be an http(s) URL', () => {
     expect(failure({ SLACK_API_URL: 'ftp://slack.example.com/api/' })).toMatch(/^SLACK_API_URL: expected an http\(s\) URL/);
   });

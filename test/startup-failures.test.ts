@@ -127,6 +127,12 @@ describe('a start that cannot succeed ends in one line naming the variable, exit
     expect(run.last).toContain(`127.0.0.1:${closed}`);
   });
 
+  it('an unknown STEWARD_ROLE: STEWARD_ROLE, before anything starts', { timeout: 2 * WAIT_MS }, async () => {
+    const run = await start('role-unknown', slackEnv({ STEWARD_ROLE: 'scheduler' }));
+    await expectFailedStart(run, 'STEWARD_ROLE');
+    expect(run.last).toBe('steward: STEWARD_ROLE: expected all, web, worker, got "scheduler"');
+  });
+
   it('a Lark app secret Lark refuses (HTTP mode): LARK_APP_SECRET', { timeout: 2 * WAIT_MS }, async () => {
     const run = await start('lark-secret', larkEnv({ LARK_APP_SECRET: 'not-the-secret' }));
     await expectFailedStart(run, 'LARK_APP_SECRET');

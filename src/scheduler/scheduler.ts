@@ -5,6 +5,7 @@
 // marker key it writes, checked by a plain timer in the process, tells when
 // Redis lost its data while Steward ran, and the same reconcile runs then.
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { and, eq } from 'drizzle-orm';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -18,12 +19,18 @@ import { digestRun } from './digest.js';
 import { deliverNudge, pendingNudges, releaseStale, tellDeliveryPaused } from './outbox.js';
 import { nextRungAt } from '../domain/ladder.js';
 import { runSweep, sweepTenant, watchHealth } from './sweep.js';
+import { Lease } from './lock.js';
 
 export const SWEEP_EVERY_MS = 15 * 60_000;
 const DELIVERY_ATTEMPTS = 8;
 const DELIVERY_BACKOFF_MS = 5_000;
 /** How often the process checks that Redis still holds the clock (its marker key): well within a sweep period. */
 const CHECK_EVERY_MS = 60_000;
+/**
+ * How long the lease on setting the job schedulers lasts unrenewed (renewed every third of it): a
+ * holder killed outright is replaced by another process within this.
+ */
+const LEASE_MS = 30_000;
 /** How long a workspace that refuses Steward as a whole (its token revoked, say) waits before its delivery is tried again. */
 const WORKSPACE_PAUSE_MS = 5 * 60_000;
 /**
@@ -48,6 +55,16 @@ export interface SchedulerOptions {
   checkEveryMs?: number;
   /** How long a workspace's delivery pauses after it refused Steward as a whole; tests shorten it. */
   workspacePauseMs?: number;
+  /**
+   * Whether this process runs the queues' workers (sweep, digests, escalations, delivery) and may set
+   * the job schedulers; default true. False for a `web` instance: it only queues what its commands
+   * decided, for a worker to deliver.
+   */
+  workers?: boolean;
+  /** The sweep's period (default SWEEP_EVERY_MS); tests shorten it. */
+  sweepEveryMs?: number;
+  /** The schedulers' lease's time to live (default LEASE_MS); tests shorten it. */
+  leaseMs?: number;
 }
 
 /** A workspace whose delivery is paused: it refused Steward as a whole. */
@@ -74,6 +91,11 @@ export class Scheduler {
   private readonly marker: string;
   /** A connection of our own for the marker (bullmq's are its own business). */
   private readonly redis: Redis;
+  /** Held by the one process that sets the job schedulers (see lock.ts). */
+  private readonly lease: Lease;
+  private leaseTimer?: NodeJS.Timeout;
+  /** Lease tries and scheduler updates, one at a time in this process. */
+  private leading: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: SchedulerOptions) {
     const base = this.base();
@@ -84,19 +106,37 @@ export class Scheduler {
     this.redis = new Redis({ ...opts.redis, lazyConnect: true });
     // Its failures surface in the command that met them; the connection itself reconnects.
     this.redis.on('error', () => {});
+    this.lease = new Lease(this.redis, `${opts.prefix ?? 'steward'}:steward:schedulers-lease`, opts.leaseMs ?? LEASE_MS);
+  }
+
+  private get sweepEvery(): number {
+    return this.opts.sweepEveryMs ?? SWEEP_EVERY_MS;
+  }
+
+  /** Whether this process holds the lease on setting the job schedulers, as of its last try. */
+  get setsSchedulers(): boolean {
+    return this.lease.held;
   }
 
   private base() {
     return { connection: this.opts.redis as ConnectionOptions, prefix: this.opts.prefix ?? 'steward' };
   }
 
-  /** Starts the workers and rebuilds every timer from the database. */
+  /**
+   * Starts the workers and rebuilds every timer from the database; then tries the
+   * schedulers' lease every third of its time to live, so that when its holder
+   * stops or dies, another process takes it and sets the schedulers. A `web`
+   * instance (workers: false) starts nothing: its commands' kicks queue deliveries.
+   */
   async start(): Promise<void> {
+    if (this.opts.workers === false) return;
     const base = this.base();
+    // Named, so bullmq's getWorkers and a job's processedBy tell which process ran what.
+    const name = `${hostname()}:${process.pid}`;
     this.workers = [
-      new Worker('jobs', (job: Job<JobData>) => this.runJob(job), { ...base, concurrency: 1 }),
+      new Worker('jobs', (job: Job<JobData>) => this.runJob(job), { ...base, concurrency: 1, name }),
       // A post takes about a second; a short lock lets another process take over a crashed one's jobs quickly.
-      new Worker('delivery', (job: Job<JobData>, token?: string) => this.deliver(job, token), { ...base, concurrency: 4, lockDuration: 15_000, stalledInterval: 5_000 }),
+      new Worker('delivery', (job: Job<JobData>, token?: string) => this.deliver(job, token), { ...base, concurrency: 4, lockDuration: 15_000, stalledInterval: 5_000, name }),
     ];
     for (const w of this.workers) w.on('failed', (job, err) => this.opts.logger?.warn({ job: job?.name, id: job?.id, err: err.message }, 'job failed'));
     // A delivery job that ended (sent, given up) frees its nudge for a later kick, should it be pending again.
@@ -107,15 +147,54 @@ export class Scheduler {
     });
     await this.reconcile();
     this.checker = setInterval(() => void this.checkRedis(), this.opts.checkEveryMs ?? CHECK_EVERY_MS);
+    // Setting a scheduler that fails (Redis not answering) is tried again at the next minute's check.
+    this.leaseTimer = setInterval(
+      () => void this.lead().catch((err: unknown) => this.opts.logger?.warn({ err }, 'could not set the job schedulers')),
+      Math.max(1, Math.floor(this.lease.ttlMs / 3)),
+    );
+  }
+
+  /** Runs `work` after the lease work already under way in this process. */
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.leading.then(work, work);
+    this.leading = next.catch(() => {});
+    return next;
   }
 
   /**
-   * Rebuilds what Redis holds from the database: the sweep, each digest, each
-   * complaint's timer, each nudge due soon; then marks Redis as holding the clock.
+   * Tries the lease: renews it if ours, takes it if free. Taking it sets the
+   * schedulers (the last holder may have died halfway through, or Redis lost
+   * them); `always` sets them whenever the lease is ours (reconcile, the minute's check).
+   */
+  private lead(always = false): Promise<boolean> {
+    return this.serially(async () => {
+      if (this.closing) return false;
+      const was = await this.lease.hold();
+      if (was === 'other') return false;
+      if (was === 'taken') this.opts.logger?.info({ key: this.lease.key }, 'this process sets the job schedulers (sweep, digests)');
+      if (was === 'taken' || always) await this.setSchedulers();
+      return true;
+    });
+  }
+
+  /**
+   * The sweep's scheduler and each tenant's digest's, each set only when
+   * missing or changed: an upsert replaces the scheduler's next job. Called
+   * only by the lease's holder.
+   */
+  private async setSchedulers(): Promise<void> {
+    const sweep = await this.jobs.getJobScheduler('sweep');
+    if (Number(sweep?.every) !== this.sweepEvery) await this.jobs.upsertJobScheduler('sweep', { every: this.sweepEvery }, { name: 'sweep', data: {} });
+    for (const tenant of this.opts.db.select().from(tenants).all()) await this.scheduleDigest(tenant);
+  }
+
+  /**
+   * Rebuilds what Redis holds from the database: the sweep and each digest (by
+   * the lease's holder only, taking it if free), each complaint's timer, each
+   * nudge due soon; then marks Redis as holding the clock.
    */
   async reconcile(): Promise<void> {
-    await this.jobs.upsertJobScheduler('sweep', { every: SWEEP_EVERY_MS }, { name: 'sweep', data: {} });
-    for (const tenant of this.opts.db.select().from(tenants).all()) await this.scheduleDigest(tenant);
+    await this.lead(true);
     for (const c of this.opts.db.select().from(complaints).where(eq(complaints.status, 'open')).all()) await this.scheduleRung(c.tenantId, c.id);
     await this.kick({ all: true });
     // Only set, never moved: another process's reconcile leaves it; a Redis emptied (restarted without its data, flushed) loses it.
@@ -127,7 +206,11 @@ export class Scheduler {
     if (this.checking || this.closing) return;
     this.checking = true;
     try {
-      if ((await this.redis.exists(this.marker)) === 1) return;
+      if ((await this.redis.exists(this.marker)) === 1) {
+        // A tenant's new digest day or hour, set by its holder, should the sweeps have run elsewhere.
+        if (this.lease.held) await this.lead(true);
+        return;
+      }
       this.opts.logger?.warn({ key: this.marker }, 'Redis lost the schedules (restarted without its data, or emptied); rebuilding them from the database');
       await this.reconcile();
     } catch (err) {
@@ -250,7 +333,8 @@ export class Scheduler {
         // A digest whose job was lost (Redis emptied while it waited, say) is recorded late rather than not at all.
         const due = digestDue(tenant, now);
         if (now >= due && tenant.createdAt < due) digestRun(db, tenant, now);
-        await this.scheduleDigest(tenant);
+        // The schedulers are the lease holder's to set (this sweep may run on another process).
+        if (this.lease.held) await this.serially(() => this.scheduleDigest(tenant));
       }
       for (const c of db.select().from(complaints).where(eq(complaints.status, 'open')).all()) await this.scheduleRung(c.tenantId, c.id);
     } else if (job.name === 'digest' || job.name === 'escalate') {
@@ -335,6 +419,9 @@ export class Scheduler {
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.checker);
+    clearInterval(this.leaseTimer);
+    // Given up first, so another process sets the schedulers from its next try on.
+    await this.serially(() => this.lease.release());
     await Promise.all(this.workers.map((w) => w.close()));
     await Promise.all([this.jobs.close(), this.delivery.close(), this.redis.status === 'wait' ? this.redis.disconnect() : this.redis.quit().catch(() => this.redis.disconnect())]);
   }

@@ -68,7 +68,8 @@ export interface LarkApp {
   port: LarkPort;
   /** The HTTP server (events and cards in HTTP mode, /healthz in both). */
   server: Server;
-  start(): Promise<void>;
+  /** Reads the bot's info; then, unless `listen` is false (a worker instance: delivery only), opens the port and the long connection. */
+  start(opts?: { listen?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -529,13 +530,14 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     client,
     port,
     server,
-    async start() {
+    async start({ listen = true } = {}) {
       try {
         const info = (await client.request({ method: 'GET', url: '/open-apis/bot/v3/info' })) as { code?: number; bot?: { open_id?: string } };
         botOpenId = info.bot?.open_id;
       } catch (err) {
         logger.warn({ err }, 'could not read the bot info; a group message’s leading @mention is taken to be the bot');
       }
+      if (!listen) return void logger.info({ domain }, 'Lark adapter started for delivery only (no listener)');
       await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.PORT, () => resolve()));
       if (ws) await ws.start({ eventDispatcher: dispatcher });
       logger.info({ mode: config.LARK_MODE, port: config.PORT, domain }, 'Lark adapter started');

@@ -79,7 +79,8 @@ export interface SlackApp {
   app: App;
   client: WebClient;
   port: SlackPort;
-  start(): Promise<void>;
+  /** Asks auth.test; then, unless `listen` is false (a worker instance: delivery only), opens the port or the socket. */
+  start(opts?: { listen?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -499,15 +500,18 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     logger.error({ err }, 'Slack listener failed');
   });
 
+  let listening = false;
   return {
     app,
     client,
     port,
-    async start() {
+    async start({ listen = true } = {}) {
       const auth = await authTest(client, logger);
       known = auth;
       installation = installationOf(auth);
       botUserId = auth.user_id;
+      if (!listen) return void logger.info({ team: auth.team_id, enterprise: auth.enterprise_id }, 'Slack adapter started for delivery only (no listener)');
+      listening = true;
       if (opts.commandThread) {
         thread = await EngineThread.start<CommandPayload>({
           db: config.STEWARD_DB,
@@ -534,7 +538,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
       // Over HTTP, closing the server stops new requests while those open finish on their sockets. A Socket
       // Mode connection carries the acks too: it stays open until the work it brought is done.
       if (config.SLACK_APP_TOKEN) while (inFlight.size) await Promise.allSettled([...inFlight]);
-      await app.stop();
+      if (listening) await app.stop();
       await Promise.allSettled([...inFlight]);
       // Slash commands answered after their ack: finished (on the thread too) before it closes.
       await inbound.drain();
