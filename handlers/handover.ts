@@ -62,7 +62,7 @@ function handover(ctx: Ctx, input: Input): Reply {
   const to = input.member('to')!;
   const names = input.text ? splitNames(input.text) : undefined;
   if (names?.length === 0) throw UserError.refusal(t.handover.noNames);
-  const done = handOver(ctx, from, to, names, t.handover.whatHandover(nameOf(ctx, from)));
+  const done = handOver(ctx, from, to, names, t.handover.whatHandover(nameOf(ctx, from)), { batch: ctx.handoverBatch });
   const { moved, meetings, due, pairingsKept } = done;
   const moving = done.accounts;
 
