@@ -219,8 +219,9 @@ function moveAccounts(db: Tx, job: Job, ids: number[]): void {
 
 /**
  * One step of `job`: the next `size` accounts of its scope (those still @from's move), or, once every
- * account is taken and none was named, up to `size` of each kind of open item still @from's wherever
- * it is. False when there was nothing left to do. Safe to redo: it moves only what is still @from's.
+ * account is taken, up to `size` of each kind of open item still @from's in its scope (on the named
+ * accounts; none named: wherever it is). False when there was nothing left to do. Safe to redo: it
+ * moves only what is still @from's, so when the job is done nothing open in its scope is.
  */
 function step(db: Tx, job: Job, size: number): boolean {
   if (job.cursor < job.accountIds.length) {
@@ -229,7 +230,8 @@ function step(db: Tx, job: Job, size: number): boolean {
     job.cursor += part.length;
     return true;
   }
-  return !job.named && moveOpen(db, job, () => undefined, size) > 0;
+  // What a command opened in @from's name meanwhile on an account already moved (or, no account named, anywhere).
+  return moveOpen(db, job, job.named ? (column) => inArray(column, job.accountIds) : () => undefined, size) > 0;
 }
 
 export interface HandoverOptions {
