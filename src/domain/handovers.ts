@@ -141,7 +141,8 @@ function moveOpen(db: Tx, job: Job, where: (accountId: Column) => SQL | undefine
     const query = db
       .select({ id: pairings.id, accountId: pairings.accountId })
       .from(pairings)
-      .where(and(eq(pairings.tenantId, job.tenantId), eq(pairings.execId, job.fromId), eq(pairings.active, true), where(pairings.accountId)));
+      .where(and(eq(pairings.tenantId, job.tenantId), eq(pairings.execId, job.fromId), eq(pairings.active, true), where(pairings.accountId)))
+      .orderBy(asc(pairings.id));
     const active = limit === undefined ? query.all() : query.limit(limit).all();
     for (const part of chunks(active)) {
       const already = new Set(
@@ -161,9 +162,13 @@ function moveOpen(db: Tx, job: Job, where: (accountId: Column) => SQL | undefine
           .all()
           .map((r) => r.accountId),
       );
-      // @to already paired with the account: @from's pairing ends; otherwise it becomes @to's.
-      const end = part.filter((p) => already.has(p.accountId)).map((p) => p.id);
-      const pass = part.filter((p) => !already.has(p.accountId)).map((p) => p.id);
+      // @to already paired with the account: @from's pairing ends; otherwise it becomes @to's (one of
+      // them, should @from have two there: whichever batch takes the next finds @to paired already).
+      const [end, pass]: [number[], number[]] = [[], []];
+      for (const p of part) {
+        (already.has(p.accountId) ? end : pass).push(p.id);
+        already.add(p.accountId);
+      }
       if (end.length) db.update(pairings).set({ active: false, endedAt: job.at }).where(inArray(pairings.id, end)).run();
       if (pass.length) db.update(pairings).set({ execId: job.toId }).where(inArray(pairings.id, pass)).run();
     }
