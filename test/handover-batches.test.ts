@@ -2,6 +2,8 @@
 // Over random books, random batch sizes, a crash after a random batch (the engine that ran the
 // command stops), commands arriving before a fresh engine on a reopened database finishes the job:
 // what the domain promises of a handover holds, as it does when it is one transaction.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -288,4 +290,48 @@ describe('/handover in batches', () => {
       { numRuns: Number(process.env.STEWARD_HANDOVER_RUNS ?? 40) },
     );
   }, 120_000);
+
+  it('a job a crash left half done is finished when Steward starts again: the real process, its database reopened', { timeout: 120_000 }, async () => {
+    const h = harness();
+    try {
+      for (const [cmd, user] of [
+        ['/steward whoami', 'alice'],
+        ...Array.from({ length: 12 }, (_, i) => [`/account add "${nameOf(i)}" tier:${i % 4 ? 'key' : 'strategic'} owner:@zhang`, 'alice']),
+        ['/contact "Acct 0" add "Li Wei"', 'alice'],
+        ['/contact "Acct 8" add "Zhou"', 'alice'],
+        ['/complaint "Acct 1" Late', 'alice'],
+        ['/complaint "Acct 11" Broken', 'alice'],
+      ] as const) {
+        const out = await h.run(cmd, user);
+        if (!out.ok) throw new Error(`${cmd}: ${out.text}`);
+      }
+      // The engine that runs the command stops after the command's own batch: what a crash leaves.
+      const first = new Engine({ db: h.db, commands, defaults: { locale: 'en', timezone: 'Asia/Shanghai' }, clock: () => h.now, handover: { batch: 2, stopAfter: 0 } });
+      const out = await first.handle({ platform: 'shell', workspaceId: SHELL_WORKSPACE, user: shellUser('alice'), text: '/handover @zhang @wang' }, async (m) => shellUser(m));
+      expect(renderText(out.reply)).toContain('Handed over 12 accounts from zhang to wang.');
+      expect(h.db.select().from(handoverJobs).get()).toMatchObject({ cursor: 2, doneAt: null });
+      closeDb(h.db);
+
+      const env: Record<string, string> = {};
+      for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(SLACK_|LARK_|STEWARD_|REDIS_URL$|PORT$|LOG_LEVEL$)/.test(k)) env[k] = v;
+      Object.assign(env, { STEWARD_DB: h.file, STEWARD_SHELL_USER: 'alice', STEWARD_TIMEZONE: 'Asia/Shanghai' });
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: join(import.meta.dirname, '..'), env, input: '', encoding: 'utf8', timeout: 60_000 });
+      expect(run.status, run.stderr).toBe(0);
+
+      const db = openDb(h.file);
+      try {
+        const after = all(db);
+        const [zhang, wang] = ['zhang', 'wang'].map((u) => db.select().from(members).where(eq(members.platformUserId, u)).get()!.id);
+        expect(db.select().from(handoverJobs).get()!.doneAt).not.toBeNull();
+        expect(after.accounts.map((a) => a.ownerId)).toEqual(Array(12).fill(wang));
+        expect(after.complaints.map((c) => c.ownerId)).toEqual([wang, wang]);
+        expect(after.passes.map((p) => [p.complaintId, p.fromId, p.toId])).toEqual(after.complaints.map((c) => [c.id, zhang, wang]));
+        expect(after.tasks.map((t) => [t.contactId, t.ownerId])).toEqual(after.contacts.map((c) => [c.id, wang]));
+      } finally {
+        closeDb(db);
+      }
+    } finally {
+      h.close();
+    }
+  });
 });
