@@ -50,8 +50,9 @@ function countLines(t: View['t'], moved: Moved): string[] {
 
 function checklist(view: View, meetings: Meeting[], due: string): Section {
   const { t } = view;
+  const by = fmtDay(view, due);
   return list(
-    meetings.map((m) => t.handover.meet(m.contact, m.account, fmtDay(view, due))),
+    meetings.map((m) => t.handover.meet(m.contact, m.account, by)),
     { heading: t.handover.checklistHeading(HANDOVER_MEET_DAYS), empty: t.handover.noChecklist },
   );
 }
