@@ -20,9 +20,10 @@ export const HANDOVER_MEET_DAYS = 30;
 const CHUNK = 500;
 
 /**
- * Accounts a large handover moves per write transaction, with what is open on them: about 10 ms
- * of SQLite's write lock each on the bench's book (bench/handover.ts), well under the 100 ms a
- * write may hold it. A handover this small (and with few open items) is one transaction.
+ * Accounts a large handover moves per write transaction, with what is open on them: 25-30 ms of
+ * SQLite's write lock each on the bench's book on a loaded 2-core machine (bench/handover.ts),
+ * well under the 100 ms a write may hold it. A handover this small (with few open items) is one
+ * transaction.
  */
 export const HANDOVER_BATCH = 500;
 
