@@ -587,3 +587,37 @@ export const auditLog = sqliteTable(
   },
   (t) => [index('audit_log_tenant_time').on(t.tenantId, t.at)],
 );
+
+/**
+ * A large /handover under way (src/domain/handovers.ts): the command's transaction validates, counts and
+ * records it, and its accounts then move in batches, each its own transaction, until `doneAt`. A job left
+ * unfinished (a crash, a restart) is finished when Steward starts again.
+ */
+export const handoverJobs = sqliteTable(
+  'handover_jobs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenantId: tenantId(),
+    fromId: integer('from_id')
+      .notNull()
+      .references(() => members.id, { onDelete: 'cascade' }),
+    toId: integer('to_id')
+      .notNull()
+      .references(() => members.id, { onDelete: 'cascade' }),
+    actorId: integer('actor_id').references(() => members.id, { onDelete: 'set null' }),
+    /** The accounts in scope, by id ascending, as the command found them (JSON). */
+    accountIds: text('account_ids', { mode: 'json' }).notNull().$type<number[]>(),
+    /** Accounts named in the command: only what is open on them moves; otherwise everything open of @from's. */
+    named: integer('named', { mode: 'boolean' }).notNull(),
+    /** Whether @from's leadership pairings follow (@to is an executive or an admin), as the command found. */
+    pairs: integer('pairs', { mode: 'boolean' }).notNull(),
+    /** How many of `accountIds` the batches have taken (each batch re-selects what is still @from's among the next ones). */
+    cursor: integer('cursor').notNull().default(0),
+    /** The meet-contact tasks' due day, `YYYY-MM-DD` in the actor's zone, as the reply said. */
+    dueOn: text('due_on').notNull(),
+    /** The command's time: the pass events' and the moves' time. */
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+    doneAt: integer('done_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [index('handover_jobs_open').on(t.doneAt)],
+);

@@ -50,8 +50,9 @@ function countLines(t: View['t'], moved: Moved): string[] {
 
 function checklist(view: View, meetings: Meeting[], due: string): Section {
   const { t } = view;
+  const by = fmtDay(view, due);
   return list(
-    meetings.map((m) => t.handover.meet(m.contact, m.account, fmtDay(view, due))),
+    meetings.map((m) => t.handover.meet(m.contact, m.account, by)),
     { heading: t.handover.checklistHeading(HANDOVER_MEET_DAYS), empty: t.handover.noChecklist },
   );
 }
@@ -62,7 +63,7 @@ function handover(ctx: Ctx, input: Input): Reply {
   const to = input.member('to')!;
   const names = input.text ? splitNames(input.text) : undefined;
   if (names?.length === 0) throw UserError.refusal(t.handover.noNames);
-  const done = handOver(ctx, from, to, names, t.handover.whatHandover(nameOf(ctx, from)));
+  const done = handOver(ctx, from, to, names, t.handover.whatHandover(nameOf(ctx, from)), { batch: ctx.handoverBatch });
   const { moved, meetings, due, pairingsKept } = done;
   const moving = done.accounts;
 

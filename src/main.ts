@@ -48,6 +48,8 @@ async function main(): Promise<void> {
   const file = args.demo ? config.STEWARD_DEMO_DB : config.STEWARD_DB;
   const db = openDb(file);
   const engine = new Engine({ db, commands, defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE }, logger });
+  // A large handover a crash or a stop left half done is finished first, a batch at a time.
+  await engine.finish();
   const user = args.user ?? config.STEWARD_SHELL_USER ?? userInfo().username;
   if (args.demo) {
     try {
@@ -111,6 +113,8 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
   const redis = (await redisFor(config, dirname(config.STEWARD_DB), logger).catch((e: unknown) => fail(startupLine(e, config)))) ?? fail(NO_REDIS(config.mode));
   const db = openDb(config.STEWARD_DB);
   const engine = new Engine({ db, commands, defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE }, logger });
+  // A large handover a crash or a stop left half done is finished first, a batch at a time.
+  await engine.finish();
   let scheduler: Scheduler | undefined;
   const afterCommand = async () => scheduler?.kick();
   // GET /readyz: the database read, Redis answering, no workspace's delivery paused.

@@ -2,9 +2,10 @@
 // on them (complaints, promises, review items, tasks, leadership pairings), and
 // the new owner's checklist of people to meet. The rules and the writes live
 // here; /handover binds who and which accounts, and words the outcome.
-import { and, asc, eq, inArray, isNull, ne, type Column, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, ne, notExists, sql, type Column, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
-import { accounts, complaintEvents, complaints, contacts, pairings, promises, reviewItems, tasks } from '../../db/schema.js';
+import type { Tx } from '../../db/index.js';
+import { accounts, complaintEvents, complaints, contacts, handoverJobs, pairings, promises, reviewItems, tasks } from '../../db/schema.js';
 import type { DomainCtx } from './context.js';
 import { personName } from './format.js';
 import { matchAccount } from './match.js';
@@ -17,6 +18,14 @@ export const HANDOVER_MEET_DAYS = 30;
 
 /** Ids per statement: well under SQLite's limit on bound values, and a short statement each. */
 const CHUNK = 500;
+
+/**
+ * Accounts a large handover moves per write transaction, with what is open on them: 25-30 ms of
+ * SQLite's write lock each on the bench's book on a loaded 2-core machine (bench/handover.ts),
+ * well under the 100 ms a write may hold it. A handover this small (with few open items) is one
+ * transaction.
+ */
+export const HANDOVER_BATCH = 500;
 
 /** Who leads a team: a manager, or an executive above managers. */
 const leads = (m: Member) => m.role === 'manager' || m.role === 'exec';
@@ -61,21 +70,186 @@ export interface Handover {
   /** The checklist: each contact of a strategic account moved, to meet by `due`. */
   meetings: { contact: string; account: string }[];
   due: string;
+  /** The job that moves the rest in batches after the command's commit (a large handover), if any. */
+  job?: number;
 }
 
-function chunks<T>(items: T[]): T[][] {
+function chunks<T>(items: T[], size = CHUNK): T[][] {
   const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/** A handover's scope and progress: a row of handover_jobs, or the same held in memory for one done in one transaction. */
+type Job = Omit<typeof handoverJobs.$inferSelect, 'id' | 'doneAt'>;
+
+type OpenTable = typeof complaints | typeof promises | typeof reviewItems | typeof tasks;
+
+/** What is still open of each kind a handover moves with its owner. */
+const OPEN: [OpenTable, () => SQL][] = [
+  [complaints, () => eq(complaints.status, 'open')],
+  [promises, () => eq(promises.status, 'open')],
+  [reviewItems, () => ne(reviewItems.status, 'held')],
+  [tasks, () => isNull(tasks.doneAt)],
+];
+
+/**
+ * The active contacts of the strategic accounts `which` selects not yet on anyone's open checklist
+ * (a meeting moved with an earlier handover), by account then name: one query, however many accounts.
+ */
+function toMeet(db: Tx, which: SQL) {
+  const listed = db
+    .select({ one: sql`1` })
+    .from(tasks)
+    .where(and(eq(tasks.accountId, contacts.accountId), eq(tasks.contactId, contacts.id), eq(tasks.kind, 'handover'), eq(tasks.itemKey, 'meet-contact'), isNull(tasks.doneAt)));
+  return db
+    .select({ id: contacts.id, accountId: contacts.accountId, name: contacts.name })
+    .from(contacts)
+    .innerJoin(accounts, eq(accounts.id, contacts.accountId))
+    .where(and(which, eq(accounts.tier, 'strategic'), eq(contacts.active, true), notExists(listed)))
+    .orderBy(asc(contacts.accountId), asc(contacts.nameKey))
+    .all();
+}
+
+/**
+ * Moves what is open of @from's, on the accounts `where` selects (every account: undefined), to @to:
+ * at most `limit` of each kind when given. A complaint that changes hands with the book is a pass in
+ * its history, as a reassignment is; a pairing follows as the job says. Returns how many rows moved.
+ */
+function moveOpen(db: Tx, job: Job, where: (accountId: Column) => SQL | undefined, limit?: number): number {
+  let moved = 0;
+  for (const [table, still] of OPEN) {
+    const query = db
+      .select({ id: table.id })
+      .from(table as typeof complaints)
+      .where(and(eq(table.tenantId, job.tenantId), eq(table.ownerId, job.fromId), still(), where(table.accountId)));
+    const ids = (limit === undefined ? query.all() : query.limit(limit).all()).map((r) => r.id);
+    for (const part of chunks(ids)) {
+      db.update(table)
+        .set({ ownerId: job.toId } as never)
+        .where(inArray(table.id, part))
+        .run();
+      if (table === complaints)
+        db.insert(complaintEvents)
+          .values(part.map((complaintId) => ({ tenantId: job.tenantId, complaintId, kind: 'pass' as const, at: job.at, actorId: job.actorId, fromId: job.fromId, toId: job.toId })))
+          .run();
+    }
+    moved += ids.length;
+  }
+  if (job.pairs) {
+    const query = db
+      .select({ id: pairings.id, accountId: pairings.accountId })
+      .from(pairings)
+      .where(and(eq(pairings.tenantId, job.tenantId), eq(pairings.execId, job.fromId), eq(pairings.active, true), where(pairings.accountId)))
+      .orderBy(asc(pairings.id));
+    const active = limit === undefined ? query.all() : query.limit(limit).all();
+    for (const part of chunks(active)) {
+      const already = new Set(
+        db
+          .select({ accountId: pairings.accountId })
+          .from(pairings)
+          .where(
+            and(
+              inArray(
+                pairings.accountId,
+                part.map((p) => p.accountId),
+              ),
+              eq(pairings.execId, job.toId),
+              eq(pairings.active, true),
+            ),
+          )
+          .all()
+          .map((r) => r.accountId),
+      );
+      // @to already paired with the account: @from's pairing ends; otherwise it becomes @to's (one of
+      // them, should @from have two there: whichever batch takes the next finds @to paired already).
+      const [end, pass]: [number[], number[]] = [[], []];
+      for (const p of part) {
+        (already.has(p.accountId) ? end : pass).push(p.id);
+        already.add(p.accountId);
+      }
+      if (end.length) db.update(pairings).set({ active: false, endedAt: job.at }).where(inArray(pairings.id, end)).run();
+      if (pass.length) db.update(pairings).set({ execId: job.toId }).where(inArray(pairings.id, pass)).run();
+    }
+    moved += active.length;
+  }
+  return moved;
+}
+
+/**
+ * Moves the accounts `ids` that are still @from's to @to, with what is open of @from's on them (on
+ * all of `ids`: an account given to someone else meanwhile still hands over @from's open work), and
+ * lists a meeting with every active contact of each strategic account moved not already listed.
+ */
+function moveAccounts(db: Tx, job: Job, ids: number[]): void {
+  for (const part of chunks(ids)) {
+    const moving = db
+      .select({ id: accounts.id, tier: accounts.tier })
+      .from(accounts)
+      .where(and(inArray(accounts.id, part), eq(accounts.ownerId, job.fromId)))
+      .all();
+    if (moving.length)
+      db.update(accounts)
+        .set({ ownerId: job.toId, ownerGoneAt: null, updatedAt: job.at })
+        .where(
+          inArray(
+            accounts.id,
+            moving.map((a) => a.id),
+          ),
+        )
+        .run();
+    moveOpen(db, job, (column) => inArray(column, part));
+    const strategic = moving.filter((a) => a.tier === 'strategic').map((a) => a.id);
+    const fresh = strategic.length ? toMeet(db, inArray(accounts.id, strategic)) : [];
+    for (const rows of chunks(fresh))
+      db.insert(tasks)
+        .values(
+          rows.map((c) => ({
+            tenantId: job.tenantId,
+            kind: 'handover' as const,
+            accountId: c.accountId,
+            contactId: c.id,
+            ownerId: job.toId,
+            itemKey: 'meet-contact',
+            dueOn: job.dueOn,
+            createdAt: job.at,
+          })),
+        )
+        .run();
+  }
+}
+
+/**
+ * One step of `job`: the next `size` accounts of its scope (those still @from's move), or, once every
+ * account is taken, up to `size` of each kind of open item still @from's in its scope (on the named
+ * accounts; none named: wherever it is). False when there was nothing left to do. Safe to redo: it
+ * moves only what is still @from's, so when the job is done nothing open in its scope is.
+ */
+function step(db: Tx, job: Job, size: number): boolean {
+  if (job.cursor < job.accountIds.length) {
+    const part = job.accountIds.slice(job.cursor, job.cursor + size);
+    moveAccounts(db, job, part);
+    job.cursor += part.length;
+    return true;
+  }
+  // What a command opened in @from's name meanwhile on an account already moved (or, no account named, anywhere).
+  return moveOpen(db, job, job.named ? (column) => inArray(column, job.accountIds) : () => undefined, size) > 0;
+}
+
+export interface HandoverOptions {
+  /** Accounts per transaction (HANDOVER_BATCH): a handover of more, or with more open items than twice this, is a job. */
+  batch?: number;
 }
 
 /**
  * Moves @from's accounts (those `names` mean, or all their active ones) to @to, with what is
  * open on them (named accounts: what is open on those; otherwise everything open
- * in @from's name, wherever it is), in the command's transaction. Set-based: a
- * statement per 500 rows, so a book of thousands moves in milliseconds.
+ * in @from's name, wherever it is). Validates, counts what will move and lists the
+ * checklist in the command's transaction. A small handover moves everything there; a
+ * large one is recorded as a job and moves its first batch: the caller finishes it
+ * after the commit, a batch per transaction (finishHandovers), `ctx.unfinished` set.
  */
-export function handOver(ctx: DomainCtx, from: Member, to: Member, names: string[] | undefined, what: string): Handover {
+export function handOver(ctx: DomainCtx, from: Member, to: Member, names: string[] | undefined, what: string, opts: HandoverOptions = {}): Handover {
   const { db } = ctx;
   requireHandover(ctx, from, what);
   if (from.id === to.id) throw new Refusal('handover.same', nameOf(ctx, from)!);
@@ -91,116 +265,94 @@ export function handOver(ctx: DomainCtx, from: Member, to: Member, names: string
       .all();
   const ids = moving.map((a) => a.id);
   const scope = (column: Column): SQL | undefined => (named ? inArray(column, ids.length ? ids : [-1]) : undefined);
-  const open = <T extends typeof complaints | typeof promises | typeof reviewItems | typeof tasks>(table: T, still: SQL) =>
+  const open = (table: OpenTable, still: () => SQL) =>
     db
-      .select({ id: table.id })
+      .select({ n: count() })
       .from(table as typeof complaints)
-      .where(and(eq(table.tenantId, ctx.tenant.id), eq(table.ownerId, from.id), still, scope(table.accountId)))
-      .all()
-      .map((r) => r.id);
-  const openComplaints = open(complaints, eq(complaints.status, 'open'));
-  const openPromises = open(promises, eq(promises.status, 'open'));
-  const openReviews = open(reviewItems, ne(reviewItems.status, 'held'));
-  const openTasks = open(tasks, isNull(tasks.doneAt));
+      .where(and(eq(table.tenantId, ctx.tenant.id), eq(table.ownerId, from.id), still(), scope(table.accountId)))
+      .get()!.n;
+  const [openComplaints, openPromises, openReviews, openTasks] = OPEN.map(([table, still]) => open(table, still)) as [number, number, number, number];
   const activePairings = db
-    .select()
+    .select({ n: count() })
     .from(pairings)
     .where(and(eq(pairings.tenantId, ctx.tenant.id), eq(pairings.execId, from.id), eq(pairings.active, true), scope(pairings.accountId)))
-    .all();
-  const total = moving.length + openComplaints.length + openPromises.length + openReviews.length + openTasks.length + activePairings.length;
+    .get()!.n;
+  const total = moving.length + openComplaints + openPromises + openReviews + openTasks + activePairings;
   if (total === 0) throw new Refusal('handover.nothing', nameOf(ctx, from)!);
-
-  for (const part of chunks(ids)) db.update(accounts).set({ ownerId: to.id, ownerGoneAt: null, updatedAt: ctx.now }).where(inArray(accounts.id, part)).run();
-  const move = <T extends typeof complaints | typeof promises | typeof reviewItems | typeof tasks>(table: T, rows: number[]) => {
-    for (const part of chunks(rows))
-      db.update(table)
-        .set({ ownerId: to.id } as never)
-        .where(inArray(table.id, part))
-        .run();
-  };
-  move(complaints, openComplaints);
-  // A complaint that changes hands with the book is a pass in its history, as a reassignment is.
-  for (const part of chunks(openComplaints)) {
-    db.insert(complaintEvents)
-      .values(part.map((complaintId) => ({ tenantId: ctx.tenant.id, complaintId, kind: 'pass' as const, at: ctx.now, actorId: ctx.actor.id, fromId: from.id, toId: to.id })))
-      .run();
-  }
-  move(promises, openPromises);
-  move(reviewItems, openReviews);
-  move(tasks, openTasks);
-
   const canPair = to.role === 'exec' || to.role === 'admin';
-  let pairingsMoved = 0;
-  if (canPair && activePairings.length) {
-    const already = new Set(
-      chunks(activePairings.map((p) => p.accountId)).flatMap((part) =>
-        db
-          .select({ accountId: pairings.accountId })
-          .from(pairings)
-          .where(and(inArray(pairings.accountId, part), eq(pairings.execId, to.id), eq(pairings.active, true)))
-          .all()
-          .map((r) => r.accountId),
-      ),
-    );
-    // @to already paired with the account: @from's pairing ends; otherwise it becomes @to's.
-    const [end, pass] = [activePairings.filter((p) => already.has(p.accountId)), activePairings.filter((p) => !already.has(p.accountId))];
-    for (const part of chunks(end.map((p) => p.id))) db.update(pairings).set({ active: false, endedAt: ctx.now }).where(inArray(pairings.id, part)).run();
-    for (const part of chunks(pass.map((p) => p.id))) db.update(pairings).set({ execId: to.id }).where(inArray(pairings.id, part)).run();
-    pairingsMoved = activePairings.length;
-  }
+  const pairingsMoved = canPair ? activePairings : 0;
 
-  // The checklist: meet every active contact of each strategic account moved,
-  // unless that meeting is already on the list (moved with an earlier handover).
+  // The checklist: meet every active contact of each strategic account moved, unless that meeting is
+  // already on the list (moved with an earlier handover); listed in the order the accounts move (by
+  // name), each account's people by name. The batches list the same meetings as they move the accounts.
   const due = DateTime.fromJSDate(ctx.now, { zone: ctx.zone }).plus({ days: HANDOVER_MEET_DAYS }).toISODate()!;
   const meetings: Handover['meetings'] = [];
-  for (const part of chunks(moving.filter((x) => x.tier === 'strategic'))) {
-    const byId = new Map(part.map((a) => [a.id, a]));
-    const people = db
-      .select({ id: contacts.id, accountId: contacts.accountId, name: contacts.name })
-      .from(contacts)
-      .where(and(inArray(contacts.accountId, [...byId.keys()]), eq(contacts.active, true)))
-      .orderBy(asc(contacts.accountId), asc(contacts.nameKey))
-      .all();
-    const listed = new Set(
-      db
-        .select({ contactId: tasks.contactId })
-        .from(tasks)
-        .where(and(inArray(tasks.accountId, [...byId.keys()]), eq(tasks.kind, 'handover'), eq(tasks.itemKey, 'meet-contact'), isNull(tasks.doneAt)))
-        .all()
-        .map((x) => x.contactId),
-    );
-    const fresh = people.filter((p) => !listed.has(p.id));
-    for (const rows of chunks(fresh)) {
-      db.insert(tasks)
-        .values(
-          rows.map((c) => ({
-            tenantId: ctx.tenant.id,
-            kind: 'handover' as const,
-            accountId: c.accountId,
-            contactId: c.id,
-            ownerId: to.id,
-            itemKey: 'meet-contact',
-            dueOn: due,
-            createdAt: ctx.now,
-          })),
-        )
-        .run();
-    }
-    // Listed in the order the accounts moved (by name), each account's people by name.
-    const freshOf = new Map<number, typeof fresh>();
-    for (const p of fresh) freshOf.set(p.accountId, [...(freshOf.get(p.accountId) ?? []), p]);
-    for (const a of part) for (const c of freshOf.get(a.id) ?? []) meetings.push({ contact: c.name, account: a.name });
+  const freshOf = new Map<number, string[]>();
+  for (const p of toMeet(
+    db,
+    named ? inArray(accounts.id, ids.length ? ids : [-1]) : and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.ownerId, from.id), eq(accounts.status, 'active'))!,
+  )) {
+    const people = freshOf.get(p.accountId);
+    if (people) people.push(p.name);
+    else freshOf.set(p.accountId, [p.name]);
+  }
+  for (const a of moving) for (const contact of freshOf.get(a.id) ?? []) meetings.push({ contact, account: a.name });
+
+  const job: Job = {
+    tenantId: ctx.tenant.id,
+    fromId: from.id,
+    toId: to.id,
+    actorId: ctx.actor.id,
+    accountIds: [...ids].sort((a, b) => a - b),
+    named: Boolean(named),
+    pairs: canPair,
+    cursor: 0,
+    dueOn: due,
+    at: ctx.now,
+  };
+  const size = opts.batch ?? HANDOVER_BATCH;
+  let jobId: number | undefined;
+  if (ids.length <= size && total - moving.length + meetings.length <= 2 * size) {
+    while (step(db, job, Number.MAX_SAFE_INTEGER));
+  } else {
+    step(db, job, size);
+    jobId = db.insert(handoverJobs).values(job).returning({ id: handoverJobs.id }).get().id;
+    ctx.unfinished = true;
   }
 
   const moved = {
     accounts: moving.length,
-    complaints: openComplaints.length,
-    promises: openPromises.length,
+    complaints: openComplaints,
+    promises: openPromises,
     pairings: pairingsMoved,
-    reviews: openReviews.length,
-    tasks: openTasks.length,
+    reviews: openReviews,
+    tasks: openTasks,
   };
-  const pairingsKept = activePairings.length - pairingsMoved;
-  ctx.audit('handover', 'member', from.id, { to: to.id, accountIds: ids, ...moved, pairingsKept, meetings: meetings.length });
-  return { accounts: moving, moved, pairingsKept, meetings, due };
+  const pairingsKept = activePairings - pairingsMoved;
+  ctx.audit('handover', 'member', from.id, { to: to.id, accountIds: ids, ...moved, pairingsKept, meetings: meetings.length, ...(jobId ? { job: jobId } : {}) });
+  return { accounts: moving, moved, pairingsKept, meetings, due, ...(jobId ? { job: jobId } : {}) };
+}
+
+/** Whether a handover job is left to finish (one a crash or a restart interrupted, or one just recorded). */
+export function unfinishedHandover(db: Tx): boolean {
+  return db.select({ id: handoverJobs.id }).from(handoverJobs).where(isNull(handoverJobs.doneAt)).limit(1).get() !== undefined;
+}
+
+/**
+ * One batch of the oldest unfinished handover job, in the caller's transaction (one of its own):
+ * the next accounts of its scope still @from's, with what is open on them, then what is left of
+ * @from's elsewhere; the job is marked done at `now` once nothing is left. Redone after a crash, a
+ * batch moves only what is still @from's: nothing twice, no second pass event, no meeting listed
+ * twice. False when no job was left.
+ */
+export function handoverBatch(db: Tx, now: Date, size = HANDOVER_BATCH): boolean {
+  const row = db.select().from(handoverJobs).where(isNull(handoverJobs.doneAt)).orderBy(asc(handoverJobs.id)).limit(1).get();
+  if (!row) return false;
+  const { id, doneAt: _, ...job } = row;
+  const more = step(db, job, size);
+  db.update(handoverJobs)
+    .set(more ? { cursor: job.cursor } : { doneAt: now })
+    .where(eq(handoverJobs.id, id))
+    .run();
+  return true;
 }

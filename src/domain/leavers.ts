@@ -1,7 +1,7 @@
 // A member has left (someone ran /leave, or the platform reported them deactivated): they are
 // deactivated, their accounts flagged "owner gone" until someone takes them over, and someone is
 // chosen to hand them over (src/views/leavers.ts words the ask and the answer).
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { accounts, members } from '../../db/schema.js';
 import type { DomainCtx } from './context.js';
 import type { Account, Member } from './types.js';
@@ -18,22 +18,10 @@ export interface Leave {
 export function recordLeave(ctx: DomainCtx, rep: Member, manager: Member | undefined): Leave {
   const { db } = ctx;
   db.update(members).set({ active: false, leftAt: ctx.now }).where(eq(members.id, rep.id)).run();
-  const book = db
-    .select()
-    .from(accounts)
-    .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.ownerId, rep.id), eq(accounts.status, 'active')))
-    .orderBy(asc(accounts.nameKey))
-    .all();
-  if (book.length)
-    db.update(accounts)
-      .set({ ownerGoneAt: ctx.now })
-      .where(
-        inArray(
-          accounts.id,
-          book.map((a) => a.id),
-        ),
-      )
-      .run();
+  const theirs = and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.ownerId, rep.id), eq(accounts.status, 'active'));
+  const book = db.select().from(accounts).where(theirs).orderBy(asc(accounts.nameKey)).all();
+  // One statement by owner, not by a list of ids: a book of any size, no limit on bound values.
+  if (book.length) db.update(accounts).set({ ownerGoneAt: ctx.now }).where(theirs).run();
   ctx.audit('member.left', 'member', rep.id, { accounts: book.map((a) => a.id) });
   const admin = () =>
     db

@@ -12,6 +12,7 @@ import { catalog, type Catalog } from '../../prompts/index.js';
 import { DAY_MS } from '../domain/dates.js';
 import { personName } from '../domain/format.js';
 import { matchIn } from '../domain/match.js';
+import { handoverBatch } from '../domain/handovers.js';
 import { recordNudge } from '../domain/nudges.js';
 import { normalize } from '../domain/text.js';
 import type { Member, Tenant } from '../domain/types.js';
@@ -93,6 +94,11 @@ export interface EngineOptions {
   defaults: { locale: Locale; timezone: string };
   clock?: () => Date;
   logger?: Logger;
+  /**
+   * Large handovers (src/domain/handovers.ts): accounts per transaction, and (tests: a crash between
+   * batches) how many batches after the command's own this engine runs before it stops.
+   */
+  handover?: { batch?: number; stopAfter?: number };
 }
 
 export type MentionResolver = (raw: string) => Promise<UserRef | undefined>;
@@ -110,6 +116,10 @@ class Rollback extends Error {
 export class Engine {
   readonly registry: Registry;
   private readonly clock: () => Date;
+  /** A command committed work left to finish in batches (a large handover): see finishStep. */
+  private unfinished = false;
+  /** Batches run by finishStep, for EngineOptions.handover.stopAfter. */
+  private batches = 0;
 
   constructor(private readonly opts: EngineOptions) {
     this.registry = new Registry(opts.commands);
@@ -117,7 +127,42 @@ export class Engine {
   }
 
   async handle(incoming: Incoming, resolveMention?: MentionResolver): Promise<Outcome> {
-    return this.localized(await this.outcome(incoming, resolveMention));
+    const out = this.localized(await this.outcome(incoming, resolveMention));
+    // The rest of a large handover, a batch per transaction, before the answer: other work on this
+    // thread (and other connections) takes turns between batches.
+    if (this.takeUnfinished()) await this.finish();
+    return out;
+  }
+
+  /** Whether a command since the last call committed work left to finish (handleAll's caller then runs finishStep until false). */
+  takeUnfinished(): boolean {
+    const was = this.unfinished;
+    this.unfinished = false;
+    return was;
+  }
+
+  /**
+   * One batch of an unfinished handover (the rest of a large one, or one a crash or restart
+   * interrupted), in its own IMMEDIATE transaction. False when none is left (or this engine was
+   * told to stop: EngineOptions.handover.stopAfter), or the batch failed (logged; it is redone
+   * at the next start).
+   */
+  finishStep(): boolean {
+    const { batch, stopAfter } = this.opts.handover ?? {};
+    if (stopAfter !== undefined && this.batches >= stopAfter) return false;
+    try {
+      const more = immediate(this.opts.db, (tx) => handoverBatch(tx, this.clock(), batch));
+      if (more) this.batches++;
+      return more;
+    } catch (e) {
+      this.opts.logger?.error({ err: e, ref: errorRef() }, 'a batch of a handover failed');
+      return false;
+    }
+  }
+
+  /** Finishes every unfinished handover, a batch at a time, leaving the event loop a turn between batches (at start: what a crash left). */
+  async finish(): Promise<void> {
+    while (this.finishStep()) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /**
@@ -197,6 +242,8 @@ export class Engine {
       try {
         const outcome = this.run(ctx, tokens, refs, text, tokenized.ok ? undefined : tokenized.quote);
         if (!outcome.ok || !keep) throw new Rollback(outcome);
+        // Set before the commit: a commit that fails leaves no job, and finishing one then finds nothing.
+        if (ctx.unfinished) this.unfinished = true;
         return outcome;
       } catch (thrown) {
         const e = thrown instanceof Refusal ? refusalError(thrown, ctx.t) : thrown;
@@ -400,6 +447,7 @@ export class Engine {
       notices: [],
       queued: false,
       commands: this.opts.commands,
+      ...(this.opts.handover?.batch ? { handoverBatch: this.opts.handover.batch } : {}),
       mention: (m: Member): MentionRef => ({ platformUserId: m.platformUserId, name: personName(catalog(locale), incoming.platform, m) }),
       audit: (action, entity, entityId, detail) => {
         const row = { tenantId: tenant.id, actorId: actor.id, action, entity, entityId: entityId ?? null, at: now };

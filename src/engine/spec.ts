@@ -129,4 +129,6 @@ export interface Ctx extends DomainCtx {
   /** Every command, for help. */
   commands: readonly CommandSpec[];
   mention(member: Member): MentionRef;
+  /** Accounts a large handover moves per transaction (EngineOptions.handover), when not the domain's own. */
+  handoverBatch?: number;
 }

@@ -72,7 +72,21 @@ export async function serveEngineThread(commands: readonly CommandSpec[]): Promi
       // An answer that cannot be cloned: the commands still report how they went.
       port.postMessage({ type: 'done', results: results.map(({ id, ok, locale, deliver }) => ({ id, ok, locale, deliver, error: serialized(e) })), seen: recorded });
     }
+    if (engine.takeUnfinished()) finishing();
     if (queue.length || seenQueue.length) schedule();
+  }
+
+  /** The rest of a large handover, a batch per turn of the event loop: commands that arrive meanwhile run between batches. */
+  let stepping = false;
+  function finishing(): void {
+    if (stepping) return;
+    stepping = true;
+    const next = () =>
+      setImmediate(() => {
+        if (engine.finishStep()) next();
+        else stepping = false;
+      });
+    next();
   }
 
   function answer(id: number, out: Outcome) {

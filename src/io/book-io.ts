@@ -191,6 +191,7 @@ export const NOT_BOOK: Record<string, string> = {
   seen_requests: 'signed requests already accepted (replay protection)',
   health_told: 'what the sweep last told owners of an account’s health; the new database tells afresh',
   health_snapshots: 'a cache of weekly scores; no view reads it',
+  handover_jobs: 'the progress of large handovers moving in batches; what they moved is in the book (owners, passes, checklists)',
 };
 
 export type { Workspace } from '../domain/tenants.js';
