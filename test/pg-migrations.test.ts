@@ -11,7 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDb, openDb, type Db } from '../db/index.js';
 import * as pgSchema from '../db/schema.pg.js';
-import { startTestPg, type TestPg } from './pg.js';
+import { startTestPg, withDatabase, type TestPg } from './pg.js';
 
 const PG_MIGRATIONS = fileURLToPath(new URL('../db/migrations-pg', import.meta.url));
 
@@ -42,6 +42,13 @@ const pgTables = Object.values(pgSchema)
   .map((t) => getTableConfig(t));
 
 describe('PostgreSQL migrations', () => {
+  it("run in a database made for this suite, never the server's own", async () => {
+    expect((await client.query('SELECT current_database() AS d')).rows[0].d).toMatch(/^steward_test_\d+_\d+_[0-9a-f]+$/);
+    expect(withDatabase('postgres://u:p@db.example:5432/postgres?sslmode=disable', 'x')).toBe('postgres://u:p@db.example:5432/x?sslmode=disable');
+    expect(withDatabase('postgresql://u@/postgres?host=%2Ftmp%2Fs&port=5', 'x')).toBe('postgresql://u@/x?host=%2Ftmp%2Fs&port=5');
+    expect(withDatabase('postgresql://h', 'x')).toBe('postgresql://h/x');
+  });
+
   it('make every table of db/schema.pg.ts, with its columns', async () => {
     const { rows } = await client.query<{ table_name: string; column_name: string }>(
       `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT LIKE '\\_\\_%'`,

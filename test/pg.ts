@@ -62,6 +62,17 @@ async function waitForServer(config: pg.ClientConfig, alive: () => boolean): Pro
   return false;
 }
 
+/**
+ * The URL with its database replaced by `name` (the path after host and port; URL cannot parse a socket URL
+ * with an empty host, `postgresql://user@/db?host=/dir`). A config's `database` beside `connectionString`
+ * does not do: node-postgres takes the URL's.
+ */
+export function withDatabase(url: string, name: string): string {
+  const m = /^(postgres(?:ql)?:\/\/[^/?#]*)(?:\/[^?#]*)?(.*)$/.exec(url);
+  if (!m) throw new Error(`TEST_DATABASE_URL is not a postgres:// URL`);
+  return `${m[1]}/${encodeURIComponent(name)}${m[2]}`;
+}
+
 /** Makes databases on a server through `admin` (its maintenance database) and drops them on stop. */
 function databases(admin: pg.ClientConfig) {
   const made: string[] = [];
@@ -70,7 +81,7 @@ function databases(admin: pg.ClientConfig) {
       const name = freshName();
       await withClient(admin, (c) => c.query(`CREATE DATABASE "${name}"`));
       made.push(name);
-      return { ...admin, database: name };
+      return admin.connectionString ? { connectionString: withDatabase(admin.connectionString, name) } : { ...admin, database: name };
     },
     async dropAll(): Promise<void> {
       if (!made.length) return;
