@@ -60,6 +60,15 @@ describe('PostgreSQL migrations', () => {
     for (const t of pgTables) expect(found.get(t.name)!.sort(), t.name).toEqual(t.columns.map((c) => c.name).sort());
   });
 
+  it('give each column the type and nullability db/schema.pg.ts says (the committed migrations are not behind the schema)', async () => {
+    const { rows } = await client.query<{ table_name: string; column_name: string; data_type: string; is_nullable: string }>(
+      `SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT LIKE '\\_\\_%'`,
+    );
+    const found = new Map(rows.map((r) => [`${r.table_name}.${r.column_name}`, `${r.data_type} ${r.is_nullable === 'NO' ? 'not null' : 'null'}`]));
+    const want = new Map(pgTables.flatMap((t) => t.columns.map((c) => [`${t.name}.${c.name}`, `${c.getSQLType()} ${c.notNull ? 'not null' : 'null'}`] as const)));
+    expect(Object.fromEntries(found)).toEqual(Object.fromEntries(want));
+  });
+
   it('make every trigger SQLite has, by name', async () => {
     const sqlite = openDb(':memory:');
     try {
