@@ -570,3 +570,27 @@ export const auditLog = pgTable(
   },
   (t) => [index('audit_log_tenant_time').on(t.tenantId, t.at)],
 );
+
+/** A large /handover moving in batches after its command (db/schema.ts). */
+export const handoverJobs = pgTable(
+  'handover_jobs',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    tenantId: tenantId(),
+    fromId: bigint('from_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id, { onDelete: 'cascade' }),
+    toId: bigint('to_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id, { onDelete: 'cascade' }),
+    actorId: bigint('actor_id', { mode: 'number' }).references(() => members.id, { onDelete: 'set null' }),
+    accountIds: jsonb('account_ids').notNull().$type<number[]>(),
+    named: boolean('named').notNull(),
+    pairs: boolean('pairs').notNull(),
+    cursor: bigint('cursor', { mode: 'number' }).notNull().default(0),
+    dueOn: text('due_on').notNull(),
+    at: epochMs('at').notNull(),
+    doneAt: epochMs('done_at'),
+  },
+  (t) => [index('handover_jobs_open').on(t.doneAt)],
+);
