@@ -58,6 +58,8 @@ export interface SweepRun extends SweepResult {
   commits: number[];
   /** Each WAL checkpoint the sweep ran between batches, outside any transaction (ms). */
   checkpoints: number[];
+  /** When each transaction held the lock: [start, end] as epoch ms (performance.timeOrigin + performance.now()). */
+  spans: [number, number][];
   /** Whether it stopped early (stopAfter). */
   stopped: boolean;
 }
@@ -87,7 +89,7 @@ class Stop extends Error {}
  */
 export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRunOptions = {}): Promise<SweepRun> {
   const target = opts.holdMs ?? 20;
-  const out: SweepRun = { counts: emptyCounts(), ids: [], batches: 0, longestHoldMs: 0, heldMs: 0, holds: [], commits: [], checkpoints: [], stopped: false };
+  const out: SweepRun = { counts: emptyCounts(), ids: [], batches: 0, longestHoldMs: 0, heldMs: 0, holds: [], commits: [], checkpoints: [], spans: [], stopped: false };
   const client = db.$client;
   const handle = db as unknown as Tx;
   const autocheckpoint = client.pragma('wal_autocheckpoint', { simple: true }) as number;
@@ -117,6 +119,7 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
     out.longestHoldMs = Math.max(out.longestHoldMs, held);
     out.heldMs += held;
     out.holds.push(held);
+    out.spans.push([performance.timeOrigin + start, performance.timeOrigin + end]);
     out.batches++;
     if (r) addResult(out, r);
     checkpoint();
