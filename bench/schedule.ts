@@ -20,6 +20,7 @@
 //
 //   BENCH_SCHED_ACCOUNTS=100000  accounts (every one due, every one owned)
 //   BENCH_CMD_EVERY_MS=5         pace of the commands (one asked for every so many ms)
+//   BENCH_SWEEP_PACE, BENCH_SWEEP_HOLD_MS  the sweep's pace and hold target (defaults: production's)
 //   BENCH_QUIET_MS=3000          how long the nothing-due sweeps run back to back, with commands
 //   BENCH_KEEP=1                 keep the temp SQLite file (its path is printed)
 import { statSync } from 'node:fs';
@@ -30,13 +31,18 @@ import { immediate, type Tx } from '../db/index.js';
 import { tenants } from '../db/schema.js';
 import { healthOf } from '../src/domain/health.js';
 import { recordNudges, type NewNudge } from '../src/domain/nudges.js';
-import { runSweep } from '../src/scheduler/sweep.js';
+import { runSweep, SWEEP_HOLD_MS, SWEEP_PACE } from '../src/scheduler/sweep.js';
 import { ascending, fmt, int, median, NOW, percentile, seedBook, table, TIMEZONE, withTempDb, bookScan } from './lib.js';
 import { TouchLoad, type Stream } from './touch-load.js';
 
 const ACCOUNTS = int('BENCH_SCHED_ACCOUNTS', 100_000, 1);
 const TEAM = 1_000;
 const CMD_EVERY_MS = int('BENCH_CMD_EVERY_MS', 5, 1);
+/** The sweep's pace and hold target (src/scheduler/sweep.ts SWEEP_PACE, SWEEP_HOLD_MS) for an A/B run; production's by default. */
+const SWEEP = {
+  ...(process.env.BENCH_SWEEP_PACE ? { pace: Number(process.env.BENCH_SWEEP_PACE) } : {}),
+  ...(process.env.BENCH_SWEEP_HOLD_MS ? { holdMs: Number(process.env.BENCH_SWEEP_HOLD_MS) } : {}),
+};
 const QUIET_MS = int('BENCH_QUIET_MS', 3_000, 1);
 const HEALTH = process.env.BENCH_SCHED_HEALTH !== '0';
 const SCAN_RUNS = 3;
@@ -94,7 +100,7 @@ async function main(): Promise<void> {
     const loopDelay = monitorEventLoopDelay({ resolution: 1 });
     loopDelay.enable();
     t0 = performance.now();
-    const first = await commands.during(() => runSweep(db, tenant, NOW));
+    const first = await commands.during(() => runSweep(db, tenant, NOW, SWEEP));
     const sweepMs = performance.now() - t0;
     loopDelay.disable();
     const result = first.result;
@@ -106,13 +112,13 @@ async function main(): Promise<void> {
     const later = new Date(NOW.getTime() + 15 * 60_000);
     const dueLater = (db.$client.prepare('select count(*) as n from accounts where tenant_id = ? and next_check_at <= ?').get(s.tenantId, later.getTime()) as { n: number }).n;
     t0 = performance.now();
-    const again = await runSweep(db, tenant, later);
+    const again = await runSweep(db, tenant, later, SWEEP);
     const resweepMs = performance.now() - t0;
     // (3b) And a quarter of an hour after that: no command has touched anything since.
     const later2 = new Date(later.getTime() + 15 * 60_000);
     const dueLater2 = (db.$client.prepare('select count(*) as n from accounts where tenant_id = ? and next_check_at <= ?').get(s.tenantId, later2.getTime()) as { n: number }).n;
     t0 = performance.now();
-    const quiet = await runSweep(db, tenant, later2);
+    const quiet = await runSweep(db, tenant, later2, SWEEP);
     const quietMs = performance.now() - t0;
 
     // (4c) Sweeps with nothing new due (what the commands touched aside), one after another for QUIET_MS, with commands.
@@ -122,7 +128,7 @@ async function main(): Promise<void> {
     t0 = performance.now();
     const quietRun = await commands.during(async () => {
       while (performance.now() - t0 < QUIET_MS) {
-        const r = await runSweep(db, tenant, new Date(later2.getTime() + ++quietSweeps * 15 * 60_000));
+        const r = await runSweep(db, tenant, new Date(later2.getTime() + ++quietSweeps * 15 * 60_000), SWEEP);
         quietSpans.push(...r.spans);
         quietHeld += r.heldMs;
       }
@@ -230,7 +236,9 @@ async function main(): Promise<void> {
       x.dutyCycle === undefined ? '—' : `${fmt(100 * x.dutyCycle, 1)}%`,
       x.metABatchShare === undefined ? '—' : `${fmt(100 * x.metABatchShare, 1)}%`,
     ];
-    console.log(`\n(4) /touch through the engine thread (Slack finisher), one asked for every ${CMD_EVERY_MS} ms, from asked for to answered (ms)\n`);
+    console.log(
+      `\n(4) /touch through the engine thread (Slack finisher), one asked for every ${CMD_EVERY_MS} ms, from asked for to answered (ms); sweep pace ${SWEEP.pace ?? SWEEP_PACE}, hold target ${SWEEP.holdMs ?? SWEEP_HOLD_MS} ms\n`,
+    );
     console.log(
       table([
         ['when', 'commands', 'failed', 'p50', 'p99', 'max', 'p99 ratio', 'lock duty', 'met a batch'],
@@ -303,6 +311,7 @@ async function main(): Promise<void> {
           duringSweep: firstStats,
           duringQuietSweeps: { sweeps: quietSweeps, ...quietStats },
           p99Ratio: firstStats.p99Ratio,
+          sweep: { pace: SWEEP.pace ?? SWEEP_PACE, holdMs: SWEEP.holdMs ?? SWEEP_HOLD_MS },
           sweepLoopDelayP99Ms: +(loopDelay.percentile(99) / 1e6).toFixed(2),
         },
         health,

@@ -35,6 +35,8 @@ const thread = await EngineThread.start<CommandPayload>({
 
 let n = 0;
 let running = false;
+/** Each stream's own timer chain: one left over from the stream before ends at its next tick. */
+let generation = 0;
 let times: number[] = [];
 let starts: number[] = [];
 let failed = 0;
@@ -62,9 +64,10 @@ function touch(intended: number): void {
 }
 
 function loop(): void {
+  const mine = ++generation;
   let next = performance.now();
   const tick = () => {
-    if (!running) return;
+    if (!running || generation !== mine) return;
     // Every command due by now is asked for, even if this timer fired late.
     while (next <= performance.now()) {
       touch(next);
