@@ -6,104 +6,71 @@
 //      Recording alone (recordNudges, several rows an INSERT) is timed beside it.
 //   3. The sweep a quarter of an hour later, with nothing new to decide: it reads only the
 //      accounts whose next check has come (none), the promises and complaints past due.
-//   4. A command's latency at rest and while the first sweep runs: a worker thread with its
-//      own connection to the same file writes as /touch does (reads the account, inserts a
-//      touchpoint, in an IMMEDIATE transaction), paced, and times each from start to commit.
+//   4. A command's latency at rest, while the first sweep runs, and while sweeps with nothing
+//      new due run: real /touch commands through Steward's engine thread as production starts
+//      it (bench/touch-client.ts, on a thread of its own), paced, each timed from when it was
+//      asked for to its answer. The sweep runs on the main thread as the scheduler runs it
+//      (runSweep on the main connection). Beside them: the sweep's lock duty cycle (time in its
+//      write transactions over its wall time), the share of commands whose wait overlapped one
+//      of its write transactions, and the main thread's event-loop delay (in production the
+//      adapter that acknowledges Slack's requests shares that loop).
 //
 // Figures and ratios only; no thresholds. Redis is not involved.
 //
 //   BENCH_SCHED_ACCOUNTS=100000  accounts (every one due, every one owned)
-//   BENCH_CMD_EVERY_MS=5         pace of the command worker
+//   BENCH_CMD_EVERY_MS=5         pace of the commands (one asked for every so many ms)
+//   BENCH_SWEEP_PACE, BENCH_SWEEP_HOLD_MS  the sweep's pace and hold target (defaults: production's)
+//   BENCH_QUIET_MS=3000          how long the nothing-due sweeps run back to back, with commands
 //   BENCH_KEEP=1                 keep the temp SQLite file (its path is printed)
 import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { eq } from 'drizzle-orm';
 import { immediate, type Tx } from '../db/index.js';
 import { tenants } from '../db/schema.js';
 import { recordNudges, type NewNudge } from '../src/domain/nudges.js';
-import { runSweep } from '../src/scheduler/sweep.js';
-import { ascending, DAY, fmt, int, median, NOW, percentile, seedBook, table, withTempDb, bookScan } from './lib.js';
+import { runSweep, SWEEP_HOLD_MS, SWEEP_PACE } from '../src/scheduler/sweep.js';
+import { ascending, fmt, int, median, NOW, percentile, seedBook, table, TIMEZONE, withTempDb, bookScan } from './lib.js';
+import { TouchLoad, type Stream } from './touch-load.js';
 
 const ACCOUNTS = int('BENCH_SCHED_ACCOUNTS', 100_000, 1);
 const TEAM = 1_000;
 const CMD_EVERY_MS = int('BENCH_CMD_EVERY_MS', 5, 1);
+/** The sweep's pace and hold target (src/scheduler/sweep.ts SWEEP_PACE, SWEEP_HOLD_MS) for an A/B run; production's by default. */
+const SWEEP = {
+  ...(process.env.BENCH_SWEEP_PACE ? { pace: Number(process.env.BENCH_SWEEP_PACE) } : {}),
+  ...(process.env.BENCH_SWEEP_HOLD_MS ? { holdMs: Number(process.env.BENCH_SWEEP_HOLD_MS) } : {}),
+};
+const QUIET_MS = int('BENCH_QUIET_MS', 3_000, 1);
 const SCAN_RUNS = 3;
 
 const pct = (xs: number[], p: number) => percentile(ascending(xs), p);
 
-/**
- * A command from another thread: its own connection to the file, as a second process would
- * have, writing what /touch writes (the account read, a touchpoint inserted) in an IMMEDIATE
- * transaction, every CMD_EVERY_MS, while `flag` is 1; each timed from its start to its commit.
- */
-const COMMANDS = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.sqlite);
-const db = new Database(workerData.file);
-db.pragma('busy_timeout = 5000');
-db.pragma('synchronous = NORMAL');
-const read = db.prepare('select id, owner_id from accounts where id = ?');
-const ins = db.prepare("insert into touchpoints (tenant_id, account_id, member_id, our_level, kind, occurred_at, note, source_platform, created_at) values (?, ?, ?, 'sales', 'call', ?, 'bench', 'shell', ?)");
-const touch = db.transaction((id, at) => { const a = read.get(id); ins.run(workerData.tenantId, id, a.owner_id, at, at); });
-const flag = new Int32Array(workerData.flag);
-const sleep = new Int32Array(new SharedArrayBuffer(4));
-let n = 0;
-let failed = 0;
-parentPort.on('message', () => {
-  const times = [];
-  failed = 0;
-  while (Atomics.load(flag, 0) !== 1) Atomics.wait(flag, 0, 0, 50);
-  while (Atomics.load(flag, 0) === 1) {
-    const id = 1 + ((n++ * 7919) % workerData.accounts);
-    const start = performance.now();
-    try {
-      touch.immediate(id, workerData.at);
-      times.push(performance.now() - start);
-    } catch (e) {
-      // SQLITE_BUSY after busy_timeout: the command failed; counted as the longest wait there is.
-      failed++;
-      times.push(performance.now() - start);
-    }
-    Atomics.wait(sleep, 0, 0, workerData.every);
+/** Commands whose wait (from asked for to answered) overlapped one of the sweeps' write transactions. */
+function metABatch(s: Stream, spans: [number, number][]): number {
+  const sorted = [...spans].sort((a, b) => a[0] - b[0]);
+  let n = 0;
+  for (let i = 0; i < s.times.length; i++) {
+    const from = s.starts[i]!;
+    const to = from + s.times[i]!;
+    if (sorted.some(([a, b]) => a < to && b > from)) n++;
   }
-  parentPort.postMessage({ times, failed });
-});
-`;
+  return n;
+}
 
-class Commands {
-  private readonly flag = new SharedArrayBuffer(4);
-  private readonly worker: Worker;
-  constructor(file: string, tenantId: number) {
-    this.worker = new Worker(COMMANDS, {
-      eval: true,
-      workerData: {
-        file,
-        tenantId,
-        accounts: ACCOUNTS,
-        at: NOW.getTime() - DAY,
-        every: CMD_EVERY_MS,
-        flag: this.flag,
-        sqlite: createRequire(import.meta.url).resolve('better-sqlite3'),
-      },
-    });
-  }
-  /** Runs commands while `body` runs; their latencies (ms). */
-  async during<T>(body: () => Promise<T>): Promise<{ result: T; times: number[]; failed: number }> {
-    const times = new Promise<{ times: number[]; failed: number }>((resolve) => this.worker.once('message', resolve));
-    this.worker.postMessage('go');
-    Atomics.store(new Int32Array(this.flag), 0, 1);
-    Atomics.notify(new Int32Array(this.flag), 0);
-    const result = await body();
-    Atomics.store(new Int32Array(this.flag), 0, 2);
-    const out = await times;
-    Atomics.store(new Int32Array(this.flag), 0, 0);
-    return { result, ...out };
-  }
-  close(): Promise<number> {
-    return this.worker.terminate();
-  }
+/** A latency row of the command table, and its JSON. */
+function stream(s: Stream, restP99: number, held?: { ms: number; wallMs: number; spans: [number, number][] }) {
+  const sorted = ascending(s.times);
+  const met = held ? metABatch(s, held.spans) : 0;
+  return {
+    n: s.times.length,
+    failed: s.failed,
+    p50: +percentile(sorted, 50).toFixed(3),
+    p99: +percentile(sorted, 99).toFixed(3),
+    max: +(sorted.at(-1) ?? NaN).toFixed(3),
+    p99Ratio: +(percentile(sorted, 99) / restP99).toFixed(3),
+    ...(held ? { dutyCycle: +(held.ms / held.wallMs).toFixed(4), metABatch: met, metABatchShare: +(met / Math.max(1, s.times.length)).toFixed(4) } : {}),
+  };
 }
 
 async function main(): Promise<void> {
@@ -122,31 +89,49 @@ async function main(): Promise<void> {
     const scanMs = median(Array.from({ length: SCAN_RUNS }, scan.once));
 
     // (4a) Commands at rest, for three seconds.
-    const commands = new Commands(file, s.tenantId);
+    const commands = await TouchLoad.start({ file, workspace: 'bench-schedule', accounts: ACCOUNTS, everyMs: CMD_EVERY_MS, timezone: TIMEZONE });
+    await commands.during(() => new Promise((resolve) => setTimeout(resolve, 500))); // warm-up
     const rest = await commands.during(() => new Promise((resolve) => setTimeout(resolve, 3_000)));
 
     // (2) The first sweep, as the clock runs it, with the commands going on.
+    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
     t0 = performance.now();
-    const first = await commands.during(() => runSweep(db, tenant, NOW));
+    const first = await commands.during(() => runSweep(db, tenant, NOW, SWEEP));
     const sweepMs = performance.now() - t0;
+    loopDelay.disable();
     const result = first.result;
     const recorded = (db.$client.prepare('select count(*) as n from nudges').get() as { n: number }).n;
     if (recorded !== result.ids.length) throw new Error(`the sweep reported ${result.ids.length} new nudges but ${recorded} are in the database`);
     if (result.counts.revisit < ACCOUNTS) throw new Error(`expected every account to be due, got ${result.counts.revisit} revisit nudges for ${ACCOUNTS} accounts`);
-    await commands.close();
 
     // (3) The next sweep a quarter of an hour later: nothing new is due.
     const later = new Date(NOW.getTime() + 15 * 60_000);
     const dueLater = (db.$client.prepare('select count(*) as n from accounts where tenant_id = ? and next_check_at <= ?').get(s.tenantId, later.getTime()) as { n: number }).n;
     t0 = performance.now();
-    const again = await runSweep(db, tenant, later);
+    const again = await runSweep(db, tenant, later, SWEEP);
     const resweepMs = performance.now() - t0;
     // (3b) And a quarter of an hour after that: no command has touched anything since.
     const later2 = new Date(later.getTime() + 15 * 60_000);
     const dueLater2 = (db.$client.prepare('select count(*) as n from accounts where tenant_id = ? and next_check_at <= ?').get(s.tenantId, later2.getTime()) as { n: number }).n;
     t0 = performance.now();
-    const quiet = await runSweep(db, tenant, later2);
+    const quiet = await runSweep(db, tenant, later2, SWEEP);
     const quietMs = performance.now() - t0;
+
+    // (4c) Sweeps with nothing new due (what the commands touched aside), one after another for QUIET_MS, with commands.
+    let quietSweeps = 0;
+    const quietSpans: [number, number][] = [];
+    let quietHeld = 0;
+    t0 = performance.now();
+    const quietRun = await commands.during(async () => {
+      while (performance.now() - t0 < QUIET_MS) {
+        const r = await runSweep(db, tenant, new Date(later2.getTime() + ++quietSweeps * 15 * 60_000), SWEEP);
+        quietSpans.push(...r.spans);
+        quietHeld += r.heldMs;
+      }
+    });
+    const quietRunMs = performance.now() - t0;
+    await commands.close();
 
     // (2b) Recording alone: as many nudges again, several rows an INSERT, in batches of 2 000.
     const payload = JSON.parse(db.$client.prepare('select payload from nudges limit 1').pluck().get() as string) as object;
@@ -170,7 +155,6 @@ async function main(): Promise<void> {
     const nudgesPerHeldSec = (result.ids.length / result.heldMs) * 1000;
     const recordPerSec = (fresh.length / recordMs) * 1000;
     const restP99 = pct(rest.times, 99);
-    const busyP99 = pct(first.times, 99);
     console.log(`\n(1-3) sweeps over ${fmt(ACCOUNTS)} accounts, fixed clock, one SQLite file in WAL mode (synchronous=NORMAL)\n`);
     console.log(
       table([
@@ -235,21 +219,33 @@ async function main(): Promise<void> {
           ', ',
         )}; ${fmt(nudgesPerSec)} nudges/s over the sweep's wall time, ${fmt(nudgesPerHeldSec)} nudges/s inside its transactions, ${fmt(recordPerSec)} nudges/s recording alone`,
     );
-    console.log(`\n(4) a command from another thread (read the account, insert a touchpoint, IMMEDIATE), every ${CMD_EVERY_MS} ms (ms)\n`);
+    const restStats = stream(rest, restP99);
+    const firstStats = stream(first, restP99, { ms: result.heldMs, wallMs: sweepMs, spans: result.spans });
+    const quietStats = stream(quietRun, restP99, { ms: quietHeld, wallMs: quietRunMs, spans: quietSpans });
+    const row = (when: string, x: ReturnType<typeof stream>) => [
+      when,
+      fmt(x.n),
+      fmt(x.failed),
+      fmt(x.p50, 2),
+      fmt(x.p99, 2),
+      fmt(x.max, 2),
+      fmt(x.p99Ratio, 2),
+      x.dutyCycle === undefined ? '—' : `${fmt(100 * x.dutyCycle, 1)}%`,
+      x.metABatchShare === undefined ? '—' : `${fmt(100 * x.metABatchShare, 1)}%`,
+    ];
+    console.log(
+      `\n(4) /touch through the engine thread (Slack finisher), one asked for every ${CMD_EVERY_MS} ms, from asked for to answered (ms); sweep pace ${SWEEP.pace ?? SWEEP_PACE}, hold target ${SWEEP.holdMs ?? SWEEP_HOLD_MS} ms\n`,
+    );
     console.log(
       table([
-        ['when', 'commands', 'failed', 'p50', 'p99', 'max', 'p99 ratio'],
-        ['at rest (3 s)', fmt(rest.times.length), fmt(rest.failed), fmt(median(rest.times), 2), fmt(restP99, 2), fmt(Math.max(...rest.times), 2), '1.00'],
-        [
-          'while the first sweep runs',
-          fmt(first.times.length),
-          fmt(first.failed),
-          fmt(median(first.times), 2),
-          fmt(busyP99, 2),
-          fmt(Math.max(...first.times), 2),
-          fmt(busyP99 / restP99, 2),
-        ],
+        ['when', 'commands', 'failed', 'p50', 'p99', 'max', 'p99 ratio', 'lock duty', 'met a batch'],
+        row('at rest (3 s)', restStats),
+        row('while the first sweep runs', firstStats),
+        row(`nothing-due sweeps back to back (${fmt(quietSweeps)} in ${fmt(quietRunMs / 1000, 1)} s)`, quietStats),
       ]),
+    );
+    console.log(
+      `\nthe main thread's event-loop delay while the first sweep ran (the adapter shares it in production): p50 ${fmt(loopDelay.percentile(50) / 1e6, 1)} ms, p99 ${fmt(loopDelay.percentile(99) / 1e6, 1)} ms, max ${fmt(loopDelay.max / 1e6, 1)} ms`,
     );
 
     console.log(`\ndatabase file after the run: ${fmt(statSync(file).size / 1_048_576, 1)} MiB\n`);
@@ -289,9 +285,12 @@ async function main(): Promise<void> {
         quietSweepToScanRatio: +(quietMs / scanMs).toFixed(3),
         command: {
           everyMs: CMD_EVERY_MS,
-          rest: { n: rest.times.length, p50: +median(rest.times).toFixed(3), p99: +restP99.toFixed(3) },
-          duringSweep: { n: first.times.length, failed: first.failed, p50: +median(first.times).toFixed(3), p99: +busyP99.toFixed(3), max: +Math.max(...first.times).toFixed(3) },
-          p99Ratio: +(busyP99 / restP99).toFixed(3),
+          rest: restStats,
+          duringSweep: firstStats,
+          duringQuietSweeps: { sweeps: quietSweeps, ...quietStats },
+          p99Ratio: firstStats.p99Ratio,
+          sweep: { pace: SWEEP.pace ?? SWEEP_PACE, holdMs: SWEEP.holdMs ?? SWEEP_HOLD_MS },
+          sweepLoopDelayP99Ms: +(loopDelay.percentile(99) / 1e6).toFixed(2),
         },
         node: process.version,
       }),

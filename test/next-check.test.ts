@@ -21,14 +21,35 @@ class Rollback {}
 const tenant = () => h.db.select().from(tenants).get()!;
 const keysOf = (ids: number[]) =>
   ids.length
-    ? h.db
-        .select({ k: nudges.dedupeKey })
-        .from(nudges)
-        .where(inArray(nudges.id, ids))
-        .all()
-        .map((r) => r.k)
-        .sort()
+    ? byAccount(
+        h.db,
+        h.db
+          .select({ k: nudges.dedupeKey })
+          .from(nudges)
+          .where(inArray(nudges.id, ids))
+          .all()
+          .map((r) => r.k),
+      )
     : [];
+
+/**
+ * Keys with each review item's id read as its account's (review:<item>:<week> -> review:account <id>:<week>): an item's id
+ * is the order in which sweeps made the season's items, which differs between two sweeps at once and one whole-book sweep.
+ */
+function byAccount(tx: Pick<typeof h.db, 'select'>, keys: string[]): string[] {
+  return keys
+    .map((k) => {
+      const m = /^review:(\d+):(.*)$/.exec(k);
+      if (!m) return k;
+      const item = tx
+        .select({ a: reviewItems.accountId })
+        .from(reviewItems)
+        .where(eq(reviewItems.id, Number(m[1])))
+        .get();
+      return `review:account ${item?.a}:${m[2]}`;
+    })
+    .sort();
+}
 
 /** What a sweep over the whole book (every account's check reset) decides at `at`; nothing of it is kept. */
 function fromScratch(at: Date): string[] {
@@ -39,13 +60,15 @@ function fromScratch(at: Date): string[] {
       tx.update(promises).set({ nextCheckAt: 0 }).run();
       tx.update(complaints).set({ nextCheckAt: 0 }).run();
       const r = sweepTenant(tx, tenant(), at, nudgeViews);
-      keys = tx
-        .select({ k: nudges.dedupeKey })
-        .from(nudges)
-        .where(r.ids.length ? inArray(nudges.id, r.ids) : eq(nudges.id, -1))
-        .all()
-        .map((x) => x.k)
-        .sort();
+      keys = byAccount(
+        tx,
+        tx
+          .select({ k: nudges.dedupeKey })
+          .from(nudges)
+          .where(r.ids.length ? inArray(nudges.id, r.ids) : eq(nudges.id, -1))
+          .all()
+          .map((x) => x.k),
+      );
       throw new Rollback();
     });
   } catch (e) {
@@ -61,7 +84,11 @@ async function sweepAgrees(at: Date): Promise<string[]> {
   // Cut short (a crash, a restart) after some write transactions, then run again from the start.
   const stopAfter = cutAfter?.();
   if (stopAfter !== undefined) ids.push(...(await runSweep(h.db, tenant(), at, { batch: 2, stopAfter })).ids);
-  ids.push(...(await runSweep(h.db, tenant(), at, { batch: 2 })).ids);
+  if (overlapping) {
+    // Two sweeps at once, at different paces and batch sizes (one overtaken by the next, or a second process's).
+    const [a, b] = await Promise.all([runSweep(h.db, tenant(), at, { batch: 2, pace: 3 }), runSweep(h.db, tenant(), at, { batch: 3, pace: 0 })]);
+    ids.push(...a.ids, ...b.ids);
+  } else ids.push(...(await runSweep(h.db, tenant(), at, { batch: 2 })).ids);
   // Each nudge decided once: no id twice, and no key twice.
   expect(new Set(ids).size).toBe(ids.length);
   const got = keysOf(ids);
@@ -72,6 +99,8 @@ async function sweepAgrees(at: Date): Promise<string[]> {
 
 /** When set, each sweepAgrees first runs a sweep stopped after this many write transactions. */
 let cutAfter: (() => number) | undefined;
+/** When set, each sweepAgrees runs two sweeps at once (after the cut one, if any) instead of one. */
+let overlapping = false;
 
 const accountId = (name: string) => h.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.name, name)).get()!.id;
 const memberId = (name: string) => h.db.select({ id: members.id }).from(members).where(eq(members.name, name)).get()!.id;
@@ -322,6 +351,18 @@ describe('the batched sweep with maintained checks decides what a whole-book swe
       await randomBooks([11, 12, 13, 14, 15]);
     } finally {
       cutAfter = undefined;
+    }
+  }, 120_000);
+
+  it('two paced sweeps at once, the first after one cut short, decide each nudge once between them, as a whole-book sweep does', async () => {
+    const r = rng(77);
+    cutAfter = () => r.int(6);
+    overlapping = true;
+    try {
+      await randomBooks([21, 22, 23, 24, 25]);
+    } finally {
+      cutAfter = undefined;
+      overlapping = false;
     }
   }, 120_000);
 });

@@ -42,6 +42,8 @@ export interface SweepRunOptions {
   batch?: number;
   /** How long a batch may hold the write lock, as a target (ms): short, so a command waits little. */
   holdMs?: number;
+  /** The lock left free after each write transaction at least this many times as long as it held it (SWEEP_PACE). */
+  pace?: number;
   /** Stop after this many write transactions (tests: a sweep cut short, to be run again). */
   stopAfter?: number;
 }
@@ -58,9 +60,23 @@ export interface SweepRun extends SweepResult {
   commits: number[];
   /** Each WAL checkpoint the sweep ran between batches, outside any transaction (ms). */
   checkpoints: number[];
+  /** When each transaction held the lock: [start, end] as epoch ms (performance.timeOrigin + performance.now()). */
+  spans: [number, number][];
   /** Whether it stopped early (stopAfter). */
   stopped: boolean;
 }
+
+/**
+ * The sweep's pace: after each of its write transactions it leaves SQLite's one write lock free
+ * at least this many times as long as it held it (deciding the next batch counts), so it holds
+ * the lock at most 1 / (1 + SWEEP_PACE) of its time and a command rarely finds it taken. A first
+ * sweep of a large book takes that much longer (every account due at once), a sweep with little
+ * due hardly longer; the schedule's period (SWEEP_EVERY_MS, 15 minutes) is far above either.
+ */
+export const SWEEP_PACE = 4;
+
+/** How long one write transaction of the sweep aims to hold the lock (ms): a command that meets one waits about that, rounded up to its busy handler's next try. */
+export const SWEEP_HOLD_MS = 5;
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -86,8 +102,9 @@ class Stop extends Error {}
  * transaction) instead of on a COMMIT, so no commit carries a checkpoint.
  */
 export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRunOptions = {}): Promise<SweepRun> {
-  const target = opts.holdMs ?? 20;
-  const out: SweepRun = { counts: emptyCounts(), ids: [], batches: 0, longestHoldMs: 0, heldMs: 0, holds: [], commits: [], checkpoints: [], stopped: false };
+  const target = opts.holdMs ?? SWEEP_HOLD_MS;
+  const pace = opts.pace ?? SWEEP_PACE;
+  const out: SweepRun = { counts: emptyCounts(), ids: [], batches: 0, longestHoldMs: 0, heldMs: 0, holds: [], commits: [], checkpoints: [], spans: [], stopped: false };
   const client = db.$client;
   const handle = db as unknown as Tx;
   const autocheckpoint = client.pragma('wal_autocheckpoint', { simple: true }) as number;
@@ -117,12 +134,13 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
     out.longestHoldMs = Math.max(out.longestHoldMs, held);
     out.heldMs += held;
     out.holds.push(held);
+    out.spans.push([performance.timeOrigin + start, performance.timeOrigin + end]);
     out.batches++;
     if (r) addResult(out, r);
     checkpoint();
     // The lock left free a while, longer than a waiting command's busy handler sleeps between
     // tries early on (1, 2, 5 ms...), and never in step with it (a jitter).
-    if (free) await pause(Math.max(8, Math.ceil(1.5 * held)) + Math.floor(Math.random() * 4));
+    if (free) await pause(Math.max(8, Math.ceil(pace * held)) + Math.floor(Math.random() * 4));
     return held;
   };
   /** A read transaction: one snapshot, no lock a writer waits for. */
@@ -156,7 +174,8 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
       const dropped: number[] = [];
       let part = due.slice(0, size);
       let i = part.length;
-      if (part.length > 0) await write((tx) => void claimAccounts(tx, tenant.id, now, part, claim), false);
+      let lastHeld = part.length > 0 ? await write((tx) => void claimAccounts(tx, tenant.id, now, part, claim), false) : 0;
+      let released = performance.now();
       while (part.length > 0) {
         const decided = part;
         const plan = read((tx) => decideAccounts(tx, tenant, now, nudgeViews, decided, claim));
@@ -165,16 +184,18 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
         part = due.slice(i, i + size);
         i += part.length;
         const next = part;
-        // No pause: deciding the next batch leaves the lock free as long as this one held it, and more.
+        // The lock left free pace times as long as the last write held it; deciding this batch counts.
+        await pause(Math.max(0, pace * lastHeld - (performance.now() - released)));
         const held = await write((tx) => {
           const r = recordAccounts(tx, tenant, plan, claim);
           dropped.push(...r.dropped);
           claimAccounts(tx, tenant.id, now, next, claim);
           return r;
         }, false);
+        released = performance.now();
+        lastHeld = held;
         if (held > target / 2) size = Math.max(20, Math.floor(size / 2));
         else if (held < target / 4) size = Math.min(2_000, size * 2);
-        await pause(0);
       }
       due = dropped;
     }
