@@ -5,7 +5,7 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['node_modules/', 'db/migrations/', 'coverage/', 'data/'] },
+  { ignores: ['node_modules/', 'db/migrations/', 'coverage/', 'data/', 'dist/'] },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.base],
