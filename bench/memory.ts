@@ -1,10 +1,10 @@
 // Idle memory of Steward in Slack HTTP mode (against the fake Slack Web API in test/fake-slack.ts, with its own
 // redis-server), started under tsx (`npm start`: node --import tsx src/main.ts) and compiled (`npm run start:prod`:
-// node dist/src/main.js, built here into a temporary directory by scripts/build.ts). For each: the process's RSS
+// node dist/src/main.js, and as `npm run start:prod` starts it, with its V8 flags; built here into a temporary directory by scripts/build.ts). For each: the process's RSS
 // (VmRSS in /proc/<pid>/status, Linux only; Steward's own process, its redis-server not counted) after start-up and
 // IDLE_MS idle, then after WARM slash commands (/touch) and IDLE_MS idle again. Figures only; no thresholds.
 //
-// `tsx bench/memory.ts [--idle <ms>] [--warm <n>]`. Each launcher runs alone, one after the other, so the figures
+// `tsx bench/memory.ts [--idle <ms>] [--warm <n>] [--flags="<node options>"]...`. Each launcher runs alone, one after the other, so the figures
 // share the machine's load only in time; RSS depends little on load.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -12,14 +12,17 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'n
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from '../scripts/build.js';
+import { build, prodArgs } from '../scripts/build.js';
 import { FakeSlack, sendToApp, slashCommand } from '../test/fake-slack.js';
 import { freePort } from '../test/kit.js';
 import { sleep, slackProcessEnv, until } from '../test/processes.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SECRET = 'memory-bench-secret';
-const { values } = parseArgs({ options: { idle: { type: 'string', default: '10000' }, warm: { type: 'string', default: '300' } }, strict: true });
+const { values } = parseArgs({
+  options: { idle: { type: 'string', default: '10000' }, warm: { type: 'string', default: '300' }, flags: { type: 'string', multiple: true, default: [] } },
+  strict: true,
+});
 const IDLE_MS = Number(values.idle);
 const WARM = Number(values.warm);
 
@@ -33,6 +36,9 @@ symlinkSync(join(ROOT, 'node_modules'), join(out, 'node_modules'), 'dir');
 const LAUNCHERS = [
   { name: 'tsx (node --import tsx src/main.ts)', cwd: ROOT, args: ['--import', 'tsx', 'src/main.ts'] },
   { name: 'compiled (node dist/src/main.js)', cwd: out, args: ['src/main.js'] },
+  { name: `npm run start:prod (${prodArgs(out).join(' ')})`, cwd: out, args: prodArgs(out) },
+  // Each --flags "<node options>" adds the compiled Steward started with them, to try V8's memory flags.
+  ...values.flags.map((flags) => ({ name: `compiled, node ${flags}`, cwd: out, args: [...flags.split(' '), 'src/main.js'] })),
 ];
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
@@ -78,7 +84,7 @@ try {
       for (let i = 0; i < WARM; i++) await type(`/touch Acme call warm-up ${i}`);
       await sleep(IDLE_MS);
       const warm = rssMb(proc.pid!);
-      rows.push(`${launcher.name.padEnd(40)} idle ${idle.toFixed(0).padStart(4)} MB   after ${WARM} /touch + idle ${warm.toFixed(0).padStart(4)} MB`);
+      rows.push(`${launcher.name.padEnd(60)} idle ${idle.toFixed(0).padStart(4)} MB   after ${WARM} /touch + idle ${warm.toFixed(0).padStart(4)} MB`);
     } finally {
       proc.kill('SIGTERM');
       await exited;

@@ -1,6 +1,6 @@
 // The production build (`npm run build`: scripts/build.ts, tsc into dist/) runs under plain node, with no tsx
 // anywhere: built once here into a temporary directory laid out as a deployment of dist/ is (a package.json saying
-// its .js files are ES modules, node_modules beside it), then started as `npm run start:prod` starts dist/, in the
+// its .js files are ES modules, node_modules beside it), then started as `npm run start:prod` starts dist/ (its node options too), in the
 // shell with piped commands and in Slack HTTP mode against the fake Slack in test/fake-slack.ts (with its own
 // redis-server). A fresh database proves the migrations are found from the compiled db/index.js; a Slack start that
 // reports its command thread proves the engine thread's entry and its finisher load from compiled JavaScript (a
@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from '../scripts/build.js';
+import { build, prodArgs } from '../scripts/build.js';
 import { FakeSlack, sendToApp, slashCommand } from './fake-slack.js';
 import { freePort } from './kit.js';
 import { slackProcessEnv, until } from './processes.js';
@@ -50,7 +50,7 @@ const touches = (db: string, note: string) => {
   }
 };
 
-describe('the compiled Steward (node build/src/main.js)', () => {
+describe('the compiled Steward, started as npm run start:prod starts it', () => {
   it('holds the source and the migrations, and no tests or benches', () => {
     for (const file of ['src/main.js', 'src/engine-thread.js', 'src/chat/slack/respond.js', 'handlers/index.js', 'prompts/index.js', 'db/index.js']) {
       expect(existsSync(join(out, file)), file).toBe(true);
@@ -64,7 +64,7 @@ describe('the compiled Steward (node build/src/main.js)', () => {
     const cwd = join(dir, 'shell');
     mkdirSync(cwd);
     const db = join(cwd, 'steward.db');
-    const proc = spawn(process.execPath, [join(out, 'src/main.js'), '--user', 'alice'], {
+    const proc = spawn(process.execPath, [...prodArgs(out), '--user', 'alice'], {
       cwd,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, STEWARD_DB: db, STEWARD_TIMEZONE: 'Asia/Shanghai' },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -85,7 +85,7 @@ describe('the compiled Steward (node build/src/main.js)', () => {
     mkdirSync(cwd);
     const db = join(cwd, 'steward.db');
     const port = await freePort();
-    const proc = spawn(process.execPath, [join(out, 'src/main.js')], {
+    const proc = spawn(process.execPath, prodArgs(out), {
       cwd,
       env: slackProcessEnv({ secret: SECRET, apiUrl: fake.apiUrl, port, db, logLevel: 'info' }),
       stdio: ['ignore', 'ignore', 'pipe'],
