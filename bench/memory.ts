@@ -47,8 +47,8 @@ const fake = new FakeSlack().addUser({ id: 'U1', name: 'alice', real_name: 'Alic
 await fake.start();
 const rows: string[] = [];
 try {
-  for (const launcher of LAUNCHERS) {
-    const data = join(work, launcher.name.replace(/\W+/g, '-'));
+  for (const [i, launcher] of LAUNCHERS.entries()) {
+    const data = join(work, `run-${i}`);
     const port = await freePort();
     const proc = spawn(process.execPath, launcher.args, {
       cwd: launcher.cwd,
