@@ -36,7 +36,7 @@ symlinkSync(join(ROOT, 'node_modules'), join(out, 'node_modules'), 'dir');
 const LAUNCHERS = [
   { name: 'tsx (node --import tsx src/main.ts)', cwd: ROOT, args: ['--import', 'tsx', 'src/main.ts'] },
   { name: 'compiled (node dist/src/main.js)', cwd: out, args: ['src/main.js'] },
-  { name: `npm run start:prod (${prodArgs(out).join(' ')})`, cwd: out, args: prodArgs(out) },
+  { name: 'npm run start:prod (its node options)', cwd: out, args: prodArgs(out) },
   // Each --flags "<node options>" adds the compiled Steward started with them, to try V8's memory flags.
   ...values.flags.map((flags) => ({ name: `compiled, node ${flags}`, cwd: out, args: [...flags.split(' '), 'src/main.js'] })),
 ];
@@ -84,7 +84,7 @@ try {
       for (let i = 0; i < WARM; i++) await type(`/touch Acme call warm-up ${i}`);
       await sleep(IDLE_MS);
       const warm = rssMb(proc.pid!);
-      rows.push(`${launcher.name.padEnd(60)} idle ${idle.toFixed(0).padStart(4)} MB   after ${WARM} /touch + idle ${warm.toFixed(0).padStart(4)} MB`);
+      rows.push(`${launcher.name.padEnd(50)} idle ${idle.toFixed(0).padStart(4)} MB   after ${WARM} /touch + idle ${warm.toFixed(0).padStart(4)} MB`);
     } finally {
       proc.kill('SIGTERM');
       await exited;
