@@ -5,7 +5,7 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['node_modules/', 'db/migrations/', 'db/migrations-pg/', 'coverage/', 'data/'] },
+  { ignores: ['node_modules/', 'db/migrations/', 'db/migrations-pg/', 'coverage/', 'data/', 'dist/'] },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.base],
