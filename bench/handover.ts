@@ -1,6 +1,6 @@
 // `npx tsx bench/handover.ts`: how long a /handover of a whole large book holds SQLite's write
-// lock. A small handover is one transaction; a large one validates, counts and moves its first
-// batch in the command's transaction, then the rest a batch per transaction
+// lock. A small handover is one transaction; a large one validates, counts and lists its checklist
+// in the command's transaction (recording the job), then moves the book a batch per transaction
 // (src/domain/handovers.ts). Each transaction is timed from before BEGIN IMMEDIATE to after its
 // COMMIT (the command's parse and reply included: an upper bound of its hold). Measured in one
 // run, on the same book, back and forth: the batched handover ("new") beside the whole command in
@@ -117,6 +117,7 @@ async function measure(accounts: number): Promise<void> {
         String(rs.length),
         fmt(median(rs.map((x) => x.holds.length))),
         fmt(median(rs.map((x) => x.holds[0]!)), 1),
+        fmt(median(rs.map((x) => x.cpu[0]!)), 1),
         fmt(median(longest), 1),
         fmt(Math.max(...longest), 1),
         fmt(median(rs.map((x) => Math.max(...x.cpu))), 1),
@@ -136,6 +137,7 @@ async function measure(accounts: number): Promise<void> {
           'runs',
           'transactions',
           "command's tx ms (p50)",
+          'its CPU ms (p50)',
           'longest hold ms (p50)',
           'longest hold ms (max)',
           'longest CPU ms (p50)',
@@ -150,6 +152,7 @@ async function measure(accounts: number): Promise<void> {
           'floor: plain UPDATEs of the same rows',
           String(floor.length),
           '1',
+          '',
           '',
           fmt(median(floor), 1),
           fmt(Math.max(...floor), 1),

@@ -305,8 +305,8 @@ describe('/handover in batches', () => {
         const out = await h.run(cmd, user);
         if (!out.ok) throw new Error(`${cmd}: ${out.text}`);
       }
-      // The engine that runs the command stops after the command's own batch: what a crash leaves.
-      const first = new Engine({ db: h.db, commands, defaults: { locale: 'en', timezone: 'Asia/Shanghai' }, clock: () => h.now, handover: { batch: 2, stopAfter: 0 } });
+      // The engine that runs the command stops after the first batch: what a crash leaves.
+      const first = new Engine({ db: h.db, commands, defaults: { locale: 'en', timezone: 'Asia/Shanghai' }, clock: () => h.now, handover: { batch: 2, stopAfter: 1 } });
       const out = await first.handle({ platform: 'shell', workspaceId: SHELL_WORKSPACE, user: shellUser('alice'), text: '/handover @zhang @wang' }, async (m) => shellUser(m));
       expect(renderText(out.reply)).toContain('Handed over 12 accounts from zhang to wang.');
       expect(h.db.select().from(handoverJobs).get()).toMatchObject({ cursor: 2, doneAt: null });

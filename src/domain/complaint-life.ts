@@ -3,8 +3,9 @@
 // answered, and how long until it was fixed. The seeds' classic loss is "a damage
 // claim bounced between regions for six months": the passes, the people, the
 // teams and the months are read from here, for /complaint show, the digest and /churn.
-import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, isNull, lte, or, sql, type Placeholder } from 'drizzle-orm';
 import type { Tx } from '../../db/index.js';
+import { prepared } from '../../db/prepared.js';
 import { accounts, complaintEvents, complaints, members, nudges, type ComplaintEventKind } from '../../db/schema.js';
 import type { Complaint } from './types.js';
 import type { View } from './view.js';
@@ -145,30 +146,67 @@ export interface ComplaintTimes {
 export const openComplaintAt = (at: Date) =>
   and(lte(complaints.openedAt, at), or(eq(complaints.status, 'open'), and(isNotNull(complaints.resolvedAt), gt(complaints.resolvedAt, at))));
 
+/** openComplaintAt with the time a placeholder (milliseconds), for a prepared query. */
+export const openComplaintAsOf = (at: Placeholder) =>
+  and(sql`${complaints.openedAt} <= ${at}`, or(eq(complaints.status, 'open'), and(isNotNull(complaints.resolvedAt), sql`${complaints.resolvedAt} > ${at}`)));
+
+/** On the accounts in `ids` (a JSON array), when `scoped`. */
+const onIds = (scoped: boolean) => (scoped ? sql`${complaints.accountId} in (select value from json_each(${sql.placeholder('ids')}))` : undefined);
+
+/** complaintTimes' complaints resolved in [`from`, `to`] (ms) of `tenant`, prepared once per connection. */
+const resolvedQuery = (db: Tx, scoped: boolean) =>
+  prepared(db, `complaints.resolvedIn.${scoped ? 'ids' : 'all'}`, (d) =>
+    d
+      .select({ openedAt: complaints.openedAt, firstAnswerAt: complaints.firstAnswerAt, resolvedAt: complaints.resolvedAt })
+      .from(complaints)
+      .where(
+        and(
+          eq(complaints.tenantId, sql.placeholder('tenant')),
+          eq(complaints.status, 'resolved'),
+          onIds(scoped),
+          sql`${complaints.resolvedAt} >= ${sql.placeholder('from')}`,
+          sql`${complaints.resolvedAt} <= ${sql.placeholder('to')}`,
+        ),
+      )
+      .prepare(),
+  );
+
+/** complaintTimes' open complaints of `tenant` (as of `at`, ms, when `asOf`), oldest first, prepared once per connection. */
+const openQuery = (db: Tx, scoped: boolean, asOf: boolean) =>
+  prepared(db, `complaints.openOf.${scoped ? 'ids' : 'all'}.${asOf ? 'at' : 'now'}`, (d) =>
+    d
+      .select({ c: complaints, account: accounts.name })
+      .from(complaints)
+      .innerJoin(accounts, eq(accounts.id, complaints.accountId))
+      .where(and(eq(complaints.tenantId, sql.placeholder('tenant')), asOf ? openComplaintAsOf(sql.placeholder('at')) : eq(complaints.status, 'open'), onIds(scoped)))
+      .orderBy(asc(complaints.openedAt), asc(complaints.id))
+      .prepare(),
+  );
+
 export function complaintTimes(db: Tx, tenantId: number, period: { from: Date; to: Date }, accountIds?: number[], asOf?: Date): ComplaintTimes {
   if (accountIds && !accountIds.length) return { resolved: 0, open: 0, unanswered: 0 };
-  // The accounts as one JSON parameter: any number of them (SQLite caps a statement's parameters), one statement text.
-  const on = accountIds ? sql`${complaints.accountId} in (select value from json_each(${JSON.stringify(accountIds)}))` : undefined;
-  const done = db
-    .select({ openedAt: complaints.openedAt, firstAnswerAt: complaints.firstAnswerAt, resolvedAt: complaints.resolvedAt })
-    .from(complaints)
-    .where(and(eq(complaints.tenantId, tenantId), eq(complaints.status, 'resolved'), on, gte(complaints.resolvedAt, period.from), lte(complaints.resolvedAt, period.to)))
-    .all();
-  const open = db
-    .select({ c: complaints, account: accounts.name })
-    .from(complaints)
-    .innerJoin(accounts, eq(accounts.id, complaints.accountId))
-    .where(and(eq(complaints.tenantId, tenantId), asOf ? openComplaintAt(asOf) : eq(complaints.status, 'open'), on))
-    .orderBy(asc(complaints.openedAt), asc(complaints.id))
-    .all();
+  // Prepared once per connection, per form (db/prepared.ts): the accounts as one JSON parameter (any
+  // number of them, one statement text), the times as milliseconds.
+  const scoped = accountIds !== undefined;
+  const params = {
+    tenant: tenantId,
+    from: period.from.getTime(),
+    to: period.to.getTime(),
+    ...(scoped ? { ids: JSON.stringify(accountIds) } : {}),
+    ...(asOf ? { at: asOf.getTime() } : {}),
+  };
+  const done = resolvedQuery(db, scoped).all(params);
+  const open = openQuery(db, scoped, asOf !== undefined).all(params);
   const since = (r: { openedAt: Date }, at: Date | null) => (at ? at.getTime() - r.openedAt.getTime() : undefined);
   const oldest = open[0];
   const passes = oldest
-    ? db
-        .select({ n: sql<number>`count(*)` })
-        .from(complaintEvents)
-        .where(and(eq(complaintEvents.complaintId, oldest.c.id), eq(complaintEvents.kind, 'pass')))
-        .get()!.n
+    ? prepared(db, 'complaints.passes', (d) =>
+        d
+          .select({ n: sql<number>`count(*)` })
+          .from(complaintEvents)
+          .where(and(eq(complaintEvents.complaintId, sql.placeholder('id')), eq(complaintEvents.kind, 'pass')))
+          .prepare(),
+      ).get({ id: oldest.c.id })!.n
     : 0;
   return {
     resolved: done.length,

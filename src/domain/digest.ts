@@ -1,7 +1,7 @@
 // The weekly digest's rules and data: what is in a manager's (or a rep's) week, what is in the
 // organisation's, when the digest is due, and who gets this week's. Plain data: src/views/digest.ts
 // words it; the recording (outbox rows, in batches) is recordWeeklyDigests below.
-import { and, desc, eq, gt, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNotNull, lt, lte, or, sql, type Placeholder } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Db, Tx } from '../../db/index.js';
 import { prepared } from '../../db/prepared.js';
@@ -9,7 +9,7 @@ import type { OrgRow } from '../../prompts/en.js';
 import { accounts, churnSignals, complaints, members, nudges, pairings, promises, reviewItems, touchpoints } from '../../db/schema.js';
 import { lastPairingTouchSql, lastVisitSql, overdueRevisits, pairingDue } from './cadence.js';
 import { churnBook, churnFigures, churnStart, type ChurnBook } from './churn.js';
-import { complaintTimes, openComplaintAt, type ComplaintTimes } from './complaint-life.js';
+import { complaintTimes, openComplaintAsOf, openComplaintAt, type ComplaintTimes } from './complaint-life.js';
 import { singleThreaded } from './coverage.js';
 import { DAY_MS, dayIn } from './dates.js';
 import { personColumns } from './format.js';
@@ -31,6 +31,9 @@ const DAY = DAY_MS;
  */
 export const openPromiseAt = (at: Date) => and(lte(promises.createdAt, at), or(eq(promises.status, 'open'), and(isNotNull(promises.closedAt), gt(promises.closedAt, at))));
 const accountBy = (at: Date) => lte(accounts.createdAt, at);
+/** openPromiseAt with the time a placeholder (milliseconds), for a prepared query. */
+const openPromiseAsOf = (at: Placeholder) =>
+  and(sql`${promises.createdAt} <= ${at}`, or(eq(promises.status, 'open'), and(isNotNull(promises.closedAt), sql`${promises.closedAt} > ${at}`)));
 
 /** A person as their platform names them (or does not). */
 export interface Person {
@@ -69,6 +72,78 @@ export interface DigestWeek {
   complaintTimes: ComplaintTimes;
   signals: { s: typeof churnSignals.$inferSelect; account: string }[];
 }
+
+/** The accounts in a week's book: of the tenant `tenant`, active, owned by one of `owners` (a JSON array), created by `at` (ms). */
+const inWeekBook = () =>
+  and(
+    eq(accounts.tenantId, sql.placeholder('tenant')),
+    eq(accounts.status, 'active'),
+    sql`${accounts.ownerId} in (select value from json_each(${sql.placeholder('owners')}))`,
+    sql`${accounts.createdAt} <= ${sql.placeholder('at')}`,
+  );
+
+/** digestWeek's queries, prepared once per connection: `tenant`, `owners` (JSON), `at` (ms), and each its own. */
+const weekQueries = {
+  complaints: (tx: Tx) =>
+    prepared(tx, 'digest.complaints', (d) =>
+      d
+        .select({ c: complaints, account: accounts.name })
+        .from(complaints)
+        .innerJoin(accounts, eq(accounts.id, complaints.accountId))
+        .where(and(openComplaintAsOf(sql.placeholder('at')), eq(complaints.tenantId, sql.placeholder('tenant')), inWeekBook()))
+        .orderBy(complaints.openedAt)
+        .prepare(),
+    ),
+  /** `today`: the reader's day; promises due before it are late. */
+  latePromises: (tx: Tx) =>
+    prepared(tx, 'digest.latePromises', (d) =>
+      d
+        .select({ p: promises, account: accounts.name })
+        .from(promises)
+        .innerJoin(accounts, eq(accounts.id, promises.accountId))
+        .where(
+          and(
+            eq(promises.tenantId, sql.placeholder('tenant')),
+            openPromiseAsOf(sql.placeholder('at')),
+            sql`${promises.ownerId} in (select value from json_each(${sql.placeholder('owners')}))`,
+            lt(promises.dueOn, sql.placeholder('today')),
+          ),
+        )
+        .orderBy(promises.dueOn)
+        .prepare(),
+    ),
+  pairings: (tx: Tx) =>
+    prepared(tx, 'digest.pairings', (d) =>
+      d
+        .select({ p: pairings, account: accounts.name, exec: personColumns, last: lastPairingTouchSql })
+        .from(pairings)
+        .innerJoin(accounts, eq(accounts.id, pairings.accountId))
+        .innerJoin(members, eq(members.id, pairings.execId))
+        .where(and(eq(pairings.active, true), eq(pairings.tenantId, sql.placeholder('tenant')), inWeekBook()))
+        .prepare(),
+    ),
+  /** `season`: the review season's year. */
+  reviews: (tx: Tx) =>
+    prepared(tx, 'digest.reviews', (d) =>
+      d
+        .select({ status: reviewItems.status, checklist: reviewItems.checklist })
+        .from(reviewItems)
+        .innerJoin(accounts, eq(accounts.id, reviewItems.accountId))
+        .where(and(eq(reviewItems.season, sql.placeholder('season')), inWeekBook()))
+        .prepare(),
+    ),
+  /** `weekAgo` (ms): the signals of the week to `at`. */
+  signals: (tx: Tx) =>
+    prepared(tx, 'digest.signals', (d) =>
+      d
+        .select({ s: churnSignals, account: accounts.name })
+        .from(churnSignals)
+        .innerJoin(accounts, eq(accounts.id, churnSignals.accountId))
+        .where(and(inWeekBook(), sql`${churnSignals.occurredAt} >= ${sql.placeholder('weekAgo')}`, sql`${churnSignals.occurredAt} <= ${sql.placeholder('at')}`))
+        .orderBy(desc(churnSignals.occurredAt))
+        .prepare(),
+    ),
+};
 
 export function digestWeek(tx: Tx, tenant: Tenant, member: Member, now: Date, zone: string): DigestWeek {
   const team = teamOf(tx, tenant.id, member);
@@ -114,61 +189,21 @@ export function digestWeek(tx: Tx, tenant: Tenant, member: Member, now: Date, zo
   const accountIds = book.map((b) => b.a.id);
   const { overdue, snoozed } = overdueRevisits(tx, tenant, book, now);
 
-  const open = accountIds.length
-    ? tx
-        .select({ c: complaints, account: accounts.name })
-        .from(complaints)
-        .innerJoin(accounts, eq(accounts.id, complaints.accountId))
-        .where(and(openComplaintAt(now), eq(complaints.tenantId, tenant.id), eq(accounts.status, 'active'), inArray(accounts.ownerId, ids), accountBy(now)))
-        .orderBy(complaints.openedAt)
-        .all()
-    : [];
+  // The rest of the week, each query prepared once per connection (db/prepared.ts): the team as one
+  // JSON parameter, the times as milliseconds, so a run compiles no statement.
+  const week = { tenant: tenant.id, owners: JSON.stringify(ids), at: now.getTime() };
+  const open = accountIds.length ? weekQueries.complaints(tx).all(week) : [];
   const today = dayIn(now, zone);
-  const latePromises = tx
-    .select({ p: promises, account: accounts.name })
-    .from(promises)
-    .innerJoin(accounts, eq(accounts.id, promises.accountId))
-    .where(and(eq(promises.tenantId, tenant.id), openPromiseAt(now), inArray(promises.ownerId, ids), lt(promises.dueOn, today)))
-    .orderBy(promises.dueOn)
-    .all();
+  const latePromises = weekQueries.latePromises(tx).all({ ...week, today });
   const lapsedPairings = accountIds.length
-    ? tx
-        .select({ p: pairings, account: accounts.name, exec: personColumns, last: lastPairingTouchSql })
-        .from(pairings)
-        .innerJoin(accounts, eq(accounts.id, pairings.accountId))
-        .innerJoin(members, eq(members.id, pairings.execId))
-        .where(and(eq(pairings.active, true), eq(pairings.tenantId, tenant.id), eq(accounts.status, 'active'), inArray(accounts.ownerId, ids), accountBy(now)))
-        .all()
+    ? weekQueries
+        .pairings(tx)
+        .all(week)
         .filter((r) => pairingDue(r.p, r.last) < now.getTime())
     : [];
   const season = reviewSeason(tenant, now);
-  const items =
-    accountIds.length && season.today >= season.start
-      ? tx
-          .select({ status: reviewItems.status, checklist: reviewItems.checklist })
-          .from(reviewItems)
-          .innerJoin(accounts, eq(accounts.id, reviewItems.accountId))
-          .where(and(eq(reviewItems.season, season.year), eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active'), inArray(accounts.ownerId, ids), accountBy(now)))
-          .all()
-      : [];
-  const signals = accountIds.length
-    ? tx
-        .select({ s: churnSignals, account: accounts.name })
-        .from(churnSignals)
-        .innerJoin(accounts, eq(accounts.id, churnSignals.accountId))
-        .where(
-          and(
-            eq(accounts.tenantId, tenant.id),
-            eq(accounts.status, 'active'),
-            inArray(accounts.ownerId, ids),
-            accountBy(now),
-            gte(churnSignals.occurredAt, weekAgo),
-            lte(churnSignals.occurredAt, now),
-          ),
-        )
-        .orderBy(desc(churnSignals.occurredAt))
-        .all()
-    : [];
+  const items = accountIds.length && season.today >= season.start ? weekQueries.reviews(tx).all({ ...week, season: season.year }) : [];
+  const signals = accountIds.length ? weekQueries.signals(tx).all({ ...week, weekAgo: weekAgo.getTime() }) : [];
 
   // The digest leads with the accounts at risk or to watch (at risk first, worst first), saying which got there in four weeks.
   const scores = healthOf(tx, tenant, accountIds, now);

@@ -5,6 +5,7 @@
 import { and, asc, count, eq, inArray, isNull, ne, notExists, sql, type Column, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Tx } from '../../db/index.js';
+import { prepared } from '../../db/prepared.js';
 import { accounts, complaintEvents, complaints, contacts, handoverJobs, pairings, promises, reviewItems, tasks } from '../../db/schema.js';
 import type { DomainCtx } from './context.js';
 import { personName } from './format.js';
@@ -70,7 +71,7 @@ export interface Handover {
   /** The checklist: each contact of a strategic account moved, to meet by `due`. */
   meetings: { contact: string; account: string }[];
   due: string;
-  /** The job that moves the rest in batches after the command's commit (a large handover), if any. */
+  /** The job that moves the book in batches after the command's commit (a large handover), if any. */
   job?: number;
 }
 
@@ -97,7 +98,7 @@ const OPEN: [OpenTable, () => SQL][] = [
  * The active contacts of the strategic accounts `which` selects not yet on anyone's open checklist
  * (a meeting moved with an earlier handover), by account then name: one query, however many accounts.
  */
-function toMeet(db: Tx, which: SQL) {
+function meetSelect(db: Tx, which: SQL) {
   const listed = db
     .select({ one: sql`1` })
     .from(tasks)
@@ -107,9 +108,67 @@ function toMeet(db: Tx, which: SQL) {
     .from(contacts)
     .innerJoin(accounts, eq(accounts.id, contacts.accountId))
     .where(and(which, eq(accounts.tier, 'strategic'), eq(contacts.active, true), notExists(listed)))
-    .orderBy(asc(contacts.accountId), asc(contacts.nameKey))
-    .all();
+    .orderBy(asc(contacts.accountId), asc(contacts.nameKey));
 }
+
+/** The ids in the JSON array parameter `ids`: one parameter for any number of them. */
+const inIds = (column: Column) => sql`${column} in (select value from json_each(${sql.placeholder('ids')}))`;
+
+/** The accounts `tenantId`, `fromId` (named: those in `ids`) a handover takes, for its checklist. */
+const scoped = (named: boolean) =>
+  named ? inIds(accounts.id) : and(eq(accounts.tenantId, sql.placeholder('tenantId')), eq(accounts.ownerId, sql.placeholder('fromId')), eq(accounts.status, 'active'))!;
+
+/** meetSelect of the accounts a handover takes (`tenantId`, `fromId`; named: `ids`), prepared once per database. */
+const meetQuery = (db: Tx, named: boolean) => prepared(db, `handovers.meet.${named ? 'ids' : 'book'}`, (q) => meetSelect(q, scoped(named)).prepare());
+
+/** meetSelect of the strategic accounts in `ids` (a batch's), prepared once per database. */
+const meetIdsQuery = (db: Tx) => prepared(db, 'handovers.meet.batch', (q) => meetSelect(q, inIds(accounts.id)).prepare());
+
+/** @from's active accounts by name (`tenantId`, `fromId`): the book a handover with no account named takes. */
+const bookQuery = (db: Tx) =>
+  prepared(db, 'handovers.book', (q) =>
+    q
+      .select({ id: accounts.id, name: accounts.name, tier: accounts.tier })
+      .from(accounts)
+      .where(and(eq(accounts.tenantId, sql.placeholder('tenantId')), eq(accounts.ownerId, sql.placeholder('fromId')), eq(accounts.status, 'active')))
+      .orderBy(asc(accounts.nameKey))
+      .prepare(),
+  );
+
+/**
+ * How much is open in @from's name (`tenantId`, `fromId`) of each kind a handover moves, on the
+ * accounts in `ids` (named) or anywhere: one statement of five counts, prepared once per database.
+ */
+const openQuery = (db: Tx, named: boolean) =>
+  prepared(db, `handovers.open.${named ? 'ids' : 'all'}`, (q) => {
+    const n = (table: OpenTable, still: () => SQL) =>
+      sql<number>`(${q
+        .select({ n: count() })
+        .from(table as typeof complaints)
+        .where(and(eq(table.tenantId, sql.placeholder('tenantId')), eq(table.ownerId, sql.placeholder('fromId')), still(), named ? inIds(table.accountId) : undefined))})`;
+    const [c, p, r, t] = OPEN.map(([table, still]) => n(table, still)) as [SQL<number>, SQL<number>, SQL<number>, SQL<number>];
+    const pairs = sql<number>`(${q
+      .select({ n: count() })
+      .from(pairings)
+      .where(
+        and(
+          eq(pairings.tenantId, sql.placeholder('tenantId')),
+          eq(pairings.execId, sql.placeholder('fromId')),
+          eq(pairings.active, true),
+          named ? inIds(pairings.accountId) : undefined,
+        ),
+      )})`;
+    return q
+      .select({
+        openComplaints: c.mapWith(Number),
+        openPromises: p.mapWith(Number),
+        openReviews: r.mapWith(Number),
+        openTasks: t.mapWith(Number),
+        activePairings: pairs.mapWith(Number),
+      })
+      .from(sql`(select 1)`)
+      .prepare();
+  });
 
 /**
  * Moves what is open of @from's, on the accounts `where` selects (every account: undefined), to @to:
@@ -200,7 +259,7 @@ function moveAccounts(db: Tx, job: Job, ids: number[]): void {
         .run();
     moveOpen(db, job, (column) => inArray(column, part));
     const strategic = moving.filter((a) => a.tier === 'strategic').map((a) => a.id);
-    const fresh = strategic.length ? toMeet(db, inArray(accounts.id, strategic)) : [];
+    const fresh = strategic.length ? meetIdsQuery(db).all({ ids: JSON.stringify(strategic) }) : [];
     for (const rows of chunks(fresh))
       db.insert(tasks)
         .values(
@@ -246,7 +305,7 @@ export interface HandoverOptions {
  * open on them (named accounts: what is open on those; otherwise everything open
  * in @from's name, wherever it is). Validates, counts what will move and lists the
  * checklist in the command's transaction. A small handover moves everything there; a
- * large one is recorded as a job and moves its first batch: the caller finishes it
+ * large one is only recorded there, as a job: the caller moves it
  * after the commit, a batch per transaction (finishHandovers), `ctx.unfinished` set.
  */
 export function handOver(ctx: DomainCtx, from: Member, to: Member, names: string[] | undefined, what: string, opts: HandoverOptions = {}): Handover {
@@ -255,28 +314,11 @@ export function handOver(ctx: DomainCtx, from: Member, to: Member, names: string
   if (from.id === to.id) throw new Refusal('handover.same', nameOf(ctx, from)!);
   if (!to.active) throw new Refusal('handover.inactiveTo', nameOf(ctx, to)!);
   const named = names && accountsToHand(ctx, names, from);
-  const moving: Moving[] =
-    named ??
-    db
-      .select({ id: accounts.id, name: accounts.name, tier: accounts.tier })
-      .from(accounts)
-      .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.ownerId, from.id), eq(accounts.status, 'active')))
-      .orderBy(asc(accounts.nameKey))
-      .all();
+  const moving: Moving[] = named ?? bookQuery(db).all({ tenantId: ctx.tenant.id, fromId: from.id });
   const ids = moving.map((a) => a.id);
-  const scope = (column: Column): SQL | undefined => (named ? inArray(column, ids.length ? ids : [-1]) : undefined);
-  const open = (table: OpenTable, still: () => SQL) =>
-    db
-      .select({ n: count() })
-      .from(table as typeof complaints)
-      .where(and(eq(table.tenantId, ctx.tenant.id), eq(table.ownerId, from.id), still(), scope(table.accountId)))
-      .get()!.n;
-  const [openComplaints, openPromises, openReviews, openTasks] = OPEN.map(([table, still]) => open(table, still)) as [number, number, number, number];
-  const activePairings = db
-    .select({ n: count() })
-    .from(pairings)
-    .where(and(eq(pairings.tenantId, ctx.tenant.id), eq(pairings.execId, from.id), eq(pairings.active, true), scope(pairings.accountId)))
-    .get()!.n;
+  // What is open in @from's name (on the named accounts, or anywhere): one statement, prepared once.
+  const scope = { tenantId: ctx.tenant.id, fromId: from.id, ...(named ? { ids: JSON.stringify(ids) } : {}) };
+  const { openComplaints, openPromises, openReviews, openTasks, activePairings } = openQuery(db, Boolean(named)).get(scope)!;
   const total = moving.length + openComplaints + openPromises + openReviews + openTasks + activePairings;
   if (total === 0) throw new Refusal('handover.nothing', nameOf(ctx, from)!);
   const canPair = to.role === 'exec' || to.role === 'admin';
@@ -288,10 +330,7 @@ export function handOver(ctx: DomainCtx, from: Member, to: Member, names: string
   const due = DateTime.fromJSDate(ctx.now, { zone: ctx.zone }).plus({ days: HANDOVER_MEET_DAYS }).toISODate()!;
   const meetings: Handover['meetings'] = [];
   const freshOf = new Map<number, string[]>();
-  for (const p of toMeet(
-    db,
-    named ? inArray(accounts.id, ids.length ? ids : [-1]) : and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.ownerId, from.id), eq(accounts.status, 'active'))!,
-  )) {
+  for (const p of meetQuery(db, Boolean(named)).all(scope)) {
     const people = freshOf.get(p.accountId);
     if (people) people.push(p.name);
     else freshOf.set(p.accountId, [p.name]);
@@ -315,7 +354,8 @@ export function handOver(ctx: DomainCtx, from: Member, to: Member, names: string
   if (ids.length <= size && total - moving.length + meetings.length <= 2 * size) {
     while (step(db, job, Number.MAX_SAFE_INTEGER));
   } else {
-    step(db, job, size);
+    // Only recorded here: the batches move everything, each in its own transaction, so the
+    // command's holds the lock for what its reply needs (the book, the counts, the checklist).
     jobId = db.insert(handoverJobs).values(job).returning({ id: handoverJobs.id }).get().id;
     ctx.unfinished = true;
   }

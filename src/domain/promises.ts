@@ -1,8 +1,9 @@
 // Promises renegotiated openly (DOMAIN.md: "every promise kept, or renegotiated openly"):
 // a move of the due date keeps its history; the clock reminds of the date now agreed only;
 // "kept on time" is judged against the date first agreed.
-import { and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/index.js';
+import { prepared } from '../../db/prepared.js';
 import { members, promiseMoves, promises } from '../../db/schema.js';
 import { DAY_MS, dayIn } from './dates.js';
 import type { Member, Tenant } from './types.js';
@@ -63,6 +64,30 @@ export interface KeptRate {
 
 export const keptTotal = (r: KeptRate) => r.onTime + r.late + r.broken;
 
+/** keptRates' query, prepared once per connection: `tenant`, `owners` (a JSON array), `since` (ms). */
+const keptQuery = (tx: Tx) =>
+  prepared(tx, 'promises.kept', (d) =>
+    d
+      .select({
+        id: promises.id,
+        ownerId: promises.ownerId,
+        status: promises.status,
+        dueOn: promises.dueOn,
+        closedAt: promises.closedAt,
+        firstDue: sql<string | null>`(select m.from_on from promise_moves m where m.promise_id = "promises"."id" order by m.id limit 1)`,
+      })
+      .from(promises)
+      .where(
+        and(
+          eq(promises.tenantId, sql.placeholder('tenant')),
+          sql`${promises.ownerId} in (select value from json_each(${sql.placeholder('owners')}))`,
+          inArray(promises.status, ['kept', 'broken']),
+          sql`${promises.closedAt} >= ${sql.placeholder('since')}`,
+        ),
+      )
+      .prepare(),
+  );
+
 /**
  * The promises owned by `ownerIds` closed (kept or broken) in the last KEPT_WINDOW_DAYS, per owner:
  * kept by the due date first agreed, kept later (a promise moved and kept by its new date is kept,
@@ -73,18 +98,7 @@ export function keptRates(tx: Tx, tenant: Tenant, owners: Member[], now: Date): 
   if (owners.length === 0) return out;
   const byId = new Map(owners.map((m) => [m.id, m]));
   const since = new Date(now.getTime() - KEPT_WINDOW_DAYS * DAY_MS);
-  const rows = tx
-    .select({
-      id: promises.id,
-      ownerId: promises.ownerId,
-      status: promises.status,
-      dueOn: promises.dueOn,
-      closedAt: promises.closedAt,
-      firstDue: sql<string | null>`(select m.from_on from promise_moves m where m.promise_id = "promises"."id" order by m.id limit 1)`,
-    })
-    .from(promises)
-    .where(and(eq(promises.tenantId, tenant.id), inArray(promises.ownerId, [...byId.keys()]), inArray(promises.status, ['kept', 'broken']), gte(promises.closedAt, since)))
-    .all();
+  const rows = keptQuery(tx).all({ tenant: tenant.id, owners: JSON.stringify([...byId.keys()]), since: since.getTime() });
   for (const r of rows) {
     if (r.ownerId == null || !r.closedAt || r.closedAt > now) continue;
     const rate = out.get(r.ownerId) ?? { onTime: 0, late: 0, broken: 0, moved: 0 };

@@ -96,7 +96,7 @@ export interface EngineOptions {
   logger?: Logger;
   /**
    * Large handovers (src/domain/handovers.ts): accounts per transaction, and (tests: a crash between
-   * batches) how many batches after the command's own this engine runs before it stops.
+   * batches) how many batches after the command this engine runs before it stops.
    */
   handover?: { batch?: number; stopAfter?: number };
 }

@@ -17,6 +17,8 @@ interface Data {
   defaults: { locale: Locale; timezone: string };
   finisher: string;
   logLevel: string;
+  /** EngineThreadOptions.handover. */
+  handover?: { batch?: number };
 }
 
 interface Finisher {
@@ -46,7 +48,7 @@ export async function serveEngineThread(commands: readonly CommandSpec[]): Promi
   // Every line goes to the main thread, which logs it through its own logger.
   const logger = pino({ level: data.logLevel }, { write: (line: string) => port.postMessage({ type: 'log', line }) });
   const db = openDb(data.db);
-  const engine = new Engine({ db, commands, defaults: data.defaults, logger });
+  const engine = new Engine({ db, commands, defaults: data.defaults, logger, ...(data.handover ? { handover: data.handover } : {}) });
   const finisher = (await import(data.finisher)) as Finisher;
 
   const queue: Job[] = [];

@@ -50,6 +50,8 @@ export interface EngineThreadOptions {
    */
   entry: URL;
   logger: Logger;
+  /** Large handovers on the thread: accounts per transaction (EngineOptions.handover; tests use a small book). */
+  handover?: { batch?: number };
 }
 
 export interface ThreadJob {
@@ -153,7 +155,7 @@ export class EngineThread<R = unknown> {
     const { entry, evaluate } = workerEntry(opts.entry);
     const worker = new Worker(entry, {
       eval: evaluate,
-      workerData: { db: opts.db, defaults: opts.defaults, finisher: opts.finisher.href, logLevel: opts.logger.level },
+      workerData: { db: opts.db, defaults: opts.defaults, finisher: opts.finisher.href, logLevel: opts.logger.level, handover: opts.handover },
     });
     const ready = new Promise<void>((resolve, reject) => {
       const onMessage = (m: FromThread) => {
