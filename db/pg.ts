@@ -78,7 +78,8 @@ function handleOf(client: pg.PoolClient): PgTx {
       let stmt = translated.get(text);
       if (stmt === undefined) translated.set(text, (stmt = { text: toPgSql(text), name: `s${translated.size}` }));
       const res = await client.query({ ...stmt, values: params, rowMode: 'array' });
-      if (method === 'run') return { rows: [] };
+      // A run gives the rows it changed as better-sqlite3's `changes` does (the engine and the sweep read it).
+      if (method === 'run') return { rows: [], changes: res.rowCount ?? 0 };
       return { rows: method === 'get' ? (res.rows[0] as unknown[]) : res.rows };
     },
     { schema },

@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { and, count, eq, max, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getTableConfig, type SQLiteColumn, type SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { type AsyncTx, asAsync, closeDb, openDb } from '../db/index.js';
 import { inPgTx, openPg, type PgTx, toPgPlaceholders, toPgSql } from '../db/pg.js';
 import { prepared } from '../db/prepared.js';
-import { accounts, auditLog, complaints, members, touchpointParticipants, touchpoints } from '../db/schema.js';
+import { accounts, auditLog, complaints, members, tenants, touchpointParticipants, touchpoints } from '../db/schema.js';
 import { lastVisitSql } from '../src/domain/cadence.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pg-proxy-'));
@@ -30,7 +31,7 @@ const ddl = (table: SQLiteTable) => {
   return `create table "${name}" (${cols.join(', ')});`;
 };
 const DDL = `create function unixepoch(text) returns double precision language sql as $$ select extract(epoch from clock_timestamp())::double precision $$;
-${[members, accounts, touchpoints, touchpointParticipants, complaints, auditLog].map(ddl).join('\n')}`;
+${[tenants, members, accounts, touchpoints, touchpointParticipants, complaints, auditLog].map(ddl).join('\n')}`;
 
 const ph = sql.placeholder;
 
@@ -47,6 +48,50 @@ afterAll(async () => {
   spawnSync('runuser', ['-u', 'postgres', '--', 'pg_ctl', '-D', join(dir, 'data'), '-m', 'fast', 'stop']);
   rmSync(dir, { recursive: true, force: true });
 });
+
+/**
+ * One domain-style function, written once against the async-typed handle: seeds a book, then
+ * runs /touch's queries (prepared insert … returning, participants, the last-visit subquery, the
+ * open complaints, a run's changed rows). Both engines must give the same answers.
+ */
+async function touchOnce(db: AsyncTx) {
+  const [tenant] = await db.insert(tenants).values({ platform: 'shell', workspaceId: 'w', locale: 'en', timezone: 'UTC' }).returning({ id: tenants.id });
+  const tenantId = tenant!.id;
+  const [a] = await db.insert(members).values({ tenantId, platformUserId: 'U1', name: 'Zhang' }).returning({ id: members.id });
+  const [b] = await db.insert(members).values({ tenantId, platformUserId: 'U2', name: 'Wang' }).returning({ id: members.id });
+  const [acct] = await db.insert(accounts).values({ tenantId, name: 'Acme', nameKey: 'acme' }).returning({ id: accounts.id });
+  const at = new Date('2026-11-24T09:30:00Z');
+  await db
+    .insert(complaints)
+    .values({ tenantId, number: 1, accountId: acct!.id, severity: 'high' as never, category: 'quality' as never, summary: 'late', openedAt: at, deadlineAt: at })
+    .run();
+  const insert = prepared(db, 'both.touch.insert', (q) =>
+    q
+      .insert(touchpoints)
+      .values({
+        tenantId: ph('tenantId'),
+        accountId: ph('accountId'),
+        memberId: ph('memberId'),
+        ourLevel: 'sales',
+        kind: 'visit',
+        occurredAt: ph('occurredAt'),
+        note: '',
+        sourcePlatform: 'shell',
+      })
+      .returning({ id: touchpoints.id })
+      .prepare(),
+  );
+  const touch = await insert.get({ tenantId, accountId: acct!.id, memberId: a!.id, occurredAt: at });
+  await db.insert(touchpointParticipants).values({ touchpointId: touch!.id, memberId: b!.id, ourLevel: 'sales' }).run();
+  const last = await db.select({ at: lastVisitSql }).from(accounts).where(eq(accounts.id, acct!.id)).get();
+  const open = await db
+    .select({ n: count() })
+    .from(complaints)
+    .where(and(eq(complaints.accountId, acct!.id), eq(complaints.status, 'open')))
+    .get();
+  const renamed = (await db.update(members).set({ name: 'Z' }).where(eq(members.tenantId, tenantId)).run()) as { changes: number };
+  return { lastVisit: last!.at, open: open!.n, changed: renamed.changes, participants: await db.select({ m: touchpointParticipants.memberId }).from(touchpointParticipants).all() };
+}
 
 describe('db/pg.ts', () => {
   it('numbers the placeholders, leaving quoted text alone', () => {
@@ -166,5 +211,20 @@ describe('db/pg.ts', () => {
     const arrived = bothRead();
     await Promise.all([inPgTx(pool, (db) => nextComplaint(db, arrived)), inPgTx(pool, (db) => nextComplaint(db, arrived))]);
     expect(await numbers()).toEqual([1, 2, 3, 3]);
+  });
+
+  it('runs one async domain function on SQLite and on PostgreSQL with the same answers', async () => {
+    const sqliteDir = mkdtempSync(join(tmpdir(), 'pg-proxy-sqlite-'));
+    const sqlite = openDb(join(sqliteDir, 'book.db'));
+    try {
+      const onSqlite = await touchOnce(asAsync(sqlite));
+      await pool.query('truncate tenants, members, accounts, touchpoints, touchpoint_participants, complaints restart identity');
+      const onPg = await inPgTx(pool, (db) => touchOnce(db), true);
+      expect(onPg).toEqual(onSqlite);
+      expect(onSqlite).toEqual({ lastVisit: new Date('2026-11-24T09:30:00Z').getTime(), open: 1, changed: 2, participants: [{ m: 2 }] });
+    } finally {
+      closeDb(sqlite);
+      rmSync(sqliteDir, { recursive: true, force: true });
+    }
   });
 });
