@@ -5,8 +5,9 @@
 // node-postgres. The SQL drizzle's SQLite dialect writes is PostgreSQL's too
 // (double-quoted names, `returning`, `on conflict`), but for its `?`
 // placeholders, which become `$1…`; the PostgreSQL tables store what the SQLite
-// ones store (instants as bigint milliseconds, flags as 0/1, JSON as text), so
-// drizzle's column mappings serve both engines unchanged.
+// ones store (instants as bigint milliseconds, flags as 0/1, JSON as text; the
+// schema is db/schema.pg.ts, its migrations db/migrations-pg), so drizzle's
+// column mappings serve both engines unchanged.
 import pg from 'pg';
 import { drizzle, type SqliteRemoteDatabase } from 'drizzle-orm/sqlite-proxy';
 import * as schema from './schema.js';
@@ -21,7 +22,8 @@ export type PgTx = SqliteRemoteDatabase<typeof schema>;
  */
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-    if (oid === pg.types.builtins.INT8) return Number;
+    // numeric (what PostgreSQL's sum and avg of integers give; SQLite gives a number) as a number too.
+    if (oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC) return Number;
     if (oid === pg.types.builtins.JSON || oid === pg.types.builtins.JSONB) return (v: string) => v;
     return pg.types.getTypeParser(oid, format);
   }) as typeof pg.types.getTypeParser,
@@ -88,8 +90,9 @@ function handleOf(client: pg.PoolClient): PgTx {
   return db;
 }
 
-export function openPg(url: string, max = 4): pg.Pool {
-  return new pg.Pool({ connectionString: url, max, types });
+/** A pool on `url` (or a client config), with the result types above. */
+export function openPg(url: string | pg.ClientConfig, max = 4): pg.Pool {
+  return new pg.Pool({ ...(typeof url === 'string' ? { connectionString: url } : url), max, types });
 }
 
 /**
