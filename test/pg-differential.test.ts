@@ -16,14 +16,19 @@ import { type AsyncTx, asAsync, closeDb, type Db, openDb } from '../db/index.js'
 import { inPgTx, toPgSql } from '../db/pg.js';
 import * as schema from '../db/schema.js';
 import { overdueRevisits, snoozeEnds } from '../src/domain/cadence.js';
-import { accountChoices } from '../src/domain/choices.js';
+import { accountChoices, accountNameById } from '../src/domain/choices.js';
 import { churnBook } from '../src/domain/churn.js';
 import { complaintLife, complaintTimes } from '../src/domain/complaint-life.js';
+import { contactsOf } from '../src/domain/contacts.js';
 import { coverageCells } from '../src/domain/coverage.js';
 import { digestsDue, digestWeek, orgWeek, ownsAccounts } from '../src/domain/digest.js';
-import { loadFacts } from '../src/domain/health.js';
+import { healthOf, loadFacts } from '../src/domain/health.js';
+import { homeBook } from '../src/domain/home.js';
 import { accountByExactName, longestExact, matchAccount } from '../src/domain/match.js';
+import { nextNumber } from '../src/domain/numbers.js';
 import { keptRates, moveCounts } from '../src/domain/promises.js';
+import { reviewFacts } from '../src/domain/review.js';
+import { dueAccountIds, dueComplaintIds, duePromiseIds } from '../src/domain/sweep.js';
 import { organisation, teamOf } from '../src/domain/teams.js';
 import { migratedPg, startTestPg, type TestPg } from './pg.js';
 
@@ -249,10 +254,26 @@ function domainReads(db: Db, tenantId: number, memberIds: number[], accountIds: 
   accountByExactName(db, tenantId, 'Delta 2');
   at('choices');
   for (const typed of ['', 'a', 'be', 'zz', '华']) accountChoices({ db, tenant }, typed);
+  accountNameById({ db, tenant }, accountIds[3]!);
+  at('contacts');
+  for (const id of accountIds.slice(0, 6)) contactsOf({ db }, id, id % 2 === 0);
+  at('home');
+  for (const actor of all.slice(0, 6)) homeBook({ db, tenant, actor });
+  at('review');
+  const someAccounts = db.select().from(accounts).where(eq(accounts.tenantId, tenantId)).all().slice(0, 3);
+  for (const a of someAccounts) reviewFacts(db, tenant, a, 2026, NOW);
+  at('sweep');
+  dueAccountIds(db, tenantId, NOW);
+  duePromiseIds(db, tenant, NOW);
+  dueComplaintIds(db, tenantId, NOW);
+  at('numbers');
+  nextNumber(db, complaints, tenantId);
+  nextNumber(db, promises, tenantId);
   longestExact(db, tenantId, ['delta 2 east', 'delta 2', 'delta']);
   at('health.loadFacts');
   loadFacts(db, tenant, 'all', NOW.getTime());
   loadFacts(db, tenant, accountIds.slice(0, 5), NOW.getTime());
+  healthOf(db, tenant, 'all', NOW);
   at('cadence');
   snoozeEnds(db, tenantId, 'revisit', accountIds.slice(0, 10));
   snoozeEnds(db, tenantId, 'revisit');
@@ -341,7 +362,24 @@ describe("the domain's reads on PostgreSQL beside SQLite", () => {
           expect.arrayContaining(['cadence', 'health.loadFacts', 'digest', 'complaint-life']),
         );
         expect(new Set(selects.map((s) => s.from))).toEqual(
-          new Set(['book', 'match', 'choices', 'health.loadFacts', 'cadence', 'digest', 'churn', 'complaint-life', 'teams', 'promises', 'coverage']),
+          new Set([
+            'book',
+            'match',
+            'choices',
+            'contacts',
+            'home',
+            'review',
+            'sweep',
+            'numbers',
+            'health.loadFacts',
+            'cadence',
+            'digest',
+            'churn',
+            'complaint-life',
+            'teams',
+            'promises',
+            'coverage',
+          ]),
         );
 
         const refused: string[] = [];
