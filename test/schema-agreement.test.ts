@@ -169,6 +169,7 @@ describe('the comparison itself, on made-up tables', () => {
     keyNull?: boolean;
     atType?: 'epoch' | 'timestamptz';
     onDefault?: boolean;
+    onBoolean?: boolean;
     docDefault?: string;
     extra?: boolean;
   }) =>
@@ -181,10 +182,12 @@ describe('the comparison itself, on made-up tables', () => {
           .references(() => pParent.id, { onDelete: o.onDelete ?? 'cascade' }),
         key: o.keyNull ? p.text('key') : p.text('key').notNull(),
         at: o.atType === 'timestamptz' ? p.timestamp('at', { withTimezone: true }) : pgSchema.epochMs('at'),
-        on: p
-          .integer('on')
-          .notNull()
-          .default(o.onDefault === false ? 0 : 1),
+        on: o.onBoolean
+          ? p.boolean('on').notNull().default(true)
+          : p
+              .integer('on')
+              .notNull()
+              .default(o.onDefault === false ? 0 : 1),
         doc: pgSchema
           .jsonText('doc')
           .notNull()
@@ -208,6 +211,8 @@ describe('the comparison itself, on made-up tables', () => {
     expect(differences(sqlite(), pg({ keyNull: true }))).toEqual(['child.key notNull: sqlite true, pg false']);
     expect(differences(sqlite(), pg({ atType: 'timestamptz' }))).toEqual(['child.at kind: sqlite "epoch-ms", pg "unmapped pg:PgTimestamp:timestamp with time zone"']);
     expect(differences(sqlite(), pg({ onDefault: false }))).toEqual(['child.on default: sqlite 1, pg 0']);
+    // A flag is 0/1 in both (db/POSTGRES.md): a PostgreSQL boolean is drift.
+    expect(differences(sqlite(), pg({ onBoolean: true }))).toEqual(['child.on kind: sqlite "flag 0/1", pg "unmapped pg:PgBoolean:boolean"', 'child.on default: sqlite 1, pg true']);
     expect(differences(sqlite(), pg({ docDefault: '{}' }))).toEqual(['child.doc default: sqlite "[]", pg "{}"']);
     expect(differences(sqlite(), pg({ extra: true }))).toEqual(['child.extra: only in pg']);
     expect(differences(sqlite(), tablesOf('pg', { pParent }))).toEqual(['child: only in sqlite']);
