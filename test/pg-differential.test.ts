@@ -28,8 +28,9 @@ import { accountByExactName, longestExact, matchAccount } from '../src/domain/ma
 import { nextNumber } from '../src/domain/numbers.js';
 import { keptRates, moveCounts } from '../src/domain/promises.js';
 import { reviewFacts } from '../src/domain/review.js';
-import { dueAccountIds, dueComplaintIds, duePromiseIds } from '../src/domain/sweep.js';
+import { decideAccounts, dueAccountIds, dueComplaintIds, duePromiseIds } from '../src/domain/sweep.js';
 import { organisation, teamOf } from '../src/domain/teams.js';
+import { nudgeViews } from '../src/views/nudges.js';
 import { migratedPg, startTestPg, type TestPg } from './pg.js';
 
 const {
@@ -266,6 +267,8 @@ function domainReads(db: Db, tenantId: number, memberIds: number[], accountIds: 
   dueAccountIds(db, tenantId, NOW);
   duePromiseIds(db, tenant, NOW);
   dueComplaintIds(db, tenantId, NOW);
+  // The sweep's decisions on every account, read and composed, nothing written (the sweep's read transaction).
+  decideAccounts(db, tenant, NOW, nudgeViews, accountIds);
   at('numbers');
   nextNumber(db, complaints, tenantId);
   nextNumber(db, promises, tenantId);
