@@ -15,6 +15,16 @@ export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Data
  */
 export type Tx = BaseSQLiteDatabase<'sync', Database.RunResult, typeof schema>;
 
+/**
+ * The handle as the asynchronous data layer types it (db/POSTGRES.md): drizzle's
+ * async SQLite query API, which both engines serve (SQLite's results awaited
+ * are those results; PostgreSQL's through db/pg.ts).
+ */
+export type AsyncTx = BaseSQLiteDatabase<'async', unknown, typeof schema>;
+
+/** The SQLite database as an {@link AsyncTx}: the same object, typed for `await`. */
+export const asAsync = (db: Db): AsyncTx => db as unknown as AsyncTx;
+
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url));
 
 /** Opens (creating if needed) the SQLite file, turns on WAL and foreign keys, applies migrations. */

@@ -5,9 +5,9 @@
 // compiling are most of what a small query costs. The statement and the row
 // mapping are drizzle's own, so a prepared query returns exactly what the
 // same query built on the spot would.
-import type { Db, Tx } from './index.js';
+import type { AsyncTx, Db, Tx } from './index.js';
 
-type Handle = Db | Tx;
+type Handle = Db | Tx | AsyncTx;
 
 /**
  * Prepared queries by the handle they were prepared on, then by key. A
@@ -23,7 +23,7 @@ const byHandle = new WeakMap<Handle, Map<string, unknown>>();
  * The prepared query `key` on `db`, built by `build` the first time.
  * `build` must give the same SQL every time for one key (values go in placeholders).
  */
-export function prepared<T>(db: Handle, key: string, build: (db: Handle) => T): T {
+export function prepared<H extends Handle, T>(db: H, key: string, build: (db: H) => T): T {
   let queries = byHandle.get(db);
   if (!queries) byHandle.set(db, (queries = new Map()));
   let q = queries.get(key) as T | undefined;

@@ -10,14 +10,20 @@
 //   Date (`epochMs` below): not `timestamptz`, so a comparison with a number of
 //   ms, a default, a trigger's `next_check_at = 0` mark and a copied row are the
 //   same SQL and the same value in both engines.
-// - booleans are `boolean` (drizzle writes true/false for both; SQLite stores 1/0).
-// - JSON text is `jsonb` (equality for the triggers' IS DISTINCT FROM; same JSON values).
+// - flags are `integer` 0/1 and JSON is `text`, as SQLite stores them: the domain's
+//   queries are the sqlite-core ones of db/schema.ts on both engines (db/pg.ts,
+//   db/POSTGRES.md), whose parameters are 1/0 and JSON strings and whose raw SQL
+//   may say `flag = 1` or `sum(flag)`, which PostgreSQL refuses on a `boolean`;
+//   `jsonb` would rewrite the stored text (key order, spacing) and refuse `\u0000`.
+//   So these columns are typed here by what they store (a number, a JSON text).
+// - text the domain sorts or matches by prefix (name keys, alias keys, names in
+//   lists) is `collate "C"`, SQLite's binary order, whatever the database's locale.
 // - real is `double precision`; enums stay text with drizzle's enum check, as in SQLite.
 //
 // node-postgres returns int8 as a string: drizzle's `mode: 'number'` and
 // `epochMs` convert; raw `sql` results must convert it themselves.
 import { sql } from 'drizzle-orm';
-import { pgTable, bigint, boolean, customType, doublePrecision, index, jsonb, text, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { pgTable, bigint, customType, doublePrecision, index, integer, text, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import {
   ACCOUNT_STATUSES,
   COMPLAINT_CATEGORIES,
@@ -37,7 +43,6 @@ import {
   TASK_KINDS,
   TIERS,
   TOUCH_KINDS,
-  type TenantSettings,
 } from './schema.js';
 
 /** An instant as epoch milliseconds in a `bigint`, read and written as a Date (SQLite's `integer({ mode: 'timestamp_ms' })`). */
@@ -46,6 +51,15 @@ export const epochMs = customType<{ data: Date; driverData: string | number }>({
   toDriver: (value) => value.getTime(),
   fromDriver: (value) => new Date(Number(value)),
 });
+
+/** A flag as SQLite's `integer({ mode: 'boolean' })` stores it: 0 or 1. */
+const flag = (name: string) => integer(name);
+
+/** JSON as SQLite's `text({ mode: 'json' })` stores it: the JSON text itself. */
+export const jsonText = customType<{ data: string; driverData: string }>({ dataType: () => 'text' });
+
+/** Text in SQLite's binary order (byte order of UTF-8), for columns the domain sorts or prefix-matches. */
+export const textC = customType<{ data: string; driverData: string }>({ dataType: () => 'text COLLATE "C"' });
 
 /** Now in epoch ms, SQLite's `unixepoch('subsec') * 1000`: the statement's time, to the millisecond. */
 export const NOW_MS = sql`(floor(extract(epoch from statement_timestamp()) * 1000))::bigint`;
@@ -67,7 +81,7 @@ export const tenants = pgTable(
     name: text('name'),
     locale: text('locale', { enum: LOCALES }).notNull(),
     timezone: text('timezone').notNull(),
-    settings: jsonb('settings').$type<TenantSettings>().notNull().default({}),
+    settings: jsonText('settings').notNull().default('{}'),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('tenants_platform_workspace').on(t.platform, t.workspaceId)],
@@ -79,9 +93,9 @@ export const members = pgTable(
     id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
     tenantId: tenantId(),
     platformUserId: text('platform_user_id').notNull(),
-    name: text('name').notNull(),
+    name: textC('name').notNull(),
     /** False while their platform has not said who they are (`name` is then their platform id): shown as someone not known to it. */
-    nameKnown: boolean('name_known').notNull().default(true),
+    nameKnown: flag('name_known').notNull().default(1),
     role: text('role', { enum: ROLES }).notNull().default('rep'),
     function: text('function', { enum: FUNCTIONS }).notNull().default('sales'),
     managerId: bigint('manager_id', { mode: 'number' }).references((): AnyPgColumn => members.id, { onDelete: 'set null' }),
@@ -89,9 +103,9 @@ export const members = pgTable(
     timezone: text('timezone'),
     locale: text('locale', { enum: LOCALES }),
     /** Set by the member themselves (`/steward me`): what their platform says no longer replaces it. */
-    ownTimezone: boolean('own_timezone').notNull().default(false),
-    ownLocale: boolean('own_locale').notNull().default(false),
-    active: boolean('active').notNull().default(true),
+    ownTimezone: flag('own_timezone').notNull().default(0),
+    ownLocale: flag('own_locale').notNull().default(0),
+    active: flag('active').notNull().default(1),
     leftAt: epochMs('left_at'),
     createdAt: createdAt(),
   },
@@ -110,8 +124,8 @@ export const accounts = pgTable(
     tenantId: tenantId(),
     name: text('name').notNull(),
     /** Normalised name (NFKC, lower case) for case-insensitive uniqueness and matching. */
-    nameKey: text('name_key').notNull(),
-    aliases: jsonb('aliases').$type<string[]>().notNull().default([]),
+    nameKey: textC('name_key').notNull(),
+    aliases: jsonText('aliases').notNull().default('[]'),
     tier: text('tier', { enum: TIERS }).notNull().default('standard'),
     ownerId: bigint('owner_id', { mode: 'number' }).references(() => members.id, { onDelete: 'set null' }),
     status: text('status', { enum: ACCOUNT_STATUSES }).notNull().default('active'),
@@ -145,7 +159,7 @@ export const accountAliases = pgTable(
     accountId: bigint('account_id', { mode: 'number' })
       .notNull()
       .references(() => accounts.id, { onDelete: 'cascade' }),
-    key: text('key').notNull(),
+    key: textC('key').notNull(),
   },
   (t) => [uniqueIndex('account_aliases_tenant_key').on(t.tenantId, t.key), index('account_aliases_account').on(t.accountId)],
 );
@@ -158,13 +172,13 @@ export const contacts = pgTable(
     accountId: bigint('account_id', { mode: 'number' })
       .notNull()
       .references(() => accounts.id, { onDelete: 'cascade' }),
-    name: text('name').notNull(),
-    nameKey: text('name_key').notNull(),
+    name: textC('name').notNull(),
+    nameKey: textC('name_key').notNull(),
     title: text('title'),
     level: text('level', { enum: CONTACT_LEVELS }).notNull().default('manager'),
     /** Their function (purchasing, logistics, finance, ...), free text. */
     function: text('function'),
-    active: boolean('active').notNull().default(true),
+    active: flag('active').notNull().default(1),
     replacedById: bigint('replaced_by_id', { mode: 'number' }).references((): AnyPgColumn => contacts.id, { onDelete: 'set null' }),
     leftAt: epochMs('left_at'),
     notes: text('notes'),
@@ -345,7 +359,7 @@ export const pairings = pgTable(
       .notNull()
       .references(() => members.id),
     cadenceDays: bigint('cadence_days', { mode: 'number' }).notNull().default(90),
-    active: boolean('active').notNull().default(true),
+    active: flag('active').notNull().default(1),
     createdAt: createdAt(),
     endedAt: epochMs('ended_at'),
   },
@@ -368,7 +382,7 @@ export const reviewItems = pgTable(
     dueOn: text('due_on').notNull(),
     status: text('status', { enum: REVIEW_STATUSES }).notNull().default('open'),
     /** The preparation checklist: `{ key, done, tickedBy?: member id, tickedAt?: epoch ms }` per item (src/domain/review.ts). */
-    checklist: jsonb('checklist').$type<{ key: string; done: boolean; tickedBy?: number | null; tickedAt?: number | null }[]>().notNull().default([]),
+    checklist: jsonText('checklist').notNull().default('[]'),
     note: text('note'),
     preparedAt: epochMs('prepared_at'),
     heldAt: epochMs('held_at'),
@@ -473,7 +487,7 @@ export const nudges = pgTable(
     /** A channel to post in instead of a person's DM (escalation threads). */
     channel: text('channel'),
     /** The message, composed in the recipient's language when the nudge was decided. */
-    payload: jsonb('payload').$type<unknown>(),
+    payload: jsonText('payload'),
     /** Not to be delivered before this instant (the recipient's working hours). */
     notBefore: epochMs('not_before'),
     /** Where it was posted, once it was. */
@@ -565,13 +579,13 @@ export const auditLog = pgTable(
     action: text('action').notNull(),
     entity: text('entity').notNull(),
     entityId: bigint('entity_id', { mode: 'number' }),
-    detail: jsonb('detail').$type<Record<string, unknown>>(),
+    detail: jsonText('detail'),
     at: epochMs('at').notNull(),
   },
   (t) => [index('audit_log_tenant_time').on(t.tenantId, t.at)],
 );
 
-/** A large /handover moving in batches after its command (db/schema.ts). */
+/** A batched handover's progress (db/schema.ts's handover_jobs). */
 export const handoverJobs = pgTable(
   'handover_jobs',
   {
@@ -584,9 +598,9 @@ export const handoverJobs = pgTable(
       .notNull()
       .references(() => members.id, { onDelete: 'cascade' }),
     actorId: bigint('actor_id', { mode: 'number' }).references(() => members.id, { onDelete: 'set null' }),
-    accountIds: jsonb('account_ids').notNull().$type<number[]>(),
-    named: boolean('named').notNull(),
-    pairs: boolean('pairs').notNull(),
+    accountIds: jsonText('account_ids').notNull(),
+    named: flag('named').notNull(),
+    pairs: flag('pairs').notNull(),
     cursor: bigint('cursor', { mode: 'number' }).notNull().default(0),
     dueOn: text('due_on').notNull(),
     at: epochMs('at').notNull(),

@@ -61,10 +61,15 @@ describe('PostgreSQL migrations', () => {
   });
 
   it('give each column the type and nullability db/schema.pg.ts says (the committed migrations are not behind the schema)', async () => {
-    const { rows } = await client.query<{ table_name: string; column_name: string; data_type: string; is_nullable: string }>(
-      `SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT LIKE '\\_\\_%'`,
+    const { rows } = await client.query<{ table_name: string; column_name: string; data_type: string; collation_name: string | null; is_nullable: string }>(
+      `SELECT table_name, column_name, data_type, collation_name, is_nullable FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT LIKE '\\_\\_%'`,
     );
-    const found = new Map(rows.map((r) => [`${r.table_name}.${r.column_name}`, `${r.data_type} ${r.is_nullable === 'NO' ? 'not null' : 'null'}`]));
+    const found = new Map(
+      rows.map((r) => [
+        `${r.table_name}.${r.column_name}`,
+        `${r.data_type}${r.collation_name ? ` COLLATE "${r.collation_name}"` : ''} ${r.is_nullable === 'NO' ? 'not null' : 'null'}`,
+      ]),
+    );
     const want = new Map(pgTables.flatMap((t) => t.columns.map((c) => [`${t.name}.${c.name}`, `${c.getSQLType()} ${c.notNull ? 'not null' : 'null'}`] as const)));
     expect(Object.fromEntries(found)).toEqual(Object.fromEntries(want));
   });
@@ -113,7 +118,7 @@ describe('PostgreSQL migrations', () => {
       const after = Date.now();
       const row = rows[0];
       expect(Number(row.id)).toBe(1);
-      expect(row.settings).toEqual({});
+      expect(row.settings).toBe('{}'); // the JSON text, as SQLite stores it
       expect(Number(row.created_at)).toBeGreaterThanOrEqual(before - 1000); // the server's clock is this machine's
       expect(Number(row.created_at)).toBeLessThanOrEqual(after + 1000);
       // Read through drizzle, an instant is a Date as from SQLite.
@@ -193,7 +198,7 @@ const STEPS: Step[] = [
   { what: "a revisit's snooze moves to another account", sql: () => `UPDATE "nudge_snoozes" SET "subject_id" = 2 WHERE "id" = 1`, marks: { accounts: [2, 3] } },
   { what: 'a revisit snooze is taken back', sql: () => `DELETE FROM "nudge_snoozes" WHERE "id" = 1`, marks: { accounts: [2] } },
   { what: 'a pairing starts', sql: () => `INSERT INTO "pairings" ("id", "tenant_id", "account_id", "exec_id") VALUES (2, 1, 1, 3)`, marks: { accounts: [1] } },
-  { what: 'a pairing ends', sql: () => `UPDATE "pairings" SET "active" = false WHERE "id" = 2`, marks: { accounts: [1] } },
+  { what: 'a pairing ends', sql: () => `UPDATE "pairings" SET "active" = 0 WHERE "id" = 2`, marks: { accounts: [1] } },
   { what: 'a review item moves to another season', sql: () => `UPDATE "review_items" SET "season" = 2027 WHERE "id" = 1`, marks: { accounts: [3] } },
   { what: "a review item's note is written", sql: () => `UPDATE "review_items" SET "note" = 'n' WHERE "id" = 1`, marks: {} },
   { what: "the workspace's zone changes", sql: () => `UPDATE "tenants" SET "timezone" = 'Asia/Shanghai'`, marks: { accounts: [1, 2, 3], promises: [1, 2], complaints: [1, 2] } },
@@ -203,7 +208,7 @@ const STEPS: Step[] = [
     sql: () => `UPDATE "tenants" SET "settings" = '{"workingHours":"08:00-17:00"}'`,
     marks: { accounts: [1, 2, 3], promises: [1, 2], complaints: [1, 2] },
   },
-  { what: 'a manager leaves', sql: () => `UPDATE "members" SET "active" = false WHERE "id" = 1`, marks: { accounts: [1, 2], promises: [1] } },
+  { what: 'a manager leaves', sql: () => `UPDATE "members" SET "active" = 0 WHERE "id" = 1`, marks: { accounts: [1, 2], promises: [1] } },
   { what: 'an executive gets a manager', sql: () => `UPDATE "members" SET "manager_id" = 1 WHERE "id" = 3`, marks: { accounts: [1, 2] } },
   { what: "a rep's own zone changes", sql: () => `UPDATE "members" SET "timezone" = 'Europe/Paris' WHERE "id" = 2`, marks: { promises: [1] } },
   { what: "a rep's name changes", sql: () => `UPDATE "members" SET "name" = 'Raymond' WHERE "id" = 2`, marks: {} },

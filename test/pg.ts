@@ -9,15 +9,23 @@ import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import { openPg } from '../db/pg.js';
 
 export interface TestPg {
   /** The URL or socket folder, for messages. */
   where: string;
   /** Whether this suite started the server itself. */
   own: boolean;
-  /** A new, empty database on the server; its connection settings (plain JSON, so a child process can take them). */
-  database(): Promise<pg.ClientConfig>;
+  /**
+   * A new, empty database on the server; its connection settings (plain JSON, so a child process can take them).
+   * `icuLocale`: the database's default collation is ICU's for that locale (e.g. `en-US`, as an operator's
+   * database may be) rather than the server's (our own server's is C).
+   */
+  database(options?: { icuLocale?: string }): Promise<pg.ClientConfig>;
   /** Drops the databases made here, and stops our own server. */
   stop(): Promise<void>;
 }
@@ -77,9 +85,10 @@ export function withDatabase(url: string, name: string): string {
 function databases(admin: pg.ClientConfig) {
   const made: string[] = [];
   return {
-    async create(): Promise<pg.ClientConfig> {
+    async create(options: { icuLocale?: string } = {}): Promise<pg.ClientConfig> {
       const name = freshName();
-      await withClient(admin, (c) => c.query(`CREATE DATABASE "${name}"`));
+      const icu = options.icuLocale ? ` TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '${options.icuLocale.replace(/[^A-Za-z0-9-]/g, '')}'` : '';
+      await withClient(admin, (c) => c.query(`CREATE DATABASE "${name}"${icu}`));
       made.push(name);
       return admin.connectionString ? { connectionString: withDatabase(admin.connectionString, name) } : { ...admin, database: name };
     },
@@ -157,4 +166,19 @@ export async function startTestPg(): Promise<TestPg> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export const PG_MIGRATIONS = fileURLToPath(new URL('../db/migrations-pg', import.meta.url));
+
+/** A fresh database on `server` with db/migrations-pg applied by drizzle's migrator, as a pool of db/pg.ts (`openPg`). */
+export async function migratedPg(server: TestPg, options: { icuLocale?: string } = {}, max = 4): Promise<pg.Pool> {
+  const config = await server.database(options);
+  const c = new pg.Client(config);
+  await c.connect();
+  try {
+    await migrate(drizzle(c), { migrationsFolder: PG_MIGRATIONS });
+  } finally {
+    await c.end();
+  }
+  return openPg(config, max);
 }

@@ -20,12 +20,15 @@ function kindOf(dialect: Dialect, c: sqliteCore.SQLiteColumn | pgCore.PgColumn):
     'pg:PgBigInt53:bigint': 'int64',
     'sqlite:SQLiteTimestamp:integer:timestamp_ms': 'epoch-ms',
     'pg:PgCustomColumn:bigint': 'epoch-ms', // db/schema.pg.ts's epochMs
-    'sqlite:SQLiteBoolean:integer': 'boolean',
-    'pg:PgBoolean:boolean': 'boolean',
+    // Flags and JSON are stored as SQLite stores them (0/1, the JSON text): the domain's sqlite-core queries
+    // run on both engines (db/POSTGRES.md).
+    'sqlite:SQLiteBoolean:integer': 'flag 0/1',
+    'pg:PgInteger:integer': 'flag 0/1',
     'sqlite:SQLiteText:text': 'text',
     'pg:PgText:text': 'text',
-    'sqlite:SQLiteTextJson:text': 'json',
-    'pg:PgJsonb:jsonb': 'json',
+    'pg:PgCustomColumn:text COLLATE "C"': 'text', // db/schema.pg.ts's textC: sorted as SQLite sorts
+    'sqlite:SQLiteTextJson:text': 'json text',
+    'pg:PgCustomColumn:text': 'json text', // db/schema.pg.ts's jsonText
     'sqlite:SQLiteReal:real': 'float64',
     'pg:PgDoublePrecision:double precision': 'float64',
   };
@@ -40,13 +43,14 @@ const SAME_SQL: Record<string, string> = {
 
 const dialects = { sqlite: new sqliteCore.SQLiteSyncDialect(), pg: new pgCore.PgDialect() };
 
-function defaultOf(dialect: Dialect, c: { hasDefault: boolean; default: unknown }): unknown {
+/** A column's default as the engine stores it (SQLite's `true` is 1, its `[]` the text '[]'), or its SQL. */
+function defaultOf(dialect: Dialect, c: { hasDefault: boolean; default: unknown; mapToDriverValue(v: unknown): unknown }): unknown {
   if (!c.hasDefault || c.default === undefined) return undefined;
   if (is(c.default, SQL)) {
     const text = `${dialect}:${dialects[dialect].sqlToQuery(c.default).sql}`;
     return SAME_SQL[text] ?? `sql ${text}`;
   }
-  return c.default;
+  return c.mapToDriverValue(c.default);
 }
 
 interface TableShape {
@@ -165,7 +169,8 @@ describe('the comparison itself, on made-up tables', () => {
     keyNull?: boolean;
     atType?: 'epoch' | 'timestamptz';
     onDefault?: boolean;
-    docDefault?: unknown;
+    onBoolean?: boolean;
+    docDefault?: string;
     extra?: boolean;
   }) =>
     p.pgTable(
@@ -177,14 +182,16 @@ describe('the comparison itself, on made-up tables', () => {
           .references(() => pParent.id, { onDelete: o.onDelete ?? 'cascade' }),
         key: o.keyNull ? p.text('key') : p.text('key').notNull(),
         at: o.atType === 'timestamptz' ? p.timestamp('at', { withTimezone: true }) : pgSchema.epochMs('at'),
-        on: p
-          .boolean('on')
+        on: o.onBoolean
+          ? p.boolean('on').notNull().default(true)
+          : p
+              .integer('on')
+              .notNull()
+              .default(o.onDefault === false ? 0 : 1),
+        doc: pgSchema
+          .jsonText('doc')
           .notNull()
-          .default(o.onDefault ?? true),
-        doc: p
-          .jsonb('doc')
-          .notNull()
-          .default(o.docDefault ?? []),
+          .default(o.docDefault ?? '[]'),
         ...(o.extra ? { extra: p.text('extra') } : {}),
       },
       (t) => [(o.unique === false ? p.index('child_key') : p.uniqueIndex('child_key')).on(t.parentId, t.key)],
@@ -203,8 +210,10 @@ describe('the comparison itself, on made-up tables', () => {
     expect(differences(sqlite(), pg({ onDelete: 'set null' }))).toEqual([expect.stringMatching(/^child foreignKeys: .*"onDelete":"cascade".*"onDelete":"set null"/)]);
     expect(differences(sqlite(), pg({ keyNull: true }))).toEqual(['child.key notNull: sqlite true, pg false']);
     expect(differences(sqlite(), pg({ atType: 'timestamptz' }))).toEqual(['child.at kind: sqlite "epoch-ms", pg "unmapped pg:PgTimestamp:timestamp with time zone"']);
-    expect(differences(sqlite(), pg({ onDefault: false }))).toEqual(['child.on default: sqlite true, pg false']);
-    expect(differences(sqlite(), pg({ docDefault: {} }))).toEqual(['child.doc default: sqlite [], pg {}']);
+    expect(differences(sqlite(), pg({ onDefault: false }))).toEqual(['child.on default: sqlite 1, pg 0']);
+    // A flag is 0/1 in both (db/POSTGRES.md): a PostgreSQL boolean is drift.
+    expect(differences(sqlite(), pg({ onBoolean: true }))).toEqual(['child.on kind: sqlite "flag 0/1", pg "unmapped pg:PgBoolean:boolean"', 'child.on default: sqlite 1, pg true']);
+    expect(differences(sqlite(), pg({ docDefault: '{}' }))).toEqual(['child.doc default: sqlite "[]", pg "{}"']);
     expect(differences(sqlite(), pg({ extra: true }))).toEqual(['child.extra: only in pg']);
     expect(differences(sqlite(), tablesOf('pg', { pParent }))).toEqual(['child: only in sqlite']);
   });

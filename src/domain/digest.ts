@@ -155,8 +155,9 @@ export function digestWeek(tx: Tx, tenant: Tenant, member: Member, now: Date, zo
   const counts = prepared(tx, 'digest.touchCounts', (d) =>
     d
       .select({
-        thisWeek: sql<number>`coalesce(sum(${touchpoints.occurredAt} >= ${sql.placeholder('weekAgo')}), 0)`,
-        lastWeek: sql<number>`coalesce(sum(${touchpoints.occurredAt} < ${sql.placeholder('weekAgo')}), 0)`,
+        // (case … then 1: PostgreSQL has no sum of a comparison, which SQLite counts as 1 or 0.)
+        thisWeek: sql<number>`coalesce(sum(case when ${touchpoints.occurredAt} >= ${sql.placeholder('weekAgo')} then 1 else 0 end), 0)`,
+        lastWeek: sql<number>`coalesce(sum(case when ${touchpoints.occurredAt} < ${sql.placeholder('weekAgo')} then 1 else 0 end), 0)`,
       })
       .from(touchpoints)
       .where(

@@ -75,7 +75,8 @@ export function teamOf(tx: Tx, tenantId: number, lead: Member, all?: Member[]): 
       .where(
         and(
           eq(members.tenantId, sql.placeholder('tenant')),
-          sql`${members.id} in (with recursive below(id) as (select ${sql.placeholder('lead')} union select m.id from members m join below on m.manager_id = below.id) select id from below)`,
+          // (The lead's id cast: PostgreSQL cannot type a bare parameter in a union with an id column.)
+          sql`${members.id} in (with recursive below(id) as (select cast(${sql.placeholder('lead')} as bigint) union select m.id from members m join below on m.manager_id = below.id) select id from below)`,
         ),
       )
       .orderBy(asc(members.id))
