@@ -45,7 +45,7 @@ export interface MigrateOptions {
   /** Rows per INSERT at most (fewer for a wide table, under PostgreSQL's 65 535 parameters). */
   batchRows?: number;
   onProgress?: (table: string, done: number, total: number) => void;
-  /** Called inside the copy's transaction after each batch is written (a test's way to fail or race the copy). */
+  /** Called inside the copy's transaction after each batch is written (the next one may be under way): a test's way to fail or race the copy. */
   onBatch?: (table: string, copied: number) => void | Promise<void>;
 }
 
@@ -291,6 +291,16 @@ async function copyTable(book: Db, target: NodePgDatabase, client: pg.Client, t:
   const rowid = sql<number>`rowid`.as('__steward_rowid');
   let last = -Infinity;
   let done = 0;
+  let inFlight: { write: Promise<void>; rows: number } | undefined;
+  const settle = async () => {
+    if (!inFlight) return;
+    const { write, rows } = inFlight;
+    inFlight = undefined;
+    await write;
+    done += rows;
+    opts.onProgress?.(t.name, done, total);
+    await opts.onBatch?.(t.name, done);
+  };
   opts.onProgress?.(t.name, 0, total);
   for (;;) {
     const batch = book
@@ -313,17 +323,24 @@ async function copyTable(book: Db, target: NodePgDatabase, client: pg.Client, t:
       }
       return out;
     });
-    try {
-      await target.insert(t.pg).values(values);
-    } catch (e) {
-      // drizzle's error names the whole statement and its values; the server's reason is its cause.
-      const cause = ((e as Error).cause ?? e) as Error & { detail?: string };
-      throw new MigrateError(`copying ${t.name} (rows from rowid ${String(batch[0]!.__steward_rowid)}): ${cause.message}${cause.detail ? ` (${cause.detail})` : ''}`);
-    }
-    done += batch.length;
-    opts.onProgress?.(t.name, done, total);
-    await opts.onBatch?.(t.name, done);
+    // One INSERT in flight while the next batch is read and mapped: the server's work and ours overlap.
+    const from = String(batch[0]!.__steward_rowid);
+    const write = target
+      .insert(t.pg)
+      .values(values)
+      .then(
+        () => undefined,
+        (e: unknown) => {
+          // drizzle's error names the whole statement and its values; the server's reason is its cause.
+          const cause = ((e as Error).cause ?? e) as Error & { detail?: string };
+          throw new MigrateError(`copying ${t.name} (rows from rowid ${from}): ${cause.message}${cause.detail ? ` (${cause.detail})` : ''}`);
+        },
+      );
+    write.catch(() => {}); // awaited below; a failure of the one before it is thrown first
+    await settle();
+    inFlight = { write, rows: batch.length };
   }
+  await settle();
   if (later.length && pkPair) {
     for (let i = 0; i < later.length; i += 5000) {
       const chunk = later.slice(i, i + 5000);
