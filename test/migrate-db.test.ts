@@ -7,7 +7,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getTableColumns } from 'drizzle-orm';
 import { drizzle as pgDrizzle } from 'drizzle-orm/node-postgres';
+import { bigint, boolean as pgBoolean, jsonb, pgTable, smallint, text as pgText } from 'drizzle-orm/pg-core';
+import { integer, sqliteTable, text as sqliteText } from 'drizzle-orm/sqlite-core';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { closeDb, openDb } from '../db/index.js';
@@ -136,6 +139,33 @@ const cli = async (...argv: string[]) => {
   const code = await main(['migrate-db', ...argv], io);
   return { code, out: text(io.stdout), err: text(io.stderr) };
 };
+
+describe('a value between the schemas', () => {
+  it('is converted by the kinds both columns say, so a PostgreSQL column of another type still takes it', () => {
+    const s = getTableColumns(
+      sqliteTable('t', {
+        flag: integer('flag', { mode: 'boolean' }),
+        at: integer('at', { mode: 'timestamp_ms' }),
+        doc: sqliteText('doc', { mode: 'json' }),
+        n: integer('n'),
+      }),
+    );
+    // Today's PostgreSQL types, and other choices of them.
+    const today = getTableColumns(pgTable('t', { flag: pgBoolean('flag'), doc: jsonb('doc'), n: bigint('n', { mode: 'number' }) }));
+    const other = getTableColumns(pgTable('t', { flag: smallint('flag'), at: bigint('at', { mode: 'number' }), doc: pgText('doc'), n: pgBoolean('n') }));
+    const at = new Date(1_788_228_000_123);
+    const doc = { 名: '华东', list: [1, null] };
+    expect(convert(true, s.flag, today.flag)).toBe(true);
+    expect(convert(doc, s.doc, today.doc)).toBe(doc);
+    expect(convert(7, s.n, today.n)).toBe(7);
+    expect(convert(true, s.flag, other.flag)).toBe(1);
+    expect(convert(false, s.flag, other.flag)).toBe(0);
+    expect(convert(at, s.at, other.at)).toBe(1_788_228_000_123);
+    expect(JSON.parse(convert(doc, s.doc, other.doc) as string)).toEqual(doc);
+    expect(convert(0, s.n, other.n)).toBe(false);
+    for (const c of ['flag', 'doc', 'n'] as const) expect(convert(null, s[c], other[c])).toBeNull();
+  });
+});
 
 describe('steward migrate-db', () => {
   it('copies every table row for row, ids kept, Chinese text, a 10 000-character note and NULLs included, and prints the checks', async () => {
