@@ -134,11 +134,13 @@ function sink() {
   return Object.assign({ write: (c: string) => (chunks.push(c), true) }, { chunks }) as unknown as NodeJS.WriteStream & { chunks: string[] };
 }
 const text = (s: { chunks: string[] }) => s.chunks.join('');
-const cli = async (...argv: string[]) => {
-  const io = { stdout: sink(), stderr: sink() };
+/** `steward migrate-db <argv>`; its stderr a terminal when `tty`. */
+const command = async (tty: boolean, argv: string[]) => {
+  const io = { stdout: sink(), stderr: Object.assign(sink(), tty ? { isTTY: true } : {}) };
   const code = await main(['migrate-db', ...argv], io);
   return { code, out: text(io.stdout), err: text(io.stderr) };
 };
+const cli = (...argv: string[]) => command(false, argv);
 
 describe('a value between the schemas', () => {
   it('is converted by the kinds both columns say, so a PostgreSQL column of another type still takes it', () => {
@@ -361,9 +363,13 @@ describe('steward migrate-db', () => {
     const saved = process.env.STEWARD_DB;
     process.env.STEWARD_DB = h.file;
     try {
-      const r = await cli('--to', url);
+      const r = await command(true, ['--to', url]);
       expect(r.code).toBe(0);
       expect(r.out).toContain(`from ${h.file} to`);
+      // On a terminal, each table's progress on a line of its own, ending with its count.
+      const lines = r.err.split('\n').map((l) => l.split('\r').at(-1));
+      expect(lines).toContain(`copying touchpoints 2/2`);
+      expect(lines).toContain(`copying tenants 1/1`);
     } finally {
       if (saved === undefined) delete process.env.STEWARD_DB;
       else process.env.STEWARD_DB = saved;

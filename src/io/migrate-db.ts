@@ -437,10 +437,13 @@ export async function runMigrateDb(argv: string[], io: Io, configuredBook: () =>
     const result = await migrateDb({
       from,
       to: values.to!,
+      // On a terminal: each table's rows copied so far, on one line redrawn at each whole percent.
       onProgress: io.stderr.isTTY
         ? (table, done, total) => {
-            if (shown !== table || done === total) io.stderr.write(`\rcopying ${table} ${done}/${total}${done === total ? '\n' : ''}`);
-            shown = table;
+            const at = `${table} ${total ? Math.floor((done / total) * 100) : 100}`;
+            if (at === shown) return;
+            shown = at;
+            io.stderr.write(`\rcopying ${table} ${done}/${total}${done === total ? '\n' : ''}`);
           }
         : undefined,
     });
