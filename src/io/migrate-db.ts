@@ -17,6 +17,8 @@
 // - Each identity sequence is set past the largest id copied, then every table is checked, inside the
 //   transaction: its row count, and sums over its integer and text columns, computed by the same SQL on
 //   both sides. Any difference rolls the whole copy back.
+// - A table only db/schema.ts has (a PostgreSQL schema behind it) is refused if it holds rows, and named
+//   as not copied when empty.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -222,7 +224,7 @@ export async function migrateDb(opts: MigrateOptions): Promise<MigrateResult> {
           .pluck()
           .get(),
       );
-      if (n) throw new MigrateError(`the PostgreSQL schema has no table ${name}, and the book has ${n} rows in it`);
+      if (n) throw new MigrateError(`the PostgreSQL schema has no table ${name}, and the book has ${n} ${n === 1 ? 'row' : 'rows'} in it`);
       skipped.push(name);
     }
 
@@ -448,6 +450,7 @@ export async function runMigrateDb(argv: string[], io: Io, configuredBook: () =>
         : undefined,
     });
     io.stdout.write(`${checkTable(result)}\n`);
+    if (result.skipped.length) io.stdout.write(`not copied, empty and not in the PostgreSQL schema: ${result.skipped.join(', ')}\n`);
     const rate = result.ms > 0 ? Math.round(result.rows / (result.ms / 1000)) : result.rows;
     if (!result.ok) {
       const bad = result.tables.filter((c) => !c.ok).map((c) => c.table);
