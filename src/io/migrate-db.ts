@@ -154,6 +154,8 @@ export function tablePairs(): { pairs: Pair[]; sqliteOnly: string[]; pgOnly: str
 export function convert(value: unknown, from: Column, to: Column): unknown {
   if (value === null || value === undefined) return null;
   if (from.dataType === to.dataType) return value;
+  // A custom column of db/schema.pg.ts stores what SQLite stores: JSON as its text (jsonText), an instant as a Date for epochMs.
+  if (to.dataType === 'custom') return typeof value === 'object' && !(value instanceof Date) && /^text\b/i.test(to.getSQLType()) ? JSON.stringify(value) : value;
   switch (to.dataType) {
     case 'boolean':
       return typeof value === 'string' ? value !== '' && value !== '0' && value !== 'false' : Boolean(value);
