@@ -6,6 +6,7 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import * as schema from './schema.js';
+import { asyncOpen } from './transaction.js';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 /**
@@ -50,6 +51,8 @@ const runners = new WeakMap<Db, Database.Transaction<(fn: (tx: Tx) => unknown) =
  * savepoint, as better-sqlite3 nests them.
  */
 export function immediate<T>(db: Db, fn: (tx: Tx) => T): T {
+  // Inside it, this would become a savepoint of whichever async transaction is waiting on an await (db/transaction.ts).
+  if (asyncOpen(db)) throw new Error('an asynchronous transaction is open on this connection: use transact() (db/transaction.ts), or its handle inside it');
   let run = runners.get(db);
   if (!run) runners.set(db, (run = db.$client.transaction((f: (tx: Tx) => unknown) => f(db))));
   return run.immediate(fn) as T;
@@ -60,3 +63,4 @@ export function closeDb(db: Db): void {
 }
 
 export { schema };
+export { transact, transaction } from './transaction.js';
