@@ -2,19 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import * as schema from './schema.js';
+import type { Db, Tx } from './handle.js';
 import { asyncOpen } from './transaction.js';
 
-export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
-/**
- * The handle a command's queries go through inside its transaction: the query
- * API that a database and a drizzle transaction share (so it is either: see
- * `immediate`, which gives the database itself).
- */
-export type Tx = BaseSQLiteDatabase<'sync', Database.RunResult, typeof schema>;
+export type { Db, Tx };
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url));
 

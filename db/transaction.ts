@@ -26,7 +26,7 @@
 //   today's synchronous handlers cost what `immediate()` costs.
 import type Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
-import type { Db, Tx } from './index.js';
+import type { Db, Tx } from './handle.js';
 import * as schema from './schema.js';
 
 interface Conn {
