@@ -72,7 +72,7 @@ async function measure(accounts: number): Promise<void> {
       };
       const started = performance.now();
       const cpu0 = process.cpuUsage();
-      const [out] = e.handleAll([{ incoming: { platform: 'shell', workspaceId: SHELL_WORKSPACE, user: shellUser('alice'), text }, mentions }]);
+      const [out] = await e.handleAll([{ incoming: { platform: 'shell', workspaceId: SHELL_WORKSPACE, user: shellUser('alice'), text }, mentions }]);
       const holds = [performance.now() - started];
       const cpu = [cpuMs(cpu0)];
       if (out!.reply.tone === 'error') throw new Error(`${text}: ${JSON.stringify(out!.reply.title)}`);
@@ -81,7 +81,7 @@ async function measure(accounts: number): Promise<void> {
           await new Promise<void>((resolve) => setImmediate(resolve));
           const t = performance.now();
           const c = process.cpuUsage();
-          if (!e.finishStep()) break;
+          if (!(await e.finishStep())) break;
           holds.push(performance.now() - t);
           cpu.push(cpuMs(c));
         }

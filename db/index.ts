@@ -2,18 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import * as schema from './schema.js';
+import type { Db, Tx } from './handle.js';
+import { asyncOpen } from './transaction.js';
 
-export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
-/**
- * The handle a command's queries go through inside its transaction: the query
- * API that a database and a drizzle transaction share (so it is either: see
- * `immediate`, which gives the database itself).
- */
-export type Tx = BaseSQLiteDatabase<'sync', Database.RunResult, typeof schema>;
+export type { Db, Tx };
 
 /**
  * The handle as the asynchronous data layer types it (db/POSTGRES.md): drizzle's
@@ -60,6 +55,8 @@ const runners = new WeakMap<Db, Database.Transaction<(fn: (tx: Tx) => unknown) =
  * savepoint, as better-sqlite3 nests them.
  */
 export function immediate<T>(db: Db, fn: (tx: Tx) => T): T {
+  // Inside it, this would become a savepoint of whichever async transaction is waiting on an await (db/transaction.ts).
+  if (asyncOpen(db)) throw new Error('an asynchronous transaction is open on this connection: use transact() (db/transaction.ts), or its handle inside it');
   let run = runners.get(db);
   if (!run) runners.set(db, (run = db.$client.transaction((f: (tx: Tx) => unknown) => f(db))));
   return run.immediate(fn) as T;
@@ -70,3 +67,4 @@ export function closeDb(db: Db): void {
 }
 
 export { schema };
+export { transact, transaction } from './transaction.js';

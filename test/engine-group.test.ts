@@ -23,8 +23,8 @@ const notes = () => (h.db.$client.prepare('select note from touchpoints order by
 const audits = () => (h.db.$client.prepare("select count(*) as n from audit_log where action = 'touch.log'").get() as { n: number }).n;
 
 describe('a group of commands in one transaction', () => {
-  it('records each success, undoes only the refusal, and answers each command as it would alone', () => {
-    const outs = h.engine.handleAll([
+  it('records each success, undoes only the refusal, and answers each command as it would alone', async () => {
+    const outs = await h.engine.handleAll([
       as('/touch Acme visit First'),
       as('/touch Nowhere visit Refused'),
       as('/touch Globex call Third', 'bob'),
@@ -40,22 +40,22 @@ describe('a group of commands in one transaction', () => {
     expect(h.db.$client.prepare("select count(*) as n from members where platform_user_id = 'bob'").get()).toEqual({ n: 1 });
   });
 
-  it('a command that fails unexpectedly is undone alone, with the internal-error answer', () => {
+  it('a command that fails unexpectedly is undone alone, with the internal-error answer', async () => {
     // A trigger that fails one insert: the kind of fault no handler expects.
     h.db.$client.exec("create trigger boom before insert on touchpoints when new.note = 'Explode' begin select raise(abort, 'disk on fire'); end");
-    const outs = h.engine.handleAll([as('/touch Acme visit Before'), as('/touch Acme visit Explode'), as('/touch Acme visit After')]);
+    const outs = await h.engine.handleAll([as('/touch Acme visit Before'), as('/touch Acme visit Explode'), as('/touch Acme visit After')]);
     expect(outs.map((o) => o.ok)).toEqual([true, false, true]);
     expect(renderText(outs[1]!.reply)).toContain('nothing was saved');
     expect(notes()).toEqual(['Before', 'After']);
   });
 
-  it('when the group cannot have its transaction, nothing is saved and every command hears so', () => {
+  it('when the group cannot have its transaction, nothing is saved and every command hears so', async () => {
     // Another connection holds the write lock: BEGIN IMMEDIATE waits busy_timeout, then gives up.
     h.db.$client.pragma('busy_timeout = 50');
     const other = new (h.db.$client.constructor as typeof import('better-sqlite3'))(h.file);
     other.exec('begin immediate');
     try {
-      const outs = h.engine.handleAll([as('/touch Acme visit One'), as('/touch Acme visit Two')]);
+      const outs = await h.engine.handleAll([as('/touch Acme visit One'), as('/touch Acme visit Two')]);
       expect(outs.map((o) => o.ok)).toEqual([false, false]);
       for (const o of outs) expect(renderText(o.reply)).toContain('nothing was saved');
     } finally {
@@ -65,25 +65,25 @@ describe('a group of commands in one transaction', () => {
     expect(notes()).toEqual([]);
   });
 
-  it('signed requests recorded in the group are kept when a command fails; a replay in the same group is refused', () => {
+  it('signed requests recorded in the group are kept when a command fails; a replay in the same group is refused', async () => {
     h.db.$client.exec("create trigger boom before insert on touchpoints when new.note = 'Explode' begin select raise(abort, 'disk on fire'); end");
     const now = new Date();
     const req = (key: string) => ({ key, expiresAt: new Date(now.getTime() + 300_000), now });
-    const { outs, firsts } = h.engine.handleGroup([as('/touch Acme visit Explode')], [req('slack:a'), req('slack:b'), req('slack:a')]);
+    const { outs, firsts } = await h.engine.handleGroup([as('/touch Acme visit Explode')], [req('slack:a'), req('slack:b'), req('slack:a')]);
     expect(outs.map((o) => o.ok)).toEqual([false]);
     expect(firsts).toEqual([true, true, false]);
     expect(h.engine.firstRequest('slack:b', new Date(now.getTime() + 300_000), now)).toBe(false);
     expect(notes()).toEqual([]);
   });
 
-  it('when the group cannot have its transaction, no signed request is recorded either', () => {
+  it('when the group cannot have its transaction, no signed request is recorded either', async () => {
     h.db.$client.pragma('busy_timeout = 50');
     const other = new (h.db.$client.constructor as typeof import('better-sqlite3'))(h.file);
     other.exec('begin immediate');
     const now = new Date();
     const expiresAt = new Date(now.getTime() + 300_000);
     try {
-      const { outs, firsts } = h.engine.handleGroup([as('/touch Acme visit One')], [{ key: 'slack:c', expiresAt, now }]);
+      const { outs, firsts } = await h.engine.handleGroup([as('/touch Acme visit One')], [{ key: 'slack:c', expiresAt, now }]);
       expect(outs.map((o) => o.ok)).toEqual([false]);
       expect(firsts).toBeUndefined();
     } finally {
@@ -94,7 +94,7 @@ describe('a group of commands in one transaction', () => {
   });
 
   it('one command alone runs as it would through handle()', async () => {
-    const [alone] = h.engine.handleAll([as('/touch Acme visit Alone')]);
+    const [alone] = await h.engine.handleAll([as('/touch Acme visit Alone')]);
     const typed = await h.engine.handle(as('/touch Acme visit Typed').incoming);
     expect(alone!.ok).toBe(true);
     expect(alone).toEqual(typed);

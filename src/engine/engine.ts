@@ -5,7 +5,7 @@
 import { and, count, eq, lt, max, sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { immediate, type Db, type Tx } from '../../db/index.js';
+import { immediate, transact, transaction, type Db, type Tx } from '../../db/index.js';
 import { prepared } from '../../db/prepared.js';
 import { auditLog, inboundEvents, members, nudges, seenRequests, tenants, type Locale, type Platform, type Role } from '../../db/schema.js';
 import { catalog, type Catalog } from '../../prompts/index.js';
@@ -147,11 +147,12 @@ export class Engine {
    * told to stop: EngineOptions.handover.stopAfter), or the batch failed (logged; it is redone
    * at the next start).
    */
-  finishStep(): boolean {
+  async finishStep(): Promise<boolean> {
     const { batch, stopAfter } = this.opts.handover ?? {};
     if (stopAfter !== undefined && this.batches >= stopAfter) return false;
     try {
-      const more = immediate(this.opts.db, (tx) => handoverBatch(tx, this.clock(), batch));
+      // In turn with the commands on this connection (db/transaction.ts).
+      const more = await transaction(this.opts.db, (tx) => handoverBatch(tx, this.clock(), batch));
       if (more) this.batches++;
       return more;
     } catch (e) {
@@ -162,7 +163,7 @@ export class Engine {
 
   /** Finishes every unfinished handover, a batch at a time, leaving the event loop a turn between batches (at start: what a crash left). */
   async finish(): Promise<void> {
-    while (this.finishStep()) await new Promise<void>((resolve) => setImmediate(resolve));
+    while (await this.finishStep()) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /**
@@ -182,8 +183,8 @@ export class Engine {
    * of a small command's cost). If that commit fails, nothing was saved, and
    * every outcome says so.
    */
-  handleAll(items: readonly { incoming: Incoming; mentions: Readonly<Record<string, UserRef>> }[]): Outcome[] {
-    return this.handleGroup(items, []).outs;
+  async handleAll(items: readonly { incoming: Incoming; mentions: Readonly<Record<string, UserRef>> }[]): Promise<Outcome[]> {
+    return (await this.handleGroup(items, [])).outs;
   }
 
   /**
@@ -192,21 +193,22 @@ export class Engine {
    * for both (the engine thread's group). `firsts` is undefined when that
    * transaction failed: no request was recorded, and every command failed.
    */
-  handleGroup(
+  async handleGroup(
     items: readonly { incoming: Incoming; mentions: Readonly<Record<string, UserRef>> }[],
     seen: readonly { key: string; expiresAt: Date; now: Date }[],
-  ): { outs: Outcome[]; firsts: boolean[] | undefined } {
-    const one = ({ incoming, mentions }: (typeof items)[number]) => {
+  ): Promise<{ outs: Outcome[]; firsts: boolean[] | undefined }> {
+    const one = ({ incoming, mentions }: (typeof items)[number], tx?: Tx) => {
       const parsed = read(incoming.text);
-      return this.localized(this.decide(incoming, parsed, refsFrom(parsed.tokens, mentions)));
+      return then(this.decide(incoming, parsed, refsFrom(parsed.tokens, mentions), true, tx), (out) => this.localized(out));
     };
     // One command alone needs no savepoint: its own transaction is the group's.
-    if (items.length === 1 && seen.length === 0) return { outs: [one(items[0]!)], firsts: [] };
+    if (items.length === 1 && seen.length === 0) return { outs: [await one(items[0]!)], firsts: [] };
     let firsts: boolean[] = [];
     try {
-      const outs = immediate(this.opts.db, () => {
-        firsts = seen.length ? this.firstRequests(seen) : [];
-        return items.map(one);
+      const outs = await transact(this.opts.db, (tx) => {
+        firsts = seen.length ? this.seeRequests(tx, seen) : [];
+        // In turn, each in its savepoint (decide): synchronously while the handlers are.
+        return inTurn(items, (item) => one(item, tx));
       });
       return { outs, firsts };
     } catch (e) {
@@ -232,49 +234,65 @@ export class Engine {
     return this.decide(incoming, parsed, refs, keep);
   }
 
-  /** Runs a command in one immediate transaction (a savepoint inside handleAll's), rolled back unless it succeeds and is to be kept. */
-  private decide(incoming: Incoming, { text, tokenized, tokens }: ReturnType<typeof read>, refs: Map<string, UserRef>, keep = true): Outcome {
+  /**
+   * Runs a command in one immediate transaction (a savepoint of `within`, the group's, when given), rolled back
+   * unless it succeeds and is to be kept. Synchronous while its handler is; a promise when the handler returns one.
+   */
+  private decide(incoming: Incoming, { text, tokenized, tokens }: ReturnType<typeof read>, refs: Map<string, UserRef>, keep = true, within?: Tx): Outcome | Promise<Outcome> {
     let ctx: Ctx | undefined;
-    const attempt = (tx: Tx): Outcome => {
+    const attempt = (tx: Tx): Outcome | Promise<Outcome> => {
       // Rolled back with a refusal, so only a saved submission is seen.
       if (keep && incoming.formKey && !this.seeFirst(tx, incoming.platform, `form:${incoming.formKey}`)) return duplicate(incoming.user.locale ?? this.opts.defaults.locale);
-      ctx = this.context(tx, incoming);
-      try {
-        const outcome = this.run(ctx, tokens, refs, text, tokenized.ok ? undefined : tokenized.quote);
-        if (!outcome.ok || !keep) throw new Rollback(outcome);
-        // Set before the commit: a commit that fails leaves no job, and finishing one then finds nothing.
-        if (ctx.unfinished) this.unfinished = true;
-        return outcome;
-      } catch (thrown) {
-        const e = thrown instanceof Refusal ? refusalError(thrown, ctx.t) : thrown;
-        if (e instanceof UserError) {
-          throw new Rollback({ ok: false, notices: [], locale: ctx.locale, reply: errorReply(ctx, e, this.current), needsText: e.missingText, field: e.field });
-        }
-        throw e;
-      }
+      const c = this.context(tx, incoming);
+      ctx = c;
+      return settle(
+        () => this.run(c, tokens, refs, text, tokenized.ok ? undefined : tokenized.quote),
+        (outcome) => {
+          if (!outcome.ok || !keep) throw new Rollback(outcome);
+          // Set before the commit: a commit that fails leaves no job, and finishing one then finds nothing.
+          if (c.unfinished) this.unfinished = true;
+          return outcome;
+        },
+        (thrown) => {
+          const e = thrown instanceof Refusal ? refusalError(thrown, c.t) : thrown;
+          if (e instanceof UserError) {
+            throw new Rollback({ ok: false, notices: [], locale: c.locale, reply: errorReply(c, e, this.current), needsText: e.missingText, field: e.field });
+          }
+          throw e;
+        },
+      );
     };
     const dedupe = keep ? incoming.dedupeKey : undefined;
-    try {
-      if (!dedupe) return immediate(this.opts.db, attempt);
-      // The event is seen in the command's own transaction: a crash before its commit leaves it unseen, so its
-      // redelivery runs it; a refusal undoes only the command (a savepoint), and the event stays seen.
-      return immediate(this.opts.db, (tx) => {
-        if (!this.seeFirst(tx, incoming.platform, dedupe)) return duplicate(incoming.user.locale ?? this.opts.defaults.locale);
-        try {
-          return immediate(this.opts.db, attempt);
-        } catch (e) {
-          if (e instanceof Rollback) return e.outcome;
-          throw e;
-        }
-      });
-    } catch (e) {
-      if (e instanceof Rollback) return e.outcome;
-      const ref = errorRef();
-      this.opts.logger?.error({ err: e, ref, text: incoming.text.slice(0, 200) }, 'command failed');
-      return failed(ctx?.locale ?? incoming.user.locale ?? this.opts.defaults.locale, ref);
-    } finally {
-      this.current = undefined;
-    }
+    const db = within ?? this.opts.db;
+    return settle(
+      () =>
+        dedupe
+          ? // The event is seen in the command's own transaction: a crash before its commit leaves it unseen, so its
+            // redelivery runs it; a refusal undoes only the command (a savepoint), and the event stays seen.
+            transact(db, (tx) => {
+              if (!this.seeFirst(tx, incoming.platform, dedupe)) return duplicate(incoming.user.locale ?? this.opts.defaults.locale);
+              return settle(
+                () => transact(tx, attempt),
+                (out) => out,
+                (e) => {
+                  if (e instanceof Rollback) return e.outcome;
+                  throw e;
+                },
+              );
+            })
+          : transact(db, attempt),
+      (out) => {
+        this.current = undefined;
+        return out;
+      },
+      (e) => {
+        this.current = undefined;
+        if (e instanceof Rollback) return e.outcome;
+        const ref = errorRef();
+        this.opts.logger?.error({ err: e, ref, text: incoming.text.slice(0, 200) }, 'command failed');
+        return failed(ctx?.locale ?? incoming.user.locale ?? this.opts.defaults.locale, ref);
+      },
+    );
   }
 
   /**
@@ -345,18 +363,21 @@ export class Engine {
 
   /** firstRequest for several requests in one transaction, in order (as many calls would record them). */
   firstRequests(requests: readonly { key: string; expiresAt: Date; now: Date }[]): boolean[] {
-    return immediate(this.opts.db, (tx) =>
-      requests.map(({ key, expiresAt, now }) => {
-        forgetRequests(tx).run({ now: now.getTime() });
-        return seeRequest(tx).run({ key, expiresAt }).changes === 1;
-      }),
-    );
+    return immediate(this.opts.db, (tx) => this.seeRequests(tx, requests));
+  }
+
+  /** firstRequests in `tx`. */
+  private seeRequests(tx: Tx, requests: readonly { key: string; expiresAt: Date; now: Date }[]): boolean[] {
+    return requests.map(({ key, expiresAt, now }) => {
+      forgetRequests(tx).run({ now: now.getTime() });
+      return seeRequest(tx).run({ key, expiresAt }).changes === 1;
+    });
   }
 
   /** The command and form being run, so an error can show the right usage. */
   private current: { spec: CommandSpec; form?: FormSpec } | undefined;
 
-  private run(ctx: Ctx, tokens: Token[], refs: Map<string, UserRef>, source: string, unclosedQuote?: string): Outcome {
+  private run(ctx: Ctx, tokens: Token[], refs: Map<string, UserRef>, source: string, unclosedQuote?: string): Outcome | Promise<Outcome> {
     const t = ctx.t;
     // Someone recorded as having left (/leave, or gone from the platform) takes no part until an admin brings them back.
     if (!ctx.actor.active) throw UserError.refusal(t.errors.youLeft);
@@ -401,11 +422,12 @@ export class Engine {
     };
     const input = bind(ctx, form, rest, mentioned, source);
     const before = lastNudge(ctx.db);
-    const out = form.run(ctx, input);
-    this.recordNotices(ctx);
-    // What the database recorded on its own counts too (a complaint's card to redraw after it changed).
-    const queued = ctx.queued || lastNudge(ctx.db) !== before;
-    return { ok: out.tone !== 'error', reply: out, notices: ctx.notices, locale: ctx.locale, deliver: ctx.notices.length > 0 || queued };
+    return then(form.run(ctx, input), (out) => {
+      this.recordNotices(ctx);
+      // What the database recorded on its own counts too (a complaint's card to redraw after it changed).
+      const queued = ctx.queued || lastNudge(ctx.db) !== before;
+      return { ok: out.tone !== 'error', reply: out, notices: ctx.notices, locale: ctx.locale, deliver: ctx.notices.length > 0 || queued };
+    });
   }
 
   /** What a command tells other people goes through the outbox, in the same transaction. */
@@ -456,6 +478,41 @@ export class Engine {
       },
     };
   }
+}
+
+const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
+
+/** `f` of `v`: at once when it is a value, once it resolves when it is a promise (a synchronous handler costs no microtask). */
+function then<T, U>(v: T | Promise<T>, f: (v: T) => U | Promise<U>): U | Promise<U> {
+  return isPromise(v) ? v.then(f) : f(v);
+}
+
+/** `ok` of what `run` gives, or `fail` of what it throws or rejects with; synchronous while `run` is. */
+function settle<T, U>(run: () => T | Promise<T>, ok: (v: T) => U | Promise<U>, fail: (e: unknown) => U | Promise<U>): U | Promise<U> {
+  let v: T | Promise<T>;
+  try {
+    v = run();
+  } catch (e) {
+    return fail(e);
+  }
+  return isPromise(v) ? v.then(ok, fail) : ok(v);
+}
+
+/** `f` of each item in order, the next once the last has settled; synchronous while every `f` is. */
+function inTurn<T, U>(items: readonly T[], f: (item: T) => U | Promise<U>): U[] | Promise<U[]> {
+  const outs: U[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const out = f(items[i]!);
+    if (isPromise(out)) {
+      return (async () => {
+        outs.push(await out);
+        for (let j = i + 1; j < items.length; j++) outs.push(await f(items[j]!));
+        return outs;
+      })();
+    }
+    outs.push(out);
+  }
+  return outs;
 }
 
 /** The newest outbox row's id, to tell whether a command left anything to deliver. */

@@ -49,7 +49,8 @@ export interface FormSpec {
   flags?: readonly FlagSpec[];
   /** Free text after the arguments: its placeholder name, and whether it is required. */
   text?: { name: string; required: boolean; max?: number };
-  run(ctx: Ctx, input: Input): Reply;
+  /** Runs in the command's transaction; a promise it returns is awaited there (db/transaction.ts). */
+  run(ctx: Ctx, input: Input): Reply | Promise<Reply>;
 }
 
 export interface CommandSpec extends Named {

@@ -60,11 +60,12 @@ export async function serveEngineThread(commands: readonly CommandSpec[]): Promi
    * requests to record (all of them, before the commands, in the group's
    * transaction: one commit for both), and answers them.
    */
-  function drain(): void {
-    scheduled = false;
+  async function drain(): Promise<void> {
     const seen = seenQueue.splice(0);
     const jobs = queue.splice(0, MAX_GROUP);
-    const { outs, firsts } = engine.handleGroup(jobs, seen);
+    // Still `scheduled` until the group is answered: one group at a time (it is synchronous while the handlers are).
+    const { outs, firsts } = await engine.handleGroup(jobs, seen);
+    scheduled = false;
     const recorded = seen.map(({ id }, i) => (firsts ? { id, first: firsts[i]! } : { id, error: { message: 'the group of commands and signed requests could not be saved' } }));
     // One message per group, right after its commit: how each command went and its answer.
     const results = jobs.map((job, i) => answer(job.id, outs[i]!));
@@ -85,8 +86,10 @@ export async function serveEngineThread(commands: readonly CommandSpec[]): Promi
     stepping = true;
     const next = () =>
       setImmediate(() => {
-        if (engine.finishStep()) next();
-        else stepping = false;
+        void engine.finishStep().then((more) => {
+          if (more) next();
+          else stepping = false;
+        });
       });
     next();
   }
@@ -106,7 +109,7 @@ export async function serveEngineThread(commands: readonly CommandSpec[]): Promi
   const schedule = () => {
     if (scheduled) return;
     scheduled = true;
-    setImmediate(drain);
+    setImmediate(() => void drain());
   };
 
   port.on('message', (m: { type: 'jobs'; jobs: Job[]; seen: Seen[] } | { type: 'close' }) => {
