@@ -12,3 +12,10 @@ export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Data
  * connection's transaction handle).
  */
 export type Tx = BaseSQLiteDatabase<'sync', Database.RunResult, typeof schema>;
+
+/**
+ * The handle as the asynchronous data layer types it (db/POSTGRES.md): drizzle's
+ * async SQLite query API, which both engines serve (SQLite's results awaited
+ * are those results; PostgreSQL's through db/pg.ts).
+ */
+export type AsyncTx = BaseSQLiteDatabase<'async', unknown, typeof schema>;

@@ -5,17 +5,10 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema.js';
-import type { Db, Tx } from './handle.js';
+import type { AsyncTx, Db, Tx } from './handle.js';
 import { asyncOpen } from './transaction.js';
 
-export type { Db, Tx };
-
-/**
- * The handle as the asynchronous data layer types it (db/POSTGRES.md): drizzle's
- * async SQLite query API, which both engines serve (SQLite's results awaited
- * are those results; PostgreSQL's through db/pg.ts).
- */
-export type AsyncTx = BaseSQLiteDatabase<'async', unknown, typeof schema>;
+export type { AsyncTx, Db, Tx };
 
 /** The SQLite database as an {@link AsyncTx}: the same object, typed for `await`. */
 export const asAsync = (db: Db): AsyncTx => db as unknown as AsyncTx;
