@@ -134,6 +134,13 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
     if (starting && typeof err?.code === 'string' && err.code.startsWith('slack_webapi_')) return logger.debug({ err }, 'Slack refused a call while starting');
     logger.error({ err }, 'unhandled rejection');
   });
+  // A stop asked for while starting (the adapter listens, and answers, before the schedules are up)
+  // is held until the start is done, then shuts down as any other: never the signal's default exit.
+  let asked: string | undefined;
+  let shutdown: ((signal: string) => Promise<void>) | undefined;
+  const onSignal = (signal: string) => void (shutdown ? shutdown(signal) : (asked ??= signal));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
   let adapter: ChatAdapter | undefined;
   try {
     // Lark's SDK only logs a refused app secret or id and carries on: asked here, before the port opens.
@@ -182,7 +189,7 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
   // Stop taking requests first, then let the workers finish what they hold, then close. A second
   // signal (Ctrl-C reaches both the process group and npm's relay) does not cut that short.
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  shutdown = async (signal: string) => {
     if (stopping) return logger.info({ signal }, 'already shutting down');
     stopping = true;
     logger.info({ signal }, 'shutting down');
@@ -193,8 +200,7 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
     closeDb(db);
     process.exit(0);
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  if (asked) void shutdown(asked);
 }
 
 /** How long shutdown waits for the queues and Redis once every command is done. */
