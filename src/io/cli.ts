@@ -6,6 +6,7 @@
 //   steward export --all <dir> [--workspace platform:id]   (the whole book, one file per entity: src/io/book-io.ts)
 //   steward import --all <dir> [--workspace platform:id]   (into an empty workspace, all or nothing)
 //   steward migrate-db --to postgres://… [--from book.db]   (the SQLite book into PostgreSQL: src/io/migrate-db.ts)
+//   steward backup <file> [--force]   (a copy of the SQLite book while Steward runs: src/io/backup.ts)
 //
 // Every row is validated; a bad row is reported with its line in the file and
 // skipped, and the valid rows of the file are written in one transaction. The
@@ -26,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { decodeCsvBytes } from './csv-text.js';
 import { runMigrateDb } from './migrate-db.js';
+import { runBackup } from './backup.js';
 import { BookError, exportBookTo, importBook, problemLine, readBookDir } from './book-io.js';
 import { stringify } from 'csv-stringify/sync';
 import { and, asc, eq } from 'drizzle-orm';
@@ -1001,6 +1003,7 @@ const USAGE = `usage:
   steward export --all <dir> [--workspace platform:id]
   steward import --all <dir> [--workspace platform:id]
   steward migrate-db --to postgres://… [--from book.db]   (the whole SQLite book into an empty PostgreSQL database)
+  steward backup <file> [--force]   (a checked copy of the SQLite book, while Steward runs)
 
 Imports upsert: accounts by name (case- and width-insensitive), contacts by
 account and name, touchpoints by account, member, kind, date and note. Bad rows
@@ -1203,13 +1206,15 @@ function runAll(positionals: string[], workspaceOption: string | undefined, io: 
   }
 }
 
-/** Runs one command line, `migrate-db` (asynchronous: PostgreSQL) included; returns the exit code. */
+/** Runs one command line, `migrate-db` and `backup` (asynchronous) included; returns the exit code. */
 export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WriteStream }): Promise<number> {
-  if (argv[0] !== 'migrate-db') return run(argv, io);
-  return runMigrateDb(argv.slice(1), io, () => {
+  const configuredBook = () => {
     loadDotEnv();
     return loadConfig().STEWARD_DB;
-  });
+  };
+  if (argv[0] === 'backup') return runBackup(argv.slice(1), io, configuredBook);
+  if (argv[0] !== 'migrate-db') return run(argv, io);
+  return runMigrateDb(argv.slice(1), io, configuredBook);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
