@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { build, prodArgs } from '../scripts/build.js';
 import { FakeSlack, sendToApp, slashCommand } from '../test/fake-slack.js';
 import { freePort } from '../test/kit.js';
-import { sleep, slackProcessEnv, until } from '../test/processes.js';
+import { healthy, sleep, slackProcessEnv } from '../test/processes.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SECRET = 'memory-bench-secret';
@@ -60,17 +60,7 @@ try {
     proc.stderr!.on('data', (d: Buffer) => void (stderr += d.toString()));
     const base = `http://127.0.0.1:${port}`;
     try {
-      await until(
-        '/healthz to answer',
-        () =>
-          proc.exitCode === null &&
-          fetch(`${base}/healthz`).then(
-            (r) => r.status === 200,
-            () => false,
-          ),
-        () => stderr,
-        60_000,
-      );
+      await healthy(proc, base, () => stderr, 60_000);
       await sleep(IDLE_MS);
       const idle = rssMb(proc.pid!);
       const type = async (text: string) => {

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, prodArgs } from '../scripts/build.js';
 import { FakeSlack, sendToApp, slashCommand } from './fake-slack.js';
 import { freePort } from './kit.js';
-import { slackProcessEnv, until } from './processes.js';
+import { healthy, slackProcessEnv } from './processes.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SECRET = 'build-test-secret';
@@ -96,16 +96,7 @@ describe('the compiled Steward, started as npm run start:prod starts it', () => 
     const exited = once(proc, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
     try {
       const base = `http://127.0.0.1:${port}`;
-      await until(
-        '/healthz to answer',
-        () =>
-          proc.exitCode === null &&
-          fetch(`${base}/healthz`).then(
-            (r) => r.status === 200,
-            () => false,
-          ),
-        err,
-      );
+      await healthy(proc, base, err);
       const started = stderr
         .split('\n')
         .filter((line) => line.startsWith('{'))

@@ -2,7 +2,6 @@
 // listen false opens no port and no long connection, and still posts through
 // Lark's Open API, which is all a worker needs to deliver the outbox.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -15,6 +14,7 @@ import { Engine } from '../src/engine/engine.js';
 import { reply } from '../src/engine/reply.js';
 import { FAKE_APP, FakeLark } from './fake-lark.js';
 import { freePort } from './kit.js';
+import { listening } from './processes.js';
 
 const ALICE = 'ou_alice';
 let fake: FakeLark;
@@ -30,13 +30,6 @@ afterAll(async () => {
   await fake?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-const listening = (port: number) =>
-  new Promise<boolean>((done) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), done(true)));
-    s.once('error', () => done(false));
-  });
 
 for (const mode of ['ws', 'http'] as const) {
   it(`LARK_MODE=${mode}: started to deliver only, it neither listens nor connects, and posts`, async () => {

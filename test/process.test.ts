@@ -14,7 +14,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack, sendToApp, slashCommand } from './fake-slack.js';
 import { freePort } from './kit.js';
-import { processesWith, running, until, slackProcessEnv } from './processes.js';
+import { healthy, processesWith, running, until, slackProcessEnv } from './processes.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SECRET = 'process-signal-test-secret';
@@ -72,16 +72,7 @@ describe.each(LAUNCHERS)('SIGTERM to the process started as `$name`', ({ name, c
     const err = () => stderr;
     const exited = once(proc, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
     const base = `http://127.0.0.1:${port}`;
-    await until(
-      '/healthz to answer',
-      () =>
-        proc.exitCode === null &&
-        fetch(`${base}/healthz`).then(
-          (r) => r.status === 200,
-          () => false,
-        ),
-      err,
-    );
+    await healthy(proc, base, err);
 
     // Steward's own pid is in its redis folder's owner file; its redis-server is the one on that folder's socket.
     const steward = Number(readFileSync(join(data, 'redis', 'steward.pid'), 'utf8').trim());

@@ -1,8 +1,9 @@
 // What an operator sees of Steward's processes: whether a pid is alive, which
 // processes' command lines name a path (its redis-server names its socket),
 // and a bounded wait, only so that a hang fails instead of blocking.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 
 /** Whether a process with this id exists and has not exited (a zombie not yet reaped counts as gone). */
 export function running(pid: number): boolean {
@@ -56,3 +57,25 @@ export async function until<T>(what: string, f: () => T | Promise<T>, stderr: ()
     await sleep(50);
   }
 }
+
+/** Whether something accepts connections on this local port. */
+export const listening = (port: number) =>
+  new Promise<boolean>((done) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), done(true)));
+    s.once('error', () => done(false));
+  });
+
+/** Waits until the process, still running, answers GET /healthz on `base` with 200. */
+export const healthy = (proc: ChildProcess, base: string, stderr: () => string, ms?: number) =>
+  until(
+    '/healthz to answer',
+    () =>
+      proc.exitCode === null &&
+      fetch(`${base}/healthz`).then(
+        (r) => r.status === 200,
+        () => false,
+      ),
+    stderr,
+    ms,
+  );

@@ -6,7 +6,6 @@
 // Web API; the worker opens no port. Waits are bounded only to stop a hang.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -14,7 +13,7 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { FakeSlack, sendToApp, slashCommand } from './fake-slack.js';
 import { freePort } from './kit.js';
-import { running, slackProcessEnv, until } from './processes.js';
+import { listening, running, slackProcessEnv, until } from './processes.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SECRET = 'roles-test-signing-secret';
@@ -54,13 +53,6 @@ afterAll(async () => {
   await fake?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-const listening = (port: number) =>
-  new Promise<boolean>((done) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), done(true)));
-    s.once('error', () => done(false));
-  });
 
 /** `node --import tsx src/main.ts` in Slack HTTP mode with this role; resolves once it says it runs. */
 async function startSteward(role: 'web' | 'worker', db: string, port: number) {

@@ -8,14 +8,13 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_APP, FakeLark } from './fake-lark.js';
 import { FakeSlack } from './fake-slack.js';
 import { freePort } from './kit.js';
-import { processesWith, running } from './processes.js';
+import { listening, processesWith, running } from './processes.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 /** Bounds on waits, only so that a hang fails instead of blocking. */
@@ -40,14 +39,6 @@ afterAll(async () => {
   await lark?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** Whether something accepts connections on this local port. */
-const listening = (port: number) =>
-  new Promise<boolean>((done) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), done(true)));
-    s.once('error', () => done(false));
-  });
 
 /** Starts Steward with `env` on a data folder of its own; resolves once it exits, or fails if it does not within WAIT_MS. */
 async function start(name: string, env: Record<string, string>) {
