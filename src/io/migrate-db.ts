@@ -17,8 +17,8 @@
 // - Each identity sequence is set past the largest id copied, then every table is checked, inside the
 //   transaction: its row count, and sums over its integer and text columns, computed by the same SQL on
 //   both sides. Any difference rolls the whole copy back.
-// - A table only db/schema.ts has (a PostgreSQL schema behind it) is refused if it holds rows, and named
-//   as not copied when empty.
+// - The two schemas must hold the same tables and columns (test/schema-agreement.test.ts keeps them so);
+//   a difference stops the copy before anything is written.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -60,9 +60,8 @@ export interface TableCheck {
 }
 
 export interface MigrateResult {
-  /** Every table compared, in the order copied; tables only the SQLite schema has (empty) are listed in `skipped`. */
+  /** Every table compared, in the order copied. */
   tables: TableCheck[];
-  skipped: string[];
   rows: number;
   ms: number;
   /** Every check held, and the copy was committed; false: it was rolled back. */
@@ -87,7 +86,7 @@ const sqliteTables: SQLiteTable[] = (Object.values(sqliteSchema) as unknown[]).f
 const pgTables: PgTable[] = (Object.values(pgSchema) as unknown[]).filter((v): v is PgTable => is(v, PgTable));
 
 /** The tables of both schemas paired by name, in foreign-key order (a table after those it references). */
-export function tablePairs(): { pairs: Pair[]; sqliteOnly: string[]; pgOnly: string[] } {
+export function tablePairs(): Pair[] {
   const byName = new Map(sqliteTables.map((t) => [sqliteConfig(t).name, t]));
   const pgNames = new Set(pgTables.map((t) => pgConfig(t).name));
   const unordered: Pair[] = [];
@@ -95,7 +94,10 @@ export function tablePairs(): { pairs: Pair[]; sqliteOnly: string[]; pgOnly: str
   for (const p of pgTables) {
     const pc = pgConfig(p);
     const s = byName.get(pc.name);
-    if (!s) continue;
+    if (!s) {
+      problems.push(`${pc.name} is only in the PostgreSQL schema`);
+      continue;
+    }
     const sCols = new Map(Object.entries(getTableColumns(s)).map(([key, c]) => [c.name, { key, c: c as SQLiteColumn }]));
     const pCols = Object.entries(getTableColumns(p)).map(([key, c]) => ({ key, c: c as PgColumn }));
     for (const name of sCols.keys()) if (!pCols.some((x) => x.c.name === name)) problems.push(`${pc.name}.${name} is only in the SQLite schema`);
@@ -116,6 +118,7 @@ export function tablePairs(): { pairs: Pair[]; sqliteOnly: string[]; pgOnly: str
     if (selfRefs.length && !pk) problems.push(`${pc.name} references itself but has no single-column primary key`);
     unordered.push({ name: pc.name, sqlite: s, pg: p, columns, selfRefs, pk });
   }
+  for (const name of byName.keys()) if (!pgNames.has(name)) problems.push(`${name} is only in the SQLite schema`);
   if (problems.length) throw new MigrateError(`db/schema.ts and db/schema.pg.ts disagree: ${problems.join('; ')}`);
   // Foreign-key order (depth-first), self-references aside.
   const deps = new Map(
@@ -140,11 +143,7 @@ export function tablePairs(): { pairs: Pair[]; sqliteOnly: string[]; pgOnly: str
     pairs.push(t);
   };
   for (const t of unordered) visit(t);
-  return {
-    pairs,
-    sqliteOnly: [...byName.keys()].filter((n) => !pgNames.has(n)),
-    pgOnly: [...pgNames].filter((n) => !byName.has(n)),
-  };
+  return pairs;
 }
 
 /**
@@ -194,9 +193,9 @@ export function describeTarget(to: string | pg.ClientConfig): string {
   return `${to.host ?? 'localhost'}${to.port ? `:${to.port}` : ''}/${to.database ?? ''}`;
 }
 
-async function nonEmptyTables(client: pg.Client, pairs: Pair[], pgOnly: string[]): Promise<string[]> {
+async function nonEmptyTables(client: pg.Client, pairs: Pair[]): Promise<string[]> {
   const full: string[] = [];
-  for (const name of [...pairs.map((p) => p.name), ...pgOnly]) {
+  for (const name of pairs.map((p) => p.name)) {
     const { rows } = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [q(name)]);
     if (!rows[0]?.t) continue;
     const { rows: any } = await client.query(`SELECT 1 FROM ${q(name)} LIMIT 1`);
@@ -209,7 +208,7 @@ async function nonEmptyTables(client: pg.Client, pairs: Pair[], pgOnly: string[]
 export async function migrateDb(opts: MigrateOptions): Promise<MigrateResult> {
   const started = performance.now();
   if (!existsSync(opts.from)) throw new MigrateError(`no SQLite book at ${opts.from}`);
-  const { pairs, sqliteOnly, pgOnly } = tablePairs();
+  const pairs = tablePairs();
   // Pending SQLite migrations are applied as any steward command does; then the connection only reads.
   const book: Db = openDb(opts.from);
   const s = book.$client;
@@ -218,17 +217,6 @@ export async function migrateDb(opts: MigrateOptions): Promise<MigrateResult> {
     s.pragma('query_only = ON');
     s.exec('BEGIN');
     s.prepare('SELECT count(*) FROM sqlite_master').get(); // the snapshot starts at the first read
-    const skipped: string[] = [];
-    for (const name of sqliteOnly) {
-      const n = Number(
-        s
-          .prepare(`SELECT count(*) FROM ${q(name)}`)
-          .pluck()
-          .get(),
-      );
-      if (n) throw new MigrateError(`the PostgreSQL schema has no table ${name}, and the book has ${n} ${n === 1 ? 'row' : 'rows'} in it`);
-      skipped.push(name);
-    }
 
     client = new pg.Client(typeof opts.to === 'string' ? { connectionString: opts.to } : opts.to);
     // A lost connection fails the query under way (and so the copy); without a listener it would also be thrown out of the process.
@@ -240,7 +228,7 @@ export async function migrateDb(opts: MigrateOptions): Promise<MigrateResult> {
     }
     const refuse = (full: string[]) =>
       new MigrateError(`${describeTarget(opts.to)} already holds Steward rows (${full.join(', ')}); migrate-db copies into an empty database only. Nothing was written.`);
-    const full = await nonEmptyTables(client, pairs, pgOnly);
+    const full = await nonEmptyTables(client, pairs);
     if (full.length) throw refuse(full);
     const target: NodePgDatabase = pgDrizzle(client);
     await pgMigrate(target, { migrationsFolder: PG_MIGRATIONS_FOLDER });
@@ -250,7 +238,7 @@ export async function migrateDb(opts: MigrateOptions): Promise<MigrateResult> {
     try {
       // The locks these take keep anyone else from writing the tables until the copy commits.
       for (const t of pairs) await client.query(`ALTER TABLE ${q(t.name)} DISABLE TRIGGER USER`);
-      const raced = await nonEmptyTables(client, pairs, pgOnly);
+      const raced = await nonEmptyTables(client, pairs);
       if (raced.length) throw refuse(raced);
 
       let rows = 0;
@@ -270,7 +258,7 @@ export async function migrateDb(opts: MigrateOptions): Promise<MigrateResult> {
         await client.query('COMMIT');
         committed = true;
       }
-      return { tables, skipped, rows, ms: performance.now() - started, ok };
+      return { tables, rows, ms: performance.now() - started, ok };
     } finally {
       if (!committed) await client.query('ROLLBACK').catch(() => {});
     }
@@ -452,7 +440,6 @@ export async function runMigrateDb(argv: string[], io: Io, configuredBook: () =>
         : undefined,
     });
     io.stdout.write(`${checkTable(result)}\n`);
-    if (result.skipped.length) io.stdout.write(`not copied, empty and not in the PostgreSQL schema: ${result.skipped.join(', ')}\n`);
     const rate = result.ms > 0 ? Math.round(result.rows / (result.ms / 1000)) : result.rows;
     if (!result.ok) {
       const bad = result.tables.filter((c) => !c.ok).map((c) => c.table);
