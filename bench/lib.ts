@@ -43,6 +43,12 @@ export function rng(seed: number): () => number {
   };
 }
 
+/** `rng` with the draws the seeded tests use: the next number, an integer below `n`, an element of a list. */
+export function seeded(seed: number) {
+  const next = rng(seed);
+  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]! };
+}
+
 /** Picks an element of a list with `random`. */
 export const picker =
   (random: () => number) =>

@@ -16,6 +16,7 @@ import { closeDb, openDb } from '../db/index.js';
 import { tenants } from '../db/schema.js';
 import { Scheduler } from '../src/scheduler/scheduler.js';
 import { harness, TEST_NOW, type Harness } from './harness.js';
+import { rng } from '../bench/lib.js';
 import { RecordingPort } from './kit.js';
 import { until as untilOr } from './processes.js';
 import { freshPrefix, startTestRedis, type TestRedis } from './redis.js';
@@ -203,18 +204,6 @@ describe('several instances on one Redis and one SQLite file', () => {
     }
   });
 });
-
-/** A small seeded generator (mulberry32), so a failing order can be replayed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('schedulers under many start and stop orders', () => {
   const SEEDS = [1, 2, 3, 4, 5];

@@ -11,6 +11,7 @@ import { claimAccounts, decideAccounts, recordAccounts, sweepTenant } from '../s
 import { runSweep } from '../src/scheduler/sweep.js';
 import { nudgeViews } from '../src/views/nudges.js';
 import { harness, type Harness } from './harness.js';
+import { seeded } from '../bench/lib.js';
 import { cst, DAY, kit, plus } from './kit.js';
 
 let h: Harness;
@@ -326,26 +327,13 @@ describe('the clock decides a batch outside the write lock', () => {
   });
 });
 
-/** A small seeded generator (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]! };
-}
-
 describe('the batched sweep with maintained checks decides what a whole-book sweep decides', () => {
   it('over random books and random writes', async () => {
     await randomBooks([1, 2, 3, 4, 5, 6, 7, 8]);
   }, 120_000);
 
   it('a sweep stopped after some batches and run again decides each nudge once, as a whole-book sweep does', async () => {
-    const r = rng(99);
+    const r = seeded(99);
     cutAfter = () => r.int(6);
     try {
       await randomBooks([11, 12, 13, 14, 15]);
@@ -355,7 +343,7 @@ describe('the batched sweep with maintained checks decides what a whole-book swe
   }, 120_000);
 
   it('two paced sweeps at once, the first after one cut short, decide each nudge once between them, as a whole-book sweep does', async () => {
-    const r = rng(77);
+    const r = seeded(77);
     cutAfter = () => r.int(6);
     overlapping = true;
     try {
@@ -369,7 +357,7 @@ describe('the batched sweep with maintained checks decides what a whole-book swe
 
 async function randomBooks(seeds: number[]) {
   for (const seed of seeds) {
-    const r = rng(seed);
+    const r = seeded(seed);
     h = harness({ now: cst('2026-08-03T10:00') });
     await ok('/steward team @zhang manager:@li');
     await ok('/steward team @wang manager:@li');

@@ -31,6 +31,7 @@ import { reviewFacts } from '../src/domain/review.js';
 import { decideAccounts, dueAccountIds, dueComplaintIds, duePromiseIds } from '../src/domain/sweep.js';
 import { organisation, teamOf } from '../src/domain/teams.js';
 import { nudgeViews } from '../src/views/nudges.js';
+import { seeded } from '../bench/lib.js';
 import { migratedPg, startTestPg, type TestPg } from './pg.js';
 
 const {
@@ -52,19 +53,6 @@ const {
 
 const DAY = 86_400_000;
 const NOW = new Date('2026-11-26T10:00:00Z');
-
-/** A small seeded random source (mulberry32), so a seed gives the same book on both engines. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]! };
-}
 
 // Names whose order differs between byte order and a language's (case, accents, punctuation, CJK), and
 // keys with LIKE's special characters, so matching and sorting are tried on what differs.
@@ -94,7 +82,7 @@ const key = (name: string) => name.toLowerCase();
 
 /** One book, written once against the async handle, run on both engines. */
 async function seed(db: AsyncTx, seedNo: number) {
-  const r = random(seedNo);
+  const r = seeded(seedNo);
   const [t] = await db
     .insert(tenants)
     .values({ platform: 'slack', workspaceId: `T${seedNo}`, locale: 'en', timezone: 'UTC', createdAt: new Date(NOW.getTime() - 400 * DAY) })
