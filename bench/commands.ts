@@ -19,9 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { closeDb, type Db, MIGRATIONS_FOLDER, schema } from '../db/index.js';
+import { closeDb, type Db, openDb } from '../db/index.js';
 import { commands } from '../handlers/index.js';
 import { SHELL_WORKSPACE, shellUser } from '../src/chat/shell/shell.js';
 import { normalize } from '../src/domain/text.js';
@@ -44,19 +42,6 @@ class CountingDatabase extends Database {
     compiled.sql.set(source, (compiled.sql.get(source) ?? 0) + 1);
     return super.prepare<P, R>(source);
   }
-}
-
-/** As openDb (db/index.ts), on a counting client. */
-function open(file: string): Db {
-  const client = new CountingDatabase(file);
-  client.pragma('journal_mode = WAL');
-  client.pragma('foreign_keys = ON');
-  client.pragma('busy_timeout = 5000');
-  client.pragma('synchronous = NORMAL');
-  client.pragma('wal_autocheckpoint = 4000');
-  const db = drizzle(client, { schema }) as Db;
-  migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-  return db;
 }
 
 const REPS = ['zhang', 'wang', 'li', 'zhao', 'sun'];
@@ -105,7 +90,7 @@ function seed(db: Db): string[] {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'steward-bench-commands-'));
-  const db = open(join(dir, 'bench.db'));
+  const db = openDb(join(dir, 'bench.db'), CountingDatabase);
   try {
     const names = seed(db);
     const engine = new Engine({ db, commands, defaults: { locale: 'en', timezone: TIMEZONE }, clock: () => NOW });
