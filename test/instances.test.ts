@@ -18,7 +18,7 @@ import { Scheduler } from '../src/scheduler/scheduler.js';
 import { harness, TEST_NOW, type Harness } from './harness.js';
 import { rng } from '../bench/lib.js';
 import { RecordingPort } from './kit.js';
-import { until as untilOr } from './processes.js';
+import { groupAlive, until as untilOr } from './processes.js';
 import { freshPrefix, startTestRedis, type TestRedis } from './redis.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -85,15 +85,6 @@ interface Proc {
   crash(): Promise<void>;
   stop(): Promise<void>;
 }
-
-const groupAlive = (pid: number) => {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 function startProc(h: Harness, prefix: string, o: { workers: boolean }, cleanups: (() => Promise<void>)[]): Promise<Proc> {
   const env = {

@@ -45,6 +45,16 @@ export function slackProcessEnv(o: { secret: string; apiUrl: string; port: numbe
   };
 }
 
+/** Whether any process of the group this pid leads is left (a detached child and what it started). */
+export const groupAlive = (pid: number) => {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `f` until it gives something truthy; after `ms`, fails naming `what` with the process's stderr. */

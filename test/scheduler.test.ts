@@ -27,6 +27,7 @@ import { sweepTenant } from '../src/scheduler/sweep.js';
 import { postKey } from './fixtures/post-key.js';
 import { harness, TEST_NOW, type Harness } from './harness.js';
 import { DAY, HOUR } from './kit.js';
+import { groupAlive } from './processes.js';
 import { freshPrefix, startTestRedis, type TestRedis } from './redis.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -124,15 +125,6 @@ interface Proc {
   /** SIGTERM through tsx, as Ctrl-C or a service manager would; resolves once both are gone. */
   stop(): Promise<void>;
 }
-
-const groupAlive = (pid: number) => {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 class Env {
   readonly h: Harness = harness();
