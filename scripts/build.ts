@@ -1,6 +1,7 @@
 // `npm run build`: compiles Steward's source (src, handlers, prompts, db; not the tests or benches) with tsc into
 // dist/, and copies db/migrations beside the compiled db/index.js, which finds them next to itself
-// (db/index.ts: MIGRATIONS_FOLDER), so dist/ with node_modules is all `npm run start:prod` needs.
+// (db/index.ts: MIGRATIONS_FOLDER), and db/migrations-pg, which the compiled `steward migrate-db` reads
+// (src/io/migrate-db.ts: PG_MIGRATIONS_FOLDER), so dist/ with node_modules is all `npm run start:prod` needs.
 // `--outDir <dir>` builds elsewhere (test/build.test.ts builds into a temporary directory).
 import { execFileSync } from 'node:child_process';
 import { cpSync, readFileSync, rmSync } from 'node:fs';
@@ -16,7 +17,8 @@ export function build(outDir: string): void {
   rmSync(outDir, { recursive: true, force: true });
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', outDir], { stdio: 'inherit' });
-  cpSync(join(ROOT, 'db', 'migrations'), join(outDir, 'db', 'migrations'), { recursive: true });
+  // Both dialects' migrations: db/index.ts reads db/migrations, migrate-db (src/io/migrate-db.ts) db/migrations-pg.
+  for (const folder of ['migrations', 'migrations-pg']) cpSync(join(ROOT, 'db', folder), join(outDir, 'db', folder), { recursive: true });
 }
 
 /** The arguments `npm run start:prod` gives node (package.json), with dist/ replaced by `outDir`. */
