@@ -38,6 +38,8 @@ export class Metrics implements CommandMetrics, SchedulerMetrics {
   /** The newest nudge id counted in steward_nudges_decided_total (see decided). */
   private decidedUpTo: number | undefined;
   private readonly decided: Counter<'kind'>;
+  /** The nudges' kinds seen (in the outbox at start, decided or delivered since), for the waiting gauge's zeros. */
+  private readonly kinds = new Set<string>();
 
   constructor(private readonly sources?: MetricSources) {
     const registers = [this.registry];
@@ -64,6 +66,7 @@ export class Metrics implements CommandMetrics, SchedulerMetrics {
       registers,
     });
     const db = this.sources?.db;
+    const kinds = this.kinds;
     new Gauge({
       name: 'steward_nudges_waiting',
       help: 'Messages waiting in the outbox (pending or being sent), by kind',
@@ -72,7 +75,12 @@ export class Metrics implements CommandMetrics, SchedulerMetrics {
       collect() {
         if (!db) return;
         this.reset();
-        for (const { kind, n } of waitingByKind(db)) this.set({ kind }, n);
+        // Every kind seen shows, at 0 when none waits: a series that vanishes reads as no data, not as nothing waiting.
+        for (const kind of kinds) this.set({ kind }, 0);
+        for (const { kind, n } of waitingByKind(db)) {
+          kinds.add(kind);
+          this.set({ kind }, n);
+        }
       },
     });
     this.pauses = new Counter({ name: 'steward_delivery_pauses_total', help: "Workspaces whose delivery this instance paused (the workspace refused Steward as a whole)", registers });
@@ -97,6 +105,7 @@ export class Metrics implements CommandMetrics, SchedulerMetrics {
   }
 
   delivery(kind: string, outcome: DeliveryOutcome): void {
+    this.kinds.add(kind);
     this.deliveries.inc({ kind, outcome });
   }
 
@@ -121,6 +130,8 @@ export class Metrics implements CommandMetrics, SchedulerMetrics {
     const db = this.sources.db;
     if (this.decidedUpTo === undefined) {
       this.decidedUpTo = Number(db.select({ id: sql<number>`coalesce(max(${nudges.id}), 0)` }).from(nudges).get()?.id ?? 0);
+      // Once, at start: the kinds the outbox has known.
+      for (const { kind } of db.selectDistinct({ kind: nudges.kind }).from(nudges).all()) this.kinds.add(kind);
       return;
     }
     const rows = db
@@ -130,6 +141,7 @@ export class Metrics implements CommandMetrics, SchedulerMetrics {
       .groupBy(nudges.kind)
       .all();
     for (const { kind, n, top } of rows) {
+      this.kinds.add(kind);
       this.decided.inc({ kind }, Number(n));
       this.decidedUpTo = Math.max(this.decidedUpTo, Number(top));
     }
