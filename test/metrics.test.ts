@@ -8,7 +8,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commands } from '../handlers/index.js';
+import { Engine } from '../src/engine/engine.js';
+import type { CommandSpec } from '../src/engine/spec.js';
+import { Metrics } from '../src/metrics.js';
 import { mergeExposition } from '../src/scheduler/scheduler.js';
+import { harness } from './harness.js';
 import { FakeSlack, sendToApp, slashCommand } from './fake-slack.js';
 import { freePort } from './kit.js';
 import { healthy, processesWith, running, sleep, slackProcessEnv, until } from './processes.js';
@@ -188,4 +193,36 @@ it('merges the queues\' expositions under one HELP and TYPE per metric', () => {
       '',
     ].join('\n'),
   );
+});
+
+it('counts commands run in process (buttons, forms, Lark, a stopped thread) alike, an internal failure as an error', async () => {
+  const h = harness();
+  try {
+    const metrics = new Metrics({ db: h.db });
+    // A command whose handler fails on Steward's side.
+    const boom: CommandSpec = {
+      name: 'boom',
+      summary: commands[0]!.summary,
+      examples: { en: [], 'zh-CN': [] },
+      forms: [
+        {
+          usage: '/boom',
+          run: () => {
+            throw new Error('boom');
+          },
+        },
+      ],
+    };
+    h.engine = new Engine({ db: h.db, commands: [...commands, boom], defaults: { locale: 'en', timezone: 'Asia/Shanghai' }, clock: () => h.now, metrics });
+    expect((await h.run('/account add Acme tier:strategic')).ok).toBe(true);
+    expect((await h.run('/account add Acme tier:strategic')).ok).toBe(false);
+    expect((await h.run('/boom')).failed).toBe(true);
+    const text = await metrics.scrape();
+    expect(value(text, 'steward_commands_total', { command: 'account', outcome: 'ok' })).toBe(1);
+    expect(value(text, 'steward_commands_total', { command: 'account', outcome: 'refused' })).toBe(1);
+    expect(value(text, 'steward_commands_total', { command: 'boom', outcome: 'error' })).toBe(1);
+    expect(value(text, 'steward_command_duration_seconds_count')).toBe(3);
+  } finally {
+    h.close();
+  }
 });
