@@ -44,7 +44,12 @@ export class Metrics implements CommandMetrics, SchedulerMetrics {
   constructor(private readonly sources?: MetricSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.commands = new Counter({ name: 'steward_commands_total', help: 'Commands run, by command and outcome (ok, refused, error)', labelNames: ['command', 'outcome'], registers });
+    this.commands = new Counter({
+      name: 'steward_commands_total',
+      help: 'Commands run, by command and outcome (ok, refused, error)',
+      labelNames: ['command', 'outcome'],
+      registers,
+    });
     this.latency = new Histogram({
       name: 'steward_command_duration_seconds',
       help: 'Time from a command reaching Steward to its transaction being over, by command',
@@ -83,7 +88,11 @@ export class Metrics implements CommandMetrics, SchedulerMetrics {
         }
       },
     });
-    this.pauses = new Counter({ name: 'steward_delivery_pauses_total', help: "Workspaces whose delivery this instance paused (the workspace refused Steward as a whole)", registers });
+    this.pauses = new Counter({
+      name: 'steward_delivery_pauses_total',
+      help: 'Workspaces whose delivery this instance paused (the workspace refused Steward as a whole)',
+      registers,
+    });
     const scheduler = this.sources?.scheduler;
     new Gauge({
       name: 'steward_delivery_paused_workspaces',
@@ -129,7 +138,12 @@ export class Metrics implements CommandMetrics, SchedulerMetrics {
     if (!this.sources) return;
     const db = this.sources.db;
     if (this.decidedUpTo === undefined) {
-      this.decidedUpTo = Number(db.select({ id: sql<number>`coalesce(max(${nudges.id}), 0)` }).from(nudges).get()?.id ?? 0);
+      this.decidedUpTo = Number(
+        db
+          .select({ id: sql<number>`coalesce(max(${nudges.id}), 0)` })
+          .from(nudges)
+          .get()?.id ?? 0,
+      );
       // Once, at start: the kinds the outbox has known.
       for (const { kind } of db.selectDistinct({ kind: nudges.kind }).from(nudges).all()) this.kinds.add(kind);
       return;
@@ -197,7 +211,8 @@ export async function listenMetrics(metrics: Metrics, serving: MetricsServing, l
     return (await serveMetrics(metrics, serving, logger)).close;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new ConfigError(`METRICS_HOST: could not listen on ${serving.host} (${code}); give an address of this machine, such as 127.0.0.1`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+      throw new ConfigError(`METRICS_HOST: could not listen on ${serving.host} (${code}); give an address of this machine, such as 127.0.0.1`);
     throw new ConfigError(`METRICS_PORT: could not listen on port ${serving.port} (${code ?? String(e)}); give another METRICS_PORT, or stop what holds it`);
   }
 }

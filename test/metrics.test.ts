@@ -133,10 +133,15 @@ describe('with METRICS_PORT and METRICS_TOKEN', () => {
     // A critical complaint on Alice's account, by Bob: Alice is alerted at once, through the outbox and the delivery queue.
     expect(await type('/complaint Acme severity:critical category:damage Pallets crushed on arrival', 'U2')).toMatch(/^✔/);
     const sent = (t: string) => value(t, 'steward_nudge_deliveries_total', { outcome: 'sent' });
-    const after = await until('the alert to be counted as sent', async () => {
-      const t = await scrape();
-      return sent(t) > sent(before) ? t : undefined;
-    }, steward.stderr, WAIT_MS);
+    const after = await until(
+      'the alert to be counted as sent',
+      async () => {
+        const t = await scrape();
+        return sent(t) > sent(before) ? t : undefined;
+      },
+      steward.stderr,
+      WAIT_MS,
+    );
     expect(value(after, 'steward_nudges_decided_total') - value(before, 'steward_nudges_decided_total')).toBeGreaterThan(0);
     expect(value(after, 'steward_nudge_deliveries_total', { outcome: 'failed' })).toBe(0);
     expect(value(after, 'steward_delivery_paused_workspaces')).toBe(0);
@@ -145,10 +150,15 @@ describe('with METRICS_PORT and METRICS_TOKEN', () => {
     // One HELP and TYPE per metric, though the two queues each export theirs.
     expect(after.match(/^# TYPE bullmq_job_count gauge$/gm)).toHaveLength(1);
     // The sweep's scheduler runs its first sweep at once.
-    const swept = await until('a sweep', async () => {
-      const t = await scrape();
-      return value(t, "steward_sweeps_total") > 0 ? t : undefined;
-    }, steward.stderr, WAIT_MS);
+    const swept = await until(
+      'a sweep',
+      async () => {
+        const t = await scrape();
+        return value(t, 'steward_sweeps_total') > 0 ? t : undefined;
+      },
+      steward.stderr,
+      WAIT_MS,
+    );
     const last = value(swept, 'steward_sweep_last_run_timestamp_seconds');
     expect(Math.abs(last - Date.now() / 1000)).toBeLessThan(600);
     expect(swept).toMatch(/^steward_sweep_last_duration_seconds \d/m);
@@ -170,7 +180,7 @@ it('with neither METRICS_PORT nor METRICS_TOKEN, listens on the chat port only',
   expect(listensOn(steward.proc.pid!).map((a) => a.split(':').at(-1))).toEqual([String(steward.port)]);
 });
 
-it('merges the queues\' expositions under one HELP and TYPE per metric', () => {
+it("merges the queues' expositions under one HELP and TYPE per metric", () => {
   const one = (q: string) =>
     [
       '# HELP bullmq_job_count Number of jobs in the queue by state',

@@ -487,5 +487,5 @@ export function mergeExposition(texts: readonly string[]): string {
       }
     }
   }
-  return [...families.values()].flatMap((f) => [...f.head, ...f.samples]).join('\n') + '\n';
+  return `${[...families.values()].flatMap((f) => [...f.head, ...f.samples]).join('\n')}\n`;
 }
