@@ -4,6 +4,8 @@
 // delivery and a sweep; a scrape without the token gets 401; every metric the Grafana dashboard
 // queries is in a scrape; and with neither variable set, nothing listens but the chat port.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,7 +18,7 @@ import { mergeExposition } from '../src/scheduler/scheduler.js';
 import { harness } from './harness.js';
 import { FakeSlack, sendToApp, slashCommand } from './fake-slack.js';
 import { freePort } from './kit.js';
-import { healthy, processesWith, running, sleep, slackProcessEnv, until } from './processes.js';
+import { healthy, listening, processesWith, running, sleep, slackProcessEnv, until } from './processes.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SECRET = 'metrics-test-signing-secret';
@@ -178,6 +180,26 @@ describe('with METRICS_PORT and METRICS_TOKEN', () => {
 it('with neither METRICS_PORT nor METRICS_TOKEN, listens on the chat port only', { timeout: 2 * WAIT_MS }, async () => {
   const steward = await startSteward('off', {});
   expect(listensOn(steward.proc.pid!).map((a) => a.split(':').at(-1))).toEqual([String(steward.port)]);
+});
+
+it('a METRICS_PORT it cannot listen on stops the start with one line naming it, and nothing left listening', { timeout: 2 * WAIT_MS }, async () => {
+  const held = createServer();
+  const metricsPort = await freePort();
+  await new Promise<void>((done) => held.listen(metricsPort, '127.0.0.1', done));
+  try {
+    const port = await freePort();
+    const env = { ...slackProcessEnv({ secret: SECRET, apiUrl: fake.apiUrl, port, db: join(dir, 'held', 'steward.db'), logLevel: 'warn' }), METRICS_PORT: String(metricsPort) };
+    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    children.push(proc);
+    let stderr = '';
+    proc.stderr!.on('data', (d: Buffer) => void (stderr += d.toString()));
+    const [code] = (await once(proc, 'exit')) as [number];
+    expect(code).toBe(1);
+    expect(stderr).toContain(`steward: METRICS_PORT: could not listen on port ${metricsPort} (EADDRINUSE)`);
+    expect(await listening(port)).toBe(false);
+  } finally {
+    held.close();
+  }
 });
 
 it("merges the queues' expositions under one HELP and TYPE per metric", () => {
