@@ -182,6 +182,49 @@ it('with neither METRICS_PORT nor METRICS_TOKEN, listens on the chat port only',
   expect(listensOn(steward.proc.pid!).map((a) => a.split(':').at(-1))).toEqual([String(steward.port)]);
 });
 
+it('a worker instance, which opens no chat port, serves its metrics: the sweeps and deliveries are counted there', { timeout: 3 * WAIT_MS }, async () => {
+  const redisPort = await freePort();
+  const redisServer = spawn(
+    'redis-server',
+    ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'],
+    { stdio: 'ignore' },
+  );
+  children.push(redisServer);
+  await until(
+    'the test redis-server',
+    () => listening(redisPort),
+    () => '',
+    WAIT_MS,
+  );
+  const port = await freePort();
+  const metricsPort = await freePort();
+  const env = {
+    ...slackProcessEnv({ secret: SECRET, apiUrl: fake.apiUrl, port, db: join(dir, 'worker', 'steward.db'), logLevel: 'warn' }),
+    STEWARD_ROLE: 'worker',
+    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+    METRICS_PORT: String(metricsPort),
+  };
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  children.push(proc);
+  let stderr = '';
+  proc.stderr!.on('data', (d: Buffer) => void (stderr += d.toString()));
+  const text = await until(
+    'the worker to have swept',
+    async () => {
+      if (proc.exitCode !== null) throw new Error(`the worker exited (code ${proc.exitCode}); stderr:\n${stderr}`);
+      const t = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then(
+        (r) => r.text(),
+        () => '',
+      );
+      return value(t, 'steward_sweeps_total') > 0 ? t : undefined;
+    },
+    () => stderr,
+    WAIT_MS,
+  );
+  expect(text).toMatch(/^bullmq_job_count\{queue="delivery", state="waiting"\} \d+$/m);
+  expect(listensOn(proc.pid!)).toEqual([`127.0.0.1:${metricsPort}`]);
+});
+
 it('a METRICS_PORT it cannot listen on stops the start with one line naming it, and nothing left listening', { timeout: 2 * WAIT_MS }, async () => {
   const held = createServer();
   const metricsPort = await freePort();
