@@ -15,6 +15,8 @@
 //   BENCH_RUNS=600 BENCH_WARMUP=100  measured and warm-up runs per command
 //   BENCH_BOOK_RUNS=40               runs of the whole-book reads (/risk, /digest), after 5 warm-up
 //   BENCH_ACCOUNTS=2000 BENCH_TOUCHPOINTS=40000  size of the seeded book
+//   BENCH_METRICS=1                  count each command in a Prometheus registry (src/metrics.ts), as
+//                                    `npm start` does with METRICS_PORT set: run with 0 and 1 to compare
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +26,7 @@ import { commands } from '../handlers/index.js';
 import { SHELL_WORKSPACE, shellUser } from '../src/chat/shell/shell.js';
 import { normalize } from '../src/domain/text.js';
 import { Engine } from '../src/engine/engine.js';
+import { Metrics } from '../src/metrics.js';
 import { accountName, DAY, fmt, int, KEEP, NOTES, NOW, rng, table, tierOf, TIMEZONE, TOUCH_KINDS } from './lib.js';
 
 const RUNS = int('BENCH_RUNS', 600, 1);
@@ -31,6 +34,7 @@ const WARMUP = int('BENCH_WARMUP', 100);
 const BOOK_RUNS = int('BENCH_BOOK_RUNS', 40, 1);
 const ACCOUNTS = int('BENCH_ACCOUNTS', 2_000, 1);
 const TOUCHPOINTS = int('BENCH_TOUCHPOINTS', 40_000);
+const METRICS = int('BENCH_METRICS', 0) > 0;
 
 /** Statements compiled on the database, by SQL text. */
 const compiled = { n: 0, sql: new Map<string, number>() };
@@ -93,7 +97,8 @@ async function main(): Promise<void> {
   const db = openDb(join(dir, 'bench.db'), CountingDatabase);
   try {
     const names = seed(db);
-    const engine = new Engine({ db, commands, defaults: { locale: 'en', timezone: TIMEZONE }, clock: () => NOW });
+    const metrics = METRICS ? new Metrics({ db }) : undefined;
+    const engine = new Engine({ db, commands, defaults: { locale: 'en', timezone: TIMEZONE }, clock: () => NOW, ...(metrics ? { metrics } : {}) });
     let i = 0;
     const account = () => names[(i++ * 7919) % names.length]!;
     // Each command as the rep who owns the account, so no permission refusal; /risk and /digest as the rep's lead.
@@ -149,9 +154,20 @@ async function main(): Promise<void> {
       rows.push([c.name, fmt(runs), fmt((cpu.user + cpu.system) / 1000 / runs, 3), fmt(compiled.n / runs, 2)]);
       for (const [s, n] of compiled.sql) compiledSql.push(`${c.name} ×${n}: ${s.length > 160 ? `${s.slice(0, 160)}…` : s}`);
     }
-    console.log(`${fmt(ACCOUNTS)} accounts, ${fmt(TOUCHPOINTS)} touchpoints; process.cpuUsage (user + system) over the measured runs, after warm-up\n`);
+    console.log(
+      `${fmt(ACCOUNTS)} accounts, ${fmt(TOUCHPOINTS)} touchpoints; metrics ${METRICS ? 'on' : 'off'}; process.cpuUsage (user + system) over the measured runs, after warm-up\n`,
+    );
     console.log(table(rows));
     if (compiledSql.length) console.log(`\nstatements compiled while measuring:\n${compiledSql.join('\n')}`);
+    if (metrics) {
+      // What counting adds to a command, alone (the runs above are too noisy to show it): the counter and the histogram.
+      const calls = 200_000;
+      const names = commands.map((c) => c.name);
+      const cpu0 = process.cpuUsage();
+      for (let k = 0; k < calls; k++) metrics.command(names[k % names.length], k % 5 ? 'ok' : 'refused', 0.001 + (k % 100) / 1000);
+      const cpu = process.cpuUsage(cpu0);
+      console.log(`\ncounting a command (steward_commands_total and steward_command_duration_seconds): ${fmt((cpu.user + cpu.system) / calls, 3)} µs CPU per command`);
+    }
   } finally {
     closeDb(db);
     if (!KEEP) rmSync(dir, { recursive: true, force: true });

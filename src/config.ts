@@ -40,6 +40,15 @@ const schema = z.object({
     .transform(Number)
     .refine((n) => n >= 1 && n <= 65535, 'a TCP port number')
     .default(3000),
+  // GET /metrics (src/metrics.ts): served only when METRICS_PORT or METRICS_TOKEN is set.
+  METRICS_PORT: z
+    .string()
+    .regex(/^\d{1,5}$/, 'a TCP port number')
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 65535, 'a TCP port number')
+    .optional(),
+  METRICS_HOST: z.string().trim().min(1, 'an address to listen on, such as 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
+  METRICS_TOKEN: optional,
   REDIS_URL: optional.pipe(z.url({ protocol: /^rediss?$/, error: 'a redis:// or rediss:// URL' }).optional()),
   SLACK_BOT_TOKEN: optional.pipe(z.string().startsWith('xoxb-', 'a bot token starting with xoxb-').optional()),
   SLACK_SIGNING_SECRET: optional,

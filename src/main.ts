@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import { loadDemo } from './demo.js';
 import { Engine } from './engine/engine.js';
 import { createLogger } from './log.js';
+import { listenMetrics, Metrics, metricsServing } from './metrics.js';
 
 function fail(message: string): never {
   process.stderr.write(`steward: ${message}\n`);
@@ -112,10 +113,14 @@ interface ChatAdapter {
 async function serveChat(config: Config, logger: Logger): Promise<void> {
   const redis = (await redisFor(config, dirname(config.STEWARD_DB), logger).catch((e: unknown) => fail(startupLine(e, config)))) ?? fail(NO_REDIS(config.mode));
   const db = openDb(config.STEWARD_DB);
-  const engine = new Engine({ db, commands, defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE }, logger });
+  let scheduler: Scheduler | undefined;
+  // GET /metrics on a port of its own, only when METRICS_PORT or METRICS_TOKEN is set (src/metrics.ts).
+  const serving = metricsServing(config);
+  const metrics = serving && new Metrics({ db, scheduler: () => scheduler });
+  let stopMetrics: (() => Promise<void>) | undefined;
+  const engine = new Engine({ db, commands, defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE }, logger, ...(metrics ? { metrics } : {}) });
   // A large handover a crash or a stop left half done is finished first, a batch at a time.
   await engine.finish();
-  let scheduler: Scheduler | undefined;
   const afterCommand = async () => scheduler?.kick();
   // GET /readyz: the database read, Redis answering, no workspace's delivery paused.
   const ready = async () => {
@@ -160,7 +165,8 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
     // STEWARD_ROLE: web runs no queue workers (its commands queue what they decided, for a worker to
     // deliver); worker listens to no chat, but keeps the platform's API client to deliver with.
     const role = config.STEWARD_ROLE;
-    scheduler = new Scheduler({ db, port: adapter.port, redis: redis.options, logger, workers: role !== 'web' });
+    scheduler = new Scheduler({ db, port: adapter.port, redis: redis.options, logger, workers: role !== 'web', ...(metrics ? { metrics } : {}) });
+    if (metrics && serving) stopMetrics = await listenMetrics(metrics, serving, logger);
     // Listen first: commands and /healthz answer while the clock rebuilds its timers and queues the backlog.
     await adapter.start({ listen: role !== 'worker' });
     await scheduler.start();
@@ -181,6 +187,7 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
     );
     await bounded(scheduler?.close(), 'closing the schedules', logger);
     await bounded(redis.stop(), 'stopping redis-server', logger);
+    await stopMetrics?.();
     closeDb(db);
     fail(startupLine(e, config));
   }
@@ -197,6 +204,7 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
     // The queues and Redis get a bounded time: a Redis that went away with the signal must not hold the exit.
     await bounded(scheduler?.close(), 'closing the schedules', logger);
     await bounded(redis.stop(), 'stopping redis-server', logger);
+    await stopMetrics?.();
     closeDb(db);
     process.exit(0);
   };

@@ -212,6 +212,8 @@ const ROOTS = new Set([
   'src/log.ts',
   // The engine thread's entry: hands the command registry to the engine's thread loop.
   'src/engine-thread.ts',
+  // The process's metrics registry and /metrics server, built by main.ts from the engine's and the scheduler's counts.
+  'src/metrics.ts',
   // The CSV tool's entry (npm run steward), where it is today and where it moves (src/io/cli.ts).
   'src/cli.ts',
   'src/io/cli.ts',

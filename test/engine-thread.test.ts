@@ -38,7 +38,7 @@ describe('EngineThread', () => {
     const done = await thread.run(job('/touch Acme visit On the thread'), (c) => seen.push(c));
     expect(done).toMatchObject({ ok: true, locale: 'en', deliver: false });
     expect(done.answer.text).toMatch(/^✔ Logged a visit with Acme/);
-    expect(seen).toEqual([{ ok: true, locale: 'en', deliver: false }]);
+    expect(seen).toEqual([{ ok: true, locale: 'en', deliver: false, command: 'touch', result: 'ok' }]);
     expect(notes('On the thread')).toBe(1);
   });
 
@@ -65,7 +65,7 @@ describe('EngineThread', () => {
     expect(err).toBeInstanceOf(AnswerFailed);
     expect(err).toMatchObject({ saved: true, message: 'RangeError: cannot show this reply' });
     expect((err as Error).stack).toContain('picky-finisher');
-    expect(seen).toEqual([{ ok: true, locale: 'en', deliver: false }]);
+    expect(seen).toEqual([{ ok: true, locale: 'en', deliver: false, command: 'touch', result: 'ok' }]);
     expect(notes('Saved anyway')).toBe(1);
   });
 

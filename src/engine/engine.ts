@@ -4,6 +4,7 @@
 // the usage; an internal failure is logged once here and answered politely.
 import { and, count, eq, lt, max, sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { immediate, transact, transaction, type Db, type Tx } from '../../db/index.js';
 import { prepared } from '../../db/prepared.js';
@@ -86,6 +87,24 @@ export interface Outcome {
   field?: string;
   /** Its event (`Incoming.dedupeKey`) was run before: nothing ran, and there is nothing to answer. */
   duplicate?: boolean;
+  /** The command it ran (the spec's name), when the text named one: the label of its metrics. */
+  command?: string;
+  /** It failed on Steward's side (an internal error), rather than being refused for the user's mistake. */
+  failed?: boolean;
+}
+
+/** How a command went, as its metrics count it: done, refused (the user's mistake, a permission), or failed on Steward's side. */
+export type CommandResult = 'ok' | 'refused' | 'error';
+
+/** How an outcome counts; undefined for a duplicate, which ran nothing. */
+export function resultOf(out: Pick<Outcome, 'ok' | 'failed' | 'duplicate'>): CommandResult | undefined {
+  if (out.duplicate) return undefined;
+  return out.ok ? 'ok' : out.failed ? 'error' : 'refused';
+}
+
+/** Where commands are counted (src/metrics.ts): by the process's main thread, which sees every command's answer. */
+export interface CommandMetrics {
+  command(name: string | undefined, result: CommandResult, seconds: number): void;
 }
 
 export interface EngineOptions {
@@ -99,6 +118,8 @@ export interface EngineOptions {
    * batches) how many batches after the command this engine runs before it stops.
    */
   handover?: { batch?: number; stopAfter?: number };
+  /** Counts each command `handle` runs, with its latency (not the engine thread's: its caller counts those). */
+  metrics?: CommandMetrics;
 }
 
 export type MentionResolver = (raw: string) => Promise<UserRef | undefined>;
@@ -127,11 +148,19 @@ export class Engine {
   }
 
   async handle(incoming: Incoming, resolveMention?: MentionResolver): Promise<Outcome> {
+    const started = performance.now();
     const out = this.localized(await this.outcome(incoming, resolveMention));
+    const result = this.opts.metrics && resultOf(out);
+    if (result) this.opts.metrics!.command(out.command, result, (performance.now() - started) / 1000);
     // The rest of a large handover, a batch per transaction, before the answer: other work on this
     // thread (and other connections) takes turns between batches.
     if (this.takeUnfinished()) await this.finish();
     return out;
+  }
+
+  /** Where this engine's commands are counted: an engine thread its adapter starts counts there too. */
+  get metrics(): CommandMetrics | undefined {
+    return this.opts.metrics;
   }
 
   /** Whether a command since the last call committed work left to finish (handleAll's caller then runs finishStep until false). */
@@ -282,15 +311,17 @@ export class Engine {
             })
           : transact(db, attempt),
       (out) => {
+        const command = this.current?.spec.name;
         this.current = undefined;
-        return out;
+        return command ? { ...out, command } : out;
       },
       (e) => {
+        const command = this.current?.spec.name;
         this.current = undefined;
-        if (e instanceof Rollback) return e.outcome;
+        if (e instanceof Rollback) return command ? { ...e.outcome, command } : e.outcome;
         const ref = errorRef();
         this.opts.logger?.error({ err: e, ref, text: incoming.text.slice(0, 200) }, 'command failed');
-        return failed(ctx?.locale ?? incoming.user.locale ?? this.opts.defaults.locale, ref);
+        return { ...failed(ctx?.locale ?? incoming.user.locale ?? this.opts.defaults.locale, ref), ...(command ? { command } : {}) };
       },
     );
   }
@@ -553,7 +584,7 @@ function duplicate(locale: Locale): Outcome {
 /** A command that failed on Steward's side: nothing was saved, or, with `saved`, it was but the answer was lost. */
 export function failed(locale: Locale, ref: string, saved = false): Outcome {
   const t = catalog(locale).errors;
-  return { ok: false, notices: [], locale, reply: reply('error', saved ? t.unanswered(ref) : t.internal(ref)) };
+  return { ok: false, failed: true, notices: [], locale, reply: reply('error', saved ? t.unanswered(ref) : t.internal(ref)) };
 }
 
 /** The mentions in `tokens` that `resolved` knows. */

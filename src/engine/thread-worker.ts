@@ -9,7 +9,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { pino } from 'pino';
 import { closeDb, openDb } from '../../db/index.js';
 import type { Locale } from '../../db/schema.js';
-import { Engine, type Incoming, type Outcome, type UserRef } from './engine.js';
+import { Engine, resultOf, type Incoming, type Outcome, type UserRef } from './engine.js';
 import type { CommandSpec } from './spec.js';
 
 interface Data {
@@ -73,7 +73,11 @@ export async function serveEngineThread(commands: readonly CommandSpec[]): Promi
       port.postMessage({ type: 'done', results, seen: recorded });
     } catch (e) {
       // An answer that cannot be cloned: the commands still report how they went.
-      port.postMessage({ type: 'done', results: results.map(({ id, ok, locale, deliver }) => ({ id, ok, locale, deliver, error: serialized(e) })), seen: recorded });
+      port.postMessage({
+        type: 'done',
+        results: results.map(({ id, ok, locale, deliver, command, result }) => ({ id, ok, locale, deliver, command, result, error: serialized(e) })),
+        seen: recorded,
+      });
     }
     if (engine.takeUnfinished()) finishing();
     if (queue.length || seenQueue.length) schedule();
@@ -95,7 +99,7 @@ export async function serveEngineThread(commands: readonly CommandSpec[]): Promi
   }
 
   function answer(id: number, out: Outcome) {
-    const how = { id, ok: out.ok, locale: out.locale, deliver: Boolean(out.deliver) };
+    const how = { id, ok: out.ok, locale: out.locale, deliver: Boolean(out.deliver), command: out.command, result: resultOf(out) };
     try {
       return { ...how, answer: finisher.finish(out, logger) };
     } catch (e) {

@@ -32,7 +32,8 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Locale } from '../../db/schema.js';
-import type { Incoming, UserRef } from './engine.js';
+import { performance } from 'node:perf_hooks';
+import type { CommandMetrics, CommandResult, Incoming, UserRef } from './engine.js';
 
 export interface EngineThreadOptions {
   /** The SQLite file (already migrated); the thread opens its own connection to it. */
@@ -52,6 +53,11 @@ export interface EngineThreadOptions {
   logger: Logger;
   /** Large handovers on the thread: accounts per transaction (EngineOptions.handover; tests use a small book). */
   handover?: { batch?: number };
+  /**
+   * Counts each command, here on the main thread, from `run` to its commit: the thread's own
+   * module instances are not this process's registry, so it only reports how each went.
+   */
+  metrics?: CommandMetrics;
 }
 
 export interface ThreadJob {
@@ -66,6 +72,9 @@ export interface Committed {
   locale: Locale;
   /** It left messages in the outbox to deliver. */
   deliver: boolean;
+  /** The command it ran (Outcome.command), and how it counts (resultOf: none for a duplicate), for the metrics. */
+  command?: string;
+  result?: CommandResult;
 }
 
 /** The thread stopped before it had run a job: nothing of it was saved, so it may run elsewhere. */
@@ -137,6 +146,7 @@ export class EngineThread<R = unknown> {
   private constructor(
     private readonly worker: Worker,
     private readonly logger: Logger,
+    private readonly metrics?: CommandMetrics,
   ) {
     worker.on('message', (m: FromThread) => this.receive(m));
     worker.on('error', (err) => this.logger.error({ err }, 'the engine thread failed'));
@@ -168,7 +178,7 @@ export class EngineThread<R = unknown> {
       worker.on('message', onMessage);
       worker.once('exit', onExit);
     });
-    const thread = new EngineThread<R>(worker, opts.logger);
+    const thread = new EngineThread<R>(worker, opts.logger, opts.metrics);
     await ready;
     return thread;
   }
@@ -187,8 +197,13 @@ export class EngineThread<R = unknown> {
   run(job: ThreadJob, onCommitted: (c: Committed) => void = () => {}): Promise<Done<R>> {
     if (this.gone) return Promise.reject(new EngineThreadGone());
     const id = ++this.seq;
+    const started = performance.now();
+    const counted = (c: Committed) => {
+      if (c.result) this.metrics?.command(c.command, c.result, (performance.now() - started) / 1000);
+      onCommitted(c);
+    };
     const work = new Promise<Done<R>>((resolve, reject) => {
-      this.pending.set(id, { onCommitted, resolve, reject });
+      this.pending.set(id, { onCommitted: this.metrics ? counted : onCommitted, resolve, reject });
       this.send({ jobs: [{ id, ...job }], seen: [] });
     });
     return this.track(work);
@@ -288,11 +303,11 @@ export class EngineThread<R = unknown> {
             p.reject(Object.assign(new Error(`${error?.name ?? 'Error'}: ${error?.message ?? 'no answer'}`), error?.stack ? { stack: error.stack } : {}));
           else p.resolve(first);
         }
-        for (const { id, ok, locale, deliver, answer, error } of m.results) {
+        for (const { id, ok, locale, deliver, command, result, answer, error } of m.results) {
           const p = this.pending.get(id);
           if (!p) continue;
           this.pending.delete(id);
-          const committed = { ok, locale, deliver };
+          const committed = { ok, locale, deliver, command, result };
           try {
             p.onCommitted(committed);
           } catch (err) {

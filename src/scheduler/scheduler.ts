@@ -6,6 +6,7 @@
 // Redis lost its data while Steward ran, and the same reconcile runs then.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { and, eq } from 'drizzle-orm';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -43,6 +44,22 @@ const QUEUE_BATCH = 500;
 
 type JobData = { tenantId?: number; complaintId?: number; nudgeId?: number };
 
+/**
+ * How a delivery job went, by the nudge's kind: `sent`, `skipped` (no longer needed, its recipient
+ * gone), `failed` (refused for good), `retry` (will be tried again), `rate-limited` and `paused` (the
+ * workspace refuses Steward as a whole: held without spending an attempt).
+ */
+export type DeliveryOutcome = 'sent' | 'skipped' | 'failed' | 'retry' | 'rate-limited' | 'paused';
+
+/** Where the clock's work is counted (src/metrics.ts). */
+export interface SchedulerMetrics {
+  delivery(kind: string, outcome: DeliveryOutcome): void;
+  /** A sweep over every tenant ran, started at `at`, taking `seconds`. */
+  sweep(at: Date, seconds: number): void;
+  /** A workspace's delivery paused: it refused Steward as a whole (a new outage, not one extended). */
+  paused(): void;
+}
+
 export interface SchedulerOptions {
   db: Db;
   port: ChatPort;
@@ -65,6 +82,8 @@ export interface SchedulerOptions {
   sweepEveryMs?: number;
   /** The schedulers' lease's time to live (default LEASE_MS); tests shorten it. */
   leaseMs?: number;
+  /** Counts deliveries and sweeps. */
+  metrics?: SchedulerMetrics;
 }
 
 /** A workspace whose delivery is paused: it refused Steward as a whole. */
@@ -326,6 +345,7 @@ export class Scheduler {
     const now = this.clock();
     const db = this.opts.db;
     if (job.name === 'sweep') {
+      const started = performance.now();
       for (const tenant of db.select().from(tenants).all()) {
         // In batches, each its own short write transaction: commands are not kept waiting for the lock.
         await runSweep(db, tenant, now);
@@ -337,6 +357,7 @@ export class Scheduler {
         if (this.lease.held) await this.serially(() => this.scheduleDigest(tenant));
       }
       for (const c of db.select().from(complaints).where(eq(complaints.status, 'open')).all()) await this.scheduleRung(c.tenantId, c.id);
+      this.opts.metrics?.sweep(now, (performance.now() - started) / 1000);
     } else if (job.name === 'digest' || job.name === 'escalate') {
       const tenant = db.select().from(tenants).where(eq(tenants.id, job.data.tenantId!)).get();
       if (!tenant) return;
@@ -352,18 +373,22 @@ export class Scheduler {
 
   private async deliver(job: Job<JobData>, token?: string): Promise<void> {
     const db = this.opts.db;
-    const tenantId = db.select({ t: nudges.tenantId }).from(nudges).where(eq(nudges.id, job.data.nudgeId!)).get()?.t;
+    const row = db.select({ t: nudges.tenantId, kind: nudges.kind }).from(nudges).where(eq(nudges.id, job.data.nudgeId!)).get();
+    const tenantId = row?.t;
+    const count = (outcome: DeliveryOutcome) => this.opts.metrics?.delivery(row?.kind ?? 'unknown', outcome);
     const pause = tenantId === undefined ? undefined : this.pausedWorkspaces.get(tenantId);
     if (pause && token && pause.until.getTime() > Date.now()) {
       // The workspace refuses Steward as a whole: its messages wait, without spending an attempt.
+      count('paused');
       await job.moveToDelayed(pause.until.getTime(), token);
       throw new DelayedError();
     }
     let queued = false;
     try {
-      await deliverNudge(db, this.opts.port, job.data.nudgeId!, this.clock(), () => (queued = true), this.opts.logger);
+      count(await deliverNudge(db, this.opts.port, job.data.nudgeId!, this.clock(), () => (queued = true), this.opts.logger));
       if (pause) this.resume(pause);
     } catch (e) {
+      count(!(e instanceof DeliveryError) ? 'retry' : e.kind === 'permanent' ? 'failed' : e.kind === 'workspace' ? 'paused' : e.kind === 'rate-limited' ? 'rate-limited' : 'retry');
       if (!(e instanceof DeliveryError)) throw e;
       if (e.kind === 'permanent') throw new UnrecoverableError(e.message);
       if (e.kind === 'workspace' && tenantId !== undefined && token) {
@@ -402,6 +427,7 @@ export class Scheduler {
     }
     const paused: PausedWorkspace = { tenantId, reason, since: new Date(now), until };
     this.pausedWorkspaces.set(tenantId, paused);
+    this.opts.metrics?.paused();
     const tenant = this.opts.db.select().from(tenants).where(eq(tenants.id, tenantId)).get();
     this.opts.logger?.error(
       { tenant: tenantId, platform: tenant?.platform, workspace: tenant?.workspaceId, reason },
@@ -426,8 +452,40 @@ export class Scheduler {
     await Promise.all([this.jobs.close(), this.delivery.close(), this.redis.status === 'wait' ? this.redis.disconnect() : this.redis.quit().catch(() => this.redis.disconnect())]);
   }
 
+  /**
+   * The queues' depths in Prometheus's text format (bullmq's own export, `bullmq_job_count` by queue
+   * and state), both queues' samples under one HELP and TYPE per metric, as the format wants.
+   */
+  async prometheus(): Promise<string> {
+    return mergeExposition(await Promise.all([this.jobs.exportPrometheusMetrics(), this.delivery.exportPrometheusMetrics()]));
+  }
+
   /** For tests and operations: the queues' job counts. */
   async counts(): Promise<{ jobs: Record<string, number>; delivery: Record<string, number> }> {
     return { jobs: await this.jobs.getJobCounts(), delivery: await this.delivery.getJobCounts() };
   }
+}
+
+/** Several expositions of the same metrics (one per queue) as one: each metric's HELP and TYPE once, then all its samples. */
+export function mergeExposition(texts: readonly string[]): string {
+  const families = new Map<string, { head: string[]; samples: string[] }>();
+  for (const text of texts) {
+    let current: { head: string[]; samples: string[] } | undefined;
+    for (const line of text.split('\n')) {
+      const meta = /^# (HELP|TYPE) (\S+)/.exec(line);
+      if (meta) {
+        const name = meta[2]!;
+        const known = families.get(name);
+        current = known ?? { head: [], samples: [] };
+        if (!known) families.set(name, current);
+        if (!current.head.some((h) => h.startsWith(`# ${meta[1]} `))) current.head.push(line);
+      } else if (line.trim() !== '') {
+        const name = /^[^{\s]+/.exec(line)![0];
+        const family = families.get(name) ?? current;
+        if (family) family.samples.push(line);
+        else families.set(name, { head: [], samples: [line] });
+      }
+    }
+  }
+  return `${[...families.values()].flatMap((f) => [...f.head, ...f.samples]).join('\n')}\n`;
 }

@@ -519,6 +519,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
           finisher: new URL(`./respond.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
           entry: opts.commandThread,
           logger,
+          metrics: engine.metrics,
         });
       }
       await app.start(config.PORT);
