@@ -288,3 +288,52 @@ describe('Slack OAuth: many workspaces', () => {
     expect(nudge(back).status).toBe('sent');
   });
 });
+
+describe('Slack OAuth alone (no SLACK_BOT_TOKEN)', () => {
+  it('starts without a token of its own, and serves only the workspaces installed through OAuth', async () => {
+    const own = new FakeSlack();
+    own.addUser({ id: 'U51', name: 'eli', real_name: 'Eli Moss', tz: 'Europe/London', team_id: 'T5' });
+    await own.start();
+    const port = await freePort();
+    const at = `http://127.0.0.1:${port}`;
+    const config = loadConfig({
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_CLIENT_ID: own.oauthApp.clientId,
+      SLACK_CLIENT_SECRET: own.oauthApp.clientSecret,
+      SLACK_STATE_SECRET: STATE_SECRET,
+      SLACK_API_URL: own.apiUrl,
+      PORT: String(port),
+      STEWARD_DB: join(dir, 'oauth-only.db'),
+    });
+    const odb = openDb(config.STEWARD_DB);
+    const logger = pino({ level: 'silent' });
+    const engine = new Engine({ db: odb, commands, defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE }, logger });
+    const app = createSlackApp({ config, engine, logger, afterCommand: async () => {}, installations: slackInstallationRecords(odb) });
+    try {
+      await app.start();
+      expect(own.callsTo('auth.test')).toHaveLength(0);
+      const say = async (team: string, user: string, text: string) => {
+        const responseUrl = own.responseUrl();
+        const res = await sendToApp(`${at}/slack/events`, slashCommand({ user, team, command: '/account', text, responseUrl }), { secret: SECRET });
+        expect(res.status).toBe(200);
+        return { res, responseUrl };
+      };
+      // Not installed anywhere yet: nothing is run, nothing recorded.
+      await say('T5', 'U51', 'add Early tier:key');
+      expect(odb.$client.prepare('select count(*) as n from tenants').get()).toEqual({ n: 0 });
+
+      own.grant('code-t5', { token: 'xoxb-t5', teamId: 'T5', teamName: 'Moss & Co' });
+      const page = await fetch(`${at}/slack/install`);
+      const cookie = page.headers.get('set-cookie')!.split(';')[0]!;
+      const state = new URL(/<a href="([^"]+)"/.exec(await page.text())![1]!.replace(/&amp;/g, '&')).searchParams.get('state')!;
+      expect((await fetch(`${at}/slack/oauth_redirect?code=code-t5&state=${encodeURIComponent(state)}`, { headers: { cookie } })).status).toBe(200);
+      const { res, responseUrl } = await say('T5', 'U51', 'add Moss tier:key');
+      expect((await own.slashAnswer(res, responseUrl)).text).toMatch(/^✔/);
+      expect(odb.$client.prepare('select workspace_id from tenants').all()).toEqual([{ workspace_id: 'T5' }]);
+    } finally {
+      await app.stop();
+      await own.close();
+      closeDb(odb);
+    }
+  });
+});
