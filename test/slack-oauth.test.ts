@@ -287,6 +287,18 @@ describe('Slack OAuth: many workspaces', () => {
     await deliverDue(db, slack.port, new Date());
     expect(nudge(back).status).toBe('sent');
   });
+
+  it('a token Slack refuses for good (token_revoked) with no event said so: the installation is forgotten there and then, the nudge skipped, others delivered', async () => {
+    fake.revoke('xoxb-t2-again');
+    const lost = nudgeFor('T2', 'U21', 'revoked-silently');
+    const kept = nudgeFor('T1', 'U1', 'alice-after-silent-revoke');
+    const counts = await deliverDue(db, slack.port, new Date());
+    expect(counts).toMatchObject({ sent: 1, skipped: 1, failed: 0 });
+    expect(nudge(lost).status).toBe('skipped');
+    expect(nudge(lost).lastError).toMatch(/token_revoked/);
+    expect(nudge(kept).status).toBe('sent');
+    expect(installation('T2')).toBeUndefined();
+  });
 });
 
 describe('Slack OAuth alone (no SLACK_BOT_TOKEN)', () => {

@@ -41,7 +41,7 @@ import { ACCOUNT_ID_VALUE, accountValue, ACTION_ID_PREFIX, cutPlain, INPUT_TEXT_
 import { SlackIdentity } from './identity.js';
 import { commandText, mentionedIds, messageText } from './markup.js';
 import { ACCOUNT_ACTION, complaintModal, FIELD_BLOCKS, FORM_CALLBACK, formCommand, pickedAccount, textModal, touchModal, type Prefill } from './modals.js';
-import { DeliveryError, readiness } from '../port.js';
+import { DeliveryError, readiness, type ChatPort } from '../port.js';
 import { installationKey, installationStore, type InstallationRecords } from './installations.js';
 import { SlackPort } from './port.js';
 import { CheckedReceiver } from './receiver.js';
@@ -86,6 +86,8 @@ export interface SlackOptions {
 export const DEFAULT_SCOPES = ['app_mentions:read', 'chat:write', 'chat:write.public', 'commands', 'im:history', 'users:read'];
 /** Workspaces whose clients are kept at once (each its users.info cache too); the oldest goes first. */
 const MAX_WORKSPACE_CLIENTS = 500;
+/** What Slack answers for an installation's token that will never work again. */
+const REVOKED = new Set(['token_revoked', 'account_inactive', 'team_disabled']);
 
 export interface SlackApp {
   app: App;
@@ -196,7 +198,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   const oauth = receiver?.installProvider;
   const client = new WebClient(config.SLACK_BOT_TOKEN, clientOptions);
   const identity = new SlackIdentity(client);
-  const port = new SlackPort(client, logger, config.STEWARD_LOCALE, oauth ? (workspaceId) => clientOf(workspaceId) : undefined);
+  const port = new SlackPort(client, logger, config.STEWARD_LOCALE, oauth ? (workspaceId) => installedPort(workspaceId) : undefined);
   /** What Steward speaks to one workspace with: its token's client, users.info cache and port, and its tenant. */
   interface Workspace {
     client: WebClient;
@@ -229,6 +231,27 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   const here = (): Workspace => current.getStore() ?? single;
   /** The tenant key of the single-token install (its organisation's for an org-wide install). */
   const singleKey = () => (known ? installationKey({ isEnterpriseInstall: known.is_enterprise_install, enterpriseId: known.enterprise_id, teamId: known.team_id }) : undefined);
+  /**
+   * Delivery to tenant `workspaceId` with its own token. Slack refusing an installation's token for good
+   * (revoked, the workspace deleted) is its uninstall, even when the event saying so never came: the
+   * installation is forgotten and the message skipped, rather than the workspace's delivery paused for ever.
+   */
+  const installedPort = (workspaceId: string): ChatPort => {
+    const inner = new SlackPort(() => clientOf(workspaceId), logger, config.STEWARD_LOCALE);
+    const refused = async (e: unknown): Promise<never> => {
+      const code = e instanceof DeliveryError && e.kind === 'workspace' ? /^Slack: (\w+)$/.exec(e.message)?.[1] : undefined;
+      if (!code || !REVOKED.has(code) || workspaceId === singleKey()) throw e;
+      await records!.remove(workspaceId);
+      forget(workspaceId);
+      logger.info({ tenant: workspaceId, code }, 'Slack refuses the installation for good: it is forgotten and nothing more is delivered there');
+      throw new DeliveryError('gone', `Slack: ${code}; Steward is no longer installed in Slack workspace ${workspaceId}`);
+    };
+    return {
+      platform: 'slack',
+      post: (to, reply, thread) => inner.post(to, reply, thread).catch(refused),
+      update: (ref, reply) => inner.update(ref, reply).catch(refused),
+    };
+  };
   /** The client that reaches tenant `workspaceId`, for delivery: the single token's, or its installation's (renewed when it rotates). */
   const clientOf = async (workspaceId: string): Promise<WebClient> => {
     if (config.SLACK_BOT_TOKEN && workspaceId === singleKey()) return client;

@@ -17,13 +17,12 @@ export class SlackPort implements ChatPort {
     private readonly client: WebClient | (() => Promise<WebClient>),
     private readonly logger?: Pick<Logger, 'warn'>,
     private readonly locale: Locale = 'en',
-    /** With OAuth: the client of each tenant (throws DeliveryError `gone` where Steward is not installed). */
-    private readonly clientOf?: (workspaceId: string) => Promise<WebClient>,
+    /** With OAuth: the port of each tenant, with its own token. */
+    private readonly scoped?: (workspaceId: string) => ChatPort,
   ) {}
 
-  forWorkspace(workspaceId: string): SlackPort {
-    const clientOf = this.clientOf;
-    return clientOf ? new SlackPort(() => clientOf(workspaceId), this.logger, this.locale) : this;
+  forWorkspace(workspaceId: string): ChatPort {
+    return this.scoped ? this.scoped(workspaceId) : this;
   }
 
   private async api(): Promise<WebClient> {
