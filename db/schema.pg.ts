@@ -608,3 +608,14 @@ export const handoverJobs = pgTable(
   },
   (t) => [index('handover_jobs_open').on(t.doneAt)],
 );
+
+/** Slack installations (db/schema.ts's slack_installations). */
+export const slackInstallations = pgTable('slack_installations', {
+  key: text('key').primaryKey(),
+  teamId: text('team_id'),
+  enterpriseId: text('enterprise_id'),
+  orgWide: flag('org_wide').notNull(),
+  installation: jsonText('installation').notNull(),
+  installedAt: createdAt(),
+  updatedAt: epochMs('updated_at').notNull(),
+});

@@ -621,3 +621,20 @@ export const handoverJobs = sqliteTable(
   },
   (t) => [index('handover_jobs_open').on(t.doneAt)],
 );
+
+/**
+ * Steward's Slack installations when the app is distributed (OAuth: SLACK_CLIENT_ID and friends), one
+ * per tenant: `key` is the tenant's workspace id, the team id (T…) of a workspace install or the
+ * enterprise id (E…) of an org-wide one. `installation` is what Bolt's installer handed over (its
+ * Installation, tokens and refresh token included), read back as it was stored. A workspace that
+ * uninstalls the app, or revokes its bot token, loses its row: delivery to it stops.
+ */
+export const slackInstallations = sqliteTable('slack_installations', {
+  key: text('key').primaryKey(),
+  teamId: text('team_id'),
+  enterpriseId: text('enterprise_id'),
+  orgWide: integer('org_wide', { mode: 'boolean' }).notNull(),
+  installation: text('installation', { mode: 'json' }).notNull().$type<Record<string, unknown>>(),
+  installedAt: createdAt(),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+});

@@ -54,6 +54,27 @@ const schema = z.object({
   SLACK_SIGNING_SECRET: optional,
   SLACK_APP_TOKEN: optional.pipe(z.string().startsWith('xapp-', 'an app-level token starting with xapp-').optional()),
   SLACK_API_URL: optional.pipe(z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional()),
+  // OAuth, for an app installed in many workspaces (Bolt's installer): the app's Basic Information page.
+  SLACK_CLIENT_ID: optional,
+  SLACK_CLIENT_SECRET: optional,
+  /** Signs the OAuth `state` parameter (any long random string, the same on every instance). */
+  SLACK_STATE_SECRET: optional,
+  /** The bot scopes asked for at install, comma-separated (default: slack-manifest.yaml's). */
+  SLACK_SCOPES: optional.pipe(
+    z
+      .string()
+      .regex(/^[a-z:._]+(,\s*[a-z:._]+)*$/, 'comma-separated Slack scopes such as chat:write,commands')
+      .transform((v) => v.split(',').map((s) => s.trim()))
+      .optional(),
+  ),
+  /** Where the "Add to Slack" page is served. */
+  SLACK_INSTALL_PATH: z
+    .string()
+    .trim()
+    .regex(/^\/\S*$/, 'a path such as /slack/install')
+    .default('/slack/install'),
+  /** The Redirect URL set on the app's OAuth & Permissions page; its path is where Steward takes the callback (default /slack/oauth_redirect). */
+  SLACK_REDIRECT_URI: optional.pipe(z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional()),
   LARK_APP_ID: optional,
   LARK_APP_SECRET: optional,
   LARK_ENCRYPT_KEY: optional,
@@ -71,6 +92,8 @@ export type Env = z.infer<typeof schema>;
 export interface Config extends Env {
   /** Which chat platform `npm start` serves, from the credentials present. */
   mode: 'shell' | 'slack' | 'lark';
+  /** Slack OAuth is on (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET): installs in many workspaces. */
+  slackOAuth: boolean;
   /** LOG_LEVEL was set, rather than defaulted (the interactive shell logs less by default). */
   logLevelGiven: boolean;
 }
@@ -96,6 +119,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`${variable}: expected ${issue.message}${got === undefined ? '' : `, got ${JSON.stringify(got)}`}`);
   }
   const e = parsed.data;
+  const oauth = [e.SLACK_CLIENT_ID, e.SLACK_CLIENT_SECRET, e.SLACK_STATE_SECRET];
+  if (oauth.some(Boolean)) {
+    const missing = (['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET'] as const).find((_, i) => !oauth[i]);
+    if (missing)
+      throw new ConfigError(`${missing}: expected it too, since the other Slack OAuth settings are set (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET go together)`);
+    if (e.SLACK_APP_TOKEN)
+      throw new ConfigError('SLACK_APP_TOKEN: expected unset with SLACK_CLIENT_ID (Steward serves Slack OAuth installs over HTTP, at /slack/events with SLACK_SIGNING_SECRET)');
+    if (!e.SLACK_SIGNING_SECRET) throw new ConfigError('SLACK_SIGNING_SECRET: expected the signing secret from the Slack app page, since SLACK_CLIENT_ID is set');
+  }
   if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
     throw new ConfigError('SLACK_SIGNING_SECRET: expected the signing secret from the Slack app page (needed in HTTP mode, or set SLACK_APP_TOKEN for Socket Mode)');
   }
@@ -111,7 +143,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'LARK_VERIFICATION_TOKEN: expected the verification token (or set LARK_ENCRYPT_KEY) from the Lark developer console, since LARK_MODE=http; without either, anyone could post events',
     );
   }
-  const mode = e.SLACK_BOT_TOKEN ? 'slack' : e.LARK_APP_ID ? 'lark' : 'shell';
+  const mode = e.SLACK_BOT_TOKEN || e.SLACK_CLIENT_ID ? 'slack' : e.LARK_APP_ID ? 'lark' : 'shell';
   if (e.STEWARD_ROLE !== 'all' && mode === 'shell') {
     throw new ConfigError(
       `STEWARD_ROLE: expected all in the shell (web and worker split a Slack or Lark deployment between processes; set SLACK_BOT_TOKEN or LARK_APP_ID), got ${JSON.stringify(e.STEWARD_ROLE)}`,
@@ -121,5 +153,5 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.STEWARD_ROLE !== 'all' && !e.REDIS_URL) {
     throw new ConfigError(`REDIS_URL: expected the Redis every Steward instance shares, since STEWARD_ROLE=${e.STEWARD_ROLE} (web queues deliveries that a worker makes)`);
   }
-  return { ...e, mode, logLevelGiven: given.LOG_LEVEL !== undefined };
+  return { ...e, mode, slackOAuth: Boolean(e.SLACK_CLIENT_ID), logLevelGiven: given.LOG_LEVEL !== undefined };
 }

@@ -16,6 +16,7 @@ import { Scheduler } from './scheduler/scheduler.js';
 import type { Logger } from 'pino';
 import { loadDemo } from './demo.js';
 import { Engine } from './engine/engine.js';
+import { slackInstallationRecords } from './domain/installations.js';
 import { createLogger } from './log.js';
 import { listenMetrics, Metrics, metricsServing } from './metrics.js';
 
@@ -158,6 +159,8 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
             logger,
             afterCommand,
             ready,
+            // With SLACK_CLIENT_ID: the OAuth installations, in the database every instance shares.
+            installations: slackInstallationRecords(db),
             commandThread: new URL(`./engine-thread.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
           })
         : (await import('./chat/lark/app.js')).createLarkApp({ config, engine, logger, afterCommand, ready });

@@ -173,6 +173,34 @@ describe('loadConfig mode', () => {
   });
 });
 
+describe('Slack OAuth settings', () => {
+  const oauth = { SLACK_CLIENT_ID: '111.222', SLACK_CLIENT_SECRET: 'cs', SLACK_STATE_SECRET: 'ss', SLACK_SIGNING_SECRET: 'secret' };
+
+  it('turn on Slack mode without a bot token, with the install and redirect paths of Bolt and the manifest scopes unless given', () => {
+    const c = loadConfig(oauth);
+    expect(c).toMatchObject({ mode: 'slack', slackOAuth: true, SLACK_INSTALL_PATH: '/slack/install' });
+    expect([c.SLACK_REDIRECT_URI, c.SLACK_SCOPES]).toEqual([undefined, undefined]);
+    expect(loadConfig({ ...oauth, SLACK_BOT_TOKEN: 'xoxb-1' }).slackOAuth).toBe(true);
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }).slackOAuth).toBe(false);
+    expect(loadConfig({ ...oauth, SLACK_SCOPES: 'chat:write, commands' }).SLACK_SCOPES).toEqual(['chat:write', 'commands']);
+  });
+
+  it('go together: one missing is named', () => {
+    expect(failure({ SLACK_CLIENT_ID: '1.2', SLACK_CLIENT_SECRET: 'cs', SLACK_SIGNING_SECRET: 's' })).toMatch(/^SLACK_STATE_SECRET: expected it too/);
+    expect(failure({ SLACK_STATE_SECRET: 'ss', SLACK_SIGNING_SECRET: 's' })).toMatch(/^SLACK_CLIENT_ID: expected it too/);
+  });
+
+  it('need the signing secret, over HTTP', () => {
+    expect(failure({ ...oauth, SLACK_SIGNING_SECRET: '' })).toMatch(/^SLACK_SIGNING_SECRET: expected the signing secret/);
+    expect(failure({ ...oauth, SLACK_APP_TOKEN: 'xapp-1' })).toMatch(/^SLACK_APP_TOKEN: expected unset with SLACK_CLIENT_ID/);
+  });
+
+  it('refuse a malformed scope list or redirect URL', () => {
+    expect(failure({ ...oauth, SLACK_SCOPES: 'chat:write;commands' })).toMatch(/^SLACK_SCOPES: expected comma-separated Slack scopes/);
+    expect(failure({ ...oauth, SLACK_REDIRECT_URI: 'steward.example.com/slack/oauth_redirect' })).toMatch(/^SLACK_REDIRECT_URI: expected an http\(s\) URL/);
+  });
+});
+
 describe('the real process', () => {
   it('exits 1 with one stderr line naming STEWARD_TIMEZONE, and creates no database', () => {
     const dir = mkdtempSync(join(tmpdir(), 'steward-config-'));

@@ -67,6 +67,19 @@ export interface FakeInstall {
 }
 export const FAKE_BOT = { userId: 'UBOT', botId: 'B1', appId: 'A1' };
 
+/**
+ * What `oauth.v2.access` gives for an authorization code (an install through
+ * OAuth): the bot token of a workspace, or of an organisation (`orgWide`), and,
+ * when the app rotates its tokens, a refresh token and a lifetime.
+ */
+export interface FakeGrant extends FakeInstall {
+  token: string;
+  refreshToken?: string;
+  /** Seconds. */
+  expiresIn?: number;
+  scope?: string;
+}
+
 /** Form fields that Slack's clients send as JSON text. */
 const JSON_FIELDS = new Set(['view', 'blocks', 'attachments', 'metadata', 'options']);
 
@@ -78,6 +91,14 @@ export class FakeSlack {
   token = 'xoxb-test';
   /** What auth.test says the token belongs to. */
   install: FakeInstall = { teamId: FAKE_TEAM.id, teamName: FAKE_TEAM.name };
+  /** The OAuth app's credentials, which oauth.v2.access checks. */
+  readonly oauthApp = { clientId: '111.222', clientSecret: 'fake-client-secret' };
+  /** Other bot tokens (installs through OAuth), by token. */
+  private readonly installs = new Map<string, FakeInstall>();
+  private readonly revoked = new Set<string>();
+  private readonly codes = new Map<string, FakeGrant>();
+  private readonly refreshes = new Map<string, FakeGrant>();
+  private rotations = 0;
   private server: Server | undefined;
   private port = 0;
   private nextTs = 0;
@@ -95,6 +116,78 @@ export class FakeSlack {
   /** What SLACK_API_URL should be. */
   get apiUrl(): string {
     return `${this.url}/api/`;
+  }
+
+  /** `code` is an authorization code that oauth.v2.access exchanges (once) for `grant`. */
+  grant(code: string, grant: FakeGrant): this {
+    this.codes.set(code, grant);
+    return this;
+  }
+
+  /** The token stops working, as when a workspace uninstalls the app or revokes it (`token_revoked`). */
+  revoke(token: string): this {
+    this.installs.delete(token);
+    this.revoked.add(token);
+    return this;
+  }
+
+  /** Bot tokens that work now, besides `token`. */
+  get liveTokens(): string[] {
+    return [...this.installs.keys()];
+  }
+
+  /** The workspace or organisation whose token it is. */
+  installOf(token: string): FakeInstall | undefined {
+    return token === this.token ? this.install : this.installs.get(token);
+  }
+
+  private oauthAccess(body: Record<string, any>, headers: IncomingHttpHeaders): Record<string, unknown> {
+    // Credentials in the body, or as HTTP Basic auth.
+    const basic = String(headers.authorization ?? '').startsWith('Basic ')
+      ? Buffer.from(String(headers.authorization).slice(6), 'base64').toString('utf8').split(':')
+      : [body.client_id, body.client_secret];
+    if (basic[0] !== this.oauthApp.clientId || basic[1] !== this.oauthApp.clientSecret) return { ok: false, error: 'invalid_client_id' };
+    let grant: FakeGrant | undefined;
+    if (body.grant_type === 'refresh_token') {
+      const old = this.refreshes.get(String(body.refresh_token ?? ''));
+      if (!old) return { ok: false, error: 'invalid_refresh_token' };
+      this.refreshes.delete(String(body.refresh_token));
+      // The old token keeps working until it expires on Slack; here it stops at once, so a test sees the new one used.
+      this.revoke(old.token);
+      this.rotations++;
+      // A renewed token lives twelve hours, as on Slack.
+      grant = { ...old, token: `xoxe.xoxb-rotated-${this.rotations}`, refreshToken: `xoxe-1-refresh-${this.rotations}`, expiresIn: 43_200 };
+    } else {
+      grant = this.codes.get(String(body.code ?? ''));
+      if (!grant) return { ok: false, error: 'invalid_code' };
+      this.codes.delete(String(body.code));
+    }
+    this.installs.set(grant.token, grant);
+    if (grant.refreshToken) this.refreshes.set(grant.refreshToken, grant);
+    const enterprise = grant.enterpriseId ? { id: grant.enterpriseId, name: GRID_NAME } : null;
+    if (body.grant_type === 'refresh_token') {
+      return {
+        ok: true,
+        token_type: 'bot',
+        access_token: grant.token,
+        refresh_token: grant.refreshToken,
+        expires_in: grant.expiresIn ?? 43_200,
+        scope: grant.scope ?? 'chat:write,commands',
+      };
+    }
+    return {
+      ok: true,
+      app_id: FAKE_BOT.appId,
+      authed_user: { id: 'UINSTALLER' },
+      scope: grant.scope ?? 'app_mentions:read,chat:write,chat:write.public,commands,im:history,users:read',
+      token_type: 'bot',
+      access_token: grant.token,
+      bot_user_id: FAKE_BOT.userId,
+      team: grant.orgWide ? null : { id: grant.teamId, name: grant.teamName },
+      enterprise,
+      is_enterprise_install: Boolean(grant.orgWide),
+      ...(grant.refreshToken ? { refresh_token: grant.refreshToken, expires_in: grant.expiresIn ?? 43_200 } : {}),
+    };
   }
 
   addUser(u: FakeUser): this {
@@ -241,11 +334,14 @@ export class FakeSlack {
         else answer(200, { ok: false, error: failure.error, ...(failure.needed ? { needed: failure.needed, provided: 'chat:write' } : {}) });
         return;
       }
+      // OAuth's own method: the app's credentials, no token.
+      if (method === 'oauth.v2.access') return answer(200, this.oauthAccess(body, req.headers));
       const auth = String(req.headers.authorization ?? '');
       const token = auth.startsWith('Bearer ') ? auth.slice(7) : typeof body.token === 'string' ? body.token : undefined;
       if (!token) return answer(200, { ok: false, error: 'not_authed' });
-      if (token !== this.token) return answer(200, { ok: false, error: 'invalid_auth' });
-      answer(200, this.answer(method, body));
+      const install = this.installOf(token);
+      if (!install) return answer(200, { ok: false, error: this.revoked.has(token) ? 'token_revoked' : 'invalid_auth' });
+      answer(200, this.answer(method, body, install));
     } finally {
       this.notify();
     }
@@ -261,12 +357,12 @@ export class FakeSlack {
     return /^[UW]/.test(channel) ? `D${channel.slice(1)}` : channel;
   }
 
-  private answer(method: string, body: Record<string, any>): Record<string, unknown> {
+  private answer(method: string, body: Record<string, any>, install: FakeInstall): Record<string, unknown> {
     switch (method) {
       case 'api.test':
         return { ok: true, args: body };
       case 'auth.test': {
-        const { teamId, teamName, enterpriseId, orgWide } = this.install;
+        const { teamId, teamName, enterpriseId, orgWide } = install;
         return {
           ok: true,
           url: orgWide ? `https://${teamName.toLowerCase().replace(/\W+/g, '-')}.enterprise.slack.com/` : `https://${FAKE_TEAM.domain}.slack.com/`,

@@ -20,6 +20,11 @@ export interface ChatPort {
   readonly platform?: Platform;
   post(to: Destination, reply: Reply, thread?: PostedRef): Promise<PostedRef>;
   update(ref: PostedRef, reply: Reply): Promise<void>;
+  /**
+   * The port that reaches tenant `workspaceId` (its workspaceId column), where each workspace has
+   * a token of its own (a Slack app installed with OAuth); unset where one port reaches them all.
+   */
+  forWorkspace?(workspaceId: string): ChatPort;
 }
 
 /**
@@ -28,12 +33,14 @@ export interface ChatPort {
  * missing permission) never retries that message; `transient` backs off and tries
  * again; `workspace` (the token revoked or refused, the app disabled) says nothing
  * about the message: the whole workspace's delivery pauses and resumes later,
- * and its messages stay pending.
+ * and its messages stay pending; `gone`: Steward is no longer installed there
+ * (the app uninstalled, its token revoked): its messages are skipped, nothing
+ * pauses, and other workspaces are delivered as ever.
  */
 export class DeliveryError extends Error {
   override name = 'DeliveryError';
   constructor(
-    readonly kind: 'rate-limited' | 'permanent' | 'transient' | 'workspace',
+    readonly kind: 'rate-limited' | 'permanent' | 'transient' | 'workspace' | 'gone',
     message: string,
     readonly retryAfterMs?: number,
   ) {

@@ -102,7 +102,8 @@ export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date
     db.update(nudges).set({ status: 'skipped', lastError: 'no longer needed' }).where(eq(nudges.id, id)).run();
     return 'skipped';
   }
-  if (n.kind === 'card') return redrawCard(db, port, n, now, logger);
+  const via = reaching(db, port, n.tenantId);
+  if (n.kind === 'card') return redrawCard(db, via, n, now, logger);
   const recipient = n.recipientId == null ? undefined : db.select().from(members).where(eq(members.id, n.recipientId)).get();
   let to: Destination;
   if (n.channel) to = { channel: n.channel };
@@ -126,9 +127,10 @@ export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date
   /** Why a channel refused this for good. */
   let refused: string | undefined;
   try {
-    posted = await port.post(to, payload, thread);
+    posted = await via.post(to, payload, thread);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
+    if (gone(db, n, e)) return 'skipped';
     if (e instanceof DeliveryError && e.kind === 'workspace') {
       // Not this message's fault: it waits, pending, for the workspace to be reachable again.
       db.update(nudges).set({ status: 'pending', claimedAt: null, lastError: message }).where(eq(nudges.id, id)).run();
@@ -141,7 +143,7 @@ export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date
     const direct = refused && recipient?.active ? { dm: { platformUserId: recipient.platformUserId, name: recipient.name } } : undefined;
     try {
       if (!direct) throw e;
-      posted = await port.post(direct, payload);
+      posted = await via.post(direct, payload);
       detour = `#${n.channel}: ${message}; sent to ${recipient!.name} directly`;
     } catch (last) {
       const final = last === e ? permanent : last instanceof DeliveryError && last.kind === 'permanent';
@@ -238,6 +240,7 @@ async function redrawCard(db: Db, port: ChatPort, n: Nudge, now: Date, logger?: 
   try {
     await port.update(at, currentChannelCard(db as unknown as Tx, tenant, c, now));
   } catch (e) {
+    if (gone(db, n, e)) return 'skipped';
     const message = e instanceof Error ? e.message : String(e);
     const final = e instanceof DeliveryError && e.kind === 'permanent';
     db.update(nudges)
@@ -255,6 +258,23 @@ async function redrawCard(db: Db, port: ChatPort, n: Nudge, now: Date, logger?: 
     .where(eq(nudges.id, n.id))
     .run();
   return 'sent';
+}
+
+/** The port that reaches the tenant's workspace (its own token's, where each has one). */
+function reaching(db: Db, port: ChatPort, tenantId: number): ChatPort {
+  if (!port.forWorkspace) return port;
+  const workspaceId = db.select({ w: tenants.workspaceId }).from(tenants).where(eq(tenants.id, tenantId)).get()?.w;
+  return workspaceId === undefined ? port : port.forWorkspace(workspaceId);
+}
+
+/**
+ * A workspace Steward is no longer installed in (the app uninstalled, its token revoked) takes
+ * nothing more: the nudge is skipped, not failed or retried, and nothing pauses. Whether `e` said so.
+ */
+function gone(db: Db, n: Nudge, e: unknown): boolean {
+  if (!(e instanceof DeliveryError && e.kind === 'gone')) return false;
+  db.update(nudges).set({ status: 'skipped', claimedAt: null, lastError: e.message }).where(eq(nudges.id, n.id)).run();
+  return true;
 }
 
 /** Whether an earlier message about the same complaint, for the same channel, is still to be posted. */

@@ -13,6 +13,7 @@ import {
   App,
   LogLevel,
   type AllMiddlewareArgs,
+  type InstallationQuery,
   type AnyMiddlewareArgs,
   type BlockAction,
   type ButtonAction,
@@ -24,6 +25,7 @@ import {
   type SlackViewMiddlewareArgs,
   type ViewSubmitAction,
 } from '@slack/bolt';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { WebClient, type AuthTestResponse } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { catalog } from '../../../prompts/index.js';
@@ -39,13 +41,16 @@ import { ACCOUNT_ID_VALUE, accountValue, ACTION_ID_PREFIX, cutPlain, INPUT_TEXT_
 import { SlackIdentity } from './identity.js';
 import { commandText, mentionedIds, messageText } from './markup.js';
 import { ACCOUNT_ACTION, complaintModal, FIELD_BLOCKS, FORM_CALLBACK, formCommand, pickedAccount, textModal, touchModal, type Prefill } from './modals.js';
-import { readiness } from '../port.js';
+import { DeliveryError, readiness, type ChatPort } from '../port.js';
+import { installationKey, installationStore, type InstallationRecords } from './installations.js';
 import { SlackPort } from './port.js';
 import { CheckedReceiver } from './receiver.js';
 import { commandPayload, renderFor, ResponseUrlClient, type CommandPayload } from './respond.js';
 import { installationOf, tenantOf, type Installation, type Origin } from './workspace.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
+/** Whom Bolt asks to authorize a request for: its workspace, organisation, and whether the install is org-wide. */
+type Source = { teamId?: string; enterpriseId?: string; isEnterpriseInstall: boolean };
 /** Commands that open a form when typed with nothing after them. */
 const FORMS: Record<FormCommand, typeof touchModal> = { touch: touchModal, complaint: complaintModal };
 const TYPEAHEAD_LIMIT = 50;
@@ -73,7 +78,16 @@ export interface SlackOptions {
   ackBudgetMs?: number;
   /** How long a users.info lookup may hold up an answer (Inbound's LOOKUP_BUDGET_MS unless a test says otherwise). */
   lookupBudgetMs?: number;
+  /** Where OAuth installations are kept (the database); needed when config.slackOAuth. */
+  installations?: InstallationRecords;
 }
+
+/** The bot scopes asked for at install when SLACK_SCOPES is unset: slack-manifest.yaml's. */
+export const DEFAULT_SCOPES = ['app_mentions:read', 'chat:write', 'chat:write.public', 'commands', 'im:history', 'users:read'];
+/** Workspaces whose clients are kept at once (each its users.info cache too); the oldest goes first. */
+const MAX_WORKSPACE_CLIENTS = 500;
+/** What Slack answers for an installation's token that will never work again. */
+const REVOKED = new Set(['token_revoked', 'account_inactive', 'team_disabled']);
 
 export interface SlackApp {
   app: App;
@@ -108,17 +122,68 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   };
   // No conversation store: Steward keeps no per-conversation state in Bolt, and the default
   // in-memory one builds (and throws away) an Error for every request it has nothing for.
-  const bolt = { logLevel: LogLevel.WARN, convoStore: false as const, authorize: (source: { isEnterpriseInstall?: boolean }) => authorization(source) };
+  const bolt = { logLevel: LogLevel.WARN, convoStore: false as const, authorize: (source: Source) => authorization(source) };
   // Bolt is given no token: it would call auth.test as the app is built and keep that one answer for good
   // (a brief failure then refuses every later request). It authorizes with what Steward's own start-up
   // auth.test learnt instead, and Steward's calls go through a client of its own with the bot token.
   let known: AuthTestResponse | undefined;
   // The same answer Bolt's own single-token authorization gives: the token and the bot's ids, nothing more.
-  const authorization = async (source: { isEnterpriseInstall?: boolean }) => {
-    if (!known) throw new Error('the Slack app has not started: auth.test has not answered yet');
-    return { isEnterpriseInstall: source.isEnterpriseInstall, botToken: config.SLACK_BOT_TOKEN, botId: known.bot_id, botUserId: known.user_id };
+  // With OAuth, a request from any other workspace is authorized by Bolt's installer from the installations
+  // kept in the database, which also renews a rotating token that expires within two hours.
+  const authorization = async (source: Source) => {
+    if (config.SLACK_BOT_TOKEN && (!oauth || (known && tenantOf(installationOf(known), source) !== undefined))) {
+      if (!known) throw new Error('the Slack app has not started: auth.test has not answered yet');
+      return { isEnterpriseInstall: source.isEnterpriseInstall, botToken: config.SLACK_BOT_TOKEN, botId: known.bot_id, botUserId: known.user_id };
+    }
+    if (!oauth) throw new Error('Slack OAuth is off');
+    return oauth.authorize(source as InstallationQuery<boolean>);
   };
-  const app = config.SLACK_APP_TOKEN
+  const records = config.slackOAuth ? opts.installations : undefined;
+  if (config.slackOAuth && !records) throw new Error('Slack OAuth needs an installation store (SlackOptions.installations)');
+  const store = records && installationStore(records);
+  // Bolt's installer, served by the receiver: the "Add to Slack" page and the OAuth redirect.
+  const redirectUriPath = config.SLACK_REDIRECT_URI ? new URL(config.SLACK_REDIRECT_URI).pathname : '/slack/oauth_redirect';
+  const oauthOptions = store
+    ? {
+        clientId: config.SLACK_CLIENT_ID,
+        clientSecret: config.SLACK_CLIENT_SECRET,
+        stateSecret: config.SLACK_STATE_SECRET,
+        scopes: config.SLACK_SCOPES ?? DEFAULT_SCOPES,
+        redirectUri: config.SLACK_REDIRECT_URI,
+        installationStore: {
+          ...store,
+          // Logged by workspace, never with its tokens.
+          storeInstallation: async (i: Parameters<typeof store.storeInstallation>[0]) => {
+            await store.storeInstallation(i);
+            const key = installationKey({ isEnterpriseInstall: i.isEnterpriseInstall, enterpriseId: i.enterprise?.id, teamId: i.team?.id });
+            forget(key);
+            logger.info({ tenant: key, orgWide: i.isEnterpriseInstall === true, rotating: Boolean(i.bot?.refreshToken) }, 'Slack installation stored');
+          },
+        },
+        installerOptions: { installPath: config.SLACK_INSTALL_PATH, redirectUriPath, clientOptions: api },
+      }
+    : {};
+  const receiver = config.SLACK_APP_TOKEN
+    ? undefined
+    : new CheckedReceiver({
+        signingSecret: config.SLACK_SIGNING_SECRET!,
+        endpoints: [SLACK_EVENTS_PATH],
+        customRoutes: [health, readyz],
+        logLevel: LogLevel.WARN,
+        ...oauthOptions,
+        // Shared by every instance through the database: a request replayed to any of them is refused.
+        // Recorded on the engine thread's connection while there is one (see thread.ts), else here.
+        firstRequest: (key, expiresAt, now) =>
+          thread?.alive
+            ? thread.firstRequest(key, expiresAt, now).catch((e: unknown) => {
+                // The thread stopped before recording it: recorded here.
+                if (e instanceof EngineThreadGone) return engine.firstRequest(key, expiresAt, now);
+                throw e;
+              })
+            : engine.firstRequest(key, expiresAt, now),
+        log: logger,
+      });
+  const app = !receiver
     ? new App({
         ...bolt,
         appToken: config.SLACK_APP_TOKEN,
@@ -129,29 +194,78 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
         // that meets one 500 or a dropped connection must try again, not fail (and take the process down).
         installerOptions: { clientOptions: api, port: config.PORT },
       })
-    : new App({
-        ...bolt,
-        clientOptions,
-        receiver: new CheckedReceiver({
-          signingSecret: config.SLACK_SIGNING_SECRET!,
-          endpoints: [SLACK_EVENTS_PATH],
-          customRoutes: [health, readyz],
-          logLevel: LogLevel.WARN,
-          // Shared by every instance through the database: a request replayed to any of them is refused.
-          // Recorded on the engine thread's connection while there is one (see thread.ts), else here.
-          firstRequest: (key, expiresAt, now) =>
-            thread?.alive
-              ? thread.firstRequest(key, expiresAt, now).catch((e: unknown) => {
-                  // The thread stopped before recording it: recorded here.
-                  if (e instanceof EngineThreadGone) return engine.firstRequest(key, expiresAt, now);
-                  throw e;
-                })
-              : engine.firstRequest(key, expiresAt, now),
-          log: logger,
-        }),
-      });
+    : new App({ ...bolt, clientOptions, receiver });
+  const oauth = receiver?.installProvider;
   const client = new WebClient(config.SLACK_BOT_TOKEN, clientOptions);
   const identity = new SlackIdentity(client);
+  const port = new SlackPort(client, logger, config.STEWARD_LOCALE, oauth ? (workspaceId) => installedPort(workspaceId) : undefined);
+  /** What Steward speaks to one workspace with: its token's client, users.info cache and port, and its tenant. */
+  interface Workspace {
+    client: WebClient;
+    identity: SlackIdentity;
+    port: SlackPort;
+    /** The tenant key, for an installation from the database; the single-token install keys its requests by tenantOf. */
+    tenant?: string;
+    botUserId?: string;
+  }
+  const single: Workspace = { client, identity, port };
+  /** Installed workspaces' clients by bot token (a rotated token gets a new one). */
+  const workspaces = new Map<string, Workspace>();
+  const workspaceFor = (token: string, tenant: string | undefined, botUserId: string | undefined): Workspace => {
+    let w = workspaces.get(token);
+    if (!w) {
+      const c = new WebClient(token, clientOptions);
+      w = { client: c, identity: new SlackIdentity(c), port: new SlackPort(c, logger, config.STEWARD_LOCALE), tenant, botUserId };
+      workspaces.set(token, w);
+      if (workspaces.size > MAX_WORKSPACE_CLIENTS) workspaces.delete(workspaces.keys().next().value!);
+    }
+    return w;
+  };
+  /** Drops the clients of tenant `key` (uninstalled, reinstalled): its old token is not used again. */
+  const forget = (key: string | undefined) => {
+    for (const [token, w] of workspaces) if (w.tenant === key) workspaces.delete(token);
+  };
+  // The workspace a request came from, for everything its listeners call (users.info, views.open, a DM),
+  // without passing it through each of them: set once per request in the global middleware below.
+  const current = new AsyncLocalStorage<Workspace>();
+  const here = (): Workspace => current.getStore() ?? single;
+  /** The tenant key of the single-token install (its organisation's for an org-wide install). */
+  const singleKey = () => (known ? installationKey({ isEnterpriseInstall: known.is_enterprise_install, enterpriseId: known.enterprise_id, teamId: known.team_id }) : undefined);
+  /**
+   * Delivery to tenant `workspaceId` with its own token. Slack refusing an installation's token for good
+   * (revoked, the workspace deleted) is its uninstall, even when the event saying so never came: the
+   * installation is forgotten and the message skipped, rather than the workspace's delivery paused for ever.
+   */
+  const installedPort = (workspaceId: string): ChatPort => {
+    const inner = new SlackPort(() => clientOf(workspaceId), logger, config.STEWARD_LOCALE);
+    const refused = async (e: unknown): Promise<never> => {
+      const code = e instanceof DeliveryError && e.kind === 'workspace' ? /^Slack: (\w+)$/.exec(e.message)?.[1] : undefined;
+      if (!code || !REVOKED.has(code) || workspaceId === singleKey()) throw e;
+      await records!.remove(workspaceId);
+      forget(workspaceId);
+      logger.info({ tenant: workspaceId, code }, 'Slack refuses the installation for good: it is forgotten and nothing more is delivered there');
+      throw new DeliveryError('gone', `Slack: ${code}; Steward is no longer installed in Slack workspace ${workspaceId}`);
+    };
+    return {
+      platform: 'slack',
+      post: (to, reply, thread) => inner.post(to, reply, thread).catch(refused),
+      update: (ref, reply) => inner.update(ref, reply).catch(refused),
+    };
+  };
+  /** The client that reaches tenant `workspaceId`, for delivery: the single token's, or its installation's (renewed when it rotates). */
+  const clientOf = async (workspaceId: string): Promise<WebClient> => {
+    if (config.SLACK_BOT_TOKEN && workspaceId === singleKey()) return client;
+    const row = await records!.find(workspaceId);
+    if (!row) throw new DeliveryError('gone', `Steward is not installed in Slack workspace ${workspaceId} (uninstalled, or its token revoked)`);
+    try {
+      const auth = await oauth!.authorize({ teamId: row.teamId, enterpriseId: row.enterpriseId, isEnterpriseInstall: row.orgWide });
+      return workspaceFor(auth.botToken!, workspaceId, auth.botUserId).client;
+    } catch (e) {
+      // Uninstalled between the two reads.
+      if (!(await records!.find(workspaceId))) throw new DeliveryError('gone', `Steward is not installed in Slack workspace ${workspaceId}`);
+      throw new DeliveryError('transient', `could not authorize Slack workspace ${workspaceId}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
   // What a command recorded to tell others (a complaint for the escalation channel) is delivered
   // without holding the ack Slack waits 3 seconds for; a command that recorded nothing to tell costs nothing here.
   const deliverAfter = () => void opts.afterCommand().catch((err: unknown) => logger.error({ err }, 'delivery after a command failed'));
@@ -164,8 +278,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   });
   /** Who `userId` is, without waiting on a slow users.info (`carried`: the name the payload has). */
   const who = (workspaceId: string | undefined, userId: string, carried?: string): Promise<UserRef> =>
-    inbound.who('slack', workspaceId, { platformUserId: userId, name: carried }, identity.user(userId));
-  const port = new SlackPort(client, logger, config.STEWARD_LOCALE);
+    inbound.who('slack', workspaceId, { platformUserId: userId, name: carried }, here().identity.user(userId));
   let installation: Installation | undefined;
   let botUserId: string | undefined;
   let thread: EngineThread<CommandPayload> | undefined;
@@ -176,7 +289,13 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
    * install its organisation. Undefined where Steward is not installed: that gets
    * a clear answer, and nothing is recorded.
    */
-  const tenant = (from: Origin): string | undefined => tenantOf(installation, from);
+  const tenant = (from: Origin): string | undefined => {
+    const w = current.getStore();
+    if (w) return w.tenant;
+    // With OAuth alone, a request Bolt's installer did not authorize belongs to no tenant.
+    if (oauth && !config.SLACK_BOT_TOKEN) return undefined;
+    return tenantOf(installation, from);
+  };
   /** Block Kit in the reply's language (`fallback` when it has none), cuts logged. */
   const render = (r: Parameters<typeof renderFor>[0], fallback: Outcome['locale'], opts?: Parameters<typeof renderFor>[3]) => renderFor(r, logger, fallback, opts);
 
@@ -215,7 +334,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     const workspaceId = tenant(from);
     if (!workspaceId) return unknownWorkspace(userId);
     const job = { ...(await incoming(workspaceId, userId, text, o.sourceRef, o.channel, o.carried)), dedupeKey: o.eventId, formKey: o.formKey };
-    return inbound.run(job, o.resolve ?? ((raw) => identity.mention(raw)), o.trial);
+    return inbound.run(job, o.resolve ?? ((raw) => here().identity.mention(raw)), o.trial);
   };
 
   /**
@@ -230,7 +349,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
       // The same lookups engine.handle would make, made here, where the Slack client is.
       if (text.includes('@')) {
         for (const raw of mentionsInText(text)) {
-          const ref = await identity.mention(raw);
+          const ref = await here().identity.mention(raw);
           if (ref) mentions[raw] = ref;
         }
       }
@@ -251,14 +370,14 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     const told = inbound.formFailed(locale, 'slack', typed, form);
     if (responseUrl)
       await responses.post(responseUrl, { ...commandPayload({ ok: false, notices: [], locale, reply: told }, logger), response_type: 'ephemeral', replace_original: false });
-    else await port.post({ dm: { platformUserId: userId, name: userId } }, told);
+    else await here().port.post({ dm: { platformUserId: userId, name: userId } }, told);
   };
 
   /** Opens a form while its trigger is fresh (3 seconds): in the user's language, without waiting on a slow users.info. */
   const openForm = async (kind: FormCommand, workspaceId: string, triggerId: string, userId: string, carried: string | undefined, prefill?: Prefill, responseUrl?: string) => {
     const locale = await inbound.locale(await incoming(workspaceId, userId, '', undefined, undefined, carried));
     try {
-      await client.views.open({ trigger_id: triggerId, view: FORMS[kind](catalog(locale), prefill) });
+      await here().client.views.open({ trigger_id: triggerId, view: FORMS[kind](catalog(locale), prefill) });
     } catch (err) {
       const { typed, form } = inbound.typedForm(kind);
       await formFailed(err, typed, userId, locale, responseUrl, form);
@@ -303,7 +422,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     const from = { teamId: body.team?.id ?? body.user.team_id, enterpriseId: context.enterpriseId };
     const workspaceId = tenant(from);
     // A button's command names people as Steward wrote them, by id (`@U123`) too.
-    const byId: MentionResolver = (raw) => identity.buttonMention(raw);
+    const byId: MentionResolver = (raw) => here().identity.buttonMention(raw);
     const who = workspaceId ? await incoming(workspaceId, body.user.id, command, undefined, body.channel?.id, body.user.name) : undefined;
     const done = who ? await inbound.processAction(who, byId) : { kind: 'done' as const, outcome: await unknownWorkspace(body.user.id) };
     if (done.kind === 'form') {
@@ -315,7 +434,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     }
     if (done.kind === 'ask') {
       try {
-        await client.views.open({ trigger_id: body.trigger_id, view: textModal(catalog(done.locale), done.command, done.what) });
+        await here().client.views.open({ trigger_id: body.trigger_id, view: textModal(catalog(done.locale), done.command, done.what) });
       } catch (err) {
         await formFailed(err, `${done.command} <text>`, body.user.id, done.locale, body.response_url);
       }
@@ -324,7 +443,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     const out = done.outcome;
     // A click in the App Home has no response_url: the answer goes to the user's conversation with Steward.
     if (body.response_url) await responses.post(body.response_url, { ...commandPayload(out, logger), response_type: 'ephemeral', replace_original: false });
-    else await port.post({ dm: { platformUserId: body.user.id, name: body.user.name ?? body.user.id } }, out.reply);
+    else await here().port.post({ dm: { platformUserId: body.user.id, name: body.user.name ?? body.user.id } }, out.reply);
   };
 
   // Type-ahead over the workspace's accounts in the form's account picker.
@@ -353,7 +472,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     const done: SubmitResult = workspace
       ? await inbound.processModalSubmit(
           { ...(await incoming(workspace, body.user.id, command, meta.sourceRef, undefined, body.user.name)), formKey: `${view.id}:${view.hash}` },
-          (raw) => identity.mention(raw),
+          (raw) => here().identity.mention(raw),
         )
       : await unknownWorkspace(body.user.id).then((outcome) => ({ kind: 'refused' as const, field: 'text', headline: headline(outcome.reply), outcome }));
     // Saved already: the form closes, and the confirmation went with the first.
@@ -366,8 +485,8 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     }
     await ack();
     // The confirmation goes to the rep's conversation with Steward.
-    await port
-      .post({ dm: { platformUserId: body.user.id, name: body.user.name ?? body.user.id } }, done.outcome.reply)
+    await here()
+      .port.post({ dm: { platformUserId: body.user.id, name: body.user.name ?? body.user.id } }, done.outcome.reply)
       .catch((err: unknown) => logger.warn({ err }, 'could not confirm a form'));
   };
 
@@ -392,7 +511,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     const names = new Map(
       await Promise.all(
         mentionedIds(said).map(async (id) => {
-          const ref = await inbound.inTime(identity.user(id));
+          const ref = await inbound.inTime(here().identity.user(id));
           return [id, ref && !ref.provisional ? ref.name : undefined] as const;
         }),
       ),
@@ -407,7 +526,8 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   // @Steward in a channel, or a DM to it: the text is a command; the answer goes in a thread.
   const conversational = async (from: Origin, userId: string | undefined, text: string, channel: string, ts: string, eventId: string | undefined) => {
     if (!userId) return;
-    const own = botUserId ? new RegExp(`<@${botUserId}(?:\\|[^>]*)?>`, 'g') : /^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>/;
+    const bot = here().botUserId ?? botUserId;
+    const own = bot ? new RegExp(`<@${bot}(?:\\|[^>]*)?>`, 'g') : /^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>/;
     const out = await run(from, userId, commandText(text.replace(own, '')).trim() || '/steward help', { channel, eventId });
     // A retry of an event already run: it was answered then.
     if (out.duplicate) return;
@@ -415,13 +535,13 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     try {
       // In a channel, an answer for the asker (an account's revenue, its complaints) is theirs alone: ephemeral, in the thread.
       const own = out.reply.visibility !== 'public' && !channel.startsWith('D');
-      if (own) await client.chat.postEphemeral({ channel, user: userId, thread_ts: ts, blocks, text: fallback });
-      else await client.chat.postMessage({ channel, thread_ts: ts, blocks, text: fallback, unfurl_links: false });
+      if (own) await here().client.chat.postEphemeral({ channel, user: userId, thread_ts: ts, blocks, text: fallback });
+      else await here().client.chat.postMessage({ channel, thread_ts: ts, blocks, text: fallback, unfurl_links: false });
     } catch (err) {
       // Refused there (not in the channel, archived, rate-limited): the answer still reaches the one who asked.
       logger.warn({ err, channel }, 'could not answer a message in its channel; answering in a DM');
       const moved = { ...out.reply, sections: [textSection(catalog(out.locale).slack.answerMoved), ...out.reply.sections] };
-      await port.post({ dm: { platformUserId: userId, name: userId } }, moved);
+      await here().port.post({ dm: { platformUserId: userId, name: userId } }, moved);
     }
   };
   const directMessage = async (from: Origin, message: import('@slack/bolt').KnownEventFromType<'message'>, eventId: string | undefined) => {
@@ -432,7 +552,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   // Slack reporting someone deactivated is their leaving: accounts flagged, their manager asked to hand them over.
   const userChanged = async (from: Origin, user: { id: string; deleted?: boolean }, eventId: string | undefined) => {
     // A new name, time zone or language: the next thing they do asks users.info again, and their member follows.
-    identity.forget(user.id);
+    here().identity.forget(user.id);
     const workspaceId = tenant(from);
     if (!user.deleted || !workspaceId) return;
     await inbound.memberLeft('slack', workspaceId, user.id, 'Slack', eventId);
@@ -444,7 +564,20 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     const user = await who(workspaceId, userId);
     const locale = user.locale ?? config.STEWARD_LOCALE;
     const home = workspaceId ? await inbound.home({ platform: 'slack', workspaceId, user }) : reply('error', catalog(locale).slack.unknownWorkspace);
-    await client.views.publish({ user_id: userId, view: { type: 'home', blocks: render(home, locale, { maxBlocks: VIEW_MAX_BLOCKS }).blocks } });
+    await here().client.views.publish({ user_id: userId, view: { type: 'home', blocks: render(home, locale, { maxBlocks: VIEW_MAX_BLOCKS }).blocks } });
+  };
+
+  /**
+   * A workspace (or organisation) that removed Steward: its installation is forgotten, so nothing
+   * more is delivered there (its nudges are skipped) and its requests are no longer authorized.
+   * The single-token install is the operator's to fix, as before: its delivery pauses on the refused token.
+   */
+  const uninstalled = async (context: AllMiddlewareArgs['context'], why: string) => {
+    const key = installationKey({ isEnterpriseInstall: context.isEnterpriseInstall, enterpriseId: context.enterpriseId, teamId: context.teamId });
+    if (!records || !key || (config.SLACK_BOT_TOKEN && key === singleKey())) return void logger.warn({ tenant: key }, `Slack says ${why}`);
+    const had = await records.remove(key);
+    forget(key);
+    logger.info({ tenant: key, had }, `Slack says ${why}: its installation is forgotten and nothing more is delivered there`);
   };
 
   // Every event Steward subscribes to.
@@ -459,6 +592,11 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
         return userChanged(from, event.user as { id: string; deleted?: boolean }, body.event_id);
       case 'app_home_opened':
         return homeOpened(from, event.user, event.tab, body.event_id);
+      case 'app_uninstalled':
+        return uninstalled(context, 'the app was uninstalled');
+      case 'tokens_revoked':
+        // Only the bot token matters: Steward asks for no user tokens.
+        return event.tokens.bot?.length ? uninstalled(context, 'its bot token was revoked') : undefined;
       default:
         return;
     }
@@ -487,7 +625,17 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   // Work still running after its ack is tracked: stop() waits for it, so a shutdown loses no command.
   const inFlight = new Set<Promise<unknown>>();
   app.use(async (args) => {
-    const work = route(args);
+    const { context } = args;
+    // A request authorized from an installation in the database runs as that workspace.
+    const w =
+      context.botToken && context.botToken !== config.SLACK_BOT_TOKEN
+        ? workspaceFor(
+            context.botToken,
+            installationKey({ isEnterpriseInstall: context.isEnterpriseInstall, enterpriseId: context.enterpriseId, teamId: context.teamId }),
+            context.botUserId,
+          )
+        : undefined;
+    const work = w ? current.run(w, () => route(args)) : route(args);
     inFlight.add(work);
     try {
       await work;
@@ -506,10 +654,13 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     client,
     port,
     async start({ listen = true } = {}) {
-      const auth = await authTest(client, logger);
-      known = auth;
-      installation = installationOf(auth);
-      botUserId = auth.user_id;
+      // OAuth alone: no token of its own to check; each installation was checked as it was made.
+      const auth: Partial<AuthTestResponse> = config.SLACK_BOT_TOKEN ? await authTest(client, logger) : {};
+      if (config.SLACK_BOT_TOKEN) {
+        known = auth as AuthTestResponse;
+        installation = installationOf(auth);
+        botUserId = auth.user_id;
+      }
       if (!listen) return void logger.info({ team: auth.team_id, enterprise: auth.enterprise_id }, 'Slack adapter started for delivery only (no listener)');
       listening = true;
       if (opts.commandThread) {
@@ -527,7 +678,8 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
         {
           team: auth.team_id,
           enterprise: auth.enterprise_id,
-          orgWide: installation.orgWide,
+          orgWide: installation?.orgWide,
+          oauth: oauth ? { install: config.SLACK_INSTALL_PATH, redirect: redirectUriPath } : undefined,
           mode: config.SLACK_APP_TOKEN ? 'socket' : 'http',
           port: config.PORT,
           commandThread: Boolean(thread),

@@ -14,17 +14,27 @@ export class SlackPort implements ChatPort {
    * the "…and N more" of a reply that does not say which language it is in.
    */
   constructor(
-    private readonly client: WebClient,
+    private readonly client: WebClient | (() => Promise<WebClient>),
     private readonly logger?: Pick<Logger, 'warn'>,
     private readonly locale: Locale = 'en',
+    /** With OAuth: the port of each tenant, with its own token. */
+    private readonly scoped?: (workspaceId: string) => ChatPort,
   ) {}
+
+  forWorkspace(workspaceId: string): ChatPort {
+    return this.scoped ? this.scoped(workspaceId) : this;
+  }
+
+  private async api(): Promise<WebClient> {
+    return typeof this.client === 'function' ? this.client() : this.client;
+  }
 
   async post(to: Destination, reply: Reply, thread?: PostedRef): Promise<PostedRef> {
     const { blocks, text } = renderFor(reply, this.logger, this.locale);
     // A DM goes to the user's id: Slack opens (or reuses) the app's conversation with them.
     const channel = 'channel' in to ? to.channel : to.dm.platformUserId;
     try {
-      const res = await this.client.chat.postMessage({ channel, blocks, text, thread_ts: thread?.ts, unfurl_links: false });
+      const res = await (await this.api()).chat.postMessage({ channel, blocks, text, thread_ts: thread?.ts, unfurl_links: false });
       return { channel: res.channel ?? channel, ts: thread?.ts ?? res.ts! };
     } catch (e) {
       throw toDeliveryError(e);
@@ -34,7 +44,7 @@ export class SlackPort implements ChatPort {
   async update(ref: PostedRef, reply: Reply): Promise<void> {
     const { blocks, text } = renderFor(reply, this.logger, this.locale);
     try {
-      await this.client.chat.update({ channel: ref.channel, ts: ref.ts, blocks, text });
+      await (await this.api()).chat.update({ channel: ref.channel, ts: ref.ts, blocks, text });
     } catch (e) {
       throw toDeliveryError(e);
     }

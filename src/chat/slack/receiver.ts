@@ -70,6 +70,11 @@ export class CheckedReceiver implements Receiver {
     this.endpoints = new Set(opts.endpoints);
   }
 
+  /** Bolt's OAuth installer, when the receiver was given clientId and the rest: it serves the install path and the redirect. */
+  get installProvider(): HTTPReceiver['installer'] {
+    return this.inner.installer;
+  }
+
   init(app: App): void {
     this.inner.init(app);
   }
