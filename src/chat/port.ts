@@ -20,6 +20,11 @@ export interface ChatPort {
   readonly platform?: Platform;
   post(to: Destination, reply: Reply, thread?: PostedRef): Promise<PostedRef>;
   update(ref: PostedRef, reply: Reply): Promise<void>;
+  /**
+   * The port that reaches one workspace (its platform id), where each needs its
+   * own credentials (a Lark store app's tenant token); unset: this port reaches all.
+   */
+  forWorkspace?(workspaceId: string): ChatPort;
 }
 
 /**
