@@ -204,4 +204,32 @@ describe('a Lark store app (LARK_APP_TYPE=isv) serving two tenants from two inst
     expect(tenantTokenCalls(ALPHA)).toHaveLength(alphaBefore + 1);
     expect(tenantTokenCalls(BETA)).toHaveLength(betaBefore);
   });
+
+  const toBoris = () => worker.lark.port.forWorkspace(BETA).post({ dm: { platformUserId: BORIS, name: 'Boris' } }, reply('info', 'Revisit Globex'));
+
+  it('with no ticket anywhere (Redis lost it), a tenant’s message waits (transient, not a paused workspace) while Lark is asked for one, and goes once it came', async () => {
+    await redis.lose(`${LARK_CACHE_PREFIX}:${APP.appId}`);
+    const to = fake.ticketsTo;
+    fake.ticketsTo = undefined;
+    const resends = fake.callsTo('ticket').length;
+    await expect(toBoris()).rejects.toMatchObject({ name: 'DeliveryError', kind: 'transient' });
+    expect(fake.callsTo('ticket').length).toBeGreaterThan(resends);
+    fake.ticketsTo = to;
+    const ticket = await fake.pushTicket();
+    await expect.poll(ticketInRedis).toBe(ticket);
+    const sent = await toBoris();
+    expect(fake.messages.get(sent.ts)?.receive_id).toBe(BORIS);
+    expect(fake.callsTo('create').at(-1)).toMatchObject({ status: 200, tenant: BETA });
+  });
+
+  it('a ticket Lark no longer takes: the message waits, Lark is asked to push a fresh one, and the next try goes', async () => {
+    await redis.lose(`${LARK_CACHE_PREFIX}:${APP.appId}`);
+    await redis.client().set(ticketKey, JSON.stringify('ticket-from-last-week'));
+    const resends = fake.callsTo('ticket').length;
+    await expect(toBoris()).rejects.toMatchObject({ name: 'DeliveryError', kind: 'transient' });
+    expect(fake.callsTo('ticket').length).toBe(resends + 1);
+    await expect.poll(async () => fake.appTickets.at(-1) === (await ticketInRedis())).toBe(true);
+    await toBoris();
+    expect(fake.callsTo('create').at(-1)).toMatchObject({ status: 200, tenant: BETA });
+  });
 });

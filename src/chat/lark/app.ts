@@ -36,6 +36,8 @@ export const LARK_EVENTS_PATH = '/lark/events';
 export const LARK_CARDS_PATH = '/lark/cards';
 /** Lark's own requests are small; anything larger is not Lark. */
 const MAX_BODY_BYTES = 1024 * 1024;
+/** How often a store app asks Lark to push the app_ticket again when Lark refused the one it had. */
+const RESEND_EVERY_MS = 60_000;
 /** Tenants whose identities and bot ids a store app keeps at once. */
 const MAX_TENANTS_KEPT = 1_000;
 /** Requests to the Open API give up after this, below the outbox's 30 s claim lease. */
@@ -184,7 +186,14 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     loggerLevel: lark.LoggerLevel.warn,
     cache: tokens,
   });
-  const root = new LarkPort(client, { locale: 'zh-CN', logger, tokens, perTenant: isv });
+  // Lark refusing the ticket on the way to a token asks for a fresh one, at most once a minute.
+  let resentAt = 0;
+  const resendTicket = async () => {
+    if (Date.now() - resentAt < RESEND_EVERY_MS) return;
+    resentAt = Date.now();
+    await client.tokenManager.appTicketManager.requestAppTicket();
+  };
+  const root = new LarkPort(client, { locale: 'zh-CN', logger, tokens, perTenant: isv, resendTicket });
   /** The port that reaches a tenant: a store app's calls each carry their tenant's token. */
   const portOf = (tenantKey: string | undefined) => (tenantKey ? root.forWorkspace(tenantKey) : root);
   const identities = new Map<string, LarkIdentity>();

@@ -28,6 +28,22 @@ export interface LarkPortOptions {
    * so every call names its tenant (`forWorkspace`); a self-built app's one token serves all.
    */
   perTenant?: boolean;
+  /** Asks Lark to push a fresh app_ticket (a store app's, when Lark refused the one it has). */
+  resendTicket?: () => Promise<void>;
+}
+
+/** Lark's answer to a call sent with no token: a store app's SDK had none to give (no app_ticket yet). */
+const NO_TOKEN = 99991661;
+
+/**
+ * A store app's tenant token could not be had: the SDK sent the call with none (it had no app_ticket, and has asked
+ * Lark for one), or Lark refused the ticket or app token on the way to one (a ticket too old). Not the tenant's fault.
+ */
+function ticketTrouble(e: unknown, err: DeliveryError): boolean {
+  const url = (e as { config?: { url?: unknown } } | undefined)?.config?.url;
+  if (typeof url === 'string' && /\/open-apis\/auth\/v3\/(app|tenant)_access_token$/.test(url)) return true;
+  if (e instanceof Error && /^failed to get (app|tenant)_access_token/.test(e.message)) return true;
+  return err instanceof LarkRefusal && err.code === NO_TOKEN;
 }
 
 /** Tenants whose ports are kept (each keeps the chat names it looked up). */
@@ -71,6 +87,12 @@ export class LarkPort implements ChatPort {
       return await fn();
     } catch (e) {
       const err = toDeliveryError(e);
+      if (this.opts.perTenant && ticketTrouble(e, err)) {
+        // It waits for the ticket Lark pushes (hourly, or now: asked for) rather than pausing the tenant's delivery.
+        this.opts.logger?.warn({ err: e, tenant: this.tenantKey }, 'no tenant token yet: waiting for the app_ticket Lark pushes');
+        if (!(err instanceof LarkRefusal && err.code === NO_TOKEN)) await this.opts.resendTicket?.();
+        throw new DeliveryError('transient', `no tenant token for ${this.tenantKey ?? 'a call naming no tenant'} yet: waiting for Lark's app_ticket (${err.message})`);
+      }
       if (!(this.opts.tokens && err instanceof LarkRefusal && TOKEN_REFUSED.has(err.code))) throw err;
       this.opts.logger?.warn({ err }, 'Lark refused the access token; asking for a new one');
       await this.opts.tokens.forget(this.tenantKey);
