@@ -11,6 +11,11 @@
 //   client's response frames). The frame schema is declared here with
 //   protobufjs's reflection API rather than borrowed from the SDK, so a test
 //   passing proves the two sides agree on the wire format.
+// - A store app's tokens (LARK_APP_TYPE=isv): `app_ticket/resend` answers, then
+//   pushes a new app_ticket event (schema 1.0, signed and encrypted) to
+//   `ticketsTo`; `app_access_token` takes only a ticket it pushed, and
+//   `tenant_access_token` issues each tenant_key a token of its own. Every API
+//   call records the tenant whose token authorised it (`LarkCall.tenant`).
 // - Builders for the events Lark delivers (schema 2.0 envelopes), and the
 //   HTTP-delivery helpers: AES-256-CBC `encrypt` and `X-Lark-Signature`, exactly
 //   as Lark's servers encrypt and sign callbacks, with `postToApp`.

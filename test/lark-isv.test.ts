@@ -21,7 +21,7 @@ import { recordNudge } from '../src/domain/nudges.js';
 import { Engine } from '../src/engine/engine.js';
 import { reply } from '../src/engine/reply.js';
 import { deliverDue } from '../src/scheduler/outbox.js';
-import { FakeLark, messageEvent, p2pChatId, postToApp, type LarkCall } from './fake-lark.js';
+import { cardActionEvent, FakeLark, messageEvent, p2pChatId, postToApp, type LarkCall } from './fake-lark.js';
 import { freePort } from './kit.js';
 import { startTestRedis, type TestRedis } from './redis.js';
 
@@ -159,6 +159,33 @@ describe('a Lark store app (LARK_APP_TYPE=isv) serving two tenants from two inst
     const appTokenCalls = fake.calls.filter((c) => c.path === '/open-apis/auth/v3/app_access_token');
     expect(appTokenCalls.length).toBeGreaterThan(0);
     for (const c of appTokenCalls) expect(fake.appTickets).toContain(c.body.app_ticket);
+  });
+
+  it('in a group, the bot is known by its id in that tenant, and the asker’s private answer goes with the group’s tenant token', async () => {
+    const before = fake.callsTo('ephemeral').length;
+    const event = messageEvent({ text: 'help', from: ALICE, chatType: 'group', chatId: 'oc_alpha_sales', tenantKey: ALPHA, token: TOKEN });
+    expect((await postToApp(web.events, event, { encryptKey: ENCRYPT_KEY })).status).toBe(200);
+    const ephemeral = await fake.waitFor(() =>
+      fake
+        .callsTo('ephemeral')
+        .slice(before)
+        .find((c) => c.status === 200),
+    );
+    expect(ephemeral).toMatchObject({ tenant: ALPHA, body: { chat_id: 'oc_alpha_sales', open_id: ALICE } });
+    expect(fake.callsTo('bot').map((c) => c.tenant)).toEqual([ALPHA]);
+  });
+
+  it('a card button in tenant beta that opens a form sends it with beta’s token', async () => {
+    const before = fake.callsTo('create').length;
+    const click = cardActionEvent({ from: BORIS, value: { cmd: '/touch' }, messageId: 'om_beta_card', chatId: p2pChatId(BORIS), tenantKey: BETA, token: TOKEN });
+    expect((await postToApp(web.events.replace('/lark/events', '/lark/cards'), click, { encryptKey: ENCRYPT_KEY })).status).toBe(200);
+    const form = await fake.waitFor(() =>
+      fake
+        .callsTo('create')
+        .slice(before)
+        .find((c) => c.status === 200),
+    );
+    expect(form).toMatchObject({ tenant: BETA, body: { receive_id: BORIS, msg_type: 'interactive' } });
   });
 
   it('a second instance reads the ticket and the tenants’ tokens from Redis, and delivers a tenant’s nudge with that tenant’s token', async () => {
