@@ -4,10 +4,13 @@
 // instance's /lark/events, signed and encrypted; it is kept in Redis, where
 // another instance reads it; every tenant is its own workspace, answered and
 // reached with its own tenant token.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +28,8 @@ import { cardActionEvent, FakeLark, messageEvent, p2pChatId, postToApp, type Lar
 import { freePort } from './kit.js';
 import { startTestRedis, type TestRedis } from './redis.js';
 
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const ENCRYPT_KEY = 'isv-encrypt-key';
 const TOKEN = 'isv-v-token';
 const ALPHA = 'tk_alpha';
@@ -230,6 +235,53 @@ describe('a Lark store app (LARK_APP_TYPE=isv) serving two tenants from two inst
     await worker.lark.port.forWorkspace(ALPHA).post({ dm: { platformUserId: ALICE, name: '王芳' } }, reply('info', 'Retried'));
     expect(tenantTokenCalls(ALPHA)).toHaveLength(alphaBefore + 1);
     expect(tenantTokenCalls(BETA)).toHaveLength(betaBefore);
+  });
+
+  it('a second Steward process, with no ticket of its own, delivers a tenant’s nudge from the shared database with that tenant’s token', async () => {
+    const alpha = web.db.select().from(tenants).where(eq(tenants.workspaceId, ALPHA)).get()!;
+    const alice = web.db.select().from(members).where(eq(members.platformUserId, ALICE)).get()!;
+    web.db.transaction((tx) =>
+      recordNudge(tx, {
+        tenantId: alpha.id,
+        dedupeKey: 'isv-test:alpha-from-another-process',
+        kind: 'notice',
+        subjectType: 'none',
+        subjectId: 0,
+        recipientId: alice.id,
+        channel: null,
+        period: 'p',
+        payload: reply('info', 'Revisit Initech'),
+        notBefore: new Date(0),
+      }),
+    );
+    const resends = fake.callsTo('ticket').length;
+    const tokens = tenantTokenCalls(ALPHA).length;
+    const before = fake.callsTo('create').length;
+    const child = spawn(TSX, [join(ROOT, 'test', 'fixtures', 'lark-isv-deliver.ts')], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        STEWARD_DB: join(dir, 'web.db'),
+        LARK_APP_ID: APP.appId,
+        LARK_APP_SECRET: APP.appSecret,
+        LARK_DOMAIN: fake.url,
+        LARK_VERIFICATION_TOKEN: TOKEN,
+        REDIS_OPTIONS: JSON.stringify(redis.options),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code, err).toBe(0);
+    expect(JSON.parse(out.trim().split('\n').at(-1)!), err).toMatchObject({ sent: 1, failed: 0 });
+    expect(fake.callsTo('create').slice(before)).toEqual([expect.objectContaining({ status: 200, tenant: ALPHA, body: expect.objectContaining({ receive_id: ALICE }) })]);
+    // The ticket and alpha's token were in Redis: that process asked Lark for neither.
+    expect(fake.callsTo('ticket').length).toBe(resends);
+    expect(tenantTokenCalls(ALPHA)).toHaveLength(tokens);
   });
 
   const toBoris = () => worker.lark.port.forWorkspace(BETA).post({ dm: { platformUserId: BORIS, name: 'Boris' } }, reply('info', 'Revisit Globex'));
