@@ -311,6 +311,8 @@ export class FakeLark {
    * `app_ticket/resend`, signed and encrypted as other events are; unset: resends push nothing.
    */
   ticketsTo: { url: string; encryptKey?: string; token?: string } | undefined;
+  /** Each push of an app_ticket to `ticketsTo`, with the HTTP status the app answered (0: no answer). */
+  readonly ticketPushes: { ticket: string; status: number }[] = [];
 
   constructor(opts: { app?: typeof FAKE_APP } = {}) {
     this.app = opts.app ?? FAKE_APP;
@@ -702,7 +704,11 @@ export class FakeLark {
     const ticket = `ticket-${randomBytes(8).toString('hex')}`;
     this.appTickets.push(ticket);
     const to = this.ticketsTo;
-    if (to) await postToApp(to.url, appTicketEvent(this.app, ticket, to.token), { encryptKey: to.encryptKey });
+    if (to) {
+      const res = await postToApp(to.url, appTicketEvent(this.app, ticket, to.token), { encryptKey: to.encryptKey }).catch(() => ({ status: 0 }));
+      this.ticketPushes.push({ ticket, status: res.status });
+      this.notify();
+    }
     return ticket;
   }
 

@@ -312,3 +312,51 @@ describe('a Lark store app (LARK_APP_TYPE=isv) serving two tenants from two inst
     expect(fake.callsTo('create').at(-1)).toMatchObject({ status: 200, tenant: BETA });
   });
 });
+
+it('`npm start` as a store app: asks Lark for the app_ticket once its port is open, answers a tenant with its token, and stops cleanly', { timeout: 60_000 }, async () => {
+  const app = { appId: `cli_${randomBytes(8).toString('hex')}`, appSecret: 'isv-process-secret' };
+  const lark = new FakeLark({ app }).addUser({ open_id: ALICE, name: '王芳', time_zone: 'Asia/Shanghai' });
+  await lark.start();
+  const port = await freePort();
+  lark.ticketsTo = { url: `http://127.0.0.1:${port}/lark/events`, encryptKey: ENCRYPT_KEY, token: TOKEN };
+  // Node itself with tsx's loader, not the tsx wrapper: SIGTERM must reach Steward's own process.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LARK_APP_ID: app.appId,
+      LARK_APP_SECRET: app.appSecret,
+      LARK_APP_TYPE: 'isv',
+      LARK_MODE: 'http',
+      LARK_ENCRYPT_KEY: ENCRYPT_KEY,
+      LARK_VERIFICATION_TOKEN: TOKEN,
+      LARK_DOMAIN: lark.url,
+      PORT: String(port),
+      STEWARD_DB: join(dir, 'process', 'steward.db'),
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => void (stderr += d.toString()));
+  try {
+    // Its own redis-server keeps the ticket; the push Lark made once the port was open was taken.
+    await lark
+      .waitFor(() => lark.ticketPushes.find((p) => p.status === 200), 30_000)
+      .catch(() => {
+        throw new Error(`no app_ticket push was taken; pushes: ${JSON.stringify(lark.ticketPushes)}; stderr:\n${stderr}`);
+      });
+    const res = await postToApp(lark.ticketsTo.url, messageEvent({ text: 'help', from: ALICE, chatType: 'p2p', tenantKey: 'tk_gamma', token: TOKEN }), { encryptKey: ENCRYPT_KEY });
+    expect(res.status).toBe(200);
+    const answer = await lark.waitFor(() => lark.callsTo('create').find((c) => c.status === 200 && c.body.receive_id === p2pChatId(ALICE)), 15_000);
+    expect(answer.tenant).toBe('tk_gamma');
+  } finally {
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const [code] = (await exited) as [number | null];
+    await lark.stop();
+    expect(code, stderr).toBe(0);
+  }
+  expect(stderr).not.toMatch(/"level":(50|60)/);
+});
