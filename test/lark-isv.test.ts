@@ -237,7 +237,7 @@ describe('a Lark store app (LARK_APP_TYPE=isv) serving two tenants from two inst
     expect(tenantTokenCalls(BETA)).toHaveLength(betaBefore);
   });
 
-  it('a second Steward process, with no ticket of its own, delivers a tenant’s nudge from the shared database with that tenant’s token', async () => {
+  it('a second Steward process, with no ticket of its own, delivers a tenant’s nudge from the shared database with that tenant’s token', { timeout: 60_000 }, async () => {
     const alpha = web.db.select().from(tenants).where(eq(tenants.workspaceId, ALPHA)).get()!;
     const alice = web.db.select().from(members).where(eq(members.platformUserId, ALICE)).get()!;
     web.db.transaction((tx) =>
