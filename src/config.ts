@@ -80,6 +80,8 @@ const schema = z.object({
   LARK_ENCRYPT_KEY: optional,
   LARK_VERIFICATION_TOKEN: optional,
   LARK_MODE: z.enum(['ws', 'http'], 'ws or http').default('ws'),
+  /** `self-built` (an app of one organisation) or `isv` (a store app, installed by many tenants). */
+  LARK_APP_TYPE: z.enum(['self-built', 'isv'], 'self-built or isv').default('self-built'),
   LARK_DOMAIN: z
     .string()
     .trim()
@@ -141,6 +143,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.LARK_APP_ID && e.LARK_MODE === 'http' && !e.LARK_VERIFICATION_TOKEN && !e.LARK_ENCRYPT_KEY) {
     throw new ConfigError(
       'LARK_VERIFICATION_TOKEN: expected the verification token (or set LARK_ENCRYPT_KEY) from the Lark developer console, since LARK_MODE=http; without either, anyone could post events',
+    );
+  }
+  // Lark's long connection serves self-built apps only: a store app's events (its app_ticket too) come over HTTP.
+  if (e.LARK_APP_ID && e.LARK_APP_TYPE === 'isv' && e.LARK_MODE !== 'http') {
+    throw new ConfigError(
+      "LARK_MODE: expected http, since LARK_APP_TYPE=isv (Lark's long connection serves only self-built apps; a store app's events are posted to /lark/events)",
     );
   }
   const mode = e.SLACK_BOT_TOKEN || e.SLACK_CLIENT_ID ? 'slack' : e.LARK_APP_ID ? 'lark' : 'shell';

@@ -163,7 +163,7 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
             installations: slackInstallationRecords(db),
             commandThread: new URL(`./engine-thread.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
           })
-        : (await import('./chat/lark/app.js')).createLarkApp({ config, engine, logger, afterCommand, ready });
+        : (await import('./chat/lark/app.js')).createLarkApp({ config, engine, logger, afterCommand, ready, redis: redis.options });
     releaseStale(db);
     // STEWARD_ROLE: web runs no queue workers (its commands queue what they decided, for a worker to
     // deliver); worker listens to no chat, but keeps the platform's API client to deliver with.

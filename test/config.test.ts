@@ -111,6 +111,14 @@ describe('loadConfig: one line naming the variable and what it expects', () => {
     expect(loadConfig({ ...lark, LARK_MODE: 'ws' }).mode).toBe('lark');
   });
 
+  it('a Lark store app (LARK_APP_TYPE=isv) is served over HTTP, as Lark has no long connection for one; self-built is the default', () => {
+    const lark = { LARK_APP_ID: 'cli_a1b2c3d4e5f60718', LARK_APP_SECRET: 's', LARK_VERIFICATION_TOKEN: 't' };
+    expect(loadConfig(lark).LARK_APP_TYPE).toBe('self-built');
+    expect(failure({ ...lark, LARK_APP_TYPE: 'isv' })).toMatch(/^LARK_MODE: expected http, since LARK_APP_TYPE=isv/);
+    expect(loadConfig({ ...lark, LARK_APP_TYPE: 'isv', LARK_MODE: 'http' }).LARK_APP_TYPE).toBe('isv');
+    expect(failure({ LARK_APP_TYPE: 'store' })).toBe('LARK_APP_TYPE: expected self-built or isv, got "store"');
+  });
+
   it('LARK_MODE and LOG_LEVEL name their allowed values', () => {
     expect(failure({ LARK_MODE: 'poll' })).toBe('LARK_MODE: expected ws or http, got "poll"');
     expect(failure({ LOG_LEVEL: 'loud' })).toMatch(/^LOG_LEVEL: expected a pino level/);

@@ -11,6 +11,11 @@
 //   client's response frames). The frame schema is declared here with
 //   protobufjs's reflection API rather than borrowed from the SDK, so a test
 //   passing proves the two sides agree on the wire format.
+// - A store app's tokens (LARK_APP_TYPE=isv): `app_ticket/resend` answers, then
+//   pushes a new app_ticket event (schema 1.0, signed and encrypted) to
+//   `ticketsTo`; `app_access_token` takes only a ticket it pushed, and
+//   `tenant_access_token` issues each tenant_key a token of its own. Every API
+//   call records the tenant whose token authorised it (`LarkCall.tenant`).
 // - Builders for the events Lark delivers (schema 2.0 envelopes), and the
 //   HTTP-delivery helpers: AES-256-CBC `encrypt` and `X-Lark-Signature`, exactly
 //   as Lark's servers encrypt and sign callbacks, with `postToApp`.
@@ -70,7 +75,7 @@ export const p2pChatId = (userId: string) => `oc_p2p_${userId}`;
 // ---------------------------------------------------------------------------
 // Types.
 
-export type LarkApi = 'create' | 'reply' | 'patch' | 'user' | 'bot' | 'token' | 'endpoint' | 'ephemeral' | 'chat';
+export type LarkApi = 'create' | 'reply' | 'patch' | 'user' | 'bot' | 'token' | 'endpoint' | 'ephemeral' | 'chat' | 'ticket';
 export type ReceiveIdType = 'open_id' | 'chat_id' | 'user_id' | 'union_id' | 'email';
 
 export interface LarkCall {
@@ -85,6 +90,8 @@ export interface LarkCall {
   api?: LarkApi;
   status?: number;
   answer?: any;
+  /** The tenant whose tenant_access_token authorised the call (a self-built app's token: FAKE_TENANT's). */
+  tenant?: string;
 }
 
 export interface FakeLarkUser {
@@ -230,6 +237,9 @@ const ERR = {
   // Token endpoint: 10014 for a wrong secret (most commonly reported), 10003 for a bad app id.
   appSecretInvalid: () => refuse(400, 10014, 'app secret invalid'),
   appIdInvalid: () => refuse(400, 10003, 'invalid param'),
+  // A store app's token calls: a ticket Lark never pushed (or an app token it never issued).
+  appTicketInvalid: () => refuse(400, 10012, 'app ticket invalid'),
+  appTokenInvalid: () => refuse(400, 10013, 'app access token invalid'),
 };
 
 const MSG_TYPES = new Set(['text', 'post', 'image', 'file', 'audio', 'media', 'sticker', 'interactive', 'share_chat', 'share_user', 'system']);
@@ -241,6 +251,8 @@ const bodyLimit = (msgType: string) => (msgType === 'text' ? 150 * 1024 : 30 * 1
 // FakeLark (see the note at the top about the SDK's global token cache).
 const tokenFor = (prefix: 't' | 'a', app: typeof FAKE_APP) => `${prefix}-${createHash('sha1').update(`${prefix}:${app.appId}:${app.appSecret}`).digest('hex')}`;
 const issuedTokens = new Set<string>();
+/** A store app's tenant tokens: token -> the tenant_key it was issued for. */
+const tokenTenants = new Map<string, string>();
 const logId = () => `${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}${randomBytes(9).toString('hex').toUpperCase()}`;
 
 // Messages users sent, registered by the event builders so that a reply to one
@@ -292,6 +304,15 @@ export class FakeLark {
   private current: Conn | undefined;
   private readonly pending = new Map<string, Pending>();
   private readonly waiters = new Set<() => void>();
+  /** app_tickets pushed to a store app (valid for its app_access_token calls), oldest first. */
+  readonly appTickets: string[] = [];
+  /**
+   * Where a store app's app_ticket is pushed (its event URL, as set in the developer console) after each
+   * `app_ticket/resend`, signed and encrypted as other events are; unset: resends push nothing.
+   */
+  ticketsTo: { url: string; encryptKey?: string; token?: string } | undefined;
+  /** Each push of an app_ticket to `ticketsTo`, with the HTTP status the app answered (0: no answer). */
+  readonly ticketPushes: { ticket: string; status: number }[] = [];
 
   constructor(opts: { app?: typeof FAKE_APP } = {}) {
     this.app = opts.app ?? FAKE_APP;
@@ -607,11 +628,13 @@ export class FakeLark {
     }
 
     if (route.api === 'token') return this.token(u.pathname, body, reply, refused);
+    if (route.api === 'ticket') return this.resend(body, reply, refused);
     if (route.api === 'endpoint') return this.endpoint(body, reply);
 
     const auth = String(req.headers.authorization ?? '');
     if (!auth.startsWith('Bearer ') || auth.length <= 7) return refused(ERR.missingToken());
     if (!issuedTokens.has(auth.slice(7))) return refused(ERR.invalidToken());
+    call.tenant = tokenTenants.get(auth.slice(7)) ?? FAKE_TENANT;
 
     const ok = (data: Json) => reply(200, { code: 0, msg: 'success', data });
     const result = this.business(route, call.query, body);
@@ -621,7 +644,8 @@ export class FakeLark {
   }
 
   private route(method: string, path: string): { api: LarkApi; id?: string } | undefined {
-    if (method === 'POST' && (path === '/open-apis/auth/v3/tenant_access_token/internal' || path === '/open-apis/auth/v3/app_access_token/internal')) return { api: 'token' };
+    if (method === 'POST' && /^\/open-apis\/auth\/v3\/(tenant|app)_access_token(\/internal)?$/.test(path)) return { api: 'token' };
+    if (method === 'POST' && path === '/open-apis/auth/v3/app_ticket/resend') return { api: 'ticket' };
     if (method === 'POST' && path === '/callback/ws/endpoint') return { api: 'endpoint' };
     if (method === 'GET' && path === '/open-apis/bot/v3/info') return { api: 'bot' };
     if (method === 'POST' && path === '/open-apis/im/v1/messages') return { api: 'create' };
@@ -638,6 +662,15 @@ export class FakeLark {
   }
 
   private token(path: string, body: Json, reply: (s: number, p: Json) => void, refused: (r: Refusal) => void): void {
+    if (path === '/open-apis/auth/v3/tenant_access_token') {
+      // A store app's tenant token: for one tenant, asked with the app_access_token.
+      if (typeof body.app_access_token !== 'string' || !issuedTokens.has(body.app_access_token)) return refused(ERR.appTokenInvalid());
+      if (typeof body.tenant_key !== 'string' || body.tenant_key === '') return refused(ERR.validation('tenant_key', 'tenant_key is required'));
+      const t = `t-${createHash('sha1').update(`t:${this.app.appId}:${this.app.appSecret}:${body.tenant_key}`).digest('hex')}`;
+      issuedTokens.add(t);
+      tokenTenants.set(t, body.tenant_key);
+      return reply(200, { code: 0, msg: 'ok', tenant_access_token: t, expire: 7200 });
+    }
     if (body.app_id !== this.app.appId) return refused(ERR.appIdInvalid());
     if (body.app_secret !== this.app.appSecret) return refused(ERR.appSecretInvalid());
     const tenant = tokenFor('t', this.app);
@@ -648,7 +681,35 @@ export class FakeLark {
       issuedTokens.add(appToken);
       return reply(200, { code: 0, msg: 'ok', app_access_token: appToken, tenant_access_token: tenant, expire: 7200 });
     }
+    if (path === '/open-apis/auth/v3/app_access_token') {
+      // A store app's app token: only with an app_ticket Lark pushed.
+      if (!this.appTickets.includes(body.app_ticket)) return refused(ERR.appTicketInvalid());
+      const appToken = tokenFor('a', this.app);
+      issuedTokens.add(appToken);
+      return reply(200, { code: 0, msg: 'ok', app_access_token: appToken, expire: 7200 });
+    }
     reply(200, { code: 0, msg: 'ok', tenant_access_token: tenant, expire: 7200 });
+  }
+
+  /** `app_ticket/resend`: answered at once; the new ticket is pushed to `ticketsTo` after, as Lark pushes it. */
+  private resend(body: Json, reply: (s: number, p: Json) => void, refused: (r: Refusal) => void): void {
+    if (body.app_id !== this.app.appId) return refused(ERR.appIdInvalid());
+    if (body.app_secret !== this.app.appSecret) return refused(ERR.appSecretInvalid());
+    reply(200, { code: 0, msg: 'ok' });
+    void this.pushTicket().catch(() => {});
+  }
+
+  /** Pushes a new app_ticket event to `ticketsTo` (what Lark does hourly, and after a resend); resolves with the ticket. */
+  async pushTicket(): Promise<string> {
+    const ticket = `ticket-${randomBytes(8).toString('hex')}`;
+    this.appTickets.push(ticket);
+    const to = this.ticketsTo;
+    if (to) {
+      const res = await postToApp(to.url, appTicketEvent(this.app, ticket, to.token), { encryptKey: to.encryptKey }).catch(() => ({ status: 0 }));
+      this.ticketPushes.push({ ticket, status: res.status });
+      this.notify();
+    }
+    return ticket;
   }
 
   private endpoint(body: Json, reply: (s: number, p: Json) => void): void {
@@ -892,6 +953,8 @@ export interface EventCommon {
   eventId?: string;
   /** The app's Verification Token, which Lark puts in header.token. */
   token?: string;
+  /** The tenant the event is from (header.tenant_key, and the sender's or operator's): FAKE_TENANT unless said. */
+  tenantKey?: string;
 }
 
 let seq = 0;
@@ -907,9 +970,20 @@ function envelope<E>(eventType: string, event: E, o: EventCommon): LarkEvent<E> 
       create_time: String(Date.now()),
       token: o.token ?? 'v-token',
       app_id: FAKE_APP.appId,
-      tenant_key: FAKE_TENANT,
+      tenant_key: o.tenantKey ?? FAKE_TENANT,
     },
     event,
+  };
+}
+
+/** The app_ticket Lark pushes to a store app, hourly and after a resend: still in the schema 1.0 envelope. */
+export function appTicketEvent(app: typeof FAKE_APP, ticket: string, token = 'v-token') {
+  return {
+    ts: (Date.now() / 1000).toFixed(7),
+    uuid: randomBytes(16).toString('hex'),
+    token,
+    type: 'event_callback',
+    event: { app_id: app.appId, app_ticket: ticket, type: 'app_ticket' },
   };
 }
 
@@ -950,7 +1024,7 @@ export function messageEvent(
   return envelope(
     'im.message.receive_v1',
     {
-      sender: { sender_id: userIds(o.from), sender_type: 'user', tenant_key: FAKE_TENANT },
+      sender: { sender_id: userIds(o.from), sender_type: 'user', tenant_key: o.tenantKey ?? FAKE_TENANT },
       message: {
         message_id: messageId,
         ...(o.rootId ? { root_id: o.rootId } : {}),
@@ -962,7 +1036,7 @@ export function messageEvent(
         chat_type: o.chatType,
         message_type: 'text',
         content: JSON.stringify({ text }),
-        ...(mentions.length ? { mentions: mentions.map((m) => ({ key: m.key, id: userIds(m.openId), name: m.name, tenant_key: FAKE_TENANT })) } : {}),
+        ...(mentions.length ? { mentions: mentions.map((m) => ({ key: m.key, id: userIds(m.openId), name: m.name, tenant_key: o.tenantKey ?? FAKE_TENANT })) } : {}),
       },
     },
     o,
@@ -985,7 +1059,7 @@ export function cardActionEvent(
   return envelope(
     'card.action.trigger',
     {
-      operator: { tenant_key: FAKE_TENANT, user_id, open_id, union_id },
+      operator: { tenant_key: o.tenantKey ?? FAKE_TENANT, user_id, open_id, union_id },
       // The token for updating the card later through the delayed-update API.
       token: `c-${randomBytes(20).toString('hex')}`,
       action: {

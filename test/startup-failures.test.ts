@@ -135,6 +135,14 @@ describe('a start that cannot succeed ends in one line naming the variable, exit
     await expectFailedStart(run, 'LARK_APP_SECRET');
   });
 
+  it('a Lark store app (LARK_APP_TYPE=isv) whose secret Lark refuses when asked to push its app_ticket: LARK_APP_SECRET', { timeout: 2 * WAIT_MS }, async () => {
+    const resends = lark.callsTo('ticket').length;
+    const run = await start('lark-isv-secret', larkEnv({ LARK_APP_SECRET: 'not-the-secret', LARK_APP_TYPE: 'isv' }));
+    await expectFailedStart(run, 'LARK_APP_SECRET');
+    expect(run.last).toMatch(/10014/);
+    expect(lark.callsTo('ticket').length).toBe(resends + 1);
+  });
+
   it('a Lark app id Lark does not know: LARK_APP_ID', { timeout: 2 * WAIT_MS }, async () => {
     const run = await start('lark-app-id', larkEnv({ LARK_APP_ID: 'cli_0000000000000000' }));
     await expectFailedStart(run, 'LARK_APP_ID');

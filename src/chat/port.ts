@@ -21,8 +21,9 @@ export interface ChatPort {
   post(to: Destination, reply: Reply, thread?: PostedRef): Promise<PostedRef>;
   update(ref: PostedRef, reply: Reply): Promise<void>;
   /**
-   * The port that reaches tenant `workspaceId` (its workspaceId column), where each workspace has
-   * a token of its own (a Slack app installed with OAuth); unset where one port reaches them all.
+   * The port that reaches tenant `workspaceId` (its workspaceId column), where each workspace needs
+   * credentials of its own (a Slack app installed with OAuth, a Lark store app's tenant token); unset
+   * where one port reaches them all.
    */
   forWorkspace?(workspaceId: string): ChatPort;
 }

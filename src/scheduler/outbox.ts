@@ -60,15 +60,29 @@ export function pendingNudges(db: Db, opts: { platform?: Platform; until?: Date;
 
 export type DeliveryResult = 'sent' | 'skipped' | 'failed';
 
+/** The platform and workspace a nudge is for. */
+function workspaceOfNudge(db: Db, id: number): { platform: Platform; workspaceId: string } | undefined {
+  return db
+    .select({ platform: tenants.platform, workspaceId: tenants.workspaceId })
+    .from(tenants)
+    .innerJoin(nudges, eq(nudges.tenantId, tenants.id))
+    .where(eq(nudges.id, id))
+    .get();
+}
+
 /**
  * Posts one pending nudge. A message about a complaint posted in a channel goes
  * into the complaint's thread, and the first one becomes that thread.
  */
-export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date, onQueued: () => void = () => {}, logger?: Pick<Logger, 'error'>): Promise<DeliveryResult> {
-  if (port.platform) {
-    const platform = db.select({ p: tenants.platform }).from(tenants).innerJoin(nudges, eq(nudges.tenantId, tenants.id)).where(eq(nudges.id, id)).get()?.p;
+export async function deliverNudge(db: Db, via: ChatPort, id: number, now: Date, onQueued: () => void = () => {}, logger?: Pick<Logger, 'error'>): Promise<DeliveryResult> {
+  let port = via;
+  if (port.platform || port.forWorkspace) {
+    const ws = workspaceOfNudge(db, id);
     // Another platform's message (a job another process queued): it waits for a Steward that serves that platform.
-    if (platform && platform !== port.platform) throw new DeliveryError('transient', `a ${platform} workspace's message: waits for a Steward serving ${platform}`);
+    if (port.platform && ws && ws.platform !== port.platform)
+      throw new DeliveryError('transient', `a ${ws.platform} workspace's message: waits for a Steward serving ${ws.platform}`);
+    // Where each workspace has credentials of its own (a Slack app installed with OAuth, a Lark store app's tenants), it is reached with its own.
+    if (ws && port.forWorkspace) port = port.forWorkspace(ws.workspaceId);
   }
   // Claim it first, so two workers (or a worker and the shell) never post the same nudge;
   // a claim whose lease ran out was lost with its process and may be taken over.
@@ -102,7 +116,7 @@ export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date
     db.update(nudges).set({ status: 'skipped', lastError: 'no longer needed' }).where(eq(nudges.id, id)).run();
     return 'skipped';
   }
-  const via = reaching(db, port, n.tenantId);
+  const via = port;
   if (n.kind === 'card') return redrawCard(db, via, n, now, logger);
   const recipient = n.recipientId == null ? undefined : db.select().from(members).where(eq(members.id, n.recipientId)).get();
   let to: Destination;
@@ -258,13 +272,6 @@ async function redrawCard(db: Db, port: ChatPort, n: Nudge, now: Date, logger?: 
     .where(eq(nudges.id, n.id))
     .run();
   return 'sent';
-}
-
-/** The port that reaches the tenant's workspace (its own token's, where each has one). */
-function reaching(db: Db, port: ChatPort, tenantId: number): ChatPort {
-  if (!port.forWorkspace) return port;
-  const workspaceId = db.select({ w: tenants.workspaceId }).from(tenants).where(eq(tenants.id, tenantId)).get()?.w;
-  return workspaceId === undefined ? port : port.forWorkspace(workspaceId);
 }
 
 /**

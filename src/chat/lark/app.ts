@@ -13,6 +13,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import * as lark from '@larksuiteoapi/node-sdk';
+import type { RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { catalog } from '../../../prompts/index.js';
 import type { Config } from '../../config.js';
@@ -27,12 +29,17 @@ import { aboutOf, askCard, formCard, PICKER_MAX_OPTIONS, renderCard, type LarkCa
 import { LarkIdentity } from './identity.js';
 import { readiness } from '../port.js';
 import { LarkPort } from './port.js';
+import { RedisTokenCache } from './redis-cache.js';
 import { TokenCache } from './token-cache.js';
 
 export const LARK_EVENTS_PATH = '/lark/events';
 export const LARK_CARDS_PATH = '/lark/cards';
 /** Lark's own requests are small; anything larger is not Lark. */
 const MAX_BODY_BYTES = 1024 * 1024;
+/** How often a store app asks Lark to push the app_ticket again when Lark refused the one it had. */
+const RESEND_EVERY_MS = 60_000;
+/** Tenants whose identities and bot ids a store app keeps at once. */
+const MAX_TENANTS_KEPT = 1_000;
 /** Requests to the Open API give up after this, below the outbox's 30 s claim lease. */
 const API_TIMEOUT_MS = 10_000;
 
@@ -61,6 +68,11 @@ export interface LarkOptions {
    * before it delivers it again, and a card callback 3 before the click fails.
    */
   ackBudgetMs?: number;
+  /**
+   * The Redis every instance shares: a store app (LARK_APP_TYPE=isv) keeps its app_ticket and its
+   * tenants' tokens there, so any instance can use the ticket Lark pushed to another. Required for one.
+   */
+  redis?: RedisOptions;
 }
 
 export interface LarkApp {
@@ -159,11 +171,66 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   const sdkLog = sdkLogger(logger);
   // The SDK's axios instance has no timeout of its own.
   lark.defaultHttpInstance.defaults.timeout = API_TIMEOUT_MS;
-  const tokens = new TokenCache();
-  const client = new lark.Client({ appId: config.LARK_APP_ID!, appSecret: config.LARK_APP_SECRET!, domain, logger: sdkLog, loggerLevel: lark.LoggerLevel.warn, cache: tokens });
-  const identity = new LarkIdentity(client);
-  const port = new LarkPort(client, { locale: 'zh-CN', logger, tokens });
+  // A store app has a token per tenant, from an app_ticket Lark pushes to one instance: both kept in the shared Redis.
+  const isv = config.LARK_APP_TYPE === 'isv';
+  if (isv && !opts.redis) throw new Error('a Lark store app (LARK_APP_TYPE=isv) keeps its app_ticket in Redis: pass `redis`');
+  const redis = isv ? new Redis({ ...opts.redis, maxRetriesPerRequest: 2 }) : undefined;
+  redis?.on('error', (err) => logger.debug({ err }, 'Lark token cache: Redis connection error'));
+  const tokens = redis ? new RedisTokenCache(redis, config.LARK_APP_ID!) : new TokenCache();
+  const client = new lark.Client({
+    appId: config.LARK_APP_ID!,
+    appSecret: config.LARK_APP_SECRET!,
+    appType: isv ? lark.AppType.ISV : lark.AppType.SelfBuild,
+    domain,
+    logger: sdkLog,
+    loggerLevel: lark.LoggerLevel.warn,
+    cache: tokens,
+  });
+  // Lark refusing the ticket on the way to a token asks for a fresh one, at most once a minute.
+  let resentAt = 0;
+  const resendTicket = async () => {
+    if (Date.now() - resentAt < RESEND_EVERY_MS) return;
+    resentAt = Date.now();
+    await client.tokenManager.appTicketManager.requestAppTicket();
+  };
+  const root = new LarkPort(client, { locale: 'zh-CN', logger, tokens, perTenant: isv, resendTicket });
+  /** The port that reaches a tenant: a store app's calls each carry their tenant's token. */
+  const portOf = (tenantKey: string | undefined) => (tenantKey ? root.forWorkspace(tenantKey) : root);
+  const identities = new Map<string, LarkIdentity>();
+  const selfBuilt = new LarkIdentity(client);
+  /** Who is who in a tenant, asked with its token (a self-built app's one identity serves its one tenant). */
+  const identityOf = (tenantKey: string): LarkIdentity => {
+    if (!isv) return selfBuilt;
+    let found = identities.get(tenantKey);
+    if (!found) {
+      if (identities.size >= MAX_TENANTS_KEPT) identities.delete(identities.keys().next().value!);
+      found = new LarkIdentity(client, tenantKey);
+      identities.set(tenantKey, found);
+    }
+    return found;
+  };
   let botOpenId: string | undefined;
+  // A store app reads its bot's open_id in each tenant, when first needed (at start it has no tenant to ask as).
+  const botIds = new Map<string, Promise<string | undefined>>();
+  const botOf = (tenantKey: string): Promise<string | undefined> => {
+    if (!isv) return Promise.resolve(botOpenId);
+    let found = botIds.get(tenantKey);
+    if (!found) {
+      if (botIds.size >= MAX_TENANTS_KEPT) botIds.delete(botIds.keys().next().value!);
+      found = readBotId(lark.withTenantKey(tenantKey)).then((id) => (id === undefined && botIds.delete(tenantKey), id));
+      botIds.set(tenantKey, found);
+    }
+    return found;
+  };
+  const readBotId = async (as?: ReturnType<typeof lark.withTenantKey>): Promise<string | undefined> => {
+    try {
+      const info = (await client.request({ method: 'GET', url: '/open-apis/bot/v3/info' }, as)) as { code?: number; bot?: { open_id?: string } };
+      return info.bot?.open_id;
+    } catch (err) {
+      logger.warn({ err }, 'could not read the bot info; a group message’s leading @mention is taken to be the bot');
+      return undefined;
+    }
+  };
   // Replies still being sent after Lark got its answer: stop() waits for them.
   const inFlight = new Set<Promise<unknown>>();
   const later = (what: string, work: () => Promise<unknown>) => {
@@ -185,7 +252,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     platform: 'lark',
     workspaceId: tenantKey,
     // Lark waits 3 seconds for a card callback's answer: a slow contact lookup is not waited for.
-    user: await inbound.who('lark', tenantKey, { platformUserId: openId, name: fallbackName }, identity.user(openId, fallbackName)),
+    user: await inbound.who('lark', tenantKey, { platformUserId: openId, name: fallbackName }, identityOf(tenantKey).user(openId, fallbackName)),
     text: '',
     chatId,
     tenantLocale: 'zh-CN',
@@ -217,7 +284,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   /** The form as a new card in the person's DM (from a button or the bot menu, which have no message to answer). */
   const sendForm = async (incoming: Incoming, kind: FormCommand, account?: string) => {
     const { card, failed } = await formFor(incoming, kind, account);
-    offerForm((c, text) => port.send('open_id', incoming.user.platformUserId, c, text), card, failed);
+    offerForm((c, text) => portOf(incoming.workspaceId).send('open_id', incoming.user.platformUserId, c, text), card, failed);
   };
 
   /** Runs command text; `eventId` is seen in the command's own transaction, so a redelivery after a crash runs it, and after a commit does not. */
@@ -230,7 +297,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     (tenantKey: string): MentionResolver =>
     async (raw) => {
       const openId = /^@(ou_[A-Za-z0-9_-]+)$/.exec(raw)?.[1];
-      return openId ? inbound.who('lark', tenantKey, { platformUserId: openId }, identity.user(openId)) : undefined;
+      return openId ? inbound.who('lark', tenantKey, { platformUserId: openId }, identityOf(tenantKey).user(openId)) : undefined;
     };
 
   const rendered = (out: Outcome) => renderCard(out.reply, { locale: out.locale });
@@ -240,6 +307,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     const openId = e.sender.sender_id?.open_id;
     const tenantKey = e.tenant_key ?? e.sender.tenant_key;
     if (e.sender.sender_type !== 'user' || !openId || !tenantKey) return;
+    const port = portOf(tenantKey);
     const m = e.message;
     const group = m.chat_type !== 'p2p';
     // In a group, an answer for the sender alone is theirs alone: an ephemeral card only they see (or, where Lark
@@ -249,11 +317,11 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
         ? port.send('chat_id', m.chat_id, card, text)
         : visibility === 'public'
           ? port.reply(m.message_id, card, text, Boolean(m.thread_id))
-          : privately(m.chat_id, openId, card, text);
+          : privately(port, m.chat_id, openId, card, text);
     const answer = (card: LarkCard, text: string, visibility: 'public' | 'ephemeral' = 'ephemeral') => later('could not answer a Lark message', () => send(card, text, visibility));
 
     const raw = messageText(m.message_type, m.content);
-    const said = raw === undefined ? undefined : commandOf(raw, m.mentions ?? [], group);
+    const said = raw === undefined ? undefined : commandOf(raw, m.mentions ?? [], group, group ? await botOf(tenantKey) : undefined);
     // An app allowed to read every group message still answers only what is said to it.
     if (said && !said.addressed) return;
     if (outsider(tenantKey, e.sender.tenant_key)) return firstSight(e.event_id) ? answer(...refusal(), 'public') : undefined;
@@ -279,7 +347,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   }
 
   /** A card in a group that only `openId` sees; where Lark will not show one, it goes to their DM. */
-  async function privately(chatId: string, openId: string, card: LarkCard, text: string): Promise<unknown> {
+  async function privately(port: LarkPort, chatId: string, openId: string, card: LarkCard, text: string): Promise<unknown> {
     try {
       return await port.ephemeral(chatId, openId, card);
     } catch (err) {
@@ -289,7 +357,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   }
 
   /** The command in a message's text: the bot's own mention is how it reached the bot, not part of the command; other mentions are members. */
-  function commandOf(raw: string, found: LarkMention[], group: boolean) {
+  function commandOf(raw: string, found: LarkMention[], group: boolean, botOpenId: string | undefined) {
     const mentions = new Map<string, UserRef>();
     let text = raw;
     let addressed = !group;
@@ -329,6 +397,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   async function onCardAction(e: CardActionEvent): Promise<CardResponse> {
     const tenantKey = e.tenant_key ?? e.operator.tenant_key;
     if (!tenantKey) return {};
+    const port = portOf(tenantKey);
     if (outsider(tenantKey, e.operator.tenant_key)) return firstSight(e.event_id) ? { toast: { type: 'error', content: refusal()[1].slice(0, 200) } } : {};
     const incoming = await who(tenantKey, e.operator.open_id, undefined, e.context?.open_chat_id);
     const value = (e.action.value ?? {}) as Partial<Record<string, unknown>>;
@@ -373,7 +442,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       if (value.shared === true && about && messageId && chatId) {
         // Asked from the chat's card: the question is the clicker's alone, and their answer redraws that card.
         const card = askCard(done.command, done.what, done.locale, { messageId, about });
-        offerForm((c, text) => privately(chatId, e.operator.open_id, c, text), card, asked);
+        offerForm((c, text) => privately(port, chatId, e.operator.open_id, c, text), card, asked);
         return { toast: { type: 'info', content: done.what.slice(0, 200) } };
       }
       // Resolve asks what was done: a form under the card, which stays as it is for everyone else.
@@ -390,7 +459,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       const { card, text } = rendered(out);
       const chatId = e.context?.open_chat_id;
       later('could not confirm a click on a shared card', () =>
-        chatId ? privately(chatId, e.operator.open_id, card, text) : port.send('open_id', e.operator.open_id, card, text),
+        chatId ? privately(port, chatId, e.operator.open_id, card, text) : port.send('open_id', e.operator.open_id, card, text),
       );
       const fresh = about && (await redrawn(incoming, about));
       return { toast: toast('success', out.reply), ...(fresh ? { card: { type: 'raw' as const, data: fresh } } : {}) };
@@ -413,6 +482,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     const openId = e.operator.open_id;
     const chatId = e.context?.open_chat_id;
     const messageId = e.context?.open_message_id;
+    const port = portOf(e.tenant_key ?? e.operator.tenant_key);
     if (answer.card && messageId) await port.patch(messageId, answer.card.data);
     const said = answer.toast?.content;
     if (!said || answer.card) return;
@@ -420,7 +490,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       { tone: answer.toast!.type === 'error' ? 'error' : answer.toast!.type, title: said, sections: [], buttons: [], visibility: 'ephemeral' },
       { locale: 'zh-CN' },
     );
-    return chatId ? privately(chatId, openId, card, text) : port.send('open_id', openId, card, text);
+    return chatId ? privately(port, chatId, openId, card, text) : port.send('open_id', openId, card, text);
   }
 
   async function onMenu(e: MenuEvent): Promise<void> {
@@ -435,7 +505,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     const out = await run(incoming, command, undefined, e.event_id);
     if (out.duplicate) return;
     const { card, text } = rendered(out);
-    later('could not answer a bot menu click', () => port.send('open_id', openId, card, text));
+    later('could not answer a bot menu click', () => portOf(e.tenant_key).send('open_id', openId, card, text));
   }
 
   // Lark reporting someone gone (deleted, or marked resigned) is their leaving: accounts flagged, their manager asked to hand them over.
@@ -451,7 +521,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     const locale = await engine.view(await who(e.tenant_key, openId), (ctx) => ctx.tenant.locale);
     const t = catalog(locale);
     const { card, text } = renderCard({ tone: 'info', title: t.lark.hello, sections: [{ type: 'text', text: t.lark.helloText }], buttons: [], visibility: 'public' }, { locale });
-    later('could not greet a Lark group', () => port.send('chat_id', e.chat_id, card, text));
+    later('could not greet a Lark group', () => portOf(e.tenant_key).send('chat_id', e.chat_id, card, text));
   }
 
   // Every event goes through the inbound service's budget: Lark has its answer within it (else it delivers the event
@@ -476,7 +546,8 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
         taken.delete(work);
       }
     };
-  const dispatcher = new lark.EventDispatcher({ logger: sdkLog, loggerLevel: lark.LoggerLevel.warn }).register({
+  // The SDK's own app_ticket handler keeps a pushed ticket in `cache`: the shared one, for a store app.
+  const dispatcher = new lark.EventDispatcher({ logger: sdkLog, loggerLevel: lark.LoggerLevel.warn, cache: tokens }).register({
     'im.message.receive_v1': guarded('Lark message failed', (e: MessageEvent) => onMessage(e), undefined),
     'card.action.trigger': guarded('Lark card action failed', (e: CardActionEvent) => onCardAction(e), {} as CardResponse, lateCard),
     'application.bot.menu_v6': guarded('Lark bot menu failed', (e: MenuEvent) => onMenu(e), undefined),
@@ -528,18 +599,15 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
 
   return {
     client,
-    port,
+    port: root,
     server,
     async start({ listen = true } = {}) {
-      try {
-        const info = (await client.request({ method: 'GET', url: '/open-apis/bot/v3/info' })) as { code?: number; bot?: { open_id?: string } };
-        botOpenId = info.bot?.open_id;
-      } catch (err) {
-        logger.warn({ err }, 'could not read the bot info; a group message’s leading @mention is taken to be the bot');
-      }
+      if (!isv) botOpenId = await readBotId();
       if (!listen) return void logger.info({ domain }, 'Lark adapter started for delivery only (no listener)');
       await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.PORT, () => resolve()));
       if (ws) await ws.start({ eventDispatcher: dispatcher });
+      // A store app with no ticket in Redis (its first start, or Redis lost it) asks Lark to push one, now that it can be received.
+      if (isv) await client.tokenManager.appTicketManager.checkAppTicket();
       logger.info({ mode: config.LARK_MODE, port: config.PORT, domain }, 'Lark adapter started');
     },
     async stop() {
@@ -551,6 +619,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       await inbound.drain();
       await closed;
       await Promise.allSettled([...inFlight]);
+      await redis?.quit().catch(() => redis.disconnect());
     },
   };
 }
@@ -613,7 +682,9 @@ export function requestVerifier(config: Pick<Config, 'LARK_ENCRYPT_KEY' | 'LARK_
       if (!/^\d+$/.test(ts) || Math.abs(now - at) > SIGNATURE_WINDOW_MS) return { status: 401, reason: 'timestamp outside the 5-minute window' };
       if (firstRequest && !firstRequest(`lark:${signature}`, new Date(at + SIGNATURE_WINDOW_MS), new Date(now))) return { status: 401, reason: 'replayed request' };
     }
-    if (body.schema !== '2.0') return { status: 400, reason: 'only schema 2.0 events and card callbacks are handled' };
+    // A store app's app_ticket still comes in the schema 1.0 envelope (type event_callback, the event's type app_ticket).
+    const ticket = body.type === 'event_callback' && (body.event as { type?: unknown } | undefined)?.type === 'app_ticket';
+    if (body.schema !== '2.0' && !ticket) return { status: 400, reason: 'only schema 2.0 events and card callbacks (and the app_ticket) are handled' };
     return { body };
   };
 }

@@ -3,7 +3,7 @@
 // API has no language field (contact/v3 user: name, en_name, time_zone, status…),
 // so a Lark member's locale is the tenant's (zh-CN unless changed) until they
 // set their own with `/steward me locale:en`.
-import type { Client } from '@larksuiteoapi/node-sdk';
+import { withTenantKey, type Client } from '@larksuiteoapi/node-sdk';
 import { IANAZone } from 'luxon';
 import type { UserRef } from '../../engine/engine.js';
 import { UserCache } from '../user-cache.js';
@@ -11,7 +11,14 @@ import { checkBody } from './errors.js';
 
 export class LarkIdentity {
   private readonly cache = new UserCache((id, fallbackName) => this.lookup(id, fallbackName));
-  constructor(private readonly client: Client) {}
+  /** The SDK's option naming the tenant whose token asks (a store app's); none for a self-built app. */
+  private readonly as: ReturnType<typeof withTenantKey> | undefined;
+  constructor(
+    private readonly client: Client,
+    tenantKey?: string,
+  ) {
+    this.as = tenantKey ? withTenantKey(tenantKey) : undefined;
+  }
 
   user(openId: string, fallbackName?: string): Promise<UserRef> {
     return this.cache.get(openId, fallbackName);
@@ -19,7 +26,7 @@ export class LarkIdentity {
 
   private async lookup(openId: string, fallbackName?: string): Promise<UserRef> {
     try {
-      const res = checkBody(await this.client.contact.user.get({ path: { user_id: openId }, params: { user_id_type: 'open_id' } }));
+      const res = checkBody(await this.client.contact.user.get({ path: { user_id: openId }, params: { user_id_type: 'open_id' } }, this.as));
       const u = res.data?.user;
       if (u) {
         return {
