@@ -33,7 +33,7 @@ const LEFT = 44;
 const RIGHT = 16;
 const TOP = 22;
 const BOTTOM = 34;
-const FONT = "font-family=\"DejaVu Sans, Liberation Sans, Arial, sans-serif\"";
+const FONT = 'font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif"';
 
 /** A round ceiling for the y axis: 1, 2 or 5 times a power of ten, at least 1. */
 function niceMax(max: number): number {
