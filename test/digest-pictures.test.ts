@@ -14,6 +14,7 @@ import { SlackPort } from '../src/chat/slack/port.js';
 import { digestTrends, digestWeek } from '../src/domain/digest.js';
 import { healthOf } from '../src/domain/health.js';
 import { SVG_WIDTH, svgHeight } from '../src/engine/render-chart.js';
+import { renderText } from '../src/engine/render-text.js';
 import type { Chart, Reply } from '../src/engine/reply.js';
 import { digestFor } from '../src/views/digest.js';
 import { chartProblem, FakeLark, FAKE_APP } from './fake-lark.js';
@@ -122,6 +123,20 @@ describe('the shell', () => {
     ]);
     expect(out).toContain('  Accounts by health, last 8 weeks (08-24 – 10-12)\n    healthy  ');
     expect(out).toMatch(/\n {4}at risk {2}[▁▂▃▄▅▆▇█]{8} {2}(\d+ ){7}\d+\n/);
+  });
+});
+
+describe('the shell, for a Chinese reader', () => {
+  it('lines the sparklines up under Chinese labels, which take two columns a character', async () => {
+    await book('zh-CN');
+    const lines = renderText(compose()).split('\n');
+    const i = lines.indexOf('近8周客户健康分布 (08-24 – 10-12)');
+    expect(lines.slice(i, i + 4)).toEqual([
+      '近8周客户健康分布 (08-24 – 10-12)',
+      '  健康    ▁▁██▅███  0 0 2 2 1 2 2 2',
+      '  关注    ▁▁▁▁▅▁▅▅  0 0 0 0 1 0 1 1',
+      '  高风险  ▁▁▁▁▁▁▁▁  0 0 0 0 0 0 0 0',
+    ]);
   });
 });
 
