@@ -739,7 +739,10 @@ export function bandsAt(db: Tx, tenant: Tenant, accountIds: number[], instants: 
     };
     instants.forEach((t, i) => {
       if (f.account.createdAt.getTime() > t) return;
-      out[i]![judged(f, t, at(t), at(t - back)).band]++;
+      const now = at(t);
+      // Four weeks earlier matters only for a healthy score that could have fallen 15 (healthOf's shortcut too).
+      const earlier = band(scoreOf(now)) === 'healthy' && customerScore(now) + HEALTH_WEIGHTS.trendDrop <= 100 ? at(t - back) : now;
+      out[i]![judged(f, t, now, earlier).band]++;
     });
   }
   return out;
