@@ -259,6 +259,15 @@ describe('Slack: a PNG through files.uploadV2, the tables kept in the message', 
     expect(warned).toHaveLength(1);
   });
 
+  it("a Chinese reader's picture has no words to draw: its key, in Chinese, is the comment beside it", async () => {
+    h.close();
+    await book('zh-CN');
+    await port.post(li, compose());
+    const [file] = [...fake.files.values()];
+    expect(file!.initialComment).toBe('近8周客户健康分布：🟩 健康 · 🟧 关注 · 🟥 高风险\n近8周每周投诉（新增与解决）：🟥 新增 · 🟩 已解决');
+    expect([file!.data!.readUInt32BE(16), file!.data!.readUInt32BE(20)]).toEqual([SVG_WIDTH * PICTURE_SCALE, svgHeight(2) * PICTURE_SCALE]);
+  });
+
   it('a reply without charts uploads nothing', async () => {
     const r = compose();
     await port.post(li, { ...r, sections: r.sections.filter((s) => s.type !== 'chart') });

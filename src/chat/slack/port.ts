@@ -51,7 +51,9 @@ export class SlackPort implements ChatPort {
     if (!charts.length) return;
     try {
       const { png } = chartsPicture(charts);
-      const key = charts.map((c) => `${clean(c.heading)}: ${c.series.map((s) => `${TONE_SQUARE[s.tone]} ${clean(s.label)}`).join(' · ')}`).join('\n');
+      // A Chinese heading takes a full-width colon.
+      const colon = (reply.locale ?? this.locale) === 'zh-CN' ? '：' : ': ';
+      const key = charts.map((c) => `${clean(c.heading)}${colon}${c.series.map((s) => `${TONE_SQUARE[s.tone]} ${clean(s.label)}`).join(' · ')}`).join('\n');
       const file = {
         file: png,
         filename: 'trends.png',
