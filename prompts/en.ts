@@ -530,6 +530,10 @@ export const en = {
     pairingLine: (account: string, exec: string, last?: string) => `${account} · ${exec} · ${last ? `last touch ${last}` : 'never touched'}`,
     reviews: (held: number, prepared: number, total: number, deadline: string, underWay = 0) =>
       `Supplier reviews: ${held} held, ${prepared} prepared, ${underWay > 0 ? `${underWay} being prepared, ` : ''}${total - held - prepared - underWay} not started, of ${total}; deadline ${deadline}.`,
+    bandsChart: (weeks: number) => `Accounts by health, last ${weeks} weeks`,
+    complaintsChart: (weeks: number) => `Complaints opened and resolved per week, last ${weeks} weeks`,
+    opened: 'opened',
+    resolved: 'resolved',
     signalsHeading: (n: number) => `New warning signs this week (${n})`,
     notYours: (name: string) => `Only ${name}, the people they report to, and admins can see ${name}'s digest.`,
   },

@@ -505,6 +505,10 @@ export const zhCN: Catalog = {
     pairingLine: (account: string, exec: string, last?: string) => `${account} · ${exec} · ${last ? `上次接触${last}` : '尚未接触'}`,
     reviews: (held: number, prepared: number, total: number, deadline: string, underWay = 0) =>
       `供应商复盘：共${total}个，已召开${held}，已准备${prepared}，${underWay > 0 ? `准备中${underWay}，` : ''}未开始${total - held - prepared - underWay}；截止${deadline}。`,
+    bandsChart: (weeks: number) => `近${weeks}周客户健康分布`,
+    complaintsChart: (weeks: number) => `近${weeks}周每周投诉（新增与解决）`,
+    opened: '新增',
+    resolved: '已解决',
     signalsHeading: (n: number) => `本周新增流失信号（${n}）`,
     notYours: (name: string) => `只有${name}本人、其上级和管理员可以查看${name}的周报。`,
   },

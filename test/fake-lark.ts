@@ -232,6 +232,7 @@ const ERR = {
   // The ext= texts are those of Lark's "How to resolve error 230001" page.
   invalidParam: (ext: string) => refuse(400, 230001, `Your request contains an invalid request parameter, ext=${ext}.`),
   tooLong: () => refuse(400, 230025, 'The length of the message content reaches its limit.'),
+  cardInvalid: (ext: string) => refuse(400, 230099, `Failed to create card content, ext=${ext}`),
   noAvailability: () => refuse(400, 230013, 'Bot has NO availability to this user.'),
   noUserAuthority: () => refuse(400, 41050, 'no user authority error'),
   // Token endpoint: 10014 for a wrong secret (most commonly reported), 10003 for a bad app id.
@@ -244,6 +245,34 @@ const ERR = {
 
 const MSG_TYPES = new Set(['text', 'post', 'image', 'file', 'audio', 'media', 'sticker', 'interactive', 'share_chat', 'share_user', 'system']);
 const RECEIVE_ID_TYPES = new Set<string>(['open_id', 'chat_id', 'user_id', 'union_id', 'email']);
+/**
+ * What Lark would refuse in a card's chart components (card JSON 2.0 `tag: chart`): a `chart_spec`
+ * that is no VChart spec (a `type`, and `data` as an array of `{ values: [...] }` or one such object),
+ * or a bar or line chart without its `xField` and `yField`, or a field its values lack.
+ */
+export function chartProblem(card: Record<string, any>): string | undefined {
+  const walk = (els: unknown): string | undefined => {
+    if (!Array.isArray(els)) return undefined;
+    for (const e of els as Record<string, any>[]) {
+      if (e?.tag === 'chart') {
+        const spec = e.chart_spec;
+        if (!spec || typeof spec !== 'object' || typeof spec.type !== 'string') return 'chart_spec needs a type';
+        const data = Array.isArray(spec.data) ? spec.data : [spec.data];
+        if (!data.every((d: any) => d && Array.isArray(d.values))) return 'chart_spec.data needs values';
+        if (['bar', 'line', 'area'].includes(spec.type)) {
+          const fields: string[] = [spec.xField, spec.yField, spec.seriesField].flat().filter((f: unknown): f is string => typeof f === 'string');
+          if (spec.xField === undefined || spec.yField === undefined) return 'chart_spec needs xField and yField';
+          for (const d of data) for (const v of d.values) for (const f of fields) if (!(f in v)) return `chart value without field ${f}`;
+        }
+      }
+      const inner = walk(e?.elements) ?? (Array.isArray(e?.columns) ? walk(e.columns.flatMap((c: any) => c?.elements ?? [])) : undefined);
+      if (inner) return inner;
+    }
+    return undefined;
+  };
+  return walk(card.body?.elements ?? card.elements);
+}
+
 // Request-body limits from the send-message docs: 150 KB for text, 30 KB for cards and rich text.
 const bodyLimit = (msgType: string) => (msgType === 'text' ? 150 * 1024 : 30 * 1024);
 
@@ -773,6 +802,10 @@ export class FakeLark {
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return ERR.invalidParam('invalid message content');
     const content = parsed as Record<string, any>;
     if (body.msg_type === 'text' && typeof content.text !== 'string') return ERR.invalidParam('invalid message content. validate content fail');
+    if (body.msg_type === 'interactive') {
+      const bad = chartProblem(content);
+      if (bad) return ERR.cardInvalid(bad);
+    }
     if (Buffer.byteLength(JSON.stringify(body)) > bodyLimit(body.msg_type)) return ERR.tooLong();
     return content;
   }

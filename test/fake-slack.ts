@@ -52,6 +52,20 @@ export interface FakeUser {
 
 export type Failure = { error: string; needed?: string } | { status: 429; retryAfter: number };
 
+/** A file on its way through the three calls of files.uploadV2. */
+export interface FakeFile {
+  id: string;
+  filename: string;
+  /** The length getUploadURLExternal was told. */
+  length: number;
+  altText?: string;
+  data?: Buffer;
+  title?: string;
+  channel?: string;
+  threadTs?: string;
+  initialComment?: string;
+}
+
 export const FAKE_TEAM = { id: 'T1', name: 'Acme Freight', domain: 'acme-freight' };
 
 /**
@@ -81,7 +95,7 @@ export interface FakeGrant extends FakeInstall {
 }
 
 /** Form fields that Slack's clients send as JSON text. */
-const JSON_FIELDS = new Set(['view', 'blocks', 'attachments', 'metadata', 'options']);
+const JSON_FIELDS = new Set(['view', 'blocks', 'attachments', 'metadata', 'options', 'files']);
 
 export class FakeSlack {
   readonly calls: RecordedCall[] = [];
@@ -107,6 +121,14 @@ export class FakeSlack {
   private readonly failures = new Map<string, Failure[]>();
   private readonly holds = new Map<string, { gate: Promise<void>; waiting: number }>();
   private readonly waiters = new Set<() => void>();
+  /**
+   * Files as files.uploadV2 sends them (files.getUploadURLExternal, the bytes POSTed to the URL it
+   * returns, files.completeUploadExternal): `data` once uploaded, `channel` once completed (shared).
+   */
+  readonly files = new Map<string, FakeFile>();
+  private nextFile = 0;
+  /** The next `n` POSTs to an upload URL are answered with HTTP 500. */
+  failUploads = 0;
 
   /** `http://127.0.0.1:<port>` */
   get url(): string {
@@ -294,8 +316,10 @@ export class FakeSlack {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await readBody(req);
+    const bytes = await readBody(req);
+    const raw = bytes.toString('utf8');
     const path = new URL(req.url ?? '/', this.url).pathname;
+    if (req.method === 'POST' && path.startsWith('/upload/')) return this.upload(path.slice('/upload/'.length), bytes, String(req.headers['content-type'] ?? ''), res);
     const body = decodeBody(raw, String(req.headers['content-type'] ?? ''));
     const json = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(payload));
@@ -345,6 +369,20 @@ export class FakeSlack {
     } finally {
       this.notify();
     }
+  }
+
+  /** The upload URL's side of files.uploadV2: the bytes in a multipart body (field `body`) or as they are. */
+  private upload(id: string, bytes: Buffer, contentType: string, res: ServerResponse): void {
+    const file = this.files.get(id);
+    if (this.failUploads > 0) {
+      this.failUploads--;
+      res.writeHead(500, { 'content-type': 'text/plain' }).end('upload failed');
+    } else if (!file) res.writeHead(404, { 'content-type': 'text/plain' }).end('no such upload');
+    else {
+      file.data = multipartField(bytes, contentType, 'body') ?? bytes;
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${file.data.length}`);
+    }
+    this.notify();
   }
 
   private ts(): string {
@@ -439,6 +477,35 @@ export class FakeSlack {
         const id = `V${String(++this.nextView).padStart(4, '0')}`;
         return { ok: true, view: { id, team_id: FAKE_TEAM.id, app_id: FAKE_BOT.appId, bot_id: FAKE_BOT.botId, state: { values: {} }, hash: `h${id}`, ...view } };
       }
+      case 'files.getUploadURLExternal': {
+        const length = Number(body.length);
+        if (!body.filename || !Number.isInteger(length) || length <= 0) return { ok: false, error: 'invalid_arguments' };
+        const id = `F${String(++this.nextFile).padStart(6, '0')}`;
+        this.files.set(id, { id, filename: String(body.filename), length, ...(body.alt_txt || body.alt_text ? { altText: String(body.alt_txt ?? body.alt_text) } : {}) });
+        return { ok: true, upload_url: `${this.url}/upload/${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal': {
+        const list = Array.isArray(body.files) ? (body.files as { id: string; title?: string }[]) : [];
+        if (!list.length) return { ok: false, error: 'invalid_arguments' };
+        for (const f of list) {
+          const file = this.files.get(f.id);
+          // Slack refuses to complete a file whose bytes never arrived, or arrived short.
+          if (!file?.data || file.data.length !== file.length) return { ok: false, error: 'file_not_found' };
+        }
+        return {
+          ok: true,
+          files: list.map((f) => {
+            const file = this.files.get(f.id)!;
+            Object.assign(file, {
+              title: f.title ?? file.filename,
+              ...(body.channel_id ? { channel: String(body.channel_id) } : {}),
+              ...(body.thread_ts ? { threadTs: String(body.thread_ts) } : {}),
+              ...(body.initial_comment ? { initialComment: String(body.initial_comment) } : {}),
+            });
+            return { id: file.id, name: file.filename, title: file.title, size: file.length };
+          }),
+        };
+      }
       case 'conversations.open': {
         const users = String(body.users ?? '');
         if (!users) return { ok: false, error: 'user_not_found' };
@@ -450,13 +517,30 @@ export class FakeSlack {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/** One field of a multipart/form-data body, as bytes (the WebClient sends a file's bytes in field `body`). */
+function multipartField(bytes: Buffer, contentType: string, name: string): Buffer | undefined {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
+  if (!boundary) return undefined;
+  const delimiter = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
+  let at = bytes.indexOf(delimiter);
+  while (at >= 0) {
+    const next = bytes.indexOf(delimiter, at + delimiter.length);
+    if (next < 0) break;
+    const part = bytes.subarray(at + delimiter.length + 2, next - 2); // past the CRLF after the delimiter, before the one ending the part
+    const split = part.indexOf('\r\n\r\n');
+    if (split >= 0 && new RegExp(`name="${name}"`).test(part.subarray(0, split).toString('utf8'))) return part.subarray(split + 4);
+    at = next;
+  }
+  return undefined;
 }
 
 function decodeBody(raw: string, contentType: string): Record<string, any> {

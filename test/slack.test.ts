@@ -20,6 +20,7 @@ import { Engine } from '../src/engine/engine.js';
 import { list, reply, text as textSection, type Reply } from '../src/engine/reply.js';
 import { normalize } from '../src/domain/text.js';
 import { deliverDue } from '../src/scheduler/outbox.js';
+import { digestFor } from '../src/views/digest.js';
 import { recordNudge } from '../src/domain/nudges.js';
 import { complaintSpanEnd } from '../src/domain/ladder.js';
 import {
@@ -1174,6 +1175,52 @@ describe('Slack over HTTP with the real Bolt app', () => {
         .find((l) => l.level === 40);
       expect(warn?.msg).toContain('cut to fit');
       expect(warn?.warnings?.join('\n')).toMatch(/not shown/);
+    });
+  });
+
+  describe("the weekly digest's picture", () => {
+    /** Alice's digest as the weekly run records it, delivered by the outbox; the nudge's status after. */
+    const deliverDigest = async () => {
+      const tenant = db.select().from(tenants).where(eq(tenants.workspaceId, 'T1')).get()!;
+      const alice = member('U1')!;
+      const now = new Date();
+      const id = db.transaction((tx) =>
+        recordNudge(tx, {
+          tenantId: tenant.id,
+          dedupeKey: `test:digest-picture:${now.getTime()}:${Math.random()}`,
+          kind: 'digest',
+          subjectType: 'member',
+          subjectId: alice.id,
+          recipientId: alice.id,
+          period: `test-${now.getTime()}`,
+          payload: digestFor(tx, tenant, alice, now),
+          notBefore: new Date(0),
+        }),
+      )!;
+      const before = fake.calls.length;
+      await deliverDue(db, slack.port, new Date());
+      const dm = since(before, 'chat.postMessage').find((c) => c.body.channel === 'U1');
+      return { dm, calls: fake.calls.slice(before).map((c) => c.method), status: db.select().from(nudges).where(eq(nudges.id, id)).get()!.status };
+    };
+
+    it('the outbox delivers the digest with its tables, then its charts as a PNG in the same DM', async () => {
+      const filesBefore = fake.files.size;
+      const { dm, calls, status } = await deliverDigest();
+      expect(status).toBe('sent');
+      expect(shown(dm!.body.blocks)).toMatch(/Accounts by health, last 8 weeks[\s\S]*healthy {2}/);
+      expect(calls.filter((m) => m.startsWith('files.'))).toEqual(['files.getUploadURLExternal', 'files.completeUploadExternal']);
+      const file = [...fake.files.values()].slice(filesBefore).find((f) => f.channel === 'D1');
+      expect([...file!.data!.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    });
+
+    it('without the files:write scope the digest is delivered all the same, tables and all', async () => {
+      fake.fail('files.getUploadURLExternal', { error: 'missing_scope', needed: 'files:write' });
+      const logged = logs.length;
+      const { dm, calls, status } = await deliverDigest();
+      expect(status).toBe('sent');
+      expect(shown(dm!.body.blocks)).toContain('Accounts by health, last 8 weeks');
+      expect(calls).not.toContain('files.completeUploadExternal');
+      expect(logs.slice(logged).some((l) => l.includes('picture of the charts not sent'))).toBe(true);
     });
   });
 

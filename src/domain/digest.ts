@@ -13,7 +13,7 @@ import { complaintTimes, openComplaintAsOf, openComplaintAt, type ComplaintTimes
 import { singleThreaded } from './coverage.js';
 import { DAY_MS, dayIn } from './dates.js';
 import { personColumns } from './format.js';
-import { healthOf, type Health } from './health.js';
+import { bandsAt, healthOf, type Band, type Health } from './health.js';
 import { isoWeek, nextWorkingInstant } from './hours.js';
 import { keptRates, type KeptRate } from './promises.js';
 import { reviewSeason } from './review.js';
@@ -71,6 +71,63 @@ export interface DigestWeek {
   reviews: { held: number; prepared: number; total: number; underWay: number; deadline: string } | undefined;
   complaintTimes: ComplaintTimes;
   signals: { s: typeof churnSignals.$inferSelect; account: string }[];
+  trends: DigestTrends;
+}
+
+/** How many weeks the digest's trends show. */
+export const TREND_WEEKS = 8;
+
+/**
+ * The digest's trends over TREND_WEEKS weeks, oldest first, each week ending at the digest's time or
+ * a whole number of weeks before it: the book's accounts by health band as of each week's end
+ * (bandsAt: reconstructed from the facts, not from stored snapshots, of which there are none), and
+ * the complaints on them opened and resolved in each week (resolved as complaintTimes counts: resolved
+ * now, last resolved in the week; a complaint reopened since counts as opened only).
+ */
+export interface DigestTrends {
+  /** Each week's end, and its day in the reader's zone (`YYYY-MM-DD`). */
+  weeks: { at: Date; day: string }[];
+  bands: Record<Band, number[]>;
+  opened: number[];
+  resolved: number[];
+}
+
+/** The trends of the accounts in `accountIds` (a week's book) over the TREND_WEEKS weeks to `now`, read in `zone`. */
+export function digestTrends(tx: Tx, tenant: Tenant, accountIds: number[], now: Date, zone: string, weeks = TREND_WEEKS): DigestTrends {
+  const ends = Array.from({ length: weeks }, (_, i) => now.getTime() - (weeks - 1 - i) * 7 * DAY);
+  const counts = bandsAt(tx, tenant, accountIds, ends);
+  const start = ends[0]! - 7 * DAY;
+  const rows = accountIds.length
+    ? prepared(tx, 'digest.trendComplaints', (d) =>
+        d
+          .select({ openedAt: sql<number>`${complaints.openedAt}`, resolvedAt: sql<number | null>`${complaints.resolvedAt}`, status: complaints.status })
+          .from(complaints)
+          .where(
+            and(
+              eq(complaints.tenantId, sql.placeholder('tenant')),
+              sql`${complaints.accountId} in (select value from json_each(${sql.placeholder('ids')}))`,
+              or(sql`${complaints.openedAt} > ${sql.placeholder('start')}`, sql`${complaints.resolvedAt} > ${sql.placeholder('start')}`),
+            ),
+          )
+          .prepare(),
+      ).all({ tenant: tenant.id, ids: JSON.stringify(accountIds), start })
+    : [];
+  // Week i holds what happened in (its end − 7 days, its end].
+  const weekOf = (t: number) => ends.findIndex((end) => t > end - 7 * DAY && t <= end);
+  const opened = ends.map(() => 0);
+  const resolved = ends.map(() => 0);
+  for (const r of rows) {
+    const o = weekOf(r.openedAt);
+    if (o >= 0) opened[o]!++;
+    const w = r.status === 'resolved' && r.resolvedAt !== null ? weekOf(r.resolvedAt) : -1;
+    if (w >= 0) resolved[w]!++;
+  }
+  return {
+    weeks: ends.map((t) => ({ at: new Date(t), day: dayIn(new Date(t), zone) })),
+    bands: { healthy: counts.map((c) => c.healthy), watch: counts.map((c) => c.watch), 'at-risk': counts.map((c) => c['at-risk']) },
+    opened,
+    resolved,
+  };
 }
 
 /** The accounts in a week's book: of the tenant `tenant`, active, owned by one of `owners` (a JSON array), created by `at` (ms). */
@@ -242,6 +299,7 @@ export function digestWeek(tx: Tx, tenant: Tenant, member: Member, now: Date, zo
       : undefined,
     complaintTimes: complaintTimes(tx, tenant.id, { from: weekAgo, to: now }, accountIds, now),
     signals,
+    trends: digestTrends(tx, tenant, accountIds, now, zone),
   };
 }
 

@@ -716,6 +716,38 @@ export function healthOf(db: Tx, tenant: Tenant, accountIds: number[] | 'all', n
   return out;
 }
 
+/**
+ * How many accounts of `accountIds` were in each band at each of `instants` (ms), as the score read
+ * them then: the facts are kept across time (AccountFacts), so a past week's band is the one a digest
+ * composed that week would have shown, with two limits the data model sets: the tier, cadence and
+ * wallet share are today's (nothing records their past values), and an account counts only from its
+ * creation (one added since was not in the book then).
+ */
+export function bandsAt(db: Tx, tenant: Tenant, accountIds: number[], instants: number[]): Record<Band, number>[] {
+  const out = instants.map(() => ({ healthy: 0, watch: 0, 'at-risk': 0 }));
+  if (!instants.length || !accountIds.length) return out;
+  const back = TREND_DAYS * DAY;
+  const tierCadence = effectiveSettings(tenant.settings).cadenceDays;
+  // Facts reaching back from the earliest instant serve every later one (the reads have no upper bound).
+  for (const f of loadFacts(db, tenant, accountIds, Math.min(...instants)).values()) {
+    // Weekly instants four weeks apart share their signs: each instant's signs read once.
+    const seen = new Map<number, Reason[]>();
+    const at = (t: number) => {
+      let s = seen.get(t);
+      if (!s) seen.set(t, (s = signs(tenant, f, t, tierCadence)));
+      return s;
+    };
+    instants.forEach((t, i) => {
+      if (f.account.createdAt.getTime() > t) return;
+      const now = at(t);
+      // Four weeks earlier matters only for a healthy score that could have fallen 15 (healthOf's shortcut too).
+      const earlier = band(scoreOf(now)) === 'healthy' && customerScore(now) + HEALTH_WEIGHTS.trendDrop <= 100 ? at(t - back) : now;
+      out[i]![judged(f, t, now, earlier).band]++;
+    });
+  }
+  return out;
+}
+
 /** "72/100, watch, down 9 in four weeks" */
 export function healthLine(v: View, now: Health, before: Health): string {
   return v.t.health.line(now.score, v.t.health.bands[now.band], now.score - before.score);

@@ -1,5 +1,5 @@
 // Reply -> plain text, for the shell and as the fallback text of every chat message.
-import type { Inline, Reply, Rich, Section } from './reply.js';
+import type { Chart, Inline, Reply, Rich, Section } from './reply.js';
 
 const MARK: Record<Reply['tone'], string> = { success: '✔', info: '•', warning: '!', error: '✘' };
 
@@ -23,10 +23,45 @@ export function richText(r: Rich): string {
   return typeof r === 'string' ? clean(r) : r.map(inline).join('');
 }
 
+const BARS = '▁▂▃▄▅▆▇█';
+
+/** Columns a string takes in a terminal: a CJK character takes two. */
+export function columns(s: string): number {
+  let n = 0;
+  for (const ch of s) n += /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303f\uff00-\uffef]/u.test(ch) ? 2 : 1;
+  return n;
+}
+export const pad = (s: string, width: number): string => s + ' '.repeat(Math.max(0, width - columns(s)));
+
+/** One character per value, on a scale from 0 to `max` shared by the chart's series, so their heights compare. */
+export function sparkline(values: number[], max: number): string {
+  return values.map((v) => BARS[max > 0 ? Math.round((Math.max(0, v) / max) * (BARS.length - 1)) : 0]).join('');
+}
+
+/** The largest value a chart's scale must reach: a stacked bar's total, or a single value. */
+export function scaleMax(c: Chart): number {
+  if (c.kind === 'stacked') return Math.max(0, ...c.x.map((_, i) => c.series.reduce((n, s) => n + (s.values[i] ?? 0), 0)));
+  return Math.max(0, ...c.series.flatMap((s) => s.values));
+}
+
+/**
+ * The chart as plain text: its heading with the span of its x axis, then a sparkline per series
+ * with its values ("  healthy  ▃▄▅▅▆▇██  3 4 5 5 6 7 8 8").
+ */
+export function chartSparklines(c: Chart): string[] {
+  const width = Math.max(0, ...c.series.map((s) => columns(clean(s.label))));
+  // A stacked chart's parts share the scale of one part, not of the whole bar: each series' own shape shows.
+  const max = Math.max(0, ...c.series.flatMap((s) => s.values));
+  const span = c.x.length ? ` (${c.x[0]} – ${c.x[c.x.length - 1]})` : '';
+  return [`${clean(c.heading)}${span}`, ...c.series.map((s) => `  ${pad(clean(s.label), width)}  ${sparkline(s.values, max)}  ${s.values.join(' ')}`)];
+}
+
 function section(s: Section, andMore: (n: number) => string): string[] {
   switch (s.type) {
     case 'text':
       return [richText(s.text)];
+    case 'chart':
+      return chartSparklines(s.chart);
     case 'fields': {
       const width = Math.max(...s.fields.map((f) => f.label.length));
       return s.fields.map((f) => `  ${clean(f.label).padEnd(width)}  ${richText(f.value)}`);

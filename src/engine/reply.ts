@@ -22,8 +22,32 @@ export type Inline = string | { mention: MentionRef } | { strong: string } | { c
 /** Text that may carry mentions, emphasis or code (a command, an id). */
 export type Rich = string | Inline[];
 
+/** A chart series' colour, the same on every platform that draws it. */
+export type ChartTone = 'good' | 'warn' | 'bad' | 'accent';
+
+/** One series of a chart: its name and a value for each point of the x axis. */
+export interface ChartSeries {
+  label: string;
+  tone: ChartTone;
+  values: number[];
+}
+
+/**
+ * Numbers over time, drawn where a platform can (a Lark chart, a picture on Slack) and written as a
+ * table or a sparkline where it cannot. `stacked`: bars whose parts add up (accounts by band); `grouped`:
+ * bars side by side (complaints opened and resolved). The x labels are numbers and dates only, so a
+ * picture drawn without a CJK font still reads.
+ */
+export interface Chart {
+  heading: string;
+  kind: 'stacked' | 'grouped';
+  x: string[];
+  series: ChartSeries[];
+}
+
 export type Section =
   | { type: 'text'; text: Rich }
+  | { type: 'chart'; chart: Chart }
   | { type: 'fields'; fields: { label: string; value: Rich }[] }
   | { type: 'list'; heading?: string; items: Rich[]; empty?: string; more?: number }
   | { type: 'usage'; heading: string; lines: string[] };
@@ -69,6 +93,7 @@ export function reply(tone: Reply['tone'], title: Rich | undefined, ...sections:
 }
 
 export const text = (t: Rich): Section => ({ type: 'text', text: t });
+export const chart = (c: Chart): Section => ({ type: 'chart', chart: c });
 export const fields = (f: { label: string; value: Rich }[]): Section => ({ type: 'fields', fields: f });
 export const list = (items: Rich[], opts: { heading?: string; empty?: string; more?: number } = {}): Section => ({
   type: 'list',

@@ -116,8 +116,7 @@ export async function deliverNudge(db: Db, via: ChatPort, id: number, now: Date,
     db.update(nudges).set({ status: 'skipped', lastError: 'no longer needed' }).where(eq(nudges.id, id)).run();
     return 'skipped';
   }
-  const via = port;
-  if (n.kind === 'card') return redrawCard(db, via, n, now, logger);
+  if (n.kind === 'card') return redrawCard(db, port, n, now, logger);
   const recipient = n.recipientId == null ? undefined : db.select().from(members).where(eq(members.id, n.recipientId)).get();
   let to: Destination;
   if (n.channel) to = { channel: n.channel };
@@ -141,7 +140,7 @@ export async function deliverNudge(db: Db, via: ChatPort, id: number, now: Date,
   /** Why a channel refused this for good. */
   let refused: string | undefined;
   try {
-    posted = await via.post(to, payload, thread);
+    posted = await port.post(to, payload, thread);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     if (gone(db, n, e)) return 'skipped';
@@ -157,7 +156,7 @@ export async function deliverNudge(db: Db, via: ChatPort, id: number, now: Date,
     const direct = refused && recipient?.active ? { dm: { platformUserId: recipient.platformUserId, name: recipient.name } } : undefined;
     try {
       if (!direct) throw e;
-      posted = await via.post(direct, payload);
+      posted = await port.post(direct, payload);
       detour = `#${n.channel}: ${message}; sent to ${recipient!.name} directly`;
     } catch (last) {
       const final = last === e ? permanent : last instanceof DeliveryError && last.kind === 'permanent';

@@ -4,14 +4,14 @@ import type { Tx } from '../../db/index.js';
 import type { OrgRow } from '../../prompts/en.js';
 import { fmtSpan, type ComplaintTimes } from '../domain/complaint-life.js';
 import { singleThreadedSection } from './coverage.js';
-import { digestWeek, orgWeek, ownsAccounts, type ComposeDigest, type OrgFigures } from '../domain/digest.js';
+import { digestWeek, orgWeek, ownsAccounts, type ComposeDigest, type DigestWeek, type OrgFigures } from '../domain/digest.js';
 import { daysUntil, fmtAge, fmtDay, fmtPercent, personName, ref } from '../domain/format.js';
 import { reasonText } from '../domain/health.js';
 import { KEPT_WINDOW_DAYS, keptTotal, type KeptRate } from '../domain/promises.js';
 import { readsOrganisation, type OrgTeam } from '../domain/teams.js';
 import type { Member, Tenant } from '../domain/types.js';
 import { viewFor, type View } from '../domain/view.js';
-import { list, reply, text, type Reply, type Rich, type Section } from '../engine/reply.js';
+import { chart, list, reply, text, type Reply, type Rich, type Section } from '../engine/reply.js';
 
 const LIMIT = 10;
 
@@ -69,6 +69,7 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
   );
   if (w.reviews) out.sections.push(text(t.digest.reviews(w.reviews.held, w.reviews.prepared, w.reviews.total, fmtDay(v, w.reviews.deadline), w.reviews.underWay)));
   out.sections.push(complaintTimesSection(v, w.complaintTimes, t.complaint.times.weekHeading));
+  out.sections.push(...trendCharts(v, w));
   out.sections.push(
     list(
       g.items.map(({ s, account }): Rich => `${fmtDay(v, s.occurredAt)} · ${account} · ${t.enums.signal[s.kind]}${s.detail ? ` — ${s.detail}` : ''}`),
@@ -85,6 +86,46 @@ export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Re
   );
   // Written in the member's language: a renderer words the "…and N more" of its lists alike.
   out.locale = v.locale;
+  return out;
+}
+
+/**
+ * The weeks' trends as charts: the book by health band (when there is a book), and complaints
+ * opened and resolved (when there were any in those weeks). The x axis is each week's last day as
+ * month-day, numbers only (see Chart).
+ */
+function trendCharts(v: View, w: DigestWeek): Section[] {
+  const t = v.t;
+  const tr = w.trends;
+  const x = tr.weeks.map((k) => k.day.slice(5));
+  const out: Section[] = [];
+  if (w.book.length) {
+    out.push(
+      chart({
+        heading: t.digest.bandsChart(x.length),
+        kind: 'stacked',
+        x,
+        series: [
+          { label: t.health.bands.healthy, tone: 'good', values: tr.bands.healthy },
+          { label: t.health.bands.watch, tone: 'warn', values: tr.bands.watch },
+          { label: t.health.bands['at-risk'], tone: 'bad', values: tr.bands['at-risk'] },
+        ],
+      }),
+    );
+  }
+  if ([...tr.opened, ...tr.resolved].some((n) => n > 0)) {
+    out.push(
+      chart({
+        heading: t.digest.complaintsChart(x.length),
+        kind: 'grouped',
+        x,
+        series: [
+          { label: t.digest.opened, tone: 'bad', values: tr.opened },
+          { label: t.digest.resolved, tone: 'good', values: tr.resolved },
+        ],
+      }),
+    );
+  }
   return out;
 }
 

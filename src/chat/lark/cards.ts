@@ -16,7 +16,8 @@
 import { COMPLAINT_CATEGORIES, SEVERITIES, TOUCH_KINDS, type Locale } from '../../../db/schema.js';
 import { catalog, type Catalog } from '../../../prompts/index.js';
 import { clean, renderText, richText } from '../../engine/render-text.js';
-import type { About, Button, ChannelRef, MentionRef, Reply, Rich, Section } from '../../engine/reply.js';
+import { TONE_COLOUR } from '../../engine/render-chart.js';
+import type { About, Button, ChannelRef, Chart, MentionRef, Reply, Rich, Section } from '../../engine/reply.js';
 import type { FormCommand } from '../../engine/forms.js';
 
 // Lark's limits (open.feishu.cn, "卡片 JSON 2.0 结构" and "发送消息" im/v1/message/create).
@@ -200,10 +201,37 @@ function linesElement(
   return markdown(md);
 }
 
+/**
+ * A chart as card JSON 2.0's chart component, whose `chart_spec` is a VChart spec: bars stacked
+ * (accounts by band) or side by side (complaints opened and resolved), each series in its tone's
+ * colour, the heading as the chart's title. Lark draws it, words and all, in the reader's client.
+ */
+export function chartElement(c: Chart): CardElement {
+  const values = c.x.flatMap((x, i) => c.series.map((s) => ({ x, series: clean(s.label), value: s.values[i] ?? 0 })));
+  return {
+    tag: 'chart',
+    aspect_ratio: '16:9',
+    chart_spec: {
+      type: 'bar',
+      title: { text: clean(c.heading) },
+      data: [{ id: 'values', values }],
+      xField: c.kind === 'stacked' ? 'x' : ['x', 'series'],
+      yField: 'value',
+      seriesField: 'series',
+      stack: c.kind === 'stacked',
+      color: { type: 'ordinal', domain: c.series.map((s) => clean(s.label)), range: c.series.map((s) => TONE_COLOUR[s.tone]) },
+      legends: { visible: true, orient: 'bottom' },
+      label: { visible: true },
+    },
+  };
+}
+
 function sectionElement(s: Section, budget: Budget, andMore: (n: number) => string, warnings: string[], label: string): CardElement | undefined {
   switch (s.type) {
     case 'text':
       return markdown(fitText(richMarkdown(s.text), warnings, label));
+    case 'chart':
+      return chartElement(s.chart);
     case 'fields':
       return linesElement(
         undefined,
@@ -297,6 +325,8 @@ function blank(s: Section): boolean {
   switch (s.type) {
     case 'text':
       return empty(s.text);
+    case 'chart':
+      return s.chart.x.length === 0 || s.chart.series.length === 0;
     case 'fields':
       return s.fields.length === 0;
     case 'list':

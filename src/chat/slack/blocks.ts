@@ -29,6 +29,7 @@
 // The adapter must not pass `link_names`, so "@channel" there stays words.
 import type { ActionsBlock, Button as ButtonElement, ContextBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { catalog } from '../../../prompts/index.js';
+import { chartTable } from '../../engine/render-chart.js';
 import { clean, renderText, richText } from '../../engine/render-text.js';
 import type { Button, MentionRef, Reply, Rich, Section } from '../../engine/reply.js';
 
@@ -617,10 +618,18 @@ function usageLines(s: Extract<Section, { type: 'usage' }>): Lines {
   return { head: textAtoms(s.heading, 'strong'), open: '```', close: '```', count: s.lines.length, line: (j) => codeAtoms(s.lines[j]!, 'plain'), more: 0 };
 }
 
+/** A chart as a table in a code block: the message carries it whether or not a picture of it follows. */
+function chartLines(s: Extract<Section, { type: 'chart' }>): Lines {
+  const rows = chartTable(s.chart);
+  return { head: textAtoms(s.chart.heading, 'strong'), open: '```', close: '```', count: rows.length, line: (j) => codeAtoms(rows[j]!, 'plain'), more: 0 };
+}
+
 function renderSection(s: Section, room: Room, ctx: Ctx, label: string): SectionOut {
   switch (s.type) {
     case 'text':
       return textSection(s.text, room, ctx, label);
+    case 'chart':
+      return lineSections(chartLines(s), room, ctx, label, 'line');
     case 'fields':
       return fieldsSection(s.fields, room, ctx, label);
     case 'list':
@@ -635,6 +644,8 @@ function units(s: Section): number {
   switch (s.type) {
     case 'text':
       return 1;
+    case 'chart':
+      return s.chart.series.length + 1;
     case 'fields':
       return s.fields.length;
     case 'list':
