@@ -218,6 +218,17 @@ describe('retention over seeded books', () => {
     expect(remaining(d)).toEqual(want);
   });
 
+  it('a run out of its time budget starts no write and says it stopped; the next run goes on', async () => {
+    const d = book(9, NOW);
+    const want = expected(d, NOW);
+    const before = remaining(d);
+    const r = await runRetention(d, tenantsOf(d), new Date(NOW), { days: RETENTION, eventDays: EVENTS }, { ...SMALL, budgetMs: -1 });
+    expect(r).toMatchObject({ batches: 0, stopped: true, deleted: { nudges: 0, audit: 0, events: 0, requests: 0 } });
+    expect(remaining(d)).toEqual(before);
+    expect((await runRetention(d, tenantsOf(d), new Date(NOW), { days: RETENTION, eventDays: EVENTS }, SMALL)).stopped).toBe(false);
+    expect(remaining(d)).toEqual(want);
+  });
+
   it('off keeps everything but expired signatures, which are never worth keeping', async () => {
     const d = book(5, NOW);
     const want = expected(d, NOW);

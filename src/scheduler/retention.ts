@@ -23,6 +23,8 @@ export interface RetentionOptions {
   page?: number;
   /** Stop after this many write transactions (tests: a run cut short). */
   stopAfter?: number;
+  /** Stop starting write transactions after this long (ms): a backlog is worked through over several runs, the sweep job not held up by one. */
+  budgetMs?: number;
 }
 
 export interface RetentionRun {
@@ -32,13 +34,20 @@ export interface RetentionRun {
   batches: number;
   rows: number[];
   holds: number[];
+  /** The COMMIT of each (ms), part of its hold. */
+  commits: number[];
+  /** Each WAL checkpoint run between the writes, outside any transaction (ms). */
+  checkpoints: number[];
   longestHoldMs: number;
+  /** It stopped early (stopAfter, budgetMs): the next run goes on. */
   stopped: boolean;
 }
 
 /** Rows the first batch deletes; grown or shrunk from there as the sweep's batches are. */
 export const RETENTION_BATCH = 200;
 export const RETENTION_MAX_BATCH = 2_000;
+/** How long one run may go on starting write transactions (ms). */
+export const RETENTION_BUDGET_MS = 60_000;
 /** Nudge ids looked at per read transaction. */
 export const RETENTION_PAGE = 5_000;
 
@@ -56,13 +65,27 @@ export async function runRetention(db: Db, tenants: readonly Tenant[], now: Date
   const target = opts.holdMs ?? SWEEP_HOLD_MS;
   const pace = opts.pace ?? SWEEP_PACE;
   const max = opts.maxBatch ?? RETENTION_MAX_BATCH;
-  const out: RetentionRun = { deleted: { nudges: 0, audit: 0, events: 0, requests: 0 }, batches: 0, rows: [], holds: [], longestHoldMs: 0, stopped: false };
+  const out: RetentionRun = {
+    deleted: { nudges: 0, audit: 0, events: 0, requests: 0 },
+    batches: 0,
+    rows: [],
+    holds: [],
+    commits: [],
+    checkpoints: [],
+    longestHoldMs: 0,
+    stopped: false,
+  };
   const client = db.$client;
   const handle = db as unknown as Tx;
+  const began = performance.now();
+  const budget = opts.budgetMs ?? RETENTION_BUDGET_MS;
+  // As the sweep: the WAL checkpointed between the writes, outside any transaction, so no COMMIT carries a checkpoint.
+  const autocheckpoint = client.pragma('wal_autocheckpoint', { simple: true }) as number;
+  client.pragma('wal_autocheckpoint = 0');
   let size = Math.min(opts.batch ?? RETENTION_BATCH, max);
   /** One write transaction deleting at most `size` rows; the rows it deleted. */
   const write = async (fn: (tx: Tx, limit: number) => number): Promise<number> => {
-    if (opts.stopAfter !== undefined && out.batches >= opts.stopAfter) throw new Stop();
+    if ((opts.stopAfter !== undefined && out.batches >= opts.stopAfter) || performance.now() - began > budget) throw new Stop();
     client.prepare('BEGIN IMMEDIATE').run();
     const start = performance.now();
     let n: number;
@@ -72,14 +95,20 @@ export async function runRetention(db: Db, tenants: readonly Tenant[], now: Date
       client.prepare('ROLLBACK').run();
       throw e;
     }
+    const committing = performance.now();
     client.prepare('COMMIT').run();
-    const held = performance.now() - start;
+    const end = performance.now();
+    const held = end - start;
+    out.commits.push(end - committing);
     out.batches++;
     out.rows.push(n);
     out.holds.push(held);
     out.longestHoldMs = Math.max(out.longestHoldMs, held);
     if (held > target / 2) size = Math.max(20, Math.floor(size / 2));
     else if (held < target / 4 && n >= size) size = Math.min(max, size * 2);
+    const checkpoint = performance.now();
+    client.pragma('wal_checkpoint(PASSIVE)');
+    out.checkpoints.push(performance.now() - checkpoint);
     await pause(Math.max(8, Math.ceil(pace * held)) + Math.floor(Math.random() * 4));
     return n;
   };
@@ -126,6 +155,8 @@ export async function runRetention(db: Db, tenants: readonly Tenant[], now: Date
   } catch (e) {
     if (!(e instanceof Stop)) throw e;
     out.stopped = true;
+  } finally {
+    client.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
   }
   return out;
 }
