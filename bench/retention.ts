@@ -79,6 +79,7 @@ await withTempDb('steward-bench-retention-', async (db) => {
       fmt(r.longestHoldMs, 1),
       fmt(percentile(ascending(r.holds), 99) || 0, 1),
       fmt(Math.max(0, ...r.commits), 1),
+      fmt(Math.max(0, ...r.reads), 1),
       fmt(r.holds.reduce((a, b) => a + b, 0) / 1000, 1),
       fmt(wall, 1),
     ]);

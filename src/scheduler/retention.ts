@@ -36,6 +36,8 @@ export interface RetentionRun {
   holds: number[];
   /** The COMMIT of each (ms), part of its hold. */
   commits: number[];
+  /** Each read transaction looking for old nudges (ms): the event loop waits on it, as on a write. */
+  reads: number[];
   /** Each WAL checkpoint run between the writes, outside any transaction (ms). */
   checkpoints: number[];
   longestHoldMs: number;
@@ -71,6 +73,7 @@ export async function runRetention(db: Db, tenants: readonly Tenant[], now: Date
     rows: [],
     holds: [],
     commits: [],
+    reads: [],
     checkpoints: [],
     longestHoldMs: 0,
     stopped: false,
@@ -123,11 +126,13 @@ export async function runRetention(db: Db, tenants: readonly Tenant[], now: Date
     }
   };
   const read = <T>(fn: (tx: Tx) => T): T => {
+    const start = performance.now();
     client.prepare('BEGIN').run();
     try {
       return fn(handle);
     } finally {
       client.prepare('COMMIT').run();
+      out.reads.push(performance.now() - start);
     }
   };
   try {
