@@ -46,7 +46,7 @@ export interface RetentionRun {
 }
 
 /** Rows the first batch deletes; grown or shrunk from there as the sweep's batches are. */
-export const RETENTION_BATCH = 200;
+export const RETENTION_BATCH = 50;
 export const RETENTION_MAX_BATCH = 2_000;
 /** How long one run may go on starting write transactions (ms). */
 export const RETENTION_BUDGET_MS = 60_000;
@@ -107,7 +107,7 @@ export async function runRetention(db: Db, tenants: readonly Tenant[], now: Date
     out.rows.push(n);
     out.holds.push(held);
     out.longestHoldMs = Math.max(out.longestHoldMs, held);
-    if (held > target / 2) size = Math.max(20, Math.floor(size / 2));
+    if (held > target / 2) size = Math.max(10, Math.floor(size / 2));
     else if (held < target / 4 && n >= size) size = Math.min(max, size * 2);
     const checkpoint = performance.now();
     client.pragma('wal_checkpoint(PASSIVE)');
@@ -136,8 +136,13 @@ export async function runRetention(db: Db, tenants: readonly Tenant[], now: Date
     }
   };
   try {
+    // The cheap kinds first, through their time indexes: a backlog of nudges does not hold them up.
+    out.deleted.requests += await drain((tx, limit) => purgeRequests(tx, now, limit));
+    const events = cutoffOf(now, retention.eventDays);
+    if (events) out.deleted.events += await drain((tx, limit) => purgeEvents(tx, events, limit));
     const old = cutoffOf(now, retention.days);
     if (old) {
+      for (const t of tenants) out.deleted.audit += await drain((tx, limit) => purgeAudit(tx, t.id, old, limit));
       // Nudge ids grow with time: pages of ids from the first, until the next nudge was decided after the cutoff.
       const page = opts.page ?? RETENTION_PAGE;
       for (let after = 0; ; ) {
@@ -152,11 +157,7 @@ export async function runRetention(db: Db, tenants: readonly Tenant[], now: Date
         if (!next || next.createdAt >= old) break;
         after = next.id - 1;
       }
-      for (const t of tenants) out.deleted.audit += await drain((tx, limit) => purgeAudit(tx, t.id, old, limit));
     }
-    const events = cutoffOf(now, retention.eventDays);
-    if (events) out.deleted.events += await drain((tx, limit) => purgeEvents(tx, events, limit));
-    out.deleted.requests += await drain((tx, limit) => purgeRequests(tx, now, limit));
   } catch (e) {
     if (!(e instanceof Stop)) throw e;
     out.stopped = true;
