@@ -50,8 +50,8 @@ export const RETENTION_BATCH = 50;
 export const RETENTION_MAX_BATCH = 2_000;
 /** How long one run may go on starting write transactions (ms). */
 export const RETENTION_BUDGET_MS = 60_000;
-/** Nudge ids looked at per read transaction. */
-export const RETENTION_PAGE = 5_000;
+/** Nudge ids looked at per read transaction: 5 000 took 180-220 ms on a book of 100 000 accounts, the event loop waiting all along. */
+export const RETENTION_PAGE = 1_000;
 
 class Stop extends Error {}
 
