@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { LOCALES, ROLES } from '../db/schema.js';
+import { AUDIT_MIN_DAYS, EVENT_MIN_DAYS, EVENT_RETENTION_DEFAULT_DAYS, RETENTION_DEFAULT_DAYS, type Retention } from './domain/retention.js';
 
 const optional = z
   .string()
@@ -22,6 +23,15 @@ const zone = z
  * the platform's API) and no listener. Every `all` and `worker` process may set the job
  * schedulers, one at a time (src/scheduler/lock.ts).
  */
+/** Days to keep rows, at least `min`; `off` or 0 keeps them for ever (null). See src/domain/retention.ts. */
+const days = (min: number, why: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^(off|\d{1,6})$/i, `a number of days, or off`)
+    .transform((v) => (/^off$/i.test(v) || Number(v) === 0 ? null : Number(v)))
+    .refine((n) => n === null || n >= min, `at least ${min} days (${why}), or off`);
+
 export const STEWARD_ROLES = ['all', 'web', 'worker'] as const;
 export type StewardRole = (typeof STEWARD_ROLES)[number];
 
@@ -82,6 +92,9 @@ const schema = z.object({
   LARK_MODE: z.enum(['ws', 'http'], 'ws or http').default('ws'),
   /** `self-built` (an app of one organisation) or `isv` (a store app, installed by many tenants). */
   LARK_APP_TYPE: z.enum(['self-built', 'isv'], 'self-built or isv').default('self-built'),
+  // Finished nudges and audit rows; inbound event ids (the dedupe of platform retries). Purged by the sweep.
+  RETENTION_DAYS: days(AUDIT_MIN_DAYS, 'the health score reads audit rows that far back').default(RETENTION_DEFAULT_DAYS),
+  EVENT_RETENTION_DAYS: days(EVENT_MIN_DAYS, 'Lark redelivers an event for hours').default(EVENT_RETENTION_DEFAULT_DAYS),
   LARK_DOMAIN: z
     .string()
     .trim()
@@ -162,4 +175,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`REDIS_URL: expected the Redis every Steward instance shares, since STEWARD_ROLE=${e.STEWARD_ROLE} (web queues deliveries that a worker makes)`);
   }
   return { ...e, mode, slackOAuth: Boolean(e.SLACK_CLIENT_ID), logLevelGiven: given.LOG_LEVEL !== undefined };
+}
+
+/** What the sweep forgets (RETENTION_DAYS, EVENT_RETENTION_DAYS): undefined keeps for ever. */
+export function retentionOf(config: Pick<Config, 'RETENTION_DAYS' | 'EVENT_RETENTION_DAYS'>): Retention {
+  return { days: config.RETENTION_DAYS ?? undefined, eventDays: config.EVENT_RETENTION_DAYS ?? undefined };
 }

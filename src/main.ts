@@ -7,7 +7,7 @@ import { closeDb, openDb, type Db } from '../db/index.js';
 import { ROLES, tenants, type Role } from '../db/schema.js';
 import { commands } from '../handlers/index.js';
 import { runShell, ShellConsole } from './chat/shell/shell.js';
-import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
+import { ConfigError, loadConfig, loadDotEnv, retentionOf, type Config } from './config.js';
 import type { ChatPort } from './chat/port.js';
 import { ShellPort } from './chat/shell/port.js';
 import { deliverDue, releaseStale } from './scheduler/outbox.js';
@@ -168,7 +168,7 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
     // STEWARD_ROLE: web runs no queue workers (its commands queue what they decided, for a worker to
     // deliver); worker listens to no chat, but keeps the platform's API client to deliver with.
     const role = config.STEWARD_ROLE;
-    scheduler = new Scheduler({ db, port: adapter.port, redis: redis.options, logger, workers: role !== 'web', ...(metrics ? { metrics } : {}) });
+    scheduler = new Scheduler({ db, port: adapter.port, redis: redis.options, logger, workers: role !== 'web', retention: retentionOf(config), ...(metrics ? { metrics } : {}) });
     if (metrics && serving) stopMetrics = await listenMetrics(metrics, serving, logger);
     // Listen first: commands and /healthz answer while the clock rebuilds its timers and queues the backlog.
     await adapter.start({ listen: role !== 'worker' });
@@ -309,7 +309,7 @@ async function startClock(config: Config, db: Db, port: ShellPort, dataDir: stri
     return undefined;
   }
   releaseStale(db);
-  const scheduler = new Scheduler({ db, port, redis: redis.options, logger });
+  const scheduler = new Scheduler({ db, port, redis: redis.options, logger, retention: retentionOf(config) });
   await scheduler.start();
   logger.info({ redis: redis.where }, 'schedules on');
   return { scheduler, redis };

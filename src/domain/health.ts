@@ -93,7 +93,7 @@ export type Band = 'healthy' | 'watch' | 'at-risk';
 export const SINGLE_THREAD_DAYS = 90;
 export const TREND_DAYS = 28;
 /** How far back the facts reach: the longest window, read as of four and eight weeks ago (the trend of the trend's baseline). */
-const REACH_DAYS = 180 + 2 * TREND_DAYS;
+export const REACH_DAYS = 180 + 2 * TREND_DAYS;
 
 export interface Reason {
   key:

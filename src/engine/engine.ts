@@ -2,7 +2,7 @@
 // who is speaking and whom they mention, then bind and run the handler inside a
 // single transaction. A user's mistake rolls everything back and answers with
 // the usage; an internal failure is logged once here and answered politely.
-import { and, count, eq, lt, max, sql } from 'drizzle-orm';
+import { and, count, eq, max, sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -10,7 +10,6 @@ import { immediate, transact, transaction, type Db, type Tx } from '../../db/ind
 import { prepared } from '../../db/prepared.js';
 import { auditLog, inboundEvents, members, nudges, seenRequests, tenants, type Locale, type Platform, type Role } from '../../db/schema.js';
 import { catalog, type Catalog } from '../../prompts/index.js';
-import { DAY_MS } from '../domain/dates.js';
 import { personName } from '../domain/format.js';
 import { matchIn } from '../domain/match.js';
 import { handoverBatch } from '../domain/handovers.js';
@@ -125,8 +124,6 @@ export interface EngineOptions {
 export type MentionResolver = (raw: string) => Promise<UserRef | undefined>;
 
 const STEWARD = 'steward';
-/** How long an inbound event id is remembered: longer than Slack retries or Lark redelivers. */
-const EVENT_MEMORY_MS = 7 * DAY_MS;
 
 class Rollback extends Error {
   constructor(readonly outcome: Outcome) {
@@ -376,11 +373,12 @@ export class Engine {
     return immediate(this.opts.db, (tx) => this.seeFirst(tx, platform, eventId));
   }
 
-  /** Records an inbound event id in `tx`; false when it was already seen. Ids are kept longer than any platform redelivers. */
+  /**
+   * Records an inbound event id in `tx`; false when it was already seen. Ids are kept longer than any
+   * platform redelivers, and forgotten by the sweep (EVENT_RETENTION_DAYS, src/domain/retention.ts).
+   */
   private seeFirst(tx: Tx, platform: Platform, eventId: string): boolean {
-    const now = this.clock();
-    forgetEvents(tx).run({ before: now.getTime() - EVENT_MEMORY_MS });
-    return seeEvent(tx).run({ platform, eventId, receivedAt: now }).changes === 1;
+    return seeEvent(tx).run({ platform, eventId, receivedAt: this.clock() }).changes === 1;
   }
 
   /**
@@ -399,10 +397,8 @@ export class Engine {
 
   /** firstRequests in `tx`. */
   private seeRequests(tx: Tx, requests: readonly { key: string; expiresAt: Date; now: Date }[]): boolean[] {
-    return requests.map(({ key, expiresAt, now }) => {
-      forgetRequests(tx).run({ now: now.getTime() });
-      return seeRequest(tx).run({ key, expiresAt }).changes === 1;
-    });
+    // Expired signatures are forgotten by the sweep (src/domain/retention.ts): one still here is refused by its timestamp first.
+    return requests.map(({ key, expiresAt }) => seeRequest(tx).run({ key, expiresAt }).changes === 1);
   }
 
   /** The command and form being run, so an error can show the right usage. */
@@ -638,26 +634,12 @@ const lastNudgeId = (tx: Tx) =>
   );
 // Inbound event ids and signed requests, seen once (Engine.seeFirst, Engine.firstRequest). A placeholder compared
 // with a column is bound as given (only inserted values go through the column's mapping), so times go in as ms.
-const forgetEvents = (tx: Tx) =>
-  prepared(tx, 'engine.events.forget', (db) =>
-    db
-      .delete(inboundEvents)
-      .where(lt(inboundEvents.receivedAt, ph('before')))
-      .prepare(),
-  );
 const seeEvent = (tx: Tx) =>
   prepared(tx, 'engine.events.see', (db) =>
     db
       .insert(inboundEvents)
       .values({ platform: ph('platform'), eventId: ph('eventId'), receivedAt: ph('receivedAt') })
       .onConflictDoNothing()
-      .prepare(),
-  );
-const forgetRequests = (tx: Tx) =>
-  prepared(tx, 'engine.requests.forget', (db) =>
-    db
-      .delete(seenRequests)
-      .where(lt(seenRequests.expiresAt, ph('now')))
       .prepare(),
   );
 const seeRequest = (tx: Tx) =>

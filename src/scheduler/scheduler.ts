@@ -19,6 +19,8 @@ import { digestClock, digestDue } from '../domain/digest.js';
 import { digestRun } from './digest.js';
 import { deliverNudge, pendingNudges, releaseStale, tellDeliveryPaused } from './outbox.js';
 import { nextRungAt } from '../domain/ladder.js';
+import { EVENT_RETENTION_DEFAULT_DAYS, RETENTION_DEFAULT_DAYS } from '../domain/retention.js';
+import { runRetention, type Retention } from './retention.js';
 import { runSweep, sweepTenant, watchHealth } from './sweep.js';
 import { Lease } from './lock.js';
 
@@ -39,6 +41,8 @@ const WORKSPACE_PAUSE_MS = 5 * 60_000;
  * later sweep's kick (two periods, so a late sweep still queues them in time).
  */
 const QUEUE_AHEAD_MS = 2 * SWEEP_EVERY_MS;
+/** Retention runs after a sweep at most this often per process: what it keeps old (escalations, each subject's latest nudge) is read again each run. */
+export const RETENTION_EVERY_MS = 60 * 60_000;
 /** Nudges queued per Redis round trip (bullmq addBulk). */
 const QUEUE_BATCH = 500;
 
@@ -84,6 +88,8 @@ export interface SchedulerOptions {
   leaseMs?: number;
   /** Counts deliveries and sweeps. */
   metrics?: SchedulerMetrics;
+  /** What the sweep job forgets, and when (src/domain/retention.ts); default: the domain's defaults. */
+  retention?: Retention;
 }
 
 /** A workspace whose delivery is paused: it refused Steward as a whole. */
@@ -113,6 +119,8 @@ export class Scheduler {
   /** Held by the one process that sets the job schedulers (see lock.ts). */
   private readonly lease: Lease;
   private leaseTimer?: NodeJS.Timeout;
+  /** When this process last ran retention (after a sweep, at most once every RETENTION_EVERY_MS). */
+  private lastRetention?: Date;
   /** Lease tries and scheduler updates, one at a time in this process. */
   private leading: Promise<unknown> = Promise.resolve();
 
@@ -346,7 +354,8 @@ export class Scheduler {
     const db = this.opts.db;
     if (job.name === 'sweep') {
       const started = performance.now();
-      for (const tenant of db.select().from(tenants).all()) {
+      const all = db.select().from(tenants).all();
+      for (const tenant of all) {
         // In batches, each its own short write transaction: commands are not kept waiting for the lock.
         await runSweep(db, tenant, now);
         db.transaction((tx) => watchHealth(tx, tenant, now), { behavior: 'immediate' });
@@ -358,6 +367,14 @@ export class Scheduler {
       }
       for (const c of db.select().from(complaints).where(eq(complaints.status, 'open')).all()) await this.scheduleRung(c.tenantId, c.id);
       this.opts.metrics?.sweep(now, (performance.now() - started) / 1000);
+      // What is old goes last, in batches as small as the sweep's (a purged revisit or pairing nudge rechecks its account, at the next sweep).
+      if (!this.lastRetention || now.getTime() - this.lastRetention.getTime() >= RETENTION_EVERY_MS) {
+        const r = await runRetention(db, all, now, this.opts.retention ?? { days: RETENTION_DEFAULT_DAYS, eventDays: EVENT_RETENTION_DEFAULT_DAYS });
+        this.lastRetention = now;
+        const n = r.deleted;
+        if (n.nudges + n.audit + n.events + n.requests > 0)
+          this.opts.logger?.info({ deleted: n, batches: r.batches, longestHoldMs: Math.round(r.longestHoldMs) }, 'retention: old rows purged');
+      }
     } else if (job.name === 'digest' || job.name === 'escalate') {
       const tenant = db.select().from(tenants).where(eq(tenants.id, job.data.tenantId!)).get();
       if (!tenant) return;
