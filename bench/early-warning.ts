@@ -17,6 +17,7 @@ import { healthOf, type Band } from '../src/domain/health.js';
 import { sweepTenant } from '../src/scheduler/sweep.js';
 import { harness } from '../test/harness.js';
 import { int, picker, rng, TIMEZONE } from './lib.js';
+import { transact } from '../db/index.js';
 
 const CONTROLS = int('BENCH_CONTROLS', 24, 1);
 const TRACE = int('BENCH_TRACE', 0) === 1;
@@ -300,11 +301,11 @@ async function replay() {
   for (let d = START; d <= END; d = addDays(d, 1)) {
     h.now = addDays(d, -2 / 24);
     const tenant = h.db.select().from(tenants).get()!;
-    h.db.transaction((tx) => sweepTenant(tx, tenant, h.now), { behavior: 'immediate' });
+    transact(h.db, (tx) => sweepTenant(tx, tenant, h.now), { behavior: 'immediate' });
     if (d >= WATCH_FROM && DateTime.fromJSDate(d, { zone: TIMEZONE }).weekday === 1) {
       h.now = addDays(d, -1 / 24);
       const ids = h.db.select({ id: accounts.id, name: accounts.name, status: accounts.status }).from(accounts).all();
-      const scores = h.db.transaction((tx) =>
+      const scores = transact(h.db, (tx) =>
         healthOf(
           tx,
           tenant,

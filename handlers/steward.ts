@@ -19,6 +19,7 @@ import { digestComposer } from '../src/views/digest.js';
 import { reviewSeason } from '../src/domain/review.js';
 import { sweepTenant } from '../src/domain/sweep.js';
 import { nudgeViews } from '../src/views/nudges.js';
+import { transact } from '../db/index.js';
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const MONTH_DAY = /^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
@@ -349,7 +350,7 @@ const DRY_RUN_LIST = 10;
 function dryRun(ctx: Ctx, job: (tx: Ctx['db']) => number[]): { ids: number[]; lines: Rich[] } {
   let ids: number[] = [];
   try {
-    ctx.db.transaction((tx) => {
+    transact(ctx.db, (tx) => {
       ids = job(tx);
       const rows = ids.length ? tx.select().from(nudges).where(inArray(nudges.id, ids)).orderBy(asc(nudges.id)).limit(DRY_RUN_LIST).all() : [];
       const names = new Map(

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeDb, openDb, type Db } from '../db/index.js';
+import { closeDb, openDb, type Db, transact } from '../db/index.js';
 import { complaints, members, nudges, tenants } from '../db/schema.js';
 import { commands } from '../handlers/index.js';
 import { createSlackApp, type SlackApp } from '../src/chat/slack/app.js';
@@ -161,7 +161,7 @@ describe('Slack: the escalation channel’s complaint card follows the complaint
     const tenant = db.select().from(tenants).where(eq(tenants.id, c.tenantId)).get()!;
     const later = new Date(c.deadlineAt.getTime() + 60 * 60_000);
     const before = fake.calls.length;
-    db.transaction((tx) => sweepTenant(tx, tenant, later, { complaintId: c.id }));
+    transact(db, (tx) => sweepTenant(tx, tenant, later, { complaintId: c.id }));
     expect(complaintNo(n).escalationLevel).toBeGreaterThan(0);
     await deliverDue(db, slack.port, new Date(later.getTime() + 7 * 86_400_000));
     const redrawn = redraws(before, n).at(-1);

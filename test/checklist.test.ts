@@ -4,12 +4,13 @@ import { renderText } from '../src/engine/render-text.js';
 import type { Reply } from '../src/engine/reply.js';
 import { sweepTenant } from '../src/scheduler/sweep.js';
 import { harness, type Harness } from './harness.js';
+import { transact } from '../db/index.js';
 
 const DAY = 86_400_000;
 
 describe('/checklist and its weekly nudge', () => {
   let h: Harness;
-  const sweep = (at: Date) => h.db.transaction((tx) => sweepTenant(tx, h.db.query.tenants.findFirst().sync()!, at), { behavior: 'immediate' });
+  const sweep = (at: Date) => transact(h.db, (tx) => sweepTenant(tx, h.db.query.tenants.findFirst().sync()!, at), { behavior: 'immediate' });
   const ids = () =>
     h.db
       .select({ id: tasks.id })

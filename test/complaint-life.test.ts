@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { asc, eq } from 'drizzle-orm';
-import { MIGRATIONS_FOLDER } from '../db/index.js';
+import { MIGRATIONS_FOLDER, transact } from '../db/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { complaintEvents, complaints, nudges } from '../db/schema.js';
 import { renderBlocks } from '../src/chat/slack/blocks.js';
@@ -262,7 +262,7 @@ describe('/complaint reopen', () => {
   });
 });
 
-const digestText = () => renderText(h.db.transaction((tx) => digestFor(tx, tenant(), member('li'), h.now)));
+const digestText = () => renderText(transact(h.db, (tx) => digestFor(tx, tenant(), member('li'), h.now)));
 
 describe('time to first answer and to resolution', () => {
   /** Two complaints resolved this week (first answers after 2 and 4 hours, fixed after 1 and 3 days), one open since long. */

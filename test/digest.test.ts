@@ -14,6 +14,7 @@ import { digestFor, orgDigestFor } from '../src/views/digest.js';
 import { deliverDue } from '../src/scheduler/outbox.js';
 import { harness, type Harness } from './harness.js';
 import { cst, DAY, kit, nudgeText, plus, RecordingPort } from './kit.js';
+import { transact } from '../db/index.js';
 
 /** Monday 12 October 2026, 10:00: the digest is read as of now. */
 const D = cst('2026-10-12T10:00');
@@ -27,7 +28,7 @@ async function at(local: string, ...commands: [string, string][]) {
   for (const [text, user] of commands) await ok(text, user);
 }
 
-const digestText = (name: string, when = D) => renderText(h.db.transaction((tx) => digestFor(tx, tenant(), member(name), when)));
+const digestText = (name: string, when = D) => renderText(transact(h.db, (tx) => digestFor(tx, tenant(), member(name), when)));
 const digests = () => allNudges('digest');
 
 /**
@@ -200,7 +201,7 @@ describe("the digest's week", () => {
     // Monday 08:30 in Tokyo: 00:30 on Monday in London in summer time, 23:30 on Sunday after the clocks go back (25 Oct).
     const mondays = ['2026-10-12', '2026-10-19', '2026-10-26', '2026-11-02'].map((d) => DateTime.fromISO(`${d}T08:30`, { zone: 'Asia/Tokyo' }).toJSDate());
     // alice, the admin, reads the organisation's digest each week too.
-    const recorded = mondays.map((at) => h.db.transaction((tx) => digestAll(tx, tenant(), at)).length);
+    const recorded = mondays.map((at) => transact(h.db, (tx) => digestAll(tx, tenant(), at)).length);
     expect(recorded).toEqual([2, 2, 2, 2]);
     expect(
       digests()
@@ -233,7 +234,7 @@ describe('people who have left', () => {
     const boss = digestText('boss');
     expect(boss.split('\n')[0]).toBe("• Weekly digest for boss's team (3 people)");
     expect(boss).toContain('  • C-1 · Acme · high · open 3 days · escalated (1)');
-    const ids = h.db.transaction((tx) => digestAll(tx, tenant(), D));
+    const ids = transact(h.db, (tx) => digestAll(tx, tenant(), D));
     expect(ids.map((id) => nameOf(allNudges('digest').find((n) => n.id === id)!.recipientId)).sort()).toEqual(['alice', 'boss', 'chen', 'sun', 'wang', 'zhang']);
   });
 
@@ -268,7 +269,7 @@ describe('/digest @someone', () => {
 
 describe('digestAll: one digest per person per ISO week', () => {
   beforeEach(sixWeeks);
-  const record = (when: Date) => h.db.transaction((tx) => digestAll(tx, tenant(), when));
+  const record = (when: Date) => transact(h.db, (tx) => digestAll(tx, tenant(), when));
 
   it('records one for everyone who owns accounts or leads a team, and for each admin and executive, once a week', async () => {
     const ids = record(D);
@@ -367,7 +368,7 @@ describe('the weekly run records in batches, each its own transaction', () => {
       D,
       (tx, due) => {
         const card = compose(tx, due);
-        if (due.member.name === 'li') h.db.transaction((w) => digestAll(w, tenant(), D), { behavior: 'immediate' });
+        if (due.member.name === 'li') transact(h.db, (w) => digestAll(w, tenant(), D), { behavior: 'immediate' });
         return card;
       },
       recordDigest,
@@ -410,7 +411,7 @@ describe('a digest as of a past time reads only what existed then', () => {
     h.now = cst('2026-10-07T10:00');
     await ok('/account add Beta tier:key owner:@zhang');
     h.now = cst('2026-10-08T10:00');
-    const text = renderText(h.db.transaction((tx) => orgDigestFor(tx, tenant(), member('alice'), cst('2026-10-05T12:00'))));
+    const text = renderText(transact(h.db, (tx) => orgDigestFor(tx, tenant(), member('alice'), cst('2026-10-05T12:00'))));
     expect(text).toContain('1 account · ');
     expect(text).toContain('complaints 1 open, 0 escalated · promises 0 broken this quarter, 1 overdue');
   });

@@ -14,6 +14,7 @@ import type { Reply } from '../src/engine/reply.js';
 import { deliverDue } from '../src/scheduler/outbox.js';
 import { sweepTenant, type SweepResult } from '../src/scheduler/sweep.js';
 import type { Harness } from './harness.js';
+import { transact } from '../db/index.js';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -72,7 +73,7 @@ export function kit(current: () => Harness, opts: { errorTone?: boolean } = {}) 
   const nameOf = (id: number | null) => db().select().from(members).where(eq(members.id, id!)).get()!.name;
 
   /** One sweep of the tenant as of `at`, in its own IMMEDIATE transaction, as the scheduler runs it. */
-  const sweep = (at: Date): SweepResult => db().transaction((tx) => sweepTenant(tx, tenant(), at), { behavior: 'immediate' });
+  const sweep = (at: Date): SweepResult => transact(db(), (tx) => sweepTenant(tx, tenant(), at), { behavior: 'immediate' });
 
   /** Every recorded nudge, or every one of a kind, oldest first. */
   const allNudges = (kind?: string): NudgeRow[] =>

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { and, count, eq, inArray } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeDb, openDb, type Db } from '../db/index.js';
+import { closeDb, openDb, type Db, transact } from '../db/index.js';
 import { accounts, complaints, members, nudges, pairings, tenants, touchpoints } from '../db/schema.js';
 import { commands } from '../handlers/index.js';
 import { catalog } from '../prompts/index.js';
@@ -802,7 +802,7 @@ describe('Lark over signed, encrypted HTTP', () => {
 
     it('a group that refuses the bot for good gets its nudge to the member by DM instead', async () => {
       const tenant = db().select().from(tenants).get()!;
-      const id = db().transaction((tx) =>
+      const id = transact(db(), (tx) =>
         recordNudge(tx, {
           tenantId: tenant.id,
           dedupeKey: 'lark-test:locked-group',
@@ -827,7 +827,7 @@ describe('Lark over signed, encrypted HTTP', () => {
     it('the admin told that a group refuses Steward reads the group by its name, not its chat id', async () => {
       fake.addChat('oc_named_locked', '华东大客户群');
       const tenant = db().select().from(tenants).get()!;
-      const id = db().transaction((tx) =>
+      const id = transact(db(), (tx) =>
         recordNudge(tx, {
           tenantId: tenant.id,
           dedupeKey: 'lark-test:named-locked-group',

@@ -13,6 +13,7 @@ import { nudgeViews } from '../src/views/nudges.js';
 import { harness, type Harness } from './harness.js';
 import { seeded } from '../bench/lib.js';
 import { cst, DAY, kit, plus } from './kit.js';
+import { transact } from '../db/index.js';
 
 let h: Harness;
 const { ok } = kit(() => h);
@@ -56,7 +57,7 @@ function byAccount(tx: Pick<typeof h.db, 'select'>, keys: string[]): string[] {
 function fromScratch(at: Date): string[] {
   let keys: string[] = [];
   try {
-    h.db.transaction((tx) => {
+    transact(h.db, (tx) => {
       tx.update(accounts).set({ nextCheckAt: 0 }).run();
       tx.update(promises).set({ nextCheckAt: 0 }).run();
       tx.update(complaints).set({ nextCheckAt: 0 }).run();
@@ -311,11 +312,11 @@ describe('the clock decides a batch outside the write lock', () => {
     const ids = [accountId('Acme'), accountId('Beta')];
     const claim = -12345;
     // The clock's steps, in turn: claim (a write), decide (a read), then a command, then record (a write).
-    h.db.transaction((tx) => claimAccounts(tx, tenant().id, at, ids, claim));
-    const plan = h.db.transaction((tx) => decideAccounts(tx, tenant(), at, nudgeViews, ids, claim));
+    transact(h.db, (tx) => claimAccounts(tx, tenant().id, at, ids, claim));
+    const plan = transact(h.db, (tx) => decideAccounts(tx, tenant(), at, nudgeViews, ids, claim));
     expect(plan.nudges.map((n) => n.subjectId).sort()).toEqual([...ids].sort());
     await ok('/touch Acme visit Follow-up', 'zhang');
-    const r = h.db.transaction((tx) => recordAccounts(tx, tenant(), plan, claim));
+    const r = transact(h.db, (tx) => recordAccounts(tx, tenant(), plan, claim));
     // Beta's nudge is recorded; Acme's, decided before the visit, is not, and Acme is due again.
     expect(keysOf(r.ids)).toEqual([expect.stringMatching(new RegExp(`^revisit:${accountId('Beta')}:`))]);
     expect(r.dropped).toEqual([accountId('Acme')]);

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { digestAll } from '../src/scheduler/digest.js';
 import { harness, type Harness } from './harness.js';
 import { DAY, kit, nudgeText, plus } from './kit.js';
+import { transact } from '../db/index.js';
 
 let h: Harness;
 const k = kit(() => h);
@@ -235,7 +236,7 @@ describe("the organisation's digest", () => {
   });
 
   it("the weekly job sends it to each admin and executive, an executive's own team's digest after it; managers and reps read theirs", async () => {
-    const ids = h.db.transaction((tx) => digestAll(tx, k.tenant(), NOW));
+    const ids = transact(h.db, (tx) => digestAll(tx, k.tenant(), NOW));
     const sent = k.allNudges('digest').filter((n) => ids.includes(n.id));
     const read = (who: string) => nudgeText(sent.find((n) => n.recipientId === k.memberId(who))!).split('\n');
     expect(sent.map((n) => k.nameOf(n.recipientId)).sort()).toEqual(['alice', 'bob', 'chen', 'li', 'mark', 'sun', 'wang', 'zhang']);
@@ -245,7 +246,7 @@ describe("the organisation's digest", () => {
     expect(chen).toContain("Your own: Weekly digest for chen's team (6 people)");
     expect(read('li')[0]).toBe("• Weekly digest for li's team (3 people)");
     // Once a week: the same week records none again.
-    expect(h.db.transaction((tx) => digestAll(tx, k.tenant(), plus(NOW, DAY)))).toEqual([]);
+    expect(transact(h.db, (tx) => digestAll(tx, k.tenant(), plus(NOW, DAY)))).toEqual([]);
   });
 
   it("an admin who owns the only accounts, with no team yet, reads the organisation's line and then their own book", async () => {
@@ -286,7 +287,7 @@ describe('a large organisation', () => {
     c.transaction(() => {
       for (let i = 0; i < 33_000; i++) add.run(tenantId, `Bulk ${i}`, `bulk ${i}`, 'standard', zhang, at, at);
     })();
-    const ids = h.db.transaction((tx) => digestAll(tx, k.tenant(), NOW));
+    const ids = transact(h.db, (tx) => digestAll(tx, k.tenant(), NOW));
     const chen = nudgeText(k.allNudges('digest').find((n) => ids.includes(n.id) && n.recipientId === k.memberId('chen'))!);
     expect(chen.split('\n')[0]).toBe('• Weekly digest for the organisation: 33001 active accounts in 0 teams');
     // And alice (the admin) reads it too, and zhang, who owns them all, his own week.

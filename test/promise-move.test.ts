@@ -10,6 +10,7 @@ import { digestFor } from '../src/views/digest.js';
 import { deliverDue } from '../src/scheduler/outbox.js';
 import { harness, type Harness } from './harness.js';
 import { cst, DAY, HOUR, kit, plus, RecordingPort, T0 } from './kit.js';
+import { transact } from '../db/index.js';
 
 let h: Harness;
 afterEach(() => h?.close());
@@ -289,6 +290,6 @@ describe('kept on time, in the digest', () => {
 
   it('says nothing when no promise was kept or broken in the quarter', async () => {
     await setup();
-    expect(renderText(h.db.transaction((tx) => digestFor(tx, tenant(), member('li'), cst('2026-01-12T10:00'))))).not.toContain('kept on time');
+    expect(renderText(transact(h.db, (tx) => digestFor(tx, tenant(), member('li'), cst('2026-01-12T10:00'))))).not.toContain('kept on time');
   });
 });

@@ -7,6 +7,7 @@ import { DAY, kit, plus } from './kit.js';
 import { renderText } from '../src/engine/render-text.js';
 import { watchHealth } from '../src/scheduler/sweep.js';
 import type { Reply } from '../src/engine/reply.js';
+import { transact } from '../db/index.js';
 
 let h: Harness;
 const k = kit(() => h);
@@ -150,7 +151,7 @@ describe('risk hides in plain sight', () => {
 
 describe('health news (issue 21: told to the right person)', () => {
   /** The sweep job's daily look at health, in its own transaction as the scheduler runs it. */
-  const watch = (at: Date) => h.db.transaction((tx) => watchHealth(tx, k.tenant(), at), { behavior: 'immediate' });
+  const watch = (at: Date) => transact(h.db, (tx) => watchHealth(tx, k.tenant(), at), { behavior: 'immediate' });
   it('an account entering at risk is told once to its owner and their manager, with the reasons and the next step; a lost one is not', async () => {
     h = harness({ now: plus(NOW, -200 * DAY) });
     await k.ok('/steward team @zhang manager:@li');

@@ -29,6 +29,7 @@ import { harness, TEST_NOW, type Harness } from './harness.js';
 import { DAY, HOUR } from './kit.js';
 import { groupAlive } from './processes.js';
 import { freshPrefix, startTestRedis, type TestRedis } from './redis.js';
+import { transact } from '../db/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -450,7 +451,7 @@ describe.concurrent('scheduler on a real Redis', () => {
         .values({ platform: 'shell', workspaceId: 'other', locale: 'en', timezone: 'America/New_York', settings: { digestDay: 7, digestTime: '17:45' } })
         .returning()
         .get();
-      const decided = env.db.transaction((tx) => sweepTenant(tx, t1, env.clock()), { behavior: 'immediate' });
+      const decided = transact(env.db, (tx) => sweepTenant(tx, t1, env.clock()), { behavior: 'immediate' });
       expect(decided.ids).toHaveLength(1); // Beta's revisit
 
       const s = env.scheduler(new RecordingPort()); // no workers: only what reconcile writes
@@ -641,7 +642,7 @@ describe.concurrent('scheduler on a real Redis', () => {
         .set({ deadlineAt: new Date(env.clock().getTime() + 1_500) })
         .where(eq(complaints.id, c.id))
         .run();
-      const decided = env.db.transaction((tx) => sweepTenant(tx, env.tenant(), env.clock()), { behavior: 'immediate' });
+      const decided = transact(env.db, (tx) => sweepTenant(tx, env.tenant(), env.clock()), { behavior: 'immediate' });
       expect(decided.counts.revisit).toBe(3);
 
       const port = new RecordingPort();
@@ -694,7 +695,7 @@ describe.concurrent('scheduler on a real Redis', () => {
       await redis.lose(env.prefix);
       // Decided while Redis was empty (a sweep another process ran, say): nothing queued it.
       env.createdDaysAgo(['Beta'], 91);
-      const [id] = env.db.transaction((tx) => sweepTenant(tx, env.tenant(), env.clock()), { behavior: 'immediate' }).ids;
+      const [id] = transact(env.db, (tx) => sweepTenant(tx, env.tenant(), env.clock()), { behavior: 'immediate' }).ids;
       await until('the schedules and timers to be rebuilt', async () => JSON.stringify(await held()) === JSON.stringify(full));
       await until('the revisit decided meanwhile to be posted', () => env.nudge(id!).status === 'sent');
       await env.settled();
@@ -705,7 +706,7 @@ describe.concurrent('scheduler on a real Redis', () => {
   describe('several platforms on one database', () => {
     it("a process queues only the nudges of workspaces on its own platform; the platform's own process queues them", async ({ env }) => {
       await env.dueBook(1);
-      const [id] = env.db.transaction((tx) => sweepTenant(tx, env.tenant(), env.clock()), { behavior: 'immediate' }).ids;
+      const [id] = transact(env.db, (tx) => sweepTenant(tx, env.tenant(), env.clock()), { behavior: 'immediate' }).ids;
       env.db.update(tenants).set({ platform: 'slack', workspaceId: 'T123' }).run();
       const delivery = env.queue('delivery');
       await env.scheduler(Object.assign(new RecordingPort(), { platform: 'shell' as const })).reconcile();
@@ -722,7 +723,7 @@ describe.concurrent('scheduler on a real Redis', () => {
       await env.dueBook(3);
       await env.ok('/steward role @wang admin');
       await env.ok('/steward me locale:zh-CN', 'wang');
-      const ids = env.db.transaction((tx) => sweepTenant(tx, env.tenant(), env.clock()), { behavior: 'immediate' }).ids;
+      const ids = transact(env.db, (tx) => sweepTenant(tx, env.tenant(), env.clock()), { behavior: 'immediate' }).ids;
       expect(ids).toHaveLength(3);
       const port = new RecordingPort().failNext(...Array.from({ length: 12 }, () => new DeliveryError('workspace', 'Slack: invalid_auth')));
       const logs: { level: number; msg: string }[] = [];
@@ -772,7 +773,7 @@ describe.concurrent('scheduler on a real Redis', () => {
     it('a nudge whose delivery job used up its attempts is not left pending forever: reconcile queues it again or it is marked failed', async ({ env }) => {
       await env.ok('/account add Acme');
       env.createdDaysAgo(['Acme'], 91);
-      const [id] = env.db.transaction((tx) => sweepTenant(tx, env.tenant(), env.clock()), { behavior: 'immediate' }).ids;
+      const [id] = transact(env.db, (tx) => sweepTenant(tx, env.tenant(), env.clock()), { behavior: 'immediate' }).ids;
       // The real delivery path, with the job allowed one attempt instead of eight
       // (eight at 5 s doubling is some ten minutes of real time); kick's other options as they are.
       const delivery = env.queue('delivery');

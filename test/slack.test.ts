@@ -10,7 +10,7 @@ import { and, eq, inArray, like } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeDb, openDb, type Db } from '../db/index.js';
+import { closeDb, openDb, type Db, transact } from '../db/index.js';
 import { accounts, complaints, members, nudges, pairings, seenRequests, tenants, touchpoints } from '../db/schema.js';
 import { commands } from '../handlers/index.js';
 import { createSlackApp, type SlackApp } from '../src/chat/slack/app.js';
@@ -1144,7 +1144,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
       const tenant = db.select().from(tenants).where(eq(tenants.workspaceId, 'T1')).get()!;
       const bob = member('U2')!;
       const payload = reply('warning', '待跟进的客户', list(['Lane Partner 01'], { more: 12 }));
-      db.transaction((tx) =>
+      transact(db, (tx) =>
         recordNudge(tx, {
           tenantId: tenant.id,
           dedupeKey: `test:locale:${Date.now()}`,

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { closeDb, openDb } from '../db/index.js';
+import { closeDb, openDb, transact } from '../db/index.js';
 import { members, nudges, tenants } from '../db/schema.js';
 import { reply } from '../src/engine/reply.js';
 import { recordNudge } from '../src/domain/nudges.js';
@@ -63,7 +63,7 @@ it('answers /healthz before the backlog is queued, and posts every pending nudge
   const db = openDb(file);
   const tenant = db.insert(tenants).values({ platform: 'slack', workspaceId: FAKE_TEAM.id, locale: 'en', timezone: 'Asia/Shanghai' }).returning().get();
   const alice = db.insert(members).values({ tenantId: tenant.id, platformUserId: 'U1', name: 'Alice Wong', role: 'admin' }).returning().get();
-  db.transaction((tx) => {
+  transact(db, (tx) => {
     for (let i = 1; i <= BACKLOG; i++) {
       recordNudge(tx, {
         tenantId: tenant.id,

@@ -4,7 +4,7 @@
 // Only the remote chat platform is replaced, by a recording ChatPort.
 import { asc, eq, inArray } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeDb, openDb } from '../db/index.js';
+import { closeDb, openDb, transact } from '../db/index.js';
 import { accounts, complaints, members, nudges, nudgeSnoozes, pairings, reviewItems, tenants } from '../db/schema.js';
 import { DeliveryError } from '../src/chat/port.js';
 import type { Reply } from '../src/engine/reply.js';
@@ -266,7 +266,7 @@ describe('revisit nudges', () => {
         [plus(due, 7 * DAY), 1],
         [plus(due, 14 * DAY), 2],
       ] as const) {
-        const first = other.transaction((tx) => sweepTenant(tx, t, at), { behavior: 'immediate' });
+        const first = transact(other, (tx) => sweepTenant(tx, t, at), { behavior: 'immediate' });
         expect(first.counts.revisit).toBe(n);
         expect(sweep(at).ids).toEqual([]);
       }

@@ -6,6 +6,7 @@ import { shellUser, SHELL_WORKSPACE } from '../src/chat/shell/shell.js';
 import { renderText } from '../src/engine/render-text.js';
 import { harness, type Harness } from './harness.js';
 import { kit } from './kit.js';
+import { transact } from '../db/index.js';
 
 let h: Harness;
 afterEach(() => h?.close());
@@ -63,7 +64,7 @@ describe('an unknown person is named as unknown', () => {
     await withUnknown();
     await ok('/promise Acme due:2026-11-23 Send the new rates', 'u31');
     await ok('/promise kept P-1', 'u31');
-    const text = renderText(h.db.transaction((tx) => digestFor(tx, tenant(), member('li'), h.now)));
+    const text = renderText(transact(h.db, (tx) => digestFor(tx, tenant(), member('li'), h.now)));
     expect(text).toContain(UNKNOWN);
   });
 });

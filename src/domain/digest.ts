@@ -21,6 +21,7 @@ import { recordNudge } from './nudges.js';
 import { effectiveSettings } from './settings.js';
 import { organisation, readsOrganisation, teamOf, type Organisation, type OrgTeam } from './teams.js';
 import type { Account, Member, Tenant } from './types.js';
+import { transact } from '../../db/index.js';
 
 const DAY = DAY_MS;
 
@@ -462,14 +463,14 @@ export interface DigestRunStats {
  * key turns away what is already recorded, and the second run does not even compose those.
  */
 export function recordWeeklyDigestsInBatches(db: Db, tenant: Tenant, now: Date, compose: ComposeDigest, record: RecordDigest = recordDigest, batch = 25): DigestRunStats {
-  const due = db.transaction((tx) => digestsDue(tx, tenant, now));
+  const due = transact(db, (tx) => digestsDue(tx, tenant, now));
   const ids: number[] = [];
   const holds: number[] = [];
   for (let i = 0; i < due.length; i += batch) {
     const part = due.slice(i, i + batch);
-    const payloads = db.transaction((tx) => part.map((d) => compose(tx, d)));
+    const payloads = transact(db, (tx) => part.map((d) => compose(tx, d)));
     const start = performance.now();
-    db.transaction(
+    transact(db, 
       (tx) => {
         for (let j = 0; j < part.length; j++) {
           const id = record(tx, part[j]!, payloads[j]);

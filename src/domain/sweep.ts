@@ -15,7 +15,7 @@
 // the domain decides what is said to whom and when, never how it reads.
 import { and, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
-import type { Tx } from '../../db/index.js';
+import { changes, type Tx } from '../../db/index.js';
 import { accounts, complaints, healthTold, members, nudges, pairings, promises, reviewItems } from '../../db/schema.js';
 import { lastPairingTouchSql, lastVisitSql, pairingDue, REVISIT_MANAGER_DAYS, REVISIT_MANAGER_REPEAT_DAYS, REVISIT_REMIND_DAYS, revisitDue, snoozeEnds } from './cadence.js';
 import { DAY_MS, dayIn } from './dates.js';
@@ -353,7 +353,7 @@ export function recordAccounts(tx: Tx, tenant: Tenant, plan: AccountsPlan, claim
         .where(and(eq(accounts.id, p('id')), eq(accounts.nextCheckAt, p('claim'))))
         .prepare(),
     );
-    for (const [id, at] of plan.next) if (write.run({ id, at, claim }).changes > 0) kept.add(id);
+    for (const [id, at] of plan.next) if (changes(write.run({ id, at, claim })) > 0) kept.add(id);
   }
   const list = kept.size === plan.next.size ? plan.nudges : plan.nudges.filter((_, i) => kept.has(plan.accountOf[i]!));
   // Changed since they were claimed: to be decided again from what they are now.

@@ -5,7 +5,7 @@
 import { and, count, eq, lt, max, sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { immediate, transact, transaction, type Db, type Tx } from '../../db/index.js';
+import { changes, transact, transaction, type Db, type Tx } from '../../db/index.js';
 import { prepared } from '../../db/prepared.js';
 import { auditLog, inboundEvents, members, nudges, seenRequests, tenants, type Locale, type Platform, type Role } from '../../db/schema.js';
 import { catalog, type Catalog } from '../../prompts/index.js';
@@ -300,7 +300,7 @@ export class Engine {
    * adapter shows without a command (App Home, type-ahead).
    */
   async view<T>(who: Pick<Incoming, 'platform' | 'workspaceId' | 'user' | 'tenantLocale'>, fn: (ctx: Ctx) => T): Promise<T> {
-    return immediate(this.opts.db, (tx) => fn(this.context(tx, { ...who, text: '' })));
+    return transact(this.opts.db, (tx) => fn(this.context(tx, { ...who, text: '' })));
   }
 
   /**
@@ -311,7 +311,7 @@ export class Engine {
    * `dedupeKey` was handled before.
    */
   async aboutMember(platform: Platform, workspaceId: string, platformUserId: string, fn: (ctx: Ctx, member: Member) => void, dedupeKey?: string): Promise<Notice[]> {
-    return immediate(this.opts.db, (tx) => {
+    return transact(this.opts.db, (tx) => {
       // The event that reported it is seen in the same transaction (see Incoming.dedupeKey).
       if (dedupeKey && !this.seeFirst(tx, platform, dedupeKey)) return [];
       const tenant = tenantByWorkspace(tx).get({ platform, workspaceId });
@@ -331,7 +331,7 @@ export class Engine {
    */
   learned(platform: Platform, workspaceId: string, ref: UserRef): void {
     if (ref.provisional) return;
-    immediate(this.opts.db, (tx) => {
+    transact(this.opts.db, (tx) => {
       const tenant = tenantByWorkspace(tx).get({ platform, workspaceId });
       if (tenant && memberByUser(tx).get({ tenantId: tenant.id, platformUserId: ref.platformUserId })) ensureMember(tx, tenant, ref, 'rep', undefined, false);
     });
@@ -342,14 +342,14 @@ export class Engine {
    * retry or redelivery), so each event is processed once, across restarts.
    */
   firstSight(platform: Platform, eventId: string): boolean {
-    return immediate(this.opts.db, (tx) => this.seeFirst(tx, platform, eventId));
+    return transact(this.opts.db, (tx) => this.seeFirst(tx, platform, eventId));
   }
 
   /** Records an inbound event id in `tx`; false when it was already seen. Ids are kept longer than any platform redelivers. */
   private seeFirst(tx: Tx, platform: Platform, eventId: string): boolean {
     const now = this.clock();
     forgetEvents(tx).run({ before: now.getTime() - EVENT_MEMORY_MS });
-    return seeEvent(tx).run({ platform, eventId, receivedAt: now }).changes === 1;
+    return changes(seeEvent(tx).run({ platform, eventId, receivedAt: now })) === 1;
   }
 
   /**
@@ -363,14 +363,14 @@ export class Engine {
 
   /** firstRequest for several requests in one transaction, in order (as many calls would record them). */
   firstRequests(requests: readonly { key: string; expiresAt: Date; now: Date }[]): boolean[] {
-    return immediate(this.opts.db, (tx) => this.seeRequests(tx, requests));
+    return transact(this.opts.db, (tx) => this.seeRequests(tx, requests));
   }
 
   /** firstRequests in `tx`. */
   private seeRequests(tx: Tx, requests: readonly { key: string; expiresAt: Date; now: Date }[]): boolean[] {
     return requests.map(({ key, expiresAt, now }) => {
       forgetRequests(tx).run({ now: now.getTime() });
-      return seeRequest(tx).run({ key, expiresAt }).changes === 1;
+      return changes(seeRequest(tx).run({ key, expiresAt })) === 1;
     });
   }
 

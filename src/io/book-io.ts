@@ -47,6 +47,7 @@ import {
 import { decodeCsvBytes } from './csv-text.js';
 import { normalize } from '../domain/text.js';
 import { findTenant, type Workspace } from '../domain/tenants.js';
+import { transact } from '../../db/index.js';
 
 type RefKind = 'member' | 'account' | 'contact' | 'complaint' | 'promise' | 'task';
 
@@ -460,7 +461,7 @@ export function importBook(db: Db, files: Map<string, string>, into?: Workspace)
   }
 
   try {
-    db.transaction(
+    transact(db, 
       (tx) => {
         const ids: Record<RefKind, Map<string, number>> = { member: new Map(), account: new Map(), contact: new Map(), complaint: new Map(), promise: new Map(), task: new Map() };
         let tenantId = 0;

@@ -33,7 +33,7 @@ import { stringify } from 'csv-stringify/sync';
 import { and, asc, eq } from 'drizzle-orm';
 import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
-import { closeDb, immediate, openDb, type Db, type Tx } from '../../db/index.js';
+import { closeDb, immediate, openDb, type Db, type Tx, transact } from '../../db/index.js';
 import {
   accountAliases,
   accounts,
@@ -866,7 +866,7 @@ export function importCsv(db: Db, kind: ImportKind, text: string, opts: ImportOp
   const schema = kind === 'accounts' ? accountRow : kind === 'contacts' ? contactRow : touchRow;
   const blank = Object.fromEntries(COLUMNS[kind].all.map((c) => [c, '']));
   const ws = opts.workspace ?? SHELL_WORKSPACE;
-  if (!findTenant(db, ws)) immediate(db, (tx) => ensureTenant(tx, ws, { locale: opts.locale ?? 'en', timezone: opts.timezone ?? 'UTC' }));
+  if (!findTenant(db, ws)) transact(db, (tx) => ensureTenant(tx, ws, { locale: opts.locale ?? 'en', timezone: opts.timezone ?? 'UTC' }));
   // Checking a row against the schema needs no database: once, before any attempt.
   const checked = rows.map((row) => {
     if (row.problem) return { row, problem: row.problem };
@@ -875,7 +875,7 @@ export function importCsv(db: Db, kind: ImportKind, text: string, opts: ImportOp
   });
   for (let attempt = 1; ; attempt++) {
     const result: ImportResult = { rows: rows.length, created: 0, updated: 0, unchanged: 0, errors: [] };
-    const ops = db.transaction(
+    const ops = transact(db, 
       (tx) => {
         const book = new Book(tx, findTenant(tx, ws)!, now);
         if (opts.actor !== undefined) {
@@ -915,7 +915,7 @@ export function importCsv(db: Db, kind: ImportKind, text: string, opts: ImportOp
       if (kind === 'touchpoints') {
         writeTouchesInBatches(db, ops, opts);
       } else {
-        immediate(db, (tx) => {
+        transact(db, (tx) => {
           applyOps(tx, ops);
           opts.onWritten?.(ops.length, ops.length);
         });

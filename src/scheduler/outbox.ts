@@ -3,7 +3,7 @@
 // reads the row, posts it through the chat port and marks it sent, so a crash,
 // a restart or a second process neither loses a message nor decides it twice.
 import { and, asc, eq, gt, inArray, isNull, lt, lte, or } from 'drizzle-orm';
-import { immediate, type Db, type Tx } from '../../db/index.js';
+import { changes, type Db, type Tx, transact } from '../../db/index.js';
 import { accounts, complaints, members, nudges, pairings, promises, reviewItems, tenants, type Platform } from '../../db/schema.js';
 import type { ChatPort, Destination, PostedRef } from '../chat/port.js';
 import { DeliveryError } from '../chat/port.js';
@@ -78,7 +78,7 @@ export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date
   const claimedAt = new Date();
   let claimed: Nudge | undefined;
   try {
-    claimed = immediate(
+    claimed = transact(
       db,
       (tx) =>
         tx
@@ -145,7 +145,7 @@ export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date
       detour = `#${n.channel}: ${message}; sent to ${recipient!.name} directly`;
     } catch (last) {
       const final = last === e ? permanent : last instanceof DeliveryError && last.kind === 'permanent';
-      db.transaction((tx) => {
+      transact(db, (tx) => {
         tx.update(nudges)
           .set({
             attempts: n.attempts + 1,
@@ -182,7 +182,7 @@ function recordSent(
   onQueued: () => void,
 ): void {
   const id = n.id;
-  db.transaction((tx) => {
+  transact(db, (tx) => {
     tx.update(nudges)
       .set({ status: 'sent', sentAt: now, attempts: n.attempts + 1, postedChannel: posted.channel, postedTs: posted.ts, ...(detour ? { lastError: detour } : {}) })
       .where(eq(nudges.id, id))
@@ -333,7 +333,7 @@ function tellChannelRefused(tx: Tx, n: Nudge, reason: string, now: Date, detoure
  * Returns whether it recorded anything.
  */
 export function tellDeliveryPaused(db: Db, tenantId: number, reason: string, since: Date): boolean {
-  return immediate(db, (tx) => {
+  return transact(db, (tx) => {
     const tenant = tx.select().from(tenants).where(eq(tenants.id, tenantId)).get();
     if (!tenant) return false;
     const waiting = tx
@@ -394,11 +394,13 @@ export const CLAIM_LEASE_MS = 30_000;
  * The platform may or may not have shown it; Steward prefers a rare repeat to a lost message.
  */
 export function releaseStale(db: Db, now = new Date()): number {
-  return db
+  return changes(
+    db
     .update(nudges)
     .set({ status: 'pending', claimedAt: null })
     .where(and(eq(nudges.status, 'sending'), or(isNull(nudges.claimedAt), lt(nudges.claimedAt, new Date(now.getTime() - CLAIM_LEASE_MS)))))
-    .run().changes;
+    .run(),
+  );
 }
 
 /**

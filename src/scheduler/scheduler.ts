@@ -20,6 +20,7 @@ import { deliverNudge, pendingNudges, releaseStale, tellDeliveryPaused } from '.
 import { nextRungAt } from '../domain/ladder.js';
 import { runSweep, sweepTenant, watchHealth } from './sweep.js';
 import { Lease } from './lock.js';
+import { transact } from '../../db/index.js';
 
 export const SWEEP_EVERY_MS = 15 * 60_000;
 const DELIVERY_ATTEMPTS = 8;
@@ -329,7 +330,7 @@ export class Scheduler {
       for (const tenant of db.select().from(tenants).all()) {
         // In batches, each its own short write transaction: commands are not kept waiting for the lock.
         await runSweep(db, tenant, now);
-        db.transaction((tx) => watchHealth(tx, tenant, now), { behavior: 'immediate' });
+        transact(db, (tx) => watchHealth(tx, tenant, now), { behavior: 'immediate' });
         // A digest whose job was lost (Redis emptied while it waited, say) is recorded late rather than not at all.
         const due = digestDue(tenant, now);
         if (now >= due && tenant.createdAt < due) digestRun(db, tenant, now);
@@ -342,7 +343,7 @@ export class Scheduler {
       if (!tenant) return;
       if (job.name === 'digest') digestRun(db, tenant, now);
       else {
-        db.transaction((tx) => sweepTenant(tx, tenant, now, { complaintId: job.data.complaintId! }), { behavior: 'immediate' });
+        transact(db, (tx) => sweepTenant(tx, tenant, now, { complaintId: job.data.complaintId! }), { behavior: 'immediate' });
         await this.scheduleRung(tenant.id, job.data.complaintId!);
       }
     }

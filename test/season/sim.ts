@@ -22,6 +22,7 @@ import { sweepTenant, watchHealth } from '../../src/scheduler/sweep.js';
 import { harness, type Harness } from '../harness.js';
 import { DAY, HOUR, MINUTE, Rng, SEASON_END, SEASON_START, TENANT_ZONE, at, dayOf, iso, REVIEW_DEADLINE_DAY, REVIEW_START_DAY } from './time.js';
 import { ACCOUNT_NAMES, CADENCE_DAYS, World, type Account, type Severity, type Tier } from './world.js';
+import { transact } from '../../db/index.js';
 
 /** One message as the platform received it, with what Steward's outbox says it was. */
 export interface Post {
@@ -186,8 +187,8 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
   async function sweep(): Promise<void> {
     const tenant = h.db.select().from(tenants).get()!;
     const at = new Date(now);
-    const { counts } = h.db.transaction((tx) => sweepTenant(tx, tenant, at), { behavior: 'immediate' });
-    h.db.transaction((tx) => watchHealth(tx, tenant, at), { behavior: 'immediate' });
+    const { counts } = transact(h.db, (tx) => sweepTenant(tx, tenant, at), { behavior: 'immediate' });
+    transact(h.db, (tx) => watchHealth(tx, tenant, at), { behavior: 'immediate' });
     // A digest whose job was lost is recorded late rather than not at all (the sweep job's catch-up).
     const due = digestDue(tenant, at);
     if (at >= due && tenant.createdAt < due) digestRun(h.db, tenant, at);
@@ -223,7 +224,7 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
         at: Math.max(now, next.getTime()),
         what: 'escalate',
         run: async () => {
-          h.db.transaction((tx) => sweepTenant(tx, h.db.select().from(tenants).get()!, new Date(now), { complaintId: c.id }), { behavior: 'immediate' });
+          transact(h.db, (tx) => sweepTenant(tx, h.db.select().from(tenants).get()!, new Date(now), { complaintId: c.id }), { behavior: 'immediate' });
           note(`timer C-${c.number}`);
           armRungs();
         },
