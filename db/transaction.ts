@@ -100,9 +100,9 @@ export function transact<T>(db: Db | Tx, fn: (tx: Tx) => T | Promise<T>, config?
 }
 
 /** `transact`, always as a promise. */
-export function transaction<T>(db: Db | Tx, fn: (tx: Tx) => T | Promise<T>, config?: TxConfig): Promise<T> {
+export async function transaction<T>(db: Db | Tx, fn: (tx: Tx) => T | Promise<T>, config?: TxConfig): Promise<T> {
   try {
-    return Promise.resolve(transact(db, fn, config));
+    return Promise.resolve(await transact(db, fn, config));
   } catch (e) {
     return Promise.reject(e);
   }

@@ -121,7 +121,7 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
   const ready = async () => {
     const problems: string[] = [];
     try {
-      db.select({ id: tenants.id }).from(tenants).limit(1).all();
+      await db.select({ id: tenants.id }).from(tenants).limit(1).all();
     } catch (e) {
       problems.push(`database: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -156,7 +156,7 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
             commandThread: new URL(`./engine-thread.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
           })
         : (await import('./chat/lark/app.js')).createLarkApp({ config, engine, logger, afterCommand, ready });
-    releaseStale(db);
+    await releaseStale(db);
     // STEWARD_ROLE: web runs no queue workers (its commands queue what they decided, for a worker to
     // deliver); worker listens to no chat, but keeps the platform's API client to deliver with.
     const role = config.STEWARD_ROLE;
@@ -297,7 +297,7 @@ async function startClock(config: Config, db: Db, port: ShellPort, dataDir: stri
     process.stderr.write(`steward: ${SCHEDULES_OFF}\n`);
     return undefined;
   }
-  releaseStale(db);
+  await releaseStale(db);
   const scheduler = new Scheduler({ db, port, redis: redis.options, logger });
   await scheduler.start();
   logger.info({ redis: redis.where }, 'schedules on');

@@ -29,41 +29,41 @@ function fresh(): { db: Db; file: string } {
 }
 
 const addTenant = (db: Db, workspaceId: string) => db.insert(tenants).values({ platform: 'slack', workspaceId, locale: 'en', timezone: 'UTC' }).run();
-const workspaces = (db: Db) =>
-  db
+const workspaces = async (db: Db) =>
+  (await db
     .select({ w: tenants.workspaceId })
     .from(tenants)
     .orderBy(tenants.id)
-    .all()
+    .all())
     .map((r) => r.w);
 
 describe('immediate', () => {
-  it('commits what its function wrote when it returns, and nothing when it throws', () => {
+  it('commits what its function wrote when it returns, and nothing when it throws', async () => {
     const { db } = fresh();
-    expect(immediate(db, (tx) => (tx.insert(tenants).values({ platform: 'slack', workspaceId: 'T1', locale: 'en', timezone: 'UTC' }).run(), 'done'))).toBe('done');
+    expect(await immediate(db, async (tx) => (await tx.insert(tenants).values({ platform: 'slack', workspaceId: 'T1', locale: 'en', timezone: 'UTC' }).run(), 'done'))).toBe('done');
     expect(() =>
-      immediate(db, (tx) => {
-        tx.insert(tenants).values({ platform: 'slack', workspaceId: 'T2', locale: 'en', timezone: 'UTC' }).run();
+      immediate(db, async (tx) => {
+        await tx.insert(tenants).values({ platform: 'slack', workspaceId: 'T2', locale: 'en', timezone: 'UTC' }).run();
         throw new Error('refused');
       }),
     ).toThrow('refused');
-    expect(workspaces(db)).toEqual(['T1']);
+    expect(await workspaces(db)).toEqual(['T1']);
   });
 
-  it('nested, is a savepoint: what the inner one wrote before throwing is undone alone', () => {
+  it('nested, is a savepoint: what the inner one wrote before throwing is undone alone', async () => {
     const { db } = fresh();
-    immediate(db, (tx) => {
-      addTenant(db, 'outer');
+    await immediate(db, async (tx) => {
+      await addTenant(db, 'outer');
       expect(() =>
-        immediate(db, () => {
-          addTenant(db, 'inner');
+        immediate(db, async () => {
+          await addTenant(db, 'inner');
           throw new Error('inner refused');
         }),
       ).toThrow('inner refused');
       // drizzle's own transaction inside is a savepoint too.
-      tx.transaction(() => addTenant(db, 'drizzle'));
+      await tx.transaction(() => addTenant(db, 'drizzle'));
     });
-    expect(workspaces(db)).toEqual(['outer', 'drizzle']);
+    expect(await workspaces(db)).toEqual(['outer', 'drizzle']);
   });
 
   it('holds the write lock from its start: another connection cannot begin writing meanwhile', () => {
@@ -83,11 +83,11 @@ describe('immediate', () => {
 });
 
 describe('prepared', () => {
-  it('a query prepared on one database reads that database, however often and in whatever order each is used', () => {
+  it('a query prepared on one database reads that database, however often and in whatever order each is used', async () => {
     const a = fresh().db;
     const b = fresh().db;
-    addTenant(a, 'TA');
-    addTenant(b, 'TB');
+    await addTenant(a, 'TA');
+    await addTenant(b, 'TB');
     const byWorkspace = (db: Db | Tx) =>
       prepared(db, 'test.tenant', (q) =>
         q
@@ -97,14 +97,14 @@ describe('prepared', () => {
           .prepare(),
       );
     for (let i = 0; i < 3; i++) {
-      expect(immediate(a, (tx) => byWorkspace(tx).get({ w: 'TA' }))).toEqual({ w: 'TA' });
-      expect(immediate(b, (tx) => byWorkspace(tx).get({ w: 'TA' }))).toBeUndefined();
-      expect(byWorkspace(b).get({ w: 'TB' })).toEqual({ w: 'TB' });
+      expect(await immediate(a, (tx) => byWorkspace(tx).get({ w: 'TA' }))).toEqual({ w: 'TA' });
+      expect(await immediate(b, (tx) => byWorkspace(tx).get({ w: 'TA' }))).toBeUndefined();
+      expect(await byWorkspace(b).get({ w: 'TB' })).toEqual({ w: 'TB' });
     }
     // Inside a transaction, it sees the transaction's own writes (it runs on the same connection).
-    immediate(a, (tx) => {
-      addTenant(a, 'TA2');
-      expect(byWorkspace(tx).get({ w: 'TA2' })).toEqual({ w: 'TA2' });
+    await immediate(a, async (tx) => {
+      await addTenant(a, 'TA2');
+      expect(await byWorkspace(tx).get({ w: 'TA2' })).toEqual({ w: 'TA2' });
     });
   });
 });

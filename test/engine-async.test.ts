@@ -84,7 +84,7 @@ describe('a handler that returns a promise', () => {
     expect(events).toEqual(['start a', 'end a', 'start fail b', 'end fail b', 'start c', 'end c']);
     expect(rows()).toEqual(['slow.before a', 'slow.after a', 'slow.before c', 'slow.after c']);
     expect(notes()).toEqual(['Grouped']);
-    expect(engine.firstRequest('slack:x', new Date(now.getTime() + 60_000), now)).toBe(false);
+    expect(await engine.firstRequest('slack:x', new Date(now.getTime() + 60_000), now)).toBe(false);
   });
 
   it("an event's dedupe key is seen with the command, and stays seen when the command is refused after its await", async () => {

@@ -236,9 +236,9 @@ describe("the organisation's digest", () => {
   });
 
   it("the weekly job sends it to each admin and executive, an executive's own team's digest after it; managers and reps read theirs", async () => {
-    const ids = transact(h.db, (tx) => digestAll(tx, k.tenant(), NOW));
-    const sent = k.allNudges('digest').filter((n) => ids.includes(n.id));
-    const read = (who: string) => nudgeText(sent.find((n) => n.recipientId === k.memberId(who))!).split('\n');
+    const ids = await transact(h.db, async (tx) => digestAll(tx, await k.tenant(), NOW));
+    const sent = (await k.allNudges('digest')).filter((n) => ids.includes(n.id));
+    const read = (who: string) => nudgeText(sent.find(async (n) => n.recipientId === await k.memberId(who))!).split('\n');
     expect(sent.map((n) => k.nameOf(n.recipientId)).sort()).toEqual(['alice', 'bob', 'chen', 'li', 'mark', 'sun', 'wang', 'zhang']);
     expect(read('alice')).toEqual(await lines('/digest', 'alice'));
     const chen = read('chen');
@@ -246,7 +246,7 @@ describe("the organisation's digest", () => {
     expect(chen).toContain("Your own: Weekly digest for chen's team (6 people)");
     expect(read('li')[0]).toBe("• Weekly digest for li's team (3 people)");
     // Once a week: the same week records none again.
-    expect(transact(h.db, (tx) => digestAll(tx, k.tenant(), plus(NOW, DAY)))).toEqual([]);
+    expect(await transact(h.db, async (tx) => digestAll(tx, await k.tenant(), plus(NOW, DAY)))).toEqual([]);
   });
 
   it("an admin who owns the only accounts, with no team yet, reads the organisation's line and then their own book", async () => {
@@ -280,17 +280,17 @@ describe('a large organisation', () => {
     await k.ok('/account add Acme tier:key owner:@zhang');
     // 33 000 accounts (SQLite takes at most 32 766 parameters in a statement), written straight to the table.
     const c = h.db.$client;
-    const zhang = k.memberId('zhang');
-    const tenantId = k.tenant().id;
+    const zhang = await k.memberId('zhang');
+    const tenantId = (await k.tenant()).id;
     const at = plus(NOW, -30 * DAY).getTime();
     const add = c.prepare('insert into accounts (tenant_id, name, name_key, tier, owner_id, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)');
     c.transaction(() => {
       for (let i = 0; i < 33_000; i++) add.run(tenantId, `Bulk ${i}`, `bulk ${i}`, 'standard', zhang, at, at);
     })();
-    const ids = transact(h.db, (tx) => digestAll(tx, k.tenant(), NOW));
-    const chen = nudgeText(k.allNudges('digest').find((n) => ids.includes(n.id) && n.recipientId === k.memberId('chen'))!);
+    const ids = await transact(h.db, async (tx) => digestAll(tx, await k.tenant(), NOW));
+    const chen = nudgeText((await k.allNudges('digest')).find(async (n) => ids.includes(n.id) && n.recipientId === await k.memberId('chen'))!);
     expect(chen.split('\n')[0]).toBe('• Weekly digest for the organisation: 33001 active accounts in 0 teams');
     // And alice (the admin) reads it too, and zhang, who owns them all, his own week.
-    expect(ids.map((id) => k.nameOf(k.allNudges('digest').find((n) => n.id === id)!.recipientId)).sort()).toEqual(['alice', 'chen', 'zhang']);
+    expect(ids.map(async (id) => k.nameOf((await k.allNudges('digest')).find((n) => n.id === id)!.recipientId)).sort()).toEqual(['alice', 'chen', 'zhang']);
   });
 });

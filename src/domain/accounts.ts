@@ -105,27 +105,27 @@ function columns(p: AccountProfile) {
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as Partial<typeof out>;
 }
 
-function saveAliases(ctx: DomainCtx, accountId: number, aliases: string[]): void {
-  ctx.db.delete(accountAliases).where(eq(accountAliases.accountId, accountId)).run();
+async function saveAliases(ctx: DomainCtx, accountId: number, aliases: string[]): Promise<void> {
+  await ctx.db.delete(accountAliases).where(eq(accountAliases.accountId, accountId)).run();
   const keys = [...new Set(aliases.map(normalize))];
   if (keys.length)
-    ctx.db
+    await ctx.db
       .insert(accountAliases)
       .values(keys.map((key) => ({ tenantId: ctx.tenant.id, accountId, key })))
       .run();
 }
 
 /** Adds an account, owned by `profile.owner` or else by whoever adds it. */
-export function addAccount(ctx: DomainCtx, name: string, profile: AccountProfile): Account {
+export async function addAccount(ctx: DomainCtx, name: string, profile: AccountProfile): Promise<Account> {
   checkName(name, inBook(ctx));
   checkProfile(ctx, profile);
   checkWallet(ctx, profile);
-  const account = ctx.db
+  const account = await ctx.db
     .insert(accounts)
     .values({ ...columns(profile), tenantId: ctx.tenant.id, name, nameKey: normalize(name), ownerId: profile.owner?.id ?? ctx.actor.id, createdAt: ctx.now, updatedAt: ctx.now })
     .returning()
     .get();
-  saveAliases(ctx, account.id, account.aliases);
+  await saveAliases(ctx, account.id, account.aliases);
   ctx.audit('account.add', 'account', account.id, { name });
   return account;
 }
@@ -138,27 +138,27 @@ export type AccountChange = ReturnType<typeof columns> & { name?: string; nameKe
  * a new owner (a handover) needs someone above the owner. Returns the account
  * as it is now and what changed.
  */
-export function setAccount(
+export async function setAccount(
   ctx: DomainCtx,
   account: Account,
   profile: AccountProfile & { name?: string },
   what: { edit: string; changeOwner: string },
-): { updated: Account; changed: AccountChange } {
+): Promise<{ updated: Account; changed: AccountChange }> {
   checkProfile(ctx, profile, account);
   const { name } = profile;
   const changed: AccountChange = { ...columns(profile), ...(name !== undefined && { name, nameKey: normalize(name) }) };
-  requireOwnerOrManager(ctx, account.ownerId, what.edit);
-  const owner = memberById(ctx, account.ownerId);
-  if (owner && changed.ownerId !== undefined && changed.ownerId !== owner.id) requireAbove(ctx, owner, what.changeOwner);
+  await requireOwnerOrManager(ctx, account.ownerId, what.edit);
+  const owner = await memberById(ctx, account.ownerId);
+  if (owner && changed.ownerId !== undefined && changed.ownerId !== owner.id) await requireAbove(ctx, owner, what.changeOwner);
   checkWallet(ctx, changed, account);
   if (name !== undefined) checkName(name, inBook(ctx), account);
-  const updated = ctx.db
+  const updated = await ctx.db
     .update(accounts)
     .set({ ...changed, updatedAt: ctx.now, ...(changed.ownerId !== undefined && changed.ownerId !== account.ownerId && { ownerGoneAt: null }) })
     .where(eq(accounts.id, account.id))
     .returning()
     .get();
   ctx.audit('account.set', 'account', account.id, changed);
-  if (changed.aliases) saveAliases(ctx, account.id, changed.aliases);
+  if (changed.aliases) await saveAliases(ctx, account.id, changed.aliases);
   return { updated, changed };
 }

@@ -240,10 +240,10 @@ export class Engine {
    */
   private decide(incoming: Incoming, { text, tokenized, tokens }: ReturnType<typeof read>, refs: Map<string, UserRef>, keep = true, within?: Tx): Outcome | Promise<Outcome> {
     let ctx: Ctx | undefined;
-    const attempt = (tx: Tx): Outcome | Promise<Outcome> => {
+    const attempt = async (tx: Tx): Outcome | Promise<Outcome> => {
       // Rolled back with a refusal, so only a saved submission is seen.
-      if (keep && incoming.formKey && !this.seeFirst(tx, incoming.platform, `form:${incoming.formKey}`)) return duplicate(incoming.user.locale ?? this.opts.defaults.locale);
-      const c = this.context(tx, incoming);
+      if (keep && incoming.formKey && !await this.seeFirst(tx, incoming.platform, `form:${incoming.formKey}`)) return duplicate(incoming.user.locale ?? this.opts.defaults.locale);
+      const c = await this.context(tx, incoming);
       ctx = c;
       return settle(
         () => this.run(c, tokens, refs, text, tokenized.ok ? undefined : tokenized.quote),
@@ -265,12 +265,12 @@ export class Engine {
     const dedupe = keep ? incoming.dedupeKey : undefined;
     const db = within ?? this.opts.db;
     return settle(
-      () =>
+      async () =>
         dedupe
           ? // The event is seen in the command's own transaction: a crash before its commit leaves it unseen, so its
             // redelivery runs it; a refusal undoes only the command (a savepoint), and the event stays seen.
-            transact(db, (tx) => {
-              if (!this.seeFirst(tx, incoming.platform, dedupe)) return duplicate(incoming.user.locale ?? this.opts.defaults.locale);
+            await transact(db, async (tx) => {
+              if (!await this.seeFirst(tx, incoming.platform, dedupe)) return duplicate(incoming.user.locale ?? this.opts.defaults.locale);
               return settle(
                 () => transact(tx, attempt),
                 (out) => out,
@@ -300,7 +300,7 @@ export class Engine {
    * adapter shows without a command (App Home, type-ahead).
    */
   async view<T>(who: Pick<Incoming, 'platform' | 'workspaceId' | 'user' | 'tenantLocale'>, fn: (ctx: Ctx) => T): Promise<T> {
-    return transact(this.opts.db, (tx) => fn(this.context(tx, { ...who, text: '' })));
+    return transact(this.opts.db, async (tx) => fn(await this.context(tx, { ...who, text: '' })));
   }
 
   /**
@@ -311,15 +311,15 @@ export class Engine {
    * `dedupeKey` was handled before.
    */
   async aboutMember(platform: Platform, workspaceId: string, platformUserId: string, fn: (ctx: Ctx, member: Member) => void, dedupeKey?: string): Promise<Notice[]> {
-    return transact(this.opts.db, (tx) => {
+    return transact(this.opts.db, async (tx) => {
       // The event that reported it is seen in the same transaction (see Incoming.dedupeKey).
-      if (dedupeKey && !this.seeFirst(tx, platform, dedupeKey)) return [];
-      const tenant = tenantByWorkspace(tx).get({ platform, workspaceId });
-      const member = tenant && memberByUser(tx).get({ tenantId: tenant.id, platformUserId });
+      if (dedupeKey && !await this.seeFirst(tx, platform, dedupeKey)) return [];
+      const tenant = await tenantByWorkspace(tx).get({ platform, workspaceId });
+      const member = tenant && await memberByUser(tx).get({ tenantId: tenant.id, platformUserId });
       if (!tenant || !member) return [];
-      const ctx = this.context(tx, { platform, workspaceId, user: { platformUserId, name: member.name }, text: '' }, false);
+      const ctx = await this.context(tx, { platform, workspaceId, user: { platformUserId, name: member.name }, text: '' }, false);
       fn(ctx, member);
-      this.recordNotices(ctx);
+      await this.recordNotices(ctx);
       return ctx.notices;
     });
   }
@@ -329,11 +329,11 @@ export class Engine {
    * answered without it (Inbound.who): their member, if Steward has one,
    * follows it (name, time zone, language), as it would have on the request.
    */
-  learned(platform: Platform, workspaceId: string, ref: UserRef): void {
+  async learned(platform: Platform, workspaceId: string, ref: UserRef): Promise<void> {
     if (ref.provisional) return;
-    transact(this.opts.db, (tx) => {
-      const tenant = tenantByWorkspace(tx).get({ platform, workspaceId });
-      if (tenant && memberByUser(tx).get({ tenantId: tenant.id, platformUserId: ref.platformUserId })) ensureMember(tx, tenant, ref, 'rep', undefined, false);
+    await transact(this.opts.db, async (tx) => {
+      const tenant = await tenantByWorkspace(tx).get({ platform, workspaceId });
+      if (tenant && await memberByUser(tx).get({ tenantId: tenant.id, platformUserId: ref.platformUserId })) await ensureMember(tx, tenant, ref, 'rep', undefined, false);
     });
   }
 
@@ -341,15 +341,15 @@ export class Engine {
    * Records an inbound event id; false when it was already seen (a platform
    * retry or redelivery), so each event is processed once, across restarts.
    */
-  firstSight(platform: Platform, eventId: string): boolean {
-    return transact(this.opts.db, (tx) => this.seeFirst(tx, platform, eventId));
+  async firstSight(platform: Platform, eventId: string): Promise<boolean> {
+    return await transact(this.opts.db, (tx) => this.seeFirst(tx, platform, eventId));
   }
 
   /** Records an inbound event id in `tx`; false when it was already seen. Ids are kept longer than any platform redelivers. */
-  private seeFirst(tx: Tx, platform: Platform, eventId: string): boolean {
+  private async seeFirst(tx: Tx, platform: Platform, eventId: string): Promise<boolean> {
     const now = this.clock();
-    forgetEvents(tx).run({ before: now.getTime() - EVENT_MEMORY_MS });
-    return changes(seeEvent(tx).run({ platform, eventId, receivedAt: now })) === 1;
+    await forgetEvents(tx).run({ before: now.getTime() - EVENT_MEMORY_MS });
+    return changes(await seeEvent(tx).run({ platform, eventId, receivedAt: now })) === 1;
   }
 
   /**
@@ -357,27 +357,27 @@ export class Engine {
    * was already recorded and has not expired: the same request sent again, a
    * replay. `now` is the wall clock the platform signed with, not Steward's.
    */
-  firstRequest(key: string, expiresAt: Date, now: Date = new Date()): boolean {
-    return this.firstRequests([{ key, expiresAt, now }])[0]!;
+  async firstRequest(key: string, expiresAt: Date, now: Date = new Date()): Promise<boolean> {
+    return (await this.firstRequests([{ key, expiresAt, now }]))[0]!;
   }
 
   /** firstRequest for several requests in one transaction, in order (as many calls would record them). */
-  firstRequests(requests: readonly { key: string; expiresAt: Date; now: Date }[]): boolean[] {
-    return transact(this.opts.db, (tx) => this.seeRequests(tx, requests));
+  async firstRequests(requests: readonly { key: string; expiresAt: Date; now: Date }[]): Promise<boolean[]> {
+    return await transact(this.opts.db, (tx) => this.seeRequests(tx, requests));
   }
 
   /** firstRequests in `tx`. */
   private seeRequests(tx: Tx, requests: readonly { key: string; expiresAt: Date; now: Date }[]): boolean[] {
-    return requests.map(({ key, expiresAt, now }) => {
-      forgetRequests(tx).run({ now: now.getTime() });
-      return changes(seeRequest(tx).run({ key, expiresAt })) === 1;
+    return requests.map(async ({ key, expiresAt, now }) => {
+      await forgetRequests(tx).run({ now: now.getTime() });
+      return changes(await seeRequest(tx).run({ key, expiresAt })) === 1;
     });
   }
 
   /** The command and form being run, so an error can show the right usage. */
   private current: { spec: CommandSpec; form?: FormSpec } | undefined;
 
-  private run(ctx: Ctx, tokens: Token[], refs: Map<string, UserRef>, source: string, unclosedQuote?: string): Outcome | Promise<Outcome> {
+  private async run(ctx: Ctx, tokens: Token[], refs: Map<string, UserRef>, source: string, unclosedQuote?: string): Outcome | Promise<Outcome> {
     const t = ctx.t;
     // Someone recorded as having left (/leave, or gone from the platform) takes no part until an admin brings them back.
     if (!ctx.actor.active) throw UserError.refusal(t.errors.youLeft);
@@ -414,26 +414,26 @@ export class Engine {
     this.current = { spec, form };
     if (unclosedQuote) throw UserError.usage(t.errors.unclosedQuote(unclosedQuote));
     // Someone is created on first mention only when the command uses them, not for an @ inside a note.
-    const mentioned = (raw: string): { member: Member; isNew: boolean } | undefined => {
+    const mentioned = async (raw: string): Promise<{ member: Member; isNew: boolean } | undefined> => {
       const ref = refs.get(raw);
       if (!ref) return undefined;
-      const isNew = !memberByUser(ctx.db).get({ tenantId: ctx.tenant.id, platformUserId: ref.platformUserId });
-      return { member: ensureMember(ctx.db, ctx.tenant, ref, 'rep', undefined, false), isNew };
+      const isNew = !await memberByUser(ctx.db).get({ tenantId: ctx.tenant.id, platformUserId: ref.platformUserId });
+      return { member: await ensureMember(ctx.db, ctx.tenant, ref, 'rep', undefined, false), isNew };
     };
-    const input = bind(ctx, form, rest, mentioned, source);
-    const before = lastNudge(ctx.db);
-    return then(form.run(ctx, input), (out) => {
-      this.recordNotices(ctx);
+    const input = await bind(ctx, form, rest, mentioned, source);
+    const before = await lastNudge(ctx.db);
+    return then(form.run(ctx, input), async (out) => {
+      await this.recordNotices(ctx);
       // What the database recorded on its own counts too (a complaint's card to redraw after it changed).
-      const queued = ctx.queued || lastNudge(ctx.db) !== before;
+      const queued = ctx.queued || await lastNudge(ctx.db) !== before;
       return { ok: out.tone !== 'error', reply: out, notices: ctx.notices, locale: ctx.locale, deliver: ctx.notices.length > 0 || queued };
     });
   }
 
   /** What a command tells other people goes through the outbox, in the same transaction. */
-  private recordNotices(ctx: Ctx): void {
+  private async recordNotices(ctx: Ctx): Promise<void> {
     for (const n of ctx.notices) {
-      recordNudge(ctx.db, {
+      await recordNudge(ctx.db, {
         tenantId: ctx.tenant.id,
         dedupeKey: `notice:${randomUUID()}`,
         kind: 'notice',
@@ -450,10 +450,10 @@ export class Engine {
     }
   }
 
-  private context(tx: Tx, incoming: Incoming, speaking = true): Ctx {
+  private async context(tx: Tx, incoming: Incoming, speaking = true): Promise<Ctx> {
     const now = this.clock();
-    const tenant = ensureTenant(tx, incoming, { locale: incoming.tenantLocale ?? this.opts.defaults.locale, timezone: this.opts.defaults.timezone });
-    const actor = ensureMember(tx, tenant, incoming.user, 'rep', incoming.assumeRole, speaking);
+    const tenant = await ensureTenant(tx, incoming, { locale: incoming.tenantLocale ?? this.opts.defaults.locale, timezone: this.opts.defaults.timezone });
+    const actor = await ensureMember(tx, tenant, incoming.user, 'rep', incoming.assumeRole, speaking);
     const locale = actor.locale ?? tenant.locale;
     return {
       db: tx,
@@ -471,10 +471,10 @@ export class Engine {
       commands: this.opts.commands,
       ...(this.opts.handover?.batch ? { handoverBatch: this.opts.handover.batch } : {}),
       mention: (m: Member): MentionRef => ({ platformUserId: m.platformUserId, name: personName(catalog(locale), incoming.platform, m) }),
-      audit: (action, entity, entityId, detail) => {
+      audit: async (action, entity, entityId, detail) => {
         const row = { tenantId: tenant.id, actorId: actor.id, action, entity, entityId: entityId ?? null, at: now };
-        if (detail === undefined) auditWithoutDetail(tx).run(row);
-        else auditWithDetail(tx).run({ ...row, detail });
+        if (detail === undefined) await auditWithoutDetail(tx).run(row);
+        else await auditWithDetail(tx).run({ ...row, detail });
       },
     };
   }
@@ -516,8 +516,8 @@ function inTurn<T, U>(items: readonly T[], f: (item: T) => U | Promise<U>): U[] 
 }
 
 /** The newest outbox row's id, to tell whether a command left anything to deliver. */
-function lastNudge(db: Tx): number {
-  return lastNudgeId(db).get()?.id ?? 0;
+async function lastNudge(db: Tx): Promise<number> {
+  return (await lastNudgeId(db).get())?.id ?? 0;
 }
 
 const MENTION = /^(?:@\S+|<@[^>]+>)$/u;
@@ -653,9 +653,9 @@ const auditWithDetail = (tx: Tx) =>
  * never had an admin becomes its admin (people an import or a mention created
  * before anyone spoke do not count).
  */
-export function ensureMember(tx: Tx, tenant: Tenant, ref: UserRef, role: Role, assumeRole?: Role, speaking = true): Member {
-  const found = memberByUser(tx).get({ tenantId: tenant.id, platformUserId: ref.platformUserId });
-  const firstAdmin = () => speaking && !assumeRole && adminCount(tx).get({ tenantId: tenant.id })!.n === 0;
+export async function ensureMember(tx: Tx, tenant: Tenant, ref: UserRef, role: Role, assumeRole?: Role, speaking = true): Promise<Member> {
+  const found = await memberByUser(tx).get({ tenantId: tenant.id, platformUserId: ref.platformUserId });
+  const firstAdmin = async () => speaking && !assumeRole && (await adminCount(tx).get({ tenantId: tenant.id }))!.n === 0;
   if (found) {
     const patch: Partial<Member> = {};
     // What a request carried while the platform's lookup was slow is no news about someone Steward knows.
@@ -666,18 +666,18 @@ export function ensureMember(tx: Tx, tenant: Tenant, ref: UserRef, role: Role, a
       if (ref.locale && ref.locale !== found.locale && !found.ownLocale) patch.locale = ref.locale;
     }
     if (assumeRole && assumeRole !== found.role) patch.role = assumeRole;
-    else if (found.role !== 'admin' && firstAdmin()) patch.role = 'admin';
+    else if (found.role !== 'admin' && await firstAdmin()) patch.role = 'admin';
     if (Object.keys(patch).length === 0) return found;
-    return tx.update(members).set(patch).where(eq(members.id, found.id)).returning().get();
+    return await tx.update(members).set(patch).where(eq(members.id, found.id)).returning().get();
   }
-  return tx
+  return await tx
     .insert(members)
     .values({
       tenantId: tenant.id,
       platformUserId: ref.platformUserId,
       name: ref.name,
       nameKnown: !ref.unnamed,
-      role: assumeRole ?? (firstAdmin() ? 'admin' : role),
+      role: assumeRole ?? (await firstAdmin() ? 'admin' : role),
       timezone: ref.timezone,
       locale: ref.locale,
       function: (assumeRole ?? role) === 'exec' ? 'executive' : 'sales',

@@ -28,13 +28,13 @@ import { nudgeViews } from '../views/nudges.js';
 export type { SweepCounts, SweepResult } from '../domain/sweep.js';
 
 /** Every decision for one tenant in the caller's transaction (a command's run, its dry run, tests). */
-export function sweepTenant(tx: Tx, tenant: Tenant, now: Date, only?: { complaintId: number }): SweepResult {
-  return decide(tx, tenant, now, nudgeViews, only);
+export async function sweepTenant(tx: Tx, tenant: Tenant, now: Date, only?: { complaintId: number }): Promise<SweepResult> {
+  return await decide(tx, tenant, now, nudgeViews, only);
 }
 
 /** Once a workspace day, news of each account's health (see src/domain/sweep.ts watchHealth). */
-export function watchHealth(tx: Tx, tenant: Tenant, now: Date): number[] {
-  return watch(tx, tenant, now, nudgeViews);
+export async function watchHealth(tx: Tx, tenant: Tenant, now: Date): Promise<number[]> {
+  return await watch(tx, tenant, now, nudgeViews);
 }
 
 export interface SweepRunOptions {
@@ -167,7 +167,7 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
   try {
     // A claim of its own, below 0 so that a claimed account is still due should the sweep stop.
     const claim = -1 - Math.floor(Math.random() * 2 ** 48);
-    let due = dueAccountIds(handle, tenant.id, now);
+    let due = await dueAccountIds(handle, tenant.id, now);
     let size = opts.batch ?? 250;
     // Accounts changed between their claim and their recording are decided again, a few rounds at most.
     for (let round = 0; round < 3 && due.length > 0; round++) {
@@ -178,7 +178,7 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
       let released = performance.now();
       while (part.length > 0) {
         const decided = part;
-        const plan = read((tx) => decideAccounts(tx, tenant, now, nudgeViews, decided, claim));
+        const plan = await read((tx) => decideAccounts(tx, tenant, now, nudgeViews, decided, claim));
         // Changed between the claim and this read: not decided (its check is no longer the claim), so decided again.
         for (const id of decided) if (!plan.next.has(id)) dropped.push(id);
         part = due.slice(i, i + size);
@@ -186,10 +186,10 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
         const next = part;
         // The lock left free pace times as long as the last write held it; deciding this batch counts.
         await pause(Math.max(0, pace * lastHeld - (performance.now() - released)));
-        const held = await write((tx) => {
-          const r = recordAccounts(tx, tenant, plan, claim);
+        const held = await write(async (tx) => {
+          const r = await recordAccounts(tx, tenant, plan, claim);
           dropped.push(...r.dropped);
-          claimAccounts(tx, tenant.id, now, next, claim);
+          await claimAccounts(tx, tenant.id, now, next, claim);
           return r;
         }, false);
         released = performance.now();
@@ -199,10 +199,10 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
       }
       due = dropped;
     }
-    await inBatches(duePromiseIds(handle, tenant, now), (tx, ids) => sweepPromises(tx, tenant, now, nudgeViews, ids));
+    await inBatches(await duePromiseIds(handle, tenant, now), (tx, ids) => sweepPromises(tx, tenant, now, nudgeViews, ids));
     await write((tx) => sweepReviews(tx, tenant, now, nudgeViews));
     await write((tx) => sweepChecklists(tx, tenant, now, nudgeViews));
-    await inBatches(dueComplaintIds(handle, tenant.id, now), (tx, ids) => sweepEscalations(tx, tenant, now, nudgeViews, ids));
+    await inBatches(await dueComplaintIds(handle, tenant.id, now), (tx, ids) => sweepEscalations(tx, tenant, now, nudgeViews, ids));
   } catch (e) {
     if (!(e instanceof Stop)) throw e;
     out.stopped = true;

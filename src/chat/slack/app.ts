@@ -139,14 +139,14 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
           logLevel: LogLevel.WARN,
           // Shared by every instance through the database: a request replayed to any of them is refused.
           // Recorded on the engine thread's connection while there is one (see thread.ts), else here.
-          firstRequest: (key, expiresAt, now) =>
+          firstRequest: async (key, expiresAt, now) =>
             thread?.alive
               ? thread.firstRequest(key, expiresAt, now).catch((e: unknown) => {
                   // The thread stopped before recording it: recorded here.
                   if (e instanceof EngineThreadGone) return engine.firstRequest(key, expiresAt, now);
                   throw e;
                 })
-              : engine.firstRequest(key, expiresAt, now),
+              : await engine.firstRequest(key, expiresAt, now),
           log: logger,
         }),
       });
@@ -439,7 +439,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   };
 
   const homeOpened = async (from: Origin, userId: string, tab: string | undefined, eventId: string | undefined) => {
-    if (tab !== 'home' || (eventId && !engine.firstSight('slack', eventId))) return;
+    if (tab !== 'home' || (eventId && !await engine.firstSight('slack', eventId))) return;
     const workspaceId = tenant(from);
     const user = await who(workspaceId, userId);
     const locale = user.locale ?? config.STEWARD_LOCALE;
