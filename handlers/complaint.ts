@@ -118,7 +118,7 @@ async function show(ctx: Ctx, input: Input): Promise<Reply> {
     text(summary),
     fields(rows),
     list(
-      steps.map(async (s) => `${fmtDateTime(ctx, s.at)} · ${await line(s)}`),
+      await Promise.all(steps.map(async (s) => `${fmtDateTime(ctx, s.at)} · ${await line(s)}`)),
       { heading: h.heading, more: life.steps.length - steps.length },
     ),
   );

@@ -61,7 +61,11 @@ async function unpair(ctx: Ctx, input: Input): Promise<Reply> {
     ctx.audit('pairing.end', 'pairing', p.id, {});
   }
   // A rep ending their account's pairing takes an executive's attention from it: their manager hears of it.
-  const execs = active.map(async (p) => named(ctx, await memberById(ctx, p.execId))).filter((n): n is string => n !== undefined);
+  const execs: string[] = [];
+  for (const p of active) {
+    const name = named(ctx, await memberById(ctx, p.execId));
+    if (name !== undefined) execs.push(name);
+  }
   await tellOwnersManager(ctx, account, [(v) => v.t.attention.unpaired(execs.join(v.t.common.listSep))]);
   return reply('success', t.pair.ended(account.name, active.length));
 }

@@ -58,7 +58,7 @@ async function healthBook(ctx: Ctx, scope: { owners: number[]; ownerless: boolea
   );
   return book.map((b) => ({ ...b, owner: named(ctx, b.owner) ?? null, tier: b.a.tier, h: scores.get(b.id)!, health: scores.get(b.id)!.now }));
 }
-type Row = ReturnType<typeof healthBook>[number];
+type Row = Awaited<ReturnType<typeof healthBook>>[number];
 
 /** At risk first, then watch; worst first within each band. */
 function flaggedOf(rows: Row[]): Row[] {

@@ -347,7 +347,7 @@ const DRY_RUN_LIST = 10;
  * nudges (on the real day they would be skipped as already decided), nor
  * escalate, nor take a future week's digest.
  */
-async function dryRun(ctx: Ctx, job: (tx: Ctx['db']) => number[]): Promise<{ ids: number[]; lines: Rich[] }> {
+async function dryRun(ctx: Ctx, job: (tx: Ctx['db']) => Promise<number[]>): Promise<{ ids: number[]; lines: Rich[] }> {
   let ids: number[] = [];
   try {
     await transact(ctx.db, async (tx) => {

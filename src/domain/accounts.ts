@@ -15,7 +15,7 @@ import type { Account, Member } from './types.js';
 import type { View } from './view.js';
 
 /** The account a name or alias already belongs to, if any (in the database, or in an import's plan). */
-export type NameHolder = (typed: string) => Pick<Account, 'id' | 'name'> | undefined;
+export type NameHolder = (typed: string) => Promise<Pick<Account, 'id' | 'name'> | undefined>;
 
 /** Aliases as typed in one field or cell: separated by commas, 、 or semicolons (either width); repeats dropped. */
 export function splitAliases(raw: string): string[] {

@@ -394,9 +394,10 @@ export async function digestsDue(tx: Tx, tenant: Tenant, now: Date): Promise<Dig
   );
   const counts = (m: Member) => m.active || owners.has(m.id);
   const all = await tx.select().from(members).where(eq(members.tenantId, tenant.id)).all();
-  const people = all.filter(
-    async (m) => m.active && !done.has(key(m)) && (owners.has(m.id) || (await teamOf(tx, tenant.id, m, all)).slice(1).some(counts) || (owners.size > 0 && readsOrganisation(m))),
-  );
+  const people: Member[] = [];
+  for (const m of all) {
+    if (m.active && !done.has(key(m)) && (owners.has(m.id) || (await teamOf(tx, tenant.id, m, all)).slice(1).some(counts) || (owners.size > 0 && readsOrganisation(m)))) people.push(m);
+  }
   // One digest a week, as the reader lives the week: someone who already read one in the week they
   // would read this one (a digest caught up late, at a weekend sweep, read this Monday morning) is not sent
   // another; an older one still waiting is dropped at delivery in favour of this one (see stillNeeded).
@@ -421,7 +422,7 @@ export async function digestsDue(tx: Tx, tenant: Tenant, now: Date): Promise<Dig
 }
 
 /** Records one member's digest as an outbox row under its dedupe key (the outbox's rule: a taken key records nothing). */
-export type RecordDigest = (tx: Tx, due: DigestDueTo, payload: unknown) => number | undefined;
+export type RecordDigest = (tx: Tx, due: DigestDueTo, payload: unknown) => Promise<number | undefined>;
 /** A digest as an outbox row, under its dedupe key (one per member and week). */
 export const recordDigest: RecordDigest = (tx, due, payload) =>
   recordNudge(tx, {
@@ -437,7 +438,7 @@ export const recordDigest: RecordDigest = (tx, due, payload) =>
   });
 
 /** Words one member's digest (src/views/digest.ts weeklyDigest); called outside any write transaction by the batched run. */
-export type ComposeDigest = (tx: Tx, due: DigestDueTo) => unknown;
+export type ComposeDigest = (tx: Tx, due: DigestDueTo) => Promise<unknown>;
 
 /** Records this week's digests within the caller's transaction (a dry run, a test); returns the new nudges. */
 export async function recordWeeklyDigests(tx: Tx, tenant: Tenant, now: Date, compose: ComposeDigest, record: RecordDigest = recordDigest): Promise<number[]> {

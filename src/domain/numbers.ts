@@ -32,6 +32,6 @@ export const LIST_LIMIT = 30;
  * The rows a list shows, and how many there are in all. Queries fetch one row
  * past the limit, so the count runs only when there really are more.
  */
-export function firstPage<T>(rows: T[], countAll: () => number): { shown: T[]; total: number } {
-  return { shown: rows.slice(0, LIST_LIMIT), total: rows.length > LIST_LIMIT ? countAll() : rows.length };
+export async function firstPage<T>(rows: T[], countAll: () => Promise<number>): Promise<{ shown: T[]; total: number }> {
+  return { shown: rows.slice(0, LIST_LIMIT), total: rows.length > LIST_LIMIT ? await countAll() : rows.length };
 }

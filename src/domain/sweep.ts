@@ -114,22 +114,19 @@ export async function sweepTenant(tx: Tx, tenant: Tenant, now: Date, views: Nudg
 class Members {
   private readonly byId = new Map<number, Member | undefined>();
   private complete = false;
-  private one?: { get(p: { id: number; tenant: number }): Member | undefined };
+  private one?: { get(p: { id: number; tenant: number }): Promise<Member | undefined> };
   constructor(
     private readonly tx: Tx,
     private readonly tenantId: number,
-    lazy: boolean,
-  ) {
-    if (!lazy) this.values();
-  }
-  get(id: number): Member | undefined {
+  ) {}
+  async get(id: number): Promise<Member | undefined> {
     if (this.complete || this.byId.has(id)) return this.byId.get(id);
     this.one ??= this.tx
       .select()
       .from(members)
       .where(and(eq(members.id, sql.placeholder('id')), eq(members.tenantId, sql.placeholder('tenant'))))
       .prepare();
-    const m = this.one.get({ id, tenant: this.tenantId });
+    const m = await this.one.get({ id, tenant: this.tenantId });
     this.byId.set(id, m);
     return m;
   }
@@ -143,13 +140,15 @@ class Members {
   }
 }
 
-function sweeper(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, lazy = false): Sweeper {
+async function sweeper(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, lazy = false): Promise<Sweeper> {
+  const members = new Members(tx, tenant.id);
+  if (!lazy) await members.values();
   return {
     tx,
     tenant,
     now,
     views,
-    members: new Members(tx, tenant.id, lazy),
+    members,
     counts: emptyCounts(),
     ids: [],
     workingFrom: new Map(),

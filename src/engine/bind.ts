@@ -18,7 +18,7 @@ import { Input, type ArgSpec, type CommandSpec, type Ctx, type FormSpec, type Op
 import type { Token } from './tokenize.js';
 
 /** The member a mention names (a platform user, or a shell name), created on first use; `isNew` when it was. */
-export type MemberLookup = (raw: string) => { member: Member; isNew: boolean } | undefined;
+export type MemberLookup = (raw: string) => Promise<{ member: Member; isNew: boolean } | undefined>;
 
 /** How many words an unquoted account name may span (`/touch Acme Logistics visit`). */
 const MAX_NAME_WORDS = 6;

@@ -238,9 +238,9 @@ export class Engine {
    * Runs a command in one immediate transaction (a savepoint of `within`, the group's, when given), rolled back
    * unless it succeeds and is to be kept. Synchronous while its handler is; a promise when the handler returns one.
    */
-  private decide(incoming: Incoming, { text, tokenized, tokens }: ReturnType<typeof read>, refs: Map<string, UserRef>, keep = true, within?: Tx): Outcome | Promise<Outcome> {
+  private decide(incoming: Incoming, { text, tokenized, tokens }: ReturnType<typeof read>, refs: Map<string, UserRef>, keep = true, within?: Tx): Promise<Outcome> {
     let ctx: Ctx | undefined;
-    const attempt = async (tx: Tx): Outcome | Promise<Outcome> => {
+    const attempt = async (tx: Tx): Promise<Outcome> => {
       // Rolled back with a refusal, so only a saved submission is seen.
       if (keep && incoming.formKey && !await this.seeFirst(tx, incoming.platform, `form:${incoming.formKey}`)) return duplicate(incoming.user.locale ?? this.opts.defaults.locale);
       const c = await this.context(tx, incoming);
@@ -299,7 +299,7 @@ export class Engine {
    * Runs `fn` with a command context for `who` in one transaction, for what an
    * adapter shows without a command (App Home, type-ahead).
    */
-  async view<T>(who: Pick<Incoming, 'platform' | 'workspaceId' | 'user' | 'tenantLocale'>, fn: (ctx: Ctx) => T): Promise<T> {
+  async view<T>(who: Pick<Incoming, 'platform' | 'workspaceId' | 'user' | 'tenantLocale'>, fn: (ctx: Ctx) => T | Promise<T>): Promise<T> {
     return transact(this.opts.db, async (tx) => fn(await this.context(tx, { ...who, text: '' })));
   }
 
@@ -367,17 +367,19 @@ export class Engine {
   }
 
   /** firstRequests in `tx`. */
-  private seeRequests(tx: Tx, requests: readonly { key: string; expiresAt: Date; now: Date }[]): boolean[] {
-    return requests.map(async ({ key, expiresAt, now }) => {
+  private async seeRequests(tx: Tx, requests: readonly { key: string; expiresAt: Date; now: Date }[]): Promise<boolean[]> {
+    const firsts: boolean[] = [];
+    for (const { key, expiresAt, now } of requests) {
       await forgetRequests(tx).run({ now: now.getTime() });
-      return changes(await seeRequest(tx).run({ key, expiresAt })) === 1;
-    });
+      firsts.push(changes(await seeRequest(tx).run({ key, expiresAt })) === 1);
+    }
+    return firsts;
   }
 
   /** The command and form being run, so an error can show the right usage. */
   private current: { spec: CommandSpec; form?: FormSpec } | undefined;
 
-  private async run(ctx: Ctx, tokens: Token[], refs: Map<string, UserRef>, source: string, unclosedQuote?: string): Outcome | Promise<Outcome> {
+  private async run(ctx: Ctx, tokens: Token[], refs: Map<string, UserRef>, source: string, unclosedQuote?: string): Promise<Outcome> {
     const t = ctx.t;
     // Someone recorded as having left (/leave, or gone from the platform) takes no part until an admin brings them back.
     if (!ctx.actor.active) throw UserError.refusal(t.errors.youLeft);

@@ -344,18 +344,23 @@ class Book {
   /** The workspace's eyes (language, zone, now): what a refusal is worded and dated in. */
   readonly view: View;
 
-  constructor(
-    tx: Tx,
+  private constructor(
     readonly tenant: Tenant,
     now: Date,
   ) {
     this.view = viewFor(tenant, undefined, now);
-    for (const m of tx.select().from(members).where(eq(members.tenantId, tenant.id)).all()) this.rememberMember(m);
-    for (const a of tx.select().from(accounts).where(eq(accounts.tenantId, tenant.id)).all()) this.remember(a);
-    for (const a of tx.select().from(accountAliases).where(eq(accountAliases.tenantId, tenant.id)).all()) {
-      this.aliasOwner.set(a.key, a.accountId);
-      this.aliasesOf.set(a.accountId, [...(this.aliasesOf.get(a.accountId) ?? []), a.key]);
+  }
+
+  /** The book of `tenant` as `tx` reads it. */
+  static async read(tx: Tx, tenant: Tenant, now: Date): Promise<Book> {
+    const book = new Book(tenant, now);
+    for (const m of await tx.select().from(members).where(eq(members.tenantId, tenant.id)).all()) book.rememberMember(m);
+    for (const a of await tx.select().from(accounts).where(eq(accounts.tenantId, tenant.id)).all()) book.remember(a);
+    for (const a of await tx.select().from(accountAliases).where(eq(accountAliases.tenantId, tenant.id)).all()) {
+      book.aliasOwner.set(a.key, a.accountId);
+      book.aliasesOf.set(a.accountId, [...(book.aliasesOf.get(a.accountId) ?? []), a.key]);
     }
+    return book;
   }
 
   private rememberMember(m: Member): void {
@@ -877,7 +882,7 @@ export async function importCsv(db: Db, kind: ImportKind, text: string, opts: Im
     const result: ImportResult = { rows: rows.length, created: 0, updated: 0, unchanged: 0, errors: [] };
     const ops = await transact(db, 
       async (tx) => {
-        const book = new Book(tx, (await findTenant(tx, ws))!, now);
+        const book = await Book.read(tx, (await findTenant(tx, ws))!, now);
         if (opts.actor !== undefined) {
           try {
             book.importer = book.member('--as', opts.actor);
@@ -886,7 +891,7 @@ export async function importCsv(db: Db, kind: ImportKind, text: string, opts: Im
             throw new ImportError(e.message);
           }
         }
-        checked.forEach(async (c, i) => {
+        for (const [i, c] of checked.entries()) {
           if (c.problem !== undefined) {
             result.errors.push({ line: c.row.line, message: c.problem });
           } else {
@@ -905,7 +910,7 @@ export async function importCsv(db: Db, kind: ImportKind, text: string, opts: Im
             }
           }
           opts.onProgress?.(i + 1, rows.length);
-        });
+        }
         return book.ops;
       },
       { behavior: 'deferred' },

@@ -4,7 +4,7 @@
 // decide nothing twice), so no batch holds SQLite's one write lock for long and a command
 // waiting for it waits a batch, not a sweep.
 import { performance } from 'node:perf_hooks';
-import type { Db, Tx } from '../../db/index.js';
+import { transact, type Db, type Tx } from '../../db/index.js';
 import {
   addResult,
   claimAccounts,
@@ -106,7 +106,6 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
   const pace = opts.pace ?? SWEEP_PACE;
   const out: SweepRun = { counts: emptyCounts(), ids: [], batches: 0, longestHoldMs: 0, heldMs: 0, holds: [], commits: [], checkpoints: [], spans: [], stopped: false };
   const client = db.$client;
-  const handle = db as unknown as Tx;
   const autocheckpoint = client.pragma('wal_autocheckpoint', { simple: true }) as number;
   client.pragma('wal_autocheckpoint = 0');
   const checkpoint = () => {
@@ -115,19 +114,17 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
     out.checkpoints.push(performance.now() - start);
   };
   /** One write transaction; its hold, and the lock left free after it unless `free` is 0. */
-  const write = async (fn: (tx: Tx) => SweepResult | undefined, free = true): Promise<number> => {
+  const write = async (fn: (tx: Tx) => Promise<SweepResult | undefined>, free = true): Promise<number> => {
     if (opts.stopAfter !== undefined && out.batches >= opts.stopAfter) throw new Stop();
-    client.prepare('BEGIN IMMEDIATE').run();
-    const start = performance.now();
-    let r: SweepResult | undefined;
-    try {
-      r = fn(handle);
-    } catch (e) {
-      client.prepare('ROLLBACK').run();
-      throw e;
-    }
-    const committing = performance.now();
-    client.prepare('COMMIT').run();
+    let start = 0;
+    let committing = 0;
+    // In turn with the commands on this connection (db/transaction.ts); the hold counts from BEGIN's lock.
+    const r = await transact(db, async (tx) => {
+      start = performance.now();
+      const decided = await fn(tx);
+      committing = performance.now();
+      return decided;
+    });
     const end = performance.now();
     const held = end - start;
     out.commits.push(end - committing);
@@ -144,15 +141,8 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
     return held;
   };
   /** A read transaction: one snapshot, no lock a writer waits for. */
-  const read = <T>(fn: (tx: Tx) => T): T => {
-    client.prepare('BEGIN').run();
-    try {
-      return fn(handle);
-    } finally {
-      client.prepare('COMMIT').run();
-    }
-  };
-  const inBatches = async (ids: number[], fn: (tx: Tx, ids: number[]) => SweepResult) => {
+  const read = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => Promise.resolve(transact(db, fn, { behavior: 'deferred' }));
+  const inBatches = async (ids: number[], fn: (tx: Tx, ids: number[]) => Promise<SweepResult>) => {
     // A promise or a rung costs about a millisecond (its message composed, its working hours
     // reckoned): a first batch of 100 held the lock for 100-180 ms. Small first, then grown.
     let size = 16;
@@ -167,14 +157,14 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
   try {
     // A claim of its own, below 0 so that a claimed account is still due should the sweep stop.
     const claim = -1 - Math.floor(Math.random() * 2 ** 48);
-    let due = await dueAccountIds(handle, tenant.id, now);
+    let due = await dueAccountIds(db, tenant.id, now);
     let size = opts.batch ?? 250;
     // Accounts changed between their claim and their recording are decided again, a few rounds at most.
     for (let round = 0; round < 3 && due.length > 0; round++) {
       const dropped: number[] = [];
       let part = due.slice(0, size);
       let i = part.length;
-      let lastHeld = part.length > 0 ? await write((tx) => void claimAccounts(tx, tenant.id, now, part, claim), false) : 0;
+      let lastHeld = part.length > 0 ? await write(async (tx) => void (await claimAccounts(tx, tenant.id, now, part, claim)), false) : 0;
       let released = performance.now();
       while (part.length > 0) {
         const decided = part;
@@ -199,10 +189,10 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
       }
       due = dropped;
     }
-    await inBatches(await duePromiseIds(handle, tenant, now), (tx, ids) => sweepPromises(tx, tenant, now, nudgeViews, ids));
+    await inBatches(await duePromiseIds(db, tenant, now), (tx, ids) => sweepPromises(tx, tenant, now, nudgeViews, ids));
     await write((tx) => sweepReviews(tx, tenant, now, nudgeViews));
     await write((tx) => sweepChecklists(tx, tenant, now, nudgeViews));
-    await inBatches(await dueComplaintIds(handle, tenant.id, now), (tx, ids) => sweepEscalations(tx, tenant, now, nudgeViews, ids));
+    await inBatches(await dueComplaintIds(db, tenant.id, now), (tx, ids) => sweepEscalations(tx, tenant, now, nudgeViews, ids));
   } catch (e) {
     if (!(e instanceof Stop)) throw e;
     out.stopped = true;

@@ -59,7 +59,8 @@ export async function complaintCard(ctx: CardCtx, c: Complaint, account: Account
  * language and time zone, lasting, public, and marked as the complaint's, so a
  * platform can redraw it there with the new state when someone acts on it.
  */
-export async function channelCard(ctx: CardCtx, c: Complaint, account: Account = await accountOf(ctx.db, c)): Promise<Reply> {
+export async function channelCard(ctx: CardCtx, c: Complaint, given?: Account): Promise<Reply> {
+  const account = given ?? (await accountOf(ctx.db, c));
   const view = viewFor(ctx.tenant, undefined, ctx.now);
   return { ...await complaintCard(ctx, c, account, view, true), visibility: 'public', locale: view.locale, about: { complaint: c.number } };
 }
