@@ -255,7 +255,7 @@ async function listAccounts(ctx: Ctx, input: Input): Promise<Reply> {
     .orderBy(tierOrder, asc(accounts.nameKey))
     .limit(LIST_LIMIT + 1)
     .all();
-  const { shown, total } = firstPage(rows, () => countWhere(ctx.db, accounts, where));
+  const { shown, total } = await firstPage(rows, () => countWhere(ctx.db, accounts, where));
   const items = shown.map((r) =>
     t.account.listLine(r.name, t.enums.tier[r.tier], named(ctx, r.owner) ?? t.common.nobody, r.last ? fmtRelative(ctx, new Date(r.last)) : t.account.neverTouched),
   );

@@ -272,7 +272,7 @@ async function listComplaints(ctx: Ctx, input: Input): Promise<Reply> {
     .orderBy(status === 'open' ? asc(complaints.deadlineAt) : desc(complaints.openedAt))
     .limit(LIST_LIMIT + 1)
     .all();
-  const { shown, total } = firstPage(rows, () => countWhere(ctx.db, complaints, where));
+  const { shown, total } = await firstPage(rows, () => countWhere(ctx.db, complaints, where));
   const items = shown.map(({ c, account: name, owner }) =>
     t.complaint.listLine(
       ref('C', c.number),

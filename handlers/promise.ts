@@ -103,7 +103,7 @@ async function listPromises(ctx: Ctx, input: Input): Promise<Reply> {
     .orderBy(status === 'open' ? asc(promises.dueOn) : desc(promises.dueOn))
     .limit(LIST_LIMIT + 1)
     .all();
-  const { shown, total } = firstPage(rows, () => countWhere(ctx.db, promises, where));
+  const { shown, total } = await firstPage(rows, () => countWhere(ctx.db, promises, where));
   const moved = await moveCounts(
     ctx.db,
     shown.map((r) => r.p.id),

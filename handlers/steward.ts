@@ -351,7 +351,7 @@ async function dryRun(ctx: Ctx, job: (tx: Ctx['db']) => Promise<number[]>): Prom
   let ids: number[] = [];
   try {
     await transact(ctx.db, async (tx) => {
-      ids = job(tx);
+      ids = await job(tx);
       const rows = ids.length ? await tx.select().from(nudges).where(inArray(nudges.id, ids)).orderBy(asc(nudges.id)).limit(DRY_RUN_LIST).all() : [];
       const names = new Map(
         (await tx

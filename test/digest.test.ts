@@ -348,7 +348,7 @@ describe('the weekly run records in batches, each its own transaction', () => {
     // Run again: only the four not yet recorded are composed and recorded.
     let composed = 0;
     const compose = digestComposer(await tenant(), D);
-    const again = await recordWeeklyDigestsInBatches(h.db, await tenant(), D, (tx, due) => (composed++, compose(tx, due)), recordDigest, 2);
+    const again = await recordWeeklyDigestsInBatches(h.db, await tenant(), D, async (tx, due) => (composed++, await compose(tx, due)), recordDigest, 2);
     expect(composed).toBe(4);
     expect(again.ids).toHaveLength(4);
     expect(again.holds).toHaveLength(2);
@@ -367,7 +367,7 @@ describe('the weekly run records in batches, each its own transaction', () => {
       await tenant(),
       D,
       async (tx, due) => {
-        const card = compose(tx, due);
+        const card = await compose(tx, due);
         if (due.member.name === 'li') await transact(h.db, async (w) => digestAll(w, await tenant(), D), { behavior: 'immediate' });
         return card;
       },

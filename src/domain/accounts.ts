@@ -36,14 +36,14 @@ export function checkLength(text: string): void {
 }
 
 /** A name or alias belongs to one account: `typed` may not name another than `self`. */
-export function checkName(typed: string, holder: NameHolder, self?: { id: number }): void {
+export async function checkName(typed: string, holder: NameHolder, self?: { id: number }): Promise<void> {
   checkLength(typed);
-  const clash = holder(typed);
+  const clash = await holder(typed);
   if (clash && clash.id !== self?.id) throw new Refusal('account.nameTaken', typed, clash.name);
 }
 
-export function checkAliases(aliases: readonly string[], holder: NameHolder, self?: { id: number }): void {
-  for (const alias of aliases) checkName(alias, holder, self);
+export async function checkAliases(aliases: readonly string[], holder: NameHolder, self?: { id: number }): Promise<void> {
+  for (const alias of aliases) await checkName(alias, holder, self);
 }
 
 /** Someone who has left owns nothing new. */
@@ -86,8 +86,8 @@ const inBook =
   (typed) =>
     accountByExactName(ctx.db, ctx.tenant.id, typed);
 
-function checkProfile(ctx: DomainCtx, p: AccountProfile, self?: Account): void {
-  if (p.aliases) checkAliases(p.aliases, inBook(ctx), self);
+async function checkProfile(ctx: DomainCtx, p: AccountProfile, self?: Account): Promise<void> {
+  if (p.aliases) await checkAliases(p.aliases, inBook(ctx), self);
   if (p.owner) checkOwner(ctx, ctx.tenant.platform, p.owner);
 }
 
@@ -117,8 +117,8 @@ async function saveAliases(ctx: DomainCtx, accountId: number, aliases: string[])
 
 /** Adds an account, owned by `profile.owner` or else by whoever adds it. */
 export async function addAccount(ctx: DomainCtx, name: string, profile: AccountProfile): Promise<Account> {
-  checkName(name, inBook(ctx));
-  checkProfile(ctx, profile);
+  await checkName(name, inBook(ctx));
+  await checkProfile(ctx, profile);
   checkWallet(ctx, profile);
   const account = await ctx.db
     .insert(accounts)
@@ -144,14 +144,14 @@ export async function setAccount(
   profile: AccountProfile & { name?: string },
   what: { edit: string; changeOwner: string },
 ): Promise<{ updated: Account; changed: AccountChange }> {
-  checkProfile(ctx, profile, account);
+  await checkProfile(ctx, profile, account);
   const { name } = profile;
   const changed: AccountChange = { ...columns(profile), ...(name !== undefined && { name, nameKey: normalize(name) }) };
   await requireOwnerOrManager(ctx, account.ownerId, what.edit);
   const owner = await memberById(ctx, account.ownerId);
   if (owner && changed.ownerId !== undefined && changed.ownerId !== owner.id) await requireAbove(ctx, owner, what.changeOwner);
   checkWallet(ctx, changed, account);
-  if (name !== undefined) checkName(name, inBook(ctx), account);
+  if (name !== undefined) await checkName(name, inBook(ctx), account);
   const updated = await ctx.db
     .update(accounts)
     .set({ ...changed, updatedAt: ctx.now, ...(changed.ownerId !== undefined && changed.ownerId !== account.ownerId && { ownerGoneAt: null }) })

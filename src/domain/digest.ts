@@ -444,7 +444,7 @@ export type ComposeDigest = (tx: Tx, due: DigestDueTo) => Promise<unknown>;
 export async function recordWeeklyDigests(tx: Tx, tenant: Tenant, now: Date, compose: ComposeDigest, record: RecordDigest = recordDigest): Promise<number[]> {
   const ids: number[] = [];
   for (const due of await digestsDue(tx, tenant, now)) {
-    const id = record(tx, due, compose(tx, due));
+    const id = await record(tx, due, await compose(tx, due));
     if (id !== undefined) ids.push(id);
   }
   return ids;
@@ -472,9 +472,9 @@ export async function recordWeeklyDigestsInBatches(db: Db, tenant: Tenant, now: 
     const payloads = await transact(db, (tx) => part.map((d) => compose(tx, d)));
     const start = performance.now();
     await transact(db, 
-      (tx) => {
+      async (tx) => {
         for (let j = 0; j < part.length; j++) {
-          const id = record(tx, part[j]!, payloads[j]);
+          const id = await record(tx, part[j]!, payloads[j]);
           if (id !== undefined) ids.push(id);
         }
       },

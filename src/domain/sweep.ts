@@ -265,7 +265,7 @@ export async function sweepAccounts(tx: Tx, tenant: Tenant, now: Date, views: Nu
  * claim (set by claimAccounts) are decided; without it, every account due by `now`.
  */
 export async function decideAccounts(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, ids: readonly number[], claim?: number): Promise<AccountsPlan> {
-  const s = sweeper(tx, tenant, now, views, true);
+  const s = await sweeper(tx, tenant, now, views, true);
   const season = reviewSeason(tenant, now);
   const plan: AccountsPlan = { nudges: [], accountOf: [], next: new Map(), reviews: [], season: season.year, dueOn: season.deadline, now };
   if (ids.length === 0) return plan;
@@ -431,7 +431,7 @@ async function revisits(s: Sweeper, rows: { a: Account; last: number | null }[],
       sooner(a.id, due);
       continue;
     }
-    const owner = s.members.get(a.ownerId!);
+    const owner = await s.members.get(a.ownerId!);
     // Nobody to tell until the account changes hands or its owner is back: both lower its next check.
     if (!owner?.active) continue;
     const v = viewOf(s, owner);
@@ -455,7 +455,7 @@ async function revisits(s: Sweeper, rows: { a: Account; last: number | null }[],
     // The owner's next reminder, a week after the last was read.
     sooner(a.id, steps.owner.at(-1)!.at + REVISIT_REMIND_DAYS * DAY);
     const toldNow = steps.owner.filter((x) => x.to === owner.id).length;
-    const manager = owner.managerId ? s.members.get(owner.managerId) : undefined;
+    const manager = owner.managerId ? await s.members.get(owner.managerId) : undefined;
     // Below two reminders the owner's next step comes first; without a manager here, a change of manager lowers the check.
     if (toldNow < 2 || !manager?.active) continue;
     if (told < 2) {
@@ -512,7 +512,7 @@ async function leadership(s: Sweeper, accountIds: number[], sooner: (id: number,
         sooner(a.id, due);
         continue;
       }
-      const exec = s.members.get(p.execId);
+      const exec = await s.members.get(p.execId);
       if (!exec?.active) continue;
       nudge(
         s,
@@ -566,7 +566,7 @@ export async function duePromiseIds(tx: Tx, tenant: Tenant, now: Date): Promise<
  * it was due. Each once; the digest keeps listing it until it is closed.
  */
 export async function sweepPromises(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, ids: readonly number[]): Promise<SweepResult> {
-  const s = sweeper(tx, tenant, now, views);
+  const s = await sweeper(tx, tenant, now, views);
   if (ids.length === 0) return { counts: s.counts, ids: s.ids };
   const horizon = DateTime.fromJSDate(s.now, { zone: 'UTC' }).plus({ days: 2 }).toISODate()!;
   const rows: { p: PromiseRow; account: string }[] = [];
@@ -605,10 +605,10 @@ export async function sweepPromises(tx: Tx, tenant: Tenant, now: Date, views: Nu
   for (const { p, account } of rows) {
     // With nobody to tell, nothing until the owner (or their manager) changes, which marks it.
     next.set(p.id, NEVER);
-    const owner = p.ownerId ? s.members.get(p.ownerId) : undefined;
+    const owner = p.ownerId ? await s.members.get(p.ownerId) : undefined;
     if (!owner?.active) continue;
     const v = viewOf(s, owner);
-    const manager = owner.managerId ? s.members.get(owner.managerId) : undefined;
+    const manager = owner.managerId ? await s.members.get(owner.managerId) : undefined;
     /** The manager's step, some working days after the owner was told it was due. */
     const managerAt = (dueTold: Date) => addWorkingSpan(dueTold, PROMISE_MANAGER_DAYS * 24, s.tenant.timezone, s.tenant.settings);
     const dueTold = told.get(key(p.id, 'due'));
@@ -667,7 +667,7 @@ async function toldAt(s: Sweeper, kind: string, keys: string[]): Promise<Map<str
  * is created by sweepAccounts when the season opens.)
  */
 export async function sweepReviews(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews): Promise<SweepResult> {
-  const s = sweeper(tx, tenant, now, views);
+  const s = await sweeper(tx, tenant, now, views);
   const season = reviewSeason(s.tenant, s.now);
   if (season.today < season.start) return { counts: s.counts, ids: s.ids };
   const open = await s.tx
@@ -679,12 +679,14 @@ export async function sweepReviews(tx: Tx, tenant: Tenant, now: Date, views: Nud
     .all();
   /** Who hears of which item the deadline passed on: its owner and the owner's manager, once each. */
   const closed = new Map<number, { member: Member; items: { r: ReviewItem; a: Account; owner: Member | undefined }[] }>();
+  /** Who a card names (the review sweep reads every member at once). */
+  const everyone = new Map((await s.members.values()).map((m) => [m.id, m]));
   for (const { r, a } of open) {
     // The account's owner today, who may not be the one who had it when the season opened.
-    const owner = a.ownerId ? s.members.get(a.ownerId) : undefined;
+    const owner = a.ownerId ? await s.members.get(a.ownerId) : undefined;
     if (r.dueOn < season.today) {
       // The deadline has passed: no more weekly cards, one last summary instead.
-      const manager = owner?.managerId ? s.members.get(owner.managerId) : undefined;
+      const manager = owner?.managerId ? await s.members.get(owner.managerId) : undefined;
       for (const m of [owner, manager]) {
         if (!m?.active) continue;
         const entry = closed.get(m.id) ?? { member: m, items: [] };
@@ -699,7 +701,7 @@ export async function sweepReviews(tx: Tx, tenant: Tenant, now: Date, views: Nud
     if (day(readAt.getTime(), s.tenant.timezone) > r.dueOn) continue;
     const v = viewOf(s, owner);
     const who = (id: number) => {
-      const m = s.members.get(id);
+      const m = everyone.get(id);
       return m && personNameOf(v, s.tenant, m);
     };
     // The week it is read in: a card decided on Sunday is read on Monday, in the week of Monday's own card.
@@ -715,13 +717,13 @@ const personNameOf = (v: View, tenant: Tenant, m: Member) => personName(v.t, ten
 
 /** Once a week, each owner hears of their checklist items due within a week or overdue. */
 export async function sweepChecklists(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews): Promise<SweepResult> {
-  const s = sweeper(tx, tenant, now, views);
+  const s = await sweeper(tx, tenant, now, views);
   const byOwner = new Map<number, OpenTask[]>();
   for (const task of await openTasks(s.tx, s.tenant.id)) {
     if (task.ownerId !== null) byOwner.set(task.ownerId, [...(byOwner.get(task.ownerId) ?? []), task]);
   }
   for (const [ownerId, items] of byOwner) {
-    const owner = s.members.get(ownerId);
+    const owner = await s.members.get(ownerId);
     if (!owner?.active) continue;
     const v = viewOf(s, owner);
     const soon = items.filter((x) => x.dueOn === null || daysUntil(v, x.dueOn) <= 7);
@@ -752,7 +754,7 @@ export async function dueComplaintIds(tx: Tx, tenantId: number, now: Date): Prom
 
 /** The escalation ladder of these complaints (ids from dueComplaintIds, or one complaint's timer). */
 export async function sweepEscalations(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, ids: readonly number[]): Promise<SweepResult> {
-  const s = sweeper(tx, tenant, now, views);
+  const s = await sweeper(tx, tenant, now, views);
   const channel = effectiveSettings(s.tenant.settings).escalationChannel;
   const check = s.tx
     .update(complaints)
@@ -776,7 +778,7 @@ export async function sweepEscalations(tx: Tx, tenant: Tenant, now: Date, views:
         await check.run({ id: c.id, at: next ? next.getTime() : NEVER });
         continue;
       }
-      const owner = c.ownerId ? s.members.get(c.ownerId) : undefined;
+      const owner = c.ownerId ? await s.members.get(c.ownerId) : undefined;
       // The next rung only, or past the top the week's reminder to it; the rung after waits a span from when this one is read.
       const rung = Math.min(3, c.escalationLevel + 1);
       const weekly = c.escalationLevel >= 3;
@@ -814,22 +816,20 @@ export async function sweepEscalations(tx: Tx, tenant: Tenant, now: Date, views:
  */
 async function rungTarget(s: Sweeper, rung: number, owner: Member | undefined, a: Account): Promise<Member | undefined> {
   if (rung === 1) return owner && await stillHere(s, owner);
-  if (rung === 2) return owner?.managerId ? await stillHere(s, s.members.get(owner.managerId)) : await adminOf(s);
-  const above = execAbove(s, owner?.managerId ? s.members.get(owner.managerId) : undefined);
+  if (rung === 2) return owner?.managerId ? await stillHere(s, await s.members.get(owner.managerId)) : await adminOf(s);
+  const above = await execAbove(s, owner?.managerId ? await s.members.get(owner.managerId) : undefined);
   if (above) return above;
-  const execs = (await s.tx
-    .select({ id: pairings.execId })
-    .from(pairings)
-    .where(and(eq(pairings.accountId, a.id), eq(pairings.active, true)))
-    .all())
-    .map((p) => s.members.get(p.id));
+  const execs: (Member | undefined)[] = [];
+  for (const p of await s.tx.select({ id: pairings.execId }).from(pairings).where(and(eq(pairings.accountId, a.id), eq(pairings.active, true))).all()) {
+    execs.push(await s.members.get(p.id));
+  }
   return execs.find((m) => m?.active) ?? await adminOf(s);
 }
 
 /** The first active executive up the manager chain from `m` (excluded). */
-function execAbove(s: Sweeper, m: Member | undefined): Member | undefined {
+async function execAbove(s: Sweeper, m: Member | undefined): Promise<Member | undefined> {
   const seen = new Set<number>();
-  for (let up = m?.managerId != null ? s.members.get(m.managerId) : undefined; up && !seen.has(up.id); up = up.managerId != null ? s.members.get(up.managerId) : undefined) {
+  for (let up = m?.managerId != null ? await s.members.get(m.managerId) : undefined; up && !seen.has(up.id); up = up.managerId != null ? await s.members.get(up.managerId) : undefined) {
     seen.add(up.id);
     if (up.role === 'exec' && up.active) return up;
   }
@@ -841,7 +841,7 @@ async function stillHere(s: Sweeper, m: Member | undefined): Promise<Member | un
   const seen = new Set<number>();
   while (m && !m.active && m.managerId !== null && !seen.has(m.id)) {
     seen.add(m.id);
-    m = s.members.get(m.managerId);
+    m = await s.members.get(m.managerId);
   }
   return m?.active ? m : await adminOf(s);
 }
@@ -856,7 +856,7 @@ async function adminOf(s: Sweeper): Promise<Member | undefined> {
  * (healthNews decides what is news; health_told keeps what was told).
  */
 export async function watchHealth(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews): Promise<number[]> {
-  const s = sweeper(tx, tenant, now, views);
+  const s = await sweeper(tx, tenant, now, views);
   const today = day(s.now.getTime(), s.tenant.timezone);
   if (
     await s.tx
@@ -899,8 +899,8 @@ export async function watchHealth(tx: Tx, tenant: Tenant, now: Date, views: Nudg
       .run();
     // A fall needs four weeks to measure: an account newer than that has no baseline to fall from.
     if (!tell || (tell.kind === 'falling' && s.now.getTime() - a.createdAt.getTime() < TREND_DAYS * DAY)) continue;
-    const owner = a.ownerId ? s.members.get(a.ownerId) : undefined;
-    const manager = owner?.managerId ? s.members.get(owner.managerId) : undefined;
+    const owner = a.ownerId ? await s.members.get(a.ownerId) : undefined;
+    const manager = owner?.managerId ? await s.members.get(owner.managerId) : undefined;
     for (const m of [owner, manager]) {
       if (!m?.active) continue;
       nudge(s, 'health', `health:${a.id}:${today}:${m.id}`, { type: 'account', id: a.id }, { member: m }, s.views.health(viewOf(s, m), a.name, tell));

@@ -298,7 +298,7 @@ async function mentioned(ctx: Ctx, typed: { kind: string; value: string }, membe
     if (/[@,，、;；]/u.test(value.slice(1)) || value.length < 2) throw UserError.usage(t.errors.badMention(tok.value));
     tok = { ...tok, value };
   }
-  const found = tok.kind === 'mention' ? members(tok.value) : undefined;
+  const found = tok.kind === 'mention' ? await members(tok.value) : undefined;
   if (found) {
     // The shell makes a person of any new @name: one a slip of the keys away from someone's is them, mistyped (@zhnag).
     if (found.isNew && ctx.platform === 'shell') {

@@ -197,18 +197,20 @@ export class Engine {
     items: readonly { incoming: Incoming; mentions: Readonly<Record<string, UserRef>> }[],
     seen: readonly { key: string; expiresAt: Date; now: Date }[],
   ): Promise<{ outs: Outcome[]; firsts: boolean[] | undefined }> {
-    const one = ({ incoming, mentions }: (typeof items)[number], tx?: Tx) => {
+    const one = async ({ incoming, mentions }: (typeof items)[number], tx?: Tx) => {
       const parsed = read(incoming.text);
-      return then(this.decide(incoming, parsed, refsFrom(parsed.tokens, mentions), true, tx), (out) => this.localized(out));
+      return this.localized(await this.decide(incoming, parsed, refsFrom(parsed.tokens, mentions), true, tx));
     };
     // One command alone needs no savepoint: its own transaction is the group's.
     if (items.length === 1 && seen.length === 0) return { outs: [await one(items[0]!)], firsts: [] };
     let firsts: boolean[] = [];
     try {
-      const outs = await transact(this.opts.db, (tx) => {
-        firsts = seen.length ? this.seeRequests(tx, seen) : [];
-        // In turn, each in its savepoint (decide): synchronously while the handlers are.
-        return inTurn(items, (item) => one(item, tx));
+      const outs = await transact(this.opts.db, async (tx) => {
+        firsts = seen.length ? await this.seeRequests(tx, seen) : [];
+        // In turn, each in its savepoint (decide).
+        const outs: Outcome[] = [];
+        for (const item of items) outs.push(await one(item, tx));
+        return outs;
       });
       return { outs, firsts };
     } catch (e) {
@@ -236,63 +238,53 @@ export class Engine {
 
   /**
    * Runs a command in one immediate transaction (a savepoint of `within`, the group's, when given), rolled back
-   * unless it succeeds and is to be kept. Synchronous while its handler is; a promise when the handler returns one.
+   * unless it succeeds and is to be kept.
    */
-  private decide(incoming: Incoming, { text, tokenized, tokens }: ReturnType<typeof read>, refs: Map<string, UserRef>, keep = true, within?: Tx): Promise<Outcome> {
+  private async decide(incoming: Incoming, { text, tokenized, tokens }: ReturnType<typeof read>, refs: Map<string, UserRef>, keep = true, within?: Tx): Promise<Outcome> {
     let ctx: Ctx | undefined;
     const attempt = async (tx: Tx): Promise<Outcome> => {
       // Rolled back with a refusal, so only a saved submission is seen.
-      if (keep && incoming.formKey && !await this.seeFirst(tx, incoming.platform, `form:${incoming.formKey}`)) return duplicate(incoming.user.locale ?? this.opts.defaults.locale);
+      if (keep && incoming.formKey && !(await this.seeFirst(tx, incoming.platform, `form:${incoming.formKey}`))) return duplicate(incoming.user.locale ?? this.opts.defaults.locale);
       const c = await this.context(tx, incoming);
       ctx = c;
-      return settle(
-        () => this.run(c, tokens, refs, text, tokenized.ok ? undefined : tokenized.quote),
-        (outcome) => {
-          if (!outcome.ok || !keep) throw new Rollback(outcome);
-          // Set before the commit: a commit that fails leaves no job, and finishing one then finds nothing.
-          if (c.unfinished) this.unfinished = true;
-          return outcome;
-        },
-        (thrown) => {
-          const e = thrown instanceof Refusal ? refusalError(thrown, c.t) : thrown;
-          if (e instanceof UserError) {
-            throw new Rollback({ ok: false, notices: [], locale: c.locale, reply: errorReply(c, e, this.current), needsText: e.missingText, field: e.field });
-          }
-          throw e;
-        },
-      );
+      let outcome: Outcome;
+      try {
+        outcome = await this.run(c, tokens, refs, text, tokenized.ok ? undefined : tokenized.quote);
+      } catch (thrown) {
+        const e = thrown instanceof Refusal ? refusalError(thrown, c.t) : thrown;
+        if (e instanceof UserError) {
+          throw new Rollback({ ok: false, notices: [], locale: c.locale, reply: errorReply(c, e, this.current), needsText: e.missingText, field: e.field });
+        }
+        throw e;
+      }
+      if (!outcome.ok || !keep) throw new Rollback(outcome);
+      // Set before the commit: a commit that fails leaves no job, and finishing one then finds nothing.
+      if (c.unfinished) this.unfinished = true;
+      return outcome;
     };
     const dedupe = keep ? incoming.dedupeKey : undefined;
     const db = within ?? this.opts.db;
-    return settle(
-      async () =>
-        dedupe
-          ? // The event is seen in the command's own transaction: a crash before its commit leaves it unseen, so its
-            // redelivery runs it; a refusal undoes only the command (a savepoint), and the event stays seen.
-            await transact(db, async (tx) => {
-              if (!await this.seeFirst(tx, incoming.platform, dedupe)) return duplicate(incoming.user.locale ?? this.opts.defaults.locale);
-              return settle(
-                () => transact(tx, attempt),
-                (out) => out,
-                (e) => {
-                  if (e instanceof Rollback) return e.outcome;
-                  throw e;
-                },
-              );
-            })
-          : transact(db, attempt),
-      (out) => {
-        this.current = undefined;
-        return out;
-      },
-      (e) => {
-        this.current = undefined;
-        if (e instanceof Rollback) return e.outcome;
-        const ref = errorRef();
-        this.opts.logger?.error({ err: e, ref, text: incoming.text.slice(0, 200) }, 'command failed');
-        return failed(ctx?.locale ?? incoming.user.locale ?? this.opts.defaults.locale, ref);
-      },
-    );
+    try {
+      if (!dedupe) return await transact(db, attempt);
+      // The event is seen in the command's own transaction: a crash before its commit leaves it unseen, so its
+      // redelivery runs it; a refusal undoes only the command (a savepoint), and the event stays seen.
+      return await transact(db, async (tx) => {
+        if (!(await this.seeFirst(tx, incoming.platform, dedupe))) return duplicate(incoming.user.locale ?? this.opts.defaults.locale);
+        try {
+          return await transact(tx, attempt);
+        } catch (e) {
+          if (e instanceof Rollback) return e.outcome;
+          throw e;
+        }
+      });
+    } catch (e) {
+      if (e instanceof Rollback) return e.outcome;
+      const ref = errorRef();
+      this.opts.logger?.error({ err: e, ref, text: incoming.text.slice(0, 200) }, 'command failed');
+      return failed(ctx?.locale ?? incoming.user.locale ?? this.opts.defaults.locale, ref);
+    } finally {
+      this.current = undefined;
+    }
   }
 
   /**
@@ -424,12 +416,11 @@ export class Engine {
     };
     const input = await bind(ctx, form, rest, mentioned, source);
     const before = await lastNudge(ctx.db);
-    return then(form.run(ctx, input), async (out) => {
-      await this.recordNotices(ctx);
-      // What the database recorded on its own counts too (a complaint's card to redraw after it changed).
-      const queued = ctx.queued || await lastNudge(ctx.db) !== before;
-      return { ok: out.tone !== 'error', reply: out, notices: ctx.notices, locale: ctx.locale, deliver: ctx.notices.length > 0 || queued };
-    });
+    const out = await form.run(ctx, input);
+    await this.recordNotices(ctx);
+    // What the database recorded on its own counts too (a complaint's card to redraw after it changed).
+    const queued = ctx.queued || (await lastNudge(ctx.db)) !== before;
+    return { ok: out.tone !== 'error', reply: out, notices: ctx.notices, locale: ctx.locale, deliver: ctx.notices.length > 0 || queued };
   }
 
   /** What a command tells other people goes through the outbox, in the same transaction. */
@@ -480,41 +471,6 @@ export class Engine {
       },
     };
   }
-}
-
-const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
-
-/** `f` of `v`: at once when it is a value, once it resolves when it is a promise (a synchronous handler costs no microtask). */
-function then<T, U>(v: T | Promise<T>, f: (v: T) => U | Promise<U>): U | Promise<U> {
-  return isPromise(v) ? v.then(f) : f(v);
-}
-
-/** `ok` of what `run` gives, or `fail` of what it throws or rejects with; synchronous while `run` is. */
-function settle<T, U>(run: () => T | Promise<T>, ok: (v: T) => U | Promise<U>, fail: (e: unknown) => U | Promise<U>): U | Promise<U> {
-  let v: T | Promise<T>;
-  try {
-    v = run();
-  } catch (e) {
-    return fail(e);
-  }
-  return isPromise(v) ? v.then(ok, fail) : ok(v);
-}
-
-/** `f` of each item in order, the next once the last has settled; synchronous while every `f` is. */
-function inTurn<T, U>(items: readonly T[], f: (item: T) => U | Promise<U>): U[] | Promise<U[]> {
-  const outs: U[] = [];
-  for (let i = 0; i < items.length; i++) {
-    const out = f(items[i]!);
-    if (isPromise(out)) {
-      return (async () => {
-        outs.push(await out);
-        for (let j = i + 1; j < items.length; j++) outs.push(await f(items[j]!));
-        return outs;
-      })();
-    }
-    outs.push(out);
-  }
-  return outs;
 }
 
 /** The newest outbox row's id, to tell whether a command left anything to deliver. */

@@ -504,21 +504,21 @@ function ownerFor(book: Book, r: z.infer<typeof accountRow>, existing: Account |
   return stillHere(book, 'owner', book.member('owner', r.owner));
 }
 
-function upsertAccount(book: Book, r: z.infer<typeof accountRow>, now: Date): Outcome {
+async function upsertAccount(book: Book, r: z.infer<typeof accountRow>, now: Date): Promise<Outcome> {
   const key = normalize(r.name);
   const existing = book.accountByKey(key);
   const aliasKeys = r.aliases?.map(normalize).filter((k) => k !== key);
   // The account rules chat applies, against the book as this file leaves it so far.
-  const holder = (typed: string) => book.account(typed);
+  const holder = async (typed: string) => book.account(typed);
   if (r.aliases)
-    checked(book.view, 'aliases', () =>
+    await checked(book.view, 'aliases', () =>
       checkAliases(
         r.aliases!.filter((a) => normalize(a) !== key),
         holder,
         existing,
       ),
     );
-  checked(book.view, 'name', () => (existing ? checkLength(r.name) : checkName(r.name, holder)));
+  await checked(book.view, 'name', async () => (existing ? checkLength(r.name) : await checkName(r.name, holder)));
   checked(book.view, 'revenue', () => checkWallet(book.view, { annualRevenue: r.revenue, categorySpend: r.spend }, existing));
   const owner = ownerFor(book, r, existing);
   const patch = {
@@ -899,7 +899,7 @@ export async function importCsv(db: Db, kind: ImportKind, text: string, opts: Im
               // Every check that can reject a row runs before the row's first planned write.
               const outcome =
                 kind === 'accounts'
-                  ? upsertAccount(book, c.data as z.infer<typeof accountRow>, now)
+                  ? await upsertAccount(book, c.data as z.infer<typeof accountRow>, now)
                   : kind === 'contacts'
                     ? await upsertContact(tx, book, c.data as z.infer<typeof contactRow>)
                     : await insertTouch(tx, book, c.data as z.infer<typeof touchRow>);

@@ -141,7 +141,7 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
     return held;
   };
   /** A read transaction: one snapshot, no lock a writer waits for. */
-  const read = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => Promise.resolve(transact(db, fn, { behavior: 'deferred' }));
+  const read = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => Promise.resolve(await transact(db, fn, { behavior: 'deferred' }));
   const inBatches = async (ids: number[], fn: (tx: Tx, ids: number[]) => Promise<SweepResult>) => {
     // A promise or a rung costs about a millisecond (its message composed, its working hours
     // reckoned): a first batch of 100 held the lock for 100-180 ms. Small first, then grown.

@@ -8,5 +8,5 @@ import type { Tells } from './notices.js';
 
 /** Tells `account`'s owner and paired executives at once, each in their own language (`compose`). */
 export async function alertOwnerAndExecs(ctx: DomainCtx & Tells, account: Account, compose: (view: View) => Reply | Promise<Reply>): Promise<void> {
-  for (const m of await alertRecipients(ctx, account)) ctx.notices.push({ to: { member: m }, reply: compose(viewFor(ctx.tenant, m, ctx.now)) });
+  for (const m of await alertRecipients(ctx, account)) ctx.notices.push({ to: { member: m }, reply: await compose(viewFor(ctx.tenant, m, ctx.now)) });
 }

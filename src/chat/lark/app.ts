@@ -516,7 +516,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     }
     const raw = (await readBody(req, MAX_BODY_BYTES))?.toString('utf8');
     if (raw === undefined) return void res.writeHead(413).end();
-    const checked = verify(raw, req.headers);
+    const checked = await verify(raw, req.headers);
     if ('status' in checked) {
       logger.warn({ path, reason: checked.reason }, 'refused a Lark request');
       return void res.writeHead(checked.status, { 'content-type': 'application/json' }).end(JSON.stringify({ msg: checked.reason }));
@@ -576,7 +576,7 @@ export function requestVerifier(config: Pick<Config, 'LARK_ENCRYPT_KEY' | 'LARK_
   const key = config.LARK_ENCRYPT_KEY;
   const token = config.LARK_VERIFICATION_TOKEN;
   const cipher = key ? new lark.AESCipher(key) : undefined;
-  return (raw: string, headers: IncomingMessage['headers']): Verified => {
+  return async (raw: string, headers: IncomingMessage['headers']): Promise<Verified> => {
     let outer: Record<string, unknown>;
     try {
       outer = JSON.parse(raw) as Record<string, unknown>;
@@ -611,7 +611,7 @@ export function requestVerifier(config: Pick<Config, 'LARK_ENCRYPT_KEY' | 'LARK_
       const at = Number(ts) * 1000;
       const now = Date.now();
       if (!/^\d+$/.test(ts) || Math.abs(now - at) > SIGNATURE_WINDOW_MS) return { status: 401, reason: 'timestamp outside the 5-minute window' };
-      if (firstRequest && !firstRequest(`lark:${signature}`, new Date(at + SIGNATURE_WINDOW_MS), new Date(now))) return { status: 401, reason: 'replayed request' };
+      if (firstRequest && !await firstRequest(`lark:${signature}`, new Date(at + SIGNATURE_WINDOW_MS), new Date(now))) return { status: 401, reason: 'replayed request' };
     }
     if (body.schema !== '2.0') return { status: 400, reason: 'only schema 2.0 events and card callbacks are handled' };
     return { body };
