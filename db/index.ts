@@ -11,7 +11,6 @@ import { asyncOpen } from './transaction.js';
 export type { AsyncTx, Db, SyncDb, Tx, TxConfig };
 export { changes } from './handle.js';
 
-
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url));
 
 /**

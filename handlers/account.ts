@@ -272,7 +272,7 @@ async function listAccounts(ctx: Ctx, input: Input): Promise<Reply> {
         ? t.account.noneLost
         : filters.length > 0
           ? t.account.noneMatch(filters)
-          : await countWhere(ctx.db, accounts, eq(accounts.tenantId, ctx.tenant.id)) > 0
+          : (await countWhere(ctx.db, accounts, eq(accounts.tenantId, ctx.tenant.id))) > 0
             ? t.account.noneActive
             : t.account.noneYet;
   return reply('info', t.account.listTitle(total), list(items, { empty, more: total - items.length }));

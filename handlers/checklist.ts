@@ -37,7 +37,7 @@ async function done(ctx: Ctx, input: Input): Promise<Reply> {
     .set({ doneAt: ctx.now, detail: input.text || null })
     .where(eq(tasks.id, id))
     .run();
-  ctx.audit('task.done', 'task', id, input.text ? { note: input.text } : {});
+  await ctx.audit('task.done', 'task', id, input.text ? { note: input.text } : {});
   const left = (await openTasks(ctx.db, ctx.tenant.id, { ownerId: task.ownerId ?? undefined })).length;
   return reply('success', t.checklist.ticked(`T-${id}`, left));
 }

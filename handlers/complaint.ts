@@ -44,7 +44,7 @@ async function open(ctx: Ctx, input: Input): Promise<Reply> {
   const card = await complaintCard(ctx, c, account);
   if (alert) {
     await alertOwnerAndExecs(ctx, account, async (v) => ({
-      ...await complaintCard(ctx, c, account, v),
+      ...(await complaintCard(ctx, c, account, v)),
       tone: 'error',
       title: alert.kind === 'critical' ? v.t.nudge.alertCritical(ref('C', c.number), account.name) : v.t.nudge.alertRepeat(account.name, alert.recent),
     }));
@@ -105,7 +105,8 @@ async function show(ctx: Ctx, input: Input): Promise<Reply> {
         return h.reopened(await name(s.actorId), s.text ?? undefined);
       case 'pass':
         // Someone who took it for themselves took it (from its owner, if it had one); its owner handing it on passed it.
-        if (s.actorId != null && s.toId === s.actorId && s.fromId !== s.actorId) return s.fromId === null ? h.took(await name(s.toId)) : h.tookFrom(await name(s.toId), await name(s.fromId));
+        if (s.actorId != null && s.toId === s.actorId && s.fromId !== s.actorId)
+          return s.fromId === null ? h.took(await name(s.toId)) : h.tookFrom(await name(s.toId), await name(s.fromId));
         return s.actorId === s.fromId ? h.passed(await name(s.fromId), await name(s.toId)) : h.passedBy(await name(s.fromId), await name(s.toId), await name(s.actorId));
       case 'escalation':
         return h.escalated(s.rung, s.toId != null ? await name(s.toId) : s.channel ? `#${s.channel}` : t.common.nobody);
@@ -117,10 +118,7 @@ async function show(ctx: Ctx, input: Input): Promise<Reply> {
   out.sections.push(
     text(summary),
     fields(rows),
-    list(
-      await Promise.all(steps.map(async (s) => `${fmtDateTime(ctx, s.at)} · ${await line(s)}`)),
-      { heading: h.heading, more: life.steps.length - steps.length },
-    ),
+    list(await Promise.all(steps.map(async (s) => `${fmtDateTime(ctx, s.at)} · ${await line(s)}`)), { heading: h.heading, more: life.steps.length - steps.length }),
   );
   return out;
 }
@@ -138,7 +136,7 @@ async function note(ctx: Ctx, input: Input): Promise<Reply> {
   await recordComplaintEvent(ctx.db, c, 'note', ctx.now, { actorId: ctx.actor.id, text: input.text });
   const answers = c.status === 'open' && c.ownerId === ctx.actor.id && !c.firstAnswerAt;
   if (answers) await markFirstAnswer(ctx.db, c.id, ctx.now);
-  ctx.audit('complaint.note', 'complaint', c.id, {});
+  await ctx.audit('complaint.note', 'complaint', c.id, {});
   const out = reply('success', t.complaint.noteAdded(id), text(input.text));
   if (answers) out.sections.push(text(t.complaint.firstAnswer(fmtSpan(ctx, ctx.now.getTime() - c.openedAt.getTime()))));
   // Its owner hears what others write on it; the thread, where it has one, keeps the story in the open.
@@ -199,7 +197,7 @@ async function reopen(ctx: Ctx, input: Input): Promise<Reply> {
     .get();
   await recordComplaintEvent(ctx.db, c, 'reopen', ctx.now, { actorId: ctx.actor.id, text: reason });
   if (ownerId !== c.ownerId) await recordComplaintEvent(ctx.db, c, 'pass', ctx.now, { actorId: ctx.actor.id, fromId: c.ownerId, toId: ownerId });
-  ctx.audit('complaint.reopen', 'complaint', c.id, { reopens: again.reopenCount });
+  await ctx.audit('complaint.reopen', 'complaint', c.id, { reopens: again.reopenCount });
   const card = await complaintCard(ctx, again, account);
   const out: Reply = { ...card, tone: 'success', title: t.complaint.reopened(id, fmtDateTime(ctx, deadlineAt)) };
   if (reason) out.sections = [text(t.complaint.reopenReason(reason)), ...out.sections];
@@ -241,7 +239,7 @@ async function assign(ctx: Ctx, input: Input): Promise<Reply> {
   if (!(input.flag('me') && c.ownerId === null)) await requireOwnerOrManager(ctx, c.ownerId, t.perm.what.reassign(ref('C', c.number)), await pairedExecIds(ctx, c.accountId));
   if (!to.active) throw UserError.refusal(t.complaint.inactiveMember(named(ctx, to)));
   await ctx.db.update(complaints).set({ ownerId: to.id }).where(eq(complaints.id, c.id)).run();
-  ctx.audit('complaint.assign', 'complaint', c.id, { from: c.ownerId, to: to.id });
+  await ctx.audit('complaint.assign', 'complaint', c.id, { from: c.ownerId, to: to.id });
   await recordComplaintEvent(ctx.db, c, 'pass', ctx.now, { actorId: ctx.actor.id, fromId: c.ownerId, toId: to.id });
   // Taking it for oneself is an answer: someone of ours has it in hand.
   if (to.id === ctx.actor.id) await markFirstAnswer(ctx.db, c.id, ctx.now);

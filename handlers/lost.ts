@@ -60,9 +60,12 @@ async function lost(ctx: Ctx, input: Input): Promise<Reply> {
   const owner = account.ownerId === null ? undefined : await ctx.db.select({ id: members.id, active: members.active }).from(members).where(eq(members.id, account.ownerId)).get();
   const holder = owner?.active ? owner.id : ctx.actor.id;
   for (const itemKey of LAST_CONVERSATION) {
-    await ctx.db.insert(tasks).values({ tenantId: ctx.tenant.id, kind: 'last-conversation', accountId: account.id, ownerId: holder, itemKey, dueOn: due, createdAt: ctx.now }).run();
+    await ctx.db
+      .insert(tasks)
+      .values({ tenantId: ctx.tenant.id, kind: 'last-conversation', accountId: account.id, ownerId: holder, itemKey, dueOn: due, createdAt: ctx.now })
+      .run();
   }
-  ctx.audit('account.lost', 'account', account.id, { loss: loss.id, reason });
+  await ctx.audit('account.lost', 'account', account.id, { loss: loss.id, reason });
   return reply(
     'warning',
     t.lost.recorded(account.name, t.lost.reasons[reason], input.str('competitor')),
@@ -91,7 +94,7 @@ async function wonBack(ctx: Ctx, input: Input): Promise<Reply> {
     .set({ doneAt: ctx.now })
     .where(and(eq(tasks.accountId, account.id), eq(tasks.kind, 'last-conversation'), isNull(tasks.doneAt)))
     .run();
-  ctx.audit('account.won-back', 'account', account.id, {});
+  await ctx.audit('account.won-back', 'account', account.id, {});
   return reply('success', t.lost.wonBack(account.name));
 }
 

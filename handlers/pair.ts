@@ -36,11 +36,11 @@ async function pair(ctx: Ctx, input: Input): Promise<Reply> {
     .get();
   if (existing) {
     await ctx.db.update(pairings).set({ cadenceDays: every }).where(eq(pairings.id, existing.id)).run();
-    ctx.audit('pairing.update', 'pairing', existing.id, { every });
+    await ctx.audit('pairing.update', 'pairing', existing.id, { every });
     return reply('success', t.pair.updated(exec.name, account.name, every));
   }
   const p = await ctx.db.insert(pairings).values({ tenantId: ctx.tenant.id, accountId: account.id, execId: exec.id, cadenceDays: every, createdAt: ctx.now }).returning().get();
-  ctx.audit('pairing.add', 'pairing', p.id, { account: account.name, exec: exec.name, every });
+  await ctx.audit('pairing.add', 'pairing', p.id, { account: account.name, exec: exec.name, every });
   return reply('success', t.pair.paired(exec.name, account.name, every));
 }
 
@@ -58,7 +58,7 @@ async function unpair(ctx: Ctx, input: Input): Promise<Reply> {
   if (!active.every((p) => p.execId === ctx.actor.id)) await requireOwnerOrManager(ctx, account.ownerId, t.perm.what.pair(account.name));
   for (const p of active) {
     await ctx.db.update(pairings).set({ active: false, endedAt: ctx.now }).where(eq(pairings.id, p.id)).run();
-    ctx.audit('pairing.end', 'pairing', p.id, {});
+    await ctx.audit('pairing.end', 'pairing', p.id, {});
   }
   // A rep ending their account's pairing takes an executive's attention from it: their manager hears of it.
   const execs: string[] = [];

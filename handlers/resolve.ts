@@ -21,7 +21,7 @@ async function resolve(ctx: Ctx, input: Input): Promise<Reply> {
   await ctx.db.update(complaints).set({ status: 'resolved', resolution: input.text, resolvedAt: ctx.now, resolvedById: ctx.actor.id }).where(eq(complaints.id, c.id)).run();
   await recordComplaintEvent(ctx.db, c, 'resolve', ctx.now, { actorId: ctx.actor.id, text: input.text });
   await markFirstAnswer(ctx.db, c.id, ctx.now);
-  ctx.audit('complaint.resolve', 'complaint', c.id, {});
+  await ctx.audit('complaint.resolve', 'complaint', c.id, {});
   const late = ctx.now > c.deadlineAt;
   const out = reply('success', t.resolve.done(id, fmtAge(ctx, c.openedAt)), text(t.resolve.resolution(input.text)));
   if (late) out.sections.push(text(t.resolve.late(fmtDateTime(ctx, c.deadlineAt))));

@@ -185,7 +185,7 @@ async function tick(ctx: Ctx, input: Input, done: boolean): Promise<Reply> {
     .where(eq(reviewItems.id, item.id))
     .returning()
     .get();
-  ctx.audit(done ? 'review.tick' : 'review.untick', 'review', item.id, { item: key, ...(input.text ? { note: input.text } : {}) });
+  await ctx.audit(done ? 'review.tick' : 'review.untick', 'review', item.id, { item: key, ...(input.text ? { note: input.text } : {}) });
   const id = ref('R', item.number);
   const out = await card(ctx, updated, account, await reviewFacts(ctx.db, ctx.tenant, account, item.season, ctx.now));
   if (reopen) out.sections.unshift(text(t.review.backToOpen(id)));
@@ -225,7 +225,7 @@ async function prepare(ctx: Ctx, input: Input, account: Account, item: Item): Pr
     .where(eq(reviewItems.id, item.id))
     .returning()
     .get();
-  ctx.audit('review.prepared', 'review', item.id, { ...(input.text ? { note: input.text } : {}), ...(autoTicked.length ? { ticked: autoTicked } : {}) });
+  await ctx.audit('review.prepared', 'review', item.id, { ...(input.text ? { note: input.text } : {}), ...(autoTicked.length ? { ticked: autoTicked } : {}) });
   const out = await card(ctx, updated, account, facts);
   if (autoTicked.length) out.sections.push(text(t.review.autoTicked(autoTicked)));
   return { ...out, tone: 'success', title: t.review.prepared(id, account.name) };
@@ -245,7 +245,7 @@ async function mark(ctx: Ctx, input: Input): Promise<Reply> {
     .where(eq(reviewItems.id, item.id))
     .returning()
     .get();
-  ctx.audit('review.held', 'review', item.id, input.text ? { note: input.text } : {});
+  await ctx.audit('review.held', 'review', item.id, input.text ? { note: input.text } : {});
   const out = reviewCard(ctx, updated, account, { who: await whoTicked(ctx, updated.checklist) });
   return { ...out, tone: 'success', title: t.review.held(ref('R', item.number), account.name) };
 }

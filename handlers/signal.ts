@@ -17,7 +17,7 @@ async function record(ctx: Ctx, input: Input): Promise<Reply> {
     .values({ tenantId: ctx.tenant.id, accountId: account.id, kind, detail: input.text, reporterId: ctx.actor.id, occurredAt: ctx.now })
     .returning()
     .get();
-  ctx.audit('signal.record', 'signal', s.id, { account: account.name, kind });
+  await ctx.audit('signal.record', 'signal', s.id, { account: account.name, kind });
   if (kind === 'decision-maker-change') {
     await alertOwnerAndExecs(ctx, account, (v) => reply('warning', v.t.nudge.alertDecisionMaker(account.name), text(input.text), text(v.t.signal.advice[kind])));
   }

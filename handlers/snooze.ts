@@ -34,7 +34,7 @@ async function snooze(ctx: Ctx, input: Input): Promise<Reply> {
     .insert(nudgeSnoozes)
     .values({ tenantId: ctx.tenant.id, kind: 'revisit', subjectId: account.id, memberId: ctx.actor.id, until, reason: input.text || null, createdAt: ctx.now })
     .run();
-  ctx.audit(notNeeded ? 'revisit.not-needed' : 'revisit.snooze', 'account', account.id, { until: until.toISOString(), reason: input.text });
+  await ctx.audit(notNeeded ? 'revisit.not-needed' : 'revisit.snooze', 'account', account.id, { until: until.toISOString(), reason: input.text });
   // Longer than a week, a snooze by a rep is less attention for the account: their manager hears of it.
   const quiet = days ?? cadenceFor(ctx.tenant, account);
   if (quiet > LONG_SNOOZE_DAYS) await tellOwnersManager(ctx, account, [(v) => v.t.attention.snoozed(quiet, fmtDay(v, until))], input.text || undefined);

@@ -86,7 +86,7 @@ async function me(ctx: Ctx, input: Input): Promise<Reply> {
     .set({ ...patch, ...(patch.timezone ? { ownTimezone: true } : {}), ...(patch.locale ? { ownLocale: true } : {}) })
     .where(eq(members.id, ctx.actor.id))
     .run();
-  ctx.audit('member.me', 'member', ctx.actor.id, patch);
+  await ctx.audit('member.me', 'member', ctx.actor.id, patch);
   return reply(
     'success',
     t.steward.meUpdated(
@@ -120,7 +120,7 @@ async function role(ctx: Ctx, input: Input): Promise<Reply> {
       .set({ ownerGoneAt: null })
       .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.ownerId, who.id)))
       .run();
-  ctx.audit('member.role', 'member', who.id, { from: who.role, to: newRole, ...(back ? { back: true } : {}) });
+  await ctx.audit('member.role', 'member', who.id, { from: who.role, to: newRole, ...(back ? { back: true } : {}) });
   const out = reply('success', [{ mention: ctx.mention(who) }, t.steward.roleSet(t.enums.role[newRole])]);
   if (back) out.sections.push(text(t.steward.back(named(ctx, who))));
   return out;
@@ -152,7 +152,7 @@ async function team(ctx: Ctx, input: Input): Promise<Reply> {
   await db.update(members).set({ managerId: manager.id }).where(eq(members.id, rep.id)).run();
   const promoted = manager.role === 'rep';
   if (promoted) await db.update(members).set({ role: 'manager' }).where(eq(members.id, manager.id)).run();
-  ctx.audit('member.team', 'member', rep.id, { manager: manager.id });
+  await ctx.audit('member.team', 'member', rep.id, { manager: manager.id });
   const out = reply('success', t.steward.teamSet(named(ctx, rep), named(ctx, manager)));
   if (promoted) out.sections.push(text(t.steward.promoted(named(ctx, manager))));
   return out;
@@ -273,7 +273,7 @@ async function settings(ctx: Ctx, input: Input): Promise<Reply> {
         .where(and(eq(reviewItems.tenantId, ctx.tenant.id), eq(reviewItems.season, year), ne(reviewItems.status, 'held')))
         .run();
     }
-    ctx.audit('tenant.settings', 'tenant', ctx.tenant.id, { changed: given.map((o) => o.name) });
+    await ctx.audit('tenant.settings', 'tenant', ctx.tenant.id, { changed: given.map((o) => o.name) });
     const before = ctx.tenant.settings.escalationChannel;
     Object.assign(ctx.tenant, patch, { settings: next });
     // A new escalation channel hears what it is for, in the workspace's language; if it refuses, the admins hear that (outbox).
@@ -354,12 +354,13 @@ async function dryRun(ctx: Ctx, job: (tx: Ctx['db']) => Promise<number[]>): Prom
       ids = await job(tx);
       const rows = ids.length ? await tx.select().from(nudges).where(inArray(nudges.id, ids)).orderBy(asc(nudges.id)).limit(DRY_RUN_LIST).all() : [];
       const names = new Map(
-        (await tx
-          .select({ id: members.id, ...personColumns })
-          .from(members)
-          .where(eq(members.tenantId, ctx.tenant.id))
-          .all())
-          .map((m) => [m.id, named(ctx, m)]),
+        (
+          await tx
+            .select({ id: members.id, ...personColumns })
+            .from(members)
+            .where(eq(members.tenantId, ctx.tenant.id))
+            .all()
+        ).map((m) => [m.id, named(ctx, m)]),
       );
       throw new DryRun(
         rows.map((n) => {

@@ -126,7 +126,7 @@ export async function addAccount(ctx: DomainCtx, name: string, profile: AccountP
     .returning()
     .get();
   await saveAliases(ctx, account.id, account.aliases);
-  ctx.audit('account.add', 'account', account.id, { name });
+  await ctx.audit('account.add', 'account', account.id, { name });
   return account;
 }
 
@@ -158,7 +158,7 @@ export async function setAccount(
     .where(eq(accounts.id, account.id))
     .returning()
     .get();
-  ctx.audit('account.set', 'account', account.id, changed);
+  await ctx.audit('account.set', 'account', account.id, changed);
   if (changed.aliases) await saveAliases(ctx, account.id, changed.aliases);
   return { updated, changed };
 }

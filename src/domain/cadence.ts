@@ -94,7 +94,12 @@ const snoozeQuery = (tx: Tx, scoped: boolean) =>
  * The accounts of `book` overdue for a revisit (most overdue first) and those that
  * would be but are snoozed, with the snooze's end: the sweep's rule (revisitDue, snoozes), for the digest and /risk.
  */
-export async function overdueRevisits<T extends { a: Pick<Account, 'id' | 'tier' | 'cadenceDays' | 'createdAt'>; last: number | null }>(tx: Tx, tenant: Tenant, book: T[], now: Date) {
+export async function overdueRevisits<T extends { a: Pick<Account, 'id' | 'tier' | 'cadenceDays' | 'createdAt'>; last: number | null }>(
+  tx: Tx,
+  tenant: Tenant,
+  book: T[],
+  now: Date,
+) {
   // A large book (the organisation's) reads every snooze of the tenant: one parameter per account would pass SQLite's limit.
   const ends = !book.length
     ? new Map<number, number>()

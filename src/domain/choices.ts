@@ -33,9 +33,11 @@ export async function accountChoices(ctx: Reader, typed: string, limit = 50): Pr
 
 /** The name of the tenant's account `id`, if there is one. */
 export async function accountNameById(ctx: Reader, id: number): Promise<string | undefined> {
-  return (await ctx.db
-    .select({ name: accounts.name })
-    .from(accounts)
-    .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.id, id)))
-    .get())?.name;
+  return (
+    await ctx.db
+      .select({ name: accounts.name })
+      .from(accounts)
+      .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.id, id)))
+      .get()
+  )?.name;
 }

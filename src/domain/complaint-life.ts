@@ -20,7 +20,8 @@ export async function recordComplaintEvent(
   at: Date,
   e: { actorId?: number | null; fromId?: number | null; toId?: number | null; text?: string | null } = {},
 ): Promise<void> {
-  await db.insert(complaintEvents)
+  await db
+    .insert(complaintEvents)
     .values({ tenantId: c.tenantId, complaintId: c.id, kind, at, actorId: e.actorId ?? null, fromId: e.fromId ?? null, toId: e.toId ?? null, text: e.text ?? null })
     .run();
 }
@@ -32,7 +33,8 @@ export async function recordComplaintEvent(
  * note, not an answer to the customer. Reopening keeps the first answer it had.
  */
 export async function markFirstAnswer(db: Tx, complaintId: number, at: Date): Promise<void> {
-  await db.update(complaints)
+  await db
+    .update(complaints)
     .set({ firstAnswerAt: at })
     .where(and(eq(complaints.id, complaintId), isNull(complaints.firstAnswerAt)))
     .run();

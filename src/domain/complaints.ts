@@ -79,7 +79,7 @@ export async function openComplaint(ctx: DomainCtx, input: NewComplaint): Promis
     // The severity's hours on the workspace's working clock (a day of it is a working day), a critical one's on the wall clock.
     deadlineAt: complaintSpanEnd(ctx.tenant, severity, ctx.now),
   }))!;
-  ctx.audit('complaint.open', 'complaint', complaint.id, { account: account.name, severity, category });
+  await ctx.audit('complaint.open', 'complaint', complaint.id, { account: account.name, severity, category });
   if (severity === 'critical') return { complaint, alert: { kind: 'critical' } };
   if (account.tier !== 'strategic') return { complaint };
   // The placeholder takes the stored value: opened_at in epoch ms.

@@ -67,7 +67,7 @@ export async function addContact(ctx: DomainCtx, account: Account, input: NewCon
     .values({ tenantId: ctx.tenant.id, accountId: account.id, name, nameKey: normalize(name), title: input.title, level, function: input.function, createdAt: ctx.now })
     .returning()
     .get();
-  ctx.audit('contact.add', 'contact', contact.id, { account: account.name, name, level });
+  await ctx.audit('contact.add', 'contact', contact.id, { account: account.name, name, level });
   return contact;
 }
 
@@ -89,7 +89,7 @@ export async function recordContactLeft(ctx: DomainCtx, account: Account, gone: 
     replacement =
       (await contactsOf(ctx, account.id)).find((c) => c.id !== gone.id && c.nameKey === normalize(name)) ??
       // A successor we have not met yet takes the seat, level and title of the one who left.
-      await ctx.db
+      (await ctx.db
         .insert(contacts)
         .values({
           tenantId: ctx.tenant.id,
@@ -102,14 +102,14 @@ export async function recordContactLeft(ctx: DomainCtx, account: Account, gone: 
           createdAt: ctx.now,
         })
         .returning()
-        .get();
+        .get());
   }
   await ctx.db
     .update(contacts)
     .set({ active: false, leftAt: ctx.now, replacedById: replacement?.id ?? null })
     .where(eq(contacts.id, gone.id))
     .run();
-  ctx.audit('contact.left', 'contact', gone.id, { account: account.name, replacedBy: replacement?.name });
+  await ctx.audit('contact.left', 'contact', gone.id, { account: account.name, replacedBy: replacement?.name });
   if (!DECISION_LEVELS.includes(gone.level)) return { replacement };
   // Worded for each reader; the record keeps the workspace's language, as what is posted in its channel.
   const signal = (v: View) => v.t.contact.signalDetail(gone.name, gone.title ?? v.t.enums.level[gone.level], replacement?.name);

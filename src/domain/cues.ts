@@ -202,21 +202,22 @@ export async function freshSignalCues(ctx: DomainCtx, account: Account, note: st
   if (cues.length === 0) return [];
   const since = new Date(ctx.now.getTime() - RECENT_SIGNAL_DAYS * DAY_MS);
   const recent = new Set(
-    (await ctx.db
-      .select({ kind: churnSignals.kind })
-      .from(churnSignals)
-      .where(
-        and(
-          eq(churnSignals.accountId, account.id),
-          inArray(
-            churnSignals.kind,
-            cues.map((c) => c.kind),
+    (
+      await ctx.db
+        .select({ kind: churnSignals.kind })
+        .from(churnSignals)
+        .where(
+          and(
+            eq(churnSignals.accountId, account.id),
+            inArray(
+              churnSignals.kind,
+              cues.map((c) => c.kind),
+            ),
+            gte(churnSignals.occurredAt, since),
           ),
-          gte(churnSignals.occurredAt, since),
-        ),
-      )
-      .all())
-      .map((r) => r.kind),
+        )
+        .all()
+    ).map((r) => r.kind),
   );
   return cues.filter((c) => !recent.has(c.kind)).slice(0, MAX_SUGGESTIONS);
 }

@@ -197,12 +197,7 @@ export async function digestWeek(tx: Tx, tenant: Tenant, member: Member, now: Da
   const open = accountIds.length ? await weekQueries.complaints(tx).all(week) : [];
   const today = dayIn(now, zone);
   const latePromises = await weekQueries.latePromises(tx).all({ ...week, today });
-  const lapsedPairings = accountIds.length
-    ? (await weekQueries
-        .pairings(tx)
-        .all(week))
-        .filter((r) => pairingDue(r.p, r.last) < now.getTime())
-    : [];
+  const lapsedPairings = accountIds.length ? (await weekQueries.pairings(tx).all(week)).filter((r) => pairingDue(r.p, r.last) < now.getTime()) : [];
   const season = reviewSeason(tenant, now);
   const items = accountIds.length && season.today >= season.start ? await weekQueries.reviews(tx).all({ ...week, season: season.year }) : [];
   const signals = accountIds.length ? await weekQueries.signals(tx).all({ ...week, weekAgo: weekAgo.getTime() }) : [];
@@ -249,7 +244,7 @@ export async function digestWeek(tx: Tx, tenant: Tenant, member: Member, now: Da
 /** Whether the member's team (or they) own any active account: an executive's own part follows the organisation's. */
 export async function ownsAccounts(tx: Tx, tenant: Tenant, member: Member): Promise<boolean> {
   const team = await teamOf(tx, tenant.id, member);
-  return !!await tx
+  return !!(await tx
     .select({ id: accounts.id })
     .from(accounts)
     .where(
@@ -262,7 +257,7 @@ export async function ownsAccounts(tx: Tx, tenant: Tenant, member: Member): Prom
         ),
       ),
     )
-    .get();
+    .get());
 }
 
 /** One team's figures (or the organisation's) in the organisation's digest; `byCount` the churn rate by count. */
@@ -371,12 +366,13 @@ export interface DigestDueTo {
  */
 export async function digestsDue(tx: Tx, tenant: Tenant, now: Date): Promise<DigestDueTo[]> {
   const owners = new Set(
-    (await tx
-      .selectDistinct({ id: accounts.ownerId })
-      .from(accounts)
-      .where(and(eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active')))
-      .all())
-      .map((a) => a.id),
+    (
+      await tx
+        .selectDistinct({ id: accounts.ownerId })
+        .from(accounts)
+        .where(and(eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active')))
+        .all()
+    ).map((a) => a.id),
   );
   // The week is the workspace's, whose clock the digest runs on: in a reader's own zone, the digest's
   // hour can fall in the week before (a Monday 08:30 in Tokyo is a Sunday in London), so two weeks
@@ -385,30 +381,33 @@ export async function digestsDue(tx: Tx, tenant: Tenant, now: Date): Promise<Dig
   const key = (m: Member) => `digest:${m.id}:${week}`;
   // Who has this week's already is not worth composing again (the sweep catches up on a lost digest job).
   const done = new Set(
-    (await tx
-      .select({ key: nudges.dedupeKey })
-      .from(nudges)
-      .where(and(eq(nudges.tenantId, tenant.id), eq(nudges.kind, 'digest'), eq(nudges.period, week)))
-      .all())
-      .map((n) => n.key),
+    (
+      await tx
+        .select({ key: nudges.dedupeKey })
+        .from(nudges)
+        .where(and(eq(nudges.tenantId, tenant.id), eq(nudges.kind, 'digest'), eq(nudges.period, week)))
+        .all()
+    ).map((n) => n.key),
   );
   const counts = (m: Member) => m.active || owners.has(m.id);
   const all = await tx.select().from(members).where(eq(members.tenantId, tenant.id)).all();
   const people: Member[] = [];
   for (const m of all) {
-    if (m.active && !done.has(key(m)) && (owners.has(m.id) || (await teamOf(tx, tenant.id, m, all)).slice(1).some(counts) || (owners.size > 0 && readsOrganisation(m)))) people.push(m);
+    if (m.active && !done.has(key(m)) && (owners.has(m.id) || (await teamOf(tx, tenant.id, m, all)).slice(1).some(counts) || (owners.size > 0 && readsOrganisation(m))))
+      people.push(m);
   }
   // One digest a week, as the reader lives the week: someone who already read one in the week they
   // would read this one (a digest caught up late, at a weekend sweep, read this Monday morning) is not sent
   // another; an older one still waiting is dropped at delivery in favour of this one (see stillNeeded).
   const lastSent = new Map(
-    (await tx
-      .select({ to: nudges.recipientId, at: sql<number>`max(${nudges.sentAt})` })
-      .from(nudges)
-      .where(and(eq(nudges.tenantId, tenant.id), eq(nudges.kind, 'digest'), eq(nudges.status, 'sent')))
-      .groupBy(nudges.recipientId)
-      .all())
-      .map((r) => [r.to, r.at]),
+    (
+      await tx
+        .select({ to: nudges.recipientId, at: sql<number>`max(${nudges.sentAt})` })
+        .from(nudges)
+        .where(and(eq(nudges.tenantId, tenant.id), eq(nudges.kind, 'digest'), eq(nudges.status, 'sent')))
+        .groupBy(nudges.recipientId)
+        .all()
+    ).map((r) => [r.to, r.at]),
   );
   const out: DigestDueTo[] = [];
   for (const m of people) {
@@ -463,7 +462,14 @@ export interface DigestRunStats {
  * and a run stopped after some batches and run again records each digest exactly once: the dedupe
  * key turns away what is already recorded, and the second run does not even compose those.
  */
-export async function recordWeeklyDigestsInBatches(db: Db, tenant: Tenant, now: Date, compose: ComposeDigest, record: RecordDigest = recordDigest, batch = 25): Promise<DigestRunStats> {
+export async function recordWeeklyDigestsInBatches(
+  db: Db,
+  tenant: Tenant,
+  now: Date,
+  compose: ComposeDigest,
+  record: RecordDigest = recordDigest,
+  batch = 25,
+): Promise<DigestRunStats> {
   const due = await transact(db, (tx) => digestsDue(tx, tenant, now));
   const ids: number[] = [];
   const holds: number[] = [];
@@ -471,7 +477,8 @@ export async function recordWeeklyDigestsInBatches(db: Db, tenant: Tenant, now: 
     const part = due.slice(i, i + batch);
     const payloads = await transact(db, (tx) => part.map((d) => compose(tx, d)));
     const start = performance.now();
-    await transact(db, 
+    await transact(
+      db,
       async (tx) => {
         for (let j = 0; j < part.length; j++) {
           const id = await record(tx, part[j]!, payloads[j]);

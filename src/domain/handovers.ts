@@ -184,12 +184,14 @@ async function moveOpen(db: Tx, job: Job, where: (accountId: Column) => SQL | un
       .where(and(eq(table.tenantId, job.tenantId), eq(table.ownerId, job.fromId), still(), where(table.accountId)));
     const ids = (limit === undefined ? await query.all() : await query.limit(limit).all()).map((r) => r.id);
     for (const part of chunks(ids)) {
-      await db.update(table)
+      await db
+        .update(table)
         .set({ ownerId: job.toId } as never)
         .where(inArray(table.id, part))
         .run();
       if (table === complaints)
-        await db.insert(complaintEvents)
+        await db
+          .insert(complaintEvents)
           .values(part.map((complaintId) => ({ tenantId: job.tenantId, complaintId, kind: 'pass' as const, at: job.at, actorId: job.actorId, fromId: job.fromId, toId: job.toId })))
           .run();
     }
@@ -204,21 +206,22 @@ async function moveOpen(db: Tx, job: Job, where: (accountId: Column) => SQL | un
     const active = limit === undefined ? await query.all() : await query.limit(limit).all();
     for (const part of chunks(active)) {
       const already = new Set(
-        (await db
-          .select({ accountId: pairings.accountId })
-          .from(pairings)
-          .where(
-            and(
-              inArray(
-                pairings.accountId,
-                part.map((p) => p.accountId),
+        (
+          await db
+            .select({ accountId: pairings.accountId })
+            .from(pairings)
+            .where(
+              and(
+                inArray(
+                  pairings.accountId,
+                  part.map((p) => p.accountId),
+                ),
+                eq(pairings.execId, job.toId),
+                eq(pairings.active, true),
               ),
-              eq(pairings.execId, job.toId),
-              eq(pairings.active, true),
-            ),
-          )
-          .all())
-          .map((r) => r.accountId),
+            )
+            .all()
+        ).map((r) => r.accountId),
       );
       // @to already paired with the account: @from's pairing ends; otherwise it becomes @to's (one of
       // them, should @from have two there: whichever batch takes the next finds @to paired already).
@@ -248,7 +251,8 @@ async function moveAccounts(db: Tx, job: Job, ids: number[]): Promise<void> {
       .where(and(inArray(accounts.id, part), eq(accounts.ownerId, job.fromId)))
       .all();
     if (moving.length)
-      await db.update(accounts)
+      await db
+        .update(accounts)
         .set({ ownerId: job.toId, ownerGoneAt: null, updatedAt: job.at })
         .where(
           inArray(
@@ -261,7 +265,8 @@ async function moveAccounts(db: Tx, job: Job, ids: number[]): Promise<void> {
     const strategic = moving.filter((a) => a.tier === 'strategic').map((a) => a.id);
     const fresh = strategic.length ? await meetIdsQuery(db).all({ ids: JSON.stringify(strategic) }) : [];
     for (const rows of chunks(fresh))
-      await db.insert(tasks)
+      await db
+        .insert(tasks)
         .values(
           rows.map((c) => ({
             tenantId: job.tenantId,
@@ -292,7 +297,7 @@ async function step(db: Tx, job: Job, size: number): Promise<boolean> {
     return true;
   }
   // What a command opened in @from's name meanwhile on an account already moved (or, no account named, anywhere).
-  return await moveOpen(db, job, job.named ? (column) => inArray(column, job.accountIds) : () => undefined, size) > 0;
+  return (await moveOpen(db, job, job.named ? (column) => inArray(column, job.accountIds) : () => undefined, size)) > 0;
 }
 
 export interface HandoverOptions {
@@ -313,8 +318,8 @@ export async function handOver(ctx: DomainCtx, from: Member, to: Member, names: 
   await requireHandover(ctx, from, what);
   if (from.id === to.id) throw new Refusal('handover.same', nameOf(ctx, from)!);
   if (!to.active) throw new Refusal('handover.inactiveTo', nameOf(ctx, to)!);
-  const named = names && await accountsToHand(ctx, names, from);
-  const moving: Moving[] = named ?? await bookQuery(db).all({ tenantId: ctx.tenant.id, fromId: from.id });
+  const named = names && (await accountsToHand(ctx, names, from));
+  const moving: Moving[] = named ?? (await bookQuery(db).all({ tenantId: ctx.tenant.id, fromId: from.id }));
   const ids = moving.map((a) => a.id);
   // What is open in @from's name (on the named accounts, or anywhere): one statement, prepared once.
   const scope = { tenantId: ctx.tenant.id, fromId: from.id, ...(named ? { ids: JSON.stringify(ids) } : {}) };
@@ -369,13 +374,13 @@ export async function handOver(ctx: DomainCtx, from: Member, to: Member, names: 
     tasks: openTasks,
   };
   const pairingsKept = activePairings - pairingsMoved;
-  ctx.audit('handover', 'member', from.id, { to: to.id, accountIds: ids, ...moved, pairingsKept, meetings: meetings.length, ...(jobId ? { job: jobId } : {}) });
+  await ctx.audit('handover', 'member', from.id, { to: to.id, accountIds: ids, ...moved, pairingsKept, meetings: meetings.length, ...(jobId ? { job: jobId } : {}) });
   return { accounts: moving, moved, pairingsKept, meetings, due, ...(jobId ? { job: jobId } : {}) };
 }
 
 /** Whether a handover job is left to finish (one a crash or a restart interrupted, or one just recorded). */
 export async function unfinishedHandover(db: Tx): Promise<boolean> {
-  return await db.select({ id: handoverJobs.id }).from(handoverJobs).where(isNull(handoverJobs.doneAt)).limit(1).get() !== undefined;
+  return (await db.select({ id: handoverJobs.id }).from(handoverJobs).where(isNull(handoverJobs.doneAt)).limit(1).get()) !== undefined;
 }
 
 /**
@@ -390,7 +395,8 @@ export async function handoverBatch(db: Tx, now: Date, size = HANDOVER_BATCH): P
   if (!row) return false;
   const { id, doneAt: _, ...job } = row;
   const more = await step(db, job, size);
-  await db.update(handoverJobs)
+  await db
+    .update(handoverJobs)
     .set(more ? { cursor: job.cursor } : { doneAt: now })
     .where(eq(handoverJobs.id, id))
     .run();

@@ -22,7 +22,7 @@ export async function recordLeave(ctx: DomainCtx, rep: Member, manager: Member |
   const book = await db.select().from(accounts).where(theirs).orderBy(asc(accounts.nameKey)).all();
   // One statement by owner, not by a list of ids: a book of any size, no limit on bound values.
   if (book.length) await db.update(accounts).set({ ownerGoneAt: ctx.now }).where(theirs).run();
-  ctx.audit('member.left', 'member', rep.id, { accounts: book.map((a) => a.id) });
+  await ctx.audit('member.left', 'member', rep.id, { accounts: book.map((a) => a.id) });
   const admin = () =>
     db
       .select()

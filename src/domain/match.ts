@@ -31,7 +31,7 @@ export async function longestExact(db: Tx, tenantId: number, candidates: string[
   for (const [index, typed] of candidates.entries()) {
     const key = normalize(typed);
     if (!key) continue;
-    const account = await byNameKey(db).get({ tenantId, key }) ?? (await byAliasKey(db).get({ tenantId, key }))?.account;
+    const account = (await byNameKey(db).get({ tenantId, key })) ?? (await byAliasKey(db).get({ tenantId, key }))?.account;
     if (account) return { account, index };
   }
   return undefined;

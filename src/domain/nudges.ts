@@ -27,12 +27,14 @@ const row = (n: NewNudge) => ({ ...n, createdAt: n.createdAt ?? n.notBefore, rec
 
 /** Records a nudge unless its dedupe key is already taken; returns its id when it is new. */
 export async function recordNudge(db: Tx, n: NewNudge): Promise<number | undefined> {
-  return (await db
-    .insert(nudges)
-    .values(row(n))
-    .onConflictDoNothing({ target: [nudges.tenantId, nudges.dedupeKey] })
-    .returning({ id: nudges.id })
-    .get())?.id;
+  return (
+    await db
+      .insert(nudges)
+      .values(row(n))
+      .onConflictDoNothing({ target: [nudges.tenantId, nudges.dedupeKey] })
+      .returning({ id: nudges.id })
+      .get()
+  )?.id;
 }
 
 /** Rows an INSERT: 11 values each, far below SQLite's limit of bound values. */

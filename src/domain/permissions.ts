@@ -79,9 +79,9 @@ export async function otherTeamsOwner(ctx: Ctx, ownerId: number | null): Promise
   const owner = await memberById(ctx, ownerId);
   if (!owner) return undefined;
   const lead = actor.managerId ?? actor.id;
-  if ([owner, ...await managersAbove(ctx, owner)].some((m) => m.id === lead || m.id === actor.id)) return undefined;
+  if ([owner, ...(await managersAbove(ctx, owner))].some((m) => m.id === lead || m.id === actor.id)) return undefined;
   if ((await managersAbove(ctx, actor)).some((m) => m.id === owner.id)) return undefined;
-  if (actor.managerId === null && !await anyReport(ctx.db).get({ id: actor.id })) return undefined;
+  if (actor.managerId === null && !(await anyReport(ctx.db).get({ id: actor.id }))) return undefined;
   return owner;
 }
 
@@ -108,9 +108,7 @@ export function requireAdmin(ctx: Ctx, what: string): void {
 
 /** The executives paired with an account: the escalation ladder calls on them, so they may act on its complaints. */
 export async function pairedExecIds(ctx: Ctx, accountId: number): Promise<number[]> {
-  return (await pairedExecs(ctx.db)
-    .all({ accountId }))
-    .map((r) => r.id);
+  return (await pairedExecs(ctx.db).all({ accountId })).map((r) => r.id);
 }
 
 const pairedExecs = (db: Ctx['db']) =>

@@ -66,7 +66,7 @@ export async function makePromise(ctx: DomainCtx, account: Account, input: { tex
     dueOn: input.due,
     createdAt: ctx.now,
   }))!;
-  ctx.audit('promise.make', 'promise', p.id, { account: account.name, due: input.due });
+  await ctx.audit('promise.make', 'promise', p.id, { account: account.name, due: input.due });
   return p;
 }
 
@@ -76,7 +76,7 @@ export async function closePromise(ctx: DomainCtx, n: number, status: 'kept' | '
   if (p.status !== 'open') throw new Refusal('promise.alreadyClosed', ref('P', n), ctx.t.enums.promiseStatus[p.status]);
   await requireOwnerOrManager(ctx, p.ownerId, what);
   await ctx.db.update(promises).set({ status, closedAt: ctx.now, closedById: ctx.actor.id }).where(eq(promises.id, p.id)).run();
-  ctx.audit(`promise.${status}`, 'promise', p.id, note ? { note } : {});
+  await ctx.audit(`promise.${status}`, 'promise', p.id, note ? { note } : {});
   // Kept by the date it was moved to is kept; that it moved stays visible.
   return { promise: p, late: daysUntil(ctx, p.dueOn) < 0, moved: (await moveCounts(ctx.db, [p.id])).get(p.id) ?? 0 };
 }
@@ -90,6 +90,6 @@ export async function movePromise(ctx: DomainCtx, n: number, due: string, reason
   if (due === p.dueOn) throw Object.assign(new Refusal('promise.moveSame', ref('P', n), fmtDay(ctx, p.dueOn)), { field: 'due' });
   await ctx.db.insert(promiseMoves).values({ tenantId: ctx.tenant.id, promiseId: p.id, fromOn: p.dueOn, toOn: due, reason, byId: ctx.actor.id, movedAt: ctx.now }).run();
   await ctx.db.update(promises).set({ dueOn: due }).where(eq(promises.id, p.id)).run();
-  ctx.audit('promise.move', 'promise', p.id, { from: p.dueOn, to: due, reason });
+  await ctx.audit('promise.move', 'promise', p.id, { from: p.dueOn, to: due, reason });
   return { promise: p, times: (await moveCounts(ctx.db, [p.id])).get(p.id) ?? 1 };
 }

@@ -224,13 +224,14 @@ const day = (at: number, zone: string) => dayIn(new Date(at), zone);
 
 /** Accounts whose next check has come: read through the (tenant_id, next_check_at) index. */
 export async function dueAccountIds(tx: Tx, tenantId: number, now: Date): Promise<number[]> {
-  return (await tx
-    .select({ id: accounts.id })
-    .from(accounts)
-    .where(and(eq(accounts.tenantId, tenantId), lte(accounts.nextCheckAt, now.getTime())))
-    .orderBy(accounts.id)
-    .all())
-    .map((r) => r.id);
+  return (
+    await tx
+      .select({ id: accounts.id })
+      .from(accounts)
+      .where(and(eq(accounts.tenantId, tenantId), lte(accounts.nextCheckAt, now.getTime())))
+      .orderBy(accounts.id)
+      .all()
+  ).map((r) => r.id);
 }
 
 type Told = { to: number | null; at: number };
@@ -383,7 +384,8 @@ export async function recordAccounts(tx: Tx, tenant: Tenant, plan: AccountsPlan,
     }
     for (const a of reviews) {
       if (have.has(a.id)) continue;
-      await tx.insert(reviewItems)
+      await tx
+        .insert(reviewItems)
         .values({
           tenantId: tenant.id,
           number: await nextNumber(tx, reviewItems, tenant.id),
@@ -551,13 +553,14 @@ export const PROMISE_MANAGER_DAYS = 3;
 /** Open promises due by the day after tomorrow anywhere on Earth: every promise that is overdue, due, or due tomorrow (the (status, due_on) index). */
 export async function duePromiseIds(tx: Tx, tenant: Tenant, now: Date): Promise<number[]> {
   const horizon = DateTime.fromJSDate(now, { zone: 'UTC' }).plus({ days: 2 }).toISODate()!;
-  return (await tx
-    .select({ id: promises.id })
-    .from(promises)
-    .where(and(eq(promises.status, 'open'), lte(promises.dueOn, horizon), eq(promises.tenantId, tenant.id), lte(promises.nextCheckAt, now.getTime())))
-    .orderBy(promises.id)
-    .all())
-    .map((r) => r.id);
+  return (
+    await tx
+      .select({ id: promises.id })
+      .from(promises)
+      .where(and(eq(promises.status, 'open'), lte(promises.dueOn, horizon), eq(promises.tenantId, tenant.id), lte(promises.nextCheckAt, now.getTime())))
+      .orderBy(promises.id)
+      .all()
+  ).map((r) => r.id);
 }
 
 /**
@@ -743,13 +746,14 @@ export async function sweepChecklists(tx: Tx, tenant: Tenant, now: Date, views: 
 
 /** Open complaints past their deadline: the (status, deadline_at) index. */
 export async function dueComplaintIds(tx: Tx, tenantId: number, now: Date): Promise<number[]> {
-  return (await tx
-    .select({ id: complaints.id })
-    .from(complaints)
-    .where(and(eq(complaints.status, 'open'), lte(complaints.deadlineAt, now), eq(complaints.tenantId, tenantId), lte(complaints.nextCheckAt, now.getTime())))
-    .orderBy(complaints.id)
-    .all())
-    .map((r) => r.id);
+  return (
+    await tx
+      .select({ id: complaints.id })
+      .from(complaints)
+      .where(and(eq(complaints.status, 'open'), lte(complaints.deadlineAt, now), eq(complaints.tenantId, tenantId), lte(complaints.nextCheckAt, now.getTime())))
+      .orderBy(complaints.id)
+      .all()
+  ).map((r) => r.id);
 }
 
 /** The escalation ladder of these complaints (ids from dueComplaintIds, or one complaint's timer). */
@@ -762,13 +766,15 @@ export async function sweepEscalations(tx: Tx, tenant: Tenant, now: Date, views:
     .where(eq(complaints.id, sql.placeholder('id')))
     .prepare();
   for (let i = 0; i < ids.length; i += 500) {
-    const rows = (await s.tx
-      .select({ c: complaints, a: accounts })
-      .from(complaints)
-      .innerJoin(accounts, eq(accounts.id, complaints.accountId))
-      .where(inArray(complaints.id, ids.slice(i, i + 500)))
-      .orderBy(complaints.id)
-      .all())
+    const rows = (
+      await s.tx
+        .select({ c: complaints, a: accounts })
+        .from(complaints)
+        .innerJoin(accounts, eq(accounts.id, complaints.accountId))
+        .where(inArray(complaints.id, ids.slice(i, i + 500)))
+        .orderBy(complaints.id)
+        .all()
+    )
       // By id only, filtered here (as sweepAccounts). A lost account has nobody left to keep: its complaints climb no further.
       .filter(({ c }) => c.tenantId === s.tenant.id && c.deadlineAt <= s.now && c.nextCheckAt <= s.now.getTime());
     for (const { c, a } of rows) {
@@ -815,21 +821,29 @@ export async function sweepEscalations(tx: Tx, tenant: Tenant, now: Date, views:
  * complaint would climb with nobody told.
  */
 async function rungTarget(s: Sweeper, rung: number, owner: Member | undefined, a: Account): Promise<Member | undefined> {
-  if (rung === 1) return owner && await stillHere(s, owner);
+  if (rung === 1) return owner && (await stillHere(s, owner));
   if (rung === 2) return owner?.managerId ? await stillHere(s, await s.members.get(owner.managerId)) : await adminOf(s);
   const above = await execAbove(s, owner?.managerId ? await s.members.get(owner.managerId) : undefined);
   if (above) return above;
   const execs: (Member | undefined)[] = [];
-  for (const p of await s.tx.select({ id: pairings.execId }).from(pairings).where(and(eq(pairings.accountId, a.id), eq(pairings.active, true))).all()) {
+  for (const p of await s.tx
+    .select({ id: pairings.execId })
+    .from(pairings)
+    .where(and(eq(pairings.accountId, a.id), eq(pairings.active, true)))
+    .all()) {
     execs.push(await s.members.get(p.id));
   }
-  return execs.find((m) => m?.active) ?? await adminOf(s);
+  return execs.find((m) => m?.active) ?? (await adminOf(s));
 }
 
 /** The first active executive up the manager chain from `m` (excluded). */
 async function execAbove(s: Sweeper, m: Member | undefined): Promise<Member | undefined> {
   const seen = new Set<number>();
-  for (let up = m?.managerId != null ? await s.members.get(m.managerId) : undefined; up && !seen.has(up.id); up = up.managerId != null ? await s.members.get(up.managerId) : undefined) {
+  for (
+    let up = m?.managerId != null ? await s.members.get(m.managerId) : undefined;
+    up && !seen.has(up.id);
+    up = up.managerId != null ? await s.members.get(up.managerId) : undefined
+  ) {
     seen.add(up.id);
     if (up.role === 'exec' && up.active) return up;
   }
@@ -874,12 +888,7 @@ export async function watchHealth(tx: Tx, tenant: Tenant, now: Date, views: Nudg
     .all();
   if (book.length === 0) return [];
   const told = new Map(
-    (await s.tx
-      .select()
-      .from(healthTold)
-      .where(eq(healthTold.tenantId, s.tenant.id))
-      .all())
-      .map((r) => [r.accountId, { band: r.band as Band, score: r.score }]),
+    (await s.tx.select().from(healthTold).where(eq(healthTold.tenantId, s.tenant.id)).all()).map((r) => [r.accountId, { band: r.band as Band, score: r.score }]),
   );
   const scores = await healthOf(
     s.tx,

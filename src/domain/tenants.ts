@@ -29,6 +29,7 @@ export async function findTenant(db: Db | Tx, ws: Workspace): Promise<Tenant | u
 /** The workspace's tenant, made with `defaults` (its language and time zone) the first time. */
 export async function ensureTenant(tx: Tx, ws: Workspace, defaults: { locale: Locale; timezone: string }): Promise<Tenant> {
   return (
-    await findTenant(tx, ws) ?? await tx.insert(tenants).values({ platform: ws.platform, workspaceId: ws.workspaceId, locale: defaults.locale, timezone: defaults.timezone }).returning().get()
+    (await findTenant(tx, ws)) ??
+    (await tx.insert(tenants).values({ platform: ws.platform, workspaceId: ws.workspaceId, locale: defaults.locale, timezone: defaults.timezone }).returning().get())
   );
 }

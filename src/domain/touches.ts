@@ -125,7 +125,7 @@ export async function recordTouch(ctx: DomainCtx, input: TouchInput): Promise<Re
   for (const m of colleagues) {
     await insertParticipant(ctx.db).run({ touchpointId: touch.id, memberId: m.id, ourLevel: m.function });
   }
-  ctx.audit('touch.log', 'touchpoint', touch.id, { account: account.name, kind });
+  await ctx.audit('touch.log', 'touchpoint', touch.id, { account: account.name, kind });
   let nextRevisit: string | undefined;
   if (resetsRevisit(kind)) {
     const occurred = dayIn(occurredAt, ctx.zone);

@@ -103,10 +103,7 @@ export async function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: M
       continue;
     }
     try {
-      values.set(
-        arg.name,
-        await about(arg.name, () => argValue(ctx, arg, tok, members)),
-      );
+      values.set(arg.name, await about(arg.name, () => argValue(ctx, arg, tok, members)));
     } catch (e) {
       // `/touch Acme Logistcs visit`: the misspelt second word of a name is no kind; say which account was meant.
       const prev = positional.slice(0, i + 1).filter((x) => x.kind === 'word');

@@ -244,7 +244,8 @@ export class Engine {
     let ctx: Ctx | undefined;
     const attempt = async (tx: Tx): Promise<Outcome> => {
       // Rolled back with a refusal, so only a saved submission is seen.
-      if (keep && incoming.formKey && !(await this.seeFirst(tx, incoming.platform, `form:${incoming.formKey}`))) return duplicate(incoming.user.locale ?? this.opts.defaults.locale);
+      if (keep && incoming.formKey && !(await this.seeFirst(tx, incoming.platform, `form:${incoming.formKey}`)))
+        return duplicate(incoming.user.locale ?? this.opts.defaults.locale);
       const c = await this.context(tx, incoming);
       ctx = c;
       let outcome: Outcome;
@@ -302,15 +303,15 @@ export class Engine {
    * when Steward has never seen the workspace or the person, or the event
    * `dedupeKey` was handled before.
    */
-  async aboutMember(platform: Platform, workspaceId: string, platformUserId: string, fn: (ctx: Ctx, member: Member) => void, dedupeKey?: string): Promise<Notice[]> {
+  async aboutMember(platform: Platform, workspaceId: string, platformUserId: string, fn: (ctx: Ctx, member: Member) => Promise<void>, dedupeKey?: string): Promise<Notice[]> {
     return transact(this.opts.db, async (tx) => {
       // The event that reported it is seen in the same transaction (see Incoming.dedupeKey).
-      if (dedupeKey && !await this.seeFirst(tx, platform, dedupeKey)) return [];
+      if (dedupeKey && !(await this.seeFirst(tx, platform, dedupeKey))) return [];
       const tenant = await tenantByWorkspace(tx).get({ platform, workspaceId });
-      const member = tenant && await memberByUser(tx).get({ tenantId: tenant.id, platformUserId });
+      const member = tenant && (await memberByUser(tx).get({ tenantId: tenant.id, platformUserId }));
       if (!tenant || !member) return [];
       const ctx = await this.context(tx, { platform, workspaceId, user: { platformUserId, name: member.name }, text: '' }, false);
-      fn(ctx, member);
+      await fn(ctx, member);
       await this.recordNotices(ctx);
       return ctx.notices;
     });
@@ -325,7 +326,7 @@ export class Engine {
     if (ref.provisional) return;
     await transact(this.opts.db, async (tx) => {
       const tenant = await tenantByWorkspace(tx).get({ platform, workspaceId });
-      if (tenant && await memberByUser(tx).get({ tenantId: tenant.id, platformUserId: ref.platformUserId })) await ensureMember(tx, tenant, ref, 'rep', undefined, false);
+      if (tenant && (await memberByUser(tx).get({ tenantId: tenant.id, platformUserId: ref.platformUserId }))) await ensureMember(tx, tenant, ref, 'rep', undefined, false);
     });
   }
 
@@ -411,7 +412,7 @@ export class Engine {
     const mentioned = async (raw: string): Promise<{ member: Member; isNew: boolean } | undefined> => {
       const ref = refs.get(raw);
       if (!ref) return undefined;
-      const isNew = !await memberByUser(ctx.db).get({ tenantId: ctx.tenant.id, platformUserId: ref.platformUserId });
+      const isNew = !(await memberByUser(ctx.db).get({ tenantId: ctx.tenant.id, platformUserId: ref.platformUserId }));
       return { member: await ensureMember(ctx.db, ctx.tenant, ref, 'rep', undefined, false), isNew };
     };
     const input = await bind(ctx, form, rest, mentioned, source);
@@ -624,7 +625,7 @@ export async function ensureMember(tx: Tx, tenant: Tenant, ref: UserRef, role: R
       if (ref.locale && ref.locale !== found.locale && !found.ownLocale) patch.locale = ref.locale;
     }
     if (assumeRole && assumeRole !== found.role) patch.role = assumeRole;
-    else if (found.role !== 'admin' && await firstAdmin()) patch.role = 'admin';
+    else if (found.role !== 'admin' && (await firstAdmin())) patch.role = 'admin';
     if (Object.keys(patch).length === 0) return found;
     return await tx.update(members).set(patch).where(eq(members.id, found.id)).returning().get();
   }
@@ -635,7 +636,7 @@ export async function ensureMember(tx: Tx, tenant: Tenant, ref: UserRef, role: R
       platformUserId: ref.platformUserId,
       name: ref.name,
       nameKnown: !ref.unnamed,
-      role: assumeRole ?? (await firstAdmin() ? 'admin' : role),
+      role: assumeRole ?? ((await firstAdmin()) ? 'admin' : role),
       timezone: ref.timezone,
       locale: ref.locale,
       function: (assumeRole ?? role) === 'exec' ? 'executive' : 'sales',

@@ -217,7 +217,7 @@ export class Inbound {
     const opens = submitted ? undefined : buttonForm(this.engine.registry, command);
     if (opens) {
       // A form writes nothing: its event is seen at once.
-      if (incoming.dedupeKey && !await this.engine.firstSight(incoming.platform, incoming.dedupeKey))
+      if (incoming.dedupeKey && !(await this.engine.firstSight(incoming.platform, incoming.dedupeKey)))
         return { kind: 'done', outcome: { ok: false, duplicate: true, notices: [], locale: incoming.user.locale ?? 'en', reply: reply('info', '') } };
       return { kind: 'form', form: opens.kind, ...(opens.account === undefined ? {} : { account: opens.account }) };
     }

@@ -257,22 +257,8 @@ export async function exportBook(db: Db | Tx, ws: Workspace): Promise<Map<string
   const tenant = await findTenant(db, ws);
   if (!tenant) return undefined;
   const zone = tenant.timezone;
-  const memberRef = new Map(
-    (await db
-      .select()
-      .from(members)
-      .where(eq(members.tenantId, tenant.id))
-      .all())
-      .map((m) => [m.id, m.platformUserId]),
-  );
-  const accountRef = new Map(
-    (await db
-      .select()
-      .from(accounts)
-      .where(eq(accounts.tenantId, tenant.id))
-      .all())
-      .map((a) => [a.id, a.name]),
-  );
+  const memberRef = new Map((await db.select().from(members).where(eq(members.tenantId, tenant.id)).all()).map((m) => [m.id, m.platformUserId]));
+  const accountRef = new Map((await db.select().from(accounts).where(eq(accounts.tenantId, tenant.id)).all()).map((a) => [a.id, a.name]));
   const contactRef = new Map<number, string>();
   const seen = new Map<string, number>();
   for (const c of await db.select().from(contacts).where(eq(contacts.tenantId, tenant.id)).orderBy(asc(contacts.id)).all()) {
@@ -288,14 +274,7 @@ export async function exportBook(db: Db | Tx, ws: Workspace): Promise<Map<string
     contact: contactRef,
     complaint: numbers(await db.select({ id: complaints.id, number: complaints.number }).from(complaints).where(eq(complaints.tenantId, tenant.id)).all(), 'C-'),
     promise: numbers(await db.select({ id: promises.id, number: promises.number }).from(promises).where(eq(promises.tenantId, tenant.id)).all(), 'P-'),
-    task: new Map(
-      (await db
-        .select({ id: tasks.id })
-        .from(tasks)
-        .where(eq(tasks.tenantId, tenant.id))
-        .all())
-        .map((r) => [r.id, `T-${r.id}`]),
-    ),
+    task: new Map((await db.select({ id: tasks.id }).from(tasks).where(eq(tasks.tenantId, tenant.id)).all()).map((r) => [r.id, `T-${r.id}`])),
   };
   const ref = (kind: RefKind, id: number, where: string): string => {
     const r = refs[kind].get(id);
@@ -317,14 +296,13 @@ export async function exportBook(db: Db | Tx, ws: Workspace): Promise<Map<string
   for (const e of ENTITIES) {
     const cols = columnsOf(e);
     const t = e.table as SQLiteTable & { id: Column; tenantId?: Column };
-    const rows = (await (
-      e.table === tenants
-        ? db.select().from(tenants).where(eq(tenants.id, tenant.id))
-        : db
-            .select()
-            .from(e.table)
-            .where(eq((t as unknown as { tenantId: Column }).tenantId, tenant.id))
-            .orderBy(asc(t.id))
+    const rows = (await (e.table === tenants
+      ? db.select().from(tenants).where(eq(tenants.id, tenant.id))
+      : db
+          .select()
+          .from(e.table)
+          .where(eq((t as unknown as { tenantId: Column }).tenantId, tenant.id))
+          .orderBy(asc(t.id))
     ).all()) as Record<string, unknown>[];
     const lines: string[][] = [];
     for (const row of rows) {
@@ -461,7 +439,8 @@ export async function importBook(db: Db, files: Map<string, string>, into?: Work
   }
 
   try {
-    await transact(db, 
+    await transact(
+      db,
       async (tx) => {
         const ids: Record<RefKind, Map<string, number>> = { member: new Map(), account: new Map(), contact: new Map(), complaint: new Map(), promise: new Map(), task: new Map() };
         let tenantId = 0;
@@ -584,18 +563,20 @@ export async function importBook(db: Db, files: Map<string, string>, into?: Work
                 await tx.update(tenants).set(row).where(eq(tenants.id, existing.id)).run();
                 tenantId = existing.id;
               } else {
-                tenantId = (await tx
-                  .insert(tenants)
-                  .values(row as typeof tenants.$inferInsert)
-                  .returning({ id: tenants.id })
-                  .get()).id;
+                tenantId = (
+                  await tx
+                    .insert(tenants)
+                    .values(row as typeof tenants.$inferInsert)
+                    .returning({ id: tenants.id })
+                    .get()
+                ).id;
               }
               count++;
               continue;
             }
             row.tenantId = tenantId;
             // A checklist item keeps its number (T-7) when no other item has it.
-            if (refId !== undefined && !await tx.select({ id: tasks.id }).from(tasks).where(eq(tasks.id, refId)).get()) row.id = refId;
+            if (refId !== undefined && !(await tx.select({ id: tasks.id }).from(tasks).where(eq(tasks.id, refId)).get())) row.id = refId;
             const clash = await uniqueClash(tx, e, row, ids, values);
             if (clash) {
               bad(clash.column, clash.message);
@@ -612,7 +593,8 @@ export async function importBook(db: Db, files: Map<string, string>, into?: Work
             if (e.table === accounts) {
               const keys = [...new Set((inserted.aliases as string[]).map(normalize))];
               if (keys.length)
-                await tx.insert(accountAliases)
+                await tx
+                  .insert(accountAliases)
                   .values(keys.map((key) => ({ tenantId, accountId: inserted.id as number, key })))
                   .onConflictDoNothing()
                   .run();
@@ -621,7 +603,8 @@ export async function importBook(db: Db, files: Map<string, string>, into?: Work
               const m = ids.member.get(w.member);
               if (m === undefined) bad('with', `no member ${JSON.stringify(w.member)} in members.csv`);
               else
-                await tx.insert(touchpointParticipants)
+                await tx
+                  .insert(touchpointParticipants)
                   .values({ touchpointId: inserted.id as number, memberId: m, ourLevel: w.our_level as (typeof FUNCTIONS)[number] })
                   .onConflictDoNothing()
                   .run();
@@ -634,7 +617,8 @@ export async function importBook(db: Db, files: Map<string, string>, into?: Work
               continue;
             }
             const t = e.table as unknown as { id: Column };
-            await tx.update(e.table)
+            await tx
+              .update(e.table)
               .set({ [d.key]: target } as never)
               .where(eq(t.id, d.id))
               .run();

@@ -645,13 +645,13 @@ async function insertTouch(tx: Tx, book: Book, r: z.infer<typeof touchRow>): Pro
     !('create' in who) &&
     who.id > 0 &&
     account.id > 0 &&
-    await tx
+    (await tx
       .select({ id: touchpoints.id })
       .from(touchpoints)
       .where(
         and(eq(touchpoints.accountId, account.id), eq(touchpoints.memberId, who.id), eq(touchpoints.kind, r.kind), eq(touchpoints.occurredAt, when), eq(touchpoints.note, note)),
       )
-      .get();
+      .get());
   if (dup) return 'unchanged';
   // `/touch`'s limits; a bare date counts as the whole day.
   checked(book.view, 'date', () => checkTouchDate(book.view, DateTime.fromMillis(occurredAt, { zone: book.tenant.timezone }), /^\d{4}-\d{1,2}-\d{1,2}$/.test(r.date)));
@@ -716,11 +716,13 @@ async function applyOps(tx: Tx, ops: Op[]): Promise<void> {
           const byKey = new Map(rows.map((r) => [r.nameKey, r.id]));
           for (const b of batch) real.set(b.id, byKey.get(b.values.nameKey)!);
         } else if (o.op === 'contact') {
-          await tx.insert(contacts)
+          await tx
+            .insert(contacts)
             .values((run as Extract<Op, { op: 'contact' }>[]).map((b) => ({ ...b.values, accountId: id(b.values.accountId) })))
             .run();
         } else {
-          await tx.insert(touchpoints)
+          await tx
+            .insert(touchpoints)
             .values((run as Extract<Op, { op: 'touch' }>[]).map((b) => ({ ...b.values, accountId: id(b.values.accountId), memberId: id(b.values.memberId) })))
             .run();
         }
@@ -739,7 +741,8 @@ async function applyOps(tx: Tx, ops: Op[]): Promise<void> {
             .get())!.id,
         );
       } else if (o.op === 'account.update') {
-        await tx.update(accounts)
+        await tx
+          .update(accounts)
           .set({ ...o.set, ...(o.set.ownerId != null && { ownerId: id(o.set.ownerId) }) })
           .where(eq(accounts.id, id(o.id)))
           .run();
@@ -748,7 +751,8 @@ async function applyOps(tx: Tx, ops: Op[]): Promise<void> {
         const tenantId = (await tx.select({ t: accounts.tenantId }).from(accounts).where(eq(accounts.id, accountId)).get())!.t;
         await tx.delete(accountAliases).where(eq(accountAliases.accountId, accountId)).run();
         if (o.keys.length)
-          await tx.insert(accountAliases)
+          await tx
+            .insert(accountAliases)
             .values(o.keys.map((key) => ({ tenantId, accountId, key })))
             .run();
       } else if (o.op === 'contact.update') {
@@ -871,7 +875,7 @@ export async function importCsv(db: Db, kind: ImportKind, text: string, opts: Im
   const schema = kind === 'accounts' ? accountRow : kind === 'contacts' ? contactRow : touchRow;
   const blank = Object.fromEntries(COLUMNS[kind].all.map((c) => [c, '']));
   const ws = opts.workspace ?? SHELL_WORKSPACE;
-  if (!await findTenant(db, ws)) await transact(db, (tx) => ensureTenant(tx, ws, { locale: opts.locale ?? 'en', timezone: opts.timezone ?? 'UTC' }));
+  if (!(await findTenant(db, ws))) await transact(db, (tx) => ensureTenant(tx, ws, { locale: opts.locale ?? 'en', timezone: opts.timezone ?? 'UTC' }));
   // Checking a row against the schema needs no database: once, before any attempt.
   const checked = rows.map((row) => {
     if (row.problem) return { row, problem: row.problem };
@@ -880,7 +884,8 @@ export async function importCsv(db: Db, kind: ImportKind, text: string, opts: Im
   });
   for (let attempt = 1; ; attempt++) {
     const result: ImportResult = { rows: rows.length, created: 0, updated: 0, unchanged: 0, errors: [] };
-    const ops = await transact(db, 
+    const ops = await transact(
+      db,
       async (tx) => {
         const book = await Book.read(tx, (await findTenant(tx, ws))!, now);
         if (opts.actor !== undefined) {

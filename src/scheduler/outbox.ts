@@ -81,12 +81,16 @@ export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date
     claimed = await transact(
       db,
       async (tx) =>
-        (await tx
-          .update(nudges)
-          .set({ status: 'sending', claimedAt })
-          .where(and(eq(nudges.id, id), or(eq(nudges.status, 'pending'), and(eq(nudges.status, 'sending'), lt(nudges.claimedAt, new Date(claimedAt.getTime() - CLAIM_LEASE_MS))))))
-          .returning()
-          .all())[0],
+        (
+          await tx
+            .update(nudges)
+            .set({ status: 'sending', claimedAt })
+            .where(
+              and(eq(nudges.id, id), or(eq(nudges.status, 'pending'), and(eq(nudges.status, 'sending'), lt(nudges.claimedAt, new Date(claimedAt.getTime() - CLAIM_LEASE_MS))))),
+            )
+            .returning()
+            .all()
+        )[0],
     );
   } catch (e) {
     // Nothing is posted on a claim that was not saved.
@@ -94,11 +98,12 @@ export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date
   }
   if (!claimed) {
     // Someone else is posting it right now: try again later, when it is either sent or its lease has run out.
-    if ((await db.select({ s: nudges.status }).from(nudges).where(eq(nudges.id, id)).get())?.s === 'sending') throw new DeliveryError('transient', 'being delivered by another process');
+    if ((await db.select({ s: nudges.status }).from(nudges).where(eq(nudges.id, id)).get())?.s === 'sending')
+      throw new DeliveryError('transient', 'being delivered by another process');
     return 'skipped';
   }
   const n = claimed;
-  if (!await stillNeeded(db, n, now)) {
+  if (!(await stillNeeded(db, n, now))) {
     await db.update(nudges).set({ status: 'skipped', lastError: 'no longer needed' }).where(eq(nudges.id, id)).run();
     return 'skipped';
   }
@@ -114,7 +119,7 @@ export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date
   const complaint = n.subjectType === 'complaint' && n.channel ? await db.select().from(complaints).where(eq(complaints.id, n.subjectId)).get() : undefined;
   const thread: PostedRef | undefined =
     complaint?.threadTs && complaint.threadChannel && complaint.threadChannel === n.channel ? { channel: complaint.threadChannel, ts: complaint.threadTs } : undefined;
-  if (complaint && !thread && await earlierInChannel(db, n)) {
+  if (complaint && !thread && (await earlierInChannel(db, n))) {
     // The complaint's first post in the channel becomes its thread; what follows waits for it
     // (rungs decided together are delivered by several workers at once), or it would start a thread of its own.
     await db.update(nudges).set({ status: 'pending', claimedAt: null }).where(eq(nudges.id, id)).run();
@@ -146,7 +151,8 @@ export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date
     } catch (last) {
       const final = last === e ? permanent : last instanceof DeliveryError && last.kind === 'permanent';
       await transact(db, async (tx) => {
-        await tx.update(nudges)
+        await tx
+          .update(nudges)
           .set({
             attempts: n.attempts + 1,
             lastError: last === e ? message : `${message}; directly: ${last instanceof Error ? last.message : String(last)}`,
@@ -154,7 +160,7 @@ export async function deliverNudge(db: Db, port: ChatPort, id: number, now: Date
           })
           .where(eq(nudges.id, id))
           .run();
-        if (refused && await tellChannelRefused(tx, n, refused, now)) onQueued();
+        if (refused && (await tellChannelRefused(tx, n, refused, now))) onQueued();
       });
       throw last;
     }
@@ -183,17 +189,19 @@ async function recordSent(
 ): Promise<void> {
   const id = n.id;
   await transact(db, async (tx) => {
-    await tx.update(nudges)
+    await tx
+      .update(nudges)
       .set({ status: 'sent', sentAt: now, attempts: n.attempts + 1, postedChannel: posted.channel, postedTs: posted.ts, ...(detour ? { lastError: detour } : {}) })
       .where(eq(nudges.id, id))
       .run();
     if (complaint && !thread && !detour) {
-      await tx.update(complaints)
+      await tx
+        .update(complaints)
         .set({ threadPlatform: null, threadChannel: n.channel, threadTs: posted.ts })
         .where(and(eq(complaints.id, complaint.id), isNull(complaints.threadTs)))
         .run();
     }
-    if (refused && await tellChannelRefused(tx, n, refused, now, recipient)) onQueued();
+    if (refused && (await tellChannelRefused(tx, n, refused, now, recipient))) onQueued();
   });
 }
 
@@ -240,7 +248,8 @@ async function redrawCard(db: Db, port: ChatPort, n: Nudge, now: Date, logger?: 
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     const final = e instanceof DeliveryError && e.kind === 'permanent';
-    await db.update(nudges)
+    await db
+      .update(nudges)
       .set({ attempts: n.attempts + 1, lastError: message, status: final ? 'failed' : 'pending', claimedAt: null })
       .where(eq(nudges.id, n.id))
       .run();
@@ -250,7 +259,8 @@ async function redrawCard(db: Db, port: ChatPort, n: Nudge, now: Date, logger?: 
     );
     throw e;
   }
-  await db.update(nudges)
+  await db
+    .update(nudges)
     .set({ status: 'sent', sentAt: now, attempts: n.attempts + 1, postedChannel: at.channel, postedTs: at.ts })
     .where(eq(nudges.id, n.id))
     .run();
@@ -297,8 +307,9 @@ async function tellChannelRefused(tx: Tx, n: Nudge, reason: string, now: Date, d
     told.set(admin.id, { member: admin, key: `channel-refused:${n.channel}:${day}:${admin.id}` });
   }
   // The card that opens a complaint's thread (a notice to the channel for nobody in particular).
-  const card = n.kind === 'notice' && n.subjectType === 'complaint' && n.recipientId == null ? await tx.select().from(complaints).where(eq(complaints.id, n.subjectId)).get() : undefined;
-  const account = card && await tx.select({ name: accounts.name }).from(accounts).where(eq(accounts.id, card.accountId)).get();
+  const card =
+    n.kind === 'notice' && n.subjectType === 'complaint' && n.recipientId == null ? await tx.select().from(complaints).where(eq(complaints.id, n.subjectId)).get() : undefined;
+  const account = card && (await tx.select({ name: accounts.name }).from(accounts).where(eq(accounts.id, card.accountId)).get());
   const opener = card?.reporterId == null ? undefined : await tx.select().from(members).where(eq(members.id, card.reporterId)).get();
   if (opener?.active) told.set(opener.id, { member: opener, key: `channel-refused:${n.channel}:${card!.id}:${opener.id}` });
   let recorded = false;
@@ -396,10 +407,10 @@ export const CLAIM_LEASE_MS = 30_000;
 export async function releaseStale(db: Db, now = new Date()): Promise<number> {
   return changes(
     await db
-    .update(nudges)
-    .set({ status: 'pending', claimedAt: null })
-    .where(and(eq(nudges.status, 'sending'), or(isNull(nudges.claimedAt), lt(nudges.claimedAt, new Date(now.getTime() - CLAIM_LEASE_MS)))))
-    .run(),
+      .update(nudges)
+      .set({ status: 'pending', claimedAt: null })
+      .where(and(eq(nudges.status, 'sending'), or(isNull(nudges.claimedAt), lt(nudges.claimedAt, new Date(now.getTime() - CLAIM_LEASE_MS)))))
+      .run(),
   );
 }
 
@@ -469,7 +480,7 @@ async function stillNeeded(db: Db, n: Nudge, now: Date): Promise<boolean> {
       return (await db.select({ s: accounts.status }).from(accounts).where(eq(accounts.id, n.subjectId)).get())?.s === 'active';
     case 'card':
       // A later change's redraw draws the same complaint as it is then: this one has nothing to add.
-      return !await db
+      return !(await db
         .select({ id: nudges.id })
         .from(nudges)
         .where(
@@ -482,15 +493,15 @@ async function stillNeeded(db: Db, n: Nudge, now: Date): Promise<boolean> {
             inArray(nudges.status, ['pending', 'sending', 'sent']),
           ),
         )
-        .get();
+        .get());
     case 'digest':
       // A week's digest caught up late (by a weekend sweep) and still waiting when the next week's
       // is written says nothing that one does not: the reader gets the newer one only.
-      return !await db
+      return !(await db
         .select({ id: nudges.id })
         .from(nudges)
         .where(and(eq(nudges.tenantId, n.tenantId), eq(nudges.kind, 'digest'), eq(nudges.recipientId, n.recipientId!), gt(nudges.id, n.id)))
-        .get();
+        .get());
     default:
       return true;
   }

@@ -62,7 +62,7 @@ export async function complaintCard(ctx: CardCtx, c: Complaint, account: Account
 export async function channelCard(ctx: CardCtx, c: Complaint, given?: Account): Promise<Reply> {
   const account = given ?? (await accountOf(ctx.db, c));
   const view = viewFor(ctx.tenant, undefined, ctx.now);
-  return { ...await complaintCard(ctx, c, account, view, true), visibility: 'public', locale: view.locale, about: { complaint: c.number } };
+  return { ...(await complaintCard(ctx, c, account, view, true)), visibility: 'public', locale: view.locale, about: { complaint: c.number } };
 }
 
 /**
@@ -82,5 +82,5 @@ export async function sharedCard(ctx: CardCtx, about: About): Promise<Reply | un
     .from(complaints)
     .where(and(eq(complaints.tenantId, ctx.tenant.id), eq(complaints.number, about.complaint)))
     .get();
-  return c && await channelCard(ctx, c);
+  return c && (await channelCard(ctx, c));
 }

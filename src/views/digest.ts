@@ -128,7 +128,7 @@ export async function weeklyDigest(tx: Tx, tenant: Tenant, member: Member, now: 
   // The organisation's part reads the same for everyone of a language and zone: composed once for them.
   const v = viewFor(tenant, member, now);
   const key = `${v.locale}|${v.zone}`;
-  const org = orgCache?.get(key) ?? await orgDigestFor(tx, tenant, member, now);
+  const org = orgCache?.get(key) ?? (await orgDigestFor(tx, tenant, member, now));
   orgCache?.set(key, org);
   const out = structuredClone(org);
   // Their own book or team, when they have one, follows: the organisation's view does not replace it.

@@ -223,7 +223,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   /** Runs command text; `eventId` is seen in the command's own transaction, so a redelivery after a crash runs it, and after a commit does not. */
   const run = (incoming: Incoming, text: string, resolve?: MentionResolver, eventId?: string): Promise<Outcome> => inbound.run({ ...incoming, text, dedupeKey: eventId }, resolve);
   /** For what writes nothing but an answer (a hint, a form): the event is seen at once. */
-  const firstSight = async (eventId: string | undefined) => !eventId || await engine.firstSight('lark', eventId);
+  const firstSight = async (eventId: string | undefined) => !eventId || (await engine.firstSight('lark', eventId));
 
   // A card carries no mention keys, so a handler's button names a person as `@<open_id>` (see /pair's Confirm): the same contact lookup as a mention.
   const byOpenId =
@@ -256,10 +256,10 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     const said = raw === undefined ? undefined : commandOf(raw, m.mentions ?? [], group);
     // An app allowed to read every group message still answers only what is said to it.
     if (said && !said.addressed) return;
-    if (outsider(tenantKey, e.sender.tenant_key)) return await firstSight(e.event_id) ? answer(...refusal(), 'public') : undefined;
+    if (outsider(tenantKey, e.sender.tenant_key)) return (await firstSight(e.event_id)) ? answer(...refusal(), 'public') : undefined;
     const incoming = await who(tenantKey, openId, undefined, group ? m.chat_id : undefined);
     const kind = said && formOf(said.text);
-    if ((!said || kind) && !await firstSight(e.event_id)) return;
+    if ((!said || kind) && !(await firstSight(e.event_id))) return;
     if (!said) {
       const locale = await engine.view(incoming, (ctx) => ctx.locale);
       const { card, text } = renderCard({ tone: 'info', title: catalog(locale).lark.textOnly, sections: [], buttons: [], visibility: 'ephemeral' }, { locale });
@@ -329,7 +329,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   async function onCardAction(e: CardActionEvent): Promise<CardResponse> {
     const tenantKey = e.tenant_key ?? e.operator.tenant_key;
     if (!tenantKey) return {};
-    if (outsider(tenantKey, e.operator.tenant_key)) return await firstSight(e.event_id) ? { toast: { type: 'error', content: refusal()[1].slice(0, 200) } } : {};
+    if (outsider(tenantKey, e.operator.tenant_key)) return (await firstSight(e.event_id)) ? { toast: { type: 'error', content: refusal()[1].slice(0, 200) } } : {};
     const incoming = await who(tenantKey, e.operator.open_id, undefined, e.context?.open_chat_id);
     const value = (e.action.value ?? {}) as Partial<Record<string, unknown>>;
     const form = (e.action.form_value ?? {}) as Record<string, unknown>;
@@ -355,7 +355,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       command = withText(value.ask, str('note'));
     }
     if (!command) {
-      if (!await firstSight(e.event_id)) return {};
+      if (!(await firstSight(e.event_id))) return {};
       const locale = await engine.view(incoming, (ctx) => ctx.locale);
       return { toast: { type: 'warning', content: catalog(locale).lark.unknownAction } };
     }
@@ -430,7 +430,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     const incoming = await who(e.tenant_key, openId, e.operator.operator_name);
     const kind = formOf(command);
     if (kind) {
-      return await firstSight(e.event_id) ? sendForm(incoming, kind) : undefined;
+      return (await firstSight(e.event_id)) ? sendForm(incoming, kind) : undefined;
     }
     const out = await run(incoming, command, undefined, e.event_id);
     if (out.duplicate) return;
@@ -447,7 +447,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   // Added to a group: say what Steward does there, in the tenant's language.
   async function onAddedToChat(e: ChatEvent): Promise<void> {
     const openId = e.operator_id?.open_id;
-    if (!e.tenant_key || !openId || (e.event_id && !await engine.firstSight('lark', e.event_id))) return;
+    if (!e.tenant_key || !openId || (e.event_id && !(await engine.firstSight('lark', e.event_id)))) return;
     const locale = await engine.view(await who(e.tenant_key, openId), (ctx) => ctx.tenant.locale);
     const t = catalog(locale);
     const { card, text } = renderCard({ tone: 'info', title: t.lark.hello, sections: [{ type: 'text', text: t.lark.helloText }], buttons: [], visibility: 'public' }, { locale });
@@ -611,7 +611,7 @@ export function requestVerifier(config: Pick<Config, 'LARK_ENCRYPT_KEY' | 'LARK_
       const at = Number(ts) * 1000;
       const now = Date.now();
       if (!/^\d+$/.test(ts) || Math.abs(now - at) > SIGNATURE_WINDOW_MS) return { status: 401, reason: 'timestamp outside the 5-minute window' };
-      if (firstRequest && !await firstRequest(`lark:${signature}`, new Date(at + SIGNATURE_WINDOW_MS), new Date(now))) return { status: 401, reason: 'replayed request' };
+      if (firstRequest && !(await firstRequest(`lark:${signature}`, new Date(at + SIGNATURE_WINDOW_MS), new Date(now)))) return { status: 401, reason: 'replayed request' };
     }
     if (body.schema !== '2.0') return { status: 400, reason: 'only schema 2.0 events and card callbacks are handled' };
     return { body };
