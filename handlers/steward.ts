@@ -79,7 +79,7 @@ async function me(ctx: Ctx, input: Input): Promise<Reply> {
   ) as Partial<Member>;
   if (Object.keys(patch).length === 0) return whoami(ctx);
   // A touch counts at the level of whoever logs it: the executive level is an executive's (or an admin's) to claim.
-  if (patch.function === 'executive' && ctx.actor.role !== 'exec' && ctx.actor.role !== 'admin') throw about('function', () => UserError.refusal(t.steward.execFunction));
+  if (patch.function === 'executive' && ctx.actor.role !== 'exec' && ctx.actor.role !== 'admin') throw await about('function', () => UserError.refusal(t.steward.execFunction));
   // Chosen here, they are the member's own: what Slack or Lark says of them later no longer replaces them.
   await ctx.db
     .update(members)
@@ -206,19 +206,20 @@ const hoursText = (h: number) => (h < 1 ? `${Math.round(h * 60)}min` : `${h}h`);
  * The deadlines follow severity (a critical complaint's is never longer than a high one's, and so
  * on down) and the cadences follow tier (a strategic account is revisited at least as often as a key one).
  */
-function checkLadders(ctx: Ctx, s: ReturnType<typeof effectiveSettings>): void {
+async function checkLadders(ctx: Ctx, s: ReturnType<typeof effectiveSettings>): Promise<void> {
   const { t } = ctx;
   const severities = ['critical', 'high', 'medium', 'low'] as const;
   for (let i = 1; i < severities.length; i++) {
     const [worse, milder] = [severities[i - 1]!, severities[i]!];
     const [a, b] = [s.complaintDeadlineHours[worse], s.complaintDeadlineHours[milder]];
-    if (a > b) throw about(`deadline-${worse}`, () => UserError.refusal(t.steward.deadlineOrder(t.enums.severity[worse], hoursText(a), t.enums.severity[milder], hoursText(b))));
+    if (a > b)
+      throw await about(`deadline-${worse}`, () => UserError.refusal(t.steward.deadlineOrder(t.enums.severity[worse], hoursText(a), t.enums.severity[milder], hoursText(b))));
   }
   const tiers = ['strategic', 'key', 'standard'] as const;
   for (let i = 1; i < tiers.length; i++) {
     const [higher, lower] = [tiers[i - 1]!, tiers[i]!];
     const [a, b] = [s.cadenceDays[higher], s.cadenceDays[lower]];
-    if (a > b) throw about(`cadence-${higher}`, () => UserError.refusal(t.steward.cadenceOrder(t.enums.tier[higher], `${a}d`, t.enums.tier[lower], `${b}d`)));
+    if (a > b) throw await about(`cadence-${higher}`, () => UserError.refusal(t.steward.cadenceOrder(t.enums.tier[higher], `${a}d`, t.enums.tier[lower], `${b}d`)));
   }
 }
 
@@ -258,7 +259,7 @@ async function settings(ctx: Ctx, input: Input): Promise<Reply> {
     const start = next.reviewSeasonStart ?? effectiveSettings(next).reviewSeasonStart;
     const deadline = next.reviewSeasonDeadline ?? effectiveSettings(next).reviewSeasonDeadline;
     if (start >= deadline) throw UserError.refusal(t.steward.seasonOrder(start, deadline));
-    checkLadders(ctx, effectiveSettings(next));
+    await checkLadders(ctx, effectiveSettings(next));
     await ctx.db
       .update(tenants)
       .set({ ...patch, settings: next })

@@ -61,17 +61,17 @@ export async function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: M
       // `on: yesterday`: a known key with nothing after its colon would otherwise slip into the text and be ignored.
       const bare = tok.kind === 'word' ? /^(.+)[:：]$/u.exec(tok.value) : null;
       const named = bare ? optionByName.get(lower(bare[1]!)) : undefined;
-      if (named) throw about(named.name, () => UserError.usage(t.errors.emptyOption(bare![1]!)));
+      if (named) throw await about(named.name, () => UserError.usage(t.errors.emptyOption(bare![1]!)));
       positional.push(tok);
       continue;
     }
     // Two values for one option: keeping either would silently drop what the other says.
-    if (!spec.repeat && values.has(spec.name)) throw about(spec.name, () => UserError.usage(t.errors.repeatedOption(tok.key)));
+    if (!spec.repeat && values.has(spec.name)) throw await about(spec.name, () => UserError.usage(t.errors.repeatedOption(tok.key)));
     const v = await about(spec.name, () => optionValue(ctx, spec, tok.value, members, tok.key));
     if (spec.type === 'amount') {
       const currency = parseMoney(tok.value)?.currency;
       if (currency && money && money.currency !== currency) {
-        throw about(spec.name, () => UserError.usage(t.errors.mixedCurrency(money!.key, money!.currency, tok.key, currency)));
+        throw await about(spec.name, () => UserError.usage(t.errors.mixedCurrency(money!.key, money!.currency, tok.key, currency)));
       }
       if (currency) money ??= { key: tok.key, currency };
     }
@@ -94,7 +94,7 @@ export async function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: M
     if (tok?.kind === 'option') throw unknownOption(tok);
     if (!tok || (arg.optional && !fits(arg, tok))) {
       if (arg.optional) continue;
-      throw about(arg.name, () => UserError.usage(t.errors.missingArg(t.placeholders[arg.name as keyof typeof t.placeholders] ?? arg.name)));
+      throw await about(arg.name, () => UserError.usage(t.errors.missingArg(t.placeholders[arg.name as keyof typeof t.placeholders] ?? arg.name)));
     }
     if (arg.type === 'account') {
       const { account, used } = await about(arg.name, () => bindAccount(ctx, positional.slice(i)));
@@ -108,7 +108,7 @@ export async function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: M
       // `/touch Acme Logistcs visit`: the misspelt second word of a name is no kind; say which account was meant.
       const prev = positional.slice(0, i + 1).filter((x) => x.kind === 'word');
       const near = prev.length >= 2 && prev.length === i + 1 ? await nearAccount(ctx, prev.map((x) => x.value).join(' ')) : undefined;
-      if (near) throw about('account', () => UserError.refusal(t.errors.unknownAccount(prev.map((x) => x.value).join(' '), [near])));
+      if (near) throw await about('account', () => UserError.refusal(t.errors.unknownAccount(prev.map((x) => x.value).join(' '), [near])));
       throw e;
     }
     i++;
@@ -119,7 +119,7 @@ export async function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: M
   // the name (in a note it is just a character: `he said "maybe`).
   const isName = form.text !== undefined && (form.text.max ?? MAX_NOTE) <= MAX_NAME;
   const open = isName ? textTokens.find((tok) => tok.kind === 'word' && tok.unclosed) : undefined;
-  if (open?.kind === 'word') throw about('text', () => UserError.usage(t.errors.unclosedQuote(open.unclosed!)));
+  if (open?.kind === 'word') throw await about('text', () => UserError.usage(t.errors.unclosedQuote(open.unclosed!)));
   // A `word:value` that is meant as an option and is none of this form's is a typo (`teir:strategic`),
   // wherever it stands; one that is text is written in quotes. A form without text takes no other words.
   const stray = textTokens.find((tok): tok is Token & { kind: 'option' } => tok.kind === 'option' && (!form.text || meantAsOption(ctx, tok)));
@@ -127,9 +127,9 @@ export async function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: M
   const text = joinText(textTokens, source);
   // A missing option is named before missing text: the usage puts it first (`/promise move P-1` lacks due: first).
   for (const o of form.options ?? []) {
-    if (o.required && !values.has(o.name)) throw about(o.name, () => UserError.usage(t.errors.missingOption(o.name)));
+    if (o.required && !values.has(o.name)) throw await about(o.name, () => UserError.usage(t.errors.missingOption(o.name)));
   }
-  about('text', () => checkText(ctx, form, text));
+  await about('text', () => checkText(ctx, form, text));
   return new Input(values, text);
 }
 

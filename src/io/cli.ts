@@ -209,9 +209,9 @@ class RowProblem extends Error {}
  * Runs a domain rule on a row's `column`: a refusal becomes the row's problem,
  * in the sentence chat would answer with, in the workspace's language.
  */
-function checked<T>(view: View, column: string, rule: () => T): T {
+async function checked<T>(view: View, column: string, rule: () => T | Promise<T>): Promise<T> {
   try {
-    return rule();
+    return await rule();
   } catch (e) {
     if (!(e instanceof Refusal)) throw e;
     throw new RowProblem(`${e.field ?? column}: ${String(e.words(view.t))}`);
@@ -486,22 +486,22 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function stillHere(book: Book, column: string, m: Member | NewMember): Member | NewMember {
-  if (!('create' in m)) checked(book.view, column, () => checkOwner(book.view, book.tenant.platform, m));
+async function stillHere(book: Book, column: string, m: Member | NewMember): Promise<Member | NewMember> {
+  if (!('create' in m)) await checked(book.view, column, () => checkOwner(book.view, book.tenant.platform, m));
   return m;
 }
 
 /** The owner a row gives the account; undefined leaves the stored one. */
-function ownerFor(book: Book, r: z.infer<typeof accountRow>, existing: Account | undefined): Member | NewMember | undefined {
+async function ownerFor(book: Book, r: z.infer<typeof accountRow>, existing: Account | undefined): Promise<Member | NewMember | undefined> {
   if (r.owner === undefined) {
     if (existing) return undefined;
     // As `/account add` does: a new account belongs to whoever adds it.
     if (!book.importer) throw new RowProblem('owner: a new account needs an owner; fill in the owner column, or say who is importing (--as)');
-    return stillHere(book, 'owner', book.importer);
+    return await stillHere(book, 'owner', book.importer);
   }
   // The owner it already has stays, even one who has left or shares a name: an export read back changes nothing.
   if (existing?.ownerId != null && book.candidates(r.owner).some((m) => m.id === existing.ownerId)) return undefined;
-  return stillHere(book, 'owner', book.member('owner', r.owner));
+  return await stillHere(book, 'owner', book.member('owner', r.owner));
 }
 
 async function upsertAccount(book: Book, r: z.infer<typeof accountRow>, now: Date): Promise<Outcome> {
@@ -519,8 +519,8 @@ async function upsertAccount(book: Book, r: z.infer<typeof accountRow>, now: Dat
       ),
     );
   await checked(book.view, 'name', async () => (existing ? checkLength(r.name) : await checkName(r.name, holder)));
-  checked(book.view, 'revenue', () => checkWallet(book.view, { annualRevenue: r.revenue, categorySpend: r.spend }, existing));
-  const owner = ownerFor(book, r, existing);
+  await checked(book.view, 'revenue', () => checkWallet(book.view, { annualRevenue: r.revenue, categorySpend: r.spend }, existing));
+  const owner = await ownerFor(book, r, existing);
   const patch = {
     ...(r.tier !== undefined && { tier: r.tier }),
     ...(owner !== undefined && { ownerId: book.ensure(owner).id }),
@@ -574,7 +574,7 @@ function needAccount(book: Book, nameText: string): Account {
 
 async function upsertContact(tx: Tx, book: Book, r: z.infer<typeof contactRow>): Promise<Outcome> {
   const account = needAccount(book, r.account);
-  checked(book.view, 'name', () => contactName(r.name));
+  await checked(book.view, 'name', () => contactName(r.name));
   const key = normalize(r.name);
   const planKey = `${account.id}\u0000${key}`;
   const existing =
@@ -654,7 +654,7 @@ async function insertTouch(tx: Tx, book: Book, r: z.infer<typeof touchRow>): Pro
       .get());
   if (dup) return 'unchanged';
   // `/touch`'s limits; a bare date counts as the whole day.
-  checked(book.view, 'date', () => checkTouchDate(book.view, DateTime.fromMillis(occurredAt, { zone: book.tenant.timezone }), /^\d{4}-\d{1,2}-\d{1,2}$/.test(r.date)));
+  await checked(book.view, 'date', () => checkTouchDate(book.view, DateTime.fromMillis(occurredAt, { zone: book.tenant.timezone }), /^\d{4}-\d{1,2}-\d{1,2}$/.test(r.date)));
   const member = book.ensure(who);
   book.plannedTouches.add(planKey);
   book.ops.push({
