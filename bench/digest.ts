@@ -22,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { eq } from 'drizzle-orm';
-import { type Db, immediate } from '../db/index.js';
+import { type Db, transact } from '../db/index.js';
 import { members, tenants } from '../db/schema.js';
 import { plain } from '../src/engine/reply.js';
 import { healthOf } from '../src/domain/health.js';
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < 3 + DIGEST_RUNS; i++) {
         const start = performance.now();
         // As a command runs it (the engine's `immediate`): its prepared queries are the connection's, kept between runs.
-        const r = await immediate(db, (tx) => digestFor(tx, tenant, who, NOW));
+        const r = await transact(db, (tx) => digestFor(tx, tenant, who, NOW));
         const ms = performance.now() - start;
         if (i >= 3) times.push(ms);
         title = plain(r.title ?? '');
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
 
     // (2) Account health for every account: now and four weeks ago, with reasons, beside the same plain scan,
     // the two taken in turn so that both see the same machine (it is shared and noisy).
-    let scores = new Map<number, ReturnType<typeof healthOf> extends Map<number, infer H> ? H : never>();
+    let scores = new Map<number, Awaited<ReturnType<typeof healthOf>> extends Map<number, infer H> ? H : never>();
     const healthTimes: number[] = [];
     const scanTimes: number[] = [];
     // CPU time of each too (this process's, user and system): on a shared machine it varies less than wall time.
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
       fullGc();
       c0 = cpuMs();
       t0 = performance.now();
-      scores = await immediate(db, (tx) => healthOf(tx, tenant, 'all', NOW));
+      scores = await transact(db, (tx) => healthOf(tx, tenant, 'all', NOW));
       healthTimes.push(performance.now() - t0);
       healthCpu.push(cpuMs() - c0);
     }

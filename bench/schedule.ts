@@ -26,7 +26,7 @@ import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { eq } from 'drizzle-orm';
-import { immediate, type Tx } from '../db/index.js';
+import { transact, type Tx } from '../db/index.js';
 import { tenants } from '../db/schema.js';
 import { recordNudges, type NewNudge } from '../src/domain/nudges.js';
 import { runSweep, SWEEP_HOLD_MS, SWEEP_PACE } from '../src/scheduler/sweep.js';
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
       createdAt: NOW,
     }));
     t0 = performance.now();
-    for (let i = 0; i < fresh.length; i += 2_000) await immediate(db, (tx: Tx) => recordNudges(tx, fresh.slice(i, i + 2_000)));
+    for (let i = 0; i < fresh.length; i += 2_000) await transact(db, (tx: Tx) => recordNudges(tx, fresh.slice(i, i + 2_000)));
     const recordMs = performance.now() - t0;
 
     const nudgesPerSec = (result.ids.length / sweepMs) * 1000;

@@ -60,7 +60,10 @@ const cards = async (n: number) =>
     .all();
 const since = (i: number) => fake.calls.slice(i);
 /** The channel card's redraws (chat.update on its ts) since call `i`. */
-const redraws = (i: number, n: number) => since(i).filter(async (c) => c.method === 'chat.update' && c.body.channel === CHANNEL && c.body.ts === (await complaintNo(n)).threadTs && c.answer?.ok);
+const redraws = async (i: number, n: number) => {
+  const ts = (await complaintNo(n)).threadTs;
+  return since(i).filter((c) => c.method === 'chat.update' && c.body.channel === CHANNEL && c.body.ts === ts && c.answer?.ok);
+};
 
 /** Opens a complaint on Acme as U1 and waits for its card in the escalation channel to be its thread. */
 async function openComplaint(summary: string): Promise<number> {
@@ -106,11 +109,12 @@ afterAll(async () => {
 describe('Slack: the escalation channel’s complaint card follows the complaint', () => {
   it('a typed /resolve redraws the channel’s card as resolved, with what was done and no buttons', async () => {
     const n = await openComplaint('Crushed pallets at the Chengdu hub');
-    const posted = fake.calls.find(async (c) => c.method === 'chat.postMessage' && c.body.channel === CHANNEL && c.answer?.ts === (await complaintNo(n)).threadTs)!;
+    const ts = (await complaintNo(n)).threadTs;
+    const posted = fake.calls.find((c) => c.method === 'chat.postMessage' && c.body.channel === CHANNEL && c.answer?.ts === ts)!;
     expect(buttons(posted.body.blocks).length).toBeGreaterThan(0);
     const before = fake.calls.length;
     expect((await type('U1', `/resolve C-${n} Claim paid; corner boards on that lane`)).text).toMatch(/^✔/);
-    const redrawn = await fake.until(() => redraws(before, n).at(-1), 'the channel’s card redrawn');
+    const redrawn = await fake.until(async () => (await redraws(before, n)).at(-1), 'the channel’s card redrawn');
     const seen = shown(redrawn.body.blocks);
     expect(seen).toContain(`C-${n}`);
     expect(seen).toContain(en.complaint.fields.resolution);
@@ -122,7 +126,7 @@ describe('Slack: the escalation channel’s complaint card follows the complaint
   it('a click on the channel card’s Take ownership redraws it for everyone with the new owner; the clicker’s confirmation is theirs alone', async () => {
     const n = await openComplaint('Seal broken on arrival');
     expect((await type('U1', `/complaint assign C-${n} <@U3|carol>`)).text).toMatch(/^✔/);
-    const handed = await fake.until(() => redraws(0, n).at(-1), 'the card redrawn with Carol as owner');
+    const handed = await fake.until(async () => (await redraws(0, n)).at(-1), 'the card redrawn with Carol as owner');
     expect(JSON.stringify(handed.body.blocks)).toContain('<@U3>');
     const before = fake.calls.length;
     const responseUrl = fake.responseUrl();
@@ -144,7 +148,7 @@ describe('Slack: the escalation channel’s complaint card follows the complaint
     expect(answer.replace_original).toBe(false);
     expect(answer.text).toMatch(/^✔/);
     expect((await complaintNo(n)).ownerId).toBe((await db.select().from(members).where(eq(members.platformUserId, 'U1')).get())!.id);
-    const redrawn = await fake.until(() => redraws(before, n).at(-1), 'the channel’s card redrawn after the click');
+    const redrawn = await fake.until(async () => (await redraws(before, n)).at(-1), 'the channel’s card redrawn after the click');
     const owner = redrawn.body.blocks
       .flatMap((b: any) => b.fields ?? [])
       .map((f: any) => f.text)
@@ -164,7 +168,7 @@ describe('Slack: the escalation channel’s complaint card follows the complaint
     await transact(db, (tx) => sweepTenant(tx, tenant, later, { complaintId: c.id }));
     expect((await complaintNo(n)).escalationLevel).toBeGreaterThan(0);
     await deliverDue(db, slack.port, new Date(later.getTime() + 7 * 86_400_000));
-    const redrawn = redraws(before, n).at(-1);
+    const redrawn = (await redraws(before, n)).at(-1);
     expect(redrawn, 'the channel’s card was never redrawn').toBeDefined();
     const seen = shown(redrawn!.body.blocks);
     expect(seen).toContain(en.complaint.fields.escalation);
@@ -180,7 +184,7 @@ describe('Slack: the escalation channel’s complaint card follows the complaint
     expect((await complaintNo(n)).ownerId).toBe(carol.id);
     const before = fake.calls.length;
     expect((await type('U1', '/handover <@U3|carol> <@U1|alice>')).text).toMatch(/^✔/);
-    const redrawn = await fake.until(() => redraws(before, n).at(-1), 'the channel’s card redrawn after the handover');
+    const redrawn = await fake.until(async () => (await redraws(before, n)).at(-1), 'the channel’s card redrawn after the handover');
     const owner = redrawn.body.blocks
       .flatMap((b: any) => b.fields ?? [])
       .map((f: any) => f.text)
@@ -199,7 +203,7 @@ describe('Slack: the escalation channel’s complaint card follows the complaint
     await fake.until(async () => (await cards(n)).find((r) => r.status === 'pending' && r.lastError?.includes('internal_error')), 'the redraw kept for another try');
     expect(logs.some((l) => l.includes('could not redraw'))).toBe(true);
     await deliverDue(db, slack.port, new Date());
-    const redrawn = redraws(before, n).at(-1);
+    const redrawn = (await redraws(before, n)).at(-1);
     expect(redrawn, 'the redraw was not tried again').toBeDefined();
     expect(buttons(redrawn!.body.blocks)).toEqual([]);
     expect((await cards(n)).every((r) => r.status !== 'pending')).toBe(true);
@@ -216,7 +220,7 @@ describe('convergence', () => {
     await db.update(complaints).set({ status: 'resolved', resolution: 'Pickup rescheduled', resolvedAt: new Date() }).where(eq(complaints.number, n)).run();
     expect((await cards(n)).filter((r) => r.status === 'pending')).toHaveLength(2);
     await deliverDue(db, slack.port, new Date());
-    const drawn = redraws(before, n);
+    const drawn = await redraws(before, n);
     expect(drawn).toHaveLength(1);
     expect(buttons(drawn[0]!.body.blocks)).toEqual([]);
     expect(shown(drawn[0]!.body.blocks)).toContain('Pickup rescheduled');

@@ -10,7 +10,7 @@ const DAY = 86_400_000;
 
 describe('/checklist and its weekly nudge', () => {
   let h: Harness;
-  const sweep = (at: Date) => transact(h.db, (tx) => sweepTenant(tx, h.db.query.tenants.findFirst().sync()!, at), { behavior: 'immediate' });
+  const sweep = (at: Date) => transact(h.db, async (tx) => sweepTenant(tx, (await h.db.query.tenants.findFirst())!, at), { behavior: 'immediate' });
   const ids = async () =>
     (await h.db
       .select({ id: tasks.id })

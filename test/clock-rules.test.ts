@@ -11,6 +11,7 @@ import { deliverDue } from '../src/scheduler/outbox.js';
 import type { SweepResult } from '../src/scheduler/sweep.js';
 import { harness, type Harness } from './harness.js';
 import { cst, DAY, HOUR, kit, MINUTE, nudgeText as text, plus, RecordingPort } from './kit.js';
+import { everySeq, filterSeq, mapSeq } from './async-array.js';
 
 let h: Harness;
 afterEach(() => h?.close());
@@ -20,9 +21,10 @@ type NudgeRow = typeof nudges.$inferSelect;
 const who = async (n: NudgeRow) => (n.channel ? `#${n.channel}` : await nameOf(n.recipientId));
 const rows = async (ids: number[]) => (ids.length ? await h.db.select().from(nudges).where(inArray(nudges.id, ids)).orderBy(asc(nudges.id)).all() : []);
 const said = async (r: SweepResult, kind?: string) =>
-  (await rows(r.ids))
-    .filter((n) => kind === undefined || n.kind === kind)
-    .map(async (n) => `${await who(n)}: ${text(n).split('\n')[0]}`);
+  mapSeq(
+    (await rows(r.ids)).filter((n) => kind === undefined || n.kind === kind),
+    async (n) => `${await who(n)}: ${text(n).split('\n')[0]}`,
+  );
 
 describe('leadership pairings at delivery', () => {
   it('an executive paired with two accounts who visits one is still told about the other', async () => {
@@ -87,7 +89,7 @@ describe('the escalation ladder over time', () => {
     await team(cst('2026-01-08T20:00'));
     await ok('/complaint Acme severity:high category:damage 3 pallets crushed', 'zhang');
     for (let at = cst('2026-01-08T20:00').getTime(); at <= cst('2026-01-16T20:00').getTime(); at += 3_600_000) await sweep(new Date(at));
-    expect((await escalations()).map((n) => [who(n), n.notBefore])).toEqual([
+    expect(await mapSeq(await escalations(), async (n) => [await who(n), n.notBefore])).toEqual([
       ['zhang', cst('2026-01-12T09:00')],
       ['li', cst('2026-01-13T09:00')],
       ['boss', cst('2026-01-14T09:00')],
@@ -112,9 +114,10 @@ describe('the escalation ladder over time', () => {
     await ok('/complaint Acme severity:high category:damage Again', 'zhang');
     for (const day of ['09', '12', '13']) await sweep(cst(`2026-01-${day}T11:00`));
     expect(
-      (await escalations())
-        .filter((n) => n.dedupeKey.endsWith(':3'))
-        .map(who),
+      await mapSeq(
+        (await escalations()).filter((n) => n.dedupeKey.endsWith(':3')),
+        who,
+      ),
     ).toEqual(['chen', 'alice']);
   });
 });
@@ -157,14 +160,14 @@ describe('the ladder over random quiet times (property)', () => {
           for (const g of [...gaps, ...Array(100).fill(2 * 24 * 60)]) {
             at = plus(at, g * MINUTE);
             if (at > end) break;
-            const decided = (await sweep(at)).ids.filter(async (id) => (await rows([id]))[0]!.kind === 'escalation');
+            const decided = await filterSeq((await sweep(at)).ids, async (id) => (await rows([id]))[0]!.kind === 'escalation');
             // One step per sweep, whatever the gap.
             expect(decided.length).toBeLessThanOrEqual(1);
           }
           await sweep(end);
           const told = await h.db.select().from(nudges).where(eq(nudges.kind, 'escalation')).orderBy(asc(nudges.id)).all();
-          expect(told.slice(0, 3).map(who)).toEqual(['zhang', 'li', 'boss']);
-          expect(told.slice(3).every(async (n) => await who(n) === 'boss')).toBe(true);
+          expect(await mapSeq(told.slice(0, 3), who)).toEqual(['zhang', 'li', 'boss']);
+          expect(await everySeq(told.slice(3), async (n) => (await who(n)) === 'boss')).toBe(true);
           // Rung 1 is decided at the deadline or after, and read at least the severity's span (its days working days) after the opening.
           expect(told[0]!.createdAt.getTime()).toBeGreaterThanOrEqual((await c()).deadlineAt.getTime());
           expect(told[0]!.notBefore!.getTime() - opened.getTime()).toBeGreaterThanOrEqual(span);
@@ -229,8 +232,8 @@ describe('overdue revisits keep coming back', () => {
     const due = await visited();
     // Sweeps twice a week, at random-looking hours, for 91 days.
     for (let d = 0; d <= 91; d += d % 7 === 0 ? 3 : 4) await sweep(plus(due, d * DAY + ((d * 7) % 11) * HOUR));
-    const owner = (await revisitNudges()).filter(async (n) => await who(n) === 'zhang');
-    const manager = (await revisitNudges()).filter(async (n) => await who(n) === 'li');
+    const owner = await filterSeq(await revisitNudges(), async (n) => (await who(n)) === 'zhang');
+    const manager = await filterSeq(await revisitNudges(), async (n) => (await who(n)) === 'li');
     expect(owner.length).toBeGreaterThanOrEqual(10);
     for (let i = 1; i < owner.length; i++) {
       const gap = owner[i]!.notBefore!.getTime() - owner[i - 1]!.notBefore!.getTime();
@@ -244,7 +247,7 @@ describe('overdue revisits keep coming back', () => {
   it('still comes back more than a year later', async () => {
     const due = await visited();
     for (let d = 0; d <= 420; d += 7) await sweep(plus(due, d * DAY));
-    const owner = (await revisitNudges()).filter(async (n) => await who(n) === 'zhang');
+    const owner = await filterSeq(await revisitNudges(), async (n) => (await who(n)) === 'zhang');
     expect(owner).toHaveLength(61);
     expect(owner.at(-1)!.createdAt).toEqual(plus(due, 420 * DAY));
   });
@@ -351,9 +354,10 @@ describe('the review season', () => {
     expect(await said(await sweep(cst('2026-10-26T10:00')), 'review')).toEqual(['zhang: ! Supplier review R-2 · Beta · before Sat 31 Oct 2026']);
     const closed = await sweep(cst('2026-11-02T10:00'));
     expect(
-      (await rows(closed.ids))
-        .filter((n) => n.kind === 'review')
-        .map(async (n) => `${await who(n)}: ${text(n)}`),
+      await mapSeq(
+        (await rows(closed.ids)).filter((n) => n.kind === 'review'),
+        async (n) => `${await who(n)}: ${text(n)}`,
+      ),
     ).toEqual([
       'zhang: ! Supplier review season 2026 closed on Sat 31 Oct 2026: 1 review not held\n  • R-2 · Beta · zhang · Prepared; the review meeting is still to hold.',
       'li: ! Supplier review season 2026 closed on Sat 31 Oct 2026: 1 review not held\n  • R-2 · Beta · zhang · Prepared; the review meeting is still to hold.',

@@ -14,6 +14,7 @@ import { digestFor } from '../src/views/digest.js';
 import { renderText } from '../src/engine/render-text.js';
 import { harness, type Harness } from './harness.js';
 import { cst, DAY, kit, MINUTE, plus, RecordingPort } from './kit.js';
+import { mapSeq } from './async-array.js';
 
 let h: Harness;
 afterEach(() => h?.close());
@@ -54,7 +55,7 @@ describe('/complaint note', () => {
     const byOwner = await ok('/complaint note C-1 Called their logistics director; claim form sent', 'zhang');
     expect(byOwner.text).toContain('That is its first answer, 3 hours after it was opened.');
     expect((await complaint()).firstAnswerAt).toEqual(cst('2026-01-05T13:30'));
-    expect((await events()).map((e) => [e.kind, nameOf(e.actorId), e.text, e.at])).toEqual([
+    expect(await mapSeq(await events(), async (e) => [e.kind, await nameOf(e.actorId), e.text, e.at])).toEqual([
       ['note', 'li', 'Please call them today', cst('2026-01-05T11:00')],
       ['note', 'zhang', 'Called their logistics director; claim form sent', cst('2026-01-05T13:30')],
     ]);
@@ -198,7 +199,7 @@ describe('/complaint reopen', () => {
     await team(cst('2026-01-05T10:00'));
     await ok('/complaint Acme severity:high category:damage 3 pallets crushed', 'zhang');
     for (const day of ['06', '07', '08']) await sweep(cst(`2026-01-${day}T10:00`));
-    expect((await escalations()).map((n) => nameOf(n.recipientId))).toEqual(['zhang', 'li', 'boss']);
+    expect(await mapSeq(await escalations(), (n) => nameOf(n.recipientId))).toEqual(['zhang', 'li', 'boss']);
     h.now = cst('2026-01-09T10:00');
     await ok('/resolve C-1 Claim paid', 'zhang');
 

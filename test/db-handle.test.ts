@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { eq, sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeDb, immediate, openDb, type Db, type Tx } from '../db/index.js';
+import { closeDb, immediate, openDb, transact, type Db, type Tx } from '../db/index.js';
 import { prepared } from '../db/prepared.js';
 import { tenants } from '../db/schema.js';
 
@@ -37,13 +37,18 @@ const workspaces = async (db: Db) =>
     .all())
     .map((r) => r.w);
 
+// immediate() is better-sqlite3's synchronous transaction function: it commits when its callback returns, so a
+// callback that awaits would commit at its first await. Its callbacks here are synchronous: on better-sqlite3 a
+// query runs when it is called, and what the asynchronous API types as a promise is already its value.
+const now = <T>(q: T | Promise<T>): T => q as T;
+
 describe('immediate', () => {
   it('commits what its function wrote when it returns, and nothing when it throws', async () => {
     const { db } = fresh();
-    expect(await immediate(db, async (tx) => (await tx.insert(tenants).values({ platform: 'slack', workspaceId: 'T1', locale: 'en', timezone: 'UTC' }).run(), 'done'))).toBe('done');
+    expect(immediate(db, (tx) => (now(tx.insert(tenants).values({ platform: 'slack', workspaceId: 'T1', locale: 'en', timezone: 'UTC' }).run()), 'done'))).toBe('done');
     expect(() =>
-      immediate(db, async (tx) => {
-        await tx.insert(tenants).values({ platform: 'slack', workspaceId: 'T2', locale: 'en', timezone: 'UTC' }).run();
+      immediate(db, (tx) => {
+        now(tx.insert(tenants).values({ platform: 'slack', workspaceId: 'T2', locale: 'en', timezone: 'UTC' }).run());
         throw new Error('refused');
       }),
     ).toThrow('refused');
@@ -52,16 +57,16 @@ describe('immediate', () => {
 
   it('nested, is a savepoint: what the inner one wrote before throwing is undone alone', async () => {
     const { db } = fresh();
-    await immediate(db, async (tx) => {
-      await addTenant(db, 'outer');
+    immediate(db, (tx) => {
+      now(addTenant(db, 'outer'));
       expect(() =>
-        immediate(db, async () => {
-          await addTenant(db, 'inner');
+        immediate(db, () => {
+          now(addTenant(db, 'inner'));
           throw new Error('inner refused');
         }),
       ).toThrow('inner refused');
       // drizzle's own transaction inside is a savepoint too.
-      await tx.transaction(() => addTenant(db, 'drizzle'));
+      now(tx.transaction(() => addTenant(db, 'drizzle')));
     });
     expect(await workspaces(db)).toEqual(['outer', 'drizzle']);
   });
@@ -102,8 +107,8 @@ describe('prepared', () => {
       expect(await byWorkspace(b).get({ w: 'TB' })).toEqual({ w: 'TB' });
     }
     // Inside a transaction, it sees the transaction's own writes (it runs on the same connection).
-    await immediate(a, async (tx) => {
-      await addTenant(a, 'TA2');
+    await transact(a, async (tx) => {
+      await addTenant(tx as Db, 'TA2');
       expect(await byWorkspace(tx).get({ w: 'TA2' })).toEqual({ w: 'TA2' });
     });
   });

@@ -40,9 +40,14 @@ function committed(file: string): string[] {
   }
 }
 
-const add = (tx: Tx, workspaceId: string) => tx.insert(tenants).values({ platform: 'slack', workspaceId, locale: 'en', timezone: 'UTC' }).run();
-const has = async (tx: Tx, workspaceId: string) => (await tx.select().from(tenants).where(eq(tenants.workspaceId, workspaceId)).all()).length === 1;
-const count = async (tx: Tx) => (await tx.select().from(tenants).all()).length;
+// These tests are about the transactions themselves, so their queries are synchronous: on better-sqlite3 a query
+// runs when it is called, and what the asynchronous API types as a promise is already its value.
+const now = <T>(q: T | Promise<T>): T => q as T;
+const add = (tx: Tx, workspaceId: string): void => {
+  now(tx.insert(tenants).values({ platform: 'slack', workspaceId, locale: 'en', timezone: 'UTC' }).run());
+};
+const has = (tx: Tx, workspaceId: string) => now(tx.select().from(tenants).where(eq(tenants.workspaceId, workspaceId)).all()).length === 1;
+const count = (tx: Tx) => now(tx.select().from(tenants).all()).length;
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const later = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -59,14 +64,14 @@ describe('transaction', () => {
         inside++;
         most = Math.max(most, inside);
         events.push(`start ${i}`);
-        const before = await count(tx);
-        await add(tx, `w${String(i).padStart(2, '0')}`);
+        const before = count(tx);
+        add(tx, `w${String(i).padStart(2, '0')}`);
         // Other commands are waiting meanwhile: timers, I/O turns, microtasks.
         await (i % 3 === 0 ? later(i % 5) : turn());
-        expect(await has(tx, `w${String(i).padStart(2, '0')}`)).toBe(true);
+        expect(has(tx, `w${String(i).padStart(2, '0')}`)).toBe(true);
         await Promise.resolve();
-        await add(tx, `w${String(i).padStart(2, '0')}b`);
-        expect(await count(tx)).toBe(before + 2);
+        add(tx, `w${String(i).padStart(2, '0')}b`);
+        expect(count(tx)).toBe(before + 2);
         inside--;
         if (fails(i)) throw new Error(`command ${i} fails`);
         return i;
@@ -86,17 +91,17 @@ describe('transaction', () => {
     expect(db.$client.inTransaction).toBe(false);
   });
 
-  it('a synchronous callback runs, commits and returns at once: no await, nothing can come between', async () => {
+  it('a synchronous callback runs, commits and returns at once: no await, nothing can come between', () => {
     const { db, file } = fresh();
-    const out = await transact(db, async (tx) => {
-      await add(tx, 'now');
+    const out = transact(db, (tx) => {
+      add(tx, 'now');
       return 7;
     });
     expect(out).toBe(7);
     expect(committed(file)).toEqual(['now']);
     expect(() =>
-      transact(db, async (tx) => {
-        await add(tx, 'never');
+      transact(db, (tx) => {
+        add(tx, 'never');
         throw new Error('refused');
       }),
     ).toThrow('refused');
@@ -107,15 +112,15 @@ describe('transaction', () => {
   it('a synchronous callback waits its turn behind an open async one', async () => {
     const { db, file } = fresh();
     const order: string[] = [];
-    const first = await transaction(db, async (tx) => {
-      await add(tx, 'a');
+    const first = transaction(db, async (tx) => {
+      add(tx, 'a');
       await later(5);
       order.push('a');
     });
-    const second = await transact(db, async (tx) => {
+    const second = transact(db, (tx) => {
       order.push('b');
-      expect(await has(tx, 'a')).toBe(true);
-      await add(tx, 'b');
+      expect(has(tx, 'a')).toBe(true);
+      add(tx, 'b');
       return 'b';
     });
     expect(second).toBeInstanceOf(Promise);
@@ -128,35 +133,35 @@ describe('transaction', () => {
   it('nested on the transaction handle: savepoints, each undone alone when it throws, awaited inside', async () => {
     const { db, file } = fresh();
     await transaction(db, async (tx) => {
-      await add(tx, 'outer');
+      add(tx, 'outer');
       await transaction(tx, async (inner) => {
-        await add(inner, 'kept');
+        add(inner, 'kept');
         await turn();
         await expect(
-          await transaction(inner, async (deeper) => {
-            await add(deeper, 'undone deeper');
+          transaction(inner, async (deeper) => {
+            add(deeper, 'undone deeper');
             await turn();
             throw new Error('deeper fails');
           }),
         ).rejects.toThrow('deeper fails');
-        expect(await has(inner, 'undone deeper')).toBe(false);
+        expect(has(inner, 'undone deeper')).toBe(false);
       });
       await expect(
-        await transaction(tx, async (inner) => {
-          await add(inner, 'undone');
+        transaction(tx, async (inner) => {
+          add(inner, 'undone');
           await turn();
           throw new Error('inner fails');
         }),
       ).rejects.toThrow('inner fails');
       // better-sqlite3's own nesting on the handle is a savepoint too.
       expect(() =>
-        immediate(tx as Db, async (t) => {
-          await add(t, 'undone sync');
+        immediate(tx as Db, (t) => {
+          add(t, 'undone sync');
           throw new Error('sync inner fails');
         }),
       ).toThrow('sync inner fails');
-      await immediate(tx as Db, (t) => add(t, 'kept sync'));
-      expect(await has(tx, 'undone')).toBe(false);
+      immediate(tx as Db, (t) => add(t, 'kept sync'));
+      expect(has(tx, 'undone')).toBe(false);
     });
     expect(committed(file)).toEqual(['kept', 'kept sync', 'outer']);
     // The handle is the transaction's: used after it, it says so.
@@ -170,13 +175,13 @@ describe('transaction', () => {
   it('a failing COMMIT rejects, saves nothing, and hands the connection to the next', async () => {
     const { db, file } = fresh();
     db.$client.exec('create table parent (id integer primary key); create table child (pid integer references parent(id) deferrable initially deferred)');
-    const broken = await transaction(db, async (tx) => {
-      await add(tx, 'lost');
+    const broken = transaction(db, async (tx) => {
+      add(tx, 'lost');
       await turn();
       db.$client.prepare('insert into child (pid) values (99)').run();
     });
-    const next = await transaction(db, async (tx) => {
-      await add(tx, 'next');
+    const next = transaction(db, (tx) => {
+      add(tx, 'next');
       return count(tx);
     });
     await expect(broken).rejects.toThrow(/FOREIGN KEY/);
@@ -190,8 +195,8 @@ describe('transaction', () => {
     const { db, file } = fresh();
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const running = await transaction(db, async (tx) => {
-      await add(tx, 'async');
+    const running = transaction(db, async (tx) => {
+      add(tx, 'async');
       await gate;
       throw new Error('the async command fails');
     });
@@ -200,7 +205,7 @@ describe('transaction', () => {
     expect(() => immediate(db, (tx) => add(tx, 'sync'))).toThrow(/asynchronous transaction is open/);
     release();
     await expect(running).rejects.toThrow('the async command fails');
-    await immediate(db, (tx) => add(tx, 'sync after'));
+    immediate(db, (tx) => add(tx, 'sync after'));
     expect(committed(file)).toEqual(['sync after']);
   });
 });

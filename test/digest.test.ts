@@ -15,6 +15,7 @@ import { deliverDue } from '../src/scheduler/outbox.js';
 import { harness, type Harness } from './harness.js';
 import { cst, DAY, kit, nudgeText, plus, RecordingPort } from './kit.js';
 import { transact } from '../db/index.js';
+import { findSeq, mapSeq } from './async-array.js';
 
 /** Monday 12 October 2026, 10:00: the digest is read as of now. */
 const D = cst('2026-10-12T10:00');
@@ -201,11 +202,12 @@ describe("the digest's week", () => {
     // Monday 08:30 in Tokyo: 00:30 on Monday in London in summer time, 23:30 on Sunday after the clocks go back (25 Oct).
     const mondays = ['2026-10-12', '2026-10-19', '2026-10-26', '2026-11-02'].map((d) => DateTime.fromISO(`${d}T08:30`, { zone: 'Asia/Tokyo' }).toJSDate());
     // alice, the admin, reads the organisation's digest each week too.
-    const recorded = mondays.map(async (at) => (await transact(h.db, async (tx) => digestAll(tx, await tenant(), at))).length);
+    const recorded = await mapSeq(mondays, async (at) => (await transact(h.db, async (tx) => digestAll(tx, await tenant(), at))).length);
     expect(recorded).toEqual([2, 2, 2, 2]);
+    const zhangId = (await member('zhang')).id;
     expect(
       (await digests())
-        .filter(async (n) => n.recipientId === (await member('zhang')).id)
+        .filter((n) => n.recipientId === zhangId)
         .map((n) => n.period),
     ).toEqual(['2026-W42', '2026-W43', '2026-W44', '2026-W45']);
   });
@@ -235,7 +237,8 @@ describe('people who have left', () => {
     expect(boss.split('\n')[0]).toBe("• Weekly digest for boss's team (3 people)");
     expect(boss).toContain('  • C-1 · Acme · high · open 3 days · escalated (1)');
     const ids = await transact(h.db, async (tx) => digestAll(tx, await tenant(), D));
-    expect(ids.map(async (id) => nameOf((await allNudges('digest')).find((n) => n.id === id)!.recipientId)).sort()).toEqual(['alice', 'boss', 'chen', 'sun', 'wang', 'zhang']);
+    const sent = await allNudges('digest');
+    expect((await mapSeq(ids, (id) => nameOf(sent.find((n) => n.id === id)!.recipientId))).sort()).toEqual(['alice', 'boss', 'chen', 'sun', 'wang', 'zhang']);
   });
 
   it('an admin sees the accounts nobody owns in /risk', async () => {
@@ -275,9 +278,7 @@ describe('digestAll: one digest per person per ISO week', () => {
     const ids = await record(D);
     expect(ids).toHaveLength(6);
     expect(
-      (await digests())
-        .map((n) => [nameOf(n.recipientId), n.dedupeKey === `digest:${n.recipientId}:2026-W42`, n.period])
-        .sort(),
+      (await mapSeq(await digests(), async (n) => [await nameOf(n.recipientId), n.dedupeKey === `digest:${n.recipientId}:2026-W42`, n.period])).sort(),
     ).toEqual([
       ['alice', true, '2026-W42'],
       ['chen', true, '2026-W42'],
@@ -286,7 +287,7 @@ describe('digestAll: one digest per person per ISO week', () => {
       ['wang', true, '2026-W42'],
       ['zhang', true, '2026-W42'],
     ]);
-    expect(nudgeText((await digests()).find(async (n) => await nameOf(n.recipientId) === 'li')!)).toBe(LI);
+    expect(nudgeText((await findSeq(await digests(), async (n) => (await nameOf(n.recipientId)) === 'li'))!)).toBe(LI);
     expect(await record(D)).toEqual([]);
     expect(await record(plus(D, 3 * DAY))).toEqual([]);
     expect(await record(plus(D, 6 * DAY + 13 * 3_600_000))).toEqual([]); // Sunday 23:00
@@ -298,7 +299,7 @@ describe('digestAll: one digest per person per ISO week', () => {
     await ok('/steward me timezone:Europe/Berlin', 'wang');
     const monday = cst('2026-10-19T08:30'); // 02:30 in Berlin
     await record(monday);
-    expect(Object.fromEntries((await digests()).map((n) => [nameOf(n.recipientId), n.notBefore?.toISOString()]))).toEqual({
+    expect(Object.fromEntries(await mapSeq(await digests(), async (n) => [await nameOf(n.recipientId), n.notBefore?.toISOString()]))).toEqual({
       alice: cst('2026-10-19T09:00').toISOString(),
       chen: cst('2026-10-19T09:00').toISOString(),
       li: cst('2026-10-19T09:00').toISOString(),
@@ -324,16 +325,14 @@ describe('digestAll: one digest per person per ISO week', () => {
 describe('the weekly run records in batches, each its own transaction', () => {
   beforeEach(sixWeeks);
   const byReader = async () =>
-    (await digests())
-      .map((n) => [nameOf(n.recipientId), n.period])
-      .sort();
+    (await mapSeq(await digests(), async (n) => [await nameOf(n.recipientId), n.period])).sort();
   const EVERYONE = ['alice', 'chen', 'li', 'sun', 'wang', 'zhang'].map((name) => [name, '2026-W42']);
 
   it('records what digestAll records, the same cards', async () => {
     const ids = (await digestRun(h.db, await tenant(), D, 2)).ids;
     expect(ids).toHaveLength(6);
     expect(await byReader()).toEqual(EVERYONE);
-    expect(nudgeText((await digests()).find(async (n) => await nameOf(n.recipientId) === 'li')!)).toBe(LI);
+    expect(nudgeText((await findSeq(await digests(), async (n) => (await nameOf(n.recipientId)) === 'li'))!)).toBe(LI);
   });
 
   it('a run stopped after some batches and run again records each digest exactly once', async () => {
@@ -343,7 +342,7 @@ describe('the weekly run records in batches, each its own transaction', () => {
       if (++n === 4) throw new Error('the process stops here');
       return recordDigest(tx, due, payload);
     };
-    expect(async () => recordWeeklyDigestsInBatches(h.db, await tenant(), D, digestComposer(await tenant(), D), failing, 2)).toThrow('the process stops here');
+    await expect(recordWeeklyDigestsInBatches(h.db, await tenant(), D, digestComposer(await tenant(), D), failing, 2)).rejects.toThrow('the process stops here');
     expect(await digests()).toHaveLength(2);
     // Run again: only the four not yet recorded are composed and recorded.
     let composed = 0;

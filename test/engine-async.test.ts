@@ -28,10 +28,10 @@ const slow: CommandSpec = {
       text: { name: 'text', required: true },
       run: async (ctx, input) => {
         events.push(`start ${input.text}`);
-        ctx.audit('slow.before', input.text, null);
+        await ctx.audit('slow.before', input.text, null);
         await turn();
         await new Promise((resolve) => setTimeout(resolve, 2));
-        ctx.audit('slow.after', input.text, null);
+        await ctx.audit('slow.after', input.text, null);
         events.push(`end ${input.text}`);
         if (input.text.includes('fail')) throw UserError.refusal('refused after the await');
         return reply('success', `done ${input.text}`);

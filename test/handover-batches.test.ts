@@ -14,6 +14,7 @@ import { shellUser, SHELL_WORKSPACE } from '../src/chat/shell/shell.js';
 import { Engine } from '../src/engine/engine.js';
 import { renderText } from '../src/engine/render-text.js';
 import { harness, type Harness } from './harness.js';
+import { mapSeq } from './async-array.js';
 
 const PEOPLE = ['zhang', 'wang', 'li', 'ma'] as const;
 type Person = (typeof PEOPLE)[number];
@@ -69,7 +70,8 @@ async function seed(h: Harness, book: Book) {
   ) as Record<Person | 'alice', number>;
   const tenantId = (await h.db.select().from(members).get())!.tenantId;
   const now = h.now;
-  const acc = book.accounts.map(
+  const acc = await mapSeq(
+    book.accounts,
     async (a, i) =>
       (await h.db
         .insert(accounts)
@@ -321,7 +323,7 @@ describe('/handover in batches', () => {
       const db = openDb(h.file);
       try {
         const after = await all(db);
-        const [zhang, wang] = ['zhang', 'wang'].map(async (u) => (await db.select().from(members).where(eq(members.platformUserId, u)).get())!.id);
+        const [zhang, wang] = await mapSeq(['zhang', 'wang'], async (u) => (await db.select().from(members).where(eq(members.platformUserId, u)).get())!.id);
         expect((await db.select().from(handoverJobs).get())!.doneAt).not.toBeNull();
         expect(after.accounts.map((a) => a.ownerId)).toEqual(Array(12).fill(wang));
         expect(after.complaints.map((c) => c.ownerId)).toEqual([wang, wang]);

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { accounts, complaints, members, pairings, promises, reviewItems, tasks } from '../db/schema.js';
 import { renderText } from '../src/engine/render-text.js';
 import { harness, type Harness } from './harness.js';
+import { mapSeq } from './async-array.js';
 
 const member = async (h: Harness, name: string) =>
   (await h.db
@@ -15,18 +16,20 @@ const member = async (h: Harness, name: string) =>
     .find((m) => m.name === name)!;
 const owners = async (h: Harness) =>
   Object.fromEntries(
-    (await h.db
-      .select()
-      .from(accounts)
-      .all())
-      .map(async (a) => [
+    await mapSeq(
+      await h.db
+        .select()
+        .from(accounts)
+        .all(),
+      async (a) => [
         a.name,
         (await h.db
           .select()
           .from(members)
           .all())
           .find((m) => m.id === a.ownerId)?.name,
-      ]),
+      ],
+    ),
   );
 
 describe('/handover', () => {

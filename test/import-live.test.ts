@@ -86,7 +86,7 @@ async function book() {
   await h.run('/steward whoami', '张伟');
 }
 
-async function beside<T>(work: () => T): Promise<{ value: T; commitsDuring: number; errors: string[] }> {
+async function beside<T>(work: () => Promise<T>): Promise<{ value: T; commitsDuring: number; errors: string[] }> {
   const shared = new SharedArrayBuffer(16);
   const flag = new Int32Array(shared);
   const account = (await h.db.select().from(accounts).get())!;
@@ -100,7 +100,7 @@ async function beside<T>(work: () => T): Promise<{ value: T; commitsDuring: numb
   const before = Atomics.load(flag, 1);
   let value: T;
   try {
-    value = work();
+    value = await work();
   } finally {
     Atomics.store(flag, 0, 1);
   }

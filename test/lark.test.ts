@@ -563,7 +563,8 @@ describe('Lark over signed, encrypted HTTP', () => {
       expect(shown(redrawn)).toContain('已全额赔付，该线路加护角');
       expect(buttonValues(redrawn)).toEqual([]);
       // The complaint's thread hears that it is closed.
-      const note = await nextSent(sent, async (m) => m.root_id === (await row()).threadTs && m.thread_id !== undefined, 'the thread reply');
+      const threadTs = (await row()).threadTs;
+      const note = await nextSent(sent, (m) => m.root_id === threadTs && m.thread_id !== undefined, 'the thread reply');
       expect(shown(note.content)).toContain(`C-${number}`);
       // The button again, on the closed complaint: said so at once, nothing asked.
       const questionsBefore = questions();

@@ -14,6 +14,7 @@ import { harness, type Harness } from './harness.js';
 import { seeded } from '../bench/lib.js';
 import { cst, DAY, kit, plus } from './kit.js';
 import { transact } from '../db/index.js';
+import { mapSeq } from './async-array.js';
 
 let h: Harness;
 const { ok } = kit(() => h);
@@ -23,7 +24,7 @@ class Rollback {}
 const tenant = async () => (await h.db.select().from(tenants).get())!;
 const keysOf = async (ids: number[]) =>
   ids.length
-    ? byAccount(
+    ? await byAccount(
         h.db,
         (await h.db
           .select({ k: nudges.dedupeKey })
@@ -38,9 +39,9 @@ const keysOf = async (ids: number[]) =>
  * Keys with each review item's id read as its account's (review:<item>:<week> -> review:account <id>:<week>): an item's id
  * is the order in which sweeps made the season's items, which differs between two sweeps at once and one whole-book sweep.
  */
-function byAccount(tx: Pick<typeof h.db, 'select'>, keys: string[]): string[] {
-  return keys
-    .map(async (k) => {
+async function byAccount(tx: Pick<typeof h.db, 'select'>, keys: string[]): Promise<string[]> {
+  return (
+    await mapSeq(keys, async (k) => {
       const m = /^review:(\d+):(.*)$/.exec(k);
       if (!m) return k;
       const item = await tx
@@ -50,7 +51,7 @@ function byAccount(tx: Pick<typeof h.db, 'select'>, keys: string[]): string[] {
         .get();
       return `review:account ${item?.a}:${m[2]}`;
     })
-    .sort();
+  ).sort();
 }
 
 /** What a sweep over the whole book (every account's check reset) decides at `at`; nothing of it is kept. */
@@ -62,7 +63,7 @@ async function fromScratch(at: Date): Promise<string[]> {
       await tx.update(promises).set({ nextCheckAt: 0 }).run();
       await tx.update(complaints).set({ nextCheckAt: 0 }).run();
       const r = await sweepTenant(tx, await tenant(), at, nudgeViews);
-      keys = byAccount(
+      keys = await byAccount(
         tx,
         (await tx
           .select({ k: nudges.dedupeKey })
@@ -309,7 +310,7 @@ describe('the clock decides a batch outside the write lock', () => {
     await ok('/account add Beta tier:standard owner:@zhang');
     h.now = plus(h.now, 91 * DAY);
     const at = h.now;
-    const ids = [accountId('Acme'), accountId('Beta')];
+    const ids = [await accountId('Acme'), await accountId('Beta')];
     const claim = -12345;
     // The clock's steps, in turn: claim (a write), decide (a read), then a command, then record (a write).
     await transact(h.db, async (tx) => claimAccounts(tx, (await tenant()).id, at, ids, claim));
@@ -363,7 +364,7 @@ async function randomBooks(seeds: number[]) {
     await ok('/steward team @zhang manager:@li');
     await ok('/steward team @wang manager:@li');
     await ok('/steward role @chen exec');
-    const people = ['zhang', 'wang', 'li'].map(memberId);
+    const people = await mapSeq(['zhang', 'wang', 'li'], memberId);
     const chen = await memberId('chen');
     const t = (await tenant()).id;
     const tiers = ['strategic', 'key', 'standard'] as const;
@@ -371,7 +372,7 @@ async function randomBooks(seeds: number[]) {
     const insTouch = h.db.$client.prepare(
       "insert into touchpoints (tenant_id, account_id, member_id, our_level, kind, occurred_at, note, source_platform, created_at) values (?, ?, ?, 'sales', ?, ?, '', 'shell', ?)",
     );
-    for (let i = 0; i < 12; i++) insAccount.run(t, `A${i}`, `a${i}`, r.pick(tiers), r.next() < 0.9 ? await r.pick(people) : null, h.now.getTime() - r.int(120) * DAY);
+    for (let i = 0; i < 12; i++) insAccount.run(t, `A${i}`, `a${i}`, r.pick(tiers), r.next() < 0.9 ? r.pick(people) : null, h.now.getTime() - r.int(120) * DAY);
     const ids = async () =>
       (await h.db
         .select({ id: accounts.id })
@@ -385,7 +386,7 @@ async function randomBooks(seeds: number[]) {
         .all())
         .map((x) => x.id);
     const ops: (() => void)[] = [
-      async () => insTouch.run(t, r.pick(await ids()), r.next() < 0.2 ? chen : await r.pick(people), r.pick(['visit', 'call', 'meeting']), h.now.getTime() - r.int(60) * DAY, h.now.getTime()),
+      async () => insTouch.run(t, r.pick(await ids()), r.next() < 0.2 ? chen : r.pick(people), r.pick(['visit', 'call', 'meeting']), h.now.getTime() - r.int(60) * DAY, h.now.getTime()),
       async () => {
         const all = await touches();
         if (all.length)
@@ -418,7 +419,7 @@ async function randomBooks(seeds: number[]) {
       async () =>
         h.db
           .update(accounts)
-          .set({ ownerId: r.next() < 0.9 ? await r.pick(people) : null })
+          .set({ ownerId: r.next() < 0.9 ? r.pick(people) : null })
           .where(eq(accounts.id, r.pick(await ids())))
           .run(),
       async () =>
@@ -431,13 +432,13 @@ async function randomBooks(seeds: number[]) {
         h.db
           .update(members)
           .set({ active: r.next() < 0.7 })
-          .where(eq(members.id, await r.pick(people)))
+          .where(eq(members.id, r.pick(people)))
           .run(),
       async () =>
         h.db
           .update(members)
           .set({ managerId: r.next() < 0.5 ? null : await memberId('li') })
-          .where(and(eq(members.id, await r.pick(people)), eq(members.role, 'rep')))
+          .where(and(eq(members.id, r.pick(people)), eq(members.role, 'rep')))
           .run(),
       async () =>
         h.db.$client
@@ -470,7 +471,7 @@ async function randomBooks(seeds: number[]) {
         const due = new Date(h.now.getTime() + (r.int(8) - 4) * DAY).toISOString().slice(0, 10);
         h.db.$client
           .prepare("insert into promises (tenant_id, number, account_id, owner_id, text, due_on, status, created_at) values (?, ?, ?, ?, 'Send the quote', ?, 'open', ?)")
-          .run(t, n, r.pick(await ids()), await r.pick(people), due, h.now.getTime());
+          .run(t, n, r.pick(await ids()), r.pick(people), due, h.now.getTime());
       },
       async () =>
         h.db
@@ -481,14 +482,14 @@ async function randomBooks(seeds: number[]) {
       async () =>
         h.db
           .update(promises)
-          .set({ status: r.pick(['open', 'kept'] as const), ownerId: await r.pick(people) })
+          .set({ status: r.pick(['open', 'kept'] as const), ownerId: r.pick(people) })
           .where(eq(promises.accountId, r.pick(await ids())))
           .run(),
       async () =>
         h.db
           .update(members)
           .set({ timezone: r.pick(['Pacific/Kiritimati', 'America/Los_Angeles', null]) })
-          .where(eq(members.id, await r.pick(people)))
+          .where(eq(members.id, r.pick(people)))
           .run(),
       async () => {
         const n = (await h.db.select({ id: complaints.id }).from(complaints).all()).length + 1;
@@ -497,7 +498,7 @@ async function randomBooks(seeds: number[]) {
           .prepare(
             "insert into complaints (tenant_id, number, account_id, severity, category, summary, owner_id, reporter_id, status, opened_at, deadline_at) values (?, ?, ?, ?, 'delay', 'Late', ?, ?, 'open', ?, ?)",
           )
-          .run(t, n, r.pick(await ids()), r.pick(['critical', 'high', 'low']), await r.pick(people), await r.pick(people), opened, opened + r.int(48) * 3_600_000);
+          .run(t, n, r.pick(await ids()), r.pick(['critical', 'high', 'low']), r.pick(people), r.pick(people), opened, opened + r.int(48) * 3_600_000);
       },
       async () =>
         h.db

@@ -6,6 +6,7 @@ import { digestAll } from '../src/scheduler/digest.js';
 import { harness, type Harness } from './harness.js';
 import { DAY, kit, nudgeText, plus } from './kit.js';
 import { transact } from '../db/index.js';
+import { mapSeq } from './async-array.js';
 
 let h: Harness;
 const k = kit(() => h);
@@ -238,13 +239,16 @@ describe("the organisation's digest", () => {
   it("the weekly job sends it to each admin and executive, an executive's own team's digest after it; managers and reps read theirs", async () => {
     const ids = await transact(h.db, async (tx) => digestAll(tx, await k.tenant(), NOW));
     const sent = (await k.allNudges('digest')).filter((n) => ids.includes(n.id));
-    const read = (who: string) => nudgeText(sent.find(async (n) => n.recipientId === await k.memberId(who))!).split('\n');
-    expect(sent.map((n) => k.nameOf(n.recipientId)).sort()).toEqual(['alice', 'bob', 'chen', 'li', 'mark', 'sun', 'wang', 'zhang']);
-    expect(read('alice')).toEqual(await lines('/digest', 'alice'));
-    const chen = read('chen');
+    const read = async (who: string) => {
+      const id = await k.memberId(who);
+      return nudgeText(sent.find((n) => n.recipientId === id)!).split('\n');
+    };
+    expect((await mapSeq(sent, (n) => k.nameOf(n.recipientId))).sort()).toEqual(['alice', 'bob', 'chen', 'li', 'mark', 'sun', 'wang', 'zhang']);
+    expect(await read('alice')).toEqual(await lines('/digest', 'alice'));
+    const chen = await read('chen');
     expect(chen[0]).toBe('• Weekly digest for the organisation: 5 active accounts in 2 teams');
     expect(chen).toContain("Your own: Weekly digest for chen's team (6 people)");
-    expect(read('li')[0]).toBe("• Weekly digest for li's team (3 people)");
+    expect((await read('li'))[0]).toBe("• Weekly digest for li's team (3 people)");
     // Once a week: the same week records none again.
     expect(await transact(h.db, async (tx) => digestAll(tx, await k.tenant(), plus(NOW, DAY)))).toEqual([]);
   });
@@ -288,9 +292,11 @@ describe('a large organisation', () => {
       for (let i = 0; i < 33_000; i++) add.run(tenantId, `Bulk ${i}`, `bulk ${i}`, 'standard', zhang, at, at);
     })();
     const ids = await transact(h.db, async (tx) => digestAll(tx, await k.tenant(), NOW));
-    const chen = nudgeText((await k.allNudges('digest')).find(async (n) => ids.includes(n.id) && n.recipientId === await k.memberId('chen'))!);
+    const chenId = await k.memberId('chen');
+    const chen = nudgeText((await k.allNudges('digest')).find((n) => ids.includes(n.id) && n.recipientId === chenId)!);
     expect(chen.split('\n')[0]).toBe('• Weekly digest for the organisation: 33001 active accounts in 0 teams');
     // And alice (the admin) reads it too, and zhang, who owns them all, his own week.
-    expect(ids.map(async (id) => k.nameOf((await k.allNudges('digest')).find((n) => n.id === id)!.recipientId)).sort()).toEqual(['alice', 'chen', 'zhang']);
+    const digests = await k.allNudges('digest');
+    expect((await mapSeq(ids, (id) => k.nameOf(digests.find((n) => n.id === id)!.recipientId))).sort()).toEqual(['alice', 'chen', 'zhang']);
   });
 });

@@ -13,6 +13,7 @@ import type { Reply } from '../src/engine/reply.js';
 import { deliverDue, deliverNudge, releaseStale, CLAIM_LEASE_MS } from '../src/scheduler/outbox.js';
 import { harness, type Harness } from './harness.js';
 import { DAY, kit, plus, RecordingPort, T0 } from './kit.js';
+import { mapSeq } from './async-array.js';
 
 let h: Harness;
 let locker: Database.Database | undefined;
@@ -107,7 +108,7 @@ describe('a workspace that refuses Steward as a whole', () => {
     port.refuseNext(new DeliveryError('workspace', 'Slack: invalid_auth'));
     expect(await deliverDue(h.db, port, due)).toEqual({ sent: 0, skipped: 0, failed: 0 });
     expect(port.attempts).toBe(1);
-    expect(ids.map(async (id) => (await row(id)).status)).toEqual(['pending', 'pending', 'pending']);
+    expect(await mapSeq(ids, async (id) => (await row(id)).status)).toEqual(['pending', 'pending', 'pending']);
     expect((await row(ids[0]!)).lastError).toBe('Slack: invalid_auth');
     // Refused again in a later pass: the admin's notice of this outage is still waiting, and is not recorded twice.
     port.refuseNext(new DeliveryError('workspace', 'Slack: invalid_auth'));

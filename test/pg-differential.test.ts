@@ -12,7 +12,7 @@ import { eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AsyncTx, asAsync, closeDb, type Db, openDb } from '../db/index.js';
+import { type AsyncTx, closeDb, type Db, openDb } from '../db/index.js';
 import { inPgTx, toPgSql } from '../db/pg.js';
 import * as schema from '../db/schema.js';
 import { overdueRevisits, snoozeEnds } from '../src/domain/cadence.js';
@@ -334,7 +334,7 @@ describe("the domain's reads on PostgreSQL beside SQLite", () => {
       const sqlite = openDb(join(dir, 'book.db'));
       let pool: pg.Pool | undefined;
       try {
-        const onSqlite = await seed(asAsync(sqlite), seedNo);
+        const onSqlite = await seed(sqlite, seedNo);
         pool = await migratedPg(server, { icuLocale });
         const onPg = await inPgTx(pool, (db) => seed(db, seedNo));
         expect(onPg).toEqual(onSqlite);
@@ -344,7 +344,7 @@ describe("the domain's reads on PostgreSQL beside SQLite", () => {
         const recording = drizzle(sqlite.$client, {
           schema,
           logger: { logQuery: (query, params) => void recorded.push({ query, params, from }) },
-        }) as Db;
+        }) as unknown as Db;
         await domainReads(recording, onSqlite.tenantId, onSqlite.memberIds, onSqlite.accountIds, (name) => (from = name));
         const selects = recorded.filter((s) => /^(select|with) /i.test(s.query));
         expect(selects.length).toBeGreaterThan(40);

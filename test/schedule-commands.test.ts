@@ -8,6 +8,7 @@ import type { Reply } from '../src/engine/reply.js';
 import { harness, type Harness } from './harness.js';
 import { deliverDue } from '../src/scheduler/outbox.js';
 import { cst, DAY, HOUR, kit, nudgeText, plus, RecordingPort, T0 } from './kit.js';
+import { mapSeq } from './async-array.js';
 
 let h: Harness;
 afterEach(() => h?.close());
@@ -124,8 +125,8 @@ describe('/snooze, as the revisit nudge buttons run it', () => {
         .all())
         .map((s) => [s.kind, s.subjectId, s.until.toISOString(), s.reason]),
     ).toEqual([
-      ['revisit', accountId('Acme'), plus(h.now, 3 * DAY).toISOString(), null],
-      ['revisit', accountId('Acme'), plus(h.now, 7 * DAY).toISOString(), null],
+      ['revisit', await accountId('Acme'), plus(h.now, 3 * DAY).toISOString(), null],
+      ['revisit', await accountId('Acme'), plus(h.now, 7 * DAY).toISOString(), null],
     ]);
   });
 
@@ -277,7 +278,7 @@ describe('/steward run sweep|digest', () => {
     expect((await ok('/steward run sweep')).text).toBe(
       ['✔ Sweep as of Tue 20 Jan 2026 11:00: 1 new nudge decided.', 'revisit: 1 · pairing: 0 · promise: 0 · review: 0 · escalation: 0 · checklist: 0'].join('\n'),
     );
-    expect((await allNudges()).map((n) => [n.kind, n.recipientId, n.notBefore?.toISOString()])).toEqual([['revisit', memberId('zhang'), h.now.toISOString()]]);
+    expect((await allNudges()).map((n) => [n.kind, n.recipientId, n.notBefore?.toISOString()])).toEqual([['revisit', await memberId('zhang'), h.now.toISOString()]]);
     // What it recorded is for the adapter to deliver at once; a second run records nothing more.
     expect((await h.run('/steward run sweep')).deliver).toBe(false);
     await h.db.delete(nudges).run();
@@ -334,9 +335,7 @@ describe('/steward run sweep|digest', () => {
     // alice, the admin, reads the organisation's.
     expect((await ok('/steward run digest')).text).toBe('✔ Weekly digest as of Mon 26 Jan 2026 10:00: 4 new digests recorded.');
     expect(
-      (await allNudges())
-        .map(async (n) => (await h.db.select().from(members).where(eq(members.id, n.recipientId!)).get())!.name)
-        .sort(),
+      (await mapSeq(await allNudges(), async (n) => (await h.db.select().from(members).where(eq(members.id, n.recipientId!)).get())!.name)).sort(),
     ).toEqual(['alice', 'li', 'wang', 'zhang']);
     expect((await ok('/steward run digest')).text).toBe('✔ Weekly digest as of Mon 26 Jan 2026 10:00: 0 new digests recorded.');
     h.now = cst('2026-02-02T07:00');

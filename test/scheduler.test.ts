@@ -30,6 +30,7 @@ import { DAY, HOUR } from './kit.js';
 import { groupAlive } from './processes.js';
 import { freshPrefix, startTestRedis, type TestRedis } from './redis.js';
 import { transact } from '../db/index.js';
+import { mapSeq } from './async-array.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -672,7 +673,7 @@ describe.concurrent('scheduler on a real Redis', () => {
       expect(sent.map((n) => n.kind).sort()).toEqual(['escalation', 'revisit', 'revisit', 'revisit']);
       const posted = count(port.posts.map((p) => p.key));
       expect([...posted.values()]).toEqual(sent.map(() => 1));
-      expect([...posted.keys()].sort()).toEqual(sent.map((n) => env.keyOf(n)).sort());
+      expect([...posted.keys()].sort()).toEqual((await mapSeq(sent, (n) => env.keyOf(n))).sort());
     });
   });
 
@@ -833,7 +834,7 @@ describe.concurrent('scheduler on a real Redis', () => {
       expect(atKill).toHaveLength(N); // the sweep's decisions were committed before any post
       const before = env.lines(file);
       expect(before.length).toBeLessThan(N); // it really died in the middle
-      const caughtMidPost = new Set(atKill.filter((n) => n.status === 'sending').map((n) => env.keyOf(n)));
+      const caughtMidPost = new Set(await mapSeq(atKill.filter((n) => n.status === 'sending'), (n) => env.keyOf(n)));
       // A nudge marked sent was posted; one never claimed was not.
       for (const n of atKill.filter((x) => x.status === 'sent')) expect(before).toContain(await env.keyOf(n));
       for (const n of atKill.filter((x) => x.status === 'pending')) expect(before).not.toContain(await env.keyOf(n));
@@ -844,7 +845,7 @@ describe.concurrent('scheduler on a real Redis', () => {
 
       const after = await env.allNudges();
       expect(after.map((n) => n.status)).toEqual(after.map(() => 'sent'));
-      const keys = after.map((n) => env.keyOf(n));
+      const keys = await mapSeq(after, (n) => env.keyOf(n));
       expect(new Set(keys).size).toBe(N);
       const seen = count(env.lines(file));
       expect([...seen.keys()].sort()).toEqual([...keys].sort()); // nothing lost, nothing unknown
@@ -872,7 +873,7 @@ describe.concurrent('scheduler on a real Redis', () => {
       expect(expected.map((n) => n.status)).toEqual(expected.map(() => 'sent'));
       const all = [...env.lines(a), ...env.lines(b)];
       const seen = count(all);
-      expect([...seen.keys()].sort()).toEqual(expected.map((n) => env.keyOf(n)).sort());
+      expect([...seen.keys()].sort()).toEqual((await mapSeq(expected, (n) => env.keyOf(n))).sort());
       expect([...seen.values()].filter((n) => n !== 1)).toEqual([]);
       expect(all).toHaveLength(N);
     }, 60_000);

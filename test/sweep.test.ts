@@ -12,6 +12,7 @@ import { deliverDue, deliverNudge } from '../src/scheduler/outbox.js';
 import { sweepTenant, type SweepResult } from '../src/scheduler/sweep.js';
 import { harness, type Harness } from './harness.js';
 import { cst, DAY, HOUR, kit, MINUTE, nudgeText as text, plus, RecordingPort, T0 } from './kit.js';
+import { filterSeq, flatMapSeq, mapSeq } from './async-array.js';
 
 let h: Harness;
 afterEach(() => h?.close());
@@ -26,9 +27,10 @@ const row = async (id: number) => (await h.db.select().from(nudges).where(eq(nud
 
 /** What a sweep decided, as "recipient: first line the recipient reads", optionally of one kind. */
 async function said(r: SweepResult, kind?: string): Promise<string[]> {
-  return (await rows(r.ids))
-    .filter((n) => kind === undefined || n.kind === kind)
-    .map(async (n) => `${await who(n)}: ${text(n).split('\n')[0]}`);
+  return mapSeq(
+    (await rows(r.ids)).filter((n) => kind === undefined || n.kind === kind),
+    async (n) => `${await who(n)}: ${text(n).split('\n')[0]}`,
+  );
 }
 
 const REVISIT_BUTTONS = [
@@ -75,7 +77,7 @@ describe('revisit nudges', () => {
     await pinCreatedAt(accounts, T0);
     expect(await said(await sweep(plus(T0, 30 * DAY - MINUTE)))).toEqual([]);
     const r = await sweep(plus(T0, 30 * DAY));
-    expect(r.ids.map(async (id) => text(await row(id)))).toEqual([
+    expect(await mapSeq(r.ids, async (id) => text(await row(id)))).toEqual([
       [
         '! Acme (key) is due for a revisit',
         'No visit on record yet. key accounts are visited every 30 days.',
@@ -129,7 +131,7 @@ describe('revisit nudges', () => {
     expect(await said(await sweep(plus(due, 42 * DAY)))).toEqual(['li: ! Acme (strategic), owned by zhang, is still not visited: 42 days overdue, after 5 nudges']);
     expect(await said(await sweep(plus(due, 48 * DAY)))).toEqual([]);
     const id = await accountId('Acme');
-    expect((await allNudges('revisit')).map((n) => [n.dedupeKey, who(n)])).toEqual([
+    expect(await mapSeq(await allNudges('revisit'), async (n) => [n.dedupeKey, await who(n)])).toEqual([
       [`revisit:${id}:2026-01-19:1`, 'zhang'],
       [`revisit:${id}:2026-01-19:2`, 'zhang'],
       [`revisit:${id}:2026-01-19:3`, 'zhang'],
@@ -148,7 +150,7 @@ describe('revisit nudges', () => {
     await sweep(due);
     await sweep(plus(due, 7 * DAY));
     await sweep(plus(due, 20 * DAY));
-    expect((await allNudges('revisit')).map(who)).toEqual(['wang', 'wang', 'wang']);
+    expect(await mapSeq(await allNudges('revisit'), who)).toEqual(['wang', 'wang', 'wang']);
   });
 
   // BUG: src/scheduler/sweep.ts lastVisitSql refers to ${accounts.id}, which
@@ -422,7 +424,7 @@ describe('promise reminders', () => {
     await setup();
     expect(await said(await sweep(cst('2026-01-07T23:59')))).toEqual([]);
     const eve = await sweep(cst('2026-01-08T00:00'));
-    expect((await rows(eve.ids)).map(async (n) => `${await who(n)}: ${text(n)}`)).toEqual(['zhang: ! Due tomorrow: P-1 for Acme\nSend the cold-chain quote\n[Mark kept: /promise kept P-1]']);
+    expect(await mapSeq(await rows(eve.ids), async (n) => `${await who(n)}: ${text(n)}`)).toEqual(['zhang: ! Due tomorrow: P-1 for Acme\nSend the cold-chain quote\n[Mark kept: /promise kept P-1]']);
     expect(await said(await sweep(cst('2026-01-08T17:00')))).toEqual([]);
     // Decided late on the eve, it is read at 09:00 on the due day, and worded for it.
     expect(await said(await sweep(cst('2026-01-08T23:59')))).toEqual(['zhang: ! Due today: P-1 for Acme']);
@@ -564,7 +566,7 @@ describe('supplier reviews', () => {
 
   it('a lost account hears no more of its review, even one decided before it was lost', async () => {
     await setup();
-    const decided = (await sweep(cst('2026-09-05T22:00'))).ids.filter(async (id) => (await row(id)).kind === 'review'); // Saturday night: waits for Monday
+    const decided = await filterSeq((await sweep(cst('2026-09-05T22:00'))).ids, async (id) => (await row(id)).kind === 'review'); // Saturday night: waits for Monday
     h.now = cst('2026-09-06T10:00');
     await ok('/lost Acme reason:competitor Claims unanswered for six months', 'zhang');
     const port = new RecordingPort();
@@ -677,10 +679,10 @@ describe('escalation ladder', () => {
     await sweep(deadline);
     expect(await said(await sweep(plus(deadline, DAY - MINUTE)))).toEqual([]);
     const two = await sweep(plus(deadline, DAY));
-    expect((await rows(two.ids)).map(async (n) => `${await who(n)}: ${text(n).split('\n').slice(0, 2).join(' | ')}`)).toEqual(['li: ✘ C-1 is still unresolved after 2 days | @li: please step in.']);
+    expect(await mapSeq(await rows(two.ids), async (n) => `${await who(n)}: ${text(n).split('\n').slice(0, 2).join(' | ')}`)).toEqual(['li: ✘ C-1 is still unresolved after 2 days | @li: please step in.']);
     expect(await level()).toBe(2);
     const three = await sweep(plus(deadline, 2 * DAY));
-    expect((await rows(three.ids)).map(async (n) => `${await who(n)}: ${text(n).split('\n').slice(0, 2).join(' | ')}`)).toEqual([
+    expect(await mapSeq(await rows(three.ids), async (n) => `${await who(n)}: ${text(n).split('\n').slice(0, 2).join(' | ')}`)).toEqual([
       'chen: ✘ C-1 is still unresolved after 3 days and two escalations | @chen: your attention is needed to keep this account.',
     ]);
     expect(text(await row(three.ids[0]!))).toContain('  Owner     @zhang');
@@ -760,8 +762,8 @@ describe('escalation ladder', () => {
     await ok('/leave @chen');
     // Rung 1: zhang (owner) and li (his manager) have left: wang, li's manager.
     // Rung 2: li has left: wang. Rung 3: chen (paired) has left: alice, the admin.
-    const r = { ids: [deadline, plus(deadline, DAY), plus(deadline, 2 * DAY)].flatMap(async (at) => (await sweep(at)).ids) };
-    expect((await rows(r.ids)).map(who)).toEqual(['wang', 'wang', 'alice']);
+    const r = { ids: await flatMapSeq([deadline, plus(deadline, DAY), plus(deadline, 2 * DAY)], async (at) => (await sweep(at)).ids) };
+    expect(await mapSeq(await rows(r.ids), who)).toEqual(['wang', 'wang', 'alice']);
     const port = new RecordingPort();
     await deliverDue(h.db, port, plus(deadline, 2 * DAY));
     expect((await rows(r.ids)).map((n) => n.status)).toEqual(['sent', 'sent', 'sent']);
@@ -796,7 +798,7 @@ describe('escalation ladder', () => {
       expect(await deliverDue(h.db, port, plus(deadline, DAY))).toEqual({ sent: 1, skipped: 0, failed: 1 });
       expect(await row(next!)).toMatchObject({ status: 'failed', lastError: 'Slack: not_in_channel; directly: Slack: user_disabled' });
       expect(port.posts.map((p) => p.to)).toEqual(['@zhang', '@alice', '@alice']);
-      expect((await allNudges('channel-refused')).map((n) => nameOf(n.recipientId))).toEqual(['alice', 'alice']);
+      expect(await mapSeq(await allNudges('channel-refused'), (n) => nameOf(n.recipientId))).toEqual(['alice', 'alice']);
     });
 
     it('the opener and the admin hear when the channel refuses a new complaint; the admin once a day', async () => {
@@ -882,7 +884,7 @@ describe('escalation ladder', () => {
       await escalationChannel('#esc');
       // Delivery was down: all three rungs wait, and go out together.
       const at = plus(deadline, 3 * DAY);
-      const ids = [deadline, plus(deadline, DAY), plus(deadline, 2 * DAY)].flatMap(async (d) => (await sweep(d)).ids);
+      const ids = await flatMapSeq([deadline, plus(deadline, DAY), plus(deadline, 2 * DAY)], async (d) => (await sweep(d)).ids);
       expect(ids).toHaveLength(3);
       const port = new RecordingPort();
       const first = await Promise.allSettled(ids.map((id) => deliverNudge(h.db, port, id, at)));
@@ -1048,7 +1050,7 @@ describe('delivery', () => {
     await ok('/pair Acme @chen every:14d');
     await ok('/pair Beta @chen every:14d');
     await pinCreatedAt(pairings, h.now);
-    const ids = (await sweep(cst('2026-01-17T10:00'))).ids.filter(async (id) => (await row(id)).kind === 'pairing');
+    const ids = await filterSeq((await sweep(cst('2026-01-17T10:00'))).ids, async (id) => (await row(id)).kind === 'pairing');
     expect(ids).toHaveLength(2);
     h.now = cst('2026-01-18T20:00');
     await ok('/touch Acme visit Dinner with their COO', 'chen');
@@ -1063,7 +1065,7 @@ describe('delivery', () => {
     const { due } = await setup();
     h.now = plus(due, HOUR);
     await ok('/steward me timezone:America/Los_Angeles', 'zhang');
-    expect((await sweep(plus(due, 2 * HOUR))).ids.filter(async (id) => (await row(id)).kind === 'revisit')).toEqual([]);
+    expect(await filterSeq((await sweep(plus(due, 2 * HOUR))).ids, async (id) => (await row(id)).kind === 'revisit')).toEqual([]);
     expect(await allNudges('revisit')).toHaveLength(1);
   });
 

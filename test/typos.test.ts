@@ -242,10 +242,10 @@ describe('a mistyped @name', () => {
 });
 
 describe('less attention for an account, set by a rep', () => {
-  const toldWang = async () =>
-    (await allNudges('notice'))
-      .filter(async (n) => n.recipientId === await memberId('wang'))
-      .map(nudgeText);
+  const toldWang = async () => {
+    const wang = await memberId('wang');
+    return (await allNudges('notice')).filter((n) => n.recipientId === wang).map(nudgeText);
+  };
 
   it('is told to the owner’s manager at once: a lower tier, a longer cadence, an ended pairing, a snooze beyond a week', async () => {
     h = harness();

@@ -136,7 +136,7 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
   // --- delivery: the queue posts each message when it is due -----------------------------
   const nameOf = (table: 'accounts' | 'members', id: number) => h.db.$client.prepare(`select name from "${table}" where id = ?`).pluck().get(id) as string | undefined;
   async function describe(n: typeof nudges.$inferSelect): Promise<Pick<Post, 'account' | 'complaint' | 'promise' | 'member' | 'rung' | 'critical'>> {
-    const out: ReturnType<typeof describe> = { critical: false };
+    const out: Awaited<ReturnType<typeof describe>> = { critical: false };
     if (n.subjectType === 'complaint') {
       const c = await h.db.select().from(complaints).where(eq(complaints.id, n.subjectId)).get();
       if (c) Object.assign(out, { complaint: c.number, account: nameOf('accounts', c.accountId), critical: c.severity === 'critical' });
