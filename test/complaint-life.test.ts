@@ -223,7 +223,7 @@ describe('/complaint reopen', () => {
     expect((await sweep(cst('2026-02-03T09:59'))).counts.escalation).toBe(0);
     for (const day of ['03', '04', '05']) await sweep(cst(`2026-02-${day}T10:00`));
     const again = (await escalations()).slice(3);
-    expect(again.map((n) => [nameOf(n.recipientId), n.dedupeKey])).toEqual([
+    expect(await mapSeq(again, async (n) => [await nameOf(n.recipientId), n.dedupeKey])).toEqual([
       ['zhang', `escalation:${(await complaint()).id}:1:r1`],
       ['li', `escalation:${(await complaint()).id}:2:r1`],
       ['boss', `escalation:${(await complaint()).id}:3:r1`],
@@ -444,7 +444,7 @@ describe('a reopened complaint over random quiet times (property)', () => {
           // The new life: decided at its deadline or after, one rung at a time, to the same people.
           const again = told.filter((n) => n.dedupeKey.endsWith(':r1'));
           expect(again[0]!.createdAt.getTime()).toBeGreaterThanOrEqual(deadline.getTime());
-          expect(again.slice(0, 3).map((n) => [nameOf(n.recipientId), n.dedupeKey.split(':')[2]])).toEqual([
+          expect(await mapSeq(again.slice(0, 3), async (n) => [await nameOf(n.recipientId), n.dedupeKey.split(':')[2]])).toEqual([
             ['zhang', '1'],
             ['li', '2'],
             ['boss', '3'],

@@ -80,7 +80,7 @@ describe('a large handover on the engine thread', () => {
     await jobsDone();
 
     const id = async (u: string) => (await h.db.select().from(members).where(eq(members.platformUserId, u)).get())!.id;
-    const [zhang, wang] = [id('zhang'), id('wang')];
+    const [zhang, wang] = [await id('zhang'), await id('wang')];
     expect(
       (await h.db
         .select()

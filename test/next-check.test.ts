@@ -320,7 +320,7 @@ describe('the clock decides a batch outside the write lock', () => {
     const r = await transact(h.db, async (tx) => recordAccounts(tx, await tenant(), plan, claim));
     // Beta's nudge is recorded; Acme's, decided before the visit, is not, and Acme is due again.
     expect(await keysOf(r.ids)).toEqual([expect.stringMatching(new RegExp(`^revisit:${await accountId('Beta')}:`))]);
-    expect(r.dropped).toEqual([accountId('Acme')]);
+    expect(r.dropped).toEqual([await accountId('Acme')]);
     expect(await checkOf('Acme')).toBe(0);
     expect(await checkOf('Beta')).toBeGreaterThan(at.getTime());
     // Decided again from the visit: nothing due for it, as a whole-book sweep says.

@@ -8,6 +8,7 @@ import { renderText } from '../src/engine/render-text.js';
 import { watchHealth } from '../src/scheduler/sweep.js';
 import type { Reply } from '../src/engine/reply.js';
 import { transact } from '../db/index.js';
+import { mapSeq } from './async-array.js';
 
 let h: Harness;
 const k = kit(() => h);
@@ -170,9 +171,9 @@ describe('health news (issue 21: told to the right person)', () => {
     h.now = NOW;
     expect((await watch(NOW)).length).toBe(2);
     const news = await k.allNudges('health');
-    expect(news.map((n) => [k.nameOf(n.recipientId), n.subjectId])).toEqual([
-      ['zhang', k.accountId('Beta')],
-      ['li', k.accountId('Beta')],
+    expect(await mapSeq(news, async (n) => [await k.nameOf(n.recipientId), n.subjectId])).toEqual([
+      ['zhang', await k.accountId('Beta')],
+      ['li', await k.accountId('Beta')],
     ]);
     const text = renderText(news[0]!.payload as Reply);
     expect(text.split('\n')[0]).toMatch(/Beta's health moved to at risk/);

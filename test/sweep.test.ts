@@ -288,7 +288,7 @@ describe('working hours', () => {
     await ok('/touch Acme visit Walked the new warehouse', 'zhang');
     await ok('/touch Beta visit Walked the new warehouse', 'wang');
   }
-  const notBefore = async (r: SweepResult) => Object.fromEntries((await rows(r.ids)).map((n) => [who(n), n.notBefore?.toISOString()]));
+  const notBefore = async (r: SweepResult) => Object.fromEntries(await mapSeq(await rows(r.ids), async (n) => [await who(n), n.notBefore?.toISOString()]));
 
   it('a nudge decided at 22:00 waits for 09:00 the next working morning', async () => {
     await setup();
@@ -705,13 +705,13 @@ describe('escalation ladder', () => {
     const deadline = await setup();
     // Sunday 11 January: rung 1, read on Monday 09:00.
     const late = await sweep(plus(deadline, 5 * DAY));
-    expect((await rows(late.ids)).map((n) => [n.dedupeKey.split(':')[2], who(n), n.notBefore])).toEqual([['1', 'zhang', cst('2026-01-12T09:00')]]);
+    expect(await mapSeq(await rows(late.ids), async (n) => [n.dedupeKey.split(':')[2], await who(n), n.notBefore])).toEqual([['1', 'zhang', cst('2026-01-12T09:00')]]);
     expect(await level()).toBe(1);
     expect((await sweep(plus(deadline, 5 * DAY))).ids).toEqual([]);
     // A working day after it was read (Monday 09:00-18:00), rung 2, read on Tuesday morning.
     expect((await sweep(cst('2026-01-12T17:59'))).ids).toEqual([]);
     const two = await sweep(cst('2026-01-12T18:00'));
-    expect((await rows(two.ids)).map((n) => [who(n), n.notBefore])).toEqual([['li', cst('2026-01-13T09:00')]]);
+    expect(await mapSeq(await rows(two.ids), async (n) => [await who(n), n.notBefore])).toEqual([['li', cst('2026-01-13T09:00')]]);
     expect((await sweep(cst('2026-01-13T17:59'))).ids).toEqual([]);
     expect(await said(await sweep(cst('2026-01-14T09:00')), 'escalation')).toEqual(['chen: ✘ C-1 is still unresolved after 8 days and two escalations']);
   });
@@ -853,7 +853,7 @@ describe('escalation ladder', () => {
       const port = new RecordingPort();
       const one = await sweep(deadline);
       // Posted in the channel, on zhang's behalf: zhang hears it directly should the channel refuse it.
-      expect((await rows(one.ids)).map((n) => [n.channel, n.recipientId])).toEqual([['esc', memberId('zhang')]]);
+      expect((await rows(one.ids)).map((n) => [n.channel, n.recipientId])).toEqual([['esc', await memberId('zhang')]]);
       expect(await deliverDue(h.db, port, deadline)).toEqual({ sent: 1, skipped: 0, failed: 0 });
       const [opening] = port.posts;
       expect(opening).toMatchObject({ to: '#esc', thread: undefined });
@@ -1030,8 +1030,8 @@ describe('delivery', () => {
     // Due Friday 16 January; decided Saturday 17th, waiting for Monday 09:00.
     const ids = (await sweep(cst('2026-01-17T10:00'))).ids;
     expect((await rows(ids)).map((n) => [n.subjectId, n.notBefore])).toEqual([
-      [accountId('Acme'), cst('2026-01-19T09:00')],
-      [accountId('Beta'), cst('2026-01-19T09:00')],
+      [await accountId('Acme'), cst('2026-01-19T09:00')],
+      [await accountId('Beta'), cst('2026-01-19T09:00')],
     ]);
     // Sunday: zhang logs Friday's visit to Acme, and snoozes Beta for a week.
     h.now = cst('2026-01-18T20:00');
