@@ -470,12 +470,21 @@ export async function recordWeeklyDigestsInBatches(
   record: RecordDigest = recordDigest,
   batch = 25,
 ): Promise<DigestRunStats> {
-  const due = await transact(db, (tx) => digestsDue(tx, tenant, now));
+  const due = await transact(db, (tx) => digestsDue(tx, tenant, now), { behavior: 'deferred' });
   const ids: number[] = [];
   const holds: number[] = [];
   for (let i = 0; i < due.length; i += batch) {
     const part = due.slice(i, i + batch);
-    const payloads = await transact(db, (tx) => part.map((d) => compose(tx, d)));
+    // Composed in a read transaction (no lock a command waits for), one after another on the connection.
+    const payloads = await transact(
+      db,
+      async (tx) => {
+        const out: unknown[] = [];
+        for (const d of part) out.push(await compose(tx, d));
+        return out;
+      },
+      { behavior: 'deferred' },
+    );
     const start = performance.now();
     await transact(
       db,
