@@ -11,12 +11,7 @@ const DAY = 86_400_000;
 describe('/checklist and its weekly nudge', () => {
   let h: Harness;
   const sweep = (at: Date) => transact(h.db, async (tx) => sweepTenant(tx, (await h.db.query.tenants.findFirst())!, at), { behavior: 'immediate' });
-  const ids = async () =>
-    (await h.db
-      .select({ id: tasks.id })
-      .from(tasks)
-      .all())
-      .map((t) => t.id);
+  const ids = async () => (await h.db.select({ id: tasks.id }).from(tasks).all()).map((t) => t.id);
 
   beforeEach(async () => {
     h = harness();
@@ -31,13 +26,7 @@ describe('/checklist and its weekly nudge', () => {
     expect(listed[0]).toBe('• Open checklist items: 6');
     expect(listed[1]).toBe(`  • T-${first} · Acme · Hold a last conversation: one final attempt to keep them · by Mon 7 Dec 2026`);
     expect((await h.run(`/checklist done T-${first} Called their COO`, 'zhang')).text).toBe(`✔ T-${first} done. 5 still open.`);
-    expect(
-      (await h.db
-        .select()
-        .from(tasks)
-        .all())
-        .find((t) => t.id === first),
-    ).toMatchObject({ detail: 'Called their COO' });
+    expect((await h.db.select().from(tasks).all()).find((t) => t.id === first)).toMatchObject({ detail: 'Called their COO' });
     for (const id of rest) await h.run(`/清单 完成 T-${id}`, 'zhang');
     expect((await h.run('/checklist', 'zhang')).text).toBe('• Open checklist items: 0\n  Nothing open on your checklist.');
   });
@@ -55,11 +44,7 @@ describe('/checklist and its weekly nudge', () => {
     expect((await sweep(new Date(h.now.getTime() + DAY))).counts.checklist).toBe(0); // due in 13 days: not yet
     const week2 = await sweep(new Date(h.now.getTime() + 8 * DAY));
     expect(week2.counts.checklist).toBe(1);
-    const n = (await h.db
-      .select()
-      .from(nudges)
-      .all())
-      .find((x) => x.kind === 'checklist')!;
+    const n = (await h.db.select().from(nudges).all()).find((x) => x.kind === 'checklist')!;
     expect(renderText(n.payload as Reply).split('\n')[0]).toBe('! Your checklist: 6 open items due within a week or overdue');
     expect((await sweep(new Date(h.now.getTime() + 9 * DAY))).counts.checklist).toBe(0); // same week
     await h.db.update(tasks).set({ doneAt: h.now }).run();

@@ -55,11 +55,7 @@ describe('a lost account', () => {
     await ok('/promise Acme due:2026-01-09 Send the cold-chain quote', 'zhang');
     // Thursday 20:00: rung 1 (the deadline was 10:00) and the eve reminder, both waiting for Friday 09:00.
     const decided = (await sweep(cst('2026-01-08T20:00'))).ids;
-    expect(
-      (await rows(decided))
-        .map((n) => n.kind)
-        .sort(),
-    ).toEqual(['escalation', 'promise']);
+    expect((await rows(decided)).map((n) => n.kind).sort()).toEqual(['escalation', 'promise']);
     h.now = cst('2026-01-08T21:00');
     await ok('/lost Acme reason:competitor Claims unanswered for six months', 'zhang');
     const port = new RecordingPort();

@@ -29,13 +29,7 @@ function fresh(): { db: Db; file: string } {
 }
 
 const addTenant = (db: Db, workspaceId: string) => db.insert(tenants).values({ platform: 'slack', workspaceId, locale: 'en', timezone: 'UTC' }).run();
-const workspaces = async (db: Db) =>
-  (await db
-    .select({ w: tenants.workspaceId })
-    .from(tenants)
-    .orderBy(tenants.id)
-    .all())
-    .map((r) => r.w);
+const workspaces = async (db: Db) => (await db.select({ w: tenants.workspaceId }).from(tenants).orderBy(tenants.id).all()).map((r) => r.w);
 
 // immediate() is better-sqlite3's synchronous transaction function: it commits when its callback returns, so a
 // callback that awaits would commit at its first await. Its callbacks here are synchronous: on better-sqlite3 a

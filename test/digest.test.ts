@@ -177,11 +177,7 @@ describe('what the digest says', () => {
   });
 
   it('the touchpoint count compares the last 7 days with the 7 before', async () => {
-    expect(
-      (await digestText('li', plus(D, 7 * DAY)))
-        .split('\n')
-        .find((l) => l.startsWith('Touchpoints:')),
-    ).toBe('Touchpoints: 0 in the last 7 days (3 the 7 days before).');
+    expect((await digestText('li', plus(D, 7 * DAY))).split('\n').find((l) => l.startsWith('Touchpoints:'))).toBe('Touchpoints: 0 in the last 7 days (3 the 7 days before).');
   });
 });
 
@@ -205,11 +201,7 @@ describe("the digest's week", () => {
     const recorded = await mapSeq(mondays, async (at) => (await transact(h.db, async (tx) => digestAll(tx, await tenant(), at))).length);
     expect(recorded).toEqual([2, 2, 2, 2]);
     const zhangId = (await member('zhang')).id;
-    expect(
-      (await digests())
-        .filter((n) => n.recipientId === zhangId)
-        .map((n) => n.period),
-    ).toEqual(['2026-W42', '2026-W43', '2026-W44', '2026-W45']);
+    expect((await digests()).filter((n) => n.recipientId === zhangId).map((n) => n.period)).toEqual(['2026-W42', '2026-W43', '2026-W44', '2026-W45']);
   });
 });
 
@@ -277,9 +269,7 @@ describe('digestAll: one digest per person per ISO week', () => {
   it('records one for everyone who owns accounts or leads a team, and for each admin and executive, once a week', async () => {
     const ids = await record(D);
     expect(ids).toHaveLength(6);
-    expect(
-      (await mapSeq(await digests(), async (n) => [await nameOf(n.recipientId), n.dedupeKey === `digest:${n.recipientId}:2026-W42`, n.period])).sort(),
-    ).toEqual([
+    expect((await mapSeq(await digests(), async (n) => [await nameOf(n.recipientId), n.dedupeKey === `digest:${n.recipientId}:2026-W42`, n.period])).sort()).toEqual([
       ['alice', true, '2026-W42'],
       ['chen', true, '2026-W42'],
       ['li', true, '2026-W42'],
@@ -324,8 +314,7 @@ describe('digestAll: one digest per person per ISO week', () => {
 
 describe('the weekly run records in batches, each its own transaction', () => {
   beforeEach(sixWeeks);
-  const byReader = async () =>
-    (await mapSeq(await digests(), async (n) => [await nameOf(n.recipientId), n.period])).sort();
+  const byReader = async () => (await mapSeq(await digests(), async (n) => [await nameOf(n.recipientId), n.period])).sort();
   const EVERYONE = ['alice', 'chen', 'li', 'sun', 'wang', 'zhang'].map((name) => [name, '2026-W42']);
 
   it('records what digestAll records, the same cards', async () => {

@@ -84,10 +84,10 @@ function expectCleanExit(run: Run): void {
 }
 
 /** Opens the file the process wrote, runs `fn`, closes it again. */
-function inspect<T>(file: string, fn: (db: Db) => T): T {
+async function inspect<T>(file: string, fn: (db: Db) => T | Promise<T>): Promise<T> {
   const db = openDb(file);
   try {
-    return fn(db);
+    return await fn(db);
   } finally {
     closeDb(db);
   }
@@ -184,14 +184,15 @@ describe('npm start, shell mode, piped stdin', () => {
         expect(cs[0]!.deadlineAt).toEqual(complaintSpanEnd(tenant, 'high', cs[0]!.openedAt));
         expect(cs[0]!.deadlineAt.getTime()).toBeGreaterThan(cs[0]!.openedAt.getTime());
         // One audit entry per successful write; the refused commands left nothing behind.
-        expect(
-          (await db
-            .select({ action: auditLog.action })
-            .from(auditLog)
-            .orderBy(asc(auditLog.id))
-            .all())
-            .map((r) => r.action),
-        ).toEqual(['account.add', 'contact.add', 'touch.log', 'complaint.open', 'complaint.resolve', 'account.add', 'touch.log']);
+        expect((await db.select({ action: auditLog.action }).from(auditLog).orderBy(asc(auditLog.id)).all()).map((r) => r.action)).toEqual([
+          'account.add',
+          'contact.add',
+          'touch.log',
+          'complaint.open',
+          'complaint.resolve',
+          'account.add',
+          'touch.log',
+        ]);
       });
     },
     SLOW,
@@ -357,38 +358,30 @@ describe('npm start -- --demo', () => {
       expect(existsSync(mainDir)).toBe(false);
 
       const loaded = await inspect(demoFile, async (db) => {
-        const tiers = (await db
-          .select({ tier: accounts.tier })
-          .from(accounts)
-          .all())
-          .map((r) => r.tier);
+        const tiers = (await db.select({ tier: accounts.tier }).from(accounts).all()).map((r) => r.tier);
         expect(tiers.filter((t) => t === 'strategic')).toHaveLength(3);
         expect(tiers.filter((t) => t === 'key')).toHaveLength(3);
         expect(tiers.filter((t) => t === 'standard')).toHaveLength(3);
         const acme = (await db.select().from(accounts).where(eq(accounts.name, 'Acme Electronics')).get())!;
         expect(acme.aliases).toEqual(['ACME', '艾克美']);
-        expect(
-          (await db
-            .select({ name: contacts.name })
-            .from(contacts)
-            .where(eq(contacts.accountId, acme.id))
-            .all())
-            .map((c) => c.name)
-            .sort(),
-        ).toEqual(['Li Wei', 'Ma Jing', 'Sun Hao', 'Zhou Lan']);
+        expect((await db.select({ name: contacts.name }).from(contacts).where(eq(contacts.accountId, acme.id)).all()).map((c) => c.name).sort()).toEqual([
+          'Li Wei',
+          'Ma Jing',
+          'Sun Hao',
+          'Zhou Lan',
+        ]);
         expect(await db.select().from(contacts).all()).toHaveLength(9);
         expect(await db.select().from(touchpoints).all()).toHaveLength(8);
         const open = await db.select().from(complaints).where(eq(complaints.status, 'open')).all();
         expect(open.map((c) => [c.number, c.severity, c.category])).toEqual([[1, 'high', 'damage']]);
         expect(await db.select().from(promises).all()).toHaveLength(2);
         // Huadong's volume drop, price pressure and new decision-maker put it at risk; Jade has a competitor about.
-        expect(
-          (await db
-            .select({ kind: churnSignals.kind })
-            .from(churnSignals)
-            .all())
-            .map((s) => s.kind),
-        ).toEqual(['price-pressure', 'volume-drop', 'decision-maker-change', 'competitor']);
+        expect((await db.select({ kind: churnSignals.kind }).from(churnSignals).all()).map((s) => s.kind)).toEqual([
+          'price-pressure',
+          'volume-drop',
+          'decision-maker-change',
+          'competitor',
+        ]);
         return counts(db);
       });
 
@@ -396,7 +389,7 @@ describe('npm start -- --demo', () => {
       expectCleanExit(second);
       expect(second.stderr + second.stdout).not.toMatch(/load/i);
       expectTitles(second.stdout, ['• Accounts (9)']);
-      expect(inspect(demoFile, counts)).toEqual(loaded);
+      expect(await inspect(demoFile, counts)).toEqual(loaded);
       expect(existsSync(mainDir)).toBe(false);
     },
     SLOW,

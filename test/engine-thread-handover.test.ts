@@ -81,35 +81,15 @@ describe('a large handover on the engine thread', () => {
 
     const id = async (u: string) => (await h.db.select().from(members).where(eq(members.platformUserId, u)).get())!.id;
     const [zhang, wang] = [await id('zhang'), await id('wang')];
-    expect(
-      (await h.db
-        .select()
-        .from(accounts)
-        .all())
-        .map((a) => a.ownerId),
-    ).toEqual(Array(BOOK).fill(wang));
+    expect((await h.db.select().from(accounts).all()).map((a) => a.ownerId)).toEqual(Array(BOOK).fill(wang));
     const open = await h.db.select().from(complaints).all();
     expect(open.map((c) => c.ownerId)).toEqual([wang, wang, wang]);
     // One pass per complaint, zhang to wang: none moved twice.
-    const passes = (await h.db
-      .select()
-      .from(complaintEvents)
-      .where(eq(complaintEvents.kind, 'pass'))
-      .all())
-      .map((e) => [e.complaintId, e.fromId, e.toId]);
+    const passes = (await h.db.select().from(complaintEvents).where(eq(complaintEvents.kind, 'pass')).all()).map((e) => [e.complaintId, e.fromId, e.toId]);
     expect(passes.sort()).toEqual(open.map((c) => [c.id, zhang, wang]).sort());
     // One meeting per contact of the strategic accounts, wang's: none listed twice.
-    const meetings = (await h.db
-      .select()
-      .from(tasks)
-      .where(eq(tasks.itemKey, 'meet-contact'))
-      .all())
-      .map((t) => [t.contactId, t.ownerId]);
-    const people = (await h.db
-      .select()
-      .from(contacts)
-      .all())
-      .map((c) => [c.id, wang]);
+    const meetings = (await h.db.select().from(tasks).where(eq(tasks.itemKey, 'meet-contact')).all()).map((t) => [t.contactId, t.ownerId]);
+    const people = (await h.db.select().from(contacts).all()).map((c) => [c.id, wang]);
     expect(meetings.sort()).toEqual(people.sort());
   });
 });

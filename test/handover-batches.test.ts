@@ -61,30 +61,26 @@ async function seed(h: Harness, book: Book) {
     const out = await h.run(cmd, user);
     if (!out.ok) throw new Error(`${cmd}: ${out.text}`);
   }
-  const id = Object.fromEntries(
-    (await h.db
-      .select()
-      .from(members)
-      .all())
-      .map((m) => [m.platformUserId, m.id]),
-  ) as Record<Person | 'alice', number>;
+  const id = Object.fromEntries((await h.db.select().from(members).all()).map((m) => [m.platformUserId, m.id])) as Record<Person | 'alice', number>;
   const tenantId = (await h.db.select().from(members).get())!.tenantId;
   const now = h.now;
   const acc = await mapSeq(
     book.accounts,
     async (a, i) =>
-      (await h.db
-        .insert(accounts)
-        .values({
-          tenantId,
-          name: nameOf(i),
-          nameKey: nameOf(i).toLowerCase(),
-          tier: a.tier,
-          ownerId: i === 0 || a.mine ? id.zhang : id.wang,
-          status: a.lost && i > 0 ? 'lost' : 'active',
-        })
-        .returning()
-        .get()).id,
+      (
+        await h.db
+          .insert(accounts)
+          .values({
+            tenantId,
+            name: nameOf(i),
+            nameKey: nameOf(i).toLowerCase(),
+            tier: a.tier,
+            ownerId: i === 0 || a.mine ? id.zhang : id.wang,
+            status: a.lost && i > 0 ? 'lost' : 'active',
+          })
+          .returning()
+          .get()
+      ).id,
   );
   for (const c of book.contacts) {
     const contact = await h.db
@@ -196,11 +192,7 @@ async function check(book: Book) {
 
     // Meanwhile: commands on accounts of the book, some moved, some not yet (when a job is left unfinished;
     // otherwise the handover is over, and what they open in zhang's name is zhang's).
-    const unfinished = (await h.db
-      .select()
-      .from(handoverJobs)
-      .all())
-      .some((j) => j.doneAt === null);
+    const unfinished = (await h.db.select().from(handoverJobs).all()).some((j) => j.doneAt === null);
     for (const m of book.meanwhile) {
       const name = `"${nameOf(m.account)}"`;
       const cmd =
@@ -227,13 +219,7 @@ async function check(book: Book) {
       const fresh = new Engine({ db, commands, defaults: { locale: 'en', timezone: 'Asia/Shanghai' }, clock: () => h.now });
       await fresh.finish();
       const after = await all(db);
-      expect(
-        (await db
-          .select()
-          .from(handoverJobs)
-          .all())
-          .every((j) => j.doneAt !== null),
-      ).toBe(true);
+      expect((await db.select().from(handoverJobs).all()).every((j) => j.doneAt !== null)).toBe(true);
 
       // Every account in scope is @to's, no longer flagged; the others are as they were.
       for (const a of after.accounts) {

@@ -8,28 +8,10 @@ import { renderText } from '../src/engine/render-text.js';
 import { harness, type Harness } from './harness.js';
 import { mapSeq } from './async-array.js';
 
-const member = async (h: Harness, name: string) =>
-  (await h.db
-    .select()
-    .from(members)
-    .all())
-    .find((m) => m.name === name)!;
+const member = async (h: Harness, name: string) => (await h.db.select().from(members).all()).find((m) => m.name === name)!;
 const owners = async (h: Harness) =>
   Object.fromEntries(
-    await mapSeq(
-      await h.db
-        .select()
-        .from(accounts)
-        .all(),
-      async (a) => [
-        a.name,
-        (await h.db
-          .select()
-          .from(members)
-          .all())
-          .find((m) => m.id === a.ownerId)?.name,
-      ],
-    ),
+    await mapSeq(await h.db.select().from(accounts).all(), async (a) => [a.name, (await h.db.select().from(members).all()).find((m) => m.id === a.ownerId)?.name]),
   );
 
 describe('/handover', () => {
@@ -94,22 +76,8 @@ describe('/handover', () => {
     const open = (rows: { ownerId: number | null; status: string }[], status: string) => rows.filter((r) => r.status === status);
     expect(open(await h.db.select().from(complaints).all(), 'open').map((c) => c.ownerId)).toEqual([ma.id, ma.id]);
     expect(open(await h.db.select().from(promises).all(), 'open').map((p) => p.ownerId)).toEqual([ma.id]);
-    expect(
-      (await h.db
-        .select()
-        .from(pairings)
-        .where(eq(pairings.active, true))
-        .all())
-        .map((p) => p.execId),
-    ).toEqual([ma.id]);
-    expect(
-      (await h.db
-        .select()
-        .from(reviewItems)
-        .where(eq(reviewItems.status, 'open'))
-        .all())
-        .map((r) => r.ownerId),
-    ).toEqual([ma.id]);
+    expect((await h.db.select().from(pairings).where(eq(pairings.active, true)).all()).map((p) => p.execId)).toEqual([ma.id]);
+    expect((await h.db.select().from(reviewItems).where(eq(reviewItems.status, 'open')).all()).map((r) => r.ownerId)).toEqual([ma.id]);
     // Nothing open is left in zhang's name.
     expect(await h.db.select().from(accounts).where(eq(accounts.ownerId, zhang.id)).all()).toEqual([]);
     expect(
@@ -134,38 +102,10 @@ describe('/handover', () => {
         .all(),
     ).toEqual([]);
     // Closed ones are history and stay with zhang.
-    expect(
-      (await h.db
-        .select()
-        .from(complaints)
-        .where(eq(complaints.status, 'resolved'))
-        .all())
-        .map((c) => c.ownerId),
-    ).toEqual([zhang.id]);
-    expect(
-      (await h.db
-        .select()
-        .from(promises)
-        .where(eq(promises.status, 'kept'))
-        .all())
-        .map((p) => p.ownerId),
-    ).toEqual([zhang.id]);
-    expect(
-      (await h.db
-        .select()
-        .from(pairings)
-        .where(eq(pairings.active, false))
-        .all())
-        .map((p) => p.execId),
-    ).toEqual([zhang.id]);
-    expect(
-      (await h.db
-        .select()
-        .from(reviewItems)
-        .where(eq(reviewItems.status, 'held'))
-        .all())
-        .map((r) => r.ownerId),
-    ).toEqual([zhang.id]);
+    expect((await h.db.select().from(complaints).where(eq(complaints.status, 'resolved')).all()).map((c) => c.ownerId)).toEqual([zhang.id]);
+    expect((await h.db.select().from(promises).where(eq(promises.status, 'kept')).all()).map((p) => p.ownerId)).toEqual([zhang.id]);
+    expect((await h.db.select().from(pairings).where(eq(pairings.active, false)).all()).map((p) => p.execId)).toEqual([zhang.id]);
+    expect((await h.db.select().from(reviewItems).where(eq(reviewItems.status, 'held')).all()).map((r) => r.ownerId)).toEqual([zhang.id]);
 
     // One meeting per active contact of each strategic account; none for key or standard, none for a contact who left.
     const checklist = await h.db.select().from(tasks).all();
@@ -185,13 +125,7 @@ describe('/handover', () => {
     expect((await h.run('/handover @zhang @ma', 'li')).ok).toBe(true);
     expect((await h.run('/handover @ma @li', 'alice')).ok).toBe(true);
     const li = await member(h, 'li');
-    expect(
-      (await h.db
-        .select()
-        .from(tasks)
-        .all())
-        .map((t) => [t.itemKey, t.ownerId, t.doneAt]),
-    ).toEqual([['meet-contact', li.id, null]]);
+    expect((await h.db.select().from(tasks).all()).map((t) => [t.itemKey, t.ownerId, t.doneAt])).toEqual([['meet-contact', li.id, null]]);
   });
 
   it('moves only the named accounts, by comma or quotes, with what is open on them', async () => {
@@ -206,14 +140,7 @@ describe('/handover', () => {
       [3, (await member(h, 'zhang')).id],
     ]);
     // wang is a rep: the pairing stays with zhang, and the reply says so.
-    expect(
-      (await h.db
-        .select()
-        .from(pairings)
-        .where(eq(pairings.active, true))
-        .all())
-        .map((p) => p.execId),
-    ).toEqual([(await member(h, 'zhang')).id]);
+    expect((await h.db.select().from(pairings).where(eq(pairings.active, true)).all()).map((p) => p.execId)).toEqual([(await member(h, 'zhang')).id]);
     expect(out.text).toContain('1 leadership pairing stays with zhang: wang is not an executive.');
     expect(await h.db.select().from(tasks).all()).toHaveLength(1);
   });
@@ -283,13 +210,7 @@ describe('/leave', () => {
     const zhang = await member(h, 'zhang');
     expect(zhang.active).toBe(false);
     expect(zhang.leftAt).toEqual(h.now);
-    expect(
-      (await h.db
-        .select()
-        .from(accounts)
-        .all())
-        .map((a) => a.ownerGoneAt),
-    ).toEqual([h.now, h.now]);
+    expect((await h.db.select().from(accounts).all()).map((a) => a.ownerGoneAt)).toEqual([h.now, h.now]);
     expect(out.notices).toHaveLength(1);
     expect(out.notices[0]!.to).toMatchObject({ member: { name: 'li' } });
     const notice = renderText(out.notices[0]!.reply);
@@ -300,13 +221,7 @@ describe('/leave', () => {
 
     const again = await h.run('/handover @zhang @wang', 'li');
     expect(again.ok, again.text).toBe(true);
-    expect(
-      (await h.db
-        .select()
-        .from(accounts)
-        .all())
-        .map((a) => [a.ownerId, a.ownerGoneAt]),
-    ).toEqual([
+    expect((await h.db.select().from(accounts).all()).map((a) => [a.ownerId, a.ownerGoneAt])).toEqual([
       [(await member(h, 'wang')).id, null],
       [(await member(h, 'wang')).id, null],
     ]);

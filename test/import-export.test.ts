@@ -36,12 +36,7 @@ describe('import accounts', () => {
     expect(r).toMatchObject({ rows: 2, created: 2, updated: 0, unchanged: 0, errors: [] });
     const acme = (await db.select().from(accounts).where(eq(accounts.nameKey, 'acme logistics')).get())!;
     expect(acme).toMatchObject({ tier: 'strategic', region: 'East', annualRevenue: 1_200_000, categorySpend: 4_000_000, cadenceDays: 21, aliases: ['Acme', 'ACME Freight'] });
-    const keys = (await db
-      .select()
-      .from(accountAliases)
-      .where(eq(accountAliases.accountId, acme.id))
-      .all())
-      .map((a) => a.key);
+    const keys = (await db.select().from(accountAliases).where(eq(accountAliases.accountId, acme.id)).all()).map((a) => a.key);
     expect(keys.sort()).toEqual(['acme', 'acme freight']);
     const owner = (await db.select().from(members).where(eq(members.id, acme.ownerId!)).get())!;
     expect(owner).toMatchObject({ name: 'Alice Chen', platformUserId: 'alice chen' });
@@ -181,28 +176,19 @@ describe('export', () => {
       expect(await importCsv(fresh, 'accounts', accountsCsv)).toMatchObject({ created: 3, errors: [] });
       expect(await importCsv(fresh, 'touchpoints', touchCsv)).toMatchObject({ created: 2, errors: [] });
       const pick = async (d: Db) =>
-        (await d
-          .select()
-          .from(accounts)
-          .all())
-          .map(({ name, nameKey, tier, region, industry, annualRevenue, categorySpend, cadenceDays, aliases }) => ({
-            name,
-            nameKey,
-            tier,
-            region,
-            industry,
-            annualRevenue,
-            categorySpend,
-            cadenceDays,
-            aliases,
-          }));
+        (await d.select().from(accounts).all()).map(({ name, nameKey, tier, region, industry, annualRevenue, categorySpend, cadenceDays, aliases }) => ({
+          name,
+          nameKey,
+          tier,
+          region,
+          industry,
+          annualRevenue,
+          categorySpend,
+          cadenceDays,
+          aliases,
+        }));
       expect(await pick(fresh)).toEqual(await pick(db));
-      const touches = async (d: Db) =>
-        (await d
-          .select()
-          .from(touchpoints)
-          .all())
-          .map(({ kind, occurredAt, note }) => ({ kind, occurredAt, note }));
+      const touches = async (d: Db) => (await d.select().from(touchpoints).all()).map(({ kind, occurredAt, note }) => ({ kind, occurredAt, note }));
       expect(await touches(fresh)).toEqual(await touches(db));
       expect(await exportCsv(fresh, 'accounts')).toBe(accountsCsv);
       expect(await exportCsv(fresh, 'touchpoints')).toBe(touchCsv);
@@ -215,7 +201,8 @@ describe('export', () => {
     await importCsv(db, 'accounts', ACCOUNTS);
     const tenant = (await db.select().from(tenants).get())!;
     const acme = (await db.select().from(accounts).where(eq(accounts.nameKey, 'acme logistics')).get())!;
-    await db.insert(complaints)
+    await db
+      .insert(complaints)
       .values({
         tenantId: tenant.id,
         number: 1,
@@ -385,14 +372,7 @@ describe('import agrees with chat', () => {
       { line: 4, message: `date: ${t.touch.tooOld('Mon 1 Nov 2021')}` },
     ]);
     expect(r.created).toBe(3);
-    expect(
-      (await h.db
-        .select()
-        .from(touchpoints)
-        .all())
-        .map((t) => t.note)
-        .sort(),
-    ).toEqual(['this morning', 'today', 'within five years']);
+    expect((await h.db.select().from(touchpoints).all()).map((t) => t.note).sort()).toEqual(['this morning', 'today', 'within five years']);
   });
 
   it('refuses an owner who has left, but reads back an account they still own', async () => {

@@ -526,11 +526,11 @@ describe('Lark over signed, encrypted HTTP', () => {
       // The card's redraws so far (the outbox's, after the click before this test) are all delivered.
       await fake.waitFor(
         async () =>
-          !await db()
+          !(await db()
             .select()
             .from(nudges)
             .where(and(eq(nudges.kind, 'card'), inArray(nudges.status, ['pending', 'sending'])))
-            .get(),
+            .get()),
       );
       const drawn = fake.messages.get((await row()).threadTs!)!.updates.length;
       const refusedClick = await click(CAROL);
@@ -581,11 +581,11 @@ describe('Lark over signed, encrypted HTTP', () => {
       const settled = () =>
         fake.waitFor(
           async () =>
-            !await db()
+            !(await db()
               .select()
               .from(nudges)
               .where(inArray(nudges.status, ['pending', 'sending']))
-              .get(),
+              .get()),
         );
       await settled();
       const drawn = shared.updates.length;
@@ -917,11 +917,7 @@ describe('Lark over plain HTTP (verification token, no encryption)', () => {
     );
     expect(click.json.toast.type).toBe('success');
     expect(shown(click.json.card.data)).toMatch(/Plain Freight/);
-    const names = (await app.db
-      .select({ name: accounts.name })
-      .from(accounts)
-      .all())
-      .map((a) => a.name);
+    const names = (await app.db.select({ name: accounts.name }).from(accounts).all()).map((a) => a.name);
     expect(names).toEqual(['Plain Freight']);
   });
 });

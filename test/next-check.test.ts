@@ -26,12 +26,7 @@ const keysOf = async (ids: number[]) =>
   ids.length
     ? await byAccount(
         h.db,
-        (await h.db
-          .select({ k: nudges.dedupeKey })
-          .from(nudges)
-          .where(inArray(nudges.id, ids))
-          .all())
-          .map((r) => r.k),
+        (await h.db.select({ k: nudges.dedupeKey }).from(nudges).where(inArray(nudges.id, ids)).all()).map((r) => r.k),
       )
     : [];
 
@@ -65,12 +60,13 @@ async function fromScratch(at: Date): Promise<string[]> {
       const r = await sweepTenant(tx, await tenant(), at, nudgeViews);
       keys = await byAccount(
         tx,
-        (await tx
-          .select({ k: nudges.dedupeKey })
-          .from(nudges)
-          .where(r.ids.length ? inArray(nudges.id, r.ids) : eq(nudges.id, -1))
-          .all())
-          .map((x) => x.k),
+        (
+          await tx
+            .select({ k: nudges.dedupeKey })
+            .from(nudges)
+            .where(r.ids.length ? inArray(nudges.id, r.ids) : eq(nudges.id, -1))
+            .all()
+        ).map((x) => x.k),
       );
       throw new Rollback();
     });
@@ -266,7 +262,14 @@ describe('what lowers an account’s next check', () => {
     await settled(plus(h.now, 60 * DAY));
     await h.db
       .insert(pairings)
-      .values({ tenantId: (await tenant()).id, accountId: await accountId('Acme'), execId: await memberId('chen'), cadenceDays: 30, active: true, createdAt: plus(h.now, -40 * DAY) })
+      .values({
+        tenantId: (await tenant()).id,
+        accountId: await accountId('Acme'),
+        execId: await memberId('chen'),
+        cadenceDays: 30,
+        active: true,
+        createdAt: plus(h.now, -40 * DAY),
+      })
       .run();
     expect(await sweepAgrees(plus(h.now, 60_000))).toEqual([expect.stringMatching(/^pairing:/)]);
     h.now = plus(h.now, DAY);
@@ -373,20 +376,11 @@ async function randomBooks(seeds: number[]) {
       "insert into touchpoints (tenant_id, account_id, member_id, our_level, kind, occurred_at, note, source_platform, created_at) values (?, ?, ?, 'sales', ?, ?, '', 'shell', ?)",
     );
     for (let i = 0; i < 12; i++) insAccount.run(t, `A${i}`, `a${i}`, r.pick(tiers), r.next() < 0.9 ? r.pick(people) : null, h.now.getTime() - r.int(120) * DAY);
-    const ids = async () =>
-      (await h.db
-        .select({ id: accounts.id })
-        .from(accounts)
-        .all())
-        .map((x) => x.id);
-    const touches = async () =>
-      (await h.db
-        .select({ id: touchpoints.id })
-        .from(touchpoints)
-        .all())
-        .map((x) => x.id);
+    const ids = async () => (await h.db.select({ id: accounts.id }).from(accounts).all()).map((x) => x.id);
+    const touches = async () => (await h.db.select({ id: touchpoints.id }).from(touchpoints).all()).map((x) => x.id);
     const ops: (() => void)[] = [
-      async () => insTouch.run(t, r.pick(await ids()), r.next() < 0.2 ? chen : r.pick(people), r.pick(['visit', 'call', 'meeting']), h.now.getTime() - r.int(60) * DAY, h.now.getTime()),
+      async () =>
+        insTouch.run(t, r.pick(await ids()), r.next() < 0.2 ? chen : r.pick(people), r.pick(['visit', 'call', 'meeting']), h.now.getTime() - r.int(60) * DAY, h.now.getTime()),
       async () => {
         const all = await touches();
         if (all.length)

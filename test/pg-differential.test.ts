@@ -268,12 +268,7 @@ async function domainReads(db: Db, tenantId: number, memberIds: number[], accoun
   at('cadence');
   await snoozeEnds(db, tenantId, 'revisit', accountIds.slice(0, 10));
   await snoozeEnds(db, tenantId, 'revisit');
-  const book = (await db
-    .select()
-    .from(accounts)
-    .where(eq(accounts.tenantId, tenantId))
-    .all())
-    .map((a) => ({ a, last: null }));
+  const book = (await db.select().from(accounts).where(eq(accounts.tenantId, tenantId)).all()).map((a) => ({ a, last: null }));
   await overdueRevisits(db, tenant, book, NOW);
   at('digest');
   for (const m of all.slice(0, 5)) {
@@ -295,11 +290,7 @@ async function domainReads(db: Db, tenantId: number, memberIds: number[], accoun
   at('promises');
   await moveCounts(
     db,
-    (await db
-      .select({ id: promises.id })
-      .from(promises)
-      .all())
-      .map((p) => p.id),
+    (await db.select({ id: promises.id }).from(promises).all()).map((p) => p.id),
   );
   await keptRates(db, tenant, all, NOW);
   at('coverage');

@@ -43,18 +43,10 @@ describe('/review <account> tick|untick', () => {
       { key: 'competitors', done: false },
     ]);
     await ok('/review Acme tick 5', 'zhang');
-    expect(
-      (await item('Acme'))
-        .checklist.filter((c) => c.done)
-        .map((c) => c.key),
-    ).toEqual(['risks', 'competitors']);
+    expect((await item('Acme')).checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['risks', 'competitors']);
     expect((await item('Acme')).status).toBe('open');
     await ok('/review Acme untick competitors', 'zhang');
-    expect(
-      (await item('Acme'))
-        .checklist.filter((c) => c.done)
-        .map((c) => c.key),
-    ).toEqual(['risks']);
+    expect((await item('Acme')).checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['risks']);
     // Ticking a ticked item says by whom, and changes nothing.
     expect((await ok('/review Acme tick 4', 'zhang')).text).toBe('• Item 4 is already ticked by zhang, Wed 2 Sept 2026.');
   });
@@ -177,11 +169,7 @@ describe('in Chinese', () => {
     await ok('/复盘 Acme 勾选 风险', 'zhang');
     await ok('/复盘 Acme 勾选 竞争对手', 'zhang');
     await ok('/投诉 Acme 严重度:紧急 三托货物压坏', 'zhang');
-    expect(
-      (await item('Acme'))
-        .checklist.filter((c) => c.done)
-        .map((c) => c.key),
-    ).toEqual(['risks', 'competitors']);
+    expect((await item('Acme')).checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['risks', 'competitors']);
     const no = await refused('/复盘 Acme 已准备', 'zhang');
     expect(no.text).toBe(
       [
@@ -195,11 +183,7 @@ describe('in Chinese', () => {
     expect(show.text).toContain('今年投诉：新增1起，已解决0起；仍有1起未解决');
     expect(show.text).toContain('未解决的紧急投诉：C-1');
     await ok('/复盘 Acme 取消勾选 4', 'zhang');
-    expect(
-      (await item('Acme'))
-        .checklist.filter((c) => c.done)
-        .map((c) => c.key),
-    ).toEqual(['competitors']);
+    expect((await item('Acme')).checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['competitors']);
   });
 });
 
@@ -220,17 +204,9 @@ describe('an item key in the other language', () => {
     await inSeason();
     await ok('/review Acme tick 风险', 'zhang');
     await ok('/复盘 Acme 勾选 competitors', 'zhang');
-    expect(
-      (await item('Acme'))
-        .checklist.filter((c) => c.done)
-        .map((c) => c.key),
-    ).toEqual(['risks', 'competitors']);
+    expect((await item('Acme')).checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['risks', 'competitors']);
     await ok('/review Acme untick 竞争', 'zhang');
-    expect(
-      (await item('Acme'))
-        .checklist.filter((c) => c.done)
-        .map((c) => c.key),
-    ).toEqual(['risks']);
+    expect((await item('Acme')).checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['risks']);
   });
 });
 
@@ -260,11 +236,7 @@ describe('bad input', () => {
     expect(typo.text).toContain('More: /steward help review');
     const zh = await refused('/复盘 Acme 勾 风险', 'zhang');
     expect(zh.text.split('\n')[0]).toBe('✘ I didn\'t expect "勾 风险" here.');
-    expect(
-      (await item('Acme'))
-        .checklist.filter((c) => c.done)
-        .map((c) => c.key),
-    ).toEqual(['risks']);
+    expect((await item('Acme')).checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['risks']);
   });
 
   it('`取消` alone unticks, as `取消勾选` does (exploratory report: it was refused)', async () => {
@@ -272,17 +244,9 @@ describe('bad input', () => {
     await ok('/review Acme tick risks', 'zhang');
     await ok('/review Acme tick competitors', 'zhang');
     await ok('/复盘 Acme 取消 风险', 'zhang');
-    expect(
-      (await item('Acme'))
-        .checklist.filter((c) => c.done)
-        .map((c) => c.key),
-    ).toEqual(['competitors']);
+    expect((await item('Acme')).checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['competitors']);
     await ok('/复盘 取消 Acme 5', 'zhang');
-    expect(
-      (await item('Acme'))
-        .checklist.filter((c) => c.done)
-        .map((c) => c.key),
-    ).toEqual([]);
+    expect((await item('Acme')).checklist.filter((c) => c.done).map((c) => c.key)).toEqual([]);
   });
 
   it("an unknown account, an account with no review, someone else's review", async () => {

@@ -118,13 +118,7 @@ describe('/snooze, as the revisit nudge buttons run it', () => {
     const b = await nudged();
     expect((await ok(b['Snooze 3 days']!, 'zhang')).text).toBe('✔ Revisit nudges for Acme are quiet until Thu 22 Jan 2026.');
     expect((await ok(b['Snooze a week']!, 'zhang')).text).toBe('✔ Revisit nudges for Acme are quiet until Mon 26 Jan 2026.');
-    expect(
-      (await h.db
-        .select()
-        .from(nudgeSnoozes)
-        .all())
-        .map((s) => [s.kind, s.subjectId, s.until.toISOString(), s.reason]),
-    ).toEqual([
+    expect((await h.db.select().from(nudgeSnoozes).all()).map((s) => [s.kind, s.subjectId, s.until.toISOString(), s.reason])).toEqual([
       ['revisit', await accountId('Acme'), plus(h.now, 3 * DAY).toISOString(), null],
       ['revisit', await accountId('Acme'), plus(h.now, 7 * DAY).toISOString(), null],
     ]);
@@ -334,9 +328,12 @@ describe('/steward run sweep|digest', () => {
     h.now = cst('2026-01-26T10:00');
     // alice, the admin, reads the organisation's.
     expect((await ok('/steward run digest')).text).toBe('✔ Weekly digest as of Mon 26 Jan 2026 10:00: 4 new digests recorded.');
-    expect(
-      (await mapSeq(await allNudges(), async (n) => (await h.db.select().from(members).where(eq(members.id, n.recipientId!)).get())!.name)).sort(),
-    ).toEqual(['alice', 'li', 'wang', 'zhang']);
+    expect((await mapSeq(await allNudges(), async (n) => (await h.db.select().from(members).where(eq(members.id, n.recipientId!)).get())!.name)).sort()).toEqual([
+      'alice',
+      'li',
+      'wang',
+      'zhang',
+    ]);
     expect((await ok('/steward run digest')).text).toBe('✔ Weekly digest as of Mon 26 Jan 2026 10:00: 0 new digests recorded.');
     h.now = cst('2026-02-02T07:00');
     expect((await ok('/steward run digest')).text).toBe("✔ Weekly digest as of Mon 2 Feb 2026 07:00: 4 new digests recorded, 4 waiting for their recipients' working hours.");

@@ -736,8 +736,7 @@ describe.concurrent('scheduler on a real Redis', () => {
         if (n === 12)
           during = {
             paused: s.paused().map((p) => [p.tenantId, p.reason]),
-            pending: (await env
-              .allNudges())
+            pending: (await env.allNudges())
               .filter((x) => x.status !== 'sent')
               .map((x) => x.kind)
               .sort(),
@@ -834,7 +833,12 @@ describe.concurrent('scheduler on a real Redis', () => {
       expect(atKill).toHaveLength(N); // the sweep's decisions were committed before any post
       const before = env.lines(file);
       expect(before.length).toBeLessThan(N); // it really died in the middle
-      const caughtMidPost = new Set(await mapSeq(atKill.filter((n) => n.status === 'sending'), (n) => env.keyOf(n)));
+      const caughtMidPost = new Set(
+        await mapSeq(
+          atKill.filter((n) => n.status === 'sending'),
+          (n) => env.keyOf(n),
+        ),
+      );
       // A nudge marked sent was posted; one never claimed was not.
       for (const n of atKill.filter((x) => x.status === 'sent')) expect(before).toContain(await env.keyOf(n));
       for (const n of atKill.filter((x) => x.status === 'pending')) expect(before).not.toContain(await env.keyOf(n));

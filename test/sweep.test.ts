@@ -424,7 +424,9 @@ describe('promise reminders', () => {
     await setup();
     expect(await said(await sweep(cst('2026-01-07T23:59')))).toEqual([]);
     const eve = await sweep(cst('2026-01-08T00:00'));
-    expect(await mapSeq(await rows(eve.ids), async (n) => `${await who(n)}: ${text(n)}`)).toEqual(['zhang: ! Due tomorrow: P-1 for Acme\nSend the cold-chain quote\n[Mark kept: /promise kept P-1]']);
+    expect(await mapSeq(await rows(eve.ids), async (n) => `${await who(n)}: ${text(n)}`)).toEqual([
+      'zhang: ! Due tomorrow: P-1 for Acme\nSend the cold-chain quote\n[Mark kept: /promise kept P-1]',
+    ]);
     expect(await said(await sweep(cst('2026-01-08T17:00')))).toEqual([]);
     // Decided late on the eve, it is read at 09:00 on the due day, and worded for it.
     expect(await said(await sweep(cst('2026-01-08T23:59')))).toEqual(['zhang: ! Due today: P-1 for Acme']);
@@ -510,13 +512,9 @@ describe('supplier reviews', () => {
       { number: 2, account: 'Beta', owner: 'zhang', dueOn: '2026-10-31', status: 'open', season: 2026 },
       { number: 3, account: 'Delta', owner: 'wang', dueOn: '2026-10-31', status: 'open', season: 2026 },
     ]);
-    expect(
-      (await h.db
-        .select()
-        .from(reviewItems)
-        .all())
-        .map((i) => i.checklist),
-    ).toEqual(Array(3).fill(['complaints', 'promises', 'wallet', 'risks', 'competitors'].map((key) => ({ key, done: false }))));
+    expect((await h.db.select().from(reviewItems).all()).map((i) => i.checklist)).toEqual(
+      Array(3).fill(['complaints', 'promises', 'wallet', 'risks', 'competitors'].map((key) => ({ key, done: false }))),
+    );
     expect(await said(r, 'review')).toEqual([
       'zhang: ! Supplier review R-1 · Acme · before Sat 31 Oct 2026',
       'zhang: ! Supplier review R-2 · Beta · before Sat 31 Oct 2026',
@@ -679,7 +677,9 @@ describe('escalation ladder', () => {
     await sweep(deadline);
     expect(await said(await sweep(plus(deadline, DAY - MINUTE)))).toEqual([]);
     const two = await sweep(plus(deadline, DAY));
-    expect(await mapSeq(await rows(two.ids), async (n) => `${await who(n)}: ${text(n).split('\n').slice(0, 2).join(' | ')}`)).toEqual(['li: ✘ C-1 is still unresolved after 2 days | @li: please step in.']);
+    expect(await mapSeq(await rows(two.ids), async (n) => `${await who(n)}: ${text(n).split('\n').slice(0, 2).join(' | ')}`)).toEqual([
+      'li: ✘ C-1 is still unresolved after 2 days | @li: please step in.',
+    ]);
     expect(await level()).toBe(2);
     const three = await sweep(plus(deadline, 2 * DAY));
     expect(await mapSeq(await rows(three.ids), async (n) => `${await who(n)}: ${text(n).split('\n').slice(0, 2).join(' | ')}`)).toEqual([
@@ -688,9 +688,13 @@ describe('escalation ladder', () => {
     expect(text(await row(three.ids[0]!))).toContain('  Owner     @zhang');
     expect(await level()).toBe(3);
     expect(await said(await sweep(plus(deadline, 9 * DAY - MINUTE)), 'escalation')).toEqual([]);
-    expect(await said(await sweep(plus(deadline, 10 * DAY)), 'escalation')).toEqual(['chen: ✘ C-1 is still unresolved after 11 days; Steward will raise it every week until it is resolved']);
+    expect(await said(await sweep(plus(deadline, 10 * DAY)), 'escalation')).toEqual([
+      'chen: ✘ C-1 is still unresolved after 11 days; Steward will raise it every week until it is resolved',
+    ]);
     expect(await said(await sweep(plus(deadline, 16 * DAY)), 'escalation')).toEqual([]);
-    expect(await said(await sweep(plus(deadline, 17 * DAY)), 'escalation')).toEqual(['chen: ✘ C-1 is still unresolved after 18 days; Steward will raise it every week until it is resolved']);
+    expect(await said(await sweep(plus(deadline, 17 * DAY)), 'escalation')).toEqual([
+      'chen: ✘ C-1 is still unresolved after 18 days; Steward will raise it every week until it is resolved',
+    ]);
     expect((await allNudges('escalation')).map((n) => n.dedupeKey.split(':').slice(2).join(':'))).toEqual(['1', '2', '3', 'open:2026-W03', 'open:2026-W04']);
   });
 

@@ -14,13 +14,7 @@ let h: Harness;
 const { ok, refused, allNudges, memberId } = kit(() => h);
 afterEach(() => h.close());
 
-const accountNames = async () =>
-  (await h.db
-    .select({ name: accounts.name })
-    .from(accounts)
-    .all())
-    .map((a) => a.name)
-    .sort();
+const accountNames = async () => (await h.db.select({ name: accounts.name }).from(accounts).all()).map((a) => a.name).sort();
 
 describe('an option word that is none of the form’s', () => {
   it('is refused with the option meant (en)', async () => {
@@ -151,13 +145,7 @@ describe('a part of an account name', () => {
 });
 
 describe('a mistyped @name', () => {
-  const people = async () =>
-    (await h.db
-      .select({ name: members.name })
-      .from(members)
-      .all())
-      .map((m) => m.name)
-      .sort();
+  const people = async () => (await h.db.select({ name: members.name }).from(members).all()).map((m) => m.name).sort();
 
   it('in the shell is refused with the person meant, where a new name still adds someone', async () => {
     h = harness();
@@ -176,13 +164,7 @@ describe('a mistyped @name', () => {
     await ok('/steward team @rep1a manager:@wang');
     await ok('/steward team @rep1b manager:@wang');
     expect(await people()).toEqual([...before, 'zhao', 'rep1a', 'rep1b'].sort());
-    expect((await h.db.select().from(complaints).get())!.ownerId).toBe(
-      (await h.db
-        .select()
-        .from(members)
-        .all())
-        .find((m) => m.name === 'zhao')!.id,
-    );
+    expect((await h.db.select().from(complaints).get())!.ownerId).toBe((await h.db.select().from(members).all()).find((m) => m.name === 'zhao')!.id);
   });
 
   it('followed by punctuation (@zhang。) is that person; two names run together (@zhao，@li) are refused, and nobody is created', async () => {
@@ -222,14 +204,7 @@ describe('a mistyped @name', () => {
     expect(h.snapshot()).toBe(before);
     expect((await say('/complaint assign C-1 @zhang')).ok).toBe(true);
     expect((await say('/complaint assign C-1 <@U3>')).ok).toBe(true);
-    expect(
-      (await h.db
-        .select()
-        .from(members)
-        .all())
-        .map((m) => m.name)
-        .sort(),
-    ).toEqual(['alice', 'wang', 'zhang']);
+    expect((await h.db.select().from(members).all()).map((m) => m.name).sort()).toEqual(['alice', 'wang', 'zhang']);
   });
 
   it('in a CSV file is a bad row', async () => {

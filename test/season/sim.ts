@@ -165,7 +165,15 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
         violated('delivered once', `a post to ${raw.to} that no nudge records as sent (posted twice?): ${raw.text.split('\n')[0]}`);
         continue;
       }
-      const post: Post = { at: now, to: raw.to, text: raw.text, kind: n.kind, key: n.dedupeKey, notBefore: n.notBefore?.getTime() ?? n.createdAt.getTime(), ...await describe(n) };
+      const post: Post = {
+        at: now,
+        to: raw.to,
+        text: raw.text,
+        kind: n.kind,
+        key: n.dedupeKey,
+        notBefore: n.notBefore?.getTime() ?? n.createdAt.getTime(),
+        ...(await describe(n)),
+      };
       note(`→ ${post.to} ${post.kind} ${post.key} | ${raw.text.split('\n')[0]}`);
       for (const inv of opts.invariants) {
         const bad = inv.post?.(season, post);
@@ -416,7 +424,7 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
   try {
     while (!stop()) {
       const next = events[0]?.at ?? Infinity;
-      const due = await nextDelivery() ?? Infinity;
+      const due = (await nextDelivery()) ?? Infinity;
       const t = Math.min(next, due);
       if (t > end) break;
       now = Math.max(now, t);
