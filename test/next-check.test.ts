@@ -378,7 +378,7 @@ async function randomBooks(seeds: number[]) {
     for (let i = 0; i < 12; i++) insAccount.run(t, `A${i}`, `a${i}`, r.pick(tiers), r.next() < 0.9 ? r.pick(people) : null, h.now.getTime() - r.int(120) * DAY);
     const ids = async () => (await h.db.select({ id: accounts.id }).from(accounts).all()).map((x) => x.id);
     const touches = async () => (await h.db.select({ id: touchpoints.id }).from(touchpoints).all()).map((x) => x.id);
-    const ops: (() => void)[] = [
+    const ops: (() => unknown)[] = [
       async () =>
         insTouch.run(t, r.pick(await ids()), r.next() < 0.2 ? chen : r.pick(people), r.pick(['visit', 'call', 'meeting']), h.now.getTime() - r.int(60) * DAY, h.now.getTime()),
       async () => {
@@ -508,7 +508,7 @@ async function randomBooks(seeds: number[]) {
           .run(),
     ];
     for (let step = 0; step < 40; step++) {
-      for (let k = r.int(3); k >= 0; k--) r.pick(ops)();
+      for (let k = r.int(3); k >= 0; k--) await r.pick(ops)();
       h.now = new Date(h.now.getTime() + r.int(4 * DAY) + r.int(DAY));
       await sweepAgrees(h.now);
     }
