@@ -14,7 +14,7 @@ import { digestFor, orgDigestFor } from '../src/views/digest.js';
 import { deliverDue } from '../src/scheduler/outbox.js';
 import { harness, type Harness } from './harness.js';
 import { cst, DAY, kit, nudgeText, plus, RecordingPort } from './kit.js';
-import { transact } from '../db/index.js';
+import { closeDb, openDb, transact } from '../db/index.js';
 import { findSeq, mapSeq } from './async-array.js';
 
 /** Monday 12 October 2026, 10:00: the digest is read as of now. */
@@ -356,7 +356,15 @@ describe('the weekly run records in batches, each its own transaction', () => {
       D,
       async (tx, due) => {
         const card = await compose(tx, due);
-        if (due.member.name === 'li') await transact(h.db, async (w) => digestAll(w, await tenant(), D), { behavior: 'immediate' });
+        if (due.member.name === 'li') {
+          // The other process: its own connection (one connection's transactions take turns, so this run's would wait).
+          const other = openDb(h.file);
+          try {
+            await transact(other, async (w) => digestAll(w, await tenant(), D), { behavior: 'immediate' });
+          } finally {
+            closeDb(other);
+          }
+        }
         return card;
       },
       recordDigest,
