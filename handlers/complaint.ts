@@ -90,7 +90,7 @@ async function show(ctx: Ctx, input: Input): Promise<Reply> {
       value: life.firstAnswerAfter !== undefined ? t.complaint.life.after(fmtSpan(ctx, life.firstAnswerAfter)) : t.complaint.life.noAnswer(span),
     },
     { label: resolved ? t.complaint.life.resolvedAfter : t.complaint.life.openFor, value: span },
-    { label: t.complaint.life.hands, value: life.hands.map(name).join(' → ') || t.common.nobody },
+    { label: t.complaint.life.hands, value: (await Promise.all(life.hands.map(name))).join(' → ') || t.common.nobody },
   ];
   const h = t.complaint.history;
   const line = async (s: LifeStep): Promise<string> => {
