@@ -22,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { eq } from 'drizzle-orm';
-import { type Db, immediate } from '../db/index.js';
+import { type Db, transact } from '../db/index.js';
 import { members, tenants } from '../db/schema.js';
 import { plain } from '../src/engine/reply.js';
 import { healthOf } from '../src/domain/health.js';
@@ -50,7 +50,7 @@ const pct = (xs: number[], p: number) => percentile(ascending(xs), p);
 /** The digest run as the clock runs it (digestRun: in batches); every write transaction's hold of the write lock. */
 async function digestRunMeasured(db: Db, tenant: Tenant) {
   const start = performance.now();
-  const { ids, holds } = digestRun(db, tenant, NOW);
+  const { ids, holds } = await digestRun(db, tenant, NOW);
   const totalMs = performance.now() - start;
   return {
     label: `digestRun, batches of IMMEDIATE transactions (hold p50 ${fmt(median(holds), 1)} ms)`,
@@ -66,9 +66,9 @@ async function main(): Promise<void> {
     let t0 = performance.now();
     const s = seedBook(db, { accounts: ACCOUNTS, team: TEAM, workspace: 'bench-digest' });
     const seedMs = performance.now() - t0;
-    const tenant = db.select().from(tenants).where(eq(tenants.id, s.tenantId)).get()!;
-    const manager = db.select().from(members).where(eq(members.id, s.managerId)).get()!;
-    const rep = db.select().from(members).where(eq(members.id, s.repId)).get()!;
+    const tenant = (await db.select().from(tenants).where(eq(tenants.id, s.tenantId)).get())!;
+    const manager = (await db.select().from(members).where(eq(members.id, s.managerId)).get())!;
+    const rep = (await db.select().from(members).where(eq(members.id, s.repId)).get())!;
     const memberCount = db.$client.prepare('select count(*) as n from members').get() as { n: number };
     console.log(
       `\nsteward digest bench: ${fmt(ACCOUNTS)} accounts, ${fmt(memberCount.n)} members, ${fmt(s.touchpoints)} touchpoints, ${fmt(s.complaints)} open complaints, ${fmt(s.promises)} open promises, ${fmt(s.pairings)} pairings, seeded in ${fmt(seedMs / 1000, 1)} s (${file})`,
@@ -82,13 +82,13 @@ async function main(): Promise<void> {
     const teamAccounts = (
       db.$client.prepare('select count(*) as n from accounts a join members m on m.id = a.owner_id where m.manager_id = ? or m.id = ?').get(manager.id, manager.id) as { n: number }
     ).n;
-    const digestRuns = (who: typeof manager) => {
+    const digestRuns = async (who: typeof manager) => {
       const times: number[] = [];
       let title = '';
       for (let i = 0; i < 3 + DIGEST_RUNS; i++) {
         const start = performance.now();
         // As a command runs it (the engine's `immediate`): its prepared queries are the connection's, kept between runs.
-        const r = immediate(db, (tx) => digestFor(tx, tenant, who, NOW));
+        const r = await transact(db, (tx) => digestFor(tx, tenant, who, NOW));
         const ms = performance.now() - start;
         if (i >= 3) times.push(ms);
         title = plain(r.title ?? '');
@@ -96,12 +96,12 @@ async function main(): Promise<void> {
       return { times, title };
     };
     const skip = { times: [0], title: '' };
-    const mgr = ONLY === 'health' ? skip : digestRuns(manager);
-    const own = ONLY === 'health' ? skip : digestRuns(rep);
+    const mgr = ONLY === 'health' ? skip : await digestRuns(manager);
+    const own = ONLY === 'health' ? skip : await digestRuns(rep);
 
     // (2) Account health for every account: now and four weeks ago, with reasons, beside the same plain scan,
     // the two taken in turn so that both see the same machine (it is shared and noisy).
-    let scores = new Map<number, ReturnType<typeof healthOf> extends Map<number, infer H> ? H : never>();
+    let scores = new Map<number, Awaited<ReturnType<typeof healthOf>> extends Map<number, infer H> ? H : never>();
     const healthTimes: number[] = [];
     const scanTimes: number[] = [];
     // CPU time of each too (this process's, user and system): on a shared machine it varies less than wall time.
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
       fullGc();
       c0 = cpuMs();
       t0 = performance.now();
-      scores = immediate(db, (tx) => healthOf(tx, tenant, 'all', NOW));
+      scores = await transact(db, (tx) => healthOf(tx, tenant, 'all', NOW));
       healthTimes.push(performance.now() - t0);
       healthCpu.push(cpuMs() - c0);
     }

@@ -17,6 +17,7 @@ import { healthOf, type Band } from '../src/domain/health.js';
 import { sweepTenant } from '../src/scheduler/sweep.js';
 import { harness } from '../test/harness.js';
 import { int, picker, rng, TIMEZONE } from './lib.js';
+import { transact } from '../db/index.js';
 
 const CONTROLS = int('BENCH_CONTROLS', 24, 1);
 const TRACE = int('BENCH_TRACE', 0) === 1;
@@ -78,13 +79,13 @@ function account(name: string, tier: Tier, owner: string, extra = '', story?: { 
   book.push(a);
   on(START, async () => {
     await cmd('alice', `/account add "${name}" tier:${tier} owner:@${owner} ${extra}`);
-    h.db.update(accounts).set({ createdAt: h.now }).where(eq(accounts.name, name)).run();
+    await h.db.update(accounts).set({ createdAt: h.now }).where(eq(accounts.name, name)).run();
     const levels =
       tier === 'standard' ? (['manager', 'operator'] as const) : tier === 'key' ? (['dm', 'manager', 'operator'] as const) : (['executive', 'dm', 'manager', 'operator'] as const);
     for (const l of levels) await cmd(owner, `/contact "${name}" add "${a.people[l]}" level:${l === 'dm' ? 'decision-maker' : l}`);
     if (tier === 'strategic') {
       await cmd('alice', `/pair "${name}" @chen every:90d`);
-      h.db.update(pairings).set({ createdAt: h.now }).run();
+      await h.db.update(pairings).set({ createdAt: h.now }).run();
     }
   });
   return a;
@@ -299,12 +300,12 @@ async function replay() {
   let next = 0;
   for (let d = START; d <= END; d = addDays(d, 1)) {
     h.now = addDays(d, -2 / 24);
-    const tenant = h.db.select().from(tenants).get()!;
-    h.db.transaction((tx) => sweepTenant(tx, tenant, h.now), { behavior: 'immediate' });
+    const tenant = (await h.db.select().from(tenants).get())!;
+    await transact(h.db, (tx) => sweepTenant(tx, tenant, h.now), { behavior: 'immediate' });
     if (d >= WATCH_FROM && DateTime.fromJSDate(d, { zone: TIMEZONE }).weekday === 1) {
       h.now = addDays(d, -1 / 24);
-      const ids = h.db.select({ id: accounts.id, name: accounts.name, status: accounts.status }).from(accounts).all();
-      const scores = h.db.transaction((tx) =>
+      const ids = await h.db.select({ id: accounts.id, name: accounts.name, status: accounts.status }).from(accounts).all();
+      const scores = await transact(h.db, (tx) =>
         healthOf(
           tx,
           tenant,

@@ -57,8 +57,8 @@ async function measure(accounts: number): Promise<void> {
       ...strategic.flatMap((n) => ['executive', 'decision-maker', 'manager', 'operator'].map((level, k) => `${n},Contact ${k} of ${n},${level}`)),
     ].join('\n');
     const opts = { actor: 'alice', now: NOW, timezone: TIMEZONE };
-    if (importCsv(db, 'accounts', accountsCsv, opts).errors.length) throw new Error('accounts did not import');
-    if (importCsv(db, 'contacts', contactsCsv, opts).errors.length) throw new Error('contacts did not import');
+    if ((await importCsv(db, 'accounts', accountsCsv, opts)).errors.length) throw new Error('accounts did not import');
+    if ((await importCsv(db, 'contacts', contactsCsv, opts)).errors.length) throw new Error('contacts did not import');
     await run('/steward whoami', 'wang');
     const complaints = Math.round((COMPLAINTS * accounts) / 5_000);
     for (let i = 0; i < complaints; i++) await run(`/complaint "${names[(i * 7) % accounts]}" severity:medium Late delivery ${i}`, 'zhang');

@@ -31,7 +31,7 @@ async function time(label: string, n: number, f: () => unknown): Promise<void> {
 
 const dir = mkdtempSync(join(tmpdir(), 'pg-approaches-'));
 const db = openDb(join(dir, 'b.db'));
-db.insert(tenants).values({ platform: 'shell', workspaceId: 'w', locale: 'en', timezone: 'UTC' }).run();
+await db.insert(tenants).values({ platform: 'shell', workspaceId: 'w', locale: 'en', timezone: 'UTC' }).run();
 const byId = db
   .select({ id: tenants.id, name: tenants.workspaceId })
   .from(tenants)
@@ -59,8 +59,8 @@ const command = async () => {
 };
 const syncCommand = () =>
   db.$client
-    .transaction(() => {
-      for (let i = 0; i < 10; i++) byId.get({ id: 1 });
+    .transaction(async () => {
+      for (let i = 0; i < 10; i++) await byId.get({ id: 1 });
     })
     .immediate();
 await time('sqlite: command of 10 queries, sync immediate', N / 10, syncCommand);

@@ -26,7 +26,7 @@ import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { eq } from 'drizzle-orm';
-import { immediate, type Tx } from '../db/index.js';
+import { transact, type Tx } from '../db/index.js';
 import { tenants } from '../db/schema.js';
 import { recordNudges, type NewNudge } from '../src/domain/nudges.js';
 import { runSweep, SWEEP_HOLD_MS, SWEEP_PACE } from '../src/scheduler/sweep.js';
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     let t0 = performance.now();
     const s = seedBook(db, { accounts: ACCOUNTS, team: TEAM, workspace: 'bench-schedule' });
     const seedMs = performance.now() - t0;
-    const tenant = db.select().from(tenants).where(eq(tenants.id, s.tenantId)).get()!;
+    const tenant = (await db.select().from(tenants).where(eq(tenants.id, s.tenantId)).get())!;
     const memberCount = db.$client.prepare('select count(*) as n from members').get() as { n: number };
     console.log(
       `\nsteward schedule bench: ${fmt(ACCOUNTS)} accounts (all due, all owned), ${fmt(memberCount.n)} members, ${fmt(s.touchpoints)} touchpoints, ${fmt(s.complaints)} open complaints, ${fmt(s.promises)} open promises, ${fmt(s.pairings)} pairings, seeded in ${fmt(seedMs / 1000, 1)} s (${file})`,
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
       createdAt: NOW,
     }));
     t0 = performance.now();
-    for (let i = 0; i < fresh.length; i += 2_000) immediate(db, (tx: Tx) => recordNudges(tx, fresh.slice(i, i + 2_000)));
+    for (let i = 0; i < fresh.length; i += 2_000) await transact(db, (tx: Tx) => recordNudges(tx, fresh.slice(i, i + 2_000)));
     const recordMs = performance.now() - t0;
 
     const nudgesPerSec = (result.ids.length / sweepMs) * 1000;

@@ -21,7 +21,7 @@ const BLOCK = int('BENCH_TX_BLOCK', 4_000, 1);
 
 const dir = mkdtempSync(join(tmpdir(), 'steward-bench-tx-'));
 const db = openDb(join(dir, 'steward.db'));
-db.insert(tenants).values({ platform: 'shell', workspaceId: 'bench', locale: 'en', timezone: 'UTC' }).run();
+await db.insert(tenants).values({ platform: 'shell', workspaceId: 'bench', locale: 'en', timezone: 'UTC' }).run();
 
 const tenant = (tx: Tx) =>
   prepared(tx, 'bench.tenant', (h) =>
@@ -38,9 +38,9 @@ const audit = (tx: Tx) =>
       .values({ tenantId: sql.placeholder('t'), action: 'bench', entity: 'bench', at: sql.placeholder('at') })
       .prepare(),
   );
-const body = (tx: Tx) => {
-  const t = tenant(tx).get({ w: 'bench' })!;
-  audit(tx).run({ t: t.id, at: new Date() });
+const body = async (tx: Tx) => {
+  const t = (await tenant(tx).get({ w: 'bench' }))!;
+  await audit(tx).run({ t: t.id, at: new Date() });
   return t.id;
 };
 
@@ -72,7 +72,7 @@ for (let r = -2; r < ROUNDS; r++) {
     if (r >= 0) (cpu[name] ??= []).push(((c.user + c.system) * 1000) / BLOCK);
   }
   // The audit rows would grow the table for the later rounds only.
-  db.delete(auditLog).run();
+  await db.delete(auditLog).run();
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -4,18 +4,27 @@ import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import type * as schema from './schema.js';
 
-export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 /**
- * The handle a command's queries go through inside its transaction: the query
- * API that a database and a drizzle transaction share (so it is either: see
- * `immediate`, which gives the database itself, and `transact`, which gives its
- * connection's transaction handle).
+ * The handle every query goes through: drizzle's asynchronous SQLite query API
+ * (db/POSTGRES.md), which both engines serve. On SQLite it is better-sqlite3's
+ * synchronous driver, whose results awaited are those results; on PostgreSQL,
+ * drizzle's sqlite-proxy driver through db/pg.ts. A query not awaited is a type
+ * error (and eslint's promise rules catch one left floating).
  */
-export type Tx = BaseSQLiteDatabase<'sync', Database.RunResult, typeof schema>;
+export type Tx = BaseSQLiteDatabase<'async', unknown, typeof schema>;
+/** The same, as db/pg.ts and older code call it. */
+export type AsyncTx = Tx;
+/** A database (not a transaction's handle): the query API and its SQLite client. */
+export type Db = Tx & { $client: Database.Database };
+/** The synchronous driver a {@link Db} is underneath, for db/'s own use (migrations, better-sqlite3 transactions). */
+export type SyncDb = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
-/**
- * The handle as the asynchronous data layer types it (db/POSTGRES.md): drizzle's
- * async SQLite query API, which both engines serve (SQLite's results awaited
- * are those results; PostgreSQL's through db/pg.ts).
- */
-export type AsyncTx = BaseSQLiteDatabase<'async', unknown, typeof schema>;
+/** How a transaction begins: `immediate` (the default) takes the write lock at once; `deferred` only reads until it writes. */
+export interface TxConfig {
+  behavior?: 'deferred' | 'immediate';
+}
+
+/** The rows a `run()` changed: better-sqlite3's `changes`, which db/pg.ts gives from PostgreSQL's row count. */
+export function changes(result: unknown): number {
+  return (result as { changes: number }).changes;
+}

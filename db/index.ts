@@ -5,13 +5,11 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema.js';
-import type { AsyncTx, Db, Tx } from './handle.js';
+import type { AsyncTx, Db, SyncDb, Tx, TxConfig } from './handle.js';
 import { asyncOpen } from './transaction.js';
 
-export type { AsyncTx, Db, Tx };
-
-/** The SQLite database as an {@link AsyncTx}: the same object, typed for `await`. */
-export const asAsync = (db: Db): AsyncTx => db as unknown as AsyncTx;
+export type { AsyncTx, Db, SyncDb, Tx, TxConfig };
+export { changes } from './handle.js';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url));
 
@@ -32,9 +30,9 @@ export function openDb(file: string, Client: new (file: string) => Database.Data
   // index's last leaf, say) is copied once per checkpoint, so a small command
   // costs 10% less CPU, and the WAL stays under about 16 MB.
   client.pragma('wal_autocheckpoint = 4000');
-  const db = drizzle(client, { schema }) as Db;
+  const db = drizzle(client, { schema }) as SyncDb;
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-  return db;
+  return db as unknown as Db;
 }
 
 /** Per database: one better-sqlite3 transaction function that runs any callback with the database as its handle. */

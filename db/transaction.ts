@@ -26,7 +26,7 @@
 //   today's synchronous handlers cost what `immediate()` costs.
 import type Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
-import type { Db, Tx } from './handle.js';
+import type { Db, Tx, TxConfig } from './handle.js';
 import * as schema from './schema.js';
 
 interface Conn {
@@ -42,6 +42,8 @@ interface Conn {
   /** Who waits for a turn, in arrival order. */
   waiting: (() => void)[];
   begin: Database.Statement;
+  /** BEGIN DEFERRED: a transaction that reads (a snapshot) and takes the write lock only if it writes. */
+  beginDeferred: Database.Statement;
   commit: Database.Statement;
   rollback: Database.Statement;
   /** SAVEPOINT, RELEASE and ROLLBACK TO statements by depth. */
@@ -57,12 +59,13 @@ function connOf(db: Db): Conn {
     const client = db.$client;
     conn = {
       client,
-      inside: drizzle(client, { schema }) as Db,
+      inside: drizzle(client, { schema }) as unknown as Db,
       busy: false,
       open: false,
       depth: 0,
       waiting: [],
       begin: client.prepare('BEGIN IMMEDIATE'),
+      beginDeferred: client.prepare('BEGIN DEFERRED'),
       commit: client.prepare('COMMIT'),
       rollback: client.prepare('ROLLBACK'),
       savepoints: [],
@@ -82,7 +85,7 @@ const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as { then
  * free; a promise otherwise. A throw or rejection of `fn` rolls back and is
  * passed on; so is a failed COMMIT (after a ROLLBACK).
  */
-export function transact<T>(db: Db | Tx, fn: (tx: Tx) => T | Promise<T>): T | Promise<T> {
+export function transact<T>(db: Db | Tx, fn: (tx: Tx) => T | Promise<T>, config?: TxConfig): T | Promise<T> {
   const nested = byInside.get(db);
   if (nested) {
     if (!nested.open) throw new Error('this transaction has ended: its handle is used after its callback settled');
@@ -91,15 +94,15 @@ export function transact<T>(db: Db | Tx, fn: (tx: Tx) => T | Promise<T>): T | Pr
   const conn = connOf(db as Db);
   if (!conn.busy) {
     conn.busy = true;
-    return run(conn, fn);
+    return run(conn, fn, config);
   }
-  return new Promise<void>((resolve) => conn.waiting.push(resolve)).then(() => run(conn, fn));
+  return new Promise<void>((resolve) => conn.waiting.push(resolve)).then(() => run(conn, fn, config));
 }
 
 /** `transact`, always as a promise. */
-export function transaction<T>(db: Db | Tx, fn: (tx: Tx) => T | Promise<T>): Promise<T> {
+export async function transaction<T>(db: Db | Tx, fn: (tx: Tx) => T | Promise<T>, config?: TxConfig): Promise<T> {
   try {
-    return Promise.resolve(transact(db, fn));
+    return Promise.resolve(await transact(db, fn, config));
   } catch (e) {
     return Promise.reject(e);
   }
@@ -111,9 +114,9 @@ export function asyncOpen(db: Db | Tx): boolean {
 }
 
 /** The turn of one top-level transaction (the mutex is held): begin, run, end, hand the turn on. */
-function run<T>(conn: Conn, fn: (tx: Tx) => T | Promise<T>): T | Promise<T> {
+function run<T>(conn: Conn, fn: (tx: Tx) => T | Promise<T>, config?: TxConfig): T | Promise<T> {
   try {
-    conn.begin.run();
+    (config?.behavior === 'deferred' ? conn.beginDeferred : conn.begin).run();
   } catch (e) {
     release(conn);
     throw e;

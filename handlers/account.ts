@@ -53,27 +53,27 @@ function profile(input: Input): AccountProfile {
   };
 }
 
-function add(ctx: Ctx, input: Input): Reply {
+async function add(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
-  const account = withBadValues(t, BAD_VALUES, () => addAccount(ctx, input.text.replace(/\s+/g, ' '), profile(input)));
-  const owner = memberById(ctx, account.ownerId)!;
+  const account = await withBadValues(t, BAD_VALUES, () => addAccount(ctx, input.text.replace(/\s+/g, ' '), profile(input)));
+  const owner = (await memberById(ctx, account.ownerId))!;
   return {
     ...reply('success', t.account.added(account.name, t.enums.tier[account.tier], named(ctx, owner)), text(t.account.addedNext(account.name))),
     buttons: [{ label: t.buttons.show, command: `/account show ${quote(account.name)}` }],
   };
 }
 
-function set(ctx: Ctx, input: Input): Reply {
+async function set(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const account = input.account();
   const name = input.str('name')?.replace(/\s+/g, ' ');
   const given = { ...profile(input), name };
   if (Object.values(given).every((v) => v === undefined)) throw UserError.usage(t.account.nothingToSet);
   const what = { edit: t.perm.what.editAccount(account.name), changeOwner: t.perm.what.changeOwner(account.name) };
-  const { updated, changed } = withBadValues(t, BAD_VALUES, () => setAccount(ctx, account, given, what));
+  const { updated, changed } = await withBadValues(t, BAD_VALUES, () => setAccount(ctx, account, given, what));
   // Less attention (a lower tier, a longer cadence) set by a rep is their manager's to know.
   const [every, nowEvery] = [cadenceFor(ctx.tenant, account), cadenceFor(ctx.tenant, updated)];
-  tellOwnersManager(ctx, account, [
+  await tellOwnersManager(ctx, account, [
     ...(TIER_ORDER.indexOf(updated.tier) > TIER_ORDER.indexOf(account.tier)
       ? [(v: View) => v.t.attention.tierDown(v.t.enums.tier[account.tier], v.t.enums.tier[updated.tier])]
       : []),
@@ -140,20 +140,20 @@ const showQueries = (db: Ctx['db']) =>
     };
   });
 
-function show(ctx: Ctx, input: Input): Reply {
+async function show(ctx: Ctx, input: Input): Promise<Reply> {
   const { t, db } = ctx;
   const a = input.account();
-  const owner = memberById(ctx, a.ownerId);
+  const owner = await memberById(ctx, a.ownerId);
   const cadence = cadenceFor(ctx.tenant, a);
   const q = showQueries(db);
-  const last = q.last.get({ accountId: a.id });
+  const last = await q.last.get({ accountId: a.id });
   // Any visit, meeting or review by anyone on our side resets the revisit clock.
-  const lastVisit = q.lastVisit.get({ accountId: a.id })?.at;
+  const lastVisit = (await q.lastVisit.get({ accountId: a.id }))?.at;
   const share = walletShare(a);
 
-  const h = healthOf(db, ctx.tenant, [a.id], ctx.now).get(a.id)!;
+  const h = (await healthOf(db, ctx.tenant, [a.id], ctx.now)).get(a.id)!;
   // An account we did not know four weeks ago (added then, with no older touchpoint) has no trend: it is not falling.
-  const firstTouch = q.firstTouch.get({ accountId: a.id })?.at ?? Infinity;
+  const firstTouch = (await q.firstTouch.get({ accountId: a.id }))?.at ?? Infinity;
   const known = Math.min(a.createdAt.getTime(), firstTouch) <= ctx.now.getTime() - 28 * DAY_MS;
   const step = a.status === 'active' ? nextStep(h.now) : undefined;
   const profile: { label: string; value: Rich }[] = [
@@ -179,29 +179,29 @@ function show(ctx: Ctx, input: Input): Reply {
   const due = DateTime.fromMillis(lastVisit ?? a.createdAt.getTime(), { zone: ctx.zone }).plus({ days: cadence });
   const dueIn = daysUntil(ctx, due.toISODate()!);
   // Overdue but snoozed: the nudges are quiet until the snooze ends, and the view says so.
-  const snoozed = snoozeEnds(db, ctx.tenant.id, 'revisit', [a.id]).get(a.id) ?? 0;
+  const snoozed = (await snoozeEnds(db, ctx.tenant.id, 'revisit', [a.id])).get(a.id) ?? 0;
   const value =
     dueIn < 0 && snoozed > ctx.now.getTime()
       ? t.account.nextRevisitSnoozed(fmtDay(ctx, due), cadence, fmtDay(ctx, new Date(snoozed)))
       : t.account.nextRevisit(fmtDay(ctx, due), cadence, dueIn);
   profile.push({ label: t.account.fields.nextRevisit, value });
 
-  const people = q.people.all({ accountId: a.id });
+  const people = await q.people.all({ accountId: a.id });
   const byLevel: Rich[] = CONTACT_LEVELS.map((level) => {
     const here = people.filter((c) => c.level === level).map((c) => (c.title ? `${c.name} (${c.title})` : c.name));
     return `${t.enums.level[level]}: ${here.length ? here.join(', ') : t.account.gap}`;
   });
 
-  const open = q.complaints.all({ accountId: a.id });
-  const openPromises = q.promises.all({ accountId: a.id });
+  const open = await q.complaints.all({ accountId: a.id });
+  const openPromises = await q.promises.all({ accountId: a.id });
   // A promise renegotiated openly says so wherever it is listed.
-  const moved = moveCounts(
+  const moved = await moveCounts(
     db,
     openPromises.map((p) => p.id),
   );
   const since = new Date(ctx.now.getTime() - SIGNAL_WINDOW_DAYS * DAY_MS);
   // The placeholder takes the stored value: occurred_at in epoch ms.
-  const signals = q.signals.all({ accountId: a.id, since: since.getTime() });
+  const signals = await q.signals.all({ accountId: a.id, since: since.getTime() });
   const out = reply(
     a.status === 'lost' ? 'warning' : 'info',
     t.account.profileTitle(a.name),
@@ -235,7 +235,7 @@ function show(ctx: Ctx, input: Input): Reply {
   return out;
 }
 
-function listAccounts(ctx: Ctx, input: Input): Reply {
+async function listAccounts(ctx: Ctx, input: Input): Promise<Reply> {
   const { t, db } = ctx;
   const owner = input.flag('mine') ? ctx.actor : input.member('owner');
   const tier = input.str('tier') as Account['tier'] | undefined;
@@ -247,7 +247,7 @@ function listAccounts(ctx: Ctx, input: Input): Reply {
     tier ? eq(accounts.tier, tier) : undefined,
   );
   const tierOrder = sql`case ${accounts.tier} when 'strategic' then 0 when 'key' then 1 else 2 end`;
-  const rows = db
+  const rows = await db
     .select({ name: accounts.name, tier: accounts.tier, owner: personColumns, last: lastTouchSql })
     .from(accounts)
     .leftJoin(members, eq(members.id, accounts.ownerId))
@@ -255,7 +255,7 @@ function listAccounts(ctx: Ctx, input: Input): Reply {
     .orderBy(tierOrder, asc(accounts.nameKey))
     .limit(LIST_LIMIT + 1)
     .all();
-  const { shown, total } = firstPage(rows, () => countWhere(ctx.db, accounts, where));
+  const { shown, total } = await firstPage(rows, () => countWhere(ctx.db, accounts, where));
   const items = shown.map((r) =>
     t.account.listLine(r.name, t.enums.tier[r.tier], named(ctx, r.owner) ?? t.common.nobody, r.last ? fmtRelative(ctx, new Date(r.last)) : t.account.neverTouched),
   );
@@ -272,7 +272,7 @@ function listAccounts(ctx: Ctx, input: Input): Reply {
         ? t.account.noneLost
         : filters.length > 0
           ? t.account.noneMatch(filters)
-          : countWhere(ctx.db, accounts, eq(accounts.tenantId, ctx.tenant.id)) > 0
+          : (await countWhere(ctx.db, accounts, eq(accounts.tenantId, ctx.tenant.id))) > 0
             ? t.account.noneActive
             : t.account.noneYet;
   return reply('info', t.account.listTitle(total), list(items, { empty, more: total - items.length }));

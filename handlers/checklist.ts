@@ -11,10 +11,10 @@ import { mineFlag, optionalAccountArg } from './options.js';
 
 const LIMIT = 40;
 
-function show(ctx: Ctx, input: Input): Reply {
+async function show(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const account = input.optionalAccount();
-  const rows = openTasks(ctx.db, ctx.tenant.id, { ownerId: input.flag('mine') || !account ? ctx.actor.id : undefined, accountId: account?.id });
+  const rows = await openTasks(ctx.db, ctx.tenant.id, { ownerId: input.flag('mine') || !account ? ctx.actor.id : undefined, accountId: account?.id });
   const shown = rows.slice(0, LIMIT);
   return reply(
     'info',
@@ -26,19 +26,19 @@ function show(ctx: Ctx, input: Input): Reply {
   );
 }
 
-function done(ctx: Ctx, input: Input): Reply {
+async function done(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const id = input.num('task')!;
-  const task = openTasks(ctx.db, ctx.tenant.id).find((x) => x.id === id);
+  const task = (await openTasks(ctx.db, ctx.tenant.id)).find((x) => x.id === id);
   if (!task) throw UserError.refusal(t.checklist.unknown(`T-${id}`));
-  requireOwnerOrManager(ctx, task.ownerId, t.checklist.what(`T-${id}`));
-  ctx.db
+  await requireOwnerOrManager(ctx, task.ownerId, t.checklist.what(`T-${id}`));
+  await ctx.db
     .update(tasks)
     .set({ doneAt: ctx.now, detail: input.text || null })
     .where(eq(tasks.id, id))
     .run();
-  ctx.audit('task.done', 'task', id, input.text ? { note: input.text } : {});
-  const left = openTasks(ctx.db, ctx.tenant.id, { ownerId: task.ownerId ?? undefined }).length;
+  await ctx.audit('task.done', 'task', id, input.text ? { note: input.text } : {});
+  const left = (await openTasks(ctx.db, ctx.tenant.id, { ownerId: task.ownerId ?? undefined })).length;
   return reply('success', t.checklist.ticked(`T-${id}`, left));
 }
 

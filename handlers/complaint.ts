@@ -17,8 +17,8 @@ import { channelCard, complaintButtons, complaintCard } from '../src/views/compl
 import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg, allFlag, categoryOption, mineFlag, optionalAccountArg, severityOption } from './options.js';
 
-export function complaintByNumber(ctx: Ctx, n: number): Complaint {
-  const c = ctx.db
+export async function complaintByNumber(ctx: Ctx, n: number): Promise<Complaint> {
+  const c = await ctx.db
     .select()
     .from(complaints)
     .where(and(eq(complaints.tenantId, ctx.tenant.id), eq(complaints.number, n)))
@@ -27,24 +27,24 @@ export function complaintByNumber(ctx: Ctx, n: number): Complaint {
   return c;
 }
 
-function accountOf(ctx: Ctx, c: Complaint): Account {
-  return ctx.db.select().from(accounts).where(eq(accounts.id, c.accountId)).get()!;
+async function accountOf(ctx: Ctx, c: Complaint): Promise<Account> {
+  return (await ctx.db.select().from(accounts).where(eq(accounts.id, c.accountId)).get())!;
 }
 
-function open(ctx: Ctx, input: Input): Reply {
+async function open(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const account = input.account();
-  const { complaint: c, alert } = openComplaint(ctx, {
+  const { complaint: c, alert } = await openComplaint(ctx, {
     account,
     severity: input.str('severity') as Complaint['severity'] | undefined,
     category: input.str('category') as Complaint['category'] | undefined,
     summary: input.text,
   });
   const { severity } = c;
-  const card = complaintCard(ctx, c, account);
+  const card = await complaintCard(ctx, c, account);
   if (alert) {
-    alertOwnerAndExecs(ctx, account, (v) => ({
-      ...complaintCard(ctx, c, account, v),
+    await alertOwnerAndExecs(ctx, account, async (v) => ({
+      ...(await complaintCard(ctx, c, account, v)),
       tone: 'error',
       title: alert.kind === 'critical' ? v.t.nudge.alertCritical(ref('C', c.number), account.name) : v.t.nudge.alertRepeat(account.name, alert.recent),
     }));
@@ -52,9 +52,9 @@ function open(ctx: Ctx, input: Input): Reply {
   const channel = effectiveSettings(ctx.tenant.settings).escalationChannel;
   // Complaints are handled in the open: the channel's message becomes the complaint's thread. It is
   // the workspace's channel: in its language and time zone, as the escalations that follow in the thread.
-  if (channel) ctx.notices.push({ to: { channel }, reply: channelCard(ctx, c, account), complaintId: c.id });
+  if (channel) ctx.notices.push({ to: { channel }, reply: await channelCard(ctx, c, account), complaintId: c.id });
   // A warning sign the summary names (a competitor's offer, a price cut): one tap records it, nothing before.
-  const suggested = signalSuggestions(ctx, account, input.text);
+  const suggested = await signalSuggestions(ctx, account, input.text);
   return {
     ...card,
     tone: 'success',
@@ -65,15 +65,15 @@ function open(ctx: Ctx, input: Input): Reply {
 }
 
 /** The complaint's card, then its life in one view: how long to a first answer and to a fix, whose hands, every step. */
-function show(ctx: Ctx, input: Input): Reply {
+async function show(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
-  const c = complaintByNumber(ctx, input.num('complaint')!);
-  const out = complaintCard(ctx, c, accountOf(ctx, c));
-  const life = complaintLife(ctx.db, c, ctx.now);
+  const c = await complaintByNumber(ctx, input.num('complaint')!);
+  const out = await complaintCard(ctx, c, await accountOf(ctx, c));
+  const life = await complaintLife(ctx.db, c, ctx.now);
   const names = new Map<number, string>();
-  const name = (id: number | null | undefined) => {
+  const name = async (id: number | null | undefined) => {
     if (id == null) return t.common.nobody;
-    if (!names.has(id)) names.set(id, named(ctx, memberById(ctx, id)) ?? t.common.nobody);
+    if (!names.has(id)) names.set(id, named(ctx, await memberById(ctx, id)) ?? t.common.nobody);
     return names.get(id)!;
   };
   const resolved = c.status === 'resolved';
@@ -90,25 +90,26 @@ function show(ctx: Ctx, input: Input): Reply {
       value: life.firstAnswerAfter !== undefined ? t.complaint.life.after(fmtSpan(ctx, life.firstAnswerAfter)) : t.complaint.life.noAnswer(span),
     },
     { label: resolved ? t.complaint.life.resolvedAfter : t.complaint.life.openFor, value: span },
-    { label: t.complaint.life.hands, value: life.hands.map(name).join(' → ') || t.common.nobody },
+    { label: t.complaint.life.hands, value: (await Promise.all(life.hands.map(name))).join(' → ') || t.common.nobody },
   ];
   const h = t.complaint.history;
-  const line = (s: LifeStep): string => {
+  const line = async (s: LifeStep): Promise<string> => {
     switch (s.kind) {
       case 'opened':
-        return h.opened(name(s.actorId), t.enums.severity[c.severity]);
+        return h.opened(await name(s.actorId), t.enums.severity[c.severity]);
       case 'note':
-        return h.note(name(s.actorId), s.text ?? '');
+        return h.note(await name(s.actorId), s.text ?? '');
       case 'resolve':
-        return h.resolved(name(s.actorId), s.text ?? '');
+        return h.resolved(await name(s.actorId), s.text ?? '');
       case 'reopen':
-        return h.reopened(name(s.actorId), s.text ?? undefined);
+        return h.reopened(await name(s.actorId), s.text ?? undefined);
       case 'pass':
         // Someone who took it for themselves took it (from its owner, if it had one); its owner handing it on passed it.
-        if (s.actorId != null && s.toId === s.actorId && s.fromId !== s.actorId) return s.fromId === null ? h.took(name(s.toId)) : h.tookFrom(name(s.toId), name(s.fromId));
-        return s.actorId === s.fromId ? h.passed(name(s.fromId), name(s.toId)) : h.passedBy(name(s.fromId), name(s.toId), name(s.actorId));
+        if (s.actorId != null && s.toId === s.actorId && s.fromId !== s.actorId)
+          return s.fromId === null ? h.took(await name(s.toId)) : h.tookFrom(await name(s.toId), await name(s.fromId));
+        return s.actorId === s.fromId ? h.passed(await name(s.fromId), await name(s.toId)) : h.passedBy(await name(s.fromId), await name(s.toId), await name(s.actorId));
       case 'escalation':
-        return h.escalated(s.rung, s.toId != null ? name(s.toId) : s.channel ? `#${s.channel}` : t.common.nobody);
+        return h.escalated(s.rung, s.toId != null ? await name(s.toId) : s.channel ? `#${s.channel}` : t.common.nobody);
       case 'weekly':
         return h.weekly(s.times, fmtDateTime(ctx, s.last));
     }
@@ -117,10 +118,7 @@ function show(ctx: Ctx, input: Input): Reply {
   out.sections.push(
     text(summary),
     fields(rows),
-    list(
-      steps.map((s) => `${fmtDateTime(ctx, s.at)} · ${line(s)}`),
-      { heading: h.heading, more: life.steps.length - steps.length },
-    ),
+    list(await Promise.all(steps.map(async (s) => `${fmtDateTime(ctx, s.at)} · ${await line(s)}`)), { heading: h.heading, more: life.steps.length - steps.length }),
   );
   return out;
 }
@@ -129,20 +127,20 @@ function show(ctx: Ctx, input: Input): Reply {
 const HISTORY_LIMIT = 40;
 
 /** Who may write on the account may add a progress note; its owner's first one is the complaint's first answer. */
-function note(ctx: Ctx, input: Input): Reply {
+async function note(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
-  const c = complaintByNumber(ctx, input.num('complaint')!);
-  const account = accountOf(ctx, c);
+  const c = await complaintByNumber(ctx, input.num('complaint')!);
+  const account = await accountOf(ctx, c);
   const id = ref('C', c.number);
-  requireTeam(ctx, account, t.perm.what.note(id));
-  recordComplaintEvent(ctx.db, c, 'note', ctx.now, { actorId: ctx.actor.id, text: input.text });
+  await requireTeam(ctx, account, t.perm.what.note(id));
+  await recordComplaintEvent(ctx.db, c, 'note', ctx.now, { actorId: ctx.actor.id, text: input.text });
   const answers = c.status === 'open' && c.ownerId === ctx.actor.id && !c.firstAnswerAt;
-  if (answers) markFirstAnswer(ctx.db, c.id, ctx.now);
-  ctx.audit('complaint.note', 'complaint', c.id, {});
+  if (answers) await markFirstAnswer(ctx.db, c.id, ctx.now);
+  await ctx.audit('complaint.note', 'complaint', c.id, {});
   const out = reply('success', t.complaint.noteAdded(id), text(input.text));
   if (answers) out.sections.push(text(t.complaint.firstAnswer(fmtSpan(ctx, ctx.now.getTime() - c.openedAt.getTime()))));
   // Its owner hears what others write on it; the thread, where it has one, keeps the story in the open.
-  const owner = memberById(ctx, c.ownerId);
+  const owner = await memberById(ctx, c.ownerId);
   if (owner?.active && owner.id !== ctx.actor.id) {
     const view = viewFor(ctx.tenant, owner, ctx.now);
     ctx.notices.push({
@@ -167,20 +165,20 @@ function note(ctx: Ctx, input: Input): Reply {
  * A resolved complaint opened again (the fix did not hold, the customer came back):
  * a new deadline from now, the ladder from its first rung; its history and first answer stay.
  */
-function reopen(ctx: Ctx, input: Input): Reply {
+async function reopen(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
-  const c = complaintByNumber(ctx, input.num('complaint')!);
+  const c = await complaintByNumber(ctx, input.num('complaint')!);
   const id = ref('C', c.number);
   if (c.status !== 'resolved') throw UserError.refusal(t.complaint.notResolved(id));
-  const account = accountOf(ctx, c);
-  requireTeam(ctx, account, t.perm.what.reopen(id));
+  const account = await accountOf(ctx, c);
+  await requireTeam(ctx, account, t.perm.what.reopen(id));
   // It goes back to whoever had it; if they have left, to the account's owner, else to whoever reopens it.
-  const had = memberById(ctx, c.ownerId);
-  const accountOwner = memberById(ctx, account.ownerId);
+  const had = await memberById(ctx, c.ownerId);
+  const accountOwner = await memberById(ctx, account.ownerId);
   const ownerId = had?.active ? had.id : accountOwner?.active ? accountOwner.id : ctx.actor.id;
   const reason = input.text || null;
   const deadlineAt = complaintSpanEnd(ctx.tenant, c.severity, ctx.now);
-  const again = ctx.db
+  const again = await ctx.db
     .update(complaints)
     .set({
       status: 'open',
@@ -197,16 +195,16 @@ function reopen(ctx: Ctx, input: Input): Reply {
     .where(eq(complaints.id, c.id))
     .returning()
     .get();
-  recordComplaintEvent(ctx.db, c, 'reopen', ctx.now, { actorId: ctx.actor.id, text: reason });
-  if (ownerId !== c.ownerId) recordComplaintEvent(ctx.db, c, 'pass', ctx.now, { actorId: ctx.actor.id, fromId: c.ownerId, toId: ownerId });
-  ctx.audit('complaint.reopen', 'complaint', c.id, { reopens: again.reopenCount });
-  const card = complaintCard(ctx, again, account);
+  await recordComplaintEvent(ctx.db, c, 'reopen', ctx.now, { actorId: ctx.actor.id, text: reason });
+  if (ownerId !== c.ownerId) await recordComplaintEvent(ctx.db, c, 'pass', ctx.now, { actorId: ctx.actor.id, fromId: c.ownerId, toId: ownerId });
+  await ctx.audit('complaint.reopen', 'complaint', c.id, { reopens: again.reopenCount });
+  const card = await complaintCard(ctx, again, account);
   const out: Reply = { ...card, tone: 'success', title: t.complaint.reopened(id, fmtDateTime(ctx, deadlineAt)) };
   if (reason) out.sections = [text(t.complaint.reopenReason(reason)), ...out.sections];
-  const owner = memberById(ctx, ownerId);
+  const owner = await memberById(ctx, ownerId);
   if (owner && owner.id !== ctx.actor.id) {
     const view = viewFor(ctx.tenant, owner, ctx.now);
-    const theirs = complaintCard(ctx, again, account, view);
+    const theirs = await complaintCard(ctx, again, account, view);
     ctx.notices.push({
       to: { member: owner },
       complaintId: c.id,
@@ -231,29 +229,29 @@ function reopen(ctx: Ctx, input: Input): Reply {
   return out;
 }
 
-function assign(ctx: Ctx, input: Input): Reply {
+async function assign(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
-  const c = complaintByNumber(ctx, input.num('complaint')!);
+  const c = await complaintByNumber(ctx, input.num('complaint')!);
   const to = input.flag('me') ? ctx.actor : input.member('to');
   if (!to) throw UserError.usage(t.errors.missingArg(t.placeholders.someone));
   if (c.status !== 'open') throw UserError.refusal(t.complaint.alreadyResolved(ref('C', c.number)));
   // Taking ownership of an unowned complaint is always welcome.
-  if (!(input.flag('me') && c.ownerId === null)) requireOwnerOrManager(ctx, c.ownerId, t.perm.what.reassign(ref('C', c.number)), pairedExecIds(ctx, c.accountId));
+  if (!(input.flag('me') && c.ownerId === null)) await requireOwnerOrManager(ctx, c.ownerId, t.perm.what.reassign(ref('C', c.number)), await pairedExecIds(ctx, c.accountId));
   if (!to.active) throw UserError.refusal(t.complaint.inactiveMember(named(ctx, to)));
-  ctx.db.update(complaints).set({ ownerId: to.id }).where(eq(complaints.id, c.id)).run();
-  ctx.audit('complaint.assign', 'complaint', c.id, { from: c.ownerId, to: to.id });
-  recordComplaintEvent(ctx.db, c, 'pass', ctx.now, { actorId: ctx.actor.id, fromId: c.ownerId, toId: to.id });
+  await ctx.db.update(complaints).set({ ownerId: to.id }).where(eq(complaints.id, c.id)).run();
+  await ctx.audit('complaint.assign', 'complaint', c.id, { from: c.ownerId, to: to.id });
+  await recordComplaintEvent(ctx.db, c, 'pass', ctx.now, { actorId: ctx.actor.id, fromId: c.ownerId, toId: to.id });
   // Taking it for oneself is an answer: someone of ours has it in hand.
-  if (to.id === ctx.actor.id) markFirstAnswer(ctx.db, c.id, ctx.now);
+  if (to.id === ctx.actor.id) await markFirstAnswer(ctx.db, c.id, ctx.now);
   if (to.id !== ctx.actor.id) {
     const view = viewFor(ctx.tenant, to, ctx.now);
-    const card = complaintCard(ctx, { ...c, ownerId: to.id }, accountOf(ctx, c), view);
+    const card = await complaintCard(ctx, { ...c, ownerId: to.id }, await accountOf(ctx, c), view);
     ctx.notices.push({ to: { member: to }, reply: { ...card, title: view.t.complaint.assignedToYou(ref('C', c.number), personName(view.t, ctx.tenant.platform, ctx.actor)) } });
   }
   return reply('success', [t.complaint.assigned(ref('C', c.number)), { mention: ctx.mention(to) }]);
 }
 
-function listComplaints(ctx: Ctx, input: Input): Reply {
+async function listComplaints(ctx: Ctx, input: Input): Promise<Reply> {
   const { t, db } = ctx;
   const account = input.optionalAccount();
   const status = input.flag('all') ? undefined : ((input.str('status') as Complaint['status'] | undefined) ?? 'open');
@@ -263,7 +261,7 @@ function listComplaints(ctx: Ctx, input: Input): Reply {
     account ? eq(complaints.accountId, account.id) : undefined,
     input.flag('mine') ? eq(complaints.ownerId, ctx.actor.id) : undefined,
   );
-  const rows = db
+  const rows = await db
     .select({ c: complaints, account: accounts.name, owner: personColumns })
     .from(complaints)
     .innerJoin(accounts, eq(accounts.id, complaints.accountId))
@@ -272,7 +270,7 @@ function listComplaints(ctx: Ctx, input: Input): Reply {
     .orderBy(status === 'open' ? asc(complaints.deadlineAt) : desc(complaints.openedAt))
     .limit(LIST_LIMIT + 1)
     .all();
-  const { shown, total } = firstPage(rows, () => countWhere(ctx.db, complaints, where));
+  const { shown, total } = await firstPage(rows, () => countWhere(ctx.db, complaints, where));
   const items = shown.map(({ c, account: name, owner }) =>
     t.complaint.listLine(
       ref('C', c.number),

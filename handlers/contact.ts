@@ -13,8 +13,8 @@ import { addContact, contactsOf, recordContactLeft } from '../src/domain/contact
 import { quote } from '../prompts/quote.js';
 
 /** Finds the contact a person meant at one account, or explains why not. */
-export function findContact(ctx: Ctx, account: Account, typed: string, activeOnly = true): Contact {
-  const m = matchIn(contactsOf(ctx, account.id, activeOnly), typed, (c) => [c.name]);
+export async function findContact(ctx: Ctx, account: Account, typed: string, activeOnly = true): Promise<Contact> {
+  const m = matchIn(await contactsOf(ctx, account.id, activeOnly), typed, (c) => [c.name]);
   if (m.kind === 'found') return m.item;
   if (m.kind === 'ambiguous')
     throw UserError.refusal(
@@ -27,36 +27,36 @@ export function findContact(ctx: Ctx, account: Account, typed: string, activeOnl
 /** A name too long is bad input: told with the usage. */
 const BAD_VALUES = ['errors.tooLong'] as const;
 
-function add(ctx: Ctx, input: Input): Reply {
+async function add(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const account = input.account();
   const level = input.str('level') as Contact['level'] | undefined;
-  const contact = withBadValues(t, BAD_VALUES, () =>
+  const contact = await withBadValues(t, BAD_VALUES, () =>
     addContact(ctx, account, { name: input.text, title: input.str('title'), level, function: input.str('function') }, t.perm.what.contacts(account.name)),
   );
   return reply('success', t.contact.added(contact.name, account.name, t.enums.level[contact.level], contact.title ?? undefined));
 }
 
-function left(ctx: Ctx, input: Input): Reply {
+async function left(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const account = input.account();
-  requireTeam(ctx, account, t.perm.what.contacts(account.name));
-  const gone = findContact(ctx, account, input.text);
-  const { replacement, signal } = withBadValues(t, BAD_VALUES, () => recordContactLeft(ctx, account, gone, input.str('replaced-by')));
+  await requireTeam(ctx, account, t.perm.what.contacts(account.name));
+  const gone = await findContact(ctx, account, input.text);
+  const { replacement, signal } = await withBadValues(t, BAD_VALUES, () => recordContactLeft(ctx, account, gone, input.str('replaced-by')));
   const out = reply('success', t.contact.leftRecorded(gone.name, account.name, replacement?.name));
   if (signal) {
     out.tone = 'warning';
     out.sections.push(text(t.contact.signalRecorded(account.name)));
-    alertOwnerAndExecs(ctx, account, (v) => reply('warning', v.t.nudge.alertDecisionMaker(account.name), text(signal(v)), text(v.t.signal.advice['decision-maker-change'])));
+    await alertOwnerAndExecs(ctx, account, (v) => reply('warning', v.t.nudge.alertDecisionMaker(account.name), text(signal(v)), text(v.t.signal.advice['decision-maker-change'])));
     if (replacement) out.buttons.push({ label: t.buttons.logTouch, command: `/touch ${quote(account.name)} meeting to:${quote(replacement.name)}`, style: 'primary' });
   }
   return out;
 }
 
-function show(ctx: Ctx, input: Input): Reply {
+async function show(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const account = input.account();
-  const all = contactsOf(ctx, account.id, false);
+  const all = await contactsOf(ctx, account.id, false);
   const items = CONTACT_LEVELS.flatMap((level) =>
     all
       .filter((c) => c.level === level)

@@ -8,10 +8,10 @@ import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { accountArg } from './options.js';
 import { quote } from '../prompts/quote.js';
 
-function coverage(ctx: Ctx, input: Input): Reply {
+async function coverage(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const account = input.account();
-  const cells = coverageCells(ctx.db, account.id);
+  const cells = await coverageCells(ctx.db, account.id);
   const rows = FUNCTIONS.map((ours) =>
     t.coverage.row(
       t.enums.fn[ours],

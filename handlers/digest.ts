@@ -5,10 +5,10 @@ import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { teamOf } from '../src/domain/teams.js';
 import { weeklyDigest } from '../src/views/digest.js';
 
-function digest(ctx: Ctx, input: Input): Reply {
+async function digest(ctx: Ctx, input: Input): Promise<Reply> {
   const who = input.member('member') ?? ctx.actor;
   // Someone else's week is for the people they report to, and admins.
-  if (who.id !== ctx.actor.id && ctx.actor.role !== 'admin' && !teamOf(ctx.db, ctx.tenant.id, ctx.actor).some((m) => m.id === who.id)) {
+  if (who.id !== ctx.actor.id && ctx.actor.role !== 'admin' && !(await teamOf(ctx.db, ctx.tenant.id, ctx.actor)).some((m) => m.id === who.id)) {
     throw UserError.refusal(ctx.t.digest.notYours(named(ctx, who)));
   }
   // An admin's or an executive's is the organisation's, teams compared.

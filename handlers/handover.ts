@@ -57,13 +57,13 @@ function checklist(view: View, meetings: Meeting[], due: string): Section {
   );
 }
 
-function handover(ctx: Ctx, input: Input): Reply {
+async function handover(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const from = input.member('from')!;
   const to = input.member('to')!;
   const names = input.text ? splitNames(input.text) : undefined;
   if (names?.length === 0) throw UserError.refusal(t.handover.noNames);
-  const done = handOver(ctx, from, to, names, t.handover.whatHandover(nameOf(ctx, from)), { batch: ctx.handoverBatch });
+  const done = await handOver(ctx, from, to, names, t.handover.whatHandover(nameOf(ctx, from)), { batch: ctx.handoverBatch });
   const { moved, meetings, due, pairingsKept } = done;
   const moving = done.accounts;
 
@@ -88,18 +88,18 @@ function handover(ctx: Ctx, input: Input): Reply {
   return compose(ctx, t.handover.done(nameOf(ctx, from), nameOf(ctx, to), moving.length));
 }
 
-function leave(ctx: Ctx, input: Input): Reply {
+async function leave(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const rep = input.member('member')!;
-  requireAbove(ctx, rep, t.handover.whatLeave(nameOf(ctx, rep)));
+  await requireAbove(ctx, rep, t.handover.whatLeave(nameOf(ctx, rep)));
   if (rep.id === ctx.actor.id) throw UserError.refusal(t.handover.selfLeave);
   if (!rep.active) throw UserError.refusal(t.handover.alreadyLeft(nameOf(ctx, rep)));
   // As /steward role: the workspace must keep someone who can administer it.
   if (rep.role === 'admin') {
-    const admins = countWhere(ctx.db, members, and(eq(members.tenantId, ctx.tenant.id), eq(members.role, 'admin'), eq(members.active, true), ne(members.id, rep.id)));
+    const admins = await countWhere(ctx.db, members, and(eq(members.tenantId, ctx.tenant.id), eq(members.role, 'admin'), eq(members.active, true), ne(members.id, rep.id)));
     if (admins === 0) throw UserError.refusal(t.steward.lastAdmin(nameOf(ctx, rep)));
   }
-  const left = recordLeave(ctx, rep, memberById(ctx, rep.managerId));
+  const left = await recordLeave(ctx, rep, await memberById(ctx, rep.managerId));
   askHandover(ctx, left, nameOf(ctx, ctx.actor));
   return leftReply(ctx, left);
 }

@@ -34,14 +34,14 @@ const REASON_WORDS: Record<string, LostReason> = {
   自然流失: 'natural-attrition',
 };
 
-function lost(ctx: Ctx, input: Input): Reply {
+async function lost(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const account = input.account();
   if (account.status === 'lost') throw UserError.refusal(t.lost.already(account.name));
-  requireOwnerOrManager(ctx, account.ownerId, t.perm.what.lose(account.name));
+  await requireOwnerOrManager(ctx, account.ownerId, t.perm.what.lose(account.name));
   const reason = input.str('reason') as LostReason;
-  ctx.db.update(accounts).set({ status: 'lost', updatedAt: ctx.now }).where(eq(accounts.id, account.id)).run();
-  const loss = ctx.db
+  await ctx.db.update(accounts).set({ status: 'lost', updatedAt: ctx.now }).where(eq(accounts.id, account.id)).run();
+  const loss = await ctx.db
     .insert(accountLosses)
     .values({
       tenantId: ctx.tenant.id,
@@ -57,12 +57,15 @@ function lost(ctx: Ctx, input: Input): Reply {
     .get();
   const due = DateTime.fromJSDate(ctx.now, { zone: ctx.zone }).plus({ days: CHECKLIST_DAYS }).toISODate()!;
   // The owner holds the last conversation; if they have left (or there is none), whoever records the loss does.
-  const owner = account.ownerId === null ? undefined : ctx.db.select({ id: members.id, active: members.active }).from(members).where(eq(members.id, account.ownerId)).get();
+  const owner = account.ownerId === null ? undefined : await ctx.db.select({ id: members.id, active: members.active }).from(members).where(eq(members.id, account.ownerId)).get();
   const holder = owner?.active ? owner.id : ctx.actor.id;
   for (const itemKey of LAST_CONVERSATION) {
-    ctx.db.insert(tasks).values({ tenantId: ctx.tenant.id, kind: 'last-conversation', accountId: account.id, ownerId: holder, itemKey, dueOn: due, createdAt: ctx.now }).run();
+    await ctx.db
+      .insert(tasks)
+      .values({ tenantId: ctx.tenant.id, kind: 'last-conversation', accountId: account.id, ownerId: holder, itemKey, dueOn: due, createdAt: ctx.now })
+      .run();
   }
-  ctx.audit('account.lost', 'account', account.id, { loss: loss.id, reason });
+  await ctx.audit('account.lost', 'account', account.id, { loss: loss.id, reason });
   return reply(
     'warning',
     t.lost.recorded(account.name, t.lost.reasons[reason], input.str('competitor')),
@@ -74,32 +77,32 @@ function lost(ctx: Ctx, input: Input): Reply {
   );
 }
 
-function wonBack(ctx: Ctx, input: Input): Reply {
+async function wonBack(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const account = input.account();
   if (account.status !== 'lost') throw UserError.refusal(t.lost.notLost(account.name));
-  requireOwnerOrManager(ctx, account.ownerId, t.perm.what.lose(account.name));
-  ctx.db.update(accounts).set({ status: 'active', updatedAt: ctx.now }).where(eq(accounts.id, account.id)).run();
-  ctx.db
+  await requireOwnerOrManager(ctx, account.ownerId, t.perm.what.lose(account.name));
+  await ctx.db.update(accounts).set({ status: 'active', updatedAt: ctx.now }).where(eq(accounts.id, account.id)).run();
+  await ctx.db
     .update(accountLosses)
     .set({ wonBackAt: ctx.now })
     .where(and(eq(accountLosses.accountId, account.id), isNull(accountLosses.wonBackAt)))
     .run();
   // The last conversation worked: its checklist is over.
-  ctx.db
+  await ctx.db
     .update(tasks)
     .set({ doneAt: ctx.now })
     .where(and(eq(tasks.accountId, account.id), eq(tasks.kind, 'last-conversation'), isNull(tasks.doneAt)))
     .run();
-  ctx.audit('account.won-back', 'account', account.id, {});
+  await ctx.audit('account.won-back', 'account', account.id, {});
   return reply('success', t.lost.wonBack(account.name));
 }
 
 /** The lessons of lost accounts, newest first, optionally of one reason: what the team learnt from each loss. */
-function lessons(ctx: Ctx, input: Input): Reply {
+async function lessons(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const reason = input.str('reason') as LostReason | undefined;
-  const rows = ctx.db
+  const rows = await ctx.db
     .select({
       account: accounts.name,
       lostAt: accountLosses.lostAt,
@@ -133,13 +136,13 @@ function lessons(ctx: Ctx, input: Input): Reply {
   );
 }
 
-function churn(ctx: Ctx, input: Input): Reply {
+async function churn(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const span = (input.str('period') ?? 'year') as ChurnSpan;
   const end = ctx.now;
   const start = churnStart(span, end);
-  const book = churnBook(ctx.db, ctx.tenant.id, start, end);
-  const scope = churnScope(ctx);
+  const book = await churnBook(ctx.db, ctx.tenant.id, start, end);
+  const scope = await churnScope(ctx);
   const figures = churnFigures(book, scope?.keep);
   const reasons = LOST_REASONS.map((r) => ({ r, n: figures.reasons.filter((x) => x === r).length }))
     .filter((x) => x.n > 0)
@@ -154,7 +157,7 @@ function churn(ctx: Ctx, input: Input): Reply {
         ? t.lost.byRevenue(fmtMoney(ctx, figures.lostRevenue), fmtMoney(ctx, figures.bookRevenue), fmtPercent(ctx, figures.byRevenue))
         : t.lost.byRevenueUnknown,
     ),
-    ...(readsOrganisation(ctx.actor) ? churnByTeam(ctx, book) : []),
+    ...(readsOrganisation(ctx.actor) ? await churnByTeam(ctx, book) : []),
     list(
       reasons.map(({ r, n }) => `${t.lost.reasons[r]}: ${n}`),
       { heading: t.lost.reasonsHeading, empty: t.common.none },
@@ -163,7 +166,7 @@ function churn(ctx: Ctx, input: Input): Reply {
     // Churn is a process: how fast complaints were answered and fixed over the same period.
     complaintTimesSection(
       ctx,
-      complaintTimes(ctx.db, ctx.tenant.id, { from: start, to: end }, scope && book.accounts.filter((a) => scope.keep(a.ownerId)).map((a) => a.id)),
+      await complaintTimes(ctx.db, ctx.tenant.id, { from: start, to: end }, scope && book.accounts.filter((a) => scope.keep(a.ownerId)).map((a) => a.id)),
       t.complaint.times.periodHeading,
     ),
   );
@@ -173,19 +176,19 @@ function churn(ctx: Ctx, input: Input): Reply {
  * Whose churn a reader sees: admins and executives the organisation's; a manager their team (everyone
  * under them); a rep the team they are in; someone in no team the organisation's (there is nothing narrower).
  */
-function churnScope(ctx: Ctx): { name: string; keep: (ownerId: number | null) => boolean } | undefined {
+async function churnScope(ctx: Ctx): Promise<{ name: string; keep: (ownerId: number | null) => boolean } | undefined> {
   if (readsOrganisation(ctx.actor)) return undefined;
-  const leadsSomeone = ctx.db.select({ id: members.id }).from(members).where(eq(members.managerId, ctx.actor.id)).get();
-  const lead = ctx.actor.role === 'manager' || leadsSomeone ? ctx.actor : organisation(ctx.db, ctx.tenant.id).teamOf(ctx.actor.id).lead;
+  const leadsSomeone = await ctx.db.select({ id: members.id }).from(members).where(eq(members.managerId, ctx.actor.id)).get();
+  const lead = ctx.actor.role === 'manager' || leadsSomeone ? ctx.actor : (await organisation(ctx.db, ctx.tenant.id)).teamOf(ctx.actor.id).lead;
   if (!lead) return undefined;
-  const ids = new Set(teamOf(ctx.db, ctx.tenant.id, lead).map((m) => m.id));
+  const ids = new Set((await teamOf(ctx.db, ctx.tenant.id, lead)).map((m) => m.id));
   return { name: ctx.t.org.team(named(ctx, lead)), keep: (ownerId) => ownerId !== null && ids.has(ownerId) };
 }
 
 /** The organisation's churn team by team, beside its total, once there are teams to compare. */
-function churnByTeam(ctx: Ctx, book: ChurnBook): Section[] {
+async function churnByTeam(ctx: Ctx, book: ChurnBook): Promise<Section[]> {
   const { t } = ctx;
-  const org = organisation(ctx.db, ctx.tenant.id);
+  const org = await organisation(ctx.db, ctx.tenant.id);
   const rows = org.teams.map((team) => ({ team, f: churnFigures(book, (ownerId) => org.teamOf(ownerId) === team) })).filter(({ f }) => f.book > 0 || f.lost > 0);
   if (!rows.some(({ team }) => team.lead)) return [];
   const name = (lead: OrgTeam['lead']) => (lead ? t.org.team(named(ctx, lead)) : t.org.noTeam);

@@ -124,9 +124,9 @@ export const ownerOption: OptionSpec = { name: 'owner', aliases: ['负责人', '
  * is told as bad input, its sentence with the usage, as the binder tells a value
  * it cannot read. Any other refusal (a rule or a permission) goes on as it is.
  */
-export function withBadValues<T>(t: Catalog, badValues: readonly RefusalCode[], fn: () => T): T {
+export async function withBadValues<T>(t: Catalog, badValues: readonly RefusalCode[], fn: () => T | Promise<T>): Promise<T> {
   try {
-    return fn();
+    return await fn();
   } catch (e) {
     if (!(e instanceof Refusal) || !badValues.includes(e.code)) throw e;
     const bad = UserError.usage(e.words(t) as Rich, e.items as Rich[]);

@@ -14,13 +14,13 @@ import { quote } from '../prompts/quote.js';
 
 const DAY = DAY_MS;
 
-function pair(ctx: Ctx, input: Input): Reply {
+async function pair(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const account = input.account();
   const exec = input.member('exec')!;
   const every = input.num('every') ?? DEFAULT_PAIRING_DAYS;
   // An executive may volunteer themselves for any account; pairing someone else is for the owner's side.
-  if (exec.id !== ctx.actor.id) requireOwnerOrManager(ctx, account.ownerId, t.perm.what.pair(account.name));
+  if (exec.id !== ctx.actor.id) await requireOwnerOrManager(ctx, account.ownerId, t.perm.what.pair(account.name));
   if (!exec.active) throw UserError.refusal(t.complaint.inactiveMember(named(ctx, exec)));
   if (exec.role !== 'exec' && exec.role !== 'admin') throw UserError.refusal(t.pair.notExec(named(ctx, exec), t.enums.role[exec.role], exec.platformUserId));
   // Leadership pairing is for strategic accounts; another tier is allowed once the actor confirms.
@@ -29,47 +29,51 @@ function pair(ctx: Ctx, input: Input): Reply {
     out.buttons = [{ label: t.buttons.confirm, command: `/pair ${quote(account.name)} @${exec.platformUserId} every:${every}d confirm`, style: 'primary' }];
     return out;
   }
-  const existing = ctx.db
+  const existing = await ctx.db
     .select()
     .from(pairings)
     .where(and(eq(pairings.accountId, account.id), eq(pairings.execId, exec.id), eq(pairings.active, true)))
     .get();
   if (existing) {
-    ctx.db.update(pairings).set({ cadenceDays: every }).where(eq(pairings.id, existing.id)).run();
-    ctx.audit('pairing.update', 'pairing', existing.id, { every });
+    await ctx.db.update(pairings).set({ cadenceDays: every }).where(eq(pairings.id, existing.id)).run();
+    await ctx.audit('pairing.update', 'pairing', existing.id, { every });
     return reply('success', t.pair.updated(exec.name, account.name, every));
   }
-  const p = ctx.db.insert(pairings).values({ tenantId: ctx.tenant.id, accountId: account.id, execId: exec.id, cadenceDays: every, createdAt: ctx.now }).returning().get();
-  ctx.audit('pairing.add', 'pairing', p.id, { account: account.name, exec: exec.name, every });
+  const p = await ctx.db.insert(pairings).values({ tenantId: ctx.tenant.id, accountId: account.id, execId: exec.id, cadenceDays: every, createdAt: ctx.now }).returning().get();
+  await ctx.audit('pairing.add', 'pairing', p.id, { account: account.name, exec: exec.name, every });
   return reply('success', t.pair.paired(exec.name, account.name, every));
 }
 
-function unpair(ctx: Ctx, input: Input): Reply {
+async function unpair(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const account = input.account();
   const exec = input.member('exec');
-  const active = ctx.db
+  const active = await ctx.db
     .select()
     .from(pairings)
     .where(and(eq(pairings.accountId, account.id), eq(pairings.active, true), exec ? eq(pairings.execId, exec.id) : undefined))
     .all();
   if (active.length === 0) throw UserError.refusal(t.pair.none(account.name));
   // An executive may always step back from their own pairings.
-  if (!active.every((p) => p.execId === ctx.actor.id)) requireOwnerOrManager(ctx, account.ownerId, t.perm.what.pair(account.name));
+  if (!active.every((p) => p.execId === ctx.actor.id)) await requireOwnerOrManager(ctx, account.ownerId, t.perm.what.pair(account.name));
   for (const p of active) {
-    ctx.db.update(pairings).set({ active: false, endedAt: ctx.now }).where(eq(pairings.id, p.id)).run();
-    ctx.audit('pairing.end', 'pairing', p.id, {});
+    await ctx.db.update(pairings).set({ active: false, endedAt: ctx.now }).where(eq(pairings.id, p.id)).run();
+    await ctx.audit('pairing.end', 'pairing', p.id, {});
   }
   // A rep ending their account's pairing takes an executive's attention from it: their manager hears of it.
-  const execs = active.map((p) => named(ctx, memberById(ctx, p.execId))).filter((n): n is string => n !== undefined);
-  tellOwnersManager(ctx, account, [(v) => v.t.attention.unpaired(execs.join(v.t.common.listSep))]);
+  const execs: string[] = [];
+  for (const p of active) {
+    const name = named(ctx, await memberById(ctx, p.execId));
+    if (name !== undefined) execs.push(name);
+  }
+  await tellOwnersManager(ctx, account, [(v) => v.t.attention.unpaired(execs.join(v.t.common.listSep))]);
   return reply('success', t.pair.ended(account.name, active.length));
 }
 
-function listPairs(ctx: Ctx, input: Input): Reply {
+async function listPairs(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const account = input.optionalAccount();
-  const rows = ctx.db
+  const rows = await ctx.db
     .select({ p: pairings, account: accounts.name, exec: personColumns, last: lastTouchBySql(pairings.execId, pairings.accountId) })
     .from(pairings)
     .innerJoin(accounts, eq(accounts.id, pairings.accountId))

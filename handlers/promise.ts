@@ -13,21 +13,21 @@ import { closePromise, makePromise, movePromise, promiseByNumber } from '../src/
 /** Refusals of a date typed (passed, or the one it already has): told with the usage. */
 const BAD_VALUES = ['promise.pastDue', 'promise.moveSame'] as const;
 
-function make(ctx: Ctx, input: Input): Reply {
+async function make(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const account = input.account();
   const what = t.perm.what.promise(account.name);
-  const p = withBadValues(t, BAD_VALUES, () => makePromise(ctx, account, { text: input.text, due: input.date('due')!.day, owner: input.member('owner') }, what));
-  const out = reply('success', t.promise.recorded(ref('P', p.number), account.name, fmtDay(ctx, p.dueOn), named(ctx, memberById(ctx, p.ownerId))!), text(p.text));
+  const p = await withBadValues(t, BAD_VALUES, () => makePromise(ctx, account, { text: input.text, due: input.date('due')!.day, owner: input.member('owner') }, what));
+  const out = reply('success', t.promise.recorded(ref('P', p.number), account.name, fmtDay(ctx, p.dueOn), named(ctx, await memberById(ctx, p.ownerId))!), text(p.text));
   out.buttons = [{ label: t.buttons.kept, command: `/promise kept ${ref('P', p.number)}` }];
   return out;
 }
 
 function close(status: 'kept' | 'broken') {
-  return (ctx: Ctx, input: Input): Reply => {
+  return async (ctx: Ctx, input: Input): Promise<Reply> => {
     const { t } = ctx;
     const n = input.num('promise')!;
-    const { late, moved } = closePromise(ctx, n, status, input.text, t.perm.what.closePromise(ref('P', n)));
+    const { late, moved } = await closePromise(ctx, n, status, input.text, t.perm.what.closePromise(ref('P', n)));
     return reply(
       status === 'kept' ? 'success' : 'warning',
       status === 'kept' ? t.promise.kept(ref('P', n), late, moved) : t.promise.broken(ref('P', n)),
@@ -37,11 +37,11 @@ function close(status: 'kept' | 'broken') {
 }
 
 /** Renegotiated openly: a new due date, agreed with the customer, with the reason, kept in the promise's history. */
-function move(ctx: Ctx, input: Input): Reply {
+async function move(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const n = input.num('promise')!;
   const due = input.date('due')!;
-  const { promise: p, times } = withBadValues(t, BAD_VALUES, () => movePromise(ctx, n, due.day, input.text, t.perm.what.movePromise(ref('P', n))));
+  const { promise: p, times } = await withBadValues(t, BAD_VALUES, () => movePromise(ctx, n, due.day, input.text, t.perm.what.movePromise(ref('P', n))));
   const out = reply('success', t.promise.moved(ref('P', n), fmtDay(ctx, p.dueOn), fmtDay(ctx, due.day), times), text(input.text));
   out.buttons = [
     { label: t.buttons.kept, command: `/promise kept ${ref('P', n)}` },
@@ -51,13 +51,13 @@ function move(ctx: Ctx, input: Input): Reply {
 }
 
 /** One promise: what, for whom, by when (and the date first agreed), and every move with its reason. */
-function show(ctx: Ctx, input: Input): Reply {
+async function show(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const n = input.num('promise')!;
-  const p = promiseByNumber(ctx, n);
-  const account = ctx.db.select().from(accounts).where(eq(accounts.id, p.accountId)).get()!;
-  const owner = memberById(ctx, p.ownerId);
-  const moves = movesOf(ctx.db, p.id);
+  const p = await promiseByNumber(ctx, n);
+  const account = (await ctx.db.select().from(accounts).where(eq(accounts.id, p.accountId)).get())!;
+  const owner = await memberById(ctx, p.ownerId);
+  const moves = await movesOf(ctx.db, p.id);
   const overdue = p.status === 'open' && daysUntil(ctx, p.dueOn) < 0;
   const rows: { label: string; value: Rich }[] = [
     { label: t.promise.fields.owner, value: named(ctx, owner) ?? t.common.nobody },
@@ -84,7 +84,7 @@ function show(ctx: Ctx, input: Input): Reply {
   return out;
 }
 
-function listPromises(ctx: Ctx, input: Input): Reply {
+async function listPromises(ctx: Ctx, input: Input): Promise<Reply> {
   const { t, db } = ctx;
   const account = input.optionalAccount();
   const status = input.flag('all') ? undefined : ((input.str('status') as Promise_['status'] | undefined) ?? 'open');
@@ -94,7 +94,7 @@ function listPromises(ctx: Ctx, input: Input): Reply {
     account ? eq(promises.accountId, account.id) : undefined,
     input.flag('mine') ? eq(promises.ownerId, ctx.actor.id) : undefined,
   );
-  const rows = db
+  const rows = await db
     .select({ p: promises, account: accounts.name, owner: personColumns })
     .from(promises)
     .innerJoin(accounts, eq(accounts.id, promises.accountId))
@@ -103,8 +103,8 @@ function listPromises(ctx: Ctx, input: Input): Reply {
     .orderBy(status === 'open' ? asc(promises.dueOn) : desc(promises.dueOn))
     .limit(LIST_LIMIT + 1)
     .all();
-  const { shown, total } = firstPage(rows, () => countWhere(ctx.db, promises, where));
-  const moved = moveCounts(
+  const { shown, total } = await firstPage(rows, () => countWhere(ctx.db, promises, where));
+  const moved = await moveCounts(
     ctx.db,
     shown.map((r) => r.p.id),
   );

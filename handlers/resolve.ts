@@ -9,19 +9,19 @@ import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { complaintByNumber } from './complaint.js';
 import { viewFor } from '../src/domain/view.js';
 
-function resolve(ctx: Ctx, input: Input): Reply {
+async function resolve(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
-  const c = complaintByNumber(ctx, input.num('complaint')!);
+  const c = await complaintByNumber(ctx, input.num('complaint')!);
   const id = ref('C', c.number);
   if (c.status === 'resolved') {
-    const by = memberById(ctx, c.resolvedById);
+    const by = await memberById(ctx, c.resolvedById);
     throw UserError.refusal(t.resolve.already(id, fmtDateTime(ctx, c.resolvedAt ?? ctx.now), named(ctx, by) ?? t.common.nobody));
   }
-  requireOwnerOrManager(ctx, c.ownerId, t.perm.what.resolve(id), pairedExecIds(ctx, c.accountId));
-  ctx.db.update(complaints).set({ status: 'resolved', resolution: input.text, resolvedAt: ctx.now, resolvedById: ctx.actor.id }).where(eq(complaints.id, c.id)).run();
-  recordComplaintEvent(ctx.db, c, 'resolve', ctx.now, { actorId: ctx.actor.id, text: input.text });
-  markFirstAnswer(ctx.db, c.id, ctx.now);
-  ctx.audit('complaint.resolve', 'complaint', c.id, {});
+  await requireOwnerOrManager(ctx, c.ownerId, t.perm.what.resolve(id), await pairedExecIds(ctx, c.accountId));
+  await ctx.db.update(complaints).set({ status: 'resolved', resolution: input.text, resolvedAt: ctx.now, resolvedById: ctx.actor.id }).where(eq(complaints.id, c.id)).run();
+  await recordComplaintEvent(ctx.db, c, 'resolve', ctx.now, { actorId: ctx.actor.id, text: input.text });
+  await markFirstAnswer(ctx.db, c.id, ctx.now);
+  await ctx.audit('complaint.resolve', 'complaint', c.id, {});
   const late = ctx.now > c.deadlineAt;
   const out = reply('success', t.resolve.done(id, fmtAge(ctx, c.openedAt)), text(t.resolve.resolution(input.text)));
   if (late) out.sections.push(text(t.resolve.late(fmtDateTime(ctx, c.deadlineAt))));

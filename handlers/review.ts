@@ -22,9 +22,9 @@ import { accountArg, mineFlag } from './options.js';
 type Item = typeof reviewItems.$inferSelect;
 
 /** This season's item for the account, or the refusal that says there is none. */
-function seasonItem(ctx: Ctx, account: Account): Item {
+async function seasonItem(ctx: Ctx, account: Account): Promise<Item> {
   const season = reviewSeason(ctx.tenant, ctx.now);
-  const item = ctx.db
+  const item = await ctx.db
     .select()
     .from(reviewItems)
     .where(and(eq(reviewItems.accountId, account.id), eq(reviewItems.season, season.year)))
@@ -34,8 +34,8 @@ function seasonItem(ctx: Ctx, account: Account): Item {
 }
 
 /** Only the account's owner (today's, who may not be the one the item was made for), their managers and admins change its review. */
-function mayChange(ctx: Ctx, account: Account, item: Item): void {
-  requireOwnerOrManager(ctx, account.ownerId ?? item.ownerId, ctx.t.perm.what.review(ref('R', item.number)));
+async function mayChange(ctx: Ctx, account: Account, item: Item): Promise<void> {
+  await requireOwnerOrManager(ctx, account.ownerId ?? item.ownerId, ctx.t.perm.what.review(ref('R', item.number)));
   if (item.status === 'held') throw UserError.refusal(ctx.t.review.alreadyHeld(ref('R', item.number)));
 }
 
@@ -82,10 +82,10 @@ function itemOf(ctx: Ctx, typed: string): { key: ReviewItemKey; n: number } {
   );
 }
 
-function whoTicked(ctx: Ctx, checklist: readonly ChecklistEntry[]): (id: number) => string | undefined {
+async function whoTicked(ctx: Ctx, checklist: readonly ChecklistEntry[]): Promise<(id: number) => string | undefined> {
   const ids = [...new Set(checklist.map((c) => c.tickedBy).filter((x): x is number => x != null))];
   const rows = ids.length
-    ? ctx.db
+    ? await ctx.db
         .select({ id: members.id, ...personColumns })
         .from(members)
         .where(inArray(members.id, ids))
@@ -96,14 +96,14 @@ function whoTicked(ctx: Ctx, checklist: readonly ChecklistEntry[]): (id: number)
 }
 
 /** The card with each item's state, who ticked it, and what the record says of the items it can check. */
-function card(ctx: Ctx, item: Item, account: Account, facts: ReviewFacts): Reply {
+async function card(ctx: Ctx, item: Item, account: Account, facts: ReviewFacts): Promise<Reply> {
   const notes = new Map<string, string>();
   for (const c of item.checklist) {
     const p = reviewProblem(c.key, facts);
     if (p) notes.set(c.key, ctx.t.review.notTrue(problemText(ctx, p, account)));
     else if (p === null && !c.done) notes.set(c.key, ctx.t.review.trueOnRecord);
   }
-  return reviewCard(ctx, item, account, { who: whoTicked(ctx, item.checklist), notes });
+  return reviewCard(ctx, item, account, { who: await whoTicked(ctx, item.checklist), notes });
 }
 
 /** The facts of the year the owner prepares from. */
@@ -135,40 +135,40 @@ function factLines(ctx: Ctx, account: Account, f: ReviewFacts): string[] {
   return lines;
 }
 
-function show(ctx: Ctx, input: Input): Reply {
+async function show(ctx: Ctx, input: Input): Promise<Reply> {
   const account = input.account();
   const season = reviewSeason(ctx.tenant, ctx.now);
-  const item = ctx.db
+  const item = await ctx.db
     .select()
     .from(reviewItems)
     .where(and(eq(reviewItems.accountId, account.id), eq(reviewItems.season, season.year)))
     .get();
   if (!item) return reply('info', ctx.t.review.noItem(account.name, season.year, fmtDay(ctx, season.start)), text(ctx.t.review.seasonHint));
-  const facts = reviewFacts(ctx.db, ctx.tenant, account, item.season, ctx.now);
-  const out = card(ctx, item, account, facts);
+  const facts = await reviewFacts(ctx.db, ctx.tenant, account, item.season, ctx.now);
+  const out = await card(ctx, item, account, facts);
   out.sections.push(list(factLines(ctx, account, facts), { heading: ctx.t.review.factsHeading(item.season) }));
   return out;
 }
 
-function tick(ctx: Ctx, input: Input, done: boolean): Reply {
+async function tick(ctx: Ctx, input: Input, done: boolean): Promise<Reply> {
   const { t } = ctx;
   const account = input.account();
   const { key, n } = itemOf(ctx, input.str('item')!);
-  const item = seasonItem(ctx, account);
-  mayChange(ctx, account, item);
+  const item = await seasonItem(ctx, account);
+  await mayChange(ctx, account, item);
   const at = item.checklist.findIndex((c) => c.key === key);
   const entry = item.checklist[at];
   const label = t.review.checklist[key];
   if (done && entry?.done) {
     const by = t.review.tickedBy(
-      entry.tickedBy != null ? whoTicked(ctx, [entry])(entry.tickedBy) : undefined,
+      entry.tickedBy != null ? (await whoTicked(ctx, [entry]))(entry.tickedBy) : undefined,
       entry.tickedAt != null ? fmtDay(ctx, new Date(entry.tickedAt)) : undefined,
     );
     return reply('info', t.review.alreadyTicked(n, by));
   }
   if (!done && !entry?.done) return reply('info', t.review.notTicked(n));
   if (done) {
-    const p = reviewProblem(key, reviewFacts(ctx.db, ctx.tenant, account, item.season, ctx.now));
+    const p = reviewProblem(key, await reviewFacts(ctx.db, ctx.tenant, account, item.season, ctx.now));
     if (p) throw UserError.refusal(t.review.cannotTick(n, label, problemText(ctx, p, account)));
   }
   const next: ChecklistEntry = done ? { key, done: true, tickedBy: ctx.actor.id, tickedAt: ctx.now.getTime() } : { key, done: false };
@@ -179,15 +179,15 @@ function tick(ctx: Ctx, input: Input, done: boolean): Reply {
       : REVIEW_CHECKLIST.map((k) => item.checklist.find((c) => c.key === k) ?? (k === key ? next : { key: k, done: false }));
   // A review that claimed every item prepared is not prepared once one of them is unticked.
   const reopen = !done && item.status === 'prepared';
-  const updated = ctx.db
+  const updated = await ctx.db
     .update(reviewItems)
     .set({ checklist, ownerId: account.ownerId ?? item.ownerId, ...(reopen ? { status: 'open' as const, preparedAt: null } : {}) })
     .where(eq(reviewItems.id, item.id))
     .returning()
     .get();
-  ctx.audit(done ? 'review.tick' : 'review.untick', 'review', item.id, { item: key, ...(input.text ? { note: input.text } : {}) });
+  await ctx.audit(done ? 'review.tick' : 'review.untick', 'review', item.id, { item: key, ...(input.text ? { note: input.text } : {}) });
   const id = ref('R', item.number);
-  const out = card(ctx, updated, account, reviewFacts(ctx.db, ctx.tenant, account, item.season, ctx.now));
+  const out = await card(ctx, updated, account, await reviewFacts(ctx.db, ctx.tenant, account, item.season, ctx.now));
   if (reopen) out.sections.unshift(text(t.review.backToOpen(id)));
   return { ...out, tone: 'success', title: done ? t.review.ticked(id, n, label) : t.review.unticked(id, n, label) };
 }
@@ -196,10 +196,10 @@ function tick(ctx: Ctx, input: Input, done: boolean): Reply {
  * `prepared` claims every item: refused while the record contradicts one it can check, or one only the
  * owner can vouch for is unticked. The checked items the record bears out are ticked, and said so.
  */
-function prepare(ctx: Ctx, input: Input, account: Account, item: Item): Reply {
+async function prepare(ctx: Ctx, input: Input, account: Account, item: Item): Promise<Reply> {
   const { t } = ctx;
   const id = ref('R', item.number);
-  const facts = reviewFacts(ctx.db, ctx.tenant, account, item.season, ctx.now);
+  const facts = await reviewFacts(ctx.db, ctx.tenant, account, item.season, ctx.now);
   const checklist: ChecklistEntry[] = REVIEW_CHECKLIST.map((k) => item.checklist.find((c) => c.key === k) ?? { key: k, done: false });
   const problems: string[] = [];
   const toTick: string[] = [];
@@ -219,41 +219,41 @@ function prepare(ctx: Ctx, input: Input, account: Account, item: Item): Reply {
     const lines = [...problems, ...(toTick.length ? [t.review.notReadyTick(toTick, quote(account.name))] : [])];
     throw UserError.refusal(t.review.notReady(id, account.name), lines);
   }
-  const updated = ctx.db
+  const updated = await ctx.db
     .update(reviewItems)
     .set({ status: 'prepared', preparedAt: ctx.now, checklist: next, ownerId: account.ownerId ?? item.ownerId, note: input.text || item.note })
     .where(eq(reviewItems.id, item.id))
     .returning()
     .get();
-  ctx.audit('review.prepared', 'review', item.id, { ...(input.text ? { note: input.text } : {}), ...(autoTicked.length ? { ticked: autoTicked } : {}) });
-  const out = card(ctx, updated, account, facts);
+  await ctx.audit('review.prepared', 'review', item.id, { ...(input.text ? { note: input.text } : {}), ...(autoTicked.length ? { ticked: autoTicked } : {}) });
+  const out = await card(ctx, updated, account, facts);
   if (autoTicked.length) out.sections.push(text(t.review.autoTicked(autoTicked)));
   return { ...out, tone: 'success', title: t.review.prepared(id, account.name) };
 }
 
-function mark(ctx: Ctx, input: Input): Reply {
+async function mark(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const account = input.account();
   const status = input.str('status') as 'prepared' | 'held';
-  const item = seasonItem(ctx, account);
-  mayChange(ctx, account, item);
+  const item = await seasonItem(ctx, account);
+  await mayChange(ctx, account, item);
   if (status === 'prepared') return prepare(ctx, input, account, item);
   // The meeting took place: that is a fact of its own, and it vouches for no checklist item.
-  const updated = ctx.db
+  const updated = await ctx.db
     .update(reviewItems)
     .set({ status, heldAt: ctx.now, preparedAt: item.preparedAt ?? ctx.now, ownerId: account.ownerId ?? item.ownerId, note: input.text || item.note })
     .where(eq(reviewItems.id, item.id))
     .returning()
     .get();
-  ctx.audit('review.held', 'review', item.id, input.text ? { note: input.text } : {});
-  const out = reviewCard(ctx, updated, account, { who: whoTicked(ctx, updated.checklist) });
+  await ctx.audit('review.held', 'review', item.id, input.text ? { note: input.text } : {});
+  const out = reviewCard(ctx, updated, account, { who: await whoTicked(ctx, updated.checklist) });
   return { ...out, tone: 'success', title: t.review.held(ref('R', item.number), account.name) };
 }
 
-function listReviews(ctx: Ctx, input: Input): Reply {
+async function listReviews(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const season = reviewSeason(ctx.tenant, ctx.now);
-  const rows = ctx.db
+  const rows = await ctx.db
     .select({ r: reviewItems, account: accounts.name })
     .from(reviewItems)
     .innerJoin(accounts, eq(accounts.id, reviewItems.accountId))

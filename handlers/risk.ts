@@ -21,11 +21,11 @@ const TEAM_LIMIT = 10;
  * owner, last visit and health now and four weeks ago. The read is prepared once per connection (db/prepared.ts):
  * the owners go in as one JSON parameter, so any team is one statement.
  */
-function healthBook(ctx: Ctx, scope: { owners: number[]; ownerless: boolean } | 'all') {
+async function healthBook(ctx: Ctx, scope: { owners: number[]; ownerless: boolean } | 'all') {
   const columns = { id: accounts.id, name: accounts.name, owner: personColumns, ownerId: accounts.ownerId, a: accounts, last: lastVisitSql };
   const book =
     scope === 'all'
-      ? prepared(ctx.db, 'risk.book.all', (d) =>
+      ? await prepared(ctx.db, 'risk.book.all', (d) =>
           d
             .select(columns)
             .from(accounts)
@@ -33,7 +33,7 @@ function healthBook(ctx: Ctx, scope: { owners: number[]; ownerless: boolean } | 
             .where(and(eq(accounts.tenantId, sql.placeholder('tenant')), eq(accounts.status, 'active')))
             .prepare(),
         ).all({ tenant: ctx.tenant.id })
-      : prepared(ctx.db, 'risk.book.owners', (d) =>
+      : await prepared(ctx.db, 'risk.book.owners', (d) =>
           d
             .select(columns)
             .from(accounts)
@@ -50,7 +50,7 @@ function healthBook(ctx: Ctx, scope: { owners: number[]; ownerless: boolean } | 
             )
             .prepare(),
         ).all({ tenant: ctx.tenant.id, owners: JSON.stringify(scope.owners), ownerless: scope.ownerless ? 1 : 0 });
-  const scores = healthOf(
+  const scores = await healthOf(
     ctx.db,
     ctx.tenant,
     book.map((b) => b.id),
@@ -58,7 +58,7 @@ function healthBook(ctx: Ctx, scope: { owners: number[]; ownerless: boolean } | 
   );
   return book.map((b) => ({ ...b, owner: named(ctx, b.owner) ?? null, tier: b.a.tier, h: scores.get(b.id)!, health: scores.get(b.id)!.now }));
 }
-type Row = ReturnType<typeof healthBook>[number];
+type Row = Awaited<ReturnType<typeof healthBook>>[number];
 
 /** At risk first, then watch; worst first within each band. */
 function flaggedOf(rows: Row[]): Row[] {
@@ -71,17 +71,17 @@ function riskLine(ctx: Ctx, b: Row): Rich {
   return t.health.riskLine(b.name, b.owner ?? t.common.nobody, healthLine(ctx, b.h.now, b.h.before), why(b.h.now.reasons));
 }
 
-function risk(ctx: Ctx, input: Input): Reply {
+async function risk(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   if (input.flag('all')) {
     if (!readsOrganisation(ctx.actor)) throw UserError.refusal(t.org.allRefused);
     return organisationRisk(ctx);
   }
-  const team = input.flag('mine') ? [ctx.actor] : teamOf(ctx.db, ctx.tenant.id, ctx.actor);
+  const team = input.flag('mine') ? [ctx.actor] : await teamOf(ctx.db, ctx.tenant.id, ctx.actor);
   const ids = team.map((m) => m.id);
   // Accounts nobody owns are in no one's team: an admin's list has them too.
   const ownerless = ctx.actor.role === 'admin' && !input.flag('mine');
-  const book = healthBook(ctx, { owners: ids, ownerless });
+  const book = await healthBook(ctx, { owners: ids, ownerless });
   // An admin or an executive with no book of their own reads the organisation's.
   if (!book.length && !input.flag('mine') && readsOrganisation(ctx.actor)) return organisationRisk(ctx);
   const flagged = flaggedOf(book);
@@ -93,7 +93,7 @@ function risk(ctx: Ctx, input: Input): Reply {
     list(items, { empty: t.health.noRisk, more: flagged.length - items.length }),
   );
   // Overdue revisits, as the digest lists them, whatever the health band: they are raised until visited or snoozed.
-  const { overdue } = overdueRevisits(ctx.db, ctx.tenant, book, ctx.now);
+  const { overdue } = await overdueRevisits(ctx.db, ctx.tenant, book, ctx.now);
   if (overdue.length) {
     out.tone = 'warning';
     const shown = overdue.slice(0, RISK_LIMIT);
@@ -112,10 +112,10 @@ function risk(ctx: Ctx, input: Input): Reply {
  * The whole organisation, for admins and executives: each team's accounts at risk and to watch (at
  * risk first, the rest counted), the teams with none, overdue revisits and single-threaded accounts by team.
  */
-function organisationRisk(ctx: Ctx): Reply {
+async function organisationRisk(ctx: Ctx): Promise<Reply> {
   const { t } = ctx;
-  const book = healthBook(ctx, 'all');
-  const org = organisation(ctx.db, ctx.tenant.id);
+  const book = await healthBook(ctx, 'all');
+  const org = await organisation(ctx.db, ctx.tenant.id);
   const name = (team: OrgTeam) => (team.lead ? t.org.team(named(ctx, team.lead)) : t.org.noTeam);
   const teams = org.teams
     .map((team) => {
@@ -139,7 +139,7 @@ function organisationRisk(ctx: Ctx): Reply {
   const quiet = teams.filter((x) => !x.flagged.length).map((x) => name(x.team));
   if (!flagged) sections.push(text(t.health.noRisk));
   else if (quiet.length) sections.push(text(t.org.riskQuiet(quiet)));
-  const { overdue } = overdueRevisits(ctx.db, ctx.tenant, book, ctx.now);
+  const { overdue } = await overdueRevisits(ctx.db, ctx.tenant, book, ctx.now);
   if (overdue.length) {
     const byTeam = teams.map((x) => ({ x, n: overdue.filter((o) => org.teamOf(o.ownerId) === x.team).length })).filter((y) => y.n);
     sections.push(

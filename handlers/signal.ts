@@ -8,26 +8,26 @@ import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import type { SignalKind } from '../db/schema.js';
 import { accountArg, optionalAccountArg, signalKindArg } from './options.js';
 
-function record(ctx: Ctx, input: Input): Reply {
+async function record(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const account = input.account();
   const kind = input.str('kind') as SignalKind;
-  const s = ctx.db
+  const s = await ctx.db
     .insert(churnSignals)
     .values({ tenantId: ctx.tenant.id, accountId: account.id, kind, detail: input.text, reporterId: ctx.actor.id, occurredAt: ctx.now })
     .returning()
     .get();
-  ctx.audit('signal.record', 'signal', s.id, { account: account.name, kind });
+  await ctx.audit('signal.record', 'signal', s.id, { account: account.name, kind });
   if (kind === 'decision-maker-change') {
-    alertOwnerAndExecs(ctx, account, (v) => reply('warning', v.t.nudge.alertDecisionMaker(account.name), text(input.text), text(v.t.signal.advice[kind])));
+    await alertOwnerAndExecs(ctx, account, (v) => reply('warning', v.t.nudge.alertDecisionMaker(account.name), text(input.text), text(v.t.signal.advice[kind])));
   }
   return reply('warning', t.signal.recorded(t.enums.signal[kind], account.name), text(t.signal.advice[kind]));
 }
 
-function listSignals(ctx: Ctx, input: Input): Reply {
+async function listSignals(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const account = input.optionalAccount();
-  const rows = ctx.db
+  const rows = await ctx.db
     .select({ s: churnSignals, account: accounts.name })
     .from(churnSignals)
     .innerJoin(accounts, eq(accounts.id, churnSignals.accountId))

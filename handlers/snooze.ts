@@ -18,11 +18,11 @@ const NOT_NEEDED = ['not-needed', 'no', '不需要', '无需'];
 /** A quarter at most: a longer silence is an account nobody looks at. */
 const MAX_SNOOZE_DAYS = 90;
 
-function snooze(ctx: Ctx, input: Input): Reply {
+async function snooze(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const account = input.account();
   // Quieting an account's nudges changes its owner's work: theirs, their manager's or an admin's to do.
-  requireOwnerOrManager(ctx, account.ownerId, t.perm.what.snooze(account.name));
+  await requireOwnerOrManager(ctx, account.ownerId, t.perm.what.snooze(account.name));
   const span = input.str('span')!;
   const notNeeded = NOT_NEEDED.includes(span.toLowerCase());
   const days = notNeeded ? undefined : parseDays(span);
@@ -30,14 +30,14 @@ function snooze(ctx: Ctx, input: Input): Reply {
   if (days !== undefined && days > MAX_SNOOZE_DAYS) throw UserError.usage(t.snooze.tooLong(MAX_SNOOZE_DAYS));
   if (notNeeded && !input.text) throw UserError.usage(t.snooze.why(account.name, quote(account.name)));
   const until = new Date(ctx.now.getTime() + (days ?? cadenceFor(ctx.tenant, account)) * DAY);
-  ctx.db
+  await ctx.db
     .insert(nudgeSnoozes)
     .values({ tenantId: ctx.tenant.id, kind: 'revisit', subjectId: account.id, memberId: ctx.actor.id, until, reason: input.text || null, createdAt: ctx.now })
     .run();
-  ctx.audit(notNeeded ? 'revisit.not-needed' : 'revisit.snooze', 'account', account.id, { until: until.toISOString(), reason: input.text });
+  await ctx.audit(notNeeded ? 'revisit.not-needed' : 'revisit.snooze', 'account', account.id, { until: until.toISOString(), reason: input.text });
   // Longer than a week, a snooze by a rep is less attention for the account: their manager hears of it.
   const quiet = days ?? cadenceFor(ctx.tenant, account);
-  if (quiet > LONG_SNOOZE_DAYS) tellOwnersManager(ctx, account, [(v) => v.t.attention.snoozed(quiet, fmtDay(v, until))], input.text || undefined);
+  if (quiet > LONG_SNOOZE_DAYS) await tellOwnersManager(ctx, account, [(v) => v.t.attention.snoozed(quiet, fmtDay(v, until))], input.text || undefined);
   return reply('success', notNeeded ? t.snooze.notNeeded(account.name, fmtDay(ctx, until)) : t.snooze.done(account.name, fmtDay(ctx, until)));
 }
 

@@ -19,6 +19,7 @@ import { digestComposer } from '../src/views/digest.js';
 import { reviewSeason } from '../src/domain/review.js';
 import { sweepTenant } from '../src/domain/sweep.js';
 import { nudgeViews } from '../src/views/nudges.js';
+import { transact } from '../db/index.js';
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const MONTH_DAY = /^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
@@ -52,10 +53,10 @@ function help(ctx: Ctx, input: Input): Reply {
   );
 }
 
-function whoami(ctx: Ctx): Reply {
+async function whoami(ctx: Ctx): Promise<Reply> {
   const { t, actor } = ctx;
-  const manager = memberById(ctx, actor.managerId);
-  const reports = countWhere(ctx.db, members, and(eq(members.managerId, actor.id), eq(members.active, true)));
+  const manager = await memberById(ctx, actor.managerId);
+  const reports = await countWhere(ctx.db, members, and(eq(members.managerId, actor.id), eq(members.active, true)));
   return reply(
     'info',
     personName(t, ctx.platform, actor),
@@ -71,21 +72,21 @@ function whoami(ctx: Ctx): Reply {
   );
 }
 
-function me(ctx: Ctx, input: Input): Reply {
+async function me(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const patch = Object.fromEntries(
     Object.entries({ locale: input.str('locale'), timezone: input.str('timezone'), function: input.str('function') }).filter(([, v]) => v !== undefined),
   ) as Partial<Member>;
   if (Object.keys(patch).length === 0) return whoami(ctx);
   // A touch counts at the level of whoever logs it: the executive level is an executive's (or an admin's) to claim.
-  if (patch.function === 'executive' && ctx.actor.role !== 'exec' && ctx.actor.role !== 'admin') throw about('function', () => UserError.refusal(t.steward.execFunction));
+  if (patch.function === 'executive' && ctx.actor.role !== 'exec' && ctx.actor.role !== 'admin') throw await about('function', () => UserError.refusal(t.steward.execFunction));
   // Chosen here, they are the member's own: what Slack or Lark says of them later no longer replaces them.
-  ctx.db
+  await ctx.db
     .update(members)
     .set({ ...patch, ...(patch.timezone ? { ownTimezone: true } : {}), ...(patch.locale ? { ownLocale: true } : {}) })
     .where(eq(members.id, ctx.actor.id))
     .run();
-  ctx.audit('member.me', 'member', ctx.actor.id, patch);
+  await ctx.audit('member.me', 'member', ctx.actor.id, patch);
   return reply(
     'success',
     t.steward.meUpdated(
@@ -96,41 +97,41 @@ function me(ctx: Ctx, input: Input): Reply {
   );
 }
 
-function role(ctx: Ctx, input: Input): Reply {
+async function role(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   requireAdmin(ctx, t.perm.what.roles);
   const who = input.member('member')!;
   const newRole = input.str('role') as Member['role'];
   if (who.role === 'admin' && newRole !== 'admin') {
-    const admins = countWhere(ctx.db, members, and(eq(members.tenantId, ctx.tenant.id), eq(members.role, 'admin'), eq(members.active, true), ne(members.id, who.id)));
+    const admins = await countWhere(ctx.db, members, and(eq(members.tenantId, ctx.tenant.id), eq(members.role, 'admin'), eq(members.active, true), ne(members.id, who.id)));
     if (admins === 0) throw UserError.refusal(t.steward.lastAdmin(named(ctx, who)));
   }
   const fn = newRole === 'exec' ? 'executive' : who.function === 'executive' ? 'sales' : who.function;
   // Giving a role to someone who had left is how an admin brings them back; the accounts still in their name are theirs again.
   const back = !who.active;
-  ctx.db
+  await ctx.db
     .update(members)
     .set({ role: newRole, function: fn, ...(back ? { active: true, leftAt: null } : {}) })
     .where(eq(members.id, who.id))
     .run();
   if (back)
-    ctx.db
+    await ctx.db
       .update(accounts)
       .set({ ownerGoneAt: null })
       .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.ownerId, who.id)))
       .run();
-  ctx.audit('member.role', 'member', who.id, { from: who.role, to: newRole, ...(back ? { back: true } : {}) });
+  await ctx.audit('member.role', 'member', who.id, { from: who.role, to: newRole, ...(back ? { back: true } : {}) });
   const out = reply('success', [{ mention: ctx.mention(who) }, t.steward.roleSet(t.enums.role[newRole])]);
   if (back) out.sections.push(text(t.steward.back(named(ctx, who))));
   return out;
 }
 
-function team(ctx: Ctx, input: Input): Reply {
+async function team(ctx: Ctx, input: Input): Promise<Reply> {
   const { t, db } = ctx;
   const rep = input.member('member');
   const manager = input.member('manager');
   if (!rep) {
-    const all = db
+    const all = await db
       .select()
       .from(members)
       .where(and(eq(members.tenantId, ctx.tenant.id), eq(members.active, true)))
@@ -145,13 +146,13 @@ function team(ctx: Ctx, input: Input): Reply {
   if (!manager) throw UserError.usage(t.errors.missingOption('manager'));
   if (manager.id === rep.id) throw UserError.refusal(t.steward.selfManager);
   // Walk up from the new manager: the rep must not already be above them.
-  for (let m: Member | undefined = manager, hops = 0; m && hops < 50; m = memberById(ctx, m.managerId), hops++) {
+  for (let m: Member | undefined = manager, hops = 0; m && hops < 50; m = await memberById(ctx, m.managerId), hops++) {
     if (m.managerId === rep.id) throw UserError.refusal(t.steward.cycle(named(ctx, rep), named(ctx, manager)));
   }
-  db.update(members).set({ managerId: manager.id }).where(eq(members.id, rep.id)).run();
+  await db.update(members).set({ managerId: manager.id }).where(eq(members.id, rep.id)).run();
   const promoted = manager.role === 'rep';
-  if (promoted) db.update(members).set({ role: 'manager' }).where(eq(members.id, manager.id)).run();
-  ctx.audit('member.team', 'member', rep.id, { manager: manager.id });
+  if (promoted) await db.update(members).set({ role: 'manager' }).where(eq(members.id, manager.id)).run();
+  await ctx.audit('member.team', 'member', rep.id, { manager: manager.id });
   const out = reply('success', t.steward.teamSet(named(ctx, rep), named(ctx, manager)));
   if (promoted) out.sections.push(text(t.steward.promoted(named(ctx, manager))));
   return out;
@@ -205,23 +206,24 @@ const hoursText = (h: number) => (h < 1 ? `${Math.round(h * 60)}min` : `${h}h`);
  * The deadlines follow severity (a critical complaint's is never longer than a high one's, and so
  * on down) and the cadences follow tier (a strategic account is revisited at least as often as a key one).
  */
-function checkLadders(ctx: Ctx, s: ReturnType<typeof effectiveSettings>): void {
+async function checkLadders(ctx: Ctx, s: ReturnType<typeof effectiveSettings>): Promise<void> {
   const { t } = ctx;
   const severities = ['critical', 'high', 'medium', 'low'] as const;
   for (let i = 1; i < severities.length; i++) {
     const [worse, milder] = [severities[i - 1]!, severities[i]!];
     const [a, b] = [s.complaintDeadlineHours[worse], s.complaintDeadlineHours[milder]];
-    if (a > b) throw about(`deadline-${worse}`, () => UserError.refusal(t.steward.deadlineOrder(t.enums.severity[worse], hoursText(a), t.enums.severity[milder], hoursText(b))));
+    if (a > b)
+      throw await about(`deadline-${worse}`, () => UserError.refusal(t.steward.deadlineOrder(t.enums.severity[worse], hoursText(a), t.enums.severity[milder], hoursText(b))));
   }
   const tiers = ['strategic', 'key', 'standard'] as const;
   for (let i = 1; i < tiers.length; i++) {
     const [higher, lower] = [tiers[i - 1]!, tiers[i]!];
     const [a, b] = [s.cadenceDays[higher], s.cadenceDays[lower]];
-    if (a > b) throw about(`cadence-${higher}`, () => UserError.refusal(t.steward.cadenceOrder(t.enums.tier[higher], `${a}d`, t.enums.tier[lower], `${b}d`)));
+    if (a > b) throw await about(`cadence-${higher}`, () => UserError.refusal(t.steward.cadenceOrder(t.enums.tier[higher], `${a}d`, t.enums.tier[lower], `${b}d`)));
   }
 }
 
-function settings(ctx: Ctx, input: Input): Reply {
+async function settings(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const given = settingOptions.filter((o) => input.has(o.name));
   if (given.length > 0) {
@@ -257,8 +259,8 @@ function settings(ctx: Ctx, input: Input): Reply {
     const start = next.reviewSeasonStart ?? effectiveSettings(next).reviewSeasonStart;
     const deadline = next.reviewSeasonDeadline ?? effectiveSettings(next).reviewSeasonDeadline;
     if (start >= deadline) throw UserError.refusal(t.steward.seasonOrder(start, deadline));
-    checkLadders(ctx, effectiveSettings(next));
-    ctx.db
+    await checkLadders(ctx, effectiveSettings(next));
+    await ctx.db
       .update(tenants)
       .set({ ...patch, settings: next })
       .where(eq(tenants.id, ctx.tenant.id))
@@ -266,13 +268,13 @@ function settings(ctx: Ctx, input: Input): Reply {
     // This season's open items follow a new deadline (items are made with the deadline of their season's start).
     if (input.has('review-deadline')) {
       const year = reviewSeason({ ...ctx.tenant, ...patch, settings: next }, ctx.now).year;
-      ctx.db
+      await ctx.db
         .update(reviewItems)
         .set({ dueOn: `${year}-${deadline}` })
         .where(and(eq(reviewItems.tenantId, ctx.tenant.id), eq(reviewItems.season, year), ne(reviewItems.status, 'held')))
         .run();
     }
-    ctx.audit('tenant.settings', 'tenant', ctx.tenant.id, { changed: given.map((o) => o.name) });
+    await ctx.audit('tenant.settings', 'tenant', ctx.tenant.id, { changed: given.map((o) => o.name) });
     const before = ctx.tenant.settings.escalationChannel;
     Object.assign(ctx.tenant, patch, { settings: next });
     // A new escalation channel hears what it is for, in the workspace's language; if it refuses, the admins hear that (outbox).
@@ -322,9 +324,9 @@ function settings(ctx: Ctx, input: Input): Reply {
  * A job run "as of" another time delivers now what would have been due then;
  * what would still wait for working hours keeps waiting. Returns how many wait.
  */
-function releaseAsOf(ctx: Ctx, ids: number[], at: Date): number {
+async function releaseAsOf(ctx: Ctx, ids: number[], at: Date): Promise<number> {
   if (ids.length === 0) return 0;
-  ctx.db
+  await ctx.db
     .update(nudges)
     .set({ notBefore: ctx.now })
     .where(and(inArray(nudges.id, ids), lte(nudges.notBefore, at)))
@@ -346,19 +348,20 @@ const DRY_RUN_LIST = 10;
  * nudges (on the real day they would be skipped as already decided), nor
  * escalate, nor take a future week's digest.
  */
-function dryRun(ctx: Ctx, job: (tx: Ctx['db']) => number[]): { ids: number[]; lines: Rich[] } {
+async function dryRun(ctx: Ctx, job: (tx: Ctx['db']) => Promise<number[]>): Promise<{ ids: number[]; lines: Rich[] }> {
   let ids: number[] = [];
   try {
-    ctx.db.transaction((tx) => {
-      ids = job(tx);
-      const rows = ids.length ? tx.select().from(nudges).where(inArray(nudges.id, ids)).orderBy(asc(nudges.id)).limit(DRY_RUN_LIST).all() : [];
+    await transact(ctx.db, async (tx) => {
+      ids = await job(tx);
+      const rows = ids.length ? await tx.select().from(nudges).where(inArray(nudges.id, ids)).orderBy(asc(nudges.id)).limit(DRY_RUN_LIST).all() : [];
       const names = new Map(
-        tx
-          .select({ id: members.id, ...personColumns })
-          .from(members)
-          .where(eq(members.tenantId, ctx.tenant.id))
-          .all()
-          .map((m) => [m.id, named(ctx, m)]),
+        (
+          await tx
+            .select({ id: members.id, ...personColumns })
+            .from(members)
+            .where(eq(members.tenantId, ctx.tenant.id))
+            .all()
+        ).map((m) => [m.id, named(ctx, m)]),
       );
       throw new DryRun(
         rows.map((n) => {
@@ -375,7 +378,7 @@ function dryRun(ctx: Ctx, job: (tx: Ctx['db']) => number[]): { ids: number[]; li
   return { ids, lines: [] };
 }
 
-function runJob(ctx: Ctx, input: Input): Reply {
+async function runJob(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   requireAdmin(ctx, t.perm.what.run);
   const at = input.date('at')?.at.toJSDate() ?? ctx.now;
@@ -385,8 +388,8 @@ function runJob(ctx: Ctx, input: Input): Reply {
     const run =
       job === 'digest'
         ? (tx: Ctx['db']) => recordWeeklyDigests(tx, ctx.tenant, at, digestComposer(ctx.tenant, at))
-        : (tx: Ctx['db']) => sweepTenant(tx, ctx.tenant, at, nudgeViews).ids;
-    const { ids, lines } = dryRun(ctx, run);
+        : async (tx: Ctx['db']) => (await sweepTenant(tx, ctx.tenant, at, nudgeViews)).ids;
+    const { ids, lines } = await dryRun(ctx, run);
     return reply(
       'info',
       job === 'digest' ? t.steward.dryDigest(ids.length, when) : t.steward.drySweep(ids.length, when),
@@ -395,13 +398,13 @@ function runJob(ctx: Ctx, input: Input): Reply {
     );
   }
   if (job === 'digest') {
-    const ids = recordWeeklyDigests(ctx.db, ctx.tenant, at, digestComposer(ctx.tenant, at));
+    const ids = await recordWeeklyDigests(ctx.db, ctx.tenant, at, digestComposer(ctx.tenant, at));
     ctx.queued = ids.length > 0;
-    return reply('success', t.steward.ranDigest(ids.length, when, releaseAsOf(ctx, ids, at)));
+    return reply('success', t.steward.ranDigest(ids.length, when, await releaseAsOf(ctx, ids, at)));
   }
-  const { counts, ids } = sweepTenant(ctx.db, ctx.tenant, at, nudgeViews);
+  const { counts, ids } = await sweepTenant(ctx.db, ctx.tenant, at, nudgeViews);
   ctx.queued = ids.length > 0;
-  const waiting = releaseAsOf(ctx, ids, at);
+  const waiting = await releaseAsOf(ctx, ids, at);
   return reply(
     'success',
     t.steward.ranSweep(ids.length, when, waiting),

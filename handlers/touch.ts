@@ -10,13 +10,13 @@ import type { CommandSpec, Ctx, Input } from '../src/engine/spec.js';
 import { findContact } from './contact.js';
 import { accountArg, kindArg, withBadValues } from './options.js';
 
-function log(ctx: Ctx, input: Input): Reply {
+async function log(ctx: Ctx, input: Input): Promise<Reply> {
   const { t } = ctx;
   const account = input.account();
   const kind = input.str('kind') as (typeof touchpoints.$inferInsert)['kind'];
   const to = input.str('to');
-  const contact = to === undefined ? undefined : about('to', () => findContact(ctx, account, to, false));
-  const touch = withBadValues(t, ['touch.future', 'touch.tooOld'], () =>
+  const contact = to === undefined ? undefined : await about('to', () => findContact(ctx, account, to, false));
+  const touch = await withBadValues(t, ['touch.future', 'touch.tooOld'], () =>
     about('on', () => recordTouch(ctx, { account, kind, at: input.date('on')?.at, contact, colleagues: input.members('with'), note: input.text, sourceRef: ctx.sourceRef })),
   );
 
@@ -35,7 +35,7 @@ function log(ctx: Ctx, input: Input): Reply {
   if (contact && !contact.active) out.sections.push(text(t.touch.contactLeft(contact.name)));
   if (touch.openComplaints > 0) out.sections.push(text(t.touch.openComplaints(account.name, touch.openComplaints)));
   // A warning sign the note names: one tap records it (the rep's yes), nothing before.
-  const suggested = signalSuggestions(ctx, account, input.text);
+  const suggested = await signalSuggestions(ctx, account, input.text);
   out.sections.push(...suggested.sections);
   out.buttons.push(...suggested.buttons);
   return out;

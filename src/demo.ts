@@ -53,7 +53,7 @@ const SCRIPT: [string, string][] = [
 
 /** Loads the sample book unless the demo database already has accounts. Returns whether it loaded. */
 export async function loadDemo(engine: Engine, db: Db, me: string): Promise<boolean> {
-  if (db.select({ n: count() }).from(accounts).get()!.n > 0) return false;
+  if ((await db.select({ n: count() }).from(accounts).get())!.n > 0) return false;
   // Whoever runs the demo is its admin; a colleague in the script who shares their name gets another.
   const persona = (name: string) => (normalize(name) === normalize(me) ? `${name}2` : name);
   for (const [who, line] of SCRIPT) {
@@ -63,6 +63,6 @@ export async function loadDemo(engine: Engine, db: Db, me: string): Promise<bool
     if (!out.ok) throw new Error(`demo script failed at "${text}": ${plain(out.reply.title ?? '')}`);
   }
   // The sample book's history is the past: what it would have told people then is not news now.
-  db.update(nudges).set({ status: 'skipped' }).where(eq(nudges.status, 'pending')).run();
+  await db.update(nudges).set({ status: 'skipped' }).where(eq(nudges.status, 'pending')).run();
   return true;
 }

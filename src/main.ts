@@ -127,7 +127,7 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
   const ready = async () => {
     const problems: string[] = [];
     try {
-      db.select({ id: tenants.id }).from(tenants).limit(1).all();
+      await db.select({ id: tenants.id }).from(tenants).limit(1).all();
     } catch (e) {
       problems.push(`database: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -256,7 +256,7 @@ describe('bad input: refusals in a new workspace leave no tenant or member behin
     const out = await h.run('/touch Beta dance with:@newperson hi @another');
     expect(out.ok).toBe(false);
     expect(h.snapshot()).toBe(before);
-    expect(h.db.select().from(members).where(eq(members.name, 'newperson')).get()).toBeUndefined();
+    expect(await h.db.select().from(members).where(eq(members.name, 'newperson')).get()).toBeUndefined();
   });
 });
 
@@ -317,7 +317,7 @@ describe('bad input: regressions', () => {
     expect(await refusedText('/account add "Unclosed quote')).toContain('A value starts with " but the closing quote is missing.');
     expect(await refusedText('/客户 添加 「华东')).toContain('A value starts with 「 but the closing quote is missing.');
     expect((await h.run('/touch Beta call he said "maybe next week')).ok).toBe(true);
-    expect(h.db.select().from(touchpoints).get()!.note).toBe('he said "maybe next week');
+    expect((await h.db.select().from(touchpoints).get())!.note).toBe('he said "maybe next week');
     expect((await h.run('/account add 5" Pipes')).ok).toBe(true);
   });
 
@@ -330,7 +330,7 @@ describe('bad input: regressions', () => {
     expect(await refusedText('/account set Beta name: Gamma')).toContain('name: needs a value');
     // A word ending in a colon that is no option stays text.
     expect((await h.run('/touch Beta call re: the invoice')).ok).toBe(true);
-    expect(h.db.select().from(touchpoints).get()!.note).toBe('re: the invoice');
+    expect((await h.db.select().from(touchpoints).get())!.note).toBe('re: the invoice');
   });
 
   // Was: src/engine/bind.ts kept the last value, so on:yesterday on:today logged the visit today.
@@ -351,14 +351,14 @@ describe('bad input: regressions', () => {
 
   it('reads what Chinese speakers type: the words they use for options and values, full-width dates, languages by name', async () => {
     expect((await h.run('/steward me locale:中文')).ok).toBe(true);
-    expect(h.db.select().from(members).where(eq(members.name, 'alice')).get()!.locale).toBe('zh-CN');
+    expect((await h.db.select().from(members).where(eq(members.name, 'alice')).get())!.locale).toBe('zh-CN');
     // 严重 and 优先级 for severity, 等级 for tier, 截至 for due: they were swallowed into the text, with defaults saved.
     expect((await h.run('/投诉 Beta 严重:高 货物损坏')).ok).toBe(true);
-    expect(h.db.select().from(complaints).where(eq(complaints.summary, '货物损坏')).get()!.severity).toBe('high');
+    expect((await h.db.select().from(complaints).where(eq(complaints.summary, '货物损坏')).get())!.severity).toBe('high');
     expect((await h.run('/投诉 Beta 优先级:紧急 冷链断了')).ok).toBe(true);
-    expect(h.db.select().from(complaints).where(eq(complaints.summary, '冷链断了')).get()!.severity).toBe('critical');
+    expect((await h.db.select().from(complaints).where(eq(complaints.summary, '冷链断了')).get())!.severity).toBe('critical');
     expect((await h.run('/客户 添加 新客户 等级:战略')).ok).toBe(true);
-    expect(h.db.select().from(accounts).where(eq(accounts.name, '新客户')).get()!.tier).toBe('strategic');
+    expect((await h.db.select().from(accounts).where(eq(accounts.name, '新客户')).get())!.tier).toBe('strategic');
     expect((await h.run('/承诺 Beta 截至:下周五 送样品')).ok).toBe(true);
     expect((await h.run('/承诺 列表 状态:待兑现')).text).toContain('送样品');
     // A value refused is named as the reader calls it, and its Chinese name is accepted too.
@@ -378,7 +378,7 @@ describe('bad input: regressions', () => {
     expect(settings).toMatch(/投诉处理时限（deadline-\*） +紧急 4h、高 24h/);
     // Full-width digits and dashes, as a Chinese keyboard types them.
     expect((await h.run('/拜访 Beta 拜访 日期:２０２６－１１－２０ 看了新仓库')).ok).toBe(true);
-    expect(h.db.select().from(touchpoints).where(eq(touchpoints.note, '看了新仓库')).get()!.occurredAt.toISOString().slice(0, 10)).toBe('2026-11-20');
+    expect((await h.db.select().from(touchpoints).where(eq(touchpoints.note, '看了新仓库')).get())!.occurredAt.toISOString().slice(0, 10)).toBe('2026-11-20');
   });
 });
 
@@ -400,19 +400,19 @@ describe('odd but valid input is accepted and stored verbatim', () => {
     await expect(h.run(`/signal Beta competitor ${text}`)).resolves.toMatchObject({ ok: true });
     await expect(h.run(`/resolve C-3 ${text}`)).resolves.toMatchObject({ ok: true });
 
-    expect(h.db.select().from(touchpoints).get()!.note).toBe(text);
-    const c3 = h.db.select().from(complaints).where(eq(complaints.number, 3)).get()!;
+    expect((await h.db.select().from(touchpoints).get())!.note).toBe(text);
+    const c3 = (await h.db.select().from(complaints).where(eq(complaints.number, 3)).get())!;
     expect(c3.summary).toBe(text);
     expect(c3.resolution).toBe(text);
-    expect(h.db.select().from(promises).where(eq(promises.number, 3)).get()!.text).toBe(text);
-    expect(h.db.select().from(churnSignals).get()!.detail).toBe(text);
+    expect((await h.db.select().from(promises).where(eq(promises.number, 3)).get())!.text).toBe(text);
+    expect((await h.db.select().from(churnSignals).get())!.detail).toBe(text);
     // Every table is still there and whole.
     expect(
-      h.db
+      (await h.db
         .select()
         .from(accounts)
         .orderBy(asc(accounts.id))
-        .all()
+        .all())
         .map((a) => a.name),
     ).toEqual(['Acme Logistics', 'Acme Freight', 'Beta']);
     // What the user reads back is the text as typed.
@@ -429,13 +429,13 @@ describe('odd but valid input is accepted and stored verbatim', () => {
     const added = await h.run(`/account add ${name}`);
     expect(added.ok, added.text).toBe(true);
     expect(added.text).toContain(`Added ${name} (standard)`);
-    const row = h.db.select().from(accounts).where(eq(accounts.name, name)).get();
+    const row = await h.db.select().from(accounts).where(eq(accounts.name, name)).get();
     expect(row?.name).toBe(name);
-    expect(h.db.select().from(accounts).all()).toHaveLength(4);
+    expect(await h.db.select().from(accounts).all()).toHaveLength(4);
 
     const contact = await h.run(`/contact Beta add ${name}`);
     expect(contact.ok, contact.text).toBe(true);
-    expect(h.db.select().from(contacts).where(eq(contacts.name, name)).get()?.name).toBe(name);
+    expect((await h.db.select().from(contacts).where(eq(contacts.name, name)).get())?.name).toBe(name);
 
     const shown = await h.run(`/account show "${name}"`);
     expect(shown.ok, shown.text).toBe(true);
@@ -444,7 +444,7 @@ describe('odd but valid input is accepted and stored verbatim', () => {
 
   it('a note of exactly 4000 characters is accepted; 4001 is refused with the limit', async () => {
     expect((await h.run(`/touch Beta call ${'y'.repeat(4000)}`)).ok).toBe(true);
-    expect(h.db.select().from(touchpoints).get()!.note).toHaveLength(4000);
+    expect((await h.db.select().from(touchpoints).get())!.note).toHaveLength(4000);
     const before = h.snapshot();
     const out = await h.run(`/touch Beta call ${'y'.repeat(4001)}`);
     expect(out.ok).toBe(false);
@@ -455,7 +455,7 @@ describe('odd but valid input is accepted and stored verbatim', () => {
   it('the limit counts characters, not UTF-16 units: 4000 emoji fit', async () => {
     const note = '🚚'.repeat(4000);
     expect((await h.run(`/touch Beta call ${note}`)).ok).toBe(true);
-    expect(h.db.select().from(touchpoints).get()!.note).toBe(note);
+    expect((await h.db.select().from(touchpoints).get())!.note).toBe(note);
   });
 
   it('a name with quote marks in it: the command Steward suggests next reads it back whole', async () => {
@@ -464,13 +464,13 @@ describe('odd but valid input is accepted and stored verbatim', () => {
     const hint = /with (\/contact .+ add) <name>/.exec(added.text)?.[1];
     expect(hint).toBeDefined();
     expect((await h.run(`${hint} Bob level:decision-maker`)).ok).toBe(true);
-    const gamma = h.db.select().from(accounts).where(eq(accounts.name, 'Gamma "Q" Co')).get()!;
+    const gamma = (await h.db.select().from(accounts).where(eq(accounts.name, 'Gamma "Q" Co')).get())!;
     expect(
-      h.db
+      (await h.db
         .select()
         .from(contacts)
         .where(eq(contacts.accountId, gamma.id))
-        .all()
+        .all())
         .map((c) => c.name),
     ).toEqual(['Bob']);
   });
@@ -478,7 +478,7 @@ describe('odd but valid input is accepted and stored verbatim', () => {
   it('full-width colons and Chinese quotes work like their ASCII forms', async () => {
     const out = await h.run('/touch Beta visit 对方：“Li Wei” 日期：昨天 见面');
     expect(out.ok, out.text).toBe(true);
-    const t = h.db.select().from(touchpoints).get()!;
+    const t = (await h.db.select().from(touchpoints).get())!;
     expect(t.note).toBe('见面');
     expect(t.occurredAt.toISOString()).toBe('2026-11-22T04:00:00.000Z');
   });

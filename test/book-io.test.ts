@@ -82,7 +82,7 @@ async function richBook() {
   await at('2026-08-05T10:00', ['/contact 华东化工 left 吴刚 replaced-by:周强', '张伟'], ['/touch 华东化工 meeting to:周强 with:@chen 新采购总监见面', '张伟']);
   await at('2026-08-20T10:00', ['/promise Acme due:2026-09-01 Send the cold-chain quote', 'zhang'], ['/promise 华东化工 due:2026-09-10 提供新报价', '张伟']);
   await at('2026-09-01T10:00', ['/promise kept P-1 Sent', 'zhang']);
-  sweep(h.now); // the review season starts: an R-<n> for each strategic and key account
+  await sweep(h.now); // the review season starts: an R-<n> for each strategic and key account
   // The review of Acme prepared: the items only a person can vouch for ticked by two people, the rest on the record's word.
   await at('2026-09-10T10:00', ['/review Acme tick risks', 'zhang']);
   await at('2026-09-11T16:00', ['/review Acme tick competitors', 'li']);
@@ -100,9 +100,9 @@ async function richBook() {
   await at('2026-10-20T15:00', ['/complaint note C-1 Called the warehouse, photos on the way', 'zhang']);
   await at('2026-10-21T10:00', ['/complaint assign C-1 @wang', 'li'], ['/resolve C-3 Credit note issued', 'wang']);
   await at('2026-10-21T14:00', ['/complaint note C-1 Carrier admits the damage', 'wang'], ['/complaint note C-2 质检报告已提交', '刘洋']);
-  sweep(cst('2026-10-22T10:00'));
+  await sweep(cst('2026-10-22T10:00'));
   await at('2026-10-23T10:00', ['/complaint assign C-1 @zhang', 'li']);
-  sweep(cst('2026-10-24T10:00'));
+  await sweep(cst('2026-10-24T10:00'));
   await at('2026-10-26T10:00', ['/resolve C-1 Pallets replaced, carrier pays', 'zhang']);
   await at('2026-11-02T10:00', ['/promise Acme due:2026-12-01 Quarterly review deck', 'zhang'], ['/promise "Beta Trading" due:2026-11-10 Revised rates', 'wang']);
   await at('2026-11-03T10:00', ['/complaint reopen C-1 Two more pallets crushed', 'alice']);
@@ -111,7 +111,7 @@ async function richBook() {
   await at('2026-11-16T10:00', ['/promise move P-4 due:2026-11-19 They want the fuel surcharge in', 'li']);
   await at('2026-11-18T10:00', ['/snooze Omega 1w Customer on holiday', 'sun']);
   await at('2026-11-19T10:00', ['/promise kept P-4 Sent the revised rates', 'wang']);
-  sweep(cst('2026-11-20T10:00'));
+  await sweep(cst('2026-11-20T10:00'));
   h.now = NOW;
 }
 
@@ -180,16 +180,16 @@ describe('export --all, import --all', () => {
     ])
       expect(all).toContain(seen);
     // The views themselves changed nothing in the book.
-    const files = exportBook(h.db, { platform: 'shell', workspaceId: 'local' })!;
+    const files = (await exportBook(h.db, { platform: 'shell', workspaceId: 'local' }))!;
     const out = join(dir, 'roundtrip');
-    exportBookTo(h.db, { platform: 'shell', workspaceId: 'local' }, out);
+    await exportBookTo(h.db, { platform: 'shell', workspaceId: 'local' }, out);
     fresh = harness({ now: NOW });
-    const result = importBook(fresh.db, readBookDir(out));
+    const result = await importBook(fresh.db, readBookDir(out));
     expect(result.rows).toMatchObject({ members: PEOPLE.length, accounts: ACCOUNTS.length });
     const after = await views(fresh);
     for (let i = 0; i < before.length; i++) expect(after[i]).toBe(before[i]);
     // And the book exported again is the same files.
-    expect(exportBook(fresh.db, { platform: 'shell', workspaceId: 'local' })).toEqual(files);
+    expect(await exportBook(fresh.db, { platform: 'shell', workspaceId: 'local' })).toEqual(files);
     // References are names and short ids, not database ids.
     const touches = readFileSync(join(out, 'touchpoints.csv'), 'utf8');
     expect(touches.split('\n')[0]).toBe('account,member,our_level,contact,kind,occurred_at,note,source_platform,source_ref,created_at,with');
@@ -210,7 +210,7 @@ describe('export --all, import --all', () => {
   it('one bad cell in any file writes nothing, and the report names the file, the line and the column', async () => {
     await richBook();
     const out = join(dir, 'bad');
-    exportBookTo(h.db, { platform: 'shell', workspaceId: 'local' }, out);
+    await exportBookTo(h.db, { platform: 'shell', workspaceId: 'local' }, out);
     const promisesCsv = readFileSync(join(out, 'promises.csv'), 'utf8').split('\n');
     promisesCsv[3] = promisesCsv[3]!.replace(',open,', ',pending,');
     writeFileSync(join(out, 'promises.csv'), promisesCsv.join('\n'));
@@ -239,7 +239,7 @@ describe('export --all, import --all', () => {
     const empty = fresh.snapshot();
     let problems: string[] = [];
     try {
-      importBook(fresh.db, readBookDir(out));
+      await importBook(fresh.db, readBookDir(out));
     } catch (e) {
       expect(e).toBeInstanceOf(BookError);
       problems = (e as Error).message.split('\n');
@@ -259,24 +259,24 @@ describe('export --all, import --all', () => {
   it('refuses a workspace that already has a book, and the command line reports it', async () => {
     await richBook();
     const out = join(dir, 'twice');
-    exportBookTo(h.db, { platform: 'shell', workspaceId: 'local' }, out);
+    await exportBookTo(h.db, { platform: 'shell', workspaceId: 'local' }, out);
     const before = h.snapshot();
-    expect(() => importBook(h.db, readBookDir(out))).toThrow(/shell:local already has a book/);
+    await expect(importBook(h.db, readBookDir(out))).rejects.toThrow(/shell:local already has a book/);
     expect(h.snapshot()).toBe(before);
     const io = { stdout: sink(), stderr: sink() as unknown as NodeJS.WriteStream };
     process.env.STEWARD_DB = h.file;
     try {
-      expect(run(['import', '--all', out], io)).toBe(2);
+      expect(await run(['import', '--all', out], io)).toBe(2);
       expect(text(io.stderr)).toContain('workspace.csv:2: shell:local already has a book');
       expect(text(io.stderr)).toContain('nothing imported');
       // The command line's round trip: export --all from this database, import --all into an empty one.
       const cli = join(dir, 'cli');
-      expect(run(['export', '--all', cli], io)).toBe(0);
+      expect(await run(['export', '--all', cli], io)).toBe(0);
       fresh = harness({ now: NOW });
       process.env.STEWARD_DB = fresh.file;
-      expect(run(['import', '--all', cli], io)).toBe(0);
+      expect(await run(['import', '--all', cli], io)).toBe(0);
       expect(text(io.stdout)).toContain(`imported into shell:local: workspace.csv 1 row, members.csv ${PEOPLE.length} rows, accounts.csv ${ACCOUNTS.length} rows`);
-      expect(exportBook(fresh.db, { platform: 'shell', workspaceId: 'local' })).toEqual(exportBook(h.db, { platform: 'shell', workspaceId: 'local' }));
+      expect(await exportBook(fresh.db, { platform: 'shell', workspaceId: 'local' })).toEqual(await exportBook(h.db, { platform: 'shell', workspaceId: 'local' }));
     } finally {
       delete process.env.STEWARD_DB;
     }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeDb, openDb, type Db } from '../db/index.js';
+import { closeDb, openDb, type Db, transact } from '../db/index.js';
 import { complaints, members, nudges, tenants } from '../db/schema.js';
 import { commands } from '../handlers/index.js';
 import { createSlackApp, type SlackApp } from '../src/chat/slack/app.js';
@@ -51,23 +51,26 @@ function shown(blocks: any[] | undefined): string {
   return out.join('\n');
 }
 const buttons = (blocks: any[] | undefined): string[] => (blocks ?? []).filter((b) => b.type === 'actions').flatMap((b) => b.elements.map((e: any) => e.value));
-const complaintNo = (n: number) => db.select().from(complaints).where(eq(complaints.number, n)).get()!;
-const cards = (n: number) =>
+const complaintNo = async (n: number) => (await db.select().from(complaints).where(eq(complaints.number, n)).get())!;
+const cards = async (n: number) =>
   db
     .select()
     .from(nudges)
-    .where(and(eq(nudges.kind, 'card'), eq(nudges.subjectId, complaintNo(n).id)))
+    .where(and(eq(nudges.kind, 'card'), eq(nudges.subjectId, (await complaintNo(n)).id)))
     .all();
 const since = (i: number) => fake.calls.slice(i);
 /** The channel card's redraws (chat.update on its ts) since call `i`. */
-const redraws = (i: number, n: number) => since(i).filter((c) => c.method === 'chat.update' && c.body.channel === CHANNEL && c.body.ts === complaintNo(n).threadTs && c.answer?.ok);
+const redraws = async (i: number, n: number) => {
+  const ts = (await complaintNo(n)).threadTs;
+  return since(i).filter((c) => c.method === 'chat.update' && c.body.channel === CHANNEL && c.body.ts === ts && c.answer?.ok);
+};
 
 /** Opens a complaint on Acme as U1 and waits for its card in the escalation channel to be its thread. */
 async function openComplaint(summary: string): Promise<number> {
   const out = await type('U1', `/complaint Acme severity:high category:damage ${summary}`);
   expect(out.text).toMatch(/^✔/);
-  const n = db.select().from(complaints).where(eq(complaints.summary, summary)).get()!.number;
-  await fake.until(() => complaintNo(n).threadTs, 'the complaint’s card in the channel');
+  const n = (await db.select().from(complaints).where(eq(complaints.summary, summary)).get())!.number;
+  await fake.until(async () => (await complaintNo(n)).threadTs, 'the complaint’s card in the channel');
   return n;
 }
 
@@ -106,11 +109,12 @@ afterAll(async () => {
 describe('Slack: the escalation channel’s complaint card follows the complaint', () => {
   it('a typed /resolve redraws the channel’s card as resolved, with what was done and no buttons', async () => {
     const n = await openComplaint('Crushed pallets at the Chengdu hub');
-    const posted = fake.calls.find((c) => c.method === 'chat.postMessage' && c.body.channel === CHANNEL && c.answer?.ts === complaintNo(n).threadTs)!;
+    const ts = (await complaintNo(n)).threadTs;
+    const posted = fake.calls.find((c) => c.method === 'chat.postMessage' && c.body.channel === CHANNEL && c.answer?.ts === ts)!;
     expect(buttons(posted.body.blocks).length).toBeGreaterThan(0);
     const before = fake.calls.length;
     expect((await type('U1', `/resolve C-${n} Claim paid; corner boards on that lane`)).text).toMatch(/^✔/);
-    const redrawn = await fake.until(() => redraws(before, n).at(-1), 'the channel’s card redrawn');
+    const redrawn = await fake.until(async () => (await redraws(before, n)).at(-1), 'the channel’s card redrawn');
     const seen = shown(redrawn.body.blocks);
     expect(seen).toContain(`C-${n}`);
     expect(seen).toContain(en.complaint.fields.resolution);
@@ -122,7 +126,7 @@ describe('Slack: the escalation channel’s complaint card follows the complaint
   it('a click on the channel card’s Take ownership redraws it for everyone with the new owner; the clicker’s confirmation is theirs alone', async () => {
     const n = await openComplaint('Seal broken on arrival');
     expect((await type('U1', `/complaint assign C-${n} <@U3|carol>`)).text).toMatch(/^✔/);
-    const handed = await fake.until(() => redraws(0, n).at(-1), 'the card redrawn with Carol as owner');
+    const handed = await fake.until(async () => (await redraws(0, n)).at(-1), 'the card redrawn with Carol as owner');
     expect(JSON.stringify(handed.body.blocks)).toContain('<@U3>');
     const before = fake.calls.length;
     const responseUrl = fake.responseUrl();
@@ -134,7 +138,7 @@ describe('Slack: the escalation channel’s complaint card follows the complaint
         label: 'Take ownership',
         responseUrl,
         channel: CHANNEL,
-        messageTs: complaintNo(n).threadTs!,
+        messageTs: (await complaintNo(n)).threadTs!,
         ephemeral: false,
       }),
     );
@@ -143,8 +147,8 @@ describe('Slack: the escalation channel’s complaint card follows the complaint
     expect(answer.response_type).toBe('ephemeral');
     expect(answer.replace_original).toBe(false);
     expect(answer.text).toMatch(/^✔/);
-    expect(complaintNo(n).ownerId).toBe(db.select().from(members).where(eq(members.platformUserId, 'U1')).get()!.id);
-    const redrawn = await fake.until(() => redraws(before, n).at(-1), 'the channel’s card redrawn after the click');
+    expect((await complaintNo(n)).ownerId).toBe((await db.select().from(members).where(eq(members.platformUserId, 'U1')).get())!.id);
+    const redrawn = await fake.until(async () => (await redraws(before, n)).at(-1), 'the channel’s card redrawn after the click');
     const owner = redrawn.body.blocks
       .flatMap((b: any) => b.fields ?? [])
       .map((f: any) => f.text)
@@ -157,30 +161,30 @@ describe('Slack: the escalation channel’s complaint card follows the complaint
 
   it('a sweep’s escalation rung redraws the channel’s card showing the rung', async () => {
     const n = await openComplaint('Reefer logs missing for two days');
-    const c = complaintNo(n);
-    const tenant = db.select().from(tenants).where(eq(tenants.id, c.tenantId)).get()!;
+    const c = await complaintNo(n);
+    const tenant = (await db.select().from(tenants).where(eq(tenants.id, c.tenantId)).get())!;
     const later = new Date(c.deadlineAt.getTime() + 60 * 60_000);
     const before = fake.calls.length;
-    db.transaction((tx) => sweepTenant(tx, tenant, later, { complaintId: c.id }));
-    expect(complaintNo(n).escalationLevel).toBeGreaterThan(0);
+    await transact(db, (tx) => sweepTenant(tx, tenant, later, { complaintId: c.id }));
+    expect((await complaintNo(n)).escalationLevel).toBeGreaterThan(0);
     await deliverDue(db, slack.port, new Date(later.getTime() + 7 * 86_400_000));
-    const redrawn = redraws(before, n).at(-1);
+    const redrawn = (await redraws(before, n)).at(-1);
     expect(redrawn, 'the channel’s card was never redrawn').toBeDefined();
     const seen = shown(redrawn!.body.blocks);
     expect(seen).toContain(en.complaint.fields.escalation);
-    expect(seen).toContain(en.complaint.escalationLevel(complaintNo(n).escalationLevel));
+    expect(seen).toContain(en.complaint.escalationLevel((await complaintNo(n)).escalationLevel));
   });
 
   it('a /handover that passes the complaint redraws the channel’s card with its new owner', async () => {
     const out = await type('U1', '/complaint Zeta severity:medium category:delay Two days late into Xi’an');
     expect(out.text).toMatch(/^✔/);
-    const n = db.select().from(complaints).where(eq(complaints.summary, 'Two days late into Xi’an')).get()!.number;
-    await fake.until(() => complaintNo(n).threadTs, 'the complaint’s card in the channel');
-    const carol = db.select().from(members).where(eq(members.platformUserId, 'U3')).get()!;
-    expect(complaintNo(n).ownerId).toBe(carol.id);
+    const n = (await db.select().from(complaints).where(eq(complaints.summary, 'Two days late into Xi’an')).get())!.number;
+    await fake.until(async () => (await complaintNo(n)).threadTs, 'the complaint’s card in the channel');
+    const carol = (await db.select().from(members).where(eq(members.platformUserId, 'U3')).get())!;
+    expect((await complaintNo(n)).ownerId).toBe(carol.id);
     const before = fake.calls.length;
     expect((await type('U1', '/handover <@U3|carol> <@U1|alice>')).text).toMatch(/^✔/);
-    const redrawn = await fake.until(() => redraws(before, n).at(-1), 'the channel’s card redrawn after the handover');
+    const redrawn = await fake.until(async () => (await redraws(before, n)).at(-1), 'the channel’s card redrawn after the handover');
     const owner = redrawn.body.blocks
       .flatMap((b: any) => b.fields ?? [])
       .map((f: any) => f.text)
@@ -193,34 +197,34 @@ describe('Slack: the escalation channel’s complaint card follows the complaint
     fake.fail('chat.update', { error: 'internal_error' });
     const before = fake.calls.length;
     expect((await type('U1', `/resolve C-${n} Credit note issued`)).text).toMatch(/^✔/);
-    expect(complaintNo(n).status).toBe('resolved');
+    expect((await complaintNo(n)).status).toBe('resolved');
     const refused = await fake.until(() => since(before).find((c) => c.method === 'chat.update' && c.answer && !c.answer.ok), 'the refused redraw');
-    expect(refused.body.ts).toBe(complaintNo(n).threadTs);
-    await fake.until(() => cards(n).find((r) => r.status === 'pending' && r.lastError?.includes('internal_error')), 'the redraw kept for another try');
+    expect(refused.body.ts).toBe((await complaintNo(n)).threadTs);
+    await fake.until(async () => (await cards(n)).find((r) => r.status === 'pending' && r.lastError?.includes('internal_error')), 'the redraw kept for another try');
     expect(logs.some((l) => l.includes('could not redraw'))).toBe(true);
     await deliverDue(db, slack.port, new Date());
-    const redrawn = redraws(before, n).at(-1);
+    const redrawn = (await redraws(before, n)).at(-1);
     expect(redrawn, 'the redraw was not tried again').toBeDefined();
     expect(buttons(redrawn!.body.blocks)).toEqual([]);
-    expect(cards(n).every((r) => r.status !== 'pending')).toBe(true);
+    expect((await cards(n)).every((r) => r.status !== 'pending')).toBe(true);
   });
 });
 
 describe('convergence', () => {
   it('two changes made before either redraw goes out redraw the card once, as it is after the later one', async () => {
     const n = await openComplaint('Late pickup in Wuhan');
-    const carol = db.select().from(members).where(eq(members.platformUserId, 'U3')).get()!;
+    const carol = (await db.select().from(members).where(eq(members.platformUserId, 'U3')).get())!;
     const before = fake.calls.length;
     // Two changes, each in a transaction of its own, with nothing delivered in between.
-    db.update(complaints).set({ ownerId: carol.id }).where(eq(complaints.number, n)).run();
-    db.update(complaints).set({ status: 'resolved', resolution: 'Pickup rescheduled', resolvedAt: new Date() }).where(eq(complaints.number, n)).run();
-    expect(cards(n).filter((r) => r.status === 'pending')).toHaveLength(2);
+    await db.update(complaints).set({ ownerId: carol.id }).where(eq(complaints.number, n)).run();
+    await db.update(complaints).set({ status: 'resolved', resolution: 'Pickup rescheduled', resolvedAt: new Date() }).where(eq(complaints.number, n)).run();
+    expect((await cards(n)).filter((r) => r.status === 'pending')).toHaveLength(2);
     await deliverDue(db, slack.port, new Date());
-    const drawn = redraws(before, n);
+    const drawn = await redraws(before, n);
     expect(drawn).toHaveLength(1);
     expect(buttons(drawn[0]!.body.blocks)).toEqual([]);
     expect(shown(drawn[0]!.body.blocks)).toContain('Pickup rescheduled');
     expect(JSON.stringify(drawn[0]!.body.blocks)).toContain('<@U3>');
-    expect(cards(n).map((r) => r.status)).toEqual(['skipped', 'sent']);
+    expect((await cards(n)).map((r) => r.status)).toEqual(['skipped', 'sent']);
   });
 });

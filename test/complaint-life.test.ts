@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { asc, eq } from 'drizzle-orm';
-import { MIGRATIONS_FOLDER } from '../db/index.js';
+import { MIGRATIONS_FOLDER, transact } from '../db/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { complaintEvents, complaints, nudges } from '../db/schema.js';
 import { renderBlocks } from '../src/chat/slack/blocks.js';
@@ -14,12 +14,13 @@ import { digestFor } from '../src/views/digest.js';
 import { renderText } from '../src/engine/render-text.js';
 import { harness, type Harness } from './harness.js';
 import { cst, DAY, kit, MINUTE, plus, RecordingPort } from './kit.js';
+import { mapSeq } from './async-array.js';
 
 let h: Harness;
 afterEach(() => h?.close());
 const { ok, refused, sweep, member, nameOf, tenant, escalationChannel } = kit(() => h, { errorTone: true });
 
-const complaint = (n = 1) => h.db.select().from(complaints).where(eq(complaints.number, n)).get()!;
+const complaint = async (n = 1) => (await h.db.select().from(complaints).where(eq(complaints.number, n)).get())!;
 const events = () => h.db.select().from(complaintEvents).orderBy(asc(complaintEvents.id)).all();
 const escalations = () => h.db.select().from(nudges).where(eq(nudges.kind, 'escalation')).orderBy(asc(nudges.id)).all();
 
@@ -46,22 +47,22 @@ describe('/complaint note', () => {
     const byManager = await ok('/complaint note C-1 Please call them today', 'li');
     expect(byManager.text).toContain('Note added to C-1.');
     expect(byManager.text).not.toContain('first answer');
-    expect(complaint().firstAnswerAt).toBeNull();
+    expect((await complaint()).firstAnswerAt).toBeNull();
     // The owner hears what someone else wrote on their complaint.
     expect(byManager.notices.map((n) => ('member' in n.to ? n.to.member.name : n.to.channel))).toEqual(['zhang']);
 
     h.now = cst('2026-01-05T13:30');
     const byOwner = await ok('/complaint note C-1 Called their logistics director; claim form sent', 'zhang');
     expect(byOwner.text).toContain('That is its first answer, 3 hours after it was opened.');
-    expect(complaint().firstAnswerAt).toEqual(cst('2026-01-05T13:30'));
-    expect(events().map((e) => [e.kind, nameOf(e.actorId), e.text, e.at])).toEqual([
+    expect((await complaint()).firstAnswerAt).toEqual(cst('2026-01-05T13:30'));
+    expect(await mapSeq(await events(), async (e) => [e.kind, await nameOf(e.actorId), e.text, e.at])).toEqual([
       ['note', 'li', 'Please call them today', cst('2026-01-05T11:00')],
       ['note', 'zhang', 'Called their logistics director; claim form sent', cst('2026-01-05T13:30')],
     ]);
     // A later note does not move the first answer.
     h.now = cst('2026-01-06T09:00');
     expect((await ok('/complaint note C-1 Claim accepted', 'zhang')).text).not.toContain('first answer');
-    expect(complaint().firstAnswerAt).toEqual(cst('2026-01-05T13:30'));
+    expect((await complaint()).firstAnswerAt).toEqual(cst('2026-01-05T13:30'));
   });
 
   it('follows who may write on the account: another team is refused and nothing is written', async () => {
@@ -81,10 +82,10 @@ describe('/complaint note', () => {
     await ok('/complaint Acme Truck late', 'alice');
     h.now = cst('2026-01-05T12:00');
     await ok('/complaint assign C-1 me', 'zhang');
-    expect(complaint(1).firstAnswerAt).toEqual(cst('2026-01-05T12:00'));
+    expect((await complaint(1)).firstAnswerAt).toEqual(cst('2026-01-05T12:00'));
     h.now = cst('2026-01-07T12:00');
     await ok('/resolve C-2 Rebooked on the next truck', 'zhang');
-    expect(complaint(2).firstAnswerAt).toEqual(cst('2026-01-07T12:00'));
+    expect((await complaint(2)).firstAnswerAt).toEqual(cst('2026-01-07T12:00'));
   });
 });
 
@@ -104,11 +105,11 @@ describe('/complaint show: its life in one view', () => {
     for (const [to, by] of passes) {
       at = plus(at, 35 * DAY);
       h.now = at;
-      sweep(at);
+      await sweep(at);
       await ok(`/complaint assign C-1 @${to}`, by);
     }
     h.now = cst('2026-07-06T10:00');
-    sweep(h.now);
+    await sweep(h.now);
     const out = await ok('/complaint show C-1');
     expect(out.text).toContain('Passed 5 times between 3 people in 2 teams over 6 months, no resolution.');
     expect(out.text).toMatch(/First answer\s+none yet, 6 months since opening/);
@@ -197,8 +198,8 @@ describe('/complaint reopen', () => {
   it('opens a resolved complaint again: a deadline from the reopening, and the sweep climbs the ladder again', async () => {
     await team(cst('2026-01-05T10:00'));
     await ok('/complaint Acme severity:high category:damage 3 pallets crushed', 'zhang');
-    for (const day of ['06', '07', '08']) sweep(cst(`2026-01-${day}T10:00`));
-    expect(escalations().map((n) => nameOf(n.recipientId))).toEqual(['zhang', 'li', 'boss']);
+    for (const day of ['06', '07', '08']) await sweep(cst(`2026-01-${day}T10:00`));
+    expect(await mapSeq(await escalations(), (n) => nameOf(n.recipientId))).toEqual(['zhang', 'li', 'boss']);
     h.now = cst('2026-01-09T10:00');
     await ok('/resolve C-1 Claim paid', 'zhang');
 
@@ -206,26 +207,26 @@ describe('/complaint reopen', () => {
     const out = await ok('/complaint reopen C-1 Same damage on the next shipment', 'li');
     expect(out.text).toContain('C-1 reopened. Its escalation ladder starts again: new deadline Tue 3 Feb 2026 10:00.');
     expect(out.text).toContain('Why: Same damage on the next shipment');
-    expect(complaint()).toMatchObject({
+    expect(await complaint()).toMatchObject({
       status: 'open',
       escalationLevel: 0,
       escalatedAt: null,
       resolvedAt: null,
       reopenCount: 1,
       reopenedAt: cst('2026-02-02T10:00'),
-      ownerId: member('zhang').id,
+      ownerId: (await member('zhang')).id,
     });
     // Its owner hears of it.
     expect(out.notices.map((n) => ('member' in n.to ? n.to.member.name : n.to.channel))).toEqual(['zhang']);
 
     // Nothing before the new deadline; then each rung again, a span apart, to the same people.
-    expect(sweep(cst('2026-02-03T09:59')).counts.escalation).toBe(0);
-    for (const day of ['03', '04', '05']) sweep(cst(`2026-02-${day}T10:00`));
-    const again = escalations().slice(3);
-    expect(again.map((n) => [nameOf(n.recipientId), n.dedupeKey])).toEqual([
-      ['zhang', `escalation:${complaint().id}:1:r1`],
-      ['li', `escalation:${complaint().id}:2:r1`],
-      ['boss', `escalation:${complaint().id}:3:r1`],
+    expect((await sweep(cst('2026-02-03T09:59'))).counts.escalation).toBe(0);
+    for (const day of ['03', '04', '05']) await sweep(cst(`2026-02-${day}T10:00`));
+    const again = (await escalations()).slice(3);
+    expect(await mapSeq(again, async (n) => [await nameOf(n.recipientId), n.dedupeKey])).toEqual([
+      ['zhang', `escalation:${(await complaint()).id}:1:r1`],
+      ['li', `escalation:${(await complaint()).id}:2:r1`],
+      ['boss', `escalation:${(await complaint()).id}:3:r1`],
     ]);
     expect(again.map((n) => n.notBefore)).toEqual([cst('2026-02-03T10:00'), cst('2026-02-04T10:00'), cst('2026-02-05T10:00')]);
 
@@ -241,8 +242,8 @@ describe('/complaint reopen', () => {
     await team(cst('2026-01-05T10:00'));
     await ok('/complaint Acme severity:high Pallets crushed', 'zhang');
     // An evening sweep decides rung 1, for the owner's next working morning.
-    sweep(cst('2026-01-06T19:00'));
-    expect(escalations().map((n) => [n.status, n.notBefore])).toEqual([['pending', cst('2026-01-07T09:00')]]);
+    await sweep(cst('2026-01-06T19:00'));
+    expect((await escalations()).map((n) => [n.status, n.notBefore])).toEqual([['pending', cst('2026-01-07T09:00')]]);
     h.now = cst('2026-01-06T19:10');
     await ok('/resolve C-1 Fixed', 'zhang');
     await ok('/complaint reopen C-1', 'zhang');
@@ -262,7 +263,7 @@ describe('/complaint reopen', () => {
   });
 });
 
-const digestText = () => renderText(h.db.transaction((tx) => digestFor(tx, tenant(), member('li'), h.now)));
+const digestText = async () => renderText(await transact(h.db, async (tx) => digestFor(tx, await tenant(), await member('li'), h.now)));
 
 describe('time to first answer and to resolution', () => {
   /** Two complaints resolved this week (first answers after 2 and 4 hours, fixed after 1 and 3 days), one open since long. */
@@ -285,7 +286,7 @@ describe('time to first answer and to resolution', () => {
   it("in the manager's weekly digest: medians of the week's resolved, the open and unanswered, the oldest open", async () => {
     await week();
     h.now = cst('2026-03-06T10:00');
-    const text = digestText();
+    const text = await digestText();
     expect(text).toContain('Complaints: time to answer and to resolve (this week)');
     expect(text).toContain('2 complaints resolved: first answer after 3 hours, resolved after 2 days (medians).');
     expect(text).toContain('1 complaint open, 1 not answered yet.');
@@ -294,7 +295,7 @@ describe('time to first answer and to resolution', () => {
     expect((await ok('/digest', 'li')).text).toContain('2 complaints resolved: first answer after 3 hours, resolved after 2 days (medians).');
     // A week later nothing was resolved in the week.
     h.now = cst('2026-03-13T10:00');
-    expect(digestText()).toContain('No complaint resolved in this period.');
+    expect(await digestText()).toContain('No complaint resolved in this period.');
   });
 
   it('in /churn, over its period', async () => {
@@ -326,7 +327,7 @@ describe('bad input', () => {
     await ok('/complaint Acme Pallets crushed', 'zhang');
     const attack = '<!channel> <@U123> <https://evil.example|Click me> *bold*';
     const out = await ok(`/complaint note C-1 ${attack}`, 'zhang');
-    expect(events()[0]!.text).toBe(attack);
+    expect((await events())[0]!.text).toBe(attack);
     const shown = await ok('/complaint show C-1');
     expect(shown.text).toContain(attack);
     for (const r of [out.reply, shown.reply]) {
@@ -357,7 +358,7 @@ describe('in the escalation thread', () => {
     await ok('/complaint Acme severity:high Pallets crushed', 'zhang');
     await deliverDue(h.db, port, h.now);
     const opening = port.posts[0]!;
-    expect(complaint().threadTs).toBe(opening.ts);
+    expect((await complaint()).threadTs).toBe(opening.ts);
     h.now = cst('2026-01-05T11:00');
     await ok('/complaint note C-1 <!channel> Claim form sent', 'zhang');
     await ok('/resolve C-1 Claim paid', 'zhang');
@@ -387,11 +388,11 @@ describe('a book from before complaint_events', () => {
     await ok('/complaint assign C-1 me', 'li');
     h.now = cst('2026-01-06T10:00');
     await ok('/resolve C-2 Rebooked', 'zhang');
-    const life = () => ({
-      events: events().map(({ id: _id, ...e }) => e),
-      firstAnswers: h.db.select({ n: complaints.number, at: complaints.firstAnswerAt }).from(complaints).orderBy(asc(complaints.number)).all(),
+    const life = async () => ({
+      events: (await events()).map(({ id: _id, ...e }) => e),
+      firstAnswers: await h.db.select({ n: complaints.number, at: complaints.firstAnswerAt }).from(complaints).orderBy(asc(complaints.number)).all(),
     });
-    const recorded = life();
+    const recorded = await life();
     expect(recorded.firstAnswers).toEqual([
       { n: 1, at: cst('2026-01-05T13:00') },
       { n: 2, at: cst('2026-01-06T10:00') },
@@ -401,7 +402,7 @@ describe('a book from before complaint_events', () => {
     const file = readdirSync(MIGRATIONS_FOLDER).find((f) => f.endsWith('_complaint_life.sql'))!;
     const statements = readFileSync(join(MIGRATIONS_FOLDER, file), 'utf8').split('--> statement-breakpoint');
     for (const sql of statements.slice(-3)) h.db.$client.exec(sql);
-    expect(life()).toEqual(recorded);
+    expect(await life()).toEqual(recorded);
   });
 });
 
@@ -422,7 +423,7 @@ describe('a reopened complaint over random quiet times (property)', () => {
           await ok(`/complaint Acme severity:${severity} Crushed pallets`, 'zhang');
           const port = new RecordingPort();
           const tick = async (at: Date) => {
-            sweep(at);
+            await sweep(at);
             await deliverDue(h.db, port, at);
           };
           let at = h.now;
@@ -432,9 +433,9 @@ describe('a reopened complaint over random quiet times (property)', () => {
           h.now = at = plus(at, quiet * MINUTE);
           await ok('/complaint reopen C-1 Again', 'li');
           const reopenedAt = at;
-          const deadline = complaint().deadlineAt;
+          const deadline = (await complaint()).deadlineAt;
           for (const g of [...after, ...Array(40).fill(2 * 24 * 60)]) await tick((at = plus(at, g * MINUTE)));
-          const told = escalations();
+          const told = await escalations();
           // Nothing of the first life is decided or delivered after the reopening.
           for (const n of told.filter((n) => !n.dedupeKey.endsWith(':r1'))) {
             expect(n.createdAt.getTime()).toBeLessThanOrEqual(reopenedAt.getTime());
@@ -443,12 +444,12 @@ describe('a reopened complaint over random quiet times (property)', () => {
           // The new life: decided at its deadline or after, one rung at a time, to the same people.
           const again = told.filter((n) => n.dedupeKey.endsWith(':r1'));
           expect(again[0]!.createdAt.getTime()).toBeGreaterThanOrEqual(deadline.getTime());
-          expect(again.slice(0, 3).map((n) => [nameOf(n.recipientId), n.dedupeKey.split(':')[2]])).toEqual([
+          expect(await mapSeq(again.slice(0, 3), async (n) => [await nameOf(n.recipientId), n.dedupeKey.split(':')[2]])).toEqual([
             ['zhang', '1'],
             ['li', '2'],
             ['boss', '3'],
           ]);
-          expect(complaint().escalationLevel).toBe(3);
+          expect((await complaint()).escalationLevel).toBe(3);
         },
       ),
       { numRuns: Number(process.env.CLOCK_RUNS ?? 8) },

@@ -18,7 +18,7 @@ afterEach(() => h.close());
 const { ok } = kit(() => h, { errorTone: true });
 
 const signals = () => h.db.select().from(churnSignals).all();
-const accountId = (name: string) => h.db.select().from(accounts).where(eq(accounts.name, name)).get()!.id;
+const accountId = async (name: string) => (await h.db.select().from(accounts).where(eq(accounts.name, name)).get())!.id;
 /** The signal kinds the reply's buttons would record, in order. */
 const suggested = (out: { reply: { buttons: { command: string }[] } }) =>
   out.reply.buttons.filter((b) => b.command.startsWith('/signal ')).map((b) => (tokenize(b.command) as { tokens: { value: string }[] }).tokens[2]!.value);
@@ -32,15 +32,15 @@ describe('a touch note that names a warning sign', () => {
       { label: 'Record decision-maker change', command: '/signal "Acme Logistics" decision-maker-change "Their new GM wants to cut prices by 5%"' },
       { label: 'Record price pressure', command: '/signal "Acme Logistics" price-pressure "Their new GM wants to cut prices by 5%"' },
     ]);
-    expect(signals()).toHaveLength(0);
+    expect(await signals()).toHaveLength(0);
 
     const pressed = await ok(out.reply.buttons[0]!.command);
     expect(pressed.text).toContain('Recorded decision-maker change at Acme Logistics.');
-    expect(signals()).toHaveLength(1);
-    expect(signals()[0]).toMatchObject({
+    expect(await signals()).toHaveLength(1);
+    expect((await signals())[0]).toMatchObject({
       kind: 'decision-maker-change',
       detail: 'Their new GM wants to cut prices by 5%',
-      accountId: accountId('Acme Logistics'),
+      accountId: await accountId('Acme Logistics'),
       source: 'manual',
     });
   });
@@ -49,7 +49,7 @@ describe('a touch note that names a warning sign', () => {
     const out = await ok('/touch Acme call Confirmed Q1 volumes. Late payment again: invoices from October still open! Otherwise fine.');
     expect(out.reply.buttons.map((b) => b.command)).toEqual(['/signal "Acme Logistics" payment-delay "Late payment again: invoices from October still open!"']);
     await ok(out.reply.buttons[0]!.command);
-    expect(signals().map((s) => [s.kind, s.detail])).toEqual([['payment-delay', 'Late payment again: invoices from October still open!']]);
+    expect((await signals()).map((s) => [s.kind, s.detail])).toEqual([['payment-delay', 'Late payment again: invoices from October still open!']]);
   });
 
   it('a note without a warning sign gets no suggestion', async () => {
@@ -63,7 +63,7 @@ describe('a touch note that names a warning sign', () => {
       expect(out.reply.buttons).toEqual([]);
       expect(out.text).not.toContain('warning sign');
     }
-    expect(signals()).toHaveLength(0);
+    expect(await signals()).toHaveLength(0);
   });
 
   it('reads Chinese notes, and offers at most three signs, one per kind', async () => {
@@ -71,8 +71,8 @@ describe('a touch note that names a warning sign', () => {
     expect(suggested(out)).toEqual(['decision-maker-change', 'competitor', 'price-pressure']);
     expect(out.reply.buttons[1]!.command).toBe('/signal "华东物流" competitor "新来的总经理说竞品报价低一成，要求降价，还要再降价。"');
     await ok(out.reply.buttons[1]!.command);
-    expect(signals()).toHaveLength(1);
-    expect(signals()[0]).toMatchObject({ kind: 'competitor', detail: '新来的总经理说竞品报价低一成，要求降价，还要再降价。', accountId: accountId('华东物流') });
+    expect(await signals()).toHaveLength(1);
+    expect((await signals())[0]).toMatchObject({ kind: 'competitor', detail: '新来的总经理说竞品报价低一成，要求降价，还要再降价。', accountId: await accountId('华东物流') });
 
     for (const [note, kinds] of [
       ['客户回款延迟，货量下降三成', ['payment-delay', 'volume-drop']],
@@ -123,8 +123,8 @@ describe('a touch note that names a warning sign', () => {
     const out = await ok(`/touch 「${name}」 visit Competitor quote: "price:-10%" for 2027`);
     expect(suggested(out)).toEqual(['competitor']);
     await ok(out.reply.buttons[0]!.command);
-    expect(signals()).toHaveLength(1);
-    expect(signals()[0]).toMatchObject({ kind: 'competitor', detail: 'Competitor quote: "price:-10%" for 2027', accountId: accountId(name) });
+    expect(await signals()).toHaveLength(1);
+    expect((await signals())[0]).toMatchObject({ kind: 'competitor', detail: 'Competitor quote: "price:-10%" for 2027', accountId: await accountId(name) });
   });
 });
 
@@ -137,9 +137,9 @@ describe('a complaint that names a warning sign', () => {
       '/complaint assign C-1 me',
       '/signal "Acme Logistics" competitor "they say a competitor quoted 10% less"',
     ]);
-    expect(signals()).toHaveLength(0);
+    expect(await signals()).toHaveLength(0);
     await ok(out.reply.buttons[2]!.command);
-    expect(signals().map((s) => [s.kind, s.detail])).toEqual([['competitor', 'they say a competitor quoted 10% less']]);
+    expect((await signals()).map((s) => [s.kind, s.detail])).toEqual([['competitor', 'they say a competitor quoted 10% less']]);
 
     const plain = await ok('/complaint Acme severity:low Driver arrived two hours late');
     expect(plain.reply.buttons.map((b) => b.command)).toEqual(['/resolve C-2', '/complaint assign C-2 me']);

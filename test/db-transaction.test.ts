@@ -40,9 +40,14 @@ function committed(file: string): string[] {
   }
 }
 
-const add = (tx: Tx, workspaceId: string) => tx.insert(tenants).values({ platform: 'slack', workspaceId, locale: 'en', timezone: 'UTC' }).run();
-const has = (tx: Tx, workspaceId: string) => tx.select().from(tenants).where(eq(tenants.workspaceId, workspaceId)).all().length === 1;
-const count = (tx: Tx) => tx.select().from(tenants).all().length;
+// These tests are about the transactions themselves, so their queries are synchronous: on better-sqlite3 a query
+// runs when it is called, and what the asynchronous API types as a promise is already its value.
+const now = <T>(q: T | Promise<T>): T => q as T;
+const add = (tx: Tx, workspaceId: string): void => {
+  now(tx.insert(tenants).values({ platform: 'slack', workspaceId, locale: 'en', timezone: 'UTC' }).run());
+};
+const has = (tx: Tx, workspaceId: string) => now(tx.select().from(tenants).where(eq(tenants.workspaceId, workspaceId)).all()).length === 1;
+const count = (tx: Tx) => now(tx.select().from(tenants).all()).length;
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const later = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

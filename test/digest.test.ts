@@ -14,6 +14,8 @@ import { digestFor, orgDigestFor } from '../src/views/digest.js';
 import { deliverDue } from '../src/scheduler/outbox.js';
 import { harness, type Harness } from './harness.js';
 import { cst, DAY, kit, nudgeText, plus, RecordingPort } from './kit.js';
+import { closeDb, openDb, transact } from '../db/index.js';
+import { findSeq, mapSeq } from './async-array.js';
 
 /** Monday 12 October 2026, 10:00: the digest is read as of now. */
 const D = cst('2026-10-12T10:00');
@@ -27,7 +29,7 @@ async function at(local: string, ...commands: [string, string][]) {
   for (const [text, user] of commands) await ok(text, user);
 }
 
-const digestText = (name: string, when = D) => renderText(h.db.transaction((tx) => digestFor(tx, tenant(), member(name), when)));
+const digestText = async (name: string, when = D) => renderText(await transact(h.db, async (tx) => digestFor(tx, await tenant(), await member(name), when)));
 const digests = () => allNudges('digest');
 
 /**
@@ -49,8 +51,8 @@ async function sixWeeks() {
   await ok('/touch Omega visit Site walk', 'sun');
   await ok('/touch Beta visit Site walk', 'wang');
   await ok('/pair Acme @chen every:30d');
-  pinCreatedAt(pairings, h.now); // created_at is the wall clock otherwise
-  sweep(h.now); // the season starts: R-1 Acme, R-2 Beta, R-3 Omega
+  await pinCreatedAt(pairings, h.now); // created_at is the wall clock otherwise
+  await sweep(h.now); // the season starts: R-1 Acme, R-2 Beta, R-3 Omega
 
   await at('2026-09-20T10:00', ['/signal Acme volume-drop Orders down 30% since July', 'zhang']);
   await at('2026-09-22T10:00', ['/touch Acme visit Met the new logistics director', 'zhang']);
@@ -76,7 +78,7 @@ async function sixWeeks() {
   await at('2026-10-10T10:00', ['/touch Gamma meeting Quarterly review', 'zhang'], ['/signal Beta price-pressure Asked for 8% off', 'wang']);
   await at('2026-10-11T22:00', ['/complaint Beta severity:low category:billing Invoice typo', 'wang'], ['/complaint Omega severity:medium Late pickup', 'sun']);
   h.now = D;
-  sweep(D); // C-1 reaches its deadline now (a working day after Friday 10:00): rung 1
+  await sweep(D); // C-1 reaches its deadline now (a working day after Friday 10:00): rung 1
 }
 
 const LI = [
@@ -197,11 +199,7 @@ describe('what the digest says', () => {
   });
 
   it('the touchpoint count compares the last 7 days with the 7 before', async () => {
-    expect(
-      digestText('li', plus(D, 7 * DAY))
-        .split('\n')
-        .find((l) => l.startsWith('Touchpoints:')),
-    ).toBe('Touchpoints: 0 in the last 7 days (3 the 7 days before).');
+    expect((await digestText('li', plus(D, 7 * DAY))).split('\n').find((l) => l.startsWith('Touchpoints:'))).toBe('Touchpoints: 0 in the last 7 days (3 the 7 days before).');
   });
 });
 
@@ -209,7 +207,7 @@ describe('review progress only in the season', () => {
   it('before the season starts the digest has no review line', async () => {
     h = harness({ now: cst('2026-08-20T10:00') });
     await ok('/account add Acme tier:strategic owner:@zhang');
-    sweep(h.now);
+    await sweep(h.now);
     expect((await ok('/digest', 'zhang')).text).not.toContain('Supplier reviews');
   });
 });
@@ -222,13 +220,10 @@ describe("the digest's week", () => {
     // Monday 08:30 in Tokyo: 00:30 on Monday in London in summer time, 23:30 on Sunday after the clocks go back (25 Oct).
     const mondays = ['2026-10-12', '2026-10-19', '2026-10-26', '2026-11-02'].map((d) => DateTime.fromISO(`${d}T08:30`, { zone: 'Asia/Tokyo' }).toJSDate());
     // alice, the admin, reads the organisation's digest each week too.
-    const recorded = mondays.map((at) => h.db.transaction((tx) => digestAll(tx, tenant(), at)).length);
+    const recorded = await mapSeq(mondays, async (at) => (await transact(h.db, async (tx) => digestAll(tx, await tenant(), at))).length);
     expect(recorded).toEqual([2, 2, 2, 2]);
-    expect(
-      digests()
-        .filter((n) => n.recipientId === member('zhang').id)
-        .map((n) => n.period),
-    ).toEqual(['2026-W42', '2026-W43', '2026-W44', '2026-W45']);
+    const zhangId = (await member('zhang')).id;
+    expect((await digests()).filter((n) => n.recipientId === zhangId).map((n) => n.period)).toEqual(['2026-W42', '2026-W43', '2026-W44', '2026-W45']);
   });
 });
 
@@ -237,7 +232,7 @@ describe('people who have left', () => {
 
   it("a rep who left: their book stays in their manager's digest and /risk until it is handed over", async () => {
     await ok('/leave @zhang');
-    const li = digestText('li');
+    const li = await digestText('li');
     // The team is li and wang now; zhang's accounts, complaint and promise are still li's to see.
     expect(li.split('\n')[0]).toBe("• Weekly digest for li's team (2 people)");
     expect(li).toContain('  • Acme · strategic · zhang · 6 days overdue');
@@ -252,15 +247,16 @@ describe('people who have left', () => {
   it("a manager who left: their reports' work reaches the manager above them, who still gets a digest", async () => {
     await ok('/steward team @li manager:@boss');
     await ok('/leave @li');
-    const boss = digestText('boss');
+    const boss = await digestText('boss');
     expect(boss.split('\n')[0]).toBe("• Weekly digest for boss's team (3 people)");
     expect(boss).toContain('  • C-1 · Acme · high · open 3 days · escalated (1)');
-    const ids = h.db.transaction((tx) => digestAll(tx, tenant(), D));
-    expect(ids.map((id) => nameOf(allNudges('digest').find((n) => n.id === id)!.recipientId)).sort()).toEqual(['alice', 'boss', 'chen', 'sun', 'wang', 'zhang']);
+    const ids = await transact(h.db, async (tx) => digestAll(tx, await tenant(), D));
+    const sent = await allNudges('digest');
+    expect((await mapSeq(ids, (id) => nameOf(sent.find((n) => n.id === id)!.recipientId))).sort()).toEqual(['alice', 'boss', 'chen', 'sun', 'wang', 'zhang']);
   });
 
   it('an admin sees the accounts nobody owns in /risk', async () => {
-    h.db.update(accounts).set({ ownerId: null }).where(eq(accounts.name, 'Acme')).run();
+    await h.db.update(accounts).set({ ownerId: null }).where(eq(accounts.name, 'Acme')).run();
     expect((await ok('/risk')).text).toMatch(/ {2}• Acme · nobody · /);
     expect((await ok('/risk', 'li')).text).not.toContain('Acme');
   });
@@ -290,16 +286,12 @@ describe('/digest @someone', () => {
 
 describe('digestAll: one digest per person per ISO week', () => {
   beforeEach(sixWeeks);
-  const record = (when: Date) => h.db.transaction((tx) => digestAll(tx, tenant(), when));
+  const record = (when: Date) => transact(h.db, async (tx) => digestAll(tx, await tenant(), when));
 
   it('records one for everyone who owns accounts or leads a team, and for each admin and executive, once a week', async () => {
-    const ids = record(D);
+    const ids = await record(D);
     expect(ids).toHaveLength(6);
-    expect(
-      digests()
-        .map((n) => [nameOf(n.recipientId), n.dedupeKey === `digest:${n.recipientId}:2026-W42`, n.period])
-        .sort(),
-    ).toEqual([
+    expect((await mapSeq(await digests(), async (n) => [await nameOf(n.recipientId), n.dedupeKey === `digest:${n.recipientId}:2026-W42`, n.period])).sort()).toEqual([
       ['alice', true, '2026-W42'],
       ['chen', true, '2026-W42'],
       ['li', true, '2026-W42'],
@@ -307,19 +299,19 @@ describe('digestAll: one digest per person per ISO week', () => {
       ['wang', true, '2026-W42'],
       ['zhang', true, '2026-W42'],
     ]);
-    expect(nudgeText(digests().find((n) => nameOf(n.recipientId) === 'li')!)).toBe(LI);
-    expect(record(D)).toEqual([]);
-    expect(record(plus(D, 3 * DAY))).toEqual([]);
-    expect(record(plus(D, 6 * DAY + 13 * 3_600_000))).toEqual([]); // Sunday 23:00
-    expect(record(plus(D, 7 * DAY))).toHaveLength(6);
-    expect(digests().map((n) => n.period)).toEqual([...Array(6).fill('2026-W42'), ...Array(6).fill('2026-W43')]);
+    expect(nudgeText((await findSeq(await digests(), async (n) => (await nameOf(n.recipientId)) === 'li'))!)).toBe(LI);
+    expect(await record(D)).toEqual([]);
+    expect(await record(plus(D, 3 * DAY))).toEqual([]);
+    expect(await record(plus(D, 6 * DAY + 13 * 3_600_000))).toEqual([]); // Sunday 23:00
+    expect(await record(plus(D, 7 * DAY))).toHaveLength(6);
+    expect((await digests()).map((n) => n.period)).toEqual([...Array(6).fill('2026-W42'), ...Array(6).fill('2026-W43')]);
   });
 
   it("the Monday 08:30 digest waits for 09:00 in each reader's own zone", async () => {
     await ok('/steward me timezone:Europe/Berlin', 'wang');
     const monday = cst('2026-10-19T08:30'); // 02:30 in Berlin
-    record(monday);
-    expect(Object.fromEntries(digests().map((n) => [nameOf(n.recipientId), n.notBefore?.toISOString()]))).toEqual({
+    await record(monday);
+    expect(Object.fromEntries(await mapSeq(await digests(), async (n) => [await nameOf(n.recipientId), n.notBefore?.toISOString()]))).toEqual({
       alice: cst('2026-10-19T09:00').toISOString(),
       chen: cst('2026-10-19T09:00').toISOString(),
       li: cst('2026-10-19T09:00').toISOString(),
@@ -330,7 +322,7 @@ describe('digestAll: one digest per person per ISO week', () => {
   });
 
   it('each digest reaches its reader once, as a direct message', async () => {
-    record(D);
+    await record(D);
     const port = new RecordingPort();
     // The sweep of D decided nudges too; only the digests are looked at here.
     await deliverDue(h.db, port, D);
@@ -338,65 +330,70 @@ describe('digestAll: one digest per person per ISO week', () => {
     const received = port.posts.filter((p) => p.text.startsWith('• Weekly digest'));
     expect(received.map((p) => p.to).sort()).toEqual(['@alice', '@chen', '@li', '@sun', '@wang', '@zhang']);
     expect(received.find((p) => p.to === '@li')!.text).toBe(LI);
-    expect(digests().every((n) => n.status === 'sent')).toBe(true);
+    expect((await digests()).every((n) => n.status === 'sent')).toBe(true);
   });
 });
 
 describe('the weekly run records in batches, each its own transaction', () => {
   beforeEach(sixWeeks);
-  const byReader = () =>
-    digests()
-      .map((n) => [nameOf(n.recipientId), n.period])
-      .sort();
+  const byReader = async () => (await mapSeq(await digests(), async (n) => [await nameOf(n.recipientId), n.period])).sort();
   const EVERYONE = ['alice', 'chen', 'li', 'sun', 'wang', 'zhang'].map((name) => [name, '2026-W42']);
 
-  it('records what digestAll records, the same cards', () => {
-    const ids = digestRun(h.db, tenant(), D, 2).ids;
+  it('records what digestAll records, the same cards', async () => {
+    const ids = (await digestRun(h.db, await tenant(), D, 2)).ids;
     expect(ids).toHaveLength(6);
-    expect(byReader()).toEqual(EVERYONE);
-    expect(nudgeText(digests().find((n) => nameOf(n.recipientId) === 'li')!)).toBe(LI);
+    expect(await byReader()).toEqual(EVERYONE);
+    expect(nudgeText((await findSeq(await digests(), async (n) => (await nameOf(n.recipientId)) === 'li'))!)).toBe(LI);
   });
 
-  it('a run stopped after some batches and run again records each digest exactly once', () => {
+  it('a run stopped after some batches and run again records each digest exactly once', async () => {
     // The fourth record fails: the first batch (two digests) stays, the second (the third and fourth) is undone whole.
     let n = 0;
     const failing: RecordDigest = (tx, due, payload) => {
       if (++n === 4) throw new Error('the process stops here');
       return recordDigest(tx, due, payload);
     };
-    expect(() => recordWeeklyDigestsInBatches(h.db, tenant(), D, digestComposer(tenant(), D), failing, 2)).toThrow('the process stops here');
-    expect(digests()).toHaveLength(2);
+    await expect(recordWeeklyDigestsInBatches(h.db, await tenant(), D, digestComposer(await tenant(), D), failing, 2)).rejects.toThrow('the process stops here');
+    expect(await digests()).toHaveLength(2);
     // Run again: only the four not yet recorded are composed and recorded.
     let composed = 0;
-    const compose = digestComposer(tenant(), D);
-    const again = recordWeeklyDigestsInBatches(h.db, tenant(), D, (tx, due) => (composed++, compose(tx, due)), recordDigest, 2);
+    const compose = digestComposer(await tenant(), D);
+    const again = await recordWeeklyDigestsInBatches(h.db, await tenant(), D, async (tx, due) => (composed++, await compose(tx, due)), recordDigest, 2);
     expect(composed).toBe(4);
     expect(again.ids).toHaveLength(4);
     expect(again.holds).toHaveLength(2);
-    expect(byReader()).toEqual(EVERYONE);
-    expect(new Set(digests().map((d) => d.dedupeKey)).size).toBe(6);
+    expect(await byReader()).toEqual(EVERYONE);
+    expect(new Set((await digests()).map((d) => d.dedupeKey)).size).toBe(6);
     // And once more: nothing left to decide.
-    expect(digestRun(h.db, tenant(), D, 2).ids).toEqual([]);
-    expect(digests()).toHaveLength(6);
+    expect((await digestRun(h.db, await tenant(), D, 2)).ids).toEqual([]);
+    expect(await digests()).toHaveLength(6);
   });
 
-  it('a digest recorded by someone else between composing and recording is not recorded twice', () => {
+  it('a digest recorded by someone else between composing and recording is not recorded twice', async () => {
     // Another process records the same week's digests while this run composes: the dedupe key turns them away.
-    const compose = digestComposer(tenant(), D);
-    const run = recordWeeklyDigestsInBatches(
+    const compose = digestComposer(await tenant(), D);
+    const run = await recordWeeklyDigestsInBatches(
       h.db,
-      tenant(),
+      await tenant(),
       D,
-      (tx, due) => {
-        const card = compose(tx, due);
-        if (due.member.name === 'li') h.db.transaction((w) => digestAll(w, tenant(), D), { behavior: 'immediate' });
+      async (tx, due) => {
+        const card = await compose(tx, due);
+        if (due.member.name === 'li') {
+          // The other process: its own connection (one connection's transactions take turns, so this run's would wait).
+          const other = openDb(h.file);
+          try {
+            await transact(other, async (w) => digestAll(w, await tenant(), D), { behavior: 'immediate' });
+          } finally {
+            closeDb(other);
+          }
+        }
         return card;
       },
       recordDigest,
       10,
     );
-    expect(digests()).toHaveLength(6);
-    expect(byReader()).toEqual(EVERYONE);
+    expect(await digests()).toHaveLength(6);
+    expect(await byReader()).toEqual(EVERYONE);
     expect(run.ids.length).toBeLessThan(6);
   });
 });
@@ -412,7 +409,7 @@ describe('a digest as of a past time reads only what existed then', () => {
     h.now = cst('2026-10-07T10:00');
     await ok('/account add Beta tier:key owner:@zhang'); // created after T
     h.now = cst('2026-10-08T10:00');
-    const lines = digestText('zhang', cst('2026-10-05T12:00')).split('\n');
+    const lines = (await digestText('zhang', cst('2026-10-05T12:00'))).split('\n');
     const complaintLines = lines.filter((l) => /C-\d/.test(l) && l.includes('· open'));
     expect(lines).toContain('Open complaints (2, 0 escalated)');
     expect(complaintLines.map((l) => l.trim())).toEqual(['• C-1 · Acme · low · open 3 days', '• C-2 · Acme · low · open 2 days']);
@@ -432,7 +429,7 @@ describe('a digest as of a past time reads only what existed then', () => {
     h.now = cst('2026-10-07T10:00');
     await ok('/account add Beta tier:key owner:@zhang');
     h.now = cst('2026-10-08T10:00');
-    const text = renderText(h.db.transaction((tx) => orgDigestFor(tx, tenant(), member('alice'), cst('2026-10-05T12:00'))));
+    const text = renderText(await transact(h.db, async (tx) => orgDigestFor(tx, await tenant(), await member('alice'), cst('2026-10-05T12:00'))));
     expect(text).toContain('1 account · ');
     expect(text).toContain('complaints 1 open, 0 escalated · promises 0 broken this quarter, 1 overdue');
   });

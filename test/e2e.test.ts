@@ -84,10 +84,10 @@ function expectCleanExit(run: Run): void {
 }
 
 /** Opens the file the process wrote, runs `fn`, closes it again. */
-function inspect<T>(file: string, fn: (db: Db) => T): T {
+async function inspect<T>(file: string, fn: (db: Db) => T | Promise<T>): Promise<T> {
   const db = openDb(file);
   try {
-    return fn(db);
+    return await fn(db);
   } finally {
     closeDb(db);
   }
@@ -149,24 +149,24 @@ describe('npm start, shell mode, piped stdin', () => {
         'Add them first: /contact "Acme Logistics" add Nobody level:manager',
       ]);
 
-      inspect(file, (db) => {
-        expect(db.select({ name: members.name, role: members.role }).from(members).all()).toEqual([{ name: 'alice', role: 'admin' }]); // @bob was rolled back
-        const accs = db.select().from(accounts).orderBy(asc(accounts.id)).all();
+      await inspect(file, async (db) => {
+        expect(await db.select({ name: members.name, role: members.role }).from(members).all()).toEqual([{ name: 'alice', role: 'admin' }]); // @bob was rolled back
+        const accs = await db.select().from(accounts).orderBy(asc(accounts.id)).all();
         expect(accs.map((a) => [a.name, a.nameKey, a.tier, a.region])).toEqual([
           ['Acme Logistics', 'acme logistics', 'strategic', 'East'],
           ['华东汽配', '华东汽配', 'key', '华东'],
         ]);
         const [acme, huadong] = accs as [(typeof accs)[0], (typeof accs)[0]];
-        const people = db.select().from(contacts).all();
+        const people = await db.select().from(contacts).all();
         expect(people.map((c) => [c.accountId, c.name, c.title, c.level, c.active])).toEqual([[acme.id, 'Li Wei', 'Logistics Director', 'decision-maker', true]]);
-        const touches = db.select().from(touchpoints).orderBy(asc(touchpoints.id)).all();
+        const touches = await db.select().from(touchpoints).orderBy(asc(touchpoints.id)).all();
         expect(touches.map((t) => [t.accountId, t.kind, t.contactId, t.note, t.sourcePlatform])).toEqual([
           [acme.id, 'visit', people[0]!.id, 'Walked the new Kunshan warehouse; they want cold-chain quotes', 'shell'],
           [huadong.id, 'call', null, '确认了一季度货量', 'shell'],
         ]);
         // on:yesterday is a past instant; the call without on: happened "now".
         expect(touches[0]!.occurredAt.getTime()).toBeLessThan(touches[1]!.occurredAt.getTime());
-        const cs = db.select().from(complaints).all();
+        const cs = await db.select().from(complaints).all();
         expect(cs).toHaveLength(1);
         expect(cs[0]).toMatchObject({
           number: 1,
@@ -180,18 +180,19 @@ describe('npm start, shell mode, piped stdin', () => {
         expect(cs[0]!.resolvedAt).toBeInstanceOf(Date);
         // A high complaint is due a day of the workspace's working clock after it opened: 24 hours on the
         // wall clock only when it opened in working hours before another working day (the test runs at any hour).
-        const tenant = db.select().from(tenants).get()!;
+        const tenant = (await db.select().from(tenants).get())!;
         expect(cs[0]!.deadlineAt).toEqual(complaintSpanEnd(tenant, 'high', cs[0]!.openedAt));
         expect(cs[0]!.deadlineAt.getTime()).toBeGreaterThan(cs[0]!.openedAt.getTime());
         // One audit entry per successful write; the refused commands left nothing behind.
-        expect(
-          db
-            .select({ action: auditLog.action })
-            .from(auditLog)
-            .orderBy(asc(auditLog.id))
-            .all()
-            .map((r) => r.action),
-        ).toEqual(['account.add', 'contact.add', 'touch.log', 'complaint.open', 'complaint.resolve', 'account.add', 'touch.log']);
+        expect((await db.select({ action: auditLog.action }).from(auditLog).orderBy(asc(auditLog.id)).all()).map((r) => r.action)).toEqual([
+          'account.add',
+          'contact.add',
+          'touch.log',
+          'complaint.open',
+          'complaint.resolve',
+          'account.add',
+          'touch.log',
+        ]);
       });
     },
     SLOW,
@@ -220,13 +221,13 @@ describe('npm start, shell mode, piped stdin', () => {
         'Open complaints (1)',
         '  • C-2 medium: Two containers held at Ningbo port for four days',
       ]);
-      inspect(file, (db) => {
-        expect(db.select({ n: complaints.number, status: complaints.status }).from(complaints).orderBy(asc(complaints.number)).all()).toEqual([
+      await inspect(file, async (db) => {
+        expect(await db.select({ n: complaints.number, status: complaints.status }).from(complaints).orderBy(asc(complaints.number)).all()).toEqual([
           { n: 1, status: 'resolved' },
           { n: 2, status: 'open' },
         ]);
-        expect(db.select().from(members).all()).toHaveLength(1); // still the one alice, still admin
-        expect(db.select().from(touchpoints).all()).toHaveLength(2);
+        expect(await db.select().from(members).all()).toHaveLength(1); // still the one alice, still admin
+        expect(await db.select().from(touchpoints).all()).toHaveLength(2);
       });
     },
     SLOW,
@@ -260,8 +261,8 @@ describe('npm start, shell mode, piped stdin', () => {
         /^✔ Logged a call with Acme Logistics, on /,
       ]);
       expect(run.stdout).toContain('/touch <account> <kind> [to:<contact>] [with:@colleague] [on:<date>] <note>');
-      inspect(file, (db) => {
-        expect(db.select({ note: touchpoints.note }).from(touchpoints).all()).toEqual([{ note: 'Confirmed Q1 volumes' }]);
+      await inspect(file, async (db) => {
+        expect(await db.select({ note: touchpoints.note }).from(touchpoints).all()).toEqual([{ note: 'Confirmed Q1 volumes' }]);
       });
     },
     SLOW,
@@ -356,39 +357,31 @@ describe('npm start -- --demo', () => {
       expect(existsSync(mainFile)).toBe(false);
       expect(existsSync(mainDir)).toBe(false);
 
-      const loaded = inspect(demoFile, (db) => {
-        const tiers = db
-          .select({ tier: accounts.tier })
-          .from(accounts)
-          .all()
-          .map((r) => r.tier);
+      const loaded = await inspect(demoFile, async (db) => {
+        const tiers = (await db.select({ tier: accounts.tier }).from(accounts).all()).map((r) => r.tier);
         expect(tiers.filter((t) => t === 'strategic')).toHaveLength(3);
         expect(tiers.filter((t) => t === 'key')).toHaveLength(3);
         expect(tiers.filter((t) => t === 'standard')).toHaveLength(3);
-        const acme = db.select().from(accounts).where(eq(accounts.name, 'Acme Electronics')).get()!;
+        const acme = (await db.select().from(accounts).where(eq(accounts.name, 'Acme Electronics')).get())!;
         expect(acme.aliases).toEqual(['ACME', '艾克美']);
-        expect(
-          db
-            .select({ name: contacts.name })
-            .from(contacts)
-            .where(eq(contacts.accountId, acme.id))
-            .all()
-            .map((c) => c.name)
-            .sort(),
-        ).toEqual(['Li Wei', 'Ma Jing', 'Sun Hao', 'Zhou Lan']);
-        expect(db.select().from(contacts).all()).toHaveLength(9);
-        expect(db.select().from(touchpoints).all()).toHaveLength(8);
-        const open = db.select().from(complaints).where(eq(complaints.status, 'open')).all();
+        expect((await db.select({ name: contacts.name }).from(contacts).where(eq(contacts.accountId, acme.id)).all()).map((c) => c.name).sort()).toEqual([
+          'Li Wei',
+          'Ma Jing',
+          'Sun Hao',
+          'Zhou Lan',
+        ]);
+        expect(await db.select().from(contacts).all()).toHaveLength(9);
+        expect(await db.select().from(touchpoints).all()).toHaveLength(8);
+        const open = await db.select().from(complaints).where(eq(complaints.status, 'open')).all();
         expect(open.map((c) => [c.number, c.severity, c.category])).toEqual([[1, 'high', 'damage']]);
-        expect(db.select().from(promises).all()).toHaveLength(2);
+        expect(await db.select().from(promises).all()).toHaveLength(2);
         // Huadong's volume drop, price pressure and new decision-maker put it at risk; Jade has a competitor about.
-        expect(
-          db
-            .select({ kind: churnSignals.kind })
-            .from(churnSignals)
-            .all()
-            .map((s) => s.kind),
-        ).toEqual(['price-pressure', 'volume-drop', 'decision-maker-change', 'competitor']);
+        expect((await db.select({ kind: churnSignals.kind }).from(churnSignals).all()).map((s) => s.kind)).toEqual([
+          'price-pressure',
+          'volume-drop',
+          'decision-maker-change',
+          'competitor',
+        ]);
         return counts(db);
       });
 
@@ -396,7 +389,7 @@ describe('npm start -- --demo', () => {
       expectCleanExit(second);
       expect(second.stderr + second.stdout).not.toMatch(/load/i);
       expectTitles(second.stdout, ['• Accounts (9)']);
-      expect(inspect(demoFile, counts)).toEqual(loaded);
+      expect(await inspect(demoFile, counts)).toEqual(loaded);
       expect(existsSync(mainDir)).toBe(false);
     },
     SLOW,
@@ -411,8 +404,8 @@ describe('npm start -- --demo', () => {
       expectCleanExit(await steward(['/account list'], env(), ['--demo']));
 
       expect({ hash: sha256(mainFile), mtime: statSync(mainFile).mtimeMs, files: readdirSync(mainDir).sort() }).toEqual(before);
-      expect(inspect(mainFile, (db) => db.select({ name: accounts.name }).from(accounts).all())).toEqual([{ name: 'Mine Logistics' }]);
-      expect(inspect(demoFile, (db) => db.select().from(accounts).where(eq(accounts.name, 'Mine Logistics')).all())).toEqual([]);
+      expect(await inspect(mainFile, (db) => db.select({ name: accounts.name }).from(accounts).all())).toEqual([{ name: 'Mine Logistics' }]);
+      expect(await inspect(demoFile, (db) => db.select().from(accounts).where(eq(accounts.name, 'Mine Logistics')).all())).toEqual([]);
     },
     SLOW,
   );

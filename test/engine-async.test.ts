@@ -28,10 +28,10 @@ const slow: CommandSpec = {
       text: { name: 'text', required: true },
       run: async (ctx, input) => {
         events.push(`start ${input.text}`);
-        ctx.audit('slow.before', input.text, null);
+        await ctx.audit('slow.before', input.text, null);
         await turn();
         await new Promise((resolve) => setTimeout(resolve, 2));
-        ctx.audit('slow.after', input.text, null);
+        await ctx.audit('slow.after', input.text, null);
         events.push(`end ${input.text}`);
         if (input.text.includes('fail')) throw UserError.refusal('refused after the await');
         return reply('success', `done ${input.text}`);
@@ -84,7 +84,7 @@ describe('a handler that returns a promise', () => {
     expect(events).toEqual(['start a', 'end a', 'start fail b', 'end fail b', 'start c', 'end c']);
     expect(rows()).toEqual(['slow.before a', 'slow.after a', 'slow.before c', 'slow.after c']);
     expect(notes()).toEqual(['Grouped']);
-    expect(engine.firstRequest('slack:x', new Date(now.getTime() + 60_000), now)).toBe(false);
+    expect(await engine.firstRequest('slack:x', new Date(now.getTime() + 60_000), now)).toBe(false);
   });
 
   it("an event's dedupe key is seen with the command, and stays seen when the command is refused after its await", async () => {

@@ -72,7 +72,7 @@ describe('a group of commands in one transaction', () => {
     const { outs, firsts } = await h.engine.handleGroup([as('/touch Acme visit Explode')], [req('slack:a'), req('slack:b'), req('slack:a')]);
     expect(outs.map((o) => o.ok)).toEqual([false]);
     expect(firsts).toEqual([true, true, false]);
-    expect(h.engine.firstRequest('slack:b', new Date(now.getTime() + 300_000), now)).toBe(false);
+    expect(await h.engine.firstRequest('slack:b', new Date(now.getTime() + 300_000), now)).toBe(false);
     expect(notes()).toEqual([]);
   });
 
@@ -90,7 +90,7 @@ describe('a group of commands in one transaction', () => {
       other.exec('rollback');
       other.close();
     }
-    expect(h.engine.firstRequest('slack:c', expiresAt, now)).toBe(true);
+    expect(await h.engine.firstRequest('slack:c', expiresAt, now)).toBe(true);
   });
 
   it('one command alone runs as it would through handle()', async () => {

@@ -55,7 +55,7 @@ const job = (text: string, mentions: Record<string, ReturnType<typeof shellUser>
 /** Until every handover job is done: the thread's batches, read through the test's own connection. */
 async function jobsDone(): Promise<void> {
   for (;;) {
-    const jobs = h.db.select().from(handoverJobs).all();
+    const jobs = await h.db.select().from(handoverJobs).all();
     if (jobs.length && jobs.every((j) => j.doneAt !== null)) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -70,7 +70,7 @@ describe('a large handover on the engine thread', () => {
     expect(handed.answer.text).toContain('3 open complaints');
     expect(handed.answer.text.match(/☐ Meet /g)?.length).toBe(3);
     // A job (batches of 2), recorded in the command's transaction, not one transaction.
-    expect(h.db.select().from(handoverJobs).all()).toHaveLength(1);
+    expect(await h.db.select().from(handoverJobs).all()).toHaveLength(1);
 
     // Sent right after the reply, while the thread has the batches to run: answered, not held until the job is over.
     const touched = await thread.run(job('/touch "Acct 5" call Right after the handover'));
@@ -79,37 +79,17 @@ describe('a large handover on the engine thread', () => {
 
     await jobsDone();
 
-    const id = (u: string) => h.db.select().from(members).where(eq(members.platformUserId, u)).get()!.id;
-    const [zhang, wang] = [id('zhang'), id('wang')];
-    expect(
-      h.db
-        .select()
-        .from(accounts)
-        .all()
-        .map((a) => a.ownerId),
-    ).toEqual(Array(BOOK).fill(wang));
-    const open = h.db.select().from(complaints).all();
+    const id = async (u: string) => (await h.db.select().from(members).where(eq(members.platformUserId, u)).get())!.id;
+    const [zhang, wang] = [await id('zhang'), await id('wang')];
+    expect((await h.db.select().from(accounts).all()).map((a) => a.ownerId)).toEqual(Array(BOOK).fill(wang));
+    const open = await h.db.select().from(complaints).all();
     expect(open.map((c) => c.ownerId)).toEqual([wang, wang, wang]);
     // One pass per complaint, zhang to wang: none moved twice.
-    const passes = h.db
-      .select()
-      .from(complaintEvents)
-      .where(eq(complaintEvents.kind, 'pass'))
-      .all()
-      .map((e) => [e.complaintId, e.fromId, e.toId]);
+    const passes = (await h.db.select().from(complaintEvents).where(eq(complaintEvents.kind, 'pass')).all()).map((e) => [e.complaintId, e.fromId, e.toId]);
     expect(passes.sort()).toEqual(open.map((c) => [c.id, zhang, wang]).sort());
     // One meeting per contact of the strategic accounts, wang's: none listed twice.
-    const meetings = h.db
-      .select()
-      .from(tasks)
-      .where(eq(tasks.itemKey, 'meet-contact'))
-      .all()
-      .map((t) => [t.contactId, t.ownerId]);
-    const people = h.db
-      .select()
-      .from(contacts)
-      .all()
-      .map((c) => [c.id, wang]);
+    const meetings = (await h.db.select().from(tasks).where(eq(tasks.itemKey, 'meet-contact')).all()).map((t) => [t.contactId, t.ownerId]);
+    const people = (await h.db.select().from(contacts).all()).map((c) => [c.id, wang]);
     expect(meetings.sort()).toEqual(people.sort());
   });
 });

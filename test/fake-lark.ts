@@ -394,31 +394,27 @@ export class FakeLark {
   }
 
   /** Resolves with what `find` returns once it is not undefined/null/false, re-checking on every call or frame and every 10 ms. */
-  waitFor<T>(find: () => T | undefined, timeoutMs = 5_000): Promise<T> {
+  async waitFor<T>(find: () => T | undefined | Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
+    // `find` may read the database, which is asynchronous: it is awaited, and re-run on every call or frame and every 10 ms.
     const found = (v: T | undefined): v is T => v !== undefined && v !== null && v !== false;
-    const first = find();
-    if (found(first)) return Promise.resolve(first);
-    return new Promise<T>((resolve, reject) => {
-      const poll = setInterval(() => wake(), 10);
-      const timer = setTimeout(() => {
-        done();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = await find();
+      if (found(v)) return v;
+      if (Date.now() >= deadline) {
         const seen = this.calls.map((c) => `${c.method} ${c.path}`).join(', ') || 'none';
-        reject(new Error(`FakeLark.waitFor timed out after ${timeoutMs} ms; calls so far: ${seen}`));
-      }, timeoutMs);
-      const done = () => {
-        clearInterval(poll);
-        clearTimeout(timer);
-        this.waiters.delete(wake);
-      };
-      const wake = () => {
-        const v = find();
-        if (found(v)) {
-          done();
-          resolve(v);
-        }
-      };
-      this.waiters.add(wake);
-    });
+        throw new Error(`FakeLark.waitFor timed out after ${timeoutMs} ms; calls so far: ${seen}`);
+      }
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.waiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, 10);
+        this.waiters.add(wake);
+      });
+    }
   }
 
   async start(): Promise<void> {

@@ -269,28 +269,26 @@ export class FakeSlack {
     return (await this.until(() => this.responsesTo(responseUrl)[0], `an answer at ${responseUrl}`, limitMs)).body;
   }
 
-  async until<T>(check: () => T | undefined | false, what = 'a call to the fake Slack', limitMs = 10_000): Promise<T> {
-    const first = check();
-    if (first) return first;
-    return new Promise<T>((resolve, reject) => {
-      // Also re-checks on a short interval, for conditions that do not depend on a call arriving.
-      const poll = setInterval(() => wake(), 20);
-      const timer = setTimeout(() => {
-        clearInterval(poll);
-        this.waiters.delete(wake);
-        reject(new Error(`timed out waiting for ${what}; calls so far: ${this.calls.map((c) => c.method).join(', ') || 'none'}`));
-      }, limitMs);
-      const wake = () => {
-        const v = check();
-        if (v) {
+  async until<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what = 'a call to the fake Slack', limitMs = 10_000): Promise<T> {
+    // The check may read the database, which is asynchronous: it is awaited, and re-run when a call arrives or every
+    // 20 ms (for conditions that do not depend on a call arriving).
+    const deadline = Date.now() + limitMs;
+    for (;;) {
+      const v = await check();
+      if (v) return v;
+      if (Date.now() >= deadline) {
+        throw new Error(`timed out waiting for ${what}; calls so far: ${this.calls.map((c) => c.method).join(', ') || 'none'}`);
+      }
+      await new Promise<void>((resolve) => {
+        const wake = () => {
           clearTimeout(timer);
-          clearInterval(poll);
           this.waiters.delete(wake);
-          resolve(v);
-        }
-      };
-      this.waiters.add(wake);
-    });
+          resolve();
+        };
+        const timer = setTimeout(wake, 20);
+        this.waiters.add(wake);
+      });
+    }
   }
 
   async start(): Promise<void> {

@@ -37,7 +37,7 @@ describe('/account', () => {
   it('add stores the profile and names the owner', async () => {
     const out = await ok('/account add Acme Logistics tier:strategic region:East industry:Retail revenue:1.2m spend:4m cadence:21');
     expect(out.text).toContain('Added Acme Logistics (strategic), owned by alice.');
-    const a = accountRow('Acme Logistics')!;
+    const a = (await accountRow('Acme Logistics'))!;
     expect(a).toMatchObject({
       name: 'Acme Logistics',
       nameKey: 'acme logistics',
@@ -48,15 +48,15 @@ describe('/account', () => {
       categorySpend: 4_000_000,
       cadenceDays: 21,
       status: 'active',
-      ownerId: memberRow('alice')!.id,
+      ownerId: (await memberRow('alice'))!.id,
     });
   });
 
   it('add defaults to a standard account owned by the actor, or the owner given', async () => {
     await ok('/account add Beta Freight');
     await ok('/account add Gamma owner:@bob');
-    expect(accountRow('Beta Freight')).toMatchObject({ tier: 'standard', ownerId: memberRow('alice')!.id, annualRevenue: null });
-    expect(accountRow('Gamma')!.ownerId).toBe(memberRow('bob')!.id);
+    expect(await accountRow('Beta Freight')).toMatchObject({ tier: 'standard', ownerId: (await memberRow('alice'))!.id, annualRevenue: null });
+    expect((await accountRow('Gamma'))!.ownerId).toBe((await memberRow('bob'))!.id);
   });
 
   it('show gives tier, owner, wallet share as a percentage, contacts by level, last touch, open complaints and promises', async () => {
@@ -110,11 +110,11 @@ describe('/account', () => {
     expect((await ok(`/account show “${name}”`)).text).toContain(name);
     await ok(`${logTouch} visit Walked the warehouse`);
     await ok(`${logComplaint} severity:high Late deliveries`);
-    const beta = accountRow('Beta')!;
-    const quoted = accountRow(name)!;
-    expect(h.db.select().from(touchpoints).where(eq(touchpoints.accountId, quoted.id)).all()).toHaveLength(1);
-    expect(h.db.select().from(complaints).where(eq(complaints.accountId, quoted.id)).get()).toMatchObject({ severity: 'high', summary: 'Late deliveries' });
-    expect(h.db.select().from(complaints).where(eq(complaints.accountId, beta.id)).all()).toEqual([]);
+    const beta = (await accountRow('Beta'))!;
+    const quoted = (await accountRow(name))!;
+    expect(await h.db.select().from(touchpoints).where(eq(touchpoints.accountId, quoted.id)).all()).toHaveLength(1);
+    expect(await h.db.select().from(complaints).where(eq(complaints.accountId, quoted.id)).get()).toMatchObject({ severity: 'high', summary: 'Late deliveries' });
+    expect(await h.db.select().from(complaints).where(eq(complaints.accountId, beta.id)).all()).toEqual([]);
   });
 
   it('show says when the wallet share and last touch are unknown', async () => {
@@ -142,9 +142,9 @@ describe('/account', () => {
     await ok('/account add Acme Logistics tier:standard');
     const out = await ok('/account set Acme tier:key owner:@bob aliases:"ACL, Acme Co"');
     expect(out.text).toContain('Updated Acme Logistics: tier, owner, aliases.');
-    const a = accountRow('Acme Logistics')!;
+    const a = (await accountRow('Acme Logistics'))!;
     expect(a.tier).toBe('key');
-    expect(a.ownerId).toBe(memberRow('bob')!.id);
+    expect(a.ownerId).toBe((await memberRow('bob'))!.id);
     expect(a.aliases).toEqual(['ACL', 'Acme Co']);
     const shown = await ok('/account ACL');
     expect(shown.text).toContain('Acme Logistics');
@@ -156,8 +156,8 @@ describe('/account', () => {
     await ok('/account add Acme Logistics');
     await ok('/account add Beta Freight aliases:BF');
     await ok('/account set Acme name:"Acme Group"');
-    expect(accountRow('Acme Group')?.nameKey).toBe('acme group');
-    expect(accountRow('Acme Logistics')).toBeUndefined();
+    expect((await accountRow('Acme Group'))?.nameKey).toBe('acme group');
+    expect(await accountRow('Acme Logistics')).toBeUndefined();
 
     const clash = await refused('/account set Acme name:"beta freight"');
     expect(clash.text).toContain('"beta freight" is already used by the account Beta Freight.');
@@ -173,7 +173,7 @@ describe('/account', () => {
     expect(same.text).toContain('"ACME LOGISTICS" is already used by the account Acme Logistics.');
     const alias = await refused('/account add acl');
     expect(alias.text).toContain('"acl" is already used by the account Acme Logistics.');
-    expect(h.db.select().from(accounts).all()).toHaveLength(1);
+    expect(await h.db.select().from(accounts).all()).toHaveLength(1);
   });
 
   // Was: revenue:500k spend:100k showed "Wallet share 500%" (handlers/account.ts checked nothing).
@@ -191,7 +191,7 @@ describe('/account', () => {
     await ok('/account set Gamma revenue:50k');
     expect((await refused('/account set Gamma spend:10k')).text).toContain('Revenue 50K is more than their category spend of 10K.');
     await ok('/account set Gamma revenue:5m spend:20m');
-    expect(accountRow('Gamma')).toMatchObject({ annualRevenue: 5_000_000, categorySpend: 20_000_000 });
+    expect(await accountRow('Gamma')).toMatchObject({ annualRevenue: 5_000_000, categorySpend: 20_000_000 });
   });
 
   // Was: src/domain/amounts.ts dropped the symbols, so revenue:¥3m spend:$10m read as a 30% wallet share.
@@ -207,7 +207,7 @@ describe('/account', () => {
     await ok('/account set Beta revenue:$2m');
     await ok('/account add 华东物流 revenue:¥3m spend:10m');
     await ok('/account add Delta revenue:$1m spend:$4m');
-    expect(accountRow('华东物流')).toMatchObject({ annualRevenue: 3_000_000, categorySpend: 10_000_000 });
+    expect(await accountRow('华东物流')).toMatchObject({ annualRevenue: 3_000_000, categorySpend: 10_000_000 });
   });
 
   it('set by a rep who neither owns the account nor manages its owner is refused', async () => {
@@ -215,7 +215,7 @@ describe('/account', () => {
     const out = await refused('/account set Acme tier:key', 'bob');
     expect(out.text).toContain('Only its owner alice');
     expect(out.text).toContain('an admin can change Acme');
-    expect(accountRow('Acme')!.tier).toBe('standard');
+    expect((await accountRow('Acme'))!.tier).toBe('standard');
   });
 
   it('list, list mine and list tier:key', async () => {
@@ -261,8 +261,8 @@ describe('/contact', () => {
   it('add stores name, title and level', async () => {
     const out = await ok('/contact Acme add "Li Wei" title:"Logistics Director" level:decision-maker');
     expect(out.text).toContain('Added Li Wei, Logistics Director (decision-maker) at Acme Logistics.');
-    expect(contactRow('Li Wei')).toMatchObject({
-      accountId: accountRow('Acme Logistics')!.id,
+    expect(await contactRow('Li Wei')).toMatchObject({
+      accountId: (await accountRow('Acme Logistics'))!.id,
       nameKey: 'li wei',
       title: 'Logistics Director',
       level: 'decision-maker',
@@ -274,8 +274,8 @@ describe('/contact', () => {
   it('add defaults to manager and reads Chinese levels and names', async () => {
     await ok('/contact Acme add Wang Fang');
     await ok('/联系人 Acme 添加 李伟 职位:物流总监 层级:决策人');
-    expect(contactRow('Wang Fang')!.level).toBe('manager');
-    expect(contactRow('李伟')).toMatchObject({ title: '物流总监', level: 'decision-maker' });
+    expect((await contactRow('Wang Fang'))!.level).toBe('manager');
+    expect(await contactRow('李伟')).toMatchObject({ title: '物流总监', level: 'decision-maker' });
   });
 
   it('add refuses a second contact with the same name at the account', async () => {
@@ -291,20 +291,20 @@ describe('/contact', () => {
     expect(out.text).toContain('Recorded that Li Wei has left Acme Logistics; Zhang Min takes over.');
     expect(out.text).toContain('churn signal');
 
-    const gone = contactRow('Li Wei')!;
-    const successor = contactRow('Zhang Min')!;
+    const gone = (await contactRow('Li Wei'))!;
+    const successor = (await contactRow('Zhang Min'))!;
     expect(gone).toMatchObject({ active: false, replacedById: successor.id });
     expect(gone.leftAt?.getTime()).toBe(TEST_NOW.getTime());
     expect(successor).toMatchObject({ active: true, level: 'decision-maker', title: 'Logistics Director', accountId: gone.accountId });
 
-    const signals = h.db.select().from(churnSignals).all();
+    const signals = await h.db.select().from(churnSignals).all();
     expect(signals).toHaveLength(1);
     expect(signals[0]).toMatchObject({
       kind: 'decision-maker-change',
       source: 'contact-left',
       contactId: gone.id,
       accountId: gone.accountId,
-      reporterId: memberRow('alice')!.id,
+      reporterId: (await memberRow('alice'))!.id,
     });
     expect(signals[0]!.detail).toContain('Li Wei');
     expect(signals[0]!.detail).toContain('Zhang Min');
@@ -319,14 +319,14 @@ describe('/contact', () => {
     const notice = renderText(out.notices.find((n) => 'member' in n.to && n.to.member.name === 'bob')!.reply);
     expect(notice).toMatch(/^! Acme Logistics的决策人发生变动\nLi Wei（Logistics Director）离职/);
     expect(notice).not.toMatch(/\bleft\b/);
-    expect(h.db.select().from(churnSignals).get()!.detail).toBe('Li Wei (Logistics Director) left');
+    expect((await h.db.select().from(churnSignals).get())!.detail).toBe('Li Wei (Logistics Director) left');
   });
 
   it('an executive leaving without a successor is a churn signal too', async () => {
     await ok('/contact Acme add "Chen Jie" level:executive');
     await ok('/contact Acme left Chen');
-    expect(contactRow('Chen Jie')).toMatchObject({ active: false, replacedById: null });
-    const signals = h.db.select().from(churnSignals).all();
+    expect(await contactRow('Chen Jie')).toMatchObject({ active: false, replacedById: null });
+    const signals = await h.db.select().from(churnSignals).all();
     expect(signals).toHaveLength(1);
     expect(signals[0]).toMatchObject({ kind: 'decision-maker-change', source: 'contact-left' });
   });
@@ -336,9 +336,9 @@ describe('/contact', () => {
     const out = await ok('/contact Acme left "Wang Fang" replaced-by:"Zhou Lan"');
     expect(out.reply.tone).toBe('success');
     expect(out.text).not.toContain('churn signal');
-    expect(h.db.select().from(churnSignals).all()).toHaveLength(0);
-    expect(contactRow('Wang Fang')).toMatchObject({ active: false, replacedById: contactRow('Zhou Lan')!.id });
-    expect(contactRow('Zhou Lan')).toMatchObject({ level: 'manager', title: 'Warehouse Manager', active: true });
+    expect(await h.db.select().from(churnSignals).all()).toHaveLength(0);
+    expect(await contactRow('Wang Fang')).toMatchObject({ active: false, replacedById: (await contactRow('Zhou Lan'))!.id });
+    expect(await contactRow('Zhou Lan')).toMatchObject({ level: 'manager', title: 'Warehouse Manager', active: true });
   });
 
   it('left for someone not at the account is refused with a hint', async () => {
@@ -364,9 +364,9 @@ describe('/touch', () => {
     await as({});
     await as({ name: 'U77', unnamed: true });
     await as({ name: 'zed', provisional: true, timezone: 'Europe/Oslo' });
-    expect(memberRow('Zed Park')).toMatchObject({ nameKnown: true, timezone: null });
+    expect(await memberRow('Zed Park')).toMatchObject({ nameKnown: true, timezone: null });
     await as({ name: 'Zed P.' });
-    expect(memberRow('Zed P.')?.platformUserId).toBe('U77');
+    expect((await memberRow('Zed P.'))?.platformUserId).toBe('U77');
   });
 
   it('tried (Engine.trial), it answers as it would run and leaves no trace: no row, no notice', async () => {
@@ -396,23 +396,23 @@ describe('/touch', () => {
     expect(out.text).toContain('Logged a visit with Acme Logistics (Li Wei, decision-maker), together with bob, carol, on Mon 23 Nov 2026.');
     expect(out.text).toContain('Next revisit due Mon 7 Dec 2026 (strategic: every 14 days).');
 
-    const rows = h.db.select().from(touchpoints).all();
+    const rows = await h.db.select().from(touchpoints).all();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
-      accountId: accountRow('Acme Logistics')!.id,
-      memberId: memberRow('alice')!.id,
+      accountId: (await accountRow('Acme Logistics'))!.id,
+      memberId: (await memberRow('alice'))!.id,
       ourLevel: 'sales',
-      contactId: contactRow('Li Wei')!.id,
+      contactId: (await contactRow('Li Wei'))!.id,
       kind: 'visit',
       note: 'Walked the new warehouse; they want cold-chain quotes',
       sourcePlatform: 'shell',
     });
     expect(rows[0]!.occurredAt.getTime()).toBe(TEST_NOW.getTime());
 
-    const parts = h.db.select().from(touchpointParticipants).orderBy(asc(touchpointParticipants.memberId)).all();
+    const parts = await h.db.select().from(touchpointParticipants).orderBy(asc(touchpointParticipants.memberId)).all();
     expect(parts).toEqual([
-      { touchpointId: rows[0]!.id, memberId: memberRow('bob')!.id, ourLevel: 'sales' },
-      { touchpointId: rows[0]!.id, memberId: memberRow('carol')!.id, ourLevel: 'sales' },
+      { touchpointId: rows[0]!.id, memberId: (await memberRow('bob'))!.id, ourLevel: 'sales' },
+      { touchpointId: rows[0]!.id, memberId: (await memberRow('carol'))!.id, ourLevel: 'sales' },
     ]);
   });
 
@@ -421,18 +421,18 @@ describe('/touch', () => {
     await ok('/steward role @carol exec');
     await ok('/steward me function:finance', 'dave');
     await ok('/touch Acme meeting with:@carol with:@dave QBR prep');
-    const t = h.db.select().from(touchpoints).get()!;
+    const t = (await h.db.select().from(touchpoints).get())!;
     expect(t.ourLevel).toBe('operations');
-    const parts = h.db.select().from(touchpointParticipants).all();
+    const parts = await h.db.select().from(touchpointParticipants).all();
     expect(Object.fromEntries(parts.map((p) => [p.memberId, p.ourLevel]))).toEqual({
-      [memberRow('carol')!.id]: 'executive',
-      [memberRow('dave')!.id]: 'finance',
+      [(await memberRow('carol'))!.id]: 'executive',
+      [(await memberRow('dave'))!.id]: 'finance',
     });
   });
 
   it('does not list the actor as their own participant', async () => {
     await ok('/touch Acme call with:@alice Quick check-in');
-    expect(h.db.select().from(touchpointParticipants).all()).toHaveLength(0);
+    expect(await h.db.select().from(touchpointParticipants).all()).toHaveLength(0);
   });
 
   it('on:yesterday is yesterday in the tenant zone (Asia/Shanghai), not in UTC', async () => {
@@ -440,7 +440,7 @@ describe('/touch', () => {
     h.now = new Date('2026-11-23T17:00:00Z');
     const out = await ok('/touch Acme visit on:yesterday Site visit');
     expect(out.text).toContain('on Mon 23 Nov 2026');
-    const t = h.db.select().from(touchpoints).get()!;
+    const t = (await h.db.select().from(touchpoints).get())!;
     // Noon of Monday 23 Nov in Shanghai.
     expect(t.occurredAt.toISOString()).toBe('2026-11-23T04:00:00.000Z');
   });
@@ -451,10 +451,10 @@ describe('/touch', () => {
     await ok('/touch Acme call 日期：昨天 c');
     await ok('/touch Acme call on:-3d d');
     const byNote = Object.fromEntries(
-      h.db
+      (await h.db
         .select()
         .from(touchpoints)
-        .all()
+        .all())
         .map((t) => [t.note, t.occurredAt.toISOString()]),
     );
     expect(byNote).toEqual({
@@ -482,20 +482,20 @@ describe('/touch', () => {
     await ok('/contact Acme add 李娜 level:manager');
     await ok('/拜访 Acme 电话 对方:李娜 Followed up');
     await ok('/拜访 Acme visit 参观了新仓库，对方想要冷链报价');
-    const rows = h.db.select().from(touchpoints).orderBy(asc(touchpoints.id)).all();
+    const rows = await h.db.select().from(touchpoints).orderBy(asc(touchpoints.id)).all();
     expect(rows.map((r) => [r.kind, r.note])).toEqual([
       ['visit', 'Dropped by'],
       ['call', 'Followed up'],
       ['visit', '参观了新仓库，对方想要冷链报价'],
     ]);
-    expect(rows[1]!.contactId).toBe(contactRow('李娜')!.id);
+    expect(rows[1]!.contactId).toBe((await contactRow('李娜'))!.id);
   });
 
   it('a touch with a contact who has left still logs, with a note', async () => {
     await ok('/contact Acme left "Li Wei"');
     const out = await ok('/touch Acme call to:"Li Wei" Farewell call');
     expect(out.text).toContain('Note: Li Wei is recorded as having left.');
-    expect(h.db.select().from(touchpoints).get()!.contactId).toBe(contactRow('Li Wei')!.id);
+    expect((await h.db.select().from(touchpoints).get())!.contactId).toBe((await contactRow('Li Wei'))!.id);
   });
 
   it('mentions open complaints of the account', async () => {
@@ -509,12 +509,12 @@ describe('/touch', () => {
   // although the renderers keep line breaks in user text.
   it('a multi-line note keeps its line breaks', async () => {
     await ok('/touch Acme visit Agenda:\n1. Cold-chain quote\n2. Damage claims');
-    expect(h.db.select().from(touchpoints).get()!.note).toBe('Agenda:\n1. Cold-chain quote\n2. Damage claims');
+    expect((await h.db.select().from(touchpoints).get())!.note).toBe('Agenda:\n1. Cold-chain quote\n2. Damage claims');
   });
 
   it('answers to /steward touch as well', async () => {
     await ok('/steward touch Acme call Through steward');
-    expect(h.db.select().from(touchpoints).get()!.note).toBe('Through steward');
+    expect((await h.db.select().from(touchpoints).get())!.note).toBe('Through steward');
   });
 });
 
@@ -531,17 +531,17 @@ describe('/complaint', () => {
     const second = await ok('/complaint Beta Invoice sent twice', 'dave');
     expect(second.text).toContain('C-2 opened for Beta Freight (medium).');
 
-    expect(complaintRow(1)).toMatchObject({
-      accountId: accountRow('Acme Logistics')!.id,
+    expect(await complaintRow(1)).toMatchObject({
+      accountId: (await accountRow('Acme Logistics'))!.id,
       severity: 'high',
       category: 'damage',
       summary: '3 pallets crushed on the Shanghai-Chengdu lane',
       status: 'open',
-      ownerId: memberRow('bob')!.id, // the account's owner
-      reporterId: memberRow('alice')!.id,
+      ownerId: (await memberRow('bob'))!.id, // the account's owner
+      reporterId: (await memberRow('alice'))!.id,
       escalationLevel: 0,
     });
-    expect(complaintRow(2)).toMatchObject({ severity: 'medium', category: 'other', ownerId: memberRow('alice')!.id, reporterId: memberRow('dave')!.id });
+    expect(await complaintRow(2)).toMatchObject({ severity: 'medium', category: 'other', ownerId: (await memberRow('alice'))!.id, reporterId: (await memberRow('dave'))!.id });
   });
 
   it.each([
@@ -552,28 +552,28 @@ describe('/complaint', () => {
     ['low', 9 * 24],
   ] as const)('severity %s, opened Monday 10:00, gives a deadline %i hours later (its days are working days)', async (severity, hours) => {
     await ok(`/complaint Acme severity:${severity} Something went wrong`);
-    const c = complaintRow(1)!;
+    const c = (await complaintRow(1))!;
     expect(c.openedAt.getTime()).toBe(TEST_NOW.getTime());
     expect(c.deadlineAt.getTime() - c.openedAt.getTime()).toBe(hours * HOUR);
   });
 
   it('Chinese severity and category words work', async () => {
     await ok('/投诉 Acme 严重度:紧急 类别:货损 三托货物压坏');
-    expect(complaintRow(1)).toMatchObject({ severity: 'critical', category: 'damage', summary: '三托货物压坏' });
+    expect(await complaintRow(1)).toMatchObject({ severity: 'critical', category: 'damage', summary: '三托货物压坏' });
   });
 
   it('deadline follows the tenant setting after /steward settings deadline-high:12h', async () => {
     const set = await ok('/steward settings deadline-high:12h');
     expect(set.text).toContain('high 12h');
-    expect(h.db.select().from(tenants).get()!.settings.complaintDeadlineHours).toEqual({ high: 12 });
+    expect((await h.db.select().from(tenants).get())!.settings.complaintDeadlineHours).toEqual({ high: 12 });
     const out = await ok('/complaint Acme severity:high Damaged crate');
     // Half a day of working hours (09:00-18:00): four and a half hours.
     expect(out.text).toContain('Deadline: Mon 23 Nov 2026 14:30.');
-    const c = complaintRow(1)!;
+    const c = (await complaintRow(1))!;
     expect(c.deadlineAt.getTime() - c.openedAt.getTime()).toBe(4.5 * HOUR);
     // The other severities keep their defaults.
     await ok('/complaint Acme severity:critical Truck missing');
-    const c2 = complaintRow(2)!;
+    const c2 = (await complaintRow(2))!;
     expect(c2.deadlineAt.getTime() - c2.openedAt.getTime()).toBe(4 * HOUR);
   });
 
@@ -617,14 +617,14 @@ describe('/complaint', () => {
     expect(out.text).toContain('their manager carol');
     expect(out.text).toContain('an admin');
     expect(out.text).toContain('reassign C-1');
-    expect(complaintRow(1)!.ownerId).toBe(memberRow('bob')!.id);
+    expect((await complaintRow(1))!.ownerId).toBe((await memberRow('bob'))!.id);
   });
 
   it("assign: the owner's manager may, and the new owner hears about it", async () => {
     await ok('/complaint Acme Pallets crushed');
     const out = await ok('/complaint assign C-1 @dave', 'carol');
     expect(out.text).toContain('C-1 now belongs to @dave');
-    expect(complaintRow(1)!.ownerId).toBe(memberRow('dave')!.id);
+    expect((await complaintRow(1))!.ownerId).toBe((await memberRow('dave'))!.id);
     expect(out.notices).toHaveLength(1);
     expect(out.notices[0]!.to).toMatchObject({ member: { name: 'dave' } });
     expect(renderText(out.notices[0]!.reply)).toContain('carol handed C-1 to you');
@@ -633,22 +633,22 @@ describe('/complaint', () => {
   it('assign: the owner and an admin may', async () => {
     await ok('/complaint Acme Pallets crushed');
     await ok('/complaint assign C-1 @erin', 'bob');
-    expect(complaintRow(1)!.ownerId).toBe(memberRow('erin')!.id);
+    expect((await complaintRow(1))!.ownerId).toBe((await memberRow('erin'))!.id);
     await ok('/complaint assign C-1 @bob');
-    expect(complaintRow(1)!.ownerId).toBe(memberRow('bob')!.id);
+    expect((await complaintRow(1))!.ownerId).toBe((await memberRow('bob'))!.id);
     await ok('/complaint assign C-1 me', 'bob');
-    expect(complaintRow(1)!.ownerId).toBe(memberRow('bob')!.id);
+    expect((await complaintRow(1))!.ownerId).toBe((await memberRow('bob'))!.id);
   });
 
   it('with an escalation channel, a new complaint is also posted there', async () => {
     await ok('/steward settings escalation-channel:#esc');
-    expect(h.db.select().from(tenants).get()!.settings.escalationChannel).toBe('esc');
+    expect((await h.db.select().from(tenants).get())!.settings.escalationChannel).toBe('esc');
     const out = await ok('/complaint Acme severity:critical Truck overturned');
     // The channel post, beside the critical-complaint alert to the owner (bob).
     expect(out.notices.map((x) => ('channel' in x.to ? `#${x.to.channel}` : `@${x.to.member.name}`))).toEqual(['@bob', '#esc']);
     const n = out.notices.find((x) => 'channel' in x.to)!;
     expect(n.to).toEqual({ channel: 'esc' });
-    expect(n.complaintId).toBe(complaintRow(1)!.id);
+    expect(n.complaintId).toBe((await complaintRow(1))!.id);
     expect(n.reply.visibility).toBe('public');
     const posted = renderText(n.reply);
     expect(posted).toContain('Complaint C-1 · Acme Logistics');
@@ -673,20 +673,20 @@ describe('/resolve', () => {
     const out = await ok('/resolve C-1 Claim paid in full; packing changed to corner boards', 'bob');
     expect(out.text).toContain('C-1 resolved, 5 hours after it was opened.');
     expect(out.text).toContain('Resolution: Claim paid in full; packing changed to corner boards');
-    expect(complaintRow(1)).toMatchObject({
+    expect(await complaintRow(1)).toMatchObject({
       status: 'resolved',
       resolution: 'Claim paid in full; packing changed to corner boards',
-      resolvedById: memberRow('bob')!.id,
+      resolvedById: (await memberRow('bob'))!.id,
     });
-    expect(complaintRow(1)!.resolvedAt?.getTime()).toBe(h.now.getTime());
+    expect((await complaintRow(1))!.resolvedAt?.getTime()).toBe(h.now.getTime());
   });
 
   it("the owner's manager and an admin may resolve", async () => {
     await ok('/complaint Acme Second issue');
     await ok('/resolve C-1 Done by the manager', 'carol');
     await ok('/resolve C-2 Done by the admin');
-    expect(complaintRow(1)!.resolvedById).toBe(memberRow('carol')!.id);
-    expect(complaintRow(2)!.resolvedById).toBe(memberRow('alice')!.id);
+    expect((await complaintRow(1))!.resolvedById).toBe((await memberRow('carol'))!.id);
+    expect((await complaintRow(2))!.resolvedById).toBe((await memberRow('alice'))!.id);
   });
 
   it('says so when resolved after the deadline', async () => {
@@ -699,14 +699,14 @@ describe('/resolve', () => {
     await ok('/resolve C-1 Fixed', 'bob');
     const out = await refused('/resolve C-1 Fixed again');
     expect(out.text).toContain('C-1 was already resolved on Mon 23 Nov 2026 10:00 by bob.');
-    expect(complaintRow(1)!.resolution).toBe('Fixed');
+    expect((await complaintRow(1))!.resolution).toBe('Fixed');
   });
 
   it('a rep who is not owner, manager or admin is refused', async () => {
     const out = await refused('/resolve C-1 I fixed it', 'dave');
     expect(out.text).toContain('Only its owner bob, their manager carol');
     expect(out.text).toContain('resolve C-1');
-    expect(complaintRow(1)!.status).toBe('open');
+    expect((await complaintRow(1))!.status).toBe('open');
   });
 
   it('resolution text is required', async () => {
@@ -731,15 +731,15 @@ describe('/promise', () => {
     expect(out.text).toContain('P-1 recorded for Acme Logistics, due Fri 27 Nov 2026, owned by alice.');
     await ok('/promise Acme due:2026-12-15 Visit with our COO', 'bob');
     await ok('/承诺 Acme 截止:下周五 发送冷链报价');
-    expect(promiseRow(1)).toMatchObject({
-      accountId: accountRow('Acme Logistics')!.id,
-      ownerId: memberRow('alice')!.id,
+    expect(await promiseRow(1)).toMatchObject({
+      accountId: (await accountRow('Acme Logistics'))!.id,
+      ownerId: (await memberRow('alice'))!.id,
       text: 'Send the cold-chain quote',
       dueOn: '2026-11-27',
       status: 'open',
     });
-    expect(promiseRow(2)).toMatchObject({ dueOn: '2026-12-15', ownerId: memberRow('bob')!.id });
-    expect(promiseRow(3)).toMatchObject({ text: '发送冷链报价', dueOn: '2026-12-04' });
+    expect(await promiseRow(2)).toMatchObject({ dueOn: '2026-12-15', ownerId: (await memberRow('bob'))!.id });
+    expect(await promiseRow(3)).toMatchObject({ text: '发送冷链报价', dueOn: '2026-12-04' });
   });
 
   it('today is fine, a past due date is refused', async () => {
@@ -757,9 +757,9 @@ describe('/promise', () => {
     const broken = await ok('/promise broken P-2');
     expect(broken.reply.tone).toBe('warning');
     expect(broken.text).toContain('P-2 marked broken.');
-    expect(promiseRow(1)).toMatchObject({ status: 'kept', closedById: memberRow('alice')!.id });
-    expect(promiseRow(1)!.closedAt?.getTime()).toBe(h.now.getTime());
-    expect(promiseRow(2)!.status).toBe('broken');
+    expect(await promiseRow(1)).toMatchObject({ status: 'kept', closedById: (await memberRow('alice'))!.id });
+    expect((await promiseRow(1))!.closedAt?.getTime()).toBe(h.now.getTime());
+    expect((await promiseRow(2))!.status).toBe('broken');
 
     expect((await refused('/promise broken P-1')).text).toContain('P-1 is already marked kept.');
     expect((await refused('/promise kept P-9')).text).toContain('There is no promise P-9.');
@@ -769,7 +769,7 @@ describe('/promise', () => {
     await ok('/promise Acme due:friday Send quote');
     const out = await refused('/promise kept P-1', 'bob');
     expect(out.text).toContain('Only its owner alice');
-    expect(promiseRow(1)!.status).toBe('open');
+    expect((await promiseRow(1))!.status).toBe('open');
   });
 
   it('list mine shows only mine; list shows open ones', async () => {
@@ -815,9 +815,9 @@ describe('/signal', () => {
     const out = await ok(`/signal Acme ${typed} Something changed`);
     expect(out.reply.tone).toBe('warning');
     expect(out.text).toContain('at Acme Logistics.');
-    const rows = h.db.select().from(churnSignals).all();
+    const rows = await h.db.select().from(churnSignals).all();
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ kind, detail: 'Something changed', source: 'manual', reporterId: memberRow('alice')!.id, accountId: accountRow('Acme Logistics')!.id });
+    expect(rows[0]).toMatchObject({ kind, detail: 'Something changed', source: 'manual', reporterId: (await memberRow('alice'))!.id, accountId: (await accountRow('Acme Logistics'))!.id });
     expect(rows[0]!.occurredAt.getTime()).toBe(TEST_NOW.getTime());
   });
 
@@ -856,14 +856,14 @@ describe('/steward', () => {
   it('the first member is admin, later ones reps', async () => {
     await ok('/steward whoami');
     await ok('/steward whoami', 'bob');
-    expect(memberRow('alice')!.role).toBe('admin');
-    expect(memberRow('bob')!.role).toBe('rep');
+    expect((await memberRow('alice'))!.role).toBe('admin');
+    expect((await memberRow('bob'))!.role).toBe('rep');
   });
 
   it('me changes the member’s own locale, time zone and function', async () => {
     const out = await ok('/steward me timezone:Europe/Berlin function:operations', 'bob');
     expect(out.text).toContain('Updated your settings');
-    expect(memberRow('bob')).toMatchObject({ timezone: 'Europe/Berlin', function: 'operations' });
+    expect(await memberRow('bob')).toMatchObject({ timezone: 'Europe/Berlin', function: 'operations' });
     expect((await ok('/steward whoami', 'bob')).text).toMatch(/Time zone\s+Europe\/Berlin/);
   });
 
@@ -872,13 +872,13 @@ describe('/steward', () => {
     await ok('/steward whoami', 'bob');
     const out = await ok('/steward role @bob manager');
     expect(out.text).toContain('@bob is now manager.');
-    expect(memberRow('bob')!.role).toBe('manager');
+    expect((await memberRow('bob'))!.role).toBe('manager');
     await ok('/steward role @carol exec');
-    expect(memberRow('carol')).toMatchObject({ role: 'exec', function: 'executive' });
+    expect(await memberRow('carol')).toMatchObject({ role: 'exec', function: 'executive' });
 
     const no = await refused('/steward role @bob admin', 'bob');
     expect(no.text).toContain('Only an admin can change roles.');
-    expect(memberRow('bob')!.role).toBe('manager');
+    expect((await memberRow('bob'))!.role).toBe('manager');
   });
 
   it('the last admin cannot demote themselves; with another admin they can', async () => {
@@ -886,16 +886,16 @@ describe('/steward', () => {
     expect(out.text).toContain('alice is the last admin; make someone else admin first.');
     await ok('/steward role @bob admin');
     await ok('/steward role @alice rep');
-    expect(memberRow('alice')!.role).toBe('rep');
-    expect(memberRow('bob')!.role).toBe('admin');
+    expect((await memberRow('alice'))!.role).toBe('rep');
+    expect((await memberRow('bob'))!.role).toBe('admin');
   });
 
   it('team sets a manager (promoting a rep), lists the team, and refuses non-admins, self and loops', async () => {
     const out = await ok('/steward team @bob manager:@carol');
     expect(out.text).toContain('bob now reports to carol.');
     expect(out.text).toContain('carol is now a manager.');
-    expect(memberRow('bob')!.managerId).toBe(memberRow('carol')!.id);
-    expect(memberRow('carol')!.role).toBe('manager');
+    expect((await memberRow('bob'))!.managerId).toBe((await memberRow('carol'))!.id);
+    expect((await memberRow('carol'))!.role).toBe('manager');
 
     const list = await ok('/steward team', 'bob');
     expect(list.text).toContain('Team (3)');
@@ -909,7 +909,7 @@ describe('/steward', () => {
   it('settings: an admin changes them, anyone may read them, a non-admin may not change them', async () => {
     const out = await ok('/steward settings escalation-channel:#key-accounts deadline-critical:2h cadence-key:21d');
     expect(out.text).toContain('Settings updated: escalation-channel, deadline-critical, cadence-key.');
-    expect(h.db.select().from(tenants).get()!.settings).toEqual({
+    expect((await h.db.select().from(tenants).get())!.settings).toEqual({
       escalationChannel: 'key-accounts',
       complaintDeadlineHours: { critical: 2 },
       cadenceDays: { key: 21 },
@@ -935,7 +935,7 @@ describe('/steward', () => {
     const before = await ok('/steward whoami');
     expect(before.text).not.toMatch(HAN);
     await ok('/steward me locale:zh-CN');
-    expect(memberRow('alice')!.locale).toBe('zh-CN');
+    expect((await memberRow('alice'))!.locale).toBe('zh-CN');
     const after = await ok('/steward whoami');
     expect(after.locale).toBe('zh-CN');
     expect(after.text).toMatch(HAN);
@@ -969,18 +969,18 @@ describe('tenants', () => {
     expect(theirs.ok).toBe(true);
     expect(theirs.text).toContain('C-1 opened for Acme');
 
-    const tenantRows = h.db.select().from(tenants).orderBy(asc(tenants.id)).all();
+    const tenantRows = await h.db.select().from(tenants).orderBy(asc(tenants.id)).all();
     expect(tenantRows.map((t) => t.workspaceId)).toEqual(['local', 'other']);
     const [ours, them] = tenantRows as [(typeof tenantRows)[0], (typeof tenantRows)[0]];
-    expect(complaintRow(1, ours.id)!.summary).toBe('Ours: pallets crushed');
-    expect(complaintRow(1, them.id)!.summary).toBe('Theirs: truck late');
+    expect((await complaintRow(1, ours.id))!.summary).toBe('Ours: pallets crushed');
+    expect((await complaintRow(1, them.id))!.summary).toBe('Theirs: truck late');
     // The first speaker in the other workspace is its admin; alice is nobody there.
     expect(
-      h.db
+      (await h.db
         .select()
         .from(members)
         .where(eq(members.tenantId, them.id))
-        .all()
+        .all())
         .map((m) => [m.name, m.role]),
     ).toEqual([['x', 'admin']]);
 
@@ -1005,8 +1005,8 @@ describe('tenants', () => {
 
     // Resolving "C-1" over there leaves ours open.
     expect((await other('/resolve C-1 Fixed theirs')).ok).toBe(true);
-    expect(complaintRow(1, ours.id)!.status).toBe('open');
-    expect(complaintRow(1, them.id)!.status).toBe('resolved');
+    expect((await complaintRow(1, ours.id))!.status).toBe('open');
+    expect((await complaintRow(1, them.id))!.status).toBe('resolved');
 
     // And from our side nothing of theirs shows.
     const ourList = await ok('/complaint list all');
@@ -1015,11 +1015,11 @@ describe('tenants', () => {
     expect((await ok('/account Acme')).text).toMatch(/Tier\s+strategic/);
     // Every row carries its tenant.
     expect(
-      h.db
+      (await h.db
         .select()
         .from(accounts)
         .where(eq(accounts.tenantId, them.id))
-        .all()
+        .all())
         .map((a) => a.name),
     ).toEqual(['Acme']);
   });
@@ -1056,29 +1056,29 @@ describe('audit log', () => {
   });
 
   it.each(mutations)('%s writes one audit row (%s, %s)', async (text, user, action) => {
-    const before = h.db.select().from(auditLog).all().length;
+    const before = (await h.db.select().from(auditLog).all()).length;
     await ok(text, user);
-    const rows = h.db.select().from(auditLog).orderBy(asc(auditLog.id)).all();
+    const rows = await h.db.select().from(auditLog).orderBy(asc(auditLog.id)).all();
     expect(rows).toHaveLength(before + 1);
     const row = rows.at(-1)!;
     expect(row.action).toBe(action);
-    expect(row.actorId).toBe(memberRow(user)!.id);
-    expect(row.tenantId).toBe(h.db.select().from(tenants).get()!.id);
+    expect(row.actorId).toBe((await memberRow(user))!.id);
+    expect(row.tenantId).toBe((await h.db.select().from(tenants).get())!.id);
     expect(row.at.getTime()).toBe(TEST_NOW.getTime());
   });
 
   it('a refused command writes no audit row', async () => {
-    const before = h.db.select().from(auditLog).all().length;
+    const before = (await h.db.select().from(auditLog).all()).length;
     await h.run('/resolve C-1 not mine', 'bob');
     await h.run('/touch Acme dance hi');
-    expect(h.db.select().from(auditLog).all()).toHaveLength(before);
+    expect(await h.db.select().from(auditLog).all()).toHaveLength(before);
   });
 
   it('the audit row points at the entity it changed', async () => {
     await ok('/complaint Acme severity:high Second complaint');
-    const row = h.db.select().from(auditLog).orderBy(asc(auditLog.id)).all().at(-1)!;
+    const row = (await h.db.select().from(auditLog).orderBy(asc(auditLog.id)).all()).at(-1)!;
     expect(row.entity).toBe('complaint');
-    expect(row.entityId).toBe(complaintRow(2)!.id);
+    expect(row.entityId).toBe((await complaintRow(2))!.id);
     expect(row.detail).toMatchObject({ account: 'Acme', severity: 'high' });
   });
 });
@@ -1181,7 +1181,7 @@ describe('the escalation channel', () => {
     await ok('/account add Acme tier:key owner:@bob');
     await ok('/steward settings escalation-channel:#esc');
     await ok('/steward whoami', 'bob');
-    h.db.update(members).set({ locale: 'zh-CN', timezone: 'Europe/Berlin' }).where(eq(members.name, 'bob')).run();
+    await h.db.update(members).set({ locale: 'zh-CN', timezone: 'Europe/Berlin' }).where(eq(members.name, 'bob')).run();
     const opened = await ok('/complaint Acme severity:high Crushed pallets', 'bob');
     // Bob reads his own answer in Chinese.
     expect(opened.text).toMatch(HAN);
@@ -1200,7 +1200,7 @@ describe('the escalation channel', () => {
     expect(opened.text).toMatch(/刚刚|小时后/);
     expect(posts[1]!.text).not.toMatch(/just now|in \d+ hours/);
     // The deadline as Shanghai reads it (the workspace's zone), not Berlin.
-    const deadline = complaintRow(1)!.deadlineAt;
+    const deadline = (await complaintRow(1))!.deadlineAt;
     expect(posts[1]!.text).toContain(DateTime.fromJSDate(deadline, { zone: 'Asia/Shanghai' }).toFormat('HH:mm'));
   });
 });
@@ -1208,25 +1208,25 @@ describe('the escalation channel', () => {
 describe("a member's time zone and language", () => {
   const as = (timezone: string, locale: 'en' | 'zh-CN', text = '/steward whoami') =>
     h.engine.handle({ platform: 'slack', workspaceId: 'T1', user: { platformUserId: 'U6', name: 'Kenji Sato', timezone, locale }, text });
-  const kenji = () => h.db.select().from(members).where(eq(members.platformUserId, 'U6')).get()!;
+  const kenji = async () => (await h.db.select().from(members).where(eq(members.platformUserId, 'U6')).get())!;
 
   it('follow what their platform says of them, until they choose their own with /steward me', async () => {
     await as('Asia/Tokyo', 'en');
-    expect(kenji()).toMatchObject({ timezone: 'Asia/Tokyo', locale: 'en', ownTimezone: false, ownLocale: false });
+    expect(await kenji()).toMatchObject({ timezone: 'Asia/Tokyo', locale: 'en', ownTimezone: false, ownLocale: false });
     // Moved, and switched Slack to Chinese.
     await as('America/Los_Angeles', 'zh-CN');
-    expect(kenji()).toMatchObject({ timezone: 'America/Los_Angeles', locale: 'zh-CN' });
+    expect(await kenji()).toMatchObject({ timezone: 'America/Los_Angeles', locale: 'zh-CN' });
     // Their own choice of zone stands; the language, not chosen, still follows Slack.
     await as('America/Los_Angeles', 'zh-CN', '/steward me timezone:Europe/Paris');
     await as('America/New_York', 'en');
-    expect(kenji()).toMatchObject({ timezone: 'Europe/Paris', ownTimezone: true, locale: 'en', ownLocale: false });
+    expect(await kenji()).toMatchObject({ timezone: 'Europe/Paris', ownTimezone: true, locale: 'en', ownLocale: false });
   });
 });
 
 describe('someone who has left', () => {
   it('is refused as the owner of an account, added or changed, and nothing is written', async () => {
     await ok('/account add Acme owner:@carol');
-    h.db.update(members).set({ active: false, leftAt: h.now }).where(eq(members.name, 'carol')).run();
+    await h.db.update(members).set({ active: false, leftAt: h.now }).where(eq(members.name, 'carol')).run();
     const before = h.snapshot();
     expect((await refused('/account add Beta owner:@carol')).text).toMatch(/carol has left/);
     expect((await refused('/account set Acme tier:key owner:@carol')).text).toMatch(/carol has left/);
@@ -1243,6 +1243,6 @@ describe('someone who has left', () => {
     }));
     expect(out.ok).toBe(false);
     expect(renderText(out.reply)).toMatch(/Eve has left/);
-    expect(complaintRow(1)!.ownerId).toBe(memberRow('alice')!.id);
+    expect((await complaintRow(1))!.ownerId).toBe((await memberRow('alice'))!.id);
   });
 });

@@ -14,6 +14,7 @@ import { shellUser, SHELL_WORKSPACE } from '../src/chat/shell/shell.js';
 import { Engine } from '../src/engine/engine.js';
 import { renderText } from '../src/engine/render-text.js';
 import { harness, type Harness } from './harness.js';
+import { mapSeq } from './async-array.js';
 
 const PEOPLE = ['zhang', 'wang', 'li', 'ma'] as const;
 type Person = (typeof PEOPLE)[number];
@@ -60,44 +61,41 @@ async function seed(h: Harness, book: Book) {
     const out = await h.run(cmd, user);
     if (!out.ok) throw new Error(`${cmd}: ${out.text}`);
   }
-  const id = Object.fromEntries(
-    h.db
-      .select()
-      .from(members)
-      .all()
-      .map((m) => [m.platformUserId, m.id]),
-  ) as Record<Person | 'alice', number>;
-  const tenantId = h.db.select().from(members).get()!.tenantId;
+  const id = Object.fromEntries((await h.db.select().from(members).all()).map((m) => [m.platformUserId, m.id])) as Record<Person | 'alice', number>;
+  const tenantId = (await h.db.select().from(members).get())!.tenantId;
   const now = h.now;
-  const acc = book.accounts.map(
-    (a, i) =>
-      h.db
-        .insert(accounts)
-        .values({
-          tenantId,
-          name: nameOf(i),
-          nameKey: nameOf(i).toLowerCase(),
-          tier: a.tier,
-          ownerId: i === 0 || a.mine ? id.zhang : id.wang,
-          status: a.lost && i > 0 ? 'lost' : 'active',
-        })
-        .returning()
-        .get().id,
+  const acc = await mapSeq(
+    book.accounts,
+    async (a, i) =>
+      (
+        await h.db
+          .insert(accounts)
+          .values({
+            tenantId,
+            name: nameOf(i),
+            nameKey: nameOf(i).toLowerCase(),
+            tier: a.tier,
+            ownerId: i === 0 || a.mine ? id.zhang : id.wang,
+            status: a.lost && i > 0 ? 'lost' : 'active',
+          })
+          .returning()
+          .get()
+      ).id,
   );
   for (const c of book.contacts) {
-    const contact = h.db
+    const contact = await h.db
       .insert(contacts)
       .values({ tenantId, accountId: acc[c.account]!, name: `C${c.account}`, nameKey: `c${c.account}`, active: c.active })
       .returning()
       .get();
     if (c.listedFor)
-      h.db
+      await h.db
         .insert(tasks)
         .values({ tenantId, kind: 'handover', accountId: contact.accountId, contactId: contact.id, ownerId: id[c.listedFor], itemKey: 'meet-contact', dueOn: '2026-12-01' })
         .run();
   }
   for (const [i, c] of book.complaints.entries())
-    h.db
+    await h.db
       .insert(complaints)
       .values({
         tenantId,
@@ -113,33 +111,33 @@ async function seed(h: Harness, book: Book) {
       })
       .run();
   for (const [i, p] of book.promises.entries())
-    h.db
+    await h.db
       .insert(promises)
       .values({ tenantId, number: i + 1, accountId: acc[p.account]!, ownerId: id[p.owner], text: 'call', dueOn: '2026-12-01', status: p.open ? 'open' : 'kept' })
       .run();
   for (const [i, r] of book.reviews.entries())
-    h.db
+    await h.db
       .insert(reviewItems)
       .values({ tenantId, number: i + 1, accountId: acc[r.account]!, ownerId: id[r.owner], season: 2000 + i, dueOn: '2026-12-01', status: r.open ? 'open' : 'held' })
       .run();
   for (const t of book.tasks)
-    h.db
+    await h.db
       .insert(tasks)
       .values({ tenantId, kind: 'other', accountId: acc[t.account]!, ownerId: id[t.owner], itemKey: 'x', doneAt: t.open ? null : now })
       .run();
-  for (const p of book.pairings) h.db.insert(pairings).values({ tenantId, accountId: acc[p.account]!, execId: id[p.exec], active: p.active }).run();
+  for (const p of book.pairings) await h.db.insert(pairings).values({ tenantId, accountId: acc[p.account]!, execId: id[p.exec], active: p.active }).run();
   return { id, acc };
 }
 
-const all = (db: Db) => ({
-  accounts: db.select().from(accounts).all(),
-  contacts: db.select().from(contacts).all(),
-  complaints: db.select().from(complaints).all(),
-  promises: db.select().from(promises).all(),
-  reviews: db.select().from(reviewItems).all(),
-  tasks: db.select().from(tasks).all(),
-  pairings: db.select().from(pairings).all(),
-  passes: db.select().from(complaintEvents).where(eq(complaintEvents.kind, 'pass')).all(),
+const all = async (db: Db) => ({
+  accounts: await db.select().from(accounts).all(),
+  contacts: await db.select().from(contacts).all(),
+  complaints: await db.select().from(complaints).all(),
+  promises: await db.select().from(promises).all(),
+  reviews: await db.select().from(reviewItems).all(),
+  tasks: await db.select().from(tasks).all(),
+  pairings: await db.select().from(pairings).all(),
+  passes: await db.select().from(complaintEvents).where(eq(complaintEvents.kind, 'pass')).all(),
 });
 
 async function check(book: Book) {
@@ -150,7 +148,7 @@ async function check(book: Book) {
     const to = id[book.to as 'wang'];
     const picked = book.named && book.accounts.map((_, i) => (mine(book, i) && book.named![i] ? i : -1)).filter((i) => i >= 0);
     const named = picked?.length ? picked : undefined;
-    const before = all(h.db);
+    const before = await all(h.db);
     const inScope = new Set(named ? named.map((i) => acc[i]!) : before.accounts.filter((a) => a.ownerId === from && a.status === 'active').map((a) => a.id));
     const onScope = (accountId: number | null) => !named || inScope.has(accountId!);
     const isOpen = {
@@ -194,24 +192,20 @@ async function check(book: Book) {
 
     // Meanwhile: commands on accounts of the book, some moved, some not yet (when a job is left unfinished;
     // otherwise the handover is over, and what they open in zhang's name is zhang's).
-    const unfinished = h.db
-      .select()
-      .from(handoverJobs)
-      .all()
-      .some((j) => j.doneAt === null);
+    const unfinished = (await h.db.select().from(handoverJobs).all()).some((j) => j.doneAt === null);
     for (const m of book.meanwhile) {
       const name = `"${nameOf(m.account)}"`;
       const cmd =
         m.kind === 'complaint' ? `/complaint ${name} severity:low Late again` : m.kind === 'touch' ? `/touch ${name} call Checked in` : `/promise ${name} due:friday Call back`;
       await h.run(cmd, m.kind === 'promise' ? 'zhang' : 'alice');
     }
-    const during = all(h.db);
+    const during = await all(h.db);
     const newComplaints = during.complaints.filter((c) => !before.complaints.some((b) => b.id === c.id));
 
     // The last batches' progress lost (as if their record had not been kept): redone, they must move nothing twice.
-    for (const j of h.db.select().from(handoverJobs).all())
+    for (const j of await h.db.select().from(handoverJobs).all())
       if (j.doneAt === null)
-        h.db
+        await h.db
           .update(handoverJobs)
           .set({ cursor: Math.max(0, j.cursor - book.redo * book.batch) })
           .where(eq(handoverJobs.id, j.id))
@@ -224,14 +218,8 @@ async function check(book: Book) {
     try {
       const fresh = new Engine({ db, commands, defaults: { locale: 'en', timezone: 'Asia/Shanghai' }, clock: () => h.now });
       await fresh.finish();
-      const after = all(db);
-      expect(
-        db
-          .select()
-          .from(handoverJobs)
-          .all()
-          .every((j) => j.doneAt !== null),
-      ).toBe(true);
+      const after = await all(db);
+      expect((await db.select().from(handoverJobs).all()).every((j) => j.doneAt !== null)).toBe(true);
 
       // Every account in scope is @to's, no longer flagged; the others are as they were.
       for (const a of after.accounts) {
@@ -309,7 +297,7 @@ describe('/handover in batches', () => {
       const first = new Engine({ db: h.db, commands, defaults: { locale: 'en', timezone: 'Asia/Shanghai' }, clock: () => h.now, handover: { batch: 2, stopAfter: 1 } });
       const out = await first.handle({ platform: 'shell', workspaceId: SHELL_WORKSPACE, user: shellUser('alice'), text: '/handover @zhang @wang' }, async (m) => shellUser(m));
       expect(renderText(out.reply)).toContain('Handed over 12 accounts from zhang to wang.');
-      expect(h.db.select().from(handoverJobs).get()).toMatchObject({ cursor: 2, doneAt: null });
+      expect(await h.db.select().from(handoverJobs).get()).toMatchObject({ cursor: 2, doneAt: null });
       closeDb(h.db);
 
       const env: Record<string, string> = {};
@@ -320,9 +308,9 @@ describe('/handover in batches', () => {
 
       const db = openDb(h.file);
       try {
-        const after = all(db);
-        const [zhang, wang] = ['zhang', 'wang'].map((u) => db.select().from(members).where(eq(members.platformUserId, u)).get()!.id);
-        expect(db.select().from(handoverJobs).get()!.doneAt).not.toBeNull();
+        const after = await all(db);
+        const [zhang, wang] = await mapSeq(['zhang', 'wang'], async (u) => (await db.select().from(members).where(eq(members.platformUserId, u)).get())!.id);
+        expect((await db.select().from(handoverJobs).get())!.doneAt).not.toBeNull();
         expect(after.accounts.map((a) => a.ownerId)).toEqual(Array(12).fill(wang));
         expect(after.complaints.map((c) => c.ownerId)).toEqual([wang, wang]);
         expect(after.passes.map((p) => [p.complaintId, p.fromId, p.toId])).toEqual(after.complaints.map((c) => [c.id, zhang, wang]));

@@ -6,27 +6,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { accounts, complaints, members, pairings, promises, reviewItems, tasks } from '../db/schema.js';
 import { renderText } from '../src/engine/render-text.js';
 import { harness, type Harness } from './harness.js';
+import { mapSeq } from './async-array.js';
 
-const member = (h: Harness, name: string) =>
-  h.db
-    .select()
-    .from(members)
-    .all()
-    .find((m) => m.name === name)!;
-const owners = (h: Harness) =>
+const member = async (h: Harness, name: string) => (await h.db.select().from(members).all()).find((m) => m.name === name)!;
+const owners = async (h: Harness) =>
   Object.fromEntries(
-    h.db
-      .select()
-      .from(accounts)
-      .all()
-      .map((a) => [
-        a.name,
-        h.db
-          .select()
-          .from(members)
-          .all()
-          .find((m) => m.id === a.ownerId)?.name,
-      ]),
+    await mapSeq(await h.db.select().from(accounts).all(), async (a) => [a.name, (await h.db.select().from(members).all()).find((m) => m.id === a.ownerId)?.name]),
   );
 
 describe('/handover', () => {
@@ -66,106 +51,64 @@ describe('/handover', () => {
       const out = await h.run(cmd, user);
       if (!out.ok) throw new Error(`${cmd}: ${out.text}`);
     }
-    const tenantId = member(h, 'zhang').tenantId;
-    const acme = h.db.select().from(accounts).where(eq(accounts.name, 'Acme')).get()!;
-    const beta = h.db.select().from(accounts).where(eq(accounts.name, 'Beta Trading')).get()!;
-    h.db
+    const tenantId = (await member(h, 'zhang')).tenantId;
+    const acme = (await h.db.select().from(accounts).where(eq(accounts.name, 'Acme')).get())!;
+    const beta = (await h.db.select().from(accounts).where(eq(accounts.name, 'Beta Trading')).get())!;
+    await h.db
       .insert(reviewItems)
-      .values({ tenantId, number: 1, accountId: acme.id, ownerId: member(h, 'zhang').id, season: 2026, dueOn: '2026-12-01', status: 'open', createdAt: h.now })
+      .values({ tenantId, number: 1, accountId: acme.id, ownerId: (await member(h, 'zhang')).id, season: 2026, dueOn: '2026-12-01', status: 'open', createdAt: h.now })
       .run();
-    h.db
+    await h.db
       .insert(reviewItems)
-      .values({ tenantId, number: 2, accountId: beta.id, ownerId: member(h, 'zhang').id, season: 2026, dueOn: '2026-12-01', status: 'held', createdAt: h.now })
+      .values({ tenantId, number: 2, accountId: beta.id, ownerId: (await member(h, 'zhang')).id, season: 2026, dueOn: '2026-12-01', status: 'held', createdAt: h.now })
       .run();
   });
   afterEach(() => h.close());
 
   it('moves everything open of @from to @to, leaves closed work alone, and gives the new owner a checklist and a notice', async () => {
-    const zhang = member(h, 'zhang');
+    const zhang = await member(h, 'zhang');
     const out = await h.run('/handover @zhang @ma', 'li');
     expect(out.ok, out.text).toBe(true);
-    const ma = member(h, 'ma');
+    const ma = await member(h, 'ma');
 
     // Every account, open complaint, open promise, active pairing and open review item moved.
-    expect(owners(h)).toEqual({ Acme: 'ma', 'Beta Trading': 'ma', Gamma: 'ma', Delta: 'wang' });
+    expect(await owners(h)).toEqual({ Acme: 'ma', 'Beta Trading': 'ma', Gamma: 'ma', Delta: 'wang' });
     const open = (rows: { ownerId: number | null; status: string }[], status: string) => rows.filter((r) => r.status === status);
-    expect(open(h.db.select().from(complaints).all(), 'open').map((c) => c.ownerId)).toEqual([ma.id, ma.id]);
-    expect(open(h.db.select().from(promises).all(), 'open').map((p) => p.ownerId)).toEqual([ma.id]);
-    expect(
-      h.db
-        .select()
-        .from(pairings)
-        .where(eq(pairings.active, true))
-        .all()
-        .map((p) => p.execId),
-    ).toEqual([ma.id]);
-    expect(
-      h.db
-        .select()
-        .from(reviewItems)
-        .where(eq(reviewItems.status, 'open'))
-        .all()
-        .map((r) => r.ownerId),
-    ).toEqual([ma.id]);
+    expect(open(await h.db.select().from(complaints).all(), 'open').map((c) => c.ownerId)).toEqual([ma.id, ma.id]);
+    expect(open(await h.db.select().from(promises).all(), 'open').map((p) => p.ownerId)).toEqual([ma.id]);
+    expect((await h.db.select().from(pairings).where(eq(pairings.active, true)).all()).map((p) => p.execId)).toEqual([ma.id]);
+    expect((await h.db.select().from(reviewItems).where(eq(reviewItems.status, 'open')).all()).map((r) => r.ownerId)).toEqual([ma.id]);
     // Nothing open is left in zhang's name.
-    expect(h.db.select().from(accounts).where(eq(accounts.ownerId, zhang.id)).all()).toEqual([]);
+    expect(await h.db.select().from(accounts).where(eq(accounts.ownerId, zhang.id)).all()).toEqual([]);
     expect(
-      h.db
+      await h.db
         .select()
         .from(complaints)
         .where(and(eq(complaints.ownerId, zhang.id), eq(complaints.status, 'open')))
         .all(),
     ).toEqual([]);
     expect(
-      h.db
+      await h.db
         .select()
         .from(promises)
         .where(and(eq(promises.ownerId, zhang.id), eq(promises.status, 'open')))
         .all(),
     ).toEqual([]);
     expect(
-      h.db
+      await h.db
         .select()
         .from(pairings)
         .where(and(eq(pairings.execId, zhang.id), eq(pairings.active, true)))
         .all(),
     ).toEqual([]);
     // Closed ones are history and stay with zhang.
-    expect(
-      h.db
-        .select()
-        .from(complaints)
-        .where(eq(complaints.status, 'resolved'))
-        .all()
-        .map((c) => c.ownerId),
-    ).toEqual([zhang.id]);
-    expect(
-      h.db
-        .select()
-        .from(promises)
-        .where(eq(promises.status, 'kept'))
-        .all()
-        .map((p) => p.ownerId),
-    ).toEqual([zhang.id]);
-    expect(
-      h.db
-        .select()
-        .from(pairings)
-        .where(eq(pairings.active, false))
-        .all()
-        .map((p) => p.execId),
-    ).toEqual([zhang.id]);
-    expect(
-      h.db
-        .select()
-        .from(reviewItems)
-        .where(eq(reviewItems.status, 'held'))
-        .all()
-        .map((r) => r.ownerId),
-    ).toEqual([zhang.id]);
+    expect((await h.db.select().from(complaints).where(eq(complaints.status, 'resolved')).all()).map((c) => c.ownerId)).toEqual([zhang.id]);
+    expect((await h.db.select().from(promises).where(eq(promises.status, 'kept')).all()).map((p) => p.ownerId)).toEqual([zhang.id]);
+    expect((await h.db.select().from(pairings).where(eq(pairings.active, false)).all()).map((p) => p.execId)).toEqual([zhang.id]);
+    expect((await h.db.select().from(reviewItems).where(eq(reviewItems.status, 'held')).all()).map((r) => r.ownerId)).toEqual([zhang.id]);
 
     // One meeting per active contact of each strategic account; none for key or standard, none for a contact who left.
-    const checklist = h.db.select().from(tasks).all();
+    const checklist = await h.db.select().from(tasks).all();
     expect(checklist.map((t) => [t.kind, t.itemKey, t.ownerId, t.dueOn])).toEqual([['handover', 'meet-contact', ma.id, '2026-12-23']]);
 
     expect(out.text).toContain('Handed over 3 accounts from zhang to ma.');
@@ -181,38 +124,25 @@ describe('/handover', () => {
   it('a second handover moves the open checklist with the accounts and does not list a meeting twice', async () => {
     expect((await h.run('/handover @zhang @ma', 'li')).ok).toBe(true);
     expect((await h.run('/handover @ma @li', 'alice')).ok).toBe(true);
-    const li = member(h, 'li');
-    expect(
-      h.db
-        .select()
-        .from(tasks)
-        .all()
-        .map((t) => [t.itemKey, t.ownerId, t.doneAt]),
-    ).toEqual([['meet-contact', li.id, null]]);
+    const li = await member(h, 'li');
+    expect((await h.db.select().from(tasks).all()).map((t) => [t.itemKey, t.ownerId, t.doneAt])).toEqual([['meet-contact', li.id, null]]);
   });
 
   it('moves only the named accounts, by comma or quotes, with what is open on them', async () => {
     const out = await h.run('/handover @zhang @wang Acme, "Beta Trading"', 'alice');
     expect(out.ok, out.text).toBe(true);
-    expect(owners(h)).toEqual({ Acme: 'wang', 'Beta Trading': 'wang', Gamma: 'zhang', Delta: 'wang' });
+    expect(await owners(h)).toEqual({ Acme: 'wang', 'Beta Trading': 'wang', Gamma: 'zhang', Delta: 'wang' });
     // C-3 lives on Delta, not a named account: it stays with zhang.
-    const c = h.db.select().from(complaints).all();
+    const c = await h.db.select().from(complaints).all();
     expect(c.map((x) => [x.number, x.ownerId])).toEqual([
-      [1, member(h, 'wang').id],
-      [2, member(h, 'zhang').id],
-      [3, member(h, 'zhang').id],
+      [1, (await member(h, 'wang')).id],
+      [2, (await member(h, 'zhang')).id],
+      [3, (await member(h, 'zhang')).id],
     ]);
     // wang is a rep: the pairing stays with zhang, and the reply says so.
-    expect(
-      h.db
-        .select()
-        .from(pairings)
-        .where(eq(pairings.active, true))
-        .all()
-        .map((p) => p.execId),
-    ).toEqual([member(h, 'zhang').id]);
+    expect((await h.db.select().from(pairings).where(eq(pairings.active, true)).all()).map((p) => p.execId)).toEqual([(await member(h, 'zhang')).id]);
     expect(out.text).toContain('1 leadership pairing stays with zhang: wang is not an executive.');
-    expect(h.db.select().from(tasks).all()).toHaveLength(1);
+    expect(await h.db.select().from(tasks).all()).toHaveLength(1);
   });
 
   it('the executive above the manager may hand over, as they may record a leave; an executive of another line may not', async () => {
@@ -222,7 +152,7 @@ describe('/handover', () => {
     expect(refused.text).toContain("Only a manager above them (li, boss) or an admin can hand over zhang's accounts.");
     const out = await h.run('/handover @zhang @wang Gamma', 'boss');
     expect(out.ok, out.text).toBe(true);
-    expect(owners(h).Gamma).toBe('wang');
+    expect((await owners(h)).Gamma).toBe('wang');
   });
 
   it("refuses a rep, an unknown or ambiguous account, and someone else's account, writing nothing", async () => {
@@ -277,16 +207,10 @@ describe('/leave', () => {
     expect(out.ok, out.text).toBe(true);
     expect(out.text).toContain('zhang is recorded as having left; 2 accounts flagged "owner gone".');
     expect(out.text).toContain('/handover @zhang @someone');
-    const zhang = member(h, 'zhang');
+    const zhang = await member(h, 'zhang');
     expect(zhang.active).toBe(false);
     expect(zhang.leftAt).toEqual(h.now);
-    expect(
-      h.db
-        .select()
-        .from(accounts)
-        .all()
-        .map((a) => a.ownerGoneAt),
-    ).toEqual([h.now, h.now]);
+    expect((await h.db.select().from(accounts).all()).map((a) => a.ownerGoneAt)).toEqual([h.now, h.now]);
     expect(out.notices).toHaveLength(1);
     expect(out.notices[0]!.to).toMatchObject({ member: { name: 'li' } });
     const notice = renderText(out.notices[0]!.reply);
@@ -297,15 +221,9 @@ describe('/leave', () => {
 
     const again = await h.run('/handover @zhang @wang', 'li');
     expect(again.ok, again.text).toBe(true);
-    expect(
-      h.db
-        .select()
-        .from(accounts)
-        .all()
-        .map((a) => [a.ownerId, a.ownerGoneAt]),
-    ).toEqual([
-      [member(h, 'wang').id, null],
-      [member(h, 'wang').id, null],
+    expect((await h.db.select().from(accounts).all()).map((a) => [a.ownerId, a.ownerGoneAt])).toEqual([
+      [(await member(h, 'wang')).id, null],
+      [(await member(h, 'wang')).id, null],
     ]);
   });
 
@@ -323,7 +241,7 @@ describe('/leave', () => {
       expect(h.snapshot(), cmd).toBe(before);
     }
     expect((await h.run('/离职 @zhang', 'li')).ok).toBe(true);
-    expect(member(h, 'zhang').active).toBe(false);
+    expect((await member(h, 'zhang')).active).toBe(false);
   });
 });
 

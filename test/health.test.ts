@@ -328,22 +328,22 @@ describe('health in replies', () => {
     h.now = new Date(NOW);
     await h.run('/complaint Acme severity:critical Reefer failed', 'zhang');
     await h.run('/complaint Gamma severity:low Label missing', 'zhang');
-    const tenant = h.db.select().from(tenants).get()!;
+    const tenant = (await h.db.select().from(tenants).get())!;
     const ids = new Map(
-      h.db
+      (await h.db
         .select({ id: accounts.id, name: accounts.name })
         .from(accounts)
-        .all()
+        .all())
         .map((a) => [a.name, a.id]),
     );
     const scopes: (number[] | 'all')[] = ['all', [...ids.values()]];
     for (const scope of scopes) {
-      const facts = loadFacts(h.db, tenant, scope, NOW);
+      const facts = await loadFacts(h.db, tenant, scope, NOW);
       const of = (name: string) => facts.get(ids.get(name)!)!;
       expect(of('Acme').complaints.map((c) => c.severity)).toEqual(['critical']);
       expect(of('Beta').complaints).toEqual([]);
       expect(of('Gamma').complaints.map((c) => c.severity)).toEqual(['low']);
-      const scores = healthOf(h.db, tenant, scope, new Date(NOW));
+      const scores = await healthOf(h.db, tenant, scope, new Date(NOW));
       expect(scores.get(ids.get('Beta')!)!.now.reasons.map((r) => r.key)).not.toContain('complaints');
       expect(scores.get(ids.get('Acme')!)!.now.reasons.map((r) => r.key)).toContain('complaints');
     }
@@ -390,20 +390,20 @@ describe('health in replies', () => {
         else if (roll < 0.9) await h.run(`/handover @${pick(['zhang', 'ma'])} @${pick(['zhang', 'ma', 'li'])} ${name}`, 'admin');
         else await h.run(`/contact ${name} add "${pick(['Li Wei', 'Sun Hao', 'Zhou Lan'])}" level:${pick(['decision-maker', 'operator', 'executive'])}`, who);
       }
-      const tenant = h.db.select().from(tenants).get()!;
-      const ids = h.db
+      const tenant = (await h.db.select().from(tenants).get())!;
+      const ids = (await h.db
         .select({ id: accounts.id })
         .from(accounts)
-        .all()
+        .all())
         .map((a) => a.id);
       // The book has every kind of fact the score reads.
       const count = (table: string) => (h.db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
       for (const table of ['touchpoints', 'complaints', 'churn_signals', 'promises', 'pairings']) expect(count(table), `${table}, seed ${seed}`).toBeGreaterThan(0);
       for (const at of [new Date(NOW), new Date(h.now.getTime() + 3 * DAY)]) {
-        const all = healthOf(h.db, tenant, 'all', at);
+        const all = await healthOf(h.db, tenant, 'all', at);
         expect([...all.keys()].sort()).toEqual([...ids].sort());
-        for (const id of ids) expect(healthOf(h.db, tenant, [id], at).get(id)).toEqual(all.get(id));
-        expect(healthOf(h.db, tenant, ids.slice(1, 4), at)).toEqual(new Map(ids.slice(1, 4).map((id) => [id, all.get(id)])));
+        for (const id of ids) expect((await healthOf(h.db, tenant, [id], at)).get(id)).toEqual(all.get(id));
+        expect(await healthOf(h.db, tenant, ids.slice(1, 4), at)).toEqual(new Map(ids.slice(1, 4).map((id) => [id, all.get(id)])));
         withReasons += [...all.values()].filter((x) => x.now.reasons.length > 0).length;
       }
       h.close();

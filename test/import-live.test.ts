@@ -86,10 +86,10 @@ async function book() {
   await h.run('/steward whoami', '张伟');
 }
 
-async function beside<T>(work: () => T): Promise<{ value: T; commitsDuring: number; errors: string[] }> {
+async function beside<T>(work: () => Promise<T>): Promise<{ value: T; commitsDuring: number; errors: string[] }> {
   const shared = new SharedArrayBuffer(16);
   const flag = new Int32Array(shared);
-  const account = h.db.select().from(accounts).get()!;
+  const account = (await h.db.select().from(accounts).get())!;
   const worker = new Worker(WRITER, { eval: true, workerData: { sqlite: SQLITE, file: h.file, shared, tenant: account.tenantId, account: account.id, member: account.ownerId } });
   const finished = new Promise<string[]>((resolve, reject) => {
     worker.once('message', resolve);
@@ -100,7 +100,7 @@ async function beside<T>(work: () => T): Promise<{ value: T; commitsDuring: numb
   const before = Atomics.load(flag, 1);
   let value: T;
   try {
-    value = work();
+    value = await work();
   } finally {
     Atomics.store(flag, 0, 1);
   }
@@ -111,7 +111,7 @@ async function beside<T>(work: () => T): Promise<{ value: T; commitsDuring: numb
 }
 
 const ROWS = 40_000;
-const imported = () => h.db.select({ n: count() }).from(touchpoints).where(eq(touchpoints.sourceRef, 'import')).get()!.n;
+const imported = async () => (await h.db.select({ n: count() }).from(touchpoints).where(eq(touchpoints.sourceRef, 'import')).get())!.n;
 
 describe('steward import beside a running server', () => {
   for (const seed of [1, 2]) {
@@ -122,7 +122,7 @@ describe('steward import beside a running server', () => {
       expect(errors).toEqual([]);
       expect(result.errors).toEqual([]);
       expect(result.created + result.unchanged).toBe(ROWS);
-      expect(imported()).toBe(result.created);
+      expect(await imported()).toBe(result.created);
       // The writer was writing while the file was imported, not only before and after it.
       expect(commitsDuring).toBeGreaterThan(0);
     }, 300_000);
@@ -133,9 +133,9 @@ describe('steward import beside a running server', () => {
     // Ten batches: the failure comes after nine were written.
     const csv = bigFile(7, 5_000);
     const before = h.snapshot();
-    const { value: thrown, errors } = await beside(() => {
+    const { value: thrown, errors } = await beside(async () => {
       try {
-        importCsv(h.db, 'touchpoints', csv, {
+        await importCsv(h.db, 'touchpoints', csv, {
           now: h.now,
           onWritten: (written, total) => {
             if (written === total) throw new Error('disk full');
@@ -148,7 +148,7 @@ describe('steward import beside a running server', () => {
     });
     expect(thrown).toBe('disk full');
     expect(errors).toEqual([]);
-    expect(imported()).toBe(0);
+    expect(await imported()).toBe(0);
     // Only the writer's own rows were added: the members and touchpoints the file made are gone.
     const live = (s: string) => (JSON.parse(s) as [string, Record<string, unknown>[]][]).map(([t, rows]) => [t, t === 'members' ? rows.length : undefined]);
     expect(live(h.snapshot())).toEqual(live(before));
@@ -160,7 +160,7 @@ describe('steward import beside a running server', () => {
     const csv = `${bigFile(9, rows)}\nAcme,zhang,lunch,2026-01-05,,bad kind at the end`;
     let writtenBeforeRead = -1;
     let read = 0;
-    const result = importCsv(h.db, 'touchpoints', csv, {
+    const result = await importCsv(h.db, 'touchpoints', csv, {
       now: h.now,
       onProgress: (done) => {
         read = done;
@@ -171,7 +171,7 @@ describe('steward import beside a running server', () => {
     });
     expect(result.errors).toEqual([{ line: rows + 2, message: expect.stringContaining('kind: expected one of visit, call') }]);
     expect(writtenBeforeRead).toBe(rows + 1);
-    expect(imported()).toBe(result.created);
+    expect(await imported()).toBe(result.created);
   }, 300_000);
 
   it('a command that adds an account the file also adds, while the file is read, makes the import read it again rather than fail', async () => {
@@ -179,10 +179,10 @@ describe('steward import beside a running server', () => {
     const Database = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
     const other = new Database(h.file);
     other.pragma('busy_timeout = 1000');
-    const tenant = h.db.select().from(accounts).get()!.tenantId;
+    const tenant = (await h.db.select().from(accounts).get())!.tenantId;
     let added = false;
     try {
-      const result = importCsv(h.db, 'accounts', 'name,tier,owner\nZeta Freight,key,zhang\nOmega Foods,standard,wang\n', {
+      const result = await importCsv(h.db, 'accounts', 'name,tier,owner\nZeta Freight,key,zhang\nOmega Foods,standard,wang\n', {
         now: h.now,
         onProgress: (done, total) => {
           // A command (another connection) adds Zeta Freight after the import has read the book.
@@ -196,8 +196,8 @@ describe('steward import beside a running server', () => {
     } finally {
       other.close();
     }
-    const zeta = h.db.select().from(accounts).where(eq(accounts.nameKey, 'zeta freight')).all();
+    const zeta = await h.db.select().from(accounts).where(eq(accounts.nameKey, 'zeta freight')).all();
     expect(zeta.map((a) => a.tier)).toEqual(['key']);
-    expect(h.db.select().from(accounts).where(eq(accounts.nameKey, 'omega foods')).all()).toHaveLength(1);
+    expect(await h.db.select().from(accounts).where(eq(accounts.nameKey, 'omega foods')).all()).toHaveLength(1);
   });
 });

@@ -209,6 +209,6 @@ describe.each(SIDES)('a command held past the ack budget, on $name', ({ make }) 
     await stopping;
     expect(await side.answer()).toMatch(/Acme/);
     expect(side.answers()).toBe(1);
-    expect(side.db.select({ n: count() }).from(accounts).get()!.n).toBe(1);
+    expect((await side.db.select({ n: count() }).from(accounts).get())!.n).toBe(1);
   });
 });

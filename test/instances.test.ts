@@ -45,16 +45,16 @@ const until = <T>(what: string, f: () => T | Promise<T>, stderr: () => string = 
 async function book(): Promise<Harness> {
   const h = harness();
   expect((await h.run('/account add Acme Logistics tier:key')).ok).toBe(true);
-  h.db.insert(tenants).values({ platform: 'slack', workspaceId: 'T2', locale: 'en', timezone: 'America/New_York', createdAt: TEST_NOW }).run();
+  await h.db.insert(tenants).values({ platform: 'slack', workspaceId: 'T2', locale: 'en', timezone: 'America/New_York', createdAt: TEST_NOW }).run();
   return h;
 }
 
-const expectedSchedulers = (h: Harness) =>
+const expectedSchedulers = async (h: Harness) =>
   [
-    ...h.db
+    ...(await h.db
       .select({ id: tenants.id })
       .from(tenants)
-      .all()
+      .all())
       .map((t) => `digest:${t.id}`),
     'sweep',
   ].sort();
@@ -153,7 +153,7 @@ describe('several instances on one Redis and one SQLite file', () => {
       const holderPid = async () => Number((await c.get(lease))?.split(':')[0]);
 
       await until('six sweeps', async () => (await sweeps(q)).length >= 6, logs);
-      expect(await schedulerIds(q)).toEqual(expectedSchedulers(h));
+      expect(await schedulerIds(q)).toEqual(await expectedSchedulers(h));
       const before = await sweeps(q);
       expect(contiguous(before.map((s) => s.tick)), JSON.stringify(before)).toBe(true);
       expect(
@@ -181,7 +181,7 @@ describe('several instances on one Redis and one SQLite file', () => {
       const after = await sweeps(q);
       expect(new Set(after.map((s) => s.tick)).size, 'one sweep per tick').toBe(after.length);
       expect(after.some((s) => pidOf(s.by) === web.pid)).toBe(false);
-      expect(await schedulerIds(q)).toEqual(expectedSchedulers(h));
+      expect(await schedulerIds(q)).toEqual(await expectedSchedulers(h));
 
       // The web instance alone: it never takes the lease, however long the lease is free.
       await survivor.stop();
@@ -239,7 +239,7 @@ describe('schedulers under many start and stop orders', () => {
             return holders.length === 1 && (await c.get(lease)) !== null ? holders : undefined;
           });
           expect(one).toHaveLength(1);
-          expect(await schedulerIds(q), `seed ${seed} step ${step}`).toEqual(expectedSchedulers(h));
+          expect(await schedulerIds(q), `seed ${seed} step ${step}`).toEqual(await expectedSchedulers(h));
           // One delayed sweep for the one scheduler, never two.
           const delayed = ((await q.getJobs(['delayed', 'waiting'], 0, -1)) as Job[]).filter((j) => j.name === 'sweep');
           expect(delayed.length, `seed ${seed} step ${step}: ${delayed.map((j) => j.id).join(', ')}`).toBeLessThanOrEqual(1);

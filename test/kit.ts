@@ -14,6 +14,7 @@ import type { Reply } from '../src/engine/reply.js';
 import { deliverDue } from '../src/scheduler/outbox.js';
 import { sweepTenant, type SweepResult } from '../src/scheduler/sweep.js';
 import type { Harness } from './harness.js';
+import { transact } from '../db/index.js';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -65,18 +66,18 @@ export function kit(current: () => Harness, opts: { errorTone?: boolean } = {}) 
     await deliverDue(db(), new RecordingPort(), current().now);
   }
 
-  const tenant = () => db().select().from(tenants).get()!;
-  const member = (name: string) => db().select().from(members).where(eq(members.name, name)).get()!;
-  const memberId = (name: string) => member(name).id;
-  const accountId = (name: string) => db().select().from(accounts).where(eq(accounts.name, name)).get()!.id;
-  const nameOf = (id: number | null) => db().select().from(members).where(eq(members.id, id!)).get()!.name;
+  const tenant = async () => (await db().select().from(tenants).get())!;
+  const member = async (name: string) => (await db().select().from(members).where(eq(members.name, name)).get())!;
+  const memberId = async (name: string) => (await member(name)).id;
+  const accountId = async (name: string) => (await db().select().from(accounts).where(eq(accounts.name, name)).get())!.id;
+  const nameOf = async (id: number | null) => (await db().select().from(members).where(eq(members.id, id!)).get())!.name;
 
   /** One sweep of the tenant as of `at`, in its own IMMEDIATE transaction, as the scheduler runs it. */
-  const sweep = (at: Date): SweepResult => db().transaction((tx) => sweepTenant(tx, tenant(), at), { behavior: 'immediate' });
+  const sweep = async (at: Date): Promise<SweepResult> => await transact(db(), async (tx) => sweepTenant(tx, await tenant(), at), { behavior: 'immediate' });
 
   /** Every recorded nudge, or every one of a kind, oldest first. */
-  const allNudges = (kind?: string): NudgeRow[] =>
-    db()
+  const allNudges = async (kind?: string): Promise<NudgeRow[]> =>
+    await db()
       .select()
       .from(nudges)
       .where(kind === undefined ? undefined : eq(nudges.kind, kind))

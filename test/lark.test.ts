@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { and, count, eq, inArray } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeDb, openDb, type Db } from '../db/index.js';
+import { closeDb, openDb, type Db, transact } from '../db/index.js';
 import { accounts, complaints, members, nudges, pairings, tenants, touchpoints } from '../db/schema.js';
 import { commands } from '../handlers/index.js';
 import { catalog } from '../prompts/index.js';
@@ -117,7 +117,7 @@ describe('Lark over signed, encrypted HTTP', () => {
   let cards: string;
   const post = (body: object, opts: Parameters<typeof postToApp>[2] = {}) => postToApp(events, body, { encryptKey: ENCRYPT_KEY, ...opts });
   const db = () => app.db;
-  const touches = () => db().select({ n: count() }).from(touchpoints).get()!.n;
+  const touches = async () => (await db().select({ n: count() }).from(touchpoints).get())!.n;
   const member = (openId: string) => db().select().from(members).where(eq(members.platformUserId, openId)).get();
 
   /** Alice (or `from`) types `text` to the bot in a DM; resolves with the card the bot answered with. */
@@ -159,8 +159,8 @@ describe('Lark over signed, encrypted HTTP', () => {
     expect(answer.content.schema).toBe('2.0');
     expect(shown(answer.content)).toMatch(/Acme/);
     expect(shown(answer.content)).toMatch(/\p{Script=Han}/u);
-    expect(db().select().from(tenants).get()).toMatchObject({ platform: 'lark', workspaceId: FAKE_TENANT, locale: 'zh-CN' });
-    expect(member(ALICE)).toMatchObject({ name: '王芳', role: 'admin', timezone: 'Asia/Shanghai' });
+    expect(await db().select().from(tenants).get()).toMatchObject({ platform: 'lark', workspaceId: FAKE_TENANT, locale: 'zh-CN' });
+    expect(await member(ALICE)).toMatchObject({ name: '王芳', role: 'admin', timezone: 'Asia/Shanghai' });
     // Who Alice is came from the contact API, with the tenant token the SDK fetched.
     const lookup = fake.callsTo('user').find((c) => c.path.endsWith(ALICE))!;
     expect(lookup.query.user_id_type).toBe('open_id');
@@ -168,15 +168,15 @@ describe('Lark over signed, encrypted HTTP', () => {
   });
 
   it('Chinese command words and commands without the slash work: 拜访 is /touch, 帮助 is help', async () => {
-    const before = touches();
+    const before = await touches();
     const answer = await dm('拜访 Acme visit 见了新采购经理，确认一季度运量');
     expect(shown(answer.content)).toMatch(/Acme/);
-    expect(touches()).toBe(before + 1);
-    const touch = db().select().from(touchpoints).where(eq(touchpoints.note, '见了新采购经理，确认一季度运量')).get();
+    expect(await touches()).toBe(before + 1);
+    const touch = await db().select().from(touchpoints).where(eq(touchpoints.note, '见了新采购经理，确认一季度运量')).get();
     expect(touch).toMatchObject({ kind: 'visit' });
     expect(shown((await dm('帮助')).content)).toMatch(/\/touch/);
     expect(shown((await dm('help')).content)).toMatch(/\/complaint/);
-    expect(touches()).toBe(before + 1);
+    expect(await touches()).toBe(before + 1);
   });
 
   it('in a group the bot’s @mention is stripped, other mentions are members, and the answer is an ephemeral card for the sender alone', async () => {
@@ -194,7 +194,7 @@ describe('Lark over signed, encrypted HTTP', () => {
     expect((await post(event)).status).toBe(200);
     const answer = await nextSent(before, (m) => m.ephemeral_to === ALICE, 'the answer in the group');
     expect(answer.chat_id).toBe('oc_sales');
-    expect(member(BOB)).toMatchObject({ role: 'manager', name: '李伟' });
+    expect(await member(BOB)).toMatchObject({ role: 'manager', name: '李伟' });
     // The reply names Bob with a real Lark mention.
     expect(shown(answer.content)).toContain(`<at id=${BOB}></at>`);
   });
@@ -235,17 +235,17 @@ describe('Lark over signed, encrypted HTTP', () => {
   });
 
   it('a group message that does not mention the bot is not a command', async () => {
-    const before = touches();
+    const before = await touches();
     const sent = fake.messages.size;
     const event = messageEvent({ text: '/touch Acme call Overheard in the group', from: ALICE, chatType: 'group', chatId: 'oc_sales', mentions: [] });
     expect((await post(event)).status).toBe(200);
     await new Promise((r) => setTimeout(r, 200));
-    expect(touches()).toBe(before);
+    expect(await touches()).toBe(before);
     expect(sentAfter(sent)).toHaveLength(0);
   });
 
   it('refuses a forged, unsigned, undecryptable or wrong-token event and records nothing', async () => {
-    const before = touches();
+    const before = await touches();
     const event = () => messageEvent({ text: '/touch Acme call forged', from: ALICE, chatType: 'p2p' });
     expect((await post(event(), { badSignature: true })).status).toBe(401);
     expect((await post(event(), { omitSignature: true })).status).toBe(401);
@@ -253,16 +253,16 @@ describe('Lark over signed, encrypted HTTP', () => {
     expect((await post(event(), { raw: JSON.stringify(event()) })).status).toBe(400);
     expect((await post(messageEvent({ text: '/touch Acme call forged', from: ALICE, chatType: 'p2p', token: 'stolen' }))).status).toBe(401);
     expect((await post(event(), { raw: '{not json' })).status).toBe(400);
-    expect(touches()).toBe(before);
+    expect(await touches()).toBe(before);
   });
 
   it('a signed request a day old, or from an hour ahead, is refused; the same signed request sent again is refused', async () => {
-    const before = touches();
+    const before = await touches();
     const now = Math.floor(Date.now() / 1000);
     const old = messageEvent({ text: '/touch Acme call A day-old request', from: ALICE, chatType: 'p2p' });
     expect((await post(old, { timestamp: now - 24 * 3600 })).status).toBe(401);
     expect((await post(old, { timestamp: now + 3600 })).status).toBe(401);
-    expect(touches()).toBe(before);
+    expect(await touches()).toBe(before);
 
     // Replayed byte for byte, with the same timestamp and nonce: refused as a replay before it reaches the event's dedupe.
     const raw = JSON.stringify({ encrypt: encrypt(ENCRYPT_KEY, JSON.stringify(messageEvent({ text: '/touch Acme call Replayed request', from: ALICE, chatType: 'p2p' }))) });
@@ -270,7 +270,7 @@ describe('Lark over signed, encrypted HTTP', () => {
     expect((await post({}, { raw, timestamp: now, nonce: 'n-replay' })).status).toBe(200);
     await nextSent(sent);
     expect((await post({}, { raw, timestamp: now, nonce: 'n-replay' })).status).toBe(401);
-    expect(touches()).toBe(before + 1);
+    expect(await touches()).toBe(before + 1);
   });
 
   it('a body that decrypts to null, or to something not an object, is refused with 400', async () => {
@@ -280,37 +280,37 @@ describe('Lark over signed, encrypted HTTP', () => {
   });
 
   it('an event Lark redelivers is processed once', async () => {
-    const before = touches();
+    const before = await touches();
     const event = messageEvent({ text: '/touch Acme call Redelivered call note', from: ALICE, chatType: 'p2p' });
     const sent = fake.messages.size;
     for (let i = 0; i < 3; i++) expect((await post(event)).status).toBe(200);
     await nextSent(sent);
-    expect(touches()).toBe(before + 1);
+    expect(await touches()).toBe(before + 1);
   });
 
   it('a message that is not text gets a hint, and nothing is recorded', async () => {
-    const before = touches();
+    const before = await touches();
     const event = messageEvent({ text: 'x', from: ALICE, chatType: 'p2p' });
     const image = { ...event, event: { ...event.event, message: { ...event.event.message, message_type: 'image', content: JSON.stringify({ image_key: 'img_v2_1' }) } } };
     const sent = fake.messages.size;
     expect((await post(image)).status).toBe(200);
     expect(shown((await nextSent(sent)).content)).toMatch(/帮助/);
-    expect(touches()).toBe(before);
+    expect(await touches()).toBe(before);
   });
 
   it('markup in a note pings nobody; a note over the limit is refused in Chinese with nothing recorded', async () => {
     const note = `<at id=all></at> **urgent** [click](https://evil.example) ${'长'.repeat(3_900)}`;
     const answer = await dm(`/touch Acme message ${note}`);
     expect(JSON.stringify(answer.content)).not.toContain('<at id=all>');
-    expect(db().select().from(touchpoints).where(eq(touchpoints.note, note)).get()).toBeDefined();
-    const before = touches();
+    expect(await db().select().from(touchpoints).where(eq(touchpoints.note, note)).get()).toBeDefined();
+    const before = await touches();
     const tooLong = await dm(`/touch Acme message ${'长'.repeat(10_000)}`);
     expect(shown(tooLong.content)).toMatch(/10000|10 000|10,000/);
     expect(shown(tooLong.content)).toMatch(/\p{Script=Han}/u);
-    expect(touches()).toBe(before);
+    expect(await touches()).toBe(before);
     const unknown = await dm('/touch Nowhere visit hi');
     expect(shown(unknown.content)).toMatch(/Nowhere/);
-    expect(touches()).toBe(before);
+    expect(await touches()).toBe(before);
   });
 
   it('a bare `touch` answers with a card form whose submission records exactly what the text form would', async () => {
@@ -320,7 +320,7 @@ describe('Lark over signed, encrypted HTTP', () => {
     expect(body.tag).toBe('form');
     expect(body.elements.find((e: { name?: string }) => e.name === 'account').options.map((o: { value: string }) => o.value)).toContain('Acme');
     const submit = body.elements.find((e: { name?: string }) => e.name === 'submit');
-    const before = touches();
+    const before = await touches();
     const res = await postToApp(
       cards,
       cardActionEvent({
@@ -337,20 +337,20 @@ describe('Lark over signed, encrypted HTTP', () => {
     expect(res.json.toast, JSON.stringify(res.json)).toMatchObject({ type: 'success' });
     expect(res.json.card.type).toBe('raw');
     expect(shown(res.json.card.data)).toMatch(/Acme/);
-    expect(touches()).toBe(before + 1);
-    const row = db().select().from(touchpoints).where(eq(touchpoints.note, '电话确认了理赔进度')).get()!;
+    expect(await touches()).toBe(before + 1);
+    const row = (await db().select().from(touchpoints).where(eq(touchpoints.note, '电话确认了理赔进度')).get())!;
     expect(row.kind).toBe('call');
     // The same words typed give the same row.
     await dm('/touch Acme call to:"Li Wei" on:2026-11-20 电话确认了理赔进度（打字）');
-    const typed = db().select().from(touchpoints).where(eq(touchpoints.note, '电话确认了理赔进度（打字）')).get()!;
+    const typed = (await db().select().from(touchpoints).where(eq(touchpoints.note, '电话确认了理赔进度（打字）')).get())!;
     expect({ ...typed, id: 0, note: '', createdAt: null }).toEqual({ ...row, id: 0, note: '', createdAt: null });
   });
 
   describe('a form Lark will not take is never silent: the user is told what to type instead', () => {
-    const localeOf = (openId: string) => member(openId)!.locale ?? 'zh-CN';
+    const localeOf = async (openId: string) => (await member(openId))!.locale ?? 'zh-CN';
 
     it('a bare `touch` whose card Lark refuses gets, as text, the words and the typed command', async () => {
-      const t = catalog(localeOf(ALICE));
+      const t = catalog(await localeOf(ALICE));
       fake.fail('create', { code: 230099, msg: 'Failed to create card content' });
       const told = await dm('touch');
       expect(told.msg_type).toBe('text');
@@ -359,7 +359,7 @@ describe('Lark over signed, encrypted HTTP', () => {
     });
 
     it('a bare `touch` whose send fails outright gets a card with the words and the typed command', async () => {
-      const t = catalog(localeOf(ALICE));
+      const t = catalog(await localeOf(ALICE));
       fake.fail('create', { status: 500, code: 1500, msg: 'internal error' });
       const told = await dm('touch');
       expect(told.msg_type).toBe('interactive');
@@ -368,9 +368,9 @@ describe('Lark over signed, encrypted HTTP', () => {
     });
 
     it('the Resolve button’s question that Lark will not send is told to the clicker, with `/resolve C-n <…>` to type', async () => {
-      const t = catalog(localeOf(ALICE));
+      const t = catalog(await localeOf(ALICE));
       const card = await dm('/complaint Acme severity:low 表单失败时的投诉');
-      const c = db().select().from(complaints).where(eq(complaints.summary, '表单失败时的投诉')).get()!;
+      const c = (await db().select().from(complaints).where(eq(complaints.summary, '表单失败时的投诉')).get())!;
       fake.fail('reply', { status: 400, code: 230001, msg: 'invalid request' });
       const before = fake.messages.size;
       const res = await postToApp(cards, cardActionEvent({ from: ALICE, value: { cmd: `/resolve C-${c.number}` }, messageId: card.message_id, chatId: card.chat_id }), {
@@ -389,7 +389,7 @@ describe('Lark over signed, encrypted HTTP', () => {
     const DAVE = 'ou_dave';
     fake.addUser({ open_id: DAVE, name: '周杰', time_zone: 'Europe/Paris' });
     await dm('/account add Acme tier:key');
-    const before = touches();
+    const before = await touches();
     const release = fake.hold('user');
     try {
       const res = await postToApp(
@@ -407,14 +407,14 @@ describe('Lark over signed, encrypted HTTP', () => {
       );
       expect(res.status).toBe(200);
       expect(res.json.toast, JSON.stringify(res.json)).toMatchObject({ type: 'success' });
-      expect(touches()).toBe(before + 1);
+      expect(await touches()).toBe(before + 1);
       const sent = await post(messageEvent({ text: '/account list', from: DAVE, chatType: 'p2p' }), { deadlineMs: LARK_ANSWER_DEADLINE_MS });
       expect(sent.status).toBe(200);
     } finally {
       release();
     }
-    await fake.waitFor(() => member(DAVE)?.name === '周杰');
-    expect(member(DAVE)!.timezone).toBe('Europe/Paris');
+    await fake.waitFor(async () => (await member(DAVE))?.name === '周杰');
+    expect((await member(DAVE))!.timezone).toBe('Europe/Paris');
   });
 
   it("an account card's Log touchpoint button sends the touch form with that account already chosen", async () => {
@@ -427,7 +427,7 @@ describe('Lark over signed, encrypted HTTP', () => {
   });
 
   it('a form submission that names no account is refused on a toast, and records nothing', async () => {
-    const before = touches();
+    const before = await touches();
     const res = await postToApp(
       cards,
       cardActionEvent({ from: ALICE, value: { form: 'touch' }, formValue: { account: 'Nowhere Ltd', kind: 'visit' }, messageId: 'om_x', chatId: 'oc_x' }),
@@ -435,7 +435,7 @@ describe('Lark over signed, encrypted HTTP', () => {
     );
     expect(res.json.toast.type).toBe('error');
     expect(res.json.card).toBeUndefined();
-    expect(touches()).toBe(before);
+    expect(await touches()).toBe(before);
   });
 
   describe('complaints in the open', () => {
@@ -451,13 +451,13 @@ describe('Lark over signed, encrypted HTTP', () => {
       expect(shown(answer.content)).not.toContain('oc_escalation');
       const sent = fake.messages.size;
       await dm('/complaint Acme severity:high category:damage 成都线三托货物压坏');
-      const row = db().select().from(complaints).where(eq(complaints.summary, '成都线三托货物压坏')).get()!;
+      const row = (await db().select().from(complaints).where(eq(complaints.summary, '成都线三托货物压坏')).get())!;
       number = row.number;
       const posted = await nextSent(sent, (m) => m.chat_id === 'oc_escalation', 'the escalation post');
       expect(posted.receive_id_type).toBe('chat_id');
       expect(shown(posted.content)).toContain(`C-${number}`);
       expect(shown(posted.content)).toMatch(/Acme/);
-      await fake.waitFor(() => db().select().from(complaints).where(eq(complaints.id, row.id)).get()!.threadTs === posted.message_id);
+      await fake.waitFor(async () => (await db().select().from(complaints).where(eq(complaints.id, row.id)).get())!.threadTs === posted.message_id);
     });
 
     /** The callback values of a card's buttons. */
@@ -477,20 +477,20 @@ describe('Lark over signed, encrypted HTTP', () => {
     const zh = catalog('zh-CN');
 
     it('a button on the group’s shared complaint card redraws it for everyone with the new owner, in the group’s language; the clicker’s confirmation is theirs alone', async () => {
-      const row = () => db().select().from(complaints).where(eq(complaints.number, number)).get()!;
+      const row = async () => (await db().select().from(complaints).where(eq(complaints.number, number)).get())!;
       // Bob has it; Alice, the admin, takes it over from the group's card.
-      db()
+      await db()
         .update(complaints)
-        .set({ ownerId: member(BOB)!.id })
+        .set({ ownerId: (await member(BOB))!.id })
         .where(eq(complaints.number, number))
         .run();
-      const shared = fake.messages.get(row().threadTs!)!;
+      const shared = fake.messages.get((await row()).threadTs!)!;
       const take = buttonValues(shared.content).find((v) => v.cmd === `/complaint assign C-${number} me`);
       expect(take, JSON.stringify(buttonValues(shared.content))).toBeDefined();
       const before = fake.messages.size;
       const res = await postToApp(cards, cardActionEvent({ from: ALICE, value: take!, messageId: shared.message_id, chatId: 'oc_escalation' }), { encryptKey: ENCRYPT_KEY });
       expect(res.json.toast.type).toBe('success');
-      expect(row().ownerId).toBe(member(ALICE)!.id);
+      expect((await row()).ownerId).toBe((await member(ALICE))!.id);
       const mine = await nextSent(before, (m) => m.ephemeral_to === ALICE, 'the confirmation');
       expect(mine.chat_id).toBe('oc_escalation');
       // The group's card, as everyone now sees it: the same complaint, its new owner, in the group's language, its buttons still there.
@@ -507,32 +507,32 @@ describe('Lark over signed, encrypted HTTP', () => {
     });
 
     it('the Resolve button on the group’s card asks the clicker alone what was done; a rep without the right is refused; the admin’s answer resolves it and redraws the group’s card as resolved, with no buttons', async () => {
-      const row = () => db().select().from(complaints).where(eq(complaints.number, number)).get()!;
-      const resolveButton = buttonValues(fake.messages.get(row().threadTs!)!.content).find((v) => v.cmd === `/resolve C-${number}`)!;
+      const row = async () => (await db().select().from(complaints).where(eq(complaints.number, number)).get())!;
+      const resolveButton = buttonValues(fake.messages.get((await row()).threadTs!)!.content).find((v) => v.cmd === `/resolve C-${number}`)!;
       expect(resolveButton).toMatchObject({ shared: true, about: { complaint: number } });
-      const click = (from: string) =>
-        postToApp(cards, cardActionEvent({ from, value: resolveButton, messageId: row().threadTs!, chatId: 'oc_escalation' }), { encryptKey: ENCRYPT_KEY });
+      const click = async (from: string) =>
+        postToApp(cards, cardActionEvent({ from, value: resolveButton, messageId: (await row()).threadTs!, chatId: 'oc_escalation' }), { encryptKey: ENCRYPT_KEY });
       const before = fake.messages.size;
       const res = await click(ALICE);
       expect(res.json.toast.type).toBe('info');
       expect(res.json.card).toBeUndefined();
       const ask = await nextSent(before, (m) => m.ephemeral_to === ALICE && m.chat_id === 'oc_escalation', 'the question to the clicker');
       const submit = ask.content.body.elements[1].elements.find((e: { name?: string }) => e.name === 'submit');
-      expect(submit.behaviors[0].value).toEqual({ ask: `/resolve C-${number}`, redraw: row().threadTs, about: { complaint: number } });
+      expect(submit.behaviors[0].value).toEqual({ ask: `/resolve C-${number}`, redraw: (await row()).threadTs, about: { complaint: number } });
 
       // Carol is a rep who neither owns the complaint nor manages its owner: her click is refused at once, with nothing asked.
       const questions = () => [...fake.messages.values()].filter((m) => JSON.stringify(m.content).includes(`"ask":"/resolve C-${number}"`)).length;
       const asked = questions();
       // The card's redraws so far (the outbox's, after the click before this test) are all delivered.
       await fake.waitFor(
-        () =>
-          !db()
+        async () =>
+          !(await db()
             .select()
             .from(nudges)
             .where(and(eq(nudges.kind, 'card'), inArray(nudges.status, ['pending', 'sending'])))
-            .get(),
+            .get()),
       );
-      const drawn = fake.messages.get(row().threadTs!)!.updates.length;
+      const drawn = fake.messages.get((await row()).threadTs!)!.updates.length;
       const refusedClick = await click(CAROL);
       expect(refusedClick.json.toast.type).toBe('error');
       expect(questions()).toBe(asked);
@@ -543,8 +543,8 @@ describe('Lark over signed, encrypted HTTP', () => {
         { encryptKey: ENCRYPT_KEY },
       );
       expect(refused.json.toast.type).toBe('error');
-      expect(row().status).toBe('open');
-      expect(fake.messages.get(row().threadTs!)!.updates).toHaveLength(drawn);
+      expect((await row()).status).toBe('open');
+      expect(fake.messages.get((await row()).threadTs!)!.updates).toHaveLength(drawn);
 
       const sent = fake.messages.size;
       const ok = await postToApp(
@@ -553,9 +553,9 @@ describe('Lark over signed, encrypted HTTP', () => {
         { encryptKey: ENCRYPT_KEY },
       );
       expect(ok.json.toast.type).toBe('success');
-      expect(row()).toMatchObject({ status: 'resolved', resolution: '已全额赔付，该线路加护角' });
+      expect(await row()).toMatchObject({ status: 'resolved', resolution: '已全额赔付，该线路加护角' });
       // The group's card, redrawn for everyone: resolved, with what was done, no buttons, in the group's language.
-      const shared = fake.messages.get(row().threadTs!)!;
+      const shared = fake.messages.get((await row()).threadTs!)!;
       const redrawn = await fake.waitFor(() => shared.updates.slice(drawn).find((u) => shown(u).includes(zh.complaint.fields.resolution)), 5_000).catch(() => undefined);
       expect(redrawn, 'the group’s card was never redrawn').toBeDefined();
       expect(shown(redrawn)).toContain(`C-${number}`);
@@ -563,7 +563,8 @@ describe('Lark over signed, encrypted HTTP', () => {
       expect(shown(redrawn)).toContain('已全额赔付，该线路加护角');
       expect(buttonValues(redrawn)).toEqual([]);
       // The complaint's thread hears that it is closed.
-      const note = await nextSent(sent, (m) => m.root_id === row().threadTs && m.thread_id !== undefined, 'the thread reply');
+      const threadTs = (await row()).threadTs;
+      const note = await nextSent(sent, (m) => m.root_id === threadTs && m.thread_id !== undefined, 'the thread reply');
       expect(shown(note.content)).toContain(`C-${number}`);
       // The button again, on the closed complaint: said so at once, nothing asked.
       const questionsBefore = questions();
@@ -574,23 +575,23 @@ describe('Lark over signed, encrypted HTTP', () => {
     });
 
     it('a typed `/complaint reopen C-n` redraws the group’s card for everyone: open again, in the group’s language, with its buttons', async () => {
-      const row = () => db().select().from(complaints).where(eq(complaints.number, number)).get()!;
-      expect(row().status).toBe('resolved');
-      const shared = fake.messages.get(row().threadTs!)!;
+      const row = async () => (await db().select().from(complaints).where(eq(complaints.number, number)).get())!;
+      expect((await row()).status).toBe('resolved');
+      const shared = fake.messages.get((await row()).threadTs!)!;
       const settled = () =>
         fake.waitFor(
-          () =>
-            !db()
+          async () =>
+            !(await db()
               .select()
               .from(nudges)
               .where(inArray(nudges.status, ['pending', 'sending']))
-              .get(),
+              .get()),
         );
       await settled();
       const drawn = shared.updates.length;
       const answer = await dm(`/complaint reopen C-${number} 下一批货又压坏了`);
       expect(shown(answer.content)).toContain(`C-${number}`);
-      expect(row().status).toBe('open');
+      expect((await row()).status).toBe('open');
       const redrawn = await fake.waitFor(() => shared.updates[drawn]).catch(() => undefined);
       expect(redrawn, 'the group’s card was never redrawn').toBeDefined();
       const card = shown(redrawn);
@@ -634,8 +635,8 @@ describe('Lark over signed, encrypted HTTP', () => {
     expect((await post(event)).status).toBe(200);
     const notice = await nextSent(before, (m) => m.receive_id === ALICE && shown(m.content).includes('Zeta Corp'), 'the DM to the admin');
     expect(notice.receive_id_type).toBe('open_id');
-    expect(member(CAROL)).toMatchObject({ active: false });
-    expect(db().select().from(accounts).where(eq(accounts.name, 'Zeta Corp')).get()!.ownerGoneAt).not.toBeNull();
+    expect(await member(CAROL)).toMatchObject({ active: false });
+    expect((await db().select().from(accounts).where(eq(accounts.name, 'Zeta Corp')).get())!.ownerGoneAt).not.toBeNull();
     // Redelivered: processed once.
     const again = fake.messages.size;
     expect((await post(event)).status).toBe(200);
@@ -695,11 +696,11 @@ describe('Lark over signed, encrypted HTTP', () => {
       const answer = await nextSent(before, (m) => m.parent_id === event.event.message.message_id, 'the refusal');
       outsiderSees(shown(answer.content));
       expect(shown(answer.content)).not.toMatch(/换供应商|Acme/);
-      expect(member(OUTSIDER)).toBeUndefined();
+      expect(await member(OUTSIDER)).toBeUndefined();
     });
 
     it('a card click by another tenant’s user is refused on a toast and runs nothing', async () => {
-      const accountsBefore = db().select({ n: count() }).from(accounts).get()!.n;
+      const accountsBefore = (await db().select({ n: count() }).from(accounts).get())!.n;
       for (const cmd of ['/account show "Acme"', '/account add "Their Own Co"']) {
         const click = cardActionEvent({ from: OUTSIDER, value: { cmd }, messageId: 'om_external', chatId: 'oc_external' });
         click.event.operator.tenant_key = THEIR_TENANT;
@@ -708,8 +709,8 @@ describe('Lark over signed, encrypted HTTP', () => {
         outsiderSees(res.json.toast.content);
         expect(res.json.card).toBeUndefined();
       }
-      expect(db().select({ n: count() }).from(accounts).get()!.n).toBe(accountsBefore);
-      expect(member(OUTSIDER)).toBeUndefined();
+      expect((await db().select({ n: count() }).from(accounts).get())!.n).toBe(accountsBefore);
+      expect(await member(OUTSIDER)).toBeUndefined();
     });
   });
 
@@ -722,7 +723,7 @@ describe('Lark over signed, encrypted HTTP', () => {
     const before = fake.messages.size;
     expect((await post(event)).status).toBe(200);
     await nextSent(before, (m) => m.ephemeral_to === ALICE, 'the answer in the group');
-    expect(member('ou_many10')).toMatchObject({ role: 'manager', name: 'Many 10' });
+    expect(await member('ou_many10')).toMatchObject({ role: 'manager', name: 'Many 10' });
   });
 
   it('the /pair Confirm button, which names the executive by open_id, pairs them', async () => {
@@ -752,8 +753,8 @@ describe('Lark over signed, encrypted HTTP', () => {
       encryptKey: ENCRYPT_KEY,
     });
     expect(res.json.toast, JSON.stringify(res.json)).toMatchObject({ type: 'success' });
-    const beta = db().select().from(accounts).where(eq(accounts.name, 'Beta')).get()!;
-    expect(db().select().from(pairings).where(eq(pairings.accountId, beta.id)).all()).toEqual([expect.objectContaining({ execId: member(BOB)!.id, active: true })]);
+    const beta = (await db().select().from(accounts).where(eq(accounts.name, 'Beta')).get())!;
+    expect(await db().select().from(pairings).where(eq(pairings.accountId, beta.id)).all()).toEqual([expect.objectContaining({ execId: (await member(BOB))!.id, active: true })]);
   });
 
   it('an account card full of quotes and line breaks still goes as a card: its size is counted as sent, escaped twice', async () => {
@@ -801,33 +802,33 @@ describe('Lark over signed, encrypted HTTP', () => {
     });
 
     it('a group that refuses the bot for good gets its nudge to the member by DM instead', async () => {
-      const tenant = db().select().from(tenants).get()!;
-      const id = db().transaction((tx) =>
+      const tenant = (await db().select().from(tenants).get())!;
+      const id = (await transact(db(), async (tx) =>
         recordNudge(tx, {
           tenantId: tenant.id,
           dedupeKey: 'lark-test:locked-group',
           kind: 'notice',
           subjectType: 'none',
           subjectId: 0,
-          recipientId: member(ALICE)!.id,
+          recipientId: (await member(ALICE))!.id,
           channel: 'oc_locked',
           period: 'p',
           payload: reply('info', 'Revisit Acme'),
           notBefore: new Date(0),
         }),
-      )!;
+      ))!;
       fake.fail('create', { code: 230027, msg: 'Lack of necessary permissions' });
       const before = fake.messages.size;
       await deliverNudge(db(), app.lark.port, id, new Date());
-      expect(db().select().from(nudges).where(eq(nudges.id, id)).get()).toMatchObject({ status: 'sent' });
+      expect(await db().select().from(nudges).where(eq(nudges.id, id)).get()).toMatchObject({ status: 'sent' });
       const direct = await nextSent(before, (m) => m.receive_id === ALICE, 'the DM');
       expect(shown(direct.content)).toContain('Revisit Acme');
     });
 
     it('the admin told that a group refuses Steward reads the group by its name, not its chat id', async () => {
       fake.addChat('oc_named_locked', '华东大客户群');
-      const tenant = db().select().from(tenants).get()!;
-      const id = db().transaction((tx) =>
+      const tenant = (await db().select().from(tenants).get())!;
+      const id = (await transact(db(), (tx) =>
         recordNudge(tx, {
           tenantId: tenant.id,
           dedupeKey: 'lark-test:named-locked-group',
@@ -840,7 +841,7 @@ describe('Lark over signed, encrypted HTTP', () => {
           payload: reply('info', '新投诉'),
           notBefore: new Date(0),
         }),
-      )!;
+      ))!;
       fake.fail('create', { code: 230002, msg: 'Bot/User can NOT be out of the chat.' });
       const before = fake.messages.size;
       // Nobody to send it to instead: it fails for good, and the admins hear of the group.
@@ -916,11 +917,7 @@ describe('Lark over plain HTTP (verification token, no encryption)', () => {
     );
     expect(click.json.toast.type).toBe('success');
     expect(shown(click.json.card.data)).toMatch(/Plain Freight/);
-    const names = app.db
-      .select({ name: accounts.name })
-      .from(accounts)
-      .all()
-      .map((a) => a.name);
+    const names = (await app.db.select({ name: accounts.name }).from(accounts).all()).map((a) => a.name);
     expect(names).toEqual(['Plain Freight']);
   });
 });
@@ -975,23 +972,23 @@ describe('Lark over the long connection', () => {
     release();
     await stopping;
     // Read before the database is closed: stop() resolved, so the command is done.
-    expect(app!.db.select().from(accounts).where(eq(accounts.name, 'Taken Before Stop')).all()).toHaveLength(1);
+    expect(await app!.db.select().from(accounts).where(eq(accounts.name, 'Taken Before Stop')).all()).toHaveLength(1);
     expect(sentAfter(before).filter((m) => shown(m.content).includes('Taken Before Stop'))).toHaveLength(1);
     closeDb(app!.db);
     app = await startApp('ws', file());
     await fake.connected();
     expect((await fake.pushEvent(event)).code).toBe(200);
-    expect(app.db.select().from(accounts).where(eq(accounts.name, 'Taken Before Stop')).all()).toHaveLength(1);
+    expect(await app.db.select().from(accounts).where(eq(accounts.name, 'Taken Before Stop')).all()).toHaveLength(1);
   });
 
   it('an event redelivered after a restart is not processed again', async () => {
     await restart();
     const db = app!.db;
-    const before = db.select({ n: count() }).from(touchpoints).get()!.n;
+    const before = (await db.select({ n: count() }).from(touchpoints).get())!.n;
     const event = messageEvent({ text: '/touch "Long Link Logistics" call Before the restart', from: BOB, chatType: 'p2p', eventId: 'ev-ws-restart' });
     await fake.pushEvent(event);
     await restart();
     await fake.pushEvent(event);
-    expect(app!.db.select({ n: count() }).from(touchpoints).get()!.n).toBe(before + 1);
+    expect((await app!.db.select({ n: count() }).from(touchpoints).get())!.n).toBe(before + 1);
   });
 });

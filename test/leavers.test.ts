@@ -26,32 +26,32 @@ describe('someone who has left', () => {
     expect(out.text).toBe(
       '✘ You are recorded as having left this workspace, so Steward takes no commands from you. If you are back, ask an admin to bring you back: /steward role @you rep',
     );
-    expect(member('zhang').active).toBe(false);
-    h.db.update(members).set({ locale: 'zh-CN' }).where(eq(members.name, 'zhang')).run();
+    expect((await member('zhang')).active).toBe(false);
+    await h.db.update(members).set({ locale: 'zh-CN' }).where(eq(members.name, 'zhang')).run();
     expect((await refused('/steward whoami', 'zhang')).text).toMatch(/^✘ 你已被记录为离职/);
   });
 
   it('is brought back by an admin giving them a role, with the accounts still in their name', async () => {
     await ok('/leave @zhang', 'li');
-    expect(h.db.select().from(accounts).where(eq(accounts.name, 'Acme')).get()!.ownerGoneAt).not.toBeNull();
+    expect((await h.db.select().from(accounts).where(eq(accounts.name, 'Acme')).get())!.ownerGoneAt).not.toBeNull();
     const back = await ok('/steward role @zhang rep');
     expect(back.text).toContain('zhang is back');
-    expect(member('zhang')).toMatchObject({ active: true, leftAt: null, role: 'rep' });
-    expect(h.db.select().from(accounts).where(eq(accounts.name, 'Acme')).get()!.ownerGoneAt).toBeNull();
+    expect(await member('zhang')).toMatchObject({ active: true, leftAt: null, role: 'rep' });
+    expect((await h.db.select().from(accounts).where(eq(accounts.name, 'Acme')).get())!.ownerGoneAt).toBeNull();
     await ok('/touch Acme visit Back from leave', 'zhang');
   });
 
   it('owns no new promise', async () => {
     await ok('/leave @zhang', 'li');
     expect((await refused('/promise Acme due:friday owner:@zhang Send the quote', 'li')).text).toContain('zhang has left');
-    expect(h.db.select().from(promises).all()).toEqual([]);
+    expect(await h.db.select().from(promises).all()).toEqual([]);
   });
 
   it('a workspace whose admins have all left gets one again from whoever speaks next', async () => {
     // The platform said alice, the only admin, is gone (the adapters record it so).
-    h.db.update(members).set({ active: false, leftAt: h.now }).where(eq(members.role, 'admin')).run();
+    await h.db.update(members).set({ active: false, leftAt: h.now }).where(eq(members.role, 'admin')).run();
     await ok('/steward whoami', 'wang');
-    expect(member('wang').role).toBe('admin');
+    expect((await member('wang')).role).toBe('admin');
   });
 });
 
@@ -64,7 +64,7 @@ describe('/snooze', () => {
     await ok('/snooze Acme 1w', 'zhang');
     await ok('/snooze Acme 12w', 'li');
     await ok('/snooze Acme 3d');
-    expect(h.db.select().from(nudgeSnoozes).all()).toHaveLength(3);
+    expect(await h.db.select().from(nudgeSnoozes).all()).toHaveLength(3);
   });
 });
 
@@ -74,6 +74,6 @@ describe('/steward me function:', () => {
     await ok('/steward me function:operations', 'zhang');
     await ok('/steward role @chen exec');
     await ok('/steward me function:executive', 'chen');
-    expect(member('chen').function).toBe('executive');
+    expect((await member('chen')).function).toBe('executive');
   });
 });

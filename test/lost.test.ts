@@ -32,20 +32,20 @@ describe('/lost and /churn', () => {
       '  • ☐ Share the lesson with the team and fix the cause',
     ]);
     expect(
-      h.db
+      (await h.db
         .select()
         .from(accounts)
-        .all()
+        .all())
         .find((a) => a.name === 'Acme')!.status,
     ).toBe('lost');
-    expect(h.db.select().from(accountLosses).all()).toMatchObject([
+    expect(await h.db.select().from(accountLosses).all()).toMatchObject([
       { reason: 'competitor', competitor: 'SF Express', revenue: 2_000_000, lesson: 'Six months of unanswered damage claims' },
     ]);
     expect(
-      h.db
+      (await h.db
         .select()
         .from(tasks)
-        .all()
+        .all())
         .map((t) => [t.kind, t.itemKey, t.dueOn]),
     ).toEqual(['final-attempt', 'feedback', 'settle', 'claims', 'tell-customers', 'lesson'].map((k) => ['last-conversation', k, '2026-12-07']));
   });
@@ -113,24 +113,24 @@ describe('/lost and /churn', () => {
   it('the last conversation falls to whoever records the loss when the owner has left, and a win-back closes it', async () => {
     await h.run('/leave @zhang', 'admin');
     expect((await h.run('/lost Acme reason:competitor Claims unanswered', 'admin')).ok).toBe(true);
-    const owners = () => [
+    const owners = async () => [
       ...new Set(
-        h.db
+        (await h.db
           .select()
           .from(tasks)
-          .all()
+          .all())
           .map((t) => t.ownerId),
       ),
     ];
-    const admin = h.db.select().from(members).where(eq(members.name, 'admin')).get()!.id;
-    expect(owners()).toEqual([admin]);
+    const admin = (await h.db.select().from(members).where(eq(members.name, 'admin')).get())!.id;
+    expect(await owners()).toEqual([admin]);
     expect((await h.run('/checklist', 'admin')).text).toContain('Hold a last conversation');
     await h.run('/lost won-back Acme', 'admin');
     expect(
-      h.db
+      (await h.db
         .select()
         .from(tasks)
-        .all()
+        .all())
         .every((t) => t.doneAt !== null),
     ).toBe(true);
   });

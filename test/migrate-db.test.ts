@@ -76,7 +76,7 @@ async function book(): Promise<Harness> {
   await ok('/complaint 华东化工 severity:critical category:quality 批次质量问题', '王芳');
   await ok('/complaint note C-1 质检报告已提交', '刘洋');
   await ok('/signal 华东化工 volume-drop 订单下降30%', '王芳');
-  sweep(cst('2026-09-20T10:00')); // nudges with payloads, review items, next_check_at marks
+  await sweep(cst('2026-09-20T10:00')); // nudges with payloads, review items, next_check_at marks
   // A note longer than today's commands take (a book from before the limit, say).
   h.db.$client.prepare('UPDATE touchpoints SET note = ? WHERE id = 1').run(LONG_NOTE);
   return h;
@@ -104,7 +104,7 @@ async function bothSides(file: string, url: string): Promise<{ sqlite: Record<st
       const target = pgDrizzle(c);
       const out = { sqlite: {} as Record<string, unknown[]>, pg: {} as Record<string, unknown[]> };
       for (const t of pairs) {
-        const mine = db.select().from(t.sqlite).all() as Record<string, unknown>[];
+        const mine = (await db.select().from(t.sqlite).all()) as Record<string, unknown>[];
         const theirs = (await target.select().from(t.pg)) as Record<string, unknown>[];
         out.sqlite[t.name] = sorted(mine.map((r) => t.columns.map((col) => norm(convert(r[col.sKey], col.s, col.p)))));
         out.pg[t.name] = sorted(theirs.map((r) => t.columns.map((col) => norm(r[col.pKey]))));

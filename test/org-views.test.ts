@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { digestAll } from '../src/scheduler/digest.js';
 import { harness, type Harness } from './harness.js';
 import { DAY, kit, nudgeText, plus } from './kit.js';
+import { transact } from '../db/index.js';
+import { mapSeq } from './async-array.js';
 
 let h: Harness;
 const k = kit(() => h);
@@ -235,17 +237,20 @@ describe("the organisation's digest", () => {
   });
 
   it("the weekly job sends it to each admin and executive, an executive's own team's digest after it; managers and reps read theirs", async () => {
-    const ids = h.db.transaction((tx) => digestAll(tx, k.tenant(), NOW));
-    const sent = k.allNudges('digest').filter((n) => ids.includes(n.id));
-    const read = (who: string) => nudgeText(sent.find((n) => n.recipientId === k.memberId(who))!).split('\n');
-    expect(sent.map((n) => k.nameOf(n.recipientId)).sort()).toEqual(['alice', 'bob', 'chen', 'li', 'mark', 'sun', 'wang', 'zhang']);
-    expect(read('alice')).toEqual(await lines('/digest', 'alice'));
-    const chen = read('chen');
+    const ids = await transact(h.db, async (tx) => digestAll(tx, await k.tenant(), NOW));
+    const sent = (await k.allNudges('digest')).filter((n) => ids.includes(n.id));
+    const read = async (who: string) => {
+      const id = await k.memberId(who);
+      return nudgeText(sent.find((n) => n.recipientId === id)!).split('\n');
+    };
+    expect((await mapSeq(sent, (n) => k.nameOf(n.recipientId))).sort()).toEqual(['alice', 'bob', 'chen', 'li', 'mark', 'sun', 'wang', 'zhang']);
+    expect(await read('alice')).toEqual(await lines('/digest', 'alice'));
+    const chen = await read('chen');
     expect(chen[0]).toBe('• Weekly digest for the organisation: 5 active accounts in 2 teams');
     expect(chen).toContain("Your own: Weekly digest for chen's team (6 people)");
-    expect(read('li')[0]).toBe("• Weekly digest for li's team (3 people)");
+    expect((await read('li'))[0]).toBe("• Weekly digest for li's team (3 people)");
     // Once a week: the same week records none again.
-    expect(h.db.transaction((tx) => digestAll(tx, k.tenant(), plus(NOW, DAY)))).toEqual([]);
+    expect(await transact(h.db, async (tx) => digestAll(tx, await k.tenant(), plus(NOW, DAY)))).toEqual([]);
   });
 
   it("an admin who owns the only accounts, with no team yet, reads the organisation's line and then their own book", async () => {
@@ -279,17 +284,19 @@ describe('a large organisation', () => {
     await k.ok('/account add Acme tier:key owner:@zhang');
     // 33 000 accounts (SQLite takes at most 32 766 parameters in a statement), written straight to the table.
     const c = h.db.$client;
-    const zhang = k.memberId('zhang');
-    const tenantId = k.tenant().id;
+    const zhang = await k.memberId('zhang');
+    const tenantId = (await k.tenant()).id;
     const at = plus(NOW, -30 * DAY).getTime();
     const add = c.prepare('insert into accounts (tenant_id, name, name_key, tier, owner_id, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)');
     c.transaction(() => {
       for (let i = 0; i < 33_000; i++) add.run(tenantId, `Bulk ${i}`, `bulk ${i}`, 'standard', zhang, at, at);
     })();
-    const ids = h.db.transaction((tx) => digestAll(tx, k.tenant(), NOW));
-    const chen = nudgeText(k.allNudges('digest').find((n) => ids.includes(n.id) && n.recipientId === k.memberId('chen'))!);
+    const ids = await transact(h.db, async (tx) => digestAll(tx, await k.tenant(), NOW));
+    const chenId = await k.memberId('chen');
+    const chen = nudgeText((await k.allNudges('digest')).find((n) => ids.includes(n.id) && n.recipientId === chenId)!);
     expect(chen.split('\n')[0]).toBe('• Weekly digest for the organisation: 33001 active accounts in 0 teams');
     // And alice (the admin) reads it too, and zhang, who owns them all, his own week.
-    expect(ids.map((id) => k.nameOf(k.allNudges('digest').find((n) => n.id === id)!.recipientId)).sort()).toEqual(['alice', 'chen', 'zhang']);
+    const digests = await k.allNudges('digest');
+    expect((await mapSeq(ids, (id) => k.nameOf(digests.find((n) => n.id === id)!.recipientId))).sort()).toEqual(['alice', 'chen', 'zhang']);
   });
 });

@@ -13,6 +13,7 @@ import type { Reply } from '../src/engine/reply.js';
 import { deliverDue, deliverNudge, releaseStale, CLAIM_LEASE_MS } from '../src/scheduler/outbox.js';
 import { harness, type Harness } from './harness.js';
 import { DAY, kit, plus, RecordingPort, T0 } from './kit.js';
+import { mapSeq } from './async-array.js';
 
 let h: Harness;
 let locker: Database.Database | undefined;
@@ -23,7 +24,7 @@ afterEach(() => {
 });
 const { ok, sweep, allNudges } = kit(() => h);
 
-const row = (id: number) => h.db.select().from(nudges).where(eq(nudges.id, id)).get()!;
+const row = async (id: number) => (await h.db.select().from(nudges).where(eq(nudges.id, id)).get())!;
 
 /** Revisit nudges for zhang's and li's accounts, decided two weeks after a visit. */
 async function setup(accounts = ['Acme']) {
@@ -33,7 +34,7 @@ async function setup(accounts = ['Acme']) {
     await ok(`/touch ${name} visit Walked the new warehouse`, i % 2 ? 'li' : 'zhang');
   }
   const due = plus(T0, 14 * DAY);
-  const ids = sweep(due).ids;
+  const ids = (await sweep(due)).ids;
   expect(ids).toHaveLength(accounts.length);
   return { due, ids };
 }
@@ -73,7 +74,7 @@ describe('a database that cannot save', () => {
     await expect(deliverNudge(h.db, port, ids[0]!, due)).rejects.toMatchObject({ kind: 'transient' });
     expect(port.posts).toHaveLength(0);
     release();
-    expect(row(ids[0]!).status).toBe('pending');
+    expect((await row(ids[0]!)).status).toBe('pending');
     expect(await deliverDue(h.db, port, due)).toEqual({ sent: 1, skipped: 0, failed: 0 });
     expect(await deliverDue(h.db, port, due)).toEqual({ sent: 0, skipped: 0, failed: 0 });
     expect(port.posts.map((p) => p.to)).toEqual(['@zhang']);
@@ -88,15 +89,15 @@ describe('a database that cannot save', () => {
     expect(await deliverNudge(h.db, port, ids[0]!, due, undefined, { error: (o: unknown) => void errors.push(o) })).toBe('sent');
     expect(errors).toHaveLength(1);
     locker!.exec('COMMIT');
-    expect(row(ids[0]!)).toMatchObject({ status: 'sending' });
+    expect(await row(ids[0]!)).toMatchObject({ status: 'sending' });
     // The queue's retry, and a whole pass of due nudges: the claim is held, nothing goes out again.
     await expect(deliverNudge(h.db, port, ids[0]!, due)).rejects.toMatchObject({ kind: 'transient' });
     expect(await deliverDue(h.db, port, due)).toEqual({ sent: 0, skipped: 0, failed: 0 });
-    expect(releaseStale(h.db, new Date())).toBe(0);
+    expect(await releaseStale(h.db, new Date())).toBe(0);
     expect(port.posts).toHaveLength(1);
     // Its lease ran out (the process that held it may have died before it posted): Steward prefers a rare repeat to a lost message.
-    expect(releaseStale(h.db, new Date(Date.now() + CLAIM_LEASE_MS + 1000))).toBe(1);
-    expect(row(ids[0]!).status).toBe('pending');
+    expect(await releaseStale(h.db, new Date(Date.now() + CLAIM_LEASE_MS + 1000))).toBe(1);
+    expect((await row(ids[0]!)).status).toBe('pending');
   });
 });
 
@@ -107,8 +108,8 @@ describe('a workspace that refuses Steward as a whole', () => {
     port.refuseNext(new DeliveryError('workspace', 'Slack: invalid_auth'));
     expect(await deliverDue(h.db, port, due)).toEqual({ sent: 0, skipped: 0, failed: 0 });
     expect(port.attempts).toBe(1);
-    expect(ids.map((id) => row(id).status)).toEqual(['pending', 'pending', 'pending']);
-    expect(row(ids[0]!).lastError).toBe('Slack: invalid_auth');
+    expect(await mapSeq(ids, async (id) => (await row(id)).status)).toEqual(['pending', 'pending', 'pending']);
+    expect((await row(ids[0]!)).lastError).toBe('Slack: invalid_auth');
     // Refused again in a later pass: the admin's notice of this outage is still waiting, and is not recorded twice.
     port.refuseNext(new DeliveryError('workspace', 'Slack: invalid_auth'));
     expect(await deliverDue(h.db, port, due)).toEqual({ sent: 0, skipped: 0, failed: 0 });
@@ -125,16 +126,16 @@ describe('a workspace that refuses Steward as a whole', () => {
 describe('one database, several platforms', () => {
   it('a shell on a Slack deployment’s database neither prints nor marks sent the Slack workspace’s nudges', async () => {
     const { due, ids } = await setup();
-    h.db.update(tenants).set({ platform: 'slack', workspaceId: 'T123' }).run();
+    await h.db.update(tenants).set({ platform: 'slack', workspaceId: 'T123' }).run();
     let printed = '';
     const shell = new ShellPort(new Writable({ write: (chunk, _enc, done) => ((printed += String(chunk)), done()) }));
     expect(await deliverDue(h.db, shell, due)).toEqual({ sent: 0, skipped: 0, failed: 0 });
     await expect(deliverNudge(h.db, shell, ids[0]!, due)).rejects.toMatchObject({ kind: 'transient' });
     expect(printed).toBe('');
-    expect(row(ids[0]!).status).toBe('pending');
+    expect((await row(ids[0]!)).status).toBe('pending');
     // The Slack process delivers it.
     const slack = Object.assign(new RecordingPort(), { platform: 'slack' as const });
     expect(await deliverDue(h.db, slack, due)).toEqual({ sent: 1, skipped: 0, failed: 0 });
-    expect(allNudges().map((n) => n.status)).toEqual(['sent']);
+    expect((await allNudges()).map((n) => n.status)).toEqual(['sent']);
   });
 });

@@ -31,20 +31,20 @@ beforeEach(async () => {
 afterEach(() => h.close());
 
 const { ok, refused, member } = kit(() => h, { errorTone: true });
-const ownerOf = (name: string) =>
-  h.db
+const ownerOf = async (name: string) =>
+  (await h.db
     .select()
     .from(members)
-    .where(eq(members.id, h.db.select().from(accounts).where(eq(accounts.name, name)).get()!.ownerId!))
-    .get()!.name;
-const activePairs = (name: string) =>
-  h.db
+    .where(eq(members.id, (await h.db.select().from(accounts).where(eq(accounts.name, name)).get())!.ownerId!))
+    .get())!.name;
+const activePairs = async (name: string) =>
+  (await h.db
     .select({ exec: members.name, active: pairings.active })
     .from(pairings)
     .innerJoin(members, eq(members.id, pairings.execId))
     .innerJoin(accounts, eq(accounts.id, pairings.accountId))
     .where(eq(accounts.name, name))
-    .all()
+    .all())
     .filter((r) => r.active)
     .map((r) => r.exec)
     .sort();
@@ -56,9 +56,9 @@ describe('/handover within the team', () => {
       expect(out.text).toContain("Only a manager above them (mgr1, dir) or an admin can hand over rep1a's accounts.");
     }
     await ok('/handover @rep1a @rep1b Acme', 'dir');
-    expect(ownerOf('Acme')).toBe('rep1b');
+    expect(await ownerOf('Acme')).toBe('rep1b');
     await ok('/handover @rep1b @rep1a Acme', 'mgr1');
-    expect(ownerOf('Acme')).toBe('rep1a');
+    expect(await ownerOf('Acme')).toBe('rep1a');
   });
 });
 
@@ -66,7 +66,7 @@ describe('/leave', () => {
   it('is for anyone above the rep, not for a manager of another team', async () => {
     expect((await refused('/leave @rep1a', 'mgr2')).text).toContain('Only a manager above them (mgr1, dir) or an admin can record that rep1a has left.');
     await ok('/leave @rep1a', 'dir');
-    expect(member('rep1a').active).toBe(false);
+    expect((await member('rep1a')).active).toBe(false);
   });
 
   it('refuses to record that the last active admin has left', async () => {
@@ -74,7 +74,7 @@ describe('/leave', () => {
     expect((await refused('/leave @alice', 'mgr1')).text).toContain('alice is the last admin; make someone else admin first.');
     await ok('/steward role @mgr2 admin');
     await ok('/leave @alice', 'mgr1');
-    expect(member('alice').active).toBe(false);
+    expect((await member('alice')).active).toBe(false);
   });
 });
 
@@ -87,7 +87,7 @@ describe('/pair and /unpair', () => {
     await ok('/pair Acme @exec2', 'dir');
     await ok('/unpair Acme @exec2', 'mgr1');
     await ok('/pair Acme @exec3', 'rep1a');
-    expect(activePairs('Acme')).toEqual(['exec1', 'exec3']);
+    expect(await activePairs('Acme')).toEqual(['exec1', 'exec3']);
   });
 
   it('an executive pairs and unpairs only themselves, unless they are above the owner', async () => {
@@ -99,8 +99,8 @@ describe('/pair and /unpair', () => {
     // exec2 above rep2 (through mgr2): rep2's accounts are exec2's team's.
     await ok('/steward team @mgr2 manager:@exec2');
     await ok('/pair Delta @exec3', 'exec2');
-    expect(activePairs('Delta')).toEqual(['exec3']);
-    expect(activePairs('Acme')).toEqual(['exec1']);
+    expect(await activePairs('Delta')).toEqual(['exec3']);
+    expect(await activePairs('Acme')).toEqual(['exec1']);
   });
 });
 
@@ -117,10 +117,10 @@ describe('anyone above the owner (requireOwnerOrManager)', () => {
   });
 
   it('a loop written around /steward team neither hangs nor lets an outsider in', async () => {
-    h.db
+    await h.db
       .update(members)
-      .set({ managerId: member('mgr1').id })
-      .where(eq(members.id, member('dir').id))
+      .set({ managerId: (await member('mgr1')).id })
+      .where(eq(members.id, (await member('dir')).id))
       .run();
     await refused('/account set Acme region:South', 'mgr2');
     await ok('/account set Acme region:North', 'dir');
@@ -135,14 +135,14 @@ describe('/account set owner:', () => {
     // The owner's other edits, and naming themselves, are as before.
     await ok('/account set Acme region:North owner:@rep1a', 'rep1a');
     await ok('/account set Acme owner:@rep1b', 'dir');
-    expect(ownerOf('Acme')).toBe('rep1b');
+    expect(await ownerOf('Acme')).toBe('rep1b');
     await ok('/account set Acme owner:@rep2');
-    expect(ownerOf('Acme')).toBe('rep2');
+    expect(await ownerOf('Acme')).toBe('rep2');
   });
 
   it('an account without an owner keeps the old rule', async () => {
-    h.db.update(accounts).set({ ownerId: null }).where(eq(accounts.name, 'Delta')).run();
+    await h.db.update(accounts).set({ ownerId: null }).where(eq(accounts.name, 'Delta')).run();
     await ok('/account set Delta owner:@rep1a', 'rep1a');
-    expect(ownerOf('Delta')).toBe('rep1a');
+    expect(await ownerOf('Delta')).toBe('rep1a');
   });
 });

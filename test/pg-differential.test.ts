@@ -12,7 +12,7 @@ import { eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AsyncTx, asAsync, closeDb, type Db, openDb } from '../db/index.js';
+import { type AsyncTx, closeDb, type Db, openDb } from '../db/index.js';
 import { inPgTx, toPgSql } from '../db/pg.js';
 import * as schema from '../db/schema.js';
 import { overdueRevisits, snoozeEnds } from '../src/domain/cadence.js';
@@ -233,77 +233,68 @@ interface Statement {
 }
 
 /** Runs the domain's read functions on `db` (a recording SQLite handle); `from` names the function running. */
-function domainReads(db: Db, tenantId: number, memberIds: number[], accountIds: number[], at: (name: string) => void) {
+async function domainReads(db: Db, tenantId: number, memberIds: number[], accountIds: number[], at: (name: string) => void) {
   at('book');
-  const tenant = db.select().from(tenants).where(eq(tenants.id, tenantId)).get()!;
-  const all = db.select().from(members).where(eq(members.tenantId, tenantId)).all();
+  const tenant = (await db.select().from(tenants).where(eq(tenants.id, tenantId)).get())!;
+  const all = await db.select().from(members).where(eq(members.tenantId, tenantId)).all();
   at('match');
   for (const typed of ['acme', 'Acme', 'ac', 'ácme', 'beta_', 'beta', 'bet', 'a&b', '华东', '物流', 'zebra 100%', '100%', 'under', '_', 'delta', 'nothing here', 'acme group'])
-    matchAccount(db, tenantId, typed);
-  accountByExactName(db, tenantId, 'Delta 2');
+    await matchAccount(db, tenantId, typed);
+  await accountByExactName(db, tenantId, 'Delta 2');
   at('choices');
-  for (const typed of ['', 'a', 'be', 'zz', '华']) accountChoices({ db, tenant }, typed);
-  accountNameById({ db, tenant }, accountIds[3]!);
+  for (const typed of ['', 'a', 'be', 'zz', '华']) await accountChoices({ db, tenant }, typed);
+  await accountNameById({ db, tenant }, accountIds[3]!);
   at('contacts');
-  for (const id of accountIds.slice(0, 6)) contactsOf({ db }, id, id % 2 === 0);
+  for (const id of accountIds.slice(0, 6)) await contactsOf({ db }, id, id % 2 === 0);
   at('home');
-  for (const actor of all.slice(0, 6)) homeBook({ db, tenant, actor });
+  for (const actor of all.slice(0, 6)) await homeBook({ db, tenant, actor });
   at('review');
-  const someAccounts = db.select().from(accounts).where(eq(accounts.tenantId, tenantId)).all().slice(0, 3);
-  for (const a of someAccounts) reviewFacts(db, tenant, a, 2026, NOW);
+  const someAccounts = (await db.select().from(accounts).where(eq(accounts.tenantId, tenantId)).all()).slice(0, 3);
+  for (const a of someAccounts) await reviewFacts(db, tenant, a, 2026, NOW);
   at('sweep');
-  dueAccountIds(db, tenantId, NOW);
-  duePromiseIds(db, tenant, NOW);
-  dueComplaintIds(db, tenantId, NOW);
+  await dueAccountIds(db, tenantId, NOW);
+  await duePromiseIds(db, tenant, NOW);
+  await dueComplaintIds(db, tenantId, NOW);
   // The sweep's decisions on every account, read and composed, nothing written (the sweep's read transaction).
-  decideAccounts(db, tenant, NOW, nudgeViews, accountIds);
+  await decideAccounts(db, tenant, NOW, nudgeViews, accountIds);
   at('numbers');
-  nextNumber(db, complaints, tenantId);
-  nextNumber(db, promises, tenantId);
-  longestExact(db, tenantId, ['delta 2 east', 'delta 2', 'delta']);
+  await nextNumber(db, complaints, tenantId);
+  await nextNumber(db, promises, tenantId);
+  await longestExact(db, tenantId, ['delta 2 east', 'delta 2', 'delta']);
   at('health.loadFacts');
-  loadFacts(db, tenant, 'all', NOW.getTime());
-  loadFacts(db, tenant, accountIds.slice(0, 5), NOW.getTime());
-  healthOf(db, tenant, 'all', NOW);
+  await loadFacts(db, tenant, 'all', NOW.getTime());
+  await loadFacts(db, tenant, accountIds.slice(0, 5), NOW.getTime());
+  await healthOf(db, tenant, 'all', NOW);
   at('cadence');
-  snoozeEnds(db, tenantId, 'revisit', accountIds.slice(0, 10));
-  snoozeEnds(db, tenantId, 'revisit');
-  const book = db
-    .select()
-    .from(accounts)
-    .where(eq(accounts.tenantId, tenantId))
-    .all()
-    .map((a) => ({ a, last: null }));
-  overdueRevisits(db, tenant, book, NOW);
+  await snoozeEnds(db, tenantId, 'revisit', accountIds.slice(0, 10));
+  await snoozeEnds(db, tenantId, 'revisit');
+  const book = (await db.select().from(accounts).where(eq(accounts.tenantId, tenantId)).all()).map((a) => ({ a, last: null }));
+  await overdueRevisits(db, tenant, book, NOW);
   at('digest');
   for (const m of all.slice(0, 5)) {
-    digestWeek(db, tenant, m, NOW, 'UTC');
-    ownsAccounts(db, tenant, m);
+    await digestWeek(db, tenant, m, NOW, 'UTC');
+    await ownsAccounts(db, tenant, m);
   }
-  orgWeek(db, tenant, NOW, 'UTC');
-  digestsDue(db, tenant, NOW);
+  await orgWeek(db, tenant, NOW, 'UTC');
+  await digestsDue(db, tenant, NOW);
   at('churn');
-  churnBook(db, tenantId, new Date(NOW.getTime() - 90 * DAY), NOW);
+  await churnBook(db, tenantId, new Date(NOW.getTime() - 90 * DAY), NOW);
   at('complaint-life');
-  complaintTimes(db, tenantId, { from: new Date(NOW.getTime() - 60 * DAY), to: NOW });
-  complaintTimes(db, tenantId, { from: new Date(NOW.getTime() - 60 * DAY), to: NOW }, accountIds.slice(0, 8));
-  for (const c of db.select().from(complaints).where(eq(complaints.tenantId, tenantId)).all().slice(0, 4)) complaintLife(db, c, NOW);
+  await complaintTimes(db, tenantId, { from: new Date(NOW.getTime() - 60 * DAY), to: NOW });
+  await complaintTimes(db, tenantId, { from: new Date(NOW.getTime() - 60 * DAY), to: NOW }, accountIds.slice(0, 8));
+  for (const c of (await db.select().from(complaints).where(eq(complaints.tenantId, tenantId)).all()).slice(0, 4)) await complaintLife(db, c, NOW);
   at('teams');
-  organisation(db, tenantId);
-  teamOf(db, tenantId, all[1]!);
-  teamOf(db, tenantId, all[2]!);
+  await organisation(db, tenantId);
+  await teamOf(db, tenantId, all[1]!);
+  await teamOf(db, tenantId, all[2]!);
   at('promises');
-  moveCounts(
+  await moveCounts(
     db,
-    db
-      .select({ id: promises.id })
-      .from(promises)
-      .all()
-      .map((p) => p.id),
+    (await db.select({ id: promises.id }).from(promises).all()).map((p) => p.id),
   );
-  keptRates(db, tenant, all, NOW);
+  await keptRates(db, tenant, all, NOW);
   at('coverage');
-  for (const id of accountIds.slice(0, 5)) coverageCells(db, id);
+  for (const id of accountIds.slice(0, 5)) await coverageCells(db, id);
   void memberIds;
 }
 
@@ -334,7 +325,7 @@ describe("the domain's reads on PostgreSQL beside SQLite", () => {
       const sqlite = openDb(join(dir, 'book.db'));
       let pool: pg.Pool | undefined;
       try {
-        const onSqlite = await seed(asAsync(sqlite), seedNo);
+        const onSqlite = await seed(sqlite, seedNo);
         pool = await migratedPg(server, { icuLocale });
         const onPg = await inPgTx(pool, (db) => seed(db, seedNo));
         expect(onPg).toEqual(onSqlite);
@@ -344,8 +335,8 @@ describe("the domain's reads on PostgreSQL beside SQLite", () => {
         const recording = drizzle(sqlite.$client, {
           schema,
           logger: { logQuery: (query, params) => void recorded.push({ query, params, from }) },
-        }) as Db;
-        domainReads(recording, onSqlite.tenantId, onSqlite.memberIds, onSqlite.accountIds, (name) => (from = name));
+        }) as unknown as Db;
+        await domainReads(recording, onSqlite.tenantId, onSqlite.memberIds, onSqlite.accountIds, (name) => (from = name));
         const selects = recorded.filter((s) => /^(select|with) /i.test(s.query));
         expect(selects.length).toBeGreaterThan(40);
         // The domain's `in (select value from json_each(?))` scoping, served by db/migrations-pg/0002_functions.

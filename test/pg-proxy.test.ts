@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { and, count, eq, max, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AsyncTx, asAsync, closeDb, openDb } from '../db/index.js';
+import { type AsyncTx, closeDb, openDb } from '../db/index.js';
 import { inPgTx, type openPg, type PgTx, toPgPlaceholders, toPgSql } from '../db/pg.js';
 import { prepared } from '../db/prepared.js';
 import { accounts, auditLog, complaints, members, tenants, touchpointParticipants, touchpoints } from '../db/schema.js';
@@ -219,7 +219,7 @@ describe('db/pg.ts', () => {
     const sqliteDir = mkdtempSync(join(tmpdir(), 'pg-proxy-sqlite-'));
     const sqlite = openDb(join(sqliteDir, 'book.db'));
     try {
-      const onSqlite = await touchOnce(asAsync(sqlite));
+      const onSqlite = await touchOnce(sqlite);
       const fresh = await migratedPg(server);
       const onPg = await inPgTx(fresh, (db) => touchOnce(db), true).finally(() => fresh.end());
       expect(onPg).toEqual(onSqlite);

@@ -10,22 +10,23 @@ import { digestFor } from '../src/views/digest.js';
 import { deliverDue } from '../src/scheduler/outbox.js';
 import { harness, type Harness } from './harness.js';
 import { cst, DAY, HOUR, kit, plus, RecordingPort, T0 } from './kit.js';
+import { transact } from '../db/index.js';
 
 let h: Harness;
 afterEach(() => h?.close());
 const { ok, refused, sweep, allNudges, tenant, member } = kit(() => h);
 
-const promise = (n: number) => h.db.select().from(promises).where(eq(promises.number, n)).get()!;
-const moves = (n: number) =>
+const promise = async (n: number) => (await h.db.select().from(promises).where(eq(promises.number, n)).get())!;
+const moves = async (n: number) =>
   h.db
     .select()
     .from(promiseMoves)
-    .where(eq(promiseMoves.promiseId, promise(n).id))
+    .where(eq(promiseMoves.promiseId, (await promise(n)).id))
     .all();
 /** The promise reminders' keys, with the promise's id left out. */
 /** What was posted about promises, as "recipient: first line". */
 const said = (port: RecordingPort) => port.posts.filter((p) => p.text.includes('P-')).map((p) => `${p.to}: ${p.text.split('\n')[0]}`);
-const keys = () => allNudges('promise').map((n) => n.dedupeKey.replace(/^promise:\d+:/, ''));
+const keys = async () => (await allNudges('promise')).map((n) => n.dedupeKey.replace(/^promise:\d+:/, ''));
 
 /** Acme is zhang's, whose manager is li; P-1 is due Friday 9 January 2026. */
 async function setup() {
@@ -47,14 +48,14 @@ describe('/promise move', () => {
         '[Mark kept: /promise kept P-1]  [Promise and its history: /promise show P-1]',
       ].join('\n'),
     );
-    expect(promise(1).dueOn).toBe('2026-01-16');
-    expect(moves(1)).toMatchObject([
-      { fromOn: '2026-01-09', toOn: '2026-01-16', reason: 'Customer asked for the audit first', byId: member('zhang').id, movedAt: cst('2026-01-07T15:30') },
+    expect((await promise(1)).dueOn).toBe('2026-01-16');
+    expect(await moves(1)).toMatchObject([
+      { fromOn: '2026-01-09', toOn: '2026-01-16', reason: 'Customer asked for the audit first', byId: (await member('zhang')).id, movedAt: cst('2026-01-07T15:30') },
     ]);
     // Their manager may move it too.
     h.now = cst('2026-01-08T09:00');
     await ok('/promise move P-1 due:tuesday Waiting for their warehouse team', 'li');
-    expect(moves(1).map((m) => `${m.fromOn}→${m.toOn}`)).toEqual(['2026-01-09→2026-01-16', '2026-01-16→2026-01-13']);
+    expect((await moves(1)).map((m) => `${m.fromOn}→${m.toOn}`)).toEqual(['2026-01-09→2026-01-16', '2026-01-16→2026-01-13']);
     expect((await ok('/promise show P-1', 'zhang')).text).toBe(
       [
         '• P-1 for Acme',
@@ -107,7 +108,7 @@ describe('/promise move', () => {
     await ok('/steward team @wang manager:@chen');
     const out = await refused('/promise move P-1 due:2026-01-16 I think it can wait', 'wang');
     expect(out.text).toMatch(/^✘ .*move P-1 to a new date/);
-    expect(promise(1).dueOn).toBe('2026-01-09');
+    expect((await promise(1)).dueOn).toBe('2026-01-09');
   });
 
   it('in Chinese: 改期 with 截止:, a Chinese date and reason, history under 查看', async () => {
@@ -115,7 +116,7 @@ describe('/promise move', () => {
     await ok('/steward me locale:zh-CN', 'zhang');
     const out = await ok('/承诺 改期 P-1 截止:1月16日 客户“审计”推迟，需要再等一周。', 'zhang');
     expect(out.text.split('\n').slice(0, 2)).toEqual(['✔ P-1已从2026年1月9日 周五改期到2026年1月16日 周五（共改期1次）。之后按新日期提醒。', '客户“审计”推迟，需要再等一周。']);
-    expect(moves(1)[0]!.reason).toBe('客户“审计”推迟，需要再等一周。');
+    expect((await moves(1))[0]!.reason).toBe('客户“审计”推迟，需要再等一周。');
     const shown = (await ok('/承诺 查看 P-1', 'zhang')).text;
     expect(shown).toContain('  状态    待兑现 · 改期1次');
     expect(shown).toContain('  最初约定  2026年1月9日 周五');
@@ -141,37 +142,37 @@ describe('reminders follow the new date', () => {
     await setup();
     const port = new RecordingPort();
     // Decided at midnight on the eve, to be read at 09:00.
-    expect(sweep(cst('2026-01-08T00:00')).ids).toHaveLength(1);
+    expect((await sweep(cst('2026-01-08T00:00'))).ids).toHaveLength(1);
     h.now = cst('2026-01-08T08:00');
     await ok('/promise move P-1 due:2026-01-16 Customer asked for the audit first', 'zhang');
     await deliverDue(h.db, port, cst('2026-01-08T09:00'));
     expect(said(port)).toEqual([]);
-    expect(sweep(cst('2026-01-09T10:00')).ids).toEqual([]);
-    expect(sweep(cst('2026-01-12T10:00')).ids).toEqual([]);
+    expect((await sweep(cst('2026-01-09T10:00'))).ids).toEqual([]);
+    expect((await sweep(cst('2026-01-12T10:00'))).ids).toEqual([]);
     for (let at = cst('2026-01-13T00:00'); at < cst('2026-01-20T00:00'); at = plus(at, 3 * HOUR)) {
-      sweep(at);
+      await sweep(at);
       await deliverDue(h.db, port, at);
     }
     expect(said(port)).toEqual(['@zhang: ! Due tomorrow: P-1 for Acme', '@zhang: ! Due today: P-1 for Acme']);
-    expect(keys()).toEqual(['eve', 'm1:eve', 'm1:due']);
+    expect(await keys()).toEqual(['eve', 'm1:eve', 'm1:due']);
     expect(
-      h.db
+      (await h.db
         .select()
         .from(nudges)
-        .where(and(eq(nudges.kind, 'promise'), eq(nudges.dedupeKey, allNudges('promise')[0]!.dedupeKey)))
-        .get()!.status,
+        .where(and(eq(nudges.kind, 'promise'), eq(nudges.dedupeKey, (await allNudges('promise'))[0]!.dedupeKey)))
+        .get())!.status,
     ).not.toBe('sent');
   });
 
   it('a late promise moved on: its manager is not told about the old date, only once the new one is missed', async () => {
     await setup();
     const port = new RecordingPort();
-    sweep(cst('2026-01-09T10:00')); // due today, told at once
+    await sweep(cst('2026-01-09T10:00')); // due today, told at once
     await deliverDue(h.db, port, cst('2026-01-09T10:00'));
     h.now = cst('2026-01-12T10:00');
     await ok('/promise move P-1 due:2026-01-20 Their audit slipped a week', 'zhang');
     for (let at = cst('2026-01-12T10:00'); at < cst('2026-01-30T00:00'); at = plus(at, 6 * HOUR)) {
-      sweep(at);
+      await sweep(at);
       await deliverDue(h.db, port, at);
     }
     expect(said(port)).toEqual([
@@ -180,7 +181,7 @@ describe('reminders follow the new date', () => {
       '@zhang: ! Due today: P-1 for Acme',
       "@li: ! P-1 for Acme, zhang's, was due Tue 20 Jan 2026 and is still open (3 days late)",
     ]);
-    expect(keys()).toEqual(['due', 'm1:eve', 'm1:due', 'm1:manager']);
+    expect(await keys()).toEqual(['due', 'm1:eve', 'm1:due', 'm1:manager']);
   });
 
   it('over many seeded seasons of moves, no reminder of a date the promise moved from is ever sent, and the last date is reminded on its day once', async () => {
@@ -197,13 +198,13 @@ describe('reminders follow the new date', () => {
         while (moveAt.length && moveAt[0]! <= at) {
           h.now = moveAt.shift()!;
           const to = new Date(h.now.getTime() + (1 + rand(10)) * DAY).toISOString().slice(0, 10);
-          if (to === promise(1).dueOn) continue;
+          if (to === (await promise(1)).dueOn) continue;
           await ok(`/promise move P-1 due:${to} Seed ${seed} asked again`, 'zhang');
           round++;
         }
-        sweep(at);
+        await sweep(at);
         await deliverDue(h.db, port, at);
-        for (const n of allNudges('promise').filter((r) => r.status === 'sent' && !sent.has(r.dedupeKey))) {
+        for (const n of (await allNudges('promise')).filter((r) => r.status === 'sent' && !sent.has(r.dedupeKey))) {
           sent.add(n.dedupeKey);
           // Sent now: it is about the date agreed now.
           expect(n.dedupeKey.replace(/^promise:\d+:/, ''), `seed ${seed}`).toMatch(round ? new RegExp(`^m${round}:(eve|due|manager)$`) : /^(eve|due|manager)$/);
@@ -289,6 +290,6 @@ describe('kept on time, in the digest', () => {
 
   it('says nothing when no promise was kept or broken in the quarter', async () => {
     await setup();
-    expect(renderText(h.db.transaction((tx) => digestFor(tx, tenant(), member('li'), cst('2026-01-12T10:00'))))).not.toContain('kept on time');
+    expect(renderText(await transact(h.db, async (tx) => digestFor(tx, await tenant(), await member('li'), cst('2026-01-12T10:00'))))).not.toContain('kept on time');
   });
 });

@@ -239,7 +239,7 @@ describe('account names round-trip', () => {
         }
         // The engine reads input in Unicode NFC, so a compatibility ideograph is kept in its canonical form.
         const stored = n.normalize('NFC');
-        const row = h.db.select().from(accounts).where(eq(accounts.name, stored)).get();
+        const row = await h.db.select().from(accounts).where(eq(accounts.name, stored)).get();
         expect(row?.name, n).toBe(stored);
         const shown = await h.run(`/account show "${n}"`);
         expect(shown.ok, `${n}\n${shown.text}`).toBe(true);

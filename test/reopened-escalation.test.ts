@@ -10,7 +10,7 @@ import { cst, kit, nudgeText } from './kit.js';
 let h: Harness;
 afterEach(() => h?.close());
 const { ok, sweep } = kit(() => h);
-const escalations = () => h.db.select().from(nudges).where(eq(nudges.kind, 'escalation')).orderBy(asc(nudges.id)).all().map(nudgeText);
+const escalations = async () => (await h.db.select().from(nudges).where(eq(nudges.kind, 'escalation')).orderBy(asc(nudges.id)).all()).map(nudgeText);
 
 /** C-1 opened on 5 January, resolved on 9 January, reopened on 2 February; then rungs 1-3 and a weekly one. */
 async function reopened(locale: Locale) {
@@ -24,7 +24,7 @@ async function reopened(locale: Locale) {
   await ok('/resolve C-1 Claim paid', 'zhang');
   h.now = cst('2026-02-02T10:00');
   await ok('/complaint reopen C-1 Same damage again', 'li');
-  for (const day of ['03', '04', '05', '06', '13']) sweep(cst(`2026-02-${day}T10:00`));
+  for (const day of ['03', '04', '05', '06', '13']) await sweep(cst(`2026-02-${day}T10:00`));
   return escalations();
 }
 
@@ -52,8 +52,8 @@ describe('escalations of a reopened complaint', () => {
     await ok('/steward team @zhang manager:@li');
     await ok('/account add Acme tier:strategic owner:@zhang');
     await ok('/complaint Acme severity:high category:damage 3 pallets crushed', 'zhang');
-    for (const day of ['06', '07']) sweep(cst(`2026-01-${day}T10:00`));
-    const [r1, r2] = escalations();
+    for (const day of ['06', '07']) await sweep(cst(`2026-01-${day}T10:00`));
+    const [r1, r2] = await escalations();
     expect(r1).not.toContain('reopened');
     expect(r2).toContain('C-1 is still unresolved after 2 days');
     expect(r2).toMatch(/Open for\s+2 days/);

@@ -11,23 +11,23 @@ let h: Harness;
 afterEach(() => h?.close());
 const { ok, refused, accountId, memberId, sweep, pinCreatedAt, allNudges } = kit(() => h, { errorTone: true });
 
-const item = (account: string) =>
-  h.db
+const item = async (account: string) =>
+  (await h.db
     .select()
     .from(reviewItems)
-    .where(eq(reviewItems.accountId, accountId(account)))
-    .get()!;
+    .where(eq(reviewItems.accountId, await accountId(account)))
+    .get())!;
 
 /** Acme (strategic, zhang's) in the review season, with its R-1 made by the sweep. */
 async function inSeason(before: () => Promise<unknown> = async () => {}) {
   h = harness({ now: cst('2026-08-20T10:00') });
   await ok('/steward team @zhang manager:@li');
   await ok('/account add Acme tier:strategic owner:@zhang');
-  pinCreatedAt(accounts, h.now);
+  await pinCreatedAt(accounts, h.now);
   await ok('/contact Acme add "Li Wei" level:decision-maker');
   await before();
   h.now = cst('2026-09-02T10:00');
-  sweep(h.now);
+  await sweep(h.now);
 }
 
 describe('/review <account> tick|untick', () => {
@@ -35,26 +35,18 @@ describe('/review <account> tick|untick', () => {
     await inSeason();
     const out = await ok('/review Acme tick risks', 'zhang');
     expect(out.text.split('\n')[0]).toBe('✔ R-1: ticked 4. The risks their top decision-maker worries about, and how we reduce them');
-    expect(item('Acme').checklist).toEqual([
+    expect((await item('Acme')).checklist).toEqual([
       { key: 'complaints', done: false },
       { key: 'promises', done: false },
       { key: 'wallet', done: false },
-      { key: 'risks', done: true, tickedBy: memberId('zhang'), tickedAt: h.now.getTime() },
+      { key: 'risks', done: true, tickedBy: await memberId('zhang'), tickedAt: h.now.getTime() },
       { key: 'competitors', done: false },
     ]);
     await ok('/review Acme tick 5', 'zhang');
-    expect(
-      item('Acme')
-        .checklist.filter((c) => c.done)
-        .map((c) => c.key),
-    ).toEqual(['risks', 'competitors']);
-    expect(item('Acme').status).toBe('open');
+    expect((await item('Acme')).checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['risks', 'competitors']);
+    expect((await item('Acme')).status).toBe('open');
     await ok('/review Acme untick competitors', 'zhang');
-    expect(
-      item('Acme')
-        .checklist.filter((c) => c.done)
-        .map((c) => c.key),
-    ).toEqual(['risks']);
+    expect((await item('Acme')).checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['risks']);
     // Ticking a ticked item says by whom, and changes nothing.
     expect((await ok('/review Acme tick 4', 'zhang')).text).toBe('• Item 4 is already ticked by zhang, Wed 2 Sept 2026.');
   });
@@ -103,15 +95,16 @@ describe('/review <account> prepared', () => {
     expect((await refused('/review Acme tick complaints', 'zhang')).text).toBe(
       "✘ Item 1 (Every complaint of the year resolved, with the fix explained) can't be ticked: C-1 (critical) is still open.",
     );
-    expect(item('Acme')).toMatchObject({ status: 'open', preparedAt: null });
+    expect(await item('Acme')).toMatchObject({ status: 'open', preparedAt: null });
 
     await ok('/resolve C-1 Replaced the pallets, new packing spec agreed', 'zhang');
     const yes = await ok('/review Acme prepared Deck ready', 'zhang');
     expect(yes.text.split('\n')[0]).toBe('✔ R-1 for Acme marked prepared.');
     // What it ticked on the record's word is said, not done silently.
     expect(yes.text).toContain('Checked against the record and ticked: 1 complaints, 2 promises, 3 wallet.');
-    expect(item('Acme')).toMatchObject({ status: 'prepared', preparedAt: h.now, note: 'Deck ready' });
-    expect(item('Acme').checklist.every((c) => c.done && c.tickedBy === memberId('zhang'))).toBe(true);
+    expect(await item('Acme')).toMatchObject({ status: 'prepared', preparedAt: h.now, note: 'Deck ready' });
+    const zhang = await memberId('zhang');
+    expect((await item('Acme')).checklist.every((c) => c.done && c.tickedBy === zhang)).toBe(true);
   });
 
   it('asks for the items only the owner can vouch for, and for the wallet share, before anything is marked', async () => {
@@ -129,7 +122,7 @@ describe('/review <account> prepared', () => {
   it('the Prepared button of the card the sweep sends goes through the same refusal', async () => {
     await inSeason();
     await ok('/complaint Acme severity:critical Truck never came', 'zhang');
-    const card = allNudges('review')[0]!.payload as Reply;
+    const card = (await allNudges('review'))[0]!.payload as Reply;
     expect(card.sections.flatMap((x) => (x.type === 'list' ? x.items : []))).toContain('☐ 4. The risks their top decision-maker worries about, and how we reduce them [risks]');
     const button = card.buttons.find((b) => b.command.endsWith(' prepared'))!;
     expect((await refused(button.command, 'zhang')).text).toContain('1 [complaints]: C-1 (critical) is still open');
@@ -157,14 +150,14 @@ describe('/review <account> prepared', () => {
       '✔ R-1: unticked 4. The risks their top decision-maker worries about, and how we reduce them',
       'R-1 is no longer marked prepared: an item it claimed is unticked.',
     ]);
-    expect(item('Acme')).toMatchObject({ status: 'open', preparedAt: null });
+    expect(await item('Acme')).toMatchObject({ status: 'open', preparedAt: null });
   });
 
   it('held records the meeting and ticks nothing', async () => {
     await inSeason();
     await ok('/review Acme held Met their COO', 'zhang');
-    expect(item('Acme').status).toBe('held');
-    expect(item('Acme').checklist.some((c) => c.done)).toBe(false);
+    expect((await item('Acme')).status).toBe('held');
+    expect((await item('Acme')).checklist.some((c) => c.done)).toBe(false);
     expect((await refused('/review Acme tick risks', 'zhang')).text).toBe('✘ R-1 is already held.');
   });
 });
@@ -172,15 +165,11 @@ describe('/review <account> prepared', () => {
 describe('in Chinese', () => {
   it("ticks by the Chinese key, and refuses prepared in the reader's words", async () => {
     await inSeason();
-    h.db.update(tenants).set({ locale: 'zh-CN' }).run();
+    await h.db.update(tenants).set({ locale: 'zh-CN' }).run();
     await ok('/复盘 Acme 勾选 风险', 'zhang');
     await ok('/复盘 Acme 勾选 竞争对手', 'zhang');
     await ok('/投诉 Acme 严重度:紧急 三托货物压坏', 'zhang');
-    expect(
-      item('Acme')
-        .checklist.filter((c) => c.done)
-        .map((c) => c.key),
-    ).toEqual(['risks', 'competitors']);
+    expect((await item('Acme')).checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['risks', 'competitors']);
     const no = await refused('/复盘 Acme 已准备', 'zhang');
     expect(no.text).toBe(
       [
@@ -194,11 +183,7 @@ describe('in Chinese', () => {
     expect(show.text).toContain('今年投诉：新增1起，已解决0起；仍有1起未解决');
     expect(show.text).toContain('未解决的紧急投诉：C-1');
     await ok('/复盘 Acme 取消勾选 4', 'zhang');
-    expect(
-      item('Acme')
-        .checklist.filter((c) => c.done)
-        .map((c) => c.key),
-    ).toEqual(['competitors']);
+    expect((await item('Acme')).checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['competitors']);
   });
 });
 
@@ -219,17 +204,9 @@ describe('an item key in the other language', () => {
     await inSeason();
     await ok('/review Acme tick 风险', 'zhang');
     await ok('/复盘 Acme 勾选 competitors', 'zhang');
-    expect(
-      item('Acme')
-        .checklist.filter((c) => c.done)
-        .map((c) => c.key),
-    ).toEqual(['risks', 'competitors']);
+    expect((await item('Acme')).checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['risks', 'competitors']);
     await ok('/review Acme untick 竞争', 'zhang');
-    expect(
-      item('Acme')
-        .checklist.filter((c) => c.done)
-        .map((c) => c.key),
-    ).toEqual(['risks']);
+    expect((await item('Acme')).checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['risks']);
   });
 });
 
@@ -259,11 +236,7 @@ describe('bad input', () => {
     expect(typo.text).toContain('More: /steward help review');
     const zh = await refused('/复盘 Acme 勾 风险', 'zhang');
     expect(zh.text.split('\n')[0]).toBe('✘ I didn\'t expect "勾 风险" here.');
-    expect(
-      item('Acme')
-        .checklist.filter((c) => c.done)
-        .map((c) => c.key),
-    ).toEqual(['risks']);
+    expect((await item('Acme')).checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['risks']);
   });
 
   it('`取消` alone unticks, as `取消勾选` does (exploratory report: it was refused)', async () => {
@@ -271,17 +244,9 @@ describe('bad input', () => {
     await ok('/review Acme tick risks', 'zhang');
     await ok('/review Acme tick competitors', 'zhang');
     await ok('/复盘 Acme 取消 风险', 'zhang');
-    expect(
-      item('Acme')
-        .checklist.filter((c) => c.done)
-        .map((c) => c.key),
-    ).toEqual(['competitors']);
+    expect((await item('Acme')).checklist.filter((c) => c.done).map((c) => c.key)).toEqual(['competitors']);
     await ok('/复盘 取消 Acme 5', 'zhang');
-    expect(
-      item('Acme')
-        .checklist.filter((c) => c.done)
-        .map((c) => c.key),
-    ).toEqual([]);
+    expect((await item('Acme')).checklist.filter((c) => c.done).map((c) => c.key)).toEqual([]);
   });
 
   it("an unknown account, an account with no review, someone else's review", async () => {

@@ -7,6 +7,8 @@ import { DAY, kit, plus } from './kit.js';
 import { renderText } from '../src/engine/render-text.js';
 import { watchHealth } from '../src/scheduler/sweep.js';
 import type { Reply } from '../src/engine/reply.js';
+import { transact } from '../db/index.js';
+import { mapSeq } from './async-array.js';
 
 let h: Harness;
 const k = kit(() => h);
@@ -67,7 +69,7 @@ describe('risk hides in plain sight', () => {
     await k.ok('/contact Gamma add Zhao Lei title:Buyer level:manager');
     // A year of one rep and one buyer, logged after the fact.
     for (let d = 362; d > 0; d -= 30) await k.ok(`/touch Gamma visit to:"Zhao Lei" on:${new Date(NOW.getTime() - d * DAY).toISOString().slice(0, 10)} Monthly visit`, 'zhang');
-    h.db.update(accounts).set({ createdAt: NOW }).run();
+    await h.db.update(accounts).set({ createdAt: NOW }).run();
     const shown = (await k.ok('/account Gamma', 'zhang')).text;
     expect(shown).toContain('single-threaded: 1 of ours and 1 of their levels touched in 90 days');
     expect(shown).not.toMatch(/Health +100\/100/);
@@ -150,7 +152,7 @@ describe('risk hides in plain sight', () => {
 
 describe('health news (issue 21: told to the right person)', () => {
   /** The sweep job's daily look at health, in its own transaction as the scheduler runs it. */
-  const watch = (at: Date) => h.db.transaction((tx) => watchHealth(tx, k.tenant(), at), { behavior: 'immediate' });
+  const watch = (at: Date) => transact(h.db, async (tx) => watchHealth(tx, await k.tenant(), at), { behavior: 'immediate' });
   it('an account entering at risk is told once to its owner and their manager, with the reasons and the next step; a lost one is not', async () => {
     h = harness({ now: plus(NOW, -200 * DAY) });
     await k.ok('/steward team @zhang manager:@li');
@@ -158,7 +160,7 @@ describe('health news (issue 21: told to the right person)', () => {
     await covered('Beta', 'key');
     await covered('Delta', 'key');
     // Healthy as of the first look: nothing to say.
-    expect(watch(plus(NOW, -9 * DAY)).length).toBe(0);
+    expect((await watch(plus(NOW, -9 * DAY))).length).toBe(0);
     for (const [i, s] of FIVE_SIGNS.entries()) {
       h.now = plus(NOW, (i - 5) * DAY);
       await k.ok(`/signal Beta ${s}`, 'zhang');
@@ -167,20 +169,20 @@ describe('health news (issue 21: told to the right person)', () => {
     h.now = plus(NOW, -1 * DAY);
     await k.ok('/lost Delta reason:competitor They moved to JD after the rate review', 'zhang');
     h.now = NOW;
-    expect(watch(NOW).length).toBe(2);
-    const news = k.allNudges('health');
-    expect(news.map((n) => [k.nameOf(n.recipientId), n.subjectId])).toEqual([
-      ['zhang', k.accountId('Beta')],
-      ['li', k.accountId('Beta')],
+    expect((await watch(NOW)).length).toBe(2);
+    const news = await k.allNudges('health');
+    expect(await mapSeq(news, async (n) => [await k.nameOf(n.recipientId), n.subjectId])).toEqual([
+      ['zhang', await k.accountId('Beta')],
+      ['li', await k.accountId('Beta')],
     ]);
     const text = renderText(news[0]!.payload as Reply);
     expect(text.split('\n')[0]).toMatch(/Beta's health moved to at risk/);
     expect(text).toMatch(/decision-maker|Decision-maker/);
     expect(text).toMatch(/Next step/i);
     // Told once: later sweeps that day, and the days after, say nothing new while nothing changes.
-    expect(watch(plus(NOW, 3_600_000)).length).toBe(0);
-    expect(watch(plus(NOW, 1 * DAY)).length).toBe(0);
-    expect(watch(plus(NOW, 2 * DAY)).length).toBe(0);
+    expect((await watch(plus(NOW, 3_600_000))).length).toBe(0);
+    expect((await watch(plus(NOW, 1 * DAY))).length).toBe(0);
+    expect((await watch(plus(NOW, 2 * DAY))).length).toBe(0);
   });
 });
 

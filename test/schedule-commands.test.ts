@@ -8,6 +8,7 @@ import type { Reply } from '../src/engine/reply.js';
 import { harness, type Harness } from './harness.js';
 import { deliverDue } from '../src/scheduler/outbox.js';
 import { cst, DAY, HOUR, kit, nudgeText, plus, RecordingPort, T0 } from './kit.js';
+import { mapSeq } from './async-array.js';
 
 let h: Harness;
 afterEach(() => h?.close());
@@ -34,9 +35,9 @@ describe('/pair, /pair list, /unpair', () => {
   it('pairs an executive with a strategic account; pairing again changes the cadence', async () => {
     await setup();
     expect((await ok('/pair Acme @chen')).text).toBe('✔ chen is now paired with Acme, visiting every 90 days.');
-    expect(active()).toEqual([{ account: 'Acme', exec: 'chen', every: 90, active: true }]);
+    expect(await active()).toEqual([{ account: 'Acme', exec: 'chen', every: 90, active: true }]);
     expect((await ok('/pair Acme @chen every:30d')).text).toBe('✔ chen and Acme: now every 30 days.');
-    expect(active()).toEqual([{ account: 'Acme', exec: 'chen', every: 30, active: true }]);
+    expect(await active()).toEqual([{ account: 'Acme', exec: 'chen', every: 30, active: true }]);
   });
 
   it('a non-strategic account asks for confirmation and writes nothing; its button pairs it', async () => {
@@ -50,21 +51,21 @@ describe('/pair, /pair list, /unpair', () => {
     expect(h.snapshot()).toBe(before);
     const confirmed = await ok(asked.reply.buttons[0]!.command);
     expect(confirmed.text).toBe('✔ chen is now paired with Beta, visiting every 60 days.');
-    expect(active()).toEqual([{ account: 'Beta', exec: 'chen', every: 60, active: true }]);
+    expect(await active()).toEqual([{ account: 'Beta', exec: 'chen', every: 60, active: true }]);
   });
 
   it('only executives are paired', async () => {
     await setup();
     expect((await refused('/pair Acme @wang')).text).toBe('✘ wang is a rep; only executives are paired. An admin can change that: /steward role @wang exec');
     expect((await refused('/pair Acme @li')).text).toBe('✘ li is a manager; only executives are paired. An admin can change that: /steward role @li exec');
-    expect(active()).toEqual([]);
+    expect(await active()).toEqual([]);
   });
 
   it("a rep may pair their own account, not someone else's", async () => {
     await setup();
     expect((await refused('/pair Acme @chen', 'wang')).text).toBe('✘ Only its owner zhang, their manager li or an admin can change the leadership pairings of Acme.');
     await ok('/pair Acme @chen', 'zhang');
-    expect(active()).toHaveLength(1);
+    expect(await active()).toHaveLength(1);
   });
 
   it('/pair list shows each pairing with its last touch and next due visit', async () => {
@@ -72,7 +73,7 @@ describe('/pair, /pair list, /unpair', () => {
     expect((await ok('/pair list')).text).toBe('• Leadership pairings (0)\n  No leadership pairings yet. Pair an executive with /pair <account> @executive');
     await ok('/pair Acme @chen every:30d');
     await ok('/pair Beta @chen confirm');
-    pinCreatedAt(pairings, T0);
+    await pinCreatedAt(pairings, T0);
     expect((await ok('/pair list', 'wang')).text).toBe(
       [
         '• Leadership pairings (2)',
@@ -94,7 +95,7 @@ describe('/pair, /pair list, /unpair', () => {
     h.now = plus(T0, DAY);
     expect((await refused('/unpair Acme', 'wang')).text).toBe('✘ Only its owner zhang, their manager li or an admin can change the leadership pairings of Acme.');
     expect((await ok('/unpair Acme @chen', 'chen')).text).toBe('✔ Ended 1 pairing on Acme.');
-    expect(h.db.select().from(pairings).all()).toMatchObject([{ active: false, endedAt: plus(T0, DAY) }]);
+    expect(await h.db.select().from(pairings).all()).toMatchObject([{ active: false, endedAt: plus(T0, DAY) }]);
     expect((await refused('/unpair Acme')).text).toBe('✘ Acme has no active leadership pairing.');
     expect((await ok('/pair list')).text).toContain('Leadership pairings (0)');
   });
@@ -107,9 +108,9 @@ describe('/snooze, as the revisit nudge buttons run it', () => {
     await ok('/account add Acme tier:strategic owner:@zhang');
     await ok('/touch Acme visit Walked the new warehouse', 'zhang');
     const due = plus(T0, 14 * DAY);
-    sweep(due);
+    await sweep(due);
     h.now = plus(due, HOUR);
-    const buttons = (allNudges()[0]!.payload as Reply).buttons;
+    const buttons = ((await allNudges())[0]!.payload as Reply).buttons;
     return Object.fromEntries(buttons.map((b) => [b.label, b.command]));
   }
 
@@ -117,15 +118,9 @@ describe('/snooze, as the revisit nudge buttons run it', () => {
     const b = await nudged();
     expect((await ok(b['Snooze 3 days']!, 'zhang')).text).toBe('✔ Revisit nudges for Acme are quiet until Thu 22 Jan 2026.');
     expect((await ok(b['Snooze a week']!, 'zhang')).text).toBe('✔ Revisit nudges for Acme are quiet until Mon 26 Jan 2026.');
-    expect(
-      h.db
-        .select()
-        .from(nudgeSnoozes)
-        .all()
-        .map((s) => [s.kind, s.subjectId, s.until.toISOString(), s.reason]),
-    ).toEqual([
-      ['revisit', accountId('Acme'), plus(h.now, 3 * DAY).toISOString(), null],
-      ['revisit', accountId('Acme'), plus(h.now, 7 * DAY).toISOString(), null],
+    expect((await h.db.select().from(nudgeSnoozes).all()).map((s) => [s.kind, s.subjectId, s.until.toISOString(), s.reason])).toEqual([
+      ['revisit', await accountId('Acme'), plus(h.now, 3 * DAY).toISOString(), null],
+      ['revisit', await accountId('Acme'), plus(h.now, 7 * DAY).toISOString(), null],
     ]);
   });
 
@@ -134,7 +129,7 @@ describe('/snooze, as the revisit nudge buttons run it', () => {
     const asked = await refused(b['Not needed']!, 'zhang');
     expect(asked.text.split('\n')[0]).toBe('✘ Say why no visit is needed at Acme, for example: /snooze "Acme" not-needed They paused orders until March');
     await ok(`${b['Not needed']} They paused all orders until March`, 'zhang');
-    expect(h.db.select().from(nudgeSnoozes).all()).toMatchObject([{ reason: 'They paused all orders until March', memberId: memberId('zhang') }]);
+    expect(await h.db.select().from(nudgeSnoozes).all()).toMatchObject([{ reason: 'They paused all orders until March', memberId: await memberId('zhang') }]);
   });
 
   it('Log visit asks for the note (the adapters show a form for it), then logs the visit', async () => {
@@ -150,7 +145,7 @@ describe('/snooze, as the revisit nudge buttons run it', () => {
     await nudged();
     expect((await refused('/snooze Acme forever', 'zhang')).text.split('\n')[0]).toBe('✘ "forever" isn\'t a time Steward can snooze for: use 3d, 1w or not-needed.');
     expect((await refused('/snooze Acme', 'zhang')).text.split('\n')[0]).toBe('✘ Missing how long (3d, 1w or not-needed).');
-    h.db.update(tenants).set({ locale: 'zh-CN' }).run();
+    await h.db.update(tenants).set({ locale: 'zh-CN' }).run();
     expect((await refused('/稍后 Acme', 'zhang')).text.split('\n')[0]).toBe('✘ 缺少暂缓多久（3d、1w 或 not-needed）。');
   });
 });
@@ -167,14 +162,14 @@ describe('/review', () => {
   async function inSeason() {
     await setup();
     h.now = cst('2026-09-02T10:00');
-    sweep(h.now);
+    await sweep(h.now);
   }
-  const item = (account: string) =>
-    h.db
+  const item = async (account: string) =>
+    (await h.db
       .select()
       .from(reviewItems)
-      .where(eq(reviewItems.accountId, accountId(account)))
-      .get()!;
+      .where(eq(reviewItems.accountId, await accountId(account)))
+      .get())!;
 
   it('before the season there is nothing to mark', async () => {
     await setup();
@@ -205,12 +200,12 @@ describe('/review', () => {
       'Prepare:',
       '  • ☑ 1. Every complaint of the year resolved, with the fix explained [complaints] — ticked by zhang, Wed 2 Sept 2026',
     ]);
-    expect(item('Acme')).toMatchObject({ status: 'prepared', preparedAt: h.now, heldAt: null, note: 'Deck ready, wallet share 27%' });
-    expect(item('Acme').checklist.every((c) => c.done)).toBe(true);
+    expect(await item('Acme')).toMatchObject({ status: 'prepared', preparedAt: h.now, heldAt: null, note: 'Deck ready, wallet share 27%' });
+    expect((await item('Acme')).checklist.every((c) => c.done)).toBe(true);
 
     h.now = cst('2026-09-20T16:00');
     expect((await ok('/review Acme held', 'zhang')).text.split('\n')[0]).toBe('✔ R-1 for Acme marked held. Well done.');
-    expect(item('Acme')).toMatchObject({ status: 'held', heldAt: h.now, preparedAt: cst('2026-09-02T10:00'), note: 'Deck ready, wallet share 27%' });
+    expect(await item('Acme')).toMatchObject({ status: 'held', heldAt: h.now, preparedAt: cst('2026-09-02T10:00'), note: 'Deck ready, wallet share 27%' });
     expect((await refused('/review Acme held', 'zhang')).text).toBe('✘ R-1 is already held.');
     expect((await ok('/review list')).text).toBe(
       ['• Supplier reviews 2026: 1 of 3 held', '  • R-1 · Acme · Review held.', '  • R-2 · Beta · Not prepared yet.', '  • R-3 · Delta · Not prepared yet.'].join('\n'),
@@ -221,7 +216,7 @@ describe('/review', () => {
     await inSeason();
     expect((await refused('/review Acme held', 'wang')).text).toBe('✘ Only its owner zhang or an admin can update R-1.');
     await ok('/review Acme held');
-    expect(item('Acme').status).toBe('held');
+    expect((await item('Acme')).status).toBe('held');
   });
 
   it('/review <account> shows its card', async () => {
@@ -252,7 +247,7 @@ describe('/steward settings for the review season', () => {
     const out = await ok('/steward settings review-start:08-15 review-deadline:09-30');
     expect(out.text.split('\n')[0]).toBe('✔ Settings updated: review-start, review-deadline.');
     expect(out.text).toContain('review-start / review-deadline  08-15 → 09-30');
-    expect(tenant().settings).toMatchObject({ reviewSeasonStart: '08-15', reviewSeasonDeadline: '09-30' });
+    expect((await tenant()).settings).toMatchObject({ reviewSeasonStart: '08-15', reviewSeasonDeadline: '09-30' });
     expect((await refused('/steward settings review-start:08-01', 'zhang')).text).toBe('✘ Only an admin can change settings. Ask an admin, or see who is one with /steward team.');
     expect((await refused('/steward settings review-start:10-01 review-deadline:09-01')).text).toBe('✘ The review season must start (10-01) before its deadline (09-01).');
     expect((await refused('/steward settings review-start:9/1')).text.split('\n')[0]).toBe('✘ "9/1" doesn\'t work for review-start: — expected MM-DD.');
@@ -277,20 +272,20 @@ describe('/steward run sweep|digest', () => {
     expect((await ok('/steward run sweep')).text).toBe(
       ['✔ Sweep as of Tue 20 Jan 2026 11:00: 1 new nudge decided.', 'revisit: 1 · pairing: 0 · promise: 0 · review: 0 · escalation: 0 · checklist: 0'].join('\n'),
     );
-    expect(allNudges().map((n) => [n.kind, n.recipientId, n.notBefore?.toISOString()])).toEqual([['revisit', memberId('zhang'), h.now.toISOString()]]);
+    expect((await allNudges()).map((n) => [n.kind, n.recipientId, n.notBefore?.toISOString()])).toEqual([['revisit', await memberId('zhang'), h.now.toISOString()]]);
     // What it recorded is for the adapter to deliver at once; a second run records nothing more.
     expect((await h.run('/steward run sweep')).deliver).toBe(false);
-    h.db.delete(nudges).run();
+    await h.db.delete(nudges).run();
     expect((await h.run('/steward run sweep')).deliver).toBe(true);
     expect((await ok('/steward run sweep')).text.split('\n')[0]).toBe('✔ Sweep as of Tue 20 Jan 2026 11:00: 0 new nudges decided.');
-    expect(allNudges()).toHaveLength(1);
+    expect(await allNudges()).toHaveLength(1);
   });
 
   it('says how many wait for their recipients’ working hours', async () => {
     await setup();
     h.now = cst('2026-01-20T22:00');
     expect((await ok('/steward run sweep')).text.split('\n')[0]).toBe("✔ Sweep as of Tue 20 Jan 2026 22:00: 1 new nudge decided, 1 waiting for their recipients' working hours.");
-    expect(allNudges()[0]!.notBefore).toEqual(cst('2026-01-21T09:00'));
+    expect((await allNudges())[0]!.notBefore).toEqual(cst('2026-01-21T09:00'));
   });
 
   it('at:<date> redoes a missed run as of that time; what was due then goes out now', async () => {
@@ -300,21 +295,21 @@ describe('/steward run sweep|digest', () => {
     expect(out.text).toBe(
       ['✔ Sweep as of Tue 20 Jan 2026 11:00: 1 new nudge decided.', 'revisit: 1 · pairing: 0 · promise: 0 · review: 0 · escalation: 0 · checklist: 0'].join('\n'),
     );
-    expect(allNudges().map((n) => [n.dedupeKey.split(':').slice(2).join(':'), n.notBefore?.toISOString()])).toEqual([['2026-01-19:1', h.now.toISOString()]]);
+    expect((await allNudges()).map((n) => [n.dedupeKey.split(':').slice(2).join(':'), n.notBefore?.toISOString()])).toEqual([['2026-01-19:1', h.now.toISOString()]]);
     // Today's run decides nothing twice; the reminder comes a week after the first nudge was read (today), not after the day it was decided as of.
     expect((await ok('/steward run sweep')).text.split('\n')[0]).toBe('✔ Sweep as of Mon 26 Jan 2026 10:00: 0 new nudges decided.');
     h.now = cst('2026-01-27T11:00');
     expect((await ok('/steward run sweep')).text.split('\n')[0]).toBe('✔ Sweep as of Tue 27 Jan 2026 11:00: 0 new nudges decided.');
     h.now = cst('2026-02-02T10:00');
     expect((await ok('/steward run sweep')).text.split('\n')[0]).toBe('✔ Sweep as of Mon 2 Feb 2026 10:00: 1 new nudge decided.');
-    expect(allNudges().map((n) => n.dedupeKey.split(':').at(-1))).toEqual(['1', '2']);
+    expect((await allNudges()).map((n) => n.dedupeKey.split(':').at(-1))).toEqual(['1', '2']);
   });
 
   it('a run as of a Saturday holds its nudges for Monday 09:00; that has passed, so none is reported waiting', async () => {
     await setup();
     h.now = cst('2026-01-26T10:00');
     expect((await ok('/steward run sweep at:"2026-01-24 10:00"')).text.split('\n')[0]).toBe('✔ Sweep as of Sat 24 Jan 2026 10:00: 1 new nudge decided.');
-    expect(allNudges()[0]!.notBefore).toEqual(cst('2026-01-26T09:00'));
+    expect((await allNudges())[0]!.notBefore).toEqual(cst('2026-01-26T09:00'));
   });
 
   it('the sweep counts escalations too', async () => {
@@ -333,11 +328,12 @@ describe('/steward run sweep|digest', () => {
     h.now = cst('2026-01-26T10:00');
     // alice, the admin, reads the organisation's.
     expect((await ok('/steward run digest')).text).toBe('✔ Weekly digest as of Mon 26 Jan 2026 10:00: 4 new digests recorded.');
-    expect(
-      allNudges()
-        .map((n) => h.db.select().from(members).where(eq(members.id, n.recipientId!)).get()!.name)
-        .sort(),
-    ).toEqual(['alice', 'li', 'wang', 'zhang']);
+    expect((await mapSeq(await allNudges(), async (n) => (await h.db.select().from(members).where(eq(members.id, n.recipientId!)).get())!.name)).sort()).toEqual([
+      'alice',
+      'li',
+      'wang',
+      'zhang',
+    ]);
     expect((await ok('/steward run digest')).text).toBe('✔ Weekly digest as of Mon 26 Jan 2026 10:00: 0 new digests recorded.');
     h.now = cst('2026-02-02T07:00');
     expect((await ok('/steward run digest')).text).toBe("✔ Weekly digest as of Mon 2 Feb 2026 07:00: 4 new digests recorded, 4 waiting for their recipients' working hours.");
@@ -375,7 +371,7 @@ describe('/steward run sweep|digest', () => {
     const port = new RecordingPort();
     await deliverDue(h.db, port, h.now);
     expect(port.posts).toEqual([]);
-    expect(h.db.select({ level: complaints.escalationLevel }).from(complaints).get()).toEqual({ level: 0 });
+    expect(await h.db.select({ level: complaints.escalationLevel }).from(complaints).get()).toEqual({ level: 0 });
   });
 
   it('a digest as of a future Monday records nothing; that Monday’s real digest goes out', async () => {
@@ -398,7 +394,7 @@ describe('/steward run sweep|digest', () => {
     const out = await ok('/steward run sweep at:"2026-01-20 11:00"');
     expect(out.text.split('\n')[0]).toMatch(/^• 试运行：按.*巡检会生成1条提醒。$/);
     expect(out.text.split('\n').at(-1)).toBe('这个时间还没到，所以什么都没有记录、也没有发送：到了那一天，真正的巡检会照常生成这些提醒。');
-    expect(allNudges()).toEqual([]);
+    expect(await allNudges()).toEqual([]);
   });
 
   it('a rep is refused, and nothing is decided', async () => {
@@ -406,13 +402,13 @@ describe('/steward run sweep|digest', () => {
     h.now = cst('2026-01-20T11:00');
     expect((await refused('/steward run sweep', 'zhang')).text).toBe('✘ Only an admin can run scheduled jobs. Ask an admin, or see who is one with /steward team.');
     expect((await refused('/steward run digest', 'li')).text).toBe('✘ Only an admin can run scheduled jobs. Ask an admin, or see who is one with /steward team.');
-    expect(allNudges()).toEqual([]);
+    expect(await allNudges()).toEqual([]);
   });
 
   it('nudges decided by /steward run read as the sweep composed them', async () => {
     await setup();
     h.now = cst('2026-01-20T11:00');
     await ok('/steward run sweep');
-    expect(nudgeText(allNudges()[0]!).split('\n')[0]).toBe('! Acme (strategic) is due for a revisit');
+    expect(nudgeText((await allNudges())[0]!).split('\n')[0]).toBe('! Acme (strategic) is due for a revisit');
   });
 });

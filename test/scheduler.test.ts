@@ -29,6 +29,8 @@ import { harness, TEST_NOW, type Harness } from './harness.js';
 import { DAY, HOUR } from './kit.js';
 import { groupAlive } from './processes.js';
 import { freshPrefix, startTestRedis, type TestRedis } from './redis.js';
+import { transact } from '../db/index.js';
+import { mapSeq } from './async-array.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -168,10 +170,10 @@ class Env {
     return out;
   }
 
-  tenant = () => this.db.select().from(tenants).get()!;
-  member = (name: string) => this.db.select().from(members).where(eq(members.name, name)).get()!;
-  complaint = (id: number) => this.db.select().from(complaints).where(eq(complaints.id, id)).get()!;
-  nudge = (id: number) => this.db.select().from(nudges).where(eq(nudges.id, id)).get()!;
+  tenant = async () => (await this.db.select().from(tenants).get())!;
+  member = async (name: string) => (await this.db.select().from(members).where(eq(members.name, name)).get())!;
+  complaint = async (id: number) => (await this.db.select().from(complaints).where(eq(complaints.id, id)).get())!;
+  nudge = async (id: number) => (await this.db.select().from(nudges).where(eq(nudges.id, id)).get())!;
   allNudges = () => this.db.select().from(nudges).orderBy(nudges.id).all();
   unsettled = () =>
     this.db
@@ -181,9 +183,9 @@ class Env {
       .all();
 
   /** Makes accounts due for a revisit as of TEST_NOW: created `days` ago with no visit since (standard cadence 90 days). */
-  createdDaysAgo(names: string[], days: number): void {
+  async createdDaysAgo(names: string[], days: number): Promise<void> {
     for (const name of names)
-      this.db
+      await this.db
         .update(accounts)
         .set({ createdAt: new Date(TEST_NOW.getTime() - days * DAY) })
         .where(eq(accounts.name, name))
@@ -198,20 +200,20 @@ class Env {
     } finally {
       this.h.now = TEST_NOW;
     }
-    return this.db.select().from(complaints).orderBy(complaints.id).all().at(-1)!;
+    return (await this.db.select().from(complaints).orderBy(complaints.id).all()).at(-1)!;
   }
 
   /** The recorder's key for a nudge row: where it goes and its title. */
-  keyOf(n: typeof nudges.$inferSelect): string {
+  async keyOf(n: typeof nudges.$inferSelect): Promise<string> {
     const to: Destination = n.channel
       ? { channel: n.channel }
-      : { dm: { platformUserId: this.db.select().from(members).where(eq(members.id, n.recipientId!)).get()!.platformUserId, name: '' } };
+      : { dm: { platformUserId: (await this.db.select().from(members).where(eq(members.id, n.recipientId!)).get())!.platformUserId, name: '' } };
     return postKey(to, n.payload as Reply);
   }
 
   /** Waits until no nudge is pending or being sent, then a little longer so a late duplicate would show. */
   async settled(ms = WAIT_MS): Promise<void> {
-    await until('every nudge to be sent or given up', () => this.allNudges().length > 0 && this.unsettled().length === 0, ms);
+    await until('every nudge to be sent or given up', async () => (await this.allNudges()).length > 0 && (await this.unsettled()).length === 0, ms);
     await sleep(400);
   }
 
@@ -224,7 +226,7 @@ class Env {
       await this.ok(`/account add "${name}" owner:@${owners[i % owners.length]}`);
       names.push(name);
     }
-    this.createdDaysAgo(names, 91);
+    await this.createdDaysAgo(names, 91);
   }
 
   lines(file: string): string[] {
@@ -442,15 +444,15 @@ describe.concurrent('scheduler on a real Redis', () => {
     }) => {
       await env.ok('/account add Acme');
       await env.ok('/account add Beta owner:@bob');
-      env.createdDaysAgo(['Beta'], 91);
+      await env.createdDaysAgo(['Beta'], 91);
       const c = await env.complaintOpened(1, '/complaint Acme severity:high Crushed pallets'); // deadline in 23 h
-      const t1 = env.tenant();
-      const t2 = env.db
+      const t1 = await env.tenant();
+      const t2 = await env.db
         .insert(tenants)
         .values({ platform: 'shell', workspaceId: 'other', locale: 'en', timezone: 'America/New_York', settings: { digestDay: 7, digestTime: '17:45' } })
         .returning()
         .get();
-      const decided = env.db.transaction((tx) => sweepTenant(tx, t1, env.clock()), { behavior: 'immediate' });
+      const decided = await transact(env.db, (tx) => sweepTenant(tx, t1, env.clock()), { behavior: 'immediate' });
       expect(decided.ids).toHaveLength(1); // Beta's revisit
 
       const s = env.scheduler(new RecordingPort()); // no workers: only what reconcile writes
@@ -511,20 +513,20 @@ describe.concurrent('scheduler on a real Redis', () => {
 
     it('a digest whose job was lost is recorded by the next sweep after its time, once', async ({ env }) => {
       await env.ok('/account add Acme');
-      const tenant = env.tenant();
-      env.db
+      const tenant = await env.tenant();
+      await env.db
         .update(tenants)
         .set({ createdAt: new Date(env.clock().getTime() - 30 * 86_400_000) })
         .run();
       const s = env.scheduler(new RecordingPort());
       const run = (s as unknown as { runJob(job: { name: string; data: object }): Promise<void> }).runJob.bind(s);
-      const digests = () => env.allNudges().filter((n) => n.kind === 'digest');
+      const digests = async () => (await env.allNudges()).filter((n) => n.kind === 'digest');
       // The harness's clock is past this week's Monday 08:30 in Shanghai: the sweep records it.
       await run({ name: 'sweep', data: {} });
-      expect(digests().map((n) => [n.recipientId, n.period])).toEqual([[env.member('alice').id, isoWeek(env.clock(), tenant.timezone)]]);
+      expect((await digests()).map((n) => [n.recipientId, n.period])).toEqual([[(await env.member('alice')).id, isoWeek(env.clock(), tenant.timezone)]]);
       await run({ name: 'sweep', data: {} });
       await run({ name: 'digest', data: { tenantId: tenant.id } });
-      expect(digests()).toHaveLength(1);
+      expect(await digests()).toHaveLength(1);
     });
   });
 
@@ -532,7 +534,7 @@ describe.concurrent('scheduler on a real Redis', () => {
     it('a complaint past its deadline: rung 1 is decided once, posted to the owner once, and the timer for rung 2 is set', async ({ env }) => {
       await env.ok('/account add Acme owner:@bob');
       const c = await env.complaintOpened(74, '/complaint Acme severity:high category:damage 3 pallets crushed'); // Friday 08:00: its working day ended Friday 18:00
-      const bob = env.member('bob');
+      const bob = await env.member('bob');
       expect(c.ownerId).toBe(bob.id);
       const port = new RecordingPort();
       const s = env.scheduler(port);
@@ -541,8 +543,8 @@ describe.concurrent('scheduler on a real Redis', () => {
 
       await until('the escalation to be posted', () => port.posts.length > 0);
       await env.settled();
-      expect(env.complaint(c.id).escalationLevel).toBe(1);
-      const escalations = env.allNudges().filter((n) => n.kind === 'escalation');
+      expect((await env.complaint(c.id)).escalationLevel).toBe(1);
+      const escalations = (await env.allNudges()).filter((n) => n.kind === 'escalation');
       expect(escalations.map((n) => [n.dedupeKey, n.status, n.recipientId])).toEqual([[`escalation:${c.id}:1`, 'sent', bob.id]]);
       expect(port.posts).toHaveLength(1);
       const [post] = port.posts;
@@ -560,10 +562,10 @@ describe.concurrent('scheduler on a real Redis', () => {
   describe('delivery', () => {
     async function oneDueNudge(env: Env, port: RecordingPort) {
       await env.ok('/account add Acme');
-      env.createdDaysAgo(['Acme'], 91);
+      await env.createdDaysAgo(['Acme'], 91);
       const s = env.scheduler(port);
       await s.start();
-      const n = await until('the sweep to decide the revisit', () => env.allNudges()[0]);
+      const n = await until('the sweep to decide the revisit', async () => (await env.allNudges())[0]);
       return { s, n };
     }
 
@@ -573,7 +575,7 @@ describe.concurrent('scheduler on a real Redis', () => {
       let retried: { attemptsMade: number; state: string } | undefined;
       port.onCall = async (n) => {
         if (n !== 2) return;
-        const job = (await delivery.getJob(`nudge-${env.allNudges()[0]!.id}`))!;
+        const job = (await delivery.getJob(`nudge-${(await env.allNudges())[0]!.id}`))!;
         retried = { attemptsMade: job.attemptsMade, state: await job.getState() };
       };
       const { n } = await oneDueNudge(env, port);
@@ -582,21 +584,21 @@ describe.concurrent('scheduler on a real Redis', () => {
       expect(port.calls).toBe(2);
       expect(port.posts).toHaveLength(1);
       expect(retried).toEqual({ attemptsMade: 0, state: 'active' });
-      expect(env.nudge(n.id)).toMatchObject({ status: 'sent', attempts: 2, lastError: 'ratelimited' });
+      expect(await env.nudge(n.id)).toMatchObject({ status: 'sent', attempts: 2, lastError: 'ratelimited' });
     });
 
     it('a permanent error marks the nudge failed, posts nothing, and is not retried', async ({ env }) => {
       const port = new RecordingPort().failNext(new DeliveryError('permanent', 'channel_not_found'));
       const delivery = env.queue('delivery');
       const { s, n } = await oneDueNudge(env, port);
-      await until('the nudge to be marked failed', () => env.nudge(n.id).status === 'failed');
+      await until('the nudge to be marked failed', async () => (await env.nudge(n.id)).status === 'failed');
       // The spent job leaves Redis (removeOnFail); the failed nudge is not pending, so nothing queues it again.
       await until('the failed job to leave Redis', async () => (await delivery.getJob(`nudge-${n.id}`)) === undefined);
       await s.kick(); // a later kick does not bring it back either
       await sleep(500);
       expect(port.calls).toBe(1);
       expect(port.posts).toHaveLength(0);
-      expect(env.nudge(n.id)).toMatchObject({ status: 'failed', attempts: 1, lastError: 'channel_not_found' });
+      expect(await env.nudge(n.id)).toMatchObject({ status: 'failed', attempts: 1, lastError: 'channel_not_found' });
     });
 
     it('a channel that refuses for good: the admin hears of it at once, not at the next sweep', async ({ env }) => {
@@ -607,10 +609,10 @@ describe.concurrent('scheduler on a real Redis', () => {
       await until('the admin to hear of it', () => port.posts.length === 1);
       await env.settled();
       const [post] = port.posts;
-      expect(post!.to).toEqual({ dm: { platformUserId: env.member('alice').platformUserId, name: 'alice' } });
+      expect(post!.to).toEqual({ dm: { platformUserId: (await env.member('alice')).platformUserId, name: 'alice' } });
       // The channel as a reference each platform shows as it shows channels, not as text.
       expect(post!.reply.title).toEqual(['Steward cannot post in ', { channel: 'esc' }]);
-      expect(env.allNudges().map((n) => [n.kind, n.status])).toEqual([
+      expect((await env.allNudges()).map((n) => [n.kind, n.status])).toEqual([
         ['notice', 'failed'],
         ['channel-refused', 'sent'],
       ]);
@@ -623,7 +625,7 @@ describe.concurrent('scheduler on a real Redis', () => {
       await env.settled();
       expect(port.calls).toBe(2);
       expect(port.posts).toHaveLength(1);
-      expect(env.nudge(n.id)).toMatchObject({ status: 'sent', attempts: 2, lastError: 'socket hang up' });
+      expect(await env.nudge(n.id)).toMatchObject({ status: 'sent', attempts: 2, lastError: 'socket hang up' });
     }, 60_000);
   });
 
@@ -633,15 +635,15 @@ describe.concurrent('scheduler on a real Redis', () => {
       await env.ok('/account add Beta owner:@bob');
       await env.ok('/account add Gamma owner:@carol');
       await env.ok('/account add Delta owner:@bob');
-      env.createdDaysAgo(['Acme', 'Beta', 'Gamma'], 91);
+      await env.createdDaysAgo(['Acme', 'Beta', 'Gamma'], 91);
       const c = await env.complaintOpened(1, '/complaint Delta severity:medium Late truck');
       // Its deadline comes a moment after the restart, so its timer must come back to fire.
-      env.db
+      await env.db
         .update(complaints)
         .set({ deadlineAt: new Date(env.clock().getTime() + 1_500) })
         .where(eq(complaints.id, c.id))
         .run();
-      const decided = env.db.transaction((tx) => sweepTenant(tx, env.tenant(), env.clock()), { behavior: 'immediate' });
+      const decided = await transact(env.db, async (tx) => sweepTenant(tx, await env.tenant(), env.clock()), { behavior: 'immediate' });
       expect(decided.counts.revisit).toBe(3);
 
       const port = new RecordingPort();
@@ -654,7 +656,7 @@ describe.concurrent('scheduler on a real Redis', () => {
         rung: (await jobs.getJob(`escalate-${c.id}-1`))?.id ?? null,
         deliveries: (await Promise.all(decided.ids.map((id) => delivery.getJob(`nudge-${id}`)))).map((j) => j?.id ?? null),
       });
-      const full = { schedulers: [`digest:${env.tenant().id}`, 'sweep'], rung: `escalate-${c.id}-1`, deliveries: decided.ids.map((id) => `nudge-${id}`) };
+      const full = { schedulers: [`digest:${(await env.tenant()).id}`, 'sweep'], rung: `escalate-${c.id}-1`, deliveries: decided.ids.map((id) => `nudge-${id}`) };
       expect(await held()).toEqual(full);
 
       await redis.lose(env.prefix);
@@ -664,14 +666,14 @@ describe.concurrent('scheduler on a real Redis', () => {
       expect(await held()).toEqual(full);
 
       await s.start(); // workers, and reconcile once more
-      await until('the escalation to be decided', () => env.complaint(c.id).escalationLevel === 1);
+      await until('the escalation to be decided', async () => (await env.complaint(c.id)).escalationLevel === 1);
       await env.settled();
-      const sent = env.allNudges();
+      const sent = await env.allNudges();
       expect(sent.map((n) => n.status)).toEqual(sent.map(() => 'sent'));
       expect(sent.map((n) => n.kind).sort()).toEqual(['escalation', 'revisit', 'revisit', 'revisit']);
       const posted = count(port.posts.map((p) => p.key));
       expect([...posted.values()]).toEqual(sent.map(() => 1));
-      expect([...posted.keys()].sort()).toEqual(sent.map((n) => env.keyOf(n)).sort());
+      expect([...posted.keys()].sort()).toEqual((await mapSeq(sent, (n) => env.keyOf(n))).sort());
     });
   });
 
@@ -688,25 +690,25 @@ describe.concurrent('scheduler on a real Redis', () => {
         schedulers: (await jobs.getJobSchedulers()).map((j) => j.key).sort(),
         rung: (await jobs.getJob(`escalate-${c.id}-1`))?.id ?? null,
       });
-      const full = { schedulers: [`digest:${env.tenant().id}`, 'sweep'], rung: `escalate-${c.id}-1` };
+      const full = { schedulers: [`digest:${(await env.tenant()).id}`, 'sweep'], rung: `escalate-${c.id}-1` };
       expect(await held()).toEqual(full);
 
       await redis.lose(env.prefix);
       // Decided while Redis was empty (a sweep another process ran, say): nothing queued it.
-      env.createdDaysAgo(['Beta'], 91);
-      const [id] = env.db.transaction((tx) => sweepTenant(tx, env.tenant(), env.clock()), { behavior: 'immediate' }).ids;
+      await env.createdDaysAgo(['Beta'], 91);
+      const [id] = (await transact(env.db, async (tx) => sweepTenant(tx, await env.tenant(), env.clock()), { behavior: 'immediate' })).ids;
       await until('the schedules and timers to be rebuilt', async () => JSON.stringify(await held()) === JSON.stringify(full));
-      await until('the revisit decided meanwhile to be posted', () => env.nudge(id!).status === 'sent');
+      await until('the revisit decided meanwhile to be posted', async () => (await env.nudge(id!)).status === 'sent');
       await env.settled();
-      expect(port.posts.map((p) => p.to)).toEqual([{ dm: { platformUserId: env.member('bob').platformUserId, name: 'bob' } }]);
+      expect(port.posts.map((p) => p.to)).toEqual([{ dm: { platformUserId: (await env.member('bob')).platformUserId, name: 'bob' } }]);
     });
   });
 
   describe('several platforms on one database', () => {
     it("a process queues only the nudges of workspaces on its own platform; the platform's own process queues them", async ({ env }) => {
       await env.dueBook(1);
-      const [id] = env.db.transaction((tx) => sweepTenant(tx, env.tenant(), env.clock()), { behavior: 'immediate' }).ids;
-      env.db.update(tenants).set({ platform: 'slack', workspaceId: 'T123' }).run();
+      const [id] = (await transact(env.db, async (tx) => sweepTenant(tx, await env.tenant(), env.clock()), { behavior: 'immediate' })).ids;
+      await env.db.update(tenants).set({ platform: 'slack', workspaceId: 'T123' }).run();
       const delivery = env.queue('delivery');
       await env.scheduler(Object.assign(new RecordingPort(), { platform: 'shell' as const })).reconcile();
       expect(await delivery.getJob(`nudge-${id}`)).toBeUndefined();
@@ -722,7 +724,7 @@ describe.concurrent('scheduler on a real Redis', () => {
       await env.dueBook(3);
       await env.ok('/steward role @wang admin');
       await env.ok('/steward me locale:zh-CN', 'wang');
-      const ids = env.db.transaction((tx) => sweepTenant(tx, env.tenant(), env.clock()), { behavior: 'immediate' }).ids;
+      const ids = (await transact(env.db, async (tx) => sweepTenant(tx, await env.tenant(), env.clock()), { behavior: 'immediate' })).ids;
       expect(ids).toHaveLength(3);
       const port = new RecordingPort().failNext(...Array.from({ length: 12 }, () => new DeliveryError('workspace', 'Slack: invalid_auth')));
       const logs: { level: number; msg: string }[] = [];
@@ -734,8 +736,7 @@ describe.concurrent('scheduler on a real Redis', () => {
         if (n === 12)
           during = {
             paused: s.paused().map((p) => [p.tenantId, p.reason]),
-            pending: env
-              .allNudges()
+            pending: (await env.allNudges())
               .filter((x) => x.status !== 'sent')
               .map((x) => x.kind)
               .sort(),
@@ -746,12 +747,12 @@ describe.concurrent('scheduler on a real Redis', () => {
       await until('every nudge and notice to be posted', () => port.posts.length === 5);
       await env.settled();
       expect(port.calls).toBe(17);
-      expect(env.allNudges().map((n) => n.status)).toEqual(['sent', 'sent', 'sent', 'sent', 'sent']);
+      expect((await env.allNudges()).map((n) => n.status)).toEqual(['sent', 'sent', 'sent', 'sent', 'sent']);
       expect(new Set(port.posts.map((p) => p.key)).size).toBe(5);
       expect(during).toEqual({
-        paused: [[env.tenant().id, 'Slack: invalid_auth']],
+        paused: [[(await env.tenant()).id, 'Slack: invalid_auth']],
         pending: ['delivery-paused', 'delivery-paused', 'revisit', 'revisit', 'revisit'],
-        readyz: [expect.stringMatching(new RegExp(`^delivery paused for workspace ${env.tenant().id} since .+: Slack: invalid_auth$`))],
+        readyz: [expect.stringMatching(new RegExp(`^delivery paused for workspace ${(await env.tenant()).id} since .+: Slack: invalid_auth$`))],
       });
       const notices = port.posts.map((p) => `${'dm' in p.to ? p.to.dm.name : ''}: ${renderText(p.reply)}`).filter((p) => /could not post|无法/.test(p));
       expect(notices.sort()).toEqual([
@@ -771,8 +772,8 @@ describe.concurrent('scheduler on a real Redis', () => {
     // Regression: a spent delivery job once stayed in Redis and blocked its nudge from being queued again.
     it('a nudge whose delivery job used up its attempts is not left pending forever: reconcile queues it again or it is marked failed', async ({ env }) => {
       await env.ok('/account add Acme');
-      env.createdDaysAgo(['Acme'], 91);
-      const [id] = env.db.transaction((tx) => sweepTenant(tx, env.tenant(), env.clock()), { behavior: 'immediate' }).ids;
+      await env.createdDaysAgo(['Acme'], 91);
+      const [id] = (await transact(env.db, async (tx) => sweepTenant(tx, await env.tenant(), env.clock()), { behavior: 'immediate' })).ids;
       // The real delivery path, with the job allowed one attempt instead of eight
       // (eight at 5 s doubling is some ten minutes of real time); kick's other options as they are.
       const delivery = env.queue('delivery');
@@ -784,10 +785,10 @@ describe.concurrent('scheduler on a real Redis', () => {
       const port = new RecordingPort().failNext(new DeliveryError('transient', 'socket hang up'));
       const s = env.scheduler(port);
       await s.start();
-      await until('the delivery to use up its attempts', () => port.calls >= 1 && env.nudge(id!).lastError === 'socket hang up');
+      await until('the delivery to use up its attempts', async () => port.calls >= 1 && (await env.nudge(id!)).lastError === 'socket hang up');
       // The platform is back; the next kick (a command, a sweep, a start) queues it again and it goes out once.
       await s.reconcile();
-      await until('the nudge to be sent', () => env.nudge(id!).status === 'sent');
+      await until('the nudge to be sent', async () => (await env.nudge(id!)).status === 'sent');
       expect(port.calls).toBe(2);
       expect(port.posts).toHaveLength(1);
     });
@@ -795,17 +796,17 @@ describe.concurrent('scheduler on a real Redis', () => {
     // BUG: releaseStale() at a second process's start re-opens a live claim (see the assertion).
     it('a second Steward process starting while the first is mid-post does not post that nudge again', async ({ env }) => {
       await env.ok('/account add Acme');
-      env.createdDaysAgo(['Acme'], 91);
+      await env.createdDaysAgo(['Acme'], 91);
       const a = new GatedPort();
       await env.scheduler(a).start();
       await until('process A to be mid-post', () => a.waiting === 1);
-      const [n] = env.allNudges();
+      const [n] = await env.allNudges();
       expect(n!.status).toBe('sending');
 
       // Process B starts as src/main.ts does in the interactive shell: releaseStale() at start,
       // then deliverDue() after the user's first command.
       const b = new RecordingPort();
-      releaseStale(env.db);
+      await releaseStale(env.db);
       await deliverDue(env.db, b, env.clock());
       a.open();
       await env.settled();
@@ -828,22 +829,27 @@ describe.concurrent('scheduler on a real Redis', () => {
       await first.crash();
 
       // What the dead process left behind.
-      const atKill = env.allNudges();
+      const atKill = await env.allNudges();
       expect(atKill).toHaveLength(N); // the sweep's decisions were committed before any post
       const before = env.lines(file);
       expect(before.length).toBeLessThan(N); // it really died in the middle
-      const caughtMidPost = new Set(atKill.filter((n) => n.status === 'sending').map((n) => env.keyOf(n)));
+      const caughtMidPost = new Set(
+        await mapSeq(
+          atKill.filter((n) => n.status === 'sending'),
+          (n) => env.keyOf(n),
+        ),
+      );
       // A nudge marked sent was posted; one never claimed was not.
-      for (const n of atKill.filter((x) => x.status === 'sent')) expect(before).toContain(env.keyOf(n));
-      for (const n of atKill.filter((x) => x.status === 'pending')) expect(before).not.toContain(env.keyOf(n));
+      for (const n of atKill.filter((x) => x.status === 'sent')) expect(before).toContain(await env.keyOf(n));
+      for (const n of atKill.filter((x) => x.status === 'pending')) expect(before).not.toContain(await env.keyOf(n));
 
       const second = await env.startProc(file);
       await env.settled(STALL_WAIT_MS);
       await second.stop();
 
-      const after = env.allNudges();
+      const after = await env.allNudges();
       expect(after.map((n) => n.status)).toEqual(after.map(() => 'sent'));
-      const keys = after.map((n) => env.keyOf(n));
+      const keys = await mapSeq(after, (n) => env.keyOf(n));
       expect(new Set(keys).size).toBe(N);
       const seen = count(env.lines(file));
       expect([...seen.keys()].sort()).toEqual([...keys].sort()); // nothing lost, nothing unknown
@@ -866,12 +872,12 @@ describe.concurrent('scheduler on a real Redis', () => {
       await sleep(500);
       await Promise.all([pa.stop(), pb.stop()]);
 
-      const expected = env.allNudges();
+      const expected = await env.allNudges();
       expect(expected).toHaveLength(N);
       expect(expected.map((n) => n.status)).toEqual(expected.map(() => 'sent'));
       const all = [...env.lines(a), ...env.lines(b)];
       const seen = count(all);
-      expect([...seen.keys()].sort()).toEqual(expected.map((n) => env.keyOf(n)).sort());
+      expect([...seen.keys()].sort()).toEqual((await mapSeq(expected, (n) => env.keyOf(n))).sort());
       expect([...seen.values()].filter((n) => n !== 1)).toEqual([]);
       expect(all).toHaveLength(N);
     }, 60_000);

@@ -120,7 +120,7 @@ describe.each(['en', 'zh-CN'] as Locale[])('chat and CSV refuse alike (%s worksp
     expect(chat.reply.tone).toBe('error');
     expect(h.snapshot()).toBe(before);
 
-    const csv = importCsv(h.db, c.kind, c.csv, { actor: 'alice', now: h.now });
+    const csv = await importCsv(h.db, c.kind, c.csv, { actor: 'alice', now: h.now });
     expect(csv.errors).toHaveLength(1);
     const { line, message } = csv.errors[0]!;
     expect(line).toBe(2);

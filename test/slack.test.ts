@@ -10,7 +10,7 @@ import { and, eq, inArray, like } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeDb, openDb, type Db } from '../db/index.js';
+import { closeDb, openDb, type Db, transact } from '../db/index.js';
 import { accounts, complaints, members, nudges, pairings, seenRequests, tenants, touchpoints } from '../db/schema.js';
 import { commands } from '../handlers/index.js';
 import { createSlackApp, type SlackApp } from '../src/chat/slack/app.js';
@@ -111,12 +111,12 @@ function shown(blocks: any[] | undefined): string {
 
 const member = (uid: string) => db.select().from(members).where(eq(members.platformUserId, uid)).get();
 const touchesNoted = (note: string) => db.select().from(touchpoints).where(eq(touchpoints.note, note)).all();
-const complaintNo = (n: number) => db.select().from(complaints).where(eq(complaints.number, n)).get()!;
+const complaintNo = async (n: number) => (await db.select().from(complaints).where(eq(complaints.number, n)).get())!;
 
 /** Opens a complaint on Acme as U1 and returns its number. */
 async function openComplaint(summary: string): Promise<number> {
   const out = await run('U1', `/complaint Acme severity:high category:damage ${summary}`);
-  const row = db.select().from(complaints).where(eq(complaints.summary, summary)).get();
+  const row = await db.select().from(complaints).where(eq(complaints.summary, summary)).get();
   expect(row, out.text).toBeDefined();
   return row!.number;
 }
@@ -210,11 +210,11 @@ describe('Slack over HTTP with the real Bolt app', () => {
     expect(answer.text).toContain('Acme');
     expect(shown(answer.blocks)).toContain('Acme');
 
-    const rows = touchesNoted('Confirmed Q1 volumes');
+    const rows = await touchesNoted('Confirmed Q1 volumes');
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ kind: 'call', sourcePlatform: 'slack', memberId: member('U1')!.id });
+    expect(rows[0]).toMatchObject({ kind: 'call', sourcePlatform: 'slack', memberId: (await member('U1'))!.id });
     // The Slack user became a member with what users.info said about them.
-    expect(member('U1')).toMatchObject({ name: 'Alice Wong', timezone: 'Asia/Shanghai', locale: 'en', role: 'admin' });
+    expect(await member('U1')).toMatchObject({ name: 'Alice Wong', timezone: 'Asia/Shanghai', locale: 'en', role: 'admin' });
     expect(fake.callsTo('users.info').some((c) => c.body.user === 'U1')).toBe(true);
     expect(fake.responsesTo(responseUrl)).toHaveLength(0);
   });
@@ -232,14 +232,14 @@ describe('Slack over HTTP with the real Bolt app', () => {
       it(`a request whose signature is ${label} is refused and records nothing`, async () => {
         const note = `should not be stored ${label}`;
         const before = fake.calls.length;
-        const tenantsBefore = db.select().from(tenants).all().length;
+        const tenantsBefore = (await db.select().from(tenants).all()).length;
         const responseUrl = fake.responseUrl();
         const res = await send(slashCommand({ user: 'U1', command: '/touch', text: `Acme call ${note}`, responseUrl }), opts);
         expect(res.status).toBe(401);
-        expect(touchesNoted(note)).toHaveLength(0);
+        expect(await touchesNoted(note)).toHaveLength(0);
         expect(fake.responsesTo(responseUrl)).toHaveLength(0);
         expect(since(before)).toHaveLength(0);
-        expect(db.select().from(tenants).all()).toHaveLength(tenantsBefore);
+        expect(await db.select().from(tenants).all()).toHaveLength(tenantsBefore);
       });
     }
 
@@ -252,7 +252,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect((await answerTo(first, responseUrl)).text).toMatch(/^✔/);
       expect((await send(req, { timestamp })).status).toBe(401);
       expect((await send(req, { timestamp })).status).toBe(401);
-      expect(touchesNoted('Replayed three times')).toHaveLength(1);
+      expect(await touchesNoted('Replayed three times')).toHaveLength(1);
     });
 
     it('a signed view_submission sent twice records one touchpoint', async () => {
@@ -272,7 +272,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
       const timestamp = Math.floor(Date.now() / 1000);
       expect((await send(req, { timestamp })).status).toBe(200);
       expect((await send(req, { timestamp })).status).toBe(401);
-      expect(touchesNoted(note)).toHaveLength(1);
+      expect(await touchesNoted(note)).toHaveLength(1);
     });
 
     it('a signed body whose payload is null, or a JSON body that is not an object, is answered 400 at once', async () => {
@@ -293,7 +293,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
       });
       expect(res.status).toBe(200);
       expect((await answerTo(res, responseUrl)).text).toMatch(/^✔/);
-      expect(touchesNoted('Sent the deck')).toHaveLength(1);
+      expect(await touchesNoted('Sent the deck')).toHaveLength(1);
     });
   });
 
@@ -350,7 +350,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(dm.answer?.channel).toBe('D1');
 
       await run('U1', `/touch Acme visit to:"Li Wei" on:${day} ${note}`);
-      const rows = touchesNoted(note);
+      const rows = await touchesNoted(note);
       expect(rows).toHaveLength(2);
       const strip = ({ id: _id, createdAt: _c, ...rest }: (typeof rows)[number]) => rest;
       expect(strip(rows[0]!)).toEqual(strip(rows[1]!));
@@ -361,7 +361,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
 
     it('a submission naming an unknown account is refused on the account field and records nothing', async () => {
       const view = await openModal('U1', '/touch');
-      const count = db.select().from(touchpoints).all().length;
+      const count = (await db.select().from(touchpoints).all()).length;
       const res = await send(
         viewSubmission({
           user: 'U1',
@@ -379,7 +379,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(res.json.response_action).toBe('errors');
       expect(Object.keys(res.json.errors)).toEqual(['account']);
       expect(res.json.errors.account).toContain('Nonexistent Freight Co');
-      expect(db.select().from(touchpoints).all()).toHaveLength(count);
+      expect(await db.select().from(touchpoints).all()).toHaveLength(count);
     });
 
     it('block_suggestion answers with the accounts matching what was typed', async () => {
@@ -404,11 +404,11 @@ describe('Slack over HTTP with the real Bolt app', () => {
       const values = options.map((o) => o.value);
       expect(values.every((v) => /^id:\d+$/.test(v) && v.length <= 150)).toBe(true);
       expect(new Set(values).size).toBe(2);
-      const dongguan = db
+      const dongguan = (await db
         .select()
         .from(accounts)
         .where(eq(accounts.name, `${stem} Dongguan`))
-        .get()!;
+        .get())!;
       const view = await openModal('U1', '/touch');
       const note = 'Walked the Dongguan bonded warehouse';
       const submitted = await send(
@@ -425,7 +425,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
         }),
       );
       expect(submitted.json?.errors).toBeUndefined();
-      expect(db.select().from(touchpoints).where(eq(touchpoints.note, note)).get()!.accountId).toBe(dongguan.id);
+      expect((await db.select().from(touchpoints).where(eq(touchpoints.note, note)).get())!.accountId).toBe(dongguan.id);
     });
 
     it('/complaint with no text opens the complaint modal; its submission records what the typed command records', async () => {
@@ -448,7 +448,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(res.status).toBe(200);
       expect(res.text).toBe('');
       await run('U1', `/complaint "Beta Logistics" severity:low category:delay ${summary}`);
-      const rows = db.select().from(complaints).where(eq(complaints.summary, summary)).all();
+      const rows = await db.select().from(complaints).where(eq(complaints.summary, summary)).all();
       expect(rows).toHaveLength(2);
       const same = ({ accountId, severity, category, summary: text, ownerId, reporterId, status }: (typeof rows)[number]) => ({
         accountId,
@@ -462,7 +462,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(same(rows[0]!)).toEqual(same(rows[1]!));
       expect(rows[0]).toMatchObject({ severity: 'low', category: 'delay' });
       // Same deadline rule: each is due its severity's span (on the working clock) after it was opened.
-      const tenant = db.select().from(tenants).where(eq(tenants.id, rows[0]!.tenantId)).get()!;
+      const tenant = (await db.select().from(tenants).where(eq(tenants.id, rows[0]!.tenantId)).get())!;
       for (const r of rows) expect(r.deadlineAt).toEqual(complaintSpanEnd(tenant, r.severity, r.openedAt));
     });
 
@@ -497,7 +497,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
       );
       expect(sub.status).toBe(200);
       expect(sub.text).toBe('');
-      const row = db
+      const row = await db
         .select()
         .from(touchpoints)
         .where(like(touchpoints.note, `${said}%`))
@@ -554,20 +554,20 @@ describe('Slack over HTTP with the real Bolt app', () => {
         const first = await send(viewSubmission({ user: 'U20', view, values: touchValues(note), viewId: 'VSLOW1' }));
         expect(first.status).toBe(200);
         expect(first.text).toBe('');
-        expect(touchesNoted(note)).toHaveLength(1);
+        expect(await touchesNoted(note)).toHaveLength(1);
         // The rep submits the same form again (as after a 404): a new signed request for the same view.
         const again = await send(viewSubmission({ user: 'U20', view, values: touchValues(note), viewId: 'VSLOW1' }));
         expect(again.status).toBe(200);
         expect(again.text).toBe('');
-        expect(touchesNoted(note)).toHaveLength(1);
+        expect(await touchesNoted(note)).toHaveLength(1);
         // Named for now by what the payload carried.
-        expect(member('U20')!.name).toBe('u20');
+        expect((await member('U20'))!.name).toBe('u20');
       } finally {
         release();
       }
       // When users.info answers, the member follows it: name, time zone, language.
-      await fake.until(() => member('U20')?.name === 'Gina Rossi', 'the member renamed once users.info answered');
-      expect(member('U20')).toMatchObject({ timezone: 'Europe/Paris', locale: 'zh-CN' });
+      await fake.until(async () => (await member('U20'))?.name === 'Gina Rossi', 'the member renamed once users.info answered');
+      expect(await member('U20')).toMatchObject({ timezone: 'Europe/Paris', locale: 'zh-CN' });
     });
 
     it('the same form submitted again (a second signed request for one view) saves once and closes quietly', async () => {
@@ -579,7 +579,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
         expect(res.status).toBe(200);
         expect(res.text).toBe('');
       }
-      expect(touchesNoted(note)).toHaveLength(1);
+      expect(await touchesNoted(note)).toHaveLength(1);
       // One confirmation, from the first.
       await fake.until(() => since(posted, 'chat.postMessage').find((c) => c.body.channel === 'U1'), 'the confirmation DM');
       expect(since(posted, 'chat.postMessage').filter((c) => c.body.channel === 'U1')).toHaveLength(1);
@@ -594,7 +594,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
       const saved = await send(viewSubmission({ user: 'U1', view, values: touchValues(note), viewId: 'VFIX1' }));
       expect(saved.status).toBe(200);
       expect(saved.text).toBe('');
-      expect(touchesNoted(note)).toHaveLength(1);
+      expect(await touchesNoted(note)).toHaveLength(1);
     });
 
     it('type-ahead answers with the accounts while users.info is slow', async () => {
@@ -654,16 +654,16 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(post.body.text).toContain(`C-${n}`);
       expect(post.body.thread_ts).toBeUndefined();
       // Delivery runs beside the answer; the thread is recorded once Slack has answered the post.
-      const row = await fake.until(() => (complaintNo(n).threadTs ? complaintNo(n) : undefined), 'the complaint thread recorded');
+      const row = await fake.until(async () => ((await complaintNo(n)).threadTs ? await complaintNo(n) : undefined), 'the complaint thread recorded');
       expect(row.threadChannel).toBe('C123');
       expect(row.threadTs).toBe(post.answer!.ts);
     });
 
     it('`escalation-channel:here` makes the channel it was typed in, or @mentioned in, the escalation channel; typed in a DM it is refused', async () => {
-      const escalation = () => db.select().from(tenants).where(eq(tenants.workspaceId, 'T1')).get()!.settings?.escalationChannel;
+      const escalation = async () => (await db.select().from(tenants).where(eq(tenants.workspaceId, 'T1')).get())!.settings?.escalationChannel;
       const { res, responseUrl } = await command('U1', '/steward', 'settings escalation-channel:here', { channel: 'C0HERE' });
       expect((await answerTo(res, responseUrl)).text).toMatch(/^✔/);
-      expect(escalation()).toBe('C0HERE');
+      expect(await escalation()).toBe('C0HERE');
       const before = fake.calls.length;
       const n = await openComplaint('Wrong invoice totals for November');
       await fake.until(() => since(before, 'chat.postMessage').find((c) => c.body.channel === 'C0HERE' && shown(c.body.blocks).includes(`C-${n}`)), 'the escalation post');
@@ -672,11 +672,11 @@ describe('Slack over HTTP with the real Bolt app', () => {
       const answered = fake.calls.length;
       expect((await send(mention)).status).toBe(200);
       await fake.until(() => since(answered, 'chat.postEphemeral').find((c) => c.body.channel === 'C0MENTION' && c.body.thread_ts), 'the threaded answer');
-      expect(escalation()).toBe('C0MENTION');
+      expect(await escalation()).toBe('C0MENTION');
 
       const dm = await command('U1', '/steward', 'settings escalation-channel:here', { channel: 'D1' });
       expect((await answerTo(dm.res, dm.responseUrl)).text).toMatch(/^✘/);
-      expect(escalation()).toBe('C0MENTION');
+      expect(await escalation()).toBe('C0MENTION');
       // Back to the channel the tests after this one expect.
       expect((await run('U1', '/steward settings escalation-channel:<#C123|esc>')).text).toMatch(/^✔/);
     });
@@ -684,12 +684,12 @@ describe('Slack over HTTP with the real Bolt app', () => {
     it('the admin told that the escalation channel refuses Steward sees the channel as Slack links it, not its id as text', async () => {
       // What earlier tests left to deliver (the welcome back in C123) goes first: the refusal is the new channel's.
       await fake.until(
-        () =>
-          db
+        async () =>
+          (await db
             .select()
             .from(nudges)
             .where(inArray(nudges.status, ['pending', 'sending']))
-            .all().length === 0
+            .all()).length === 0
             ? true
             : undefined,
         'earlier deliveries',
@@ -710,14 +710,14 @@ describe('Slack over HTTP with the real Bolt app', () => {
 
     it('`/complaint assign C-n <@U2|bob>` resolves the mention through users.info and creates the member with time zone and locale', async () => {
       const n = await openComplaint('Invoice sent twice for October');
-      expect(member('U2')).toBeUndefined();
+      expect(await member('U2')).toBeUndefined();
       const before = fake.calls.length;
       const out = await run('U1', `/complaint assign C-${n} <@U2|bob>`);
       expect(out.text).toMatch(/^✔/);
       expect(since(before, 'users.info').some((c) => c.body.user === 'U2')).toBe(true);
-      const bob = member('U2');
+      const bob = await member('U2');
       expect(bob).toMatchObject({ name: 'Bob Chen', timezone: 'Europe/Berlin', locale: 'zh-CN', role: 'rep' });
-      expect(complaintNo(n).ownerId).toBe(bob!.id);
+      expect((await complaintNo(n)).ownerId).toBe(bob!.id);
       // The reply names Bob with a real mention; Bob hears about it in his DM, in his language.
       expect(shown(out.blocks)).toContain('<@U2>');
       const dm = await fake.until(() => since(before, 'chat.postMessage').find((c) => c.body.channel === 'U2'), 'the DM to Bob');
@@ -726,10 +726,10 @@ describe('Slack over HTTP with the real Bolt app', () => {
 
     it('`/complaint assign C-n <@U8>` naming someone Slack has deactivated is refused: they have left', async () => {
       const n = await openComplaint('Seal broken on arrival');
-      const owner = complaintNo(n).ownerId;
+      const owner = (await complaintNo(n)).ownerId;
       const out = await run('U1', `/complaint assign C-${n} <@U8|eve>`);
       expect(out.text).toMatch(/Eve Stone has left/);
-      expect(complaintNo(n).ownerId).toBe(owner);
+      expect((await complaintNo(n)).ownerId).toBe(owner);
     });
 
     it('a summary holding <!channel>, <!here> and <@U999> is echoed escaped: no live mention anywhere it is posted', async () => {
@@ -750,8 +750,8 @@ describe('Slack over HTTP with the real Bolt app', () => {
         expect(post.body.link_names, where).toBeUndefined();
       }
       // Stored as typed, and nobody was made a member by a mention inside a note.
-      expect(db.select().from(complaints).where(eq(complaints.summary, summary)).get()).toBeDefined();
-      expect(member('U999')).toBeUndefined();
+      expect(await db.select().from(complaints).where(eq(complaints.summary, summary)).get()).toBeDefined();
+      expect(await member('U999')).toBeUndefined();
     });
 
     it('the Resolve button opens a text modal; its submission resolves the complaint, with the typed command’s permission checks', async () => {
@@ -765,7 +765,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(click.status).toBe(200);
       expect(shown((await answerAt(clickUrl)).blocks)).toMatch(/Only .*can resolve C-/);
       expect(since(before, 'views.open')).toEqual([]);
-      expect(complaintNo(n).status).toBe('open');
+      expect((await complaintNo(n)).status).toBe('open');
 
       // Alice is the admin.
       const again = fake.calls.length;
@@ -778,23 +778,23 @@ describe('Slack over HTTP with the real Bolt app', () => {
       const refused = await send(viewSubmission({ user: 'U3', view: view2, values: { note: input.text('Paid the claim') } }));
       expect(refused.json.response_action).toBe('errors');
       expect(refused.json.errors.note).toMatch(/Only .*can resolve C-/);
-      expect(complaintNo(n).status).toBe('open');
+      expect((await complaintNo(n)).status).toBe('open');
       const ok = await send(viewSubmission({ user: 'U1', view: view2, values: { note: input.text('Claim paid in full; corner boards on that lane') } }));
       expect(ok.status).toBe(200);
       expect(ok.text).toBe('');
-      const row = complaintNo(n);
-      expect(row).toMatchObject({ status: 'resolved', resolution: 'Claim paid in full; corner boards on that lane', resolvedById: member('U1')!.id });
+      const row = await complaintNo(n);
+      expect(row).toMatchObject({ status: 'resolved', resolution: 'Claim paid in full; corner boards on that lane', resolvedById: (await member('U1'))!.id });
       // The complaint's thread in the escalation channel hears that it is closed.
       await fake.until(() => since(again, 'chat.postMessage').find((c) => c.body.channel === 'C123' && c.body.thread_ts === row.threadTs), 'the thread reply');
 
       // The same button later, on a closed complaint, says so rather than asking what was done; nothing is written.
       const stale = fake.calls.length;
       const staleUrl = fake.responseUrl();
-      const rows = JSON.stringify(complaintNo(n));
+      const rows = JSON.stringify(await complaintNo(n));
       await send(blockActions({ user: 'U1', ...button, responseUrl: staleUrl }));
       expect(shown((await answerAt(staleUrl)).blocks)).toContain(`C-${n}`);
       expect(since(stale, 'views.open')).toEqual([]);
-      expect(JSON.stringify(complaintNo(n))).toBe(rows);
+      expect(JSON.stringify(await complaintNo(n))).toBe(rows);
     });
 
     it('a form that cannot open (an expired trigger, any error) tells the user, with the command to type instead', async () => {
@@ -814,7 +814,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
       const told = await answerAt(clickUrl);
       expect(told.text).toMatch(/form could not be opened/);
       expect(read(told.blocks)).toContain(`/resolve C-${n} <text>`);
-      expect(complaintNo(n).status).toBe('open');
+      expect((await complaintNo(n)).status).toBe('open');
     });
 
     it("the command to type instead speaks the reader's option words: 对方: 日期:, not to: on:", async () => {
@@ -839,7 +839,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
       expect(view.callback_id).toBe('steward:form:touch');
       const picker = view.blocks.find((b) => b.block_id === 'account') as { element: { initial_option?: { value: string } } };
       const account = picker.element.initial_option!.value;
-      expect(account).toBe(db.select().from(accounts).where(eq(accounts.nameKey, 'acme')).get()!.name);
+      expect(account).toBe((await db.select().from(accounts).where(eq(accounts.nameKey, 'acme')).get())!.name);
       // Slack sends the chosen option back with the other fields.
       const note = 'Walked the new cross-dock with their ops lead';
       const res = await send(
@@ -856,7 +856,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
         }),
       );
       expect(res.text).toBe('');
-      expect(touchesNoted(note)).toHaveLength(1);
+      expect(await touchesNoted(note)).toHaveLength(1);
     });
 
     it('a button whose command needs nothing more runs at once and answers ephemerally at response_url', async () => {
@@ -881,32 +881,32 @@ describe('Slack over HTTP with the real Bolt app', () => {
     expect(res.status).toBe(200);
     const answer = await answerAt(responseUrl);
     expect(answer.text, shown(answer.blocks)).toMatch(/^✔/);
-    const beta = db.select().from(accounts).where(eq(accounts.name, 'Beta Logistics')).get()!;
-    expect(db.select().from(pairings).where(eq(pairings.accountId, beta.id)).all()).toEqual([expect.objectContaining({ execId: member('U6')!.id, active: true })]);
+    const beta = (await db.select().from(accounts).where(eq(accounts.name, 'Beta Logistics')).get())!;
+    expect(await db.select().from(pairings).where(eq(pairings.accountId, beta.id)).all()).toEqual([expect.objectContaining({ execId: (await member('U6'))!.id, active: true })]);
   });
 
   describe('buttons on a complaint', () => {
     it('Take ownership by someone who may not reassign is refused ephemerally and changes nothing', async () => {
       const n = await openComplaint('Temperature log gaps on reefer 12');
-      const owner = complaintNo(n).ownerId;
+      const owner = (await complaintNo(n)).ownerId;
       const responseUrl = fake.responseUrl();
       await send(blockActions({ user: 'U3', actionId: 'steward:cmd:1', value: `/complaint assign C-${n} me`, label: 'Take ownership', responseUrl, ephemeral: false }));
       const answer = await answerAt(responseUrl);
       expect(answer.response_type).toBe('ephemeral');
       expect(answer.replace_original).toBe(false);
       expect(answer.text).toMatch(/Only .*can reassign C-/);
-      expect(complaintNo(n).ownerId).toBe(owner);
+      expect((await complaintNo(n)).ownerId).toBe(owner);
     });
   });
 
   describe('events', () => {
     it('command text arrives as Slack escapes it (&amp; &lt; &gt;, links in <…>) and is recorded as the rep typed it, in a slash command and in a mention', async () => {
       await run('U1', '/touch Acme visit R&amp;D review: lead time &lt; 3 days &gt; promised, see <https://docs.example/a?x=1&amp;y=2|the plan>');
-      expect(touchesNoted('R&D review: lead time < 3 days > promised, see the plan (https://docs.example/a?x=1&y=2)')).toHaveLength(1);
+      expect(await touchesNoted('R&D review: lead time < 3 days > promised, see the plan (https://docs.example/a?x=1&y=2)')).toHaveLength(1);
       const before = fake.calls.length;
       await send(appMention({ user: 'U1', channel: 'C201', ts: '1780000210.000100', text: '<@UBOT> /touch Acme call Q&amp;A on tariffs &lt;draft&gt;' }));
       await fake.until(() => since(before, 'chat.postEphemeral').find((c) => c.body.channel === 'C201'), 'the threaded answer');
-      expect(touchesNoted('Q&A on tariffs <draft>')).toHaveLength(1);
+      expect(await touchesNoted('Q&A on tariffs <draft>')).toHaveLength(1);
     });
 
     it('an app_mention runs the command and answers in its thread, to the asker alone (ephemeral); a retry of the same event is processed once', async () => {
@@ -934,7 +934,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
 
       expect(since(before, 'chat.postEphemeral').filter((c) => c.body.channel === 'C200')).toHaveLength(1);
       expect(since(before, 'chat.postMessage').filter((c) => c.body.channel === 'C200')).toHaveLength(0);
-      expect(touchesNoted(note)).toHaveLength(1);
+      expect(await touchesNoted(note)).toHaveLength(1);
     });
 
     it('an @mention answer the channel refuses (Steward not in it) reaches the asker in a DM, saying why', async () => {
@@ -973,16 +973,16 @@ describe('Slack over HTTP with the real Bolt app', () => {
   });
 
   it('a command from a workspace Steward is not installed in gets a clear answer and writes nothing', async () => {
-    const tenantsBefore = db.select().from(tenants).all().length;
+    const tenantsBefore = (await db.select().from(tenants).all()).length;
     const responseUrl = fake.responseUrl();
     const res = await send(slashCommand({ user: 'U7', team: 'T2', command: '/touch', text: 'Acme call from another workspace', responseUrl }));
     expect(res.status).toBe(200);
     const answer = await answerTo(res, responseUrl);
     expect(answer.text).toContain('not installed');
     expect(answer.response_type).toBe('ephemeral');
-    expect(db.select().from(tenants).all()).toHaveLength(tenantsBefore);
-    expect(db.select().from(tenants).where(eq(tenants.workspaceId, 'T2')).get()).toBeUndefined();
-    expect(touchesNoted('from another workspace')).toHaveLength(0);
+    expect(await db.select().from(tenants).all()).toHaveLength(tenantsBefore);
+    expect(await db.select().from(tenants).where(eq(tenants.workspaceId, 'T2')).get()).toBeUndefined();
+    expect(await touchesNoted('from another workspace')).toHaveLength(0);
   });
 
   it('from a workspace Steward is not installed in, a bare /touch, a form button and a message shortcut say so at once instead of opening a form', async () => {
@@ -999,7 +999,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
     );
     expect((await answerAt(shortcutUrl)).text).toContain('not installed');
     expect(since(before, 'views.open')).toEqual([]);
-    expect(db.select().from(tenants).where(eq(tenants.workspaceId, 'T2')).get()).toBeUndefined();
+    expect(await db.select().from(tenants).where(eq(tenants.workspaceId, 'T2')).get()).toBeUndefined();
   });
 
   it('when users.info fails, the next command asks users.info again, and the member gets their name then', async () => {
@@ -1007,18 +1007,18 @@ describe('Slack over HTTP with the real Bolt app', () => {
     const before = fake.callsTo('users.info').length;
     await run('U5', '/account list');
     // Created under the only name there was; asked again at once, not after the cache's ten minutes.
-    expect(member('U5')!.name).toBe('U5');
+    expect((await member('U5'))!.name).toBe('U5');
     await run('U5', '/account list');
     expect(fake.callsTo('users.info').length).toBe(before + 2);
-    expect(member('U5')!.name).toBe('Erin Park');
-    expect(member('U5')!.nameKnown).toBe(true);
+    expect((await member('U5'))!.name).toBe('Erin Park');
+    expect((await member('U5'))!.nameKnown).toBe(true);
   });
 
   it("someone users.info does not know is named as such, in the reader's language, not by a bare id", async () => {
     // U31 is no user the fake Slack knows: users.info answers user_not_found.
     const me = await run('U31', '/steward whoami');
     expect(me.text).toContain('someone (U31) not known to Slack');
-    expect(member('U31')).toMatchObject({ name: 'U31', nameKnown: false });
+    expect(await member('U31')).toMatchObject({ name: 'U31', nameKnown: false });
     const digest = await run('U31', '/digest');
     expect(digest.text).toContain('Weekly digest for someone (U31) not known to Slack');
     // Bob reads Chinese: the team list names U31 in his language.
@@ -1027,7 +1027,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
     // Once Slack knows them, they are named.
     fake.addUser({ id: 'U31', name: 'lena', real_name: 'Lena Ortiz', tz: 'Asia/Shanghai', locale: 'en-US' });
     expect((await run('U31', '/steward whoami')).text).toContain('Lena Ortiz');
-    expect(member('U31')).toMatchObject({ name: 'Lena Ortiz', nameKnown: true });
+    expect(await member('U31')).toMatchObject({ name: 'Lena Ortiz', nameKnown: true });
   });
 
   describe('delivery through SlackPort', () => {
@@ -1086,16 +1086,16 @@ describe('Slack over HTTP with the real Bolt app', () => {
       const summary = 'Driver was rude at the gate';
       const out = await run('U1', `/complaint Acme ${summary}`);
       expect(out.text).toMatch(/^✔/);
-      const c = db.select().from(complaints).where(eq(complaints.summary, summary)).get()!;
+      const c = (await db.select().from(complaints).where(eq(complaints.summary, summary)).get())!;
       // Delivery runs after the ack; wait (bounded) until it has been tried.
-      const noticeRow = () =>
-        db
+      const noticeRow = async () =>
+        (await db
           .select()
           .from(nudges)
           .where(and(eq(nudges.subjectType, 'complaint'), eq(nudges.subjectId, c.id), eq(nudges.kind, 'notice')))
-          .get()!;
-      for (let i = 0; i < 200 && noticeRow().status !== 'failed'; i++) await new Promise((r) => setTimeout(r, 25));
-      const notice = noticeRow();
+          .get())!;
+      for (let i = 0; i < 200 && (await noticeRow()).status !== 'failed'; i++) await new Promise((r) => setTimeout(r, 25));
+      const notice = await noticeRow();
       expect(notice).toMatchObject({ status: 'failed', channel: 'C123' });
       expect(notice.lastError).toContain('channel_not_found');
       expect(c.threadTs).toBeNull();
@@ -1104,23 +1104,23 @@ describe('Slack over HTTP with the real Bolt app', () => {
 
   describe("cut content in the reader's language", () => {
     /** Accounts enough that /account list shows 30 and says how many more. */
-    const seedBook = () => {
-      const tenant = db.select().from(tenants).where(eq(tenants.workspaceId, 'T1')).get()!;
-      const alice = member('U1')!;
+    const seedBook = async () => {
+      const tenant = (await db.select().from(tenants).where(eq(tenants.workspaceId, 'T1')).get())!;
+      const alice = (await member('U1'))!;
       const now = new Date();
       for (let i = 1; i <= 35; i++) {
         const name = `Lane Partner ${String(i).padStart(2, '0')}`;
-        if (db.select().from(accounts).where(eq(accounts.name, name)).get()) continue;
-        db.insert(accounts)
+        if (await db.select().from(accounts).where(eq(accounts.name, name)).get()) continue;
+        await db.insert(accounts)
           .values({ tenantId: tenant.id, name, nameKey: normalize(name), tier: 'standard', ownerId: alice.id, createdAt: now, updatedAt: now })
           .run();
       }
     };
 
     it('a zh-CN reader\'s long list ends in the Chinese "and N more", an English reader\'s in English', async () => {
-      seedBook();
+      await seedBook();
       const zh = await run('U2', '/account list');
-      expect(member('U2')!.locale).toBe('zh-CN');
+      expect((await member('U2'))!.locale).toBe('zh-CN');
       const zhShown = shown(zh.blocks);
       expect(zhShown).toMatch(/……另有\d+条/);
       expect(zhShown).not.toContain('…and');
@@ -1142,10 +1142,10 @@ describe('Slack over HTTP with the real Bolt app', () => {
     });
 
     it("a nudge recorded without a language is delivered in its recipient's", async () => {
-      const tenant = db.select().from(tenants).where(eq(tenants.workspaceId, 'T1')).get()!;
-      const bob = member('U2')!;
+      const tenant = (await db.select().from(tenants).where(eq(tenants.workspaceId, 'T1')).get())!;
+      const bob = (await member('U2'))!;
       const payload = reply('warning', '待跟进的客户', list(['Lane Partner 01'], { more: 12 }));
-      db.transaction((tx) =>
+      await transact(db, (tx) =>
         recordNudge(tx, {
           tenantId: tenant.id,
           dedupeKey: `test:locale:${Date.now()}`,
@@ -1328,7 +1328,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
       // Slack closes the modal only on a 200 with an empty body (or a response_action).
       expect(res.status).toBe(200);
       expect(res.text).toBe('');
-      expect(db.select().from(complaints).where(eq(complaints.summary, summary)).all()).toHaveLength(1);
+      expect(await db.select().from(complaints).where(eq(complaints.summary, summary)).all()).toHaveLength(1);
     });
 
     // BUG: src/chat/slack/app.ts checks the workspace only in run(); type-ahead runs engine.view() for any team.
@@ -1336,7 +1336,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
       const res = await send(blockSuggestion({ user: 'U7', team: 'T2', actionId: 'steward:account', blockId: 'account', value: '' }));
       expect(res.status).toBe(200);
       expect(res.json.options).toEqual([]);
-      expect(db.select().from(tenants).where(eq(tenants.workspaceId, 'T2')).get()).toBeUndefined();
+      expect(await db.select().from(tenants).where(eq(tenants.workspaceId, 'T2')).get()).toBeUndefined();
     });
 
     // BUG: src/chat/slack/app.ts checks the workspace only in run(); app_home_opened runs engine.view() for any team.
@@ -1345,7 +1345,7 @@ describe('Slack over HTTP with the real Bolt app', () => {
       const logged = logs.length;
       await send(appHomeOpened({ user: 'U8', team: 'T3' }));
       const publish = await settle(logged, () => since(before, 'views.publish')[0], 'views.publish');
-      expect(db.select().from(tenants).where(eq(tenants.workspaceId, 'T3')).get()).toBeUndefined();
+      expect(await db.select().from(tenants).where(eq(tenants.workspaceId, 'T3')).get()).toBeUndefined();
       expect(publish).not.toBe('failed');
       expect(shown((publish as RecordedCall).body.view.blocks)).toContain('not installed');
     });
@@ -1353,14 +1353,14 @@ describe('Slack over HTTP with the real Bolt app', () => {
 
   it('Slack reporting a changed profile: the next command asks users.info again, and the member follows their new time zone and language', async () => {
     await run('U5', '/account list');
-    expect(member('U5')).toMatchObject({ timezone: 'Asia/Shanghai', locale: 'en' });
+    expect(await member('U5')).toMatchObject({ timezone: 'Asia/Shanghai', locale: 'en' });
     fake.addUser({ id: 'U5', name: 'erin', real_name: 'Erin Park', tz: 'America/Los_Angeles', locale: 'zh-CN' });
     const res = await send(eventCallback({ type: 'user_change', user: { id: 'U5', name: 'erin', tz: 'America/Los_Angeles' } }));
     expect(res.status).toBe(200);
     const before = fake.callsTo('users.info').length;
     await run('U5', '/account list');
     expect(fake.callsTo('users.info').length).toBe(before + 1);
-    expect(member('U5')).toMatchObject({ timezone: 'America/Los_Angeles', locale: 'zh-CN', active: true });
+    expect(await member('U5')).toMatchObject({ timezone: 'America/Los_Angeles', locale: 'zh-CN', active: true });
   });
 
   it('Slack reporting a user deactivated: they leave, their accounts are flagged owner-gone, an admin is asked to hand them over', async () => {
@@ -1369,8 +1369,8 @@ describe('Slack over HTTP with the real Bolt app', () => {
     expect(res.status).toBe(200);
     const dm = await fake.until(() => since(before, 'chat.postMessage').find((c) => c.body.channel === 'U1' && JSON.stringify(c.body).includes('left')), 'the DM to the admin');
     expect(JSON.stringify(dm.body)).toContain('Zeta Corp');
-    expect(member('U3')).toMatchObject({ active: false });
-    expect(db.select().from(accounts).where(eq(accounts.name, 'Zeta Corp')).get()!.ownerGoneAt).not.toBeNull();
+    expect(await member('U3')).toMatchObject({ active: false });
+    expect((await db.select().from(accounts).where(eq(accounts.name, 'Zeta Corp')).get())!.ownerGoneAt).not.toBeNull();
     // Redelivered: processed once.
     const again = fake.calls.length;
     await send(eventCallback({ type: 'user_change', user: { id: 'U3', name: 'carol', deleted: true } }, { eventId: 'Ev-user-change-repeat' }));
@@ -1481,11 +1481,11 @@ describe('Enterprise Grid, installed org-wide', () => {
     expect((await g.type(sales, '/account add Northwind tier:key')).text).toMatch(/^✔/);
     const touched = await g.type(ops, '/touch Northwind visit Walked the cross-dock with their ops lead');
     expect(touched.text).toMatch(/^✔/);
-    expect(slackTenants().map((t) => t.workspaceId)).toEqual([GRID]);
-    const tenantId = slackTenants()[0]!.id;
-    const people = g.db.select().from(members).where(eq(members.tenantId, tenantId)).all();
+    expect((await slackTenants()).map((t) => t.workspaceId)).toEqual([GRID]);
+    const tenantId = (await slackTenants())[0]!.id;
+    const people = await g.db.select().from(members).where(eq(members.tenantId, tenantId)).all();
     expect(people.map((p) => p.platformUserId).sort()).toEqual(['W0ANNA', 'W0OMAR']);
-    const touch = g.db.select().from(touchpoints).where(eq(touchpoints.note, 'Walked the cross-dock with their ops lead')).get();
+    const touch = await g.db.select().from(touchpoints).where(eq(touchpoints.note, 'Walked the cross-dock with their ops lead')).get();
     expect(touch?.tenantId).toBe(tenantId);
   });
 
@@ -1495,7 +1495,7 @@ describe('Enterprise Grid, installed org-wide', () => {
     expect(res.status).toBe(200);
     const answer = (await g.fake.until(() => g.fake.responsesTo(responseUrl)[0], 'the button answer')).body;
     expect(answer.text).toMatch(/^✔/);
-    expect(g.db.select().from(touchpoints).where(eq(touchpoints.note, 'Confirmed the Q3 lanes')).get()?.tenantId).toBe(slackTenants()[0]!.id);
+    expect((await g.db.select().from(touchpoints).where(eq(touchpoints.note, 'Confirmed the Q3 lanes')).get())?.tenantId).toBe((await slackTenants())[0]!.id);
   });
 
   it('type-ahead and an @mention from any workspace of the organisation reach the same book', async () => {
@@ -1505,7 +1505,7 @@ describe('Enterprise Grid, installed org-wide', () => {
     await g.send(appMention({ ...sales, channel: 'C0GRID', text: '<@UBOT> /account show Northwind' }));
     const post = await g.fake.until(() => g.fake.calls.slice(before).find((c) => c.method === 'chat.postEphemeral'), 'the answer in the thread, to the asker alone');
     expect(shown(post.body.blocks)).toContain('Northwind');
-    expect(slackTenants()).toHaveLength(1);
+    expect(await slackTenants()).toHaveLength(1);
   });
 
   it('a workspace of another organisation, or outside any, is not installed: a clear answer, and no tenant', async () => {
@@ -1513,8 +1513,8 @@ describe('Enterprise Grid, installed org-wide', () => {
     expect(elsewhere.text).toContain('not installed');
     const plain = await g.type({ user: 'W0ZED', team: 'T0PLAIN' }, '/touch Northwind call Should not land either');
     expect(plain.text).toContain('not installed');
-    expect(slackTenants().map((t) => t.workspaceId)).toEqual([GRID]);
-    expect(g.db.select().from(touchpoints).where(like(touchpoints.note, 'Should not land%')).all()).toHaveLength(0);
+    expect((await slackTenants()).map((t) => t.workspaceId)).toEqual([GRID]);
+    expect(await g.db.select().from(touchpoints).where(like(touchpoints.note, 'Should not land%')).all()).toHaveLength(0);
   });
 });
 
@@ -1538,13 +1538,13 @@ describe('Enterprise Grid, installed in one workspace of the organisation', () =
     const other = await g.type({ user: 'W0OMAR', team: 'T0OPS', enterprise: 'E0GRID' }, '/touch Northwind call From the ops workspace');
     expect(other.text).toContain('not installed');
     expect(
-      g.db
+      (await g.db
         .select()
         .from(tenants)
-        .all()
+        .all())
         .map((t) => t.workspaceId),
     ).toEqual(['T0SALES']);
-    expect(g.db.select().from(touchpoints).where(eq(touchpoints.note, 'From the ops workspace')).all()).toHaveLength(0);
+    expect(await g.db.select().from(touchpoints).where(eq(touchpoints.note, 'From the ops workspace')).all()).toHaveLength(0);
   });
 });
 
@@ -1575,7 +1575,7 @@ describe('slash commands on the engine thread', () => {
     expect(answer.response_type).toBe('ephemeral');
     expect(answer.text).toMatch(/^✔ Logged a visit/);
     expect(shown(answer.blocks)).toContain('Acme');
-    const rows = th.db.select().from(touchpoints).where(eq(touchpoints.note, 'Walked the new warehouse')).all();
+    const rows = await th.db.select().from(touchpoints).where(eq(touchpoints.note, 'Walked the new warehouse')).all();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ kind: 'visit', sourcePlatform: 'slack' });
     // The same reply the Bolt listener renders in process: same blocks, text and visibility.
@@ -1594,28 +1594,28 @@ describe('slash commands on the engine thread', () => {
     const responseUrl = th.fake.responseUrl();
     const req = slashCommand({ ...alice, command: '/touch', text: `Acme call ${note}`, responseUrl });
     const timestamp = Math.floor(Date.now() / 1000) - 60;
-    const seen = () => th.db.select().from(seenRequests).all().length;
-    const before = seen();
+    const seen = async () => (await th.db.select().from(seenRequests).all()).length;
+    const before = await seen();
     const first = await th.send(req, { timestamp });
     expect(first.status).toBe(200);
     expect((await th.fake.slashAnswer(first, responseUrl)).text).toMatch(/^✔/);
     // Kept where every instance finds it: in the database.
-    expect(seen()).toBe(before + 1);
+    expect(await seen()).toBe(before + 1);
     expect((await th.send(req, { timestamp })).status).toBe(401);
-    expect(seen()).toBe(before + 1);
-    expect(th.db.select().from(touchpoints).where(eq(touchpoints.note, note)).all()).toHaveLength(1);
+    expect(await seen()).toBe(before + 1);
+    expect(await th.db.select().from(touchpoints).where(eq(touchpoints.note, note)).all()).toHaveLength(1);
   });
 
   it('a refusal writes nothing and shows the usage; a mention is resolved through users.info first', async () => {
-    const before = th.db.select().from(touchpoints).all().length;
+    const before = (await th.db.select().from(touchpoints).all()).length;
     const refused = await th.type(alice, '/touch Nowhere visit Ghost visit');
     expect(refused.text).toMatch(/^✘/);
-    expect(th.db.select().from(touchpoints).all()).toHaveLength(before);
+    expect(await th.db.select().from(touchpoints).all()).toHaveLength(before);
     const calls = th.fake.calls.length;
     const withBob = await th.type(alice, '/touch Acme meeting with:<@U2|bob> Quarterly review prep');
     expect(withBob.text).toMatch(/^✔/);
     expect(th.fake.calls.slice(calls).some((c) => c.method === 'users.info' && c.body.user === 'U2')).toBe(true);
-    expect(th.db.select().from(members).where(eq(members.platformUserId, 'U2')).get()).toMatchObject({ name: 'Bob Chen', locale: 'zh-CN' });
+    expect(await th.db.select().from(members).where(eq(members.platformUserId, 'U2')).get()).toMatchObject({ name: 'Bob Chen', locale: 'zh-CN' });
   });
 
   it('what a command tells others is delivered once its transaction is over', async () => {
@@ -1628,12 +1628,12 @@ describe('slash commands on the engine thread', () => {
   });
 
   it('a zh-CN reader gets the Chinese "and N more" from the thread too', async () => {
-    const tenant = th.db.select().from(tenants).get()!;
-    const owner = th.db.select().from(members).where(eq(members.platformUserId, 'U1')).get()!;
+    const tenant = (await th.db.select().from(tenants).get())!;
+    const owner = (await th.db.select().from(members).where(eq(members.platformUserId, 'U1')).get())!;
     const now = new Date();
     for (let i = 1; i <= 33; i++) {
       const name = `Depot ${String(i).padStart(2, '0')}`;
-      th.db
+      await th.db
         .insert(accounts)
         .values({ tenantId: tenant.id, name, nameKey: normalize(name), tier: 'standard', ownerId: owner.id, createdAt: now, updatedAt: now })
         .run();
@@ -1653,7 +1653,7 @@ describe('slash commands on the engine thread', () => {
     const answers = await Promise.all(names.map((n, i) => th.type(alice, `/touch "${n}" call Together ${i}`)));
     for (const [i, a] of answers.entries()) expect(a.text).toMatch(new RegExp(`^✔ Logged a call with Batch Freight ${i}\\b`));
     for (const [i, n] of names.entries()) {
-      const rows = th.db
+      const rows = await th.db
         .select()
         .from(touchpoints)
         .where(eq(touchpoints.note, `Together ${i}`))
@@ -1673,7 +1673,7 @@ describe('slash commands on the engine thread', () => {
     release();
     const answer = (await th.fake.until(() => th.fake.responsesTo(responseUrl)[0], 'the late answer')).body;
     expect(answer).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/^✔ Logged a visit/) });
-    expect(th.db.select().from(touchpoints).where(eq(touchpoints.note, 'Slow but sure')).all()).toHaveLength(1);
+    expect(await th.db.select().from(touchpoints).where(eq(touchpoints.note, 'Slow but sure')).all()).toHaveLength(1);
   });
 
   it('stop() resolves only after a command acked before it has been run and answered', async () => {
@@ -1686,7 +1686,7 @@ describe('slash commands on the engine thread', () => {
     th.stopped = true;
     release();
     await stopped;
-    expect(th.db.select().from(touchpoints).where(eq(touchpoints.note, 'Signed the renewal')).all()).toHaveLength(1);
+    expect(await th.db.select().from(touchpoints).where(eq(touchpoints.note, 'Signed the renewal')).all()).toHaveLength(1);
     expect(th.fake.responsesTo(responseUrl)).toHaveLength(1);
   });
 });

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { closeDb, openDb } from '../db/index.js';
+import { closeDb, openDb, transact } from '../db/index.js';
 import { members, nudges, tenants } from '../db/schema.js';
 import { reply } from '../src/engine/reply.js';
 import { recordNudge } from '../src/domain/nudges.js';
@@ -61,11 +61,11 @@ afterAll(async () => {
 it('answers /healthz before the backlog is queued, and posts every pending nudge once Redis answers', { timeout: 3 * WAIT_MS }, async () => {
   const file = join(dir, 'steward.db');
   const db = openDb(file);
-  const tenant = db.insert(tenants).values({ platform: 'slack', workspaceId: FAKE_TEAM.id, locale: 'en', timezone: 'Asia/Shanghai' }).returning().get();
-  const alice = db.insert(members).values({ tenantId: tenant.id, platformUserId: 'U1', name: 'Alice Wong', role: 'admin' }).returning().get();
-  db.transaction((tx) => {
+  const tenant = await db.insert(tenants).values({ platform: 'slack', workspaceId: FAKE_TEAM.id, locale: 'en', timezone: 'Asia/Shanghai' }).returning().get();
+  const alice = await db.insert(members).values({ tenantId: tenant.id, platformUserId: 'U1', name: 'Alice Wong', role: 'admin' }).returning().get();
+  await transact(db, async (tx) => {
     for (let i = 1; i <= BACKLOG; i++) {
-      recordNudge(tx, {
+      await recordNudge(tx, {
         tenantId: tenant.id,
         dedupeKey: `backlog:${i}`,
         kind: 'notice',
@@ -124,10 +124,10 @@ it('answers /healthz before the backlog is queued, and posts every pending nudge
   const after = openDb(file);
   try {
     expect(
-      after
+      (await after
         .select({ status: nudges.status })
         .from(nudges)
-        .all()
+        .all())
         .every((n) => n.status === 'sent'),
     ).toBe(true);
   } finally {

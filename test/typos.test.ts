@@ -14,13 +14,7 @@ let h: Harness;
 const { ok, refused, allNudges, memberId } = kit(() => h);
 afterEach(() => h.close());
 
-const accountNames = () =>
-  h.db
-    .select({ name: accounts.name })
-    .from(accounts)
-    .all()
-    .map((a) => a.name)
-    .sort();
+const accountNames = async () => (await h.db.select({ name: accounts.name }).from(accounts).all()).map((a) => a.name).sort();
 
 describe('an option word that is none of the form’s', () => {
   it('is refused with the option meant (en)', async () => {
@@ -28,7 +22,7 @@ describe('an option word that is none of the form’s', () => {
     const out = await refused('/account add Bar Cargo teir:strategic');
     expect(out.text).toContain('I don\'t know the option "teir:". Did you mean tier:?');
     await ok('/account add Bar Cargo tier:strategic');
-    expect(accountNames()).toEqual(['Bar Cargo']);
+    expect(await accountNames()).toEqual(['Bar Cargo']);
   });
 
   it('is refused with the option meant, anywhere in a note, and passes in quotes', async () => {
@@ -37,7 +31,7 @@ describe('an option word that is none of the form’s', () => {
     expect((await refused('/touch Acme call Talked about prices cadense:7d')).text).toContain('I don\'t know the option "cadense:".');
     expect((await refused('/touch Acme call Talked about prices dte:yesterday')).text).toContain('I don\'t know the option "dte:". Did you mean date:?');
     await ok('/touch Acme call "note: this" was said');
-    expect(h.db.select({ note: touchpoints.note }).from(touchpoints).get()!.note).toBe('"note: this" was said');
+    expect((await h.db.select({ note: touchpoints.note }).from(touchpoints).get())!.note).toBe('"note: this" was said');
   });
 
   it('leaves times, ratios, links and a one-letter key to the text', async () => {
@@ -45,7 +39,7 @@ describe('an option word that is none of the form’s', () => {
     await ok('/account add Acme');
     const note = 'Met at 10:30, split 3:1 A:B see https://example.com/x?a=1 and http://b.cn';
     await ok(`/touch Acme call ${note}`);
-    expect(h.db.select({ note: touchpoints.note }).from(touchpoints).get()!.note).toBe(note);
+    expect((await h.db.select({ note: touchpoints.note }).from(touchpoints).get())!.note).toBe(note);
   });
 
   it('is refused in Chinese, and every Chinese option word of the issue is read as its option', async () => {
@@ -53,13 +47,13 @@ describe('an option word that is none of the form’s', () => {
     const out = await refused('/客户 添加 华东化工 级别:战略 营收:300万 采购量:500万');
     expect(out.text).toContain('不认识选项“采购量:”。你是不是要写 采购额:？');
     await ok('/客户 添加 华东化工 级别:战略 营收:300万 采购额:500万');
-    const a = h.db.select().from(accounts).get()!;
+    const a = (await h.db.select().from(accounts).get())!;
     expect([a.name, a.tier, a.annualRevenue, a.categorySpend]).toEqual(['华东化工', 'strategic', 3_000_000, 5_000_000]);
     expect((await refused('/客户 添加 华南 teir:strategic')).text).toContain('不认识选项“teir:”。你是不是要写 tier:？');
 
     await ok('/联系人 华东化工 添加 吴刚 级别:决策层');
     await ok('/拜访 华东 拜访 对象:吴刚 日期:昨天 谈了明年的量');
-    const touch = h.db.select().from(touchpoints).get()!;
+    const touch = (await h.db.select().from(touchpoints).get())!;
     expect(touch.note).toBe('谈了明年的量');
     expect(touch.contactId).not.toBeNull();
     await ok('/联系人 华东化工 添加 王芳 级别:操作层');
@@ -70,7 +64,7 @@ describe('an option word that is none of the form’s', () => {
     h = harness({ locale: 'zh-CN' });
     await ok('/客户 添加 华东化工');
     await ok('/拜访 华东 电话 客户说：明天到货');
-    expect(h.db.select({ note: touchpoints.note }).from(touchpoints).get()!.note).toBe('客户说：明天到货');
+    expect((await h.db.select({ note: touchpoints.note }).from(touchpoints).get())!.note).toBe('客户说：明天到货');
     // 到期 is an option word (of /promise), not /拜访's: a slip, whatever colon it is written with.
     expect((await refused('/拜访 华东 电话 到期：周五 再报价')).text).toContain('不认识选项“到期:”');
     expect((await refused('/拜访 华东 电话 日其:昨天 报价')).text).toContain('你是不是要写 日期:？');
@@ -78,7 +72,7 @@ describe('an option word that is none of the form’s', () => {
 });
 
 describe('settings spans and ladders', () => {
-  const deadlines = () => (h.db.select().from(tenants).get()!.settings as { complaintDeadlineHours?: Record<string, number> }).complaintDeadlineHours;
+  const deadlines = async () => ((await h.db.select().from(tenants).get())!.settings as { complaintDeadlineHours?: Record<string, number> }).complaintDeadlineHours;
 
   it('refuses m, which is a month to some and minutes to others, and reads min, h, d, w', async () => {
     h = harness();
@@ -86,7 +80,7 @@ describe('settings spans and ladders', () => {
     expect(out.text).toContain('"1m" doesn\'t work for deadline-critical: — expected a span such as 30min, 4h, 2d or 1w');
     expect((await refused('/steward settings cadence-standard:3m')).text).toContain('"3m" doesn\'t work for cadence-standard:');
     await ok('/steward settings deadline-critical:30min deadline-high:4h deadline-medium:2d deadline-low:1w');
-    expect(deadlines()).toEqual({ critical: 0.5, high: 4, medium: 48, low: 168 });
+    expect(await deadlines()).toEqual({ critical: 0.5, high: 4, medium: 48, low: 168 });
     expect((await ok('/steward settings')).text).toContain('critical 30min');
   });
 
@@ -96,7 +90,7 @@ describe('settings spans and ladders', () => {
     expect(out.text).toContain('A critical complaint would get longer (48h) than a high one (24h).');
     expect((await refused('/steward settings cadence-strategic:60d')).text).toContain('A strategic account would be revisited less often (every 60d) than a key one (every 30d).');
     await ok('/steward settings deadline-critical:48h deadline-high:48h deadline-medium:72h');
-    expect(deadlines()).toEqual({ critical: 48, high: 48, medium: 72 });
+    expect(await deadlines()).toEqual({ critical: 48, high: 48, medium: 72 });
   });
 
   it('says so in Chinese, and reads Chinese units and setting names', async () => {
@@ -105,7 +99,7 @@ describe('settings spans and ladders', () => {
     const out = await refused('/助手 设置 高时限:4天');
     expect(out.text).toContain('这样“高”级投诉的处理时限（96h）会比“中”级投诉（72h）还长。');
     await ok('/助手 设置 紧急时限:30分钟 高时限:8小时');
-    expect(deadlines()).toEqual({ critical: 0.5, high: 8 });
+    expect(await deadlines()).toEqual({ critical: 0.5, high: 8 });
   });
 });
 
@@ -121,7 +115,7 @@ describe('a part of an account name', () => {
     await ok('/touch Acm call Quick check');
     await refused('/touch 华 call 电话');
     await ok('/touch 华东 call 电话');
-    expect(h.db.select().from(touchpoints).all()).toHaveLength(2);
+    expect(await h.db.select().from(touchpoints).all()).toHaveLength(2);
   });
 
   it('of another team’s account asks; the full name, or one of the team’s own, picks', async () => {
@@ -151,38 +145,26 @@ describe('a part of an account name', () => {
 });
 
 describe('a mistyped @name', () => {
-  const people = () =>
-    h.db
-      .select({ name: members.name })
-      .from(members)
-      .all()
-      .map((m) => m.name)
-      .sort();
+  const people = async () => (await h.db.select({ name: members.name }).from(members).all()).map((m) => m.name).sort();
 
   it('in the shell is refused with the person meant, where a new name still adds someone', async () => {
     h = harness();
     await ok('/steward team @zhang manager:@wang');
     await ok('/account add Acme Logistics owner:@zhang');
     await ok('/complaint Acme Logistics severity:high Pallets crushed');
-    const before = people();
+    const before = await people();
     const out = await refused('/complaint assign C-1 @zhnag');
     expect(out.text).toContain('Nobody here is called @zhnag. Did you mean @zhang?');
     expect((await refused('/handover @zhang @wnag Acme Logistics')).text).toContain('Did you mean @wang?');
     expect((await refused('/touch Acme Logistics call with:@zhanng Call')).text).toContain('Did you mean @zhang?');
-    expect(people()).toEqual(before);
+    expect(await people()).toEqual(before);
     // Another letter is another person (rep1a, rep1b): the shell's first mention still adds them.
     expect((await refused('/complaint assign C-1 @zhan')).text).toContain('Did you mean @zhang?');
     await ok('/complaint assign C-1 @zhao');
     await ok('/steward team @rep1a manager:@wang');
     await ok('/steward team @rep1b manager:@wang');
-    expect(people()).toEqual([...before, 'zhao', 'rep1a', 'rep1b'].sort());
-    expect(h.db.select().from(complaints).get()!.ownerId).toBe(
-      h.db
-        .select()
-        .from(members)
-        .all()
-        .find((m) => m.name === 'zhao')!.id,
-    );
+    expect(await people()).toEqual([...before, 'zhao', 'rep1a', 'rep1b'].sort());
+    expect((await h.db.select().from(complaints).get())!.ownerId).toBe((await h.db.select().from(members).all()).find((m) => m.name === 'zhao')!.id);
   });
 
   it('followed by punctuation (@zhang。) is that person; two names run together (@zhao，@li) are refused, and nobody is created', async () => {
@@ -191,15 +173,15 @@ describe('a mistyped @name', () => {
     await ok('/steward team @zhao manager:@wang');
     await ok('/account add Acme Logistics owner:@zhang');
     await ok('/complaint Acme Logistics severity:high Pallets crushed');
-    const before = people();
+    const before = await people();
     await ok('/complaint assign C-1 @zhao。');
-    expect(h.db.select().from(complaints).get()!.ownerId).toBe(memberId('zhao'));
+    expect((await h.db.select().from(complaints).get())!.ownerId).toBe(await memberId('zhao'));
     await ok('/touch Acme Logistics visit with:@wang, Walked the warehouse', 'zhang');
     expect((await refused('/touch Acme Logistics visit with:@zhao，@wang Walked the warehouse', 'zhang')).text).toContain(
       '"@zhao，@wang" isn\'t a person I can find. Mention them as @name.',
     );
     expect((await refused('/touch Acme Logistics visit with:@zhao,@wang Walked the warehouse', 'zhang')).text).toContain('"@zhao,@wang" isn\'t a person I can find.');
-    expect(people()).toEqual(before);
+    expect(await people()).toEqual(before);
   });
 
   it('in chat: a picked user is a member, a typed @word is one only by a member’s name (en, zh-CN)', async () => {
@@ -222,30 +204,23 @@ describe('a mistyped @name', () => {
     expect(h.snapshot()).toBe(before);
     expect((await say('/complaint assign C-1 @zhang')).ok).toBe(true);
     expect((await say('/complaint assign C-1 <@U3>')).ok).toBe(true);
-    expect(
-      h.db
-        .select()
-        .from(members)
-        .all()
-        .map((m) => m.name)
-        .sort(),
-    ).toEqual(['alice', 'wang', 'zhang']);
+    expect((await h.db.select().from(members).all()).map((m) => m.name).sort()).toEqual(['alice', 'wang', 'zhang']);
   });
 
   it('in a CSV file is a bad row', async () => {
     h = harness();
     await ok('/steward team @zhang manager:@wang');
-    const r = importCsv(h.db, 'accounts', 'name,owner\nAcme,zhnag\nBeta,zhang\nGamma,zhou\n');
+    const r = await importCsv(h.db, 'accounts', 'name,owner\nAcme,zhnag\nBeta,zhang\nGamma,zhou\n');
     expect(r.errors).toEqual([{ line: 2, message: 'owner: nobody named "zhnag" (did you mean "zhang"?); correct the name, or add the person first' }]);
-    expect(accountNames()).toEqual(['Beta', 'Gamma']);
+    expect(await accountNames()).toEqual(['Beta', 'Gamma']);
   });
 });
 
 describe('less attention for an account, set by a rep', () => {
-  const toldWang = () =>
-    allNudges('notice')
-      .filter((n) => n.recipientId === memberId('wang'))
-      .map(nudgeText);
+  const toldWang = async () => {
+    const wang = await memberId('wang');
+    return (await allNudges('notice')).filter((n) => n.recipientId === wang).map(nudgeText);
+  };
 
   it('is told to the owner’s manager at once: a lower tier, a longer cadence, an ended pairing, a snooze beyond a week', async () => {
     h = harness();
@@ -256,12 +231,12 @@ describe('less attention for an account, set by a rep', () => {
     await ok('/account set Acme Logistics tier:key', 'wang');
     await ok('/snooze Acme Logistics 5d', 'li');
     await ok('/account set Acme Logistics region:East', 'li');
-    expect(toldWang()).toEqual([]);
+    expect(await toldWang()).toEqual([]);
 
     await ok('/account set Acme Logistics tier:standard cadence:365d', 'li');
     await ok('/unpair Acme Logistics', 'li');
     await ok('/snooze Acme Logistics 30d Customer on holiday', 'li');
-    const told = toldWang();
+    const told = await toldWang();
     expect(told).toHaveLength(3);
     expect(told[0]).toContain('li lowered the attention Acme Logistics gets');
     expect(told[0]).toContain('tier: key → standard');
@@ -277,7 +252,7 @@ describe('less attention for an account, set by a rep', () => {
     await ok('/steward me locale:zh-CN', 'wang');
     await ok('/account add Acme Logistics tier:strategic owner:@li');
     await ok('/account set Acme Logistics tier:key', 'li');
-    expect(toldWang()[0]).toContain('li降低了对Acme Logistics的关注');
+    expect((await toldWang())[0]).toContain('li降低了对Acme Logistics的关注');
   });
 });
 

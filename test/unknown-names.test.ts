@@ -6,6 +6,7 @@ import { shellUser, SHELL_WORKSPACE } from '../src/chat/shell/shell.js';
 import { renderText } from '../src/engine/render-text.js';
 import { harness, type Harness } from './harness.js';
 import { kit } from './kit.js';
+import { transact } from '../db/index.js';
 
 let h: Harness;
 afterEach(() => h?.close());
@@ -27,7 +28,7 @@ async function withUnknown() {
   await ok('/steward whoami', 'alice');
   await ok('/steward team @zhang manager:@li', 'alice');
   await ok('/steward team @u31 manager:@li', 'alice');
-  expect(member('u31').nameKnown).toBe(false);
+  expect((await member('u31')).nameKnown).toBe(false);
   await ok('/account add Acme tier:strategic owner:@u31', 'alice');
 }
 
@@ -63,7 +64,7 @@ describe('an unknown person is named as unknown', () => {
     await withUnknown();
     await ok('/promise Acme due:2026-11-23 Send the new rates', 'u31');
     await ok('/promise kept P-1', 'u31');
-    const text = renderText(h.db.transaction((tx) => digestFor(tx, tenant(), member('li'), h.now)));
+    const text = renderText(await transact(h.db, async (tx) => digestFor(tx, await tenant(), await member('li'), h.now)));
     expect(text).toContain(UNKNOWN);
   });
 });

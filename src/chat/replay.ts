@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 export const SIGNATURE_WINDOW_MS = 5 * 60_000;
 
 /** Records a signature until it expires; false when it was already there (the request is a replay). */
-export type FirstRequest = (key: string, expiresAt: Date, now: Date) => boolean;
+export type FirstRequest = (key: string, expiresAt: Date, now: Date) => Promise<boolean>;
 /** FirstRequest, or recorded elsewhere (on the engine thread's connection) and answered later. */
 export type FirstRequestAsync = (key: string, expiresAt: Date, now: Date) => boolean | Promise<boolean>;
 

@@ -15,7 +15,7 @@ import type { Account, Member } from './types.js';
 import type { View } from './view.js';
 
 /** The account a name or alias already belongs to, if any (in the database, or in an import's plan). */
-export type NameHolder = (typed: string) => Pick<Account, 'id' | 'name'> | undefined;
+export type NameHolder = (typed: string) => Promise<Pick<Account, 'id' | 'name'> | undefined>;
 
 /** Aliases as typed in one field or cell: separated by commas, 、 or semicolons (either width); repeats dropped. */
 export function splitAliases(raw: string): string[] {
@@ -36,14 +36,14 @@ export function checkLength(text: string): void {
 }
 
 /** A name or alias belongs to one account: `typed` may not name another than `self`. */
-export function checkName(typed: string, holder: NameHolder, self?: { id: number }): void {
+export async function checkName(typed: string, holder: NameHolder, self?: { id: number }): Promise<void> {
   checkLength(typed);
-  const clash = holder(typed);
+  const clash = await holder(typed);
   if (clash && clash.id !== self?.id) throw new Refusal('account.nameTaken', typed, clash.name);
 }
 
-export function checkAliases(aliases: readonly string[], holder: NameHolder, self?: { id: number }): void {
-  for (const alias of aliases) checkName(alias, holder, self);
+export async function checkAliases(aliases: readonly string[], holder: NameHolder, self?: { id: number }): Promise<void> {
+  for (const alias of aliases) await checkName(alias, holder, self);
 }
 
 /** Someone who has left owns nothing new. */
@@ -86,8 +86,8 @@ const inBook =
   (typed) =>
     accountByExactName(ctx.db, ctx.tenant.id, typed);
 
-function checkProfile(ctx: DomainCtx, p: AccountProfile, self?: Account): void {
-  if (p.aliases) checkAliases(p.aliases, inBook(ctx), self);
+async function checkProfile(ctx: DomainCtx, p: AccountProfile, self?: Account): Promise<void> {
+  if (p.aliases) await checkAliases(p.aliases, inBook(ctx), self);
   if (p.owner) checkOwner(ctx, ctx.tenant.platform, p.owner);
 }
 
@@ -105,28 +105,28 @@ function columns(p: AccountProfile) {
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as Partial<typeof out>;
 }
 
-function saveAliases(ctx: DomainCtx, accountId: number, aliases: string[]): void {
-  ctx.db.delete(accountAliases).where(eq(accountAliases.accountId, accountId)).run();
+async function saveAliases(ctx: DomainCtx, accountId: number, aliases: string[]): Promise<void> {
+  await ctx.db.delete(accountAliases).where(eq(accountAliases.accountId, accountId)).run();
   const keys = [...new Set(aliases.map(normalize))];
   if (keys.length)
-    ctx.db
+    await ctx.db
       .insert(accountAliases)
       .values(keys.map((key) => ({ tenantId: ctx.tenant.id, accountId, key })))
       .run();
 }
 
 /** Adds an account, owned by `profile.owner` or else by whoever adds it. */
-export function addAccount(ctx: DomainCtx, name: string, profile: AccountProfile): Account {
-  checkName(name, inBook(ctx));
-  checkProfile(ctx, profile);
+export async function addAccount(ctx: DomainCtx, name: string, profile: AccountProfile): Promise<Account> {
+  await checkName(name, inBook(ctx));
+  await checkProfile(ctx, profile);
   checkWallet(ctx, profile);
-  const account = ctx.db
+  const account = await ctx.db
     .insert(accounts)
     .values({ ...columns(profile), tenantId: ctx.tenant.id, name, nameKey: normalize(name), ownerId: profile.owner?.id ?? ctx.actor.id, createdAt: ctx.now, updatedAt: ctx.now })
     .returning()
     .get();
-  saveAliases(ctx, account.id, account.aliases);
-  ctx.audit('account.add', 'account', account.id, { name });
+  await saveAliases(ctx, account.id, account.aliases);
+  await ctx.audit('account.add', 'account', account.id, { name });
   return account;
 }
 
@@ -138,27 +138,27 @@ export type AccountChange = ReturnType<typeof columns> & { name?: string; nameKe
  * a new owner (a handover) needs someone above the owner. Returns the account
  * as it is now and what changed.
  */
-export function setAccount(
+export async function setAccount(
   ctx: DomainCtx,
   account: Account,
   profile: AccountProfile & { name?: string },
   what: { edit: string; changeOwner: string },
-): { updated: Account; changed: AccountChange } {
-  checkProfile(ctx, profile, account);
+): Promise<{ updated: Account; changed: AccountChange }> {
+  await checkProfile(ctx, profile, account);
   const { name } = profile;
   const changed: AccountChange = { ...columns(profile), ...(name !== undefined && { name, nameKey: normalize(name) }) };
-  requireOwnerOrManager(ctx, account.ownerId, what.edit);
-  const owner = memberById(ctx, account.ownerId);
-  if (owner && changed.ownerId !== undefined && changed.ownerId !== owner.id) requireAbove(ctx, owner, what.changeOwner);
+  await requireOwnerOrManager(ctx, account.ownerId, what.edit);
+  const owner = await memberById(ctx, account.ownerId);
+  if (owner && changed.ownerId !== undefined && changed.ownerId !== owner.id) await requireAbove(ctx, owner, what.changeOwner);
   checkWallet(ctx, changed, account);
-  if (name !== undefined) checkName(name, inBook(ctx), account);
-  const updated = ctx.db
+  if (name !== undefined) await checkName(name, inBook(ctx), account);
+  const updated = await ctx.db
     .update(accounts)
     .set({ ...changed, updatedAt: ctx.now, ...(changed.ownerId !== undefined && changed.ownerId !== account.ownerId && { ownerGoneAt: null }) })
     .where(eq(accounts.id, account.id))
     .returning()
     .get();
-  ctx.audit('account.set', 'account', account.id, changed);
-  if (changed.aliases) saveAliases(ctx, account.id, changed.aliases);
+  await ctx.audit('account.set', 'account', account.id, changed);
+  if (changed.aliases) await saveAliases(ctx, account.id, changed.aliases);
   return { updated, changed };
 }

@@ -8,15 +8,16 @@ import type { DomainCtx } from './context.js';
 import type { Account, Member } from './types.js';
 
 /** Who hears an urgent alert about `account`: its owner and its paired executives, active, each once, never the actor. */
-export function alertRecipients(ctx: DomainCtx, account: Account): Member[] {
-  const execs = ctx.db
-    .select({ m: members })
-    .from(pairings)
-    .innerJoin(members, eq(members.id, pairings.execId))
-    .where(and(eq(pairings.accountId, account.id), eq(pairings.active, true)))
-    .all()
-    .map((r) => r.m);
-  const owner = account.ownerId == null ? undefined : ctx.db.select().from(members).where(eq(members.id, account.ownerId)).get();
+export async function alertRecipients(ctx: DomainCtx, account: Account): Promise<Member[]> {
+  const execs = (
+    await ctx.db
+      .select({ m: members })
+      .from(pairings)
+      .innerJoin(members, eq(members.id, pairings.execId))
+      .where(and(eq(pairings.accountId, account.id), eq(pairings.active, true)))
+      .all()
+  ).map((r) => r.m);
+  const owner = account.ownerId == null ? undefined : await ctx.db.select().from(members).where(eq(members.id, account.ownerId)).get();
   const seen = new Set<number>([ctx.actor.id]);
   const out: Member[] = [];
   for (const m of [owner, ...execs].filter((x): x is Member => x?.active === true)) {

@@ -16,10 +16,10 @@ export const TIER_ORDER = ['strategic', 'key', 'standard'] as const;
  * Who is told when the actor lowers `account`'s attention: the owner's manager when the actor is a rep.
  * Nobody when the actor is not a rep, the owner has no manager (or has left), or the manager is the actor.
  */
-export function managerToTell(ctx: DomainCtx, account: Account): Member | undefined {
+export async function managerToTell(ctx: DomainCtx, account: Account): Promise<Member | undefined> {
   if (ctx.actor.role !== 'rep') return undefined;
-  const owner = memberById(ctx, account.ownerId);
-  const manager = memberById(ctx, owner?.managerId);
+  const owner = await memberById(ctx, account.ownerId);
+  const manager = await memberById(ctx, owner?.managerId);
   if (!manager?.active || manager.id === ctx.actor.id) return undefined;
   return manager;
 }

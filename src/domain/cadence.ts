@@ -65,8 +65,8 @@ export function pairingDue(p: Pick<typeof pairings.$inferSelect, 'createdAt' | '
 }
 
 /** Until when each subject's nudges of `kind` are snoozed (the latest snooze's end), per subject id. */
-export function snoozeEnds(tx: Tx, tenantId: number, kind: string, subjects?: number[]): Map<number, number> {
-  const rows = subjects ? snoozeQuery(tx, true).all({ tenantId, kind, ids: JSON.stringify(subjects) }) : snoozeQuery(tx, false).all({ tenantId, kind });
+export async function snoozeEnds(tx: Tx, tenantId: number, kind: string, subjects?: number[]): Promise<Map<number, number>> {
+  const rows = subjects ? await snoozeQuery(tx, true).all({ tenantId, kind, ids: JSON.stringify(subjects) }) : await snoozeQuery(tx, false).all({ tenantId, kind });
   return new Map(rows.map((r) => [r.id, r.until]));
 }
 
@@ -94,13 +94,18 @@ const snoozeQuery = (tx: Tx, scoped: boolean) =>
  * The accounts of `book` overdue for a revisit (most overdue first) and those that
  * would be but are snoozed, with the snooze's end: the sweep's rule (revisitDue, snoozes), for the digest and /risk.
  */
-export function overdueRevisits<T extends { a: Pick<Account, 'id' | 'tier' | 'cadenceDays' | 'createdAt'>; last: number | null }>(tx: Tx, tenant: Tenant, book: T[], now: Date) {
+export async function overdueRevisits<T extends { a: Pick<Account, 'id' | 'tier' | 'cadenceDays' | 'createdAt'>; last: number | null }>(
+  tx: Tx,
+  tenant: Tenant,
+  book: T[],
+  now: Date,
+) {
   // A large book (the organisation's) reads every snooze of the tenant: one parameter per account would pass SQLite's limit.
   const ends = !book.length
     ? new Map<number, number>()
     : book.length > 500
-      ? snoozeEnds(tx, tenant.id, 'revisit')
-      : snoozeEnds(
+      ? await snoozeEnds(tx, tenant.id, 'revisit')
+      : await snoozeEnds(
           tx,
           tenant.id,
           'revisit',

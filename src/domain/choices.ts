@@ -12,18 +12,18 @@ export interface AccountChoice {
 
 type Reader = Pick<DomainCtx, 'db' | 'tenant'>;
 
-export function accountChoices(ctx: Reader, typed: string, limit = 50): AccountChoice[] {
+export async function accountChoices(ctx: Reader, typed: string, limit = 50): Promise<AccountChoice[]> {
   const pick = { id: accounts.id, name: accounts.name };
   if (!typed.trim()) {
-    return ctx.db.select(pick).from(accounts).where(eq(accounts.tenantId, ctx.tenant.id)).orderBy(asc(accounts.nameKey)).limit(limit).all();
+    return await ctx.db.select(pick).from(accounts).where(eq(accounts.tenantId, ctx.tenant.id)).orderBy(asc(accounts.nameKey)).limit(limit).all();
   }
-  const m = matchAccount(ctx.db, ctx.tenant.id, typed);
+  const m = await matchAccount(ctx.db, ctx.tenant.id, typed);
   if (m.kind === 'found') return [{ id: m.item.id, name: m.item.name }];
   if (m.kind === 'ambiguous') return m.candidates.slice(0, limit).map((a) => ({ id: a.id, name: a.name }));
   // Suggestions are names, closest first: their ids, in that order.
   const names = m.suggestions.slice(0, limit);
   if (names.length === 0) return [];
-  const found = ctx.db
+  const found = await ctx.db
     .select(pick)
     .from(accounts)
     .where(and(eq(accounts.tenantId, ctx.tenant.id), inArray(accounts.name, names)))
@@ -32,10 +32,12 @@ export function accountChoices(ctx: Reader, typed: string, limit = 50): AccountC
 }
 
 /** The name of the tenant's account `id`, if there is one. */
-export function accountNameById(ctx: Reader, id: number): string | undefined {
-  return ctx.db
-    .select({ name: accounts.name })
-    .from(accounts)
-    .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.id, id)))
-    .get()?.name;
+export async function accountNameById(ctx: Reader, id: number): Promise<string | undefined> {
+  return (
+    await ctx.db
+      .select({ name: accounts.name })
+      .from(accounts)
+      .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.id, id)))
+      .get()
+  )?.name;
 }

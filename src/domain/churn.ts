@@ -35,14 +35,14 @@ export function churnStart(span: ChurnSpan, end: Date): Date {
  * The book over the period: accounts there at its start (not lost by then, or won back) and those added
  * during it, so a loss is never counted against a book that leaves it out; and the losses in it.
  */
-export function churnBook(tx: Tx, tenantId: number, start: Date, end: Date): ChurnBook {
+export async function churnBook(tx: Tx, tenantId: number, start: Date, end: Date): Promise<ChurnBook> {
   const lostBefore = sql`exists (select 1 from account_losses l where l.account_id = ${sql.raw('"accounts"."id"')} and l.lost_at < ${start.getTime()} and (l.won_back_at is null or l.won_back_at >= ${start.getTime()}))`;
-  const book = tx
+  const book = await tx
     .select({ id: accounts.id, ownerId: accounts.ownerId, revenue: accounts.annualRevenue })
     .from(accounts)
     .where(and(eq(accounts.tenantId, tenantId), lte(accounts.createdAt, end), sql`not ${lostBefore}`))
     .all();
-  const losses = tx
+  const losses = await tx
     .select({ accountId: accountLosses.accountId, ownerId: accounts.ownerId, reason: accountLosses.reason, revenue: accountLosses.revenue, lostAt: accountLosses.lostAt })
     .from(accountLosses)
     .innerJoin(accounts, eq(accounts.id, accountLosses.accountId))

@@ -13,14 +13,15 @@ import type { View } from './view.js';
 export type ComplaintEvent = typeof complaintEvents.$inferSelect;
 
 /** Records one step of a complaint's life, in the command's transaction. */
-export function recordComplaintEvent(
+export async function recordComplaintEvent(
   db: Tx,
   c: Pick<Complaint, 'id' | 'tenantId'>,
   kind: ComplaintEventKind,
   at: Date,
   e: { actorId?: number | null; fromId?: number | null; toId?: number | null; text?: string | null } = {},
-): void {
-  db.insert(complaintEvents)
+): Promise<void> {
+  await db
+    .insert(complaintEvents)
     .values({ tenantId: c.tenantId, complaintId: c.id, kind, at, actorId: e.actorId ?? null, fromId: e.fromId ?? null, toId: e.toId ?? null, text: e.text ?? null })
     .run();
 }
@@ -31,8 +32,9 @@ export function recordComplaintEvent(
  * resolution. A note by someone else who does not have it (a manager asking) is a
  * note, not an answer to the customer. Reopening keeps the first answer it had.
  */
-export function markFirstAnswer(db: Tx, complaintId: number, at: Date): void {
-  db.update(complaints)
+export async function markFirstAnswer(db: Tx, complaintId: number, at: Date): Promise<void> {
+  await db
+    .update(complaints)
     .set({ firstAnswerAt: at })
     .where(and(eq(complaints.id, complaintId), isNull(complaints.firstAnswerAt)))
     .run();
@@ -67,9 +69,9 @@ const rungOf = (key: string): number | 'weekly' => {
   return part === 'open' ? 'weekly' : Number(part);
 };
 
-export function complaintLife(db: Tx, c: Complaint, now: Date): ComplaintLife {
-  const events = db.select().from(complaintEvents).where(eq(complaintEvents.complaintId, c.id)).orderBy(asc(complaintEvents.at), asc(complaintEvents.id)).all();
-  const told = db
+export async function complaintLife(db: Tx, c: Complaint, now: Date): Promise<ComplaintLife> {
+  const events = await db.select().from(complaintEvents).where(eq(complaintEvents.complaintId, c.id)).orderBy(asc(complaintEvents.at), asc(complaintEvents.id)).all();
+  const told = await db
     .select({ key: nudges.dedupeKey, at: nudges.notBefore, created: nudges.createdAt, to: nudges.recipientId, channel: nudges.channel })
     .from(nudges)
     .where(and(eq(nudges.tenantId, c.tenantId), eq(nudges.kind, 'escalation'), eq(nudges.subjectType, 'complaint'), eq(nudges.subjectId, c.id)))
@@ -103,7 +105,7 @@ export function complaintLife(db: Tx, c: Complaint, now: Date): ComplaintLife {
   const hands: number[] = [];
   for (const id of [first, ...passes.map((p) => p.toId)]) if (id != null && hands[hands.length - 1] !== id) hands.push(id);
   const distinct = [...new Set(hands)];
-  const people = distinct.length ? db.select({ id: members.id, managerId: members.managerId }).from(members).where(inArray(members.id, distinct)).all() : [];
+  const people = distinct.length ? await db.select({ id: members.id, managerId: members.managerId }).from(members).where(inArray(members.id, distinct)).all() : [];
   const teams = new Set(people.flatMap((m) => (m.managerId === null ? [] : [m.managerId]))).size;
   const end = c.status === 'resolved' && c.resolvedAt ? c.resolvedAt : now;
   return {
@@ -183,7 +185,7 @@ const openQuery = (db: Tx, scoped: boolean, asOf: boolean) =>
       .prepare(),
   );
 
-export function complaintTimes(db: Tx, tenantId: number, period: { from: Date; to: Date }, accountIds?: number[], asOf?: Date): ComplaintTimes {
+export async function complaintTimes(db: Tx, tenantId: number, period: { from: Date; to: Date }, accountIds?: number[], asOf?: Date): Promise<ComplaintTimes> {
   if (accountIds && !accountIds.length) return { resolved: 0, open: 0, unanswered: 0 };
   // Prepared once per connection, per form (db/prepared.ts): the accounts as one JSON parameter (any
   // number of them, one statement text), the times as milliseconds.
@@ -195,18 +197,18 @@ export function complaintTimes(db: Tx, tenantId: number, period: { from: Date; t
     ...(scoped ? { ids: JSON.stringify(accountIds) } : {}),
     ...(asOf ? { at: asOf.getTime() } : {}),
   };
-  const done = resolvedQuery(db, scoped).all(params);
-  const open = openQuery(db, scoped, asOf !== undefined).all(params);
+  const done = await resolvedQuery(db, scoped).all(params);
+  const open = await openQuery(db, scoped, asOf !== undefined).all(params);
   const since = (r: { openedAt: Date }, at: Date | null) => (at ? at.getTime() - r.openedAt.getTime() : undefined);
   const oldest = open[0];
   const passes = oldest
-    ? prepared(db, 'complaints.passes', (d) =>
+    ? (await prepared(db, 'complaints.passes', (d) =>
         d
           .select({ n: sql<number>`count(*)` })
           .from(complaintEvents)
           .where(and(eq(complaintEvents.complaintId, sql.placeholder('id')), eq(complaintEvents.kind, 'pass')))
           .prepare(),
-      ).get({ id: oldest.c.id })!.n
+      ).get({ id: oldest.c.id }))!.n
     : 0;
   return {
     resolved: done.length,

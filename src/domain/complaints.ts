@@ -61,14 +61,14 @@ const recentComplaints = (db: Tx) =>
  * Opens a complaint on the account, owned by the account's owner (or, when they
  * have left, by whoever reports it), due after the severity's span.
  */
-export function openComplaint(ctx: DomainCtx, input: NewComplaint): Opened {
+export async function openComplaint(ctx: DomainCtx, input: NewComplaint): Promise<Opened> {
   const { account } = input;
   const severity = input.severity ?? 'medium';
   const category = input.category ?? 'other';
-  const owner = memberById(ctx, account.ownerId);
-  const complaint = insertComplaint(ctx.db).get({
+  const owner = await memberById(ctx, account.ownerId);
+  const complaint = (await insertComplaint(ctx.db).get({
     tenantId: ctx.tenant.id,
-    number: nextNumber(ctx.db, complaints, ctx.tenant.id),
+    number: await nextNumber(ctx.db, complaints, ctx.tenant.id),
     accountId: account.id,
     severity,
     category,
@@ -78,11 +78,11 @@ export function openComplaint(ctx: DomainCtx, input: NewComplaint): Opened {
     openedAt: ctx.now,
     // The severity's hours on the workspace's working clock (a day of it is a working day), a critical one's on the wall clock.
     deadlineAt: complaintSpanEnd(ctx.tenant, severity, ctx.now),
-  })!;
-  ctx.audit('complaint.open', 'complaint', complaint.id, { account: account.name, severity, category });
+  }))!;
+  await ctx.audit('complaint.open', 'complaint', complaint.id, { account: account.name, severity, category });
   if (severity === 'critical') return { complaint, alert: { kind: 'critical' } };
   if (account.tier !== 'strategic') return { complaint };
   // The placeholder takes the stored value: opened_at in epoch ms.
-  const recent = recentComplaints(ctx.db).get({ accountId: account.id, since: ctx.now.getTime() - REPEAT_WINDOW_DAYS * DAY_MS })!.n;
+  const recent = (await recentComplaints(ctx.db).get({ accountId: account.id, since: ctx.now.getTime() - REPEAT_WINDOW_DAYS * DAY_MS }))!.n;
   return recent >= 2 ? { complaint, alert: { kind: 'repeat', recent } } : { complaint };
 }

@@ -17,8 +17,8 @@ import { viewFor, type View } from './view.js';
 export const DECISION_LEVELS: readonly Contact['level'][] = ['executive', 'decision-maker'];
 
 /** An account's contacts (only those still there, unless `activeOnly` is false), by name. */
-export function contactsOf(ctx: Pick<DomainCtx, 'db'>, accountId: number, activeOnly = true): Contact[] {
-  return (activeOnly ? activeContactsOf(ctx.db) : allContactsOf(ctx.db)).all({ accountId });
+export async function contactsOf(ctx: Pick<DomainCtx, 'db'>, accountId: number, activeOnly = true): Promise<Contact[]> {
+  return await (activeOnly ? activeContactsOf(ctx.db) : allContactsOf(ctx.db)).all({ accountId });
 }
 
 // /touch to:, /contact and the contact's form run these: prepared once per connection (see db/prepared.ts).
@@ -56,18 +56,18 @@ export interface NewContact {
 }
 
 /** Adds someone we know at the account; its team (and those above it) may. */
-export function addContact(ctx: DomainCtx, account: Account, input: NewContact, what: string): Contact {
-  requireTeam(ctx, account, what);
+export async function addContact(ctx: DomainCtx, account: Account, input: NewContact, what: string): Promise<Contact> {
+  await requireTeam(ctx, account, what);
   const name = contactName(input.name);
-  const same = contactsOf(ctx, account.id).find((c) => c.nameKey === normalize(name));
+  const same = (await contactsOf(ctx, account.id)).find((c) => c.nameKey === normalize(name));
   if (same) throw new Refusal('contact.exists', same.name, account.name);
   const level = input.level ?? 'manager';
-  const contact = ctx.db
+  const contact = await ctx.db
     .insert(contacts)
     .values({ tenantId: ctx.tenant.id, accountId: account.id, name, nameKey: normalize(name), title: input.title, level, function: input.function, createdAt: ctx.now })
     .returning()
     .get();
-  ctx.audit('contact.add', 'contact', contact.id, { account: account.name, name, level });
+  await ctx.audit('contact.add', 'contact', contact.id, { account: account.name, name, level });
   return contact;
 }
 
@@ -82,14 +82,14 @@ export interface Departure {
  * know there, or someone new who takes the seat, level and title). A
  * decision-maker leaving is recorded as a churn signal.
  */
-export function recordContactLeft(ctx: DomainCtx, account: Account, gone: Contact, replacedBy?: string): Departure {
+export async function recordContactLeft(ctx: DomainCtx, account: Account, gone: Contact, replacedBy?: string): Promise<Departure> {
   let replacement: Contact | undefined;
   if (replacedBy !== undefined) {
     const name = contactName(replacedBy);
     replacement =
-      contactsOf(ctx, account.id).find((c) => c.id !== gone.id && c.nameKey === normalize(name)) ??
+      (await contactsOf(ctx, account.id)).find((c) => c.id !== gone.id && c.nameKey === normalize(name)) ??
       // A successor we have not met yet takes the seat, level and title of the one who left.
-      ctx.db
+      (await ctx.db
         .insert(contacts)
         .values({
           tenantId: ctx.tenant.id,
@@ -102,18 +102,18 @@ export function recordContactLeft(ctx: DomainCtx, account: Account, gone: Contac
           createdAt: ctx.now,
         })
         .returning()
-        .get();
+        .get());
   }
-  ctx.db
+  await ctx.db
     .update(contacts)
     .set({ active: false, leftAt: ctx.now, replacedById: replacement?.id ?? null })
     .where(eq(contacts.id, gone.id))
     .run();
-  ctx.audit('contact.left', 'contact', gone.id, { account: account.name, replacedBy: replacement?.name });
+  await ctx.audit('contact.left', 'contact', gone.id, { account: account.name, replacedBy: replacement?.name });
   if (!DECISION_LEVELS.includes(gone.level)) return { replacement };
   // Worded for each reader; the record keeps the workspace's language, as what is posted in its channel.
   const signal = (v: View) => v.t.contact.signalDetail(gone.name, gone.title ?? v.t.enums.level[gone.level], replacement?.name);
-  ctx.db
+  await ctx.db
     .insert(churnSignals)
     .values({
       tenantId: ctx.tenant.id,

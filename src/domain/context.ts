@@ -12,7 +12,7 @@ export interface DomainCtx extends View {
   tenant: Tenant;
   actor: Member;
   /** Writes the audit row of a change: who did what to which entity. */
-  audit(action: string, entity: string, entityId: number | null, detail?: Record<string, unknown>): void;
+  audit(action: string, entity: string, entityId: number | null, detail?: Record<string, unknown>): Promise<void>;
   /**
    * Set by a service that committed only the first part of its work and left the rest, recorded, to
    * finish in batches after the commit (a large handover: see finishHandovers). Whoever runs the

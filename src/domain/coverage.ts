@@ -33,15 +33,15 @@ const cellQueries = (db: Tx) =>
   });
 
 /** The last touch in each cell: our side × their level, counting colleagues who came along. */
-export function coverageCells(db: Tx, accountId: number): Map<string, number> {
+export async function coverageCells(db: Tx, accountId: number): Promise<Map<string, number>> {
   const cell = (ours: string, theirs: string) => `${ours}|${theirs}`;
   const cells = new Map<string, number>();
   const keep = (ours: string, theirs: string, at: number | null) => {
     if (at != null && at > (cells.get(cell(ours, theirs)) ?? 0)) cells.set(cell(ours, theirs), at);
   };
   const { lead, along } = cellQueries(db);
-  for (const r of lead.all({ accountId })) keep(r.ours, r.theirs, r.at?.getTime() ?? null);
-  for (const r of along.all({ accountId })) keep(r.ours, r.theirs, r.at);
+  for (const r of await lead.all({ accountId })) keep(r.ours, r.theirs, r.at?.getTime() ?? null);
+  for (const r of await along.all({ accountId })) keep(r.ours, r.theirs, r.at);
   return cells;
 }
 

@@ -197,26 +197,27 @@ export function signalCues(note: string): { kind: SignalKind; sentence: string }
  * The warning signs a note on `account` names that are worth suggesting: those of a kind not recorded
  * on the account in the last 30 days, at most three. Empty when the note names none.
  */
-export function freshSignalCues(ctx: DomainCtx, account: Account, note: string): { kind: SignalKind; sentence: string }[] {
+export async function freshSignalCues(ctx: DomainCtx, account: Account, note: string): Promise<{ kind: SignalKind; sentence: string }[]> {
   const cues = signalCues(note);
   if (cues.length === 0) return [];
   const since = new Date(ctx.now.getTime() - RECENT_SIGNAL_DAYS * DAY_MS);
   const recent = new Set(
-    ctx.db
-      .select({ kind: churnSignals.kind })
-      .from(churnSignals)
-      .where(
-        and(
-          eq(churnSignals.accountId, account.id),
-          inArray(
-            churnSignals.kind,
-            cues.map((c) => c.kind),
+    (
+      await ctx.db
+        .select({ kind: churnSignals.kind })
+        .from(churnSignals)
+        .where(
+          and(
+            eq(churnSignals.accountId, account.id),
+            inArray(
+              churnSignals.kind,
+              cues.map((c) => c.kind),
+            ),
+            gte(churnSignals.occurredAt, since),
           ),
-          gte(churnSignals.occurredAt, since),
-        ),
-      )
-      .all()
-      .map((r) => r.kind),
+        )
+        .all()
+    ).map((r) => r.kind),
   );
   return cues.filter((c) => !recent.has(c.kind)).slice(0, MAX_SUGGESTIONS);
 }

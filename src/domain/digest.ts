@@ -21,6 +21,7 @@ import { recordNudge } from './nudges.js';
 import { effectiveSettings } from './settings.js';
 import { organisation, readsOrganisation, teamOf, type Organisation, type OrgTeam } from './teams.js';
 import type { Account, Member, Tenant } from './types.js';
+import { transact } from '../../db/index.js';
 
 const DAY = DAY_MS;
 
@@ -202,14 +203,14 @@ const weekQueries = {
     ),
 };
 
-export function digestWeek(tx: Tx, tenant: Tenant, member: Member, now: Date, zone: string): DigestWeek {
-  const team = teamOf(tx, tenant.id, member);
+export async function digestWeek(tx: Tx, tenant: Tenant, member: Member, now: Date, zone: string): Promise<DigestWeek> {
+  const team = await teamOf(tx, tenant.id, member);
   const ids = team.map((m) => m.id);
   const weekAgo = new Date(now.getTime() - 7 * DAY);
   const twoWeeksAgo = new Date(now.getTime() - 14 * DAY);
 
   // Both weeks' touches in one read through the member-time index.
-  const counts = prepared(tx, 'digest.touchCounts', (d) =>
+  const counts = (await prepared(tx, 'digest.touchCounts', (d) =>
     d
       .select({
         // (case … then 1: PostgreSQL has no sum of a comparison, which SQLite counts as 1 or 0.)
@@ -226,10 +227,10 @@ export function digestWeek(tx: Tx, tenant: Tenant, member: Member, now: Date, zo
         ),
       )
       .prepare(),
-  ).get({ members: JSON.stringify(ids), tenant: tenant.id, weekAgo: weekAgo.getTime(), twoWeeksAgo: twoWeeksAgo.getTime(), now: now.getTime() })!;
+  ).get({ members: JSON.stringify(ids), tenant: tenant.id, weekAgo: weekAgo.getTime(), twoWeeksAgo: twoWeeksAgo.getTime(), now: now.getTime() }))!;
 
   // (Prepared once per connection: the owners as one JSON parameter, so any team size is one statement.)
-  const book = prepared(tx, 'digest.book', (d) =>
+  const book = await prepared(tx, 'digest.book', (d) =>
     d
       .select({ a: bookColumns, last: lastVisitSql, owner: personColumns })
       .from(accounts)
@@ -245,26 +246,21 @@ export function digestWeek(tx: Tx, tenant: Tenant, member: Member, now: Date, zo
       .prepare(),
   ).all({ tenant: tenant.id, owners: JSON.stringify(ids), at: now.getTime() });
   const accountIds = book.map((b) => b.a.id);
-  const { overdue, snoozed } = overdueRevisits(tx, tenant, book, now);
+  const { overdue, snoozed } = await overdueRevisits(tx, tenant, book, now);
 
   // The rest of the week, each query prepared once per connection (db/prepared.ts): the team as one
   // JSON parameter, the times as milliseconds, so a run compiles no statement.
   const week = { tenant: tenant.id, owners: JSON.stringify(ids), at: now.getTime() };
-  const open = accountIds.length ? weekQueries.complaints(tx).all(week) : [];
+  const open = accountIds.length ? await weekQueries.complaints(tx).all(week) : [];
   const today = dayIn(now, zone);
-  const latePromises = weekQueries.latePromises(tx).all({ ...week, today });
-  const lapsedPairings = accountIds.length
-    ? weekQueries
-        .pairings(tx)
-        .all(week)
-        .filter((r) => pairingDue(r.p, r.last) < now.getTime())
-    : [];
+  const latePromises = await weekQueries.latePromises(tx).all({ ...week, today });
+  const lapsedPairings = accountIds.length ? (await weekQueries.pairings(tx).all(week)).filter((r) => pairingDue(r.p, r.last) < now.getTime()) : [];
   const season = reviewSeason(tenant, now);
-  const items = accountIds.length && season.today >= season.start ? weekQueries.reviews(tx).all({ ...week, season: season.year }) : [];
-  const signals = accountIds.length ? weekQueries.signals(tx).all({ ...week, weekAgo: weekAgo.getTime() }) : [];
+  const items = accountIds.length && season.today >= season.start ? await weekQueries.reviews(tx).all({ ...week, season: season.year }) : [];
+  const signals = accountIds.length ? await weekQueries.signals(tx).all({ ...week, weekAgo: weekAgo.getTime() }) : [];
 
   // The digest leads with the accounts at risk or to watch (at risk first, worst first), saying which got there in four weeks.
-  const scores = healthOf(tx, tenant, accountIds, now);
+  const scores = await healthOf(tx, tenant, accountIds, now);
   const worse = book
     .map(({ a }) => {
       const h = scores.get(a.id)!;
@@ -285,7 +281,7 @@ export function digestWeek(tx: Tx, tenant: Tenant, member: Member, now: Date, zo
     snoozed,
     complaints: open,
     latePromises,
-    kept: keptRates(tx, tenant, team, now),
+    kept: await keptRates(tx, tenant, team, now),
     lapsedPairings,
     reviews: items.length
       ? {
@@ -297,16 +293,16 @@ export function digestWeek(tx: Tx, tenant: Tenant, member: Member, now: Date, zo
           deadline: season.deadline,
         }
       : undefined,
-    complaintTimes: complaintTimes(tx, tenant.id, { from: weekAgo, to: now }, accountIds, now),
+    complaintTimes: await complaintTimes(tx, tenant.id, { from: weekAgo, to: now }, accountIds, now),
     signals,
     trends: digestTrends(tx, tenant, accountIds, now, zone),
   };
 }
 
 /** Whether the member's team (or they) own any active account: an executive's own part follows the organisation's. */
-export function ownsAccounts(tx: Tx, tenant: Tenant, member: Member): boolean {
-  const team = teamOf(tx, tenant.id, member);
-  return !!tx
+export async function ownsAccounts(tx: Tx, tenant: Tenant, member: Member): Promise<boolean> {
+  const team = await teamOf(tx, tenant.id, member);
+  return !!(await tx
     .select({ id: accounts.id })
     .from(accounts)
     .where(
@@ -319,7 +315,7 @@ export function ownsAccounts(tx: Tx, tenant: Tenant, member: Member): boolean {
         ),
       ),
     )
-    .get();
+    .get());
 }
 
 /** One team's figures (or the organisation's) in the organisation's digest; `byCount` the churn rate by count. */
@@ -341,17 +337,17 @@ export interface OrgWeek {
   flagged: { a: Account; h: Health }[];
 }
 
-export function orgWeek(tx: Tx, tenant: Tenant, now: Date, zone: string): OrgWeek {
-  const org = organisation(tx, tenant.id);
-  const book = tx
+export async function orgWeek(tx: Tx, tenant: Tenant, now: Date, zone: string): Promise<OrgWeek> {
+  const org = await organisation(tx, tenant.id);
+  const book = await tx
     .select({ a: accounts, last: lastVisitSql, owner: personColumns })
     .from(accounts)
     .leftJoin(members, eq(members.id, accounts.ownerId))
     .where(and(eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active'), accountBy(now)))
     .all();
-  const scores = healthOf(tx, tenant, 'all', now);
-  const { overdue } = overdueRevisits(tx, tenant, book, now);
-  const open = tx
+  const scores = await healthOf(tx, tenant, 'all', now);
+  const { overdue } = await overdueRevisits(tx, tenant, book, now);
+  const open = await tx
     .select({ ownerId: accounts.ownerId, level: complaints.escalationLevel })
     .from(complaints)
     .innerJoin(accounts, eq(accounts.id, complaints.accountId))
@@ -360,13 +356,13 @@ export function orgWeek(tx: Tx, tenant: Tenant, now: Date, zone: string): OrgWee
   const quarter = churnStart('quarter', now);
   const today = dayIn(now, zone);
   // Promises are the team's who made them, as the team's digest lists them.
-  const promiseRows = tx
+  const promiseRows = await tx
     .select({ ownerId: promises.ownerId, status: promises.status, closedAt: promises.closedAt, dueOn: promises.dueOn })
     .from(promises)
     .innerJoin(accounts, eq(accounts.id, promises.accountId))
     .where(and(eq(promises.tenantId, tenant.id), eq(accounts.status, 'active'), lte(promises.createdAt, now)))
     .all();
-  const churn: ChurnBook = churnBook(tx, tenant.id, quarter, now);
+  const churn: ChurnBook = await churnBook(tx, tenant.id, quarter, now);
   const figuresOf = (inTeam: (ownerId: number | null) => boolean): OrgFigures => {
     const mine = book.filter((b) => inTeam(b.a.ownerId));
     const health = mine.map((b) => scores.get(b.a.id)!.now);
@@ -426,14 +422,15 @@ export interface DigestDueTo {
  * (someone in it still here, or who left with accounts not yet handed over); admins and executives
  * while the organisation has any account.
  */
-export function digestsDue(tx: Tx, tenant: Tenant, now: Date): DigestDueTo[] {
+export async function digestsDue(tx: Tx, tenant: Tenant, now: Date): Promise<DigestDueTo[]> {
   const owners = new Set(
-    tx
-      .selectDistinct({ id: accounts.ownerId })
-      .from(accounts)
-      .where(and(eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active')))
-      .all()
-      .map((a) => a.id),
+    (
+      await tx
+        .selectDistinct({ id: accounts.ownerId })
+        .from(accounts)
+        .where(and(eq(accounts.tenantId, tenant.id), eq(accounts.status, 'active')))
+        .all()
+    ).map((a) => a.id),
   );
   // The week is the workspace's, whose clock the digest runs on: in a reader's own zone, the digest's
   // hour can fall in the week before (a Monday 08:30 in Tokyo is a Sunday in London), so two weeks
@@ -442,29 +439,33 @@ export function digestsDue(tx: Tx, tenant: Tenant, now: Date): DigestDueTo[] {
   const key = (m: Member) => `digest:${m.id}:${week}`;
   // Who has this week's already is not worth composing again (the sweep catches up on a lost digest job).
   const done = new Set(
-    tx
-      .select({ key: nudges.dedupeKey })
-      .from(nudges)
-      .where(and(eq(nudges.tenantId, tenant.id), eq(nudges.kind, 'digest'), eq(nudges.period, week)))
-      .all()
-      .map((n) => n.key),
+    (
+      await tx
+        .select({ key: nudges.dedupeKey })
+        .from(nudges)
+        .where(and(eq(nudges.tenantId, tenant.id), eq(nudges.kind, 'digest'), eq(nudges.period, week)))
+        .all()
+    ).map((n) => n.key),
   );
   const counts = (m: Member) => m.active || owners.has(m.id);
-  const all = tx.select().from(members).where(eq(members.tenantId, tenant.id)).all();
-  const people = all.filter(
-    (m) => m.active && !done.has(key(m)) && (owners.has(m.id) || teamOf(tx, tenant.id, m, all).slice(1).some(counts) || (owners.size > 0 && readsOrganisation(m))),
-  );
+  const all = await tx.select().from(members).where(eq(members.tenantId, tenant.id)).all();
+  const people: Member[] = [];
+  for (const m of all) {
+    if (m.active && !done.has(key(m)) && (owners.has(m.id) || (await teamOf(tx, tenant.id, m, all)).slice(1).some(counts) || (owners.size > 0 && readsOrganisation(m))))
+      people.push(m);
+  }
   // One digest a week, as the reader lives the week: someone who already read one in the week they
   // would read this one (a digest caught up late, at a weekend sweep, read this Monday morning) is not sent
   // another; an older one still waiting is dropped at delivery in favour of this one (see stillNeeded).
   const lastSent = new Map(
-    tx
-      .select({ to: nudges.recipientId, at: sql<number>`max(${nudges.sentAt})` })
-      .from(nudges)
-      .where(and(eq(nudges.tenantId, tenant.id), eq(nudges.kind, 'digest'), eq(nudges.status, 'sent')))
-      .groupBy(nudges.recipientId)
-      .all()
-      .map((r) => [r.to, r.at]),
+    (
+      await tx
+        .select({ to: nudges.recipientId, at: sql<number>`max(${nudges.sentAt})` })
+        .from(nudges)
+        .where(and(eq(nudges.tenantId, tenant.id), eq(nudges.kind, 'digest'), eq(nudges.status, 'sent')))
+        .groupBy(nudges.recipientId)
+        .all()
+    ).map((r) => [r.to, r.at]),
   );
   const out: DigestDueTo[] = [];
   for (const m of people) {
@@ -478,7 +479,7 @@ export function digestsDue(tx: Tx, tenant: Tenant, now: Date): DigestDueTo[] {
 }
 
 /** Records one member's digest as an outbox row under its dedupe key (the outbox's rule: a taken key records nothing). */
-export type RecordDigest = (tx: Tx, due: DigestDueTo, payload: unknown) => number | undefined;
+export type RecordDigest = (tx: Tx, due: DigestDueTo, payload: unknown) => Promise<number | undefined>;
 /** A digest as an outbox row, under its dedupe key (one per member and week). */
 export const recordDigest: RecordDigest = (tx, due, payload) =>
   recordNudge(tx, {
@@ -494,13 +495,13 @@ export const recordDigest: RecordDigest = (tx, due, payload) =>
   });
 
 /** Words one member's digest (src/views/digest.ts weeklyDigest); called outside any write transaction by the batched run. */
-export type ComposeDigest = (tx: Tx, due: DigestDueTo) => unknown;
+export type ComposeDigest = (tx: Tx, due: DigestDueTo) => Promise<unknown>;
 
 /** Records this week's digests within the caller's transaction (a dry run, a test); returns the new nudges. */
-export function recordWeeklyDigests(tx: Tx, tenant: Tenant, now: Date, compose: ComposeDigest, record: RecordDigest = recordDigest): number[] {
+export async function recordWeeklyDigests(tx: Tx, tenant: Tenant, now: Date, compose: ComposeDigest, record: RecordDigest = recordDigest): Promise<number[]> {
   const ids: number[] = [];
-  for (const due of digestsDue(tx, tenant, now)) {
-    const id = record(tx, due, compose(tx, due));
+  for (const due of await digestsDue(tx, tenant, now)) {
+    const id = await record(tx, due, await compose(tx, due));
     if (id !== undefined) ids.push(id);
   }
   return ids;
@@ -519,18 +520,35 @@ export interface DigestRunStats {
  * and a run stopped after some batches and run again records each digest exactly once: the dedupe
  * key turns away what is already recorded, and the second run does not even compose those.
  */
-export function recordWeeklyDigestsInBatches(db: Db, tenant: Tenant, now: Date, compose: ComposeDigest, record: RecordDigest = recordDigest, batch = 25): DigestRunStats {
-  const due = db.transaction((tx) => digestsDue(tx, tenant, now));
+export async function recordWeeklyDigestsInBatches(
+  db: Db,
+  tenant: Tenant,
+  now: Date,
+  compose: ComposeDigest,
+  record: RecordDigest = recordDigest,
+  batch = 25,
+): Promise<DigestRunStats> {
+  const due = await transact(db, (tx) => digestsDue(tx, tenant, now), { behavior: 'deferred' });
   const ids: number[] = [];
   const holds: number[] = [];
   for (let i = 0; i < due.length; i += batch) {
     const part = due.slice(i, i + batch);
-    const payloads = db.transaction((tx) => part.map((d) => compose(tx, d)));
+    // Composed in a read transaction (no lock a command waits for), one after another on the connection.
+    const payloads = await transact(
+      db,
+      async (tx) => {
+        const out: unknown[] = [];
+        for (const d of part) out.push(await compose(tx, d));
+        return out;
+      },
+      { behavior: 'deferred' },
+    );
     const start = performance.now();
-    db.transaction(
-      (tx) => {
+    await transact(
+      db,
+      async (tx) => {
         for (let j = 0; j < part.length; j++) {
-          const id = record(tx, part[j]!, payloads[j]);
+          const id = await record(tx, part[j]!, payloads[j]);
           if (id !== undefined) ids.push(id);
         }
       },

@@ -37,23 +37,23 @@ const nameOf = (ctx: DomainCtx, m: Member | undefined) => (m ? personName(ctx.t,
  * An admin, or a manager or executive whose line @from is in (a manager's own book included), as for
  * /leave: a manager or executive of another line may not give it away. Otherwise a refusal naming who may.
  */
-export function requireHandover(ctx: DomainCtx, from: Member, what: string): void {
+export async function requireHandover(ctx: DomainCtx, from: Member, what: string): Promise<void> {
   const { actor } = ctx;
   if (actor.role === 'admin') return;
-  const above = managersAbove(ctx, from);
+  const above = await managersAbove(ctx, from);
   if ((actor.role === 'manager' && from.id === actor.id) || (leads(actor) && above.some((m) => m.id === actor.id))) return;
   throw new Refusal('perm.refused', what, managersWho(ctx, above, leads));
 }
 
 /** The accounts `names` (one or more) mean, each owned by `from`; a refusal for a name that means none, several, or someone else's. */
-export function accountsToHand(ctx: DomainCtx, names: string[], from: Member): Account[] {
+export async function accountsToHand(ctx: DomainCtx, names: string[], from: Member): Promise<Account[]> {
   const found = new Map<number, Account>();
   for (const name of names) {
-    const m = matchAccount(ctx.db, ctx.tenant.id, name);
+    const m = await matchAccount(ctx.db, ctx.tenant.id, name);
     if (m.kind === 'ambiguous') throw new Refusal('errors.ambiguousAccount', name).listing(m.candidates.map((a) => a.name));
     if (m.kind === 'none') throw new Refusal('errors.unknownAccount', name, m.suggestions);
     const account = m.item;
-    if (account.ownerId !== from.id) throw new Refusal('handover.notTheirs', account.name, nameOf(ctx, from)!, nameOf(ctx, memberById(ctx, account.ownerId)));
+    if (account.ownerId !== from.id) throw new Refusal('handover.notTheirs', account.name, nameOf(ctx, from)!, nameOf(ctx, await memberById(ctx, account.ownerId)));
     found.set(account.id, account);
   }
   return [...found.values()];
@@ -175,21 +175,23 @@ const openQuery = (db: Tx, named: boolean) =>
  * at most `limit` of each kind when given. A complaint that changes hands with the book is a pass in
  * its history, as a reassignment is; a pairing follows as the job says. Returns how many rows moved.
  */
-function moveOpen(db: Tx, job: Job, where: (accountId: Column) => SQL | undefined, limit?: number): number {
+async function moveOpen(db: Tx, job: Job, where: (accountId: Column) => SQL | undefined, limit?: number): Promise<number> {
   let moved = 0;
   for (const [table, still] of OPEN) {
     const query = db
       .select({ id: table.id })
       .from(table as typeof complaints)
       .where(and(eq(table.tenantId, job.tenantId), eq(table.ownerId, job.fromId), still(), where(table.accountId)));
-    const ids = (limit === undefined ? query.all() : query.limit(limit).all()).map((r) => r.id);
+    const ids = (limit === undefined ? await query.all() : await query.limit(limit).all()).map((r) => r.id);
     for (const part of chunks(ids)) {
-      db.update(table)
+      await db
+        .update(table)
         .set({ ownerId: job.toId } as never)
         .where(inArray(table.id, part))
         .run();
       if (table === complaints)
-        db.insert(complaintEvents)
+        await db
+          .insert(complaintEvents)
           .values(part.map((complaintId) => ({ tenantId: job.tenantId, complaintId, kind: 'pass' as const, at: job.at, actorId: job.actorId, fromId: job.fromId, toId: job.toId })))
           .run();
     }
@@ -201,24 +203,25 @@ function moveOpen(db: Tx, job: Job, where: (accountId: Column) => SQL | undefine
       .from(pairings)
       .where(and(eq(pairings.tenantId, job.tenantId), eq(pairings.execId, job.fromId), eq(pairings.active, true), where(pairings.accountId)))
       .orderBy(asc(pairings.id));
-    const active = limit === undefined ? query.all() : query.limit(limit).all();
+    const active = limit === undefined ? await query.all() : await query.limit(limit).all();
     for (const part of chunks(active)) {
       const already = new Set(
-        db
-          .select({ accountId: pairings.accountId })
-          .from(pairings)
-          .where(
-            and(
-              inArray(
-                pairings.accountId,
-                part.map((p) => p.accountId),
+        (
+          await db
+            .select({ accountId: pairings.accountId })
+            .from(pairings)
+            .where(
+              and(
+                inArray(
+                  pairings.accountId,
+                  part.map((p) => p.accountId),
+                ),
+                eq(pairings.execId, job.toId),
+                eq(pairings.active, true),
               ),
-              eq(pairings.execId, job.toId),
-              eq(pairings.active, true),
-            ),
-          )
-          .all()
-          .map((r) => r.accountId),
+            )
+            .all()
+        ).map((r) => r.accountId),
       );
       // @to already paired with the account: @from's pairing ends; otherwise it becomes @to's (one of
       // them, should @from have two there: whichever batch takes the next finds @to paired already).
@@ -227,8 +230,8 @@ function moveOpen(db: Tx, job: Job, where: (accountId: Column) => SQL | undefine
         (already.has(p.accountId) ? end : pass).push(p.id);
         already.add(p.accountId);
       }
-      if (end.length) db.update(pairings).set({ active: false, endedAt: job.at }).where(inArray(pairings.id, end)).run();
-      if (pass.length) db.update(pairings).set({ execId: job.toId }).where(inArray(pairings.id, pass)).run();
+      if (end.length) await db.update(pairings).set({ active: false, endedAt: job.at }).where(inArray(pairings.id, end)).run();
+      if (pass.length) await db.update(pairings).set({ execId: job.toId }).where(inArray(pairings.id, pass)).run();
     }
     moved += active.length;
   }
@@ -240,15 +243,16 @@ function moveOpen(db: Tx, job: Job, where: (accountId: Column) => SQL | undefine
  * all of `ids`: an account given to someone else meanwhile still hands over @from's open work), and
  * lists a meeting with every active contact of each strategic account moved not already listed.
  */
-function moveAccounts(db: Tx, job: Job, ids: number[]): void {
+async function moveAccounts(db: Tx, job: Job, ids: number[]): Promise<void> {
   for (const part of chunks(ids)) {
-    const moving = db
+    const moving = await db
       .select({ id: accounts.id, tier: accounts.tier })
       .from(accounts)
       .where(and(inArray(accounts.id, part), eq(accounts.ownerId, job.fromId)))
       .all();
     if (moving.length)
-      db.update(accounts)
+      await db
+        .update(accounts)
         .set({ ownerId: job.toId, ownerGoneAt: null, updatedAt: job.at })
         .where(
           inArray(
@@ -257,11 +261,12 @@ function moveAccounts(db: Tx, job: Job, ids: number[]): void {
           ),
         )
         .run();
-    moveOpen(db, job, (column) => inArray(column, part));
+    await moveOpen(db, job, (column) => inArray(column, part));
     const strategic = moving.filter((a) => a.tier === 'strategic').map((a) => a.id);
-    const fresh = strategic.length ? meetIdsQuery(db).all({ ids: JSON.stringify(strategic) }) : [];
+    const fresh = strategic.length ? await meetIdsQuery(db).all({ ids: JSON.stringify(strategic) }) : [];
     for (const rows of chunks(fresh))
-      db.insert(tasks)
+      await db
+        .insert(tasks)
         .values(
           rows.map((c) => ({
             tenantId: job.tenantId,
@@ -284,15 +289,15 @@ function moveAccounts(db: Tx, job: Job, ids: number[]): void {
  * accounts; none named: wherever it is). False when there was nothing left to do. Safe to redo: it
  * moves only what is still @from's, so when the job is done nothing open in its scope is.
  */
-function step(db: Tx, job: Job, size: number): boolean {
+async function step(db: Tx, job: Job, size: number): Promise<boolean> {
   if (job.cursor < job.accountIds.length) {
     const part = job.accountIds.slice(job.cursor, job.cursor + size);
-    moveAccounts(db, job, part);
+    await moveAccounts(db, job, part);
     job.cursor += part.length;
     return true;
   }
   // What a command opened in @from's name meanwhile on an account already moved (or, no account named, anywhere).
-  return moveOpen(db, job, job.named ? (column) => inArray(column, job.accountIds) : () => undefined, size) > 0;
+  return (await moveOpen(db, job, job.named ? (column) => inArray(column, job.accountIds) : () => undefined, size)) > 0;
 }
 
 export interface HandoverOptions {
@@ -308,17 +313,17 @@ export interface HandoverOptions {
  * large one is only recorded there, as a job: the caller moves it
  * after the commit, a batch per transaction (finishHandovers), `ctx.unfinished` set.
  */
-export function handOver(ctx: DomainCtx, from: Member, to: Member, names: string[] | undefined, what: string, opts: HandoverOptions = {}): Handover {
+export async function handOver(ctx: DomainCtx, from: Member, to: Member, names: string[] | undefined, what: string, opts: HandoverOptions = {}): Promise<Handover> {
   const { db } = ctx;
-  requireHandover(ctx, from, what);
+  await requireHandover(ctx, from, what);
   if (from.id === to.id) throw new Refusal('handover.same', nameOf(ctx, from)!);
   if (!to.active) throw new Refusal('handover.inactiveTo', nameOf(ctx, to)!);
-  const named = names && accountsToHand(ctx, names, from);
-  const moving: Moving[] = named ?? bookQuery(db).all({ tenantId: ctx.tenant.id, fromId: from.id });
+  const named = names && (await accountsToHand(ctx, names, from));
+  const moving: Moving[] = named ?? (await bookQuery(db).all({ tenantId: ctx.tenant.id, fromId: from.id }));
   const ids = moving.map((a) => a.id);
   // What is open in @from's name (on the named accounts, or anywhere): one statement, prepared once.
   const scope = { tenantId: ctx.tenant.id, fromId: from.id, ...(named ? { ids: JSON.stringify(ids) } : {}) };
-  const { openComplaints, openPromises, openReviews, openTasks, activePairings } = openQuery(db, Boolean(named)).get(scope)!;
+  const { openComplaints, openPromises, openReviews, openTasks, activePairings } = (await openQuery(db, Boolean(named)).get(scope))!;
   const total = moving.length + openComplaints + openPromises + openReviews + openTasks + activePairings;
   if (total === 0) throw new Refusal('handover.nothing', nameOf(ctx, from)!);
   const canPair = to.role === 'exec' || to.role === 'admin';
@@ -330,7 +335,7 @@ export function handOver(ctx: DomainCtx, from: Member, to: Member, names: string
   const due = DateTime.fromJSDate(ctx.now, { zone: ctx.zone }).plus({ days: HANDOVER_MEET_DAYS }).toISODate()!;
   const meetings: Handover['meetings'] = [];
   const freshOf = new Map<number, string[]>();
-  for (const p of meetQuery(db, Boolean(named)).all(scope)) {
+  for (const p of await meetQuery(db, Boolean(named)).all(scope)) {
     const people = freshOf.get(p.accountId);
     if (people) people.push(p.name);
     else freshOf.set(p.accountId, [p.name]);
@@ -352,11 +357,11 @@ export function handOver(ctx: DomainCtx, from: Member, to: Member, names: string
   const size = opts.batch ?? HANDOVER_BATCH;
   let jobId: number | undefined;
   if (ids.length <= size && total - moving.length + meetings.length <= 2 * size) {
-    while (step(db, job, Number.MAX_SAFE_INTEGER));
+    while (await step(db, job, Number.MAX_SAFE_INTEGER));
   } else {
     // Only recorded here: the batches move everything, each in its own transaction, so the
     // command's holds the lock for what its reply needs (the book, the counts, the checklist).
-    jobId = db.insert(handoverJobs).values(job).returning({ id: handoverJobs.id }).get().id;
+    jobId = (await db.insert(handoverJobs).values(job).returning({ id: handoverJobs.id }).get()).id;
     ctx.unfinished = true;
   }
 
@@ -369,13 +374,13 @@ export function handOver(ctx: DomainCtx, from: Member, to: Member, names: string
     tasks: openTasks,
   };
   const pairingsKept = activePairings - pairingsMoved;
-  ctx.audit('handover', 'member', from.id, { to: to.id, accountIds: ids, ...moved, pairingsKept, meetings: meetings.length, ...(jobId ? { job: jobId } : {}) });
+  await ctx.audit('handover', 'member', from.id, { to: to.id, accountIds: ids, ...moved, pairingsKept, meetings: meetings.length, ...(jobId ? { job: jobId } : {}) });
   return { accounts: moving, moved, pairingsKept, meetings, due, ...(jobId ? { job: jobId } : {}) };
 }
 
 /** Whether a handover job is left to finish (one a crash or a restart interrupted, or one just recorded). */
-export function unfinishedHandover(db: Tx): boolean {
-  return db.select({ id: handoverJobs.id }).from(handoverJobs).where(isNull(handoverJobs.doneAt)).limit(1).get() !== undefined;
+export async function unfinishedHandover(db: Tx): Promise<boolean> {
+  return (await db.select({ id: handoverJobs.id }).from(handoverJobs).where(isNull(handoverJobs.doneAt)).limit(1).get()) !== undefined;
 }
 
 /**
@@ -385,12 +390,13 @@ export function unfinishedHandover(db: Tx): boolean {
  * batch moves only what is still @from's: nothing twice, no second pass event, no meeting listed
  * twice. False when no job was left.
  */
-export function handoverBatch(db: Tx, now: Date, size = HANDOVER_BATCH): boolean {
-  const row = db.select().from(handoverJobs).where(isNull(handoverJobs.doneAt)).orderBy(asc(handoverJobs.id)).limit(1).get();
+export async function handoverBatch(db: Tx, now: Date, size = HANDOVER_BATCH): Promise<boolean> {
+  const row = await db.select().from(handoverJobs).where(isNull(handoverJobs.doneAt)).orderBy(asc(handoverJobs.id)).limit(1).get();
   if (!row) return false;
   const { id, doneAt: _, ...job } = row;
-  const more = step(db, job, size);
-  db.update(handoverJobs)
+  const more = await step(db, job, size);
+  await db
+    .update(handoverJobs)
     .set(more ? { cursor: job.cursor } : { doneAt: now })
     .where(eq(handoverJobs.id, id))
     .run();

@@ -607,7 +607,7 @@ function add<K extends FactLists>(f: AccountFacts | undefined, key: K, x: Accoun
 }
 
 /** Loads the facts for many accounts at once (one query per kind), keyed by account id. */
-export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', now: number): Map<number, AccountFacts> {
+export async function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', now: number): Promise<Map<number, AccountFacts>> {
   const since = now - REACH_DAYS * DAY;
   const facts = new Map<number, AccountFacts>();
   if (accountIds !== 'all' && accountIds.length === 0) return facts;
@@ -616,7 +616,7 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
   // A row per account: read as plain arrays, in the select's column order.
   type AccountRow = [number, Tier, number | null, number, number | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null];
   // (Indexed reads, not destructuring: this runs once per account of a book, and per touch below.)
-  for (const r of q.accounts.values(args) as AccountRow[]) {
+  for (const r of (await q.accounts.values(args)) as AccountRow[]) {
     const id = r[0];
     const tier = r[1];
     const cadenceDays = r[2];
@@ -651,7 +651,7 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
   // (An account's touches tend to come together: the last account looked up is kept, saving a map lookup per row.)
   let lastId = Number.NaN;
   let lastFacts: AccountFacts | undefined;
-  for (const t of q.recent.values(args) as [number, number, number, string, string | null, string][]) {
+  for (const t of (await q.recent.values(args)) as [number, number, number, string, string | null, string][]) {
     if (t[0] !== lastId) {
       lastId = t[0];
       lastFacts = facts.get(lastId);
@@ -659,17 +659,17 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
     lastFacts?.touches.push({ at: t[1], memberId: t[2], ourLevel: t[3], theirLevel: t[4], kind: t[5] });
   }
   lastId = Number.NaN;
-  for (const t of q.along.values(args) as [number, number, number, string, string | null][]) {
+  for (const t of (await q.along.values(args)) as [number, number, number, string, string | null][]) {
     if (t[0] !== lastId) {
       lastId = t[0];
       lastFacts = facts.get(lastId);
     }
     lastFacts?.touches.push({ at: t[1], memberId: t[2], ourLevel: t[3], theirLevel: t[4], kind: 'along' });
   }
-  const cs = q.complaints.all(args);
+  const cs = await q.complaints.all(args);
   const passes = new Map<number, number[]>();
   if (cs.length) {
-    for (const r of q.passes.all(args)) if (r.id !== null) passes.set(r.id, [...(passes.get(r.id) ?? []), r.at]);
+    for (const r of await q.passes.all(args)) if (r.id !== null) passes.set(r.id, [...(passes.get(r.id) ?? []), r.at]);
   }
   for (const c of cs) {
     add(facts.get(c.accountId), 'complaints', {
@@ -682,30 +682,30 @@ export function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', 
       passes: passes.get(c.id) ?? [],
     });
   }
-  for (const s of q.signals.all(args)) add(facts.get(s.accountId), 'signals', { kind: s.kind, at: s.at });
+  for (const s of await q.signals.all(args)) add(facts.get(s.accountId), 'signals', { kind: s.kind, at: s.at });
   // A promise is due at the end of its day, in the workspace's zone (as /promise list and the digest read it): one per day, not per promise.
   const dueAt = (day: string) => endOfDay(day, tenant.timezone);
-  for (const p of q.promises.all(args)) {
+  for (const p of await q.promises.all(args)) {
     add(facts.get(p.accountId), 'promises', { number: p.number, dueAt: dueAt(p.dueOn), status: p.status, closedAt: p.closedAt, byExec: p.role === 'exec' || p.fn === 'executive' });
   }
-  for (const p of q.pairings.all(args)) add(facts.get(p.accountId), 'pairings', { execId: p.execId, cadenceDays: p.cadenceDays, createdAt: p.createdAt });
-  for (const m of q.moves.all(args)) {
+  for (const p of await q.pairings.all(args)) add(facts.get(p.accountId), 'pairings', { execId: p.execId, cadenceDays: p.cadenceDays, createdAt: p.createdAt });
+  for (const m of await q.moves.all(args)) {
     const ids = m.action === 'handover' ? ((m.detail?.accountIds as number[] | undefined) ?? []) : m.detail && 'ownerId' in m.detail ? [m.entityId!] : [];
     for (const id of ids) add(facts.get(id), 'handovers', m.at);
   }
-  for (const z of q.snoozes.all(args)) add(facts.get(z.subjectId), 'snoozes', { from: z.from, until: z.until });
+  for (const z of await q.snoozes.all(args)) add(facts.get(z.subjectId), 'snoozes', { from: z.from, until: z.until });
   return facts;
 }
 
 /** Health now and four weeks ago, for each account in scope. */
-export function healthOf(db: Tx, tenant: Tenant, accountIds: number[] | 'all', now: Date): Map<number, { now: Health; before: Health }> {
+export async function healthOf(db: Tx, tenant: Tenant, accountIds: number[] | 'all', now: Date): Promise<Map<number, { now: Health; before: Health }>> {
   const at = now.getTime();
   const out = new Map<number, { now: Health; before: Health }>();
   // The signs as of now, four and eight weeks ago: each read once, the middle one serving both scores.
   const back = TREND_DAYS * DAY;
   const tierCadence = effectiveSettings(tenant.settings).cadenceDays;
   // (The map's values, not its entries: no [id, facts] pair is made per account.)
-  for (const f of loadFacts(db, tenant, accountIds, at).values()) {
+  for (const f of (await loadFacts(db, tenant, accountIds, at)).values()) {
     const id = f.account.id;
     const s0 = signs(tenant, f, at, tierCadence);
     const s1 = signs(tenant, f, at - back, tierCadence);

@@ -15,18 +15,18 @@ export interface HomeBook {
   promises: { p: Promise_; account: string }[];
 }
 
-export function homeBook(ctx: Pick<DomainCtx, 'db' | 'tenant' | 'actor'>): HomeBook {
+export async function homeBook(ctx: Pick<DomainCtx, 'db' | 'tenant' | 'actor'>): Promise<HomeBook> {
   const { db } = ctx;
-  const rows = db
+  const rows = await db
     .select({ a: accounts, last: lastTouchSql, lastVisit: lastVisitSql })
     .from(accounts)
     .where(and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.ownerId, ctx.actor.id), eq(accounts.status, 'active')))
     .all();
   const ids = rows.map((r) => r.a.id);
   // A snoozed revisit is due when its snooze ends, as the sweep nudges it.
-  const snoozed = ids.length ? snoozeEnds(db, ctx.tenant.id, 'revisit', ids) : new Map<number, number>();
+  const snoozed = ids.length ? await snoozeEnds(db, ctx.tenant.id, 'revisit', ids) : new Map<number, number>();
   const book = rows.map((r) => ({ a: r.a, last: r.last, due: Math.max(revisitDue(ctx.tenant, r.a, r.lastVisit), snoozed.get(r.a.id) ?? 0) })).sort((x, y) => x.due - y.due);
-  const open = db
+  const open = await db
     .select({ c: complaints, account: accounts.name })
     .from(complaints)
     .innerJoin(accounts, eq(accounts.id, complaints.accountId))
@@ -39,7 +39,7 @@ export function homeBook(ctx: Pick<DomainCtx, 'db' | 'tenant' | 'actor'>): HomeB
     )
     .orderBy(asc(complaints.deadlineAt))
     .all();
-  const mine = db
+  const mine = await db
     .select({ p: promises, account: accounts.name })
     .from(promises)
     .innerJoin(accounts, eq(accounts.id, promises.accountId))

@@ -15,21 +15,21 @@ export interface Leave {
 }
 
 /** Records that `rep` has left; `manager` is theirs (undefined without one). */
-export function recordLeave(ctx: DomainCtx, rep: Member, manager: Member | undefined): Leave {
+export async function recordLeave(ctx: DomainCtx, rep: Member, manager: Member | undefined): Promise<Leave> {
   const { db } = ctx;
-  db.update(members).set({ active: false, leftAt: ctx.now }).where(eq(members.id, rep.id)).run();
+  await db.update(members).set({ active: false, leftAt: ctx.now }).where(eq(members.id, rep.id)).run();
   const theirs = and(eq(accounts.tenantId, ctx.tenant.id), eq(accounts.ownerId, rep.id), eq(accounts.status, 'active'));
-  const book = db.select().from(accounts).where(theirs).orderBy(asc(accounts.nameKey)).all();
+  const book = await db.select().from(accounts).where(theirs).orderBy(asc(accounts.nameKey)).all();
   // One statement by owner, not by a list of ids: a book of any size, no limit on bound values.
-  if (book.length) db.update(accounts).set({ ownerGoneAt: ctx.now }).where(theirs).run();
-  ctx.audit('member.left', 'member', rep.id, { accounts: book.map((a) => a.id) });
+  if (book.length) await db.update(accounts).set({ ownerGoneAt: ctx.now }).where(theirs).run();
+  await ctx.audit('member.left', 'member', rep.id, { accounts: book.map((a) => a.id) });
   const admin = () =>
     db
       .select()
       .from(members)
       .where(and(eq(members.tenantId, ctx.tenant.id), eq(members.role, 'admin'), eq(members.active, true)))
       .get();
-  const lead = manager?.active ? manager : ctx.actor.id === rep.id ? admin() : undefined;
+  const lead = manager?.active ? manager : ctx.actor.id === rep.id ? await admin() : undefined;
   const ask = lead && lead.id !== ctx.actor.id ? lead : undefined;
   return ask ? { rep, book, ask } : { rep, book };
 }

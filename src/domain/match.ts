@@ -15,8 +15,8 @@ export type Match<T> = { kind: 'found'; item: T; how?: 'exact' | 'prefix' | 'sub
 const MAX_CANDIDATES = 8;
 
 /** Exact, by name or alias; used to bind unquoted multi-word names. */
-export function accountByExactName(db: Tx, tenantId: number, typed: string): Account | undefined {
-  return longestExact(db, tenantId, [typed])?.account;
+export async function accountByExactName(db: Tx, tenantId: number, typed: string): Promise<Account | undefined> {
+  return (await longestExact(db, tenantId, [typed]))?.account;
 }
 
 /**
@@ -27,11 +27,11 @@ export function accountByExactName(db: Tx, tenantId: number, typed: string): Acc
  * transaction a probe costs well under a microsecond of SQLite's time, where
  * one query over every reading (an `in` list, twice) costs several.
  */
-export function longestExact(db: Tx, tenantId: number, candidates: string[]): { account: Account; index: number } | undefined {
+export async function longestExact(db: Tx, tenantId: number, candidates: string[]): Promise<{ account: Account; index: number } | undefined> {
   for (const [index, typed] of candidates.entries()) {
     const key = normalize(typed);
     if (!key) continue;
-    const account = byNameKey(db).get({ tenantId, key }) ?? byAliasKey(db).get({ tenantId, key })?.account;
+    const account = (await byNameKey(db).get({ tenantId, key })) ?? (await byAliasKey(db).get({ tenantId, key }))?.account;
     if (account) return { account, index };
   }
   return undefined;
@@ -57,15 +57,15 @@ const byAliasKey = (db: Tx) =>
   );
 
 /** `exactTried`: the caller has already looked for `typed` as an exact name or alias (with longestExact), so that step is skipped. */
-export function matchAccount(db: Tx, tenantId: number, typed: string, exactTried = false): Match<Account> {
+export async function matchAccount(db: Tx, tenantId: number, typed: string, exactTried = false): Promise<Match<Account>> {
   const key = normalize(typed);
   if (!key) return { kind: 'none', suggestions: [] };
-  const exact = exactTried ? undefined : accountByExactName(db, tenantId, typed);
+  const exact = exactTried ? undefined : await accountByExactName(db, tenantId, typed);
   if (exact) return { kind: 'found', item: exact, how: 'exact' };
 
   // Prefix on the indexed key first: a range scan, cheap on a large book.
   const past = `${key}\u{10FFFF}`;
-  const byPrefix = db
+  const byPrefix = await db
     .select()
     .from(accounts)
     .where(and(eq(accounts.tenantId, tenantId), sql`${accounts.nameKey} >= ${key} and ${accounts.nameKey} < ${past}`))
@@ -75,7 +75,7 @@ export function matchAccount(db: Tx, tenantId: number, typed: string, exactTried
   if (decided) return decided;
 
   const like = `%${key.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const bySubstring = db
+  const bySubstring = await db
     .select()
     .from(accounts)
     .where(
@@ -86,7 +86,7 @@ export function matchAccount(db: Tx, tenantId: number, typed: string, exactTried
     )
     .limit(MAX_CANDIDATES + 1)
     .all();
-  return decide(bySubstring, 'substring') ?? { kind: 'none', suggestions: suggest(db, tenantId, key) };
+  return decide(bySubstring, 'substring') ?? { kind: 'none', suggestions: await suggest(db, tenantId, key) };
 }
 
 function decide(found: Account[], how: 'prefix' | 'substring'): Match<Account> | undefined {
@@ -131,8 +131,8 @@ export function looksMistyped(typed: string, name: string): boolean {
 }
 
 /** The closest names by edit distance, for "did you mean". */
-function suggest(db: Tx, tenantId: number, key: string): string[] {
-  const rows = db.select({ name: accounts.name, key: accounts.nameKey }).from(accounts).where(eq(accounts.tenantId, tenantId)).all();
+async function suggest(db: Tx, tenantId: number, key: string): Promise<string[]> {
+  const rows = await db.select({ name: accounts.name, key: accounts.nameKey }).from(accounts).where(eq(accounts.tenantId, tenantId)).all();
   return closestNames(
     key,
     rows.map((r) => ({ name: r.name, key: r.key })),

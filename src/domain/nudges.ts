@@ -26,13 +26,15 @@ export interface NewNudge {
 const row = (n: NewNudge) => ({ ...n, createdAt: n.createdAt ?? n.notBefore, recipientId: n.recipientId ?? null, channel: n.channel ?? null });
 
 /** Records a nudge unless its dedupe key is already taken; returns its id when it is new. */
-export function recordNudge(db: Tx, n: NewNudge): number | undefined {
-  return db
-    .insert(nudges)
-    .values(row(n))
-    .onConflictDoNothing({ target: [nudges.tenantId, nudges.dedupeKey] })
-    .returning({ id: nudges.id })
-    .get()?.id;
+export async function recordNudge(db: Tx, n: NewNudge): Promise<number | undefined> {
+  return (
+    await db
+      .insert(nudges)
+      .values(row(n))
+      .onConflictDoNothing({ target: [nudges.tenantId, nudges.dedupeKey] })
+      .returning({ id: nudges.id })
+      .get()
+  )?.id;
 }
 
 /** Rows an INSERT: 11 values each, far below SQLite's limit of bound values. */
@@ -59,7 +61,7 @@ function insertOf(db: Tx, n: number) {
  * dedupe key is already taken is left out (ON CONFLICT DO NOTHING). Returns the new ones'
  * ids and kinds, in the order given.
  */
-export function recordNudges(db: Tx, list: readonly NewNudge[]): { id: number; kind: string; dedupeKey: string }[] {
+export async function recordNudges(db: Tx, list: readonly NewNudge[]): Promise<{ id: number; kind: string; dedupeKey: string }[]> {
   if (list.length === 0) return [];
   const inserted = new Map<string, number>();
   for (let i = 0; i < list.length; i += ROWS_PER_INSERT) {
@@ -70,7 +72,7 @@ export function recordNudges(db: Tx, list: readonly NewNudge[]): { id: number; k
       for (const c of COLUMNS) params[`${c}${j}`] = r[c];
     });
     // Only the rows inserted come back (RETURNING skips a row turned away by its dedupe key).
-    for (const r of insertOf(db, part.length).all(params)) inserted.set(`${r.tenantId}\u0000${r.dedupeKey}`, r.id);
+    for (const r of await insertOf(db, part.length).all(params)) inserted.set(`${r.tenantId}\u0000${r.dedupeKey}`, r.id);
   }
   const out: { id: number; kind: string; dedupeKey: string }[] = [];
   for (const n of list) {

@@ -7,8 +7,8 @@ import type { DomainCtx as Ctx } from './context.js';
 import { Refusal } from './refusal.js';
 import type { Member } from './types.js';
 
-export function memberById(ctx: Pick<Ctx, 'db'>, id: number | null | undefined): Member | undefined {
-  return id == null ? undefined : byId(ctx.db).get({ id });
+export async function memberById(ctx: Pick<Ctx, 'db'>, id: number | null | undefined): Promise<Member | undefined> {
+  return id == null ? undefined : await byId(ctx.db).get({ id });
 }
 
 // Most commands look people up by id, often more than once: prepared once per database (see db/prepared.ts).
@@ -38,10 +38,10 @@ const MAX_HOPS = 50;
  * Everyone `member` reports to, directly or not, nearest first: the leads whose
  * team they are in (teamOf). People who have left stay in the chain, as in teamOf.
  */
-export function managersAbove(ctx: Ctx, member: Member | undefined): Member[] {
+export async function managersAbove(ctx: Ctx, member: Member | undefined): Promise<Member[]> {
   const chain: Member[] = [];
   const seen = new Set(member ? [member.id] : []);
-  for (let m = memberById(ctx, member?.managerId); m && !seen.has(m.id) && chain.length < MAX_HOPS; m = memberById(ctx, m.managerId)) {
+  for (let m = await memberById(ctx, member?.managerId); m && !seen.has(m.id) && chain.length < MAX_HOPS; m = await memberById(ctx, m.managerId)) {
     seen.add(m.id);
     chain.push(m);
   }
@@ -57,11 +57,11 @@ export function managersWho(ctx: Ctx, chain: Member[], may: (m: Member) => boole
 }
 
 /** The owner, anyone above the owner, or an admin; otherwise a refusal that names who may. */
-export function requireOwnerOrManager(ctx: Ctx, ownerId: number | null, what: string, also: readonly number[] = []): void {
+export async function requireOwnerOrManager(ctx: Ctx, ownerId: number | null, what: string, also: readonly number[] = []): Promise<void> {
   const { actor, t } = ctx;
   if (actor.role === 'admin' || ownerId === null || ownerId === actor.id || also.includes(actor.id)) return;
-  const owner = memberById(ctx, ownerId);
-  const above = managersAbove(ctx, owner);
+  const owner = await memberById(ctx, ownerId);
+  const above = await managersAbove(ctx, owner);
   if (above.some((m) => m.id === actor.id)) return;
   const who = [owner ? t.perm.owner(owner.name) : t.perm.theOwner, ...managersWho(ctx, above)];
   throw new Refusal('perm.refused', what, who);
@@ -73,15 +73,15 @@ export function requireOwnerOrManager(ctx: Ctx, ownerId: number | null, what: st
  * managers above the actor. An admin, and someone in no team yet (no manager, nobody reporting to
  * them), have no other team.
  */
-export function otherTeamsOwner(ctx: Ctx, ownerId: number | null): Member | undefined {
+export async function otherTeamsOwner(ctx: Ctx, ownerId: number | null): Promise<Member | undefined> {
   const { actor } = ctx;
   if (actor.role === 'admin' || ownerId === null || ownerId === actor.id) return undefined;
-  const owner = memberById(ctx, ownerId);
+  const owner = await memberById(ctx, ownerId);
   if (!owner) return undefined;
   const lead = actor.managerId ?? actor.id;
-  if ([owner, ...managersAbove(ctx, owner)].some((m) => m.id === lead || m.id === actor.id)) return undefined;
-  if (managersAbove(ctx, actor).some((m) => m.id === owner.id)) return undefined;
-  if (actor.managerId === null && !anyReport(ctx.db).get({ id: actor.id })) return undefined;
+  if ([owner, ...(await managersAbove(ctx, owner))].some((m) => m.id === lead || m.id === actor.id)) return undefined;
+  if ((await managersAbove(ctx, actor)).some((m) => m.id === owner.id)) return undefined;
+  if (actor.managerId === null && !(await anyReport(ctx.db).get({ id: actor.id }))) return undefined;
   return owner;
 }
 
@@ -89,16 +89,16 @@ export function otherTeamsOwner(ctx: Ctx, ownerId: number | null): Member | unde
  * Writing on an account follows the team, as reading does: its owner's team, the managers above it,
  * an executive (its paired ones, or any, whose view spans teams) or an admin.
  */
-export function requireTeam(ctx: Ctx, account: { id: number; ownerId: number | null }, what: string): void {
-  const owner = otherTeamsOwner(ctx, account.ownerId);
-  if (!owner || ctx.actor.role === 'exec' || pairedExecIds(ctx, account.id).includes(ctx.actor.id)) return;
+export async function requireTeam(ctx: Ctx, account: { id: number; ownerId: number | null }, what: string): Promise<void> {
+  const owner = await otherTeamsOwner(ctx, account.ownerId);
+  if (!owner || ctx.actor.role === 'exec' || (await pairedExecIds(ctx, account.id)).includes(ctx.actor.id)) return;
   throw new Refusal('perm.otherTeam', what, owner.name);
 }
 
 /** Anyone above `member`, or an admin: what moving their work to someone else needs. */
-export function requireAbove(ctx: Ctx, member: Member, what: string): void {
+export async function requireAbove(ctx: Ctx, member: Member, what: string): Promise<void> {
   if (ctx.actor.role === 'admin') return;
-  const above = managersAbove(ctx, member);
+  const above = await managersAbove(ctx, member);
   if (!above.some((m) => m.id === ctx.actor.id)) throw new Refusal('perm.refused', what, managersWho(ctx, above));
 }
 
@@ -107,10 +107,8 @@ export function requireAdmin(ctx: Ctx, what: string): void {
 }
 
 /** The executives paired with an account: the escalation ladder calls on them, so they may act on its complaints. */
-export function pairedExecIds(ctx: Ctx, accountId: number): number[] {
-  return pairedExecs(ctx.db)
-    .all({ accountId })
-    .map((r) => r.id);
+export async function pairedExecIds(ctx: Ctx, accountId: number): Promise<number[]> {
+  return (await pairedExecs(ctx.db).all({ accountId })).map((r) => r.id);
 }
 
 const pairedExecs = (db: Ctx['db']) =>

@@ -45,51 +45,51 @@ const insertPromise = (db: Tx) =>
       .prepare(),
   );
 
-export function promiseByNumber(ctx: DomainCtx, n: number): Promise_ {
-  const p = byNumber(ctx.db).get({ tenantId: ctx.tenant.id, number: n });
+export async function promiseByNumber(ctx: DomainCtx, n: number): Promise<Promise_> {
+  const p = await byNumber(ctx.db).get({ tenantId: ctx.tenant.id, number: n });
   if (!p) throw new Refusal('promise.unknown', ref('P', n));
   return p;
 }
 
 /** Records a promise to the account, owned by `owner` (the actor by default), due on `due` (YYYY-MM-DD). */
-export function makePromise(ctx: DomainCtx, account: Account, input: { text: string; due: string; owner?: Member }, what: string): Promise_ {
-  requireTeam(ctx, account, what);
+export async function makePromise(ctx: DomainCtx, account: Account, input: { text: string; due: string; owner?: Member }, what: string): Promise<Promise_> {
+  await requireTeam(ctx, account, what);
   checkDue(ctx, input.due);
   const owner = input.owner ?? ctx.actor;
   checkOwner(ctx, ctx.tenant.platform, owner);
-  const p = insertPromise(ctx.db).get({
+  const p = (await insertPromise(ctx.db).get({
     tenantId: ctx.tenant.id,
-    number: nextNumber(ctx.db, promises, ctx.tenant.id),
+    number: await nextNumber(ctx.db, promises, ctx.tenant.id),
     accountId: account.id,
     ownerId: owner.id,
     text: input.text,
     dueOn: input.due,
     createdAt: ctx.now,
-  })!;
-  ctx.audit('promise.make', 'promise', p.id, { account: account.name, due: input.due });
+  }))!;
+  await ctx.audit('promise.make', 'promise', p.id, { account: account.name, due: input.due });
   return p;
 }
 
 /** Closes an open promise as kept or broken; its owner, someone above them or an admin may. How many times it had moved, and whether it was late. */
-export function closePromise(ctx: DomainCtx, n: number, status: 'kept' | 'broken', note: string, what: string): { promise: Promise_; late: boolean; moved: number } {
-  const p = promiseByNumber(ctx, n);
+export async function closePromise(ctx: DomainCtx, n: number, status: 'kept' | 'broken', note: string, what: string): Promise<{ promise: Promise_; late: boolean; moved: number }> {
+  const p = await promiseByNumber(ctx, n);
   if (p.status !== 'open') throw new Refusal('promise.alreadyClosed', ref('P', n), ctx.t.enums.promiseStatus[p.status]);
-  requireOwnerOrManager(ctx, p.ownerId, what);
-  ctx.db.update(promises).set({ status, closedAt: ctx.now, closedById: ctx.actor.id }).where(eq(promises.id, p.id)).run();
-  ctx.audit(`promise.${status}`, 'promise', p.id, note ? { note } : {});
+  await requireOwnerOrManager(ctx, p.ownerId, what);
+  await ctx.db.update(promises).set({ status, closedAt: ctx.now, closedById: ctx.actor.id }).where(eq(promises.id, p.id)).run();
+  await ctx.audit(`promise.${status}`, 'promise', p.id, note ? { note } : {});
   // Kept by the date it was moved to is kept; that it moved stays visible.
-  return { promise: p, late: daysUntil(ctx, p.dueOn) < 0, moved: moveCounts(ctx.db, [p.id]).get(p.id) ?? 0 };
+  return { promise: p, late: daysUntil(ctx, p.dueOn) < 0, moved: (await moveCounts(ctx.db, [p.id])).get(p.id) ?? 0 };
 }
 
 /** Renegotiated openly: a new due date, agreed with the customer, with the reason, kept in the promise's history. */
-export function movePromise(ctx: DomainCtx, n: number, due: string, reason: string, what: string): { promise: Promise_; times: number } {
-  const p = promiseByNumber(ctx, n);
+export async function movePromise(ctx: DomainCtx, n: number, due: string, reason: string, what: string): Promise<{ promise: Promise_; times: number }> {
+  const p = await promiseByNumber(ctx, n);
   if (p.status !== 'open') throw new Refusal('promise.moveClosed', ref('P', n), ctx.t.enums.promiseStatus[p.status]);
-  requireOwnerOrManager(ctx, p.ownerId, what);
+  await requireOwnerOrManager(ctx, p.ownerId, what);
   checkDue(ctx, due);
   if (due === p.dueOn) throw Object.assign(new Refusal('promise.moveSame', ref('P', n), fmtDay(ctx, p.dueOn)), { field: 'due' });
-  ctx.db.insert(promiseMoves).values({ tenantId: ctx.tenant.id, promiseId: p.id, fromOn: p.dueOn, toOn: due, reason, byId: ctx.actor.id, movedAt: ctx.now }).run();
-  ctx.db.update(promises).set({ dueOn: due }).where(eq(promises.id, p.id)).run();
-  ctx.audit('promise.move', 'promise', p.id, { from: p.dueOn, to: due, reason });
-  return { promise: p, times: moveCounts(ctx.db, [p.id]).get(p.id) ?? 1 };
+  await ctx.db.insert(promiseMoves).values({ tenantId: ctx.tenant.id, promiseId: p.id, fromOn: p.dueOn, toOn: due, reason, byId: ctx.actor.id, movedAt: ctx.now }).run();
+  await ctx.db.update(promises).set({ dueOn: due }).where(eq(promises.id, p.id)).run();
+  await ctx.audit('promise.move', 'promise', p.id, { from: p.dueOn, to: due, reason });
+  return { promise: p, times: (await moveCounts(ctx.db, [p.id])).get(p.id) ?? 1 };
 }

@@ -11,10 +11,10 @@ import type { Member, Tenant } from './types.js';
 export type PromiseMove = typeof promiseMoves.$inferSelect;
 
 /** How many times each promise was moved (only the promises of `ids`). */
-export function moveCounts(tx: Tx, ids: number[]): Map<number, number> {
+export async function moveCounts(tx: Tx, ids: number[]): Promise<Map<number, number>> {
   const out = new Map<number, number>();
   for (let i = 0; i < ids.length; i += 500) {
-    const rows = tx
+    const rows = await tx
       .select({ id: promiseMoves.promiseId, n: sql<number>`count(*)` })
       .from(promiseMoves)
       .where(inArray(promiseMoves.promiseId, ids.slice(i, i + 500)))
@@ -26,8 +26,8 @@ export function moveCounts(tx: Tx, ids: number[]): Map<number, number> {
 }
 
 /** A promise's moves, oldest first, with who moved it. */
-export function movesOf(tx: Tx, promiseId: number): { m: PromiseMove; by: string | null }[] {
-  return tx
+export async function movesOf(tx: Tx, promiseId: number): Promise<{ m: PromiseMove; by: string | null }[]> {
+  return await tx
     .select({ m: promiseMoves, by: members.name })
     .from(promiseMoves)
     .leftJoin(members, eq(members.id, promiseMoves.byId))
@@ -93,12 +93,12 @@ const keptQuery = (tx: Tx) =>
  * kept by the due date first agreed, kept later (a promise moved and kept by its new date is kept,
  * but not on time), broken.
  */
-export function keptRates(tx: Tx, tenant: Tenant, owners: Member[], now: Date): Map<number, KeptRate> {
+export async function keptRates(tx: Tx, tenant: Tenant, owners: Member[], now: Date): Promise<Map<number, KeptRate>> {
   const out = new Map<number, KeptRate>();
   if (owners.length === 0) return out;
   const byId = new Map(owners.map((m) => [m.id, m]));
   const since = new Date(now.getTime() - KEPT_WINDOW_DAYS * DAY_MS);
-  const rows = keptQuery(tx).all({ tenant: tenant.id, owners: JSON.stringify([...byId.keys()]), since: since.getTime() });
+  const rows = await keptQuery(tx).all({ tenant: tenant.id, owners: JSON.stringify([...byId.keys()]), since: since.getTime() });
   for (const r of rows) {
     if (r.ownerId == null || !r.closedAt || r.closedAt > now) continue;
     const rate = out.get(r.ownerId) ?? { onTime: 0, late: 0, broken: 0, moved: 0 };

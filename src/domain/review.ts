@@ -46,16 +46,16 @@ export interface ReviewFacts {
 }
 
 /** The facts of `year` (the review season's) about one account, as of `now`. */
-export function reviewFacts(db: Tx, tenant: Tenant, account: Account, year: number, now: Date): ReviewFacts {
+export async function reviewFacts(db: Tx, tenant: Tenant, account: Account, year: number, now: Date): Promise<ReviewFacts> {
   const at = now.getTime();
-  const f = loadFacts(db, tenant, [account.id], at).get(account.id)!;
+  const f = (await loadFacts(db, tenant, [account.id], at)).get(account.id)!;
   const from = DateTime.fromObject({ year }, { zone: tenant.timezone }).startOf('year').toJSDate();
   const to = DateTime.fromObject({ year: year + 1 }, { zone: tenant.timezone })
     .startOf('year')
     .toJSDate();
   const inYear = (d: Date | null) => d !== null && d >= from && d < to && d.getTime() <= at;
 
-  const cs = db
+  const cs = await db
     .select({ number: complaints.number, severity: complaints.severity, status: complaints.status, openedAt: complaints.openedAt, resolvedAt: complaints.resolvedAt })
     .from(complaints)
     .where(and(eq(complaints.accountId, account.id), or(eq(complaints.status, 'open'), gte(complaints.openedAt, from), gte(complaints.resolvedAt, from))))
@@ -66,7 +66,7 @@ export function reviewFacts(db: Tx, tenant: Tenant, account: Account, year: numb
     .map((c) => ({ number: c.number, severity: c.severity, openedAt: c.openedAt.getTime() }))
     .sort((a, b) => rank(a.severity) - rank(b.severity) || a.openedAt - b.openedAt);
 
-  const ps = db
+  const ps = await db
     .select({ number: promises.number, status: promises.status, dueOn: promises.dueOn, closedAt: promises.closedAt })
     .from(promises)
     .where(
@@ -95,7 +95,7 @@ export function reviewFacts(db: Tx, tenant: Tenant, account: Account, year: numb
         .sort((a, b) => a.dueOn.localeCompare(b.dueOn) || a.number - b.number)
         .map((p) => ({ number: p.number, dueOn: p.dueOn })),
     },
-    uncovered: uncoveredFunctions(coverageCells(db, account.id)),
+    uncovered: uncoveredFunctions(await coverageCells(db, account.id)),
     signals: f.signals.filter((s) => s.at > signalsFrom && s.at <= at).sort((a, b) => b.at - a.at),
     lastVisit: visits.length ? Math.max(...visits) : null,
   };

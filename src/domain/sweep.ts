@@ -15,7 +15,7 @@
 // the domain decides what is said to whom and when, never how it reads.
 import { and, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
-import type { Tx } from '../../db/index.js';
+import { changes, type Tx } from '../../db/index.js';
 import { accounts, complaints, healthTold, members, nudges, pairings, promises, reviewItems } from '../../db/schema.js';
 import { lastPairingTouchSql, lastVisitSql, pairingDue, REVISIT_MANAGER_DAYS, REVISIT_MANAGER_REPEAT_DAYS, REVISIT_REMIND_DAYS, revisitDue, snoozeEnds } from './cadence.js';
 import { DAY_MS, dayIn } from './dates.js';
@@ -97,13 +97,13 @@ interface Sweeper {
  * (a command's `/steward run sweep`, its dry run, tests). The clock's job runs the same
  * steps batch by batch (src/scheduler/sweep.ts runSweep). `only`: one complaint's rung (its timer).
  */
-export function sweepTenant(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, only?: { complaintId: number }): SweepResult {
-  if (only) return sweepEscalations(tx, tenant, now, views, [only.complaintId]);
-  const out = sweepAccounts(tx, tenant, now, views, dueAccountIds(tx, tenant.id, now));
-  addResult(out, sweepPromises(tx, tenant, now, views, duePromiseIds(tx, tenant, now)));
-  addResult(out, sweepReviews(tx, tenant, now, views));
-  addResult(out, sweepChecklists(tx, tenant, now, views));
-  addResult(out, sweepEscalations(tx, tenant, now, views, dueComplaintIds(tx, tenant.id, now)));
+export async function sweepTenant(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, only?: { complaintId: number }): Promise<SweepResult> {
+  if (only) return await sweepEscalations(tx, tenant, now, views, [only.complaintId]);
+  const out = await sweepAccounts(tx, tenant, now, views, await dueAccountIds(tx, tenant.id, now));
+  addResult(out, await sweepPromises(tx, tenant, now, views, await duePromiseIds(tx, tenant, now)));
+  addResult(out, await sweepReviews(tx, tenant, now, views));
+  addResult(out, await sweepChecklists(tx, tenant, now, views));
+  addResult(out, await sweepEscalations(tx, tenant, now, views, await dueComplaintIds(tx, tenant.id, now)));
   return out;
 }
 
@@ -114,42 +114,41 @@ export function sweepTenant(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews
 class Members {
   private readonly byId = new Map<number, Member | undefined>();
   private complete = false;
-  private one?: { get(p: { id: number; tenant: number }): Member | undefined };
+  private one?: { get(p: { id: number; tenant: number }): Promise<Member | undefined> };
   constructor(
     private readonly tx: Tx,
     private readonly tenantId: number,
-    lazy: boolean,
-  ) {
-    if (!lazy) this.values();
-  }
-  get(id: number): Member | undefined {
+  ) {}
+  async get(id: number): Promise<Member | undefined> {
     if (this.complete || this.byId.has(id)) return this.byId.get(id);
     this.one ??= this.tx
       .select()
       .from(members)
       .where(and(eq(members.id, sql.placeholder('id')), eq(members.tenantId, sql.placeholder('tenant'))))
       .prepare();
-    const m = this.one.get({ id, tenant: this.tenantId });
+    const m = await this.one.get({ id, tenant: this.tenantId });
     this.byId.set(id, m);
     return m;
   }
-  values(): Member[] {
+  async values(): Promise<Member[]> {
     if (!this.complete) {
       this.byId.clear();
-      for (const m of this.tx.select().from(members).where(eq(members.tenantId, this.tenantId)).all()) this.byId.set(m.id, m);
+      for (const m of await this.tx.select().from(members).where(eq(members.tenantId, this.tenantId)).all()) this.byId.set(m.id, m);
       this.complete = true;
     }
     return [...this.byId.values()].filter((m): m is Member => m !== undefined);
   }
 }
 
-function sweeper(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, lazy = false): Sweeper {
+async function sweeper(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, lazy = false): Promise<Sweeper> {
+  const members = new Members(tx, tenant.id);
+  if (!lazy) await members.values();
   return {
     tx,
     tenant,
     now,
     views,
-    members: new Members(tx, tenant.id, lazy),
+    members,
     counts: emptyCounts(),
     ids: [],
     workingFrom: new Map(),
@@ -161,8 +160,8 @@ function sweeper(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, lazy = fa
 }
 
 /** Records what the step decided; counts and ids are of the new nudges only. */
-function flush(s: Sweeper): SweepResult {
-  for (const r of recordNudges(s.tx, s.pending)) {
+async function flush(s: Sweeper): Promise<SweepResult> {
+  for (const r of await recordNudges(s.tx, s.pending)) {
     if (r.kind !== 'health') s.counts[r.kind as keyof SweepCounts]++;
     s.ids.push(r.id);
   }
@@ -224,14 +223,15 @@ function nudge(
 const day = (at: number, zone: string) => dayIn(new Date(at), zone);
 
 /** Accounts whose next check has come: read through the (tenant_id, next_check_at) index. */
-export function dueAccountIds(tx: Tx, tenantId: number, now: Date): number[] {
-  return tx
-    .select({ id: accounts.id })
-    .from(accounts)
-    .where(and(eq(accounts.tenantId, tenantId), lte(accounts.nextCheckAt, now.getTime())))
-    .orderBy(accounts.id)
-    .all()
-    .map((r) => r.id);
+export async function dueAccountIds(tx: Tx, tenantId: number, now: Date): Promise<number[]> {
+  return (
+    await tx
+      .select({ id: accounts.id })
+      .from(accounts)
+      .where(and(eq(accounts.tenantId, tenantId), lte(accounts.nextCheckAt, now.getTime())))
+      .orderBy(accounts.id)
+      .all()
+  ).map((r) => r.id);
 }
 
 type Told = { to: number | null; at: number };
@@ -255,8 +255,8 @@ export interface AccountsPlan {
  * leadership visits, their review items; then each account's next check. Accounts
  * whose next check moved past `now` since the ids were read (another sweep took them) are left.
  */
-export function sweepAccounts(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, ids: readonly number[]): SweepResult {
-  const { counts, ids: decided } = recordAccounts(tx, tenant, decideAccounts(tx, tenant, now, views, ids));
+export async function sweepAccounts(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, ids: readonly number[]): Promise<SweepResult> {
+  const { counts, ids: decided } = await recordAccounts(tx, tenant, await decideAccounts(tx, tenant, now, views, ids));
   return { counts, ids: decided };
 }
 
@@ -265,8 +265,8 @@ export function sweepAccounts(tx: Tx, tenant: Tenant, now: Date, views: NudgeVie
  * transaction, outside the write lock. `claim`: only accounts whose next check is this
  * claim (set by claimAccounts) are decided; without it, every account due by `now`.
  */
-export function decideAccounts(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, ids: readonly number[], claim?: number): AccountsPlan {
-  const s = sweeper(tx, tenant, now, views, true);
+export async function decideAccounts(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, ids: readonly number[], claim?: number): Promise<AccountsPlan> {
+  const s = await sweeper(tx, tenant, now, views, true);
   const season = reviewSeason(tenant, now);
   const plan: AccountsPlan = { nudges: [], accountOf: [], next: new Map(), reviews: [], season: season.year, dueOn: season.deadline, now };
   if (ids.length === 0) return plan;
@@ -275,7 +275,7 @@ export function decideAccounts(tx: Tx, tenant: Tenant, now: Date, views: NudgeVi
   for (let i = 0; i < ids.length; i += 500) {
     // By id only, filtered here: with the tenant and the check in the WHERE, SQLite walks the
     // (tenant_id, next_check_at) index over every due account of the book for each batch.
-    for (const r of tx
+    for (const r of await tx
       .select({ a: accounts, last: lastVisitSql, check: accounts.nextCheckAt })
       .from(accounts)
       .where(inArray(accounts.id, ids.slice(i, i + 500)))
@@ -288,12 +288,12 @@ export function decideAccounts(tx: Tx, tenant: Tenant, now: Date, views: NudgeVi
   for (const r of rows) next.set(r.a.id, NEVER);
   const sooner = (id: number, at: number) => next.set(id, Math.min(next.get(id) ?? NEVER, at));
   const active = rows.filter((r) => r.a.status === 'active');
-  revisits(
+  await revisits(
     s,
     active.filter((r) => r.a.ownerId !== null),
     sooner,
   );
-  leadership(
+  await leadership(
     s,
     active.map((r) => r.a.id),
     sooner,
@@ -313,7 +313,7 @@ export function decideAccounts(tx: Tx, tenant: Tenant, now: Date, views: NudgeVi
  * change to one before its plan is recorded (a touch, a handover...) lowers its check to 0
  * through the triggers, and recordAccounts then leaves it, to be decided again from its new state.
  */
-export function claimAccounts(tx: Tx, tenantId: number, now: Date, ids: readonly number[], claim: number): void {
+export async function claimAccounts(tx: Tx, tenantId: number, now: Date, ids: readonly number[], claim: number): Promise<void> {
   const p = <T>(name: string) => sql.placeholder(name) as unknown as T;
   const q = prepared(tx, 'sweep.claimAccount', (h) =>
     h
@@ -322,7 +322,7 @@ export function claimAccounts(tx: Tx, tenantId: number, now: Date, ids: readonly
       .where(and(eq(accounts.id, p('id')), eq(accounts.tenantId, p('tenant')), lte(accounts.nextCheckAt, p('now'))))
       .prepare(),
   );
-  for (const id of ids) q.run({ id, tenant: tenantId, now: now.getTime(), claim });
+  for (const id of ids) await q.run({ id, tenant: tenantId, now: now.getTime(), claim });
 }
 
 /**
@@ -330,7 +330,7 @@ export function claimAccounts(tx: Tx, tenantId: number, now: Date, ids: readonly
  * claimed (their next check unchanged since the plan was read); a redo decides nothing
  * twice (the nudges' dedupe keys, the review item looked for again).
  */
-export function recordAccounts(tx: Tx, tenant: Tenant, plan: AccountsPlan, claim?: number): SweepResult & { dropped: number[] } {
+export async function recordAccounts(tx: Tx, tenant: Tenant, plan: AccountsPlan, claim?: number): Promise<SweepResult & { dropped: number[] }> {
   const p = <T>(name: string) => sql.placeholder(name) as unknown as T;
   const kept = new Set<number>();
   if (claim === undefined) {
@@ -342,7 +342,7 @@ export function recordAccounts(tx: Tx, tenant: Tenant, plan: AccountsPlan, claim
         .prepare(),
     );
     for (const [id, at] of plan.next) {
-      write.run({ id, at });
+      await write.run({ id, at });
       kept.add(id);
     }
   } else {
@@ -353,13 +353,13 @@ export function recordAccounts(tx: Tx, tenant: Tenant, plan: AccountsPlan, claim
         .where(and(eq(accounts.id, p('id')), eq(accounts.nextCheckAt, p('claim'))))
         .prepare(),
     );
-    for (const [id, at] of plan.next) if (write.run({ id, at, claim }).changes > 0) kept.add(id);
+    for (const [id, at] of plan.next) if (changes(await write.run({ id, at, claim })) > 0) kept.add(id);
   }
   const list = kept.size === plan.next.size ? plan.nudges : plan.nudges.filter((_, i) => kept.has(plan.accountOf[i]!));
   // Changed since they were claimed: to be decided again from what they are now.
   const dropped = kept.size === plan.next.size ? [] : [...plan.next.keys()].filter((id) => !kept.has(id));
   const out = { counts: emptyCounts(), ids: [] as number[], dropped };
-  for (const r of recordNudges(tx, list)) {
+  for (const r of await recordNudges(tx, list)) {
     if (r.kind !== 'health') out.counts[r.kind as keyof SweepCounts]++;
     out.ids.push(r.id);
   }
@@ -367,7 +367,7 @@ export function recordAccounts(tx: Tx, tenant: Tenant, plan: AccountsPlan, claim
   if (reviews.length > 0) {
     const have = new Set<number>();
     for (let i = 0; i < reviews.length; i += 500) {
-      for (const r of tx
+      for (const r of await tx
         .select({ id: reviewItems.accountId })
         .from(reviewItems)
         .where(
@@ -384,10 +384,11 @@ export function recordAccounts(tx: Tx, tenant: Tenant, plan: AccountsPlan, claim
     }
     for (const a of reviews) {
       if (have.has(a.id)) continue;
-      tx.insert(reviewItems)
+      await tx
+        .insert(reviewItems)
         .values({
           tenantId: tenant.id,
-          number: nextNumber(tx, reviewItems, tenant.id),
+          number: await nextNumber(tx, reviewItems, tenant.id),
           accountId: a.id,
           ownerId: a.ownerId,
           season: plan.season,
@@ -408,10 +409,10 @@ export function recordAccounts(tx: Tx, tenant: Tenant, plan: AccountsPlan, claim
  * is two weeks overdue and the owner was told twice, then every four weeks.
  * Each account's next check is when its next step can come.
  */
-function revisits(s: Sweeper, rows: { a: Account; last: number | null }[], sooner: (id: number, at: number) => void): void {
+async function revisits(s: Sweeper, rows: { a: Account; last: number | null }[], sooner: (id: number, at: number) => void): Promise<void> {
   if (rows.length === 0) return;
   const t = s.now.getTime();
-  const snoozedUntil = snoozeEnds(
+  const snoozedUntil = await snoozeEnds(
     s.tx,
     s.tenant.id,
     'revisit',
@@ -432,13 +433,13 @@ function revisits(s: Sweeper, rows: { a: Account; last: number | null }[], soone
       sooner(a.id, due);
       continue;
     }
-    const owner = s.members.get(a.ownerId!);
+    const owner = await s.members.get(a.ownerId!);
     // Nobody to tell until the account changes hands or its owner is back: both lower its next check.
     if (!owner?.active) continue;
     const v = viewOf(s, owner);
     // Periods are the workspace's days and weeks: a key in the owner's own zone changes with it, and would nudge again.
     const base = `revisit:${a.id}:${day(due, s.tenant.timezone)}`;
-    const steps = sentSteps(round.all({ tenant: s.tenant.id, lo: `${base}:`, hi: `${base};` }));
+    const steps = sentSteps(await round.all({ tenant: s.tenant.id, lo: `${base}:`, hi: `${base};` }));
     const overdueDays = Math.floor((t - due) / DAY);
     const latest = steps.owner.at(-1);
     const next = `${base}:${steps.owner.length + 1}`;
@@ -456,7 +457,7 @@ function revisits(s: Sweeper, rows: { a: Account; last: number | null }[], soone
     // The owner's next reminder, a week after the last was read.
     sooner(a.id, steps.owner.at(-1)!.at + REVISIT_REMIND_DAYS * DAY);
     const toldNow = steps.owner.filter((x) => x.to === owner.id).length;
-    const manager = owner.managerId ? s.members.get(owner.managerId) : undefined;
+    const manager = owner.managerId ? await s.members.get(owner.managerId) : undefined;
     // Below two reminders the owner's next step comes first; without a manager here, a change of manager lowers the check.
     if (toldNow < 2 || !manager?.active) continue;
     if (told < 2) {
@@ -495,11 +496,11 @@ function sentSteps(rows: { key: string; to: number | null; at: Date | null; crea
  * The leadership visits of these (active) accounts' pairings: the executive hears once
  * a pairing falls due; the next one comes after their next visit (a touch, which lowers the check).
  */
-function leadership(s: Sweeper, accountIds: number[], sooner: (id: number, at: number) => void): void {
+async function leadership(s: Sweeper, accountIds: number[], sooner: (id: number, at: number) => void): Promise<void> {
   if (accountIds.length === 0) return;
   const t = s.now.getTime();
   for (let i = 0; i < accountIds.length; i += 500) {
-    const rows = s.tx
+    const rows = await s.tx
       .select({ p: pairings, a: accounts, last: lastPairingTouchSql })
       .from(pairings)
       .innerJoin(accounts, eq(accounts.id, pairings.accountId))
@@ -513,7 +514,7 @@ function leadership(s: Sweeper, accountIds: number[], sooner: (id: number, at: n
         sooner(a.id, due);
         continue;
       }
-      const exec = s.members.get(p.execId);
+      const exec = await s.members.get(p.execId);
       if (!exec?.active) continue;
       nudge(
         s,
@@ -550,15 +551,16 @@ function reviewItemsFor(s: Sweeper, rows: Account[], sooner: (id: number, at: nu
 export const PROMISE_MANAGER_DAYS = 3;
 
 /** Open promises due by the day after tomorrow anywhere on Earth: every promise that is overdue, due, or due tomorrow (the (status, due_on) index). */
-export function duePromiseIds(tx: Tx, tenant: Tenant, now: Date): number[] {
+export async function duePromiseIds(tx: Tx, tenant: Tenant, now: Date): Promise<number[]> {
   const horizon = DateTime.fromJSDate(now, { zone: 'UTC' }).plus({ days: 2 }).toISODate()!;
-  return tx
-    .select({ id: promises.id })
-    .from(promises)
-    .where(and(eq(promises.status, 'open'), lte(promises.dueOn, horizon), eq(promises.tenantId, tenant.id), lte(promises.nextCheckAt, now.getTime())))
-    .orderBy(promises.id)
-    .all()
-    .map((r) => r.id);
+  return (
+    await tx
+      .select({ id: promises.id })
+      .from(promises)
+      .where(and(eq(promises.status, 'open'), lte(promises.dueOn, horizon), eq(promises.tenantId, tenant.id), lte(promises.nextCheckAt, now.getTime())))
+      .orderBy(promises.id)
+      .all()
+  ).map((r) => r.id);
 }
 
 /**
@@ -566,8 +568,8 @@ export function duePromiseIds(tx: Tx, tenant: Tenant, now: Date): number[] {
  * as late), then the owner's manager some working days after the owner was told
  * it was due. Each once; the digest keeps listing it until it is closed.
  */
-export function sweepPromises(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, ids: readonly number[]): SweepResult {
-  const s = sweeper(tx, tenant, now, views);
+export async function sweepPromises(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, ids: readonly number[]): Promise<SweepResult> {
+  const s = await sweeper(tx, tenant, now, views);
   if (ids.length === 0) return { counts: s.counts, ids: s.ids };
   const horizon = DateTime.fromJSDate(s.now, { zone: 'UTC' }).plus({ days: 2 }).toISODate()!;
   const rows: { p: PromiseRow; account: string }[] = [];
@@ -577,7 +579,7 @@ export function sweepPromises(tx: Tx, tenant: Tenant, now: Date, views: NudgeVie
   const at = (id: number, when: number) => next.set(id, Math.max(when, t + 1));
   for (let i = 0; i < ids.length; i += 500) {
     // By id only, filtered here (as sweepAccounts): a lost account's promises are settled in its last conversation, not reminded.
-    for (const r of s.tx
+    for (const r of await s.tx
       .select({ p: promises, account: accounts.name, status: accounts.status })
       .from(promises)
       .innerJoin(accounts, eq(accounts.id, promises.accountId))
@@ -591,12 +593,12 @@ export function sweepPromises(tx: Tx, tenant: Tenant, now: Date, views: NudgeVie
     }
   }
   // A promise moved to a new date is reminded of that date: its keys name the round (see promiseRound).
-  const rounds = moveCounts(
+  const rounds = await moveCounts(
     s.tx,
     rows.map((r) => r.p.id),
   );
   const key = (id: number, step: string) => `promise:${id}:${promiseRound(rounds.get(id) ?? 0)}${step}`;
-  const told = toldAt(
+  const told = await toldAt(
     s,
     'promise',
     rows.map((r) => key(r.p.id, 'due')),
@@ -606,10 +608,10 @@ export function sweepPromises(tx: Tx, tenant: Tenant, now: Date, views: NudgeVie
   for (const { p, account } of rows) {
     // With nobody to tell, nothing until the owner (or their manager) changes, which marks it.
     next.set(p.id, NEVER);
-    const owner = p.ownerId ? s.members.get(p.ownerId) : undefined;
+    const owner = p.ownerId ? await s.members.get(p.ownerId) : undefined;
     if (!owner?.active) continue;
     const v = viewOf(s, owner);
-    const manager = owner.managerId ? s.members.get(owner.managerId) : undefined;
+    const manager = owner.managerId ? await s.members.get(owner.managerId) : undefined;
     /** The manager's step, some working days after the owner was told it was due. */
     const managerAt = (dueTold: Date) => addWorkingSpan(dueTold, PROMISE_MANAGER_DAYS * 24, s.tenant.timezone, s.tenant.settings);
     const dueTold = told.get(key(p.id, 'due'));
@@ -644,15 +646,15 @@ export function sweepPromises(tx: Tx, tenant: Tenant, now: Date, views: NudgeVie
     .set({ nextCheckAt: sql.placeholder('at') as unknown as number })
     .where(eq(promises.id, sql.placeholder('id')))
     .prepare();
-  for (const [id, when] of next) write.run({ id, at: when });
+  for (const [id, when] of next) await write.run({ id, at: when });
   return flush(s);
 }
 
 /** When each of these nudges (by dedupe key) can be read: its notBefore. */
-function toldAt(s: Sweeper, kind: string, keys: string[]): Map<string, Date> {
+async function toldAt(s: Sweeper, kind: string, keys: string[]): Promise<Map<string, Date>> {
   const out = new Map<string, Date>();
   for (let i = 0; i < keys.length; i += 500) {
-    const rows = s.tx
+    const rows = await s.tx
       .select({ key: nudges.dedupeKey, at: nudges.notBefore, created: nudges.createdAt })
       .from(nudges)
       .where(and(eq(nudges.tenantId, s.tenant.id), eq(nudges.kind, kind), inArray(nudges.dedupeKey, keys.slice(i, i + 500))))
@@ -667,11 +669,11 @@ function toldAt(s: Sweeper, kind: string, keys: string[]): Map<string, Date> {
  * has passed one last summary to each owner and their manager. (Each account's item
  * is created by sweepAccounts when the season opens.)
  */
-export function sweepReviews(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews): SweepResult {
-  const s = sweeper(tx, tenant, now, views);
+export async function sweepReviews(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews): Promise<SweepResult> {
+  const s = await sweeper(tx, tenant, now, views);
   const season = reviewSeason(s.tenant, s.now);
   if (season.today < season.start) return { counts: s.counts, ids: s.ids };
-  const open = s.tx
+  const open = await s.tx
     .select({ r: reviewItems, a: accounts })
     .from(reviewItems)
     .innerJoin(accounts, eq(accounts.id, reviewItems.accountId))
@@ -680,12 +682,14 @@ export function sweepReviews(tx: Tx, tenant: Tenant, now: Date, views: NudgeView
     .all();
   /** Who hears of which item the deadline passed on: its owner and the owner's manager, once each. */
   const closed = new Map<number, { member: Member; items: { r: ReviewItem; a: Account; owner: Member | undefined }[] }>();
+  /** Who a card names (the review sweep reads every member at once). */
+  const everyone = new Map((await s.members.values()).map((m) => [m.id, m]));
   for (const { r, a } of open) {
     // The account's owner today, who may not be the one who had it when the season opened.
-    const owner = a.ownerId ? s.members.get(a.ownerId) : undefined;
+    const owner = a.ownerId ? await s.members.get(a.ownerId) : undefined;
     if (r.dueOn < season.today) {
       // The deadline has passed: no more weekly cards, one last summary instead.
-      const manager = owner?.managerId ? s.members.get(owner.managerId) : undefined;
+      const manager = owner?.managerId ? await s.members.get(owner.managerId) : undefined;
       for (const m of [owner, manager]) {
         if (!m?.active) continue;
         const entry = closed.get(m.id) ?? { member: m, items: [] };
@@ -700,7 +704,7 @@ export function sweepReviews(tx: Tx, tenant: Tenant, now: Date, views: NudgeView
     if (day(readAt.getTime(), s.tenant.timezone) > r.dueOn) continue;
     const v = viewOf(s, owner);
     const who = (id: number) => {
-      const m = s.members.get(id);
+      const m = everyone.get(id);
       return m && personNameOf(v, s.tenant, m);
     };
     // The week it is read in: a card decided on Sunday is read on Monday, in the week of Monday's own card.
@@ -715,14 +719,14 @@ export function sweepReviews(tx: Tx, tenant: Tenant, now: Date, views: NudgeView
 const personNameOf = (v: View, tenant: Tenant, m: Member) => personName(v.t, tenant.platform, m);
 
 /** Once a week, each owner hears of their checklist items due within a week or overdue. */
-export function sweepChecklists(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews): SweepResult {
-  const s = sweeper(tx, tenant, now, views);
+export async function sweepChecklists(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews): Promise<SweepResult> {
+  const s = await sweeper(tx, tenant, now, views);
   const byOwner = new Map<number, OpenTask[]>();
-  for (const task of openTasks(s.tx, s.tenant.id)) {
+  for (const task of await openTasks(s.tx, s.tenant.id)) {
     if (task.ownerId !== null) byOwner.set(task.ownerId, [...(byOwner.get(task.ownerId) ?? []), task]);
   }
   for (const [ownerId, items] of byOwner) {
-    const owner = s.members.get(ownerId);
+    const owner = await s.members.get(ownerId);
     if (!owner?.active) continue;
     const v = viewOf(s, owner);
     const soon = items.filter((x) => x.dueOn === null || daysUntil(v, x.dueOn) <= 7);
@@ -741,19 +745,20 @@ export function sweepChecklists(tx: Tx, tenant: Tenant, now: Date, views: NudgeV
 }
 
 /** Open complaints past their deadline: the (status, deadline_at) index. */
-export function dueComplaintIds(tx: Tx, tenantId: number, now: Date): number[] {
-  return tx
-    .select({ id: complaints.id })
-    .from(complaints)
-    .where(and(eq(complaints.status, 'open'), lte(complaints.deadlineAt, now), eq(complaints.tenantId, tenantId), lte(complaints.nextCheckAt, now.getTime())))
-    .orderBy(complaints.id)
-    .all()
-    .map((r) => r.id);
+export async function dueComplaintIds(tx: Tx, tenantId: number, now: Date): Promise<number[]> {
+  return (
+    await tx
+      .select({ id: complaints.id })
+      .from(complaints)
+      .where(and(eq(complaints.status, 'open'), lte(complaints.deadlineAt, now), eq(complaints.tenantId, tenantId), lte(complaints.nextCheckAt, now.getTime())))
+      .orderBy(complaints.id)
+      .all()
+  ).map((r) => r.id);
 }
 
 /** The escalation ladder of these complaints (ids from dueComplaintIds, or one complaint's timer). */
-export function sweepEscalations(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, ids: readonly number[]): SweepResult {
-  const s = sweeper(tx, tenant, now, views);
+export async function sweepEscalations(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews, ids: readonly number[]): Promise<SweepResult> {
+  const s = await sweeper(tx, tenant, now, views);
   const channel = effectiveSettings(s.tenant.settings).escalationChannel;
   const check = s.tx
     .update(complaints)
@@ -761,27 +766,29 @@ export function sweepEscalations(tx: Tx, tenant: Tenant, now: Date, views: Nudge
     .where(eq(complaints.id, sql.placeholder('id')))
     .prepare();
   for (let i = 0; i < ids.length; i += 500) {
-    const rows = s.tx
-      .select({ c: complaints, a: accounts })
-      .from(complaints)
-      .innerJoin(accounts, eq(accounts.id, complaints.accountId))
-      .where(inArray(complaints.id, ids.slice(i, i + 500)))
-      .orderBy(complaints.id)
-      .all()
+    const rows = (
+      await s.tx
+        .select({ c: complaints, a: accounts })
+        .from(complaints)
+        .innerJoin(accounts, eq(accounts.id, complaints.accountId))
+        .where(inArray(complaints.id, ids.slice(i, i + 500)))
+        .orderBy(complaints.id)
+        .all()
+    )
       // By id only, filtered here (as sweepAccounts). A lost account has nobody left to keep: its complaints climb no further.
       .filter(({ c }) => c.tenantId === s.tenant.id && c.deadlineAt <= s.now && c.nextCheckAt <= s.now.getTime());
     for (const { c, a } of rows) {
       const next = c.status === 'open' && a.status === 'active' ? nextRungAt(s.tenant, c) : undefined;
       // Resolved, or its account lost: nothing more until it changes (which marks it).
       if (!next || next > s.now) {
-        check.run({ id: c.id, at: next ? next.getTime() : NEVER });
+        await check.run({ id: c.id, at: next ? next.getTime() : NEVER });
         continue;
       }
-      const owner = c.ownerId ? s.members.get(c.ownerId) : undefined;
+      const owner = c.ownerId ? await s.members.get(c.ownerId) : undefined;
       // The next rung only, or past the top the week's reminder to it; the rung after waits a span from when this one is read.
       const rung = Math.min(3, c.escalationLevel + 1);
       const weekly = c.escalationLevel >= 3;
-      const target = rungTarget(s, rung, owner, a);
+      const target = await rungTarget(s, rung, owner, a);
       const v = channel ? viewFor(s.tenant, undefined, s.now) : target ? viewOf(s, target) : viewFor(s.tenant, undefined, s.now);
       // A reopened complaint climbs its ladder again: its rungs' keys are its reopening's own.
       const again = c.reopenCount > 0 ? `:r${c.reopenCount}` : '';
@@ -795,10 +802,10 @@ export function sweepEscalations(tx: Tx, tenant: Tenant, now: Date, views: Nudge
         s.views.escalation(v, rung, c, a, owner, target, weekly),
         c.severity === 'critical',
       );
-      s.tx.update(complaints).set({ escalationLevel: rung, escalatedAt: told }).where(eq(complaints.id, c.id)).run();
+      await s.tx.update(complaints).set({ escalationLevel: rung, escalatedAt: told }).where(eq(complaints.id, c.id)).run();
       // The rung after (its own span from when this one is read), or the week's reminder at the top.
       const after = nextRungAt(s.tenant, { ...c, escalationLevel: rung, escalatedAt: told });
-      check.run({ id: c.id, at: Math.max(after ? after.getTime() : NEVER, s.now.getTime() + 1) });
+      await check.run({ id: c.id, at: Math.max(after ? after.getTime() : NEVER, s.now.getTime() + 1) });
     }
   }
   return flush(s);
@@ -813,24 +820,30 @@ export function sweepEscalations(tx: Tx, tenant: Tenant, now: Date, views: Nudge
  * has not (else an admin): a message to someone gone is never delivered, and the
  * complaint would climb with nobody told.
  */
-function rungTarget(s: Sweeper, rung: number, owner: Member | undefined, a: Account): Member | undefined {
-  if (rung === 1) return owner && stillHere(s, owner);
-  if (rung === 2) return owner?.managerId ? stillHere(s, s.members.get(owner.managerId)) : adminOf(s);
-  const above = execAbove(s, owner?.managerId ? s.members.get(owner.managerId) : undefined);
+async function rungTarget(s: Sweeper, rung: number, owner: Member | undefined, a: Account): Promise<Member | undefined> {
+  if (rung === 1) return owner && (await stillHere(s, owner));
+  if (rung === 2) return owner?.managerId ? await stillHere(s, await s.members.get(owner.managerId)) : await adminOf(s);
+  const above = await execAbove(s, owner?.managerId ? await s.members.get(owner.managerId) : undefined);
   if (above) return above;
-  const execs = s.tx
+  const execs: (Member | undefined)[] = [];
+  for (const p of await s.tx
     .select({ id: pairings.execId })
     .from(pairings)
     .where(and(eq(pairings.accountId, a.id), eq(pairings.active, true)))
-    .all()
-    .map((p) => s.members.get(p.id));
-  return execs.find((m) => m?.active) ?? adminOf(s);
+    .all()) {
+    execs.push(await s.members.get(p.id));
+  }
+  return execs.find((m) => m?.active) ?? (await adminOf(s));
 }
 
 /** The first active executive up the manager chain from `m` (excluded). */
-function execAbove(s: Sweeper, m: Member | undefined): Member | undefined {
+async function execAbove(s: Sweeper, m: Member | undefined): Promise<Member | undefined> {
   const seen = new Set<number>();
-  for (let up = m?.managerId != null ? s.members.get(m.managerId) : undefined; up && !seen.has(up.id); up = up.managerId != null ? s.members.get(up.managerId) : undefined) {
+  for (
+    let up = m?.managerId != null ? await s.members.get(m.managerId) : undefined;
+    up && !seen.has(up.id);
+    up = up.managerId != null ? await s.members.get(up.managerId) : undefined
+  ) {
     seen.add(up.id);
     if (up.role === 'exec' && up.active) return up;
   }
@@ -838,17 +851,17 @@ function execAbove(s: Sweeper, m: Member | undefined): Member | undefined {
 }
 
 /** `m`, or if they have left, the nearest manager above them who has not, or else an admin. */
-function stillHere(s: Sweeper, m: Member | undefined): Member | undefined {
+async function stillHere(s: Sweeper, m: Member | undefined): Promise<Member | undefined> {
   const seen = new Set<number>();
   while (m && !m.active && m.managerId !== null && !seen.has(m.id)) {
     seen.add(m.id);
-    m = s.members.get(m.managerId);
+    m = await s.members.get(m.managerId);
   }
-  return m?.active ? m : adminOf(s);
+  return m?.active ? m : await adminOf(s);
 }
 
-function adminOf(s: Sweeper): Member | undefined {
-  return s.members.values().find((m) => m.role === 'admin' && m.active);
+async function adminOf(s: Sweeper): Promise<Member | undefined> {
+  return (await s.members.values()).find((m) => m.role === 'admin' && m.active);
 }
 
 /**
@@ -856,11 +869,11 @@ function adminOf(s: Sweeper): Member | undefined {
  * more in four weeks), its owner and their manager hear it once, with every reason and the next step
  * (healthNews decides what is news; health_told keeps what was told).
  */
-export function watchHealth(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews): number[] {
-  const s = sweeper(tx, tenant, now, views);
+export async function watchHealth(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews): Promise<number[]> {
+  const s = await sweeper(tx, tenant, now, views);
   const today = day(s.now.getTime(), s.tenant.timezone);
   if (
-    s.tx
+    await s.tx
       .select({ id: healthTold.accountId })
       .from(healthTold)
       .where(and(eq(healthTold.tenantId, s.tenant.id), eq(healthTold.checkedOn, today)))
@@ -868,21 +881,16 @@ export function watchHealth(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews
       .get()
   )
     return [];
-  const book = s.tx
+  const book = await s.tx
     .select({ id: accounts.id, name: accounts.name, ownerId: accounts.ownerId, createdAt: accounts.createdAt })
     .from(accounts)
     .where(and(eq(accounts.tenantId, s.tenant.id), eq(accounts.status, 'active')))
     .all();
   if (book.length === 0) return [];
   const told = new Map(
-    s.tx
-      .select()
-      .from(healthTold)
-      .where(eq(healthTold.tenantId, s.tenant.id))
-      .all()
-      .map((r) => [r.accountId, { band: r.band as Band, score: r.score }]),
+    (await s.tx.select().from(healthTold).where(eq(healthTold.tenantId, s.tenant.id)).all()).map((r) => [r.accountId, { band: r.band as Band, score: r.score }]),
   );
-  const scores = healthOf(
+  const scores = await healthOf(
     s.tx,
     s.tenant,
     book.map((a) => a.id),
@@ -893,19 +901,19 @@ export function watchHealth(tx: Tx, tenant: Tenant, now: Date, views: NudgeViews
     if (!h) continue;
     const { tell, remember } = healthNews(told.get(a.id) ?? null, h.now, h.before);
     const row = { band: remember.band, score: remember.score, checkedOn: today };
-    s.tx
+    await s.tx
       .insert(healthTold)
       .values({ accountId: a.id, tenantId: s.tenant.id, ...row })
       .onConflictDoUpdate({ target: healthTold.accountId, set: row })
       .run();
     // A fall needs four weeks to measure: an account newer than that has no baseline to fall from.
     if (!tell || (tell.kind === 'falling' && s.now.getTime() - a.createdAt.getTime() < TREND_DAYS * DAY)) continue;
-    const owner = a.ownerId ? s.members.get(a.ownerId) : undefined;
-    const manager = owner?.managerId ? s.members.get(owner.managerId) : undefined;
+    const owner = a.ownerId ? await s.members.get(a.ownerId) : undefined;
+    const manager = owner?.managerId ? await s.members.get(owner.managerId) : undefined;
     for (const m of [owner, manager]) {
       if (!m?.active) continue;
       nudge(s, 'health', `health:${a.id}:${today}:${m.id}`, { type: 'account', id: a.id }, { member: m }, s.views.health(viewOf(s, m), a.name, tell));
     }
   }
-  return flush(s).ids;
+  return (await flush(s)).ids;
 }

@@ -20,8 +20,8 @@ export interface OpenTask {
 }
 
 /** Open checklist items, soonest due first. */
-export function openTasks(db: Tx, tenantId: number, where: { ownerId?: number; accountId?: number } = {}): OpenTask[] {
-  return db
+export async function openTasks(db: Tx, tenantId: number, where: { ownerId?: number; accountId?: number } = {}): Promise<OpenTask[]> {
+  return await db
     .select({
       id: tasks.id,
       kind: tasks.kind,

@@ -35,8 +35,8 @@ export interface Organisation {
  * or an admin's own accounts). An owner who reports to nobody and leads nobody is in no team.
  * People who have left stay in their team, as in teamOf: their book is the team's until handed over.
  */
-export function organisation(tx: Tx, tenantId: number): Organisation {
-  const all = tx.select().from(members).where(eq(members.tenantId, tenantId)).all();
+export async function organisation(tx: Tx, tenantId: number): Promise<Organisation> {
+  const all = await tx.select().from(members).where(eq(members.tenantId, tenantId)).all();
   const byId = new Map(all.map((m) => [m.id, m]));
   const leads = new Set(all.map((m) => m.managerId).filter((id): id is number => id !== null));
   const leadOf = (m: Member): Member | undefined => {
@@ -66,9 +66,9 @@ export function organisation(tx: Tx, tenantId: number): Organisation {
  * have left stay in it, and so do those who reported to them: until their book
  * is handed over it is still the team's, and its accounts are the ones most at risk.
  */
-export function teamOf(tx: Tx, tenantId: number, lead: Member, all?: Member[]): Member[] {
+export async function teamOf(tx: Tx, tenantId: number, lead: Member, all?: Member[]): Promise<Member[]> {
   // Without the tenant's members at hand, read only the team's: everyone below the lead, followed down the reporting lines.
-  all ??= prepared(tx, 'teams.below', (d) =>
+  all ??= await prepared(tx, 'teams.below', (d) =>
     d
       .select()
       .from(members)

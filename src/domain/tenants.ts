@@ -22,13 +22,14 @@ const byWorkspace = (db: Db | Tx) =>
       .prepare(),
   );
 
-export function findTenant(db: Db | Tx, ws: Workspace): Tenant | undefined {
-  return byWorkspace(db).get({ platform: ws.platform, workspaceId: ws.workspaceId });
+export async function findTenant(db: Db | Tx, ws: Workspace): Promise<Tenant | undefined> {
+  return await byWorkspace(db).get({ platform: ws.platform, workspaceId: ws.workspaceId });
 }
 
 /** The workspace's tenant, made with `defaults` (its language and time zone) the first time. */
-export function ensureTenant(tx: Tx, ws: Workspace, defaults: { locale: Locale; timezone: string }): Tenant {
+export async function ensureTenant(tx: Tx, ws: Workspace, defaults: { locale: Locale; timezone: string }): Promise<Tenant> {
   return (
-    findTenant(tx, ws) ?? tx.insert(tenants).values({ platform: ws.platform, workspaceId: ws.workspaceId, locale: defaults.locale, timezone: defaults.timezone }).returning().get()
+    (await findTenant(tx, ws)) ??
+    (await tx.insert(tenants).values({ platform: ws.platform, workspaceId: ws.workspaceId, locale: defaults.locale, timezone: defaults.timezone }).returning().get())
   );
 }

@@ -105,12 +105,12 @@ const lastVisit = (db: Tx) =>
   );
 
 /** Records a touchpoint by the actor, with the colleagues who were there; refuses a date it may not have. */
-export function recordTouch(ctx: DomainCtx, input: TouchInput): RecordedTouch {
+export async function recordTouch(ctx: DomainCtx, input: TouchInput): Promise<RecordedTouch> {
   const { account, kind } = input;
   if (input.at) checkTouchDate(ctx, input.at);
   const occurredAt = input.at ? input.at.toJSDate() : ctx.now;
   const colleagues = [...new Map((input.colleagues ?? []).filter((m) => m.id !== ctx.actor.id).map((c) => [c.id, c])).values()];
-  const touch = insertTouch(ctx.db).get({
+  const touch = (await insertTouch(ctx.db).get({
     tenantId: ctx.tenant.id,
     accountId: account.id,
     memberId: ctx.actor.id,
@@ -121,17 +121,17 @@ export function recordTouch(ctx: DomainCtx, input: TouchInput): RecordedTouch {
     note: input.note,
     sourcePlatform: ctx.tenant.platform,
     sourceRef: input.sourceRef ?? null,
-  })!;
+  }))!;
   for (const m of colleagues) {
-    insertParticipant(ctx.db).run({ touchpointId: touch.id, memberId: m.id, ourLevel: m.function });
+    await insertParticipant(ctx.db).run({ touchpointId: touch.id, memberId: m.id, ourLevel: m.function });
   }
-  ctx.audit('touch.log', 'touchpoint', touch.id, { account: account.name, kind });
+  await ctx.audit('touch.log', 'touchpoint', touch.id, { account: account.name, kind });
   let nextRevisit: string | undefined;
   if (resetsRevisit(kind)) {
     const occurred = dayIn(occurredAt, ctx.zone);
     // A visit logged late (on:) may not be the latest: the clock runs from the latest, as the sweep's does.
-    const latest = input.at ? lastVisit(ctx.db).get({ accountId: account.id })?.at : undefined;
+    const latest = input.at ? (await lastVisit(ctx.db).get({ accountId: account.id }))?.at : undefined;
     nextRevisit = addDays(latest != null && latest > occurredAt.getTime() ? dayIn(new Date(latest), ctx.zone) : occurred, cadenceFor(ctx.tenant, account));
   }
-  return { id: touch.id, occurredAt, colleagues, nextRevisit, openComplaints: openComplaints(ctx.db).get({ accountId: account.id })!.n };
+  return { id: touch.id, occurredAt, colleagues, nextRevisit, openComplaints: (await openComplaints(ctx.db).get({ accountId: account.id }))!.n };
 }

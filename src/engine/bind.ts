@@ -18,7 +18,7 @@ import { Input, type ArgSpec, type CommandSpec, type Ctx, type FormSpec, type Op
 import type { Token } from './tokenize.js';
 
 /** The member a mention names (a platform user, or a shell name), created on first use; `isNew` when it was. */
-export type MemberLookup = (raw: string) => { member: Member; isNew: boolean } | undefined;
+export type MemberLookup = (raw: string) => Promise<{ member: Member; isNew: boolean } | undefined>;
 
 /** How many words an unquoted account name may span (`/touch Acme Logistics visit`). */
 const MAX_NAME_WORDS = 6;
@@ -45,7 +45,7 @@ export function selectForm(spec: CommandSpec, tokens: Token[]): { form: FormSpec
   return { form: fallback, rest: tokens };
 }
 
-export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberLookup, source = ''): Input {
+export async function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberLookup, source = ''): Promise<Input> {
   const t = ctx.t;
   const values = new Map<string, Value>();
   const optionByName = optionsOf(form);
@@ -61,17 +61,17 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberL
       // `on: yesterday`: a known key with nothing after its colon would otherwise slip into the text and be ignored.
       const bare = tok.kind === 'word' ? /^(.+)[:：]$/u.exec(tok.value) : null;
       const named = bare ? optionByName.get(lower(bare[1]!)) : undefined;
-      if (named) throw about(named.name, () => UserError.usage(t.errors.emptyOption(bare![1]!)));
+      if (named) throw await about(named.name, () => UserError.usage(t.errors.emptyOption(bare![1]!)));
       positional.push(tok);
       continue;
     }
     // Two values for one option: keeping either would silently drop what the other says.
-    if (!spec.repeat && values.has(spec.name)) throw about(spec.name, () => UserError.usage(t.errors.repeatedOption(tok.key)));
-    const v = about(spec.name, () => optionValue(ctx, spec, tok.value, members, tok.key));
+    if (!spec.repeat && values.has(spec.name)) throw await about(spec.name, () => UserError.usage(t.errors.repeatedOption(tok.key)));
+    const v = await about(spec.name, () => optionValue(ctx, spec, tok.value, members, tok.key));
     if (spec.type === 'amount') {
       const currency = parseMoney(tok.value)?.currency;
       if (currency && money && money.currency !== currency) {
-        throw about(spec.name, () => UserError.usage(t.errors.mixedCurrency(money!.key, money!.currency, tok.key, currency)));
+        throw await about(spec.name, () => UserError.usage(t.errors.mixedCurrency(money!.key, money!.currency, tok.key, currency)));
       }
       if (currency) money ??= { key: tok.key, currency };
     }
@@ -94,24 +94,21 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberL
     if (tok?.kind === 'option') throw unknownOption(tok);
     if (!tok || (arg.optional && !fits(arg, tok))) {
       if (arg.optional) continue;
-      throw about(arg.name, () => UserError.usage(t.errors.missingArg(t.placeholders[arg.name as keyof typeof t.placeholders] ?? arg.name)));
+      throw await about(arg.name, () => UserError.usage(t.errors.missingArg(t.placeholders[arg.name as keyof typeof t.placeholders] ?? arg.name)));
     }
     if (arg.type === 'account') {
-      const { account, used } = about(arg.name, () => bindAccount(ctx, positional.slice(i)));
+      const { account, used } = await about(arg.name, () => bindAccount(ctx, positional.slice(i)));
       values.set(arg.name, account);
       i += used;
       continue;
     }
     try {
-      values.set(
-        arg.name,
-        about(arg.name, () => argValue(ctx, arg, tok, members)),
-      );
+      values.set(arg.name, await about(arg.name, () => argValue(ctx, arg, tok, members)));
     } catch (e) {
       // `/touch Acme Logistcs visit`: the misspelt second word of a name is no kind; say which account was meant.
       const prev = positional.slice(0, i + 1).filter((x) => x.kind === 'word');
-      const near = prev.length >= 2 && prev.length === i + 1 ? nearAccount(ctx, prev.map((x) => x.value).join(' ')) : undefined;
-      if (near) throw about('account', () => UserError.refusal(t.errors.unknownAccount(prev.map((x) => x.value).join(' '), [near])));
+      const near = prev.length >= 2 && prev.length === i + 1 ? await nearAccount(ctx, prev.map((x) => x.value).join(' ')) : undefined;
+      if (near) throw await about('account', () => UserError.refusal(t.errors.unknownAccount(prev.map((x) => x.value).join(' '), [near])));
       throw e;
     }
     i++;
@@ -122,7 +119,7 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberL
   // the name (in a note it is just a character: `he said "maybe`).
   const isName = form.text !== undefined && (form.text.max ?? MAX_NOTE) <= MAX_NAME;
   const open = isName ? textTokens.find((tok) => tok.kind === 'word' && tok.unclosed) : undefined;
-  if (open?.kind === 'word') throw about('text', () => UserError.usage(t.errors.unclosedQuote(open.unclosed!)));
+  if (open?.kind === 'word') throw await about('text', () => UserError.usage(t.errors.unclosedQuote(open.unclosed!)));
   // A `word:value` that is meant as an option and is none of this form's is a typo (`teir:strategic`),
   // wherever it stands; one that is text is written in quotes. A form without text takes no other words.
   const stray = textTokens.find((tok): tok is Token & { kind: 'option' } => tok.kind === 'option' && (!form.text || meantAsOption(ctx, tok)));
@@ -130,9 +127,9 @@ export function bind(ctx: Ctx, form: FormSpec, tokens: Token[], members: MemberL
   const text = joinText(textTokens, source);
   // A missing option is named before missing text: the usage puts it first (`/promise move P-1` lacks due: first).
   for (const o of form.options ?? []) {
-    if (o.required && !values.has(o.name)) throw about(o.name, () => UserError.usage(t.errors.missingOption(o.name)));
+    if (o.required && !values.has(o.name)) throw await about(o.name, () => UserError.usage(t.errors.missingOption(o.name)));
   }
-  about('text', () => checkText(ctx, form, text));
+  await about('text', () => checkText(ctx, form, text));
   return new Input(values, text);
 }
 
@@ -177,7 +174,7 @@ function fits(arg: ArgSpec, tok: Token): boolean {
   return true;
 }
 
-function bindAccount(ctx: Ctx, tokens: Token[]): { account: Account; used: number } {
+async function bindAccount(ctx: Ctx, tokens: Token[]): Promise<{ account: Account; used: number }> {
   const first = tokens[0]!;
   if (first.kind === 'word') {
     // Longest run of plain words (down to the first word alone) that is exactly an account's name or alias.
@@ -189,20 +186,20 @@ function bindAccount(ctx: Ctx, tokens: Token[]): { account: Account; used: numbe
         .map((x) => x.value)
         .join(' '),
     );
-    const exact = longestExact(ctx.db, ctx.tenant.id, runs);
+    const exact = await longestExact(ctx.db, ctx.tenant.id, runs);
     if (exact) return { account: exact.account, used: n - exact.index };
   }
   if ((first.kind !== 'word' && first.kind !== 'quoted') || !first.value.trim()) throw UserError.usage(ctx.t.errors.missingArg(ctx.t.placeholders.account));
   if (first.kind === 'word' && first.unclosed) throw UserError.usage(ctx.t.errors.unclosedQuote(first.unclosed));
-  return { account: resolved(ctx, matchAccount(ctx.db, ctx.tenant.id, first.value, first.kind === 'word'), first.value), used: 1 };
+  return { account: await resolved(ctx, await matchAccount(ctx.db, ctx.tenant.id, first.value, first.kind === 'word'), first.value), used: 1 };
 }
 
-function resolved(ctx: Ctx, m: Match<Account>, typed: string): Account {
+async function resolved(ctx: Ctx, m: Match<Account>, typed: string): Promise<Account> {
   if (m.kind === 'found') {
     // A whole name or alias is what was meant; a part of one picks only when it is long enough and the account is the actor's team's.
     if (m.how === 'exact') return m.item;
     if (tooShortToPick(typed)) throw UserError.refusal(ctx.t.errors.shortAccount(typed, MIN_PART.latin, MIN_PART.han), [m.item.name]);
-    const owner = otherTeamsOwner(ctx, m.item.ownerId);
+    const owner = await otherTeamsOwner(ctx, m.item.ownerId);
     if (owner) throw UserError.refusal(ctx.t.errors.otherTeamAccount(typed, m.item.name, owner.name), [m.item.name]);
     return m.item;
   }
@@ -258,13 +255,13 @@ function choices(t: Catalog, values: readonly string[]): string[] {
 }
 
 /** An account whose whole name is within two edits of what was typed. */
-function nearAccount(ctx: Ctx, typed: string): string | undefined {
-  const m = matchAccount(ctx.db, ctx.tenant.id, typed);
+async function nearAccount(ctx: Ctx, typed: string): Promise<string | undefined> {
+  const m = await matchAccount(ctx.db, ctx.tenant.id, typed);
   const key = normalize(typed);
   return m.kind === 'none' ? m.suggestions.find((name) => distance(normalize(name), key) <= 2) : undefined;
 }
 
-function argValue(ctx: Ctx, arg: ArgSpec, tok: Token, members: MemberLookup): Value {
+async function argValue(ctx: Ctx, arg: ArgSpec, tok: Token, members: MemberLookup): Promise<Value> {
   const t = ctx.t;
   switch (arg.type) {
     case 'enum': {
@@ -278,7 +275,7 @@ function argValue(ctx: Ctx, arg: ArgSpec, tok: Token, members: MemberLookup): Va
       return Number(m[1]);
     }
     case 'mention':
-      return mentioned(ctx, tok, members);
+      return await mentioned(ctx, tok, members);
     case 'word':
       return tok.value;
     case 'account':
@@ -289,7 +286,7 @@ function argValue(ctx: Ctx, arg: ArgSpec, tok: Token, members: MemberLookup): Va
 /** Punctuation typed after a name (`@zhang。`, `@li,`) ends the sentence, not the name. */
 const MENTION_TAIL = /[。，、；：！？,.;:!?）)」』”’]+$/u;
 
-function mentioned(ctx: Ctx, typed: { kind: string; value: string }, members: MemberLookup): Member {
+async function mentioned(ctx: Ctx, typed: { kind: string; value: string }, members: MemberLookup): Promise<Member> {
   const t = ctx.t;
   let tok = typed;
   if (tok.kind === 'mention' && tok.value.startsWith('@')) {
@@ -298,11 +295,11 @@ function mentioned(ctx: Ctx, typed: { kind: string; value: string }, members: Me
     if (/[@,，、;；]/u.test(value.slice(1)) || value.length < 2) throw UserError.usage(t.errors.badMention(tok.value));
     tok = { ...tok, value };
   }
-  const found = tok.kind === 'mention' ? members(tok.value) : undefined;
+  const found = tok.kind === 'mention' ? await members(tok.value) : undefined;
   if (found) {
     // The shell makes a person of any new @name: one a slip of the keys away from someone's is them, mistyped (@zhnag).
     if (found.isNew && ctx.platform === 'shell') {
-      const meant = mistypedFor(ctx, found.member);
+      const meant = await mistypedFor(ctx, found.member);
       if (meant.length)
         throw UserError.refusal(
           t.errors.unknownPerson(
@@ -317,7 +314,7 @@ function mentioned(ctx: Ctx, typed: { kind: string; value: string }, members: Me
   // A bare @word in Slack or Lark names no platform user (it was typed, not picked): it is a member of that name, or nobody.
   if (tok.kind === 'mention' && tok.value.startsWith('@') && tok.value.length > 1) {
     const typed = normalize(tok.value.slice(1));
-    const people = teamOfTenant(ctx);
+    const people = await teamOfTenant(ctx);
     const same = people.filter((m) => normalize(m.name) === typed || normalize(m.platformUserId) === typed);
     if (same.length === 1) return same[0]!;
     const near = closestNames(
@@ -340,7 +337,7 @@ function mentioned(ctx: Ctx, typed: { kind: string; value: string }, members: Me
  * A shell member's user id is their name as `normalize` gives it, so the names it could be a slip
  * for (letters swapped, one dropped, one added) are looked up by that index, not by reading everyone.
  */
-function mistypedFor(ctx: Ctx, fresh: Member): Member[] {
+async function mistypedFor(ctx: Ctx, fresh: Member): Promise<Member[]> {
   const key = [...normalize(fresh.name)];
   if (key.length > MAX_SLIP_NAME) return [];
   const join = (chars: string[]) => chars.join('');
@@ -354,7 +351,7 @@ function mistypedFor(ctx: Ctx, fresh: Member): Member[] {
     for (let i = 0; i <= key.length; i++) for (const c of 'abcdefghijklmnopqrstuvwxyz') variants.add(join([...key.slice(0, i), c, ...key.slice(i)]));
   }
   variants.delete(join(key));
-  const near = ctx.db
+  const near = await ctx.db
     .select()
     .from(members)
     .where(and(eq(members.tenantId, ctx.tenant.id), inArray(members.platformUserId, [...variants]), eq(members.active, true)))
@@ -366,8 +363,8 @@ function mistypedFor(ctx: Ctx, fresh: Member): Member[] {
 const MAX_SLIP_NAME = 24;
 
 /** The workspace's members still here, who a name may mean. */
-function teamOfTenant(ctx: Ctx): Member[] {
-  return ctx.db
+async function teamOfTenant(ctx: Ctx): Promise<Member[]> {
+  return await ctx.db
     .select()
     .from(members)
     .where(and(eq(members.tenantId, ctx.tenant.id), eq(members.active, true)))
@@ -386,7 +383,7 @@ const LOCALE_WORDS: Readonly<Record<string, (typeof LOCALES)[number]>> = {
   zh: 'zh-CN',
 };
 
-function optionValue(ctx: Ctx, spec: OptionSpec, raw: string, members: MemberLookup, key = spec.name): Value {
+async function optionValue(ctx: Ctx, spec: OptionSpec, raw: string, members: MemberLookup, key = spec.name): Promise<Value> {
   const t = ctx.t;
   const bad = (expected: string): never => {
     throw UserError.usage(t.errors.badOption(key, raw, expected));
@@ -397,7 +394,7 @@ function optionValue(ctx: Ctx, spec: OptionSpec, raw: string, members: MemberLoo
     case 'enum':
       return enumValue(spec, raw) ?? bad(choices(t, spec.values ?? []).join(t.common.listSep));
     case 'mention':
-      return mentioned(ctx, { kind: raw.startsWith('@') || raw.startsWith('<@') ? 'mention' : 'word', value: raw }, members);
+      return await mentioned(ctx, { kind: raw.startsWith('@') || raw.startsWith('<@') ? 'mention' : 'word', value: raw }, members);
     case 'amount':
       return parseAmount(raw) ?? bad(t.expect.amount);
     case 'days':

@@ -6,7 +6,7 @@ import { and, count, eq, max, sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { immediate, transact, transaction, type Db, type Tx } from '../../db/index.js';
+import { changes, transact, transaction, type Db, type Tx } from '../../db/index.js';
 import { prepared } from '../../db/prepared.js';
 import { auditLog, inboundEvents, members, nudges, seenRequests, tenants, type Locale, type Platform, type Role } from '../../db/schema.js';
 import { catalog, type Catalog } from '../../prompts/index.js';
@@ -223,18 +223,20 @@ export class Engine {
     items: readonly { incoming: Incoming; mentions: Readonly<Record<string, UserRef>> }[],
     seen: readonly { key: string; expiresAt: Date; now: Date }[],
   ): Promise<{ outs: Outcome[]; firsts: boolean[] | undefined }> {
-    const one = ({ incoming, mentions }: (typeof items)[number], tx?: Tx) => {
+    const one = async ({ incoming, mentions }: (typeof items)[number], tx?: Tx) => {
       const parsed = read(incoming.text);
-      return then(this.decide(incoming, parsed, refsFrom(parsed.tokens, mentions), true, tx), (out) => this.localized(out));
+      return this.localized(await this.decide(incoming, parsed, refsFrom(parsed.tokens, mentions), true, tx));
     };
     // One command alone needs no savepoint: its own transaction is the group's.
     if (items.length === 1 && seen.length === 0) return { outs: [await one(items[0]!)], firsts: [] };
     let firsts: boolean[] = [];
     try {
-      const outs = await transact(this.opts.db, (tx) => {
-        firsts = seen.length ? this.seeRequests(tx, seen) : [];
-        // In turn, each in its savepoint (decide): synchronously while the handlers are.
-        return inTurn(items, (item) => one(item, tx));
+      const outs = await transact(this.opts.db, async (tx) => {
+        firsts = seen.length ? await this.seeRequests(tx, seen) : [];
+        // In turn, each in its savepoint (decide).
+        const outs: Outcome[] = [];
+        for (const item of items) outs.push(await one(item, tx));
+        return outs;
       });
       return { outs, firsts };
     } catch (e) {
@@ -262,73 +264,69 @@ export class Engine {
 
   /**
    * Runs a command in one immediate transaction (a savepoint of `within`, the group's, when given), rolled back
-   * unless it succeeds and is to be kept. Synchronous while its handler is; a promise when the handler returns one.
+   * unless it succeeds and is to be kept.
    */
-  private decide(incoming: Incoming, { text, tokenized, tokens }: ReturnType<typeof read>, refs: Map<string, UserRef>, keep = true, within?: Tx): Outcome | Promise<Outcome> {
+  private async decide(incoming: Incoming, { text, tokenized, tokens }: ReturnType<typeof read>, refs: Map<string, UserRef>, keep = true, within?: Tx): Promise<Outcome> {
     let ctx: Ctx | undefined;
-    const attempt = (tx: Tx): Outcome | Promise<Outcome> => {
+    const attempt = async (tx: Tx): Promise<Outcome> => {
       // Rolled back with a refusal, so only a saved submission is seen.
-      if (keep && incoming.formKey && !this.seeFirst(tx, incoming.platform, `form:${incoming.formKey}`)) return duplicate(incoming.user.locale ?? this.opts.defaults.locale);
-      const c = this.context(tx, incoming);
+      if (keep && incoming.formKey && !(await this.seeFirst(tx, incoming.platform, `form:${incoming.formKey}`)))
+        return duplicate(incoming.user.locale ?? this.opts.defaults.locale);
+      const c = await this.context(tx, incoming);
       ctx = c;
-      return settle(
-        () => this.run(c, tokens, refs, text, tokenized.ok ? undefined : tokenized.quote),
-        (outcome) => {
-          if (!outcome.ok || !keep) throw new Rollback(outcome);
-          // Set before the commit: a commit that fails leaves no job, and finishing one then finds nothing.
-          if (c.unfinished) this.unfinished = true;
-          return outcome;
-        },
-        (thrown) => {
-          const e = thrown instanceof Refusal ? refusalError(thrown, c.t) : thrown;
-          if (e instanceof UserError) {
-            throw new Rollback({ ok: false, notices: [], locale: c.locale, reply: errorReply(c, e, this.current), needsText: e.missingText, field: e.field });
-          }
-          throw e;
-        },
-      );
+      let outcome: Outcome;
+      try {
+        outcome = await this.run(c, tokens, refs, text, tokenized.ok ? undefined : tokenized.quote);
+      } catch (thrown) {
+        const e = thrown instanceof Refusal ? refusalError(thrown, c.t) : thrown;
+        if (e instanceof UserError) {
+          throw new Rollback({ ok: false, notices: [], locale: c.locale, reply: errorReply(c, e, this.current), needsText: e.missingText, field: e.field });
+        }
+        throw e;
+      }
+      if (!outcome.ok || !keep) throw new Rollback(outcome);
+      // Set before the commit: a commit that fails leaves no job, and finishing one then finds nothing.
+      if (c.unfinished) this.unfinished = true;
+      return outcome;
     };
     const dedupe = keep ? incoming.dedupeKey : undefined;
     const db = within ?? this.opts.db;
-    return settle(
-      () =>
-        dedupe
-          ? // The event is seen in the command's own transaction: a crash before its commit leaves it unseen, so its
-            // redelivery runs it; a refusal undoes only the command (a savepoint), and the event stays seen.
-            transact(db, (tx) => {
-              if (!this.seeFirst(tx, incoming.platform, dedupe)) return duplicate(incoming.user.locale ?? this.opts.defaults.locale);
-              return settle(
-                () => transact(tx, attempt),
-                (out) => out,
-                (e) => {
-                  if (e instanceof Rollback) return e.outcome;
-                  throw e;
-                },
-              );
-            })
-          : transact(db, attempt),
-      (out) => {
-        const command = this.current?.spec.name;
-        this.current = undefined;
-        return command ? { ...out, command } : out;
-      },
-      (e) => {
-        const command = this.current?.spec.name;
-        this.current = undefined;
-        if (e instanceof Rollback) return command ? { ...e.outcome, command } : e.outcome;
-        const ref = errorRef();
-        this.opts.logger?.error({ err: e, ref, text: incoming.text.slice(0, 200) }, 'command failed');
-        return { ...failed(ctx?.locale ?? incoming.user.locale ?? this.opts.defaults.locale, ref), ...(command ? { command } : {}) };
-      },
-    );
+    // The command it ran, for its metrics (this.current, until the finally below).
+    const named = (out: Outcome): Outcome => {
+      const command = this.current?.spec.name;
+      return command ? { ...out, command } : out;
+    };
+    try {
+      if (!dedupe) return named(await transact(db, attempt));
+      // The event is seen in the command's own transaction: a crash before its commit leaves it unseen, so its
+      // redelivery runs it; a refusal undoes only the command (a savepoint), and the event stays seen.
+      return named(
+        await transact(db, async (tx) => {
+          if (!(await this.seeFirst(tx, incoming.platform, dedupe))) return duplicate(incoming.user.locale ?? this.opts.defaults.locale);
+          try {
+            return await transact(tx, attempt);
+          } catch (e) {
+            if (e instanceof Rollback) return e.outcome;
+            throw e;
+          }
+        }),
+      );
+    } catch (e) {
+      if (e instanceof Rollback) return named(e.outcome);
+      const ref = errorRef();
+      this.opts.logger?.error({ err: e, ref, text: incoming.text.slice(0, 200) }, 'command failed');
+      return named(failed(ctx?.locale ?? incoming.user.locale ?? this.opts.defaults.locale, ref));
+    } finally {
+      this.current = undefined;
+    }
   }
 
   /**
    * Runs `fn` with a command context for `who` in one transaction, for what an
    * adapter shows without a command (App Home, type-ahead).
    */
-  async view<T>(who: Pick<Incoming, 'platform' | 'workspaceId' | 'user' | 'tenantLocale'>, fn: (ctx: Ctx) => T): Promise<T> {
-    return immediate(this.opts.db, (tx) => fn(this.context(tx, { ...who, text: '' })));
+  async view<T>(who: Pick<Incoming, 'platform' | 'workspaceId' | 'user' | 'tenantLocale'>, fn: (ctx: Ctx) => T | Promise<T>): Promise<T> {
+    return transact(this.opts.db, async (tx) => fn(await this.context(tx, { ...who, text: '' })));
   }
 
   /**
@@ -338,16 +336,16 @@ export class Engine {
    * when Steward has never seen the workspace or the person, or the event
    * `dedupeKey` was handled before.
    */
-  async aboutMember(platform: Platform, workspaceId: string, platformUserId: string, fn: (ctx: Ctx, member: Member) => void, dedupeKey?: string): Promise<Notice[]> {
-    return immediate(this.opts.db, (tx) => {
+  async aboutMember(platform: Platform, workspaceId: string, platformUserId: string, fn: (ctx: Ctx, member: Member) => Promise<void>, dedupeKey?: string): Promise<Notice[]> {
+    return transact(this.opts.db, async (tx) => {
       // The event that reported it is seen in the same transaction (see Incoming.dedupeKey).
-      if (dedupeKey && !this.seeFirst(tx, platform, dedupeKey)) return [];
-      const tenant = tenantByWorkspace(tx).get({ platform, workspaceId });
-      const member = tenant && memberByUser(tx).get({ tenantId: tenant.id, platformUserId });
+      if (dedupeKey && !(await this.seeFirst(tx, platform, dedupeKey))) return [];
+      const tenant = await tenantByWorkspace(tx).get({ platform, workspaceId });
+      const member = tenant && (await memberByUser(tx).get({ tenantId: tenant.id, platformUserId }));
       if (!tenant || !member) return [];
-      const ctx = this.context(tx, { platform, workspaceId, user: { platformUserId, name: member.name }, text: '' }, false);
-      fn(ctx, member);
-      this.recordNotices(ctx);
+      const ctx = await this.context(tx, { platform, workspaceId, user: { platformUserId, name: member.name }, text: '' }, false);
+      await fn(ctx, member);
+      await this.recordNotices(ctx);
       return ctx.notices;
     });
   }
@@ -357,11 +355,11 @@ export class Engine {
    * answered without it (Inbound.who): their member, if Steward has one,
    * follows it (name, time zone, language), as it would have on the request.
    */
-  learned(platform: Platform, workspaceId: string, ref: UserRef): void {
+  async learned(platform: Platform, workspaceId: string, ref: UserRef): Promise<void> {
     if (ref.provisional) return;
-    immediate(this.opts.db, (tx) => {
-      const tenant = tenantByWorkspace(tx).get({ platform, workspaceId });
-      if (tenant && memberByUser(tx).get({ tenantId: tenant.id, platformUserId: ref.platformUserId })) ensureMember(tx, tenant, ref, 'rep', undefined, false);
+    await transact(this.opts.db, async (tx) => {
+      const tenant = await tenantByWorkspace(tx).get({ platform, workspaceId });
+      if (tenant && (await memberByUser(tx).get({ tenantId: tenant.id, platformUserId: ref.platformUserId }))) await ensureMember(tx, tenant, ref, 'rep', undefined, false);
     });
   }
 
@@ -369,16 +367,16 @@ export class Engine {
    * Records an inbound event id; false when it was already seen (a platform
    * retry or redelivery), so each event is processed once, across restarts.
    */
-  firstSight(platform: Platform, eventId: string): boolean {
-    return immediate(this.opts.db, (tx) => this.seeFirst(tx, platform, eventId));
+  async firstSight(platform: Platform, eventId: string): Promise<boolean> {
+    return await transact(this.opts.db, (tx) => this.seeFirst(tx, platform, eventId));
   }
 
   /**
    * Records an inbound event id in `tx`; false when it was already seen. Ids are kept longer than any
    * platform redelivers, and forgotten by the sweep (EVENT_RETENTION_DAYS, src/domain/retention.ts).
    */
-  private seeFirst(tx: Tx, platform: Platform, eventId: string): boolean {
-    return seeEvent(tx).run({ platform, eventId, receivedAt: this.clock() }).changes === 1;
+  private async seeFirst(tx: Tx, platform: Platform, eventId: string): Promise<boolean> {
+    return changes(await seeEvent(tx).run({ platform, eventId, receivedAt: this.clock() })) === 1;
   }
 
   /**
@@ -386,25 +384,27 @@ export class Engine {
    * was already recorded and has not expired: the same request sent again, a
    * replay. `now` is the wall clock the platform signed with, not Steward's.
    */
-  firstRequest(key: string, expiresAt: Date, now: Date = new Date()): boolean {
-    return this.firstRequests([{ key, expiresAt, now }])[0]!;
+  async firstRequest(key: string, expiresAt: Date, now: Date = new Date()): Promise<boolean> {
+    return (await this.firstRequests([{ key, expiresAt, now }]))[0]!;
   }
 
   /** firstRequest for several requests in one transaction, in order (as many calls would record them). */
-  firstRequests(requests: readonly { key: string; expiresAt: Date; now: Date }[]): boolean[] {
-    return immediate(this.opts.db, (tx) => this.seeRequests(tx, requests));
+  async firstRequests(requests: readonly { key: string; expiresAt: Date; now: Date }[]): Promise<boolean[]> {
+    return await transact(this.opts.db, (tx) => this.seeRequests(tx, requests));
   }
 
   /** firstRequests in `tx`. */
-  private seeRequests(tx: Tx, requests: readonly { key: string; expiresAt: Date; now: Date }[]): boolean[] {
+  private async seeRequests(tx: Tx, requests: readonly { key: string; expiresAt: Date; now: Date }[]): Promise<boolean[]> {
     // Expired signatures are forgotten by the sweep (src/domain/retention.ts): one still here is refused by its timestamp first.
-    return requests.map(({ key, expiresAt }) => seeRequest(tx).run({ key, expiresAt }).changes === 1);
+    const firsts: boolean[] = [];
+    for (const { key, expiresAt } of requests) firsts.push(changes(await seeRequest(tx).run({ key, expiresAt })) === 1);
+    return firsts;
   }
 
   /** The command and form being run, so an error can show the right usage. */
   private current: { spec: CommandSpec; form?: FormSpec } | undefined;
 
-  private run(ctx: Ctx, tokens: Token[], refs: Map<string, UserRef>, source: string, unclosedQuote?: string): Outcome | Promise<Outcome> {
+  private async run(ctx: Ctx, tokens: Token[], refs: Map<string, UserRef>, source: string, unclosedQuote?: string): Promise<Outcome> {
     const t = ctx.t;
     // Someone recorded as having left (/leave, or gone from the platform) takes no part until an admin brings them back.
     if (!ctx.actor.active) throw UserError.refusal(t.errors.youLeft);
@@ -441,26 +441,25 @@ export class Engine {
     this.current = { spec, form };
     if (unclosedQuote) throw UserError.usage(t.errors.unclosedQuote(unclosedQuote));
     // Someone is created on first mention only when the command uses them, not for an @ inside a note.
-    const mentioned = (raw: string): { member: Member; isNew: boolean } | undefined => {
+    const mentioned = async (raw: string): Promise<{ member: Member; isNew: boolean } | undefined> => {
       const ref = refs.get(raw);
       if (!ref) return undefined;
-      const isNew = !memberByUser(ctx.db).get({ tenantId: ctx.tenant.id, platformUserId: ref.platformUserId });
-      return { member: ensureMember(ctx.db, ctx.tenant, ref, 'rep', undefined, false), isNew };
+      const isNew = !(await memberByUser(ctx.db).get({ tenantId: ctx.tenant.id, platformUserId: ref.platformUserId }));
+      return { member: await ensureMember(ctx.db, ctx.tenant, ref, 'rep', undefined, false), isNew };
     };
-    const input = bind(ctx, form, rest, mentioned, source);
-    const before = lastNudge(ctx.db);
-    return then(form.run(ctx, input), (out) => {
-      this.recordNotices(ctx);
-      // What the database recorded on its own counts too (a complaint's card to redraw after it changed).
-      const queued = ctx.queued || lastNudge(ctx.db) !== before;
-      return { ok: out.tone !== 'error', reply: out, notices: ctx.notices, locale: ctx.locale, deliver: ctx.notices.length > 0 || queued };
-    });
+    const input = await bind(ctx, form, rest, mentioned, source);
+    const before = await lastNudge(ctx.db);
+    const out = await form.run(ctx, input);
+    await this.recordNotices(ctx);
+    // What the database recorded on its own counts too (a complaint's card to redraw after it changed).
+    const queued = ctx.queued || (await lastNudge(ctx.db)) !== before;
+    return { ok: out.tone !== 'error', reply: out, notices: ctx.notices, locale: ctx.locale, deliver: ctx.notices.length > 0 || queued };
   }
 
   /** What a command tells other people goes through the outbox, in the same transaction. */
-  private recordNotices(ctx: Ctx): void {
+  private async recordNotices(ctx: Ctx): Promise<void> {
     for (const n of ctx.notices) {
-      recordNudge(ctx.db, {
+      await recordNudge(ctx.db, {
         tenantId: ctx.tenant.id,
         dedupeKey: `notice:${randomUUID()}`,
         kind: 'notice',
@@ -477,10 +476,10 @@ export class Engine {
     }
   }
 
-  private context(tx: Tx, incoming: Incoming, speaking = true): Ctx {
+  private async context(tx: Tx, incoming: Incoming, speaking = true): Promise<Ctx> {
     const now = this.clock();
-    const tenant = ensureTenant(tx, incoming, { locale: incoming.tenantLocale ?? this.opts.defaults.locale, timezone: this.opts.defaults.timezone });
-    const actor = ensureMember(tx, tenant, incoming.user, 'rep', incoming.assumeRole, speaking);
+    const tenant = await ensureTenant(tx, incoming, { locale: incoming.tenantLocale ?? this.opts.defaults.locale, timezone: this.opts.defaults.timezone });
+    const actor = await ensureMember(tx, tenant, incoming.user, 'rep', incoming.assumeRole, speaking);
     const locale = actor.locale ?? tenant.locale;
     return {
       db: tx,
@@ -498,53 +497,18 @@ export class Engine {
       commands: this.opts.commands,
       ...(this.opts.handover?.batch ? { handoverBatch: this.opts.handover.batch } : {}),
       mention: (m: Member): MentionRef => ({ platformUserId: m.platformUserId, name: personName(catalog(locale), incoming.platform, m) }),
-      audit: (action, entity, entityId, detail) => {
+      audit: async (action, entity, entityId, detail) => {
         const row = { tenantId: tenant.id, actorId: actor.id, action, entity, entityId: entityId ?? null, at: now };
-        if (detail === undefined) auditWithoutDetail(tx).run(row);
-        else auditWithDetail(tx).run({ ...row, detail });
+        if (detail === undefined) await auditWithoutDetail(tx).run(row);
+        else await auditWithDetail(tx).run({ ...row, detail });
       },
     };
   }
 }
 
-const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
-
-/** `f` of `v`: at once when it is a value, once it resolves when it is a promise (a synchronous handler costs no microtask). */
-function then<T, U>(v: T | Promise<T>, f: (v: T) => U | Promise<U>): U | Promise<U> {
-  return isPromise(v) ? v.then(f) : f(v);
-}
-
-/** `ok` of what `run` gives, or `fail` of what it throws or rejects with; synchronous while `run` is. */
-function settle<T, U>(run: () => T | Promise<T>, ok: (v: T) => U | Promise<U>, fail: (e: unknown) => U | Promise<U>): U | Promise<U> {
-  let v: T | Promise<T>;
-  try {
-    v = run();
-  } catch (e) {
-    return fail(e);
-  }
-  return isPromise(v) ? v.then(ok, fail) : ok(v);
-}
-
-/** `f` of each item in order, the next once the last has settled; synchronous while every `f` is. */
-function inTurn<T, U>(items: readonly T[], f: (item: T) => U | Promise<U>): U[] | Promise<U[]> {
-  const outs: U[] = [];
-  for (let i = 0; i < items.length; i++) {
-    const out = f(items[i]!);
-    if (isPromise(out)) {
-      return (async () => {
-        outs.push(await out);
-        for (let j = i + 1; j < items.length; j++) outs.push(await f(items[j]!));
-        return outs;
-      })();
-    }
-    outs.push(out);
-  }
-  return outs;
-}
-
 /** The newest outbox row's id, to tell whether a command left anything to deliver. */
-function lastNudge(db: Tx): number {
-  return lastNudgeId(db).get()?.id ?? 0;
+async function lastNudge(db: Tx): Promise<number> {
+  return (await lastNudgeId(db).get())?.id ?? 0;
 }
 
 const MENTION = /^(?:@\S+|<@[^>]+>)$/u;
@@ -666,9 +630,9 @@ const auditWithDetail = (tx: Tx) =>
  * never had an admin becomes its admin (people an import or a mention created
  * before anyone spoke do not count).
  */
-export function ensureMember(tx: Tx, tenant: Tenant, ref: UserRef, role: Role, assumeRole?: Role, speaking = true): Member {
-  const found = memberByUser(tx).get({ tenantId: tenant.id, platformUserId: ref.platformUserId });
-  const firstAdmin = () => speaking && !assumeRole && adminCount(tx).get({ tenantId: tenant.id })!.n === 0;
+export async function ensureMember(tx: Tx, tenant: Tenant, ref: UserRef, role: Role, assumeRole?: Role, speaking = true): Promise<Member> {
+  const found = await memberByUser(tx).get({ tenantId: tenant.id, platformUserId: ref.platformUserId });
+  const firstAdmin = async () => speaking && !assumeRole && (await adminCount(tx).get({ tenantId: tenant.id }))!.n === 0;
   if (found) {
     const patch: Partial<Member> = {};
     // What a request carried while the platform's lookup was slow is no news about someone Steward knows.
@@ -679,18 +643,18 @@ export function ensureMember(tx: Tx, tenant: Tenant, ref: UserRef, role: Role, a
       if (ref.locale && ref.locale !== found.locale && !found.ownLocale) patch.locale = ref.locale;
     }
     if (assumeRole && assumeRole !== found.role) patch.role = assumeRole;
-    else if (found.role !== 'admin' && firstAdmin()) patch.role = 'admin';
+    else if (found.role !== 'admin' && (await firstAdmin())) patch.role = 'admin';
     if (Object.keys(patch).length === 0) return found;
-    return tx.update(members).set(patch).where(eq(members.id, found.id)).returning().get();
+    return await tx.update(members).set(patch).where(eq(members.id, found.id)).returning().get();
   }
-  return tx
+  return await tx
     .insert(members)
     .values({
       tenantId: tenant.id,
       platformUserId: ref.platformUserId,
       name: ref.name,
       nameKnown: !ref.unnamed,
-      role: assumeRole ?? (firstAdmin() ? 'admin' : role),
+      role: assumeRole ?? ((await firstAdmin()) ? 'admin' : role),
       timezone: ref.timezone,
       locale: ref.locale,
       function: (assumeRole ?? role) === 'exec' ? 'executive' : 'sales',

@@ -41,9 +41,9 @@ export class UserError extends Error {
 }
 
 /** Runs `fn`, marking a UserError it throws as being about `field`. */
-export function about<T>(field: string, fn: () => T): T {
+export async function about<T>(field: string, fn: () => T | Promise<T>): Promise<T> {
   try {
-    return fn();
+    return await fn();
   } catch (e) {
     if ((e instanceof UserError || e instanceof Refusal) && e.field === undefined) e.field = field;
     throw e;

@@ -217,7 +217,7 @@ export class Inbound {
     const opens = submitted ? undefined : buttonForm(this.engine.registry, command);
     if (opens) {
       // A form writes nothing: its event is seen at once.
-      if (incoming.dedupeKey && !this.engine.firstSight(incoming.platform, incoming.dedupeKey))
+      if (incoming.dedupeKey && !(await this.engine.firstSight(incoming.platform, incoming.dedupeKey)))
         return { kind: 'done', outcome: { ok: false, duplicate: true, notices: [], locale: incoming.user.locale ?? 'en', reply: reply('info', '') } };
       return { kind: 'form', form: opens.kind, ...(opens.account === undefined ? {} : { account: opens.account }) };
     }
@@ -264,7 +264,7 @@ export class Inbound {
 
   /** What a form opens with: the reader's language and the accounts its picker offers first, read at once. */
   formPicker(who: Who, limit: number): Promise<{ locale: Locale; accounts: string[] }> {
-    return this.engine.view(who, (ctx) => ({ locale: ctx.locale, accounts: accountChoices(ctx, '', limit).map((a) => a.name) }));
+    return this.engine.view(who, async (ctx) => ({ locale: ctx.locale, accounts: (await accountChoices(ctx, '', limit)).map((a) => a.name) }));
   }
 
   /** The name of the account a picker chose by its id (a name too long to be the picker's value). */
@@ -274,7 +274,7 @@ export class Inbound {
 
   /** Someone's home: their accounts and what is due, in their language. */
   home(who: Who): Promise<Reply> {
-    return this.engine.view(who, (ctx) => inLocale(homeReply(ctx), ctx.locale));
+    return this.engine.view(who, async (ctx) => inLocale(await homeReply(ctx), ctx.locale));
   }
 
   /**
@@ -287,8 +287,8 @@ export class Inbound {
       platform,
       workspaceId,
       platformUserId,
-      (ctx, member) => {
-        if (member.active) askHandover(ctx, recordLeave(ctx, member, memberById(ctx, member.managerId)), platformName);
+      async (ctx, member) => {
+        if (member.active) askHandover(ctx, await recordLeave(ctx, member, await memberById(ctx, member.managerId)), platformName);
       },
       eventId,
     );

@@ -47,6 +47,7 @@ import {
 import { decodeCsvBytes } from './csv-text.js';
 import { normalize } from '../domain/text.js';
 import { findTenant, type Workspace } from '../domain/tenants.js';
+import { transact } from '../../db/index.js';
 
 type RefKind = 'member' | 'account' | 'contact' | 'complaint' | 'promise' | 'task';
 
@@ -252,29 +253,15 @@ const PREFIX: Partial<Record<RefKind, string>> = { complaint: 'C-', promise: 'P-
 // Export
 
 /** The book of one workspace, file name → CSV text; undefined when there is no such workspace. */
-export function exportBook(db: Db | Tx, ws: Workspace): Map<string, string> | undefined {
-  const tenant = findTenant(db, ws);
+export async function exportBook(db: Db | Tx, ws: Workspace): Promise<Map<string, string> | undefined> {
+  const tenant = await findTenant(db, ws);
   if (!tenant) return undefined;
   const zone = tenant.timezone;
-  const memberRef = new Map(
-    db
-      .select()
-      .from(members)
-      .where(eq(members.tenantId, tenant.id))
-      .all()
-      .map((m) => [m.id, m.platformUserId]),
-  );
-  const accountRef = new Map(
-    db
-      .select()
-      .from(accounts)
-      .where(eq(accounts.tenantId, tenant.id))
-      .all()
-      .map((a) => [a.id, a.name]),
-  );
+  const memberRef = new Map((await db.select().from(members).where(eq(members.tenantId, tenant.id)).all()).map((m) => [m.id, m.platformUserId]));
+  const accountRef = new Map((await db.select().from(accounts).where(eq(accounts.tenantId, tenant.id)).all()).map((a) => [a.id, a.name]));
   const contactRef = new Map<number, string>();
   const seen = new Map<string, number>();
-  for (const c of db.select().from(contacts).where(eq(contacts.tenantId, tenant.id)).orderBy(asc(contacts.id)).all()) {
+  for (const c of await db.select().from(contacts).where(eq(contacts.tenantId, tenant.id)).orderBy(asc(contacts.id)).all()) {
     const k = `${c.accountId}\u0000${c.nameKey}`;
     const n = (seen.get(k) ?? 0) + 1;
     seen.set(k, n);
@@ -285,16 +272,9 @@ export function exportBook(db: Db | Tx, ws: Workspace): Map<string, string> | un
     member: memberRef,
     account: accountRef,
     contact: contactRef,
-    complaint: numbers(db.select({ id: complaints.id, number: complaints.number }).from(complaints).where(eq(complaints.tenantId, tenant.id)).all(), 'C-'),
-    promise: numbers(db.select({ id: promises.id, number: promises.number }).from(promises).where(eq(promises.tenantId, tenant.id)).all(), 'P-'),
-    task: new Map(
-      db
-        .select({ id: tasks.id })
-        .from(tasks)
-        .where(eq(tasks.tenantId, tenant.id))
-        .all()
-        .map((r) => [r.id, `T-${r.id}`]),
-    ),
+    complaint: numbers(await db.select({ id: complaints.id, number: complaints.number }).from(complaints).where(eq(complaints.tenantId, tenant.id)).all(), 'C-'),
+    promise: numbers(await db.select({ id: promises.id, number: promises.number }).from(promises).where(eq(promises.tenantId, tenant.id)).all(), 'P-'),
+    task: new Map((await db.select({ id: tasks.id }).from(tasks).where(eq(tasks.tenantId, tenant.id)).all()).map((r) => [r.id, `T-${r.id}`])),
   };
   const ref = (kind: RefKind, id: number, where: string): string => {
     const r = refs[kind].get(id);
@@ -302,7 +282,7 @@ export function exportBook(db: Db | Tx, ws: Workspace): Map<string, string> | un
     return r;
   };
   const participants = new Map<number, { member: string; our_level: string }[]>();
-  for (const p of db
+  for (const p of await db
     .select({ touchpointId: touchpointParticipants.touchpointId, memberId: touchpointParticipants.memberId, ourLevel: touchpointParticipants.ourLevel })
     .from(touchpointParticipants)
     .innerJoin(touchpoints, eq(touchpoints.id, touchpointParticipants.touchpointId))
@@ -316,15 +296,14 @@ export function exportBook(db: Db | Tx, ws: Workspace): Map<string, string> | un
   for (const e of ENTITIES) {
     const cols = columnsOf(e);
     const t = e.table as SQLiteTable & { id: Column; tenantId?: Column };
-    const rows = (
-      e.table === tenants
-        ? db.select().from(tenants).where(eq(tenants.id, tenant.id))
-        : db
-            .select()
-            .from(e.table)
-            .where(eq((t as unknown as { tenantId: Column }).tenantId, tenant.id))
-            .orderBy(asc(t.id))
-    ).all() as Record<string, unknown>[];
+    const rows = (await (e.table === tenants
+      ? db.select().from(tenants).where(eq(tenants.id, tenant.id))
+      : db
+          .select()
+          .from(e.table)
+          .where(eq((t as unknown as { tenantId: Column }).tenantId, tenant.id))
+          .orderBy(asc(t.id))
+    ).all()) as Record<string, unknown>[];
     const lines: string[][] = [];
     for (const row of rows) {
       if (e.only && !e.only(row)) continue;
@@ -384,8 +363,8 @@ function auditDetailOut(action: string, detail: Record<string, unknown>, ref: (k
 }
 
 /** Writes a full export into `dir` (made if missing); returns the files written. */
-export function exportBookTo(db: Db, ws: Workspace, dir: string): string[] | undefined {
-  const files = exportBook(db, ws);
+export async function exportBookTo(db: Db, ws: Workspace, dir: string): Promise<string[] | undefined> {
+  const files = await exportBook(db, ws);
   if (!files) return undefined;
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
@@ -433,7 +412,7 @@ class Stop extends Error {}
  * Imports a full export into an empty workspace (the one the workspace file names, or `into`):
  * every row is checked, and one problem anywhere writes nothing.
  */
-export function importBook(db: Db, files: Map<string, string>, into?: Workspace): BookImportResult {
+export async function importBook(db: Db, files: Map<string, string>, into?: Workspace): Promise<BookImportResult> {
   const problems: BookProblem[] = [];
   const parsed = new Map<string, { line: number; values: Record<string, string> }[]>();
   for (const e of ENTITIES) {
@@ -460,8 +439,9 @@ export function importBook(db: Db, files: Map<string, string>, into?: Workspace)
   }
 
   try {
-    db.transaction(
-      (tx) => {
+    await transact(
+      db,
+      async (tx) => {
         const ids: Record<RefKind, Map<string, number>> = { member: new Map(), account: new Map(), contact: new Map(), complaint: new Map(), promise: new Map(), task: new Map() };
         let tenantId = 0;
         for (const e of ENTITIES) {
@@ -563,15 +543,15 @@ export function importBook(db: Db, files: Map<string, string>, into?: Workspace)
             for (const [key, make] of Object.entries(e.derived ?? {})) row[key] = make(row);
             if (e.table === tenants) {
               Object.assign(row, { platform: result.workspace.platform, workspaceId: result.workspace.workspaceId });
-              const existing = tx
+              const existing = await tx
                 .select()
                 .from(tenants)
                 .where(and(eq(tenants.platform, result.workspace.platform), eq(tenants.workspaceId, result.workspace.workspaceId)))
                 .get();
               if (existing) {
                 const busy =
-                  tx.select({ n: sql<number>`count(*)` }).from(members).where(eq(members.tenantId, existing.id)).get()!.n +
-                  tx.select({ n: sql<number>`count(*)` }).from(accounts).where(eq(accounts.tenantId, existing.id)).get()!.n;
+                  (await tx.select({ n: sql<number>`count(*)` }).from(members).where(eq(members.tenantId, existing.id)).get())!.n +
+                  (await tx.select({ n: sql<number>`count(*)` }).from(accounts).where(eq(accounts.tenantId, existing.id)).get())!.n;
                 if (busy) {
                   problems.push({
                     file: e.file,
@@ -580,38 +560,41 @@ export function importBook(db: Db, files: Map<string, string>, into?: Workspace)
                   });
                   throw new Stop();
                 }
-                tx.update(tenants).set(row).where(eq(tenants.id, existing.id)).run();
+                await tx.update(tenants).set(row).where(eq(tenants.id, existing.id)).run();
                 tenantId = existing.id;
               } else {
-                tenantId = tx
-                  .insert(tenants)
-                  .values(row as typeof tenants.$inferInsert)
-                  .returning({ id: tenants.id })
-                  .get().id;
+                tenantId = (
+                  await tx
+                    .insert(tenants)
+                    .values(row as typeof tenants.$inferInsert)
+                    .returning({ id: tenants.id })
+                    .get()
+                ).id;
               }
               count++;
               continue;
             }
             row.tenantId = tenantId;
             // A checklist item keeps its number (T-7) when no other item has it.
-            if (refId !== undefined && !tx.select({ id: tasks.id }).from(tasks).where(eq(tasks.id, refId)).get()) row.id = refId;
-            const clash = uniqueClash(tx, e, row, ids, values);
+            if (refId !== undefined && !(await tx.select({ id: tasks.id }).from(tasks).where(eq(tasks.id, refId)).get())) row.id = refId;
+            const clash = await uniqueClash(tx, e, row, ids, values);
             if (clash) {
               bad(clash.column, clash.message);
               continue;
             }
-            const inserted = tx
+            const inserted = (await tx
               .insert(e.table)
               .values(row as never)
               .returning()
-              .get() as Record<string, unknown>;
+              .get()) as Record<string, unknown>;
             count++;
             for (const d of later) deferred.push({ ...d, id: inserted.id as number });
             remember(ids, e, inserted, values, refId);
             if (e.table === accounts) {
               const keys = [...new Set((inserted.aliases as string[]).map(normalize))];
               if (keys.length)
-                tx.insert(accountAliases)
+                await tx
+                  .insert(accountAliases)
                   .values(keys.map((key) => ({ tenantId, accountId: inserted.id as number, key })))
                   .onConflictDoNothing()
                   .run();
@@ -620,7 +603,8 @@ export function importBook(db: Db, files: Map<string, string>, into?: Workspace)
               const m = ids.member.get(w.member);
               if (m === undefined) bad('with', `no member ${JSON.stringify(w.member)} in members.csv`);
               else
-                tx.insert(touchpointParticipants)
+                await tx
+                  .insert(touchpointParticipants)
                   .values({ touchpointId: inserted.id as number, memberId: m, ourLevel: w.our_level as (typeof FUNCTIONS)[number] })
                   .onConflictDoNothing()
                   .run();
@@ -633,7 +617,8 @@ export function importBook(db: Db, files: Map<string, string>, into?: Workspace)
               continue;
             }
             const t = e.table as unknown as { id: Column };
-            tx.update(e.table)
+            await tx
+              .update(e.table)
               .set({ [d.key]: target } as never)
               .where(eq(t.id, d.id))
               .run();
@@ -683,13 +668,13 @@ function remember(ids: Record<RefKind, Map<string, number>>, e: Entity, row: Rec
 }
 
 /** A row that would break a unique rule of the book (two accounts of one name, two C-5s), as a problem rather than a crash. */
-function uniqueClash(
+async function uniqueClash(
   tx: Tx,
   e: Entity,
   row: Record<string, unknown>,
   ids: Record<RefKind, Map<string, number>>,
   raw: Record<string, string>,
-): { column: string; message: string } | undefined {
+): Promise<{ column: string; message: string } | undefined> {
   if (e.table === members && ids.member.has(String(row.platformUserId))) return { column: 'platform_user_id', message: `${JSON.stringify(row.platformUserId)} appears twice` };
   if (e.table === accounts && ids.account.has(String(row.nameKey))) return { column: 'name', message: `${JSON.stringify(row.name)} appears twice` };
   if (e.table === complaints && ids.complaint.has(`C-${String(row.number)}`)) return { column: 'number', message: `C-${String(row.number)} appears twice` };
@@ -697,7 +682,7 @@ function uniqueClash(
   if (e.table === nudges) {
     const n = row as { tenantId: number; dedupeKey: string };
     if (
-      tx
+      await tx
         .select({ id: nudges.id })
         .from(nudges)
         .where(and(eq(nudges.tenantId, n.tenantId), eq(nudges.dedupeKey, n.dedupeKey)))
@@ -708,7 +693,7 @@ function uniqueClash(
   if (e.table === reviewItems) {
     const t = row as { number: number; accountId: number; season: number; tenantId: number };
     if (
-      tx
+      await tx
         .select({ id: reviewItems.id })
         .from(reviewItems)
         .where(and(eq(reviewItems.tenantId, t.tenantId), eq(reviewItems.number, t.number)))
@@ -716,7 +701,7 @@ function uniqueClash(
     )
       return { column: 'number', message: `R-${t.number} appears twice` };
     if (
-      tx
+      await tx
         .select({ id: reviewItems.id })
         .from(reviewItems)
         .where(and(eq(reviewItems.accountId, t.accountId), eq(reviewItems.season, t.season)))

@@ -33,7 +33,7 @@ import { stringify } from 'csv-stringify/sync';
 import { and, asc, eq } from 'drizzle-orm';
 import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
-import { closeDb, immediate, openDb, type Db, type Tx } from '../../db/index.js';
+import { closeDb, immediate, openDb, type Db, type Tx, transact } from '../../db/index.js';
 import {
   accountAliases,
   accounts,
@@ -209,9 +209,9 @@ class RowProblem extends Error {}
  * Runs a domain rule on a row's `column`: a refusal becomes the row's problem,
  * in the sentence chat would answer with, in the workspace's language.
  */
-function checked<T>(view: View, column: string, rule: () => T): T {
+async function checked<T>(view: View, column: string, rule: () => T | Promise<T>): Promise<T> {
   try {
-    return rule();
+    return await rule();
   } catch (e) {
     if (!(e instanceof Refusal)) throw e;
     throw new RowProblem(`${e.field ?? column}: ${String(e.words(view.t))}`);
@@ -344,18 +344,23 @@ class Book {
   /** The workspace's eyes (language, zone, now): what a refusal is worded and dated in. */
   readonly view: View;
 
-  constructor(
-    tx: Tx,
+  private constructor(
     readonly tenant: Tenant,
     now: Date,
   ) {
     this.view = viewFor(tenant, undefined, now);
-    for (const m of tx.select().from(members).where(eq(members.tenantId, tenant.id)).all()) this.rememberMember(m);
-    for (const a of tx.select().from(accounts).where(eq(accounts.tenantId, tenant.id)).all()) this.remember(a);
-    for (const a of tx.select().from(accountAliases).where(eq(accountAliases.tenantId, tenant.id)).all()) {
-      this.aliasOwner.set(a.key, a.accountId);
-      this.aliasesOf.set(a.accountId, [...(this.aliasesOf.get(a.accountId) ?? []), a.key]);
+  }
+
+  /** The book of `tenant` as `tx` reads it. */
+  static async read(tx: Tx, tenant: Tenant, now: Date): Promise<Book> {
+    const book = new Book(tenant, now);
+    for (const m of await tx.select().from(members).where(eq(members.tenantId, tenant.id)).all()) book.rememberMember(m);
+    for (const a of await tx.select().from(accounts).where(eq(accounts.tenantId, tenant.id)).all()) book.remember(a);
+    for (const a of await tx.select().from(accountAliases).where(eq(accountAliases.tenantId, tenant.id)).all()) {
+      book.aliasOwner.set(a.key, a.accountId);
+      book.aliasesOf.set(a.accountId, [...(book.aliasesOf.get(a.accountId) ?? []), a.key]);
     }
+    return book;
   }
 
   private rememberMember(m: Member): void {
@@ -481,41 +486,41 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function stillHere(book: Book, column: string, m: Member | NewMember): Member | NewMember {
-  if (!('create' in m)) checked(book.view, column, () => checkOwner(book.view, book.tenant.platform, m));
+async function stillHere(book: Book, column: string, m: Member | NewMember): Promise<Member | NewMember> {
+  if (!('create' in m)) await checked(book.view, column, () => checkOwner(book.view, book.tenant.platform, m));
   return m;
 }
 
 /** The owner a row gives the account; undefined leaves the stored one. */
-function ownerFor(book: Book, r: z.infer<typeof accountRow>, existing: Account | undefined): Member | NewMember | undefined {
+async function ownerFor(book: Book, r: z.infer<typeof accountRow>, existing: Account | undefined): Promise<Member | NewMember | undefined> {
   if (r.owner === undefined) {
     if (existing) return undefined;
     // As `/account add` does: a new account belongs to whoever adds it.
     if (!book.importer) throw new RowProblem('owner: a new account needs an owner; fill in the owner column, or say who is importing (--as)');
-    return stillHere(book, 'owner', book.importer);
+    return await stillHere(book, 'owner', book.importer);
   }
   // The owner it already has stays, even one who has left or shares a name: an export read back changes nothing.
   if (existing?.ownerId != null && book.candidates(r.owner).some((m) => m.id === existing.ownerId)) return undefined;
-  return stillHere(book, 'owner', book.member('owner', r.owner));
+  return await stillHere(book, 'owner', book.member('owner', r.owner));
 }
 
-function upsertAccount(book: Book, r: z.infer<typeof accountRow>, now: Date): Outcome {
+async function upsertAccount(book: Book, r: z.infer<typeof accountRow>, now: Date): Promise<Outcome> {
   const key = normalize(r.name);
   const existing = book.accountByKey(key);
   const aliasKeys = r.aliases?.map(normalize).filter((k) => k !== key);
   // The account rules chat applies, against the book as this file leaves it so far.
-  const holder = (typed: string) => book.account(typed);
+  const holder = async (typed: string) => book.account(typed);
   if (r.aliases)
-    checked(book.view, 'aliases', () =>
+    await checked(book.view, 'aliases', () =>
       checkAliases(
         r.aliases!.filter((a) => normalize(a) !== key),
         holder,
         existing,
       ),
     );
-  checked(book.view, 'name', () => (existing ? checkLength(r.name) : checkName(r.name, holder)));
-  checked(book.view, 'revenue', () => checkWallet(book.view, { annualRevenue: r.revenue, categorySpend: r.spend }, existing));
-  const owner = ownerFor(book, r, existing);
+  await checked(book.view, 'name', async () => (existing ? checkLength(r.name) : await checkName(r.name, holder)));
+  await checked(book.view, 'revenue', () => checkWallet(book.view, { annualRevenue: r.revenue, categorySpend: r.spend }, existing));
+  const owner = await ownerFor(book, r, existing);
   const patch = {
     ...(r.tier !== undefined && { tier: r.tier }),
     ...(owner !== undefined && { ownerId: book.ensure(owner).id }),
@@ -567,15 +572,15 @@ function needAccount(book: Book, nameText: string): Account {
   return a;
 }
 
-function upsertContact(tx: Tx, book: Book, r: z.infer<typeof contactRow>): Outcome {
+async function upsertContact(tx: Tx, book: Book, r: z.infer<typeof contactRow>): Promise<Outcome> {
   const account = needAccount(book, r.account);
-  checked(book.view, 'name', () => contactName(r.name));
+  await checked(book.view, 'name', () => contactName(r.name));
   const key = normalize(r.name);
   const planKey = `${account.id}\u0000${key}`;
   const existing =
     book.plannedContacts.get(planKey) ??
     (account.id > 0
-      ? tx
+      ? await tx
           .select()
           .from(contacts)
           .where(and(eq(contacts.accountId, account.id), eq(contacts.nameKey, key)))
@@ -617,12 +622,12 @@ function upsertContact(tx: Tx, book: Book, r: z.infer<typeof contactRow>): Outco
   return 'updated';
 }
 
-function insertTouch(tx: Tx, book: Book, r: z.infer<typeof touchRow>): Outcome {
+async function insertTouch(tx: Tx, book: Book, r: z.infer<typeof touchRow>): Promise<Outcome> {
   const account = needAccount(book, r.account);
   const occurredAt = parseWhen(r.date, book.tenant.timezone);
   let contactId: number | null = null;
   if (r.contact !== undefined) {
-    const c = tx
+    const c = await tx
       .select({ id: contacts.id })
       .from(contacts)
       .where(and(eq(contacts.accountId, account.id), eq(contacts.nameKey, normalize(r.contact))))
@@ -640,16 +645,16 @@ function insertTouch(tx: Tx, book: Book, r: z.infer<typeof touchRow>): Outcome {
     !('create' in who) &&
     who.id > 0 &&
     account.id > 0 &&
-    tx
+    (await tx
       .select({ id: touchpoints.id })
       .from(touchpoints)
       .where(
         and(eq(touchpoints.accountId, account.id), eq(touchpoints.memberId, who.id), eq(touchpoints.kind, r.kind), eq(touchpoints.occurredAt, when), eq(touchpoints.note, note)),
       )
-      .get();
+      .get());
   if (dup) return 'unchanged';
   // `/touch`'s limits; a bare date counts as the whole day.
-  checked(book.view, 'date', () => checkTouchDate(book.view, DateTime.fromMillis(occurredAt, { zone: book.tenant.timezone }), /^\d{4}-\d{1,2}-\d{1,2}$/.test(r.date)));
+  await checked(book.view, 'date', () => checkTouchDate(book.view, DateTime.fromMillis(occurredAt, { zone: book.tenant.timezone }), /^\d{4}-\d{1,2}-\d{1,2}$/.test(r.date)));
   const member = book.ensure(who);
   book.plannedTouches.add(planKey);
   book.ops.push({
@@ -691,7 +696,7 @@ const BATCH = 500;
  * into the database's. A unique rule broken here means a command wrote the
  * same name since the file was read: Stale.
  */
-function applyOps(tx: Tx, ops: Op[]): void {
+async function applyOps(tx: Tx, ops: Op[]): Promise<void> {
   const real = new Map<number, number>();
   const id = (n: number): number => (n > 0 ? n : real.get(n)!);
   const unique = (e: unknown) => e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('SQLITE_CONSTRAINT_UNIQUE');
@@ -703,7 +708,7 @@ function applyOps(tx: Tx, ops: Op[]): void {
         while (i < ops.length && ops[i]!.op === o.op && run.length < BATCH) run.push(ops[i++]!);
         if (o.op === 'account') {
           const batch = run as Extract<Op, { op: 'account' }>[];
-          const rows = tx
+          const rows = await tx
             .insert(accounts)
             .values(batch.map((b) => ({ ...b.values, ownerId: b.values.ownerId == null ? b.values.ownerId : id(b.values.ownerId) })))
             .returning({ id: accounts.id, nameKey: accounts.nameKey })
@@ -711,11 +716,13 @@ function applyOps(tx: Tx, ops: Op[]): void {
           const byKey = new Map(rows.map((r) => [r.nameKey, r.id]));
           for (const b of batch) real.set(b.id, byKey.get(b.values.nameKey)!);
         } else if (o.op === 'contact') {
-          tx.insert(contacts)
+          await tx
+            .insert(contacts)
             .values((run as Extract<Op, { op: 'contact' }>[]).map((b) => ({ ...b.values, accountId: id(b.values.accountId) })))
             .run();
         } else {
-          tx.insert(touchpoints)
+          await tx
+            .insert(touchpoints)
             .values((run as Extract<Op, { op: 'touch' }>[]).map((b) => ({ ...b.values, accountId: id(b.values.accountId), memberId: id(b.values.memberId) })))
             .run();
         }
@@ -723,31 +730,33 @@ function applyOps(tx: Tx, ops: Op[]): void {
       }
       i++;
       if (o.op === 'member') {
-        tx.insert(members).values(o.values).onConflictDoNothing().run();
+        await tx.insert(members).values(o.values).onConflictDoNothing().run();
         // A command may have made the same shell member meanwhile: theirs is the one.
         real.set(
           o.id,
-          tx
+          (await tx
             .select({ id: members.id })
             .from(members)
             .where(and(eq(members.tenantId, o.values.tenantId), eq(members.platformUserId, o.values.platformUserId)))
-            .get()!.id,
+            .get())!.id,
         );
       } else if (o.op === 'account.update') {
-        tx.update(accounts)
+        await tx
+          .update(accounts)
           .set({ ...o.set, ...(o.set.ownerId != null && { ownerId: id(o.set.ownerId) }) })
           .where(eq(accounts.id, id(o.id)))
           .run();
       } else if (o.op === 'aliases') {
         const accountId = id(o.accountId);
-        const tenantId = tx.select({ t: accounts.tenantId }).from(accounts).where(eq(accounts.id, accountId)).get()!.t;
-        tx.delete(accountAliases).where(eq(accountAliases.accountId, accountId)).run();
+        const tenantId = (await tx.select({ t: accounts.tenantId }).from(accounts).where(eq(accounts.id, accountId)).get())!.t;
+        await tx.delete(accountAliases).where(eq(accountAliases.accountId, accountId)).run();
         if (o.keys.length)
-          tx.insert(accountAliases)
+          await tx
+            .insert(accountAliases)
             .values(o.keys.map((key) => ({ tenantId, accountId, key })))
             .run();
       } else if (o.op === 'contact.update') {
-        tx.update(contacts).set(o.set).where(eq(contacts.id, o.id)).run();
+        await tx.update(contacts).set(o.set).where(eq(contacts.id, o.id)).run();
       }
     }
   } catch (e) {
@@ -860,13 +869,13 @@ function writeTouchesInBatches(db: Db, ops: Op[], opts: ImportOptions): void {
  * not at all. Should a command have written a name the plan also writes in
  * between, the file is read again against the new book.
  */
-export function importCsv(db: Db, kind: ImportKind, text: string, opts: ImportOptions = {}): ImportResult {
+export async function importCsv(db: Db, kind: ImportKind, text: string, opts: ImportOptions = {}): Promise<ImportResult> {
   const rows = readRows(text, kind);
   const now = opts.now ?? new Date();
   const schema = kind === 'accounts' ? accountRow : kind === 'contacts' ? contactRow : touchRow;
   const blank = Object.fromEntries(COLUMNS[kind].all.map((c) => [c, '']));
   const ws = opts.workspace ?? SHELL_WORKSPACE;
-  if (!findTenant(db, ws)) immediate(db, (tx) => ensureTenant(tx, ws, { locale: opts.locale ?? 'en', timezone: opts.timezone ?? 'UTC' }));
+  if (!(await findTenant(db, ws))) await transact(db, (tx) => ensureTenant(tx, ws, { locale: opts.locale ?? 'en', timezone: opts.timezone ?? 'UTC' }));
   // Checking a row against the schema needs no database: once, before any attempt.
   const checked = rows.map((row) => {
     if (row.problem) return { row, problem: row.problem };
@@ -875,9 +884,10 @@ export function importCsv(db: Db, kind: ImportKind, text: string, opts: ImportOp
   });
   for (let attempt = 1; ; attempt++) {
     const result: ImportResult = { rows: rows.length, created: 0, updated: 0, unchanged: 0, errors: [] };
-    const ops = db.transaction(
-      (tx) => {
-        const book = new Book(tx, findTenant(tx, ws)!, now);
+    const ops = await transact(
+      db,
+      async (tx) => {
+        const book = await Book.read(tx, (await findTenant(tx, ws))!, now);
         if (opts.actor !== undefined) {
           try {
             book.importer = book.member('--as', opts.actor);
@@ -886,7 +896,7 @@ export function importCsv(db: Db, kind: ImportKind, text: string, opts: ImportOp
             throw new ImportError(e.message);
           }
         }
-        checked.forEach((c, i) => {
+        for (const [i, c] of checked.entries()) {
           if (c.problem !== undefined) {
             result.errors.push({ line: c.row.line, message: c.problem });
           } else {
@@ -894,10 +904,10 @@ export function importCsv(db: Db, kind: ImportKind, text: string, opts: ImportOp
               // Every check that can reject a row runs before the row's first planned write.
               const outcome =
                 kind === 'accounts'
-                  ? upsertAccount(book, c.data as z.infer<typeof accountRow>, now)
+                  ? await upsertAccount(book, c.data as z.infer<typeof accountRow>, now)
                   : kind === 'contacts'
-                    ? upsertContact(tx, book, c.data as z.infer<typeof contactRow>)
-                    : insertTouch(tx, book, c.data as z.infer<typeof touchRow>);
+                    ? await upsertContact(tx, book, c.data as z.infer<typeof contactRow>)
+                    : await insertTouch(tx, book, c.data as z.infer<typeof touchRow>);
               result[outcome]++;
             } catch (e) {
               if (!(e instanceof RowProblem)) throw e;
@@ -905,7 +915,7 @@ export function importCsv(db: Db, kind: ImportKind, text: string, opts: ImportOp
             }
           }
           opts.onProgress?.(i + 1, rows.length);
-        });
+        }
         return book.ops;
       },
       { behavior: 'deferred' },
@@ -915,8 +925,8 @@ export function importCsv(db: Db, kind: ImportKind, text: string, opts: ImportOp
       if (kind === 'touchpoints') {
         writeTouchesInBatches(db, ops, opts);
       } else {
-        immediate(db, (tx) => {
-          applyOps(tx, ops);
+        await transact(db, async (tx) => {
+          await applyOps(tx, ops);
           opts.onWritten?.(ops.length, ops.length);
         });
       }
@@ -932,8 +942,8 @@ export function importCsv(db: Db, kind: ImportKind, text: string, opts: ImportOp
 // Export
 
 /** The workspace's accounts, contacts, touchpoints or complaints as CSV text (header included). */
-export function exportCsv(db: Db, kind: ExportKind, workspace: Workspace = SHELL_WORKSPACE): string {
-  const tenant = findTenant(db, workspace);
+export async function exportCsv(db: Db, kind: ExportKind, workspace: Workspace = SHELL_WORKSPACE): Promise<string> {
+  const tenant = await findTenant(db, workspace);
   const rows: unknown[][] = [];
   const csv = (columns: string[]) =>
     stringify(
@@ -943,14 +953,14 @@ export function exportCsv(db: Db, kind: ExportKind, workspace: Workspace = SHELL
   const memberName = new Map<number, string>();
   const accountName = new Map<number, string>();
   if (tenant) {
-    for (const m of db.select({ id: members.id, name: members.name }).from(members).where(eq(members.tenantId, tenant.id)).all()) memberName.set(m.id, m.name);
-    for (const a of db.select({ id: accounts.id, name: accounts.name }).from(accounts).where(eq(accounts.tenantId, tenant.id)).all()) accountName.set(a.id, a.name);
+    for (const m of await db.select({ id: members.id, name: members.name }).from(members).where(eq(members.tenantId, tenant.id)).all()) memberName.set(m.id, m.name);
+    for (const a of await db.select({ id: accounts.id, name: accounts.name }).from(accounts).where(eq(accounts.tenantId, tenant.id)).all()) accountName.set(a.id, a.name);
   }
   const who = (id: number | null) => (id === null ? '' : (memberName.get(id) ?? ''));
   const iso = (d: Date | null) => (d === null ? '' : DateTime.fromJSDate(d, { zone: tenant?.timezone ?? 'UTC' }).toISO({ suppressMilliseconds: true })!);
   if (kind === 'accounts') {
     if (tenant) {
-      for (const a of db.select().from(accounts).where(eq(accounts.tenantId, tenant.id)).orderBy(asc(accounts.id)).all()) {
+      for (const a of await db.select().from(accounts).where(eq(accounts.tenantId, tenant.id)).orderBy(asc(accounts.id)).all()) {
         rows.push([a.name, a.tier, who(a.ownerId), a.region ?? '', a.industry ?? '', a.annualRevenue ?? '', a.categorySpend ?? '', a.cadenceDays ?? '', a.aliases.join('、')]);
       }
     }
@@ -958,7 +968,7 @@ export function exportCsv(db: Db, kind: ExportKind, workspace: Workspace = SHELL
   }
   if (kind === 'contacts') {
     if (tenant) {
-      for (const c of db.select().from(contacts).where(eq(contacts.tenantId, tenant.id)).orderBy(asc(contacts.id)).all()) {
+      for (const c of await db.select().from(contacts).where(eq(contacts.tenantId, tenant.id)).orderBy(asc(contacts.id)).all()) {
         rows.push([accountName.get(c.accountId) ?? '', c.name, c.title ?? '', c.level, c.function ?? '']);
       }
     }
@@ -967,15 +977,15 @@ export function exportCsv(db: Db, kind: ExportKind, workspace: Workspace = SHELL
   if (kind === 'touchpoints') {
     const contactName = new Map<number, string>();
     if (tenant) {
-      for (const c of db.select({ id: contacts.id, name: contacts.name }).from(contacts).where(eq(contacts.tenantId, tenant.id)).all()) contactName.set(c.id, c.name);
-      for (const t of db.select().from(touchpoints).where(eq(touchpoints.tenantId, tenant.id)).orderBy(asc(touchpoints.occurredAt), asc(touchpoints.id)).all()) {
+      for (const c of await db.select({ id: contacts.id, name: contacts.name }).from(contacts).where(eq(contacts.tenantId, tenant.id)).all()) contactName.set(c.id, c.name);
+      for (const t of await db.select().from(touchpoints).where(eq(touchpoints.tenantId, tenant.id)).orderBy(asc(touchpoints.occurredAt), asc(touchpoints.id)).all()) {
         rows.push([accountName.get(t.accountId) ?? '', who(t.memberId), t.kind, iso(t.occurredAt), t.contactId === null ? '' : (contactName.get(t.contactId) ?? ''), t.note]);
       }
     }
     return csv([...COLUMNS.touchpoints.all]);
   }
   if (tenant) {
-    for (const c of db.select().from(complaints).where(eq(complaints.tenantId, tenant.id)).orderBy(asc(complaints.number)).all()) {
+    for (const c of await db.select().from(complaints).where(eq(complaints.tenantId, tenant.id)).orderBy(asc(complaints.number)).all()) {
       rows.push([
         `C-${c.number}`,
         accountName.get(c.accountId) ?? '',
@@ -1056,7 +1066,7 @@ function shellUserName(configured: string | undefined): string | undefined {
 }
 
 /** Runs one command line; returns the exit code. Output goes to the given streams. */
-export function run(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WriteStream }): number {
+export async function run(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WriteStream }): Promise<number> {
   let values: { workspace?: string; as?: string; help?: boolean; all?: boolean };
   let positionals: string[];
   try {
@@ -1117,7 +1127,7 @@ export function run(argv: string[], io: { stdout: NodeJS.WritableStream; stderr:
     const db = openDb(config.STEWARD_DB);
     try {
       if (command === 'export') {
-        const csv = exportCsv(db, kind as ExportKind, workspace);
+        const csv = await exportCsv(db, kind as ExportKind, workspace);
         if (file) {
           writeFileSync(file, csv);
           io.stderr.write(`exported ${kind} to ${file}\n`);
@@ -1127,7 +1137,7 @@ export function run(argv: string[], io: { stdout: NodeJS.WritableStream; stderr:
         return 0;
       }
       const timezone = IANAZone.isValidZone(config.STEWARD_TIMEZONE) ? config.STEWARD_TIMEZONE : 'UTC';
-      const result = importCsv(db, kind as ImportKind, text, {
+      const result = await importCsv(db, kind as ImportKind, text, {
         workspace,
         actor: values.as ?? (workspace.platform === 'shell' ? shellUserName(config.STEWARD_SHELL_USER) : undefined),
         locale: config.STEWARD_LOCALE,
@@ -1163,7 +1173,7 @@ function reported(e: unknown, stderr: NodeJS.WritableStream, importing?: string)
 }
 
 /** `export --all <dir>` and `import --all <dir>`. */
-function runAll(positionals: string[], workspaceOption: string | undefined, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WriteStream }): number {
+async function runAll(positionals: string[], workspaceOption: string | undefined, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WriteStream }): Promise<number> {
   const [command, dir, ...extra] = positionals;
   try {
     if (command !== 'import' && command !== 'export') throw new UsageError(`--all: expected import or export, got ${JSON.stringify(command ?? '')}`);
@@ -1176,7 +1186,7 @@ function runAll(positionals: string[], workspaceOption: string | undefined, io: 
       const db = openDb(config.STEWARD_DB);
       try {
         const ws = workspace ?? SHELL_WORKSPACE;
-        const written = exportBookTo(db, ws, dir);
+        const written = await exportBookTo(db, ws, dir);
         if (!written) throw new ImportError(`no workspace ${ws.platform}:${ws.workspaceId} in ${config.STEWARD_DB}`);
         io.stderr.write(`exported ${written.length} files to ${dir}\n`);
         return 0;
@@ -1187,7 +1197,7 @@ function runAll(positionals: string[], workspaceOption: string | undefined, io: 
     const files = readBookDir(dir);
     const db = openDb(config.STEWARD_DB);
     try {
-      const result = importBook(db, files, workspace);
+      const result = await importBook(db, files, workspace);
       const counts = Object.entries(result.rows)
         .map(([f, n]) => `${f}.csv ${n} ${n === 1 ? 'row' : 'rows'}`)
         .join(', ');

@@ -295,13 +295,13 @@ async function copyTable(book: Db, target: NodePgDatabase, client: pg.Client, t:
   };
   opts.onProgress?.(t.name, 0, total);
   for (;;) {
-    const batch = book
+    const batch = (await book
       .select({ ...getTableColumns(t.sqlite), __steward_rowid: rowid })
       .from(t.sqlite)
       .where(Number.isFinite(last) ? sql`rowid > ${last}` : undefined)
       .orderBy(sql`rowid`)
       .limit(size)
-      .all() as Record<string, unknown>[];
+      .all()) as Record<string, unknown>[];
     if (!batch.length) break;
     last = batch.at(-1)!.__steward_rowid as number;
     const values = batch.map((row) => {

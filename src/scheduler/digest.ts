@@ -9,11 +9,11 @@ import { digestComposer } from '../views/digest.js';
 export const DIGEST_BATCH = 10;
 
 /** Records this week's digests within the caller's transaction (a dry run, a test); returns the new nudges. */
-export function digestAll(tx: Tx, tenant: Tenant, now: Date): number[] {
-  return recordWeeklyDigests(tx, tenant, now, digestComposer(tenant, now), recordDigest);
+export async function digestAll(tx: Tx, tenant: Tenant, now: Date): Promise<number[]> {
+  return await recordWeeklyDigests(tx, tenant, now, digestComposer(tenant, now), recordDigest);
 }
 
 /** The weekly digest job: every digest due, in batches, each its own IMMEDIATE transaction (see recordWeeklyDigestsInBatches). */
-export function digestRun(db: Db, tenant: Tenant, now: Date, batch = DIGEST_BATCH): DigestRunStats {
-  return recordWeeklyDigestsInBatches(db, tenant, now, digestComposer(tenant, now), recordDigest, batch);
+export async function digestRun(db: Db, tenant: Tenant, now: Date, batch = DIGEST_BATCH): Promise<DigestRunStats> {
+  return await recordWeeklyDigestsInBatches(db, tenant, now, digestComposer(tenant, now), recordDigest, batch);
 }

@@ -3,7 +3,7 @@
 // reads the row, posts it through the chat port and marks it sent, so a crash,
 // a restart or a second process neither loses a message nor decides it twice.
 import { and, asc, eq, gt, inArray, isNull, lt, lte, or } from 'drizzle-orm';
-import { immediate, type Db, type Tx } from '../../db/index.js';
+import { changes, type Db, type Tx, transact } from '../../db/index.js';
 import { accounts, complaints, members, nudges, pairings, promises, reviewItems, tenants, type Platform } from '../../db/schema.js';
 import type { ChatPort, Destination, PostedRef } from '../chat/port.js';
 import { DeliveryError } from '../chat/port.js';
@@ -27,8 +27,8 @@ const onPlatform = (db: Db, platform: Platform | undefined) =>
   platform === undefined ? undefined : inArray(nudges.tenantId, db.select({ id: tenants.id }).from(tenants).where(eq(tenants.platform, platform)));
 
 /** Pending nudges whose time has come, oldest first. */
-export function dueNudges(db: Db, now: Date, limit = 500, platform?: Platform): { id: number; tenantId: number; notBefore: Date | null }[] {
-  return db
+export async function dueNudges(db: Db, now: Date, limit = 500, platform?: Platform): Promise<{ id: number; tenantId: number; notBefore: Date | null }[]> {
+  return await db
     .select({ id: nudges.id, tenantId: nudges.tenantId, notBefore: nudges.notBefore })
     .from(nudges)
     .where(and(eq(nudges.status, 'pending'), or(isNull(nudges.notBefore), lte(nudges.notBefore, now)), onPlatform(db, platform)))
@@ -42,7 +42,7 @@ export function dueNudges(db: Db, now: Date, limit = 500, platform?: Platform): 
  * `until` when given (what is due later is queued by a later sweep), with ids
  * above `after` when given (a page at a time).
  */
-export function pendingNudges(db: Db, opts: { platform?: Platform; until?: Date; after?: number; limit?: number } = {}): { id: number; notBefore: Date | null }[] {
+export async function pendingNudges(db: Db, opts: { platform?: Platform; until?: Date; after?: number; limit?: number } = {}): Promise<{ id: number; notBefore: Date | null }[]> {
   const q = db
     .select({ id: nudges.id, notBefore: nudges.notBefore })
     .from(nudges)
@@ -55,7 +55,7 @@ export function pendingNudges(db: Db, opts: { platform?: Platform; until?: Date;
       ),
     )
     .orderBy(asc(nudges.id));
-  return (opts.limit === undefined ? q : q.limit(opts.limit)).all();
+  return await (opts.limit === undefined ? q : q.limit(opts.limit)).all();
 }
 
 export type DeliveryResult = 'sent' | 'skipped' | 'failed';
@@ -92,15 +92,19 @@ export async function deliverNudge(db: Db, via: ChatPort, id: number, now: Date,
   const claimedAt = new Date();
   let claimed: Nudge | undefined;
   try {
-    claimed = immediate(
+    claimed = await transact(
       db,
-      (tx) =>
-        tx
-          .update(nudges)
-          .set({ status: 'sending', claimedAt })
-          .where(and(eq(nudges.id, id), or(eq(nudges.status, 'pending'), and(eq(nudges.status, 'sending'), lt(nudges.claimedAt, new Date(claimedAt.getTime() - CLAIM_LEASE_MS))))))
-          .returning()
-          .all()[0],
+      async (tx) =>
+        (
+          await tx
+            .update(nudges)
+            .set({ status: 'sending', claimedAt })
+            .where(
+              and(eq(nudges.id, id), or(eq(nudges.status, 'pending'), and(eq(nudges.status, 'sending'), lt(nudges.claimedAt, new Date(claimedAt.getTime() - CLAIM_LEASE_MS))))),
+            )
+            .returning()
+            .all()
+        )[0],
     );
   } catch (e) {
     // Nothing is posted on a claim that was not saved.
@@ -108,33 +112,34 @@ export async function deliverNudge(db: Db, via: ChatPort, id: number, now: Date,
   }
   if (!claimed) {
     // Someone else is posting it right now: try again later, when it is either sent or its lease has run out.
-    if (db.select({ s: nudges.status }).from(nudges).where(eq(nudges.id, id)).get()?.s === 'sending') throw new DeliveryError('transient', 'being delivered by another process');
+    if ((await db.select({ s: nudges.status }).from(nudges).where(eq(nudges.id, id)).get())?.s === 'sending')
+      throw new DeliveryError('transient', 'being delivered by another process');
     return 'skipped';
   }
   const n = claimed;
-  if (!stillNeeded(db, n, now)) {
-    db.update(nudges).set({ status: 'skipped', lastError: 'no longer needed' }).where(eq(nudges.id, id)).run();
+  if (!(await stillNeeded(db, n, now))) {
+    await db.update(nudges).set({ status: 'skipped', lastError: 'no longer needed' }).where(eq(nudges.id, id)).run();
     return 'skipped';
   }
   if (n.kind === 'card') return redrawCard(db, port, n, now, logger);
-  const recipient = n.recipientId == null ? undefined : db.select().from(members).where(eq(members.id, n.recipientId)).get();
+  const recipient = n.recipientId == null ? undefined : await db.select().from(members).where(eq(members.id, n.recipientId)).get();
   let to: Destination;
   if (n.channel) to = { channel: n.channel };
   else if (recipient?.active) to = { dm: { platformUserId: recipient.platformUserId, name: recipient.name } };
   else {
-    db.update(nudges).set({ status: 'skipped', lastError: 'recipient gone' }).where(eq(nudges.id, id)).run();
+    await db.update(nudges).set({ status: 'skipped', lastError: 'recipient gone' }).where(eq(nudges.id, id)).run();
     return 'skipped';
   }
-  const complaint = n.subjectType === 'complaint' && n.channel ? db.select().from(complaints).where(eq(complaints.id, n.subjectId)).get() : undefined;
+  const complaint = n.subjectType === 'complaint' && n.channel ? await db.select().from(complaints).where(eq(complaints.id, n.subjectId)).get() : undefined;
   const thread: PostedRef | undefined =
     complaint?.threadTs && complaint.threadChannel && complaint.threadChannel === n.channel ? { channel: complaint.threadChannel, ts: complaint.threadTs } : undefined;
-  if (complaint && !thread && earlierInChannel(db, n)) {
+  if (complaint && !thread && (await earlierInChannel(db, n))) {
     // The complaint's first post in the channel becomes its thread; what follows waits for it
     // (rungs decided together are delivered by several workers at once), or it would start a thread of its own.
-    db.update(nudges).set({ status: 'pending', claimedAt: null }).where(eq(nudges.id, id)).run();
+    await db.update(nudges).set({ status: 'pending', claimedAt: null }).where(eq(nudges.id, id)).run();
     throw new DeliveryError('transient', "waiting for the complaint's first post in the channel");
   }
-  const payload = readerLocale(db, n.payload as Reply, n.tenantId, n.channel ? undefined : recipient);
+  const payload = await readerLocale(db, n.payload as Reply, n.tenantId, n.channel ? undefined : recipient);
   let posted: PostedRef;
   let detour: string | null = null;
   /** Why a channel refused this for good. */
@@ -146,7 +151,7 @@ export async function deliverNudge(db: Db, via: ChatPort, id: number, now: Date,
     if (gone(db, n, e)) return 'skipped';
     if (e instanceof DeliveryError && e.kind === 'workspace') {
       // Not this message's fault: it waits, pending, for the workspace to be reachable again.
-      db.update(nudges).set({ status: 'pending', claimedAt: null, lastError: message }).where(eq(nudges.id, id)).run();
+      await db.update(nudges).set({ status: 'pending', claimedAt: null, lastError: message }).where(eq(nudges.id, id)).run();
       throw e;
     }
     const permanent = e instanceof DeliveryError && e.kind === 'permanent';
@@ -160,8 +165,9 @@ export async function deliverNudge(db: Db, via: ChatPort, id: number, now: Date,
       detour = `#${n.channel}: ${message}; sent to ${recipient!.name} directly`;
     } catch (last) {
       const final = last === e ? permanent : last instanceof DeliveryError && last.kind === 'permanent';
-      db.transaction((tx) => {
-        tx.update(nudges)
+      await transact(db, async (tx) => {
+        await tx
+          .update(nudges)
           .set({
             attempts: n.attempts + 1,
             lastError: last === e ? message : `${message}; directly: ${last instanceof Error ? last.message : String(last)}`,
@@ -169,13 +175,13 @@ export async function deliverNudge(db: Db, via: ChatPort, id: number, now: Date,
           })
           .where(eq(nudges.id, id))
           .run();
-        if (refused && tellChannelRefused(tx, n, refused, now)) onQueued();
+        if (refused && (await tellChannelRefused(tx, n, refused, now))) onQueued();
       });
       throw last;
     }
   }
   try {
-    recordSent(db, n, posted, now, detour, complaint, thread, refused, recipient, onQueued);
+    await recordSent(db, n, posted, now, detour, complaint, thread, refused, recipient, onQueued);
   } catch (e) {
     // Posted, but not recorded as sent. It stays `sending` under its claim, which the normal retry
     // leaves alone; only when the lease runs out (releaseStale) may it go out again. Loud: a person may see it twice.
@@ -184,7 +190,7 @@ export async function deliverNudge(db: Db, via: ChatPort, id: number, now: Date,
   return 'sent';
 }
 
-function recordSent(
+async function recordSent(
   db: Db,
   n: Nudge,
   posted: PostedRef,
@@ -195,20 +201,22 @@ function recordSent(
   refused: string | undefined,
   recipient: Member | undefined,
   onQueued: () => void,
-): void {
+): Promise<void> {
   const id = n.id;
-  db.transaction((tx) => {
-    tx.update(nudges)
+  await transact(db, async (tx) => {
+    await tx
+      .update(nudges)
       .set({ status: 'sent', sentAt: now, attempts: n.attempts + 1, postedChannel: posted.channel, postedTs: posted.ts, ...(detour ? { lastError: detour } : {}) })
       .where(eq(nudges.id, id))
       .run();
     if (complaint && !thread && !detour) {
-      tx.update(complaints)
+      await tx
+        .update(complaints)
         .set({ threadPlatform: null, threadChannel: n.channel, threadTs: posted.ts })
         .where(and(eq(complaints.id, complaint.id), isNull(complaints.threadTs)))
         .run();
     }
-    if (refused && tellChannelRefused(tx, n, refused, now, recipient)) onQueued();
+    if (refused && (await tellChannelRefused(tx, n, refused, now, recipient))) onQueued();
   });
 }
 
@@ -220,14 +228,14 @@ function recordSent(
  * Failing never undoes the change that asked for it: the row stays pending and is tried again.
  */
 async function redrawCard(db: Db, port: ChatPort, n: Nudge, now: Date, logger?: Pick<Logger, 'error'>): Promise<DeliveryResult> {
-  const c = db.select().from(complaints).where(eq(complaints.id, n.subjectId)).get();
-  const tenant = db.select().from(tenants).where(eq(tenants.id, n.tenantId)).get();
+  const c = await db.select().from(complaints).where(eq(complaints.id, n.subjectId)).get();
+  const tenant = await db.select().from(tenants).where(eq(tenants.id, n.tenantId)).get();
   if (!c || !tenant) {
-    db.update(nudges).set({ status: 'skipped', lastError: 'complaint gone' }).where(eq(nudges.id, n.id)).run();
+    await db.update(nudges).set({ status: 'skipped', lastError: 'complaint gone' }).where(eq(nudges.id, n.id)).run();
     return 'skipped';
   }
   if (!c.threadTs || !c.threadChannel) {
-    const waiting = db
+    const waiting = await db
       .select({ id: nudges.id })
       .from(nudges)
       .where(
@@ -243,20 +251,21 @@ async function redrawCard(db: Db, port: ChatPort, n: Nudge, now: Date, logger?: 
       )
       .get();
     if (waiting) {
-      db.update(nudges).set({ status: 'pending', claimedAt: null }).where(eq(nudges.id, n.id)).run();
+      await db.update(nudges).set({ status: 'pending', claimedAt: null }).where(eq(nudges.id, n.id)).run();
       throw new DeliveryError('transient', "waiting for the complaint's card to be posted");
     }
-    db.update(nudges).set({ status: 'skipped', lastError: 'no card in the channel to redraw' }).where(eq(nudges.id, n.id)).run();
+    await db.update(nudges).set({ status: 'skipped', lastError: 'no card in the channel to redraw' }).where(eq(nudges.id, n.id)).run();
     return 'skipped';
   }
   const at = { channel: c.threadChannel, ts: c.threadTs };
   try {
-    await port.update(at, currentChannelCard(db as unknown as Tx, tenant, c, now));
+    await port.update(at, await currentChannelCard(db as unknown as Tx, tenant, c, now));
   } catch (e) {
     if (gone(db, n, e)) return 'skipped';
     const message = e instanceof Error ? e.message : String(e);
     const final = e instanceof DeliveryError && e.kind === 'permanent';
-    db.update(nudges)
+    await db
+      .update(nudges)
       .set({ attempts: n.attempts + 1, lastError: message, status: final ? 'failed' : 'pending', claimedAt: null })
       .where(eq(nudges.id, n.id))
       .run();
@@ -266,7 +275,8 @@ async function redrawCard(db: Db, port: ChatPort, n: Nudge, now: Date, logger?: 
     );
     throw e;
   }
-  db.update(nudges)
+  await db
+    .update(nudges)
     .set({ status: 'sent', sentAt: now, attempts: n.attempts + 1, postedChannel: at.channel, postedTs: at.ts })
     .where(eq(nudges.id, n.id))
     .run();
@@ -284,9 +294,9 @@ function gone(db: Db, n: Nudge, e: unknown): boolean {
 }
 
 /** Whether an earlier message about the same complaint, for the same channel, is still to be posted. */
-function earlierInChannel(db: Db, n: Nudge): boolean {
+async function earlierInChannel(db: Db, n: Nudge): Promise<boolean> {
   return Boolean(
-    db
+    await db
       .select({ id: nudges.id })
       .from(nudges)
       .where(
@@ -310,12 +320,12 @@ function earlierInChannel(db: Db, n: Nudge): boolean {
  * refused hears that the complaint was not shared. `detouredTo`: the member
  * the refused message reached directly instead. Returns whether it recorded anything.
  */
-function tellChannelRefused(tx: Tx, n: Nudge, reason: string, now: Date, detouredTo?: Member): boolean {
-  const tenant = tx.select().from(tenants).where(eq(tenants.id, n.tenantId)).get();
+async function tellChannelRefused(tx: Tx, n: Nudge, reason: string, now: Date, detouredTo?: Member): Promise<boolean> {
+  const tenant = await tx.select().from(tenants).where(eq(tenants.id, n.tenantId)).get();
   if (!tenant || !n.channel) return false;
   const day = now.toISOString().slice(0, 10);
   const told = new Map<number, { member: Member; key: string }>();
-  for (const admin of tx
+  for (const admin of await tx
     .select()
     .from(members)
     .where(and(eq(members.tenantId, tenant.id), eq(members.role, 'admin'), eq(members.active, true)))
@@ -323,9 +333,10 @@ function tellChannelRefused(tx: Tx, n: Nudge, reason: string, now: Date, detoure
     told.set(admin.id, { member: admin, key: `channel-refused:${n.channel}:${day}:${admin.id}` });
   }
   // The card that opens a complaint's thread (a notice to the channel for nobody in particular).
-  const card = n.kind === 'notice' && n.subjectType === 'complaint' && n.recipientId == null ? tx.select().from(complaints).where(eq(complaints.id, n.subjectId)).get() : undefined;
-  const account = card && tx.select({ name: accounts.name }).from(accounts).where(eq(accounts.id, card.accountId)).get();
-  const opener = card?.reporterId == null ? undefined : tx.select().from(members).where(eq(members.id, card.reporterId)).get();
+  const card =
+    n.kind === 'notice' && n.subjectType === 'complaint' && n.recipientId == null ? await tx.select().from(complaints).where(eq(complaints.id, n.subjectId)).get() : undefined;
+  const account = card && (await tx.select({ name: accounts.name }).from(accounts).where(eq(accounts.id, card.accountId)).get());
+  const opener = card?.reporterId == null ? undefined : await tx.select().from(members).where(eq(members.id, card.reporterId)).get();
   if (opener?.active) told.set(opener.id, { member: opener, key: `channel-refused:${n.channel}:${card!.id}:${opener.id}` });
   let recorded = false;
   for (const { member, key } of told.values()) {
@@ -335,7 +346,7 @@ function tellChannelRefused(tx: Tx, n: Nudge, reason: string, now: Date, detoure
     if (detouredTo) sections.push(text(t.nudge.channelRefusedDetour(personName(t, tenant.platform, detouredTo))));
     sections.push(text([`${t.nudge.channelRefusedFix} `, { code: t.nudge.channelRefusedCommand }]));
     const payload = inLocale(reply('warning', around(t.nudge.channelRefused, { channel: n.channel }), ...sections), locale);
-    const id = recordNudge(tx, {
+    const id = await recordNudge(tx, {
       tenantId: tenant.id,
       dedupeKey: key,
       kind: 'channel-refused',
@@ -358,18 +369,18 @@ function tellChannelRefused(tx: Tx, n: Nudge, reason: string, now: Date, detoure
  * an earlier refusal still waiting means this outage was told already (by this or another process).
  * Returns whether it recorded anything.
  */
-export function tellDeliveryPaused(db: Db, tenantId: number, reason: string, since: Date): boolean {
-  return immediate(db, (tx) => {
-    const tenant = tx.select().from(tenants).where(eq(tenants.id, tenantId)).get();
+export async function tellDeliveryPaused(db: Db, tenantId: number, reason: string, since: Date): Promise<boolean> {
+  return await transact(db, async (tx) => {
+    const tenant = await tx.select().from(tenants).where(eq(tenants.id, tenantId)).get();
     if (!tenant) return false;
-    const waiting = tx
+    const waiting = await tx
       .select({ id: nudges.id })
       .from(nudges)
       .where(and(eq(nudges.tenantId, tenantId), eq(nudges.kind, 'delivery-paused'), inArray(nudges.status, ['pending', 'sending'])))
       .get();
     if (waiting) return false;
     let recorded = false;
-    for (const admin of tx
+    for (const admin of await tx
       .select()
       .from(members)
       .where(and(eq(members.tenantId, tenantId), eq(members.role, 'admin'), eq(members.active, true)))
@@ -381,7 +392,7 @@ export function tellDeliveryPaused(db: Db, tenantId: number, reason: string, sin
         v.locale,
       );
       const key = `delivery-paused:${tenantId}:${since.toISOString()}:${admin.id}`;
-      const id = recordNudge(tx, {
+      const id = await recordNudge(tx, {
         tenantId,
         dedupeKey: key,
         kind: 'delivery-paused',
@@ -405,9 +416,9 @@ export function tellDeliveryPaused(db: Db, tenantId: number, reason: string, sin
  * replies carry a locale keep theirs; an older one is in its recipient's
  * language, or the workspace's for a channel (as viewFor decided when it was written).
  */
-function readerLocale(db: Db, payload: Reply, tenantId: number, recipient: typeof members.$inferSelect | undefined): Reply {
+async function readerLocale(db: Db, payload: Reply, tenantId: number, recipient: typeof members.$inferSelect | undefined): Promise<Reply> {
   if (payload.locale) return payload;
-  const locale = recipient?.locale ?? db.select({ locale: tenants.locale }).from(tenants).where(eq(tenants.id, tenantId)).get()?.locale;
+  const locale = recipient?.locale ?? (await db.select({ locale: tenants.locale }).from(tenants).where(eq(tenants.id, tenantId)).get())?.locale;
   return locale ? inLocale(payload, locale) : payload;
 }
 
@@ -419,12 +430,14 @@ export const CLAIM_LEASE_MS = 30_000;
  * once its lease has run out; a claim another live process holds is left alone.
  * The platform may or may not have shown it; Steward prefers a rare repeat to a lost message.
  */
-export function releaseStale(db: Db, now = new Date()): number {
-  return db
-    .update(nudges)
-    .set({ status: 'pending', claimedAt: null })
-    .where(and(eq(nudges.status, 'sending'), or(isNull(nudges.claimedAt), lt(nudges.claimedAt, new Date(now.getTime() - CLAIM_LEASE_MS)))))
-    .run().changes;
+export async function releaseStale(db: Db, now = new Date()): Promise<number> {
+  return changes(
+    await db
+      .update(nudges)
+      .set({ status: 'pending', claimedAt: null })
+      .where(and(eq(nudges.status, 'sending'), or(isNull(nudges.claimedAt), lt(nudges.claimedAt, new Date(now.getTime() - CLAIM_LEASE_MS)))))
+      .run(),
+  );
 }
 
 /**
@@ -433,11 +446,11 @@ export function releaseStale(db: Db, now = new Date()): number {
  * or snoozed (a visit logged late, with its earlier date, counts), the pairing
  * ended or its executive's visit made.
  */
-function stillNeeded(db: Db, n: Nudge, now: Date): boolean {
+async function stillNeeded(db: Db, n: Nudge, now: Date): Promise<boolean> {
   switch (n.kind) {
     // Nothing more is said about a lost account's complaints, promises, review or revisits.
     case 'escalation': {
-      const row = db
+      const row = await db
         .select({ s: complaints.status, account: accounts.status, reopens: complaints.reopenCount })
         .from(complaints)
         .innerJoin(accounts, eq(accounts.id, complaints.accountId))
@@ -448,19 +461,19 @@ function stillNeeded(db: Db, n: Nudge, now: Date): boolean {
       return row?.s === 'open' && row.account === 'active' && life === row.reopens;
     }
     case 'promise': {
-      const row = db
+      const row = await db
         .select({ s: promises.status, account: accounts.status })
         .from(promises)
         .innerJoin(accounts, eq(accounts.id, promises.accountId))
         .where(eq(promises.id, n.subjectId))
         .get();
       // A reminder of a date the promise has since moved from is not about it any more.
-      return row?.s === 'open' && row.account === 'active' && roundOfKey(n.dedupeKey) === (moveCounts(db as unknown as Tx, [n.subjectId]).get(n.subjectId) ?? 0);
+      return row?.s === 'open' && row.account === 'active' && roundOfKey(n.dedupeKey) === ((await moveCounts(db as unknown as Tx, [n.subjectId])).get(n.subjectId) ?? 0);
     }
     case 'review': {
       // The season's closing summary: said once, as it was when the deadline passed.
       if (n.subjectType !== 'review') return true;
-      const row = db
+      const row = await db
         .select({ s: reviewItems.status, dueOn: reviewItems.dueOn, account: accounts.status, zone: tenants.timezone })
         .from(reviewItems)
         .innerJoin(accounts, eq(accounts.id, reviewItems.accountId))
@@ -471,16 +484,16 @@ function stillNeeded(db: Db, n: Nudge, now: Date): boolean {
       return row !== undefined && row.s !== 'held' && row.account === 'active' && dayIn(now, row.zone) <= row.dueOn;
     }
     case 'revisit': {
-      const tenant = db.select().from(tenants).where(eq(tenants.id, n.tenantId)).get();
-      const row = db.select({ a: accounts, last: lastVisitSql }).from(accounts).where(eq(accounts.id, n.subjectId)).get();
+      const tenant = await db.select().from(tenants).where(eq(tenants.id, n.tenantId)).get();
+      const row = await db.select({ a: accounts, last: lastVisitSql }).from(accounts).where(eq(accounts.id, n.subjectId)).get();
       if (!tenant || row?.a.status !== 'active') return false;
       // A nudge meant for the owner (its key ends in a count) whose account changed hands is the new owner's now.
       if (/:\d+$/.test(n.dedupeKey) && n.recipientId !== row.a.ownerId) return false;
-      const snoozed = snoozeEnds(db as unknown as Tx, tenant.id, 'revisit', [row.a.id]).get(row.a.id) ?? 0;
+      const snoozed = (await snoozeEnds(db as unknown as Tx, tenant.id, 'revisit', [row.a.id])).get(row.a.id) ?? 0;
       return Math.max(revisitDue(tenant, row.a, row.last), snoozed) <= now.getTime();
     }
     case 'pairing': {
-      const row = db
+      const row = await db
         .select({ p: pairings, account: accounts.status, last: lastPairingTouchSql })
         .from(pairings)
         .innerJoin(accounts, eq(accounts.id, pairings.accountId))
@@ -490,10 +503,10 @@ function stillNeeded(db: Db, n: Nudge, now: Date): boolean {
     }
     case 'health':
       // News of an account's health is not worth reading once the account is lost.
-      return db.select({ s: accounts.status }).from(accounts).where(eq(accounts.id, n.subjectId)).get()?.s === 'active';
+      return (await db.select({ s: accounts.status }).from(accounts).where(eq(accounts.id, n.subjectId)).get())?.s === 'active';
     case 'card':
       // A later change's redraw draws the same complaint as it is then: this one has nothing to add.
-      return !db
+      return !(await db
         .select({ id: nudges.id })
         .from(nudges)
         .where(
@@ -506,15 +519,15 @@ function stillNeeded(db: Db, n: Nudge, now: Date): boolean {
             inArray(nudges.status, ['pending', 'sending', 'sent']),
           ),
         )
-        .get();
+        .get());
     case 'digest':
       // A week's digest caught up late (by a weekend sweep) and still waiting when the next week's
       // is written says nothing that one does not: the reader gets the newer one only.
-      return !db
+      return !(await db
         .select({ id: nudges.id })
         .from(nudges)
         .where(and(eq(nudges.tenantId, n.tenantId), eq(nudges.kind, 'digest'), eq(nudges.recipientId, n.recipientId!), gt(nudges.id, n.id)))
-        .get();
+        .get());
     default:
       return true;
   }
@@ -530,7 +543,7 @@ export async function deliverDue(db: Db, port: ChatPort, now: Date, logger?: Pic
   const refusing = new Set<number>();
   // What delivering records (a channel's refusal, told to people) is delivered in the same call: a pass takes only newer nudges than the last.
   for (let after = 0; ; ) {
-    const due = dueNudges(db, now, 500, port.platform).filter((n) => n.id > after);
+    const due = (await dueNudges(db, now, 500, port.platform)).filter((n) => n.id > after);
     if (due.length === 0) return counts;
     for (const { id, tenantId } of due) {
       after = id;
@@ -542,7 +555,7 @@ export async function deliverDue(db: Db, port: ChatPort, now: Date, logger?: Pic
         if (e instanceof DeliveryError && e.kind === 'permanent') counts.failed++;
         if (e instanceof DeliveryError && e.kind === 'workspace') {
           refusing.add(tenantId);
-          tellDeliveryPaused(db, tenantId, e.message, now);
+          await tellDeliveryPaused(db, tenantId, e.message, now);
         }
       }
     }

@@ -23,6 +23,7 @@ import { EVENT_RETENTION_DEFAULT_DAYS, RETENTION_DEFAULT_DAYS } from '../domain/
 import { runRetention, type Retention } from './retention.js';
 import { runSweep, sweepTenant, watchHealth } from './sweep.js';
 import { Lease } from './lock.js';
+import { transact } from '../../db/index.js';
 
 export const SWEEP_EVERY_MS = 15 * 60_000;
 const DELIVERY_ATTEMPTS = 8;
@@ -212,7 +213,7 @@ export class Scheduler {
   private async setSchedulers(): Promise<void> {
     const sweep = await this.jobs.getJobScheduler('sweep');
     if (Number(sweep?.every) !== this.sweepEvery) await this.jobs.upsertJobScheduler('sweep', { every: this.sweepEvery }, { name: 'sweep', data: {} });
-    for (const tenant of this.opts.db.select().from(tenants).all()) await this.scheduleDigest(tenant);
+    for (const tenant of await this.opts.db.select().from(tenants).all()) await this.scheduleDigest(tenant);
   }
 
   /**
@@ -222,7 +223,7 @@ export class Scheduler {
    */
   async reconcile(): Promise<void> {
     await this.lead(true);
-    for (const c of this.opts.db.select().from(complaints).where(eq(complaints.status, 'open')).all()) await this.scheduleRung(c.tenantId, c.id);
+    for (const c of await this.opts.db.select().from(complaints).where(eq(complaints.status, 'open')).all()) await this.scheduleRung(c.tenantId, c.id);
     await this.kick({ all: true });
     // Only set, never moved: another process's reconcile leaves it; a Redis emptied (restarted without its data, flushed) loses it.
     await this.redis.set(this.marker, randomUUID(), 'NX');
@@ -266,12 +267,12 @@ export class Scheduler {
 
   /** A delayed job at the complaint's next rung, with a stable id so it exists once. */
   async scheduleRung(tenantId: number, complaintId: number): Promise<void> {
-    const c = this.opts.db
+    const c = await this.opts.db
       .select()
       .from(complaints)
       .where(and(eq(complaints.id, complaintId), eq(complaints.status, 'open')))
       .get();
-    const tenant = this.opts.db.select().from(tenants).where(eq(tenants.id, tenantId)).get();
+    const tenant = await this.opts.db.select().from(tenants).where(eq(tenants.id, tenantId)).get();
     if (!c || !tenant) return;
     const at = nextRungAt(tenant, c);
     if (!at) return;
@@ -299,7 +300,7 @@ export class Scheduler {
     const now = this.clock().getTime();
     const until = new Date(now + QUEUE_AHEAD_MS);
     for (let after = 0; ; ) {
-      const page = pendingNudges(this.opts.db, { platform: this.opts.port.platform, until, after, limit: QUEUE_BATCH });
+      const page = await pendingNudges(this.opts.db, { platform: this.opts.port.platform, until, after, limit: QUEUE_BATCH });
       if (page.length === 0) return;
       after = page.at(-1)!.id;
       const fresh = page.filter((n) => !this.queued.has(n.id));
@@ -358,10 +359,10 @@ export class Scheduler {
       for (const tenant of all) {
         // In batches, each its own short write transaction: commands are not kept waiting for the lock.
         await runSweep(db, tenant, now);
-        db.transaction((tx) => watchHealth(tx, tenant, now), { behavior: 'immediate' });
+        await transact(db, (tx) => watchHealth(tx, tenant, now), { behavior: 'immediate' });
         // A digest whose job was lost (Redis emptied while it waited, say) is recorded late rather than not at all.
         const due = digestDue(tenant, now);
-        if (now >= due && tenant.createdAt < due) digestRun(db, tenant, now);
+        if (now >= due && tenant.createdAt < due) await digestRun(db, tenant, now);
         // The schedulers are the lease holder's to set (this sweep may run on another process).
         if (this.lease.held) await this.serially(() => this.scheduleDigest(tenant));
       }
@@ -376,15 +377,15 @@ export class Scheduler {
           this.opts.logger?.info({ deleted: n, batches: r.batches, longestHoldMs: Math.round(r.longestHoldMs) }, 'retention: old rows purged');
       }
     } else if (job.name === 'digest' || job.name === 'escalate') {
-      const tenant = db.select().from(tenants).where(eq(tenants.id, job.data.tenantId!)).get();
+      const tenant = await db.select().from(tenants).where(eq(tenants.id, job.data.tenantId!)).get();
       if (!tenant) return;
-      if (job.name === 'digest') digestRun(db, tenant, now);
+      if (job.name === 'digest') await digestRun(db, tenant, now);
       else {
-        db.transaction((tx) => sweepTenant(tx, tenant, now, { complaintId: job.data.complaintId! }), { behavior: 'immediate' });
+        await transact(db, (tx) => sweepTenant(tx, tenant, now, { complaintId: job.data.complaintId! }), { behavior: 'immediate' });
         await this.scheduleRung(tenant.id, job.data.complaintId!);
       }
     }
-    releaseStale(db);
+    await releaseStale(db);
     await this.kick({ all: true });
   }
 
@@ -409,7 +410,7 @@ export class Scheduler {
       if (!(e instanceof DeliveryError)) throw e;
       if (e.kind === 'permanent') throw new UnrecoverableError(e.message);
       if (e.kind === 'workspace' && tenantId !== undefined && token) {
-        const { until, told } = this.pause(tenantId, e.message);
+        const { until, told } = await this.pause(tenantId, e.message);
         // The admins' notice of a new outage: queued now, it waits for the workspace like every other message.
         if (told) queued = true;
         await job.moveToDelayed(until.getTime(), token);
@@ -433,7 +434,7 @@ export class Scheduler {
    * and again when delivery resumes; the workspace's admins are told once per
    * outage too (`told`: a notice was recorded), when the workspace works again.
    */
-  private pause(tenantId: number, reason: string): PausedWorkspace & { told?: boolean } {
+  private async pause(tenantId: number, reason: string): Promise<PausedWorkspace & { told?: boolean }> {
     const now = Date.now();
     const until = new Date(now + (this.opts.workspacePauseMs ?? WORKSPACE_PAUSE_MS));
     const known = this.pausedWorkspaces.get(tenantId);
@@ -450,7 +451,7 @@ export class Scheduler {
       { tenant: tenantId, platform: tenant?.platform, workspace: tenant?.workspaceId, reason },
       `a ${tenant?.platform ?? ''} workspace refuses Steward (${reason}): its messages are kept and delivery is tried again every few minutes; reinstall the app or renew its token`,
     );
-    return { ...paused, told: tellDeliveryPaused(this.opts.db, tenantId, reason, this.clock()) };
+    return { ...paused, told: await tellDeliveryPaused(this.opts.db, tenantId, reason, this.clock()) };
   }
 
   private resume(paused: PausedWorkspace): void {

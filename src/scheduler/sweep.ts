@@ -4,7 +4,7 @@
 // decide nothing twice), so no batch holds SQLite's one write lock for long and a command
 // waiting for it waits a batch, not a sweep.
 import { performance } from 'node:perf_hooks';
-import type { Db, Tx } from '../../db/index.js';
+import { transact, type Db, type Tx } from '../../db/index.js';
 import {
   addResult,
   claimAccounts,
@@ -28,13 +28,13 @@ import { nudgeViews } from '../views/nudges.js';
 export type { SweepCounts, SweepResult } from '../domain/sweep.js';
 
 /** Every decision for one tenant in the caller's transaction (a command's run, its dry run, tests). */
-export function sweepTenant(tx: Tx, tenant: Tenant, now: Date, only?: { complaintId: number }): SweepResult {
-  return decide(tx, tenant, now, nudgeViews, only);
+export async function sweepTenant(tx: Tx, tenant: Tenant, now: Date, only?: { complaintId: number }): Promise<SweepResult> {
+  return await decide(tx, tenant, now, nudgeViews, only);
 }
 
 /** Once a workspace day, news of each account's health (see src/domain/sweep.ts watchHealth). */
-export function watchHealth(tx: Tx, tenant: Tenant, now: Date): number[] {
-  return watch(tx, tenant, now, nudgeViews);
+export async function watchHealth(tx: Tx, tenant: Tenant, now: Date): Promise<number[]> {
+  return await watch(tx, tenant, now, nudgeViews);
 }
 
 export interface SweepRunOptions {
@@ -106,28 +106,27 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
   const pace = opts.pace ?? SWEEP_PACE;
   const out: SweepRun = { counts: emptyCounts(), ids: [], batches: 0, longestHoldMs: 0, heldMs: 0, holds: [], commits: [], checkpoints: [], spans: [], stopped: false };
   const client = db.$client;
-  const handle = db as unknown as Tx;
   const autocheckpoint = client.pragma('wal_autocheckpoint', { simple: true }) as number;
   client.pragma('wal_autocheckpoint = 0');
   const checkpoint = () => {
+    // Not inside a transaction another command holds open on this connection across an await: the WAL is copied back at the next pause.
+    if (client.inTransaction) return;
     const start = performance.now();
     client.pragma('wal_checkpoint(PASSIVE)');
     out.checkpoints.push(performance.now() - start);
   };
   /** One write transaction; its hold, and the lock left free after it unless `free` is 0. */
-  const write = async (fn: (tx: Tx) => SweepResult | undefined, free = true): Promise<number> => {
+  const write = async (fn: (tx: Tx) => Promise<SweepResult | undefined>, free = true): Promise<number> => {
     if (opts.stopAfter !== undefined && out.batches >= opts.stopAfter) throw new Stop();
-    client.prepare('BEGIN IMMEDIATE').run();
-    const start = performance.now();
-    let r: SweepResult | undefined;
-    try {
-      r = fn(handle);
-    } catch (e) {
-      client.prepare('ROLLBACK').run();
-      throw e;
-    }
-    const committing = performance.now();
-    client.prepare('COMMIT').run();
+    let start = 0;
+    let committing = 0;
+    // In turn with the commands on this connection (db/transaction.ts); the hold counts from BEGIN's lock.
+    const r = await transact(db, async (tx) => {
+      start = performance.now();
+      const decided = await fn(tx);
+      committing = performance.now();
+      return decided;
+    });
     const end = performance.now();
     const held = end - start;
     out.commits.push(end - committing);
@@ -144,15 +143,8 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
     return held;
   };
   /** A read transaction: one snapshot, no lock a writer waits for. */
-  const read = <T>(fn: (tx: Tx) => T): T => {
-    client.prepare('BEGIN').run();
-    try {
-      return fn(handle);
-    } finally {
-      client.prepare('COMMIT').run();
-    }
-  };
-  const inBatches = async (ids: number[], fn: (tx: Tx, ids: number[]) => SweepResult) => {
+  const read = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => Promise.resolve(await transact(db, fn, { behavior: 'deferred' }));
+  const inBatches = async (ids: number[], fn: (tx: Tx, ids: number[]) => Promise<SweepResult>) => {
     // A promise or a rung costs about a millisecond (its message composed, its working hours
     // reckoned): a first batch of 100 held the lock for 100-180 ms. Small first, then grown.
     let size = 16;
@@ -167,18 +159,18 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
   try {
     // A claim of its own, below 0 so that a claimed account is still due should the sweep stop.
     const claim = -1 - Math.floor(Math.random() * 2 ** 48);
-    let due = dueAccountIds(handle, tenant.id, now);
+    let due = await dueAccountIds(db, tenant.id, now);
     let size = opts.batch ?? 250;
     // Accounts changed between their claim and their recording are decided again, a few rounds at most.
     for (let round = 0; round < 3 && due.length > 0; round++) {
       const dropped: number[] = [];
       let part = due.slice(0, size);
       let i = part.length;
-      let lastHeld = part.length > 0 ? await write((tx) => void claimAccounts(tx, tenant.id, now, part, claim), false) : 0;
+      let lastHeld = part.length > 0 ? await write(async (tx) => void (await claimAccounts(tx, tenant.id, now, part, claim)), false) : 0;
       let released = performance.now();
       while (part.length > 0) {
         const decided = part;
-        const plan = read((tx) => decideAccounts(tx, tenant, now, nudgeViews, decided, claim));
+        const plan = await read((tx) => decideAccounts(tx, tenant, now, nudgeViews, decided, claim));
         // Changed between the claim and this read: not decided (its check is no longer the claim), so decided again.
         for (const id of decided) if (!plan.next.has(id)) dropped.push(id);
         part = due.slice(i, i + size);
@@ -186,10 +178,10 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
         const next = part;
         // The lock left free pace times as long as the last write held it; deciding this batch counts.
         await pause(Math.max(0, pace * lastHeld - (performance.now() - released)));
-        const held = await write((tx) => {
-          const r = recordAccounts(tx, tenant, plan, claim);
+        const held = await write(async (tx) => {
+          const r = await recordAccounts(tx, tenant, plan, claim);
           dropped.push(...r.dropped);
-          claimAccounts(tx, tenant.id, now, next, claim);
+          await claimAccounts(tx, tenant.id, now, next, claim);
           return r;
         }, false);
         released = performance.now();
@@ -199,10 +191,10 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
       }
       due = dropped;
     }
-    await inBatches(duePromiseIds(handle, tenant, now), (tx, ids) => sweepPromises(tx, tenant, now, nudgeViews, ids));
+    await inBatches(await duePromiseIds(db, tenant, now), (tx, ids) => sweepPromises(tx, tenant, now, nudgeViews, ids));
     await write((tx) => sweepReviews(tx, tenant, now, nudgeViews));
     await write((tx) => sweepChecklists(tx, tenant, now, nudgeViews));
-    await inBatches(dueComplaintIds(handle, tenant.id, now), (tx, ids) => sweepEscalations(tx, tenant, now, nudgeViews, ids));
+    await inBatches(await dueComplaintIds(db, tenant.id, now), (tx, ids) => sweepEscalations(tx, tenant, now, nudgeViews, ids));
   } catch (e) {
     if (!(e instanceof Stop)) throw e;
     out.stopped = true;

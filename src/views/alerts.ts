@@ -7,6 +7,6 @@ import type { Reply } from '../engine/reply.js';
 import type { Tells } from './notices.js';
 
 /** Tells `account`'s owner and paired executives at once, each in their own language (`compose`). */
-export function alertOwnerAndExecs(ctx: DomainCtx & Tells, account: Account, compose: (view: View) => Reply): void {
-  for (const m of alertRecipients(ctx, account)) ctx.notices.push({ to: { member: m }, reply: compose(viewFor(ctx.tenant, m, ctx.now)) });
+export async function alertOwnerAndExecs(ctx: DomainCtx & Tells, account: Account, compose: (view: View) => Reply | Promise<Reply>): Promise<void> {
+  for (const m of await alertRecipients(ctx, account)) ctx.notices.push({ to: { member: m }, reply: await compose(viewFor(ctx.tenant, m, ctx.now)) });
 }

@@ -10,9 +10,9 @@ import type { Tells } from './notices.js';
  * Tells the manager of `account`'s owner that the actor, a rep, lowered its attention, with each
  * change worded in the manager's language. Nothing when there is nothing to tell or nobody to tell.
  */
-export function tellOwnersManager(ctx: DomainCtx & Tells, account: Account, changes: ((v: View) => string)[], note?: string): void {
+export async function tellOwnersManager(ctx: DomainCtx & Tells, account: Account, changes: ((v: View) => string)[], note?: string): Promise<void> {
   if (changes.length === 0) return;
-  const manager = managerToTell(ctx, account);
+  const manager = await managerToTell(ctx, account);
   if (!manager) return;
   const view = viewFor(ctx.tenant, manager, ctx.now);
   const { t } = view;

@@ -17,7 +17,7 @@ export interface CardCtx extends View {
   mention(member: Member): MentionRef;
 }
 
-const accountOf = (db: Tx, c: Complaint): Account => db.select().from(accounts).where(eq(accounts.id, c.accountId)).get()!;
+const accountOf = async (db: Tx, c: Complaint): Promise<Account> => (await db.select().from(accounts).where(eq(accounts.id, c.accountId)).get())!;
 
 /** The buttons every open complaint carries, wherever it is shown. */
 export function complaintButtons(ctx: View, c: Complaint): Reply['buttons'] {
@@ -33,10 +33,10 @@ export function complaintButtons(ctx: View, c: Complaint): Reply['buttons'] {
  * later (the escalation channel's thread starter), without "in 24 hours" or
  * "just now", which would go stale there.
  */
-export function complaintCard(ctx: CardCtx, c: Complaint, account: Account, view: View = ctx, lasting = false): Reply {
+export async function complaintCard(ctx: CardCtx, c: Complaint, account: Account, view: View = ctx, lasting = false): Promise<Reply> {
   const { t } = view;
   const relative = (at: Date) => (lasting ? '' : ` (${fmtRelative(view, at)})`);
-  const owner = memberById(ctx, c.ownerId);
+  const owner = await memberById(ctx, c.ownerId);
   const overdue = c.status === 'open' && c.deadlineAt < view.now;
   const rows: { label: string; value: Rich }[] = [
     { label: t.complaint.fields.account, value: `${account.name} (${t.enums.tier[account.tier]})` },
@@ -59,27 +59,28 @@ export function complaintCard(ctx: CardCtx, c: Complaint, account: Account, view
  * language and time zone, lasting, public, and marked as the complaint's, so a
  * platform can redraw it there with the new state when someone acts on it.
  */
-export function channelCard(ctx: CardCtx, c: Complaint, account: Account = accountOf(ctx.db, c)): Reply {
+export async function channelCard(ctx: CardCtx, c: Complaint, given?: Account): Promise<Reply> {
+  const account = given ?? (await accountOf(ctx.db, c));
   const view = viewFor(ctx.tenant, undefined, ctx.now);
-  return { ...complaintCard(ctx, c, account, view, true), visibility: 'public', locale: view.locale, about: { complaint: c.number } };
+  return { ...(await complaintCard(ctx, c, account, view, true)), visibility: 'public', locale: view.locale, about: { complaint: c.number } };
 }
 
 /**
  * A complaint's card in the escalation channel as it is now, drawn without a command (the outbox redraws
  * the channel's card after any change): nobody acts, the workspace reads it, in its language and time zone.
  */
-export function currentChannelCard(db: Tx, tenant: Tenant, c: Complaint, now: Date): Reply {
+export async function currentChannelCard(db: Tx, tenant: Tenant, c: Complaint, now: Date): Promise<Reply> {
   const view = viewFor(tenant, undefined, now);
   const ctx: CardCtx = { ...view, db, tenant, mention: (m: Member) => ({ platformUserId: m.platformUserId, name: personName(view.t, tenant.platform, m) }) };
-  return channelCard(ctx, c);
+  return await channelCard(ctx, c);
 }
 
 /** The channel's card of what `about` names as it is now; undefined when it is gone. */
-export function sharedCard(ctx: CardCtx, about: About): Reply | undefined {
-  const c = ctx.db
+export async function sharedCard(ctx: CardCtx, about: About): Promise<Reply | undefined> {
+  const c = await ctx.db
     .select()
     .from(complaints)
     .where(and(eq(complaints.tenantId, ctx.tenant.id), eq(complaints.number, about.complaint)))
     .get();
-  return c && channelCard(ctx, c);
+  return c && (await channelCard(ctx, c));
 }

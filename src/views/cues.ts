@@ -14,8 +14,8 @@ const MAX_DETAIL = 400;
  * button per warning sign that records it with `/signal`, leaving out the kinds
  * recorded on the account in the last 30 days. Empty when the note names none.
  */
-export function signalSuggestions(ctx: DomainCtx, account: Account, note: string): { sections: Section[]; buttons: Button[] } {
-  const fresh = freshSignalCues(ctx, account, note);
+export async function signalSuggestions(ctx: DomainCtx, account: Account, note: string): Promise<{ sections: Section[]; buttons: Button[] }> {
+  const fresh = await freshSignalCues(ctx, account, note);
   if (fresh.length === 0) return { sections: [], buttons: [] };
   const { t } = ctx;
   const detail = (s: string) => ([...s].length > MAX_DETAIL ? `${[...s].slice(0, MAX_DETAIL - 1).join('')}…` : s);

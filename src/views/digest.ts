@@ -19,10 +19,10 @@ function cap<T>(items: T[]): { items: T[]; more: number } {
   return { items: items.slice(0, LIMIT), more: Math.max(0, items.length - LIMIT) };
 }
 
-export function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Reply {
+export async function digestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Promise<Reply> {
   const v = viewFor(tenant, member, now);
   const t = v.t;
-  const w = digestWeek(tx, tenant, member, now, v.zone);
+  const w = await digestWeek(tx, tenant, member, now, v.zone);
   // People by name, or as someone their platform does not know.
   const named = (p: { name: string; platformUserId: string; nameKnown: boolean }) => personName(t, tenant.platform, p);
   const owner = (b: { owner: { name: string; platformUserId: string; nameKnown: boolean } }) => named(b.owner);
@@ -164,17 +164,17 @@ function keptOnTimeSection(tenant: Tenant, team: Member[], rates: Map<number, Ke
 }
 
 /** What a member reads as their weekly digest (and by /digest): admins and executives the organisation's. */
-export function weeklyDigest(tx: Tx, tenant: Tenant, member: Member, now: Date, orgCache?: Map<string, Reply>): Reply {
+export async function weeklyDigest(tx: Tx, tenant: Tenant, member: Member, now: Date, orgCache?: Map<string, Reply>): Promise<Reply> {
   if (!readsOrganisation(member)) return digestFor(tx, tenant, member, now);
   // The organisation's part reads the same for everyone of a language and zone: composed once for them.
   const v = viewFor(tenant, member, now);
   const key = `${v.locale}|${v.zone}`;
-  const org = orgCache?.get(key) ?? orgDigestFor(tx, tenant, member, now);
+  const org = orgCache?.get(key) ?? (await orgDigestFor(tx, tenant, member, now));
   orgCache?.set(key, org);
   const out = structuredClone(org);
   // Their own book or team, when they have one, follows: the organisation's view does not replace it.
-  if (ownsAccounts(tx, tenant, member)) {
-    const own = digestFor(tx, tenant, member, now);
+  if (await ownsAccounts(tx, tenant, member)) {
+    const own = await digestFor(tx, tenant, member, now);
     out.sections.push(text(v.t.org.ownPart(typeof own.title === 'string' ? own.title : '')), ...own.sections);
   }
   return out;
@@ -184,10 +184,10 @@ export function weeklyDigest(tx: Tx, tenant: Tenant, member: Member, now: Date, 
  * The head of sales' week: each team beside the organisation's total, then the accounts at risk or
  * to watch across the organisation (src/domain/digest.ts orgWeek).
  */
-export function orgDigestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Reply {
+export async function orgDigestFor(tx: Tx, tenant: Tenant, member: Member, now: Date): Promise<Reply> {
   const v = viewFor(tenant, member, now);
   const t = v.t;
-  const w = orgWeek(tx, tenant, now, v.zone);
+  const w = await orgWeek(tx, tenant, now, v.zone);
   const row = ({ byCount, ...f }: OrgFigures): OrgRow => ({ ...f, rate: fmtPercent(v, byCount) });
   const name = (team: OrgTeam) => (team.lead ? t.org.team(personName(t, tenant.platform, team.lead)) : t.org.noTeam);
   const f = cap(w.flagged);

@@ -9,9 +9,9 @@ import { list, reply, text, type Reply } from '../engine/reply.js';
 
 const HOME_LIMIT = 40;
 
-export function homeReply(ctx: DomainCtx & { platform: Platform }): Reply {
+export async function homeReply(ctx: DomainCtx & { platform: Platform }): Promise<Reply> {
   const { t } = ctx;
-  const { accounts: book, complaints: open, promises: mine } = homeBook(ctx);
+  const { accounts: book, complaints: open, promises: mine } = await homeBook(ctx);
   const shown = book.slice(0, HOME_LIMIT);
   const out = reply(
     'info',

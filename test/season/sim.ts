@@ -22,6 +22,7 @@ import { sweepTenant, watchHealth } from '../../src/scheduler/sweep.js';
 import { harness, type Harness } from '../harness.js';
 import { DAY, HOUR, MINUTE, Rng, SEASON_END, SEASON_START, TENANT_ZONE, at, dayOf, iso, REVIEW_DEADLINE_DAY, REVIEW_START_DAY } from './time.js';
 import { ACCOUNT_NAMES, CADENCE_DAYS, World, type Account, type Severity, type Tier } from './world.js';
+import { transact } from '../../db/index.js';
 
 /** One message as the platform received it, with what Steward's outbox says it was. */
 export interface Post {
@@ -134,22 +135,22 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
 
   // --- delivery: the queue posts each message when it is due -----------------------------
   const nameOf = (table: 'accounts' | 'members', id: number) => h.db.$client.prepare(`select name from "${table}" where id = ?`).pluck().get(id) as string | undefined;
-  function describe(n: typeof nudges.$inferSelect): Pick<Post, 'account' | 'complaint' | 'promise' | 'member' | 'rung' | 'critical'> {
-    const out: ReturnType<typeof describe> = { critical: false };
+  async function describe(n: typeof nudges.$inferSelect): Promise<Pick<Post, 'account' | 'complaint' | 'promise' | 'member' | 'rung' | 'critical'>> {
+    const out: Awaited<ReturnType<typeof describe>> = { critical: false };
     if (n.subjectType === 'complaint') {
-      const c = h.db.select().from(complaints).where(eq(complaints.id, n.subjectId)).get();
+      const c = await h.db.select().from(complaints).where(eq(complaints.id, n.subjectId)).get();
       if (c) Object.assign(out, { complaint: c.number, account: nameOf('accounts', c.accountId), critical: c.severity === 'critical' });
       const rung = Number(n.dedupeKey.split(':')[2]);
       if (n.kind === 'escalation' && Number.isInteger(rung)) out.rung = rung;
     } else if (n.subjectType === 'promise') {
-      const p = h.db.select().from(promises).where(eq(promises.id, n.subjectId)).get();
+      const p = await h.db.select().from(promises).where(eq(promises.id, n.subjectId)).get();
       if (p) Object.assign(out, { promise: p.number, account: nameOf('accounts', p.accountId) });
     } else if (n.subjectType === 'account') out.account = nameOf('accounts', n.subjectId);
     else if (n.subjectType === 'review') {
-      const r = h.db.select().from(reviewItems).where(eq(reviewItems.id, n.subjectId)).get();
+      const r = await h.db.select().from(reviewItems).where(eq(reviewItems.id, n.subjectId)).get();
       if (r) out.account = nameOf('accounts', r.accountId);
     } else if (n.subjectType === 'pairing') {
-      const p = h.db.select().from(pairings).where(eq(pairings.id, n.subjectId)).get();
+      const p = await h.db.select().from(pairings).where(eq(pairings.id, n.subjectId)).get();
       if (p) out.account = nameOf('accounts', p.accountId);
     } else if (n.subjectType === 'member') out.member = nameOf('members', n.subjectId);
     return out;
@@ -159,12 +160,20 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
     const from = platform.posts.length;
     await deliverDue(h.db, platform, new Date(now));
     for (const raw of platform.posts.slice(from)) {
-      const n = h.db.select().from(nudges).where(eq(nudges.postedTs, raw.ts)).get();
+      const n = await h.db.select().from(nudges).where(eq(nudges.postedTs, raw.ts)).get();
       if (!n) {
         violated('delivered once', `a post to ${raw.to} that no nudge records as sent (posted twice?): ${raw.text.split('\n')[0]}`);
         continue;
       }
-      const post: Post = { at: now, to: raw.to, text: raw.text, kind: n.kind, key: n.dedupeKey, notBefore: n.notBefore?.getTime() ?? n.createdAt.getTime(), ...describe(n) };
+      const post: Post = {
+        at: now,
+        to: raw.to,
+        text: raw.text,
+        kind: n.kind,
+        key: n.dedupeKey,
+        notBefore: n.notBefore?.getTime() ?? n.createdAt.getTime(),
+        ...(await describe(n)),
+      };
       note(`→ ${post.to} ${post.kind} ${post.key} | ${raw.text.split('\n')[0]}`);
       for (const inv of opts.invariants) {
         const bad = inv.post?.(season, post);
@@ -173,8 +182,8 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
       season.posts.push(post);
     }
   }
-  const nextDelivery = (): number | undefined => {
-    const row = h.db
+  const nextDelivery = async (): Promise<number | undefined> => {
+    const row = await h.db
       .select({ at: min(nudges.notBefore) })
       .from(nudges)
       .where(and(eq(nudges.status, 'pending'), gt(nudges.notBefore, new Date(now))))
@@ -184,15 +193,15 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
 
   // --- the scheduler's jobs, as src/scheduler/scheduler.ts runs them -----------------------
   async function sweep(): Promise<void> {
-    const tenant = h.db.select().from(tenants).get()!;
+    const tenant = (await h.db.select().from(tenants).get())!;
     const at = new Date(now);
-    const { counts } = h.db.transaction((tx) => sweepTenant(tx, tenant, at), { behavior: 'immediate' });
-    h.db.transaction((tx) => watchHealth(tx, tenant, at), { behavior: 'immediate' });
+    const { counts } = await transact(h.db, (tx) => sweepTenant(tx, tenant, at), { behavior: 'immediate' });
+    await transact(h.db, (tx) => watchHealth(tx, tenant, at), { behavior: 'immediate' });
     // A digest whose job was lost is recorded late rather than not at all (the sweep job's catch-up).
     const due = digestDue(tenant, at);
-    if (at >= due && tenant.createdAt < due) digestRun(h.db, tenant, at);
+    if (at >= due && tenant.createdAt < due) await digestRun(h.db, tenant, at);
     season.sweeps.push(now);
-    armRungs();
+    await armRungs();
     note(
       `sweep ${Object.entries(counts)
         .filter(([, n]) => n)
@@ -202,8 +211,8 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
   }
   /** The weekly digest job at its hour, as the scheduler's cron runs it (when its job was not lost). */
   async function digestJob(): Promise<void> {
-    const tenant = h.db.select().from(tenants).get()!;
-    digestRun(h.db, tenant, new Date(now));
+    const tenant = (await h.db.select().from(tenants).get())!;
+    await digestRun(h.db, tenant, new Date(now));
     note('digest job');
   }
   /**
@@ -211,9 +220,9 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
    * job id makes it. Some are lost, as when Redis is emptied; each sweep sets them again.
    */
   const armed = new Set<string>();
-  function armRungs(): void {
-    const tenant = h.db.select().from(tenants).get()!;
-    for (const c of h.db.select().from(complaints).where(eq(complaints.status, 'open')).all()) {
+  async function armRungs(): Promise<void> {
+    const tenant = (await h.db.select().from(tenants).get())!;
+    for (const c of await h.db.select().from(complaints).where(eq(complaints.status, 'open')).all()) {
       const next = nextRungAt(tenant, c);
       const id = `${c.id}-${c.escalationLevel + 1}`;
       if (!next || armed.has(id)) continue;
@@ -223,9 +232,9 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
         at: Math.max(now, next.getTime()),
         what: 'escalate',
         run: async () => {
-          h.db.transaction((tx) => sweepTenant(tx, h.db.select().from(tenants).get()!, new Date(now), { complaintId: c.id }), { behavior: 'immediate' });
+          await transact(h.db, async (tx) => sweepTenant(tx, (await h.db.select().from(tenants).get())!, new Date(now), { complaintId: c.id }), { behavior: 'immediate' });
           note(`timer C-${c.number}`);
-          armRungs();
+          await armRungs();
         },
       });
     }
@@ -366,7 +375,7 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
     const out = await cmd(`/complaint ${a.name} severity:${severity} Pallets arrived crushed`, who);
     const number = Number(/C-(\d+)/.exec(out)![1]);
     world.complaints.set(number, { number, account: a.name, severity, openedAt: now, stuck: rng.chance(0.25) });
-    armRungs();
+    await armRungs();
   }
   async function resolveOne(who: string): Promise<void> {
     // Some complaints stay open for months: only those on one's own accounts get resolved, and not always.
@@ -415,7 +424,7 @@ export async function runSeason(opts: SeasonOptions): Promise<{ season: Season; 
   try {
     while (!stop()) {
       const next = events[0]?.at ?? Infinity;
-      const due = nextDelivery() ?? Infinity;
+      const due = (await nextDelivery()) ?? Infinity;
       const t = Math.min(next, due);
       if (t > end) break;
       now = Math.max(now, t);

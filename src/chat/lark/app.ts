@@ -290,7 +290,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   /** Runs command text; `eventId` is seen in the command's own transaction, so a redelivery after a crash runs it, and after a commit does not. */
   const run = (incoming: Incoming, text: string, resolve?: MentionResolver, eventId?: string): Promise<Outcome> => inbound.run({ ...incoming, text, dedupeKey: eventId }, resolve);
   /** For what writes nothing but an answer (a hint, a form): the event is seen at once. */
-  const firstSight = (eventId: string | undefined) => !eventId || engine.firstSight('lark', eventId);
+  const firstSight = async (eventId: string | undefined) => !eventId || (await engine.firstSight('lark', eventId));
 
   // A card carries no mention keys, so a handler's button names a person as `@<open_id>` (see /pair's Confirm): the same contact lookup as a mention.
   const byOpenId =
@@ -324,10 +324,10 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     const said = raw === undefined ? undefined : commandOf(raw, m.mentions ?? [], group, group ? await botOf(tenantKey) : undefined);
     // An app allowed to read every group message still answers only what is said to it.
     if (said && !said.addressed) return;
-    if (outsider(tenantKey, e.sender.tenant_key)) return firstSight(e.event_id) ? answer(...refusal(), 'public') : undefined;
+    if (outsider(tenantKey, e.sender.tenant_key)) return (await firstSight(e.event_id)) ? answer(...refusal(), 'public') : undefined;
     const incoming = await who(tenantKey, openId, undefined, group ? m.chat_id : undefined);
     const kind = said && formOf(said.text);
-    if ((!said || kind) && !firstSight(e.event_id)) return;
+    if ((!said || kind) && !(await firstSight(e.event_id))) return;
     if (!said) {
       const locale = await engine.view(incoming, (ctx) => ctx.locale);
       const { card, text } = renderCard({ tone: 'info', title: catalog(locale).lark.textOnly, sections: [], buttons: [], visibility: 'ephemeral' }, { locale });
@@ -398,7 +398,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     const tenantKey = e.tenant_key ?? e.operator.tenant_key;
     if (!tenantKey) return {};
     const port = portOf(tenantKey);
-    if (outsider(tenantKey, e.operator.tenant_key)) return firstSight(e.event_id) ? { toast: { type: 'error', content: refusal()[1].slice(0, 200) } } : {};
+    if (outsider(tenantKey, e.operator.tenant_key)) return (await firstSight(e.event_id)) ? { toast: { type: 'error', content: refusal()[1].slice(0, 200) } } : {};
     const incoming = await who(tenantKey, e.operator.open_id, undefined, e.context?.open_chat_id);
     const value = (e.action.value ?? {}) as Partial<Record<string, unknown>>;
     const form = (e.action.form_value ?? {}) as Record<string, unknown>;
@@ -424,7 +424,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       command = withText(value.ask, str('note'));
     }
     if (!command) {
-      if (!firstSight(e.event_id)) return {};
+      if (!(await firstSight(e.event_id))) return {};
       const locale = await engine.view(incoming, (ctx) => ctx.locale);
       return { toast: { type: 'warning', content: catalog(locale).lark.unknownAction } };
     }
@@ -500,7 +500,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     const incoming = await who(e.tenant_key, openId, e.operator.operator_name);
     const kind = formOf(command);
     if (kind) {
-      return firstSight(e.event_id) ? sendForm(incoming, kind) : undefined;
+      return (await firstSight(e.event_id)) ? sendForm(incoming, kind) : undefined;
     }
     const out = await run(incoming, command, undefined, e.event_id);
     if (out.duplicate) return;
@@ -517,7 +517,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
   // Added to a group: say what Steward does there, in the tenant's language.
   async function onAddedToChat(e: ChatEvent): Promise<void> {
     const openId = e.operator_id?.open_id;
-    if (!e.tenant_key || !openId || (e.event_id && !engine.firstSight('lark', e.event_id))) return;
+    if (!e.tenant_key || !openId || (e.event_id && !(await engine.firstSight('lark', e.event_id)))) return;
     const locale = await engine.view(await who(e.tenant_key, openId), (ctx) => ctx.tenant.locale);
     const t = catalog(locale);
     const { card, text } = renderCard({ tone: 'info', title: t.lark.hello, sections: [{ type: 'text', text: t.lark.helloText }], buttons: [], visibility: 'public' }, { locale });
@@ -587,7 +587,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     }
     const raw = (await readBody(req, MAX_BODY_BYTES))?.toString('utf8');
     if (raw === undefined) return void res.writeHead(413).end();
-    const checked = verify(raw, req.headers);
+    const checked = await verify(raw, req.headers);
     if ('status' in checked) {
       logger.warn({ path, reason: checked.reason }, 'refused a Lark request');
       return void res.writeHead(checked.status, { 'content-type': 'application/json' }).end(JSON.stringify({ msg: checked.reason }));
@@ -645,7 +645,7 @@ export function requestVerifier(config: Pick<Config, 'LARK_ENCRYPT_KEY' | 'LARK_
   const key = config.LARK_ENCRYPT_KEY;
   const token = config.LARK_VERIFICATION_TOKEN;
   const cipher = key ? new lark.AESCipher(key) : undefined;
-  return (raw: string, headers: IncomingMessage['headers']): Verified => {
+  return async (raw: string, headers: IncomingMessage['headers']): Promise<Verified> => {
     let outer: Record<string, unknown>;
     try {
       outer = JSON.parse(raw) as Record<string, unknown>;
@@ -680,7 +680,7 @@ export function requestVerifier(config: Pick<Config, 'LARK_ENCRYPT_KEY' | 'LARK_
       const at = Number(ts) * 1000;
       const now = Date.now();
       if (!/^\d+$/.test(ts) || Math.abs(now - at) > SIGNATURE_WINDOW_MS) return { status: 401, reason: 'timestamp outside the 5-minute window' };
-      if (firstRequest && !firstRequest(`lark:${signature}`, new Date(at + SIGNATURE_WINDOW_MS), new Date(now))) return { status: 401, reason: 'replayed request' };
+      if (firstRequest && !(await firstRequest(`lark:${signature}`, new Date(at + SIGNATURE_WINDOW_MS), new Date(now)))) return { status: 401, reason: 'replayed request' };
     }
     // A store app's app_ticket still comes in the schema 1.0 envelope (type event_callback, the event's type app_ticket).
     const ticket = body.type === 'event_callback' && (body.event as { type?: unknown } | undefined)?.type === 'app_ticket';

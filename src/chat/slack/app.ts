@@ -559,7 +559,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
   };
 
   const homeOpened = async (from: Origin, userId: string, tab: string | undefined, eventId: string | undefined) => {
-    if (tab !== 'home' || (eventId && !engine.firstSight('slack', eventId))) return;
+    if (tab !== 'home' || (eventId && !(await engine.firstSight('slack', eventId)))) return;
     const workspaceId = tenant(from);
     const user = await who(workspaceId, userId);
     const locale = user.locale ?? config.STEWARD_LOCALE;
