@@ -62,7 +62,7 @@ await withTempDb('steward-bench-retention-', async (db) => {
   );
   // The seeding's WAL written back first: the runs are measured on a book at rest.
   c.pragma('wal_checkpoint(TRUNCATE)');
-  const all = db.select().from(tenants).all();
+  const all = await db.select().from(tenants).all();
   const rows: string[][] = [
     [
       'run',

@@ -164,7 +164,7 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
             commandThread: new URL(`./engine-thread.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
           })
         : (await import('./chat/lark/app.js')).createLarkApp({ config, engine, logger, afterCommand, ready, redis: redis.options });
-    releaseStale(db);
+    await releaseStale(db);
     // STEWARD_ROLE: web runs no queue workers (its commands queue what they decided, for a worker to
     // deliver); worker listens to no chat, but keeps the platform's API client to deliver with.
     const role = config.STEWARD_ROLE;
@@ -308,7 +308,7 @@ async function startClock(config: Config, db: Db, port: ShellPort, dataDir: stri
     process.stderr.write(`steward: ${SCHEDULES_OFF}\n`);
     return undefined;
   }
-  releaseStale(db);
+  await releaseStale(db);
   const scheduler = new Scheduler({ db, port, redis: redis.options, logger, retention: retentionOf(config) });
   await scheduler.start();
   logger.info({ redis: redis.where }, 'schedules on');

@@ -77,12 +77,12 @@ export class Metrics implements CommandMetrics, SchedulerMetrics {
       help: 'Messages waiting in the outbox (pending or being sent), by kind',
       labelNames: ['kind'],
       registers,
-      collect() {
+      async collect() {
         if (!db) return;
         this.reset();
         // Every kind seen shows, at 0 when none waits: a series that vanishes reads as no data, not as nothing waiting.
         for (const kind of kinds) this.set({ kind }, 0);
-        for (const { kind, n } of waitingByKind(db)) {
+        for (const { kind, n } of await waitingByKind(db)) {
           kinds.add(kind);
           this.set({ kind }, n);
         }
@@ -134,21 +134,23 @@ export class Metrics implements CommandMetrics, SchedulerMetrics {
    * instance, on the engine thread, the clock's decisions on a worker), so the dashboard takes
    * the largest, not the sum. The first call only notes where the table stands.
    */
-  private countDecided(): void {
+  private async countDecided(): Promise<void> {
     if (!this.sources) return;
     const db = this.sources.db;
     if (this.decidedUpTo === undefined) {
       this.decidedUpTo = Number(
-        db
-          .select({ id: sql<number>`coalesce(max(${nudges.id}), 0)` })
-          .from(nudges)
-          .get()?.id ?? 0,
+        (
+          await db
+            .select({ id: sql<number>`coalesce(max(${nudges.id}), 0)` })
+            .from(nudges)
+            .get()
+        )?.id ?? 0,
       );
       // Once, at start: the kinds the outbox has known.
-      for (const { kind } of db.selectDistinct({ kind: nudges.kind }).from(nudges).all()) this.kinds.add(kind);
+      for (const { kind } of await db.selectDistinct({ kind: nudges.kind }).from(nudges).all()) this.kinds.add(kind);
       return;
     }
-    const rows = db
+    const rows = await db
       .select({ kind: nudges.kind, n: sql<number>`count(*)`, top: sql<number>`max(${nudges.id})` })
       .from(nudges)
       .where(sql`${nudges.id} > ${this.decidedUpTo}`)
@@ -172,20 +174,21 @@ export class Metrics implements CommandMetrics, SchedulerMetrics {
   }
 
   /** Notes where the outbox stands now, so steward_nudges_decided_total counts from this instance's start. */
-  start(): void {
-    this.countDecided();
+  async start(): Promise<void> {
+    await this.countDecided();
   }
 }
 
 /** Messages waiting in the outbox by kind (the status index: a small part of the table). */
-function waitingByKind(db: Db): { kind: string; n: number }[] {
-  return db
-    .select({ kind: nudges.kind, n: sql<number>`count(*)` })
-    .from(nudges)
-    .where(inArray(nudges.status, ['pending', 'sending']))
-    .groupBy(nudges.kind)
-    .all()
-    .map(({ kind, n }) => ({ kind, n: Number(n) }));
+async function waitingByKind(db: Db): Promise<{ kind: string; n: number }[]> {
+  return (
+    await db
+      .select({ kind: nudges.kind, n: sql<number>`count(*)` })
+      .from(nudges)
+      .where(inArray(nudges.status, ['pending', 'sending']))
+      .groupBy(nudges.kind)
+      .all()
+  ).map(({ kind, n }) => ({ kind, n: Number(n) }));
 }
 
 /** Where and how /metrics is served, from the config (METRICS_PORT, METRICS_HOST, METRICS_TOKEN). */
@@ -206,7 +209,7 @@ export function metricsServing(config: { METRICS_PORT?: number; METRICS_HOST: st
 
 /** serveMetrics for `npm start`: a port it cannot listen on is a ConfigError naming METRICS_PORT (or METRICS_HOST). */
 export async function listenMetrics(metrics: Metrics, serving: MetricsServing, logger: Logger): Promise<() => Promise<void>> {
-  metrics.start();
+  await metrics.start();
   try {
     return (await serveMetrics(metrics, serving, logger)).close;
   } catch (e) {

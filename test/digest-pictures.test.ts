@@ -21,6 +21,7 @@ import { chartProblem, FakeLark, FAKE_APP } from './fake-lark.js';
 import { FakeSlack } from './fake-slack.js';
 import { harness, type Harness } from './harness.js';
 import { cst, DAY, kit } from './kit.js';
+import { transact } from '../db/index.js';
 
 /** Monday 12 October 2026, 10:00 in Shanghai: the digest's time. */
 const D = cst('2026-10-12T10:00');
@@ -56,18 +57,18 @@ async function book(locale?: Locale) {
   h.now = D;
 }
 
-const compose = (name = 'li'): Reply => h.db.transaction((tx) => digestFor(tx, tenant(), member(name), D));
+const compose = async (name = 'li'): Promise<Reply> => await transact(h.db, async (tx) => digestFor(tx, await tenant(), await member(name), D));
 const charts = (r: Reply): Chart[] => r.sections.flatMap((s) => (s.type === 'chart' ? [s.chart] : []));
 
 describe('the eight weeks the digest reads', () => {
   beforeEach(() => book());
 
-  it('counts complaints opened and resolved in the week each happened', () => {
-    const t = h.db.transaction((tx) =>
+  it('counts complaints opened and resolved in the week each happened', async () => {
+    const t = await transact(h.db, async (tx) =>
       digestTrends(
         tx,
-        tenant(),
-        digestWeek(tx, tenant(), member('li'), D, 'Asia/Shanghai').book.map((b) => b.a.id),
+        await tenant(),
+        (await digestWeek(tx, await tenant(), await member('li'), D, 'Asia/Shanghai')).book.map((b) => b.a.id),
         D,
         'Asia/Shanghai',
       ),
@@ -78,10 +79,10 @@ describe('the eight weeks the digest reads', () => {
     expect(t.resolved).toEqual([0, 0, 0, 0, 0, 1, 0, 1]);
   });
 
-  it("reads each week's bands as the score did then: this week and four weeks ago agree with healthOf, and an account counts from its creation", () => {
-    const { t, scores } = h.db.transaction((tx) => {
-      const ids = digestWeek(tx, tenant(), member('li'), D, 'Asia/Shanghai').book.map((b) => b.a.id);
-      return { t: digestTrends(tx, tenant(), ids, D, 'Asia/Shanghai'), scores: [...healthOf(tx, tenant(), ids, D).values()] };
+  it("reads each week's bands as the score did then: this week and four weeks ago agree with healthOf, and an account counts from its creation", async () => {
+    const { t, scores } = await transact(h.db, async (tx) => {
+      const ids = (await digestWeek(tx, await tenant(), await member('li'), D, 'Asia/Shanghai')).book.map((b) => b.a.id);
+      return { t: await digestTrends(tx, await tenant(), ids, D, 'Asia/Shanghai'), scores: [...(await healthOf(tx, await tenant(), ids, D)).values()] };
     });
     const at = (i: number) => ({ healthy: t.bands.healthy[i], watch: t.bands.watch[i], 'at-risk': t.bands['at-risk'][i] });
     const count = (key: 'now' | 'before') => ({
@@ -113,7 +114,7 @@ describe('the shell', () => {
         },
       }),
     );
-    await port.post({ dm: { platformUserId: 'li', name: 'li' } }, compose());
+    await port.post({ dm: { platformUserId: 'li', name: 'li' } }, await compose());
     const lines = out.split('\n');
     const i = lines.indexOf('  Complaints opened and resolved per week, last 8 weeks (08-24 – 10-12)');
     expect(lines.slice(i, i + 3)).toEqual([
@@ -129,7 +130,7 @@ describe('the shell', () => {
 describe('the shell, for a Chinese reader', () => {
   it('lines the sparklines up under Chinese labels, which take two columns a character', async () => {
     await book('zh-CN');
-    const lines = renderText(compose()).split('\n');
+    const lines = renderText(await compose()).split('\n');
     const i = lines.indexOf('近8周客户健康分布 (08-24 – 10-12)');
     expect(lines.slice(i, i + 4)).toEqual([
       '近8周客户健康分布 (08-24 – 10-12)',
@@ -160,7 +161,7 @@ describe('Lark: the chart component of card JSON 2.0', () => {
 
   it('the digest card carries both charts, with the weeks’ numbers, and Lark takes it', async () => {
     await book();
-    const reply = compose();
+    const reply = await compose();
     const card = await send(reply);
     expect(chartProblem(card)).toBeUndefined();
     const [bands, complaints] = chartsIn(card);
@@ -185,7 +186,7 @@ describe('Lark: the chart component of card JSON 2.0', () => {
 
   it('a Chinese reader’s chart is labelled in Chinese (Lark draws the words itself)', async () => {
     await book('zh-CN');
-    const card = await send(compose(), 'zh-CN');
+    const card = await send(await compose(), 'zh-CN');
     const [bands] = chartsIn(card);
     expect(bands!.chart_spec.title.text).toBe('近8周客户健康分布');
     expect(bands!.chart_spec.color.domain).toEqual(['健康', '关注', '高风险']);
@@ -218,7 +219,7 @@ describe('Slack: a PNG through files.uploadV2, the tables kept in the message', 
   const TABLE = ['opened        0     0     0     1     0     0     1     1'];
 
   it('posts the digest with its tables, then the picture in three calls to the same conversation', async () => {
-    const posted = await port.post(li, compose());
+    const posted = await port.post(li, await compose());
     expect(fake.calls.map((c) => c.method)).toEqual(['chat.postMessage', 'files.getUploadURLExternal', 'files.completeUploadExternal']);
     // The message reads whole without the picture: each chart as a table in a code block.
     expect(messageText()).toContain('*Complaints opened and resolved per week, last 8 weeks*');
@@ -242,7 +243,7 @@ describe('Slack: a PNG through files.uploadV2, the tables kept in the message', 
 
   it('without the files:write scope the digest is still delivered, with its tables', async () => {
     fake.fail('files.getUploadURLExternal', { error: 'missing_scope', needed: 'files:write' });
-    const posted = await port.post(li, compose());
+    const posted = await port.post(li, await compose());
     expect(posted.channel).toBe('D0LI');
     expect(messageText()).toContain(TABLE[0]);
     expect(fake.callsTo('files.completeUploadExternal')).toEqual([]);
@@ -251,7 +252,7 @@ describe('Slack: a PNG through files.uploadV2, the tables kept in the message', 
 
   it('an upload the file server refuses still leaves the digest delivered, and nothing shared', async () => {
     fake.failUploads = 1;
-    const posted = await port.post(li, compose());
+    const posted = await port.post(li, await compose());
     expect(posted.ts).toBeTruthy();
     expect(messageText()).toContain(TABLE[0]);
     expect(fake.callsTo('files.completeUploadExternal')).toEqual([]);
@@ -262,21 +263,21 @@ describe('Slack: a PNG through files.uploadV2, the tables kept in the message', 
   it("a Chinese reader's picture has no words to draw: its key, in Chinese, is the comment beside it", async () => {
     h.close();
     await book('zh-CN');
-    await port.post(li, compose());
+    await port.post(li, await compose());
     const [file] = [...fake.files.values()];
     expect(file!.initialComment).toBe('近8周客户健康分布：🟩 健康 · 🟧 关注 · 🟥 高风险\n近8周每周投诉（新增与解决）：🟥 新增 · 🟩 已解决');
     expect([file!.data!.readUInt32BE(16), file!.data!.readUInt32BE(20)]).toEqual([SVG_WIDTH * PICTURE_SCALE, svgHeight(2) * PICTURE_SCALE]);
   });
 
   it('a reply without charts uploads nothing', async () => {
-    const r = compose();
+    const r = await compose();
     await port.post(li, { ...r, sections: r.sections.filter((s) => s.type !== 'chart') });
     expect(fake.calls.map((c) => c.method)).toEqual(['chat.postMessage']);
   });
 
   it('a digest a week later reads the new week at the right end', async () => {
     h.now = new Date(D.getTime() + 7 * DAY);
-    const r = h.db.transaction((tx) => digestFor(tx, tenant(), member('li'), h.now));
+    const r = await transact(h.db, async (tx) => digestFor(tx, await tenant(), await member('li'), h.now));
     expect(charts(r)[1]!.x.at(-1)).toBe('10-19');
     expect(charts(r)[1]!.series[0]!.values).toEqual([0, 0, 1, 0, 0, 1, 1, 0]);
   });

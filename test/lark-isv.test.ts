@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeDb, openDb, type Db } from '../db/index.js';
+import { closeDb, openDb, type Db, transact } from '../db/index.js';
 import { members, tenants } from '../db/schema.js';
 import { commands } from '../handlers/index.js';
 import { createLarkApp, type LarkApp } from '../src/chat/lark/app.js';
@@ -153,7 +153,7 @@ describe('a Lark store app (LARK_APP_TYPE=isv) serving two tenants from two inst
         [BORIS, BETA],
       ]),
     );
-    const rows = web.db.select({ workspaceId: tenants.workspaceId, platform: tenants.platform }).from(tenants).all();
+    const rows = await web.db.select({ workspaceId: tenants.workspaceId, platform: tenants.platform }).from(tenants).all();
     expect(rows).toEqual(
       expect.arrayContaining([
         { workspaceId: ALPHA, platform: 'lark' },
@@ -202,9 +202,9 @@ describe('a Lark store app (LARK_APP_TYPE=isv) serving two tenants from two inst
     // It found the ticket in Redis: it asked Lark for none.
     expect(fake.callsTo('ticket').length).toBe(resendsBefore);
 
-    const beta = web.db.select().from(tenants).where(eq(tenants.workspaceId, BETA)).get()!;
-    const boris = web.db.select().from(members).where(eq(members.platformUserId, BORIS)).get()!;
-    web.db.transaction((tx) =>
+    const beta = (await web.db.select().from(tenants).where(eq(tenants.workspaceId, BETA)).get())!;
+    const boris = (await web.db.select().from(members).where(eq(members.platformUserId, BORIS)).get())!;
+    await transact(web.db, (tx) =>
       recordNudge(tx, {
         tenantId: beta.id,
         dedupeKey: 'isv-test:beta-nudge',
@@ -238,9 +238,9 @@ describe('a Lark store app (LARK_APP_TYPE=isv) serving two tenants from two inst
   });
 
   it('a second Steward process, with no ticket of its own, delivers a tenant’s nudge from the shared database with that tenant’s token', { timeout: 60_000 }, async () => {
-    const alpha = web.db.select().from(tenants).where(eq(tenants.workspaceId, ALPHA)).get()!;
-    const alice = web.db.select().from(members).where(eq(members.platformUserId, ALICE)).get()!;
-    web.db.transaction((tx) =>
+    const alpha = (await web.db.select().from(tenants).where(eq(tenants.workspaceId, ALPHA)).get())!;
+    const alice = (await web.db.select().from(members).where(eq(members.platformUserId, ALICE)).get())!;
+    await transact(web.db, (tx) =>
       recordNudge(tx, {
         tenantId: alpha.id,
         dedupeKey: 'isv-test:alpha-from-another-process',
@@ -291,7 +291,7 @@ describe('a Lark store app (LARK_APP_TYPE=isv) serving two tenants from two inst
     const to = fake.ticketsTo;
     fake.ticketsTo = undefined;
     const resends = fake.callsTo('ticket').length;
-    await expect(toBoris()).rejects.toMatchObject({ name: 'DeliveryError', kind: 'transient' });
+    await expect(await toBoris()).rejects.toMatchObject({ name: 'DeliveryError', kind: 'transient' });
     expect(fake.callsTo('ticket').length).toBeGreaterThan(resends);
     fake.ticketsTo = to;
     const ticket = await fake.pushTicket();
@@ -305,7 +305,7 @@ describe('a Lark store app (LARK_APP_TYPE=isv) serving two tenants from two inst
     await redis.lose(`${LARK_CACHE_PREFIX}:${APP.appId}`);
     await redis.client().set(ticketKey, JSON.stringify('ticket-from-last-week'));
     const resends = fake.callsTo('ticket').length;
-    await expect(toBoris()).rejects.toMatchObject({ name: 'DeliveryError', kind: 'transient' });
+    await expect(await toBoris()).rejects.toMatchObject({ name: 'DeliveryError', kind: 'transient' });
     expect(fake.callsTo('ticket').length).toBe(resends + 1);
     await expect.poll(async () => fake.appTickets.at(-1) === (await ticketInRedis())).toBe(true);
     await toBoris();

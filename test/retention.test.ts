@@ -185,7 +185,7 @@ describe('retention over seeded books', () => {
     const want = expected(d, NOW);
     const before = others(d);
     const counts = { nudges: all(d, 'nudges').length, audit: all(d, 'audit_log').length };
-    const r = await runRetention(d, tenantsOf(d), new Date(NOW), { days: RETENTION, eventDays: EVENTS }, SMALL);
+    const r = await runRetention(d, await tenantsOf(d), new Date(NOW), { days: RETENTION, eventDays: EVENTS }, SMALL);
     expect(remaining(d)).toEqual(want);
     // Something of each kind went, and something of each stayed: the seeds make books worth testing.
     expect(r.deleted.nudges).toBe(counts.nudges - want.nudges.length);
@@ -198,7 +198,7 @@ describe('retention over seeded books', () => {
     expect(Math.max(...r.rows)).toBeLessThanOrEqual(SMALL.maxBatch!);
     expect(r.rows.reduce((a, b) => a + b, 0)).toBe(r.deleted.nudges + r.deleted.audit + r.deleted.events + r.deleted.requests);
     expect(others(d)).toBe(before);
-    const again = await runRetention(d, tenantsOf(d), new Date(NOW), { days: RETENTION, eventDays: EVENTS }, SMALL);
+    const again = await runRetention(d, await tenantsOf(d), new Date(NOW), { days: RETENTION, eventDays: EVENTS }, SMALL);
     expect(again.deleted).toEqual({ nudges: 0, audit: 0, events: 0, requests: 0 });
     expect(remaining(d)).toEqual(want);
   });
@@ -209,7 +209,7 @@ describe('retention over seeded books', () => {
     // Runs cut short after 1, 2, 3... write transactions, one after the other, until one is not.
     let runs = 0;
     for (let stop = 1; ; stop++) {
-      const r = await runRetention(d, tenantsOf(d), new Date(NOW), { days: RETENTION, eventDays: EVENTS }, { ...SMALL, stopAfter: stop });
+      const r = await runRetention(d, await tenantsOf(d), new Date(NOW), { days: RETENTION, eventDays: EVENTS }, { ...SMALL, stopAfter: stop });
       runs++;
       if (!r.stopped) break;
       expect(r.batches).toBe(stop);
@@ -222,10 +222,10 @@ describe('retention over seeded books', () => {
     const d = book(9, NOW);
     const want = expected(d, NOW);
     const before = remaining(d);
-    const r = await runRetention(d, tenantsOf(d), new Date(NOW), { days: RETENTION, eventDays: EVENTS }, { ...SMALL, budgetMs: -1 });
+    const r = await runRetention(d, await tenantsOf(d), new Date(NOW), { days: RETENTION, eventDays: EVENTS }, { ...SMALL, budgetMs: -1 });
     expect(r).toMatchObject({ batches: 0, stopped: true, deleted: { nudges: 0, audit: 0, events: 0, requests: 0 } });
     expect(remaining(d)).toEqual(before);
-    expect((await runRetention(d, tenantsOf(d), new Date(NOW), { days: RETENTION, eventDays: EVENTS }, SMALL)).stopped).toBe(false);
+    expect((await runRetention(d, await tenantsOf(d), new Date(NOW), { days: RETENTION, eventDays: EVENTS }, SMALL)).stopped).toBe(false);
     expect(remaining(d)).toEqual(want);
   });
 
@@ -233,14 +233,14 @@ describe('retention over seeded books', () => {
     const d = book(5, NOW);
     const want = expected(d, NOW);
     const before = remaining(d);
-    const r = await runRetention(d, tenantsOf(d), new Date(NOW), {}, SMALL);
+    const r = await runRetention(d, await tenantsOf(d), new Date(NOW), {}, SMALL);
     expect(r.deleted).toEqual({ nudges: 0, audit: 0, events: 0, requests: before.requests.length - want.requests.length });
     expect(remaining(d)).toEqual({ ...before, requests: want.requests });
   });
 
   it('a larger batch is still bounded by the largest batch, and the batches grow from the first while they are quick', async () => {
     const d = book(3, NOW);
-    const r = await runRetention(d, tenantsOf(d), new Date(NOW), { days: RETENTION, eventDays: EVENTS }, { batch: 2, maxBatch: 16, page: 1_000, pace: 0, holdMs: 1_000 });
+    const r = await runRetention(d, await tenantsOf(d), new Date(NOW), { days: RETENTION, eventDays: EVENTS }, { batch: 2, maxBatch: 16, page: 1_000, pace: 0, holdMs: 1_000 });
     expect(r.rows[0]).toBeLessThanOrEqual(2);
     expect(Math.max(...r.rows)).toBeLessThanOrEqual(16);
     expect(Math.max(...r.rows)).toBeGreaterThan(2);
@@ -257,19 +257,14 @@ describe('what the rules keep, through the real sweep and engine', () => {
     await ok('/touch Acme visit Walked the new warehouse', 'zhang');
     // Reminded weekly for 60 weeks, never visited.
     let at = ago(14);
-    for (let w = 0; w < 60; w++, at = plus(at, 7 * DAY)) sweep(at);
-    h.db.update(nudges).set({ status: 'sent' }).run();
-    const steps = h.db.select().from(nudges).where(eq(nudges.kind, 'revisit')).all();
+    for (let w = 0; w < 60; w++, at = plus(at, 7 * DAY)) await sweep(at);
+    await h.db.update(nudges).set({ status: 'sent' }).run();
+    const steps = await h.db.select().from(nudges).where(eq(nudges.kind, 'revisit')).all();
     expect(steps.length).toBeGreaterThan(55);
-    const r = await runRetention(h.db, tenantsOf(h.db), at, { days: RETENTION, eventDays: EVENTS }, SMALL);
+    const r = await runRetention(h.db, await tenantsOf(h.db), at, { days: RETENTION, eventDays: EVENTS }, SMALL);
     expect(r.deleted.nudges).toBe(0);
-    const next = sweep(at);
-    const keys = h.db
-      .select({ key: nudges.dedupeKey })
-      .from(nudges)
-      .where(eq(nudges.kind, 'revisit'))
-      .all()
-      .map((n) => n.key);
+    const next = await sweep(at);
+    const keys = (await h.db.select({ key: nudges.dedupeKey }).from(nudges).where(eq(nudges.kind, 'revisit')).all()).map((n) => n.key);
     expect(new Set(keys).size).toBe(keys.length);
     expect(next.counts.revisit).toBe(1);
     expect(keys.at(-1)).toMatch(new RegExp(`:${steps.filter((s) => /:\d+$/.test(s.dedupeKey)).length + 1}$`));
@@ -280,32 +275,22 @@ describe('what the rules keep, through the real sweep and engine', () => {
     const { ok, sweep } = kit(() => h!);
     await ok('/account add Acme tier:strategic owner:@zhang');
     await ok('/touch Acme visit Walked the new warehouse', 'zhang');
-    sweep(ago(14));
-    sweep(ago(21));
-    h.db.update(nudges).set({ status: 'sent' }).run();
+    await sweep(ago(14));
+    await sweep(ago(21));
+    await h.db.update(nudges).set({ status: 'sent' }).run();
     h.now = ago(22);
     await ok('/touch Acme visit Back again', 'zhang');
-    sweep(ago(36));
-    h.db.update(nudges).set({ status: 'sent' }).run();
-    const before = h.db
-      .select({ key: nudges.dedupeKey })
-      .from(nudges)
-      .all()
-      .map((n) => n.key);
+    await sweep(ago(36));
+    await h.db.update(nudges).set({ status: 'sent' }).run();
+    const before = (await h.db.select({ key: nudges.dedupeKey }).from(nudges).all()).map((n) => n.key);
     expect(before).toHaveLength(3);
     // 400 days after the first round's last step, before the second round's: only the first round goes.
     const at = plus(ago(21), RETENTION * DAY + HOUR);
-    const r = await runRetention(h.db, tenantsOf(h.db), at, { days: RETENTION, eventDays: EVENTS }, SMALL);
+    const r = await runRetention(h.db, await tenantsOf(h.db), at, { days: RETENTION, eventDays: EVENTS }, SMALL);
     expect(r.deleted.nudges).toBe(2);
-    expect(
-      h.db
-        .select({ key: nudges.dedupeKey })
-        .from(nudges)
-        .all()
-        .map((n) => n.key),
-    ).toEqual([before[2]]);
+    expect((await h.db.select({ key: nudges.dedupeKey }).from(nudges).all()).map((n) => n.key)).toEqual([before[2]]);
     // The purge rechecks the account (a trigger); deciding it again, as of the second round's next step only.
-    expect(sweep(plus(ago(36), 7 * DAY)).counts.revisit).toBe(1);
+    expect((await sweep(plus(ago(36), 7 * DAY))).counts.revisit).toBe(1);
   });
 
   it('a platform redelivery within its retry window after a retention run is still one command', async () => {
@@ -319,14 +304,14 @@ describe('what the rules keep, through the real sweep and engine', () => {
     await send();
     // Lark's last redelivery comes about 7 hours later; retention ran in between (the shortest setting is a day).
     h.now = plus(T0, 7 * HOUR);
-    await runRetention(h.db, tenantsOf(h.db), h.now, { days: RETENTION, eventDays: 1 }, SMALL);
+    await runRetention(h.db, await tenantsOf(h.db), h.now, { days: RETENTION, eventDays: 1 }, SMALL);
     expect((await send()).duplicate).toBe(true);
-    expect(h.db.select().from(touchpoints).where(eq(touchpoints.note, 'Redelivered')).all()).toHaveLength(1);
+    expect(await h.db.select().from(touchpoints).where(eq(touchpoints.note, 'Redelivered')).all()).toHaveLength(1);
     // Past the setting the id is forgotten: no platform redelivers that late, so it would be a new event.
     h.now = plus(T0, 8 * DAY);
-    const r = await runRetention(h.db, tenantsOf(h.db), h.now, { days: RETENTION, eventDays: EVENTS }, SMALL);
+    const r = await runRetention(h.db, await tenantsOf(h.db), h.now, { days: RETENTION, eventDays: EVENTS }, SMALL);
     expect(r.deleted.events).toBe(1);
-    expect(h.db.select().from(inboundEvents).all()).toEqual([]);
+    expect(await h.db.select().from(inboundEvents).all()).toEqual([]);
   });
 
   it('a signed Slack request replayed after its signature is forgotten is refused by its timestamp; until then by the store', async () => {
@@ -344,7 +329,7 @@ describe('what the rules keep, through the real sweep and engine', () => {
     expect(await checkSlackRequest(secret, body, headers, first, now)).toEqual({ ok: true });
     // A retention run a minute later keeps it: still inside its window.
     await runRetention(h.db, [], new Date(now + MINUTE), {}, SMALL);
-    expect(h.db.select().from(seenRequests).all()).toHaveLength(1);
+    expect(await h.db.select().from(seenRequests).all()).toHaveLength(1);
     expect(await checkSlackRequest(secret, body, headers, first, now + MINUTE)).toMatchObject({ ok: false, reason: 'replayed request' });
     // A window past its expiry it is forgotten; the replay is refused all the same.
     const later = now + 2 * SIGNATURE_WINDOW_MS + MINUTE;

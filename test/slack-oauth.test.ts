@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeDb, openDb, type Db } from '../db/index.js';
+import { closeDb, openDb, type Db, transact } from '../db/index.js';
 import { members, nudges, slackInstallations, tenants } from '../db/schema.js';
 import { commands } from '../handlers/index.js';
 import { createSlackApp, type SlackApp } from '../src/chat/slack/app.js';
@@ -110,14 +110,14 @@ const bearer = (token: string) => `Bearer ${token}`;
 const since = (n: number, method: string) => fake.calls.slice(n).filter((c) => c.method === method);
 
 /** A DM nudge for `user` of workspace `workspaceId`, due now; its id. */
-function nudgeFor(workspaceId: string, user: string, label: string): number {
-  const tenant = tenantOf(workspaceId)!;
-  const member = db
+async function nudgeFor(workspaceId: string, user: string, label: string): Promise<number> {
+  const tenant = (await tenantOf(workspaceId))!;
+  const member = (await db
     .select()
     .from(members)
     .where(and(eq(members.tenantId, tenant.id), eq(members.platformUserId, user)))
-    .get()!;
-  return db.transaction((tx) =>
+    .get())!;
+  return (await transact(db, (tx) =>
     recordNudge(tx, {
       tenantId: tenant.id,
       dedupeKey: `test:${label}`,
@@ -129,9 +129,9 @@ function nudgeFor(workspaceId: string, user: string, label: string): number {
       payload: reply('info', label, text(label)),
       notBefore: new Date(0),
     }),
-  )!;
+  ))!;
 }
-const nudge = (id: number) => db.select().from(nudges).where(eq(nudges.id, id)).get()!;
+const nudge = async (id: number) => (await db.select().from(nudges).where(eq(nudges.id, id)).get())!;
 
 describe('Slack OAuth: many workspaces', () => {
   it('the install page sends the browser to Slack with the client id, the scopes and a signed state it also keeps in a cookie', async () => {
@@ -150,7 +150,7 @@ describe('Slack OAuth: many workspaces', () => {
     const res = await fetch(`${base}/slack/oauth_redirect?code=code-forged&state=not-the-state`, { headers: { cookie } });
     expect(res.status).not.toBe(200);
     expect(fake.callsTo('oauth.v2.access')).toHaveLength(0);
-    expect(installation('T666')).toBeUndefined();
+    expect(await installation('T666')).toBeUndefined();
   });
 
   it('the redirect exchanges the code and stores the installation in the database; no token reaches the log', async () => {
@@ -162,7 +162,7 @@ describe('Slack OAuth: many workspaces', () => {
     expect(exchange[0]!.answer).toMatchObject({ ok: true });
     // The new token's identity (bot id) asked as Bolt's installer does.
     expect(fake.callsTo('auth.test').some((c) => c.headers.authorization === bearer('xoxb-t2'))).toBe(true);
-    const row = installation('T2')!;
+    const row = (await installation('T2'))!;
     expect(row).toMatchObject({ teamId: 'T2', enterpriseId: null, orgWide: false });
     expect(row.installation).toMatchObject({ team: { id: 'T2' }, bot: { token: 'xoxb-t2', userId: 'UBOT' }, isEnterpriseInstall: false });
     expect(logs.join('\n')).toContain('Slack installation stored');
@@ -173,7 +173,7 @@ describe('Slack OAuth: many workspaces', () => {
     const before = fake.calls.length;
     const out = await command({ user: 'U21', team: 'T2' }, '/account', 'add Kranz tier:key');
     expect(out.text).toMatch(/^✔/);
-    const t2 = tenantOf('T2')!;
+    const t2 = (await tenantOf('T2'))!;
     expect(db.$client.prepare('select name from accounts where tenant_id = ?').all(t2.id)).toEqual([{ name: 'Kranz' }]);
     const lookups = since(before, 'users.info');
     expect(lookups.length).toBeGreaterThan(0);
@@ -184,8 +184,8 @@ describe('Slack OAuth: many workspaces', () => {
     const before = fake.calls.length;
     const out = await command({ user: 'U1' }, '/account', 'add Acme tier:strategic');
     expect(out.text).toMatch(/^✔/);
-    expect(tenantOf('T1')).toBeDefined();
-    expect(tenantOf('T1')!.id).not.toBe(tenantOf('T2')!.id);
+    expect(await tenantOf('T1')).toBeDefined();
+    expect((await tenantOf('T1'))!.id).not.toBe((await tenantOf('T2'))!.id);
     expect(since(before, 'users.info').every((c) => c.headers.authorization === bearer('xoxb-test'))).toBe(true);
     // The other tenant's book is not this one's.
     const list = await command({ user: 'U1' }, '/account', 'list');
@@ -193,66 +193,66 @@ describe('Slack OAuth: many workspaces', () => {
   });
 
   it('delivery reaches each workspace with its own token', async () => {
-    const a = nudgeFor('T1', 'U1', 'for-alice');
-    const b = nudgeFor('T2', 'U21', 'for-bea');
+    const a = await nudgeFor('T1', 'U1', 'for-alice');
+    const b = await nudgeFor('T2', 'U21', 'for-bea');
     const before = fake.calls.length;
     await deliverDue(db, slack.port, new Date());
     const posts = since(before, 'chat.postMessage');
     expect(posts.find((c) => c.body.channel === 'U1')?.headers.authorization).toBe(bearer('xoxb-test'));
     expect(posts.find((c) => c.body.channel === 'U21')?.headers.authorization).toBe(bearer('xoxb-t2'));
-    expect([nudge(a).status, nudge(b).status]).toEqual(['sent', 'sent']);
+    expect([(await nudge(a)).status, (await nudge(b)).status]).toEqual(['sent', 'sent']);
   });
 
   it('a second workspace with token rotation: its expiring token is renewed (oauth.v2.access refresh_token) and the new one stored and used', async () => {
     // An hour left: inside Bolt's two-hour window, so the next authorization renews it.
     fake.grant('code-t3', { token: 'xoxe.xoxb-t3', teamId: 'T3', teamName: 'Cai Freight', refreshToken: 'xoxe-1-t3', expiresIn: 3600 });
     expect((await install('code-t3')).status).toBe(200);
-    expect(installation('T3')!.installation).toMatchObject({ bot: { token: 'xoxe.xoxb-t3', refreshToken: 'xoxe-1-t3' } });
+    expect((await installation('T3'))!.installation).toMatchObject({ bot: { token: 'xoxe.xoxb-t3', refreshToken: 'xoxe-1-t3' } });
     const before = fake.calls.length;
     const out = await command({ user: 'U31', team: 'T3' }, '/account', 'add Lin tier:standard');
     expect(out.text).toMatch(/^✔/);
     const refresh = since(before, 'oauth.v2.access');
     expect(refresh.map((c) => c.body.grant_type)).toContain('refresh_token');
-    const renewed = (installation('T3')!.installation as { bot: { token: string; refreshToken: string; expiresAt: number } }).bot;
+    const renewed = ((await installation('T3'))!.installation as { bot: { token: string; refreshToken: string; expiresAt: number } }).bot;
     expect(renewed.token).toMatch(/^xoxe\.xoxb-rotated-/);
     expect(renewed.expiresAt).toBeGreaterThan(Date.now() / 1000 + 3 * 3600);
     expect(since(before, 'users.info').every((c) => c.headers.authorization === bearer(renewed.token))).toBe(true);
-    expect(tenantOf('T3')).toBeDefined();
+    expect(await tenantOf('T3')).toBeDefined();
     expect(logs.join('\n')).not.toContain(renewed.token);
   });
 
   it('an org-wide install on Enterprise Grid is one tenant, keyed by the organisation, for every workspace in it', async () => {
     fake.grant('code-e9', { token: 'xoxb-e9', teamId: null, teamName: 'Acme Grid', enterpriseId: 'E9', orgWide: true });
     expect((await install('code-e9')).status).toBe(200);
-    expect(installation('E9')).toMatchObject({ orgWide: true, enterpriseId: 'E9', teamId: null });
+    expect(await installation('E9')).toMatchObject({ orgWide: true, enterpriseId: 'E9', teamId: null });
     const out = await command({ user: 'U91', team: 'T91', enterprise: 'E9', orgWide: true }, '/account', 'add Roe tier:key');
     expect(out.text).toMatch(/^✔/);
-    expect(tenantOf('E9')).toBeDefined();
-    expect(tenantOf('T91')).toBeUndefined();
+    expect(await tenantOf('E9')).toBeDefined();
+    expect(await tenantOf('T91')).toBeUndefined();
   });
 
   it('app_uninstalled: the workspace’s installation is forgotten, its nudges are skipped, other workspaces are still delivered', async () => {
     const res = await event({ type: 'app_uninstalled' }, { team: 'T2' });
     expect(res.status).toBe(200);
-    await fake.until(() => installation('T2') === undefined || undefined, 'the installation removed');
+    await fake.until(async () => (await installation('T2')) === undefined || undefined, 'the installation removed');
     fake.revoke('xoxb-t2');
-    const gone = nudgeFor('T2', 'U21', 'after-uninstall');
-    const kept = nudgeFor('T1', 'U1', 'alice-after-uninstall');
+    const gone = await nudgeFor('T2', 'U21', 'after-uninstall');
+    const kept = await nudgeFor('T1', 'U1', 'alice-after-uninstall');
     const before = fake.calls.length;
     const counts = await deliverDue(db, slack.port, new Date());
     expect(counts).toMatchObject({ sent: 1, skipped: 1, failed: 0 });
-    expect(nudge(gone)).toMatchObject({ status: 'skipped' });
-    expect(nudge(gone).lastError).toMatch(/not installed/);
-    expect(nudge(kept).status).toBe('sent');
+    expect(await nudge(gone)).toMatchObject({ status: 'skipped' });
+    expect((await nudge(gone)).lastError).toMatch(/not installed/);
+    expect((await nudge(kept)).status).toBe('sent');
     expect(since(before, 'chat.postMessage').map((c) => c.headers.authorization)).toEqual([bearer('xoxb-test')]);
     // No pause: the others' delivery goes on, and the next pass skips it again without asking Slack.
-    const again = nudgeFor('T2', 'U21', 'after-uninstall-2');
+    const again = await nudgeFor('T2', 'U21', 'after-uninstall-2');
     await deliverDue(db, slack.port, new Date());
-    expect(nudge(again).status).toBe('skipped');
+    expect((await nudge(again)).status).toBe('skipped');
   });
 
   it('a command from the uninstalled workspace is not run', async () => {
-    const t2 = tenantOf('T2')!;
+    const t2 = (await tenantOf('T2'))!;
     const responseUrl = fake.responseUrl();
     const res = await sendToApp(`${base}/slack/events`, slashCommand({ user: 'U21', team: 'T2', command: '/account', text: 'add Ghost tier:key', responseUrl }), {
       secret: SECRET,
@@ -262,42 +262,42 @@ describe('Slack OAuth: many workspaces', () => {
   });
 
   it('tokens_revoked (the bot token): the same, for that workspace only', async () => {
-    const token = (installation('T3')!.installation as { bot: { token: string } }).bot.token;
+    const token = ((await installation('T3'))!.installation as { bot: { token: string } }).bot.token;
     const res = await event({ type: 'tokens_revoked', tokens: { bot: ['UBOT'] } }, { team: 'T3' });
     expect(res.status).toBe(200);
-    await fake.until(() => installation('T3') === undefined || undefined, 'the installation removed');
+    await fake.until(async () => (await installation('T3')) === undefined || undefined, 'the installation removed');
     fake.revoke(token);
-    const gone = nudgeFor('T3', 'U31', 'after-revoke');
-    const kept = nudgeFor('E9', 'U91', 'dana-after-revoke');
+    const gone = await nudgeFor('T3', 'U31', 'after-revoke');
+    const kept = await nudgeFor('E9', 'U91', 'dana-after-revoke');
     const before = fake.calls.length;
     await deliverDue(db, slack.port, new Date());
-    expect(nudge(gone).status).toBe('skipped');
-    expect(nudge(kept).status).toBe('sent');
+    expect((await nudge(gone)).status).toBe('skipped');
+    expect((await nudge(kept)).status).toBe('sent');
     expect(since(before, 'chat.postMessage').map((c) => c.headers.authorization)).toEqual([bearer('xoxb-e9')]);
   });
 
   it('reinstalling brings the workspace back, as the same tenant', async () => {
     fake.grant('code-t2-again', { token: 'xoxb-t2-again', teamId: 'T2', teamName: 'Bergmann Logistik' });
-    const t2 = tenantOf('T2')!.id;
+    const t2 = (await tenantOf('T2'))!.id;
     expect((await install('code-t2-again')).status).toBe(200);
     const out = await command({ user: 'U21', team: 'T2' }, '/account', 'list');
     expect(JSON.stringify(out)).toContain('Kranz');
-    expect(tenantOf('T2')!.id).toBe(t2);
-    const back = nudgeFor('T2', 'U21', 'after-reinstall');
+    expect((await tenantOf('T2'))!.id).toBe(t2);
+    const back = await nudgeFor('T2', 'U21', 'after-reinstall');
     await deliverDue(db, slack.port, new Date());
-    expect(nudge(back).status).toBe('sent');
+    expect((await nudge(back)).status).toBe('sent');
   });
 
   it('a token Slack refuses for good (token_revoked) with no event said so: the installation is forgotten there and then, the nudge skipped, others delivered', async () => {
     fake.revoke('xoxb-t2-again');
-    const lost = nudgeFor('T2', 'U21', 'revoked-silently');
-    const kept = nudgeFor('T1', 'U1', 'alice-after-silent-revoke');
+    const lost = await nudgeFor('T2', 'U21', 'revoked-silently');
+    const kept = await nudgeFor('T1', 'U1', 'alice-after-silent-revoke');
     const counts = await deliverDue(db, slack.port, new Date());
     expect(counts).toMatchObject({ sent: 1, skipped: 1, failed: 0 });
-    expect(nudge(lost).status).toBe('skipped');
-    expect(nudge(lost).lastError).toMatch(/token_revoked/);
-    expect(nudge(kept).status).toBe('sent');
-    expect(installation('T2')).toBeUndefined();
+    expect((await nudge(lost)).status).toBe('skipped');
+    expect((await nudge(lost)).lastError).toMatch(/token_revoked/);
+    expect((await nudge(kept)).status).toBe('sent');
+    expect(await installation('T2')).toBeUndefined();
   });
 });
 

@@ -685,11 +685,13 @@ describe('Slack over HTTP with the real Bolt app', () => {
       // What earlier tests left to deliver (the welcome back in C123) goes first: the refusal is the new channel's.
       await fake.until(
         async () =>
-          (await db
-            .select()
-            .from(nudges)
-            .where(inArray(nudges.status, ['pending', 'sending']))
-            .all()).length === 0
+          (
+            await db
+              .select()
+              .from(nudges)
+              .where(inArray(nudges.status, ['pending', 'sending']))
+              .all()
+          ).length === 0
             ? true
             : undefined,
         'earlier deliveries',
@@ -1111,7 +1113,8 @@ describe('Slack over HTTP with the real Bolt app', () => {
       for (let i = 1; i <= 35; i++) {
         const name = `Lane Partner ${String(i).padStart(2, '0')}`;
         if (await db.select().from(accounts).where(eq(accounts.name, name)).get()) continue;
-        await db.insert(accounts)
+        await db
+          .insert(accounts)
           .values({ tenantId: tenant.id, name, nameKey: normalize(name), tier: 'standard', ownerId: alice.id, createdAt: now, updatedAt: now })
           .run();
       }
@@ -1181,10 +1184,10 @@ describe('Slack over HTTP with the real Bolt app', () => {
   describe("the weekly digest's picture", () => {
     /** Alice's digest as the weekly run records it, delivered by the outbox; the nudge's status after. */
     const deliverDigest = async () => {
-      const tenant = db.select().from(tenants).where(eq(tenants.workspaceId, 'T1')).get()!;
-      const alice = member('U1')!;
+      const tenant = (await db.select().from(tenants).where(eq(tenants.workspaceId, 'T1')).get())!;
+      const alice = (await member('U1'))!;
       const now = new Date();
-      const id = db.transaction((tx) =>
+      const id = (await transact(db, async (tx) =>
         recordNudge(tx, {
           tenantId: tenant.id,
           dedupeKey: `test:digest-picture:${now.getTime()}:${Math.random()}`,
@@ -1193,14 +1196,14 @@ describe('Slack over HTTP with the real Bolt app', () => {
           subjectId: alice.id,
           recipientId: alice.id,
           period: `test-${now.getTime()}`,
-          payload: digestFor(tx, tenant, alice, now),
+          payload: await digestFor(tx, tenant, alice, now),
           notBefore: new Date(0),
         }),
-      )!;
+      ))!;
       const before = fake.calls.length;
       await deliverDue(db, slack.port, new Date());
       const dm = since(before, 'chat.postMessage').find((c) => c.body.channel === 'U1');
-      return { dm, calls: fake.calls.slice(before).map((c) => c.method), status: db.select().from(nudges).where(eq(nudges.id, id)).get()!.status };
+      return { dm, calls: fake.calls.slice(before).map((c) => c.method), status: (await db.select().from(nudges).where(eq(nudges.id, id)).get())!.status };
     };
 
     it('the outbox delivers the digest with its tables, then its charts as a PNG in the same DM', async () => {
@@ -1537,13 +1540,7 @@ describe('Enterprise Grid, installed in one workspace of the organisation', () =
     expect((await g.type({ user: 'W0ANNA', team: 'T0SALES', enterprise: 'E0GRID' }, '/account add Northwind')).text).toMatch(/^✔/);
     const other = await g.type({ user: 'W0OMAR', team: 'T0OPS', enterprise: 'E0GRID' }, '/touch Northwind call From the ops workspace');
     expect(other.text).toContain('not installed');
-    expect(
-      (await g.db
-        .select()
-        .from(tenants)
-        .all())
-        .map((t) => t.workspaceId),
-    ).toEqual(['T0SALES']);
+    expect((await g.db.select().from(tenants).all()).map((t) => t.workspaceId)).toEqual(['T0SALES']);
     expect(await g.db.select().from(touchpoints).where(eq(touchpoints.note, 'From the ops workspace')).all()).toHaveLength(0);
   });
 });

@@ -94,12 +94,12 @@ export interface DigestTrends {
 }
 
 /** The trends of the accounts in `accountIds` (a week's book) over the TREND_WEEKS weeks to `now`, read in `zone`. */
-export function digestTrends(tx: Tx, tenant: Tenant, accountIds: number[], now: Date, zone: string, weeks = TREND_WEEKS): DigestTrends {
+export async function digestTrends(tx: Tx, tenant: Tenant, accountIds: number[], now: Date, zone: string, weeks = TREND_WEEKS): Promise<DigestTrends> {
   const ends = Array.from({ length: weeks }, (_, i) => now.getTime() - (weeks - 1 - i) * 7 * DAY);
-  const counts = bandsAt(tx, tenant, accountIds, ends);
+  const counts = await bandsAt(tx, tenant, accountIds, ends);
   const start = ends[0]! - 7 * DAY;
   const rows = accountIds.length
-    ? prepared(tx, 'digest.trendComplaints', (d) =>
+    ? await prepared(tx, 'digest.trendComplaints', (d) =>
         d
           .select({ openedAt: sql<number>`${complaints.openedAt}`, resolvedAt: sql<number | null>`${complaints.resolvedAt}`, status: complaints.status })
           .from(complaints)
@@ -295,7 +295,7 @@ export async function digestWeek(tx: Tx, tenant: Tenant, member: Member, now: Da
       : undefined,
     complaintTimes: await complaintTimes(tx, tenant.id, { from: weekAgo, to: now }, accountIds, now),
     signals,
-    trends: digestTrends(tx, tenant, accountIds, now, zone),
+    trends: await digestTrends(tx, tenant, accountIds, now, zone),
   };
 }
 

@@ -723,13 +723,13 @@ export async function healthOf(db: Tx, tenant: Tenant, accountIds: number[] | 'a
  * wallet share are today's (nothing records their past values), and an account counts only from its
  * creation (one added since was not in the book then).
  */
-export function bandsAt(db: Tx, tenant: Tenant, accountIds: number[], instants: number[]): Record<Band, number>[] {
+export async function bandsAt(db: Tx, tenant: Tenant, accountIds: number[], instants: number[]): Promise<Record<Band, number>[]> {
   const out = instants.map(() => ({ healthy: 0, watch: 0, 'at-risk': 0 }));
   if (!instants.length || !accountIds.length) return out;
   const back = TREND_DAYS * DAY;
   const tierCadence = effectiveSettings(tenant.settings).cadenceDays;
   // Facts reaching back from the earliest instant serve every later one (the reads have no upper bound).
-  for (const f of loadFacts(db, tenant, accountIds, Math.min(...instants)).values()) {
+  for (const f of (await loadFacts(db, tenant, accountIds, Math.min(...instants))).values()) {
     // Weekly instants four weeks apart share their signs: each instant's signs read once.
     const seen = new Map<number, Reason[]>();
     const at = (t: number) => {

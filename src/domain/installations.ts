@@ -5,7 +5,7 @@
 // them into Bolt's InstallationStore); the rows are Bolt's Installation, kept
 // as given.
 import { eq } from 'drizzle-orm';
-import type { Db } from '../../db/index.js';
+import { changes, type Db } from '../../db/index.js';
 import { slackInstallations } from '../../db/schema.js';
 
 export interface InstallationRow {
@@ -17,23 +17,24 @@ export interface InstallationRow {
   installation: Record<string, unknown>;
 }
 
-export function findSlackInstallation(db: Db, key: string): InstallationRow | undefined {
-  const row = db.select().from(slackInstallations).where(eq(slackInstallations.key, key)).get();
+export async function findSlackInstallation(db: Db, key: string): Promise<InstallationRow | undefined> {
+  const row = await db.select().from(slackInstallations).where(eq(slackInstallations.key, key)).get();
   return row && { key: row.key, teamId: row.teamId ?? undefined, enterpriseId: row.enterpriseId ?? undefined, orgWide: row.orgWide, installation: row.installation };
 }
 
 /** Records an installation, or replaces the tenant's (a reinstall, new scopes, a rotated token). */
-export function saveSlackInstallation(db: Db, row: InstallationRow, now = new Date()): void {
+export async function saveSlackInstallation(db: Db, row: InstallationRow, now = new Date()): Promise<void> {
   const values = { teamId: row.teamId ?? null, enterpriseId: row.enterpriseId ?? null, orgWide: row.orgWide, installation: row.installation, updatedAt: now };
-  db.insert(slackInstallations)
+  await db
+    .insert(slackInstallations)
     .values({ key: row.key, ...values })
     .onConflictDoUpdate({ target: slackInstallations.key, set: values })
     .run();
 }
 
 /** Forgets the tenant's installation (the app uninstalled, its bot token revoked); whether there was one. */
-export function removeSlackInstallation(db: Db, key: string): boolean {
-  return db.delete(slackInstallations).where(eq(slackInstallations.key, key)).run().changes > 0;
+export async function removeSlackInstallation(db: Db, key: string): Promise<boolean> {
+  return changes(await db.delete(slackInstallations).where(eq(slackInstallations.key, key)).run()) > 0;
 }
 
 /** The three as the Slack adapter takes them (its InstallationRecords), over `db`. */

@@ -18,7 +18,7 @@
 //   score reads handovers, assignments and tier changes that far back).
 import { and, eq, exists, gt, inArray, isNotNull, isNull, lt, lte, ne, notExists, or, sql } from 'drizzle-orm';
 import { alias, type SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import type { Tx } from '../../db/index.js';
+import { changes, type Tx } from '../../db/index.js';
 import { auditLog, inboundEvents, nudges, promises, seenRequests, type Platform } from '../../db/schema.js';
 import { DAY_MS } from './dates.js';
 import { REACH_DAYS } from './health.js';
@@ -64,101 +64,104 @@ const toldBefore = (t: typeof nudges | typeof same, cutoff: Date) => or(and(isNo
  * The nudges with ids in (`after`, `upTo`] that retention may delete as of `cutoff` (see the
  * rules above). Read-only: run it in a read transaction, outside the write lock.
  */
-export function purgeableNudges(tx: Tx, cutoff: Date, after: number, upTo: number): number[] {
+export async function purgeableNudges(tx: Tx, cutoff: Date, after: number, upTo: number): Promise<number[]> {
   const one = sql`1`;
-  return tx
-    .select({ id: nudges.id })
-    .from(nudges)
-    .where(
-      and(
-        gt(nudges.id, after),
-        lte(nudges.id, upTo),
-        inArray(nudges.status, [...FINAL]),
-        toldBefore(nudges, cutoff),
-        sql`${nudges.kind} not in (${sql.join(
-          KEPT_KINDS.map((k) => sql`${k}`),
-          sql`, `,
-        )})`,
-        // Not the newest of its subject and kind: for a revisit, a later round of the account's exists.
-        exists(
-          tx
-            .select({ one })
-            .from(newer)
-            .where(
-              and(
-                eq(newer.subjectType, nudges.subjectType),
-                eq(newer.subjectId, nudges.subjectId),
-                eq(newer.kind, nudges.kind),
-                eq(newer.tenantId, nudges.tenantId),
-                gt(newer.id, nudges.id),
-                or(ne(nudges.kind, 'revisit'), ne(roundOf(newer.period), roundOf(nudges.period))),
-              ),
-            ),
-        ),
-        // A revisit's round whole: every nudge of it final and old.
-        or(
-          ne(nudges.kind, 'revisit'),
-          notExists(
+  return (
+    await tx
+      .select({ id: nudges.id })
+      .from(nudges)
+      .where(
+        and(
+          gt(nudges.id, after),
+          lte(nudges.id, upTo),
+          inArray(nudges.status, [...FINAL]),
+          toldBefore(nudges, cutoff),
+          sql`${nudges.kind} not in (${sql.join(
+            KEPT_KINDS.map((k) => sql`${k}`),
+            sql`, `,
+          )})`,
+          // Not the newest of its subject and kind: for a revisit, a later round of the account's exists.
+          exists(
             tx
               .select({ one })
-              .from(same)
+              .from(newer)
               .where(
                 and(
-                  eq(same.subjectType, nudges.subjectType),
-                  eq(same.subjectId, nudges.subjectId),
-                  eq(same.kind, nudges.kind),
-                  eq(same.tenantId, nudges.tenantId),
-                  eq(roundOf(same.period), roundOf(nudges.period)),
-                  or(sql`${same.status} not in ('sent', 'failed', 'skipped')`, sql`not (${toldBefore(same, cutoff)})`),
+                  eq(newer.subjectType, nudges.subjectType),
+                  eq(newer.subjectId, nudges.subjectId),
+                  eq(newer.kind, nudges.kind),
+                  eq(newer.tenantId, nudges.tenantId),
+                  gt(newer.id, nudges.id),
+                  or(ne(nudges.kind, 'revisit'), ne(roundOf(newer.period), roundOf(nudges.period))),
                 ),
               ),
           ),
-        ),
-        // A promise's reminders while it is open.
-        or(
-          ne(nudges.kind, 'promise'),
-          notExists(
-            tx
-              .select({ one })
-              .from(promises)
-              .where(and(eq(promises.id, nudges.subjectId), eq(promises.status, 'open'))),
+          // A revisit's round whole: every nudge of it final and old.
+          or(
+            ne(nudges.kind, 'revisit'),
+            notExists(
+              tx
+                .select({ one })
+                .from(same)
+                .where(
+                  and(
+                    eq(same.subjectType, nudges.subjectType),
+                    eq(same.subjectId, nudges.subjectId),
+                    eq(same.kind, nudges.kind),
+                    eq(same.tenantId, nudges.tenantId),
+                    eq(roundOf(same.period), roundOf(nudges.period)),
+                    or(sql`${same.status} not in ('sent', 'failed', 'skipped')`, sql`not (${toldBefore(same, cutoff)})`),
+                  ),
+                ),
+            ),
+          ),
+          // A promise's reminders while it is open.
+          or(
+            ne(nudges.kind, 'promise'),
+            notExists(
+              tx
+                .select({ one })
+                .from(promises)
+                .where(and(eq(promises.id, nudges.subjectId), eq(promises.status, 'open'))),
+            ),
           ),
         ),
-      ),
-    )
-    .orderBy(nudges.id)
-    .all()
-    .map((r) => r.id);
+      )
+      .orderBy(nudges.id)
+      .all()
+  ).map((r) => r.id);
 }
 
 /** The first nudge id after `after` and when it was decided, to tell where the old ones end. */
-export function nudgeAfter(tx: Tx, after: number): { id: number; createdAt: Date } | undefined {
-  return tx.select({ id: nudges.id, createdAt: nudges.createdAt }).from(nudges).where(gt(nudges.id, after)).orderBy(nudges.id).limit(1).get();
+export async function nudgeAfter(tx: Tx, after: number): Promise<{ id: number; createdAt: Date } | undefined> {
+  return await tx.select({ id: nudges.id, createdAt: nudges.createdAt }).from(nudges).where(gt(nudges.id, after)).orderBy(nudges.id).limit(1).get();
 }
 
 /** Deletes these nudges (from purgeableNudges) that are still final; how many went. */
-export function deleteNudges(tx: Tx, ids: readonly number[]): number {
+export async function deleteNudges(tx: Tx, ids: readonly number[]): Promise<number> {
   if (ids.length === 0) return 0;
-  return tx
-    .delete(nudges)
-    .where(and(inArray(nudges.id, [...ids]), inArray(nudges.status, [...FINAL])))
-    .run().changes;
+  return changes(
+    await tx
+      .delete(nudges)
+      .where(and(inArray(nudges.id, [...ids]), inArray(nudges.status, [...FINAL])))
+      .run(),
+  );
 }
 
 /** Deletes up to `limit` of the tenant's audit rows older than `cutoff`, oldest first, through the (tenant, at) index; how many went. */
-export function purgeAudit(tx: Tx, tenantId: number, cutoff: Date, limit: number): number {
+export async function purgeAudit(tx: Tx, tenantId: number, cutoff: Date, limit: number): Promise<number> {
   const ids = tx
     .select({ id: auditLog.id })
     .from(auditLog)
     .where(and(eq(auditLog.tenantId, tenantId), lt(auditLog.at, cutoff)))
     .orderBy(auditLog.at)
     .limit(limit);
-  return tx.delete(auditLog).where(inArray(auditLog.id, ids)).run().changes;
+  return changes(await tx.delete(auditLog).where(inArray(auditLog.id, ids)).run());
 }
 
 /** Deletes up to `limit` inbound event ids received before `cutoff`, oldest first, through their time index; how many went. */
-export function purgeEvents(tx: Tx, cutoff: Date, limit: number): number {
-  const old = tx
+export async function purgeEvents(tx: Tx, cutoff: Date, limit: number): Promise<number> {
+  const old = await tx
     .select({ platform: inboundEvents.platform, eventId: inboundEvents.eventId })
     .from(inboundEvents)
     .where(lt(inboundEvents.receivedAt, cutoff))
@@ -169,10 +172,12 @@ export function purgeEvents(tx: Tx, cutoff: Date, limit: number): number {
   for (const e of old) byPlatform.set(e.platform, [...(byPlatform.get(e.platform) ?? []), e.eventId]);
   let n = 0;
   for (const [platform, ids] of byPlatform)
-    n += tx
-      .delete(inboundEvents)
-      .where(and(eq(inboundEvents.platform, platform), inArray(inboundEvents.eventId, ids)))
-      .run().changes;
+    n += changes(
+      await tx
+        .delete(inboundEvents)
+        .where(and(eq(inboundEvents.platform, platform), inArray(inboundEvents.eventId, ids)))
+        .run(),
+    );
   return n;
 }
 
@@ -181,10 +186,10 @@ export function purgeEvents(tx: Tx, cutoff: Date, limit: number): number {
  * `now`: a replay of one is refused by its timestamp already (the window is checked on
  * Steward's clock), and the window's slack covers instances whose clocks differ a little.
  */
-export function purgeRequests(tx: Tx, now: Date, limit: number): number {
+export async function purgeRequests(tx: Tx, now: Date, limit: number): Promise<number> {
   const cutoff = new Date(now.getTime() - REQUEST_SLACK_MS);
   const keys = tx.select({ key: seenRequests.key }).from(seenRequests).where(lt(seenRequests.expiresAt, cutoff)).orderBy(seenRequests.expiresAt).limit(limit);
-  return tx.delete(seenRequests).where(inArray(seenRequests.key, keys)).run().changes;
+  return changes(await tx.delete(seenRequests).where(inArray(seenRequests.key, keys)).run());
 }
 
 /** The instant before which rows of `days` are old, or undefined when kept for ever. */

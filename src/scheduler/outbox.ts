@@ -61,8 +61,8 @@ export async function pendingNudges(db: Db, opts: { platform?: Platform; until?:
 export type DeliveryResult = 'sent' | 'skipped' | 'failed';
 
 /** The platform and workspace a nudge is for. */
-function workspaceOfNudge(db: Db, id: number): { platform: Platform; workspaceId: string } | undefined {
-  return db
+async function workspaceOfNudge(db: Db, id: number): Promise<{ platform: Platform; workspaceId: string } | undefined> {
+  return await db
     .select({ platform: tenants.platform, workspaceId: tenants.workspaceId })
     .from(tenants)
     .innerJoin(nudges, eq(nudges.tenantId, tenants.id))
@@ -77,7 +77,7 @@ function workspaceOfNudge(db: Db, id: number): { platform: Platform; workspaceId
 export async function deliverNudge(db: Db, via: ChatPort, id: number, now: Date, onQueued: () => void = () => {}, logger?: Pick<Logger, 'error'>): Promise<DeliveryResult> {
   let port = via;
   if (port.platform || port.forWorkspace) {
-    const ws = workspaceOfNudge(db, id);
+    const ws = await workspaceOfNudge(db, id);
     // Another platform's message (a job another process queued): it waits for a Steward that serves that platform.
     if (port.platform && ws && ws.platform !== port.platform)
       throw new DeliveryError('transient', `a ${ws.platform} workspace's message: waits for a Steward serving ${ws.platform}`);
@@ -148,7 +148,7 @@ export async function deliverNudge(db: Db, via: ChatPort, id: number, now: Date,
     posted = await port.post(to, payload, thread);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    if (gone(db, n, e)) return 'skipped';
+    if (await gone(db, n, e)) return 'skipped';
     if (e instanceof DeliveryError && e.kind === 'workspace') {
       // Not this message's fault: it waits, pending, for the workspace to be reachable again.
       await db.update(nudges).set({ status: 'pending', claimedAt: null, lastError: message }).where(eq(nudges.id, id)).run();
@@ -261,7 +261,7 @@ async function redrawCard(db: Db, port: ChatPort, n: Nudge, now: Date, logger?: 
   try {
     await port.update(at, await currentChannelCard(db as unknown as Tx, tenant, c, now));
   } catch (e) {
-    if (gone(db, n, e)) return 'skipped';
+    if (await gone(db, n, e)) return 'skipped';
     const message = e instanceof Error ? e.message : String(e);
     const final = e instanceof DeliveryError && e.kind === 'permanent';
     await db
@@ -287,9 +287,9 @@ async function redrawCard(db: Db, port: ChatPort, n: Nudge, now: Date, logger?: 
  * A workspace Steward is no longer installed in (the app uninstalled, its token revoked) takes
  * nothing more: the nudge is skipped, not failed or retried, and nothing pauses. Whether `e` said so.
  */
-function gone(db: Db, n: Nudge, e: unknown): boolean {
+async function gone(db: Db, n: Nudge, e: unknown): Promise<boolean> {
   if (!(e instanceof DeliveryError && e.kind === 'gone')) return false;
-  db.update(nudges).set({ status: 'skipped', claimedAt: null, lastError: e.message }).where(eq(nudges.id, n.id)).run();
+  await db.update(nudges).set({ status: 'skipped', claimedAt: null, lastError: e.message }).where(eq(nudges.id, n.id)).run();
   return true;
 }
 

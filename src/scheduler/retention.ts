@@ -3,7 +3,7 @@
 // the lock left free SWEEP_PACE times as long as it was held, as the sweep does. A run
 // cut short (a crash, a stop) leaves nothing half done: the next run goes on from the oldest.
 import { performance } from 'node:perf_hooks';
-import type { Db, Tx } from '../../db/index.js';
+import { transact, type Db, type Tx } from '../../db/index.js';
 import { cutoffOf, deleteNudges, nudgeAfter, purgeableNudges, purgeAudit, purgeEvents, purgeRequests, type Retention } from '../domain/retention.js';
 import type { Tenant } from '../domain/types.js';
 import { SWEEP_HOLD_MS, SWEEP_PACE } from './sweep.js';
@@ -79,7 +79,6 @@ export async function runRetention(db: Db, tenants: readonly Tenant[], now: Date
     stopped: false,
   };
   const client = db.$client;
-  const handle = db as unknown as Tx;
   const began = performance.now();
   const budget = opts.budgetMs ?? RETENTION_BUDGET_MS;
   // As the sweep: the WAL checkpointed between the writes, outside any transaction, so no COMMIT carries a checkpoint.
@@ -87,19 +86,17 @@ export async function runRetention(db: Db, tenants: readonly Tenant[], now: Date
   client.pragma('wal_autocheckpoint = 0');
   let size = Math.min(opts.batch ?? RETENTION_BATCH, max);
   /** One write transaction deleting at most `size` rows; the rows it deleted. */
-  const write = async (fn: (tx: Tx, limit: number) => number): Promise<number> => {
+  const write = async (fn: (tx: Tx, limit: number) => Promise<number>): Promise<number> => {
     if ((opts.stopAfter !== undefined && out.batches >= opts.stopAfter) || performance.now() - began > budget) throw new Stop();
-    client.prepare('BEGIN IMMEDIATE').run();
-    const start = performance.now();
-    let n: number;
-    try {
-      n = fn(handle, size);
-    } catch (e) {
-      client.prepare('ROLLBACK').run();
-      throw e;
-    }
-    const committing = performance.now();
-    client.prepare('COMMIT').run();
+    let start = 0;
+    let committing = 0;
+    // In turn with the commands on this connection (db/transaction.ts); the hold counts from BEGIN's lock.
+    const n = await transact(db, async (tx) => {
+      start = performance.now();
+      const deleted = await fn(tx, size);
+      committing = performance.now();
+      return deleted;
+    });
     const end = performance.now();
     const held = end - start;
     out.commits.push(end - committing);
@@ -109,14 +106,17 @@ export async function runRetention(db: Db, tenants: readonly Tenant[], now: Date
     out.longestHoldMs = Math.max(out.longestHoldMs, held);
     if (held > target / 2) size = Math.max(10, Math.floor(size / 2));
     else if (held < target / 4 && n >= size) size = Math.min(max, size * 2);
-    const checkpoint = performance.now();
-    client.pragma('wal_checkpoint(PASSIVE)');
-    out.checkpoints.push(performance.now() - checkpoint);
+    // Not inside a transaction another command holds open on this connection across an await.
+    if (!client.inTransaction) {
+      const checkpoint = performance.now();
+      client.pragma('wal_checkpoint(PASSIVE)');
+      out.checkpoints.push(performance.now() - checkpoint);
+    }
     await pause(Math.max(8, Math.ceil(pace * held)) + Math.floor(Math.random() * 4));
     return n;
   };
   /** Deletes in batches until a batch finds fewer than it could take. */
-  const drain = async (fn: (tx: Tx, limit: number) => number): Promise<number> => {
+  const drain = async (fn: (tx: Tx, limit: number) => Promise<number>): Promise<number> => {
     let total = 0;
     for (;;) {
       const limit = size;
@@ -125,13 +125,11 @@ export async function runRetention(db: Db, tenants: readonly Tenant[], now: Date
       if (n < limit) return total;
     }
   };
-  const read = <T>(fn: (tx: Tx) => T): T => {
+  const read = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
     const start = performance.now();
-    client.prepare('BEGIN').run();
     try {
-      return fn(handle);
+      return await transact(db, fn, { behavior: 'deferred' });
     } finally {
-      client.prepare('COMMIT').run();
       out.reads.push(performance.now() - start);
     }
   };
@@ -147,13 +145,13 @@ export async function runRetention(db: Db, tenants: readonly Tenant[], now: Date
       const page = opts.page ?? RETENTION_PAGE;
       for (let after = 0; ; ) {
         const upTo = after + page;
-        const ids = read((tx) => purgeableNudges(tx, old, after, upTo));
+        const ids = await read((tx) => purgeableNudges(tx, old, after, upTo));
         for (let i = 0; i < ids.length; ) {
           const part = ids.slice(i, i + size);
           i += part.length;
           out.deleted.nudges += await write((tx) => deleteNudges(tx, part));
         }
-        const next = read((tx) => nudgeAfter(tx, upTo));
+        const next = await read((tx) => nudgeAfter(tx, upTo));
         if (!next || next.createdAt >= old) break;
         after = next.id - 1;
       }

@@ -355,7 +355,7 @@ export class Scheduler {
     const db = this.opts.db;
     if (job.name === 'sweep') {
       const started = performance.now();
-      const all = db.select().from(tenants).all();
+      const all = await db.select().from(tenants).all();
       for (const tenant of all) {
         // In batches, each its own short write transaction: commands are not kept waiting for the lock.
         await runSweep(db, tenant, now);
@@ -366,7 +366,7 @@ export class Scheduler {
         // The schedulers are the lease holder's to set (this sweep may run on another process).
         if (this.lease.held) await this.serially(() => this.scheduleDigest(tenant));
       }
-      for (const c of db.select().from(complaints).where(eq(complaints.status, 'open')).all()) await this.scheduleRung(c.tenantId, c.id);
+      for (const c of await db.select().from(complaints).where(eq(complaints.status, 'open')).all()) await this.scheduleRung(c.tenantId, c.id);
       this.opts.metrics?.sweep(now, (performance.now() - started) / 1000);
       // What is old goes last, in batches as small as the sweep's (a purged revisit or pairing nudge rechecks its account, at the next sweep).
       if (!this.lastRetention || now.getTime() - this.lastRetention.getTime() >= RETENTION_EVERY_MS) {
@@ -391,7 +391,7 @@ export class Scheduler {
 
   private async deliver(job: Job<JobData>, token?: string): Promise<void> {
     const db = this.opts.db;
-    const row = db.select({ t: nudges.tenantId, kind: nudges.kind }).from(nudges).where(eq(nudges.id, job.data.nudgeId!)).get();
+    const row = await db.select({ t: nudges.tenantId, kind: nudges.kind }).from(nudges).where(eq(nudges.id, job.data.nudgeId!)).get();
     const tenantId = row?.t;
     const count = (outcome: DeliveryOutcome) => this.opts.metrics?.delivery(row?.kind ?? 'unknown', outcome);
     const pause = tenantId === undefined ? undefined : this.pausedWorkspaces.get(tenantId);
@@ -446,7 +446,7 @@ export class Scheduler {
     const paused: PausedWorkspace = { tenantId, reason, since: new Date(now), until };
     this.pausedWorkspaces.set(tenantId, paused);
     this.opts.metrics?.paused();
-    const tenant = this.opts.db.select().from(tenants).where(eq(tenants.id, tenantId)).get();
+    const tenant = await this.opts.db.select().from(tenants).where(eq(tenants.id, tenantId)).get();
     this.opts.logger?.error(
       { tenant: tenantId, platform: tenant?.platform, workspace: tenant?.workspaceId, reason },
       `a ${tenant?.platform ?? ''} workspace refuses Steward (${reason}): its messages are kept and delivery is tried again every few minutes; reinstall the app or renew its token`,

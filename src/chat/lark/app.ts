@@ -297,7 +297,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     (tenantKey: string): MentionResolver =>
     async (raw) => {
       const openId = /^@(ou_[A-Za-z0-9_-]+)$/.exec(raw)?.[1];
-      return openId ? inbound.who('lark', tenantKey, { platformUserId: openId }, identityOf(tenantKey).user(openId)) : undefined;
+      return openId ? await inbound.who('lark', tenantKey, { platformUserId: openId }, identityOf(tenantKey).user(openId)) : undefined;
     };
 
   const rendered = (out: Outcome) => renderCard(out.reply, { locale: out.locale });
@@ -312,12 +312,12 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
     const group = m.chat_type !== 'p2p';
     // In a group, an answer for the sender alone is theirs alone: an ephemeral card only they see (or, where Lark
     // refuses one, their DM); only a public reply answers the message for everyone.
-    const send = (card: LarkCard, text: string, visibility: 'public' | 'ephemeral' = 'ephemeral') =>
+    const send = async (card: LarkCard, text: string, visibility: 'public' | 'ephemeral' = 'ephemeral') =>
       !group
         ? port.send('chat_id', m.chat_id, card, text)
         : visibility === 'public'
           ? port.reply(m.message_id, card, text, Boolean(m.thread_id))
-          : privately(port, m.chat_id, openId, card, text);
+          : await privately(port, m.chat_id, openId, card, text);
     const answer = (card: LarkCard, text: string, visibility: 'public' | 'ephemeral' = 'ephemeral') => later('could not answer a Lark message', () => send(card, text, visibility));
 
     const raw = messageText(m.message_type, m.content);
@@ -458,8 +458,8 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       // in the workspace's language; the confirmation, in the clicker's language, is theirs alone.
       const { card, text } = rendered(out);
       const chatId = e.context?.open_chat_id;
-      later('could not confirm a click on a shared card', () =>
-        chatId ? privately(port, chatId, e.operator.open_id, card, text) : port.send('open_id', e.operator.open_id, card, text),
+      later('could not confirm a click on a shared card', async () =>
+        chatId ? await privately(port, chatId, e.operator.open_id, card, text) : port.send('open_id', e.operator.open_id, card, text),
       );
       const fresh = about && (await redrawn(incoming, about));
       return { toast: toast('success', out.reply), ...(fresh ? { card: { type: 'raw' as const, data: fresh } } : {}) };
@@ -490,7 +490,7 @@ export function createLarkApp(opts: LarkOptions): LarkApp {
       { tone: answer.toast!.type === 'error' ? 'error' : answer.toast!.type, title: said, sections: [], buttons: [], visibility: 'ephemeral' },
       { locale: 'zh-CN' },
     );
-    return chatId ? privately(port, chatId, openId, card, text) : port.send('open_id', openId, card, text);
+    return chatId ? await privately(port, chatId, openId, card, text) : port.send('open_id', openId, card, text);
   }
 
   async function onMenu(e: MenuEvent): Promise<void> {

@@ -173,14 +173,14 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
         ...oauthOptions,
         // Shared by every instance through the database: a request replayed to any of them is refused.
         // Recorded on the engine thread's connection while there is one (see thread.ts), else here.
-        firstRequest: (key, expiresAt, now) =>
+        firstRequest: async (key, expiresAt, now) =>
           thread?.alive
             ? thread.firstRequest(key, expiresAt, now).catch((e: unknown) => {
                 // The thread stopped before recording it: recorded here.
                 if (e instanceof EngineThreadGone) return engine.firstRequest(key, expiresAt, now);
                 throw e;
               })
-            : engine.firstRequest(key, expiresAt, now),
+            : await engine.firstRequest(key, expiresAt, now),
         log: logger,
       });
   const app = !receiver
@@ -277,7 +277,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
     onError: (err) => logger.warn({ err }, 'could not record what users.info said'),
   });
   /** Who `userId` is, without waiting on a slow users.info (`carried`: the name the payload has). */
-  const who = (workspaceId: string | undefined, userId: string, carried?: string): Promise<UserRef> =>
+  const who = async (workspaceId: string | undefined, userId: string, carried?: string): Promise<UserRef> =>
     inbound.who('slack', workspaceId, { platformUserId: userId, name: carried }, here().identity.user(userId));
   let installation: Installation | undefined;
   let botUserId: string | undefined;
@@ -596,7 +596,7 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
         return uninstalled(context, 'the app was uninstalled');
       case 'tokens_revoked':
         // Only the bot token matters: Steward asks for no user tokens.
-        return event.tokens.bot?.length ? uninstalled(context, 'its bot token was revoked') : undefined;
+        return event.tokens.bot?.length ? await uninstalled(context, 'its bot token was revoked') : undefined;
       default:
         return;
     }

@@ -33,7 +33,7 @@ export class SlackPort implements ChatPort {
   }
 
   private async api(): Promise<WebClient> {
-    return typeof this.client === 'function' ? this.client() : this.client;
+    return typeof this.client === 'function' ? await this.client() : this.client;
   }
 
   async post(to: Destination, reply: Reply, thread?: PostedRef): Promise<PostedRef> {
