@@ -27,8 +27,10 @@ RUN npm run build \
 
 FROM ${NODE_IMAGE} AS runtime
 # tini as PID 1: forwards SIGTERM/SIGINT to Steward (which drains and exits 0) and reaps orphans.
+# fonts-dejavu-core: the digest's trend picture (Slack) draws its numbers and dates in DejaVu Sans;
+# without a font resvg draws the bars and drops the numbers (src/engine/render-chart.ts).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends tini \
+ && apt-get install -y --no-install-recommends tini fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     STEWARD_DB=/data/steward.db \

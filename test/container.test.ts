@@ -265,6 +265,8 @@ describe('Dockerfile', () => {
     expect(order.lastIndexOf('USER')).toBeGreaterThan(order.lastIndexOf('RUN'));
     expect(execForm(last(runtime, 'ENTRYPOINT')!.args)).toEqual(['/usr/bin/tini', '--']);
     expect(all(runtime, 'RUN').some((r) => /apt-get install .*\btini\b/.test(r.args))).toBe(true);
+    // The digest's trend picture draws its numbers in DejaVu Sans: without a font they vanish from the PNG.
+    expect(all(runtime, 'RUN').some((r) => /apt-get install .*\bfonts-dejavu-core\b/.test(r.args))).toBe(true);
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(cmd()).toEqual(pkg.scripts['start:prod']!.split(' ').slice(1));
     expect(cmd()).toContain('dist/src/main.js');
