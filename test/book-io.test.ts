@@ -261,7 +261,7 @@ describe('export --all, import --all', () => {
     const out = join(dir, 'twice');
     await exportBookTo(h.db, { platform: 'shell', workspaceId: 'local' }, out);
     const before = h.snapshot();
-    await expect(await importBook(h.db, readBookDir(out))).rejects.toThrow(/shell:local already has a book/);
+    await expect(importBook(h.db, readBookDir(out))).rejects.toThrow(/shell:local already has a book/);
     expect(h.snapshot()).toBe(before);
     const io = { stdout: sink(), stderr: sink() as unknown as NodeJS.WriteStream };
     process.env.STEWARD_DB = h.file;

@@ -39,12 +39,10 @@ const now = <T>(q: T | Promise<T>): T => q as T;
 describe('immediate', () => {
   it('commits what its function wrote when it returns, and nothing when it throws', async () => {
     const { db } = fresh();
-    expect(await immediate(db, async (tx) => (now(await tx.insert(tenants).values({ platform: 'slack', workspaceId: 'T1', locale: 'en', timezone: 'UTC' }).run()), 'done'))).toBe(
-      'done',
-    );
+    expect(immediate(db, (tx) => (now(tx.insert(tenants).values({ platform: 'slack', workspaceId: 'T1', locale: 'en', timezone: 'UTC' }).run()), 'done'))).toBe('done');
     expect(() =>
-      immediate(db, async (tx) => {
-        now(await tx.insert(tenants).values({ platform: 'slack', workspaceId: 'T2', locale: 'en', timezone: 'UTC' }).run());
+      immediate(db, (tx) => {
+        now(tx.insert(tenants).values({ platform: 'slack', workspaceId: 'T2', locale: 'en', timezone: 'UTC' }).run());
         throw new Error('refused');
       }),
     ).toThrow('refused');
@@ -53,16 +51,16 @@ describe('immediate', () => {
 
   it('nested, is a savepoint: what the inner one wrote before throwing is undone alone', async () => {
     const { db } = fresh();
-    await immediate(db, async (tx) => {
-      now(await addTenant(db, 'outer'));
+    immediate(db, (tx) => {
+      now(addTenant(db, 'outer'));
       expect(() =>
-        immediate(db, async () => {
-          now(await addTenant(db, 'inner'));
+        immediate(db, () => {
+          now(addTenant(db, 'inner'));
           throw new Error('inner refused');
         }),
       ).toThrow('inner refused');
       // drizzle's own transaction inside is a savepoint too.
-      now(await tx.transaction(() => addTenant(db, 'drizzle')));
+      now(tx.transaction(() => addTenant(db, 'drizzle')));
     });
     expect(await workspaces(db)).toEqual(['outer', 'drizzle']);
   });

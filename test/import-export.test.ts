@@ -105,8 +105,8 @@ describe('import accounts', () => {
   });
 
   it('stops at a header with an unknown or missing column', async () => {
-    await expect(await importCsv(db, 'accounts', 'name,teir\nX,key\n')).rejects.toThrow(/line 1: unknown column teir/);
-    await expect(await importCsv(db, 'contacts', 'name,title\nX,CEO\n')).rejects.toThrow(/missing column account/);
+    await expect(importCsv(db, 'accounts', 'name,teir\nX,key\n')).rejects.toThrow(/line 1: unknown column teir/);
+    await expect(importCsv(db, 'contacts', 'name,title\nX,CEO\n')).rejects.toThrow(/missing column account/);
   });
 
   it('imports a 50 000-row file', async () => {
@@ -410,7 +410,7 @@ describe('import agrees with chat', () => {
     const alice = slackUser('U01ALICE', 'Alice Zhang');
     await inSlack(alice, '/steward whoami');
     const before = h.snapshot();
-    await expect(await importCsv(h.db, 'accounts', 'name\nTheta\n', { workspace: SLACK, actor: 'Nobody' })).rejects.toThrow(ImportError);
+    await expect(importCsv(h.db, 'accounts', 'name\nTheta\n', { workspace: SLACK, actor: 'Nobody' })).rejects.toThrow(ImportError);
     expect(h.snapshot()).toBe(before);
     expect(await importCsv(h.db, 'accounts', 'name\nTheta\n', { workspace: SLACK, actor: 'U01ALICE' })).toMatchObject({ created: 1, errors: [] });
     expect(await ownerOf('Theta')).toBe('U01ALICE');

@@ -291,7 +291,7 @@ describe('a Lark store app (LARK_APP_TYPE=isv) serving two tenants from two inst
     const to = fake.ticketsTo;
     fake.ticketsTo = undefined;
     const resends = fake.callsTo('ticket').length;
-    await expect(await toBoris()).rejects.toMatchObject({ name: 'DeliveryError', kind: 'transient' });
+    await expect(toBoris()).rejects.toMatchObject({ name: 'DeliveryError', kind: 'transient' });
     expect(fake.callsTo('ticket').length).toBeGreaterThan(resends);
     fake.ticketsTo = to;
     const ticket = await fake.pushTicket();
@@ -305,7 +305,7 @@ describe('a Lark store app (LARK_APP_TYPE=isv) serving two tenants from two inst
     await redis.lose(`${LARK_CACHE_PREFIX}:${APP.appId}`);
     await redis.client().set(ticketKey, JSON.stringify('ticket-from-last-week'));
     const resends = fake.callsTo('ticket').length;
-    await expect(await toBoris()).rejects.toMatchObject({ name: 'DeliveryError', kind: 'transient' });
+    await expect(toBoris()).rejects.toMatchObject({ name: 'DeliveryError', kind: 'transient' });
     expect(fake.callsTo('ticket').length).toBe(resends + 1);
     await expect.poll(async () => fake.appTickets.at(-1) === (await ticketInRedis())).toBe(true);
     await toBoris();

@@ -193,6 +193,7 @@ export const NOT_BOOK: Record<string, string> = {
   health_told: 'what the sweep last told owners of an account’s health; the new database tells afresh',
   health_snapshots: 'a cache of weekly scores; no view reads it',
   handover_jobs: 'the progress of large handovers moving in batches; what they moved is in the book (owners, passes, checklists)',
+  slack_installations: 'the Slack app installed in a workspace (its tokens): credentials of the deployment, not the book; a workspace installs the app again',
 };
 
 export type { Workspace } from '../domain/tenants.js';
