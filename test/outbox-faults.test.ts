@@ -153,4 +153,16 @@ describe('one connection, another flow in a transaction', () => {
     expect(port.posts).toHaveLength(0);
     expect(await row(ids[0]!)).toMatchObject({ status: 'skipped', lastError: 'recipient gone' });
   });
+
+  it('a lost claim released while a command refused meanwhile holds the connection stays released', async () => {
+    const { due, ids } = await setup();
+    await h.db
+      .update(nudges)
+      .set({ status: 'sending', claimedAt: plus(due, -2 * CLAIM_LEASE_MS) })
+      .run();
+    const [refused, released] = await Promise.all([h.run('/touch Nowhere visit Walked the floor', 'li'), releaseStale(h.db, due)]);
+    expect(refused.ok).toBe(false);
+    expect(released).toBe(1);
+    expect((await row(ids[0]!)).status).toBe('pending');
+  });
 });

@@ -444,12 +444,15 @@ export const CLAIM_LEASE_MS = 30_000;
  * The platform may or may not have shown it; Steward prefers a rare repeat to a lost message.
  */
 export async function releaseStale(db: Db, now = new Date()): Promise<number> {
-  return changes(
-    await db
-      .update(nudges)
-      .set({ status: 'pending', claimedAt: null })
-      .where(and(eq(nudges.status, 'sending'), or(isNull(nudges.claimedAt), lt(nudges.claimedAt, new Date(now.getTime() - CLAIM_LEASE_MS)))))
-      .run(),
+  // In a transaction of its own (see read).
+  return await transaction(db, async (tx) =>
+    changes(
+      await tx
+        .update(nudges)
+        .set({ status: 'pending', claimedAt: null })
+        .where(and(eq(nudges.status, 'sending'), or(isNull(nudges.claimedAt), lt(nudges.claimedAt, new Date(now.getTime() - CLAIM_LEASE_MS)))))
+        .run(),
+    ),
   );
 }
 
