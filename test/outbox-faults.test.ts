@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nudges, tenants } from '../db/schema.js';
+import { members, nudges, tenants } from '../db/schema.js';
 import { DeliveryError, type Destination, type PostedRef } from '../src/chat/port.js';
 import { ShellPort } from '../src/chat/shell/port.js';
 import type { Reply } from '../src/engine/reply.js';
@@ -137,5 +137,32 @@ describe('one database, several platforms', () => {
     const slack = Object.assign(new RecordingPort(), { platform: 'slack' as const });
     expect(await deliverDue(h.db, slack, due)).toEqual({ sent: 1, skipped: 0, failed: 0 });
     expect((await allNudges()).map((n) => n.status)).toEqual(['sent']);
+  });
+});
+
+describe('one connection, another flow in a transaction', () => {
+  it("a delivery's own writes are not undone with a command refused meanwhile on the same connection", async () => {
+    const { due, ids } = await setup();
+    // zhang left: the nudge is skipped, not posted.
+    await h.db.update(members).set({ active: false }).where(eq(members.name, 'zhang')).run();
+    const port = new RecordingPort();
+    // The delivery's claim first; a command refused after its reads takes the connection's turn next.
+    const [result, refused] = await Promise.all([deliverNudge(h.db, port, ids[0]!, due), h.run('/touch Nowhere visit Walked the floor', 'li')]);
+    expect(refused.ok).toBe(false);
+    expect(result).toBe('skipped');
+    expect(port.posts).toHaveLength(0);
+    expect(await row(ids[0]!)).toMatchObject({ status: 'skipped', lastError: 'recipient gone' });
+  });
+
+  it('a lost claim released while a command refused meanwhile holds the connection stays released', async () => {
+    const { due, ids } = await setup();
+    await h.db
+      .update(nudges)
+      .set({ status: 'sending', claimedAt: plus(due, -2 * CLAIM_LEASE_MS) })
+      .run();
+    const [refused, released] = await Promise.all([h.run('/touch Nowhere visit Walked the floor', 'li'), releaseStale(h.db, due)]);
+    expect(refused.ok).toBe(false);
+    expect(released).toBe(1);
+    expect((await row(ids[0]!)).status).toBe('pending');
   });
 });

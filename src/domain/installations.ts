@@ -5,7 +5,7 @@
 // them into Bolt's InstallationStore); the rows are Bolt's Installation, kept
 // as given.
 import { eq } from 'drizzle-orm';
-import { changes, type Db } from '../../db/index.js';
+import { changes, type Db, transaction } from '../../db/index.js';
 import { slackInstallations } from '../../db/schema.js';
 
 export interface InstallationRow {
@@ -22,19 +22,25 @@ export async function findSlackInstallation(db: Db, key: string): Promise<Instal
   return row && { key: row.key, teamId: row.teamId ?? undefined, enterpriseId: row.enterpriseId ?? undefined, orgWide: row.orgWide, installation: row.installation };
 }
 
+// Each write in a transaction of its own, in turn with the others on this connection (db/transaction.ts):
+// a bare statement run while another flow's transaction (a command, a view) waits on an await joins it,
+// and a command refused or tried undoes the installation with its own work.
+
 /** Records an installation, or replaces the tenant's (a reinstall, new scopes, a rotated token). */
 export async function saveSlackInstallation(db: Db, row: InstallationRow, now = new Date()): Promise<void> {
   const values = { teamId: row.teamId ?? null, enterpriseId: row.enterpriseId ?? null, orgWide: row.orgWide, installation: row.installation, updatedAt: now };
-  await db
-    .insert(slackInstallations)
-    .values({ key: row.key, ...values })
-    .onConflictDoUpdate({ target: slackInstallations.key, set: values })
-    .run();
+  await transaction(db, async (tx) => {
+    await tx
+      .insert(slackInstallations)
+      .values({ key: row.key, ...values })
+      .onConflictDoUpdate({ target: slackInstallations.key, set: values })
+      .run();
+  });
 }
 
 /** Forgets the tenant's installation (the app uninstalled, its bot token revoked); whether there was one. */
 export async function removeSlackInstallation(db: Db, key: string): Promise<boolean> {
-  return changes(await db.delete(slackInstallations).where(eq(slackInstallations.key, key)).run()) > 0;
+  return await transaction(db, async (tx) => changes(await tx.delete(slackInstallations).where(eq(slackInstallations.key, key)).run()) > 0);
 }
 
 /** The three as the Slack adapter takes them (its InstallationRecords), over `db`. */

@@ -3,7 +3,7 @@
 // reads the row, posts it through the chat port and marks it sent, so a crash,
 // a restart or a second process neither loses a message nor decides it twice.
 import { and, asc, eq, gt, inArray, isNull, lt, lte, or } from 'drizzle-orm';
-import { changes, type Db, type Tx, transact } from '../../db/index.js';
+import { changes, type Db, type Tx, transact, transaction } from '../../db/index.js';
 import { accounts, complaints, members, nudges, pairings, promises, reviewItems, tenants, type Platform } from '../../db/schema.js';
 import type { ChatPort, Destination, PostedRef } from '../chat/port.js';
 import { DeliveryError } from '../chat/port.js';
@@ -62,12 +62,26 @@ export type DeliveryResult = 'sent' | 'skipped' | 'failed';
 
 /** The platform and workspace a nudge is for. */
 async function workspaceOfNudge(db: Db, id: number): Promise<{ platform: Platform; workspaceId: string } | undefined> {
-  return await db
-    .select({ platform: tenants.platform, workspaceId: tenants.workspaceId })
-    .from(tenants)
-    .innerJoin(nudges, eq(nudges.tenantId, tenants.id))
-    .where(eq(nudges.id, id))
-    .get();
+  return await read(db, (tx) =>
+    tx.select({ platform: tenants.platform, workspaceId: tenants.workspaceId }).from(tenants).innerJoin(nudges, eq(nudges.tenantId, tenants.id)).where(eq(nudges.id, id)).get(),
+  );
+}
+
+/**
+ * Delivery's reads and writes outside a claim or a record each run in a transaction of their own, in turn
+ * with the others on this connection (db/transaction.ts): a bare statement run while another flow's
+ * transaction waits on an await joins that transaction, reads what it has not committed, and is undone
+ * with it (a command refused, a trial, a dry run).
+ */
+function read<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return transaction(db, fn, { behavior: 'deferred' });
+}
+
+/** Sets columns of one nudge, in a transaction of its own (see read). */
+async function settle(db: Db, id: number, set: Partial<typeof nudges.$inferInsert>): Promise<void> {
+  await transact(db, async (tx) => {
+    await tx.update(nudges).set(set).where(eq(nudges.id, id)).run();
+  });
 }
 
 /**
@@ -112,34 +126,38 @@ export async function deliverNudge(db: Db, via: ChatPort, id: number, now: Date,
   }
   if (!claimed) {
     // Someone else is posting it right now: try again later, when it is either sent or its lease has run out.
-    if ((await db.select({ s: nudges.status }).from(nudges).where(eq(nudges.id, id)).get())?.s === 'sending')
+    if ((await read(db, (tx) => tx.select({ s: nudges.status }).from(nudges).where(eq(nudges.id, id)).get()))?.s === 'sending')
       throw new DeliveryError('transient', 'being delivered by another process');
     return 'skipped';
   }
   const n = claimed;
-  if (!(await stillNeeded(db, n, now))) {
-    await db.update(nudges).set({ status: 'skipped', lastError: 'no longer needed' }).where(eq(nudges.id, id)).run();
+  if (!(await read(db, (tx) => stillNeeded(tx, n, now)))) {
+    await settle(db, id, { status: 'skipped', lastError: 'no longer needed' });
     return 'skipped';
   }
   if (n.kind === 'card') return redrawCard(db, port, n, now, logger);
-  const recipient = n.recipientId == null ? undefined : await db.select().from(members).where(eq(members.id, n.recipientId)).get();
+  const { recipient, complaint, thread, earlier, payload } = await read(db, async (tx) => {
+    const recipient = n.recipientId == null ? undefined : await tx.select().from(members).where(eq(members.id, n.recipientId)).get();
+    const complaint = n.subjectType === 'complaint' && n.channel ? await tx.select().from(complaints).where(eq(complaints.id, n.subjectId)).get() : undefined;
+    const thread: PostedRef | undefined =
+      complaint?.threadTs && complaint.threadChannel && complaint.threadChannel === n.channel ? { channel: complaint.threadChannel, ts: complaint.threadTs } : undefined;
+    const earlier = Boolean(complaint && !thread && (await earlierInChannel(tx, n)));
+    const payload = await readerLocale(tx, n.payload as Reply, n.tenantId, n.channel ? undefined : recipient);
+    return { recipient, complaint, thread, earlier, payload };
+  });
   let to: Destination;
   if (n.channel) to = { channel: n.channel };
   else if (recipient?.active) to = { dm: { platformUserId: recipient.platformUserId, name: recipient.name } };
   else {
-    await db.update(nudges).set({ status: 'skipped', lastError: 'recipient gone' }).where(eq(nudges.id, id)).run();
+    await settle(db, id, { status: 'skipped', lastError: 'recipient gone' });
     return 'skipped';
   }
-  const complaint = n.subjectType === 'complaint' && n.channel ? await db.select().from(complaints).where(eq(complaints.id, n.subjectId)).get() : undefined;
-  const thread: PostedRef | undefined =
-    complaint?.threadTs && complaint.threadChannel && complaint.threadChannel === n.channel ? { channel: complaint.threadChannel, ts: complaint.threadTs } : undefined;
-  if (complaint && !thread && (await earlierInChannel(db, n))) {
+  if (earlier) {
     // The complaint's first post in the channel becomes its thread; what follows waits for it
     // (rungs decided together are delivered by several workers at once), or it would start a thread of its own.
-    await db.update(nudges).set({ status: 'pending', claimedAt: null }).where(eq(nudges.id, id)).run();
+    await settle(db, id, { status: 'pending', claimedAt: null });
     throw new DeliveryError('transient', "waiting for the complaint's first post in the channel");
   }
-  const payload = await readerLocale(db, n.payload as Reply, n.tenantId, n.channel ? undefined : recipient);
   let posted: PostedRef;
   let detour: string | null = null;
   /** Why a channel refused this for good. */
@@ -151,7 +169,7 @@ export async function deliverNudge(db: Db, via: ChatPort, id: number, now: Date,
     if (await gone(db, n, e)) return 'skipped';
     if (e instanceof DeliveryError && e.kind === 'workspace') {
       // Not this message's fault: it waits, pending, for the workspace to be reachable again.
-      await db.update(nudges).set({ status: 'pending', claimedAt: null, lastError: message }).where(eq(nudges.id, id)).run();
+      await settle(db, id, { status: 'pending', claimedAt: null, lastError: message });
       throw e;
     }
     const permanent = e instanceof DeliveryError && e.kind === 'permanent';
@@ -228,58 +246,53 @@ async function recordSent(
  * Failing never undoes the change that asked for it: the row stays pending and is tried again.
  */
 async function redrawCard(db: Db, port: ChatPort, n: Nudge, now: Date, logger?: Pick<Logger, 'error'>): Promise<DeliveryResult> {
-  const c = await db.select().from(complaints).where(eq(complaints.id, n.subjectId)).get();
-  const tenant = await db.select().from(tenants).where(eq(tenants.id, n.tenantId)).get();
-  if (!c || !tenant) {
-    await db.update(nudges).set({ status: 'skipped', lastError: 'complaint gone' }).where(eq(nudges.id, n.id)).run();
-    return 'skipped';
-  }
-  if (!c.threadTs || !c.threadChannel) {
-    const waiting = await db
-      .select({ id: nudges.id })
-      .from(nudges)
-      .where(
-        and(
-          eq(nudges.tenantId, n.tenantId),
-          eq(nudges.subjectType, 'complaint'),
-          eq(nudges.subjectId, c.id),
-          eq(nudges.kind, 'notice'),
-          isNull(nudges.recipientId),
-          lt(nudges.id, n.id),
-          inArray(nudges.status, ['pending', 'sending']),
-        ),
-      )
-      .get();
-    if (waiting) {
-      await db.update(nudges).set({ status: 'pending', claimedAt: null }).where(eq(nudges.id, n.id)).run();
-      throw new DeliveryError('transient', "waiting for the complaint's card to be posted");
+  const seen = await read(db, async (tx) => {
+    const c = await tx.select().from(complaints).where(eq(complaints.id, n.subjectId)).get();
+    const tenant = await tx.select().from(tenants).where(eq(tenants.id, n.tenantId)).get();
+    if (!c || !tenant) return { skip: 'complaint gone' } as const;
+    if (!c.threadTs || !c.threadChannel) {
+      const waiting = await tx
+        .select({ id: nudges.id })
+        .from(nudges)
+        .where(
+          and(
+            eq(nudges.tenantId, n.tenantId),
+            eq(nudges.subjectType, 'complaint'),
+            eq(nudges.subjectId, c.id),
+            eq(nudges.kind, 'notice'),
+            isNull(nudges.recipientId),
+            lt(nudges.id, n.id),
+            inArray(nudges.status, ['pending', 'sending']),
+          ),
+        )
+        .get();
+      return waiting ? ({ waiting: true } as const) : ({ skip: 'no card in the channel to redraw' } as const);
     }
-    await db.update(nudges).set({ status: 'skipped', lastError: 'no card in the channel to redraw' }).where(eq(nudges.id, n.id)).run();
+    return { c, at: { channel: c.threadChannel, ts: c.threadTs }, card: await currentChannelCard(tx, tenant, c, now) };
+  });
+  if ('skip' in seen) {
+    await settle(db, n.id, { status: 'skipped', lastError: seen.skip });
     return 'skipped';
   }
-  const at = { channel: c.threadChannel, ts: c.threadTs };
+  if ('waiting' in seen) {
+    await settle(db, n.id, { status: 'pending', claimedAt: null });
+    throw new DeliveryError('transient', "waiting for the complaint's card to be posted");
+  }
+  const { c, at, card } = seen;
   try {
-    await port.update(at, await currentChannelCard(db as unknown as Tx, tenant, c, now));
+    await port.update(at, card);
   } catch (e) {
     if (await gone(db, n, e)) return 'skipped';
     const message = e instanceof Error ? e.message : String(e);
     const final = e instanceof DeliveryError && e.kind === 'permanent';
-    await db
-      .update(nudges)
-      .set({ attempts: n.attempts + 1, lastError: message, status: final ? 'failed' : 'pending', claimedAt: null })
-      .where(eq(nudges.id, n.id))
-      .run();
+    await settle(db, n.id, { attempts: n.attempts + 1, lastError: message, status: final ? 'failed' : 'pending', claimedAt: null });
     logger?.error(
       { nudge: n.id, complaint: c.id, err: e },
       final ? "could not redraw a complaint's card in the escalation channel; giving up" : "could not redraw a complaint's card in the escalation channel; will try again",
     );
     throw e;
   }
-  await db
-    .update(nudges)
-    .set({ status: 'sent', sentAt: now, attempts: n.attempts + 1, postedChannel: at.channel, postedTs: at.ts })
-    .where(eq(nudges.id, n.id))
-    .run();
+  await settle(db, n.id, { status: 'sent', sentAt: now, attempts: n.attempts + 1, postedChannel: at.channel, postedTs: at.ts });
   return 'sent';
 }
 
@@ -289,12 +302,12 @@ async function redrawCard(db: Db, port: ChatPort, n: Nudge, now: Date, logger?: 
  */
 async function gone(db: Db, n: Nudge, e: unknown): Promise<boolean> {
   if (!(e instanceof DeliveryError && e.kind === 'gone')) return false;
-  await db.update(nudges).set({ status: 'skipped', claimedAt: null, lastError: e.message }).where(eq(nudges.id, n.id)).run();
+  await settle(db, n.id, { status: 'skipped', claimedAt: null, lastError: e.message });
   return true;
 }
 
 /** Whether an earlier message about the same complaint, for the same channel, is still to be posted. */
-async function earlierInChannel(db: Db, n: Nudge): Promise<boolean> {
+async function earlierInChannel(db: Tx, n: Nudge): Promise<boolean> {
   return Boolean(
     await db
       .select({ id: nudges.id })
@@ -416,7 +429,7 @@ export async function tellDeliveryPaused(db: Db, tenantId: number, reason: strin
  * replies carry a locale keep theirs; an older one is in its recipient's
  * language, or the workspace's for a channel (as viewFor decided when it was written).
  */
-async function readerLocale(db: Db, payload: Reply, tenantId: number, recipient: typeof members.$inferSelect | undefined): Promise<Reply> {
+async function readerLocale(db: Tx, payload: Reply, tenantId: number, recipient: typeof members.$inferSelect | undefined): Promise<Reply> {
   if (payload.locale) return payload;
   const locale = recipient?.locale ?? (await db.select({ locale: tenants.locale }).from(tenants).where(eq(tenants.id, tenantId)).get())?.locale;
   return locale ? inLocale(payload, locale) : payload;
@@ -431,12 +444,15 @@ export const CLAIM_LEASE_MS = 30_000;
  * The platform may or may not have shown it; Steward prefers a rare repeat to a lost message.
  */
 export async function releaseStale(db: Db, now = new Date()): Promise<number> {
-  return changes(
-    await db
-      .update(nudges)
-      .set({ status: 'pending', claimedAt: null })
-      .where(and(eq(nudges.status, 'sending'), or(isNull(nudges.claimedAt), lt(nudges.claimedAt, new Date(now.getTime() - CLAIM_LEASE_MS)))))
-      .run(),
+  // In a transaction of its own (see read).
+  return await transaction(db, async (tx) =>
+    changes(
+      await tx
+        .update(nudges)
+        .set({ status: 'pending', claimedAt: null })
+        .where(and(eq(nudges.status, 'sending'), or(isNull(nudges.claimedAt), lt(nudges.claimedAt, new Date(now.getTime() - CLAIM_LEASE_MS)))))
+        .run(),
+    ),
   );
 }
 
@@ -446,7 +462,7 @@ export async function releaseStale(db: Db, now = new Date()): Promise<number> {
  * or snoozed (a visit logged late, with its earlier date, counts), the pairing
  * ended or its executive's visit made.
  */
-async function stillNeeded(db: Db, n: Nudge, now: Date): Promise<boolean> {
+async function stillNeeded(db: Tx, n: Nudge, now: Date): Promise<boolean> {
   switch (n.kind) {
     // Nothing more is said about a lost account's complaints, promises, review or revisits.
     case 'escalation': {
@@ -468,7 +484,7 @@ async function stillNeeded(db: Db, n: Nudge, now: Date): Promise<boolean> {
         .where(eq(promises.id, n.subjectId))
         .get();
       // A reminder of a date the promise has since moved from is not about it any more.
-      return row?.s === 'open' && row.account === 'active' && roundOfKey(n.dedupeKey) === ((await moveCounts(db as unknown as Tx, [n.subjectId])).get(n.subjectId) ?? 0);
+      return row?.s === 'open' && row.account === 'active' && roundOfKey(n.dedupeKey) === ((await moveCounts(db, [n.subjectId])).get(n.subjectId) ?? 0);
     }
     case 'review': {
       // The season's closing summary: said once, as it was when the deadline passed.
@@ -489,7 +505,7 @@ async function stillNeeded(db: Db, n: Nudge, now: Date): Promise<boolean> {
       if (!tenant || row?.a.status !== 'active') return false;
       // A nudge meant for the owner (its key ends in a count) whose account changed hands is the new owner's now.
       if (/:\d+$/.test(n.dedupeKey) && n.recipientId !== row.a.ownerId) return false;
-      const snoozed = (await snoozeEnds(db as unknown as Tx, tenant.id, 'revisit', [row.a.id])).get(row.a.id) ?? 0;
+      const snoozed = (await snoozeEnds(db, tenant.id, 'revisit', [row.a.id])).get(row.a.id) ?? 0;
       return Math.max(revisitDue(tenant, row.a, row.last), snoozed) <= now.getTime();
     }
     case 'pairing': {
