@@ -353,7 +353,7 @@ describe('the weekly run records in batches, each its own transaction', () => {
       if (++n === 4) throw new Error('the process stops here');
       return recordDigest(tx, due, payload);
     };
-    await expect(await recordWeeklyDigestsInBatches(h.db, await tenant(), D, digestComposer(await tenant(), D), failing, 2)).rejects.toThrow('the process stops here');
+    await expect(recordWeeklyDigestsInBatches(h.db, await tenant(), D, digestComposer(await tenant(), D), failing, 2)).rejects.toThrow('the process stops here');
     expect(await digests()).toHaveLength(2);
     // Run again: only the four not yet recorded are composed and recorded.
     let composed = 0;
