@@ -744,7 +744,8 @@ function narrowed(loaded: LoadedFacts, f: AccountFacts, since: number): AccountF
     return left.length ? left : NONE;
   };
   let complaintList = keep(f.complaints, (c) => loaded.open.has(c) || (c.resolvedAt !== null && c.resolvedAt >= since));
-  if (complaintList.some((c) => c.passes.some((p) => p < since))) complaintList = complaintList.map((c) => (c.passes.some((p) => p < since) ? { ...c, passes: c.passes.filter((p) => p >= since) } : c));
+  if (complaintList.some((c) => c.passes.some((p) => p < since)))
+    complaintList = complaintList.map((c) => (c.passes.some((p) => p < since) ? { ...c, passes: c.passes.filter((p) => p >= since) } : c));
   const out: AccountFacts = {
     account: f.account,
     owned: f.owned,
