@@ -146,10 +146,14 @@ export async function digestTrends(
   };
 }
 
-/** The accounts in a week's book: of the tenant `tenant`, active, owned by one of `owners` (a JSON array), created by `at` (ms). */
+/**
+ * The accounts in a week's book: of the tenant `tenant`, active, owned by one of `owners` (a JSON array), created by `at` (ms).
+ * (`+` on the tenant: read through the owners' index, not every account of the tenant through its own, as SQLite
+ * otherwise chose for the reviews and signals, 5-10 ms each on a book of 20 000, whatever the team.)
+ */
 const inWeekBook = () =>
   and(
-    eq(accounts.tenantId, sql.placeholder('tenant')),
+    sql`+${accounts.tenantId} = ${sql.placeholder('tenant')}`,
     eq(accounts.status, 'active'),
     sql`${accounts.ownerId} in (select value from json_each(${sql.placeholder('owners')}))`,
     sql`${accounts.createdAt} <= ${sql.placeholder('at')}`,
