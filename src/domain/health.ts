@@ -367,12 +367,18 @@ export function health(tenant: Tenant, f: AccountFacts, at: number): Health {
 function judged(f: AccountFacts, at: number, reasons: Reason[], earlier: Reason[]): Health {
   const score = scoreOf(reasons);
   const b = band(score);
-  // A healthy score falling fast is watched; an account we did not know four weeks ago is not falling.
+  // A healthy score falling fast is watched.
+  const drop = b === 'healthy' ? fall(f, at, reasons, earlier) : 0;
+  if (drop) return { score, band: 'watch', reasons: [...reasons, { key: 'falling', weight: 0, evidence: { drop } }] };
+  return { score, band: b, reasons };
+}
+
+/** The fall in four weeks that flags a score by itself (15 or more; an account we did not know four weeks ago is not falling), or 0. */
+function fall(f: AccountFacts, at: number, reasons: Reason[], earlier: Reason[]): number {
   const before = at - TREND_DAYS * DAY;
   const known = Math.min(f.account.createdAt.getTime(), f.firstTouchAt ?? Infinity) <= before;
   const drop = customerScore(earlier) - customerScore(reasons);
-  if (b === 'healthy' && known && drop >= HEALTH_WEIGHTS.trendDrop) return { score, band: 'watch', reasons: [...reasons, { key: 'falling', weight: 0, evidence: { drop } }] };
-  return { score, band: b, reasons };
+  return known && drop >= HEALTH_WEIGHTS.trendDrop ? drop : 0;
 }
 
 /** The next step the domain suggests for an account's main reason. */
@@ -746,21 +752,20 @@ function narrowed(loaded: LoadedFacts, f: AccountFacts, since: number): AccountF
   let complaintList = keep(f.complaints, (c) => loaded.open.has(c) || (c.resolvedAt !== null && c.resolvedAt >= since));
   if (complaintList.some((c) => c.passes.some((p) => p < since)))
     complaintList = complaintList.map((c) => (c.passes.some((p) => p < since) ? { ...c, passes: c.passes.filter((p) => p >= since) } : c));
-  const out: AccountFacts = {
-    account: f.account,
-    owned: f.owned,
-    ownerLeftAt: f.ownerLeftAt,
-    firstTouchAt: first,
-    touches,
-    complaints: complaintList,
-    signals: keep(f.signals, (x) => x.at >= since),
-    promises: keep(f.promises, (p) => p.status === 'open' || (p.status === 'broken' && p.closedAt !== null && p.closedAt >= since)),
-    pairings: f.pairings,
-    handovers: keep(f.handovers, (t) => t >= since),
-    snoozes: keep(f.snoozes, (z) => z.until >= since),
-  };
-  const same = (Object.keys(out) as (keyof AccountFacts)[]).every((k) => out[k] === f[k]);
-  return same ? f : out;
+  const signalList = keep(f.signals, (x) => x.at >= since);
+  const promiseList = keep(f.promises, (p) => p.status === 'open' || (p.status === 'broken' && p.closedAt !== null && p.closedAt >= since));
+  const handovers = keep(f.handovers, (t) => t >= since);
+  const snoozes = keep(f.snoozes, (z) => z.until >= since);
+  const same =
+    first === f.firstTouchAt &&
+    touches === f.touches &&
+    complaintList === f.complaints &&
+    signalList === f.signals &&
+    promiseList === f.promises &&
+    handovers === f.handovers &&
+    snoozes === f.snoozes;
+  if (same) return f;
+  return { ...f, firstTouchAt: first, touches, complaints: complaintList, signals: signalList, promises: promiseList, handovers, snoozes };
 }
 
 /** Health now and four weeks ago, for each account in scope. */
@@ -794,30 +799,47 @@ export async function bandsAt(db: Tx, tenant: Tenant, accountIds: number[], inst
   if (!instants.length || !accountIds.length) return out;
   const tierCadence = effectiveSettings(tenant.settings).cadenceDays;
   // Facts reaching back from the earliest instant serve every later one (the reads have no upper bound).
-  for (const f of (await loadFacts(db, tenant, accountIds, Math.min(...instants))).values()) countBands(out, f, instants, signsOnce(tenant, f, tierCadence));
+  const slots = signSlots(instants);
+  const cache: (Reason[] | undefined)[] = new Array(slots.size);
+  for (const f of (await loadFacts(db, tenant, accountIds, Math.min(...instants))).values()) countBands(out, f, instants, signsOnce(tenant, f, tierCadence, slots, cache));
   return out;
 }
 
-/** An account's signs as of any instant, each instant's read once (weekly instants four weeks apart share theirs). */
-function signsOnce(tenant: Tenant, f: AccountFacts, tierCadence: Record<Tier, number>): (t: number) => Reason[] {
-  const seen = new Map<number, Reason[]>();
+/**
+ * An account's signs as of any instant, each instant's read once (weekly instants four weeks apart share theirs).
+ * `slots`: the instants that may be read, each a place in `cache` (cleared here: one cache serves account after account).
+ */
+function signsOnce(tenant: Tenant, f: AccountFacts, tierCadence: Record<Tier, number>, slots: Map<number, number>, cache: (Reason[] | undefined)[]): (t: number) => Reason[] {
+  cache.fill(undefined);
   return (t) => {
-    let s = seen.get(t);
-    if (!s) seen.set(t, (s = signs(tenant, f, t, tierCadence)));
+    const i = slots.get(t)!;
+    let s = cache[i];
+    if (!s) cache[i] = s = signs(tenant, f, t, tierCadence);
     return s;
   };
+}
+
+/** The instants bandsAt (and healthOf, at `at`) read signs at, each its place in a signsOnce cache. */
+function signSlots(instants: number[], at?: number): Map<number, number> {
+  const back = TREND_DAYS * DAY;
+  const all = [...instants, ...instants.map((t) => t - back), ...(at === undefined ? [] : [at, at - back, at - 2 * back])];
+  const slots = new Map<number, number>();
+  for (const t of all) if (!slots.has(t)) slots.set(t, slots.size);
+  return slots;
 }
 
 /** bandsAt's count for one account: its band at each of `instants` (from its creation on) added to `out`. */
 function countBands(out: Record<Band, number>[], f: AccountFacts, instants: number[], at: (t: number) => Reason[]): void {
   const back = TREND_DAYS * DAY;
-  instants.forEach((t, i) => {
-    if (f.account.createdAt.getTime() > t) return;
+  const created = f.account.createdAt.getTime();
+  for (let i = 0; i < instants.length; i++) {
+    const t = instants[i]!;
+    if (created > t) continue;
     const now = at(t);
-    // Four weeks earlier matters only for a healthy score that could have fallen 15 (healthOf's shortcut too).
-    const earlier = band(scoreOf(now)) === 'healthy' && customerScore(now) + HEALTH_WEIGHTS.trendDrop <= 100 ? at(t - back) : now;
-    out[i]![judged(f, t, now, earlier).band]++;
-  });
+    const b = band(scoreOf(now));
+    // Four weeks earlier matters only for a healthy score that could have fallen 15 (healthOf's shortcut too): judged's band.
+    out[i]![b === 'healthy' && customerScore(now) + HEALTH_WEIGHTS.trendDrop <= 100 && fall(f, t, now, at(t - back)) ? 'watch' : b]++;
+  }
 }
 
 /**
@@ -842,11 +864,14 @@ export async function healthAndBandsAt(
   const healthSince = at - REACH_DAYS * DAY;
   const bandsSince = instants.length ? Math.min(...instants) - REACH_DAYS * DAY : healthSince;
   const loaded = await loadFactsSince(db, tenant, accountIds, Math.min(healthSince, bandsSince));
+  const slots = signSlots(instants, at);
+  const cache: (Reason[] | undefined)[] = new Array(slots.size);
+  const other: (Reason[] | undefined)[] = new Array(slots.size);
   for (const f of loaded.facts.values()) {
     const fh = narrowed(loaded, f, healthSince);
     const fb = narrowed(loaded, f, bandsSince);
-    const sh = signsOnce(tenant, fh, tierCadence);
-    const sb = fb === fh ? sh : signsOnce(tenant, fb, tierCadence);
+    const sh = signsOnce(tenant, fh, tierCadence, slots, cache);
+    const sb = fb === fh ? sh : signsOnce(tenant, fb, tierCadence, slots, other);
     // healthOf's rule, as it reads it.
     const s0 = sh(at);
     const s1 = sh(at - back);
