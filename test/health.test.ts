@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { band, health, healthNews, healthOf, HEALTH_WEIGHTS as W, loadFacts, nextStep, type AccountFacts } from '../src/domain/health.js';
+import { band, bandsAt, health, healthAndBandsAt, healthNews, healthOf, HEALTH_WEIGHTS as W, loadFacts, nextStep, type AccountFacts } from '../src/domain/health.js';
+import { digestTrends, TREND_WEEKS, trendEnds } from '../src/domain/digest.js';
 import { accounts, tenants } from '../db/schema.js';
 import { healthNewsReply } from '../src/views/health.js';
 import { viewFor } from '../src/domain/view.js';
@@ -431,5 +432,76 @@ describe('the reasons in words', () => {
     const words = catalog('en').health.reason.complaints;
     expect(words({ open: 1, ids: 'C-1', overdue: 0, oldestDays: 1 })).toBe('1 open complaint (C-1), 0 past deadline, oldest 1 day');
     expect(words({ open: 2, ids: 'C-1, C-2', overdue: 1, oldestDays: 9 })).toBe('2 open complaints (C-1, C-2), 1 past deadline, oldest 9 days');
+  });
+});
+
+describe('health and the trends read from one load of the facts (healthAndBandsAt)', () => {
+  let h: Harness | undefined;
+  afterEach(() => h?.close());
+
+  it('over random books (several seeds), scores each account as healthOf does and counts each week as bandsAt does, whatever lies between their reaches', async () => {
+    const rng = (seed: number) => {
+      let s = seed >>> 0;
+      return () => {
+        s = (s + 0x6d2b79f5) >>> 0;
+        let t = Math.imul(s ^ (s >>> 15), s | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+      };
+    };
+    const names = ['Acme', 'Beta', 'Gamma', 'Delta', 'Epsilon', 'Zeta'];
+    const tiers = ['strategic', 'key', 'standard'];
+    const signals = ['volume-drop', 'price-pressure', 'competitor', 'payment-delay', 'strategy-change', 'decision-maker-change'];
+    const severities = ['critical', 'high', 'medium', 'low'];
+    const start = NOW - 400 * DAY;
+    let narrowedAt = 0;
+    let flagged = 0;
+    for (const seed of [11, 12, 13, 14]) {
+      const random = rng(seed);
+      const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+      h?.close();
+      h = harness({ now: new Date(start) });
+      for (const name of names) await h.run(`/account add ${name} tier:${pick(tiers)} owner:@${pick(['zhang', 'ma'])}`, 'admin');
+      await h.run('/risk', 'chen');
+      await h.run('/steward role @chen exec', 'admin');
+      let complaintsMade = 0;
+      // About 400 days of facts, so that some fall between health's reach and the trends' (seven weeks earlier).
+      for (let step = 0; step < 110; step++) {
+        h.now = new Date(h.now.getTime() + Math.floor(random() * 7 * DAY));
+        if (step === 90) await h.run('/leave @li', 'admin');
+        const name = pick(names);
+        const who = pick(['zhang', 'ma', 'chen']);
+        const roll = random();
+        if (roll < 0.3) await h.run(`/touch ${name} ${pick(['visit', 'call', 'meeting', 'review'])} Catch-up`, who);
+        else if (roll < 0.45) {
+          await h.run(`/complaint ${name} severity:${pick(severities)} Late pickup`, who);
+          complaintsMade++;
+        } else if (roll < 0.53 && complaintsMade) await h.run(`/resolve C-${1 + Math.floor(random() * complaintsMade)} Fixed the schedule`, who);
+        else if (roll < 0.58 && complaintsMade) await h.run(`/complaint assign C-${1 + Math.floor(random() * complaintsMade)} @${pick(['zhang', 'ma'])}`, 'admin');
+        else if (roll < 0.7) await h.run(`/signal ${name} ${pick(signals)} Heard from their buyer`, who);
+        else if (roll < 0.78) await h.run(`/promise ${name} due:today Send the quote`, who);
+        else if (roll < 0.83) await h.run(`/pair ${name} @chen every:${pick([30, 60, 90])}d confirm`, 'admin');
+        else if (roll < 0.9) await h.run(`/handover @${pick(['zhang', 'ma'])} @${pick(['zhang', 'ma', 'li'])} ${name}`, 'admin');
+        else await h.run(`/contact ${name} add "${pick(['Li Wei', 'Sun Hao', 'Zhou Lan'])}" level:${pick(['decision-maker', 'operator', 'executive'])}`, who);
+      }
+      const tenant = (await h.db.select().from(tenants).get())!;
+      const ids = (await h.db.select({ id: accounts.id }).from(accounts).all()).map((a) => a.id);
+      for (let days = 120; days <= 480; days += 30) {
+        const at = new Date(start + days * DAY);
+        const ends = trendEnds(at);
+        const both = await healthAndBandsAt(h.db, tenant, ids, at, ends);
+        expect(both.scores, `seed ${seed}, day ${days}`).toEqual(await healthOf(h.db, tenant, ids, at));
+        expect(both.bands, `seed ${seed}, day ${days}`).toEqual(await bandsAt(h.db, tenant, ids, ends));
+        // The digest's trends with the bands read so are the trends read on their own.
+        expect(await digestTrends(h.db, tenant, ids, at, 'Asia/Shanghai', TREND_WEEKS, both.bands)).toEqual(await digestTrends(h.db, tenant, ids, at, 'Asia/Shanghai'));
+        // The two reaches saw different facts here: the shared load was read as each would have read it.
+        const near = await loadFacts(h.db, tenant, ids, at.getTime());
+        const far = await loadFacts(h.db, tenant, ids, Math.min(...ends));
+        if (ids.some((id) => JSON.stringify(near.get(id)) !== JSON.stringify(far.get(id)))) narrowedAt++;
+        flagged += [...both.scores.values()].filter((s) => s.now.band !== 'healthy').length;
+      }
+    }
+    expect(narrowedAt).toBeGreaterThan(10);
+    expect(flagged).toBeGreaterThan(0);
   });
 });

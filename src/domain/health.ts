@@ -367,12 +367,18 @@ export function health(tenant: Tenant, f: AccountFacts, at: number): Health {
 function judged(f: AccountFacts, at: number, reasons: Reason[], earlier: Reason[]): Health {
   const score = scoreOf(reasons);
   const b = band(score);
-  // A healthy score falling fast is watched; an account we did not know four weeks ago is not falling.
+  // A healthy score falling fast is watched.
+  const drop = b === 'healthy' ? fall(f, at, reasons, earlier) : 0;
+  if (drop) return { score, band: 'watch', reasons: [...reasons, { key: 'falling', weight: 0, evidence: { drop } }] };
+  return { score, band: b, reasons };
+}
+
+/** The fall in four weeks that flags a score by itself (15 or more; an account we did not know four weeks ago is not falling), or 0. */
+function fall(f: AccountFacts, at: number, reasons: Reason[], earlier: Reason[]): number {
   const before = at - TREND_DAYS * DAY;
   const known = Math.min(f.account.createdAt.getTime(), f.firstTouchAt ?? Infinity) <= before;
   const drop = customerScore(earlier) - customerScore(reasons);
-  if (b === 'healthy' && known && drop >= HEALTH_WEIGHTS.trendDrop) return { score, band: 'watch', reasons: [...reasons, { key: 'falling', weight: 0, evidence: { drop } }] };
-  return { score, band: b, reasons };
+  return known && drop >= HEALTH_WEIGHTS.trendDrop ? drop : 0;
 }
 
 /** The next step the domain suggests for an account's main reason. */
@@ -520,6 +526,7 @@ function factQueries(db: Handle, scoped: boolean) {
           accountId: complaints.accountId,
           number: complaints.number,
           severity: complaints.severity,
+          status: complaints.status,
           openedAt: ms(complaints.openedAt),
           deadlineAt: ms(complaints.deadlineAt),
           resolvedAt: msOrNull(complaints.resolvedAt),
@@ -608,9 +615,27 @@ function add<K extends FactLists>(f: AccountFacts | undefined, key: K, x: Accoun
 
 /** Loads the facts for many accounts at once (one query per kind), keyed by account id. */
 export async function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | 'all', now: number): Promise<Map<number, AccountFacts>> {
-  const since = now - REACH_DAYS * DAY;
+  return (await loadFactsSince(db, tenant, accountIds, now - REACH_DAYS * DAY)).facts;
+}
+
+/**
+ * Facts loaded from `since`, with what it takes to read them as a load from a later reach would have
+ * given them (narrowed): which complaints were open by status, and each account's last visit before `since`.
+ */
+interface LoadedFacts {
+  facts: Map<number, AccountFacts>;
+  since: number;
+  /** The complaints whose status is open (loaded whatever their resolution time). */
+  open: Set<AccountFacts['complaints'][number]>;
+  /** The touch standing for the last visit before `since`, by account (the revisit clock's). */
+  beforeReach: Map<number, AccountFacts['touches'][number]>;
+}
+
+/** loadFacts from `since` (ms), keeping what narrowed needs. */
+async function loadFactsSince(db: Tx, tenant: Tenant, accountIds: number[] | 'all', since: number): Promise<LoadedFacts> {
   const facts = new Map<number, AccountFacts>();
-  if (accountIds !== 'all' && accountIds.length === 0) return facts;
+  const loaded: LoadedFacts = { facts, since, open: new Set(), beforeReach: new Map() };
+  if (accountIds !== 'all' && accountIds.length === 0) return loaded;
   const q = factQueries(db, accountIds !== 'all');
   const args = { tenant: tenant.id, since, ids: accountIds === 'all' ? '[]' : JSON.stringify(accountIds) };
   // A row per account: read as plain arrays, in the select's column order.
@@ -632,6 +657,7 @@ export async function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | '
     // Someone marked as gone with no date (from before dates were kept) has been gone all along.
     const leftAt = ownerActive === 0 ? (ownerLeftAt ?? 0) : null;
     const touches: AccountFacts['touches'] = lastVisit === null ? [] : [{ at: lastVisit, memberId: -1, ourLevel: 'sales', theirLevel: null, kind: 'visit' }];
+    if (lastVisit !== null) loaded.beforeReach.set(id, touches[0]!);
     const account = { id, tier, cadenceDays, createdAt: new Date(createdAt), annualRevenue, categorySpend, ownerGoneAt: ownerGoneAt === null ? null : new Date(ownerGoneAt) };
     facts.set(id, {
       account,
@@ -672,7 +698,7 @@ export async function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | '
     for (const r of await q.passes.all(args)) if (r.id !== null) passes.set(r.id, [...(passes.get(r.id) ?? []), r.at]);
   }
   for (const c of cs) {
-    add(facts.get(c.accountId), 'complaints', {
+    const complaint = {
       number: c.number,
       severity: c.severity,
       openedAt: c.openedAt,
@@ -680,7 +706,9 @@ export async function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | '
       resolvedAt: c.resolvedAt,
       escalationLevel: c.escalationLevel,
       passes: passes.get(c.id) ?? [],
-    });
+    };
+    add(facts.get(c.accountId), 'complaints', complaint);
+    if (c.status === 'open') loaded.open.add(complaint);
   }
   for (const s of await q.signals.all(args)) add(facts.get(s.accountId), 'signals', { kind: s.kind, at: s.at });
   // A promise is due at the end of its day, in the workspace's zone (as /promise list and the digest read it): one per day, not per promise.
@@ -694,7 +722,50 @@ export async function loadFacts(db: Tx, tenant: Tenant, accountIds: number[] | '
     for (const id of ids) add(facts.get(id), 'handovers', m.at);
   }
   for (const z of await q.snoozes.all(args)) add(facts.get(z.subjectId), 'snoozes', { from: z.from, until: z.until });
-  return facts;
+  return loaded;
+}
+
+/**
+ * One account's facts as a load from the later reach `since` would have read them (loadFacts' queries,
+ * row by row): the touches from then on, behind the last visit before it; the complaints open, or resolved
+ * since then, with their passes since then; the signals, broken promises, handovers and snoozes since then.
+ * The facts themselves when there is nothing to leave out (most accounts), so that their signs can be shared.
+ */
+function narrowed(loaded: LoadedFacts, f: AccountFacts, since: number): AccountFacts {
+  if (since <= loaded.since) return f;
+  const id = f.account.id;
+  const first = f.account.createdAt.getTime() > since ? f.firstTouchAt : null;
+  const synthetic = loaded.beforeReach.get(id);
+  let touches = f.touches;
+  if (touches.some((t) => t !== synthetic && t.at < since)) {
+    // The last visit before the later reach: the one before the earlier, or a visit between the two.
+    let lastVisit = synthetic?.at ?? null;
+    for (const t of touches) if (t !== synthetic && t.at < since && resetsRevisit(t.kind) && (lastVisit === null || t.at > lastVisit)) lastVisit = t.at;
+    const kept = touches.filter((t) => t !== synthetic && t.at >= since);
+    touches = lastVisit === null ? kept : [{ at: lastVisit, memberId: -1, ourLevel: 'sales', theirLevel: null, kind: 'visit' }, ...kept];
+  }
+  const keep = <T>(list: T[], ok: (x: T) => boolean): T[] => {
+    if (list.every(ok)) return list;
+    const left = list.filter(ok);
+    return left.length ? left : NONE;
+  };
+  let complaintList = keep(f.complaints, (c) => loaded.open.has(c) || (c.resolvedAt !== null && c.resolvedAt >= since));
+  if (complaintList.some((c) => c.passes.some((p) => p < since)))
+    complaintList = complaintList.map((c) => (c.passes.some((p) => p < since) ? { ...c, passes: c.passes.filter((p) => p >= since) } : c));
+  const signalList = keep(f.signals, (x) => x.at >= since);
+  const promiseList = keep(f.promises, (p) => p.status === 'open' || (p.status === 'broken' && p.closedAt !== null && p.closedAt >= since));
+  const handovers = keep(f.handovers, (t) => t >= since);
+  const snoozes = keep(f.snoozes, (z) => z.until >= since);
+  const same =
+    first === f.firstTouchAt &&
+    touches === f.touches &&
+    complaintList === f.complaints &&
+    signalList === f.signals &&
+    promiseList === f.promises &&
+    handovers === f.handovers &&
+    snoozes === f.snoozes;
+  if (same) return f;
+  return { ...f, firstTouchAt: first, touches, complaints: complaintList, signals: signalList, promises: promiseList, handovers, snoozes };
 }
 
 /** Health now and four weeks ago, for each account in scope. */
@@ -726,26 +797,89 @@ export async function healthOf(db: Tx, tenant: Tenant, accountIds: number[] | 'a
 export async function bandsAt(db: Tx, tenant: Tenant, accountIds: number[], instants: number[]): Promise<Record<Band, number>[]> {
   const out = instants.map(() => ({ healthy: 0, watch: 0, 'at-risk': 0 }));
   if (!instants.length || !accountIds.length) return out;
-  const back = TREND_DAYS * DAY;
   const tierCadence = effectiveSettings(tenant.settings).cadenceDays;
   // Facts reaching back from the earliest instant serve every later one (the reads have no upper bound).
-  for (const f of (await loadFacts(db, tenant, accountIds, Math.min(...instants))).values()) {
-    // Weekly instants four weeks apart share their signs: each instant's signs read once.
-    const seen = new Map<number, Reason[]>();
-    const at = (t: number) => {
-      let s = seen.get(t);
-      if (!s) seen.set(t, (s = signs(tenant, f, t, tierCadence)));
-      return s;
-    };
-    instants.forEach((t, i) => {
-      if (f.account.createdAt.getTime() > t) return;
-      const now = at(t);
-      // Four weeks earlier matters only for a healthy score that could have fallen 15 (healthOf's shortcut too).
-      const earlier = band(scoreOf(now)) === 'healthy' && customerScore(now) + HEALTH_WEIGHTS.trendDrop <= 100 ? at(t - back) : now;
-      out[i]![judged(f, t, now, earlier).band]++;
-    });
-  }
+  const slots = signSlots(instants);
+  const cache: (Reason[] | undefined)[] = new Array(slots.size);
+  for (const f of (await loadFacts(db, tenant, accountIds, Math.min(...instants))).values()) countBands(out, f, instants, signsOnce(tenant, f, tierCadence, slots, cache));
   return out;
+}
+
+/**
+ * An account's signs as of any instant, each instant's read once (weekly instants four weeks apart share theirs).
+ * `slots`: the instants that may be read, each a place in `cache` (cleared here: one cache serves account after account).
+ */
+function signsOnce(tenant: Tenant, f: AccountFacts, tierCadence: Record<Tier, number>, slots: Map<number, number>, cache: (Reason[] | undefined)[]): (t: number) => Reason[] {
+  cache.fill(undefined);
+  return (t) => {
+    const i = slots.get(t)!;
+    let s = cache[i];
+    if (!s) cache[i] = s = signs(tenant, f, t, tierCadence);
+    return s;
+  };
+}
+
+/** The instants bandsAt (and healthOf, at `at`) read signs at, each its place in a signsOnce cache. */
+function signSlots(instants: number[], at?: number): Map<number, number> {
+  const back = TREND_DAYS * DAY;
+  const all = [...instants, ...instants.map((t) => t - back), ...(at === undefined ? [] : [at, at - back, at - 2 * back])];
+  const slots = new Map<number, number>();
+  for (const t of all) if (!slots.has(t)) slots.set(t, slots.size);
+  return slots;
+}
+
+/** bandsAt's count for one account: its band at each of `instants` (from its creation on) added to `out`. */
+function countBands(out: Record<Band, number>[], f: AccountFacts, instants: number[], at: (t: number) => Reason[]): void {
+  const back = TREND_DAYS * DAY;
+  const created = f.account.createdAt.getTime();
+  for (let i = 0; i < instants.length; i++) {
+    const t = instants[i]!;
+    if (created > t) continue;
+    const now = at(t);
+    const b = band(scoreOf(now));
+    // Four weeks earlier matters only for a healthy score that could have fallen 15 (healthOf's shortcut too): judged's band.
+    out[i]![b === 'healthy' && customerScore(now) + HEALTH_WEIGHTS.trendDrop <= 100 && fall(f, t, now, at(t - back)) ? 'watch' : b]++;
+  }
+}
+
+/**
+ * healthOf and bandsAt of the same accounts together, as each alone gives them, from one load of the facts
+ * (the digest reads both): loaded from the earlier reach, each reads them as its own load would have
+ * (narrowed), and an account whose facts are the same for both (most) has each instant's signs read once
+ * for both: now, four and eight weeks ago are among the weeks' instants and the four weeks before each.
+ */
+export async function healthAndBandsAt(
+  db: Tx,
+  tenant: Tenant,
+  accountIds: number[],
+  now: Date,
+  instants: number[],
+): Promise<{ scores: Map<number, { now: Health; before: Health }>; bands: Record<Band, number>[] }> {
+  const at = now.getTime();
+  const scores = new Map<number, { now: Health; before: Health }>();
+  const bands = instants.map(() => ({ healthy: 0, watch: 0, 'at-risk': 0 }));
+  if (!accountIds.length) return { scores, bands };
+  const back = TREND_DAYS * DAY;
+  const tierCadence = effectiveSettings(tenant.settings).cadenceDays;
+  const healthSince = at - REACH_DAYS * DAY;
+  const bandsSince = instants.length ? Math.min(...instants) - REACH_DAYS * DAY : healthSince;
+  const loaded = await loadFactsSince(db, tenant, accountIds, Math.min(healthSince, bandsSince));
+  const slots = signSlots(instants, at);
+  const cache: (Reason[] | undefined)[] = new Array(slots.size);
+  const other: (Reason[] | undefined)[] = new Array(slots.size);
+  for (const f of loaded.facts.values()) {
+    const fh = narrowed(loaded, f, healthSince);
+    const fb = narrowed(loaded, f, bandsSince);
+    const sh = signsOnce(tenant, fh, tierCadence, slots, cache);
+    const sb = fb === fh ? sh : signsOnce(tenant, fb, tierCadence, slots, other);
+    // healthOf's rule, as it reads it.
+    const s0 = sh(at);
+    const s1 = sh(at - back);
+    const s2 = customerScore(s1) + HEALTH_WEIGHTS.trendDrop > 100 ? s1 : sh(at - 2 * back);
+    scores.set(fh.account.id, { now: judged(fh, at, s0, s1), before: judged(fh, at - back, s1, s2) });
+    if (instants.length) countBands(bands, fb, instants, sb);
+  }
+  return { scores, bands };
 }
 
 /** "72/100, watch, down 9 in four weeks" */
