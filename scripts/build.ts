@@ -1,5 +1,5 @@
 // `npm run build`: compiles Steward's source (src, handlers, prompts, db; not the tests or benches) with tsc into
-// dist/, and copies db/migrations beside the compiled db/index.js, which finds them next to itself
+// dist/, and copies db/migrations (and db/migrations-pg) beside the compiled db/index.js, which finds them next to itself
 // (db/index.ts: MIGRATIONS_FOLDER), so dist/ with node_modules is all `npm run start:prod` needs.
 // `--outDir <dir>` builds elsewhere (test/build.test.ts builds into a temporary directory).
 import { execFileSync } from 'node:child_process';
@@ -17,6 +17,8 @@ export function build(outDir: string): void {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', outDir], { stdio: 'inherit' });
   cpSync(join(ROOT, 'db', 'migrations'), join(outDir, 'db', 'migrations'), { recursive: true });
+  // PostgreSQL's (DATABASE_URL), found beside the compiled db/pg.js (PG_MIGRATIONS_FOLDER).
+  cpSync(join(ROOT, 'db', 'migrations-pg'), join(outDir, 'db', 'migrations-pg'), { recursive: true });
 }
 
 /** The arguments `npm run start:prod` gives node (package.json), with dist/ replaced by `outDir`. */

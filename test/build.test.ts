@@ -56,6 +56,7 @@ describe('the compiled Steward, started as npm run start:prod starts it', () => 
       expect(existsSync(join(out, file)), file).toBe(true);
     }
     expect(existsSync(join(out, 'db/migrations/meta/_journal.json'))).toBe(true);
+    expect(existsSync(join(out, 'db/migrations-pg/meta/_journal.json'))).toBe(true);
     expect(existsSync(join(out, 'test'))).toBe(false);
     expect(existsSync(join(out, 'bench'))).toBe(false);
   });
