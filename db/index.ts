@@ -50,7 +50,7 @@ const runners = new WeakMap<Db, Database.Transaction<(fn: (tx: Tx) => unknown) =
  * savepoint, as better-sqlite3 nests them.
  */
 export function immediate<T>(db: Db, fn: (tx: Tx) => T): T {
-  if (pgPoolOf(db)) throw new Error('immediate() is SQLite\'s: use transact() (db/transaction.ts)');
+  if (pgPoolOf(db)) throw new Error("immediate() is SQLite's: use transact() (db/transaction.ts)");
   // Inside it, this would become a savepoint of whichever async transaction is waiting on an await (db/transaction.ts).
   if (asyncOpen(db)) throw new Error('an asynchronous transaction is open on this connection: use transact() (db/transaction.ts), or its handle inside it');
   let run = runners.get(db);
@@ -101,3 +101,4 @@ export function databaseAt(config: { DATABASE_URL?: string | undefined; STEWARD_
 
 export { schema };
 export { transact, transaction } from './transaction.js';
+export { retryable } from './pg.js';

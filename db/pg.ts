@@ -45,7 +45,17 @@ export function toPgSql(text: string): string {
   const from = sqlText.indexOf(' values (');
   const ends = [' on conflict ', ' returning '].map((w) => sqlText.indexOf(w, from)).filter((i) => i > 0);
   const to = ends.length ? Math.min(...ends) : sqlText.length;
-  return sqlText.slice(0, from) + sqlText.slice(from, to).replace(/\bnull\b/g, 'default') + sqlText.slice(to);
+  return sqlText.slice(0, from) + sqlText.slice(from, to).replace(/\bnull\b/g, 'default') + conflictTarget(sqlText.slice(to));
+}
+
+/**
+ * An `on conflict ("t"."a", "t"."b")` target as PostgreSQL takes it: column names, not qualified (drizzle's
+ * SQLite dialect qualifies a target given as columns; PostgreSQL reads `"t"."a"` there as a syntax error).
+ */
+function conflictTarget(rest: string): string {
+  const m = /^ on conflict \(([^)]*)\)/.exec(rest);
+  if (!m) return rest;
+  return ` on conflict (${m[1]!.replace(/"[^"]+"\.(?=")/g, '')})${rest.slice(m[0].length)}`;
 }
 
 /** `?` placeholders as PostgreSQL's `$n`, leaving quoted strings and names alone. */

@@ -41,7 +41,12 @@ const schema = z.object({
     .refine((n) => n >= 1 && n <= 65535, 'a TCP port number')
     .default(3000),
   /** PostgreSQL instead of the SQLite file STEWARD_DB (db/POSTGRES.md). */
-  DATABASE_URL: optional.pipe(z.string().regex(/^postgres(ql)?:\/\/\S*$/, 'a postgres:// or postgresql:// URL').optional()),
+  DATABASE_URL: optional.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S*$/, 'a postgres:// or postgresql:// URL')
+      .optional(),
+  ),
   REDIS_URL: optional.pipe(z.url({ protocol: /^rediss?$/, error: 'a redis:// or rediss:// URL' }).optional()),
   SLACK_BOT_TOKEN: optional.pipe(z.string().startsWith('xoxb-', 'a bot token starting with xoxb-').optional()),
   SLACK_SIGNING_SECRET: optional,
