@@ -5,12 +5,16 @@
 // import; commands that race for the next number; two outbox claimers on one
 // nudge. The server is test/pg.ts's own (or TEST_DATABASE_URL's), never the
 // machine's shared one.
-import { asc } from 'drizzle-orm';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { asc, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineOf } from '../db/index.js';
-import { complaints, touchpoints } from '../db/schema.js';
+import { closeDatabase, engineOf, openDatabase } from '../db/index.js';
+import { accounts, complaints, members, nudges, tenants, touchpoints } from '../db/schema.js';
+import type { Destination, PostedRef } from '../src/chat/port.js';
+import type { Reply } from '../src/engine/reply.js';
 import { importCsv } from '../src/io/cli.js';
-import { deliverDue } from '../src/scheduler/outbox.js';
+import { deliverDue, deliverNudge } from '../src/scheduler/outbox.js';
 import { harnessOn, type Harness } from './harness.js';
 import { DAY, kit, nudgeText, RecordingPort, T0 } from './kit.js';
 import { pgUrl, startTestPg, type TestPg } from './pg.js';
@@ -97,6 +101,119 @@ describe('Steward on PostgreSQL (DATABASE_URL)', () => {
       } finally {
         await lite.closeAsync();
         await pg.closeAsync();
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    'two commands that take the next complaint number at once get distinct numbers (SERIALIZABLE, retried)',
+    async () => {
+      const h = await onPg();
+      try {
+        await h.run('/account add Acme Logistics tier:strategic');
+        for (const user of ['bob', 'carol', 'dan']) await h.run(`/touch Acme call hello from ${user}`, user);
+        for (let round = 0; round < 3; round++) {
+          const outs = await Promise.all(['alice', 'bob', 'carol', 'dan'].map((u) => h.run(`/complaint Acme severity:low category:service round ${round} from ${u}`, u)));
+          for (const o of outs) expect(o.ok, o.text).toBe(true);
+        }
+        const numbers = (await h.db.select({ n: complaints.number }).from(complaints).all()).map((c) => c.n).sort((a, b) => a - b);
+        expect(numbers).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+      } finally {
+        await h.closeAsync();
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    'two instances started together migrate once (advisory lock); two outbox claimers on one nudge, each on its own instance: exactly one posts',
+    async () => {
+      const url = pgUrl(await server.database());
+      // Two instances starting together on an empty database: one migrates, the other waits and finds nothing to do.
+      const [a, b] = await Promise.all([openDatabase({ url }), openDatabase({ url })]);
+      const h = await harnessOn({ url }, { now: T0 });
+      try {
+        await h.run('/account add Acme Logistics tier:strategic');
+        const tenant = (await h.db.select().from(tenants).get())!;
+        const alice = (await h.db.select().from(members).where(eq(members.platformUserId, 'alice')).get())!;
+        /** A platform that takes a while to answer, so the two deliveries overlap. */
+        class SlowPort extends RecordingPort {
+          override async post(to: Destination, reply: Reply, thread?: PostedRef): Promise<PostedRef> {
+            await new Promise((r) => setTimeout(r, 15));
+            return super.post(to, reply, thread);
+          }
+        }
+        const ports = [new SlowPort(), new SlowPort()];
+        const rounds = 12;
+        for (let i = 0; i < rounds; i++) {
+          const [n] = await h.db
+            .insert(nudges)
+            .values({
+              tenantId: tenant.id,
+              dedupeKey: `digest:${alice.id}:${i}`,
+              kind: 'digest',
+              subjectType: 'member',
+              subjectId: alice.id,
+              recipientId: alice.id,
+              period: `w${i}`,
+              payload: { tone: 'info', title: `digest ${i}`, sections: [], buttons: [] },
+              notBefore: T0,
+              status: 'pending',
+            })
+            .returning({ id: nudges.id });
+          const results = await Promise.allSettled([deliverNudge(a, ports[0]!, n!.id, T0), deliverNudge(b, ports[1]!, n!.id, T0)]);
+          expect(
+            results.filter((r) => r.status === 'fulfilled' && r.value === 'sent'),
+            results.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason))).join('; '),
+          ).toHaveLength(1);
+        }
+        const posts = ports.flatMap((p) => p.posts.map((x) => x.text));
+        expect(posts).toHaveLength(rounds);
+        expect(new Set(posts).size).toBe(rounds);
+        expect(await h.db.select({ n: count() }).from(nudges).where(eq(nudges.status, 'sent')).get()).toEqual({ n: rounds });
+      } finally {
+        await h.closeAsync();
+        await closeDatabase(a);
+        await closeDatabase(b);
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    '`npm start` in shell mode with DATABASE_URL answers commands from stdin and keeps the book in PostgreSQL',
+    async () => {
+      const url = pgUrl(await server.database());
+      const root = join(import.meta.dirname, '..');
+      const env: NodeJS.ProcessEnv = {};
+      for (const [k, v] of Object.entries(process.env)) if (!/^(SLACK_|LARK_|STEWARD_|DATABASE_URL$|REDIS_URL$|PORT$|LOG_LEVEL$)/.test(k)) env[k] = v;
+      const dir = join(root, 'node_modules', '.cache', `steward-pg-${process.pid}`);
+      const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['src/main.ts'], {
+          cwd: root,
+          // STEWARD_DB only gives the shell's folder (its history, its redis-server): the book is DATABASE_URL's.
+          env: { ...env, DATABASE_URL: url, STEWARD_DB: join(dir, 'unused.db'), STEWARD_SHELL_USER: 'alice', STEWARD_TIMEZONE: 'UTC', STEWARD_LOCALE: 'en' },
+          stdio: ['pipe', 'pipe', 'pipe'],
+          timeout: 90_000,
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+        child.stdin.end('/account add Acme Logistics tier:strategic\n/complaint Acme severity:high category:damage crushed pallets\n');
+      });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain('✔ Added Acme Logistics (strategic), owned by alice.');
+      expect(run.stdout).toContain('✔ C-1 opened for Acme Logistics (high).');
+      const db = await openDatabase({ url });
+      try {
+        expect((await db.select({ name: accounts.name }).from(accounts).all()).map((r) => r.name)).toEqual(['Acme Logistics']);
+        expect(await db.select({ n: complaints.number }).from(complaints).all()).toEqual([{ n: 1 }]);
+      } finally {
+        await closeDatabase(db);
       }
     },
     SLOW,
