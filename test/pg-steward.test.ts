@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { asc, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeDatabase, engineOf, openDatabase } from '../db/index.js';
+import { closeDatabase, engineOf, openDatabase, sqliteClient, transact } from '../db/index.js';
 import { accounts, complaints, members, nudges, tenants, touchpoints } from '../db/schema.js';
 import type { Destination, PostedRef } from '../src/chat/port.js';
 import type { Reply } from '../src/engine/reply.js';
@@ -212,6 +212,35 @@ describe('Steward on PostgreSQL (DATABASE_URL)', () => {
       try {
         expect((await db.select({ name: accounts.name }).from(accounts).all()).map((r) => r.name)).toEqual(['Acme Logistics']);
         expect(await db.select({ n: complaints.number }).from(complaints).all()).toEqual([{ n: 1 }]);
+      } finally {
+        await closeDatabase(db);
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    'transact on PostgreSQL: a nested transaction is a savepoint (its failure undoes only itself); deferred only reads; no SQLite client',
+    async () => {
+      const db = await openDatabase({ url: pgUrl(await server.database()) });
+      try {
+        expect(sqliteClient(db)).toBeUndefined();
+        const names = async () => (await db.select({ name: tenants.name }).from(tenants).orderBy(asc(tenants.id)).all()).map((r) => r.name);
+        const tenant = (name: string) => ({ platform: 'shell' as const, workspaceId: name, name, locale: 'en' as const, timezone: 'UTC' });
+        await transact(db, async (tx) => {
+          await tx.insert(tenants).values(tenant('outer')).run();
+          await expect(
+            transact(tx, async (inner) => {
+              await inner.insert(tenants).values(tenant('inner')).run();
+              await inner.insert(tenants).values(tenant('outer')).run(); // the unique workspace: refused
+            }),
+          ).rejects.toThrow();
+          // The failed statement left the transaction usable: the savepoint was rolled back to.
+          await transact(tx, (inner) => inner.insert(tenants).values(tenant('after')).run());
+        });
+        expect(await names()).toEqual(['outer', 'after']);
+        await expect(transact(db, (tx) => tx.insert(tenants).values(tenant('read only')).run(), { behavior: 'deferred' })).rejects.toMatchObject({ cause: { code: '25006' } }); // read_only_sql_transaction
+        expect(await transact(db, async () => names(), { behavior: 'deferred' })).toEqual(['outer', 'after']);
       } finally {
         await closeDatabase(db);
       }
