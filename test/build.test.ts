@@ -117,7 +117,10 @@ async function servesSlack(cwd: string, env: { STEWARD_DB: string; DATABASE_URL?
   const port = await freePort();
   const proc = spawn(process.execPath, prodArgs(out), {
     cwd,
-    env: { ...slackProcessEnv({ secret: SECRET, apiUrl: fake.apiUrl, port, db: env.STEWARD_DB, logLevel: 'info' }), ...(env.DATABASE_URL ? { DATABASE_URL: env.DATABASE_URL } : {}) },
+    env: {
+      ...slackProcessEnv({ secret: SECRET, apiUrl: fake.apiUrl, port, db: env.STEWARD_DB, logLevel: 'info' }),
+      ...(env.DATABASE_URL ? { DATABASE_URL: env.DATABASE_URL } : {}),
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

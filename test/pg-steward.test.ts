@@ -14,7 +14,9 @@ import { accounts, complaints, members, nudges, tenants, touchpoints } from '../
 import type { Destination, PostedRef } from '../src/chat/port.js';
 import type { Reply } from '../src/engine/reply.js';
 import { importCsv } from '../src/io/cli.js';
+import { digestRun } from '../src/scheduler/digest.js';
 import { deliverDue, deliverNudge } from '../src/scheduler/outbox.js';
+import { runSweep } from '../src/scheduler/sweep.js';
 import { harnessOn, type Harness } from './harness.js';
 import { DAY, kit, nudgeText, RecordingPort, T0 } from './kit.js';
 import { pgUrl, startTestPg, type TestPg } from './pg.js';
@@ -70,20 +72,23 @@ async function story(h: H) {
     await importCsv(h.db, 'touchpoints', TOUCHES_CSV, { actor: 'alice', now: h.now, timezone: 'Asia/Shanghai' }),
   ];
   for (const [text, user] of SCRIPT.slice(11)) await run(text, user);
-  const { sweep, allNudges } = kit(() => h);
+  const { tenant, allNudges } = kit(() => h);
+  // The scheduler's jobs as it runs them: the weekly digest (batched, composed in read transactions), then the sweep.
+  h.now = new Date(T0.getTime() + 7 * DAY);
+  const digests = await digestRun(h.db, await tenant(), h.now);
   h.now = new Date(T0.getTime() + 10 * DAY);
-  const swept = await sweep(h.now);
+  const swept = await runSweep(h.db, await tenant(), h.now);
   const port = new RecordingPort();
   await deliverDue(h.db, port, h.now);
   const nudgeRows = (await allNudges()).map((n) => ({ kind: n.kind, status: n.status, text: nudgeText(n) }));
   const complaintNumbers = (await h.db.select({ n: complaints.number }).from(complaints).orderBy(asc(complaints.id)).all()).map((c) => c.n);
   const touches = (await h.db.select().from(touchpoints).orderBy(asc(touchpoints.id)).all()).map((t) => [t.kind, t.occurredAt.toISOString(), t.note]);
-  return { answers, imports, counts: swept.counts, posts: port.posts.map((p) => [p.to, p.text]), nudgeRows, complaintNumbers, touches };
+  return { answers, imports, digests: digests.ids.length, counts: swept.counts, posts: port.posts.map((p) => [p.to, p.text]), nudgeRows, complaintNumbers, touches };
 }
 
 describe('Steward on PostgreSQL (DATABASE_URL)', () => {
   it(
-    'runs /account, /contact, /touch, /complaint and /resolve, /promise, /digest, a CSV import, a sweep and the outbox with the same answers as on SQLite',
+    'runs /account, /contact, /touch, /complaint and /resolve, /promise, /digest, CSV imports, the digest job, the sweep and the outbox with the same answers as on SQLite',
     async () => {
       const lite = await onSqlite();
       const pg = await onPg();
@@ -95,6 +100,7 @@ describe('Steward on PostgreSQL (DATABASE_URL)', () => {
         // The script does something: replies succeed, the sweep decides nudges, the outbox posts them.
         expect(expected.answers.filter((a) => a.includes('✘')).length).toBeLessThan(3);
         expect(expected.posts.length).toBeGreaterThan(0);
+        expect(expected.digests).toBeGreaterThan(0);
         expect(expected.imports[0]).toMatchObject({ created: 2 });
         for (const [i, a] of expected.answers.entries()) expect(got.answers[i], a.split('\n')[0]).toBe(a);
         expect(got).toEqual(expected);
