@@ -6,6 +6,8 @@
 // nudge. The server is test/pg.ts's own (or TEST_DATABASE_URL's), never the
 // machine's shared one.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asc, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +15,7 @@ import { closeDatabase, engineOf, openDatabase, sqliteClient, transact } from '.
 import { accounts, complaints, members, nudges, tenants, touchpoints } from '../db/schema.js';
 import type { Destination, PostedRef } from '../src/chat/port.js';
 import type { Reply } from '../src/engine/reply.js';
-import { importCsv } from '../src/io/cli.js';
+import { importCsv, main } from '../src/io/cli.js';
 import { digestRun } from '../src/scheduler/digest.js';
 import { deliverDue, deliverNudge } from '../src/scheduler/outbox.js';
 import { runSweep } from '../src/scheduler/sweep.js';
@@ -249,6 +251,59 @@ describe('Steward on PostgreSQL (DATABASE_URL)', () => {
         expect(await transact(db, async () => names(), { behavior: 'deferred' })).toEqual(['outer', 'after']);
       } finally {
         await closeDatabase(db);
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    'the CLI on DATABASE_URL: import a CSV, export --all a book, import --all it into an empty database and export the same files',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'steward-pg-cli-'));
+      const [first, second] = [pgUrl(await server.database()), pgUrl(await server.database())];
+      const sink = () => {
+        const chunks: string[] = [];
+        return Object.assign({ write: (c: string) => (chunks.push(c), true) }, { chunks }) as unknown as NodeJS.WriteStream & { chunks: string[] };
+      };
+      const cli = async (url: string, ...argv: string[]) => {
+        process.env.DATABASE_URL = url;
+        try {
+          const io = { stdout: sink(), stderr: sink() };
+          const code = await main(argv, io);
+          return { code, out: io.stdout.chunks.join(''), err: io.stderr.chunks.join('') };
+        } finally {
+          delete process.env.DATABASE_URL;
+        }
+      };
+      const files = (d: string) => Object.fromEntries(readdirSync(d).map((f) => [f, readFileSync(join(d, f), 'utf8')]));
+      try {
+        // A book with complaints, promises, contacts and an audit trail, written by commands.
+        const h = await harnessOn({ url: first }, { now: T0 });
+        for (const [text, user] of SCRIPT) await h.run(text, user);
+        await h.closeAsync();
+        writeFileSync(join(dir, 'accounts.csv'), ACCOUNTS_CSV);
+        writeFileSync(join(dir, 'touchpoints.csv'), TOUCHES_CSV.split('\n').slice(0, 3).join('\n'));
+        expect(await cli(first, 'import', join(dir, 'accounts.csv'), '--as', 'Alice Chen')).toMatchObject({
+          code: 0,
+          out: 'accounts: 2 rows, 2 created, 0 updated, 0 unchanged, 0 rejected\n',
+        });
+        expect(await cli(first, 'import', join(dir, 'touchpoints.csv'), '--as', 'Alice Chen')).toMatchObject({
+          code: 0,
+          out: 'touchpoints: 2 rows, 2 created, 0 updated, 0 unchanged, 0 rejected\n',
+        });
+        const exported = await cli(first, 'export', 'accounts');
+        expect(exported.code, exported.err).toBe(0);
+        expect(exported.out).toMatch(/Cobalt Freight/);
+        const [a, b] = [join(dir, 'a'), join(dir, 'b')];
+        expect(await cli(first, 'export', '--all', a)).toMatchObject({ code: 0 });
+        const imported = await cli(second, 'import', '--all', a);
+        expect(imported.code, imported.err).toBe(0);
+        expect(await cli(second, 'export', '--all', b)).toMatchObject({ code: 0 });
+        expect(files(b)).toEqual(files(a));
+        expect(Object.keys(files(a)).length).toBeGreaterThan(2);
+        expect(files(a)['complaints.csv']).toMatch(/pallets crushed/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
     },
     SLOW,
