@@ -9,16 +9,19 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asc, count, eq } from 'drizzle-orm';
+import { asc, count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDatabase, engineOf, openDatabase, sqliteClient, transact } from '../db/index.js';
 import { accounts, complaints, members, nudges, tenants, touchpoints } from '../db/schema.js';
 import type { Destination, PostedRef } from '../src/chat/port.js';
 import type { Reply } from '../src/engine/reply.js';
+import { SHELL_WORKSPACE, shellUser } from '../src/chat/shell/shell.js';
 import { importCsv, main } from '../src/io/cli.js';
 import { digestRun } from '../src/scheduler/digest.js';
 import { deliverDue, deliverNudge } from '../src/scheduler/outbox.js';
 import { runSweep } from '../src/scheduler/sweep.js';
+import type { Incoming } from '../src/engine/engine.js';
+import { renderText } from '../src/engine/render-text.js';
 import { harnessOn, type Harness } from './harness.js';
 import { DAY, kit, nudgeText, RecordingPort, T0 } from './kit.js';
 import { pgUrl, startTestPg, type TestPg } from './pg.js';
@@ -34,6 +37,7 @@ afterAll(async () => {
 
 type H = Harness & { closeAsync(): Promise<void> };
 const onPg = async (): Promise<H> => harnessOn({ url: pgUrl(await server.database()) }, { now: T0 });
+const onPgAt = async (url: string): Promise<H> => harnessOn({ url }, { now: T0 });
 const onSqlite = async (): Promise<H> => harnessOn({ sqlite: true }, { now: T0 });
 
 const ACCOUNTS_CSV = `name,tier,owner,region,industry,revenue,spend,cadence_days,aliases
@@ -332,6 +336,48 @@ describe('Steward on PostgreSQL (DATABASE_URL)', () => {
         expect(files(a)['complaints.csv']).toMatch(/pallets crushed/);
       } finally {
         rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    'a group of commands on PostgreSQL: each in its savepoint (a refusal and a failure undo only their own), signed requests kept, an event run once',
+    async () => {
+      const url = pgUrl(await server.database());
+      const h = await onPgAt(url);
+      const admin = await openDatabase({ url });
+      try {
+        await h.run('/account add Acme tier:strategic');
+        // A fault no handler expects, as PostgreSQL raises it.
+        await admin.run(
+          sql.raw("create function boom() returns trigger language plpgsql as $$ begin if new.note = 'Explode' then raise exception 'disk on fire'; end if; return new; end $$"),
+        );
+        await admin.run(sql.raw('create trigger boom before insert on touchpoints for each row execute function boom()'));
+        const as = (text: string, user = 'alice', more: Partial<Incoming> = {}) => ({
+          incoming: { platform: 'shell' as const, workspaceId: SHELL_WORKSPACE, user: shellUser(user), text, ...more },
+          mentions: {},
+        });
+        const now = new Date();
+        const req = (key: string) => ({ key, expiresAt: new Date(now.getTime() + 300_000), now });
+        const { outs, firsts } = await h.engine.handleGroup(
+          [as('/touch Acme visit First'), as('/touch Nowhere visit Refused'), as('/touch Acme visit Explode'), as('/touch Acme call Fourth', 'bob')],
+          [req('slack:a'), req('slack:b'), req('slack:a')],
+        );
+        expect(outs.map((o) => o.ok)).toEqual([true, false, false, true]);
+        expect(renderText(outs[2]!.reply)).toContain('nothing was saved');
+        expect(firsts).toEqual([true, true, false]);
+        expect(await h.engine.firstRequest('slack:b', new Date(now.getTime() + 300_000), now)).toBe(false);
+        const notes = async () => (await h.db.select({ note: touchpoints.note }).from(touchpoints).orderBy(asc(touchpoints.id)).all()).map((r) => r.note);
+        expect(await notes()).toEqual(['First', 'Fourth']);
+        // An event delivered twice (Slack retries): run once, the second seen as a duplicate.
+        const event = as('/touch Acme call From an event', 'alice', { dedupeKey: 'Ev1' });
+        expect((await h.engine.handle(event.incoming)).ok).toBe(true);
+        expect((await h.engine.handle(event.incoming)).duplicate).toBe(true);
+        expect(await notes()).toEqual(['First', 'Fourth', 'From an event']);
+      } finally {
+        await h.closeAsync();
+        await closeDatabase(admin);
       }
     },
     SLOW,
