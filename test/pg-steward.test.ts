@@ -382,4 +382,35 @@ describe('Steward on PostgreSQL (DATABASE_URL)', () => {
     },
     SLOW,
   );
+
+  it(
+    'a group of commands racing a command for the next complaint number: a serialization failure inside the group retries the whole group',
+    async () => {
+      const h = await onPg();
+      try {
+        await h.run('/account add Acme tier:strategic');
+        for (const user of ['bob', 'carol']) await h.run(`/touch Acme call hello from ${user}`, user);
+        const as = (text: string, user: string) => ({ incoming: { platform: 'shell' as const, workspaceId: SHELL_WORKSPACE, user: shellUser(user), text }, mentions: {} });
+        for (let round = 0; round < 6; round++) {
+          const [group, alone] = await Promise.all([
+            h.engine.handleGroup(
+              [as(`/complaint Acme severity:low category:service g1 ${round}`, 'bob'), as(`/complaint Acme severity:low category:service g2 ${round}`, 'carol')],
+              [],
+            ),
+            h.run(`/complaint Acme severity:low category:service alone ${round}`, 'alice'),
+          ]);
+          expect(
+            group.outs.map((o) => o.ok),
+            group.outs.map((o) => renderText(o.reply)).join('\n'),
+          ).toEqual([true, true]);
+          expect(alone.ok, alone.text).toBe(true);
+        }
+        const numbers = (await h.db.select({ n: complaints.number }).from(complaints).all()).map((c) => c.n).sort((a, b) => a - b);
+        expect(numbers).toEqual(Array.from({ length: 18 }, (_, i) => i + 1));
+      } finally {
+        await h.closeAsync();
+      }
+    },
+    SLOW,
+  );
 });
