@@ -25,6 +25,7 @@ import { renderText } from '../src/engine/render-text.js';
 import { harnessOn, type Harness } from './harness.js';
 import { DAY, kit, nudgeText, RecordingPort, T0 } from './kit.js';
 import { pgUrl, startTestPg, type TestPg } from './pg.js';
+import { RICH_START, richBook, views } from './rich-book.js';
 
 const SLOW = 120_000;
 let server: TestPg;
@@ -409,6 +410,25 @@ describe('Steward on PostgreSQL (DATABASE_URL)', () => {
         expect(numbers).toEqual(Array.from({ length: 18 }, (_, i) => i + 1));
       } finally {
         await h.closeAsync();
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    'ten months of work (test/rich-book.ts: teams, reviews, escalations, handover, lost and won back, a reopened complaint) reads the same on PostgreSQL in every view',
+    async () => {
+      const lite = await harnessOn({ sqlite: true }, { now: RICH_START });
+      const pg = await harnessOn({ url: pgUrl(await server.database()) }, { now: RICH_START });
+      try {
+        await richBook(lite);
+        await richBook(pg);
+        const expected = await views(lite);
+        const got = await views(pg);
+        for (const [i, v] of expected.entries()) expect(got[i], v.split('\n')[0]).toBe(v);
+      } finally {
+        await lite.closeAsync();
+        await pg.closeAsync();
       }
     },
     SLOW,
