@@ -14,7 +14,7 @@ import type * as schema from './schema.js';
 export type Tx = BaseSQLiteDatabase<'async', unknown, typeof schema>;
 /** The same, as db/pg.ts and older code call it. */
 export type AsyncTx = Tx;
-/** A database (not a transaction's handle): the query API and its SQLite client. */
+/** A database (not a transaction's handle): the query API and, on SQLite only, its client (on PostgreSQL ask `sqliteClient(db)` of db/index.ts). */
 export type Db = Tx & { $client: Database.Database };
 /** The synchronous driver a {@link Db} is underneath, for db/'s own use (migrations, better-sqlite3 transactions). */
 export type SyncDb = BetterSQLite3Database<typeof schema> & { $client: Database.Database };

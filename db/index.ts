@@ -6,6 +6,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema.js';
 import type { AsyncTx, Db, SyncDb, Tx, TxConfig } from './handle.js';
+import { closePgDb, openPgDb, pgPoolOf } from './pg.js';
 import { asyncOpen } from './transaction.js';
 
 export type { AsyncTx, Db, SyncDb, Tx, TxConfig };
@@ -49,6 +50,7 @@ const runners = new WeakMap<Db, Database.Transaction<(fn: (tx: Tx) => unknown) =
  * savepoint, as better-sqlite3 nests them.
  */
 export function immediate<T>(db: Db, fn: (tx: Tx) => T): T {
+  if (pgPoolOf(db)) throw new Error("immediate() is SQLite's: use transact() (db/transaction.ts)");
   // Inside it, this would become a savepoint of whichever async transaction is waiting on an await (db/transaction.ts).
   if (asyncOpen(db)) throw new Error('an asynchronous transaction is open on this connection: use transact() (db/transaction.ts), or its handle inside it');
   let run = runners.get(db);
@@ -57,8 +59,46 @@ export function immediate<T>(db: Db, fn: (tx: Tx) => T): T {
 }
 
 export function closeDb(db: Db): void {
+  if (pgPoolOf(db)) throw new Error('a PostgreSQL database closes with closeDatabase()');
   if (db.$client.open) db.$client.close();
+}
+
+/** Where a book is: a SQLite file (`:memory:` too) or a PostgreSQL URL (`postgres://` or `postgresql://`). */
+export type DatabaseAt = { file: string } | { url: string };
+
+/**
+ * Opens a book on either engine, migrated: SQLite as {@link openDb}; PostgreSQL
+ * (db/pg.ts) a pool with db/migrations-pg applied under an advisory lock. The
+ * handle is the same query API on both; `transact` runs a command on it.
+ * On PostgreSQL the handle has no `$client`: code for SQLite only asks
+ * {@link sqliteClient} first.
+ */
+export async function openDatabase(at: DatabaseAt): Promise<Db> {
+  if ('url' in at) return (await openPgDb(at.url)) as unknown as Db;
+  return openDb(at.file);
+}
+
+/** Closes what {@link openDatabase} opened. */
+export async function closeDatabase(db: Db): Promise<void> {
+  if (pgPoolOf(db)) await closePgDb(db);
+  else closeDb(db);
+}
+
+/** Which engine a database handle (from {@link openDatabase}) runs on. */
+export function engineOf(db: Db): 'sqlite' | 'postgres' {
+  return pgPoolOf(db) ? 'postgres' : 'sqlite';
+}
+
+/** The better-sqlite3 client under a SQLite database; undefined on PostgreSQL. */
+export function sqliteClient(db: Db): Database.Database | undefined {
+  return pgPoolOf(db) ? undefined : db.$client;
+}
+
+/** `DATABASE_URL` when set (PostgreSQL), else the SQLite file. */
+export function databaseAt(config: { DATABASE_URL?: string | undefined; STEWARD_DB: string }): DatabaseAt {
+  return config.DATABASE_URL ? { url: config.DATABASE_URL } : { file: config.STEWARD_DB };
 }
 
 export { schema };
 export { transact, transaction } from './transaction.js';
+export { retryable } from './pg.js';

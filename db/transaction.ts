@@ -27,6 +27,7 @@
 import type Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { Db, Tx, TxConfig } from './handle.js';
+import { inPgTx, isPgTx, pgPoolOf, pgSavepoint } from './pg.js';
 import * as schema from './schema.js';
 
 interface Conn {
@@ -86,6 +87,12 @@ const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as { then
  * passed on; so is a failed COMMIT (after a ROLLBACK).
  */
 export function transact<T>(db: Db | Tx, fn: (tx: Tx) => T | Promise<T>, config?: TxConfig): T | Promise<T> {
+  // PostgreSQL (db/pg.ts): a command runs SERIALIZABLE on a pooled connection, retried on a serialization
+  // failure (so `fn` may run more than once: nothing outside the transaction before it commits); a `deferred`
+  // transaction only reads there (READ ONLY). Nested on a transaction's handle: a savepoint.
+  if (isPgTx(db)) return pgSavepoint(db, fn);
+  const pool = pgPoolOf(db);
+  if (pool) return inPgTx(pool, fn, { serializable: true, readOnly: config?.behavior === 'deferred' });
   const nested = byInside.get(db);
   if (nested) {
     if (!nested.open) throw new Error('this transaction has ended: its handle is used after its callback settled');
@@ -108,7 +115,7 @@ export async function transaction<T>(db: Db | Tx, fn: (tx: Tx) => T | Promise<T>
   }
 }
 
-/** Whether a transaction of `transact` is open on this database (so a synchronous one must not start). */
+/** Whether a transaction of `transact` is open on this SQLite database (so a synchronous one must not start). */
 export function asyncOpen(db: Db | Tx): boolean {
   return byDb.get(db)?.open === true;
 }

@@ -84,13 +84,16 @@ async function show(ctx: Ctx, input: Input): Promise<Reply> {
   ]
     .filter(Boolean)
     .join(' ');
+  // In turn: one connection's queries run one at a time (PostgreSQL's client refuses overlapping ones).
+  const hands: string[] = [];
+  for (const id of life.hands) hands.push(await name(id));
   const rows: { label: string; value: Rich }[] = [
     {
       label: t.complaint.life.firstAnswer,
       value: life.firstAnswerAfter !== undefined ? t.complaint.life.after(fmtSpan(ctx, life.firstAnswerAfter)) : t.complaint.life.noAnswer(span),
     },
     { label: resolved ? t.complaint.life.resolvedAfter : t.complaint.life.openFor, value: span },
-    { label: t.complaint.life.hands, value: (await Promise.all(life.hands.map(name))).join(' → ') || t.common.nobody },
+    { label: t.complaint.life.hands, value: hands.join(' → ') || t.common.nobody },
   ];
   const h = t.complaint.history;
   const line = async (s: LifeStep): Promise<string> => {
@@ -118,7 +121,7 @@ async function show(ctx: Ctx, input: Input): Promise<Reply> {
   out.sections.push(
     text(summary),
     fields(rows),
-    list(await Promise.all(steps.map(async (s) => `${fmtDateTime(ctx, s.at)} · ${await line(s)}`)), { heading: h.heading, more: life.steps.length - steps.length }),
+    list(await inTurn(steps, async (s) => `${fmtDateTime(ctx, s.at)} · ${await line(s)}`), { heading: h.heading, more: life.steps.length - steps.length }),
   );
   return out;
 }
@@ -342,3 +345,10 @@ export const complaint: CommandSpec = {
     ],
   },
 };
+
+/** `xs.map(f)` for an async `f`, one call after another (queries on one connection take turns). */
+async function inTurn<T, U>(xs: readonly T[], f: (x: T) => Promise<U>): Promise<U[]> {
+  const out: U[] = [];
+  for (const x of xs) out.push(await f(x));
+  return out;
+}

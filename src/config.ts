@@ -59,6 +59,13 @@ const schema = z.object({
     .optional(),
   METRICS_HOST: z.string().trim().min(1, 'an address to listen on, such as 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
   METRICS_TOKEN: optional,
+  /** PostgreSQL instead of the SQLite file STEWARD_DB (db/POSTGRES.md). */
+  DATABASE_URL: optional.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S*$/, 'a postgres:// or postgresql:// URL')
+      .optional(),
+  ),
   REDIS_URL: optional.pipe(z.url({ protocol: /^rediss?$/, error: 'a redis:// or rediss:// URL' }).optional()),
   SLACK_BOT_TOKEN: optional.pipe(z.string().startsWith('xoxb-', 'a bot token starting with xoxb-').optional()),
   SLACK_SIGNING_SECRET: optional,

@@ -3,7 +3,7 @@
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { closeDb, openDb, type Db } from '../db/index.js';
+import { closeDatabase, databaseAt, openDatabase, type DatabaseAt, type Db } from '../db/index.js';
 import { ROLES, tenants, type Role } from '../db/schema.js';
 import { commands } from '../handlers/index.js';
 import { runShell, ShellConsole } from './chat/shell/shell.js';
@@ -48,7 +48,8 @@ async function main(): Promise<void> {
   if (config.mode !== 'shell') return serveChat(config, logger);
 
   const file = args.demo ? config.STEWARD_DEMO_DB : config.STEWARD_DB;
-  const db = openDb(file);
+  // The demo book is always a SQLite file of its own; the real one is on PostgreSQL when DATABASE_URL says so.
+  const db = await open(args.demo ? { file } : databaseAt(config));
   const engine = new Engine({ db, commands, defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE }, logger });
   // A large handover a crash or a stop left half done is finished first, a batch at a time.
   await engine.finish();
@@ -57,11 +58,11 @@ async function main(): Promise<void> {
     try {
       if (await loadDemo(engine, db, user)) process.stderr.write(`steward: loaded the demo book into ${file}\n`);
     } catch (e) {
-      closeDb(db);
+      await closeDatabase(db);
       fail(`could not load the demo book into ${file}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  logger.debug({ db: file, mode: config.mode }, 'started');
+  logger.debug({ db: config.DATABASE_URL && !args.demo ? 'postgres' : file, mode: config.mode }, 'started');
 
   const interactive = Boolean(process.stdin.isTTY);
   const terminal = new ShellConsole(process.stdout);
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
     stopping = true;
     await clock?.scheduler.close();
     await clock?.redis.stop();
-    closeDb(db);
+    await closeDatabase(db);
   };
   process.once('SIGTERM', () => void shutdown().then(() => process.exit(0)));
   try {
@@ -113,7 +114,7 @@ interface ChatAdapter {
  */
 async function serveChat(config: Config, logger: Logger): Promise<void> {
   const redis = (await redisFor(config, dirname(config.STEWARD_DB), logger).catch((e: unknown) => fail(startupLine(e, config)))) ?? fail(NO_REDIS(config.mode));
-  const db = openDb(config.STEWARD_DB);
+  const db = await open(databaseAt(config));
   let scheduler: Scheduler | undefined;
   // GET /metrics on a port of its own, only when METRICS_PORT or METRICS_TOKEN is set (src/metrics.ts).
   const serving = metricsServing(config);
@@ -191,7 +192,7 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
     await bounded(scheduler?.close(), 'closing the schedules', logger);
     await bounded(redis.stop(), 'stopping redis-server', logger);
     await stopMetrics?.();
-    closeDb(db);
+    await bounded(closeDatabase(db), 'closing the database', logger);
     fail(startupLine(e, config));
   }
   const started = adapter;
@@ -208,10 +209,21 @@ async function serveChat(config: Config, logger: Logger): Promise<void> {
     await bounded(scheduler?.close(), 'closing the schedules', logger);
     await bounded(redis.stop(), 'stopping redis-server', logger);
     await stopMetrics?.();
-    closeDb(db);
+    await bounded(closeDatabase(db), 'closing the database', logger);
     process.exit(0);
   };
   if (asked) void shutdown(asked);
+}
+
+/** Opens the book; a PostgreSQL that cannot be reached (or refuses the migrations) is one line naming DATABASE_URL. */
+async function open(at: DatabaseAt): Promise<Db> {
+  try {
+    return await openDatabase(at);
+  } catch (e) {
+    if (!('url' in at)) throw e;
+    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    return fail(`DATABASE_URL: could not open the PostgreSQL database (${why}); check DATABASE_URL, or unset it for the SQLite file STEWARD_DB`);
+  }
 }
 
 /** How long shutdown waits for the queues and Redis once every command is done. */

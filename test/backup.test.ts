@@ -146,6 +146,19 @@ describe('steward backup', () => {
     expect((await command([], h.file)).code).toBe(2);
   });
 
+  it('with DATABASE_URL set, refuses with one line naming pg_dump, and writes nothing', async () => {
+    const dest = join(folder(), 'b.db');
+    process.env.DATABASE_URL = 'postgres://steward@db.invalid/steward';
+    try {
+      const r = await command([dest], h.file);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/the book is in PostgreSQL: back it up with pg_dump/);
+      expect(existsSync(dest)).toBe(false);
+    } finally {
+      delete process.env.DATABASE_URL;
+    }
+  });
+
   it('a failure leaves no file under the final name', async () => {
     await book();
     const dir = folder();

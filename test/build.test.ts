@@ -11,10 +11,12 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, prodArgs } from '../scripts/build.js';
 import { FakeSlack, sendToApp, slashCommand } from './fake-slack.js';
 import { freePort } from './kit.js';
+import { pgUrl, startTestPg } from './pg.js';
 import { healthy, slackProcessEnv } from './processes.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -85,43 +87,72 @@ describe('the compiled Steward, started as npm run start:prod starts it', () => 
     const cwd = join(dir, 'slack');
     mkdirSync(cwd);
     const db = join(cwd, 'steward.db');
-    const port = await freePort();
-    const proc = spawn(process.execPath, prodArgs(out), {
-      cwd,
-      env: slackProcessEnv({ secret: SECRET, apiUrl: fake.apiUrl, port, db, logLevel: 'info' }),
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    proc.stderr!.on('data', (d: Buffer) => void (stderr += d.toString()));
-    const err = () => stderr;
-    const exited = once(proc, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    await servesSlack(cwd, { STEWARD_DB: db }, async (note) => touches(db, note));
+  });
+
+  it('serves Slack on PostgreSQL (DATABASE_URL): db/migrations-pg found from the compiled db/pg.js, the engine thread on its own pool', { timeout: 4 * WAIT_MS }, async () => {
+    const server = await startTestPg();
     try {
-      const base = `http://127.0.0.1:${port}`;
-      await healthy(proc, base, err);
-      const started = stderr
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as { msg?: string; commandThread?: boolean })
-        .find((line) => line.msg === 'Slack adapter started');
-      expect(started?.commandThread, stderr).toBe(true);
-
-      const type = async (text: string) => {
-        const [cmd, ...rest] = text.split(' ');
-        const responseUrl = fake.responseUrl();
-        const res = await sendToApp(`${base}/slack/events`, slashCommand({ user: 'U1', command: cmd!, text: rest.join(' '), responseUrl }), { secret: SECRET });
-        expect(res.status).toBe(200);
-        return (await fake.slashAnswer(res, responseUrl, WAIT_MS)) as { text: string };
-      };
-      expect((await type('/account add Acme tier:strategic')).text, stderr).toMatch(/^✔/);
-      expect((await type('/touch Acme call Compiled Slack')).text, stderr).toMatch(/^✔ Logged a call/);
-      expect(touches(db, 'Compiled Slack')).toBe(1);
-
-      proc.kill('SIGTERM');
-      const [code, signal] = await exited;
-      expect({ code, signal }, stderr).toEqual({ code: 0, signal: null });
-      expect(stderr).not.toMatch(/"level":(50|60)/);
+      const url = pgUrl(await server.database());
+      const cwd = join(dir, 'slack-pg');
+      mkdirSync(cwd);
+      await servesSlack(cwd, { STEWARD_DB: join(cwd, 'unused.db'), DATABASE_URL: url }, async (note) => {
+        const c = new pg.Client({ connectionString: url });
+        await c.connect();
+        try {
+          return Number((await c.query('select count(*) as n from touchpoints where note = $1', [note])).rows[0].n);
+        } finally {
+          await c.end();
+        }
+      });
+      expect(existsSync(join(cwd, 'unused.db')), 'no SQLite book beside a PostgreSQL one').toBe(false);
     } finally {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      await server.stop();
     }
   });
 });
+
+/** Starts the compiled Steward in Slack HTTP mode in `cwd` with `env`, runs two slash commands, checks the touch landed, stops it with SIGTERM. */
+async function servesSlack(cwd: string, env: { STEWARD_DB: string; DATABASE_URL?: string }, touchCount: (note: string) => Promise<number>): Promise<void> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, prodArgs(out), {
+    cwd,
+    env: {
+      ...slackProcessEnv({ secret: SECRET, apiUrl: fake.apiUrl, port, db: env.STEWARD_DB, logLevel: 'info' }),
+      ...(env.DATABASE_URL ? { DATABASE_URL: env.DATABASE_URL } : {}),
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr!.on('data', (d: Buffer) => void (stderr += d.toString()));
+  const err = () => stderr;
+  const exited = once(proc, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await healthy(proc, base, err);
+    const started = stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg?: string; commandThread?: boolean })
+      .find((line) => line.msg === 'Slack adapter started');
+    expect(started?.commandThread, stderr).toBe(true);
+
+    const type = async (text: string) => {
+      const [cmd, ...rest] = text.split(' ');
+      const responseUrl = fake.responseUrl();
+      const res = await sendToApp(`${base}/slack/events`, slashCommand({ user: 'U1', command: cmd!, text: rest.join(' '), responseUrl }), { secret: SECRET });
+      expect(res.status).toBe(200);
+      return (await fake.slashAnswer(res, responseUrl, WAIT_MS)) as { text: string };
+    };
+    expect((await type('/account add Acme tier:strategic')).text, stderr).toMatch(/^✔/);
+    expect((await type('/touch Acme call Compiled Slack')).text, stderr).toMatch(/^✔ Logged a call/);
+    expect(await touchCount('Compiled Slack')).toBe(1);
+
+    proc.kill('SIGTERM');
+    const [code, signal] = await exited;
+    expect({ code, signal }, stderr).toEqual({ code: 0, signal: null });
+    expect(stderr).not.toMatch(/"level":(50|60)/);
+  } finally {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  }
+}

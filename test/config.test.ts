@@ -91,6 +91,14 @@ describe('loadConfig: one line naming the variable and what it expects', () => {
     expect(failure({ REDIS_URL: 'localhost' })).toMatch(/^REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL/);
   });
 
+  it('DATABASE_URL: unset is the SQLite file; a postgres:// or postgresql:// URL selects PostgreSQL; anything else is refused', () => {
+    expect(loadConfig({}).DATABASE_URL).toBeUndefined();
+    expect(loadConfig({ DATABASE_URL: ' ' }).DATABASE_URL).toBeUndefined();
+    expect(loadConfig({ DATABASE_URL: 'postgres://steward:pw@db:5432/steward' }).DATABASE_URL).toBe('postgres://steward:pw@db:5432/steward');
+    expect(loadConfig({ DATABASE_URL: 'postgresql://steward@%2Fvar%2Frun%2Fpostgresql/steward' }).DATABASE_URL).toBe('postgresql://steward@%2Fvar%2Frun%2Fpostgresql/steward');
+    expect(failure({ DATABASE_URL: 'mysql://db/steward' })).toBe('DATABASE_URL: expected a postgres:// or postgresql:// URL, got "mysql://db/steward"');
+  });
+
   it('SLACK_BOT_TOKEN must start with xoxb-', () => {
     expect(failure({ SLACK_BOT_TOKEN: 'xoxp-123', SLACK_SIGNING_SECRET: 's' })).toBe('SLACK_BOT_TOKEN: expected a bot token starting with xoxb-, got "xoxp-123"');
   });

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closeDb, openDb, type Db } from '../db/index.js';
+import { closeDatabase, closeDb, engineOf, openDatabase, openDb, type Db } from '../db/index.js';
 import type { Locale } from '../db/schema.js';
 import { commands } from '../handlers/index.js';
 import { shellUser, SHELL_WORKSPACE } from '../src/chat/shell/shell.js';
@@ -18,15 +18,39 @@ export interface Harness {
   now: Date;
   /** Runs one command as `user` (the first user to speak becomes admin). */
   run(text: string, user?: string): Promise<Outcome & { text: string }>;
-  /** Every row of every table, to prove a failed command changed nothing. */
+  /** Every row of every table, to prove a failed command changed nothing (SQLite only). */
   snapshot(): string;
   close(): void;
 }
 
-export function harness(opts: { locale?: Locale; timezone?: string; now?: Date; dir?: string } = {}): Harness {
+type HarnessOptions = { locale?: Locale; timezone?: string; now?: Date; dir?: string };
+
+export function harness(opts: HarnessOptions = {}): Harness {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'steward-test-'));
   const file = join(dir, 'steward.db');
-  const db = openDb(file);
+  return harnessOf(openDb(file), file, dir, opts);
+}
+
+/**
+ * The same harness on either engine: `{ url }` a PostgreSQL database (test/pg.ts makes a fresh one; openDatabase
+ * migrates it), otherwise a SQLite file as {@link harness}. Close a PostgreSQL one with `closeAsync`.
+ */
+export async function harnessOn(at: { url: string } | { sqlite: true }, opts: HarnessOptions = {}): Promise<Harness & { closeAsync(): Promise<void> }> {
+  if ('sqlite' in at) {
+    const h = harness(opts);
+    return Object.assign(h, { closeAsync: async () => h.close() });
+  }
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'steward-test-'));
+  const h = harnessOf(await openDatabase(at), at.url, dir, opts);
+  return Object.assign(h, {
+    async closeAsync() {
+      await closeDatabase(h.db);
+      if (!opts.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  });
+}
+
+function harnessOf(db: Db, file: string, dir: string, opts: HarnessOptions): Harness {
   const h: Harness = {
     db,
     file,
@@ -37,12 +61,14 @@ export function harness(opts: { locale?: Locale; timezone?: string; now?: Date; 
       return { ...out, text: renderText(out.reply) };
     },
     snapshot() {
+      if (engineOf(db) !== 'sqlite') throw new Error('snapshot() reads SQLite');
       const tables = db.$client.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%' order by name").all() as {
         name: string;
       }[];
       return JSON.stringify(tables.map(({ name }) => [name, db.$client.prepare(`select * from "${name}" order by rowid`).all()]));
     },
     close() {
+      if (engineOf(db) !== 'sqlite') throw new Error('a PostgreSQL harness closes with closeAsync()');
       closeDb(db);
       if (!opts.dir) rmSync(dir, { recursive: true, force: true });
     },

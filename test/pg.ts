@@ -182,3 +182,12 @@ export async function migratedPg(server: TestPg, options: { icuLocale?: string }
   }
   return openPg(config, max);
 }
+
+/**
+ * A database's settings as the URL `DATABASE_URL` takes: its connection string, or for our own server's Unix
+ * socket the folder percent-encoded as the host (node-postgres reads `%2F…` as a socket folder).
+ */
+export function pgUrl(config: pg.ClientConfig): string {
+  if (config.connectionString) return config.connectionString;
+  return `postgresql://${config.user ?? 'postgres'}@${encodeURIComponent(String(config.host))}:${config.port}/${encodeURIComponent(String(config.database))}`;
+}

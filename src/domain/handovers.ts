@@ -166,7 +166,7 @@ const openQuery = (db: Tx, named: boolean) =>
         openTasks: t.mapWith(Number),
         activePairings: pairs.mapWith(Number),
       })
-      .from(sql`(select 1)`)
+      .from(sql`(select 1) as one`)
       .prepare();
   });
 

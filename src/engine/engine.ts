@@ -6,7 +6,7 @@ import { and, count, eq, max, sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { changes, transact, transaction, type Db, type Tx } from '../../db/index.js';
+import { changes, retryable, transact, transaction, type Db, type Tx } from '../../db/index.js';
 import { prepared } from '../../db/prepared.js';
 import { auditLog, inboundEvents, members, nudges, seenRequests, tenants, type Locale, type Platform, type Role } from '../../db/schema.js';
 import { catalog, type Catalog } from '../../prompts/index.js';
@@ -313,6 +313,8 @@ export class Engine {
       );
     } catch (e) {
       if (e instanceof Rollback) return named(e.outcome);
+      // PostgreSQL gave up the group's transaction (a serialization failure): the whole group runs again.
+      if (within && retryable(e)) throw e;
       const ref = errorRef();
       this.opts.logger?.error({ err: e, ref, text: incoming.text.slice(0, 200) }, 'command failed');
       return named(failed(ctx?.locale ?? incoming.user.locale ?? this.opts.defaults.locale, ref));

@@ -7,13 +7,13 @@
 // composition root like src/main.ts): the engine knows no handler.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { pino } from 'pino';
-import { closeDb, openDb } from '../../db/index.js';
+import { closeDatabase, openDatabase, type DatabaseAt } from '../../db/index.js';
 import type { Locale } from '../../db/schema.js';
 import { Engine, resultOf, type Incoming, type Outcome, type UserRef } from './engine.js';
 import type { CommandSpec } from './spec.js';
 
 interface Data {
-  db: string;
+  db: string | DatabaseAt;
   defaults: { locale: Locale; timezone: string };
   finisher: string;
   logLevel: string;
@@ -47,7 +47,7 @@ export async function serveEngineThread(commands: readonly CommandSpec[]): Promi
   const data = workerData as Data;
   // Every line goes to the main thread, which logs it through its own logger.
   const logger = pino({ level: data.logLevel }, { write: (line: string) => port.postMessage({ type: 'log', line }) });
-  const db = openDb(data.db);
+  const db = await openDatabase(typeof data.db === 'string' ? { file: data.db } : data.db);
   const engine = new Engine({ db, commands, defaults: data.defaults, logger, ...(data.handover ? { handover: data.handover } : {}) });
   const finisher = (await import(data.finisher)) as Finisher;
 
@@ -124,8 +124,7 @@ export async function serveEngineThread(commands: readonly CommandSpec[]): Promi
       return;
     }
     if (m.type === 'close') {
-      closeDb(db);
-      process.exit(0);
+      void closeDatabase(db).finally(() => process.exit(0));
     }
   });
   port.postMessage({ type: 'ready' });

@@ -31,13 +31,14 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import type { DatabaseAt } from '../../db/index.js';
 import type { Locale } from '../../db/schema.js';
 import { performance } from 'node:perf_hooks';
 import type { CommandMetrics, CommandResult, Incoming, UserRef } from './engine.js';
 
 export interface EngineThreadOptions {
-  /** The SQLite file (already migrated); the thread opens its own connection to it. */
-  db: string;
+  /** The SQLite file, or where the book is (db/index.ts's openDatabase): the thread opens its own connection (a pool on PostgreSQL). */
+  db: string | DatabaseAt;
   defaults: { locale: Locale; timezone: string };
   /**
    * The module that turns each outcome into the adapter's answer on the thread

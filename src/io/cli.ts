@@ -30,10 +30,10 @@ import { runMigrateDb } from './migrate-db.js';
 import { runBackup } from './backup.js';
 import { BookError, exportBookTo, importBook, problemLine, readBookDir } from './book-io.js';
 import { stringify } from 'csv-stringify/sync';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
-import { closeDb, immediate, openDb, type Db, type Tx, transact } from '../../db/index.js';
+import { closeDatabase, databaseAt, immediate, openDatabase, sqliteClient, type Db, type Tx, transact } from '../../db/index.js';
 import {
   accountAliases,
   accounts,
@@ -784,8 +784,9 @@ function pause(ms: number): void {
  * all. Should the process die midway, importing the same file again writes
  * only the rest (touchpoints are never duplicated).
  */
-function writeTouchesInBatches(db: Db, ops: Op[], opts: ImportOptions): void {
-  const client = db.$client;
+async function writeTouchesInBatches(db: Db, ops: Op[], opts: ImportOptions): Promise<void> {
+  const client = sqliteClient(db);
+  if (!client) return writeTouchesPortable(db, ops, opts);
   const insertTouch = client.prepare(
     'insert into touchpoints (tenant_id, account_id, member_id, our_level, contact_id, kind, occurred_at, note, source_platform, source_ref) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
@@ -858,6 +859,75 @@ function writeTouchesInBatches(db: Db, ops: Op[], opts: ImportOptions): void {
 }
 
 /**
+ * writeTouchesInBatches through drizzle, for PostgreSQL (no better-sqlite3
+ * client, and no write lock to leave free: each batch is its own transaction,
+ * which commands run beside): members by `on conflict do nothing … returning`,
+ * touchpoints a multi-row insert a batch. A failed batch deletes what earlier
+ * batches wrote, as on SQLite.
+ */
+async function writeTouchesPortable(db: Db, ops: Op[], opts: ImportOptions): Promise<void> {
+  const real = new Map<number, number>();
+  const touches: number[] = [];
+  const madeMembers: number[] = [];
+  let done = 0;
+  try {
+    while (done < ops.length) {
+      const batch = ops.slice(done, done + TOUCH_BATCH);
+      // A serialization failure runs the callback again: what it learns is kept only once it committed.
+      const written = await transact(db, async (tx) => {
+        const ids = new Map(real);
+        const id = (n: number): number => (n > 0 ? n : ids.get(n)!);
+        const made: number[] = [];
+        const rows: (typeof touchpoints.$inferInsert)[] = [];
+        for (const o of batch) {
+          if (o.op === 'member') {
+            const { tenantId, platformUserId, name } = o.values;
+            const inserted = await tx.insert(members).values({ tenantId, platformUserId, name }).onConflictDoNothing().returning({ id: members.id });
+            const rid =
+              inserted[0]?.id ??
+              (await tx
+                .select({ id: members.id })
+                .from(members)
+                .where(and(eq(members.tenantId, tenantId), eq(members.platformUserId, platformUserId)))
+                .get())!.id;
+            ids.set(o.id, rid);
+            if (inserted.length) made.push(rid);
+          } else if (o.op === 'touch') {
+            rows.push({ ...o.values, accountId: id(o.values.accountId), memberId: id(o.values.memberId) });
+          }
+        }
+        const t = rows.length ? (await tx.insert(touchpoints).values(rows).returning({ id: touchpoints.id })).map((r) => r.id) : [];
+        return { ids, made, t };
+      });
+      for (const [tmp, r] of written.ids) real.set(tmp, r);
+      madeMembers.push(...written.made);
+      touches.push(...written.t);
+      done += batch.length;
+      opts.onWritten?.(done, ops.length);
+    }
+  } catch (e) {
+    for (let i = 0; i < touches.length; i += TOUCH_BATCH) {
+      const part = touches.slice(i, i + TOUCH_BATCH);
+      await transact(db, (tx) => tx.delete(touchpoints).where(inArray(touchpoints.id, part)).run());
+    }
+    // The members a name made, unless someone has used them since.
+    if (madeMembers.length)
+      await transact(db, (tx) =>
+        tx
+          .delete(members)
+          .where(
+            and(
+              inArray(members.id, madeMembers),
+              sql`not exists (select 1 from touchpoints where member_id = members.id) and not exists (select 1 from accounts where owner_id = members.id) and not exists (select 1 from audit_log where actor_id = members.id)`,
+            ),
+          )
+          .run(),
+      );
+    throw e;
+  }
+}
+
+/**
  * Imports CSV text. Rows that fail validation are reported by line and skipped.
  *
  * Beside a running server: the file is read and every row checked against a
@@ -923,7 +993,7 @@ export async function importCsv(db: Db, kind: ImportKind, text: string, opts: Im
     if (!ops.length) return result;
     try {
       if (kind === 'touchpoints') {
-        writeTouchesInBatches(db, ops, opts);
+        await writeTouchesInBatches(db, ops, opts);
       } else {
         await transact(db, async (tx) => {
           await applyOps(tx, ops);
@@ -1124,7 +1194,7 @@ export async function run(argv: string[], io: { stdout: NodeJS.WritableStream; s
       if ('problem' in decoded) throw new ImportError(decoded.problem);
       text = decoded.text;
     }
-    const db = openDb(config.STEWARD_DB);
+    const db = await openDatabase(databaseAt(config));
     try {
       if (command === 'export') {
         const csv = await exportCsv(db, kind as ExportKind, workspace);
@@ -1149,7 +1219,7 @@ export async function run(argv: string[], io: { stdout: NodeJS.WritableStream; s
       io.stdout.write(`${summary}\n`);
       return result.errors.length ? 1 : 0;
     } finally {
-      closeDb(db);
+      await closeDatabase(db);
     }
   } catch (e) {
     return reported(e, io.stderr, command === 'import' ? file : undefined);
@@ -1183,19 +1253,19 @@ async function runAll(positionals: string[], workspaceOption: string | undefined
     loadDotEnv();
     const config = loadConfig();
     if (command === 'export') {
-      const db = openDb(config.STEWARD_DB);
+      const db = await openDatabase(databaseAt(config));
       try {
         const ws = workspace ?? SHELL_WORKSPACE;
         const written = await exportBookTo(db, ws, dir);
-        if (!written) throw new ImportError(`no workspace ${ws.platform}:${ws.workspaceId} in ${config.STEWARD_DB}`);
+        if (!written) throw new ImportError(`no workspace ${ws.platform}:${ws.workspaceId} in ${config.DATABASE_URL ? 'the PostgreSQL database' : config.STEWARD_DB}`);
         io.stderr.write(`exported ${written.length} files to ${dir}\n`);
         return 0;
       } finally {
-        closeDb(db);
+        await closeDatabase(db);
       }
     }
     const files = readBookDir(dir);
-    const db = openDb(config.STEWARD_DB);
+    const db = await openDatabase(databaseAt(config));
     try {
       const result = await importBook(db, files, workspace);
       const counts = Object.entries(result.rows)
@@ -1204,7 +1274,7 @@ async function runAll(positionals: string[], workspaceOption: string | undefined
       io.stdout.write(`imported into ${result.workspace.platform}:${result.workspace.workspaceId}: ${counts}\n`);
       return 0;
     } finally {
-      closeDb(db);
+      await closeDatabase(db);
     }
   } catch (e) {
     if (e instanceof BookError) {
@@ -1222,7 +1292,13 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     loadDotEnv();
     return loadConfig().STEWARD_DB;
   };
-  if (argv[0] === 'backup') return runBackup(argv.slice(1), io, configuredBook);
+  // On PostgreSQL its URL, which backup refuses with a line naming pg_dump.
+  if (argv[0] === 'backup')
+    return runBackup(argv.slice(1), io, () => {
+      loadDotEnv();
+      const config = loadConfig();
+      return config.DATABASE_URL ?? config.STEWARD_DB;
+    });
   if (argv[0] !== 'migrate-db') return run(argv, io);
   return runMigrateDb(argv.slice(1), io, configuredBook);
 }

@@ -4,7 +4,7 @@
 // decide nothing twice), so no batch holds SQLite's one write lock for long and a command
 // waiting for it waits a batch, not a sweep.
 import { performance } from 'node:perf_hooks';
-import { transact, type Db, type Tx } from '../../db/index.js';
+import { sqliteClient, transact, type Db, type Tx } from '../../db/index.js';
 import {
   addResult,
   claimAccounts,
@@ -105,12 +105,14 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
   const target = opts.holdMs ?? SWEEP_HOLD_MS;
   const pace = opts.pace ?? SWEEP_PACE;
   const out: SweepRun = { counts: emptyCounts(), ids: [], batches: 0, longestHoldMs: 0, heldMs: 0, holds: [], commits: [], checkpoints: [], spans: [], stopped: false };
-  const client = db.$client;
-  const autocheckpoint = client.pragma('wal_autocheckpoint', { simple: true }) as number;
-  client.pragma('wal_autocheckpoint = 0');
+  // SQLite's WAL only: PostgreSQL checkpoints on its own.
+  const client = sqliteClient(db);
+  const autocheckpoint = client?.pragma('wal_autocheckpoint', { simple: true }) as number;
+  client?.pragma('wal_autocheckpoint = 0');
   const checkpoint = () => {
-    // Not inside a transaction another command holds open on this connection across an await: the WAL is copied back at the next pause.
-    if (client.inTransaction) return;
+    // On PostgreSQL there is no WAL of ours; on SQLite, not inside a transaction another command holds open on
+    // this connection across an await: the WAL is copied back at the next pause.
+    if (!client || client.inTransaction) return;
     const start = performance.now();
     client.pragma('wal_checkpoint(PASSIVE)');
     out.checkpoints.push(performance.now() - start);
@@ -199,7 +201,7 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
     if (!(e instanceof Stop)) throw e;
     out.stopped = true;
   } finally {
-    client.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
+    client?.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
   }
   return out;
 }
