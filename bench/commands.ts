@@ -15,6 +15,7 @@
 //   BENCH_RUNS=600 BENCH_WARMUP=100  measured and warm-up runs per command
 //   BENCH_BOOK_RUNS=40               runs of the whole-book reads (/risk, /digest), after 5 warm-up
 //   BENCH_ACCOUNTS=2000 BENCH_TOUCHPOINTS=40000  size of the seeded book
+//   BENCH_ONLY='/touch,/account show'  only these commands (names as in the table), to alternate builds quickly
 //   BENCH_METRICS=1                  count each command in a Prometheus registry (src/metrics.ts), as
 //                                    `npm start` does with METRICS_PORT set: run with 0 and 1 to compare
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -138,7 +139,8 @@ async function main(): Promise<void> {
     ];
     const rows = [['command', 'runs', 'CPU ms/run', 'compiled/run']];
     const compiledSql: string[] = [];
-    for (const c of cases) {
+    const only = process.env.BENCH_ONLY?.split(',');
+    for (const c of cases.filter((k) => !only || only.includes(k.name))) {
       const run = async () => {
         const { user, text } = c.make();
         const out = await engine.handle({ platform: 'shell', workspaceId: SHELL_WORKSPACE, user: shellUser(user), text }, async (m) => shellUser(m));
