@@ -407,14 +407,7 @@ describe('odd but valid input is accepted and stored verbatim', () => {
     expect((await h.db.select().from(promises).where(eq(promises.number, 3)).get())!.text).toBe(text);
     expect((await h.db.select().from(churnSignals).get())!.detail).toBe(text);
     // Every table is still there and whole.
-    expect(
-      (await h.db
-        .select()
-        .from(accounts)
-        .orderBy(asc(accounts.id))
-        .all())
-        .map((a) => a.name),
-    ).toEqual(['Acme Logistics', 'Acme Freight', 'Beta']);
+    expect((await h.db.select().from(accounts).orderBy(asc(accounts.id)).all()).map((a) => a.name)).toEqual(['Acme Logistics', 'Acme Freight', 'Beta']);
     // What the user reads back is the text as typed.
     expect((await h.run('/complaint show C-3')).text).toContain(text);
     expect((await h.run('/signal list Beta')).text).toContain(text);
@@ -465,14 +458,7 @@ describe('odd but valid input is accepted and stored verbatim', () => {
     expect(hint).toBeDefined();
     expect((await h.run(`${hint} Bob level:decision-maker`)).ok).toBe(true);
     const gamma = (await h.db.select().from(accounts).where(eq(accounts.name, 'Gamma "Q" Co')).get())!;
-    expect(
-      (await h.db
-        .select()
-        .from(contacts)
-        .where(eq(contacts.accountId, gamma.id))
-        .all())
-        .map((c) => c.name),
-    ).toEqual(['Bob']);
+    expect((await h.db.select().from(contacts).where(eq(contacts.accountId, gamma.id)).all()).map((c) => c.name)).toEqual(['Bob']);
   });
 
   it('full-width colons and Chinese quotes work like their ASCII forms', async () => {

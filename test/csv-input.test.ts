@@ -25,11 +25,7 @@ async function importFile(bytes: Buffer | string) {
     env: { ...process.env, STEWARD_DB: dbFile, STEWARD_TIMEZONE: 'UTC', STEWARD_SHELL_USER: 'Carol' },
   });
   const db = openDb(dbFile);
-  const names = (await db
-    .select()
-    .from(accounts)
-    .all())
-    .map((a) => a.name);
+  const names = (await db.select().from(accounts).all()).map((a) => a.name);
   closeDb(db);
   return { status: run.status, stdout: run.stdout, stderr: run.stderr.replaceAll(`${file}`, 'FILE'), names };
 }

@@ -450,13 +450,7 @@ describe('/touch', () => {
     await ok('/touch Acme call on:friday b');
     await ok('/touch Acme call 日期：昨天 c');
     await ok('/touch Acme call on:-3d d');
-    const byNote = Object.fromEntries(
-      (await h.db
-        .select()
-        .from(touchpoints)
-        .all())
-        .map((t) => [t.note, t.occurredAt.toISOString()]),
-    );
+    const byNote = Object.fromEntries((await h.db.select().from(touchpoints).all()).map((t) => [t.note, t.occurredAt.toISOString()]));
     expect(byNote).toEqual({
       a: '2026-11-20T04:00:00.000Z',
       b: '2026-11-20T04:00:00.000Z',
@@ -817,7 +811,13 @@ describe('/signal', () => {
     expect(out.text).toContain('at Acme Logistics.');
     const rows = await h.db.select().from(churnSignals).all();
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ kind, detail: 'Something changed', source: 'manual', reporterId: (await memberRow('alice'))!.id, accountId: (await accountRow('Acme Logistics'))!.id });
+    expect(rows[0]).toMatchObject({
+      kind,
+      detail: 'Something changed',
+      source: 'manual',
+      reporterId: (await memberRow('alice'))!.id,
+      accountId: (await accountRow('Acme Logistics'))!.id,
+    });
     expect(rows[0]!.occurredAt.getTime()).toBe(TEST_NOW.getTime());
   });
 
@@ -975,14 +975,7 @@ describe('tenants', () => {
     expect((await complaintRow(1, ours.id))!.summary).toBe('Ours: pallets crushed');
     expect((await complaintRow(1, them.id))!.summary).toBe('Theirs: truck late');
     // The first speaker in the other workspace is its admin; alice is nobody there.
-    expect(
-      (await h.db
-        .select()
-        .from(members)
-        .where(eq(members.tenantId, them.id))
-        .all())
-        .map((m) => [m.name, m.role]),
-    ).toEqual([['x', 'admin']]);
+    expect((await h.db.select().from(members).where(eq(members.tenantId, them.id)).all()).map((m) => [m.name, m.role])).toEqual([['x', 'admin']]);
 
     const list = await other('/account list');
     expect(list.text).toContain('Accounts (1)');
@@ -1014,14 +1007,7 @@ describe('tenants', () => {
     expect(ourList.text).not.toContain('Theirs');
     expect((await ok('/account Acme')).text).toMatch(/Tier\s+strategic/);
     // Every row carries its tenant.
-    expect(
-      (await h.db
-        .select()
-        .from(accounts)
-        .where(eq(accounts.tenantId, them.id))
-        .all())
-        .map((a) => a.name),
-    ).toEqual(['Acme']);
+    expect((await h.db.select().from(accounts).where(eq(accounts.tenantId, them.id)).all()).map((a) => a.name)).toEqual(['Acme']);
   });
 });
 

@@ -330,13 +330,7 @@ describe('health in replies', () => {
     await h.run('/complaint Acme severity:critical Reefer failed', 'zhang');
     await h.run('/complaint Gamma severity:low Label missing', 'zhang');
     const tenant = (await h.db.select().from(tenants).get())!;
-    const ids = new Map(
-      (await h.db
-        .select({ id: accounts.id, name: accounts.name })
-        .from(accounts)
-        .all())
-        .map((a) => [a.name, a.id]),
-    );
+    const ids = new Map((await h.db.select({ id: accounts.id, name: accounts.name }).from(accounts).all()).map((a) => [a.name, a.id]));
     const scopes: (number[] | 'all')[] = ['all', [...ids.values()]];
     for (const scope of scopes) {
       const facts = await loadFacts(h.db, tenant, scope, NOW);
@@ -392,11 +386,7 @@ describe('health in replies', () => {
         else await h.run(`/contact ${name} add "${pick(['Li Wei', 'Sun Hao', 'Zhou Lan'])}" level:${pick(['decision-maker', 'operator', 'executive'])}`, who);
       }
       const tenant = (await h.db.select().from(tenants).get())!;
-      const ids = (await h.db
-        .select({ id: accounts.id })
-        .from(accounts)
-        .all())
-        .map((a) => a.id);
+      const ids = (await h.db.select({ id: accounts.id }).from(accounts).all()).map((a) => a.id);
       // The book has every kind of fact the score reads.
       const count = (table: string) => (h.db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
       for (const table of ['touchpoints', 'complaints', 'churn_signals', 'promises', 'pairings']) expect(count(table), `${table}, seed ${seed}`).toBeGreaterThan(0);

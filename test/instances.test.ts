@@ -49,15 +49,7 @@ async function book(): Promise<Harness> {
   return h;
 }
 
-const expectedSchedulers = async (h: Harness) =>
-  [
-    ...(await h.db
-      .select({ id: tenants.id })
-      .from(tenants)
-      .all())
-      .map((t) => `digest:${t.id}`),
-    'sweep',
-  ].sort();
+const expectedSchedulers = async (h: Harness) => [...(await h.db.select({ id: tenants.id }).from(tenants).all()).map((t) => `digest:${t.id}`), 'sweep'].sort();
 
 /** Every job scheduler's id, as often as bullmq holds it. */
 async function schedulerIds(q: Queue): Promise<string[]> {

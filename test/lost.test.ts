@@ -31,23 +31,13 @@ describe('/lost and /churn', () => {
       '  • ☐ Tell other customers the facts before rumours do',
       '  • ☐ Share the lesson with the team and fix the cause',
     ]);
-    expect(
-      (await h.db
-        .select()
-        .from(accounts)
-        .all())
-        .find((a) => a.name === 'Acme')!.status,
-    ).toBe('lost');
+    expect((await h.db.select().from(accounts).all()).find((a) => a.name === 'Acme')!.status).toBe('lost');
     expect(await h.db.select().from(accountLosses).all()).toMatchObject([
       { reason: 'competitor', competitor: 'SF Express', revenue: 2_000_000, lesson: 'Six months of unanswered damage claims' },
     ]);
-    expect(
-      (await h.db
-        .select()
-        .from(tasks)
-        .all())
-        .map((t) => [t.kind, t.itemKey, t.dueOn]),
-    ).toEqual(['final-attempt', 'feedback', 'settle', 'claims', 'tell-customers', 'lesson'].map((k) => ['last-conversation', k, '2026-12-07']));
+    expect((await h.db.select().from(tasks).all()).map((t) => [t.kind, t.itemKey, t.dueOn])).toEqual(
+      ['final-attempt', 'feedback', 'settle', 'claims', 'tell-customers', 'lesson'].map((k) => ['last-conversation', k, '2026-12-07']),
+    );
   });
 
   it('refuses without a reason or a lesson, a second time, or from someone who may not', async () => {
@@ -113,26 +103,12 @@ describe('/lost and /churn', () => {
   it('the last conversation falls to whoever records the loss when the owner has left, and a win-back closes it', async () => {
     await h.run('/leave @zhang', 'admin');
     expect((await h.run('/lost Acme reason:competitor Claims unanswered', 'admin')).ok).toBe(true);
-    const owners = async () => [
-      ...new Set(
-        (await h.db
-          .select()
-          .from(tasks)
-          .all())
-          .map((t) => t.ownerId),
-      ),
-    ];
+    const owners = async () => [...new Set((await h.db.select().from(tasks).all()).map((t) => t.ownerId))];
     const admin = (await h.db.select().from(members).where(eq(members.name, 'admin')).get())!.id;
     expect(await owners()).toEqual([admin]);
     expect((await h.run('/checklist', 'admin')).text).toContain('Hold a last conversation');
     await h.run('/lost won-back Acme', 'admin');
-    expect(
-      (await h.db
-        .select()
-        .from(tasks)
-        .all())
-        .every((t) => t.doneAt !== null),
-    ).toBe(true);
+    expect((await h.db.select().from(tasks).all()).every((t) => t.doneAt !== null)).toBe(true);
   });
 
   it('/lost list browses the lessons of lost accounts, newest first, filtered by reason in either language', async () => {

@@ -38,13 +38,15 @@ const ownerOf = async (name: string) =>
     .where(eq(members.id, (await h.db.select().from(accounts).where(eq(accounts.name, name)).get())!.ownerId!))
     .get())!.name;
 const activePairs = async (name: string) =>
-  (await h.db
-    .select({ exec: members.name, active: pairings.active })
-    .from(pairings)
-    .innerJoin(members, eq(members.id, pairings.execId))
-    .innerJoin(accounts, eq(accounts.id, pairings.accountId))
-    .where(eq(accounts.name, name))
-    .all())
+  (
+    await h.db
+      .select({ exec: members.name, active: pairings.active })
+      .from(pairings)
+      .innerJoin(members, eq(members.id, pairings.execId))
+      .innerJoin(accounts, eq(accounts.id, pairings.accountId))
+      .where(eq(accounts.name, name))
+      .all()
+  )
     .filter((r) => r.active)
     .map((r) => r.exec)
     .sort();

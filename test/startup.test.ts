@@ -123,13 +123,7 @@ it('answers /healthz before the backlog is queued, and posts every pending nudge
   expect(texts).toHaveLength(BACKLOG);
   const after = openDb(file);
   try {
-    expect(
-      (await after
-        .select({ status: nudges.status })
-        .from(nudges)
-        .all())
-        .every((n) => n.status === 'sent'),
-    ).toBe(true);
+    expect((await after.select({ status: nudges.status }).from(nudges).all()).every((n) => n.status === 'sent')).toBe(true);
   } finally {
     closeDb(after);
   }
