@@ -28,7 +28,6 @@ import {
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { WebClient, type AuthTestResponse } from '@slack/web-api';
 import type { Logger } from 'pino';
-import { databaseAt } from '../../../db/index.js';
 import { catalog } from '../../../prompts/index.js';
 import type { Config } from '../../config.js';
 import { mentionsInText, type Engine, type Incoming, type MentionResolver, type Outcome, type UserRef } from '../../engine/engine.js';
@@ -666,7 +665,8 @@ export function createSlackApp(opts: SlackOptions): SlackApp {
       listening = true;
       if (opts.commandThread) {
         thread = await EngineThread.start<CommandPayload>({
-          db: databaseAt(config),
+          // The book the thread opens its own connection to (db/index.ts databaseAt's rule; adapters import no db/).
+          db: config.DATABASE_URL ? { url: config.DATABASE_URL } : { file: config.STEWARD_DB },
           defaults: { locale: config.STEWARD_LOCALE, timezone: config.STEWARD_TIMEZONE },
           finisher: new URL(`./respond.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
           entry: opts.commandThread,
