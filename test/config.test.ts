@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 
@@ -230,7 +231,7 @@ describe('the real process', () => {
       env.STEWARD_DB = join(dir, 'steward.db');
       // npm's own warnings about the machine's npmrc are not Steward's output.
       env.npm_config_loglevel = 'error';
-      const r = spawnSync('npx', ['tsx', 'src/main.ts'], { cwd: '/work/main', env, input: '', encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync('npx', ['tsx', 'src/main.ts'], { cwd: fileURLToPath(new URL('..', import.meta.url)), env, input: '', encoding: 'utf8', timeout: 60_000 });
       expect(r.error).toBeUndefined();
       expect(r.status).toBe(1);
       const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
