@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { transact, type Db, type Tx } from '../../db/index.js';
 import { cutoffOf, deleteNudges, nudgeAfter, purgeableNudges, purgeAudit, purgeEvents, purgeRequests, type Retention } from '../domain/retention.js';
 import type { Tenant } from '../domain/types.js';
+import { leaveFree, timedWrite, walBetweenWrites } from './paced.js';
 import { SWEEP_HOLD_MS, SWEEP_PACE } from './sweep.js';
 
 export type { Retention } from '../domain/retention.js';
@@ -55,8 +56,6 @@ export const RETENTION_PAGE = 1_000;
 
 class Stop extends Error {}
 
-const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * Deletes what is old as of `now` under `retention`: finished nudges and audit rows of these
  * tenants, inbound event ids, expired signatures. Old nudges are found in read transactions,
@@ -78,41 +77,25 @@ export async function runRetention(db: Db, tenants: readonly Tenant[], now: Date
     longestHoldMs: 0,
     stopped: false,
   };
-  const client = db.$client;
   const began = performance.now();
   const budget = opts.budgetMs ?? RETENTION_BUDGET_MS;
   // As the sweep: the WAL checkpointed between the writes, outside any transaction, so no COMMIT carries a checkpoint.
-  const autocheckpoint = client.pragma('wal_autocheckpoint', { simple: true }) as number;
-  client.pragma('wal_autocheckpoint = 0');
+  const wal = walBetweenWrites(db);
   let size = Math.min(opts.batch ?? RETENTION_BATCH, max);
   /** One write transaction deleting at most `size` rows; the rows it deleted. */
   const write = async (fn: (tx: Tx, limit: number) => Promise<number>): Promise<number> => {
     if ((opts.stopAfter !== undefined && out.batches >= opts.stopAfter) || performance.now() - began > budget) throw new Stop();
-    let start = 0;
-    let committing = 0;
-    // In turn with the commands on this connection (db/transaction.ts); the hold counts from BEGIN's lock.
-    const n = await transact(db, async (tx) => {
-      start = performance.now();
-      const deleted = await fn(tx, size);
-      committing = performance.now();
-      return deleted;
-    });
-    const end = performance.now();
-    const held = end - start;
-    out.commits.push(end - committing);
+    const { value: n, held, commit } = await timedWrite(db, (tx) => fn(tx, size));
+    out.commits.push(commit);
     out.batches++;
     out.rows.push(n);
     out.holds.push(held);
     out.longestHoldMs = Math.max(out.longestHoldMs, held);
     if (held > target / 2) size = Math.max(10, Math.floor(size / 2));
     else if (held < target / 4 && n >= size) size = Math.min(max, size * 2);
-    // Not inside a transaction another command holds open on this connection across an await.
-    if (!client.inTransaction) {
-      const checkpoint = performance.now();
-      client.pragma('wal_checkpoint(PASSIVE)');
-      out.checkpoints.push(performance.now() - checkpoint);
-    }
-    await pause(Math.max(8, Math.ceil(pace * held)) + Math.floor(Math.random() * 4));
+    const checkpointed = wal.checkpoint();
+    if (checkpointed !== undefined) out.checkpoints.push(checkpointed);
+    await leaveFree(pace, held);
     return n;
   };
   /** Deletes in batches until a batch finds fewer than it could take. */
@@ -160,7 +143,7 @@ export async function runRetention(db: Db, tenants: readonly Tenant[], now: Date
     if (!(e instanceof Stop)) throw e;
     out.stopped = true;
   } finally {
-    client.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
+    wal.restore();
   }
   return out;
 }

@@ -4,7 +4,7 @@
 // decide nothing twice), so no batch holds SQLite's one write lock for long and a command
 // waiting for it waits a batch, not a sweep.
 import { performance } from 'node:perf_hooks';
-import { sqliteClient, transact, type Db, type Tx } from '../../db/index.js';
+import { transact, type Db, type Tx } from '../../db/index.js';
 import {
   addResult,
   claimAccounts,
@@ -24,6 +24,7 @@ import {
 } from '../domain/sweep.js';
 import type { Tenant } from '../domain/types.js';
 import { nudgeViews } from '../views/nudges.js';
+import { leaveFree, pause, timedWrite, walBetweenWrites } from './paced.js';
 
 export type { SweepCounts, SweepResult } from '../domain/sweep.js';
 
@@ -78,8 +79,6 @@ export const SWEEP_PACE = 4;
 /** How long one write transaction of the sweep aims to hold the lock (ms): a command that meets one waits about that, rounded up to its busy handler's next try. */
 export const SWEEP_HOLD_MS = 5;
 
-const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 class Stop extends Error {}
 
 /**
@@ -105,43 +104,21 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
   const target = opts.holdMs ?? SWEEP_HOLD_MS;
   const pace = opts.pace ?? SWEEP_PACE;
   const out: SweepRun = { counts: emptyCounts(), ids: [], batches: 0, longestHoldMs: 0, heldMs: 0, holds: [], commits: [], checkpoints: [], spans: [], stopped: false };
-  // SQLite's WAL only: PostgreSQL checkpoints on its own.
-  const client = sqliteClient(db);
-  const autocheckpoint = client?.pragma('wal_autocheckpoint', { simple: true }) as number;
-  client?.pragma('wal_autocheckpoint = 0');
-  const checkpoint = () => {
-    // On PostgreSQL there is no WAL of ours; on SQLite, not inside a transaction another command holds open on
-    // this connection across an await: the WAL is copied back at the next pause.
-    if (!client || client.inTransaction) return;
-    const start = performance.now();
-    client.pragma('wal_checkpoint(PASSIVE)');
-    out.checkpoints.push(performance.now() - start);
-  };
+  const wal = walBetweenWrites(db);
   /** One write transaction; its hold, and the lock left free after it unless `free` is 0. */
   const write = async (fn: (tx: Tx) => Promise<SweepResult | undefined>, free = true): Promise<number> => {
     if (opts.stopAfter !== undefined && out.batches >= opts.stopAfter) throw new Stop();
-    let start = 0;
-    let committing = 0;
-    // In turn with the commands on this connection (db/transaction.ts); the hold counts from BEGIN's lock.
-    const r = await transact(db, async (tx) => {
-      start = performance.now();
-      const decided = await fn(tx);
-      committing = performance.now();
-      return decided;
-    });
-    const end = performance.now();
-    const held = end - start;
-    out.commits.push(end - committing);
+    const { value: r, start, end, held, commit } = await timedWrite(db, fn);
+    out.commits.push(commit);
     out.longestHoldMs = Math.max(out.longestHoldMs, held);
     out.heldMs += held;
     out.holds.push(held);
     out.spans.push([performance.timeOrigin + start, performance.timeOrigin + end]);
     out.batches++;
     if (r) addResult(out, r);
-    checkpoint();
-    // The lock left free a while, longer than a waiting command's busy handler sleeps between
-    // tries early on (1, 2, 5 ms...), and never in step with it (a jitter).
-    if (free) await pause(Math.max(8, Math.ceil(pace * held)) + Math.floor(Math.random() * 4));
+    const checkpointed = wal.checkpoint();
+    if (checkpointed !== undefined) out.checkpoints.push(checkpointed);
+    if (free) await leaveFree(pace, held);
     return held;
   };
   /** A read transaction: one snapshot, no lock a writer waits for. */
@@ -201,7 +178,7 @@ export async function runSweep(db: Db, tenant: Tenant, now: Date, opts: SweepRun
     if (!(e instanceof Stop)) throw e;
     out.stopped = true;
   } finally {
-    client?.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
+    wal.restore();
   }
   return out;
 }
